@@ -1,0 +1,427 @@
+"""The one store: a SQLite file, its schema and its migrations.
+
+Everything that reads or writes the database goes through :class:`Store`. The schema
+is versioned with ``PRAGMA user_version``; :data:`MIGRATIONS` holds one entry per
+version and opening an older file applies the missing ones in place, in order, each in
+its own transaction. Writes are idempotent upserts keyed by the source's stable id
+(GitHub database ids survive renames; Hugging Face model ids are ``author/name``), and
+:meth:`Store.save_page` commits a page of rows together with its checkpoint so that a
+killed run loses at most the page in flight.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from collector.errors import InputError
+
+# Each migration is plain SQL, applied once, in order. Never edit a released entry:
+# add a new one. The list index + 1 is the schema version it produces.
+MIGRATIONS: list[str] = [
+    # 1: the collected sources (SPEC section 4), the run log and checkpoints.
+    """
+    CREATE TABLE repos (
+        id INTEGER PRIMARY KEY,            -- GitHub database id: survives renames
+        full_name TEXT NOT NULL,           -- OWNER/NAME as last seen
+        owner TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT,
+        created_at TEXT,
+        pushed_at TEXT,
+        language TEXT,
+        license TEXT,
+        topics TEXT,                       -- JSON list
+        archived INTEGER,
+        fork INTEGER,
+        status TEXT NOT NULL DEFAULT 'ok', -- ok | renamed | not_found
+        updated_at TEXT
+    );
+    CREATE INDEX repos_full_name ON repos(full_name COLLATE NOCASE);
+    CREATE INDEX repos_owner ON repos(owner COLLATE NOCASE);
+
+    CREATE TABLE repo_snapshots (
+        repo_id INTEGER NOT NULL REFERENCES repos(id),
+        date TEXT NOT NULL,                -- YYYY-MM-DD, UTC
+        stars INTEGER,
+        forks INTEGER,
+        watchers INTEGER,
+        open_issues INTEGER,
+        open_pull_requests INTEGER,
+        contributors INTEGER,
+        PRIMARY KEY (repo_id, date)
+    );
+
+    CREATE TABLE stargazers (
+        repo_id INTEGER NOT NULL REFERENCES repos(id),
+        user_id INTEGER NOT NULL,
+        login TEXT,
+        starred_at TEXT NOT NULL,
+        PRIMARY KEY (repo_id, user_id)
+    );
+    CREATE INDEX stargazers_starred_at ON stargazers(repo_id, starred_at);
+
+    CREATE TABLE developers (
+        id INTEGER PRIMARY KEY,            -- GitHub database id
+        login TEXT NOT NULL,
+        type TEXT,                         -- User | Bot | Organization
+        is_bot INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT
+    );
+    CREATE INDEX developers_login ON developers(login COLLATE NOCASE);
+
+    CREATE TABLE contributors (
+        repo_id INTEGER NOT NULL REFERENCES repos(id),
+        date TEXT NOT NULL,                -- snapshot day
+        contributor TEXT NOT NULL,         -- developer id, or 'anon:<email>' for anonymous
+        developer_id INTEGER,
+        login TEXT,
+        contributions INTEGER NOT NULL,
+        PRIMARY KEY (repo_id, date, contributor)
+    );
+
+    CREATE TABLE contributor_weeks (       -- /stats/contributors
+        repo_id INTEGER NOT NULL REFERENCES repos(id),
+        developer_id INTEGER NOT NULL,
+        week TEXT NOT NULL,                -- week start, YYYY-MM-DD
+        commits INTEGER NOT NULL,
+        additions INTEGER,
+        deletions INTEGER,
+        PRIMARY KEY (repo_id, developer_id, week)
+    );
+
+    CREATE TABLE events (                  -- the GH Archive event model
+        id TEXT PRIMARY KEY,               -- GH Archive id, or 'rest:...' for REST-derived
+        type TEXT NOT NULL,                -- IssuesEvent, PullRequestEvent, IssueCommentEvent, ...
+        action TEXT,                       -- opened | closed | reopened | created | ...
+        actor_id INTEGER,
+        actor_login TEXT,
+        repo_id INTEGER,
+        repo_name TEXT,
+        created_at TEXT NOT NULL,
+        issue_number INTEGER,              -- issue or pull request number
+        comment_id INTEGER,
+        push_id TEXT,                      -- GH Archive push_id, or the commit sha from REST
+        merged INTEGER,
+        is_bot INTEGER NOT NULL DEFAULT 0,
+        source TEXT NOT NULL               -- rest | gharchive
+    );
+    CREATE INDEX events_created_at ON events(created_at);
+    CREATE INDEX events_repo ON events(repo_id, created_at);
+
+    CREATE TABLE models (
+        id TEXT PRIMARY KEY,               -- author/name
+        author TEXT,
+        created_at TEXT,
+        last_modified TEXT,
+        library TEXT,
+        pipeline_tag TEXT,
+        license TEXT,
+        parameters INTEGER,
+        gated TEXT,                        -- false | auto | manual
+        children_count TEXT,               -- JSON: the Hub's childrenModelCount per relation
+        status TEXT NOT NULL DEFAULT 'ok', -- ok | gated | not_found
+        updated_at TEXT
+    );
+    CREATE INDEX models_author ON models(author COLLATE NOCASE);
+
+    CREATE TABLE model_snapshots (
+        model_id TEXT NOT NULL REFERENCES models(id),
+        date TEXT NOT NULL,
+        downloads_30d INTEGER,
+        downloads_all_time INTEGER,
+        likes INTEGER,
+        trending_score REAL,
+        PRIMARY KEY (model_id, date)
+    );
+
+    CREATE TABLE model_edges (             -- parent -> child; endpoints need not be in models
+        child TEXT NOT NULL,
+        parent TEXT NOT NULL,
+        relation TEXT NOT NULL CHECK (relation IN ('finetune', 'adapter', 'quantized', 'merge')),
+        source TEXT NOT NULL,              -- hub | import
+        PRIMARY KEY (child, parent)
+    );
+    CREATE INDEX model_edges_parent ON model_edges(parent);
+
+    CREATE TABLE job_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        job TEXT NOT NULL,                 -- run | collect:github | analyze:openrank | ...
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL,              -- running | ok | partial | failed
+        api_requests TEXT,                 -- JSON: {"github": n, "hf": n}
+        rows_written INTEGER,
+        error TEXT,
+        pid INTEGER
+    );
+
+    CREATE TABLE checkpoints (
+        source TEXT NOT NULL,              -- e.g. github:stargazers
+        key TEXT NOT NULL,                 -- e.g. the repo id
+        cursor TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (source, key)
+    );
+    """,
+    # 2: conditional-request validators and the derived tables.
+    """
+    CREATE TABLE http_cache (              -- validators for conditional requests (304s are free)
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        updated_at TEXT NOT NULL
+    );
+
+    CREATE TABLE openrank (
+        kind TEXT NOT NULL,                -- repo | developer
+        entity_id INTEGER NOT NULL,
+        month TEXT NOT NULL,               -- YYYY-MM
+        value REAL NOT NULL,
+        PRIMARY KEY (kind, entity_id, month)
+    );
+    CREATE INDEX openrank_month ON openrank(month, kind);
+
+    CREATE TABLE model_influence (
+        model_id TEXT PRIMARY KEY,
+        value REAL NOT NULL,
+        computed_at TEXT NOT NULL
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(InputError):
+    """The database cannot be used as asked; the message names the file and the fix."""
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def utc_today() -> str:
+    return dt.datetime.now(dt.UTC).date().isoformat()
+
+
+class Store:
+    """A SQLite database holding everything ecometrics collects and derives.
+
+    >>> store = Store("ecometrics.db")          # creates or upgrades the file
+    >>> store.upsert("developers", [{"id": 1, "login": "octocat"}])
+    >>> store.count("developers")
+    1
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, migrate: bool = True):
+        self.path = Path(path)
+        if self.path.parent and not self.path.parent.exists():
+            raise StoreError(f"{self.path}: folder {self.path.parent} does not exist; create it or pass another --db")
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a usable SQLite database ({exc}); pass another --db") from exc
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self._depth = 0
+        self._pks: dict[str, tuple[str, ...]] = {}
+        self._columns: dict[str, tuple[str, ...]] = {}
+        if migrate:
+            self.migrate()
+
+    # -- schema ---------------------------------------------------------------------
+
+    @property
+    def version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def migrate(self, to: int = SCHEMA_VERSION) -> int:
+        """Apply the missing migrations up to version ``to``; returns how many ran."""
+        current = self.version
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: schema version {current} is newer than this ecometrics knows "
+                f"({SCHEMA_VERSION}); upgrade ecometrics"
+            )
+        for version in range(current + 1, to + 1):
+            with self.transaction():
+                for statement in _statements(MIGRATIONS[version - 1]):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {version}")
+        self._pks.clear()
+        self._columns.clear()
+        return max(0, to - current)
+
+    def tables(self) -> list[str]:
+        return [t for t in self.db.table_names() if not t.startswith("sqlite_")]
+
+    def count(self, table: str) -> int:
+        return self.conn.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]
+
+    # -- transactions ---------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction; nested uses join the outermost one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self.conn.execute("COMMIT")
+
+    # -- writes ---------------------------------------------------------------------
+
+    def upsert(self, table: str, rows: Iterable[Mapping[str, Any]], *, keep_existing: bool = False) -> int:
+        """Insert rows, or update the stored row with the same primary key.
+
+        Columns missing from a row keep their stored values; with ``keep_existing`` a
+        stored row is left untouched. Returns the number of rows given.
+        """
+        rows = list(rows)
+        if not rows:
+            return 0
+        pks = self.primary_key(table)
+        columns = list(rows[0].keys())
+        placeholders = ", ".join("?" for _ in columns)
+        updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in columns if c not in pks)
+        on_conflict = "DO NOTHING" if keep_existing or not updates else f"DO UPDATE SET {updates}"
+        sql = (
+            f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) VALUES ({placeholders}) "
+            f"ON CONFLICT ({', '.join(f'[{c}]' for c in pks)}) {on_conflict}"
+        )
+        values = [tuple(_sql_value(row.get(c)) for c in columns) for row in rows]
+        with self.transaction():
+            self.conn.executemany(sql, values)
+        return len(rows)
+
+    def save_page(
+        self,
+        rows_by_table: Mapping[str, Iterable[Mapping[str, Any]]],
+        *,
+        checkpoint: tuple[str, str, str | None] | None = None,
+    ) -> int:
+        """Commit a page of rows and its checkpoint ``(source, key, cursor)`` together.
+
+        Either all of it is stored or none of it: a run killed mid-page resumes from the
+        previous checkpoint and rewrites the page idempotently.
+        """
+        written = 0
+        with self.transaction():
+            for table, rows in rows_by_table.items():
+                written += self.upsert(table, rows)
+            if checkpoint is not None:
+                self.set_checkpoint(*checkpoint)
+        return written
+
+    # -- checkpoints ----------------------------------------------------------------
+
+    def checkpoint(self, source: str, key: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT cursor FROM checkpoints WHERE source = ? AND key = ?", (source, key)
+        ).fetchone()
+        return row[0] if row else None
+
+    def set_checkpoint(self, source: str, key: str, cursor: str | None) -> None:
+        self.upsert("checkpoints", [{"source": source, "key": key, "cursor": cursor, "updated_at": utc_now()}])
+
+    # -- reads ----------------------------------------------------------------------
+
+    def query(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def primary_key(self, table: str) -> tuple[str, ...]:
+        if table not in self._pks:
+            if not self.db[table].exists():
+                raise StoreError(f"{self.path}: no table {table!r}")
+            self._pks[table] = tuple(self.db[table].pks)
+        return self._pks[table]
+
+    def columns(self, table: str) -> tuple[str, ...]:
+        if table not in self._columns:
+            self._columns[table] = tuple(self.db[table].columns_dict)
+        return self._columns[table]
+
+    # -- the run log ----------------------------------------------------------------
+
+    def start_run(self, job: str) -> int:
+        with self.transaction():
+            cursor = self.conn.execute(
+                "INSERT INTO job_runs (job, started_at, status, pid) VALUES (?, ?, 'running', ?)",
+                (job, utc_now(), os.getpid()),
+            )
+        return cursor.lastrowid
+
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        *,
+        api_requests: Mapping[str, int] | None = None,
+        rows_written: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE job_runs SET finished_at = ?, status = ?, api_requests = ?, rows_written = ?, error = ? "
+                "WHERE id = ?",
+                (utc_now(), status, json.dumps(api_requests or {}), rows_written, error, run_id),
+            )
+
+    def last_runs(self, limit: int = 10) -> list[dict[str, Any]]:
+        return self.query("SELECT * FROM job_runs ORDER BY id DESC LIMIT ?", (limit,))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (sqlite3 runs one per execute)."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
+
+
+def _sql_value(value: Any) -> Any:
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, sort_keys=True)
+    if isinstance(value, bool):
+        return int(value)
+    return value
