@@ -1,0 +1,91 @@
+"""Ranking tables written as CSV, Parquet, JSON or Markdown.
+
+:data:`TABLES` maps each export KIND to the function that builds its polars frame from
+the store; :func:`write_table` owns the file formats. JSON is a list of row objects;
+Markdown is a table ready to paste into a report.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from collector.errors import InputError
+
+FORMATS = ("csv", "parquet", "json", "md")
+
+# KIND -> builder(store, *, month=None, **options) -> DataFrame, best first.
+# Each analysis module registers its tables here.
+TABLES: dict[str, Callable[..., pl.DataFrame]] = {}
+
+
+def register(kind: str) -> Callable[[Callable[..., pl.DataFrame]], Callable[..., pl.DataFrame]]:
+    """Decorator that makes a table builder available as ``ecometrics export KIND``."""
+
+    def decorate(builder: Callable[..., pl.DataFrame]) -> Callable[..., pl.DataFrame]:
+        TABLES[kind] = builder
+        return builder
+
+    return decorate
+
+
+def load_builders() -> None:
+    """Import the modules that register tables (kept lazy so the CLI starts fast)."""
+    import importlib
+
+    for module in ("analysis.rankings", "analysis.openrank", "analysis.lineage", "analysis.families", "analysis.growth"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+
+
+def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any) -> pl.DataFrame:
+    load_builders()
+    if kind not in TABLES:
+        raise InputError(f"export kind {kind!r} is unknown; choose one of {', '.join(sorted(TABLES))}")
+    frame = TABLES[kind](store, **options)
+    return frame.head(top) if top else frame
+
+
+def write_table(frame: pl.DataFrame, fmt: str, path: str | Path, *, title: str | None = None) -> Path:
+    """Write ``frame`` to ``path`` in ``fmt``; returns the path written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        frame.write_csv(path)
+    elif fmt == "parquet":
+        frame.write_parquet(path)
+    elif fmt == "json":
+        path.write_text(json.dumps(frame.to_dicts(), indent=1, default=str) + "\n", encoding="utf-8")
+    elif fmt == "md":
+        path.write_text(to_markdown(frame, title=title), encoding="utf-8")
+    else:
+        raise InputError(f"export format {fmt!r} is unknown; choose one of {', '.join(FORMATS)}")
+    return path
+
+
+def to_markdown(frame: pl.DataFrame, *, title: str | None = None) -> str:
+    """A GitHub-flavoured Markdown table (numbers right-aligned, floats to 2 decimals)."""
+    numeric = [dtype.is_numeric() for dtype in frame.dtypes]
+    lines = [f"## {title}\n"] if title else []
+    lines.append("| " + " | ".join(frame.columns) + " |")
+    lines.append("|" + "|".join("---:" if n else "---" for n in numeric) + "|")
+    for row in frame.iter_rows():
+        lines.append("| " + " | ".join(_cell(value) for value in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value).replace("|", "\\|").replace("\n", " ")

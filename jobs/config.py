@@ -1,0 +1,297 @@
+"""The configuration file: TOML parsed into typed, validated objects.
+
+Every key of SPEC section 3.1 is a field below, with its type and default; this module
+is the one place where configuration lives. Unknown keys are errors (they are usually
+typos), and every error is one line naming the file, the key and what is expected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from collector import ecosystem
+from collector.errors import InputError
+
+DEFAULT_CONFIG_PATH = "ecometrics.toml"
+DEFAULT_DB_PATH = "ecometrics.db"
+
+_REPO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")
+_OWNER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
+EXPORT_FORMATS = ("csv", "parquet", "json", "md")
+
+
+class ConfigError(InputError):
+    """The configuration file is malformed; the message names the file and key."""
+
+
+@dataclass
+class StorageConfig:
+    db: str = DEFAULT_DB_PATH
+
+
+@dataclass
+class GithubConfig:
+    orgs: list[str] = field(default_factory=list)
+    repos: list[str] = field(default_factory=list)
+    star_history: bool = True  # full stargazer history (cursor-resumed)
+    activity: bool = True  # issues, PRs, comments, commits -> events
+    contributors: bool = True
+    activity_since: str | None = None  # ISO date; None collects all history on the first run
+    max_rate_wait: float = 900.0  # seconds to wait for a spent budget before ending as partial
+    bots: list[str] = field(default_factory=list)  # extra bot logins besides "*[bot]"
+
+
+@dataclass
+class HuggingFaceConfig:
+    authors: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
+    derivative_depth: int = 3
+    full_hub: bool = False
+    max_children_per_root: int = 20_000
+
+
+@dataclass
+class FamilyConfig:
+    authors: list[str] = field(default_factory=list)
+    orgs: list[str] = field(default_factory=list)
+    origin: str | None = None
+
+
+@dataclass
+class ScheduleConfig:
+    collect: str = "0 2 * * *"
+    analyze: str = "30 4 * * *"
+    openrank: str = "0 5 1 * *"
+
+
+@dataclass
+class ExportConfig:
+    dir: str = "exports"
+    formats: list[str] = field(default_factory=lambda: ["csv", "md"])
+    top: int | None = None
+
+
+@dataclass
+class Config:
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    github: GithubConfig = field(default_factory=GithubConfig)
+    huggingface: HuggingFaceConfig = field(default_factory=HuggingFaceConfig)
+    families: dict[str, FamilyConfig] = field(default_factory=dict)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
+    path: Path | None = None  # where it was read from; relative paths inside resolve against it
+
+    def resolve(self, path: str) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        base = self.path.parent if self.path else Path.cwd()
+        return (base / path) if not os.path.isabs(path) else Path(path)
+
+
+def load_config(path: str | os.PathLike[str], *, missing_ok: bool = False) -> Config:
+    """Read and validate a config file; a missing file is an error unless ``missing_ok``."""
+    path = Path(path)
+    if not path.exists():
+        if missing_ok:
+            return Config()
+        raise ConfigError(f"{path}: no such config file; run 'ecometrics init' or pass --config")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8") from exc
+    config = parse_config(data, source=str(path))
+    config.path = path
+    return config
+
+
+def parse_config(data: dict[str, Any], *, source: str = DEFAULT_CONFIG_PATH) -> Config:
+    """Build a :class:`Config` from parsed TOML, validating every key."""
+    config = Config()
+    sections = {f.name: f for f in dataclasses.fields(Config) if f.name != "path"}
+    for name, value in data.items():
+        if name not in sections:
+            raise ConfigError(f"{source}: unknown section [{name}]; expected one of {_names(sections)}")
+        if name == "families":
+            config.families = _parse_families(value, source)
+        else:
+            setattr(config, name, _parse_section(sections[name].type, value, source, name))
+    _validate(config, source)
+    return config
+
+
+def _parse_section(cls_name: Any, value: Any, source: str, section: str) -> Any:
+    cls = _SECTION_CLASSES[cls_name] if isinstance(cls_name, str) else cls_name
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: [{section}] must be a table, not {_toml_type(value)}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for key, item in value.items():
+        if key not in fields:
+            raise ConfigError(f"{source}: unknown key {section}.{key}; expected one of {_names(fields)}")
+        values[key] = _check_type(item, hints[key], source, f"{section}.{key}")
+    return cls(**values)
+
+
+def _parse_families(value: Any, source: str) -> dict[str, FamilyConfig]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: [families] must hold tables like [families.Qwen]")
+    return {name: _parse_section(FamilyConfig, item, source, f"families.{name}") for name, item in value.items()}
+
+
+def _check_type(value: Any, expected: Any, source: str, key: str) -> Any:
+    origin = typing.get_origin(expected)
+    if origin in (typing.Union, types.UnionType):
+        options = [t for t in typing.get_args(expected) if t is not type(None)]
+        return _check_type(value, options[0], source, key)
+    if origin is list:
+        (item_type,) = typing.get_args(expected)
+        if not isinstance(value, list):
+            raise ConfigError(f"{source}: {key} must be a list of {item_type.__name__}s, not {_toml_type(value)}")
+        for index, item in enumerate(value):
+            _check_type(item, item_type, source, f"{key}[{index}]")
+        return value
+    ok = (
+        isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+        if expected is not float
+        else isinstance(value, (int, float)) and not isinstance(value, bool)
+    )
+    if not ok:
+        raise ConfigError(f"{source}: {key} must be {_type_word(expected)}, not {_toml_type(value)} {value!r}")
+    return float(value) if expected is float else value
+
+
+def _validate(config: Config, source: str) -> None:
+    from apscheduler.triggers.cron import CronTrigger
+
+    for index, owner in enumerate(config.github.orgs):
+        if not _OWNER_NAME.match(owner):
+            raise ConfigError(f"{source}: github.orgs[{index}] {owner!r} is not a GitHub owner name")
+    for index, name in enumerate(config.github.repos):
+        if not _REPO_NAME.match(name):
+            raise ConfigError(
+                f"{source}: github.repos[{index}] {name!r} is not OWNER/NAME; write it like 'vllm-project/vllm'"
+            )
+    if config.github.activity_since is not None:
+        _check_date(config.github.activity_since, source, "github.activity_since")
+    if config.github.max_rate_wait < 0:
+        raise ConfigError(f"{source}: github.max_rate_wait must be >= 0 seconds")
+    for index, name in enumerate(config.huggingface.models):
+        if not _MODEL_ID.match(name):
+            raise ConfigError(
+                f"{source}: huggingface.models[{index}] {name!r} is not AUTHOR/NAME; "
+                "write it like 'mistralai/Mistral-7B-v0.1'"
+            )
+    if config.huggingface.derivative_depth < 0:
+        raise ConfigError(f"{source}: huggingface.derivative_depth must be 0 or more, not {config.huggingface.derivative_depth}")
+    if config.huggingface.max_children_per_root < 1:
+        raise ConfigError(f"{source}: huggingface.max_children_per_root must be at least 1")
+    for name in ("collect", "analyze", "openrank"):
+        expression = getattr(config.schedule, name)
+        try:
+            CronTrigger.from_crontab(expression, timezone="UTC")
+        except ValueError as exc:
+            raise ConfigError(
+                f"{source}: schedule.{name} {expression!r} is not a 5-field cron expression ({exc}); "
+                "e.g. \"0 2 * * *\""
+            ) from None
+    for index, fmt in enumerate(config.export.formats):
+        if fmt not in EXPORT_FORMATS:
+            raise ConfigError(f"{source}: export.formats[{index}] {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
+    if config.export.top is not None and config.export.top < 1:
+        raise ConfigError(f"{source}: export.top must be at least 1")
+
+
+def _check_date(value: str, source: str, key: str) -> None:
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(value[:10])
+    except ValueError:
+        raise ConfigError(f"{source}: {key} {value!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def _names(mapping: dict[str, Any]) -> str:
+    return ", ".join(mapping)
+
+
+def _type_word(expected: type) -> str:
+    return {str: "a string", bool: "true or false", int: "an integer", float: "a number"}.get(
+        expected, expected.__name__
+    )
+
+
+def _toml_type(value: Any) -> str:
+    return {str: "a string", bool: "a boolean", int: "an integer", float: "a number", list: "a list", dict: "a table"}.get(
+        type(value), type(value).__name__
+    )
+
+
+_SECTION_CLASSES = {
+    cls.__name__: cls
+    for cls in (StorageConfig, GithubConfig, HuggingFaceConfig, ScheduleConfig, ExportConfig, FamilyConfig)
+}
+
+
+def default_config_text() -> str:
+    """The commented config that ``ecometrics init`` writes (SPEC section 7)."""
+    orgs = _toml_list(ecosystem.github_orgs())
+    repos = _toml_list(ecosystem.TRACKED_REPOS)
+    authors = _toml_list(ecosystem.hf_authors())
+    models = _toml_list(ecosystem.TRACKED_MODELS)
+    return f"""\
+# ecometrics configuration. Unknown keys are errors: they are usually typos.
+# Tokens are never written here: set GITHUB_TOKEN and HF_TOKEN in the environment.
+# GITHUB_API_URL and HF_ENDPOINT change the API base URLs (fakehub, GitHub Enterprise).
+
+[storage]
+db = "ecometrics.db"                 # relative to this file
+
+[github]
+# Every public, non-fork repository of these owners: the model labs of the open-source AI
+# ecosystem (Qwen, DeepSeek, GLM, Kimi, MiniMax, MiniCPM, Hunyuan, ERNIE, Llama, Mistral, Gemma).
+orgs = {orgs}
+# Repositories tracked one by one: labs' repos under very large orgs and the tooling reports name.
+repos = {repos}
+star_history = true                  # full stargazer history, resumed from a saved cursor
+activity = true                      # issues, PRs, comments, commits -> events (for OpenRank)
+contributors = true
+# activity_since = "2025-01-01"      # first-run horizon for activity; default: all history
+max_rate_wait = 900                  # seconds to wait for a spent rate budget, then end as partial
+
+[huggingface]
+authors = {authors}
+models  = {models}
+derivative_depth = 3                 # breadth-first levels of children to crawl
+full_hub = false                     # crawl every model on the Hub (~2 million; resumable)
+max_children_per_root = 20000        # cap per tracked model's tree; reported when it bites
+
+# Families map organisations to a model family and origin country for lineage rollups.
+# The built-in table covers the labs above; override or add entries like this:
+# [families.Qwen]
+# authors = ["Qwen"]
+# origin  = "CN"
+
+[schedule]                           # cron expressions (5 fields), UTC
+collect  = "0 2 * * *"
+analyze  = "30 4 * * *"
+openrank = "0 5 1 * *"
+
+[export]
+dir = "exports"                      # relative to this file
+formats = ["csv", "md"]              # any of csv, parquet, json, md
+"""
+
+
+def _toml_list(items: typing.Iterable[str]) -> str:
+    return "[" + ", ".join(f'"{item}"' for item in items) + "]"

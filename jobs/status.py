@@ -1,0 +1,51 @@
+"""What ``ecometrics status`` shows: schema, row counts, last runs and data freshness.
+
+Tokens are reported only as set or not set; their values never reach the output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from collector.store import SCHEMA_VERSION, Store
+from jobs.config import Config
+
+# (label, SQL giving the newest data point) for each source.
+FRESHNESS = (
+    ("github repos", "SELECT max(date) FROM repo_snapshots"),
+    ("github stars", "SELECT max(starred_at) FROM stargazers"),
+    ("github events", "SELECT max(created_at) FROM events"),
+    ("hf models", "SELECT max(date) FROM model_snapshots"),
+    ("openrank", "SELECT max(month) FROM openrank"),
+)
+
+
+def render_status(store: Store, config: Config) -> str:
+    lines = [f"database  {store.path}  (schema version {store.version} of {SCHEMA_VERSION})"]
+    lines.append(f"config    {config.path or '(defaults: no config file)'}")
+    for name in ("GITHUB_TOKEN", "HF_TOKEN"):
+        lines.append(f"{name:<13} {'set' if os.environ.get(name) else 'not set'}")
+
+    lines.append("\nrows")
+    for table in store.tables():
+        lines.append(f"  {table:<22} {store.count(table):>12,}")
+
+    lines.append("\nfreshness")
+    for label, sql in FRESHNESS:
+        newest = store.conn.execute(sql).fetchone()[0]
+        lines.append(f"  {label:<22} {newest or 'never'}")
+
+    lines.append("\nlast runs")
+    runs = store.last_runs(10)
+    if not runs:
+        lines.append("  none yet")
+    for run in runs:
+        requests = json.loads(run["api_requests"] or "{}")
+        spent = ", ".join(f"{k} {v}" for k, v in requests.items()) or "-"
+        lines.append(
+            f"  #{run['id']:<5} {run['job']:<18} {run['status']:<8} {run['started_at']}  "
+            f"rows {run['rows_written'] or 0:,}  requests {spent}"
+            + (f"  error: {run['error']}" if run["error"] else "")
+        )
+    return "\n".join(lines)
