@@ -1,0 +1,62 @@
+"""The command line over real files: init, status, global options, no tokens in output."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def ecometrics(*args, cwd, env=None, check=True):
+    result = subprocess.run(
+        [sys.executable, "-m", "jobs.cli", *args],
+        capture_output=True, text=True, cwd=cwd, env={**os.environ, **(env or {})},
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_init_writes_config_and_database_and_refuses_to_overwrite(tmp_path):
+    ecometrics("init", cwd=tmp_path)
+    config = (tmp_path / "ecometrics.toml").read_text()
+    assert "QwenLM" in config and "deepseek-ai" in config and "meta-llama" in config
+    assert (tmp_path / "ecometrics.db").exists()
+
+    (tmp_path / "ecometrics.toml").write_text(config + "# edited by hand\n")
+    again = ecometrics("init", cwd=tmp_path, check=False)
+    assert again.returncode == 2 and "--force" in again.stderr
+    assert (tmp_path / "ecometrics.toml").read_text().endswith("# edited by hand\n")
+
+    ecometrics("init", "--force", cwd=tmp_path)
+    assert not (tmp_path / "ecometrics.toml").read_text().endswith("# edited by hand\n")
+
+
+def test_global_options_and_environment_choose_files(tmp_path):
+    ecometrics("--config", "conf/e.toml", "--db", "data.db", "init", cwd=tmp_path)
+    assert (tmp_path / "conf/e.toml").exists() and (tmp_path / "data.db").exists()
+    status = ecometrics("status", cwd=tmp_path, env={"ECOMETRICS_CONFIG": "conf/e.toml", "ECOMETRICS_DB": "env.db"})
+    assert "env.db" in status.stdout
+    assert (tmp_path / "env.db").exists()
+
+
+def test_status_shows_schema_counts_and_never_a_token(tmp_path):
+    ecometrics("init", cwd=tmp_path)
+    secrets = {"GITHUB_TOKEN": "ghp_FAKE0123456789abcdef", "HF_TOKEN": "hf_FAKEabcdef0123456789"}
+    status = ecometrics("status", cwd=tmp_path, env=secrets)
+    assert "schema version" in status.stdout and "stargazers" in status.stdout
+    assert "GITHUB_TOKEN  set" in status.stdout
+    for secret in secrets.values():
+        assert secret not in status.stdout and secret not in status.stderr
+
+
+def test_missing_explicit_config_is_a_one_line_error(tmp_path):
+    result = ecometrics("--config", "nope.toml", "status", cwd=tmp_path, check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "ecometrics: nope.toml: no such config file; run 'ecometrics init' or pass --config"
+
+
+@pytest.mark.parametrize("kind", ["nonsense"])
+def test_unknown_export_kind_names_the_choices(tmp_path, kind):
+    result = ecometrics("export", kind, cwd=tmp_path, check=False)
+    assert result.returncode == 2 and kind in result.stderr

@@ -1,0 +1,69 @@
+"""Configuration: the default file loads; malformed ones fail with one line naming the key."""
+
+import subprocess
+import sys
+
+import pytest
+
+from jobs.config import ConfigError, default_config_text, load_config
+
+
+def write(tmp_path, text):
+    path = tmp_path / "ecometrics.toml"
+    path.write_text(text)
+    return path
+
+
+def test_the_default_config_loads_with_the_ecosystem(tmp_path):
+    config = load_config(write(tmp_path, default_config_text()))
+    assert "QwenLM" in config.github.orgs
+    assert "vllm-project/vllm" in config.github.repos
+    assert "Qwen" in config.huggingface.authors
+    assert config.huggingface.derivative_depth == 3
+    assert config.schedule.collect == "0 2 * * *"
+    assert config.resolve(config.storage.db) == tmp_path / "ecometrics.db"
+
+
+def test_families_overrides_are_typed(tmp_path):
+    config = load_config(write(tmp_path, '[families.Qwen]\nauthors = ["Qwen"]\norigin = "CN"\n'))
+    assert config.families["Qwen"].authors == ["Qwen"]
+    assert config.families["Qwen"].origin == "CN"
+
+
+MALFORMED = [
+    ("[github]\nrepo = ['a/b']\n", "unknown key github.repo"),
+    ("[githb]\norgs = []\n", "unknown section [githb]"),
+    ("[github]\norgs = 'QwenLM'\n", "github.orgs must be a list of strs, not a string"),
+    ("[github]\nrepos = ['vllm']\n", "github.repos[0] 'vllm' is not OWNER/NAME"),
+    ("[github]\nstar_history = 'yes'\n", "github.star_history must be true or false"),
+    ("[huggingface]\nderivative_depth = -1\n", "huggingface.derivative_depth must be 0 or more"),
+    ("[huggingface]\nderivative_depth = 2.5\n", "huggingface.derivative_depth must be an integer"),
+    ("[huggingface]\nmodels = ['Mistral-7B']\n", "huggingface.models[0] 'Mistral-7B' is not AUTHOR/NAME"),
+    ("[schedule]\ncollect = '0 2 * *'\n", "schedule.collect '0 2 * *' is not a 5-field cron"),
+    ("[schedule]\nanalyze = '61 * * * *'\n", "schedule.analyze '61 * * * *' is not a 5-field cron"),
+    ("[export]\nformats = ['xlsx']\n", "export.formats[0] 'xlsx' is not one of"),
+    ("[github\norgs = []\n", "not valid TOML"),
+    ("[families.Qwen]\ncountry = 'CN'\n", "unknown key families.Qwen.country"),
+]
+
+
+@pytest.mark.parametrize("text, message", MALFORMED)
+def test_malformed_config_is_rejected_naming_file_and_key(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).startswith(f"{path}: ")
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_cli_prints_one_line_and_exits_2_without_traceback(tmp_path):
+    path = write(tmp_path, "[huggingface]\nderivative_depth = -3\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "jobs.cli", "--config", str(path), "status"],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "derivative_depth" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "ecometrics.db").exists()
