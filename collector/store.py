@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlite_utils
 
+from collector.cancel import raise_if_stopped
 from collector.errors import InputError
 
 # Each migration is plain SQL, applied once, in order. Never edit a released entry:
@@ -273,8 +274,12 @@ class Store:
     # -- transactions ---------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One transaction; nested uses join the outermost one."""
+    def transaction(self, *, page_boundary: bool = True) -> Iterator[None]:
+        """One transaction; nested uses join the outermost one.
+
+        After an outermost commit that is a ``page_boundary`` a requested stop is
+        raised (see :mod:`collector.cancel`); the run log's own writes are not.
+        """
         if self._depth:
             self._depth += 1
             try:
@@ -292,6 +297,8 @@ class Store:
             raise
         self._depth = 0
         self.conn.execute("COMMIT")
+        if page_boundary:
+            raise_if_stopped()  # what was committed stays; the run stops here
 
     # -- writes ---------------------------------------------------------------------
 
@@ -370,7 +377,7 @@ class Store:
     # -- the run log ----------------------------------------------------------------
 
     def start_run(self, job: str) -> int:
-        with self.transaction():
+        with self.transaction(page_boundary=False):
             cursor = self.conn.execute(
                 "INSERT INTO job_runs (job, started_at, status, pid) VALUES (?, ?, 'running', ?)",
                 (job, utc_now(), os.getpid()),
@@ -386,7 +393,7 @@ class Store:
         rows_written: int | None = None,
         error: str | None = None,
     ) -> None:
-        with self.transaction():
+        with self.transaction(page_boundary=False):
             self.conn.execute(
                 "UPDATE job_runs SET finished_at = ?, status = ?, api_requests = ?, rows_written = ?, error = ? "
                 "WHERE id = ?",
