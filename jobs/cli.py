@@ -17,6 +17,7 @@ from collector.errors import InputError
 from collector.store import Store
 from jobs.config import DEFAULT_CONFIG_PATH, DEFAULT_DB_PATH, Config, default_config_text
 from jobs.config import load_config as _load_config_file
+from jobs.lock import Locked, job_lock
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_LOCKED = 0, 1, 2, 3, 75
 
@@ -98,6 +99,109 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _progress(args: argparse.Namespace) -> bool:
+    return sys.stderr.isatty() and not getattr(args, "quiet", False)
+
+
+def _report(steps: list, args: argparse.Namespace) -> int:
+    """Print each step's outcome; exit 0 ok, 3 partial, 1 failed."""
+    from jobs.pipeline import RunResult
+
+    result = RunResult(steps)
+    for step in steps:
+        if step.status != "ok":
+            print(f"ecometrics: {step.job} {step.status}: {step.message}", file=sys.stderr)
+        elif not getattr(args, "quiet", False):
+            spent = sum(step.requests.values())
+            print(f"{step.job}: {step.rows_written:,} rows" + (f", {spent:,} requests" if spent else ""))
+    return {"ok": EXIT_OK, "partial": EXIT_PARTIAL}.get(result.status, EXIT_FAILED)
+
+
+def _locked(args: argparse.Namespace, config: Config, job: str):
+    return job_lock(db_path(args, config), job)
+
+
+def _stoppable() -> None:
+    """SIGTERM/SIGINT stop the run at the next page boundary instead of killing it mid-page."""
+    import signal
+
+    from collector.cancel import clear_stop, request_stop
+
+    clear_stop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: request_stop())
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from collector.cancel import StopRequested
+    from jobs import pipeline
+
+    config = load_config(args)
+    sources = pipeline.SOURCES if args.source == "all" else (args.source,)
+    _stoppable()
+    with _locked(args, config, f"collect:{args.source}"), open_store(args, config) as store:
+        try:
+            steps = pipeline.collect(store, config, sources, progress=_progress(args), full_hub=args.full_hub or None)
+        except StopRequested as stop:
+            print(f"ecometrics: collect partial: {stop}", file=sys.stderr)
+            return EXIT_PARTIAL
+    return _report(steps, args)
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from jobs import pipeline
+
+    config = load_config(args)
+    names = pipeline.ANALYSES if args.analysis == "all" else (args.analysis,)
+    with _locked(args, config, f"analyze:{args.analysis}"), open_store(args, config) as store:
+        steps = pipeline.analyze(
+            store, config, names, from_month=args.from_month, to_month=args.to_month, verbose=args.verbose
+        )
+    return _report(steps, args)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from jobs.pipeline import run_pipeline
+
+    config = load_config(args)
+    _stoppable()
+    with _locked(args, config, "run"), open_store(args, config) as store:
+        result = run_pipeline(store, config, progress=_progress(args))
+    for problem in result.problems:
+        print(f"ecometrics: {problem}", file=sys.stderr)
+    if not args.quiet or result.status != "ok":
+        print(result.summary(), file=sys.stdout if result.status == "ok" else sys.stderr)
+    return {"ok": EXIT_OK, "partial": EXIT_PARTIAL}.get(result.status, EXIT_FAILED)
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from jobs.scheduler import run_daemon
+
+    config = load_config(args)
+    path = db_path(args, config)
+    Store(path).close()  # create or migrate before the first fire
+    return run_daemon(config, str(path), every_seconds=args.every)
+
+
+def cmd_import_edges(args: argparse.Namespace) -> int:
+    from collector.edges import import_edges
+
+    config = load_config(args)
+    with _locked(args, config, "import:edges"), open_store(args, config) as store:
+        print(import_edges(store, args.file).summary())
+    return EXIT_OK
+
+
+def cmd_import_gharchive(args: argparse.Namespace) -> int:
+    from collector.gharchive import import_gharchive
+
+    config = load_config(args)
+    with _locked(args, config, "import:gharchive"), open_store(args, config) as store:
+        result = import_gharchive(store, args.files, config=config, all_repos=args.all, progress=_progress(args))
+    print(result.summary() if hasattr(result, "summary") else result)
+    return EXIT_OK
+
+
 # -- the parser -----------------------------------------------------------------------
 
 
@@ -126,6 +230,37 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--month", help="YYYY-MM (OpenRank and activity columns)")
     export.set_defaults(handler=cmd_export)
 
+    collect = sub.add_parser("collect", help="one collection pass (incremental, resumable)")
+    collect.add_argument("source", nargs="?", default="all", choices=["github", "hf", "all"])
+    collect.add_argument("--full-hub", action="store_true", help="crawl every model on the Hub (resumable)")
+    collect.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    collect.set_defaults(handler=cmd_collect)
+
+    analyze = sub.add_parser("analyze", help="recompute derived tables")
+    analyze.add_argument("analysis", nargs="?", default="all", choices=["activity", "openrank", "lineage", "all"])
+    analyze.add_argument("--from", dest="from_month", metavar="YYYY-MM", help="first month to recompute")
+    analyze.add_argument("--to", dest="to_month", metavar="YYYY-MM", help="last month to recompute")
+    analyze.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    analyze.set_defaults(handler=cmd_analyze)
+
+    run = sub.add_parser("run", help="the nightly job: collect -> analyze -> export (for cron)")
+    run.add_argument("-q", "--quiet", action="store_true", help="print only problems (for cron mail)")
+    run.set_defaults(handler=cmd_run)
+
+    schedule = sub.add_parser("schedule", help="run the APScheduler daemon with the config's cron triggers")
+    schedule.add_argument("--every", type=float, metavar="SECONDS", help="run the whole pipeline every N seconds instead")
+    schedule.set_defaults(handler=cmd_schedule)
+
+    importer = sub.add_parser("import", help="import GH Archive files or a lineage edge list")
+    imports = importer.add_subparsers(dest="what", required=True, metavar="WHAT")
+    gharchive = imports.add_parser("gharchive", help="GH Archive hourly .json.gz files -> events")
+    gharchive.add_argument("files", nargs="+", metavar="FILE")
+    gharchive.add_argument("--all", action="store_true", help="keep events of every repo, not only tracked ones")
+    gharchive.set_defaults(handler=cmd_import_gharchive)
+    edges = imports.add_parser("edges", help="a model lineage edge list (CSV) -> model_edges")
+    edges.add_argument("file", metavar="FILE.csv")
+    edges.set_defaults(handler=cmd_import_edges)
+
     return parser
 
 
@@ -142,6 +277,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"ecometrics: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Locked as exc:
+        print(f"ecometrics: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     except KeyboardInterrupt:
         print("ecometrics: interrupted", file=sys.stderr)
         return 130

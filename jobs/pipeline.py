@@ -1,0 +1,229 @@
+"""The nightly pipeline: collect -> analyze -> export, each step in the run log.
+
+Jobs orchestrate and own no logic: every step calls one documented function of
+collector/ or analysis/ and records its outcome in ``job_runs`` (status ok | partial |
+failed, API requests by source, rows written, the error line). A failed step does not
+stop the others; a requested stop (SIGTERM/SIGINT) ends the run at the next page
+boundary as partial.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from collector.cancel import StopRequested, raise_if_stopped
+from collector.errors import InputError
+from collector.results import CollectResult
+from collector.store import Store
+from jobs.config import Config
+
+log = logging.getLogger("ecometrics.jobs")
+
+SOURCES = ("github", "hf")
+ANALYSES = ("openrank", "lineage")
+
+
+@dataclass
+class StepResult:
+    job: str
+    status: str = "ok"  # ok | partial | failed
+    rows_written: int = 0
+    requests: dict[str, int] = field(default_factory=dict)
+    message: str | None = None  # why partial or failed, one line
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class RunResult:
+    steps: list[StepResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def status(self) -> str:
+        statuses = {step.status for step in self.steps}
+        return "failed" if "failed" in statuses else "partial" if "partial" in statuses else "ok"
+
+    @property
+    def problems(self) -> list[str]:
+        return [f"{step.job}: {step.message}" for step in self.steps if step.status != "ok"]
+
+    def summary(self) -> str:
+        parts = []
+        for step in self.steps:
+            spent = sum(step.requests.values())
+            detail = f"{step.rows_written:,} rows" + (f", {spent:,} requests" if spent else "")
+            parts.append(f"{step.job} {step.status} ({detail})")
+        return f"run {self.status} in {self.seconds:.1f}s: " + "; ".join(parts)
+
+
+def record_step(store: Store, job: str, work: Callable[[], CollectResult | StepResult | int | None]) -> StepResult:
+    """Run one step, write its row in ``job_runs`` and return its outcome."""
+    run_id = store.start_run(job)
+    started = time.monotonic()
+    result = StepResult(job)
+    try:
+        outcome = work()
+        _merge(result, outcome)
+    except StopRequested as stop:
+        result.status, result.message = "partial", str(stop)
+        _finish(store, run_id, result, started)
+        raise
+    except InputError as exc:
+        result.status, result.message = "failed", str(exc)
+    except Exception as exc:  # one failed step must not lose the others; the log has the traceback
+        log.debug("%s failed", job, exc_info=True)
+        result.status, result.message = "failed", f"{type(exc).__name__}: {exc}".splitlines()[0]
+    _finish(store, run_id, result, started)
+    for note in result.notes:
+        log.info("%s: %s", job, note)
+    if result.status != "ok":
+        log.warning("%s %s: %s", job, result.status, result.message)
+    return result
+
+
+def _merge(result: StepResult, outcome: Any) -> None:
+    if isinstance(outcome, CollectResult):
+        result.rows_written = outcome.rows_written
+        result.requests = dict(outcome.requests)
+        result.notes = list(outcome.notes)
+        if outcome.partial:
+            result.status, result.message = "partial", outcome.reason
+    elif isinstance(outcome, StepResult):
+        result.rows_written, result.notes = outcome.rows_written, outcome.notes
+        result.status, result.message = outcome.status, outcome.message
+    elif isinstance(outcome, int):
+        result.rows_written = outcome
+
+
+def _finish(store: Store, run_id: int, result: StepResult, started: float) -> None:
+    result.seconds = time.monotonic() - started
+    store.finish_run(
+        run_id,
+        result.status,
+        api_requests={"total": sum(result.requests.values()), **result.requests} if result.requests else None,
+        rows_written=result.rows_written,
+        error=result.message,
+    )
+
+
+# -- the steps --------------------------------------------------------------------------
+
+
+def collect(
+    store: Store, config: Config, sources: Iterable[str] = SOURCES, *, progress: bool = False, full_hub: bool | None = None
+) -> list[StepResult]:
+    """One collection pass over each configured source."""
+    steps = []
+    for source in sources:
+        raise_if_stopped()
+        if source == "github":
+            if not (config.github.orgs or config.github.repos):
+                continue
+            from collector.github import collect_github
+
+            steps.append(record_step(store, "collect:github", lambda: collect_github(store, config.github, progress=progress)))
+        elif source == "hf":
+            if not (config.huggingface.authors or config.huggingface.models or config.huggingface.full_hub or full_hub):
+                continue
+            from collector.hf import collect_hf
+
+            steps.append(
+                record_step(
+                    store, "collect:hf", lambda: collect_hf(store, config.huggingface, full_hub=full_hub, progress=progress)
+                )
+            )
+        else:
+            raise InputError(f"collect source {source!r} is unknown; choose github, hf or all")
+    return steps
+
+
+def analyze(store: Store, config: Config, names: Iterable[str] = ANALYSES, **options: Any) -> list[StepResult]:
+    """Recompute the derived tables named (``openrank`` includes activity)."""
+    steps = []
+    for name in names:
+        raise_if_stopped()
+        if name in ("openrank", "activity"):
+            from analysis.openrank import compute_global_openrank
+
+            work = lambda: compute_global_openrank(  # noqa: E731
+                store, from_month=options.get("from_month"), to_month=options.get("to_month")
+            )
+        elif name == "lineage":
+            from analysis.lineage import analyze_lineage
+
+            work = lambda: analyze_lineage(store, config, verbose=options.get("verbose", False))  # noqa: E731
+        else:
+            raise InputError(f"analysis {name!r} is unknown; choose activity, openrank, lineage or all")
+        steps.append(record_step(store, f"analyze:{name}", lambda work=work: _rows(work())))
+    return steps
+
+
+def _rows(outcome: Any) -> int | StepResult | None:
+    """Analyses return a summary object; take its row count when it has one."""
+    if isinstance(outcome, (int, StepResult)) or outcome is None:
+        return outcome
+    for name in ("rows_written", "rows", "written"):
+        if isinstance(getattr(outcome, name, None), int):
+            return getattr(outcome, name)
+    if isinstance(outcome, dict):
+        for name in ("rows_written", "rows"):
+            if isinstance(outcome.get(name), int):
+                return outcome[name]
+    return None
+
+
+def export(store: Store, config: Config, *, out_dir: Path | None = None, formats: Iterable[str] | None = None) -> StepResult:
+    """Write every registered ranking table in each configured format."""
+    from analysis.export import TABLES, build_table, load_builders, write_table
+
+    out_dir = out_dir or config.resolve(config.export.dir)
+    formats = list(formats or config.export.formats)
+
+    def work() -> StepResult:
+        load_builders()
+        result, written = StepResult("export"), 0
+        for kind in sorted(TABLES):
+            raise_if_stopped()
+            frame = build_table(store, kind, top=config.export.top)
+            for fmt in formats:
+                write_table(frame, fmt, out_dir / f"{kind}.{fmt}", title=f"{kind}")
+                written += 1
+        result.rows_written = written
+        result.notes.append(f"{written} files in {out_dir}")
+        return result
+
+    return record_step(store, "export", work)
+
+
+def run_pipeline(store: Store, config: Config, *, progress: bool = False) -> RunResult:
+    """The nightly job: collect all sources, analyze everything, export the tables."""
+    started = time.monotonic()
+    result = RunResult()
+    run_id = store.start_run("run")
+    try:
+        result.steps += collect(store, config, progress=progress)
+        result.steps += analyze(store, config)
+        result.steps.append(export(store, config))
+    except StopRequested as stop:
+        result.steps.append(StepResult("run", status="partial", message=str(stop)))
+    finally:
+        result.seconds = time.monotonic() - started
+        totals: dict[str, int] = {}
+        for step in result.steps:
+            if step.requests:
+                source = step.job.split(":")[-1]
+                totals[source] = totals.get(source, 0) + sum(step.requests.values())
+        store.finish_run(
+            run_id,
+            result.status if result.steps else "failed",
+            api_requests=totals,
+            rows_written=sum(step.rows_written for step in result.steps),
+            error="; ".join(result.problems) or None,
+        )
+    return result
