@@ -197,6 +197,37 @@ MIGRATIONS: list[str] = [
         computed_at TEXT NOT NULL
     );
     """,
+    # 3: activity per (month, repo, developer) and the fingerprints of computed OpenRank months.
+    """
+    CREATE TABLE activity (                -- SPEC 6.1, written by analysis.activity
+        month TEXT NOT NULL,               -- YYYY-MM
+        repo_id INTEGER NOT NULL,
+        repo_name TEXT,
+        developer_id INTEGER NOT NULL,
+        login TEXT,
+        issues_opened INTEGER NOT NULL,
+        issue_comments INTEGER NOT NULL,
+        issues_closed INTEGER NOT NULL,
+        review_comments INTEGER NOT NULL,
+        prs_opened INTEGER NOT NULL,
+        pushes INTEGER NOT NULL,
+        activity REAL NOT NULL,
+        push_only INTEGER NOT NULL,        -- 1: left out of the OpenRank network
+        PRIMARY KEY (month, repo_id, developer_id)
+    );
+    CREATE INDEX activity_developer ON activity(developer_id, month);
+
+    CREATE TABLE openrank_months (         -- one row per computed month of global OpenRank
+        month TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,         -- events + parameters + previous month: unchanged -> skip
+        nodes INTEGER NOT NULL,
+        pairs INTEGER NOT NULL,
+        iterations INTEGER NOT NULL,
+        converged INTEGER NOT NULL,
+        background REAL,
+        computed_at TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
