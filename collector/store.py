@@ -228,6 +228,11 @@ MIGRATIONS: list[str] = [
         computed_at TEXT NOT NULL
     );
     """,
+    # 4: the models the config tracks: the roots whose derivative trees are crawled.
+    """
+    ALTER TABLE models ADD COLUMN tracked INTEGER NOT NULL DEFAULT 0;  -- 1: an author's or listed model
+    CREATE INDEX models_tracked ON models(tracked) WHERE tracked = 1;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
