@@ -202,6 +202,14 @@ def cmd_import_gharchive(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from jobs.demo import print_rankings, run_demo
+
+    db = run_demo(args.dir, seed=args.seed, scale=args.scale, days=args.days, progress=_progress(args))
+    print_rankings(db)
+    return EXIT_OK
+
+
 # -- the parser -----------------------------------------------------------------------
 
 
@@ -260,6 +268,13 @@ def build_parser() -> argparse.ArgumentParser:
     edges = imports.add_parser("edges", help="a model lineage edge list (CSV) -> model_edges")
     edges.add_argument("file", metavar="FILE.csv")
     edges.set_defaults(handler=cmd_import_edges)
+
+    demo = sub.add_parser("demo", help="the whole nightly pipeline offline against fakehub (synthetic data)")
+    demo.add_argument("--dir", default="demo", help="where the database and exports go (default ./demo)")
+    demo.add_argument("--days", type=int, default=3, help="simulated nightly runs (default 3)")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--scale", default="small", choices=["small", "medium"])
+    demo.set_defaults(handler=cmd_demo)
 
     return parser
 

@@ -1,0 +1,149 @@
+"""``ecometrics demo``: the whole nightly pipeline, offline, on synthetic data.
+
+Starts fakehub in-process, points the real collectors at it through ``GITHUB_API_URL``
+and ``HF_ENDPOINT``, runs the nightly pipeline once per simulated day (advancing
+fakehub's clock between runs so that snapshots, growth and monthly OpenRank exist), then
+prints the top of each ranking table and leaves the database, the exports in every
+format and a GraphML family tree in the output folder. Everything it shows and writes
+is labelled synthetic.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+from collector.store import Store
+from jobs import pipeline
+from jobs.config import Config, parse_config
+
+log = logging.getLogger("ecometrics.demo")
+
+SYNTHETIC = "SYNTHETIC DATA from fakehub (ecometrics demo), not real GitHub or Hugging Face figures"
+DEMO_TOKEN = "demo-token-for-fakehub"  # fakehub's budgets are per token; no real token is involved
+
+# (title, export kind, sort column, columns shown) — columns absent from a table are skipped.
+RANKINGS = (
+    ("Repositories by OpenRank", "repos", "openrank", ["repo", "openrank", "activity", "stars", "stars_30d", "contributors"]),
+    ("Repositories by star growth (last 30 days)", "repos", "stars_30d", ["repo", "stars_30d", "stars_7d", "stars", "created_at"]),
+    ("Launch velocity (stars in the first days)", "growth", "stars_10d", ["repo", "created_at", "stars_3d", "stars_10d", "stars_30d"]),
+    ("Developers by OpenRank", "developers", "openrank", ["developer", "openrank", "activity", "month"]),
+    ("Models by derivatives", "models", "all_derivatives", ["model_id", "family", "direct_derivatives", "all_derivatives", "finetune", "quantized", "merge", "max_depth"]),
+    ("Models by influence", "models", "influence", ["model_id", "family", "influence", "downloads_30d", "likes"]),
+    ("Families by derivatives", "families", "derivatives", ["family", "origin", "models", "derivatives", "downloads_30d"]),
+    ("Families by downloads", "families", "downloads_30d", ["family", "origin", "downloads_30d", "downloads_all_time", "derivatives"]),
+)
+
+
+def demo_config(out_dir: Path) -> Config:
+    """The default config (the real ecosystem's names, which fakehub also serves)."""
+    from jobs.config import default_config_text
+    import tomllib
+
+    data = tomllib.loads(default_config_text())
+    data["storage"]["db"] = str(out_dir / "ecometrics.db")
+    data["export"] = {"dir": str(out_dir / "exports"), "formats": ["csv", "parquet", "json", "md"]}
+    data["github"]["max_rate_wait"] = 5
+    return parse_config(data, source="demo config")
+
+
+@contextmanager
+def _pointed_at(url: str) -> Iterator[None]:
+    """Point the collectors at fakehub the way a user points them anywhere: the environment."""
+    names = ("GITHUB_API_URL", "HF_ENDPOINT", "GITHUB_TOKEN", "HF_TOKEN")
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update(GITHUB_API_URL=url, HF_ENDPOINT=url, GITHUB_TOKEN=DEMO_TOKEN, HF_TOKEN=DEMO_TOKEN)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def run_demo(
+    out_dir: str | os.PathLike[str] = "demo",
+    *,
+    seed: int = 0,
+    scale: str = "small",
+    days: int = 3,
+    progress: bool = False,
+    echo=print,
+) -> Path:
+    """Build the demo database in ``out_dir`` and return its path."""
+    from fakehub import FakeHub
+
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    config = demo_config(out_dir)
+    db_path = out_dir / "ecometrics.db"
+    started = time.monotonic()
+    echo(f"ecometrics demo: {SYNTHETIC}")
+    with FakeHub(seed=seed, scale=scale) as hub, _pointed_at(hub.url), Store(db_path) as store:
+        store.set_checkpoint("demo", "synthetic", f"fakehub seed={seed} scale={scale}")
+        echo(f"fakehub ({scale}, seed {seed}) at {hub.url}")
+        for day in range(days):
+            if day:
+                hub.advance(days=1)
+            result = pipeline.run_pipeline(store, config, progress=progress)
+            echo(f"day {day + 1}/{days}: {result.summary()}")
+            for problem in result.problems:
+                echo(f"  problem: {problem}")
+        _write_family_tree(store, out_dir / "exports")
+    echo(f"demo built in {time.monotonic() - started:.1f}s: database {db_path}, exports in {out_dir / 'exports'}")
+    return db_path
+
+
+def _write_family_tree(store: Store, out_dir: Path) -> None:
+    """GraphML of the largest derivative tree, for Gephi."""
+    try:
+        from analysis.lineage import export_tree, largest_root
+    except ImportError:
+        return
+    root = largest_root(store)
+    if root:
+        export_tree(store, root, out_dir / "family_tree.graphml", fmt="graphml")
+
+
+def print_rankings(db_path: Path, *, top: int = 10) -> None:
+    """The top of each ranking table as terminal tables."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from analysis.export import build_table
+
+    console = Console()
+    with Store(db_path) as store:
+        for title, kind, sort_by, wanted in RANKINGS:
+            try:
+                frame = build_table(store, kind)
+            except Exception as exc:  # a table that cannot be built is reported, the others still print
+                console.print(f"[yellow]{title}: not available ({exc})[/yellow]")
+                continue
+            columns = [c for c in wanted if c in frame.columns]
+            if sort_by in frame.columns:
+                frame = frame.sort(sort_by, descending=True, nulls_last=True)
+            table = Table(title=f"{title} — synthetic", caption=SYNTHETIC, caption_justify="left")
+            for column in columns:
+                numeric = frame.schema[column].is_numeric()
+                table.add_column(column, justify="right" if numeric else "left")
+            for row in frame.select(columns).head(top).iter_rows():
+                table.add_row(*(_cell(v) for v in row))
+            console.print(table)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
