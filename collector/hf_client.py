@@ -1,0 +1,215 @@
+"""The one HTTP client for the Hugging Face Hub API: endpoint, token, retries, counts.
+
+It is built from huggingface_hub's own pieces — the endpoint from ``HF_ENDPOINT`` (as
+``huggingface_hub.constants.ENDPOINT`` reads it), the token from ``HF_TOKEN`` or the
+library's token store through ``build_hf_headers``, and the library's shared
+``httpx2`` session (``get_session``) — but owns the retry loop and the paging itself,
+because huggingface_hub 2.x's ``http_backoff`` and ``paginate`` do not fit a resumable
+crawl:
+
+- ``paginate`` hides the ``Link: <...>; rel="next"`` cursor, so a crawl killed on page
+  1,200 of 2,200 could not resume from its last committed page; :meth:`HfClient.pages`
+  yields each page with its next URL and starts from a saved one.
+- ``http_backoff`` retries 408/429/5xx and timeouts, but a body cut short surfaces
+  later, in ``response.json()``, and is not retried; here it is.
+- its waits are at least one second and cannot be bounded; ``max_wait`` bounds them
+  (tests shrink it) while ``Retry-After`` is honoured up to that bound.
+- it keeps no counts; :attr:`HfClient.requests` counts every attempt by status, for
+  the run log.
+
+Statuses that are answers rather than failures — 401 and 403 (gated or private), 404
+(deleted or renamed) — are returned to the caller, which records them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+import logging
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx2
+from huggingface_hub import constants
+from huggingface_hub.utils import build_hf_headers, get_session
+
+from collector import cancel
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+# Answers the collector records (gated/private, deleted/renamed) instead of retrying.
+ANSWER_STATUSES = frozenset({200, 401, 403, 404})
+RETRY_EXCEPTIONS = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError)
+
+
+class HubUnavailable(Exception):
+    """The Hub kept failing for one request after every retry; the message names the URL."""
+
+
+@dataclass
+class HubResponse:
+    status: int
+    data: Any  # the parsed JSON body for 200, else None
+    next_url: str | None  # the Link rel="next" URL, absolute
+    date: str | None  # the response's Date header as YYYY-MM-DD (the Hub's "today")
+
+
+class HfClient:
+    """GET JSON from the Hub API with retries; pages through ``Link`` cursors.
+
+    >>> client = HfClient()                      # HF_ENDPOINT, HF_TOKEN from the environment
+    >>> client.get("/api/models/Qwen/Qwen3-8B").data["id"]
+    'Qwen/Qwen3-8B'
+    >>> client.requests
+    {'200': 1}
+    """
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        token: str | bool | None = None,
+        *,
+        timeout: float = 60.0,
+        max_retries: int = 8,
+        backoff: float = 1.0,
+        max_wait: float = 300.0,
+        sleep: Callable[[float], None] = cancel.sleep,  # wakes when a stop is requested
+    ):
+        # Read at call time: constants.ENDPOINT froze HF_ENDPOINT when the library was imported.
+        self.endpoint = (endpoint or os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
+        self.headers = build_hf_headers(token=token, library_name="ecometrics")
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self.sleep = sleep
+        self.requests: dict[str, int] = {}
+        self.server_date: str | None = None  # Date of the last response, YYYY-MM-DD
+
+    # -- requests -------------------------------------------------------------------
+
+    def get(self, path_or_url: str, params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None) -> HubResponse:
+        """GET one API URL; retries 408/429/5xx, timeouts and cut-short bodies.
+
+        Returns the answer for 200/401/403/404; raises :class:`HubUnavailable` after
+        ``max_retries`` failed retries or on any other status.
+        """
+        url = self.url(path_or_url)
+        wait = self.backoff
+        for attempt in range(self.max_retries + 1):
+            failure: str
+            retry_after: float | None = None
+            try:
+                response = get_session().get(url, params=params, headers=self.headers, timeout=self.timeout)
+            except RETRY_EXCEPTIONS as exc:
+                self._count("error")
+                failure = f"{type(exc).__name__}: {exc}"
+            else:
+                status = response.status_code
+                self._note_date(response.headers.get("date"))
+                if status in ANSWER_STATUSES:
+                    if status != 200:
+                        self._count(status)
+                        return HubResponse(status, None, None, self.server_date)
+                    try:
+                        data = json.loads(response.content)
+                    except ValueError as exc:  # a body cut short by the network or the server
+                        self._count("truncated")
+                        failure = f"unreadable JSON body ({exc})"
+                    else:
+                        self._count(status)
+                        return HubResponse(200, data, _next_link(response), self.server_date)
+                elif status in RETRY_STATUSES:
+                    self._count(status)
+                    failure = f"HTTP {status}"
+                    retry_after = _retry_after(response.headers.get("retry-after"))
+                else:
+                    self._count(status)
+                    raise HubUnavailable(f"{url}: HTTP {status} {response.text[:200]!r}")
+            if attempt == self.max_retries:
+                raise HubUnavailable(f"{url}: {failure}, still failing after {self.max_retries} retries")
+            delay = min(self.max_wait, retry_after if retry_after is not None else wait)
+            log.debug("%s: %s; retrying in %.3gs", url, failure, delay)
+            self.sleep(delay)
+            wait = min(self.max_wait, wait * 2)
+        raise AssertionError("unreachable")
+
+    def pages(
+        self,
+        path: str,
+        params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        *,
+        resume_from: str | None = None,
+    ) -> Iterator[HubResponse]:
+        """Yield each page of a listing with its ``next_url`` (None on the last page).
+
+        ``resume_from`` is a ``next_url`` saved from an earlier run: the listing goes on
+        from there (it already carries the query, so ``params`` are not sent again).
+        """
+        if resume_from:
+            response = self.get(resume_from)
+        else:
+            response = self.get(path, params)
+        while True:
+            yield response
+            if response.status != 200 or response.next_url is None:
+                return
+            response = self.get(response.next_url)
+
+    # -- helpers --------------------------------------------------------------------
+
+    def url(self, path_or_url: str) -> str:
+        """An absolute URL on this client's endpoint.
+
+        Absolute URLs (``Link`` cursors, saved checkpoints) are re-based onto the current
+        endpoint, so a cursor saved against one host resumes against another.
+        """
+        if path_or_url.startswith(("http://", "https://")):
+            parts = urlsplit(path_or_url)
+            base = urlsplit(self.endpoint)
+            path_or_url = parts.path + (f"?{parts.query}" if parts.query else "")
+            return f"{base.scheme}://{base.netloc}{path_or_url}"
+        return self.endpoint + ("" if path_or_url.startswith("/") else "/") + path_or_url
+
+    def _count(self, key: int | str) -> None:
+        key = str(key)
+        self.requests[key] = self.requests.get(key, 0) + 1
+
+    def _note_date(self, header: str | None) -> None:
+        if not header:
+            return
+        try:
+            when = email.utils.parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            return
+        if when.tzinfo is None:  # "-0000" in the header means UTC with no zone named
+            when = when.replace(tzinfo=dt.UTC)
+        self.server_date = when.astimezone(dt.UTC).date().isoformat()
+
+
+def _next_link(response: httpx2.Response) -> str | None:
+    link = response.links.get("next")
+    return link.get("url") if link else None
+
+
+def _retry_after(header: str | None) -> float | None:
+    """Seconds to wait from ``Retry-After``: delay-seconds or an HTTP-date (RFC 9110 10.2.3)."""
+    if not header:
+        return None
+    header = header.strip()
+    try:
+        return max(0.0, float(header))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
