@@ -36,6 +36,18 @@ def render_status(store: Store, config: Config) -> str:
         newest = store.conn.execute(sql).fetchone()[0]
         lines.append(f"  {label:<22} {newest or 'never'}")
 
+    from jobs.scheduler import next_fire_times
+
+    lines.append("\nschedule (UTC)")
+    for name, when in next_fire_times(config).items():
+        lines.append(f"  {name:<22} next {when:%Y-%m-%d %H:%M}")
+
+    budgets = store.query("SELECT key, cursor, updated_at FROM checkpoints WHERE source = 'budget' ORDER BY key")
+    if budgets:
+        lines.append("\nAPI budgets last seen")
+        for budget in budgets:
+            lines.append(f"  {budget['key']:<22} {budget['cursor']}  (at {budget['updated_at']})")
+
     lines.append("\nlast runs")
     runs = store.last_runs(10)
     if not runs:
