@@ -233,6 +233,34 @@ MIGRATIONS: list[str] = [
     ALTER TABLE models ADD COLUMN tracked INTEGER NOT NULL DEFAULT 0;  -- 1: an author's or listed model
     CREATE INDEX models_tracked ON models(tracked) WHERE tracked = 1;
     """,
+    # 5: lineage figures per model and the family table they were computed with.
+    """
+    CREATE TABLE model_lineage (           -- every model in models or model_edges
+        model_id TEXT PRIMARY KEY,
+        parents INTEGER NOT NULL,          -- distinct parents over the counted edges
+        relations TEXT,                    -- its relations to its parents, comma-joined
+        direct_derivatives INTEGER NOT NULL,
+        finetune INTEGER NOT NULL,
+        adapter INTEGER NOT NULL,
+        quantized INTEGER NOT NULL,
+        merge INTEGER NOT NULL,
+        all_derivatives INTEGER NOT NULL,  -- distinct transitive descendants
+        max_depth INTEGER NOT NULL,        -- longest parent -> child path below it
+        descendant_downloads_30d INTEGER NOT NULL,
+        descendant_downloads_all_time INTEGER NOT NULL,
+        family TEXT,                       -- families of its root ancestors, '+'-joined
+        origin TEXT,                       -- their origin countries, '+'-joined
+        computed_at TEXT NOT NULL
+    );
+    CREATE INDEX model_lineage_family ON model_lineage(family);
+
+    CREATE TABLE lineage_families (        -- built-in lab table with the config's overrides
+        family TEXT PRIMARY KEY,
+        origin TEXT,
+        authors TEXT,                      -- JSON list of HF authors
+        source TEXT NOT NULL               -- builtin | config
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
