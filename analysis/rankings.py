@@ -1,0 +1,107 @@
+"""The ``repos`` ranking table: what the GitHub collector stored, one row per repository.
+
+Columns (``ecometrics export repos``):
+
+- ``repo`` — OWNER/NAME as last seen (renamed repositories under their new name);
+- ``stars, forks, watchers, open_issues, open_pull_requests`` — the repository's
+  snapshot on the reference day (the newest ``repo_snapshots`` row, or the newest one in
+  ``month`` when a month is given);
+- ``contributors`` — GitHub accounts in that day's ``/contributors`` snapshot (the
+  newest one on or before it), anonymous e-mail authors not counted;
+- ``stars_7d, stars_30d`` — stars gained in the 7 and 30 days up to the reference day,
+  counted from the star history (``stargazers.starred_at``) when it was collected, else
+  the difference between snapshots that far apart (null when there is none);
+- ``created_at, language, license, archived``;
+- ``openrank, activity`` — the repository's global OpenRank and OpenDigger activity
+  for the month (the newest computed month by default), from :mod:`analysis.openrank`.
+
+Sorted by stars, most first. Repositories recorded as ``not_found`` are left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+
+from analysis.export import register
+from collector.errors import InputError
+from collector.store import Store
+
+SCHEMA = {
+    "repo": pl.String,
+    "stars": pl.Int64,
+    "forks": pl.Int64,
+    "watchers": pl.Int64,
+    "open_issues": pl.Int64,
+    "open_pull_requests": pl.Int64,
+    "contributors": pl.Int64,
+    "stars_7d": pl.Int64,
+    "stars_30d": pl.Int64,
+    "created_at": pl.String,
+    "language": pl.String,
+    "license": pl.String,
+    "archived": pl.Boolean,
+    "repo_id": pl.Int64,
+    "date": pl.String,
+}
+
+
+@register("repos")
+def repos_table(store: Store, month: str | None = None, **_: Any) -> pl.DataFrame:
+    """One row per collected repository; see the module docstring for the columns."""
+    until = _month_end(month) if month else "9999-12-31"
+    rows = store.query(
+        """
+        WITH day AS (                       -- each repo's reference snapshot
+            SELECT repo_id, max(date) AS date FROM repo_snapshots WHERE date <= :until GROUP BY repo_id
+        )
+        SELECT r.full_name AS repo, s.stars, s.forks, s.watchers, s.open_issues, s.open_pull_requests,
+               (SELECT count(*) FROM contributors c
+                 WHERE c.repo_id = r.id AND c.developer_id IS NOT NULL
+                   AND c.date = (SELECT max(date) FROM contributors WHERE repo_id = r.id AND date <= day.date)
+               ) AS contributors,
+               CASE WHEN EXISTS (SELECT 1 FROM stargazers g WHERE g.repo_id = r.id)
+                    THEN (SELECT count(*) FROM stargazers g WHERE g.repo_id = r.id
+                           AND g.starred_at >= date(day.date, '-6 days') AND g.starred_at < date(day.date, '+1 day'))
+                    ELSE s.stars - (SELECT p.stars FROM repo_snapshots p
+                                     WHERE p.repo_id = r.id AND p.date = date(day.date, '-7 days'))
+               END AS stars_7d,
+               CASE WHEN EXISTS (SELECT 1 FROM stargazers g WHERE g.repo_id = r.id)
+                    THEN (SELECT count(*) FROM stargazers g WHERE g.repo_id = r.id
+                           AND g.starred_at >= date(day.date, '-29 days') AND g.starred_at < date(day.date, '+1 day'))
+                    ELSE s.stars - (SELECT p.stars FROM repo_snapshots p
+                                     WHERE p.repo_id = r.id AND p.date = date(day.date, '-30 days'))
+               END AS stars_30d,
+               r.created_at, r.language, r.license, r.archived, r.id AS repo_id, day.date
+        FROM repos r
+        JOIN day ON day.repo_id = r.id
+        JOIN repo_snapshots s ON s.repo_id = r.id AND s.date = day.date
+        WHERE r.status != 'not_found'
+        """,
+        {"until": until},
+    )
+    frame = pl.DataFrame(rows, schema=SCHEMA, orient="row") if rows else pl.DataFrame(schema=SCHEMA)
+    frame = _join_openrank(store, frame, month)
+    return frame.sort(["stars", "repo"], descending=[True, False], nulls_last=True)
+
+
+def _join_openrank(store: Store, frame: pl.DataFrame, month: str | None) -> pl.DataFrame:
+    try:
+        from analysis.openrank import openrank_table
+    except ImportError:
+        return frame
+    ranks = openrank_table(store, "repo", month).select(
+        pl.col("entity_id").alias("repo_id"), "openrank", "activity", pl.col("month").alias("openrank_month")
+    )
+    return frame.join(ranks, on="repo_id", how="left")
+
+
+def _month_end(month: str) -> str:
+    try:
+        first = dt.date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise InputError(f"--month {month!r} is not YYYY-MM; write it like 2025-07") from None
+    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return (following - dt.timedelta(days=1)).isoformat()

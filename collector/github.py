@@ -1,0 +1,677 @@
+"""The GitHub collector: repositories, full star history, contributors and activity.
+
+One pass (``collect_github``) over the configured ``[github]`` orgs and repos, as SPEC
+section 5.1 describes, written so that it can run every night against the real API with
+one token:
+
+1. **Targets.** Each org's public, non-fork repositories from REST
+   ``/orgs/{org}/repos`` (``/users/{name}/repos`` when the owner is a user), asked for
+   conditionally: an unchanged listing answers 304 and the stored list is used.
+2. **Metadata** through GraphQL, :data:`REPO_BATCH` aliased ``repository(owner:, name:)``
+   fields per document (one request per 50 repositories, not one REST call each), into
+   ``repos`` and a ``repo_snapshots`` row for the API's current day. A name GraphQL
+   cannot resolve is asked of REST once: a ``301`` is a renamed repository (kept under
+   its database id, ``status = 'renamed'``), a ``404`` is recorded as ``not_found``
+   (or as a note when the name was never seen) and skipped.
+3. **Star history** through GraphQL ``stargazers(first: 100, after:, orderBy:
+   {field: STARRED_AT, direction: ASC})``, which has no 40,000-star cap (REST stops at
+   page 400). Each page is committed with its cursor, so a rerun continues after the
+   last stored page and a nightly run fetches only new stars; repositories whose
+   ``stargazerCount`` equals the stored count are not asked at all.
+4. **Contributors** ``/contributors?anon=1&per_page=100`` as a daily snapshot (a 304
+   copies the previous snapshot to today), and ``/stats/contributors`` weekly commits:
+   ``202 Accepted`` means GitHub is still computing, so the repository is polled again
+   after the others, a bounded number of times; a 202 is never stored as zeros.
+5. **Activity** from ``/issues?state=all``, ``/issues/comments``, ``/pulls/comments`` and
+   ``/commits``, each with ``since`` = the newest update already stored (a checkpoint
+   per repository and resource), mapped to the GH Archive event model in ``events``.
+
+Every page goes to the store with its checkpoint and its ``http_cache`` validator in one
+transaction (:meth:`Store.save_page`), so a killed run loses at most the page in flight
+and the rerun yields the same rows. All HTTP goes through :class:`GitHubClient`; when its
+budget is spent for longer than ``max_rate_wait`` the pass ends as *partial* and the
+next one resumes.
+
+Events follow GH Archive's types (https://www.gharchive.org/, GitHub's event types
+reference). REST-derived ids are stable so reruns upsert instead of duplicating:
+
+========================  ========  ==================================================
+type                      action    id
+========================  ========  ==================================================
+IssuesEvent               opened    ``rest:IssuesEvent:opened:{repo_id}:{number}``
+IssuesEvent               closed    ``rest:IssuesEvent:closed:{repo_id}:{number}``
+PullRequestEvent          opened    ``rest:PullRequestEvent:opened:{repo_id}:{number}``
+PullRequestEvent          closed    ``rest:PullRequestEvent:closed:{repo_id}:{number}`` (``merged``)
+IssueCommentEvent         created   ``rest:IssueCommentEvent:created:{repo_id}:{comment_id}``
+PullRequestReviewComm...  created   ``rest:PullRequestReviewCommentEvent:created:{repo_id}:{comment_id}``
+PushEvent                 (none)    ``rest:PushEvent:{repo_id}:{sha}``, ``push_id`` = the commit sha
+========================  ========  ==================================================
+
+A closing is attributed to ``closed_by`` when the API gives it, else left without actor
+(the issue listing does not say who closed). Bots are flagged: logins ending in
+``[bot]``, user type ``Bot``, and the configured ``bots``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from collector.cancel import sleep as cancellable_sleep
+from collector.github_client import BudgetExhausted, GitHubClient, GitHubError, Response
+from collector.results import CollectResult
+from collector.store import Store, utc_now
+
+log = logging.getLogger(__name__)
+
+REPO_BATCH = 50  # aliased repositories per GraphQL document
+PAGE_SIZE = 100  # the APIs' maximum page size
+
+REPO_FIELDS = """
+    databaseId nameWithOwner name owner { login } description createdAt pushedAt
+    primaryLanguage { name } licenseInfo { spdxId } isArchived isFork
+    repositoryTopics(first: 20) { nodes { topic { name } } }
+    stargazerCount forkCount watchers { totalCount }
+    issues(states: OPEN) { totalCount } pullRequests(states: OPEN) { totalCount }
+"""
+
+STARGAZERS_QUERY = """
+query Stargazers($owner: String!, $name: String!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    stargazers(first: 100, after: $after, orderBy: {field: STARRED_AT, direction: ASC}) {
+      pageInfo { endCursor hasNextPage }
+      edges { starredAt node { databaseId login } }
+    }
+  }
+}
+"""
+
+# resource -> (path under /repos/{full_name}/, fixed query parameters).
+# Updated-ascending order lets each page checkpoint `since`; /commits has no sort option
+# (newest first), so its checkpoint moves only when the whole listing is stored.
+ACTIVITY: dict[str, tuple[str, dict[str, str]]] = {
+    "issues": ("issues", {"state": "all", "sort": "updated", "direction": "asc"}),
+    "issue_comments": ("issues/comments", {"sort": "updated", "direction": "asc"}),
+    "review_comments": ("pulls/comments", {"sort": "updated", "direction": "asc"}),
+    "commits": ("commits", {}),
+}
+
+STATS_POLLS = 4  # rounds of re-asking /stats/contributors that answered 202
+STATS_WAIT = 15.0  # seconds between those rounds
+
+
+@dataclass
+class Repo:
+    id: int
+    full_name: str
+    stars: int = 0
+
+
+@dataclass
+class Listing:
+    """A REST listing read conditionally: ``items`` is None when every page answered 304."""
+
+    items: list[Any] | None
+    cache_rows: list[dict[str, Any]] = field(default_factory=list)
+    status: int = 200  # the first non-200/304 status met (404, 409, ...)
+
+
+def collect_github(
+    store: Store,
+    config: Any,
+    *,
+    progress: bool = True,
+    client: GitHubClient | None = None,
+    stats_polls: int = STATS_POLLS,
+    stats_wait: float = STATS_WAIT,
+) -> CollectResult:
+    """One incremental, resumable collection pass over ``config`` (a ``GithubConfig``).
+
+    Returns rows written, requests by status, and ``partial`` with a one-line reason when
+    the budget ran out or repositories could not be read.
+    """
+    client = client or GitHubClient(max_rate_wait=config.max_rate_wait, sleep=cancellable_sleep)
+    collector = GitHubCollector(store, config, client, stats_polls=stats_polls, stats_wait=stats_wait)
+    try:
+        collector.run(progress=progress)
+    except BudgetExhausted as exc:
+        collector.result.mark_partial(str(exc))
+    finally:
+        collector.result.requests = dict(client.requests_by_status)
+        collector.save_budgets()
+    result = collector.result
+    log.info(
+        "github: %s rows, %s requests (%s)%s",
+        f"{result.rows_written:,}",
+        f"{result.total_requests:,}",
+        ", ".join(f"{k}: {v}" for k, v in sorted(result.requests.items())),
+        f"; partial: {result.reason}" if result.partial else "",
+    )
+    return result
+
+
+class GitHubCollector:
+    """Turns GitHub pages into rows; :class:`GitHubClient` does the HTTP, the store writes."""
+
+    def __init__(self, store: Store, config: Any, client: GitHubClient, *, stats_polls: int, stats_wait: float):
+        self.store = store
+        self.config = config
+        self.client = client
+        self.stats_polls = stats_polls
+        self.stats_wait = stats_wait
+        self.bots = {b.lower() for b in getattr(config, "bots", [])}
+        self.result = CollectResult("github")
+        self.pending_stats: list[Repo] = []
+
+    # -- the pass ---------------------------------------------------------------------
+
+    def run(self, *, progress: bool = True) -> None:
+        names = self.targets()
+        repos = self.fetch_metadata(names)
+        with _progress_bar(progress and sys.stderr.isatty(), len(repos)) as advance:
+            for index, repo in enumerate(repos, 1):
+                before = self.result.rows_written
+                self.collect_repo(repo)
+                advance(repo.full_name)
+                if not progress or not sys.stderr.isatty():
+                    log.info(
+                        "github: %d/%d %s: %d rows", index, len(repos), repo.full_name, self.result.rows_written - before
+                    )
+        self.poll_pending_stats()
+
+    def collect_repo(self, repo: Repo) -> None:
+        steps = []
+        if self.config.star_history:
+            steps.append(self.collect_stargazers)
+        if self.config.contributors:
+            steps += [self.collect_contributor_stats, self.collect_contributors]
+        if self.config.activity:
+            steps.append(self.collect_activity)
+        for step in steps:
+            try:
+                if step(repo) is False:  # the repository is gone; nothing more to ask
+                    return
+            except BudgetExhausted:
+                raise
+            except GitHubError as exc:
+                self.result.mark_partial(f"{repo.full_name}: {exc}")
+                log.warning("github: %s: %s", repo.full_name, exc)
+
+    def save(self, rows_by_table: dict[str, list[dict[str, Any]]], checkpoint: tuple[str, str, str | None] | None = None) -> None:
+        rows = {table: list(_dedupe(table, r)) for table, r in rows_by_table.items() if r}
+        self.result.rows_written += self.store.save_page(rows, checkpoint=checkpoint)
+
+    # -- 1. targets -------------------------------------------------------------------
+
+    def targets(self) -> list[str]:
+        """Full names to collect: each org's public non-fork repos, then the listed repos."""
+        names: dict[str, str] = {}
+        for org in self.config.orgs:
+            for name in self.org_repos(org):
+                names.setdefault(name.lower(), name)
+        for name in self.config.repos:
+            names.setdefault(name.lower(), name)
+        return list(names.values())
+
+    def org_repos(self, owner: str) -> list[str]:
+        listing = self.listing(f"/orgs/{owner}/repos", {"type": "public"})
+        if listing.status == 404:
+            listing = self.listing(f"/users/{owner}/repos", {"type": "owner"})
+        if listing.status == 404:
+            self.note(f"github owner {owner!r} not found; check [github] orgs")
+            return []
+        if listing.items is None:  # unchanged since the last run: the stored list holds
+            rows = self.store.query(
+                "SELECT full_name FROM repos WHERE owner = ? COLLATE NOCASE AND fork = 0 AND status != 'not_found' "
+                "ORDER BY full_name",
+                (owner,),
+            )
+            return [row["full_name"] for row in rows]
+        public = [r for r in listing.items if not r.get("fork") and not r.get("private")]
+        self.save({"repos": [_repo_row_rest(r) for r in public], "http_cache": listing.cache_rows})
+        return [r["full_name"] for r in public]
+
+    # -- 2. metadata ------------------------------------------------------------------
+
+    def fetch_metadata(self, names: Sequence[str]) -> list[Repo]:
+        """Repository rows and today's snapshot for ``names``, 50 per GraphQL document."""
+        repos: dict[int, Repo] = {}
+        missing: list[str] = []
+        renamed: list[str] = []
+        for batch in _chunks(list(names), REPO_BATCH):
+            missing += self._metadata_batch(batch, repos)
+        for name in missing:
+            response = self.client.get(f"/repos/{name}")
+            if response.status == 200 and isinstance(response.data, dict):
+                current = response.data["full_name"]
+                self.note(f"github repo {name} is now {current}; update [github] repos")
+                renamed.append(current)
+            else:
+                self.mark_not_found(name)
+        for batch in _chunks(renamed, REPO_BATCH):
+            for name in self._metadata_batch(batch, repos, status="renamed"):
+                self.mark_not_found(name)
+        return list(repos.values())
+
+    def _metadata_batch(self, batch: Sequence[str], repos: dict[int, Repo], status: str = "ok") -> list[str]:
+        query, variables = repository_batch_query(batch)
+        data, _errors = self.client.graphql(query, variables)
+        today = self.client.today
+        repo_rows, snapshots, missing = [], [], []
+        for index, name in enumerate(batch):
+            node = data.get(f"r{index}")
+            if not node:
+                missing.append(name)
+                continue
+            moved = status == "renamed" or node["nameWithOwner"].lower() != name.lower()
+            repo_rows.append(_repo_row_graphql(node, "renamed" if moved else "ok"))
+            snapshots.append(
+                {
+                    "repo_id": node["databaseId"],
+                    "date": today,
+                    "stars": node["stargazerCount"],
+                    "forks": node["forkCount"],
+                    "watchers": _total(node.get("watchers")),
+                    "open_issues": _total(node.get("issues")),
+                    "open_pull_requests": _total(node.get("pullRequests")),
+                }
+            )
+            repos.setdefault(node["databaseId"], Repo(node["databaseId"], node["nameWithOwner"], node["stargazerCount"]))
+        self.save({"repos": repo_rows, "repo_snapshots": snapshots})
+        return missing
+
+    def mark_not_found(self, name: str) -> None:
+        known = self.store.query("SELECT id FROM repos WHERE full_name = ? COLLATE NOCASE", (name,))
+        if known:
+            with self.store.transaction():
+                self.store.conn.execute(
+                    "UPDATE repos SET status = 'not_found', updated_at = ? WHERE id = ?", (utc_now(), known[0]["id"])
+                )
+        self.note(f"github repo {name} not found (deleted, private or misspelt); skipped")
+
+    # -- 3. star history --------------------------------------------------------------
+
+    def collect_stargazers(self, repo: Repo) -> None:
+        source, key = "github:stargazers", str(repo.id)
+        stored = self.store.conn.execute("SELECT count(*) FROM stargazers WHERE repo_id = ?", (repo.id,)).fetchone()[0]
+        if stored == repo.stars:
+            return
+        owner, name = repo.full_name.split("/", 1)
+        cursor = self.store.checkpoint(source, key)
+        while True:
+            data, _errors = self.client.graphql(STARGAZERS_QUERY, {"owner": owner, "name": name, "after": cursor})
+            node = data.get("repository")
+            if node is None:
+                return
+            connection = node["stargazers"]
+            edges = [e for e in connection["edges"] if e.get("node")]
+            page_info = connection["pageInfo"]
+            if edges:
+                self.save(
+                    {
+                        "developers": [
+                            {"id": e["node"]["databaseId"], "login": e["node"]["login"]} for e in edges
+                        ],
+                        "stargazers": [
+                            {
+                                "repo_id": repo.id,
+                                "user_id": e["node"]["databaseId"],
+                                "login": e["node"]["login"],
+                                "starred_at": e["starredAt"],
+                            }
+                            for e in edges
+                        ],
+                    },
+                    checkpoint=(source, key, page_info.get("endCursor") or cursor),
+                )
+            cursor = page_info.get("endCursor") or cursor
+            if not page_info.get("hasNextPage") or not edges:
+                return
+
+    # -- 4. contributors --------------------------------------------------------------
+
+    def collect_contributors(self, repo: Repo) -> bool | None:
+        """Today's ``/contributors?anon=1`` snapshot; a 304 carries the last one forward."""
+        today = self.client.today
+        listing = self.listing(f"/repos/{repo.full_name}/contributors", {"anon": 1})
+        if listing.status == 404:
+            self.mark_not_found(repo.full_name)
+            return False
+        if listing.items is None:
+            with self.store.transaction():
+                cursor = self.store.conn.execute(
+                    "INSERT OR IGNORE INTO contributors (repo_id, date, contributor, developer_id, login, contributions) "
+                    "SELECT repo_id, ?, contributor, developer_id, login, contributions FROM contributors "
+                    "WHERE repo_id = ? AND date = (SELECT max(date) FROM contributors WHERE repo_id = ? AND date < ?)",
+                    (today, repo.id, repo.id, today),
+                )
+                self.store.conn.execute(
+                    "UPDATE repo_snapshots SET contributors = (SELECT count(*) FROM contributors "
+                    "WHERE repo_id = ? AND date = ? AND developer_id IS NOT NULL) WHERE repo_id = ? AND date = ?",
+                    (repo.id, today, repo.id, today),
+                )
+            self.result.rows_written += max(cursor.rowcount, 0)
+            return None
+        rows, developers = [], []
+        for item in listing.items:
+            if item.get("type") == "Anonymous" or item.get("id") is None:
+                contributor, developer_id, login = f"anon:{item.get('email') or item.get('name')}", None, None
+            else:
+                contributor, developer_id, login = str(item["id"]), item["id"], item["login"]
+                developers.append(self.developer_row(item))
+            rows.append(
+                {
+                    "repo_id": repo.id,
+                    "date": today,
+                    "contributor": contributor,
+                    "developer_id": developer_id,
+                    "login": login,
+                    "contributions": item.get("contributions", 0),
+                }
+            )
+        counted = sum(1 for r in rows if r["developer_id"] is not None)
+        self.save(
+            {
+                "developers": developers,
+                "contributors": rows,
+                "repo_snapshots": [{"repo_id": repo.id, "date": today, "contributors": counted}],
+                "http_cache": listing.cache_rows,
+            }
+        )
+        return None
+
+    def collect_contributor_stats(self, repo: Repo, *, final: bool = False) -> bool | None:
+        """``/stats/contributors`` weekly commits; a 202 queues the repo for a later poll."""
+        url = f"/repos/{repo.full_name}/stats/contributors"
+        etag, last_modified = self.validators(self.client.url(url))
+        response = self.client.get(url, etag=etag, last_modified=last_modified)
+        if response.status == 202:
+            if final:
+                self.note(f"github {repo.full_name}: /stats/contributors still being computed; the next run asks again")
+            else:
+                self.pending_stats.append(repo)
+            return None
+        if response.status == 404:
+            self.mark_not_found(repo.full_name)
+            return False
+        if response.status != 200 or not isinstance(response.data, list):
+            return None  # 304 (unchanged) or 204 (empty repository)
+        weeks, developers = [], []
+        for entry in response.data:
+            author = entry.get("author")
+            if not author:
+                continue
+            developers.append(self.developer_row(author))
+            for week in entry.get("weeks", []):
+                if week.get("c") or week.get("a") or week.get("d"):
+                    weeks.append(
+                        {
+                            "repo_id": repo.id,
+                            "developer_id": author["id"],
+                            "week": time.strftime("%Y-%m-%d", time.gmtime(int(week["w"]))),
+                            "commits": week.get("c", 0),
+                            "additions": week.get("a"),
+                            "deletions": week.get("d"),
+                        }
+                    )
+        cache = response.cache_row()
+        self.save({"developers": developers, "contributor_weeks": weeks, "http_cache": [cache] if cache else []})
+        return None
+
+    def poll_pending_stats(self) -> None:
+        for round_ in range(1, self.stats_polls + 1):
+            if not self.pending_stats:
+                return
+            self.client.sleep(self.stats_wait)
+            pending, self.pending_stats = self.pending_stats, []
+            for repo in pending:
+                try:
+                    self.collect_contributor_stats(repo, final=round_ == self.stats_polls)
+                except BudgetExhausted:
+                    raise
+                except GitHubError as exc:
+                    self.result.mark_partial(f"{repo.full_name}: {exc}")
+
+    # -- 5. activity ------------------------------------------------------------------
+
+    def collect_activity(self, repo: Repo) -> bool | None:
+        for resource, (path, params) in ACTIVITY.items():
+            if self.collect_activity_resource(repo, resource, path, params) is False:
+                return False
+        return None
+
+    def collect_activity_resource(self, repo: Repo, resource: str, path: str, params: dict[str, str]) -> bool | None:
+        source, key = f"github:{resource}", str(repo.id)
+        since = self.store.checkpoint(source, key) or _since_param(self.config.activity_since)
+        newest = since
+        ascending = params.get("direction") == "asc"
+        query = {**params, "per_page": PAGE_SIZE, **({"since": since} if since else {})}
+        for response in self.client.pages(f"/repos/{repo.full_name}/{path}", query, validators=self.validators):
+            if response.status == 404:
+                self.mark_not_found(repo.full_name)
+                return False
+            if response.status == 409:  # an empty repository has no commits
+                return None
+            if response.status != 200:
+                continue
+            events, developers, stamps = self.to_events(repo, resource, response.data or [])
+            newest = max([newest or "", *stamps]) or None
+            cache = response.cache_row()
+            last_page = response.next_url is None
+            self.save(
+                {"developers": developers, "events": events, "http_cache": [cache] if cache else []},
+                checkpoint=(source, key, newest) if (ascending or last_page) and newest else None,
+            )
+        return None
+
+    def to_events(self, repo: Repo, resource: str, items: Iterable[dict]) -> tuple[list[dict], list[dict], list[str]]:
+        """Map one page of a REST listing to GH Archive events, their actors, and update stamps."""
+        events, developers, stamps = [], [], []
+
+        def event(kind: str, action: str | None, ident: Any, actor: dict | None, created_at: str, **extra: Any) -> None:
+            if actor:
+                developers.append(self.developer_row(actor))
+            events.append(
+                {
+                    "id": f"rest:{kind}:{action}:{repo.id}:{ident}" if action else f"rest:{kind}:{repo.id}:{ident}",
+                    "type": kind,
+                    "action": action,
+                    "actor_id": actor.get("id") if actor else None,
+                    "actor_login": actor.get("login") if actor else None,
+                    "repo_id": repo.id,
+                    "repo_name": repo.full_name,
+                    "created_at": created_at,
+                    "issue_number": extra.get("issue_number"),
+                    "comment_id": extra.get("comment_id"),
+                    "push_id": extra.get("push_id"),
+                    "merged": extra.get("merged"),
+                    "is_bot": self.is_bot(actor.get("login"), actor.get("type")) if actor else False,
+                    "source": "rest",
+                }
+            )
+
+        for item in items:
+            if resource == "issues":
+                stamps.append(item["updated_at"])
+                pull = item.get("pull_request")
+                kind = "PullRequestEvent" if pull is not None else "IssuesEvent"
+                number = item["number"]
+                event(kind, "opened", number, item.get("user"), item["created_at"], issue_number=number)
+                if item.get("closed_at"):
+                    merged = bool(pull.get("merged_at")) if pull is not None else None
+                    event(kind, "closed", number, item.get("closed_by"), item["closed_at"], issue_number=number, merged=merged)
+            elif resource in ("issue_comments", "review_comments"):
+                stamps.append(item["updated_at"])
+                kind = "IssueCommentEvent" if resource == "issue_comments" else "PullRequestReviewCommentEvent"
+                parent = item.get("issue_url") or item.get("pull_request_url") or ""
+                number = int(parent.rstrip("/").rsplit("/", 1)[-1]) if parent else None
+                event(kind, "created", item["id"], item.get("user"), item["created_at"], issue_number=number, comment_id=item["id"])
+            elif resource == "commits":
+                commit = item.get("commit") or {}
+                committed = (commit.get("committer") or {}).get("date") or (commit.get("author") or {}).get("date")
+                stamps.append(committed)
+                event("PushEvent", None, item["sha"], item.get("author") or None, committed, push_id=item["sha"])
+        return events, developers, [s for s in stamps if s]
+
+    # -- shared helpers ---------------------------------------------------------------
+
+    def listing(self, path: str, params: dict[str, Any]) -> Listing:
+        """All pages of a REST listing, conditionally; ``items`` None when all were 304.
+
+        A listing that changed is returned whole: pages that answered 304 among changed
+        ones are fetched again unconditionally (their old content is not stored).
+        """
+        responses: list[Response] = []
+        for response in self.client.pages(path, {**params, "per_page": PAGE_SIZE}, validators=self.validators):
+            if response.status not in (200, 304):
+                return Listing(items=[], status=response.status)
+            responses.append(response)
+        if responses and all(r.not_modified for r in responses):
+            return Listing(items=None)
+        items, cache_rows = [], []
+        for response in responses:
+            if response.not_modified:
+                response = self.client.get(response.url)
+            if response.status != 200:
+                return Listing(items=[], status=response.status)
+            items.extend(response.data or [])
+            if response.cache_row():
+                cache_rows.append(response.cache_row())
+        return Listing(items=items, cache_rows=cache_rows)
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        row = self.store.conn.execute("SELECT etag, last_modified FROM http_cache WHERE url = ?", (url,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def developer_row(self, user: dict) -> dict[str, Any]:
+        return {
+            "id": user["id"],
+            "login": user["login"],
+            "type": user.get("type"),
+            "is_bot": self.is_bot(user["login"], user.get("type")),
+            "updated_at": utc_now(),
+        }
+
+    def is_bot(self, login: str | None, user_type: str | None = None) -> bool:
+        if not login:
+            return False
+        return login.endswith("[bot]") or user_type == "Bot" or login.lower() in self.bots
+
+    def note(self, message: str) -> None:
+        log.info("%s", message)
+        self.result.notes.append(message)
+
+    def save_budgets(self) -> None:
+        """The last budgets seen, for ``ecometrics status`` (checkpoints ``budget``, ``github:{resource}``)."""
+        for resource, budget in self.client.budgets.items():
+            reset = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(budget.reset))
+            self.store.set_checkpoint("budget", f"github:{resource}", f"{budget.remaining} of {budget.limit} left, reset {reset}")
+
+
+# -- GraphQL documents --------------------------------------------------------------------
+
+
+def repository_batch_query(names: Sequence[str]) -> tuple[str, dict[str, str]]:
+    """One document asking for every repository in ``names`` under aliases ``r0``, ``r1``, ..."""
+    declarations, fields, variables = [], [], {}
+    for index, full_name in enumerate(names):
+        owner, name = full_name.split("/", 1)
+        declarations.append(f"$o{index}: String!, $n{index}: String!")
+        fields.append(f"  r{index}: repository(owner: $o{index}, name: $n{index}) {{ ...Repo }}")
+        variables[f"o{index}"], variables[f"n{index}"] = owner, name
+    query = (
+        f"query Repositories({', '.join(declarations)}) {{\n"
+        + "\n".join(fields)
+        + f"\n}}\nfragment Repo on Repository {{{REPO_FIELDS}}}\n"
+    )
+    return query, variables
+
+
+# -- row mapping ----------------------------------------------------------------------------
+
+
+def _repo_row_graphql(node: dict, status: str) -> dict[str, Any]:
+    topics = [t["topic"]["name"] for t in ((node.get("repositoryTopics") or {}).get("nodes") or [])]
+    return {
+        "id": node["databaseId"],
+        "full_name": node["nameWithOwner"],
+        "owner": node["owner"]["login"],
+        "name": node["name"],
+        "description": node.get("description"),
+        "created_at": node.get("createdAt"),
+        "pushed_at": node.get("pushedAt"),
+        "language": (node.get("primaryLanguage") or {}).get("name"),
+        "license": (node.get("licenseInfo") or {}).get("spdxId"),
+        "topics": topics,
+        "archived": node.get("isArchived"),
+        "fork": node.get("isFork"),
+        "status": status,
+        "updated_at": utc_now(),
+    }
+
+
+def _repo_row_rest(item: dict) -> dict[str, Any]:
+    return {
+        "id": item["id"],
+        "full_name": item["full_name"],
+        "owner": item["owner"]["login"],
+        "name": item["name"],
+        "description": item.get("description"),
+        "created_at": item.get("created_at"),
+        "pushed_at": item.get("pushed_at"),
+        "language": item.get("language"),
+        "license": (item.get("license") or {}).get("spdx_id"),
+        "topics": item.get("topics") or [],
+        "archived": item.get("archived"),
+        "fork": item.get("fork"),
+        "status": "ok",
+        "updated_at": utc_now(),
+    }
+
+
+def _total(connection: dict | None) -> int | None:
+    return connection.get("totalCount") if connection else None
+
+
+def _since_param(day: str | None) -> str | None:
+    return f"{day}T00:00:00Z" if day and "T" not in day else day
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _dedupe(table: str, rows: list[dict]) -> Iterator[dict]:
+    """Rows of one page keyed once (a developer seen twice on a page, the same event twice)."""
+    keys = {"developers": ("id",), "http_cache": ("url",), "events": ("id",)}.get(table)
+    if keys is None:
+        yield from rows
+        return
+    seen = set()
+    for row in rows:
+        key = tuple(row[k] for k in keys)
+        if key not in seen:
+            seen.add(key)
+            yield row
+
+
+@contextmanager
+def _progress_bar(enabled: bool, total: int) -> Iterator[Any]:
+    """A rich progress bar on a terminal; a no-op otherwise (the log lines speak instead)."""
+    if not enabled:
+        yield lambda _name: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("github"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), TextColumn("{task.description}"),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=total)
+        yield lambda name: bar.update(task, advance=1, description=name)

@@ -1,0 +1,447 @@
+"""The one HTTP layer for GitHub: REST and GraphQL, rate limits, retries, conditional requests.
+
+Every request ecometrics makes to GitHub goes through :class:`GitHubClient`, serially,
+so one object knows the budgets that are left and owns every retry decision:
+
+- **Authentication** from ``GITHUB_TOKEN``; without it requests go out unauthenticated
+  (60 REST requests an hour) and a warning is logged once. The token is sent, never
+  logged or stored.
+- **Base URL** from ``GITHUB_API_URL`` (default ``https://api.github.com``); GraphQL is
+  ``{base}/graphql``, as on GitHub Enterprise and fakehub.
+- **Conditional requests.** A caller passes the validators it stored in ``http_cache``;
+  a ``304 Not Modified`` answer does not count against the primary rate limit (GitHub
+  REST docs, "Use conditional requests if appropriate"). The client never writes the
+  cache itself: :meth:`Response.cache_row` hands the validator back so the collector
+  commits it in the same transaction as the rows it describes. Storing an ETag before
+  its rows would make a killed run believe later that it already has them.
+- **Primary rate limit.** When a ``403``/``429`` arrives with ``x-ratelimit-remaining: 0``
+  (or GraphQL answers ``RATE_LIMITED``) the client sleeps until ``x-ratelimit-reset``,
+  measured against the response's own ``Date`` so a skewed local clock cannot stretch
+  it, as long as that is at most ``max_rate_wait`` seconds; otherwise it raises
+  :class:`BudgetExhausted` and the run ends as *partial*, to resume from checkpoints.
+- **Secondary limits.** A ``403``/``429`` without a spent budget: honour ``Retry-After``
+  when given, else wait ``secondary_wait`` (GitHub says at least a minute), doubling on
+  each repeat.
+- **Transient failures.** ``5xx``, timeouts, dropped connections and truncated or
+  invalid JSON bodies are retried with exponential backoff and full jitter, up to
+  ``max_attempts``; then :class:`GitHubUnavailable` names the URL.
+- **Counters.** ``requests_by_status`` counts every answer by status (``"error"`` for
+  no answer) for the run log; ``budgets`` keeps the last ``x-ratelimit-*`` seen per
+  resource (``core``, ``graphql``); ``today`` is the UTC date of the last ``Date`` header,
+  so daily snapshots follow the API's clock (fakehub's is simulated).
+
+Why plain ``requests`` and not PyGithub: PyGithub's ``Requester`` owns its own retry
+policy (``GithubRetry``) and rate-limit sleeping, keeps ETags only on the objects it
+returned in this process, and hides the ``since``/``Link`` page URLs we checkpoint.
+Using it for part of the traffic would make two layers deciding when to wait; using it
+for all of it would leave no place to commit ETags with their rows. So requests does
+the HTTP, and this module is the one place with GitHub's rules in it.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import os
+import random
+import time
+import urllib.parse
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from collector.store import utc_now
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.github.com"
+USER_AGENT = "ecometrics (+https://github.com/ecometrics)"
+
+
+class GitHubError(Exception):
+    """A GitHub request that cannot succeed; the message names the URL."""
+
+
+class BudgetExhausted(GitHubError):
+    """The rate-limit budget is spent for longer than we may wait: end the run as partial."""
+
+
+class GitHubUnavailable(GitHubError):
+    """A request kept failing (5xx, timeouts, bad bodies) after every retry."""
+
+
+class GraphQLError(GitHubError):
+    """GraphQL answered with errors that are not about missing objects."""
+
+
+@dataclass
+class Budget:
+    """The last ``x-ratelimit-*`` headers seen for one resource (core, graphql, search)."""
+
+    limit: int
+    remaining: int
+    reset: int  # epoch seconds
+    used: int | None = None
+
+
+@dataclass
+class Response:
+    """One answered request: status, parsed JSON body, headers, and where it came from."""
+
+    status: int
+    data: Any
+    headers: Mapping[str, str]
+    url: str  # the URL asked for (the cache key)
+    final_url: str  # after redirects
+    redirected: bool  # a 301/302/307 was followed (e.g. a renamed repository)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def next_url(self) -> str | None:
+        return parse_link_header(self.headers.get("Link", "")).get("next")
+
+    def cache_row(self) -> dict[str, Any] | None:
+        """The ``http_cache`` row that lets the next run ask for this URL conditionally."""
+        etag = self.headers.get("ETag")
+        last_modified = self.headers.get("Last-Modified")
+        if self.status != 200 or not (etag or last_modified):
+            return None
+        return {"url": self.url, "etag": etag, "last_modified": last_modified, "updated_at": utc_now()}
+
+
+def parse_link_header(value: str) -> dict[str, str]:
+    """``<url>; rel="next", <url>; rel="last"`` -> ``{"next": url, "last": url}`` (RFC 8288)."""
+    links: dict[str, str] = {}
+    for part in value.split(","):
+        if ";" not in part:
+            continue
+        target, *params = part.split(";")
+        for param in params:
+            name, _, rel = param.strip().partition("=")
+            if name.strip() == "rel":
+                for r in rel.strip().strip('"').split():
+                    links[r] = target.strip().strip("<>")
+    return links
+
+
+def canonical_url(url: str, params: Mapping[str, Any] | None = None) -> str:
+    """The URL with ``params`` merged into its query, keys sorted: one spelling per resource."""
+    parts = urllib.parse.urlsplit(url)
+    query = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
+    for key, value in (params or {}).items():
+        if value is not None:
+            query[key] = str(value).lower() if isinstance(value, bool) else str(value)
+    encoded = urllib.parse.urlencode(sorted(query.items()), safe=":,[]")
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, encoded, ""))
+
+
+class GitHubClient:
+    """Serial, budget-aware access to the GitHub REST and GraphQL APIs.
+
+    >>> client = GitHubClient()                  # GITHUB_TOKEN, GITHUB_API_URL
+    >>> client.get("/repos/vllm-project/vllm").data["stargazers_count"]
+    >>> client.graphql("query { viewer { login } }")
+
+    ``sleep`` is the function used for every wait (tests pass a fast one); ``backoff``
+    is the first retry delay for transient failures in seconds.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        base_url: str | None = None,
+        max_rate_wait: float = 900.0,
+        timeout: float = 30.0,
+        max_attempts: int = 8,
+        backoff: float = 1.0,
+        max_backoff: float = 120.0,
+        secondary_wait: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        session: requests.Session | None = None,
+    ):
+        self.base_url = (base_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
+        self.graphql_url = f"{self.base_url}/graphql"
+        self.max_rate_wait = max_rate_wait
+        self.timeout = timeout
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.secondary_wait = secondary_wait
+        self.sleep = sleep
+        self.session = session or requests.Session()
+        self.session.headers.update(
+            {
+                "User-Agent": USER_AGENT,
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": "2022-11-28",
+            }
+        )
+        token = token if token is not None else os.environ.get("GITHUB_TOKEN")
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+        else:
+            log.warning(
+                "GITHUB_TOKEN is not set: GitHub requests go out unauthenticated (60 REST requests an hour); "
+                "set GITHUB_TOKEN for 5,000"
+            )
+        self.requests_by_status: Counter[str] = Counter()
+        self.budgets: dict[str, Budget] = {}
+        self.waited_seconds = 0.0
+        self._server_date: float | None = None
+
+    # -- what the run log reads -------------------------------------------------------
+
+    @property
+    def today(self) -> str:
+        """UTC date of the API's clock (last ``Date`` header), else of the local clock."""
+        moment = self._server_date if self._server_date is not None else time.time()
+        return time.strftime("%Y-%m-%d", time.gmtime(moment))
+
+    @property
+    def total_requests(self) -> int:
+        return sum(self.requests_by_status.values())
+
+    # -- REST -------------------------------------------------------------------------
+
+    def url(self, path_or_url: str) -> str:
+        if path_or_url.startswith(("http://", "https://")):
+            return path_or_url
+        return f"{self.base_url}/{path_or_url.lstrip('/')}"
+
+    def get(
+        self,
+        path_or_url: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str | None = None,
+    ) -> Response:
+        """GET a REST resource; 304, 202, 404, 422 and other 4xx are returned, not raised.
+
+        ``etag``/``last_modified`` are the stored validators for exactly this URL.
+        """
+        url = canonical_url(self.url(path_or_url), params)
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        if accept:
+            headers["Accept"] = accept
+        return self._send("GET", url, headers=headers, resource="core")
+
+    def pages(
+        self,
+        path_or_url: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        validators: Callable[[str], tuple[str | None, str | None]] | None = None,
+    ) -> Iterator[Response]:
+        """Every page of a REST listing, following ``Link: rel="next"``.
+
+        With ``validators(url) -> (etag, last_modified)`` each page is asked for
+        conditionally. A 304 page carries no ``Link``; its successor is taken to be the
+        same URL with ``page`` + 1 when a validator is stored for it (GitHub numbers
+        the pages of the listings we use), else the walk ends there.
+        """
+        url: str | None = canonical_url(self.url(path_or_url), params)
+        while url:
+            etag, last_modified = validators(url) if validators else (None, None)
+            response = self.get(url, etag=etag, last_modified=last_modified)
+            yield response
+            if response.not_modified:
+                following = next_page_url(url)
+                url = following if validators and any(validators(following)) else None
+            elif response.status == 200:
+                url = response.next_url and canonical_url(response.next_url)
+            else:
+                url = None
+
+    # -- GraphQL ----------------------------------------------------------------------
+
+    def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], list[dict]]:
+        """Run a GraphQL document; returns ``(data, errors)``.
+
+        Errors of type ``NOT_FOUND`` come back to the caller (an aliased repository that
+        does not exist is ``null`` in ``data``); any other error raises
+        :class:`GraphQLError`, except ``RATE_LIMITED`` which waits like a spent REST budget.
+        """
+        body = {"query": query, "variables": dict(variables or {})}
+        while True:
+            response = self._send("POST", self.graphql_url, json_body=body, resource="graphql")
+            if response.status != 200 or not isinstance(response.data, dict):
+                raise GraphQLError(f"{self.graphql_url}: HTTP {response.status}: {_message(response.data)}")
+            errors = response.data.get("errors") or []
+            if any(e.get("type") == "RATE_LIMITED" for e in errors):
+                self._wait_for_reset(response, "graphql")
+                continue
+            fatal = [e for e in errors if e.get("type") != "NOT_FOUND"]
+            if fatal or response.data.get("data") is None:
+                raise GraphQLError(f"{self.graphql_url}: {_message(response.data)}")
+            return response.data["data"], errors
+
+    # -- the retry loop ---------------------------------------------------------------
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        resource: str,
+    ) -> Response:
+        transient_failures = 0
+        secondary_hits = 0
+        while True:
+            try:
+                raw = self.session.request(method, url, headers=headers, json=json_body, timeout=self.timeout)
+                status = raw.status_code
+                self.requests_by_status[str(status)] += 1
+                self._note_headers(raw.headers, resource)
+                data = _parse_body(raw) if status not in (202, 204, 304) else None
+            except requests.RequestException as exc:  # timeout, dropped connection, cut-off body
+                self.requests_by_status["error"] += 1
+                transient_failures += 1
+                self._retry_or_fail(url, transient_failures, type(exc).__name__)
+                continue
+            except ValueError:  # a truncated or invalid JSON body
+                transient_failures += 1
+                self._retry_or_fail(url, transient_failures, f"invalid JSON body (HTTP {status})")
+                continue
+
+            if status in (403, 429):
+                remaining = raw.headers.get("x-ratelimit-remaining")
+                if remaining == "0" and not _is_secondary(data):
+                    self._wait_for_reset(raw, resource)
+                    continue
+                if status == 429 or "retry-after" in raw.headers or _is_secondary(data):
+                    secondary_hits += 1
+                    self._wait_secondary(url, raw, secondary_hits)
+                    continue
+            if status >= 500:
+                transient_failures += 1
+                self._retry_or_fail(url, transient_failures, f"HTTP {status}")
+                continue
+            return Response(
+                status=status,
+                data=data,
+                headers=raw.headers,
+                url=url,
+                final_url=raw.url,
+                redirected=bool(raw.history),
+            )
+
+    def _note_headers(self, headers: Mapping[str, str], resource: str) -> None:
+        date = headers.get("Date")
+        if date:
+            try:
+                self._server_date = email.utils.parsedate_to_datetime(date).timestamp()
+            except (TypeError, ValueError):
+                pass
+        if "x-ratelimit-remaining" in headers:
+            try:
+                self.budgets[headers.get("x-ratelimit-resource", resource)] = Budget(
+                    limit=int(headers.get("x-ratelimit-limit", 0)),
+                    remaining=int(headers["x-ratelimit-remaining"]),
+                    reset=int(headers.get("x-ratelimit-reset", 0)),
+                    used=int(headers["x-ratelimit-used"]) if "x-ratelimit-used" in headers else None,
+                )
+            except ValueError:
+                pass
+
+    def _retry_or_fail(self, url: str, failures: int, what: str) -> None:
+        if failures >= self.max_attempts:
+            raise GitHubUnavailable(f"{url}: {what} after {failures} attempts; rerun later to resume")
+        delay = random.uniform(0, min(self.max_backoff, self.backoff * 2 ** (failures - 1)))  # full jitter
+        log.debug("github: %s for %s; retry %d in %.2fs", what, url, failures, delay)
+        self._pause(delay)
+
+    def _wait_secondary(self, url: str, raw: Any, hits: int) -> None:
+        retry_after = _retry_after_seconds(raw.headers)
+        if retry_after is not None:
+            delay = retry_after
+        else:
+            delay = min(self.secondary_wait * 2 ** (hits - 1), 3600.0)
+        if hits > self.max_attempts or delay > self.max_rate_wait:
+            raise BudgetExhausted(
+                f"GitHub secondary rate limit on {url}: asked to wait {delay:.0f}s "
+                f"(max_rate_wait {self.max_rate_wait:.0f}s); the next run resumes from checkpoints"
+            )
+        log.info("github: secondary rate limit, waiting %.1fs", delay)
+        self._pause(delay)
+
+    def _wait_for_reset(self, raw: Any, resource: str) -> None:
+        headers = raw.headers
+        retry_after = _retry_after_seconds(headers)
+        try:
+            reset = int(headers.get("x-ratelimit-reset", 0))
+        except ValueError:
+            reset = 0
+        now = self._server_date if self._server_date is not None else time.time()
+        delay = retry_after if retry_after is not None else max(0.0, reset - now) + 1.0
+        budget = self.budgets.get(headers.get("x-ratelimit-resource", resource))
+        limit = f" of {budget.limit}" if budget else ""
+        if delay > self.max_rate_wait:
+            when = time.strftime("%H:%M:%SZ", time.gmtime(reset)) if reset else "later"
+            raise BudgetExhausted(
+                f"GitHub {resource} budget spent (0{limit} left) until {when}, {delay:.0f}s away, "
+                f"longer than max_rate_wait {self.max_rate_wait:.0f}s; the next run resumes from checkpoints"
+            )
+        log.info("github: %s budget spent; waiting %.0fs for the reset", resource, delay)
+        self._pause(delay)
+
+    def _pause(self, seconds: float) -> None:
+        self.waited_seconds += seconds
+        self.sleep(seconds)
+
+
+def next_page_url(url: str) -> str:
+    """The same listing URL with ``page`` one higher (page 1 when absent)."""
+    parts = urllib.parse.urlsplit(url)
+    query = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
+    page = int(query.get("page", "1") or 1)
+    return canonical_url(urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), {**query, "page": page + 1})
+
+
+def _parse_body(raw: requests.Response) -> Any:
+    """The JSON body; ``ValueError`` when it is truncated or not JSON (so the caller retries)."""
+    text = raw.content  # urllib3 already raises when it is shorter than Content-Length
+    if not text.strip():
+        return None
+    return json.loads(text)
+
+
+def _is_secondary(data: Any) -> bool:
+    message = data.get("message", "") if isinstance(data, dict) else ""
+    return "secondary rate limit" in message.lower()
+
+
+def _retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+def _message(data: Any) -> str:
+    if isinstance(data, dict):
+        if data.get("errors"):
+            return "; ".join(str(e.get("message", e)) for e in data["errors"])[:300]
+        return str(data.get("message", data))[:300]
+    return str(data)[:300]
