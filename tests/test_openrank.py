@@ -1,0 +1,310 @@
+"""OpenRank: the generic solver against its closed form, and global OpenRank over three months.
+
+Expected values are derived here from the definition (SPEC 6.2) with dense numpy and
+plain Python, independently of the sparse construction in analysis.openrank.
+"""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from analysis.openrank import compute_global_openrank, developers_table, openrank, openrank_table
+from collector.store import Store
+
+# -- the solver -------------------------------------------------------------------------
+
+
+def closed_form(G: nx.DiGraph) -> dict:
+    """x = (I - (I - R) Wᵀ)⁻¹ R i, with each node's out-weights normalised to 1."""
+    nodes = list(G)
+    W = nx.to_numpy_array(G, nodelist=nodes, weight="weight")
+    sums = W.sum(axis=1, keepdims=True)
+    W = np.divide(W, sums, out=np.zeros_like(W), where=sums > 0)
+    i = np.array([G.nodes[n]["init"] for n in nodes])
+    R = np.diag([G.nodes[n]["retention"] for n in nodes])
+    x = np.linalg.solve(np.eye(len(nodes)) - (np.eye(len(nodes)) - R) @ W.T, R @ i)
+    return dict(zip(nodes, x))
+
+
+def random_graph(seed: int, n: int = 30, p: float = 0.15) -> nx.DiGraph:
+    rng = np.random.default_rng(seed)
+    G = nx.gnp_random_graph(n, p, seed=seed, directed=True)
+    for m, k in G.edges:
+        G.edges[m, k]["weight"] = float(rng.uniform(0.1, 5.0))  # not normalised
+    for k in G:
+        G.nodes[k]["init"] = float(rng.uniform(0, 3))
+        G.nodes[k]["retention"] = float(rng.uniform(0.1, 0.9))
+    return G
+
+
+def test_two_nodes_by_hand():
+    # x_a = 0.5·1 + 0.5·x_b, x_b = 0.5·0 + 0.5·x_a  =>  x_a = 2/3, x_b = 1/3
+    G = nx.DiGraph([("a", "b"), ("b", "a")])
+    nx.set_node_attributes(G, {"a": 1.0, "b": 0.0}, "init")
+    nx.set_node_attributes(G, 0.5, "retention")
+    x = openrank(G, tolerance=1e-12, max_iter=200)
+    assert x["a"] == pytest.approx(2 / 3, abs=1e-10)
+    assert x["b"] == pytest.approx(1 / 3, abs=1e-10)
+
+
+def test_weighted_star_with_a_sink_matches_closed_form():
+    G = nx.DiGraph()
+    G.add_weighted_edges_from([("hub", "a", 3.0), ("hub", "b", 1.0), ("a", "hub", 2.0), ("b", "sink", 1.0)])
+    nx.set_node_attributes(G, {"hub": 2.0, "a": 0.0, "b": 1.0, "sink": 0.5}, "init")
+    nx.set_node_attributes(G, {"hub": 0.3, "a": 0.5, "b": 0.15, "sink": 1.0}, "retention")
+    expected = closed_form(G)
+    for method in ("iterative", "direct"):
+        x = openrank(G, tolerance=1e-12, max_iter=500, method=method)
+        assert x == pytest.approx(expected, abs=1e-9)
+    # full retention keeps the initial value; the sink passes nothing on
+    assert expected["sink"] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_graphs_iterative_and_direct_agree_with_closed_form(seed):
+    G = random_graph(seed)
+    expected = closed_form(G)
+    direct = openrank(G, method="direct")
+    iterative = openrank(G, tolerance=1e-10, max_iter=1000)
+    assert direct == pytest.approx(expected, abs=1e-9)
+    assert iterative == pytest.approx(expected, abs=1e-8)
+
+
+def test_default_attributes_follow_the_plugin():
+    G = nx.DiGraph([(0, 1)])  # no attributes: init 1, retention 0.15, weight 1
+    x = openrank(G, tolerance=1e-12)
+    assert x[0] == pytest.approx(0.15)
+    assert x[1] == pytest.approx(0.15 + 0.85 * 0.15)
+
+
+def test_not_converging_within_max_iter_raises():
+    G = random_graph(4)
+    with pytest.raises(nx.PowerIterationFailedConvergence):
+        openrank(G, tolerance=1e-15, max_iter=3)
+
+
+def test_bad_retention_is_rejected():
+    G = nx.DiGraph([(0, 1)])
+    G.nodes[0]["retention"] = 1.5
+    with pytest.raises(nx.NetworkXError):
+        openrank(G)
+
+
+# -- global OpenRank over three months -----------------------------------------------
+
+# SPEC 6.1 weights, written out as the spec states them.
+ISSUE_OPENED, ISSUE_COMMENT, ISSUE_CLOSED, REVIEW_COMMENT, PR_OPENED, PUSH = (
+    22.235, 5.252, 9.712, 7.427, 40.679, 14.695
+)
+R1, R2, R3 = 101, 102, 103
+ALICE, BOB, CAROL, DAVE, PUSHER, BOT = 1, 2, 3, 4, 5, 900
+LOGINS = {ALICE: "alice", BOB: "bob", CAROL: "carol", DAVE: "dave", PUSHER: "pusher", BOT: "helper[bot]"}
+
+
+def event(n, kind, action, actor, repo, at, *, issue=None, comment=None, push=None):
+    return {
+        "id": f"t{n}", "type": kind, "action": action, "actor_id": actor, "actor_login": LOGINS[actor],
+        "repo_id": repo, "repo_name": f"org/r{repo}", "created_at": at, "issue_number": issue,
+        "comment_id": comment, "push_id": push, "merged": None, "is_bot": 0, "source": "gharchive",
+    }
+
+
+def three_months() -> list[dict]:
+    jan, feb, mar = "2024-01-10T10:00:00Z", "2024-02-10T10:00:00Z", "2024-03-10T10:00:00Z"
+    return [
+        # January: alice and bob work on R1, bob and carol on R2; a bot; a push-only developer.
+        event(1, "IssuesEvent", "opened", ALICE, R1, jan, issue=1),
+        event(2, "IssueCommentEvent", "created", ALICE, R1, jan, issue=1, comment=11),
+        event(3, "IssueCommentEvent", "created", ALICE, R1, jan, issue=1, comment=12),
+        event(4, "IssueCommentEvent", "created", ALICE, R1, jan, issue=1, comment=12),  # same comment again
+        event(5, "PullRequestEvent", "opened", ALICE, R1, jan, issue=2),
+        event(6, "IssueCommentEvent", "created", BOB, R1, jan, issue=1, comment=13),
+        event(7, "IssuesEvent", "closed", BOB, R1, jan, issue=1),
+        event(8, "IssuesEvent", "opened", BOB, R2, jan, issue=3),
+        event(9, "PullRequestReviewCommentEvent", "created", CAROL, R2, jan, issue=4, comment=14),
+        event(10, "PushEvent", None, CAROL, R2, jan, push="p1"),
+        event(11, "PushEvent", None, CAROL, R2, jan, push="p1"),  # same push
+        event(12, "PullRequestEvent", "opened", BOT, R1, jan, issue=5),
+        event(13, "IssueCommentEvent", "created", BOT, R2, jan, issue=3, comment=15),
+        event(14, "PushEvent", None, PUSHER, R1, jan, push="p2"),
+        event(15, "PushEvent", None, PUSHER, R1, jan, push="p3"),
+        # February: a new repo R3 (carol, dave); alice stays on R1; bob and R2 rest.
+        event(20, "IssueCommentEvent", "created", ALICE, R1, feb, issue=2, comment=21),
+        event(21, "IssuesEvent", "opened", CAROL, R3, feb, issue=1),
+        event(22, "PullRequestEvent", "opened", DAVE, R3, feb, issue=2),
+        event(23, "PushEvent", None, DAVE, R3, feb, push="p4"),
+        # March: bob and R2 come back after a month away; alice on R1 and R2.
+        event(30, "PullRequestEvent", "opened", BOB, R2, mar, issue=6),
+        event(31, "IssueCommentEvent", "created", ALICE, R2, mar, issue=6, comment=31),
+        event(32, "IssuesEvent", "closed", ALICE, R1, mar, issue=7),
+    ]
+
+
+PAIRS = {  # the activity of each network pair, by hand from the events above
+    "2024-01": {
+        (R1, ALICE): ISSUE_OPENED + 2 * ISSUE_COMMENT + PR_OPENED,
+        (R1, BOB): ISSUE_COMMENT + ISSUE_CLOSED,
+        (R2, BOB): ISSUE_OPENED,
+        (R2, CAROL): REVIEW_COMMENT + PUSH,
+    },
+    "2024-02": {
+        (R1, ALICE): ISSUE_COMMENT,
+        (R3, CAROL): ISSUE_OPENED,
+        (R3, DAVE): PR_OPENED + PUSH,
+    },
+    "2024-03": {
+        (R2, BOB): PR_OPENED,
+        (R2, ALICE): ISSUE_COMMENT,
+        (R1, ALICE): ISSUE_CLOSED,
+    },
+}
+
+
+def months_apart(a: str, b: str) -> int:
+    return (int(b[:4]) - int(a[:4])) * 12 + int(b[5:]) - int(a[5:])
+
+
+def expected_month(month: str, pairs: dict, history: dict) -> dict:
+    """One month of global OpenRank straight from SPEC 6.2, with dense numpy.
+
+    ``history`` maps (kind, id) -> (month, value) of the latest stored value.
+    """
+    repos = sorted({r for r, _ in pairs})
+    developers = sorted({u for _, u in pairs})
+    nodes = [("repo", r) for r in repos] + [("developer", u) for u in developers] + [("background", 0)]
+    N = len(nodes)
+    index = {node: k for k, node in enumerate(nodes)}
+    total = {node: 0.0 for node in nodes}
+    for (r, u), a in pairs.items():
+        total[("repo", r)] += a
+        total[("developer", u)] += a
+    W = np.zeros((N, N))
+    for (r, u), a in pairs.items():
+        W[index[("repo", r)], index[("developer", u)]] = 0.95 * a / total[("repo", r)]
+        W[index[("developer", u)], index[("repo", r)]] = 0.95 * a / total[("developer", u)]
+    for k in range(N - 1):
+        W[k, N - 1] = 0.05
+        W[N - 1, k] = 1 / (N - 1)
+    assert np.allclose(W.sum(axis=1), 1.0)
+    init = np.zeros(N)
+    for node, k in index.items():
+        if node in history:
+            then, value = history[node]
+            inherited = value * 0.85 ** months_apart(then, month)
+            init[k] = inherited if inherited >= 0.01 else 0.0
+        if node[0] == "developer":
+            init[k] += 1 / (1 + math.exp(0.10425 * (44.08 - total[node])))
+    retention = np.array([{"repo": 0.3, "developer": 0.5, "background": 0.15}[kind] for kind, _ in nodes])
+    x = init.copy()
+    for _ in range(100):
+        new = retention * init + (1 - retention) * (W.T @ x)
+        done = np.abs(new - x).max() < 0.01
+        x = new
+        if done:
+            break
+    return {node: x[k] + x[N - 1] / (N - 1) for node, k in index.items() if node[0] != "background"}
+
+
+def expected_series() -> dict:
+    history, series = {}, {}
+    for month in sorted(PAIRS):
+        series[month] = expected_month(month, PAIRS[month], history)
+        for node, value in series[month].items():
+            history[node] = (month, value)
+    return series
+
+
+def stored(store: Store) -> dict:
+    return {
+        (row["month"], row["kind"], row["entity_id"]): row["value"]
+        for row in store.query("SELECT kind, entity_id, month, value FROM openrank")
+    }
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "t.db") as store:
+        store.upsert("events", three_months())
+        yield store
+
+
+def test_three_months_match_the_definition(store):
+    summary = compute_global_openrank(store)
+    assert summary.computed == ["2024-01", "2024-02", "2024-03"]
+    expected = {
+        (month, kind, entity): value
+        for month, values in expected_series().items()
+        for (kind, entity), value in values.items()
+    }
+    assert stored(store) == pytest.approx(expected, abs=1e-9)
+    # the bot and the push-only developer are not in the network; bob rests in February
+    developers = {key[2] for key in expected if key[1] == "developer"}
+    assert BOT not in developers and PUSHER not in developers
+    assert ("2024-02", "developer", BOB) not in stored(store)
+    # the new repo starts from 0 inherited value, yet earns OpenRank from its developers
+    assert stored(store)[("2024-02", "repo", R3)] > 0
+
+
+def test_inheritance_reaches_back_over_a_gap(store):
+    compute_global_openrank(store)
+    series = expected_series()
+    jan_bob = series["2024-01"][("developer", BOB)]
+    # bob's March start includes January's value × 0.85² (he was away in February)
+    history_without_bob = {
+        node: (m, v) for m in ("2024-01", "2024-02") for node, v in series[m].items() if node != ("developer", BOB)
+    }
+    without = expected_month("2024-03", PAIRS["2024-03"], history_without_bob)
+    assert jan_bob * 0.85**2 >= 0.01
+    assert stored(store)[("2024-03", "developer", BOB)] > without[("developer", BOB)] + 0.1 * jan_bob
+
+
+def test_unchanged_months_are_skipped_and_a_change_recomputes_what_follows(store):
+    compute_global_openrank(store)
+    again = compute_global_openrank(store)
+    assert again.computed == [] and again.skipped == ["2024-01", "2024-02", "2024-03"]
+    before = stored(store)
+    store.upsert("events", [event(40, "IssuesEvent", "opened", DAVE, R1, "2024-02-20T00:00:00Z", issue=9)])
+    changed = compute_global_openrank(store)
+    assert changed.skipped == ["2024-01"] and changed.computed == ["2024-02", "2024-03"]
+    after = stored(store)
+    assert after[("2024-01", "repo", R1)] == before[("2024-01", "repo", R1)]
+    assert after[("2024-03", "repo", R1)] != before[("2024-03", "repo", R1)]
+
+
+def test_tables_for_exports(store):
+    compute_global_openrank(store)
+    latest = openrank_table(store, "repo")
+    assert set(latest["month"]) == {"2024-03"}
+    assert set(latest["entity_id"]) == {R1, R2}
+    jan = openrank_table(store, "developer", "2024-01")
+    pusher = jan.filter(jan["entity_id"] == PUSHER).row(0, named=True)
+    assert pusher["openrank"] is None and pusher["activity"] == pytest.approx(2 * PUSH)
+    developers = developers_table(store, month="2024-01")
+    assert developers["developer"].to_list()[: len(developers) - 1] == [
+        LOGINS[u] for u in sorted((ALICE, BOB, CAROL), key=lambda u: -expected_series()["2024-01"][("developer", u)])
+    ]
+    alice = developers.filter(developers["developer"] == "alice").row(0, named=True)
+    assert alice["repos"] == 1 and alice["issue_comments"] == 2
+    assert alice["activity"] == pytest.approx(PAIRS["2024-01"][(R1, ALICE)])
+
+
+def test_old_values_attenuate_and_tiny_ones_start_from_zero(tmp_path):
+    history = {("developer", ALICE): ("2022-01", 0.05), ("developer", CAROL): ("2023-12", 0.05)}
+    with Store(tmp_path / "h.db") as store:
+        store.upsert("events", three_months())
+        store.upsert(
+            "openrank",
+            [{"kind": kind, "entity_id": entity, "month": month, "value": value}
+             for (kind, entity), (month, value) in history.items()],
+        )
+        compute_global_openrank(store)
+        jan = expected_month("2024-01", PAIRS["2024-01"], history)
+        # alice's 0.05 from 24 months back is 0.05·0.85²⁴ < 0.01: she starts from 0
+        assert 0.05 * 0.85**24 < 0.01 <= 0.05 * 0.85
+        assert {key: v for key, v in stored(store).items() if key[0] == "2024-01"} == pytest.approx(
+            {("2024-01", kind, entity): value for (kind, entity), value in jan.items()}, abs=1e-9
+        )
