@@ -1,0 +1,145 @@
+"""Model lineage edge lists (CSV) -> ``model_edges`` (SPEC section 6.3).
+
+An edge list has a header and one parent -> child edge a line. Column names follow the
+usual dumps of the Hugging Face lineage graph, so several spellings are accepted:
+
+=========  ======================================
+parent     ``source``, ``parent``, ``base_model``
+child      ``target``, ``child``, ``model``, ``model_id``
+relation   ``edge``, ``relation``, ``type``
+=========  ======================================
+
+Relations are the Hub's four (``finetune``, ``adapter``, ``quantized``, ``merge``); the
+past-tense and plural spellings found in dumps (``finetuned``, ``merged``,
+``quantised``, ``adapters``) are normalised. The whole file is checked before anything
+is written, so a bad line stores nothing. An edge already stored (from the Hub or an
+earlier import) is kept as it is; a repeated line is kept once. Both count as skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from collector.errors import InputError
+from collector.store import Store
+
+RELATIONS = ("finetune", "adapter", "quantized", "merge")
+
+RELATION_ALIASES = {
+    **{relation: relation for relation in RELATIONS},
+    "finetuned": "finetune",
+    "fine-tune": "finetune",
+    "fine-tuned": "finetune",
+    "merged": "merge",
+    "quantised": "quantized",
+    "quantize": "quantized",
+    "quantise": "quantized",
+    "adapters": "adapter",
+}
+
+COLUMN_ALIASES = {
+    "parent": ("source", "parent", "base_model"),
+    "child": ("target", "child", "model", "model_id"),
+    "relation": ("edge", "relation", "type"),
+}
+
+
+@dataclass(frozen=True)
+class EdgeImport:
+    """What ``import edges`` did: rows read, new edges stored, and rows skipped."""
+
+    path: str
+    rows: int
+    imported: int
+    skipped: int
+
+    def summary(self) -> str:
+        return f"{self.path}: {self.rows} rows, imported {self.imported} edges, skipped {self.skipped}"
+
+
+def normalise_relation(value: str) -> str | None:
+    """The Hub's name for a relation spelling, or None if it is not one."""
+    return RELATION_ALIASES.get(value.strip().lower())
+
+
+def read_edges(path: str | os.PathLike[str]) -> list[tuple[str, str, str]]:
+    """The (child, parent, relation) edges of a CSV edge list, validated, in file order.
+
+    Raises :class:`InputError` naming the file and line for a missing column, an empty
+    model id or an unknown relation.
+    """
+    path = Path(path)
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the edge list ({exc.strerror}); check the path") from exc
+    with handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise InputError(f"{path}: line 1: empty file; expected a header such as source,target,edge") from None
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: line 1: not a CSV header ({exc})") from exc
+        columns = _columns(header, path)
+        edges = []
+        try:
+            for row in reader:
+                line = reader.line_num
+                if not any(cell.strip() for cell in row):
+                    continue
+                if len(row) <= max(columns.values()):
+                    raise InputError(f"{path}: line {line}: {len(row)} fields, expected {len(header)}; fix the row")
+                parent, child = row[columns["parent"]].strip(), row[columns["child"]].strip()
+                raw_relation = row[columns["relation"]]
+                if not parent or not child:
+                    raise InputError(f"{path}: line {line}: empty model id; every edge needs a parent and a child")
+                relation = normalise_relation(raw_relation)
+                if relation is None:
+                    raise InputError(
+                        f"{path}: line {line}: unknown relation {raw_relation.strip()!r}; "
+                        f"expected one of {', '.join(RELATIONS)} (or finetuned, merged, quantised, adapters)"
+                    )
+                edges.append((child, parent, relation))
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: line {reader.line_num}: unreadable CSV ({exc})") from exc
+    return edges
+
+
+def import_edges(store: Store, path: str | os.PathLike[str]) -> EdgeImport:
+    """Store the edges of a CSV edge list as ``model_edges`` with ``source = 'import'``.
+
+    Validates the whole file first (see :func:`read_edges`), then writes in one
+    transaction. Re-importing a file imports nothing and skips every row.
+    """
+    edges = read_edges(path)
+    unique = list(dict.fromkeys((child, parent) for child, parent, _ in edges))
+    relation_of: dict[tuple[str, str], str] = {}
+    for child, parent, relation in edges:
+        relation_of.setdefault((child, parent), relation)  # the first line wins
+    with store.transaction():
+        before = store.count("model_edges")
+        store.conn.executemany(
+            "INSERT INTO model_edges (child, parent, relation, source) VALUES (?, ?, ?, 'import') "
+            "ON CONFLICT (child, parent) DO NOTHING",
+            [(child, parent, relation_of[(child, parent)]) for child, parent in unique],
+        )
+        imported = store.count("model_edges") - before
+    return EdgeImport(path=str(path), rows=len(edges), imported=imported, skipped=len(edges) - imported)
+
+
+def _columns(header: list[str], path: Path) -> dict[str, int]:
+    names = [name.strip().lower() for name in header]
+    columns = {}
+    for column, aliases in COLUMN_ALIASES.items():
+        found = [i for i, name in enumerate(names) if name in aliases]
+        if not found:
+            raise InputError(
+                f"{path}: line 1: no {column} column (header {','.join(header)}); "
+                f"name it one of {', '.join(aliases)}"
+            )
+        columns[column] = found[0]
+    return columns
