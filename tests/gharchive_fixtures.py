@@ -1,0 +1,178 @@
+"""Synthetic GH Archive hours: events in the GitHub Events API shape, written as gzip JSON lines.
+
+The shape follows the Events API (see Repository.testGetEvents in the PyGithub
+samples): ``id, type, actor, repo, payload, public, created_at, org`` in GH Archive's
+key order, with payloads carrying the nested issue, comment and pull request objects
+(the pull request's ``head``/``base`` hold repo objects of their own). Used by the
+tests and by bench/bench_gharchive.py; nothing here is read from outside the project.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+API = "https://api.github.com"
+
+
+def user(actor_id: int, login: str) -> dict:
+    return {
+        "id": actor_id,
+        "login": login,
+        "display_login": login,
+        "gravatar_id": "",
+        "url": f"{API}/users/{login}",
+        "avatar_url": f"https://avatars.githubusercontent.com/u/{actor_id}?",
+    }
+
+
+def repo_object(repo_id: int, name: str) -> dict:
+    return {"id": repo_id, "name": name, "url": f"{API}/repos/{name}"}
+
+
+def _issue(repo: str, number: int, author: dict) -> dict:
+    return {
+        "url": f"{API}/repos/{repo}/issues/{number}",
+        "id": 1_000_000 + number,
+        "number": number,
+        "title": f"Issue {number}: something does not work",
+        "user": {"login": author["login"], "id": author["id"], "type": "User"},
+        "labels": [],
+        "state": "open",
+        "comments": 1,
+        "created_at": "2024-01-01T00:00:00Z",
+        "updated_at": "2024-01-01T00:00:00Z",
+        "body": "Steps to reproduce: run it. Expected: it works. Actual: it does not.",
+    }
+
+
+def _pull_request(repo_id: int, repo: str, number: int, author: dict, merged: bool | None) -> dict:
+    fork = {"id": repo_id + 7, "name": "fork-of-" + repo.split("/")[1], "full_name": "someone/" + repo.split("/")[1]}
+    return {
+        "url": f"{API}/repos/{repo}/pulls/{number}",
+        "id": 2_000_000 + number,
+        "number": number,
+        "state": "closed" if merged is not None else "open",
+        "title": f"Fix {number}",
+        "user": {"login": author["login"], "id": author["id"], "type": "User"},
+        "body": "This fixes the issue.",
+        "head": {"label": "someone:fix", "ref": "fix", "sha": "a" * 40, "repo": fork},
+        "base": {"label": "main", "ref": "main", "sha": "b" * 40, "repo": {"id": repo_id, "name": repo.split("/")[1]}},
+        "merged": bool(merged),
+        "commits": 1,
+        "additions": 10,
+        "deletions": 2,
+        "changed_files": 1,
+    }
+
+
+def event(
+    event_id: int,
+    kind: str,
+    *,
+    actor: tuple[int, str],
+    repo: tuple[int, str],
+    created_at: str,
+    action: str | None = None,
+    number: int | None = None,
+    comment_id: int | None = None,
+    push_id: int | None = None,
+    merged: bool | None = None,
+) -> dict:
+    """One event in GH Archive's layout."""
+    who = user(*actor)
+    repo_id, name = repo
+    payload: dict = {}
+    if kind == "IssuesEvent":
+        payload = {"action": action, "issue": _issue(name, number, who)}
+    elif kind == "IssueCommentEvent":
+        payload = {
+            "action": action or "created",
+            "issue": _issue(name, number, who),
+            "comment": {"id": comment_id, "user": who, "body": "Thanks, confirmed.", "created_at": created_at},
+        }
+    elif kind == "PullRequestEvent":
+        payload = {"action": action, "number": number, "pull_request": _pull_request(repo_id, name, number, who, merged)}
+    elif kind == "PullRequestReviewCommentEvent":
+        payload = {
+            "action": action or "created",
+            "comment": {"id": comment_id, "user": who, "body": "nit: rename this", "path": "src/x.py"},
+            "pull_request": _pull_request(repo_id, name, number, who, None),
+        }
+    elif kind == "PushEvent":
+        payload = {
+            "repository_id": repo_id,
+            "push_id": push_id,
+            "size": 1,
+            "distinct_size": 1,
+            "ref": "refs/heads/main",
+            "head": "c" * 40,
+            "before": "d" * 40,
+            "commits": [{"sha": "c" * 40, "author": {"name": who["login"]}, "message": "Update", "distinct": True}],
+        }
+    elif kind == "WatchEvent":
+        payload = {"action": "started"}
+    elif kind == "CreateEvent":
+        payload = {"ref": "v1.0", "ref_type": "tag", "master_branch": "main", "pusher_type": "user"}
+    else:
+        payload = {"action": action} if action else {}
+    org_login = name.split("/")[0]
+    return {
+        "id": str(event_id),
+        "type": kind,
+        "actor": who,
+        "repo": repo_object(repo_id, name),
+        "payload": payload,
+        "public": True,
+        "created_at": created_at,
+        "org": {"id": repo_id * 10, "login": org_login, "url": f"{API}/orgs/{org_login}"},
+    }
+
+
+def api_order(item: dict) -> dict:
+    """The Events API's own key order (payload before repo), as in the PyGithub sample."""
+    return {k: item[k] for k in ("type", "payload", "public", "repo", "created_at", "id", "actor") if k in item}
+
+
+def write_hour(path: Path, events: Iterable[dict | bytes], *, compresslevel: int = 6) -> Path:
+    """Write events (dicts, or raw lines as bytes) as a gzip JSON-lines file."""
+    with gzip.open(path, "wb", compresslevel=compresslevel) as out:
+        for item in events:
+            line = item if isinstance(item, bytes) else json.dumps(item, separators=(",", ":")).encode()
+            out.write(line + b"\n")
+    return path
+
+
+# Roughly the type mix of a GH Archive hour.
+MIX = (
+    ("PushEvent", 45), ("CreateEvent", 10), ("WatchEvent", 9), ("PullRequestEvent", 9),
+    ("IssueCommentEvent", 8), ("IssuesEvent", 4), ("PullRequestReviewCommentEvent", 4),
+    ("DeleteEvent", 3), ("ForkEvent", 3), ("PullRequestReviewEvent", 3), ("ReleaseEvent", 1), ("GollumEvent", 1),
+)
+
+
+def synthetic_hour(count: int, *, repos: int = 5_000, developers: int = 50_000, seed: int = 7,
+                   hour: str = "2024-01-15T10") -> Iterator[dict]:
+    """``count`` events spread over ``repos`` repos and ``developers`` developers, in time order."""
+    rng = random.Random(seed)
+    kinds = [kind for kind, _ in MIX]
+    weights = [w for _, w in MIX]
+    for n in range(count):
+        kind = rng.choices(kinds, weights)[0]
+        repo_id = 10_000 + rng.randrange(repos)
+        actor_id = 500_000 + rng.randrange(developers)
+        second = n * 3600 // count
+        yield event(
+            40_000_000_000 + n,
+            kind,
+            actor=(actor_id, f"dev{actor_id}"),
+            repo=(repo_id, f"org{repo_id % 97}/repo{repo_id}"),
+            created_at=f"{hour}:{second // 60:02d}:{second % 60:02d}Z",
+            action={"IssuesEvent": "opened", "PullRequestEvent": "opened"}.get(kind),
+            number=rng.randrange(1, 5_000),
+            comment_id=rng.randrange(1, 10**9),
+            push_id=rng.randrange(1, 10**10),
+        )

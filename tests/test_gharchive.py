@@ -1,0 +1,120 @@
+"""GH Archive import: generated hourly files -> events, over a real SQLite file."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+from gharchive_fixtures import api_order, event, synthetic_hour, write_hour
+
+from collector.errors import InputError
+from collector.gharchive import import_gharchive
+from collector.store import Store
+from jobs.cli import main
+
+TRACKED = (11, "TrackedOrg/engine")
+BY_NAME = (12, "solo/tool")
+UNTRACKED = (13, "elsewhere/thing")
+ALICE, BOT = (1, "alice"), (2, "ci[bot]")
+AT = "2024-01-15T10:00:00Z"
+
+
+def hour_events() -> list:
+    return [
+        event(1, "IssuesEvent", actor=ALICE, repo=TRACKED, created_at=AT, action="opened", number=5),
+        event(2, "IssueCommentEvent", actor=ALICE, repo=TRACKED, created_at=AT, number=5, comment_id=77),
+        event(3, "PullRequestEvent", actor=ALICE, repo=BY_NAME, created_at=AT, action="closed", number=9, merged=True),
+        event(4, "PullRequestReviewCommentEvent", actor=BOT, repo=TRACKED, created_at=AT, number=9, comment_id=88),
+        event(5, "PushEvent", actor=ALICE, repo=TRACKED, created_at=AT, push_id=123456789),
+        event(6, "PushEvent", actor=ALICE, repo=UNTRACKED, created_at=AT, push_id=1),
+        b"{this is not json",  # line 7
+        event(8, "DownloadEvent", actor=ALICE, repo=TRACKED, created_at=AT),
+        event(9, "FollowEvent", actor=ALICE, repo=TRACKED, created_at=AT),
+        {"id": "10", "type": "WatchEvent", "actor": {"id": 1}, "repo": {"id": 11}},  # line 10: no created_at
+        # Events API key order: the payload's pull request (with repo objects of its own) comes first.
+        api_order(event(11, "PullRequestEvent", actor=ALICE, repo=TRACKED, created_at=AT, action="opened", number=10)),
+        api_order(event(12, "PullRequestEvent", actor=ALICE, repo=UNTRACKED, created_at=AT, action="opened", number=1)),
+        event(13, "WatchEvent", actor=ALICE, repo=TRACKED, created_at=AT),
+    ]
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "gh.db") as store:
+        store.upsert("repos", [{"id": BY_NAME[0], "full_name": BY_NAME[1], "owner": "solo", "name": "tool"}])
+        yield store
+
+
+def rows(store):
+    return {row["id"]: row for row in store.query("SELECT * FROM events")}
+
+
+def test_tracked_events_are_imported_with_their_fields(store, tmp_path):
+    path = write_hour(tmp_path / "2024-01-15-10.json.gz", hour_events())
+    result = import_gharchive(store, [path], orgs=["trackedorg"])  # owner names are case-insensitive
+    events = rows(store)
+    assert sorted(events, key=int) == ["1", "2", "3", "4", "5", "11", "13"]
+    assert events["1"]["type"] == "IssuesEvent" and events["1"]["action"] == "opened"
+    assert events["1"]["issue_number"] == 5 and events["1"]["actor_login"] == "alice"
+    assert events["1"]["repo_id"] == 11 and events["1"]["repo_name"] == "TrackedOrg/engine"
+    assert events["1"]["created_at"] == AT and events["1"]["source"] == "gharchive"
+    assert (events["2"]["comment_id"], events["2"]["issue_number"]) == (77, 5)
+    assert (events["3"]["merged"], events["3"]["issue_number"]) == (1, 9)  # tracked via the repos table
+    assert (events["4"]["comment_id"], events["4"]["is_bot"], events["1"]["is_bot"]) == (88, 1, 0)
+    assert events["5"]["push_id"] == "123456789"
+    assert events["11"]["repo_id"] == 11  # the top-level repo, not the pull request's
+    assert result.imported == 7 and result.lines == 13 and result.files == 1
+    assert result.untracked == 2
+    assert result.skipped_types == {"DownloadEvent": 1, "FollowEvent": 1}
+    assert result.corrupt_count == 2
+    assert result.corrupt[0].startswith(f"{path}:7: not JSON")
+    assert result.corrupt[1].startswith(f"{path}:10: WatchEvent without")
+    assert "2 corrupt line(s)" in result.summary()
+    assert store.checkpoint("gharchive", path.name) == "13"
+
+
+def test_import_is_idempotent_and_all_keeps_every_repo(store, tmp_path):
+    path = write_hour(tmp_path / "h.json.gz", hour_events())
+    import_gharchive(store, [path], repos=["TrackedOrg/Engine"])
+    import_gharchive(store, [path], repos=["TrackedOrg/Engine"])
+    assert sorted(rows(store), key=int) == ["1", "2", "3", "4", "5", "11", "13"]
+    everything = import_gharchive(store, [path], all_repos=True)
+    assert everything.untracked == 0
+    assert sorted(rows(store), key=int) == ["1", "2", "3", "4", "5", "6", "11", "12", "13"]
+
+
+def test_truncated_file_keeps_what_came_before(store, tmp_path):
+    path = write_hour(tmp_path / "cut.json.gz", synthetic_hour(3000, repos=10), compresslevel=1)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    whole = write_hour(tmp_path / "whole.json.gz", [event(99, "WatchEvent", actor=ALICE, repo=TRACKED, created_at=AT)])
+    result = import_gharchive(store, [path, whole], all_repos=True)
+    assert result.corrupt_count == 1
+    assert result.corrupt[0].startswith(f"{path}:") and "ends early" in result.corrupt[0]
+    cut_at = int(result.corrupt[0].split(":")[1])
+    assert 100 < cut_at < 3000
+    assert store.count("events") == result.imported == cut_at - 1 + 1  # lines before the cut, and the whole file
+
+
+def test_plain_json_lines_and_missing_files(store, tmp_path):
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps(event(1, "WatchEvent", actor=ALICE, repo=TRACKED, created_at=AT)) + "\n")
+    assert import_gharchive(store, [plain], all_repos=True).imported == 1
+    with pytest.raises(InputError, match="nope.json.gz"):
+        import_gharchive(store, [tmp_path / "nope.json.gz"])
+
+
+def test_cli_imports_then_analyzes_openrank(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "cli.db"
+    path = write_hour(tmp_path / "2024-01-15-10.json.gz", synthetic_hour(2000, repos=20, developers=60))
+    assert main(["--db", str(db), "import", "gharchive", str(path), "--all"]) == 0
+    assert "2,000 events imported" in capsys.readouterr().out
+    assert main(["--db", str(db), "analyze", "openrank"]) == 0
+    with Store(db) as store:
+        months = store.query("SELECT month, nodes, converged FROM openrank_months")
+        assert [m["month"] for m in months] == ["2024-01"] and months[0]["converged"] == 1
+        assert store.count("openrank") == months[0]["nodes"] - 1
+    with gzip.open(path) as f:
+        assert sum(1 for _ in f) == 2000
