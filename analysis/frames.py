@@ -1,0 +1,224 @@
+"""Polars loaders: the store's tables as DataFrames, for analysis modules and notebooks.
+
+>>> from analysis import frames
+>>> db = frames.connect()                 # $ECOMETRICS_DB, else ./ecometrics.db; read-only
+>>> frames.stargazers(db).group_by("repo_id").len()
+
+Every loader takes ``db``: a :class:`collector.store.Store`, an open ``sqlite3``
+connection, or the path of a database file (opened read-only for that one call). Column
+types follow the declared SQLite types, so an empty table still has its columns and
+types. Times are parsed once, here: columns named ``*_at`` and ``last_modified`` become
+``Datetime`` (UTC, timezone-naive: every time in the store is UTC), ``date`` and
+``week`` become ``Date``; ``month`` stays ``YYYY-MM`` text (it is the key OpenRank and
+activity use) and :func:`openrank` adds ``month_start`` as a ``Date``. JSON columns
+(``repos.topics``, ``models.children_count``, ``lineage_families.authors``) stay text.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from collector.errors import InputError
+from collector.store import Store
+
+Database = Store | sqlite3.Connection | str | os.PathLike
+
+DEFAULT_DB = "ecometrics.db"
+# Timestamps as GitHub, the Hub, GH Archive and SQLite write them, tried in this order.
+_TIME_FORMATS_WITH_ZONE = ("%Y-%m-%dT%H:%M:%S%.f%#z",)
+_TIME_FORMATS_NAIVE = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d")
+_SQLITE_TYPES = {"INTEGER": pl.Int64, "REAL": pl.Float64, "TEXT": pl.String}
+
+
+def default_path() -> Path:
+    """``$ECOMETRICS_DB`` when set, else ``./ecometrics.db`` (the CLI's default)."""
+    return Path(os.environ.get("ECOMETRICS_DB") or DEFAULT_DB)
+
+
+def connect(db_path: str | os.PathLike[str] | None = None) -> sqlite3.Connection:
+    """A read-only connection to the database (default: :func:`default_path`)."""
+    path = Path(db_path) if db_path is not None else default_path()
+    if not path.is_file():
+        raise InputError(
+            f"{path}: no such database; set ECOMETRICS_DB or pass its path "
+            "(run 'ecometrics demo' for a synthetic one)"
+        )
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise InputError(f"{path}: not a readable SQLite database ({exc}); pass another path") from exc
+    return conn
+
+
+def read_sql(db: Database, sql: str, params: Any = (), *, schema: dict[str, Any] | None = None) -> pl.DataFrame:
+    """The rows of ``sql`` as a frame; ``schema`` fixes column types (else polars infers them).
+
+    The one place rows leave SQLite for polars: time columns are parsed here.
+    """
+    conn, owned = _connection(db)
+    try:
+        frame = pl.read_database(sql, conn, execute_options={"parameters": params}, schema_overrides=schema)
+    finally:
+        if owned:
+            conn.close()
+    return parse_times(frame)
+
+
+def table(db: Database, name: str, *, where: str = "", params: Any = ()) -> pl.DataFrame:
+    """A whole table (optionally ``WHERE ...``), typed from its declared column types."""
+    return read_sql(db, f"SELECT * FROM [{name}] {f'WHERE {where}' if where else ''}", params, schema=_schema(db, name))
+
+
+def parse_times(frame: pl.DataFrame) -> pl.DataFrame:
+    """Parse the text time columns of ``frame`` by name (see the module docstring)."""
+    changes = []
+    for name, dtype in frame.schema.items():
+        if dtype != pl.String:
+            continue
+        if name.endswith("_at") or name == "last_modified":
+            changes.append(_datetime(pl.col(name)).alias(name))
+        elif name in ("date", "week"):
+            changes.append(pl.col(name).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).alias(name))
+    return frame.with_columns(changes) if changes else frame
+
+
+def _datetime(text: pl.Expr) -> pl.Expr:
+    zoned = [
+        text.str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False).dt.replace_time_zone(None)
+        for fmt in _TIME_FORMATS_WITH_ZONE
+    ]
+    naive = [text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in _TIME_FORMATS_NAIVE]
+    return pl.coalesce(zoned + naive)
+
+
+def _connection(db: Database) -> tuple[sqlite3.Connection, bool]:
+    if isinstance(db, Store):
+        return db.conn, False
+    if isinstance(db, sqlite3.Connection):
+        return db, False
+    return connect(db), True
+
+
+def _schema(db: Database, name: str) -> dict[str, Any]:
+    conn, owned = _connection(db)
+    try:
+        columns = conn.execute(f"PRAGMA table_info([{name}])").fetchall()
+    finally:
+        if owned:
+            conn.close()
+    if not columns:
+        raise InputError(f"database has no table {name!r}; open it once with a current ecometrics to migrate it")
+    return {column[1]: _SQLITE_TYPES.get((column[2] or "").upper(), pl.String) for column in columns}
+
+
+# -- the tables ---------------------------------------------------------------------------
+
+
+def repos(db: Database) -> pl.DataFrame:
+    """``repos``: GitHub id, full_name, owner, name, created_at, language, license, topics, ..."""
+    return table(db, "repos")
+
+
+def repo_snapshots(db: Database) -> pl.DataFrame:
+    """``repo_snapshots`` with the repo's ``full_name``: one row per repo per day."""
+    return read_sql(
+        db,
+        "SELECT s.*, r.full_name FROM repo_snapshots s LEFT JOIN repos r ON r.id = s.repo_id ORDER BY s.repo_id, s.date",
+        schema={**_schema(db, "repo_snapshots"), "full_name": pl.String},
+    )
+
+
+def stargazers(db: Database) -> pl.DataFrame:
+    """``stargazers``: the full star history, one row per (repo, user), oldest first."""
+    return read_sql(db, "SELECT * FROM stargazers ORDER BY repo_id, starred_at", schema=_schema(db, "stargazers"))
+
+
+def events(db: Database, *, types: tuple[str, ...] | None = None) -> pl.DataFrame:
+    """``events`` (GH Archive event model), optionally only the given event ``types``."""
+    if types:
+        return table(db, "events", where=f"type IN ({', '.join('?' for _ in types)})", params=list(types))
+    return table(db, "events")
+
+
+def developers(db: Database) -> pl.DataFrame:
+    return table(db, "developers")
+
+
+def contributors(db: Database) -> pl.DataFrame:
+    return table(db, "contributors")
+
+
+def activity(db: Database) -> pl.DataFrame:
+    """``activity``: OpenDigger activity per (month, repo, developer) (see :mod:`analysis.activity`)."""
+    return table(db, "activity")
+
+
+def models(db: Database) -> pl.DataFrame:
+    """``models``: Hub id, author, created_at, library, pipeline_tag, ..., children_count (JSON)."""
+    return table(db, "models")
+
+
+def model_snapshots(db: Database) -> pl.DataFrame:
+    """``model_snapshots``: downloads (30 days and all time), likes, trending score per model per day."""
+    return read_sql(db, "SELECT * FROM model_snapshots ORDER BY model_id, date", schema=_schema(db, "model_snapshots"))
+
+
+def model_edges(db: Database) -> pl.DataFrame:
+    """``model_edges``: parent -> child with the relation (finetune | adapter | quantized | merge)."""
+    return table(db, "model_edges")
+
+
+def model_lineage(db: Database) -> pl.DataFrame:
+    """``model_lineage``: per model its derivative counts, family and origin (see :mod:`analysis.lineage`)."""
+    return table(db, "model_lineage")
+
+
+def model_influence(db: Database) -> pl.DataFrame:
+    return table(db, "model_influence")
+
+
+def openrank(db: Database, kind: str | None = None) -> pl.DataFrame:
+    """Monthly OpenRank values with names: kind, entity_id, name, month, month_start, value.
+
+    ``kind`` is ``repo`` or ``developer`` (None: both). Names come from ``repos`` and
+    ``developers``, else from the names the activity table saw.
+    """
+    if kind not in (None, "repo", "developer"):
+        raise InputError(f"openrank kind {kind!r} is unknown; choose repo or developer")
+    frame = read_sql(
+        db,
+        """
+        WITH seen(kind, id, name) AS (
+            SELECT 'repo', repo_id, max(repo_name) FROM activity GROUP BY repo_id
+            UNION ALL SELECT 'developer', developer_id, max(login) FROM activity GROUP BY developer_id
+        )
+        SELECT o.kind, o.entity_id,
+               coalesce(CASE o.kind WHEN 'repo' THEN r.full_name ELSE d.login END, s.name) AS name,
+               o.month, o.value
+        FROM openrank o
+        LEFT JOIN repos r ON o.kind = 'repo' AND r.id = o.entity_id
+        LEFT JOIN developers d ON o.kind = 'developer' AND d.id = o.entity_id
+        LEFT JOIN seen s ON s.kind = o.kind AND s.id = o.entity_id
+        WHERE ? IS NULL OR o.kind = ?
+        ORDER BY o.month, o.value DESC
+        """,
+        (kind, kind),
+        schema={"kind": pl.String, "entity_id": pl.Int64, "name": pl.String, "month": pl.String, "value": pl.Float64},
+    )
+    return frame.with_columns(month_start=(pl.col("month") + "-01").str.to_date("%Y-%m-%d", strict=False))
+
+
+def synthetic(db: Database) -> str | None:
+    """The demo's marker when the database was built from fakehub (``ecometrics demo``), else None."""
+    rows = read_sql(
+        db,
+        "SELECT cursor FROM checkpoints WHERE source = 'demo' AND key = 'synthetic'",
+        schema={"cursor": pl.String},
+    )
+    return rows["cursor"][0] if rows.height else None

@@ -1,0 +1,351 @@
+"""Growth: stars, launch velocity, early participants, downloads and derivatives (SPEC 6.5).
+
+The figures behind claims such as "Genesis drew ~20,000 stars and 21 contributors in its
+first 10 days" or "AutoGLM got 10,000 stars in three days". Definitions:
+
+- **Stars per day / week** (:func:`stars_per_day`, :func:`stars_per_week`): stargazers
+  by the UTC day (or ISO week, starting Monday) of their ``starred_at``, from the full
+  star history in ``stargazers``; ``total`` is the running count. Users who unstarred
+  are not in the history, so ``total`` can be below a snapshot's star count.
+- **Launch velocity** (:func:`launch_velocity`): ``stars_Nd`` is the number of stars
+  with ``created_at <= starred_at < created_at + N days`` (``repos.created_at``), for
+  N in :data:`LAUNCH_WINDOWS`. It is null while the window is still open at ``as_of``
+  and when no star history was collected for a repo that has stars.
+- **Recent stars** (:func:`recent_stars`): ``stars_last_Nd`` counts stars with
+  ``as_of - N days < starred_at <= as_of``.
+- **Early participants** (:func:`early_participants`): ``participants_Nd`` is the
+  number of distinct developers who opened, closed or commented on an issue or pull
+  request (:data:`PARTICIPATION_EVENTS` in ``events``) in the first N days after
+  creation; bots are left out as in :mod:`analysis.activity` (``is_bot``, logins ending
+  in ``[bot]``, :data:`analysis.activity.BOT_LOGINS`). Null while the window is open.
+- **Download growth** (:func:`download_history`, :func:`download_growth`): between
+  consecutive snapshots of a model, the all-time downloads gained and their rate per
+  day; over the last N days (N in :data:`DOWNLOAD_WINDOWS`), the change since the
+  *baseline*, the earliest snapshot dated on or after ``latest date - N days``.
+  ``observed_days_Nd`` says how many days that baseline is old: N once the collection
+  is N days old, fewer before that, null with a single snapshot.
+- **Derivative growth** (:func:`derivatives_per_month`): children created per month
+  (``models.created_at`` of the child, ``YYYY-MM``) per parent and relation, from
+  ``model_edges``; children whose creation time is unknown are left out. The Hub's own
+  count of children (``models.children_count``) is kept only as its latest value, so
+  it is reported as ``hub_children``, not as a series.
+
+``as_of`` defaults to :func:`observed_until`, the latest time the collected data
+reaches, so that a database built on a simulated clock (fakehub) reads correctly.
+Every function takes ``db``: a Store, a sqlite3 connection or a path (see
+:mod:`analysis.frames`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+
+from analysis import frames
+from analysis.activity import BOT_LOGINS
+from analysis.export import register
+from collector.hf import children_total
+
+LAUNCH_WINDOWS = (3, 10, 30)  # days after creation: the reports' "first 3 / 10 / 30 days"
+RECENT_WINDOWS = (7, 30)  # days before as_of
+PARTICIPANT_WINDOWS = (10, 30)  # days after creation
+DOWNLOAD_WINDOWS = (7, 30)  # days before the latest snapshot
+DERIVATIVE_WINDOW = 30  # days before as_of, for derivatives_last_30d
+PARTICIPATION_EVENTS = (
+    "IssuesEvent",
+    "IssueCommentEvent",
+    "PullRequestEvent",
+    "PullRequestReviewEvent",
+    "PullRequestReviewCommentEvent",
+)
+
+AsOf = dt.datetime | dt.date | str | None
+
+
+def observed_until(db: frames.Database) -> dt.datetime | None:
+    """The latest time the data reaches: the newest star, event or snapshot day (UTC, naive)."""
+    latest = frames.read_sql(
+        db,
+        "SELECT (SELECT max(starred_at) FROM stargazers) AS starred_at, "
+        "(SELECT max(created_at) FROM events) AS created_at, "
+        "(SELECT max(date) FROM repo_snapshots) AS repo_date, "
+        "(SELECT max(date) FROM model_snapshots) AS model_date",
+        schema={"starred_at": pl.String, "created_at": pl.String, "repo_date": pl.String, "model_date": pl.String},
+    )
+    times = [_naive_utc(value) for value in latest.row(0) if value is not None]
+    return max(times) if times else None
+
+
+def _naive_utc(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    return _naive_utc(dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")))
+
+
+def _as_of(db: frames.Database, as_of: AsOf) -> dt.datetime:
+    if as_of is not None:
+        return _naive_utc(as_of)
+    return observed_until(db) or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _repo_names(db: frames.Database) -> pl.DataFrame:
+    return frames.repos(db).select(repo_id="id", repo="full_name", created_at="created_at")
+
+
+# -- stars --------------------------------------------------------------------------------
+
+
+def stars_per_day(db: frames.Database) -> pl.DataFrame:
+    """Columns ``repo_id, repo, day, stars, total``: new stars per UTC day and the running count."""
+    return _stars_per(db, "1d", "day")
+
+
+def stars_per_week(db: frames.Database) -> pl.DataFrame:
+    """Columns ``repo_id, repo, week, stars, total``: new stars per ISO week (Monday) and the running count."""
+    return _stars_per(db, "1w", "week")
+
+
+def _stars_per(db: frames.Database, every: str, period: str) -> pl.DataFrame:
+    counts = (
+        frames.stargazers(db)
+        .group_by("repo_id", pl.col("starred_at").dt.truncate(every).dt.date().alias(period))
+        .agg(stars=pl.len().cast(pl.Int64))
+        .sort("repo_id", period)
+        .with_columns(total=pl.col("stars").cum_sum().over("repo_id"))
+    )
+    names = _repo_names(db).select("repo_id", "repo")
+    return counts.join(names, on="repo_id", how="left").select("repo_id", "repo", period, "stars", "total")
+
+
+def launch_velocity(
+    db: frames.Database, *, windows: tuple[int, ...] = LAUNCH_WINDOWS, as_of: AsOf = None
+) -> pl.DataFrame:
+    """Columns ``repo_id, repo, created_at, stars_Nd...``: stars in the first N days (see module docstring)."""
+    as_of = _as_of(db, as_of)
+    repos = _repo_names(db)
+    stars = frames.stargazers(db).join(repos.select("repo_id", "created_at"), on="repo_id")
+    age = pl.col("starred_at") - pl.col("created_at")
+    counted = stars.group_by("repo_id").agg(
+        collected=pl.len(),
+        **{f"stars_{n}d": ((age >= dt.timedelta(0)) & (age < dt.timedelta(days=n))).sum() for n in windows},
+    )
+    latest = _latest_repo_stars(db)
+    frame = repos.join(counted, on="repo_id", how="left").join(latest, on="repo_id", how="left")
+    # Without a collected history a repo with stars has unknown counts, not zero.
+    known = pl.col("collected").is_not_null() | (pl.col("stars") == 0)
+    return frame.select(
+        "repo_id",
+        "repo",
+        "created_at",
+        *(
+            pl.when(known & (pl.col("created_at") + dt.timedelta(days=n) <= as_of))
+            .then(pl.col(f"stars_{n}d").fill_null(0))
+            .cast(pl.Int64)
+            .alias(f"stars_{n}d")
+            for n in windows
+        ),
+    )
+
+
+def _latest_repo_stars(db: frames.Database) -> pl.DataFrame:
+    """``repo_id, stars``: the star count of each repo's latest snapshot that has one."""
+    return (
+        frames.repo_snapshots(db)
+        .filter(pl.col("stars").is_not_null())
+        .group_by("repo_id")
+        .agg(pl.col("stars").sort_by("date").last())
+    )
+
+
+def recent_stars(
+    db: frames.Database, *, windows: tuple[int, ...] = RECENT_WINDOWS, as_of: AsOf = None
+) -> pl.DataFrame:
+    """Columns ``repo_id, stars_last_Nd...``: stars in the N days up to ``as_of``, for repos with stars."""
+    as_of = _as_of(db, as_of)
+    starred = pl.col("starred_at")
+    return frames.stargazers(db).group_by("repo_id").agg(
+        **{
+            f"stars_last_{n}d": ((starred > as_of - dt.timedelta(days=n)) & (starred <= as_of)).sum().cast(pl.Int64)
+            for n in windows
+        }
+    )
+
+
+def early_participants(
+    db: frames.Database, *, windows: tuple[int, ...] = PARTICIPANT_WINDOWS, as_of: AsOf = None
+) -> pl.DataFrame:
+    """Columns ``repo_id, participants_Nd...``: distinct non-bot issue/PR participants in the first N days."""
+    as_of = _as_of(db, as_of)
+    repos = _repo_names(db).select("repo_id", "created_at")
+    bots = frames.developers(db).filter(pl.col("is_bot") == 1)["id"]
+    login = pl.col("actor_login").str.to_lowercase()
+    events = (
+        frames.events(db, types=PARTICIPATION_EVENTS)
+        .filter(
+            pl.col("actor_id").is_not_null()
+            & (pl.col("is_bot") == 0)
+            & ~login.str.ends_with("[bot]").fill_null(False)
+            & ~login.is_in(sorted(BOT_LOGINS)).fill_null(False)
+            & ~pl.col("actor_id").is_in(bots.implode())
+        )
+        .join(repos.select("repo_id", repo_created="created_at"), on="repo_id")
+    )
+    age = pl.col("created_at") - pl.col("repo_created")
+    counted = events.group_by("repo_id").agg(
+        **{
+            f"participants_{n}d": pl.col("actor_id")
+            .filter((age >= dt.timedelta(0)) & (age < dt.timedelta(days=n)))
+            .n_unique()
+            .cast(pl.Int64)
+            for n in windows
+        }
+    )
+    return repos.join(counted, on="repo_id", how="left").select(
+        "repo_id",
+        *(
+            pl.when(pl.col("created_at") + dt.timedelta(days=n) <= as_of)
+            .then(pl.col(f"participants_{n}d").fill_null(0))
+            .alias(f"participants_{n}d")
+            for n in windows
+        ),
+    )
+
+
+@register("growth")
+def growth_table(store: frames.Database, *, as_of: AsOf = None, **_: Any) -> pl.DataFrame:
+    """Per repo: latest stars, launch velocity, recent stars and early participants; fastest growing first.
+
+    Columns: ``repo, created_at, stars, stars_3d, stars_10d, stars_30d, stars_last_7d,
+    stars_last_30d, participants_10d, participants_30d``.
+    """
+    as_of = _as_of(store, as_of)
+    frame = (
+        launch_velocity(store, as_of=as_of)
+        .join(_latest_repo_stars(store), on="repo_id", how="left")
+        .join(recent_stars(store, as_of=as_of), on="repo_id", how="left")
+        .join(early_participants(store, as_of=as_of), on="repo_id", how="left")
+        .with_columns(pl.col(f"stars_last_{n}d").fill_null(0) for n in RECENT_WINDOWS)
+    )
+    return frame.sort(
+        ["stars_last_30d", "stars", "repo"], descending=[True, True, False], nulls_last=True
+    ).select(
+        "repo",
+        "created_at",
+        "stars",
+        *(f"stars_{n}d" for n in LAUNCH_WINDOWS),
+        *(f"stars_last_{n}d" for n in RECENT_WINDOWS),
+        *(f"participants_{n}d" for n in PARTICIPANT_WINDOWS),
+    )
+
+
+# -- models -------------------------------------------------------------------------------
+
+
+def download_history(db: frames.Database) -> pl.DataFrame:
+    """Per model and snapshot: ``model_id, date, downloads_30d, downloads_all_time, days,
+    downloads_gained, downloads_per_day`` — the change since the model's previous snapshot
+    (null for its first) and that change per day."""
+    snapshots = frames.model_snapshots(db).sort("model_id", "date")
+    previous = pl.col("downloads_all_time").shift(1).over("model_id")
+    days = (pl.col("date") - pl.col("date").shift(1).over("model_id")).dt.total_days()
+    return snapshots.select(
+        "model_id",
+        "date",
+        "downloads_30d",
+        "downloads_all_time",
+        days.alias("days"),
+        (pl.col("downloads_all_time") - previous).alias("downloads_gained"),
+    ).with_columns(downloads_per_day=pl.col("downloads_gained") / pl.col("days"))
+
+
+def download_growth(db: frames.Database, *, windows: tuple[int, ...] = DOWNLOAD_WINDOWS) -> pl.DataFrame:
+    """Per model, over the last N days before its latest snapshot (see module docstring):
+    ``model_id, date, downloads_30d, downloads_all_time`` (latest), and per window
+    ``downloads_gain_Nd`` (all-time downloads gained), ``downloads_30d_change_Nd`` (change of
+    the Hub's 30-day count) and ``observed_days_Nd`` (age of the baseline snapshot)."""
+    snapshots = frames.model_snapshots(db).sort("model_id", "date")
+    latest = snapshots.group_by("model_id").agg(pl.all().last())
+    frame = latest.select("model_id", "date", "downloads_30d", "downloads_all_time")
+    for n in windows:
+        baseline = (
+            snapshots.join(latest.select("model_id", latest_date="date"), on="model_id")
+            .filter((pl.col("date") < pl.col("latest_date")) & (pl.col("date") >= pl.col("latest_date") - dt.timedelta(days=n)))
+            .group_by("model_id")
+            .agg(pl.col("date", "downloads_30d", "downloads_all_time").first())
+            .select("model_id", base_date="date", base_30d="downloads_30d", base_all_time="downloads_all_time")
+        )
+        frame = (
+            frame.join(baseline, on="model_id", how="left")
+            .with_columns(
+                (pl.col("downloads_all_time") - pl.col("base_all_time")).alias(f"downloads_gain_{n}d"),
+                (pl.col("downloads_30d") - pl.col("base_30d")).alias(f"downloads_30d_change_{n}d"),
+                (pl.col("date") - pl.col("base_date")).dt.total_days().alias(f"observed_days_{n}d"),
+            )
+            .drop("base_date", "base_30d", "base_all_time")
+        )
+    return frame.sort("model_id")
+
+
+def derivatives_per_month(db: frames.Database) -> pl.DataFrame:
+    """Columns ``parent, relation, month, children``: distinct children created per month.
+
+    A merge of several parents counts once under each of them.
+    """
+    created = frames.models(db).select(child="id", month=pl.col("created_at").dt.strftime("%Y-%m"))
+    return (
+        frames.model_edges(db)
+        .join(created, on="child")
+        .filter(pl.col("month").is_not_null())
+        .group_by("parent", "relation", "month")
+        .agg(children=pl.col("child").n_unique().cast(pl.Int64))
+        .sort("month", "parent", "relation")
+    )
+
+
+@register("model_growth")
+def model_growth_table(store: frames.Database, *, as_of: AsOf = None, **_: Any) -> pl.DataFrame:
+    """Per collected model: downloads and their growth, derivatives and recent derivatives.
+
+    Columns: ``model_id, author, created_at, date`` (latest snapshot), ``downloads_30d,
+    downloads_all_time, downloads_gain_7d, downloads_gain_30d, downloads_30d_change_7d,
+    downloads_30d_change_30d, observed_days_7d, observed_days_30d, derivatives`` (distinct
+    children in ``model_edges``), ``derivatives_last_30d`` (of those, created in the 30
+    days up to ``as_of``) and ``hub_children`` (the Hub's own latest count). Largest
+    30-day download gain first.
+    """
+    as_of = _as_of(store, as_of)
+    models = frames.models(store)
+    created = models.select(child="id", child_created="created_at")
+    recent = pl.col("child_created") > as_of - dt.timedelta(days=DERIVATIVE_WINDOW)
+    children = (
+        frames.model_edges(store)
+        .join(created, on="child", how="left")
+        .group_by(model_id="parent")
+        .agg(
+            derivatives=pl.col("child").n_unique().cast(pl.Int64),
+            derivatives_last_30d=pl.col("child")
+            .filter(recent.fill_null(False) & (pl.col("child_created") <= as_of))
+            .n_unique()
+            .cast(pl.Int64),
+        )
+    )
+    hub = models.select(
+        model_id="id",
+        hub_children=pl.col("children_count").map_elements(children_total, return_dtype=pl.Int64),
+    )
+    frame = (
+        models.select(model_id="id", author="author", created_at="created_at")
+        .join(download_growth(store), on="model_id", how="left")
+        .join(children, on="model_id", how="left")
+        .join(hub, on="model_id", how="left")
+        .with_columns(pl.col("derivatives", "derivatives_last_30d").fill_null(0))
+    )
+    return frame.sort(
+        ["downloads_gain_30d", "downloads_30d", "model_id"], descending=[True, True, False], nulls_last=True
+    )

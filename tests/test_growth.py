@@ -1,0 +1,222 @@
+"""Growth metrics (SPEC 6.5) on hand-built star histories, events and snapshots.
+
+Every expected number below is counted by hand from the rows this file writes.
+"""
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from analysis import growth
+from analysis.export import build_table, write_table
+from collector.store import Store
+
+AS_OF = dt.datetime(2025, 2, 20)  # the newest row written below is a snapshot of this day
+
+# lab/fast was created on Wednesday 2025-01-01 00:00 UTC.
+FAST_STARS = [
+    "2025-01-01T01:00:00Z",  # +1 h                -> first 3 days
+    "2025-01-03T00:00:00Z",  # +2 d                -> first 3 days
+    "2025-01-03T23:59:59Z",  # just under 3 days   -> first 3 days
+    "2025-01-04T00:00:00Z",  # exactly 3 days      -> first 10 days only
+    "2025-01-10T00:00:00Z",  # +9 d                -> first 10 days
+    "2025-01-16T00:00:00Z",  # +15 d               -> first 30 days
+    "2025-01-30T00:00:00Z",  # +29 d               -> first 30 days; in the last 30 days
+    "2025-02-10T00:00:00Z",  # +40 d               -> in the last 30 days only
+]
+# lab/new was created 5 days before AS_OF: its 10- and 30-day windows are still open.
+NEW_STARS = ["2025-02-15T12:00:00Z", "2025-02-17T00:00:00Z", "2025-02-19T00:00:00Z"]
+
+
+def event(n, type_, actor_id, login, created_at, repo_id=1, is_bot=0, action="created"):
+    return {
+        "id": f"e{n}", "type": type_, "action": action, "actor_id": actor_id, "actor_login": login,
+        "repo_id": repo_id, "repo_name": "lab/fast", "created_at": created_at, "is_bot": is_bot, "source": "rest",
+    }
+
+
+@pytest.fixture()
+def store(tmp_path):
+    store = Store(tmp_path / "growth.db")
+    store.upsert("repos", [
+        {"id": 1, "full_name": "lab/fast", "owner": "lab", "name": "fast", "created_at": "2025-01-01T00:00:00Z"},
+        {"id": 2, "full_name": "lab/new", "owner": "lab", "name": "new", "created_at": "2025-02-15T00:00:00Z"},
+        {"id": 3, "full_name": "lab/unharvested", "owner": "lab", "name": "unharvested", "created_at": "2024-06-01T00:00:00Z"},
+        {"id": 4, "full_name": "lab/quiet", "owner": "lab", "name": "quiet", "created_at": "2024-06-01T00:00:00Z"},
+    ])
+    store.upsert("repo_snapshots", [
+        {"repo_id": 1, "date": "2025-02-19", "stars": 8},
+        {"repo_id": 2, "date": "2025-02-19", "stars": 3},
+        {"repo_id": 3, "date": "2025-02-18", "stars": 400},
+        {"repo_id": 3, "date": "2025-02-19", "stars": 500},  # stars, but no star history collected
+        {"repo_id": 4, "date": "2025-02-19", "stars": 0},
+    ])
+    store.upsert("stargazers", [
+        *({"repo_id": 1, "user_id": 100 + i, "login": f"u{i}", "starred_at": t} for i, t in enumerate(FAST_STARS)),
+        *({"repo_id": 2, "user_id": 200 + i, "login": f"v{i}", "starred_at": t} for i, t in enumerate(NEW_STARS)),
+    ])
+    store.upsert("developers", [{"id": 15, "login": "helper", "is_bot": 1}])
+    store.upsert("events", [
+        event(1, "IssuesEvent", 10, "ada", "2025-01-02T00:00:00Z", action="opened"),
+        event(2, "IssueCommentEvent", 11, "bob", "2025-01-06T00:00:00Z"),
+        event(3, "IssueCommentEvent", 10, "ada", "2025-01-07T00:00:00Z"),  # ada again: one participant
+        event(4, "PullRequestEvent", 12, "dependabot[bot]", "2025-01-03T00:00:00Z", action="opened"),
+        event(5, "PushEvent", 13, "cy", "2025-01-02T00:00:00Z", action=None),  # a push is not participation
+        event(6, "PullRequestReviewCommentEvent", 14, "dee", "2025-01-21T00:00:00Z"),  # day 20
+        event(7, "IssueCommentEvent", 15, "helper", "2025-01-04T00:00:00Z"),  # a developer marked as bot
+        event(8, "IssueCommentEvent", 16, "github-actions", "2025-01-05T00:00:00Z"),  # a known bot login
+        event(9, "IssueCommentEvent", 18, "eve", "2025-01-06T00:00:00Z", is_bot=1),  # an event marked as bot
+        event(10, "IssueCommentEvent", 17, "fay", "2025-02-05T00:00:00Z"),  # day 35: after the first 30 days
+    ])
+    store.upsert("models", [
+        {"id": "Qwen/base", "author": "Qwen", "created_at": "2024-12-01T00:00:00Z",
+         "children_count": {"finetune": 10, "quantized": 5}},
+        {"id": "x/single", "author": "x", "created_at": "2025-01-01T00:00:00Z"},
+        {"id": "a/ft1", "author": "a", "created_at": "2025-01-15T00:00:00Z"},
+        {"id": "a/q1", "author": "a", "created_at": "2025-02-05T00:00:00Z"},
+        {"id": "b/q2", "author": "b", "created_at": "2025-02-06T00:00:00Z"},
+        {"id": "c/merge", "author": "c", "created_at": "2025-02-18T00:00:00Z"},
+    ])
+    store.upsert("model_snapshots", [
+        {"model_id": "Qwen/base", "date": "2025-02-01", "downloads_30d": 100, "downloads_all_time": 1000},
+        {"model_id": "Qwen/base", "date": "2025-02-10", "downloads_30d": 150, "downloads_all_time": 1200},
+        {"model_id": "Qwen/base", "date": "2025-02-13", "downloads_30d": 160, "downloads_all_time": 1300},
+        {"model_id": "Qwen/base", "date": "2025-02-20", "downloads_30d": 200, "downloads_all_time": 1500},
+        {"model_id": "x/single", "date": "2025-02-20", "downloads_30d": 7, "downloads_all_time": 9},
+    ])
+    store.upsert("model_edges", [
+        {"parent": "Qwen/base", "child": "a/ft1", "relation": "finetune", "source": "hub"},
+        {"parent": "Qwen/base", "child": "a/q1", "relation": "quantized", "source": "hub"},
+        {"parent": "Qwen/base", "child": "b/q2", "relation": "quantized", "source": "hub"},
+        {"parent": "Qwen/base", "child": "c/merge", "relation": "merge", "source": "hub"},
+        {"parent": "x/single", "child": "c/merge", "relation": "merge", "source": "hub"},
+        {"parent": "Qwen/base", "child": "d/uncollected", "relation": "finetune", "source": "hub"},
+    ])
+    yield store
+    store.close()
+
+
+def by_repo(frame, repo):
+    rows = frame.filter(pl.col("repo") == repo).to_dicts()
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def test_the_data_is_observed_until_the_newest_snapshot_day(store):
+    assert growth.observed_until(store) == AS_OF
+
+
+def test_stars_per_day_count_each_utc_day_and_run_a_total(store):
+    days = growth.stars_per_day(store).filter(pl.col("repo") == "lab/fast")
+    assert days.select("day", "stars", "total").rows() == [
+        (dt.date(2025, 1, 1), 1, 1),
+        (dt.date(2025, 1, 3), 2, 3),
+        (dt.date(2025, 1, 4), 1, 4),
+        (dt.date(2025, 1, 10), 1, 5),
+        (dt.date(2025, 1, 16), 1, 6),
+        (dt.date(2025, 1, 30), 1, 7),
+        (dt.date(2025, 2, 10), 1, 8),
+    ]
+
+
+def test_stars_per_week_group_by_weeks_starting_monday(store):
+    weeks = growth.stars_per_week(store).filter(pl.col("repo") == "lab/fast")
+    # 2025-01-01 is a Wednesday: its week starts on Monday 2024-12-30 and runs to Saturday the 4th.
+    assert weeks.select("week", "stars", "total").rows() == [
+        (dt.date(2024, 12, 30), 4, 4),
+        (dt.date(2025, 1, 6), 1, 5),
+        (dt.date(2025, 1, 13), 1, 6),
+        (dt.date(2025, 1, 27), 1, 7),
+        (dt.date(2025, 2, 10), 1, 8),
+    ]
+
+
+def test_launch_velocity_counts_stars_in_the_first_days_after_creation(store):
+    velocity = growth.launch_velocity(store, as_of=AS_OF)
+    fast = by_repo(velocity, "lab/fast")
+    assert (fast["stars_3d"], fast["stars_10d"], fast["stars_30d"]) == (3, 5, 7)
+    new = by_repo(velocity, "lab/new")
+    assert (new["stars_3d"], new["stars_10d"], new["stars_30d"]) == (2, None, None)  # windows still open
+    unharvested = by_repo(velocity, "lab/unharvested")
+    assert (unharvested["stars_3d"], unharvested["stars_30d"]) == (None, None)  # unknown, not zero
+    quiet = by_repo(velocity, "lab/quiet")
+    assert (quiet["stars_3d"], quiet["stars_30d"]) == (0, 0)  # a snapshot says it has no stars
+
+
+def test_recent_stars_count_back_from_as_of(store):
+    recent = growth.recent_stars(store, as_of=AS_OF).sort("repo_id")
+    assert recent.rows() == [(1, 0, 2), (2, 3, 3)]
+    # On 2025-03-02 the last 30 days start after 2025-01-31: only lab/fast's star of 2025-02-10 is left.
+    later = growth.recent_stars(store, as_of=dt.datetime(2025, 3, 2)).sort("repo_id")
+    assert later.rows() == [(1, 0, 1), (2, 0, 3)]
+
+
+def test_early_participants_are_distinct_people_not_bots_not_pushes(store):
+    participants = growth.early_participants(store, as_of=AS_OF).sort("repo_id")
+    assert participants.rows() == [
+        (1, 2, 3),  # ada, bob in 10 days; + dee on day 20
+        (2, None, None),  # created 5 days ago
+        (3, 0, 0),
+        (4, 0, 0),
+    ]
+
+
+def test_growth_table_is_registered_for_export_and_ranks_recent_growth_first(store, tmp_path):
+    table = build_table(store, "growth")
+    assert table.columns == [
+        "repo", "created_at", "stars", "stars_3d", "stars_10d", "stars_30d",
+        "stars_last_7d", "stars_last_30d", "participants_10d", "participants_30d",
+    ]
+    assert table["repo"].to_list() == ["lab/new", "lab/fast", "lab/unharvested", "lab/quiet"]
+    fast = by_repo(table, "lab/fast")
+    assert fast["stars"] == 8 and fast["stars_last_30d"] == 2 and fast["participants_30d"] == 3
+    assert by_repo(table, "lab/unharvested")["stars"] == 500  # the latest snapshot
+    markdown = write_table(table, "md", tmp_path / "growth.md").read_text()
+    assert "| lab/fast |" in markdown
+
+
+def test_download_history_gives_the_change_between_snapshots(store):
+    history = growth.download_history(store).filter(pl.col("model_id") == "Qwen/base")
+    assert history.select("days", "downloads_gained").rows() == [(None, None), (9, 200), (3, 100), (7, 200)]
+    assert history["downloads_per_day"].to_list()[1:] == pytest.approx([200 / 9, 100 / 3, 200 / 7])
+
+
+def test_download_growth_over_7_and_30_days_from_the_baseline_snapshot(store):
+    grown = {row["model_id"]: row for row in growth.download_growth(store).to_dicts()}
+    base = grown["Qwen/base"]
+    # 7 days: baseline 2025-02-13 (1300, 160); 30 days: the earliest snapshot, 2025-02-01 (1000, 100), 19 days old.
+    assert (base["downloads_gain_7d"], base["downloads_30d_change_7d"], base["observed_days_7d"]) == (200, 40, 7)
+    assert (base["downloads_gain_30d"], base["downloads_30d_change_30d"], base["observed_days_30d"]) == (500, 100, 19)
+    single = grown["x/single"]
+    assert (single["downloads_gain_7d"], single["observed_days_30d"]) == (None, None)
+
+
+def test_derivatives_per_month_by_parent_and_relation(store):
+    months = growth.derivatives_per_month(store)
+    assert months.rows() == [
+        ("Qwen/base", "finetune", "2025-01", 1),
+        ("Qwen/base", "merge", "2025-02", 1),
+        ("Qwen/base", "quantized", "2025-02", 2),
+        ("x/single", "merge", "2025-02", 1),
+    ]
+
+
+def test_model_growth_table_ranks_download_gain_and_counts_recent_derivatives(store):
+    table = build_table(store, "model_growth")
+    assert table["model_id"].to_list()[:2] == ["Qwen/base", "x/single"]
+    base = table.row(0, named=True)
+    assert base["downloads_gain_30d"] == 500
+    assert base["derivatives"] == 5  # including the child not collected as a model
+    assert base["derivatives_last_30d"] == 3  # a/q1, b/q2, c/merge were created after 2025-01-21
+    assert base["hub_children"] == 15
+    single = table.row(1, named=True)
+    assert (single["derivatives"], single["derivatives_last_30d"], single["hub_children"]) == (1, 1, None)
+
+
+def test_an_empty_database_gives_empty_tables_with_their_columns(tmp_path):
+    empty = Store(tmp_path / "empty.db")
+    assert build_table(empty, "growth").height == 0
+    assert "downloads_gain_7d" in build_table(empty, "model_growth").columns
+    assert growth.stars_per_week(empty).columns == ["repo_id", "repo", "week", "stars", "total"]
+    assert growth.observed_until(empty) is None
