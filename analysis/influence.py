@@ -15,7 +15,8 @@ with, as the parameters below (:data:`PARAMETERS`, documented in the README):
   a derivative's value its base earns. Quantized copies and adapters run the base's own
   weights, so they pass on all of it; a finetune changes the weights and passes on
   less; a merge mixes several bases and its share is split between them. The share not
-  passed on is credited to nobody.
+  passed on goes to a sink node, :data:`UNCREDITED`, that passes nothing on and is not
+  reported (the solver normalises out-weights, so the sink keeps them summing to 1).
 
 Per family the influence is the sum over the family's root models, where the value
 of all their derivatives collects (:mod:`analysis.families`).
@@ -43,6 +44,8 @@ class InfluenceParameters:
 
 PARAMETERS = InfluenceParameters()
 
+UNCREDITED = ("uncredited",)  # the sink; a tuple, so no model id can collide with it
+
 
 def influence_graph(
     edges: pl.DataFrame,
@@ -62,9 +65,14 @@ def influence_graph(
         for node in nodes
     )
     n_parents = dict(edges.group_by("child").len().iter_rows())
+    credited: dict[str, float] = {}
+    for parent, child, relation in edges.select("parent", "child", "relation").iter_rows():
+        share = parameters.relation_weights[relation] / n_parents[child]
+        graph.add_edge(child, parent, weight=share, relation=relation)
+        credited[child] = credited.get(child, 0.0) + share
+    graph.add_node(UNCREDITED, init=0.0, retention=1.0)
     graph.add_edges_from(
-        (child, parent, {"weight": parameters.relation_weights[relation] / n_parents[child], "relation": relation})
-        for parent, child, relation in edges.select("parent", "child", "relation").iter_rows()
+        (child, UNCREDITED, {"weight": 1.0 - share}) for child, share in credited.items() if share < 1.0
     )
     return graph
 
@@ -82,7 +90,8 @@ def compute_influence(
     snapshots = latest_snapshots(store)
     downloads = {model: float(value or 0) for model, value in snapshots.select("model_id", "downloads_30d").iter_rows()}
     graph = influence_graph(edges, downloads, parameters)
-    values = openrank(graph, tolerance=parameters.tolerance, max_iter=parameters.max_iter) if len(graph) else {}
+    values = openrank(graph, tolerance=parameters.tolerance, max_iter=parameters.max_iter)
+    values.pop(UNCREDITED, None)
     now = utc_now()
     with store.transaction():
         store.conn.execute("DELETE FROM model_influence")

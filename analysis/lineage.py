@@ -52,7 +52,7 @@ from collector.store import Store, utc_now
 
 log = logging.getLogger(__name__)
 
-GRAPH_FORMATS = ("graphml", "gexf", "json")
+GRAPH_FORMATS = ("graphml", "gexf", "json", "csv")  # csv: the edge list
 
 
 # -- counting on integer arrays ----------------------------------------------------------
@@ -255,6 +255,10 @@ class LineageReport:
     cycles: list[list[str]] = field(default_factory=list)
     influence_models: int = 0
 
+    @property
+    def rows_written(self) -> int:
+        return self.models + self.influence_models
+
     def lines(self, *, verbose: bool = False) -> list[str]:
         out = [
             f"lineage: {self.models} models, {self.kept_edges} of {self.edges} edges counted, "
@@ -303,15 +307,21 @@ def lineage_graph(edges: pl.DataFrame) -> nx.DiGraph:
 
 def analyze_lineage(
     store: Store,
+    config: Any = None,
     *,
     families: Mapping[str, Any] | None = None,
     influence: bool = True,
+    verbose: bool = False,
 ) -> LineageReport:
     """Compute and store every model's lineage figures (table ``model_lineage``).
 
-    ``families`` is the config's ``[families.*]`` table; ``influence`` also computes model
-    influence (:func:`analysis.influence.compute_influence`).
+    ``families`` is a ``[families.*]`` table (default: ``config.families``);
+    ``influence`` also computes model influence
+    (:func:`analysis.influence.compute_influence`). The summary is logged, naming the
+    self-references and cycles left out when ``verbose``.
     """
+    if families is None and config is not None:
+        families = config.families
     edges = read_edges(store)
     models = pl.DataFrame(
         store.conn.execute("SELECT id, author FROM models").fetchall(),
@@ -370,6 +380,8 @@ def analyze_lineage(
         from analysis.influence import compute_influence
 
         report.influence_models = compute_influence(store, edges=edges.filter(pl.Series(counts.kept)))
+    for line in report.lines(verbose=verbose):
+        log.info(line)
     return report
 
 
@@ -549,7 +561,7 @@ def subtree(store: Store, root: str) -> nx.DiGraph:
 
 
 def write_lineage(store: Store, root: str, fmt: str, path: str | Path) -> Path:
-    """Write the lineage below ``root`` as GraphML, GEXF (Gephi) or node-link JSON."""
+    """Write the lineage below ``root`` as GraphML, GEXF (Gephi), node-link JSON or a CSV edge list."""
     if fmt not in GRAPH_FORMATS:
         raise InputError(f"export lineage: format {fmt!r} is not a graph format; choose one of {', '.join(GRAPH_FORMATS)}")
     graph = subtree(store, root)
@@ -559,6 +571,12 @@ def write_lineage(store: Store, root: str, fmt: str, path: str | Path) -> Path:
         nx.write_graphml(graph, path)
     elif fmt == "gexf":
         nx.write_gexf(graph, path)
-    else:
+    elif fmt == "json":
         path.write_text(json.dumps(nx.node_link_data(graph, edges="edges"), indent=1) + "\n", encoding="utf-8")
+    else:
+        pl.DataFrame(
+            [(p, c, d.get("relation"), d.get("source")) for p, c, d in graph.edges(data=True)],
+            schema=["parent", "child", "relation", "source"],
+            orient="row",
+        ).write_csv(path)
     return path

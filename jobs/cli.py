@@ -82,6 +82,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from analysis.export import build_table, write_table
 
     config = load_config(args)
+    if args.kind == "lineage":
+        return _export_lineage(args, config)
     with open_store(args, config) as store:
         options = {"month": args.month} if args.month else {}
         frame = build_table(store, args.kind, top=args.top, **options)
@@ -96,6 +98,25 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise InputError(f"--format {args.format} is binary; pass --out FILE")
     path = write_table(frame, args.format, args.out)
     print(f"wrote {len(frame)} rows to {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _export_lineage(args: argparse.Namespace, config: Config) -> int:
+    """The derivative tree below --root as a graph file (GraphML, GEXF, JSON or a CSV edge list)."""
+    import tempfile
+
+    from analysis.lineage import write_lineage
+
+    if not args.root:
+        raise InputError("export lineage: pass --root MODEL, the model whose derivative tree to write")
+    with open_store(args, config) as store:
+        if args.out in (None, "-"):
+            with tempfile.TemporaryDirectory() as tmp:
+                path = write_lineage(store, args.root, args.format, Path(tmp) / f"lineage.{args.format}")
+                sys.stdout.write(path.read_text(encoding="utf-8"))
+            return EXIT_OK
+        path = write_lineage(store, args.root, args.format, args.out)
+    print(f"wrote the lineage below {args.root} to {path}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -236,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", help="output file (default: standard output)")
     export.add_argument("--top", type=int, help="only the first N rows")
     export.add_argument("--month", help="YYYY-MM (OpenRank and activity columns)")
+    export.add_argument("--root", metavar="MODEL", help="lineage: the model whose derivative tree to write")
     export.set_defaults(handler=cmd_export)
 
     collect = sub.add_parser("collect", help="one collection pass (incremental, resumable)")
@@ -249,6 +271,10 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--from", dest="from_month", metavar="YYYY-MM", help="first month to recompute")
     analyze.add_argument("--to", dest="to_month", metavar="YYYY-MM", help="last month to recompute")
     analyze.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    analyze.add_argument(  # SUPPRESS: keeps a global -v given before the command
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+        help="name the self-references and cycles left out of the lineage",
+    )
     analyze.set_defaults(handler=cmd_analyze)
 
     run = sub.add_parser("run", help="the nightly job: collect -> analyze -> export (for cron)")
