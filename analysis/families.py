@@ -26,6 +26,7 @@ from typing import Any
 
 import polars as pl
 
+from analysis import frames
 from analysis.export import register
 from collector.ecosystem import LABS
 from collector.edges import RELATIONS
@@ -46,11 +47,11 @@ def family_definitions(overrides: Mapping[str, Any] | None = None) -> list[Famil
     """The built-in lab table with the config's ``[families.NAME]`` entries applied.
 
     An entry for a built-in family replaces its authors (when given) and origin (when
-    given); an entry with a new name adds a family. An author claimed by a config entry
-    leaves the built-in family it was in.
+    given); an entry with a new name adds a family. An author named by a config entry
+    leaves any other family it was in.
     """
     families = {lab.family: Family(lab.family, lab.origin, lab.hf_authors, "builtin") for lab in LABS}
-    claimed: set[str] = set()
+    claims: dict[str, str] = {}  # case-folded author -> the config family naming it
     for name, entry in (overrides or {}).items():
         authors = tuple(_field(entry, "authors") or ())
         origin = _field(entry, "origin")
@@ -61,18 +62,11 @@ def family_definitions(overrides: Mapping[str, Any] | None = None) -> list[Famil
             authors or (old.authors if old else ()),
             "config",
         )
-        claimed.update(author.casefold() for author in authors)
-    result = []
-    for family in families.values():
-        if family.source == "builtin":
-            family = Family(
-                family.name,
-                family.origin,
-                tuple(a for a in family.authors if a.casefold() not in claimed),
-                family.source,
-            )
-        result.append(family)
-    return result
+        claims.update((author.casefold(), name) for author in authors)
+    return [
+        Family(f.name, f.origin, tuple(a for a in f.authors if claims.get(a.casefold(), f.name) == f.name), f.source)
+        for f in families.values()
+    ]
 
 
 def author_families(families: list[Family]) -> dict[str, Family]:
@@ -103,10 +97,10 @@ def model_memberships(store: Store) -> pl.DataFrame:
     from analysis.lineage import models_frame
 
     models = models_frame(store)
-    origins = pl.DataFrame(
-        store.conn.execute("SELECT family, origin FROM lineage_families").fetchall(),
+    origins = frames.read_sql(
+        store,
+        "SELECT family, origin AS family_origin FROM lineage_families",
         schema={"family": pl.String, "family_origin": pl.String},
-        orient="row",
     )
     return (
         models.with_columns(pl.col("family").str.split(FAMILY_SEPARATOR))
@@ -158,7 +152,7 @@ def family_months(store: Store, *, month: str | None = None, **_: Any) -> pl.Dat
     """Derivatives created per family and month (YYYY-MM of ``models.created_at``)."""
     members = model_memberships(store).filter((pl.col("parents") > 0) & pl.col("created_at").is_not_null())
     frame = (
-        members.with_columns(month=pl.col("created_at").str.slice(0, 7))
+        members.with_columns(month=pl.col("created_at").dt.strftime("%Y-%m"))
         .group_by(["family", "origin", "month"])
         .agg(derivatives=pl.len(), **{r: pl.col("relations").str.contains(r).sum() for r in RELATIONS})
         .sort(["month", "derivatives", "family"], descending=[False, True, False])

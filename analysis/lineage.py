@@ -45,6 +45,7 @@ from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
 from analysis import families as fam
+from analysis import frames
 from analysis.export import register
 from collector.edges import RELATIONS
 from collector.errors import InputError
@@ -273,24 +274,17 @@ class LineageReport:
 
 def read_edges(store: Store) -> pl.DataFrame:
     """The stored lineage edges: parent, child, relation, source."""
-    return pl.DataFrame(
-        store.conn.execute("SELECT parent, child, relation, source FROM model_edges").fetchall(),
-        schema={"parent": pl.String, "child": pl.String, "relation": pl.String, "source": pl.String},
-        orient="row",
-    )
+    return frames.model_edges(store).select("parent", "child", "relation", "source")
 
 
 def latest_snapshots(store: Store) -> pl.DataFrame:
     """Each model's most recent snapshot: model_id, downloads_30d, downloads_all_time, likes."""
-    rows = store.conn.execute(
+    return frames.read_sql(
+        store,
         "SELECT s.model_id, s.downloads_30d, s.downloads_all_time, s.likes FROM model_snapshots s "
         "JOIN (SELECT model_id, MAX(date) AS date FROM model_snapshots GROUP BY model_id) latest "
-        "USING (model_id, date)"
-    ).fetchall()
-    return pl.DataFrame(
-        rows,
+        "USING (model_id, date)",
         schema={"model_id": pl.String, "downloads_30d": pl.Int64, "downloads_all_time": pl.Int64, "likes": pl.Int64},
-        orient="row",
     )
 
 
@@ -323,10 +317,8 @@ def analyze_lineage(
     if families is None and config is not None:
         families = config.families
     edges = read_edges(store)
-    models = pl.DataFrame(
-        store.conn.execute("SELECT id, author FROM models").fetchall(),
-        schema={"model_id": pl.String, "author": pl.String},
-        orient="row",
+    models = frames.read_sql(
+        store, "SELECT id AS model_id, author FROM models", schema={"model_id": pl.String, "author": pl.String}
     )
     names = pl.concat([models["model_id"], edges["parent"], edges["child"]]).unique(maintain_order=True)
     n = len(names)
@@ -469,14 +461,13 @@ def _groups_of(nodes: np.ndarray, keys: np.ndarray) -> Iterable[np.ndarray]:
 
 def models_frame(store: Store) -> pl.DataFrame:
     """Every model in ``models`` or in the lineage, with its latest snapshot and lineage figures."""
-    lineage = pl.DataFrame(
-        store.conn.execute(
-            "SELECT l.model_id, m.author, m.created_at, l.family, l.origin, l.parents, l.relations, "
-            "l.direct_derivatives, l.finetune, l.adapter, l.quantized, l.merge, l.all_derivatives, l.max_depth, "
-            "l.descendant_downloads_30d, l.descendant_downloads_all_time, i.value "
-            "FROM model_lineage l LEFT JOIN models m ON m.id = l.model_id "
-            "LEFT JOIN model_influence i ON i.model_id = l.model_id"
-        ).fetchall(),
+    lineage = frames.read_sql(
+        store,
+        "SELECT l.model_id, m.author, m.created_at, l.family, l.origin, l.parents, l.relations, "
+        "l.direct_derivatives, l.finetune, l.adapter, l.quantized, l.merge, l.all_derivatives, l.max_depth, "
+        "l.descendant_downloads_30d, l.descendant_downloads_all_time, i.value AS influence "
+        "FROM model_lineage l LEFT JOIN models m ON m.id = l.model_id "
+        "LEFT JOIN model_influence i ON i.model_id = l.model_id",
         schema={
             "model_id": pl.String,
             "author": pl.String,
@@ -493,7 +484,6 @@ def models_frame(store: Store) -> pl.DataFrame:
             "descendant_downloads_all_time": pl.Int64,
             "influence": pl.Float64,
         },
-        orient="row",
     )
     snapshots = latest_snapshots(store)
     return (
@@ -554,8 +544,10 @@ def subtree(store: Store, root: str) -> nx.DiGraph:
     )
     graph.add_node(root)
     figures = models_frame(store).filter(pl.col("model_id").is_in(list(graph.nodes)))
-    for row in figures.iter_rows(named=True):
-        graph.nodes[row["model_id"]].update({k: v for k, v in row.items() if k != "model_id" and v is not None})
+    for row in figures.rename({"parents": "parent_count"}).iter_rows(named=True):  # GEXF reserves "parents"
+        graph.nodes[row["model_id"]].update(
+            {k: v if isinstance(v, (int, float, str)) else str(v) for k, v in row.items() if k != "model_id" and v is not None}
+        )
     graph.graph["root"] = root
     return graph
 
