@@ -103,7 +103,8 @@ def model_memberships(store: Store) -> pl.DataFrame:
         schema={"family": pl.String, "family_origin": pl.String},
     )
     return (
-        models.with_columns(pl.col("family").str.split(FAMILY_SEPARATOR))
+        models.filter(pl.col("family").is_not_null())  # collected after the last analysis
+        .with_columns(pl.col("family").str.split(FAMILY_SEPARATOR))
         .explode("family")
         .join(origins, on="family", how="left")
         .with_columns(origin=pl.col("family_origin"))

@@ -460,14 +460,18 @@ def _groups_of(nodes: np.ndarray, keys: np.ndarray) -> Iterable[np.ndarray]:
 
 
 def models_frame(store: Store) -> pl.DataFrame:
-    """Every model in ``models`` or in the lineage, with its latest snapshot and lineage figures."""
+    """Every model in ``models`` or in the lineage, with its latest snapshot and lineage figures.
+
+    Lineage figures are null for a model collected after the last ``analyze lineage``.
+    """
     lineage = frames.read_sql(
         store,
-        "SELECT l.model_id, m.author, m.created_at, l.family, l.origin, l.parents, l.relations, "
+        "SELECT ids.model_id, m.author, m.created_at, l.family, l.origin, l.parents, l.relations, "
         "l.direct_derivatives, l.finetune, l.adapter, l.quantized, l.merge, l.all_derivatives, l.max_depth, "
         "l.descendant_downloads_30d, l.descendant_downloads_all_time, i.value AS influence "
-        "FROM model_lineage l LEFT JOIN models m ON m.id = l.model_id "
-        "LEFT JOIN model_influence i ON i.model_id = l.model_id",
+        "FROM (SELECT id AS model_id FROM models UNION SELECT model_id FROM model_lineage) ids "
+        "LEFT JOIN model_lineage l ON l.model_id = ids.model_id LEFT JOIN models m ON m.id = ids.model_id "
+        "LEFT JOIN model_influence i ON i.model_id = ids.model_id",
         schema={
             "model_id": pl.String,
             "author": pl.String,
@@ -517,11 +521,10 @@ def models_frame(store: Store) -> pl.DataFrame:
 @register("models")
 def model_table(store: Store, **_: Any) -> pl.DataFrame:
     """The models ranking: most direct derivatives first (the Hub's "childrenModelCount")."""
-    if not store.count("model_lineage") and (store.count("model_edges") or store.count("models")):
-        raise InputError(f"{store.path}: no lineage computed yet; run 'ecometrics analyze lineage' first")
     return models_frame(store).sort(
         ["direct_derivatives", "all_derivatives", "downloads_30d", "model_id"],
         descending=[True, True, True, False],
+        nulls_last=True,
     )
 
 

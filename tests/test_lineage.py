@@ -233,3 +233,13 @@ def test_write_lineage_rejects_table_formats(tmp_path):
     analyze_lineage(store, influence=False)
     with pytest.raises(InputError, match="graph format"):
         write_lineage(store, "o/a", "md", tmp_path / "x.md")
+
+
+def test_models_collected_after_the_analysis_are_listed_without_figures(tmp_path):
+    store = make_store(tmp_path, [("o/a", "o/b", "finetune")])
+    analyze_lineage(store, influence=False)
+    store.upsert("models", [{"id": "late/model", "author": "late"}])
+    rows = figures(store)
+    assert rows["late/model"]["all_derivatives"] is None and rows["o/a"]["all_derivatives"] == 1
+    assert list(model_table(store)["model_id"])[-1] == "late/model"
+    assert "late" not in set(family_table(store)["family"])
