@@ -1,0 +1,534 @@
+"""The deterministic synthetic ecosystem fakehub serves: GitHub users, orgs, repos, stars
+and activity, plus the Hugging Face model forest of :mod:`fakehub.model_forest`.
+
+Everything is a function of ``(seed, scale)`` and the simulated clock
+(:mod:`fakehub.clock`). Repos use the real organisation names of
+``collector.ecosystem`` (LABS, TRACKED_REPOS) plus generated ones, so a config written
+for the real world runs offline. Per-repo stars and activity are generated lazily on
+first use from an RNG seeded by ``(seed, repo index)``, so start-up is fast and the
+order of requests never changes the data.
+
+Scales (:data:`SCALES`): ``small`` (tens of repos, a few thousand developers, 3,500
+models; for unit tests), ``medium`` (hundreds of repos, 40,000 models, repos above
+40,000 stars), ``large`` (thousands of repos, 2,000,000 models).
+
+Features the collectors must cope with, at every scale:
+
+- a launch burst: ``Genesis-Embodied-AI/Genesis`` gains ~20,000 stars in its first 10
+  days, ``zai-org/Open-AutoGLM`` ~10,000 in three;
+- a renamed repo: ``THUDM/GLM-4`` is now ``zai-org/GLM-4`` (same id; the old name
+  answers 301 to ``/repositories/{id}``);
+- deleted repos: ``deepseek-ai/DeepSeek-Legacy`` (gone before the start, always 404)
+  and ``MiniMax-AI/MiniMax-Text-Preview`` (listed until day 7, then 404);
+- bots (logins ending in ``[bot]``, ``type: "Bot"``) opening PRs, commenting, committing;
+- stargazers of a repo are distinct users: star k of repo r is user
+  ``(a_r * k + b_r) mod U`` (an affine bijection), so new stars never repeat a user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from collector.ecosystem import LABS, TRACKED_REPOS
+from fakehub.clock import DAY, FUTURE_DAYS, START_TS, Clock, iso
+
+BOT_LOGINS = (
+    "dependabot[bot]",
+    "github-actions[bot]",
+    "renovate[bot]",
+    "pre-commit-ci[bot]",
+    "codecov[bot]",
+    "mergify[bot]",
+    "stale[bot]",
+    "copilot-swe-agent[bot]",
+)
+N_BOTS = len(BOT_LOGINS)
+USER_ID_BASE = 1_000_000      # GitHub database id of user index i is USER_ID_BASE + i
+ORG_ID_BASE = 90_000_000
+REPO_ID_BASE = 600_000_000
+ACTIVITY_DAYS = 180           # activity history before START
+
+_ADJ = (
+    "quiet swift brave calm eager fuzzy gentle happy jolly keen lucky mellow nimble proud "
+    "rapid shy sunny tidy witty zesty amber bold cosmic dusty electric frosty golden hidden "
+    "icy lunar misty noble orange polar rusty silver tiny urban vivid wild young"
+).split()
+_NOUN = (
+    "fox owl lynx otter panda koala raven tiger whale yak zebra badger bison cobra dingo "
+    "eagle ferret gecko heron ibis jaguar lemur moose newt ocelot puffin quail robin "
+    "salmon toucan walrus coder hacker tensor kernel vector matrix pixel"
+).split()
+_REPO_WORDS = (
+    "agent bench chat coder diffusion engine eval forge graph hub infer kit lab lens llm "
+    "mind nexus orbit pilot prompt quant rag runtime serve stack studio trainer vision"
+).split()
+_LANGS = ("Python", "Python", "Python", "C++", "Jupyter Notebook", "TypeScript", "Rust", "Go", "Cuda")
+_LICENSES = (
+    ("apache-2.0", "Apache License 2.0", "Apache-2.0"),
+    ("mit", "MIT License", "MIT"),
+    ("apache-2.0", "Apache License 2.0", "Apache-2.0"),
+    ("bsd-3-clause", 'BSD 3-Clause "New" or "Revised" License', "BSD-3-Clause"),
+    ("other", "Other", "NOASSERTION"),
+)
+_TOPICS = ("llm", "deep-learning", "pytorch", "transformers", "ai", "machine-learning",
+           "inference", "multimodal", "agents", "robotics", "computer-vision", "nlp")
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    generated_orgs: int
+    repos_per_org: tuple[int, int]
+    star_factor: float        # real-world star counts are multiplied by this
+    star_cap: int             # ...and capped here, except the launch-burst repos
+    users: int                # size of the user universe stargazers are drawn from
+    developers: int           # users who open issues, comment and commit
+    models: int               # HF models visible at START
+    hf_authors: int           # generated HF authors
+    activity: float           # multiplier on issue/comment/commit rates
+
+
+SCALES: dict[str, Scale] = {
+    "small": Scale("small", 4, (2, 4), 0.1, 9_000, 300_000, 3_000, 3_500, 300, 0.25),
+    "medium": Scale("medium", 40, (4, 10), 1.0, 200_000, 3_000_000, 30_000, 40_000, 3_000, 0.6),
+    "large": Scale("large", 400, (4, 10), 1.0, 200_000, 30_000_000, 300_000, 2_000_000, 100_000, 0.6),
+}
+
+# Lab repos under the real org names: (org, repo, stars in the real world, topics)
+_LAB_REPOS: tuple[tuple[str, str, int], ...] = (
+    ("QwenLM", "Qwen3", 24_000), ("QwenLM", "Qwen2.5-VL", 12_000), ("QwenLM", "Qwen-Agent", 10_000),
+    ("QwenLM", "Qwen3-Coder", 14_000),
+    ("deepseek-ai", "DeepSeek-V3", 100_000), ("deepseek-ai", "DeepSeek-R1", 91_000),
+    ("deepseek-ai", "Janus", 17_000), ("deepseek-ai", "DeepEP", 8_500),
+    ("THUDM", "CogVideo", 11_000), ("THUDM", "ChatGLM-6B", 41_000),
+    ("zai-org", "GLM-4.5", 3_000), ("zai-org", "GLM-4", 6_500),
+    ("MoonshotAI", "Kimi-K2", 9_000), ("MoonshotAI", "Kimi-VL", 1_000),
+    ("MiniMax-AI", "MiniMax-M1", 2_800), ("MiniMax-AI", "MiniMax-01", 2_900),
+    ("MiniMax-AI", "MiniMax-Text-Preview", 400),
+    ("OpenBMB", "MiniCPM", 8_000), ("OpenBMB", "MiniCPM-V", 20_000),
+    ("Tencent-Hunyuan", "HunyuanVideo", 11_000), ("Tencent-Hunyuan", "Hunyuan-A13B", 700),
+    ("PaddlePaddle", "ERNIE", 7_000), ("PaddlePaddle", "PaddleOCR", 50_000),
+    ("meta-llama", "llama-models", 7_000), ("meta-llama", "llama-stack", 8_000),
+    ("meta-llama", "llama-cookbook", 17_000),
+    ("mistralai", "mistral-inference", 10_000), ("mistralai", "mistral-common", 800),
+    ("google-deepmind", "gemma", 3_000), ("google-deepmind", "gemma_pytorch", 5_500),
+)
+_TRACKED_STARS = {
+    "microsoft/PhiCookBook": 3_200, "NVIDIA/NeMo": 15_000, "allenai/OLMo": 5_500,
+    "vllm-project/vllm": 60_000, "ggml-org/llama.cpp": 85_000, "huggingface/lerobot": 20_000,
+    "mindsdb/mindsdb": 36_000, "roboflow/supervision": 34_000,
+    "Significant-Gravitas/AutoGPT": 178_000, "modular/modular": 25_000,
+    "Genesis-Embodied-AI/Genesis": 27_000, "zai-org/Open-AutoGLM": 12_000,
+}
+# Launch bursts: full name -> (days before START it was created, stars in the burst, burst days)
+_BURSTS = {
+    "Genesis-Embodied-AI/Genesis": (257, 20_000, 10),
+    "zai-org/Open-AutoGLM": (40, 10_000, 3),
+}
+RENAMED = {"THUDM/GLM-4": "zai-org/GLM-4"}
+DELETED_BEFORE_START = "deepseek-ai/DeepSeek-Legacy"
+DELETED_LATER = ("MiniMax-AI/MiniMax-Text-Preview", 7)   # full name, day it disappears
+
+
+def stable_hash(*parts: object) -> int:
+    """A 64-bit hash that, unlike ``hash()``, is the same in every process."""
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def user_login(index: int) -> str:
+    """Login of user ``index``; the trailing digits give the index back."""
+    if index < N_BOTS:
+        return BOT_LOGINS[index]
+    h = stable_hash("login", index)
+    return f"{_ADJ[h % len(_ADJ)]}{_NOUN[(h >> 16) % len(_NOUN)]}{index}"
+
+
+def user_index(login: str, universe: int) -> int | None:
+    """Inverse of :func:`user_login`, or None when no user has that login."""
+    if login in BOT_LOGINS:
+        return BOT_LOGINS.index(login)
+    digits = len(login) - len(login.rstrip("0123456789"))
+    if not digits:
+        return None
+    index = int(login[-digits:])
+    if index >= universe or user_login(index) != login:
+        return None
+    return index
+
+
+@dataclass
+class Issue:
+    number: int
+    id: int
+    user: int                 # user index
+    created: int
+    closed: int | None
+    is_pr: bool
+    merged: bool
+    title: str
+    comments: list[int] = field(default_factory=list)   # created times of its comments
+
+
+@dataclass
+class Activity:
+    """A repo's issues/PRs, comments, review comments and commits, sorted by time."""
+    issues: list[Issue]
+    comments: list[tuple[int, int, int, int]]          # (id, issue number, user index, created)
+    review_comments: list[tuple[int, int, int, int]]   # (id, PR number, user index, created)
+    commits: list[tuple[str, int | None, int, str]]    # (sha, user index or None, created, author name)
+
+
+@dataclass
+class Repo:
+    index: int
+    owner: str
+    name: str
+    created: int
+    stars_at_start: int
+    description: str
+    language: str
+    license: tuple[str, str, str]
+    topics: tuple[str, ...]
+    fork_ratio: float
+    burst: tuple[int, int] | None = None      # (stars, days) right after creation
+    former_name: str | None = None           # full name before a rename
+    deleted_day: int | None = None           # clock day from which it answers 404
+    archived: bool = False
+    seed: int = 0
+    universe: int = 1
+
+    @property
+    def id(self) -> int:
+        return REPO_ID_BASE + self.index * 37
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+    # -- stars -----------------------------------------------------------------
+    @cached_property
+    def star_times(self) -> np.ndarray:
+        """starred_at (epoch seconds, ascending) of every star up to START + FUTURE_DAYS."""
+        rng = np.random.default_rng([self.seed, self.index, 1])
+        age = START_TS - self.created
+        past = self.stars_at_start
+        parts = []
+        if self.burst:
+            n_burst, burst_days = self.burst
+            n_burst = min(n_burst, past)
+            # front-loaded inside the burst: most stars on the first days
+            parts.append(self.created + burst_days * DAY * rng.random(n_burst) ** 1.6)
+            past -= n_burst
+        n_launch = past // 5
+        parts.append(self.created + min(10 * DAY, age) * rng.random(n_launch))
+        parts.append(self.created + age * rng.random(past - n_launch) ** 1.4)
+        times = np.concatenate(parts) if parts else np.empty(0)
+        recent = np.count_nonzero(times > START_TS - 30 * DAY) / 30.0
+        daily = max(recent, self.stars_at_start / max(age / DAY, 1.0) * 0.5, 0.2)
+        n_future = int(rng.poisson(daily * FUTURE_DAYS))
+        future = START_TS + 1 + (FUTURE_DAYS * DAY - 1) * rng.random(n_future)
+        times = np.sort(np.concatenate([times, future]).astype(np.int64))
+        return np.minimum(times, START_TS + FUTURE_DAYS * DAY)
+
+    def stars_until(self, now: int) -> int:
+        return int(np.searchsorted(self.star_times, now, side="right"))
+
+    @cached_property
+    def _star_perm(self) -> tuple[int, int, int]:
+        """(a, b, m): star k is user N_BOTS + (a*k + b) mod m, a bijection on [0, m)."""
+        m = self.universe - N_BOTS
+        h = stable_hash("stars", self.seed, self.index)
+        a = (h % (m - 1)) + 1
+        while np.gcd(a, m) != 1:
+            a += 1
+        return a, (h >> 20) % m, m
+
+    def stargazer(self, k: int) -> int:
+        a, b, m = self._star_perm
+        return N_BOTS + (a * k + b) % m
+
+    # -- activity ----------------------------------------------------------------
+    def activity(self, developers: int, rate: float) -> Activity:
+        cached = self.__dict__.get("_activity")
+        if cached is None:
+            cached = _generate_activity(self, developers, rate)
+            self.__dict__["_activity"] = cached
+        return cached
+
+
+def _generate_activity(repo: Repo, developers: int, rate: float) -> Activity:
+    """Issues, PRs, comments, review comments and commits from ``START - ACTIVITY_DAYS``
+    (or creation) to ``START + FUTURE_DAYS``, with a core team, a heavy-tailed community
+    and bots."""
+    rng = random.Random(stable_hash("activity", repo.seed, repo.index))
+    begin = max(repo.created, START_TS - ACTIVITY_DAYS * DAY)
+    end = START_TS + FUTURE_DAYS * DAY
+    days = max(1, (end - begin) // DAY)
+    level = rate * (repo.stars_at_start ** 0.5)
+    core = [N_BOTS + rng.randrange(developers) for _ in range(rng.randint(3, 12))]
+
+    def person() -> int:
+        roll = rng.random()
+        if roll < 0.05:
+            return rng.randrange(N_BOTS)
+        if roll < 0.45:
+            return core[min(int(rng.expovariate(0.6)), len(core) - 1)]
+        return N_BOTS + min(int(rng.paretovariate(1.2)) - 1 + rng.randrange(developers // 4 + 1),
+                            developers - 1)
+
+    def when(start: int) -> int:
+        return start + rng.randrange(max(1, end - start))
+
+    issues: list[Issue] = []
+    comments, review_comments, commits = [], [], []
+    n_issues = int(days * level * 0.02) + rng.randint(2, 8)
+    n_prs = int(days * level * 0.025) + rng.randint(2, 8)
+    created_times = sorted(begin + rng.randrange(end - begin) for _ in range(n_issues + n_prs))
+    kinds = [True] * n_prs + [False] * n_issues
+    rng.shuffle(kinds)
+    id_base = repo.id * 1000
+    for number, (created, is_pr) in enumerate(zip(created_times, kinds), start=1):
+        user = person()
+        closed = created + int(rng.expovariate(1 / (6 * DAY))) if rng.random() < 0.7 else None
+        if closed is not None and closed > end:
+            closed = None
+        merged = is_pr and closed is not None and rng.random() < 0.75
+        word = rng.choice(_REPO_WORDS)
+        title = (f"Add {word} support" if is_pr else f"{word} fails on startup") + f" (#{number})"
+        issue = Issue(number, id_base + number, user, created, closed, is_pr, merged, title)
+        for _ in range(min(int(rng.expovariate(0.35)), 40)):
+            at = when(created)
+            comments.append((0, number, person(), at))
+            issue.comments.append(at)
+        issue.comments.sort()
+        if is_pr:
+            for _ in range(min(int(rng.expovariate(0.6)), 20)):
+                review_comments.append((0, number, person(), when(created)))
+        issues.append(issue)
+    n_commits = int(days * level * 0.05) + rng.randint(3, 10)
+    for _ in range(n_commits):
+        roll = rng.random()
+        author = None if roll < 0.04 else person()
+        name = f"anon{rng.randrange(100)}" if author is None else user_login(author)
+        commits.append((None, author, begin + rng.randrange(end - begin), name))
+    comments.sort(key=lambda c: (c[3], c[1]))
+    review_comments.sort(key=lambda c: (c[3], c[1]))
+    commits.sort(key=lambda c: c[2])
+    comments = [(id_base * 100 + i, n, u, t) for i, (_, n, u, t) in enumerate(comments, 1)]
+    review_comments = [(id_base * 100 + 50_000_000 + i, n, u, t)
+                       for i, (_, n, u, t) in enumerate(review_comments, 1)]
+    commits = [(hashlib.sha1(f"{repo.id}:{i}".encode()).hexdigest(), u, t, name)
+               for i, (_, u, t, name) in enumerate(commits)]
+    return Activity(issues, comments, review_comments, commits)
+
+
+def _generated_name(rng: random.Random, words: list[str], taken: set[str]) -> str:
+    while True:
+        name = f"{rng.choice(_ADJ)}-{rng.choice(words)}"
+        if name not in taken:
+            taken.add(name)
+            return name
+
+
+class GitHubWorld:
+    """Users, orgs and repos of the synthetic GitHub, with stars and activity on demand."""
+
+    def __init__(self, seed: int, scale: Scale, clock: Clock):
+        self.seed = seed
+        self.scale = scale
+        self.clock = clock
+        self.repos: list[Repo] = []
+        self.orgs: dict[str, int] = {}           # login -> org id
+        rng = random.Random(stable_hash("github", seed, scale.name))
+
+        def add(owner: str, name: str, real_stars: int, **extra) -> Repo:
+            if owner not in self.orgs:
+                self.orgs[owner] = ORG_ID_BASE + len(self.orgs) * 11
+            full = f"{owner}/{name}"
+            burst = _BURSTS.get(full)
+            stars = int(real_stars * scale.star_factor)
+            if burst:
+                stars = max(stars, burst[1] + 1_000)
+                created = START_TS - burst[0] * DAY + rng.randrange(DAY)
+            else:
+                stars = max(20, min(stars, scale.star_cap))
+                created = START_TS - rng.randrange(60, 2_200) * DAY + rng.randrange(DAY)
+            lang = rng.choice(_LANGS)
+            repo = Repo(
+                index=len(self.repos), owner=owner, name=name, created=created,
+                stars_at_start=stars,
+                description=f"{name}: synthetic fakehub repository ({lang})",
+                language=lang, license=rng.choice(_LICENSES),
+                topics=tuple(sorted(rng.sample(_TOPICS, rng.randint(0, 4)))),
+                fork_ratio=rng.uniform(0.05, 0.2),
+                burst=(burst[1], burst[2]) if burst else None,
+                seed=seed, universe=scale.users, **extra,
+            )
+            self.repos.append(repo)
+            return repo
+
+        for org, name, stars in _LAB_REPOS:
+            extra = {}
+            if f"{org}/{name}" == DELETED_LATER[0]:
+                extra["deleted_day"] = DELETED_LATER[1]
+            add(org, name, stars, **extra)
+        for full in TRACKED_REPOS:
+            owner, name = full.split("/", 1)
+            if not any(r.full_name == full for r in self.repos):
+                add(owner, name, _TRACKED_STARS.get(full, 2_000))
+        for lab in LABS:        # every lab org exists, even without a listed repo
+            for org in lab.github_orgs:
+                self.orgs.setdefault(org, ORG_ID_BASE + len(self.orgs) * 11)
+        for old, new in RENAMED.items():
+            repo = self.by_name(new)
+            assert repo is not None, new
+            repo.former_name = old
+        taken: set[str] = set(self.orgs)
+        for _ in range(scale.generated_orgs):
+            org = _generated_name(rng, ["labs", "ai", "research", "ml", "works", "org"], taken)
+            names: set[str] = set()
+            for _ in range(rng.randint(*scale.repos_per_org)):
+                stars = int(30 * rng.paretovariate(0.9))
+                add(org, _generated_name(rng, _REPO_WORDS, names), stars,
+                    archived=rng.random() < 0.05)
+        self._by_lower = {r.full_name.lower(): r for r in self.repos}
+        self._by_id = {r.id: r for r in self.repos}
+
+    # -- lookups -----------------------------------------------------------------
+    def by_name(self, full_name: str) -> Repo | None:
+        repo = getattr(self, "_by_lower", {}).get(full_name.lower())
+        if repo is None:
+            repo = next((r for r in self.repos if r.full_name.lower() == full_name.lower()), None)
+        return repo
+
+    def by_id(self, repo_id: int) -> Repo | None:
+        return self._by_id.get(repo_id)
+
+    def renamed_to(self, full_name: str) -> Repo | None:
+        new = next((n for o, n in RENAMED.items() if o.lower() == full_name.lower()), None)
+        return self.by_name(new) if new else None
+
+    def visible(self, repo: Repo) -> bool:
+        return repo.deleted_day is None or self.clock.today < repo.deleted_day
+
+    def org_repos(self, org: str) -> list[Repo]:
+        return [r for r in self.repos if r.owner.lower() == org.lower() and self.visible(r)]
+
+    def user_index(self, login: str) -> int | None:
+        return user_index(login, self.scale.users)
+
+    def activity(self, repo: Repo) -> Activity:
+        return repo.activity(self.scale.developers, self.scale.activity)
+
+    # -- derived counts at the current clock -------------------------------------------
+    def stars(self, repo: Repo) -> int:
+        return repo.stars_until(self.clock.now)
+
+    def forks(self, repo: Repo) -> int:
+        return int(self.stars(repo) * repo.fork_ratio)
+
+    def subscribers(self, repo: Repo) -> int:
+        return self.stars(repo) // 120 + 1
+
+    def visible_issues(self, repo: Repo) -> list[Issue]:
+        now = self.clock.now
+        return [i for i in self.activity(repo).issues if i.created <= now]
+
+    def open_counts(self, repo: Repo) -> tuple[int, int]:
+        """(open issues, open pull requests) at the clock."""
+        now = self.clock.now
+        issues = prs = 0
+        for issue in self.visible_issues(repo):
+            if issue.closed is None or issue.closed > now:
+                if issue.is_pr:
+                    prs += 1
+                else:
+                    issues += 1
+        return issues, prs
+
+    def pushed_at(self, repo: Repo) -> int:
+        now = self.clock.now
+        commits = self.activity(repo).commits
+        times = [c[2] for c in commits if c[2] <= now]
+        return times[-1] if times else repo.created
+
+    def contributors(self, repo: Repo) -> tuple[dict[int, int], dict[str, int]]:
+        """Commit counts at the clock: ({user index: n}, {anonymous author name: n})."""
+        now = self.clock.now
+        users: dict[int, int] = {}
+        anon: dict[str, int] = {}
+        for _, user, at, name in self.activity(repo).commits:
+            if at > now:
+                break
+            if user is None:
+                anon[name] = anon.get(name, 0) + 1
+            else:
+                users[user] = users.get(user, 0) + 1
+        return users, anon
+
+    # -- ground truth ---------------------------------------------------------------
+    def truth(self) -> dict:
+        now = self.clock.now
+        repos = {}
+        for repo in self.repos:
+            if not self.visible(repo):
+                continue
+            n = self.stars(repo)
+            times = repo.star_times[:n]
+            activity = self.activity(repo)
+            users, anon = self.contributors(repo)
+            repos[repo.full_name] = {
+                "id": repo.id,
+                "full_name": repo.full_name,
+                "owner": repo.owner,
+                "created_at": iso(repo.created),
+                "former_name": repo.former_name,
+                "stargazers_count": n,
+                "forks_count": self.forks(repo),
+                "subscribers_count": self.subscribers(repo),
+                "open_issues": self.open_counts(repo)[0],
+                "open_pull_requests": self.open_counts(repo)[1],
+                "language": repo.language,
+                "archived": repo.archived,
+                "stars": [
+                    [USER_ID_BASE + (u := repo.stargazer(k)), user_login(u), iso(int(t))]
+                    for k, t in enumerate(times)
+                ],
+                "contributors": {user_login(u): c for u, c in users.items()},
+                "anonymous_contributors": anon,
+                "issues": [
+                    {
+                        "number": i.number, "id": i.id, "user": user_login(i.user),
+                        "is_pull_request": i.is_pr, "created_at": iso(i.created),
+                        "closed_at": iso(i.closed) if i.closed and i.closed <= now else None,
+                        "merged": bool(i.merged and i.closed and i.closed <= now),
+                    }
+                    for i in activity.issues if i.created <= now
+                ],
+                "issue_comments": [
+                    {"id": c[0], "issue_number": c[1], "user": user_login(c[2]), "created_at": iso(c[3])}
+                    for c in activity.comments if c[3] <= now
+                ],
+                "review_comments": [
+                    {"id": c[0], "pull_number": c[1], "user": user_login(c[2]), "created_at": iso(c[3])}
+                    for c in activity.review_comments if c[3] <= now
+                ],
+                "commits": [
+                    {"sha": sha, "author": user_login(u) if u is not None else None, "date": iso(at)}
+                    for sha, u, at, _ in activity.commits if at <= now
+                ],
+            }
+        return {
+            "repos": repos,
+            "orgs": {org: sorted(r.full_name for r in self.org_repos(org)) for org in self.orgs},
+            "renamed": dict(RENAMED),
+            "deleted": [DELETED_BEFORE_START]
+            + [r.full_name for r in self.repos if not self.visible(r)],
+            "bots": list(BOT_LOGINS),
+        }

@@ -1,0 +1,516 @@
+"""GitHub REST v3 over the synthetic world, shaped like the recorded exchanges in
+``../shared/api-samples/github`` so that PyGithub and plain requests parse it unchanged.
+
+Endpoints (``{repo}`` is ``/repos/{owner}/{name}`` or ``/repositories/{id}``):
+
+- ``GET /rate_limit`` (free of charge)
+- ``GET /orgs/{org}``, ``GET /orgs/{org}/repos`` (``type``, ``sort``, ``direction``),
+  ``GET /users/{login}``, ``GET /users/{login}/repos``
+- ``GET {repo}``; a renamed repo's old name answers 301 with ``Location:
+  /repositories/{id}...``; missing or deleted repos 404
+- ``GET {repo}/stargazers``: users, or ``{"starred_at", "user"}`` with ``Accept:
+  application/vnd.github.star+json``; oldest first; 422 past page 400
+- ``GET {repo}/contributors`` (``anon=1`` adds ``type: "Anonymous"`` entries),
+  ``GET {repo}/stats/contributors`` (202 with ``{}`` on the first call of each simulated
+  day, then 200)
+- ``GET {repo}/issues`` (``state`` open|closed|all, ``since`` on updated_at, ``sort``
+  created|updated|comments, ``direction``; PRs carry ``pull_request``),
+  ``GET {repo}/pulls`` (``state``), ``GET {repo}/issues/comments`` (``since``, ``sort``,
+  ``direction``), ``GET {repo}/pulls/comments`` (same), ``GET {repo}/commits``
+  (``since``, ``until``; newest first)
+
+Lists take ``per_page`` (default 30, max 100) and ``page`` and answer with a ``Link``
+header (next, last, first, prev). Budgets, ETags/304, ``Date`` and the rate-limit
+headers are added by :mod:`fakehub.server`.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable, Sequence
+
+from urllib.parse import urlencode
+
+from fakehub.clock import DAY, http_date, iso, parse_iso
+from fakehub.exchange import Request, Response, link_header
+from fakehub.generator import (N_BOTS, USER_ID_BASE, GitHubWorld, Issue, Repo, stable_hash,
+                               user_login)
+
+DOCS = "https://docs.github.com/rest"
+MAX_STARGAZER_PAGE = 400
+
+
+def not_found(doc: str = f"{DOCS}") -> Response:
+    return Response.json({"message": "Not Found", "documentation_url": doc, "status": "404"}, 404)
+
+
+def _node_id(kind: str, number: int) -> str:
+    return base64.b64encode(f"0{len(kind)}:{kind}{number}".encode()).decode()
+
+
+class GitHubRest:
+    def __init__(self, world: GitHubWorld):
+        self.world = world
+        self._stats_ready: set[tuple[int, int]] = set()
+        self._routes: list[tuple[re.Pattern, str, Callable]] = [
+            (re.compile(r"^/rate_limit$"), "rate_limit", self.rate_limit),
+            (re.compile(r"^/orgs/(?P<org>[^/]+)$"), "orgs", self.org),
+            (re.compile(r"^/orgs/(?P<org>[^/]+)/repos$"), "orgs.repos", self.org_repos),
+            (re.compile(r"^/users/(?P<login>[^/]+)$"), "users", self.user),
+            (re.compile(r"^/users/(?P<login>[^/]+)/repos$"), "users.repos", self.org_repos),
+        ]
+        repo_routes = [
+            ("", "repos", self.repo),
+            ("/stargazers", "repos.stargazers", self.stargazers),
+            ("/contributors", "repos.contributors", self.contributors),
+            ("/stats/contributors", "repos.stats.contributors", self.stats_contributors),
+            ("/issues", "repos.issues", self.issues),
+            ("/pulls", "repos.pulls", self.pulls),
+            ("/issues/comments", "repos.issues.comments", self.issue_comments),
+            ("/pulls/comments", "repos.pulls.comments", self.review_comments),
+            ("/commits", "repos.commits", self.commits),
+        ]
+        for suffix, name, fn in repo_routes:
+            pattern = (r"^(?:/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)|/repositories/(?P<id>\d+))"
+                       + re.escape(suffix) + "$")
+            self._routes.append((re.compile(pattern), name, self._with_repo(fn)))
+
+    # -- routing -------------------------------------------------------------------------
+    def route(self, req: Request) -> tuple[str, Response]:
+        if req.method not in ("GET", "HEAD"):
+            return "unsupported", Response.json(
+                {"message": "fakehub serves only GET on the REST API", "documentation_url": DOCS}, 404)
+        for pattern, name, fn in self._routes:
+            match = pattern.match(req.path)
+            if match:
+                return name, fn(req, **match.groupdict())
+        return "unknown", not_found()
+
+    def _with_repo(self, fn: Callable) -> Callable:
+        def handler(req: Request, owner=None, name=None, id=None) -> Response:
+            world = self.world
+            repo = world.by_id(int(id)) if id else world.by_name(f"{owner}/{name}")
+            if repo is not None and id is None and repo.full_name.lower() != f"{owner}/{name}".lower():
+                repo = None
+            if repo is None and id is None:
+                moved = world.renamed_to(f"{owner}/{name}")
+                if moved is not None and world.visible(moved):
+                    rest = req.path.split("/", 4)[4] if req.path.count("/") >= 4 else ""
+                    location = f"{req.base_url}/repositories/{moved.id}" + (f"/{rest}" if rest else "")
+                    if req.query:
+                        location += "?" + urlencode(req.query)
+                    return Response.json({"message": "Moved Permanently", "url": location,
+                                          "documentation_url": DOCS}, 301, {"Location": location})
+            if repo is None or not world.visible(repo):
+                return not_found(f"{DOCS}/repos/repos#get-a-repository")
+            return fn(req, repo)
+        return handler
+
+    # -- JSON shapes ---------------------------------------------------------------------
+    def user_json(self, base: str, index: int) -> dict:
+        login = user_login(index)
+        uid = USER_ID_BASE + index
+        u = f"{base}/users/{login}"
+        return {
+            "login": login, "id": uid, "node_id": _node_id("User", uid),
+            "avatar_url": f"https://avatars.githubusercontent.com/u/{uid}?v=4", "gravatar_id": "",
+            "url": u, "html_url": f"https://github.com/{login}",
+            "followers_url": f"{u}/followers", "following_url": f"{u}/following{{/other_user}}",
+            "gists_url": f"{u}/gists{{/gist_id}}", "starred_url": f"{u}/starred{{/owner}}{{/repo}}",
+            "subscriptions_url": f"{u}/subscriptions", "organizations_url": f"{u}/orgs",
+            "repos_url": f"{u}/repos", "events_url": f"{u}/events{{/privacy}}",
+            "received_events_url": f"{u}/received_events",
+            "type": "Bot" if index < N_BOTS else "User", "user_view_type": "public",
+            "site_admin": False,
+        }
+
+    def org_json(self, base: str, org: str, full: bool = False) -> dict:
+        oid = self.world.orgs[org]
+        u = f"{base}/users/{org}"
+        d = {
+            "login": org, "id": oid, "node_id": _node_id("Organization", oid),
+            "avatar_url": f"https://avatars.githubusercontent.com/u/{oid}?v=4", "gravatar_id": "",
+            "url": u, "html_url": f"https://github.com/{org}",
+            "followers_url": f"{u}/followers", "following_url": f"{u}/following{{/other_user}}",
+            "gists_url": f"{u}/gists{{/gist_id}}", "starred_url": f"{u}/starred{{/owner}}{{/repo}}",
+            "subscriptions_url": f"{u}/subscriptions", "organizations_url": f"{u}/orgs",
+            "repos_url": f"{u}/repos", "events_url": f"{u}/events{{/privacy}}",
+            "received_events_url": f"{u}/received_events", "type": "Organization",
+            "user_view_type": "public", "site_admin": False,
+        }
+        if full:
+            repos = self.world.org_repos(org)
+            d.update({
+                "url": f"{base}/orgs/{org}", "repos_url": f"{base}/orgs/{org}/repos",
+                "name": org, "company": None, "blog": "", "location": None, "email": None,
+                "description": f"{org} (synthetic fakehub organisation)",
+                "is_verified": True, "has_organization_projects": True,
+                "has_repository_projects": True, "public_repos": len(repos), "public_gists": 0,
+                "followers": sum(self.world.stars(r) for r in repos) // 50, "following": 0,
+                "created_at": iso(min((r.created for r in repos), default=self.world.clock.now) - 30 * DAY),
+                "updated_at": iso(self.world.clock.now - DAY), "archived_at": None,
+            })
+        return d
+
+    def owner_json(self, base: str, owner: str) -> dict:
+        return self.org_json(base, owner)
+
+    def repo_json(self, base: str, repo: Repo) -> dict:
+        world = self.world
+        full = repo.full_name
+        r = f"{base}/repos/{full}"
+        stars = world.stars(repo)
+        forks = world.forks(repo)
+        open_issues, open_prs = world.open_counts(repo)
+        pushed = world.pushed_at(repo)
+        key, lic_name, spdx = repo.license
+        return {
+            "id": repo.id, "node_id": _node_id("Repository", repo.id), "name": repo.name,
+            "full_name": full, "private": False, "owner": self.owner_json(base, repo.owner),
+            "html_url": f"https://github.com/{full}", "description": repo.description,
+            "fork": False, "url": r, "forks_url": f"{r}/forks", "keys_url": f"{r}/keys{{/key_id}}",
+            "collaborators_url": f"{r}/collaborators{{/collaborator}}", "teams_url": f"{r}/teams",
+            "hooks_url": f"{r}/hooks", "issue_events_url": f"{r}/issues/events{{/number}}",
+            "events_url": f"{r}/events", "assignees_url": f"{r}/assignees{{/user}}",
+            "branches_url": f"{r}/branches{{/branch}}", "tags_url": f"{r}/tags",
+            "blobs_url": f"{r}/git/blobs{{/sha}}", "git_tags_url": f"{r}/git/tags{{/sha}}",
+            "git_refs_url": f"{r}/git/refs{{/sha}}", "trees_url": f"{r}/git/trees{{/sha}}",
+            "statuses_url": f"{r}/statuses/{{sha}}", "languages_url": f"{r}/languages",
+            "stargazers_url": f"{r}/stargazers", "contributors_url": f"{r}/contributors",
+            "subscribers_url": f"{r}/subscribers", "subscription_url": f"{r}/subscription",
+            "commits_url": f"{r}/commits{{/sha}}", "git_commits_url": f"{r}/git/commits{{/sha}}",
+            "comments_url": f"{r}/comments{{/number}}",
+            "issue_comment_url": f"{r}/issues/comments{{/number}}",
+            "contents_url": f"{r}/contents/{{+path}}", "compare_url": f"{r}/compare/{{base}}...{{head}}",
+            "merges_url": f"{r}/merges", "archive_url": f"{r}/{{archive_format}}{{/ref}}",
+            "downloads_url": f"{r}/downloads", "issues_url": f"{r}/issues{{/number}}",
+            "pulls_url": f"{r}/pulls{{/number}}", "milestones_url": f"{r}/milestones{{/number}}",
+            "notifications_url": f"{r}/notifications{{?since,all,participating}}",
+            "labels_url": f"{r}/labels{{/name}}", "releases_url": f"{r}/releases{{/id}}",
+            "deployments_url": f"{r}/deployments",
+            "created_at": iso(repo.created), "updated_at": iso(max(pushed, repo.created)),
+            "pushed_at": iso(pushed), "git_url": f"git://github.com/{full}.git",
+            "ssh_url": f"git@github.com:{full}.git", "clone_url": f"https://github.com/{full}.git",
+            "svn_url": f"https://github.com/{full}", "homepage": None,
+            "size": 1000 + repo.index * 17 % 90_000, "stargazers_count": stars,
+            "watchers_count": stars, "language": repo.language, "has_issues": True,
+            "has_projects": True, "has_downloads": True, "has_wiki": True, "has_pages": False,
+            "has_discussions": False, "forks_count": forks, "mirror_url": None,
+            "archived": repo.archived, "disabled": False,
+            "open_issues_count": open_issues + open_prs,
+            "license": {"key": key, "name": lic_name, "spdx_id": spdx,
+                        "url": f"{base}/licenses/{key}", "node_id": _node_id("License", len(key))},
+            "allow_forking": True, "is_template": False, "web_commit_signoff_required": False,
+            "topics": list(repo.topics), "visibility": "public", "forks": forks,
+            "open_issues": open_issues + open_prs, "watchers": stars, "default_branch": "main",
+            "permissions": {"admin": False, "maintain": False, "push": False, "triage": False,
+                            "pull": True},
+            "network_count": forks, "subscribers_count": world.subscribers(repo),
+        }
+
+    def repo_full_json(self, base: str, repo: Repo) -> dict:
+        d = self.repo_json(base, repo)
+        d["organization"] = self.owner_json(base, repo.owner)
+        return d
+
+    # -- pagination ----------------------------------------------------------------------
+    def page(self, req: Request, items: Sequence, render: Callable, max_page: int | None = None,
+             default_per_page: int = 30) -> Response:
+        per_page = req.int_arg("per_page", default_per_page, 1, 100)
+        page = req.int_arg("page", 1)
+        total = len(items)
+        last = max(1, -(-total // per_page))
+        if max_page is not None:
+            last = min(last, max_page)
+        chunk = items[(page - 1) * per_page: page * per_page]
+        links: dict[str, str] = {}
+        if page < last:
+            links["next"] = req.url_with(page=page + 1)
+            links["last"] = req.url_with(page=last)
+        if page > 1:
+            links["first"] = req.url_with(page=1)
+            links["prev"] = req.url_with(page=min(page - 1, last))
+        headers = {"Link": link_header(links)} if links else {}
+        return Response.json([render(item) for item in chunk], 200, headers)
+
+    # -- handlers ------------------------------------------------------------------------
+    def rate_limit(self, req: Request) -> Response:
+        # filled in by the server, which owns the budgets
+        return Response.json({})
+
+    def org(self, req: Request, org: str) -> Response:
+        name = self._org_name(org)
+        if name is None:
+            return not_found(f"{DOCS}/orgs/orgs#get-an-organization")
+        return Response.json(self.org_json(req.base_url, name, full=True))
+
+    def _org_name(self, org: str) -> str | None:
+        return next((o for o in self.world.orgs if o.lower() == org.lower()), None)
+
+    def user(self, req: Request, login: str) -> Response:
+        org = self._org_name(login)
+        if org is not None:
+            return Response.json(self.org_json(req.base_url, org, full=True))
+        index = self.world.user_index(login)
+        if index is None:
+            return not_found(f"{DOCS}/users/users#get-a-user")
+        d = self.user_json(req.base_url, index)
+        h = stable_hash("user", index)
+        d.update({
+            "name": None if index < N_BOTS else login.rstrip("0123456789").capitalize(),
+            "company": None, "blog": "", "location": None, "email": None, "hireable": None,
+            "bio": None, "twitter_username": None, "public_repos": h % 40, "public_gists": h % 7,
+            "followers": (h >> 8) % 500, "following": (h >> 16) % 100,
+            "created_at": iso(1_262_304_000 + (h >> 24) % 470_000_000),
+            "updated_at": iso(self.world.clock.now - (h % 300) * DAY),
+        })
+        return Response.json(d)
+
+    def org_repos(self, req: Request, org: str = "", login: str = "") -> Response:
+        name = self._org_name(org or login)
+        if name is None:
+            return not_found(f"{DOCS}/repos/repos#list-organization-repositories")
+        repos = self.world.org_repos(name)
+        sort = req.arg("sort", "created")
+        direction = req.arg("direction", "asc" if sort == "full_name" else "desc")
+        keys = {"full_name": lambda r: r.full_name.lower(), "created": lambda r: r.created,
+                "updated": self.world.pushed_at, "pushed": self.world.pushed_at}
+        repos = sorted(repos, key=keys.get(sort, keys["created"]), reverse=direction == "desc")
+        return self.page(req, repos, lambda r: self.repo_json(req.base_url, r))
+
+    def repo(self, req: Request, repo: Repo) -> Response:
+        resp = Response.json(self.repo_full_json(req.base_url, repo))
+        resp.headers["Last-Modified"] = http_date(self.world.pushed_at(repo))
+        return resp
+
+    def stargazers(self, req: Request, repo: Repo) -> Response:
+        per_page = req.int_arg("per_page", 30, 1, 100)
+        page = req.int_arg("page", 1)
+        if page > MAX_STARGAZER_PAGE:
+            return Response.json({
+                "message": "In order to keep the API fast for everyone, pagination is limited "
+                           "for this resource. Check the rel=last link relation in the Link "
+                           "response header to see how far back you can jump.",
+                "documentation_url": f"{DOCS}/guides/using-pagination-in-the-rest-api",
+                "status": "422"}, 422)
+        n = self.world.stars(repo)
+        times = repo.star_times
+        with_dates = "star+json" in req.headers.get("accept", "")
+        base = req.base_url
+
+        def render(k: int) -> dict:
+            user = self.user_json(base, repo.stargazer(k))
+            return {"starred_at": iso(int(times[k])), "user": user} if with_dates else user
+
+        resp = self.page(req, range(n), render, max_page=MAX_STARGAZER_PAGE)
+        if with_dates:
+            resp.headers["X-GitHub-Media-Type"] = "github.v3; param=star; format=json"
+        return resp
+
+    def contributors(self, req: Request, repo: Repo) -> Response:
+        users, anon = self.world.contributors(repo)
+        rows: list[tuple[int, object]] = [(n, u) for u, n in users.items()]
+        if req.arg("anon") in ("1", "true"):
+            rows += [(n, name) for name, n in anon.items()]
+        rows.sort(key=lambda row: (-row[0], str(row[1])))
+        base = req.base_url
+
+        def render(row: tuple[int, object]) -> dict:
+            n, who = row
+            if isinstance(who, str):
+                return {"email": f"{who}@users.noreply.example", "name": who,
+                        "type": "Anonymous", "contributions": n}
+            return {**self.user_json(base, who), "contributions": n}
+
+        return self.page(req, rows, render)
+
+    def stats_contributors(self, req: Request, repo: Repo) -> Response:
+        key = (repo.id, self.world.clock.today)
+        if key not in self._stats_ready:
+            self._stats_ready.add(key)
+            return Response.json({}, 202)
+        now = self.world.clock.now
+        weeks: dict[int, dict[int, int]] = {}
+        for _, user, at, _ in self.world.activity(repo).commits:
+            if at > now:
+                break
+            if user is not None:
+                week = at - (at - 345_600) % (7 * DAY)      # Sundays 00:00 UTC
+                weeks.setdefault(user, {}).setdefault(week, 0)
+                weeks[user][week] += 1
+        all_weeks = sorted({w for per in weeks.values() for w in per})
+        out = []
+        for user, per in weeks.items():
+            out.append({"total": sum(per.values()),
+                        "weeks": [{"w": w, "a": 0, "d": 0, "c": per.get(w, 0)} for w in all_weeks],
+                        "author": self.user_json(req.base_url, user)})
+        out.sort(key=lambda e: (e["total"], e["author"]["id"]))
+        return Response.json(out)
+
+    # issues and pull requests
+    def _issue_state(self, issue: Issue, now: int) -> tuple[str, int | None, int]:
+        """(state, closed_at or None, updated_at) at the clock."""
+        closed = issue.closed if issue.closed is not None and issue.closed <= now else None
+        updated = issue.created
+        for at in issue.comments:
+            if at > now:
+                break
+            updated = at
+        if closed is not None:
+            updated = max(updated, closed)
+        return ("closed" if closed else "open"), closed, updated
+
+    def issue_json(self, base: str, repo: Repo, issue: Issue, now: int) -> dict:
+        r = f"{base}/repos/{repo.full_name}"
+        state, closed, updated = self._issue_state(issue, now)
+        n_comments = sum(1 for at in issue.comments if at <= now)
+        d = {
+            "url": f"{r}/issues/{issue.number}", "repository_url": r,
+            "labels_url": f"{r}/issues/{issue.number}/labels{{/name}}",
+            "comments_url": f"{r}/issues/{issue.number}/comments",
+            "events_url": f"{r}/issues/{issue.number}/events",
+            "html_url": f"https://github.com/{repo.full_name}/"
+                        f"{'pull' if issue.is_pr else 'issues'}/{issue.number}",
+            "id": issue.id, "node_id": _node_id("Issue", issue.id), "number": issue.number,
+            "title": issue.title, "user": self.user_json(base, issue.user), "labels": [],
+            "state": state, "locked": False, "assignee": None, "assignees": [], "milestone": None,
+            "comments": n_comments, "created_at": iso(issue.created), "updated_at": iso(updated),
+            "closed_at": iso(closed) if closed else None,
+            "author_association": "CONTRIBUTOR", "active_lock_reason": None,
+            "body": f"Synthetic fakehub {'pull request' if issue.is_pr else 'issue'} body.",
+            "closed_by": None, "state_reason": ("completed" if closed and not issue.is_pr else None),
+        }
+        if issue.is_pr:
+            merged_at = iso(closed) if closed and issue.merged else None
+            d["draft"] = False
+            d["pull_request"] = {"url": f"{r}/pulls/{issue.number}",
+                                 "html_url": f"https://github.com/{repo.full_name}/pull/{issue.number}",
+                                 "diff_url": f"https://github.com/{repo.full_name}/pull/{issue.number}.diff",
+                                 "patch_url": f"https://github.com/{repo.full_name}/pull/{issue.number}.patch",
+                                 "merged_at": merged_at}
+        return d
+
+    def _issue_list(self, req: Request, repo: Repo, only_prs: bool) -> list[tuple[Issue, int]]:
+        now = self.world.clock.now
+        state = req.arg("state", "open")
+        since = req.arg("since")
+        since_ts = parse_iso(since) if since else None
+        rows = []
+        for issue in self.world.visible_issues(repo):
+            if only_prs and not issue.is_pr:
+                continue
+            st, _, updated = self._issue_state(issue, now)
+            if state in ("open", "closed") and st != state:
+                continue
+            if since_ts is not None and updated < since_ts:
+                continue
+            rows.append((issue, updated))
+        sort = req.arg("sort", "created")
+        reverse = req.arg("direction", "desc") != "asc"
+        if sort == "updated":
+            rows.sort(key=lambda row: (row[1], row[0].number), reverse=reverse)
+        elif sort == "comments":
+            rows.sort(key=lambda row: (len(row[0].comments), row[0].number), reverse=reverse)
+        else:
+            rows.sort(key=lambda row: (row[0].created, row[0].number), reverse=reverse)
+        return rows
+
+    def issues(self, req: Request, repo: Repo) -> Response:
+        now = self.world.clock.now
+        rows = self._issue_list(req, repo, only_prs=False)
+        return self.page(req, rows, lambda row: self.issue_json(req.base_url, repo, row[0], now))
+
+    def pulls(self, req: Request, repo: Repo) -> Response:
+        now = self.world.clock.now
+        rows = self._issue_list(req, repo, only_prs=True)
+        base = req.base_url
+
+        def render(row: tuple[Issue, int]) -> dict:
+            issue = row[0]
+            d = self.issue_json(base, repo, issue, now)
+            pr = d.pop("pull_request")
+            d.update({"url": pr["url"], "html_url": pr["html_url"], "diff_url": pr["diff_url"],
+                      "patch_url": pr["patch_url"], "issue_url": f"{base}/repos/{repo.full_name}/issues/{issue.number}",
+                      "merged_at": pr["merged_at"], "merge_commit_sha": None, "draft": False,
+                      "head": {"label": f"{repo.owner}:branch-{issue.number}", "ref": f"branch-{issue.number}",
+                               "sha": "0" * 40, "user": d["user"], "repo": None},
+                      "base": {"label": f"{repo.owner}:main", "ref": "main", "sha": "0" * 40,
+                               "user": d["user"], "repo": None}})
+            return d
+
+        return self.page(req, rows, render)
+
+    def _comment_list(self, req: Request, comments: list[tuple[int, int, int, int]]) -> list:
+        now = self.world.clock.now
+        since = req.arg("since")
+        since_ts = parse_iso(since) if since else None
+        rows = [c for c in comments if c[3] <= now and (since_ts is None or c[3] >= since_ts)]
+        if req.arg("direction") == "desc":
+            rows.reverse()
+        return rows
+
+    def issue_comments(self, req: Request, repo: Repo) -> Response:
+        rows = self._comment_list(req, self.world.activity(repo).comments)
+        base = req.base_url
+        r = f"{base}/repos/{repo.full_name}"
+
+        def render(c: tuple[int, int, int, int]) -> dict:
+            cid, number, user, at = c
+            return {"url": f"{r}/issues/comments/{cid}",
+                    "html_url": f"https://github.com/{repo.full_name}/issues/{number}#issuecomment-{cid}",
+                    "issue_url": f"{r}/issues/{number}", "id": cid,
+                    "node_id": _node_id("IssueComment", cid), "user": self.user_json(base, user),
+                    "created_at": iso(at), "updated_at": iso(at), "author_association": "CONTRIBUTOR",
+                    "body": "Synthetic fakehub comment.", "performed_via_github_app": None}
+
+        return self.page(req, rows, render)
+
+    def review_comments(self, req: Request, repo: Repo) -> Response:
+        rows = self._comment_list(req, self.world.activity(repo).review_comments)
+        base = req.base_url
+        r = f"{base}/repos/{repo.full_name}"
+
+        def render(c: tuple[int, int, int, int]) -> dict:
+            cid, number, user, at = c
+            sha = f"{stable_hash('rc', cid):016x}" * 2 + "00000000"
+            return {"url": f"{r}/pulls/comments/{cid}", "pull_request_review_id": cid + 7,
+                    "id": cid, "node_id": _node_id("PullRequestReviewComment", cid),
+                    "diff_hunk": "@@ -1,3 +1,4 @@", "path": "src/main.py", "position": 1,
+                    "original_position": 1, "commit_id": sha, "original_commit_id": sha,
+                    "user": self.user_json(base, user), "body": "Synthetic fakehub review comment.",
+                    "created_at": iso(at), "updated_at": iso(at),
+                    "html_url": f"https://github.com/{repo.full_name}/pull/{number}#discussion_r{cid}",
+                    "pull_request_url": f"{r}/pulls/{number}", "author_association": "CONTRIBUTOR",
+                    "_links": {"self": {"href": f"{r}/pulls/comments/{cid}"},
+                               "html": {"href": f"https://github.com/{repo.full_name}/pull/{number}#discussion_r{cid}"},
+                               "pull_request": {"href": f"{r}/pulls/{number}"}},
+                    "line": 1, "side": "RIGHT", "subject_type": "line"}
+
+        return self.page(req, rows, render)
+
+    def commits(self, req: Request, repo: Repo) -> Response:
+        now = self.world.clock.now
+        since, until = req.arg("since"), req.arg("until")
+        lo = parse_iso(since) if since else None
+        hi = min(parse_iso(until), now) if until else now
+        rows = [c for c in self.world.activity(repo).commits
+                if c[2] <= hi and (lo is None or c[2] >= lo)]
+        rows.reverse()
+        base = req.base_url
+        r = f"{base}/repos/{repo.full_name}"
+
+        def render(c: tuple[str, int | None, int, str]) -> dict:
+            sha, user, at, name = c
+            person = {"name": name, "email": f"{name}@users.noreply.example", "date": iso(at)}
+            account = self.user_json(base, user) if user is not None else None
+            return {"sha": sha, "node_id": _node_id("Commit", int(sha[:8], 16)),
+                    "commit": {"author": person, "committer": person,
+                               "message": f"Synthetic fakehub commit {sha[:7]}",
+                               "tree": {"sha": sha[::-1], "url": f"{r}/git/trees/{sha[::-1]}"},
+                               "url": f"{r}/git/commits/{sha}", "comment_count": 0},
+                    "url": f"{r}/commits/{sha}", "html_url": f"https://github.com/{repo.full_name}/commit/{sha}",
+                    "comments_url": f"{r}/commits/{sha}/comments", "author": account,
+                    "committer": account, "parents": []}
+
+        return self.page(req, rows, render)

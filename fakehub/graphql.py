@@ -1,0 +1,316 @@
+"""GitHub GraphQL (``POST /graphql``) on a subset of GitHub's schema, executed by
+graphql-core: documents are parsed, validated and resolved for real, so aliases,
+fragments, variables and cursors behave as on GitHub.
+
+Schema subset (:data:`SDL`)::
+
+    repository(owner, name, followRenames = true) {
+      id databaseId name nameWithOwner url description owner { login }
+      stargazerCount forkCount watchers { totalCount }
+      issues(states) { totalCount }  pullRequests(states) { totalCount }
+      createdAt updatedAt pushedAt isArchived isFork
+      primaryLanguage { name }  licenseInfo { key name spdxId }
+      repositoryTopics(first) { totalCount nodes { topic { name } } }
+      stargazers(first <= 100, after, orderBy: {field: STARRED_AT, direction: ASC|DESC}) {
+        totalCount pageInfo { hasNextPage endCursor hasPreviousPage startCursor }
+        edges { cursor starredAt node { login databaseId id } }  nodes { login databaseId id }
+      }
+    }
+    rateLimit(dryRun) { cost limit remaining used resetAt nodeCount }
+
+Cost follows GitHub's published rule: add up the requests each connection needs
+(``first``/``last`` of enclosing connections multiplied), divide by 100, round, at
+least 1. It is charged to the token's points budget before execution; ``rateLimit``
+shows the state after the charge. Anonymous requests answer 401. When the budget
+cannot pay, the answer is GitHub's: 200 with ``errors[0].type == "RATE_LIMITED"`` and
+``x-ratelimit-remaining: 0``. A missing repository gives ``null`` for its alias and an
+error with ``type: "NOT_FOUND"`` and its ``path``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from graphql import (FieldNode, FragmentSpreadNode, GraphQLError, InlineFragmentNode,
+                     OperationDefinitionNode, VariableNode, build_schema, execute, parse,
+                     validate, value_from_ast_untyped)
+
+from fakehub.clock import iso
+from fakehub.exchange import Request, Response
+from fakehub.generator import USER_ID_BASE, GitHubWorld, Repo, user_login
+from fakehub.limits import Window
+
+SDL = """
+scalar DateTime
+scalar URI
+
+enum OrderDirection { ASC DESC }
+enum StarOrderField { STARRED_AT }
+enum IssueState { OPEN CLOSED }
+enum PullRequestState { OPEN CLOSED MERGED }
+input StarOrder { field: StarOrderField!, direction: OrderDirection! }
+
+type Query {
+  repository(owner: String!, name: String!, followRenames: Boolean = true): Repository
+  rateLimit(dryRun: Boolean = false): RateLimit
+}
+
+type RateLimit { cost: Int! limit: Int! remaining: Int! used: Int! resetAt: DateTime! nodeCount: Int! }
+
+type RepositoryOwner { login: String! id: ID! url: URI! }
+type Language { name: String! }
+type License { key: String! name: String! spdxId: String }
+type Topic { name: String! }
+type RepositoryTopic { topic: Topic! }
+type RepositoryTopicConnection { totalCount: Int! nodes: [RepositoryTopic] }
+type CountConnection { totalCount: Int! }
+
+type User { login: String! databaseId: Int id: ID! url: URI! }
+type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
+type StargazerEdge { cursor: String! starredAt: DateTime! node: User! }
+type StargazerConnection { totalCount: Int! pageInfo: PageInfo! edges: [StargazerEdge] nodes: [User] }
+
+type Repository {
+  id: ID!
+  databaseId: Int
+  name: String!
+  nameWithOwner: String!
+  url: URI!
+  description: String
+  owner: RepositoryOwner!
+  stargazerCount: Int!
+  forkCount: Int!
+  watchers(first: Int, after: String): CountConnection!
+  issues(states: [IssueState!], first: Int, after: String): CountConnection!
+  pullRequests(states: [PullRequestState!], first: Int, after: String): CountConnection!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  pushedAt: DateTime
+  isArchived: Boolean!
+  isFork: Boolean!
+  primaryLanguage: Language
+  licenseInfo: License
+  repositoryTopics(first: Int, after: String): RepositoryTopicConnection!
+  stargazers(first: Int, after: String, last: Int, before: String, orderBy: StarOrder): StargazerConnection!
+}
+"""
+
+SCHEMA = build_schema(SDL)
+
+
+class GitHubGraphQLError(GraphQLError):
+    """A resolver error carrying GitHub's top-level ``type`` (NOT_FOUND, ...)."""
+
+    def __init__(self, message: str, gh_type: str):
+        super().__init__(message)
+        self.gh_type = gh_type
+
+
+def _cursor(k: int) -> str:
+    return base64.b64encode(f"cursor:v2:{k}".encode()).decode()
+
+
+def _uncursor(cursor: str) -> int:
+    try:
+        text = base64.b64decode(cursor).decode()
+        return int(text.rsplit(":", 1)[1])
+    except (ValueError, IndexError, UnicodeDecodeError):
+        raise GitHubGraphQLError(f"`{cursor}` does not appear to be a valid cursor.", "INVALID_CURSOR_ARGUMENTS")
+
+
+class UserNode:
+    def __init__(self, index: int, base: str):
+        self.login = user_login(index)
+        self.databaseId = USER_ID_BASE + index
+        self.id = base64.b64encode(f"04:User{self.databaseId}".encode()).decode()
+        self.url = f"https://github.com/{self.login}"
+
+
+class RepositoryNode:
+    def __init__(self, world: GitHubWorld, repo: Repo, base: str):
+        self._world, self._repo, self._base = world, repo, base
+        self.databaseId = repo.id
+        self.id = base64.b64encode(f"010:Repository{repo.id}".encode()).decode()
+        self.name = repo.name
+        self.nameWithOwner = repo.full_name
+        self.url = f"https://github.com/{repo.full_name}"
+        self.description = repo.description
+        self.owner = {"login": repo.owner, "id": str(world.orgs.get(repo.owner, 0)),
+                      "url": f"https://github.com/{repo.owner}"}
+        self.stargazerCount = world.stars(repo)
+        self.forkCount = world.forks(repo)
+        self.createdAt = iso(repo.created)
+        self.pushedAt = iso(world.pushed_at(repo))
+        self.updatedAt = self.pushedAt
+        self.isArchived = repo.archived
+        self.isFork = False
+        self.primaryLanguage = {"name": repo.language}
+        key, name, spdx = repo.license
+        self.licenseInfo = {"key": key, "name": name, "spdxId": spdx}
+
+    def watchers(self, info, **_):
+        return {"totalCount": self._world.subscribers(self._repo)}
+
+    def issues(self, info, states=None, **_):
+        return {"totalCount": self._count(False, states)}
+
+    def pullRequests(self, info, states=None, **_):
+        return {"totalCount": self._count(True, states)}
+
+    def _count(self, prs: bool, states) -> int:
+        now = self._world.clock.now
+        total = 0
+        for issue in self._world.visible_issues(self._repo):
+            if issue.is_pr != prs:
+                continue
+            closed = issue.closed is not None and issue.closed <= now
+            state = ("MERGED" if issue.merged else "CLOSED") if closed else "OPEN"
+            if not prs and state == "MERGED":
+                state = "CLOSED"
+            if states is None or state in states:
+                total += 1
+        return total
+
+    def repositoryTopics(self, info, first=None, **_):
+        topics = [{"topic": {"name": t}} for t in self._repo.topics]
+        return {"totalCount": len(topics), "nodes": topics[:first] if first else topics}
+
+    def stargazers(self, info, first=None, after=None, last=None, before=None, orderBy=None):
+        if last is not None or before is not None:
+            raise GitHubGraphQLError("fakehub supports `first`/`after` on stargazers only", "INVALID_ARGUMENTS")
+        if first is None:
+            first = 0
+        if first > 100 or first < 0:
+            raise GitHubGraphQLError(
+                f"Requesting {first} records on the `stargazers` connection exceeds the `first` "
+                "limit of 100 records.", "EXCESSIVE_PAGINATION")
+        n = self._world.stars(self._repo)
+        descending = bool(orderBy) and orderBy.get("direction") == "DESC"
+        if descending:
+            start = (_uncursor(after) - 1) if after else n - 1
+            ks = list(range(start, max(start - first, -1), -1))
+            has_next = bool(ks) and ks[-1] > 0
+            has_prev = start < n - 1
+        else:
+            start = (_uncursor(after) + 1) if after else 0
+            ks = list(range(start, min(start + first, n)))
+            has_next = (ks[-1] + 1 < n) if ks else False
+            has_prev = start > 0
+        times = self._repo.star_times
+        users = [UserNode(self._repo.stargazer(k), self._base) for k in ks]
+        edges = [{"cursor": _cursor(k), "starredAt": iso(int(times[k])), "node": u}
+                 for k, u in zip(ks, users)]
+        return {
+            "totalCount": n,
+            "pageInfo": {"hasNextPage": has_next, "hasPreviousPage": has_prev,
+                         "startCursor": edges[0]["cursor"] if edges else None,
+                         "endCursor": edges[-1]["cursor"] if edges else None},
+            "edges": edges,
+            "nodes": users,
+        }
+
+
+class Root:
+    def __init__(self, world: GitHubWorld, base: str, rate: Window, cost: int):
+        self._world, self._base, self._rate, self._cost = world, base, rate, cost
+
+    def repository(self, info, owner: str, name: str, followRenames: bool = True):
+        world = self._world
+        full = f"{owner}/{name}"
+        repo = world.by_name(full)
+        if repo is not None and repo.full_name.lower() != full.lower():
+            repo = None
+        if repo is None and followRenames:
+            repo = world.renamed_to(full)
+        if repo is None or not world.visible(repo):
+            raise GitHubGraphQLError(f"Could not resolve to a Repository with the name '{full}'.", "NOT_FOUND")
+        return RepositoryNode(world, repo, self._base)
+
+    def rateLimit(self, info, dryRun: bool = False):
+        w = self._rate
+        return {"cost": self._cost, "limit": w.limit, "remaining": w.remaining, "used": w.used,
+                "resetAt": iso(w.reset), "nodeCount": 0}
+
+
+def query_cost(document, variables: dict | None, operation_name: str | None = None) -> int:
+    """GitHub's rate-limit score of a document (see the module docstring)."""
+    variables = variables or {}
+    fragments = {d.name.value: d for d in document.definitions if d.kind == "fragment_definition"}
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name:
+        operations = [op for op in operations if op.name and op.name.value == operation_name]
+    if not operations:
+        return 1
+
+    def arg(field: FieldNode, name: str):
+        for a in field.arguments or ():
+            if a.name.value == name:
+                if isinstance(a.value, VariableNode):
+                    return variables.get(a.value.name.value)
+                return value_from_ast_untyped(a.value, variables)
+        return None
+
+    def walk(selection_set, multiplier: int, seen: frozenset) -> int:
+        total = 0
+        for sel in selection_set.selections:
+            if isinstance(sel, FieldNode):
+                size = arg(sel, "first") or arg(sel, "last")
+                inner = multiplier
+                if isinstance(size, int) and size > 0:
+                    total += multiplier
+                    inner = multiplier * size
+                if sel.selection_set:
+                    total += walk(sel.selection_set, inner, seen)
+            elif isinstance(sel, InlineFragmentNode):
+                total += walk(sel.selection_set, multiplier, seen)
+            elif isinstance(sel, FragmentSpreadNode) and sel.name.value not in seen:
+                frag = fragments.get(sel.name.value)
+                if frag is not None:
+                    total += walk(frag.selection_set, multiplier, seen | {sel.name.value})
+        return total
+
+    requests = walk(operations[0].selection_set, 1, frozenset())
+    return max(1, round(requests / 100))
+
+
+class GraphQLApi:
+    def __init__(self, world: GitHubWorld):
+        self.world = world
+
+    def prepare(self, req: Request):
+        """Parse and validate; returns (document, variables, operation, cost) or an error Response."""
+        try:
+            payload = json.loads(req.body or b"{}")
+            query = payload["query"]
+        except (ValueError, KeyError, TypeError):
+            return Response.json({"message": "Problems parsing JSON",
+                                  "documentation_url": "https://docs.github.com/graphql"}, 400)
+        variables = payload.get("variables") or {}
+        operation = payload.get("operationName")
+        try:
+            document = parse(query)
+        except GraphQLError as e:
+            return Response.json({"errors": [e.formatted]})
+        errors = validate(SCHEMA, document)
+        if errors:
+            return Response.json({"errors": [e.formatted for e in errors]})
+        return document, variables, operation, query_cost(document, variables, operation)
+
+    def execute(self, req: Request, prepared, rate: Window) -> Response:
+        document, variables, operation, cost = prepared
+        root = Root(self.world, req.base_url, rate, cost)
+        result = execute(SCHEMA, document, root_value=root, variable_values=variables,
+                         operation_name=operation)
+        out: dict = {}
+        if result.errors:
+            errors = []
+            for e in result.errors:
+                d = dict(e.formatted)
+                original = e.original_error if isinstance(e.original_error, GitHubGraphQLError) else e
+                if isinstance(original, GitHubGraphQLError):
+                    d["type"] = original.gh_type
+                errors.append(d)
+            out["errors"] = errors
+        out["data"] = result.data
+        return Response.json(out)

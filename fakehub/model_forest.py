@@ -1,0 +1,428 @@
+"""The synthetic Hugging Face Hub: a forest of derivative models, generated as numpy
+arrays and rendered to JSON records only when a page is served.
+
+Model ``i`` (0-based) is described by a few arrays (creation time, main parent, relation,
+author code, download rate, trend, like ratio); the record the API returns is computed
+from them and the clock on demand, so the ``large`` scale (2,000,000 models visible at
+START) never holds its records as JSON.
+
+- Indices ``0 .. C-1`` are the labs' own models (:data:`CURATED`, real HF authors and
+  names such as ``Qwen/Qwen3-8B``, ``meta-llama/Llama-3.1-8B-Instruct``, gated) created
+  before START; generated models follow in creation order, so the models visible at a
+  clock time are the curated ones plus a prefix of the generated ones, and the models
+  created after START appear as the clock advances.
+- About 60% of the generated models are derivatives. Relation of a derivative
+  (:data:`RELATIONS`): finetune 45%, quantized 39%, merge 15%, adapter 1% (the real
+  Hub's mix, SPEC section 8). A merge has 2-4 parents; quantized models are never
+  parents. Parents are curated models (weighted, Qwen first) or earlier generated ones,
+  biased to older ones, which gives heavy-tailed families and depths of 4 and more.
+- Downloads of model i on its day of age ``a`` are ``rate_i * (1 + trend_i * a)``;
+  ``downloads`` is the sum over the last 30 days, ``downloadsAllTime`` over its whole
+  life, both exact at the clock. ``likes = floor(like_ratio_i * sqrt(downloadsAllTime))``.
+- Generated ids end in ``-{index in base 36}`` (``someauthor/Orbit-7B-GGUF-2s5``), which
+  lets a lookup by id work without an index of all ids.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from fakehub.clock import DAY, FUTURE_DAYS, START_TS, iso_ms
+from fakehub.generator import _ADJ, _NOUN, stable_hash
+
+RELATIONS = ("finetune", "quantized", "merge", "adapter")   # codes 1..4; 0 = no parent
+RELATION_MIX = (0.45, 0.39, 0.15, 0.01)
+FT, QUANT, MERGE, ADAPTER = 1, 2, 3, 4
+
+
+@dataclass(frozen=True)
+class Curated:
+    id: str
+    days_before_start: int
+    weight: float                       # how often generated models derive from it
+    pipeline: str = "text-generation"
+    params_b: float = 7.0
+    gated: str | bool = False
+    parent: str | None = None           # (parent id) for the labs' own finetunes
+    relation: str = "finetune"
+
+
+CURATED: tuple[Curated, ...] = (
+    Curated("Qwen/Qwen3-8B-Base", 130, 6, params_b=8.2),
+    Curated("Qwen/Qwen3-8B", 130, 40, params_b=8.2, parent="Qwen/Qwen3-8B-Base"),
+    Curated("Qwen/Qwen3-0.6B", 130, 6, params_b=0.6),
+    Curated("Qwen/Qwen3-32B", 130, 5, params_b=32.8),
+    Curated("Qwen/Qwen3-235B-A22B", 130, 2, params_b=235),
+    Curated("Qwen/Qwen2.5-7B", 350, 6, params_b=7.6),
+    Curated("Qwen/Qwen2.5-7B-Instruct", 350, 30, params_b=7.6, parent="Qwen/Qwen2.5-7B"),
+    Curated("Qwen/Qwen2.5-72B-Instruct", 350, 3, params_b=72.7),
+    Curated("Qwen/Qwen2.5-VL-7B-Instruct", 220, 5, "image-text-to-text", 8.3),
+    Curated("Qwen/Qwen2.5-Coder-7B-Instruct", 300, 4, params_b=7.6),
+    Curated("deepseek-ai/DeepSeek-V3", 250, 2, params_b=671),
+    Curated("deepseek-ai/DeepSeek-R1", 225, 4, params_b=671),
+    Curated("deepseek-ai/DeepSeek-R1-Distill-Qwen-7B", 225, 5, params_b=7.6,
+            parent="Qwen/Qwen2.5-7B"),
+    Curated("deepseek-ai/DeepSeek-R1-Distill-Llama-8B", 225, 4, params_b=8.0,
+            parent="meta-llama/Llama-3.1-8B"),
+    Curated("deepseek-ai/deepseek-coder-6.7b-instruct", 660, 1, params_b=6.7),
+    Curated("THUDM/chatglm3-6b", 680, 1, params_b=6.2),
+    Curated("THUDM/glm-4-9b-chat", 450, 2, params_b=9.4),
+    Curated("zai-org/GLM-4.5", 35, 1, params_b=358),
+    Curated("zai-org/GLM-4.5-Air", 35, 1, params_b=110),
+    Curated("moonshotai/Kimi-K2-Instruct", 50, 1, params_b=1000),
+    Curated("moonshotai/Kimi-VL-A3B-Instruct", 150, 1, "image-text-to-text", 16),
+    Curated("MiniMaxAI/MiniMax-M1-80k", 75, 0.5, params_b=456),
+    Curated("MiniMaxAI/MiniMax-Text-01", 230, 0.5, params_b=456),
+    Curated("openbmb/MiniCPM-V-2_6", 390, 2, "image-text-to-text", 8.1),
+    Curated("openbmb/MiniCPM4-8B", 85, 1, params_b=8.2),
+    Curated("tencent/Hunyuan-A13B-Instruct", 65, 0.5, params_b=80),
+    Curated("tencent/HunyuanVideo", 270, 0.5, "text-to-video", 13),
+    Curated("baidu/ERNIE-4.5-21B-A3B-PT", 60, 0.5, params_b=21.8),
+    Curated("baidu/ERNIE-4.5-0.3B-PT", 60, 0.5, params_b=0.36),
+    Curated("meta-llama/Llama-2-7b-hf", 770, 3, params_b=6.7, gated="manual"),
+    Curated("meta-llama/Llama-3.1-8B", 405, 8, params_b=8.0, gated="manual"),
+    Curated("meta-llama/Llama-3.1-8B-Instruct", 405, 12, params_b=8.0, gated="manual",
+            parent="meta-llama/Llama-3.1-8B"),
+    Curated("meta-llama/Llama-3.2-1B", 340, 5, params_b=1.2, gated="manual"),
+    Curated("meta-llama/Llama-3.3-70B-Instruct", 280, 4, params_b=70.6, gated="manual"),
+    Curated("mistralai/Mistral-7B-v0.1", 710, 6, params_b=7.2),
+    Curated("mistralai/Mistral-7B-Instruct-v0.3", 460, 5, params_b=7.2),
+    Curated("mistralai/Mixtral-8x7B-v0.1", 630, 2, params_b=46.7),
+    Curated("mistralai/Mistral-Small-24B-Instruct-2501", 215, 2, params_b=23.6),
+    Curated("google/gemma-2-9b", 430, 4, params_b=9.2, gated="manual"),
+    Curated("google/gemma-3-1b-it", 175, 3, params_b=1.0, gated="manual"),
+    Curated("google/gemma-3-27b-it", 175, 3, "image-text-to-text", 27.4, gated="manual"),
+    Curated("microsoft/phi-4", 260, 4, params_b=14.7),
+    Curated("microsoft/Phi-3-mini-4k-instruct", 495, 3, params_b=3.8),
+    Curated("microsoft/Phi-4-mini-instruct", 185, 2, params_b=3.8),
+    Curated("nvidia/Llama-3.1-Nemotron-70B-Instruct-HF", 325, 1, params_b=70.6,
+            parent="meta-llama/Llama-3.3-70B-Instruct"),
+    Curated("nvidia/Nemotron-H-8B-Base-8K", 150, 0.5, params_b=8.1),
+    Curated("allenai/OLMo-2-1124-7B", 285, 1, params_b=7.3),
+    Curated("allenai/OLMo-2-0425-1B", 130, 1, params_b=1.5),
+)
+
+_STEM_WORDS = ("Orbit", "Nova", "Aurora", "Falcon", "Zephyr", "Hermes", "Tiny", "Atlas",
+               "Nexus", "Vega", "Lumen", "Sage", "Pixel", "Quill", "Ember", "Cobalt")
+_SIZES = (0.5, 1, 1.5, 3, 7, 8, 13, 14, 32, 70)
+_SUFFIXES = {
+    FT: ("Instruct", "Chat", "SFT", "DPO", "Coder", "Math", "RP", "Reasoning"),
+    QUANT: ("GGUF", "AWQ", "GPTQ-Int4", "FP8", "4bit", "MLX-4bit", "bnb-4bit", "Q8_0-GGUF"),
+    MERGE: ("Merge", "SLERP", "TIES", "DARE"),
+    ADAPTER: ("LoRA", "QLoRA"),
+}
+_HISTORY_DAYS = 1000           # generated models span START - 1000 days .. START
+_GROWTH = math.log(20) / _HISTORY_DAYS   # the Hub grows ~20x over that span
+
+
+def _b36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if n == 0:
+            return out
+
+
+def _sum_daily(a0: np.ndarray, a1: np.ndarray, trend: np.ndarray) -> np.ndarray:
+    """Sum over ages a0..a1-1 of (1 + trend * a)."""
+    return (a1 - a0) + trend * (a1 * (a1 - 1) - a0 * (a0 - 1)) / 2.0
+
+
+class ModelForest:
+    def __init__(self, seed: int, n_models: int, n_authors: int, lab_authors: list[str]):
+        rng = np.random.default_rng([seed, 7])
+        self.seed = seed
+        cur = CURATED
+        C = self.n_curated = len(cur)
+        n_hist = max(n_models - C, 1)
+        # creation times: exponential growth up to START, then a steady stream
+        q = np.arange(n_hist) / n_hist
+        e = math.exp(_GROWTH * _HISTORY_DAYS)
+        day = -_HISTORY_DAYS + np.log1p((e - 1) * q) / _GROWTH
+        rate_now = n_hist * _GROWTH * e / (e - 1)
+        n_future = int(min(rate_now * FUTURE_DAYS, 0.2 * n_hist))
+        day = np.concatenate([day, np.linspace(0, FUTURE_DAYS, n_future + 1)[1:]])
+        gen_created = START_TS + (day * DAY).astype(np.int64)
+        self.gen_created = gen_created
+        N = self.n_total = C + len(gen_created)
+        self.curated_index = {c.id: k for k, c in enumerate(cur)}
+        cur_created = np.array([START_TS - c.days_before_start * DAY - 3_600 * (k % 13)
+                                for k, c in enumerate(cur)], dtype=np.int64)
+        self.created = np.concatenate([cur_created, gen_created])
+
+        # authors: the labs first, then generated ones (Zipf-like activity)
+        self.authors = list(dict.fromkeys(
+            [c.id.split("/")[0] for c in cur] + list(lab_authors)))
+        n_labs = len(self.authors)
+        for k in range(n_authors):
+            h = stable_hash("hf-author", seed, k)
+            self.authors.append(f"{_ADJ[h % len(_ADJ)]}-{_NOUN[(h >> 16) % len(_NOUN)]}{k}")
+        self.author_codes = {a: k for k, a in enumerate(self.authors)}
+
+        # relations and parents
+        rel = np.zeros(N, dtype=np.int8)
+        G = N - C
+        derived = rng.random(G) < 0.6
+        rel_codes = rng.choice(np.array([FT, QUANT, MERGE, ADAPTER], dtype=np.int8), size=G,
+                               p=RELATION_MIX)
+        rel[C:] = np.where(derived, rel_codes, 0)
+        parent = np.full(N, -1, dtype=np.int64)
+        for k, c in enumerate(cur):
+            if c.parent:
+                parent[k] = self.curated_index[c.parent]
+                rel[k] = RELATIONS.index(c.relation) + 1
+        order = np.argsort(cur_created, kind="stable")
+        weights = np.array([cur[k].weight for k in order], dtype=float)
+        cum_w = np.cumsum(weights)
+        sorted_created = cur_created[order]
+        own = np.arange(C, N)
+
+        def pick(size_rng: np.random.Generator) -> np.ndarray:
+            """A parent for each generated model: a curated one created before it, or an
+            earlier generated one (biased to older)."""
+            eligible = np.searchsorted(sorted_created, self.created[C:], side="right")
+            use_curated = (size_rng.random(G) < 0.55) & (eligible > 0)
+            u = size_rng.random(G)
+            k = np.minimum(np.searchsorted(cum_w, u * cum_w[np.maximum(eligible, 1) - 1]),
+                           np.maximum(eligible, 1) - 1)
+            curated_choice = order[k]
+            generated_choice = C + ((own - C) * size_rng.random(G) ** 2).astype(np.int64)
+            choice = np.where(use_curated, curated_choice, generated_choice)
+            return np.where(choice < own, choice, -1)   # the very first models have none
+
+        def lift_quantized(p: np.ndarray) -> np.ndarray:
+            """Quantized models are not derived from: move up to their parent."""
+            for _ in range(64):
+                bad = (p >= 0) & (rel[np.maximum(p, 0)] == QUANT)
+                if not bad.any():
+                    break
+                p = np.where(bad, parent[np.maximum(p, 0)], p)
+            return p
+
+        parent[C:] = np.where(rel[C:] > 0, pick(rng), -1)
+        parent[C:] = np.where(rel[C:] > 0, lift_quantized(parent[C:]), -1)
+        rel[C:] = np.where(parent[C:] >= 0, rel[C:], 0)
+        self.parent = parent
+        self.rel = rel
+
+        # extra parents of merges
+        merge_children = np.nonzero(rel == MERGE)[0]
+        extra_child, extra_parent = [], []
+        for extra in range(3):
+            keep = rng.random(len(merge_children)) < (1.0, 0.3, 0.1)[extra]
+            kids = merge_children[keep]
+            candidates = pick(rng)[kids - C]
+            candidates = lift_quantized(candidates)
+            ok = (candidates >= 0) & (candidates != parent[kids])
+            extra_child.append(kids[ok])
+            extra_parent.append(candidates[ok])
+        ec = np.concatenate(extra_child)
+        ep = np.concatenate(extra_parent)
+        pairs = np.unique(np.stack([ec, ep], axis=1), axis=0) if len(ec) else np.empty((0, 2), int)
+        self.extra_child = pairs[:, 0]
+        self.extra_parent = pairs[:, 1]
+
+        # all edges, grouped by parent with children ascending
+        has = parent >= 0
+        e_child = np.concatenate([np.nonzero(has)[0], self.extra_child])
+        e_parent = np.concatenate([parent[has], self.extra_parent])
+        by = np.lexsort((e_child, e_parent))
+        self.e_child = e_child[by]
+        self.e_parent = e_parent[by]
+        self.e_rel = rel[self.e_child]
+        self.e_ptr = np.searchsorted(self.e_parent, np.arange(N + 1))
+
+        # root and depth along the main parent
+        root = np.arange(N)
+        depth = np.zeros(N, dtype=np.int16)
+        for _ in range(256):
+            p = parent
+            new_root = np.where(p >= 0, root[np.maximum(p, 0)], np.arange(N))
+            new_depth = np.where(p >= 0, depth[np.maximum(p, 0)] + 1, 0).astype(np.int16)
+            if np.array_equal(new_root, root) and np.array_equal(new_depth, depth):
+                break
+            root, depth = new_root, new_depth
+        self.root = root
+        self.depth = depth
+
+        # authors of the generated models
+        n_gen_authors = len(self.authors) - n_labs
+        zipf = np.minimum(rng.zipf(1.6, G) - 1, n_gen_authors - 1)
+        author = n_labs + zipf
+        quantizer = (rel[C:] == QUANT) & (rng.random(G) < 0.4)
+        author = np.where(quantizer, n_labs + rng.integers(0, min(8, n_gen_authors), G), author)
+        p_idx = parent[C:]
+        official = (p_idx >= 0) & (p_idx < C) & (rng.random(G) < 0.03)
+        author = np.where(official, self._curated_author_codes()[np.clip(p_idx, 0, C - 1)], author)
+        self.author = np.concatenate([self._curated_author_codes(), author]).astype(np.int32)
+
+        # popularity
+        rate = np.exp(rng.normal(0.8, 1.8, N))
+        rate[:C] = np.array([c.weight for c in cur]) * 3_000 * np.exp(rng.normal(0, 0.5, C))
+        rate[C:][rel[C:] == QUANT] *= 2
+        self.rate = rate
+        self.trend = rng.uniform(0.0, 0.004, N)
+        self.like_ratio = np.exp(rng.normal(-1.5, 0.8, N))
+        self.modify_days = rng.integers(0, 90, N)
+        self.gated_generated = rng.random(N) < 0.01
+        self._count_cache: tuple[int, np.ndarray] | None = None
+
+    def _curated_author_codes(self) -> np.ndarray:
+        return np.array([self.author_codes[c.id.split("/")[0]] for c in CURATED], dtype=np.int64)
+
+    # -- visibility and lookup ----------------------------------------------------------
+    def n_visible(self, now: int) -> int:
+        return self.n_curated + int(np.searchsorted(self.gen_created, now, side="right"))
+
+    def stem(self, root: int) -> str:
+        if root < self.n_curated:
+            return CURATED[root].id.split("/", 1)[1]
+        h = stable_hash("stem", self.seed, root)
+        return f"{_STEM_WORDS[h % len(_STEM_WORDS)]}-{_SIZES[(h >> 8) % len(_SIZES)]:g}B"
+
+    def model_id(self, i: int) -> str:
+        if i < self.n_curated:
+            return CURATED[i].id
+        author = self.authors[self.author[i]]
+        r = int(self.rel[i])
+        stem = self.stem(int(self.root[i]))
+        if r == 0:
+            return f"{author}/{stem}-{_b36(i)}"
+        suffixes = _SUFFIXES[r]
+        return f"{author}/{stem}-{suffixes[stable_hash('sfx', i) % len(suffixes)]}-{_b36(i)}"
+
+    def index_of(self, model_id: str) -> int | None:
+        if model_id in self.curated_index:
+            return self.curated_index[model_id]
+        tail = model_id.rsplit("-", 1)[-1]
+        try:
+            i = int(tail, 36)
+        except ValueError:
+            return None
+        if self.n_curated <= i < self.n_total and self.model_id(i) == model_id:
+            return i
+        return None
+
+    def parents(self, i: int) -> list[int]:
+        if self.parent[i] < 0:
+            return []
+        lo, hi = np.searchsorted(self.extra_child, [i, i + 1])
+        return [int(self.parent[i])] + [int(p) for p in self.extra_parent[lo:hi]]
+
+    def children(self, i: int, n_visible: int, relation: int | None = None) -> np.ndarray:
+        """Visible children of model i (ascending), of one relation or all."""
+        lo, hi = self.e_ptr[i], self.e_ptr[i + 1]
+        kids = self.e_child[lo:hi]
+        rels = self.e_rel[lo:hi]
+        keep = kids < n_visible
+        if relation is not None:
+            keep &= rels == relation
+        return kids[keep]
+
+    def children_counts(self, n_visible: int) -> np.ndarray:
+        """Array (n_total, 4): visible children of each model per relation."""
+        if self._count_cache is None or self._count_cache[0] != n_visible:
+            visible = self.e_child < n_visible
+            counts = np.zeros((self.n_total, 4), dtype=np.int32)
+            for r in range(1, 5):
+                sel = visible & (self.e_rel == r)
+                counts[:, r - 1] = np.bincount(self.e_parent[sel], minlength=self.n_total)
+            self._count_cache = (n_visible, counts)
+        return self._count_cache[1]
+
+    # -- time-dependent statistics --------------------------------------------------------
+    def stats(self, idx: np.ndarray, now: int) -> dict[str, np.ndarray]:
+        """downloads (30 days), downloadsAllTime, likes, trendingScore at the clock."""
+        age = np.maximum((now - self.created[idx]) // DAY, 0)
+        trend = self.trend[idx]
+        rate = self.rate[idx]
+        all_time = np.floor(rate * _sum_daily(np.zeros_like(age), age, trend)).astype(np.int64)
+        d30 = np.floor(rate * _sum_daily(np.maximum(age - 30, 0), age, trend)).astype(np.int64)
+        likes = np.floor(self.like_ratio[idx] * np.sqrt(all_time)).astype(np.int64)
+        trending = np.floor(rate * (1 + trend * age) / 40).astype(np.int64)
+        return {"downloads": d30, "downloadsAllTime": all_time, "likes": likes,
+                "trendingScore": trending, "age": age}
+
+    def gated(self, i: int) -> str | bool:
+        if i < self.n_curated:
+            return CURATED[i].gated
+        return "auto" if self.gated_generated[i] else False
+
+    def pipeline_tag(self, i: int) -> str:
+        root = int(self.root[i])
+        if root < self.n_curated:
+            return CURATED[root].pipeline
+        return "image-text-to-text" if stable_hash("pipe", root) % 10 == 0 else "text-generation"
+
+    def params(self, i: int) -> int:
+        root = int(self.root[i])
+        if root < self.n_curated:
+            billions = CURATED[root].params_b
+        else:
+            billions = _SIZES[(stable_hash("stem", self.seed, root) >> 8) % len(_SIZES)]
+        return int(billions * 1e9) + int(self.rate[i] * 1000) % 1_000_000
+
+    def library(self, i: int) -> str:
+        r = int(self.rel[i])
+        if r == ADAPTER:
+            return "peft"
+        if r == QUANT:
+            mid = self.model_id(i)
+            if "GGUF" in mid:
+                return "gguf"
+            if "MLX" in mid:
+                return "mlx"
+        return "transformers"
+
+    def record(self, i: int, st: dict[str, int], now: int, visible: int,
+               counts: np.ndarray) -> dict:
+        """The full record of model i (every field the API can expand)."""
+        mid = self.model_id(i)
+        created = int(self.created[i])
+        age = st["age"]
+        modified = created + min(int(self.modify_days[i]), int(age)) * DAY
+        parents = self.parents(i)
+        r = int(self.rel[i])
+        library = self.library(i)
+        pipeline = self.pipeline_tag(i)
+        tags = [library] if library != "gguf" else ["gguf"]
+        if library == "transformers":
+            tags.append("safetensors")
+        tags += [pipeline, "conversational"] if pipeline == "text-generation" else [pipeline]
+        parent_ids = [self.model_id(p) for p in parents]
+        for pid in parent_ids:
+            tags += [f"base_model:{pid}", f"base_model:{RELATIONS[r - 1]}:{pid}"]
+        tags += ["license:apache-2.0", "endpoints_compatible", "region:us"]
+        h = stable_hash("sha", self.seed, i, modified)
+        rec = {
+            "_id": f"{created & 0xFFFFFFFF:08x}{h & 0xFFFFFFFFFFFFFFFF:016x}",
+            "id": mid,
+            "modelId": mid,
+            "author": mid.split("/", 1)[0],
+            "sha": f"{h:016x}{stable_hash('sha2', i, modified):016x}{h & 0xFFFFFFFF:08x}",
+            "createdAt": iso_ms(created),
+            "lastModified": iso_ms(modified),
+            "private": False,
+            "disabled": False,
+            "gated": self.gated(i),
+            "downloads": st["downloads"],
+            "downloadsAllTime": st["downloadsAllTime"],
+            "likes": st["likes"],
+            "trendingScore": st["trendingScore"],
+            "library_name": library,
+            "pipeline_tag": pipeline,
+            "tags": tags,
+            "childrenModelCount": dict(zip(RELATIONS, (int(c) for c in counts[i]))),
+        }
+        if library != "gguf":
+            n = self.params(i)
+            rec["safetensors"] = {"parameters": {"BF16": n}, "total": n}
+        if parents:
+            rec["baseModels"] = {"relation": RELATIONS[r - 1],
+                                 "models": [{"id": pid} for pid in parent_ids]}
+        return rec

@@ -1,0 +1,420 @@
+"""fakehub's HTTP server: one loopback server speaking GitHub REST (at the root, like
+``api.github.com``), GitHub GraphQL (``/graphql``) and the Hugging Face model API
+(``/api/models``), over one synthetic world (:mod:`fakehub.world`).
+
+In tests::
+
+    from fakehub import FakeHub
+    with FakeHub(seed=0, scale="small") as hub:
+        os.environ["GITHUB_API_URL"] = hub.url    # GraphQL at hub.url + "/graphql"
+        os.environ["HF_ENDPOINT"] = hub.url
+        ...
+        hub.truth()        # ground truth, shape in fakehub.world
+        hub.advance(1)     # the simulated clock moves one day
+        hub.stats()        # request counters; hub.reset_stats()
+
+Knobs (keyword arguments of :class:`FakeHub`; the CLI exposes the first five):
+``seed``, ``scale`` (small|medium|large), ``faults`` (see :mod:`fakehub.faults`),
+``host``/``port`` (port 0 picks a free one), ``rest_budget`` (REST requests per token
+per window, default 5,000), ``graphql_budget`` (points, 5,000),
+``unauthenticated_budget`` (REST requests per client address, 60),
+``rate_window_seconds`` (3,600; tests use 2), ``hf_budget`` / ``hf_window_seconds``
+(Hub requests per token or address, 100,000 per 300 s), ``hf_page_size`` (1,000),
+``retry_after_seconds`` (the ``Retry-After`` of faults, 1), ``fault_delay_seconds``
+(how long a ``timeout`` fault holds the connection before dropping it, 0).
+
+Every GitHub answer carries ``Date`` from the simulated clock (collectors take "today"
+from it), ``x-ratelimit-limit/remaining/used/reset/resource`` (reset in real epoch
+seconds), and, for 200s, a weak ``ETag``; a request whose ``If-None-Match`` matches
+gets 304 and is not charged. An exhausted REST budget answers 403 "API rate limit
+exceeded ..." with remaining 0 until the reset time. Tokens beginning with
+``invalid`` answer 401 "Bad credentials". Hub answers carry ``RateLimit`` /
+``RateLimit-Policy`` headers and 429 with ``Retry-After`` when their budget runs out.
+
+Control endpoints (never faulted, never charged):
+
+- ``GET /_fakehub/stats`` -> ``{"requests", "by_status", "by_endpoint": {name:
+  {"requests", "by_status"}}, "faults": {kind: n}, "log": [last 200 requests]}``
+- ``POST /_fakehub/stats/reset``
+- ``POST /_fakehub/advance?days=N`` -> ``{"day", "now"}``
+- ``GET /_fakehub/truth`` (``?models=0`` leaves out the per-model records)
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import threading
+import time
+from collections import Counter, deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from fakehub.clock import http_date, iso
+from fakehub.exchange import Request, Response
+from fakehub.faults import Faults
+from fakehub.github_rest import GitHubRest
+from fakehub.graphql import GraphQLApi
+from fakehub.hf import HfApi
+from fakehub.limits import Budget, Window
+from fakehub.world import World
+
+GITHUB_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
+SECONDARY_MESSAGE = ("You have exceeded a secondary rate limit. Please wait a few minutes "
+                     "before you try again.")
+
+
+class Stats:
+    """Request counters, per endpoint and status, and a short request log."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests = 0
+            self.by_status: Counter[str] = Counter()
+            self.by_endpoint: dict[str, Counter[str]] = {}
+            self.faults: Counter[str] = Counter()
+            self.log: deque = deque(maxlen=200)
+
+    def record(self, endpoint: str, status: int, method: str, target: str, fault: str | None) -> None:
+        with self._lock:
+            self.requests += 1
+            self.by_status[str(status)] += 1
+            self.by_endpoint.setdefault(endpoint, Counter())[str(status)] += 1
+            if fault:
+                self.faults[fault] += 1
+            self.log.append({"method": method, "path": target, "endpoint": endpoint,
+                             "status": status, "fault": fault})
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            return {
+                "requests": self.requests,
+                "by_status": dict(self.by_status),
+                "by_endpoint": {name: {"requests": sum(c.values()), "by_status": dict(c)}
+                                for name, c in sorted(self.by_endpoint.items())},
+                "faults": dict(self.faults),
+                "log": list(self.log),
+            }
+
+
+class FakeHub:
+    """The server, usable as a context manager; see the module docstring."""
+
+    def __init__(self, seed: int = 0, scale: str = "small", faults: str | None = None, *,
+                 host: str = "127.0.0.1", port: int = 0, rest_budget: int = 5000,
+                 graphql_budget: int = 5000, unauthenticated_budget: int = 60,
+                 rate_window_seconds: float = 3600, hf_budget: int = 100_000,
+                 hf_window_seconds: float = 300, hf_page_size: int = 1000,
+                 retry_after_seconds: int = 1, fault_delay_seconds: float = 0.0):
+        self.world = World(seed, scale)
+        self.faults = Faults(faults, seed)
+        self.rest = GitHubRest(self.world.github)
+        self.graphql = GraphQLApi(self.world.github)
+        self.hf = HfApi(self.world.models, self.world.clock, hf_page_size)
+        self.rest_budget = Budget(rest_budget, rate_window_seconds)
+        self.graphql_budget = Budget(graphql_budget, rate_window_seconds)
+        self.unauthenticated_budget = unauthenticated_budget
+        self.hf_budget = Budget(hf_budget, hf_window_seconds)
+        self.retry_after = retry_after_seconds
+        self.fault_delay = fault_delay_seconds
+        self._stats = Stats()
+        self._host, self._port = host, port
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------
+    def start(self) -> "FakeHub":
+        hub = self
+
+        class Handler(_Handler):
+            pass
+        Handler.hub = hub
+        self._server = ThreadingHTTPServer((self._host, self._port), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fakehub",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> "FakeHub":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "FakeHub is not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # -- Python API ------------------------------------------------------------------
+    def truth(self, include_models: bool = True) -> dict:
+        return self.world.truth(include_models)
+
+    def advance(self, days: int) -> None:
+        self.world.advance(days)
+
+    def stats(self) -> dict:
+        return self._stats.snapshot()
+
+    def reset_stats(self) -> None:
+        self._stats.reset()
+
+    # -- dispatch ----------------------------------------------------------------------
+    def respond(self, req: Request) -> tuple[str, Response, str | None]:
+        """(endpoint name, response, fault kind) for one request."""
+        if req.path.startswith("/_fakehub/"):
+            return self._control(req) + (None,)
+        is_hf = req.path.startswith("/api/")
+        key = f"{req.method} {req.path}?{req.query}" + (
+            hashlib.blake2b(req.body, digest_size=8).hexdigest() if req.body else "")
+        fault = self.faults.draw(key)
+        if fault in ("429", "secondary", "5xx"):
+            endpoint = "hf.fault" if is_hf else "fault"
+            return endpoint, self._fault_response(fault, key, is_hf), fault
+        if is_hf:
+            endpoint, resp = self._hf(req)
+        elif req.path == "/graphql":
+            endpoint, resp = self._graphql(req)
+        else:
+            endpoint, resp = self._github_rest(req)
+        return endpoint, resp, fault
+
+    def _fault_response(self, fault: str, key: str, is_hf: bool) -> Response:
+        retry = {"Retry-After": str(self.retry_after)}
+        if fault == "5xx":
+            status = (500, 502, 503)[self.faults.variant(key) % 3]
+            if is_hf:
+                return Response.json({"error": "Internal Error"}, status)
+            return Response.json({"message": "Server Error"}, status)
+        if is_hf:
+            return Response.json({"error": "You have been rate-limited; retry later."}, 429, retry)
+        status = 429 if fault == "429" else 403
+        return Response.json({"message": SECONDARY_MESSAGE,
+                              "documentation_url": GITHUB_DOCS + "#about-secondary-rate-limits"},
+                             status, retry)
+
+    def _control(self, req: Request) -> tuple[str, Response]:
+        path = req.path
+        if path == "/_fakehub/stats":
+            return "control", Response.json(self.stats())
+        if path == "/_fakehub/stats/reset":
+            self.reset_stats()
+            return "control", Response.json({"ok": True})
+        if path == "/_fakehub/advance":
+            try:
+                days = int(req.arg("days", "1"))
+                self.advance(days)
+            except ValueError as e:
+                return "control", Response.json({"error": str(e)}, 400)
+            return "control", Response.json({"day": self.world.clock.today,
+                                             "now": iso(self.world.clock.now)})
+        if path == "/_fakehub/truth":
+            include = req.arg("models", "1") not in ("0", "false")
+            return "control", Response.json(self.truth(include))
+        return "control", Response.json({"error": f"unknown control endpoint {path}"}, 404)
+
+    # GitHub ---------------------------------------------------------------------------
+    def _github_identity(self, req: Request) -> tuple[str, int | None]:
+        token = req.token
+        if token is None:
+            return f"anon:{req.client}", self.unauthenticated_budget
+        return f"token:{token}", None
+
+    @staticmethod
+    def _rate_headers(w: Window, resource: str) -> dict[str, str]:
+        return {"X-RateLimit-Limit": str(w.limit), "X-RateLimit-Remaining": str(w.remaining),
+                "X-RateLimit-Reset": str(w.reset), "X-RateLimit-Used": str(w.used),
+                "X-RateLimit-Resource": resource}
+
+    def _github_headers(self, resp: Response) -> Response:
+        resp.headers.setdefault("Content-Type", "application/json; charset=utf-8")
+        resp.headers["Date"] = http_date(self.world.clock.now)
+        resp.headers.setdefault("X-GitHub-Media-Type", "github.v3; format=json")
+        resp.headers["X-GitHub-Api-Version-Selected"] = "2022-11-28"
+        return resp
+
+    def _github_rest(self, req: Request) -> tuple[str, Response]:
+        if req.token and req.token.startswith("invalid"):
+            return "auth", self._github_headers(Response.json(
+                {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest",
+                 "status": "401"}, 401))
+        key, limit = self._github_identity(req)
+        if req.path == "/rate_limit":
+            core = self.rest_budget.peek(key, limit)
+            gql = self.graphql_budget.peek(key) if req.token else Window(0, 0, core.reset)
+            body = {"resources": {
+                "core": self._window_json(core), "graphql": self._window_json(gql),
+                "search": {"limit": 30, "used": 0, "remaining": 30, "reset": core.reset}},
+                "rate": self._window_json(core)}
+            return "rate_limit", self._github_headers(
+                Response.json(body, 200, self._rate_headers(core, "core")))
+        with self.world.lock:
+            ok, window = self.rest_budget.spend(key, 1, limit)
+            if not ok:
+                who = f"user ID {abs(hash(key)) % 10**7}" if req.token else req.client
+                resp = Response.json({
+                    "message": f"API rate limit exceeded for {who}. (But here's the good news: "
+                               "Authenticated requests get a higher rate limit. Check out the "
+                               "documentation for more details.)" if not req.token else
+                               f"API rate limit exceeded for {who}.",
+                    "documentation_url": GITHUB_DOCS + "#about-the-primary-rate-limit"}, 403)
+                resp.headers.update(self._rate_headers(window, "core"))
+                return "rate_limited", self._github_headers(resp)
+            endpoint, resp = self.rest.route(req)
+            if resp.status == 200:
+                etag = 'W/"' + hashlib.sha256(resp.body).hexdigest() + '"'
+                resp.headers["ETag"] = etag
+                resp.headers["Cache-Control"] = "private, max-age=60, s-maxage=60"
+                if req.headers.get("if-none-match") == etag:
+                    window = self.rest_budget.refund(key, 1)
+                    resp = Response(304, b"", {"ETag": etag, "Cache-Control": resp.headers["Cache-Control"]})
+        resp.headers.update(self._rate_headers(window, "core"))
+        return endpoint, self._github_headers(resp)
+
+    @staticmethod
+    def _window_json(w: Window) -> dict:
+        return {"limit": w.limit, "used": w.used, "remaining": w.remaining, "reset": w.reset}
+
+    def _graphql(self, req: Request) -> tuple[str, Response]:
+        if req.method != "POST":
+            return "graphql", self._github_headers(Response.json(
+                {"message": "Not Found", "documentation_url": "https://docs.github.com/graphql"}, 404))
+        if req.token is None or req.token.startswith("invalid"):
+            return "graphql", self._github_headers(Response.json(
+                {"message": "This endpoint requires you to be authenticated." if req.token is None
+                 else "Bad credentials", "documentation_url": "https://docs.github.com/graphql"}, 401))
+        key = f"token:{req.token}"
+        with self.world.lock:
+            prepared = self.graphql.prepare(req)
+            if isinstance(prepared, Response):
+                window = self.graphql_budget.peek(key)
+                prepared.headers.update(self._rate_headers(window, "graphql"))
+                return "graphql", self._github_headers(prepared)
+            cost = prepared[3]
+            ok, window = self.graphql_budget.spend(key, cost)
+            if not ok:
+                resp = Response.json({"errors": [{
+                    "type": "RATE_LIMITED",
+                    "message": f"API rate limit exceeded for user ID {abs(hash(key)) % 10**7}."}]})
+                resp.headers.update(self._rate_headers(Window(window.limit, window.limit, window.reset),
+                                                       "graphql"))
+                return "graphql.rate_limited", self._github_headers(resp)
+            resp = self.graphql.execute(req, prepared, window)
+        resp.headers.update(self._rate_headers(window, "graphql"))
+        return "graphql", self._github_headers(resp)
+
+    # Hugging Face -----------------------------------------------------------------------
+    def _hf(self, req: Request) -> tuple[str, Response]:
+        key = f"token:{req.token}" if req.token else f"anon:{req.client}"
+        with self.world.lock:
+            ok, window = self.hf_budget.spend(key, 1)
+            reset_in = max(0, int(window.reset - time.time()))
+            headers = {"RateLimit": f'"api";r={window.remaining};t={reset_in}',
+                       "RateLimit-Policy": f'"fixed window";"api";q={window.limit};'
+                                           f'w={int(self.hf_budget.window)}'}
+            if not ok:
+                resp = Response.json({"error": "You have been rate-limited; you can retry this "
+                                               f"action in about {reset_in} seconds."}, 429,
+                                     {"Retry-After": str(max(reset_in, 1))})
+                endpoint = "hf.rate_limited"
+            else:
+                endpoint, resp = self.hf.route(req)
+        resp.headers.update(headers)
+        resp.headers["Date"] = http_date(self.world.clock.now)
+        return endpoint, resp
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "fakehub"
+    hub: FakeHub
+
+    def log_message(self, format, *args) -> None:   # quiet: stats keep the log
+        pass
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        req = Request.parse(self.command, self.path, headers, body, self.client_address[0])
+        endpoint, resp, fault = self.hub.respond(req)
+        self.hub._stats.record(endpoint, 0 if fault == "timeout" else resp.status,
+                               req.method, self.path, fault)
+        if fault == "timeout":
+            if self.hub.fault_delay:
+                time.sleep(self.hub.fault_delay)
+            self.close_connection = True
+            return
+        self.log_request(resp.status)
+        self.send_response_only(resp.status)
+        self.send_header("Server", "fakehub")
+        if "Date" not in resp.headers:
+            self.send_header("Date", http_date(self.hub.world.clock.now))
+        for name, value in resp.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(resp.body)))
+        self.end_headers()
+        if self.command == "HEAD" or resp.status == 304:
+            return
+        if fault == "truncate":
+            self.wfile.write(resp.body[: len(resp.body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.wfile.write(resp.body)
+
+    do_GET = do_POST = do_HEAD = _serve
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``fakehub serve``: print the base URL on the first line, serve until stopped."""
+    parser = argparse.ArgumentParser(prog="ecometrics fakehub serve",
+                                     description="Serve the offline GitHub + Hugging Face API double.")
+    add_serve_arguments(parser)
+    args = parser.parse_args(argv)
+    return serve(args)
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scale", choices=("small", "medium", "large"), default="small")
+    parser.add_argument("--faults", default=None,
+                        help='e.g. "429:0.05,5xx:0.02,timeout:0.01,truncate:0.01,secondary:0.01"')
+    parser.add_argument("--snapshot", default=None, help="serve this JSON snapshot instead")
+
+
+def serve(args: argparse.Namespace) -> int:
+    if getattr(args, "snapshot", None):
+        print("fakehub: --snapshot is not supported yet; serve a generated world instead",
+              file=sys.stderr)
+        return 2
+    hub = FakeHub(seed=args.seed, scale=args.scale, faults=args.faults, host=args.host,
+                  port=args.port).start()
+    print(hub.url, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        hub.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,110 @@
+"""One synthetic world: the clock, the GitHub side and the Hugging Face side, and the
+ground truth that tests compare collected rows against.
+
+Ground truth (:meth:`World.truth`, also ``GET /_fakehub/truth``), everything as seen at
+the simulated clock::
+
+    {
+      "seed": 0, "scale": "small", "now": "2025-09-01T12:00:00Z", "day": 0,
+      "github": {
+        "repos": {FULL_NAME: {
+            "id", "full_name", "owner", "created_at", "former_name" (or null),
+            "stargazers_count", "forks_count", "subscribers_count",
+            "open_issues", "open_pull_requests", "language", "archived",
+            "stars": [[user_id, login, starred_at], ...]        # oldest first
+            "contributors": {login: commits}, "anonymous_contributors": {name: commits},
+            "issues": [{"number", "id", "user", "is_pull_request", "created_at",
+                        "closed_at", "merged"}],               # issues and PRs
+            "issue_comments": [{"id", "issue_number", "user", "created_at"}],
+            "review_comments": [{"id", "pull_number", "user", "created_at"}],
+            "commits": [{"sha", "author" (login or null), "date"}]}},
+        "orgs": {ORG: [FULL_NAME, ...]},
+        "renamed": {OLD_FULL_NAME: NEW_FULL_NAME},
+        "deleted": [FULL_NAME, ...],                          # answer 404
+        "bots": [LOGIN, ...]},
+      "hf": {
+        "models": {MODEL_ID: {
+            "id", "author", "created_at", "downloads" (30 days), "downloadsAllTime",
+            "likes", "trendingScore", "gated", "library_name", "pipeline_tag",
+            "relation" (of its parents, or null), "parents": [MODEL_ID, ...],
+            "childrenModelCount": {"finetune", "quantized", "merge", "adapter"},
+            "depth"}},                                         # omitted with models=False
+        "model_count": N, "relation_counts": {relation: N}, "gated": [MODEL_ID, ...]}
+    }
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from collector.ecosystem import hf_authors
+from collector.errors import InputError
+from fakehub.clock import Clock, iso
+from fakehub.generator import SCALES, GitHubWorld
+from fakehub.model_forest import RELATIONS, ModelForest
+
+
+class World:
+    def __init__(self, seed: int = 0, scale: str = "small"):
+        if scale not in SCALES:
+            raise InputError(f"fakehub: unknown scale {scale!r}; use one of {', '.join(SCALES)}")
+        self.seed = seed
+        self.scale = SCALES[scale]
+        self.clock = Clock()
+        self.lock = threading.RLock()       # generation caches and the clock
+        self.github = GitHubWorld(seed, self.scale, self.clock)
+        self.models = ModelForest(seed, self.scale.models, self.scale.hf_authors, hf_authors())
+
+    def advance(self, days: int) -> None:
+        with self.lock:
+            self.clock.advance(days)
+
+    def truth(self, include_models: bool = True) -> dict:
+        with self.lock:
+            now = self.clock.now
+            forest = self.models
+            n = forest.n_visible(now)
+            rel = forest.rel[:n]
+            hf: dict = {
+                "model_count": n,
+                "relation_counts": {r: int(np.count_nonzero(rel == k + 1))
+                                    for k, r in enumerate(RELATIONS)},
+                "gated": [forest.model_id(i) for i in range(forest.n_curated) if forest.gated(i)]
+                + [forest.model_id(int(i)) for i in np.nonzero(forest.gated_generated[:n])[0]
+                   if i >= forest.n_curated],
+            }
+            if include_models:
+                idx = np.arange(n)
+                stats = forest.stats(idx, now)
+                counts = forest.children_counts(n)
+                models = {}
+                for i in range(n):
+                    mid = forest.model_id(i)
+                    r = int(forest.rel[i])
+                    models[mid] = {
+                        "id": mid,
+                        "author": mid.split("/", 1)[0],
+                        "created_at": iso(int(forest.created[i])),
+                        "downloads": int(stats["downloads"][i]),
+                        "downloadsAllTime": int(stats["downloadsAllTime"][i]),
+                        "likes": int(stats["likes"][i]),
+                        "trendingScore": int(stats["trendingScore"][i]),
+                        "gated": forest.gated(i),
+                        "library_name": forest.library(i),
+                        "pipeline_tag": forest.pipeline_tag(i),
+                        "relation": RELATIONS[r - 1] if r else None,
+                        "parents": [forest.model_id(p) for p in forest.parents(i)],
+                        "childrenModelCount": dict(zip(RELATIONS, map(int, counts[i]))),
+                        "depth": int(forest.depth[i]),
+                    }
+                hf["models"] = models
+            return {
+                "seed": self.seed,
+                "scale": self.scale.name,
+                "now": iso(now),
+                "day": self.clock.today,
+                "github": self.github.truth(),
+                "hf": hf,
+            }
