@@ -340,6 +340,9 @@ class FakeHub:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fakehub"
+    # Headers and body leave in two writes; with Nagle on, every keep-alive response
+    # waited ~40 ms for the client's delayed ACK.
+    disable_nagle_algorithm = True
     hub: FakeHub
 
     def log_message(self, format, *args) -> None:   # quiet: stats keep the log
