@@ -54,6 +54,7 @@ A closing is attributed to ``closed_by`` when the API gives it, else left withou
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
@@ -63,7 +64,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from collector.cancel import sleep as cancellable_sleep
-from collector.github_client import BudgetExhausted, GitHubClient, GitHubError, Response
+from collector.github_client import BudgetExhausted, GitHubClient, GitHubError, Response, canonical_url, next_page_url
 from collector.results import CollectResult
 from collector.store import Store, utc_now
 
@@ -446,27 +447,62 @@ class GitHubCollector:
         return None
 
     def collect_activity_resource(self, repo: Repo, resource: str, path: str, params: dict[str, str]) -> bool | None:
+        """Read one activity listing from where the last run stopped.
+
+        Listings sorted by update, oldest first (issues, comments): the checkpoint is the
+        URL of the page to ask next (the last page read, or the one after it when it was
+        full), asked conditionally: 304 means nothing changed, 200 continues the walk.
+        If its first item is newer than anything stored, updates may sit on earlier
+        pages, so the walk restarts from ``since`` = the newest stored update.
+
+        ``/commits`` (newest first): page 1 of the listing is asked conditionally; on a
+        change the walk goes down until it meets a commit not newer than the newest
+        stored one. ``resume`` holds the next page while such a walk is unfinished.
+        """
         source, key = f"github:{resource}", str(repo.id)
-        since = self.store.checkpoint(source, key) or _since_param(self.config.activity_since)
-        newest = since
+        state = json.loads(self.store.checkpoint(source, key) or "{}")
+        base = {**params, "per_page": PAGE_SIZE}
+        since = _since_param(self.config.activity_since)
+        head = canonical_url(self.client.url(f"/repos/{repo.full_name}/{path}"), {**base, "since": since})
         ascending = params.get("direction") == "asc"
-        query = {**params, "per_page": PAGE_SIZE, **({"since": since} if since else {})}
-        for response in self.client.pages(f"/repos/{repo.full_name}/{path}", query, validators=self.validators):
+        newest = state.get("newest")
+        url = state.get("resume") or state.get("url") or head
+        conditional = not state.get("resume")
+        first = True
+        while url:
+            etag, last_modified = self.validators(url) if conditional else (None, None)
+            response = self.client.get(url, etag=etag, last_modified=last_modified)
             if response.status == 404:
                 self.mark_not_found(repo.full_name)
                 return False
-            if response.status == 409:  # an empty repository has no commits
+            if response.status in (304, 409):  # unchanged; 409: an empty repository
                 return None
             if response.status != 200:
+                raise GitHubError(f"{url}: HTTP {response.status}: {str(response.data)[:200]}")
+            items = response.data or []
+            events, developers, stamps = self.to_events(repo, resource, items)
+            if ascending and first and newest and stamps and stamps[0] > newest and url != head:
+                url = canonical_url(head, {"since": newest})  # updates may precede this page
+                conditional = first = False
                 continue
-            events, developers, stamps = self.to_events(repo, resource, response.data or [])
-            newest = max([newest or "", *stamps]) or None
+            first = conditional = False
+            following = response.next_url and canonical_url(response.next_url)
+            if ascending:
+                newest = max([newest or "", *stamps]) or None
+                ask_next = following or (next_page_url(url) if len(items) >= PAGE_SIZE else url)
+                checkpoint = {"url": ask_next, "newest": newest}
+            else:
+                seen = max([state.get("seen") or newest or "", *stamps]) or None
+                if newest and any(s <= newest for s in stamps):
+                    following = None  # reached commits already stored
+                checkpoint = {"newest": newest, "resume": following, "seen": seen} if following else {"newest": seen}
+                state["seen"] = seen
             cache = response.cache_row()
-            last_page = response.next_url is None
             self.save(
                 {"developers": developers, "events": events, "http_cache": [cache] if cache else []},
-                checkpoint=(source, key, newest) if (ascending or last_page) and newest else None,
+                checkpoint=(source, key, json.dumps(checkpoint, sort_keys=True)),
             )
+            url = following
         return None
 
     def to_events(self, repo: Repo, resource: str, items: Iterable[dict]) -> tuple[list[dict], list[dict], list[str]]:

@@ -15,9 +15,8 @@ so one object knows the budgets that are left and owns every retry decision:
   commits it in the same transaction as the rows it describes. Storing an ETag before
   its rows would make a killed run believe later that it already has them.
 - **Primary rate limit.** When a ``403``/``429`` arrives with ``x-ratelimit-remaining: 0``
-  (or GraphQL answers ``RATE_LIMITED``) the client sleeps until ``x-ratelimit-reset``,
-  measured against the response's own ``Date`` so a skewed local clock cannot stretch
-  it, as long as that is at most ``max_rate_wait`` seconds; otherwise it raises
+  (or GraphQL answers ``RATE_LIMITED``) the client sleeps until ``x-ratelimit-reset``
+  (wall-clock epoch seconds) as long as that is at most ``max_rate_wait`` seconds; otherwise it raises
   :class:`BudgetExhausted` and the run ends as *partial*, to resume from checkpoints.
 - **Secondary limits.** A ``403``/``429`` without a spent budget: honour ``Retry-After``
   when given, else wait ``secondary_wait`` (GitHub says at least a minute), doubling on
@@ -387,8 +386,9 @@ class GitHubClient:
             reset = int(headers.get("x-ratelimit-reset", 0))
         except ValueError:
             reset = 0
-        now = self._server_date if self._server_date is not None else time.time()
-        delay = retry_after if retry_after is not None else max(0.0, reset - now) + 1.0
+        # x-ratelimit-reset is epoch seconds on the wall clock (PyGithub compares it with
+        # the local clock too); +1 s because the header rounds down.
+        delay = retry_after if retry_after is not None else max(0.0, reset - time.time()) + 1.0
         budget = self.budgets.get(headers.get("x-ratelimit-resource", resource))
         limit = f" of {budget.limit}" if budget else ""
         if delay > self.max_rate_wait:

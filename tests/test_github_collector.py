@@ -1,0 +1,291 @@
+"""The GitHub collector against fakehub (real HTTP on loopback) into a real SQLite file.
+
+The tracked set mixes two orgs (one with a repo that disappears on day 7), generated
+orgs, a renamed repo listed under its old name and a repo deleted before the start; the
+stored stargazers, contributors and events must equal fakehub's ground truth for it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from collector.github import collect_github
+from collector.github_client import GitHubClient
+from collector.store import Store
+from fakehub import FakeHub
+from jobs.config import GithubConfig
+
+ORGS = ["MiniMax-AI", "silver-ai", "icy-labs"]
+REPOS = ["MoonshotAI/Kimi-VL", "THUDM/GLM-4", "deepseek-ai/DeepSeek-Legacy"]
+FAULTS = "429:0.05,5xx:0.05,timeout:0.02,truncate:0.02"
+
+
+def github_config(**overrides) -> GithubConfig:
+    return GithubConfig(**{"orgs": list(ORGS), "repos": list(REPOS), "max_rate_wait": 30.0, **overrides})
+
+
+def fast_client(hub, **overrides) -> GitHubClient:
+    """A client for fakehub whose retry pauses are milliseconds, not seconds."""
+    options = {
+        "token": "test-token",
+        "base_url": hub.url,
+        "timeout": 2.0,
+        "backoff": 0.001,
+        "secondary_wait": 0.001,
+        "sleep": lambda seconds: time.sleep(min(seconds, 0.01)),
+        **overrides,
+    }
+    return GitHubClient(**options)
+
+
+def collect(store, hub, config=None, **client_options):
+    client = fast_client(hub, **client_options)
+    return collect_github(store, config or github_config(), progress=False, client=client, stats_wait=0.0)
+
+
+def requests_spent(stats) -> int:
+    """Requests that count against a budget: everything but 304s."""
+    return stats["requests"] - stats["by_status"].get("304", 0)
+
+
+# -- what the store holds vs what fakehub says is true ----------------------------------
+
+
+def tracked(truth) -> dict:
+    truth = truth["github"]
+    names = {name for org in ORGS for name in truth["orgs"].get(org, [])}
+    names |= {truth["renamed"].get(name, name) for name in REPOS}
+    return {name: repo for name, repo in truth["repos"].items() if name in names}
+
+
+def expected_rows(truth) -> dict[str, set]:
+    stars, contributors, events = set(), set(), set()
+    for name, repo in tracked(truth).items():
+        rid = repo["id"]
+        stars |= {(rid, user_id, login, at) for user_id, login, at in repo["stars"]}
+        contributors |= {(rid, login, n) for login, n in repo["contributors"].items()}
+        contributors |= {(rid, f"anon:{author}", n) for author, n in repo["anonymous_contributors"].items()}
+        for issue in repo["issues"]:
+            kind = "PullRequestEvent" if issue["is_pull_request"] else "IssuesEvent"
+            events.add((kind, "opened", rid, issue["number"], issue["user"], issue["created_at"], None))
+            if issue["closed_at"]:
+                merged = issue["merged"] if issue["is_pull_request"] else None
+                events.add((kind, "closed", rid, issue["number"], None, issue["closed_at"], merged))
+        for c in repo["issue_comments"]:
+            events.add(("IssueCommentEvent", "created", rid, c["issue_number"], c["user"], c["created_at"], c["id"]))
+        for c in repo["review_comments"]:
+            events.add(
+                ("PullRequestReviewCommentEvent", "created", rid, c["pull_number"], c["user"], c["created_at"], c["id"])
+            )
+        for c in repo["commits"]:
+            events.add(("PushEvent", None, rid, c["sha"], c["author"], c["date"], None))
+    return {"stargazers": stars, "contributors": contributors, "events": events}
+
+
+def stored_rows(store: Store) -> dict[str, set]:
+    latest = "(SELECT max(date) FROM contributors d WHERE d.repo_id = c.repo_id)"
+    contributors = {
+        (r["repo_id"], r["login"] or r["contributor"].split("@")[0], r["contributions"])
+        for r in store.query(f"SELECT * FROM contributors c WHERE date = {latest}")
+    }
+    events = set()
+    for e in store.query("SELECT * FROM events"):
+        if e["type"] == "PushEvent":
+            events.add((e["type"], None, e["repo_id"], e["push_id"], e["actor_login"], e["created_at"], None))
+        elif e["type"] in ("IssueCommentEvent", "PullRequestReviewCommentEvent"):
+            key = e["comment_id"]
+            events.add((e["type"], e["action"], e["repo_id"], e["issue_number"], e["actor_login"], e["created_at"], key))
+        else:
+            merged = None if e["merged"] is None else bool(e["merged"])
+            events.add((e["type"], e["action"], e["repo_id"], e["issue_number"], e["actor_login"], e["created_at"], merged))
+    return {
+        "stargazers": {tuple(r.values()) for r in store.query("SELECT repo_id, user_id, login, starred_at FROM stargazers")},
+        "contributors": contributors,
+        "events": events,
+    }
+
+
+def all_rows(store: Store) -> dict[str, list]:
+    """Every collected row, minus bookkeeping timestamps, for run-vs-run comparisons."""
+    tables = ("repos", "repo_snapshots", "stargazers", "developers", "contributors", "contributor_weeks", "events")
+    rows = {}
+    for table in tables:
+        columns = [c for c in store.columns(table) if c != "updated_at"]
+        rows[table] = sorted(tuple(r.values()) for r in store.query(f"SELECT {', '.join(columns)} FROM {table}"))
+    return rows
+
+
+def assert_matches_truth(store: Store, truth) -> None:
+    expected, stored = expected_rows(truth), stored_rows(store)
+    for table in expected:
+        missing, extra = expected[table] - stored[table], stored[table] - expected[table]
+        assert not missing and not extra, f"{table}: {len(missing)} missing e.g. {sorted(missing)[:2]}, {len(extra)} extra e.g. {sorted(extra)[:2]}"
+
+
+# -- the specification ----------------------------------------------------------------------
+
+
+def test_collected_rows_equal_the_ground_truth(tmp_path):
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        result = collect(store, hub)
+        truth = hub.truth()
+        assert_matches_truth(store, truth)
+        assert result.rows_written > 0 and not result.partial, result.reason
+
+        # the renamed repo is kept under its id with its new name; the deleted ones are recorded
+        glm = truth["github"]["repos"]["zai-org/GLM-4"]
+        assert store.query("SELECT full_name, status FROM repos WHERE id = ?", (glm["id"],)) == [
+            {"full_name": "zai-org/GLM-4", "status": "renamed"}
+        ]
+        assert any("DeepSeek-Legacy" in note for note in result.notes)
+        # one daily snapshot per repo, with the API's numbers
+        kimi = truth["github"]["repos"]["MoonshotAI/Kimi-VL"]
+        snap = store.query("SELECT * FROM repo_snapshots WHERE repo_id = ?", (kimi["id"],))
+        assert len(snap) == 1
+        assert (snap[0]["stars"], snap[0]["forks"], snap[0]["watchers"]) == (
+            kimi["stargazers_count"], kimi["forks_count"], kimi["subscribers_count"]
+        )
+        assert snap[0]["contributors"] == len(kimi["contributors"])
+        # bots flagged in events and developers
+        bots = store.query("SELECT DISTINCT actor_login FROM events WHERE is_bot = 1")
+        assert bots and all(b["actor_login"].endswith("[bot]") for b in bots)
+        # weekly commit stats arrived despite the first 202s, and no week is all zeros
+        assert store.count("contributor_weeks") > 0
+        assert store.query("SELECT count(*) AS n FROM contributor_weeks WHERE commits = 0 AND additions = 0 AND deletions = 0")[0]["n"] == 0
+
+
+def graphql_requests(stats) -> int:
+    return stats["by_endpoint"].get("graphql", {}).get("requests", 0)
+
+
+def star_pages(counts: dict[str, int]) -> int:
+    return sum(-(-n // 100) for n in counts.values())
+
+
+def test_second_run_is_cheap_and_a_day_later_fetches_only_what_is_new(tmp_path):
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        collect(store, hub)
+        first = hub.stats()
+        day0 = {name: repo["stargazers_count"] for name, repo in tracked(hub.truth()).items()}
+        # one GraphQL document for the metadata of all repos, then pages of 100 stargazers
+        assert graphql_requests(first) == 1 + star_pages(day0)
+
+        hub.reset_stats()
+        second = collect(store, hub)
+        again = hub.stats()
+        assert not second.partial, second.reason
+        assert requests_spent(again) < requests_spent(first) / 4, (again["by_endpoint"], first["by_endpoint"])
+        assert again["by_status"].get("304", 0) > 0
+        assert graphql_requests(again) == 1  # metadata only: no stargazer page asked again
+
+        hub.advance(days=1)
+        hub.reset_stats()
+        third = collect(store, hub)
+        later = hub.stats()
+        assert not third.partial, third.reason
+        truth = hub.truth()
+        assert_matches_truth(store, truth)
+        new_stars = {name: repo["stargazers_count"] - day0[name] for name, repo in tracked(truth).items()}
+        assert sum(new_stars.values()) > 0
+        # stargazer pages continue from the saved cursors: only pages of new stars
+        assert graphql_requests(later) == 1 + star_pages(new_stars)
+        assert requests_spent(later) < requests_spent(first) / 2
+        # a second daily snapshot, taken on the API's (simulated) day
+        assert {r["date"] for r in store.query("SELECT DISTINCT date FROM repo_snapshots")} == {"2025-09-01", "2025-09-02"}
+
+
+def test_faults_do_not_change_the_rows(tmp_path):
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "clean.db") as clean:
+        collect(clean, hub)
+    with FakeHub(seed=0, scale="small", faults=FAULTS) as hub, Store(tmp_path / "faulty.db") as faulty:
+        result = collect(faulty, hub)
+        assert not result.partial, result.reason
+        assert sum(int(s) >= 429 for s in result.requests if s.isdigit()) or result.requests.get("error")
+    assert all_rows(faulty) == all_rows(clean)
+
+
+def test_a_budget_too_small_ends_partial_and_the_next_run_completes(tmp_path):
+    with FakeHub(seed=0, scale="small", rest_budget=40, graphql_budget=1000, rate_window_seconds=3) as hub:
+        with Store(tmp_path / "gh.db") as store:
+            first = collect(store, hub, config=github_config(max_rate_wait=0.5))
+            assert first.partial
+            assert "budget" in first.reason and "resumes" in first.reason
+            # the next run may wait out a window of 3 seconds; it finishes the data
+            for _ in range(30):
+                result = collect(store, hub, config=github_config(max_rate_wait=10), sleep=time.sleep)
+                if not result.partial:
+                    break
+            assert not result.partial, result.reason
+            assert_matches_truth(store, hub.truth())
+
+
+def test_a_run_killed_mid_collection_resumes_to_the_same_rows(tmp_path):
+    with FakeHub(seed=0, scale="small") as hub:
+        with Store(tmp_path / "whole.db") as whole:
+            collect(whole, hub)
+        script = textwrap.dedent(
+            f"""
+            import sys, time
+            from collector.github import collect_github
+            from collector.github_client import GitHubClient
+            from collector.store import Store
+            from jobs.config import GithubConfig
+            config = GithubConfig(orgs={ORGS!r}, repos={REPOS!r})
+            client = GitHubClient(token="t", base_url={hub.url!r})
+            collect_github(Store(sys.argv[1]), config, progress=False, client=client, stats_wait=0.0)
+            """
+        )
+        db = tmp_path / "killed.db"
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+        process = subprocess.Popen([sys.executable, "-c", script, str(db)], env=env)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:  # kill once a few pages are in
+                time.sleep(0.05)
+                if db.exists() and _count(db, "stargazers") + _count(db, "events") > 300:
+                    break
+            process.send_signal(signal.SIGKILL)
+        finally:
+            process.wait()
+        assert process.returncode == -signal.SIGKILL
+        with Store(db) as store:
+            assert store.count("stargazers") + store.count("events") < len(expected_rows(hub.truth())["events"])
+            result = collect(store, hub)
+            assert not result.partial, result.reason
+            assert all_rows(store) == all_rows(Store(tmp_path / "whole.db"))
+
+
+def _count(db: Path, table: str) -> int:
+    import sqlite3
+
+    try:
+        with sqlite3.connect(db, timeout=1) as conn:
+            return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_export_repos_table(tmp_path):
+    from analysis.rankings import repos_table
+
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        collect(store, hub, config=github_config(activity=False))
+        truth = hub.truth()
+        table = repos_table(store)
+    expected = {name: repo["stargazers_count"] for name, repo in tracked(truth).items()}
+    assert dict(zip(table["repo"], table["stars"])) == expected
+    assert table["stars"].to_list() == sorted(expected.values(), reverse=True)
+    for column in ("forks", "watchers", "open_issues", "contributors", "stars_7d", "stars_30d", "created_at", "language"):
+        assert column in table.columns
+    row = table.filter(table["repo"] == "MoonshotAI/Kimi-VL").row(0, named=True)
+    kimi = truth["github"]["repos"]["MoonshotAI/Kimi-VL"]
+    assert row["contributors"] == len(kimi["contributors"])
+    assert row["created_at"] == kimi["created_at"] and row["language"] == kimi["language"]
