@@ -74,6 +74,10 @@ EXPAND = (
     "tags",
     "trendingScore",
 )
+# The real Hub has answered listings that ask for these with 400 (huggingface_hub PR #3182,
+# 2025: "only accepted when using the /api/models/repo_id endpoint"); a listing refused
+# with 400 is retried without them, and parents then come from the base_model: tags.
+DETAIL_ONLY_EXPAND = ("baseModels", "childrenModelCount")
 FULL_HUB_CHECKPOINT = ("hf:full_hub", "models")  # cursor = the next page's URL; None when no crawl is in progress
 
 _MODEL_COLUMNS = (
@@ -259,7 +263,7 @@ def write_rows(store: Store, rows: Rows, checkpoint: tuple[str, str, str | None]
 class _Crawl:
     def __init__(self, store: Store, client: HfClient, result: CollectResult, progress: _Progress):
         self.store, self.client, self.result, self.progress = store, client, result, progress
-        self.list_params = [("limit", PAGE_SIZE), *(("expand", p) for p in EXPAND)]
+        self.list_expand = EXPAND
 
     def _write(self, response: HubResponse, records: list[dict[str, Any]], extra_edges: Sequence[tuple] = (),
                checkpoint: tuple[str, str, str | None] | None = None) -> None:  # fmt: skip
@@ -270,31 +274,42 @@ class _Crawl:
 
     def _listing(self, what: str, params: list[tuple[str, Any]], resume_from: str | None = None):
         """Yield ``(response, records)`` per page; a failing listing makes the run partial."""
+        query = [*params, ("limit", PAGE_SIZE), *(("expand", p) for p in self.list_expand)]
+        pages = 0
         try:
-            for response in self.client.pages("/api/models", params + self.list_params, resume_from=resume_from):
+            for response in self.client.pages("/api/models", query, resume_from=resume_from):
                 if not isinstance(response.data, list):
                     raise HubUnavailable(f"{what}: expected a list of models, got {type(response.data).__name__}")
+                pages += 1
                 yield response, response.data
         except HubUnavailable as exc:
+            if exc.status == 400 and pages == 0 and resume_from is None and self.list_expand is EXPAND:
+                self.list_expand = tuple(p for p in EXPAND if p not in DETAIL_ONLY_EXPAND)
+                self.result.notes.append(
+                    "hf: the Hub refuses baseModels/childrenModelCount in listings; parents come from "
+                    "base_model: tags and crawl completeness is unknown for listed models"
+                )
+                yield from self._listing(what, params)
+                return
             self.result.mark_partial(f"hf {what}: {exc}")
             log.warning("hf %s: %s", what, exc)
 
-    def _model(self, model_id: str) -> dict[str, Any] | None:
-        """One model's record, or None when the Hub answers 401/403/404 (recorded in ``models``)."""
+    def _model(self, model_id: str) -> tuple[str, dict[str, Any] | None]:
+        """``(status, record)`` of one model; 401/403 (``gated``) and 404 (``not_found``) are recorded."""
         try:
             response = self.client.get(f"/api/models/{model_id}", [("expand", p) for p in EXPAND])
         except HubUnavailable as exc:
             self.result.mark_partial(f"hf model {model_id}: {exc}")
-            return None
+            return "unavailable", None
         if response.status == 200:
             self._write(response, [response.data])
-            return response.data
+            return "ok", response.data
         status = _UNAVAILABLE[response.status]
         with self.store.transaction():
             self.store.conn.execute(_MARK_UNAVAILABLE, (model_id, model_id.partition("/")[0], status, utc_now()))
         self.result.rows_written += 1
         self.result.notes.append(f"hf model {model_id}: {status} (HTTP {response.status})")
-        return None
+        return status, None
 
     def _mark_tracked(self, model_ids: Iterable[str], authors: Iterable[str] = ()) -> None:
         """Flag exactly these models (and, in full-Hub mode, these authors' models) as roots."""
@@ -328,10 +343,12 @@ class _Crawl:
         for model_id in models:
             if model_id in seen:
                 continue
-            record = self._model(model_id)
+            status, record = self._model(model_id)
             seen.add(model_id)
             if record is not None:
                 frontier.append((model_id, model_id, record.get("childrenModelCount")))
+            elif status == "gated":  # its card is closed to us, its public derivatives are not
+                frontier.append((model_id, model_id, None))
         self._mark_tracked(seen)
 
         descendants = dict.fromkeys((root for _, root, _ in frontier), 0)
@@ -403,11 +420,13 @@ def crawl_completeness(store: Store) -> pl.DataFrame:
     """Per tracked root: the children collected against the children the Hub reports.
 
     A root's tree is the root and every model reachable from it through stored hub
-    edges. ``children_reported`` sums the Hub's ``childrenModelCount`` over the tree,
-    ``children_collected`` counts the stored hub edges out of the tree's models, and
-    ``completeness`` is their ratio (1.0 for a model with no children). It is 1.0 when
-    the crawl reached every leaf; models at the depth limit, a capped tree or a stale
-    Hub count bring it below (or, rarely, above) 1.
+    edges. Over the tree's models whose ``childrenModelCount`` the Hub gave,
+    ``children_reported`` sums those counts and ``children_collected`` counts the
+    stored hub edges out of them; ``completeness`` is their ratio (1.0 when nothing is
+    reported, null when no model of the tree has a count). ``unknown_counts`` is the
+    number of tree models without a count (a gated root, a listing that refused it).
+    Completeness is 1.0 when the crawl reached every leaf; models at the depth limit, a
+    capped tree or a stale Hub count bring it below (or, rarely, above) 1.
     """
     rows = store.query(
         """
@@ -423,8 +442,11 @@ def crawl_completeness(store: Store) -> pl.DataFrame:
     )
     totals: dict[str, list[int]] = {}
     for row in rows:
-        entry = totals.setdefault(row["root"], [0, 0, 0])
+        entry = totals.setdefault(row["root"], [0, 0, 0, 0])  # models, collected, reported, unknown
         entry[0] += 1
+        if row["children_count"] is None:
+            entry[3] += 1
+            continue
         entry[1] += row["collected"]
         entry[2] += children_total(row["children_count"])
     roots = {r["id"]: r for r in store.query("SELECT id, author, status FROM models WHERE tracked = 1")}
@@ -436,13 +458,15 @@ def crawl_completeness(store: Store) -> pl.DataFrame:
             "tree_models": size,
             "children_collected": collected,
             "children_reported": reported,
-            "completeness": collected / reported if reported else 1.0,
+            "unknown_counts": unknown,
+            "completeness": None if unknown == size else collected / reported if reported else 1.0,
         }
-        for root, (size, collected, reported) in sorted(totals.items())
+        for root, (size, collected, reported, unknown) in sorted(totals.items())
     ]
     schema = {
         "root": pl.String, "author": pl.String, "status": pl.String, "tree_models": pl.Int64,
-        "children_collected": pl.Int64, "children_reported": pl.Int64, "completeness": pl.Float64,
+        "children_collected": pl.Int64, "children_reported": pl.Int64, "unknown_counts": pl.Int64,
+        "completeness": pl.Float64,
     }  # fmt: skip
     return pl.DataFrame(records, schema=schema)
 

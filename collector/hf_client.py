@@ -48,7 +48,11 @@ RETRY_EXCEPTIONS = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteP
 
 
 class HubUnavailable(Exception):
-    """The Hub kept failing for one request after every retry; the message names the URL."""
+    """The Hub kept failing for one request, or refused it; the message names the URL."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status  # the refusing HTTP status (e.g. 400), None after exhausted retries
 
 
 @dataclass
@@ -130,7 +134,7 @@ class HfClient:
                     retry_after = _retry_after(response.headers.get("retry-after"))
                 else:
                     self._count(status)
-                    raise HubUnavailable(f"{url}: HTTP {status} {response.text[:200]!r}")
+                    raise HubUnavailable(f"{url}: HTTP {status} {response.text[:200]!r}", status)
             if attempt == self.max_retries:
                 raise HubUnavailable(f"{url}: {failure}, still failing after {self.max_retries} retries")
             delay = min(self.max_wait, retry_after if retry_after is not None else wait)
