@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote, urlencode
 
 
 @dataclass
@@ -23,7 +23,7 @@ class Request:
               client: str = "") -> "Request":
         path, _, qs = target.partition("?")
         host = headers.get("host", "127.0.0.1")
-        return cls(method, path, parse_qsl(qs, keep_blank_values=True), headers, body,
+        return cls(method, unquote(path), parse_qsl(qs, keep_blank_values=True), headers, body,
                    f"http://{host}", client)
 
     def arg(self, name: str, default: str | None = None) -> str | None:

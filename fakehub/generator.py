@@ -141,12 +141,25 @@ def stable_hash(*parts: object) -> int:
     return int.from_bytes(digest, "big")
 
 
+def _mix(x: int) -> int:
+    """splitmix64's finaliser: a cheap, well-spread hash of an integer."""
+    x = (x + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+    return x ^ (x >> 31)
+
+
 def user_login(index: int) -> str:
     """Login of user ``index``; the trailing digits give the index back."""
     if index < N_BOTS:
         return BOT_LOGINS[index]
-    h = stable_hash("login", index)
+    h = _mix(index)
     return f"{_ADJ[h % len(_ADJ)]}{_NOUN[(h >> 16) % len(_NOUN)]}{index}"
+
+
+def iso_array(times: np.ndarray) -> list[str]:
+    """:func:`fakehub.clock.iso` of many epoch seconds at once."""
+    return [t + "Z" for t in np.datetime_as_string(times.astype("datetime64[s]"), unit="s")]
 
 
 def user_index(login: str, universe: int) -> int | None:
@@ -235,6 +248,17 @@ class Repo:
         future = START_TS + 1 + (FUTURE_DAYS * DAY - 1) * rng.random(n_future)
         times = np.sort(np.concatenate([times, future]).astype(np.int64))
         return np.minimum(times, START_TS + FUTURE_DAYS * DAY)
+
+    def star_rows(self, n: int) -> list[list]:
+        """[[user id, login, starred_at], ...] of the first n stars (ground truth)."""
+        rows = self.__dict__.setdefault("_star_rows", [])
+        if len(rows) < n:
+            start = len(rows)
+            dates = iso_array(self.star_times[start:n])
+            a, b, m = self._star_perm
+            users = (N_BOTS + (a * np.arange(start, n, dtype=np.int64) + b) % m).tolist()
+            rows.extend([USER_ID_BASE + u, user_login(u), at] for u, at in zip(users, dates))
+        return rows[:n]
 
     def stars_until(self, now: int) -> int:
         return int(np.searchsorted(self.star_times, now, side="right"))
@@ -452,6 +476,20 @@ class GitHubWorld:
                     issues += 1
         return issues, prs
 
+    def issue_state(self, issue: Issue) -> tuple[str, int | None, int]:
+        """(state, closed_at or None, updated_at) at the clock; a comment or the closing
+        updates an issue."""
+        now = self.clock.now
+        closed = issue.closed if issue.closed is not None and issue.closed <= now else None
+        updated = issue.created
+        for at in issue.comments:
+            if at > now:
+                break
+            updated = at
+        if closed is not None:
+            updated = max(updated, closed)
+        return ("closed" if closed else "open"), closed, updated
+
     def pushed_at(self, repo: Repo) -> int:
         now = self.clock.now
         commits = self.activity(repo).commits
@@ -480,7 +518,6 @@ class GitHubWorld:
             if not self.visible(repo):
                 continue
             n = self.stars(repo)
-            times = repo.star_times[:n]
             activity = self.activity(repo)
             users, anon = self.contributors(repo)
             repos[repo.full_name] = {
@@ -496,10 +533,7 @@ class GitHubWorld:
                 "open_pull_requests": self.open_counts(repo)[1],
                 "language": repo.language,
                 "archived": repo.archived,
-                "stars": [
-                    [USER_ID_BASE + (u := repo.stargazer(k)), user_login(u), iso(int(t))]
-                    for k, t in enumerate(times)
-                ],
+                "stars": repo.star_rows(n),
                 "contributors": {user_login(u): c for u, c in users.items()},
                 "anonymous_contributors": anon,
                 "issues": [
@@ -508,6 +542,8 @@ class GitHubWorld:
                         "is_pull_request": i.is_pr, "created_at": iso(i.created),
                         "closed_at": iso(i.closed) if i.closed and i.closed <= now else None,
                         "merged": bool(i.merged and i.closed and i.closed <= now),
+                        "updated_at": iso(self.issue_state(i)[2]),
+                        "comments": sum(1 for at in i.comments if at <= now),
                     }
                     for i in activity.issues if i.created <= now
                 ],

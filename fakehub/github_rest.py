@@ -68,12 +68,14 @@ class GitHubRest:
             ("/issues", "repos.issues", self.issues),
             ("/pulls", "repos.pulls", self.pulls),
             ("/issues/comments", "repos.issues.comments", self.issue_comments),
+            ("/issues/{number}", "repos.issue", self.issue),
+            ("/pulls/{number}", "repos.pull", self.pull),
             ("/pulls/comments", "repos.pulls.comments", self.review_comments),
             ("/commits", "repos.commits", self.commits),
         ]
         for suffix, name, fn in repo_routes:
             pattern = (r"^(?:/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)|/repositories/(?P<id>\d+))"
-                       + re.escape(suffix) + "$")
+                       + re.escape(suffix).replace(r"\{number\}", r"(?P<number>\d+)") + "$")
             self._routes.append((re.compile(pattern), name, self._with_repo(fn)))
 
     # -- routing -------------------------------------------------------------------------
@@ -88,7 +90,7 @@ class GitHubRest:
         return "unknown", not_found()
 
     def _with_repo(self, fn: Callable) -> Callable:
-        def handler(req: Request, owner=None, name=None, id=None) -> Response:
+        def handler(req: Request, owner=None, name=None, id=None, **more) -> Response:
             world = self.world
             repo = world.by_id(int(id)) if id else world.by_name(f"{owner}/{name}")
             if repo is not None and id is None and repo.full_name.lower() != f"{owner}/{name}".lower():
@@ -104,7 +106,7 @@ class GitHubRest:
                                           "documentation_url": DOCS}, 301, {"Location": location})
             if repo is None or not world.visible(repo):
                 return not_found(f"{DOCS}/repos/repos#get-a-repository")
-            return fn(req, repo)
+            return fn(req, repo, **more)
         return handler
 
     # -- JSON shapes ---------------------------------------------------------------------
@@ -349,21 +351,9 @@ class GitHubRest:
         return Response.json(out)
 
     # issues and pull requests
-    def _issue_state(self, issue: Issue, now: int) -> tuple[str, int | None, int]:
-        """(state, closed_at or None, updated_at) at the clock."""
-        closed = issue.closed if issue.closed is not None and issue.closed <= now else None
-        updated = issue.created
-        for at in issue.comments:
-            if at > now:
-                break
-            updated = at
-        if closed is not None:
-            updated = max(updated, closed)
-        return ("closed" if closed else "open"), closed, updated
-
     def issue_json(self, base: str, repo: Repo, issue: Issue, now: int) -> dict:
         r = f"{base}/repos/{repo.full_name}"
-        state, closed, updated = self._issue_state(issue, now)
+        state, closed, updated = self.world.issue_state(issue)
         n_comments = sum(1 for at in issue.comments if at <= now)
         d = {
             "url": f"{r}/issues/{issue.number}", "repository_url": r,
@@ -400,7 +390,7 @@ class GitHubRest:
         for issue in self.world.visible_issues(repo):
             if only_prs and not issue.is_pr:
                 continue
-            st, _, updated = self._issue_state(issue, now)
+            st, _, updated = self.world.issue_state(issue)
             if state in ("open", "closed") and st != state:
                 continue
             if since_ts is not None and updated < since_ts:
@@ -421,25 +411,38 @@ class GitHubRest:
         rows = self._issue_list(req, repo, only_prs=False)
         return self.page(req, rows, lambda row: self.issue_json(req.base_url, repo, row[0], now))
 
+    def _find_issue(self, repo: Repo, number: str) -> Issue | None:
+        n = int(number)
+        return next((i for i in self.world.visible_issues(repo) if i.number == n), None)
+
+    def issue(self, req: Request, repo: Repo, number: str) -> Response:
+        issue = self._find_issue(repo, number)
+        if issue is None:
+            return not_found(f"{DOCS}/issues/issues#get-an-issue")
+        return Response.json(self.issue_json(req.base_url, repo, issue, self.world.clock.now))
+
+    def pull(self, req: Request, repo: Repo, number: str) -> Response:
+        issue = self._find_issue(repo, number)
+        if issue is None or not issue.is_pr:
+            return not_found(f"{DOCS}/pulls/pulls#get-a-pull-request")
+        return Response.json(self._pull_json(req.base_url, repo, issue))
+
     def pulls(self, req: Request, repo: Repo) -> Response:
-        now = self.world.clock.now
         rows = self._issue_list(req, repo, only_prs=True)
-        base = req.base_url
+        return self.page(req, rows, lambda row: self._pull_json(req.base_url, repo, row[0]))
 
-        def render(row: tuple[Issue, int]) -> dict:
-            issue = row[0]
-            d = self.issue_json(base, repo, issue, now)
-            pr = d.pop("pull_request")
-            d.update({"url": pr["url"], "html_url": pr["html_url"], "diff_url": pr["diff_url"],
-                      "patch_url": pr["patch_url"], "issue_url": f"{base}/repos/{repo.full_name}/issues/{issue.number}",
-                      "merged_at": pr["merged_at"], "merge_commit_sha": None, "draft": False,
-                      "head": {"label": f"{repo.owner}:branch-{issue.number}", "ref": f"branch-{issue.number}",
-                               "sha": "0" * 40, "user": d["user"], "repo": None},
-                      "base": {"label": f"{repo.owner}:main", "ref": "main", "sha": "0" * 40,
-                               "user": d["user"], "repo": None}})
-            return d
-
-        return self.page(req, rows, render)
+    def _pull_json(self, base: str, repo: Repo, issue: Issue) -> dict:
+        d = self.issue_json(base, repo, issue, self.world.clock.now)
+        pr = d.pop("pull_request")
+        d.update({"url": pr["url"], "html_url": pr["html_url"], "diff_url": pr["diff_url"],
+                  "patch_url": pr["patch_url"], "issue_url": f"{base}/repos/{repo.full_name}/issues/{issue.number}",
+                  "merged_at": pr["merged_at"], "merge_commit_sha": None, "draft": False,
+                  "head": {"label": f"{repo.owner}:branch-{issue.number}", "ref": f"branch-{issue.number}",
+                           "sha": "0" * 40, "user": d["user"], "repo": None},
+                  "base": {"label": f"{repo.owner}:main", "ref": "main", "sha": "0" * 40,
+                           "user": d["user"], "repo": None},
+                  "merged": bool(pr["merged_at"])})
+        return d
 
     def _comment_list(self, req: Request, comments: list[tuple[int, int, int, int]]) -> list:
         now = self.world.clock.now

@@ -136,7 +136,7 @@ class FakeHub:
         Handler.hub = hub
         self._server = ThreadingHTTPServer((self._host, self._port), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fakehub",
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fakehub",
                                         daemon=True)
         self._thread.start()
         return self

@@ -14,7 +14,7 @@ the simulated clock::
             "stars": [[user_id, login, starred_at], ...]        # oldest first
             "contributors": {login: commits}, "anonymous_contributors": {name: commits},
             "issues": [{"number", "id", "user", "is_pull_request", "created_at",
-                        "closed_at", "merged"}],               # issues and PRs
+                        "closed_at", "merged", "updated_at", "comments"}],  # issues and PRs
             "issue_comments": [{"id", "issue_number", "user", "created_at"}],
             "review_comments": [{"id", "pull_number", "user", "created_at"}],
             "commits": [{"sha", "author" (login or null), "date"}]}},

@@ -1,0 +1,182 @@
+"""fakehub's GitHub REST API as PyGithub and plain requests see it, over loopback."""
+
+import datetime as dt
+import time
+
+import pytest
+import requests
+from github import Auth, Github, GithubException, RateLimitExceededException, UnknownObjectException
+
+from fakehub import FakeHub
+
+
+def client(hub, per_page=100, token="t") -> Github:
+    return Github(base_url=hub.url, auth=Auth.Token(token), per_page=per_page, retry=None)
+
+
+def repo_with_stars(truth, low, high) -> dict:
+    """The first repo (by name) whose star count is within [low, high]."""
+    return next(r for name, r in sorted(truth["github"]["repos"].items())
+                if low <= r["stargazers_count"] <= high)
+
+
+def test_organisation_repos_are_the_ground_truth(fakehub):
+    truth = fakehub.truth(include_models=False)["github"]
+    org = client(fakehub).get_organization("QwenLM")
+    names = sorted(repo.full_name for repo in org.get_repos())
+    assert names == truth["orgs"]["QwenLM"]
+    assert names and org.public_repos == len(names)
+
+
+def test_stargazers_with_dates_across_pages_match_the_count_and_the_truth(fakehub):
+    truth = fakehub.truth(include_models=False)
+    expected = repo_with_stars(truth, 250, 2000)
+    repo = client(fakehub).get_repo(expected["full_name"])
+    stargazers = list(repo.get_stargazers_with_dates())
+    assert len(stargazers) == repo.stargazers_count == expected["stargazers_count"]
+    got = [[s.user.id, s.user.login, s.starred_at.strftime("%Y-%m-%dT%H:%M:%SZ")] for s in stargazers]
+    assert got == expected["stars"]
+    pages = fakehub.stats()["by_endpoint"]["repos.stargazers"]["requests"]
+    assert pages == -(-len(stargazers) // 100) > 2
+    assert len({s.user.id for s in stargazers}) == len(stargazers)     # a user stars once
+
+
+def test_stargazer_pages_stop_at_400(fakehub):
+    genesis = fakehub.truth(include_models=False)["github"]["repos"]["Genesis-Embodied-AI/Genesis"]
+    assert genesis["stargazers_count"] > 40 * 400     # more stars than 400 pages of 40 show
+    url = f"{fakehub.url}/repos/Genesis-Embodied-AI/Genesis/stargazers"
+    headers = {"Authorization": "token t", "Accept": "application/vnd.github.star+json"}
+    last = requests.get(url, params={"per_page": 40, "page": 400}, headers=headers)
+    assert last.status_code == 200 and len(last.json()) == 40
+    assert 'rel="next"' not in last.headers.get("Link", "")
+    beyond = requests.get(url, params={"per_page": 40, "page": 401}, headers=headers)
+    assert beyond.status_code == 422 and "pagination is limited" in beyond.json()["message"]
+
+
+def test_launch_burst(fakehub):
+    genesis = fakehub.truth(include_models=False)["github"]["repos"]["Genesis-Embodied-AI/Genesis"]
+    created = dt.datetime.fromisoformat(genesis["created_at"])
+    ten_days = created + dt.timedelta(days=10)
+    early = sum(1 for _, _, at in genesis["stars"] if dt.datetime.fromisoformat(at) <= ten_days)
+    assert 19_000 <= early <= 21_000
+
+
+def test_contributors_are_commit_counts(fakehub):
+    truth = fakehub.truth(include_models=False)
+    expected = repo_with_stars(truth, 250, 2000)
+    repo = client(fakehub).get_repo(expected["full_name"])
+    got = {c.login: c.contributions for c in repo.get_contributors()}
+    assert got == expected["contributors"]
+    with_anon = requests.get(f"{fakehub.url}/repos/{expected['full_name']}/contributors",
+                             params={"anon": "1", "per_page": 100}, headers={"Authorization": "token t"}).json()
+    anonymous = {c["name"]: c["contributions"] for c in with_anon if c["type"] == "Anonymous"}
+    assert anonymous == expected["anonymous_contributors"]
+
+
+def test_issues_since_a_date(fakehub):
+    truth = fakehub.truth(include_models=False)
+    expected = max(truth["github"]["repos"].values(), key=lambda r: len(r["issues"]))
+    since = dt.datetime(2025, 8, 1, tzinfo=dt.UTC)
+    want = sorted(i["number"] for i in expected["issues"]
+                  if dt.datetime.fromisoformat(i["updated_at"]) >= since)
+    assert 0 < len(want) < len(expected["issues"])
+    repo = client(fakehub).get_repo(expected["full_name"])
+    got = list(repo.get_issues(state="all", since=since))
+    assert sorted(i.number for i in got) == want
+    prs = {i["number"] for i in expected["issues"] if i["is_pull_request"]}
+    assert {i.number for i in got if "/pull/" in i.html_url} == prs & set(want)
+    assert all(i.updated_at >= since for i in got)
+
+
+def test_conditional_request_is_answered_304_and_not_charged(fakehub):
+    gh = client(fakehub)
+    repo = gh.get_repo("vllm-project/vllm")
+    remaining = gh.get_rate_limit().resources.core.remaining
+    assert repo.update() is False              # If-None-Match matched: 304, nothing changed
+    assert gh.get_rate_limit().resources.core.remaining == remaining
+    assert fakehub.stats()["by_status"]["304"] == 1
+    fakehub.advance(1)                         # stars arrive, the ETag changes
+    assert repo.update() is True
+
+
+def test_renamed_repo_redirects_and_deleted_repo_is_missing(fakehub):
+    gh = client(fakehub)
+    truth = fakehub.truth(include_models=False)["github"]
+    old, new = next(iter(truth["renamed"].items()))
+    moved = gh.get_repo(old)
+    assert moved.full_name == new and moved.id == truth["repos"][new]["id"]
+    for name in truth["deleted"]:
+        with pytest.raises(UnknownObjectException):
+            gh.get_repo(name)
+
+
+def test_repo_deleted_later_disappears_from_listings(fakehub):
+    gh = client(fakehub)
+    assert "MiniMax-AI/MiniMax-Text-Preview" in [r.full_name for r in gh.get_organization("MiniMax-AI").get_repos()]
+    fakehub.advance(7)
+    assert "MiniMax-AI/MiniMax-Text-Preview" not in [r.full_name for r in gh.get_organization("MiniMax-AI").get_repos()]
+    assert "MiniMax-AI/MiniMax-Text-Preview" in fakehub.truth(include_models=False)["github"]["deleted"]
+    with pytest.raises(UnknownObjectException):
+        gh.get_repo("MiniMax-AI/MiniMax-Text-Preview")
+
+
+def test_bots_take_part(fakehub):
+    truth = fakehub.truth(include_models=False)["github"]
+    actors = {i["user"] for r in truth["repos"].values() for i in r["issues"]}
+    actors |= {c["user"] for r in truth["repos"].values() for c in r["issue_comments"]}
+    assert any(login.endswith("[bot]") for login in actors)
+    bot = requests.get(f"{fakehub.url}/users/dependabot[bot]").json()
+    assert bot["type"] == "Bot"
+
+
+def test_stats_contributors_answers_202_until_ready(fakehub):
+    url = f"{fakehub.url}/repos/vllm-project/vllm/stats/contributors"
+    first = requests.get(url, headers={"Authorization": "token t"})
+    assert first.status_code == 202
+    second = requests.get(url, headers={"Authorization": "token t"})
+    assert second.status_code == 200
+    truth = fakehub.truth(include_models=False)["github"]["repos"]["vllm-project/vllm"]
+    assert {e["author"]["login"]: e["total"] for e in second.json()} == truth["contributors"]
+
+
+def test_date_header_follows_the_simulated_clock(fakehub):
+    r = requests.get(f"{fakehub.url}/repos/vllm-project/vllm")
+    assert r.headers["Date"] == "Mon, 01 Sep 2025 12:00:00 GMT"
+    fakehub.advance(3)
+    assert requests.get(f"{fakehub.url}/rate_limit").headers["Date"] == "Thu, 04 Sep 2025 12:00:00 GMT"
+
+
+def test_budget_runs_out_with_403_until_reset_and_304s_are_free():
+    with FakeHub(seed=0, scale="small", rest_budget=5, rate_window_seconds=2) as hub:
+        url = f"{hub.url}/repos/vllm-project/vllm"
+        auth = {"Authorization": "token budget"}
+        first = requests.get(url, headers=auth)
+        etag = first.headers["ETag"]
+        for _ in range(4):
+            assert requests.get(url, headers={**auth, "If-None-Match": etag}).status_code == 304
+        assert first.headers["X-RateLimit-Remaining"] == "4"
+        for expected_remaining in ("3", "2", "1", "0"):
+            assert requests.get(url, headers=auth).headers["X-RateLimit-Remaining"] == expected_remaining
+        refused = requests.get(url, headers=auth)
+        assert refused.status_code == 403
+        assert refused.headers["X-RateLimit-Remaining"] == "0"
+        assert refused.json()["message"].startswith("API rate limit exceeded")
+        reset = int(refused.headers["X-RateLimit-Reset"])
+        assert time.time() < reset <= time.time() + 3
+        with pytest.raises(RateLimitExceededException):
+            Github(base_url=hub.url, auth=Auth.Token("budget"), retry=None).get_repo("vllm-project/vllm")
+        other = requests.get(url, headers={"Authorization": "token other"})   # budgets are per token
+        assert other.status_code == 200
+        time.sleep(max(0.0, reset - time.time()) + 0.05)
+        again = requests.get(url, headers=auth)
+        assert again.status_code == 200 and again.headers["X-RateLimit-Remaining"] == "4"
+
+
+def test_unauthenticated_budget_is_60_and_bad_tokens_are_refused(fakehub):
+    r = requests.get(f"{fakehub.url}/rate_limit").json()
+    assert r["resources"]["core"]["limit"] == 60
+    bad = requests.get(f"{fakehub.url}/repos/vllm-project/vllm", headers={"Authorization": "token invalid-x"})
+    assert bad.status_code == 401
+    with pytest.raises(GithubException) as error:
+        client(fakehub, token="invalid-x").get_repo("vllm-project/vllm")
+    assert error.value.status == 401
