@@ -378,10 +378,9 @@ def analyze_lineage(
 
 
 def _nodes(edges: pl.DataFrame, index: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    ids = edges.with_row_index("row").select(
-        "row",
-        parent=pl.col("parent").replace_strict(index["model_id"], index["node"], return_dtype=pl.Int64),
-        child=pl.col("child").replace_strict(index["model_id"], index["node"], return_dtype=pl.Int64),
+    """The integer node of each edge's parent and child."""
+    ids = edges.select(
+        pl.col("parent", "child").replace_strict(index["model_id"], index["node"], return_dtype=pl.Int64)
     )
     return ids["parent"].to_numpy(), ids["child"].to_numpy()
 

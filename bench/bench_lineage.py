@@ -108,7 +108,7 @@ def run_arrays(edges: pl.DataFrame, downloads: np.ndarray) -> dict[str, float]:
     return times
 
 
-def run_store(edges: pl.DataFrame, downloads: np.ndarray) -> dict[str, float]:
+def run_store(edges: pl.DataFrame, downloads: np.ndarray, *, influence: bool) -> dict[str, float]:
     from analysis.lineage import analyze_lineage
     from collector.store import Store
 
@@ -116,15 +116,25 @@ def run_store(edges: pl.DataFrame, downloads: np.ndarray) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "bench.db")
         start = time.perf_counter()
+        nodes = pl.concat([edges["parent"], edges["child"]]).unique()
+        number = nodes.str.split("-").list.last().cast(pl.Int64).to_numpy()
         with store.transaction():
             store.conn.executemany(
                 "INSERT INTO model_edges (parent, child, relation, source) VALUES (?, ?, ?, 'import')",
                 edges.iter_rows(),
             )
-        times["(setup) write edges to SQLite"] = time.perf_counter() - start
+            store.conn.executemany(
+                "INSERT INTO models (id, author) VALUES (?, ?)", ((m, m.split("/")[0]) for m in nodes)
+            )
+            store.conn.executemany(
+                "INSERT INTO model_snapshots (model_id, date, downloads_30d, downloads_all_time) VALUES (?, ?, ?, ?)",
+                ((m, "2025-06-01", d, 12 * d) for m, d in zip(nodes, downloads[number].tolist(), strict=True)),
+            )
+        times["(setup) write edges, models, snapshots to SQLite"] = time.perf_counter() - start
         start = time.perf_counter()
-        report = analyze_lineage(store, influence=False)
-        times["analyze_lineage (read, count, families, persist)"] = time.perf_counter() - start
+        report = analyze_lineage(store, influence=influence)
+        stage = "analyze_lineage (read, count, families, persist" + (", influence)" if influence else ")")
+        times[stage] = time.perf_counter() - start
         print("  " + report.lines()[0])
         store.close()
     return times
@@ -135,6 +145,7 @@ def main() -> int:
     parser.add_argument("--models", type=int, default=2_000_000)
     parser.add_argument("--edges", type=int, default=1_500_000)
     parser.add_argument("--store", action="store_true", help="also run analyze_lineage over a SQLite store")
+    parser.add_argument("--influence", action="store_true", help="with --store: also solve model influence")
     parser.add_argument("--networkx", action="store_true", help="also time building the networkx DiGraph")
     args = parser.parse_args()
 
@@ -155,7 +166,7 @@ def main() -> int:
         print(f"  networkx DiGraph ({graph.number_of_nodes():,} nodes): {time.perf_counter() - start:.2f} s")
         del graph
     if args.store:
-        for stage, seconds in run_store(edges, downloads).items():
+        for stage, seconds in run_store(edges, downloads, influence=args.influence).items():
             print(f"  {stage:<50} {seconds:7.2f} s")
     print(f"peak RSS {peak_rss_mb():,.0f} MB")
     return 0

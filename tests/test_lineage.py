@@ -197,7 +197,7 @@ def test_export_models_json_and_lineage_graphs_from_the_command_line(tmp_path, c
     )
     store.close()
     db = str(tmp_path / "lineage.db")
-    assert main(["--db", db, "analyze", "lineage"]) == 0
+    assert main(["--db", db, "analyze", "lineage", "--verbose"]) == 0
     assert main(["--db", db, "export", "models", "--format", "json", "--out", str(tmp_path / "models.json")]) == 0
     rows = json.loads((tmp_path / "models.json").read_text())
     required = {"model_id", "author", "family", "origin", "downloads_30d", "downloads_all_time", "likes",
