@@ -1,0 +1,106 @@
+"""fakehub's GitHub GraphQL endpoint: real documents, aliases, cursors and the points budget."""
+
+import time
+
+import requests
+
+from fakehub import FakeHub
+
+AUTH = {"Authorization": "bearer t"}
+
+
+def post(hub, query, variables=None, headers=AUTH):
+    r = requests.post(f"{hub.url}/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+    return r
+
+
+def repo_fields(alias, owner, name):
+    return f"""{alias}: repository(owner: "{owner}", name: "{name}") {{
+      databaseId nameWithOwner stargazerCount forkCount watchers {{ totalCount }}
+      issues(states: OPEN) {{ totalCount }} pullRequests {{ totalCount }}
+      createdAt pushedAt primaryLanguage {{ name }} licenseInfo {{ key spdxId }}
+      repositoryTopics(first: 10) {{ nodes {{ topic {{ name }} }} }} isArchived
+    }}"""
+
+
+def test_fifty_aliased_repositories_and_a_stargazer_page_in_one_document(fakehub):
+    truth = fakehub.truth(include_models=False)["github"]
+    names = sorted(truth["repos"])[:50]
+    assert len(names) == 50
+    body = "\n".join(repo_fields(f"r{k}", *name.split("/")) for k, name in enumerate(names))
+    query = f"""query($after: String) {{
+      {body}
+      stars: repository(owner: "vllm-project", name: "vllm") {{
+        stargazers(first: 100, after: $after, orderBy: {{field: STARRED_AT, direction: ASC}}) {{
+          totalCount pageInfo {{ hasNextPage endCursor }}
+          edges {{ starredAt cursor node {{ login databaseId }} }}
+        }}
+      }}
+      missing: repository(owner: "nobody", name: "nothing") {{ databaseId }}
+      rateLimit {{ cost remaining resetAt limit used }}
+    }}"""
+    r = post(fakehub, query)
+    assert r.status_code == 200
+    out = r.json()
+    data = out["data"]
+    for k, name in enumerate(names):
+        repo = truth["repos"][name]
+        got = data[f"r{k}"]
+        assert (got["databaseId"], got["nameWithOwner"], got["stargazerCount"], got["forkCount"]) == (
+            repo["id"], name, repo["stargazers_count"], repo["forks_count"])
+        assert got["issues"]["totalCount"] == repo["open_issues"]
+        assert got["pullRequests"]["totalCount"] == sum(i["is_pull_request"] for i in repo["issues"])
+    vllm = truth["repos"]["vllm-project/vllm"]
+    page = data["stars"]["stargazers"]
+    assert page["totalCount"] == vllm["stargazers_count"]
+    assert [[e["node"]["databaseId"], e["node"]["login"], e["starredAt"]] for e in page["edges"]] == vllm["stars"][:100]
+    # the missing alias is null with a NOT_FOUND error naming its path
+    assert data["missing"] is None
+    assert [(e["type"], e["path"]) for e in out["errors"]] == [("NOT_FOUND", ["missing"])]
+    # cost is charged: 51 connections of up to 100 -> round(51/100) = 1 point
+    rate = data["rateLimit"]
+    assert rate["cost"] == 1 and rate["used"] == 1 and rate["remaining"] == rate["limit"] - 1
+    assert r.headers["X-RateLimit-Resource"] == "graphql" and r.headers["X-RateLimit-Remaining"] == str(rate["remaining"])
+    # the next page continues from the cursor
+    nxt = post(fakehub, query, {"after": page["pageInfo"]["endCursor"]}).json()["data"]["stars"]["stargazers"]
+    assert [e["node"]["databaseId"] for e in nxt["edges"]] == [s[0] for s in vllm["stars"][100:200]]
+
+
+def test_points_budget_runs_out_until_reset():
+    with FakeHub(seed=0, scale="small", graphql_budget=5, rate_window_seconds=2) as hub:
+        query = """{ a: repository(owner: "vllm-project", name: "vllm") {
+                       stargazers(first: 100) { totalCount } }
+                     rateLimit { cost remaining } }"""
+        costs = []
+        for _ in range(5):
+            r = post(hub, query).json()
+            costs.append(r["data"]["rateLimit"]["cost"])
+        assert costs == [1] * 5
+        refused = post(hub, query)
+        assert refused.status_code == 200
+        assert refused.json()["errors"][0]["type"] == "RATE_LIMITED"
+        assert refused.headers["X-RateLimit-Remaining"] == "0"
+        reset = int(refused.headers["X-RateLimit-Reset"])
+        time.sleep(max(0.0, reset - time.time()) + 0.05)
+        assert post(hub, query).json()["data"]["rateLimit"]["remaining"] == 4
+
+
+def test_cost_follows_githubs_rule(fakehub):
+    # one request per connection: 150 aliased stargazer pages -> round(150 / 100) points
+    body = "\n".join(f'r{k}: repository(owner: "vllm-project", name: "vllm") '
+                     f'{{ stargazers(first: 10) {{ totalCount }} }}' for k in range(150))
+    out = post(fakehub, f"{{ {body} rateLimit {{ cost }} }}").json()
+    assert out["data"]["rateLimit"]["cost"] == 2
+
+
+def test_anonymous_and_invalid_documents(fakehub):
+    assert post(fakehub, "{ rateLimit { cost } }", headers={}).status_code == 401
+    out = post(fakehub, '{ repository(owner: "a", name: "b") { noSuchField } }').json()
+    assert "noSuchField" in out["errors"][0]["message"]
+    too_many = post(fakehub, '{ repository(owner: "vllm-project", name: "vllm") { stargazers(first: 101) { totalCount } } }').json()
+    assert too_many["errors"][0]["type"] == "EXCESSIVE_PAGINATION"
+
+
+def test_renamed_repository_resolves_to_its_new_name(fakehub):
+    out = post(fakehub, '{ repository(owner: "THUDM", name: "GLM-4") { nameWithOwner } }').json()
+    assert out["data"]["repository"]["nameWithOwner"] == "zai-org/GLM-4"
