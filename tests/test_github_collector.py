@@ -47,8 +47,9 @@ def fast_client(hub, **overrides) -> GitHubClient:
 
 
 def collect(store, hub, config=None, **client_options):
-    client = fast_client(hub, **client_options)
-    return collect_github(store, config or github_config(), progress=False, client=client, stats_wait=0.0)
+    config = config or github_config()
+    client = fast_client(hub, max_rate_wait=config.max_rate_wait, **client_options)
+    return collect_github(store, config, progress=False, client=client, stats_wait=0.0)
 
 
 def requests_spent(stats) -> int:
@@ -205,11 +206,14 @@ def test_second_run_is_cheap_and_a_day_later_fetches_only_what_is_new(tmp_path):
 def test_faults_do_not_change_the_rows(tmp_path):
     with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "clean.db") as clean:
         collect(clean, hub)
+        expected = all_rows(clean)
     with FakeHub(seed=0, scale="small", faults=FAULTS) as hub, Store(tmp_path / "faulty.db") as faulty:
         result = collect(faulty, hub)
         assert not result.partial, result.reason
-        assert sum(int(s) >= 429 for s in result.requests if s.isdigit()) or result.requests.get("error")
-    assert all_rows(faulty) == all_rows(clean)
+        faults = hub.stats()["faults"]
+        assert set(faults) == {"429", "5xx", "timeout", "truncate"}, faults
+        assert result.requests.get("429") and result.requests.get("error")
+        assert all_rows(faulty) == expected
 
 
 def test_a_budget_too_small_ends_partial_and_the_next_run_completes(tmp_path):
@@ -256,11 +260,16 @@ def test_a_run_killed_mid_collection_resumes_to_the_same_rows(tmp_path):
         finally:
             process.wait()
         assert process.returncode == -signal.SIGKILL
+        with Store(tmp_path / "whole.db") as whole:
+            expected = all_rows(whole)
         with Store(db) as store:
-            assert store.count("stargazers") + store.count("events") < len(expected_rows(hub.truth())["events"])
+            interrupted = all_rows(store)
+            assert 0 < len(interrupted["stargazers"]) + len(interrupted["events"]) < len(expected["stargazers"]) + len(
+                expected["events"]
+            )
             result = collect(store, hub)
             assert not result.partial, result.reason
-            assert all_rows(store) == all_rows(Store(tmp_path / "whole.db"))
+            assert all_rows(store) == expected
 
 
 def _count(db: Path, table: str) -> int:

@@ -1,0 +1,112 @@
+"""Benchmark: GitHub requests spent by a first collection vs the minimum the data needs.
+
+Runs ``collect_github`` against fakehub (default: medium scale, every org fakehub has
+plus the tracked repos of ``collector.ecosystem``) into a fresh SQLite file and compares
+the requests fakehub counted with the least any collector could spend on that data:
+
+- GraphQL: one document per 50 repositories for metadata, one per 100 stargazers;
+- REST: one page per 100 items of each org listing, ``/contributors``, issues, issue
+  comments, review comments and commits (at least one page each), ``/stats/contributors``
+  twice (GitHub answers ``202`` to the first ask while it computes), one ask per name
+  that turns out deleted.
+
+Target: ratio <= 1.1 on the first run. A second run with nothing new is then measured
+against the first (requests that count against a budget: 304s are free).
+
+    .venv/bin/python bench/bench_github.py [--scale medium] [--no-activity]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import tempfile
+import time
+from pathlib import Path
+
+from collector.ecosystem import TRACKED_REPOS
+from collector.github import REPO_BATCH, collect_github
+from collector.github_client import GitHubClient
+from collector.store import Store
+from fakehub import FakeHub
+from jobs.config import GithubConfig
+
+TARGET_RATIO = 1.1
+
+
+def pages(n: int, at_least: int = 1) -> int:
+    return max(at_least, math.ceil(n / 100))
+
+
+def minimum_requests(truth: dict, config: GithubConfig) -> dict[str, int]:
+    """The least number of requests per kind that collects ``config``'s data."""
+    gh = truth["github"]
+    names = {name for org in config.orgs for name in gh["orgs"].get(org, [])}
+    resolved = {gh["renamed"].get(name, name) for name in config.repos}
+    names |= {n for n in resolved if n in gh["repos"]}
+    deleted = len(resolved - set(gh["repos"]))
+    repos = [gh["repos"][n] for n in sorted(names)]
+    need = {
+        "graphql metadata": math.ceil(len(repos) / REPO_BATCH),
+        "graphql stargazers": sum(pages(r["stargazers_count"], 0) for r in repos) if config.star_history else 0,
+        "org listings": sum(pages(len(gh["orgs"].get(org, []))) for org in config.orgs),
+        "deleted names": deleted,
+    }
+    if config.contributors:
+        need["contributors"] = sum(pages(len(r["contributors"]) + len(r["anonymous_contributors"])) for r in repos)
+        need["stats/contributors (202 + 200)"] = 2 * len(repos)
+    if config.activity:
+        need["issues"] = sum(pages(len(r["issues"])) for r in repos)
+        need["issue comments"] = sum(pages(len(r["issue_comments"])) for r in repos)
+        need["review comments"] = sum(pages(len(r["review_comments"])) for r in repos)
+        need["commits"] = sum(pages(len(r["commits"])) for r in repos)
+    return need
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="medium", choices=["small", "medium", "large"])
+    parser.add_argument("--no-activity", action="store_true", help="leave out issues, comments and commits")
+    parser.add_argument("--db", help="SQLite file to write (default: a temporary one)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp, FakeHub(
+        seed=0, scale=args.scale, rest_budget=10**7, graphql_budget=10**7
+    ) as hub:
+        truth = hub.truth(include_models=False)
+        config = GithubConfig(
+            orgs=sorted(truth["github"]["orgs"]), repos=list(TRACKED_REPOS), activity=not args.no_activity
+        )
+        need = minimum_requests(truth, config)
+        minimum = sum(need.values())
+        store = Store(args.db or Path(tmp) / "bench.db")
+        client = GitHubClient(token="bench", base_url=hub.url)
+        started = time.perf_counter()
+        result = collect_github(store, config, progress=False, client=client, stats_wait=0.0)
+        seconds = time.perf_counter() - started
+        first = hub.stats()
+        spent = first["requests"] - first["by_status"].get("304", 0)
+
+        hub.reset_stats()
+        collect_github(store, config, progress=False, client=GitHubClient(token="bench", base_url=hub.url), stats_wait=0)
+        second = hub.stats()
+        again = second["requests"] - second["by_status"].get("304", 0)
+
+    stars = sum(r["stargazers_count"] for r in truth["github"]["repos"].values())
+    print(f"fakehub {args.scale}: {len(config.orgs)} orgs + {len(config.repos)} listed repos, {stars:,} stars in the ecosystem")
+    print(f"first run: {result.rows_written:,} rows in {seconds:.1f}s, partial={result.partial}")
+    for kind, n in need.items():
+        print(f"  minimum {kind:<32} {n:>7,}")
+    print(f"  minimum total {'':<26} {minimum:>7,}")
+    print(f"requests spent (fakehub count, 304s excluded): {spent:,}  by status {first['by_status']}")
+    ratio = spent / minimum
+    print(f"ratio spent / minimum = {ratio:.3f}  (target <= {TARGET_RATIO})  {'OK' if ratio <= TARGET_RATIO else 'OVER'}")
+    print(
+        f"second run, nothing new: {again:,} requests spent, {second['by_status'].get('304', 0):,} answered 304 "
+        f"({again / max(spent, 1):.1%} of the first run)"
+    )
+    return 0 if ratio <= TARGET_RATIO and not result.partial else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
