@@ -554,6 +554,15 @@ def subtree(store: Store, root: str) -> nx.DiGraph:
     return graph
 
 
+def largest_root(store: Store) -> str | None:
+    """The root model with the most derivatives in the last analysis (None without any)."""
+    row = store.conn.execute(
+        "SELECT model_id FROM model_lineage WHERE parents = 0 AND all_derivatives > 0 "
+        "ORDER BY all_derivatives DESC, model_id LIMIT 1"
+    ).fetchone()
+    return row[0] if row else None
+
+
 def write_lineage(store: Store, root: str, fmt: str, path: str | Path) -> Path:
     """Write the lineage below ``root`` as GraphML, GEXF (Gephi), node-link JSON or a CSV edge list."""
     if fmt not in GRAPH_FORMATS:

@@ -104,12 +104,12 @@ def run_demo(
 def _write_family_tree(store: Store, out_dir: Path) -> None:
     """GraphML of the largest derivative tree, for Gephi."""
     try:
-        from analysis.lineage import export_tree, largest_root
+        from analysis.lineage import largest_root, write_lineage
     except ImportError:
         return
     root = largest_root(store)
     if root:
-        export_tree(store, root, out_dir / "family_tree.graphml", fmt="graphml")
+        write_lineage(store, root, "graphml", out_dir / "family_tree.graphml")
 
 
 def print_rankings(db_path: Path, *, top: int = 10) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from analysis.families import family_definitions, family_months, family_table, origin_table
 from analysis.influence import PARAMETERS
-from analysis.lineage import analyze_lineage, descendant_counts, model_table, write_lineage
+from analysis.lineage import analyze_lineage, descendant_counts, largest_root, model_table, write_lineage
 from collector.errors import InputError
 from collector.store import Store
 from jobs.cli import main
@@ -48,6 +48,7 @@ def test_chain_counts_every_level_below(tmp_path):
     assert [rows[m]["all_derivatives"] for m in ("o/a", "o/b", "o/c", "o/d")] == [3, 2, 1, 0]
     assert [rows[m]["max_depth"] for m in ("o/a", "o/b", "o/c", "o/d")] == [3, 2, 1, 0]
     assert (rows["o/a"]["finetune"], rows["o/b"]["quantized"], rows["o/c"]["adapter"]) == (1, 1, 1)
+    assert largest_root(store) == "o/a"
 
 
 def test_merge_with_two_parents_is_a_derivative_of_both(tmp_path):
