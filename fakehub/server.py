@@ -31,7 +31,7 @@ exceeded ..." with remaining 0 until the reset time. Tokens beginning with
 ``invalid`` answer 401 "Bad credentials". Hub answers carry ``RateLimit`` /
 ``RateLimit-Policy`` headers and 429 with ``Retry-After`` when their budget runs out.
 
-Control endpoints (never faulted, never charged):
+Control endpoints (never faulted, never charged, not counted in the stats):
 
 - ``GET /_fakehub/stats`` -> ``{"requests", "by_status", "by_endpoint": {name:
   {"requests", "by_status"}}, "faults": {kind: n}, "log": [last 200 requests]}``
@@ -354,8 +354,9 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         req = Request.parse(self.command, self.path, headers, body, self.client_address[0])
         endpoint, resp, fault = self.hub.respond(req)
-        self.hub._stats.record(endpoint, 0 if fault == "timeout" else resp.status,
-                               req.method, self.path, fault)
+        if endpoint != "control":           # the stats describe API traffic only
+            self.hub._stats.record(endpoint, 0 if fault == "timeout" else resp.status,
+                                   req.method, self.path, fault)
         if fault == "timeout":
             if self.hub.fault_delay:
                 time.sleep(self.hub.fault_delay)

@@ -1,0 +1,104 @@
+"""fakehub's determinism, simulated clock, faults and control endpoints."""
+
+import hashlib
+
+import pytest
+import requests
+
+from collector.errors import InputError
+from fakehub import FakeHub
+from fakehub.faults import parse_faults
+
+FAULTS = "429:0.1,5xx:0.1,timeout:0.05,truncate:0.05,secondary:0.1"
+
+
+def exchange_log(hub, n=60) -> list[tuple]:
+    """What a client sees for a fixed sequence of requests: status and body digest, or the error."""
+    urls = [f"{hub.url}/repos/vllm-project/vllm/stargazers?per_page=100&page={k % 7 + 1}" for k in range(n // 2)]
+    urls += [f"{hub.url}/api/models?limit=50&sort=downloads&cursor=" for _ in range(n // 4)]
+    urls += [f"{hub.url}/api/models/Qwen/Qwen3-8B" for _ in range(n // 4)]
+    seen = []
+    for url in urls:
+        try:
+            r = requests.get(url, headers={"Authorization": "token det"}, timeout=5)
+            body = r.content.replace(hub.url.encode(), b"BASE")     # each hub has its own port
+            seen.append((r.status_code, r.headers.get("Date"), hashlib.sha256(body).hexdigest()))
+        except requests.RequestException as error:
+            seen.append(("error", type(error).__name__))
+    return seen
+
+
+def test_same_seed_and_faults_give_the_same_responses():
+    with FakeHub(seed=7, faults=FAULTS) as a:
+        first = exchange_log(a)
+        stats = a.stats()
+    with FakeHub(seed=7, faults=FAULTS) as b:
+        assert exchange_log(b) == first
+    kinds = {s for s in first if s[0] != 200}
+    assert len(kinds) >= 3                       # faults really happened, of several kinds
+    assert {"429", "5xx", "secondary"} <= set(stats["faults"])
+    with FakeHub(seed=8, faults=FAULTS) as c:
+        assert exchange_log(c) != first
+
+
+def test_same_seed_same_world_different_seed_different_world():
+    a, b, c = FakeHub(seed=1).truth(), FakeHub(seed=1).truth(), FakeHub(seed=2).truth()
+    assert a == b
+    assert a["github"]["repos"]["vllm-project/vllm"]["stars"] != c["github"]["repos"]["vllm-project/vllm"]["stars"]
+    assert a["hf"]["models"].keys() != c["hf"]["models"].keys()
+
+
+def test_advance_over_http_adds_growth_consistent_with_the_truth(fakehub):
+    before = fakehub.truth()
+    r = requests.post(f"{fakehub.url}/_fakehub/advance", params={"days": 30})
+    assert r.json() == {"day": 30, "now": "2025-10-01T12:00:00Z"}
+    after = requests.get(f"{fakehub.url}/_fakehub/truth").json()
+    assert "MiniMax-AI/MiniMax-Text-Preview" in after["github"]["deleted"]      # gone on day 7
+    for name, new in after["github"]["repos"].items():
+        old = before["github"]["repos"][name]
+        assert new["stars"][: len(old["stars"])] == old["stars"]        # history is kept
+        api = requests.get(f"{fakehub.url}/repos/{name}", headers={"Authorization": "token t"}).json()
+        assert api["stargazers_count"] == new["stargazers_count"] == len(new["stars"])
+    repos = after["github"]["repos"]
+    grown = [n for n in repos if repos[n]["stargazers_count"] > before["github"]["repos"][n]["stargazers_count"]]
+    assert len(grown) > len(repos) // 2
+    assert sum(len(r["issues"]) + len(r["commits"]) for r in repos.values()) > sum(
+        len(before["github"]["repos"][n]["issues"]) + len(before["github"]["repos"][n]["commits"]) for n in repos)
+    old_models, new_models = before["hf"]["models"], after["hf"]["models"]
+    assert set(old_models) < set(new_models)
+    born = set(new_models) - set(old_models)
+    assert all(p in new_models for m in born for p in new_models[m]["parents"])
+    assert all(new_models[m]["downloadsAllTime"] >= old_models[m]["downloadsAllTime"] for m in old_models)
+    assert any(new_models[m]["downloads"] != old_models[m]["downloads"] for m in old_models)
+    # children counts grow by exactly the newly born children
+    for parent in ("Qwen/Qwen3-8B", "meta-llama/Llama-3.1-8B-Instruct"):
+        new_kids = sum(parent in new_models[m]["parents"] for m in born)
+        assert sum(new_models[parent]["childrenModelCount"].values()) == sum(
+            old_models[parent]["childrenModelCount"].values()) + new_kids
+
+
+def test_advance_in_steps_equals_advance_at_once():
+    stepped, at_once = FakeHub(seed=3), FakeHub(seed=3)
+    stepped.advance(1)
+    stepped.advance(2)
+    at_once.advance(3)
+    assert stepped.truth() == at_once.truth()
+
+
+def test_control_endpoints_are_never_faulted():
+    with FakeHub(seed=0, faults="5xx:1.0") as hub:
+        assert requests.get(f"{hub.url}/repos/vllm-project/vllm").status_code in (500, 502, 503)
+        stats = requests.get(f"{hub.url}/_fakehub/stats").json()
+        assert stats["requests"] == 1 and stats["faults"] == {"5xx": 1}
+        assert stats["by_endpoint"]["fault"]["requests"] == 1
+        assert requests.post(f"{hub.url}/_fakehub/stats/reset").status_code == 200
+        assert requests.get(f"{hub.url}/_fakehub/stats").json()["requests"] == 0
+        assert requests.get(f"{hub.url}/_fakehub/truth", params={"models": 0}).status_code == 200
+
+
+def test_fault_spec_errors_name_the_input():
+    assert parse_faults("429:0.05,5xx:0.02") == {"429": 0.05, "5xx": 0.02}
+    with pytest.raises(InputError, match="boom"):
+        parse_faults("boom:0.1")
+    with pytest.raises(InputError, match="429"):
+        parse_faults("429:x")
