@@ -231,6 +231,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_fakehub_serve(args: argparse.Namespace) -> int:
+    from fakehub.server import serve
+
+    return serve(args)
+
+
 # -- the parser -----------------------------------------------------------------------
 
 
@@ -301,6 +307,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--scale", default="small", choices=["small", "medium"])
     demo.set_defaults(handler=cmd_demo)
+
+    from fakehub.server import add_serve_arguments
+
+    fakehub = sub.add_parser("fakehub", help="the offline GitHub + Hugging Face API double")
+    fakehub_commands = fakehub.add_subparsers(dest="what", required=True, metavar="WHAT")
+    fakehub_serve = fakehub_commands.add_parser("serve", help="serve until stopped; prints the base URL first")
+    add_serve_arguments(fakehub_serve)
+    fakehub_serve.set_defaults(handler=cmd_fakehub_serve)
 
     return parser
 
