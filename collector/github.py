@@ -72,6 +72,7 @@ log = logging.getLogger(__name__)
 
 REPO_BATCH = 50  # aliased repositories per GraphQL document
 PAGE_SIZE = 100  # the APIs' maximum page size
+REST_STARGAZER_PAGES = 400  # REST /stargazers answers 422 past this page
 
 REPO_FIELDS = """
     databaseId nameWithOwner name owner { login } description createdAt pushedAt
@@ -168,6 +169,7 @@ class GitHubCollector:
         self.bots = {b.lower() for b in getattr(config, "bots", [])}
         self.result = CollectResult("github")
         self.pending_stats: list[Repo] = []
+        self.last_accepted = 0.0  # time.monotonic() of the last 202
 
     # -- the pass ---------------------------------------------------------------------
 
@@ -242,6 +244,10 @@ class GitHubCollector:
     def fetch_metadata(self, names: Sequence[str]) -> list[Repo]:
         """Repository rows and today's snapshot for ``names``, 50 per GraphQL document."""
         repos: dict[int, Repo] = {}
+        if not self.client.authenticated:  # GraphQL answers 401 without a token
+            for name in names:
+                self._metadata_rest(name, repos)
+            return list(repos.values())
         missing: list[str] = []
         renamed: list[str] = []
         for batch in _chunks(list(names), REPO_BATCH):
@@ -259,6 +265,29 @@ class GitHubCollector:
                 self.mark_not_found(name)
         return list(repos.values())
 
+    def _metadata_rest(self, name: str, repos: dict[int, Repo]) -> None:
+        """One repository from REST ``/repos/{name}``: the unauthenticated fallback.
+
+        REST counts open issues and pull requests together, so both stay null here.
+        """
+        response = self.client.get(f"/repos/{name}")
+        if response.status != 200 or not isinstance(response.data, dict):
+            self.mark_not_found(name)
+            return
+        item = response.data
+        moved = item["full_name"].lower() != name.lower()
+        if moved:
+            self.note(f"github repo {name} is now {item['full_name']}; update [github] repos")
+        snapshot = {
+            "repo_id": item["id"],
+            "date": self.client.today,
+            "stars": item.get("stargazers_count"),
+            "forks": item.get("forks_count"),
+            "watchers": item.get("subscribers_count"),
+        }
+        self.save({"repos": [{**_repo_row_rest(item), "status": "renamed" if moved else "ok"}], "repo_snapshots": [snapshot]})
+        repos.setdefault(item["id"], Repo(item["id"], item["full_name"], item.get("stargazers_count") or 0))
+
     def _metadata_batch(self, batch: Sequence[str], repos: dict[int, Repo], status: str = "ok") -> list[str]:
         query, variables = repository_batch_query(batch)
         data, _errors = self.client.graphql(query, variables)
@@ -270,6 +299,8 @@ class GitHubCollector:
                 missing.append(name)
                 continue
             moved = status == "renamed" or node["nameWithOwner"].lower() != name.lower()
+            if moved and status != "renamed":
+                self.note(f"github repo {name} is now {node['nameWithOwner']}; update [github] repos")
             repo_rows.append(_repo_row_graphql(node, "renamed" if moved else "ok"))
             snapshots.append(
                 {
@@ -302,6 +333,8 @@ class GitHubCollector:
         stored = self.store.conn.execute("SELECT count(*) FROM stargazers WHERE repo_id = ?", (repo.id,)).fetchone()[0]
         if stored == repo.stars:
             return
+        if not self.client.authenticated:
+            return self.collect_stargazers_rest(repo)
         owner, name = repo.full_name.split("/", 1)
         cursor = self.store.checkpoint(source, key)
         while True:
@@ -333,6 +366,44 @@ class GitHubCollector:
             cursor = page_info.get("endCursor") or cursor
             if not page_info.get("hasNextPage") or not edges:
                 return
+
+    def collect_stargazers_rest(self, repo: Repo) -> None:
+        """Unauthenticated fallback: REST ``/stargazers`` with ``starred_at``, oldest first.
+
+        The checkpoint is the page to ask next (the last one read while it is not full).
+        REST stops at page 400 (40,000 stars); beyond it a note asks for a token.
+        """
+        source, key = "github:stargazers-rest", str(repo.id)
+        page = int(self.store.checkpoint(source, key) or 1)
+        while page <= REST_STARGAZER_PAGES:
+            response = self.client.get(
+                f"/repos/{repo.full_name}/stargazers",
+                {"per_page": PAGE_SIZE, "page": page},
+                accept="application/vnd.github.star+json",
+            )
+            if response.status != 200:
+                return
+            items = [item for item in response.data or [] if item.get("user")]
+            full = len(response.data or []) >= PAGE_SIZE
+            self.save(
+                {
+                    "developers": [self.developer_row(item["user"]) for item in items],
+                    "stargazers": [
+                        {
+                            "repo_id": repo.id,
+                            "user_id": item["user"]["id"],
+                            "login": item["user"]["login"],
+                            "starred_at": item["starred_at"],
+                        }
+                        for item in items
+                    ],
+                },
+                checkpoint=(source, key, str(page + 1 if full else page)),
+            )
+            if not full:
+                return
+            page += 1
+        self.note(f"github {repo.full_name}: REST lists only the first 40,000 stars; set GITHUB_TOKEN for the rest")
 
     # -- 4. contributors --------------------------------------------------------------
 
@@ -396,6 +467,7 @@ class GitHubCollector:
                 self.note(f"github {repo.full_name}: /stats/contributors still being computed; the next run asks again")
             else:
                 self.pending_stats.append(repo)
+                self.last_accepted = time.monotonic()
             return None
         if response.status == 404:
             self.mark_not_found(repo.full_name)
@@ -428,7 +500,8 @@ class GitHubCollector:
         for round_ in range(1, self.stats_polls + 1):
             if not self.pending_stats:
                 return
-            self.client.sleep(self.stats_wait)
+            # GitHub computes in the background: the rest of the pass usually took long enough
+            self.client.sleep(max(0.0, self.last_accepted + self.stats_wait - time.monotonic()))
             pending, self.pending_stats = self.pending_stats, []
             for repo in pending:
                 try:

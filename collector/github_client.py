@@ -4,7 +4,8 @@ Every request ecometrics makes to GitHub goes through :class:`GitHubClient`, ser
 so one object knows the budgets that are left and owns every retry decision:
 
 - **Authentication** from ``GITHUB_TOKEN``; without it requests go out unauthenticated
-  (60 REST requests an hour) and a warning is logged once. The token is sent, never
+  (60 REST requests an hour, no GraphQL) and a warning is logged once; ``authenticated``
+  tells collectors to use their REST fallbacks. The token is sent, never
   logged or stored.
 - **Base URL** from ``GITHUB_API_URL`` (default ``https://api.github.com``); GraphQL is
   ``{base}/graphql``, as on GitHub Enterprise and fakehub.
@@ -184,6 +185,7 @@ class GitHubClient:
             }
         )
         token = token if token is not None else os.environ.get("GITHUB_TOKEN")
+        self.authenticated = bool(token)
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
         else:

@@ -7,6 +7,7 @@ stored stargazers, contributors and events must equal fakehub's ground truth for
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -60,16 +61,16 @@ def requests_spent(stats) -> int:
 # -- what the store holds vs what fakehub says is true ----------------------------------
 
 
-def tracked(truth) -> dict:
+def tracked(truth, orgs=ORGS, repos=REPOS) -> dict:
     truth = truth["github"]
-    names = {name for org in ORGS for name in truth["orgs"].get(org, [])}
-    names |= {truth["renamed"].get(name, name) for name in REPOS}
+    names = {name for org in orgs for name in truth["orgs"].get(org, [])}
+    names |= {truth["renamed"].get(name, name) for name in repos}
     return {name: repo for name, repo in truth["repos"].items() if name in names}
 
 
-def expected_rows(truth) -> dict[str, set]:
+def expected_rows(truth, orgs=ORGS, repos=REPOS) -> dict[str, set]:
     stars, contributors, events = set(), set(), set()
-    for name, repo in tracked(truth).items():
+    for name, repo in tracked(truth, orgs, repos).items():
         rid = repo["id"]
         stars |= {(rid, user_id, login, at) for user_id, login, at in repo["stars"]}
         contributors |= {(rid, login, n) for login, n in repo["contributors"].items()}
@@ -124,8 +125,8 @@ def all_rows(store: Store) -> dict[str, list]:
     return rows
 
 
-def assert_matches_truth(store: Store, truth) -> None:
-    expected, stored = expected_rows(truth), stored_rows(store)
+def assert_matches_truth(store: Store, truth, orgs=ORGS, repos=REPOS) -> None:
+    expected, stored = expected_rows(truth, orgs, repos), stored_rows(store)
     for table in expected:
         missing, extra = expected[table] - stored[table], stored[table] - expected[table]
         assert not missing and not extra, f"{table}: {len(missing)} missing e.g. {sorted(missing)[:2]}, {len(extra)} extra e.g. {sorted(extra)[:2]}"
@@ -282,6 +283,22 @@ def _count(db: Path, table: str) -> int:
         return 0
 
 
+def test_unauthenticated_runs_on_rest_alone_with_a_warning(tmp_path, caplog):
+    repos = ["MoonshotAI/Kimi-VL", "THUDM/GLM-4"]
+    config = github_config(orgs=[], repos=repos)
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        with caplog.at_level("WARNING"):
+            result = collect(store, hub, config=config, token="")
+        assert "GITHUB_TOKEN is not set" in caplog.text
+        assert not result.partial, result.reason
+        assert "graphql" not in hub.stats()["by_endpoint"]
+        assert_matches_truth(store, hub.truth(), orgs=[], repos=repos)
+        assert store.query("SELECT full_name, status FROM repos ORDER BY full_name") == [
+            {"full_name": "MoonshotAI/Kimi-VL", "status": "ok"},
+            {"full_name": "zai-org/GLM-4", "status": "renamed"},
+        ]
+
+
 def test_export_repos_table(tmp_path):
     from analysis.rankings import repos_table
 
@@ -296,5 +313,27 @@ def test_export_repos_table(tmp_path):
         assert column in table.columns
     row = table.filter(table["repo"] == "MoonshotAI/Kimi-VL").row(0, named=True)
     kimi = truth["github"]["repos"]["MoonshotAI/Kimi-VL"]
+    assert (row["forks"], row["watchers"], row["open_issues"]) == (
+        kimi["forks_count"], kimi["subscribers_count"], kimi["open_issues"]
+    )
     assert row["contributors"] == len(kimi["contributors"])
     assert row["created_at"] == kimi["created_at"] and row["language"] == kimi["language"]
+    # the snapshot day is fakehub's 2025-09-01: 30 days are 2025-08-03 .. 2025-09-01
+    assert row["stars_30d"] == sum("2025-08-03" <= at[:10] <= "2025-09-01" for _, _, at in kimi["stars"])
+    assert row["stars_7d"] == sum("2025-08-26" <= at[:10] <= "2025-09-01" for _, _, at in kimi["stars"])
+
+
+def test_command_line_collects_and_exports(tmp_path, monkeypatch, capsys):
+    from jobs.cli import main
+
+    config = tmp_path / "ecometrics.toml"
+    config.write_text('[github]\nrepos = ["MoonshotAI/Kimi-VL", "deepseek-ai/DeepSeek-Legacy"]\ncontributors = false\n')
+    db, out = tmp_path / "gh.db", tmp_path / "repos.json"
+    with FakeHub(seed=0, scale="small") as hub:
+        monkeypatch.setenv("GITHUB_API_URL", hub.url)
+        monkeypatch.setenv("GITHUB_TOKEN", "cli-token")
+        assert main(["--config", str(config), "--db", str(db), "collect", "github"]) == 0
+        stars = hub.truth()["github"]["repos"]["MoonshotAI/Kimi-VL"]["stargazers_count"]
+    assert main(["--config", str(config), "--db", str(db), "export", "repos", "--format", "json", "--out", str(out)]) == 0
+    rows = json.loads(out.read_text())
+    assert [(r["repo"], r["stars"]) for r in rows] == [("MoonshotAI/Kimi-VL", stars)]
