@@ -236,8 +236,19 @@ class GitHubCollector:
             )
             return [row["full_name"] for row in rows]
         public = [r for r in listing.items if not r.get("fork") and not r.get("private")]
+        listed = {r["full_name"].lower() for r in public}
+        # repos stored under this owner that left the listing: deleted, private or moved;
+        # the metadata step finds out which and records it
+        vanished = [
+            row["full_name"]
+            for row in self.store.query(
+                "SELECT full_name FROM repos WHERE owner = ? COLLATE NOCASE AND fork = 0 AND status != 'not_found'",
+                (owner,),
+            )
+            if row["full_name"].lower() not in listed
+        ]
         self.save({"repos": [_repo_row_rest(r) for r in public], "http_cache": listing.cache_rows})
-        return [r["full_name"] for r in public]
+        return [r["full_name"] for r in public] + vanished
 
     # -- 2. metadata ------------------------------------------------------------------
 
@@ -419,7 +430,7 @@ class GitHubCollector:
                 cursor = self.store.conn.execute(
                     "INSERT OR IGNORE INTO contributors (repo_id, date, contributor, developer_id, login, contributions) "
                     "SELECT repo_id, ?, contributor, developer_id, login, contributions FROM contributors "
-                    "WHERE repo_id = ? AND date = (SELECT max(date) FROM contributors WHERE repo_id = ? AND date < ?)",
+                    "WHERE repo_id = ? AND date = (SELECT max(date) FROM contributors WHERE repo_id = ?) AND date < ?",
                     (today, repo.id, repo.id, today),
                 )
                 self.store.conn.execute(

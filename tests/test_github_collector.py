@@ -125,8 +125,11 @@ def all_rows(store: Store) -> dict[str, list]:
     return rows
 
 
-def assert_matches_truth(store: Store, truth, orgs=ORGS, repos=REPOS) -> None:
+def assert_matches_truth(store: Store, truth, orgs=ORGS, repos=REPOS, *, keep_deleted=False) -> None:
     expected, stored = expected_rows(truth, orgs, repos), stored_rows(store)
+    if keep_deleted:  # the history of a repo deleted since stays stored; compare the others
+        live = {repo["id"] for repo in tracked(truth, orgs, repos).values()}
+        stored = {table: {row for row in rows if row[0 if table != "events" else 2] in live} for table, rows in stored.items()}
     for table in expected:
         missing, extra = expected[table] - stored[table], stored[table] - expected[table]
         assert not missing and not extra, f"{table}: {len(missing)} missing e.g. {sorted(missing)[:2]}, {len(extra)} extra e.g. {sorted(extra)[:2]}"
@@ -202,6 +205,15 @@ def test_second_run_is_cheap_and_a_day_later_fetches_only_what_is_new(tmp_path):
         assert requests_spent(later) < requests_spent(first) / 2
         # a second daily snapshot, taken on the API's (simulated) day
         assert {r["date"] for r in store.query("SELECT DISTINCT date FROM repo_snapshots")} == {"2025-09-01", "2025-09-02"}
+
+        # a week later a listed repo is gone: recorded as not found, the rest still complete
+        hub.advance(days=6)
+        week = collect(store, hub)
+        assert not week.partial, week.reason
+        assert_matches_truth(store, hub.truth(), keep_deleted=True)
+        gone = store.query("SELECT status FROM repos WHERE full_name = 'MiniMax-AI/MiniMax-Text-Preview'")
+        assert gone == [{"status": "not_found"}]
+        assert any("MiniMax-Text-Preview not found" in note for note in week.notes)
 
 
 def test_faults_do_not_change_the_rows(tmp_path):
