@@ -327,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for chatty in ("httpx", "httpx2", "httpcore", "urllib3", "apscheduler.executors.default"):
+        logging.getLogger(chatty).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     try:
         return args.handler(args) or EXIT_OK
     except InputError as exc:
