@@ -53,7 +53,7 @@ def repos_table(store: Store, month: str | None = None, **_: Any) -> pl.DataFram
     """One row per collected repository; see the module docstring for the columns."""
     until = _month_end(month) if month else "9999-12-31"
     rows = store.query(
-        """
+        f"""
         WITH day AS (                       -- each repo's reference snapshot
             SELECT repo_id, max(date) AS date FROM repo_snapshots WHERE date <= :until GROUP BY repo_id
         )
@@ -62,18 +62,8 @@ def repos_table(store: Store, month: str | None = None, **_: Any) -> pl.DataFram
                  WHERE c.repo_id = r.id AND c.developer_id IS NOT NULL
                    AND c.date = (SELECT max(date) FROM contributors WHERE repo_id = r.id AND date <= day.date)
                ) AS contributors,
-               CASE WHEN EXISTS (SELECT 1 FROM stargazers g WHERE g.repo_id = r.id)
-                    THEN (SELECT count(*) FROM stargazers g WHERE g.repo_id = r.id
-                           AND g.starred_at >= date(day.date, '-6 days') AND g.starred_at < date(day.date, '+1 day'))
-                    ELSE s.stars - (SELECT p.stars FROM repo_snapshots p
-                                     WHERE p.repo_id = r.id AND p.date = date(day.date, '-7 days'))
-               END AS stars_7d,
-               CASE WHEN EXISTS (SELECT 1 FROM stargazers g WHERE g.repo_id = r.id)
-                    THEN (SELECT count(*) FROM stargazers g WHERE g.repo_id = r.id
-                           AND g.starred_at >= date(day.date, '-29 days') AND g.starred_at < date(day.date, '+1 day'))
-                    ELSE s.stars - (SELECT p.stars FROM repo_snapshots p
-                                     WHERE p.repo_id = r.id AND p.date = date(day.date, '-30 days'))
-               END AS stars_30d,
+               {_stars_gained(7)} AS stars_7d,
+               {_stars_gained(30)} AS stars_30d,
                r.created_at, r.language, r.license, r.archived, r.id AS repo_id, day.date
         FROM repos r
         JOIN day ON day.repo_id = r.id
@@ -85,6 +75,18 @@ def repos_table(store: Store, month: str | None = None, **_: Any) -> pl.DataFram
     frame = pl.DataFrame(rows, schema=SCHEMA, orient="row") if rows else pl.DataFrame(schema=SCHEMA)
     frame = _join_openrank(store, frame, month)
     return frame.sort(["stars", "repo"], descending=[True, False], nulls_last=True)
+
+
+def _stars_gained(days: int) -> str:
+    """SQL for stars gained in the ``days`` days ending on ``day.date``: from the star
+    history when the repo has one, else the difference with the snapshot ``days`` earlier."""
+    return f"""CASE WHEN EXISTS (SELECT 1 FROM stargazers g WHERE g.repo_id = r.id)
+                    THEN (SELECT count(*) FROM stargazers g WHERE g.repo_id = r.id
+                           AND g.starred_at >= date(day.date, '-{days - 1} days')
+                           AND g.starred_at < date(day.date, '+1 day'))
+                    ELSE s.stars - (SELECT p.stars FROM repo_snapshots p
+                                     WHERE p.repo_id = r.id AND p.date = date(day.date, '-{days} days'))
+               END"""
 
 
 def _join_openrank(store: Store, frame: pl.DataFrame, month: str | None) -> pl.DataFrame:

@@ -357,20 +357,11 @@ class GitHubCollector:
             edges = [e for e in connection["edges"] if e.get("node")]
             page_info = connection["pageInfo"]
             if edges:
+                stars = [(e["node"]["databaseId"], e["node"]["login"], e["starredAt"]) for e in edges]
                 self.save(
                     {
-                        "developers": [
-                            {"id": e["node"]["databaseId"], "login": e["node"]["login"]} for e in edges
-                        ],
-                        "stargazers": [
-                            {
-                                "repo_id": repo.id,
-                                "user_id": e["node"]["databaseId"],
-                                "login": e["node"]["login"],
-                                "starred_at": e["starredAt"],
-                            }
-                            for e in edges
-                        ],
+                        "developers": [{"id": user_id, "login": login} for user_id, login, _ in stars],
+                        "stargazers": _stargazer_rows(repo, stars),
                     },
                     checkpoint=(source, key, page_info.get("endCursor") or cursor),
                 )
@@ -399,15 +390,9 @@ class GitHubCollector:
             self.save(
                 {
                     "developers": [self.developer_row(item["user"]) for item in items],
-                    "stargazers": [
-                        {
-                            "repo_id": repo.id,
-                            "user_id": item["user"]["id"],
-                            "login": item["user"]["login"],
-                            "starred_at": item["starred_at"],
-                        }
-                        for item in items
-                    ],
+                    "stargazers": _stargazer_rows(
+                        repo, [(item["user"]["id"], item["user"]["login"], item["starred_at"]) for item in items]
+                    ),
                 },
                 checkpoint=(source, key, str(page + 1 if full else page)),
             )
@@ -752,6 +737,13 @@ def _repo_row_rest(item: dict) -> dict[str, Any]:
         "status": "ok",
         "updated_at": utc_now(),
     }
+
+
+def _stargazer_rows(repo: Repo, stars: Iterable[tuple[int, str, str]]) -> list[dict[str, Any]]:
+    return [
+        {"repo_id": repo.id, "user_id": user_id, "login": login, "starred_at": starred_at}
+        for user_id, login, starred_at in stars
+    ]
 
 
 def _total(connection: dict | None) -> int | None:
