@@ -237,8 +237,8 @@ def build_network(
     repo_ids = np.asarray(repo_ids, dtype=np.int64)
     developer_ids = np.asarray(developer_ids, dtype=np.int64)
     a = np.asarray(activity, dtype=np.float64)
-    repos, r_index = np.unique(repo_ids, return_inverse=True)
-    developers, u_index = np.unique(developer_ids, return_inverse=True)
+    repos, r_index = _factorize(repo_ids)
+    developers, u_index = _factorize(developer_ids)
     R, D = len(repos), len(developers)
     N = R + D + 1
     background = N - 1
@@ -277,6 +277,14 @@ def build_network(
     retention[R : R + D] = RETENTION["developer"]
     retention[background] = RETENTION["background"]
     return Network(repos, developers, WT, init, retention, A, P)
+
+
+def _factorize(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted distinct ids, each id's index among them); polars' dense rank sorts on every core."""
+    rank = pl.Series(ids).rank("dense").to_numpy().astype(np.int64) - 1
+    distinct = np.empty(int(rank.max()) + 1 if len(rank) else 0, dtype=np.int64)
+    distinct[rank] = ids
+    return distinct, rank
 
 
 def _lookup(ids: np.ndarray, values: Mapping[int, float] | tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:

@@ -23,19 +23,20 @@ the comment of ``IssueCommentEvent``, ``PullRequestReviewCommentEvent`` and
 request's ``merged`` flag when the payload carries it; ``is_bot`` is set for logins
 ending in ``[bot]``.
 
-Speed: parsing (orjson) runs in the calling thread while a writer thread runs SQLite's
-``executemany`` on the previous batch (SQLite releases the GIL while it works), each
-batch in one transaction with the file's checkpoint after its last batch.
+Speed: for large inputs a spawned process decompresses and parses (orjson) while the
+importing process writes the previous batch with SQLite's ``executemany``; each batch is
+one transaction, and a file's checkpoint (its line count) is written with its last batch.
 """
 
 from __future__ import annotations
 
 import gzip
 import logging
-import queue
+import multiprocessing
+import pickle
 import re
-import threading
 import time
+import traceback
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -73,6 +74,7 @@ EVENT_TYPES = frozenset(
     }
 )
 BATCH_SIZE = 20_000
+PARALLEL_MIN_BYTES = 8 * 2**20  # below this a parser process costs more than it saves
 MAX_REPORTED = 50  # corrupt lines kept in the result; all are counted
 
 COLUMNS = (
@@ -136,7 +138,15 @@ class ImportResult:
         self.corrupt_count += 1
         if len(self.corrupt) < MAX_REPORTED:
             self.corrupt.append(where)
-        log.warning("%s", where)
+
+    def merge(self, other: ImportResult) -> None:
+        """Add the counts of one file (parsed elsewhere) to these."""
+        self.files += other.files
+        self.lines += other.lines
+        self.untracked += other.untracked
+        self.skipped_types.update(other.skipped_types)
+        self.corrupt_count += other.corrupt_count
+        self.corrupt.extend(other.corrupt[: MAX_REPORTED - len(self.corrupt)])
 
     def summary(self) -> str:
         rate = self.lines / self.seconds if self.seconds else 0.0
@@ -164,11 +174,14 @@ def import_gharchive(
     orgs: Iterable[str] = (),
     batch_size: int = BATCH_SIZE,
     progress: bool = False,
+    parallel: bool | None = None,
 ) -> ImportResult:
     """Import GH Archive files into ``events``; returns what was imported and skipped.
 
     Tracked repos are the ``repos`` table plus ``repos``/``orgs`` (and the config's
     ``[github]`` repos and orgs when ``config`` is given); ``all_repos`` keeps every event.
+    ``parallel`` parses in a separate process while this one writes (default: when the
+    files hold more than :data:`PARALLEL_MIN_BYTES`).
     """
     paths = [Path(p) for p in paths]
     for path in paths:
@@ -178,41 +191,95 @@ def import_gharchive(
     tracked = None if all_repos else tracked_repos(
         store, repos=[*repos, *getattr(github, "repos", ())], orgs=[*orgs, *getattr(github, "orgs", ())]
     )
+    if parallel is None:
+        parallel = sum(path.stat().st_size for path in paths) > PARALLEL_MIN_BYTES
     result = ImportResult()
     started = time.perf_counter()
-    writer = _Writer(store)
-    writer.start()
     cache = store.conn.execute("PRAGMA cache_size").fetchone()[0]
     store.conn.execute("PRAGMA cache_size = -131072")  # 128 MiB: index pages stay hot while importing
+    parsed = _parse_in_process(paths, tracked, batch_size) if parallel else _parse(paths, tracked, batch_size)
     try:
-        for path in paths:
-            batch: list[tuple] = []
-            lines = 0
-            for lines, row in _rows(path, tracked, result):
-                if row is not None:
-                    batch.append(row)
-                    if len(batch) >= batch_size:
-                        writer.put(batch)
-                        result.imported += len(batch)
-                        batch = []
+        for path, batch, done in parsed:
+            with store.transaction():
+                store.conn.executemany(UPSERT, batch)
+                if done is not None:
+                    store.conn.execute(CHECKPOINT, (SOURCE, path.name, str(done.lines)))
             result.imported += len(batch)
-            writer.put(batch, checkpoint=(SOURCE, path.name, str(lines)))
-            result.files += 1
-            if progress:
-                log.info("%s: %d lines", path, lines)
-        writer.put(None)
-        writer.join()
-        writer.raise_error()
+            if done is not None:
+                result.merge(done)
+                for where in done.corrupt:
+                    log.warning("%s", where)
+                if progress:
+                    log.info("%s: %s lines", path, f"{done.lines:,}")
     finally:
-        if writer.is_alive():
-            writer.stop()
+        parsed.close()
         store.conn.execute(f"PRAGMA cache_size = {cache}")
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _rows(path: Path, tracked: Tracked | None, result: ImportResult) -> Iterator[tuple[int, tuple | None]]:
-    """(line number, events row or None) for each line of ``path``, counting what is skipped."""
+Parsed = Iterator[tuple[Path, list[tuple], "ImportResult | None"]]
+
+
+def _parse(paths: list[Path], tracked: Tracked | None, batch_size: int) -> Parsed:
+    """(path, batch of rows, the file's counts after its last batch else None), file by file."""
+    for path in paths:
+        counts = ImportResult(files=1)
+        batch: list[tuple] = []
+        for row in _rows(path, tracked, counts):
+            batch.append(row)
+            if len(batch) >= batch_size:
+                yield path, batch, None
+                batch = []
+        yield path, batch, counts
+
+
+def _parse_in_process(paths: list[Path], tracked: Tracked | None, batch_size: int) -> Parsed:
+    """:func:`_parse` run in a child process, its batches pickled through a pipe.
+
+    SQLite and the parser each keep a core busy; threads would serialise on the GIL.
+    The child is forked (spawning would re-import the caller's main module) and runs
+    only the parser: no logging, no database, nothing that takes a lock of the parent's.
+    """
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    worker = context.Process(
+        target=_parse_worker, args=(paths, tracked, batch_size, sender), name="gharchive-parser", daemon=True
+    )
+    worker.start()
+    sender.close()
+    try:
+        while True:
+            try:
+                message = pickle.loads(receiver.recv_bytes())
+            except EOFError:
+                raise RuntimeError(f"GH Archive parser process ended unexpectedly (exit code {worker.exitcode})") from None
+            if message is None:
+                break
+            if isinstance(message, str):
+                raise RuntimeError(f"GH Archive parser failed: {message}")
+            yield message
+        worker.join()
+    finally:
+        receiver.close()
+        if worker.is_alive():
+            worker.terminate()
+            worker.join()
+
+
+def _parse_worker(paths: list[Path], tracked: Tracked | None, batch_size: int, sender: Any) -> None:
+    try:
+        for message in _parse(paths, tracked, batch_size):
+            sender.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        sender.send_bytes(pickle.dumps(None))
+    except BaseException:  # noqa: BLE001 - reported to the importing process
+        sender.send_bytes(pickle.dumps(traceback.format_exc(limit=5)))
+    finally:
+        sender.close()
+
+
+def _rows(path: Path, tracked: Tracked | None, result: ImportResult) -> Iterator[tuple]:
+    """The events rows of ``path``, counting in ``result`` what is skipped."""
     number = 0
     search = _REPO.search
     try:
@@ -239,10 +306,9 @@ def _rows(path: Path, tracked: Tracked | None, result: ImportResult) -> Iterator
                 if tracked is not None and (row[5], row[6]) not in tracked:
                     result.untracked += 1
                     continue
-                yield number, row
+                yield row
     except (EOFError, OSError, gzip.BadGzipFile) as exc:
         result.report(f"{path}:{number + 1}: file ends early or is damaged ({exc}); lines before it were imported")
-    yield number, None
 
 
 def _open(path: Path):
@@ -293,47 +359,3 @@ def _row(event: Any, path: Path, number: int, result: ImportResult) -> tuple | N
 def _get(payload: dict, key: str, field_name: str) -> Any:
     value = payload.get(key)
     return value.get(field_name) if isinstance(value, dict) else None
-
-
-class _Writer(threading.Thread):
-    """Writes batches while the caller parses the next one; one transaction per batch."""
-
-    def __init__(self, store: Store):
-        super().__init__(name="gharchive-writer", daemon=True)
-        self.store = store
-        self.queue: queue.Queue = queue.Queue(maxsize=2)
-        self.error: BaseException | None = None
-
-    def put(self, batch: list[tuple] | None, checkpoint: tuple[str, str, str] | None = None) -> None:
-        while True:
-            self.raise_error()
-            try:
-                self.queue.put((batch, checkpoint) if batch is not None else None, timeout=0.5)
-                return
-            except queue.Full:
-                continue
-
-    def run(self) -> None:
-        try:
-            while (item := self.queue.get()) is not None:
-                batch, checkpoint = item
-                with self.store.transaction():
-                    self.store.conn.executemany(UPSERT, batch)
-                    if checkpoint:
-                        self.store.conn.execute(CHECKPOINT, checkpoint)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-            self.error = exc
-
-    def raise_error(self) -> None:
-        if self.error is not None:
-            raise self.error
-
-    def stop(self) -> None:
-        # Unblock and end the writer after a failure in the caller's thread.
-        try:
-            while True:
-                self.queue.get_nowait()
-        except queue.Empty:
-            pass
-        self.queue.put(None)
-        self.join(timeout=30)

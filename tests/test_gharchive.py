@@ -50,9 +50,10 @@ def rows(store):
     return {row["id"]: row for row in store.query("SELECT * FROM events")}
 
 
-def test_tracked_events_are_imported_with_their_fields(store, tmp_path):
+@pytest.mark.parametrize("parallel", [False, True], ids=["in-process", "parser-process"])
+def test_tracked_events_are_imported_with_their_fields(store, tmp_path, parallel):
     path = write_hour(tmp_path / "2024-01-15-10.json.gz", hour_events())
-    result = import_gharchive(store, [path], orgs=["trackedorg"])  # owner names are case-insensitive
+    result = import_gharchive(store, [path], orgs=["trackedorg"], parallel=parallel)  # owners: any case
     events = rows(store)
     assert sorted(events, key=int) == ["1", "2", "3", "4", "5", "11", "13"]
     assert events["1"]["type"] == "IssuesEvent" and events["1"]["action"] == "opened"
@@ -89,8 +90,8 @@ def test_truncated_file_keeps_what_came_before(store, tmp_path):
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     whole = write_hour(tmp_path / "whole.json.gz", [event(99, "WatchEvent", actor=ALICE, repo=TRACKED, created_at=AT)])
-    result = import_gharchive(store, [path, whole], all_repos=True)
-    assert result.corrupt_count == 1
+    result = import_gharchive(store, [path, whole], all_repos=True, parallel=True)
+    assert result.corrupt_count == 1 and result.files == 2
     assert result.corrupt[0].startswith(f"{path}:") and "ends early" in result.corrupt[0]
     cut_at = int(result.corrupt[0].split(":")[1])
     assert 100 < cut_at < 3000

@@ -1,0 +1,60 @@
+"""Benchmark: `import gharchive` on a generated 1,000,000-event hour.
+
+Target: >= 100,000 events/s imported with --all (every line parsed and stored), on a
+fresh SQLite file. Also prints the rate when only tracked repos are kept (most lines
+rejected before parsing) and for a re-import of the same file (all upserts).
+
+    .venv/bin/python bench/bench_gharchive.py [--events N] [--dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from gharchive_fixtures import synthetic_hour, write_hour  # noqa: E402
+
+from collector.gharchive import import_gharchive  # noqa: E402
+from collector.store import Store  # noqa: E402
+
+TARGET = 100_000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--dir", help="where to write the file and database (default: a temporary folder)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+        tmp = Path(tmp)
+        started = time.perf_counter()
+        path = write_hour(tmp / "2024-01-15-10.json.gz", synthetic_hour(args.events), compresslevel=6)
+        size = path.stat().st_size
+        print(f"generated {args.events:,} events ({size / 1e6:.0f} MB gzip) in {time.perf_counter() - started:.0f} s")
+
+        with Store(tmp / "all.db") as store:
+            result = import_gharchive(store, [path], all_repos=True)
+            rate = result.imported / result.seconds
+            print(f"--all, fresh database: {result.imported:,} events in {result.seconds:.1f} s = {rate:,.0f} events/s "
+                  f"(target >= {TARGET:,}/s: {'met' if rate >= TARGET else 'NOT met'})")
+            again = import_gharchive(store, [path], all_repos=True)
+            print(f"--all, re-import (upserts): {again.lines / again.seconds:,.0f} events/s")
+
+        with Store(tmp / "tracked.db") as store:
+            orgs = [f"org{k}" for k in range(10)]  # about a tenth of the repos
+            result = import_gharchive(store, [path], orgs=orgs)
+            print(f"tracked only ({len(orgs)} orgs): {result.lines:,} lines, {result.imported:,} kept, "
+                  f"{result.lines / result.seconds:,.0f} lines/s")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS {peak:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
