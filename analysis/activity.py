@@ -33,7 +33,6 @@ Events without an actor id or repo id (deleted accounts) are not counted.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -224,7 +223,3 @@ def stored_activity(store: Store, month: str) -> pl.DataFrame:
     )
     schema = {**SCHEMA, "activity": pl.Float64, "push_only": pl.Boolean}
     return pl.DataFrame(cursor.fetchall(), schema=schema, orient="row")
-
-
-def utc_month(when: dt.datetime | None = None) -> str:
-    return (when or dt.datetime.now(dt.UTC)).strftime("%Y-%m")

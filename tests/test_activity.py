@@ -1,0 +1,132 @@
+"""Activity per (repo, developer, month): OpenDigger's weights over distinct actions, bots removed."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.activity import activity_frame, compute_activity, event_months, stored_activity
+from collector.errors import InputError
+from collector.store import Store
+
+# SPEC 6.1, as written there.
+ISSUE_OPENED, ISSUE_COMMENT, ISSUE_CLOSED, REVIEW_COMMENT, PR_OPENED, PUSH = (
+    22.235, 5.252, 9.712, 7.427, 40.679, 14.695
+)
+AT = "2024-05-02T12:00:00Z"
+_ids = iter(range(1, 10**6))
+
+
+def ev(kind, action, actor, repo, *, login=None, at=AT, issue=None, comment=None, push=None, is_bot=0):
+    return {
+        "id": f"e{next(_ids)}", "type": kind, "action": action, "actor_id": actor,
+        "actor_login": login or f"dev{actor}", "repo_id": repo, "repo_name": f"o/r{repo}", "created_at": at,
+        "issue_number": issue, "comment_id": comment, "push_id": push, "merged": None, "is_bot": is_bot,
+        "source": "rest",
+    }
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "a.db") as store:
+        yield store
+
+
+def pairs(frame):
+    return {(row["repo_id"], row["developer_id"]): row for row in frame.iter_rows(named=True)}
+
+
+def test_weighted_distinct_counts(store):
+    store.upsert("events", [
+        ev("IssuesEvent", "opened", 1, 10, issue=1),
+        ev("IssuesEvent", "opened", 1, 10, issue=1),          # the same issue seen twice
+        ev("IssuesEvent", "reopened", 1, 10, issue=1),        # not counted
+        ev("IssuesEvent", "closed", 1, 10, issue=2),
+        ev("PullRequestEvent", "closed", 1, 10, issue=3),     # closing a PR is not closing an issue
+        ev("PullRequestEvent", "opened", 1, 10, issue=4),
+        ev("IssueCommentEvent", "created", 1, 10, issue=1, comment=100),
+        ev("IssueCommentEvent", "created", 1, 10, issue=1, comment=100),  # REST and GH Archive copies
+        ev("IssueCommentEvent", "created", 1, 10, issue=1, comment=101),
+        ev("IssueCommentEvent", "deleted", 1, 10, issue=1, comment=102),  # only created comments count
+        ev("PullRequestReviewCommentEvent", "created", 1, 10, issue=4, comment=200),
+        ev("PushEvent", None, 1, 10, push="sha1"),
+        ev("PushEvent", None, 1, 10, push="sha1"),
+        ev("PushEvent", None, 1, 10, push="sha2"),
+        ev("WatchEvent", "started", 1, 10),                   # not activity
+        ev("IssuesEvent", "opened", 1, 10, issue=9, at="2024-06-01T00:00:00Z"),  # next month
+    ])
+    row = pairs(activity_frame(store, "2024-05"))[(10, 1)]
+    counts = {k: row[k] for k in ("issues_opened", "issue_comments", "issues_closed", "review_comments",
+                                  "prs_opened", "pushes")}
+    assert counts == {"issues_opened": 1, "issue_comments": 2, "issues_closed": 1, "review_comments": 1,
+                      "prs_opened": 1, "pushes": 2}
+    expected = ISSUE_OPENED + 2 * ISSUE_COMMENT + ISSUE_CLOSED + REVIEW_COMMENT + PR_OPENED + 2 * PUSH
+    assert row["activity"] == pytest.approx(expected)
+    assert row["push_only"] is False and row["month"] == "2024-05" and row["login"] == "dev1"
+    assert event_months(store) == ["2024-05", "2024-06"]
+    assert event_months(store, "2024-06") == ["2024-06"] and event_months(store, to_month="2024-05") == ["2024-05"]
+
+
+def test_push_only_pairs_are_marked_and_weights_are_parameters(store):
+    store.upsert("events", [
+        ev("PushEvent", None, 1, 10, push="a"),
+        ev("IssueCommentEvent", "created", 2, 10, issue=1, comment=5),
+    ])
+    frame = pairs(activity_frame(store, "2024-05"))
+    assert frame[(10, 1)]["push_only"] is True and frame[(10, 1)]["activity"] == pytest.approx(PUSH)
+    assert frame[(10, 2)]["push_only"] is False
+    reweighted = pairs(activity_frame(store, "2024-05", weights={"pushes": 0.0, "issue_comments": 2.0}))
+    assert (10, 1) not in reweighted  # no activity left
+    assert reweighted[(10, 2)]["activity"] == pytest.approx(2.0)
+    with pytest.raises(InputError, match="stars"):
+        activity_frame(store, "2024-05", weights={"stars": 1.0})
+    with pytest.raises(InputError, match="2024-5"):
+        activity_frame(store, "2024-5")
+
+
+def test_bots_are_excluded(store):
+    store.upsert("developers", [{"id": 4, "login": "ci-runner", "is_bot": 1}])
+    store.upsert("events", [
+        ev("IssueCommentEvent", "created", 1, 10, login="renovate[bot]", issue=1, comment=1),
+        ev("IssueCommentEvent", "created", 2, 10, login="Mergify", issue=1, comment=2),  # in the default list
+        ev("IssueCommentEvent", "created", 3, 10, login="helper", issue=1, comment=3, is_bot=1),
+        ev("IssueCommentEvent", "created", 4, 10, login="ci-runner", issue=1, comment=4),
+        ev("IssueCommentEvent", "created", 5, 10, login="human", issue=1, comment=5),
+    ])
+    assert set(pairs(activity_frame(store, "2024-05"))) == {(10, 5)}
+    custom = activity_frame(store, "2024-05", bots=["human"])
+    assert set(pairs(custom)) == {(10, 2)}
+
+
+def test_developers_in_more_than_300_repos_are_removed_with_their_activity(store):
+    events = [ev("IssueCommentEvent", "created", 1, 1000 + k, issue=1, comment=k) for k in range(301)]
+    events += [ev("IssueCommentEvent", "created", 2, 2000 + k, issue=1, comment=10_000 + k) for k in range(300)]
+    events.append(ev("IssueCommentEvent", "created", 3, 1000, issue=1, comment=99_999))
+    store.upsert("events", events)
+    frame = activity_frame(store, "2024-05")
+    developers = set(frame["developer_id"])
+    assert 1 not in developers and 2 in developers  # 301 repos is too many, 300 is not
+    assert set(frame.filter(frame["repo_id"] < 2000)["repo_id"]) == {1000}  # only repo 1000 had someone else
+    assert 1 in set(activity_frame(store, "2024-05", max_repos=301)["developer_id"])
+
+
+def test_repos_left_below_one_drop_out(store):
+    store.upsert("events", [
+        ev("IssueCommentEvent", "created", 1, 10, issue=1, comment=1),
+        ev("IssueCommentEvent", "created", 1, 11, issue=1, comment=2),
+        ev("IssueCommentEvent", "created", 2, 11, issue=1, comment=3),
+    ])
+    frame = activity_frame(store, "2024-05", weights={"issue_comments": 0.5})
+    assert set(pairs(frame)) == {(11, 1), (11, 2)}  # repo 10 has 0.5 < 1, repo 11 has 1.0
+
+
+def test_compute_activity_stores_each_month(store):
+    store.upsert("events", [
+        ev("IssuesEvent", "opened", 1, 10, issue=1),
+        ev("PushEvent", None, 2, 10, push="x", at="2024-07-09T00:00:00Z"),
+    ])
+    assert compute_activity(store) == {"2024-05": 1, "2024-07": 1}
+    july = stored_activity(store, "2024-07")
+    assert july.row(0, named=True)["push_only"] is True
+    assert july.drop("month").equals(activity_frame(store, "2024-07").drop("month"))
+    store.upsert("events", [ev("IssuesEvent", "opened", 3, 10, issue=2)])
+    assert compute_activity(store, "2024-05", "2024-05") == {"2024-05": 2}
