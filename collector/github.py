@@ -64,7 +64,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from collector.cancel import sleep as cancellable_sleep
-from collector.github_client import BudgetExhausted, GitHubClient, GitHubError, Response, canonical_url, next_page_url
+from collector.github_client import (
+    BudgetExhausted,
+    GitHubClient,
+    GitHubError,
+    Response,
+    canonical_url,
+    next_page_url,
+    raise_for_status,
+)
 from collector.results import CollectResult
 from collector.store import Store, utc_now
 
@@ -141,7 +149,7 @@ def collect_github(
     collector = GitHubCollector(store, config, client, stats_polls=stats_polls, stats_wait=stats_wait)
     try:
         collector.run(progress=progress)
-    except BudgetExhausted as exc:
+    except GitHubError as exc:  # budget spent, or the API unavailable: the next run resumes
         collector.result.mark_partial(str(exc))
     finally:
         collector.result.requests = dict(client.requests_by_status)
@@ -406,7 +414,13 @@ class GitHubCollector:
     def collect_contributors(self, repo: Repo) -> bool | None:
         """Today's ``/contributors?anon=1`` snapshot; a 304 carries the last one forward."""
         today = self.client.today
-        listing = self.listing(f"/repos/{repo.full_name}/contributors", {"anon": 1})
+        try:
+            listing = self.listing(f"/repos/{repo.full_name}/contributors", {"anon": 1})
+        except GitHubError as exc:
+            if "too large" not in str(exc):
+                raise
+            self.note(f"github {repo.full_name}: GitHub does not list contributors of a history this large")
+            return None
         if listing.status == 404:
             self.mark_not_found(repo.full_name)
             return False
@@ -468,8 +482,12 @@ class GitHubCollector:
         if response.status == 404:
             self.mark_not_found(repo.full_name)
             return False
-        if response.status != 200 or not isinstance(response.data, list):
-            return None  # 304 (unchanged) or 204 (empty repository)
+        if response.status in (204, 304):
+            return None  # an empty repository, or unchanged
+        if response.status != 200:
+            raise_for_status(response)
+        if not isinstance(response.data, list):
+            return None
         weeks, developers = [], []
         for entry in response.data:
             author = entry.get("author")
@@ -544,10 +562,10 @@ class GitHubCollector:
             if response.status == 404:
                 self.mark_not_found(repo.full_name)
                 return False
-            if response.status in (304, 409):  # unchanged; 409: an empty repository
+            if response.status in (304, 409, 410):  # unchanged; an empty repository; issues disabled
                 return None
             if response.status != 200:
-                raise GitHubError(f"{url}: HTTP {response.status}: {str(response.data)[:200]}")
+                raise_for_status(response)
             items = response.data or []
             events, developers, stamps = self.to_events(repo, resource, items)
             if ascending and first and newest and stamps and stamps[0] > newest and url != head:
@@ -633,8 +651,10 @@ class GitHubCollector:
         """
         responses: list[Response] = []
         for response in self.client.pages(path, {**params, "per_page": PAGE_SIZE}, validators=self.validators):
-            if response.status not in (200, 304):
-                return Listing(items=[], status=response.status)
+            if response.status == 404:
+                return Listing(items=None, status=404)
+            if response.status not in (200, 204, 304):
+                raise_for_status(response)
             responses.append(response)
         if responses and all(r.not_modified for r in responses):
             return Listing(items=None)
@@ -642,8 +662,8 @@ class GitHubCollector:
         for response in responses:
             if response.not_modified:
                 response = self.client.get(response.url)
-            if response.status != 200:
-                return Listing(items=[], status=response.status)
+            if response.status not in (200, 204):
+                raise_for_status(response)
             items.extend(response.data or [])
             if response.cache_row():
                 cache_rows.append(response.cache_row())

@@ -54,6 +54,7 @@ from typing import Any
 
 import requests
 
+from collector.errors import InputError
 from collector.store import utc_now
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,10 @@ class GitHubUnavailable(GitHubError):
 
 class GraphQLError(GitHubError):
     """GraphQL answered with errors that are not about missing objects."""
+
+
+class TokenRefused(InputError):
+    """GitHub answered 401: the token is wrong, expired or revoked (a fix for the operator)."""
 
 
 @dataclass
@@ -272,9 +277,10 @@ class GitHubClient:
     def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], list[dict]]:
         """Run a GraphQL document; returns ``(data, errors)``.
 
-        Errors of type ``NOT_FOUND`` come back to the caller (an aliased repository that
-        does not exist is ``null`` in ``data``); any other error raises
-        :class:`GraphQLError`, except ``RATE_LIMITED`` which waits like a spent REST budget.
+        Errors about one field (with a ``path``, e.g. ``NOT_FOUND`` for an aliased
+        repository that does not exist, whose value is ``null``) come back to the caller;
+        any other error raises :class:`GraphQLError`, except ``RATE_LIMITED`` which waits
+        like a spent REST budget.
         """
         body = {"query": query, "variables": dict(variables or {})}
         while True:
@@ -285,7 +291,8 @@ class GitHubClient:
             if any(e.get("type") == "RATE_LIMITED" for e in errors):
                 self._wait_for_reset(response, "graphql")
                 continue
-            fatal = [e for e in errors if e.get("type") != "NOT_FOUND"]
+            # errors with a path belong to one field (one aliased repository): its value is null
+            fatal = [e for e in errors if not e.get("path") and e.get("type") != "NOT_FOUND"]
             if fatal or response.data.get("data") is None:
                 raise GraphQLError(f"{self.graphql_url}: {_message(response.data)}")
             return response.data["data"], errors
@@ -329,6 +336,8 @@ class GitHubClient:
                     secondary_hits += 1
                     self._wait_secondary(url, raw, secondary_hits)
                     continue
+            if status == 401 and "Authorization" in self.session.headers:
+                raise TokenRefused(f"GITHUB_TOKEN was refused by {self.base_url} ({_message(data)}); set a valid token")
             if status >= 500:
                 transient_failures += 1
                 self._retry_or_fail(url, transient_failures, f"HTTP {status}")
@@ -405,6 +414,11 @@ class GitHubClient:
     def _pause(self, seconds: float) -> None:
         self.waited_seconds += seconds
         self.sleep(seconds)
+
+
+def raise_for_status(response: Response) -> None:
+    """Raise :class:`GitHubError` naming the URL, status and GitHub's message."""
+    raise GitHubError(f"{response.url}: HTTP {response.status}: {_message(response.data)}")
 
 
 def next_page_url(url: str) -> str:

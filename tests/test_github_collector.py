@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from collector.errors import InputError
 from collector.github import collect_github
 from collector.github_client import GitHubClient
 from collector.store import Store
@@ -230,7 +231,7 @@ def test_faults_do_not_change_the_rows(tmp_path):
 
 
 def test_a_budget_too_small_ends_partial_and_the_next_run_completes(tmp_path):
-    with FakeHub(seed=0, scale="small", rest_budget=40, graphql_budget=1000, rate_window_seconds=3) as hub:
+    with FakeHub(seed=0, scale="small", rest_budget=60, graphql_budget=1000, rate_window_seconds=2) as hub:
         with Store(tmp_path / "gh.db") as store:
             first = collect(store, hub, config=github_config(max_rate_wait=0.5))
             assert first.partial
@@ -251,7 +252,8 @@ def test_a_run_killed_mid_collection_resumes_to_the_same_rows(tmp_path):
         script = textwrap.dedent(
             f"""
             import sys, time
-            from collector.github import collect_github
+            from collector.errors import InputError
+from collector.github import collect_github
             from collector.github_client import GitHubClient
             from collector.store import Store
             from jobs.config import GithubConfig
@@ -309,6 +311,12 @@ def test_unauthenticated_runs_on_rest_alone_with_a_warning(tmp_path, caplog):
             {"full_name": "MoonshotAI/Kimi-VL", "status": "ok"},
             {"full_name": "zai-org/GLM-4", "status": "renamed"},
         ]
+
+
+def test_a_refused_token_is_a_one_line_input_error(tmp_path):
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        with pytest.raises(InputError, match="GITHUB_TOKEN was refused .*Bad credentials.*set a valid token"):
+            collect(store, hub, token="invalid-token")
 
 
 def test_export_repos_table(tmp_path):
