@@ -17,7 +17,9 @@ first 10 days" or "AutoGLM got 10,000 stars in three days". Definitions:
   number of distinct developers who opened, closed or commented on an issue or pull
   request (:data:`PARTICIPATION_EVENTS` in ``events``) in the first N days after
   creation; bots are left out as in :mod:`analysis.activity` (``is_bot``, logins ending
-  in ``[bot]``, :data:`analysis.activity.BOT_LOGINS`). Null while the window is open.
+  in ``[bot]``, :data:`analysis.activity.BOT_LOGINS`). Null while the window is open, and
+  when the repo's stored events (of any kind) begin only after the window: the activity
+  collected does not reach back to its launch.
 - **Download growth** (:func:`download_history`, :func:`download_growth`): between
   consecutive snapshots of a model, the all-time downloads gained and their rate per
   day; over the last N days (N in :data:`DOWNLOAD_WINDOWS`), the change since the
@@ -124,12 +126,19 @@ def _stars_per(db: frames.Database, every: str, period: str) -> pl.DataFrame:
 
 
 def launch_velocity(
-    db: frames.Database, *, windows: tuple[int, ...] = LAUNCH_WINDOWS, as_of: AsOf = None
+    db: frames.Database,
+    *,
+    windows: tuple[int, ...] = LAUNCH_WINDOWS,
+    as_of: AsOf = None,
+    stars: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Columns ``repo_id, repo, created_at, stars_Nd...``: stars in the first N days (see module docstring)."""
+    """Columns ``repo_id, repo, created_at, stars_Nd...``: stars in the first N days (see module docstring).
+
+    ``stars``: ``frames.stargazers(db)`` when already loaded (the star history is the big table).
+    """
     as_of = _as_of(db, as_of)
     repos = _repo_names(db)
-    stars = frames.stargazers(db).join(repos.select("repo_id", "created_at"), on="repo_id")
+    stars = (frames.stargazers(db) if stars is None else stars).join(repos.select("repo_id", "created_at"), on="repo_id")
     age = pl.col("starred_at") - pl.col("created_at")
     counted = stars.group_by("repo_id").agg(
         collected=pl.len(),
@@ -164,12 +173,19 @@ def _latest_repo_stars(db: frames.Database) -> pl.DataFrame:
 
 
 def recent_stars(
-    db: frames.Database, *, windows: tuple[int, ...] = RECENT_WINDOWS, as_of: AsOf = None
+    db: frames.Database,
+    *,
+    windows: tuple[int, ...] = RECENT_WINDOWS,
+    as_of: AsOf = None,
+    stars: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Columns ``repo_id, stars_last_Nd...``: stars in the N days up to ``as_of``, for repos with stars."""
+    """Columns ``repo_id, stars_last_Nd...``: stars in the N days up to ``as_of``, for repos with stars.
+
+    ``stars``: ``frames.stargazers(db)`` when already loaded.
+    """
     as_of = _as_of(db, as_of)
     starred = pl.col("starred_at")
-    return frames.stargazers(db).group_by("repo_id").agg(
+    return (frames.stargazers(db) if stars is None else stars).group_by("repo_id").agg(
         **{
             f"stars_last_{n}d": ((starred > as_of - dt.timedelta(days=n)) & (starred <= as_of)).sum().cast(pl.Int64)
             for n in windows
@@ -197,6 +213,12 @@ def early_participants(
         .join(repos.select("repo_id", repo_created="created_at"), on="repo_id")
     )
     age = pl.col("created_at") - pl.col("repo_created")
+    # The collected activity reaches back to a repo's first stored event (of any kind).
+    first_events = frames.read_sql(
+        db,
+        "SELECT repo_id, min(created_at) AS first_event_at FROM events WHERE repo_id IS NOT NULL GROUP BY repo_id",
+        schema={"repo_id": pl.Int64, "first_event_at": pl.String},
+    )
     counted = events.group_by("repo_id").agg(
         **{
             f"participants_{n}d": pl.col("actor_id")
@@ -206,10 +228,14 @@ def early_participants(
             for n in windows
         }
     )
-    return repos.join(counted, on="repo_id", how="left").select(
+    frame = repos.join(counted, on="repo_id", how="left").join(first_events, on="repo_id", how="left")
+    return frame.select(
         "repo_id",
         *(
-            pl.when(pl.col("created_at") + dt.timedelta(days=n) <= as_of)
+            pl.when(
+                (pl.col("created_at") + dt.timedelta(days=n) <= as_of)
+                & (pl.col("first_event_at") < pl.col("created_at") + dt.timedelta(days=n))
+            )
             .then(pl.col(f"participants_{n}d").fill_null(0))
             .alias(f"participants_{n}d")
             for n in windows
@@ -225,10 +251,11 @@ def growth_table(store: frames.Database, *, as_of: AsOf = None, **_: Any) -> pl.
     stars_last_30d, participants_10d, participants_30d``.
     """
     as_of = _as_of(store, as_of)
+    stars = frames.stargazers(store)
     frame = (
-        launch_velocity(store, as_of=as_of)
+        launch_velocity(store, as_of=as_of, stars=stars)
         .join(_latest_repo_stars(store), on="repo_id", how="left")
-        .join(recent_stars(store, as_of=as_of), on="repo_id", how="left")
+        .join(recent_stars(store, as_of=as_of, stars=stars), on="repo_id", how="left")
         .join(early_participants(store, as_of=as_of), on="repo_id", how="left")
         .with_columns(pl.col(f"stars_last_{n}d").fill_null(0) for n in RECENT_WINDOWS)
     )

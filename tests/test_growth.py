@@ -68,6 +68,10 @@ def store(tmp_path):
         event(8, "IssueCommentEvent", 16, "github-actions", "2025-01-05T00:00:00Z"),  # a known bot login
         event(9, "IssueCommentEvent", 18, "eve", "2025-01-06T00:00:00Z", is_bot=1),  # an event marked as bot
         event(10, "IssueCommentEvent", 17, "fay", "2025-02-05T00:00:00Z"),  # day 35: after the first 30 days
+        # lab/quiet's activity is collected from its first days on, with no participant: zero, not unknown.
+        event(11, "PushEvent", 13, "cy", "2024-06-05T00:00:00Z", repo_id=4, action=None),
+        # lab/unharvested's collected activity starts months after its launch.
+        event(12, "IssueCommentEvent", 11, "bob", "2025-02-01T00:00:00Z", repo_id=3),
     ])
     store.upsert("models", [
         {"id": "Qwen/base", "author": "Qwen", "created_at": "2024-12-01T00:00:00Z",
@@ -157,7 +161,7 @@ def test_early_participants_are_distinct_people_not_bots_not_pushes(store):
     assert participants.rows() == [
         (1, 2, 3),  # ada, bob in 10 days; + dee on day 20
         (2, None, None),  # created 5 days ago
-        (3, 0, 0),
+        (3, None, None),  # its collected activity begins after its first 30 days: unknown
         (4, 0, 0),
     ]
 
