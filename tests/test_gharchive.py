@@ -119,3 +119,20 @@ def test_cli_imports_then_analyzes_openrank(tmp_path, monkeypatch, capsys):
         assert store.count("openrank") == months[0]["nodes"] - 1
     with gzip.open(path) as f:
         assert sum(1 for _ in f) == 2000
+
+
+def test_cli_exports_developers_as_json(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    db = str(tmp_path / "x.db")
+    assert main(["--db", db, "export", "developers", "--format", "json"]) == 0  # nothing computed yet
+    assert json.loads(capsys.readouterr().out) == []
+    path = write_hour(tmp_path / "h.json.gz", synthetic_hour(500, repos=5, developers=30))
+    assert main(["--db", db, "import", "gharchive", str(path), "--all"]) == 0
+    assert main(["--db", db, "analyze", "openrank"]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "export", "developers", "--format", "json", "--month", "2024-01", "--top", "3"]) == 0
+    table = json.loads(capsys.readouterr().out)
+    assert len(table) == 3 and [row["rank"] for row in table] == [1, 2, 3]
+    assert {"developer", "openrank", "activity", "month", "repos"} <= set(table[0])
+    assert table[0]["month"] == "2024-01" and table[0]["developer"].startswith("dev")
+    assert table[0]["openrank"] >= table[1]["openrank"] >= table[2]["openrank"]
