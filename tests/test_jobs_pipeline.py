@@ -1,0 +1,163 @@
+"""The nightly job as a cron user runs it: real processes, fakehub on loopback, real SQLite."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from fakehub import FakeHub
+
+CONFIG = """
+[github]
+repos = ["QwenLM/Qwen3", "zai-org/GLM-4.5", "MoonshotAI/Kimi-VL"]
+max_rate_wait = 0
+
+[huggingface]
+models = ["mistralai/Mistral-7B-v0.1"]
+derivative_depth = 1
+
+[export]
+formats = ["csv", "json"]
+"""
+
+
+def environment(hub):
+    return {**os.environ, "GITHUB_API_URL": hub.url, "HF_ENDPOINT": hub.url,
+            "GITHUB_TOKEN": "test-token", "HF_TOKEN": "test-token"}
+
+
+def ecometrics(tmp_path, hub, *args, **popen):
+    command = [sys.executable, "-m", "jobs.cli", "--config", str(tmp_path / "ecometrics.toml"), *args]
+    if popen.pop("background", False):
+        return subprocess.Popen(command, cwd=tmp_path, env=environment(hub), text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
+    return subprocess.run(command, cwd=tmp_path, env=environment(hub), capture_output=True, text=True, timeout=240)
+
+
+def runs(tmp_path, job=None):
+    conn = sqlite3.connect(tmp_path / "ecometrics.db")
+    try:
+        sql = "SELECT job, status, error FROM job_runs" + (" WHERE job = ?" if job else "") + " ORDER BY id"
+        return conn.execute(sql, (job,) if job else ()).fetchall()
+    except sqlite3.OperationalError:  # not created yet
+        return []
+    finally:
+        conn.close()
+
+
+def wait_for(predicate, seconds=120):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def integrity(tmp_path):
+    conn = sqlite3.connect(tmp_path / "ecometrics.db")
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    (tmp_path / "ecometrics.toml").write_text(CONFIG)
+    return tmp_path
+
+
+def test_a_good_run_exits_0_records_each_step_and_writes_exports(workdir):
+    with FakeHub(seed=3, scale="small") as hub:
+        result = ecometrics(workdir, hub, "run")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith("run ok in ")
+    steps = runs(workdir)
+    assert [job for job, _, _ in steps] == [
+        "run", "collect:github", "collect:hf", "analyze:openrank", "analyze:lineage", "export"]
+    assert {status for _, status, _ in steps} == {"ok"}
+    assert (workdir / "exports" / "repos.csv").exists() and (workdir / "exports" / "models.json").exists()
+
+
+def test_quiet_run_prints_nothing_when_all_is_well(workdir):
+    with FakeHub(seed=3, scale="small") as hub:
+        result = ecometrics(workdir, hub, "run", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+
+
+def test_a_bad_config_exits_2_with_one_line(workdir):
+    (workdir / "ecometrics.toml").write_text(CONFIG.replace("derivative_depth = 1", "derivative_depth = -1"))
+    with FakeHub(seed=3, scale="small") as hub:
+        result = ecometrics(workdir, hub, "run")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "derivative_depth" in result.stderr
+
+
+def test_a_budget_too_small_exits_3_and_the_next_run_completes(workdir):
+    with FakeHub(seed=3, scale="small", rest_budget=15, graphql_budget=15) as hub:
+        first = ecometrics(workdir, hub, "run")
+    assert first.returncode == 3, first.stderr
+    assert "collect:github partial" in first.stderr
+    assert runs(workdir, "run")[-1][1] == "partial"
+
+    with FakeHub(seed=3, scale="small") as hub:  # the budget has reset
+        second = ecometrics(workdir, hub, "run")
+        truth = hub.truth(include_models=False)["github"]["repos"]
+        stars = sum(len(truth[name]["stars"]) for name in ("QwenLM/Qwen3", "zai-org/GLM-4.5", "MoonshotAI/Kimi-VL"))
+    assert second.returncode == 0, second.stderr
+    conn = sqlite3.connect(workdir / "ecometrics.db")
+    assert conn.execute("SELECT count(*) FROM stargazers").fetchone()[0] == stars
+
+
+def test_a_second_run_is_refused_with_75_and_a_killed_runs_lock_is_taken_over(workdir):
+    with FakeHub(seed=3, scale="small", fault_delay_seconds=0.2, faults="timeout:0.3") as slow_hub:
+        first = ecometrics(workdir, slow_hub, "run", background=True)
+        assert wait_for(lambda: runs(workdir, "collect:github")), "the first run never started collecting"
+        second = ecometrics(workdir, slow_hub, "run")
+        assert second.returncode == 75
+        assert f"pid {first.pid}" in second.stderr
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    assert integrity(workdir) == "ok"
+
+    with FakeHub(seed=3, scale="small") as hub:
+        third = ecometrics(workdir, hub, "run")
+    assert third.returncode == 0, third.stderr
+    assert integrity(workdir) == "ok"
+
+
+def test_sigterm_stops_a_run_at_a_page_boundary_as_partial(workdir):
+    with FakeHub(seed=3, scale="small", fault_delay_seconds=0.2, faults="timeout:0.3") as slow_hub:
+        run = ecometrics(workdir, slow_hub, "run", background=True)
+        assert wait_for(lambda: runs(workdir, "collect:github"))
+        time.sleep(0.5)
+        run.send_signal(signal.SIGTERM)
+        _, stderr = run.communicate(timeout=60)
+    assert run.returncode == 3, stderr
+    assert integrity(workdir) == "ok"
+    steps = dict((job, status) for job, status, _ in runs(workdir))
+    assert steps["run"] == "partial" and steps["collect:github"] == "partial"
+
+
+def test_the_daemon_fires_the_pipeline_and_sigterm_leaves_a_consistent_database(workdir):
+    with FakeHub(seed=3, scale="small") as hub:
+        daemon = ecometrics(workdir, hub, "schedule", "--every", "1", background=True)
+        try:
+            assert wait_for(lambda: [r for r in runs(workdir, "run") if r[1] == "ok"]), "no scheduled run finished"
+            assert wait_for(lambda: len(runs(workdir, "run")) >= 2), "the trigger did not fire again"
+            daemon.send_signal(signal.SIGTERM)
+            _, stderr = daemon.communicate(timeout=120)
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+    assert daemon.returncode == 0, stderr
+    assert "scheduler stopped" in stderr
+    assert integrity(workdir) == "ok"
+    statuses = [status for _, status, _ in runs(workdir, "run")]
+    assert "running" not in statuses and set(statuses) <= {"ok", "partial"}
