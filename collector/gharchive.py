@@ -37,6 +37,7 @@ import pickle
 import re
 import time
 import traceback
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -283,38 +284,39 @@ def _rows(path: Path, tracked: Tracked | None, result: ImportResult) -> Iterator
     number = 0
     search = _REPO.search
     try:
-        with _open(path) as lines:
-            for number, line in enumerate(lines, start=1):
-                result.lines += 1
-                if tracked is not None:
-                    match = search(line)
-                    if match is not None:
-                        payload = line.find(b'"payload":')
-                        if payload < 0 or match.start() < payload:
-                            if (int(match[1]), match[2].decode("utf-8", "replace")) not in tracked:
-                                result.untracked += 1
-                                continue
-                try:
-                    event = orjson.loads(line)
-                except orjson.JSONDecodeError as exc:
-                    if line.strip():
-                        result.report(f"{path}:{number}: not JSON ({exc})")
-                    continue
-                row = _row(event, path, number, result)
-                if row is None:
-                    continue
-                if tracked is not None and (row[5], row[6]) not in tracked:
-                    result.untracked += 1
-                    continue
-                yield row
-    except (EOFError, OSError, gzip.BadGzipFile) as exc:
+        for number, line in enumerate(_lines(path), start=1):
+            result.lines += 1
+            if tracked is not None:
+                match = search(line)
+                if match is not None:
+                    payload = line.find(b'"payload":')
+                    if payload < 0 or match.start() < payload:
+                        if (int(match[1]), match[2].decode("utf-8", "replace")) not in tracked:
+                            result.untracked += 1
+                            continue
+            try:
+                event = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                if line.strip():
+                    result.report(f"{path}:{number}: not JSON ({exc})")
+                continue
+            row = _row(event, path, number, result)
+            if row is None:
+                continue
+            if tracked is not None and (row[5], row[6]) not in tracked:
+                result.untracked += 1
+                continue
+            yield row
+    except (EOFError, OSError, zlib.error) as exc:  # gzip raises all three
         result.report(f"{path}:{number + 1}: file ends early or is damaged ({exc}); lines before it were imported")
 
 
-def _open(path: Path):
+def _lines(path: Path) -> Iterator[bytes]:
+    """The lines of a gzip (one or more members) or plain JSON-lines file."""
     with path.open("rb") as probe:
         gzipped = probe.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if gzipped else path.open("rb")
+    with gzip.open(path, "rb") if gzipped else path.open("rb") as lines:
+        yield from lines
 
 
 def _row(event: Any, path: Path, number: int, result: ImportResult) -> tuple | None:

@@ -98,10 +98,16 @@ def test_truncated_file_keeps_what_came_before(store, tmp_path):
     assert store.count("events") == result.imported == cut_at - 1 + 1  # lines before the cut, and the whole file
 
 
-def test_plain_json_lines_and_missing_files(store, tmp_path):
+def test_plain_json_lines_concatenated_gzip_and_missing_files(store, tmp_path):
     plain = tmp_path / "plain.json"
     plain.write_text(json.dumps(event(1, "WatchEvent", actor=ALICE, repo=TRACKED, created_at=AT)) + "\n")
     assert import_gharchive(store, [plain], all_repos=True).imported == 1
+    first = write_hour(tmp_path / "a.json.gz", synthetic_hour(300, seed=1))
+    second = write_hour(tmp_path / "b.json.gz", [event(2, "WatchEvent", actor=ALICE, repo=TRACKED, created_at=AT)])
+    both = tmp_path / "both.json.gz"  # two gzip members, as `cat a.gz b.gz` makes
+    both.write_bytes(first.read_bytes() + second.read_bytes())
+    result = import_gharchive(store, [both], all_repos=True)
+    assert (result.lines, result.imported, result.corrupt_count) == (301, 301, 0)
     with pytest.raises(InputError, match="nope.json.gz"):
         import_gharchive(store, [tmp_path / "nope.json.gz"])
 
