@@ -353,8 +353,12 @@ def _generate_activity(repo: Repo, developers: int, rate: float) -> Activity:
 
 
 def _generated_name(rng: random.Random, words: list[str], taken: set[str]) -> str:
+    attempt = 0
     while True:
         name = f"{rng.choice(_ADJ)}-{rng.choice(words)}"
+        attempt += 1
+        if attempt > 50:  # the large scale wants more orgs than there are adjective-word pairs
+            name += str(attempt)
         if name not in taken:
             taken.add(name)
             return name
