@@ -64,16 +64,19 @@ def influence_graph(
         (node, {"init": downloads.get(node, 0.0) / mean if mean else 0.0, "retention": parameters.retention})
         for node in nodes
     )
-    n_parents = dict(edges.group_by("child").len().iter_rows())
-    credited: dict[str, float] = {}
-    for parent, child, relation in edges.select("parent", "child", "relation").iter_rows():
-        share = parameters.relation_weights[relation] / n_parents[child]
-        graph.add_edge(child, parent, weight=share, relation=relation)
-        credited[child] = credited.get(child, 0.0) + share
-    graph.add_node(UNCREDITED, init=0.0, retention=1.0)
-    graph.add_edges_from(
-        (child, UNCREDITED, {"weight": 1.0 - share}) for child, share in credited.items() if share < 1.0
+    weights = pl.DataFrame(
+        {"relation": list(parameters.relation_weights), "relation_weight": list(parameters.relation_weights.values())}
     )
+    shares = edges.join(weights, on="relation", how="left").with_columns(
+        share=pl.col("relation_weight") / pl.len().over("child")
+    )
+    graph.add_edges_from(
+        (child, parent, {"weight": share, "relation": relation})
+        for parent, child, relation, share in shares.select("parent", "child", "relation", "share").iter_rows()
+    )
+    uncredited = shares.group_by("child").agg(rest=1.0 - pl.col("share").sum()).filter(pl.col("rest") > 0)
+    graph.add_node(UNCREDITED, init=0.0, retention=1.0)
+    graph.add_edges_from((child, UNCREDITED, {"weight": rest}) for child, rest in uncredited.iter_rows())
     return graph
 
 
