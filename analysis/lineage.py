@@ -389,7 +389,9 @@ def _relation_sets(n: int, child: np.ndarray, relation: np.ndarray) -> list[str 
     """Each model's distinct relations to its parents, comma-joined (None for roots)."""
     bits = np.zeros(n, np.int64)
     np.bitwise_or.at(bits, child, 1 << relation.astype(np.int64))
-    names = [",".join(r for i, r in enumerate(RELATIONS) if mask >> i & 1) or None for mask in range(1 << len(RELATIONS))]
+    names = [
+        ",".join(r for i, r in enumerate(RELATIONS) if mask >> i & 1) or None for mask in range(1 << len(RELATIONS))
+    ]
     return [names[mask] for mask in bits.tolist()]
 
 
@@ -530,7 +532,8 @@ def model_table(store: Store, **_: Any) -> pl.DataFrame:
 def subtree(store: Store, root: str) -> nx.DiGraph:
     """The lineage below ``root`` (root included) as a DiGraph, with each model's figures on its node."""
     rows = store.conn.execute(
-        "WITH RECURSIVE below(id) AS (SELECT ? UNION SELECT e.child FROM model_edges e JOIN below ON e.parent = below.id) "
+        "WITH RECURSIVE below(id) AS "  # UNION, not UNION ALL: a cycle ends the recursion
+        "(SELECT ? UNION SELECT e.child FROM model_edges e JOIN below ON e.parent = below.id) "
         "SELECT e.parent, e.child, e.relation, e.source FROM model_edges e JOIN below ON e.parent = below.id "
         "WHERE e.parent != e.child",
         (root,),
@@ -548,7 +551,11 @@ def subtree(store: Store, root: str) -> nx.DiGraph:
     figures = models_frame(store).filter(pl.col("model_id").is_in(list(graph.nodes)))
     for row in figures.rename({"parents": "parent_count"}).iter_rows(named=True):  # GEXF reserves "parents"
         graph.nodes[row["model_id"]].update(
-            {k: v if isinstance(v, (int, float, str)) else str(v) for k, v in row.items() if k != "model_id" and v is not None}
+            {
+                k: v if isinstance(v, (int, float, str)) else str(v)
+                for k, v in row.items()
+                if k != "model_id" and v is not None
+            }
         )
     graph.graph["root"] = root
     return graph
@@ -566,7 +573,9 @@ def largest_root(store: Store) -> str | None:
 def write_lineage(store: Store, root: str, fmt: str, path: str | Path) -> Path:
     """Write the lineage below ``root`` as GraphML, GEXF (Gephi), node-link JSON or a CSV edge list."""
     if fmt not in GRAPH_FORMATS:
-        raise InputError(f"export lineage: format {fmt!r} is not a graph format; choose one of {', '.join(GRAPH_FORMATS)}")
+        raise InputError(
+            f"export lineage: format {fmt!r} is not a graph format; choose one of {', '.join(GRAPH_FORMATS)}"
+        )
     graph = subtree(store, root)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
