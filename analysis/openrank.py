@@ -237,6 +237,8 @@ def build_network(
     repo_ids = np.asarray(repo_ids, dtype=np.int64)
     developer_ids = np.asarray(developer_ids, dtype=np.int64)
     a = np.asarray(activity, dtype=np.float64)
+    if not (a > 0).all():
+        raise ValueError("OpenRank network: every (repo, developer) pair needs positive activity")
     repos, r_index = _factorize(repo_ids)
     developers, u_index = _factorize(developer_ids)
     R, D = len(repos), len(developers)
@@ -259,9 +261,11 @@ def build_network(
         ]
     )
     out = np.bincount(source, weights=weights, minlength=N)
-    bad = np.flatnonzero(np.abs(out - 1.0) > 1e-6)
-    if len(bad):
-        raise ValueError(f"OpenRank network: node {int(bad[0])} has out-weights summing to {out[bad[0]]}, not 1")
+    bad = np.flatnonzero(~(np.abs(out - 1.0) <= 1e-6))  # NaN fails too
+    if len(bad):  # OpenDigger's own check of its relationships
+        k = int(bad[0])
+        node = f"repo {repos[k]}" if k < R else f"developer {developers[k - R]}" if k < background else "background"
+        raise ValueError(f"OpenRank network: {node}'s out-weights sum to {out[k]}, not 1")
     index_type = np.int32 if max(N, len(weights)) < 2**31 else np.int64
     WT = sp.csr_array(
         sp.coo_array((weights, (target.astype(index_type), source.astype(index_type))), shape=(N, N))

@@ -12,7 +12,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from analysis.openrank import compute_global_openrank, developers_table, openrank, openrank_table
+from analysis.openrank import build_network, compute_global_openrank, developers_table, openrank, openrank_table
 from collector.store import Store
 
 # -- the solver -------------------------------------------------------------------------
@@ -85,6 +85,18 @@ def test_not_converging_within_max_iter_raises():
     G = random_graph(4)
     with pytest.raises(nx.PowerIterationFailedConvergence):
         openrank(G, tolerance=1e-15, max_iter=3)
+
+
+def test_network_construction_checks_its_weights():
+    network = build_network(np.array([7, 7, 8]), np.array([1, 2, 1]), np.array([2.0, 6.0, 4.0]))
+    out = network.WT.sum(axis=0)  # column m of Wᵀ holds node m's out-weights
+    assert np.allclose(out, 1.0) and network.size == 2 + 2 + 1
+    # repo 7 -> developer 2 carries 0.95·6/8; developer 1 -> repo 8 carries 0.95·4/6
+    assert network.WT[3, 0] == pytest.approx(0.95 * 6 / 8) and network.WT[1, 2] == pytest.approx(0.95 * 4 / 6)
+    with pytest.raises(ValueError, match="positive activity"):
+        build_network(np.array([7]), np.array([1]), np.array([0.0]))
+    with pytest.raises(ValueError, match="positive activity"):
+        build_network(np.array([7]), np.array([1]), np.array([float("nan")]))
 
 
 def test_bad_retention_is_rejected():
