@@ -28,7 +28,10 @@ Decisions where the definition leaves a detail open, checked against OpenDigger'
   the latter; the SPEC removes them, with their activity, from every repo, and a repo
   left with total activity below ``min_repo_activity`` drops out.
 
-Events without an actor id or repo id (deleted accounts) are not counted.
+Events without an actor id or repo id (deleted accounts) are not counted. Issues and
+comments seen by both the REST collector and a GH Archive import count once (same
+numbers and ids); pushes do not match across the two (GH Archive's ``push_id`` names a
+push, the REST collector's a commit sha), so a month taken from both counts both.
 """
 
 from __future__ import annotations
