@@ -573,7 +573,7 @@ class GitHubCollector:
                 conditional = first = False
                 continue
             first = conditional = False
-            following = response.next_url and canonical_url(response.next_url)
+            following = next_page_url(url) if response.next_url else None
             if ascending:
                 newest = max([newest or "", *stamps]) or None
                 ask_next = following or (next_page_url(url) if len(items) >= PAGE_SIZE else url)

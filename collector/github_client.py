@@ -252,12 +252,14 @@ class GitHubClient:
         *,
         validators: Callable[[str], tuple[str | None, str | None]] | None = None,
     ) -> Iterator[Response]:
-        """Every page of a REST listing, following ``Link: rel="next"``.
+        """Every page of a REST listing, while ``Link`` says there is a ``next`` one.
 
-        With ``validators(url) -> (etag, last_modified)`` each page is asked for
-        conditionally. A 304 page carries no ``Link``; its successor is taken to be the
-        same URL with ``page`` + 1 when a validator is stored for it (GitHub numbers
-        the pages of the listings we use), else the walk ends there.
+        The next page is asked as the same URL with ``page`` + 1 rather than the
+        ``Link`` target, which GitHub spells with the owner's or repository's id
+        (``/organizations/{id}/repos?page=2``): one spelling per page keeps the stored
+        validators findable. With ``validators(url) -> (etag, last_modified)`` each page
+        is asked for conditionally; a 304 carries no ``Link``, so after one the walk goes
+        on only to pages that have a validator stored.
         """
         url: str | None = canonical_url(self.url(path_or_url), params)
         while url:
@@ -268,7 +270,7 @@ class GitHubClient:
                 following = next_page_url(url)
                 url = following if validators and any(validators(following)) else None
             elif response.status == 200:
-                url = response.next_url and canonical_url(response.next_url)
+                url = next_page_url(url) if response.next_url else None
             else:
                 url = None
 

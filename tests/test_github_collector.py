@@ -252,8 +252,7 @@ def test_a_run_killed_mid_collection_resumes_to_the_same_rows(tmp_path):
         script = textwrap.dedent(
             f"""
             import sys, time
-            from collector.errors import InputError
-from collector.github import collect_github
+            from collector.github import collect_github
             from collector.github_client import GitHubClient
             from collector.store import Store
             from jobs.config import GithubConfig
@@ -267,7 +266,7 @@ from collector.github import collect_github
         process = subprocess.Popen([sys.executable, "-c", script, str(db)], env=env)
         try:
             deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:  # kill once a few pages are in
+            while time.monotonic() < deadline and process.poll() is None:  # kill once a few pages are in
                 time.sleep(0.05)
                 if db.exists() and _count(db, "stargazers") + _count(db, "events") > 300:
                     break
