@@ -129,7 +129,8 @@ def repo_snapshots(db: Database) -> pl.DataFrame:
     """``repo_snapshots`` with the repo's ``full_name``: one row per repo per day."""
     return read_sql(
         db,
-        "SELECT s.*, r.full_name FROM repo_snapshots s LEFT JOIN repos r ON r.id = s.repo_id ORDER BY s.repo_id, s.date",
+        "SELECT s.*, r.full_name FROM repo_snapshots s LEFT JOIN repos r ON r.id = s.repo_id "
+        "ORDER BY s.repo_id, s.date",
         schema={**_schema(db, "repo_snapshots"), "full_name": pl.String},
     )
 

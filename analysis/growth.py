@@ -138,7 +138,8 @@ def launch_velocity(
     """
     as_of = _as_of(db, as_of)
     repos = _repo_names(db)
-    stars = (frames.stargazers(db) if stars is None else stars).join(repos.select("repo_id", "created_at"), on="repo_id")
+    stars = frames.stargazers(db) if stars is None else stars
+    stars = stars.join(repos.select("repo_id", "created_at"), on="repo_id")
     age = pl.col("starred_at") - pl.col("created_at")
     counted = stars.group_by("repo_id").agg(
         collected=pl.len(),
@@ -302,7 +303,7 @@ def download_growth(db: frames.Database, *, windows: tuple[int, ...] = DOWNLOAD_
     for n in windows:
         baseline = (
             snapshots.join(latest.select("model_id", latest_date="date"), on="model_id")
-            .filter((pl.col("date") < pl.col("latest_date")) & (pl.col("date") >= pl.col("latest_date") - dt.timedelta(days=n)))
+            .filter(pl.col("date").is_between(pl.col("latest_date") - dt.timedelta(days=n), "latest_date", "left"))
             .group_by("model_id")
             .agg(pl.col("date", "downloads_30d", "downloads_all_time").first())
             .select("model_id", base_date="date", base_30d="downloads_30d", base_all_time="downloads_all_time")
@@ -375,4 +376,19 @@ def model_growth_table(store: frames.Database, *, as_of: AsOf = None, **_: Any) 
     )
     return frame.sort(
         ["downloads_gain_30d", "downloads_30d", "model_id"], descending=[True, True, False], nulls_last=True
+    ).select(
+        "model_id",
+        "author",
+        "created_at",
+        "date",
+        "downloads_30d",
+        "downloads_all_time",
+        *(
+            f"{measure}_{n}d"
+            for measure in ("downloads_gain", "downloads_30d_change", "observed_days")
+            for n in DOWNLOAD_WINDOWS
+        ),
+        "derivatives",
+        "derivatives_last_30d",
+        "hub_children",
     )

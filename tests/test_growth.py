@@ -42,7 +42,8 @@ def store(tmp_path):
     store.upsert("repos", [
         {"id": 1, "full_name": "lab/fast", "owner": "lab", "name": "fast", "created_at": "2025-01-01T00:00:00Z"},
         {"id": 2, "full_name": "lab/new", "owner": "lab", "name": "new", "created_at": "2025-02-15T00:00:00Z"},
-        {"id": 3, "full_name": "lab/unharvested", "owner": "lab", "name": "unharvested", "created_at": "2024-06-01T00:00:00Z"},
+        {"id": 3, "full_name": "lab/unharvested", "owner": "lab", "name": "unharvested",
+         "created_at": "2024-06-01T00:00:00Z"},
         {"id": 4, "full_name": "lab/quiet", "owner": "lab", "name": "quiet", "created_at": "2024-06-01T00:00:00Z"},
     ])
     store.upsert("repo_snapshots", [
@@ -208,6 +209,11 @@ def test_derivatives_per_month_by_parent_and_relation(store):
 
 def test_model_growth_table_ranks_download_gain_and_counts_recent_derivatives(store):
     table = build_table(store, "model_growth")
+    assert table.columns == [
+        "model_id", "author", "created_at", "date", "downloads_30d", "downloads_all_time",
+        "downloads_gain_7d", "downloads_gain_30d", "downloads_30d_change_7d", "downloads_30d_change_30d",
+        "observed_days_7d", "observed_days_30d", "derivatives", "derivatives_last_30d", "hub_children",
+    ]
     assert table["model_id"].to_list()[:2] == ["Qwen/base", "x/single"]
     base = table.row(0, named=True)
     assert base["downloads_gain_30d"] == 500
