@@ -6,13 +6,14 @@ one token:
 
 1. **Targets.** Each org's public, non-fork repositories from REST
    ``/orgs/{org}/repos`` (``/users/{name}/repos`` when the owner is a user), asked for
-   conditionally: an unchanged listing answers 304 and the stored list is used.
+   conditionally: an unchanged listing answers 304 and the stored list is used. Stored
+   repos that left a listing are looked up once more in step 2 (deleted or moved).
 2. **Metadata** through GraphQL, :data:`REPO_BATCH` aliased ``repository(owner:, name:)``
    fields per document (one request per 50 repositories, not one REST call each), into
-   ``repos`` and a ``repo_snapshots`` row for the API's current day. A name GraphQL
-   cannot resolve is asked of REST once: a ``301`` is a renamed repository (kept under
-   its database id, ``status = 'renamed'``), a ``404`` is recorded as ``not_found``
-   (or as a note when the name was never seen) and skipped.
+   ``repos`` and a ``repo_snapshots`` row for the API's current day (its ``Date``). A
+   renamed repository is followed (GraphQL and REST ``301`` both lead to it) and kept
+   under its database id with ``status = 'renamed'``; a name neither resolves (``404``)
+   is recorded as ``not_found`` (or as a note when it was never seen) and skipped.
 3. **Star history** through GraphQL ``stargazers(first: 100, after:, orderBy:
    {field: STARRED_AT, direction: ASC})``, which has no 40,000-star cap (REST stops at
    page 400). Each page is committed with its cursor, so a rerun continues after the
@@ -21,10 +22,16 @@ one token:
 4. **Contributors** ``/contributors?anon=1&per_page=100`` as a daily snapshot (a 304
    copies the previous snapshot to today), and ``/stats/contributors`` weekly commits:
    ``202 Accepted`` means GitHub is still computing, so the repository is polled again
-   after the others, a bounded number of times; a 202 is never stored as zeros.
-5. **Activity** from ``/issues?state=all``, ``/issues/comments``, ``/pulls/comments`` and
-   ``/commits``, each with ``since`` = the newest update already stored (a checkpoint
-   per repository and resource), mapped to the GH Archive event model in ``events``.
+   after the others, a bounded number of times; a 202 is never stored as zeros, and
+   weeks without commits, additions or deletions are not stored.
+5. **Activity** from ``/issues?state=all``, ``/issues/comments`` and ``/pulls/comments``
+   (sorted by update, oldest first; the first run starts at ``activity_since``) and
+   ``/commits`` (newest first), mapped to the GH Archive event model in ``events``. Each
+   listing resumes where the last run stopped (see :meth:`GitHubCollector.collect_activity_resource`):
+   the page it ended on is asked again conditionally, so a quiet repository costs 304s.
+
+Without ``GITHUB_TOKEN`` (GraphQL needs one) metadata comes from REST ``/repos/{name}``
+and star history from REST ``/stargazers`` (first 40,000 stars), at 60 requests an hour.
 
 Every page goes to the store with its checkpoint and its ``http_cache`` validator in one
 transaction (:meth:`Store.save_page`), so a killed run loses at most the page in flight
