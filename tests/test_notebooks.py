@@ -30,7 +30,6 @@ def test_notebook_is_stored_without_outputs_and_has_a_parameters_cell(path):
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory):
     demo = pytest.importorskip("jobs.demo", reason="jobs.demo (the demo pipeline) is not importable yet")
-    pytest.importorskip("fakehub", reason="fakehub is not importable yet").FakeHub  # noqa: B018
     return demo.run_demo(tmp_path_factory.mktemp("demo"), scale="small", days=2)
 
 
