@@ -87,12 +87,28 @@ def main() -> int:
         first = hub.stats()
         spent = first["requests"] - first["by_status"].get("304", 0)
 
+        stored = {table: store.count(table) for table in ("stargazers", "events")}
         hub.reset_stats()
         collect_github(store, config, progress=False, client=GitHubClient(token="bench", base_url=hub.url), stats_wait=0)
         second = hub.stats()
         again = second["requests"] - second["by_status"].get("304", 0)
+        again_by_endpoint = {
+            name: sum(n for status, n in counts["by_status"].items() if status != "304")
+            for name, counts in second["by_endpoint"].items()
+        }
 
     stars = sum(r["stargazers_count"] for r in truth["github"]["repos"].values())
+    tracked = [r for r in truth["github"]["repos"].values()]  # every org is configured: all of them
+    expected = {
+        "stargazers": sum(r["stargazers_count"] for r in tracked),
+        "events": sum(
+            len(r["issues"]) + sum(1 for i in r["issues"] if i["closed_at"]) + len(r["issue_comments"])
+            + len(r["review_comments"]) + len(r["commits"])
+            for r in tracked
+        )
+        if config.activity
+        else 0,
+    }
     print(f"fakehub {args.scale}: {len(config.orgs)} orgs + {len(config.repos)} listed repos, {stars:,} stars in the ecosystem")
     print(f"first run: {result.rows_written:,} rows in {seconds:.1f}s, partial={result.partial}")
     for kind, n in need.items():
@@ -101,11 +117,14 @@ def main() -> int:
     print(f"requests spent (fakehub count, 304s excluded): {spent:,}  by status {first['by_status']}")
     ratio = spent / minimum
     print(f"ratio spent / minimum = {ratio:.3f}  (target <= {TARGET_RATIO})  {'OK' if ratio <= TARGET_RATIO else 'OVER'}")
+    print(f"stored vs ground truth: {', '.join(f'{t} {stored[t]:,} of {expected[t]:,}' for t in stored)}")
     print(
         f"second run, nothing new: {again:,} requests spent, {second['by_status'].get('304', 0):,} answered 304 "
-        f"({again / max(spent, 1):.1%} of the first run)"
+        f"({again / max(spent, 1):.1%} of the first run); spent by endpoint "
+        + ", ".join(f"{name} {n}" for name, n in again_by_endpoint.items() if n)
     )
-    return 0 if ratio <= TARGET_RATIO and not result.partial else 1
+    complete = stored == expected
+    return 0 if ratio <= TARGET_RATIO and not result.partial and complete else 1
 
 
 if __name__ == "__main__":
