@@ -42,6 +42,7 @@ EXPANDABLE = ("author", "baseModels", "cardData", "childrenModelCount", "config"
               "mask_token", "model-index", "pipeline_tag", "private", "resourceGroup",
               "safetensors", "sha", "siblings", "spaces", "tags", "transformersInfo",
               "trendingScore", "usedStorage", "widgetData", "xetEnabled", "evalResults")
+EXTRA_KEYS = ("cardData", "siblings", "spaces", "usedStorage")   # derived by _extras
 SORT_KEYS = ("downloads", "downloadsAllTime", "likes", "trendingScore", "createdAt", "lastModified")
 
 
@@ -78,14 +79,14 @@ class HfApi:
         return "hf.unknown", hf_error(404, "Sorry, we can't find the page you are looking for.")
 
     # -- records -------------------------------------------------------------------------
-    def _records(self, idx: np.ndarray, now: int) -> list[dict]:
+    def _records(self, idx: np.ndarray, now: int, fields: frozenset[str] | None = None) -> list[dict]:
         forest = self.forest
-        n_vis = forest.n_visible(now)
-        counts = forest.children_counts(n_vis)
+        counts = forest.children_counts(forest.n_visible(now))
         st = forest.stats(idx, now)
         cols = {k: v.tolist() for k, v in st.items()}
-        return [forest.record(int(i), {k: cols[k][j] for k in cols}, now, n_vis, counts)
-                for j, i in enumerate(idx.tolist())]
+        keys = list(cols)
+        return [forest.record(i, dict(zip(keys, row)), now, counts, fields)
+                for i, row in zip(idx.tolist(), zip(*(cols[k] for k in keys)))]
 
     @staticmethod
     def _extras(rec: dict) -> dict:
@@ -101,15 +102,23 @@ class HfApi:
         return {"cardData": card, "siblings": [{"rfilename": f} for f in files],
                 "spaces": [], "usedStorage": rec.get("safetensors", {}).get("total", 10**9) * 2}
 
+    @staticmethod
+    def _fields(expand: list[str], full: bool, card: bool) -> frozenset[str] | None:
+        """The record fields a page needs (None: all of them)."""
+        if full or card or any(e in EXTRA_KEYS for e in expand):
+            return None
+        return frozenset(expand) if expand else frozenset(DEFAULT_FIELDS)
+
     @classmethod
     def _shape(cls, rec: dict, expand: list[str], full: bool, card: bool) -> dict:
         if expand:
-            extras = cls._extras(rec)
             out = {"_id": rec["_id"], "id": rec["id"]}
+            extras = None
             for key in expand:
                 if key in rec:
                     out[key] = rec[key]
-                elif key in extras:
+                elif key in EXTRA_KEYS:
+                    extras = extras or cls._extras(rec)
                     out[key] = extras[key]
             return out
         fields = FULL_FIELDS if full else DEFAULT_FIELDS
@@ -187,6 +196,7 @@ class HfApi:
             return hf_error(400, f"Invalid cursor {cursor!r}")
         limit = req.int_arg("limit", self.page_size, 1, self.page_size)
 
+        fields = self._fields(expand, full, card)
         page: list[dict] = []
         pos = offset
         lazy = bool(tag_filters or search or gated is not None)
@@ -208,7 +218,7 @@ class HfApi:
                 else:
                     pos += len(chunk)
             else:
-                page.extend(self._records(chunk, now))
+                page.extend(self._records(chunk, now, fields))
                 pos += len(chunk)
         shaped = [self._shape(rec, expand, full, card) for rec in page]
         headers = {}

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fakehub.clock import DAY, FUTURE_DAYS, START_TS, iso_ms
-from fakehub.generator import _ADJ, _NOUN, stable_hash
+from fakehub.generator import _ADJ, _NOUN, _mix, stable_hash
 
 RELATIONS = ("finetune", "quantized", "merge", "adapter")   # codes 1..4; 0 = no parent
 RELATION_MIX = (0.45, 0.39, 0.15, 0.01)
@@ -282,7 +282,7 @@ class ModelForest:
     def stem(self, root: int) -> str:
         if root < self.n_curated:
             return CURATED[root].id.split("/", 1)[1]
-        h = stable_hash("stem", self.seed, root)
+        h = _mix(self.seed * 0x1000003 + root)
         return f"{_STEM_WORDS[h % len(_STEM_WORDS)]}-{_SIZES[(h >> 8) % len(_SIZES)]:g}B"
 
     def model_id(self, i: int) -> str:
@@ -294,7 +294,7 @@ class ModelForest:
         if r == 0:
             return f"{author}/{stem}-{_b36(i)}"
         suffixes = _SUFFIXES[r]
-        return f"{author}/{stem}-{suffixes[stable_hash('sfx', i) % len(suffixes)]}-{_b36(i)}"
+        return f"{author}/{stem}-{suffixes[_mix(i) % len(suffixes)]}-{_b36(i)}"
 
     def index_of(self, model_id: str) -> int | None:
         if model_id in self.curated_index:
@@ -357,14 +357,14 @@ class ModelForest:
         root = int(self.root[i])
         if root < self.n_curated:
             return CURATED[root].pipeline
-        return "image-text-to-text" if stable_hash("pipe", root) % 10 == 0 else "text-generation"
+        return "image-text-to-text" if _mix(root) % 10 == 0 else "text-generation"
 
     def params(self, i: int) -> int:
         root = int(self.root[i])
         if root < self.n_curated:
             billions = CURATED[root].params_b
         else:
-            billions = _SIZES[(stable_hash("stem", self.seed, root) >> 8) % len(_SIZES)]
+            billions = _SIZES[(_mix(self.seed * 0x1000003 + root) >> 8) % len(_SIZES)]
         return int(billions * 1e9) + int(self.rate[i] * 1000) % 1_000_000
 
     def library(self, i: int) -> str:
@@ -379,50 +379,64 @@ class ModelForest:
                 return "mlx"
         return "transformers"
 
-    def record(self, i: int, st: dict[str, int], now: int, visible: int,
-               counts: np.ndarray) -> dict:
-        """The full record of model i (every field the API can expand)."""
+    def record(self, i: int, st: dict[str, int], now: int, counts: np.ndarray,
+               fields: frozenset[str] | None = None) -> dict:
+        """The record of model i: every field the API can show, or only ``fields``
+        (plus ``_id`` and ``id``); computing only what is asked keeps pages cheap."""
+        def want(name: str) -> bool:
+            return fields is None or name in fields
+
         mid = self.model_id(i)
         created = int(self.created[i])
-        age = st["age"]
-        modified = created + min(int(self.modify_days[i]), int(age)) * DAY
-        parents = self.parents(i)
+        modified = created + min(int(self.modify_days[i]), int(st["age"])) * DAY
+        h = _mix(self.seed * 0x9E3779B1 + i * 0x10001 + modified)
+        rec: dict = {"_id": f"{created & 0xFFFFFFFF:08x}{h:016x}", "id": mid}
+        if want("modelId"):
+            rec["modelId"] = mid
+        if want("author"):
+            rec["author"] = mid.split("/", 1)[0]
+        if want("sha"):
+            rec["sha"] = f"{h:016x}{_mix(h):016x}{h & 0xFFFFFFFF:08x}"
+        if want("createdAt"):
+            rec["createdAt"] = iso_ms(created)
+        if want("lastModified"):
+            rec["lastModified"] = iso_ms(modified)
+        if want("private"):
+            rec["private"] = False
+        if want("disabled"):
+            rec["disabled"] = False
+        if want("gated"):
+            rec["gated"] = self.gated(i)
+        for key in ("downloads", "downloadsAllTime", "likes", "trendingScore"):
+            if want(key):
+                rec[key] = st[key]
         r = int(self.rel[i])
-        library = self.library(i)
-        pipeline = self.pipeline_tag(i)
-        tags = [library] if library != "gguf" else ["gguf"]
-        if library == "transformers":
-            tags.append("safetensors")
-        tags += [pipeline, "conversational"] if pipeline == "text-generation" else [pipeline]
+        parents = self.parents(i) if r else []
+        library = self.library(i) if (want("library_name") or want("tags") or want("safetensors")) else None
+        if want("library_name"):
+            rec["library_name"] = library
+        if want("pipeline_tag") or want("tags"):
+            pipeline = self.pipeline_tag(i)
+            if want("pipeline_tag"):
+                rec["pipeline_tag"] = pipeline
         parent_ids = [self.model_id(p) for p in parents]
-        for pid in parent_ids:
-            tags += [f"base_model:{pid}", f"base_model:{RELATIONS[r - 1]}:{pid}"]
-        tags += ["license:apache-2.0", "endpoints_compatible", "region:us"]
-        h = stable_hash("sha", self.seed, i, modified)
-        rec = {
-            "_id": f"{created & 0xFFFFFFFF:08x}{h & 0xFFFFFFFFFFFFFFFF:016x}",
-            "id": mid,
-            "modelId": mid,
-            "author": mid.split("/", 1)[0],
-            "sha": f"{h:016x}{stable_hash('sha2', i, modified):016x}{h & 0xFFFFFFFF:08x}",
-            "createdAt": iso_ms(created),
-            "lastModified": iso_ms(modified),
-            "private": False,
-            "disabled": False,
-            "gated": self.gated(i),
-            "downloads": st["downloads"],
-            "downloadsAllTime": st["downloadsAllTime"],
-            "likes": st["likes"],
-            "trendingScore": st["trendingScore"],
-            "library_name": library,
-            "pipeline_tag": pipeline,
-            "tags": tags,
-            "childrenModelCount": dict(zip(RELATIONS, (int(c) for c in counts[i]))),
-        }
-        if library != "gguf":
+        if want("tags"):
+            tags = [library] if library != "gguf" else ["gguf"]
+            if library == "transformers":
+                tags.append("safetensors")
+            tags += [pipeline, "conversational"] if pipeline == "text-generation" else [pipeline]
+            for pid in parent_ids:
+                tags += [f"base_model:{pid}", f"base_model:{RELATIONS[r - 1]}:{pid}"]
+            tags += ["license:apache-2.0", "endpoints_compatible", "region:us"]
+            rec["tags"] = tags
+        if want("childrenModelCount"):
+            c = counts[i]
+            rec["childrenModelCount"] = {"finetune": int(c[0]), "quantized": int(c[1]),
+                                         "merge": int(c[2]), "adapter": int(c[3])}
+        if want("safetensors") and library != "gguf":
             n = self.params(i)
             rec["safetensors"] = {"parameters": {"BF16": n}, "total": n}
-        if parents:
+        if want("baseModels") and parents:
             rec["baseModels"] = {"relation": RELATIONS[r - 1],
                                  "models": [{"id": pid} for pid in parent_ids]}
         return rec
