@@ -700,9 +700,11 @@ class GitHubCollector:
 
     def save_budgets(self) -> None:
         """The last budgets seen, for ``ecometrics status`` (checkpoints ``budget``, ``github:{resource}``)."""
-        for resource, budget in self.client.budgets.items():
-            reset = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(budget.reset))
-            self.store.set_checkpoint("budget", f"github:{resource}", f"{budget.remaining} of {budget.limit} left, reset {reset}")
+        with self.store.transaction(page_boundary=False):  # also written while a stop unwinds the run
+            for resource, budget in self.client.budgets.items():
+                reset = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(budget.reset))
+                left = f"{budget.remaining} of {budget.limit} left, reset {reset}"
+                self.store.set_checkpoint("budget", f"github:{resource}", left)
 
 
 # -- GraphQL documents --------------------------------------------------------------------

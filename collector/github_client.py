@@ -319,6 +319,10 @@ class GitHubClient:
                 self.requests_by_status[str(status)] += 1
                 self._note_headers(raw.headers, resource)
                 data = _parse_body(raw) if status not in (202, 204, 304) else None
+            except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema) as exc:
+                raise InputError(
+                    f"GITHUB_API_URL {self.base_url!r} is not a usable URL ({exc}); set it like {DEFAULT_API_URL}"
+                ) from None
             except requests.RequestException as exc:  # timeout, dropped connection, cut-off body
                 self.requests_by_status["error"] += 1
                 transient_failures += 1
