@@ -4,10 +4,12 @@ Columns (``ecometrics export repos``):
 
 - ``repo`` — OWNER/NAME as last seen (renamed repositories under their new name);
 - ``stars, forks, watchers, open_issues, open_pull_requests`` — the repository's
-  snapshot on the reference day (the newest ``repo_snapshots`` row, or the newest one in
-  ``month`` when a month is given);
-- ``contributors`` — GitHub accounts in that day's ``/contributors`` snapshot (the
-  newest one on or before it), anonymous e-mail authors not counted;
+  snapshot on the reference day: the newest ``repo_snapshots`` row, or with ``month``
+  the newest one in or before it. For a month before the first snapshot the reference
+  day is the month's last day and ``stars`` is counted from the star history (the
+  other snapshot columns are null);
+- ``contributors`` — GitHub accounts in the newest ``/contributors`` snapshot on or
+  before the reference day, anonymous e-mail authors not counted (null when none);
 - ``stars_7d, stars_30d`` — stars gained in the 7 and 30 days up to the reference day,
   counted from the star history (``stargazers.starred_at``) when it was collected, else
   the difference between snapshots that far apart (null when there is none);
@@ -51,26 +53,34 @@ SCHEMA = {
 @register("repos")
 def repos_table(store: Store, month: str | None = None, **_: Any) -> pl.DataFrame:
     """One row per collected repository; see the module docstring for the columns."""
-    until = _month_end(month) if month else "9999-12-31"
     rows = store.query(
         f"""
-        WITH day AS (                       -- each repo's reference snapshot
-            SELECT repo_id, max(date) AS date FROM repo_snapshots WHERE date <= :until GROUP BY repo_id
+        WITH ref AS (                       -- each repo's reference day and snapshot
+            SELECT r.id AS repo_id,
+                   (SELECT max(date) FROM repo_snapshots WHERE repo_id = r.id AND date <= :until) AS snapshot,
+                   EXISTS (SELECT 1 FROM stargazers WHERE repo_id = r.id) AS has_history
+            FROM repos r WHERE r.status != 'not_found'
+        ), day AS (
+            SELECT repo_id, snapshot, has_history, coalesce(snapshot, :until) AS date FROM ref
+            WHERE snapshot IS NOT NULL OR (:month IS NOT NULL AND has_history)
         )
-        SELECT r.full_name AS repo, s.stars, s.forks, s.watchers, s.open_issues, s.open_pull_requests,
-               (SELECT count(*) FROM contributors c
-                 WHERE c.repo_id = r.id AND c.developer_id IS NOT NULL
+        SELECT r.full_name AS repo,
+               coalesce(s.stars, (SELECT count(*) FROM stargazers g
+                                   WHERE g.repo_id = r.id AND g.starred_at < date(day.date, '+1 day'))) AS stars,
+               s.forks, s.watchers, s.open_issues, s.open_pull_requests,
+               (SELECT count(*) FILTER (WHERE c.developer_id IS NOT NULL) FROM contributors c
+                 WHERE c.repo_id = r.id
                    AND c.date = (SELECT max(date) FROM contributors WHERE repo_id = r.id AND date <= day.date)
+                 HAVING count(*) > 0
                ) AS contributors,
                {_stars_gained(7)} AS stars_7d,
                {_stars_gained(30)} AS stars_30d,
                r.created_at, r.language, r.license, r.archived, r.id AS repo_id, day.date
         FROM repos r
         JOIN day ON day.repo_id = r.id
-        JOIN repo_snapshots s ON s.repo_id = r.id AND s.date = day.date
-        WHERE r.status != 'not_found'
+        LEFT JOIN repo_snapshots s ON s.repo_id = r.id AND s.date = day.snapshot
         """,
-        {"until": until},
+        {"until": _month_end(month) if month else "9999-12-31", "month": month},
     )
     frame = pl.DataFrame(rows, schema=SCHEMA, orient="row") if rows else pl.DataFrame(schema=SCHEMA)
     frame = _join_openrank(store, frame, month)
@@ -80,7 +90,7 @@ def repos_table(store: Store, month: str | None = None, **_: Any) -> pl.DataFram
 def _stars_gained(days: int) -> str:
     """SQL for stars gained in the ``days`` days ending on ``day.date``: from the star
     history when the repo has one, else the difference with the snapshot ``days`` earlier."""
-    return f"""CASE WHEN EXISTS (SELECT 1 FROM stargazers g WHERE g.repo_id = r.id)
+    return f"""CASE WHEN day.has_history
                     THEN (SELECT count(*) FROM stargazers g WHERE g.repo_id = r.id
                            AND g.starred_at >= date(day.date, '-{days - 1} days')
                            AND g.starred_at < date(day.date, '+1 day'))

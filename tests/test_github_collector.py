@@ -16,6 +16,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from collector.errors import InputError
@@ -340,6 +341,11 @@ def test_export_repos_table(tmp_path):
     # the snapshot day is fakehub's 2025-09-01: 30 days are 2025-08-03 .. 2025-09-01
     assert row["stars_30d"] == sum("2025-08-03" <= at[:10] <= "2025-09-01" for _, _, at in kimi["stars"])
     assert row["stars_7d"] == sum("2025-08-26" <= at[:10] <= "2025-09-01" for _, _, at in kimi["stars"])
+    # a month before the first snapshot: stars counted from the history up to its last day
+    with Store(tmp_path / "gh.db") as store:
+        august = repos_table(store, month="2025-08").filter(pl.col("repo") == "MoonshotAI/Kimi-VL").row(0, named=True)
+    assert august["stars"] == sum(at < "2025-09-01" for _, _, at in kimi["stars"])
+    assert august["forks"] is None and august["date"] == "2025-08-31"
 
 
 def test_command_line_collects_and_exports(tmp_path, monkeypatch, capsys):
