@@ -10,6 +10,7 @@ rejected before parsing) and for a re-import of the same file (all upserts).
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
@@ -27,11 +28,18 @@ from collector.store import Store  # noqa: E402
 TARGET = 100_000
 
 
+def cpu_seconds() -> tuple[float, float]:
+    """CPU seconds of this process and of its finished children (the parser process)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--dir", help="where to write the file and database (default: a temporary folder)")
     args = parser.parse_args()
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         tmp = Path(tmp)
         started = time.perf_counter()
@@ -40,10 +48,15 @@ def main() -> None:
         print(f"generated {args.events:,} events ({size / 1e6:.0f} MB gzip) in {time.perf_counter() - started:.0f} s")
 
         with Store(tmp / "all.db") as store:
+            before = cpu_seconds()
             result = import_gharchive(store, [path], all_repos=True)
+            writer, parser = (after - start for after, start in zip(cpu_seconds(), before))
             rate = result.imported / result.seconds
             print(f"--all, fresh database: {result.imported:,} events in {result.seconds:.1f} s = {rate:,.0f} events/s "
                   f"(target >= {TARGET:,}/s: {'met' if rate >= TARGET else 'NOT met'})")
+            # CPU time per side: what each process could do with a core of its own.
+            print(f"  CPU: writer {writer:.1f} s ({result.imported / writer:,.0f} events per CPU-second), "
+                  f"parser process {parser:.1f} s ({result.imported / parser:,.0f} per CPU-second)")
             again = import_gharchive(store, [path], all_repos=True)
             print(f"--all, re-import (upserts): {again.lines / again.seconds:,.0f} events/s")
 
