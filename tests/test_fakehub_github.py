@@ -10,6 +10,12 @@ from github import Auth, Github, GithubException, RateLimitExceededException, Un
 from fakehub import FakeHub
 
 
+@pytest.fixture(scope="module")
+def truth0():
+    """The ground truth of seed 0 at the start: the same for every fresh small hub."""
+    return FakeHub(seed=0, scale="small").truth(include_models=False)
+
+
 def client(hub, per_page=100, token="t") -> Github:
     return Github(base_url=hub.url, auth=Auth.Token(token), per_page=per_page, retry=None)
 
@@ -20,16 +26,16 @@ def repo_with_stars(truth, low, high) -> dict:
                 if low <= r["stargazers_count"] <= high)
 
 
-def test_organisation_repos_are_the_ground_truth(fakehub):
-    truth = fakehub.truth(include_models=False)["github"]
+def test_organisation_repos_are_the_ground_truth(fakehub, truth0):
+    truth = truth0["github"]
     org = client(fakehub).get_organization("QwenLM")
     names = sorted(repo.full_name for repo in org.get_repos())
     assert names == truth["orgs"]["QwenLM"]
     assert names and org.public_repos == len(names)
 
 
-def test_stargazers_with_dates_across_pages_match_the_count_and_the_truth(fakehub):
-    truth = fakehub.truth(include_models=False)
+def test_stargazers_with_dates_across_pages_match_the_count_and_the_truth(fakehub, truth0):
+    truth = truth0
     expected = repo_with_stars(truth, 250, 2000)
     repo = client(fakehub).get_repo(expected["full_name"])
     stargazers = list(repo.get_stargazers_with_dates())
@@ -41,8 +47,8 @@ def test_stargazers_with_dates_across_pages_match_the_count_and_the_truth(fakehu
     assert len({s.user.id for s in stargazers}) == len(stargazers)     # a user stars once
 
 
-def test_stargazer_pages_stop_at_400(fakehub):
-    genesis = fakehub.truth(include_models=False)["github"]["repos"]["Genesis-Embodied-AI/Genesis"]
+def test_stargazer_pages_stop_at_400(fakehub, truth0):
+    genesis = truth0["github"]["repos"]["Genesis-Embodied-AI/Genesis"]
     assert genesis["stargazers_count"] > 40 * 400     # more stars than 400 pages of 40 show
     url = f"{fakehub.url}/repos/Genesis-Embodied-AI/Genesis/stargazers"
     headers = {"Authorization": "token t", "Accept": "application/vnd.github.star+json"}
@@ -53,16 +59,16 @@ def test_stargazer_pages_stop_at_400(fakehub):
     assert beyond.status_code == 422 and "pagination is limited" in beyond.json()["message"]
 
 
-def test_launch_burst(fakehub):
-    genesis = fakehub.truth(include_models=False)["github"]["repos"]["Genesis-Embodied-AI/Genesis"]
+def test_launch_burst(truth0):
+    genesis = truth0["github"]["repos"]["Genesis-Embodied-AI/Genesis"]
     created = dt.datetime.fromisoformat(genesis["created_at"])
     ten_days = created + dt.timedelta(days=10)
     early = sum(1 for _, _, at in genesis["stars"] if dt.datetime.fromisoformat(at) <= ten_days)
     assert 19_000 <= early <= 21_000
 
 
-def test_contributors_are_commit_counts(fakehub):
-    truth = fakehub.truth(include_models=False)
+def test_contributors_are_commit_counts(fakehub, truth0):
+    truth = truth0
     expected = repo_with_stars(truth, 250, 2000)
     repo = client(fakehub).get_repo(expected["full_name"])
     got = {c.login: c.contributions for c in repo.get_contributors()}
@@ -73,8 +79,8 @@ def test_contributors_are_commit_counts(fakehub):
     assert anonymous == expected["anonymous_contributors"]
 
 
-def test_issues_since_a_date(fakehub):
-    truth = fakehub.truth(include_models=False)
+def test_issues_since_a_date(fakehub, truth0):
+    truth = truth0
     expected = max(truth["github"]["repos"].values(), key=lambda r: len(r["issues"]))
     since = dt.datetime(2025, 8, 1, tzinfo=dt.UTC)
     want = sorted(i["number"] for i in expected["issues"]
@@ -99,9 +105,9 @@ def test_conditional_request_is_answered_304_and_not_charged(fakehub):
     assert repo.update() is True
 
 
-def test_renamed_repo_redirects_and_deleted_repo_is_missing(fakehub):
+def test_renamed_repo_redirects_and_deleted_repo_is_missing(fakehub, truth0):
     gh = client(fakehub)
-    truth = fakehub.truth(include_models=False)["github"]
+    truth = truth0["github"]
     old, new = next(iter(truth["renamed"].items()))
     moved = gh.get_repo(old)
     assert moved.full_name == new and moved.id == truth["repos"][new]["id"]
@@ -120,8 +126,8 @@ def test_repo_deleted_later_disappears_from_listings(fakehub):
         gh.get_repo("MiniMax-AI/MiniMax-Text-Preview")
 
 
-def test_bots_take_part(fakehub):
-    truth = fakehub.truth(include_models=False)["github"]
+def test_bots_take_part(fakehub, truth0):
+    truth = truth0["github"]
     actors = {i["user"] for r in truth["repos"].values() for i in r["issues"]}
     actors |= {c["user"] for r in truth["repos"].values() for c in r["issue_comments"]}
     assert any(login.endswith("[bot]") for login in actors)
@@ -129,13 +135,13 @@ def test_bots_take_part(fakehub):
     assert bot["type"] == "Bot"
 
 
-def test_stats_contributors_answers_202_until_ready(fakehub):
+def test_stats_contributors_answers_202_until_ready(fakehub, truth0):
     url = f"{fakehub.url}/repos/vllm-project/vllm/stats/contributors"
     first = requests.get(url, headers={"Authorization": "token t"})
     assert first.status_code == 202
     second = requests.get(url, headers={"Authorization": "token t"})
     assert second.status_code == 200
-    truth = fakehub.truth(include_models=False)["github"]["repos"]["vllm-project/vllm"]
+    truth = truth0["github"]["repos"]["vllm-project/vllm"]
     assert {e["author"]["login"]: e["total"] for e in second.json()} == truth["contributors"]
 
 
