@@ -156,7 +156,11 @@ MIX = (
 
 def synthetic_hour(count: int, *, repos: int = 5_000, developers: int = 50_000, seed: int = 7,
                    hour: str = "2024-01-15T10") -> Iterator[dict]:
-    """``count`` events spread over ``repos`` repos and ``developers`` developers, in time order."""
+    """``count`` events spread over ``repos`` repos and ``developers`` developers, in time order.
+
+    Event ids are distinct per ``seed`` (as GH Archive's are per hour).
+    """
+    first_id = 40_000_000_000 + seed * 100_000_000
     rng = random.Random(seed)
     kinds = [kind for kind, _ in MIX]
     weights = [w for _, w in MIX]
@@ -166,7 +170,7 @@ def synthetic_hour(count: int, *, repos: int = 5_000, developers: int = 50_000, 
         actor_id = 500_000 + rng.randrange(developers)
         second = n * 3600 // count
         yield event(
-            40_000_000_000 + n,
+            first_id + n,
             kind,
             actor=(actor_id, f"dev{actor_id}"),
             repo=(repo_id, f"org{repo_id % 97}/repo{repo_id}"),
