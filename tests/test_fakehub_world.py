@@ -102,3 +102,18 @@ def test_fault_spec_errors_name_the_input():
         parse_faults("boom:0.1")
     with pytest.raises(InputError, match="429"):
         parse_faults("429:x")
+
+
+def test_command_line_prints_the_url_first_and_serves():
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "jobs.cli", "fakehub", "serve", "--port", "0", "--seed", "0"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:")
+        assert requests.get(f"{url}/repos/vllm-project/vllm").json()["full_name"] == "vllm-project/vllm"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
