@@ -191,6 +191,11 @@ class GitHubCollector:
     def run(self, *, progress: bool = True) -> None:
         names = self.targets()
         repos = self.fetch_metadata(names)
+        gone: set[int] = set()
+        if self.config.contributors:
+            # asked first so that GitHub computes the 202s while the rest of the pass runs
+            gone = {repo.id for repo in repos if self.attempt(repo, self.collect_contributor_stats) is False}
+        repos = [repo for repo in repos if repo.id not in gone]
         with _progress_bar(progress and sys.stderr.isatty(), len(repos)) as advance:
             for index, repo in enumerate(repos, 1):
                 before = self.result.rows_written
@@ -207,18 +212,23 @@ class GitHubCollector:
         if self.config.star_history:
             steps.append(self.collect_stargazers)
         if self.config.contributors:
-            steps += [self.collect_contributor_stats, self.collect_contributors]
+            steps.append(self.collect_contributors)
         if self.config.activity:
             steps.append(self.collect_activity)
         for step in steps:
-            try:
-                if step(repo) is False:  # the repository is gone; nothing more to ask
-                    return
-            except BudgetExhausted:
-                raise
-            except GitHubError as exc:
-                self.result.mark_partial(f"{repo.full_name}: {exc}")
-                log.warning("github: %s: %s", repo.full_name, exc)
+            if self.attempt(repo, step) is False:  # the repository is gone; nothing more to ask
+                return
+
+    def attempt(self, repo: Repo, step: Any) -> bool | None:
+        """Run one step for one repo; an API failure marks the pass partial and moves on."""
+        try:
+            return step(repo)
+        except BudgetExhausted:
+            raise
+        except GitHubError as exc:
+            self.result.mark_partial(f"{repo.full_name}: {exc}")
+            log.warning("github: %s: %s", repo.full_name, exc)
+            return None
 
     def save(self, rows_by_table: dict[str, list[dict[str, Any]]], checkpoint: tuple[str, str, str | None] | None = None) -> None:
         rows = {table: list(_dedupe(table, r)) for table, r in rows_by_table.items() if r}
@@ -525,12 +535,7 @@ class GitHubCollector:
             self.client.sleep(max(0.0, self.last_accepted + self.stats_wait - time.monotonic()))
             pending, self.pending_stats = self.pending_stats, []
             for repo in pending:
-                try:
-                    self.collect_contributor_stats(repo, final=round_ == self.stats_polls)
-                except BudgetExhausted:
-                    raise
-                except GitHubError as exc:
-                    self.result.mark_partial(f"{repo.full_name}: {exc}")
+                self.attempt(repo, lambda r: self.collect_contributor_stats(r, final=round_ == self.stats_polls))
 
     # -- 5. activity ------------------------------------------------------------------
 
