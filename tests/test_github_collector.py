@@ -222,13 +222,20 @@ def test_faults_do_not_change_the_rows(tmp_path):
     with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "clean.db") as clean:
         collect(clean, hub)
         expected = all_rows(clean)
+    waits: list[float] = []
+
+    def record_wait(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(min(seconds, 0.01))
+
     with FakeHub(seed=0, scale="small", faults=FAULTS) as hub, Store(tmp_path / "faulty.db") as faulty:
-        result = collect(faulty, hub)
+        result = collect(faulty, hub, sleep=record_wait)
         assert not result.partial, result.reason
         faults = hub.stats()["faults"]
         assert set(faults) == {"429", "5xx", "timeout", "truncate"}, faults
         assert result.requests.get("429") and result.requests.get("error")
         assert all_rows(faulty) == expected
+    assert waits.count(1.0) == result.requests["429"]  # fakehub's Retry-After: 1, honoured each time
 
 
 def test_a_budget_too_small_ends_partial_and_the_next_run_completes(tmp_path):
