@@ -45,18 +45,20 @@ def parse_iso(text: str) -> int:
 
 
 class Clock:
-    """Simulated time: ``START`` plus the days advanced so far."""
+    """Simulated time: the start (``START`` unless a snapshot says otherwise) plus the
+    days advanced so far."""
 
-    def __init__(self, days: int = 0):
+    def __init__(self, days: int = 0, start: int = START_TS):
         self.days = days
+        self.start = start
 
     @property
     def now(self) -> int:
-        return START_TS + self.days * DAY
+        return self.start + self.days * DAY
 
     @property
     def today(self) -> int:
-        """Whole days since ``START`` (0 on the first day)."""
+        """Whole days since the start (0 on the first day)."""
         return self.days
 
     def advance(self, days: int) -> None:

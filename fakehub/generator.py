@@ -215,10 +215,12 @@ class Repo:
     archived: bool = False
     seed: int = 0
     universe: int = 1
+    database_id: int | None = None           # set by snapshots; else derived from index
+    star_users: list[int] | None = None      # set by snapshots: user index of each star
 
     @property
     def id(self) -> int:
-        return REPO_ID_BASE + self.index * 37
+        return self.database_id if self.database_id is not None else REPO_ID_BASE + self.index * 37
 
     @property
     def full_name(self) -> str:
@@ -249,15 +251,18 @@ class Repo:
         times = np.sort(np.concatenate([times, future]).astype(np.int64))
         return np.minimum(times, START_TS + FUTURE_DAYS * DAY)
 
-    def star_rows(self, n: int) -> list[list]:
+    def star_rows(self, n: int, users: "UserDirectory") -> list[list]:
         """[[user id, login, starred_at], ...] of the first n stars (ground truth)."""
         rows = self.__dict__.setdefault("_star_rows", [])
         if len(rows) < n:
             start = len(rows)
             dates = iso_array(self.star_times[start:n])
-            a, b, m = self._star_perm
-            users = (N_BOTS + (a * np.arange(start, n, dtype=np.int64) + b) % m).tolist()
-            rows.extend([USER_ID_BASE + u, user_login(u), at] for u, at in zip(users, dates))
+            if self.star_users is not None:
+                indices = self.star_users[start:n]
+            else:
+                a, b, m = self._star_perm
+                indices = (N_BOTS + (a * np.arange(start, n, dtype=np.int64) + b) % m).tolist()
+            rows.extend([users.user_id(u), users.login(u), at] for u, at in zip(indices, dates))
         return rows[:n]
 
     def stars_until(self, now: int) -> int:
@@ -274,6 +279,9 @@ class Repo:
         return a, (h >> 20) % m, m
 
     def stargazer(self, k: int) -> int:
+        """User index of the k-th star (oldest first)."""
+        if self.star_users is not None:
+            return self.star_users[k]
         a, b, m = self._star_perm
         return N_BOTS + (a * k + b) % m
 
@@ -364,10 +372,37 @@ def _generated_name(rng: random.Random, words: list[str], taken: set[str]) -> st
             return name
 
 
+class UserDirectory:
+    """User index <-> login and database id: generated names (:func:`user_login`), or the
+    explicit list a snapshot brings."""
+
+    def __init__(self, universe: int, logins: list[str] | None = None, ids: list[int] | None = None):
+        self.universe = universe
+        self._logins = logins
+        self._ids = ids
+        self._index = {login.lower(): k for k, login in enumerate(logins)} if logins else None
+
+    def login(self, index: int) -> str:
+        return self._logins[index] if self._logins is not None else user_login(index)
+
+    def user_id(self, index: int) -> int:
+        return self._ids[index] if self._ids is not None else USER_ID_BASE + index
+
+    def index(self, login: str) -> int | None:
+        if self._index is not None:
+            return self._index.get(login.lower())
+        return user_index(login, self.universe)
+
+    def is_bot(self, index: int) -> bool:
+        return self.login(index).endswith("[bot]")
+
+
 class GitHubWorld:
     """Users, orgs and repos of the synthetic GitHub, with stars and activity on demand."""
 
     def __init__(self, seed: int, scale: Scale, clock: Clock):
+        self.users = UserDirectory(scale.users)
+        self.renamed = dict(RENAMED)
         self.seed = seed
         self.scale = scale
         self.clock = clock
@@ -413,7 +448,7 @@ class GitHubWorld:
         for lab in LABS:        # every lab org exists, even without a listed repo
             for org in lab.github_orgs:
                 self.orgs.setdefault(org, ORG_ID_BASE + len(self.orgs) * 11)
-        for old, new in RENAMED.items():
+        for old, new in self.renamed.items():
             repo = self.by_name(new)
             assert repo is not None, new
             repo.former_name = old
@@ -439,7 +474,7 @@ class GitHubWorld:
         return self._by_id.get(repo_id)
 
     def renamed_to(self, full_name: str) -> Repo | None:
-        new = next((n for o, n in RENAMED.items() if o.lower() == full_name.lower()), None)
+        new = next((n for o, n in self.renamed.items() if o.lower() == full_name.lower()), None)
         return self.by_name(new) if new else None
 
     def visible(self, repo: Repo) -> bool:
@@ -449,7 +484,7 @@ class GitHubWorld:
         return [r for r in self.repos if r.owner.lower() == org.lower() and self.visible(r)]
 
     def user_index(self, login: str) -> int | None:
-        return user_index(login, self.scale.users)
+        return self.users.index(login)
 
     def activity(self, repo: Repo) -> Activity:
         return repo.activity(self.scale.developers, self.scale.activity)
@@ -515,8 +550,11 @@ class GitHubWorld:
         return users, anon
 
     # -- ground truth ---------------------------------------------------------------
+    deleted_names: tuple[str, ...] = (DELETED_BEFORE_START,)
+
     def truth(self) -> dict:
         now = self.clock.now
+        login = self.users.login
         repos = {}
         for repo in self.repos:
             if not self.visible(repo):
@@ -537,12 +575,12 @@ class GitHubWorld:
                 "open_pull_requests": self.open_counts(repo)[1],
                 "language": repo.language,
                 "archived": repo.archived,
-                "stars": repo.star_rows(n),
-                "contributors": {user_login(u): c for u, c in users.items()},
+                "stars": repo.star_rows(n, self.users),
+                "contributors": {login(u): c for u, c in users.items()},
                 "anonymous_contributors": anon,
                 "issues": [
                     {
-                        "number": i.number, "id": i.id, "user": user_login(i.user),
+                        "number": i.number, "id": i.id, "user": login(i.user),
                         "is_pull_request": i.is_pr, "created_at": iso(i.created),
                         "closed_at": iso(i.closed) if i.closed and i.closed <= now else None,
                         "merged": bool(i.merged and i.closed and i.closed <= now),
@@ -552,23 +590,24 @@ class GitHubWorld:
                     for i in activity.issues if i.created <= now
                 ],
                 "issue_comments": [
-                    {"id": c[0], "issue_number": c[1], "user": user_login(c[2]), "created_at": iso(c[3])}
+                    {"id": c[0], "issue_number": c[1], "user": login(c[2]), "created_at": iso(c[3])}
                     for c in activity.comments if c[3] <= now
                 ],
                 "review_comments": [
-                    {"id": c[0], "pull_number": c[1], "user": user_login(c[2]), "created_at": iso(c[3])}
+                    {"id": c[0], "pull_number": c[1], "user": login(c[2]), "created_at": iso(c[3])}
                     for c in activity.review_comments if c[3] <= now
                 ],
                 "commits": [
-                    {"sha": sha, "author": user_login(u) if u is not None else None, "date": iso(at)}
+                    {"sha": sha, "author": login(u) if u is not None else None, "date": iso(at)}
                     for sha, u, at, _ in activity.commits if at <= now
                 ],
             }
         return {
             "repos": repos,
             "orgs": {org: sorted(r.full_name for r in self.org_repos(org)) for org in self.orgs},
-            "renamed": dict(RENAMED),
-            "deleted": [DELETED_BEFORE_START]
-            + [r.full_name for r in self.repos if not self.visible(r)],
-            "bots": list(BOT_LOGINS),
+            "renamed": dict(self.renamed),
+            "deleted": sorted(set(self.deleted_names)
+                              | {r.full_name for r in self.repos if not self.visible(r)}),
+            "bots": list(BOT_LOGINS) if self.users._logins is None
+            else [u for u in self.users._logins if u.endswith("[bot]")],
         }

@@ -34,8 +34,7 @@ from urllib.parse import urlencode
 
 from fakehub.clock import DAY, http_date, iso, parse_iso
 from fakehub.exchange import Request, Response, link_header
-from fakehub.generator import (N_BOTS, USER_ID_BASE, GitHubWorld, Issue, Repo, stable_hash,
-                               user_login)
+from fakehub.generator import GitHubWorld, Issue, Repo, stable_hash
 
 DOCS = "https://docs.github.com/rest"
 MAX_STARGAZER_PAGE = 400
@@ -111,8 +110,9 @@ class GitHubRest:
 
     # -- JSON shapes ---------------------------------------------------------------------
     def user_json(self, base: str, index: int) -> dict:
-        login = user_login(index)
-        uid = USER_ID_BASE + index
+        users = self.world.users
+        login = users.login(index)
+        uid = users.user_id(index)
         u = f"{base}/users/{login}"
         return {
             "login": login, "id": uid, "node_id": _node_id("User", uid),
@@ -123,7 +123,7 @@ class GitHubRest:
             "subscriptions_url": f"{u}/subscriptions", "organizations_url": f"{u}/orgs",
             "repos_url": f"{u}/repos", "events_url": f"{u}/events{{/privacy}}",
             "received_events_url": f"{u}/received_events",
-            "type": "Bot" if index < N_BOTS else "User", "user_view_type": "public",
+            "type": "Bot" if users.is_bot(index) else "User", "user_view_type": "public",
             "site_admin": False,
         }
 
@@ -260,7 +260,7 @@ class GitHubRest:
         d = self.user_json(req.base_url, index)
         h = stable_hash("user", index)
         d.update({
-            "name": None if index < N_BOTS else login.rstrip("0123456789").capitalize(),
+            "name": None if self.world.users.is_bot(index) else login.rstrip("0123456789").capitalize(),
             "company": None, "blog": "", "location": None, "email": None, "hireable": None,
             "bio": None, "twitter_username": None, "public_repos": h % 40, "public_gists": h % 7,
             "followers": (h >> 8) % 500, "following": (h >> 16) % 100,

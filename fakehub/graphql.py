@@ -38,7 +38,7 @@ from graphql import (FieldNode, FragmentSpreadNode, GraphQLError, InlineFragment
 
 from fakehub.clock import iso
 from fakehub.exchange import Request, Response
-from fakehub.generator import USER_ID_BASE, GitHubWorld, Repo, user_login
+from fakehub.generator import GitHubWorld, Repo, UserDirectory
 from fakehub.limits import Window
 
 SDL = """
@@ -120,9 +120,9 @@ def _uncursor(cursor: str) -> int:
 
 
 class UserNode:
-    def __init__(self, index: int, base: str):
-        self.login = user_login(index)
-        self.databaseId = USER_ID_BASE + index
+    def __init__(self, index: int, users: UserDirectory):
+        self.login = users.login(index)
+        self.databaseId = users.user_id(index)
         self.id = base64.b64encode(f"04:User{self.databaseId}".encode()).decode()
         self.url = f"https://github.com/{self.login}"
 
@@ -198,7 +198,7 @@ class RepositoryNode:
             has_next = (ks[-1] + 1 < n) if ks else False
             has_prev = start > 0
         times = self._repo.star_times
-        users = [UserNode(self._repo.stargazer(k), self._base) for k in ks]
+        users = [UserNode(self._repo.stargazer(k), self._world.users) for k in ks]
         edges = [{"cursor": _cursor(k), "starredAt": iso(int(times[k])), "node": u}
                  for k, u in zip(ks, users)]
         return {
