@@ -48,7 +48,7 @@ from typing import Any
 
 import polars as pl
 
-from collector.hf_client import HfClient, HubResponse, HubUnavailable
+from collector.hf_client import HfClient, HubResponse, HubUnavailable, read_ahead
 from collector.results import CollectResult
 from collector.store import Store, utc_now, utc_today
 
@@ -272,24 +272,33 @@ class _Crawl:
         self.result.rows_written += write_rows(self.store, rows, checkpoint)
         self.progress.advance(len(records))
 
-    def _listing(self, what: str, params: list[tuple[str, Any]], resume_from: str | None = None):
-        """Yield ``(response, records)`` per page; a failing listing makes the run partial."""
+    def _listing(self, what: str, params: list[tuple[str, Any]], resume_from: str | None = None, ahead: int = 0):
+        """Yield ``(response, records)`` per page; a failing listing makes the run partial.
+
+        With ``ahead`` the next pages are fetched while the caller writes this one.
+        """
         query = [*params, ("limit", PAGE_SIZE), *(("expand", p) for p in self.list_expand)]
         pages = 0
+        responses = self.client.pages("/api/models", query, resume_from=resume_from)
         try:
-            for response in self.client.pages("/api/models", query, resume_from=resume_from):
+            for response in read_ahead(responses, ahead) if ahead else responses:
                 if not isinstance(response.data, list):
                     raise HubUnavailable(f"{what}: expected a list of models, got {type(response.data).__name__}")
                 pages += 1
                 yield response, response.data
         except HubUnavailable as exc:
+            if exc.status == 400 and pages == 0 and resume_from:
+                # A cursor can expire between runs; the crawl is idempotent, so start it over.
+                self.result.notes.append(f"hf {what}: the Hub refused the saved cursor; crawled again from page 1")
+                yield from self._listing(what, params, ahead=ahead)
+                return
             if exc.status == 400 and pages == 0 and resume_from is None and self.list_expand is EXPAND:
                 self.list_expand = tuple(p for p in EXPAND if p not in DETAIL_ONLY_EXPAND)
                 self.result.notes.append(
                     "hf: the Hub refuses baseModels/childrenModelCount in listings; parents come from "
                     "base_model: tags and crawl completeness is unknown for listed models"
                 )
-                yield from self._listing(what, params)
+                yield from self._listing(what, params, ahead=ahead)
                 return
             self.result.mark_partial(f"hf {what}: {exc}")
             log.warning("hf %s: %s", what, exc)
@@ -303,6 +312,8 @@ class _Crawl:
             return "unavailable", None
         if response.status == 200:
             self._write(response, [response.data])
+            if response.data["id"] != model_id:  # the Hub redirects a renamed repo to its new name
+                self.result.notes.append(f"hf model {model_id}: renamed to {response.data['id']}; update the config")
             return "ok", response.data
         status = _UNAVAILABLE[response.status]
         with self.store.transaction():
@@ -327,8 +338,14 @@ class _Crawl:
 
     def tracked(self, authors: Sequence[str], models: Sequence[str], depth: int, cap: int) -> None:
         self.progress.start("hf tracked models")
-        frontier: list[tuple[str, str, Any]] = []  # (model, its root, its childrenModelCount)
         seen: set[str] = set()
+        roots = self._roots(authors, models, seen)
+        self._mark_tracked(seen)
+        self._derivatives(roots, seen, depth, cap)
+
+    def _roots(self, authors: Sequence[str], models: Sequence[str], seen: set[str]) -> list[tuple[str, str, Any]]:
+        """Collect the authors' and the listed models: ``(model, model, childrenModelCount)`` each."""
+        frontier: list[tuple[str, str, Any]] = []
         for author in authors:
             found = 0
             for response, records in self._listing(f"author {author}", [("author", author)]):
@@ -345,12 +362,19 @@ class _Crawl:
                 continue
             status, record = self._model(model_id)
             seen.add(model_id)
-            if record is not None:
-                frontier.append((model_id, model_id, record.get("childrenModelCount")))
+            if record is not None and record["id"] not in seen - {model_id}:
+                seen.add(record["id"])
+                frontier.append((record["id"], record["id"], record.get("childrenModelCount")))
             elif status == "gated":  # its card is closed to us, its public derivatives are not
                 frontier.append((model_id, model_id, None))
-        self._mark_tracked(seen)
+        return frontier
 
+    def _derivatives(self, frontier: list[tuple[str, str, Any]], seen: set[str], depth: int, cap: int) -> None:
+        """Breadth-first below ``frontier`` ``(model, its root, childrenModelCount)``, ``depth`` levels.
+
+        Each model is expanded once, at its shallowest level; a root stops growing at
+        ``cap`` new descendants and the run says so.
+        """
         descendants = dict.fromkeys((root for _, root, _ in frontier), 0)
         capped: set[str] = set()
         for _level in range(depth):
@@ -390,7 +414,7 @@ class _Crawl:
             log.info("hf full Hub: resuming from the checkpointed page %s", cursor)
         self.progress.start("hf full Hub")
         finished = False
-        for response, records in self._listing("full Hub", [], resume_from=cursor):
+        for response, records in self._listing("full Hub", [], resume_from=cursor, ahead=1):
             finished = response.next_url is None
             self._write(response, records, checkpoint=(*FULL_HUB_CHECKPOINT, response.next_url))
         if not finished:

@@ -28,10 +28,13 @@ import email.utils
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
+
+import queue
+import threading
 
 import httpx2
 from huggingface_hub import constants
@@ -194,6 +197,52 @@ class HfClient:
         if when.tzinfo is None:  # "-0000" in the header means UTC with no zone named
             when = when.replace(tzinfo=dt.UTC)
         self.server_date = when.astimezone(dt.UTC).date().isoformat()
+
+
+T = TypeVar("T")
+_END = object()
+
+
+def read_ahead(items: Iterable[T], ahead: int = 1) -> Iterator[T]:
+    """Yield ``items`` while a thread already fetches the next ``ahead`` of them.
+
+    Paging is sequential (each page names the next), so this is the one overlap there
+    is: the Hub composes page n+1 while page n is written to SQLite. At most ``ahead``
+    + 1 pages are held; an exception in the fetching thread is raised here, in order.
+    """
+    pending: queue.Queue = queue.Queue(maxsize=ahead)
+    finished = threading.Event()
+
+    def put(entry: tuple[Any, BaseException | None]) -> bool:
+        while not finished.is_set():
+            try:
+                pending.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fetch() -> None:
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put((None, exc))
+            return
+        put((_END, None))
+
+    threading.Thread(target=fetch, name="hf-read-ahead", daemon=True).start()
+    try:
+        while True:
+            item, error = pending.get()
+            if error is not None:
+                raise error
+            if item is _END:
+                return
+            yield item
+    finally:
+        finished.set()  # the thread stops after the request in flight
 
 
 def _next_link(response: httpx2.Response) -> str | None:

@@ -36,6 +36,18 @@ def render_status(store: Store, config: Config) -> str:
         newest = store.conn.execute(sql).fetchone()[0]
         lines.append(f"  {label:<22} {newest or 'never'}")
 
+    from collector.hf import crawl_completeness
+
+    completeness = crawl_completeness(store)
+    if completeness.height:
+        known = completeness.filter(completeness["completeness"].is_not_null())
+        complete = known.filter(known["completeness"] >= 1.0).height
+        lines.append("\nhf crawl completeness (collected / Hub-reported children)")
+        lines.append(f"  {'tracked roots':<22} {completeness.height:>12,}  complete {complete:,}")
+        for row in known.sort("completeness").head(5).iter_rows(named=True):
+            if row["completeness"] < 1.0:
+                lines.append(f"  {row['root']:<40} {row['children_collected']:,} / {row['children_reported']:,}")
+
     from jobs.scheduler import next_fire_times
 
     lines.append("\nschedule (UTC)")
