@@ -580,7 +580,7 @@ class GitHubWorld:
                 "anonymous_contributors": anon,
                 "issues": [
                     {
-                        "number": i.number, "id": i.id, "user": login(i.user),
+                        "number": i.number, "id": i.id, "user": login(i.user), "title": i.title,
                         "is_pull_request": i.is_pr, "created_at": iso(i.created),
                         "closed_at": iso(i.closed) if i.closed and i.closed <= now else None,
                         "merged": bool(i.merged and i.closed and i.closed <= now),
@@ -602,12 +602,20 @@ class GitHubWorld:
                     for sha, u, at, _ in activity.commits if at <= now
                 ],
             }
+        active: set[int] = set()
+        for repo in self.repos:
+            if self.visible(repo):
+                a = self.activity(repo)
+                active.update(i.user for i in a.issues if i.created <= now)
+                active.update(c[2] for c in a.comments + a.review_comments if c[3] <= now)
+                active.update(c[1] for c in a.commits if c[2] <= now and c[1] is not None)
         return {
             "repos": repos,
+            "users": {login(u): self.users.user_id(u) for u in sorted(active)},
             "orgs": {org: sorted(r.full_name for r in self.org_repos(org)) for org in self.orgs},
             "renamed": dict(self.renamed),
             "deleted": sorted(set(self.deleted_names)
                               | {r.full_name for r in self.repos if not self.visible(r)}),
-            "bots": list(BOT_LOGINS) if self.users._logins is None
-            else [u for u in self.users._logins if u.endswith("[bot]")],
+            "bots": sorted(BOT_LOGINS if self.users._logins is None
+                           else (u for u in self.users._logins if u.endswith("[bot]"))),
         }

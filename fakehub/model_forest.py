@@ -227,28 +227,7 @@ class ModelForest:
         self.extra_child = pairs[:, 0]
         self.extra_parent = pairs[:, 1]
 
-        # all edges, grouped by parent with children ascending
-        has = parent >= 0
-        e_child = np.concatenate([np.nonzero(has)[0], self.extra_child])
-        e_parent = np.concatenate([parent[has], self.extra_parent])
-        by = np.lexsort((e_child, e_parent))
-        self.e_child = e_child[by]
-        self.e_parent = e_parent[by]
-        self.e_rel = rel[self.e_child]
-        self.e_ptr = np.searchsorted(self.e_parent, np.arange(N + 1))
-
-        # root and depth along the main parent
-        root = np.arange(N)
-        depth = np.zeros(N, dtype=np.int16)
-        for _ in range(256):
-            p = parent
-            new_root = np.where(p >= 0, root[np.maximum(p, 0)], np.arange(N))
-            new_depth = np.where(p >= 0, depth[np.maximum(p, 0)] + 1, 0).astype(np.int16)
-            if np.array_equal(new_root, root) and np.array_equal(new_depth, depth):
-                break
-            root, depth = new_root, new_depth
-        self.root = root
-        self.depth = depth
+        self._index_edges()
 
         # authors of the generated models
         n_gen_authors = len(self.authors) - n_labs
@@ -271,6 +250,34 @@ class ModelForest:
         self.modify_days = rng.integers(0, 90, N)
         self.gated_generated = rng.random(N) < 0.01
         self._count_cache: tuple[int, np.ndarray] | None = None
+
+    def _index_edges(self) -> None:
+        """Edges grouped by parent (children ascending), and each model's root and depth
+        along its main parent; from ``parent``, ``rel``, ``extra_child/extra_parent``."""
+        parent, rel, N = self.parent, self.rel, self.n_total
+        has = parent >= 0
+        e_child = np.concatenate([np.nonzero(has)[0], self.extra_child]).astype(np.int64)
+        e_parent = np.concatenate([parent[has], self.extra_parent]).astype(np.int64)
+        by = np.lexsort((e_child, e_parent))
+        self.e_child = e_child[by]
+        self.e_parent = e_parent[by]
+        self.e_rel = rel[self.e_child]
+        self.e_ptr = np.searchsorted(self.e_parent, np.arange(N + 1))
+        root = np.arange(N)
+        depth = np.zeros(N, dtype=np.int16)
+        for _ in range(256):
+            new_root = np.where(parent >= 0, root[np.maximum(parent, 0)], np.arange(N))
+            new_depth = np.where(parent >= 0, depth[np.maximum(parent, 0)] + 1, 0).astype(np.int16)
+            if np.array_equal(new_root, root) and np.array_equal(new_depth, depth):
+                break
+            root, depth = new_root, new_depth
+        self.root = root
+        self.depth = depth
+
+    def gated_ids(self, n_visible: int) -> list[str]:
+        curated = [self.model_id(i) for i in range(min(self.n_curated, n_visible)) if self.gated(i)]
+        generated = np.nonzero(self.gated_generated[self.n_curated:n_visible])[0] + self.n_curated
+        return curated + [self.model_id(int(i)) for i in generated]
 
     def _curated_author_codes(self) -> np.ndarray:
         return np.array([self.author_codes[c.id.split("/")[0]] for c in CURATED], dtype=np.int64)
@@ -359,7 +366,7 @@ class ModelForest:
             return CURATED[root].pipeline
         return "image-text-to-text" if _mix(root) % 10 == 0 else "text-generation"
 
-    def params(self, i: int) -> int:
+    def params(self, i: int) -> int | None:
         root = int(self.root[i])
         if root < self.n_curated:
             billions = CURATED[root].params_b
@@ -433,8 +440,7 @@ class ModelForest:
             c = counts[i]
             rec["childrenModelCount"] = {"finetune": int(c[0]), "quantized": int(c[1]),
                                          "merge": int(c[2]), "adapter": int(c[3])}
-        if want("safetensors") and library != "gguf":
-            n = self.params(i)
+        if want("safetensors") and library != "gguf" and (n := self.params(i)):
             rec["safetensors"] = {"parameters": {"BF16": n}, "total": n}
         if want("baseModels") and parents:
             rec["baseModels"] = {"relation": RELATIONS[r - 1],

@@ -13,15 +13,17 @@ In tests::
         hub.advance(1)     # the simulated clock moves one day
         hub.stats()        # request counters; hub.reset_stats()
 
-Knobs (keyword arguments of :class:`FakeHub`; the CLI exposes the first five):
-``seed``, ``scale`` (small|medium|large), ``faults`` (see :mod:`fakehub.faults`),
+Knobs (keyword arguments of :class:`FakeHub`; the CLI exposes the first five and
+``snapshot``): ``seed``, ``scale`` (small|medium|large), ``faults`` (see :mod:`fakehub.faults`),
 ``host``/``port`` (port 0 picks a free one), ``rest_budget`` (REST requests per token
 per window, default 5,000), ``graphql_budget`` (points, 5,000),
 ``unauthenticated_budget`` (REST requests per client address, 60),
 ``rate_window_seconds`` (3,600; tests use 2), ``hf_budget`` / ``hf_window_seconds``
 (Hub requests per token or address, 100,000 per 300 s), ``hf_page_size`` (1,000),
 ``retry_after_seconds`` (the ``Retry-After`` of faults, 1), ``fault_delay_seconds``
-(how long a ``timeout`` fault holds the connection before dropping it, 0).
+(how long a ``timeout`` fault holds the connection before dropping it, 0), ``snapshot``
+(a JSON file in the ground-truth shape to serve instead of a generated world; see
+:mod:`fakehub.snapshot`).
 
 Every GitHub answer carries ``Date`` from the simulated clock (collectors take "today"
 from it), ``x-ratelimit-limit/remaining/used/reset/resource`` (reset in real epoch
@@ -45,7 +47,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import sys
 import threading
 import time
 from collections import Counter, deque
@@ -110,8 +111,9 @@ class FakeHub:
                  graphql_budget: int = 5000, unauthenticated_budget: int = 60,
                  rate_window_seconds: float = 3600, hf_budget: int = 100_000,
                  hf_window_seconds: float = 300, hf_page_size: int = 1000,
-                 retry_after_seconds: int = 1, fault_delay_seconds: float = 0.0):
-        self.world = World(seed, scale)
+                 retry_after_seconds: int = 1, fault_delay_seconds: float = 0.0,
+                 snapshot: str | None = None):
+        self.world = World.from_snapshot(snapshot) if snapshot else World(seed, scale)
         self.faults = Faults(faults, seed)
         self.rest = GitHubRest(self.world.github)
         self.graphql = GraphQLApi(self.world.github)
@@ -403,12 +405,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    if getattr(args, "snapshot", None):
-        print("fakehub: --snapshot is not supported yet; serve a generated world instead",
-              file=sys.stderr)
-        return 2
     hub = FakeHub(seed=args.seed, scale=args.scale, faults=args.faults, host=args.host,
-                  port=args.port).start()
+                  port=args.port, snapshot=args.snapshot).start()
     print(hub.url, flush=True)
     try:
         while True:

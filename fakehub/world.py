@@ -13,11 +13,12 @@ the simulated clock::
             "open_issues", "open_pull_requests", "language", "archived",
             "stars": [[user_id, login, starred_at], ...]        # oldest first
             "contributors": {login: commits}, "anonymous_contributors": {name: commits},
-            "issues": [{"number", "id", "user", "is_pull_request", "created_at",
+            "issues": [{"number", "id", "user", "title", "is_pull_request", "created_at",
                         "closed_at", "merged", "updated_at", "comments"}],  # issues and PRs
             "issue_comments": [{"id", "issue_number", "user", "created_at"}],
             "review_comments": [{"id", "pull_number", "user", "created_at"}],
             "commits": [{"sha", "author" (login or null), "date"}]}},
+        "users": {LOGIN: user_id},                            # everyone in the activity
         "orgs": {ORG: [FULL_NAME, ...]},
         "renamed": {OLD_FULL_NAME: NEW_FULL_NAME},
         "deleted": [FULL_NAME, ...],                          # answer 404
@@ -57,6 +58,23 @@ class World:
         self.github = GitHubWorld(seed, self.scale, self.clock)
         self.models = ModelForest(seed, self.scale.models, self.scale.hf_authors, hf_authors())
 
+    @classmethod
+    def from_snapshot(cls, path) -> "World":
+        """A world that serves a JSON snapshot (see :mod:`fakehub.snapshot`)."""
+        from fakehub.clock import parse_iso
+        from fakehub.snapshot import SnapshotForest, SnapshotGitHub, load_snapshot
+
+        data = load_snapshot(path)
+        world = cls.__new__(cls)
+        world.seed = data.get("seed", 0)
+        world.scale = SCALES[data.get("scale", "small")] if data.get("scale") in SCALES else SCALES["small"]
+        day = int(data.get("day", 0))
+        world.clock = Clock(days=day, start=parse_iso(data["now"]) - day * 86_400)
+        world.lock = threading.RLock()
+        world.github = SnapshotGitHub(data["github"], world.clock)
+        world.models = SnapshotForest(data["hf"].get("models", {}))
+        return world
+
     def advance(self, days: int) -> None:
         with self.lock:
             self.clock.advance(days)
@@ -71,9 +89,7 @@ class World:
                 "model_count": n,
                 "relation_counts": {r: int(np.count_nonzero(rel == k + 1))
                                     for k, r in enumerate(RELATIONS)},
-                "gated": [forest.model_id(i) for i in range(forest.n_curated) if forest.gated(i)]
-                + [forest.model_id(int(i)) for i in np.nonzero(forest.gated_generated[:n])[0]
-                   if i >= forest.n_curated],
+                "gated": sorted(forest.gated_ids(n)),
             }
             if include_models:
                 idx = np.arange(n)

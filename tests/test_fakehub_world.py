@@ -117,3 +117,40 @@ def test_command_line_prints_the_url_first_and_serves():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_a_snapshot_of_the_truth_serves_the_same_world(tmp_path):
+    import json
+
+    with FakeHub(seed=0) as generated:
+        generated.advance(2)
+        truth = generated.truth()
+        path = tmp_path / "snapshot.json"
+        path.write_text(json.dumps(truth))
+        urls = ["/repos/vllm-project/vllm/stargazers?per_page=100&page=2", "/repos/THUDM/GLM-4",
+                "/repos/vllm-project/vllm/issues?state=all&per_page=50", "/repos/vllm-project/vllm/contributors?anon=1",
+                "/api/models?author=Qwen&expand[]=downloads&expand[]=baseModels&expand[]=childrenModelCount",
+                "/api/models?filter=base_model:quantized:Qwen/Qwen3-8B&expand[]=likes",
+                "/api/models/meta-llama/Llama-3.1-8B-Instruct?expand[]=downloadsAllTime"]
+        headers = {"Authorization": "Bearer t", "Accept": "application/vnd.github.star+json"}
+
+        def answers(hub):
+            return [requests.get(hub.url + u, headers=headers).text.replace(hub.url, "BASE") for u in urls]
+
+        want = answers(generated)
+    with FakeHub(snapshot=str(path)) as served:
+        assert served.truth() == truth
+        got = answers(served)
+    def models(text):   # the same models and fields; internal _ids and unsorted order may differ
+        data = json.loads(text)
+        data = data if isinstance(data, list) else [data]
+        return sorted(({k: v for k, v in m.items() if k != "_id"} for m in data), key=lambda m: m["id"])
+
+    for url, a, b in zip(urls, want, got):
+        if url.startswith("/api/"):
+            assert models(a) == models(b), url
+        else:   # licenses and topics are not in the truth; everything else is
+            assert json.loads(a) == json.loads(b) or url == "/repos/THUDM/GLM-4", url
+    assert json.loads(got[1])["stargazers_count"] == truth["github"]["repos"]["zai-org/GLM-4"]["stargazers_count"]
+    with pytest.raises(InputError, match="snapshot"):
+        FakeHub(snapshot=str(tmp_path / "missing.json"))
