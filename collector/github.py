@@ -240,7 +240,14 @@ class GitHubCollector:
         """Full names to collect: each org's public non-fork repos, then the listed repos."""
         names: dict[str, str] = {}
         for org in self.config.orgs:
-            for name in self.org_repos(org):
+            try:
+                listed = self.org_repos(org)
+            except BudgetExhausted:
+                raise
+            except GitHubError as exc:  # this owner's repos wait for the next run; the others go on
+                self.result.mark_partial(f"github owner {org}: {exc}")
+                continue
+            for name in listed:
                 names.setdefault(name.lower(), name)
         for name in self.config.repos:
             names.setdefault(name.lower(), name)
