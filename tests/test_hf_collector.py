@@ -210,6 +210,27 @@ def test_snapshot_day_follows_the_hubs_clock(tmp_path):
     assert rows[-1]["downloads_all_time"] == truth["downloadsAllTime"]
 
 
+def test_collect_hf_command_reads_hf_endpoint_and_records_the_run(hub, truth, tmp_path, monkeypatch, capsys):
+    from jobs.cli import main
+
+    config = tmp_path / "ecometrics.toml"
+    config.write_text('[huggingface]\nauthors = ["deepseek-ai"]\nderivative_depth = 1\n')
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    db = tmp_path / "hf.db"
+
+    assert main(["--config", str(config), "--db", str(db), "collect", "hf"]) == 0
+
+    with Store(db) as store:
+        assert stored(store, "SELECT id FROM models") == {
+            (m,) for m in expected_crawl(truth, {"deepseek-ai"}, [], 1)
+        }
+        run = store.last_runs(1)[0]
+        assert (run["job"], run["status"]) == ("collect:hf", "ok")
+        assert json.loads(run["api_requests"])["200"] > 0
+        assert run["rows_written"] > 0
+
+
 CRAWL = """
 import sys
 from collector.hf import collect_hf
@@ -222,7 +243,9 @@ collect_hf(Store(sys.argv[1]), HuggingFaceConfig(), full_hub=True, progress=Fals
 
 
 def checkpoint(path: Path) -> str | None:
-    conn = sqlite3.connect(path, timeout=30)
+    if not path.exists():
+        return None
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     try:
         row = conn.execute("SELECT cursor FROM checkpoints WHERE source = 'hf:full_hub'").fetchone()
     except sqlite3.OperationalError:  # the crawler has not created its tables yet
