@@ -7,7 +7,8 @@ listing ``HfApi.list_models`` pages through, and ``/api/models/{id}``, which
 - ``models``: author, ``createdAt``, ``lastModified``, ``library_name``, ``pipeline_tag``,
   the license (the Hub's ``license:*`` tag), parameters (``safetensors.total``),
   ``gated`` (``false``/``auto``/``manual``) and ``childrenModelCount`` as the Hub
-  reports it; ``status`` is ``gated`` for a 401/403 and ``not_found`` for a 404.
+  reports it; ``status`` is ``gated`` for a 401/403 and ``not_found`` for a 404 (the
+  Hub's ``X-Error-Code`` decides when it names one).
 - ``model_snapshots``, one row per model per day: ``downloads`` (the last 30 days),
   ``downloadsAllTime``, ``likes``, ``trendingScore``. "Today" is the day of the
   API response's ``Date`` header (fakehub's clock is simulated), else the UTC day.
@@ -103,7 +104,10 @@ _MARK_UNAVAILABLE = (
     "INSERT INTO models (id, author, status, updated_at) VALUES (?, ?, ?, ?) "
     "ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at"
 )
+# The Hub answers 401 for a missing repo too when no token is sent (it will not say
+# whether a private repo exists); its X-Error-Code tells the two apart when present.
 _UNAVAILABLE = {401: "gated", 403: "gated", 404: "not_found"}
+_UNAVAILABLE_BY_CODE = {"RepoNotFound": "not_found", "GatedRepo": "gated"}
 
 
 # -- entry point ------------------------------------------------------------------------
@@ -315,7 +319,7 @@ class _Crawl:
             if response.data["id"] != model_id:  # the Hub redirects a renamed repo to its new name
                 self.result.notes.append(f"hf model {model_id}: renamed to {response.data['id']}; update the config")
             return "ok", response.data
-        status = _UNAVAILABLE[response.status]
+        status = _UNAVAILABLE_BY_CODE.get(response.error_code or "", _UNAVAILABLE[response.status])
         with self.store.transaction():
             self.store.conn.execute(_MARK_UNAVAILABLE, (model_id, model_id.partition("/")[0], status, utc_now()))
         self.result.rows_written += 1

@@ -64,6 +64,7 @@ class HubResponse:
     data: Any  # the parsed JSON body for 200, else None
     next_url: str | None  # the Link rel="next" URL, absolute
     date: str | None  # the response's Date header as YYYY-MM-DD (the Hub's "today")
+    error_code: str | None = None  # the Hub's X-Error-Code: RepoNotFound, GatedRepo, ...
 
 
 class HfClient:
@@ -122,7 +123,8 @@ class HfClient:
                 if status in ANSWER_STATUSES:
                     if status != 200:
                         self._count(status)
-                        return HubResponse(status, None, None, self.server_date)
+                        code = response.headers.get("x-error-code")
+                        return HubResponse(status, None, None, self.server_date, code)
                     try:
                         data = json.loads(response.content)
                     except ValueError as exc:  # a body cut short by the network or the server
