@@ -397,8 +397,9 @@ def _lines(path: Path, chunk_size: int = 1 << 18) -> Iterator[bytes]:
                 while (compressed := raw.read(chunk_size)) and not stop.is_set():
                     while compressed:
                         pending = True
-                        put(inflater.decompress(compressed))
-                        compressed = b""
+                        # Bounded output: damage loses at most this much of what precedes it.
+                        put(inflater.decompress(compressed, chunk_size))
+                        compressed = inflater.unconsumed_tail
                         if inflater.eof:  # end of a gzip member; another may follow
                             compressed, pending = inflater.unused_data, False
                             inflater = zlib.decompressobj(wbits=31)

@@ -73,6 +73,7 @@ def test_tracked_events_are_imported_with_their_fields(store, tmp_path, parallel
     assert result.corrupt[1].startswith(f"{path}:10: WatchEvent without")
     assert "2 corrupt line(s)" in result.summary()
     assert store.checkpoint("gharchive", path.name) == "13"
+    assert not list(tmp_path.glob(".gharchive-*"))  # the parser's scratch batches are gone
 
 
 def test_import_is_idempotent_and_all_keeps_every_repo(store, tmp_path):
@@ -96,6 +97,19 @@ def test_truncated_file_keeps_what_came_before(store, tmp_path):
     cut_at = int(result.corrupt[0].split(":")[1])
     assert 100 < cut_at < 3000
     assert store.count("events") == result.imported == cut_at - 1 + 1  # lines before the cut, and the whole file
+
+
+def test_damaged_gzip_is_reported_by_file_and_line(store, tmp_path):
+    path = write_hour(tmp_path / "bad.json.gz", synthetic_hour(3000, repos=10), compresslevel=1)
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = bytes(64)  # zeroes over compressed data
+    path.write_bytes(bytes(data))
+    result = import_gharchive(store, [path], all_repos=True, parallel=True)
+    # garbled lines or the broken stream are reported from where the damage starts
+    assert result.corrupt_count >= 1 and result.corrupt[0].startswith(f"{path}:")
+    assert int(result.corrupt[0].split(":")[1]) > 100
+    assert 100 < store.count("events") < 3000
 
 
 def test_plain_json_lines_concatenated_gzip_and_missing_files(store, tmp_path):
