@@ -109,38 +109,30 @@ class GitHubRest:
         return handler
 
     # -- JSON shapes ---------------------------------------------------------------------
-    def user_json(self, base: str, index: int) -> dict:
-        users = self.world.users
-        login = users.login(index)
-        uid = users.user_id(index)
+    @staticmethod
+    def account_json(base: str, login: str, account_id: int, kind: str) -> dict:
+        """The short account object GitHub embeds for users, bots and organisations."""
         u = f"{base}/users/{login}"
         return {
-            "login": login, "id": uid, "node_id": _node_id("User", uid),
-            "avatar_url": f"https://avatars.githubusercontent.com/u/{uid}?v=4", "gravatar_id": "",
+            "login": login, "id": account_id,
+            "node_id": _node_id("Organization" if kind == "Organization" else "User", account_id),
+            "avatar_url": f"https://avatars.githubusercontent.com/u/{account_id}?v=4", "gravatar_id": "",
             "url": u, "html_url": f"https://github.com/{login}",
             "followers_url": f"{u}/followers", "following_url": f"{u}/following{{/other_user}}",
             "gists_url": f"{u}/gists{{/gist_id}}", "starred_url": f"{u}/starred{{/owner}}{{/repo}}",
             "subscriptions_url": f"{u}/subscriptions", "organizations_url": f"{u}/orgs",
             "repos_url": f"{u}/repos", "events_url": f"{u}/events{{/privacy}}",
-            "received_events_url": f"{u}/received_events",
-            "type": "Bot" if users.is_bot(index) else "User", "user_view_type": "public",
-            "site_admin": False,
-        }
-
-    def org_json(self, base: str, org: str, full: bool = False) -> dict:
-        oid = self.world.orgs[org]
-        u = f"{base}/users/{org}"
-        d = {
-            "login": org, "id": oid, "node_id": _node_id("Organization", oid),
-            "avatar_url": f"https://avatars.githubusercontent.com/u/{oid}?v=4", "gravatar_id": "",
-            "url": u, "html_url": f"https://github.com/{org}",
-            "followers_url": f"{u}/followers", "following_url": f"{u}/following{{/other_user}}",
-            "gists_url": f"{u}/gists{{/gist_id}}", "starred_url": f"{u}/starred{{/owner}}{{/repo}}",
-            "subscriptions_url": f"{u}/subscriptions", "organizations_url": f"{u}/orgs",
-            "repos_url": f"{u}/repos", "events_url": f"{u}/events{{/privacy}}",
-            "received_events_url": f"{u}/received_events", "type": "Organization",
+            "received_events_url": f"{u}/received_events", "type": kind,
             "user_view_type": "public", "site_admin": False,
         }
+
+    def user_json(self, base: str, index: int) -> dict:
+        users = self.world.users
+        return self.account_json(base, users.login(index), users.user_id(index),
+                                 "Bot" if users.is_bot(index) else "User")
+
+    def org_json(self, base: str, org: str, full: bool = False) -> dict:
+        d = self.account_json(base, org, self.world.orgs[org], "Organization")
         if full:
             repos = self.world.org_repos(org)
             d.update({
