@@ -17,6 +17,9 @@ crawl:
 - it keeps no counts; :attr:`HfClient.requests` counts every attempt by status, for
   the run log.
 
+A 429 waits for ``Retry-After``, else for the reset of the Hub's ``RateLimit`` header
+(parsed by the library's own ``parse_ratelimit_headers``), else backs off exponentially.
+
 Statuses that are answers rather than failures — 401 and 403 (gated or private), 404
 (deleted or renamed) — are returned to the caller, which records them.
 """
@@ -38,7 +41,7 @@ import threading
 
 import httpx2
 from huggingface_hub import constants
-from huggingface_hub.utils import build_hf_headers, get_session
+from huggingface_hub.utils import build_hf_headers, get_session, parse_ratelimit_headers
 
 from collector import cancel
 
@@ -137,6 +140,9 @@ class HfClient:
                     self._count(status)
                     failure = f"HTTP {status}"
                     retry_after = _retry_after(response.headers.get("retry-after"))
+                    limit = parse_ratelimit_headers(response.headers) if status == 429 else None
+                    if retry_after is None and limit is not None and limit.remaining == 0:
+                        retry_after = float(limit.reset_in_seconds)  # the Hub's RateLimit header
                 else:
                     self._count(status)
                     raise HubUnavailable(f"{url}: HTTP {status} {response.text[:200]!r}", status)

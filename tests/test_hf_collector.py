@@ -161,6 +161,18 @@ def test_faults_429_5xx_timeouts_and_truncated_bodies_end_with_the_same_rows(tmp
     assert table_rows(faulty) == table_rows(clean)
 
 
+def test_a_429_waits_for_retry_after_and_is_counted(tmp_path):
+    waits: list[float] = []
+    with FakeHub(seed=0, scale="small", faults="429:0.5", retry_after_seconds=7) as flaky:
+        hub_client = HfClient(flaky.url, token=False, backoff=0.001, sleep=waits.append)
+        responses = [hub_client.get("/api/models", [("author", a)]) for a in ("Qwen", "deepseek-ai", "google")]
+
+    assert all(r.status == 200 and r.data for r in responses)
+    assert hub_client.requests["200"] == 3
+    assert hub_client.requests["429"] == len(waits) > 0
+    assert waits == [7.0] * len(waits)
+
+
 def test_gated_and_deleted_models_are_recorded_and_the_run_goes_on(hub, truth, tmp_path):
     gated = "meta-llama/Llama-3.1-8B"
     assert gated in truth["hf"]["gated"]
