@@ -264,6 +264,8 @@ class GitHubRest:
     def org_repos(self, req: Request, org: str = "", login: str = "") -> Response:
         name = self._org_name(org or login)
         if name is None:
+            if login and self.world.user_index(login) is not None:
+                return self.page(req, [], lambda r: r)      # a user without public repos
             return not_found(f"{DOCS}/repos/repos#list-organization-repositories")
         repos = self.world.org_repos(name)
         sort = req.arg("sort", "created")

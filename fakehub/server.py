@@ -55,6 +55,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from fakehub.clock import http_date, iso
 from fakehub.exchange import Request, Response
 from fakehub.faults import Faults
+from fakehub.generator import stable_hash
 from fakehub.github_rest import GitHubRest
 from fakehub.graphql import GraphQLApi
 from fakehub.hf import HfApi
@@ -266,7 +267,7 @@ class FakeHub:
         with self.world.lock:
             ok, window = self.rest_budget.spend(key, 1, limit)
             if not ok:
-                who = f"user ID {abs(hash(key)) % 10**7}" if req.token else req.client
+                who = f"user ID {stable_hash(key) % 10**7}" if req.token else req.client
                 resp = Response.json({
                     "message": f"API rate limit exceeded for {who}. (But here's the good news: "
                                "Authenticated requests get a higher rate limit. Check out the "
@@ -310,7 +311,7 @@ class FakeHub:
             if not ok:
                 resp = Response.json({"errors": [{
                     "type": "RATE_LIMITED",
-                    "message": f"API rate limit exceeded for user ID {abs(hash(key)) % 10**7}."}]})
+                    "message": f"API rate limit exceeded for user ID {stable_hash(key) % 10**7}."}]})
                 resp.headers.update(self._rate_headers(Window(window.limit, window.limit, window.reset),
                                                        "graphql"))
                 return "graphql.rate_limited", self._github_headers(resp)
