@@ -180,20 +180,18 @@ class ModelForest:
         weights = np.array([cur[k].weight for k in order], dtype=float)
         cum_w = np.cumsum(weights)
         sorted_created = cur_created[order]
-        own = np.arange(C, N)
 
-        def pick(size_rng: np.random.Generator) -> np.ndarray:
-            """A parent for each generated model: a curated one created before it, or an
-            earlier generated one (biased to older)."""
-            eligible = np.searchsorted(sorted_created, self.created[C:], side="right")
-            use_curated = (size_rng.random(G) < 0.55) & (eligible > 0)
-            u = size_rng.random(G)
-            k = np.minimum(np.searchsorted(cum_w, u * cum_w[np.maximum(eligible, 1) - 1]),
-                           np.maximum(eligible, 1) - 1)
-            curated_choice = order[k]
-            generated_choice = C + ((own - C) * size_rng.random(G) ** 2).astype(np.int64)
-            choice = np.where(use_curated, curated_choice, generated_choice)
-            return np.where(choice < own, choice, -1)   # the very first models have none
+        def pick(size_rng: np.random.Generator, kids: np.ndarray) -> np.ndarray:
+            """A parent for each of the models ``kids``: a curated one created before it,
+            or an earlier generated one (biased to older)."""
+            n = len(kids)
+            eligible = np.searchsorted(sorted_created, self.created[kids], side="right")
+            use_curated = (size_rng.random(n) < 0.55) & (eligible > 0)
+            top = np.maximum(eligible, 1) - 1
+            k = np.minimum(np.searchsorted(cum_w, size_rng.random(n) * cum_w[top]), top)
+            generated = C + ((kids - C) * size_rng.random(n) ** 2).astype(np.int64)
+            choice = np.where(use_curated, order[k], generated)
+            return np.where(choice < kids, choice, -1)   # the very first models have none
 
         def lift_quantized(p: np.ndarray) -> np.ndarray:
             """Quantized models are not derived from: move up to their parent."""
@@ -204,8 +202,9 @@ class ModelForest:
                 p = np.where(bad, parent[np.maximum(p, 0)], p)
             return p
 
-        parent[C:] = np.where(rel[C:] > 0, pick(rng), -1)
-        parent[C:] = np.where(rel[C:] > 0, lift_quantized(parent[C:]), -1)
+        derived_idx = C + np.nonzero(rel[C:] > 0)[0]
+        parent[derived_idx] = pick(rng, derived_idx)
+        parent[derived_idx] = lift_quantized(parent[derived_idx])
         rel[C:] = np.where(parent[C:] >= 0, rel[C:], 0)
         self.parent = parent
         self.rel = rel
@@ -216,16 +215,13 @@ class ModelForest:
         for extra in range(3):
             keep = rng.random(len(merge_children)) < (1.0, 0.3, 0.1)[extra]
             kids = merge_children[keep]
-            candidates = pick(rng)[kids - C]
-            candidates = lift_quantized(candidates)
+            candidates = lift_quantized(pick(rng, kids))
             ok = (candidates >= 0) & (candidates != parent[kids])
             extra_child.append(kids[ok])
             extra_parent.append(candidates[ok])
-        ec = np.concatenate(extra_child)
-        ep = np.concatenate(extra_parent)
-        pairs = np.unique(np.stack([ec, ep], axis=1), axis=0) if len(ec) else np.empty((0, 2), int)
-        self.extra_child = pairs[:, 0]
-        self.extra_parent = pairs[:, 1]
+        pairs = np.unique(np.concatenate(extra_child) * N + np.concatenate(extra_parent))
+        self.extra_child = pairs // N
+        self.extra_parent = pairs % N
 
         self._index_edges()
 
