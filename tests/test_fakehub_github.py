@@ -186,3 +186,24 @@ def test_unauthenticated_budget_is_60_and_bad_tokens_are_refused(fakehub):
     with pytest.raises(GithubException) as error:
         client(fakehub, token="invalid-x").get_repo("vllm-project/vllm")
     assert error.value.status == 401
+
+
+def test_comments_review_comments_and_commits_since_a_date(fakehub, truth0):
+    expected = truth0["github"]["repos"]["vllm-project/vllm"]
+    since = dt.datetime(2025, 8, 15, tzinfo=dt.UTC)
+    until = dt.datetime(2025, 8, 25, tzinfo=dt.UTC)
+
+    def after(at, start=since, end=None):
+        moment = dt.datetime.fromisoformat(at)
+        return moment >= start and (end is None or moment <= end)
+
+    repo = client(fakehub).get_repo("vllm-project/vllm")
+    comments = list(repo.get_issues_comments(since=since))
+    assert [(c.id, c.user.login) for c in comments] == [
+        (c["id"], c["user"]) for c in expected["issue_comments"] if after(c["created_at"])]
+    reviews = list(repo.get_pulls_comments(since=since))
+    assert [c.id for c in reviews] == [c["id"] for c in expected["review_comments"] if after(c["created_at"])]
+    commits = list(repo.get_commits(since=since, until=until))
+    want = [c for c in expected["commits"] if after(c["date"], since, until)]
+    assert sorted(c.sha for c in commits) == sorted(c["sha"] for c in want) and commits
+    assert {c.author.login if c.author else None for c in commits} == {c["author"] for c in want}
