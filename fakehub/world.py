@@ -32,6 +32,11 @@ the simulated clock::
             "depth"}},                                         # omitted with models=False
         "model_count": N, "relation_counts": {relation: N}, "gated": [MODEL_ID, ...]}
     }
+
+Lists are sorted (stars by time, activity by time, ``gated``/``bots``/``deleted`` by
+name), so two truths compare equal exactly when the worlds are the same. Treat the
+returned structure as read-only: parts of it are cached between calls. The same shape,
+written to a file, is a snapshot fakehub can serve (:mod:`fakehub.snapshot`).
 """
 
 from __future__ import annotations
