@@ -563,7 +563,10 @@ class GitHubCollector:
 
         ``/commits`` (newest first): page 1 of the listing is asked conditionally; on a
         change the walk goes down until it meets a commit not newer than the newest
-        stored one. ``resume`` holds the next page while such a walk is unfinished.
+        stored one. ``resume`` holds the next page while such a walk is unfinished. A
+        commit that reaches the default branch later than newer-dated ones (a long-lived
+        branch merged) is missed, as it would be by ``since``: commit dates are the
+        author's, not the push's.
         """
         source, key = f"github:{resource}", str(repo.id)
         state = json.loads(self.store.checkpoint(source, key) or "{}")
