@@ -36,7 +36,11 @@ exceeded ..." with remaining 0 until the reset time. Tokens beginning with
 Control endpoints (never faulted, never charged, not counted in the stats):
 
 - ``GET /_fakehub/stats`` -> ``{"requests", "by_status", "by_endpoint": {name:
-  {"requests", "by_status"}}, "faults": {kind: n}, "log": [last 200 requests]}``
+  {"requests", "by_status"}}, "faults": {kind: n}, "log": [last 200 requests]}``;
+  endpoint names are the route names of :mod:`fakehub.github_rest` (``repos``,
+  ``repos.stargazers``, ``orgs.repos``, ...), ``graphql``, ``hf.models``,
+  ``hf.model_info``, plus ``rate_limited``/``graphql.rate_limited``/``hf.rate_limited``
+  for refusals and ``fault``/``hf.fault`` for injected 429/403/5xx answers
 - ``POST /_fakehub/stats/reset``
 - ``POST /_fakehub/advance?days=N`` -> ``{"day", "now"}``
 - ``GET /_fakehub/truth`` (``?models=0`` leaves out the per-model records)
