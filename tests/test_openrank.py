@@ -320,3 +320,14 @@ def test_old_values_attenuate_and_tiny_ones_start_from_zero(tmp_path):
         assert {key: v for key, v in stored(store).items() if key[0] == "2024-01"} == pytest.approx(
             {("2024-01", kind, entity): value for (kind, entity), value in jan.items()}, abs=1e-9
         )
+
+
+def test_month_bounds(store):
+    first = compute_global_openrank(store, to_month="2024-01")
+    assert first.computed == ["2024-01"]
+    rest = compute_global_openrank(store, from_month="2024-02")
+    assert rest.computed == ["2024-02", "2024-03"] and rest.skipped == []
+    assert compute_global_openrank(store, "2024-02", "2024-02").skipped == ["2024-02"]
+    assert stored(store) == pytest.approx(
+        {(m, k, e): v for m, values in expected_series().items() for (k, e), v in values.items()}, abs=1e-9
+    )
