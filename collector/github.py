@@ -145,7 +145,7 @@ def collect_github(
     progress: bool = True,
     client: GitHubClient | None = None,
     stats_polls: int = STATS_POLLS,
-    stats_wait: float = STATS_WAIT,
+    stats_wait: float | None = None,
 ) -> CollectResult:
     """One incremental, resumable collection pass over ``config`` (a ``GithubConfig``).
 
@@ -153,6 +153,8 @@ def collect_github(
     the budget ran out or repositories could not be read.
     """
     client = client or GitHubClient(max_rate_wait=config.max_rate_wait, sleep=cancellable_sleep)
+    if stats_wait is None:
+        stats_wait = getattr(config, "stats_wait", STATS_WAIT)
     collector = GitHubCollector(store, config, client, stats_polls=stats_polls, stats_wait=stats_wait)
     try:
         collector.run(progress=progress)

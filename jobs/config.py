@@ -47,6 +47,7 @@ class GithubConfig:
     contributors: bool = True
     activity_since: str | None = None  # ISO date; None collects all history on the first run
     max_rate_wait: float = 900.0  # seconds to wait for a spent budget before ending as partial
+    stats_wait: float = 15.0  # seconds between polls of /stats/contributors answering 202
     bots: list[str] = field(default_factory=list)  # extra bot logins besides "*[bot]"
 
 
@@ -184,8 +185,9 @@ def _validate(config: Config, source: str) -> None:
             )
     if config.github.activity_since is not None:
         _check_date(config.github.activity_since, source, "github.activity_since")
-    if config.github.max_rate_wait < 0:
-        raise ConfigError(f"{source}: github.max_rate_wait must be >= 0 seconds")
+    for key in ("max_rate_wait", "stats_wait"):
+        if getattr(config.github, key) < 0:
+            raise ConfigError(f"{source}: github.{key} must be 0 or more seconds")
     for index, name in enumerate(config.huggingface.models):
         if not _MODEL_ID.match(name):
             raise ConfigError(
@@ -268,6 +270,7 @@ activity = true                      # issues, PRs, comments, commits -> events 
 contributors = true
 # activity_since = "2025-01-01"      # first-run horizon for activity; default: all history
 max_rate_wait = 900                  # seconds to wait for a spent rate budget, then end as partial
+stats_wait = 15                      # seconds between polls while GitHub computes /stats/contributors
 
 [huggingface]
 authors = {authors}

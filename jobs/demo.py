@@ -49,6 +49,7 @@ def demo_config(out_dir: Path) -> Config:
     data["storage"]["db"] = str(out_dir / "ecometrics.db")
     data["export"] = {"dir": str(out_dir / "exports"), "formats": ["csv", "parquet", "json", "md"]}
     data["github"]["max_rate_wait"] = 5
+    data["github"]["stats_wait"] = 1  # fakehub computes contributor stats at once
     return parse_config(data, source="demo config")
 
 

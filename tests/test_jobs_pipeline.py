@@ -15,6 +15,7 @@ CONFIG = """
 [github]
 repos = ["QwenLM/Qwen3", "zai-org/GLM-4.5", "MoonshotAI/Kimi-VL"]
 max_rate_wait = 0
+stats_wait = 0.5
 
 [huggingface]
 models = ["mistralai/Mistral-7B-v0.1"]
