@@ -108,3 +108,14 @@ def test_rate_limit_answers_429_with_retry_after():
         assert refused.status_code == 429
         assert 1 <= int(refused.headers["Retry-After"]) <= 30
         assert refused.headers["RateLimit"].startswith('"api";r=0;')
+
+
+def test_full_listing_with_card_data_parses(hub, truth):
+    api = HfApi(endpoint=hub.url)
+    models = list(api.list_models(filter="base_model:finetune:Qwen/Qwen3-8B", full=True, cardData=True, limit=3))
+    assert len(models) == 3
+    for model in models:
+        assert model.card_data.base_model == "Qwen/Qwen3-8B"
+        assert model.author == model.id.split("/")[0] and model.sha and model.siblings
+        assert model.last_modified >= model.created_at
+        assert model.downloads == truth["models"][model.id]["downloads"]
