@@ -61,6 +61,15 @@ class HuggingFaceConfig:
 
 
 @dataclass
+class ActivityConfig:
+    """OpenDigger's activity definition (SPEC 6.1); defaults live in analysis.activity."""
+
+    weights: dict[str, float] = field(default_factory=dict)  # overrides, e.g. {pushes = 10.0}
+    bots: list[str] = field(default_factory=list)  # bot logins besides "*[bot]" and the built-in list
+    max_repos: int = 300  # a developer active in more repos in a month is taken for a bot
+
+
+@dataclass
 class FamilyConfig:
     authors: list[str] = field(default_factory=list)
     orgs: list[str] = field(default_factory=list)
@@ -86,6 +95,7 @@ class Config:
     storage: StorageConfig = field(default_factory=StorageConfig)
     github: GithubConfig = field(default_factory=GithubConfig)
     huggingface: HuggingFaceConfig = field(default_factory=HuggingFaceConfig)
+    activity: ActivityConfig = field(default_factory=ActivityConfig)
     families: dict[str, FamilyConfig] = field(default_factory=dict)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
@@ -155,6 +165,11 @@ def _check_type(value: Any, expected: Any, source: str, key: str) -> Any:
     if origin in (typing.Union, types.UnionType):
         options = [t for t in typing.get_args(expected) if t is not type(None)]
         return _check_type(value, options[0], source, key)
+    if origin is dict:
+        _, value_type = typing.get_args(expected)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: {key} must be a table, not {_toml_type(value)}")
+        return {name: _check_type(item, value_type, source, f"{key}.{name}") for name, item in value.items()}
     if origin is list:
         (item_type,) = typing.get_args(expected)
         if not isinstance(value, list):
@@ -198,6 +213,15 @@ def _validate(config: Config, source: str) -> None:
         raise ConfigError(f"{source}: huggingface.derivative_depth must be 0 or more, not {config.huggingface.derivative_depth}")
     if config.huggingface.max_children_per_root < 1:
         raise ConfigError(f"{source}: huggingface.max_children_per_root must be at least 1")
+    from analysis.activity import ACTIVITY_WEIGHTS
+
+    for name, weight in config.activity.weights.items():
+        if name not in ACTIVITY_WEIGHTS:
+            raise ConfigError(f"{source}: unknown key activity.weights.{name}; expected one of {_names(ACTIVITY_WEIGHTS)}")
+        if weight < 0:
+            raise ConfigError(f"{source}: activity.weights.{name} must be 0 or more")
+    if config.activity.max_repos < 1:
+        raise ConfigError(f"{source}: activity.max_repos must be at least 1")
     for name in ("collect", "analyze", "openrank"):
         expression = getattr(config.schedule, name)
         try:
@@ -241,7 +265,7 @@ def _toml_type(value: Any) -> str:
 
 _SECTION_CLASSES = {
     cls.__name__: cls
-    for cls in (StorageConfig, GithubConfig, HuggingFaceConfig, ScheduleConfig, ExportConfig, FamilyConfig)
+    for cls in (StorageConfig, GithubConfig, HuggingFaceConfig, ActivityConfig, ScheduleConfig, ExportConfig, FamilyConfig)
 }
 
 
@@ -278,6 +302,11 @@ models  = {models}
 derivative_depth = 3                 # breadth-first levels of children to crawl
 full_hub = false                     # crawl every model on the Hub (~2 million; resumable)
 max_children_per_root = 20000        # cap per tracked model's tree; reported when it bites
+
+[activity]                           # OpenDigger's activity definition, for OpenRank
+# weights = {{ issues_opened = 22.235, issue_comments = 5.252, issues_closed = 9.712, review_comments = 7.427, prs_opened = 40.679, pushes = 14.695 }}
+bots = []                            # bot logins besides "*[bot]" and a built-in list
+max_repos = 300                      # active in more repos in a month -> taken for a bot
 
 # Families map organisations to a model family and origin country for lineage rollups.
 # The built-in table covers the labs above; override or add entries like this:

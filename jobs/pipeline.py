@@ -149,10 +149,16 @@ def analyze(store: Store, config: Config, names: Iterable[str] = ANALYSES, **opt
     for name in names:
         raise_if_stopped()
         if name in ("openrank", "activity"):
+            from analysis.activity import BOT_LOGINS
             from analysis.openrank import compute_global_openrank
 
             work = lambda: compute_global_openrank(  # noqa: E731
-                store, from_month=options.get("from_month"), to_month=options.get("to_month")
+                store,
+                from_month=options.get("from_month"),
+                to_month=options.get("to_month"),
+                weights=config.activity.weights,
+                bots=sorted(BOT_LOGINS | {login.lower() for login in config.activity.bots + config.github.bots}),
+                max_repos=config.activity.max_repos,
             )
         elif name == "lineage":
             from analysis.lineage import analyze_lineage

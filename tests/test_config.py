@@ -44,6 +44,8 @@ MALFORMED = [
     ("[export]\nformats = ['xlsx']\n", "export.formats[0] 'xlsx' is not one of"),
     ("[github\norgs = []\n", "not valid TOML"),
     ("[families.Qwen]\ncountry = 'CN'\n", "unknown key families.Qwen.country"),
+    ("[activity]\nweights = {push = 14.0}\n", "unknown key activity.weights.push; expected one of issues_opened"),
+    ("[activity]\nweights = {pushes = 'high'}\n", "activity.weights.pushes must be a number"),
 ]
 
 
