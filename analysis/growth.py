@@ -7,12 +7,12 @@ first 10 days" or "AutoGLM got 10,000 stars in three days". Definitions:
   by the UTC day (or ISO week, starting Monday) of their ``starred_at``, from the full
   star history in ``stargazers``; ``total`` is the running count. Users who unstarred
   are not in the history, so ``total`` can be below a snapshot's star count.
-- **Launch velocity** (:func:`launch_velocity`): ``stars_Nd`` is the number of stars
-  with ``created_at <= starred_at < created_at + N days`` (``repos.created_at``), for
-  N in :data:`LAUNCH_WINDOWS`. It is null while the window is still open at ``as_of``
-  and when no star history was collected for a repo that has stars.
-- **Recent stars** (:func:`recent_stars`): ``stars_last_Nd`` counts stars with
-  ``as_of - N days < starred_at <= as_of``.
+- **Launch velocity** (:func:`launch_velocity`): ``stars_first_Nd`` is the number of
+  stars with ``created_at <= starred_at < created_at + N days`` (``repos.created_at``),
+  for N in :data:`LAUNCH_WINDOWS`. It is null while the window is still open at
+  ``as_of`` and when no star history was collected for a repo that has stars. Stars in
+  the *last* N days are the ``repos`` table's ``stars_7d, stars_30d``
+  (:mod:`analysis.rankings`), not defined here.
 - **Early participants** (:func:`early_participants`): ``participants_Nd`` is the
   number of distinct developers who opened, closed or commented on an issue or pull
   request (:data:`PARTICIPATION_EVENTS` in ``events``) in the first N days after
@@ -51,7 +51,6 @@ from analysis.export import register
 from collector.hf import children_total
 
 LAUNCH_WINDOWS = (3, 10, 30)  # days after creation: the reports' "first 3 / 10 / 30 days"
-RECENT_WINDOWS = (7, 30)  # days before as_of
 PARTICIPANT_WINDOWS = (10, 30)  # days after creation
 DOWNLOAD_WINDOWS = (7, 30)  # days before the latest snapshot
 DERIVATIVE_WINDOW = 30  # days before as_of, for derivatives_last_30d
@@ -132,7 +131,7 @@ def launch_velocity(
     as_of: AsOf = None,
     stars: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Columns ``repo_id, repo, created_at, stars_Nd...``: stars in the first N days (see module docstring).
+    """Columns ``repo_id, repo, created_at, stars_first_Nd...``: stars in the first N days (see module docstring).
 
     ``stars``: ``frames.stargazers(db)`` when already loaded (the star history is the big table).
     """
@@ -143,7 +142,7 @@ def launch_velocity(
     age = pl.col("starred_at") - pl.col("created_at")
     counted = stars.group_by("repo_id").agg(
         collected=pl.len(),
-        **{f"stars_{n}d": ((age >= dt.timedelta(0)) & (age < dt.timedelta(days=n))).sum() for n in windows},
+        **{f"stars_first_{n}d": ((age >= dt.timedelta(0)) & (age < dt.timedelta(days=n))).sum() for n in windows},
     )
     latest = _latest_repo_stars(db)
     frame = repos.join(counted, on="repo_id", how="left").join(latest, on="repo_id", how="left")
@@ -155,9 +154,9 @@ def launch_velocity(
         "created_at",
         *(
             pl.when(known & (pl.col("created_at") + dt.timedelta(days=n) <= as_of))
-            .then(pl.col(f"stars_{n}d").fill_null(0))
+            .then(pl.col(f"stars_first_{n}d").fill_null(0))
             .cast(pl.Int64)
-            .alias(f"stars_{n}d")
+            .alias(f"stars_first_{n}d")
             for n in windows
         ),
     )
@@ -170,27 +169,6 @@ def _latest_repo_stars(db: frames.Database) -> pl.DataFrame:
         .filter(pl.col("stars").is_not_null())
         .group_by("repo_id")
         .agg(pl.col("stars").sort_by("date").last())
-    )
-
-
-def recent_stars(
-    db: frames.Database,
-    *,
-    windows: tuple[int, ...] = RECENT_WINDOWS,
-    as_of: AsOf = None,
-    stars: pl.DataFrame | None = None,
-) -> pl.DataFrame:
-    """Columns ``repo_id, stars_last_Nd...``: stars in the N days up to ``as_of``, for repos with stars.
-
-    ``stars``: ``frames.stargazers(db)`` when already loaded.
-    """
-    as_of = _as_of(db, as_of)
-    starred = pl.col("starred_at")
-    return (frames.stargazers(db) if stars is None else stars).group_by("repo_id").agg(
-        **{
-            f"stars_last_{n}d": ((starred > as_of - dt.timedelta(days=n)) & (starred <= as_of)).sum().cast(pl.Int64)
-            for n in windows
-        }
     )
 
 
@@ -246,28 +224,25 @@ def early_participants(
 
 @register("growth")
 def growth_table(store: frames.Database, *, as_of: AsOf = None, **_: Any) -> pl.DataFrame:
-    """Per repo: latest stars, launch velocity, recent stars and early participants; fastest growing first.
+    """Per repo: latest stars, launch velocity and early participants; fastest launch first.
 
-    Columns: ``repo, created_at, stars, stars_3d, stars_10d, stars_30d, stars_last_7d,
-    stars_last_30d, participants_10d, participants_30d``.
+    Columns: ``repo, created_at, stars, stars_first_3d, stars_first_10d, stars_first_30d,
+    participants_10d, participants_30d``, sorted by ``stars_first_10d`` (unknown last),
+    then ``stars``.
     """
     as_of = _as_of(store, as_of)
-    stars = frames.stargazers(store)
     frame = (
-        launch_velocity(store, as_of=as_of, stars=stars)
+        launch_velocity(store, as_of=as_of)
         .join(_latest_repo_stars(store), on="repo_id", how="left")
-        .join(recent_stars(store, as_of=as_of, stars=stars), on="repo_id", how="left")
         .join(early_participants(store, as_of=as_of), on="repo_id", how="left")
-        .with_columns(pl.col(f"stars_last_{n}d").fill_null(0) for n in RECENT_WINDOWS)
     )
     return frame.sort(
-        ["stars_last_30d", "stars", "repo"], descending=[True, True, False], nulls_last=True
+        ["stars_first_10d", "stars", "repo"], descending=[True, True, False], nulls_last=True
     ).select(
         "repo",
         "created_at",
         "stars",
-        *(f"stars_{n}d" for n in LAUNCH_WINDOWS),
-        *(f"stars_last_{n}d" for n in RECENT_WINDOWS),
+        *(f"stars_first_{n}d" for n in LAUNCH_WINDOWS),
         *(f"participants_{n}d" for n in PARTICIPANT_WINDOWS),
     )
 

@@ -45,7 +45,7 @@ from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
 from analysis import families as fam
-from analysis import frames
+from analysis import frames, growth
 from analysis.export import register
 from collector.edges import RELATIONS
 from collector.errors import InputError
@@ -521,8 +521,19 @@ def models_frame(store: Store) -> pl.DataFrame:
 
 @register("models")
 def model_table(store: Store, **_: Any) -> pl.DataFrame:
-    """The models ranking: most direct derivatives first (the Hub's "childrenModelCount")."""
-    return models_frame(store).sort(
+    """The models ranking: most direct derivatives first (the Hub's "childrenModelCount").
+
+    The columns of :func:`models_frame`, with ``downloads_gain_7d, downloads_gain_30d``
+    (all-time downloads gained over the last 7 / 30 days of snapshots, as defined in
+    :func:`analysis.growth.download_growth`) after ``downloads_all_time``.
+    """
+    models = models_frame(store)
+    gains = [f"downloads_gain_{n}d" for n in growth.DOWNLOAD_WINDOWS]
+    at = models.columns.index("downloads_all_time") + 1
+    models = models.join(
+        growth.download_growth(store).select("model_id", *gains), on="model_id", how="left"
+    ).select(*models.columns[:at], *gains, *models.columns[at:])
+    return models.sort(
         ["direct_derivatives", "all_derivatives", "downloads_30d", "model_id"],
         descending=[True, True, True, False],
         nulls_last=True,

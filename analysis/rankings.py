@@ -12,7 +12,12 @@ Columns (``ecometrics export repos``):
   before the reference day, anonymous e-mail authors not counted (null when none);
 - ``stars_7d, stars_30d`` — stars gained in the 7 and 30 days up to the reference day,
   counted from the star history (``stargazers.starred_at``) when it was collected, else
-  the difference between snapshots that far apart (null when there is none);
+  the difference between snapshots that far apart (null when there is none). This
+  table owns "stars in the last N days"; :mod:`analysis.growth` does not define them;
+- ``stars_first_3d, stars_first_10d, stars_first_30d, participants_30d`` — launch
+  velocity (stars in the first N days after creation) and distinct early participants,
+  as defined in :mod:`analysis.growth`, with the windows judged at the end of
+  ``month`` (else at :func:`analysis.growth.observed_until`);
 - ``created_at, language, license, archived``;
 - ``openrank, activity`` — the repository's global OpenRank and OpenDigger activity
   for the month (the newest computed month by default), from :mod:`analysis.openrank`.
@@ -27,6 +32,7 @@ from typing import Any
 
 import polars as pl
 
+from analysis import growth
 from analysis.export import register
 from collector.errors import InputError
 from collector.store import Store
@@ -83,6 +89,7 @@ def repos_table(store: Store, month: str | None = None, **_: Any) -> pl.DataFram
         {"until": _month_end(month) if month else "9999-12-31", "month": month},
     )
     frame = pl.DataFrame(rows, schema=SCHEMA, orient="row") if rows else pl.DataFrame(schema=SCHEMA)
+    frame = _join_growth(store, frame, month)
     frame = _join_openrank(store, frame, month)
     return frame.sort(["stars", "repo"], descending=[True, False], nulls_last=True)
 
@@ -97,6 +104,20 @@ def _stars_gained(days: int) -> str:
                     ELSE s.stars - (SELECT p.stars FROM repo_snapshots p
                                      WHERE p.repo_id = r.id AND p.date = date(day.date, '-{days} days'))
                END"""
+
+
+def _join_growth(store: Store, frame: pl.DataFrame, month: str | None) -> pl.DataFrame:
+    """Launch velocity and participants from :mod:`analysis.growth`, placed after ``stars_30d``."""
+    as_of = dt.date.fromisoformat(_month_end(month)) + dt.timedelta(days=1) if month else None
+    launch = [f"stars_first_{n}d" for n in growth.LAUNCH_WINDOWS]
+    figures = growth.launch_velocity(store, as_of=as_of).select("repo_id", *launch).join(
+        growth.early_participants(store, as_of=as_of).select("repo_id", "participants_30d"), on="repo_id", how="left"
+    )
+    columns = frame.columns
+    at = columns.index("stars_30d") + 1
+    return frame.join(figures, on="repo_id", how="left").select(
+        *columns[:at], *launch, "participants_30d", *columns[at:]
+    )
 
 
 def _join_openrank(store: Store, frame: pl.DataFrame, month: str | None) -> pl.DataFrame:

@@ -31,7 +31,7 @@ DEMO_TOKEN = "demo-token-for-fakehub"  # fakehub's budgets are per token; no rea
 RANKINGS = (
     ("Repositories by OpenRank", "repos", "openrank", ["repo", "openrank", "activity", "stars", "stars_30d", "contributors"]),
     ("Repositories by star growth (last 30 days)", "repos", "stars_30d", ["repo", "stars_30d", "stars_7d", "stars", "created_at"]),
-    ("Launch velocity (stars in the first days)", "growth", "stars_10d", ["repo", "created_at", "stars_3d", "stars_10d", "stars_30d"]),
+    ("Launch velocity (stars in the first days)", "growth", "stars_first_10d", ["repo", "created_at", "stars_first_3d", "stars_first_10d", "stars_first_30d"]),
     ("Developers by OpenRank", "developers", "openrank", ["developer", "openrank", "activity", "month"]),
     ("Models by derivatives", "models", "all_derivatives", ["model_id", "family", "direct_derivatives", "all_derivatives", "finetune", "quantized", "merge", "max_depth"]),
     ("Models by influence", "models", "influence", ["model_id", "family", "influence", "downloads_30d", "likes"]),

@@ -10,6 +10,7 @@ import pytest
 
 from analysis import growth
 from analysis.export import build_table, write_table
+from analysis.lineage import analyze_lineage
 from collector.store import Store
 
 AS_OF = dt.datetime(2025, 2, 20)  # the newest row written below is a snapshot of this day
@@ -22,8 +23,8 @@ FAST_STARS = [
     "2025-01-04T00:00:00Z",  # exactly 3 days      -> first 10 days only
     "2025-01-10T00:00:00Z",  # +9 d                -> first 10 days
     "2025-01-16T00:00:00Z",  # +15 d               -> first 30 days
-    "2025-01-30T00:00:00Z",  # +29 d               -> first 30 days; in the last 30 days
-    "2025-02-10T00:00:00Z",  # +40 d               -> in the last 30 days only
+    "2025-01-30T00:00:00Z",  # +29 d               -> first 30 days; in the 30 days up to 2025-02-19
+    "2025-02-10T00:00:00Z",  # +40 d               -> in the 30 days up to 2025-02-19 only
 ]
 # lab/new was created 5 days before AS_OF: its 10- and 30-day windows are still open.
 NEW_STARS = ["2025-02-15T12:00:00Z", "2025-02-17T00:00:00Z", "2025-02-19T00:00:00Z"]
@@ -140,21 +141,13 @@ def test_stars_per_week_group_by_weeks_starting_monday(store):
 def test_launch_velocity_counts_stars_in_the_first_days_after_creation(store):
     velocity = growth.launch_velocity(store, as_of=AS_OF)
     fast = by_repo(velocity, "lab/fast")
-    assert (fast["stars_3d"], fast["stars_10d"], fast["stars_30d"]) == (3, 5, 7)
+    assert (fast["stars_first_3d"], fast["stars_first_10d"], fast["stars_first_30d"]) == (3, 5, 7)
     new = by_repo(velocity, "lab/new")
-    assert (new["stars_3d"], new["stars_10d"], new["stars_30d"]) == (2, None, None)  # windows still open
+    assert (new["stars_first_3d"], new["stars_first_10d"], new["stars_first_30d"]) == (2, None, None)  # still open
     unharvested = by_repo(velocity, "lab/unharvested")
-    assert (unharvested["stars_3d"], unharvested["stars_30d"]) == (None, None)  # unknown, not zero
+    assert (unharvested["stars_first_3d"], unharvested["stars_first_30d"]) == (None, None)  # unknown, not zero
     quiet = by_repo(velocity, "lab/quiet")
-    assert (quiet["stars_3d"], quiet["stars_30d"]) == (0, 0)  # a snapshot says it has no stars
-
-
-def test_recent_stars_count_back_from_as_of(store):
-    recent = growth.recent_stars(store, as_of=AS_OF).sort("repo_id")
-    assert recent.rows() == [(1, 0, 2), (2, 3, 3)]
-    # On 2025-03-02 the last 30 days start after 2025-01-31: only lab/fast's star of 2025-02-10 is left.
-    later = growth.recent_stars(store, as_of=dt.datetime(2025, 3, 2)).sort("repo_id")
-    assert later.rows() == [(1, 0, 1), (2, 0, 3)]
+    assert (quiet["stars_first_3d"], quiet["stars_first_30d"]) == (0, 0)  # a snapshot says it has no stars
 
 
 def test_early_participants_are_distinct_people_not_bots_not_pushes(store):
@@ -167,18 +160,57 @@ def test_early_participants_are_distinct_people_not_bots_not_pushes(store):
     ]
 
 
-def test_growth_table_is_registered_for_export_and_ranks_recent_growth_first(store, tmp_path):
+def test_growth_table_is_registered_for_export_and_ranks_launch_velocity_first(store, tmp_path):
     table = build_table(store, "growth")
     assert table.columns == [
-        "repo", "created_at", "stars", "stars_3d", "stars_10d", "stars_30d",
-        "stars_last_7d", "stars_last_30d", "participants_10d", "participants_30d",
+        "repo", "created_at", "stars", "stars_first_3d", "stars_first_10d", "stars_first_30d",
+        "participants_10d", "participants_30d",
     ]
-    assert table["repo"].to_list() == ["lab/new", "lab/fast", "lab/unharvested", "lab/quiet"]
+    # By stars in the first 10 days (5, 0), the repos where it is unknown last, by stars.
+    assert table["repo"].to_list() == ["lab/fast", "lab/quiet", "lab/unharvested", "lab/new"]
     fast = by_repo(table, "lab/fast")
-    assert fast["stars"] == 8 and fast["stars_last_30d"] == 2 and fast["participants_30d"] == 3
+    assert fast["stars"] == 8 and fast["stars_first_10d"] == 5 and fast["participants_30d"] == 3
     assert by_repo(table, "lab/unharvested")["stars"] == 500  # the latest snapshot
     markdown = write_table(table, "md", tmp_path / "growth.md").read_text()
     assert "| lab/fast |" in markdown
+
+
+def test_the_repos_export_carries_launch_velocity_beside_the_last_days_stars(store):
+    repos = build_table(store, "repos")
+    columns = repos.columns
+    assert columns[columns.index("stars_7d"):][:6] == [
+        "stars_7d", "stars_30d", "stars_first_3d", "stars_first_10d", "stars_first_30d", "participants_30d",
+    ]
+    fast = by_repo(repos, "lab/fast")
+    # The last 30 days up to the snapshot day 2025-02-19 hold the stars of 2025-01-30 and 2025-02-10;
+    # the first 30 days after creation hold 7.
+    assert (fast["stars_7d"], fast["stars_30d"]) == (0, 2)
+    assert (fast["stars_first_3d"], fast["stars_first_10d"], fast["stars_first_30d"]) == (3, 5, 7)
+    assert fast["participants_30d"] == 3
+    new = by_repo(repos, "lab/new")
+    assert (new["stars_30d"], new["stars_first_3d"], new["stars_first_10d"], new["participants_30d"]) == (
+        3, 2, None, None
+    )
+    # --month 2025-01: the windows are judged at the month's end, when lab/fast's first 30 days
+    # (to 2025-01-31 00:00) were over; its last 30 days are 2025-01-02 .. 2025-01-31.
+    january = by_repo(build_table(store, "repos", month="2025-01"), "lab/fast")
+    assert (january["stars_30d"], january["stars_first_30d"], january["participants_30d"]) == (6, 7, 3)
+    december = by_repo(build_table(store, "repos", month="2024-12"), "lab/fast")
+    assert (december["stars"], december["stars_first_3d"]) == (0, None)  # not launched yet
+
+
+def test_the_models_export_carries_download_growth(store):
+    analyze_lineage(store, influence=False)
+    table = build_table(store, "models")
+    columns = table.columns
+    assert columns[columns.index("downloads_all_time"):][:4] == [
+        "downloads_all_time", "downloads_gain_7d", "downloads_gain_30d", "likes",
+    ]
+    models = {row["model_id"]: row for row in table.iter_rows(named=True)}
+    base = models["Qwen/base"]
+    assert (base["downloads_gain_7d"], base["downloads_gain_30d"], base["direct_derivatives"]) == (200, 500, 5)
+    assert models["x/single"]["downloads_gain_30d"] is None  # a single snapshot
+    assert models["a/ft1"]["downloads_gain_30d"] is None  # never snapshotted
 
 
 def test_download_history_gives_the_change_between_snapshots(store):
@@ -227,6 +259,8 @@ def test_model_growth_table_ranks_download_gain_and_counts_recent_derivatives(st
 def test_an_empty_database_gives_empty_tables_with_their_columns(tmp_path):
     empty = Store(tmp_path / "empty.db")
     assert build_table(empty, "growth").height == 0
+    assert "stars_first_10d" in build_table(empty, "repos").columns
+    assert "downloads_gain_30d" in build_table(empty, "models").columns
     assert "downloads_gain_7d" in build_table(empty, "model_growth").columns
     assert growth.stars_per_week(empty).columns == ["repo_id", "repo", "week", "stars", "total"]
     assert growth.observed_until(empty) is None
