@@ -6,6 +6,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from jobs.demo import run_demo
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 # The inline backend renders PNGs headless (through Agg); plain Agg would draw nothing into the notebook.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
@@ -29,8 +31,7 @@ def test_notebook_is_stored_without_outputs_and_has_a_parameters_cell(path):
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory):
-    demo = pytest.importorskip("jobs.demo", reason="jobs.demo (the demo pipeline) is not importable yet")
-    return demo.run_demo(tmp_path_factory.mktemp("demo"), scale="small", days=2)
+    return run_demo(tmp_path_factory.mktemp("demo"), scale="small", days=2, echo=lambda *_: None)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
