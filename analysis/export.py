@@ -53,27 +53,41 @@ def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any
     return frame.head(top) if top else frame
 
 
-def write_table(frame: pl.DataFrame, fmt: str, path: str | Path, *, title: str | None = None) -> Path:
-    """Write ``frame`` to ``path`` in ``fmt``; returns the path written."""
+def data_note(store: Any) -> str | None:
+    """The line every export of a demo database carries: its data is synthetic."""
+    synthetic = store.checkpoint("demo", "synthetic")
+    return f"Synthetic data ({synthetic}), not real GitHub or Hugging Face figures" if synthetic else None
+
+
+def write_table(
+    frame: pl.DataFrame, fmt: str, path: str | Path, *, title: str | None = None, note: str | None = None
+) -> Path:
+    """Write ``frame`` to ``path`` in ``fmt``; returns the path written.
+
+    ``note`` (e.g. that the data is synthetic) goes under a Markdown table's title and
+    into a Parquet file's metadata; CSV and JSON carry the rows only.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         frame.write_csv(path)
     elif fmt == "parquet":
-        frame.write_parquet(path)
+        frame.write_parquet(path, metadata={"note": note} if note else None)
     elif fmt == "json":
         path.write_text(json.dumps(frame.to_dicts(), indent=1, default=str) + "\n", encoding="utf-8")
     elif fmt == "md":
-        path.write_text(to_markdown(frame, title=title), encoding="utf-8")
+        path.write_text(to_markdown(frame, title=title, note=note), encoding="utf-8")
     else:
         raise InputError(f"export format {fmt!r} is unknown; choose one of {', '.join(FORMATS)}")
     return path
 
 
-def to_markdown(frame: pl.DataFrame, *, title: str | None = None) -> str:
+def to_markdown(frame: pl.DataFrame, *, title: str | None = None, note: str | None = None) -> str:
     """A GitHub-flavoured Markdown table (numbers right-aligned, floats to 2 decimals)."""
     numeric = [dtype.is_numeric() for dtype in frame.dtypes]
     lines = [f"## {title}\n"] if title else []
+    if note:
+        lines.append(f"_{note}_\n")
     lines.append("| " + " | ".join(frame.columns) + " |")
     lines.append("|" + "|".join("---:" if n else "---" for n in numeric) + "|")
     for row in frame.iter_rows():

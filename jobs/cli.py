@@ -79,7 +79,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from analysis.export import build_table, write_table
+    from analysis.export import build_table, data_note, write_table
 
     config = load_config(args)
     if args.kind == "lineage":
@@ -87,16 +87,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     with open_store(args, config) as store:
         options = {"month": args.month} if args.month else {}
         frame = build_table(store, args.kind, top=args.top, **options)
+        note = data_note(store)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     if args.out in (None, "-"):
         if args.format in ("csv", "md", "json"):
             import tempfile
 
             with tempfile.TemporaryDirectory() as tmp:
-                path = write_table(frame, args.format, Path(tmp) / f"{args.kind}.{args.format}")
+                path = write_table(frame, args.format, Path(tmp) / f"{args.kind}.{args.format}", note=note)
                 sys.stdout.write(path.read_text(encoding="utf-8"))
             return EXIT_OK
         raise InputError(f"--format {args.format} is binary; pass --out FILE")
-    path = write_table(frame, args.format, args.out)
+    path = write_table(frame, args.format, args.out, note=note)
     print(f"wrote {len(frame)} rows to {path}", file=sys.stderr)
     return EXIT_OK
 

@@ -186,7 +186,7 @@ def _rows(outcome: Any) -> int | StepResult | None:
 
 def export(store: Store, config: Config, *, out_dir: Path | None = None, formats: Iterable[str] | None = None) -> StepResult:
     """Write every registered ranking table in each configured format."""
-    from analysis.export import TABLES, build_table, load_builders, write_table
+    from analysis.export import TABLES, build_table, data_note, load_builders, write_table
 
     out_dir = out_dir or config.resolve(config.export.dir)
     formats = list(formats or config.export.formats)
@@ -194,11 +194,15 @@ def export(store: Store, config: Config, *, out_dir: Path | None = None, formats
     def work() -> StepResult:
         load_builders()
         result, written = StepResult("export"), 0
+        note = data_note(store)
+        if note:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            (out_dir / "SYNTHETIC_DATA.txt").write_text(note + "\n", encoding="utf-8")
         for kind in sorted(TABLES):
             raise_if_stopped()
             frame = build_table(store, kind, top=config.export.top)
             for fmt in formats:
-                write_table(frame, fmt, out_dir / f"{kind}.{fmt}", title=f"{kind}")
+                write_table(frame, fmt, out_dir / f"{kind}.{fmt}", title=kind, note=note)
                 written += 1
         result.rows_written = written
         result.notes.append(f"{written} files in {out_dir}")

@@ -6,8 +6,6 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from jobs.demo import run_demo
-
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 # The inline backend renders PNGs headless (through Agg); plain Agg would draw nothing into the notebook.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
@@ -27,11 +25,6 @@ def test_notebook_is_stored_without_outputs_and_has_a_parameters_cell(path):
     parameters = [cell for cell in code if "parameters" in cell.metadata.get("tags", [])]
     assert len(parameters) == 1 and 'os.environ.get("ECOMETRICS_DB"' in parameters[0].source
     assert "frames.connect(DB)" in "".join(cell.source for cell in code)
-
-
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory):
-    return run_demo(tmp_path_factory.mktemp("demo"), scale="small", days=2, echo=lambda *_: None)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
