@@ -1,6 +1,6 @@
 """Benchmark: a full-Hub crawl of fakehub, end to end, into a fresh SQLite file.
 
-Starts ``ecometrics fakehub serve --scale SCALE`` in its own process (as the real Hub
+Starts fakehub (``ecometrics fakehub serve --scale SCALE``) in its own process (as the real Hub
 would be: another machine's work does not count against the collector's memory), runs
 ``collect_hf(..., full_hub=True)`` in this process and prints:
 
@@ -46,7 +46,8 @@ def main() -> int:
     workdir = tempfile.mkdtemp(prefix="bench-hf-")
     db = Path(args.db or os.path.join(workdir, "bench.db"))
     server = subprocess.Popen(
-        [sys.executable, "-m", "fakehub.server", "--scale", args.scale, "--seed", str(args.seed)],
+        [sys.executable, "-c", "import sys; from fakehub.server import main; sys.exit(main())",
+         "--scale", args.scale, "--seed", str(args.seed)],  # fmt: skip
         stdout=subprocess.PIPE,
         text=True,
     )

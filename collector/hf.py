@@ -79,6 +79,7 @@ EXPAND = (
 # 2025: "only accepted when using the /api/models/repo_id endpoint"); a listing refused
 # with 400 is retried without them, and parents then come from the base_model: tags.
 DETAIL_ONLY_EXPAND = ("baseModels", "childrenModelCount")
+FULL_HUB_CACHE_KIB = 256 * 1024  # SQLite page cache during the full-Hub crawl
 FULL_HUB_CHECKPOINT = ("hf:full_hub", "models")  # cursor = the next page's URL; None when no crawl is in progress
 
 _MODEL_COLUMNS = (
@@ -418,9 +419,17 @@ class _Crawl:
             log.info("hf full Hub: resuming from the checkpointed page %s", cursor)
         self.progress.start("hf full Hub")
         finished = False
-        for response, records in self._listing("full Hub", [], resume_from=cursor, ahead=1):
-            finished = response.next_url is None
-            self._write(response, records, checkpoint=(*FULL_HUB_CHECKPOINT, response.next_url))
+        # Each record lands at a random place in five B-trees (model ids, authors, snapshot
+        # and edge keys); SQLite's default 2 MB page cache re-reads their pages for every
+        # insert once the Hub outgrows it.
+        cache_size = self.store.conn.execute("PRAGMA cache_size").fetchone()[0]
+        self.store.conn.execute(f"PRAGMA cache_size = {-FULL_HUB_CACHE_KIB}")
+        try:
+            for response, records in self._listing("full Hub", [], resume_from=cursor, ahead=1):
+                finished = response.next_url is None
+                self._write(response, records, checkpoint=(*FULL_HUB_CHECKPOINT, response.next_url))
+        finally:
+            self.store.conn.execute(f"PRAGMA cache_size = {cache_size}")
         if not finished:
             return
         for model_id in models:  # a few requests that record a deleted or gated listed model
