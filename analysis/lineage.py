@@ -93,7 +93,9 @@ def descendant_counts(
     parent = np.asarray(parent, dtype=np.int64)
     child = np.asarray(child, dtype=np.int64)
     relation = np.zeros(len(parent), np.int8) if relation is None else np.asarray(relation, dtype=np.int8)
-    weights = np.zeros((n, 0)) if weights is None else np.asarray(weights, dtype=np.float64).reshape(n, -1)
+    weights = np.zeros((n, 0)) if weights is None else np.asarray(weights, dtype=np.float64)
+    if weights.ndim == 1:  # one weight per node; reshape(n, -1) cannot infer a width when n == 0
+        weights = weights[:, None]
 
     # Duplicates, self-references and cycles.
     key = parent * n + child
@@ -382,7 +384,8 @@ def _nodes(edges: pl.DataFrame, index: pl.DataFrame) -> tuple[np.ndarray, np.nda
     ids = edges.select(
         pl.col("parent", "child").replace_strict(index["model_id"], index["node"], return_dtype=pl.Int64)
     )
-    return ids["parent"].to_numpy(), ids["child"].to_numpy()
+    # astype: on an empty frame polars returns the String columns unreplaced (object arrays)
+    return ids["parent"].to_numpy().astype(np.int64), ids["child"].to_numpy().astype(np.int64)
 
 
 def _relation_sets(n: int, child: np.ndarray, relation: np.ndarray) -> list[str | None]:

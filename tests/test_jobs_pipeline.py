@@ -162,3 +162,16 @@ def test_the_daemon_fires_the_pipeline_and_sigterm_leaves_a_consistent_database(
     assert integrity(workdir) == "ok"
     statuses = [status for _, status, _ in runs(workdir, "run")]
     assert "running" not in statuses and set(statuses) <= {"ok", "partial"}
+
+
+def test_a_run_on_an_empty_config_and_database_ends_ok(tmp_path):
+    from collector.store import Store
+    from jobs.config import Config
+    from jobs.pipeline import run_pipeline
+
+    config = Config(path=tmp_path / "ecometrics.toml")
+    with Store(tmp_path / "ecometrics.db") as store:
+        result = run_pipeline(store, config)
+    assert result.status == "ok", result.problems
+    assert [step.job for step in result.steps] == ["analyze:openrank", "analyze:lineage", "export"]
+    assert (tmp_path / "exports").is_dir()

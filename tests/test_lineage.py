@@ -244,3 +244,20 @@ def test_models_collected_after_the_analysis_are_listed_without_figures(tmp_path
     assert rows["late/model"]["all_derivatives"] is None and rows["o/a"]["all_derivatives"] == 1
     assert list(model_table(store)["model_id"])[-1] == "late/model"
     assert "late" not in set(family_table(store)["family"])
+
+
+def test_an_empty_store_and_models_without_edges_are_analysed(tmp_path):
+    empty = Store(tmp_path / "empty.db")
+    report = analyze_lineage(empty)
+    assert (report.models, report.edges, report.rows_written) == (0, 0, 0)
+    assert model_table(empty).is_empty()
+
+    store = make_store(tmp_path, [], models=[("o/a", "2025-01-01"), ("o/b", "2025-02-01")], downloads={"o/a": 5})
+    report = analyze_lineage(store)
+    rows = figures(store)
+    assert (report.models, report.kept_edges) == (2, 0)
+    assert [(rows[m]["direct_derivatives"], rows[m]["all_derivatives"], rows[m]["max_depth"]) for m in ("o/a", "o/b")] == [
+        (0, 0, 0),
+        (0, 0, 0),
+    ]
+    assert largest_root(store) is None
