@@ -364,7 +364,7 @@ class OpenRankSummary:
         if self.computed:
             text += f" ({self.computed[0]}..{self.computed[-1]}, {self.rows_written:,} rows)"
         if self.not_converged:
-            text += f"; not converged in 100 iterations: {', '.join(self.not_converged)}"
+            text += f"; not converged in {GLOBAL_MAX_ITER} iterations: {', '.join(self.not_converged)}"
         return text
 
     __str__ = summary
@@ -396,38 +396,59 @@ def _events_digest(store: Store, month: str) -> tuple:
     ).fetchone()
 
 
-def compute_month(store: Store, month: str, **activity_options: Any) -> tuple[Network | None, int]:
+def compute_month(
+    store: Store, month: str, fingerprint: str, **activity_options: Any
+) -> tuple[Network | None, int]:
     """Compute activity and global OpenRank for ``month`` and store both.
 
-    Earlier months must be stored already (their values are inherited). Returns
-    ``(network, rows written)``; the network is None for a month without an OpenRank
-    network (e.g. only pushes).
+    Earlier months must be stored already (their values are inherited). Everything is
+    computed first and written in one transaction: the month's activity, its OpenRank
+    values and its ``openrank_months`` row (with ``fingerprint``, last), so an
+    interrupted write leaves the previous values and fingerprint as they were.
+    Returns ``(network, rows written)``; the network is None for a month without an
+    OpenRank network (e.g. only pushes).
     """
     frame = act.activity_frame(store, month, **activity_options)
-    rows = act.write_activity(store, month, frame)
     pairs = frame.filter(~pl.col("push_only"))
+    network = None
+    if not pairs.is_empty():
+        network = build_network(
+            pairs["repo_id"].to_numpy(),
+            pairs["developer_id"].to_numpy(),
+            pairs["activity"].to_numpy(),
+            inherited_repos=inherited_values(store, month, "repo"),
+            inherited_developers=inherited_values(store, month, "developer"),
+        )
+        repo_values, developer_values = network_openrank(network)
     with store.transaction():
+        rows = act.write_activity(store, month, frame)
         store.conn.execute("DELETE FROM openrank WHERE month = ?", (month,))
-    if pairs.is_empty():
-        return None, rows
-    network = build_network(
-        pairs["repo_id"].to_numpy(),
-        pairs["developer_id"].to_numpy(),
-        pairs["activity"].to_numpy(),
-        inherited_repos=inherited_values(store, month, "repo"),
-        inherited_developers=inherited_values(store, month, "developer"),
-    )
-    repo_values, developer_values = network_openrank(network)
-    with store.transaction():
-        insert = "INSERT INTO openrank (kind, entity_id, month, value) VALUES (?, ?, ?, ?)"
-        store.conn.executemany(
-            insert, zip(_repeat("repo"), network.repo_ids.tolist(), _repeat(month), repo_values.tolist())
+        if network is not None:
+            insert = "INSERT INTO openrank (kind, entity_id, month, value) VALUES (?, ?, ?, ?)"
+            store.conn.executemany(
+                insert, zip(_repeat("repo"), network.repo_ids.tolist(), _repeat(month), repo_values.tolist())
+            )
+            store.conn.executemany(
+                insert,
+                zip(_repeat("developer"), network.developer_ids.tolist(), _repeat(month), developer_values.tolist()),
+            )
+            rows += network.size - 1
+        store.conn.execute(
+            "INSERT OR REPLACE INTO openrank_months "
+            "(month, fingerprint, nodes, pairs, iterations, converged, background, computed_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                month,
+                fingerprint,
+                network.size if network else 0,
+                network.pairs if network else 0,
+                network.iterations if network else 0,
+                int(network.converged) if network else 1,
+                network.background if network else None,
+                utc_now(),
+            ),
         )
-        store.conn.executemany(
-            insert,
-            zip(_repeat("developer"), network.developer_ids.tolist(), _repeat(month), developer_values.tolist()),
-        )
-    return network, rows + network.size - 1
+    return network, rows
 
 
 def _repeat(value: Any) -> Iterable[Any]:
@@ -466,17 +487,9 @@ def compute_global_openrank(
         if not force and stored.get(month) == fingerprint:
             summary.skipped.append(month)
             continue
-        network, rows = compute_month(store, month, **activity_options)
+        network, rows = compute_month(store, month, fingerprint, **activity_options)
         nodes, iterations = (network.size, network.iterations) if network else (0, 0)
         converged = network.converged if network else True
-        with store.transaction():
-            store.conn.execute(
-                "INSERT OR REPLACE INTO openrank_months "
-                "(month, fingerprint, nodes, pairs, iterations, converged, background, computed_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (month, fingerprint, nodes, network.pairs if network else 0, iterations, int(converged),
-                 network.background if network else None, utc_now()),
-            )
         summary.computed.append(month)
         summary.nodes[month] = nodes
         summary.iterations[month] = iterations

@@ -287,6 +287,36 @@ def test_unchanged_months_are_skipped_and_a_change_recomputes_what_follows(store
     assert after[("2024-03", "repo", R1)] != before[("2024-03", "repo", R1)]
 
 
+def test_a_month_interrupted_while_written_keeps_its_previous_values_and_fingerprint(store, monkeypatch):
+    import analysis.openrank as openrank_module
+
+    compute_global_openrank(store)
+    before = stored(store)
+    fingerprints = store.query("SELECT month, fingerprint FROM openrank_months ORDER BY month")
+    activity = store.query("SELECT * FROM activity ORDER BY month, repo_id, developer_id")
+    store.upsert("events", [event(40, "IssuesEvent", "opened", DAVE, R1, "2024-02-20T00:00:00Z", issue=9)])
+
+    def killed():  # called while February is written, after its old values were deleted
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(openrank_module, "utc_now", killed)
+    with pytest.raises(KeyboardInterrupt):
+        compute_global_openrank(store)
+    assert stored(store) == before
+    assert store.query("SELECT month, fingerprint FROM openrank_months ORDER BY month") == fingerprints
+    assert store.query("SELECT * FROM activity ORDER BY month, repo_id, developer_id") == activity
+    monkeypatch.undo()
+    assert compute_global_openrank(store).computed == ["2024-02", "2024-03"]
+
+
+def test_the_summary_names_the_iteration_limit_in_force(monkeypatch):
+    import analysis.openrank as openrank_module
+
+    monkeypatch.setattr(openrank_module, "GLOBAL_MAX_ITER", 7)
+    summary = openrank_module.OpenRankSummary(computed=["2024-01"], not_converged=["2024-01"])
+    assert "not converged in 7 iterations: 2024-01" in summary.summary()
+
+
 def test_tables_for_exports(store):
     compute_global_openrank(store)
     latest = openrank_table(store, "repo")
