@@ -86,9 +86,14 @@ _MODEL_COLUMNS = (
     "id", "author", "created_at", "last_modified", "library", "pipeline_tag", "license",
     "parameters", "gated", "children_count", "status", "updated_at",
 )  # fmt: skip
+# What a record leaves out keeps its stored value: a listing that may not expand
+# childrenModelCount (see DETAIL_ONLY_EXPAND) must not erase the count a model_info
+# gave. The cost: a value the Hub stops reporting stays as last seen.
+_MODEL_FACTS = _MODEL_COLUMNS[1:-2]
 _UPSERT_MODEL = (
     f"INSERT INTO models ({', '.join(_MODEL_COLUMNS)}) VALUES ({', '.join('?' * len(_MODEL_COLUMNS))}) "
-    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _MODEL_COLUMNS[1:])}"
+    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = coalesce(excluded.{c}, models.{c})' for c in _MODEL_FACTS)}, "
+    "status = excluded.status, updated_at = excluded.updated_at"
 )
 _UPSERT_SNAPSHOT = (
     "INSERT INTO model_snapshots (model_id, date, downloads_30d, downloads_all_time, likes, trending_score) "

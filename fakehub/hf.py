@@ -8,7 +8,10 @@ huggingface_hub's ``HfApi.list_models`` / ``model_info`` parse into ``ModelInfo`
   ``createdAt``, ``lastModified``; descending unless ``direction=1``), ``limit`` (page
   size, at most the server's ``hf_page_size``, default 1,000), ``expand`` /
   ``expand[]``, ``full``, ``cardData``. Pages follow ``Link: <...&cursor=...>;
-  rel="next"``. Without ``sort`` models come in creation order.
+  rel="next"``. Without ``sort`` models come in creation order. With
+  ``detail_only_expand`` the listing answers 400 to ``expand=baseModels`` or
+  ``expand=childrenModelCount``, as the real Hub has done (huggingface_hub PR #3182:
+  "only accepted when using the /api/models/repo_id endpoint").
 - ``GET /api/models/{id}`` (and ``/api/models/{id}/revision/{rev}``): the full record,
   or ``_id``, ``id`` and the ``expand[]`` properties. 404 with ``X-Error-Code:
   RepoNotFound``; gated models (``meta-llama/*``, ``google/gemma-*``) answer 401 with
@@ -42,6 +45,7 @@ EXPANDABLE = ("author", "baseModels", "cardData", "childrenModelCount", "config"
               "mask_token", "model-index", "pipeline_tag", "private", "resourceGroup",
               "safetensors", "sha", "siblings", "spaces", "tags", "transformersInfo",
               "trendingScore", "usedStorage", "widgetData", "xetEnabled", "evalResults")
+DETAIL_ONLY_EXPAND = ("baseModels", "childrenModelCount")  # refused in listings with detail_only_expand
 EXTRA_KEYS = ("cardData", "siblings", "spaces", "usedStorage")   # derived by _extras
 SORT_KEYS = ("downloads", "downloadsAllTime", "likes", "trendingScore", "createdAt", "lastModified")
 
@@ -63,10 +67,11 @@ def _decode_cursor(cursor: str) -> int:
 
 
 class HfApi:
-    def __init__(self, forest: ModelForest, clock, page_size: int = 1000):
+    def __init__(self, forest: ModelForest, clock, page_size: int = 1000, detail_only_expand: bool = False):
         self.forest = forest
         self.clock = clock
         self.page_size = page_size
+        self.detail_only_expand = detail_only_expand
 
     def route(self, req: Request) -> tuple[str, Response]:
         if req.method not in ("GET", "HEAD"):
@@ -138,6 +143,9 @@ class HfApi:
         bad = [e for e in expand if e not in EXPANDABLE]
         if bad:
             return hf_error(400, f'"expand" must be one of {list(EXPANDABLE)}, got {bad[0]!r}')
+        detail_only = [e for e in expand if e in DETAIL_ONLY_EXPAND] if self.detail_only_expand else []
+        if detail_only:
+            return hf_error(400, f'"expand" {detail_only[0]!r} is only accepted when using the /api/models/repo_id endpoint')
         full = req.arg("full") in ("1", "true", "True")
         card = req.arg("cardData") in ("1", "true", "True")
 

@@ -23,7 +23,8 @@ per window, default 5,000), ``graphql_budget`` (points, 5,000),
 ``retry_after_seconds`` (the ``Retry-After`` of faults, 1), ``fault_delay_seconds``
 (how long a ``timeout`` fault holds the connection before dropping it, 0), ``snapshot``
 (a JSON file in the ground-truth shape to serve instead of a generated world; see
-:mod:`fakehub.snapshot`).
+:mod:`fakehub.snapshot`), ``hf_detail_only_expand`` (listings refuse ``baseModels`` /
+``childrenModelCount`` with 400, as the real Hub has; see :mod:`fakehub.hf`).
 
 Every GitHub answer carries ``Date`` from the simulated clock (collectors take "today"
 from it), ``x-ratelimit-limit/remaining/used/reset/resource`` (reset in real epoch
@@ -63,6 +64,7 @@ from fakehub.github_rest import GitHubRest
 from fakehub.graphql import GraphQLApi
 from fakehub.hf import HfApi
 from fakehub.limits import Budget, Window
+from fakehub.options import add_serve_arguments
 from fakehub.world import World
 
 GITHUB_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
@@ -116,12 +118,12 @@ class FakeHub:
                  rate_window_seconds: float = 3600, hf_budget: int = 100_000,
                  hf_window_seconds: float = 300, hf_page_size: int = 1000,
                  retry_after_seconds: int = 1, fault_delay_seconds: float = 0.0,
-                 snapshot: str | None = None):
+                 snapshot: str | None = None, hf_detail_only_expand: bool = False):
         self.world = World.from_snapshot(snapshot) if snapshot else World(seed, scale)
         self.faults = Faults(faults, seed)
         self.rest = GitHubRest(self.world.github)
         self.graphql = GraphQLApi(self.world.github)
-        self.hf = HfApi(self.world.models, self.world.clock, hf_page_size)
+        self.hf = HfApi(self.world.models, self.world.clock, hf_page_size, hf_detail_only_expand)
         self.rest_budget = Budget(rest_budget, rate_window_seconds)
         self.graphql_budget = Budget(graphql_budget, rate_window_seconds)
         self.unauthenticated_budget = unauthenticated_budget
@@ -396,16 +398,6 @@ def main(argv: list[str] | None = None) -> int:
     add_serve_arguments(parser)
     args = parser.parse_args(argv)
     return serve(args)
-
-
-def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--scale", choices=("small", "medium", "large"), default="small")
-    parser.add_argument("--faults", default=None,
-                        help='e.g. "429:0.05,5xx:0.02,timeout:0.01,truncate:0.01,secondary:0.01"')
-    parser.add_argument("--snapshot", default=None, help="serve this JSON snapshot instead")
 
 
 def serve(args: argparse.Namespace) -> int:

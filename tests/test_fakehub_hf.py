@@ -119,3 +119,14 @@ def test_full_listing_with_card_data_parses(hub, truth):
         assert model.author == model.id.split("/")[0] and model.sha and model.siblings
         assert model.last_modified >= model.created_at
         assert model.downloads == truth["models"][model.id]["downloads"]
+
+
+def test_detail_only_expands_are_refused_in_listings_when_asked_to():
+    with FakeHub(seed=0, scale="small", hf_detail_only_expand=True) as hub:
+        refused = requests.get(f"{hub.url}/api/models", params={"author": "Qwen", "expand": "childrenModelCount"})
+        listed = requests.get(f"{hub.url}/api/models", params={"author": "Qwen", "expand": "downloads"})
+        detail = requests.get(f"{hub.url}/api/models/Qwen/Qwen3-8B", params={"expand": "childrenModelCount"})
+    assert refused.status_code == 400
+    assert "/api/models/repo_id" in refused.json()["error"]
+    assert listed.status_code == 200 and listed.json()
+    assert detail.status_code == 200 and "childrenModelCount" in detail.json()

@@ -161,6 +161,21 @@ def test_faults_429_5xx_timeouts_and_truncated_bodies_end_with_the_same_rows(tmp
     assert table_rows(faulty) == table_rows(clean)
 
 
+def test_a_hub_refusing_detail_expands_in_listings_keeps_the_stored_children_counts(hub, tmp_path):
+    config = HuggingFaceConfig(authors=["deepseek-ai"], derivative_depth=1)
+    store = Store(tmp_path / "hf.db")
+    collect_hf(store, config, progress=False, client=client(hub))
+    before = table_rows(tmp_path / "hf.db")
+    assert all(row[9] is not None for row in before["models"])  # children_count, from expanded listings
+
+    with FakeHub(seed=0, scale="small", hf_detail_only_expand=True) as strict:
+        result = collect_hf(store, config, progress=False, client=client(strict))
+
+    assert not result.partial, result.reason
+    assert any("refuses baseModels/childrenModelCount" in note for note in result.notes)
+    assert table_rows(tmp_path / "hf.db") == before
+
+
 def test_a_429_waits_for_retry_after_and_is_counted(tmp_path):
     waits: list[float] = []
     with FakeHub(seed=0, scale="small", faults="429:0.5", retry_after_seconds=7) as flaky:
