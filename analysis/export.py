@@ -7,6 +7,7 @@ Markdown is a table ready to paste into a report.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -38,18 +39,24 @@ def load_builders() -> None:
     import importlib
 
     for module in ("analysis.rankings", "analysis.openrank", "analysis.lineage", "analysis.families", "analysis.growth"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+        importlib.import_module(module)
 
 
 def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any) -> pl.DataFrame:
     load_builders()
     if kind not in TABLES:
         raise InputError(f"export kind {kind!r} is unknown; choose one of {', '.join(sorted(TABLES))}")
-    frame = TABLES[kind](store, **options)
+    builder = TABLES[kind]
+    if options.get("month") is not None:
+        from analysis.activity import check_month
+
+        check_month(options["month"], "--month")
+        if "month" not in inspect.signature(builder).parameters:
+            monthly = sorted(k for k, b in TABLES.items() if "month" in inspect.signature(b).parameters)
+            raise InputError(f"export {kind} has no --month; monthly tables are {', '.join(monthly)}")
+    if top is not None and top < 1:
+        raise InputError(f"--top {top}: pass a number of rows, 1 or more")
+    frame = builder(store, **options)
     return frame.head(top) if top else frame
 
 
@@ -68,18 +75,26 @@ def write_table(
     into a Parquet file's metadata; CSV and JSON carry the rows only.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt not in FORMATS:
+        raise InputError(f"export format {fmt!r} is unknown; choose one of {', '.join(FORMATS)}")
+    if not path.parent.is_dir():
+        raise InputError(f"{path}: folder {path.parent} does not exist; create it or choose another --out")
+    try:
+        _write(frame, fmt, path, title=title, note=note)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({exc.strerror}); choose another --out") from exc
+    return path
+
+
+def _write(frame: pl.DataFrame, fmt: str, path: Path, *, title: str | None, note: str | None) -> None:
     if fmt == "csv":
         frame.write_csv(path)
     elif fmt == "parquet":
         frame.write_parquet(path, metadata={"note": note} if note else None)
     elif fmt == "json":
         path.write_text(json.dumps(frame.to_dicts(), indent=1, default=str) + "\n", encoding="utf-8")
-    elif fmt == "md":
-        path.write_text(to_markdown(frame, title=title, note=note), encoding="utf-8")
     else:
-        raise InputError(f"export format {fmt!r} is unknown; choose one of {', '.join(FORMATS)}")
-    return path
+        path.write_text(to_markdown(frame, title=title, note=note), encoding="utf-8")
 
 
 def to_markdown(frame: pl.DataFrame, *, title: str | None = None, note: str | None = None) -> str:
@@ -91,15 +106,16 @@ def to_markdown(frame: pl.DataFrame, *, title: str | None = None, note: str | No
     lines.append("| " + " | ".join(frame.columns) + " |")
     lines.append("|" + "|".join("---:" if n else "---" for n in numeric) + "|")
     for row in frame.iter_rows():
-        lines.append("| " + " | ".join(_cell(value) for value in row) + " |")
+        lines.append("| " + " | ".join(format_cell(value).replace("|", "\\|") for value in row) + " |")
     return "\n".join(lines) + "\n"
 
 
-def _cell(value: Any) -> str:
+def format_cell(value: Any) -> str:
+    """A table cell for people: thousands separators, floats to 2 decimals, one line."""
     if value is None:
         return ""
     if isinstance(value, float):
         return f"{value:,.2f}"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return str(value).replace("\n", " ")

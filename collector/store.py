@@ -369,25 +369,33 @@ class Store:
     def upsert(self, table: str, rows: Iterable[Mapping[str, Any]], *, keep_existing: bool = False) -> int:
         """Insert rows, or update the stored row with the same primary key.
 
-        Columns missing from a row keep their stored values; with ``keep_existing`` a
-        stored row is left untouched. Returns the number of rows given.
+        Columns missing from a row keep their stored values (rows with different keys
+        are written by one statement per set of keys); with ``keep_existing`` a stored
+        row is left untouched. Returns the number of rows given.
         """
-        rows = list(rows)
-        if not rows:
+        by_columns: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+        count = 0
+        for row in rows:
+            columns = tuple(row)
+            by_columns.setdefault(columns, []).append(tuple(_sql_value(row[c]) for c in columns))
+            count += 1
+        if not count:
             return 0
         pks = self.primary_key(table)
-        columns = list(rows[0].keys())
-        placeholders = ", ".join("?" for _ in columns)
+        with self.transaction():
+            for columns, values in by_columns.items():
+                self.conn.executemany(self._upsert_sql(table, columns, pks, keep_existing), values)
+        return count
+
+    @staticmethod
+    def _upsert_sql(table: str, columns: tuple[str, ...], pks: tuple[str, ...], keep_existing: bool) -> str:
         updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in columns if c not in pks)
         on_conflict = "DO NOTHING" if keep_existing or not updates else f"DO UPDATE SET {updates}"
-        sql = (
-            f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) VALUES ({placeholders}) "
+        return (
+            f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)}) "
             f"ON CONFLICT ({', '.join(f'[{c}]' for c in pks)}) {on_conflict}"
         )
-        values = [tuple(_sql_value(row.get(c)) for c in columns) for row in rows]
-        with self.transaction():
-            self.conn.executemany(sql, values)
-        return len(rows)
 
     def save_page(
         self,

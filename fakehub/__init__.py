@@ -5,6 +5,13 @@
 :mod:`fakehub.model_forest` for what the synthetic ecosystem contains.
 """
 
-from fakehub.server import FakeHub
-
 __all__ = ["FakeHub"]
+
+
+def __getattr__(name: str):
+    # Lazy, so that `ecometrics --help` (which imports fakehub.options) stays fast.
+    if name == "FakeHub":
+        from fakehub.server import FakeHub
+
+        return FakeHub
+    raise AttributeError(name)

@@ -91,14 +91,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     if note:
         print(f"note: {note}", file=sys.stderr)
     if args.out in (None, "-"):
-        if args.format in ("csv", "md", "json"):
-            import tempfile
+        if args.format == "parquet":
+            raise InputError("--format parquet is binary; pass --out FILE")
+        import tempfile
 
-            with tempfile.TemporaryDirectory() as tmp:
-                path = write_table(frame, args.format, Path(tmp) / f"{args.kind}.{args.format}", note=note)
-                sys.stdout.write(path.read_text(encoding="utf-8"))
-            return EXIT_OK
-        raise InputError(f"--format {args.format} is binary; pass --out FILE")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = write_table(frame, args.format, Path(tmp) / f"{args.kind}.{args.format}", note=note)
+            sys.stdout.write(path.read_text(encoding="utf-8"))
+        return EXIT_OK
     path = write_table(frame, args.format, args.out, note=note)
     print(f"wrote {len(frame)} rows to {path}", file=sys.stderr)
     return EXIT_OK
@@ -243,6 +243,29 @@ def cmd_fakehub_serve(args: argparse.Namespace) -> int:
 # -- the parser -----------------------------------------------------------------------
 
 
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be 1 or more")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} must be more than 0 seconds")
+    return value
+
+
+def _month(text: str) -> str:
+    from analysis.activity import check_month
+
+    try:
+        return check_month(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ecometrics",
@@ -264,8 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("kind", help="repos, developers, models, families, lineage, ...")
     export.add_argument("--format", default="csv", help="csv, parquet, json or md (lineage: graphml, gexf, json)")
     export.add_argument("--out", help="output file (default: standard output)")
-    export.add_argument("--top", type=int, help="only the first N rows")
-    export.add_argument("--month", help="YYYY-MM (OpenRank and activity columns)")
+    export.add_argument("--top", type=_at_least_one, help="only the first N rows")
+    export.add_argument("--month", type=_month, help="YYYY-MM (OpenRank and activity columns)")
     export.add_argument("--root", metavar="MODEL", help="lineage: the model whose derivative tree to write")
     export.set_defaults(handler=cmd_export)
 
@@ -277,8 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     analyze = sub.add_parser("analyze", help="recompute derived tables")
     analyze.add_argument("analysis", nargs="?", default="all", choices=["activity", "openrank", "lineage", "all"])
-    analyze.add_argument("--from", dest="from_month", metavar="YYYY-MM", help="first month to recompute")
-    analyze.add_argument("--to", dest="to_month", metavar="YYYY-MM", help="last month to recompute")
+    analyze.add_argument("--from", dest="from_month", type=_month, metavar="YYYY-MM", help="first month to recompute")
+    analyze.add_argument("--to", dest="to_month", type=_month, metavar="YYYY-MM", help="last month to recompute")
     analyze.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     analyze.add_argument(  # SUPPRESS: keeps a global -v given before the command
         "-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
@@ -291,7 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=cmd_run)
 
     schedule = sub.add_parser("schedule", help="run the APScheduler daemon with the config's cron triggers")
-    schedule.add_argument("--every", type=float, metavar="SECONDS", help="run the whole pipeline every N seconds instead")
+    schedule.add_argument(
+        "--every", type=_positive_seconds, metavar="SECONDS", help="run the whole pipeline every N seconds instead"
+    )
     schedule.set_defaults(handler=cmd_schedule)
 
     importer = sub.add_parser("import", help="import GH Archive files or a lineage edge list")
@@ -306,12 +331,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="the whole nightly pipeline offline against fakehub (synthetic data)")
     demo.add_argument("--dir", default="demo", help="where the database and exports go (default ./demo)")
-    demo.add_argument("--days", type=int, default=3, help="simulated nightly runs (default 3)")
+    demo.add_argument("--days", type=_at_least_one, default=3, help="simulated nightly runs (default 3)")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--scale", default="small", choices=["small", "medium"])
     demo.set_defaults(handler=cmd_demo)
 
-    from fakehub.server import add_serve_arguments
+    from fakehub.options import add_serve_arguments
 
     fakehub = sub.add_parser("fakehub", help="the offline GitHub + Hugging Face API double")
     fakehub_commands = fakehub.add_subparsers(dest="what", required=True, metavar="WHAT")

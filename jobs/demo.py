@@ -27,7 +27,7 @@ log = logging.getLogger("ecometrics.demo")
 SYNTHETIC = "SYNTHETIC DATA from fakehub (ecometrics demo), not real GitHub or Hugging Face figures"
 DEMO_TOKEN = "demo-token-for-fakehub"  # fakehub's budgets are per token; no real token is involved
 
-# (title, export kind, sort column, columns shown) — columns absent from a table are skipped.
+# (title, export kind, sort column, columns shown).
 RANKINGS = (
     ("Repositories by OpenRank", "repos", "openrank", ["repo", "openrank", "activity", "stars", "stars_30d", "contributors"]),
     ("Repositories by star growth (last 30 days)", "repos", "stars_30d", ["repo", "stars_30d", "stars_7d", "stars", "created_at"]),
@@ -104,10 +104,8 @@ def run_demo(
 
 def _write_family_tree(store: Store, out_dir: Path) -> None:
     """GraphML of the largest derivative tree, for Gephi."""
-    try:
-        from analysis.lineage import largest_root, write_lineage
-    except ImportError:
-        return
+    from analysis.lineage import largest_root, write_lineage
+
     root = largest_root(store)
     if root:
         write_lineage(store, root, "graphml", out_dir / "family_tree.graphml")
@@ -118,33 +116,17 @@ def print_rankings(db_path: Path, *, top: int = 10) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from analysis.export import build_table
+    from analysis.export import build_table, format_cell
 
     console = Console()
-    with Store(db_path) as store:
-        for title, kind, sort_by, wanted in RANKINGS:
-            try:
-                frame = build_table(store, kind)
-            except Exception as exc:  # a table that cannot be built is reported, the others still print
-                console.print(f"[yellow]{title}: not available ({exc})[/yellow]")
-                continue
-            columns = [c for c in wanted if c in frame.columns]
-            if sort_by in frame.columns:
-                frame = frame.sort(sort_by, descending=True, nulls_last=True)
+    with Store(db_path, migrate=False) as store:  # only reads
+        for title, kind, sort_by, columns in RANKINGS:
+            frame = build_table(store, kind).sort(sort_by, descending=True, nulls_last=True)
             table = Table(title=f"{title} — synthetic", caption=SYNTHETIC, caption_justify="left")
             for column in columns:
                 numeric = frame.schema[column].is_numeric()
                 table.add_column(column, justify="right" if numeric else "left")
             for row in frame.select(columns).head(top).iter_rows():
-                table.add_row(*(_cell(v) for v in row))
+                table.add_row(*(format_cell(v) for v in row))
             console.print(table)
 
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)

@@ -149,7 +149,6 @@ def analyze(store: Store, config: Config, names: Iterable[str] = ANALYSES, **opt
     for name in names:
         raise_if_stopped()
         if name in ("openrank", "activity"):
-            from analysis.activity import BOT_LOGINS
             from analysis.openrank import compute_global_openrank
 
             work = lambda: compute_global_openrank(  # noqa: E731
@@ -157,7 +156,7 @@ def analyze(store: Store, config: Config, names: Iterable[str] = ANALYSES, **opt
                 from_month=options.get("from_month"),
                 to_month=options.get("to_month"),
                 weights=config.activity.weights,
-                bots=sorted(BOT_LOGINS | {login.lower() for login in config.activity.bots + config.github.bots}),
+                bots=config.activity.bots,
                 max_repos=config.activity.max_repos,
             )
         elif name == "lineage":
@@ -195,12 +194,12 @@ def export(store: Store, config: Config, *, out_dir: Path | None = None, formats
         load_builders()
         result, written = StepResult("export"), 0
         note = data_note(store)
+        out_dir.mkdir(parents=True, exist_ok=True)  # [export].dir is ours to create; --out is not
         if note:
-            out_dir.mkdir(parents=True, exist_ok=True)
             (out_dir / "SYNTHETIC_DATA.txt").write_text(note + "\n", encoding="utf-8")
         for kind in sorted(TABLES):
             raise_if_stopped()
-            frame = build_table(store, kind, top=config.export.top)
+            frame = build_table(store, kind, top=config.export.top, bots=config.activity.bots)
             for fmt in formats:
                 write_table(frame, fmt, out_dir / f"{kind}.{fmt}", title=kind, note=note)
                 written += 1

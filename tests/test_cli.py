@@ -60,3 +60,29 @@ def test_missing_explicit_config_is_a_one_line_error(tmp_path):
 def test_unknown_export_kind_names_the_choices(tmp_path, kind):
     result = ecometrics("export", kind, cwd=tmp_path, check=False)
     assert result.returncode == 2 and kind in result.stderr
+
+
+BAD_INPUT = [
+    (["export", "repos", "--top", "-3"], "argument --top: -3 must be 1 or more", None),
+    (["export", "repos", "--month", "2025-13"], "'2025-13' is not YYYY-MM", None),
+    (["export", "growth", "--month", "2025-07"], "export growth has no --month; monthly tables are", None),
+    (["export", "repos", "--format", "xlsx"], "export format 'xlsx' is unknown", None),
+    (["export", "repos", "--out", "{tmp}"], "cannot write", None),
+    (["export", "repos", "--out", "{tmp}/missing/repos.csv"], "folder {tmp}/missing does not exist", "missing"),
+    (["analyze", "openrank", "--from", "2025-99"], "'2025-99' is not YYYY-MM", None),
+    (["schedule", "--every", "-1"], "argument --every: -1 must be more than 0 seconds", None),
+    (["demo", "--days", "0"], "argument --days: 0 must be 1 or more", None),
+]
+
+
+@pytest.mark.parametrize("args, message, not_created", BAD_INPUT, ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_bad_arguments_exit_2_naming_the_input_and_change_nothing(tmp_path, args, message, not_created):
+    ecometrics("init", cwd=tmp_path)
+    before = (tmp_path / "ecometrics.db").read_bytes()
+    result = ecometrics(*(a.format(tmp=tmp_path) for a in args), cwd=tmp_path, check=False)
+    assert result.returncode == 2
+    assert message.format(tmp=tmp_path) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "ecometrics.db").read_bytes() == before
+    if not_created:
+        assert not (tmp_path / not_created).exists()

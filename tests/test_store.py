@@ -107,3 +107,13 @@ def test_a_file_that_is_not_sqlite_names_itself(tmp_path):
     with pytest.raises(StoreError, match="notes.db"):
         Store(path)
     assert path.read_text().startswith("these are notes")
+
+
+def test_rows_with_different_columns_keep_what_they_do_not_name(tmp_path):
+    store = Store(tmp_path / "e.db")
+    store.upsert("developers", [{"id": 1, "login": "octocat", "type": "User"}, {"id": 2, "login": "ci", "type": "Bot"}])
+    store.upsert("developers", [{"id": 1, "login": "octocat"}, {"id": 2, "login": "ci-bot", "type": "Bot", "is_bot": 1}])
+    assert store.query("SELECT id, login, type, is_bot FROM developers ORDER BY id") == [
+        {"id": 1, "login": "octocat", "type": "User", "is_bot": 0},
+        {"id": 2, "login": "ci-bot", "type": "Bot", "is_bot": 1},
+    ]
