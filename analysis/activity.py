@@ -20,13 +20,18 @@ Decisions where the definition leaves a detail open, checked against OpenDigger'
 - The push-only rule: a pair whose only counted actions in the month are pushes keeps
   its activity here (``push_only`` is true) and is left out of the OpenRank network
   (OpenDigger's ``valid_count > 0``).
-- Bots are removed before anything else: logins ending in ``[bot]`` (OpenDigger's
-  ``actor_login NOT LIKE '%[bot]'``), the logins in ``bots`` (OpenDigger keeps a labelled
-  list of bot accounts; :data:`BOT_LOGINS` is a small default of well-known ones), events
-  or developers the collectors marked ``is_bot``, and any developer active (any counted
-  action) in more than ``max_repos`` repositories in the month. OpenDigger only logs
-  the latter; the SPEC removes them, with their activity, from every repo, and a repo
-  left with total activity below ``min_repo_activity`` drops out.
+- Bots are removed before anything else, by the *bot rule* this module owns
+  (:func:`is_bot_login`, :func:`bot_expr`): logins ending in ``[bot]`` (OpenDigger's
+  ``actor_login NOT LIKE '%[bot]'``), the built-in :data:`BOT_LOGINS` (OpenDigger keeps
+  a labelled list of bot accounts; ours is a small default of well-known ones) and the
+  configured logins ``bots`` (``[activity].bots``), compared case-insensitively. The
+  rule is applied here, at analysis time, to the stored logins: the ``is_bot`` flag the
+  collectors store is only a hint of the rule in force when the row was collected and
+  is not used, so adding or removing a configured login takes effect on the next
+  analysis. Then any developer active (any counted action) in more than ``max_repos``
+  repositories in the month is removed. OpenDigger only logs the latter; the SPEC
+  removes them, with their activity, from every repo, and a repo left with total
+  activity below ``min_repo_activity`` drops out.
 
 Events without an actor id or repo id (deleted accounts) are not counted. Issues and
 comments seen by both the REST collector and a GH Archive import count once (same
@@ -58,6 +63,7 @@ COUNTS = tuple(ACTIVITY_WEIGHTS)
 # Bot accounts whose logins do not end in "[bot]" (lower case).
 BOT_LOGINS: frozenset[str] = frozenset(
     {
+        "copilot",  # GitHub's coding agent: a "Bot" account without the suffix
         "dependabot-preview",
         "renovate-bot",
         "greenkeeperio-bot",
@@ -111,9 +117,25 @@ SELECT substr(created_at, 1, 7) AS month, repo_id, repo_name, actor_id AS develo
 FROM events
 WHERE created_at >= ? AND created_at < ?
   AND type IN ('IssuesEvent', 'IssueCommentEvent', 'PullRequestEvent', 'PullRequestReviewCommentEvent', 'PushEvent')
-  AND actor_id IS NOT NULL AND repo_id IS NOT NULL AND is_bot = 0
+  AND actor_id IS NOT NULL AND repo_id IS NOT NULL
 GROUP BY month, repo_id, actor_id
 """
+
+
+def is_bot_login(login: str | None, extra: Iterable[str] = ()) -> bool:
+    """The bot rule: ``login`` ends in ``[bot]``, or is in :data:`BOT_LOGINS` or ``extra``
+    (configured logins), ignoring case. An unknown login is not a bot."""
+    if not login:
+        return False
+    login = login.lower()
+    return login.endswith("[bot]") or login in BOT_LOGINS or login in {name.lower() for name in extra}
+
+
+def bot_expr(column: str = "login", extra: Iterable[str] = ()) -> pl.Expr:
+    """:func:`is_bot_login` as a polars expression over the logins in ``column`` (null: False)."""
+    login = pl.col(column).str.to_lowercase()
+    logins = sorted(BOT_LOGINS | {name.lower() for name in extra})
+    return (login.str.ends_with("[bot]") | login.is_in(logins)).fill_null(False)
 
 
 def check_month(month: str, what: str = "month") -> str:
@@ -154,11 +176,13 @@ def activity_frame(
     month: str,
     *,
     weights: Mapping[str, float] | None = None,
-    bots: Iterable[str] = BOT_LOGINS,
+    bots: Iterable[str] = (),
     max_repos: int = MAX_REPOS_PER_DEVELOPER,
     min_repo_activity: float = MIN_REPO_ACTIVITY,
 ) -> pl.DataFrame:
     """Activity per (repo, developer) in ``month``, bots removed (see the module docstring).
+
+    ``bots`` are logins taken for bots besides those ending in ``[bot]`` and :data:`BOT_LOGINS`.
 
     Columns: ``month, repo_id, repo_name, developer_id, login``, the distinct counts
     (``issues_opened, issue_comments, issues_closed, review_comments, prs_opened,
@@ -173,14 +197,7 @@ def activity_frame(
     frame = pl.DataFrame(
         [row[:5] + row[6:] for row in rows], schema=SCHEMA, orient="row"
     )
-    bot_logins = [login.lower() for login in bots]
-    marked = [r[0] for r in store.conn.execute("SELECT id FROM developers WHERE is_bot = 1")]
-    login = pl.col("login").str.to_lowercase()
-    frame = frame.filter(
-        ~login.str.ends_with("[bot]").fill_null(False)
-        & ~login.is_in(bot_logins).fill_null(False)
-        & ~pl.col("developer_id").is_in(marked)
-    )
+    frame = frame.filter(~bot_expr("login", bots))
     activity = pl.sum_horizontal(pl.col(name) * weights[name] for name in COUNTS)
     non_push = pl.sum_horizontal(pl.col(name) for name in COUNTS if name != "pushes")
     frame = frame.with_columns(activity=activity.cast(pl.Float64), push_only=non_push == 0).filter(

@@ -16,8 +16,8 @@ first 10 days" or "AutoGLM got 10,000 stars in three days". Definitions:
 - **Early participants** (:func:`early_participants`): ``participants_Nd`` is the
   number of distinct developers who opened, closed or commented on an issue or pull
   request (:data:`PARTICIPATION_EVENTS` in ``events``) in the first N days after
-  creation; bots are left out as in :mod:`analysis.activity` (``is_bot``, logins ending
-  in ``[bot]``, :data:`analysis.activity.BOT_LOGINS`). Null while the window is open, and
+  creation; bots are left out by :mod:`analysis.activity`'s bot rule
+  (:func:`analysis.activity.bot_expr`, with the configured ``bots``). Null while the window is open, and
   when the repo's stored events (of any kind) begin only after the window: the activity
   collected does not reach back to its launch.
 - **Download growth** (:func:`download_history`, :func:`download_growth`): between
@@ -41,12 +41,13 @@ Every function takes ``db``: a Store, a sqlite3 connection or a path (see
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 import polars as pl
 
 from analysis import frames
-from analysis.activity import BOT_LOGINS
+from analysis.activity import bot_expr
 from analysis.export import register
 from collector.hf import children_total
 
@@ -173,22 +174,21 @@ def _latest_repo_stars(db: frames.Database) -> pl.DataFrame:
 
 
 def early_participants(
-    db: frames.Database, *, windows: tuple[int, ...] = PARTICIPANT_WINDOWS, as_of: AsOf = None
+    db: frames.Database,
+    *,
+    windows: tuple[int, ...] = PARTICIPANT_WINDOWS,
+    as_of: AsOf = None,
+    bots: Iterable[str] = (),
 ) -> pl.DataFrame:
-    """Columns ``repo_id, participants_Nd...``: distinct non-bot issue/PR participants in the first N days."""
+    """Columns ``repo_id, participants_Nd...``: distinct non-bot issue/PR participants in the first N days.
+
+    ``bots`` are configured bot logins, as in :func:`analysis.activity.activity_frame`.
+    """
     as_of = _as_of(db, as_of)
     repos = _repo_names(db).select("repo_id", "created_at")
-    bots = frames.developers(db).filter(pl.col("is_bot") == 1)["id"]
-    login = pl.col("actor_login").str.to_lowercase()
     events = (
         frames.events(db, types=PARTICIPATION_EVENTS)
-        .filter(
-            pl.col("actor_id").is_not_null()
-            & (pl.col("is_bot") == 0)
-            & ~login.str.ends_with("[bot]").fill_null(False)
-            & ~login.is_in(sorted(BOT_LOGINS)).fill_null(False)
-            & ~pl.col("actor_id").is_in(bots.implode())
-        )
+        .filter(pl.col("actor_id").is_not_null() & ~bot_expr("actor_login", bots))
         .join(repos.select("repo_id", repo_created="created_at"), on="repo_id")
     )
     age = pl.col("created_at") - pl.col("repo_created")
@@ -223,7 +223,7 @@ def early_participants(
 
 
 @register("growth")
-def growth_table(store: frames.Database, *, as_of: AsOf = None, **_: Any) -> pl.DataFrame:
+def growth_table(store: frames.Database, *, as_of: AsOf = None, bots: Iterable[str] = (), **_: Any) -> pl.DataFrame:
     """Per repo: latest stars, launch velocity and early participants; fastest launch first.
 
     Columns: ``repo, created_at, stars, stars_first_3d, stars_first_10d, stars_first_30d,
@@ -234,7 +234,7 @@ def growth_table(store: frames.Database, *, as_of: AsOf = None, **_: Any) -> pl.
     frame = (
         launch_velocity(store, as_of=as_of)
         .join(_latest_repo_stars(store), on="repo_id", how="left")
-        .join(early_participants(store, as_of=as_of), on="repo_id", how="left")
+        .join(early_participants(store, as_of=as_of, bots=bots), on="repo_id", how="left")
     )
     return frame.sort(
         ["stars_first_10d", "stars", "repo"], descending=[True, True, False], nulls_last=True

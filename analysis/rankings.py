@@ -28,6 +28,7 @@ Sorted by stars, most first. Repositories recorded as ``not_found`` are left out
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 import polars as pl
@@ -57,8 +58,11 @@ SCHEMA = {
 
 
 @register("repos")
-def repos_table(store: Store, month: str | None = None, **_: Any) -> pl.DataFrame:
-    """One row per collected repository; see the module docstring for the columns."""
+def repos_table(store: Store, month: str | None = None, bots: Iterable[str] = (), **_: Any) -> pl.DataFrame:
+    """One row per collected repository; see the module docstring for the columns.
+
+    ``bots``: configured bot logins, left out of ``participants_30d``.
+    """
     rows = store.query(
         f"""
         WITH ref AS (                       -- each repo's reference day and snapshot
@@ -89,7 +93,7 @@ def repos_table(store: Store, month: str | None = None, **_: Any) -> pl.DataFram
         {"until": _month_end(month) if month else "9999-12-31", "month": month},
     )
     frame = pl.DataFrame(rows, schema=SCHEMA, orient="row") if rows else pl.DataFrame(schema=SCHEMA)
-    frame = _join_growth(store, frame, month)
+    frame = _join_growth(store, frame, month, bots)
     frame = _join_openrank(store, frame, month)
     return frame.sort(["stars", "repo"], descending=[True, False], nulls_last=True)
 
@@ -106,12 +110,12 @@ def _stars_gained(days: int) -> str:
                END"""
 
 
-def _join_growth(store: Store, frame: pl.DataFrame, month: str | None) -> pl.DataFrame:
+def _join_growth(store: Store, frame: pl.DataFrame, month: str | None, bots: Iterable[str]) -> pl.DataFrame:
     """Launch velocity and participants from :mod:`analysis.growth`, placed after ``stars_30d``."""
     as_of = dt.date.fromisoformat(_month_end(month)) + dt.timedelta(days=1) if month else None
     launch = [f"stars_first_{n}d" for n in growth.LAUNCH_WINDOWS]
     figures = growth.launch_velocity(store, as_of=as_of).select("repo_id", *launch).join(
-        growth.early_participants(store, as_of=as_of).select("repo_id", "participants_30d"), on="repo_id", how="left"
+        growth.early_participants(store, as_of=as_of, bots=bots).select("repo_id", "participants_30d"), on="repo_id", how="left"
     )
     columns = frame.columns
     at = columns.index("stars_30d") + 1

@@ -8,6 +8,7 @@ typos), and every error is one line naming the file, the key and what is expecte
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import re
 import tomllib
@@ -19,6 +20,8 @@ from typing import Any
 
 from collector import ecosystem
 from collector.errors import InputError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG_PATH = "ecometrics.toml"
 DEFAULT_DB_PATH = "ecometrics.db"
@@ -48,7 +51,7 @@ class GithubConfig:
     activity_since: str | None = None  # ISO date; None collects all history on the first run
     max_rate_wait: float = 900.0  # seconds to wait for a spent budget before ending as partial
     stats_wait: float = 15.0  # seconds between polls of /stats/contributors answering 202
-    bots: list[str] = field(default_factory=list)  # extra bot logins besides "*[bot]"
+    bots: list[str] = field(default_factory=list)  # deprecated alias of [activity].bots, merged into it
 
 
 @dataclass
@@ -136,8 +139,24 @@ def parse_config(data: dict[str, Any], *, source: str = DEFAULT_CONFIG_PATH) -> 
             config.families = _parse_families(value, source)
         else:
             setattr(config, name, _parse_section(sections[name].type, value, source, name))
+    _merge_bots(config, source)
     _validate(config, source)
     return config
+
+
+def _merge_bots(config: Config, source: str) -> None:
+    """Fold the deprecated ``github.bots`` into ``activity.bots``, the one list of bot logins.
+
+    ``github.bots`` then holds the same list: the GitHub collector marks those logins
+    ``is_bot`` as a hint, while the analysis applies ``activity.bots`` itself.
+    """
+    if config.github.bots:
+        log.warning("%s: github.bots is deprecated; list the logins in [activity].bots", source)
+    merged: dict[str, str] = {}
+    for login in config.activity.bots + config.github.bots:
+        merged.setdefault(login.lower(), login)
+    config.activity.bots = list(merged.values())
+    config.github.bots = list(config.activity.bots)
 
 
 def _parse_section(cls_name: Any, value: Any, source: str, section: str) -> Any:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
-from analysis.activity import activity_frame, compute_activity, event_months, stored_activity
+from analysis.activity import activity_frame, bot_expr, is_bot_login, compute_activity, event_months, stored_activity
 from collector.errors import InputError
 from collector.store import Store
 
@@ -92,9 +93,21 @@ def test_bots_are_excluded(store):
         ev("IssueCommentEvent", "created", 4, 10, login="ci-runner", issue=1, comment=4),
         ev("IssueCommentEvent", "created", 5, 10, login="human", issue=1, comment=5),
     ])
-    assert set(pairs(activity_frame(store, "2024-05"))) == {(10, 5)}
-    custom = activity_frame(store, "2024-05", bots=["human"])
-    assert set(pairs(custom)) == {(10, 2)}
+    # A collector's is_bot mark (a login configured then) is a hint: the rule in force decides.
+    assert set(pairs(activity_frame(store, "2024-05"))) == {(10, 3), (10, 4), (10, 5)}
+    configured = activity_frame(store, "2024-05", bots=["HELPER", "ci-runner"])
+    assert set(pairs(configured)) == {(10, 5)}
+    assert set(pairs(activity_frame(store, "2024-05", bots=["human"]))) == {(10, 3), (10, 4)}
+
+
+def test_the_bot_rule_as_a_function_and_as_an_expression_agree():
+    logins = ["renovate[bot]", "Dependabot[BOT]", "Mergify", "copilot", "helper", "human", "", None]
+    extra = ["Helper"]
+    expected = [True, True, True, True, True, False, False, False]
+    assert [is_bot_login(login, extra) for login in logins] == expected
+    frame = pl.DataFrame({"login": logins}, schema={"login": pl.String})
+    assert frame.select(bot_expr("login", extra))["login"].to_list() == expected
+    assert not is_bot_login("helper")
 
 
 def test_developers_in_more_than_300_repos_are_removed_with_their_activity(store):

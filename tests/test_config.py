@@ -69,3 +69,12 @@ def test_cli_prints_one_line_and_exits_2_without_traceback(tmp_path):
     assert result.stderr.strip().count("\n") == 0
     assert "derivative_depth" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "ecometrics.db").exists()
+
+
+def test_github_bots_is_a_deprecated_alias_merged_into_activity_bots(tmp_path, caplog):
+    text = '[github]\nbots = ["CI-Runner", "helper"]\n\n[activity]\nbots = ["ci-runner", "release-bot"]\n'
+    config = load_config(write(tmp_path, text))
+    assert config.activity.bots == ["ci-runner", "release-bot", "helper"]
+    assert config.github.bots == config.activity.bots  # the collectors' is_bot hint follows the same list
+    assert "github.bots is deprecated" in caplog.text
+    assert load_config(write(tmp_path, '[activity]\nbots = ["x"]\n')).github.bots == ["x"]

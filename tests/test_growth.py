@@ -66,9 +66,9 @@ def store(tmp_path):
         event(4, "PullRequestEvent", 12, "dependabot[bot]", "2025-01-03T00:00:00Z", action="opened"),
         event(5, "PushEvent", 13, "cy", "2025-01-02T00:00:00Z", action=None),  # a push is not participation
         event(6, "PullRequestReviewCommentEvent", 14, "dee", "2025-01-21T00:00:00Z"),  # day 20
-        event(7, "IssueCommentEvent", 15, "helper", "2025-01-04T00:00:00Z"),  # a developer marked as bot
+        event(7, "IssueCommentEvent", 15, "helper", "2025-01-04T00:00:00Z"),  # marked as bot by a collector
         event(8, "IssueCommentEvent", 16, "github-actions", "2025-01-05T00:00:00Z"),  # a known bot login
-        event(9, "IssueCommentEvent", 18, "eve", "2025-01-06T00:00:00Z", is_bot=1),  # an event marked as bot
+        event(9, "IssueCommentEvent", 18, "eve", "2025-01-06T00:00:00Z", is_bot=1),  # marked as bot by a collector
         event(10, "IssueCommentEvent", 17, "fay", "2025-02-05T00:00:00Z"),  # day 35: after the first 30 days
         # lab/quiet's activity is collected from its first days on, with no participant: zero, not unknown.
         event(11, "PushEvent", 13, "cy", "2024-06-05T00:00:00Z", repo_id=4, action=None),
@@ -151,7 +151,10 @@ def test_launch_velocity_counts_stars_in_the_first_days_after_creation(store):
 
 
 def test_early_participants_are_distinct_people_not_bots_not_pushes(store):
-    participants = growth.early_participants(store, as_of=AS_OF).sort("repo_id")
+    # The collectors' is_bot marks are hints: only the bot rule and the configured logins decide.
+    unconfigured = growth.early_participants(store, as_of=AS_OF).sort("repo_id")
+    assert unconfigured.row(0) == (1, 4, 5)  # + helper and eve
+    participants = growth.early_participants(store, as_of=AS_OF, bots=["Helper", "eve"]).sort("repo_id")
     assert participants.rows() == [
         (1, 2, 3),  # ada, bob in 10 days; + dee on day 20
         (2, None, None),  # created 5 days ago
@@ -161,7 +164,7 @@ def test_early_participants_are_distinct_people_not_bots_not_pushes(store):
 
 
 def test_growth_table_is_registered_for_export_and_ranks_launch_velocity_first(store, tmp_path):
-    table = build_table(store, "growth")
+    table = build_table(store, "growth", bots=["helper", "eve"])
     assert table.columns == [
         "repo", "created_at", "stars", "stars_first_3d", "stars_first_10d", "stars_first_30d",
         "participants_10d", "participants_30d",
@@ -176,7 +179,7 @@ def test_growth_table_is_registered_for_export_and_ranks_launch_velocity_first(s
 
 
 def test_the_repos_export_carries_launch_velocity_beside_the_last_days_stars(store):
-    repos = build_table(store, "repos")
+    repos = build_table(store, "repos", bots=["helper", "eve"])
     columns = repos.columns
     assert columns[columns.index("stars_7d"):][:6] == [
         "stars_7d", "stars_30d", "stars_first_3d", "stars_first_10d", "stars_first_30d", "participants_30d",
@@ -193,7 +196,7 @@ def test_the_repos_export_carries_launch_velocity_beside_the_last_days_stars(sto
     )
     # --month 2025-01: the windows are judged at the month's end, when lab/fast's first 30 days
     # (to 2025-01-31 00:00) were over; its last 30 days are 2025-01-02 .. 2025-01-31.
-    january = by_repo(build_table(store, "repos", month="2025-01"), "lab/fast")
+    january = by_repo(build_table(store, "repos", month="2025-01", bots=["helper", "eve"]), "lab/fast")
     assert (january["stars_30d"], january["stars_first_30d"], january["participants_30d"]) == (6, 7, 3)
     december = by_repo(build_table(store, "repos", month="2024-12"), "lab/fast")
     assert (december["stars"], december["stars_first_3d"]) == (0, None)  # not launched yet
