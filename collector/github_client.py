@@ -40,11 +40,9 @@ the HTTP, and this module is the one place with GitHub's rules in it.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import os
-import random
 import time
 import urllib.parse
 from collections import Counter
@@ -55,6 +53,7 @@ from typing import Any
 import requests
 
 from collector.errors import InputError
+from collector.http import backoff_delay, http_date, retry_after_seconds
 from collector.store import utc_now
 
 log = logging.getLogger(__name__)
@@ -360,10 +359,9 @@ class GitHubClient:
     def _note_headers(self, headers: Mapping[str, str], resource: str) -> None:
         date = headers.get("Date")
         if date:
-            try:
-                self._server_date = email.utils.parsedate_to_datetime(date).timestamp()
-            except (TypeError, ValueError):
-                pass
+            when = http_date(date)
+            if when is not None:
+                self._server_date = when.timestamp()
         if "x-ratelimit-remaining" in headers:
             try:
                 self.budgets[headers.get("x-ratelimit-resource", resource)] = Budget(
@@ -378,12 +376,12 @@ class GitHubClient:
     def _retry_or_fail(self, url: str, failures: int, what: str) -> None:
         if failures >= self.max_attempts:
             raise GitHubUnavailable(f"{url}: {what} after {failures} attempts; rerun later to resume")
-        delay = random.uniform(0, min(self.max_backoff, self.backoff * 2 ** (failures - 1)))  # full jitter
+        delay = backoff_delay(failures, self.backoff, self.max_backoff)
         log.debug("github: %s for %s; retry %d in %.2fs", what, url, failures, delay)
         self._pause(delay)
 
     def _wait_secondary(self, url: str, raw: Any, hits: int) -> None:
-        retry_after = _retry_after_seconds(raw.headers)
+        retry_after = retry_after_seconds(raw.headers)
         if retry_after is not None:
             delay = retry_after
         else:
@@ -398,7 +396,7 @@ class GitHubClient:
 
     def _wait_for_reset(self, raw: Any, resource: str) -> None:
         headers = raw.headers
-        retry_after = _retry_after_seconds(headers)
+        retry_after = retry_after_seconds(headers)
         try:
             reset = int(headers.get("x-ratelimit-reset", 0))
         except ValueError:
@@ -446,19 +444,6 @@ def _parse_body(raw: requests.Response) -> Any:
 def _is_secondary(data: Any) -> bool:
     message = data.get("message", "") if isinstance(data, dict) else ""
     return "secondary rate limit" in message.lower()
-
-
-def _retry_after_seconds(headers: Mapping[str, str]) -> float | None:
-    value = headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
-        except (TypeError, ValueError):
-            return None
 
 
 def _message(data: Any) -> str:

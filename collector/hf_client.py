@@ -18,7 +18,8 @@ crawl:
   the run log.
 
 A 429 waits for ``Retry-After``, else for the reset of the Hub's ``RateLimit`` header
-(parsed by the library's own ``parse_ratelimit_headers``), else backs off exponentially.
+(parsed by the library's own ``parse_ratelimit_headers``), else backs off exponentially
+with full jitter (:func:`collector.http.backoff_delay`, as the GitHub client does).
 
 Statuses that are answers rather than failures — 401 and 403 (gated or private), 404
 (deleted or renamed) — are returned to the caller, which records them.
@@ -26,8 +27,6 @@ Statuses that are answers rather than failures — 401 and 403 (gated or private
 
 from __future__ import annotations
 
-import datetime as dt
-import email.utils
 import json
 import logging
 import os
@@ -44,6 +43,7 @@ from huggingface_hub import constants
 from huggingface_hub.utils import build_hf_headers, get_session, parse_ratelimit_headers
 
 from collector import cancel
+from collector.http import backoff_delay, http_date, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,6 @@ class HfClient:
         ``max_retries`` failed retries or on any other status.
         """
         url = self.url(path_or_url)
-        wait = self.backoff
         for attempt in range(self.max_retries + 1):
             failure: str
             retry_after: float | None = None
@@ -139,7 +138,7 @@ class HfClient:
                 elif status in RETRY_STATUSES:
                     self._count(status)
                     failure = f"HTTP {status}"
-                    retry_after = _retry_after(response.headers.get("retry-after"))
+                    retry_after = retry_after_seconds(response.headers)
                     limit = parse_ratelimit_headers(response.headers) if status == 429 else None
                     if retry_after is None and limit is not None and limit.remaining == 0:
                         retry_after = float(limit.reset_in_seconds)  # the Hub's RateLimit header
@@ -148,10 +147,11 @@ class HfClient:
                     raise HubUnavailable(f"{url}: HTTP {status} {response.text[:200]!r}", status)
             if attempt == self.max_retries:
                 raise HubUnavailable(f"{url}: {failure}, still failing after {self.max_retries} retries")
-            delay = min(self.max_wait, retry_after if retry_after is not None else wait)
+            if retry_after is None:
+                retry_after = backoff_delay(attempt + 1, self.backoff, self.max_wait)
+            delay = min(self.max_wait, retry_after)
             log.debug("%s: %s; retrying in %.3gs", url, failure, delay)
             self.sleep(delay)
-            wait = min(self.max_wait, wait * 2)
         raise AssertionError("unreachable")
 
     def pages(
@@ -196,15 +196,9 @@ class HfClient:
         self.requests[key] = self.requests.get(key, 0) + 1
 
     def _note_date(self, header: str | None) -> None:
-        if not header:
-            return
-        try:
-            when = email.utils.parsedate_to_datetime(header)
-        except (TypeError, ValueError):
-            return
-        if when.tzinfo is None:  # "-0000" in the header means UTC with no zone named
-            when = when.replace(tzinfo=dt.UTC)
-        self.server_date = when.astimezone(dt.UTC).date().isoformat()
+        when = http_date(header)
+        if when is not None:
+            self.server_date = when.date().isoformat()
 
 
 T = TypeVar("T")
@@ -257,20 +251,3 @@ def _next_link(response: httpx2.Response) -> str | None:
     link = response.links.get("next")
     return link.get("url") if link else None
 
-
-def _retry_after(header: str | None) -> float | None:
-    """Seconds to wait from ``Retry-After``: delay-seconds or an HTTP-date (RFC 9110 10.2.3)."""
-    if not header:
-        return None
-    header = header.strip()
-    try:
-        return max(0.0, float(header))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(header)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())

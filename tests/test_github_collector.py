@@ -7,6 +7,7 @@ stored stargazers, contributors and events must equal fakehub's ground truth for
 
 from __future__ import annotations
 
+import email.utils
 import json
 import os
 import signal
@@ -21,6 +22,7 @@ import pytest
 
 from collector.errors import InputError
 from collector.github import collect_github
+from collector.http import backoff_delay, retry_after_seconds
 from collector.github_client import GitHubClient
 from collector.store import Store
 from fakehub import FakeHub
@@ -369,3 +371,42 @@ def test_command_line_collects_and_exports(tmp_path, monkeypatch, capsys):
     assert main(["--config", str(config), "--db", str(db), "export", "repos", "--format", "json", "--out", str(out)]) == 0
     rows = json.loads(out.read_text())
     assert [(r["repo"], r["stars"]) for r in rows] == [("MoonshotAI/Kimi-VL", stars)]
+
+
+@pytest.fixture
+def tokyo_local_time():
+    """The process's local zone set to UTC+9, so a date read as local time is 9 hours off."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Tokyo"
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def test_retry_after_reads_delay_seconds_and_http_dates_in_utc_whatever_the_local_zone(tokyo_local_time):
+    import datetime as dt
+
+    assert time.localtime(0).tm_hour == 9
+    now = dt.datetime(2025, 9, 1, 12, 0, 0, tzinfo=dt.UTC)
+    assert retry_after_seconds({"Retry-After": "120"}, now) == 120.0
+    assert retry_after_seconds({"retry-after": " 7 "}, now) == 7.0
+    assert retry_after_seconds("Mon, 01 Sep 2025 12:01:30 GMT", now) == 90.0
+    # "-0000" parses without a zone: UTC all the same, not Tokyo's 21:01:30
+    assert retry_after_seconds({"Retry-After": "Mon, 01 Sep 2025 12:01:30 -0000"}, now) == 90.0
+    assert retry_after_seconds("Mon, 01 Sep 2025 11:00:00 GMT", now) == 0.0  # already past
+    assert retry_after_seconds({}, now) is None
+    assert retry_after_seconds("soon", now) is None
+    # without ``now`` the wall clock counts: a date 60 s ahead is about 60 s away
+    ahead = email.utils.format_datetime(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=60)).replace("+0000", "-0000")
+    assert 55 <= retry_after_seconds(ahead) <= 60
+
+
+def test_backoff_is_full_jitter_below_an_exponential_ceiling():
+    delays = {retry: [backoff_delay(retry, 1.0, 10.0) for _ in range(200)] for retry in (1, 2, 3, 6)}
+    for retry, ceiling in ((1, 1.0), (2, 2.0), (3, 4.0), (6, 10.0)):
+        assert all(0.0 <= d <= ceiling for d in delays[retry])
+        assert max(delays[retry]) > ceiling / 2 and min(delays[retry]) < ceiling / 2  # spread, not fixed

@@ -1,0 +1,64 @@
+"""HTTP rules both API clients share: HTTP dates, ``Retry-After``, retry backoff.
+
+:class:`collector.github_client.GitHubClient` and :class:`collector.hf_client.HfClient`
+each own their retry loop (their APIs signal limits differently); what the two loops
+have in common lives here, once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import random
+from collections.abc import Mapping
+
+
+def http_date(value: str | None) -> dt.datetime | None:
+    """An HTTP-date (RFC 9110 5.6.7, e.g. ``Sun, 06 Nov 1994 08:49:37 GMT``) as an aware UTC datetime.
+
+    None when absent or unreadable. A date written with ``-0000`` parses without a zone;
+    it is UTC all the same (RFC 5322 3.3), never the local time.
+    """
+    if not value:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC)
+
+
+def retry_after_seconds(headers_or_value: Mapping[str, str] | str | None, now: dt.datetime | None = None) -> float | None:
+    """Seconds to wait from ``Retry-After`` (RFC 9110 10.2.3): delay-seconds or an HTTP-date.
+
+    Takes the response headers (any mapping; the name is matched in either case) or the
+    header's value. An HTTP-date counts from ``now`` (default: the UTC clock); a date in
+    the past means 0. None when the header is absent or unreadable.
+    """
+    if isinstance(headers_or_value, Mapping):
+        value = headers_or_value.get("Retry-After") or headers_or_value.get("retry-after")
+    else:
+        value = headers_or_value
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    when = http_date(value)
+    if when is None:
+        return None
+    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
+
+
+def backoff_delay(retry: int, base: float, cap: float) -> float:
+    """The wait before retry number ``retry`` (1, 2, ...): exponential backoff with full jitter.
+
+    Uniform in ``[0, min(cap, base * 2 ** (retry - 1))]`` ("Exponential Backoff And
+    Jitter", AWS Architecture Blog, 2015): clients retrying the same failure spread out
+    instead of returning together.
+    """
+    return random.uniform(0.0, min(cap, base * 2 ** (retry - 1)))
