@@ -41,6 +41,7 @@ push, the REST collector's a commit sha), so a month taken from both counts both
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -138,7 +139,11 @@ def bot_expr(column: str = "login", extra: Iterable[str] = ()) -> pl.Expr:
     return (login.str.ends_with("[bot]") | login.is_in(logins)).fill_null(False)
 
 
+# -- months (YYYY-MM): the one place they are parsed; rankings, exports and the CLI ask here
+
+
 def check_month(month: str, what: str = "month") -> str:
+    """``month`` when it is YYYY-MM, else an :class:`InputError` naming ``what`` (e.g. ``--month``)."""
     if not isinstance(month, str) or not MONTH.match(month):
         raise InputError(f"{what} {month!r} is not YYYY-MM; write it like 2025-01")
     return month
@@ -147,6 +152,12 @@ def check_month(month: str, what: str = "month") -> str:
 def next_month(month: str) -> str:
     year, mon = int(month[:4]), int(month[5:7])
     return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
+
+
+def month_end(month: str, what: str = "month") -> str:
+    """The last day of ``month`` as YYYY-MM-DD."""
+    following = dt.date.fromisoformat(next_month(check_month(month, what)) + "-01")
+    return (following - dt.timedelta(days=1)).isoformat()
 
 
 def months_between(earlier: str, later: str) -> int:

@@ -34,8 +34,8 @@ from typing import Any
 import polars as pl
 
 from analysis import growth
+from analysis.activity import month_end
 from analysis.export import register
-from collector.errors import InputError
 from collector.store import Store
 
 SCHEMA = {
@@ -90,7 +90,7 @@ def repos_table(store: Store, month: str | None = None, bots: Iterable[str] = ()
         JOIN day ON day.repo_id = r.id
         LEFT JOIN repo_snapshots s ON s.repo_id = r.id AND s.date = day.snapshot
         """,
-        {"until": _month_end(month) if month else "9999-12-31", "month": month},
+        {"until": month_end(month, "--month") if month else "9999-12-31", "month": month},
     )
     frame = pl.DataFrame(rows, schema=SCHEMA, orient="row") if rows else pl.DataFrame(schema=SCHEMA)
     frame = _join_growth(store, frame, month, bots)
@@ -112,7 +112,7 @@ def _stars_gained(days: int) -> str:
 
 def _join_growth(store: Store, frame: pl.DataFrame, month: str | None, bots: Iterable[str]) -> pl.DataFrame:
     """Launch velocity and participants from :mod:`analysis.growth`, placed after ``stars_30d``."""
-    as_of = dt.date.fromisoformat(_month_end(month)) + dt.timedelta(days=1) if month else None
+    as_of = dt.date.fromisoformat(month_end(month, "--month")) + dt.timedelta(days=1) if month else None
     launch = [f"stars_first_{n}d" for n in growth.LAUNCH_WINDOWS]
     figures = growth.launch_velocity(store, as_of=as_of).select("repo_id", *launch).join(
         growth.early_participants(store, as_of=as_of, bots=bots).select("repo_id", "participants_30d"), on="repo_id", how="left"
@@ -133,12 +133,3 @@ def _join_openrank(store: Store, frame: pl.DataFrame, month: str | None) -> pl.D
         pl.col("entity_id").alias("repo_id"), "openrank", "activity", pl.col("month").alias("openrank_month")
     )
     return frame.join(ranks, on="repo_id", how="left")
-
-
-def _month_end(month: str) -> str:
-    try:
-        first = dt.date.fromisoformat(f"{month}-01")
-    except ValueError:
-        raise InputError(f"--month {month!r} is not YYYY-MM; write it like 2025-07") from None
-    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return (following - dt.timedelta(days=1)).isoformat()

@@ -143,3 +143,14 @@ def test_compute_activity_stores_each_month(store):
     assert july.drop("month").equals(activity_frame(store, "2024-07").drop("month"))
     store.upsert("events", [ev("IssuesEvent", "opened", 3, 10, issue=2)])
     assert compute_activity(store, "2024-05", "2024-05") == {"2024-05": 2}
+
+
+def test_months_are_parsed_in_one_place(store):
+    from analysis.activity import month_end, months_between, next_month
+    from analysis.rankings import repos_table
+
+    assert [month_end(m) for m in ("2024-02", "2025-02", "2025-12")] == ["2024-02-29", "2025-02-28", "2025-12-31"]
+    assert (next_month("2025-12"), months_between("2024-11", "2025-02")) == ("2026-01", 3)
+    for bad in ("2025-13", "2025-1", "2025-02-01"):
+        with pytest.raises(InputError, match=f"--month '{bad}' is not YYYY-MM"):
+            repos_table(store, month=bad)
