@@ -44,6 +44,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -234,23 +235,31 @@ def write_activity(store: Store, month: str, frame: pl.DataFrame) -> int:
     return len(frame)
 
 
+@dataclass
+class ActivitySummary:
+    """What :func:`compute_activity` wrote: rows per month."""
+
+    months: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows_written(self) -> int:
+        return sum(self.months.values())
+
+    def summary(self) -> str:
+        return f"activity: {len(self.months)} month(s), {self.rows_written:,} rows"
+
+    __str__ = summary
+
+
 def compute_activity(
     store: Store, from_month: str | None = None, to_month: str | None = None, **options: Any
-) -> dict[str, int]:
-    """Recompute the ``activity`` table for every month with events in the range.
+) -> ActivitySummary:
+    """Recompute the ``activity`` table for every month with events in the range (``analyze activity``).
 
-    ``options`` are those of :func:`activity_frame`. Returns rows written per month.
+    ``options`` are those of :func:`activity_frame`. OpenRank is not recomputed
+    (:func:`analysis.openrank.compute_global_openrank` writes activity with it).
     """
-    written = {}
+    summary = ActivitySummary()
     for month in event_months(store, from_month, to_month):
-        written[month] = write_activity(store, month, activity_frame(store, month, **options))
-    return written
-
-
-def stored_activity(store: Store, month: str) -> pl.DataFrame:
-    """The stored activity rows of ``month`` (as :func:`activity_frame` returns them)."""
-    cursor = store.conn.execute(
-        f"SELECT {', '.join(ACTIVITY_COLUMNS)} FROM activity WHERE month = ?", (check_month(month),)
-    )
-    schema = {**SCHEMA, "activity": pl.Float64, "push_only": pl.Boolean}
-    return pl.DataFrame(cursor.fetchall(), schema=schema, orient="row")
+        summary.months[month] = write_activity(store, month, activity_frame(store, month, **options))
+    return summary

@@ -144,21 +144,24 @@ def collect(
 
 
 def analyze(store: Store, config: Config, names: Iterable[str] = ANALYSES, **options: Any) -> list[StepResult]:
-    """Recompute the derived tables named (``openrank`` includes activity)."""
+    """Recompute the derived tables named (``openrank`` includes activity; ``activity`` is activity only)."""
     steps = []
+    activity_options = {
+        "weights": config.activity.weights,
+        "bots": config.activity.bots,
+        "max_repos": config.activity.max_repos,
+    }
+    months = {"from_month": options.get("from_month"), "to_month": options.get("to_month")}
     for name in names:
         raise_if_stopped()
-        if name in ("openrank", "activity"):
+        if name == "activity":
+            from analysis.activity import compute_activity
+
+            work = lambda: compute_activity(store, **months, **activity_options)  # noqa: E731
+        elif name == "openrank":
             from analysis.openrank import compute_global_openrank
 
-            work = lambda: compute_global_openrank(  # noqa: E731
-                store,
-                from_month=options.get("from_month"),
-                to_month=options.get("to_month"),
-                weights=config.activity.weights,
-                bots=config.activity.bots,
-                max_repos=config.activity.max_repos,
-            )
+            work = lambda: compute_global_openrank(store, **months, **activity_options)  # noqa: E731
         elif name == "lineage":
             from analysis.lineage import analyze_lineage
 
@@ -169,18 +172,9 @@ def analyze(store: Store, config: Config, names: Iterable[str] = ANALYSES, **opt
     return steps
 
 
-def _rows(outcome: Any) -> int | StepResult | None:
-    """Analyses return a summary object; take its row count when it has one."""
-    if isinstance(outcome, (int, StepResult)) or outcome is None:
-        return outcome
-    for name in ("rows_written", "rows", "written"):
-        if isinstance(getattr(outcome, name, None), int):
-            return getattr(outcome, name)
-    if isinstance(outcome, dict):
-        for name in ("rows_written", "rows"):
-            if isinstance(outcome.get(name), int):
-                return outcome[name]
-    return None
+def _rows(summary: Any) -> int:
+    """Every analysis returns a summary with ``rows_written``."""
+    return summary.rows_written
 
 
 def export(store: Store, config: Config, *, out_dir: Path | None = None, formats: Iterable[str] | None = None) -> StepResult:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from analysis.activity import activity_frame, bot_expr, is_bot_login, compute_activity, event_months, stored_activity
+from analysis.activity import activity_frame, bot_expr, compute_activity, event_months, is_bot_login
 from collector.errors import InputError
 from collector.store import Store
 
@@ -137,12 +137,15 @@ def test_compute_activity_stores_each_month(store):
         ev("IssuesEvent", "opened", 1, 10, issue=1),
         ev("PushEvent", None, 2, 10, push="x", at="2024-07-09T00:00:00Z"),
     ])
-    assert compute_activity(store) == {"2024-05": 1, "2024-07": 1}
-    july = stored_activity(store, "2024-07")
-    assert july.row(0, named=True)["push_only"] is True
-    assert july.drop("month").equals(activity_frame(store, "2024-07").drop("month"))
+    summary = compute_activity(store)
+    assert (summary.months, summary.rows_written) == ({"2024-05": 1, "2024-07": 1}, 2)
+    columns = activity_frame(store, "2024-07").columns
+    july = store.query(f"SELECT {', '.join(columns)} FROM activity WHERE month = '2024-07'")
+    assert july == activity_frame(store, "2024-07").with_columns(pl.col("push_only").cast(pl.Int64)).to_dicts()
+    assert july[0]["push_only"] == 1
     store.upsert("events", [ev("IssuesEvent", "opened", 3, 10, issue=2)])
-    assert compute_activity(store, "2024-05", "2024-05") == {"2024-05": 2}
+    assert compute_activity(store, "2024-05", "2024-05").months == {"2024-05": 2}
+    assert not store.query("SELECT * FROM openrank")  # activity only
 
 
 def test_months_are_parsed_in_one_place(store):

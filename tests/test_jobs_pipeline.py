@@ -175,3 +175,29 @@ def test_a_run_on_an_empty_config_and_database_ends_ok(tmp_path):
     assert result.status == "ok", result.problems
     assert [step.job for step in result.steps] == ["analyze:openrank", "analyze:lineage", "export"]
     assert (tmp_path / "exports").is_dir()
+
+
+def test_analyze_activity_writes_activity_only_and_each_step_records_its_rows(tmp_path):
+    from collector.store import Store
+    from jobs.config import parse_config
+    from jobs.pipeline import analyze
+
+    config = parse_config({"activity": {"bots": ["helper"]}})
+    event = {"type": "IssueCommentEvent", "action": "created", "repo_name": "o/r", "issue_number": 1,
+             "created_at": "2025-01-05T00:00:00Z", "source": "rest"}
+    with Store(tmp_path / "ecometrics.db") as store:
+        store.upsert("events", [
+            {**event, "id": "1", "actor_id": 1, "actor_login": "ada", "repo_id": 10, "comment_id": 1},
+            {**event, "id": "2", "actor_id": 2, "actor_login": "Helper", "repo_id": 10, "comment_id": 2},
+            {**event, "id": "3", "actor_id": 1, "actor_login": "ada", "repo_id": 11, "comment_id": 3},
+        ])
+        store.upsert("model_edges", [{"parent": "o/a", "child": "o/b", "relation": "finetune", "source": "hub"}])
+        (activity,) = analyze(store, config, ["activity"])
+        assert (activity.status, activity.rows_written) == ("ok", 2)  # ada in two repos; the configured bot left out
+        assert not store.query("SELECT * FROM openrank")
+        openrank, lineage = analyze(store, config, ["openrank", "lineage"])
+        assert openrank.rows_written == 2 + 3  # activity rows + ada and two repos
+        assert lineage.rows_written == 2 + 2  # two models, each with an influence value
+        recorded = store.query("SELECT job, rows_written FROM job_runs ORDER BY id")
+    assert recorded == [{"job": "analyze:activity", "rows_written": 2}, {"job": "analyze:openrank", "rows_written": 5},
+                        {"job": "analyze:lineage", "rows_written": 4}]
