@@ -274,8 +274,11 @@ class LineageReport:
         return out
 
 
-def read_edges(store: Store) -> pl.DataFrame:
-    """The stored lineage edges: parent, child, relation, source."""
+def stored_edges(store: Store) -> pl.DataFrame:
+    """The lineage edges in the store (``model_edges``): parent, child, relation, source.
+
+    (:func:`collector.edges.read_edges` reads an edge-list CSV to import.)
+    """
     return frames.model_edges(store).select("parent", "child", "relation", "source")
 
 
@@ -318,7 +321,7 @@ def analyze_lineage(
     """
     if families is None and config is not None:
         families = config.families
-    edges = read_edges(store)
+    edges = stored_edges(store)
     models = frames.read_sql(
         store, "SELECT id AS model_id, author FROM models", schema={"model_id": pl.String, "author": pl.String}
     )

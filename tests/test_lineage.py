@@ -261,3 +261,11 @@ def test_an_empty_store_and_models_without_edges_are_analysed(tmp_path):
         (0, 0, 0),
     ]
     assert largest_root(store) is None
+
+
+def test_stored_edges_reads_the_store_not_a_csv(tmp_path):
+    import analysis.lineage as lineage
+
+    store = make_store(tmp_path, [("o/a", "o/b", "adapter")])
+    assert lineage.stored_edges(store).rows() == [("o/a", "o/b", "adapter", "hub")]
+    assert not hasattr(lineage, "read_edges")  # that name is collector.edges' CSV reader
