@@ -38,7 +38,7 @@ def load_builders() -> None:
     """Import the modules that register tables (kept lazy so the CLI starts fast)."""
     import importlib
 
-    for module in ("analysis.rankings", "analysis.openrank", "analysis.lineage", "analysis.families", "analysis.growth"):
+    for module in ("analysis.rankings", "analysis.openrank", "analysis.lineage", "analysis.families", "analysis.growth", "analysis.crawl"):
         importlib.import_module(module)
 
 

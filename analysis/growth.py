@@ -49,7 +49,7 @@ import polars as pl
 from analysis import frames
 from analysis.activity import bot_expr
 from analysis.export import register
-from collector.hf import children_total
+from analysis.crawl import children_total
 
 LAUNCH_WINDOWS = (3, 10, 30)  # days after creation: the reports' "first 3 / 10 / 30 days"
 PARTICIPANT_WINDOWS = (10, 30)  # days after creation

@@ -26,8 +26,8 @@ Two modes:
   ``derivative_depth``, listing ``filter=base_model:{relation}:{id}`` for each relation
   the parent's ``childrenModelCount`` reports (``base_model:{id}`` when it gives no
   breakdown). A root stops growing at ``max_children_per_root`` descendants; the run
-  says so in its notes. :func:`crawl_completeness` compares what was collected with
-  what the Hub reports.
+  says so in its notes. :func:`analysis.crawl.crawl_completeness` compares what was
+  collected with what the Hub reports.
 - Full Hub (``full_hub = true`` or ``--full-hub``): every model, 1,000 per page, each
   page committed with the next page's URL as the checkpoint, so memory stays bounded
   and a killed crawl resumes from its last committed page (see collector.hf_client
@@ -46,8 +46,6 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-import polars as pl
 
 from collector.hf_client import HfClient, HubResponse, HubUnavailable, read_ahead
 from collector.results import CollectResult
@@ -236,15 +234,6 @@ def record_parents(record: dict[str, Any]) -> list[tuple[str, str]]:
         else:
             bare.append(tag[11:])
     return [*with_relation.items(), *((p, DEFAULT_RELATION) for p in bare if p not in with_relation)]
-
-
-def children_total(counts: Any) -> int:
-    """The Hub's ``childrenModelCount`` as one number: per-relation counts summed."""
-    if isinstance(counts, str):
-        counts = json.loads(counts)
-    if isinstance(counts, dict):
-        return sum(int(n or 0) for n in counts.values())
-    return int(counts or 0)
 
 
 def _utc(value: str | None) -> str | None:
@@ -453,64 +442,6 @@ def _children_filters(model_id: str, counts: Any) -> list[tuple[str | None, str]
     if counts is not None and int(counts) == 0:
         return []
     return [(None, f"base_model:{model_id}")]
-
-
-# -- completeness ---------------------------------------------------------------------------
-
-
-def crawl_completeness(store: Store) -> pl.DataFrame:
-    """Per tracked root: the children collected against the children the Hub reports.
-
-    A root's tree is the root and every model reachable from it through stored hub
-    edges. Over the tree's models whose ``childrenModelCount`` the Hub gave,
-    ``children_reported`` sums those counts and ``children_collected`` counts the
-    stored hub edges out of them; ``completeness`` is their ratio (1.0 when nothing is
-    reported, null when no model of the tree has a count). ``unknown_counts`` is the
-    number of tree models without a count (a gated root, a listing that refused it).
-    Completeness is 1.0 when the crawl reached every leaf; models at the depth limit, a
-    capped tree or a stale Hub count bring it below (or, rarely, above) 1.
-    """
-    rows = store.query(
-        """
-        WITH RECURSIVE tree(root, model) AS (
-            SELECT id, id FROM models WHERE tracked = 1
-            UNION
-            SELECT tree.root, e.child FROM tree JOIN model_edges e ON e.parent = tree.model AND e.source = 'hub'
-        )
-        SELECT tree.root, tree.model, m.children_count,
-               (SELECT count(*) FROM model_edges e WHERE e.parent = tree.model AND e.source = 'hub') AS collected
-        FROM tree LEFT JOIN models m ON m.id = tree.model
-        """
-    )
-    totals: dict[str, list[int]] = {}
-    for row in rows:
-        entry = totals.setdefault(row["root"], [0, 0, 0, 0])  # models, collected, reported, unknown
-        entry[0] += 1
-        if row["children_count"] is None:
-            entry[3] += 1
-            continue
-        entry[1] += row["collected"]
-        entry[2] += children_total(row["children_count"])
-    roots = {r["id"]: r for r in store.query("SELECT id, author, status FROM models WHERE tracked = 1")}
-    records = [
-        {
-            "root": root,
-            "author": roots[root]["author"],
-            "status": roots[root]["status"],
-            "tree_models": size,
-            "children_collected": collected,
-            "children_reported": reported,
-            "unknown_counts": unknown,
-            "completeness": None if unknown == size else collected / reported if reported else 1.0,
-        }
-        for root, (size, collected, reported, unknown) in sorted(totals.items())
-    ]
-    schema = {
-        "root": pl.String, "author": pl.String, "status": pl.String, "tree_models": pl.Int64,
-        "children_collected": pl.Int64, "children_reported": pl.Int64, "unknown_counts": pl.Int64,
-        "completeness": pl.Float64,
-    }  # fmt: skip
-    return pl.DataFrame(records, schema=schema)
 
 
 # -- progress -------------------------------------------------------------------------------

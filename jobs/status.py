@@ -36,7 +36,7 @@ def render_status(store: Store, config: Config) -> str:
         newest = store.conn.execute(sql).fetchone()[0]
         lines.append(f"  {label:<22} {newest or 'never'}")
 
-    from collector.hf import crawl_completeness
+    from analysis.crawl import crawl_completeness
 
     completeness = crawl_completeness(store)
     if completeness.height:

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from collector.hf import collect_hf, crawl_completeness
+from analysis.crawl import crawl_completeness
+from analysis.export import build_table
+from collector.hf import collect_hf
 from collector.hf_client import HfClient
 from collector.store import Store
 from fakehub import FakeHub
@@ -137,6 +139,7 @@ def test_completeness_is_full_when_the_depth_reaches_the_leaves(hub, truth, tmp_
     assert frame.height == len([m for m in truth["hf"]["models"].values() if m["author"] == "deepseek-ai"]) + 1
     assert frame["completeness"].to_list() == [1.0] * frame.height
     assert frame["children_reported"].sum() > 0
+    assert build_table(store, "completeness").equals(frame)  # `ecometrics export completeness`
 
 
 def test_faults_429_5xx_timeouts_and_truncated_bodies_end_with_the_same_rows(tmp_path):
