@@ -47,13 +47,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from collector.edges import RELATIONS
 from collector.hf_client import HfClient, HubResponse, HubUnavailable, read_ahead
 from collector.results import CollectResult
 from collector.store import Store, utc_now, utc_today
 
 log = logging.getLogger(__name__)
 
-RELATIONS = ("finetune", "adapter", "quantized", "merge")
 # The Hub's default when a card names a base model without base_model_relation.
 DEFAULT_RELATION = "finetune"
 PAGE_SIZE = 1000  # the Hub's largest page
