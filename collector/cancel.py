@@ -30,10 +30,6 @@ def clear_stop() -> None:
     _stop.clear()
 
 
-def stop_requested() -> bool:
-    return _stop.is_set()
-
-
 def raise_if_stopped() -> None:
     if _stop.is_set():
         raise StopRequested("stop requested by signal; the next run resumes from the last checkpoint")

@@ -94,14 +94,12 @@ class Budget:
 
 @dataclass
 class Response:
-    """One answered request: status, parsed JSON body, headers, and where it came from."""
+    """One answered request: status, parsed JSON body, headers, and the URL asked for."""
 
     status: int
     data: Any
     headers: Mapping[str, str]
     url: str  # the URL asked for (the cache key)
-    final_url: str  # after redirects
-    redirected: bool  # a 301/302/307 was followed (e.g. a renamed repository)
 
     @property
     def not_modified(self) -> bool:
@@ -199,7 +197,6 @@ class GitHubClient:
             )
         self.requests_by_status: Counter[str] = Counter()
         self.budgets: dict[str, Budget] = {}
-        self.waited_seconds = 0.0
         self._server_date: float | None = None
 
     # -- what the run log reads -------------------------------------------------------
@@ -347,14 +344,7 @@ class GitHubClient:
                 transient_failures += 1
                 self._retry_or_fail(url, transient_failures, f"HTTP {status}")
                 continue
-            return Response(
-                status=status,
-                data=data,
-                headers=raw.headers,
-                url=url,
-                final_url=raw.url,
-                redirected=bool(raw.history),
-            )
+            return Response(status=status, data=data, headers=raw.headers, url=url)
 
     def _note_headers(self, headers: Mapping[str, str], resource: str) -> None:
         date = headers.get("Date")
@@ -378,7 +368,7 @@ class GitHubClient:
             raise GitHubUnavailable(f"{url}: {what} after {failures} attempts; rerun later to resume")
         delay = backoff_delay(failures, self.backoff, self.max_backoff)
         log.debug("github: %s for %s; retry %d in %.2fs", what, url, failures, delay)
-        self._pause(delay)
+        self.sleep(delay)
 
     def _wait_secondary(self, url: str, raw: Any, hits: int) -> None:
         retry_after = retry_after_seconds(raw.headers)
@@ -392,7 +382,7 @@ class GitHubClient:
                 f"(max_rate_wait {self.max_rate_wait:.0f}s); the next run resumes from checkpoints"
             )
         log.info("github: secondary rate limit, waiting %.1fs", delay)
-        self._pause(delay)
+        self.sleep(delay)
 
     def _wait_for_reset(self, raw: Any, resource: str) -> None:
         headers = raw.headers
@@ -413,11 +403,7 @@ class GitHubClient:
                 f"longer than max_rate_wait {self.max_rate_wait:.0f}s; the next run resumes from checkpoints"
             )
         log.info("github: %s budget spent; waiting %.0fs for the reset", resource, delay)
-        self._pause(delay)
-
-    def _pause(self, seconds: float) -> None:
-        self.waited_seconds += seconds
-        self.sleep(seconds)
+        self.sleep(delay)
 
 
 def raise_for_status(response: Response) -> None:

@@ -33,10 +33,6 @@ class CollectResult:
     def total_requests(self) -> int:
         return sum(self.requests.values())
 
-    def count_request(self, status: int | str) -> None:
-        key = str(status)
-        self.requests[key] = self.requests.get(key, 0) + 1
-
     def mark_partial(self, reason: str) -> None:
         """Record that the pass is incomplete; the first reason is kept, later ones become notes."""
         if self.partial and self.reason:

@@ -281,7 +281,6 @@ class GitHubRest:
         return resp
 
     def stargazers(self, req: Request, repo: Repo) -> Response:
-        per_page = req.int_arg("per_page", 30, 1, 100)
         page = req.int_arg("page", 1)
         if page > MAX_STARGAZER_PAGE:
             return Response.json({
@@ -376,7 +375,6 @@ class GitHubRest:
         return d
 
     def _issue_list(self, req: Request, repo: Repo, only_prs: bool) -> list[tuple[Issue, int]]:
-        now = self.world.clock.now
         state = req.arg("state", "open")
         since = req.arg("since")
         since_ts = parse_iso(since) if since else None
