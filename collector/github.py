@@ -17,8 +17,10 @@ one token:
 3. **Star history** through GraphQL ``stargazers(first: 100, after:, orderBy:
    {field: STARRED_AT, direction: ASC})``, which has no 40,000-star cap (REST stops at
    page 400). Each page is committed with its cursor, so a rerun continues after the
-   last stored page and a nightly run fetches only new stars; repositories whose
-   ``stargazerCount`` equals the stored count are not asked at all.
+   last stored page and a nightly run fetches only new stars. The metadata document
+   also asks for each repository's newest star; a repository whose newest star is
+   already stored is not asked at all (a count comparison would be fooled when unstars
+   offset new stars).
 4. **Contributors** ``/contributors?anon=1&per_page=100`` as a daily snapshot (a 304
    copies the previous snapshot to today), and ``/stats/contributors`` weekly commits:
    ``202 Accepted`` means GitHub is still computing, so the repository is polled again
@@ -31,7 +33,10 @@ one token:
    the page it ended on is asked again conditionally, so a quiet repository costs 304s.
 
 Without ``GITHUB_TOKEN`` (GraphQL needs one) metadata comes from REST ``/repos/{name}``
-and star history from REST ``/stargazers`` (first 40,000 stars), at 60 requests an hour.
+and star history from REST ``/stargazers`` (first 40,000 stars), at 60 requests an hour;
+there a repository is skipped when its ``stargazers_count`` equals the stored count,
+because REST has no cheap way to ask for the newest star: unstars that offset as many
+new stars hide those stars until the count moves again.
 
 Every page goes to the store with its checkpoint and its ``http_cache`` validator in one
 transaction (:meth:`Store.save_page`), so a killed run loses at most the page in flight
@@ -94,6 +99,9 @@ REPO_FIELDS = """
     primaryLanguage { name } licenseInfo { spdxId } isArchived isFork
     repositoryTopics(first: 20) { nodes { topic { name } } }
     stargazerCount forkCount watchers { totalCount }
+    newestStar: stargazers(first: 1, orderBy: {field: STARRED_AT, direction: DESC}) {
+      edges { starredAt node { databaseId } }
+    }
     issues(states: OPEN) { totalCount } pullRequests(states: OPEN) { totalCount }
 """
 
@@ -127,6 +135,7 @@ class Repo:
     id: int
     full_name: str
     stars: int = 0
+    newest_star: tuple[int, str] | None = None  # (user id, starred_at), from GraphQL metadata
 
 
 @dataclass
@@ -358,7 +367,16 @@ class GitHubCollector:
                     "open_pull_requests": _total(node.get("pullRequests")),
                 }
             )
-            repos.setdefault(node["databaseId"], Repo(node["databaseId"], node["nameWithOwner"], node["stargazerCount"]))
+            newest = [e for e in (node.get("newestStar") or {}).get("edges") or () if e.get("node")]
+            repos.setdefault(
+                node["databaseId"],
+                Repo(
+                    node["databaseId"],
+                    node["nameWithOwner"],
+                    node["stargazerCount"],
+                    (newest[0]["node"]["databaseId"], newest[0]["starredAt"]) if newest else None,
+                ),
+            )
         self.save({"repos": repo_rows, "repo_snapshots": snapshots})
         return missing
 
@@ -374,9 +392,20 @@ class GitHubCollector:
     # -- 3. star history --------------------------------------------------------------
 
     def collect_stargazers(self, repo: Repo) -> None:
+        """Stars after the saved cursor, unless the newest star (from the metadata) is stored.
+
+        Without a newest star (REST metadata, a deleted stargazer account) the stored
+        count is compared with ``stargazers_count`` instead; see the module docstring for
+        what that misses.
+        """
         source, key = "github:stargazers", str(repo.id)
-        stored = self.store.conn.execute("SELECT count(*) FROM stargazers WHERE repo_id = ?", (repo.id,)).fetchone()[0]
-        if stored == repo.stars:
+        conn = self.store.conn
+        if self.client.authenticated and repo.newest_star is not None:
+            query = "SELECT count(*) FROM stargazers WHERE repo_id = ? AND user_id = ? AND starred_at = ?"
+            up_to_date = conn.execute(query, (repo.id, *repo.newest_star)).fetchone()[0] == 1
+        else:  # REST metadata names no newest star; nor does GraphQL when that account is gone
+            up_to_date = conn.execute("SELECT count(*) FROM stargazers WHERE repo_id = ?", (repo.id,)).fetchone()[0] == repo.stars
+        if up_to_date:
             return
         if not self.client.authenticated:
             return self.collect_stargazers_rest(repo)

@@ -220,6 +220,29 @@ def test_second_run_is_cheap_and_a_day_later_fetches_only_what_is_new(tmp_path):
         assert any("MiniMax-Text-Preview not found" in note for note in week.notes)
 
 
+def test_new_stars_are_fetched_when_unstars_keep_the_count_unchanged(tmp_path):
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        collect(store, hub)
+        hub.advance(days=1)
+        truth = hub.truth()
+        stored = {r["repo_id"]: r["n"] for r in store.query("SELECT repo_id, count(*) AS n FROM stargazers GROUP BY repo_id")}
+        name, repo = max(tracked(truth).items(), key=lambda item: item[1]["stargazers_count"] - stored[item[1]["id"]])
+        new = repo["stargazers_count"] - stored[repo["id"]]
+        assert new > 0
+        # as many earlier stargazers unstarred since: GitHub's count is the stored count
+        store.upsert("stargazers", [
+            {"repo_id": repo["id"], "user_id": 10**9 + k, "login": f"left-{k}", "starred_at": "2020-01-01T00:00:00Z"}
+            for k in range(new)
+        ])  # fmt: skip
+        count = store.query("SELECT count(*) AS n FROM stargazers WHERE repo_id = ?", (repo["id"],))[0]["n"]
+        assert count == repo["stargazers_count"]
+
+        result = collect(store, hub)
+
+        assert not result.partial, result.reason
+        assert expected_rows(truth)["stargazers"] <= stored_rows(store)["stargazers"], name
+
+
 def test_faults_do_not_change_the_rows(tmp_path):
     with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "clean.db") as clean:
         collect(clean, hub)
