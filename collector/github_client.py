@@ -23,7 +23,8 @@ so one object knows the budgets that are left and owns every retry decision:
   when given, else wait ``secondary_wait`` (GitHub says at least a minute), doubling on
   each repeat.
 - **Transient failures.** ``5xx``, timeouts, dropped connections and truncated or
-  invalid JSON bodies are retried with exponential backoff and full jitter, up to
+  invalid JSON bodies are retried with exponential backoff and full jitter
+  (:func:`collector.http.backoff_delay`, shared with the Hub client), up to
   ``max_attempts``; then :class:`GitHubUnavailable` names the URL.
 - **Counters.** ``requests_by_status`` counts every answer by status (``"error"`` for
   no answer) for the run log; ``budgets`` keeps the last ``x-ratelimit-*`` seen per
