@@ -29,7 +29,7 @@ TARGET = 100_000
 
 
 def cpu_seconds() -> tuple[float, float]:
-    """CPU seconds of this process and of its finished children (the parser process)."""
+    """CPU seconds of this process and of its finished children (the parser processes)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
@@ -56,7 +56,7 @@ def main() -> None:
                   f"(target >= {TARGET:,}/s: {'met' if rate >= TARGET else 'NOT met'})")
             # CPU time per side: what each process could do with a core of its own.
             print(f"  CPU: writer {writer:.1f} s ({result.imported / writer:,.0f} events per CPU-second), "
-                  f"parser process {parser:.1f} s ({result.imported / parser:,.0f} per CPU-second)")
+                  f"parser processes {parser:.1f} s ({result.imported / parser:,.0f} per CPU-second)")
             again = import_gharchive(store, [path], all_repos=True)
             print(f"--all, re-import (upserts): {again.lines / again.seconds:,.0f} events/s")
 

@@ -23,15 +23,18 @@ the comment of ``IssueCommentEvent``, ``PullRequestReviewCommentEvent`` and
 request's ``merged`` flag when the payload carries it; ``is_bot`` is set for logins
 ending in ``[bot]``.
 
-Speed (bench/bench_gharchive.py): for large inputs a forked process parses (orjson,
-with a thread inflating the gzip stream) and stages each batch in a scratch SQLite file
-while the importing process moves the previous batch into ``events`` with one
-``INSERT ... SELECT``, about a third of the cost of binding the rows itself. Each batch
-is one transaction; a file's checkpoint (its line count) is written with its last batch.
+Speed (bench/bench_gharchive.py): for large inputs a thread of the importing process
+inflates the file and deals chunks of whole lines in turn to :data:`PARSERS` forked
+processes, which parse them (orjson) and stage the rows in scratch SQLite files; the
+importing process moves them into ``events`` with ``INSERT ... SELECT`` (a third of the
+cost of binding the rows itself), in the order the chunks were dealt, about
+:data:`ROWS_PER_TRANSACTION` rows per transaction. A file's checkpoint (its line count)
+is written with its last batch.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 import queue
@@ -78,23 +81,30 @@ EVENT_TYPES = frozenset(
         "WatchEvent",
     }
 )
-BATCH_SIZE = 50_000
-PARALLEL_MIN_BYTES = 8 * 2**20  # below this a parser process costs more than it saves
-STAGED_BATCHES = 3
+CHUNK_BYTES = 16 * 2**20  # text parsed and written as one transaction (about 20,000 events)
+PARALLEL_MIN_BYTES = 8 * 2**20  # below this parser processes cost more than they save
+PARSERS = 2  # parser processes: two outpace the writer
+# Fewer, larger transactions: each commit writes every index page it touched to the WAL.
+ROWS_PER_TRANSACTION = 100_000
+STAGED_PER_TRANSACTION = 8  # staged files attached at once (SQLite allows 10)
+CHUNKS_IN_FLIGHT = STAGED_PER_TRANSACTION + 2 * PARSERS  # bounds the parsers' scratch files
+STREAM_ERRORS = (EOFError, OSError, zlib.error)  # a truncated or damaged file
 MAX_REPORTED = 50  # corrupt lines kept in the result; all are counted
 
-COLUMNS = (
+# The columns of a parsed row; ``source`` is SOURCE for all of them.
+ROW_COLUMNS = (
     "id", "type", "action", "actor_id", "actor_login", "repo_id", "repo_name", "created_at",
-    "issue_number", "comment_id", "push_id", "merged", "is_bot", "source",
+    "issue_number", "comment_id", "push_id", "merged", "is_bot",
 )
+_ON_CONFLICT = f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in (*ROW_COLUMNS[1:], 'source'))}"
 UPSERT = (
-    f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
-    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in COLUMNS[1:])}"
+    f"INSERT INTO events ({', '.join(ROW_COLUMNS)}, source) VALUES ({', '.join('?' * len(ROW_COLUMNS))}, '{SOURCE}') "
+    + _ON_CONFLICT
 )
 # "WHERE true": SQLite's upsert after a SELECT needs a WHERE to parse.
 UPSERT_STAGED = (
-    f"INSERT INTO main.events ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM staged.events WHERE true "
-    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in COLUMNS[1:])}"
+    f"INSERT INTO main.events ({', '.join(ROW_COLUMNS)}, source) "
+    f"SELECT {', '.join(ROW_COLUMNS)}, '{SOURCE}' FROM {{schema}}.events WHERE true " + _ON_CONFLICT
 )
 CHECKPOINT = (
     "INSERT INTO checkpoints (source, key, cursor, updated_at) VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ')) "
@@ -183,7 +193,7 @@ def import_gharchive(
     all_repos: bool = False,
     repos: Iterable[str] = (),
     orgs: Iterable[str] = (),
-    batch_size: int = BATCH_SIZE,
+    chunk_bytes: int = CHUNK_BYTES,
     progress: bool = False,
     parallel: bool | None = None,
 ) -> ImportResult:
@@ -191,8 +201,9 @@ def import_gharchive(
 
     Tracked repos are the ``repos`` table plus ``repos``/``orgs`` (and the config's
     ``[github]`` repos and orgs when ``config`` is given); ``all_repos`` keeps every event.
-    ``parallel`` parses in a separate process while this one writes (default: when the
-    files hold more than :data:`PARALLEL_MIN_BYTES`).
+    ``parallel`` parses in :data:`PARSERS` child processes while this one writes (default:
+    when the files hold more than :data:`PARALLEL_MIN_BYTES`); each ``chunk_bytes`` of text
+    is one transaction.
     """
     paths = [Path(p) for p in paths]
     for path in paths:
@@ -209,33 +220,20 @@ def import_gharchive(
     cache = store.conn.execute("PRAGMA cache_size").fetchone()[0]
     store.conn.execute("PRAGMA cache_size = -131072")  # 128 MiB: index pages stay hot while importing
     parsed = (
-        _parse_in_process(paths, tracked, batch_size, store.path.parent)
+        _parse_in_processes(paths, tracked, chunk_bytes, store.path.parent)
         if parallel
-        else _parse(paths, tracked, batch_size)
+        else _parse(paths, tracked, chunk_bytes)
     )
     try:
-        for path, batch, count, done in parsed:
-            staged = isinstance(batch, Path)
-            if staged:
-                store.conn.execute("ATTACH DATABASE ? AS staged", (str(batch),))
-            try:
-                with store.transaction():
-                    if staged:
-                        store.conn.execute(UPSERT_STAGED)
-                    else:
-                        store.conn.executemany(UPSERT, batch)
-                    if done is not None:
-                        store.conn.execute(CHECKPOINT, (SOURCE, path.name, str(done.lines)))
-            finally:
-                if staged:
-                    store.conn.execute("DETACH DATABASE staged")
-            result.imported += count
-            if done is not None:
+        for batch in parsed:
+            _write(store, batch)
+            result.imported += batch.count
+            if (done := batch.done) is not None:
                 result.merge(done)
                 for where in done.corrupt:
                     log.warning("%s", where)
                 if progress:
-                    log.info("%s: %s lines", path, f"{done.lines:,}")
+                    log.info("%s: %s lines", batch.path, f"{done.lines:,}")
     finally:
         parsed.close()
         store.conn.execute(f"PRAGMA cache_size = {cache}")
@@ -243,186 +241,277 @@ def import_gharchive(
     return result
 
 
-# (path, rows or a staged batch file, how many rows, the file's counts after its last batch else None)
-Parsed = Iterator[tuple[Path, "list[tuple] | Path", int, "ImportResult | None"]]
+@dataclass
+class Batch:
+    """The rows of one transaction: parsed in this process or staged by the parser processes."""
+
+    path: Path
+    rows: list[tuple] = field(default_factory=list)
+    staged: list[Path] = field(default_factory=list)  # scratch SQLite files, each with a table ``events``
+    count: int = 0
+    done: ImportResult | None = None  # the file's counts, with its last batch
 
 
-def _parse(paths: list[Path], tracked: Tracked | None, batch_size: int) -> Parsed:
-    """Batches of events rows, file by file."""
+def _write(store: Store, batch: Batch) -> None:
+    """Upsert a batch into ``events`` in one transaction, with the file's checkpoint after its last."""
+    schemas = [f"staged{number}" for number in range(len(batch.staged))]
+    for schema, staged in zip(schemas, batch.staged):
+        store.conn.execute(f"ATTACH DATABASE ? AS {schema}", (str(staged),))  # not allowed in a transaction
+    try:
+        with store.transaction():
+            for schema in schemas:
+                store.conn.execute(UPSERT_STAGED.format(schema=schema))
+            if batch.rows:
+                store.conn.executemany(UPSERT, batch.rows)
+            if batch.done is not None:
+                store.conn.execute(CHECKPOINT, (SOURCE, batch.path.name, str(batch.done.lines)))
+    finally:
+        for schema in schemas:
+            store.conn.execute(f"DETACH DATABASE {schema}")
+
+
+Parsed = Iterator[Batch]
+
+
+def _parse(paths: list[Path], tracked: Tracked | None, chunk_bytes: int) -> Parsed:
+    """The events rows of each chunk of text, file by file, parsed here."""
     for path in paths:
         counts = ImportResult(files=1)
-        batch: list[tuple] = []
-        for row in _rows(path, tracked, counts):
-            batch.append(row)
-            if len(batch) >= batch_size:
-                yield path, batch, len(batch), None
-                batch = []
-        yield path, batch, len(batch), counts
+        try:
+            for text in _chunks(path, chunk_bytes):
+                rows = _chunk_rows(text, path, counts.lines + 1, tracked, counts)
+                yield Batch(path, rows=rows, count=len(rows))
+        except STREAM_ERRORS as exc:
+            counts.report(_damaged(path, counts.lines + 1, exc))
+        yield Batch(path, done=counts)
 
 
-def _parse_in_process(paths: list[Path], tracked: Tracked | None, batch_size: int, folder: Path) -> Parsed:
-    """:func:`_parse` run in a child process that stages each batch in a SQLite file.
+def _parse_in_processes(paths: list[Path], tracked: Tracked | None, chunk_bytes: int, folder: Path) -> Parsed:
+    """:func:`_parse` with :data:`PARSERS` child processes parsing chunks in turn.
 
-    The child parses and binds the rows into a scratch database (no journal, no
-    indexes); this process moves each staged batch into ``events`` with one
-    ``INSERT ... SELECT``, which costs a third of binding the rows here. Threads would
-    serialise on the GIL. The child is forked (spawning would re-import the caller's main
-    module) and runs only the parser: no logging, nothing that takes a lock of the
-    parent's. At most :data:`STAGED_BATCHES` batches wait on disk.
+    A thread of this process inflates each file and deals its chunks round-robin to the
+    parsers; each parser turns a chunk into rows and binds them into a scratch SQLite
+    file (no journal, no indexes), which this process moves into ``events`` with one
+    ``INSERT ... SELECT`` (a third of the cost of binding the rows here). Results are
+    taken in the order the chunks were dealt, so rows, counts and corrupt lines come out
+    as :func:`_parse` gives them. At most :data:`CHUNKS_IN_FLIGHT` chunks are being sent,
+    parsed or waiting on disk. Threads would serialise on the GIL; the parsers are forked
+    (spawning would re-import the caller's main module) and run only the parser: no
+    logging, nothing that takes a lock of this process.
     """
     context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    slots = context.BoundedSemaphore(STAGED_BATCHES)
     with tempfile.TemporaryDirectory(prefix=".gharchive-", dir=folder) as scratch:
-        worker = context.Process(
-            target=_parse_worker,
-            args=(paths, tracked, batch_size, Path(scratch), slots, sender),
-            name="gharchive-parser",
-            daemon=True,
-        )
-        worker.start()
-        sender.close()
+        chunk_senders, result_receivers, parsers = [], [], []
+        for number in range(PARSERS):
+            chunk_receiver, chunk_sender = context.Pipe(duplex=False)
+            result_receiver, result_sender = context.Pipe(duplex=False)
+            parser = context.Process(
+                target=_parse_worker,
+                args=(tracked, Path(scratch) / f"parser{number}", chunk_receiver, result_sender),
+                name=f"gharchive-parser-{number}",
+                daemon=True,
+            )
+            parser.start()
+            chunk_receiver.close()
+            result_sender.close()
+            chunk_senders.append(chunk_sender)
+            result_receivers.append(result_receiver)
+            parsers.append(parser)
+        dealt: queue.Queue = queue.Queue()  # (parser, path) per chunk, (None, path, file counts) per file
+        slots = threading.BoundedSemaphore(CHUNKS_IN_FLIGHT)
+        stop = threading.Event()
+
+        def deal() -> None:
+            try:
+                turn = 0
+                for path in paths:
+                    counts, line = ImportResult(files=1), 1
+                    try:
+                        for text in _chunks(path, chunk_bytes):
+                            while not slots.acquire(timeout=0.1):
+                                if stop.is_set():
+                                    return
+                            chunk_senders[turn].send((path, line, text))
+                            dealt.put((turn, path))
+                            turn = (turn + 1) % PARSERS
+                            line += _line_count(text)
+                    except STREAM_ERRORS as exc:
+                        counts.report(_damaged(path, line, exc))
+                    dealt.put((None, path, counts))
+                dealt.put(None)
+            except BaseException:  # noqa: BLE001 - raised in the importing thread
+                dealt.put(traceback.format_exc(limit=5))
+
+        dealer = threading.Thread(target=deal, name="gharchive-dealer", daemon=True)
+        dealer.start()
         try:
-            while True:
-                try:
-                    message = receiver.recv()
-                except EOFError:
-                    raise RuntimeError(
-                        f"GH Archive parser process ended unexpectedly (exit code {worker.exitcode})"
-                    ) from None
-                if message is None:
-                    break
-                if isinstance(message, str):
-                    raise RuntimeError(f"GH Archive parser failed: {message}")
-                path, staged, count, counts = message
-                yield path, staged, count, None if counts is None else ImportResult(**counts)
-                staged.unlink()
-                slots.release()
-            worker.join()
+            counts, batch = ImportResult(), None
+            while (item := dealt.get()) is not None:
+                if isinstance(item, str):
+                    raise RuntimeError(f"GH Archive reader failed: {item}")
+                turn, path, *file_counts = item
+                batch = batch or Batch(path)
+                if turn is None:
+                    counts.merge(file_counts[0])
+                    batch.done, counts = counts, ImportResult()
+                else:
+                    try:
+                        message = result_receivers[turn].recv()
+                    except EOFError:
+                        raise RuntimeError(
+                            f"GH Archive parser process ended unexpectedly (exit code {parsers[turn].exitcode})"
+                        ) from None
+                    if isinstance(message, str):
+                        raise RuntimeError(f"GH Archive parser failed: {message}")
+                    staged, count, chunk_counts = message
+                    counts.merge(chunk_counts)
+                    batch.staged.append(staged)
+                    batch.count += count
+                if batch.done is not None or batch.count >= ROWS_PER_TRANSACTION or len(batch.staged) == STAGED_PER_TRANSACTION:
+                    yield batch
+                    for staged in batch.staged:
+                        staged.unlink()
+                        slots.release()
+                    batch = None
+            for sender in chunk_senders:
+                sender.send(None)
+            for parser in parsers:
+                parser.join()
         finally:
-            receiver.close()
-            if worker.is_alive():
-                worker.terminate()
-                worker.join()
+            stop.set()
+            for parser in parsers:
+                if parser.is_alive():
+                    parser.terminate()
+                    parser.join()
+            dealer.join()
+            for connection in (*chunk_senders, *result_receivers):
+                connection.close()
 
 
-def _parse_worker(
-    paths: list[Path], tracked: Tracked | None, batch_size: int, scratch: Path, slots: Any, sender: Any
-) -> None:
+def _parse_worker(tracked: Tracked | None, scratch: Path, chunks: Any, results: Any) -> None:
+    """A parser process: each chunk of text -> a staged batch, its row count and its counts."""
     try:
-        for number, (path, batch, count, done) in enumerate(_parse(paths, tracked, batch_size)):
-            slots.acquire()
-            staged = _stage(scratch / f"batch-{number}.db", batch)
-            counts = None if done is None else {**vars(done), "skipped_types": dict(done.skipped_types)}
-            sender.send((path, staged, count, counts))
-        sender.send(None)
+        for serial in itertools.count():
+            message = chunks.recv()
+            if message is None:
+                break
+            path, first_line, text = message
+            counts = ImportResult()
+            rows = _chunk_rows(text, path, first_line, tracked, counts)
+            results.send((_stage(scratch.with_name(f"{scratch.name}-{serial}.db"), rows), len(rows), counts))
     except BaseException:  # noqa: BLE001 - reported to the importing process
-        sender.send(traceback.format_exc(limit=5))
+        results.send(traceback.format_exc(limit=5))
     finally:
-        sender.close()
+        results.close()
 
 
-def _stage(path: Path, batch: list[tuple]) -> Path:
-    """Write a batch of rows to a scratch SQLite file (table ``events``, the same columns)."""
+def _stage(path: Path, rows: list[tuple]) -> Path:
+    """Write rows to a scratch SQLite file (table ``events``, the columns of a row)."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
-        conn.execute(f"CREATE TABLE events ({', '.join(COLUMNS)})")
+        conn.execute(f"CREATE TABLE events ({', '.join(ROW_COLUMNS)})")
         conn.execute("BEGIN")
-        conn.executemany(f"INSERT INTO events VALUES ({', '.join('?' * len(COLUMNS))})", batch)
+        conn.executemany(f"INSERT INTO events VALUES ({', '.join('?' * len(ROW_COLUMNS))})", rows)
         conn.execute("COMMIT")
     finally:
         conn.close()
     return path
 
 
-def _rows(path: Path, tracked: Tracked | None, result: ImportResult) -> Iterator[tuple]:
-    """The events rows of ``path``, counting in ``result`` what is skipped."""
-    number = 0
+def _chunk_rows(text: bytes, path: Path, first_line: int, tracked: Tracked | None, counts: ImportResult) -> list[tuple]:
+    """The events rows of a chunk of lines numbered from ``first_line``, counting in ``counts`` what is skipped."""
+    lines = text.split(b"\n")
+    if not lines[-1]:
+        lines.pop()  # after the final newline
+    counts.lines += len(lines)
+    rows = []
     search = _REPO.search
+    for number, line in enumerate(lines, start=first_line):
+        if tracked is not None:
+            match = search(line)
+            if match is not None:
+                payload = line.find(b'"payload":')
+                if payload < 0 or match.start() < payload:
+                    if (int(match[1]), match[2].decode("utf-8", "replace")) not in tracked:
+                        counts.untracked += 1
+                        continue
+        try:
+            event = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            if line.strip():
+                counts.report(f"{path}:{number}: not JSON ({exc})")
+            continue
+        row = _row(event, path, number, counts)
+        if row is None:
+            continue
+        if tracked is not None and (row[5], row[6]) not in tracked:
+            counts.untracked += 1
+            continue
+        rows.append(row)
+    return rows
+
+
+def _damaged(path: Path, line: int, exc: BaseException) -> str:
+    return f"{path}:{line}: file ends early or is damaged ({exc}); lines before it were imported"
+
+
+def _line_count(text: bytes) -> int:
+    return text.count(b"\n") + (not text.endswith(b"\n"))
+
+
+def _chunks(path: Path, size: int) -> Iterator[bytes]:
+    """The text of a gzip (one or more members) or plain JSON-lines file in pieces of about
+    ``size`` bytes, each ending with a newline (but the file's last, if it lacks one).
+
+    A stream that stops mid-member raises EOFError, damaged data zlib.error, each after
+    a last piece with the whole lines before the break.
+    """
+    parts: list[bytes] = []
+    held = 0
     try:
-        for number, line in enumerate(_lines(path), start=1):
-            result.lines += 1
-            if tracked is not None:
-                match = search(line)
-                if match is not None:
-                    payload = line.find(b'"payload":')
-                    if payload < 0 or match.start() < payload:
-                        if (int(match[1]), match[2].decode("utf-8", "replace")) not in tracked:
-                            result.untracked += 1
-                            continue
-            try:
-                event = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                if line.strip():
-                    result.report(f"{path}:{number}: not JSON ({exc})")
-                continue
-            row = _row(event, path, number, result)
-            if row is None:
-                continue
-            if tracked is not None and (row[5], row[6]) not in tracked:
-                result.untracked += 1
-                continue
-            yield row
-    except (EOFError, OSError, zlib.error) as exc:
-        result.report(f"{path}:{number + 1}: file ends early or is damaged ({exc}); lines before it were imported")
+        for piece in _inflated(path, min(size, 1 << 20)):
+            parts.append(piece)
+            held += len(piece)
+            if held >= size:
+                text = b"".join(parts)
+                end = text.rfind(b"\n") + 1
+                if end:  # else one line longer than size: keep reading
+                    yield text[:end]
+                    parts, held = [text[end:]], len(text) - end
+    except STREAM_ERRORS:
+        text = b"".join(parts)
+        if end := text.rfind(b"\n") + 1:
+            yield text[:end]
+        raise
+    if text := b"".join(parts):
+        yield text
 
 
-def _lines(path: Path, chunk_size: int = 1 << 18) -> Iterator[bytes]:
-    """The lines of a gzip (one or more members) or plain JSON-lines file.
+def _inflated(path: Path, step: int) -> Iterator[bytes]:
+    """The bytes of a gzip (one or more members) or plain file, at most ``step`` at a time.
 
-    A thread inflates while the caller parses: zlib releases the GIL, so decompression
-    (a third of the parsing time) runs on another core. A stream that stops mid-member
-    raises EOFError; damaged data raises zlib.error.
+    Bounded inflate steps: damage loses at most this much of what precedes it.
     """
     with path.open("rb") as raw:
         if raw.read(2) != b"\x1f\x8b":
             raw.seek(0)
-            yield from raw
+            while data := raw.read(step):
+                yield data
             return
         raw.seek(0)
-        chunks: queue.Queue = queue.Queue(maxsize=4)
-        stop = threading.Event()
-
-        def put(item: Any) -> None:
-            while not stop.is_set():
-                try:
-                    return chunks.put(item, timeout=0.1)
-                except queue.Full:
-                    continue
-
-        def inflate() -> None:
-            try:
-                inflater, pending = zlib.decompressobj(wbits=31), False
-                while (compressed := raw.read(chunk_size)) and not stop.is_set():
-                    while compressed:
-                        pending = True
-                        # Bounded output: damage loses at most this much of what precedes it.
-                        put(inflater.decompress(compressed, chunk_size))
-                        compressed = inflater.unconsumed_tail
-                        if inflater.eof:  # end of a gzip member; another may follow
-                            compressed, pending = inflater.unused_data, False
-                            inflater = zlib.decompressobj(wbits=31)
-                put(EOFError("the compressed stream ends before its end marker") if pending else None)
-            except BaseException as exc:  # noqa: BLE001 - raised in the reading thread
-                put(exc)
-
-        inflater_thread = threading.Thread(target=inflate, name="gharchive-inflate", daemon=True)
-        inflater_thread.start()
-        try:
-            rest = b""
-            while (text := chunks.get()) is not None:
-                if isinstance(text, BaseException):
-                    raise text
-                lines = (rest + text).split(b"\n")
-                rest = lines.pop()
-                yield from lines
-            if rest:
-                yield rest
-        finally:
-            stop.set()
-            inflater_thread.join()
+        inflater, pending = zlib.decompressobj(wbits=31), False
+        while compressed := raw.read(step):
+            while compressed:
+                pending = True
+                yield inflater.decompress(compressed, step)
+                compressed = inflater.unconsumed_tail
+                if inflater.eof:  # end of a gzip member; another may follow
+                    compressed, pending = inflater.unused_data, False
+                    inflater = zlib.decompressobj(wbits=31)
+        if pending:
+            raise EOFError("the compressed stream ends before its end marker")
 
 
 def _row(event: Any, path: Path, number: int, result: ImportResult) -> tuple | None:
@@ -460,7 +549,7 @@ def _row(event: Any, path: Path, number: int, result: ImportResult) -> tuple | N
     login = actor.get("login")
     return (
         str(event["id"]), kind, payload.get("action"), actor.get("id"), login, repo.get("id"), repo.get("name"),
-        event["created_at"], issue, comment, push, merged, int(bool(login) and login.endswith("[bot]")), SOURCE,
+        event["created_at"], issue, comment, push, merged, int(bool(login) and login.endswith("[bot]")),
     )
 
 

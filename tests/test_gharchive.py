@@ -76,6 +76,29 @@ def test_tracked_events_are_imported_with_their_fields(store, tmp_path, parallel
     assert not list(tmp_path.glob(".gharchive-*"))  # the parser's scratch batches are gone
 
 
+def test_parser_processes_taking_chunks_in_turn_give_what_one_parser_gives(tmp_path):
+    lines: list = list(synthetic_hour(3000, repos=30, seed=3))
+    for line in (501, 1702, 3002):  # corrupt lines
+        lines.insert(line - 1, b'{"id": "broken')
+    first = write_hour(tmp_path / "2024-01-15-10.json.gz", lines)
+    second = write_hour(tmp_path / "2024-01-15-11.json.gz", synthetic_hour(700, repos=30, seed=4))
+    seen = {}
+    for parallel in (False, True):
+        with Store(tmp_path / f"parallel-{parallel}.db") as store:
+            # ~80 lines per chunk: many chunks per file, dealt to the parsers in turn
+            result = import_gharchive(store, [first, second], all_repos=True, parallel=parallel, chunk_bytes=64 * 1024)
+            seen[parallel] = (
+                result.imported, result.lines, result.corrupt,
+                store.query("SELECT * FROM events ORDER BY id"),
+                [store.checkpoint("gharchive", path.name) for path in (first, second)],
+            )
+    assert seen[True] == seen[False]
+    imported, total, corrupt, events, checkpoints = seen[True]
+    assert (imported, total, checkpoints) == (3700, 3703, ["3003", "700"])
+    assert [where.split(":")[:2] for where in corrupt] == [[str(first), line] for line in ("501", "1702", "3002")]
+    assert {event["source"] for event in events} == {"gharchive"}
+
+
 def test_import_is_idempotent_and_all_keeps_every_repo(store, tmp_path):
     path = write_hour(tmp_path / "h.json.gz", hour_events())
     import_gharchive(store, [path], repos=["TrackedOrg/Engine"])
