@@ -81,7 +81,7 @@ EVENT_TYPES = frozenset(
         "WatchEvent",
     }
 )
-CHUNK_BYTES = 16 * 2**20  # text parsed and written as one transaction (about 20,000 events)
+CHUNK_BYTES = 16 * 2**20  # text parsed at a time (about 20,000 events); bounds a parser's memory
 PARALLEL_MIN_BYTES = 8 * 2**20  # below this parser processes cost more than they save
 PARSERS = 2  # parser processes: two outpace the writer
 # Fewer, larger transactions: each commit writes every index page it touched to the WAL.
@@ -202,8 +202,8 @@ def import_gharchive(
     Tracked repos are the ``repos`` table plus ``repos``/``orgs`` (and the config's
     ``[github]`` repos and orgs when ``config`` is given); ``all_repos`` keeps every event.
     ``parallel`` parses in :data:`PARSERS` child processes while this one writes (default:
-    when the files hold more than :data:`PARALLEL_MIN_BYTES`); each ``chunk_bytes`` of text
-    is one transaction.
+    when the files hold more than :data:`PARALLEL_MIN_BYTES`); files are parsed
+    ``chunk_bytes`` of text at a time.
     """
     paths = [Path(p) for p in paths]
     for path in paths:
