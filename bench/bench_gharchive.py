@@ -56,8 +56,8 @@ def main() -> None:
                   f"(target >= {TARGET:,}/s: {'met' if rate >= TARGET else 'NOT met'})")
             # CPU time per side; their sum over the cores bounds the rate.
             print(f"  CPU: importing process (writer, inflating thread) {writer:.1f} s ({result.imported / writer:,.0f} events per CPU-second), "
-                  f"parser processes {parser:.1f} s ({result.imported / max(parser, 1e-9):,.0f} per CPU-second; "
-                  "none below PARALLEL_MIN_BYTES)")
+                  + (f"parser processes {parser:.1f} s ({result.imported / parser:,.0f} per CPU-second)" if parser
+                     else "no parser processes (input below PARALLEL_MIN_BYTES)"))
             again = import_gharchive(store, [path], all_repos=True)
             print(f"--all, re-import (upserts): {again.lines / again.seconds:,.0f} events/s")
 
