@@ -224,12 +224,16 @@ def import_gharchive(
         if parallel
         else _parse(paths, tracked, chunk_bytes)
     )
+    unreadable: list[str] = []  # files none of whose lines is an event: not GH Archive at all
     try:
         for batch in parsed:
             _write(store, batch)
             result.imported += batch.count
             if (done := batch.done) is not None:
                 result.merge(done)
+                if done.lines and done.corrupt_count == done.lines:
+                    unreadable.append(f"{batch.path}: none of its {done.lines:,} line(s) is a GH Archive event "
+                                      f"({done.corrupt[0] if done.corrupt else 'unreadable'})")
                 for where in done.corrupt:
                     log.warning("%s", where)
                 if progress:
@@ -238,6 +242,8 @@ def import_gharchive(
         parsed.close()
         store.conn.execute(f"PRAGMA cache_size = {cache}")
     result.seconds = time.perf_counter() - started
+    if unreadable:  # what the other files held is stored; this one needs the user's attention
+        raise InputError(f"{unreadable[0]}; pass hourly .json.gz files from GH Archive")
     return result
 
 

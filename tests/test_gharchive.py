@@ -179,3 +179,13 @@ def test_cli_exports_developers_as_json(tmp_path, monkeypatch, capsys):
     assert {"developer", "openrank", "activity", "month", "repos"} <= set(table[0])
     assert table[0]["month"] == "2024-01" and table[0]["developer"].startswith("dev")
     assert table[0]["openrank"] >= table[1]["openrank"] >= table[2]["openrank"]
+
+
+def test_a_file_that_is_not_gh_archive_is_an_error_naming_it_and_the_others_stay(store, tmp_path):
+    good = write_hour(tmp_path / "2024-01-15-10.json.gz", synthetic_hour(300, seed=2))
+    notes = tmp_path / "notes.json.gz"
+    with gzip.open(notes, "wt") as handle:
+        handle.write("these are meeting notes\nnot events\n")
+    with pytest.raises(InputError, match=r"notes\.json\.gz: none of its 2 line\(s\) is a GH Archive event"):
+        import_gharchive(store, [good, notes], all_repos=True)
+    assert store.count("events") > 0
