@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -74,16 +75,23 @@ def write_table(
     ``note`` (e.g. that the data is synthetic) goes under a Markdown table's title and
     into a Parquet file's metadata; CSV and JSON carry the rows only.
     """
-    path = Path(path)
     if fmt not in FORMATS:
         raise InputError(f"export format {fmt!r} is unknown; choose one of {', '.join(FORMATS)}")
+    with output_file(path) as path:
+        _write(frame, fmt, path, title=title, note=note)
+    return path
+
+
+@contextmanager
+def output_file(path: str | Path) -> Iterator[Path]:
+    """An export's destination: its folder must exist (a typo creates no tree), write errors name it."""
+    path = Path(path)
     if not path.parent.is_dir():
         raise InputError(f"{path}: folder {path.parent} does not exist; create it or choose another --out")
     try:
-        _write(frame, fmt, path, title=title, note=note)
+        yield path
     except OSError as exc:
         raise InputError(f"{path}: cannot write ({exc.strerror}); choose another --out") from exc
-    return path
 
 
 def _write(frame: pl.DataFrame, fmt: str, path: Path, *, title: str | None, note: str | None) -> None:

@@ -46,7 +46,7 @@ from scipy.sparse.csgraph import connected_components
 
 from analysis import families as fam
 from analysis import frames, growth
-from analysis.export import register
+from analysis.export import output_file, register
 from collector.edges import RELATIONS
 from collector.errors import InputError
 from collector.store import Store, utc_now
@@ -594,18 +594,17 @@ def write_lineage(store: Store, root: str, fmt: str, path: str | Path) -> Path:
             f"export lineage: format {fmt!r} is not a graph format; choose one of {', '.join(GRAPH_FORMATS)}"
         )
     graph = subtree(store, root)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "graphml":
-        nx.write_graphml(graph, path)
-    elif fmt == "gexf":
-        nx.write_gexf(graph, path)
-    elif fmt == "json":
-        path.write_text(json.dumps(nx.node_link_data(graph, edges="edges"), indent=1) + "\n", encoding="utf-8")
-    else:
-        pl.DataFrame(
-            [(p, c, d.get("relation"), d.get("source")) for p, c, d in graph.edges(data=True)],
-            schema=["parent", "child", "relation", "source"],
-            orient="row",
-        ).write_csv(path)
+    with output_file(path) as path:
+        if fmt == "graphml":
+            nx.write_graphml(graph, path)
+        elif fmt == "gexf":
+            nx.write_gexf(graph, path)
+        elif fmt == "json":
+            path.write_text(json.dumps(nx.node_link_data(graph, edges="edges"), indent=1) + "\n", encoding="utf-8")
+        else:
+            pl.DataFrame(
+                [(p, c, d.get("relation"), d.get("source")) for p, c, d in graph.edges(data=True)],
+                schema=["parent", "child", "relation", "source"],
+                orient="row",
+            ).write_csv(path)
     return path
