@@ -86,7 +86,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         return _export_lineage(args, config)
     with open_store(args, config) as store:
         options = {"month": args.month} if args.month else {}
-        frame = build_table(store, args.kind, top=args.top, **options)
+        frame = build_table(store, args.kind, top=args.top, bots=config.activity.bots, **options)
         note = data_note(store)
     if note:
         print(f"note: {note}", file=sys.stderr)
