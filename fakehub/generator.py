@@ -186,6 +186,11 @@ class Issue:
     merged: bool
     title: str
     comments: list[int] = field(default_factory=list)   # created times of its comments
+    closer: int | None = None  # user index of who closed it (None: the author)
+
+    @property
+    def closed_by(self) -> int:
+        return self.user if self.closer is None else self.closer
 
 
 @dataclass
@@ -195,6 +200,23 @@ class Activity:
     comments: list[tuple[int, int, int, int]]          # (id, issue number, user index, created)
     review_comments: list[tuple[int, int, int, int]]   # (id, PR number, user index, created)
     commits: list[tuple[str, int | None, int, str]]    # (sha, user index or None, created, author name)
+
+    @cached_property
+    def issue_events(self) -> list[tuple[int, str, int, int, int]]:
+        """(id, event, issue number, actor index, created) of the repository's issue events,
+        oldest first: ``closed`` for every closing and, before it, ``merged`` for a merged
+        pull request (GitHub records both, by the same actor at the same second). Ids grow
+        with time, as GitHub's do."""
+        rows = []
+        for issue in self.issues:
+            if issue.closed is None:
+                continue
+            if issue.merged:
+                rows.append((issue.closed, issue.number, 0, "merged", issue.closed_by))
+            rows.append((issue.closed, issue.number, 1, "closed", issue.closed_by))
+        rows.sort()
+        base = (self.issues[0].id - self.issues[0].number) * 100 + 80_000_000 if self.issues else 0
+        return [(base + k, event, number, actor, at) for k, (at, number, _, event, actor) in enumerate(rows, 1)]
 
 
 @dataclass
@@ -334,6 +356,10 @@ def _generate_activity(repo: Repo, developers: int, rate: float) -> Activity:
         word = rng.choice(_REPO_WORDS)
         title = (f"Add {word} support" if is_pr else f"{word} fails on startup") + f" (#{number})"
         issue = Issue(number, id_base + number, user, created, closed, is_pr, merged, title)
+        if closed is not None:  # a maintainer closes pull requests and half the issues; authors close the rest
+            pick = stable_hash("closer", repo.seed, repo.index, number)
+            if is_pr or pick % 2:
+                issue.closer = core[(pick >> 1) % len(core)]
         for _ in range(min(int(rng.expovariate(0.35)), 40)):
             at = when(created)
             comments.append((0, number, person(), at))
@@ -584,6 +610,7 @@ class GitHubWorld:
                         "is_pull_request": i.is_pr, "created_at": iso(i.created),
                         "closed_at": iso(i.closed) if i.closed and i.closed <= now else None,
                         "merged": bool(i.merged and i.closed and i.closed <= now),
+                        "closed_by": login(i.closed_by) if i.closed and i.closed <= now else None,
                         "updated_at": iso(self.issue_state(i)[2]),
                         "comments": sum(1 for at in i.comments if at <= now),
                     }
@@ -607,6 +634,7 @@ class GitHubWorld:
             if self.visible(repo):
                 a = self.activity(repo)
                 active.update(i.user for i in a.issues if i.created <= now)
+                active.update(i.closed_by for i in a.issues if i.closed is not None and i.closed <= now)
                 active.update(c[2] for c in a.comments + a.review_comments if c[3] <= now)
                 active.update(c[1] for c in a.commits if c[2] <= now and c[1] is not None)
         return {

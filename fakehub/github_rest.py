@@ -18,6 +18,9 @@ Endpoints (``{repo}`` is ``/repos/{owner}/{name}`` or ``/repositories/{id}``):
   ``GET {repo}/pulls`` (``state``), ``GET {repo}/issues/comments`` (``since``, ``sort``,
   ``direction``), ``GET {repo}/pulls/comments`` (same), ``GET {repo}/commits``
   (``since``, ``until``; newest first)
+- ``GET {repo}/issues/events``: ``closed`` (and ``merged``) issue events with their
+  ``actor`` and the ``issue``, newest first, no ``since`` (as GitHub's); a single
+  ``GET {repo}/issues/{number}`` names its ``closed_by``
 
 Lists take ``per_page`` (default 30, max 100) and ``page`` and answer with a ``Link``
 header (next, last, first, prev). Budgets, ETags/304, ``Date`` and the rate-limit
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import base64
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 
 from urllib.parse import urlencode
@@ -67,6 +71,7 @@ class GitHubRest:
             ("/issues", "repos.issues", self.issues),
             ("/pulls", "repos.pulls", self.pulls),
             ("/issues/comments", "repos.issues.comments", self.issue_comments),
+            ("/issues/events", "repos.issues.events", self.issue_events),
             ("/issues/{number}", "repos.issue", self.issue),
             ("/pulls/{number}", "repos.pull", self.pull),
             ("/pulls/comments", "repos.pulls.comments", self.review_comments),
@@ -411,7 +416,10 @@ class GitHubRest:
         issue = self._find_issue(repo, number)
         if issue is None:
             return not_found(f"{DOCS}/issues/issues#get-an-issue")
-        return Response.json(self.issue_json(req.base_url, repo, issue, self.world.clock.now))
+        d = self.issue_json(req.base_url, repo, issue, self.world.clock.now)
+        if d["closed_at"]:  # GitHub names the closer on a single issue, not in listings
+            d["closed_by"] = self.user_json(req.base_url, issue.closed_by)
+        return Response.json(d)
 
     def pull(self, req: Request, repo: Repo, number: str) -> Response:
         issue = self._find_issue(repo, number)
@@ -458,6 +466,25 @@ class GitHubRest:
                     "node_id": _node_id("IssueComment", cid), "user": self.user_json(base, user),
                     "created_at": iso(at), "updated_at": iso(at), "author_association": "CONTRIBUTOR",
                     "body": "Synthetic fakehub comment.", "performed_via_github_app": None}
+
+        return self.page(req, rows, render)
+
+    def issue_events(self, req: Request, repo: Repo) -> Response:
+        now = self.world.clock.now
+        activity = self.world.activity(repo)
+        events = activity.issue_events
+        rows = events[:bisect_right(events, now, key=lambda e: e[4])][::-1]  # newest first
+        by_number = {issue.number: issue for issue in activity.issues}
+        base = req.base_url
+        r = f"{base}/repos/{repo.full_name}"
+
+        def render(e: tuple[int, str, int, int, int]) -> dict:
+            eid, event, number, actor, at = e
+            return {"id": eid, "node_id": _node_id("ClosedEvent" if event == "closed" else "MergedEvent", eid),
+                    "url": f"{r}/issues/events/{eid}", "actor": self.user_json(base, actor),
+                    "event": event, "commit_id": None, "commit_url": None, "created_at": iso(at),
+                    "performed_via_github_app": None,
+                    "issue": self.issue_json(base, repo, by_number[number], now)}
 
         return self.page(req, rows, render)
 

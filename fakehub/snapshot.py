@@ -55,6 +55,7 @@ class SnapshotGitHub(GitHubWorld):
                 ids.setdefault(login, uid)
         logins_in_activity = [login for r in repos.values() for login in (
             [i["user"] for i in r.get("issues", ())]
+            + [i["closed_by"] for i in r.get("issues", ()) if i.get("closed_by")]
             + [c["user"] for c in r.get("issue_comments", ()) + r.get("review_comments", ())]
             + [c["author"] for c in r.get("commits", ()) if c.get("author")]
             + list(r.get("contributors", {})))] + list(data.get("bots", ()))
@@ -100,7 +101,8 @@ class SnapshotGitHub(GitHubWorld):
             issues.append(Issue(i["number"], i["id"], index[i["user"]], parse_iso(i["created_at"]),
                                 closed, bool(i.get("is_pull_request")), bool(i.get("merged")),
                                 i.get("title", f"#{i['number']}"),
-                                sorted(comment_times.get(i["number"], []))))
+                                sorted(comment_times.get(i["number"], [])),
+                                index[i["closed_by"]] if i.get("closed_by") in index else None))
         reviews = [(c["id"], c["pull_number"], index[c["user"]], parse_iso(c["created_at"]))
                    for c in r.get("review_comments", ())]
         # anonymous commits: hand the anonymous contributors' names out by their counts

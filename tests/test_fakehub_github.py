@@ -207,3 +207,36 @@ def test_comments_review_comments_and_commits_since_a_date(fakehub, truth0):
     want = [c for c in expected["commits"] if after(c["date"], since, until)]
     assert sorted(c.sha for c in commits) == sorted(c["sha"] for c in want) and commits
     assert {c.author.login if c.author else None for c in commits} == {c["author"] for c in want}
+
+
+def test_issue_events_name_who_closed_each_issue_newest_first(fakehub, truth0):
+    expected = max(truth0["github"]["repos"].values(), key=lambda r: len(r["issues"]))
+    closed = [i for i in expected["issues"] if i["closed_at"]]
+    repo = client(fakehub, per_page=20).get_repo(expected["full_name"])
+    fakehub.reset_stats()
+    events = list(repo.get_issues_events())
+    pages = fakehub.stats()["by_endpoint"]["repos.issues.events"]["requests"]
+    assert pages == -(-len(events) // 20) > 1
+    stamps = [e.created_at for e in events]
+    assert stamps == sorted(stamps, reverse=True) and [e.id for e in events] == sorted((e.id for e in events), reverse=True)
+    closers = {e.issue.number: (e.actor.login, e.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+               for e in events if e.event == "closed"}
+    assert closers == {i["number"]: (i["closed_by"], i["closed_at"]) for i in closed}
+    merged = {e.issue.number for e in events if e.event == "merged"}
+    assert merged == {i["number"] for i in closed if i["merged"]}
+    # closers differ from the authors for pull requests and some issues: a maintainer's work
+    assert any(i["closed_by"] != i["user"] for i in closed) and any(i["closed_by"] == i["user"] for i in closed)
+    # a single issue names its closer, as GitHub's does
+    number = closed[0]["number"]
+    assert repo.get_issue(number).closed_by.login == closed[0]["closed_by"]
+
+    # page 1 asked again with its ETag: 304, not charged
+    url = f"{fakehub.url}/repos/{expected['full_name']}/issues/events"
+    headers = {"Authorization": "token t"}
+    first = requests.get(url, params={"per_page": 20}, headers=headers)
+    assert first.status_code == 200 and 'rel="next"' in first.headers["Link"]
+    remaining = int(first.headers["X-RateLimit-Remaining"])
+    again = requests.get(url, params={"per_page": 20}, headers={**headers, "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and int(again.headers["X-RateLimit-Remaining"]) == remaining
+    item = first.json()[0]
+    assert {"id", "event", "actor", "created_at", "issue"} <= set(item) and item["actor"]["type"] in ("User", "Bot")
