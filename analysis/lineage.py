@@ -330,7 +330,8 @@ def analyze_lineage(
     index = pl.DataFrame({"model_id": names, "node": pl.int_range(n, eager=True, dtype=pl.Int64)})
     node = dict(zip(("parent", "child"), _nodes(edges, index), strict=True))
     relation = edges["relation"].replace_strict(list(RELATIONS), list(range(len(RELATIONS))), return_dtype=pl.Int8)
-    snapshots = index.join(latest_snapshots(store), on="model_id", how="left").sort("node")
+    latest = latest_snapshots(store)
+    snapshots = index.join(latest, on="model_id", how="left").sort("node")
     weights = snapshots.select(
         pl.col("downloads_30d").fill_null(0), pl.col("downloads_all_time").fill_null(0)
     ).to_numpy()
@@ -376,7 +377,15 @@ def analyze_lineage(
     if influence:
         from analysis.influence import compute_influence
 
-        report.influence_models = compute_influence(store, edges=edges.filter(pl.Series(counts.kept)))
+        kept = counts.kept
+        report.influence_models = compute_influence(
+            store,
+            names=names,
+            parent=node["parent"][kept],
+            child=node["child"][kept],
+            relation=relation.to_numpy()[kept],
+            snapshots=latest,
+        )
     for line in report.lines(verbose=verbose):
         log.info(line)
     return report

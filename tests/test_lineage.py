@@ -10,8 +10,10 @@ import polars as pl
 import pytest
 
 from analysis.families import family_definitions, family_months, family_table, origin_table
-from analysis.influence import PARAMETERS
+from analysis.influence import PARAMETERS, InfluenceParameters, influence_values
 from analysis.lineage import analyze_lineage, descendant_counts, largest_root, model_table, write_lineage
+from analysis.openrank import openrank
+from collector.edges import RELATIONS
 from collector.errors import InputError
 from collector.store import Store
 from jobs.cli import main
@@ -183,6 +185,83 @@ def test_influence_flows_from_derivatives_to_their_base(tmp_path):
     assert figures(store)["lab/base"]["influence"] == pytest.approx(values["lab/base"])
     families = {row["family"]: row for row in family_table(store).iter_rows(named=True)}
     assert families["lab"]["influence"] == pytest.approx(values["lab/base"] + values["lab/other"])
+
+
+def networkx_influence(kept, downloads, parameters):
+    """Influence as first built: a DiGraph child -> parent plus an uncredited sink, solved by openrank(G)."""
+    nodes = set(downloads) | {p for p, _, _ in kept} | {c for _, c, _ in kept}
+    mean = sum(downloads.values()) / len(nodes)
+    graph = nx.DiGraph()
+    graph.add_nodes_from((m, {"init": downloads.get(m, 0.0) / mean if mean else 0.0,
+                              "retention": parameters.retention}) for m in nodes)
+    n_parents = {c: sum(1 for _, other, _ in kept if other == c) for _, c, _ in kept}
+    for p, c, relation in kept:
+        graph.add_edge(c, p, weight=parameters.relation_weights[relation] / n_parents[c])
+    sink = ("uncredited",)
+    graph.add_node(sink, init=0.0, retention=1.0)
+    for c in n_parents:
+        rest = 1.0 - sum(w for _, _, w in graph.out_edges(c, data="weight"))
+        if rest > 0:
+            graph.add_edge(c, sink, weight=rest)
+    values = openrank(graph, tolerance=parameters.tolerance, max_iter=parameters.max_iter)
+    values.pop(sink)
+    return values
+
+
+def random_lineage(rng, n):
+    """Edges over models m/0..m/n-1 with merges, a self-reference and a three-model cycle."""
+    edges = {}
+    for c in range(1, n):
+        if rng.random() < 0.2:
+            for p in rng.sample(range(c), min(c, rng.randint(2, 3))):
+                edges[(p, c)] = "merge"
+        elif rng.random() < 0.8:
+            edges[(rng.randrange(c), c)] = rng.choice(["finetune", "adapter", "quantized"])
+    loop = rng.randrange(n)
+    edges[(loop, loop)] = "finetune"
+    a, b, c = rng.sample(range(n), 3)
+    edges.update({(a, b): "finetune", (b, c): "quantized", (c, a): "merge"})
+    return [(f"m/{p}", f"m/{c}", r) for (p, c), r in edges.items()]
+
+
+def test_influence_equals_openrank_on_the_networkx_graph(tmp_path):
+    for seed in range(8):
+        rng = random.Random(seed)
+        n = rng.randint(6, 40)
+        edges = random_lineage(rng, n)
+        # Latest snapshots: most models, some without a downloads figure; an older snapshot is ignored.
+        latest = {f"m/{i}": rng.choice([None, 0, rng.randint(1, 10_000)]) for i in range(n) if rng.random() < 0.8}
+        (tmp_path / str(seed)).mkdir()
+        store = make_store(tmp_path / str(seed), edges, models=[(f"m/{i}", None) for i in range(n + 2)])
+        store.upsert("model_snapshots", [{"model_id": m, "date": "2025-06-01", "downloads_30d": d}
+                                         for m, d in latest.items()])
+        store.upsert("model_snapshots", [{"model_id": m, "date": "2025-05-01", "downloads_30d": 7} for m in latest])
+        analyze_lineage(store)
+        stored = dict(store.conn.execute("SELECT model_id, value FROM model_influence").fetchall())
+
+        graph = nx.DiGraph((p, c) for p, c, _ in edges if p != c)
+        component = {m: i for i, scc in enumerate(nx.strongly_connected_components(graph)) for m in scc}
+        kept = [(p, c, r) for p, c, r in edges if p != c and component[p] != component[c]]
+        assert len(kept) < len(edges) - 1, seed  # the self-reference and the cycle's edges are left out
+        downloads = {m: float(d or 0) for m, d in latest.items()}
+        expected = networkx_influence(kept, downloads, PARAMETERS)
+        assert set(stored) == set(expected), seed
+        assert max(abs(stored[m] - expected[m]) for m in expected) <= 1e-9, seed
+
+        # Relation weights above 1 make a merge pass on more than it has: divided by the sum, as openrank(G) does.
+        heavy = InfluenceParameters(relation_weights={"finetune": 0.3, "adapter": 1.0, "quantized": 2.0, "merge": 1.7})
+        index = {f"m/{i}": i for i in range(n)}
+        values = influence_values(
+            n,
+            np.array([index[p] for p, _, _ in kept], dtype=np.int64),
+            np.array([index[c] for _, c, _ in kept], dtype=np.int64),
+            np.array([RELATIONS.index(r) for _, _, r in kept], dtype=np.int64),
+            np.array([downloads.get(f"m/{i}", np.nan) for i in range(n)]),
+            heavy,
+        )
+        expected = networkx_influence(kept, downloads, heavy)
+        assert {f"m/{i}" for i in np.flatnonzero(~np.isnan(values))} == set(expected), seed
+        assert max(abs(values[index[m]] - expected[m]) for m in expected) <= 1e-9, seed
 
 
 def test_export_models_json_and_lineage_graphs_from_the_command_line(tmp_path, capsys):
