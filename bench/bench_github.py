@@ -6,7 +6,8 @@ the requests fakehub counted with the least any collector could spend on that da
 
 - GraphQL: one document per 50 repositories for metadata, one per 100 stargazers;
 - REST: one page per 100 items of each org listing, ``/contributors``, issues, issue
-  comments, review comments and commits (at least one page each), ``/stats/contributors``
+  comments, review comments, commits and issue events (``closed`` and ``merged``, which
+  name who closed; at least one page each), ``/stats/contributors``
   twice (GitHub answers ``202`` to the first ask while it computes), one ask per name
   that turns out deleted.
 
@@ -60,6 +61,10 @@ def minimum_requests(truth: dict, config: GithubConfig) -> dict[str, int]:
         need["issue comments"] = sum(pages(len(r["issue_comments"])) for r in repos)
         need["review comments"] = sum(pages(len(r["review_comments"])) for r in repos)
         need["commits"] = sum(pages(len(r["commits"])) for r in repos)
+        need["issue events"] = sum(
+            pages(sum(1 for i in r["issues"] if i["closed_at"]) + sum(1 for i in r["issues"] if i["merged"]))
+            for r in repos
+        )
     return need
 
 

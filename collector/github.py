@@ -27,8 +27,9 @@ one token:
    after the others, a bounded number of times; a 202 is never stored as zeros, and
    weeks without commits, additions or deletions are not stored.
 5. **Activity** from ``/issues?state=all``, ``/issues/comments`` and ``/pulls/comments``
-   (sorted by update, oldest first; the first run starts at ``activity_since``) and
-   ``/commits`` (newest first), mapped to the GH Archive event model in ``events``. Each
+   (sorted by update, oldest first; the first run starts at ``activity_since``),
+   ``/commits`` and ``/issues/events`` (newest first), mapped to the GH Archive event
+   model in ``events``. Each
    listing resumes where the last run stopped (see :meth:`GitHubCollector.collect_activity_resource`):
    the page it ended on is asked again conditionally, so a quiet repository costs 304s.
 
@@ -59,9 +60,13 @@ PullRequestReviewComm...  created   ``rest:PullRequestReviewCommentEvent:created
 PushEvent                 (none)    ``rest:PushEvent:{repo_id}:{sha}``, ``push_id`` = the commit sha
 ========================  ========  ==================================================
 
-A closing is attributed to ``closed_by`` when the API gives it, else left without actor
-(the issue listing does not say who closed). Bots are flagged: logins ending in
-``[bot]``, user type ``Bot``, and the configured ``bots``.
+The issue listing gives ``closed_at`` but not who closed (``closed_by`` is only on a
+single issue), so a closing's actor comes from the repository's issue events
+(``GET /repos/{owner}/{repo}/issues/events``, https://docs.github.com/rest/issues/events):
+its ``closed`` events upsert the same ``closed`` event ids with ``actor``, and a closing
+the issue listing writes again later keeps the stored actor. When an issue was closed
+more than once, the newest closing wins. Bots are flagged: logins ending in ``[bot]``,
+user type ``Bot``, and the configured ``bots``.
 """
 
 from __future__ import annotations
@@ -117,14 +122,17 @@ query Stargazers($owner: String!, $name: String!, $after: String) {
 """
 
 # resource -> (path under /repos/{full_name}/, fixed query parameters).
-# Updated-ascending order lets each page checkpoint `since`; /commits has no sort option
-# (newest first), so its checkpoint moves only when the whole listing is stored.
+# Updated-ascending order lets each page checkpoint `since`; /commits and /issues/events
+# have no sort option (newest first), so their checkpoint moves only when the whole
+# listing is stored. /issues/events comes after /issues: it names who closed what.
 ACTIVITY: dict[str, tuple[str, dict[str, str]]] = {
     "issues": ("issues", {"state": "all", "sort": "updated", "direction": "asc"}),
     "issue_comments": ("issues/comments", {"sort": "updated", "direction": "asc"}),
     "review_comments": ("pulls/comments", {"sort": "updated", "direction": "asc"}),
     "commits": ("commits", {}),
+    "issue_events": ("issues/events", {}),
 }
+NO_SINCE = {"issue_events"}  # listings without a `since` parameter: the walk stops at it instead
 
 STATS_POLLS = 4  # rounds of re-asking /stats/contributors that answered 202
 STATS_WAIT = 15.0  # seconds between those rounds
@@ -592,9 +600,12 @@ class GitHubCollector:
         If its first item is newer than anything stored, updates may sit on earlier
         pages, so the walk restarts from ``since`` = the newest stored update.
 
-        ``/commits`` (newest first): page 1 of the listing is asked conditionally; on a
-        change the walk goes down until it meets a commit not newer than the newest
-        stored one. ``resume`` holds the next page while such a walk is unfinished. A
+        ``/commits`` and ``/issues/events`` (newest first): page 1 of the listing is asked
+        conditionally; on a change the walk goes down until it meets an item not newer
+        than the newest stored one (or, on a first run of ``/issues/events``, which has no
+        ``since``, one older than ``activity_since``). ``resume`` holds the next page while
+        such a walk is unfinished; within a walk the newer of two items with one event id
+        (an issue closed twice) is kept. A
         commit that reaches the default branch later than newer-dated ones (a long-lived
         branch merged) is missed, as it would be by ``since``: commit dates are the
         author's, not the push's.
@@ -603,7 +614,11 @@ class GitHubCollector:
         state = json.loads(self.store.checkpoint(source, key) or "{}")
         base = {**params, "per_page": PAGE_SIZE}
         since = _since_param(self.config.activity_since)
-        head = canonical_url(self.client.url(f"/repos/{repo.full_name}/{path}"), {**base, "since": since})
+        head = canonical_url(
+            self.client.url(f"/repos/{repo.full_name}/{path}"), base if resource in NO_SINCE else {**base, "since": since}
+        )
+        floor = since if resource in NO_SINCE else None  # where a first walk without `since` stops
+        written: set[str] = set()  # event ids stored by this walk: newer than what follows
         ascending = params.get("direction") == "asc"
         newest = state.get("newest")
         url = state.get("resume") or state.get("url") or head
@@ -621,6 +636,9 @@ class GitHubCollector:
                 raise_for_status(response)
             items = response.data or []
             events, developers, stamps = self.to_events(repo, resource, items)
+            if not ascending:
+                events = [e for e in events if e["id"] not in written]
+                written.update(e["id"] for e in events)
             if ascending and first and newest and stamps and stamps[0] > newest and url != head:
                 url = canonical_url(head, {"since": newest})  # updates may precede this page
                 conditional = first = False
@@ -633,8 +651,8 @@ class GitHubCollector:
                 checkpoint = {"url": ask_next, "newest": newest}
             else:
                 seen = max([state.get("seen") or newest or "", *stamps]) or None
-                if newest and any(s <= newest for s in stamps):
-                    following = None  # reached commits already stored
+                if (newest and any(s <= newest for s in stamps)) or (floor and any(s < floor for s in stamps)):
+                    following = None  # reached items already stored, or older than activity_since
                 checkpoint = {"newest": newest, "resume": following, "seen": seen} if following else {"newest": seen}
                 state["seen"] = seen
             cache = response.cache_row()
@@ -681,12 +699,27 @@ class GitHubCollector:
                 if item.get("closed_at"):
                     merged = bool(pull.get("merged_at")) if pull is not None else None
                     event(kind, "closed", number, item.get("closed_by"), item["closed_at"], issue_number=number, merged=merged)
+                    if not item.get("closed_by"):  # the closer comes from /issues/events: keep a stored one
+                        for column in ("actor_id", "actor_login", "is_bot"):
+                            del events[-1][column]
             elif resource in ("issue_comments", "review_comments"):
                 stamps.append(item["updated_at"])
                 kind = "IssueCommentEvent" if resource == "issue_comments" else "PullRequestReviewCommentEvent"
                 parent = item.get("issue_url") or item.get("pull_request_url") or ""
                 number = int(parent.rstrip("/").rsplit("/", 1)[-1]) if parent else None
                 event(kind, "created", item["id"], item.get("user"), item["created_at"], issue_number=number, comment_id=item["id"])
+            elif resource == "issue_events":
+                stamps.append(item["created_at"])
+                issue = item.get("issue")
+                if item.get("event") != "closed" or not issue:
+                    continue
+                pull = issue.get("pull_request")
+                kind = "PullRequestEvent" if pull is not None else "IssuesEvent"
+                number = issue["number"]
+                merged = bool(pull.get("merged_at")) if pull is not None else None
+                event(kind, "closed", number, item.get("actor"), item["created_at"], issue_number=number, merged=merged)
+                if pull is not None and "merged_at" not in pull:  # unknown here: keep what /issues stored
+                    del events[-1]["merged"]
             elif resource == "commits":
                 commit = item.get("commit") or {}
                 committed = (commit.get("committer") or {}).get("date") or (commit.get("author") or {}).get("date")

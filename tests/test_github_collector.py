@@ -15,11 +15,13 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections import Counter
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from analysis.activity import activity_frame, is_bot_login
 from collector.errors import InputError
 from collector.github import collect_github
 from collector.http import backoff_delay, retry_after_seconds
@@ -84,7 +86,7 @@ def expected_rows(truth, orgs=ORGS, repos=REPOS) -> dict[str, set]:
             events.add((kind, "opened", rid, issue["number"], issue["user"], issue["created_at"], None))
             if issue["closed_at"]:
                 merged = issue["merged"] if issue["is_pull_request"] else None
-                events.add((kind, "closed", rid, issue["number"], None, issue["closed_at"], merged))
+                events.add((kind, "closed", rid, issue["number"], issue["closed_by"], issue["closed_at"], merged))
         for c in repo["issue_comments"]:
             events.add(("IssueCommentEvent", "created", rid, c["issue_number"], c["user"], c["created_at"], c["id"]))
         for c in repo["review_comments"]:
@@ -218,6 +220,30 @@ def test_second_run_is_cheap_and_a_day_later_fetches_only_what_is_new(tmp_path):
         gone = store.query("SELECT status FROM repos WHERE full_name = 'MiniMax-AI/MiniMax-Text-Preview'")
         assert gone == [{"status": "not_found"}]
         assert any("MiniMax-Text-Preview not found" in note for note in week.notes)
+
+
+def test_issues_closed_count_for_their_closers_from_rest_data(tmp_path):
+    """OpenDigger's "issues closed" term needs the closer, which only /issues/events names."""
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        collect(store, hub, github_config(orgs=["silver-ai"], repos=[]))
+        repos = tracked(hub.truth(), ["silver-ai"], [])
+        closings = Counter(
+            (name, issue["closed_by"], issue["closed_at"][:7])
+            for name, repo in repos.items()
+            for issue in repo["issues"]
+            if issue["closed_at"] and not issue["is_pull_request"] and not is_bot_login(issue["closed_by"])
+        )
+        month = Counter(m for _, _, m in closings.elements()).most_common(1)[0][0]
+        expected = {(name, login): n for (name, login, m), n in closings.items() if m == month}
+        frame = activity_frame(store, month).filter(pl.col("issues_closed") > 0)
+        got = {(row["repo_name"], row["login"]): row["issues_closed"] for row in frame.iter_rows(named=True)}
+        assert got and set(got) <= set(expected)
+        assert all(got[key] == expected[key] for key in got)
+        top = max(expected, key=expected.get)
+        assert got.get(top) == expected[top]
+        # closers who did not open the issue get the credit: a maintainer's work counts
+        authors = {(name, i["user"]) for name, r in repos.items() for i in r["issues"] if i["closed_at"]}
+        assert set(got) - authors
 
 
 def test_new_stars_are_fetched_when_unstars_keep_the_count_unchanged(tmp_path):
