@@ -8,6 +8,7 @@ every model's direct/all derivatives, max depth and descendant downloads takes
 
     .venv/bin/python bench/bench_lineage.py                 # arrays: ids -> counts
     .venv/bin/python bench/bench_lineage.py --store         # also through SQLite: analyze_lineage
+    .venv/bin/python bench/bench_lineage.py --store --influence   # ... and model influence (timed apart)
     .venv/bin/python bench/bench_lineage.py --models 200000 --edges 150000   # a quick run
 
 The generator: model i takes its parents among models 0..i-1 with probability
@@ -109,10 +110,21 @@ def run_arrays(edges: pl.DataFrame, downloads: np.ndarray) -> dict[str, float]:
 
 
 def run_store(edges: pl.DataFrame, downloads: np.ndarray, *, influence: bool) -> dict[str, float]:
+    import analysis.influence
     from analysis.lineage import analyze_lineage
     from collector.store import Store
 
     times = {}
+    compute_influence, influence_seconds = analysis.influence.compute_influence, []
+
+    def timed_influence(*args, **kwargs):  # analyze_lineage imports it when called: time its share
+        start = time.perf_counter()
+        try:
+            return compute_influence(*args, **kwargs)
+        finally:
+            influence_seconds.append(time.perf_counter() - start)
+
+    analysis.influence.compute_influence = timed_influence
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "bench.db")
         start = time.perf_counter()
@@ -135,6 +147,9 @@ def run_store(edges: pl.DataFrame, downloads: np.ndarray, *, influence: bool) ->
         report = analyze_lineage(store, influence=influence)
         stage = "analyze_lineage (read, count, families, persist" + (", influence)" if influence else ")")
         times[stage] = time.perf_counter() - start
+        if influence_seconds:
+            times["  of which influence (compute_influence)"] = influence_seconds[0]
+        analysis.influence.compute_influence = compute_influence
         print("  " + report.lines()[0])
         store.close()
     return times
