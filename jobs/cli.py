@@ -31,10 +31,10 @@ def config_path(args: argparse.Namespace) -> Path:
     return Path(args.config or os.environ.get("ECOMETRICS_CONFIG") or DEFAULT_CONFIG_PATH)
 
 
-def load_config(args: argparse.Namespace, *, missing_ok: bool = True) -> Config:
+def load_config(args: argparse.Namespace) -> Config:
     """The config named by --config / ECOMETRICS_CONFIG; defaults when the default file is absent."""
     explicit = bool(args.config or os.environ.get("ECOMETRICS_CONFIG"))
-    return _load_config_file(config_path(args), missing_ok=missing_ok and not explicit)
+    return _load_config_file(config_path(args), missing_ok=not explicit)
 
 
 def db_path(args: argparse.Namespace, config: Config | None = None) -> Path:
@@ -127,18 +127,21 @@ def _progress(args: argparse.Namespace) -> bool:
     return sys.stderr.isatty() and not getattr(args, "quiet", False)
 
 
+def _exit_code(status: str) -> int:
+    return {"ok": EXIT_OK, "partial": EXIT_PARTIAL}.get(status, EXIT_FAILED)
+
+
 def _report(steps: list, args: argparse.Namespace) -> int:
     """Print each step's outcome; exit 0 ok, 3 partial, 1 failed."""
     from jobs.pipeline import RunResult
 
-    result = RunResult(steps)
     for step in steps:
         if step.status != "ok":
             print(f"ecometrics: {step.job} {step.status}: {step.message}", file=sys.stderr)
         elif not getattr(args, "quiet", False):
             spent = sum(step.requests.values())
             print(f"{step.job}: {step.rows_written:,} rows" + (f", {spent:,} requests" if spent else ""))
-    return {"ok": EXIT_OK, "partial": EXIT_PARTIAL}.get(result.status, EXIT_FAILED)
+    return _exit_code(RunResult(steps).status)
 
 
 def _locked(args: argparse.Namespace, config: Config, job: str):
@@ -195,7 +198,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"ecometrics: {problem}", file=sys.stderr)
     if not args.quiet or result.status != "ok":
         print(result.summary(), file=sys.stdout if result.status == "ok" else sys.stderr)
-    return {"ok": EXIT_OK, "partial": EXIT_PARTIAL}.get(result.status, EXIT_FAILED)
+    return _exit_code(result.status)
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
@@ -222,7 +225,7 @@ def cmd_import_gharchive(args: argparse.Namespace) -> int:
     config = load_config(args)
     with _locked(args, config, "import:gharchive"), open_store(args, config) as store:
         result = import_gharchive(store, args.files, config=config, all_repos=args.all, progress=_progress(args))
-    print(result.summary() if hasattr(result, "summary") else result)
+    print(result.summary())
     return EXIT_OK
 
 

@@ -168,13 +168,9 @@ def analyze(store: Store, config: Config, names: Iterable[str] = ANALYSES, **opt
             work = lambda: analyze_lineage(store, config, verbose=options.get("verbose", False))  # noqa: E731
         else:
             raise InputError(f"analysis {name!r} is unknown; choose activity, openrank, lineage or all")
-        steps.append(record_step(store, f"analyze:{name}", lambda work=work: _rows(work())))
+        # Every analysis returns a summary with ``rows_written``.
+        steps.append(record_step(store, f"analyze:{name}", lambda work=work: work().rows_written))
     return steps
-
-
-def _rows(summary: Any) -> int:
-    """Every analysis returns a summary with ``rows_written``."""
-    return summary.rows_written
 
 
 def export(store: Store, config: Config, *, out_dir: Path | None = None, formats: Iterable[str] | None = None) -> StepResult:
@@ -224,7 +220,7 @@ def run_pipeline(store: Store, config: Config, *, progress: bool = False) -> Run
                 totals[source] = totals.get(source, 0) + sum(step.requests.values())
         store.finish_run(
             run_id,
-            result.status if result.steps else "failed",
+            result.status,
             api_requests=totals,
             rows_written=sum(step.rows_written for step in result.steps),
             error="; ".join(result.problems) or None,
