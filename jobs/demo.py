@@ -10,19 +10,16 @@ is labelled synthetic.
 
 from __future__ import annotations
 
-import logging
 import os
 import time
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-
 from collector.store import Store
 from jobs import pipeline
-from jobs.config import Config, parse_config
-
-log = logging.getLogger("ecometrics.demo")
+from jobs.config import Config, default_config_text, parse_config
 
 SYNTHETIC = "SYNTHETIC DATA from fakehub (ecometrics demo), not real GitHub or Hugging Face figures"
 DEMO_TOKEN = "demo-token-for-fakehub"  # fakehub's budgets are per token; no real token is involved
@@ -42,9 +39,6 @@ RANKINGS = (
 
 def demo_config(out_dir: Path) -> Config:
     """The default config (the real ecosystem's names, which fakehub also serves)."""
-    from jobs.config import default_config_text
-    import tomllib
-
     data = tomllib.loads(default_config_text())
     data["storage"]["db"] = str(out_dir / "ecometrics.db")
     data["export"] = {"dir": str(out_dir / "exports"), "formats": ["csv", "parquet", "json", "md"]}
@@ -116,17 +110,19 @@ def print_rankings(db_path: Path, *, top: int = 10) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from analysis.export import build_table, format_cell
+    from analysis.export import build_table, data_note, format_cell
 
     console = Console()
     with Store(db_path, migrate=False) as store:  # only reads
-        for title, kind, sort_by, columns in RANKINGS:
-            frame = build_table(store, kind).sort(sort_by, descending=True, nulls_last=True)
-            table = Table(title=f"{title} — synthetic", caption=SYNTHETIC, caption_justify="left")
-            for column in columns:
-                numeric = frame.schema[column].is_numeric()
-                table.add_column(column, justify="right" if numeric else "left")
-            for row in frame.select(columns).head(top).iter_rows():
-                table.add_row(*(format_cell(v) for v in row))
-            console.print(table)
+        note = data_note(store)
+        tables = {kind: build_table(store, kind) for kind in dict.fromkeys(kind for _, kind, _, _ in RANKINGS)}
+    for title, kind, sort_by, columns in RANKINGS:
+        frame = tables[kind].sort(sort_by, descending=True, nulls_last=True)
+        table = Table(title=f"{title} — synthetic" if note else title, caption=note, caption_justify="left")
+        for column in columns:
+            numeric = frame.schema[column].is_numeric()
+            table.add_column(column, justify="right" if numeric else "left")
+        for row in frame.select(columns).head(top).iter_rows():
+            table.add_row(*(format_cell(v) for v in row))
+        console.print(table)
 
