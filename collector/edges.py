@@ -116,18 +116,15 @@ def import_edges(store: Store, path: str | os.PathLike[str]) -> EdgeImport:
     transaction. Re-importing a file imports nothing and skips every row.
     """
     edges = read_edges(path)
-    unique = list(dict.fromkeys((child, parent) for child, parent, _ in edges))
     relation_of: dict[tuple[str, str], str] = {}
     for child, parent, relation in edges:
         relation_of.setdefault((child, parent), relation)  # the first line wins
     with store.transaction():
-        before = store.count("model_edges")
-        store.conn.executemany(
+        imported = store.conn.executemany(  # rows skipped by DO NOTHING add nothing to rowcount
             "INSERT INTO model_edges (child, parent, relation, source) VALUES (?, ?, ?, 'import') "
             "ON CONFLICT (child, parent) DO NOTHING",
-            [(child, parent, relation_of[(child, parent)]) for child, parent in unique],
-        )
-        imported = store.count("model_edges") - before
+            [(child, parent, relation) for (child, parent), relation in relation_of.items()],
+        ).rowcount
     return EdgeImport(path=str(path), rows=len(edges), imported=imported, skipped=len(edges) - imported)
 
 

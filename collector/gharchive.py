@@ -106,10 +106,6 @@ UPSERT_STAGED = (
     f"INSERT INTO main.events ({', '.join(ROW_COLUMNS)}, source) "
     f"SELECT {', '.join(ROW_COLUMNS)}, '{SOURCE}' FROM {{schema}}.events WHERE true " + _ON_CONFLICT
 )
-CHECKPOINT = (
-    "INSERT INTO checkpoints (source, key, cursor, updated_at) VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ')) "
-    "ON CONFLICT (source, key) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at"
-)
 # GH Archive's top-level repo object: {"id":N,"name":"owner/name",...}
 _REPO = re.compile(rb'"repo":\{"id":(\d+),"name":"([^"]*)"')
 
@@ -270,7 +266,7 @@ def _write(store: Store, batch: Batch) -> None:
             if batch.rows:
                 store.conn.executemany(UPSERT, batch.rows)
             if batch.done is not None:
-                store.conn.execute(CHECKPOINT, (SOURCE, batch.path.name, str(batch.done.lines)))
+                store.set_checkpoint(SOURCE, batch.path.name, str(batch.done.lines))
     finally:
         for schema in schemas:
             store.conn.execute(f"DETACH DATABASE {schema}")

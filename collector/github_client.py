@@ -90,7 +90,6 @@ class Budget:
     limit: int
     remaining: int
     reset: int  # epoch seconds
-    used: int | None = None
 
 
 @dataclass
@@ -207,10 +206,6 @@ class GitHubClient:
         """UTC date of the API's clock (last ``Date`` header), else of the local clock."""
         moment = self._server_date if self._server_date is not None else time.time()
         return time.strftime("%Y-%m-%d", time.gmtime(moment))
-
-    @property
-    def total_requests(self) -> int:
-        return sum(self.requests_by_status.values())
 
     # -- REST -------------------------------------------------------------------------
 
@@ -359,7 +354,6 @@ class GitHubClient:
                     limit=int(headers.get("x-ratelimit-limit", 0)),
                     remaining=int(headers["x-ratelimit-remaining"]),
                     reset=int(headers.get("x-ratelimit-reset", 0)),
-                    used=int(headers["x-ratelimit-used"]) if "x-ratelimit-used" in headers else None,
                 )
             except ValueError:
                 pass

@@ -361,7 +361,7 @@ class _Crawl:
                 continue
             status, record = self._model(model_id)
             seen.add(model_id)
-            if record is not None and record["id"] not in seen - {model_id}:
+            if record is not None and (record["id"] == model_id or record["id"] not in seen):
                 seen.add(record["id"])
                 frontier.append((record["id"], record["id"], record.get("childrenModelCount")))
             elif status == "gated":  # its card is closed to us, its public derivatives are not
