@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from analysis import frames
 from collector.errors import InputError
 
 FORMATS = ("csv", "parquet", "json", "md")
@@ -63,7 +64,7 @@ def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any
 
 def data_note(store: Any) -> str | None:
     """The line every export of a demo database carries: its data is synthetic."""
-    synthetic = store.checkpoint("demo", "synthetic")
+    synthetic = frames.synthetic(store)
     return f"Synthetic data ({synthetic}), not real GitHub or Hugging Face figures" if synthetic else None
 
 

@@ -130,16 +130,11 @@ def launch_velocity(
     *,
     windows: tuple[int, ...] = LAUNCH_WINDOWS,
     as_of: AsOf = None,
-    stars: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Columns ``repo_id, repo, created_at, stars_first_Nd...``: stars in the first N days (see module docstring).
-
-    ``stars``: ``frames.stargazers(db)`` when already loaded (the star history is the big table).
-    """
+    """Columns ``repo_id, repo, created_at, stars_first_Nd...``: stars in the first N days (see module docstring)."""
     as_of = _as_of(db, as_of)
     repos = _repo_names(db)
-    stars = frames.stargazers(db) if stars is None else stars
-    stars = stars.join(repos.select("repo_id", "created_at"), on="repo_id")
+    stars = frames.stargazers(db).join(repos.select("repo_id", "created_at"), on="repo_id")
     age = pl.col("starred_at") - pl.col("created_at")
     counted = stars.group_by("repo_id").agg(
         collected=pl.len(),
@@ -165,11 +160,11 @@ def launch_velocity(
 
 def _latest_repo_stars(db: frames.Database) -> pl.DataFrame:
     """``repo_id, stars``: the star count of each repo's latest snapshot that has one."""
-    return (
-        frames.repo_snapshots(db)
-        .filter(pl.col("stars").is_not_null())
-        .group_by("repo_id")
-        .agg(pl.col("stars").sort_by("date").last())
+    return frames.read_sql(
+        db,
+        "SELECT repo_id, stars FROM repo_snapshots AS s WHERE stars IS NOT NULL AND date = "
+        "(SELECT max(date) FROM repo_snapshots WHERE repo_id = s.repo_id AND stars IS NOT NULL)",
+        schema={"repo_id": pl.Int64, "stars": pl.Int64},
     )
 
 

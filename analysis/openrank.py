@@ -51,6 +51,7 @@ import json
 import logging
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import networkx as nx
@@ -426,11 +427,11 @@ def compute_month(
         if network is not None:
             insert = "INSERT INTO openrank (kind, entity_id, month, value) VALUES (?, ?, ?, ?)"
             store.conn.executemany(
-                insert, zip(_repeat("repo"), network.repo_ids.tolist(), _repeat(month), repo_values.tolist())
+                insert, zip(repeat("repo"), network.repo_ids.tolist(), repeat(month), repo_values.tolist())
             )
             store.conn.executemany(
                 insert,
-                zip(_repeat("developer"), network.developer_ids.tolist(), _repeat(month), developer_values.tolist()),
+                zip(repeat("developer"), network.developer_ids.tolist(), repeat(month), developer_values.tolist()),
             )
             rows += network.size - 1
         store.conn.execute(
@@ -449,11 +450,6 @@ def compute_month(
             ),
         )
     return network, rows
-
-
-def _repeat(value: Any) -> Iterable[Any]:
-    while True:
-        yield value
 
 
 def compute_global_openrank(

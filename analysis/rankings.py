@@ -36,6 +36,7 @@ import polars as pl
 from analysis import growth
 from analysis.activity import month_end
 from analysis.export import register
+from analysis.openrank import openrank_table
 from collector.store import Store
 
 SCHEMA = {
@@ -125,10 +126,6 @@ def _join_growth(store: Store, frame: pl.DataFrame, month: str | None, bots: Ite
 
 
 def _join_openrank(store: Store, frame: pl.DataFrame, month: str | None) -> pl.DataFrame:
-    try:
-        from analysis.openrank import openrank_table
-    except ImportError:
-        return frame
     ranks = openrank_table(store, "repo", month).select(
         pl.col("entity_id").alias("repo_id"), "openrank", "activity", pl.col("month").alias("openrank_month")
     )
