@@ -60,6 +60,7 @@ def test_missing_explicit_config_is_a_one_line_error(tmp_path):
 def test_unknown_export_kind_names_the_choices(tmp_path, kind):
     result = ecometrics("export", kind, cwd=tmp_path, check=False)
     assert result.returncode == 2 and kind in result.stderr
+    assert "repos" in result.stderr and "growth" in result.stderr
 
 
 BAD_INPUT = [

@@ -236,13 +236,14 @@ def test_influence_equals_openrank_on_the_networkx_graph(tmp_path):
         store.upsert("model_snapshots", [{"model_id": m, "date": "2025-06-01", "downloads_30d": d}
                                          for m, d in latest.items()])
         store.upsert("model_snapshots", [{"model_id": m, "date": "2025-05-01", "downloads_30d": 7} for m in latest])
-        analyze_lineage(store)
+        report = analyze_lineage(store)
         stored = dict(store.conn.execute("SELECT model_id, value FROM model_influence").fetchall())
 
         graph = nx.DiGraph((p, c) for p, c, _ in edges if p != c)
         component = {m: i for i, scc in enumerate(nx.strongly_connected_components(graph)) for m in scc}
         kept = [(p, c, r) for p, c, r in edges if p != c and component[p] != component[c]]
-        assert len(kept) < len(edges) - 1, seed  # the self-reference and the cycle's edges are left out
+        # the self-reference and the cycle's edges are left out, as the analysis reports
+        assert report.kept_edges == len(kept) and report.self_references and report.cycles, seed
         downloads = {m: float(d or 0) for m, d in latest.items()}
         expected = networkx_influence(kept, downloads, PARAMETERS)
         assert set(stored) == set(expected), seed
