@@ -641,6 +641,7 @@ class GitHubWorld:
             "repos": repos,
             "users": {login(u): self.users.user_id(u) for u in sorted(active)},
             "orgs": {org: sorted(r.full_name for r in self.org_repos(org)) for org in self.orgs},
+            "org_ids": dict(self.orgs),
             "renamed": dict(self.renamed),
             "deleted": sorted(set(self.deleted_names)
                               | {r.full_name for r in self.repos if not self.visible(r)}),

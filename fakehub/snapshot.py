@@ -68,7 +68,9 @@ class SnapshotGitHub(GitHubWorld):
         index = {login: k for k, login in enumerate(logins)}
 
         owners = {name.split("/", 1)[0] for name in repos} | set(data.get("orgs", {}))
-        self.orgs = {org: ORG_ID_BASE + k * 11 for k, org in enumerate(sorted(owners))}
+        self.orgs = dict(data.get("org_ids", {}))  # the generated world's ids, so owners answer as before
+        for org in sorted(owners - set(self.orgs)):
+            self.orgs[org] = ORG_ID_BASE + len(self.orgs) * 11
         self._counts: dict[int, tuple[int, int]] = {}
         self.repos = []
         for k, (full, r) in enumerate(repos.items()):

@@ -19,7 +19,7 @@ the simulated clock::
             "review_comments": [{"id", "pull_number", "user", "created_at"}],
             "commits": [{"sha", "author" (login or null), "date"}]}},
         "users": {LOGIN: user_id},                            # everyone in the activity
-        "orgs": {ORG: [FULL_NAME, ...]},
+        "orgs": {ORG: [FULL_NAME, ...]}, "org_ids": {ORG: ID},
         "renamed": {OLD_FULL_NAME: NEW_FULL_NAME},
         "deleted": [FULL_NAME, ...],                          # answer 404
         "bots": [LOGIN, ...]},

@@ -141,6 +141,11 @@ def test_a_snapshot_of_the_truth_serves_the_same_world(tmp_path):
     with FakeHub(snapshot=str(path)) as served:
         assert served.truth() == truth
         got = answers(served)
+    def without_prose(document):
+        if isinstance(document, list):
+            return [without_prose(item) for item in document]
+        return {k: v for k, v in document.items() if k not in ("license", "topics", "description")}
+
     def models(text):   # the same models and fields; internal _ids and unsorted order may differ
         data = json.loads(text)
         data = data if isinstance(data, list) else [data]
@@ -149,8 +154,8 @@ def test_a_snapshot_of_the_truth_serves_the_same_world(tmp_path):
     for url, a, b in zip(urls, want, got):
         if url.startswith("/api/"):
             assert models(a) == models(b), url
-        else:   # licenses and topics are not in the truth; everything else is
-            assert json.loads(a) == json.loads(b) or url == "/repos/THUDM/GLM-4", url
+        else:   # licenses, topics and descriptions are not in the truth; everything else is
+            assert without_prose(json.loads(a)) == without_prose(json.loads(b)), url
     assert json.loads(got[1])["stargazers_count"] == truth["github"]["repos"]["zai-org/GLM-4"]["stargazers_count"]
     with pytest.raises(InputError, match="snapshot"):
         FakeHub(snapshot=str(tmp_path / "missing.json"))
