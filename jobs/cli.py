@@ -139,8 +139,7 @@ def _report(steps: list, args: argparse.Namespace) -> int:
         if step.status != "ok":
             print(f"ecometrics: {step.job} {step.status}: {step.message}", file=sys.stderr)
         elif not getattr(args, "quiet", False):
-            spent = sum(step.requests.values())
-            print(f"{step.job}: {step.rows_written:,} rows" + (f", {spent:,} requests" if spent else ""))
+            print(f"{step.job}: {step.detail()}")
     return _exit_code(RunResult(steps).status)
 
 

@@ -38,6 +38,10 @@ class StepResult:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
+    def detail(self) -> str:
+        spent = sum(self.requests.values())
+        return f"{self.rows_written:,} rows" + (f", {spent:,} requests" if spent else "")
+
 
 @dataclass
 class RunResult:
@@ -54,11 +58,7 @@ class RunResult:
         return [f"{step.job}: {step.message}" for step in self.steps if step.status != "ok"]
 
     def summary(self) -> str:
-        parts = []
-        for step in self.steps:
-            spent = sum(step.requests.values())
-            detail = f"{step.rows_written:,} rows" + (f", {spent:,} requests" if spent else "")
-            parts.append(f"{step.job} {step.status} ({detail})")
+        parts = [f"{step.job} {step.status} ({step.detail()})" for step in self.steps]
         return f"run {self.status} in {self.seconds:.1f}s: " + "; ".join(parts)
 
 
