@@ -8,3 +8,12 @@ nothing stored is lost.
 
 class InputError(Exception):
     """Bad input from the user or a source; the message names it and the fix."""
+
+
+class WriteFailed(InputError):
+    """A file could not be written (disk full, read-only file or folder, ...).
+
+    Not the user's input but the machine's state: the message names the file and the
+    operating system's error, and the command line exits 74 (``EX_IOERR`` of
+    sysexits.h) instead of 2. What was stored before is kept.
+    """

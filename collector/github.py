@@ -163,16 +163,22 @@ def collect_github(
     client: GitHubClient | None = None,
     stats_polls: int = STATS_POLLS,
     stats_wait: float | None = None,
+    result: CollectResult | None = None,
 ) -> CollectResult:
     """One incremental, resumable collection pass over ``config`` (a ``GithubConfig``).
 
     Returns rows written, requests by status, and ``partial`` with a one-line reason when
-    the budget ran out or repositories could not be read.
+    the budget ran out or repositories could not be read. A ``result`` passed in is the
+    one filled (its requests counted live), so a caller sees the counts of a pass that
+    was stopped or failed.
     """
     client = client or GitHubClient(max_rate_wait=config.max_rate_wait, sleep=cancellable_sleep)
     if stats_wait is None:
         stats_wait = getattr(config, "stats_wait", STATS_WAIT)
     collector = GitHubCollector(store, config, client, stats_polls=stats_polls, stats_wait=stats_wait)
+    if result is not None:
+        collector.result = result
+    collector.result.requests = client.requests_by_status
     try:
         collector.run(progress=progress)
     except GitHubError as exc:  # budget spent, or the API unavailable: the next run resumes

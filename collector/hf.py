@@ -124,6 +124,7 @@ def collect_hf(
     full_hub: bool | None = None,
     progress: bool = True,
     client: HfClient | None = None,
+    result: CollectResult | None = None,
 ) -> CollectResult:
     """One collection pass over the Hub for ``config`` (a ``[huggingface]`` section).
 
@@ -131,10 +132,12 @@ def collect_hf(
     ``max_children_per_root``; ``full_hub`` overrides ``config.full_hub``. ``client``
     defaults to an :class:`HfClient` on ``HF_ENDPOINT`` with ``HF_TOKEN``. Failures of
     single models or listings are recorded and the run goes on; the result is then
-    ``partial`` with the first reason.
+    ``partial`` with the first reason. A ``result`` passed in is the one filled (its
+    requests counted live), so a caller sees the counts of a pass that was stopped.
     """
     client = client or HfClient()
-    result = CollectResult(source="hf", requests=client.requests)
+    result = result or CollectResult(source="hf")
+    result.requests = client.requests
     crawl = _Crawl(store, client, result, _Progress(progress))
     try:
         if config.full_hub if full_hub is None else full_hub:

@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from typing import Any
 import sqlite_utils
 
 from collector.cancel import raise_if_stopped
-from collector.errors import InputError
+from collector.errors import InputError, WriteFailed
 
 # Each migration is plain SQL, applied once, in order. Never edit a released entry:
 # add a new one. The list index + 1 is the schema version it produces.
@@ -261,6 +261,12 @@ MIGRATIONS: list[str] = [
         source TEXT NOT NULL               -- builtin | config
     );
     """,
+    # 6: what the GitHub API withholds or takes back.
+    """
+    ALTER TABLE stargazers ADD COLUMN removed_at TEXT;               -- the day a walk found the star gone
+    ALTER TABLE repo_snapshots ADD COLUMN anonymous_contributors INTEGER;  -- authors GitHub links to no user
+    ALTER TABLE http_cache ADD COLUMN next_url TEXT;                 -- the page's Link rel="next", relative
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -287,24 +293,67 @@ class Store:
     1
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, migrate: bool = True):
+    def __init__(self, path: str | os.PathLike[str], *, migrate: bool = True, readonly: bool = False):
+        """Open (or create) the database at ``path``.
+
+        The file is checked before anything in it changes: a file that is not SQLite or
+        whose schema is newer than :data:`SCHEMA_VERSION` is refused as it is, byte for
+        byte. ``readonly`` (for commands that only read) opens an existing file at the
+        current schema with SQLite's ``mode=ro``, so that a read-only file or folder can
+        still be read and nothing in it is touched; a missing or older file is created
+        or upgraded as for a writer.
+        """
         self.path = Path(path)
+        if self.path.is_dir():
+            raise StoreError(f"{self.path}: is a folder, not a database file; pass a file path with --db")
         if self.path.parent and not self.path.parent.exists():
             raise StoreError(f"{self.path}: folder {self.path.parent} does not exist; create it or pass another --db")
+        version = self._stored_version()
+        if version is not None and version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: schema version {version} is newer than this ecometrics knows "
+                f"({SCHEMA_VERSION}); upgrade ecometrics"
+            )
+        self.readonly = readonly and version == SCHEMA_VERSION
         try:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-            conn.execute("PRAGMA journal_mode=WAL")
+            if self.readonly:
+                conn = sqlite3.connect(_read_only_uri(self.path), uri=True, isolation_level=None, check_same_thread=False, timeout=30)
+            else:
+                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: not a usable SQLite database ({exc}); pass another --db") from exc
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA synchronous=NORMAL")
+            raise _open_error(self.path, exc) from exc
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         self._depth = 0
         self._pks: dict[str, tuple[str, ...]] = {}
         self._columns: dict[str, tuple[str, ...]] = {}
-        if migrate:
-            self.migrate()
+        self._rows_in_transaction = 0
+        self.rows_committed = 0  # data rows (not checkpoints) upserted and committed through this store
+        self._open_runs: dict[int, tuple[int, Callable[[], Mapping[str, int]] | None]] = {}
+        if migrate and not self.readonly:
+            try:
+                self.migrate()
+            except sqlite3.DatabaseError as exc:
+                conn.close()
+                raise _open_error(self.path, exc) from exc
+
+    def _stored_version(self) -> int | None:
+        """The schema version of the file as it is (None: no file yet), read without writing to it."""
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return None
+        try:
+            conn = sqlite3.connect(_read_only_uri(self.path), uri=True)
+        except sqlite3.DatabaseError as exc:
+            raise _open_error(self.path, exc) from exc
+        try:
+            return conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise _open_error(self.path, exc) from exc
+        finally:
+            conn.close()
 
     # -- schema ---------------------------------------------------------------------
 
@@ -351,16 +400,30 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        self.conn.execute("BEGIN IMMEDIATE")
-        self._depth = 1
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _open_error(self.path, exc) if _write_problem(exc) else exc from exc
+        self._depth, self._rows_in_transaction = 1, 0
         try:
             yield
-        except BaseException:
+            if page_boundary and self._open_runs:
+                self._record_progress(self.rows_committed + self._rows_in_transaction)
+        except BaseException as exc:
             self._depth = 0
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite may have rolled back itself (disk full)
+                self.conn.execute("ROLLBACK")
+            if _write_problem(exc):
+                raise _open_error(self.path, exc) from exc
             raise
         self._depth = 0
-        self.conn.execute("COMMIT")
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise _open_error(self.path, exc) if _write_problem(exc) else exc from exc
+        self.rows_committed += self._rows_in_transaction
         if page_boundary:
             raise_if_stopped()  # what was committed stays; the run stops here
 
@@ -385,6 +448,8 @@ class Store:
         with self.transaction():
             for columns, values in by_columns.items():
                 self.conn.executemany(self._upsert_sql(table, columns, pks, keep_existing), values)
+            if table != "checkpoints":
+                self._rows_in_transaction += count
         return count
 
     @staticmethod
@@ -448,13 +513,34 @@ class Store:
 
     # -- the run log ----------------------------------------------------------------
 
-    def start_run(self, job: str) -> int:
+    def start_run(self, job: str, *, requests: Callable[[], Mapping[str, int]] | None = None) -> int:
+        """Open a ``running`` record for ``job``; returns its id.
+
+        Until :meth:`finish_run`, every page committed through this store also writes the
+        record's rows so far (and ``requests()``, the API requests so far), so a run that
+        is killed leaves its true counts. Records left ``running`` by a process that is
+        gone are marked ``interrupted`` first.
+        """
+        self.mark_interrupted_runs()
         with self.transaction(page_boundary=False):
             cursor = self.conn.execute(
                 "INSERT INTO job_runs (job, started_at, status, pid) VALUES (?, ?, 'running', ?)",
                 (job, utc_now(), os.getpid()),
             )
+        self._open_runs[cursor.lastrowid] = (self.rows_committed, requests)
         return cursor.lastrowid
+
+    def rows_since(self, run_id: int) -> int:
+        """Data rows committed through this store since the run ``run_id`` started."""
+        return self.rows_committed - self._open_runs[run_id][0]
+
+    def _record_progress(self, rows_committed: int) -> None:
+        for run_id, (rows_at_start, requests) in self._open_runs.items():
+            spent = requests() if requests else None
+            self.conn.execute(
+                "UPDATE job_runs SET rows_written = ?, api_requests = coalesce(?, api_requests) WHERE id = ?",
+                (rows_committed - rows_at_start, json.dumps(spent) if spent else None, run_id),
+            )
 
     def finish_run(
         self,
@@ -465,6 +551,8 @@ class Store:
         rows_written: int | None = None,
         error: str | None = None,
     ) -> None:
+        """Close a record: ``status`` is ok | partial | failed | interrupted."""
+        self._open_runs.pop(run_id, None)
         with self.transaction(page_boundary=False):
             self.conn.execute(
                 "UPDATE job_runs SET finished_at = ?, status = ?, api_requests = ?, rows_written = ?, error = ? "
@@ -472,8 +560,27 @@ class Store:
                 (utc_now(), status, json.dumps(api_requests or {}), rows_written, error, run_id),
             )
 
+    def mark_interrupted_runs(self) -> int:
+        """Mark ``interrupted`` the ``running`` records whose process is gone; returns how many.
+
+        Their rows and requests stay as the last committed page left them.
+        """
+        stale = [run["id"] for run in self.query("SELECT * FROM job_runs WHERE status = 'running'") if _abandoned(run)]
+        if stale:
+            with self.transaction(page_boundary=False):
+                self.conn.executemany(
+                    "UPDATE job_runs SET status = 'interrupted', error = coalesce(error, ?) WHERE id = ?",
+                    [(INTERRUPTED, run_id) for run_id in stale],
+                )
+        return len(stale)
+
     def last_runs(self, limit: int = 10) -> list[dict[str, Any]]:
-        return self.query("SELECT * FROM job_runs ORDER BY id DESC LIMIT ?", (limit,))
+        """The newest records; one left ``running`` by a process that is gone reads ``interrupted``."""
+        runs = self.query("SELECT * FROM job_runs ORDER BY id DESC LIMIT ?", (limit,))
+        for run in runs:
+            if run["status"] == "running" and _abandoned(run):
+                run["status"], run["error"] = "interrupted", run["error"] or INTERRUPTED
+        return runs
 
     def close(self) -> None:
         self.conn.close()
@@ -483,6 +590,79 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+INTERRUPTED = "the process ended before the run finished (killed, or the machine stopped); the next run resumes"
+
+
+def _abandoned(run: Mapping[str, Any]) -> bool:
+    """Whether a ``running`` record's process is gone (or its pid now belongs to a later process)."""
+    pid = run.get("pid")
+    if not pid:
+        return True
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        pass
+    started = _process_start(pid)
+    if started is None:
+        return False
+    if started == "zombie":
+        return True
+    recorded = dt.datetime.fromisoformat(run["started_at"].replace("Z", "+00:00")).timestamp()
+    return started > recorded + 2  # pid reused by a process started after the record (clock granularity: 1 s)
+
+
+def _process_start(pid: int) -> float | str | None:
+    """When process ``pid`` started (Unix time), ``"zombie"`` for a dead unreaped one; None if unknown.
+
+    From Linux's /proc/PID/stat (field 3 state, field 22 start time in clock ticks since
+    boot) and /proc/stat's ``btime``; proc(5).
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        boot = next(line for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime "))
+    except (OSError, StopIteration):
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "; comm may hold spaces
+    if fields[0] in ("Z", "X"):
+        return "zombie"
+    return int(boot.split()[1]) + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+
+
+def _read_only_uri(path: Path) -> str:
+    """SQLite's URI for opening ``path`` without writing to it (https://sqlite.org/uri.html)."""
+    from urllib.parse import quote
+
+    return f"file:{quote(str(path.resolve()))}?mode=ro"
+
+
+def _open_error(path: Path, exc: sqlite3.DatabaseError) -> InputError:
+    """The error for a database that cannot be opened or written, naming it, what SQLite said and the fix."""
+    reason = str(exc)
+    if "not a database" in reason:
+        return StoreError(f"{path}: not a SQLite database ({reason}); pass another --db")
+    if "readonly" in reason or "read-only" in reason:
+        return WriteFailed(f"{path}: the file or its folder is read-only ({reason}); make both writable, or pass another --db")
+    if "unable to open" in reason:
+        return WriteFailed(
+            f"{path}: cannot open ({reason}); check that the file and its folder can be read and written, or pass another --db"
+        )
+    if "full" in reason or "I/O" in reason:
+        return WriteFailed(f"{path}: cannot write ({reason}); free disk space, or pass another --db")
+    return StoreError(f"{path}: not a usable SQLite database ({reason}); pass another --db")
+
+
+def _write_problem(exc: BaseException) -> bool:
+    """Whether a failed statement failed for the machine's state (disk full, read-only), not the data."""
+    reason = str(exc)
+    return isinstance(exc, sqlite3.OperationalError) and any(
+        word in reason for word in ("full", "readonly", "read-only", "I/O", "unable to open")
+    )
 
 
 def _statements(script: str) -> list[str]:

@@ -229,9 +229,15 @@ def cmd_import_gharchive(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from collector.cancel import StopRequested
     from jobs.demo import print_rankings, run_demo
 
-    db = run_demo(args.dir, seed=args.seed, scale=args.scale, days=args.days, progress=_progress(args))
+    _stoppable()
+    try:
+        db = run_demo(args.dir, seed=args.seed, scale=args.scale, days=args.days, progress=_progress(args))
+    except StopRequested as stop:
+        print(f"ecometrics: demo partial: {stop}", file=sys.stderr)
+        return EXIT_PARTIAL
     print_rankings(db)
     return EXIT_OK
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from collector.cancel import raise_if_stopped
 from collector.store import Store
 from jobs import pipeline
 from jobs.config import Config, default_config_text, parse_config
@@ -72,7 +73,11 @@ def run_demo(
     progress: bool = False,
     echo=print,
 ) -> Path:
-    """Build the demo database in ``out_dir`` and return its path."""
+    """Build the demo database in ``out_dir`` and return its path.
+
+    A requested stop (:mod:`collector.cancel`) ends the day's run at a page boundary,
+    recorded as partial, and then raises :class:`collector.cancel.StopRequested`.
+    """
     from fakehub import FakeHub
 
     out_dir = Path(out_dir).resolve()
@@ -85,12 +90,14 @@ def run_demo(
         store.set_checkpoint("demo", "synthetic", f"fakehub seed={seed} scale={scale}")
         echo(f"fakehub ({scale}, seed {seed}) at {hub.url}")
         for day in range(days):
+            raise_if_stopped()  # a stop ends the demo, not just the day's run
             if day:
                 hub.advance(days=1)
             result = pipeline.run_pipeline(store, config, progress=progress)
             echo(f"day {day + 1}/{days}: {result.summary()}")
             for problem in result.problems:
                 echo(f"  problem: {problem}")
+        raise_if_stopped()
         _write_family_tree(store, out_dir / "exports")
     echo(f"demo built in {time.monotonic() - started:.1f}s: database {db_path}, exports in {out_dir / 'exports'}")
     return db_path

@@ -2,9 +2,12 @@
 
 Jobs orchestrate and own no logic: every step calls one documented function of
 collector/ or analysis/ and records its outcome in ``job_runs`` (status ok | partial |
-failed, API requests by source, rows written, the error line). A failed step does not
-stop the others; a requested stop (SIGTERM/SIGINT) ends the run at the next page
-boundary as partial.
+failed | interrupted, API requests, rows written, the error line). A failed step does
+not stop the others; a requested stop (SIGTERM/SIGINT) ends the run at the next page
+boundary as partial; anything else that ends it early (KeyboardInterrupt without the
+signal handlers, a crash) leaves it interrupted. The counts are true in every case: each
+committed page updates the open records, so even a killed run leaves the rows and
+requests of its last page (see :meth:`collector.store.Store.start_run`).
 """
 
 from __future__ import annotations
@@ -31,12 +34,17 @@ ANALYSES = ("openrank", "lineage")
 @dataclass
 class StepResult:
     job: str
-    status: str = "ok"  # ok | partial | failed
+    status: str = "ok"  # ok | partial | failed | interrupted
     rows_written: int = 0
     requests: dict[str, int] = field(default_factory=dict)
     message: str | None = None  # why partial or failed, one line
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    live: CollectResult | None = field(default=None, repr=False, compare=False)  # filled while the step runs
+
+    @property
+    def requests_so_far(self) -> dict[str, int]:
+        return dict(self.live.requests) if self.live is not None and self.status == "running" else self.requests
 
     def detail(self) -> str:
         spent = sum(self.requests.values())
@@ -51,7 +59,19 @@ class RunResult:
     @property
     def status(self) -> str:
         statuses = {step.status for step in self.steps}
-        return "failed" if "failed" in statuses else "partial" if "partial" in statuses else "ok"
+        for worst in ("interrupted", "failed", "partial"):
+            if worst in statuses:
+                return worst
+        return "ok"
+
+    def requests_by_source(self) -> dict[str, int]:
+        """API requests so far per source (``github``, ``hf``), the step in flight included."""
+        totals: dict[str, int] = {}
+        for step in self.steps:
+            if spent := sum(step.requests_so_far.values()):
+                source = step.job.split(":")[-1]
+                totals[source] = totals.get(source, 0) + spent
+        return totals
 
     @property
     def problems(self) -> list[str]:
@@ -62,29 +82,61 @@ class RunResult:
         return f"run {self.status} in {self.seconds:.1f}s: " + "; ".join(parts)
 
 
-def record_step(store: Store, job: str, work: Callable[[], CollectResult | StepResult | int | None]) -> StepResult:
-    """Run one step, write its row in ``job_runs`` and return its outcome."""
-    run_id = store.start_run(job)
+def record_step(
+    store: Store,
+    job: str,
+    work: Callable[[], CollectResult | StepResult | int | None],
+    *,
+    live: CollectResult | None = None,
+    run: RunResult | None = None,
+) -> StepResult:
+    """Run one step, write its row in ``job_runs`` and return its outcome.
+
+    ``live`` is the result the step's collector fills as it goes: a step that is stopped,
+    fails or is interrupted records its requests from it and the rows it committed. A
+    ``run`` gets the step as soon as it starts, so that its own record counts it too.
+    """
+    result = StepResult(job, status="running", live=live)
+    if run is not None:
+        run.steps.append(result)
+    run_id = store.start_run(job, requests=lambda: _spent(result.requests_so_far))
     started = time.monotonic()
-    result = StepResult(job)
     try:
         outcome = work()
+        result.status = "ok"
         _merge(result, outcome)
     except StopRequested as stop:
-        result.status, result.message = "partial", str(stop)
+        _ended_early(store, run_id, result, live, "partial", str(stop))
         _finish(store, run_id, result, started)
         raise
     except InputError as exc:
-        result.status, result.message = "failed", str(exc)
+        _ended_early(store, run_id, result, live, "failed", str(exc))
     except Exception as exc:  # one failed step must not lose the others; the log has the traceback
         log.debug("%s failed", job, exc_info=True)
-        result.status, result.message = "failed", f"{type(exc).__name__}: {exc}".splitlines()[0]
+        _ended_early(store, run_id, result, live, "failed", f"{type(exc).__name__}: {exc}".splitlines()[0])
+    except BaseException as exc:  # KeyboardInterrupt, SystemExit: record it, then let it end the run
+        _ended_early(store, run_id, result, live, "interrupted", f"interrupted ({type(exc).__name__})")
+        _finish(store, run_id, result, started)
+        raise
     _finish(store, run_id, result, started)
     for note in result.notes:
         log.info("%s: %s", job, note)
     if result.status != "ok":
         log.warning("%s %s: %s", job, result.status, result.message)
     return result
+
+
+def _ended_early(store: Store, run_id: int, result: StepResult, live: CollectResult | None, status: str, message: str) -> None:
+    """A step that raised: its status, and the rows and requests it got to (from its collector, else the store)."""
+    result.status, result.message = status, message
+    result.rows_written = max(live.rows_written if live else 0, store.rows_since(run_id))
+    if live is not None:
+        result.requests, result.notes = dict(live.requests), list(live.notes)
+
+
+def _spent(requests: dict[str, int]) -> dict[str, int] | None:
+    """A step's requests as recorded: by status code, and their total."""
+    return {"total": sum(requests.values()), **requests} if requests else None
 
 
 def _merge(result: StepResult, outcome: Any) -> None:
@@ -103,22 +155,22 @@ def _merge(result: StepResult, outcome: Any) -> None:
 
 def _finish(store: Store, run_id: int, result: StepResult, started: float) -> None:
     result.seconds = time.monotonic() - started
-    store.finish_run(
-        run_id,
-        result.status,
-        api_requests={"total": sum(result.requests.values()), **result.requests} if result.requests else None,
-        rows_written=result.rows_written,
-        error=result.message,
-    )
+    store.finish_run(run_id, result.status, api_requests=_spent(result.requests), rows_written=result.rows_written, error=result.message)
 
 
 # -- the steps --------------------------------------------------------------------------
 
 
 def collect(
-    store: Store, config: Config, sources: Iterable[str] = SOURCES, *, progress: bool = False, full_hub: bool | None = None
+    store: Store,
+    config: Config,
+    sources: Iterable[str] = SOURCES,
+    *,
+    progress: bool = False,
+    full_hub: bool | None = None,
+    run: RunResult | None = None,
 ) -> list[StepResult]:
-    """One collection pass over each configured source."""
+    """One collection pass over each configured source (each step also joins ``run``)."""
     steps = []
     for source in sources:
         raise_if_stopped()
@@ -127,15 +179,25 @@ def collect(
                 continue
             from collector.github import collect_github
 
-            steps.append(record_step(store, "collect:github", lambda: collect_github(store, config.github, progress=progress)))
+            live = CollectResult("github")
+            steps.append(
+                record_step(
+                    store, "collect:github", lambda: collect_github(store, config.github, progress=progress, result=live),
+                    live=live, run=run,
+                )
+            )
         elif source == "hf":
             if not (config.huggingface.authors or config.huggingface.models or config.huggingface.full_hub or full_hub):
                 continue
             from collector.hf import collect_hf
 
+            live = CollectResult("hf")
             steps.append(
                 record_step(
-                    store, "collect:hf", lambda: collect_hf(store, config.huggingface, full_hub=full_hub, progress=progress)
+                    store,
+                    "collect:hf",
+                    lambda: collect_hf(store, config.huggingface, full_hub=full_hub, progress=progress, result=live),
+                    live=live, run=run,
                 )
             )
         else:
@@ -143,7 +205,9 @@ def collect(
     return steps
 
 
-def analyze(store: Store, config: Config, names: Iterable[str] = ANALYSES, **options: Any) -> list[StepResult]:
+def analyze(
+    store: Store, config: Config, names: Iterable[str] = ANALYSES, *, run: RunResult | None = None, **options: Any
+) -> list[StepResult]:
     """Recompute the derived tables named (``openrank`` includes activity; ``activity`` is activity only)."""
     steps = []
     activity_options = {
@@ -169,11 +233,18 @@ def analyze(store: Store, config: Config, names: Iterable[str] = ANALYSES, **opt
         else:
             raise InputError(f"analysis {name!r} is unknown; choose activity, openrank, lineage or all")
         # Every analysis returns a summary with ``rows_written``.
-        steps.append(record_step(store, f"analyze:{name}", lambda work=work: work().rows_written))
+        steps.append(record_step(store, f"analyze:{name}", lambda work=work: work().rows_written, run=run))
     return steps
 
 
-def export(store: Store, config: Config, *, out_dir: Path | None = None, formats: Iterable[str] | None = None) -> StepResult:
+def export(
+    store: Store,
+    config: Config,
+    *,
+    out_dir: Path | None = None,
+    formats: Iterable[str] | None = None,
+    run: RunResult | None = None,
+) -> StepResult:
     """Write every registered ranking table in each configured format."""
     from analysis.export import TABLES, build_table, data_note, load_builders, write_table
 
@@ -197,31 +268,34 @@ def export(store: Store, config: Config, *, out_dir: Path | None = None, formats
         result.notes.append(f"{written} files in {out_dir}")
         return result
 
-    return record_step(store, "export", work)
+    return record_step(store, "export", work, run=run)
 
 
 def run_pipeline(store: Store, config: Config, *, progress: bool = False) -> RunResult:
-    """The nightly job: collect all sources, analyze everything, export the tables."""
+    """The nightly job: collect all sources, analyze everything, export the tables.
+
+    The run's own record sums its steps' rows and requests (by source), also while they
+    run, and ends ok | partial | failed | interrupted like its worst step.
+    """
     started = time.monotonic()
     result = RunResult()
-    run_id = store.start_run("run")
+    run_id = store.start_run("run", requests=result.requests_by_source)
     try:
-        result.steps += collect(store, config, progress=progress)
-        result.steps += analyze(store, config)
-        result.steps.append(export(store, config))
+        collect(store, config, progress=progress, run=result)
+        analyze(store, config, run=result)
+        export(store, config, run=result)
     except StopRequested as stop:
         result.steps.append(StepResult("run", status="partial", message=str(stop)))
+    except BaseException as exc:  # the step recorded itself; the run says what ended it
+        status = "failed" if isinstance(exc, Exception) else "interrupted"
+        result.steps.append(StepResult("run", status=status, message=(f"{type(exc).__name__} {exc}".strip()).splitlines()[0]))
+        raise
     finally:
         result.seconds = time.monotonic() - started
-        totals: dict[str, int] = {}
-        for step in result.steps:
-            if step.requests:
-                source = step.job.split(":")[-1]
-                totals[source] = totals.get(source, 0) + sum(step.requests.values())
         store.finish_run(
             run_id,
             result.status,
-            api_requests=totals,
+            api_requests=result.requests_by_source(),
             rows_written=sum(step.rows_written for step in result.steps),
             error="; ".join(result.problems) or None,
         )

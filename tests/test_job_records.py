@@ -1,0 +1,180 @@
+"""Job records stay true however a run ends: stopped, interrupted or killed.
+
+Real processes (``python -m jobs.cli``) against fakehub on loopback; each test waits for
+a readiness signal (rows the run has committed), never for a fixed time.
+"""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from fakehub import FakeHub
+
+CONFIG = """
+[github]
+repos = ["QwenLM/Qwen3", "zai-org/GLM-4.5", "MoonshotAI/Kimi-VL"]
+max_rate_wait = 0
+stats_wait = 0.5
+
+[huggingface]
+models = ["mistralai/Mistral-7B-v0.1"]
+derivative_depth = 1
+
+[export]
+formats = ["csv"]
+"""
+
+
+def environment(hub):
+    return {**os.environ, "GITHUB_API_URL": hub.url, "HF_ENDPOINT": hub.url,
+            "GITHUB_TOKEN": "test-token", "HF_TOKEN": "test-token"}
+
+
+def start(workdir, hub, *args):
+    command = [sys.executable, "-m", "jobs.cli", "--config", str(workdir / "ecometrics.toml"), *args]
+    return subprocess.Popen(command, cwd=workdir, env=environment(hub), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def ecometrics(workdir, hub, *args):
+    command = [sys.executable, "-m", "jobs.cli", "--config", str(workdir / "ecometrics.toml"), *args]
+    return subprocess.run(command, cwd=workdir, env=environment(hub), capture_output=True, text=True, timeout=240)
+
+
+def query(db, sql):
+    if not db.exists():
+        return []
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    except sqlite3.OperationalError:  # not created yet
+        return []
+    finally:
+        conn.close()
+
+
+def records(db):
+    """job -> (status, rows_written, api_requests, error) of each record, oldest first."""
+    rows = query(db, "SELECT job, status, rows_written, api_requests, error FROM job_runs ORDER BY id")
+    return [(job, status, rows, json.loads(requests or "{}"), error) for job, status, rows, requests, error in rows]
+
+
+def stored_stargazers(db):
+    found = query(db, "SELECT count(*) FROM stargazers")
+    return found[0][0] if found else 0
+
+
+def wait_for(predicate, seconds=120):
+    """Poll a readiness signal (bounded by a deadline); the run goes on meanwhile."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    (tmp_path / "ecometrics.toml").write_text(CONFIG)
+    return tmp_path
+
+
+def slow_hub():
+    """Every third request hangs 0.2 s and drops: the run takes long enough to be stopped mid-way."""
+    return FakeHub(seed=3, scale="small", fault_delay_seconds=0.2, faults="timeout:0.3")
+
+
+def test_a_stopped_run_records_the_rows_and_requests_it_got_to(workdir):
+    db = workdir / "ecometrics.db"
+    with slow_hub() as hub:
+        run = start(workdir, hub, "run")
+        assert wait_for(lambda: stored_stargazers(db) > 0), "the run never stored a stargazer"
+        run.send_signal(signal.SIGTERM)
+        _, stderr = run.communicate(timeout=60)
+    assert run.returncode == 3, stderr
+    by_job = {job: (status, rows, requests) for job, status, rows, requests, _ in records(db)}
+    status, rows, requests = by_job["collect:github"]
+    assert status == "partial"
+    assert rows >= stored_stargazers(db) > 0
+    assert requests["total"] > 0
+    status, run_rows, run_requests = by_job["run"]
+    assert status == "partial" and run_rows >= rows and run_requests["github"] == requests["total"]
+
+
+def test_a_killed_run_reads_interrupted_with_its_counts_and_the_next_run_records_it(workdir):
+    db = workdir / "ecometrics.db"
+    with slow_hub() as hub:
+        run = start(workdir, hub, "run")
+        assert wait_for(lambda: stored_stargazers(db) > 0), "the run never stored a stargazer"
+        run.send_signal(signal.SIGKILL)
+        run.communicate(timeout=60)
+        status = ecometrics(workdir, hub, "status")
+    assert status.returncode == 0, status.stderr
+    last_runs = status.stdout.split("last runs", 1)[1]
+    assert "running" not in last_runs
+    assert [line.split()[1:3] for line in last_runs.strip().splitlines()] == [
+        ["collect:github", "interrupted"], ["run", "interrupted"]]
+    assert [status for _, status, *_ in records(db)] == ["running", "running"], "status must not write"
+
+    with FakeHub(seed=3, scale="small") as hub:
+        again = ecometrics(workdir, hub, "run")
+    assert again.returncode == 0, again.stderr
+    (run_job, run_status, run_rows, run_requests, error), (job, status, rows, requests, _) = records(db)[:2]
+    assert (run_job, run_status, job, status) == ("run", "interrupted", "collect:github", "interrupted")
+    assert "process ended" in error
+    assert rows > 0 and requests["total"] > 0  # as the last committed page left them
+    assert run_rows >= rows and run_requests["github"] == requests["total"]
+    assert "running" not in {status for _, status, *_ in records(db)}
+
+
+def test_sigint_during_the_demo_stops_it_with_true_records(tmp_path):
+    db = tmp_path / "demo" / "ecometrics.db"
+    demo = subprocess.Popen([sys.executable, "-m", "jobs.cli", "demo", "--dir", str(tmp_path / "demo"), "--days", "2"],
+                            cwd=tmp_path, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert wait_for(lambda: stored_stargazers(db) > 0), "the demo never stored a stargazer"
+        demo.send_signal(signal.SIGINT)
+        _, stderr = demo.communicate(timeout=60)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+    assert demo.returncode == 3, stderr
+    assert "Traceback" not in stderr and "demo partial" in stderr
+    statuses = [(job, status) for job, status, *_ in records(db)]
+    assert statuses == [("run", "partial"), ("collect:github", "partial")], "one day's run, stopped at a page"
+    github = records(db)[1]
+    assert github[2] >= stored_stargazers(db) > 0 and github[3]["total"] > 0
+
+
+LIBRARY_RUN = """
+import sys
+from collector.store import Store
+from jobs.config import load_config
+from jobs.pipeline import run_pipeline
+
+with Store(sys.argv[2]) as store:  # no signal handlers: SIGINT raises KeyboardInterrupt
+    run_pipeline(store, load_config(sys.argv[1]))
+"""
+
+
+def test_a_keyboard_interrupt_records_the_step_and_the_run_interrupted(workdir):
+    db = workdir / "ecometrics.db"
+    with slow_hub() as hub:
+        run = subprocess.Popen([sys.executable, "-c", LIBRARY_RUN, str(workdir / "ecometrics.toml"), str(db)],
+                               cwd=workdir, env=environment(hub), text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert wait_for(lambda: stored_stargazers(db) > 0), "the run never stored a stargazer"
+        run.send_signal(signal.SIGINT)
+        _, stderr = run.communicate(timeout=60)
+    assert "KeyboardInterrupt" in stderr
+    (run_job, run_status, run_rows, run_requests, _), (job, status, rows, requests, error) = records(db)
+    assert (run_job, run_status, job, status) == ("run", "interrupted", "collect:github", "interrupted")
+    assert rows >= stored_stargazers(db) > 0 and requests["total"] > 0
+    assert run_rows >= rows and run_requests["github"] == requests["total"]
