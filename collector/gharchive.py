@@ -30,6 +30,12 @@ importing process moves them into ``events`` with ``INSERT ... SELECT`` (a third
 cost of binding the rows itself), in the order the chunks were dealt, about
 :data:`ROWS_PER_TRANSACTION` rows per transaction. A file's checkpoint (its line count)
 is written with its last batch.
+
+The parsers die with the importing process, however it dies: each asks Linux for a
+parent-death signal, holds only its own ends of the pipes (so a read from a dead parent
+ends) and never the database's job lock (see :mod:`jobs.lock`). Their scratch folder,
+``.gharchive-PID-*`` beside the database, is removed by the next import when process PID
+is gone.
 """
 
 from __future__ import annotations
@@ -37,9 +43,13 @@ from __future__ import annotations
 import itertools
 import logging
 import multiprocessing
+import os
 import queue
 import re
+import shutil
+import signal
 import sqlite3
+import sys
 import tempfile
 import threading
 import time
@@ -302,14 +312,16 @@ def _parse_in_processes(paths: list[Path], tracked: Tracked | None, chunk_bytes:
     logging, nothing that takes a lock of this process.
     """
     context = multiprocessing.get_context("fork")
-    with tempfile.TemporaryDirectory(prefix=".gharchive-", dir=folder) as scratch:
+    remove_stale_scratch(folder)
+    with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=folder) as scratch:
         chunk_senders, result_receivers, parsers = [], [], []
         for number in range(PARSERS):
             chunk_receiver, chunk_sender = context.Pipe(duplex=False)
             result_receiver, result_sender = context.Pipe(duplex=False)
+            parent_ends = [*chunk_senders, *result_receivers, chunk_sender, result_receiver]
             parser = context.Process(
                 target=_parse_worker,
-                args=(tracked, Path(scratch) / f"parser{number}", chunk_receiver, result_sender),
+                args=(tracked, Path(scratch) / f"parser{number}", chunk_receiver, result_sender, parent_ends, os.getpid()),
                 name=f"gharchive-parser-{number}",
                 daemon=True,
             )
@@ -390,11 +402,61 @@ def _parse_in_processes(paths: list[Path], tracked: Tracked | None, chunk_bytes:
                 connection.close()
 
 
-def _parse_worker(tracked: Tracked | None, scratch: Path, chunks: Any, results: Any) -> None:
-    """A parser process: each chunk of text -> a staged batch, its row count and its counts."""
+SCRATCH_PREFIX = ".gharchive-"
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>; prctl(2): the signal a process gets when its parent dies
+
+
+def remove_stale_scratch(folder: Path) -> list[Path]:
+    """Remove the scratch folders (``.gharchive-PID-*``) whose importing process is gone; returns them."""
+    removed = []
+    for scratch in folder.glob(f"{SCRATCH_PREFIX}*"):
+        pid = scratch.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if scratch.is_dir() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(scratch, ignore_errors=True)
+            removed.append(scratch)
+    if removed:
+        log.info("removed %d scratch folder(s) left by killed imports: %s", len(removed), ", ".join(map(str, removed)))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel SIGKILL this process when its parent dies (Linux prctl; elsewhere the closed pipes end it)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _parse_worker(
+    tracked: Tracked | None, scratch: Path, chunks: Any, results: Any, parent_ends: list, parent: int
+) -> None:
+    """A parser process: each chunk of text -> a staged batch, its row count and its counts.
+
+    ``parent_ends`` are the pipe ends the importing process keeps, inherited by the fork:
+    closed here, so that the chunk pipe reads end-of-file once the importing process is gone.
+    """
+    _die_with_parent(parent)
+    for connection in parent_ends:
+        connection.close()
     try:
         for serial in itertools.count():
-            message = chunks.recv()
+            try:
+                message = chunks.recv()
+            except EOFError:  # the importing process is gone
+                return
             if message is None:
                 break
             path, first_line, text = message

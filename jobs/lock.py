@@ -3,6 +3,10 @@
 The lock is ``flock`` on ``<db>.lock``: the kernel releases it when its holder dies,
 however it dies, so a lock left by a killed run is simply taken by the next one. The
 file also records the holder's pid and start time for the message a second run prints.
+
+A forked child (the GH Archive parsers) would share the lock's open file and so keep it
+held after its parent died; the lock's descriptor is closed in every forked child, and
+is close-on-exec for programs started with exec.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from collector.errors import InputError, WriteFailed
 from collector.store import utc_now
 
 
@@ -29,6 +34,23 @@ class Locked(Exception):
         )
 
 
+_held: set[int] = set()  # descriptors of the locks this process holds
+
+
+def _close_in_child() -> None:
+    # Closing the child's copy leaves the parent's lock held: flock(2) releases a lock
+    # only when every descriptor of its open file is closed.
+    for fd in _held:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_close_in_child)
+
+
 def lock_path(db_path: str | os.PathLike[str]) -> Path:
     return Path(f"{db_path}.lock")
 
@@ -37,12 +59,20 @@ def lock_path(db_path: str | os.PathLike[str]) -> Path:
 def job_lock(db_path: str | os.PathLike[str], job: str) -> Iterator[None]:
     """Hold the database's job lock for the duration of the block, or raise :class:`Locked`."""
     path = lock_path(db_path)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    if not path.parent.is_dir():
+        raise InputError(f"{db_path}: folder {path.parent} does not exist; create it or pass another --db")
+    try:  # close-on-exec: a program this one starts never holds the lock (forked children: above)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise WriteFailed(
+            f"{path}: cannot open the job lock ({exc.strerror}); make the database's folder writable, or pass another --db"
+        ) from exc
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise Locked(path, _read_holder(fd)) from None
+        _held.add(fd)
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps({"pid": os.getpid(), "job": job, "started_at": utc_now()}).encode(), 0)
         try:
@@ -51,6 +81,7 @@ def job_lock(db_path: str | os.PathLike[str], job: str) -> Iterator[None]:
             os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
+        _held.discard(fd)
         os.close(fd)
 
 
