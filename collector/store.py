@@ -267,6 +267,15 @@ MIGRATIONS: list[str] = [
     ALTER TABLE repo_snapshots ADD COLUMN anonymous_contributors INTEGER;  -- authors GitHub links to no user
     ALTER TABLE http_cache ADD COLUMN next_url TEXT;                 -- the page's Link rel="next", relative
     """,
+    # 7: Hugging Face ids that now redirect (a renamed or transferred model) -> the id they lead to.
+    """
+    CREATE TABLE model_aliases (
+        alias TEXT PRIMARY KEY,            -- the old author/name; its models row, if any, is 'renamed'
+        model_id TEXT NOT NULL,            -- the id the Hub redirects it to
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX model_aliases_model ON model_aliases(model_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
