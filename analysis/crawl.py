@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from analysis.export import register
+from analysis.export import COUNT, NAME, RATIO, TEXT, register
 from collector.store import Store
 
 
@@ -26,7 +26,16 @@ def children_total(counts: Any) -> int:
     return int(counts or 0)
 
 
-@register("completeness")
+@register(
+    "completeness",
+    {
+        "root": NAME,
+        "author": TEXT,
+        "status": TEXT,
+        **dict.fromkeys(("tree_models", "children_collected", "children_reported", "unknown_counts"), COUNT),
+        "completeness": RATIO,
+    },
+)
 def crawl_completeness(store: Store, **_: Any) -> pl.DataFrame:
     """Per tracked root: the children collected against the children the Hub reports.
 

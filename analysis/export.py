@@ -1,16 +1,31 @@
-"""Ranking tables written as CSV, Parquet, JSON or Markdown.
+"""Ranking tables written as CSV, Parquet, JSON or Markdown, one schema per table.
 
 :data:`TABLES` maps each export KIND to the function that builds its polars frame from
-the store; :func:`write_table` owns the file formats. JSON is a list of row objects;
-Markdown is a table ready to paste into a report.
+the store and :data:`SCHEMAS` to its columns; both are declared once, by
+:func:`register`, next to the builder. :func:`build_table` casts every table to its
+schema and :func:`write_table` writes every format from it:
+
+- **timestamps** are UTC: timezone-aware ``timestamp[us, tz=UTC]`` in Parquet, ISO-8601
+  text to the second ending in ``Z`` (``2025-01-31T12:00:00Z``) in CSV, JSON and Markdown;
+- **dates** are ``date32`` in Parquet and ``YYYY-MM-DD`` in text; **months** ``YYYY-MM`` text;
+- **integers** are int64 in Parquet and plain integers in text;
+- **floats** are rounded to the field's stated decimals (:data:`SCORE`: 3) in every format;
+- **booleans** are ``true``/``false`` in every text format;
+- **ids** (:data:`ID`, :data:`NAME`) are never formatted: no thousands separators in
+  Markdown, never cut in a terminal table.
+
+JSON is a list of row objects; Markdown is a table ready to paste into a report, its
+other numbers with thousands separators. The format is named by ``--format`` or by the
+file's extension (:func:`output_format`); an extension that is no format is refused.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +35,53 @@ from analysis import frames
 from collector.errors import InputError
 
 FORMATS = ("csv", "parquet", "json", "md")
+TEXT_TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"
 
-# KIND -> builder(store, *, month=None, **options) -> DataFrame, best first.
+
+@dataclass(frozen=True)
+class Field:
+    """The type of an export column: its polars dtype, decimals for floats, whether it is an id."""
+
+    dtype: Any
+    decimals: int | None = None
+    identifier: bool = False
+
+
+ID = Field(pl.Int64, identifier=True)  # GitHub's numeric ids
+NAME = Field(pl.String, identifier=True)  # OWNER/NAME, a Hub model id, a login, a family: the row's key
+COUNT = Field(pl.Int64)
+TEXT = Field(pl.String)
+FLAG = Field(pl.Boolean)
+TIMESTAMP = Field(pl.Datetime("us", "UTC"))
+DATE = Field(pl.Date)
+MONTH = Field(pl.String)  # YYYY-MM
+SCORE = Field(pl.Float64, decimals=3)  # OpenRank, activity, influence
+RATIO = Field(pl.Float64, decimals=4)
+
+Schema = Mapping[str, Field]
+
+# KIND -> builder(store, *, month=None, **options) -> DataFrame, best first; KIND -> its columns.
 # Each analysis module registers its tables here.
 TABLES: dict[str, Callable[..., pl.DataFrame]] = {}
+SCHEMAS: dict[str, Schema] = {}
+BUILDER_MODULES = (
+    "analysis.rankings",
+    "analysis.openrank",
+    "analysis.lineage",
+    "analysis.families",
+    "analysis.growth",
+    "analysis.crawl",
+    "analysis.views",
+)
+GRAPH_KIND = "lineage"  # written by analysis.lineage.write_lineage, not a table
 
 
-def register(kind: str) -> Callable[[Callable[..., pl.DataFrame]], Callable[..., pl.DataFrame]]:
-    """Decorator that makes a table builder available as ``ecometrics export KIND``."""
+def register(kind: str, schema: Schema) -> Callable[[Callable[..., pl.DataFrame]], Callable[..., pl.DataFrame]]:
+    """Decorator that makes a table builder available as ``ecometrics export KIND`` with its columns."""
 
     def decorate(builder: Callable[..., pl.DataFrame]) -> Callable[..., pl.DataFrame]:
         TABLES[kind] = builder
+        SCHEMAS[kind] = dict(schema)
         return builder
 
     return decorate
@@ -40,14 +91,72 @@ def load_builders() -> None:
     """Import the modules that register tables (kept lazy so the CLI starts fast)."""
     import importlib
 
-    for module in ("analysis.rankings", "analysis.openrank", "analysis.lineage", "analysis.families", "analysis.growth", "analysis.crawl"):
+    for module in BUILDER_MODULES:
         importlib.import_module(module)
 
 
+def export_kinds() -> list[str]:
+    """Every KIND ``ecometrics export`` accepts: the registered tables and the lineage graph."""
+    load_builders()
+    return sorted([*TABLES, GRAPH_KIND])
+
+
+def conform(frame: pl.DataFrame, schema: Schema, kind: str = "table") -> pl.DataFrame:
+    """``frame`` cast to ``schema``: its columns in the schema's order, each of the field's type."""
+    if set(frame.columns) != set(schema):
+        extra, missing = sorted(set(frame.columns) - set(schema)), sorted(set(schema) - set(frame.columns))
+        raise ValueError(f"export {kind}: columns {extra} are not in its schema, {missing} are missing")
+    return frame.select(_cast(name, frame.schema[name], field) for name, field in schema.items())
+
+
+def _cast(name: str, dtype: Any, field: Field) -> pl.Expr:
+    column = pl.col(name)
+    if field.dtype == TIMESTAMP.dtype:
+        if dtype == pl.String:
+            column = frames.parse_datetime(column)
+        elif isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+            return column.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+        return column.dt.cast_time_unit("us").dt.replace_time_zone("UTC")
+    if field.dtype == pl.Date and dtype == pl.String:
+        return column.str.slice(0, 10).str.to_date("%Y-%m-%d")
+    column = column.cast(field.dtype)
+    return column.round(field.decimals) if field.decimals is not None else column
+
+
+def _fields(frame: pl.DataFrame, schema: Schema | None) -> dict[str, Field]:
+    """The fields of ``frame``'s columns: from ``schema``, else from the dtypes (integers as counts)."""
+    fields = {}
+    for name, dtype in frame.schema.items():
+        if schema and name in schema:
+            fields[name] = schema[name]
+        elif dtype.is_float():
+            fields[name] = SCORE
+        else:
+            fields[name] = Field(dtype)
+    return fields
+
+
+def text_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with times as ISO-8601 text (UTC timestamps ending in ``Z``) and NaN as null."""
+    changes = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.Datetime):
+            column = pl.col(name)
+            if dtype.time_zone is not None:
+                column = column.dt.convert_time_zone("UTC")
+            changes.append(column.dt.strftime(TEXT_TIMESTAMP).alias(name))
+        elif dtype == pl.Date:
+            changes.append(pl.col(name).dt.strftime("%Y-%m-%d").alias(name))
+        elif dtype.is_float():
+            changes.append(pl.col(name).fill_nan(None))
+    return frame.with_columns(changes) if changes else frame
+
+
 def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any) -> pl.DataFrame:
+    """The table ``kind`` built from the store and cast to its schema (the first ``top`` rows)."""
     load_builders()
     if kind not in TABLES:
-        raise InputError(f"export kind {kind!r} is unknown; choose one of {', '.join(sorted(TABLES))}")
+        raise InputError(f"export kind {kind!r} is unknown; choose one of {', '.join(export_kinds())}")
     builder = TABLES[kind]
     if options.get("month") is not None:
         from analysis.activity import check_month
@@ -58,7 +167,7 @@ def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any
             raise InputError(f"export {kind} has no --month; monthly tables are {', '.join(monthly)}")
     if top is not None and top < 1:
         raise InputError(f"--top {top}: pass a number of rows, 1 or more")
-    frame = builder(store, **options)
+    frame = conform(builder(store, **options), SCHEMAS[kind], kind)
     return frame.head(top) if top else frame
 
 
@@ -68,19 +177,54 @@ def data_note(store: Any) -> str | None:
     return f"Synthetic data ({synthetic}), not real GitHub or Hugging Face figures" if synthetic else None
 
 
-def write_table(
-    frame: pl.DataFrame, fmt: str, path: str | Path, *, title: str | None = None, note: str | None = None
-) -> Path:
-    """Write ``frame`` to ``path`` in ``fmt``; returns the path written.
+def output_format(
+    out: str | Path | None, fmt: str | None, formats: tuple[str, ...] = FORMATS, default: str = "csv"
+) -> str:
+    """The format to write: ``fmt`` when given, else the extension of ``out``, else ``default``.
 
-    ``note`` (e.g. that the data is synthetic) goes under a Markdown table's title and
-    into a Parquet file's metadata; CSV and JSON carry the rows only.
+    An extension that is not one of ``formats``, or that disagrees with ``fmt``, is refused
+    (``--out r.xlsx`` would otherwise be CSV under another name).
+    """
+    suffix = Path(out).suffix.lower().lstrip(".") if out not in (None, "-") else ""
+    choices = ", ".join(f".{f}" for f in formats)
+    if fmt is not None and fmt not in formats:
+        raise InputError(f"export format {fmt!r} is unknown; choose one of {', '.join(formats)}")
+    if suffix and suffix not in formats:
+        raise InputError(f"--out {out}: .{suffix} is not an export format; name the file {choices}")
+    if fmt and suffix and suffix != fmt:
+        raise InputError(f"--out {out} ends in .{suffix} but --format is {fmt}; make them agree")
+    return fmt or suffix or default
+
+
+def write_table(
+    frame: pl.DataFrame,
+    fmt: str,
+    path: str | Path,
+    *,
+    kind: str | None = None,
+    title: str | None = None,
+    note: str | None = None,
+) -> Path:
+    """Write ``frame`` (a :func:`build_table` result) to ``path`` in ``fmt``; returns the path written.
+
+    ``kind`` names the schema whose fields format the cells (ids are never formatted);
+    without it, the registered schema with the frame's columns.
+    ``note`` (e.g. that the data is synthetic) goes under a Markdown table's title and into
+    a Parquet file's schema metadata (key ``note``, and ``DataFrame.attrs["note"]`` in
+    pandas); CSV and JSON carry the rows only.
     """
     if fmt not in FORMATS:
         raise InputError(f"export format {fmt!r} is unknown; choose one of {', '.join(FORMATS)}")
     with output_file(path) as path:
-        _write(frame, fmt, path, title=title, note=note)
+        _write(frame, fmt, path, schema=schema_of(frame, kind), title=title, note=note)
     return path
+
+
+def schema_of(frame: pl.DataFrame, kind: str | None = None) -> Schema | None:
+    """The schema of ``kind``, else of the registered table with exactly ``frame``'s columns."""
+    if kind in SCHEMAS:
+        return SCHEMAS[kind]
+    return next((schema for schema in SCHEMAS.values() if list(schema) == frame.columns), None)
 
 
 @contextmanager
@@ -95,36 +239,69 @@ def output_file(path: str | Path) -> Iterator[Path]:
         raise InputError(f"{path}: cannot write ({exc.strerror}); choose another --out") from exc
 
 
-def _write(frame: pl.DataFrame, fmt: str, path: Path, *, title: str | None, note: str | None) -> None:
+def parquet_metadata(note: str | None) -> dict[str, str]:
+    """Schema metadata carrying ``note``: pyarrow's ``schema.metadata`` and pandas' ``attrs`` read it."""
+    return {"note": note, "PANDAS_ATTRS": json.dumps({"note": note})} if note else {}
+
+
+def _write(frame: pl.DataFrame, fmt: str, path: Path, *, schema: Schema | None, title: str | None, note: str | None) -> None:
     if fmt == "csv":
-        frame.write_csv(path)
+        text_frame(frame).write_csv(path)
     elif fmt == "parquet":
-        frame.write_parquet(path, metadata={"note": note} if note else None)
+        # Through pyarrow: polars' own writer keeps the note out of the Arrow schema readers see.
+        import pyarrow.parquet as pq
+
+        table = frame.to_arrow()
+        pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}), **parquet_metadata(note)}), path)
     elif fmt == "json":
-        path.write_text(json.dumps(frame.to_dicts(), indent=1, default=str) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(text_frame(frame).to_dicts(), indent=1) + "\n", encoding="utf-8")
     else:
-        path.write_text(to_markdown(frame, title=title, note=note), encoding="utf-8")
+        path.write_text(to_markdown(frame, schema=schema, title=title, note=note), encoding="utf-8")
 
 
-def to_markdown(frame: pl.DataFrame, *, title: str | None = None, note: str | None = None) -> str:
-    """A GitHub-flavoured Markdown table (numbers right-aligned, floats to 2 decimals)."""
-    numeric = [dtype.is_numeric() for dtype in frame.dtypes]
+def to_markdown(
+    frame: pl.DataFrame, *, schema: Schema | None = None, title: str | None = None, note: str | None = None
+) -> str:
+    """A GitHub-flavoured Markdown table (numbers right-aligned, cells as :func:`format_cell` writes them)."""
+    fields = _fields(frame, schema)
     lines = [f"## {title}\n"] if title else []
     if note:
         lines.append(f"_{note}_\n")
     lines.append("| " + " | ".join(frame.columns) + " |")
-    lines.append("|" + "|".join("---:" if n else "---" for n in numeric) + "|")
+    lines.append("|" + "|".join("---:" if is_numeric(fields[c]) else "---" for c in frame.columns) + "|")
     for row in frame.iter_rows():
-        lines.append("| " + " | ".join(format_cell(value).replace("|", "\\|") for value in row) + " |")
+        cells = (format_cell(value, fields[column]) for column, value in zip(frame.columns, row, strict=True))
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-def format_cell(value: Any) -> str:
-    """A table cell for people: thousands separators, floats to 2 decimals, one line."""
-    if value is None:
+def is_numeric(field: Field) -> bool:
+    """Right-aligned in tables: counts and measures, not ids."""
+    return field.dtype.is_numeric() and not field.identifier
+
+
+def table_fields(frame: pl.DataFrame, kind: str | None = None) -> dict[str, Field]:
+    """The fields of ``frame``'s columns, from the schema of ``kind`` (for terminal tables)."""
+    return _fields(frame, SCHEMAS.get(kind or ""))
+
+
+def format_cell(value: Any, field: Field | None = None) -> str:
+    """A table cell for people: ids as they are, thousands separators, the field's decimals, one line."""
+    import datetime as dt
+
+    if value is None or (isinstance(value, float) and value != value):  # NaN: unknown, like null
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return value.strftime(TEXT_TIMESTAMP)
+    if field is not None and field.identifier:
+        return str(value)
     if isinstance(value, float):
-        return f"{value:,.2f}"
-    if isinstance(value, int) and not isinstance(value, bool):
+        decimals = field.decimals if field is not None and field.decimals is not None else 2
+        return f"{value:,.{decimals}f}"
+    if isinstance(value, int):
         return f"{value:,}"
     return str(value).replace("\n", " ")

@@ -27,7 +27,7 @@ from typing import Any
 import polars as pl
 
 from analysis import frames
-from analysis.export import register
+from analysis.export import COUNT, MONTH, NAME, SCORE, TEXT, register
 from collector.ecosystem import LABS
 from collector.edges import RELATIONS
 from collector.store import Store
@@ -132,35 +132,6 @@ def _ranked(frame: pl.DataFrame, key: str) -> pl.DataFrame:
     return frame.sort(["derivatives", "downloads_30d", key], descending=[True, True, False], nulls_last=True)
 
 
-@register("families")
-def family_table(store: Store, **_: Any) -> pl.DataFrame:
-    """Per family: origin, models, roots, derivatives (total and by relation), downloads, influence."""
-    members = model_memberships(store)
-    origins = members.group_by("family").agg(pl.col("origin").first())
-    table = _rollup(members, "family").join(origins, on="family", how="left")
-    return _ranked(table.select("family", "origin", *_rollup_columns()), "family")
-
-
-@register("origins")
-def origin_table(store: Store, **_: Any) -> pl.DataFrame:
-    """Per origin country (None: organisations outside the family table), each model once."""
-    members = model_memberships(store).unique(["model_id", "origin"])
-    return _ranked(_rollup(members, "origin").select("origin", *_rollup_columns()), "origin")
-
-
-@register("family_months")
-def family_months(store: Store, *, month: str | None = None, **_: Any) -> pl.DataFrame:
-    """Derivatives created per family and month (YYYY-MM of ``models.created_at``)."""
-    members = model_memberships(store).filter((pl.col("parents") > 0) & pl.col("created_at").is_not_null())
-    frame = (
-        members.with_columns(month=pl.col("created_at").dt.strftime("%Y-%m"))
-        .group_by(["family", "origin", "month"])
-        .agg(derivatives=pl.len(), **{r: pl.col("relations").str.contains(r).sum() for r in RELATIONS})
-        .sort(["month", "derivatives", "family"], descending=[False, True, False])
-    )
-    return frame.filter(pl.col("month") == month) if month else frame
-
-
 def _rollup_columns() -> list[str]:
     return [
         "models",
@@ -171,6 +142,41 @@ def _rollup_columns() -> list[str]:
         "downloads_all_time",
         "influence",
     ]
+
+
+ROLLUP_FIELDS = {**dict.fromkeys(_rollup_columns(), COUNT), "influence": SCORE}
+
+
+@register("families", {"family": NAME, "origin": TEXT, **ROLLUP_FIELDS})
+def family_table(store: Store, **_: Any) -> pl.DataFrame:
+    """Per family: origin, models, roots, derivatives (total and by relation), downloads, influence."""
+    members = model_memberships(store)
+    origins = members.group_by("family").agg(pl.col("origin").first())
+    table = _rollup(members, "family").join(origins, on="family", how="left")
+    return _ranked(table.select("family", "origin", *_rollup_columns()), "family")
+
+
+@register("origins", {"origin": NAME, **ROLLUP_FIELDS})
+def origin_table(store: Store, **_: Any) -> pl.DataFrame:
+    """Per origin country (None: organisations outside the family table), each model once."""
+    members = model_memberships(store).unique(["model_id", "origin"])
+    return _ranked(_rollup(members, "origin").select("origin", *_rollup_columns()), "origin")
+
+
+@register(
+    "family_months",
+    {"family": NAME, "origin": TEXT, "month": MONTH, "derivatives": COUNT, **dict.fromkeys(RELATIONS, COUNT)},
+)
+def family_months(store: Store, *, month: str | None = None, **_: Any) -> pl.DataFrame:
+    """Derivatives created per family and month (YYYY-MM of ``models.created_at``)."""
+    members = model_memberships(store).filter((pl.col("parents") > 0) & pl.col("created_at").is_not_null())
+    frame = (
+        members.with_columns(month=pl.col("created_at").dt.strftime("%Y-%m"))
+        .group_by(["family", "origin", "month"])
+        .agg(derivatives=pl.len(), **{r: pl.col("relations").str.contains(r).sum() for r in RELATIONS})
+        .sort(["month", "derivatives", "family"], descending=[False, True, False])
+    )
+    return frame.filter(pl.col("month") == month) if month else frame
 
 
 def _field(entry: Any, name: str) -> Any:

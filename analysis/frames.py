@@ -82,13 +82,14 @@ def parse_times(frame: pl.DataFrame) -> pl.DataFrame:
         if dtype != pl.String:
             continue
         if name.endswith("_at") or name == "last_modified":
-            changes.append(_datetime(pl.col(name)).alias(name))
+            changes.append(parse_datetime(pl.col(name)).alias(name))
         elif name in ("date", "week"):
             changes.append(pl.col(name).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).alias(name))
     return frame.with_columns(changes) if changes else frame
 
 
-def _datetime(text: pl.Expr) -> pl.Expr:
+def parse_datetime(text: pl.Expr) -> pl.Expr:
+    """Text times in any of the stored forms as naive UTC ``Datetime`` (null when none fits)."""
     zoned = [
         text.str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False).dt.replace_time_zone(None)
         for fmt in _TIME_FORMATS_WITH_ZONE

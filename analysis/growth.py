@@ -48,7 +48,7 @@ import polars as pl
 
 from analysis import frames
 from analysis.activity import bot_expr
-from analysis.export import register
+from analysis.export import COUNT, DATE, NAME, TEXT, TIMESTAMP, register
 from analysis.crawl import children_total
 
 LAUNCH_WINDOWS = (3, 10, 30)  # days after creation: the reports' "first 3 / 10 / 30 days"
@@ -217,7 +217,16 @@ def early_participants(
     )
 
 
-@register("growth")
+@register(
+    "growth",
+    {
+        "repo": NAME,
+        "created_at": TIMESTAMP,
+        "stars": COUNT,
+        **dict.fromkeys((f"stars_first_{n}d" for n in LAUNCH_WINDOWS), COUNT),
+        **dict.fromkeys((f"participants_{n}d" for n in PARTICIPANT_WINDOWS), COUNT),
+    },
+)
 def growth_table(store: frames.Database, *, as_of: AsOf = None, bots: Iterable[str] = (), **_: Any) -> pl.DataFrame:
     """Per repo: latest stars, launch velocity and early participants; fastest launch first.
 
@@ -306,7 +315,24 @@ def derivatives_per_month(db: frames.Database) -> pl.DataFrame:
     )
 
 
-@register("model_growth")
+@register(
+    "model_growth",
+    {
+        "model_id": NAME,
+        "author": TEXT,
+        "created_at": TIMESTAMP,
+        "date": DATE,
+        "downloads_30d": COUNT,
+        "downloads_all_time": COUNT,
+        **dict.fromkeys(
+            (f"{m}_{n}d" for m in ("downloads_gain", "downloads_30d_change", "observed_days") for n in DOWNLOAD_WINDOWS),
+            COUNT,
+        ),
+        "derivatives": COUNT,
+        "derivatives_last_30d": COUNT,
+        "hub_children": COUNT,
+    },
+)
 def model_growth_table(store: frames.Database, *, as_of: AsOf = None, **_: Any) -> pl.DataFrame:
     """Per collected model: downloads and their growth, derivatives and recent derivatives.
 

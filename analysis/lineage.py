@@ -46,7 +46,7 @@ from scipy.sparse.csgraph import connected_components
 
 from analysis import families as fam
 from analysis import frames, growth
-from analysis.export import output_file, register
+from analysis.export import COUNT, FLAG, NAME, SCORE, TEXT, TIMESTAMP, output_file, register
 from collector.edges import RELATIONS
 from collector.errors import InputError
 from collector.store import Store, utc_now
@@ -417,8 +417,12 @@ def _families(
     counts: DescendantCounts,
     parent: np.ndarray,
     child: np.ndarray,
-) -> tuple[list[str], list[str | None]]:
+) -> tuple[list[str | None], list[str | None]]:
     """Each node's root families and their origins, ``+``-joined (see :mod:`analysis.families`).
+
+    A root that was never collected (only seen as a parent) and whose organisation is in no
+    family has no family: its own parents are unknown. Below it, families are those of the
+    other roots (none: null).
 
     A one-parent node inherits its parent's families; a merge node takes the union of
     its parents' (level by level, so parents are always done first).
@@ -440,7 +444,12 @@ def _families(
     for node in np.flatnonzero(counts.parents == 0).tolist():
         org = author_of.get(name_of[node]) or fam.organisation(name_of[node])
         found = by_author.get(org.casefold())
-        labels[node] = label(frozenset([found.name if found else org]))
+        if found:
+            labels[node] = label(frozenset([found.name]))
+        elif name_of[node] in author_of:
+            labels[node] = label(frozenset([org]))
+        else:  # never collected: its own ancestors are unknown, so it founds no family
+            labels[node] = label(frozenset())
 
     kept = counts.kept
     p, c = parent[kept], child[kept]
@@ -460,7 +469,7 @@ def _families(
         for z in merges_by_level.get(depth, ()):
             labels[z] = label(frozenset().union(*(sets[labels[q]] for q in merge_parents[z])))
 
-    joined = [fam.FAMILY_SEPARATOR.join(sorted(s)) for s in sets]
+    joined = [fam.FAMILY_SEPARATOR.join(sorted(s)) or None for s in sets]
     origins = [
         fam.FAMILY_SEPARATOR.join(sorted({origin_of[f] for f in s if origin_of.get(f)})) or None for s in sets
     ]
@@ -478,11 +487,13 @@ def _groups_of(nodes: np.ndarray, keys: np.ndarray) -> Iterable[np.ndarray]:
 def models_frame(store: Store) -> pl.DataFrame:
     """Every model in ``models`` or in the lineage, with its latest snapshot and lineage figures.
 
-    Lineage figures are null for a model collected after the last ``analyze lineage``.
+    ``collected`` is false for a model only seen as a parent (never fetched from the Hub):
+    its downloads and likes are null (unknown), not zero. Lineage figures are null for a
+    model collected after the last ``analyze lineage``.
     """
     lineage = frames.read_sql(
         store,
-        "SELECT ids.model_id, m.author, m.created_at, l.family, l.origin, l.parents, l.relations, "
+        "SELECT ids.model_id, m.author, m.id IS NOT NULL AS collected, m.created_at, l.family, l.origin, l.parents, l.relations, "
         "l.direct_derivatives, l.finetune, l.adapter, l.quantized, l.merge, l.all_derivatives, l.max_depth, "
         "l.descendant_downloads_30d, l.descendant_downloads_all_time, i.value AS influence "
         "FROM (SELECT id AS model_id FROM models UNION SELECT model_id FROM model_lineage) ids "
@@ -491,6 +502,7 @@ def models_frame(store: Store) -> pl.DataFrame:
         schema={
             "model_id": pl.String,
             "author": pl.String,
+            "collected": pl.Boolean,
             "created_at": pl.String,
             "family": pl.String,
             "origin": pl.String,
@@ -510,11 +522,11 @@ def models_frame(store: Store) -> pl.DataFrame:
         lineage.join(snapshots, on="model_id", how="left")
         .with_columns(
             pl.col("author").fill_null(pl.col("model_id").str.split("/").list.first()),
-            pl.col("downloads_30d", "downloads_all_time", "likes").fill_null(0),
         )
         .select(
             "model_id",
             "author",
+            "collected",
             "family",
             "origin",
             "created_at",
@@ -534,7 +546,25 @@ def models_frame(store: Store) -> pl.DataFrame:
     )
 
 
-@register("models")
+MODEL_COLUMNS = {
+    "model_id": NAME,
+    "author": TEXT,
+    "collected": FLAG,
+    "family": TEXT,
+    "origin": TEXT,
+    "created_at": TIMESTAMP,
+    **dict.fromkeys(("downloads_30d", "downloads_all_time", "downloads_gain_7d", "downloads_gain_30d"), COUNT),
+    "likes": COUNT,
+    "parents": COUNT,
+    "relations": TEXT,
+    "direct_derivatives": COUNT,
+    **dict.fromkeys(RELATIONS, COUNT),
+    **dict.fromkeys(("all_derivatives", "max_depth", "descendant_downloads_30d", "descendant_downloads_all_time"), COUNT),
+    "influence": SCORE,
+}
+
+
+@register("models", MODEL_COLUMNS)
 def model_table(store: Store, **_: Any) -> pl.DataFrame:
     """The models ranking: most direct derivatives first (the Hub's "childrenModelCount").
 

@@ -61,7 +61,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from analysis import activity as act
-from analysis.export import register
+from analysis.export import COUNT, ID, MONTH, NAME, SCORE, register
 from collector.errors import InputError
 from collector.store import Store, utc_now
 
@@ -543,7 +543,19 @@ def openrank_table(store: Store, kind: str, month: str | None = None) -> pl.Data
 DEVELOPER_COUNTS = act.COUNTS
 
 
-@register("developers")
+DEVELOPER_COLUMNS = {
+    "rank": COUNT,
+    "developer": NAME,
+    "openrank": SCORE,
+    "activity": SCORE,
+    "month": MONTH,
+    "repos": COUNT,
+    **dict.fromkeys(DEVELOPER_COUNTS, COUNT),
+    "developer_id": ID,
+}
+
+
+@register("developers", DEVELOPER_COLUMNS)
 def developers_table(store: Store, *, month: str | None = None, **_: Any) -> pl.DataFrame:
     """The developers ranking: ``developer`` (login), ``openrank``, ``activity``, ``month``, ``repos`` and counts.
 

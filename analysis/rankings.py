@@ -35,7 +35,7 @@ import polars as pl
 
 from analysis import growth
 from analysis.activity import month_end
-from analysis.export import register
+from analysis.export import COUNT, DATE, FLAG, ID, MONTH, NAME, SCORE, TEXT, TIMESTAMP, register
 from analysis.openrank import openrank_table
 from collector.store import Store
 
@@ -58,7 +58,24 @@ SCHEMA = {
 }
 
 
-@register("repos")
+COLUMNS = {
+    "repo": NAME,
+    **dict.fromkeys(("stars", "forks", "watchers", "open_issues", "open_pull_requests", "contributors"), COUNT),
+    **dict.fromkeys(("stars_7d", "stars_30d", "stars_first_3d", "stars_first_10d", "stars_first_30d"), COUNT),
+    "participants_30d": COUNT,
+    "created_at": TIMESTAMP,
+    "language": TEXT,
+    "license": TEXT,
+    "archived": FLAG,
+    "repo_id": ID,
+    "date": DATE,
+    "openrank": SCORE,
+    "activity": SCORE,
+    "openrank_month": MONTH,
+}
+
+
+@register("repos", COLUMNS)
 def repos_table(store: Store, month: str | None = None, bots: Iterable[str] = (), **_: Any) -> pl.DataFrame:
     """One row per collected repository; see the module docstring for the columns.
 

@@ -139,6 +139,7 @@ def test_families_follow_root_ancestors_and_config_overrides(tmp_path):
         ("someone/qwen-chat-gguf", "2025-02-03T00:00:00Z"),
         ("mixer/llama-qwen", "2025-02-20T00:00:00Z"),
         ("Qwen/Qwen2-7B", "2024-06-01T00:00:00Z"),
+        ("indie/base", "2024-09-01T00:00:00Z"),  # collected: an organisation outside the table founds its family
     ]
     store = make_store(tmp_path, edges, models=models, downloads={"Qwen/Qwen2-7B": 50, "someone/qwen-chat-gguf": 5})
     analyze_lineage(store, families={"Acme": {"authors": ["ACME-lab"], "origin": "DE"}}, influence=False)

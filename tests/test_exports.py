@@ -1,0 +1,99 @@
+"""Exports as analysts open them: one schema per table in every format, unknown as null, months, marking."""
+
+import json
+import re
+
+import networkx as nx
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from analysis.lineage import analyze_lineage
+from collector.store import Store
+from jobs.cli import main
+
+ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+TABLE_KINDS = ["repos", "developers", "models", "families", "origins", "family_months", "growth", "model_growth"]
+
+
+def markdown_column(markdown, name):
+    lines = [line for line in markdown.splitlines() if line.startswith("|")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    return [line.strip("|").split("|")[header.index(name)].strip() for line in lines[2:]]
+
+
+def export(db, kind, out, *options):
+    assert main(["--db", str(db), "export", kind, "--out", str(out), *options]) == 0
+    return out
+
+
+@pytest.mark.parametrize("kind", TABLE_KINDS)
+def test_every_format_of_a_table_follows_its_one_schema(demo_db, tmp_path, kind):
+    parquet = pq.read_table(export(demo_db, kind, tmp_path / f"{kind}.parquet", "--format", "parquet"))
+    csv_text = export(demo_db, kind, tmp_path / f"{kind}.csv", "--format", "csv").read_text()
+    rows = json.loads(export(demo_db, kind, tmp_path / f"{kind}.json", "--format", "json").read_text())
+    markdown = export(demo_db, kind, tmp_path / f"{kind}.md", "--format", "md").read_text()
+
+    for field in parquet.schema:
+        assert not pa.types.is_unsigned_integer(field.type), f"{kind}.{field.name} is {field.type}"
+        assert not pa.types.is_integer(field.type) or field.type == pa.int64(), f"{kind}.{field.name} is {field.type}"
+        if field.name.endswith("_at"):
+            assert field.type == pa.timestamp("us", tz="UTC"), f"{kind}.{field.name} is {field.type}"
+        if field.name == "date":
+            assert field.type == pa.date32(), f"{kind}.{field.name} is {field.type}"
+    csv = pl.read_csv(csv_text.encode(), infer_schema=False)
+    assert csv.columns == parquet.column_names == list(rows[0])
+    times = [name for name in csv.columns if name.endswith("_at")]
+    for name in times:
+        assert all(ISO_Z.match(v) for v in csv[name].drop_nulls()), f"{kind}.{name} in CSV"
+        assert all(ISO_Z.match(row[name]) for row in rows if row[name] is not None), f"{kind}.{name} in JSON"
+    for name in ("openrank", "activity", "influence"):
+        if name in csv.columns:  # floats at their stated precision: no 244.71099999999998
+            assert all(re.fullmatch(r"-?\d+(\.\d{1,3})?", v) for v in csv[name].drop_nulls()), f"{kind}.{name}"
+    for name in ("repo_id", "developer_id"):
+        if name in csv.columns:  # ids are never formatted
+            assert markdown_column(markdown, name) == csv[name].fill_null("").to_list()
+    if kind == "repos":
+        assert set(csv["archived"]) <= {"true", "false"} and all(isinstance(row["archived"], bool) for row in rows)
+        assert " False " not in markdown and " True " not in markdown
+
+
+def test_the_out_extension_names_the_format_and_a_foreign_one_is_refused(demo_db, tmp_path, capsys):
+    assert main(["--db", str(demo_db), "export", "repos", "--out", str(tmp_path / "r.xlsx")]) == 2
+    assert ".xlsx is not an export format" in capsys.readouterr().err
+    assert not (tmp_path / "r.xlsx").exists()
+    assert main(["--db", str(demo_db), "export", "repos", "--format", "csv", "--out", str(tmp_path / "r.json")]) == 2
+    assert "--format is csv" in capsys.readouterr().err and not (tmp_path / "r.json").exists()
+
+    export(demo_db, "repos", tmp_path / "r.parquet")
+    assert pq.read_table(tmp_path / "r.parquet").num_rows > 0
+    export(demo_db, "repos", tmp_path / "r.json")
+    assert json.loads((tmp_path / "r.json").read_text())[0]["repo"]
+    export(demo_db, "lineage", tmp_path / "tree.gexf", "--root", "Qwen/Qwen3-8B")
+    assert nx.read_gexf(tmp_path / "tree.gexf").number_of_nodes() > 1
+
+
+def test_parents_never_collected_are_unknown_not_zero_and_form_no_family(tmp_path):
+    store = Store(tmp_path / "lineage.db")
+    store.upsert("models", [{"id": m, "author": m.split("/")[0]} for m in ("Qwen/Qwen3-8B", "fan/tune", "fan/merge")])
+    store.upsert("model_snapshots", [
+        {"model_id": m, "date": "2025-06-01", "downloads_30d": 5, "downloads_all_time": 50, "likes": 1}
+        for m in ("Qwen/Qwen3-8B", "fan/tune", "fan/merge")
+    ])  # fmt: skip
+    store.upsert("model_edges", [
+        {"parent": "ghost/base", "child": "fan/tune", "relation": "finetune", "source": "hub"},
+        {"parent": "ghost/base", "child": "fan/merge", "relation": "merge", "source": "hub"},
+        {"parent": "Qwen/Qwen3-8B", "child": "fan/merge", "relation": "merge", "source": "hub"},
+    ])  # fmt: skip
+    analyze_lineage(store, influence=False)
+    store.close()
+
+    rows = {r["model_id"]: r for r in json.loads(export(tmp_path / "lineage.db", "models", tmp_path / "m.json").read_text())}
+    ghost = rows["ghost/base"]
+    assert (ghost["downloads_30d"], ghost["downloads_all_time"], ghost["likes"]) == (None, None, None)
+    assert ghost["collected"] is False and rows["fan/tune"]["collected"] is True
+    assert ghost["family"] is None and rows["fan/tune"]["family"] is None  # its only root is unknown
+    assert rows["fan/merge"]["family"] == "Qwen"  # the known root's family only
+    families = json.loads(export(tmp_path / "lineage.db", "families", tmp_path / "f.json").read_text())
+    assert [f["family"] for f in families] == ["Qwen"]
