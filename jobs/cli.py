@@ -79,11 +79,12 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from analysis.export import build_table, data_note, write_table
+    from analysis.export import build_table, data_note, output_format, write_table
 
     config = load_config(args)
     if args.kind == "lineage":
         return _export_lineage(args, config)
+    fmt = output_format(args.out, args.format)
     with open_store(args, config) as store:
         options = {"month": args.month} if args.month else {}
         frame = build_table(store, args.kind, top=args.top, bots=config.activity.bots, **options)
@@ -91,15 +92,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     if note:
         print(f"note: {note}", file=sys.stderr)
     if args.out in (None, "-"):
-        if args.format == "parquet":
+        if fmt == "parquet":
             raise InputError("--format parquet is binary; pass --out FILE")
         import tempfile
 
         with tempfile.TemporaryDirectory() as tmp:
-            path = write_table(frame, args.format, Path(tmp) / f"{args.kind}.{args.format}", note=note)
+            path = write_table(frame, fmt, Path(tmp) / f"{args.kind}.{fmt}", kind=args.kind, note=note)
             sys.stdout.write(path.read_text(encoding="utf-8"))
         return EXIT_OK
-    path = write_table(frame, args.format, args.out, note=note)
+    path = write_table(frame, fmt, args.out, kind=args.kind, note=note)
     print(f"wrote {len(frame)} rows to {path}", file=sys.stderr)
     return EXIT_OK
 
@@ -108,17 +109,19 @@ def _export_lineage(args: argparse.Namespace, config: Config) -> int:
     """The derivative tree below --root as a graph file (GraphML, GEXF, JSON or a CSV edge list)."""
     import tempfile
 
-    from analysis.lineage import write_lineage
+    from analysis.export import output_format
+    from analysis.lineage import GRAPH_FORMATS, write_lineage
 
     if not args.root:
         raise InputError("export lineage: pass --root MODEL, the model whose derivative tree to write")
+    fmt = output_format(args.out, args.format, GRAPH_FORMATS)
     with open_store(args, config) as store:
         if args.out in (None, "-"):
             with tempfile.TemporaryDirectory() as tmp:
-                path = write_lineage(store, args.root, args.format, Path(tmp) / f"lineage.{args.format}")
+                path = write_lineage(store, args.root, fmt, Path(tmp) / f"lineage.{fmt}")
                 sys.stdout.write(path.read_text(encoding="utf-8"))
             return EXIT_OK
-        path = write_lineage(store, args.root, args.format, args.out)
+        path = write_lineage(store, args.root, fmt, args.out)
     print(f"wrote the lineage below {args.root} to {path}", file=sys.stderr)
     return EXIT_OK
 
@@ -274,6 +277,17 @@ def _month(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+class _ExportHelp(argparse.HelpFormatter):
+    """Names the export kinds only when help is shown: finding them imports every analysis module."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.dest == "kind":
+            from analysis.export import export_kinds
+
+            return f"one of {', '.join(export_kinds())}"
+        return super()._get_help_string(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ecometrics",
@@ -291,10 +305,13 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="schema version, row counts, last runs, freshness")
     status.set_defaults(handler=cmd_status)
 
-    export = sub.add_parser("export", help="write a ranking table")
-    export.add_argument("kind", help="repos, developers, models, families, lineage, ...")
-    export.add_argument("--format", default="csv", help="csv, parquet, json or md (lineage: graphml, gexf, json)")
-    export.add_argument("--out", help="output file (default: standard output)")
+    export = sub.add_parser("export", help="write a ranking table", formatter_class=_ExportHelp)
+    export.add_argument("kind", metavar="KIND", help="the table to write (listed by --help)")
+    export.add_argument(
+        "--format",
+        help="csv, parquet, json or md; lineage: graphml, gexf, json or csv (default: from --out's extension, else csv)",
+    )
+    export.add_argument("--out", metavar="FILE", help="output file; its extension names the format (default: standard output)")
     export.add_argument("--top", type=_at_least_one, help="only the first N rows")
     export.add_argument("--month", type=_month, help="YYYY-MM (OpenRank and activity columns)")
     export.add_argument("--root", metavar="MODEL", help="lineage: the model whose derivative tree to write")
