@@ -11,8 +11,11 @@ relation   ``edge``, ``relation``, ``type``
 
 Relations are the Hub's four (``finetune``, ``adapter``, ``quantized``, ``merge``); the
 past-tense and plural spellings found in dumps (``finetuned``, ``merged``,
-``quantised``, ``adapters``) are normalised. The whole file is checked before anything
-is written, so a bad line stores nothing. An edge already stored (from the Hub or an
+``quantised``, ``adapters``) are normalised. Model ids must be Hugging Face repo ids, as
+``huggingface_hub.utils.validate_repo_id`` checks them (letters, digits, ``-_.``, at
+most 96 characters, no ``--`` or ``..``; huggingface_hub/utils/_validators.py), and a
+quoted field must close. The whole file is checked before anything is written, so a
+bad line stores nothing. An edge already stored (from the Hub or an
 earlier import) is kept as it is; a repeated line is kept once. Both count as skipped.
 """
 
@@ -20,8 +23,10 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from collector.errors import InputError
 from collector.store import Store
@@ -77,7 +82,7 @@ def read_edges(path: str | os.PathLike[str]) -> list[tuple[str, str, str]]:
     except OSError as exc:
         raise InputError(f"{path}: cannot read the edge list ({exc.strerror}); check the path") from exc
     with handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(handle, strict=True)
         try:
             header = next(reader)
         except StopIteration:
@@ -87,7 +92,7 @@ def read_edges(path: str | os.PathLike[str]) -> list[tuple[str, str, str]]:
         columns = _columns(header, path)
         edges = []
         try:
-            for row in reader:
+            for row in _rows(reader, path):
                 line = reader.line_num
                 if not any(cell.strip() for cell in row):
                     continue
@@ -97,6 +102,8 @@ def read_edges(path: str | os.PathLike[str]) -> list[tuple[str, str, str]]:
                 raw_relation = row[columns["relation"]]
                 if not parent or not child:
                     raise InputError(f"{path}: line {line}: empty model id; every edge needs a parent and a child")
+                for model_id in (parent, child):
+                    _check_model_id(model_id, path, line)
                 relation = normalise_relation(raw_relation)
                 if relation is None:
                     raise InputError(
@@ -126,6 +133,35 @@ def import_edges(store: Store, path: str | os.PathLike[str]) -> EdgeImport:
             [(child, parent, relation) for (child, parent), relation in relation_of.items()],
         ).rowcount
     return EdgeImport(path=str(path), rows=len(edges), imported=imported, skipped=len(edges) - imported)
+
+
+def _rows(reader: Any, path: Path) -> Iterator[list[str]]:
+    """The reader's rows; a quote left open to the end of the file is named by the line it opens on."""
+    while True:
+        first_line = reader.line_num + 1
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                raise InputError(
+                    f"{path}: line {first_line}: a quoted field opened on this line is never closed; "
+                    "close the quote or remove it"
+                ) from None
+            raise
+
+
+def _check_model_id(model_id: str, path: Path, line: int) -> None:
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(model_id)
+    except HFValidationError:
+        raise InputError(
+            f"{path}: line {line}: model id {model_id!r} is not a Hugging Face repo id; write it like "
+            "'mistralai/Mistral-7B-v0.1' (letters, digits, '-', '_', '.'; no '--' or '..')"
+        ) from None
 
 
 def _columns(header: list[str], path: Path) -> dict[str, int]:

@@ -219,6 +219,7 @@ def import_gharchive(
     tracked = None if all_repos else tracked_repos(
         store, repos=[*repos, *getattr(github, "repos", ())], orgs=[*orgs, *getattr(github, "orgs", ())]
     )
+    remove_stale_scratch(store.path.parent)
     if parallel is None:
         parallel = sum(path.stat().st_size for path in paths) > PARALLEL_MIN_BYTES
     result = ImportResult()
@@ -233,11 +234,13 @@ def import_gharchive(
     unreadable: list[str] = []  # files none of whose lines is an event: not GH Archive at all
     try:
         for batch in parsed:
-            _write(store, batch)
+            done = batch.done
+            readable = done is None or not (done.lines and done.corrupt_count == done.lines)
+            _write(store, batch, checkpoint=readable)  # no checkpoint: a file to fix is read again next time
             result.imported += batch.count
-            if (done := batch.done) is not None:
+            if done is not None:
                 result.merge(done)
-                if done.lines and done.corrupt_count == done.lines:
+                if not readable:
                     unreadable.append(f"{batch.path}: none of its {done.lines:,} line(s) is a GH Archive event "
                                       f"({done.corrupt[0] if done.corrupt else 'unreadable'})")
                 for where in done.corrupt:
@@ -264,7 +267,7 @@ class Batch:
     done: ImportResult | None = None  # the file's counts, with its last batch
 
 
-def _write(store: Store, batch: Batch) -> None:
+def _write(store: Store, batch: Batch, *, checkpoint: bool = True) -> None:
     """Upsert a batch into ``events`` in one transaction, with the file's checkpoint after its last."""
     schemas = [f"staged{number}" for number in range(len(batch.staged))]
     for schema, staged in zip(schemas, batch.staged):
@@ -275,7 +278,7 @@ def _write(store: Store, batch: Batch) -> None:
                 store.conn.execute(UPSERT_STAGED.format(schema=schema))
             if batch.rows:
                 store.conn.executemany(UPSERT, batch.rows)
-            if batch.done is not None:
+            if batch.done is not None and checkpoint:
                 store.set_checkpoint(SOURCE, batch.path.name, str(batch.done.lines))
     finally:
         for schema in schemas:
@@ -312,7 +315,6 @@ def _parse_in_processes(paths: list[Path], tracked: Tracked | None, chunk_bytes:
     logging, nothing that takes a lock of this process.
     """
     context = multiprocessing.get_context("fork")
-    remove_stale_scratch(folder)
     with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=folder) as scratch:
         chunk_senders, result_receivers, parsers = [], [], []
         for number in range(PARSERS):
@@ -583,6 +585,9 @@ def _row(event: Any, path: Path, number: int, result: ImportResult) -> tuple | N
         result.report(f"{path}:{number}: not an event object")
         return None
     kind = event.get("type")
+    if not isinstance(kind, str) or not kind:
+        result.report(f"{path}:{number}: not a GH Archive event: no type")
+        return None
     if kind not in EVENT_TYPES:
         result.skipped_types[str(kind)] += 1
         return None

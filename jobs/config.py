@@ -119,6 +119,10 @@ def load_config(path: str | os.PathLike[str], *, missing_ok: bool = False) -> Co
         raise ConfigError(f"{path}: no such config file; run 'ecometrics init' or pass --config")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: cannot read the config file (Is a directory); pass the .toml file inside it") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror}); check the path and its permissions") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
     except UnicodeDecodeError as exc:
@@ -213,7 +217,7 @@ def _validate(config: Config, source: str) -> None:
         if not _OWNER_NAME.match(owner):
             raise ConfigError(f"{source}: github.orgs[{index}] {owner!r} is not a GitHub owner name")
     for index, name in enumerate(config.github.repos):
-        if not _REPO_NAME.match(name):
+        if not _REPO_NAME.match(name) or name.split("/")[1] in (".", ".."):  # GitHub reserves . and ..
             raise ConfigError(
                 f"{source}: github.repos[{index}] {name!r} is not OWNER/NAME; write it like 'vllm-project/vllm'"
             )
@@ -223,7 +227,7 @@ def _validate(config: Config, source: str) -> None:
         if getattr(config.github, key) < 0:
             raise ConfigError(f"{source}: github.{key} must be 0 or more seconds")
     for index, name in enumerate(config.huggingface.models):
-        if not _MODEL_ID.match(name):
+        if not _MODEL_ID.match(name) or not _hub_repo_id(name):
             raise ConfigError(
                 f"{source}: huggingface.models[{index}] {name!r} is not AUTHOR/NAME; "
                 "write it like 'mistralai/Mistral-7B-v0.1'"
@@ -255,6 +259,18 @@ def _validate(config: Config, source: str) -> None:
             raise ConfigError(f"{source}: export.formats[{index}] {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
     if config.export.top is not None and config.export.top < 1:
         raise ConfigError(f"{source}: export.top must be at least 1")
+
+
+def _hub_repo_id(name: str) -> bool:
+    """Whether the Hub accepts ``name`` as a repo id (huggingface_hub.utils.validate_repo_id:
+    no leading or trailing '-' or '.', no '--' or '..', at most 96 characters)."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(name)
+    except HFValidationError:
+        return False
+    return True
 
 
 def _check_date(value: str, source: str, key: str) -> None:

@@ -216,6 +216,8 @@ def analyze(
         "max_repos": config.activity.max_repos,
     }
     months = {"from_month": options.get("from_month"), "to_month": options.get("to_month")}
+    if months["from_month"] and months["to_month"] and months["from_month"] > months["to_month"]:  # YYYY-MM sorts as text
+        raise InputError(f"--from {months['from_month']} is later than --to {months['to_month']}; swap them")
     for name in names:
         raise_if_stopped()
         if name == "activity":

@@ -78,3 +78,23 @@ def test_github_bots_is_a_deprecated_alias_merged_into_activity_bots(tmp_path, c
     assert config.github.bots == config.activity.bots  # the collectors' is_bot hint follows the same list
     assert "github.bots is deprecated" in caplog.text
     assert load_config(write(tmp_path, '[activity]\nbots = ["x"]\n')).github.bots == ["x"]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[github]\nrepos = ['a/..']\n", "github.repos[0] 'a/..' is not OWNER/NAME"),
+        ("[github]\nrepos = ['a/.']\n", "github.repos[0] 'a/.' is not OWNER/NAME"),
+        ("[huggingface]\nmodels = ['org/name..v2']\n", "huggingface.models[0] 'org/name..v2' is not AUTHOR/NAME"),
+        ("[huggingface]\nmodels = ['org/name-']\n", "huggingface.models[0] 'org/name-' is not AUTHOR/NAME"),
+    ],
+)
+def test_names_github_and_the_hub_refuse_are_refused(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message.replace(".", r"\.").replace("[", r"\[").replace("]", r"\]")):
+        load_config(write(tmp_path, text))
+
+
+def test_a_config_path_that_is_a_folder_is_a_one_line_error(tmp_path):
+    (tmp_path / "conf").mkdir()
+    with pytest.raises(ConfigError, match=r"conf: cannot read the config file \(Is a directory\)"):
+        load_config(tmp_path / "conf")

@@ -189,3 +189,24 @@ def test_a_file_that_is_not_gh_archive_is_an_error_naming_it_and_the_others_stay
     with pytest.raises(InputError, match=r"notes\.json\.gz: none of its 2 line\(s\) is a GH Archive event"):
         import_gharchive(store, [good, notes], all_repos=True)
     assert store.count("events") > 0
+
+
+def test_a_line_without_a_type_is_corrupt_not_an_event_type(store, tmp_path):
+    path = write_hour(tmp_path / "2024-01-15-10.json.gz", [
+        event(1, "PushEvent", actor=ALICE, repo=TRACKED, created_at=AT, push_id=1),
+        {"id": "2", "actor": {"id": 1}, "repo": {"id": 11, "name": "TrackedOrg/engine"}, "created_at": AT},
+        {"id": "3", "type": 7, "repo": {"id": 11, "name": "TrackedOrg/engine"}, "created_at": AT},
+    ])
+    result = import_gharchive(store, [path], all_repos=True)
+    assert result.imported == 1 and not result.skipped_types
+    assert [where.split(": ", 1)[1] for where in result.corrupt] == ["not a GH Archive event: no type", "not a GH Archive event: no type"]
+    assert "None" not in result.summary()
+
+
+def test_a_file_that_is_not_gh_archive_leaves_no_checkpoint(store, tmp_path):
+    notes = tmp_path / "notes.json"  # not gzip, not events
+    notes.write_text("these are meeting notes\nnot events\n")
+    with pytest.raises(InputError, match="none of its 2 line"):
+        import_gharchive(store, [notes], all_repos=True)
+    assert store.checkpoint("gharchive", "notes.json") is None
+    assert store.count("checkpoints") == 0

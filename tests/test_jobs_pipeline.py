@@ -201,3 +201,13 @@ def test_analyze_activity_writes_activity_only_and_each_step_records_its_rows(tm
         recorded = store.query("SELECT job, rows_written FROM job_runs ORDER BY id")
     assert recorded == [{"job": "analyze:activity", "rows_written": 2}, {"job": "analyze:openrank", "rows_written": 5},
                         {"job": "analyze:lineage", "rows_written": 4}]
+
+
+def test_from_later_than_to_is_bad_input_and_records_nothing(tmp_path, capsys):
+    from jobs.cli import main
+
+    db = tmp_path / "ecometrics.db"
+    assert main(["--db", str(db), "analyze", "openrank", "--from", "2025-05", "--to", "2025-01"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "ecometrics: --from 2025-05 is later than --to 2025-01; swap them"
+    assert not runs(tmp_path)
