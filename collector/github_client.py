@@ -19,9 +19,20 @@ so one object knows the budgets that are left and owns every retry decision:
   (or GraphQL answers ``RATE_LIMITED``) the client sleeps until ``x-ratelimit-reset``
   (wall-clock epoch seconds) as long as that is at most ``max_rate_wait`` seconds; otherwise it raises
   :class:`BudgetExhausted` and the run ends as *partial*, to resume from checkpoints.
-- **Secondary limits.** A ``403``/``429`` without a spent budget: honour ``Retry-After``
-  when given, else wait ``secondary_wait`` (GitHub says at least a minute), doubling on
-  each repeat.
+- **Secondary limits.** A ``403``/``429`` saying "secondary rate limit", and on GraphQL
+  also an HTTP 200 whose path-less ``errors`` say it: in GitHub's order ("Rate limits for
+  the REST API", https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#handle-rate-limit-errors-appropriately),
+  wait ``retry-after`` when given, else until ``x-ratelimit-reset`` when remaining is 0,
+  else ``secondary_wait`` (at least a minute), doubling on each repeat.
+- **Pagination.** A listing is walked by its ``Link: rel="next"`` targets exactly as
+  given (GitHub names deep pages of large listings by an opaque ``after=`` cursor and
+  refuses page numbers there); the client never makes up a page number.
+- **Base URL changes.** Stored URLs (checkpoints, ``http_cache`` keys) are relative to
+  the base (:meth:`GitHubClient.relative`) and re-based by :meth:`GitHubClient.url`,
+  so pointing ``GITHUB_API_URL`` elsewhere moves every resumed walk with it.
+- **No network.** A first request that cannot connect at all (the name does not
+  resolve, the connection is refused, TLS fails) is not retried for minutes: it raises
+  :class:`GitHubUnreachable` at once, naming ``GITHUB_API_URL``.
 - **Transient failures.** ``5xx``, timeouts, dropped connections and truncated or
   invalid JSON bodies are retried with exponential backoff and full jitter
   (:func:`collector.http.backoff_delay`, shared with the Hub client), up to
@@ -79,6 +90,10 @@ class GraphQLError(GitHubError):
     """GraphQL answered with errors that are not about missing objects."""
 
 
+class GitHubUnreachable(InputError):
+    """Not one answer from the API: no route, no such host, refused, or TLS failed."""
+
+
 class TokenRefused(InputError):
     """GitHub answered 401: the token is wrong, expired or revoked (a fix for the operator)."""
 
@@ -109,13 +124,25 @@ class Response:
     def next_url(self) -> str | None:
         return parse_link_header(self.headers.get("Link", "")).get("next")
 
-    def cache_row(self) -> dict[str, Any] | None:
-        """The ``http_cache`` row that lets the next run ask for this URL conditionally."""
+    key: str = ""  # the URL relative to the API base: how it is stored
+
+    def cache_row(self, relative: Callable[[str], str] | None = None) -> dict[str, Any] | None:
+        """The ``http_cache`` row that lets the next run ask for this URL conditionally.
+
+        It keeps the page's ``next`` link too: a ``304`` carries no ``Link``, so a walk
+        that meets one goes on to the next page it stored."""
         etag = self.headers.get("ETag")
         last_modified = self.headers.get("Last-Modified")
         if self.status != 200 or not (etag or last_modified):
             return None
-        return {"url": self.url, "etag": etag, "last_modified": last_modified, "updated_at": utc_now()}
+        following = self.next_url
+        return {
+            "url": self.key or self.url,
+            "etag": etag,
+            "last_modified": last_modified,
+            "next_url": (relative(following) if relative else following) if following else None,
+            "updated_at": utc_now(),
+        }
 
 
 def parse_link_header(value: str) -> dict[str, str]:
@@ -151,8 +178,9 @@ class GitHubClient:
     >>> client.get("/repos/vllm-project/vllm").data["stargazers_count"]
     >>> client.graphql("query { viewer { login } }")
 
-    ``sleep`` is the function used for every wait (tests pass a fast one); ``backoff``
-    is the first retry delay for transient failures in seconds.
+    ``sleep`` is the function used for every wait and ``clock`` the epoch clock
+    ``x-ratelimit-reset`` is compared with (tests pass fakehub's ``sleep`` and
+    ``rate_time``); ``backoff`` is the first retry delay for transient failures in seconds.
     """
 
     def __init__(
@@ -167,6 +195,7 @@ class GitHubClient:
         max_backoff: float = 120.0,
         secondary_wait: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
         session: requests.Session | None = None,
     ):
         self.base_url = (base_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
@@ -178,6 +207,8 @@ class GitHubClient:
         self.max_backoff = max_backoff
         self.secondary_wait = secondary_wait
         self.sleep = sleep
+        self.clock = clock  # epoch seconds, the clock x-ratelimit-reset is read on
+        self._answered = False  # any answer at all yet (else a connection error is fatal)
         self.session = session or requests.Session()
         self.session.headers.update(
             {
@@ -210,9 +241,22 @@ class GitHubClient:
     # -- REST -------------------------------------------------------------------------
 
     def url(self, path_or_url: str) -> str:
+        """An absolute URL under the base; a stored relative URL is re-based onto it."""
         if path_or_url.startswith(("http://", "https://")):
             return path_or_url
         return f"{self.base_url}/{path_or_url.lstrip('/')}"
+
+    def relative(self, url: str) -> str:
+        """``url`` without the base, as checkpoints and ``http_cache`` store it.
+
+        A URL under another host (a checkpoint written before ``GITHUB_API_URL`` changed,
+        or a ``Link`` GitHub spells on its own host) keeps its path and query."""
+        if url.startswith(self.base_url + "/"):
+            return url[len(self.base_url):]
+        if url.startswith(("http://", "https://")):
+            parts = urllib.parse.urlsplit(url)
+            return urllib.parse.urlunsplit(("", "", parts.path, parts.query, ""))
+        return url
 
     def get(
         self,
@@ -235,34 +279,32 @@ class GitHubClient:
             headers["If-Modified-Since"] = last_modified
         if accept:
             headers["Accept"] = accept
-        return self._send("GET", url, headers=headers, resource="core")
+        response = self._send("GET", url, headers=headers, resource="core")
+        response.key = self.relative(url)
+        return response
 
     def pages(
         self,
         path_or_url: str,
         params: Mapping[str, Any] | None = None,
         *,
-        validators: Callable[[str], tuple[str | None, str | None]] | None = None,
+        validators: Callable[[str], tuple[str | None, str | None, str | None]] | None = None,
     ) -> Iterator[Response]:
-        """Every page of a REST listing, while ``Link`` says there is a ``next`` one.
+        """Every page of a REST listing, following ``Link: rel="next"`` as given.
 
-        The next page is asked as the same URL with ``page`` + 1 rather than the
-        ``Link`` target, which GitHub spells with the owner's or repository's id
-        (``/organizations/{id}/repos?page=2``): one spelling per page keeps the stored
-        validators findable. With ``validators(url) -> (etag, last_modified)`` each page
-        is asked for conditionally; a 304 carries no ``Link``, so after one the walk goes
-        on only to pages that have a validator stored.
+        With ``validators(relative_url) -> (etag, last_modified, next_url)`` (what
+        :meth:`Response.cache_row` stored) each page is asked for conditionally; a 304
+        carries no ``Link``, so the walk goes on to the ``next_url`` stored with it.
         """
         url: str | None = canonical_url(self.url(path_or_url), params)
         while url:
-            etag, last_modified = validators(url) if validators else (None, None)
+            etag, last_modified, stored_next = validators(self.relative(url)) if validators else (None, None, None)
             response = self.get(url, etag=etag, last_modified=last_modified)
             yield response
             if response.not_modified:
-                following = next_page_url(url)
-                url = following if validators and any(validators(following)) else None
+                url = self.url(stored_next) if stored_next else None
             elif response.status == 200:
-                url = next_page_url(url) if response.next_url else None
+                url = response.next_url
             else:
                 url = None
 
@@ -309,13 +351,24 @@ class GitHubClient:
                 raw = self.session.request(method, url, headers=headers, json=json_body, timeout=self.timeout)
                 status = raw.status_code
                 self.requests_by_status[str(status)] += 1
+                self._answered = True
                 self._note_headers(raw.headers, resource)
                 data = _parse_body(raw) if status not in (202, 204, 304) else None
             except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema) as exc:
                 raise InputError(
                     f"GITHUB_API_URL {self.base_url!r} is not a usable URL ({exc}); set it like {DEFAULT_API_URL}"
                 ) from None
-            except requests.RequestException as exc:  # timeout, dropped connection, cut-off body
+            except requests.exceptions.ConnectionError as exc:
+                self.requests_by_status["error"] += 1
+                if not self._answered and not isinstance(exc, requests.exceptions.ConnectTimeout):
+                    raise GitHubUnreachable(
+                        f"GitHub API {self.base_url} cannot be reached ({_connection_problem(exc)}); "
+                        "check the network, or set GITHUB_API_URL to a reachable GitHub API"
+                    ) from None
+                transient_failures += 1
+                self._retry_or_fail(url, transient_failures, type(exc).__name__)
+                continue
+            except requests.RequestException as exc:  # timeout, cut-off body
                 self.requests_by_status["error"] += 1
                 transient_failures += 1
                 self._retry_or_fail(url, transient_failures, type(exc).__name__)
@@ -325,14 +378,15 @@ class GitHubClient:
                 self._retry_or_fail(url, transient_failures, f"invalid JSON body (HTTP {status})")
                 continue
 
-            if status in (403, 429):
+            secondary = _is_secondary(data)
+            if status in (403, 429) or secondary:
                 remaining = raw.headers.get("x-ratelimit-remaining")
-                if remaining == "0" and not _is_secondary(data):
+                if remaining == "0" and not secondary:  # the primary budget is spent
                     self._wait_for_reset(raw, resource)
                     continue
-                if status == 429 or "retry-after" in raw.headers or _is_secondary(data):
+                if secondary or status == 429 or "retry-after" in raw.headers:
                     secondary_hits += 1
-                    self._wait_secondary(url, raw, secondary_hits)
+                    self._wait_secondary(url, raw, secondary_hits, resource)
                     continue
             if status == 401 and "Authorization" in self.session.headers:
                 raise TokenRefused(f"GITHUB_TOKEN was refused by {self.base_url} ({_message(data)}); set a valid token")
@@ -365,8 +419,13 @@ class GitHubClient:
         log.debug("github: %s for %s; retry %d in %.2fs", what, url, failures, delay)
         self.sleep(delay)
 
-    def _wait_secondary(self, url: str, raw: Any, hits: int) -> None:
+    def _wait_secondary(self, url: str, raw: Any, hits: int, resource: str) -> None:
+        """A secondary limit, in GitHub's order: retry-after; else the reset when no budget
+        is left; else at least ``secondary_wait``, doubling while it repeats."""
         retry_after = retry_after_seconds(raw.headers)
+        if retry_after is None and raw.headers.get("x-ratelimit-remaining") == "0":
+            self._wait_for_reset(raw, resource)
+            return
         if retry_after is not None:
             delay = retry_after
         else:
@@ -388,7 +447,7 @@ class GitHubClient:
             reset = 0
         # x-ratelimit-reset is epoch seconds on the wall clock (PyGithub compares it with
         # the local clock too); +1 s because the header rounds down.
-        delay = retry_after if retry_after is not None else max(0.0, reset - time.time()) + 1.0
+        delay = retry_after if retry_after is not None else max(0.0, reset - self.clock()) + 1.0
         budget = self.budgets.get(headers.get("x-ratelimit-resource", resource))
         limit = f" of {budget.limit}" if budget else ""
         if delay > self.max_rate_wait:
@@ -406,14 +465,6 @@ def raise_for_status(response: Response) -> None:
     raise GitHubError(f"{response.url}: HTTP {response.status}: {_message(response.data)}")
 
 
-def next_page_url(url: str) -> str:
-    """The same listing URL with ``page`` one higher (page 1 when absent)."""
-    parts = urllib.parse.urlsplit(url)
-    query = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
-    page = int(query.get("page", "1") or 1)
-    return canonical_url(urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), {**query, "page": page + 1})
-
-
 def _parse_body(raw: requests.Response) -> Any:
     """The JSON body; ``ValueError`` when it is truncated or not JSON (so the caller retries)."""
     text = raw.content  # urllib3 already raises when it is shorter than Content-Length
@@ -423,8 +474,26 @@ def _parse_body(raw: requests.Response) -> Any:
 
 
 def _is_secondary(data: Any) -> bool:
-    message = data.get("message", "") if isinstance(data, dict) else ""
-    return "secondary rate limit" in message.lower()
+    """GitHub's secondary-limit refusal: REST's ``message``, or GraphQL ``errors`` without a path."""
+    if not isinstance(data, dict):
+        return False
+    messages = [data.get("message") or ""]
+    messages += [e.get("message") or "" for e in data.get("errors") or () if isinstance(e, dict) and not e.get("path")]
+    return any("secondary rate limit" in str(m).lower() for m in messages)
+
+
+def _connection_problem(exc: requests.exceptions.ConnectionError) -> str:
+    """What a failed connection says in a few words: the host does not resolve, refused, TLS."""
+    text = str(exc)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS failed"
+    if "Name or service not known" in text or "nodename nor servname" in text or "Temporary failure in name resolution" in text or "NameResolution" in text:
+        return "the host name does not resolve"
+    if "Connection refused" in text:
+        return "connection refused"
+    if "Network is unreachable" in text or "No route to host" in text:
+        return "no route to the host"
+    return type(exc).__name__
 
 
 def _message(data: Any) -> str:

@@ -7,6 +7,7 @@ reason) and the command line prints it.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 
@@ -20,6 +21,8 @@ class CollectResult:
     collecting everything it was asked for (budget exhausted, cap reached, source
     unavailable); ``reason`` then says why in one line. ``notes`` are one-line remarks
     worth showing the operator (a capped tree, a renamed repo, a deleted model).
+    ``counters`` count things the run passed over on purpose, by what they are (e.g.
+    ``"github: null stargazer items skipped"``), for the run log.
     """
 
     source: str
@@ -28,6 +31,7 @@ class CollectResult:
     partial: bool = False
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
+    counters: Counter[str] = field(default_factory=Counter)
 
     @property
     def total_requests(self) -> int:

@@ -51,15 +51,20 @@ class Clock:
     def __init__(self, days: int = 0, start: int = START_TS):
         self.days = days
         self.start = start
+        self.seconds = 0.0   # moved by tick(): time passing while clients walk their pages
 
     @property
     def now(self) -> int:
-        return self.start + self.days * DAY
+        return self.start + self.days * DAY + int(self.seconds)
 
     @property
     def today(self) -> int:
         """Whole days since the start (0 on the first day)."""
-        return self.days
+        return (self.now - self.start) // DAY
+
+    def tick(self, seconds: float) -> None:
+        """Move the clock by some seconds (fakehub's ``clock_step_seconds`` per request)."""
+        self.seconds += seconds
 
     def advance(self, days: int) -> None:
         if days < 0:

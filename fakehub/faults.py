@@ -13,7 +13,9 @@ Kinds:
 - ``timeout``: the server waits ``fault_delay_seconds`` and drops the connection
   without an answer (the client sees a disconnect or its own timeout);
 - ``truncate``: the response is served with its full ``Content-Length`` but only half
-  the body, then the connection is closed.
+  the body, then the connection is closed;
+- ``partial``: in a GraphQL document, one aliased ``repository`` field times out: its
+  value is null and its error has a ``path`` but no ``type`` (drawn per repository name).
 
 Control endpoints (``/_fakehub/...``) are never faulted.
 """
@@ -26,7 +28,7 @@ from collections import Counter
 from collector.errors import InputError
 from fakehub.generator import stable_hash
 
-KINDS = ("429", "secondary", "5xx", "timeout", "truncate")
+KINDS = ("429", "secondary", "5xx", "timeout", "truncate", "partial")
 
 
 def parse_faults(spec: str | None) -> dict[str, float]:
@@ -61,15 +63,17 @@ class Faults:
         self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()
 
-    def draw(self, key: str) -> str | None:
-        """The fault (or None) for the next request with this key."""
-        if not self.rates:
+    def draw(self, key: str, *, skip: str | None = None, only: str | None = None) -> str | None:
+        """The fault (or None) for the next draw with this key: of every kind but
+        ``skip``, or of the kind ``only`` alone (``partial`` is drawn per GraphQL field)."""
+        kinds = [k for k in KINDS if k != skip and (only is None or k == only)]
+        if not any(self.rates.get(k) for k in kinds):
             return None
         with self._lock:
             self._seen[key] += 1
             n = self._seen[key]
         u = stable_hash("fault", self.seed, key, n) / 2**64
-        for kind in KINDS:
+        for kind in kinds:
             rate = self.rates.get(kind, 0.0)
             if u < rate:
                 return kind

@@ -18,11 +18,21 @@ Features the collectors must cope with, at every scale:
   days, ``zai-org/Open-AutoGLM`` ~10,000 in three;
 - a renamed repo: ``THUDM/GLM-4`` is now ``zai-org/GLM-4`` (same id; the old name
   answers 301 to ``/repositories/{id}``);
+- a blocked repo: ``deepseek-ai/DeepSeek-Blocked`` (451 / FORBIDDEN, see :data:`BLOCKED`);
 - deleted repos: ``deepseek-ai/DeepSeek-Legacy`` (gone before the start, always 404)
   and ``MiniMax-AI/MiniMax-Text-Preview`` (listed until day 7, then 404);
 - bots (logins ending in ``[bot]``, ``type: "Bot"``) opening PRs, commenting, committing;
 - stargazers of a repo are distinct users: star k of repo r is user
-  ``(a_r * k + b_r) mod U`` (an affine bijection), so new stars never repeat a user.
+  ``(a_r * k + b_r) mod U`` (an affine bijection), so new stars never repeat a user;
+- unstars: :data:`UNSTAR_SHARE` of all stars are removed again some time after they were
+  given (users do remove stars; GitHub's counts and listings drop them), so a history
+  read once and only extended goes stale;
+- hidden stargazers: :data:`HIDDEN_STAR_SHARE` of stars belong to accounts GitHub no
+  longer shows (suspended or flagged as spam). They count in ``stargazerCount`` and
+  ``stargazers_count``, GraphQL gives ``null`` for their items in ``edges`` and ``nodes``
+  (the public schema types both lists as ``[StargazerEdge]``/``[User]``, nullable items:
+  https://docs.github.com/graphql/reference/objects#stargazerconnection), and REST leaves
+  them out of its pages, so a page can be shorter than ``per_page`` with more to come.
 """
 
 from __future__ import annotations
@@ -133,6 +143,14 @@ _BURSTS = {
 RENAMED = {"THUDM/GLM-4": "zai-org/GLM-4"}
 DELETED_BEFORE_START = "deepseek-ai/DeepSeek-Legacy"
 DELETED_LATER = ("MiniMax-AI/MiniMax-Text-Preview", 7)   # full name, day it disappears
+# Blocked for everyone (a DMCA takedown): REST answers 451, GraphQL a FORBIDDEN error with
+# the field's path (https://docs.github.com/rest/repos/repos#get-a-repository lists 451
+# "Unavailable For Legal Reasons"); it is in no listing, only reached by name.
+BLOCKED = ("deepseek-ai/DeepSeek-Blocked",)
+UNSTAR_SHARE = 0.03        # of all stars, removed again later
+UNSTAR_MEAN_DAYS = 90      # mean time from a star to its removal
+HIDDEN_STAR_SHARE = 0.003  # of all stars, from accounts the API no longer shows
+NEVER = np.iinfo(np.int64).max
 
 
 def stable_hash(*parts: object) -> int:
@@ -273,8 +291,36 @@ class Repo:
         times = np.sort(np.concatenate([times, future]).astype(np.int64))
         return np.minimum(times, START_TS + FUTURE_DAYS * DAY)
 
+    @cached_property
+    def unstar_times(self) -> np.ndarray:
+        """When each star is removed again (epoch seconds), :data:`NEVER` for most."""
+        times = self.star_times
+        if self.star_users is not None:  # a snapshot lists the stars that stand
+            return np.full(len(times), NEVER, dtype=np.int64)
+        rng = np.random.default_rng([self.seed, self.index, 2])
+        removed = rng.random(len(times)) < UNSTAR_SHARE
+        later = times + (rng.exponential(UNSTAR_MEAN_DAYS * DAY, len(times)) + 60).astype(np.int64)
+        return np.where(removed, later, NEVER)
+
+    @cached_property
+    def star_hidden(self) -> np.ndarray:
+        """True for the stars of accounts the API no longer shows (see the module docstring)."""
+        if self.star_users is not None:
+            return np.zeros(len(self.star_times), dtype=bool)
+        rng = np.random.default_rng([self.seed, self.index, 3])
+        return rng.random(len(self.star_times)) < HIDDEN_STAR_SHARE
+
+    def standing_stars(self, now: int) -> np.ndarray:
+        """Indices k (ascending) of the stars given by ``now`` and not removed by then."""
+        cache = self.__dict__.setdefault("_standing", {})
+        if now not in cache:
+            n = int(np.searchsorted(self.star_times, now, side="right"))
+            cache.clear()
+            cache[now] = np.flatnonzero(self.unstar_times[:n] > now)
+        return cache[now]
+
     def star_rows(self, n: int, users: "UserDirectory") -> list[list]:
-        """[[user id, login, starred_at], ...] of the first n stars (ground truth)."""
+        """[[user id, login, starred_at], ...] of the first n stars ever given, removed or not."""
         rows = self.__dict__.setdefault("_star_rows", [])
         if len(rows) < n:
             start = len(rows)
@@ -288,7 +334,13 @@ class Repo:
         return rows[:n]
 
     def stars_until(self, now: int) -> int:
-        return int(np.searchsorted(self.star_times, now, side="right"))
+        """The star count at ``now``, as GitHub counts it: standing stars, hidden ones included."""
+        return len(self.standing_stars(now))
+
+    def shown_stars(self, now: int) -> np.ndarray:
+        """The standing stars the API lists (hidden accounts left out): the ground truth."""
+        standing = self.standing_stars(now)
+        return standing[~self.star_hidden[standing]]
 
     @cached_property
     def _star_perm(self) -> tuple[int, int, int]:
@@ -575,6 +627,18 @@ class GitHubWorld:
                 users[user] = users.get(user, 0) + 1
         return users, anon
 
+    contributor_email_limit = 500   # see fakehub.github_rest: /contributors links only these
+
+    def listed_contributors(self, repo: Repo) -> tuple[dict[int, int], dict[str, int]]:
+        """What ``/contributors?anon=1`` lists: ({user index: n} for the first
+        ``contributor_email_limit`` authors by commits, {anonymous name: n} for the rest
+        and for commits without an account)."""
+        users, anon = self.contributors(repo)
+        ranked = sorted(users.items(), key=lambda row: (-row[1], row[0]))
+        linked = dict(ranked[:self.contributor_email_limit])
+        unlinked = {self.users.login(u): n for u, n in ranked[self.contributor_email_limit:]}
+        return linked, {**anon, **unlinked}
+
     # -- ground truth ---------------------------------------------------------------
     deleted_names: tuple[str, ...] = (DELETED_BEFORE_START,)
 
@@ -586,8 +650,10 @@ class GitHubWorld:
             if not self.visible(repo):
                 continue
             n = self.stars(repo)
+            standing, shown = repo.standing_stars(now), repo.shown_stars(now)
+            every = repo.star_rows(int(shown[-1]) + 1 if len(shown) else 0, self.users)
             activity = self.activity(repo)
-            users, anon = self.contributors(repo)
+            users, anon = self.listed_contributors(repo)
             repos[repo.full_name] = {
                 "id": repo.id,
                 "full_name": repo.full_name,
@@ -601,7 +667,8 @@ class GitHubWorld:
                 "open_pull_requests": self.open_counts(repo)[1],
                 "language": repo.language,
                 "archived": repo.archived,
-                "stars": repo.star_rows(n, self.users),
+                "stars": [every[k] for k in shown.tolist()],  # standing, shown stars
+                "hidden_stars": iso_array(repo.star_times[standing[repo.star_hidden[standing]]]),
                 "contributors": {login(u): c for u, c in users.items()},
                 "anonymous_contributors": anon,
                 "issues": [

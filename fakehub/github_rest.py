@@ -23,13 +23,37 @@ Endpoints (``{repo}`` is ``/repos/{owner}/{name}`` or ``/repositories/{id}``):
   ``GET {repo}/issues/{number}`` names its ``closed_by``
 
 Lists take ``per_page`` (default 30, max 100) and ``page`` and answer with a ``Link``
-header (next, last, first, prev). Budgets, ETags/304, ``Date`` and the rate-limit
-headers are added by :mod:`fakehub.server`.
+header (next, last, first, prev). The activity listings (issues, pulls, issue and review
+comments, issue events, commits) page as GitHub's large listings do: their ``Link``
+names the next page with an opaque keyset ``after=`` cursor (no ``last``), ``page`` is
+served only up to :data:`PAGE_NUMBER_LIMIT`, and past it they answer 422 "Pagination with
+the page parameter is not supported for large datasets, please use cursor based
+pagination (after/before)" (GitHub's "Using pagination in the REST API": the ``link``
+header's URLs may use ``page``, ``before`` or ``after``, follow them as given,
+https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api;
+reports of the 422 range from page 11 to page 100, so the stricter end is modelled).
+A keyset cursor names the sort key of the last item served, so items updated during a
+walk move behind it instead of shifting later items onto pages already read; page
+numbers are offsets and do shift.
+
+``/contributors`` links only the first ``GitHubWorld.contributor_email_limit`` (500) author emails
+to users; the others' commits are listed as anonymous contributors, with ``anon=1``
+(GitHub's "List repository contributors": "only the first 500 author email addresses
+in the repository link to GitHub users. The rest will appear as anonymous contributors
+without associated GitHub user information",
+https://docs.github.com/rest/repos/repos#list-repository-contributors).
+``/stats/contributors`` reports 0 additions and deletions for repositories with
+:data:`STATS_COMMIT_LIMIT` or more commits ("This endpoint will return 0 values for all
+addition and deletion counts in repositories with 10,000 or more commits",
+https://docs.github.com/rest/metrics/statistics#get-all-contributor-commit-activity).
+
+Budgets, ETags/304, ``Date`` and the rate-limit headers are added by :mod:`fakehub.server`.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
@@ -38,14 +62,38 @@ from urllib.parse import urlencode
 
 from fakehub.clock import DAY, http_date, iso, parse_iso
 from fakehub.exchange import Request, Response, link_header
-from fakehub.generator import GitHubWorld, Issue, Repo, stable_hash
+from fakehub.generator import BLOCKED, GitHubWorld, Issue, Repo, stable_hash
 
 DOCS = "https://docs.github.com/rest"
 MAX_STARGAZER_PAGE = 400
+PAGE_NUMBER_LIMIT = 10           # the activity listings answer 422 past this page
+STATS_COMMIT_LIMIT = 10_000      # from here on /stats/contributors reports 0 additions/deletions
+CURSOR_ONLY = ("Pagination with the page parameter is not supported for large datasets, "
+               "please use cursor based pagination (after/before)")
+
+
+def encode_cursor(key: tuple) -> str:
+    return base64.urlsafe_b64encode(b"cursor:v2:" + json.dumps(list(key)).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        if not raw.startswith(b"cursor:v2:"):
+            return None
+        return tuple(json.loads(raw[len(b"cursor:v2:"):]))
+    except (ValueError, TypeError):
+        return None
 
 
 def not_found(doc: str = f"{DOCS}") -> Response:
     return Response.json({"message": "Not Found", "documentation_url": doc, "status": "404"}, 404)
+
+
+def commit_lines(sha: str) -> tuple[int, int]:
+    """(additions, deletions) of a commit: a fixed function of its sha."""
+    h = int(sha[:12], 16)
+    return 1 + h % 300, (h >> 20) % 120
 
 
 def _node_id(kind: str, number: int) -> str:
@@ -53,8 +101,11 @@ def _node_id(kind: str, number: int) -> str:
 
 
 class GitHubRest:
-    def __init__(self, world: GitHubWorld):
+    def __init__(self, world: GitHubWorld, *, stats_commit_limit: int = STATS_COMMIT_LIMIT,
+                 page_number_limit: int = PAGE_NUMBER_LIMIT):
         self.world = world
+        self.page_number_limit = page_number_limit
+        self.stats_commit_limit = stats_commit_limit
         self._stats_ready: set[tuple[int, int]] = set()
         self._routes: list[tuple[re.Pattern, str, Callable]] = [
             (re.compile(r"^/rate_limit$"), "rate_limit", self.rate_limit),
@@ -96,6 +147,10 @@ class GitHubRest:
     def _with_repo(self, fn: Callable) -> Callable:
         def handler(req: Request, owner=None, name=None, id=None, **more) -> Response:
             world = self.world
+            if id is None and f"{owner}/{name}".lower() in {b.lower() for b in BLOCKED}:
+                return Response.json({"message": "Repository access blocked",
+                                      "block": {"reason": "dmca", "created_at": "2025-03-01T00:00:00Z",
+                                                "html_url": "https://github.com/github/dmca"}}, 451)
             repo = world.by_id(int(id)) if id else world.by_name(f"{owner}/{name}")
             if repo is not None and id is None and repo.full_name.lower() != f"{owner}/{name}".lower():
                 repo = None
@@ -233,6 +288,34 @@ class GitHubRest:
         headers = {"Link": link_header(links)} if links else {}
         return Response.json([render(item) for item in chunk], 200, headers)
 
+    def keyset_page(self, req: Request, items: Sequence, key: Callable, render: Callable) -> Response:
+        """A page of an activity listing: ``items`` in the order served, ``key(item)`` a
+        tuple that grows along that order. ``after`` resumes behind a key; ``page`` is an
+        offset, refused past :data:`PAGE_NUMBER_LIMIT`; ``Link`` names only ``next``, by cursor."""
+        per_page = req.int_arg("per_page", 30, 1, 100)
+        after = req.arg("after")
+        keys = [key(item) for item in items]
+        if after is not None:
+            mark = decode_cursor(after)
+            if mark is None:
+                return Response.json({"message": f"Invalid cursor value: {after!r}",
+                                      "documentation_url": f"{DOCS}/using-the-rest-api/using-pagination-in-the-rest-api",
+                                      "status": "422"}, 422)
+            start = bisect_right(keys, mark)
+        else:
+            page = req.int_arg("page", 1)
+            if page > self.page_number_limit:
+                return Response.json({"message": CURSOR_ONLY,
+                                      "documentation_url": f"{DOCS}/using-the-rest-api/using-pagination-in-the-rest-api",
+                                      "status": "422"}, 422)
+            start = (page - 1) * per_page
+        chunk = items[start:start + per_page]
+        headers = {}
+        if start + per_page < len(items):
+            next_url = req.url_with(page=None, after=encode_cursor(keys[start + per_page - 1]))
+            headers["Link"] = link_header({"next": next_url})
+        return Response.json([render(item) for item in chunk], 200, headers)
+
     # -- handlers ------------------------------------------------------------------------
     def rate_limit(self, req: Request) -> Response:
         # filled in by the server, which owns the budgets
@@ -294,22 +377,32 @@ class GitHubRest:
                            "response header to see how far back you can jump.",
                 "documentation_url": f"{DOCS}/guides/using-pagination-in-the-rest-api",
                 "status": "422"}, 422)
-        n = self.world.stars(repo)
+        shown = repo.shown_stars(self.world.clock.now)  # hidden accounts are left out
         times = repo.star_times
         with_dates = "star+json" in req.headers.get("accept", "")
         base = req.base_url
 
         def render(k: int) -> dict:
-            user = self.user_json(base, repo.stargazer(k))
+            user = self.user_json(base, repo.stargazer(int(k)))
             return {"starred_at": iso(int(times[k])), "user": user} if with_dates else user
 
-        resp = self.page(req, range(n), render, max_page=MAX_STARGAZER_PAGE)
+        # pages are offsets into every standing star; a hidden one leaves its page short
+        standing = repo.standing_stars(self.world.clock.now)
+        resp = self.page(req, standing, render, max_page=MAX_STARGAZER_PAGE)
+        if len(shown) != len(standing):
+            hidden = set(standing[repo.star_hidden[standing]].tolist())
+            per_page = req.int_arg("per_page", 30, 1, 100)
+            page = req.int_arg("page", 1)
+            chunk = standing[(page - 1) * per_page: page * per_page].tolist()
+            body = json.loads(resp.body)
+            resp.body = json.dumps([item for k, item in zip(chunk, body) if k not in hidden],
+                                   separators=(",", ":")).encode()
         if with_dates:
             resp.headers["X-GitHub-Media-Type"] = "github.v3; param=star; format=json"
         return resp
 
     def contributors(self, req: Request, repo: Repo) -> Response:
-        users, anon = self.world.contributors(repo)
+        users, anon = self.world.listed_contributors(repo)
         rows: list[tuple[int, object]] = [(n, u) for u, n in users.items()]
         if req.arg("anon") in ("1", "true"):
             rows += [(n, name) for name, n in anon.items()]
@@ -331,19 +424,27 @@ class GitHubRest:
             self._stats_ready.add(key)
             return Response.json({}, 202)
         now = self.world.clock.now
-        weeks: dict[int, dict[int, int]] = {}
-        for _, user, at, _ in self.world.activity(repo).commits:
+        weeks: dict[int, dict[int, list[int]]] = {}
+        commits = 0
+        for sha, user, at, _ in self.world.activity(repo).commits:
             if at > now:
                 break
+            commits += 1
             if user is not None:
                 week = at - (at - 345_600) % (7 * DAY)      # Sundays 00:00 UTC
-                weeks.setdefault(user, {}).setdefault(week, 0)
-                weeks[user][week] += 1
+                tally = weeks.setdefault(user, {}).setdefault(week, [0, 0, 0])
+                added, deleted = commit_lines(sha)
+                tally[0] += added
+                tally[1] += deleted
+                tally[2] += 1
+        counted = commits < self.stats_commit_limit     # else GitHub reports 0 lines
         all_weeks = sorted({w for per in weeks.values() for w in per})
         out = []
         for user, per in weeks.items():
-            out.append({"total": sum(per.values()),
-                        "weeks": [{"w": w, "a": 0, "d": 0, "c": per.get(w, 0)} for w in all_weeks],
+            out.append({"total": sum(t[2] for t in per.values()),
+                        "weeks": [{"w": w, "a": per[w][0] if counted and w in per else 0,
+                                   "d": per[w][1] if counted and w in per else 0,
+                                   "c": per[w][2] if w in per else 0} for w in all_weeks],
                         "author": self.user_json(req.base_url, user)})
         out.sort(key=lambda e: (e["total"], e["author"]["id"]))
         return Response.json(out)
@@ -393,20 +494,25 @@ class GitHubRest:
             if since_ts is not None and updated < since_ts:
                 continue
             rows.append((issue, updated))
-        sort = req.arg("sort", "created")
-        reverse = req.arg("direction", "desc") != "asc"
-        if sort == "updated":
-            rows.sort(key=lambda row: (row[1], row[0].number), reverse=reverse)
-        elif sort == "comments":
-            rows.sort(key=lambda row: (len(row[0].comments), row[0].number), reverse=reverse)
-        else:
-            rows.sort(key=lambda row: (row[0].created, row[0].number), reverse=reverse)
+        rows.sort(key=self._issue_key(req))
         return rows
+
+    @staticmethod
+    def _issue_key(req: Request) -> Callable:
+        """The keyset order of an issue listing: ``sort`` then number, negated when descending."""
+        sort = req.arg("sort", "created")
+        sign = 1 if req.arg("direction", "desc") == "asc" else -1
+        if sort == "updated":
+            return lambda row: (sign * row[1], sign * row[0].number)
+        if sort == "comments":
+            return lambda row: (sign * len(row[0].comments), sign * row[0].number)
+        return lambda row: (sign * row[0].created, sign * row[0].number)
 
     def issues(self, req: Request, repo: Repo) -> Response:
         now = self.world.clock.now
         rows = self._issue_list(req, repo, only_prs=False)
-        return self.page(req, rows, lambda row: self.issue_json(req.base_url, repo, row[0], now))
+        return self.keyset_page(req, rows, self._issue_key(req),
+                                lambda row: self.issue_json(req.base_url, repo, row[0], now))
 
     def _find_issue(self, repo: Repo, number: str) -> Issue | None:
         n = int(number)
@@ -429,7 +535,8 @@ class GitHubRest:
 
     def pulls(self, req: Request, repo: Repo) -> Response:
         rows = self._issue_list(req, repo, only_prs=True)
-        return self.page(req, rows, lambda row: self._pull_json(req.base_url, repo, row[0]))
+        return self.keyset_page(req, rows, self._issue_key(req),
+                                lambda row: self._pull_json(req.base_url, repo, row[0]))
 
     def _pull_json(self, base: str, repo: Repo, issue: Issue) -> dict:
         d = self.issue_json(base, repo, issue, self.world.clock.now)
@@ -453,6 +560,11 @@ class GitHubRest:
             rows.reverse()
         return rows
 
+    @staticmethod
+    def _comment_key(req: Request) -> Callable:
+        sign = -1 if req.arg("direction") == "desc" else 1
+        return lambda c: (sign * c[3], sign * c[0])
+
     def issue_comments(self, req: Request, repo: Repo) -> Response:
         rows = self._comment_list(req, self.world.activity(repo).comments)
         base = req.base_url
@@ -467,7 +579,7 @@ class GitHubRest:
                     "created_at": iso(at), "updated_at": iso(at), "author_association": "CONTRIBUTOR",
                     "body": "Synthetic fakehub comment.", "performed_via_github_app": None}
 
-        return self.page(req, rows, render)
+        return self.keyset_page(req, rows, self._comment_key(req), render)
 
     def issue_events(self, req: Request, repo: Repo) -> Response:
         now = self.world.clock.now
@@ -486,7 +598,7 @@ class GitHubRest:
                     "performed_via_github_app": None,
                     "issue": self.issue_json(base, repo, by_number[number], now)}
 
-        return self.page(req, rows, render)
+        return self.keyset_page(req, rows, lambda e: (-e[4], -e[0]), render)
 
     def review_comments(self, req: Request, repo: Repo) -> Response:
         rows = self._comment_list(req, self.world.activity(repo).review_comments)
@@ -509,21 +621,21 @@ class GitHubRest:
                                "pull_request": {"href": f"{r}/pulls/{number}"}},
                     "line": 1, "side": "RIGHT", "subject_type": "line"}
 
-        return self.page(req, rows, render)
+        return self.keyset_page(req, rows, self._comment_key(req), render)
 
     def commits(self, req: Request, repo: Repo) -> Response:
         now = self.world.clock.now
         since, until = req.arg("since"), req.arg("until")
         lo = parse_iso(since) if since else None
         hi = min(parse_iso(until), now) if until else now
-        rows = [c for c in self.world.activity(repo).commits
+        rows = [(k, c) for k, c in enumerate(self.world.activity(repo).commits)
                 if c[2] <= hi and (lo is None or c[2] >= lo)]
         rows.reverse()
         base = req.base_url
         r = f"{base}/repos/{repo.full_name}"
 
-        def render(c: tuple[str, int | None, int, str]) -> dict:
-            sha, user, at, name = c
+        def render(row: tuple[int, tuple[str, int | None, int, str]]) -> dict:
+            sha, user, at, name = row[1]
             person = {"name": name, "email": f"{name}@users.noreply.example", "date": iso(at)}
             account = self.user_json(base, user) if user is not None else None
             return {"sha": sha, "node_id": _node_id("Commit", int(sha[:8], 16)),
@@ -535,4 +647,4 @@ class GitHubRest:
                     "comments_url": f"{r}/commits/{sha}/comments", "author": account,
                     "committer": account, "parents": []}
 
-        return self.page(req, rows, render)
+        return self.keyset_page(req, rows, lambda row: (-row[1][2], -row[0]), render)

@@ -32,13 +32,15 @@ from __future__ import annotations
 import base64
 import json
 
+import numpy as np
+
 from graphql import (FieldNode, FragmentSpreadNode, GraphQLError, InlineFragmentNode,
                      OperationDefinitionNode, VariableNode, build_schema, execute, parse,
                      validate, value_from_ast_untyped)
 
 from fakehub.clock import iso
 from fakehub.exchange import Request, Response
-from fakehub.generator import GitHubWorld, Repo, UserDirectory
+from fakehub.generator import BLOCKED, GitHubWorld, Repo, UserDirectory
 from fakehub.limits import Window
 
 SDL = """
@@ -102,7 +104,7 @@ SCHEMA = build_schema(SDL)
 class GitHubGraphQLError(GraphQLError):
     """A resolver error carrying GitHub's top-level ``type`` (NOT_FOUND, ...)."""
 
-    def __init__(self, message: str, gh_type: str):
+    def __init__(self, message: str, gh_type: str | None):
         super().__init__(message)
         self.gh_type = gh_type
 
@@ -185,39 +187,55 @@ class RepositoryNode:
             raise GitHubGraphQLError(
                 f"Requesting {first} records on the `stargazers` connection exceeds the `first` "
                 "limit of 100 records.", "EXCESSIVE_PAGINATION")
-        n = self._world.stars(self._repo)
+        repo = self._repo
+        standing = repo.standing_stars(self._world.clock.now)   # cursors name star indices
+        n = len(standing)
         descending = bool(orderBy) and orderBy.get("direction") == "DESC"
         if descending:
-            start = (_uncursor(after) - 1) if after else n - 1
-            ks = list(range(start, max(start - first, -1), -1))
-            has_next = bool(ks) and ks[-1] > 0
-            has_prev = start < n - 1
+            end = int(np.searchsorted(standing, _uncursor(after), side="left")) if after else n
+            positions = range(end - 1, max(end - 1 - first, -1), -1)
+            has_next, has_prev = bool(positions) and positions[-1] > 0, end < n
         else:
-            start = (_uncursor(after) + 1) if after else 0
-            ks = list(range(start, min(start + first, n)))
-            has_next = (ks[-1] + 1 < n) if ks else False
-            has_prev = start > 0
-        times = self._repo.star_times
-        users = [UserNode(self._repo.stargazer(k), self._world.users) for k in ks]
-        edges = [{"cursor": _cursor(k), "starredAt": iso(int(times[k])), "node": u}
+            start = int(np.searchsorted(standing, _uncursor(after), side="right")) if after else 0
+            positions = range(start, min(start + first, n))
+            has_next, has_prev = (positions[-1] + 1 < n) if positions else False, start > 0
+        ks = [int(standing[p]) for p in positions]
+        times = repo.star_times
+        hidden = repo.star_hidden
+        # a hidden account's item is null in both lists (see fakehub.generator)
+        users = [None if hidden[k] else UserNode(repo.stargazer(k), self._world.users) for k in ks]
+        edges = [None if u is None else {"cursor": _cursor(k), "starredAt": iso(int(times[k])), "node": u}
                  for k, u in zip(ks, users)]
         return {
             "totalCount": n,
             "pageInfo": {"hasNextPage": has_next, "hasPreviousPage": has_prev,
-                         "startCursor": edges[0]["cursor"] if edges else None,
-                         "endCursor": edges[-1]["cursor"] if edges else None},
+                         "startCursor": _cursor(ks[0]) if ks else None,
+                         "endCursor": _cursor(ks[-1]) if ks else None},
             "edges": edges,
             "nodes": users,
         }
 
 
+# GitHub's answer when part of a document timed out: the field is null, the error has its
+# path but no type (https://docs.github.com/graphql/overview/rate-limits-and-query-limits-for-the-graphql-api#timeouts).
+PARTIAL_TIMEOUT = ("Something went wrong while executing your query. This may be the result of a timeout, "
+                   "or it could be a GitHub bug. Please include `0000:0000:0000000:0000000:00000000` when "
+                   "reporting this issue.")
+
+
 class Root:
-    def __init__(self, world: GitHubWorld, base: str, rate: Window, cost: int):
+    def __init__(self, world: GitHubWorld, base: str, rate: Window, cost: int,
+                 partial_fault=lambda full: False):
         self._world, self._base, self._rate, self._cost = world, base, rate, cost
+        self._partial_fault = partial_fault
 
     def repository(self, info, owner: str, name: str, followRenames: bool = True):
         world = self._world
         full = f"{owner}/{name}"
+        if full.lower() in {b.lower() for b in BLOCKED}:
+            raise GitHubGraphQLError(f"Repository access blocked: '{full}'.", "FORBIDDEN")
+        if self._partial_fault(full):
+            raise GitHubGraphQLError(PARTIAL_TIMEOUT, None)
         repo = world.by_name(full)
         if repo is not None and repo.full_name.lower() != full.lower():
             repo = None
@@ -297,9 +315,11 @@ class GraphQLApi:
             return Response.json({"errors": [e.formatted for e in errors]})
         return document, variables, operation, query_cost(document, variables, operation)
 
-    def execute(self, req: Request, prepared, rate: Window) -> Response:
+    def execute(self, req: Request, prepared, rate: Window, partial_fault=lambda full: False) -> Response:
+        """Run a prepared document; ``partial_fault(full_name)`` says whether one aliased
+        repository times out (the ``partial`` fault kind of :mod:`fakehub.faults`)."""
         document, variables, operation, cost = prepared
-        root = Root(self.world, req.base_url, rate, cost)
+        root = Root(self.world, req.base_url, rate, cost, partial_fault)
         result = execute(SCHEMA, document, root_value=root, variable_values=variables,
                          operation_name=operation)
         out: dict = {}
@@ -308,7 +328,7 @@ class GraphQLApi:
             for e in result.errors:
                 d = dict(e.formatted)
                 original = e.original_error if isinstance(e.original_error, GitHubGraphQLError) else e
-                if isinstance(original, GitHubGraphQLError):
+                if isinstance(original, GitHubGraphQLError) and original.gh_type:
                     d["type"] = original.gh_type
                 errors.append(d)
             out["errors"] = errors

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -26,14 +27,15 @@ class Window:
 class Budget:
     """``limit`` units per ``window`` seconds for each key; the window starts at first use."""
 
-    def __init__(self, limit: int, window: float):
+    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.time):
         self.limit = limit
         self.window = window
+        self.clock = clock
         self._windows: dict[str, Window] = {}
         self._lock = threading.Lock()
 
     def _current(self, key: str, limit: int) -> Window:
-        now = time.time()
+        now = self.clock()
         w = self._windows.get(key)
         if w is None or now >= w.reset:
             w = self._windows[key] = Window(limit, 0, int(now + self.window + 0.999))

@@ -18,21 +18,31 @@ Knobs (keyword arguments of :class:`FakeHub`; the CLI exposes the first five and
 ``host``/``port`` (port 0 picks a free one), ``rest_budget`` (REST requests per token
 per window, default 5,000), ``graphql_budget`` (points, 5,000),
 ``unauthenticated_budget`` (REST requests per client address, 60),
-``rate_window_seconds`` (3,600; tests use 2), ``hf_budget`` / ``hf_window_seconds``
-(Hub requests per token or address, 100,000 per 300 s), ``hf_page_size`` (1,000),
+``rate_window_seconds`` (3,600; tests use 2), ``hf_budget`` / ``hf_anonymous_budget`` /
+``hf_window_seconds`` (Hub API requests per token, per client address without one, and the
+window: 1,000 / 500 per 300 s, a free account's and an anonymous caller's "Hub APIs" bucket,
+https://huggingface.co/docs/hub/rate-limits), ``hf_page_size`` (1,000),
+``hf_trending_refresh_pages`` (listing pages between recomputations of the trending scores,
+20; 0 keeps them still), ``hf_permissive`` (listings accept the detail-only expands and
+trending scores stay still: only to compare with the crawl that relied on it; see
+:mod:`fakehub.hf`),
 ``retry_after_seconds`` (the ``Retry-After`` of faults, 1), ``fault_delay_seconds``
 (how long a ``timeout`` fault holds the connection before dropping it, 0), ``snapshot``
 (a JSON file in the ground-truth shape to serve instead of a generated world; see
-:mod:`fakehub.snapshot`), ``hf_detail_only_expand`` (listings refuse ``baseModels`` /
-``childrenModelCount`` with 400, as the real Hub has; see :mod:`fakehub.hf`).
+:mod:`fakehub.snapshot`).
 
 Every GitHub answer carries ``Date`` from the simulated clock (collectors take "today"
 from it), ``x-ratelimit-limit/remaining/used/reset/resource`` (reset in real epoch
 seconds), and, for 200s, a weak ``ETag``; a request whose ``If-None-Match`` matches
 gets 304 and is not charged. An exhausted REST budget answers 403 "API rate limit
 exceeded ..." with remaining 0 until the reset time. Tokens beginning with
-``invalid`` answer 401 "Bad credentials". Hub answers carry ``RateLimit`` /
-``RateLimit-Policy`` headers and 429 with ``Retry-After`` when their budget runs out.
+``invalid`` answer 401 "Bad credentials". Hub answers carry ``RateLimit: "api";r=R;t=T`` /
+``RateLimit-Policy: "fixed window";"api";q=Q;w=W`` (the IETF draft huggingface_hub's
+``parse_ratelimit_headers`` reads, utils/_http.py); a spent budget answers 429 with those
+headers and no ``Retry-After`` (the Hub does not always send one); :meth:`FakeHub.expire_hf_budget`
+ends the windows at once, for a client's ``sleep`` hook. A Hub token beginning with
+``invalid`` (bad or expired) answers every call with 401 ``X-Error-Message: Invalid
+credentials in Authorization header``, as the Hub does.
 
 Control endpoints (never faulted, never charged, not counted in the stats):
 
@@ -115,19 +125,34 @@ class FakeHub:
     def __init__(self, seed: int = 0, scale: str = "small", faults: str | None = None, *,
                  host: str = "127.0.0.1", port: int = 0, rest_budget: int = 5000,
                  graphql_budget: int = 5000, unauthenticated_budget: int = 60,
-                 rate_window_seconds: float = 3600, hf_budget: int = 100_000,
-                 hf_window_seconds: float = 300, hf_page_size: int = 1000,
+                 rate_window_seconds: float = 3600, hf_budget: int = 1000,
+                 hf_anonymous_budget: int = 500, hf_window_seconds: float = 300,
+                 hf_page_size: int = 1000, hf_trending_refresh_pages: int = 20,
+                 hf_permissive: bool = False,
                  retry_after_seconds: int = 1, fault_delay_seconds: float = 0.0,
-                 snapshot: str | None = None, hf_detail_only_expand: bool = False):
+                 snapshot: str | None = None,
+                 secondary_rest_points: int = 900, secondary_graphql_points: int = 2000,
+                 secondary_window_seconds: float = 60, contributor_email_limit: int = 500,
+                 stats_commit_limit: int = 10_000, page_number_limit: int = 10,
+                 clock_step_seconds: float = 0):
         self.world = World.from_snapshot(snapshot) if snapshot else World(seed, scale)
         self.faults = Faults(faults, seed)
-        self.rest = GitHubRest(self.world.github)
+        self.world.github.contributor_email_limit = contributor_email_limit
+        self.rest = GitHubRest(self.world.github, stats_commit_limit=stats_commit_limit,
+                               page_number_limit=page_number_limit)
+        self.secondary_rest = Budget(secondary_rest_points, secondary_window_seconds, self.rate_time)
+        self.secondary_graphql = Budget(secondary_graphql_points, secondary_window_seconds, self.rate_time)
+        self._secondary_trips: Counter[str] = Counter()
+        self.clock_step_seconds = clock_step_seconds
         self.graphql = GraphQLApi(self.world.github)
-        self.hf = HfApi(self.world.models, self.world.clock, hf_page_size, hf_detail_only_expand)
-        self.rest_budget = Budget(rest_budget, rate_window_seconds)
-        self.graphql_budget = Budget(graphql_budget, rate_window_seconds)
+        self.hf = HfApi(self.world.models, self.world.clock, hf_page_size, permissive=hf_permissive,
+                        trending_refresh_pages=hf_trending_refresh_pages)
+        self._skipped = 0.0   # seconds hub.sleep() passed on the rate limits' clock
+        self.rest_budget = Budget(rest_budget, rate_window_seconds, self.rate_time)
+        self.graphql_budget = Budget(graphql_budget, rate_window_seconds, self.rate_time)
         self.unauthenticated_budget = unauthenticated_budget
-        self.hf_budget = Budget(hf_budget, hf_window_seconds)
+        self.hf_budget = Budget(100_000 if hf_permissive else hf_budget, hf_window_seconds)
+        self.hf_anonymous_budget = 100_000 if hf_permissive else hf_anonymous_budget
         self.retry_after = retry_after_seconds
         self.fault_delay = fault_delay_seconds
         self._stats = Stats()
@@ -174,21 +199,44 @@ class FakeHub:
     def advance(self, days: int) -> None:
         self.world.advance(days)
 
+    def rate_time(self) -> float:
+        """The clock of GitHub's rate limits: wall-clock epoch seconds plus those skipped.
+
+        ``x-ratelimit-reset`` and ``Retry-After`` are read on it; a test gives a client
+        ``clock=hub.rate_time`` and ``sleep=hub.sleep`` and every wait takes no time."""
+        return time.time() + self._skipped
+
+    def sleep(self, seconds: float) -> None:
+        """A client's wait, passed on the rate limits' clock instead of waited out.
+
+        Tests hand this to a client as its ``sleep``: a ``Retry-After`` or a backoff is
+        then honoured exactly, at no wall-clock cost (also ``POST /_fakehub/sleep?seconds=N``).
+        """
+        with self.world.lock:
+            self._skipped += max(0.0, seconds)
+
     def stats(self) -> dict:
         return self._stats.snapshot()
 
     def reset_stats(self) -> None:
         self._stats.reset()
 
+    def expire_hf_budget(self, _seconds: float = 0.0) -> None:
+        """End the Hub's rate-limit windows now; usable as a client's ``sleep`` hook."""
+        self.hf_budget.clear()
+
     # -- dispatch ----------------------------------------------------------------------
     def respond(self, req: Request) -> tuple[str, Response, str | None]:
         """(endpoint name, response, fault kind) for one request."""
         if req.path.startswith("/_fakehub/"):
             return self._control(req) + (None,)
+        if self.clock_step_seconds:  # time moves while a client walks its pages
+            with self.world.lock:
+                self.world.clock.tick(self.clock_step_seconds)
         is_hf = req.path.startswith("/api/")
         key = f"{req.method} {req.path}?{req.query}" + (
             hashlib.blake2b(req.body, digest_size=8).hexdigest() if req.body else "")
-        fault = self.faults.draw(key)
+        fault = self.faults.draw(key, skip="partial")
         if fault in ("429", "secondary", "5xx"):
             endpoint = "hf.fault" if is_hf else "fault"
             return endpoint, self._fault_response(fault, key, is_hf), fault
@@ -229,6 +277,12 @@ class FakeHub:
                 return "control", Response.json({"error": str(e)}, 400)
             return "control", Response.json({"day": self.world.clock.today,
                                              "now": iso(self.world.clock.now)})
+        if path == "/_fakehub/sleep":
+            try:
+                self.sleep(float(req.arg("seconds", "0")))
+            except ValueError as e:
+                return "control", Response.json({"error": str(e)}, 400)
+            return "control", Response.json({"ok": True})
         if path == "/_fakehub/truth":
             include = req.arg("models", "1") not in ("0", "false")
             return "control", Response.json(self.truth(include))
@@ -270,6 +324,9 @@ class FakeHub:
             return "rate_limit", self._github_headers(
                 Response.json(body, 200, self._rate_headers(core, "core")))
         with self.world.lock:
+            tripped = self._secondary_limit(self.secondary_rest, key, "core", self.rest_budget.peek(key, limit))
+            if tripped is not None:
+                return "secondary_limited", self._github_headers(tripped)
             ok, window = self.rest_budget.spend(key, 1, limit)
             if not ok:
                 who = f"user ID {stable_hash(key) % 10**7}" if req.token else req.client
@@ -292,6 +349,42 @@ class FakeHub:
         resp.headers.update(self._rate_headers(window, "core"))
         return endpoint, self._github_headers(resp)
 
+    def _partial_fault(self, full_name: str) -> bool:
+        """Whether this resolution of one aliased repository times out (fault kind ``partial``)."""
+        if self.faults.draw(f"graphql-alias {full_name}", only="partial") != "partial":
+            return False
+        with self._stats._lock:
+            self._stats.faults["partial"] += 1
+        return True
+
+    def _secondary_limit(self, budget: Budget, key: str, resource: str, primary: Window) -> Response | None:
+        """GitHub's secondary rate limit, or None when the request may go on.
+
+        Points per minute, one a GET or a query: "No more than 900 points per minute are
+        allowed for REST API endpoints, and no more than 2,000 points per minute are allowed
+        for the GraphQL API endpoint" (https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits).
+        The answer is 403 with "You have exceeded a secondary rate limit", and only
+        sometimes a ``retry-after`` (the docs: "If the retry-after response header is
+        present ... Otherwise, if the x-ratelimit-remaining header is 0 ... Otherwise, wait
+        for at least one minute"): here every other refusal has one. GraphQL's refusal is
+        either that 403 or an HTTP 200 whose ``errors`` carry the message with no ``path``
+        and no ``type`` (seen in public client reports, e.g. octokit/graphql.js and
+        cli/cli threads on "secondary rate limit" with status 200); they alternate.
+        The primary budget's headers go along unchanged.
+        """
+        ok, window = budget.spend(key, 1)
+        if ok:
+            return None
+        self._secondary_trips[resource] += 1
+        trip = self._secondary_trips[resource]
+        headers = self._rate_headers(primary, resource)
+        if trip % 2:
+            headers["Retry-After"] = str(max(1, int(window.reset - self.rate_time() + 0.999)))
+        if resource == "graphql" and trip % 4 in (1, 2):
+            return Response.json({"errors": [{"message": SECONDARY_MESSAGE}]}, 200, headers)
+        return Response.json({"message": SECONDARY_MESSAGE,
+                              "documentation_url": GITHUB_DOCS + "#about-secondary-rate-limits"}, 403, headers)
+
     @staticmethod
     def _window_json(w: Window) -> dict:
         return {"limit": w.limit, "used": w.used, "remaining": w.remaining, "reset": w.reset}
@@ -306,6 +399,9 @@ class FakeHub:
                  else "Bad credentials", "documentation_url": "https://docs.github.com/graphql"}, 401))
         key = f"token:{req.token}"
         with self.world.lock:
+            tripped = self._secondary_limit(self.secondary_graphql, key, "graphql", self.graphql_budget.peek(key))
+            if tripped is not None:
+                return "graphql.secondary_limited", self._github_headers(tripped)
             prepared = self.graphql.prepare(req)
             if isinstance(prepared, Response):
                 window = self.graphql_budget.peek(key)
@@ -320,7 +416,7 @@ class FakeHub:
                 resp.headers.update(self._rate_headers(Window(window.limit, window.limit, window.reset),
                                                        "graphql"))
                 return "graphql.rate_limited", self._github_headers(resp)
-            resp = self.graphql.execute(req, prepared, window)
+            resp = self.graphql.execute(req, prepared, window, self._partial_fault)
         resp.headers.update(self._rate_headers(window, "graphql"))
         return "graphql", self._github_headers(resp)
 
@@ -328,16 +424,19 @@ class FakeHub:
     def _hf(self, req: Request) -> tuple[str, Response]:
         key = f"token:{req.token}" if req.token else f"anon:{req.client}"
         with self.world.lock:
-            ok, window = self.hf_budget.spend(key, 1)
+            ok, window = self.hf_budget.spend(key, 1, None if req.token else self.hf_anonymous_budget)
             reset_in = max(0, int(window.reset - time.time()))
             headers = {"RateLimit": f'"api";r={window.remaining};t={reset_in}',
                        "RateLimit-Policy": f'"fixed window";"api";q={window.limit};'
                                            f'w={int(self.hf_budget.window)}'}
             if not ok:
                 resp = Response.json({"error": "You have been rate-limited; you can retry this "
-                                               f"action in about {reset_in} seconds."}, 429,
-                                     {"Retry-After": str(max(reset_in, 1))})
+                                               f"action in about {reset_in} seconds."}, 429)
                 endpoint = "hf.rate_limited"
+            elif req.token and req.token.startswith("invalid"):
+                message = "Invalid credentials in Authorization header"
+                resp = Response.json({"error": message}, 401, {"X-Error-Message": message})
+                endpoint = "hf.auth"
             else:
                 endpoint, resp = self.hf.route(req)
         resp.headers.update(headers)

@@ -75,14 +75,18 @@ class SnapshotGitHub(GitHubWorld):
         self.repos = []
         for k, (full, r) in enumerate(repos.items()):
             owner, name = full.split("/", 1)
-            stars = r.get("stars", [])
+            # shown stars and the hidden accounts' stars, merged in time order
+            merged = sorted([(parse_iso(at), False, index[login]) for _, login, at in r.get("stars", [])]
+                            + [(parse_iso(at), True, 0) for at in r.get("hidden_stars", [])],
+                            key=lambda star: star[0])
             repo = Repo(index=k, owner=owner, name=name, created=parse_iso(r["created_at"]),
-                        stars_at_start=len(stars), description=f"{name} (fakehub snapshot)",
+                        stars_at_start=len(merged), description=f"{name} (fakehub snapshot)",
                         language=r.get("language"), license=("other", "Other", "NOASSERTION"),
                         topics=tuple(r.get("topics", ())), fork_ratio=0.0,
                         former_name=r.get("former_name"), archived=bool(r.get("archived")),
-                        database_id=r["id"], star_users=[index[login] for _, login, _ in stars])
-            repo.__dict__["star_times"] = np.array([parse_iso(at) for _, _, at in stars], dtype=np.int64)
+                        database_id=r["id"], star_users=[user for _, _, user in merged])
+            repo.__dict__["star_times"] = np.array([at for at, _, _ in merged], dtype=np.int64)
+            repo.__dict__["star_hidden"] = np.array([hidden for _, hidden, _ in merged], dtype=bool)
             repo.__dict__["_activity"] = self._activity(r, index)
             self._counts[repo.id] = (r.get("forks_count", 0), r.get("subscribers_count", 0))
             self.repos.append(repo)

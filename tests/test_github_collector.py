@@ -115,7 +115,10 @@ def stored_rows(store: Store) -> dict[str, set]:
             merged = None if e["merged"] is None else bool(e["merged"])
             events.add((e["type"], e["action"], e["repo_id"], e["issue_number"], e["actor_login"], e["created_at"], merged))
     return {
-        "stargazers": {tuple(r.values()) for r in store.query("SELECT repo_id, user_id, login, starred_at FROM stargazers")},
+        "stargazers": {
+            tuple(r.values())
+            for r in store.query("SELECT repo_id, user_id, login, starred_at FROM stargazers WHERE removed_at IS NULL")
+        },
         "contributors": contributors,
         "events": events,
     }

@@ -1,0 +1,309 @@
+"""Pure functions from GitHub API items to ecometrics rows: no HTTP, no store.
+
+Each takes the items of one page (REST JSON or GraphQL nodes) and returns rows for the
+store's tables, so the mapping can be read and tested on its own. Events follow GH
+Archive's types (https://www.gharchive.org/, GitHub's event types reference); ids built
+from REST items are stable, so reruns upsert instead of duplicating:
+
+========================  ========  ==================================================
+type                      action    id
+========================  ========  ==================================================
+IssuesEvent               opened    ``rest:IssuesEvent:opened:{repo_id}:{number}``
+IssuesEvent               closed    ``rest:IssuesEvent:closed:{repo_id}:{number}``
+PullRequestEvent          opened    ``rest:PullRequestEvent:opened:{repo_id}:{number}``
+PullRequestEvent          closed    ``rest:PullRequestEvent:closed:{repo_id}:{number}`` (``merged``)
+IssueCommentEvent         created   ``rest:IssueCommentEvent:created:{repo_id}:{comment_id}``
+PullRequestReviewComm...  created   ``rest:PullRequestReviewCommentEvent:created:{repo_id}:{comment_id}``
+PushEvent                 (none)    ``rest:PushEvent:{repo_id}:{sha}``, ``push_id`` = the commit sha
+========================  ========  ==================================================
+
+The issue listing gives ``closed_at`` but not who closed (``closed_by`` is only on a
+single issue), so a closing's actor comes from the repository's issue events
+(https://docs.github.com/rest/issues/events): their ``closed`` events carry the same
+event ids with ``actor``; a closing the issue listing writes again keeps the stored actor.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from collector.store import utc_now
+
+# /stats/contributors reports 0 additions and deletions from this many commits on
+# (https://docs.github.com/rest/metrics/statistics#get-all-contributor-commit-activity)
+STATS_LINES_COMMIT_LIMIT = 10_000
+
+
+def is_bot(login: str | None, user_type: str | None, bots: Collection[str]) -> bool:
+    """``*[bot]`` logins, accounts of type ``Bot`` and the configured bot logins (lower case)."""
+    if not login:
+        return False
+    return login.endswith("[bot]") or user_type == "Bot" or login.lower() in bots
+
+
+def developer_row(user: dict, bots: Collection[str]) -> dict[str, Any]:
+    return {
+        "id": user["id"],
+        "login": user["login"],
+        "type": user.get("type"),
+        "is_bot": is_bot(user["login"], user.get("type"), bots),
+        "updated_at": utc_now(),
+    }
+
+
+def repo_row_graphql(node: dict, status: str) -> dict[str, Any]:
+    topics = [t["topic"]["name"] for t in ((node.get("repositoryTopics") or {}).get("nodes") or []) if t]
+    return {
+        "id": node["databaseId"],
+        "full_name": node["nameWithOwner"],
+        "owner": node["owner"]["login"],
+        "name": node["name"],
+        "description": node.get("description"),
+        "created_at": node.get("createdAt"),
+        "pushed_at": node.get("pushedAt"),
+        "language": (node.get("primaryLanguage") or {}).get("name"),
+        "license": (node.get("licenseInfo") or {}).get("spdxId"),
+        "topics": topics,
+        "archived": node.get("isArchived"),
+        "fork": node.get("isFork"),
+        "status": status,
+        "updated_at": utc_now(),
+    }
+
+
+def repo_row_rest(item: dict, status: str = "ok") -> dict[str, Any]:
+    return {
+        "id": item["id"],
+        "full_name": item["full_name"],
+        "owner": item["owner"]["login"],
+        "name": item["name"],
+        "description": item.get("description"),
+        "created_at": item.get("created_at"),
+        "pushed_at": item.get("pushed_at"),
+        "language": item.get("language"),
+        "license": (item.get("license") or {}).get("spdx_id"),
+        "topics": item.get("topics") or [],
+        "archived": item.get("archived"),
+        "fork": item.get("fork"),
+        "status": status,
+        "updated_at": utc_now(),
+    }
+
+
+def snapshot_row_graphql(node: dict, date: str) -> dict[str, Any]:
+    return {
+        "repo_id": node["databaseId"],
+        "date": date,
+        "stars": node["stargazerCount"],
+        "forks": node["forkCount"],
+        "watchers": _total(node.get("watchers")),
+        "open_issues": _total(node.get("issues")),
+        "open_pull_requests": _total(node.get("pullRequests")),
+    }
+
+
+def snapshot_row_rest(item: dict, date: str) -> dict[str, Any]:
+    """REST counts open issues and pull requests together, so both stay null."""
+    return {
+        "repo_id": item["id"],
+        "date": date,
+        "stars": item.get("stargazers_count"),
+        "forks": item.get("forks_count"),
+        "watchers": item.get("subscribers_count"),
+    }
+
+
+def newest_star(node: dict) -> tuple[int, str] | None:
+    """(user id, starred_at) of the newest star the metadata document asked for; None when hidden."""
+    edges = [e for e in (node.get("newestStar") or {}).get("edges") or () if e and e.get("node")]
+    return (edges[0]["node"]["databaseId"], edges[0]["starredAt"]) if edges else None
+
+
+@dataclass
+class StarPage:
+    stargazers: list[dict[str, Any]] = field(default_factory=list)
+    developers: list[dict[str, Any]] = field(default_factory=list)
+    hidden: int = 0  # null items: accounts GitHub no longer shows
+
+
+def star_page_graphql(repo_id: int, edges: Iterable[dict | None]) -> StarPage:
+    page = StarPage()
+    for edge in edges:
+        if not edge or not edge.get("node"):
+            page.hidden += 1
+            continue
+        user = edge["node"]
+        page.stargazers.append(_star(repo_id, user["databaseId"], user["login"], edge["starredAt"]))
+        page.developers.append({"id": user["databaseId"], "login": user["login"]})
+    return page
+
+
+def star_page_rest(repo_id: int, items: Iterable[dict], bots: Collection[str]) -> StarPage:
+    page = StarPage()
+    for item in items:
+        user = item.get("user")
+        if not user:
+            page.hidden += 1
+            continue
+        page.stargazers.append(_star(repo_id, user["id"], user["login"], item["starred_at"]))
+        page.developers.append(developer_row(user, bots))
+    return page
+
+
+def _star(repo_id: int, user_id: int, login: str, starred_at: str) -> dict[str, Any]:
+    return {"repo_id": repo_id, "user_id": user_id, "login": login, "starred_at": starred_at, "removed_at": None}
+
+
+def contributor_rows(repo_id: int, date: str, items: Iterable[dict], bots: Collection[str]):
+    """``/contributors?anon=1`` -> (contributor rows, developer rows, the day's snapshot counts).
+
+    Only the first 500 author emails of a repository are linked to users; the others come
+    as anonymous entries (https://docs.github.com/rest/repos/repos#list-repository-contributors),
+    so both are counted and the snapshot says how many of each."""
+    rows, developers = [], []
+    for item in items:
+        if item.get("type") == "Anonymous" or item.get("id") is None:
+            contributor, developer_id, login = f"anon:{item.get('email') or item.get('name')}", None, None
+        else:
+            contributor, developer_id, login = str(item["id"]), item["id"], item["login"]
+            developers.append(developer_row(item, bots))
+        rows.append(
+            {
+                "repo_id": repo_id,
+                "date": date,
+                "contributor": contributor,
+                "developer_id": developer_id,
+                "login": login,
+                "contributions": item.get("contributions", 0),
+            }
+        )
+    linked = sum(1 for r in rows if r["developer_id"] is not None)
+    counts = {"repo_id": repo_id, "date": date, "contributors": linked, "anonymous_contributors": len(rows) - linked}
+    return rows, developers, counts
+
+
+def contributor_week_rows(repo_id: int, entries: Iterable[dict], bots: Collection[str]):
+    """``/stats/contributors`` -> (week rows, developer rows). Weeks without commits or
+    lines are left out; for a history of 10,000+ commits GitHub reports 0 lines, which
+    is stored as unknown (NULL), not as zero: so are line counts that are all 0 while
+    commits are not (the same zeroing, whatever the threshold)."""
+    entries = [e for e in entries if isinstance(e, dict)]
+    weeks_in = [w for e in entries for w in e.get("weeks", [])]
+    # GitHub zeroes every line count of a big history; all zeros under commits is that, not a fact
+    lines_known = sum(e.get("total", 0) for e in entries) < STATS_LINES_COMMIT_LIMIT and (
+        any(w.get("a") or w.get("d") for w in weeks_in) or not any(w.get("c") for w in weeks_in)
+    )
+    weeks, developers = [], []
+    for entry in entries:
+        author = entry.get("author")
+        if not author:
+            continue
+        developers.append(developer_row(author, bots))
+        for week in entry.get("weeks", []):
+            if week.get("c") or week.get("a") or week.get("d"):
+                weeks.append(
+                    {
+                        "repo_id": repo_id,
+                        "developer_id": author["id"],
+                        "week": time.strftime("%Y-%m-%d", time.gmtime(int(week["w"]))),
+                        "commits": week.get("c", 0),
+                        "additions": week.get("a") if lines_known else None,
+                        "deletions": week.get("d") if lines_known else None,
+                    }
+                )
+    return weeks, developers
+
+
+@dataclass
+class EventPage:
+    events: list[dict[str, Any]] = field(default_factory=list)
+    developers: list[dict[str, Any]] = field(default_factory=list)
+    stamps: list[str] = field(default_factory=list)  # each item's update (or creation) time
+
+
+def activity_events(repo_id: int, repo_name: str, resource: str, items: Iterable[dict], bots: Collection[str]) -> EventPage:
+    """One page of an activity listing (``issues``, ``issue_comments``, ``review_comments``,
+    ``issue_events``, ``commits``) as GH Archive events, their actors and update stamps."""
+    page = EventPage()
+
+    def event(kind: str, action: str | None, ident: Any, actor: dict | None, created_at: str, **extra: Any) -> dict:
+        if actor:
+            page.developers.append(developer_row(actor, bots))
+        row = {
+            "id": f"rest:{kind}:{action}:{repo_id}:{ident}" if action else f"rest:{kind}:{repo_id}:{ident}",
+            "type": kind,
+            "action": action,
+            "actor_id": actor.get("id") if actor else None,
+            "actor_login": actor.get("login") if actor else None,
+            "repo_id": repo_id,
+            "repo_name": repo_name,
+            "created_at": created_at,
+            "issue_number": extra.get("issue_number"),
+            "comment_id": extra.get("comment_id"),
+            "push_id": extra.get("push_id"),
+            "merged": extra.get("merged"),
+            "is_bot": is_bot(actor.get("login"), actor.get("type"), bots) if actor else False,
+            "source": "rest",
+        }
+        page.events.append(row)
+        return row
+
+    for item in items:
+        if resource == "issues":
+            page.stamps.append(item["updated_at"])
+            pull = item.get("pull_request")
+            kind = "PullRequestEvent" if pull is not None else "IssuesEvent"
+            number = item["number"]
+            event(kind, "opened", number, item.get("user"), item["created_at"], issue_number=number)
+            if item.get("closed_at"):
+                merged = bool(pull.get("merged_at")) if pull is not None else None
+                row = event(kind, "closed", number, item.get("closed_by"), item["closed_at"], issue_number=number, merged=merged)
+                if not item.get("closed_by"):  # the closer comes from /issues/events: keep a stored one
+                    for column in ("actor_id", "actor_login", "is_bot"):
+                        del row[column]
+        elif resource in ("issue_comments", "review_comments"):
+            page.stamps.append(item["updated_at"])
+            kind = "IssueCommentEvent" if resource == "issue_comments" else "PullRequestReviewCommentEvent"
+            parent = item.get("issue_url") or item.get("pull_request_url") or ""
+            number = int(parent.rstrip("/").rsplit("/", 1)[-1]) if parent else None
+            event(kind, "created", item["id"], item.get("user"), item["created_at"], issue_number=number, comment_id=item["id"])
+        elif resource == "issue_events":
+            page.stamps.append(item["created_at"])
+            issue = item.get("issue")
+            if item.get("event") != "closed" or not issue:
+                continue
+            pull = issue.get("pull_request")
+            kind = "PullRequestEvent" if pull is not None else "IssuesEvent"
+            number = issue["number"]
+            merged = bool(pull.get("merged_at")) if pull is not None else None
+            row = event(kind, "closed", number, item.get("actor"), item["created_at"], issue_number=number, merged=merged)
+            if pull is not None and "merged_at" not in pull:  # unknown here: keep what /issues stored
+                del row["merged"]
+        elif resource == "commits":
+            commit = item.get("commit") or {}
+            committed = (commit.get("committer") or {}).get("date") or (commit.get("author") or {}).get("date")
+            page.stamps.append(committed)
+            event("PushEvent", None, item["sha"], item.get("author") or None, committed, push_id=item["sha"])
+    page.stamps = [s for s in page.stamps if s]
+    return page
+
+
+def item_stamps(resource: str, items: Iterable[dict]) -> list[str]:
+    """Each item's update time (creation for issue events, commit date for commits): what walks resume by."""
+    if resource == "issue_events":
+        stamps = [item.get("created_at") for item in items]
+    elif resource == "commits":
+        stamps = []
+        for item in items:
+            commit = item.get("commit") or {}
+            stamps.append((commit.get("committer") or {}).get("date") or (commit.get("author") or {}).get("date"))
+    else:
+        stamps = [item.get("updated_at") for item in items]
+    return [s for s in stamps if s]
+
+
+def _total(connection: dict | None) -> int | None:
+    return connection.get("totalCount") if connection else None

@@ -1,0 +1,173 @@
+"""The one resumable walker of GitHub REST listings.
+
+Every listing the collector reads goes through here, so the rules of walking GitHub's
+pages live in one place:
+
+- **Links as given.** The next page is the ``Link: rel="next"`` target, exactly: large
+  listings name deep pages by an opaque ``after=`` cursor and answer 422 to page
+  numbers past a limit ("Using pagination in the REST API",
+  https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api).
+  Nothing here makes up a page number.
+- **Resumable, lossless under updates.** A listing sorted by update, oldest first
+  (issues, issue and review comments) is walked from ``since`` = the newest update
+  already stored (inclusive: the overlap is upserted again), and its checkpoint after
+  every page is that newest update. An item updated while the walk goes on moves behind
+  the walk and is read again; nothing is lost whether the walk is killed, the cursor
+  forgotten, or the base URL changed.
+- **Newest first** (commits, issue events): the walk goes down from the top until it
+  meets what is stored (or, on a first run, an item older than ``activity_since``); an
+  unfinished walk keeps the next page's ``Link`` target, relative to the API base, so
+  a rerun resumes it. New items that arrive meanwhile sit above it and are read next time.
+- **Conditional.** The first page of a walk is asked with the validators stored for its
+  URL: an unchanged listing answers 304, which costs no rate limit.
+
+A 404 raises :class:`RepoGone`; 409 (an empty repository) and 410 (issues disabled)
+end the walk as empty.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from collector.github_client import GitHubClient, GitHubError, Response, canonical_url, raise_for_status
+
+PAGE_SIZE = 100  # the REST API's largest page
+
+Validators = Callable[[str], tuple[str | None, str | None, str | None]]
+
+
+class RepoGone(GitHubError):
+    """The repository answered 404: deleted, made private, or moved away."""
+
+
+@dataclass
+class Listing:
+    """A REST listing read whole: ``items`` is None when every page answered 304."""
+
+    items: list[Any] | None
+    cache_rows: list[dict[str, Any]] = field(default_factory=list)
+    status: int = 200  # 404 when the owner or repository is not there
+
+
+@dataclass
+class Step:
+    """One page of a walk: its items, its validator row, and the checkpoint to commit with it."""
+
+    items: list[Any]
+    cache_row: dict[str, Any] | None
+    checkpoint: str
+
+
+class ListingWalker:
+    """Walks REST listings for one client, with the validators the store keeps."""
+
+    def __init__(self, client: GitHubClient, validators: Validators):
+        self.client = client
+        self.validators = validators
+
+    def whole(self, path: str, params: dict[str, Any]) -> Listing:
+        """Every page of a listing, conditionally; ``items`` None when all were 304.
+
+        A listing that changed is returned whole: pages that answered 304 among changed
+        ones are fetched again unconditionally (their old content is not stored)."""
+        responses: list[Response] = []
+        for response in self.client.pages(path, {**params, "per_page": PAGE_SIZE}, validators=self.validators):
+            if response.status == 404:
+                return Listing(items=None, status=404)
+            if response.status not in (200, 204, 304):
+                raise_for_status(response)
+            responses.append(response)
+        if responses and all(r.not_modified for r in responses):
+            return Listing(items=None)
+        items, cache_rows = [], []
+        for response in responses:
+            if response.not_modified:
+                response = self.client.get(response.url)
+            if response.status not in (200, 204):
+                raise_for_status(response)
+            items.extend(response.data or [])
+            row = response.cache_row(self.client.relative)
+            if row:
+                cache_rows.append(row)
+        return Listing(items=items, cache_rows=cache_rows)
+
+    def by_update(self, path: str, params: dict[str, Any], checkpoint: str | None, since: str | None,
+                  stamps: Callable[[list[Any]], list[str]]) -> Iterator[Step]:
+        """A listing sorted by update, oldest first, from where the last walk ended.
+
+        The checkpoint keeps the newest update stored and the last page's URL: that page
+        is asked again conditionally (304: nothing changed since); its keyset cursor
+        still holds when items before it were updated, as they move behind it. A cursor
+        the API no longer takes (422) falls back to ``since`` = the newest update."""
+        state = _state(checkpoint)
+        newest = state.get("newest") or since
+        head = canonical_url(self.client.url(path), {**params, "per_page": PAGE_SIZE, "since": newest})
+        url: str | None = self.client.url(self.client.relative(state["url"])) if state.get("url") else head
+        conditional = True
+        while url:
+            try:
+                response = self._get(url, conditional)
+            except GitHubError as exc:
+                if url == head or "HTTP 422" not in str(exc):
+                    raise
+                url, conditional = head, True  # a stale cursor: start again from `since`
+                continue
+            if response is None:
+                return
+            items = response.data or []
+            newest = max([newest or "", *stamps(items)]) or None
+            following = response.next_url
+            state = {"newest": newest, "url": self.client.relative(following or url)}
+            yield Step(items, response.cache_row(self.client.relative), json.dumps(state, sort_keys=True))
+            url, conditional = following, False
+
+    def newest_first(self, path: str, params: dict[str, Any], checkpoint: str | None, floor: str | None,
+                     stamps: Callable[[list[Any]], list[str]]) -> Iterator[Step]:
+        """A listing newest first, down to what is stored (or to ``floor`` on a first walk)."""
+        state = _state(checkpoint)
+        newest, seen = state.get("newest"), state.get("seen")
+        resume = state.get("resume")
+        # a stored target is re-based: it may predate a change of GITHUB_API_URL
+        url: str | None = self.client.url(self.client.relative(resume)) if resume else canonical_url(
+            self.client.url(path), {**params, "per_page": PAGE_SIZE}
+        )
+        conditional = not resume
+        while url:
+            response = self._get(url, conditional)
+            if response is None:
+                return
+            items = response.data or []
+            page_stamps = stamps(items)
+            seen = max([seen or newest or "", *page_stamps]) or None
+            following = response.next_url
+            if (newest and any(s <= newest for s in page_stamps)) or (floor and any(s < floor for s in page_stamps)):
+                following = None  # reached items already stored, or older than wanted
+            if following:
+                state_after = {"newest": newest, "resume": self.client.relative(following), "seen": seen}
+            else:
+                state_after = {"newest": seen}
+            yield Step(items, response.cache_row(self.client.relative), json.dumps(state_after, sort_keys=True))
+            url, conditional = following, False
+
+    def _get(self, url: str, conditional: bool) -> Response | None:
+        """The page, or None when the walk ends here (304 unchanged, 409 empty, 410 disabled)."""
+        etag, last_modified, _ = self.validators(self.client.relative(url)) if conditional else (None, None, None)
+        response = self.client.get(url, etag=etag, last_modified=last_modified)
+        if response.status == 404:
+            raise RepoGone(f"{url}: HTTP 404")
+        if response.status in (304, 409, 410):
+            return None
+        if response.status != 200:
+            raise_for_status(response)
+        return response
+
+
+def _state(checkpoint: str | None) -> dict[str, Any]:
+    try:
+        state = json.loads(checkpoint or "{}")
+    except ValueError:
+        return {}
+    return state if isinstance(state, dict) else {}

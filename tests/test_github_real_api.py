@@ -1,0 +1,187 @@
+"""The GitHub collector against the behaviours of the real API that fakehub models by default.
+
+Each test names the behaviour (see ``fakehub.github_rest``, ``fakehub.graphql``,
+``fakehub.generator`` and ``fakehub.server`` for their sources) and checks what a user
+would see: rows equal to fakehub's ground truth, a run that is not partial, and
+statuses and notes that say what happened. Waits pass on fakehub's rate-limit clock
+(``sleep=hub.sleep``, ``clock=hub.rate_time``), never on the wall clock.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from collector.github import collect_github
+from collector.github_client import GitHubClient
+from collector.store import Store
+from fakehub import FakeHub
+from jobs.config import GithubConfig
+from test_github_collector import ORGS, REPOS, assert_matches_truth, expected_rows, stored_rows, tracked
+
+
+def client_for(hub, **overrides) -> GitHubClient:
+    """A client whose waits pass on fakehub's rate-limit clock: honoured exactly, at no cost."""
+    options = {"token": "test-token", "base_url": hub.url, "timeout": 2.0, "sleep": hub.sleep, "clock": hub.rate_time}
+    return GitHubClient(**{**options, **overrides})
+
+
+def collect(store, hub, config=None, **client_options):
+    config = config or GithubConfig(orgs=list(ORGS), repos=list(REPOS), max_rate_wait=900.0)
+    return collect_github(store, config, progress=False, client=client_for(hub, **client_options), stats_wait=0.0)
+
+
+def test_deep_listings_follow_the_link_cursor_past_the_page_number_limit(tmp_path):
+    """1. Past page 10 the activity listings answer 422; their Link names an ``after=`` cursor."""
+    # GitHub's limit is page 10 and up; here page 2, so that small listings are deep
+    repos = ["Genesis-Embodied-AI/Genesis", "ggml-org/llama.cpp"]
+    config = GithubConfig(orgs=[], repos=repos, star_history=False, contributors=False)
+    with FakeHub(seed=0, scale="small", page_number_limit=1) as hub, Store(tmp_path / "gh.db") as store:
+        deep = tracked(hub.truth(), [], repos)["Genesis-Embodied-AI/Genesis"]
+        assert min(len(deep[k]) for k in ("issues", "issue_comments", "commits")) > 200  # three pages or more
+        result = collect(store, hub, config=config)
+        assert not result.partial, result.reason
+        expected, stored = expected_rows(hub.truth(), [], repos)["events"], stored_rows(store)["events"]
+        assert expected == stored
+        log = hub.stats()["log"]
+        assert not [entry for entry in log if entry["status"] == 422]
+        assert hub.stats()["by_endpoint"]["repos.issues.comments"]["by_status"].get("422") is None
+
+
+def test_null_items_in_a_stargazer_connection_are_skipped_and_counted(tmp_path):
+    """2. Accounts GitHub no longer shows are null items in ``edges``/``nodes``."""
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        truth = hub.truth()
+        hidden = sum(len(repo["hidden_stars"]) for repo in tracked(truth).values())
+        assert hidden > 0
+        result = collect(store, hub)
+        assert not result.partial, result.reason
+        assert expected_rows(truth)["stargazers"] == stored_rows(store)["stargazers"]
+        assert result.counters.get("github: null stargazer items skipped") == hidden
+        # the next run does not mistake the hidden stars for missing ones
+        hub.reset_stats()
+        again = collect(store, hub)
+        assert not again.partial, again.reason
+        assert hub.stats()["by_endpoint"]["graphql"]["requests"] == 1
+
+
+def test_secondary_rate_limits_in_graphql_and_rest_are_waited_out(tmp_path):
+    """3. A secondary limit comes as 200-with-errors or 403, with or without ``retry-after``."""
+    waits: list[float] = []
+    with FakeHub(seed=0, scale="small", secondary_graphql_points=4, secondary_rest_points=10) as hub:
+
+        def sleep(seconds: float) -> None:
+            waits.append(seconds)
+            hub.sleep(seconds)
+
+        with Store(tmp_path / "gh.db") as store:
+            result = collect(store, hub, sleep=sleep)
+            assert not result.partial, result.reason
+            assert_matches_truth(store, hub.truth())
+        endpoints = hub.stats()["by_endpoint"]
+        graphql_refusals = endpoints["graphql.secondary_limited"]["by_status"]
+        assert graphql_refusals.get("200") and graphql_refusals.get("403")
+        assert endpoints["secondary_limited"]["requests"] > 0
+        # without retry-after (and budget left) GitHub asks for at least a minute
+        assert any(w >= 60 for w in waits)
+
+
+def test_items_updated_during_a_walk_are_not_lost(tmp_path):
+    """4. An item updated mid-walk moves behind the cursor; offset pages would shift."""
+    config = GithubConfig(orgs=["deepseek-ai"], repos=[], contributors=False, star_history=False)
+    with FakeHub(seed=0, scale="small", clock_step_seconds=6 * 3600) as hub, Store(tmp_path / "gh.db") as store:
+        first = collect(store, hub, config=config)
+        assert not first.partial, first.reason
+        hub.clock_step_seconds = 0  # time stops; an incremental run catches up from the checkpoints
+        second = collect(store, hub, config=config)
+        assert not second.partial, second.reason
+        expected, stored = expected_rows(hub.truth(), ["deepseek-ai"], [])["events"], stored_rows(store)["events"]
+        assert expected == stored, (len(expected - stored), len(stored - expected))
+
+
+def test_an_aliased_repository_that_fails_is_retried_and_a_blocked_one_is_recorded(tmp_path):
+    """5. FORBIDDEN and partial timeouts carry a path: neither is "missing", nor a rename."""
+    config = GithubConfig(orgs=[], repos=[*REPOS, "deepseek-ai/DeepSeek-Blocked", "QwenLM/Qwen3", "OpenBMB/MiniCPM"])
+    with FakeHub(seed=0, scale="small", faults="partial:0.4") as hub, Store(tmp_path / "gh.db") as store:
+        result = collect(store, hub, config=config)
+        assert not result.partial, result.reason
+        statuses = {r["full_name"]: r["status"] for r in store.query("SELECT full_name, status FROM repos")}
+        assert statuses == {
+            "MoonshotAI/Kimi-VL": "ok", "zai-org/GLM-4": "renamed", "QwenLM/Qwen3": "ok", "OpenBMB/MiniCPM": "ok",
+        }
+        assert hub.stats()["faults"].get("partial")
+        assert not [n for n in result.notes if "is now" in n and "GLM-4" not in n], result.notes
+        assert any("DeepSeek-Blocked" in n and "blocked" in n for n in result.notes), result.notes
+        assert any("DeepSeek-Legacy" in n and "not found" in n for n in result.notes), result.notes
+
+
+def test_an_aliased_repository_failing_every_time_makes_the_run_partial(tmp_path):
+    config = GithubConfig(orgs=[], repos=["QwenLM/Qwen3"], activity=False, contributors=False)
+    with FakeHub(seed=0, scale="small", faults="partial:1.0") as hub, Store(tmp_path / "gh.db") as store:
+        result = collect(store, hub, config=config)
+        assert result.partial and "QwenLM/Qwen3" in result.reason
+        assert store.query("SELECT count(*) AS n FROM repos")[0]["n"] == 0
+
+
+def test_unstarred_users_leave_the_stored_stargazers(tmp_path):
+    """6. Users remove stars; the stored set follows, and removals keep their date."""
+    repos = ["Genesis-Embodied-AI/Genesis", "MoonshotAI/Kimi-VL"]
+    config = GithubConfig(orgs=[], repos=repos, activity=False, contributors=False)
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        collect(store, hub, config=config)
+        hub.advance(days=30)
+        result = collect(store, hub, config=config)
+        assert not result.partial, result.reason
+        truth = hub.truth()
+        assert expected_rows(truth, [], repos)["stargazers"] == stored_rows(store)["stargazers"]
+        removed = store.query("SELECT removed_at FROM stargazers WHERE removed_at IS NOT NULL")
+        assert removed and {r["removed_at"] for r in removed} == {"2025-10-01"}
+        assert any("stars were removed" in note for note in result.notes), result.notes
+
+
+def test_truth_the_api_withholds_is_stored_as_unknown_or_anonymous(tmp_path):
+    """7. No line counts for big histories; only the first authors linked to users."""
+    config = GithubConfig(orgs=["deepseek-ai"], repos=[], activity=False, star_history=False)
+    with FakeHub(seed=0, scale="small", stats_commit_limit=200, contributor_email_limit=5) as hub:
+        with Store(tmp_path / "gh.db") as store:
+            result = collect(store, hub, config=config)
+            assert not result.partial, result.reason
+            truth = hub.truth()
+            expected, stored = expected_rows(truth, ["deepseek-ai"], [])["contributors"], stored_rows(store)["contributors"]
+            assert expected == stored
+            repos = tracked(truth, ["deepseek-ai"], [])
+            assert any(repo["anonymous_contributors"] for repo in repos.values())
+            big = {r["id"] for r in repos.values() if len(r["commits"]) >= 200}
+            small = {r["id"] for r in repos.values()} - big
+            assert big and small
+            weeks = store.query("SELECT repo_id, additions, deletions FROM contributor_weeks")
+            assert all(w["additions"] is None and w["deletions"] is None for w in weeks if w["repo_id"] in big)
+            assert all(w["additions"] > 0 for w in weeks if w["repo_id"] in small)
+            counted = store.query(
+                "SELECT repo_id, contributors, anonymous_contributors FROM repo_snapshots WHERE contributors IS NOT NULL"
+            )
+            for row in counted:
+                repo = next(r for r in repos.values() if r["id"] == row["repo_id"])
+                assert (row["contributors"], row["anonymous_contributors"]) == (
+                    len(repo["contributors"]), len(repo["anonymous_contributors"])
+                )
+
+
+def test_a_secondary_limit_without_retry_after_and_no_budget_left_waits_for_the_reset(tmp_path):
+    """7. GitHub's order: retry-after, else x-ratelimit-reset when remaining is 0, else a minute."""
+    waits: list[float] = []
+    with FakeHub(seed=0, scale="small", rest_budget=3, secondary_rest_points=3, rate_window_seconds=30) as hub:
+
+        def sleep(seconds: float) -> None:
+            waits.append(seconds)
+            hub.sleep(seconds)
+
+        client = client_for(hub, sleep=sleep)
+        for _ in range(3):
+            assert client.get("/repos/vllm-project/vllm").status == 200
+        assert client.get("/repos/vllm-project/vllm").status == 200  # the 1st refusal says retry-after
+        assert len(waits) == 1 and waits[0] >= 30, waits
+        for _ in range(2):
+            assert client.get("/repos/vllm-project/vllm").status == 200
+        # the 2nd refusal has no retry-after and no budget left: the reset is waited for, not a minute
+        assert client.get("/repos/vllm-project/vllm").status == 200
+        assert len(waits) >= 2 and 1 <= waits[1] <= 32 < 60, waits  # reset + 1 s
