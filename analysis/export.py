@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,7 +34,7 @@ from typing import Any
 import polars as pl
 
 from analysis import frames
-from collector.errors import InputError
+from collector.errors import InputError, WriteFailed
 
 FORMATS = ("csv", "parquet", "json", "md")
 TEXT_TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"
@@ -215,9 +217,9 @@ def write_table(
     """
     if fmt not in FORMATS:
         raise InputError(f"export format {fmt!r} is unknown; choose one of {', '.join(FORMATS)}")
-    with output_file(path) as path:
-        _write(frame, fmt, path, schema=schema_of(frame, kind), title=title, note=note)
-    return path
+    with output_file(path) as temporary:
+        _write(frame, fmt, temporary, schema=schema_of(frame, kind), title=title, note=note)
+    return Path(path)
 
 
 def schema_of(frame: pl.DataFrame, kind: str | None = None) -> Schema | None:
@@ -229,14 +231,57 @@ def schema_of(frame: pl.DataFrame, kind: str | None = None) -> Schema | None:
 
 @contextmanager
 def output_file(path: str | Path) -> Iterator[Path]:
-    """An export's destination: its folder must exist (a typo creates no tree), write errors name it."""
+    """An export's destination, written atomically; yields the temporary file to write.
+
+    Its folder must exist (a typo creates no tree). The block writes a temporary file in
+    the same folder (same suffix, so writers that choose compression by it still do),
+    which is flushed to disk and renamed over ``path`` only when complete: a reader sees
+    the old file or the new one, never a part. If writing fails (disk full, read-only
+    folder) the old file is kept and :class:`WriteFailed` names the path and the OS error.
+    """
     path = Path(path)
     if not path.parent.is_dir():
         raise InputError(f"{path}: folder {path.parent} does not exist; create it or choose another --out")
+    if path.is_dir():
+        raise InputError(f"{path}: cannot write a table over a folder; pass a file name such as {path / 'table.csv'}")
+    temporary = None
     try:
-        yield path
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write ({exc.strerror}); choose another --out") from exc
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=path.parent)
+        os.close(handle)
+        temporary = Path(name)
+        os.chmod(temporary, _mode_for(path))
+        yield temporary
+        with temporary.open("rb+") as written:
+            os.fsync(written.fileno())
+        os.replace(temporary, path)
+        _fsync_folder(path.parent)
+    except (OSError, pl.exceptions.PolarsError) as exc:  # polars reports IO errors as ComputeError
+        if isinstance(exc, pl.exceptions.PolarsError) and "error" not in str(exc).lower():
+            raise
+        reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+        kept = "the previous file is kept" if path.exists() else "nothing was written"
+        raise WriteFailed(f"{path}: cannot write ({reason}); {kept}; free disk space or choose another --out") from exc
+    finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)  # gone already once renamed
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions an export gets: those of the file it replaces, else 0666 less the umask."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX: fsync the directory)."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def parquet_metadata(note: str | None) -> dict[str, str]:

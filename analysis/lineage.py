@@ -633,7 +633,8 @@ def write_lineage(store: Store, root: str, fmt: str, path: str | Path) -> Path:
             f"export lineage: format {fmt!r} is not a graph format; choose one of {', '.join(GRAPH_FORMATS)}"
         )
     graph = subtree(store, root)
-    with output_file(path) as path:
+    with output_file(path) as temporary:  # the rest of the block writes the temporary file
+        path, destination = temporary, Path(path)
         if fmt == "graphml":
             nx.write_graphml(graph, path)
         elif fmt == "gexf":
@@ -646,4 +647,4 @@ def write_lineage(store: Store, root: str, fmt: str, path: str | Path) -> Path:
                 schema=["parent", "child", "relation", "source"],
                 orient="row",
             ).write_csv(path)
-    return path
+    return destination

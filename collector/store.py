@@ -326,7 +326,7 @@ class Store:
         self.readonly = readonly and version == SCHEMA_VERSION
         try:
             if self.readonly:
-                conn = sqlite3.connect(_read_only_uri(self.path), uri=True, isolation_level=None, check_same_thread=False, timeout=30)
+                conn = _connect_read_only(self.path)
             else:
                 conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
                 conn.execute("PRAGMA journal_mode=WAL")
@@ -354,13 +354,11 @@ class Store:
         if not self.path.exists() or self.path.stat().st_size == 0:
             return None
         try:
-            conn = sqlite3.connect(_read_only_uri(self.path), uri=True)
+            conn = _connect_read_only(self.path)
         except sqlite3.DatabaseError as exc:
             raise _open_error(self.path, exc) from exc
         try:
             return conn.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
-            raise _open_error(self.path, exc) from exc
         finally:
             conn.close()
 
@@ -643,11 +641,29 @@ def _process_start(pid: int) -> float | str | None:
     return int(boot.split()[1]) + int(fields[19]) / os.sysconf("SC_CLK_TCK")
 
 
-def _read_only_uri(path: Path) -> str:
-    """SQLite's URI for opening ``path`` without writing to it (https://sqlite.org/uri.html)."""
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that never writes to ``path`` (SQLite URI ``mode=ro``, https://sqlite.org/uri.html).
+
+    A WAL file in a folder this process cannot write opens only as ``immutable=1`` (its
+    ``-shm`` cannot be created; https://sqlite.org/wal.html#readonly): nothing can write
+    there, so nothing changes under the reader either.
+    """
     from urllib.parse import quote
 
-    return f"file:{quote(str(path.resolve()))}?mode=ro"
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=30)
+    try:
+        conn.execute("PRAGMA user_version").fetchone()
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        if "unable to open" not in str(exc):
+            raise
+        conn = sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA user_version").fetchone()
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def _open_error(path: Path, exc: sqlite3.DatabaseError) -> InputError:

@@ -13,13 +13,13 @@ import os
 import sys
 from pathlib import Path
 
-from collector.errors import InputError
+from collector.errors import InputError, WriteFailed
 from collector.store import Store
 from jobs.config import DEFAULT_CONFIG_PATH, DEFAULT_DB_PATH, Config, default_config_text
 from jobs.config import load_config as _load_config_file
 from jobs.lock import Locked, job_lock
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_LOCKED = 0, 1, 2, 3, 75
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_IO, EXIT_LOCKED = 0, 1, 2, 3, 74, 75
 
 log = logging.getLogger("ecometrics")
 
@@ -49,8 +49,9 @@ def db_path(args: argparse.Namespace, config: Config | None = None) -> Path:
     return Path(config.storage.db or DEFAULT_DB_PATH)
 
 
-def open_store(args: argparse.Namespace, config: Config | None = None) -> Store:
-    return Store(db_path(args, config))
+def open_store(args: argparse.Namespace, config: Config | None = None, *, readonly: bool = False) -> Store:
+    """The database; ``readonly`` for commands that only read: a read-only file opens, nothing in it changes."""
+    return Store(db_path(args, config), readonly=readonly)
 
 
 # -- commands -------------------------------------------------------------------------
@@ -73,7 +74,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from jobs.status import render_status
 
     config = load_config(args)
-    with open_store(args, config) as store:
+    with open_store(args, config, readonly=True) as store:
         print(render_status(store, config))
     return EXIT_OK
 
@@ -85,7 +86,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.kind == "lineage":
         return _export_lineage(args, config)
     fmt = output_format(args.out, args.format)
-    with open_store(args, config) as store:
+    with open_store(args, config, readonly=True) as store:
         options = {"month": args.month} if args.month else {}
         frame = build_table(store, args.kind, top=args.top, bots=config.activity.bots, **options)
         note = data_note(store)
@@ -115,7 +116,7 @@ def _export_lineage(args: argparse.Namespace, config: Config) -> int:
     if not args.root:
         raise InputError("export lineage: pass --root MODEL, the model whose derivative tree to write")
     fmt = output_format(args.out, args.format, GRAPH_FORMATS)
-    with open_store(args, config) as store:
+    with open_store(args, config, readonly=True) as store:
         if args.out in (None, "-"):
             with tempfile.TemporaryDirectory() as tmp:
                 path = write_lineage(store, args.root, fmt, Path(tmp) / f"lineage.{fmt}")
@@ -254,10 +255,16 @@ def cmd_fakehub_serve(args: argparse.Namespace) -> int:
 # -- the parser -----------------------------------------------------------------------
 
 
+MAX_COUNT = 2**31 - 1  # --top, --days: anything larger is a typo (and overflows the libraries)
+MAX_SECONDS = 366 * 86400  # --every: at most once a year
+
+
 def _at_least_one(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text} must be 1 or more")
+    if value > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"{text} is too large; pass at most {MAX_COUNT:,}")
     return value
 
 
@@ -265,6 +272,8 @@ def _positive_seconds(text: str) -> float:
     value = float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text} must be more than 0 seconds")
+    if not value <= MAX_SECONDS:  # also inf and nan
+        raise argparse.ArgumentTypeError(f"{text} is too long; pass at most {MAX_SECONDS} seconds (a year)")
     return value
 
 
@@ -384,6 +393,9 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(chatty).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     try:
         return args.handler(args) or EXIT_OK
+    except WriteFailed as exc:  # the machine's state (disk full, read-only), not the input
+        print(f"ecometrics: {exc}", file=sys.stderr)
+        return EXIT_IO
     except InputError as exc:
         print(f"ecometrics: {exc}", file=sys.stderr)
         return EXIT_USAGE

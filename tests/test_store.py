@@ -117,3 +117,47 @@ def test_rows_with_different_columns_keep_what_they_do_not_name(tmp_path):
         {"id": 1, "login": "octocat", "type": "User", "is_bot": 0},
         {"id": 2, "login": "ci-bot", "type": "Bot", "is_bot": 1},
     ]
+
+
+def _files(folder):
+    return sorted(path.name for path in folder.iterdir())
+
+
+def test_a_newer_file_is_refused_byte_for_byte_before_anything_is_changed(tmp_path):
+    path = tmp_path / "future.db"
+    conn = sqlite3.connect(path)  # a rollback-journal file, as another tool would leave it
+    conn.execute("CREATE TABLE kept (x)")
+    conn.execute("INSERT INTO kept VALUES (1)")
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    for readonly in (False, True):
+        with pytest.raises(StoreError, match="newer than this ecometrics"):
+            Store(path, readonly=readonly)
+    assert path.read_bytes() == before
+    assert _files(tmp_path) == ["future.db"]  # no -wal, -shm or -journal either
+
+
+def test_a_reader_opens_read_only_and_changes_nothing(tmp_path):
+    path = tmp_path / "e.db"
+    with Store(path) as store:
+        store.upsert("developers", [{"id": 1, "login": "octocat"}])
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = DELETE")  # a rollback-journal file, e.g. copied from elsewhere
+    conn.close()
+    before = path.read_bytes()
+    with Store(path, readonly=True) as reader:
+        assert reader.count("developers") == 1
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            reader.conn.execute("DELETE FROM developers")
+    assert path.read_bytes() == before
+    assert _files(tmp_path) == ["e.db"]
+
+
+def test_a_reader_of_an_older_file_upgrades_it_like_a_writer(tmp_path):
+    path = tmp_path / "old.db"
+    with Store(path, migrate=False) as store:
+        store.migrate(to=2)
+    with Store(path, readonly=True) as reader:
+        assert reader.version == len(MIGRATIONS) and not reader.readonly

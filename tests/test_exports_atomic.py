@@ -1,0 +1,84 @@
+"""Exports are written atomically: a failed write keeps the old file and names the path and the OS error.
+
+The failing disk is a real one made small for one process: ``RLIMIT_FSIZE`` caps the
+size of any file the command writes (EFBIG, "File too large"), the way a full disk
+stops a write half-way.
+"""
+
+import os
+import resource
+import signal
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from collector.store import Store
+
+ECOMETRICS = [sys.executable, "-m", "jobs.cli"]
+
+
+def small_disk(limit_bytes):
+    """A preexec_fn: files this process writes cannot grow past ``limit_bytes``."""
+
+    def apply():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, resource.RLIM_INFINITY))
+
+    return apply
+
+
+@pytest.fixture
+def database(tmp_path):
+    db = tmp_path / "e.db"
+    with Store(db) as store:
+        store.upsert("repos", [
+            {"id": i, "full_name": f"org{i % 3}/repo{i}", "owner": f"org{i % 3}", "name": f"repo{i}",
+             "created_at": "2024-01-01T00:00:00Z", "fork": 0}
+            for i in range(1, 60)
+        ])
+        store.upsert("repo_snapshots", [{"repo_id": i, "date": "2025-01-01", "stars": i * 10} for i in range(1, 60)])
+        store.upsert("model_edges", [
+            {"child": f"org/child{i}", "parent": "org/base", "relation": "finetune", "source": "hub"} for i in range(40)
+        ])
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode = DELETE")  # a reader then needs no -shm file, which the cap would stop
+    conn.close()
+    return db
+
+
+@pytest.mark.parametrize("kind, out, extra", [
+    ("repos", "repos.csv", []),
+    ("repos", "repos.parquet", []),
+    ("repos", "repos.md", []),
+    ("lineage", "tree.graphml", ["--root", "org/base"]),
+])
+def test_a_write_that_fails_half_way_keeps_the_old_file(tmp_path, database, kind, out, extra):
+    path = tmp_path / out
+    good = subprocess.run([*ECOMETRICS, "--db", str(database), "export", kind, *extra, "--out", str(path)],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert good.returncode == 0, good.stderr
+    before = path.read_bytes()
+    assert len(before) > 1024
+
+    failed = subprocess.run([*ECOMETRICS, "--db", str(database), "export", kind, *extra, "--out", str(path)],
+                            capture_output=True, text=True, cwd=tmp_path, preexec_fn=small_disk(1024))
+    assert failed.returncode == 74, failed.stderr
+    message = failed.stderr.strip()
+    assert "\n" not in message and "Traceback" not in message
+    assert message.startswith(f"ecometrics: {path}: cannot write (") and "File too large" in message
+    assert "the previous file is kept" in message
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["e.db", out])  # no temporary left behind
+
+
+def test_an_export_replaces_the_file_whole_and_keeps_its_permissions(tmp_path, database):
+    path = tmp_path / "repos.csv"
+    path.write_text("old\n")
+    os.chmod(path, 0o640)
+    result = subprocess.run([*ECOMETRICS, "--db", str(database), "export", "repos", "--out", str(path)],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert path.read_text().startswith("repo,") and (path.stat().st_mode & 0o777) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.db", "repos.csv"]
