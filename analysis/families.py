@@ -27,7 +27,7 @@ from typing import Any
 import polars as pl
 
 from analysis import frames
-from analysis.export import COUNT, MONTH, NAME, SCORE, TEXT, register
+from analysis.export import COUNT, FLAG, MONTH, NAME, SCORE, TEXT, register
 from collector.ecosystem import LABS
 from collector.edges import RELATIONS
 from collector.store import Store
@@ -165,16 +165,30 @@ def origin_table(store: Store, **_: Any) -> pl.DataFrame:
 
 @register(
     "family_months",
-    {"family": NAME, "origin": TEXT, "month": MONTH, "derivatives": COUNT, **dict.fromkeys(RELATIONS, COUNT)},
+    {
+        "family": NAME,
+        "origin": TEXT,
+        "month": MONTH,
+        "partial_month": FLAG,
+        "derivatives": COUNT,
+        **dict.fromkeys(RELATIONS, COUNT),
+    },
 )
 def family_months(store: Store, *, month: str | None = None, **_: Any) -> pl.DataFrame:
-    """Derivatives created per family and month (YYYY-MM of ``models.created_at``)."""
+    """Derivatives created per family and month (YYYY-MM of ``models.created_at``).
+
+    ``partial_month`` marks a month the collected data does not cover to its end (its
+    counts are still growing); see :func:`analysis.growth.partial_month`.
+    """
+    from analysis.growth import partial_month
+
     members = model_memberships(store).filter((pl.col("parents") > 0) & pl.col("created_at").is_not_null())
     frame = (
         members.with_columns(month=pl.col("created_at").dt.strftime("%Y-%m"))
         .group_by(["family", "origin", "month"])
         .agg(derivatives=pl.len(), **{r: pl.col("relations").str.contains(r).sum() for r in RELATIONS})
         .sort(["month", "derivatives", "family"], descending=[False, True, False])
+        .with_columns(partial_month=partial_month(pl.col("month"), store))
     )
     return frame.filter(pl.col("month") == month) if month else frame
 

@@ -80,6 +80,22 @@ def observed_until(db: frames.Database) -> dt.datetime | None:
     return max(times) if times else None
 
 
+def last_complete_month(db: frames.Database) -> str | None:
+    """The newest month (YYYY-MM) the collected data covers to its end: the one before
+    :func:`observed_until`'s month (None without data). Tables default to it."""
+    until = observed_until(db)
+    if until is None:
+        return None
+    first_of_month = until.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return (first_of_month - dt.timedelta(days=1)).strftime("%Y-%m")
+
+
+def partial_month(month: pl.Expr, db: frames.Database) -> pl.Expr:
+    """True for a month (YYYY-MM text) the collected data does not cover to its end."""
+    complete = last_complete_month(db)
+    return month > complete if complete else month.is_not_null()
+
+
 def _naive_utc(value: Any) -> dt.datetime:
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:

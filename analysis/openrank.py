@@ -61,7 +61,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from analysis import activity as act
-from analysis.export import COUNT, ID, MONTH, NAME, SCORE, register
+from analysis.export import COUNT, FLAG, ID, MONTH, NAME, SCORE, register
 from collector.errors import InputError
 from collector.store import Store, utc_now
 
@@ -499,7 +499,24 @@ def compute_global_openrank(
 # -- tables for exports ------------------------------------------------------------------
 
 
+def default_month(store: Store, kind: str | None = None) -> str | None:
+    """The month tables show when none is asked for: the newest month with OpenRank values
+    that the data covers to its end (:func:`analysis.growth.last_complete_month`), else the
+    newest month with values (then flagged ``partial_month``)."""
+    from analysis.growth import last_complete_month
+
+    complete = last_complete_month(store)
+    if complete:
+        row = store.conn.execute(
+            "SELECT max(month) FROM openrank WHERE month <= ? AND (? IS NULL OR kind = ?)", (complete, kind, kind)
+        ).fetchone()
+        if row[0]:
+            return row[0]
+    return latest_month(store, kind)
+
+
 def latest_month(store: Store, kind: str | None = None) -> str | None:
+    """The newest month with OpenRank values (of ``kind``), complete or not."""
     if kind:
         row = store.conn.execute("SELECT max(month) FROM openrank WHERE kind = ?", (kind,)).fetchone()
     else:
@@ -508,7 +525,7 @@ def latest_month(store: Store, kind: str | None = None) -> str | None:
 
 
 def openrank_table(store: Store, kind: str, month: str | None = None) -> pl.DataFrame:
-    """Per-entity OpenRank and activity of one month (None: the latest month with values).
+    """Per-entity OpenRank and activity of one month (None: :func:`default_month`).
 
     ``kind`` is ``"repo"`` or ``"developer"``. Columns: ``entity_id, name, month,
     openrank, activity``; entities with activity but no OpenRank (push-only) have a null
@@ -516,7 +533,7 @@ def openrank_table(store: Store, kind: str, month: str | None = None) -> pl.Data
     """
     if kind not in ("repo", "developer"):
         raise InputError(f"OpenRank kind {kind!r} is unknown; use repo or developer")
-    month = act.check_month(month) if month else latest_month(store, kind)
+    month = act.check_month(month) if month else default_month(store, kind)
     schema = {"entity_id": pl.Int64, "name": pl.String, "month": pl.String, "openrank": pl.Float64,
               "activity": pl.Float64}
     if month is None:
@@ -549,6 +566,7 @@ DEVELOPER_COLUMNS = {
     "openrank": SCORE,
     "activity": SCORE,
     "month": MONTH,
+    "partial_month": FLAG,
     "repos": COUNT,
     **dict.fromkeys(DEVELOPER_COUNTS, COUNT),
     "developer_id": ID,
@@ -559,8 +577,11 @@ DEVELOPER_COLUMNS = {
 def developers_table(store: Store, *, month: str | None = None, **_: Any) -> pl.DataFrame:
     """The developers ranking: ``developer`` (login), ``openrank``, ``activity``, ``month``, ``repos`` and counts.
 
-    One month (default: the latest with OpenRank values), best OpenRank first.
+    One month (default: :func:`default_month`, the last complete one), best OpenRank first;
+    ``partial_month`` says the data does not cover that month to its end.
     """
+    from analysis.growth import partial_month
+
     table = openrank_table(store, "developer", month)
     month = table["month"][0] if len(table) else month
     counts = store.conn.execute(
@@ -578,5 +599,6 @@ def developers_table(store: Store, *, month: str | None = None, **_: Any) -> pl.
     )
     frame = frame.rename({"name": "developer", "entity_id": "developer_id"})
     frame = frame.with_row_index("rank", offset=1)
-    return frame.select("rank", "developer", "openrank", "activity", "month", "repos", *DEVELOPER_COUNTS,
-                        "developer_id")
+    frame = frame.with_columns(partial_month=partial_month(pl.col("month"), store))
+    return frame.select("rank", "developer", "openrank", "activity", "month", "partial_month", "repos",
+                        *DEVELOPER_COUNTS, "developer_id")

@@ -19,8 +19,10 @@ Columns (``ecometrics export repos``):
   as defined in :mod:`analysis.growth`, with the windows judged at the end of
   ``month`` (else at :func:`analysis.growth.observed_until`);
 - ``created_at, language, license, archived``;
-- ``openrank, activity`` — the repository's global OpenRank and OpenDigger activity
-  for the month (the newest computed month by default), from :mod:`analysis.openrank`.
+- ``openrank, activity, openrank_month`` — the repository's global OpenRank and
+  OpenDigger activity for the month (by default the last complete month with values,
+  :func:`analysis.openrank.default_month`), from :mod:`analysis.openrank`;
+  ``partial_month`` is true when the data does not cover that month to its end.
 
 Sorted by stars, most first. Repositories recorded as ``not_found`` are left out.
 """
@@ -72,6 +74,7 @@ COLUMNS = {
     "openrank": SCORE,
     "activity": SCORE,
     "openrank_month": MONTH,
+    "partial_month": FLAG,
 }
 
 
@@ -146,4 +149,6 @@ def _join_openrank(store: Store, frame: pl.DataFrame, month: str | None) -> pl.D
     ranks = openrank_table(store, "repo", month).select(
         pl.col("entity_id").alias("repo_id"), "openrank", "activity", pl.col("month").alias("openrank_month")
     )
-    return frame.join(ranks, on="repo_id", how="left")
+    return frame.join(ranks, on="repo_id", how="left").with_columns(
+        partial_month=growth.partial_month(pl.col("openrank_month"), store)
+    )

@@ -97,3 +97,20 @@ def test_parents_never_collected_are_unknown_not_zero_and_form_no_family(tmp_pat
     assert rows["fan/merge"]["family"] == "Qwen"  # the known root's family only
     families = json.loads(export(tmp_path / "lineage.db", "families", tmp_path / "f.json").read_text())
     assert [f["family"] for f in families] == ["Qwen"]
+
+
+def test_tables_default_to_the_last_complete_month_and_flag_partial_ones(demo_db, tmp_path):
+    with Store(demo_db, migrate=False) as store:
+        newest = store.conn.execute("SELECT max(month) FROM openrank").fetchone()[0]
+        reaches = store.conn.execute("SELECT max(created_at) FROM events").fetchone()[0]
+    assert reaches.startswith(newest)  # the demo's clock stops a few days into its newest month
+
+    developers = json.loads(export(demo_db, "developers", tmp_path / "d.json", "--format", "json").read_text())
+    previous = f"{int(newest[:4]) - (newest[5:] == '01')}-{(int(newest[5:]) - 2) % 12 + 1:02d}"
+    assert {(row["month"], row["partial_month"]) for row in developers} == {(previous, False)}
+    repos = json.loads(export(demo_db, "repos", tmp_path / "r.json", "--format", "json").read_text())
+    assert {row["openrank_month"] for row in repos if row["openrank"] is not None} == {previous}
+    asked = json.loads(export(demo_db, "developers", tmp_path / "n.json", "--format", "json", "--month", newest).read_text())
+    assert {(row["month"], row["partial_month"]) for row in asked} == {(newest, True)}
+    months = json.loads(export(demo_db, "family_months", tmp_path / "fm.json", "--format", "json").read_text())
+    assert {row["month"] for row in months if row["partial_month"]} == {newest}

@@ -319,7 +319,9 @@ def test_the_summary_names_the_iteration_limit_in_force(monkeypatch):
 
 def test_tables_for_exports(store):
     compute_global_openrank(store)
-    latest = openrank_table(store, "repo")
+    # The events reach into 2024-03 only, so the last complete month, 2024-02, is the default.
+    assert set(openrank_table(store, "repo")["month"]) == {"2024-02"}
+    latest = openrank_table(store, "repo", "2024-03")
     assert set(latest["month"]) == {"2024-03"}
     assert set(latest["entity_id"]) == {R1, R2}
     jan = openrank_table(store, "developer", "2024-01")
