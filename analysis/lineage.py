@@ -46,7 +46,7 @@ from scipy.sparse.csgraph import connected_components
 
 from analysis import families as fam
 from analysis import frames, growth
-from analysis.export import COUNT, FLAG, NAME, SCORE, TEXT, TIMESTAMP, output_file, register
+from analysis.export import COUNT, FLAG, NAME, SCORE, TEXT, TIMESTAMP, data_note, output_file, register
 from collector.edges import RELATIONS
 from collector.errors import InputError
 from collector.store import Store, utc_now
@@ -627,18 +627,26 @@ def largest_root(store: Store) -> str | None:
 
 
 def write_lineage(store: Store, root: str, fmt: str, path: str | Path) -> Path:
-    """Write the lineage below ``root`` as GraphML, GEXF (Gephi), node-link JSON or a CSV edge list."""
+    """Write the lineage below ``root`` as GraphML, GEXF (Gephi), node-link JSON or a CSV edge list.
+
+    A demo database's note (:func:`analysis.export.data_note`) goes into the graph's
+    attributes (GraphML ``<data>`` of the graph, JSON ``graph.note``) and into GEXF's
+    ``<meta><description>``, which Gephi shows; a CSV edge list carries the rows only.
+    """
     if fmt not in GRAPH_FORMATS:
         raise InputError(
             f"export lineage: format {fmt!r} is not a graph format; choose one of {', '.join(GRAPH_FORMATS)}"
         )
     graph = subtree(store, root)
+    note = data_note(store)
+    if note:
+        graph.graph["note"] = note
     with output_file(path) as temporary:  # the rest of the block writes the temporary file
         path, destination = temporary, Path(path)
         if fmt == "graphml":
             nx.write_graphml(graph, path)
         elif fmt == "gexf":
-            nx.write_gexf(graph, path)
+            _write_gexf(graph, path, note)
         elif fmt == "json":
             path.write_text(json.dumps(nx.node_link_data(graph, edges="edges"), indent=1) + "\n", encoding="utf-8")
         else:
@@ -648,3 +656,19 @@ def write_lineage(store: Store, root: str, fmt: str, path: str | Path) -> Path:
                 orient="row",
             ).write_csv(path)
     return destination
+
+
+def _write_gexf(graph: nx.DiGraph, path: Path, note: str | None) -> None:
+    """GEXF through networkx's writer, which keeps no graph attributes: the root names the
+    graph and the note is the ``<meta>`` description (GEXF 1.2 schema, ``meta/description``)."""
+    from xml.etree.ElementTree import SubElement
+
+    from networkx.readwrite.gexf import GEXFWriter
+
+    writer = GEXFWriter(encoding="utf-8", prettyprint=True)
+    named = graph.copy()
+    named.graph = {"name": graph.graph.get("root", "")}
+    writer.add_graph(named)
+    if note:
+        SubElement(writer.xml.find("meta"), "description").text = note
+    writer.write(path)

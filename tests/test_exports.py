@@ -114,3 +114,21 @@ def test_tables_default_to_the_last_complete_month_and_flag_partial_ones(demo_db
     assert {(row["month"], row["partial_month"]) for row in asked} == {(newest, True)}
     months = json.loads(export(demo_db, "family_months", tmp_path / "fm.json", "--format", "json").read_text())
     assert {row["month"] for row in months if row["partial_month"]} == {newest}
+
+
+def test_every_artefact_of_a_demo_database_says_its_data_is_synthetic(demo_db, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    import pandas as pd
+
+    parquet = export(demo_db, "models", tmp_path / "m.parquet", "--format", "parquet")
+    assert b"Synthetic data" in pq.read_schema(parquet).metadata[b"note"]
+    assert "Synthetic data" in pd.read_parquet(parquet).attrs["note"]
+    assert "Synthetic data" in nx.read_graphml(demo_db.parent / "exports" / "family_tree.graphml").graph["note"]
+    root = ["--root", "Qwen/Qwen3-8B"]
+    assert "Synthetic data" in nx.read_graphml(export(demo_db, "lineage", tmp_path / "t.graphml", "--format", "graphml", *root)).graph["note"]
+    assert "Synthetic data" in json.loads(export(demo_db, "lineage", tmp_path / "t.json", "--format", "json", *root).read_text())["graph"]["note"]
+    gexf = ET.parse(export(demo_db, "lineage", tmp_path / "t.gexf", "--format", "gexf", *root)).getroot()
+    description = gexf.find("{http://www.gexf.net/1.2draft}meta/{http://www.gexf.net/1.2draft}description")
+    assert "Synthetic data" in description.text
+    assert nx.read_gexf(tmp_path / "t.gexf").graph["name"] == "Qwen/Qwen3-8B"
