@@ -87,7 +87,9 @@ def read_edges(path: str | os.PathLike[str]) -> list[tuple[str, str, str]]:
             header = next(reader)
         except StopIteration:
             raise InputError(f"{path}: line 1: empty file; expected a header such as source,target,edge") from None
-        except (csv.Error, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: not UTF-8 text ({exc.reason}); save the edge list as UTF-8") from None
+        except csv.Error as exc:
             raise InputError(f"{path}: line 1: not a CSV header ({exc})") from exc
         columns = _columns(header, path)
         edges = []
@@ -111,7 +113,9 @@ def read_edges(path: str | os.PathLike[str]) -> list[tuple[str, str, str]]:
                         f"expected one of {', '.join(RELATIONS)} (or finetuned, merged, quantised, adapters)"
                     )
                 edges.append((child, parent, relation))
-        except (csv.Error, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: not UTF-8 text ({exc.reason}); save the edge list as UTF-8") from None
+        except csv.Error as exc:
             raise InputError(f"{path}: line {reader.line_num}: unreadable CSV ({exc})") from exc
     return edges
 
