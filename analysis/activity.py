@@ -1,6 +1,6 @@
 """Activity: OpenDigger's weighted count of what a developer did in a repository.
 
-Definition (SPEC 6.1, after X-lab's OpenDigger global OpenRank task
+Definition (after X-lab's OpenDigger global OpenRank task
 ``src/cron/tasks/globalOpenrank.ts``): for each (repo, developer, month),
 
     activity = 22.235·issues opened + 5.252·issue comments + 9.712·issues closed
@@ -12,7 +12,7 @@ events). The weights are :data:`ACTIVITY_WEIGHTS`; pass ``weights=`` to change t
 
 Decisions where the definition leaves a detail open, checked against OpenDigger's code:
 
-- OpenDigger counts events (``countIf``); we count distinct ids as the SPEC says, so a
+- OpenDigger counts events (``countIf``); we count distinct ids (the definition above), so a
   comment seen by both the REST collector and a GH Archive import counts once.
 - Issue and review comments count when the action is ``created`` (GH Archive's review
   comments also say ``added``; very old archives carry no action). Issues closed are
@@ -29,8 +29,8 @@ Decisions where the definition leaves a detail open, checked against OpenDigger'
   collectors store is only a hint of the rule in force when the row was collected and
   is not used, so adding or removing a configured login takes effect on the next
   analysis. Then any developer active (any counted action) in more than ``max_repos``
-  repositories in the month is removed. OpenDigger only logs the latter; the SPEC
-  removes them, with their activity, from every repo, and a repo left with total
+  repositories in the month is removed. OpenDigger only logs the latter; we
+  remove them, with their activity, from every repo, and a repo left with total
   activity below ``min_repo_activity`` drops out.
 
 Events without an actor id or repo id (deleted accounts) are not counted. Issues and

@@ -1,4 +1,4 @@
-"""Model families and origins: who the builders' base models come from (SPEC 6.3, 6.4).
+"""Model families and origins: who the builders' base models come from .
 
 A model's *families* are those of its root ancestors, the models of the lineage graph
 with no parent (a model with no parent is its own root). A root belongs to the family

@@ -1,4 +1,4 @@
-"""Growth: stars, launch velocity, early participants, downloads and derivatives (SPEC 6.5).
+"""Growth: stars, launch velocity, early participants, downloads and derivatives.
 
 The figures behind claims such as "Genesis drew ~20,000 stars and 21 contributors in its
 first 10 days" or "AutoGLM got 10,000 stars in three days". Definitions:

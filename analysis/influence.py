@@ -1,4 +1,4 @@
-"""Model influence: OpenRank on the lineage graph (SPEC 6.4).
+"""Model influence: OpenRank on the lineage graph.
 
 Value flows from derived models to their parents: a derivative credits its base. On the
 graph with an edge child -> parent for every counted lineage edge, the OpenRank solver

@@ -1,4 +1,4 @@
-"""Model lineage: the derivative graph and per-model derivative counts (SPEC 6.3).
+"""Model lineage: the derivative graph and per-model derivative counts.
 
 The lineage graph has an edge parent -> child for every stored ``model_edges`` row,
 labelled with the Hub's relation (``finetune``, ``adapter``, ``quantized``, ``merge``).

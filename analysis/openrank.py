@@ -3,7 +3,7 @@
 References: Zhao et al., "OpenRank Leaderboard: Motivating Open Source Collaborations
 Through Social Network Evaluation in Open Source Community", ICSE-SEIP 2024; X-lab's
 Neo4j plugin ``openrank-neo4j-gds`` (``OpenRankPregel.java``) and OpenDigger's production
-task ``src/cron/tasks/globalOpenrank.ts``. SPEC section 6.2 is the definition we follow.
+task ``src/cron/tasks/globalOpenrank.ts``; the definition we follow is written out below.
 
 The solver
 ----------
@@ -19,7 +19,7 @@ a direct sparse solve (``method="direct"``). Where the plugin differs we say so:
 - Like the Pregel plugin, every node updates from the previous iterate (Jacobi, one
   Pregel superstep per iteration). The plugin freezes a node once it moved by less than
   the tolerance; we keep updating every node until *all* moved by less than the
-  tolerance (SPEC 6.2), which is closer to the fixed point and needs no per-node state.
+  tolerance, which is closer to the fixed point and needs no per-node state.
 - The plugin's defaults for a missing attribute are kept: initial value 1, retention
   0.15; a missing edge weight is 1.
 
@@ -35,8 +35,8 @@ a developer of total activity A; tolerance 0.01, at most 100 iterations; a node'
 reported value is x(n) + x(B)/(N-1), stored in the ``openrank`` table for M.
 
 Decisions against OpenDigger's code: OpenDigger inherits only last month's value and
-writes attenuated "legacy" rows for inactive nodes; the SPEC instead reaches back to a
-node's latest stored month and stores values only for active nodes, so a node that
+writes attenuated "legacy" rows for inactive nodes; we instead reach back to a
+node's latest stored month and store values only for active nodes, so a node that
 returns after a gap starts from 0.85^gap of its last value. The network is built from
 numpy arrays straight into a CSR matrix of Wᵀ (no per-edge Python objects), and the
 construction checks, as OpenDigger does, that every node's out-weights sum to 1.

@@ -297,6 +297,15 @@ class _ExportHelp(argparse.HelpFormatter):
         return super()._get_help_string(action)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ecometrics")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ecometrics",
@@ -304,7 +313,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", help=f"config file (default ./{DEFAULT_CONFIG_PATH}, env ECOMETRICS_CONFIG)")
     parser.add_argument("--db", help=f"database file (default from config, else ./{DEFAULT_DB_PATH}, env ECOMETRICS_DB)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log debug details: each request, retry and wait (tokens never)"
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     init = sub.add_parser("init", help="write the default config and create the database")
@@ -327,13 +339,18 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(handler=cmd_export)
 
     collect = sub.add_parser("collect", help="one collection pass (incremental, resumable)")
-    collect.add_argument("source", nargs="?", default="all", choices=["github", "hf", "all"])
+    collect.add_argument(
+        "source", nargs="?", default="all", choices=["github", "hf", "all"], help="what to collect (default all)"
+    )
     collect.add_argument("--full-hub", action="store_true", help="crawl every model on the Hub (resumable)")
     collect.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     collect.set_defaults(handler=cmd_collect)
 
     analyze = sub.add_parser("analyze", help="recompute derived tables")
-    analyze.add_argument("analysis", nargs="?", default="all", choices=["activity", "openrank", "lineage", "all"])
+    analyze.add_argument(
+        "analysis", nargs="?", default="all", choices=["activity", "openrank", "lineage", "all"],
+        help="what to recompute (default all; openrank includes activity)",
+    )
     analyze.add_argument("--from", dest="from_month", type=_month, metavar="YYYY-MM", help="first month to recompute")
     analyze.add_argument("--to", dest="to_month", type=_month, metavar="YYYY-MM", help="last month to recompute")
     analyze.add_argument("-q", "--quiet", action="store_true", help="print only problems")
@@ -356,18 +373,20 @@ def build_parser() -> argparse.ArgumentParser:
     importer = sub.add_parser("import", help="import GH Archive files or a lineage edge list")
     imports = importer.add_subparsers(dest="what", required=True, metavar="WHAT")
     gharchive = imports.add_parser("gharchive", help="GH Archive hourly .json.gz files -> events")
-    gharchive.add_argument("files", nargs="+", metavar="FILE")
+    gharchive.add_argument("files", nargs="+", metavar="FILE", help="hourly files such as 2025-01-01-15.json.gz")
     gharchive.add_argument("--all", action="store_true", help="keep events of every repo, not only tracked ones")
     gharchive.set_defaults(handler=cmd_import_gharchive)
     edges = imports.add_parser("edges", help="a model lineage edge list (CSV) -> model_edges")
-    edges.add_argument("file", metavar="FILE.csv")
+    edges.add_argument("file", metavar="FILE.csv", help="columns parent, child, relation (finetune, adapter, quantized, merge)")
     edges.set_defaults(handler=cmd_import_edges)
 
     demo = sub.add_parser("demo", help="the whole nightly pipeline offline against fakehub (synthetic data)")
     demo.add_argument("--dir", default="demo", help="where the database and exports go (default ./demo)")
     demo.add_argument("--days", type=_at_least_one, default=3, help="simulated nightly runs (default 3)")
-    demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--scale", default="small", choices=["small", "medium"])
+    demo.add_argument("--seed", type=int, default=0, help="fakehub's random seed: the same seed builds the same data (default 0)")
+    demo.add_argument(
+        "--scale", default="small", choices=["small", "medium"], help="fakehub's ecosystem size (default small, ~30 s)"
+    )
     demo.set_defaults(handler=cmd_demo)
 
     from fakehub.options import add_serve_arguments
