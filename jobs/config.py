@@ -1,6 +1,6 @@
 """The configuration file: TOML parsed into typed, validated objects.
 
-Every key of SPEC section 3.1 is a field below, with its type and default; this module
+Every key of the config file is a field below, with its type and default; this module
 is the one place where configuration lives. Unknown keys are errors (they are usually
 typos), and every error is one line naming the file, the key and what is expected.
 """
@@ -65,7 +65,7 @@ class HuggingFaceConfig:
 
 @dataclass
 class ActivityConfig:
-    """OpenDigger's activity definition (SPEC 6.1); defaults live in analysis.activity."""
+    """OpenDigger's activity definition (see analysis.activity, where the defaults live)."""
 
     weights: dict[str, float] = field(default_factory=dict)  # overrides, e.g. {pushes = 10.0}
     bots: list[str] = field(default_factory=list)  # bot logins besides "*[bot]" and the built-in list
@@ -305,7 +305,7 @@ _SECTION_CLASSES = {
 
 
 def default_config_text() -> str:
-    """The commented config that ``ecometrics init`` writes (SPEC section 7)."""
+    """The commented config that ``ecometrics init`` writes."""
     orgs = _toml_list(ecosystem.github_orgs())
     repos = _toml_list(ecosystem.TRACKED_REPOS)
     authors = _toml_list(ecosystem.hf_authors())
