@@ -50,6 +50,19 @@ def runs(tmp_path, job=None):
         conn.close()
 
 
+def stored(tmp_path, table):
+    """Rows the running job has committed to ``table`` so far (0 before it exists)."""
+    if not (tmp_path / "ecometrics.db").exists():
+        return 0
+    conn = sqlite3.connect(tmp_path / "ecometrics.db")
+    try:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        conn.close()
+
+
 def wait_for(predicate, seconds=120):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -136,8 +149,7 @@ def test_a_second_run_is_refused_with_75_and_a_killed_runs_lock_is_taken_over(wo
 def test_sigterm_stops_a_run_at_a_page_boundary_as_partial(workdir):
     with FakeHub(seed=3, scale="small", fault_delay_seconds=0.2, faults="timeout:0.3") as slow_hub:
         run = ecometrics(workdir, slow_hub, "run", background=True)
-        assert wait_for(lambda: runs(workdir, "collect:github"))
-        time.sleep(0.5)
+        assert wait_for(lambda: stored(workdir, "stargazers")), "the run never stored a stargazer"
         run.send_signal(signal.SIGTERM)
         _, stderr = run.communicate(timeout=60)
     assert run.returncode == 3, stderr
