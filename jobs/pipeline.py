@@ -248,7 +248,7 @@ def export(
     run: RunResult | None = None,
 ) -> StepResult:
     """Write every registered ranking table in each configured format."""
-    from analysis.export import TABLES, build_table, data_note, load_builders, write_table
+    from analysis.export import TABLES, build_table, data_note, load_builders, output_file, write_table
 
     out_dir = out_dir or config.resolve(config.export.dir)
     formats = list(formats or config.export.formats)
@@ -259,7 +259,8 @@ def export(
         note = data_note(store)
         out_dir.mkdir(parents=True, exist_ok=True)  # [export].dir is ours to create; --out is not
         if note:
-            (out_dir / "SYNTHETIC_DATA.txt").write_text(note + "\n", encoding="utf-8")
+            with output_file(out_dir / "SYNTHETIC_DATA.txt") as temporary:
+                temporary.write_text(note + "\n", encoding="utf-8")
         for kind in sorted(TABLES):
             raise_if_stopped()
             frame = build_table(store, kind, top=config.export.top, bots=config.activity.bots)

@@ -119,6 +119,7 @@ FILES = {  # name -> bytes, or a function writing the file at a path
     "notes.db": b"these are notes, not a database\n" * 200,
     "future.db": newer_database,
     "truncated.db": lambda path: path.write_bytes(b"SQLite format 3\x00" + b"\x10\x00" + b"\x00" * 80),
+    "half.db": lambda path: path.write_bytes((data := (path.parent / "ecometrics.db").read_bytes())[: len(data) // 2]),
     "dbfolder": lambda path: path.mkdir(),
     "empty.csv": b"",
     "nochild.csv": b"source,edge\no/a,finetuned\n",
@@ -157,7 +158,9 @@ DATABASE_CASES = [
     ("db not SQLite, writer", ["--db", "notes.db", "import", "edges", "nul.csv"], 2, "notes.db: not a SQLite database"),
     ("db newer, reader", ["--db", "future.db", "export", "repos"], 2, f"future.db: schema version {NEWER} is newer"),
     ("db newer, writer", ["--db", "future.db", "analyze"], 2, f"future.db: schema version {NEWER} is newer"),
-    ("db truncated", ["--db", "truncated.db", "status"], 2, "truncated.db: "),
+    ("db header only", ["--db", "truncated.db", "status"], 2, "truncated.db: not a SQLite database"),
+    ("db cut in half, reader", ["--db", "half.db", "export", "repos"], 2, "half.db: not a usable SQLite database"),
+    ("db cut in half, writer", ["--db", "half.db", "analyze"], 2, "half.db: not a usable SQLite database"),
     ("db is a folder", ["--db", "dbfolder", "status"], 2, "dbfolder: is a folder, not a database file"),
     ("db folder missing: collect", ["--db", "missing/e.db", "collect"], 2, "folder missing does not exist"),
     ("db folder missing: run", ["--db", "missing/e.db", "run"], 2, "folder missing does not exist"),
@@ -320,6 +323,23 @@ def test_a_read_only_folder_is_read_by_readers_and_refused_in_one_line_by_writer
     into = read_only(data, ["--db", str(db), "export", "repos", "--out", str(data / "repos.csv")], tmp_path)
     assert_one_line(into, 74, str(data / "repos.csv"), "cannot write", "Read-only file system")
     assert fingerprint(db) == before and sorted(p.name for p in data.iterdir()) == files
+
+
+def test_a_read_only_database_file_in_a_writable_folder_is_refused_by_writers_in_one_line(tmp_path, template):
+    if not _read_only_mounts_work(tmp_path):
+        pytest.skip("needs root and unshare to bind-mount a file read-only")
+    db = tmp_path / "ecometrics.db"
+    shutil.copy(template, db)
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode = DELETE")  # a rollback-journal file, as copied from elsewhere
+    conn.close()
+    (tmp_path / "edges.csv").write_text("source,target,edge\norg/x,org/y,finetune\n")
+    before = db.read_bytes()
+    status = read_only(db, ["--db", str(db), "status"], tmp_path)
+    assert status.returncode == 0, status.stderr
+    writer = read_only(db, ["--db", str(db), "import", "edges", str(tmp_path / "edges.csv")], tmp_path)
+    assert_one_line(writer, 74, f"{db}: the file or its folder is read-only", "make both writable")
+    assert db.read_bytes() == before
 
 
 def small_disk(limit_bytes):
