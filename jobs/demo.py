@@ -86,7 +86,11 @@ def run_demo(
     db_path = out_dir / "ecometrics.db"
     started = time.monotonic()
     echo(f"ecometrics demo: {SYNTHETIC}")
-    with FakeHub(seed=seed, scale=scale) as hub, _pointed_at(hub.url), Store(db_path) as store:
+    # A 10 s Hub rate-limit window: the free account's 1,000 requests, but a spent budget
+    # costs the demo seconds, not the real Hub's 5 minutes.
+    # the real APIs' rate limits, with windows short enough that one demo night never waits long
+    with FakeHub(seed=seed, scale=scale, hf_window_seconds=10, secondary_window_seconds=1) as hub, _pointed_at(hub.url), Store(db_path) as store:
+        config.huggingface.hub_models = hub.truth(include_models=False)["hf"]["model_count"]  # prices the full listing
         store.set_checkpoint("demo", "synthetic", f"fakehub seed={seed} scale={scale}")
         echo(f"fakehub ({scale}, seed {seed}) at {hub.url}")
         for day in range(days):
