@@ -1,1 +1,221 @@
-"""Views analysts ask for: daily stars, contributor growth, organisation rollups, downloads over time."""
+"""Views analysts ask for: daily stars, contributor growth, organisation and lab rollups, downloads over time.
+
+The series that OpenDigger, OSS Insight and star-history users read, as export tables
+built from what the collectors stored:
+
+- ``stars_daily`` — new stars per repository and UTC day, with the running total, from
+  the star history (:func:`analysis.growth.stars_per_day`); ``ecometrics plot stars``
+  draws its totals (:mod:`analysis.plots`).
+- ``contributor_growth`` — per repository and month, the *active contributors* (distinct
+  non-bot developers who pushed or opened a pull request, :data:`CONTRIBUTION_EVENTS`
+  in ``events``) and the *new contributors* among them (active for the first time in
+  that repository). New is null for a repository's first month with stored events: the
+  collected history does not say who contributed before it.
+- ``orgs`` — per GitHub organisation (the owner of each collected repository): its lab
+  family, repositories, stars, stars in the last 30 days, summed OpenRank and activity
+  for the table's month (the last complete one by default, as in ``repos``).
+- ``labs`` — per lab family: the ``orgs`` figures of its organisations beside the
+  family's Hugging Face figures from ``families`` (models, derivatives, downloads).
+- ``model_downloads`` — each model's snapshots over time: downloads (30 days, all time),
+  the downloads gained since the previous snapshot and their rate per day
+  (:func:`analysis.growth.download_history`).
+- ``family_downloads`` — per family and snapshot day, the summed downloads of the
+  family's models that have a snapshot that day (a cross-family merge counts in each of
+  its families, as in ``families``).
+
+An organisation's family is the lab whose GitHub organisations include it
+(:data:`collector.ecosystem.LABS`), else the family whose Hugging Face authors include
+its name (case-insensitive; the family table the last lineage analysis used, config
+overrides included); null when none does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import polars as pl
+
+from analysis import frames, growth
+from analysis.activity import bot_expr
+from analysis.export import COUNT, DATE, FLAG, ID, MONTH, NAME, SCORE, TEXT, Field, register
+from collector.ecosystem import LABS
+from collector.store import Store
+
+CONTRIBUTION_EVENTS = ("PushEvent", "PullRequestEvent")  # a push, or a pull request opened
+PER_DAY = Field(pl.Float64, decimals=1)
+
+
+@register("stars_daily", {"repo": NAME, "date": DATE, "stars": COUNT, "total": COUNT, "repo_id": ID})
+def stars_daily(store: frames.Database, **_: Any) -> pl.DataFrame:
+    """New stars per repository and UTC day, with the running total (days without stars are left out)."""
+    return growth.stars_per_day(store).rename({"day": "date"}).sort("repo", "date")
+
+
+@register(
+    "contributor_growth",
+    {
+        "repo": NAME,
+        "month": MONTH,
+        "partial_month": FLAG,
+        "active_contributors": COUNT,
+        "new_contributors": COUNT,
+        "repo_id": ID,
+    },
+)
+def contributor_growth(store: frames.Database, *, month: str | None = None, bots: Iterable[str] = (), **_: Any) -> pl.DataFrame:
+    """Active and new contributors per repository and month (see the module docstring)."""
+    events = frames.events(store, types=CONTRIBUTION_EVENTS).filter(
+        pl.col("actor_id").is_not_null()
+        & pl.col("repo_id").is_not_null()
+        & ~bot_expr("actor_login", bots)
+        & ((pl.col("type") == "PushEvent") | (pl.col("action") == "opened"))
+    )
+    active = events.select("repo_id", "actor_id", month=pl.col("created_at").dt.strftime("%Y-%m")).unique()
+    first = active.group_by("repo_id", "actor_id").agg(first_month=pl.col("month").min())
+    history_starts = frames.read_sql(
+        store,
+        "SELECT repo_id, substr(min(created_at), 1, 7) AS first_stored FROM events WHERE repo_id IS NOT NULL GROUP BY repo_id",
+        schema={"repo_id": pl.Int64, "first_stored": pl.String},
+    )
+    counts = (
+        active.join(first, on=["repo_id", "actor_id"])
+        .group_by("repo_id", "month")
+        .agg(active_contributors=pl.len(), new_contributors=(pl.col("month") == pl.col("first_month")).sum())
+        .join(history_starts, on="repo_id", how="left")
+        .with_columns(
+            new_contributors=pl.when(pl.col("month") > pl.col("first_stored")).then(pl.col("new_contributors")),
+            partial_month=growth.partial_month(pl.col("month"), store),
+        )
+        .drop("first_stored")
+    )
+    names = frames.repos(store).select(repo_id="id", repo="full_name")
+    frame = counts.join(names, on="repo_id", how="left").sort("repo", "month")
+    return frame.filter(pl.col("month") == month) if month else frame
+
+
+def organisation_families(store: frames.Database) -> dict[str, str]:
+    """Case-folded GitHub organisation -> lab family (see the module docstring)."""
+    families = frames.read_sql(
+        store, "SELECT family, authors FROM lineage_families", schema={"family": pl.String, "authors": pl.String}
+    )
+    by_author = {
+        author.casefold(): family
+        for family, authors in families.iter_rows()
+        for author in json.loads(authors or "[]")
+    }
+    by_org = {org.casefold(): lab.family for lab in LABS for org in lab.github_orgs}
+    return {**by_author, **by_org}
+
+
+ORG_FIGURES = {
+    "repos": COUNT,
+    "stars": COUNT,
+    "stars_30d": COUNT,
+    "openrank": SCORE,
+    "activity": SCORE,
+    "month": MONTH,
+    "partial_month": FLAG,
+}
+
+
+def _org_rollup(store: Store, month: str | None, bots: Iterable[str]) -> pl.DataFrame:
+    from analysis.rankings import repos_table
+
+    families = organisation_families(store)
+    repos = repos_table(store, month, bots).with_columns(org=pl.col("repo").str.split("/").list.first())
+    return repos.with_columns(
+        family=pl.col("org").str.to_lowercase().replace_strict(families, default=None, return_dtype=pl.String)
+    )
+
+
+def _figures(grouped: Any) -> Any:
+    return grouped.agg(
+        repos=pl.len(),
+        stars=pl.col("stars").sum(),
+        stars_30d=pl.col("stars_30d").sum(),
+        openrank=pl.col("openrank").sum(),
+        activity=pl.col("activity").sum(),
+        month=pl.col("openrank_month").drop_nulls().max(),
+        partial_month=pl.col("partial_month").drop_nulls().any(),
+    )
+
+
+@register("orgs", {"org": NAME, "family": TEXT, **ORG_FIGURES})
+def org_table(store: Store, *, month: str | None = None, bots: Iterable[str] = (), **_: Any) -> pl.DataFrame:
+    """Per GitHub organisation: family, repos, stars, stars_30d, OpenRank and activity of the month."""
+    repos = _org_rollup(store, month, bots)
+    frame = _figures(repos.group_by("org", "family"))
+    return frame.sort(["openrank", "stars", "org"], descending=[True, True, False], nulls_last=True)
+
+
+@register(
+    "labs",
+    {
+        "family": NAME,
+        "origin": TEXT,
+        "orgs": COUNT,
+        **ORG_FIGURES,
+        "models": COUNT,
+        "derivatives": COUNT,
+        "downloads_30d": COUNT,
+        "downloads_all_time": COUNT,
+    },
+)
+def lab_table(store: Store, *, month: str | None = None, bots: Iterable[str] = (), **_: Any) -> pl.DataFrame:
+    """Per lab family: its GitHub organisations' figures and its Hugging Face family's (see the module docstring)."""
+    from analysis.families import family_table
+
+    repos = _org_rollup(store, month, bots).filter(pl.col("family").is_not_null())
+    github = _figures(repos.group_by("family")).join(
+        repos.group_by("family").agg(orgs=pl.col("org").n_unique()), on="family"
+    )
+    hub = family_table(store).select("family", "origin", "models", "derivatives", "downloads_30d", "downloads_all_time")
+    labs = pl.DataFrame({"family": [lab.family for lab in LABS], "lab_origin": [lab.origin for lab in LABS]})
+    frame = (
+        labs.join(github, on="family", how="left")
+        .join(hub, on="family", how="left")
+        .with_columns(origin=pl.coalesce("origin", "lab_origin"), orgs=pl.col("orgs").fill_null(0))
+        .drop("lab_origin")
+    )
+    return frame.sort(["openrank", "downloads_30d", "family"], descending=[True, True, False], nulls_last=True)
+
+
+@register(
+    "model_downloads",
+    {
+        "model_id": NAME,
+        "date": DATE,
+        "downloads_30d": COUNT,
+        "downloads_all_time": COUNT,
+        "days": COUNT,
+        "downloads_gained": COUNT,
+        "downloads_per_day": PER_DAY,
+    },
+)
+def model_downloads(store: frames.Database, **_: Any) -> pl.DataFrame:
+    """Each model's snapshots over time with the downloads gained since the previous one."""
+    return growth.download_history(store).sort("model_id", "date")
+
+
+@register(
+    "family_downloads",
+    {"family": NAME, "date": DATE, "models": COUNT, "downloads_30d": COUNT, "downloads_all_time": COUNT},
+)
+def family_downloads(store: Store, **_: Any) -> pl.DataFrame:
+    """Per family and snapshot day: summed downloads of its models with a snapshot that day."""
+    from analysis.families import FAMILY_SEPARATOR
+
+    members = frames.read_sql(
+        store,
+        "SELECT model_id, family FROM model_lineage WHERE family IS NOT NULL",
+        schema={"model_id": pl.String, "family": pl.String},
+    ).with_columns(pl.col("family").str.split(FAMILY_SEPARATOR)).explode("family")
+    snapshots = frames.model_snapshots(store).select("model_id", "date", "downloads_30d", "downloads_all_time")
+    return (
+        snapshots.join(members, on="model_id")
+        .group_by("family", "date")
+        .agg(models=pl.len(), downloads_30d=pl.col("downloads_30d").sum(), downloads_all_time=pl.col("downloads_all_time").sum())
+        .sort("family", "date")
+    )

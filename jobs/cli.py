@@ -246,6 +246,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_plot_stars(args: argparse.Namespace) -> int:
+    from analysis.plots import plot_stars
+
+    config = load_config(args)
+    with open_store(args, config, readonly=True) as store:
+        path = plot_stars(store, args.repos, args.out, log=args.log)
+    print(f"wrote the star history of {', '.join(args.repos)} to {path}", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_fakehub_serve(args: argparse.Namespace) -> int:
     from fakehub.server import serve
 
@@ -388,6 +398,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--scale", default="small", choices=["small", "medium"], help="fakehub's ecosystem size (default small, ~30 s)"
     )
     demo.set_defaults(handler=cmd_demo)
+
+    plot = sub.add_parser("plot", help="draw a figure (needs matplotlib: pip install 'ecometrics[plots]')")
+    plots = plot.add_subparsers(dest="what", required=True, metavar="WHAT")
+    stars = plots.add_parser("stars", help="star history of one or several repositories, as PNG or SVG")
+    stars.add_argument("repos", nargs="+", metavar="OWNER/NAME", help="collected repositories to draw")
+    stars.add_argument("--out", default="stars.png", metavar="FILE", help="FILE.png or FILE.svg (default stars.png)")
+    stars.add_argument("--log", action="store_true", help="logarithmic star axis (repos of very different sizes)")
+    stars.set_defaults(handler=cmd_plot_stars)
 
     from fakehub.options import add_serve_arguments
 

@@ -1,0 +1,79 @@
+"""Figures for people: the star history of one or several repositories (``ecometrics plot stars``).
+
+Drawn with matplotlib's object API (``matplotlib.figure.Figure``, no pyplot and no
+display), so it runs headless and in any thread. matplotlib is an optional dependency
+(``pip install 'ecometrics[plots]'``); without it the command fails with one line saying
+so. A figure from a demo database says its data is synthetic on the figure and in the
+file's metadata (PNG text chunk and SVG ``<metadata>``, key ``Description``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from analysis import frames, growth
+from analysis.export import data_note, output_file
+from collector.errors import InputError
+
+PLOT_FORMATS = ("png", "svg")
+
+
+def star_history(db: frames.Database, repos: Sequence[str]) -> pl.DataFrame:
+    """``repo, date, total`` for each of ``repos`` (OWNER/NAME, case-insensitive), oldest first.
+
+    A name that is not collected, or a repository without a collected star history, is an
+    :class:`InputError` naming it.
+    """
+    known = {name.casefold(): name for name in frames.repos(db)["full_name"].to_list()}
+    daily = growth.stars_per_day(db)
+    wanted = []
+    for repo in repos:
+        name = known.get(repo.casefold())
+        if name is None:
+            raise InputError(f"{repo}: not a collected repository; check the name (OWNER/NAME) or add it to [github]")
+        if daily.filter(pl.col("repo") == name).is_empty():
+            raise InputError(f"{repo}: no star history collected yet; run 'ecometrics collect github' first")
+        wanted.append(name)
+    return daily.filter(pl.col("repo").is_in(wanted)).select("repo", pl.col("day").alias("date"), "total")
+
+
+def plot_stars(db: frames.Database, repos: Sequence[str], path: str | Path, *, log: bool = False) -> Path:
+    """Write the cumulative stars of ``repos`` over time to ``path`` (``.png`` or ``.svg``)."""
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in PLOT_FORMATS:
+        raise InputError(f"--out {path}: name the figure .png or .svg")
+    history = star_history(db, repos)
+    note = data_note(db)
+    figure = _figure()
+    axes = figure.subplots()
+    for repo in dict.fromkeys(history["repo"].to_list()):
+        series = history.filter(pl.col("repo") == repo)
+        axes.step(series["date"].to_list(), series["total"].to_list(), where="post", label=repo, linewidth=1.8)
+    axes.set_title("Star history" + (" (synthetic data)" if note else ""))
+    axes.set_ylabel("stars (cumulative" + (", log scale)" if log else ")"))
+    if log:
+        axes.set_yscale("log")
+    axes.grid(alpha=0.3)
+    axes.legend(loc="upper left", frameon=False)
+    figure.autofmt_xdate()
+    if note:
+        figure.supxlabel(note, fontsize=7, color="0.35")  # under the dates: the layout keeps room for it
+    metadata: dict[str, Any] = {"Title": f"Star history: {', '.join(repos)}"}
+    if note:
+        metadata["Description"] = note
+    with output_file(path) as temporary:
+        figure.savefig(temporary, format=fmt, dpi=120, metadata=metadata)
+    return path
+
+
+def _figure() -> Any:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise InputError("ecometrics plot needs matplotlib: pip install 'ecometrics[plots]'") from None
+    return Figure(figsize=(9, 5), layout="constrained")
