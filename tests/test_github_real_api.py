@@ -185,3 +185,35 @@ def test_a_secondary_limit_without_retry_after_and_no_budget_left_waits_for_the_
         # the 2nd refusal has no retry-after and no budget left: the reset is waited for, not a minute
         assert client.get("/repos/vllm-project/vllm").status == 200
         assert len(waits) >= 2 and 1 <= waits[1] <= 32 < 60, waits  # reset + 1 s
+
+
+def test_a_new_base_url_moves_every_resumed_walk_with_it(tmp_path):
+    """Checkpoints and validators are stored relative to the API base: a new port is all that changes."""
+    with Store(tmp_path / "gh.db") as store:
+        with FakeHub(seed=0, scale="small", page_number_limit=1) as first:
+            assert not collect(store, first).partial
+            old = first.url
+        stored = [r["cursor"] for r in store.query("SELECT cursor FROM checkpoints WHERE source LIKE 'github:%'")]
+        assert stored and not [c for c in stored if old in (c or "")]
+        assert not store.query("SELECT url FROM http_cache WHERE url LIKE 'http%'")
+        with FakeHub(seed=0, scale="small", page_number_limit=1) as second:  # the same world on another port
+            second.advance(days=1)
+            result = collect(store, second)
+            assert not result.partial, result.reason
+            assert_matches_truth(store, second.truth(), keep_deleted=True)
+
+
+def test_without_a_network_the_first_request_fails_at_once_naming_github_api_url(tmp_path):
+    import socket
+
+    from collector.github_client import GitHubUnreachable
+
+    with socket.socket() as closed:  # a port nobody listens on: connection refused
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    client = GitHubClient(token="t", base_url=f"http://127.0.0.1:{port}", sleep=lambda s: pytest.fail("waited"))
+    with Store(tmp_path / "gh.db") as store, pytest.raises(GitHubUnreachable) as info:
+        collect_github(store, GithubConfig(repos=["vllm-project/vllm"]), progress=False, client=client)
+    message = str(info.value)
+    assert "\n" not in message and "GITHUB_API_URL" in message and "connection refused" in message
+    assert f"127.0.0.1:{port}" in message
