@@ -276,6 +276,38 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX model_aliases_model ON model_aliases(model_id);
     """,
+    # 8: what OpenDigger's OpenRank and activity need from events, its labels, community OpenRank.
+    """
+    ALTER TABLE events ADD COLUMN title TEXT;          -- the issue's or pull request's title
+    ALTER TABLE events ADD COLUMN author_id INTEGER;   -- the issue's or pull request's author
+    ALTER TABLE events ADD COLUMN author_login TEXT;
+
+    CREATE TABLE labels (                  -- OpenDigger's labeled_data, one row per YAML file
+        id TEXT PRIMARY KEY,               -- ':companies/alibaba', ':bot', ...
+        type TEXT,                         -- Company | Foundation | Division-0 | Bot | ...
+        name TEXT,
+        parents TEXT,                      -- JSON list of the ids that include it
+        imported_at TEXT NOT NULL
+    );
+    CREATE TABLE label_entities (          -- each label's repos, orgs and users, its children's included
+        label_id TEXT NOT NULL,
+        entity_type TEXT NOT NULL,         -- repo | org | user
+        entity_id INTEGER NOT NULL,        -- GitHub id
+        name TEXT,                         -- OWNER/NAME, org login or user login as labelled
+        PRIMARY KEY (label_id, entity_type, entity_id)
+    );
+    CREATE INDEX label_entities_entity ON label_entities(entity_type, entity_id);
+
+    CREATE TABLE community_openrank (      -- OpenRank inside one repository, one month
+        repo_id INTEGER NOT NULL,
+        month TEXT NOT NULL,
+        node_type TEXT NOT NULL,           -- repo | issue | pull | developer
+        node_id INTEGER NOT NULL,          -- repo id, issue/PR number or developer id
+        name TEXT,                         -- OWNER/NAME, title or login
+        value REAL NOT NULL,
+        PRIMARY KEY (repo_id, month, node_type, node_id)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
