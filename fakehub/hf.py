@@ -4,18 +4,45 @@ huggingface_hub's ``HfApi.list_models`` / ``model_info`` parse into ``ModelInfo`
 - ``GET /api/models``: ``author``, ``search`` (substring of the id, any case),
   ``filter`` (repeatable; ``base_model:{relation}:{id}``, ``base_model:{id}``, or any
   tag such as ``gguf``, ``text-generation``, ``transformers``), ``pipeline_tag``,
-  ``gated``, ``sort`` (``downloads``, ``downloadsAllTime``, ``likes``, ``trendingScore``,
-  ``createdAt``, ``lastModified``; descending unless ``direction=1``), ``limit`` (page
-  size, at most the server's ``hf_page_size``, default 1,000), ``expand`` /
-  ``expand[]``, ``full``, ``cardData``. Pages follow ``Link: <...&cursor=...>;
-  rel="next"``. Without ``sort`` models come in creation order. With
-  ``detail_only_expand`` the listing answers 400 to ``expand=baseModels`` or
-  ``expand=childrenModelCount``, as the real Hub has done (huggingface_hub PR #3182:
-  "only accepted when using the /api/models/repo_id endpoint").
+  ``gated``, ``sort`` (``trendingScore`` when absent, ``downloads``, ``downloadsAllTime``,
+  ``likes``, ``createdAt``, ``lastModified``; always descending: huggingface_hub 1.x's
+  ``list_models`` has no ``direction`` any more, hf_api.py ``list_models`` docstring of
+  ``sort``), ``limit`` (page size, at most the server's ``hf_page_size``, default 1,000),
+  ``expand`` / ``expand[]``, ``full``, ``cardData``.
 - ``GET /api/models/{id}`` (and ``/api/models/{id}/revision/{rev}``): the full record,
-  or ``_id``, ``id`` and the ``expand[]`` properties. 404 with ``X-Error-Code:
-  RepoNotFound``; gated models (``meta-llama/*``, ``google/gemma-*``) answer 401 with
-  ``X-Error-Code: GatedRepo`` when no token is sent.
+  or ``_id``, ``id`` and the ``expand[]`` properties.
+
+The real Hub's behaviours that a long crawl meets, all on by default:
+
+- **Keyset cursors.** Pages follow ``Link: <...&cursor=...>; rel="next"``; the cursor holds
+  the last record's sort value and ``_id`` and the next page starts strictly after it in
+  (value, ``_id``) order, as the Hub's opaque base64 cursors do. A listing without ``sort``
+  is ordered by ``trendingScore``, which the Hub recomputes continuously (huggingface_hub
+  issue #2741): here the forest's ``trending_epoch`` advances every
+  ``trending_refresh_pages`` listing pages, so models jump across a cursor (skipped or seen
+  twice) and a cursor saved earlier resumes from a stale threshold. ``createdAt`` never
+  changes, so a ``sort=createdAt`` walk sees every model that existed when it started exactly
+  once; models created since sort before its cursor and are not listed by it.
+- **Detail-only properties.** Listings answer 400 to ``expand=baseModels``,
+  ``childrenModelCount`` or ``usedStorage``: "only accepted when using the
+  /api/models/repo_id endpoint" (huggingface_hub PR #3182). Parents are in the records'
+  ``base_model:{relation}:{id}`` tags.
+- **Gated is public metadata.** ``/api/models/{id}`` of a gated model answers 200 with
+  ``gated: "auto" | "manual"`` to anyone (Hub docs, models-gated.md: the model card and
+  metadata stay visible; files need accepted access). A missing, deleted or private repo
+  answers 401 ``X-Error-Code: RepoNotFound`` without a token and 404 with one (the Hub will not
+  say whether a private repo exists; huggingface_hub utils/_http.py ``hf_raise_for_status``:
+  "401 is misleading as it is returned for private and gated repos ... missing repos"); a
+  disabled one answers 403 "Access to this resource is disabled.".
+- **Renames.** ``/api/models/{old id}`` of a renamed or transferred repo answers 307 to
+  ``/api/models/{new id}`` with the same query (huggingface_hub's session follows redirects,
+  utils/_http.py ``default_client_factory``: ``follow_redirects=True``).
+- **createdAt sentinel.** Repos older than the Hub's creation-date records report
+  ``2022-03-02T23:29:04.000Z`` (:data:`fakehub.model_forest.CREATED_AT_SENTINEL`).
+
+Rate limits and bad tokens are the server's (:meth:`fakehub.server.FakeHub._hf`). With
+``permissive=True`` (only for comparisons with the crawl that relied on it) listings accept
+the detail-only properties and trending scores stay still.
 
 Records carry ``downloads`` (30 days), ``downloadsAllTime``, ``likes``,
 ``trendingScore``, ``createdAt``, ``lastModified``, ``tags`` (with
@@ -29,6 +56,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from urllib.parse import urlencode
 
 import numpy as np
 
@@ -45,9 +73,11 @@ EXPANDABLE = ("author", "baseModels", "cardData", "childrenModelCount", "config"
               "mask_token", "model-index", "pipeline_tag", "private", "resourceGroup",
               "safetensors", "sha", "siblings", "spaces", "tags", "transformersInfo",
               "trendingScore", "usedStorage", "widgetData", "xetEnabled", "evalResults")
-DETAIL_ONLY_EXPAND = ("baseModels", "childrenModelCount")  # refused in listings with detail_only_expand
+DETAIL_ONLY_EXPAND = ("baseModels", "childrenModelCount", "usedStorage")  # refused in listings
 EXTRA_KEYS = ("cardData", "siblings", "spaces", "usedStorage")   # derived by _extras
 SORT_KEYS = ("downloads", "downloadsAllTime", "likes", "trendingScore", "createdAt", "lastModified")
+DEFAULT_SORT = "trendingScore"
+TRENDING_REFRESH_PAGES = 20  # listing pages between two recomputations of the trending scores
 
 
 def hf_error(status: int, message: str, code: str | None = None) -> Response:
@@ -57,21 +87,28 @@ def hf_error(status: int, message: str, code: str | None = None) -> Response:
     return Response.json({"error": message}, status, headers)
 
 
-def _encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"$offset": offset}).encode()).decode().rstrip("=")
+def _encode_cursor(value: int, object_id: str) -> str:
+    raw = json.dumps({"value": value, "_id": object_id}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> int:
+def _decode_cursor(cursor: str) -> tuple[int, int]:
+    """(sort value, the _id's hash half) of a cursor; the _id's time half only repeats it."""
     padded = cursor + "=" * (-len(cursor) % 4)
-    return int(json.loads(base64.urlsafe_b64decode(padded))["$offset"])
+    data = json.loads(base64.urlsafe_b64decode(padded))
+    return int(data["value"]), int(data["_id"][8:], 16)
 
 
 class HfApi:
-    def __init__(self, forest: ModelForest, clock, page_size: int = 1000, detail_only_expand: bool = False):
+    def __init__(self, forest: ModelForest, clock, page_size: int = 1000, *, permissive: bool = False,
+                 trending_refresh_pages: int = TRENDING_REFRESH_PAGES):
         self.forest = forest
         self.clock = clock
         self.page_size = page_size
-        self.detail_only_expand = detail_only_expand
+        self.permissive = permissive
+        self.trending_refresh_pages = 0 if permissive else trending_refresh_pages
+        self._listing_pages = 0
+        self._created_order: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def route(self, req: Request) -> tuple[str, Response]:
         if req.method not in ("GET", "HEAD"):
@@ -86,7 +123,7 @@ class HfApi:
     # -- records -------------------------------------------------------------------------
     def _records(self, idx: np.ndarray, now: int, fields: frozenset[str] | None = None) -> list[dict]:
         forest = self.forest
-        counts = forest.children_counts(forest.n_visible(now))
+        counts = forest.children_counts(now)
         st = forest.stats(idx, now)
         cols = {k: v.tolist() for k, v in st.items()}
         keys = list(cols)
@@ -138,25 +175,32 @@ class HfApi:
     def list_models(self, req: Request) -> Response:
         forest = self.forest
         now = self.clock.now
-        n_vis = forest.n_visible(now)
+        self._listing_pages += 1
+        if self.trending_refresh_pages and self._listing_pages % self.trending_refresh_pages == 0:
+            forest.trending_epoch += 1
         expand = req.args("expand")
         bad = [e for e in expand if e not in EXPANDABLE]
         if bad:
             return hf_error(400, f'"expand" must be one of {list(EXPANDABLE)}, got {bad[0]!r}')
-        detail_only = [e for e in expand if e in DETAIL_ONLY_EXPAND] if self.detail_only_expand else []
+        detail_only = [] if self.permissive else [e for e in expand if e in DETAIL_ONLY_EXPAND]
         if detail_only:
             return hf_error(400, f'"expand" {detail_only[0]!r} is only accepted when using the /api/models/repo_id endpoint')
+        sort = req.arg("sort") or DEFAULT_SORT
+        if sort not in SORT_KEYS:
+            return hf_error(400, f'"sort" must be one of {list(SORT_KEYS)}, got {sort!r}')
         full = req.arg("full") in ("1", "true", "True")
         card = req.arg("cardData") in ("1", "true", "True")
 
-        cand: np.ndarray | None = None            # None = every visible model, in order
+        cand: np.ndarray | None = None            # None = every model on the Hub
         author = req.arg("author")
         if author:
             code = forest.author_codes.get(author)
             if code is None:
                 code = next((c for a, c in forest.author_codes.items() if a.lower() == author.lower()), None)
+            n_vis = forest.n_visible(now)
             cand = (np.nonzero(forest.author[:n_vis] == code)[0] if code is not None
                     else np.empty(0, dtype=np.int64))
+            cand = cand[forest.alive(cand, now)]
         tag_filters: list[str] = []
         for raw in req.args("filter"):
             for f in raw.split(","):
@@ -169,11 +213,11 @@ class HfApi:
                     if relation not in RELATIONS or not pid:
                         relation, pid = None, rest
                     parent = forest.index_of(pid)
-                    if parent is None or parent >= n_vis:
+                    if parent is None or parent >= forest.n_visible(now):
                         kids = np.empty(0, dtype=np.int64)
                     else:
                         code = RELATIONS.index(relation) + 1 if relation else None
-                        kids = forest.children(parent, n_vis, code)
+                        kids = forest.children(parent, now, code)
                     cand = kids if cand is None else np.intersect1d(cand, kids)
                 else:
                     tag_filters.append(f)
@@ -182,57 +226,94 @@ class HfApi:
         search = (req.arg("search") or "").lower()
         gated = req.arg("gated")
 
-        sort = req.arg("sort")
-        if sort in SORT_KEYS:
-            idx = cand if cand is not None else np.arange(n_vis)
-            if sort in ("createdAt",):
-                key = forest.created[idx]
-            elif sort == "lastModified":
-                age = np.maximum((now - forest.created[idx]) // DAY, 0)
-                key = forest.created[idx] + np.minimum(forest.modify_days[idx], age) * DAY
-            else:
-                key = forest.stats(idx, now)[sort]
-            ascending = req.arg("direction") in ("1", "asc")
-            order = np.lexsort((idx, key if ascending else -key))
-            cand = idx[order]
-        total = n_vis if cand is None else len(cand)
-
         cursor = req.arg("cursor")
         try:
-            offset = _decode_cursor(cursor) if cursor else 0
-        except (ValueError, KeyError, json.JSONDecodeError):
+            after = _decode_cursor(cursor) if cursor else None
+        except (ValueError, KeyError, TypeError, json.JSONDecodeError):
             return hf_error(400, f"Invalid cursor {cursor!r}")
         limit = req.int_arg("limit", self.page_size, 1, self.page_size)
+        lazy = bool(tag_filters or search or gated is not None)
+        want = limit if not lazy else None
+        ordered, keys = self._ordered(cand, sort, after, now, want)
 
         fields = self._fields(expand, full, card)
         page: list[dict] = []
-        pos = offset
-        lazy = bool(tag_filters or search or gated is not None)
-        while pos < total and len(page) < limit:
-            step = limit if not lazy else max(limit * 4, 1000)
-            chunk = (np.arange(pos, min(pos + step, total)) if cand is None
-                     else cand[pos: pos + step])
-            if lazy:
-                for j, i in enumerate(chunk.tolist()):
-                    if search and search not in forest.model_id(i).lower():
-                        continue
-                    rec = self._records(np.array([i], dtype=np.int64), now)[0]
-                    if not self._matches(rec, tag_filters, gated):
-                        continue
-                    page.append(rec)
-                    if len(page) == limit:
-                        pos += j + 1
-                        break
-                else:
-                    pos += len(chunk)
-            else:
-                page.extend(self._records(chunk, now, fields))
-                pos += len(chunk)
+        last = -1                                  # position in ``ordered`` of the page's last record
+        if lazy:
+            for pos, i in enumerate(ordered.tolist()):
+                if search and search not in forest.model_id(i).lower():
+                    continue
+                rec = self._records(np.array([i], dtype=np.int64), now)[0]
+                if not self._matches(rec, tag_filters, gated):
+                    continue
+                page.append(rec)
+                last = pos
+                if len(page) == limit:
+                    break
+        else:
+            chosen = ordered[:limit]
+            page = self._records(chosen, now, fields)
+            last = len(chosen) - 1
         shaped = [self._shape(rec, expand, full, card) for rec in page]
         headers = {}
-        if pos < total:
-            headers["Link"] = link_header({"next": req.url_with(cursor=_encode_cursor(pos))})
+        if page and last + 1 < len(ordered):
+            i = int(ordered[last])
+            headers["Link"] = link_header({"next": req.url_with(cursor=_encode_cursor(int(keys[last]), forest.object_id(i)))})
         return Response.json(shaped, 200, headers)
+
+    def _sort_keys(self, idx: np.ndarray, sort: str, now: int) -> np.ndarray:
+        forest = self.forest
+        if sort == "createdAt":
+            return forest.created[idx]
+        if sort == "lastModified":
+            age = np.maximum((now - forest.created[idx]) // DAY, 0)
+            return forest.created[idx] + np.minimum(forest.modify_days[idx], age) * DAY
+        return forest.stats(idx, now)[sort]
+
+    def _ordered(self, cand: np.ndarray | None, sort: str, after: tuple[int, int] | None, now: int,
+                 want: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """The candidates after the cursor, in descending (sort value, ``_id``) order, with
+        their sort values; with ``want``, possibly only the first ``want + 1`` of them."""
+        forest = self.forest
+        if cand is None and sort == "createdAt" and want is not None:
+            return self._created_page(after, now, want)
+        idx = forest.existing(now) if cand is None else cand
+        keys = self._sort_keys(idx, sort, now)
+        hashes = forest.id_hashes()[idx]
+        if after is not None:
+            value, tie = after
+            keep = (keys < value) | ((keys == value) & (hashes < tie))
+            idx, keys, hashes = idx[keep], keys[keep], hashes[keep]
+        order = np.lexsort((hashes, keys))[::-1]
+        return idx[order], keys[order]
+
+    def _created_page(self, after: tuple[int, int] | None, now: int, want: int) -> tuple[np.ndarray, np.ndarray]:
+        """The next ``want + 1`` models of the whole-Hub ``sort=createdAt`` walk, without
+        sorting the Hub for each page: one ascending (createdAt, ``_id``) order of every
+        model, searched for the cursor and read backwards."""
+        forest = self.forest
+        if self._created_order is None:
+            hashes = forest.id_hashes()
+            order = np.lexsort((hashes, forest.created))
+            self._created_order = (order, forest.created[order], hashes[order])
+        order, created, hashes = self._created_order
+        if after is None:
+            pos = int(np.searchsorted(created, now, side="right"))
+        else:
+            value, tie = after
+            lo, hi = np.searchsorted(created, [value, value + 1])
+            pos = int(lo + np.searchsorted(hashes[lo:hi], tie, side="left"))
+        picked: list[np.ndarray] = []
+        need = want + 1
+        while pos > 0 and need > 0:
+            start = max(0, pos - 2 * need)
+            chunk = order[start:pos][::-1]
+            chunk = chunk[forest.alive(chunk, now)][:need]
+            picked.append(chunk)
+            need -= len(chunk)
+            pos = start
+        idx = np.concatenate(picked) if picked else np.empty(0, dtype=np.int64)
+        return idx, forest.created[idx]
 
     @staticmethod
     def _matches(rec: dict, tags: list[str], gated: str | None) -> bool:
@@ -245,12 +326,17 @@ class HfApi:
     def model_info(self, req: Request, model_id: str) -> Response:
         forest = self.forest
         now = self.clock.now
+        if model_id in forest.renamed:
+            target = f"/api/models/{forest.renamed[model_id]}" + (f"?{urlencode(req.query)}" if req.query else "")
+            return Response(307, b"", {"Location": target})
         i = forest.index_of(model_id)
-        if i is None or i >= forest.n_visible(now):
+        if i is None or not forest.exists(i, now):
+            # The Hub will not tell a missing repo from a private one, and says 401 to anonymous callers.
+            if req.token is None:
+                return hf_error(401, "Invalid username or password.", "RepoNotFound")
             return hf_error(404, "Repository not found", "RepoNotFound")
-        if forest.gated(i) and req.token is None:
-            return hf_error(401, f"Access to model {model_id} is restricted. You must have access "
-                                 "to it and be authenticated to access it. Please log in.", "GatedRepo")
+        if forest.is_disabled(i):
+            return hf_error(403, "Access to this resource is disabled.")
         expand = req.args("expand")
         bad = [e for e in expand if e not in EXPANDABLE]
         if bad:

@@ -21,6 +21,27 @@ START) never holds its records as JSON.
   life, both exact at the clock. ``likes = floor(like_ratio_i * sqrt(downloadsAllTime))``.
 - Generated ids end in ``-{index in base 36}`` (``someauthor/Orbit-7B-GGUF-2s5``), which
   lets a lookup by id work without an index of all ids.
+
+What the real Hub does to a long crawl, modelled here (each on by default):
+
+- ``trendingScore`` moves while a crawl runs: the Hub recomputes it continuously (it is the
+  default order of ``/api/models``, huggingface_hub issue #2741). :attr:`ModelForest.trending_epoch`
+  counts the recomputations (:class:`fakehub.hf.HfApi` advances it every few listing pages);
+  epoch 0 is the plain ``rate * (1 + trend * age) / 40`` and each later epoch multiplies it by a
+  per-model factor in [0.5, 1.5).
+- Repos created before the Hub recorded creation dates report ``createdAt =
+  2022-03-02T23:29:04.000Z`` (:data:`CREATED_AT_SENTINEL`); ``google-bert/bert-base-uncased``
+  and ``openai-community/gpt2`` are such models (on the real Hub too).
+- About 0.5% of the generated models existing at START are deleted at a time within the
+  future days (:attr:`ModelForest.deleted_at`): from then on they are listed nowhere and
+  ``/api/models/{id}`` does not find them.
+- About 0.2% are disabled (``/api/models/{id}`` answers 403 "Access to this resource is
+  disabled.", huggingface_hub ``utils/_http.py`` ``hf_raise_for_status``), still listed.
+- :data:`RENAMED`: repos transferred to a new owner; the old id redirects to the new one
+  (Hub docs, repositories-settings.md: "renaming ... redirects"); the forest knows only the
+  new id.
+- ``_id`` is an ObjectId-like 24-hex string, creation time then a per-model hash: stable for
+  the life of a model, and the tie-breaker of the listing's keyset cursors.
 """
 
 from __future__ import annotations
@@ -30,8 +51,32 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import datetime as dt
+
 from fakehub.clock import DAY, FUTURE_DAYS, START_TS, iso_ms
 from fakehub.generator import _ADJ, _NOUN, _mix, stable_hash
+
+# What the Hub reports as createdAt for repos older than its creation-date records.
+CREATED_AT_SENTINEL = "2022-03-02T23:29:04.000Z"
+CREATED_AT_SENTINEL_TS = int(dt.datetime(2022, 3, 2, 23, 29, 4, tzinfo=dt.UTC).timestamp())
+# Old id -> new id of repos renamed or transferred (THUDM's GLM models moved to zai-org).
+RENAMED = {"THUDM/glm-4-9b-chat": "zai-org/glm-4-9b-chat"}
+NEVER = np.iinfo(np.int64).max
+_ID_HASH_MASK = np.uint64(0x7FFF_FFFF_FFFF_FFFF)
+
+
+def hub_created_at(ts: int) -> str:
+    """``createdAt`` as the Hub reports it: the sentinel for repos older than its records."""
+    return CREATED_AT_SENTINEL if ts < CREATED_AT_SENTINEL_TS else iso_ms(ts)
+
+
+def _splitmix(x: np.ndarray) -> np.ndarray:
+    """:func:`fakehub.generator._mix` of a uint64 array."""
+    with np.errstate(over="ignore"):
+        x = x + np.uint64(0x9E3779B97F4A7C15)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
 
 RELATIONS = ("finetune", "quantized", "merge", "adapter")   # codes 1..4; 0 = no parent
 RELATION_MIX = (0.45, 0.39, 0.15, 0.01)
@@ -69,7 +114,7 @@ CURATED: tuple[Curated, ...] = (
             parent="meta-llama/Llama-3.1-8B"),
     Curated("deepseek-ai/deepseek-coder-6.7b-instruct", 660, 1, params_b=6.7),
     Curated("THUDM/chatglm3-6b", 680, 1, params_b=6.2),
-    Curated("THUDM/glm-4-9b-chat", 450, 2, params_b=9.4),
+    Curated("zai-org/glm-4-9b-chat", 450, 2, params_b=9.4),  # was THUDM/glm-4-9b-chat (RENAMED)
     Curated("zai-org/GLM-4.5", 35, 1, params_b=358),
     Curated("zai-org/GLM-4.5-Air", 35, 1, params_b=110),
     Curated("moonshotai/Kimi-K2-Instruct", 50, 1, params_b=1000),
@@ -103,6 +148,9 @@ CURATED: tuple[Curated, ...] = (
     Curated("nvidia/Nemotron-H-8B-Base-8K", 150, 0.5, params_b=8.1),
     Curated("allenai/OLMo-2-1124-7B", 285, 1, params_b=7.3),
     Curated("allenai/OLMo-2-0425-1B", 130, 1, params_b=1.5),
+    # Older than the Hub's creation dates: they report CREATED_AT_SENTINEL.
+    Curated("google-bert/bert-base-uncased", 2480, 2, "fill-mask", 0.11),
+    Curated("openai-community/gpt2", 2400, 2, params_b=0.137),
 )
 
 _STEM_WORDS = ("Orbit", "Nova", "Aurora", "Falcon", "Zephyr", "Hermes", "Tiny", "Atlas",
@@ -134,6 +182,14 @@ def _sum_daily(a0: np.ndarray, a1: np.ndarray, trend: np.ndarray) -> np.ndarray:
 
 
 class ModelForest:
+    # Defaults that a snapshot's forest (fakehub.snapshot) shares: nothing renamed, deleted or disabled.
+    renamed: dict[str, str] = RENAMED
+    trending_epoch = 0
+    deleted_at: np.ndarray | None = None
+    recorded_deleted: tuple[str, ...] = ()  # a snapshot's list, when there are no deletion times
+    disabled: np.ndarray | None = None
+    _id_hashes: np.ndarray | None = None
+
     def __init__(self, seed: int, n_models: int, n_authors: int, lab_authors: list[str]):
         rng = np.random.default_rng([seed, 7])
         self.seed = seed
@@ -245,7 +301,17 @@ class ModelForest:
         self.like_ratio = np.exp(rng.normal(-1.5, 0.8, N))
         self.modify_days = rng.integers(0, 90, N)
         self.gated_generated = rng.random(N) < 0.01
-        self._count_cache: tuple[int, np.ndarray] | None = None
+        self._count_cache: tuple[tuple[int, int], np.ndarray] | None = None
+
+        # deletions and disabled repos, from their own generator so the forest above
+        # stays what it was without them
+        churn = np.random.default_rng([seed, 11])
+        before_start = np.nonzero(gen_created <= START_TS)[0] + C
+        doomed = before_start[churn.random(len(before_start)) < 0.005]
+        self.deleted_at = np.full(N, NEVER, dtype=np.int64)
+        self.deleted_at[doomed] = START_TS + (churn.random(len(doomed)) * FUTURE_DAYS * DAY).astype(np.int64) + 1
+        self.disabled = np.zeros(N, dtype=bool)
+        self.disabled[C:] = churn.random(G) < 0.002
 
     def _index_edges(self) -> None:
         """Edges grouped by parent (children ascending), and each model's root and depth
@@ -270,9 +336,11 @@ class ModelForest:
         self.root = root
         self.depth = depth
 
-    def gated_ids(self, n_visible: int) -> list[str]:
+    def gated_ids(self, now: int) -> list[str]:
+        n_visible = self.n_visible(now)
         curated = [self.model_id(i) for i in range(min(self.n_curated, n_visible)) if self.gated(i)]
         generated = np.nonzero(self.gated_generated[self.n_curated:n_visible])[0] + self.n_curated
+        generated = generated[self.alive(generated, now)]
         return curated + [self.model_id(int(i)) for i in generated]
 
     def _curated_author_codes(self) -> np.ndarray:
@@ -280,7 +348,42 @@ class ModelForest:
 
     # -- visibility and lookup ----------------------------------------------------------
     def n_visible(self, now: int) -> int:
+        """Models created by ``now``: indices below this (some of them since deleted)."""
         return self.n_curated + int(np.searchsorted(self.gen_created, now, side="right"))
+
+    def alive(self, idx: np.ndarray, now: int) -> np.ndarray:
+        """Mask of the models among ``idx`` (all created by ``now``) not deleted by ``now``."""
+        if self.deleted_at is None:
+            return np.ones(len(idx), dtype=bool)
+        return self.deleted_at[idx] > now
+
+    def exists(self, i: int, now: int) -> bool:
+        return i < self.n_visible(now) and (self.deleted_at is None or int(self.deleted_at[i]) > now)
+
+    def existing(self, now: int) -> np.ndarray:
+        """Indices of the models on the Hub at ``now``, ascending."""
+        idx = np.arange(self.n_visible(now))
+        return idx[self.alive(idx, now)]
+
+    def deleted_ids(self, now: int) -> list[str]:
+        """Models created and then deleted by ``now``, sorted."""
+        if self.deleted_at is None:
+            return sorted(self.recorded_deleted)
+        created = np.arange(self.n_visible(now))
+        return sorted(self.model_id(int(i)) for i in created[~self.alive(created, now)])
+
+    def is_disabled(self, i: int) -> bool:
+        return self.disabled is not None and bool(self.disabled[i])
+
+    def id_hashes(self) -> np.ndarray:
+        """A 63-bit hash per model: the second half of its ``_id``."""
+        if self._id_hashes is None:
+            raw = _splitmix(np.arange(self.n_total, dtype=np.uint64) + np.uint64(self.seed * 0x1000003))
+            self._id_hashes = (raw & _ID_HASH_MASK).astype(np.int64)
+        return self._id_hashes
+
+    def object_id(self, i: int) -> str:
+        return f"{int(self.created[i]) & 0xFFFFFFFF:08x}{int(self.id_hashes()[i]):016x}"
 
     def stem(self, root: int) -> str:
         if root < self.n_curated:
@@ -317,25 +420,27 @@ class ModelForest:
         lo, hi = np.searchsorted(self.extra_child, [i, i + 1])
         return [int(self.parent[i])] + [int(p) for p in self.extra_parent[lo:hi]]
 
-    def children(self, i: int, n_visible: int, relation: int | None = None) -> np.ndarray:
-        """Visible children of model i (ascending), of one relation or all."""
+    def children(self, i: int, now: int, relation: int | None = None) -> np.ndarray:
+        """Children of model i on the Hub at ``now`` (ascending), of one relation or all."""
         lo, hi = self.e_ptr[i], self.e_ptr[i + 1]
         kids = self.e_child[lo:hi]
         rels = self.e_rel[lo:hi]
-        keep = kids < n_visible
+        keep = (kids < self.n_visible(now)) & self.alive(kids, now)
         if relation is not None:
             keep &= rels == relation
         return kids[keep]
 
-    def children_counts(self, n_visible: int) -> np.ndarray:
-        """Array (n_total, 4): visible children of each model per relation."""
-        if self._count_cache is None or self._count_cache[0] != n_visible:
-            visible = self.e_child < n_visible
+    def children_counts(self, now: int) -> np.ndarray:
+        """Array (n_total, 4): children on the Hub at ``now`` of each model, per relation."""
+        n_visible = self.n_visible(now)
+        gone = 0 if self.deleted_at is None else int(np.count_nonzero(self.deleted_at <= now))
+        if self._count_cache is None or self._count_cache[0] != (n_visible, gone):
+            visible = (self.e_child < n_visible) & self.alive(self.e_child, now)
             counts = np.zeros((self.n_total, 4), dtype=np.int32)
             for r in range(1, 5):
                 sel = visible & (self.e_rel == r)
                 counts[:, r - 1] = np.bincount(self.e_parent[sel], minlength=self.n_total)
-            self._count_cache = (n_visible, counts)
+            self._count_cache = ((n_visible, gone), counts)
         return self._count_cache[1]
 
     # -- time-dependent statistics --------------------------------------------------------
@@ -347,7 +452,11 @@ class ModelForest:
         all_time = np.floor(rate * _sum_daily(np.zeros_like(age), age, trend)).astype(np.int64)
         d30 = np.floor(rate * _sum_daily(np.maximum(age - 30, 0), age, trend)).astype(np.int64)
         likes = np.floor(self.like_ratio[idx] * np.sqrt(all_time)).astype(np.int64)
-        trending = np.floor(rate * (1 + trend * age) / 40).astype(np.int64)
+        trending = rate * (1 + trend * age) / 40
+        if self.trending_epoch:  # recomputed since START: each model's score moved
+            draw = _splitmix(self.id_hashes()[idx].astype(np.uint64) ^ np.uint64(self.trending_epoch * 0x9E3779B1))
+            trending = trending * (0.5 + (draw >> np.uint64(11)).astype(np.float64) / 2.0**53)
+        trending = np.floor(trending).astype(np.int64)
         return {"downloads": d30, "downloadsAllTime": all_time, "likes": likes,
                 "trendingScore": trending, "age": age}
 
@@ -393,7 +502,7 @@ class ModelForest:
         created = int(self.created[i])
         modified = created + min(int(self.modify_days[i]), int(st["age"])) * DAY
         h = _mix(self.seed * 0x9E3779B1 + i * 0x10001 + modified)
-        rec: dict = {"_id": f"{created & 0xFFFFFFFF:08x}{h:016x}", "id": mid}
+        rec: dict = {"_id": self.object_id(i), "id": mid}
         if want("modelId"):
             rec["modelId"] = mid
         if want("author"):
@@ -401,13 +510,13 @@ class ModelForest:
         if want("sha"):
             rec["sha"] = f"{h:016x}{_mix(h):016x}{h & 0xFFFFFFFF:08x}"
         if want("createdAt"):
-            rec["createdAt"] = iso_ms(created)
+            rec["createdAt"] = hub_created_at(created)
         if want("lastModified"):
             rec["lastModified"] = iso_ms(modified)
         if want("private"):
             rec["private"] = False
         if want("disabled"):
-            rec["disabled"] = False
+            rec["disabled"] = self.is_disabled(i)
         if want("gated"):
             rec["gated"] = self.gated(i)
         for key in ("downloads", "downloadsAllTime", "likes", "trendingScore"):

@@ -11,7 +11,8 @@ the simulated clock::
             "id", "full_name", "owner", "created_at", "former_name" (or null),
             "stargazers_count", "forks_count", "subscribers_count",
             "open_issues", "open_pull_requests", "language", "archived",
-            "stars": [[user_id, login, starred_at], ...]        # oldest first
+            "stars": [[user_id, login, starred_at], ...]        # oldest first, as listed
+            "hidden_stars": [starred_at, ...],   # counted, but accounts the API no longer shows
             "contributors": {login: commits}, "anonymous_contributors": {name: commits},
             "issues": [{"number", "id", "user", "title", "is_pull_request", "created_at",
                         "closed_at", "merged", "updated_at", "comments"}],  # issues and PRs
@@ -25,12 +26,16 @@ the simulated clock::
         "bots": [LOGIN, ...]},
       "hf": {
         "models": {MODEL_ID: {
-            "id", "author", "created_at", "downloads" (30 days), "downloadsAllTime",
+            "id", "author", "created_at" (the true date; the API reports CREATED_AT_SENTINEL
+            for models older than it), "downloads" (30 days), "downloadsAllTime",
             "likes", "trendingScore", "gated", "library_name", "pipeline_tag",
             "relation" (of its parents, or null), "parents": [MODEL_ID, ...],
             "childrenModelCount": {"finetune", "quantized", "merge", "adapter"},
             "depth"}},                                         # omitted with models=False
-        "model_count": N, "relation_counts": {relation: N}, "gated": [MODEL_ID, ...]}
+        "model_count": N, "relation_counts": {relation: N}, "gated": [MODEL_ID, ...],
+        "deleted": [MODEL_ID, ...],                            # created, then deleted by now
+        "disabled": [MODEL_ID, ...],                           # listed; /api/models/{id} answers 403
+        "renamed": {OLD_ID: NEW_ID}, "trending_epoch": N}      # see fakehub.model_forest
     }
 
 Lists are sorted (stars by time, activity by time, ``gated``/``bots``/``deleted`` by
@@ -77,7 +82,12 @@ class World:
         world.clock = Clock(days=day, start=parse_iso(data["now"]) - day * 86_400)
         world.lock = threading.RLock()
         world.github = SnapshotGitHub(data["github"], world.clock)
-        world.models = SnapshotForest(data["hf"].get("models", {}))
+        world.models = forest = SnapshotForest(data["hf"].get("models", {}))
+        disabled = set(data["hf"].get("disabled", ()))
+        forest.disabled = np.array([forest.model_id(i) in disabled for i in range(forest.n_total)], dtype=bool)
+        forest.recorded_deleted = tuple(data["hf"].get("deleted", ()))
+        forest.renamed = dict(data["hf"].get("renamed", {}))
+        forest.trending_epoch = int(data["hf"].get("trending_epoch", 0))
         return world
 
     def advance(self, days: int) -> None:
@@ -88,30 +98,34 @@ class World:
         with self.lock:
             now = self.clock.now
             forest = self.models
-            n = forest.n_visible(now)
-            rel = forest.rel[:n]
+            existing = forest.existing(now)
+            rel = forest.rel[existing]
             hf: dict = {
-                "model_count": n,
+                "model_count": len(existing),
                 "relation_counts": {r: int(np.count_nonzero(rel == k + 1))
                                     for k, r in enumerate(RELATIONS)},
-                "gated": sorted(forest.gated_ids(n)),
+                "gated": sorted(forest.gated_ids(now)),
+                "deleted": forest.deleted_ids(now),
+                "disabled": sorted(forest.model_id(int(i)) for i in existing if forest.is_disabled(int(i))),
+                "renamed": {old: new for old, new in forest.renamed.items() if forest.index_of(new) is not None},
+                "trending_epoch": forest.trending_epoch,
             }
             if include_models:
-                idx = np.arange(n)
+                idx = existing
                 stats = forest.stats(idx, now)
-                counts = forest.children_counts(n)
+                counts = forest.children_counts(now)
                 models = {}
-                for i in range(n):
+                for k, i in enumerate(idx.tolist()):
                     mid = forest.model_id(i)
                     r = int(forest.rel[i])
                     models[mid] = {
                         "id": mid,
                         "author": mid.split("/", 1)[0],
                         "created_at": iso(int(forest.created[i])),
-                        "downloads": int(stats["downloads"][i]),
-                        "downloadsAllTime": int(stats["downloadsAllTime"][i]),
-                        "likes": int(stats["likes"][i]),
-                        "trendingScore": int(stats["trendingScore"][i]),
+                        "downloads": int(stats["downloads"][k]),
+                        "downloadsAllTime": int(stats["downloadsAllTime"][k]),
+                        "likes": int(stats["likes"][k]),
+                        "trendingScore": int(stats["trendingScore"][k]),
                         "gated": forest.gated(i),
                         "library_name": forest.library(i),
                         "pipeline_tag": forest.pipeline_tag(i),

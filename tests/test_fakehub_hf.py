@@ -1,13 +1,17 @@
 """fakehub's Hugging Face model API as huggingface_hub's HfApi sees it, over loopback."""
 
+from collections import Counter
+
 import pytest
 import requests
 from huggingface_hub import HfApi
-from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
+from huggingface_hub.errors import DisabledRepoError, HfHubHTTPError, RepositoryNotFoundError
 
 from fakehub import FakeHub
+from fakehub.model_forest import CREATED_AT_SENTINEL
 
-EXPAND = ["downloads", "downloadsAllTime", "likes", "createdAt", "baseModels", "childrenModelCount", "tags"]
+# What a listing may expand; baseModels and childrenModelCount only /api/models/{id} gives.
+EXPAND = ["downloads", "downloadsAllTime", "likes", "createdAt", "tags"]
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +38,7 @@ def test_list_models_of_an_author_over_several_pages(hub, truth):
         want = expected[model.id]
         assert (model.downloads, model.downloads_all_time, model.likes) == (
             want["downloads"], want["downloadsAllTime"], want["likes"])
-        assert model.children_model_count == want["childrenModelCount"]
-        parents = [p["id"] for p in model.base_models["models"]] if model.base_models else []
+        parents = [t.split(":")[-1] for t in model.tags if t.startswith(f"base_model:{want['relation']}:")]
         assert parents == want["parents"]
 
 
@@ -65,14 +68,79 @@ def test_model_info_parses_lineage_fields(hub, truth):
     assert full.created_at is not None and full.last_modified is not None
 
 
-def test_missing_model_raises_not_found_and_gated_needs_a_token(hub, truth):
+def test_gated_models_are_public_metadata_and_missing_ones_401_without_a_token(hub, truth):
     api = HfApi(endpoint=hub.url)
-    with pytest.raises(RepositoryNotFoundError):
-        api.model_info("nobody/no-such-model")
     gated = truth["gated"][0]
-    with pytest.raises(GatedRepoError):
-        api.model_info(gated, token=False)
-    assert HfApi(endpoint=hub.url, token="hf_test").model_info(gated).gated in ("manual", "auto")
+    info = api.model_info(gated, token=False)  # no GatedRepoError: only files need access
+    assert info.gated in ("manual", "auto") and info.gated == truth["models"][gated]["gated"]
+    anonymous = requests.get(f"{hub.url}/api/models/nobody/no-such-model")
+    assert (anonymous.status_code, anonymous.headers["X-Error-Code"]) == (401, "RepoNotFound")
+    with pytest.raises(RepositoryNotFoundError):
+        api.model_info("nobody/no-such-model", token=False)
+    with pytest.raises(RepositoryNotFoundError) as found:
+        api.model_info("nobody/no-such-model", token="hf_test")
+    assert found.value.response.status_code == 404
+    with pytest.raises(DisabledRepoError):
+        api.model_info(truth["disabled"][0], token=False)
+
+
+def test_a_bad_token_gets_401_invalid_credentials_on_every_call(hub):
+    for path in ("/api/models?author=Qwen", "/api/models/Qwen/Qwen3-8B"):
+        answer = requests.get(hub.url + path, headers={"Authorization": "Bearer invalid-expired"})
+        assert answer.status_code == 401
+        assert answer.headers["X-Error-Message"] == "Invalid credentials in Authorization header"
+    with pytest.raises(HfHubHTTPError) as refused:
+        HfApi(endpoint=hub.url, token="invalid-expired").model_info("Qwen/Qwen3-8B")
+    assert refused.value.response.status_code == 401
+
+
+def test_a_renamed_model_redirects_to_its_new_id(hub, truth):
+    assert truth["renamed"] == {"THUDM/glm-4-9b-chat": "zai-org/glm-4-9b-chat"}
+    raw = requests.get(f"{hub.url}/api/models/THUDM/glm-4-9b-chat?expand=downloads", allow_redirects=False)
+    assert raw.status_code == 307 and raw.headers["Location"] == "/api/models/zai-org/glm-4-9b-chat?expand=downloads"
+    info = HfApi(endpoint=hub.url).model_info("THUDM/glm-4-9b-chat", expand=["downloads"])
+    assert info.id == "zai-org/glm-4-9b-chat" and "THUDM/glm-4-9b-chat" not in truth["models"]
+    assert info.downloads == truth["models"]["zai-org/glm-4-9b-chat"]["downloads"]
+
+
+def test_models_older_than_the_hubs_records_report_the_creation_date_sentinel(hub, truth):
+    old = sorted(m for m, r in truth["models"].items() if r["created_at"] < "2022-03-02T23:29:04Z")
+    assert old == ["google-bert/bert-base-uncased", "openai-community/gpt2"]
+    for model in old:
+        assert requests.get(f"{hub.url}/api/models/{model}").json()["createdAt"] == CREATED_AT_SENTINEL
+    newer = requests.get(f"{hub.url}/api/models/Qwen/Qwen3-8B").json()["createdAt"]
+    assert newer != CREATED_AT_SENTINEL and newer.startswith(truth["models"]["Qwen/Qwen3-8B"]["created_at"][:19])
+
+
+def test_the_default_order_moves_under_a_crawl_and_created_at_does_not():
+    with FakeHub(seed=0, scale="small", hf_page_size=100, hf_trending_refresh_pages=5) as hub:
+        existing = set(hub.truth()["hf"]["models"])
+        api = HfApi(endpoint=hub.url, token="hf_test")
+        trending = Counter(m.id for m in api.list_models())
+        by_creation = Counter(m.id for m in api.list_models(sort="created_at"))
+        epochs = hub.truth(include_models=False)["hf"]["trending_epoch"]
+    assert epochs >= 14  # scores were recomputed during both walks
+    assert set(trending) != existing or max(trending.values()) > 1  # skipped or seen twice
+    assert set(by_creation) == existing and max(by_creation.values()) == 1
+
+
+def test_a_created_at_cursor_resumes_past_new_and_deleted_models(tmp_path):
+    with FakeHub(seed=0, scale="small", hf_page_size=500) as hub:
+        at_start = set(hub.truth()["hf"]["models"])
+        first = requests.get(f"{hub.url}/api/models", params={"sort": "createdAt"})
+        hub.advance(60)  # new models appear (before the cursor), some old ones are deleted
+        later = hub.truth()["hf"]
+        seen = [m["id"] for m in first.json()]
+        url = first.links["next"]["url"]
+        while url:
+            page = requests.get(url)
+            seen += [m["id"] for m in page.json()]
+            url = page.links.get("next", {}).get("url")
+    deleted = set(later["deleted"])
+    assert deleted and set(later["models"]) - at_start  # the Hub changed under the walk
+    assert len(seen) == len(set(seen))
+    # every model of the start exactly once, but for those deleted before their page was served
+    assert set(seen) == at_start - (deleted - set(seen[:500]))
 
 
 def test_the_forest_has_the_hub_shape(truth):
@@ -99,15 +167,27 @@ def test_sort_and_search(hub, truth):
     assert found == {i for i in truth["models"] if "qwen3-8b" in i.lower()}
 
 
-def test_rate_limit_answers_429_with_retry_after():
-    with FakeHub(seed=0, scale="small", hf_budget=2, hf_window_seconds=30) as hub:
+def test_a_spent_budget_answers_429_with_ratelimit_headers_and_no_retry_after():
+    with FakeHub(seed=0, scale="small", hf_budget=3, hf_anonymous_budget=2, hf_window_seconds=30) as hub:
         url = f"{hub.url}/api/models/Qwen/Qwen3-8B"
-        assert requests.get(url).status_code == 200
-        assert requests.get(url).status_code == 200
-        refused = requests.get(url)
-        assert refused.status_code == 429
-        assert 1 <= int(refused.headers["Retry-After"]) <= 30
+        answers = [requests.get(url) for _ in range(3)]
+        assert [a.status_code for a in answers] == [200, 200, 429]
+        refused = answers[-1]
+        assert "Retry-After" not in refused.headers
         assert refused.headers["RateLimit"].startswith('"api";r=0;')
+        assert refused.headers["RateLimit-Policy"] == '"fixed window";"api";q=2;w=30'
+        token = {"Authorization": "Bearer hf_test"}
+        assert requests.get(url, headers=token).headers["RateLimit-Policy"] == '"fixed window";"api";q=3;w=30'
+        hub.expire_hf_budget()
+        assert requests.get(url).status_code == 200
+
+
+def test_the_default_budget_is_a_free_accounts():
+    with FakeHub(seed=0, scale="small") as hub:
+        url = f"{hub.url}/api/models/Qwen/Qwen3-8B"
+        assert requests.get(url, headers={"Authorization": "Bearer hf_test"}).headers["RateLimit-Policy"] == (
+            '"fixed window";"api";q=1000;w=300')
+        assert requests.get(url).headers["RateLimit-Policy"] == '"fixed window";"api";q=500;w=300'
 
 
 def test_full_listing_with_card_data_parses(hub, truth):
@@ -121,12 +201,15 @@ def test_full_listing_with_card_data_parses(hub, truth):
         assert model.downloads == truth["models"][model.id]["downloads"]
 
 
-def test_detail_only_expands_are_refused_in_listings_when_asked_to():
-    with FakeHub(seed=0, scale="small", hf_detail_only_expand=True) as hub:
-        refused = requests.get(f"{hub.url}/api/models", params={"author": "Qwen", "expand": "childrenModelCount"})
-        listed = requests.get(f"{hub.url}/api/models", params={"author": "Qwen", "expand": "downloads"})
-        detail = requests.get(f"{hub.url}/api/models/Qwen/Qwen3-8B", params={"expand": "childrenModelCount"})
-    assert refused.status_code == 400
-    assert "/api/models/repo_id" in refused.json()["error"]
+def test_detail_only_expands_are_refused_in_listings(hub):
+    for detail in ("childrenModelCount", "baseModels", "usedStorage"):
+        refused = requests.get(f"{hub.url}/api/models", params={"author": "Qwen", "expand": detail})
+        assert refused.status_code == 400
+        assert "/api/models/repo_id" in refused.json()["error"]
+    listed = requests.get(f"{hub.url}/api/models", params={"author": "Qwen", "expand": "downloads"})
+    detail = requests.get(f"{hub.url}/api/models/Qwen/Qwen3-8B", params={"expand": "childrenModelCount"})
     assert listed.status_code == 200 and listed.json()
     assert detail.status_code == 200 and "childrenModelCount" in detail.json()
+    with FakeHub(seed=0, scale="small", hf_permissive=True) as permissive:
+        allowed = requests.get(f"{permissive.url}/api/models", params={"author": "Qwen", "expand": "childrenModelCount"})
+    assert allowed.status_code == 200 and "childrenModelCount" in allowed.json()[0]

@@ -65,16 +65,20 @@ def test_advance_over_http_adds_growth_consistent_with_the_truth(fakehub):
     assert sum(len(r["issues"]) + len(r["commits"]) for r in repos.values()) > sum(
         len(before["github"]["repos"][n]["issues"]) + len(before["github"]["repos"][n]["commits"]) for n in repos)
     old_models, new_models = before["hf"]["models"], after["hf"]["models"]
-    assert set(old_models) < set(new_models)
+    deleted = set(after["hf"]["deleted"])
+    assert deleted and deleted <= set(old_models) and not deleted & set(new_models)
+    assert set(old_models) - deleted < set(new_models)
     born = set(new_models) - set(old_models)
-    assert all(p in new_models for m in born for p in new_models[m]["parents"])
-    assert all(new_models[m]["downloadsAllTime"] >= old_models[m]["downloadsAllTime"] for m in old_models)
-    assert any(new_models[m]["downloads"] != old_models[m]["downloads"] for m in old_models)
-    # children counts grow by exactly the newly born children
+    assert all(p in new_models or p in deleted for m in born for p in new_models[m]["parents"])
+    kept = set(old_models) - deleted
+    assert all(new_models[m]["downloadsAllTime"] >= old_models[m]["downloadsAllTime"] for m in kept)
+    assert any(new_models[m]["downloads"] != old_models[m]["downloads"] for m in kept)
+    # children counts change by exactly the children born and deleted
     for parent in ("Qwen/Qwen3-8B", "meta-llama/Llama-3.1-8B-Instruct"):
         new_kids = sum(parent in new_models[m]["parents"] for m in born)
+        gone_kids = sum(parent in old_models[m]["parents"] for m in deleted)
         assert sum(new_models[parent]["childrenModelCount"].values()) == sum(
-            old_models[parent]["childrenModelCount"].values()) + new_kids
+            old_models[parent]["childrenModelCount"].values()) + new_kids - gone_kids
 
 
 def test_advance_in_steps_equals_advance_at_once():
@@ -129,7 +133,8 @@ def test_a_snapshot_of_the_truth_serves_the_same_world(tmp_path):
         path.write_text(json.dumps(truth))
         urls = ["/repos/vllm-project/vllm/stargazers?per_page=100&page=2", "/repos/THUDM/GLM-4",
                 "/repos/vllm-project/vllm/issues?state=all&per_page=50", "/repos/vllm-project/vllm/contributors?anon=1",
-                "/api/models?author=Qwen&expand[]=downloads&expand[]=baseModels&expand[]=childrenModelCount",
+                "/api/models?author=Qwen&expand[]=downloads&expand[]=tags&expand[]=createdAt",
+                "/api/models/Qwen/Qwen3-8B?expand[]=baseModels&expand[]=childrenModelCount",
                 "/api/models?filter=base_model:quantized:Qwen/Qwen3-8B&expand[]=likes",
                 "/api/models/meta-llama/Llama-3.1-8B-Instruct?expand[]=downloadsAllTime"]
         headers = {"Authorization": "Bearer t", "Accept": "application/vnd.github.star+json"}
