@@ -1,37 +1,54 @@
 """The Hugging Face Hub collector: model metrics, derivative trees, the full-Hub crawl.
 
-What it stores (SPEC section 5.2), all from the Hub's model API (``/api/models``, the
-listing ``HfApi.list_models`` pages through, and ``/api/models/{id}``, which
-``HfApi.model_info`` reads), with the ``expand`` properties in :data:`EXPAND`:
+What it stores, all from the Hub's model API (``/api/models``, the listing
+``HfApi.list_models`` pages through, and ``/api/models/{id}``, which ``HfApi.model_info``
+reads):
 
-- ``models``: author, ``createdAt``, ``lastModified``, ``library_name``, ``pipeline_tag``,
-  the license (the Hub's ``license:*`` tag), parameters (``safetensors.total``),
-  ``gated`` (``false``/``auto``/``manual``) and ``childrenModelCount`` as the Hub
-  reports it; ``status`` is ``gated`` for a 401/403 and ``not_found`` for a 404 (the
-  Hub's ``X-Error-Code`` decides when it names one).
+- ``models``: author, ``createdAt`` (NULL for the Hub's placeholder
+  ``2022-03-02T23:29:04.000Z``, which repos older than its creation-date records report:
+  not a real date), ``lastModified``, ``library_name``, ``pipeline_tag``, the license
+  (the Hub's ``license:*`` tag), parameters (``safetensors.total``), ``gated``
+  (``false``/``auto``/``manual``: gated models' metadata is public) and the children per
+  relation (``childrenModelCount`` from ``/api/models/{id}``, or counted from a complete
+  listing of the model's children); ``status`` is ``ok``, ``unavailable`` for a 401/403
+  (private, missing or disabled: the Hub does not say which), ``not_found`` for a 404,
+  ``renamed`` for an id that now redirects (``model_aliases`` maps it to the new id) and
+  ``deleted`` for a model a complete full-Hub crawl no longer saw.
 - ``model_snapshots``, one row per model per day: ``downloads`` (the last 30 days),
   ``downloadsAllTime``, ``likes``, ``trendingScore``. "Today" is the day of the
   API response's ``Date`` header (fakehub's clock is simulated), else the UTC day.
-- ``model_edges`` (parent -> child, with the relation): a record's parents come from
-  ``baseModels`` (``{"relation": "quantized", "models": [{"id": ...}]}``; a merge lists
-  several parents and keeps every edge), or, when that is absent, from its
-  ``base_model:{relation}:{parent}`` tags. A record's hub edges are replaced as a
+- ``model_edges`` (parent -> child, with the relation), from a record's ``baseModels``
+  when it has one (``/api/models/{id}``), else from its ``base_model:{relation}:{parent}``
+  tags (listings: the Hub refuses ``baseModels``, ``childrenModelCount`` and
+  ``usedStorage`` there, huggingface_hub PR #3182). A record's hub edges are replaced as a
   whole, so an edited model card does not leave stale parents behind.
+
+Every listing is ordered by ``createdAt`` (descending, the only direction the Hub has):
+the default order, trending score, changes while a crawl runs and its keyset cursor then
+skips models or repeats them (huggingface_hub issue #2741); a creation date never changes.
 
 Two modes:
 
-- Tracked (default): every model of the configured authors plus the configured
-  models (the *roots*, flagged ``models.tracked``), then their children level by level
-  (breadth-first, each model expanded once, at its shallowest level) to
-  ``derivative_depth``, listing ``filter=base_model:{relation}:{id}`` for each relation
-  the parent's ``childrenModelCount`` reports (``base_model:{id}`` when it gives no
-  breakdown). A root stops growing at ``max_children_per_root`` descendants; the run
-  says so in its notes. :func:`analysis.crawl.crawl_completeness` compares what was
-  collected with what the Hub reports.
+- Tracked (default): every model of the configured authors plus the configured models
+  (the *roots*, flagged ``models.tracked``; a renamed root is followed to its new id and
+  stays tracked), then every model within ``derivative_depth`` levels below them
+  (breadth-first from all roots at once, each model expanded once). Each root costs one
+  ``/api/models/{id}`` call for its ``childrenModelCount``; from those counts the crawl
+  chooses the cheaper way to find the trees and says which in its notes: *node by node*
+  (a ``filter=base_model:{id}`` listing per expanded model, leaves included, since a listing
+  cannot say which models have children) or *one full listing* of the Hub (``hub_models``
+  / 1,000 pages, whose tags give every edge; the rows go to a scratch database beside the
+  store and only the trees' models are kept). A node-by-node crawl whose next level would
+  cost more than the full listing switches to it. A root stops growing at
+  ``max_children_per_root`` descendants and the run says so. Progress is checkpointed (each
+  expanded model, each full-listing page), so an interrupted crawl resumes where it stopped.
 - Full Hub (``full_hub = true`` or ``--full-hub``): every model, 1,000 per page, each
-  page committed with the next page's URL as the checkpoint, so memory stays bounded
-  and a killed crawl resumes from its last committed page (see collector.hf_client
-  for why the library's own ``paginate`` cannot resume).
+  page committed with the next page's target (relative to ``HF_ENDPOINT``) as the
+  checkpoint, so memory stays bounded and a killed crawl resumes from its last committed
+  page (see collector.hf_client for why the library's own ``paginate`` cannot resume). The
+  crawl sees every model that existed when it started exactly once; models created since
+  are the next crawl's; models stored as ``ok`` that a complete crawl did not see are
+  marked ``deleted``.
 
 The page-to-rows path is plain tuples and one ``executemany`` per table per page in
 one transaction: the full Hub is ~2 million records.
@@ -41,14 +58,18 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import sqlite3
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from collector import cancel
 from collector.edges import RELATIONS
-from collector.hf_client import HfClient, HubResponse, HubUnavailable, read_ahead
+from collector.hf_client import HfClient, HubResponse, HubUnavailable, RateLimitTooLong, read_ahead
 from collector.results import CollectResult
 from collector.store import Store, utc_now, utc_today
 
@@ -57,6 +78,7 @@ log = logging.getLogger(__name__)
 # The Hub's default when a card names a base model without base_model_relation.
 DEFAULT_RELATION = "finetune"
 PAGE_SIZE = 1000  # the Hub's largest page
+# What /api/models/{id} is asked for.
 EXPAND = (
     "author",
     "baseModels",
@@ -73,20 +95,27 @@ EXPAND = (
     "tags",
     "trendingScore",
 )
-# The real Hub has answered listings that ask for these with 400 (huggingface_hub PR #3182,
-# 2025: "only accepted when using the /api/models/repo_id endpoint"); a listing refused
-# with 400 is retried without them, and parents then come from the base_model: tags.
-DETAIL_ONLY_EXPAND = ("baseModels", "childrenModelCount")
+# Listings answer 400 to these ("only accepted when using the /api/models/repo_id
+# endpoint", huggingface_hub PR #3182), so they are asked for EXPAND without them.
+DETAIL_ONLY_EXPAND = ("baseModels", "childrenModelCount", "usedStorage")
+LIST_EXPAND = tuple(p for p in EXPAND if p not in DETAIL_ONLY_EXPAND)
+LISTING_ORDER = ("sort", "createdAt")  # a key that never changes under a running crawl
+# What the Hub reports as createdAt for repos older than its creation-date records.
+CREATED_AT_SENTINEL = "2022-03-02T23:29:04.000Z"
 FULL_HUB_CACHE_KIB = 256 * 1024  # SQLite page cache during the full-Hub crawl
-FULL_HUB_CHECKPOINT = ("hf:full_hub", "models")  # cursor = the next page's URL; None when no crawl is in progress
+FULL_HUB_CHECKPOINT = ("hf:full_hub", "models")  # cursor = the next page's target; None when no crawl is in progress
+FULL_HUB_STARTED = ("hf:full_hub", "started")  # when the crawl in progress began (models older are deleted)
+TRACKED_CHECKPOINTS = "hf:tracked"  # keys info:{root}, children:{model}: done in the crawl in progress
+LINEAGE_SCRATCH_SUFFIX = ".hf-lineage"  # the full listing's rows, beside the database, while a crawl needs them
+SCRATCH_MAX_AGE_HOURS = 20  # an older interrupted full listing is started over (a nightly run's is fresh)
 
 _MODEL_COLUMNS = (
     "id", "author", "created_at", "last_modified", "library", "pipeline_tag", "license",
     "parameters", "gated", "children_count", "status", "updated_at",
 )  # fmt: skip
-# What a record leaves out keeps its stored value: a listing that may not expand
-# childrenModelCount (see DETAIL_ONLY_EXPAND) must not erase the count a model_info
-# gave. The cost: a value the Hub stops reporting stays as last seen.
+_SNAPSHOT_COLUMNS = ("model_id", "date", "downloads_30d", "downloads_all_time", "likes", "trending_score")
+# What a record leaves out keeps its stored value: a listing cannot give
+# childrenModelCount, and must not erase the count a model_info gave.
 _MODEL_FACTS = _MODEL_COLUMNS[1:-2]
 _UPSERT_MODEL = (
     f"INSERT INTO models ({', '.join(_MODEL_COLUMNS)}) VALUES ({', '.join('?' * len(_MODEL_COLUMNS))}) "
@@ -94,8 +123,8 @@ _UPSERT_MODEL = (
     "status = excluded.status, updated_at = excluded.updated_at"
 )
 _UPSERT_SNAPSHOT = (
-    "INSERT INTO model_snapshots (model_id, date, downloads_30d, downloads_all_time, likes, trending_score) "
-    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (model_id, date) DO UPDATE SET "
+    f"INSERT INTO model_snapshots ({', '.join(_SNAPSHOT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (model_id, date) DO UPDATE SET "
     "downloads_30d = excluded.downloads_30d, downloads_all_time = excluded.downloads_all_time, "
     "likes = excluded.likes, trending_score = excluded.trending_score"
 )
@@ -108,10 +137,9 @@ _MARK_UNAVAILABLE = (
     "INSERT INTO models (id, author, status, updated_at) VALUES (?, ?, ?, ?) "
     "ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at"
 )
-# The Hub answers 401 for a missing repo too when no token is sent (it will not say
-# whether a private repo exists); its X-Error-Code tells the two apart when present.
-_UNAVAILABLE = {401: "gated", 403: "gated", 404: "not_found"}
-_UNAVAILABLE_BY_CODE = {"RepoNotFound": "not_found", "GatedRepo": "gated"}
+# 401/403: private, missing or disabled (without a token the Hub says 401 for a missing
+# repo too and will not say whether a private one exists); 404: not there.
+_UNAVAILABLE = {401: "unavailable", 403: "unavailable", 404: "not_found"}
 
 
 # -- entry point ------------------------------------------------------------------------
@@ -128,8 +156,10 @@ def collect_hf(
 ) -> CollectResult:
     """One collection pass over the Hub for ``config`` (a ``[huggingface]`` section).
 
-    ``config`` has ``authors``, ``models``, ``derivative_depth``, ``full_hub`` and
-    ``max_children_per_root``; ``full_hub`` overrides ``config.full_hub``. ``client``
+    ``config`` has ``authors``, ``models``, ``derivative_depth``, ``full_hub``,
+    ``max_children_per_root`` and ``hub_models`` (the Hub's size, which prices the full
+    listing); ``full_hub`` overrides ``config.full_hub``. A refused ``HF_TOKEN`` or an
+    unreachable endpoint raises an :class:`~collector.errors.InputError` naming the fix. ``client``
     defaults to an :class:`HfClient` on ``HF_ENDPOINT`` with ``HF_TOKEN``. Failures of
     single models or listings are recorded and the run goes on; the result is then
     ``partial`` with the first reason. A ``result`` passed in is the one filled (its
@@ -143,9 +173,15 @@ def collect_hf(
         if config.full_hub if full_hub is None else full_hub:
             crawl.full_hub(config.authors, config.models)
         else:
-            crawl.tracked(config.authors, config.models, config.derivative_depth, config.max_children_per_root)
+            crawl.tracked(config.authors, config.models, config.derivative_depth, config.max_children_per_root,
+                          config.hub_models)
+    except RateLimitTooLong as exc:  # what was committed stays; the next run goes on from its checkpoints
+        result.mark_partial(f"hf: {exc}")
+        log.warning("hf: %s", exc)
     finally:
         crawl.progress.close()
+        if client.budget is not None and client.requests.get("200"):
+            store.set_checkpoint("budget", "hf", client.budget.describe())  # shown by `ecometrics status`
     return result
 
 
@@ -183,7 +219,7 @@ def page_rows(records: Iterable[dict[str, Any]], date: str, updated_at: str) -> 
         models.append((
             model_id,
             record.get("author") or model_id.partition("/")[0],
-            _utc(record.get("createdAt")),
+            _created_at(record.get("createdAt")),
             _utc(record.get("lastModified")),
             record.get("library_name"),
             record.get("pipeline_tag"),
@@ -239,6 +275,11 @@ def record_parents(record: dict[str, Any]) -> list[tuple[str, str]]:
     return [*with_relation.items(), *((p, DEFAULT_RELATION) for p in bare if p not in with_relation)]
 
 
+def _created_at(value: str | None) -> str | None:
+    """``createdAt`` as stored: NULL (unknown) for the Hub's placeholder of old repos."""
+    return None if value in (CREATED_AT_SENTINEL, CREATED_AT_SENTINEL[:19] + "Z") else _utc(value)
+
+
 def _utc(value: str | None) -> str | None:
     """The Hub's ``2024-09-16T11:55:07.000Z`` as the store's ``2024-09-16T11:55:07Z``."""
     if value and len(value) > 20 and value[19] == "." and value[-1] == "Z":
@@ -262,10 +303,17 @@ def write_rows(store: Store, rows: Rows, checkpoint: tuple[str, str, str | None]
 # -- the crawls -------------------------------------------------------------------------------
 
 
+@dataclass
+class _Node:
+    """A model in the tracked crawl's frontier: the root whose tree it grows."""
+
+    model: str
+    root: str
+
+
 class _Crawl:
     def __init__(self, store: Store, client: HfClient, result: CollectResult, progress: _Progress):
         self.store, self.client, self.result, self.progress = store, client, result, progress
-        self.list_expand = EXPAND
 
     def _write(self, response: HubResponse, records: list[dict[str, Any]], extra_edges: Sequence[tuple] = (),
                checkpoint: tuple[str, str, str | None] | None = None) -> None:  # fmt: skip
@@ -275,54 +323,63 @@ class _Crawl:
         self.progress.advance(len(records))
 
     def _listing(self, what: str, params: list[tuple[str, Any]], resume_from: str | None = None, ahead: int = 0):
-        """Yield ``(response, records)`` per page; a failing listing makes the run partial.
-
-        With ``ahead`` the next pages are fetched while the caller writes this one.
-        """
-        query = [*params, ("limit", PAGE_SIZE), *(("expand", p) for p in self.list_expand)]
+        """Yield ``(response, records)`` per page, newest models first; a failing listing
+        makes the run partial. With ``ahead`` the next pages are fetched while the caller
+        writes this one."""
+        query = [*params, LISTING_ORDER, ("limit", PAGE_SIZE), *(("expand", p) for p in LIST_EXPAND)]
         pages = 0
         responses = self.client.pages("/api/models", query, resume_from=resume_from)
         try:
             for response in read_ahead(responses, ahead) if ahead else responses:
                 if not isinstance(response.data, list):
-                    raise HubUnavailable(f"{what}: expected a list of models, got {type(response.data).__name__}")
+                    raise HubUnavailable(f"{what}: expected a list of models, got HTTP {response.status}", response.status)
                 pages += 1
                 yield response, response.data
+        except RateLimitTooLong:
+            raise
         except HubUnavailable as exc:
             if exc.status == 400 and pages == 0 and resume_from:
                 # A cursor can expire between runs; the crawl is idempotent, so start it over.
                 self.result.notes.append(f"hf {what}: the Hub refused the saved cursor; crawled again from page 1")
                 yield from self._listing(what, params, ahead=ahead)
                 return
-            if exc.status == 400 and pages == 0 and resume_from is None and self.list_expand is EXPAND:
-                self.list_expand = tuple(p for p in EXPAND if p not in DETAIL_ONLY_EXPAND)
-                self.result.notes.append(
-                    "hf: the Hub refuses baseModels/childrenModelCount in listings; parents come from "
-                    "base_model: tags and crawl completeness is unknown for listed models"
-                )
-                yield from self._listing(what, params, ahead=ahead)
-                return
             self.result.mark_partial(f"hf {what}: {exc}")
             log.warning("hf %s: %s", what, exc)
 
     def _model(self, model_id: str) -> tuple[str, dict[str, Any] | None]:
-        """``(status, record)`` of one model; 401/403 (``gated``) and 404 (``not_found``) are recorded."""
+        """``(status, record)`` of one model; 401/403 (``unavailable``) and 404 (``not_found``)
+        are recorded, a redirect to a new id (a rename) is stored under the new id."""
         try:
             response = self.client.get(f"/api/models/{model_id}", [("expand", p) for p in EXPAND])
+        except RateLimitTooLong:
+            raise
         except HubUnavailable as exc:
             self.result.mark_partial(f"hf model {model_id}: {exc}")
             return "unavailable", None
         if response.status == 200:
             self._write(response, [response.data])
             if response.data["id"] != model_id:  # the Hub redirects a renamed repo to its new name
-                self.result.notes.append(f"hf model {model_id}: renamed to {response.data['id']}; update the config")
+                self._record_rename(model_id, response.data["id"])
             return "ok", response.data
-        status = _UNAVAILABLE_BY_CODE.get(response.error_code or "", _UNAVAILABLE[response.status])
+        status = _UNAVAILABLE[response.status]
         with self.store.transaction():
             self.store.conn.execute(_MARK_UNAVAILABLE, (model_id, model_id.partition("/")[0], status, utc_now()))
         self.result.rows_written += 1
         self.result.notes.append(f"hf model {model_id}: {status} (HTTP {response.status})")
         return status, None
+
+    def _record_rename(self, old: str, new: str) -> None:
+        now = utc_now()
+        with self.store.transaction():
+            self.store.conn.execute(
+                "INSERT INTO model_aliases (alias, model_id, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (alias) DO UPDATE SET model_id = excluded.model_id, updated_at = excluded.updated_at",
+                (old, new, now),
+            )
+            self.store.conn.execute(
+                "UPDATE models SET status = 'renamed', tracked = 0, updated_at = ? WHERE id = ?", (now, old)
+            )
+        self.result.notes.append(f"hf model {old}: renamed to {new}; stored and tracked as {new} (update the config)")
 
     def _mark_tracked(self, model_ids: Iterable[str], authors: Iterable[str] = ()) -> None:
         """Flag exactly these models (and, in full-Hub mode, these authors' models) as roots."""
@@ -338,80 +395,71 @@ class _Crawl:
 
     # -- tracked models and their trees ---------------------------------------------------
 
-    def tracked(self, authors: Sequence[str], models: Sequence[str], depth: int, cap: int) -> None:
+    def tracked(self, authors: Sequence[str], models: Sequence[str], depth: int, cap: int, hub_models: int) -> None:
         self.progress.start("hf tracked models")
-        seen: set[str] = set()
-        roots = self._roots(authors, models, seen)
-        self._mark_tracked(seen)
-        self._derivatives(roots, seen, depth, cap)
+        done = {row["key"]: row["cursor"] for row in self.store.query(
+            "SELECT key, cursor FROM checkpoints WHERE source = ?", (TRACKED_CHECKPOINTS,))}  # fmt: skip
+        if done:
+            self.result.notes.append(f"hf: resumed the interrupted tracked crawl ({len(done):,} steps already done)")
+        roots, counts = self._roots(authors, models, depth, done)
+        self._mark_tracked(roots)
+        if depth > 0 and roots:
+            _Trees(self, roots, counts, depth, cap, hub_models, done).grow()
+        if not self.result.partial:  # complete: the next run starts afresh
+            with self.store.transaction():
+                self.store.conn.execute("DELETE FROM checkpoints WHERE source = ?", (TRACKED_CHECKPOINTS,))
 
-    def _roots(self, authors: Sequence[str], models: Sequence[str], seen: set[str]) -> list[tuple[str, str, Any]]:
-        """Collect the authors' and the listed models: ``(model, model, childrenModelCount)`` each."""
-        frontier: list[tuple[str, str, Any]] = []
+    def _roots(self, authors: Sequence[str], models: Sequence[str], depth: int,
+               done: dict[str, str]) -> tuple[list[str], dict[str, dict[str, int] | None]]:  # fmt: skip
+        """The roots (the authors' and the listed models, renames followed) and, when the
+        trees are wanted, each root's ``childrenModelCount`` (one ``/api/models/{id}`` each)."""
+        roots: dict[str, None] = {}
         for author in authors:
             found = 0
             for response, records in self._listing(f"author {author}", [("author", author)]):
                 self._write(response, records)
-                for record in records:
-                    if record["id"] not in seen:
-                        seen.add(record["id"])
-                        frontier.append((record["id"], record["id"], record.get("childrenModelCount")))
+                roots.update(dict.fromkeys(r["id"] for r in records))
                 found += len(records)
             if not found:
                 self.result.notes.append(f"hf author {author}: no models on the Hub")
+        counts: dict[str, dict[str, int] | None] = {}
         for model_id in models:
-            if model_id in seen:
+            key = f"info:{model_id}"
+            if key in done:
+                resolved = done[key]
+                if resolved:
+                    roots[resolved] = None
+                    counts[resolved] = self._stored_counts(resolved)
                 continue
             status, record = self._model(model_id)
-            seen.add(model_id)
-            if record is not None and (record["id"] == model_id or record["id"] not in seen):
-                seen.add(record["id"])
-                frontier.append((record["id"], record["id"], record.get("childrenModelCount")))
-            elif status == "gated":  # its card is closed to us, its public derivatives are not
-                frontier.append((model_id, model_id, None))
-        return frontier
+            resolved = record["id"] if record is not None else (model_id if status == "unavailable" else None)
+            if resolved:  # an unavailable model's public derivatives are still listed
+                roots[resolved] = None
+                counts[resolved] = record.get("childrenModelCount") if record is not None else None
+            self.store.set_checkpoint(TRACKED_CHECKPOINTS, key, resolved)
+        if depth > 0:
+            for root in roots:
+                key = f"info:{root}"
+                if root in counts:
+                    continue
+                if key in done:
+                    counts[root] = self._stored_counts(root)
+                    continue
+                status, record = self._model(root)
+                counts[root] = record.get("childrenModelCount") if record is not None else None
+                self.store.set_checkpoint(TRACKED_CHECKPOINTS, key, root)
+        return list(roots), counts
 
-    def _derivatives(self, frontier: list[tuple[str, str, Any]], seen: set[str], depth: int, cap: int) -> None:
-        """Breadth-first below ``frontier`` ``(model, its root, childrenModelCount)``, ``depth`` levels.
-
-        Each model is expanded once, at its shallowest level; a root stops growing at
-        ``cap`` new descendants and the run says so.
-        """
-        descendants = dict.fromkeys((root for _, root, _ in frontier), 0)
-        capped: set[str] = set()
-        for _level in range(depth):
-            next_frontier = []
-            for parent, root, counts in frontier:
-                for relation, tag in _children_filters(parent, counts):
-                    if root in capped:
-                        break
-                    for response, records in self._listing(f"children of {parent}", [("filter", tag)]):
-                        allowance = cap - descendants[root]
-                        new = [r for r in records if r["id"] not in seen]
-                        if len(new) > allowance:
-                            kept = {r["id"] for r in new[:allowance]}
-                            records = [r for r in records if r["id"] in seen or r["id"] in kept]
-                            new = new[:allowance]
-                            capped.add(root)
-                        edges = [(r["id"], parent, relation) for r in records] if relation else ()
-                        self._write(response, records, edges)
-                        for record in new:
-                            seen.add(record["id"])
-                            next_frontier.append((record["id"], root, record.get("childrenModelCount")))
-                        descendants[root] += len(new)
-                        if root in capped:
-                            break
-            frontier = next_frontier
-        for root in sorted(capped):
-            self.result.notes.append(
-                f"hf tree of {root}: capped at max_children_per_root = {cap} descendants; "
-                "raise it in [huggingface] to collect the rest"
-            )
+    def _stored_counts(self, model_id: str) -> dict[str, int] | None:
+        row = self.store.conn.execute("SELECT children_count FROM models WHERE id = ?", (model_id,)).fetchone()
+        return json.loads(row[0]) if row and row[0] else None
 
     # -- the whole Hub ---------------------------------------------------------------------
 
     def full_hub(self, authors: Sequence[str], models: Sequence[str]) -> None:
         cursor = self.store.checkpoint(*FULL_HUB_CHECKPOINT)
+        # A crawl resumed from a checkpoint that predates the start time cannot tell deleted models.
+        started = self.store.checkpoint(*FULL_HUB_STARTED) if cursor else self._start_time()
         if cursor:
             log.info("hf full Hub: resuming from the checkpointed page %s", cursor)
         self.progress.start("hf full Hub")
@@ -424,27 +472,301 @@ class _Crawl:
         try:
             for response, records in self._listing("full Hub", [], resume_from=cursor, ahead=1):
                 finished = response.next_url is None
-                self._write(response, records, checkpoint=(*FULL_HUB_CHECKPOINT, response.next_url))
+                target = None if finished else self.client.relative(response.next_url)
+                with self.store.transaction():
+                    self.store.set_checkpoint(*FULL_HUB_STARTED, None if finished else started)
+                    self._write(response, records, checkpoint=(*FULL_HUB_CHECKPOINT, target))
         finally:
             self.store.conn.execute(f"PRAGMA cache_size = {cache_size}")
         if not finished:
             return
-        for model_id in models:  # a few requests that record a deleted or gated listed model
+        if started:
+            self._mark_deleted(started)
+        for model_id in models:  # a few requests that record a deleted, unavailable or renamed listed model
             self._model(model_id)
         self._mark_tracked(models, authors)
 
+    def _start_time(self) -> str | None:
+        """A start time later than every stored model's ``updated_at`` (whole seconds): a
+        model this crawl does not rewrite is then older than it. None if the clock disagrees."""
+        latest = self.store.conn.execute("SELECT max(updated_at) FROM models").fetchone()[0]
+        started = utc_now()
+        if latest is not None and latest >= started:
+            cancel.sleep(1.0 - time.time() % 1.0)  # the previous crawl ended this very second
+            started = utc_now()
+        return started if latest is None or latest < started else None
 
-def _children_filters(model_id: str, counts: Any) -> list[tuple[str | None, str]]:
-    """The ``filter`` tags listing a model's children: per relation where the Hub gives counts.
+    def _mark_deleted(self, started: str) -> None:
+        """Models stored as ``ok`` that the complete crawl begun at ``started`` did not see."""
+        with self.store.transaction():
+            gone = self.store.conn.execute(
+                "UPDATE models SET status = 'deleted', updated_at = ? WHERE status = 'ok' AND updated_at < ?",
+                (utc_now(), started),
+            ).rowcount
+        if gone:
+            self.result.rows_written += gone
+            self.result.notes.append(f"hf full Hub: {gone:,} stored models are no longer on the Hub; marked deleted")
 
-    Returns ``(relation, tag)`` pairs; relation is None for the catch-all ``base_model:{id}``,
-    whose records carry their own relation in ``baseModels``.
+
+class _Trees:
+    """The tracked roots' derivative trees: breadth-first from every root at once.
+
+    Node by node, each expanded model costs at least one listing (a listing cannot say
+    which models have children); the full listing costs ``hub_models / 1,000`` pages for
+    every tree at once. The roots' ``childrenModelCount`` give a lower bound of the first:
+    their direct children, each of which must be expanded when ``depth`` > 1.
     """
+
+    def __init__(self, crawl: _Crawl, roots: list[str], counts: dict[str, Any], depth: int, cap: int,
+                 hub_models: int, done: dict[str, str]):  # fmt: skip
+        self.crawl, self.store = crawl, crawl.store
+        self.roots, self.counts, self.depth, self.cap, self.done = roots, counts, depth, cap, done
+        self.full_listing_pages = max(1, math.ceil(hub_models / PAGE_SIZE))
+        self.seen: set[str] = set(roots)
+        self.descendants = dict.fromkeys(roots, 0)
+        self.capped: set[str] = set()
+        self.listing: _FullListing | None = None
+
+    def node_by_node_estimate(self) -> int:
+        """Fewest listings node by node: a page per 1,000 children of each root, plus one per child below depth 1."""
+        total = 0
+        for root in self.roots:
+            children = _children_total(self.counts.get(root))
+            if self.counts.get(root) is None:
+                total += 1
+                continue
+            total += math.ceil(children / PAGE_SIZE) + (children if self.depth > 1 else 0)
+        return total
+
+    def grow(self) -> None:
+        estimate = self.node_by_node_estimate()
+        biggest = sorted(self.roots, key=lambda r: -_children_total(self.counts.get(r)))[:3]
+        trees = ", ".join(f"{r} ({_children_total(self.counts.get(r)):,} children)" for r in biggest)
+        if estimate > self.full_listing_pages:
+            self.crawl.result.notes.append(
+                f"hf trees: read from one full listing ({self.full_listing_pages:,} pages) instead of at least "
+                f"{estimate:,} listings node by node; largest: {trees}"
+            )
+            self.listing = _FullListing(self.crawl)
+        else:
+            self.crawl.result.notes.append(
+                f"hf trees: crawled node by node (at least {estimate:,} listings, fewer than the full listing's "
+                f"{self.full_listing_pages:,} pages)"
+            )
+        frontier = [_Node(root, root) for root in self.roots]
+        for _level in range(self.depth):
+            if not frontier:
+                break  # every tree ended above the depth limit
+            cancel.raise_if_stopped()
+            if self.listing is None and len(frontier) > self.full_listing_pages:
+                self.crawl.result.notes.append(
+                    f"hf trees: {len(frontier):,} models to expand at the next level; switched to the full listing"
+                )
+                self.listing = _FullListing(self.crawl)
+            if self.listing is not None and not self.listing.ready:
+                self.listing.fetch()
+                if not self.listing.ready:
+                    return  # the listing failed or stopped: the run is partial, the next one resumes it
+            next_frontier: list[_Node] = []
+            for node in frontier:
+                if node.root in self.capped:
+                    continue
+                cancel.raise_if_stopped()
+                for child in self._expand(node):
+                    next_frontier.append(_Node(child, node.root))
+            frontier = next_frontier
+        if self.listing is not None and self.listing.ready:
+            self.listing.keep(self.seen, self.roots)
+        for root in sorted(self.capped):
+            self.crawl.result.notes.append(
+                f"hf tree of {root}: capped at max_children_per_root = {self.cap} descendants; "
+                "raise it in [huggingface] to collect the rest"
+            )
+
+    def _admit(self, node: _Node, children: list[str]) -> list[str]:
+        """The children not seen before, within the root's allowance; the rest of the tree is capped."""
+        new = [c for c in dict.fromkeys(children) if c not in self.seen]
+        allowance = self.cap - self.descendants[node.root]
+        if len(new) > allowance:
+            new = new[:allowance]
+            self.capped.add(node.root)
+        self.seen.update(new)
+        self.descendants[node.root] += len(new)
+        return new
+
+    def _expand(self, node: _Node) -> list[str]:
+        """The new children of one model, from the full listing, the store (expanded before an
+        interruption) or its own ``filter=base_model:{id}`` listing."""
+        if self.listing is not None:
+            return self._admit(node, self.listing.children(node.model))
+        key = f"children:{node.model}"
+        if key in self.done:
+            rows = self.store.conn.execute(
+                "SELECT e.child FROM model_edges e LEFT JOIN models m ON m.id = e.child "
+                "WHERE e.parent = ? AND e.source = 'hub' ORDER BY m.created_at DESC, e.child DESC",
+                (node.model,),
+            ).fetchall()
+            return self._admit(node, [child for (child,) in rows])
+        crawl = self.crawl
+        new: list[str] = []
+        per_relation = dict.fromkeys(RELATIONS, 0)
+        complete = False
+        for response, records in crawl._listing(f"children of {node.model}", [("filter", f"base_model:{node.model}")]):
+            children = []
+            for record in records:
+                relation = dict(record_parents(record)).get(node.model)
+                if relation is not None:
+                    per_relation[relation] += 1
+                    children.append(record)
+            new += self._admit(node, [r["id"] for r in children])
+            crawl._write(response, [r for r in children if r["id"] in self.seen])
+            complete = response.next_url is None
+            if node.root in self.capped:
+                complete = False
+                break
+        if complete:
+            with self.store.transaction():
+                self.store.set_checkpoint(TRACKED_CHECKPOINTS, key, "done")
+                if node.model not in self.descendants:  # a root keeps the count its model_info gave
+                    self.store.conn.execute(
+                        "UPDATE models SET children_count = ? WHERE id = ?",
+                        (json.dumps(per_relation, sort_keys=True), node.model),
+                    )
+        return new
+
+
+class _FullListing:
+    """Every model of the Hub, listed once into a scratch SQLite file beside the store.
+
+    The listing's tags give every edge, so the trees are read from it without a request
+    per model; only the trees' models are then copied into the store, and the file is
+    removed. Each page is committed with the next page's target, so an interrupted listing
+    resumes; a listing older than :data:`SCRATCH_MAX_AGE_HOURS` is started over.
+    """
+
+    SCHEMA = f"""
+        CREATE TABLE IF NOT EXISTS models ({', '.join(_MODEL_COLUMNS)}, PRIMARY KEY (id));
+        CREATE TABLE IF NOT EXISTS snapshots ({', '.join(_SNAPSHOT_COLUMNS)}, PRIMARY KEY (model_id));
+        CREATE TABLE IF NOT EXISTS edges (child TEXT NOT NULL, parent TEXT NOT NULL, relation TEXT NOT NULL,
+                                          PRIMARY KEY (child, parent));
+        CREATE INDEX IF NOT EXISTS edges_parent ON edges(parent);
+        CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
+    """
+
+    def __init__(self, crawl: _Crawl):
+        self.crawl = crawl
+        self.path = Path(str(crawl.store.path) + LINEAGE_SCRATCH_SUFFIX)
+        self.conn = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.executescript(self.SCHEMA)
+        started = self._state(conn, "started")
+        if started and time.time() - float(started) > SCRATCH_MAX_AGE_HOURS * 3600:
+            conn.close()
+            self._remove()
+            return self._open()
+        if started is None:
+            conn.execute("INSERT OR REPLACE INTO state VALUES ('started', ?)", (str(time.time()),))
+        return conn
+
+    @staticmethod
+    def _state(conn: sqlite3.Connection, key: str) -> str | None:
+        row = conn.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    @property
+    def ready(self) -> bool:
+        return self._state(self.conn, "finished") == "1"
+
+    def fetch(self) -> None:
+        """List the whole Hub into the scratch file, from where an interrupted listing stopped."""
+        crawl, conn = self.crawl, self.conn
+        cursor = self._state(conn, "cursor")
+        for response, records in crawl._listing("full listing for the trees", [], resume_from=cursor, ahead=1):
+            rows = page_rows(records, response.date or utc_today(), utc_now())
+            finished = response.next_url is None
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany(f"INSERT OR REPLACE INTO models VALUES ({', '.join('?' * len(_MODEL_COLUMNS))})", rows.models)
+                conn.executemany("INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?, ?, ?)", rows.snapshots)
+                conn.executemany("DELETE FROM edges WHERE child = ?", rows.children)
+                conn.executemany("INSERT OR REPLACE INTO edges VALUES (?, ?, ?)", rows.edges)
+                conn.execute("INSERT OR REPLACE INTO state VALUES ('cursor', ?)",
+                             (None if finished else crawl.client.relative(response.next_url),))
+                if finished:
+                    conn.execute("INSERT OR REPLACE INTO state VALUES ('finished', '1')")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            crawl.progress.advance(len(records))
+            cancel.raise_if_stopped()
+
+    def children(self, model_id: str) -> list[str]:
+        """The model's children in listing order (newest first)."""
+        return [c for (c,) in self.conn.execute("SELECT child FROM edges WHERE parent = ? ORDER BY rowid", (model_id,))]
+
+    def keep(self, tree: set[str], roots: Sequence[str]) -> None:
+        """Copy the trees' models, snapshots and edges into the store, with every non-root's
+        children per relation as the listing counted them; then remove the scratch file."""
+        store, conn = self.crawl.store, self.crawl.store.conn
+        counts: dict[str, dict[str, int]] = {}
+        ids = sorted(tree)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for parent, relation, n in self.conn.execute(
+                f"SELECT parent, relation, count(*) FROM edges WHERE parent IN ({marks}) GROUP BY parent, relation", chunk
+            ):
+                counts.setdefault(parent, dict.fromkeys(RELATIONS, 0))[relation] = n
+        self.conn.close()
+        conn.execute("ATTACH DATABASE ? AS lineage", (str(self.path),))
+        try:
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS hf_tree (id TEXT PRIMARY KEY)")
+            with store.transaction():
+                conn.execute("DELETE FROM temp.hf_tree")
+                conn.executemany("INSERT INTO temp.hf_tree VALUES (?)", ((i,) for i in ids))
+                in_tree = "IN (SELECT id FROM temp.hf_tree)"
+                written = conn.execute(
+                    f"{_UPSERT_MODEL.split(' VALUES ')[0]} SELECT {', '.join(_MODEL_COLUMNS)} FROM lineage.models "
+                    f"WHERE id {in_tree} ON CONFLICT {_UPSERT_MODEL.split(' ON CONFLICT ', 1)[1]}"
+                ).rowcount
+                written += conn.execute(
+                    f"{_UPSERT_SNAPSHOT.split(' VALUES ')[0]} SELECT {', '.join(_SNAPSHOT_COLUMNS)} FROM lineage.snapshots "
+                    f"WHERE model_id {in_tree} ON CONFLICT {_UPSERT_SNAPSHOT.split(' ON CONFLICT ', 1)[1]}"
+                ).rowcount
+                conn.execute(f"DELETE FROM model_edges WHERE source = 'hub' AND child {in_tree} "
+                             "AND child IN (SELECT id FROM lineage.models)")
+                written += conn.execute(
+                    "INSERT INTO model_edges (child, parent, relation, source) SELECT child, parent, relation, 'hub' "
+                    f"FROM lineage.edges WHERE child {in_tree} AND true "
+                    "ON CONFLICT (child, parent) DO UPDATE SET relation = excluded.relation, source = 'hub'"
+                ).rowcount
+                root_set = set(roots)
+                conn.executemany(
+                    "UPDATE models SET children_count = ? WHERE id = ?",
+                    ((json.dumps(counts.get(m, dict.fromkeys(RELATIONS, 0)), sort_keys=True), m)
+                     for m in ids if m not in root_set),
+                )
+                conn.execute("DELETE FROM temp.hf_tree")
+        finally:
+            conn.execute("DETACH DATABASE lineage")
+        self.crawl.result.rows_written += written
+        self._remove()
+
+    def _remove(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(self.path) + suffix).unlink(missing_ok=True)
+
+
+def _children_total(counts: Any) -> int:
+    """The Hub's ``childrenModelCount`` as one number: per-relation counts summed."""
     if isinstance(counts, dict):
-        return [(r, f"base_model:{r}:{model_id}") for r in RELATIONS if int(counts.get(r) or 0) > 0]
-    if counts is not None and int(counts) == 0:
-        return []
-    return [(None, f"base_model:{model_id}")]
+        return sum(int(n or 0) for n in counts.values())
+    return int(counts or 0)
 
 
 # -- progress -------------------------------------------------------------------------------

@@ -17,12 +17,27 @@ crawl:
 - it keeps no counts; :attr:`HfClient.requests` counts every attempt by status, for
   the run log.
 
-A 429 waits for ``Retry-After``, else for the reset of the Hub's ``RateLimit`` header
-(parsed by the library's own ``parse_ratelimit_headers``), else backs off exponentially
-with full jitter (:func:`collector.http.backoff_delay`, as the GitHub client does).
+Rate limits: the Hub allows about 500 API requests per 5 minutes to an anonymous caller
+and 1,000 to a free account (https://huggingface.co/docs/hub/rate-limits), and says where
+a caller stands in every answer's ``RateLimit: "api";r=R;t=T`` and ``RateLimit-Policy``
+headers (read with the library's own ``parse_ratelimit_headers``, utils/_http.py). The
+client paces itself from them: once ``r`` reaches 0 it waits ``t`` + 1 s before the next
+request instead of spending one on a 429. A 429 waits for ``Retry-After`` when the Hub sends
+one, else for the ``RateLimit`` reset + 1 s (a 429 may come without ``Retry-After``), else
+backs off exponentially with full jitter (:func:`collector.http.backoff_delay`, as the
+GitHub client does). A wait longer than ``max_rate_wait`` ends the request as unavailable.
+:attr:`HfClient.budget` is the last budget seen, for ``ecometrics status``.
 
-Statuses that are answers rather than failures — 401 and 403 (gated or private), 404
-(deleted or renamed) — are returned to the caller, which records them.
+Fatal answers stop the run with an :class:`collector.errors.InputError` naming the fix:
+a 401 "Invalid credentials in Authorization header" (a bad or expired ``HF_TOKEN``; the Hub
+gives it to every call, huggingface_hub ``hf_raise_for_status`` tells it apart from a
+private repo's 401 by that message), and a first request that cannot reach the endpoint at
+all (the name does not resolve, the connection is refused, TLS fails): that is a setup
+problem, not a transient one, and retrying it for minutes helps nobody.
+
+Statuses that are answers rather than failures — 401 and 403 (private, missing or
+disabled), 404 (deleted) — are returned to the caller, which records them. Redirects
+(a renamed repo) are followed by the library's session.
 """
 
 from __future__ import annotations
@@ -30,19 +45,20 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
-
-import queue
-import threading
 
 import httpx2
 from huggingface_hub import constants
 from huggingface_hub.utils import build_hf_headers, get_session, parse_ratelimit_headers
 
 from collector import cancel
+from collector.errors import InputError
 from collector.http import backoff_delay, http_date, retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -53,12 +69,46 @@ ANSWER_STATUSES = frozenset({200, 401, 403, 404})
 RETRY_EXCEPTIONS = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError)
 
 
+INVALID_TOKEN_MESSAGE = "Invalid credentials in Authorization header"
+RATE_LIMIT_MARGIN = 1.0  # seconds past the announced reset before spending the new window
+
+
+class HubTokenRejected(InputError):
+    """The Hub refused ``HF_TOKEN`` itself (401 "Invalid credentials ..."): every call would."""
+
+
+class HubUnreachable(InputError):
+    """The first request could not reach the endpoint at all: no network, a wrong host, TLS."""
+
+
+@dataclass
+class HubBudget:
+    """The Hub's rate-limit budget as its last answer stated it."""
+
+    remaining: int
+    limit: int | None
+    window_seconds: int | None
+    reset_at: float  # time.monotonic() of the window's reset
+
+    def describe(self) -> str:
+        """``640 of 1000 left per 300 s, reset 2025-09-01T12:03:05Z``, for ``ecometrics status``."""
+        window = f" per {self.window_seconds} s" if self.window_seconds else ""
+        limit = f" of {self.limit}" if self.limit is not None else ""
+        reset = time.gmtime(time.time() + max(0.0, self.reset_at - time.monotonic()))
+        return f"{self.remaining}{limit} left{window}, reset {time.strftime('%Y-%m-%dT%H:%M:%SZ', reset)}"
+
+
 class HubUnavailable(Exception):
     """The Hub kept failing for one request, or refused it; the message names the URL."""
 
     def __init__(self, message: str, status: int | None = None):
         super().__init__(message)
         self.status = status  # the refusing HTTP status (e.g. 400), None after exhausted retries
+
+
+class RateLimitTooLong(HubUnavailable):
+    """The budget is spent and its reset is further off than this run may wait: every
+    request would meet the same answer, so the run ends here (the next one resumes)."""
 
 
 @dataclass
@@ -68,6 +118,7 @@ class HubResponse:
     next_url: str | None  # the Link rel="next" URL, absolute
     date: str | None  # the response's Date header as YYYY-MM-DD (the Hub's "today")
     error_code: str | None = None  # the Hub's X-Error-Code: RepoNotFound, GatedRepo, ...
+    error_message: str | None = None  # the Hub's X-Error-Message
 
 
 class HfClient:
@@ -89,6 +140,7 @@ class HfClient:
         max_retries: int = 8,
         backoff: float = 1.0,
         max_wait: float = 300.0,
+        max_rate_wait: float = 900.0,
         sleep: Callable[[float], None] = cancel.sleep,  # wakes when a stop is requested
     ):
         # Read at call time: constants.ENDPOINT froze HF_ENDPOINT when the library was imported.
@@ -97,10 +149,14 @@ class HfClient:
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff = backoff
-        self.max_wait = max_wait
+        self.max_wait = max_wait  # bound of one backoff wait
+        self.max_rate_wait = max_rate_wait  # bound of one wait for the rate-limit window
         self.sleep = sleep
         self.requests: dict[str, int] = {}
         self.server_date: str | None = None  # Date of the last response, YYYY-MM-DD
+        self.budget: HubBudget | None = None
+        self.rate_waits = 0  # waits for a spent budget, paced or after a 429
+        self._answered = False  # has the endpoint answered anything yet
 
     # -- requests -------------------------------------------------------------------
 
@@ -108,25 +164,42 @@ class HfClient:
         """GET one API URL; retries 408/429/5xx, timeouts and cut-short bodies.
 
         Returns the answer for 200/401/403/404; raises :class:`HubUnavailable` after
-        ``max_retries`` failed retries or on any other status.
+        ``max_retries`` failed retries or on any other status, :class:`HubTokenRejected`
+        for a refused token and :class:`HubUnreachable` when the first request of this
+        client cannot connect.
         """
         url = self.url(path_or_url)
         for attempt in range(self.max_retries + 1):
             failure: str
             retry_after: float | None = None
+            self._pace(url)
             try:
                 response = get_session().get(url, params=params, headers=self.headers, timeout=self.timeout)
             except RETRY_EXCEPTIONS as exc:
                 self._count("error")
+                if not self._answered and isinstance(exc, httpx2.ConnectError):
+                    raise HubUnreachable(
+                        f"cannot reach the Hugging Face Hub at {self.endpoint} ({_reason(exc)}); check the network, "
+                        "or set HF_ENDPOINT to a Hub you can reach (e.g. a mirror)"
+                    ) from None
                 failure = f"{type(exc).__name__}: {exc}"
             else:
+                self._answered = True
                 status = response.status_code
                 self._note_date(response.headers.get("date"))
+                self._note_budget(response.headers)
                 if status in ANSWER_STATUSES:
                     if status != 200:
                         self._count(status)
                         code = response.headers.get("x-error-code")
-                        return HubResponse(status, None, None, self.server_date, code)
+                        message = response.headers.get("x-error-message")
+                        if status == 401 and message == INVALID_TOKEN_MESSAGE:
+                            raise HubTokenRejected(
+                                f"HF_TOKEN was refused by {self.endpoint} (401 {INVALID_TOKEN_MESSAGE}); "
+                                "set HF_TOKEN to a valid token from https://huggingface.co/settings/tokens, "
+                                "or unset it to collect anonymously"
+                            )
+                        return HubResponse(status, None, None, self.server_date, code, message)
                     try:
                         data = json.loads(response.content)
                     except ValueError as exc:  # a body cut short by the network or the server
@@ -141,7 +214,10 @@ class HfClient:
                     retry_after = retry_after_seconds(response.headers)
                     limit = parse_ratelimit_headers(response.headers) if status == 429 else None
                     if retry_after is None and limit is not None and limit.remaining == 0:
-                        retry_after = float(limit.reset_in_seconds)  # the Hub's RateLimit header
+                        retry_after = limit.reset_in_seconds + RATE_LIMIT_MARGIN  # the Hub's RateLimit header
+                    if status == 429 and retry_after is not None:
+                        self._wait_for_budget(url, retry_after)
+                        continue
                 else:
                     self._count(status)
                     raise HubUnavailable(f"{url}: HTTP {status} {response.text[:200]!r}", status)
@@ -152,7 +228,27 @@ class HfClient:
             delay = min(self.max_wait, retry_after)
             log.debug("%s: %s; retrying in %.3gs", url, failure, delay)
             self.sleep(delay)
-        raise AssertionError("unreachable")
+        raise HubUnavailable(f"{url}: rate limited, still refused after {self.max_retries} retries")
+
+    def _pace(self, url: str) -> None:
+        """Wait for the next window when the last answer said the budget is spent."""
+        budget = self.budget
+        if budget is not None and budget.remaining <= 0:
+            wait = budget.reset_at - time.monotonic() + RATE_LIMIT_MARGIN
+            if wait > 0:
+                self._wait_for_budget(url, wait)
+            self.budget = None  # unknown until the next answer says
+
+    def _wait_for_budget(self, url: str, seconds: float) -> None:
+        if seconds > self.max_rate_wait:
+            raise RateLimitTooLong(
+                f"{url}: the Hub's rate limit resets in {seconds:.0f} s, more than the {self.max_rate_wait:.0f} s "
+                "this run may wait; the next run goes on from here"
+            )
+        self.rate_waits += 1
+        log.info("hf: rate limit spent (%s); waiting %.0f s", self.budget.describe() if self.budget else "429", seconds)
+        self.sleep(seconds)
+        self.budget = None
 
     def pages(
         self,
@@ -181,15 +277,28 @@ class HfClient:
     def url(self, path_or_url: str) -> str:
         """An absolute URL on this client's endpoint.
 
-        Absolute URLs (``Link`` cursors, saved checkpoints) are re-based onto the current
-        endpoint, so a cursor saved against one host resumes against another.
+        Absolute URLs (``Link`` cursors, checkpoints saved by older versions) are re-based
+        onto the current endpoint, so a cursor saved against one host resumes against another.
         """
+        return self.endpoint + self.relative(path_or_url)
+
+    def relative(self, path_or_url: str) -> str:
+        """``path_or_url`` relative to the endpoint (``/api/models?...``): what checkpoints hold,
+        so that ``HF_ENDPOINT`` is the only thing that says where the Hub is."""
         if path_or_url.startswith(("http://", "https://")):
             parts = urlsplit(path_or_url)
-            base = urlsplit(self.endpoint)
-            path_or_url = parts.path + (f"?{parts.query}" if parts.query else "")
-            return f"{base.scheme}://{base.netloc}{path_or_url}"
-        return self.endpoint + ("" if path_or_url.startswith("/") else "/") + path_or_url
+            path = parts.path
+            prefix = urlsplit(self.endpoint).path.rstrip("/")
+            if prefix and path.startswith(prefix + "/"):
+                path = path[len(prefix):]
+            return path + (f"?{parts.query}" if parts.query else "")
+        return ("" if path_or_url.startswith("/") else "/") + path_or_url
+
+    def _note_budget(self, headers: Mapping[str, str]) -> None:
+        info = parse_ratelimit_headers(headers)
+        if info is not None:
+            self.budget = HubBudget(info.remaining, info.limit, info.window_seconds,
+                                    time.monotonic() + info.reset_in_seconds)
 
     def _count(self, key: int | str) -> None:
         key = str(key)
@@ -245,6 +354,13 @@ def read_ahead(items: Iterable[T], ahead: int = 1) -> Iterator[T]:
             yield item
     finally:
         finished.set()  # the thread stops after the request in flight
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost cause of a connection failure, in one line (``Name or service not known``)."""
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__
+    return (str(exc) or type(exc).__name__).splitlines()[0]
 
 
 def _next_link(response: httpx2.Response) -> str | None:

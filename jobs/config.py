@@ -30,6 +30,7 @@ _REPO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")
 _OWNER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 EXPORT_FORMATS = ("csv", "parquet", "json", "md")
+MAX_DERIVATIVE_DEPTH = 50  # the Hub's deepest derivative chains are about a dozen levels
 
 
 class ConfigError(InputError):
@@ -61,6 +62,7 @@ class HuggingFaceConfig:
     derivative_depth: int = 3
     full_hub: bool = False
     max_children_per_root: int = 20_000
+    hub_models: int = 2_300_000  # models on the Hub: prices one full listing against a crawl node by node
 
 
 @dataclass
@@ -232,8 +234,13 @@ def _validate(config: Config, source: str) -> None:
                 f"{source}: huggingface.models[{index}] {name!r} is not AUTHOR/NAME; "
                 "write it like 'mistralai/Mistral-7B-v0.1'"
             )
-    if config.huggingface.derivative_depth < 0:
-        raise ConfigError(f"{source}: huggingface.derivative_depth must be 0 or more, not {config.huggingface.derivative_depth}")
+    if not 0 <= config.huggingface.derivative_depth <= MAX_DERIVATIVE_DEPTH:
+        raise ConfigError(
+            f"{source}: huggingface.derivative_depth must be between 0 and {MAX_DERIVATIVE_DEPTH}, "
+            f"not {config.huggingface.derivative_depth}"
+        )
+    if config.huggingface.hub_models < 1:
+        raise ConfigError(f"{source}: huggingface.hub_models must be at least 1 (the Hub has ~2,300,000 models)")
     if config.huggingface.max_children_per_root < 1:
         raise ConfigError(f"{source}: huggingface.max_children_per_root must be at least 1")
     from analysis.activity import ACTIVITY_WEIGHTS
@@ -337,6 +344,7 @@ models  = {models}
 derivative_depth = 3                 # breadth-first levels of children to crawl
 full_hub = false                     # crawl every model on the Hub (~2 million; resumable)
 max_children_per_root = 20000        # cap per tracked model's tree; reported when it bites
+hub_models = 2300000                 # models on the Hub: prices one full listing against a crawl node by node
 
 [activity]                           # OpenDigger's activity definition, for OpenRank
 # weights = {{ issues_opened = 22.235, issue_comments = 5.252, issues_closed = 9.712, review_comments = 7.427, prs_opened = 40.679, pushes = 14.695 }}
