@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from collector.errors import InputError, WriteFailed
 from collector.store import Store
@@ -418,14 +419,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def log_handler(console: Any = None) -> logging.Handler:
+    """Where log lines go: through a rich console on a terminal (``console``, default standard
+    error when it is one), so they print above progress bars instead of through them; as
+    plain timestamped lines otherwise (cron mail, files, pipes)."""
+    if console is None and sys.stderr.isatty():
+        from rich.console import Console
+
+        console = Console(stderr=True)  # resolves sys.stderr per write: a live bar's redirect applies
+    if console is None:
+        handler: logging.Handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        return handler
+    from rich.logging import RichHandler
+
+    handler = RichHandler(console=console, show_path=False, markup=False, log_time_format="%H:%M:%S")
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    return handler
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    root = logging.getLogger()
+    if not root.handlers:  # as logging.basicConfig: an embedding program's handlers win
+        root.addHandler(log_handler())
+        root.setLevel(logging.DEBUG if args.verbose else logging.INFO)
     for chatty in ("httpx", "httpx2", "httpcore", "urllib3", "apscheduler.executors.default"):
         logging.getLogger(chatty).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     try:

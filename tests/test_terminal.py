@@ -1,0 +1,43 @@
+"""What a terminal shows: ranking tables that keep their ids whole at 80 columns, log lines above progress bars."""
+
+import io
+import logging
+
+from rich.console import Console
+from rich.progress import Progress
+
+from analysis.export import build_table
+from collector.store import Store
+from jobs.cli import log_handler
+from jobs.demo import RANKINGS, print_rankings
+
+
+def test_ranking_tables_keep_every_id_whole_at_80_columns(demo_db):
+    console = Console(width=80, record=True, file=io.StringIO())
+    print_rankings(demo_db, top=10, console=console)
+    screen = console.export_text()
+    with Store(demo_db, readonly=True) as store:
+        for title, kind, sort_by, columns in RANKINGS:
+            key = columns[0]
+            ids = build_table(store, kind).sort(sort_by, descending=True, nulls_last=True).head(10)[key].to_list()
+            for value in ids:
+                assert f"│ {value} " in screen, f"{title}: {value} cut"
+    assert max(len(line) for line in screen.splitlines()) <= 80
+    assert "Developers by OpenRank, " in screen  # the month the table covers
+
+
+def test_log_lines_go_through_the_terminal_console_above_a_progress_bar():
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, color_system=None, width=100)
+    logger = logging.getLogger("ecometrics.test_terminal")
+    handler = log_handler(console)
+    logger.addHandler(handler)
+    try:
+        with Progress(console=console, transient=True) as bar:
+            bar.add_task("github", total=3)
+            logger.warning("github: 1/3 QwenLM/Qwen3: 339 rows")
+    finally:
+        logger.removeHandler(handler)
+    assert "github: 1/3 QwenLM/Qwen3: 339 rows" in out.getvalue()
+    plain = log_handler(None) if not __import__("sys").stderr.isatty() else None
+    assert plain is None or isinstance(plain, logging.StreamHandler)
