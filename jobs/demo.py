@@ -16,6 +16,7 @@ import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from collector.cancel import raise_if_stopped
 from collector.store import Store
@@ -116,24 +117,50 @@ def _write_family_tree(store: Store, out_dir: Path) -> None:
         write_lineage(store, root, "graphml", out_dir / "family_tree.graphml")
 
 
-def print_rankings(db_path: Path, *, top: int = 10) -> None:
-    """The top of each ranking table as terminal tables."""
+def print_rankings(db_path: Path, *, top: int = 10, console: Any = None) -> None:
+    """The top of each ranking table as terminal tables (``console``: a rich Console, default standard output)."""
     from rich.console import Console
-    from rich.table import Table
 
-    from analysis.export import build_table, data_note, format_cell
+    from analysis.export import build_table, data_note
 
-    console = Console()
-    with Store(db_path, migrate=False) as store:  # only reads
+    console = console or Console()
+    with Store(db_path, readonly=True) as store:
         note = data_note(store)
         tables = {kind: build_table(store, kind) for kind in dict.fromkeys(kind for _, kind, _, _ in RANKINGS)}
     for title, kind, sort_by, columns in RANKINGS:
-        frame = tables[kind].sort(sort_by, descending=True, nulls_last=True)
-        table = Table(title=f"{title} — synthetic" if note else title, caption=note, caption_justify="left")
-        for column in columns:
-            numeric = frame.schema[column].is_numeric()
-            table.add_column(column, justify="right" if numeric else "left")
-        for row in frame.select(columns).head(top).iter_rows():
-            table.add_row(*(format_cell(v) for v in row))
-        console.print(table)
+        frame = tables[kind].sort(sort_by, descending=True, nulls_last=True).head(top)
+        console.print(ranking_table(frame, kind, columns, title=title, note=note, width=console.width))
 
+
+def ranking_table(frame: Any, kind: str, columns: list[str], *, title: str, note: str | None, width: int) -> Any:
+    """A rich Table of ``columns`` that fits ``width``: ids whole, the rightmost other columns left out.
+
+    The title names the month a monthly table covers (and says when it is partial).
+    """
+    from rich.table import Table
+
+    from analysis.export import format_cell, is_numeric, table_fields
+
+    fields = table_fields(frame, kind)
+    cells = {c: [format_cell(v, fields[c]) for v in frame[c].to_list()] for c in columns}
+    needed = {c: max([len(c), *(len(v) for v in cells[c])]) + 3 for c in columns}  # padding and a border
+    shown = list(columns)
+    while sum(needed[c] for c in shown) + 1 > width and len(shown) > 1:
+        shown.remove(next(c for c in reversed(shown) if not fields[c].identifier))
+    month = next((frame[c] for c in ("month", "openrank_month") if c in frame.columns), None)
+    months = sorted(set(month.drop_nulls().to_list())) if month is not None else []
+    if len(months) == 1:
+        partial = "partial_month" in frame.columns and bool(frame["partial_month"].drop_nulls().any())
+        title = f"{title}, {months[0]}{' (partial month)' if partial else ''}"
+    left_out = [c for c in columns if c not in shown]
+    caption = "; ".join(filter(None, [note, f"not shown at {width} columns: {', '.join(left_out)}" if left_out else None]))
+    table = Table(title=f"{title} — synthetic" if note else title, caption=caption or None, caption_justify="left")
+    for column in shown:
+        field = fields[column]
+        table.add_column(
+            column, justify="right" if is_numeric(field) else "left", no_wrap=field.identifier,
+            min_width=needed[column] - 3 if field.identifier else None,
+        )  # fmt: skip
+    for row in zip(*(cells[c] for c in shown), strict=True):
+        table.add_row(*row)
+    return table
