@@ -356,6 +356,7 @@ class Store:
                 f"({SCHEMA_VERSION}); upgrade ecometrics"
             )
         self.readonly = readonly and version == SCHEMA_VERSION
+        conn = None
         try:
             if self.readonly:
                 conn = _connect_read_only(self.path)
@@ -365,6 +366,8 @@ class Store:
                 conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
             raise _open_error(self.path, exc) from exc
         self.conn = conn
         self.db = sqlite_utils.Database(conn)

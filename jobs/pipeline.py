@@ -34,7 +34,7 @@ ANALYSES = ("openrank", "lineage")
 @dataclass
 class StepResult:
     job: str
-    status: str = "ok"  # ok | partial | failed | interrupted
+    status: str = "ok"  # running while in flight, then ok | partial | failed | interrupted
     rows_written: int = 0
     requests: dict[str, int] = field(default_factory=dict)
     message: str | None = None  # why partial or failed, one line
@@ -44,6 +44,7 @@ class StepResult:
 
     @property
     def requests_so_far(self) -> dict[str, int]:
+        """The requests by status code: counted live while the step runs, as recorded after."""
         return dict(self.live.requests) if self.live is not None and self.status == "running" else self.requests
 
     def detail(self) -> str:
