@@ -122,7 +122,9 @@ class Response:
 
     @property
     def next_url(self) -> str | None:
-        return parse_link_header(self.headers.get("Link", "")).get("next")
+        # requests' own RFC 8288 parser, as the Hub client reads its Link headers
+        links = requests.utils.parse_header_links(self.headers.get("Link", ""))
+        return next((link["url"] for link in links if "next" in link.get("rel", "").split()), None)
 
     key: str = ""  # the URL relative to the API base: how it is stored
 
@@ -143,21 +145,6 @@ class Response:
             "next_url": (relative(following) if relative else following) if following else None,
             "updated_at": utc_now(),
         }
-
-
-def parse_link_header(value: str) -> dict[str, str]:
-    """``<url>; rel="next", <url>; rel="last"`` -> ``{"next": url, "last": url}`` (RFC 8288)."""
-    links: dict[str, str] = {}
-    for part in value.split(","):
-        if ";" not in part:
-            continue
-        target, *params = part.split(";")
-        for param in params:
-            name, _, rel = param.strip().partition("=")
-            if name.strip() == "rel":
-                for r in rel.strip().strip('"').split():
-                    links[r] = target.strip().strip("<>")
-    return links
 
 
 def canonical_url(url: str, params: Mapping[str, Any] | None = None) -> str:

@@ -29,7 +29,13 @@ trending scores stay still: only to compare with the crawl that relied on it; se
 ``retry_after_seconds`` (the ``Retry-After`` of faults, 1), ``fault_delay_seconds``
 (how long a ``timeout`` fault holds the connection before dropping it, 0), ``snapshot``
 (a JSON file in the ground-truth shape to serve instead of a generated world; see
-:mod:`fakehub.snapshot`).
+:mod:`fakehub.snapshot`); for GitHub's secondary limits ``secondary_rest_points`` /
+``secondary_graphql_points`` / ``secondary_window_seconds`` (900 / 2,000 per 60 s, GitHub's
+published numbers; see :meth:`FakeHub._secondary_limit`), ``page_number_limit`` (the last
+page an activity listing serves by number, 10), ``contributor_email_limit`` (500) and
+``stats_commit_limit`` (10,000) (see :mod:`fakehub.github_rest`), and
+``clock_step_seconds`` (the simulated clock moves this much per API request, 0: time
+passing while a client walks its pages).
 
 Every GitHub answer carries ``Date`` from the simulated clock (collectors take "today"
 from it), ``x-ratelimit-limit/remaining/used/reset/resource`` (reset in real epoch
@@ -54,6 +60,8 @@ Control endpoints (never faulted, never charged, not counted in the stats):
   for refusals and ``fault``/``hf.fault`` for injected 429/403/5xx answers
 - ``POST /_fakehub/stats/reset``
 - ``POST /_fakehub/advance?days=N`` -> ``{"day", "now"}``
+- ``POST /_fakehub/sleep?seconds=N``: N seconds pass on the rate limits' clock
+  (:meth:`FakeHub.sleep`; budgets reset as if a client had waited)
 - ``GET /_fakehub/truth`` (``?models=0`` leaves out the per-model records)
 """
 
