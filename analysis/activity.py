@@ -1,42 +1,68 @@
-"""Activity: OpenDigger's weighted count of what a developer did in a repository.
+"""Activity: OpenDigger's two weighted counts of what a developer did in a repository.
 
-Definition (after X-lab's OpenDigger global OpenRank task
-``src/cron/tasks/globalOpenrank.ts``): for each (repo, developer, month),
+**The OpenRank network weight** (stored in the ``activity`` table, exported as
+``openrank_weight``) follows X-lab's OpenDigger global OpenRank task
+``src/cron/tasks/globalOpenrank.ts`` (open-digger commit cbb348b, lines 101-133): for each
+(repo, developer, month),
 
-    activity = 22.235·issues opened + 5.252·issue comments + 9.712·issues closed
-             + 7.427·PR review comments + 40.679·PRs opened + 14.695·pushes
+    weight = ROUND(22.235·issues opened + 5.252·issue comments + 9.712·issues closed
+                   + 7.427·PR review comments + 40.679·PRs opened + 14.695·pushes, 3)
 
-where every term counts *distinct* things in the month: issues and pull requests by
-number, comments by comment id, pushes by ``push_id`` (the commit sha for REST-derived
-events). The weights are :data:`ACTIVITY_WEIGHTS`; pass ``weights=`` to change them.
+where every term counts *distinct* things in the month (``uniqExactIf``): issues and pull
+requests by number, comments by comment id, pushes by ``push_id`` (the commit sha for
+REST-derived events). The weights are :data:`ACTIVITY_WEIGHTS`; pass ``weights=`` to
+change them. As there (lines 110-119):
+
+- comments count whatever their action; issues closed are ``IssuesEvent``/``closed`` only;
+- a pair enters the OpenRank network when its month has at least one *valid* event
+  (``valid_count > 0``, lines 117-119, 133): an issue opened or closed, an issue comment or
+  review comment created, or a pull request opened or **closed** (merging is closing). A
+  pair with only pushes (or pushes and closing a PR, which carries no weight) keeps its
+  weight here with ``push_only`` false in the latter case; ``push_only`` is true exactly
+  when the pair has no valid event and is left out of the network;
+- events on an issue or pull request whose title starts with ``[snyk]`` (any case,
+  ``issue_title NOT ILIKE '[snyk]%'``, line 130) are left out: the event's own title, or
+  the title any event of that issue carries in the same month (REST comments carry none);
+- the weight is rounded to 3 decimals (``ROUND(..., 3)``, line 115).
+
+**OpenDigger's published ``activity`` metric** is another formula
+(``src/metrics/indices.ts``, ``basicActivitySqlComponent``, lines 20-24 and 215-224),
+computed by :func:`opendigger_activity`: per (repo, developer, month)
+
+    activity = sqrt(0.5252·issue comments + 2.2235·issues opened + 4.0679·PRs opened
+                    + 0.7427·review comments + 2.0339·PRs merged)
+
+with distinct ids, issue comments and review comments ``created`` (review comments also
+``added``), and a merged pull request (``closed`` with ``merged``) credited to its author
+rather than to who merged it; a repository's activity is the sum over its developers and
+a developer's the sum over repositories, each rounded to 2 decimals
+(``ROUND(SUM(activity), 2)``, lines 256 and 318). Bots are not removed there
+(``getRepoActivity`` has no bot rule; ``getUserActivity`` keeps them by default), and not
+here either. Where no author was stored (REST rows collected before titles and authors
+were kept), the merge is credited to its actor.
 
 Decisions where the definition leaves a detail open, checked against OpenDigger's code:
 
-- OpenDigger counts events (``countIf``); we count distinct ids (the definition above), so a
-  comment seen by both the REST collector and a GH Archive import counts once.
-- Issue and review comments count when the action is ``created`` (GH Archive's review
-  comments also say ``added``; very old archives carry no action). Issues closed are
-  ``IssuesEvent``/``closed`` only: closing a pull request is not an issue closed.
-- The push-only rule: a pair whose only counted actions in the month are pushes keeps
-  its activity here (``push_only`` is true) and is left out of the OpenRank network
-  (OpenDigger's ``valid_count > 0``).
+- We count distinct ids on our side too, so a comment seen by both the REST collector and
+  a GH Archive import counts once.
+- Very old archives carry no action on comment events; they count as ``created``.
 - Bots are removed before anything else, by the *bot rule* this module owns
-  (:func:`is_bot_login`, :func:`bot_expr`): logins ending in ``[bot]`` (OpenDigger's
-  ``actor_login NOT LIKE '%[bot]'``), the built-in :data:`BOT_LOGINS` (OpenDigger keeps
-  a labelled list of bot accounts; ours is a small default of well-known ones) and the
-  configured logins ``bots`` (``[activity].bots``), compared case-insensitively. The
-  rule is applied here, at analysis time, to the stored logins: the ``is_bot`` flag the
-  collectors store is only a hint of the rule in force when the row was collected and
-  is not used, so adding or removing a configured login takes effect on the next
-  analysis. Then any developer active (any counted action) in more than ``max_repos``
-  repositories in the month is removed. OpenDigger only logs the latter; we
-  remove them, with their activity, from every repo, and a repo left with total
-  activity below ``min_repo_activity`` drops out.
+  (:func:`is_bot_login`, :func:`bot_expr`, :func:`labelled_bot_ids`): logins ending in
+  ``[bot]`` (OpenDigger's ``actor_login NOT LIKE '%[bot]'``, line 133), the accounts
+  OpenDigger labels as bots (``labeled_data/bot``, matched by GitHub id as its
+  ``flatten_labels`` ``:bot`` rule does, line 131) once ``ecometrics import labels`` has
+  read them, the built-in :data:`BOT_LOGINS` and the configured logins ``bots``
+  (``[activity].bots``), compared case-insensitively (OpenDigger's LIKE is
+  case-sensitive; a ``[BOT]`` login is a bot to us). The rule is applied here, at
+  analysis time, to the stored logins: the ``is_bot`` flag the collectors store is only a
+  hint of the rule in force when the row was collected and is not used. Then any
+  developer in more than ``max_repos`` network pairs in the month is removed with all
+  their pairs (lines 170-184, which count the pairs that passed ``valid_count > 0``), and
+  a repo left with total weight below ``min_repo_activity`` drops out.
 
-Events without an actor id or repo id (deleted accounts) are not counted. Issues and
-comments seen by both the REST collector and a GH Archive import count once (same
-numbers and ids); pushes do not match across the two (GH Archive's ``push_id`` names a
-push, the REST collector's a commit sha), so a month taken from both counts both.
+Events without an actor id or repo id (deleted accounts) are not counted. Pushes do not
+match across the REST collector and GH Archive (GH Archive's ``push_id`` names a push, the
+REST collector's a commit sha), so a month taken from both counts both.
 """
 
 from __future__ import annotations
@@ -105,21 +131,29 @@ SCHEMA: dict[str, Any] = {
 
 # One row per (month, repo, developer); bare repo_name/actor_login come from the row of
 # max(created_at) (SQLite's documented min/max bare-column rule): the latest names.
+# SQLite's LIKE ignores ASCII case and gives '[' no meaning: ILIKE '[snyk]%' as OpenDigger.
 _ACTIVITY_SQL = """
+WITH snyk AS (
+    SELECT DISTINCT repo_id, issue_number FROM events
+    WHERE created_at >= :start AND created_at < :end AND title LIKE '[snyk]%' AND issue_number IS NOT NULL
+)
 SELECT substr(created_at, 1, 7) AS month, repo_id, repo_name, actor_id AS developer_id,
        actor_login AS login, max(created_at) AS last_at,
        count(DISTINCT CASE WHEN type = 'IssuesEvent' AND action = 'opened' THEN issue_number END),
-       count(DISTINCT CASE WHEN type = 'IssueCommentEvent' AND coalesce(action, 'created') = 'created'
-                           THEN comment_id END),
+       count(DISTINCT CASE WHEN type = 'IssueCommentEvent' THEN comment_id END),
        count(DISTINCT CASE WHEN type = 'IssuesEvent' AND action = 'closed' THEN issue_number END),
-       count(DISTINCT CASE WHEN type = 'PullRequestReviewCommentEvent'
-                                AND coalesce(action, 'created') IN ('created', 'added') THEN comment_id END),
+       count(DISTINCT CASE WHEN type = 'PullRequestReviewCommentEvent' THEN comment_id END),
        count(DISTINCT CASE WHEN type = 'PullRequestEvent' AND action = 'opened' THEN issue_number END),
-       count(DISTINCT CASE WHEN type = 'PushEvent' THEN push_id END)
+       count(DISTINCT CASE WHEN type = 'PushEvent' THEN push_id END),
+       count(CASE WHEN (type IN ('IssuesEvent', 'PullRequestEvent') AND action IN ('opened', 'closed'))
+                    OR (type IN ('IssueCommentEvent', 'PullRequestReviewCommentEvent')
+                        AND coalesce(action, 'created') = 'created') THEN 1 END) AS valid_count
 FROM events
-WHERE created_at >= ? AND created_at < ?
+WHERE created_at >= :start AND created_at < :end
   AND type IN ('IssuesEvent', 'IssueCommentEvent', 'PullRequestEvent', 'PullRequestReviewCommentEvent', 'PushEvent')
   AND actor_id IS NOT NULL AND repo_id IS NOT NULL
+  AND coalesce(title, '') NOT LIKE '[snyk]%'
+  AND (issue_number IS NULL OR (repo_id, issue_number) NOT IN (SELECT repo_id, issue_number FROM snyk))
 GROUP BY month, repo_id, actor_id
 """
 
@@ -131,6 +165,14 @@ def is_bot_login(login: str | None, extra: Iterable[str] = ()) -> bool:
         return False
     login = login.lower()
     return login.endswith("[bot]") or login in BOT_LOGINS or login in {name.lower() for name in extra}
+
+
+def labelled_bot_ids(store: Store) -> list[int]:
+    """GitHub ids of the accounts OpenDigger labels as bots (label ``:bot``), once imported."""
+    rows = store.conn.execute(
+        "SELECT entity_id FROM label_entities WHERE label_id = ':bot' AND entity_type = 'user' ORDER BY entity_id"
+    ).fetchall()
+    return [row[0] for row in rows]
 
 
 def bot_expr(column: str = "login", extra: Iterable[str] = ()) -> pl.Expr:
@@ -205,20 +247,19 @@ def activity_frame(
     unknown = set(weights) - set(ACTIVITY_WEIGHTS)
     if unknown:
         raise InputError(f"activity weights: unknown action(s) {sorted(unknown)}; use {', '.join(COUNTS)}")
-    rows = store.conn.execute(_ACTIVITY_SQL, (month, next_month(month))).fetchall()
+    rows = store.conn.execute(_ACTIVITY_SQL, {"start": month, "end": next_month(month)}).fetchall()
     frame = pl.DataFrame(
-        [row[:5] + row[6:] for row in rows], schema=SCHEMA, orient="row"
+        [row[:5] + row[6:] for row in rows], schema={**SCHEMA, "valid_count": pl.Int64}, orient="row"
     )
-    frame = frame.filter(~bot_expr("login", bots))
-    activity = pl.sum_horizontal(pl.col(name) * weights[name] for name in COUNTS)
-    non_push = pl.sum_horizontal(pl.col(name) for name in COUNTS if name != "pushes")
-    frame = frame.with_columns(activity=activity.cast(pl.Float64), push_only=non_push == 0).filter(
+    frame = frame.filter(~bot_expr("login", bots) & ~pl.col("developer_id").is_in(labelled_bot_ids(store)))
+    activity = pl.sum_horizontal(pl.col(name) * weights[name] for name in COUNTS).round(3)
+    frame = frame.with_columns(activity=activity.cast(pl.Float64), push_only=pl.col("valid_count") == 0).filter(
         pl.col("activity") > 0
     )
-    # Accounts active in too many repositories are automation, whatever their login.
-    frame = frame.filter(pl.len().over("developer_id") <= max_repos)
+    # Accounts in too many network pairs are automation, whatever their login.
+    frame = frame.filter((~pl.col("push_only")).sum().over("developer_id") <= max_repos)
     frame = frame.filter(pl.col("activity").sum().over("repo_id") >= min_repo_activity)
-    return frame.sort("repo_id", "developer_id")
+    return frame.drop("valid_count").sort("repo_id", "developer_id")
 
 
 # -- the stored table ---------------------------------------------------------------

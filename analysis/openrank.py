@@ -2,46 +2,59 @@
 
 References: Zhao et al., "OpenRank Leaderboard: Motivating Open Source Collaborations
 Through Social Network Evaluation in Open Source Community", ICSE-SEIP 2024; X-lab's
-Neo4j plugin ``openrank-neo4j-gds`` (``OpenRankPregel.java``) and OpenDigger's production
-task ``src/cron/tasks/globalOpenrank.ts``; the definition we follow is written out below.
+Neo4j plugin ``openrank-neo4j-gds`` (``src/main/java/gds/openrank/OpenRankPregel.java``,
+commit 83ec0da) and OpenDigger's production task ``src/cron/tasks/globalOpenrank.ts``
+(X-lab2017/open-digger, last changed in commit cbb348b, 2026-01-20). Line numbers below
+are those files'.
 
 The solver
 ----------
 On a directed graph where node n has an initial value i(n), a retention factor r(n) in
-[0, 1] and edges m -> n with weight w(m, n) (each node's out-weights summing to 1),
+[0, 1] and edges m -> n with weight w(m, n),
 
     x(n) <- r(n)·i(n) + (1 - r(n))·Σ_m w(m, n)·x(m)
 
-starting from x = i. The fixed point solves ``(I - (I - R)·Wᵀ) x = R·i`` with
-R = diag(r); :func:`openrank` computes it by that iteration (``method="iterative"``) or by
-a direct sparse solve (``method="direct"``). Where the plugin differs we say so:
+starting from x = i (``OpenRankPregel.java`` lines 77-97). The fixed point solves
+``(I - (I - R)·Wᵀ) x = R·i`` with R = diag(r); :func:`openrank` computes it by that
+iteration (``method="iterative"``) or by a direct sparse solve (``method="direct"``).
 
-- Like the Pregel plugin, every node updates from the previous iterate (Jacobi, one
-  Pregel superstep per iteration). The plugin freezes a node once it moved by less than
-  the tolerance; we keep updating every node until *all* moved by less than the
-  tolerance, which is closer to the fixed point and needs no per-node state.
+- Weights are used as given, as the plugin does (its message is ``value × weight``, lines
+  123-126): a node whose out-weights sum to 0.9 passes on 90% of its value.
+  ``normalize=True`` divides each node's out-weights by their sum first.
+- Every node updates from the previous iterate (Jacobi, one Pregel superstep per
+  iteration). ``convergence="node"`` is the plugin's rule (lines 80-95, 99-116): a node
+  whose update moved it by less than the tolerance is frozen at that value and keeps
+  sending it, and the run ends once all are frozen; the first superstep only sends the
+  initial values and counts among ``max_iter``. ``convergence="all"`` instead updates
+  every node until all moved by less than the tolerance together: nearer the fixed point,
+  but not what the plugin reports. At OpenDigger's tolerance of 0.01 the two differ by a
+  few hundredths on real networks (``bench/bench_openrank.py`` prints both beside the
+  exact solve).
 - The plugin's defaults for a missing attribute are kept: initial value 1, retention
-  0.15; a missing edge weight is 1.
+  0.15 (lines 58-72); a missing edge weight is 1.
 
 The global index (OpenDigger's production parameters, all in one place below)
 -----------------------------------------------------------------------------
-For month M: nodes are the developers and repos of M's OpenRank network (activity
-pairs that are not push-only, :mod:`analysis.activity`) plus one background node B;
-edges repo -> developer ``0.95·a(u,r)/A(r)``, developer -> repo ``0.95·a(u,r)/A(u)``,
-every node -> B ``0.05`` and B -> every node ``1/(N-1)``; retention 0.5 (developers),
-0.3 (repos), 0.15 (B); initial value the latest stored OpenRank from any earlier month
-× 0.85 per month elapsed (0 below 0.01), plus ``1 / (1 + exp(0.10425·(44.08 - A)))`` for
-a developer of total activity A; tolerance 0.01, at most 100 iterations; a node's
-reported value is x(n) + x(B)/(N-1), stored in the ``openrank`` table for M.
+For month M: nodes are the developers and repos of M's OpenRank network (the pairs with
+a valid event, :mod:`analysis.activity`) plus one background node B (line 186); edges
+repo -> developer ``0.95·a(u,r)/A(r)``, developer -> repo ``0.95·a(u,r)/A(u)`` (lines
+199-208), every node -> B ``0.05`` and B -> every node ``1/(N-1)`` (lines 209-217);
+retention 0.5 (developers), 0.3 (repos), 0.15 (B) (lines 15-17, 194-196); initial value
+the latest stored OpenRank of the node × 0.85 per month since (lines 62-72, kept only
+above 0.01), plus ``1 / (1 + exp(0.10425·(44.08 - A)))`` for a developer of total weight
+A (lines 22, 192-193); the plugin's iteration with tolerance 0.01, at most 100
+iterations and per-node convergence (lines 242-249), because that is what computes the
+published values; a node's reported value is x(n) + x(B)/(N-1) (lines 262-275), stored
+in the ``openrank`` table for M. The construction checks, as OpenDigger does (lines
+220-227), that every node's out-weights sum to 1.
 
-Decisions against OpenDigger's code: OpenDigger inherits only last month's value and
-writes attenuated "legacy" rows for inactive nodes; we instead reach back to a
-node's latest stored month and store values only for active nodes, so a node that
-returns after a gap starts from 0.85^gap of its last value. The network is built from
-numpy arrays straight into a CSR matrix of Wᵀ (no per-edge Python objects), and the
-construction checks, as OpenDigger does, that every node's out-weights sum to 1.
-Months are computed in order; a month is recomputed only when its fingerprint (its
-events, the parameters and the previous month's fingerprint) changed.
+Deliberate differences, with their reasons: values are stored only for the month's
+network nodes (OpenDigger's table is the same; its export threshold of 5, line 21, is a
+choice of what to publish, so every value is kept here and exports rank them all); the
+network is built from numpy arrays straight into a CSR matrix of Wᵀ (no per-edge Python
+objects); months are computed in order and a month is recomputed only when its
+fingerprint (its events, the labelled bots, the parameters and the previous month's
+fingerprint) changed, where OpenDigger computes each month once.
 """
 
 from __future__ import annotations
@@ -74,7 +87,9 @@ BACKGROUND_SHARE = 0.05  # of a node's out-weight sent to the background node
 ATTENUATION = 0.85  # per month between the inherited value's month and M
 MIN_INHERITED = 0.01  # an inherited value below this starts from 0
 SIGMOID_SLOPE, SIGMOID_MIDPOINT = 0.10425, 44.08
-GLOBAL_TOLERANCE, GLOBAL_MAX_ITER = 0.01, 100
+GLOBAL_TOLERANCE, GLOBAL_MAX_ITER = 0.01, 100  # globalOpenrank.ts lines 246-247
+# The plugin's per-node freezing: the plugin is what computes OpenDigger's published values.
+GLOBAL_CONVERGENCE = "node"
 # The Pregel plugin's defaults for missing node attributes.
 DEFAULT_INIT, DEFAULT_RETENTION = 1.0, 0.15
 
@@ -96,6 +111,8 @@ def openrank(
     tolerance: float = 1e-6,
     max_iter: int = 100,
     method: str = "iterative",
+    normalize: bool = False,
+    convergence: str = "node",
 ) -> dict[Hashable, float]:
     """Return the OpenRank of every node of ``G``.
 
@@ -110,20 +127,34 @@ def openrank(
         The graph. Undirected graphs are treated as having both directions.
     init : str, default "init"
         Node attribute holding the initial value i(n); missing means 1 (the Pregel
-        plugin's default).
+        plugin's default, ``OpenRankPregel.java`` lines 58-65).
     retention : str, default "retention"
-        Node attribute holding the retention factor r(n) in [0, 1]; missing means 0.15.
+        Node attribute holding the retention factor r(n) in [0, 1]; missing means 0.15
+        (``OpenRankPregel.java`` lines 67-72).
     weight : str, default "weight"
-        Edge attribute holding w(m, n); missing means 1. Weights need not be normalised:
-        each node's out-weights are divided by their sum, as :func:`networkx.pagerank`
-        does; a node without out-edges passes nothing on.
+        Edge attribute holding w(m, n); missing means 1.
     tolerance : float, default 1e-6
-        The iteration stops when every node moved by less than this.
+        How little a node must move to count as converged (see ``convergence``).
     max_iter : int, default 100
         Most iterations (Pregel supersteps) to run.
     method : "iterative" or "direct"
         ``"iterative"`` runs the update above from x = i; ``"direct"`` solves the fixed
         point ``(I - (I - R)·Wᵀ) x = R·i`` with a sparse LU factorisation.
+    normalize : bool, default False
+        False uses the weights as given, as the plugin does (its message is
+        ``value × weight``, ``OpenRankPregel.java`` lines 123-126), so a node whose
+        out-weights sum to 0.9 passes on 90% of its value. True divides each node's
+        out-weights by their sum first, as :func:`networkx.pagerank` does; a node without
+        out-edges then passes nothing on.
+    convergence : "node" or "all", default "node"
+        ``"node"`` is the plugin's rule (``OpenRankPregel.java`` lines 77-116): the first
+        superstep only sends the initial values; from then on a node whose update moved
+        it by less than ``tolerance`` is frozen at that value (it keeps sending it) and
+        the run stops once every node is frozen. Neo4j GDS counts that first superstep
+        among ``maxIterations``, so at most ``max_iter - 1`` updates run. ``"all"``
+        updates every node until all of them moved by less than ``tolerance`` in the same
+        iteration, at most ``max_iter`` updates: closer to the fixed point, but not what
+        the plugin reports.
 
     Returns
     -------
@@ -147,7 +178,8 @@ def openrank(
 
     References
     ----------
-    Zhao et al., "OpenRank Leaderboard", ICSE-SEIP 2024; X-lab2017/openrank-neo4j-gds.
+    Zhao et al., "OpenRank Leaderboard", ICSE-SEIP 2024; X-lab2017/openrank-neo4j-gds,
+    ``src/main/java/gds/openrank/OpenRankPregel.java`` (commit 83ec0da).
     """
     if len(G) == 0:
         return {}
@@ -155,17 +187,23 @@ def openrank(
     W = nx.to_scipy_sparse_array(G, nodelist=nodes, weight=weight, format="csr", dtype=float)
     if W.nnz and W.data.min() < 0:
         raise nx.NetworkXError("OpenRank needs non-negative edge weights")
-    out = np.asarray(W.sum(axis=1)).ravel()
-    scale = np.divide(1.0, out, out=np.zeros_like(out), where=out > 0)
-    WT = (sp.diags_array(scale) @ W).T.tocsr()
+    if normalize:
+        out = np.asarray(W.sum(axis=1)).ravel()
+        W = sp.diags_array(np.divide(1.0, out, out=np.zeros_like(out), where=out > 0)) @ W
+    WT = W.T.tocsr()
     i = np.array([G.nodes[n].get(init, DEFAULT_INIT) for n in nodes], dtype=float)
     r = np.array([G.nodes[n].get(retention, DEFAULT_RETENTION) for n in nodes], dtype=float)
     if ((r < 0) | (r > 1)).any():
         raise nx.NetworkXError("OpenRank retention factors must lie in [0, 1]")
-    x, iterations, converged = solve(WT, i, r, tolerance=tolerance, max_iter=max_iter, method=method)
+    x, iterations, converged = solve(
+        WT, i, r, tolerance=tolerance, max_iter=max_iter, method=method, convergence=convergence
+    )
     if not converged:
         raise nx.PowerIterationFailedConvergence(iterations)
     return dict(zip(nodes, x.tolist()))
+
+
+CONVERGENCE = ("node", "all")
 
 
 def solve(
@@ -176,10 +214,13 @@ def solve(
     tolerance: float = 1e-6,
     max_iter: int = 100,
     method: str = "iterative",
+    convergence: str = "node",
 ) -> tuple[np.ndarray, int, bool]:
     """The OpenRank fixed point for the transposed weight matrix ``WT`` (``WT[n, m] = w(m, n)``).
 
-    Returns ``(x, iterations, converged)``; the direct method reports 0 iterations.
+    ``convergence`` is as in :func:`openrank`. Returns ``(x, iterations, converged)``:
+    iterations are the updates run (the plugin's supersteps minus its first, which only
+    sends); the direct method reports 0 iterations.
     """
     if method == "direct":
         A = sp.identity(WT.shape[0], format="csc") - sp.diags_array(1.0 - retention) @ WT
@@ -187,16 +228,30 @@ def solve(
         return np.atleast_1d(x), 0, True
     if method != "iterative":
         raise ValueError(f"method must be 'iterative' or 'direct', not {method!r}")
+    if convergence not in CONVERGENCE:
+        raise ValueError(f"convergence must be 'node' or 'all', not {convergence!r}")
     kept = retention * init
     passed = 1.0 - retention
     x = init.astype(float, copy=True)
-    for iteration in range(1, max_iter + 1):
-        new = kept + passed * (WT @ x)
-        moved = np.abs(new - x).max(initial=0.0)
-        x = new
-        if moved < tolerance:
+    if convergence == "all":
+        for iteration in range(1, max_iter + 1):
+            new = kept + passed * (WT @ x)
+            moved = np.abs(new - x).max(initial=0.0)
+            x = new
+            if moved < tolerance:
+                return x, iteration, True
+        return x, max_iter, False
+    # The plugin's superstep 0 sends x = i; supersteps 1 .. max_iter - 1 update.
+    active = np.arange(len(x))
+    for iteration in range(1, max_iter):
+        incoming = WT[active] @ x if len(active) < len(x) // 2 else (WT @ x)[active]
+        new = kept[active] + passed[active] * incoming
+        moving = np.abs(new - x[active]) >= tolerance
+        x[active] = new  # every node updates from the previous superstep's values (Jacobi)
+        active = active[moving]
+        if not len(active):
             return x, iteration, True
-    return x, max_iter, False
+    return x, max(max_iter - 1, 0), False
 
 
 # -- global OpenRank for one month ---------------------------------------------------
@@ -310,15 +365,24 @@ def _lookup(ids: np.ndarray, values: Mapping[int, float] | tuple[np.ndarray, np.
 
 
 def network_openrank(
-    network: Network, *, tolerance: float = GLOBAL_TOLERANCE, max_iter: int = GLOBAL_MAX_ITER
+    network: Network,
+    *,
+    tolerance: float = GLOBAL_TOLERANCE,
+    max_iter: int = GLOBAL_MAX_ITER,
+    method: str = "iterative",
+    convergence: str = GLOBAL_CONVERGENCE,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Solve ``network``; returns the reported values ``(per repo, per developer)``.
+
+    By default as OpenDigger does (the plugin's per-node convergence at tolerance 0.01);
+    ``method="direct"`` gives the exact fixed point the iteration approaches.
 
     Reported values include the background node's share ``x(B)/(N-1)``; the iteration
     count, convergence and x(B) are recorded on ``network``.
     """
     x, network.iterations, network.converged = solve(
-        network.WT, network.init, network.retention, tolerance=tolerance, max_iter=max_iter
+        network.WT, network.init, network.retention, tolerance=tolerance, max_iter=max_iter, method=method,
+        convergence=convergence,
     )
     network.background = float(x[-1])
     R, D = len(network.repo_ids), len(network.developer_ids)
@@ -327,7 +391,10 @@ def network_openrank(
 
 
 def inherited_values(store: Store, month: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
-    """Each entity's latest stored OpenRank before ``month``, × 0.85 per month elapsed, 0 below 0.01.
+    """Each entity's latest stored OpenRank before ``month``, × 0.85 per month elapsed, 0 unless above 0.01.
+
+    As ``globalOpenrank.ts`` lines 62-72: ``argMax(openrank, created_at)`` × ``0.85^dateDiff``
+    from the latest stored month, kept ``HAVING openrank > 0.01``.
 
     Returns sorted ``(entity ids, values)``.
     """
@@ -342,7 +409,7 @@ def inherited_values(store: Store, month: str, kind: str) -> tuple[np.ndarray, n
     ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
     gaps = np.fromiter((act.months_between(row[1], month) for row in rows), dtype=np.float64, count=len(rows))
     values = np.fromiter((row[2] for row in rows), dtype=np.float64, count=len(rows)) * ATTENUATION**gaps
-    values[values < MIN_INHERITED] = 0.0
+    values[values <= MIN_INHERITED] = 0.0
     return ids, values
 
 
@@ -379,7 +446,7 @@ def _parameters(options: Mapping[str, Any]) -> str:
             "shares": [ACTIVITY_SHARE, BACKGROUND_SHARE],
             "inherit": [ATTENUATION, MIN_INHERITED],
             "sigmoid": [SIGMOID_SLOPE, SIGMOID_MIDPOINT],
-            "solve": [GLOBAL_TOLERANCE, GLOBAL_MAX_ITER],
+            "solve": [GLOBAL_TOLERANCE, GLOBAL_MAX_ITER, GLOBAL_CONVERGENCE],
         },
         sort_keys=True,
         default=str,
@@ -391,6 +458,7 @@ def _events_digest(store: Store, month: str) -> tuple:
     return store.conn.execute(
         "SELECT count(*), total(actor_id), total(repo_id), total(issue_number), total(comment_id), "
         "total(is_bot), total(length(type) * 7 + length(coalesce(action, ''))), total(length(push_id)), "
+        "total(length(title)), total(author_id), "
         "min(id), max(id), min(created_at), max(created_at) "
         "FROM events WHERE created_at >= ? AND created_at < ?",
         (month, act.next_month(month)),
@@ -471,11 +539,12 @@ def compute_global_openrank(
     summary = OpenRankSummary()
     months = act.event_months(store, None, to_month)
     parameters = _parameters(activity_options)
+    bots = act.labelled_bot_ids(store)
     stored = {row[0]: row[1] for row in store.conn.execute("SELECT month, fingerprint FROM openrank_months")}
     previous = ""
     for month in months:
         fingerprint = hashlib.sha256(
-            json.dumps([previous, parameters, _events_digest(store, month)], default=str).encode()
+            json.dumps([previous, parameters, bots, _events_digest(store, month)], default=str).encode()
         ).hexdigest()
         previous = fingerprint
         if from_month and month < act.check_month(from_month, "--from"):

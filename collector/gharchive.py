@@ -20,8 +20,10 @@ the ``events`` table and upserts it, so importing a file twice changes nothing.
 Fields per type: ``issue_number`` is the issue or pull request number; ``comment_id``
 the comment of ``IssueCommentEvent``, ``PullRequestReviewCommentEvent`` and
 ``CommitCommentEvent``; ``push_id`` the ``PushEvent``'s push id; ``merged`` the pull
-request's ``merged`` flag when the payload carries it; ``is_bot`` is set for logins
-ending in ``[bot]``.
+request's ``merged`` flag when the payload carries it; ``title``, ``author_id`` and
+``author_login`` the issue's or pull request's title and author (``payload.issue`` or
+``payload.pull_request``: ``title``, ``user``), which OpenRank's ``[snyk]`` rule and the
+activity metric's merged-PR credit read; ``is_bot`` is set for logins ending in ``[bot]``.
 
 Speed (bench/bench_gharchive.py): for large inputs a thread of the importing process
 inflates the file and deals chunks of whole lines in turn to :data:`PARSERS` forked
@@ -104,7 +106,7 @@ MAX_REPORTED = 50  # corrupt lines kept in the result; all are counted
 # The columns of a parsed row; ``source`` is SOURCE for all of them.
 ROW_COLUMNS = (
     "id", "type", "action", "actor_id", "actor_login", "repo_id", "repo_name", "created_at",
-    "issue_number", "comment_id", "push_id", "merged", "is_bot",
+    "issue_number", "comment_id", "push_id", "merged", "is_bot", "title", "author_id", "author_login",
 )
 _ON_CONFLICT = f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in (*ROW_COLUMNS[1:], 'source'))}"
 UPSERT = (
@@ -599,6 +601,9 @@ def _row(event: Any, path: Path, number: int, result: ImportResult) -> tuple | N
     payload = event.get("payload")
     payload = payload if isinstance(payload, dict) else {}
     issue = comment = push = merged = None
+    item = payload.get("issue") if kind in ("IssuesEvent", "IssueCommentEvent") else payload.get("pull_request")
+    item = item if isinstance(item, dict) else {}
+    author = item.get("user") if isinstance(item.get("user"), dict) else {}
     if kind in ("IssuesEvent", "IssueCommentEvent"):
         issue = _get(payload, "issue", "number")
         if kind == "IssueCommentEvent":
@@ -619,6 +624,7 @@ def _row(event: Any, path: Path, number: int, result: ImportResult) -> tuple | N
     return (
         str(event["id"]), kind, payload.get("action"), actor.get("id"), login, repo.get("id"), repo.get("name"),
         event["created_at"], issue, comment, push, merged, int(bool(login) and login.endswith("[bot]")),
+        item.get("title"), author.get("id"), author.get("login"),
     )
 
 

@@ -248,6 +248,10 @@ def activity_events(repo_id: int, repo_name: str, resource: str, items: Iterable
             "is_bot": is_bot(actor.get("login"), actor.get("type"), bots) if actor else False,
             "source": "rest",
         }
+        # The issue's title and author where the item carries them; absent, a stored one stays.
+        author = extra.get("author") or {}
+        about = {"title": extra.get("title"), "author_id": author.get("id"), "author_login": author.get("login")}
+        row.update({key: value for key, value in about.items() if value is not None})
         page.events.append(row)
         return row
 
@@ -257,10 +261,14 @@ def activity_events(repo_id: int, repo_name: str, resource: str, items: Iterable
             pull = item.get("pull_request")
             kind = "PullRequestEvent" if pull is not None else "IssuesEvent"
             number = item["number"]
-            event(kind, "opened", number, item.get("user"), item["created_at"], issue_number=number)
+            about = {"title": item.get("title"), "author": item.get("user")}
+            event(kind, "opened", number, item.get("user"), item["created_at"], issue_number=number, **about)
             if item.get("closed_at"):
                 merged = bool(pull.get("merged_at")) if pull is not None else None
-                row = event(kind, "closed", number, item.get("closed_by"), item["closed_at"], issue_number=number, merged=merged)
+                row = event(
+                    kind, "closed", number, item.get("closed_by"), item["closed_at"], issue_number=number, merged=merged,
+                    **about,
+                )
                 if not item.get("closed_by"):  # the closer comes from /issues/events: keep a stored one
                     for column in ("actor_id", "actor_login", "is_bot"):
                         del row[column]
@@ -279,7 +287,10 @@ def activity_events(repo_id: int, repo_name: str, resource: str, items: Iterable
             kind = "PullRequestEvent" if pull is not None else "IssuesEvent"
             number = issue["number"]
             merged = bool(pull.get("merged_at")) if pull is not None else None
-            row = event(kind, "closed", number, item.get("actor"), item["created_at"], issue_number=number, merged=merged)
+            row = event(
+                kind, "closed", number, item.get("actor"), item["created_at"], issue_number=number, merged=merged,
+                title=issue.get("title"), author=issue.get("user"),
+            )
             if pull is not None and "merged_at" not in pull:  # unknown here: keep what /issues stored
                 del row["merged"]
         elif resource == "commits":

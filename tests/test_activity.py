@@ -47,7 +47,7 @@ def test_weighted_distinct_counts(store):
         ev("IssueCommentEvent", "created", 1, 10, issue=1, comment=100),
         ev("IssueCommentEvent", "created", 1, 10, issue=1, comment=100),  # REST and GH Archive copies
         ev("IssueCommentEvent", "created", 1, 10, issue=1, comment=101),
-        ev("IssueCommentEvent", "deleted", 1, 10, issue=1, comment=102),  # only created comments count
+        ev("IssueCommentEvent", "deleted", 1, 10, issue=1, comment=102),  # counted whatever the action (globalOpenrank.ts:111)
         ev("PullRequestReviewCommentEvent", "created", 1, 10, issue=4, comment=200),
         ev("PushEvent", None, 1, 10, push="sha1"),
         ev("PushEvent", None, 1, 10, push="sha1"),
@@ -58,9 +58,9 @@ def test_weighted_distinct_counts(store):
     row = pairs(activity_frame(store, "2024-05"))[(10, 1)]
     counts = {k: row[k] for k in ("issues_opened", "issue_comments", "issues_closed", "review_comments",
                                   "prs_opened", "pushes")}
-    assert counts == {"issues_opened": 1, "issue_comments": 2, "issues_closed": 1, "review_comments": 1,
+    assert counts == {"issues_opened": 1, "issue_comments": 3, "issues_closed": 1, "review_comments": 1,
                       "prs_opened": 1, "pushes": 2}
-    expected = ISSUE_OPENED + 2 * ISSUE_COMMENT + ISSUE_CLOSED + REVIEW_COMMENT + PR_OPENED + 2 * PUSH
+    expected = ISSUE_OPENED + 3 * ISSUE_COMMENT + ISSUE_CLOSED + REVIEW_COMMENT + PR_OPENED + 2 * PUSH
     assert row["activity"] == pytest.approx(expected)
     assert row["push_only"] is False and row["month"] == "2024-05" and row["login"] == "dev1"
     assert event_months(store) == ["2024-05", "2024-06"]
@@ -157,3 +157,60 @@ def test_months_are_parsed_in_one_place(store):
     for bad in ("2025-13", "2025-1", "2025-02-01"):
         with pytest.raises(InputError, match=f"--month '{bad}' is not YYYY-MM"):
             repos_table(store, month=bad)
+
+
+# -- which pairs enter the OpenRank network (globalOpenrank.ts lines 101-133) --------------
+
+
+def test_pushes_and_closing_a_pull_request_put_a_pair_in_the_network(store):
+    store.upsert("events", [
+        {**ev("PullRequestEvent", "closed", 1, 10, issue=7), "merged": 1},  # merging is closing
+        ev("PushEvent", None, 1, 10, push="m1"),
+        ev("PushEvent", None, 2, 10, push="p1"),                          # pushes only
+        ev("PullRequestEvent", "closed", 3, 10, issue=8),                 # closing alone weighs nothing
+        ev("IssueCommentEvent", "edited", 4, 10, issue=1, comment=9),     # weighs, but is no valid event
+    ])
+    frame = pairs(activity_frame(store, "2024-05"))
+    assert frame[(10, 1)]["push_only"] is False and frame[(10, 1)]["activity"] == pytest.approx(PUSH)
+    assert frame[(10, 2)]["push_only"] is True
+    assert (10, 3) not in frame  # activity 0: HAVING activity > 0
+    assert frame[(10, 4)]["push_only"] is True and frame[(10, 4)]["activity"] == pytest.approx(ISSUE_COMMENT)
+
+
+def test_the_300_pair_limit_counts_network_pairs_only(store):
+    events = [ev("IssueCommentEvent", "created", 1, 1000 + k, issue=1, comment=k) for k in range(300)]
+    events += [ev("PushEvent", None, 1, 3000 + k, push=f"x{k}") for k in range(5)]  # not network pairs
+    store.upsert("events", events)
+    assert 1 in set(activity_frame(store, "2024-05")["developer_id"])
+
+
+def test_the_weight_is_rounded_to_3_decimals(store):
+    store.upsert("events", [ev("IssueCommentEvent", "created", 1, 10, issue=1, comment=k) for k in range(3)])
+    row = pairs(activity_frame(store, "2024-05", weights={"issue_comments": 1.23456}))[(10, 1)]
+    assert row["activity"] == 3.704  # ROUND(3 × 1.23456 = 3.70368, 3)
+
+
+def test_snyk_issues_are_left_out_from_gh_archive_titles(store, tmp_path):
+    from gharchive_fixtures import event as archive_event
+    from gharchive_fixtures import write_hour
+
+    from collector.gharchive import import_gharchive
+
+    alice, bob, repo = (1, "alice"), (2, "bob"), (10, "o/r10")
+    snyk = archive_event(1, "IssuesEvent", actor=alice, repo=repo, created_at=AT, action="opened", number=5)
+    snyk["payload"]["issue"]["title"] = "[SNYK] Security upgrade requests from 2.19.1 to 2.20"
+    comment = archive_event(2, "IssueCommentEvent", actor=bob, repo=repo, created_at=AT, number=5, comment_id=50)
+    comment["payload"]["issue"] = snyk["payload"]["issue"]  # opened by alice, commented by bob
+    pull = archive_event(3, "PullRequestEvent", actor=alice, repo=repo, created_at=AT, action="opened", number=6)
+    pull["payload"]["pull_request"]["title"] = "[snyk] Fix for 1 vulnerability"
+    plain = archive_event(4, "IssuesEvent", actor=bob, repo=repo, created_at=AT, action="opened", number=7)
+    path = write_hour(tmp_path / "2024-05-02-12.json.gz", [snyk, comment, pull, plain])
+    import_gharchive(store, [path], all_repos=True)
+    stored = {row["id"]: row for row in store.query("SELECT id, title, author_id, author_login FROM events")}
+    assert stored["1"]["title"].startswith("[SNYK]") and stored["3"]["title"].startswith("[snyk]")
+    assert (stored["2"]["author_id"], stored["2"]["author_login"]) == (1, "alice")  # the issue's author
+    # A REST comment carries no title: the issue's title from the same month leaves it out too.
+    store.upsert("events", [ev("IssueCommentEvent", "created", 3, 10, issue=5, comment=51)])
+    frame = pairs(activity_frame(store, "2024-05"))
+    assert set(frame) == {(10, 2)}
+    assert frame[(10, 2)]["issues_opened"] == 1 and frame[(10, 2)]["issue_comments"] == 0

@@ -18,27 +18,92 @@ from collector.store import Store
 # -- the solver -------------------------------------------------------------------------
 
 
-def closed_form(G: nx.DiGraph) -> dict:
-    """x = (I - (I - R) Wᵀ)⁻¹ R i, with each node's out-weights normalised to 1."""
+def closed_form(G: nx.DiGraph, *, normalize: bool = False) -> dict:
+    """x = (I - (I - R) Wᵀ)⁻¹ R i, with the weights as given or each node's out-weights normalised to 1."""
     nodes = list(G)
     W = nx.to_numpy_array(G, nodelist=nodes, weight="weight")
-    sums = W.sum(axis=1, keepdims=True)
-    W = np.divide(W, sums, out=np.zeros_like(W), where=sums > 0)
+    if normalize:
+        sums = W.sum(axis=1, keepdims=True)
+        W = np.divide(W, sums, out=np.zeros_like(W), where=sums > 0)
     i = np.array([G.nodes[n]["init"] for n in nodes])
     R = np.diag([G.nodes[n]["retention"] for n in nodes])
     x = np.linalg.solve(np.eye(len(nodes)) - (np.eye(len(nodes)) - R) @ W.T, R @ i)
     return dict(zip(nodes, x))
 
 
-def random_graph(seed: int, n: int = 30, p: float = 0.15) -> nx.DiGraph:
+def pregel(G: nx.DiGraph, tolerance: float, max_iterations: int) -> dict:
+    """OpenRankPregel.java's compute/masterCompute, node by node in plain Python.
+
+    Superstep 0 sends the initial values; later supersteps update the nodes not yet
+    converged from the messages of the previous one, and mark a node converged when it
+    moved by less than the tolerance; the run ends when all are converged.
+    """
+    value = {n: G.nodes[n].get("init", 1.0) for n in G}
+    converged = {n: False for n in G}
+    for _superstep in range(1, max_iterations):
+        messages = {n: 0.0 for n in G}
+        for m, n, w in G.edges(data="weight", default=1.0):
+            messages[n] += value[m] * w
+        new = dict(value)
+        for n in G:
+            if not converged[n]:
+                r = G.nodes[n].get("retention", 0.15)
+                new[n] = r * G.nodes[n].get("init", 1.0) + (1 - r) * messages[n]
+                converged[n] = abs(new[n] - value[n]) < tolerance
+        value = new
+        if all(converged.values()):
+            break
+    return value
+
+
+def random_graph(seed: int, n: int = 30, p: float = 0.15, *, substochastic: bool = False) -> nx.DiGraph:
+    """Random weights; ``substochastic``: each node's out-weights sum to between 0.5 and 1."""
     rng = np.random.default_rng(seed)
     G = nx.gnp_random_graph(n, p, seed=seed, directed=True)
     for m, k in G.edges:
         G.edges[m, k]["weight"] = float(rng.uniform(0.1, 5.0))  # not normalised
+    if substochastic:
+        for m in G:
+            total = sum(w for _, _, w in G.out_edges(m, data="weight"))
+            share = rng.uniform(0.5, 1.0)
+            for _, k in G.out_edges(m):
+                G.edges[m, k]["weight"] *= share / total
     for k in G:
         G.nodes[k]["init"] = float(rng.uniform(0, 3))
         G.nodes[k]["retention"] = float(rng.uniform(0.1, 0.9))
     return G
+
+
+# X-lab's own test graph (openrank-neo4j-gds, src/test/java/gds/openrank/PageRankPregelAlgoTest.java
+# lines 20-43): u2's and r2's out-weights sum to 0.9; its expected values (lines 74-80), to 1e-3.
+PLUGIN_NODES = {"u1": (0.5, 1.0), "u2": (0.5, 1.5), "u3": (0.5, 0.5), "r1": (0.3, 0.3), "r2": (0.3, 0.7), "r3": (0.3, 2.0)}
+PLUGIN_EDGES = [
+    ("u1", "u2", 0.05), ("u1", "u3", 0.05), ("u3", "u2", 0.1), ("r1", "r2", 0.1), ("r3", "r2", 0.1),
+    ("u1", "r1", 0.27), ("r1", "u1", 0.9), ("u1", "r3", 0.63), ("r3", "u1", 0.63), ("u2", "r2", 0.54),
+    ("r2", "u2", 0.54), ("u2", "r3", 0.36), ("r3", "u2", 0.27), ("u3", "r2", 0.9), ("r2", "u3", 0.36),
+]
+PLUGIN_EXPECTED = {"u1": 1.072, "u2": 1.291, "u3": 0.478, "r1": 0.293, "r2": 1.118, "r3": 1.398}
+
+
+def plugin_graph() -> nx.DiGraph:
+    G = nx.DiGraph()
+    for node, (r, i) in PLUGIN_NODES.items():
+        G.add_node(node, retention=r, init=i)
+    G.add_weighted_edges_from(PLUGIN_EDGES)
+    return G
+
+
+def test_the_plugins_own_test_graph_gives_the_plugins_values():
+    G = plugin_graph()
+    assert sum(w for _, _, w in G.out_edges("u2", data="weight")) == pytest.approx(0.9)
+    for options in ({}, {"convergence": "all"}, {"method": "direct"}):
+        x = openrank(G, tolerance=1e-4, max_iter=30, **options)
+        assert x == pytest.approx(PLUGIN_EXPECTED, abs=1e-3)
+    assert openrank(G, tolerance=1e-4, max_iter=30) == pytest.approx(pregel(G, 1e-4, 30), abs=1e-12)
+    # Normalising the out-weights answers another graph: up to 0.12 away.
+    normalised = openrank(G, tolerance=1e-4, max_iter=30, normalize=True)
+    assert max(abs(normalised[n] - PLUGIN_EXPECTED[n]) for n in G) > 0.1
+    assert normalised == pytest.approx(closed_form(G, normalize=True), abs=1e-3)
 
 
 def test_two_nodes_by_hand():
@@ -46,37 +111,66 @@ def test_two_nodes_by_hand():
     G = nx.DiGraph([("a", "b"), ("b", "a")])
     nx.set_node_attributes(G, {"a": 1.0, "b": 0.0}, "init")
     nx.set_node_attributes(G, 0.5, "retention")
-    x = openrank(G, tolerance=1e-12, max_iter=200)
-    assert x["a"] == pytest.approx(2 / 3, abs=1e-10)
-    assert x["b"] == pytest.approx(1 / 3, abs=1e-10)
+    for convergence in ("node", "all"):
+        x = openrank(G, tolerance=1e-12, max_iter=200, convergence=convergence)
+        assert x["a"] == pytest.approx(2 / 3, abs=1e-10)
+        assert x["b"] == pytest.approx(1 / 3, abs=1e-10)
+
+
+def test_per_node_convergence_freezes_a_node_as_the_plugin_does():
+    # Superstep 1: x_a = 0.5·1 + 0.5·x_b(0) = 0.5 (moved 0.5); x_b = 0.5·0 + 0.5·x_a(1) = 0.5 (moved 0.5).
+    # Superstep 2: x_a = 0.5 + 0.25 = 0.75 (moved 0.25 < 0.3: frozen); x_b = 0.25 (moved 0.25: frozen).
+    G = nx.DiGraph([("a", "b"), ("b", "a")])
+    nx.set_node_attributes(G, {"a": 1.0, "b": 0.0}, "init")
+    nx.set_node_attributes(G, 0.5, "retention")
+    assert openrank(G, tolerance=0.3) == pytest.approx({"a": 0.75, "b": 0.25})
+    # "all" stops at the same superstep here, both moved by less than 0.3 together
+    assert openrank(G, tolerance=0.3, convergence="all") == pytest.approx({"a": 0.75, "b": 0.25})
+    H = nx.DiGraph([("a", "b")])  # b's first update equals its start: the plugin freezes it at once
+    nx.set_node_attributes(H, {"a": 1.0, "b": 1.0}, "init")
+    nx.set_node_attributes(H, 0.15, "retention")
+    H.edges["a", "b"]["weight"] = 1.0
+    # superstep 1: x_a = 0.15 (moved 0.85); x_b = 0.15 + 0.85·1 = 1.0 (moved 0: frozen for good)
+    assert openrank(H, tolerance=1e-9)["b"] == pytest.approx(1.0)
+    assert pregel(H, 1e-9, 100)["b"] == pytest.approx(1.0)
+    # every node until all are still: b reaches the fixed point 0.15 + 0.85·0.15
+    assert openrank(H, tolerance=1e-9, convergence="all")["b"] == pytest.approx(0.15 + 0.85 * 0.15)
+    assert openrank(H, method="direct")["b"] == pytest.approx(0.15 + 0.85 * 0.15)
 
 
 def test_weighted_star_with_a_sink_matches_closed_form():
     G = nx.DiGraph()
-    G.add_weighted_edges_from([("hub", "a", 3.0), ("hub", "b", 1.0), ("a", "hub", 2.0), ("b", "sink", 1.0)])
+    G.add_weighted_edges_from([("hub", "a", 0.6), ("hub", "b", 0.2), ("a", "hub", 1.0), ("b", "sink", 0.5)])
     nx.set_node_attributes(G, {"hub": 2.0, "a": 0.0, "b": 1.0, "sink": 0.5}, "init")
     nx.set_node_attributes(G, {"hub": 0.3, "a": 0.5, "b": 0.15, "sink": 1.0}, "retention")
-    expected = closed_form(G)
-    for method in ("iterative", "direct"):
-        x = openrank(G, tolerance=1e-12, max_iter=500, method=method)
-        assert x == pytest.approx(expected, abs=1e-9)
-    # full retention keeps the initial value; the sink passes nothing on
-    assert expected["sink"] == pytest.approx(0.5)
+    for normalize in (False, True):
+        expected = closed_form(G, normalize=normalize)
+        for options in ({"convergence": "node"}, {"convergence": "all"}, {"method": "direct"}):
+            x = openrank(G, tolerance=1e-12, max_iter=500, normalize=normalize, **options)
+            assert x == pytest.approx(expected, abs=1e-9)
+        # full retention keeps the initial value; the sink passes nothing on
+        assert expected["sink"] == pytest.approx(0.5)
+    # hub passes on 0.8 of its value as given, all of it normalised: the two differ
+    assert closed_form(G)["a"] < closed_form(G, normalize=True)["a"]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_random_graphs_iterative_and_direct_agree_with_closed_form(seed):
-    G = random_graph(seed)
-    expected = closed_form(G)
-    direct = openrank(G, method="direct")
-    iterative = openrank(G, tolerance=1e-10, max_iter=1000)
-    assert direct == pytest.approx(expected, abs=1e-9)
-    assert iterative == pytest.approx(expected, abs=1e-8)
+    for G, normalize in ((random_graph(seed, substochastic=True), False), (random_graph(seed), True)):
+        expected = closed_form(G, normalize=normalize)
+        direct = openrank(G, method="direct", normalize=normalize)
+        assert direct == pytest.approx(expected, abs=1e-9)
+        for convergence in ("node", "all"):
+            iterative = openrank(G, tolerance=1e-11, max_iter=2000, normalize=normalize, convergence=convergence)
+            assert iterative == pytest.approx(expected, abs=1e-8)
+        plugin = openrank(G, tolerance=0.01, max_iter=100, normalize=normalize)
+        if not normalize:
+            assert plugin == pytest.approx(pregel(G, 0.01, 100), abs=1e-12)
 
 
 def test_default_attributes_follow_the_plugin():
     G = nx.DiGraph([(0, 1)])  # no attributes: init 1, retention 0.15, weight 1
-    x = openrank(G, tolerance=1e-12)
+    x = openrank(G, tolerance=1e-12, convergence="all")
     assert x[0] == pytest.approx(0.15)
     assert x[1] == pytest.approx(0.15 + 0.85 * 0.15)
 
@@ -207,16 +301,19 @@ def expected_month(month: str, pairs: dict, history: dict) -> dict:
         if node in history:
             then, value = history[node]
             inherited = value * 0.85 ** months_apart(then, month)
-            init[k] = inherited if inherited >= 0.01 else 0.0
+            init[k] = inherited if inherited > 0.01 else 0.0  # HAVING openrank > 0.01
         if node[0] == "developer":
             init[k] += 1 / (1 + math.exp(0.10425 * (44.08 - total[node])))
     retention = np.array([{"repo": 0.3, "developer": 0.5, "background": 0.15}[kind] for kind, _ in nodes])
+    # The plugin at tolerance 0.01, 100 iterations: superstep 0 sends, then each node
+    # updates from the previous superstep until it moved by less than 0.01, then stays.
     x = init.copy()
-    for _ in range(100):
-        new = retention * init + (1 - retention) * (W.T @ x)
-        done = np.abs(new - x).max() < 0.01
+    converged = np.zeros(N, dtype=bool)
+    for _ in range(1, 100):
+        new = np.where(converged, x, retention * init + (1 - retention) * (W.T @ x))
+        converged |= np.abs(new - x) < 0.01
         x = new
-        if done:
+        if converged.all():
             break
     return {node: x[k] + x[N - 1] / (N - 1) for node, k in index.items() if node[0] != "background"}
 
