@@ -234,10 +234,12 @@ class GitHubClient:
         return f"{self.base_url}/{path_or_url.lstrip('/')}"
 
     def relative(self, url: str) -> str:
-        """``url`` without the base, as checkpoints and ``http_cache`` store it.
+        """``url`` without the base and with its query keys sorted, as checkpoints and
+        ``http_cache`` store it.
 
         A URL under another host (a checkpoint written before ``GITHUB_API_URL`` changed,
         or a ``Link`` GitHub spells on its own host) keeps its path and query."""
+        url = canonical_url(url)  # one spelling per resource: Link targets come in any order
         if url.startswith(self.base_url + "/"):
             return url[len(self.base_url):]
         if url.startswith(("http://", "https://")):

@@ -42,6 +42,11 @@ def test_deep_listings_follow_the_link_cursor_past_the_page_number_limit(tmp_pat
         assert not result.partial, result.reason
         expected, stored = expected_rows(hub.truth(), [], repos)["events"], stored_rows(store)["events"]
         assert expected == stored
+        # unchanged, every page is asked again under the spelling it was stored with: all 304
+        hub.reset_stats()
+        assert not collect(store, hub, config=config).partial
+        rerun = hub.stats()
+        assert rerun["requests"] - rerun["by_status"].get("304", 0) == 1, rerun["by_endpoint"]  # the metadata
         log = hub.stats()["log"]
         assert not [entry for entry in log if entry["status"] == 422]
         assert hub.stats()["by_endpoint"]["repos.issues.comments"]["by_status"].get("422") is None
