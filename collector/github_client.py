@@ -63,6 +63,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+import urllib3
 
 from collector.errors import InputError
 from collector.http import backoff_delay, http_date, retry_after_seconds
@@ -349,9 +350,10 @@ class GitHubClient:
                 ) from None
             except requests.exceptions.ConnectionError as exc:
                 self.requests_by_status["error"] += 1
-                if not self._answered and not isinstance(exc, requests.exceptions.ConnectTimeout):
+                problem = None if self._answered else _cannot_connect(exc)
+                if problem:  # nothing answered yet, and nothing could: not worth minutes of retries
                     raise GitHubUnreachable(
-                        f"GitHub API {self.base_url} cannot be reached ({_connection_problem(exc)}); "
+                        f"GitHub API {self.base_url} cannot be reached ({problem}); "
                         "check the network, or set GITHUB_API_URL to a reachable GitHub API"
                     ) from None
                 transient_failures += 1
@@ -471,18 +473,22 @@ def _is_secondary(data: Any) -> bool:
     return any("secondary rate limit" in str(m).lower() for m in messages)
 
 
-def _connection_problem(exc: requests.exceptions.ConnectionError) -> str:
-    """What a failed connection says in a few words: the host does not resolve, refused, TLS."""
-    text = str(exc)
+def _cannot_connect(exc: requests.exceptions.ConnectionError) -> str | None:
+    """What kept a connection from being made (the host does not resolve, refused, no
+    route, TLS), or None when one was made and then dropped (a transient failure)."""
     if isinstance(exc, requests.exceptions.SSLError):
         return "TLS failed"
-    if "Name or service not known" in text or "nodename nor servname" in text or "Temporary failure in name resolution" in text or "NameResolution" in text:
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if not isinstance(reason, urllib3.exceptions.NewConnectionError):
+        return None
+    text = str(reason)
+    if isinstance(reason, urllib3.exceptions.NameResolutionError) or "Name or service not known" in text:
         return "the host name does not resolve"
     if "Connection refused" in text:
         return "connection refused"
     if "Network is unreachable" in text or "No route to host" in text:
         return "no route to the host"
-    return type(exc).__name__
+    return "no connection"
 
 
 def _message(data: Any) -> str:

@@ -222,3 +222,13 @@ def test_without_a_network_the_first_request_fails_at_once_naming_github_api_url
     message = str(info.value)
     assert "\n" not in message and "GITHUB_API_URL" in message and "connection refused" in message
     assert f"127.0.0.1:{port}" in message
+
+
+def test_a_connection_dropped_before_any_answer_is_retried_not_taken_for_no_network(tmp_path):
+    config = GithubConfig(orgs=[], repos=["MoonshotAI/Kimi-VL"], activity=False, contributors=False)
+    with FakeHub(seed=0, scale="small", faults="timeout:0.5") as hub, Store(tmp_path / "gh.db") as store:
+        result = collect(store, hub, config=config, backoff=0.001)
+        assert not result.partial, result.reason
+        assert result.requests.get("error"), result.requests  # some connections were dropped
+        expected = expected_rows(hub.truth(), [], ["MoonshotAI/Kimi-VL"])["stargazers"]
+        assert expected == stored_rows(store)["stargazers"]
