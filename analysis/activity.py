@@ -262,6 +262,71 @@ def activity_frame(
     return frame.drop("valid_count").sort("repo_id", "developer_id")
 
 
+# -- OpenDigger's published activity metric (src/metrics/indices.ts) -------------------
+
+# indices.ts lines 20-24.
+OPENDIGGER_ACTIVITY_WEIGHTS: dict[str, float] = {
+    "issue_comment": 0.5252,
+    "open_issue": 2.2235,
+    "open_pull": 4.0679,
+    "review_comment": 0.7427,
+    "merged_pull": 2.0339,
+}
+OPENDIGGER_COUNTS = tuple(OPENDIGGER_ACTIVITY_WEIGHTS)
+OPENDIGGER_DECIMALS = 2  # ROUND(SUM(activity), 2), indices.ts lines 256 and 318
+
+# basicActivitySqlComponent (indices.ts lines 215-224): a merged pull request's closing is
+# credited to the pull request's author; grouped by the credited account.
+_OPENDIGGER_SQL = """
+WITH credited AS (
+    SELECT *, CASE WHEN merged_pull THEN coalesce(author_id, actor_id) ELSE actor_id END AS developer_id,
+              CASE WHEN merged_pull THEN coalesce(author_login, actor_login) ELSE actor_login END AS login
+    FROM (SELECT *, (type = 'PullRequestEvent' AND action = 'closed' AND merged = 1) AS merged_pull FROM events
+          WHERE created_at >= :start AND created_at < :end
+            AND type IN ('IssuesEvent', 'IssueCommentEvent', 'PullRequestEvent', 'PullRequestReviewCommentEvent'))
+)
+SELECT repo_id, repo_name, developer_id, login, max(created_at),
+       count(DISTINCT CASE WHEN type = 'IssueCommentEvent' AND coalesce(action, 'created') = 'created'
+                           THEN comment_id END),
+       count(DISTINCT CASE WHEN type = 'IssuesEvent' AND action = 'opened' THEN issue_number END),
+       count(DISTINCT CASE WHEN type = 'PullRequestEvent' AND action = 'opened' THEN issue_number END),
+       count(DISTINCT CASE WHEN type = 'PullRequestReviewCommentEvent'
+                                AND coalesce(action, 'created') IN ('created', 'added') THEN comment_id END),
+       count(DISTINCT CASE WHEN merged_pull THEN issue_number END)
+FROM credited
+WHERE developer_id IS NOT NULL AND repo_id IS NOT NULL
+GROUP BY repo_id, developer_id
+"""
+
+
+def opendigger_activity(store: Store, month: str) -> pl.DataFrame:
+    """OpenDigger's ``activity`` per (repo, developer) in ``month`` (see the module docstring).
+
+    Columns: ``repo_id, repo_name, developer_id, login``, the distinct counts
+    (``issue_comment, open_issue, open_pull, review_comment, merged_pull``, OpenDigger's
+    names) and ``activity`` = sqrt of their weighted sum, unrounded; pairs with 0 left out.
+    """
+    check_month(month)
+    rows = store.conn.execute(_OPENDIGGER_SQL, {"start": month, "end": next_month(month)}).fetchall()
+    schema = {"repo_id": pl.Int64, "repo_name": pl.String, "developer_id": pl.Int64, "login": pl.String,
+              **{name: pl.Int64 for name in OPENDIGGER_COUNTS}}
+    frame = pl.DataFrame([row[:4] + row[5:] for row in rows], schema=schema, orient="row")
+    weighted = pl.sum_horizontal(pl.col(name) * w for name, w in OPENDIGGER_ACTIVITY_WEIGHTS.items())
+    return frame.with_columns(activity=weighted.cast(pl.Float64).sqrt()).filter(pl.col("activity") > 0)
+
+
+def opendigger_activity_by(store: Store, month: str, kind: str) -> pl.DataFrame:
+    """OpenDigger's ``activity`` of each repo or developer (``kind``) in ``month``: the sum
+    over its pairs rounded to 2 decimals. Columns ``entity_id, activity``."""
+    column = {"repo": "repo_id", "developer": "developer_id"}[kind]
+    return (
+        opendigger_activity(store, month)
+        .group_by(column)
+        .agg(pl.col("activity").sum().round(OPENDIGGER_DECIMALS))
+        .rename({column: "entity_id"})
+    )
+
+
 # -- the stored table ---------------------------------------------------------------
 
 ACTIVITY_COLUMNS = ("month", "repo_id", "repo_name", "developer_id", "login", *COUNTS, "activity", "push_only")

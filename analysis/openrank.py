@@ -596,34 +596,41 @@ def latest_month(store: Store, kind: str | None = None) -> str | None:
 def openrank_table(store: Store, kind: str, month: str | None = None) -> pl.DataFrame:
     """Per-entity OpenRank and activity of one month (None: :func:`default_month`).
 
-    ``kind`` is ``"repo"`` or ``"developer"``. Columns: ``entity_id, name, month,
-    openrank, activity``; entities with activity but no OpenRank (push-only) have a null
-    openrank. Sorted by OpenRank, highest first.
+    ``kind`` is ``"repo"`` or ``"developer"``. Every entity with a network weight or an
+    OpenRank value in the month has a row. Columns: ``entity_id, name, month, openrank``,
+    ``activity`` (OpenDigger's published metric,
+    :func:`analysis.activity.opendigger_activity_by`; null without one) and
+    ``openrank_weight`` (its total OpenRank network weight, the ``activity`` table);
+    push-only entities have a null openrank. Sorted by OpenRank, highest first.
     """
     if kind not in ("repo", "developer"):
         raise InputError(f"OpenRank kind {kind!r} is unknown; use repo or developer")
     month = act.check_month(month) if month else default_month(store, kind)
     schema = {"entity_id": pl.Int64, "name": pl.String, "month": pl.String, "openrank": pl.Float64,
-              "activity": pl.Float64}
+              "openrank_weight": pl.Float64}
     if month is None:
-        return pl.DataFrame(schema=schema)
+        return pl.DataFrame(schema={**schema, "activity": pl.Float64}).select(*TABLE_COLUMNS)
     id_column, name_column = ("repo_id", "repo_name") if kind == "repo" else ("developer_id", "login")
     rows = store.conn.execute(
         f"""
         WITH a AS (
-            SELECT {id_column} AS entity_id, max({name_column}) AS name, total(activity) AS activity
+            SELECT {id_column} AS entity_id, max({name_column}) AS name, total(activity) AS weight
             FROM activity WHERE month = :month GROUP BY {id_column}
         ), o AS (
             SELECT entity_id, value FROM openrank WHERE month = :month AND kind = :kind
         )
-        SELECT a.entity_id, a.name, :month, o.value, a.activity FROM a LEFT JOIN o USING (entity_id)
+        SELECT a.entity_id, a.name, :month, o.value, a.weight FROM a LEFT JOIN o USING (entity_id)
         UNION ALL
         SELECT o.entity_id, NULL, :month, o.value, NULL FROM o WHERE o.entity_id NOT IN (SELECT entity_id FROM a)
         """,
         {"month": month, "kind": kind},
     ).fetchall()
     frame = pl.DataFrame(rows, schema=schema, orient="row")
-    return frame.sort(["openrank", "activity"], descending=True, nulls_last=True)
+    frame = frame.join(act.opendigger_activity_by(store, month, kind), on="entity_id", how="left")
+    return frame.select(*TABLE_COLUMNS).sort(["openrank", "openrank_weight"], descending=True, nulls_last=True)
+
+
+TABLE_COLUMNS = ("entity_id", "name", "month", "openrank", "activity", "openrank_weight")
 
 
 DEVELOPER_COUNTS = act.COUNTS
@@ -634,6 +641,7 @@ DEVELOPER_COLUMNS = {
     "developer": NAME,
     "openrank": SCORE,
     "activity": SCORE,
+    "openrank_weight": SCORE,
     "month": MONTH,
     "partial_month": FLAG,
     "repos": COUNT,
@@ -644,7 +652,8 @@ DEVELOPER_COLUMNS = {
 
 @register("developers", DEVELOPER_COLUMNS)
 def developers_table(store: Store, *, month: str | None = None, **_: Any) -> pl.DataFrame:
-    """The developers ranking: ``developer`` (login), ``openrank``, ``activity``, ``month``, ``repos`` and counts.
+    """The developers ranking: ``developer`` (login), ``openrank``, ``activity`` (OpenDigger's
+    published metric), ``openrank_weight`` (the OpenRank network weight), ``month``, ``repos`` and counts.
 
     One month (default: :func:`default_month`, the last complete one), best OpenRank first;
     ``partial_month`` says the data does not cover that month to its end.
@@ -669,5 +678,5 @@ def developers_table(store: Store, *, month: str | None = None, **_: Any) -> pl.
     frame = frame.rename({"name": "developer", "entity_id": "developer_id"})
     frame = frame.with_row_index("rank", offset=1)
     frame = frame.with_columns(partial_month=partial_month(pl.col("month"), store))
-    return frame.select("rank", "developer", "openrank", "activity", "month", "partial_month", "repos",
-                        *DEVELOPER_COUNTS, "developer_id")
+    return frame.select("rank", "developer", "openrank", "activity", "openrank_weight", "month", "partial_month",
+                        "repos", *DEVELOPER_COUNTS, "developer_id")

@@ -19,12 +19,16 @@ Columns (``ecometrics export repos``):
   as defined in :mod:`analysis.growth`, with the windows judged at the end of
   ``month`` (else at :func:`analysis.growth.observed_until`);
 - ``created_at, language, license, archived``;
-- ``openrank, activity, openrank_month`` — the repository's global OpenRank and
-  OpenDigger activity for the month (by default the last complete month with values,
+- ``openrank, activity, openrank_weight, openrank_month`` — the repository's global
+  OpenRank, OpenDigger's published ``activity`` metric and its OpenRank network weight
+  for the month (by default the last complete month with values,
   :func:`analysis.openrank.default_month`), from :mod:`analysis.openrank`;
   ``partial_month`` is true when the data does not cover that month to its end.
 
-Sorted by stars, most first. Repositories recorded as ``not_found`` are left out.
+Repositories never collected through the API that have OpenRank or activity in that
+month (those of an imported GH Archive) have a row too, named from their events, with
+only the OpenRank columns. Sorted by stars, most first, then by OpenRank. Repositories
+recorded as ``not_found`` are left out.
 """
 
 from __future__ import annotations
@@ -73,6 +77,7 @@ COLUMNS = {
     "date": DATE,
     "openrank": SCORE,
     "activity": SCORE,
+    "openrank_weight": SCORE,
     "openrank_month": MONTH,
     "partial_month": FLAG,
 }
@@ -116,7 +121,7 @@ def repos_table(store: Store, month: str | None = None, bots: Iterable[str] = ()
     frame = pl.DataFrame(rows, schema=SCHEMA, orient="row") if rows else pl.DataFrame(schema=SCHEMA)
     frame = _join_growth(store, frame, month, bots)
     frame = _join_openrank(store, frame, month)
-    return frame.sort(["stars", "repo"], descending=[True, False], nulls_last=True)
+    return frame.sort(["stars", "openrank", "repo"], descending=[True, True, False], nulls_last=True)
 
 
 def _stars_gained(days: int) -> str:
@@ -146,9 +151,15 @@ def _join_growth(store: Store, frame: pl.DataFrame, month: str | None, bots: Ite
 
 
 def _join_openrank(store: Store, frame: pl.DataFrame, month: str | None) -> pl.DataFrame:
+    """The OpenRank columns of collected repos, and a row for each uncollected repo with a value."""
     ranks = openrank_table(store, "repo", month).select(
-        pl.col("entity_id").alias("repo_id"), "openrank", "activity", pl.col("month").alias("openrank_month")
+        pl.col("entity_id").alias("repo_id"), pl.col("name").alias("repo"), "openrank", "activity",
+        "openrank_weight", pl.col("month").alias("openrank_month"),
     )
-    return frame.join(ranks, on="repo_id", how="left").with_columns(
-        partial_month=growth.partial_month(pl.col("openrank_month"), store)
+    stored = [row[0] for row in store.conn.execute("SELECT id FROM repos")]
+    uncollected = ranks.filter(~pl.col("repo_id").is_in(stored)).with_columns(
+        pl.col("repo").fill_null(pl.col("repo_id").cast(pl.String))
     )
+    frame = frame.join(ranks.drop("repo"), on="repo_id", how="left")
+    frame = pl.concat([frame, uncollected], how="diagonal_relaxed")
+    return frame.with_columns(partial_month=growth.partial_month(pl.col("openrank_month"), store))

@@ -214,3 +214,32 @@ def test_snyk_issues_are_left_out_from_gh_archive_titles(store, tmp_path):
     frame = pairs(activity_frame(store, "2024-05"))
     assert set(frame) == {(10, 2)}
     assert frame[(10, 2)]["issues_opened"] == 1 and frame[(10, 2)]["issue_comments"] == 0
+
+
+# -- OpenDigger's published activity (indices.ts basicActivitySqlComponent) -------------
+
+
+def test_opendigger_activity_credits_a_merge_to_the_pull_requests_author(store):
+    from analysis.activity import opendigger_activity, opendigger_activity_by
+
+    merge = {**ev("PullRequestEvent", "closed", 2, 10, issue=4), "merged": 1, "author_id": 1, "author_login": "dev1"}
+    store.upsert("events", [
+        ev("IssueCommentEvent", "created", 1, 10, issue=1, comment=1),
+        ev("IssueCommentEvent", "created", 1, 10, issue=1, comment=1),   # the same comment twice
+        ev("IssuesEvent", "opened", 1, 10, issue=1),
+        ev("PullRequestEvent", "opened", 1, 10, issue=4),
+        ev("PullRequestReviewCommentEvent", "created", 2, 10, issue=4, comment=7),
+        merge,                                                            # bob merges alice's PR
+        {**ev("PullRequestEvent", "closed", 2, 10, issue=5), "merged": 0},  # closed unmerged: nothing
+        ev("PushEvent", None, 2, 10, push="x"),                            # pushes: nothing
+        ev("IssueCommentEvent", "created", 1, 11, issue=1, comment=2),
+    ])
+    pairs_ = {(r["repo_id"], r["developer_id"]): r for r in opendigger_activity(store, "2024-05").iter_rows(named=True)}
+    alice, bob = pairs_[(10, 1)], pairs_[(10, 2)]
+    assert (alice["issue_comment"], alice["open_issue"], alice["open_pull"], alice["merged_pull"]) == (1, 1, 1, 1)
+    assert alice["activity"] == pytest.approx((0.5252 + 2.2235 + 4.0679 + 2.0339) ** 0.5)
+    assert bob["activity"] == pytest.approx(0.7427 ** 0.5) and bob["merged_pull"] == 0
+    repos = dict(opendigger_activity_by(store, "2024-05", "repo").iter_rows())
+    assert repos[10] == round((0.5252 + 2.2235 + 4.0679 + 2.0339) ** 0.5 + 0.7427 ** 0.5, 2)
+    developers = dict(opendigger_activity_by(store, "2024-05", "developer").iter_rows())
+    assert developers[1] == round((0.5252 + 2.2235 + 4.0679 + 2.0339) ** 0.5 + 0.5252 ** 0.5, 2)

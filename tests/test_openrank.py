@@ -423,14 +423,17 @@ def test_tables_for_exports(store):
     assert set(latest["entity_id"]) == {R1, R2}
     jan = openrank_table(store, "developer", "2024-01")
     pusher = jan.filter(jan["entity_id"] == PUSHER).row(0, named=True)
-    assert pusher["openrank"] is None and pusher["activity"] == pytest.approx(2 * PUSH)
+    assert pusher["openrank"] is None and pusher["openrank_weight"] == pytest.approx(2 * PUSH)
+    assert pusher["activity"] is None  # pushes are no part of OpenDigger's activity
     developers = developers_table(store, month="2024-01")
     assert developers["developer"].to_list()[: len(developers) - 1] == [
         LOGINS[u] for u in sorted((ALICE, BOB, CAROL), key=lambda u: -expected_series()["2024-01"][("developer", u)])
     ]
     alice = developers.filter(developers["developer"] == "alice").row(0, named=True)
     assert alice["repos"] == 1 and alice["issue_comments"] == 2
-    assert alice["activity"] == pytest.approx(PAIRS["2024-01"][(R1, ALICE)])
+    assert alice["openrank_weight"] == pytest.approx(PAIRS["2024-01"][(R1, ALICE)])
+    # OpenDigger's activity: sqrt(0.5252·2 comments + 2.2235·1 issue + 4.0679·1 PR), to 2 decimals
+    assert alice["activity"] == round(math.sqrt(0.5252 * 2 + 2.2235 + 4.0679), 2)
 
 
 def test_old_values_attenuate_and_tiny_ones_start_from_zero(tmp_path):
@@ -460,3 +463,18 @@ def test_month_bounds(store):
     assert stored(store) == pytest.approx(
         {(m, k, e): v for m, values in expected_series().items() for (k, e), v in values.items()}, abs=1e-9
     )
+
+
+def test_every_repo_and_developer_with_a_value_is_ranked(store):
+    from analysis.export import build_table
+
+    compute_global_openrank(store)
+    # No repository was collected through the API: all of them come from the events.
+    repos = build_table(store, "repos", month="2024-01")
+    expected = sorted((R1, R2), key=lambda r: -expected_series()["2024-01"][("repo", r)])
+    assert repos["repo"].to_list() == [f"org/r{r}" for r in expected]
+    assert repos["openrank"].to_list() == [round(expected_series()["2024-01"][("repo", r)], 3) for r in expected]
+    assert repos["stars"].is_null().all() and set(repos["openrank_month"]) == {"2024-01"}
+    assert build_table(store, "repos", month="2024-01", top=1)["repo"].to_list() == [f"org/r{expected[0]}"]
+    developers = build_table(store, "developers", month="2024-03")
+    assert set(developers["developer"]) == {"alice", "bob"} and developers["rank"].to_list() == [1, 2]
