@@ -104,7 +104,16 @@ def export_kinds() -> list[str]:
 
 
 def conform(frame: pl.DataFrame, schema: Schema, kind: str = "table") -> pl.DataFrame:
-    """``frame`` cast to ``schema``: its columns in the schema's order, each of the field's type."""
+    """``frame`` cast to ``schema``: its columns in the schema's order, each of the field's type.
+
+    A schema key ending in ``*`` stands for each of the frame's columns that start with
+    what comes before it, in the frame's order (``openrank_*``: one column a month).
+    """
+    schema = {
+        column: field
+        for name, field in schema.items()
+        for column in ([c for c in frame.columns if c.startswith(name[:-1])] if name.endswith("*") else [name])
+    }
     if set(frame.columns) != set(schema):
         extra, missing = sorted(set(frame.columns) - set(schema)), sorted(set(schema) - set(frame.columns))
         raise ValueError(f"export {kind}: columns {extra} are not in its schema, {missing} are missing")
@@ -167,6 +176,10 @@ def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any
         if "month" not in inspect.signature(builder).parameters:
             monthly = sorted(k for k, b in TABLES.items() if "month" in inspect.signature(b).parameters)
             raise InputError(f"export {kind} has no --month; monthly tables are {', '.join(monthly)}")
+    for bound, flag in (("from_month", "--from"), ("to_month", "--to")):
+        if options.get(bound) is not None and bound not in inspect.signature(builder).parameters:
+            ranged = sorted(k for k, b in TABLES.items() if bound in inspect.signature(b).parameters)
+            raise InputError(f"export {kind} has no {flag}; tables over a range of months are {', '.join(ranged)}")
     if top is not None and top < 1:
         raise InputError(f"--top {top}: pass a number of rows, 1 or more")
     frame = conform(builder(store, **options), SCHEMAS[kind], kind)

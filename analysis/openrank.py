@@ -680,3 +680,83 @@ def developers_table(store: Store, *, month: str | None = None, **_: Any) -> pl.
     frame = frame.with_columns(partial_month=partial_month(pl.col("month"), store))
     return frame.select("rank", "developer", "openrank", "activity", "openrank_weight", "month", "partial_month",
                         "repos", *DEVELOPER_COUNTS, "developer_id")
+
+
+def _ranking_columns(kind: str) -> dict:
+    entity = "repo" if kind == "repo" else "developer"
+    return {"rank": COUNT, entity: NAME, "openrank": SCORE, "months": COUNT, "openrank_*": SCORE, f"{entity}_id": ID}
+
+
+def openrank_ranking(
+    store: Store, kind: str, *, month: str | None = None, from_month: str | None = None, to_month: str | None = None
+) -> pl.DataFrame:
+    """Every repo or developer (``kind``) with OpenRank in a month or a range of months, ranked.
+
+    One month (``month``, default :func:`default_month`) or every stored month from
+    ``from_month`` to ``to_month`` (either bound open). Columns: ``rank``, the name (the
+    latest one its events carried, else its id), ``openrank`` (the sum over the months, as
+    OpenDigger sums a year's months), ``months`` (how many of them have a value), one
+    ``openrank_YYYY-MM`` column a month (null: no value that month) and the id. Best first.
+    """
+    entity = "repo" if kind == "repo" else "developer"
+    if from_month or to_month:
+        if month:
+            raise InputError("pass --month or --from/--to, not both")
+        low = act.check_month(from_month, "--from") if from_month else "0000-00"
+        high = act.check_month(to_month, "--to") if to_month else "9999-99"
+        if low > high:
+            raise InputError(f"--from {from_month} is later than --to {to_month}; swap them")
+    else:
+        month = act.check_month(month, "--month") if month else default_month(store, kind)
+        low = high = month or ""
+    months = [row[0] for row in store.conn.execute(
+        "SELECT DISTINCT month FROM openrank WHERE kind = ? AND month BETWEEN ? AND ? ORDER BY month", (kind, low, high)
+    )]
+    id_column, name_column = ("repo_id", "repo_name") if kind == "repo" else ("developer_id", "login")
+    values = pl.DataFrame(
+        store.conn.execute(
+            "SELECT entity_id, month, value FROM openrank WHERE kind = ? AND month BETWEEN ? AND ?", (kind, low, high)
+        ).fetchall(),
+        schema={"entity_id": pl.Int64, "month": pl.String, "value": pl.Float64},
+        orient="row",
+    )
+    names = pl.DataFrame(
+        store.conn.execute(  # the bare name comes from the row of max(month): the latest
+            f"SELECT {id_column}, {name_column}, max(month) FROM activity WHERE month BETWEEN ? AND ? "
+            f"GROUP BY {id_column}",
+            (low, high),
+        ).fetchall(),
+        schema={"entity_id": pl.Int64, "name": pl.String, "latest": pl.String},
+        orient="row",
+    ).drop("latest")
+    columns = [f"openrank_{m}" for m in months]
+    wide = (
+        values.pivot(on="month", index="entity_id", values="value").rename({m: f"openrank_{m}" for m in months})
+        if len(values) else pl.DataFrame(schema={"entity_id": pl.Int64, **dict.fromkeys(columns, pl.Float64)})
+    )
+    totals = values.group_by("entity_id").agg(openrank=pl.col("value").sum(), months=pl.len().cast(pl.Int64))
+    frame = (
+        totals.join(wide, on="entity_id", how="left").join(names, on="entity_id", how="left")
+        .with_columns(pl.col("name").fill_null(pl.col("entity_id").cast(pl.String)))
+        .sort(["openrank", "entity_id"], descending=[True, False])
+        .with_row_index("rank", offset=1)
+        .with_columns(pl.col("rank").cast(pl.Int64))
+    )
+    return frame.select("rank", pl.col("name").alias(entity), "openrank", "months", *columns,
+                        pl.col("entity_id").alias(f"{entity}_id"))
+
+
+@register("repo_openrank", _ranking_columns("repo"))
+def repo_openrank_table(
+    store: Store, *, month: str | None = None, from_month: str | None = None, to_month: str | None = None, **_: Any
+) -> pl.DataFrame:
+    """Every repository with global OpenRank in the month (or each month from --from to --to), ranked."""
+    return openrank_ranking(store, "repo", month=month, from_month=from_month, to_month=to_month)
+
+
+@register("developer_openrank", _ranking_columns("developer"))
+def developer_openrank_table(
+    store: Store, *, month: str | None = None, from_month: str | None = None, to_month: str | None = None, **_: Any
+) -> pl.DataFrame:
+    """Every developer with global OpenRank in the month (or each month from --from to --to), ranked."""
+    return openrank_ranking(store, "developer", month=month, from_month=from_month, to_month=to_month)

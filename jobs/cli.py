@@ -89,6 +89,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     fmt = output_format(args.out, args.format)
     with open_store(args, config, readonly=True) as store:
         options = {"month": args.month} if args.month else {}
+        options.update({k: v for k, v in (("from_month", args.from_month), ("to_month", args.to_month)) if v})
         frame = build_table(store, args.kind, top=args.top, bots=config.activity.bots, **options)
         note = data_note(store)
     if note:
@@ -346,6 +347,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", metavar="FILE", help="output file; its extension names the format (default: standard output)")
     export.add_argument("--top", type=_at_least_one, help="only the first N rows")
     export.add_argument("--month", type=_month, help="YYYY-MM (OpenRank and activity columns)")
+    export.add_argument(
+        "--from", dest="from_month", type=_month, metavar="YYYY-MM", help="repo_openrank, developer_openrank: first month"
+    )
+    export.add_argument(
+        "--to", dest="to_month", type=_month, metavar="YYYY-MM", help="repo_openrank, developer_openrank: last month"
+    )
     export.add_argument("--root", metavar="MODEL", help="lineage: the model whose derivative tree to write")
     export.set_defaults(handler=cmd_export)
 

@@ -478,3 +478,30 @@ def test_every_repo_and_developer_with_a_value_is_ranked(store):
     assert build_table(store, "repos", month="2024-01", top=1)["repo"].to_list() == [f"org/r{expected[0]}"]
     developers = build_table(store, "developers", month="2024-03")
     assert set(developers["developer"]) == {"alice", "bob"} and developers["rank"].to_list() == [1, 2]
+
+
+def test_rankings_over_a_range_of_months_have_one_column_a_month(store, tmp_path):
+    from analysis.export import build_table, write_table
+
+    compute_global_openrank(store)
+    series = expected_series()
+    table = build_table(store, "developer_openrank", from_month="2024-01", to_month="2024-03")
+    assert table.columns == ["rank", "developer", "openrank", "months", "openrank_2024-01", "openrank_2024-02",
+                             "openrank_2024-03", "developer_id"]
+    totals = {u: sum(series[m].get(("developer", u), 0.0) for m in series) for u in (ALICE, BOB, CAROL, DAVE)}
+    best = sorted(totals, key=lambda u: -totals[u])
+    assert table["developer"].to_list() == [LOGINS[u] for u in best]
+    bob = table.filter(table["developer"] == "bob").row(0, named=True)
+    assert bob["months"] == 2 and bob["openrank_2024-02"] is None
+    assert bob["openrank_2024-03"] == round(series["2024-03"][("developer", BOB)], 3)
+    assert build_table(store, "repo_openrank", from_month="2024-02", top=1)["repo"].to_list() == ["org/r101"]
+    one = build_table(store, "repo_openrank", month="2024-01")
+    assert one.columns[4:-1] == ["openrank_2024-01"] and one["openrank"].to_list() == one["openrank_2024-01"].to_list()
+    write_table(table, "csv", tmp_path / "d.csv", kind="developer_openrank")
+    assert (tmp_path / "d.csv").read_text().splitlines()[0].endswith("openrank_2024-03,developer_id")
+    from collector.errors import InputError
+
+    with pytest.raises(InputError, match="export repos has no --from"):
+        build_table(store, "repos", from_month="2024-01")
+    with pytest.raises(InputError, match="later than"):
+        build_table(store, "repo_openrank", from_month="2024-03", to_month="2024-01")
