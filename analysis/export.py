@@ -74,6 +74,7 @@ BUILDER_MODULES = (
     "analysis.growth",
     "analysis.crawl",
     "analysis.views",
+    "analysis.labels",
 )
 GRAPH_KIND = "lineage"  # written by analysis.lineage.write_lineage, not a table
 

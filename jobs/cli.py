@@ -234,6 +234,15 @@ def cmd_import_gharchive(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import_labels(args: argparse.Namespace) -> int:
+    from collector.labels import import_labels
+
+    config = load_config(args)
+    with _locked(args, config, "import:labels"), open_store(args, config) as store:
+        print(import_labels(store, args.folder).summary())
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from collector.cancel import StopRequested
     from jobs.demo import print_rankings, run_demo
@@ -388,7 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schedule.set_defaults(handler=cmd_schedule)
 
-    importer = sub.add_parser("import", help="import GH Archive files or a lineage edge list")
+    importer = sub.add_parser("import", help="import GH Archive files, a lineage edge list or OpenDigger's labels")
     imports = importer.add_subparsers(dest="what", required=True, metavar="WHAT")
     gharchive = imports.add_parser("gharchive", help="GH Archive hourly .json.gz files -> events")
     gharchive.add_argument("files", nargs="+", metavar="FILE", help="hourly files such as 2025-01-01-15.json.gz")
@@ -397,6 +406,9 @@ def build_parser() -> argparse.ArgumentParser:
     edges = imports.add_parser("edges", help="a model lineage edge list (CSV) -> model_edges")
     edges.add_argument("file", metavar="FILE.csv", help="columns parent, child, relation (finetune, adapter, quantized, merge)")
     edges.set_defaults(handler=cmd_import_edges)
+    labels = imports.add_parser("labels", help="OpenDigger's labeled_data YAML (bots, companies, foundations, divisions)")
+    labels.add_argument("folder", metavar="DIR", help="a clone of X-lab2017/open-digger or its labeled_data folder")
+    labels.set_defaults(handler=cmd_import_labels)
 
     demo = sub.add_parser("demo", help="the whole nightly pipeline offline against fakehub (synthetic data)")
     demo.add_argument("--dir", default="demo", help="where the database and exports go (default ./demo)")

@@ -1,0 +1,92 @@
+"""OpenDigger's label metrics: companies, foundations, divisions, ... ranked by their repositories.
+
+After ``ecometrics import labels`` (:mod:`collector.labels`) each label has its
+repositories, organisations and developers. OpenDigger's monthly export computes, per
+label of the types in :data:`RANKED_TYPES` (``src/cron/tasks/monthlyExport.ts``
+``exportLabelMetrics``, lines 267-291), the OpenRank and the activity of the
+repositories that belong to it: a repository belongs to a label when the label lists it
+or its organisation (``LabelUtil.get``'s ``repoWhereClause``, ``src/labelDataUtils.ts``),
+and the label's value is the sum over them (``getRepoOpenrank`` ``SUM(openrank)`` and
+``getRepoActivity`` ``ROUND(SUM(activity), 2)``, ``src/metrics/indices.ts`` lines 26-58 and
+229-287). :func:`labels_table` does that for one month with the stored global OpenRank
+(:mod:`analysis.openrank`) and OpenDigger's activity (:mod:`analysis.activity`).
+
+One difference, with its reason: OpenDigger matches a labelled organisation by its
+GitHub id (``org_id`` of the events); events here keep no organisation id, so a
+repository belongs to a labelled organisation when its owner's login (OWNER of
+OWNER/NAME, ignoring case) is the organisation's labelled name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from analysis.export import COUNT, MONTH, NAME, SCORE, TEXT, register
+from analysis.openrank import openrank_table
+from collector.store import Store
+
+# The label types OpenDigger's monthly export ranks (monthlyExport.ts lines 270-272).
+RANKED_TYPES = ("Project", "Company", "University-0", "Institution-0", "Foundation", "Agency-0", "Tech-0", "Division-0")
+
+COLUMNS = {
+    "rank": COUNT,
+    "label": NAME,
+    "name": TEXT,
+    "type": TEXT,
+    "openrank": SCORE,
+    "activity": SCORE,
+    "repos": COUNT,
+    "month": MONTH,
+}
+
+
+def label_repos(store: Store, repos: pl.DataFrame) -> pl.DataFrame:
+    """(label, repo) pairs for the ``repos`` (columns ``entity_id``, ``name``) that belong to a ranked label."""
+    types = ", ".join("?" * len(RANKED_TYPES))
+    listed = store.conn.execute(
+        f"SELECT e.label_id, e.entity_type, e.entity_id, lower(e.name) FROM label_entities e "
+        f"JOIN labels l ON l.id = e.label_id WHERE l.type IN ({types}) AND e.entity_type IN ('repo', 'org')",
+        RANKED_TYPES,
+    ).fetchall()
+    schema = {"label": pl.String, "entity_type": pl.String, "entity_id": pl.Int64, "entity_name": pl.String}
+    entities = pl.DataFrame(listed, schema=schema, orient="row")
+    owners = repos.select("entity_id", owner=pl.col("name").str.split("/").list.first().str.to_lowercase())
+    by_repo = entities.filter(pl.col("entity_type") == "repo").select("label", "entity_id").join(
+        repos.select("entity_id"), on="entity_id"
+    )
+    by_org = entities.filter(pl.col("entity_type") == "org").select("label", owner="entity_name").join(
+        owners, on="owner"
+    ).select("label", "entity_id")
+    return pl.concat([by_repo, by_org]).unique()
+
+
+@register("labels", COLUMNS)
+def labels_table(store: Store, *, month: str | None = None, **_: Any) -> pl.DataFrame:
+    """Each ranked label (company, foundation, division, ...) with the OpenRank and activity of its repositories.
+
+    One month (default: the last complete one with OpenRank). ``label`` is OpenDigger's id
+    (``:companies/alibaba``), ``openrank`` the sum of its repositories' global OpenRank,
+    ``activity`` the sum of their OpenDigger activity (2 decimals), ``repos`` how many of
+    them have either in the month. Labels without any are left out; best OpenRank first.
+    """
+    repos = openrank_table(store, "repo", month)
+    shown = repos["month"][0] if len(repos) else month
+    pairs = label_repos(store, repos.select("entity_id", pl.col("name").fill_null("")))
+    names = pl.DataFrame(
+        store.conn.execute("SELECT id, name, type FROM labels").fetchall(),
+        schema={"label": pl.String, "name": pl.String, "type": pl.String},
+        orient="row",
+    )
+    frame = (
+        pairs.join(repos.select("entity_id", "openrank", "activity"), on="entity_id")
+        .group_by("label")
+        .agg(pl.col("openrank").sum(), pl.col("activity").sum().round(2), repos=pl.len().cast(pl.Int64))
+        .join(names, on="label", how="left")
+        .with_columns(month=pl.lit(shown, dtype=pl.String))
+        .sort(["openrank", "activity", "label"], descending=[True, True, False], nulls_last=True)
+        .with_row_index("rank", offset=1)
+        .with_columns(pl.col("rank").cast(pl.Int64))
+    )
+    return frame.select(*COLUMNS)
