@@ -36,7 +36,9 @@ so one object knows the budgets that are left and owns every retry decision:
 - **Transient failures.** ``5xx``, timeouts, dropped connections and truncated or
   invalid JSON bodies are retried with exponential backoff and full jitter
   (:func:`collector.http.backoff_delay`, shared with the Hub client), up to
-  ``max_attempts``; then :class:`GitHubUnavailable` names the URL.
+  ``max_attempts``; then :class:`GitHubUnavailable` names the URL. All such waits of a
+  run together stop at ``max_retry_seconds`` (10 minutes): an API that keeps failing
+  ends the run as partial instead of holding it for hours.
 - **Counters.** ``requests_by_status`` counts every answer by status (``"error"`` for
   no answer) for the run log; ``budgets`` keeps the last ``x-ratelimit-*`` seen per
   resource (``core``, ``graphql``); ``today`` is the UTC date of the last ``Date`` header,
@@ -181,6 +183,7 @@ class GitHubClient:
         max_attempts: int = 8,
         backoff: float = 1.0,
         max_backoff: float = 120.0,
+        max_retry_seconds: float = 600.0,
         secondary_wait: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
@@ -193,6 +196,8 @@ class GitHubClient:
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.max_backoff = max_backoff
+        self.max_retry_seconds = max_retry_seconds  # all transient-failure waits of one client (run)
+        self.retried_seconds = 0.0
         self.secondary_wait = secondary_wait
         self.sleep = sleep
         self.clock = clock  # epoch seconds, the clock x-ratelimit-reset is read on
@@ -407,6 +412,12 @@ class GitHubClient:
         if failures >= self.max_attempts:
             raise GitHubUnavailable(f"{url}: {what} after {failures} attempts; rerun later to resume")
         delay = backoff_delay(failures, self.backoff, self.max_backoff)
+        if self.retried_seconds + delay > self.max_retry_seconds:  # the API is down, not flaky: stop the run
+            raise BudgetExhausted(
+                f"GitHub kept failing ({what} on {url}): retries already waited {self.retried_seconds:.0f}s of "
+                f"the run's {self.max_retry_seconds:.0f}s; the next run resumes from checkpoints"
+            )
+        self.retried_seconds += delay
         log.debug("github: %s for %s; retry %d in %.2fs", what, url, failures, delay)
         self.sleep(delay)
 
