@@ -36,9 +36,10 @@ so one object knows the budgets that are left and owns every retry decision:
 - **Transient failures.** ``5xx``, timeouts, dropped connections and truncated or
   invalid JSON bodies are retried with exponential backoff and full jitter
   (:func:`collector.http.backoff_delay`, shared with the Hub client), up to
-  ``max_attempts``; then :class:`GitHubUnavailable` names the URL. All such waits of a
-  run together stop at ``max_retry_seconds`` (10 minutes): an API that keeps failing
-  ends the run as partial instead of holding it for hours.
+  ``max_attempts``; then :class:`GitHubUnavailable` names the URL. Such waits since the
+  last good answer, across requests, stop at ``max_retry_seconds`` (10 minutes): an API
+  that went away ends the run as partial instead of holding it for hours, while a flaky
+  one that answers now and then goes on.
 - **Counters.** ``requests_by_status`` counts every answer by status (``"error"`` for
   no answer) for the run log; ``budgets`` keeps the last ``x-ratelimit-*`` seen per
   resource (``core``, ``graphql``); ``today`` is the UTC date of the last ``Date`` header,
@@ -196,7 +197,7 @@ class GitHubClient:
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.max_backoff = max_backoff
-        self.max_retry_seconds = max_retry_seconds  # all transient-failure waits of one client (run)
+        self.max_retry_seconds = max_retry_seconds  # transient-failure waits since the last answer
         self.retried_seconds = 0.0
         self.secondary_wait = secondary_wait
         self.sleep = sleep
@@ -390,6 +391,7 @@ class GitHubClient:
                 transient_failures += 1
                 self._retry_or_fail(url, transient_failures, f"HTTP {status}")
                 continue
+            self.retried_seconds = 0.0  # an answer: the API is there
             return Response(status=status, data=data, headers=raw.headers, url=url)
 
     def _note_headers(self, headers: Mapping[str, str], resource: str) -> None:
@@ -414,8 +416,8 @@ class GitHubClient:
         delay = backoff_delay(failures, self.backoff, self.max_backoff)
         if self.retried_seconds + delay > self.max_retry_seconds:  # the API is down, not flaky: stop the run
             raise BudgetExhausted(
-                f"GitHub kept failing ({what} on {url}): retries already waited {self.retried_seconds:.0f}s of "
-                f"the run's {self.max_retry_seconds:.0f}s; the next run resumes from checkpoints"
+                f"GitHub kept failing ({what} on {url}): retries already waited {self.retried_seconds:.0f}s "
+                f"without an answer (max_retry_seconds {self.max_retry_seconds:.0f}s); the next run resumes from checkpoints"
             )
         self.retried_seconds += delay
         log.debug("github: %s for %s; retry %d in %.2fs", what, url, failures, delay)
