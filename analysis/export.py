@@ -75,6 +75,7 @@ BUILDER_MODULES = (
     "analysis.crawl",
     "analysis.views",
     "analysis.labels",
+    "analysis.community",
 )
 GRAPH_KIND = "lineage"  # written by analysis.lineage.write_lineage, not a table
 

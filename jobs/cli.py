@@ -90,6 +90,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     with open_store(args, config, readonly=True) as store:
         options = {"month": args.month} if args.month else {}
         options.update({k: v for k, v in (("from_month", args.from_month), ("to_month", args.to_month)) if v})
+        if args.repo:
+            options["repo"] = args.repo
         frame = build_table(store, args.kind, top=args.top, bots=config.activity.bots, **options)
         note = data_note(store)
     if note:
@@ -363,6 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--to", dest="to_month", type=_month, metavar="YYYY-MM", help="repo_openrank, developer_openrank: last month"
     )
     export.add_argument("--root", metavar="MODEL", help="lineage: the model whose derivative tree to write")
+    export.add_argument("--repo", metavar="OWNER/NAME", help="community: the repository whose community OpenRank to write")
     export.set_defaults(handler=cmd_export)
 
     collect = sub.add_parser("collect", help="one collection pass (incremental, resumable)")
@@ -375,8 +378,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     analyze = sub.add_parser("analyze", help="recompute derived tables")
     analyze.add_argument(
-        "analysis", nargs="?", default="all", choices=["activity", "openrank", "lineage", "all"],
-        help="what to recompute (default all; openrank includes activity)",
+        "analysis", nargs="?", default="all", choices=["activity", "openrank", "community-openrank", "lineage", "all"],
+        help="what to recompute (default all: openrank, which includes activity, and lineage; "
+        "community-openrank after openrank)",
     )
     analyze.add_argument("--from", dest="from_month", type=_month, metavar="YYYY-MM", help="first month to recompute")
     analyze.add_argument("--to", dest="to_month", type=_month, metavar="YYYY-MM", help="last month to recompute")

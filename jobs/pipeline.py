@@ -229,12 +229,16 @@ def analyze(
             from analysis.openrank import compute_global_openrank
 
             work = lambda: compute_global_openrank(store, **months, **activity_options)  # noqa: E731
+        elif name == "community-openrank":
+            from analysis.community import compute_community_openrank
+
+            work = lambda: compute_community_openrank(store, **months)  # noqa: E731
         elif name == "lineage":
             from analysis.lineage import analyze_lineage
 
             work = lambda: analyze_lineage(store, config, verbose=options.get("verbose", False))  # noqa: E731
         else:
-            raise InputError(f"analysis {name!r} is unknown; choose activity, openrank, lineage or all")
+            raise InputError(f"analysis {name!r} is unknown; choose activity, openrank, community-openrank, lineage or all")
         # Every analysis returns a summary with ``rows_written``.
         steps.append(record_step(store, f"analyze:{name}", lambda work=work: work().rows_written, run=run))
     return steps
