@@ -484,6 +484,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ecometrics: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of standard output went away, as `| head` does
+        # Python's recipe (https://docs.python.org/3/library/signal.html#note-on-sigpipe):
+        # standard output to devnull, so that the final flush does not fail again.
+        # Silent, as a tool killed by SIGPIPE is.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

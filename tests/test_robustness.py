@@ -387,3 +387,19 @@ def test_a_second_writer_exits_75_naming_the_holder_and_changes_nothing(workdir)
         result = run(["--db", "ecometrics.db", "import", "edges", "edges.csv"], workdir)
     assert_one_line(result, 75, f"pid {os.getpid()}", "run started")
     assert fingerprint(workdir / "ecometrics.db") == before
+
+
+def test_a_reader_that_goes_away_ends_the_export_quietly(tmp_path):
+    """``ecometrics export ... | head``: a closed standard output is no traceback."""
+    db = tmp_path / "e.db"
+    with Store(db) as store:
+        store.upsert("model_edges", [
+            {"child": f"org/child{i}", "parent": "org/base", "relation": "finetune", "source": "hub"} for i in range(5000)
+        ])
+    export = subprocess.Popen([*ECOMETRICS, "--db", str(db), "export", "lineage", "--root", "org/base", "--format", "json"],
+                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    export.stdout.close()  # the reader is gone before the table is written (more than a pipe holds)
+    stderr = export.stderr.read().decode()
+    assert export.wait(timeout=120) == 1
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
+    assert error_lines(stderr) == []  # silent, as a tool killed by SIGPIPE is
