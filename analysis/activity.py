@@ -16,10 +16,11 @@ change them. As there (lines 110-119):
 - comments count whatever their action; issues closed are ``IssuesEvent``/``closed`` only;
 - a pair enters the OpenRank network when its month has at least one *valid* event
   (``valid_count > 0``, lines 117-119, 133): an issue opened or closed, an issue comment or
-  review comment created, or a pull request opened or **closed** (merging is closing). A
-  pair with only pushes (or pushes and closing a PR, which carries no weight) keeps its
-  weight here with ``push_only`` false in the latter case; ``push_only`` is true exactly
-  when the pair has no valid event and is left out of the network;
+  review comment created, or a pull request opened or **closed** (merging is closing): a
+  developer whose month in a repo is pushes plus merging a pull request is in the
+  network with the pushes' weight (closing carries none). ``push_only`` is true exactly
+  when the pair has no valid event (e.g. only pushes); such a pair keeps its weight here
+  and is left out of the network;
 - events on an issue or pull request whose title starts with ``[snyk]`` (any case,
   ``issue_title NOT ILIKE '[snyk]%'``, line 130) are left out: the event's own title, or
   the title any event of that issue carries in the same month (REST comments carry none);

@@ -244,8 +244,7 @@ def solve(
     # The plugin's superstep 0 sends x = i; supersteps 1 .. max_iter - 1 update.
     active = np.arange(len(x))
     for iteration in range(1, max_iter):
-        incoming = WT[active] @ x if len(active) < len(x) // 2 else (WT @ x)[active]
-        new = kept[active] + passed[active] * incoming
+        new = kept[active] + passed[active] * (WT @ x)[active]
         moving = np.abs(new - x[active]) >= tolerance
         x[active] = new  # every node updates from the previous superstep's values (Jacobi)
         active = active[moving]

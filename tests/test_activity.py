@@ -243,3 +243,32 @@ def test_opendigger_activity_credits_a_merge_to_the_pull_requests_author(store):
     assert repos[10] == round((0.5252 + 2.2235 + 4.0679 + 2.0339) ** 0.5 + 0.7427 ** 0.5, 2)
     developers = dict(opendigger_activity_by(store, "2024-05", "developer").iter_rows())
     assert developers[1] == round((0.5252 + 2.2235 + 4.0679 + 2.0339) ** 0.5 + 0.5252 ** 0.5, 2)
+
+
+def test_the_rest_collector_stores_issue_titles_and_authors(tmp_path):
+    """The [snyk] rule and the merged-PR credit read titles and authors of REST-collected issues too."""
+    import time
+
+    from collector.github import collect_github
+    from collector.github_client import GitHubClient
+    from fakehub import FakeHub
+    from jobs.config import GithubConfig
+
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "rest.db") as store:
+        client = GitHubClient(token="t", base_url=hub.url, timeout=2.0, backoff=0.001, secondary_wait=0.001,
+                              sleep=lambda seconds: time.sleep(min(seconds, 0.01)))
+        collect_github(store, GithubConfig(orgs=["silver-ai"], repos=[]), progress=False, client=client, stats_wait=0.0)
+        github = hub.truth()["github"]
+        titles = {
+            (name, issue["number"]): (issue["title"], issue["user"])
+            for name in github["orgs"]["silver-ai"] for issue in github["repos"][name]["issues"]
+        }
+        opened = store.query(
+            "SELECT repo_name, issue_number, title, author_login, actor_login, type FROM events "
+            "WHERE type IN ('IssuesEvent', 'PullRequestEvent') AND action = 'opened'"
+        )
+        assert opened and {(r["repo_name"], r["issue_number"]): (r["title"], r["author_login"]) for r in opened} == titles
+        closed = store.query(
+            "SELECT e.title, e.author_id FROM events e WHERE e.action = 'closed' AND e.type = 'PullRequestEvent'"
+        )
+        assert closed and all(row["title"] and row["author_id"] for row in closed)
