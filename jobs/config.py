@@ -96,6 +96,15 @@ class ExportConfig:
 
 
 @dataclass
+class ReportConfig:
+    """``ecometrics report``: the static site of the rankings and charts (see analysis.report)."""
+
+    dir: str = "report"
+    enabled: bool = False  # true: the nightly run rewrites the site after the exports
+    models: int = 30  # models with a page of their own, the most derived first
+
+
+@dataclass
 class Config:
     storage: StorageConfig = field(default_factory=StorageConfig)
     github: GithubConfig = field(default_factory=GithubConfig)
@@ -104,6 +113,7 @@ class Config:
     families: dict[str, FamilyConfig] = field(default_factory=dict)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
     path: Path | None = None  # where it was read from; relative paths inside resolve against it
 
     def resolve(self, path: str) -> Path:
@@ -266,6 +276,8 @@ def _validate(config: Config, source: str) -> None:
             raise ConfigError(f"{source}: export.formats[{index}] {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
     if config.export.top is not None and config.export.top < 1:
         raise ConfigError(f"{source}: export.top must be at least 1")
+    if config.report.models < 0:
+        raise ConfigError(f"{source}: report.models must be 0 or more")
 
 
 def _hub_repo_id(name: str) -> bool:
@@ -307,7 +319,7 @@ def _toml_type(value: Any) -> str:
 
 _SECTION_CLASSES = {
     cls.__name__: cls
-    for cls in (StorageConfig, GithubConfig, HuggingFaceConfig, ActivityConfig, ScheduleConfig, ExportConfig, FamilyConfig)
+    for cls in (StorageConfig, GithubConfig, HuggingFaceConfig, ActivityConfig, ScheduleConfig, ExportConfig, ReportConfig, FamilyConfig)
 }
 
 
@@ -365,6 +377,11 @@ openrank = "0 5 1 * *"
 [export]
 dir = "exports"                      # relative to this file
 formats = ["csv", "md"]              # any of csv, parquet, json, md
+
+[report]                             # ecometrics report: a static site of the rankings and charts
+dir = "report"                       # relative to this file
+enabled = false                      # true: the nightly run rewrites it after the exports
+models = 30                          # models with a page of their own, the most derived first
 """
 
 
