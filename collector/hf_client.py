@@ -346,7 +346,11 @@ def read_ahead(items: Iterable[T], ahead: int = 1) -> Iterator[T]:
     threading.Thread(target=fetch, name="hf-read-ahead", daemon=True).start()
     try:
         while True:
-            item, error = pending.get()
+            try:
+                item, error = pending.get(timeout=0.2)
+            except queue.Empty:  # a page is still on its way: a stop need not wait for it
+                cancel.raise_if_stopped()
+                continue
             if error is not None:
                 raise error
             if item is _END:

@@ -18,7 +18,7 @@ the simulated clock::
                         "closed_at", "merged", "updated_at", "comments"}],  # issues and PRs
             "issue_comments": [{"id", "issue_number", "user", "created_at"}],
             "review_comments": [{"id", "pull_number", "user", "created_at"}],
-            "commits": [{"sha", "author" (login or null), "date"}]}},
+            "commits": [{"sha", "author" (login or null), "date", "landed_at"}]}},  # landed on the branch
         "users": {LOGIN: user_id},                            # everyone in the activity
         "orgs": {ORG: [FULL_NAME, ...]}, "org_ids": {ORG: ID},
         "renamed": {OLD_FULL_NAME: NEW_FULL_NAME},
@@ -106,7 +106,8 @@ class World:
                                     for k, r in enumerate(RELATIONS)},
                 "gated": sorted(forest.gated_ids(now)),
                 "deleted": forest.deleted_ids(now),
-                "disabled": sorted(forest.model_id(int(i)) for i in existing if forest.is_disabled(int(i))),
+                "disabled": sorted(forest.model_id(int(i)) for i in existing[forest.disabled[existing]])
+                            if forest.disabled is not None else [],
                 "renamed": {old: new for old, new in forest.renamed.items() if forest.index_of(new) is not None},
                 "trending_epoch": forest.trending_epoch,
             }

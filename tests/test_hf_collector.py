@@ -326,35 +326,41 @@ def checkpoint(path: Path) -> str | None:
     return row[0] if row else None
 
 
-def test_a_full_hub_crawl_killed_with_sigkill_resumes_to_the_same_rows(tmp_path):
+def test_a_full_hub_crawl_killed_twice_with_sigkill_resumes_to_the_rows_of_its_start(tmp_path):
     whole, killed = tmp_path / "whole.db", tmp_path / "killed.db"
-    # 50 models a page: the small Hub's 3,500 models take 70 pages, time enough to kill one.
+    # 50 models a page: the small Hub's 3,500 models take 70 pages, time enough to kill two
+    # crawlers; trending scores are recomputed under them (every 20 pages, the default).
     with FakeHub(seed=0, scale="small", hf_page_size=50) as hub:
+        at_start = hub.truth()["hf"]["models"]
         result = collect_hf(Store(whole), HuggingFaceConfig(), full_hub=True, progress=False, client=client(hub))
         pages = result.requests["200"]
         assert pages == 70 and not result.partial
 
-        crawler = subprocess.Popen([sys.executable, "-c", CRAWL, str(killed), hub.url], cwd=REPO)
-        deadline = time.monotonic() + 60
-        while checkpoint(killed) is None and crawler.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.005)
-        os.kill(crawler.pid, signal.SIGKILL)
-        crawler.wait()
-        assert crawler.returncode == -signal.SIGKILL
-        cursor = checkpoint(killed)
-        assert cursor, "the crawl finished before it could be killed"
+        cursors = []
+        for _ in range(2):
+            crawler = subprocess.Popen([sys.executable, "-c", CRAWL, str(killed), hub.url], cwd=REPO)
+            deadline = time.monotonic() + 60
+            while checkpoint(killed) in (None, *cursors) and crawler.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.005)
+            os.kill(crawler.pid, signal.SIGKILL)
+            crawler.wait()
+            assert crawler.returncode == -signal.SIGKILL
+            cursors.append(checkpoint(killed))
+            assert cursors[-1], "the crawl finished before it could be killed"
         with Store(killed) as store:
             assert 0 < store.count("models") < 3500
 
         resumed = collect_hf(Store(killed), HuggingFaceConfig(), full_hub=True, progress=False, client=client(hub))
+        assert hub.truth(include_models=False)["hf"]["trending_epoch"] >= 3
 
     assert not resumed.partial
     assert resumed.requests["200"] < pages  # it went on from the checkpoint, not from page 1
     assert checkpoint(killed) is None  # the crawl is complete: the next one starts afresh
     assert table_rows(killed, trending=False) == table_rows(whole, trending=False)
-    with Store(whole) as store:
-        assert store.count("models") == 3500
-        assert store.count("model_edges") > 2000
+    assert stored(Store(killed), "SELECT id FROM models") == {(m,) for m in at_start}
+    assert stored(Store(killed), "SELECT child, parent, relation FROM model_edges") == {
+        (m, p, r["relation"]) for m, r in at_start.items() for p in r["parents"]
+    }
 
 
 # -- the real Hub's behaviours ----------------------------------------------------------------
