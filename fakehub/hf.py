@@ -28,8 +28,10 @@ The real Hub's behaviours that a long crawl meets, all on by default:
   /api/models/repo_id endpoint" (huggingface_hub PR #3182). Parents are in the records'
   ``base_model:{relation}:{id}`` tags.
 - **Gated is public metadata.** ``/api/models/{id}`` of a gated model answers 200 with
-  ``gated: "auto" | "manual"`` to anyone (Hub docs, models-gated.md: the model card and
-  metadata stay visible; files need accepted access). A missing, deleted or private repo
+  ``gated: "auto" | "manual"`` to anyone (https://huggingface.co/docs/hub/models-gated:
+  users share their contact information "to access the model files"; a gated repository
+  page says it "is publicly accessible, but you have to accept the conditions to access its
+  files and content"). A missing, deleted or private repo
   answers 401 ``X-Error-Code: RepoNotFound`` without a token and 404 with one (the Hub will not
   say whether a private repo exists; huggingface_hub utils/_http.py ``hf_raise_for_status``:
   "401 is misleading as it is returned for private and gated repos ... missing repos"); a

@@ -13,7 +13,7 @@ START) never holds its records as JSON.
   created after START appear as the clock advances.
 - About 60% of the generated models are derivatives. Relation of a derivative
   (:data:`RELATIONS`): finetune 45%, quantized 39%, merge 15%, adapter 1% (the real
-  Hub's mix, SPEC section 8). A merge has 2-4 parents; quantized models are never
+  Hub's mix). A merge has 2-4 parents; quantized models are never
   parents. Parents are curated models (weighted, Qwen first) or earlier generated ones,
   biased to older ones, which gives heavy-tailed families and depths of 4 and more.
 - Downloads of model i on its day of age ``a`` are ``rate_i * (1 + trend_i * a)``;
