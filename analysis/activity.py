@@ -190,6 +190,8 @@ def check_month(month: str, what: str = "month") -> str:
     """``month`` when it is YYYY-MM, else an :class:`InputError` naming ``what`` (e.g. ``--month``)."""
     if not isinstance(month, str) or not MONTH.match(month):
         raise InputError(f"{what} {month!r} is not YYYY-MM; write it like 2025-01")
+    if not "0001" <= month[:4] <= "9998":  # the month after must still be a date
+        raise InputError(f"{what} {month!r} is out of range; pass a month from 0001-01 to 9998-12")
     return month
 
 

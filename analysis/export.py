@@ -253,23 +253,29 @@ def output_file(path: str | Path) -> Iterator[Path]:
     which is flushed to disk and renamed over ``path`` only when complete: a reader sees
     the old file or the new one, never a part. If writing fails (disk full, read-only
     folder) the old file is kept and :class:`WriteFailed` names the path and the OS error.
+    A symbolic link is followed (the file it names is replaced, the link stays); a device
+    or a named pipe is written in place, since renaming over it would replace it.
     """
     path = Path(path)
-    if not path.parent.is_dir():
-        raise InputError(f"{path}: folder {path.parent} does not exist; create it or choose another --out")
-    if path.is_dir():
+    target = path.resolve() if path.is_symlink() else path  # a link goes on naming the file it names
+    if not target.parent.is_dir():
+        raise InputError(f"{path}: folder {target.parent} does not exist; create it or choose another --out")
+    if target.is_dir():
         raise InputError(f"{path}: cannot write a table over a folder; pass a file name such as {path / 'table.csv'}")
     temporary = None
     try:
-        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=path.parent)
+        if target.exists() and not target.is_file():  # a device or a pipe (/dev/stdout, a FIFO): written as it is
+            yield target
+            return
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent)
         os.close(handle)
         temporary = Path(name)
-        os.chmod(temporary, _mode_for(path))
+        os.chmod(temporary, _mode_for(target))
         yield temporary
         with temporary.open("rb+") as written:
             os.fsync(written.fileno())
-        os.replace(temporary, path)
-        _fsync_folder(path.parent)
+        os.replace(temporary, target)
+        _fsync_folder(target.parent)
     except (OSError, pl.exceptions.PolarsError) as exc:  # polars reports IO errors as ComputeError
         if isinstance(exc, pl.exceptions.PolarsError) and "error" not in str(exc).lower():
             raise

@@ -317,6 +317,20 @@ class StoreError(InputError):
     """The database cannot be used as asked; the message names the file and the fix."""
 
 
+def check_database_path(path: Path) -> None:
+    """Refuse, before anything opens it, a database path that cannot be a database file.
+
+    A folder, a device or a pipe (``/dev/null``, a FIFO: opening one can block), or a
+    file whose folder does not exist.
+    """
+    if path.is_dir():
+        raise StoreError(f"{path}: is a folder, not a database file; pass a file path with --db")
+    if path.exists() and not path.is_file():
+        raise StoreError(f"{path}: is not a regular file (a device or a pipe); pass a database file with --db")
+    if not path.parent.is_dir():
+        raise StoreError(f"{path}: folder {path.parent} does not exist; create it or pass another --db")
+
+
 def utc_now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
@@ -345,10 +359,7 @@ class Store:
         or upgraded as for a writer.
         """
         self.path = Path(path)
-        if self.path.is_dir():
-            raise StoreError(f"{self.path}: is a folder, not a database file; pass a file path with --db")
-        if self.path.parent and not self.path.parent.exists():
-            raise StoreError(f"{self.path}: folder {self.path.parent} does not exist; create it or pass another --db")
+        check_database_path(self.path)
         version = self._stored_version()
         if version is not None and version > SCHEMA_VERSION:
             raise StoreError(

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from collector.errors import InputError, WriteFailed
-from collector.store import utc_now
+from collector.errors import WriteFailed
+from collector.store import check_database_path, utc_now
 
 
 class Locked(Exception):
@@ -58,9 +58,8 @@ def lock_path(db_path: str | os.PathLike[str]) -> Path:
 @contextmanager
 def job_lock(db_path: str | os.PathLike[str], job: str) -> Iterator[None]:
     """Hold the database's job lock for the duration of the block, or raise :class:`Locked`."""
+    check_database_path(Path(db_path))  # before the lock file is created beside it
     path = lock_path(db_path)
-    if not path.parent.is_dir():
-        raise InputError(f"{db_path}: folder {path.parent} does not exist; create it or pass another --db")
     try:  # close-on-exec: a program this one starts never holds the lock (forked children: above)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as exc:

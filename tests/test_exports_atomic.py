@@ -9,6 +9,7 @@ import os
 import resource
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 
@@ -82,3 +83,23 @@ def test_an_export_replaces_the_file_whole_and_keeps_its_permissions(tmp_path, d
     assert result.returncode == 0, result.stderr
     assert path.read_text().startswith("repo,") and (path.stat().st_mode & 0o777) == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.db", "repos.csv"]
+
+
+def test_a_link_is_followed_and_a_pipe_is_written_in_place(tmp_path, database):
+    real = tmp_path / "real.csv"
+    real.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    result = subprocess.run([*ECOMETRICS, "--db", str(database), "export", "repos", "--out", str(link)],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink() and real.read_text().startswith("repo,")
+
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    export = subprocess.Popen([*ECOMETRICS, "--db", str(database), "export", "repos", "--out", str(pipe)],
+                              cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    with open(pipe) as reader:  # blocks until the export opens the pipe for writing
+        received = reader.read()
+    assert export.wait(timeout=120) == 0, export.stderr.read()
+    assert received.startswith("repo,") and stat.S_ISFIFO(os.lstat(pipe).st_mode)

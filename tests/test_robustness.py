@@ -121,6 +121,7 @@ FILES = {  # name -> bytes, or a function writing the file at a path
     "truncated.db": lambda path: path.write_bytes(b"SQLite format 3\x00" + b"\x10\x00" + b"\x00" * 80),
     "half.db": lambda path: path.write_bytes((data := (path.parent / "ecometrics.db").read_bytes())[: len(data) // 2]),
     "dbfolder": lambda path: path.mkdir(),
+    "pipe.db": os.mkfifo,
     "empty.csv": b"",
     "nochild.csv": b"source,edge\no/a,finetuned\n",
     "relation.csv": b"source,target,edge\no/a,o/b,distilled\n",
@@ -162,6 +163,8 @@ DATABASE_CASES = [
     ("db cut in half, reader", ["--db", "half.db", "export", "repos"], 2, "half.db: not a usable SQLite database"),
     ("db cut in half, writer", ["--db", "half.db", "analyze"], 2, "half.db: not a usable SQLite database"),
     ("db is a folder", ["--db", "dbfolder", "status"], 2, "dbfolder: is a folder, not a database file"),
+    ("db is a pipe, reader", ["--db", "pipe.db", "status"], 2, "pipe.db: is not a regular file"),
+    ("db is a pipe, writer", ["--db", "pipe.db", "import", "edges", "nul.csv"], 2, "pipe.db: is not a regular file"),
     ("db folder missing: collect", ["--db", "missing/e.db", "collect"], 2, "folder missing does not exist"),
     ("db folder missing: run", ["--db", "missing/e.db", "run"], 2, "folder missing does not exist"),
     ("db folder missing: import edges", ["--db", "missing/e.db", "import", "edges", "x.csv"], 2,
@@ -200,6 +203,8 @@ ARGUMENT_CASES = [
     ("--top 0", ["export", "repos", "--top", "0"], 2, "argument --top: 0 must be 1 or more"),
     ("--top text", ["export", "repos", "--top", "ten"], 2, "argument --top: invalid"),
     ("--month 13", ["export", "repos", "--month", "2025-13"], 2, "'2025-13' is not YYYY-MM"),
+    ("--month year 0", ["export", "repos", "--month", "0000-01"], 2, "'0000-01' is out of range"),
+    ("--to year 9999", ["analyze", "--to", "9999-12"], 2, "'9999-12' is out of range"),
     ("unknown kind", ["export", "nonsense"], 2, "export kind 'nonsense' is unknown"),
     ("unknown format", ["export", "repos", "--format", "xlsx"], 2, "xlsx"),
     ("--out folder missing", ["export", "repos", "--out", "missing/r.csv"], 2, "folder missing does not exist"),
@@ -238,6 +243,10 @@ def make_files(folder: Path) -> dict[Path, bytes | None]:
     return made
 
 
+def unchanged(path: Path, content: bytes | None) -> bool:
+    return (path.read_bytes() if path.is_file() else None) == content and (content is not None or path.exists())
+
+
 def error_lines(stderr: str) -> list[str]:
     """The lines that report the error: ours ("ecometrics: ...") or argparse's ("...: error: ...")."""
     return [line for line in stderr.splitlines() if line.startswith("ecometrics: ") or ": error: " in line]
@@ -259,8 +268,8 @@ def test_bad_input_is_one_line_with_its_exit_code_and_changes_nothing(workdir, c
     assert "Traceback" not in captured.err and "Traceback" not in captured.out
     assert fingerprint(workdir / "ecometrics.db") == before
     for path, content in inputs.items():
-        assert (path.read_bytes() if path.is_file() else None) == content, f"{path.name} changed"
-    assert not (workdir / "missing").exists()
+        assert unchanged(path, content), f"{path.name} changed"
+    assert not (workdir / "missing").exists() and not (workdir / "pipe.db.lock").exists()
 
 
 # -- the machine says no: real processes ----------------------------------------------------------------
