@@ -48,7 +48,8 @@ def test_empty_tables_keep_their_columns_and_types(db_path):
     stars = frames.stargazers(db_path)
     assert stars.height == 0
     assert stars.schema == pl.Schema(
-        {"repo_id": pl.Int64, "user_id": pl.Int64, "login": pl.String, "starred_at": pl.Datetime("us")}
+        {"repo_id": pl.Int64, "user_id": pl.Int64, "login": pl.String, "starred_at": pl.Datetime("us"),
+         "removed_at": pl.Datetime("us")}
     )
 
 
