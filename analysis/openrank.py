@@ -151,7 +151,10 @@ def openrank(
         superstep only sends the initial values; from then on a node whose update moved
         it by less than ``tolerance`` is frozen at that value (it keeps sending it) and
         the run stops once every node is frozen. Neo4j GDS counts that first superstep
-        among ``maxIterations``, so at most ``max_iter - 1`` updates run. ``"all"``
+        among ``maxIterations`` (``Pregel.run``'s loop ``for (; iteration <
+        config.maxIterations(); iteration++)`` starting at the initial superstep 0,
+        neo4j/graph-data-science ``pregel/src/main/java/org/neo4j/gds/beta/pregel/Pregel.java``,
+        commit 0e7ab98), so at most ``max_iter - 1`` updates run. ``"all"``
         updates every node until all of them moved by less than ``tolerance`` in the same
         iteration, at most ``max_iter`` updates: closer to the fixed point, but not what
         the plugin reports.
