@@ -97,7 +97,7 @@ from collector.github_rows import (
     star_page_graphql,
     star_page_rest,
 )
-from collector.github_walk import PAGE_SIZE, Listing, ListingWalker, RepoGone
+from collector.github_walk import PAGE_SIZE, ListingWalker, RepoGone
 from collector.results import CollectResult
 from collector.store import Store, utc_now
 
@@ -137,18 +137,21 @@ def collect_github(
     stats_polls: int = STATS_POLLS,
     stats_wait: float | None = None,
     result: CollectResult | None = None,
+    page_size: int = PAGE_SIZE,
 ) -> CollectResult:
     """One incremental, resumable collection pass over ``config`` (a ``GithubConfig``).
 
     Returns rows written, requests by status, and ``partial`` with a one-line reason when
     the budget ran out or repositories could not be read. A ``result`` passed in is the
     one filled (its requests counted live), so a caller sees the counts of a pass that
-    was stopped or failed.
+    was stopped or failed. ``page_size`` is the REST ``per_page`` asked: GitHub's largest,
+    100, except where a test wants deep walks of small listings.
     """
     client = client or GitHubClient(max_rate_wait=config.max_rate_wait, sleep=cancellable_sleep)
     if stats_wait is None:
         stats_wait = getattr(config, "stats_wait", STATS_WAIT)
     collector = GitHubCollector(store, config, client, stats_polls=stats_polls, stats_wait=stats_wait)
+    collector.walker.page_size = page_size
     if result is not None:
         collector.result = result
     collector.result.requests = client.requests_by_status
@@ -635,9 +638,12 @@ class GitHubCollector:
             stamps = functools.partial(item_stamps, resource)
             if by_update:
                 steps = self.walker.by_update(listing, params, checkpoint, since, stamps)
+            elif resource == "commits":
+                steps = self.walker.newest_first(
+                    listing, {**params, "since": since}, checkpoint, None, stamps, known=functools.partial(self.commits_stored, repo)
+                )
             else:
-                walk_params = params if resource == "issue_events" else {**params, "since": since}
-                steps = self.walker.newest_first(listing, walk_params, checkpoint, since if resource == "issue_events" else None, stamps)
+                steps = self.walker.newest_first(listing, params, checkpoint, since, stamps)
             written: set[str] = set()  # newest first: the newer of two items with one event id wins
             for step in steps:
                 page = activity_events(repo.id, repo.full_name, resource, step.items, self.bots)
@@ -649,6 +655,13 @@ class GitHubCollector:
                     {"developers": page.developers, "events": events, "http_cache": [step.cache_row] if step.cache_row else []},
                     checkpoint=(source, key, step.checkpoint),
                 )
+
+    def commits_stored(self, repo: Repo, items: list[Any]) -> bool:
+        """Whether every commit of a page is stored already (as its push event)."""
+        ids = [f"rest:PushEvent:{repo.id}:{item['sha']}" for item in items]
+        marks = ", ".join("?" * len(ids))
+        stored = self.store.conn.execute(f"SELECT count(*) FROM events WHERE id IN ({marks})", ids).fetchone()[0]
+        return stored == len(ids)
 
     # -- shared helpers ---------------------------------------------------------------
 

@@ -28,6 +28,7 @@ end the walk as empty.
 from __future__ import annotations
 
 import json
+import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,10 @@ Validators = Callable[[str], tuple[str | None, str | None, str | None]]
 
 class RepoGone(GitHubError):
     """The repository answered 404: deleted, made private, or moved away."""
+
+
+class StaleCursor(GitHubError):
+    """A stored ``after=`` cursor the API no longer takes (422): start again from the stored stamps."""
 
 
 @dataclass
@@ -64,9 +69,10 @@ class Step:
 class ListingWalker:
     """Walks REST listings for one client, with the validators the store keeps."""
 
-    def __init__(self, client: GitHubClient, validators: Validators):
+    def __init__(self, client: GitHubClient, validators: Validators, page_size: int = PAGE_SIZE):
         self.client = client
         self.validators = validators
+        self.page_size = page_size  # per_page asked: GitHub's largest, smaller only to exercise deep walks
 
     def whole(self, path: str, params: dict[str, Any]) -> Listing:
         """Every page of a listing, conditionally; ``items`` None when all were 304.
@@ -74,7 +80,7 @@ class ListingWalker:
         A listing that changed is returned whole: pages that answered 304 among changed
         ones are fetched again unconditionally (their old content is not stored)."""
         responses: list[Response] = []
-        for response in self.client.pages(path, {**params, "per_page": PAGE_SIZE}, validators=self.validators):
+        for response in self.client.pages(path, {**params, "per_page": self.page_size}, validators=self.validators):
             if response.status == 404:
                 return Listing(items=None, status=404)
             if response.status not in (200, 204, 304):
@@ -98,53 +104,82 @@ class ListingWalker:
                   stamps: Callable[[list[Any]], list[str]]) -> Iterator[Step]:
         """A listing sorted by update, oldest first, from where the last walk ended.
 
-        The checkpoint keeps the newest update stored and the last page's URL: that page
-        is asked again conditionally (304: nothing changed since); its keyset cursor
-        still holds when items before it were updated, as they move behind it. A cursor
-        the API no longer takes (422) falls back to ``since`` = the newest update."""
+        Page-number links are offsets, which shift when an item is updated mid-walk, so
+        the walk does not follow them: it asks again from ``since`` = the newest update
+        stored (overlapping by the items of that second, upserted again). Only when a
+        whole page shares one update second does it take the numbered link. A keyset
+        ``after=`` cursor does not shift and is followed as given.
+
+        The checkpoint keeps the newest update and, when the walk ended on a page that
+        was not full, that page's URL: it is asked again conditionally (304: nothing
+        changed). A full last page would answer 304 while new items sit behind it, so
+        then the next walk starts from ``since``. A cursor the API no longer takes (422)
+        also falls back to ``since``."""
         state = _state(checkpoint)
         newest = state.get("newest") or since
-        head = canonical_url(self.client.url(path), {**params, "per_page": PAGE_SIZE, "since": newest})
-        url: str | None = self.client.url(self.client.relative(state["url"])) if state.get("url") else head
+
+        def from_since(stamp: str | None) -> str:
+            return canonical_url(self.client.url(path), {**params, "per_page": self.page_size, "since": stamp})
+
+        url: str | None = self.client.url(self.client.relative(state["url"])) if state.get("url") else from_since(newest)
         conditional = True
         while url:
             try:
                 response = self._get(url, conditional)
-            except GitHubError as exc:
-                if url == head or "HTTP 422" not in str(exc):
-                    raise
-                url, conditional = head, True  # a stale cursor: start again from `since`
+            except StaleCursor:
+                url, conditional = from_since(newest), True
                 continue
             if response is None:
                 return
             items = response.data or []
+            asked_since = newest
             newest = max([newest or "", *stamps(items)]) or None
             following = response.next_url
-            state = {"newest": newest, "url": self.client.relative(following or url)}
-            yield Step(items, response.cache_row(self.client.relative), json.dumps(state, sort_keys=True))
+            if following and not _is_cursor(following) and newest != asked_since:
+                following = from_since(newest)  # an offset would shift under updates
+            if following:
+                resume = self.client.relative(following)
+            else:
+                resume = None if len(items) >= self.page_size else self.client.relative(url)
+            yield Step(items, response.cache_row(self.client.relative), json.dumps({"newest": newest, "url": resume}, sort_keys=True))
             url, conditional = following, False
 
     def newest_first(self, path: str, params: dict[str, Any], checkpoint: str | None, floor: str | None,
-                     stamps: Callable[[list[Any]], list[str]]) -> Iterator[Step]:
-        """A listing newest first, down to what is stored (or to ``floor`` on a first walk)."""
+                     stamps: Callable[[list[Any]], list[str]],
+                     known: Callable[[list[Any]], bool] | None = None) -> Iterator[Step]:
+        """A listing newest first, down to what is stored (or to ``floor`` on a first walk).
+
+        With ``known(items)`` (every item of the page is stored already) the walk stops at
+        the first page that brings nothing new: for commits, whose listing follows the
+        history, not the dates (a merged branch lands with older commit dates). Without
+        it (issue events, whose ids and times grow together) it stops at the first item
+        not newer than the newest stored. A stored ``resume`` cursor the API no longer
+        takes starts the walk again from the top."""
         state = _state(checkpoint)
         newest, seen = state.get("newest"), state.get("seen")
         resume = state.get("resume")
+        top = canonical_url(self.client.url(path), {**params, "per_page": self.page_size})
         # a stored target is re-based: it may predate a change of GITHUB_API_URL
-        url: str | None = self.client.url(self.client.relative(resume)) if resume else canonical_url(
-            self.client.url(path), {**params, "per_page": PAGE_SIZE}
-        )
+        url: str | None = self.client.url(self.client.relative(resume)) if resume else top
         conditional = not resume
         while url:
-            response = self._get(url, conditional)
+            try:
+                response = self._get(url, conditional)
+            except StaleCursor:
+                url, conditional = top, True
+                continue
             if response is None:
                 return
             items = response.data or []
             page_stamps = stamps(items)
             seen = max([seen or newest or "", *page_stamps]) or None
             following = response.next_url
-            if (newest and any(s <= newest for s in page_stamps)) or (floor and any(s < floor for s in page_stamps)):
-                following = None  # reached items already stored, or older than wanted
+            if known is not None:
+                reached = bool(items) and known(items)
+            else:
+                reached = bool(newest) and any(s <= newest for s in page_stamps)
+            if reached or (floor and any(s < floor for s in page_stamps)):
+                following = None  # reached what is stored, or items older than wanted
             if following:
                 state_after = {"newest": newest, "resume": self.client.relative(following), "seen": seen}
             else:
@@ -160,9 +195,16 @@ class ListingWalker:
             raise RepoGone(f"{url}: HTTP 404")
         if response.status in (304, 409, 410):
             return None
+        if response.status == 422 and _is_cursor(url):
+            raise StaleCursor(f"{url}: HTTP 422")
         if response.status != 200:
             raise_for_status(response)
         return response
+
+
+def _is_cursor(url: str) -> bool:
+    """Whether a page URL names its page by a keyset cursor (``after=``), not by number."""
+    return "after" in dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
 
 
 def _state(checkpoint: str | None) -> dict[str, Any]:

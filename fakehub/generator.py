@@ -22,6 +22,10 @@ Features the collectors must cope with, at every scale:
 - deleted repos: ``deepseek-ai/DeepSeek-Legacy`` (gone before the start, always 404)
   and ``MiniMax-AI/MiniMax-Text-Preview`` (listed until day 7, then 404);
 - bots (logins ending in ``[bot]``, ``type: "Bot"``) opening PRs, commenting, committing;
+- late commits: :data:`LATE_COMMIT_SHARE` of commits were made on a branch merged up to
+  :data:`MERGE_DELAY_DAYS` later; they reach ``/commits`` then, with their older dates,
+  in history order rather than date order (``/commits`` lists the history, whose dates
+  need not be monotonic: github/rest-api-description issue 4814);
 - stargazers of a repo are distinct users: star k of repo r is user
   ``(a_r * k + b_r) mod U`` (an affine bijection), so new stars never repeat a user;
 - unstars: :data:`UNSTAR_SHARE` of all stars are removed again some time after they were
@@ -151,6 +155,8 @@ UNSTAR_SHARE = 0.03        # of all stars, removed again later
 UNSTAR_MEAN_DAYS = 90      # mean time from a star to its removal
 HIDDEN_STAR_SHARE = 0.003  # of all stars, from accounts the API no longer shows
 NEVER = np.iinfo(np.int64).max
+LATE_COMMIT_SHARE = 0.1    # of commits, made on a branch that is merged later
+MERGE_DELAY_DAYS = 14      # at most this many days from a commit to its merge
 
 
 def stable_hash(*parts: object) -> int:
@@ -218,6 +224,15 @@ class Activity:
     comments: list[tuple[int, int, int, int]]          # (id, issue number, user index, created)
     review_comments: list[tuple[int, int, int, int]]   # (id, PR number, user index, created)
     commits: list[tuple[str, int | None, int, str]]    # (sha, user index or None, created, author name)
+    commit_landed: list[int] = field(default_factory=list)  # when each commit reached the default branch
+
+    def landed(self, k: int) -> int:
+        """When commit k became visible: its date, or later for a branch merged afterwards."""
+        return self.commit_landed[k] if self.commit_landed else self.commits[k][2]
+
+    def landed_commits(self, now: int) -> list[tuple[int, tuple[str, int | None, int, str]]]:
+        """(k, commit) of the commits on the default branch at ``now``, in date order."""
+        return [(k, c) for k, c in enumerate(self.commits) if self.landed(k) <= now]
 
     @cached_property
     def issue_events(self) -> list[tuple[int, str, int, int, int]]:
@@ -435,7 +450,11 @@ def _generate_activity(repo: Repo, developers: int, rate: float) -> Activity:
                        for i, (_, n, u, t) in enumerate(review_comments, 1)]
     commits = [(hashlib.sha1(f"{repo.id}:{i}".encode()).hexdigest(), u, t, name)
                for i, (_, u, t, name) in enumerate(commits)]
-    return Activity(issues, comments, review_comments, commits)
+    # a share of commits were made on a branch merged days later: they land with older dates
+    merges = random.Random(stable_hash("landed", repo.seed, repo.index))
+    landed = [t + (merges.randrange(DAY, MERGE_DELAY_DAYS * DAY) if merges.random() < LATE_COMMIT_SHARE else 0)
+              for _, _, t, _ in commits]
+    return Activity(issues, comments, review_comments, commits, landed)
 
 
 def _generated_name(rng: random.Random, words: list[str], taken: set[str]) -> str:
@@ -608,19 +627,16 @@ class GitHubWorld:
         return ("closed" if closed else "open"), closed, updated
 
     def pushed_at(self, repo: Repo) -> int:
-        now = self.clock.now
-        commits = self.activity(repo).commits
-        times = [c[2] for c in commits if c[2] <= now]
-        return times[-1] if times else repo.created
+        activity = self.activity(repo)
+        times = [activity.landed(k) for k, _ in activity.landed_commits(self.clock.now)]
+        return max(times) if times else repo.created
 
     def contributors(self, repo: Repo) -> tuple[dict[int, int], dict[str, int]]:
         """Commit counts at the clock: ({user index: n}, {anonymous author name: n})."""
         now = self.clock.now
         users: dict[int, int] = {}
         anon: dict[str, int] = {}
-        for _, user, at, name in self.activity(repo).commits:
-            if at > now:
-                break
+        for _, (_, user, at, name) in self.activity(repo).landed_commits(now):
             if user is None:
                 anon[name] = anon.get(name, 0) + 1
             else:
@@ -692,8 +708,9 @@ class GitHubWorld:
                     for c in activity.review_comments if c[3] <= now
                 ],
                 "commits": [
-                    {"sha": sha, "author": login(u) if u is not None else None, "date": iso(at)}
-                    for sha, u, at, _ in activity.commits if at <= now
+                    {"sha": sha, "author": login(u) if u is not None else None, "date": iso(at),
+                     "landed_at": iso(activity.landed(k))}
+                    for k, (sha, u, at, _) in activity.landed_commits(now)
                 ],
             }
         active: set[int] = set()
@@ -703,7 +720,7 @@ class GitHubWorld:
                 active.update(i.user for i in a.issues if i.created <= now)
                 active.update(i.closed_by for i in a.issues if i.closed is not None and i.closed <= now)
                 active.update(c[2] for c in a.comments + a.review_comments if c[3] <= now)
-                active.update(c[1] for c in a.commits if c[2] <= now and c[1] is not None)
+                active.update(c[1] for _, c in a.landed_commits(now) if c[1] is not None)
         return {
             "repos": repos,
             "users": {login(u): self.users.user_id(u) for u in sorted(active)},

@@ -25,16 +25,17 @@ Endpoints (``{repo}`` is ``/repos/{owner}/{name}`` or ``/repositories/{id}``):
 Lists take ``per_page`` (default 30, max 100) and ``page`` and answer with a ``Link``
 header (next, last, first, prev). The activity listings (issues, pulls, issue and review
 comments, issue events, commits) page as GitHub's large listings do: their ``Link``
-names the next page with an opaque keyset ``after=`` cursor (no ``last``), ``page`` is
-served only up to :data:`PAGE_NUMBER_LIMIT`, and past it they answer 422 "Pagination with
-the page parameter is not supported for large datasets, please use cursor based
-pagination (after/before)" (GitHub's "Using pagination in the REST API": the ``link``
-header's URLs may use ``page``, ``before`` or ``after``, follow them as given,
-https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api;
+names pages by number (``page=``, with ``last``) up to :data:`PAGE_NUMBER_LIMIT`, then by
+an opaque keyset ``after=`` cursor (no ``last``); a ``page`` past the limit answers 422
+"Pagination with the page parameter is not supported for large datasets, please use
+cursor based pagination (after/before)" (GitHub's "Using pagination in the REST API":
+the ``link`` header's URLs may use ``page``, ``before`` or ``after``, follow them as
+given, https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api;
+``after=`` cursors on large listings, e.g. MeltanoLabs/tap-github pull request 415;
 reports of the 422 range from page 11 to page 100, so the stricter end is modelled).
-A keyset cursor names the sort key of the last item served, so items updated during a
-walk move behind it instead of shifting later items onto pages already read; page
-numbers are offsets and do shift.
+Page numbers are offsets: an item updated during a walk moves to the end and shifts
+later items onto pages already read. A keyset cursor names the sort key of the last
+item served, so an updated item moves behind it instead.
 
 ``/contributors`` links only the first ``GitHubWorld.contributor_email_limit`` (500) author emails
 to users; the others' commits are listed as anonymous contributors, with ``anon=1``
@@ -290,8 +291,10 @@ class GitHubRest:
 
     def keyset_page(self, req: Request, items: Sequence, key: Callable, render: Callable) -> Response:
         """A page of an activity listing: ``items`` in the order served, ``key(item)`` a
-        tuple that grows along that order. ``after`` resumes behind a key; ``page`` is an
-        offset, refused past :data:`PAGE_NUMBER_LIMIT`; ``Link`` names only ``next``, by cursor."""
+        tuple that grows along that order. ``page`` is an offset, refused past the page-number
+        limit, and ``Link`` names the next pages by number (with ``last`` when the listing
+        ends within the limit); from the limit on ``Link`` names ``next`` by a keyset
+        ``after`` cursor, which resumes behind a key."""
         per_page = req.int_arg("per_page", 30, 1, 100)
         after = req.arg("after")
         keys = [key(item) for item in items]
@@ -312,8 +315,15 @@ class GitHubRest:
         chunk = items[start:start + per_page]
         headers = {}
         if start + per_page < len(items):
-            next_url = req.url_with(page=None, after=encode_cursor(keys[start + per_page - 1]))
-            headers["Link"] = link_header({"next": next_url})
+            page = None if after is not None else req.int_arg("page", 1)
+            last = -(-len(items) // per_page)
+            if page is not None and page < self.page_number_limit:  # page numbers while they are served
+                links = {"next": req.url_with(page=page + 1)}
+                if last <= self.page_number_limit:
+                    links["last"] = req.url_with(page=last)
+            else:  # from the limit on, the next page is named by a keyset cursor
+                links = {"next": req.url_with(page=None, after=encode_cursor(keys[start + per_page - 1]))}
+            headers["Link"] = link_header(links)
         return Response.json([render(item) for item in chunk], 200, headers)
 
     # -- handlers ------------------------------------------------------------------------
@@ -406,7 +416,8 @@ class GitHubRest:
         rows: list[tuple[int, object]] = [(n, u) for u, n in users.items()]
         if req.arg("anon") in ("1", "true"):
             rows += [(n, name) for name, n in anon.items()]
-        rows.sort(key=lambda row: (-row[0], str(row[1])))
+        # ties by name: the same order whichever world (generated or snapshot) numbers the users
+        rows.sort(key=lambda row: (-row[0], row[1] if isinstance(row[1], str) else self.world.users.login(row[1])))
         base = req.base_url
 
         def render(row: tuple[int, object]) -> dict:
@@ -426,9 +437,7 @@ class GitHubRest:
         now = self.world.clock.now
         weeks: dict[int, dict[int, list[int]]] = {}
         commits = 0
-        for sha, user, at, _ in self.world.activity(repo).commits:
-            if at > now:
-                break
+        for _, (sha, user, at, _) in self.world.activity(repo).landed_commits(now):
             commits += 1
             if user is not None:
                 week = at - (at - 345_600) % (7 * DAY)      # Sundays 00:00 UTC
@@ -628,9 +637,10 @@ class GitHubRest:
         since, until = req.arg("since"), req.arg("until")
         lo = parse_iso(since) if since else None
         hi = min(parse_iso(until), now) if until else now
-        rows = [(k, c) for k, c in enumerate(self.world.activity(repo).commits)
-                if c[2] <= hi and (lo is None or c[2] >= lo)]
-        rows.reverse()
+        activity = self.world.activity(repo)
+        # the history as it landed, newest first: a merged branch brings older dates to the top
+        rows = [(k, c) for k, c in activity.landed_commits(now) if c[2] <= hi and (lo is None or c[2] >= lo)]
+        rows.sort(key=lambda row: (-activity.landed(row[0]), -row[0]))
         base = req.base_url
         r = f"{base}/repos/{repo.full_name}"
 
@@ -647,4 +657,4 @@ class GitHubRest:
                     "comments_url": f"{r}/commits/{sha}/comments", "author": account,
                     "committer": account, "parents": []}
 
-        return self.keyset_page(req, rows, lambda row: (-row[1][2], -row[0]), render)
+        return self.keyset_page(req, rows, lambda row: (-activity.landed(row[0]), -row[0]), render)

@@ -113,16 +113,16 @@ class SnapshotGitHub(GitHubWorld):
                    for c in r.get("review_comments", ())]
         # anonymous commits: hand the anonymous contributors' names out by their counts
         anonymous = [name for name, n in r.get("anonymous_contributors", {}).items() for _ in range(n)]
-        commits = []
-        for c in r.get("commits", ()):
+        commits, landed = [], []
+        for c in sorted(r.get("commits", ()), key=lambda c: c["date"]):
             author = c.get("author")
             name = author if author else (anonymous.pop(0) if anonymous else "anonymous")
             commits.append((c["sha"], index[author] if author else None, parse_iso(c["date"]), name))
+            landed.append(parse_iso(c.get("landed_at") or c["date"]))
         issues.sort(key=lambda i: i.number)
         comments.sort(key=lambda c: (c[3], c[1]))
         reviews.sort(key=lambda c: (c[3], c[1]))
-        commits.sort(key=lambda c: c[2])
-        return Activity(issues, comments, reviews, commits)
+        return Activity(issues, comments, reviews, commits, landed)
 
     def forks(self, repo: Repo) -> int:
         return self._counts[repo.id][0]

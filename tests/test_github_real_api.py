@@ -25,9 +25,10 @@ def client_for(hub, **overrides) -> GitHubClient:
     return GitHubClient(**{**options, **overrides})
 
 
-def collect(store, hub, config=None, **client_options):
+def collect(store, hub, config=None, page_size=100, **client_options):
     config = config or GithubConfig(orgs=list(ORGS), repos=list(REPOS), max_rate_wait=900.0)
-    return collect_github(store, config, progress=False, client=client_for(hub, **client_options), stats_wait=0.0)
+    client = client_for(hub, **client_options)
+    return collect_github(store, config, progress=False, client=client, stats_wait=0.0, page_size=page_size)
 
 
 def test_deep_listings_follow_the_link_cursor_past_the_page_number_limit(tmp_path):
@@ -249,3 +250,21 @@ def test_the_retry_waits_of_a_run_are_bounded(tmp_path):
         result = collect(store, hub, sleep=sleep, backoff=5.0, max_retry_seconds=60.0, max_attempts=50)
         assert result.partial and "retries already waited" in result.reason, result.reason
         assert sum(waits) <= 60.0
+
+
+def test_commits_of_a_branch_merged_later_are_read_though_their_dates_are_older(tmp_path):
+    """/commits lists the history as it landed; a merged branch brings older dates to the top."""
+    repos = ["Genesis-Embodied-AI/Genesis", "ggml-org/llama.cpp", "Significant-Gravitas/AutoGPT"]
+    config = GithubConfig(orgs=[], repos=repos, star_history=False, contributors=False)
+    # pages of 5, so that the commits of ten days fill several of them
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        assert not collect(store, hub, config=config, page_size=5).partial
+        before = {c["sha"] for r in tracked(hub.truth(), [], repos).values() for c in r["commits"]}
+        hub.advance(days=10)
+        assert not collect(store, hub, config=config, page_size=5).partial
+        truth = hub.truth()
+        late = [c for r in tracked(truth, [], repos).values() for c in r["commits"]
+                if c["sha"] not in before and c["date"] < truth["now"][:10] and c["landed_at"] > c["date"]]
+        assert late, "the test needs commits that landed after newer ones"
+        expected, stored = expected_rows(truth, [], repos)["events"], stored_rows(store)["events"]
+        assert expected == stored, (len(expected - stored), len(stored - expected))
