@@ -268,3 +268,39 @@ def test_commits_of_a_branch_merged_later_are_read_though_their_dates_are_older(
         assert late, "the test needs commits that landed after newer ones"
         expected, stored = expected_rows(truth, [], repos)["events"], stored_rows(store)["events"]
         assert expected == stored, (len(expected - stored), len(stored - expected))
+
+
+def test_a_walk_that_ended_on_a_full_page_still_finds_what_came_after_it():
+    """A full last page answers 304 while new items sit behind it: the next walk starts from ``since``."""
+    import functools
+
+    from collector.github_rows import item_stamps
+    from collector.github_walk import ListingWalker
+
+    with FakeHub(seed=0, scale="small") as hub:
+        client = client_for(hub)
+        cache: dict[str, dict] = {}
+
+        def validators(url):
+            row = cache.get(url)
+            return (row["etag"], row["last_modified"], row["next_url"]) if row else (None, None, None)
+
+        path, params = "/repos/deepseek-ai/DeepSeek-V3/issues/comments", {"sort": "updated", "direction": "asc"}
+        everything = lambda: {c["id"] for r in client.pages(path, {**params, "per_page": 100}) for c in r.data}  # noqa: E731
+        walker = ListingWalker(client, validators, page_size=len(everything()))  # one page, exactly full
+        stamps = functools.partial(item_stamps, "issue_comments")
+        checkpoint, seen = None, set()
+
+        def walk() -> None:
+            nonlocal checkpoint
+            for step in walker.by_update(path, params, checkpoint, None, stamps):
+                seen.update(item["id"] for item in step.items)
+                checkpoint = step.checkpoint
+                if step.cache_row:
+                    cache[step.cache_row["url"]] = step.cache_row
+
+        walk()
+        hub.advance(days=3)
+        walk()
+        missed = everything() - seen
+        assert len(seen) > walker.page_size and not missed, missed
