@@ -181,7 +181,7 @@ class GitHubCollector:
         self.store = store
         self.config = config
         self.client = client
-        self.walker = ListingWalker(client, self.validators)
+        self.walker = ListingWalker(client, self.validators, stored_items=self.stored_items)
         self.stats_polls = stats_polls
         self.stats_wait = stats_wait
         self.bots = {b.lower() for b in getattr(config, "bots", [])}
@@ -673,8 +673,10 @@ class GitHubCollector:
         ).fetchone()
         return (row[0], row[1], row[2]) if row else (None, None, None)
 
-    def developer_row(self, user: dict) -> dict[str, Any]:
-        return developer_row(user, self.bots)
+    def stored_items(self, url: str) -> int | None:
+        """How many items the stored page of a relative URL held."""
+        row = self.store.conn.execute("SELECT items FROM http_cache WHERE url = ?", (url,)).fetchone()
+        return row[0] if row else None
 
     def note(self, message: str) -> None:
         log.info("%s", message)

@@ -147,6 +147,7 @@ class Response:
             "etag": etag,
             "last_modified": last_modified,
             "next_url": (relative(following) if relative else following) if following else None,
+            "items": len(self.data) if isinstance(self.data, list) else None,
             "updated_at": utc_now(),
         }
 
@@ -285,16 +286,21 @@ class GitHubClient:
         params: Mapping[str, Any] | None = None,
         *,
         validators: Callable[[str], tuple[str | None, str | None, str | None]] | None = None,
+        full_page: Callable[[str], bool] | None = None,
     ) -> Iterator[Response]:
         """Every page of a REST listing, following ``Link: rel="next"`` as given.
 
         With ``validators(relative_url) -> (etag, last_modified, next_url)`` (what
         :meth:`Response.cache_row` stored) each page is asked for conditionally; a 304
-        carries no ``Link``, so the walk goes on to the ``next_url`` stored with it.
+        carries no ``Link``, so the walk goes on to the ``next_url`` stored with it. A
+        last page that was full (``full_page(relative_url)``) is asked again without
+        validators: items added behind it leave it unchanged but give it a next page.
         """
         url: str | None = canonical_url(self.url(path_or_url), params)
         while url:
             etag, last_modified, stored_next = validators(self.relative(url)) if validators else (None, None, None)
+            if not stored_next and full_page is not None and full_page(self.relative(url)):
+                etag = last_modified = None
             response = self.get(url, etag=etag, last_modified=last_modified)
             yield response
             if response.not_modified:

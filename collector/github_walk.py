@@ -69,9 +69,11 @@ class Step:
 class ListingWalker:
     """Walks REST listings for one client, with the validators the store keeps."""
 
-    def __init__(self, client: GitHubClient, validators: Validators, page_size: int = PAGE_SIZE):
+    def __init__(self, client: GitHubClient, validators: Validators, page_size: int = PAGE_SIZE,
+                 stored_items: Callable[[str], int | None] = lambda url: None):
         self.client = client
         self.validators = validators
+        self.stored_items = stored_items  # how many items a stored page held
         self.page_size = page_size  # per_page asked: GitHub's largest, smaller only to exercise deep walks
 
     def whole(self, path: str, params: dict[str, Any]) -> Listing:
@@ -80,7 +82,11 @@ class ListingWalker:
         A listing that changed is returned whole: pages that answered 304 among changed
         ones are fetched again unconditionally (their old content is not stored)."""
         responses: list[Response] = []
-        for response in self.client.pages(path, {**params, "per_page": self.page_size}, validators=self.validators):
+        pages = self.client.pages(
+            path, {**params, "per_page": self.page_size}, validators=self.validators,
+            full_page=lambda url: (self.stored_items(url) or 0) >= self.page_size,
+        )
+        for response in pages:
             if response.status == 404:
                 return Listing(items=None, status=404)
             if response.status not in (200, 204, 304):

@@ -308,6 +308,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (repo_id, month, node_type, node_id)
     );
     """,
+    # 9: how many items a stored page held: a full last page may have grown a next one.
+    """
+    ALTER TABLE http_cache ADD COLUMN items INTEGER;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -304,3 +304,19 @@ def test_a_walk_that_ended_on_a_full_page_still_finds_what_came_after_it():
         walk()
         missed = everything() - seen
         assert len(seen) > walker.page_size and not missed, missed
+
+
+def test_contributors_read_in_exactly_full_pages_stay_complete_as_people_join(tmp_path):
+    """A listing read whole, whose last page was exactly full, still finds entries added after it."""
+    repo = "MoonshotAI/Kimi-VL"
+    config = GithubConfig(orgs=[], repos=[repo], star_history=False, activity=False)
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        first = tracked(hub.truth(), [], [repo])[repo]
+        size = len(first["contributors"]) + len(first["anonymous_contributors"])
+        assert not collect(store, hub, config=config, page_size=size).partial  # one page, exactly full
+        hub.advance(days=30)
+        now = tracked(hub.truth(), [], [repo])[repo]
+        assert len(now["contributors"]) + len(now["anonymous_contributors"]) > size
+        assert not collect(store, hub, config=config, page_size=size).partial
+        expected, stored = expected_rows(hub.truth(), [], [repo])["contributors"], stored_rows(store)["contributors"]
+        assert expected == stored, (expected - stored, stored - expected)
