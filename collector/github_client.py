@@ -317,8 +317,9 @@ class GitHubClient:
 
         Errors about one field (with a ``path``, e.g. ``NOT_FOUND`` for an aliased
         repository that does not exist, whose value is ``null``) come back to the caller;
-        any other error raises :class:`GraphQLError`, except ``RATE_LIMITED`` which waits
-        like a spent REST budget.
+        any other error raises :class:`GraphQLError`, except a spent points budget
+        (``RATE_LIMITED``, or ``RATE_LIMIT`` with code ``graphql_rate_limit`` while the
+        headers may still show points left) which waits for the reset like a spent REST budget.
         """
         body = {"query": query, "variables": dict(variables or {})}
         while True:
@@ -326,7 +327,7 @@ class GitHubClient:
             if response.status != 200 or not isinstance(response.data, dict):
                 raise GraphQLError(f"{self.graphql_url}: HTTP {response.status}: {_message(response.data)}")
             errors = response.data.get("errors") or []
-            if any(e.get("type") == "RATE_LIMITED" for e in errors):
+            if any(_is_primary_limit(e) for e in errors):
                 self._wait_for_reset(response, "graphql")
                 continue
             # errors with a path belong to one field (one aliased repository): its value is null
@@ -490,6 +491,13 @@ def _is_secondary(data: Any) -> bool:
     messages = [data.get("message") or ""]
     messages += [e.get("message") or "" for e in data.get("errors") or () if isinstance(e, dict) and not e.get("path")]
     return any("secondary rate limit" in str(m).lower() for m in messages)
+
+
+def _is_primary_limit(error: Any) -> bool:
+    """A GraphQL error saying the points budget is spent, in either shape GitHub sends."""
+    return isinstance(error, dict) and (
+        error.get("type") in ("RATE_LIMITED", "RATE_LIMIT") or error.get("code") == "graphql_rate_limit"
+    )
 
 
 def _cannot_connect(exc: requests.exceptions.ConnectionError) -> str | None:

@@ -418,11 +418,21 @@ class FakeHub:
             cost = prepared[3]
             ok, window = self.graphql_budget.spend(key, cost)
             if not ok:
-                resp = Response.json({"errors": [{
-                    "type": "RATE_LIMITED",
-                    "message": f"API rate limit exceeded for user ID {stable_hash(key) % 10**7}."}]})
-                resp.headers.update(self._rate_headers(Window(window.limit, window.limit, window.reset),
-                                                       "graphql"))
+                # Two shapes are seen: the documented RATE_LIMITED with remaining 0, and
+                # RATE_LIMIT / graphql_rate_limit whose headers still show what is left when the
+                # query costs more than that (yanyongyu/githubkit issue 271, githubkit/graphql/
+                # __init__.py accepts both; octokit/plugin-throttling.js issue 632). They alternate.
+                self._secondary_trips["graphql-primary"] += 1
+                who = f"user ID {stable_hash(key) % 10**7}"
+                if self._secondary_trips["graphql-primary"] % 2:
+                    body = {"type": "RATE_LIMITED", "message": f"API rate limit exceeded for {who}."}
+                    shown = Window(window.limit, window.limit, window.reset)
+                else:
+                    body = {"type": "RATE_LIMIT", "code": "graphql_rate_limit",
+                            "message": f"API rate limit already exceeded for {who}."}
+                    shown = window
+                resp = Response.json({"errors": [body]})
+                resp.headers.update(self._rate_headers(shown, "graphql"))
                 return "graphql.rate_limited", self._github_headers(resp)
             resp = self.graphql.execute(req, prepared, window, self._partial_fault)
         resp.headers.update(self._rate_headers(window, "graphql"))

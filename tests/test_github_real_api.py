@@ -320,3 +320,12 @@ def test_contributors_read_in_exactly_full_pages_stay_complete_as_people_join(tm
         assert not collect(store, hub, config=config, page_size=size).partial
         expected, stored = expected_rows(hub.truth(), [], [repo])["contributors"], stored_rows(store)["contributors"]
         assert expected == stored, (expected - stored, stored - expected)
+
+
+def test_a_spent_graphql_budget_is_waited_out_in_both_shapes_github_sends(tmp_path):
+    """RATE_LIMITED with remaining 0, and RATE_LIMIT/graphql_rate_limit with points still shown."""
+    with FakeHub(seed=0, scale="small", graphql_budget=8) as hub, Store(tmp_path / "gh.db") as store:
+        result = collect(store, hub, max_rate_wait=7200.0)  # the hour's reset is waited for (on fakehub's clock)
+        assert not result.partial, result.reason
+        assert_matches_truth(store, hub.truth())
+        assert hub.stats()["by_endpoint"]["graphql.rate_limited"]["requests"] >= 2
