@@ -259,6 +259,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from analysis.report import write_report
+
+    config = load_config(args)
+    out = Path(args.out) if args.out else config.resolve(config.report.dir)
+    with open_store(args, config, readonly=True) as store:
+        result = write_report(
+            store, out, month=args.month, bots=config.activity.bots, model_pages=config.report.models,
+            create_parents=not args.out,  # [report].dir is ours to create; a typed --out is not
+        )
+    print(result.summary(), file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_plot_stars(args: argparse.Namespace) -> int:
     from analysis.plots import plot_stars
 
@@ -422,6 +436,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--scale", default="small", choices=["small", "medium"], help="fakehub's ecosystem size (default small, ~30 s)"
     )
     demo.set_defaults(handler=cmd_demo)
+
+    report = sub.add_parser(
+        "report", help="write a static site of the rankings and charts (needs matplotlib: pip install 'ecometrics[report]')"
+    )
+    report.add_argument("--out", metavar="DIR", help="the site's folder, replaced whole (default [report].dir, ./report)")
+    report.add_argument("--month", type=_month, help="YYYY-MM: the month of the monthly tables (default: the last complete one)")
+    report.set_defaults(handler=cmd_report)
 
     plot = sub.add_parser("plot", help="draw a figure (needs matplotlib: pip install 'ecometrics[plots]')")
     plots = plot.add_subparsers(dest="what", required=True, metavar="WHAT")

@@ -279,8 +279,28 @@ def export(
     return record_step(store, "export", work, run=run)
 
 
+def report(store: Store, config: Config, *, out_dir: Path | None = None, run: RunResult | None = None) -> StepResult:
+    """Write the static site of the rankings and charts (``[report]``); rows written: its pages."""
+    from analysis.report import write_report
+
+    def work() -> StepResult:
+        written = write_report(
+            store,
+            out_dir or config.resolve(config.report.dir),
+            bots=config.activity.bots,
+            model_pages=config.report.models,
+            create_parents=out_dir is None,  # [report].dir is ours to create
+        )
+        result = StepResult("report", rows_written=written.pages)
+        result.notes.append(written.summary())
+        return result
+
+    return record_step(store, "report", work, run=run)
+
+
 def run_pipeline(store: Store, config: Config, *, progress: bool = False) -> RunResult:
-    """The nightly job: collect all sources, analyze everything, export the tables.
+    """The nightly job: collect all sources, analyze everything, export the tables, and
+    rewrite the report when ``[report] enabled`` is true.
 
     The run's own record sums its steps' rows and requests (by source), also while they
     run, and ends ok | partial | failed | interrupted like its worst step.
@@ -292,6 +312,8 @@ def run_pipeline(store: Store, config: Config, *, progress: bool = False) -> Run
         collect(store, config, progress=progress, run=result)
         analyze(store, config, run=result)
         export(store, config, run=result)
+        if config.report.enabled:
+            report(store, config, run=result)
     except StopRequested as stop:
         result.steps.append(StepResult("run", status="partial", message=str(stop)))
     except BaseException as exc:  # the step recorded itself; the run says what ended it

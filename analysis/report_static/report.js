@@ -1,0 +1,192 @@
+// ecometrics report: sortable and filterable tables, and the comparison page's chart.
+// Written into the site by `ecometrics report`; no other script is loaded, so every page
+// works offline and from file://.
+(function () {
+  "use strict";
+
+  // -- tables: click a column's name to sort, type in the box to filter -----------------
+
+  function sortKey(cell, numeric) {
+    var raw = cell.getAttribute("data-value");
+    if (raw === null || raw === "") return null; // unknown: always last
+    return numeric ? Number(raw) : raw.toLowerCase();
+  }
+
+  function sortTable(table, header) {
+    var index = Array.prototype.indexOf.call(header.parentNode.cells, header);
+    var numeric = header.getAttribute("data-type") === "number";
+    var current = header.getAttribute("aria-sort");
+    // Numbers first sort largest first (a ranking); text A to Z. Another click reverses.
+    var descending = current ? current === "ascending" : numeric;
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows).map(function (row, position) {
+      return { row: row, key: sortKey(row.cells[index], numeric), position: position };
+    });
+    rows.sort(function (a, b) {
+      if (a.key === null || b.key === null) {
+        if (a.key === b.key) return a.position - b.position;
+        return a.key === null ? 1 : -1;
+      }
+      if (a.key < b.key) return descending ? 1 : -1;
+      if (a.key > b.key) return descending ? -1 : 1;
+      return a.position - b.position;
+    });
+    var fragment = document.createDocumentFragment();
+    rows.forEach(function (item) { fragment.appendChild(item.row); });
+    body.appendChild(fragment);
+    Array.prototype.forEach.call(header.parentNode.cells, function (other) {
+      other.removeAttribute("aria-sort");
+    });
+    header.setAttribute("aria-sort", descending ? "descending" : "ascending");
+  }
+
+  function filterTable(table, text, counter) {
+    var words = text.toLowerCase().split(/\s+/).filter(Boolean);
+    var rows = table.tBodies[0].rows, shown = 0;
+    Array.prototype.forEach.call(rows, function (row) {
+      var content = row.textContent.toLowerCase();
+      var match = words.every(function (word) { return content.indexOf(word) !== -1; });
+      row.hidden = !match;
+      if (match) shown += 1;
+    });
+    if (counter) counter.textContent = shown.toLocaleString("en") + " of " + rows.length.toLocaleString("en") + " rows";
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("table.ranking"), function (table) {
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (header) {
+      var button = header.querySelector("button");
+      if (button) button.addEventListener("click", function () { sortTable(table, header); });
+    });
+    var box = document.querySelector('input[data-filter="' + table.id + '"]');
+    var counter = document.querySelector('[data-count-for="' + table.id + '"]');
+    if (box) box.addEventListener("input", function () { filterTable(table, box.value, counter); });
+  });
+
+  // -- the comparison page: repositories from the query string --------------------------
+
+  var dataElement = document.getElementById("compare-data");
+  if (!dataElement) return;
+  var data = JSON.parse(dataElement.textContent);
+  var params = new URLSearchParams(window.location.search);
+  var asked = params.getAll("repo").concat((params.get("repos") || "").split(",")).filter(Boolean);
+  var known = {};
+  Object.keys(data.repos).forEach(function (name) { known[name.toLowerCase()] = name; });
+  var chosen = [], unknown = [];
+  (asked.length ? asked : data["default"]).forEach(function (name) {
+    var found = known[name.trim().toLowerCase()];
+    if (found && chosen.indexOf(found) === -1) chosen.push(found);
+    else if (!found) unknown.push(name);
+  });
+
+  Array.prototype.forEach.call(document.querySelectorAll('input[name="repo"]'), function (box) {
+    box.checked = chosen.indexOf(box.value) !== -1;
+  });
+
+  var tbody = document.querySelector("#table-compare tbody");
+  chosen.forEach(function (name) {
+    var row = tbody.insertRow();
+    data.repos[name].cells.forEach(function (text, index) {
+      var cell = row.insertCell();
+      if (data.numeric[index]) cell.className = "num";
+      if (index === 0) {
+        var link = document.createElement("a");
+        link.href = data.repos[name].page;
+        link.textContent = text;
+        cell.appendChild(link);
+      } else {
+        cell.textContent = text;
+      }
+    });
+  });
+
+  var holder = document.getElementById("compare-chart");
+  if (unknown.length) {
+    var warning = document.createElement("p");
+    warning.className = "warning";
+    warning.textContent = "Not in this report: " + unknown.join(", ") + ". Check the names (OWNER/NAME).";
+    holder.appendChild(warning);
+  }
+  var drawn = chosen.filter(function (name) { return data.repos[name].stars.length; });
+  if (!drawn.length) {
+    var none = document.createElement("p");
+    none.textContent = "No star history to draw: choose repositories below.";
+    holder.appendChild(none);
+    return;
+  }
+  holder.appendChild(starChart(drawn));
+
+  function svgElement(name, attributes, text) {
+    var element = document.createElementNS("http://www.w3.org/2000/svg", name);
+    Object.keys(attributes || {}).forEach(function (key) { element.setAttribute(key, attributes[key]); });
+    if (text !== undefined) element.textContent = text;
+    return element;
+  }
+
+  function starChart(names) {
+    var colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"];
+    var width = 760, height = 360, left = 72, right = 16, top = 40, bottom = 56;
+    var first = Infinity, last = -Infinity, most = 0;
+    names.forEach(function (name) {
+      data.repos[name].stars.forEach(function (point) {
+        var time = Date.parse(point[0]);
+        first = Math.min(first, time); last = Math.max(last, time); most = Math.max(most, point[1]);
+      });
+    });
+    if (last === first) last = first + 86400000;
+    most = most || 1;
+    function x(time) { return left + (time - first) / (last - first) * (width - left - right); }
+    function y(value) { return height - bottom - value / most * (height - top - bottom); }
+
+    var title = "Star history of " + names.join(", ") + (data.note ? " (synthetic data)" : "");
+    var svg = svgElement("svg", {
+      viewBox: "0 0 " + width + " " + height, role: "img", "aria-labelledby": "chart-title chart-desc",
+      width: "100%", preserveAspectRatio: "xMidYMid meet"
+    });
+    svg.appendChild(svgElement("title", { id: "chart-title" }, title));
+    svg.appendChild(svgElement("desc", { id: "chart-desc" }, names.map(function (name) {
+      var stars = data.repos[name].stars, end = stars[stars.length - 1];
+      return name + ": " + end[1].toLocaleString("en") + " stars on " + end[0];
+    }).join("; ") + "."));
+    svg.appendChild(svgElement("text", { x: width / 2, y: 18, "text-anchor": "middle", "class": "chart-title" }, title));
+
+    for (var tick = 0; tick <= 4; tick += 1) {
+      var value = Math.round(most * tick / 4), at = y(value);
+      svg.appendChild(svgElement("line", { x1: left, x2: width - right, y1: at, y2: at, "class": "grid" }));
+      svg.appendChild(svgElement("text", { x: left - 6, y: at + 4, "text-anchor": "end" }, value.toLocaleString("en")));
+    }
+    for (var step = 0; step <= 4; step += 1) {
+      var time = first + (last - first) * step / 4;
+      svg.appendChild(svgElement("text", { x: x(time), y: height - bottom + 18, "text-anchor": "middle" },
+        new Date(time).toISOString().slice(0, 10)));
+    }
+    svg.appendChild(svgElement("text", { x: (left + width - right) / 2, y: height - 12, "text-anchor": "middle", "class": "axis-label" },
+      "date (UTC), weekly"));
+    svg.appendChild(svgElement("text", {
+      x: 16, y: (top + height - bottom) / 2, "text-anchor": "middle", "class": "axis-label",
+      transform: "rotate(-90 16 " + (top + height - bottom) / 2 + ")"
+    }, "stars (cumulative)"));
+    svg.appendChild(svgElement("line", { x1: left, x2: left, y1: top, y2: height - bottom, "class": "axis" }));
+    svg.appendChild(svgElement("line", { x1: left, x2: width - right, y1: height - bottom, y2: height - bottom, "class": "axis" }));
+
+    var legend = document.createElement("ul");
+    legend.className = "legend";
+    names.forEach(function (name, index) {
+      var colour = colours[index % colours.length];
+      var path = data.repos[name].stars.map(function (point, position) {
+        return (position ? "L" : "M") + x(Date.parse(point[0])).toFixed(1) + " " + y(point[1]).toFixed(1);
+      }).join(" ");
+      svg.appendChild(svgElement("path", { d: path, stroke: colour, "class": "series" }));
+      var item = document.createElement("li");
+      var swatch = document.createElement("span");
+      swatch.className = "swatch";
+      swatch.style.background = colour;
+      item.appendChild(swatch);
+      item.appendChild(document.createTextNode(name));
+      legend.appendChild(item);
+    });
+    var figure = document.createElement("figure");
+    figure.appendChild(svg);
+    figure.appendChild(legend);
+    return figure;
+  }
+})();

@@ -1,0 +1,281 @@
+"""``ecometrics report``: the static site of the demo database, read as files and in headless Chromium."""
+
+import csv
+import os
+import re
+import shutil
+import sqlite3
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from collector.store import Store
+from jobs.cli import main
+from jobs.config import parse_config
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+# The flags that keep a headless Chromium from reaching the network on its own (updates, sync, QUIC).
+CHROMIUM_FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+)
+PHONE = (390, 844)  # CSS pixels of a common phone
+
+
+class Page(HTMLParser):
+    """What a test reads of a page: links, images, tables' body rows, the banner, the title."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path, self.links, self.sources, self.images, self.rows = path, [], [], [], {}
+        self.title, self.lang, self.viewport, self.banner = "", None, False, False
+        self._table, self._in_body, self._in_title = None, False, False
+        self.feed(path.read_text(encoding="utf-8"))
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "html":
+            self.lang = attrs.get("lang")
+        elif tag == "meta" and attrs.get("name") == "viewport":
+            self.viewport = True
+        elif tag == "title":
+            self._in_title = True
+        elif tag == "a" and "href" in attrs:
+            self.links.append(attrs["href"])
+        elif tag in ("script", "link") and (attrs.get("src") or attrs.get("href")):
+            self.sources.append(attrs.get("src") or attrs.get("href"))
+        elif tag == "img":
+            self.images.append(attrs)
+        elif tag == "table":
+            self._table = attrs.get("id")
+            self.rows[self._table] = 0
+        elif tag == "tbody":
+            self._in_body = True
+        elif tag == "tr" and self._in_body:
+            self.rows[self._table] += 1
+        if "synthetic" in (attrs.get("class") or "").split():
+            self.banner = True
+
+    def handle_endtag(self, tag):
+        if tag == "tbody":
+            self._in_body = False
+        elif tag == "title":
+            self._in_title = False
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
+
+
+def csv_rows(path: Path) -> list[dict]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def site(demo_db, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "site"
+    assert main(["--db", str(demo_db), "report", "--out", str(out)]) == 0
+    return out
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def test_every_page_carries_the_banner_titles_and_its_exports_and_nothing_from_the_network(site):
+    found = pages(site)
+    assert {p.relative_to(site).as_posix() for p in found} >= {
+        "index.html", "compare.html", "rankings/repos.html", "rankings/developers.html", "rankings/models.html",
+        "rankings/families.html", "rankings/origins.html", "rankings/labs.html",
+    }
+    assert any(p.parent.name == "repos" for p in found) and any(p.parent.name == "models" for p in found)
+    assert any(p.parent.name == "families" for p in found)
+    for path in found:
+        page = Page(path)
+        assert page.banner, f"{path}: no synthetic banner"
+        assert page.lang == "en" and page.viewport and page.title.strip(), path
+        downloads = [link for link in page.links if re.search(r"data/[^/]+\.(csv|parquet|json)$", link)]
+        assert {Path(link).suffix for link in downloads} == {".csv", ".parquet", ".json"}, path
+        for link in page.links + page.sources:
+            assert not re.match(r"(https?:)?//", link), f"{path}: {link} leaves the site"
+            if not link.startswith(("#", "?", "mailto:")):
+                target = (path.parent / link.split("?")[0].split("#")[0]).resolve()
+                assert target.exists(), f"{path}: {link} is broken"
+        for image in page.images:
+            assert image.get("alt", "").strip(), f"{path}: an image without alt text"
+            assert image["src"].endswith(".svg")
+    assert (site / "data" / "SYNTHETIC_DATA.txt").read_text().startswith("Synthetic data")
+
+
+def test_ranking_tables_hold_the_rows_of_the_exports(site, demo_db):
+    exports = demo_db.parent / "exports"
+    for kind in ("repos", "developers", "models", "families", "origins", "labs"):
+        page = Page(site / "rankings" / f"{kind}.html")
+        expected = len(csv_rows(exports / f"{kind}.csv"))
+        assert page.rows[f"table-{kind}"] == expected == len(csv_rows(site / "data" / f"{kind}.csv")), kind
+
+
+def test_charts_are_svg_with_titles_axis_labels_and_the_synthetic_note(site):
+    charts = sorted(site.rglob("*.svg"))
+    assert charts
+    repo_page = next((site / "repos").glob("*.html"))
+    for chart in charts[:20]:
+        text = chart.read_text(encoding="utf-8")
+        assert "Synthetic data" in text and "<title>" in text, chart
+    assert "stars (cumulative)" in " ".join(c.read_text() for c in (site / "charts").rglob(f"{repo_page.stem}*.svg"))
+
+
+def test_bad_output_folders_and_months_are_refused_in_one_line(demo_db, tmp_path, capsys):
+    somebodys = tmp_path / "notes"
+    somebodys.mkdir()
+    (somebodys / "todo.txt").write_text("keep me\n")
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    cases = [
+        (["--out", str(somebodys)], "is not an ecometrics report"),
+        (["--out", str(a_file)], "is a file"),
+        (["--out", str(tmp_path / "missing" / "site")], "does not exist"),
+    ]
+    for options, message in cases:
+        capsys.readouterr()
+        assert main(["--db", str(demo_db), "report", *options]) == 2, options
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    with pytest.raises(SystemExit) as refused:  # argparse's usage line, then the error, as for export --month
+        main(["--db", str(demo_db), "report", "--out", str(tmp_path / "site"), "--month", "2025-13"])
+    assert refused.value.code == 2 and "month '2025-13' is not YYYY-MM" in capsys.readouterr().err
+    assert (somebodys / "todo.txt").read_text() == "keep me\n" and sorted(p.name for p in somebodys.iterdir()) == ["todo.txt"]
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_report_is_replaced_whole_and_a_month_chooses_the_tables_month(demo_db, tmp_path, capsys):
+    out = tmp_path / "site"
+    month = sqlite3.connect(demo_db).execute("SELECT min(month) FROM openrank WHERE kind = 'repo'").fetchone()[0]
+    assert main(["--db", str(demo_db), "report", "--out", str(out), "--month", month]) == 0
+    assert "pages" in capsys.readouterr().err
+    stale = out / "repos" / "gone--old.html"
+    stale.write_text("an old page")
+    assert main(["--db", str(demo_db), "report", "--out", str(out), "--month", month]) == 0
+    assert not stale.exists()
+    rows = csv_rows(out / "data" / "repos.csv")
+    assert {r["openrank_month"] for r in rows if r["openrank_month"]} == {month}
+    assert f"Month covered: {month}" in (out / "rankings" / "repos.html").read_text()
+    assert not [p for p in tmp_path.iterdir() if p.name != "site"]  # no temporary folder left beside it
+
+
+def test_the_report_section_makes_the_nightly_run_refresh_the_site(demo_db, tmp_path):
+    from jobs import pipeline
+
+    assert parse_config({"report": {"enabled": True, "dir": "site"}}).report.dir == "site"
+    with pytest.raises(Exception, match=r"report\.colour"):
+        parse_config({"report": {"colour": "red"}})
+    db = tmp_path / "copy.db"
+    shutil.copy(demo_db, db)
+    config = parse_config({"report": {"enabled": True, "dir": str(tmp_path / "site"), "models": 3}})
+    with Store(db) as store:
+        step = pipeline.report(store, config)
+        assert step.status == "ok", step.message
+        assert store.conn.execute("SELECT status FROM job_runs WHERE job = 'report'").fetchone() == ("ok",)
+    assert len(list((tmp_path / "site" / "models").glob("*.html"))) == 3
+    assert step.rows_written == len(pages(tmp_path / "site"))
+
+
+# -- in a real browser -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """One headless Chromium for every browser check, driven by selenium through Debian's chromedriver."""
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip("chromium and chromedriver are not installed (scripts/test installs Debian's packages)")
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(flag)
+    options.add_argument("--window-size=1280,900")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def open_page(browser, path: Path, query: str = "") -> list[str]:
+    """Load ``path`` from file:// and return the JavaScript errors it logged."""
+    browser.get(path.as_uri() + query)
+    browser.execute_script("return document.readyState")
+    return [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def visible_rows(browser, table_id: str) -> list[list[str]]:
+    return browser.execute_script(
+        "return [...document.getElementById(arguments[0]).tBodies[0].rows].filter(r => !r.hidden)"
+        ".map(r => [...r.cells].map(c => c.textContent.trim()))", table_id
+    )
+
+
+def test_pages_load_without_errors_with_every_chart_drawn(browser, site):
+    chosen = [site / "index.html", *sorted((site / "rankings").glob("*.html"))]
+    chosen += [next((site / folder).glob("*.html")) for folder in ("repos", "models", "families")]
+    for path in chosen:
+        assert open_page(browser, path) == [], path
+        images = browser.execute_script(
+            "return [...document.images].map(i => [i.getAttribute('src'), i.complete && i.naturalWidth > 0])"
+        )
+        assert all(drawn for _, drawn in images), (path, images)
+        if path.parent.name in ("repos", "models", "families"):
+            assert images, f"{path}: no chart"
+
+
+def test_tables_sort_and_filter_in_the_browser(browser, site, demo_db):
+    exports = csv_rows(demo_db.parent / "exports" / "repos.csv")
+    assert open_page(browser, site / "rankings" / "repos.html") == []
+    assert len(visible_rows(browser, "table-repos")) == len(exports)
+
+    header = browser.find_element("css selector", "#table-repos th[data-column='stars'] button")
+    header.click()
+    column = browser.execute_script("return [...document.querySelectorAll('#table-repos thead th')].findIndex(t => t.dataset.column === 'stars')")
+    first = [int(r[column].replace(",", "")) for r in visible_rows(browser, "table-repos") if r[column]]
+    assert first == sorted(first, reverse=True)
+    header.click()
+    second = [int(r[column].replace(",", "")) for r in visible_rows(browser, "table-repos") if r[column]]
+    assert second == sorted(second)
+    assert browser.find_element("css selector", "#table-repos th[data-column='stars']").get_attribute("aria-sort") == "ascending"
+
+    box = browser.find_element("css selector", "input[data-filter='table-repos']")
+    box.send_keys("qwen")
+    expected = [r for r in exports if any("qwen" in v.lower() for v in r.values())]
+    assert 0 < len(visible_rows(browser, "table-repos")) == len(expected) < len(exports)
+    assert f"{len(expected)} of {len(exports)}" in browser.find_element("css selector", "[data-count-for='table-repos']").text
+    assert open_page(browser, site / "rankings" / "repos.html") == []  # the sort and filter logged no error either
+
+
+def test_the_comparison_page_draws_the_repos_of_its_query_string(browser, site, demo_db):
+    names = [r["repo"] for r in csv_rows(demo_db.parent / "exports" / "repos.csv") if r["stars"]][:3]
+    query = "?" + "&".join(f"repo={name}" for name in names)
+    assert open_page(browser, site / "compare.html", query) == []
+    assert [r[0] for r in visible_rows(browser, "table-compare")] == names
+    lines = browser.execute_script("return document.querySelectorAll('#compare-chart svg path.series').length")
+    assert lines == len(names)
+    assert browser.execute_script("return document.querySelector('#compare-chart svg title').textContent").startswith("Star history")
+
+
+def test_screenshots_at_desktop_and_phone_width(browser, site, tmp_path):
+    repo_page = site / "repos" / "Genesis-Embodied-AI--Genesis.html"
+    for name, path, size in (("index", site / "index.html", (1280, 900)), ("repo", repo_page, PHONE)):
+        browser.set_window_size(*size)
+        assert open_page(browser, path) == []
+        width = browser.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], f"{path}: wider than the window at {size}"
+        shot = tmp_path / f"{name}.png"
+        browser.save_screenshot(str(shot))
+        assert shot.stat().st_size > 10_000
+        if os.environ.get("ECOMETRICS_SCREENSHOTS"):  # a folder to keep them in, to look at
+            shutil.copy(shot, Path(os.environ["ECOMETRICS_SCREENSHOTS"]) / shot.name)
+    browser.set_window_size(1280, 900)
