@@ -89,6 +89,13 @@ def repos_table(store: Store, month: str | None = None, bots: Iterable[str] = ()
 
     ``bots``: configured bot logins, left out of ``participants_30d``.
     """
+    frame = _join_growth(store, repo_figures(store, month), month, bots)
+    return frame.sort(["stars", "openrank", "repo"], descending=[True, True, False], nulls_last=True)
+
+
+def repo_figures(store: Store, month: str | None = None) -> pl.DataFrame:
+    """The ``repos`` table without launch velocity and early participants (the costly
+    columns), unsorted: for rollups that sum stars and OpenRank (:mod:`analysis.views`)."""
     rows = store.query(
         f"""
         WITH ref AS (                       -- each repo's reference day and snapshot
@@ -119,9 +126,7 @@ def repos_table(store: Store, month: str | None = None, bots: Iterable[str] = ()
         {"until": month_end(month, "--month") if month else "9999-12-31", "month": month},
     )
     frame = pl.DataFrame(rows, schema=SCHEMA, orient="row") if rows else pl.DataFrame(schema=SCHEMA)
-    frame = _join_growth(store, frame, month, bots)
-    frame = _join_openrank(store, frame, month)
-    return frame.sort(["stars", "openrank", "repo"], descending=[True, True, False], nulls_last=True)
+    return _join_openrank(store, frame, month)
 
 
 def _stars_gained(days: int) -> str:

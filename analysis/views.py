@@ -120,11 +120,11 @@ ORG_FIGURES = {
 }
 
 
-def _org_rollup(store: Store, month: str | None, bots: Iterable[str]) -> pl.DataFrame:
-    from analysis.rankings import repos_table
+def _org_rollup(store: Store, month: str | None) -> pl.DataFrame:
+    from analysis.rankings import repo_figures
 
     families = organisation_families(store)
-    repos = repos_table(store, month, bots).with_columns(org=pl.col("repo").str.split("/").list.first())
+    repos = repo_figures(store, month).with_columns(org=pl.col("repo").str.split("/").list.first())
     return repos.with_columns(
         family=pl.col("org").str.to_lowercase().replace_strict(families, default=None, return_dtype=pl.String)
     )
@@ -143,9 +143,9 @@ def _figures(grouped: Any) -> Any:
 
 
 @register("orgs", {"org": NAME, "family": TEXT, **ORG_FIGURES})
-def org_table(store: Store, *, month: str | None = None, bots: Iterable[str] = (), **_: Any) -> pl.DataFrame:
+def org_table(store: Store, *, month: str | None = None, **_: Any) -> pl.DataFrame:
     """Per GitHub organisation: family, repos, stars, stars_30d, OpenRank and activity of the month."""
-    repos = _org_rollup(store, month, bots)
+    repos = _org_rollup(store, month)
     frame = _figures(repos.group_by("org", "family"))
     return frame.sort(["openrank", "stars", "org"], descending=[True, True, False], nulls_last=True)
 
@@ -163,11 +163,11 @@ def org_table(store: Store, *, month: str | None = None, bots: Iterable[str] = (
         "downloads_all_time": COUNT,
     },
 )
-def lab_table(store: Store, *, month: str | None = None, bots: Iterable[str] = (), **_: Any) -> pl.DataFrame:
+def lab_table(store: Store, *, month: str | None = None, **_: Any) -> pl.DataFrame:
     """Per lab family: its GitHub organisations' figures and its Hugging Face family's (see the module docstring)."""
     from analysis.families import family_table
 
-    repos = _org_rollup(store, month, bots).filter(pl.col("family").is_not_null())
+    repos = _org_rollup(store, month).filter(pl.col("family").is_not_null())
     github = _figures(repos.group_by("family")).join(
         repos.group_by("family").agg(orgs=pl.col("org").n_unique()), on="family"
     )
