@@ -61,7 +61,9 @@ What the real API withholds or takes back, and how it is met:
   ``removed_at`` = the API's day. The rest wait for the next run (a note says so).
 - **Aliased errors.** In the metadata document, an alias that is null with a
   ``NOT_FOUND`` error is missing (REST then tells a rename, by comparing names, from a
-  deletion); ``FORBIDDEN`` (a takedown) is recorded as ``blocked``; any other error (a
+  deletion); ``FORBIDDEN`` is asked of REST, whose 451 (or 403 with a ``block``) is a
+  takedown, recorded as ``blocked``, and whose other 403 is an access policy, recorded as
+  ``forbidden``; any other error (a
   partial timeout) is asked again, :data:`ALIAS_RETRIES` times, and then makes the run
   partial: never silently skipped.
 - **A gone repository** (404 from any of its listings) raises
@@ -81,7 +83,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from collector.cancel import sleep as cancellable_sleep
-from collector.github_client import BudgetExhausted, GitHubClient, GitHubError, raise_for_status
+from collector.github_client import BudgetExhausted, GitHubClient, GitHubDown, GitHubError, raise_for_status
 from collector.github_queries import REPO_BATCH, STARGAZERS_QUERY, repository_batch_query
 from collector.github_rows import (
     activity_events,
@@ -97,7 +99,7 @@ from collector.github_rows import (
     star_page_graphql,
     star_page_rest,
 )
-from collector.github_walk import PAGE_SIZE, ListingWalker, RepoGone
+from collector.github_walk import PAGE_SIZE, ListingWalker, RepoBlocked, RepoGone, is_blocked
 from collector.results import CollectResult
 from collector.store import Store, utc_now
 
@@ -198,7 +200,7 @@ class GitHubCollector:
         gone: set[int] = set()
         if self.config.contributors:
             # asked first so that GitHub computes the 202s while the rest of the pass runs
-            gone = {repo.id for repo in repos if self.attempt(repo, self.collect_contributor_stats) is RepoGone}
+            gone = {repo.id for repo in repos if self.attempt(repo, self.collect_contributor_stats)}
         repos = [repo for repo in repos if repo.id not in gone]
         with _progress_bar(progress and sys.stderr.isatty(), len(repos)) as advance:
             for index, repo in enumerate(repos, 1):
@@ -221,22 +223,26 @@ class GitHubCollector:
         if self.config.activity:
             steps.append(self.collect_activity)
         for step in steps:
-            if self.attempt(repo, step) is RepoGone:  # nothing more to ask
+            if self.attempt(repo, step):  # gone: nothing more to ask
                 return
 
-    def attempt(self, repo: Repo, step: Callable[[Repo], None]) -> type[RepoGone] | None:
-        """Run one step for one repo; a gone repo is recorded, an API failure marks the pass partial."""
+    def attempt(self, repo: Repo, step: Callable[[Repo], None]) -> bool:
+        """Run one step for one repo; True when the repo turned out gone (recorded as such).
+        An API failure of this repo marks the pass partial and the pass goes on."""
         try:
             step(repo)
-        except BudgetExhausted:
+        except (BudgetExhausted, GitHubDown):
             raise
+        except RepoBlocked as exc:
+            self.mark_status(repo.full_name, "blocked", message=str(exc))
+            return True
         except RepoGone:
             self.mark_status(repo.full_name, "not_found")
-            return RepoGone
+            return True
         except GitHubError as exc:
             self.result.mark_partial(f"{repo.full_name}: {exc}")
             log.warning("github: %s: %s", repo.full_name, exc)
-        return None
+        return False
 
     def save(self, rows_by_table: dict[str, list[dict[str, Any]]], checkpoint: tuple[str, str, str | None] | None = None) -> None:
         rows = {table: list(_dedupe(table, r)) for table, r in rows_by_table.items() if r}
@@ -250,7 +256,7 @@ class GitHubCollector:
         for org in self.config.orgs:
             try:
                 listed = self.org_repos(org)
-            except BudgetExhausted:
+            except (BudgetExhausted, GitHubDown):
                 raise
             except GitHubError as exc:  # this owner's repos wait for the next run; the others go on
                 self.result.mark_partial(f"github owner {org}: {exc}")
@@ -270,7 +276,7 @@ class GitHubCollector:
             return []
         stored = self.store.query(
             "SELECT full_name FROM repos WHERE owner = ? COLLATE NOCASE AND fork = 0 "
-            "AND status NOT IN ('not_found', 'blocked') ORDER BY full_name",
+            "AND status NOT IN ('not_found', 'blocked', 'forbidden') ORDER BY full_name",
             (owner,),
         )
         if listing.items is None:  # unchanged since the last run: the stored list holds
@@ -312,8 +318,10 @@ class GitHubCollector:
                     continue
                 self.note(f"github repo {name} is now {current}; update [github] repos")
                 renamed.append(current)
-            elif response.status in (403, 451):
+            elif is_blocked(response):
                 self.mark_status(name, "blocked", response)
+            elif response.status == 403:  # an organisation's policy (SAML, app access), not a takedown
+                self.mark_status(name, "forbidden", response)
             elif response.status == 404:
                 self.mark_status(name, "not_found")
             else:
@@ -329,8 +337,8 @@ class GitHubCollector:
     def _metadata_rest(self, name: str, repos: dict[int, Repo]) -> None:
         """One repository from REST ``/repos/{name}``: the unauthenticated fallback."""
         response = self.client.get(f"/repos/{name}")
-        if response.status in (403, 451):
-            self.mark_status(name, "blocked", response)
+        if is_blocked(response) or response.status == 403:
+            self.mark_status(name, "blocked" if is_blocked(response) else "forbidden", response)
             return
         if response.status != 200 or not isinstance(response.data, dict):
             self.mark_status(name, "not_found")
@@ -361,8 +369,8 @@ class GitHubCollector:
             node = data.get(f"r{index}")
             if not node:
                 error = by_alias.get(f"r{index}") or {}
-                if error.get("type") == "FORBIDDEN":
-                    self.mark_status(name, "blocked", message=error.get("message"))
+                if error.get("type") == "FORBIDDEN":  # a takedown or an access policy: REST tells which
+                    missing.append(name)
                 elif error and error.get("type") != "NOT_FOUND":
                     failed[name] = error.get("message") or "failed"
                 else:
@@ -381,16 +389,18 @@ class GitHubCollector:
         return missing
 
     def mark_status(self, name: str, status: str, response: Any = None, message: str | None = None) -> None:
-        """Record a repository as ``not_found`` or ``blocked`` (when it is stored) and say so."""
+        """Record a repository as ``not_found``, ``blocked`` (a takedown) or ``forbidden`` (an
+        access policy) when it is stored, and say so."""
         known = self.store.query("SELECT id FROM repos WHERE full_name = ? COLLATE NOCASE", (name,))
         if known:
             with self.store.transaction():
                 self.store.conn.execute(
                     "UPDATE repos SET status = ?, updated_at = ? WHERE id = ?", (status, utc_now(), known[0]["id"])
                 )
-        if status == "blocked":
-            why = message or (response.data or {}).get("message") if response is not None else message
-            self.note(f"github repo {name} is blocked ({why or 'access blocked'}); skipped")
+        if status in ("blocked", "forbidden"):
+            why = message or ((response.data or {}).get("message") if response is not None else None)
+            what = "blocked" if status == "blocked" else "forbidden to this token"
+            self.note(f"github repo {name} is {what} ({why or 'access blocked'}); skipped")
         else:
             self.note(f"github repo {name} not found (deleted, private or misspelt); skipped")
 
@@ -439,20 +449,27 @@ class GitHubCollector:
         ``seen`` (for a walk from the start) collects every user met, and the hidden
         count restarts; otherwise hidden items add to the stored count."""
         owner, name = repo.full_name.split("/", 1)
-        hidden = 0 if seen is not None else int(self.star_state(repo).get("hidden", 0))
-        pages = 0
+        state = self.star_state(repo)
+        whole = after is None  # a walk from the start: its date says when the history was last checked whole
+        hidden = 0 if whole else int(state.get("hidden", 0))
+        walked = self.client.today if whole else state.get("whole")
+        pages = shown = 0
         while True:
             node = self.star_page(repo, owner, name, after)
             pages += 1
             connection = node["stargazers"]
-            page = star_page_graphql(repo.id, connection.get("edges") or [])
+            page = star_page_graphql(repo.id, connection.get("edges") or [], self.bots)
             hidden += page.hidden
+            shown += len(page.stargazers)
             self.result.counters[NULL_STARS] += page.hidden
             if seen is not None:
                 seen.update(row["user_id"] for row in page.stargazers)
             page_info = connection["pageInfo"]
             after = page_info.get("endCursor") or after
-            state = json.dumps({"after": after, "hidden": hidden})
+            if whole and not page_info.get("hasNextPage"):
+                # whether GitHub counts the hidden accounts or not, count - shown is what it adds
+                hidden = max(0, node["stargazerCount"] - shown)
+            state = json.dumps({"after": after, "hidden": hidden, "whole": walked}, sort_keys=True)
             self.save(
                 {"developers": page.developers, "stargazers": page.stargazers},
                 checkpoint=("github:stargazers", str(repo.id), state),
@@ -491,7 +508,7 @@ class GitHubCollector:
                     budget -= self.walk_stars(repo, None, seen=seen)
                 else:
                     budget -= self.collect_stargazers_rest(repo, seen=seen)
-            except BudgetExhausted:
+            except (BudgetExhausted, GitHubDown):
                 raise
             except GitHubError as exc:
                 self.result.mark_partial(f"{repo.full_name}: {exc}")

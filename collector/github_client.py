@@ -90,6 +90,10 @@ class GitHubUnavailable(GitHubError):
     """A request kept failing (5xx, timeouts, bad bodies) after every retry."""
 
 
+class GitHubDown(GitHubError):
+    """Retries waited ``max_retry_seconds`` without one answer: the API went away; end the run."""
+
+
 class GraphQLError(GitHubError):
     """GraphQL answered with errors that are not about missing objects."""
 
@@ -422,7 +426,7 @@ class GitHubClient:
             raise GitHubUnavailable(f"{url}: {what} after {failures} attempts; rerun later to resume")
         delay = backoff_delay(failures, self.backoff, self.max_backoff)
         if self.retried_seconds + delay > self.max_retry_seconds:  # the API is down, not flaky: stop the run
-            raise BudgetExhausted(
+            raise GitHubDown(
                 f"GitHub kept failing ({what} on {url}): retries already waited {self.retried_seconds:.0f}s "
                 f"without an answer (max_retry_seconds {self.max_retry_seconds:.0f}s); the next run resumes from checkpoints"
             )

@@ -25,6 +25,7 @@ REPO_FIELDS = """
 STARGAZERS_QUERY = """
 query Stargazers($owner: String!, $name: String!, $after: String) {
   repository(owner: $owner, name: $name) {
+    stargazerCount
     stargazers(first: 100, after: $after, orderBy: {field: STARRED_AT, direction: ASC}) {
       pageInfo { endCursor hasNextPage }
       edges { starredAt node { databaseId login } }

@@ -129,7 +129,7 @@ class StarPage:
     hidden: int = 0  # null items: accounts GitHub no longer shows
 
 
-def star_page_graphql(repo_id: int, edges: Iterable[dict | None]) -> StarPage:
+def star_page_graphql(repo_id: int, edges: Iterable[dict | None], bots: Collection[str]) -> StarPage:
     page = StarPage()
     for edge in edges:
         if not edge or not edge.get("node"):
@@ -137,7 +137,7 @@ def star_page_graphql(repo_id: int, edges: Iterable[dict | None]) -> StarPage:
             continue
         user = edge["node"]
         page.stargazers.append(_star(repo_id, user["databaseId"], user["login"], edge["starredAt"]))
-        page.developers.append({"id": user["databaseId"], "login": user["login"]})
+        page.developers.append(developer_row({"id": user["databaseId"], "login": user["login"]}, bots))
     return page
 
 

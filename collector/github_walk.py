@@ -44,6 +44,10 @@ class RepoGone(GitHubError):
     """The repository answered 404: deleted, made private, or moved away."""
 
 
+class RepoBlocked(RepoGone):
+    """The repository answered 451, or 403 with a ``block``: access blocked (a takedown)."""
+
+
 class StaleCursor(GitHubError):
     """A stored ``after=`` cursor the API no longer takes (422): start again from the stored stamps."""
 
@@ -203,9 +207,17 @@ class ListingWalker:
             return None
         if response.status == 422 and _is_cursor(url):
             raise StaleCursor(f"{url}: HTTP 422")
+        if is_blocked(response):
+            raise RepoBlocked(f"{url}: HTTP {response.status}: access blocked")
         if response.status != 200:
             raise_for_status(response)
         return response
+
+
+def is_blocked(response: Response) -> bool:
+    """451, or a 403 that carries GitHub's ``block`` object: a takedown, not a permission."""
+    body = response.data if isinstance(response.data, dict) else {}
+    return response.status == 451 or (response.status == 403 and bool(body.get("block")))
 
 
 def _is_cursor(url: str) -> bool:

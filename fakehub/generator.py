@@ -37,6 +37,8 @@ Features the collectors must cope with, at every scale:
   (the public schema types both lists as ``[StargazerEdge]``/``[User]``, nullable items:
   https://docs.github.com/graphql/reference/objects#stargazerconnection), and REST leaves
   them out of its pages, so a page can be shorter than ``per_page`` with more to come.
+  Whether GitHub's count includes them is not documented; the collector does not rely
+  on it (after a walk from the start it takes count - shown as the hidden share).
 """
 
 from __future__ import annotations
@@ -147,9 +149,11 @@ _BURSTS = {
 RENAMED = {"THUDM/GLM-4": "zai-org/GLM-4"}
 DELETED_BEFORE_START = "deepseek-ai/DeepSeek-Legacy"
 DELETED_LATER = ("MiniMax-AI/MiniMax-Text-Preview", 7)   # full name, day it disappears
-# Blocked for everyone (a DMCA takedown): REST answers 451, GraphQL a FORBIDDEN error with
-# the field's path (https://docs.github.com/rest/repos/repos#get-a-repository lists 451
-# "Unavailable For Legal Reasons"); it is in no listing, only reached by name.
+# Blocked for everyone (a DMCA takedown): REST answers 451 "Repository access blocked"
+# with a ``block`` object (reported by API clients, e.g. josegonzalez/python-github-backup
+# issue 163 and ossf/allstar issue 36; GitHub's REST description does not list 451 yet,
+# github/rest-api-description issue 3314), GraphQL a FORBIDDEN error with the field's
+# path. Here it is reached only by name, in no listing.
 BLOCKED = ("deepseek-ai/DeepSeek-Blocked",)
 UNSTAR_SHARE = 0.03        # of all stars, removed again later
 UNSTAR_MEAN_DAYS = 90      # mean time from a star to its removal

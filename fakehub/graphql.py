@@ -216,8 +216,10 @@ class RepositoryNode:
         }
 
 
-# GitHub's answer when part of a document timed out: the field is null, the error has its
-# path but no type (https://docs.github.com/graphql/overview/rate-limits-and-query-limits-for-the-graphql-api#timeouts).
+# GitHub's answer when resolving one field failed (a timeout on part of a document, an
+# internal error): the field is null and the error has its path but no type, the shape of
+# GraphQL's field errors (https://spec.graphql.org/October2021/#sec-Errors.Field-errors);
+# the message is the one GitHub gives for such failures.
 PARTIAL_TIMEOUT = ("Something went wrong while executing your query. This may be the result of a timeout, "
                    "or it could be a GitHub bug. Please include `0000:0000:0000000:0000000:00000000` when "
                    "reporting this issue.")

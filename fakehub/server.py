@@ -371,14 +371,16 @@ class FakeHub:
         Points per minute, one a GET or a query: "No more than 900 points per minute are
         allowed for REST API endpoints, and no more than 2,000 points per minute are allowed
         for the GraphQL API endpoint" (https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits).
-        The answer is 403 with "You have exceeded a secondary rate limit", and only
-        sometimes a ``retry-after`` (the docs: "If the retry-after response header is
-        present ... Otherwise, if the x-ratelimit-remaining header is 0 ... Otherwise, wait
-        for at least one minute"): here every other refusal has one. GraphQL's refusal is
-        either that 403 or an HTTP 200 whose ``errors`` carry the message with no ``path``
-        and no ``type`` (seen in public client reports, e.g. octokit/graphql.js and
-        cli/cli threads on "secondary rate limit" with status 200); they alternate.
-        The primary budget's headers go along unchanged.
+        The REST answer is 403 or 429 ("If you exceed a secondary rate limit, you will
+        receive a 403 or 429 response and an error message that indicates that you exceeded
+        a secondary rate limit"), with only sometimes a ``retry-after`` ("If the retry-after
+        response header is present ... Otherwise, if the x-ratelimit-remaining header is 0
+        ... Otherwise, wait for at least one minute"): here every other refusal has one, and
+        every third is a 429. GraphQL's refusal is a 403 or an HTTP 200 whose ``errors``
+        carry the message with no ``path`` and no ``type`` (GitHub's GraphQL docs, "Rate
+        limits and query limits for the GraphQL API", exceeding the rate limit: "the
+        response status will be 200 or 403"); they alternate. The primary budget's headers
+        go along unchanged.
         """
         ok, window = budget.spend(key, 1)
         if ok:
@@ -390,8 +392,9 @@ class FakeHub:
             headers["Retry-After"] = str(max(1, int(window.reset - self.rate_time() + 0.999)))
         if resource == "graphql" and trip % 4 in (1, 2):
             return Response.json({"errors": [{"message": SECONDARY_MESSAGE}]}, 200, headers)
+        status = 429 if resource == "core" and trip % 3 == 0 else 403
         return Response.json({"message": SECONDARY_MESSAGE,
-                              "documentation_url": GITHUB_DOCS + "#about-secondary-rate-limits"}, 403, headers)
+                              "documentation_url": GITHUB_DOCS + "#about-secondary-rate-limits"}, status, headers)
 
     @staticmethod
     def _window_json(w: Window) -> dict:
