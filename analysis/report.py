@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import networkx as nx
 import polars as pl
 
 from analysis import export, frames, growth
@@ -232,8 +233,9 @@ def _date_axis(axes: Any, dates: list[dt.date], label: str) -> None:
 
 def _count_axis(axes: Any) -> None:
     """Whole numbers with thousands separators (no offset or scientific notation) on the y axis."""
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+    axes.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
 
 
@@ -246,7 +248,7 @@ class _Site:
     def __init__(self, store: Any, root: Path, *, month: str | None, bots: tuple[str, ...]):
         self.store, self.root, self.month, self.bots = store, root, month, bots
         self.note = export.data_note(store)
-        self.tables: dict[str, pl.DataFrame] = {}
+        self.tables: dict[str, Any] = {}  # export tables and what is derived from them, each built once
         self.pages: dict[str, set[str]] = {folder: set() for folder in ENTITY_FOLDERS.values()}
         until = growth.observed_until(store)
         self.freshness = f"data collected up to {until:%Y-%m-%d %H:%M} UTC" if until else "no data collected yet"
@@ -458,15 +460,20 @@ class _Site:
                 f"to {stars['total'][-1]:,} on {stars['date'][-1]}")))
         monthly = self._repo_months(row["repo_id"], name)
         if monthly.height:
+            from matplotlib.ticker import MaxNLocator
+
             def draw(axes: Any) -> None:
                 months, at = monthly["month"].to_list(), list(range(monthly.height))
                 axes[0].plot(at, monthly["openrank"].to_list(), marker="o", color=COLOURS[0])
                 axes[0].set_ylabel("OpenRank (score)")
+                axes[0].yaxis.set_major_locator(MaxNLocator(nbins=4))
                 axes[1].bar(at, monthly["activity"].fill_null(0).to_list(), color=COLOURS[2])
                 axes[1].set_ylabel("activity (score)")
+                axes[1].yaxis.set_major_locator(MaxNLocator(nbins=4))
                 axes[2].bar(at, monthly["active_contributors"].fill_null(0).to_list(), color=COLOURS[0], label="active")
                 axes[2].bar(at, monthly["new_contributors"].fill_null(0).to_list(), color=COLOURS[4], width=0.5, label="new in the repository")
                 axes[2].set_ylabel("contributors (people)")
+                _count_axis(axes[2])
                 axes[2].legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, frameon=False, fontsize=8)
                 axes[2].set_xlabel("month")
                 step = max(1, len(months) // 12)
@@ -515,7 +522,7 @@ class _Site:
 
     def _contributors(self, repo_id: int, name: str) -> str:
         """The top contributors of the newest ``/contributors`` snapshot, as a table."""
-        snapshot = frames.contributors(self.store).filter((pl.col("repo_id") == repo_id) & ~bot_expr("login", self.bots))
+        snapshot = self._contributor_snapshots().filter(pl.col("repo_id") == repo_id)
         if snapshot.is_empty():
             return "<p>No contributors collected (bots left out).</p>"
         latest = snapshot.filter(pl.col("date") == snapshot["date"].max())
@@ -571,9 +578,9 @@ class _Site:
 
     def _tree(self, root: str, up: str) -> str:
         """The derivatives below ``root`` as nested lists (relation, id), at most :data:`TREE_NODES` models."""
-        from analysis.lineage import subtree
-
-        graph = subtree(self.store, root)
+        graph = self._lineage()
+        if root not in graph:
+            return f"<p>No derivatives of {_e(root)} collected.</p>"
         shown: set[str] = set()
         budget = [TREE_NODES]
 
@@ -593,7 +600,7 @@ class _Site:
                 inner.append(item(child, graph.edges[model, child].get("relation")))
             return f"<li>{label}" + (f"<ul>{''.join(inner)}</ul>" if inner else "") + "</li>"
 
-        count = graph.number_of_nodes() - 1
+        count = len(nx.descendants(graph, root))
         return f'<p>{count:,} derivatives below {_e(root)}.</p><ul class="tree">{item(root, None)}</ul>'
 
     def _family_page(self, name: str, rankings: list[str]) -> None:
@@ -613,6 +620,7 @@ class _Site:
                     axes.bar(at, values, bottom=bottom, color=colour, label=relation)
                     bottom = [b + v for b, v in zip(bottom, values, strict=True)]
                 axes.set_ylabel("derivatives created (models)")
+                _count_axis(axes)
                 axes.set_xlabel("month")
                 axes.legend(loc="upper left", frameon=False)
                 step = max(1, len(labels) // 12)
@@ -634,6 +642,20 @@ class _Site:
                      + self._table(members, "models", "table-members", f"Models of the {name} family", up) + "</section>")
         self._page(f"families/{key}.html", f"{name} family", "\n".join(parts), rankings=rankings,
                    downloads=["families", "family_downloads", "family_months", "models"], meta="Latest Hub snapshot")
+
+    def _lineage(self) -> Any:
+        """The stored lineage graph (self-references left out, as the lineage analysis does), built once."""
+        if "lineage" not in self.tables:
+            from analysis.lineage import lineage_graph, stored_edges
+
+            self.tables["lineage"] = lineage_graph(stored_edges(self.store).filter(pl.col("parent") != pl.col("child")))
+        return self.tables["lineage"]
+
+    def _contributor_snapshots(self) -> pl.DataFrame:
+        """Every stored ``/contributors`` snapshot without bots, read once."""
+        if "contributors" not in self.tables:
+            self.tables["contributors"] = frames.contributors(self.store).filter(~bot_expr("login", self.bots))
+        return self.tables["contributors"]
 
     def _family_months(self) -> pl.DataFrame:
         """Every month of ``family_months`` (the site's month chooses the table's rows, not the chart's)."""

@@ -150,36 +150,37 @@ def test_bad_output_folders_and_months_are_refused_in_one_line(demo_db, tmp_path
     assert not (tmp_path / "site").exists()
 
 
-def test_a_report_is_replaced_whole_and_a_month_chooses_the_tables_month(demo_db, tmp_path, capsys):
-    out = tmp_path / "site"
-    month = sqlite3.connect(demo_db).execute("SELECT min(month) FROM openrank WHERE kind = 'repo'").fetchone()[0]
-    assert main(["--db", str(demo_db), "report", "--out", str(out), "--month", month]) == 0
-    assert "pages" in capsys.readouterr().err
-    stale = out / "repos" / "gone--old.html"
-    stale.write_text("an old page")
-    assert main(["--db", str(demo_db), "report", "--out", str(out), "--month", month]) == 0
-    assert not stale.exists()
-    rows = csv_rows(out / "data" / "repos.csv")
-    assert {r["openrank_month"] for r in rows if r["openrank_month"]} == {month}
-    assert f"Month covered: {month}" in (out / "rankings" / "repos.html").read_text()
-    assert not [p for p in tmp_path.iterdir() if p.name != "site"]  # no temporary folder left beside it
-
-
-def test_the_report_section_makes_the_nightly_run_refresh_the_site(demo_db, tmp_path):
+def test_a_month_chooses_the_tables_month_and_the_nightly_run_replaces_the_site_whole(demo_db, tmp_path, capsys):
     from jobs import pipeline
+    from jobs.config import load_config
 
     assert parse_config({"report": {"enabled": True, "dir": "site"}}).report.dir == "site"
     with pytest.raises(Exception, match=r"report\.colour"):
         parse_config({"report": {"colour": "red"}})
     db = tmp_path / "copy.db"
     shutil.copy(demo_db, db)
-    config = parse_config({"report": {"enabled": True, "dir": str(tmp_path / "site"), "models": 3}})
+    config_file = tmp_path / "ecometrics.toml"
+    config_file.write_text('[report]\ndir = "published/site"\nenabled = true\nmodels = 2\n')
+    out = tmp_path / "published" / "site"  # [report].dir: its missing parent is created
+    month = sqlite3.connect(db).execute("SELECT min(month) FROM openrank WHERE kind = 'repo'").fetchone()[0]
+
+    assert main(["--config", str(config_file), "--db", str(db), "report", "--month", month]) == 0
+    assert "pages" in capsys.readouterr().err
+    assert {r["openrank_month"] for r in csv_rows(out / "data" / "repos.csv") if r["openrank_month"]} == {month}
+    assert f"Month covered: {month}" in (out / "rankings" / "repos.html").read_text()
+    assert len(list((out / "models").glob("*.html"))) == 2
+    stale = out / "repos" / "gone--old.html"
+    stale.write_text("an old page")
+
     with Store(db) as store:
-        step = pipeline.report(store, config)
+        step = pipeline.report(store, load_config(config_file))
         assert step.status == "ok", step.message
-        assert store.conn.execute("SELECT status FROM job_runs WHERE job = 'report'").fetchone() == ("ok",)
-    assert len(list((tmp_path / "site" / "models").glob("*.html"))) == 3
-    assert step.rows_written == len(pages(tmp_path / "site"))
+        assert store.conn.execute("SELECT status, rows_written FROM job_runs WHERE job = 'report'").fetchone() == (
+            "ok", len(pages(out)))
+    assert not stale.exists()
+    default = {r["openrank_month"] for r in csv_rows(out / "data" / "repos.csv") if r["openrank_month"]}
+    assert default == {r["openrank_month"] for r in csv_rows(demo_db.parent / "exports" / "repos.csv") if r["openrank_month"]}
+    assert sorted(p.name for p in out.parent.iterdir()) == ["site"]  # no temporary or old folder left beside it
 
 
 # -- in a real browser -------------------------------------------------------------------
@@ -273,6 +274,8 @@ def test_screenshots_at_desktop_and_phone_width(browser, site, tmp_path):
         assert open_page(browser, path) == []
         width = browser.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
         assert width[0] <= width[1], f"{path}: wider than the window at {size}"
+        height = browser.execute_script("return document.documentElement.scrollHeight")
+        browser.set_window_size(size[0], min(height + 140, 4000))  # the whole page (the window has chrome)
         shot = tmp_path / f"{name}.png"
         browser.save_screenshot(str(shot))
         assert shot.stat().st_size > 10_000
