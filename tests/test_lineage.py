@@ -204,7 +204,8 @@ def networkx_influence(kept, downloads, parameters):
         rest = 1.0 - sum(w for _, _, w in graph.out_edges(c, data="weight"))
         if rest > 0:
             graph.add_edge(c, sink, weight=rest)
-    values = openrank(graph, tolerance=parameters.tolerance, max_iter=parameters.max_iter)
+    # normalize: out-weights divided by their sum, as influence does (openrank() takes them as given by default)
+    values = openrank(graph, tolerance=parameters.tolerance, max_iter=parameters.max_iter, normalize=True)
     values.pop(sink)
     return values
 
