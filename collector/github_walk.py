@@ -151,7 +151,9 @@ class ListingWalker:
                 resume = self.client.relative(following)
             else:
                 resume = None if len(items) >= self.page_size else self.client.relative(url)
-            yield Step(items, response.cache_row(self.client.relative), json.dumps({"newest": newest, "url": resume}, sort_keys=True))
+            # only the page the next walk asks again keeps its validator: the others are never reused
+            cache_row = response.cache_row(self.client.relative) if resume == self.client.relative(url) else None
+            yield Step(items, cache_row, json.dumps({"newest": newest, "url": resume}, sort_keys=True))
             url, conditional = following, False
 
     def newest_first(self, path: str, params: dict[str, Any], checkpoint: str | None, floor: str | None,
@@ -194,7 +196,8 @@ class ListingWalker:
                 state_after = {"newest": newest, "resume": self.client.relative(following), "seen": seen}
             else:
                 state_after = {"newest": seen}
-            yield Step(items, response.cache_row(self.client.relative), json.dumps(state_after, sort_keys=True))
+            cache_row = response.cache_row(self.client.relative) if url == top else None  # only the top is asked again
+            yield Step(items, cache_row, json.dumps(state_after, sort_keys=True))
             url, conditional = following, False
 
     def _get(self, url: str, conditional: bool) -> Response | None:
