@@ -124,6 +124,9 @@ def main() -> int:
             "stargazers": store.query("SELECT count(*) AS n FROM stargazers WHERE removed_at IS NULL")[0]["n"],
             "events": store.count("events"),
         }
+        standing = set(store.conn.execute("SELECT repo_id, user_id FROM stargazers WHERE removed_at IS NULL"))
+        true_stars = {(r["id"], user_id) for r in truth["github"]["repos"].values() for user_id, _, _ in r["stars"]}
+        same_stars = standing == true_stars
         hub.reset_stats()
         collect_github(store, config, progress=False, client=client(), stats_wait=0)
         second = hub.stats()
@@ -155,7 +158,8 @@ def main() -> int:
     ratio = spent / minimum
     print(f"ratio spent / minimum = {ratio:.3f}  (target <= {TARGET_RATIO})  {'OK' if ratio <= TARGET_RATIO else 'OVER'}")
     caught_up = f" after {catch_up} catch-up run(s) with the clock stopped" if args.clock_step else ""
-    print(f"stored vs ground truth{caught_up}: {', '.join(f'{t} {stored[t]:,} of {expected[t]:,}' for t in stored)}")
+    print(f"stored vs ground truth{caught_up}: {', '.join(f'{t} {stored[t]:,} of {expected[t]:,}' for t in stored)}; "
+          f"standing stargazers {'equal' if same_stars else 'DIFFER from'} the truth's set")
     print(
         f"second run, nothing new: {again:,} requests spent, {second['by_status'].get('304', 0):,} answered 304 "
         f"({again / max(spent, 1):.1%} of the first run); spent by endpoint "
@@ -169,7 +173,7 @@ def main() -> int:
         f"wall time GitHub's limits would impose on these requests (one token): primary "
         f"{primary_hours:.2f} h, secondary {secondary_minutes:.1f} min; measured here {seconds:.1f}s"
     )
-    complete = stored == expected
+    complete = stored == expected and same_stars
     rerun = again / max(spent, 1)
     good = ratio <= TARGET_RATIO and rerun <= TARGET_RERUN and not result.partial and complete
     return 0 if good else 1
