@@ -191,6 +191,7 @@ class GitHubCollector:
         self.pending_stats: list[Repo] = []
         self.last_accepted = 0.0  # time.monotonic() of the last 202
         self.out_of_step: list[Repo] = []  # repos whose stored stars outnumber GitHub's count
+        self.progress = _Pages()  # a no-op until run() starts the bar
 
     # -- the pass ---------------------------------------------------------------------
 
@@ -202,11 +203,13 @@ class GitHubCollector:
             # asked first so that GitHub computes the 202s while the rest of the pass runs
             gone = {repo.id for repo in repos if self.attempt(repo, self.collect_contributor_stats)}
         repos = [repo for repo in repos if repo.id not in gone]
-        with _progress_bar(progress and sys.stderr.isatty(), len(repos)) as advance:
+        estimates = {repo.id: self.pages_estimate(repo) for repo in repos}
+        with _progress_bar(progress and sys.stderr.isatty(), sum(estimates.values())) as pages:
+            self.progress = pages
             for index, repo in enumerate(repos, 1):
                 before = self.result.rows_written
                 self.collect_repo(repo)
-                advance(repo.full_name)
+                pages.repo_done(repo.full_name, estimates[repo.id])
                 if not progress or not sys.stderr.isatty():
                     log.info(
                         "github: %d/%d %s: %d rows", index, len(repos), repo.full_name, self.result.rows_written - before
@@ -247,6 +250,19 @@ class GitHubCollector:
     def save(self, rows_by_table: dict[str, list[dict[str, Any]]], checkpoint: tuple[str, str, str | None] | None = None) -> None:
         rows = {table: list(_dedupe(table, r)) for table, r in rows_by_table.items() if r}
         self.result.rows_written += self.store.save_page(rows, checkpoint=checkpoint)
+        self.progress.page()
+
+    def pages_estimate(self, repo: Repo) -> int:
+        """Pages this run will likely read for ``repo``: its new stars, and a page per listing."""
+        pages = 0
+        if self.config.star_history:
+            stored, hidden = self.stored_stars(repo)
+            pages += -(-max(0, repo.stars - stored - hidden) // PAGE_SIZE)
+        if self.config.contributors:
+            pages += 1
+        if self.config.activity:
+            pages += len(ACTIVITY)
+        return pages
 
     # -- 1. targets -------------------------------------------------------------------
 
@@ -731,17 +747,35 @@ def _dedupe(table: str, rows: list[dict]) -> Iterator[dict]:
             yield row
 
 
+class _Pages:
+    """Progress in pages: each repository's pages are estimated up front (its new stars
+    over 100, a page per listing), a saved page advances one, and a finished repository
+    sets the bar to the sum of the estimates so far, whatever it really took."""
+
+    def __init__(self, bar: Any = None, task: Any = None):
+        self.bar, self.task = bar, task
+        self.done = 0
+
+    def page(self) -> None:
+        if self.bar is not None:
+            self.bar.advance(self.task)
+
+    def repo_done(self, name: str, estimate: int) -> None:
+        self.done += estimate
+        if self.bar is not None:
+            self.bar.update(self.task, completed=self.done, description=name)
+
+
 @contextmanager
-def _progress_bar(enabled: bool, total: int) -> Iterator[Any]:
-    """A rich progress bar on a terminal; a no-op otherwise (the log lines speak instead)."""
+def _progress_bar(enabled: bool, total: int) -> Iterator[_Pages]:
+    """A rich progress bar in pages on a terminal; a no-op otherwise (log lines per repository speak instead)."""
     if not enabled:
-        yield lambda _name: None
+        yield _Pages()
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(
-        TextColumn("github"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), TextColumn("{task.description}"),
-        transient=True,
+        TextColumn("github pages"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        TextColumn("{task.description}"), transient=True,
     ) as bar:
-        task = bar.add_task("", total=total)
-        yield lambda name: bar.update(task, advance=1, description=name)
+        yield _Pages(bar, bar.add_task("", total=total))
