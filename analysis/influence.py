@@ -23,9 +23,11 @@ they get a value. The weight matrix is built straight from the integer edge arra
 :func:`analysis.lineage.analyze_lineage` (the whole Hub has ~2 million models), so no
 per-edge Python object is made. It equals what :func:`analysis.openrank.openrank` builds
 from a DiGraph carrying these weights plus a sink node that takes each derivative's
-uncredited share: ``openrank`` divides every node's out-weights by their sum, which the
-sink makes 1, so the weights above go to the solver as they are (divided by their sum
-only where configured relation weights above 1 push it past 1, as ``openrank`` would).
+uncredited share: ``openrank(normalize=True)`` divides every node's out-weights by their
+sum, which the sink makes 1, so the weights above go to the solver as they are (divided
+by their sum only where configured relation weights above 1 push it past 1, as
+``openrank(normalize=True)`` would), iterated until every node is still
+(``convergence="all"``).
 
 Per family the influence is the sum over the family's root models, where the value
 of all their derivatives collects (:mod:`analysis.families`).

@@ -217,11 +217,12 @@ def solve(
     tolerance: float = 1e-6,
     max_iter: int = 100,
     method: str = "iterative",
-    convergence: str = "node",
+    convergence: str = "all",
 ) -> tuple[np.ndarray, int, bool]:
     """The OpenRank fixed point for the transposed weight matrix ``WT`` (``WT[n, m] = w(m, n)``).
 
-    ``convergence`` is as in :func:`openrank`. Returns ``(x, iterations, converged)``:
+    ``convergence`` is as in :func:`openrank` (here ``"all"`` by default: model influence,
+    :mod:`analysis.influence`, iterates to its own tolerance). Returns ``(x, iterations, converged)``:
     iterations are the updates run (the plugin's supersteps minus its first, which only
     sends); the direct method reports 0 iterations.
     """

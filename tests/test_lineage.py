@@ -204,8 +204,10 @@ def networkx_influence(kept, downloads, parameters):
         rest = 1.0 - sum(w for _, _, w in graph.out_edges(c, data="weight"))
         if rest > 0:
             graph.add_edge(c, sink, weight=rest)
-    # normalize: out-weights divided by their sum, as influence does (openrank() takes them as given by default)
-    values = openrank(graph, tolerance=parameters.tolerance, max_iter=parameters.max_iter, normalize=True)
+    # normalize: out-weights divided by their sum, as influence does (openrank() takes them as given by default);
+    # every node iterated until all are still, as influence does (openrank()'s default freezes each node, as X-lab's plugin)
+    values = openrank(graph, tolerance=parameters.tolerance, max_iter=parameters.max_iter, normalize=True,
+                      convergence="all")
     values.pop(sink)
     return values
 
