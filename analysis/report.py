@@ -490,14 +490,14 @@ class _Site:
                 + "bars of OpenDigger activity per month; "
                 + (f"at most {busiest['active_contributors'][0]:,} active contributors, in {busiest['month'][0]}" if busiest.height
                    else "no contributors recorded"))))
-        parts.append(self._contributors(row["repo_id"], name))
+        parts.append(self._contributors(row["repo_id"]))
         self._page(f"repos/{key}.html", name, "\n".join(parts), rankings=rankings, meta=self._month_meta(self.table("repos")),
                    downloads=["repos", "stars_daily", "contributor_growth", "repo_openrank"])
 
     def _repo_months(self, repo_id: int, name: str) -> pl.DataFrame:
         """``month, openrank, activity, active_contributors, new_contributors`` of one repository:
         each month with OpenRank up to the site's month, and each month with contributors."""
-        history = self.table("repo_openrank", to_month=self.month or _last_month(self.store, "repo"))
+        history = self.table("repo_openrank", to_month=self.month or default_month(self.store, "repo"))
         row = history.filter(pl.col("repo_id") == repo_id)
         values = row.row(0, named=True) if row.height else {}
         months = [c.removeprefix("openrank_") for c in history.columns if c.startswith("openrank_")]
@@ -520,7 +520,7 @@ class _Site:
             self.tables[key] = openrank_table(self.store, "repo", month)
         return dict(self.tables[key].select("entity_id", "activity").iter_rows())
 
-    def _contributors(self, repo_id: int, name: str) -> str:
+    def _contributors(self, repo_id: int) -> str:
         """The top contributors of the newest ``/contributors`` snapshot, as a table."""
         snapshot = self._contributor_snapshots().filter(pl.col("repo_id") == repo_id)
         if snapshot.is_empty():
@@ -731,7 +731,3 @@ contributors, OpenRank, activity) and Hugging Face models and families (download
         self._page("index.html", "Open-source AI ecosystem metrics", body, rankings=rankings, downloads=rankings,
                    meta=self._month_meta(self.table("repos")))
 
-
-def _last_month(store: Any, kind: str) -> str | None:
-    """The newest month with OpenRank of ``kind`` that the tables show by default, else None."""
-    return default_month(store, kind)

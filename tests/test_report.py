@@ -150,6 +150,20 @@ def test_bad_output_folders_and_months_are_refused_in_one_line(demo_db, tmp_path
     assert not (tmp_path / "site").exists()
 
 
+def test_without_matplotlib_the_report_stops_in_one_line(demo_db, tmp_path):
+    import subprocess
+    import sys
+
+    blocked = "import sys; sys.modules['matplotlib'] = None; from jobs.cli import main; sys.exit(main(sys.argv[1:]))"
+    done = subprocess.run(
+        [sys.executable, "-c", blocked, "--db", str(demo_db), "report", "--out", str(tmp_path / "site")],
+        capture_output=True, text=True, cwd=Path(__file__).parents[1],
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == "ecometrics: ecometrics report needs matplotlib for its charts: pip install 'ecometrics[report]'"
+    assert not (tmp_path / "site").exists()
+
+
 def test_a_month_chooses_the_tables_month_and_the_nightly_run_replaces_the_site_whole(demo_db, tmp_path, capsys):
     from jobs import pipeline
     from jobs.config import load_config
