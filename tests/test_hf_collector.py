@@ -548,6 +548,22 @@ def test_a_huge_derivative_depth_in_the_config_is_refused_in_one_line(tmp_path):
     assert not (tmp_path / "x.db").exists()
 
 
+def _line_with(stream, text: str, timeout: float) -> str | None:
+    """The first line of a child's pipe that contains ``text``, or None after ``timeout``."""
+    import select
+
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        if not select.select([stream], [], [], left)[0]:
+            return None
+        line = stream.readline()
+        if not line:
+            return None
+        if text in line:
+            return line
+    return None
+
+
 def test_sigterm_stops_a_crawl_waiting_for_the_rate_limit_within_a_second(tmp_path):
     config = tmp_path / "ecometrics.toml"
     config.write_text('[huggingface]\nfull_hub = true\n')
@@ -556,16 +572,15 @@ def test_sigterm_stops_a_crawl_waiting_for_the_rate_limit_within_a_second(tmp_pa
         env.pop("HF_TOKEN", None)
         crawler = subprocess.Popen([sys.executable, "-m", "jobs.cli", "--config", str(config), "--db",
                                     str(tmp_path / "hf.db"), "collect", "hf"], cwd=REPO, env=env,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 60
-        while hub.stats()["requests"] < 3 and time.monotonic() < deadline:
-            time.sleep(0.05)  # the crawler spends its budget, then waits ~300 s for the reset
-        time.sleep(0.5)
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+        # the crawler spends its budget, then says it waits ~300 s for the reset
+        assert _line_with(crawler.stderr, "rate limit spent", timeout=60)
         stopped_at = time.monotonic()
         crawler.send_signal(signal.SIGTERM)
-        crawler.wait(timeout=30)
+        said = _line_with(crawler.stderr, "stop requested", timeout=30)
         took = time.monotonic() - stopped_at
-    assert took < 1.0, took
+        crawler.wait(timeout=30)
+    assert said and took < 1.0, (said, took)
     assert checkpoint(tmp_path / "hf.db")  # the committed pages stay; the next run resumes
 
 
