@@ -171,7 +171,7 @@ def collect_hf(
     crawl = _Crawl(store, client, result, _Progress(progress))
     try:
         if config.full_hub if full_hub is None else full_hub:
-            crawl.full_hub(config.authors, config.models)
+            crawl.full_hub(config.authors, config.models, hub_models=config.hub_models)
         else:
             crawl.tracked(config.authors, config.models, config.derivative_depth, config.max_children_per_root,
                           config.hub_models)
@@ -456,13 +456,13 @@ class _Crawl:
 
     # -- the whole Hub ---------------------------------------------------------------------
 
-    def full_hub(self, authors: Sequence[str], models: Sequence[str]) -> None:
+    def full_hub(self, authors: Sequence[str], models: Sequence[str], hub_models: int | None = None) -> None:
         cursor = self.store.checkpoint(*FULL_HUB_CHECKPOINT)
         # A crawl resumed from a checkpoint that predates the start time cannot tell deleted models.
         started = self.store.checkpoint(*FULL_HUB_STARTED) if cursor else self._start_time()
         if cursor:
             log.info("hf full Hub: resuming from the checkpointed page %s", cursor)
-        self.progress.start("hf full Hub")
+        self.progress.start("hf full Hub", total=hub_models)  # the Hub's size, as the config estimates it
         finished = False
         # Each record lands at a random place in five B-trees (model ids, authors, snapshot
         # and edge keys); SQLite's default 2 MB page cache re-reads their pages for every
@@ -773,7 +773,9 @@ def _children_total(counts: Any) -> int:
 
 
 class _Progress:
-    """A rich progress display on a terminal; a log line every ``every`` seconds otherwise."""
+    """A rich progress display on a terminal (a bar when the total is known, e.g. the Hub's
+    size for a full crawl); without one, a log line when a phase starts, every ``every``
+    seconds while it runs and when it ends, so cron mail shows a crawl's course."""
 
     def __init__(self, enabled: bool, every: float = 10.0):
         self.enabled, self.every = enabled, every
@@ -783,18 +785,21 @@ class _Progress:
         self.description = ""
         self.started = self.last = time.monotonic()
 
-    def start(self, description: str) -> None:
+    def start(self, description: str, total: int | None = None) -> None:
         self.description, self.count = description, 0
         self.started = self.last = time.monotonic()
         if self.enabled and sys.stderr.isatty():
-            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-            self.bar = Progress(
-                SpinnerColumn(), TextColumn("{task.description}"),
-                TextColumn("{task.completed:,.0f} models"), TimeElapsedColumn(), transient=False,
-            )  # fmt: skip
+            columns = [SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,.0f} models")]
+            if total:
+                columns[1:1] = [BarColumn()]
+                columns.append(TimeRemainingColumn())
+            self.bar = Progress(*columns, TimeElapsedColumn(), transient=False)
             self.bar.start()
-            self.task = self.bar.add_task(description, total=None)
+            self.task = self.bar.add_task(description, total=total)
+        elif self.enabled:
+            log.info("%s: started%s", description, f" (about {total:,} models)" if total else "")
 
     def advance(self, models: int) -> None:
         self.count += models
@@ -809,3 +814,5 @@ class _Progress:
         if self.bar is not None:
             self.bar.stop()
             self.bar = None
+        elif self.enabled and self.description:
+            log.info("%s: %d models in %.0fs", self.description, self.count, time.monotonic() - self.started)

@@ -639,3 +639,13 @@ def test_without_a_network_collect_hf_fails_in_seconds_naming_the_endpoint(tmp_p
             lines = [line for line in (done.stdout + done.stderr).splitlines() if endpoint in line]
             assert done.returncode == 1 and took < 15, (took, done.stdout, done.stderr)
             assert lines and all("HF_ENDPOINT" in line for line in lines) and "Traceback" not in done.stderr, lines
+
+
+def test_without_a_terminal_a_crawl_logs_its_start_and_end(hub, tmp_path, caplog):
+    """Cron mail shows a crawl's course: a line when it starts and one when it ends, not silence."""
+    config = HuggingFaceConfig(models=["Qwen/Qwen3-8B"], derivative_depth=1)
+    with Store(tmp_path / "hf.db") as store, caplog.at_level("INFO", logger="collector.hf"):
+        collect_hf(store, config, progress=True, client=client(hub))  # pytest's stderr is no terminal
+    lines = [r.getMessage() for r in caplog.records if r.name == "collector.hf"]
+    assert any(line.startswith("hf tracked models: started") for line in lines), lines
+    assert any(line.startswith("hf tracked models: ") and " models in " in line for line in lines), lines
