@@ -3,7 +3,7 @@
 
 Run: ``.venv/bin/python bench/bench_fakehub.py [--scales small,medium,large] [--crawl N]``
 
-Targets (issue 3 / SPEC section 8): small starts in under 2 s; a crawl via
+Targets: small starts in under 2 s; a crawl via
 ``HfApi.list_models`` at 1,000 per page reaches at least 5,000 models/s end to end.
 Figures are medians of a few repetitions, over real HTTP on loopback.
 """

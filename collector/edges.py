@@ -1,4 +1,4 @@
-"""Model lineage edge lists (CSV) -> ``model_edges`` (SPEC section 6.3).
+"""Model lineage edge lists (CSV) -> ``model_edges`` (the lineage the Hub records: finetune, adapter, quantized, merge).
 
 An edge list has a header and one parent -> child edge a line. Column names follow the
 usual dumps of the Hugging Face lineage graph, so several spellings are accepted:

@@ -1,8 +1,7 @@
 """The GitHub collector: repositories, full star history, contributors and activity.
 
-One pass (``collect_github``) over the configured ``[github]`` orgs and repos, as SPEC
-section 5.1 describes, written so that it can run every night against the real API with
-one token:
+One pass (``collect_github``) over the configured ``[github]`` orgs and repos, written
+so that it can run every night against the real API with one token:
 
 1. **Targets.** Each org's public, non-fork repositories from REST
    ``/orgs/{org}/repos`` (``/users/{name}/repos`` when the owner is a user), asked for

@@ -28,7 +28,7 @@ from collector.errors import InputError, WriteFailed
 # Each migration is plain SQL, applied once, in order. Never edit a released entry:
 # add a new one. The list index + 1 is the schema version it produces.
 MIGRATIONS: list[str] = [
-    # 1: the collected sources (SPEC section 4), the run log and checkpoints.
+    # 1: the collected sources, the run log and checkpoints.
     """
     CREATE TABLE repos (
         id INTEGER PRIMARY KEY,            -- GitHub database id: survives renames
@@ -199,7 +199,7 @@ MIGRATIONS: list[str] = [
     """,
     # 3: activity per (month, repo, developer) and the fingerprints of computed OpenRank months.
     """
-    CREATE TABLE activity (                -- SPEC 6.1, written by analysis.activity
+    CREATE TABLE activity (                -- OpenDigger's activity terms, written by analysis.activity
         month TEXT NOT NULL,               -- YYYY-MM
         repo_id INTEGER NOT NULL,
         repo_name TEXT,

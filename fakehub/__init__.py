@@ -1,4 +1,4 @@
-"""fakehub: the offline GitHub + Hugging Face API double (SPEC section 8).
+"""fakehub: the offline GitHub + Hugging Face API double (the only API the code meets offline).
 
 ``from fakehub import FakeHub`` — see :mod:`fakehub.server` for the endpoints and knobs,
 :mod:`fakehub.world` for the ground-truth shape, :mod:`fakehub.generator` and
