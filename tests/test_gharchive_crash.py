@@ -12,12 +12,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from collector.gharchive import PARALLEL_MIN_BYTES
 from collector.store import Store
 from gharchive_fixtures import synthetic_hour
+from test_jobs_pipeline import wait_for
 
 
 def children(pid):
@@ -42,15 +42,6 @@ def alive(pid):
     return stat[stat.rindex(")") + 2] not in "ZX"
 
 
-def wait_for(predicate, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def import_command(db, path):
     return [sys.executable, "-m", "jobs.cli", "--db", str(db), "import", "gharchive", "--all", str(path)]
 
@@ -69,7 +60,7 @@ def test_sigkill_of_a_parallel_import_ends_its_parsers_frees_the_lock_and_the_ne
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         scratch = lambda: [p for p in tmp_path.glob(".gharchive-*") if list(p.glob("*.db"))]  # noqa: E731
-        assert wait_for(lambda: len(children(importer.pid)) == 2 and scratch()), "the parsers never staged a chunk"
+        assert wait_for(lambda: len(children(importer.pid)) == 2 and scratch(), seconds=60), "the parsers never staged a chunk"
         parsers = children(importer.pid)
         importer.send_signal(signal.SIGKILL)
         importer.wait(timeout=30)

@@ -5,46 +5,20 @@ a readiness signal (rows the run has committed), never for a fixed time.
 """
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
 import pytest
 
 from fakehub import FakeHub
+from test_jobs_pipeline import CONFIG, ecometrics, environment, wait_for  # the pipeline tests' own helpers
 
-CONFIG = """
-[github]
-repos = ["QwenLM/Qwen3", "zai-org/GLM-4.5", "MoonshotAI/Kimi-VL"]
-max_rate_wait = 0
-stats_wait = 0.5
-
-[huggingface]
-models = ["mistralai/Mistral-7B-v0.1"]
-derivative_depth = 1
-
-[export]
-formats = ["csv"]
-"""
-
-
-def environment(hub):
-    return {**os.environ, "GITHUB_API_URL": hub.url, "HF_ENDPOINT": hub.url,
-            "GITHUB_TOKEN": "test-token", "HF_TOKEN": "test-token"}
 
 
 def start(workdir, hub, *args):
-    command = [sys.executable, "-m", "jobs.cli", "--config", str(workdir / "ecometrics.toml"), *args]
-    return subprocess.Popen(command, cwd=workdir, env=environment(hub), text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def ecometrics(workdir, hub, *args):
-    command = [sys.executable, "-m", "jobs.cli", "--config", str(workdir / "ecometrics.toml"), *args]
-    return subprocess.run(command, cwd=workdir, env=environment(hub), capture_output=True, text=True, timeout=240)
+    return ecometrics(workdir, hub, *args, background=True)
 
 
 def query(db, sql):
@@ -68,16 +42,6 @@ def records(db):
 def stored_stargazers(db):
     found = query(db, "SELECT count(*) FROM stargazers")
     return found[0][0] if found else 0
-
-
-def wait_for(predicate, seconds=120):
-    """Poll a readiness signal (bounded by a deadline); the run goes on meanwhile."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 @pytest.fixture
