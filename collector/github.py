@@ -82,7 +82,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from collector.cancel import sleep as cancellable_sleep
-from collector.github_client import BudgetExhausted, GitHubClient, GitHubDown, GitHubError, raise_for_status
+from collector.github_client import BudgetExhausted, CachedPage, GitHubClient, GitHubDown, GitHubError, raise_for_status
 from collector.github_queries import REPO_BATCH, STARGAZERS_QUERY, repository_batch_query
 from collector.github_rows import (
     activity_events,
@@ -182,7 +182,7 @@ class GitHubCollector:
         self.store = store
         self.config = config
         self.client = client
-        self.walker = ListingWalker(client, self.validators, stored_items=self.stored_items)
+        self.walker = ListingWalker(client, self.validators)
         self.stats_polls = stats_polls
         self.stats_wait = stats_wait
         self.bots = {b.lower() for b in getattr(config, "bots", [])}
@@ -404,8 +404,8 @@ class GitHubCollector:
         return missing
 
     def mark_status(self, name: str, status: str, response: Any = None, message: str | None = None) -> None:
-        """Record a repository as ``not_found``, ``blocked`` (a takedown) or ``forbidden`` (an
-        access policy) when it is stored, and say so."""
+        """Record a repository as ``not_found``, ``blocked`` (a takedown) or ``forbidden``
+        (an access policy) when it is stored, and say so in a note."""
         known = self.store.query("SELECT id FROM repos WHERE full_name = ? COLLATE NOCASE", (name,))
         if known:
             with self.store.transaction():
@@ -627,8 +627,8 @@ class GitHubCollector:
     def collect_contributor_stats(self, repo: Repo, *, final: bool = False) -> None:
         """``/stats/contributors`` weekly commits; a 202 queues the repo for a later poll."""
         url = f"/repos/{repo.full_name}/stats/contributors"
-        etag, last_modified, _ = self.validators(url)
-        response = self.client.get(url, etag=etag, last_modified=last_modified)
+        cached = self.validators(url)
+        response = self.client.get(url, etag=cached.etag, last_modified=cached.last_modified)
         if response.status == 202:
             if final:
                 self.note(f"github {repo.full_name}: /stats/contributors still being computed; the next run asks again")
@@ -697,18 +697,13 @@ class GitHubCollector:
 
     # -- shared helpers ---------------------------------------------------------------
 
-    def validators(self, url: str) -> tuple[str | None, str | None, str | None]:
-        """The stored (etag, last_modified, next_url) of a URL relative to the API base."""
+    def validators(self, url: str) -> CachedPage:
+        """What ``http_cache`` stored of a page, by its URL relative to the API base."""
         key = self.client.relative(self.client.url(url))
         row = self.store.conn.execute(
-            "SELECT etag, last_modified, next_url FROM http_cache WHERE url = ?", (key,)
+            "SELECT etag, last_modified, next_url, items FROM http_cache WHERE url = ?", (key,)
         ).fetchone()
-        return (row[0], row[1], row[2]) if row else (None, None, None)
-
-    def stored_items(self, url: str) -> int | None:
-        """How many items the stored page of a relative URL held."""
-        row = self.store.conn.execute("SELECT items FROM http_cache WHERE url = ?", (url,)).fetchone()
-        return row[0] if row else None
+        return CachedPage(*row) if row else CachedPage()
 
     def note(self, message: str) -> None:
         log.info("%s", message)

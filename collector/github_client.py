@@ -63,7 +63,7 @@ import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import requests
 import urllib3
@@ -154,6 +154,15 @@ class Response:
             "items": len(self.data) if isinstance(self.data, list) else None,
             "updated_at": utc_now(),
         }
+
+
+class CachedPage(NamedTuple):
+    """What ``http_cache`` keeps of one page: its validators, its ``next`` link and how many items it held."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    next_url: str | None = None
+    items: int | None = None
 
 
 def canonical_url(url: str, params: Mapping[str, Any] | None = None) -> str:
@@ -289,21 +298,23 @@ class GitHubClient:
         path_or_url: str,
         params: Mapping[str, Any] | None = None,
         *,
-        validators: Callable[[str], tuple[str | None, str | None, str | None]] | None = None,
-        full_page: Callable[[str], bool] | None = None,
+        validators: Callable[[str], CachedPage] | None = None,
     ) -> Iterator[Response]:
         """Every page of a REST listing, following ``Link: rel="next"`` as given.
 
-        With ``validators(relative_url) -> (etag, last_modified, next_url)`` (what
-        :meth:`Response.cache_row` stored) each page is asked for conditionally; a 304
-        carries no ``Link``, so the walk goes on to the ``next_url`` stored with it. A
-        last page that was full (``full_page(relative_url)``) is asked again without
-        validators: items added behind it leave it unchanged but give it a next page.
+        With ``validators(relative_url) -> CachedPage`` (what :meth:`Response.cache_row`
+        stored) each page is asked for conditionally; a 304 carries no ``Link``, so the
+        walk goes on to the ``next_url`` stored with it. A last page that was full is
+        asked again without validators: items added behind it leave it unchanged (304)
+        but give it a next page.
         """
         url: str | None = canonical_url(self.url(path_or_url), params)
         while url:
-            etag, last_modified, stored_next = validators(self.relative(url)) if validators else (None, None, None)
-            if not stored_next and full_page is not None and full_page(self.relative(url)):
+            cached = validators(self.relative(url)) if validators else CachedPage()
+            stored_next = cached.next_url
+            etag, last_modified = cached.etag, cached.last_modified
+            per_page = int(dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query)).get("per_page", 30))
+            if not stored_next and cached.items is not None and cached.items >= per_page:
                 etag = last_modified = None
             response = self.get(url, etag=etag, last_modified=last_modified)
             yield response

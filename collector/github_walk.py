@@ -33,11 +33,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from collector.github_client import GitHubClient, GitHubError, Response, canonical_url, raise_for_status
+from collector.github_client import CachedPage, GitHubClient, GitHubError, Response, canonical_url, raise_for_status
 
 PAGE_SIZE = 100  # the REST API's largest page
 
-Validators = Callable[[str], tuple[str | None, str | None, str | None]]
+Validators = Callable[[str], CachedPage]
 
 
 class RepoGone(GitHubError):
@@ -73,11 +73,9 @@ class Step:
 class ListingWalker:
     """Walks REST listings for one client, with the validators the store keeps."""
 
-    def __init__(self, client: GitHubClient, validators: Validators, page_size: int = PAGE_SIZE,
-                 stored_items: Callable[[str], int | None] = lambda url: None):
+    def __init__(self, client: GitHubClient, validators: Validators, page_size: int = PAGE_SIZE):
         self.client = client
         self.validators = validators
-        self.stored_items = stored_items  # how many items a stored page held
         self.page_size = page_size  # per_page asked: GitHub's largest, smaller only to exercise deep walks
 
     def whole(self, path: str, params: dict[str, Any]) -> Listing:
@@ -86,11 +84,7 @@ class ListingWalker:
         A listing that changed is returned whole: pages that answered 304 among changed
         ones are fetched again unconditionally (their old content is not stored)."""
         responses: list[Response] = []
-        pages = self.client.pages(
-            path, {**params, "per_page": self.page_size}, validators=self.validators,
-            full_page=lambda url: (self.stored_items(url) or 0) >= self.page_size,
-        )
-        for response in pages:
+        for response in self.client.pages(path, {**params, "per_page": self.page_size}, validators=self.validators):
             if response.status == 404:
                 return Listing(items=None, status=404)
             if response.status not in (200, 204, 304):
@@ -202,8 +196,8 @@ class ListingWalker:
 
     def _get(self, url: str, conditional: bool) -> Response | None:
         """The page, or None when the walk ends here (304 unchanged, 409 empty, 410 disabled)."""
-        etag, last_modified, _ = self.validators(self.client.relative(url)) if conditional else (None, None, None)
-        response = self.client.get(url, etag=etag, last_modified=last_modified)
+        cached = self.validators(self.client.relative(url)) if conditional else CachedPage()
+        response = self.client.get(url, etag=cached.etag, last_modified=cached.last_modified)
         if response.status == 404:
             raise RepoGone(f"{url}: HTTP 404")
         if response.status in (304, 409, 410):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from collector.github import collect_github
-from collector.github_client import GitHubClient
+from collector.github_client import CachedPage, GitHubClient
 from collector.store import Store
 from fakehub import FakeHub
 from jobs.config import GithubConfig
@@ -283,7 +283,7 @@ def test_a_walk_that_ended_on_a_full_page_still_finds_what_came_after_it():
 
         def validators(url):
             row = cache.get(url)
-            return (row["etag"], row["last_modified"], row["next_url"]) if row else (None, None, None)
+            return CachedPage(row["etag"], row["last_modified"], row["next_url"], row["items"]) if row else CachedPage()
 
         path, params = "/repos/deepseek-ai/DeepSeek-V3/issues/comments", {"sort": "updated", "direction": "asc"}
         everything = lambda: {c["id"] for r in client.pages(path, {**params, "per_page": 100}) for c in r.data}  # noqa: E731
