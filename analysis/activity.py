@@ -251,9 +251,7 @@ def activity_frame(
     if unknown:
         raise InputError(f"activity weights: unknown action(s) {sorted(unknown)}; use {', '.join(COUNTS)}")
     rows = store.conn.execute(_ACTIVITY_SQL, {"start": month, "end": next_month(month)}).fetchall()
-    frame = pl.DataFrame(
-        [row[:5] + row[6:] for row in rows], schema={**SCHEMA, "valid_count": pl.Int64}, orient="row"
-    )
+    frame = pl.DataFrame([row[:5] + row[6:] for row in rows], schema={**SCHEMA, "valid_count": pl.Int64}, orient="row")
     frame = frame.filter(~bot_expr("login", bots) & ~pl.col("developer_id").is_in(labelled_bot_ids(store)))
     activity = pl.sum_horizontal(pl.col(name) * weights[name] for name in COUNTS).round(3)
     frame = frame.with_columns(activity=activity.cast(pl.Float64), push_only=pl.col("valid_count") == 0).filter(
@@ -311,8 +309,13 @@ def opendigger_activity(store: Store, month: str) -> pl.DataFrame:
     """
     check_month(month)
     rows = store.conn.execute(_OPENDIGGER_SQL, {"start": month, "end": next_month(month)}).fetchall()
-    schema = {"repo_id": pl.Int64, "repo_name": pl.String, "developer_id": pl.Int64, "login": pl.String,
-              **{name: pl.Int64 for name in OPENDIGGER_COUNTS}}
+    schema = {
+        "repo_id": pl.Int64,
+        "repo_name": pl.String,
+        "developer_id": pl.Int64,
+        "login": pl.String,
+        **{name: pl.Int64 for name in OPENDIGGER_COUNTS},
+    }
     frame = pl.DataFrame([row[:4] + row[5:] for row in rows], schema=schema, orient="row")
     weighted = pl.sum_horizontal(pl.col(name) * w for name, w in OPENDIGGER_ACTIVITY_WEIGHTS.items())
     return frame.with_columns(activity=weighted.cast(pl.Float64).sqrt()).filter(pl.col("activity") > 0)

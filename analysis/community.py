@@ -164,7 +164,9 @@ def community_network(store: Store, repo_id: int, month: str) -> CommunityNetwor
         values = np.linalg.solve(A, retention * init)
         method = "direct"
     else:
-        values, _, _ = solve(WT, init, retention, tolerance=PLUGIN_TOLERANCE, max_iter=PLUGIN_MAX_ITER, convergence="node")
+        values, _, _ = solve(
+            WT, init, retention, tolerance=PLUGIN_TOLERANCE, max_iter=PLUGIN_MAX_ITER, convergence="node"
+        )
         method = "plugin"
     names.update(_titles(store, repo_id, month))
     return CommunityNetwork(keys, init, values, names, method)
@@ -271,7 +273,9 @@ def compute_community_openrank(
         with store.transaction():
             if chosen:
                 marks = ", ".join("?" * len(chosen))
-                store.conn.execute(f"DELETE FROM community_openrank WHERE month = ? AND repo_id IN ({marks})", (month, *chosen))
+                store.conn.execute(
+                    f"DELETE FROM community_openrank WHERE month = ? AND repo_id IN ({marks})", (month, *chosen)
+                )
             store.conn.executemany(
                 "INSERT INTO community_openrank (repo_id, month, node_type, node_id, name, value) VALUES (?, ?, ?, ?, ?, ?)",
                 rows,
@@ -310,8 +314,14 @@ def community_table(
         month = store.conn.execute(
             "SELECT max(month) FROM community_openrank WHERE ? IS NULL OR repo_id = ?", (repo_id, repo_id)
         ).fetchone()[0]
-    schema = {"repo_id": pl.Int64, "node_type": pl.String, "node_id": pl.Int64, "name": pl.String,
-              "community_openrank": pl.Float64, "global": pl.Float64}
+    schema = {
+        "repo_id": pl.Int64,
+        "node_type": pl.String,
+        "node_id": pl.Int64,
+        "name": pl.String,
+        "community_openrank": pl.Float64,
+        "global": pl.Float64,
+    }
     frame = pl.DataFrame(
         store.conn.execute(
             "SELECT c.repo_id, c.node_type, c.node_id, c.name, c.value, o.value FROM community_openrank c "

@@ -310,7 +310,9 @@ def parquet_metadata(note: str | None) -> dict[str, str]:
     return {"note": note, "PANDAS_ATTRS": json.dumps({"note": note})} if note else {}
 
 
-def _write(frame: pl.DataFrame, fmt: str, path: Path, *, schema: Schema | None, title: str | None, note: str | None) -> None:
+def _write(
+    frame: pl.DataFrame, fmt: str, path: Path, *, schema: Schema | None, title: str | None, note: str | None
+) -> None:
     if fmt == "csv":
         text_frame(frame).write_csv(path)
     elif fmt == "parquet":

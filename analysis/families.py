@@ -114,17 +114,14 @@ def model_memberships(store: Store) -> pl.DataFrame:
 
 def _rollup(members: pl.DataFrame, key: str) -> pl.DataFrame:
     derived = pl.col("parents") > 0
-    return (
-        members.group_by(key)
-        .agg(
-            models=pl.len(),
-            root_models=(~derived).sum(),
-            derivatives=derived.sum(),
-            **{relation: (derived & pl.col("relations").str.contains(relation)).sum() for relation in RELATIONS},
-            downloads_30d=pl.col("downloads_30d").sum(),
-            downloads_all_time=pl.col("downloads_all_time").sum(),
-            influence=pl.when(~derived).then(pl.col("influence")).otherwise(0.0).sum(),
-        )
+    return members.group_by(key).agg(
+        models=pl.len(),
+        root_models=(~derived).sum(),
+        derivatives=derived.sum(),
+        **{relation: (derived & pl.col("relations").str.contains(relation)).sum() for relation in RELATIONS},
+        downloads_30d=pl.col("downloads_30d").sum(),
+        downloads_all_time=pl.col("downloads_all_time").sum(),
+        influence=pl.when(~derived).then(pl.col("influence")).otherwise(0.0).sum(),
     )
 
 

@@ -45,8 +45,7 @@ def connect(db_path: str | os.PathLike[str] | None = None) -> sqlite3.Connection
     path = Path(db_path) if db_path is not None else default_path()
     if not path.is_file():
         raise InputError(
-            f"{path}: no such database; set ECOMETRICS_DB or pass its path "
-            "(run 'ecometrics demo' for a synthetic one)"
+            f"{path}: no such database; set ECOMETRICS_DB or pass its path (run 'ecometrics demo' for a synthetic one)"
         )
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)

@@ -48,8 +48,8 @@ import polars as pl
 
 from analysis import frames
 from analysis.activity import bot_expr
-from analysis.export import COUNT, DATE, NAME, TEXT, TIMESTAMP, register
 from analysis.crawl import children_total
+from analysis.export import COUNT, DATE, NAME, TEXT, TIMESTAMP, register
 
 LAUNCH_WINDOWS = (3, 10, 30)  # days after creation: the reports' "first 3 / 10 / 30 days"
 PARTICIPANT_WINDOWS = (10, 30)  # days after creation
@@ -256,9 +256,7 @@ def growth_table(store: frames.Database, *, as_of: AsOf = None, bots: Iterable[s
         .join(_latest_repo_stars(store), on="repo_id", how="left")
         .join(early_participants(store, as_of=as_of, bots=bots), on="repo_id", how="left")
     )
-    return frame.sort(
-        ["stars_first_10d", "stars", "repo"], descending=[True, True, False], nulls_last=True
-    ).select(
+    return frame.sort(["stars_first_10d", "stars", "repo"], descending=[True, True, False], nulls_last=True).select(
         "repo",
         "created_at",
         "stars",
@@ -341,7 +339,11 @@ def derivatives_per_month(db: frames.Database) -> pl.DataFrame:
         "downloads_30d": COUNT,
         "downloads_all_time": COUNT,
         **dict.fromkeys(
-            (f"{m}_{n}d" for m in ("downloads_gain", "downloads_30d_change", "observed_days") for n in DOWNLOAD_WINDOWS),
+            (
+                f"{m}_{n}d"
+                for m in ("downloads_gain", "downloads_30d_change", "observed_days")
+                for n in DOWNLOAD_WINDOWS
+            ),
             COUNT,
         ),
         "derivatives": COUNT,

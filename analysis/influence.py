@@ -139,9 +139,14 @@ def compute_influence(
     # A snapshot without a downloads figure still makes its model count in the mean.
     downloads = (
         pl.DataFrame({"model_id": names})
-        .join(snapshots.select("model_id", pl.col("downloads_30d").fill_null(0).cast(pl.Float64)),
-              on="model_id", how="left", maintain_order="left")
-        ["downloads_30d"].fill_null(float("nan")).to_numpy()
+        .join(
+            snapshots.select("model_id", pl.col("downloads_30d").fill_null(0).cast(pl.Float64)),
+            on="model_id",
+            how="left",
+            maintain_order="left",
+        )["downloads_30d"]
+        .fill_null(float("nan"))
+        .to_numpy()
     )
     values = influence_values(len(names), parent, child, relation, downloads, parameters)
     member = ~np.isnan(values)

@@ -53,12 +53,17 @@ def label_repos(store: Store, repos: pl.DataFrame) -> pl.DataFrame:
     schema = {"label": pl.String, "entity_type": pl.String, "entity_id": pl.Int64, "entity_name": pl.String}
     entities = pl.DataFrame(listed, schema=schema, orient="row")
     owners = repos.select("entity_id", owner=pl.col("name").str.split("/").list.first().str.to_lowercase())
-    by_repo = entities.filter(pl.col("entity_type") == "repo").select("label", "entity_id").join(
-        repos.select("entity_id"), on="entity_id"
+    by_repo = (
+        entities.filter(pl.col("entity_type") == "repo")
+        .select("label", "entity_id")
+        .join(repos.select("entity_id"), on="entity_id")
     )
-    by_org = entities.filter(pl.col("entity_type") == "org").select("label", owner="entity_name").join(
-        owners, on="owner"
-    ).select("label", "entity_id")
+    by_org = (
+        entities.filter(pl.col("entity_type") == "org")
+        .select("label", owner="entity_name")
+        .join(owners, on="owner")
+        .select("label", "entity_id")
+    )
     return pl.concat([by_repo, by_org]).unique()
 
 

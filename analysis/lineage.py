@@ -470,9 +470,7 @@ def _families(
             labels[z] = label(frozenset().union(*(sets[labels[q]] for q in merge_parents[z])))
 
     joined = [fam.FAMILY_SEPARATOR.join(sorted(s)) or None for s in sets]
-    origins = [
-        fam.FAMILY_SEPARATOR.join(sorted({origin_of[f] for f in s if origin_of.get(f)})) or None for s in sets
-    ]
+    origins = [fam.FAMILY_SEPARATOR.join(sorted({origin_of[f] for f in s if origin_of.get(f)})) or None for s in sets]
     return [joined[i] for i in labels.tolist()], [origins[i] for i in labels.tolist()]
 
 
@@ -559,7 +557,9 @@ MODEL_COLUMNS = {
     "relations": TEXT,
     "direct_derivatives": COUNT,
     **dict.fromkeys(RELATIONS, COUNT),
-    **dict.fromkeys(("all_derivatives", "max_depth", "descendant_downloads_30d", "descendant_downloads_all_time"), COUNT),
+    **dict.fromkeys(
+        ("all_derivatives", "max_depth", "descendant_downloads_30d", "descendant_downloads_all_time"), COUNT
+    ),
     "influence": SCORE,
 }
 
@@ -575,9 +575,9 @@ def model_table(store: Store, **_: Any) -> pl.DataFrame:
     models = models_frame(store)
     gains = [f"downloads_gain_{n}d" for n in growth.DOWNLOAD_WINDOWS]
     at = models.columns.index("downloads_all_time") + 1
-    models = models.join(
-        growth.download_growth(store).select("model_id", *gains), on="model_id", how="left"
-    ).select(*models.columns[:at], *gains, *models.columns[at:])
+    models = models.join(growth.download_growth(store).select("model_id", *gains), on="model_id", how="left").select(
+        *models.columns[:at], *gains, *models.columns[at:]
+    )
     return models.sort(
         ["direct_derivatives", "all_derivatives", "downloads_30d", "model_id"],
         descending=[True, True, True, False],
@@ -600,9 +600,7 @@ def subtree(store: Store, root: str) -> nx.DiGraph:
     ).fetchone()
     if not known:
         raise InputError(f"--root {root}: no such model in the store; check the id (author/name)")
-    graph = lineage_graph(
-        pl.DataFrame(rows, schema=["parent", "child", "relation", "source"], orient="row")
-    )
+    graph = lineage_graph(pl.DataFrame(rows, schema=["parent", "child", "relation", "source"], orient="row"))
     graph.add_node(root)
     figures = models_frame(store).filter(pl.col("model_id").is_in(list(graph.nodes)))
     for row in figures.rename({"parents": "parent_count"}).iter_rows(named=True):  # GEXF reserves "parents"

@@ -62,7 +62,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
@@ -326,9 +326,7 @@ def build_network(
         node = f"repo {repos[k]}" if k < R else f"developer {developers[k - R]}" if k < background else "background"
         raise ValueError(f"OpenRank network: {node}'s out-weights sum to {out[k]}, not 1")
     index_type = np.int32 if max(N, len(weights)) < 2**31 else np.int64
-    WT = sp.csr_array(
-        sp.coo_array((weights, (target.astype(index_type), source.astype(index_type))), shape=(N, N))
-    )
+    WT = sp.csr_array(sp.coo_array((weights, (target.astype(index_type), source.astype(index_type))), shape=(N, N)))
     del source, target, weights
 
     init = np.zeros(N)
@@ -384,7 +382,12 @@ def network_openrank(
     count, convergence and x(B) are recorded on ``network``.
     """
     x, network.iterations, network.converged = solve(
-        network.WT, network.init, network.retention, tolerance=tolerance, max_iter=max_iter, method=method,
+        network.WT,
+        network.init,
+        network.retention,
+        tolerance=tolerance,
+        max_iter=max_iter,
+        method=method,
         convergence=convergence,
     )
     network.background = float(x[-1])
@@ -468,9 +471,7 @@ def _events_digest(store: Store, month: str) -> tuple:
     ).fetchone()
 
 
-def compute_month(
-    store: Store, month: str, fingerprint: str, **activity_options: Any
-) -> tuple[Network | None, int]:
+def compute_month(store: Store, month: str, fingerprint: str, **activity_options: Any) -> tuple[Network | None, int]:
     """Compute activity and global OpenRank for ``month`` and store both.
 
     Earlier months must be stored already (their values are inherited). Everything is
@@ -609,8 +610,13 @@ def openrank_table(store: Store, kind: str, month: str | None = None) -> pl.Data
     if kind not in ("repo", "developer"):
         raise InputError(f"OpenRank kind {kind!r} is unknown; use repo or developer")
     month = act.check_month(month) if month else default_month(store, kind)
-    schema = {"entity_id": pl.Int64, "name": pl.String, "month": pl.String, "openrank": pl.Float64,
-              "openrank_weight": pl.Float64}
+    schema = {
+        "entity_id": pl.Int64,
+        "name": pl.String,
+        "month": pl.String,
+        "openrank": pl.Float64,
+        "openrank_weight": pl.Float64,
+    }
     if month is None:
         return pl.DataFrame(schema={**schema, "activity": pl.Float64}).select(*TABLE_COLUMNS)
     id_column, name_column = ("repo_id", "repo_name") if kind == "repo" else ("developer_id", "login")
@@ -681,8 +687,18 @@ def developers_table(store: Store, *, month: str | None = None, **_: Any) -> pl.
     frame = frame.rename({"name": "developer", "entity_id": "developer_id"})
     frame = frame.with_row_index("rank", offset=1)
     frame = frame.with_columns(partial_month=partial_month(pl.col("month"), store))
-    return frame.select("rank", "developer", "openrank", "activity", "openrank_weight", "month", "partial_month",
-                        "repos", *DEVELOPER_COUNTS, "developer_id")
+    return frame.select(
+        "rank",
+        "developer",
+        "openrank",
+        "activity",
+        "openrank_weight",
+        "month",
+        "partial_month",
+        "repos",
+        *DEVELOPER_COUNTS,
+        "developer_id",
+    )
 
 
 def _ranking_columns(kind: str) -> dict:
@@ -712,9 +728,13 @@ def openrank_ranking(
     else:
         month = act.check_month(month, "--month") if month else default_month(store, kind)
         low = high = month or ""
-    months = [row[0] for row in store.conn.execute(
-        "SELECT DISTINCT month FROM openrank WHERE kind = ? AND month BETWEEN ? AND ? ORDER BY month", (kind, low, high)
-    )]
+    months = [
+        row[0]
+        for row in store.conn.execute(
+            "SELECT DISTINCT month FROM openrank WHERE kind = ? AND month BETWEEN ? AND ? ORDER BY month",
+            (kind, low, high),
+        )
+    ]
     id_column, name_column = ("repo_id", "repo_name") if kind == "repo" else ("developer_id", "login")
     values = pl.DataFrame(
         store.conn.execute(
@@ -735,18 +755,21 @@ def openrank_ranking(
     columns = [f"openrank_{m}" for m in months]
     wide = (
         values.pivot(on="month", index="entity_id", values="value").rename({m: f"openrank_{m}" for m in months})
-        if len(values) else pl.DataFrame(schema={"entity_id": pl.Int64, **dict.fromkeys(columns, pl.Float64)})
+        if len(values)
+        else pl.DataFrame(schema={"entity_id": pl.Int64, **dict.fromkeys(columns, pl.Float64)})
     )
     totals = values.group_by("entity_id").agg(openrank=pl.col("value").sum(), months=pl.len().cast(pl.Int64))
     frame = (
-        totals.join(wide, on="entity_id", how="left").join(names, on="entity_id", how="left")
+        totals.join(wide, on="entity_id", how="left")
+        .join(names, on="entity_id", how="left")
         .with_columns(pl.col("name").fill_null(pl.col("entity_id").cast(pl.String)))
         .sort(["openrank", "entity_id"], descending=[True, False])
         .with_row_index("rank", offset=1)
         .with_columns(pl.col("rank").cast(pl.Int64))
     )
-    return frame.select("rank", pl.col("name").alias(entity), "openrank", "months", *columns,
-                        pl.col("entity_id").alias(f"{entity}_id"))
+    return frame.select(
+        "rank", pl.col("name").alias(entity), "openrank", "months", *columns, pl.col("entity_id").alias(f"{entity}_id")
+    )
 
 
 @register("repo_openrank", _ranking_columns("repo"))

@@ -145,8 +145,14 @@ def _join_growth(store: Store, frame: pl.DataFrame, month: str | None, bots: Ite
     """Launch velocity and participants from :mod:`analysis.growth`, placed after ``stars_30d``."""
     as_of = dt.date.fromisoformat(month_end(month, "--month")) + dt.timedelta(days=1) if month else None
     launch = [f"stars_first_{n}d" for n in growth.LAUNCH_WINDOWS]
-    figures = growth.launch_velocity(store, as_of=as_of).select("repo_id", *launch).join(
-        growth.early_participants(store, as_of=as_of, bots=bots).select("repo_id", "participants_30d"), on="repo_id", how="left"
+    figures = (
+        growth.launch_velocity(store, as_of=as_of)
+        .select("repo_id", *launch)
+        .join(
+            growth.early_participants(store, as_of=as_of, bots=bots).select("repo_id", "participants_30d"),
+            on="repo_id",
+            how="left",
+        )
     )
     columns = frame.columns
     at = columns.index("stars_30d") + 1
@@ -158,8 +164,12 @@ def _join_growth(store: Store, frame: pl.DataFrame, month: str | None, bots: Ite
 def _join_openrank(store: Store, frame: pl.DataFrame, month: str | None) -> pl.DataFrame:
     """The OpenRank columns of collected repos, and a row for each uncollected repo with a value."""
     ranks = openrank_table(store, "repo", month).select(
-        pl.col("entity_id").alias("repo_id"), pl.col("name").alias("repo"), "openrank", "activity",
-        "openrank_weight", pl.col("month").alias("openrank_month"),
+        pl.col("entity_id").alias("repo_id"),
+        pl.col("name").alias("repo"),
+        "openrank",
+        "activity",
+        "openrank_weight",
+        pl.col("month").alias("openrank_month"),
     )
     stored = [row[0] for row in store.conn.execute("SELECT id FROM repos")]
     uncollected = ranks.filter(~pl.col("repo_id").is_in(stored)).with_columns(

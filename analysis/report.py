@@ -147,11 +147,15 @@ def _check_destination(out_dir: Path, *, create_parents: bool) -> None:
         )
     if not out_dir.parent.is_dir():
         if not create_parents:
-            raise InputError(f"--out {out_dir}: folder {out_dir.parent} does not exist; create it or choose another --out")
+            raise InputError(
+                f"--out {out_dir}: folder {out_dir.parent} does not exist; create it or choose another --out"
+            )
         try:
             out_dir.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise WriteFailed(f"{out_dir.parent}: cannot create the folder ({exc.strerror}); choose another report dir") from exc
+            raise WriteFailed(
+                f"{out_dir.parent}: cannot create the folder ({exc.strerror}); choose another report dir"
+            ) from exc
 
 
 @contextmanager
@@ -171,13 +175,15 @@ def _swapped_in(out_dir: Path) -> Iterator[Path]:
         os.chmod(building, 0o777 & ~_umask())  # mkdtemp's 0700 would hide the site from a web server
         old = None
         if out_dir.exists():
-            old = out_dir.with_name(f"{building.name[:-len('.building')]}.old")
+            old = out_dir.with_name(f"{building.name[: -len('.building')]}.old")
             os.replace(out_dir, old)
         os.replace(building, out_dir)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except OSError as exc:
-        raise WriteFailed(f"{out_dir}: cannot write the report ({exc.strerror or exc}); the previous one is kept") from exc
+        raise WriteFailed(
+            f"{out_dir}: cannot write the report ({exc.strerror or exc}); the previous one is kept"
+        ) from exc
     finally:
         shutil.rmtree(building, ignore_errors=True)
 
@@ -192,7 +198,9 @@ def _require_matplotlib() -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise InputError("ecometrics report needs matplotlib for its charts: pip install 'ecometrics[report]'") from None
+        raise InputError(
+            "ecometrics report needs matplotlib for its charts: pip install 'ecometrics[report]'"
+        ) from None
 
 
 # -- names and cells -----------------------------------------------------------------------
@@ -309,17 +317,19 @@ class _Site:
 
     # -- the common page
 
-    def _page(self, path: str, title: str, body: str, *, rankings: list[str], downloads: Iterable[str], meta: str = "") -> None:
+    def _page(
+        self, path: str, title: str, body: str, *, rankings: list[str], downloads: Iterable[str], meta: str = ""
+    ) -> None:
         depth = path.count("/")
         up = "../" * depth
-        nav = " ".join(
-            f'<li><a href="{up}rankings/{kind}.html">{_e(RANKINGS[kind])}</a></li>' for kind in rankings
-        )
+        nav = " ".join(f'<li><a href="{up}rankings/{kind}.html">{_e(RANKINGS[kind])}</a></li>' for kind in rankings)
         banner = (
-            f'<p class="synthetic" role="note"><strong>Synthetic data.</strong> {_e(self.note)}</p>' if self.note else ""
+            f'<p class="synthetic" role="note"><strong>Synthetic data.</strong> {_e(self.note)}</p>'
+            if self.note
+            else ""
         )
         files = " ".join(
-            f'<li>{_e(kind)}: '
+            f"<li>{_e(kind)}: "
             + ", ".join(f'<a href="{up}data/{kind}.{fmt}" download>{fmt.upper()}</a>' for fmt in DOWNLOAD_FORMATS)
             + "</li>"
             for kind in dict.fromkeys(downloads)
@@ -329,7 +339,7 @@ class _Site:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_e(title)} · ecometrics{' (synthetic data)' if self.note else ''}</title>
+<title>{_e(title)} · ecometrics{" (synthetic data)" if self.note else ""}</title>
 <link rel="stylesheet" href="{up}assets/report.css">
 </head>
 <body>
@@ -341,11 +351,11 @@ class _Site:
 {banner}
 <main id="main">
 <h1>{_e(title)}</h1>
-<p class="meta">{meta + ' · ' if meta else ''}{_e(self.freshness)}</p>
+<p class="meta">{meta + " · " if meta else ""}{_e(self.freshness)}</p>
 {body}
 <section class="downloads" aria-labelledby="downloads"><h2 id="downloads">Download the data</h2><ul>{files}</ul></section>
 </main>
-<footer><p>Generated {self.generated} by ecometrics{' from synthetic data' if self.note else ''}.</p></footer>
+<footer><p>Generated {self.generated} by ecometrics{" from synthetic data" if self.note else ""}.</p></footer>
 <script src="{up}assets/report.js"></script>
 </body>
 </html>
@@ -383,7 +393,11 @@ class _Site:
         for row in frame.iter_rows():
             cells = []
             for column, value in zip(frame.columns, row, strict=True):
-                shown = self._link(column, value, up) if column in ENTITY_FOLDERS else _e(export.format_cell(value, fields[column]))
+                shown = (
+                    self._link(column, value, up)
+                    if column in ENTITY_FOLDERS
+                    else _e(export.format_cell(value, fields[column]))
+                )
                 cells.append(f'<td data-value="{_e(_raw(value))}">{shown}</td>')
             body.append("<tr>" + "".join(cells) + "</tr>")
         return f"""<div class="tools"><label>Filter rows <input type="search" data-filter="{table_id}" placeholder="any text in a row"></label>
@@ -439,14 +453,39 @@ class _Site:
         frame = self.table(kind)
         doc = (inspect.getdoc(export.TABLES[kind]) or "").split("\n\n")[0]
         body = f'<p class="about">{_e(doc)}</p>\n' + self._table(frame, kind, f"table-{kind}", RANKINGS[kind], "../")
-        self._page(f"rankings/{kind}.html", RANKINGS[kind], body, rankings=rankings, downloads=[kind], meta=self._month_meta(frame))
+        self._page(
+            f"rankings/{kind}.html",
+            RANKINGS[kind],
+            body,
+            rankings=rankings,
+            downloads=[kind],
+            meta=self._month_meta(frame),
+        )
 
     def _repo_page(self, name: str, rankings: list[str]) -> None:
         up, key = "../", slug(name)
         row = self.table("repos").filter(pl.col("repo") == name).row(0, named=True)
-        parts = [self._figures(row, "repos", ("stars", "stars_30d", "forks", "contributors", "openrank", "activity", "openrank_month", "language", "license", "created_at"))]
+        parts = [
+            self._figures(
+                row,
+                "repos",
+                (
+                    "stars",
+                    "stars_30d",
+                    "forks",
+                    "contributors",
+                    "openrank",
+                    "activity",
+                    "openrank_month",
+                    "language",
+                    "license",
+                    "created_at",
+                ),
+            )
+        ]
         stars = self.table("stars_daily").filter(pl.col("repo") == name)
         if stars.height:
+
             def draw(axes: Any) -> None:
                 dates = stars["date"].to_list()
                 axes.step(dates, stars["total"].to_list(), where="post", color=COLOURS[0], linewidth=1.8)
@@ -455,9 +494,18 @@ class _Site:
                 _count_axis(axes)
                 axes.set_ylim(bottom=0)
 
-            parts.append(self._chart(f"{key}-stars", up, draw, title=f"Star history of {name}", alt=(
-                f"Line chart: cumulative stars of {name}, from {stars['total'][0]:,} on {stars['date'][0]} "
-                f"to {stars['total'][-1]:,} on {stars['date'][-1]}")))
+            parts.append(
+                self._chart(
+                    f"{key}-stars",
+                    up,
+                    draw,
+                    title=f"Star history of {name}",
+                    alt=(
+                        f"Line chart: cumulative stars of {name}, from {stars['total'][0]:,} on {stars['date'][0]} "
+                        f"to {stars['total'][-1]:,} on {stars['date'][-1]}"
+                    ),
+                )
+            )
         monthly = self._repo_months(row["repo_id"], name)
         if monthly.height:
             from matplotlib.ticker import MaxNLocator
@@ -471,7 +519,13 @@ class _Site:
                 axes[1].set_ylabel("activity (score)")
                 axes[1].yaxis.set_major_locator(MaxNLocator(nbins=4))
                 axes[2].bar(at, monthly["active_contributors"].fill_null(0).to_list(), color=COLOURS[0], label="active")
-                axes[2].bar(at, monthly["new_contributors"].fill_null(0).to_list(), color=COLOURS[4], width=0.5, label="new in the repository")
+                axes[2].bar(
+                    at,
+                    monthly["new_contributors"].fill_null(0).to_list(),
+                    color=COLOURS[4],
+                    width=0.5,
+                    label="new in the repository",
+                )
                 axes[2].set_ylabel("contributors (people)")
                 _count_axis(axes[2])
                 axes[2].legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, frameon=False, fontsize=8)
@@ -484,15 +538,38 @@ class _Site:
 
             ranked = monthly.drop_nulls("openrank").tail(1)
             busiest = monthly.drop_nulls("active_contributors").sort("active_contributors", descending=True).head(1)
-            parts.append(self._chart(f"{key}-months", up, draw, panels=3, title=f"OpenRank, activity and contributors of {name} per month", alt=(
-                f"Three charts over {monthly.height} months from {monthly['month'][0]} to {monthly['month'][-1]}: "
-                + (f"OpenRank {ranked['openrank'][0]:.2f} in {ranked['month'][0]}; " if ranked.height else "no OpenRank yet; ")
-                + "bars of OpenDigger activity per month; "
-                + (f"at most {busiest['active_contributors'][0]:,} active contributors, in {busiest['month'][0]}" if busiest.height
-                   else "no contributors recorded"))))
+            parts.append(
+                self._chart(
+                    f"{key}-months",
+                    up,
+                    draw,
+                    panels=3,
+                    title=f"OpenRank, activity and contributors of {name} per month",
+                    alt=(
+                        f"Three charts over {monthly.height} months from {monthly['month'][0]} to {monthly['month'][-1]}: "
+                        + (
+                            f"OpenRank {ranked['openrank'][0]:.2f} in {ranked['month'][0]}; "
+                            if ranked.height
+                            else "no OpenRank yet; "
+                        )
+                        + "bars of OpenDigger activity per month; "
+                        + (
+                            f"at most {busiest['active_contributors'][0]:,} active contributors, in {busiest['month'][0]}"
+                            if busiest.height
+                            else "no contributors recorded"
+                        )
+                    ),
+                )
+            )
         parts.append(self._contributors(row["repo_id"]))
-        self._page(f"repos/{key}.html", name, "\n".join(parts), rankings=rankings, meta=self._month_meta(self.table("repos")),
-                   downloads=["repos", "stars_daily", "contributor_growth", "repo_openrank"])
+        self._page(
+            f"repos/{key}.html",
+            name,
+            "\n".join(parts),
+            rankings=rankings,
+            meta=self._month_meta(self.table("repos")),
+            downloads=["repos", "stars_daily", "contributor_growth", "repo_openrank"],
+        )
 
     def _repo_months(self, repo_id: int, name: str) -> pl.DataFrame:
         """``month, openrank, activity, active_contributors, new_contributors`` of one repository:
@@ -509,8 +586,10 @@ class _Site:
             },
             schema={"month": pl.String, "openrank": pl.Float64, "activity": pl.Float64},
         )
-        people = self.table("contributor_growth").filter(pl.col("repo") == name).select(
-            "month", "active_contributors", "new_contributors"
+        people = (
+            self.table("contributor_growth")
+            .filter(pl.col("repo") == name)
+            .select("month", "active_contributors", "new_contributors")
         )
         return ranks.join(people, on="month", how="full", coalesce=True).sort("month")
 
@@ -543,7 +622,24 @@ class _Site:
     def _model_page(self, name: str, rankings: list[str]) -> None:
         up, key = "../", slug(name)
         row = self.table("models").filter(pl.col("model_id") == name).row(0, named=True)
-        parts = [self._figures(row, "models", ("family", "origin", "downloads_30d", "downloads_all_time", "likes", "direct_derivatives", "all_derivatives", "max_depth", "influence", "created_at"))]
+        parts = [
+            self._figures(
+                row,
+                "models",
+                (
+                    "family",
+                    "origin",
+                    "downloads_30d",
+                    "downloads_all_time",
+                    "likes",
+                    "direct_derivatives",
+                    "all_derivatives",
+                    "max_depth",
+                    "influence",
+                    "created_at",
+                ),
+            )
+        ]
         downloads = self.table("model_downloads").filter(pl.col("model_id") == name)
         if downloads.height:
             parts.append(self._downloads_chart(f"model-{key}", up, name, downloads))
@@ -555,11 +651,24 @@ class _Site:
             axes.set_xlabel("direct derivatives (models)")
             axes.set_ylabel("relation to the parent")
 
-        parts.append(self._chart(f"model-{key}-relations", up, draw, title=f"Direct derivatives of {name} by relation", alt=(
-            "Bar chart: " + ", ".join(f"{v:,} {r}" for r, v in relations.items()))))
+        parts.append(
+            self._chart(
+                f"model-{key}-relations",
+                up,
+                draw,
+                title=f"Direct derivatives of {name} by relation",
+                alt=("Bar chart: " + ", ".join(f"{v:,} {r}" for r, v in relations.items())),
+            )
+        )
         parts.append(f'<section aria-labelledby="tree"><h2 id="tree">Lineage tree</h2>{self._tree(name, up)}</section>')
-        self._page(f"models/{key}.html", name, "\n".join(parts), rankings=rankings, downloads=["models", "model_downloads", "model_growth"],
-                   meta="Latest Hub snapshot")
+        self._page(
+            f"models/{key}.html",
+            name,
+            "\n".join(parts),
+            rankings=rankings,
+            downloads=["models", "model_downloads", "model_growth"],
+            meta="Latest Hub snapshot",
+        )
 
     def _downloads_chart(self, key: str, up: str, name: str, downloads: pl.DataFrame) -> str:
         def draw(axes: Any) -> None:
@@ -572,9 +681,17 @@ class _Site:
                 _count_axis(each)
                 _date_axis(each, dates, "snapshot day (UTC)" if each is axes[1] else "")
 
-        return self._chart(f"{key}-downloads", up, draw, panels=2, title=f"Downloads of {name} over time", alt=(
-            f"Two line charts over {downloads.height} snapshot days from {downloads['date'][0]} to {downloads['date'][-1]}: "
-            f"{downloads['downloads_all_time'][-1]:,} downloads all time and {downloads['downloads_30d'][-1]:,} in the last 30 days at the end"))
+        return self._chart(
+            f"{key}-downloads",
+            up,
+            draw,
+            panels=2,
+            title=f"Downloads of {name} over time",
+            alt=(
+                f"Two line charts over {downloads.height} snapshot days from {downloads['date'][0]} to {downloads['date'][-1]}: "
+                f"{downloads['downloads_all_time'][-1]:,} downloads all time and {downloads['downloads_30d'][-1]:,} in the last 30 days at the end"
+            ),
+        )
 
     def _tree(self, root: str, up: str) -> str:
         """The derivatives below ``root`` as nested lists (relation, id), at most :data:`TREE_NODES` models."""
@@ -595,7 +712,9 @@ class _Site:
             inner = []
             for child in children:
                 if budget[0] <= 0:
-                    inner.append(f"<li><small>… {len(children) - len(inner):,} more, in the lineage export</small></li>")
+                    inner.append(
+                        f"<li><small>… {len(children) - len(inner):,} more, in the lineage export</small></li>"
+                    )
                     break
                 inner.append(item(child, graph.edges[model, child].get("relation")))
             return f"<li>{label}" + (f"<ul>{''.join(inner)}</ul>" if inner else "") + "</li>"
@@ -606,12 +725,19 @@ class _Site:
     def _family_page(self, name: str, rankings: list[str]) -> None:
         up, key = "../", slug(name)
         row = self.table("families").filter(pl.col("family") == name).row(0, named=True)
-        parts = [self._figures(row, "families", ("origin", "models", "root_models", "derivatives", "downloads_30d", "downloads_all_time", "influence"))]
+        parts = [
+            self._figures(
+                row,
+                "families",
+                ("origin", "models", "root_models", "derivatives", "downloads_30d", "downloads_all_time", "influence"),
+            )
+        ]
         downloads = self.table("family_downloads").filter(pl.col("family") == name)
         if downloads.height:
             parts.append(self._downloads_chart(f"family-{key}", up, f"the {name} family", downloads))
         months = self._family_months().filter(pl.col("family") == name).sort("month")
         if months.height:
+
             def draw(axes: Any) -> None:
                 labels, at = months["month"].to_list(), list(range(months.height))
                 bottom = [0] * months.height
@@ -627,21 +753,42 @@ class _Site:
                 axes.set_xticks(range(0, len(labels), step), labels[::step], rotation=45)
 
             busiest = months.sort("derivatives", descending=True).row(0, named=True)
-            parts.append(self._chart(f"family-{key}-months", up, draw, title=f"Derivatives of the {name} family created per month, by relation", alt=(
-                f"Stacked bar chart over {months.height} months from {months['month'][0]} to {months['month'][-1]}: "
-                f"{row['derivatives'] or 0:,} derivatives in all, most in {busiest['month']} ({busiest['derivatives']:,})")))
+            parts.append(
+                self._chart(
+                    f"family-{key}-months",
+                    up,
+                    draw,
+                    title=f"Derivatives of the {name} family created per month, by relation",
+                    alt=(
+                        f"Stacked bar chart over {months.height} months from {months['month'][0]} to {months['month'][-1]}: "
+                        f"{row['derivatives'] or 0:,} derivatives in all, most in {busiest['month']} ({busiest['derivatives']:,})"
+                    ),
+                )
+            )
         members = self.table("models").filter(pl.col("family").str.split(FAMILY_SEPARATOR).list.contains(name))
         roots = members.filter((pl.col("parents") == 0) & (pl.col("all_derivatives") > 0)).sort(
-            ["all_derivatives", "model_id"], descending=[True, False])
+            ["all_derivatives", "model_id"], descending=[True, False]
+        )
         trees = "".join(
             f"<details><summary>{_e(r['model_id'])} ({r['all_derivatives']:,} derivatives)</summary>{self._tree(r['model_id'], up)}</details>"
             for r in roots.head(10).iter_rows(named=True)
         )
-        parts.append(f'<section aria-labelledby="tree"><h2 id="tree">Lineage trees of its root models</h2>{trees or "<p>No derivatives collected.</p>"}</section>')
-        parts.append(f'<section aria-labelledby="members"><h2 id="members">Its models</h2>'
-                     + self._table(members, "models", "table-members", f"Models of the {name} family", up) + "</section>")
-        self._page(f"families/{key}.html", f"{name} family", "\n".join(parts), rankings=rankings,
-                   downloads=["families", "family_downloads", "family_months", "models"], meta="Latest Hub snapshot")
+        parts.append(
+            f'<section aria-labelledby="tree"><h2 id="tree">Lineage trees of its root models</h2>{trees or "<p>No derivatives collected.</p>"}</section>'
+        )
+        parts.append(
+            '<section aria-labelledby="members"><h2 id="members">Its models</h2>'
+            + self._table(members, "models", "table-members", f"Models of the {name} family", up)
+            + "</section>"
+        )
+        self._page(
+            f"families/{key}.html",
+            f"{name} family",
+            "\n".join(parts),
+            rankings=rankings,
+            downloads=["families", "family_downloads", "family_months", "models"],
+            meta="Latest Hub snapshot",
+        )
 
     def _lineage(self) -> Any:
         """The stored lineage graph (self-references left out, as the lineage analysis does), built once."""
@@ -668,11 +815,15 @@ class _Site:
         columns = ["repo", "stars", "stars_30d", "forks", "contributors", "openrank", "activity", "openrank_month"]
         fields = export.SCHEMAS["repos"]
         weekly = (
-            self.table("stars_daily").sort("date")
+            self.table("stars_daily")
+            .sort("date")
             .group_by("repo", pl.col("date").dt.truncate("1w").alias("week"), maintain_order=True)
             .agg(pl.col("date").last(), pl.col("total").last())
         )
-        series = {repo: [[d.isoformat(), t] for _, _, d, t in rows.iter_rows()] for (repo,), rows in weekly.group_by("repo", maintain_order=True)}
+        series = {
+            repo: [[d.isoformat(), t] for _, _, d, t in rows.iter_rows()]
+            for (repo,), rows in weekly.group_by("repo", maintain_order=True)
+        }
         data = {
             "columns": columns,
             "numeric": [export.is_numeric(fields[c]) for c in columns],
@@ -688,20 +839,27 @@ class _Site:
             "default": repos["repo"].head(3).to_list(),
         }
         options = "".join(
-            f'<li><label><input type="checkbox" name="repo" value="{_e(r)}"> {_e(r)}</label></li>' for r in sorted(collected, key=str.casefold)
+            f'<li><label><input type="checkbox" name="repo" value="{_e(r)}"> {_e(r)}</label></li>'
+            for r in sorted(collected, key=str.casefold)
         )
         body = f"""<p class="about">Repositories side by side. Choose them below, or name them in the address:
 <code>compare.html?repo=OWNER/NAME&amp;repo=OWNER/NAME</code>.</p>
 <div id="compare-chart" class="chart" aria-live="polite"></div>
 <div class="scroll" role="region" aria-label="Figures of the chosen repositories" tabindex="0"><table id="table-compare">
 <caption>Figures of the chosen repositories (from the repos ranking)</caption>
-<thead><tr>{''.join(f'<th scope="col"{" class=num" if n else ""}>{_e(c)}</th>' for c, n in zip(columns, data["numeric"], strict=True))}</tr></thead>
+<thead><tr>{"".join(f'<th scope="col"{" class=num" if n else ""}>{_e(c)}</th>' for c, n in zip(columns, data["numeric"], strict=True))}</tr></thead>
 <tbody></tbody></table></div>
 <form method="get" action="compare.html" class="choose"><fieldset><legend>Repositories to compare</legend>
 <ul class="choices">{options}</ul></fieldset><button type="submit">Compare</button></form>
 {_json_script("compare-data", data)}"""
-        self._page("compare.html", "Compare repositories", body, rankings=rankings, downloads=["repos", "stars_daily"],
-                   meta=self._month_meta(self.table("repos")))
+        self._page(
+            "compare.html",
+            "Compare repositories",
+            body,
+            rankings=rankings,
+            downloads=["repos", "stars_daily"],
+            meta=self._month_meta(self.table("repos")),
+        )
 
     def _index_page(self, rankings: list[str], repos: list[str], models: list[str], families: list[str]) -> None:
         items = []
@@ -711,8 +869,11 @@ class _Site:
             items.append(
                 f'<tr><td><a href="rankings/{kind}.html">{_e(RANKINGS[kind])}</a></td><td class=num>{frame.height:,}</td>'
                 f"<td>{_e(meta.removeprefix('Month covered: ') or 'latest snapshot')}</td>"
-                + "<td>" + ", ".join(f'<a href="data/{kind}.{fmt}" download>{fmt.upper()}</a>' for fmt in DOWNLOAD_FORMATS) + "</td></tr>"
+                + "<td>"
+                + ", ".join(f'<a href="data/{kind}.{fmt}" download>{fmt.upper()}</a>' for fmt in DOWNLOAD_FORMATS)
+                + "</td></tr>"
             )
+
         def links(folder: str, names: list[str]) -> str:
             return "".join(f'<li><a href="{folder}/{quote(slug(n))}.html">{_e(n)}</a></li>' for n in names)
 
@@ -723,11 +884,16 @@ contributors, OpenRank, activity) and Hugging Face models and families (download
 <section aria-labelledby="rankings"><h2 id="rankings">Rankings</h2>
 <div class="scroll"><table><caption>Each ranking, its rows and the month it covers</caption>
 <thead><tr><th scope="col">ranking</th><th scope="col" class=num>rows</th><th scope="col">month</th><th scope="col">download</th></tr></thead>
-<tbody>{''.join(items)}</tbody></table></div></section>
-<section aria-labelledby="compare"><h2 id="compare">Compare</h2><p><a href="{compare}">Compare {_e(', '.join(top))}</a> or any other set of repositories.</p></section>
+<tbody>{"".join(items)}</tbody></table></div></section>
+<section aria-labelledby="compare"><h2 id="compare">Compare</h2><p><a href="{compare}">Compare {_e(", ".join(top))}</a> or any other set of repositories.</p></section>
 <section aria-labelledby="repos"><h2 id="repos">Repositories ({len(repos):,})</h2><ul class="columns">{links("repos", repos)}</ul></section>
 <section aria-labelledby="families"><h2 id="families">Model families ({len(families):,})</h2><ul class="columns">{links("families", families)}</ul></section>
 <section aria-labelledby="models"><h2 id="models">Models with the most derivatives ({len(models):,})</h2><ul class="columns">{links("models", models)}</ul></section>"""
-        self._page("index.html", "Open-source AI ecosystem metrics", body, rankings=rankings, downloads=rankings,
-                   meta=self._month_meta(self.table("repos")))
-
+        self._page(
+            "index.html",
+            "Open-source AI ecosystem metrics",
+            body,
+            rankings=rankings,
+            downloads=rankings,
+            meta=self._month_meta(self.table("repos")),
+        )

@@ -64,7 +64,9 @@ def stars_daily(store: frames.Database, **_: Any) -> pl.DataFrame:
         "repo_id": ID,
     },
 )
-def contributor_growth(store: frames.Database, *, month: str | None = None, bots: Iterable[str] = (), **_: Any) -> pl.DataFrame:
+def contributor_growth(
+    store: frames.Database, *, month: str | None = None, bots: Iterable[str] = (), **_: Any
+) -> pl.DataFrame:
     """Active and new contributors per repository and month (see the module docstring)."""
     events = frames.events(store, types=CONTRIBUTION_EVENTS).filter(
         pl.col("actor_id").is_not_null()
@@ -101,9 +103,7 @@ def organisation_families(store: frames.Database) -> dict[str, str]:
         store, "SELECT family, authors FROM lineage_families", schema={"family": pl.String, "authors": pl.String}
     )
     by_author = {
-        author.casefold(): family
-        for family, authors in families.iter_rows()
-        for author in json.loads(authors or "[]")
+        author.casefold(): family for family, authors in families.iter_rows() for author in json.loads(authors or "[]")
     }
     by_org = {org.casefold(): lab.family for lab in LABS for org in lab.github_orgs}
     return {**by_author, **by_org}
@@ -207,15 +207,23 @@ def family_downloads(store: Store, **_: Any) -> pl.DataFrame:
     """Per family and snapshot day: summed downloads of its models with a snapshot that day."""
     from analysis.families import FAMILY_SEPARATOR
 
-    members = frames.read_sql(
-        store,
-        "SELECT model_id, family FROM model_lineage WHERE family IS NOT NULL",
-        schema={"model_id": pl.String, "family": pl.String},
-    ).with_columns(pl.col("family").str.split(FAMILY_SEPARATOR)).explode("family")
+    members = (
+        frames.read_sql(
+            store,
+            "SELECT model_id, family FROM model_lineage WHERE family IS NOT NULL",
+            schema={"model_id": pl.String, "family": pl.String},
+        )
+        .with_columns(pl.col("family").str.split(FAMILY_SEPARATOR))
+        .explode("family")
+    )
     snapshots = frames.model_snapshots(store).select("model_id", "date", "downloads_30d", "downloads_all_time")
     return (
         snapshots.join(members, on="model_id")
         .group_by("family", "date")
-        .agg(models=pl.len(), downloads_30d=pl.col("downloads_30d").sum(), downloads_all_time=pl.col("downloads_all_time").sum())
+        .agg(
+            models=pl.len(),
+            downloads_30d=pl.col("downloads_30d").sum(),
+            downloads_all_time=pl.col("downloads_all_time").sum(),
+        )
         .sort("family", "date")
     )

@@ -24,8 +24,18 @@ from fakehub import FakeHub  # noqa: E402
 
 TARGET_SMALL_STARTUP_S = 2.0
 TARGET_CRAWL_MODELS_PER_S = 5_000
-CRAWL_EXPAND = ["downloads", "downloadsAllTime", "likes", "createdAt", "lastModified",
-                "baseModels", "childrenModelCount", "library_name", "pipeline_tag", "tags"]
+CRAWL_EXPAND = [
+    "downloads",
+    "downloadsAllTime",
+    "likes",
+    "createdAt",
+    "lastModified",
+    "baseModels",
+    "childrenModelCount",
+    "library_name",
+    "pipeline_tag",
+    "tags",
+]
 
 
 def timed(fn, repeat: int = 5) -> float:
@@ -48,14 +58,18 @@ def bench_scale(scale: str, crawl: int) -> None:
         session.headers["Authorization"] = "Bearer bench"
         models_url = f"{hub.url}/api/models"
         params = [("limit", "1000")] + [("expand[]", e) for e in CRAWL_EXPAND]
-        session.get(models_url, params=params).raise_for_status()     # warm the per-day caches
-        for label, page_params in (("expand[] (crawl fields)", params),
-                                   ("default fields", [("limit", "1000")]),
-                                   ("full=true", [("limit", "1000"), ("full", "true")])):
+        session.get(models_url, params=params).raise_for_status()  # warm the per-day caches
+        for label, page_params in (
+            ("expand[] (crawl fields)", params),
+            ("default fields", [("limit", "1000")]),
+            ("full=true", [("limit", "1000"), ("full", "true")]),
+        ):
+
             def page():
                 r = session.get(models_url, params=page_params + [("cursor", "eyIkb2Zmc2V0IjogMTAwMH0")])
                 r.raise_for_status()
                 assert len(r.json()) == 1000
+
             print(f"[{scale}] 1,000-model page, {label}: {timed(page) * 1000:.1f} ms")
 
         repo = max(hub.world.github.repos, key=lambda r: r.stars_at_start)
@@ -66,17 +80,22 @@ def bench_scale(scale: str, crawl: int) -> None:
             r = session.get(star_url, params={"per_page": 100, "page": 3}, headers=star_headers)
             r.raise_for_status()
             assert len(r.json()) == 100
+
         print(f"[{scale}] 100-stargazer page ({repo.full_name}, with starred_at): {timed(stars) * 1000:.1f} ms")
 
-        gql = {"query": f'{{ repository(owner: "{repo.owner}", name: "{repo.name}") {{ stargazers(first: 100) '
-                        '{ edges { starredAt node { login databaseId } } } } }'}
+        gql = {
+            "query": f'{{ repository(owner: "{repo.owner}", name: "{repo.name}") {{ stargazers(first: 100) '
+            "{ edges { starredAt node { login databaseId } } } } }"
+        }
 
         def graphql():
             session.post(f"{hub.url}/graphql", json=gql).raise_for_status()
+
         print(f"[{scale}] GraphQL 100-stargazer page: {timed(graphql) * 1000:.1f} ms")
 
         if crawl:
             from huggingface_hub import HfApi
+
             api = HfApi(endpoint=hub.url, token="hf_bench")
             n = 0
             start = time.perf_counter()
@@ -85,8 +104,10 @@ def bench_scale(scale: str, crawl: int) -> None:
                 if n >= crawl:
                     break
             elapsed = time.perf_counter() - start
-            print(f"[{scale}] huggingface_hub list_models crawl: {n:,} models in {elapsed:.1f} s = "
-                  f"{n / elapsed:,.0f} models/s (target >= {TARGET_CRAWL_MODELS_PER_S:,})")
+            print(
+                f"[{scale}] huggingface_hub list_models crawl: {n:,} models in {elapsed:.1f} s = "
+                f"{n / elapsed:,.0f} models/s (target >= {TARGET_CRAWL_MODELS_PER_S:,})"
+            )
     finally:
         hub.stop()
 
@@ -94,8 +115,9 @@ def bench_scale(scale: str, crawl: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="small,medium,large")
-    parser.add_argument("--crawl", type=int, default=100_000,
-                        help="models to crawl with huggingface_hub at the largest scale (0: skip)")
+    parser.add_argument(
+        "--crawl", type=int, default=100_000, help="models to crawl with huggingface_hub at the largest scale (0: skip)"
+    )
     args = parser.parse_args()
     scales = args.scales.split(",")
     for scale in scales:

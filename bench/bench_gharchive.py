@@ -53,20 +53,29 @@ def main() -> int:
             writer, parser = (after - start for after, start in zip(cpu_seconds(), before))
             rate = result.imported / result.seconds
             met = rate >= TARGET
-            print(f"--all, fresh database: {result.imported:,} events in {result.seconds:.1f} s = {rate:,.0f} events/s "
-                  f"(target >= {TARGET:,}/s: {'met' if met else 'NOT met'})")
+            print(
+                f"--all, fresh database: {result.imported:,} events in {result.seconds:.1f} s = {rate:,.0f} events/s "
+                f"(target >= {TARGET:,}/s: {'met' if met else 'NOT met'})"
+            )
             # CPU time per side; their sum over the cores bounds the rate.
-            print(f"  CPU: importing process (writer, inflating thread) {writer:.1f} s ({result.imported / writer:,.0f} events per CPU-second), "
-                  + (f"parser processes {parser:.1f} s ({result.imported / parser:,.0f} per CPU-second)" if parser
-                     else "no parser processes (input below PARALLEL_MIN_BYTES)"))
+            print(
+                f"  CPU: importing process (writer, inflating thread) {writer:.1f} s ({result.imported / writer:,.0f} events per CPU-second), "
+                + (
+                    f"parser processes {parser:.1f} s ({result.imported / parser:,.0f} per CPU-second)"
+                    if parser
+                    else "no parser processes (input below PARALLEL_MIN_BYTES)"
+                )
+            )
             again = import_gharchive(store, [path], all_repos=True)
             print(f"--all, re-import (upserts): {again.lines / again.seconds:,.0f} events/s")
 
         with Store(tmp / "tracked.db") as store:
             orgs = [f"org{k}" for k in range(10)]  # about a tenth of the repos
             result = import_gharchive(store, [path], orgs=orgs)
-            print(f"tracked only ({len(orgs)} orgs): {result.lines:,} lines, {result.imported:,} kept, "
-                  f"{result.lines / result.seconds:,.0f} lines/s")
+            print(
+                f"tracked only ({len(orgs)} orgs): {result.lines:,} lines, {result.imported:,} kept, "
+                f"{result.lines / result.seconds:,.0f} lines/s"
+            )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {peak:,.0f} MB")
     return 0 if met else 1

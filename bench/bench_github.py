@@ -87,10 +87,18 @@ def main() -> int:
     parser.add_argument("--clock-step", type=float, default=0.0, help="seconds fakehub's clock moves per request")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp, FakeHub(
-        seed=0, scale=args.scale, rest_budget=10**7, graphql_budget=10**7, faults=args.faults,
-        clock_step_seconds=args.clock_step, fault_delay_seconds=0.0,
-    ) as hub:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        FakeHub(
+            seed=0,
+            scale=args.scale,
+            rest_budget=10**7,
+            graphql_budget=10**7,
+            faults=args.faults,
+            clock_step_seconds=args.clock_step,
+            fault_delay_seconds=0.0,
+        ) as hub,
+    ):
 
         def client() -> GitHubClient:
             return GitHubClient(token="bench", base_url=hub.url, timeout=5.0, sleep=hub.sleep, clock=hub.rate_time)
@@ -107,9 +115,17 @@ def main() -> int:
         seconds = time.perf_counter() - started
         first = hub.stats()
         # refusals of the pace (secondary limits) and injected faults are printed, not charged to the collector
-        refused = {name: first["by_endpoint"].get(name, {}).get("requests", 0)
-                   for name in ("secondary_limited", "graphql.secondary_limited", "fault")}
-        spent = first["requests"] - first["by_status"].get("304", 0) - sum(refused.values()) - first["faults"].get("timeout", 0) - first["faults"].get("truncate", 0)
+        refused = {
+            name: first["by_endpoint"].get(name, {}).get("requests", 0)
+            for name in ("secondary_limited", "graphql.secondary_limited", "fault")
+        }
+        spent = (
+            first["requests"]
+            - first["by_status"].get("304", 0)
+            - sum(refused.values())
+            - first["faults"].get("timeout", 0)
+            - first["faults"].get("truncate", 0)
+        )
         first_graphql = first["by_endpoint"].get("graphql", {}).get("requests", 0)
 
         catch_up = 0
@@ -141,25 +157,36 @@ def main() -> int:
     expected = {
         "stargazers": sum(len(r["stars"]) for r in tracked),  # hidden accounts are not listed
         "events": sum(
-            len(r["issues"]) + sum(1 for i in r["issues"] if i["closed_at"]) + len(r["issue_comments"])
-            + len(r["review_comments"]) + len(r["commits"])
+            len(r["issues"])
+            + sum(1 for i in r["issues"] if i["closed_at"])
+            + len(r["issue_comments"])
+            + len(r["review_comments"])
+            + len(r["commits"])
             for r in tracked
         )
         if config.activity
         else 0,
     }
-    print(f"fakehub {args.scale}: {len(config.orgs)} orgs + {len(config.repos)} listed repos, {stars:,} stars in the ecosystem")
+    print(
+        f"fakehub {args.scale}: {len(config.orgs)} orgs + {len(config.repos)} listed repos, {stars:,} stars in the ecosystem"
+    )
     print(f"first run: {result.rows_written:,} rows in {seconds:.1f}s, partial={result.partial}")
     for kind, n in need.items():
         print(f"  minimum {kind:<32} {n:>7,}")
     print(f"  minimum total {'':<26} {minimum:>7,}")
-    print(f"requests spent (fakehub count; 304s, pace refusals and faults excluded): {spent:,}  by status {first['by_status']}")
+    print(
+        f"requests spent (fakehub count; 304s, pace refusals and faults excluded): {spent:,}  by status {first['by_status']}"
+    )
     print(f"  refused for pace or faulted: {refused}, faults {first['faults']}")
     ratio = spent / minimum
-    print(f"ratio spent / minimum = {ratio:.3f}  (target <= {TARGET_RATIO})  {'OK' if ratio <= TARGET_RATIO else 'OVER'}")
+    print(
+        f"ratio spent / minimum = {ratio:.3f}  (target <= {TARGET_RATIO})  {'OK' if ratio <= TARGET_RATIO else 'OVER'}"
+    )
     caught_up = f" after {catch_up} catch-up run(s) with the clock stopped" if args.clock_step else ""
-    print(f"stored vs ground truth{caught_up}: {', '.join(f'{t} {stored[t]:,} of {expected[t]:,}' for t in stored)}; "
-          f"standing stargazers {'equal' if same_stars else 'DIFFER from'} the truth's set")
+    print(
+        f"stored vs ground truth{caught_up}: {', '.join(f'{t} {stored[t]:,} of {expected[t]:,}' for t in stored)}; "
+        f"standing stargazers {'equal' if same_stars else 'DIFFER from'} the truth's set"
+    )
     print(
         f"second run, nothing new: {again:,} requests spent, {second['by_status'].get('304', 0):,} answered 304 "
         f"({again / max(spent, 1):.1%} of the first run); spent by endpoint "

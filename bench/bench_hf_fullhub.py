@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import math
 import os
 import signal
@@ -88,7 +87,9 @@ def main() -> int:
 
     db = Path(args.db or os.path.join(tempfile.mkdtemp(prefix="bench-hf-"), "bench.db"))
     started = time.monotonic()
-    server = subprocess.Popen([sys.executable, "-c", SERVE, args.scale, str(args.seed)], stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVE, args.scale, str(args.seed)], stdout=subprocess.PIPE, text=True
+    )
     try:
         url = server.stdout.readline().strip()
         truth = server.stdout.readline().split()
@@ -140,8 +141,14 @@ def main() -> int:
 
 def _crawl(db: Path, url: str, kill_at_page: int | None):
     """One crawling process; SIGKILLed once fakehub has served ``kill_at_page`` listing pages."""
+
     def served() -> int:
-        return httpx2.get(f"{url}/_fakehub/stats", timeout=60).json()["by_endpoint"].get("hf.models", {}).get("requests", 0)
+        return (
+            httpx2.get(f"{url}/_fakehub/stats", timeout=60)
+            .json()["by_endpoint"]
+            .get("hf.models", {})
+            .get("requests", 0)
+        )
 
     begun = time.monotonic()
     crawler = subprocess.Popen([sys.executable, "-c", CRAWL, str(db), url], stdout=subprocess.PIPE, text=True)
@@ -169,7 +176,9 @@ def _digests(db: Path) -> tuple[int, int, str, str]:
         for (model_id,) in conn.execute("SELECT id FROM models WHERE status = 'ok' ORDER BY id"):
             ids.update(f"{model_id}\n".encode())
             n_ids += 1
-        for child, parent, relation in conn.execute("SELECT child, parent, relation FROM model_edges ORDER BY child, parent"):
+        for child, parent, relation in conn.execute(
+            "SELECT child, parent, relation FROM model_edges ORDER BY child, parent"
+        ):
             edges.update(f"{child}\t{parent}\t{relation}\n".encode())
             n_edges += 1
     finally:

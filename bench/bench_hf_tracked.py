@@ -61,7 +61,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="medium", choices=["small", "medium", "large"])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--before", default="0577a09", help="the commit of the collector that relied on permissive listings")
+    parser.add_argument(
+        "--before", default="0577a09", help="the commit of the collector that relied on permissive listings"
+    )
     args = parser.parse_args()
 
     from collector.hf import collect_hf
@@ -117,8 +119,10 @@ def main() -> int:
         print(f"{label}: {strategy}, {requests:,} requests {result.requests} in {seconds:.1f}s; minimum {floor:,} "
               f"-> {ratio:.3f}x (target <= {TARGET_RATIO}x) {'OK' if ratio <= TARGET_RATIO else 'ABOVE TARGET'}; "
               f"{'the same' if same else 'NOT the same'} {len(models):,} models and {len(edges):,} edges as before")  # fmt: skip
-    print(f"minimums: node by node {minimum['shared'] + minimum['node by node']:,}, "
-          f"full listing {minimum['shared'] + minimum['full listing']:,} (each with {minimum['shared']:,} for the roots)")
+    print(
+        f"minimums: node by node {minimum['shared'] + minimum['node by node']:,}, "
+        f"full listing {minimum['shared'] + minimum['full listing']:,} (each with {minimum['shared']:,} for the roots)"
+    )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process (fakehubs and today's collector): {peak_mb:,.0f} MB; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; databases in {workdir}")  # fmt: skip
@@ -145,8 +149,14 @@ def _minimums(truth: dict) -> dict[str, int]:
         level = [c for m in level for c in dict.fromkeys(children.get(m, ())) if c not in seen]
         level = list(dict.fromkeys(level))
         seen.update(level)
-    return {"roots": len(roots), "tree": len(seen), "expanded": expanded, "shared": author_pages + len(roots),
-            "node by node": node_pages, "full listing": math.ceil(truth["model_count"] / PAGE)}
+    return {
+        "roots": len(roots),
+        "tree": len(seen),
+        "expanded": expanded,
+        "shared": author_pages + len(roots),
+        "node by node": node_pages,
+        "full listing": math.ceil(truth["model_count"] / PAGE),
+    }
 
 
 def _rows(db: Path) -> tuple[set, set]:

@@ -173,7 +173,9 @@ def main() -> int:
         print(f"  {stage:<50} {seconds:7.2f} s")
     total = sum(times.values())
     verdict = "within" if total <= TARGET_SECONDS else "OVER"
-    print(f"build + counts: {total:.2f} s ({verdict} the {TARGET_SECONDS:.0f} s target); peak RSS {peak_rss_mb():,.0f} MB")
+    print(
+        f"build + counts: {total:.2f} s ({verdict} the {TARGET_SECONDS:.0f} s target); peak RSS {peak_rss_mb():,.0f} MB"
+    )
 
     if args.networkx:
         start = time.perf_counter()

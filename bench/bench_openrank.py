@@ -136,7 +136,10 @@ def main() -> int:
     )
     print(f"sum of values {repo_values.sum() + developer_values.sum():,.1f}; peak RSS {peak_rss_mb():,.0f} MB")
     plugin = np.concatenate([repo_values, developer_values])
-    for label, options in (("every node, 0.01", {"convergence": "all"}), ("exact (to 1e-9)", {"convergence": "all", "tolerance": 1e-9, "max_iter": 10_000})):
+    for label, options in (
+        ("every node, 0.01", {"convergence": "all"}),
+        ("exact (to 1e-9)", {"convergence": "all", "tolerance": 1e-9, "max_iter": 10_000}),
+    ):
         started = time.perf_counter()
         other = np.concatenate(network_openrank(network, **options))
         seconds = time.perf_counter() - started

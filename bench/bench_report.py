@@ -74,14 +74,20 @@ def main() -> int:
         pages = sorted((tmp / "site").rglob("*.html"), key=lambda p: p.stat().st_size)
         charts = list((tmp / "site").rglob("*.svg"))
         print(f"export of {len(export.TABLES)} tables ({files} files): {export_wall:.1f}s wall, {export_cpu:.1f}s CPU")
-        print(f"report: {report_wall:.1f}s wall, {report_cpu:.1f}s CPU "
-              f"({report_cpu / export_cpu:.1f}x the export's CPU; limit {LIMIT_CPU_SECONDS:.0f}s CPU: "
-              f"{'within' if report_cpu <= LIMIT_CPU_SECONDS else 'OVER'})")
-        print(f"site: {site.pages} pages, {len(charts)} SVG charts, {site.files} files, {site.bytes / 1e6:.1f} MB "
-              f"(pages {sum(p.stat().st_size for p in pages) / 1e6:.1f} MB, largest {pages[-1].relative_to(tmp / 'site')} "
-              f"{pages[-1].stat().st_size / 1e6:.2f} MB)")
+        print(
+            f"report: {report_wall:.1f}s wall, {report_cpu:.1f}s CPU "
+            f"({report_cpu / export_cpu:.1f}x the export's CPU; limit {LIMIT_CPU_SECONDS:.0f}s CPU: "
+            f"{'within' if report_cpu <= LIMIT_CPU_SECONDS else 'OVER'})"
+        )
+        print(
+            f"site: {site.pages} pages, {len(charts)} SVG charts, {site.files} files, {site.bytes / 1e6:.1f} MB "
+            f"(pages {sum(p.stat().st_size for p in pages) / 1e6:.1f} MB, largest {pages[-1].relative_to(tmp / 'site')} "
+            f"{pages[-1].stat().st_size / 1e6:.2f} MB)"
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS {peak:.0f} MB; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+    print(
+        f"peak RSS {peak:.0f} MB; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs"
+    )
     return 0
 
 

@@ -105,10 +105,26 @@ MAX_REPORTED = 50  # corrupt lines kept in the result; all are counted
 
 # The columns of a parsed row; ``source`` is SOURCE for all of them.
 ROW_COLUMNS = (
-    "id", "type", "action", "actor_id", "actor_login", "repo_id", "repo_name", "created_at",
-    "issue_number", "comment_id", "push_id", "merged", "is_bot", "title", "author_id", "author_login",
+    "id",
+    "type",
+    "action",
+    "actor_id",
+    "actor_login",
+    "repo_id",
+    "repo_name",
+    "created_at",
+    "issue_number",
+    "comment_id",
+    "push_id",
+    "merged",
+    "is_bot",
+    "title",
+    "author_id",
+    "author_login",
 )
-_ON_CONFLICT = f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in (*ROW_COLUMNS[1:], 'source'))}"
+_ON_CONFLICT = (
+    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in (*ROW_COLUMNS[1:], 'source'))}"
+)
 UPSERT = (
     f"INSERT INTO events ({', '.join(ROW_COLUMNS)}, source) VALUES ({', '.join('?' * len(ROW_COLUMNS))}, '{SOURCE}') "
     + _ON_CONFLICT
@@ -216,10 +232,16 @@ def import_gharchive(
     paths = [Path(p) for p in paths]
     for path in paths:
         if not path.is_file():
-            raise InputError(f"{path}: no such GH Archive file; pass hourly .json.gz files such as 2025-01-01-15.json.gz")
+            raise InputError(
+                f"{path}: no such GH Archive file; pass hourly .json.gz files such as 2025-01-01-15.json.gz"
+            )
     github = getattr(config, "github", None)
-    tracked = None if all_repos else tracked_repos(
-        store, repos=[*repos, *getattr(github, "repos", ())], orgs=[*orgs, *getattr(github, "orgs", ())]
+    tracked = (
+        None
+        if all_repos
+        else tracked_repos(
+            store, repos=[*repos, *getattr(github, "repos", ())], orgs=[*orgs, *getattr(github, "orgs", ())]
+        )
     )
     remove_stale_scratch(store.path.parent)
     if parallel is None:
@@ -243,8 +265,10 @@ def import_gharchive(
             if done is not None:
                 result.merge(done)
                 if not readable:
-                    unreadable.append(f"{batch.path}: none of its {done.lines:,} line(s) is a GH Archive event "
-                                      f"({done.corrupt[0] if done.corrupt else 'unreadable'})")
+                    unreadable.append(
+                        f"{batch.path}: none of its {done.lines:,} line(s) is a GH Archive event "
+                        f"({done.corrupt[0] if done.corrupt else 'unreadable'})"
+                    )
                 for where in done.corrupt:
                     log.warning("%s", where)
                 if progress:
@@ -325,7 +349,14 @@ def _parse_in_processes(paths: list[Path], tracked: Tracked | None, chunk_bytes:
             parent_ends = [*chunk_senders, *result_receivers, chunk_sender, result_receiver]
             parser = context.Process(
                 target=_parse_worker,
-                args=(tracked, Path(scratch) / f"parser{number}", chunk_receiver, result_sender, parent_ends, os.getpid()),
+                args=(
+                    tracked,
+                    Path(scratch) / f"parser{number}",
+                    chunk_receiver,
+                    result_sender,
+                    parent_ends,
+                    os.getpid(),
+                ),
                 name=f"gharchive-parser-{number}",
                 daemon=True,
             )
@@ -385,7 +416,11 @@ def _parse_in_processes(paths: list[Path], tracked: Tracked | None, chunk_bytes:
                     counts.merge(chunk_counts)
                     batch.staged.append(staged)
                     batch.count += count
-                if batch.done is not None or batch.count >= ROWS_PER_TRANSACTION or len(batch.staged) == STAGED_PER_TRANSACTION:
+                if (
+                    batch.done is not None
+                    or batch.count >= ROWS_PER_TRANSACTION
+                    or len(batch.staged) == STAGED_PER_TRANSACTION
+                ):
                     yield batch
                     for staged in batch.staged:
                         staged.unlink()
@@ -414,7 +449,7 @@ def remove_stale_scratch(folder: Path) -> list[Path]:
     """Remove the scratch folders (``.gharchive-PID-*``) whose importing process is gone; returns them."""
     removed = []
     for scratch in folder.glob(f"{SCRATCH_PREFIX}*"):
-        pid = scratch.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        pid = scratch.name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
         if scratch.is_dir() and pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(scratch, ignore_errors=True)
             removed.append(scratch)
@@ -622,9 +657,22 @@ def _row(event: Any, path: Path, number: int, result: ImportResult) -> tuple | N
         comment = _get(payload, "comment", "id")
     login = actor.get("login")
     return (
-        str(event["id"]), kind, payload.get("action"), actor.get("id"), login, repo.get("id"), repo.get("name"),
-        event["created_at"], issue, comment, push, merged, int(bool(login) and login.endswith("[bot]")),
-        item.get("title"), author.get("id"), author.get("login"),
+        str(event["id"]),
+        kind,
+        payload.get("action"),
+        actor.get("id"),
+        login,
+        repo.get("id"),
+        repo.get("name"),
+        event["created_at"],
+        issue,
+        comment,
+        push,
+        merged,
+        int(bool(login) and login.endswith("[bot]")),
+        item.get("title"),
+        author.get("id"),
+        author.get("login"),
     )
 
 

@@ -88,7 +88,6 @@ from collector.github_rows import (
     activity_events,
     contributor_rows,
     contributor_week_rows,
-    developer_row,
     item_stamps,
     newest_star,
     repo_row_graphql,
@@ -211,7 +210,11 @@ class GitHubCollector:
                 pages.repo_done(repo.full_name, estimates[repo.id])
                 if not progress or not sys.stderr.isatty():
                     log.info(
-                        "github: %d/%d %s: %d rows", index, len(repos), repo.full_name, self.result.rows_written - before
+                        "github: %d/%d %s: %d rows",
+                        index,
+                        len(repos),
+                        repo.full_name,
+                        self.result.rows_written - before,
                     )
         self.poll_pending_stats()
         self.reconcile_stars()
@@ -246,7 +249,9 @@ class GitHubCollector:
             log.warning("github: %s: %s", repo.full_name, exc)
         return False
 
-    def save(self, rows_by_table: dict[str, list[dict[str, Any]]], checkpoint: tuple[str, str, str | None] | None = None) -> None:
+    def save(
+        self, rows_by_table: dict[str, list[dict[str, Any]]], checkpoint: tuple[str, str, str | None] | None = None
+    ) -> None:
         rows = {table: list(_dedupe(table, r)) for table, r in rows_by_table.items() if r}
         self.result.rows_written += self.store.save_page(rows, checkpoint=checkpoint)
         self.progress.page()
@@ -555,14 +560,18 @@ class GitHubCollector:
         at page 400 (40,000 stars); beyond it a note asks for a token."""
         source, key = "github:stargazers-rest", str(repo.id)
         stored = None if seen is not None else self.store.checkpoint(source, key)
-        url: str | None = self.client.url(stored) if stored and not stored.isdigit() else self.client.url(
-            f"/repos/{repo.full_name}/stargazers?per_page={PAGE_SIZE}"
+        url: str | None = (
+            self.client.url(stored)
+            if stored and not stored.isdigit()
+            else self.client.url(f"/repos/{repo.full_name}/stargazers?per_page={PAGE_SIZE}")
         )
         pages = hidden = 0
         while url:
             response = self.client.get(url, accept="application/vnd.github.star+json")
             if response.status == 422:
-                self.note(f"github {repo.full_name}: REST lists only the first 40,000 stars; set GITHUB_TOKEN for the rest")
+                self.note(
+                    f"github {repo.full_name}: REST lists only the first 40,000 stars; set GITHUB_TOKEN for the rest"
+                )
                 break
             if response.status == 404:
                 raise RepoGone(url)
@@ -672,7 +681,12 @@ class GitHubCollector:
                 steps = self.walker.by_update(listing, params, checkpoint, since, stamps)
             elif resource == "commits":
                 steps = self.walker.newest_first(
-                    listing, {**params, "since": since}, checkpoint, None, stamps, known=functools.partial(self.commits_stored, repo)
+                    listing,
+                    {**params, "since": since},
+                    checkpoint,
+                    None,
+                    stamps,
+                    known=functools.partial(self.commits_stored, repo),
                 )
             else:
                 steps = self.walker.newest_first(listing, params, checkpoint, since, stamps)
@@ -684,7 +698,11 @@ class GitHubCollector:
                     events = [e for e in events if e["id"] not in written]
                     written.update(e["id"] for e in events)
                 self.save(
-                    {"developers": page.developers, "events": events, "http_cache": [step.cache_row] if step.cache_row else []},
+                    {
+                        "developers": page.developers,
+                        "events": events,
+                        "http_cache": [step.cache_row] if step.cache_row else [],
+                    },
                     checkpoint=(source, key, step.checkpoint),
                 )
 
@@ -729,7 +747,9 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
 
 def _dedupe(table: str, rows: list[dict]) -> Iterator[dict]:
     """Rows of one page keyed once (a developer seen twice on a page, the same event twice)."""
-    keys = {"developers": ("id",), "http_cache": ("url",), "events": ("id",), "stargazers": ("repo_id", "user_id")}.get(table)
+    keys = {"developers": ("id",), "http_cache": ("url",), "events": ("id",), "stargazers": ("repo_id", "user_id")}.get(
+        table
+    )
     if keys is None:
         yield from rows
         return
@@ -769,7 +789,11 @@ def _progress_bar(enabled: bool, total: int) -> Iterator[_Pages]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(
-        TextColumn("github pages"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        TextColumn("{task.description}"), transient=True,
+        TextColumn("github pages"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.description}"),
+        transient=True,
     ) as bar:
         yield _Pages(bar, bar.add_task("", total=total))

@@ -262,7 +262,7 @@ class GitHubClient:
         or a ``Link`` GitHub spells on its own host) keeps its path and query."""
         url = canonical_url(url)  # one spelling per resource: Link targets come in any order
         if url.startswith(self.base_url + "/"):
-            return url[len(self.base_url):]
+            return url[len(self.base_url) :]
         if url.startswith(("http://", "https://")):
             parts = urllib.parse.urlsplit(url)
             return urllib.parse.urlunsplit(("", "", parts.path, parts.query, ""))
@@ -372,7 +372,11 @@ class GitHubClient:
                 self._answered = True
                 self._note_headers(raw.headers, resource)
                 data = _parse_body(raw) if status not in (202, 204, 304) else None
-            except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema) as exc:
+            except (
+                requests.exceptions.InvalidURL,
+                requests.exceptions.MissingSchema,
+                requests.exceptions.InvalidSchema,
+            ) as exc:
                 raise InputError(
                     f"GITHUB_API_URL {self.base_url!r} is not a usable URL ({exc}); set it like {DEFAULT_API_URL}"
                 ) from None

@@ -224,7 +224,9 @@ class EventPage:
     stamps: list[str] = field(default_factory=list)  # each item's update (or creation) time
 
 
-def activity_events(repo_id: int, repo_name: str, resource: str, items: Iterable[dict], bots: Collection[str]) -> EventPage:
+def activity_events(
+    repo_id: int, repo_name: str, resource: str, items: Iterable[dict], bots: Collection[str]
+) -> EventPage:
     """One page of an activity listing (``issues``, ``issue_comments``, ``review_comments``,
     ``issue_events``, ``commits``) as GH Archive events, their actors and update stamps."""
     page = EventPage()
@@ -266,7 +268,13 @@ def activity_events(repo_id: int, repo_name: str, resource: str, items: Iterable
             if item.get("closed_at"):
                 merged = bool(pull.get("merged_at")) if pull is not None else None
                 row = event(
-                    kind, "closed", number, item.get("closed_by"), item["closed_at"], issue_number=number, merged=merged,
+                    kind,
+                    "closed",
+                    number,
+                    item.get("closed_by"),
+                    item["closed_at"],
+                    issue_number=number,
+                    merged=merged,
                     **about,
                 )
                 if not item.get("closed_by"):  # the closer comes from /issues/events: keep a stored one
@@ -277,7 +285,15 @@ def activity_events(repo_id: int, repo_name: str, resource: str, items: Iterable
             kind = "IssueCommentEvent" if resource == "issue_comments" else "PullRequestReviewCommentEvent"
             parent = item.get("issue_url") or item.get("pull_request_url") or ""
             number = int(parent.rstrip("/").rsplit("/", 1)[-1]) if parent else None
-            event(kind, "created", item["id"], item.get("user"), item["created_at"], issue_number=number, comment_id=item["id"])
+            event(
+                kind,
+                "created",
+                item["id"],
+                item.get("user"),
+                item["created_at"],
+                issue_number=number,
+                comment_id=item["id"],
+            )
         elif resource == "issue_events":
             page.stamps.append(item["created_at"])
             issue = item.get("issue")
@@ -288,8 +304,15 @@ def activity_events(repo_id: int, repo_name: str, resource: str, items: Iterable
             number = issue["number"]
             merged = bool(pull.get("merged_at")) if pull is not None else None
             row = event(
-                kind, "closed", number, item.get("actor"), item["created_at"], issue_number=number, merged=merged,
-                title=issue.get("title"), author=issue.get("user"),
+                kind,
+                "closed",
+                number,
+                item.get("actor"),
+                item["created_at"],
+                issue_number=number,
+                merged=merged,
+                title=issue.get("title"),
+                author=issue.get("user"),
             )
             if pull is not None and "merged_at" not in pull:  # unknown here: keep what /issues stored
                 del row["merged"]

@@ -104,8 +104,14 @@ class ListingWalker:
                 cache_rows.append(row)
         return Listing(items=items, cache_rows=cache_rows)
 
-    def by_update(self, path: str, params: dict[str, Any], checkpoint: str | None, since: str | None,
-                  stamps: Callable[[list[Any]], list[str]]) -> Iterator[Step]:
+    def by_update(
+        self,
+        path: str,
+        params: dict[str, Any],
+        checkpoint: str | None,
+        since: str | None,
+        stamps: Callable[[list[Any]], list[str]],
+    ) -> Iterator[Step]:
         """A listing sorted by update, oldest first, from where the last walk ended.
 
         Page-number links are offsets, which shift when an item is updated mid-walk, so
@@ -125,7 +131,9 @@ class ListingWalker:
         def from_since(stamp: str | None) -> str:
             return canonical_url(self.client.url(path), {**params, "per_page": self.page_size, "since": stamp})
 
-        url: str | None = self.client.url(self.client.relative(state["url"])) if state.get("url") else from_since(newest)
+        url: str | None = (
+            self.client.url(self.client.relative(state["url"])) if state.get("url") else from_since(newest)
+        )
         conditional = True
         while url:
             try:
@@ -150,9 +158,15 @@ class ListingWalker:
             yield Step(items, cache_row, json.dumps({"newest": newest, "url": resume}, sort_keys=True))
             url, conditional = following, False
 
-    def newest_first(self, path: str, params: dict[str, Any], checkpoint: str | None, floor: str | None,
-                     stamps: Callable[[list[Any]], list[str]],
-                     known: Callable[[list[Any]], bool] | None = None) -> Iterator[Step]:
+    def newest_first(
+        self,
+        path: str,
+        params: dict[str, Any],
+        checkpoint: str | None,
+        floor: str | None,
+        stamps: Callable[[list[Any]], list[str]],
+        known: Callable[[list[Any]], bool] | None = None,
+    ) -> Iterator[Step]:
         """A listing newest first, down to what is stored (or to ``floor`` on a first walk).
 
         With ``known(items)`` (every item of the page is stored already) the walk stops at

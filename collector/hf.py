@@ -62,7 +62,7 @@ import math
 import sqlite3
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -173,8 +173,9 @@ def collect_hf(
         if config.full_hub if full_hub is None else full_hub:
             crawl.full_hub(config.authors, config.models, hub_models=config.hub_models)
         else:
-            crawl.tracked(config.authors, config.models, config.derivative_depth, config.max_children_per_root,
-                          config.hub_models)
+            crawl.tracked(
+                config.authors, config.models, config.derivative_depth, config.max_children_per_root, config.hub_models
+            )
     except RateLimitTooLong as exc:  # what was committed stays; the next run goes on from its checkpoints
         result.mark_partial(f"hf: {exc}")
         log.warning("hf: %s", exc)
@@ -332,7 +333,9 @@ class _Crawl:
         try:
             for response in read_ahead(responses, ahead) if ahead else responses:
                 if not isinstance(response.data, list):
-                    raise HubUnavailable(f"{what}: expected a list of models, got HTTP {response.status}", response.status)
+                    raise HubUnavailable(
+                        f"{what}: expected a list of models, got HTTP {response.status}", response.status
+                    )
                 pages += 1
                 yield response, response.data
         except RateLimitTooLong:
@@ -645,8 +648,8 @@ class _FullListing:
     """
 
     SCHEMA = f"""
-        CREATE TABLE IF NOT EXISTS models ({', '.join(_MODEL_COLUMNS)}, PRIMARY KEY (id));
-        CREATE TABLE IF NOT EXISTS snapshots ({', '.join(_SNAPSHOT_COLUMNS)}, PRIMARY KEY (model_id));
+        CREATE TABLE IF NOT EXISTS models ({", ".join(_MODEL_COLUMNS)}, PRIMARY KEY (id));
+        CREATE TABLE IF NOT EXISTS snapshots ({", ".join(_SNAPSHOT_COLUMNS)}, PRIMARY KEY (model_id));
         CREATE TABLE IF NOT EXISTS edges (child TEXT NOT NULL, parent TEXT NOT NULL, relation TEXT NOT NULL,
                                           PRIMARY KEY (child, parent));
         CREATE INDEX IF NOT EXISTS edges_parent ON edges(parent);
@@ -690,12 +693,16 @@ class _FullListing:
             finished = response.next_url is None
             conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.executemany(f"INSERT OR REPLACE INTO models VALUES ({', '.join('?' * len(_MODEL_COLUMNS))})", rows.models)
+                conn.executemany(
+                    f"INSERT OR REPLACE INTO models VALUES ({', '.join('?' * len(_MODEL_COLUMNS))})", rows.models
+                )
                 conn.executemany("INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?, ?, ?)", rows.snapshots)
                 conn.executemany("DELETE FROM edges WHERE child = ?", rows.children)
                 conn.executemany("INSERT OR REPLACE INTO edges VALUES (?, ?, ?)", rows.edges)
-                conn.execute("INSERT OR REPLACE INTO state VALUES ('cursor', ?)",
-                             (None if finished else crawl.client.relative(response.next_url),))
+                conn.execute(
+                    "INSERT OR REPLACE INTO state VALUES ('cursor', ?)",
+                    (None if finished else crawl.client.relative(response.next_url),),
+                )
                 if finished:
                     conn.execute("INSERT OR REPLACE INTO state VALUES ('finished', '1')")
             except BaseException:
@@ -716,10 +723,11 @@ class _FullListing:
         counts: dict[str, dict[str, int]] = {}
         ids = sorted(tree)
         for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
+            chunk = ids[start : start + 500]
             marks = ", ".join("?" * len(chunk))
             for parent, relation, n in self.conn.execute(
-                f"SELECT parent, relation, count(*) FROM edges WHERE parent IN ({marks}) GROUP BY parent, relation", chunk
+                f"SELECT parent, relation, count(*) FROM edges WHERE parent IN ({marks}) GROUP BY parent, relation",
+                chunk,
             ):
                 counts.setdefault(parent, dict.fromkeys(RELATIONS, 0))[relation] = n
         self.conn.close()
@@ -738,8 +746,10 @@ class _FullListing:
                     f"{_UPSERT_SNAPSHOT.split(' VALUES ')[0]} SELECT {', '.join(_SNAPSHOT_COLUMNS)} FROM lineage.snapshots "
                     f"WHERE model_id {in_tree} ON CONFLICT {_UPSERT_SNAPSHOT.split(' ON CONFLICT ', 1)[1]}"
                 ).rowcount
-                conn.execute(f"DELETE FROM model_edges WHERE source = 'hub' AND child {in_tree} "
-                             "AND child IN (SELECT id FROM lineage.models)")
+                conn.execute(
+                    f"DELETE FROM model_edges WHERE source = 'hub' AND child {in_tree} "
+                    "AND child IN (SELECT id FROM lineage.models)"
+                )
                 written += conn.execute(
                     "INSERT INTO model_edges (child, parent, relation, source) SELECT child, parent, relation, 'hub' "
                     f"FROM lineage.edges WHERE child {in_tree} AND true "
@@ -748,8 +758,11 @@ class _FullListing:
                 root_set = set(roots)
                 conn.executemany(
                     "UPDATE models SET children_count = ? WHERE id = ?",
-                    ((json.dumps(counts.get(m, dict.fromkeys(RELATIONS, 0)), sort_keys=True), m)
-                     for m in ids if m not in root_set),
+                    (
+                        (json.dumps(counts.get(m, dict.fromkeys(RELATIONS, 0)), sort_keys=True), m)
+                        for m in ids
+                        if m not in root_set
+                    ),
                 )
                 conn.execute("DELETE FROM temp.hf_tree")
         finally:
@@ -789,7 +802,14 @@ class _Progress:
         self.description, self.count = description, 0
         self.started = self.last = time.monotonic()
         if self.enabled and sys.stderr.isatty():
-            from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+            from rich.progress import (
+                BarColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
             columns = [SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,.0f} models")]
             if total:

@@ -290,15 +290,16 @@ class HfClient:
             path = parts.path
             prefix = urlsplit(self.endpoint).path.rstrip("/")
             if prefix and path.startswith(prefix + "/"):
-                path = path[len(prefix):]
+                path = path[len(prefix) :]
             return path + (f"?{parts.query}" if parts.query else "")
         return ("" if path_or_url.startswith("/") else "/") + path_or_url
 
     def _note_budget(self, headers: Mapping[str, str]) -> None:
         info = parse_ratelimit_headers(headers)
         if info is not None:
-            self.budget = HubBudget(info.remaining, info.limit, info.window_seconds,
-                                    time.monotonic() + info.reset_in_seconds)
+            self.budget = HubBudget(
+                info.remaining, info.limit, info.window_seconds, time.monotonic() + info.reset_in_seconds
+            )
 
     def _count(self, key: int | str) -> None:
         key = str(key)
@@ -370,4 +371,3 @@ def _reason(exc: BaseException) -> str:
 def _next_link(response: httpx2.Response) -> str | None:
     link = response.links.get("next")
     return link.get("url") if link else None
-

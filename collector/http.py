@@ -30,7 +30,9 @@ def http_date(value: str | None) -> dt.datetime | None:
     return when.astimezone(dt.UTC)
 
 
-def retry_after_seconds(headers_or_value: Mapping[str, str] | str | None, now: dt.datetime | None = None) -> float | None:
+def retry_after_seconds(
+    headers_or_value: Mapping[str, str] | str | None, now: dt.datetime | None = None
+) -> float | None:
     """Seconds to wait from ``Retry-After`` (RFC 9110 10.2.3): delay-seconds or an HTTP-date.
 
     Takes the response headers (any mapping; the name is matched in either case) or the

@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -38,9 +37,24 @@ from collector.store import Store, utc_now
 
 LABEL_TYPES = frozenset(
     {
-        "Division-0", "Division-1", "Company", "Community", "Project", "Foundation",
-        "University-0", "University-1", "Agency-0", "Agency-1", "Institution-0", "Institution-1",
-        "Tech-0", "Tech-1", "Tech-2", "Tech-3", "Domain-0", "Bot",
+        "Division-0",
+        "Division-1",
+        "Company",
+        "Community",
+        "Project",
+        "Foundation",
+        "University-0",
+        "University-1",
+        "Agency-0",
+        "Agency-1",
+        "Institution-0",
+        "Institution-1",
+        "Tech-0",
+        "Tech-1",
+        "Tech-2",
+        "Tech-3",
+        "Domain-0",
+        "Bot",
     }
 )
 DATA_KEYS = frozenset({"labels", "platforms"})
@@ -121,7 +135,9 @@ def _read_label(ident: str, file: Path) -> Label:
         raise InputError(f"{file}: a label file holds a mapping with name, type and data")
     kind = content.get("type")
     if kind is not None and kind not in LABEL_TYPES:
-        raise InputError(f"{file}: type {kind!r} is not one of OpenDigger's label types ({', '.join(sorted(LABEL_TYPES))})")
+        raise InputError(
+            f"{file}: type {kind!r} is not one of OpenDigger's label types ({', '.join(sorted(LABEL_TYPES))})"
+        )
     data = content.get("data") or {}
     if not isinstance(data, dict):
         raise InputError(f"{file}: data must be a mapping of labels and platforms")
@@ -163,7 +179,9 @@ def flatten(labels: dict[str, Label]) -> dict[str, set[tuple[str, int, str | Non
         if ident in done:
             return done[ident]
         if ident in seen:
-            raise InputError(f"{labels[ident].path}: includes itself through {', '.join(sorted(seen))}; break the cycle")
+            raise InputError(
+                f"{labels[ident].path}: includes itself through {', '.join(sorted(seen))}; break the cycle"
+            )
         found = set(labels[ident].entities)
         for included in labels[ident].includes:
             found |= entities_of(included, seen | {ident})
@@ -190,11 +208,12 @@ def import_labels(store: Store, path: str | Path) -> LabelImport:
     with store.transaction():
         store.conn.execute("DELETE FROM label_entities")
         store.conn.execute("DELETE FROM labels")
-        store.conn.executemany("INSERT INTO labels (id, type, name, parents, imported_at) VALUES (?, ?, ?, ?, ?)", label_rows)
+        store.conn.executemany(
+            "INSERT INTO labels (id, type, name, parents, imported_at) VALUES (?, ?, ?, ?, ?)", label_rows
+        )
         store.conn.executemany(
             "INSERT INTO label_entities (label_id, entity_type, entity_id, name) VALUES (?, ?, ?, ?)",
             [(*key, name) for key, name in entity_rows.items()],
         )
     bots = sum(1 for (ident, entity_type, _), _name in entity_rows.items() if ident == ":bot" and entity_type == "user")
     return LabelImport(str(labels_folder(path)), len(label_rows), len(entity_rows), bots)
-

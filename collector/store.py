@@ -541,9 +541,7 @@ class Store:
     # -- checkpoints ----------------------------------------------------------------
 
     def checkpoint(self, source: str, key: str) -> str | None:
-        row = self.conn.execute(
-            "SELECT cursor FROM checkpoints WHERE source = ? AND key = ?", (source, key)
-        ).fetchone()
+        row = self.conn.execute("SELECT cursor FROM checkpoints WHERE source = ? AND key = ?", (source, key)).fetchone()
         return row[0] if row else None
 
     def set_checkpoint(self, source: str, key: str, cursor: str | None) -> None:
@@ -722,7 +720,9 @@ def _open_error(path: Path, exc: sqlite3.DatabaseError) -> InputError:
     if "not a database" in reason:
         return StoreError(f"{path}: not a SQLite database ({reason}); pass another --db")
     if "readonly" in reason or "read-only" in reason:
-        return WriteFailed(f"{path}: the file or its folder is read-only ({reason}); make both writable, or pass another --db")
+        return WriteFailed(
+            f"{path}: the file or its folder is read-only ({reason}); make both writable, or pass another --db"
+        )
     if "unable to open" in reason:
         return WriteFailed(
             f"{path}: cannot open ({reason}); check that the file and its folder can be read and written, or pass another --db"

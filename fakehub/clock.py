@@ -51,7 +51,7 @@ class Clock:
     def __init__(self, days: int = 0, start: int = START_TS):
         self.days = days
         self.start = start
-        self.seconds = 0.0   # moved by tick(): time passing while clients walk their pages
+        self.seconds = 0.0  # moved by tick(): time passing while clients walk their pages
 
     @property
     def now(self) -> int:

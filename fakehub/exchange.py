@@ -11,20 +11,20 @@ from urllib.parse import parse_qsl, unquote, urlencode
 @dataclass
 class Request:
     method: str
-    path: str                            # without the query string
-    query: list[tuple[str, str]]         # in order, repeated keys kept
-    headers: dict[str, str]              # lower-case names
+    path: str  # without the query string
+    query: list[tuple[str, str]]  # in order, repeated keys kept
+    headers: dict[str, str]  # lower-case names
     body: bytes
-    base_url: str                        # "http://host:port" as the client addressed us
+    base_url: str  # "http://host:port" as the client addressed us
     client: str = ""
 
     @classmethod
-    def parse(cls, method: str, target: str, headers: dict[str, str], body: bytes,
-              client: str = "") -> "Request":
+    def parse(cls, method: str, target: str, headers: dict[str, str], body: bytes, client: str = "") -> Request:
         path, _, qs = target.partition("?")
         host = headers.get("host", "127.0.0.1")
-        return cls(method, unquote(path), parse_qsl(qs, keep_blank_values=True), headers, body,
-                   f"http://{host}", client)
+        return cls(
+            method, unquote(path), parse_qsl(qs, keep_blank_values=True), headers, body, f"http://{host}", client
+        )
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         value = default
@@ -73,7 +73,7 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def json(cls, obj: object, status: int = 200, headers: dict[str, str] | None = None) -> "Response":
+    def json(cls, obj: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
         body = json.dumps(obj, separators=(",", ":")).encode()
         return cls(status, body, {"Content-Type": "application/json; charset=utf-8", **(headers or {})})
 

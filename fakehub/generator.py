@@ -64,10 +64,10 @@ BOT_LOGINS = (
     "copilot-swe-agent[bot]",
 )
 N_BOTS = len(BOT_LOGINS)
-USER_ID_BASE = 1_000_000      # GitHub database id of user index i is USER_ID_BASE + i
+USER_ID_BASE = 1_000_000  # GitHub database id of user index i is USER_ID_BASE + i
 ORG_ID_BASE = 90_000_000
 REPO_ID_BASE = 600_000_000
-ACTIVITY_DAYS = 180           # activity history before START
+ACTIVITY_DAYS = 180  # activity history before START
 
 _ADJ = (
     "quiet swift brave calm eager fuzzy gentle happy jolly keen lucky mellow nimble proud "
@@ -91,8 +91,20 @@ _LICENSES = (
     ("bsd-3-clause", 'BSD 3-Clause "New" or "Revised" License', "BSD-3-Clause"),
     ("other", "Other", "NOASSERTION"),
 )
-_TOPICS = ("llm", "deep-learning", "pytorch", "transformers", "ai", "machine-learning",
-           "inference", "multimodal", "agents", "robotics", "computer-vision", "nlp")
+_TOPICS = (
+    "llm",
+    "deep-learning",
+    "pytorch",
+    "transformers",
+    "ai",
+    "machine-learning",
+    "inference",
+    "multimodal",
+    "agents",
+    "robotics",
+    "computer-vision",
+    "nlp",
+)
 
 
 @dataclass(frozen=True)
@@ -100,13 +112,13 @@ class Scale:
     name: str
     generated_orgs: int
     repos_per_org: tuple[int, int]
-    star_factor: float        # real-world star counts are multiplied by this
-    star_cap: int             # ...and capped here, except the launch-burst repos
-    users: int                # size of the user universe stargazers are drawn from
-    developers: int           # users who open issues, comment and commit
-    models: int               # HF models visible at START
-    hf_authors: int           # generated HF authors
-    activity: float           # multiplier on issue/comment/commit rates
+    star_factor: float  # real-world star counts are multiplied by this
+    star_cap: int  # ...and capped here, except the launch-burst repos
+    users: int  # size of the user universe stargazers are drawn from
+    developers: int  # users who open issues, comment and commit
+    models: int  # HF models visible at START
+    hf_authors: int  # generated HF authors
+    activity: float  # multiplier on issue/comment/commit rates
 
 
 SCALES: dict[str, Scale] = {
@@ -117,29 +129,50 @@ SCALES: dict[str, Scale] = {
 
 # Lab repos under the real org names: (org, repo, stars in the real world, topics)
 _LAB_REPOS: tuple[tuple[str, str, int], ...] = (
-    ("QwenLM", "Qwen3", 24_000), ("QwenLM", "Qwen2.5-VL", 12_000), ("QwenLM", "Qwen-Agent", 10_000),
+    ("QwenLM", "Qwen3", 24_000),
+    ("QwenLM", "Qwen2.5-VL", 12_000),
+    ("QwenLM", "Qwen-Agent", 10_000),
     ("QwenLM", "Qwen3-Coder", 14_000),
-    ("deepseek-ai", "DeepSeek-V3", 100_000), ("deepseek-ai", "DeepSeek-R1", 91_000),
-    ("deepseek-ai", "Janus", 17_000), ("deepseek-ai", "DeepEP", 8_500),
-    ("THUDM", "CogVideo", 11_000), ("THUDM", "ChatGLM-6B", 41_000),
-    ("zai-org", "GLM-4.5", 3_000), ("zai-org", "GLM-4", 6_500),
-    ("MoonshotAI", "Kimi-K2", 9_000), ("MoonshotAI", "Kimi-VL", 1_000),
-    ("MiniMax-AI", "MiniMax-M1", 2_800), ("MiniMax-AI", "MiniMax-01", 2_900),
+    ("deepseek-ai", "DeepSeek-V3", 100_000),
+    ("deepseek-ai", "DeepSeek-R1", 91_000),
+    ("deepseek-ai", "Janus", 17_000),
+    ("deepseek-ai", "DeepEP", 8_500),
+    ("THUDM", "CogVideo", 11_000),
+    ("THUDM", "ChatGLM-6B", 41_000),
+    ("zai-org", "GLM-4.5", 3_000),
+    ("zai-org", "GLM-4", 6_500),
+    ("MoonshotAI", "Kimi-K2", 9_000),
+    ("MoonshotAI", "Kimi-VL", 1_000),
+    ("MiniMax-AI", "MiniMax-M1", 2_800),
+    ("MiniMax-AI", "MiniMax-01", 2_900),
     ("MiniMax-AI", "MiniMax-Text-Preview", 400),
-    ("OpenBMB", "MiniCPM", 8_000), ("OpenBMB", "MiniCPM-V", 20_000),
-    ("Tencent-Hunyuan", "HunyuanVideo", 11_000), ("Tencent-Hunyuan", "Hunyuan-A13B", 700),
-    ("PaddlePaddle", "ERNIE", 7_000), ("PaddlePaddle", "PaddleOCR", 50_000),
-    ("meta-llama", "llama-models", 7_000), ("meta-llama", "llama-stack", 8_000),
+    ("OpenBMB", "MiniCPM", 8_000),
+    ("OpenBMB", "MiniCPM-V", 20_000),
+    ("Tencent-Hunyuan", "HunyuanVideo", 11_000),
+    ("Tencent-Hunyuan", "Hunyuan-A13B", 700),
+    ("PaddlePaddle", "ERNIE", 7_000),
+    ("PaddlePaddle", "PaddleOCR", 50_000),
+    ("meta-llama", "llama-models", 7_000),
+    ("meta-llama", "llama-stack", 8_000),
     ("meta-llama", "llama-cookbook", 17_000),
-    ("mistralai", "mistral-inference", 10_000), ("mistralai", "mistral-common", 800),
-    ("google-deepmind", "gemma", 3_000), ("google-deepmind", "gemma_pytorch", 5_500),
+    ("mistralai", "mistral-inference", 10_000),
+    ("mistralai", "mistral-common", 800),
+    ("google-deepmind", "gemma", 3_000),
+    ("google-deepmind", "gemma_pytorch", 5_500),
 )
 _TRACKED_STARS = {
-    "microsoft/PhiCookBook": 3_200, "NVIDIA/NeMo": 15_000, "allenai/OLMo": 5_500,
-    "vllm-project/vllm": 60_000, "ggml-org/llama.cpp": 85_000, "huggingface/lerobot": 20_000,
-    "mindsdb/mindsdb": 36_000, "roboflow/supervision": 34_000,
-    "Significant-Gravitas/AutoGPT": 178_000, "modular/modular": 25_000,
-    "Genesis-Embodied-AI/Genesis": 27_000, "zai-org/Open-AutoGLM": 12_000,
+    "microsoft/PhiCookBook": 3_200,
+    "NVIDIA/NeMo": 15_000,
+    "allenai/OLMo": 5_500,
+    "vllm-project/vllm": 60_000,
+    "ggml-org/llama.cpp": 85_000,
+    "huggingface/lerobot": 20_000,
+    "mindsdb/mindsdb": 36_000,
+    "roboflow/supervision": 34_000,
+    "Significant-Gravitas/AutoGPT": 178_000,
+    "modular/modular": 25_000,
+    "Genesis-Embodied-AI/Genesis": 27_000,
+    "zai-org/Open-AutoGLM": 12_000,
 }
 # Launch bursts: full name -> (days before START it was created, stars in the burst, burst days)
 _BURSTS = {
@@ -148,19 +181,19 @@ _BURSTS = {
 }
 RENAMED = {"THUDM/GLM-4": "zai-org/GLM-4"}
 DELETED_BEFORE_START = "deepseek-ai/DeepSeek-Legacy"
-DELETED_LATER = ("MiniMax-AI/MiniMax-Text-Preview", 7)   # full name, day it disappears
+DELETED_LATER = ("MiniMax-AI/MiniMax-Text-Preview", 7)  # full name, day it disappears
 # Blocked for everyone (a DMCA takedown): REST answers 451 "Repository access blocked"
 # with a ``block`` object (reported by API clients, e.g. josegonzalez/python-github-backup
 # issue 163 and ossf/allstar issue 36; GitHub's REST description does not list 451 yet,
 # github/rest-api-description issue 3314), GraphQL a FORBIDDEN error with the field's
 # path. Here it is reached only by name, in no listing.
 BLOCKED = ("deepseek-ai/DeepSeek-Blocked",)
-UNSTAR_SHARE = 0.03        # of all stars, removed again later
-UNSTAR_MEAN_DAYS = 90      # mean time from a star to its removal
+UNSTAR_SHARE = 0.03  # of all stars, removed again later
+UNSTAR_MEAN_DAYS = 90  # mean time from a star to its removal
 HIDDEN_STAR_SHARE = 0.003  # of all stars, from accounts the API no longer shows
 NEVER = np.iinfo(np.int64).max
-LATE_COMMIT_SHARE = 0.1    # of commits, made on a branch that is merged later
-MERGE_DELAY_DAYS = 14      # at most this many days from a commit to its merge
+LATE_COMMIT_SHARE = 0.1  # of commits, made on a branch that is merged later
+MERGE_DELAY_DAYS = 14  # at most this many days from a commit to its merge
 
 
 def stable_hash(*parts: object) -> int:
@@ -207,13 +240,13 @@ def user_index(login: str, universe: int) -> int | None:
 class Issue:
     number: int
     id: int
-    user: int                 # user index
+    user: int  # user index
     created: int
     closed: int | None
     is_pr: bool
     merged: bool
     title: str
-    comments: list[int] = field(default_factory=list)   # created times of its comments
+    comments: list[int] = field(default_factory=list)  # created times of its comments
     closer: int | None = None  # user index of who closed it (None: the author)
 
     @property
@@ -224,10 +257,11 @@ class Issue:
 @dataclass
 class Activity:
     """A repo's issues/PRs, comments, review comments and commits, sorted by time."""
+
     issues: list[Issue]
-    comments: list[tuple[int, int, int, int]]          # (id, issue number, user index, created)
-    review_comments: list[tuple[int, int, int, int]]   # (id, PR number, user index, created)
-    commits: list[tuple[str, int | None, int, str]]    # (sha, user index or None, created, author name)
+    comments: list[tuple[int, int, int, int]]  # (id, issue number, user index, created)
+    review_comments: list[tuple[int, int, int, int]]  # (id, PR number, user index, created)
+    commits: list[tuple[str, int | None, int, str]]  # (sha, user index or None, created, author name)
     commit_landed: list[int] = field(default_factory=list)  # when each commit reached the default branch
 
     def landed(self, k: int) -> int:
@@ -268,14 +302,14 @@ class Repo:
     license: tuple[str, str, str]
     topics: tuple[str, ...]
     fork_ratio: float
-    burst: tuple[int, int] | None = None      # (stars, days) right after creation
-    former_name: str | None = None           # full name before a rename
-    deleted_day: int | None = None           # clock day from which it answers 404
+    burst: tuple[int, int] | None = None  # (stars, days) right after creation
+    former_name: str | None = None  # full name before a rename
+    deleted_day: int | None = None  # clock day from which it answers 404
     archived: bool = False
     seed: int = 0
     universe: int = 1
-    database_id: int | None = None           # set by snapshots; else derived from index
-    star_users: list[int] | None = None      # set by snapshots: user index of each star
+    database_id: int | None = None  # set by snapshots; else derived from index
+    star_users: list[int] | None = None  # set by snapshots: user index of each star
 
     @property
     def id(self) -> int:
@@ -338,7 +372,7 @@ class Repo:
             cache[now] = np.flatnonzero(self.unstar_times[:n] > now)
         return cache[now]
 
-    def star_rows(self, n: int, users: "UserDirectory") -> list[list]:
+    def star_rows(self, n: int, users: UserDirectory) -> list[list]:
         """[[user id, login, starred_at], ...] of the first n stars ever given, removed or not."""
         rows = self.__dict__.setdefault("_star_rows", [])
         if len(rows) < n:
@@ -395,7 +429,7 @@ def _generate_activity(repo: Repo, developers: int, rate: float) -> Activity:
     begin = max(repo.created, START_TS - ACTIVITY_DAYS * DAY)
     end = START_TS + FUTURE_DAYS * DAY
     days = max(1, (end - begin) // DAY)
-    level = rate * (repo.stars_at_start ** 0.5)
+    level = rate * (repo.stars_at_start**0.5)
     core = [N_BOTS + rng.randrange(developers) for _ in range(rng.randint(3, 12))]
 
     def person() -> int:
@@ -404,8 +438,7 @@ def _generate_activity(repo: Repo, developers: int, rate: float) -> Activity:
             return rng.randrange(N_BOTS)
         if roll < 0.45:
             return core[min(int(rng.expovariate(0.6)), len(core) - 1)]
-        return N_BOTS + min(int(rng.paretovariate(1.2)) - 1 + rng.randrange(developers // 4 + 1),
-                            developers - 1)
+        return N_BOTS + min(int(rng.paretovariate(1.2)) - 1 + rng.randrange(developers // 4 + 1), developers - 1)
 
     def when(start: int) -> int:
         return start + rng.randrange(max(1, end - start))
@@ -450,14 +483,16 @@ def _generate_activity(repo: Repo, developers: int, rate: float) -> Activity:
     review_comments.sort(key=lambda c: (c[3], c[1]))
     commits.sort(key=lambda c: c[2])
     comments = [(id_base * 100 + i, n, u, t) for i, (_, n, u, t) in enumerate(comments, 1)]
-    review_comments = [(id_base * 100 + 50_000_000 + i, n, u, t)
-                       for i, (_, n, u, t) in enumerate(review_comments, 1)]
-    commits = [(hashlib.sha1(f"{repo.id}:{i}".encode()).hexdigest(), u, t, name)
-               for i, (_, u, t, name) in enumerate(commits)]
+    review_comments = [(id_base * 100 + 50_000_000 + i, n, u, t) for i, (_, n, u, t) in enumerate(review_comments, 1)]
+    commits = [
+        (hashlib.sha1(f"{repo.id}:{i}".encode()).hexdigest(), u, t, name) for i, (_, u, t, name) in enumerate(commits)
+    ]
     # a share of commits were made on a branch merged days later: they land with older dates
     merges = random.Random(stable_hash("landed", repo.seed, repo.index))
-    landed = [t + (merges.randrange(DAY, MERGE_DELAY_DAYS * DAY) if merges.random() < LATE_COMMIT_SHARE else 0)
-              for _, _, t, _ in commits]
+    landed = [
+        t + (merges.randrange(DAY, MERGE_DELAY_DAYS * DAY) if merges.random() < LATE_COMMIT_SHARE else 0)
+        for _, _, t, _ in commits
+    ]
     return Activity(issues, comments, review_comments, commits, landed)
 
 
@@ -508,7 +543,7 @@ class GitHubWorld:
         self.scale = scale
         self.clock = clock
         self.repos: list[Repo] = []
-        self.orgs: dict[str, int] = {}           # login -> org id
+        self.orgs: dict[str, int] = {}  # login -> org id
         rng = random.Random(stable_hash("github", seed, scale.name))
 
         def add(owner: str, name: str, real_stars: int, **extra) -> Repo:
@@ -525,14 +560,20 @@ class GitHubWorld:
                 created = START_TS - rng.randrange(60, 2_200) * DAY + rng.randrange(DAY)
             lang = rng.choice(_LANGS)
             repo = Repo(
-                index=len(self.repos), owner=owner, name=name, created=created,
+                index=len(self.repos),
+                owner=owner,
+                name=name,
+                created=created,
                 stars_at_start=stars,
                 description=f"{name}: synthetic fakehub repository ({lang})",
-                language=lang, license=rng.choice(_LICENSES),
+                language=lang,
+                license=rng.choice(_LICENSES),
                 topics=tuple(sorted(rng.sample(_TOPICS, rng.randint(0, 4)))),
                 fork_ratio=rng.uniform(0.05, 0.2),
                 burst=(burst[1], burst[2]) if burst else None,
-                seed=seed, universe=scale.users, **extra,
+                seed=seed,
+                universe=scale.users,
+                **extra,
             )
             self.repos.append(repo)
             return repo
@@ -546,7 +587,7 @@ class GitHubWorld:
             owner, name = full.split("/", 1)
             if not any(r.full_name == full for r in self.repos):
                 add(owner, name, _TRACKED_STARS.get(full, 2_000))
-        for lab in LABS:        # every lab org exists, even without a listed repo
+        for lab in LABS:  # every lab org exists, even without a listed repo
             for org in lab.github_orgs:
                 self.orgs.setdefault(org, ORG_ID_BASE + len(self.orgs) * 11)
         for old, new in self.renamed.items():
@@ -559,8 +600,7 @@ class GitHubWorld:
             names: set[str] = set()
             for _ in range(rng.randint(*scale.repos_per_org)):
                 stars = int(30 * rng.paretovariate(0.9))
-                add(org, _generated_name(rng, _REPO_WORDS, names), stars,
-                    archived=rng.random() < 0.05)
+                add(org, _generated_name(rng, _REPO_WORDS, names), stars, archived=rng.random() < 0.05)
         self._by_lower = {r.full_name.lower(): r for r in self.repos}
         self._by_id = {r.id: r for r in self.repos}
 
@@ -647,7 +687,7 @@ class GitHubWorld:
                 users[user] = users.get(user, 0) + 1
         return users, anon
 
-    contributor_email_limit = 500   # see fakehub.github_rest: /contributors links only these
+    contributor_email_limit = 500  # see fakehub.github_rest: /contributors links only these
 
     def listed_contributors(self, repo: Repo) -> tuple[dict[int, int], dict[str, int]]:
         """What ``/contributors?anon=1`` lists: ({user index: n} for the first
@@ -655,8 +695,8 @@ class GitHubWorld:
         and for commits without an account)."""
         users, anon = self.contributors(repo)
         ranked = sorted(users.items(), key=lambda row: (-row[1], row[0]))
-        linked = dict(ranked[:self.contributor_email_limit])
-        unlinked = {self.users.login(u): n for u, n in ranked[self.contributor_email_limit:]}
+        linked = dict(ranked[: self.contributor_email_limit])
+        unlinked = {self.users.login(u): n for u, n in ranked[self.contributor_email_limit :]}
         return linked, {**anon, **unlinked}
 
     # -- ground truth ---------------------------------------------------------------
@@ -693,27 +733,38 @@ class GitHubWorld:
                 "anonymous_contributors": anon,
                 "issues": [
                     {
-                        "number": i.number, "id": i.id, "user": login(i.user), "title": i.title,
-                        "is_pull_request": i.is_pr, "created_at": iso(i.created),
+                        "number": i.number,
+                        "id": i.id,
+                        "user": login(i.user),
+                        "title": i.title,
+                        "is_pull_request": i.is_pr,
+                        "created_at": iso(i.created),
                         "closed_at": iso(i.closed) if i.closed and i.closed <= now else None,
                         "merged": bool(i.merged and i.closed and i.closed <= now),
                         "closed_by": login(i.closed_by) if i.closed and i.closed <= now else None,
                         "updated_at": iso(self.issue_state(i)[2]),
                         "comments": sum(1 for at in i.comments if at <= now),
                     }
-                    for i in activity.issues if i.created <= now
+                    for i in activity.issues
+                    if i.created <= now
                 ],
                 "issue_comments": [
                     {"id": c[0], "issue_number": c[1], "user": login(c[2]), "created_at": iso(c[3])}
-                    for c in activity.comments if c[3] <= now
+                    for c in activity.comments
+                    if c[3] <= now
                 ],
                 "review_comments": [
                     {"id": c[0], "pull_number": c[1], "user": login(c[2]), "created_at": iso(c[3])}
-                    for c in activity.review_comments if c[3] <= now
+                    for c in activity.review_comments
+                    if c[3] <= now
                 ],
                 "commits": [
-                    {"sha": sha, "author": login(u) if u is not None else None, "date": iso(at),
-                     "landed_at": iso(activity.landed(k))}
+                    {
+                        "sha": sha,
+                        "author": login(u) if u is not None else None,
+                        "date": iso(at),
+                        "landed_at": iso(activity.landed(k)),
+                    }
                     for k, (sha, u, at, _) in activity.landed_commits(now)
                 ],
             }
@@ -731,8 +782,8 @@ class GitHubWorld:
             "orgs": {org: sorted(r.full_name for r in self.org_repos(org)) for org in self.orgs},
             "org_ids": dict(self.orgs),
             "renamed": dict(self.renamed),
-            "deleted": sorted(set(self.deleted_names)
-                              | {r.full_name for r in self.repos if not self.visible(r)}),
-            "bots": sorted(BOT_LOGINS if self.users._logins is None
-                           else (u for u in self.users._logins if u.endswith("[bot]"))),
+            "deleted": sorted(set(self.deleted_names) | {r.full_name for r in self.repos if not self.visible(r)}),
+            "bots": sorted(
+                BOT_LOGINS if self.users._logins is None else (u for u in self.users._logins if u.endswith("[bot]"))
+            ),
         }

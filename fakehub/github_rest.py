@@ -58,7 +58,6 @@ import json
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-
 from urllib.parse import urlencode
 
 from fakehub.clock import DAY, http_date, iso, parse_iso
@@ -67,10 +66,12 @@ from fakehub.generator import BLOCKED, GitHubWorld, Issue, Repo, stable_hash
 
 DOCS = "https://docs.github.com/rest"
 MAX_STARGAZER_PAGE = 400
-PAGE_NUMBER_LIMIT = 10           # the activity listings answer 422 past this page
-STATS_COMMIT_LIMIT = 10_000      # from here on /stats/contributors reports 0 additions/deletions
-CURSOR_ONLY = ("Pagination with the page parameter is not supported for large datasets, "
-               "please use cursor based pagination (after/before)")
+PAGE_NUMBER_LIMIT = 10  # the activity listings answer 422 past this page
+STATS_COMMIT_LIMIT = 10_000  # from here on /stats/contributors reports 0 additions/deletions
+CURSOR_ONLY = (
+    "Pagination with the page parameter is not supported for large datasets, "
+    "please use cursor based pagination (after/before)"
+)
 
 
 def encode_cursor(key: tuple) -> str:
@@ -82,7 +83,7 @@ def decode_cursor(cursor: str) -> tuple | None:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         if not raw.startswith(b"cursor:v2:"):
             return None
-        return tuple(json.loads(raw[len(b"cursor:v2:"):]))
+        return tuple(json.loads(raw[len(b"cursor:v2:") :]))
     except (ValueError, TypeError):
         return None
 
@@ -102,8 +103,13 @@ def _node_id(kind: str, number: int) -> str:
 
 
 class GitHubRest:
-    def __init__(self, world: GitHubWorld, *, stats_commit_limit: int = STATS_COMMIT_LIMIT,
-                 page_number_limit: int = PAGE_NUMBER_LIMIT):
+    def __init__(
+        self,
+        world: GitHubWorld,
+        *,
+        stats_commit_limit: int = STATS_COMMIT_LIMIT,
+        page_number_limit: int = PAGE_NUMBER_LIMIT,
+    ):
         self.world = world
         self.page_number_limit = page_number_limit
         self.stats_commit_limit = stats_commit_limit
@@ -130,15 +136,19 @@ class GitHubRest:
             ("/commits", "repos.commits", self.commits),
         ]
         for suffix, name, fn in repo_routes:
-            pattern = (r"^(?:/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)|/repositories/(?P<id>\d+))"
-                       + re.escape(suffix).replace(r"\{number\}", r"(?P<number>\d+)") + "$")
+            pattern = (
+                r"^(?:/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)|/repositories/(?P<id>\d+))"
+                + re.escape(suffix).replace(r"\{number\}", r"(?P<number>\d+)")
+                + "$"
+            )
             self._routes.append((re.compile(pattern), name, self._with_repo(fn)))
 
     # -- routing -------------------------------------------------------------------------
     def route(self, req: Request) -> tuple[str, Response]:
         if req.method not in ("GET", "HEAD"):
             return "unsupported", Response.json(
-                {"message": "fakehub serves only GET on the REST API", "documentation_url": DOCS}, 404)
+                {"message": "fakehub serves only GET on the REST API", "documentation_url": DOCS}, 404
+            )
         for pattern, name, fn in self._routes:
             match = pattern.match(req.path)
             if match:
@@ -149,9 +159,17 @@ class GitHubRest:
         def handler(req: Request, owner=None, name=None, id=None, **more) -> Response:
             world = self.world
             if id is None and f"{owner}/{name}".lower() in {b.lower() for b in BLOCKED}:
-                return Response.json({"message": "Repository access blocked",
-                                      "block": {"reason": "dmca", "created_at": "2025-03-01T00:00:00Z",
-                                                "html_url": "https://github.com/github/dmca"}}, 451)
+                return Response.json(
+                    {
+                        "message": "Repository access blocked",
+                        "block": {
+                            "reason": "dmca",
+                            "created_at": "2025-03-01T00:00:00Z",
+                            "html_url": "https://github.com/github/dmca",
+                        },
+                    },
+                    451,
+                )
             repo = world.by_id(int(id)) if id else world.by_name(f"{owner}/{name}")
             if repo is not None and id is None and repo.full_name.lower() != f"{owner}/{name}".lower():
                 repo = None
@@ -162,11 +180,15 @@ class GitHubRest:
                     location = f"{req.base_url}/repositories/{moved.id}" + (f"/{rest}" if rest else "")
                     if req.query:
                         location += "?" + urlencode(req.query)
-                    return Response.json({"message": "Moved Permanently", "url": location,
-                                          "documentation_url": DOCS}, 301, {"Location": location})
+                    return Response.json(
+                        {"message": "Moved Permanently", "url": location, "documentation_url": DOCS},
+                        301,
+                        {"Location": location},
+                    )
             if repo is None or not world.visible(repo):
                 return not_found(f"{DOCS}/repos/repos#get-a-repository")
             return fn(req, repo, **more)
+
         return handler
 
     # -- JSON shapes ---------------------------------------------------------------------
@@ -175,37 +197,59 @@ class GitHubRest:
         """The short account object GitHub embeds for users, bots and organisations."""
         u = f"{base}/users/{login}"
         return {
-            "login": login, "id": account_id,
+            "login": login,
+            "id": account_id,
             "node_id": _node_id("Organization" if kind == "Organization" else "User", account_id),
-            "avatar_url": f"https://avatars.githubusercontent.com/u/{account_id}?v=4", "gravatar_id": "",
-            "url": u, "html_url": f"https://github.com/{login}",
-            "followers_url": f"{u}/followers", "following_url": f"{u}/following{{/other_user}}",
-            "gists_url": f"{u}/gists{{/gist_id}}", "starred_url": f"{u}/starred{{/owner}}{{/repo}}",
-            "subscriptions_url": f"{u}/subscriptions", "organizations_url": f"{u}/orgs",
-            "repos_url": f"{u}/repos", "events_url": f"{u}/events{{/privacy}}",
-            "received_events_url": f"{u}/received_events", "type": kind,
-            "user_view_type": "public", "site_admin": False,
+            "avatar_url": f"https://avatars.githubusercontent.com/u/{account_id}?v=4",
+            "gravatar_id": "",
+            "url": u,
+            "html_url": f"https://github.com/{login}",
+            "followers_url": f"{u}/followers",
+            "following_url": f"{u}/following{{/other_user}}",
+            "gists_url": f"{u}/gists{{/gist_id}}",
+            "starred_url": f"{u}/starred{{/owner}}{{/repo}}",
+            "subscriptions_url": f"{u}/subscriptions",
+            "organizations_url": f"{u}/orgs",
+            "repos_url": f"{u}/repos",
+            "events_url": f"{u}/events{{/privacy}}",
+            "received_events_url": f"{u}/received_events",
+            "type": kind,
+            "user_view_type": "public",
+            "site_admin": False,
         }
 
     def user_json(self, base: str, index: int) -> dict:
         users = self.world.users
-        return self.account_json(base, users.login(index), users.user_id(index),
-                                 "Bot" if users.is_bot(index) else "User")
+        return self.account_json(
+            base, users.login(index), users.user_id(index), "Bot" if users.is_bot(index) else "User"
+        )
 
     def org_json(self, base: str, org: str, full: bool = False) -> dict:
         d = self.account_json(base, org, self.world.orgs[org], "Organization")
         if full:
             repos = self.world.org_repos(org)
-            d.update({
-                "url": f"{base}/orgs/{org}", "repos_url": f"{base}/orgs/{org}/repos",
-                "name": org, "company": None, "blog": "", "location": None, "email": None,
-                "description": f"{org} (synthetic fakehub organisation)",
-                "is_verified": True, "has_organization_projects": True,
-                "has_repository_projects": True, "public_repos": len(repos), "public_gists": 0,
-                "followers": sum(self.world.stars(r) for r in repos) // 50, "following": 0,
-                "created_at": iso(min((r.created for r in repos), default=self.world.clock.now) - 30 * DAY),
-                "updated_at": iso(self.world.clock.now - DAY), "archived_at": None,
-            })
+            d.update(
+                {
+                    "url": f"{base}/orgs/{org}",
+                    "repos_url": f"{base}/orgs/{org}/repos",
+                    "name": org,
+                    "company": None,
+                    "blog": "",
+                    "location": None,
+                    "email": None,
+                    "description": f"{org} (synthetic fakehub organisation)",
+                    "is_verified": True,
+                    "has_organization_projects": True,
+                    "has_repository_projects": True,
+                    "public_repos": len(repos),
+                    "public_gists": 0,
+                    "followers": sum(self.world.stars(r) for r in repos) // 50,
+                    "following": 0,
+                    "created_at": iso(min((r.created for r in repos), default=self.world.clock.now) - 30 * DAY),
+                    "updated_at": iso(self.world.clock.now - DAY),
+                    "archived_at": None,
+                }
+            )
         return d
 
     def owner_json(self, base: str, owner: str) -> dict:
@@ -221,47 +265,94 @@ class GitHubRest:
         pushed = world.pushed_at(repo)
         key, lic_name, spdx = repo.license
         return {
-            "id": repo.id, "node_id": _node_id("Repository", repo.id), "name": repo.name,
-            "full_name": full, "private": False, "owner": self.owner_json(base, repo.owner),
-            "html_url": f"https://github.com/{full}", "description": repo.description,
-            "fork": False, "url": r, "forks_url": f"{r}/forks", "keys_url": f"{r}/keys{{/key_id}}",
-            "collaborators_url": f"{r}/collaborators{{/collaborator}}", "teams_url": f"{r}/teams",
-            "hooks_url": f"{r}/hooks", "issue_events_url": f"{r}/issues/events{{/number}}",
-            "events_url": f"{r}/events", "assignees_url": f"{r}/assignees{{/user}}",
-            "branches_url": f"{r}/branches{{/branch}}", "tags_url": f"{r}/tags",
-            "blobs_url": f"{r}/git/blobs{{/sha}}", "git_tags_url": f"{r}/git/tags{{/sha}}",
-            "git_refs_url": f"{r}/git/refs{{/sha}}", "trees_url": f"{r}/git/trees{{/sha}}",
-            "statuses_url": f"{r}/statuses/{{sha}}", "languages_url": f"{r}/languages",
-            "stargazers_url": f"{r}/stargazers", "contributors_url": f"{r}/contributors",
-            "subscribers_url": f"{r}/subscribers", "subscription_url": f"{r}/subscription",
-            "commits_url": f"{r}/commits{{/sha}}", "git_commits_url": f"{r}/git/commits{{/sha}}",
+            "id": repo.id,
+            "node_id": _node_id("Repository", repo.id),
+            "name": repo.name,
+            "full_name": full,
+            "private": False,
+            "owner": self.owner_json(base, repo.owner),
+            "html_url": f"https://github.com/{full}",
+            "description": repo.description,
+            "fork": False,
+            "url": r,
+            "forks_url": f"{r}/forks",
+            "keys_url": f"{r}/keys{{/key_id}}",
+            "collaborators_url": f"{r}/collaborators{{/collaborator}}",
+            "teams_url": f"{r}/teams",
+            "hooks_url": f"{r}/hooks",
+            "issue_events_url": f"{r}/issues/events{{/number}}",
+            "events_url": f"{r}/events",
+            "assignees_url": f"{r}/assignees{{/user}}",
+            "branches_url": f"{r}/branches{{/branch}}",
+            "tags_url": f"{r}/tags",
+            "blobs_url": f"{r}/git/blobs{{/sha}}",
+            "git_tags_url": f"{r}/git/tags{{/sha}}",
+            "git_refs_url": f"{r}/git/refs{{/sha}}",
+            "trees_url": f"{r}/git/trees{{/sha}}",
+            "statuses_url": f"{r}/statuses/{{sha}}",
+            "languages_url": f"{r}/languages",
+            "stargazers_url": f"{r}/stargazers",
+            "contributors_url": f"{r}/contributors",
+            "subscribers_url": f"{r}/subscribers",
+            "subscription_url": f"{r}/subscription",
+            "commits_url": f"{r}/commits{{/sha}}",
+            "git_commits_url": f"{r}/git/commits{{/sha}}",
             "comments_url": f"{r}/comments{{/number}}",
             "issue_comment_url": f"{r}/issues/comments{{/number}}",
-            "contents_url": f"{r}/contents/{{+path}}", "compare_url": f"{r}/compare/{{base}}...{{head}}",
-            "merges_url": f"{r}/merges", "archive_url": f"{r}/{{archive_format}}{{/ref}}",
-            "downloads_url": f"{r}/downloads", "issues_url": f"{r}/issues{{/number}}",
-            "pulls_url": f"{r}/pulls{{/number}}", "milestones_url": f"{r}/milestones{{/number}}",
+            "contents_url": f"{r}/contents/{{+path}}",
+            "compare_url": f"{r}/compare/{{base}}...{{head}}",
+            "merges_url": f"{r}/merges",
+            "archive_url": f"{r}/{{archive_format}}{{/ref}}",
+            "downloads_url": f"{r}/downloads",
+            "issues_url": f"{r}/issues{{/number}}",
+            "pulls_url": f"{r}/pulls{{/number}}",
+            "milestones_url": f"{r}/milestones{{/number}}",
             "notifications_url": f"{r}/notifications{{?since,all,participating}}",
-            "labels_url": f"{r}/labels{{/name}}", "releases_url": f"{r}/releases{{/id}}",
+            "labels_url": f"{r}/labels{{/name}}",
+            "releases_url": f"{r}/releases{{/id}}",
             "deployments_url": f"{r}/deployments",
-            "created_at": iso(repo.created), "updated_at": iso(max(pushed, repo.created)),
-            "pushed_at": iso(pushed), "git_url": f"git://github.com/{full}.git",
-            "ssh_url": f"git@github.com:{full}.git", "clone_url": f"https://github.com/{full}.git",
-            "svn_url": f"https://github.com/{full}", "homepage": None,
-            "size": 1000 + repo.index * 17 % 90_000, "stargazers_count": stars,
-            "watchers_count": stars, "language": repo.language, "has_issues": True,
-            "has_projects": True, "has_downloads": True, "has_wiki": True, "has_pages": False,
-            "has_discussions": False, "forks_count": forks, "mirror_url": None,
-            "archived": repo.archived, "disabled": False,
+            "created_at": iso(repo.created),
+            "updated_at": iso(max(pushed, repo.created)),
+            "pushed_at": iso(pushed),
+            "git_url": f"git://github.com/{full}.git",
+            "ssh_url": f"git@github.com:{full}.git",
+            "clone_url": f"https://github.com/{full}.git",
+            "svn_url": f"https://github.com/{full}",
+            "homepage": None,
+            "size": 1000 + repo.index * 17 % 90_000,
+            "stargazers_count": stars,
+            "watchers_count": stars,
+            "language": repo.language,
+            "has_issues": True,
+            "has_projects": True,
+            "has_downloads": True,
+            "has_wiki": True,
+            "has_pages": False,
+            "has_discussions": False,
+            "forks_count": forks,
+            "mirror_url": None,
+            "archived": repo.archived,
+            "disabled": False,
             "open_issues_count": open_issues + open_prs,
-            "license": {"key": key, "name": lic_name, "spdx_id": spdx,
-                        "url": f"{base}/licenses/{key}", "node_id": _node_id("License", len(key))},
-            "allow_forking": True, "is_template": False, "web_commit_signoff_required": False,
-            "topics": list(repo.topics), "visibility": "public", "forks": forks,
-            "open_issues": open_issues + open_prs, "watchers": stars, "default_branch": "main",
-            "permissions": {"admin": False, "maintain": False, "push": False, "triage": False,
-                            "pull": True},
-            "network_count": forks, "subscribers_count": world.subscribers(repo),
+            "license": {
+                "key": key,
+                "name": lic_name,
+                "spdx_id": spdx,
+                "url": f"{base}/licenses/{key}",
+                "node_id": _node_id("License", len(key)),
+            },
+            "allow_forking": True,
+            "is_template": False,
+            "web_commit_signoff_required": False,
+            "topics": list(repo.topics),
+            "visibility": "public",
+            "forks": forks,
+            "open_issues": open_issues + open_prs,
+            "watchers": stars,
+            "default_branch": "main",
+            "permissions": {"admin": False, "maintain": False, "push": False, "triage": False, "pull": True},
+            "network_count": forks,
+            "subscribers_count": world.subscribers(repo),
         }
 
     def repo_full_json(self, base: str, repo: Repo) -> dict:
@@ -270,15 +361,16 @@ class GitHubRest:
         return d
 
     # -- pagination ----------------------------------------------------------------------
-    def page(self, req: Request, items: Sequence, render: Callable, max_page: int | None = None,
-             default_per_page: int = 30) -> Response:
+    def page(
+        self, req: Request, items: Sequence, render: Callable, max_page: int | None = None, default_per_page: int = 30
+    ) -> Response:
         per_page = req.int_arg("per_page", default_per_page, 1, 100)
         page = req.int_arg("page", 1)
         total = len(items)
         last = max(1, -(-total // per_page))
         if max_page is not None:
             last = min(last, max_page)
-        chunk = items[(page - 1) * per_page: page * per_page]
+        chunk = items[(page - 1) * per_page : page * per_page]
         links: dict[str, str] = {}
         if page < last:
             links["next"] = req.url_with(page=page + 1)
@@ -301,18 +393,28 @@ class GitHubRest:
         if after is not None:
             mark = decode_cursor(after)
             if mark is None:
-                return Response.json({"message": f"Invalid cursor value: {after!r}",
-                                      "documentation_url": f"{DOCS}/using-the-rest-api/using-pagination-in-the-rest-api",
-                                      "status": "422"}, 422)
+                return Response.json(
+                    {
+                        "message": f"Invalid cursor value: {after!r}",
+                        "documentation_url": f"{DOCS}/using-the-rest-api/using-pagination-in-the-rest-api",
+                        "status": "422",
+                    },
+                    422,
+                )
             start = bisect_right(keys, mark)
         else:
             page = req.int_arg("page", 1)
             if page > self.page_number_limit:
-                return Response.json({"message": CURSOR_ONLY,
-                                      "documentation_url": f"{DOCS}/using-the-rest-api/using-pagination-in-the-rest-api",
-                                      "status": "422"}, 422)
+                return Response.json(
+                    {
+                        "message": CURSOR_ONLY,
+                        "documentation_url": f"{DOCS}/using-the-rest-api/using-pagination-in-the-rest-api",
+                        "status": "422",
+                    },
+                    422,
+                )
             start = (page - 1) * per_page
-        chunk = items[start:start + per_page]
+        chunk = items[start : start + per_page]
         headers = {}
         if start + per_page < len(items):
             page = None if after is not None else req.int_arg("page", 1)
@@ -349,27 +451,41 @@ class GitHubRest:
             return not_found(f"{DOCS}/users/users#get-a-user")
         d = self.user_json(req.base_url, index)
         h = stable_hash("user", index)
-        d.update({
-            "name": None if self.world.users.is_bot(index) else login.rstrip("0123456789").capitalize(),
-            "company": None, "blog": "", "location": None, "email": None, "hireable": None,
-            "bio": None, "twitter_username": None, "public_repos": h % 40, "public_gists": h % 7,
-            "followers": (h >> 8) % 500, "following": (h >> 16) % 100,
-            "created_at": iso(1_262_304_000 + (h >> 24) % 470_000_000),
-            "updated_at": iso(self.world.clock.now - (h % 300) * DAY),
-        })
+        d.update(
+            {
+                "name": None if self.world.users.is_bot(index) else login.rstrip("0123456789").capitalize(),
+                "company": None,
+                "blog": "",
+                "location": None,
+                "email": None,
+                "hireable": None,
+                "bio": None,
+                "twitter_username": None,
+                "public_repos": h % 40,
+                "public_gists": h % 7,
+                "followers": (h >> 8) % 500,
+                "following": (h >> 16) % 100,
+                "created_at": iso(1_262_304_000 + (h >> 24) % 470_000_000),
+                "updated_at": iso(self.world.clock.now - (h % 300) * DAY),
+            }
+        )
         return Response.json(d)
 
     def org_repos(self, req: Request, org: str = "", login: str = "") -> Response:
         name = self._org_name(org or login)
         if name is None:
             if login and self.world.user_index(login) is not None:
-                return self.page(req, [], lambda r: r)      # a user without public repos
+                return self.page(req, [], lambda r: r)  # a user without public repos
             return not_found(f"{DOCS}/repos/repos#list-organization-repositories")
         repos = self.world.org_repos(name)
         sort = req.arg("sort", "created")
         direction = req.arg("direction", "asc" if sort == "full_name" else "desc")
-        keys = {"full_name": lambda r: r.full_name.lower(), "created": lambda r: r.created,
-                "updated": self.world.pushed_at, "pushed": self.world.pushed_at}
+        keys = {
+            "full_name": lambda r: r.full_name.lower(),
+            "created": lambda r: r.created,
+            "updated": self.world.pushed_at,
+            "pushed": self.world.pushed_at,
+        }
         repos = sorted(repos, key=keys.get(sort, keys["created"]), reverse=direction == "desc")
         return self.page(req, repos, lambda r: self.repo_json(req.base_url, r))
 
@@ -381,12 +497,16 @@ class GitHubRest:
     def stargazers(self, req: Request, repo: Repo) -> Response:
         page = req.int_arg("page", 1)
         if page > MAX_STARGAZER_PAGE:
-            return Response.json({
-                "message": "In order to keep the API fast for everyone, pagination is limited "
-                           "for this resource. Check the rel=last link relation in the Link "
-                           "response header to see how far back you can jump.",
-                "documentation_url": f"{DOCS}/guides/using-pagination-in-the-rest-api",
-                "status": "422"}, 422)
+            return Response.json(
+                {
+                    "message": "In order to keep the API fast for everyone, pagination is limited "
+                    "for this resource. Check the rel=last link relation in the Link "
+                    "response header to see how far back you can jump.",
+                    "documentation_url": f"{DOCS}/guides/using-pagination-in-the-rest-api",
+                    "status": "422",
+                },
+                422,
+            )
         shown = repo.shown_stars(self.world.clock.now)  # hidden accounts are left out
         times = repo.star_times
         with_dates = "star+json" in req.headers.get("accept", "")
@@ -403,10 +523,11 @@ class GitHubRest:
             hidden = set(standing[repo.star_hidden[standing]].tolist())
             per_page = req.int_arg("per_page", 30, 1, 100)
             page = req.int_arg("page", 1)
-            chunk = standing[(page - 1) * per_page: page * per_page].tolist()
+            chunk = standing[(page - 1) * per_page : page * per_page].tolist()
             body = json.loads(resp.body)
-            resp.body = json.dumps([item for k, item in zip(chunk, body) if k not in hidden],
-                                   separators=(",", ":")).encode()
+            resp.body = json.dumps(
+                [item for k, item in zip(chunk, body) if k not in hidden], separators=(",", ":")
+            ).encode()
         if with_dates:
             resp.headers["X-GitHub-Media-Type"] = "github.v3; param=star; format=json"
         return resp
@@ -423,8 +544,7 @@ class GitHubRest:
         def render(row: tuple[int, object]) -> dict:
             n, who = row
             if isinstance(who, str):
-                return {"email": f"{who}@users.noreply.example", "name": who,
-                        "type": "Anonymous", "contributions": n}
+                return {"email": f"{who}@users.noreply.example", "name": who, "type": "Anonymous", "contributions": n}
             return {**self.user_json(base, who), "contributions": n}
 
         return self.page(req, rows, render)
@@ -440,21 +560,31 @@ class GitHubRest:
         for _, (sha, user, at, _) in self.world.activity(repo).landed_commits(now):
             commits += 1
             if user is not None:
-                week = at - (at - 345_600) % (7 * DAY)      # Sundays 00:00 UTC
+                week = at - (at - 345_600) % (7 * DAY)  # Sundays 00:00 UTC
                 tally = weeks.setdefault(user, {}).setdefault(week, [0, 0, 0])
                 added, deleted = commit_lines(sha)
                 tally[0] += added
                 tally[1] += deleted
                 tally[2] += 1
-        counted = commits < self.stats_commit_limit     # else GitHub reports 0 lines
+        counted = commits < self.stats_commit_limit  # else GitHub reports 0 lines
         all_weeks = sorted({w for per in weeks.values() for w in per})
         out = []
         for user, per in weeks.items():
-            out.append({"total": sum(t[2] for t in per.values()),
-                        "weeks": [{"w": w, "a": per[w][0] if counted and w in per else 0,
-                                   "d": per[w][1] if counted and w in per else 0,
-                                   "c": per[w][2] if w in per else 0} for w in all_weeks],
-                        "author": self.user_json(req.base_url, user)})
+            out.append(
+                {
+                    "total": sum(t[2] for t in per.values()),
+                    "weeks": [
+                        {
+                            "w": w,
+                            "a": per[w][0] if counted and w in per else 0,
+                            "d": per[w][1] if counted and w in per else 0,
+                            "c": per[w][2] if w in per else 0,
+                        }
+                        for w in all_weeks
+                    ],
+                    "author": self.user_json(req.base_url, user),
+                }
+            )
         out.sort(key=lambda e: (e["total"], e["author"]["id"]))
         return Response.json(out)
 
@@ -464,29 +594,43 @@ class GitHubRest:
         state, closed, updated = self.world.issue_state(issue)
         n_comments = sum(1 for at in issue.comments if at <= now)
         d = {
-            "url": f"{r}/issues/{issue.number}", "repository_url": r,
+            "url": f"{r}/issues/{issue.number}",
+            "repository_url": r,
             "labels_url": f"{r}/issues/{issue.number}/labels{{/name}}",
             "comments_url": f"{r}/issues/{issue.number}/comments",
             "events_url": f"{r}/issues/{issue.number}/events",
-            "html_url": f"https://github.com/{repo.full_name}/"
-                        f"{'pull' if issue.is_pr else 'issues'}/{issue.number}",
-            "id": issue.id, "node_id": _node_id("Issue", issue.id), "number": issue.number,
-            "title": issue.title, "user": self.user_json(base, issue.user), "labels": [],
-            "state": state, "locked": False, "assignee": None, "assignees": [], "milestone": None,
-            "comments": n_comments, "created_at": iso(issue.created), "updated_at": iso(updated),
+            "html_url": f"https://github.com/{repo.full_name}/{'pull' if issue.is_pr else 'issues'}/{issue.number}",
+            "id": issue.id,
+            "node_id": _node_id("Issue", issue.id),
+            "number": issue.number,
+            "title": issue.title,
+            "user": self.user_json(base, issue.user),
+            "labels": [],
+            "state": state,
+            "locked": False,
+            "assignee": None,
+            "assignees": [],
+            "milestone": None,
+            "comments": n_comments,
+            "created_at": iso(issue.created),
+            "updated_at": iso(updated),
             "closed_at": iso(closed) if closed else None,
-            "author_association": "CONTRIBUTOR", "active_lock_reason": None,
+            "author_association": "CONTRIBUTOR",
+            "active_lock_reason": None,
             "body": f"Synthetic fakehub {'pull request' if issue.is_pr else 'issue'} body.",
-            "closed_by": None, "state_reason": ("completed" if closed and not issue.is_pr else None),
+            "closed_by": None,
+            "state_reason": ("completed" if closed and not issue.is_pr else None),
         }
         if issue.is_pr:
             merged_at = iso(closed) if closed and issue.merged else None
             d["draft"] = False
-            d["pull_request"] = {"url": f"{r}/pulls/{issue.number}",
-                                 "html_url": f"https://github.com/{repo.full_name}/pull/{issue.number}",
-                                 "diff_url": f"https://github.com/{repo.full_name}/pull/{issue.number}.diff",
-                                 "patch_url": f"https://github.com/{repo.full_name}/pull/{issue.number}.patch",
-                                 "merged_at": merged_at}
+            d["pull_request"] = {
+                "url": f"{r}/pulls/{issue.number}",
+                "html_url": f"https://github.com/{repo.full_name}/pull/{issue.number}",
+                "diff_url": f"https://github.com/{repo.full_name}/pull/{issue.number}.diff",
+                "patch_url": f"https://github.com/{repo.full_name}/pull/{issue.number}.patch",
+                "merged_at": merged_at,
+            }
         return d
 
     def _issue_list(self, req: Request, repo: Repo, only_prs: bool) -> list[tuple[Issue, int]]:
@@ -520,8 +664,9 @@ class GitHubRest:
     def issues(self, req: Request, repo: Repo) -> Response:
         now = self.world.clock.now
         rows = self._issue_list(req, repo, only_prs=False)
-        return self.keyset_page(req, rows, self._issue_key(req),
-                                lambda row: self.issue_json(req.base_url, repo, row[0], now))
+        return self.keyset_page(
+            req, rows, self._issue_key(req), lambda row: self.issue_json(req.base_url, repo, row[0], now)
+        )
 
     def _find_issue(self, repo: Repo, number: str) -> Issue | None:
         n = int(number)
@@ -544,20 +689,40 @@ class GitHubRest:
 
     def pulls(self, req: Request, repo: Repo) -> Response:
         rows = self._issue_list(req, repo, only_prs=True)
-        return self.keyset_page(req, rows, self._issue_key(req),
-                                lambda row: self._pull_json(req.base_url, repo, row[0]))
+        return self.keyset_page(
+            req, rows, self._issue_key(req), lambda row: self._pull_json(req.base_url, repo, row[0])
+        )
 
     def _pull_json(self, base: str, repo: Repo, issue: Issue) -> dict:
         d = self.issue_json(base, repo, issue, self.world.clock.now)
         pr = d.pop("pull_request")
-        d.update({"url": pr["url"], "html_url": pr["html_url"], "diff_url": pr["diff_url"],
-                  "patch_url": pr["patch_url"], "issue_url": f"{base}/repos/{repo.full_name}/issues/{issue.number}",
-                  "merged_at": pr["merged_at"], "merge_commit_sha": None, "draft": False,
-                  "head": {"label": f"{repo.owner}:branch-{issue.number}", "ref": f"branch-{issue.number}",
-                           "sha": "0" * 40, "user": d["user"], "repo": None},
-                  "base": {"label": f"{repo.owner}:main", "ref": "main", "sha": "0" * 40,
-                           "user": d["user"], "repo": None},
-                  "merged": bool(pr["merged_at"])})
+        d.update(
+            {
+                "url": pr["url"],
+                "html_url": pr["html_url"],
+                "diff_url": pr["diff_url"],
+                "patch_url": pr["patch_url"],
+                "issue_url": f"{base}/repos/{repo.full_name}/issues/{issue.number}",
+                "merged_at": pr["merged_at"],
+                "merge_commit_sha": None,
+                "draft": False,
+                "head": {
+                    "label": f"{repo.owner}:branch-{issue.number}",
+                    "ref": f"branch-{issue.number}",
+                    "sha": "0" * 40,
+                    "user": d["user"],
+                    "repo": None,
+                },
+                "base": {
+                    "label": f"{repo.owner}:main",
+                    "ref": "main",
+                    "sha": "0" * 40,
+                    "user": d["user"],
+                    "repo": None,
+                },
+                "merged": bool(pr["merged_at"]),
+            }
+        )
         return d
 
     def _comment_list(self, req: Request, comments: list[tuple[int, int, int, int]]) -> list:
@@ -581,12 +746,19 @@ class GitHubRest:
 
         def render(c: tuple[int, int, int, int]) -> dict:
             cid, number, user, at = c
-            return {"url": f"{r}/issues/comments/{cid}",
-                    "html_url": f"https://github.com/{repo.full_name}/issues/{number}#issuecomment-{cid}",
-                    "issue_url": f"{r}/issues/{number}", "id": cid,
-                    "node_id": _node_id("IssueComment", cid), "user": self.user_json(base, user),
-                    "created_at": iso(at), "updated_at": iso(at), "author_association": "CONTRIBUTOR",
-                    "body": "Synthetic fakehub comment.", "performed_via_github_app": None}
+            return {
+                "url": f"{r}/issues/comments/{cid}",
+                "html_url": f"https://github.com/{repo.full_name}/issues/{number}#issuecomment-{cid}",
+                "issue_url": f"{r}/issues/{number}",
+                "id": cid,
+                "node_id": _node_id("IssueComment", cid),
+                "user": self.user_json(base, user),
+                "created_at": iso(at),
+                "updated_at": iso(at),
+                "author_association": "CONTRIBUTOR",
+                "body": "Synthetic fakehub comment.",
+                "performed_via_github_app": None,
+            }
 
         return self.keyset_page(req, rows, self._comment_key(req), render)
 
@@ -594,18 +766,25 @@ class GitHubRest:
         now = self.world.clock.now
         activity = self.world.activity(repo)
         events = activity.issue_events
-        rows = events[:bisect_right(events, now, key=lambda e: e[4])][::-1]  # newest first
+        rows = events[: bisect_right(events, now, key=lambda e: e[4])][::-1]  # newest first
         by_number = {issue.number: issue for issue in activity.issues}
         base = req.base_url
         r = f"{base}/repos/{repo.full_name}"
 
         def render(e: tuple[int, str, int, int, int]) -> dict:
             eid, event, number, actor, at = e
-            return {"id": eid, "node_id": _node_id("ClosedEvent" if event == "closed" else "MergedEvent", eid),
-                    "url": f"{r}/issues/events/{eid}", "actor": self.user_json(base, actor),
-                    "event": event, "commit_id": None, "commit_url": None, "created_at": iso(at),
-                    "performed_via_github_app": None,
-                    "issue": self.issue_json(base, repo, by_number[number], now)}
+            return {
+                "id": eid,
+                "node_id": _node_id("ClosedEvent" if event == "closed" else "MergedEvent", eid),
+                "url": f"{r}/issues/events/{eid}",
+                "actor": self.user_json(base, actor),
+                "event": event,
+                "commit_id": None,
+                "commit_url": None,
+                "created_at": iso(at),
+                "performed_via_github_app": None,
+                "issue": self.issue_json(base, repo, by_number[number], now),
+            }
 
         return self.keyset_page(req, rows, lambda e: (-e[4], -e[0]), render)
 
@@ -617,18 +796,33 @@ class GitHubRest:
         def render(c: tuple[int, int, int, int]) -> dict:
             cid, number, user, at = c
             sha = f"{stable_hash('rc', cid):016x}" * 2 + "00000000"
-            return {"url": f"{r}/pulls/comments/{cid}", "pull_request_review_id": cid + 7,
-                    "id": cid, "node_id": _node_id("PullRequestReviewComment", cid),
-                    "diff_hunk": "@@ -1,3 +1,4 @@", "path": "src/main.py", "position": 1,
-                    "original_position": 1, "commit_id": sha, "original_commit_id": sha,
-                    "user": self.user_json(base, user), "body": "Synthetic fakehub review comment.",
-                    "created_at": iso(at), "updated_at": iso(at),
-                    "html_url": f"https://github.com/{repo.full_name}/pull/{number}#discussion_r{cid}",
-                    "pull_request_url": f"{r}/pulls/{number}", "author_association": "CONTRIBUTOR",
-                    "_links": {"self": {"href": f"{r}/pulls/comments/{cid}"},
-                               "html": {"href": f"https://github.com/{repo.full_name}/pull/{number}#discussion_r{cid}"},
-                               "pull_request": {"href": f"{r}/pulls/{number}"}},
-                    "line": 1, "side": "RIGHT", "subject_type": "line"}
+            return {
+                "url": f"{r}/pulls/comments/{cid}",
+                "pull_request_review_id": cid + 7,
+                "id": cid,
+                "node_id": _node_id("PullRequestReviewComment", cid),
+                "diff_hunk": "@@ -1,3 +1,4 @@",
+                "path": "src/main.py",
+                "position": 1,
+                "original_position": 1,
+                "commit_id": sha,
+                "original_commit_id": sha,
+                "user": self.user_json(base, user),
+                "body": "Synthetic fakehub review comment.",
+                "created_at": iso(at),
+                "updated_at": iso(at),
+                "html_url": f"https://github.com/{repo.full_name}/pull/{number}#discussion_r{cid}",
+                "pull_request_url": f"{r}/pulls/{number}",
+                "author_association": "CONTRIBUTOR",
+                "_links": {
+                    "self": {"href": f"{r}/pulls/comments/{cid}"},
+                    "html": {"href": f"https://github.com/{repo.full_name}/pull/{number}#discussion_r{cid}"},
+                    "pull_request": {"href": f"{r}/pulls/{number}"},
+                },
+                "line": 1,
+                "side": "RIGHT",
+                "subject_type": "line",
+            }
 
         return self.keyset_page(req, rows, self._comment_key(req), render)
 
@@ -648,13 +842,23 @@ class GitHubRest:
             sha, user, at, name = row[1]
             person = {"name": name, "email": f"{name}@users.noreply.example", "date": iso(at)}
             account = self.user_json(base, user) if user is not None else None
-            return {"sha": sha, "node_id": _node_id("Commit", int(sha[:8], 16)),
-                    "commit": {"author": person, "committer": person,
-                               "message": f"Synthetic fakehub commit {sha[:7]}",
-                               "tree": {"sha": sha[::-1], "url": f"{r}/git/trees/{sha[::-1]}"},
-                               "url": f"{r}/git/commits/{sha}", "comment_count": 0},
-                    "url": f"{r}/commits/{sha}", "html_url": f"https://github.com/{repo.full_name}/commit/{sha}",
-                    "comments_url": f"{r}/commits/{sha}/comments", "author": account,
-                    "committer": account, "parents": []}
+            return {
+                "sha": sha,
+                "node_id": _node_id("Commit", int(sha[:8], 16)),
+                "commit": {
+                    "author": person,
+                    "committer": person,
+                    "message": f"Synthetic fakehub commit {sha[:7]}",
+                    "tree": {"sha": sha[::-1], "url": f"{r}/git/trees/{sha[::-1]}"},
+                    "url": f"{r}/git/commits/{sha}",
+                    "comment_count": 0,
+                },
+                "url": f"{r}/commits/{sha}",
+                "html_url": f"https://github.com/{repo.full_name}/commit/{sha}",
+                "comments_url": f"{r}/commits/{sha}/comments",
+                "author": account,
+                "committer": account,
+                "parents": [],
+            }
 
         return self.keyset_page(req, rows, lambda row: (-activity.landed(row[0]), -row[0]), render)

@@ -33,10 +33,19 @@ import base64
 import json
 
 import numpy as np
-
-from graphql import (FieldNode, FragmentSpreadNode, GraphQLError, InlineFragmentNode,
-                     OperationDefinitionNode, VariableNode, build_schema, execute, parse,
-                     validate, value_from_ast_untyped)
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    VariableNode,
+    build_schema,
+    execute,
+    parse,
+    validate,
+    value_from_ast_untyped,
+)
 
 from fakehub.clock import iso
 from fakehub.exchange import Request, Response
@@ -138,8 +147,11 @@ class RepositoryNode:
         self.nameWithOwner = repo.full_name
         self.url = f"https://github.com/{repo.full_name}"
         self.description = repo.description
-        self.owner = {"login": repo.owner, "id": str(world.orgs.get(repo.owner, 0)),
-                      "url": f"https://github.com/{repo.owner}"}
+        self.owner = {
+            "login": repo.owner,
+            "id": str(world.orgs.get(repo.owner, 0)),
+            "url": f"https://github.com/{repo.owner}",
+        }
         self.stargazerCount = world.stars(repo)
         self.forkCount = world.forks(repo)
         self.createdAt = iso(repo.created)
@@ -185,10 +197,11 @@ class RepositoryNode:
             first = 0
         if first > 100 or first < 0:
             raise GitHubGraphQLError(
-                f"Requesting {first} records on the `stargazers` connection exceeds the `first` "
-                "limit of 100 records.", "EXCESSIVE_PAGINATION")
+                f"Requesting {first} records on the `stargazers` connection exceeds the `first` limit of 100 records.",
+                "EXCESSIVE_PAGINATION",
+            )
         repo = self._repo
-        standing = repo.standing_stars(self._world.clock.now)   # cursors name star indices
+        standing = repo.standing_stars(self._world.clock.now)  # cursors name star indices
         n = len(standing)
         descending = bool(orderBy) and orderBy.get("direction") == "DESC"
         if descending:
@@ -204,13 +217,18 @@ class RepositoryNode:
         hidden = repo.star_hidden
         # a hidden account's item is null in both lists (see fakehub.generator)
         users = [None if hidden[k] else UserNode(repo.stargazer(k), self._world.users) for k in ks]
-        edges = [None if u is None else {"cursor": _cursor(k), "starredAt": iso(int(times[k])), "node": u}
-                 for k, u in zip(ks, users)]
+        edges = [
+            None if u is None else {"cursor": _cursor(k), "starredAt": iso(int(times[k])), "node": u}
+            for k, u in zip(ks, users)
+        ]
         return {
             "totalCount": n,
-            "pageInfo": {"hasNextPage": has_next, "hasPreviousPage": has_prev,
-                         "startCursor": _cursor(ks[0]) if ks else None,
-                         "endCursor": _cursor(ks[-1]) if ks else None},
+            "pageInfo": {
+                "hasNextPage": has_next,
+                "hasPreviousPage": has_prev,
+                "startCursor": _cursor(ks[0]) if ks else None,
+                "endCursor": _cursor(ks[-1]) if ks else None,
+            },
             "edges": edges,
             "nodes": users,
         }
@@ -220,14 +238,15 @@ class RepositoryNode:
 # internal error): the field is null and the error has its path but no type, the shape of
 # GraphQL's field errors (https://spec.graphql.org/October2021/#sec-Errors.Field-errors);
 # the message is the one GitHub gives for such failures.
-PARTIAL_TIMEOUT = ("Something went wrong while executing your query. This may be the result of a timeout, "
-                   "or it could be a GitHub bug. Please include `0000:0000:0000000:0000000:00000000` when "
-                   "reporting this issue.")
+PARTIAL_TIMEOUT = (
+    "Something went wrong while executing your query. This may be the result of a timeout, "
+    "or it could be a GitHub bug. Please include `0000:0000:0000000:0000000:00000000` when "
+    "reporting this issue."
+)
 
 
 class Root:
-    def __init__(self, world: GitHubWorld, base: str, rate: Window, cost: int,
-                 partial_fault=lambda full: False):
+    def __init__(self, world: GitHubWorld, base: str, rate: Window, cost: int, partial_fault=lambda full: False):
         self._world, self._base, self._rate, self._cost = world, base, rate, cost
         self._partial_fault = partial_fault
 
@@ -249,8 +268,14 @@ class Root:
 
     def rateLimit(self, info, dryRun: bool = False):
         w = self._rate
-        return {"cost": self._cost, "limit": w.limit, "remaining": w.remaining, "used": w.used,
-                "resetAt": iso(w.reset), "nodeCount": 0}
+        return {
+            "cost": self._cost,
+            "limit": w.limit,
+            "remaining": w.remaining,
+            "used": w.used,
+            "resetAt": iso(w.reset),
+            "nodeCount": 0,
+        }
 
 
 def query_cost(document, variables: dict | None, operation_name: str | None = None) -> int:
@@ -304,8 +329,9 @@ class GraphQLApi:
             payload = json.loads(req.body or b"{}")
             query = payload["query"]
         except (ValueError, KeyError, TypeError):
-            return Response.json({"message": "Problems parsing JSON",
-                                  "documentation_url": "https://docs.github.com/graphql"}, 400)
+            return Response.json(
+                {"message": "Problems parsing JSON", "documentation_url": "https://docs.github.com/graphql"}, 400
+            )
         variables = payload.get("variables") or {}
         operation = payload.get("operationName")
         try:
@@ -322,8 +348,7 @@ class GraphQLApi:
         repository times out (the ``partial`` fault kind of :mod:`fakehub.faults`)."""
         document, variables, operation, cost = prepared
         root = Root(self.world, req.base_url, rate, cost, partial_fault)
-        result = execute(SCHEMA, document, root_value=root, variable_values=variables,
-                         operation_name=operation)
+        result = execute(SCHEMA, document, root_value=root, variable_values=variables, operation_name=operation)
         out: dict = {}
         if result.errors:
             errors = []

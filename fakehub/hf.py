@@ -66,17 +66,56 @@ from fakehub.clock import DAY
 from fakehub.exchange import Request, Response, link_header
 from fakehub.model_forest import RELATIONS, ModelForest
 
-DEFAULT_FIELDS = ("_id", "id", "likes", "trendingScore", "private", "downloads", "tags",
-                  "pipeline_tag", "library_name", "createdAt", "modelId")
+DEFAULT_FIELDS = (
+    "_id",
+    "id",
+    "likes",
+    "trendingScore",
+    "private",
+    "downloads",
+    "tags",
+    "pipeline_tag",
+    "library_name",
+    "createdAt",
+    "modelId",
+)
 FULL_FIELDS = DEFAULT_FIELDS + ("author", "sha", "lastModified", "gated", "disabled", "siblings")
-EXPANDABLE = ("author", "baseModels", "cardData", "childrenModelCount", "config", "createdAt",
-              "disabled", "downloads", "downloadsAllTime", "gated", "gguf", "inference",
-              "inferenceProviderMapping", "lastModified", "library_name", "likes",
-              "mask_token", "model-index", "pipeline_tag", "private", "resourceGroup",
-              "safetensors", "sha", "siblings", "spaces", "tags", "transformersInfo",
-              "trendingScore", "usedStorage", "widgetData", "xetEnabled", "evalResults")
+EXPANDABLE = (
+    "author",
+    "baseModels",
+    "cardData",
+    "childrenModelCount",
+    "config",
+    "createdAt",
+    "disabled",
+    "downloads",
+    "downloadsAllTime",
+    "gated",
+    "gguf",
+    "inference",
+    "inferenceProviderMapping",
+    "lastModified",
+    "library_name",
+    "likes",
+    "mask_token",
+    "model-index",
+    "pipeline_tag",
+    "private",
+    "resourceGroup",
+    "safetensors",
+    "sha",
+    "siblings",
+    "spaces",
+    "tags",
+    "transformersInfo",
+    "trendingScore",
+    "usedStorage",
+    "widgetData",
+    "xetEnabled",
+    "evalResults",
+)
 DETAIL_ONLY_EXPAND = ("baseModels", "childrenModelCount", "usedStorage")  # refused in listings
-EXTRA_KEYS = ("cardData", "siblings", "spaces", "usedStorage")   # derived by _extras
+EXTRA_KEYS = ("cardData", "siblings", "spaces", "usedStorage")  # derived by _extras
 SORT_KEYS = ("downloads", "downloadsAllTime", "likes", "trendingScore", "createdAt", "lastModified")
 DEFAULT_SORT = "trendingScore"
 TRENDING_REFRESH_PAGES = 20  # listing pages between two recomputations of the trending scores
@@ -102,8 +141,15 @@ def _decode_cursor(cursor: str) -> tuple[int, int]:
 
 
 class HfApi:
-    def __init__(self, forest: ModelForest, clock, page_size: int = 1000, *, permissive: bool = False,
-                 trending_refresh_pages: int = TRENDING_REFRESH_PAGES):
+    def __init__(
+        self,
+        forest: ModelForest,
+        clock,
+        page_size: int = 1000,
+        *,
+        permissive: bool = False,
+        trending_refresh_pages: int = TRENDING_REFRESH_PAGES,
+    ):
         self.forest = forest
         self.clock = clock
         self.page_size = page_size
@@ -129,22 +175,32 @@ class HfApi:
         st = forest.stats(idx, now)
         cols = {k: v.tolist() for k, v in st.items()}
         keys = list(cols)
-        return [forest.record(i, dict(zip(keys, row)), now, counts, fields)
-                for i, row in zip(idx.tolist(), zip(*(cols[k] for k in keys)))]
+        return [
+            forest.record(i, dict(zip(keys, row)), now, counts, fields)
+            for i, row in zip(idx.tolist(), zip(*(cols[k] for k in keys)))
+        ]
 
     @staticmethod
     def _extras(rec: dict) -> dict:
         """Properties derived from a record that only ``full``/``cardData``/expand show."""
         parents = rec.get("baseModels", {}).get("models", [])
-        card = {"license": "apache-2.0", "library_name": rec["library_name"],
-                "pipeline_tag": rec["pipeline_tag"], "tags": ["synthetic", "fakehub"]}
+        card = {
+            "license": "apache-2.0",
+            "library_name": rec["library_name"],
+            "pipeline_tag": rec["pipeline_tag"],
+            "tags": ["synthetic", "fakehub"],
+        }
         if parents:
             card["base_model"] = [p["id"] for p in parents] if len(parents) > 1 else parents[0]["id"]
             card["base_model_relation"] = rec["baseModels"]["relation"]
         files = ["README.md", "config.json"]
         files += ["model.gguf"] if rec["library_name"] == "gguf" else ["model.safetensors"]
-        return {"cardData": card, "siblings": [{"rfilename": f} for f in files],
-                "spaces": [], "usedStorage": rec.get("safetensors", {}).get("total", 10**9) * 2}
+        return {
+            "cardData": card,
+            "siblings": [{"rfilename": f} for f in files],
+            "spaces": [],
+            "usedStorage": rec.get("safetensors", {}).get("total", 10**9) * 2,
+        }
 
     @staticmethod
     def _fields(expand: list[str], full: bool, card: bool) -> frozenset[str] | None:
@@ -186,22 +242,23 @@ class HfApi:
             return hf_error(400, f'"expand" must be one of {list(EXPANDABLE)}, got {bad[0]!r}')
         detail_only = [] if self.permissive else [e for e in expand if e in DETAIL_ONLY_EXPAND]
         if detail_only:
-            return hf_error(400, f'"expand" {detail_only[0]!r} is only accepted when using the /api/models/repo_id endpoint')
+            return hf_error(
+                400, f'"expand" {detail_only[0]!r} is only accepted when using the /api/models/repo_id endpoint'
+            )
         sort = req.arg("sort") or DEFAULT_SORT
         if sort not in SORT_KEYS:
             return hf_error(400, f'"sort" must be one of {list(SORT_KEYS)}, got {sort!r}')
         full = req.arg("full") in ("1", "true", "True")
         card = req.arg("cardData") in ("1", "true", "True")
 
-        cand: np.ndarray | None = None            # None = every model on the Hub
+        cand: np.ndarray | None = None  # None = every model on the Hub
         author = req.arg("author")
         if author:
             code = forest.author_codes.get(author)
             if code is None:
                 code = next((c for a, c in forest.author_codes.items() if a.lower() == author.lower()), None)
             n_vis = forest.n_visible(now)
-            cand = (np.nonzero(forest.author[:n_vis] == code)[0] if code is not None
-                    else np.empty(0, dtype=np.int64))
+            cand = np.nonzero(forest.author[:n_vis] == code)[0] if code is not None else np.empty(0, dtype=np.int64)
             cand = cand[forest.alive(cand, now)]
         tag_filters: list[str] = []
         for raw in req.args("filter"):
@@ -210,7 +267,7 @@ class HfApi:
                 if not f:
                     continue
                 if f.startswith("base_model:"):
-                    rest = f[len("base_model:"):]
+                    rest = f[len("base_model:") :]
                     relation, _, pid = rest.partition(":")
                     if relation not in RELATIONS or not pid:
                         relation, pid = None, rest
@@ -240,7 +297,7 @@ class HfApi:
 
         fields = self._fields(expand, full, card)
         page: list[dict] = []
-        last = -1                                  # position in ``ordered`` of the page's last record
+        last = -1  # position in ``ordered`` of the page's last record
         if lazy:
             for pos, i in enumerate(ordered.tolist()):
                 if search and search not in forest.model_id(i).lower():
@@ -260,7 +317,9 @@ class HfApi:
         headers = {}
         if page and last + 1 < len(ordered):
             i = int(ordered[last])
-            headers["Link"] = link_header({"next": req.url_with(cursor=_encode_cursor(int(keys[last]), forest.object_id(i)))})
+            headers["Link"] = link_header(
+                {"next": req.url_with(cursor=_encode_cursor(int(keys[last]), forest.object_id(i)))}
+            )
         return Response.json(shaped, 200, headers)
 
     def _sort_keys(self, idx: np.ndarray, sort: str, now: int) -> np.ndarray:
@@ -272,8 +331,9 @@ class HfApi:
             return forest.created[idx] + np.minimum(forest.modify_days[idx], age) * DAY
         return forest.stats(idx, now)[sort]
 
-    def _ordered(self, cand: np.ndarray | None, sort: str, after: tuple[int, int] | None, now: int,
-                 want: int | None) -> tuple[np.ndarray, np.ndarray]:
+    def _ordered(
+        self, cand: np.ndarray | None, sort: str, after: tuple[int, int] | None, now: int, want: int | None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The candidates after the cursor, in descending (sort value, ``_id``) order, with
         their sort values; with ``want``, possibly only the first ``want + 1`` of them."""
         forest = self.forest

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 class Window:
     limit: int
     used: int
-    reset: int          # epoch seconds, wall clock
+    reset: int  # epoch seconds, wall clock
 
     @property
     def remaining(self) -> int:

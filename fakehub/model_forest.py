@@ -46,12 +46,11 @@ What the real Hub does to a long crawl, modelled here (each on by default):
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 
 import numpy as np
-
-import datetime as dt
 
 from fakehub.clock import DAY, FUTURE_DAYS, START_TS, iso_ms
 from fakehub.generator import _ADJ, _NOUN, _mix, stable_hash
@@ -78,7 +77,8 @@ def _splitmix(x: np.ndarray) -> np.ndarray:
         x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         return x ^ (x >> np.uint64(31))
 
-RELATIONS = ("finetune", "quantized", "merge", "adapter")   # codes 1..4; 0 = no parent
+
+RELATIONS = ("finetune", "quantized", "merge", "adapter")  # codes 1..4; 0 = no parent
 RELATION_MIX = (0.45, 0.39, 0.15, 0.01)
 FT, QUANT, MERGE, ADAPTER = 1, 2, 3, 4
 
@@ -87,11 +87,11 @@ FT, QUANT, MERGE, ADAPTER = 1, 2, 3, 4
 class Curated:
     id: str
     days_before_start: int
-    weight: float                       # how often generated models derive from it
+    weight: float  # how often generated models derive from it
     pipeline: str = "text-generation"
     params_b: float = 7.0
     gated: str | bool = False
-    parent: str | None = None           # (parent id) for the labs' own finetunes
+    parent: str | None = None  # (parent id) for the labs' own finetunes
     relation: str = "finetune"
 
 
@@ -108,10 +108,8 @@ CURATED: tuple[Curated, ...] = (
     Curated("Qwen/Qwen2.5-Coder-7B-Instruct", 300, 4, params_b=7.6),
     Curated("deepseek-ai/DeepSeek-V3", 250, 2, params_b=671),
     Curated("deepseek-ai/DeepSeek-R1", 225, 4, params_b=671),
-    Curated("deepseek-ai/DeepSeek-R1-Distill-Qwen-7B", 225, 5, params_b=7.6,
-            parent="Qwen/Qwen2.5-7B"),
-    Curated("deepseek-ai/DeepSeek-R1-Distill-Llama-8B", 225, 4, params_b=8.0,
-            parent="meta-llama/Llama-3.1-8B"),
+    Curated("deepseek-ai/DeepSeek-R1-Distill-Qwen-7B", 225, 5, params_b=7.6, parent="Qwen/Qwen2.5-7B"),
+    Curated("deepseek-ai/DeepSeek-R1-Distill-Llama-8B", 225, 4, params_b=8.0, parent="meta-llama/Llama-3.1-8B"),
     Curated("deepseek-ai/deepseek-coder-6.7b-instruct", 660, 1, params_b=6.7),
     Curated("THUDM/chatglm3-6b", 680, 1, params_b=6.2),
     Curated("zai-org/glm-4-9b-chat", 450, 2, params_b=9.4),  # was THUDM/glm-4-9b-chat (RENAMED)
@@ -129,8 +127,9 @@ CURATED: tuple[Curated, ...] = (
     Curated("baidu/ERNIE-4.5-0.3B-PT", 60, 0.5, params_b=0.36),
     Curated("meta-llama/Llama-2-7b-hf", 770, 3, params_b=6.7, gated="manual"),
     Curated("meta-llama/Llama-3.1-8B", 405, 8, params_b=8.0, gated="manual"),
-    Curated("meta-llama/Llama-3.1-8B-Instruct", 405, 12, params_b=8.0, gated="manual",
-            parent="meta-llama/Llama-3.1-8B"),
+    Curated(
+        "meta-llama/Llama-3.1-8B-Instruct", 405, 12, params_b=8.0, gated="manual", parent="meta-llama/Llama-3.1-8B"
+    ),
     Curated("meta-llama/Llama-3.2-1B", 340, 5, params_b=1.2, gated="manual"),
     Curated("meta-llama/Llama-3.3-70B-Instruct", 280, 4, params_b=70.6, gated="manual"),
     Curated("mistralai/Mistral-7B-v0.1", 710, 6, params_b=7.2),
@@ -143,8 +142,9 @@ CURATED: tuple[Curated, ...] = (
     Curated("microsoft/phi-4", 260, 4, params_b=14.7),
     Curated("microsoft/Phi-3-mini-4k-instruct", 495, 3, params_b=3.8),
     Curated("microsoft/Phi-4-mini-instruct", 185, 2, params_b=3.8),
-    Curated("nvidia/Llama-3.1-Nemotron-70B-Instruct-HF", 325, 1, params_b=70.6,
-            parent="meta-llama/Llama-3.3-70B-Instruct"),
+    Curated(
+        "nvidia/Llama-3.1-Nemotron-70B-Instruct-HF", 325, 1, params_b=70.6, parent="meta-llama/Llama-3.3-70B-Instruct"
+    ),
     Curated("nvidia/Nemotron-H-8B-Base-8K", 150, 0.5, params_b=8.1),
     Curated("allenai/OLMo-2-1124-7B", 285, 1, params_b=7.3),
     Curated("allenai/OLMo-2-0425-1B", 130, 1, params_b=1.5),
@@ -153,8 +153,24 @@ CURATED: tuple[Curated, ...] = (
     Curated("openai-community/gpt2", 2400, 2, params_b=0.137),
 )
 
-_STEM_WORDS = ("Orbit", "Nova", "Aurora", "Falcon", "Zephyr", "Hermes", "Tiny", "Atlas",
-               "Nexus", "Vega", "Lumen", "Sage", "Pixel", "Quill", "Ember", "Cobalt")
+_STEM_WORDS = (
+    "Orbit",
+    "Nova",
+    "Aurora",
+    "Falcon",
+    "Zephyr",
+    "Hermes",
+    "Tiny",
+    "Atlas",
+    "Nexus",
+    "Vega",
+    "Lumen",
+    "Sage",
+    "Pixel",
+    "Quill",
+    "Ember",
+    "Cobalt",
+)
 _SIZES = (0.5, 1, 1.5, 3, 7, 8, 13, 14, 32, 70)
 _SUFFIXES = {
     FT: ("Instruct", "Chat", "SFT", "DPO", "Coder", "Math", "RP", "Reasoning"),
@@ -162,8 +178,8 @@ _SUFFIXES = {
     MERGE: ("Merge", "SLERP", "TIES", "DARE"),
     ADAPTER: ("LoRA", "QLoRA"),
 }
-_HISTORY_DAYS = 1000           # generated models span START - 1000 days .. START
-_GROWTH = math.log(20) / _HISTORY_DAYS   # the Hub grows ~20x over that span
+_HISTORY_DAYS = 1000  # generated models span START - 1000 days .. START
+_GROWTH = math.log(20) / _HISTORY_DAYS  # the Hub grows ~20x over that span
 
 
 def _b36(n: int) -> str:
@@ -207,13 +223,13 @@ class ModelForest:
         self.gen_created = gen_created
         N = self.n_total = C + len(gen_created)
         self.curated_index = {c.id: k for k, c in enumerate(cur)}
-        cur_created = np.array([START_TS - c.days_before_start * DAY - 3_600 * (k % 13)
-                                for k, c in enumerate(cur)], dtype=np.int64)
+        cur_created = np.array(
+            [START_TS - c.days_before_start * DAY - 3_600 * (k % 13) for k, c in enumerate(cur)], dtype=np.int64
+        )
         self.created = np.concatenate([cur_created, gen_created])
 
         # authors: the labs first, then generated ones (Zipf-like activity)
-        self.authors = list(dict.fromkeys(
-            [c.id.split("/")[0] for c in cur] + list(lab_authors)))
+        self.authors = list(dict.fromkeys([c.id.split("/")[0] for c in cur] + list(lab_authors)))
         n_labs = len(self.authors)
         for k in range(n_authors):
             h = stable_hash("hf-author", seed, k)
@@ -224,8 +240,7 @@ class ModelForest:
         rel = np.zeros(N, dtype=np.int8)
         G = N - C
         derived = rng.random(G) < 0.6
-        rel_codes = rng.choice(np.array([FT, QUANT, MERGE, ADAPTER], dtype=np.int8), size=G,
-                               p=RELATION_MIX)
+        rel_codes = rng.choice(np.array([FT, QUANT, MERGE, ADAPTER], dtype=np.int8), size=G, p=RELATION_MIX)
         rel[C:] = np.where(derived, rel_codes, 0)
         parent = np.full(N, -1, dtype=np.int64)
         for k, c in enumerate(cur):
@@ -247,7 +262,7 @@ class ModelForest:
             k = np.minimum(np.searchsorted(cum_w, size_rng.random(n) * cum_w[top]), top)
             generated = C + ((kids - C) * size_rng.random(n) ** 2).astype(np.int64)
             choice = np.where(use_curated, order[k], generated)
-            return np.where(choice < kids, choice, -1)   # the very first models have none
+            return np.where(choice < kids, choice, -1)  # the very first models have none
 
         def lift_quantized(p: np.ndarray) -> np.ndarray:
             """Quantized models are not derived from: move up to their parent."""
@@ -339,7 +354,7 @@ class ModelForest:
     def gated_ids(self, now: int) -> list[str]:
         n_visible = self.n_visible(now)
         curated = [self.model_id(i) for i in range(min(self.n_curated, n_visible)) if self.gated(i)]
-        generated = np.nonzero(self.gated_generated[self.n_curated:n_visible])[0] + self.n_curated
+        generated = np.nonzero(self.gated_generated[self.n_curated : n_visible])[0] + self.n_curated
         generated = generated[self.alive(generated, now)]
         return curated + [self.model_id(int(i)) for i in generated]
 
@@ -457,8 +472,7 @@ class ModelForest:
             draw = _splitmix(self.id_hashes()[idx].astype(np.uint64) ^ np.uint64(self.trending_epoch * 0x9E3779B1))
             trending = trending * (0.5 + (draw >> np.uint64(11)).astype(np.float64) / 2.0**53)
         trending = np.floor(trending).astype(np.int64)
-        return {"downloads": d30, "downloadsAllTime": all_time, "likes": likes,
-                "trendingScore": trending, "age": age}
+        return {"downloads": d30, "downloadsAllTime": all_time, "likes": likes, "trendingScore": trending, "age": age}
 
     def gated(self, i: int) -> str | bool:
         if i < self.n_curated:
@@ -491,10 +505,12 @@ class ModelForest:
                 return "mlx"
         return "transformers"
 
-    def record(self, i: int, st: dict[str, int], now: int, counts: np.ndarray,
-               fields: frozenset[str] | None = None) -> dict:
+    def record(
+        self, i: int, st: dict[str, int], now: int, counts: np.ndarray, fields: frozenset[str] | None = None
+    ) -> dict:
         """The record of model i: every field the API can show, or only ``fields``
         (plus ``_id`` and ``id``); computing only what is asked keeps pages cheap."""
+
         def want(name: str) -> bool:
             return fields is None or name in fields
 
@@ -543,11 +559,14 @@ class ModelForest:
             rec["tags"] = tags
         if want("childrenModelCount"):
             c = counts[i]
-            rec["childrenModelCount"] = {"finetune": int(c[0]), "quantized": int(c[1]),
-                                         "merge": int(c[2]), "adapter": int(c[3])}
+            rec["childrenModelCount"] = {
+                "finetune": int(c[0]),
+                "quantized": int(c[1]),
+                "merge": int(c[2]),
+                "adapter": int(c[3]),
+            }
         if want("safetensors") and library != "gguf" and (n := self.params(i)):
             rec["safetensors"] = {"parameters": {"BF16": n}, "total": n}
         if want("baseModels") and parents:
-            rec["baseModels"] = {"relation": RELATIONS[r - 1],
-                                 "models": [{"id": pid} for pid in parent_ids]}
+            rec["baseModels"] = {"relation": RELATIONS[r - 1], "models": [{"id": pid} for pid in parent_ids]}
         return rec

@@ -86,8 +86,7 @@ from fakehub.options import add_serve_arguments
 from fakehub.world import World
 
 GITHUB_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
-SECONDARY_MESSAGE = ("You have exceeded a secondary rate limit. Please wait a few minutes "
-                     "before you try again.")
+SECONDARY_MESSAGE = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
 
 
 class Stats:
@@ -112,16 +111,17 @@ class Stats:
             self.by_endpoint.setdefault(endpoint, Counter())[str(status)] += 1
             if fault:
                 self.faults[fault] += 1
-            self.log.append({"method": method, "path": target, "endpoint": endpoint,
-                             "status": status, "fault": fault})
+            self.log.append({"method": method, "path": target, "endpoint": endpoint, "status": status, "fault": fault})
 
     def snapshot(self) -> dict:
         with self._lock:
             return {
                 "requests": self.requests,
                 "by_status": dict(self.by_status),
-                "by_endpoint": {name: {"requests": sum(c.values()), "by_status": dict(c)}
-                                for name, c in sorted(self.by_endpoint.items())},
+                "by_endpoint": {
+                    name: {"requests": sum(c.values()), "by_status": dict(c)}
+                    for name, c in sorted(self.by_endpoint.items())
+                },
                 "faults": dict(self.faults),
                 "log": list(self.log),
             }
@@ -130,32 +130,54 @@ class Stats:
 class FakeHub:
     """The server, usable as a context manager; see the module docstring."""
 
-    def __init__(self, seed: int = 0, scale: str = "small", faults: str | None = None, *,
-                 host: str = "127.0.0.1", port: int = 0, rest_budget: int = 5000,
-                 graphql_budget: int = 5000, unauthenticated_budget: int = 60,
-                 rate_window_seconds: float = 3600, hf_budget: int = 1000,
-                 hf_anonymous_budget: int = 500, hf_window_seconds: float = 300,
-                 hf_page_size: int = 1000, hf_trending_refresh_pages: int = 20,
-                 hf_permissive: bool = False,
-                 retry_after_seconds: int = 1, fault_delay_seconds: float = 0.0,
-                 snapshot: str | None = None,
-                 secondary_rest_points: int = 900, secondary_graphql_points: int = 2000,
-                 secondary_window_seconds: float = 60, contributor_email_limit: int = 500,
-                 stats_commit_limit: int = 10_000, page_number_limit: int = 10,
-                 clock_step_seconds: float = 0):
+    def __init__(
+        self,
+        seed: int = 0,
+        scale: str = "small",
+        faults: str | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        rest_budget: int = 5000,
+        graphql_budget: int = 5000,
+        unauthenticated_budget: int = 60,
+        rate_window_seconds: float = 3600,
+        hf_budget: int = 1000,
+        hf_anonymous_budget: int = 500,
+        hf_window_seconds: float = 300,
+        hf_page_size: int = 1000,
+        hf_trending_refresh_pages: int = 20,
+        hf_permissive: bool = False,
+        retry_after_seconds: int = 1,
+        fault_delay_seconds: float = 0.0,
+        snapshot: str | None = None,
+        secondary_rest_points: int = 900,
+        secondary_graphql_points: int = 2000,
+        secondary_window_seconds: float = 60,
+        contributor_email_limit: int = 500,
+        stats_commit_limit: int = 10_000,
+        page_number_limit: int = 10,
+        clock_step_seconds: float = 0,
+    ):
         self.world = World.from_snapshot(snapshot) if snapshot else World(seed, scale)
         self.faults = Faults(faults, seed)
         self.world.github.contributor_email_limit = contributor_email_limit
-        self.rest = GitHubRest(self.world.github, stats_commit_limit=stats_commit_limit,
-                               page_number_limit=page_number_limit)
+        self.rest = GitHubRest(
+            self.world.github, stats_commit_limit=stats_commit_limit, page_number_limit=page_number_limit
+        )
         self.secondary_rest = Budget(secondary_rest_points, secondary_window_seconds, self.rate_time)
         self.secondary_graphql = Budget(secondary_graphql_points, secondary_window_seconds, self.rate_time)
         self._secondary_trips: Counter[str] = Counter()
         self.clock_step_seconds = clock_step_seconds
         self.graphql = GraphQLApi(self.world.github)
-        self.hf = HfApi(self.world.models, self.world.clock, hf_page_size, permissive=hf_permissive,
-                        trending_refresh_pages=hf_trending_refresh_pages)
-        self._skipped = 0.0   # seconds hub.sleep() passed on the rate limits' clock
+        self.hf = HfApi(
+            self.world.models,
+            self.world.clock,
+            hf_page_size,
+            permissive=hf_permissive,
+            trending_refresh_pages=hf_trending_refresh_pages,
+        )
+        self._skipped = 0.0  # seconds hub.sleep() passed on the rate limits' clock
         self.rest_budget = Budget(rest_budget, rate_window_seconds, self.rate_time)
         self.graphql_budget = Budget(graphql_budget, rate_window_seconds, self.rate_time)
         self.unauthenticated_budget = unauthenticated_budget
@@ -169,16 +191,16 @@ class FakeHub:
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------
-    def start(self) -> "FakeHub":
+    def start(self) -> FakeHub:
         hub = self
 
         class Handler(_Handler):
             pass
+
         Handler.hub = hub
         self._server = ThreadingHTTPServer((self._host, self._port), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fakehub",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fakehub", daemon=True)
         self._thread.start()
         return self
 
@@ -188,7 +210,7 @@ class FakeHub:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> "FakeHub":
+    def __enter__(self) -> FakeHub:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -243,7 +265,8 @@ class FakeHub:
                 self.world.clock.tick(self.clock_step_seconds)
         is_hf = req.path.startswith("/api/")
         key = f"{req.method} {req.path}?{req.query}" + (
-            hashlib.blake2b(req.body, digest_size=8).hexdigest() if req.body else "")
+            hashlib.blake2b(req.body, digest_size=8).hexdigest() if req.body else ""
+        )
         fault = self.faults.draw(key, skip="partial")
         if fault in ("429", "secondary", "5xx"):
             endpoint = "hf.fault" if is_hf else "fault"
@@ -266,9 +289,11 @@ class FakeHub:
         if is_hf:
             return Response.json({"error": "You have been rate-limited; retry later."}, 429, retry)
         status = 429 if fault == "429" else 403
-        return Response.json({"message": SECONDARY_MESSAGE,
-                              "documentation_url": GITHUB_DOCS + "#about-secondary-rate-limits"},
-                             status, retry)
+        return Response.json(
+            {"message": SECONDARY_MESSAGE, "documentation_url": GITHUB_DOCS + "#about-secondary-rate-limits"},
+            status,
+            retry,
+        )
 
     def _control(self, req: Request) -> tuple[str, Response]:
         path = req.path
@@ -283,8 +308,7 @@ class FakeHub:
                 self.advance(days)
             except ValueError as e:
                 return "control", Response.json({"error": str(e)}, 400)
-            return "control", Response.json({"day": self.world.clock.today,
-                                             "now": iso(self.world.clock.now)})
+            return "control", Response.json({"day": self.world.clock.today, "now": iso(self.world.clock.now)})
         if path == "/_fakehub/sleep":
             try:
                 self.sleep(float(req.arg("seconds", "0")))
@@ -305,9 +329,13 @@ class FakeHub:
 
     @staticmethod
     def _rate_headers(w: Window, resource: str) -> dict[str, str]:
-        return {"X-RateLimit-Limit": str(w.limit), "X-RateLimit-Remaining": str(w.remaining),
-                "X-RateLimit-Reset": str(w.reset), "X-RateLimit-Used": str(w.used),
-                "X-RateLimit-Resource": resource}
+        return {
+            "X-RateLimit-Limit": str(w.limit),
+            "X-RateLimit-Remaining": str(w.remaining),
+            "X-RateLimit-Reset": str(w.reset),
+            "X-RateLimit-Used": str(w.used),
+            "X-RateLimit-Resource": resource,
+        }
 
     def _github_headers(self, resp: Response) -> Response:
         resp.headers.setdefault("Content-Type", "application/json; charset=utf-8")
@@ -318,19 +346,29 @@ class FakeHub:
 
     def _github_rest(self, req: Request) -> tuple[str, Response]:
         if req.token and req.token.startswith("invalid"):
-            return "auth", self._github_headers(Response.json(
-                {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest",
-                 "status": "401"}, 401))
+            return "auth", self._github_headers(
+                Response.json(
+                    {
+                        "message": "Bad credentials",
+                        "documentation_url": "https://docs.github.com/rest",
+                        "status": "401",
+                    },
+                    401,
+                )
+            )
         key, limit = self._github_identity(req)
         if req.path == "/rate_limit":
             core = self.rest_budget.peek(key, limit)
             gql = self.graphql_budget.peek(key) if req.token else Window(0, 0, core.reset)
-            body = {"resources": {
-                "core": self._window_json(core), "graphql": self._window_json(gql),
-                "search": {"limit": 30, "used": 0, "remaining": 30, "reset": core.reset}},
-                "rate": self._window_json(core)}
-            return "rate_limit", self._github_headers(
-                Response.json(body, 200, self._rate_headers(core, "core")))
+            body = {
+                "resources": {
+                    "core": self._window_json(core),
+                    "graphql": self._window_json(gql),
+                    "search": {"limit": 30, "used": 0, "remaining": 30, "reset": core.reset},
+                },
+                "rate": self._window_json(core),
+            }
+            return "rate_limit", self._github_headers(Response.json(body, 200, self._rate_headers(core, "core")))
         with self.world.lock:
             tripped = self._secondary_limit(self.secondary_rest, key, "core", self.rest_budget.peek(key, limit))
             if tripped is not None:
@@ -338,12 +376,17 @@ class FakeHub:
             ok, window = self.rest_budget.spend(key, 1, limit)
             if not ok:
                 who = f"user ID {stable_hash(key) % 10**7}" if req.token else req.client
-                resp = Response.json({
-                    "message": f"API rate limit exceeded for {who}. (But here's the good news: "
-                               "Authenticated requests get a higher rate limit. Check out the "
-                               "documentation for more details.)" if not req.token else
-                               f"API rate limit exceeded for {who}.",
-                    "documentation_url": GITHUB_DOCS + "#about-the-primary-rate-limit"}, 403)
+                resp = Response.json(
+                    {
+                        "message": f"API rate limit exceeded for {who}. (But here's the good news: "
+                        "Authenticated requests get a higher rate limit. Check out the "
+                        "documentation for more details.)"
+                        if not req.token
+                        else f"API rate limit exceeded for {who}.",
+                        "documentation_url": GITHUB_DOCS + "#about-the-primary-rate-limit",
+                    },
+                    403,
+                )
                 resp.headers.update(self._rate_headers(window, "core"))
                 return "rate_limited", self._github_headers(resp)
             endpoint, resp = self.rest.route(req)
@@ -393,8 +436,11 @@ class FakeHub:
         if resource == "graphql" and trip % 4 in (1, 2):
             return Response.json({"errors": [{"message": SECONDARY_MESSAGE}]}, 200, headers)
         status = 429 if resource == "core" and trip % 3 == 0 else 403
-        return Response.json({"message": SECONDARY_MESSAGE,
-                              "documentation_url": GITHUB_DOCS + "#about-secondary-rate-limits"}, status, headers)
+        return Response.json(
+            {"message": SECONDARY_MESSAGE, "documentation_url": GITHUB_DOCS + "#about-secondary-rate-limits"},
+            status,
+            headers,
+        )
 
     @staticmethod
     def _window_json(w: Window) -> dict:
@@ -402,12 +448,21 @@ class FakeHub:
 
     def _graphql(self, req: Request) -> tuple[str, Response]:
         if req.method != "POST":
-            return "graphql", self._github_headers(Response.json(
-                {"message": "Not Found", "documentation_url": "https://docs.github.com/graphql"}, 404))
+            return "graphql", self._github_headers(
+                Response.json({"message": "Not Found", "documentation_url": "https://docs.github.com/graphql"}, 404)
+            )
         if req.token is None or req.token.startswith("invalid"):
-            return "graphql", self._github_headers(Response.json(
-                {"message": "This endpoint requires you to be authenticated." if req.token is None
-                 else "Bad credentials", "documentation_url": "https://docs.github.com/graphql"}, 401))
+            return "graphql", self._github_headers(
+                Response.json(
+                    {
+                        "message": "This endpoint requires you to be authenticated."
+                        if req.token is None
+                        else "Bad credentials",
+                        "documentation_url": "https://docs.github.com/graphql",
+                    },
+                    401,
+                )
+            )
         key = f"token:{req.token}"
         with self.world.lock:
             tripped = self._secondary_limit(self.secondary_graphql, key, "graphql", self.graphql_budget.peek(key))
@@ -431,8 +486,11 @@ class FakeHub:
                     body = {"type": "RATE_LIMITED", "message": f"API rate limit exceeded for {who}."}
                     shown = Window(window.limit, window.limit, window.reset)
                 else:
-                    body = {"type": "RATE_LIMIT", "code": "graphql_rate_limit",
-                            "message": f"API rate limit already exceeded for {who}."}
+                    body = {
+                        "type": "RATE_LIMIT",
+                        "code": "graphql_rate_limit",
+                        "message": f"API rate limit already exceeded for {who}.",
+                    }
                     shown = window
                 resp = Response.json({"errors": [body]})
                 resp.headers.update(self._rate_headers(shown, "graphql"))
@@ -447,12 +505,15 @@ class FakeHub:
         with self.world.lock:
             ok, window = self.hf_budget.spend(key, 1, None if req.token else self.hf_anonymous_budget)
             reset_in = max(0, int(window.reset - time.time()))
-            headers = {"RateLimit": f'"api";r={window.remaining};t={reset_in}',
-                       "RateLimit-Policy": f'"fixed window";"api";q={window.limit};'
-                                           f'w={int(self.hf_budget.window)}'}
+            headers = {
+                "RateLimit": f'"api";r={window.remaining};t={reset_in}',
+                "RateLimit-Policy": f'"fixed window";"api";q={window.limit};w={int(self.hf_budget.window)}',
+            }
             if not ok:
-                resp = Response.json({"error": "You have been rate-limited; you can retry this "
-                                               f"action in about {reset_in} seconds."}, 429)
+                resp = Response.json(
+                    {"error": f"You have been rate-limited; you can retry this action in about {reset_in} seconds."},
+                    429,
+                )
                 endpoint = "hf.rate_limited"
             elif req.token and req.token.startswith("invalid"):
                 message = "Invalid credentials in Authorization header"
@@ -473,7 +534,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     hub: FakeHub
 
-    def log_message(self, format, *args) -> None:   # quiet: stats keep the log
+    def log_message(self, format, *args) -> None:  # quiet: stats keep the log
         pass
 
     def _serve(self) -> None:
@@ -482,9 +543,8 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         req = Request.parse(self.command, self.path, headers, body, self.client_address[0])
         endpoint, resp, fault = self.hub.respond(req)
-        if endpoint != "control":           # the stats describe API traffic only
-            self.hub._stats.record(endpoint, 0 if fault == "timeout" else resp.status,
-                                   req.method, self.path, fault)
+        if endpoint != "control":  # the stats describe API traffic only
+            self.hub._stats.record(endpoint, 0 if fault == "timeout" else resp.status, req.method, self.path, fault)
         if fault == "timeout":
             if self.hub.fault_delay:
                 time.sleep(self.hub.fault_delay)
@@ -513,16 +573,18 @@ class _Handler(BaseHTTPRequestHandler):
 
 def main(argv: list[str] | None = None) -> int:
     """``fakehub serve``: print the base URL on the first line, serve until stopped."""
-    parser = argparse.ArgumentParser(prog="ecometrics fakehub serve",
-                                     description="Serve the offline GitHub + Hugging Face API double.")
+    parser = argparse.ArgumentParser(
+        prog="ecometrics fakehub serve", description="Serve the offline GitHub + Hugging Face API double."
+    )
     add_serve_arguments(parser)
     args = parser.parse_args(argv)
     return serve(args)
 
 
 def serve(args: argparse.Namespace) -> int:
-    hub = FakeHub(seed=args.seed, scale=args.scale, faults=args.faults, host=args.host,
-                  port=args.port, snapshot=args.snapshot).start()
+    hub = FakeHub(
+        seed=args.seed, scale=args.scale, faults=args.faults, host=args.host, port=args.port, snapshot=args.snapshot
+    ).start()
     print(hub.url, flush=True)
     try:
         while True:

@@ -18,11 +18,10 @@ import numpy as np
 
 from collector.errors import InputError
 from fakehub.clock import Clock, parse_iso
-from fakehub.generator import (ORG_ID_BASE, SCALES, Activity, GitHubWorld, Issue, Repo,
-                               UserDirectory)
+from fakehub.generator import ORG_ID_BASE, SCALES, Activity, GitHubWorld, Issue, Repo, UserDirectory
 from fakehub.model_forest import RELATIONS, ModelForest
 
-GENERATED_USER_ID_BASE = 500_000_000   # ids for users the snapshot names without one
+GENERATED_USER_ID_BASE = 500_000_000  # ids for users the snapshot names without one
 
 
 def load_snapshot(path: str | Path) -> dict:
@@ -33,8 +32,9 @@ def load_snapshot(path: str | Path) -> dict:
     except FileNotFoundError:
         raise InputError(f"--snapshot {path}: no such file") from None
     except (ValueError, KeyError, TypeError) as e:
-        raise InputError(f"--snapshot {path}: not a fakehub snapshot ({e!r}); write one from "
-                         "GET /_fakehub/truth") from None
+        raise InputError(
+            f"--snapshot {path}: not a fakehub snapshot ({e!r}); write one from GET /_fakehub/truth"
+        ) from None
     return data
 
 
@@ -49,21 +49,25 @@ class SnapshotGitHub(GitHubWorld):
         self.deleted_names = tuple(data.get("deleted", ()))
         repos = data["repos"]
 
-        ids: dict[str, int | None] = dict(data.get("users", {}))   # login -> GitHub id
+        ids: dict[str, int | None] = dict(data.get("users", {}))  # login -> GitHub id
         for r in repos.values():
             for uid, login, _ in r.get("stars", ()):
                 ids.setdefault(login, uid)
-        logins_in_activity = [login for r in repos.values() for login in (
-            [i["user"] for i in r.get("issues", ())]
-            + [i["closed_by"] for i in r.get("issues", ()) if i.get("closed_by")]
-            + [c["user"] for c in r.get("issue_comments", ()) + r.get("review_comments", ())]
-            + [c["author"] for c in r.get("commits", ()) if c.get("author")]
-            + list(r.get("contributors", {})))] + list(data.get("bots", ()))
+        logins_in_activity = [
+            login
+            for r in repos.values()
+            for login in (
+                [i["user"] for i in r.get("issues", ())]
+                + [i["closed_by"] for i in r.get("issues", ()) if i.get("closed_by")]
+                + [c["user"] for c in r.get("issue_comments", ()) + r.get("review_comments", ())]
+                + [c["author"] for c in r.get("commits", ()) if c.get("author")]
+                + list(r.get("contributors", {}))
+            )
+        ] + list(data.get("bots", ()))
         for login in logins_in_activity:
             ids.setdefault(login, None)
         logins = list(ids)
-        user_ids = [uid if uid is not None else GENERATED_USER_ID_BASE + k
-                    for k, uid in enumerate(ids.values())]
+        user_ids = [uid if uid is not None else GENERATED_USER_ID_BASE + k for k, uid in enumerate(ids.values())]
         self.users = UserDirectory(len(logins), logins, user_ids)
         index = {login: k for k, login in enumerate(logins)}
 
@@ -76,15 +80,27 @@ class SnapshotGitHub(GitHubWorld):
         for k, (full, r) in enumerate(repos.items()):
             owner, name = full.split("/", 1)
             # shown stars and the hidden accounts' stars, merged in time order
-            merged = sorted([(parse_iso(at), False, index[login]) for _, login, at in r.get("stars", [])]
-                            + [(parse_iso(at), True, 0) for at in r.get("hidden_stars", [])],
-                            key=lambda star: star[0])
-            repo = Repo(index=k, owner=owner, name=name, created=parse_iso(r["created_at"]),
-                        stars_at_start=len(merged), description=f"{name} (fakehub snapshot)",
-                        language=r.get("language"), license=("other", "Other", "NOASSERTION"),
-                        topics=tuple(r.get("topics", ())), fork_ratio=0.0,
-                        former_name=r.get("former_name"), archived=bool(r.get("archived")),
-                        database_id=r["id"], star_users=[user for _, _, user in merged])
+            merged = sorted(
+                [(parse_iso(at), False, index[login]) for _, login, at in r.get("stars", [])]
+                + [(parse_iso(at), True, 0) for at in r.get("hidden_stars", [])],
+                key=lambda star: star[0],
+            )
+            repo = Repo(
+                index=k,
+                owner=owner,
+                name=name,
+                created=parse_iso(r["created_at"]),
+                stars_at_start=len(merged),
+                description=f"{name} (fakehub snapshot)",
+                language=r.get("language"),
+                license=("other", "Other", "NOASSERTION"),
+                topics=tuple(r.get("topics", ())),
+                fork_ratio=0.0,
+                former_name=r.get("former_name"),
+                archived=bool(r.get("archived")),
+                database_id=r["id"],
+                star_users=[user for _, _, user in merged],
+            )
             repo.__dict__["star_times"] = np.array([at for at, _, _ in merged], dtype=np.int64)
             repo.__dict__["star_hidden"] = np.array([hidden for _, hidden, _ in merged], dtype=bool)
             repo.__dict__["_activity"] = self._activity(r, index)
@@ -104,13 +120,24 @@ class SnapshotGitHub(GitHubWorld):
         issues = []
         for i in r.get("issues", ()):
             closed = parse_iso(i["closed_at"]) if i.get("closed_at") else None
-            issues.append(Issue(i["number"], i["id"], index[i["user"]], parse_iso(i["created_at"]),
-                                closed, bool(i.get("is_pull_request")), bool(i.get("merged")),
-                                i.get("title", f"#{i['number']}"),
-                                sorted(comment_times.get(i["number"], [])),
-                                index[i["closed_by"]] if i.get("closed_by") in index else None))
-        reviews = [(c["id"], c["pull_number"], index[c["user"]], parse_iso(c["created_at"]))
-                   for c in r.get("review_comments", ())]
+            issues.append(
+                Issue(
+                    i["number"],
+                    i["id"],
+                    index[i["user"]],
+                    parse_iso(i["created_at"]),
+                    closed,
+                    bool(i.get("is_pull_request")),
+                    bool(i.get("merged")),
+                    i.get("title", f"#{i['number']}"),
+                    sorted(comment_times.get(i["number"], [])),
+                    index[i["closed_by"]] if i.get("closed_by") in index else None,
+                )
+            )
+        reviews = [
+            (c["id"], c["pull_number"], index[c["user"]], parse_iso(c["created_at"]))
+            for c in r.get("review_comments", ())
+        ]
         # anonymous commits: hand the anonymous contributors' names out by their counts
         anonymous = [name for name, n in r.get("anonymous_contributors", {}).items() for _ in range(n)]
         commits, landed = [], []
@@ -145,21 +172,24 @@ class SnapshotForest(ModelForest):
         self.gen_created = self.created
         self.authors = sorted({m.get("author") or m["id"].split("/", 1)[0] for m in rows})
         self.author_codes = {a: k for k, a in enumerate(self.authors)}
-        self.author = np.array([self.author_codes[m.get("author") or m["id"].split("/", 1)[0]]
-                                for m in rows], dtype=np.int32)
-        self.rel = np.array([RELATIONS.index(m["relation"]) + 1 if m.get("relation") else 0
-                             for m in rows], dtype=np.int8)
+        self.author = np.array(
+            [self.author_codes[m.get("author") or m["id"].split("/", 1)[0]] for m in rows], dtype=np.int32
+        )
+        self.rel = np.array(
+            [RELATIONS.index(m["relation"]) + 1 if m.get("relation") else 0 for m in rows], dtype=np.int8
+        )
         parents = [[self._index[p] for p in m.get("parents", ()) if p in self._index] for m in rows]
         self.parent = np.array([ps[0] if ps else -1 for ps in parents], dtype=np.int64)
         self.rel[self.parent < 0] = 0
         # grouped by child, each model's parents in the order the snapshot lists them
-        extra = sorted(((child, p) for child, ps in enumerate(parents) for p in ps[1:]),
-                       key=lambda edge: edge[0])
+        extra = sorted(((child, p) for child, ps in enumerate(parents) for p in ps[1:]), key=lambda edge: edge[0])
         self.extra_child = np.array([c for c, _ in extra], dtype=np.int64)
         self.extra_parent = np.array([p for _, p in extra], dtype=np.int64)
         self._index_edges()
-        self._static = {key: np.array([m.get(key, 0) for m in rows], dtype=np.int64)
-                        for key in ("downloads", "downloadsAllTime", "likes", "trendingScore")}
+        self._static = {
+            key: np.array([m.get(key, 0) for m in rows], dtype=np.int64)
+            for key in ("downloads", "downloadsAllTime", "likes", "trendingScore")
+        }
         self._gated = [m.get("gated", False) for m in rows]
         self._library = [m.get("library_name") or "transformers" for m in rows]
         self._pipeline = [m.get("pipeline_tag") or "text-generation" for m in rows]

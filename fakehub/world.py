@@ -64,12 +64,12 @@ class World:
         self.seed = seed
         self.scale = SCALES[scale]
         self.clock = Clock()
-        self.lock = threading.RLock()       # generation caches and the clock
+        self.lock = threading.RLock()  # generation caches and the clock
         self.github = GitHubWorld(seed, self.scale, self.clock)
         self.models = ModelForest(seed, self.scale.models, self.scale.hf_authors, hf_authors())
 
     @classmethod
-    def from_snapshot(cls, path) -> "World":
+    def from_snapshot(cls, path) -> World:
         """A world that serves a JSON snapshot (see :mod:`fakehub.snapshot`)."""
         from fakehub.clock import parse_iso
         from fakehub.snapshot import SnapshotForest, SnapshotGitHub, load_snapshot
@@ -102,12 +102,12 @@ class World:
             rel = forest.rel[existing]
             hf: dict = {
                 "model_count": len(existing),
-                "relation_counts": {r: int(np.count_nonzero(rel == k + 1))
-                                    for k, r in enumerate(RELATIONS)},
+                "relation_counts": {r: int(np.count_nonzero(rel == k + 1)) for k, r in enumerate(RELATIONS)},
                 "gated": sorted(forest.gated_ids(now)),
                 "deleted": forest.deleted_ids(now),
                 "disabled": sorted(forest.model_id(int(i)) for i in existing[forest.disabled[existing]])
-                            if forest.disabled is not None else [],
+                if forest.disabled is not None
+                else [],
                 "renamed": {old: new for old, new in forest.renamed.items() if forest.index_of(new) is not None},
                 "trending_epoch": forest.trending_epoch,
             }

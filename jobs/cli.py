@@ -266,7 +266,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else config.resolve(config.report.dir)
     with open_store(args, config, readonly=True) as store:
         result = write_report(
-            store, out, month=args.month, bots=config.activity.bots, model_pages=config.report.models,
+            store,
+            out,
+            month=args.month,
+            bots=config.activity.bots,
+            model_pages=config.report.models,
             create_parents=not args.out,  # [report].dir is ours to create; a typed --out is not
         )
     print(result.summary(), file=sys.stderr)
@@ -349,7 +353,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Open-source AI ecosystem metrics: collect, analyze, export.",
     )
     parser.add_argument("--config", help=f"config file (default ./{DEFAULT_CONFIG_PATH}, env ECOMETRICS_CONFIG)")
-    parser.add_argument("--db", help=f"database file (default from config, else ./{DEFAULT_DB_PATH}, env ECOMETRICS_DB)")
+    parser.add_argument(
+        "--db", help=f"database file (default from config, else ./{DEFAULT_DB_PATH}, env ECOMETRICS_DB)"
+    )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="log debug details: each request, retry and wait (tokens never)"
     )
@@ -369,17 +375,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         help="csv, parquet, json or md; lineage: graphml, gexf, json or csv (default: from --out's extension, else csv)",
     )
-    export.add_argument("--out", metavar="FILE", help="output file; its extension names the format (default: standard output)")
+    export.add_argument(
+        "--out", metavar="FILE", help="output file; its extension names the format (default: standard output)"
+    )
     export.add_argument("--top", type=_at_least_one, help="only the first N rows")
     export.add_argument("--month", type=_month, help="YYYY-MM (OpenRank and activity columns)")
     export.add_argument(
-        "--from", dest="from_month", type=_month, metavar="YYYY-MM", help="repo_openrank, developer_openrank: first month"
+        "--from",
+        dest="from_month",
+        type=_month,
+        metavar="YYYY-MM",
+        help="repo_openrank, developer_openrank: first month",
     )
     export.add_argument(
         "--to", dest="to_month", type=_month, metavar="YYYY-MM", help="repo_openrank, developer_openrank: last month"
     )
     export.add_argument("--root", metavar="MODEL", help="lineage: the model whose derivative tree to write")
-    export.add_argument("--repo", metavar="OWNER/NAME", help="community: the repository whose community OpenRank to write")
+    export.add_argument(
+        "--repo", metavar="OWNER/NAME", help="community: the repository whose community OpenRank to write"
+    )
     export.set_defaults(handler=cmd_export)
 
     collect = sub.add_parser("collect", help="one collection pass (incremental, resumable)")
@@ -392,7 +406,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     analyze = sub.add_parser("analyze", help="recompute derived tables")
     analyze.add_argument(
-        "analysis", nargs="?", default="all", choices=["activity", "openrank", "community-openrank", "lineage", "all"],
+        "analysis",
+        nargs="?",
+        default="all",
+        choices=["activity", "openrank", "community-openrank", "lineage", "all"],
         help="what to recompute (default all: openrank, which includes activity, and lineage; "
         "community-openrank after openrank)",
     )
@@ -400,7 +417,10 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--to", dest="to_month", type=_month, metavar="YYYY-MM", help="last month to recompute")
     analyze.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     analyze.add_argument(  # SUPPRESS: keeps a global -v given before the command
-        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
         help="name the self-references and cycles left out of the lineage",
     )
     analyze.set_defaults(handler=cmd_analyze)
@@ -422,26 +442,37 @@ def build_parser() -> argparse.ArgumentParser:
     gharchive.add_argument("--all", action="store_true", help="keep events of every repo, not only tracked ones")
     gharchive.set_defaults(handler=cmd_import_gharchive)
     edges = imports.add_parser("edges", help="a model lineage edge list (CSV) -> model_edges")
-    edges.add_argument("file", metavar="FILE.csv", help="columns parent, child, relation (finetune, adapter, quantized, merge)")
+    edges.add_argument(
+        "file", metavar="FILE.csv", help="columns parent, child, relation (finetune, adapter, quantized, merge)"
+    )
     edges.set_defaults(handler=cmd_import_edges)
-    labels = imports.add_parser("labels", help="OpenDigger's labeled_data YAML (bots, companies, foundations, divisions)")
+    labels = imports.add_parser(
+        "labels", help="OpenDigger's labeled_data YAML (bots, companies, foundations, divisions)"
+    )
     labels.add_argument("folder", metavar="DIR", help="a clone of X-lab2017/open-digger or its labeled_data folder")
     labels.set_defaults(handler=cmd_import_labels)
 
     demo = sub.add_parser("demo", help="the whole nightly pipeline offline against fakehub (synthetic data)")
     demo.add_argument("--dir", default="demo", help="where the database and exports go (default ./demo)")
     demo.add_argument("--days", type=_at_least_one, default=3, help="simulated nightly runs (default 3)")
-    demo.add_argument("--seed", type=int, default=0, help="fakehub's random seed: the same seed builds the same data (default 0)")
+    demo.add_argument(
+        "--seed", type=int, default=0, help="fakehub's random seed: the same seed builds the same data (default 0)"
+    )
     demo.add_argument(
         "--scale", default="small", choices=["small", "medium"], help="fakehub's ecosystem size (default small, ~30 s)"
     )
     demo.set_defaults(handler=cmd_demo)
 
     report = sub.add_parser(
-        "report", help="write a static site of the rankings and charts (needs matplotlib: pip install 'ecometrics[report]')"
+        "report",
+        help="write a static site of the rankings and charts (needs matplotlib: pip install 'ecometrics[report]')",
     )
-    report.add_argument("--out", metavar="DIR", help="the site's folder, replaced whole (default [report].dir, ./report)")
-    report.add_argument("--month", type=_month, help="YYYY-MM: the month of the monthly tables (default: the last complete one)")
+    report.add_argument(
+        "--out", metavar="DIR", help="the site's folder, replaced whole (default [report].dir, ./report)"
+    )
+    report.add_argument(
+        "--month", type=_month, help="YYYY-MM: the month of the monthly tables (default: the last complete one)"
+    )
     report.set_defaults(handler=cmd_report)
 
     plot = sub.add_parser("plot", help="draw a figure (needs matplotlib: pip install 'ecometrics[plots]')")

@@ -132,9 +132,13 @@ def load_config(path: str | os.PathLike[str], *, missing_ok: bool = False) -> Co
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except IsADirectoryError:
-        raise ConfigError(f"{path}: cannot read the config file (Is a directory); pass the .toml file inside it") from None
+        raise ConfigError(
+            f"{path}: cannot read the config file (Is a directory); pass the .toml file inside it"
+        ) from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror}); check the path and its permissions") from None
+        raise ConfigError(
+            f"{path}: cannot read the config file ({exc.strerror}); check the path and its permissions"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
     except UnicodeDecodeError as exc:
@@ -257,7 +261,9 @@ def _validate(config: Config, source: str) -> None:
 
     for name, weight in config.activity.weights.items():
         if name not in ACTIVITY_WEIGHTS:
-            raise ConfigError(f"{source}: unknown key activity.weights.{name}; expected one of {_names(ACTIVITY_WEIGHTS)}")
+            raise ConfigError(
+                f"{source}: unknown key activity.weights.{name}; expected one of {_names(ACTIVITY_WEIGHTS)}"
+            )
         if weight < 0:
             raise ConfigError(f"{source}: activity.weights.{name} must be 0 or more")
     if config.activity.max_repos < 1:
@@ -268,8 +274,7 @@ def _validate(config: Config, source: str) -> None:
             CronTrigger.from_crontab(expression, timezone="UTC")
         except ValueError as exc:
             raise ConfigError(
-                f"{source}: schedule.{name} {expression!r} is not a 5-field cron expression ({exc}); "
-                "e.g. \"0 2 * * *\""
+                f'{source}: schedule.{name} {expression!r} is not a 5-field cron expression ({exc}); e.g. "0 2 * * *"'
             ) from None
     for index, fmt in enumerate(config.export.formats):
         if fmt not in EXPORT_FORMATS:
@@ -312,14 +317,28 @@ def _type_word(expected: type) -> str:
 
 
 def _toml_type(value: Any) -> str:
-    return {str: "a string", bool: "a boolean", int: "an integer", float: "a number", list: "a list", dict: "a table"}.get(
-        type(value), type(value).__name__
-    )
+    return {
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
 
 
 _SECTION_CLASSES = {
     cls.__name__: cls
-    for cls in (StorageConfig, GithubConfig, HuggingFaceConfig, ActivityConfig, ScheduleConfig, ExportConfig, ReportConfig, FamilyConfig)
+    for cls in (
+        StorageConfig,
+        GithubConfig,
+        HuggingFaceConfig,
+        ActivityConfig,
+        ScheduleConfig,
+        ExportConfig,
+        ReportConfig,
+        FamilyConfig,
+    )
 }
 
 

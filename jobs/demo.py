@@ -28,14 +28,44 @@ DEMO_TOKEN = "demo-token-for-fakehub"  # fakehub's budgets are per token; no rea
 
 # (title, export kind, sort column, columns shown).
 RANKINGS = (
-    ("Repositories by OpenRank", "repos", "openrank", ["repo", "openrank", "activity", "stars", "stars_30d", "contributors"]),
-    ("Repositories by star growth (last 30 days)", "repos", "stars_30d", ["repo", "stars_30d", "stars_7d", "stars", "created_at"]),
-    ("Launch velocity (stars in the first days)", "growth", "stars_first_10d", ["repo", "created_at", "stars_first_3d", "stars_first_10d", "stars_first_30d"]),
+    (
+        "Repositories by OpenRank",
+        "repos",
+        "openrank",
+        ["repo", "openrank", "activity", "stars", "stars_30d", "contributors"],
+    ),
+    (
+        "Repositories by star growth (last 30 days)",
+        "repos",
+        "stars_30d",
+        ["repo", "stars_30d", "stars_7d", "stars", "created_at"],
+    ),
+    (
+        "Launch velocity (stars in the first days)",
+        "growth",
+        "stars_first_10d",
+        ["repo", "created_at", "stars_first_3d", "stars_first_10d", "stars_first_30d"],
+    ),
     ("Developers by OpenRank", "developers", "openrank", ["developer", "openrank", "activity", "month"]),
-    ("Models by derivatives", "models", "all_derivatives", ["model_id", "family", "direct_derivatives", "all_derivatives", "finetune", "quantized", "merge", "max_depth"]),
+    (
+        "Models by derivatives",
+        "models",
+        "all_derivatives",
+        ["model_id", "family", "direct_derivatives", "all_derivatives", "finetune", "quantized", "merge", "max_depth"],
+    ),
     ("Models by influence", "models", "influence", ["model_id", "family", "influence", "downloads_30d", "likes"]),
-    ("Families by derivatives", "families", "derivatives", ["family", "origin", "models", "derivatives", "downloads_30d"]),
-    ("Families by downloads", "families", "downloads_30d", ["family", "origin", "downloads_30d", "downloads_all_time", "derivatives"]),
+    (
+        "Families by derivatives",
+        "families",
+        "derivatives",
+        ["family", "origin", "models", "derivatives", "downloads_30d"],
+    ),
+    (
+        "Families by downloads",
+        "families",
+        "downloads_30d",
+        ["family", "origin", "downloads_30d", "downloads_all_time", "derivatives"],
+    ),
 )
 
 
@@ -90,7 +120,11 @@ def run_demo(
     # A 10 s Hub rate-limit window: the free account's 1,000 requests, but a spent budget
     # costs the demo seconds, not the real Hub's 5 minutes.
     # the real APIs' rate limits, with windows short enough that one demo night never waits long
-    with FakeHub(seed=seed, scale=scale, hf_window_seconds=10, secondary_window_seconds=1) as hub, _pointed_at(hub.url), Store(db_path) as store:
+    with (
+        FakeHub(seed=seed, scale=scale, hf_window_seconds=10, secondary_window_seconds=1) as hub,
+        _pointed_at(hub.url),
+        Store(db_path) as store,
+    ):
         config.huggingface.hub_models = hub.truth(include_models=False)["hf"]["model_count"]  # prices the full listing
         store.set_checkpoint("demo", "synthetic", f"fakehub seed={seed} scale={scale}")
         echo(f"fakehub ({scale}, seed {seed}) at {hub.url}")
@@ -153,7 +187,9 @@ def ranking_table(frame: Any, kind: str, columns: list[str], *, title: str, note
         partial = "partial_month" in frame.columns and bool(frame["partial_month"].drop_nulls().any())
         title = f"{title}, {months[0]}{' (partial month)' if partial else ''}"
     left_out = [c for c in columns if c not in shown]
-    caption = "; ".join(filter(None, [note, f"not shown at {width} columns: {', '.join(left_out)}" if left_out else None]))
+    caption = "; ".join(
+        filter(None, [note, f"not shown at {width} columns: {', '.join(left_out)}" if left_out else None])
+    )
     table = Table(title=f"{title} — synthetic" if note else title, caption=caption or None, caption_justify="left")
     for column in shown:
         field = fields[column]

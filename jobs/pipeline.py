@@ -127,7 +127,9 @@ def record_step(
     return result
 
 
-def _ended_early(store: Store, run_id: int, result: StepResult, live: CollectResult | None, status: str, message: str) -> None:
+def _ended_early(
+    store: Store, run_id: int, result: StepResult, live: CollectResult | None, status: str, message: str
+) -> None:
     """A step that raised: its status, and the rows and requests it got to (from its collector, else the store)."""
     result.status, result.message = status, message
     result.rows_written = max(live.rows_written if live else 0, store.rows_since(run_id))
@@ -156,7 +158,13 @@ def _merge(result: StepResult, outcome: Any) -> None:
 
 def _finish(store: Store, run_id: int, result: StepResult, started: float) -> None:
     result.seconds = time.monotonic() - started
-    store.finish_run(run_id, result.status, api_requests=_spent(result.requests), rows_written=result.rows_written, error=result.message)
+    store.finish_run(
+        run_id,
+        result.status,
+        api_requests=_spent(result.requests),
+        rows_written=result.rows_written,
+        error=result.message,
+    )
 
 
 # -- the steps --------------------------------------------------------------------------
@@ -183,8 +191,11 @@ def collect(
             live = CollectResult("github")
             steps.append(
                 record_step(
-                    store, "collect:github", lambda: collect_github(store, config.github, progress=progress, result=live),
-                    live=live, run=run,
+                    store,
+                    "collect:github",
+                    lambda: collect_github(store, config.github, progress=progress, result=live),
+                    live=live,
+                    run=run,
                 )
             )
         elif source == "hf":
@@ -198,7 +209,8 @@ def collect(
                     store,
                     "collect:hf",
                     lambda: collect_hf(store, config.huggingface, full_hub=full_hub, progress=progress, result=live),
-                    live=live, run=run,
+                    live=live,
+                    run=run,
                 )
             )
         else:
@@ -217,7 +229,9 @@ def analyze(
         "max_repos": config.activity.max_repos,
     }
     months = {"from_month": options.get("from_month"), "to_month": options.get("to_month")}
-    if months["from_month"] and months["to_month"] and months["from_month"] > months["to_month"]:  # YYYY-MM sorts as text
+    if (
+        months["from_month"] and months["to_month"] and months["from_month"] > months["to_month"]
+    ):  # YYYY-MM sorts as text
         raise InputError(f"--from {months['from_month']} is later than --to {months['to_month']}; swap them")
     for name in names:
         raise_if_stopped()
@@ -238,7 +252,9 @@ def analyze(
 
             work = lambda: analyze_lineage(store, config, verbose=options.get("verbose", False))  # noqa: E731
         else:
-            raise InputError(f"analysis {name!r} is unknown; choose activity, openrank, community-openrank, lineage or all")
+            raise InputError(
+                f"analysis {name!r} is unknown; choose activity, openrank, community-openrank, lineage or all"
+            )
         # Every analysis returns a summary with ``rows_written``.
         steps.append(record_step(store, f"analyze:{name}", lambda work=work: work().rows_written, run=run))
     return steps
@@ -318,7 +334,9 @@ def run_pipeline(store: Store, config: Config, *, progress: bool = False) -> Run
         result.steps.append(StepResult("run", status="partial", message=str(stop)))
     except BaseException as exc:  # the step recorded itself; the run says what ended it
         status = "failed" if isinstance(exc, Exception) else "interrupted"
-        result.steps.append(StepResult("run", status=status, message=(f"{type(exc).__name__} {exc}".strip()).splitlines()[0]))
+        result.steps.append(
+            StepResult("run", status=status, message=(f"{type(exc).__name__} {exc}".strip()).splitlines()[0])
+        )
         raise
     finally:
         result.seconds = time.monotonic() - started

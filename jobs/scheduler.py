@@ -89,8 +89,11 @@ def run_daemon(config: Config, db_path: str, *, every_seconds: float | None = No
 
     if every_seconds:
         scheduler.add_job(
-            fire, IntervalTrigger(seconds=every_seconds, timezone="UTC"), args=("run", _whole_pipeline),
-            id="run", next_run_time=dt.datetime.now(dt.UTC),
+            fire,
+            IntervalTrigger(seconds=every_seconds, timezone="UTC"),
+            args=("run", _whole_pipeline),
+            id="run",
+            next_run_time=dt.datetime.now(dt.UTC),
         )
     else:
         for name, (expression, work) in scheduled_jobs(config).items():

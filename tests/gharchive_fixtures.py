@@ -95,7 +95,11 @@ def event(
             "comment": {"id": comment_id, "user": who, "body": "Thanks, confirmed.", "created_at": created_at},
         }
     elif kind == "PullRequestEvent":
-        payload = {"action": action, "number": number, "pull_request": _pull_request(repo_id, name, number, who, merged)}
+        payload = {
+            "action": action,
+            "number": number,
+            "pull_request": _pull_request(repo_id, name, number, who, merged),
+        }
     elif kind == "PullRequestReviewCommentEvent":
         payload = {
             "action": action or "created",
@@ -148,14 +152,24 @@ def write_hour(path: Path, events: Iterable[dict | bytes], *, compresslevel: int
 
 # Roughly the type mix of a GH Archive hour.
 MIX = (
-    ("PushEvent", 45), ("CreateEvent", 10), ("WatchEvent", 9), ("PullRequestEvent", 9),
-    ("IssueCommentEvent", 8), ("IssuesEvent", 4), ("PullRequestReviewCommentEvent", 4),
-    ("DeleteEvent", 3), ("ForkEvent", 3), ("PullRequestReviewEvent", 3), ("ReleaseEvent", 1), ("GollumEvent", 1),
+    ("PushEvent", 45),
+    ("CreateEvent", 10),
+    ("WatchEvent", 9),
+    ("PullRequestEvent", 9),
+    ("IssueCommentEvent", 8),
+    ("IssuesEvent", 4),
+    ("PullRequestReviewCommentEvent", 4),
+    ("DeleteEvent", 3),
+    ("ForkEvent", 3),
+    ("PullRequestReviewEvent", 3),
+    ("ReleaseEvent", 1),
+    ("GollumEvent", 1),
 )
 
 
-def synthetic_hour(count: int, *, repos: int = 5_000, developers: int = 50_000, seed: int = 7,
-                   hour: str = "2024-01-15T10") -> Iterator[dict]:
+def synthetic_hour(
+    count: int, *, repos: int = 5_000, developers: int = 50_000, seed: int = 7, hour: str = "2024-01-15T10"
+) -> Iterator[dict]:
     """``count`` events spread over ``repos`` repos and ``developers`` developers, in time order.
 
     Event ids are distinct per ``seed`` (as GH Archive's are per hour).

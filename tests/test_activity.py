@@ -11,7 +11,12 @@ from collector.store import Store
 
 # SPEC 6.1, as written there.
 ISSUE_OPENED, ISSUE_COMMENT, ISSUE_CLOSED, REVIEW_COMMENT, PR_OPENED, PUSH = (
-    22.235, 5.252, 9.712, 7.427, 40.679, 14.695
+    22.235,
+    5.252,
+    9.712,
+    7.427,
+    40.679,
+    14.695,
 )
 AT = "2024-05-02T12:00:00Z"
 _ids = iter(range(1, 10**6))
@@ -19,9 +24,19 @@ _ids = iter(range(1, 10**6))
 
 def ev(kind, action, actor, repo, *, login=None, at=AT, issue=None, comment=None, push=None, is_bot=0):
     return {
-        "id": f"e{next(_ids)}", "type": kind, "action": action, "actor_id": actor,
-        "actor_login": login or f"dev{actor}", "repo_id": repo, "repo_name": f"o/r{repo}", "created_at": at,
-        "issue_number": issue, "comment_id": comment, "push_id": push, "merged": None, "is_bot": is_bot,
+        "id": f"e{next(_ids)}",
+        "type": kind,
+        "action": action,
+        "actor_id": actor,
+        "actor_login": login or f"dev{actor}",
+        "repo_id": repo,
+        "repo_name": f"o/r{repo}",
+        "created_at": at,
+        "issue_number": issue,
+        "comment_id": comment,
+        "push_id": push,
+        "merged": None,
+        "is_bot": is_bot,
         "source": "rest",
     }
 
@@ -37,29 +52,42 @@ def pairs(frame):
 
 
 def test_weighted_distinct_counts(store):
-    store.upsert("events", [
-        ev("IssuesEvent", "opened", 1, 10, issue=1),
-        ev("IssuesEvent", "opened", 1, 10, issue=1),          # the same issue seen twice
-        ev("IssuesEvent", "reopened", 1, 10, issue=1),        # not counted
-        ev("IssuesEvent", "closed", 1, 10, issue=2),
-        ev("PullRequestEvent", "closed", 1, 10, issue=3),     # closing a PR is not closing an issue
-        ev("PullRequestEvent", "opened", 1, 10, issue=4),
-        ev("IssueCommentEvent", "created", 1, 10, issue=1, comment=100),
-        ev("IssueCommentEvent", "created", 1, 10, issue=1, comment=100),  # REST and GH Archive copies
-        ev("IssueCommentEvent", "created", 1, 10, issue=1, comment=101),
-        ev("IssueCommentEvent", "deleted", 1, 10, issue=1, comment=102),  # counted whatever the action (globalOpenrank.ts:111)
-        ev("PullRequestReviewCommentEvent", "created", 1, 10, issue=4, comment=200),
-        ev("PushEvent", None, 1, 10, push="sha1"),
-        ev("PushEvent", None, 1, 10, push="sha1"),
-        ev("PushEvent", None, 1, 10, push="sha2"),
-        ev("WatchEvent", "started", 1, 10),                   # not activity
-        ev("IssuesEvent", "opened", 1, 10, issue=9, at="2024-06-01T00:00:00Z"),  # next month
-    ])
+    store.upsert(
+        "events",
+        [
+            ev("IssuesEvent", "opened", 1, 10, issue=1),
+            ev("IssuesEvent", "opened", 1, 10, issue=1),  # the same issue seen twice
+            ev("IssuesEvent", "reopened", 1, 10, issue=1),  # not counted
+            ev("IssuesEvent", "closed", 1, 10, issue=2),
+            ev("PullRequestEvent", "closed", 1, 10, issue=3),  # closing a PR is not closing an issue
+            ev("PullRequestEvent", "opened", 1, 10, issue=4),
+            ev("IssueCommentEvent", "created", 1, 10, issue=1, comment=100),
+            ev("IssueCommentEvent", "created", 1, 10, issue=1, comment=100),  # REST and GH Archive copies
+            ev("IssueCommentEvent", "created", 1, 10, issue=1, comment=101),
+            ev(
+                "IssueCommentEvent", "deleted", 1, 10, issue=1, comment=102
+            ),  # counted whatever the action (globalOpenrank.ts:111)
+            ev("PullRequestReviewCommentEvent", "created", 1, 10, issue=4, comment=200),
+            ev("PushEvent", None, 1, 10, push="sha1"),
+            ev("PushEvent", None, 1, 10, push="sha1"),
+            ev("PushEvent", None, 1, 10, push="sha2"),
+            ev("WatchEvent", "started", 1, 10),  # not activity
+            ev("IssuesEvent", "opened", 1, 10, issue=9, at="2024-06-01T00:00:00Z"),  # next month
+        ],
+    )
     row = pairs(activity_frame(store, "2024-05"))[(10, 1)]
-    counts = {k: row[k] for k in ("issues_opened", "issue_comments", "issues_closed", "review_comments",
-                                  "prs_opened", "pushes")}
-    assert counts == {"issues_opened": 1, "issue_comments": 3, "issues_closed": 1, "review_comments": 1,
-                      "prs_opened": 1, "pushes": 2}
+    counts = {
+        k: row[k]
+        for k in ("issues_opened", "issue_comments", "issues_closed", "review_comments", "prs_opened", "pushes")
+    }
+    assert counts == {
+        "issues_opened": 1,
+        "issue_comments": 3,
+        "issues_closed": 1,
+        "review_comments": 1,
+        "prs_opened": 1,
+        "pushes": 2,
+    }
     expected = ISSUE_OPENED + 3 * ISSUE_COMMENT + ISSUE_CLOSED + REVIEW_COMMENT + PR_OPENED + 2 * PUSH
     assert row["activity"] == pytest.approx(expected)
     assert row["push_only"] is False and row["month"] == "2024-05" and row["login"] == "dev1"
@@ -68,10 +96,13 @@ def test_weighted_distinct_counts(store):
 
 
 def test_push_only_pairs_are_marked_and_weights_are_parameters(store):
-    store.upsert("events", [
-        ev("PushEvent", None, 1, 10, push="a"),
-        ev("IssueCommentEvent", "created", 2, 10, issue=1, comment=5),
-    ])
+    store.upsert(
+        "events",
+        [
+            ev("PushEvent", None, 1, 10, push="a"),
+            ev("IssueCommentEvent", "created", 2, 10, issue=1, comment=5),
+        ],
+    )
     frame = pairs(activity_frame(store, "2024-05"))
     assert frame[(10, 1)]["push_only"] is True and frame[(10, 1)]["activity"] == pytest.approx(PUSH)
     assert frame[(10, 2)]["push_only"] is False
@@ -86,13 +117,16 @@ def test_push_only_pairs_are_marked_and_weights_are_parameters(store):
 
 def test_bots_are_excluded(store):
     store.upsert("developers", [{"id": 4, "login": "ci-runner", "is_bot": 1}])
-    store.upsert("events", [
-        ev("IssueCommentEvent", "created", 1, 10, login="renovate[bot]", issue=1, comment=1),
-        ev("IssueCommentEvent", "created", 2, 10, login="Mergify", issue=1, comment=2),  # in the default list
-        ev("IssueCommentEvent", "created", 3, 10, login="helper", issue=1, comment=3, is_bot=1),
-        ev("IssueCommentEvent", "created", 4, 10, login="ci-runner", issue=1, comment=4),
-        ev("IssueCommentEvent", "created", 5, 10, login="human", issue=1, comment=5),
-    ])
+    store.upsert(
+        "events",
+        [
+            ev("IssueCommentEvent", "created", 1, 10, login="renovate[bot]", issue=1, comment=1),
+            ev("IssueCommentEvent", "created", 2, 10, login="Mergify", issue=1, comment=2),  # in the default list
+            ev("IssueCommentEvent", "created", 3, 10, login="helper", issue=1, comment=3, is_bot=1),
+            ev("IssueCommentEvent", "created", 4, 10, login="ci-runner", issue=1, comment=4),
+            ev("IssueCommentEvent", "created", 5, 10, login="human", issue=1, comment=5),
+        ],
+    )
     # A collector's is_bot mark (a login configured then) is a hint: the rule in force decides.
     assert set(pairs(activity_frame(store, "2024-05"))) == {(10, 3), (10, 4), (10, 5)}
     configured = activity_frame(store, "2024-05", bots=["HELPER", "ci-runner"])
@@ -123,20 +157,26 @@ def test_developers_in_more_than_300_repos_are_removed_with_their_activity(store
 
 
 def test_repos_left_below_one_drop_out(store):
-    store.upsert("events", [
-        ev("IssueCommentEvent", "created", 1, 10, issue=1, comment=1),
-        ev("IssueCommentEvent", "created", 1, 11, issue=1, comment=2),
-        ev("IssueCommentEvent", "created", 2, 11, issue=1, comment=3),
-    ])
+    store.upsert(
+        "events",
+        [
+            ev("IssueCommentEvent", "created", 1, 10, issue=1, comment=1),
+            ev("IssueCommentEvent", "created", 1, 11, issue=1, comment=2),
+            ev("IssueCommentEvent", "created", 2, 11, issue=1, comment=3),
+        ],
+    )
     frame = activity_frame(store, "2024-05", weights={"issue_comments": 0.5})
     assert set(pairs(frame)) == {(11, 1), (11, 2)}  # repo 10 has 0.5 < 1, repo 11 has 1.0
 
 
 def test_compute_activity_stores_each_month(store):
-    store.upsert("events", [
-        ev("IssuesEvent", "opened", 1, 10, issue=1),
-        ev("PushEvent", None, 2, 10, push="x", at="2024-07-09T00:00:00Z"),
-    ])
+    store.upsert(
+        "events",
+        [
+            ev("IssuesEvent", "opened", 1, 10, issue=1),
+            ev("PushEvent", None, 2, 10, push="x", at="2024-07-09T00:00:00Z"),
+        ],
+    )
     summary = compute_activity(store)
     assert (summary.months, summary.rows_written) == ({"2024-05": 1, "2024-07": 1}, 2)
     columns = activity_frame(store, "2024-07").columns
@@ -163,13 +203,16 @@ def test_months_are_parsed_in_one_place(store):
 
 
 def test_pushes_and_closing_a_pull_request_put_a_pair_in_the_network(store):
-    store.upsert("events", [
-        {**ev("PullRequestEvent", "closed", 1, 10, issue=7), "merged": 1},  # merging is closing
-        ev("PushEvent", None, 1, 10, push="m1"),
-        ev("PushEvent", None, 2, 10, push="p1"),                          # pushes only
-        ev("PullRequestEvent", "closed", 3, 10, issue=8),                 # closing alone weighs nothing
-        ev("IssueCommentEvent", "edited", 4, 10, issue=1, comment=9),     # weighs, but is no valid event
-    ])
+    store.upsert(
+        "events",
+        [
+            {**ev("PullRequestEvent", "closed", 1, 10, issue=7), "merged": 1},  # merging is closing
+            ev("PushEvent", None, 1, 10, push="m1"),
+            ev("PushEvent", None, 2, 10, push="p1"),  # pushes only
+            ev("PullRequestEvent", "closed", 3, 10, issue=8),  # closing alone weighs nothing
+            ev("IssueCommentEvent", "edited", 4, 10, issue=1, comment=9),  # weighs, but is no valid event
+        ],
+    )
     frame = pairs(activity_frame(store, "2024-05"))
     assert frame[(10, 1)]["push_only"] is False and frame[(10, 1)]["activity"] == pytest.approx(PUSH)
     assert frame[(10, 2)]["push_only"] is True
@@ -223,26 +266,29 @@ def test_opendigger_activity_credits_a_merge_to_the_pull_requests_author(store):
     from analysis.activity import opendigger_activity, opendigger_activity_by
 
     merge = {**ev("PullRequestEvent", "closed", 2, 10, issue=4), "merged": 1, "author_id": 1, "author_login": "dev1"}
-    store.upsert("events", [
-        ev("IssueCommentEvent", "created", 1, 10, issue=1, comment=1),
-        ev("IssueCommentEvent", "created", 1, 10, issue=1, comment=1),   # the same comment twice
-        ev("IssuesEvent", "opened", 1, 10, issue=1),
-        ev("PullRequestEvent", "opened", 1, 10, issue=4),
-        ev("PullRequestReviewCommentEvent", "created", 2, 10, issue=4, comment=7),
-        merge,                                                            # bob merges alice's PR
-        {**ev("PullRequestEvent", "closed", 2, 10, issue=5), "merged": 0},  # closed unmerged: nothing
-        ev("PushEvent", None, 2, 10, push="x"),                            # pushes: nothing
-        ev("IssueCommentEvent", "created", 1, 11, issue=1, comment=2),
-    ])
+    store.upsert(
+        "events",
+        [
+            ev("IssueCommentEvent", "created", 1, 10, issue=1, comment=1),
+            ev("IssueCommentEvent", "created", 1, 10, issue=1, comment=1),  # the same comment twice
+            ev("IssuesEvent", "opened", 1, 10, issue=1),
+            ev("PullRequestEvent", "opened", 1, 10, issue=4),
+            ev("PullRequestReviewCommentEvent", "created", 2, 10, issue=4, comment=7),
+            merge,  # bob merges alice's PR
+            {**ev("PullRequestEvent", "closed", 2, 10, issue=5), "merged": 0},  # closed unmerged: nothing
+            ev("PushEvent", None, 2, 10, push="x"),  # pushes: nothing
+            ev("IssueCommentEvent", "created", 1, 11, issue=1, comment=2),
+        ],
+    )
     pairs_ = {(r["repo_id"], r["developer_id"]): r for r in opendigger_activity(store, "2024-05").iter_rows(named=True)}
     alice, bob = pairs_[(10, 1)], pairs_[(10, 2)]
     assert (alice["issue_comment"], alice["open_issue"], alice["open_pull"], alice["merged_pull"]) == (1, 1, 1, 1)
     assert alice["activity"] == pytest.approx((0.5252 + 2.2235 + 4.0679 + 2.0339) ** 0.5)
-    assert bob["activity"] == pytest.approx(0.7427 ** 0.5) and bob["merged_pull"] == 0
+    assert bob["activity"] == pytest.approx(0.7427**0.5) and bob["merged_pull"] == 0
     repos = dict(opendigger_activity_by(store, "2024-05", "repo").iter_rows())
-    assert repos[10] == round((0.5252 + 2.2235 + 4.0679 + 2.0339) ** 0.5 + 0.7427 ** 0.5, 2)
+    assert repos[10] == round((0.5252 + 2.2235 + 4.0679 + 2.0339) ** 0.5 + 0.7427**0.5, 2)
     developers = dict(opendigger_activity_by(store, "2024-05", "developer").iter_rows())
-    assert developers[1] == round((0.5252 + 2.2235 + 4.0679 + 2.0339) ** 0.5 + 0.5252 ** 0.5, 2)
+    assert developers[1] == round((0.5252 + 2.2235 + 4.0679 + 2.0339) ** 0.5 + 0.5252**0.5, 2)
 
 
 def test_the_rest_collector_stores_issue_titles_and_authors(tmp_path):
@@ -255,19 +301,28 @@ def test_the_rest_collector_stores_issue_titles_and_authors(tmp_path):
     from jobs.config import GithubConfig
 
     with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "rest.db") as store:
-        client = GitHubClient(token="t", base_url=hub.url, timeout=2.0, backoff=0.001, secondary_wait=0.001,
-                              sleep=lambda seconds: time.sleep(min(seconds, 0.01)))
+        client = GitHubClient(
+            token="t",
+            base_url=hub.url,
+            timeout=2.0,
+            backoff=0.001,
+            secondary_wait=0.001,
+            sleep=lambda seconds: time.sleep(min(seconds, 0.01)),
+        )
         collect_github(store, GithubConfig(orgs=["silver-ai"], repos=[]), progress=False, client=client, stats_wait=0.0)
         github = hub.truth()["github"]
         titles = {
             (name, issue["number"]): (issue["title"], issue["user"])
-            for name in github["orgs"]["silver-ai"] for issue in github["repos"][name]["issues"]
+            for name in github["orgs"]["silver-ai"]
+            for issue in github["repos"][name]["issues"]
         }
         opened = store.query(
             "SELECT repo_name, issue_number, title, author_login, actor_login, type FROM events "
             "WHERE type IN ('IssuesEvent', 'PullRequestEvent') AND action = 'opened'"
         )
-        assert opened and {(r["repo_name"], r["issue_number"]): (r["title"], r["author_login"]) for r in opened} == titles
+        assert (
+            opened and {(r["repo_name"], r["issue_number"]): (r["title"], r["author_login"]) for r in opened} == titles
+        )
         closed = store.query(
             "SELECT e.title, e.author_id FROM events e WHERE e.action = 'closed' AND e.type = 'PullRequestEvent'"
         )

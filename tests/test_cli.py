@@ -10,7 +10,10 @@ import pytest
 def ecometrics(*args, cwd, env=None, check=True):
     result = subprocess.run(
         [sys.executable, "-m", "jobs.cli", *args],
-        capture_output=True, text=True, cwd=cwd, env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
     )
     if check:
         assert result.returncode == 0, result.stderr
@@ -76,7 +79,9 @@ BAD_INPUT = [
 ]
 
 
-@pytest.mark.parametrize("args, message, not_created", BAD_INPUT, ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+@pytest.mark.parametrize(
+    "args, message, not_created", BAD_INPUT, ids=lambda v: " ".join(v) if isinstance(v, list) else None
+)
 def test_bad_arguments_exit_2_naming_the_input_and_change_nothing(tmp_path, args, message, not_created):
     ecometrics("init", cwd=tmp_path)
     before = (tmp_path / "ecometrics.db").read_bytes()

@@ -21,21 +21,33 @@ _ids = iter(range(1, 10**6))
 
 def ev(kind, action, actor, *, issue, at="2024-05-02T12:00:00Z", comment=None, merged=None, title=None):
     return {
-        "id": f"c{next(_ids)}", "type": kind, "action": action, "actor_id": actor, "actor_login": f"dev{actor}",
-        "repo_id": REPO, "repo_name": "org/app", "created_at": at, "issue_number": issue, "comment_id": comment,
-        "push_id": None, "merged": merged, "is_bot": 0, "source": "gharchive", "title": title,
+        "id": f"c{next(_ids)}",
+        "type": kind,
+        "action": action,
+        "actor_id": actor,
+        "actor_login": f"dev{actor}",
+        "repo_id": REPO,
+        "repo_name": "org/app",
+        "created_at": at,
+        "issue_number": issue,
+        "comment_id": comment,
+        "push_id": None,
+        "merged": merged,
+        "is_bot": 0,
+        "source": "gharchive",
+        "title": title,
     }
 
 
 def may_events():
     return [
-        ev("IssuesEvent", "opened", 1, issue=1, title="Crash on start"),              # alice: i1, 22.235
-        ev("IssueCommentEvent", "created", 2, issue=1, comment=11),                 # bob: i1, 5.252
-        ev("IssueCommentEvent", "deleted", 2, issue=1, comment=12),                 # deleted: not counted
-        ev("PullRequestEvent", "opened", 3, issue=2, title="Fix crash"),            # carol: p2, 40.679
-        ev("PullRequestEvent", "closed", 4, issue=2, merged=1),                      # dave merges: p2, 14.695
-        ev("IssueCommentEvent", "created", 4, issue=2, comment=21),                 # dave: same pair, +5.252
-        ev("IssueCommentEvent", "created", 5, issue=2, comment=22),                 # erin: comments only -> i2
+        ev("IssuesEvent", "opened", 1, issue=1, title="Crash on start"),  # alice: i1, 22.235
+        ev("IssueCommentEvent", "created", 2, issue=1, comment=11),  # bob: i1, 5.252
+        ev("IssueCommentEvent", "deleted", 2, issue=1, comment=12),  # deleted: not counted
+        ev("PullRequestEvent", "opened", 3, issue=2, title="Fix crash"),  # carol: p2, 40.679
+        ev("PullRequestEvent", "closed", 4, issue=2, merged=1),  # dave merges: p2, 14.695
+        ev("IssueCommentEvent", "created", 4, issue=2, comment=21),  # dave: same pair, +5.252
+        ev("IssueCommentEvent", "created", 5, issue=2, comment=22),  # erin: comments only -> i2
     ]
 
 
@@ -106,20 +118,31 @@ def test_one_month_matches_the_definition(store):
 
 
 def test_developers_inherit_from_the_latest_of_three_months(store):
-    store.upsert("events", [
-        ev("IssuesEvent", "opened", 1, issue=3, at="2024-06-03T00:00:00Z"),
-        ev("IssuesEvent", "opened", 1, issue=4, at="2024-08-03T00:00:00Z"),
-        ev("IssuesEvent", "opened", 2, issue=5, at="2024-08-04T00:00:00Z"),
-    ])
+    store.upsert(
+        "events",
+        [
+            ev("IssuesEvent", "opened", 1, issue=3, at="2024-06-03T00:00:00Z"),
+            ev("IssuesEvent", "opened", 1, issue=4, at="2024-08-03T00:00:00Z"),
+            ev("IssuesEvent", "opened", 2, issue=5, at="2024-08-04T00:00:00Z"),
+        ],
+    )
     compute_community_openrank(store, repos=["org/app"])
-    stored = {(r["month"], r["node_type"], r["node_id"]): r["value"] for r in store.query("SELECT * FROM community_openrank")}
-    may_alice, june_alice, may_bob = stored[("2024-05", "developer", 1)], stored[("2024-06", "developer", 1)], stored[("2024-05", "developer", 2)]
+    stored = {
+        (r["month"], r["node_type"], r["node_id"]): r["value"] for r in store.query("SELECT * FROM community_openrank")
+    }
+    may_alice, june_alice, may_bob = (
+        stored[("2024-05", "developer", 1)],
+        stored[("2024-06", "developer", 1)],
+        stored[("2024-05", "developer", 2)],
+    )
     # June: alice starts from May's value unattenuated (0.85⁰, the first month back)
     june = expected([(1, ("issue", 3), 22.235)], {("developer", 1): may_alice})
     assert june_alice == pytest.approx(june[("developer", 1)], abs=1e-12)
     # August: alice from June (two back: × 0.85), bob from May (three back: × 0.85²)
-    august = expected([(1, ("issue", 4), 22.235), (2, ("issue", 5), 22.235)],
-                      {("developer", 1): june_alice * 0.85, ("developer", 2): may_bob * 0.85**2})
+    august = expected(
+        [(1, ("issue", 4), 22.235), (2, ("issue", 5), 22.235)],
+        {("developer", 1): june_alice * 0.85, ("developer", 2): may_bob * 0.85**2},
+    )
     assert stored[("2024-08", "developer", 1)] == pytest.approx(august[("developer", 1)], abs=1e-12)
     assert stored[("2024-08", "developer", 2)] == pytest.approx(august[("developer", 2)], abs=1e-12)
 

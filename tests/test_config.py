@@ -37,7 +37,10 @@ MALFORMED = [
     ("[github]\nrepos = ['vllm']\n", "github.repos[0] 'vllm' is not OWNER/NAME"),
     ("[github]\nstar_history = 'yes'\n", "github.star_history must be true or false"),
     ("[huggingface]\nderivative_depth = -1\n", "huggingface.derivative_depth must be between 0 and 50, not -1"),
-    ("[huggingface]\nderivative_depth = 99999999999999999999\n", "huggingface.derivative_depth must be between 0 and 50"),
+    (
+        "[huggingface]\nderivative_depth = 99999999999999999999\n",
+        "huggingface.derivative_depth must be between 0 and 50",
+    ),
     ("[huggingface]\nhub_models = 0\n", "huggingface.hub_models must be at least 1"),
     ("[huggingface]\nderivative_depth = 2.5\n", "huggingface.derivative_depth must be an integer"),
     ("[huggingface]\nmodels = ['Mistral-7B']\n", "huggingface.models[0] 'Mistral-7B' is not AUTHOR/NAME"),
@@ -65,7 +68,9 @@ def test_cli_prints_one_line_and_exits_2_without_traceback(tmp_path):
     path = write(tmp_path, "[huggingface]\nderivative_depth = -3\n")
     result = subprocess.run(
         [sys.executable, "-m", "jobs.cli", "--config", str(path), "status"],
-        capture_output=True, text=True, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0

@@ -25,8 +25,18 @@ def test_header_aliases_and_relation_aliases(tmp_path, header):
         {"parent": "a/ft", "child": "a/lora", "relation": "adapters"},
         {"parent": "a/ft", "child": "a/q", "relation": "quantized"},
     ]
-    role = {"source": "parent", "parent": "parent", "base_model": "parent", "target": "child", "child": "child",
-            "model": "child", "model_id": "child", "edge": "relation", "relation": "relation", "type": "relation"}
+    role = {
+        "source": "parent",
+        "parent": "parent",
+        "base_model": "parent",
+        "target": "child",
+        "child": "child",
+        "model": "child",
+        "model_id": "child",
+        "edge": "relation",
+        "relation": "relation",
+        "type": "relation",
+    }
     lines = [header] + [",".join(row[role[c]] for c in columns) for row in rows]
     path = tmp_path / "edges.csv"
     path.write_text("\n".join(lines) + "\n")
@@ -68,8 +78,10 @@ def test_duplicates_kept_once_and_reimport_skips_everything(tmp_path):
         # model ids the Hub refuses, and a quote never closed
         ("source,target,edge\no/a,o/\x00b,finetune\n", "line 2: model id 'o/\\x00b' is not a Hugging Face repo id"),
         ("source,target,edge\no/a,o/..,finetune\n", "line 2: model id 'o/..' is not a Hugging Face repo id"),
-        ("source,target,edge\no/a,\"o/b,finetune\no/c,o/d,merge\n",
-         "line 2: a quoted field opened on this line is never closed; close the quote or remove it"),
+        (
+            'source,target,edge\no/a,"o/b,finetune\no/c,o/d,merge\n',
+            "line 2: a quoted field opened on this line is never closed; close the quote or remove it",
+        ),
     ],
 )
 def test_bad_files_name_file_and_line_and_store_nothing(tmp_path, text, message):

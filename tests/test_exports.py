@@ -89,7 +89,9 @@ def test_parents_never_collected_are_unknown_not_zero_and_form_no_family(tmp_pat
     analyze_lineage(store, influence=False)
     store.close()
 
-    rows = {r["model_id"]: r for r in json.loads(export(tmp_path / "lineage.db", "models", tmp_path / "m.json").read_text())}
+    rows = {
+        r["model_id"]: r for r in json.loads(export(tmp_path / "lineage.db", "models", tmp_path / "m.json").read_text())
+    }
     ghost = rows["ghost/base"]
     assert (ghost["downloads_30d"], ghost["downloads_all_time"], ghost["likes"]) == (None, None, None)
     assert ghost["collected"] is False and rows["fan/tune"]["collected"] is True
@@ -110,7 +112,9 @@ def test_tables_default_to_the_last_complete_month_and_flag_partial_ones(demo_db
     assert {(row["month"], row["partial_month"]) for row in developers} == {(previous, False)}
     repos = json.loads(export(demo_db, "repos", tmp_path / "r.json", "--format", "json").read_text())
     assert {row["openrank_month"] for row in repos if row["openrank"] is not None} == {previous}
-    asked = json.loads(export(demo_db, "developers", tmp_path / "n.json", "--format", "json", "--month", newest).read_text())
+    asked = json.loads(
+        export(demo_db, "developers", tmp_path / "n.json", "--format", "json", "--month", newest).read_text()
+    )
     assert {(row["month"], row["partial_month"]) for row in asked} == {(newest, True)}
     months = json.loads(export(demo_db, "family_months", tmp_path / "fm.json", "--format", "json").read_text())
     assert {row["month"] for row in months if row["partial_month"]} == {newest}
@@ -126,8 +130,18 @@ def test_every_artefact_of_a_demo_database_says_its_data_is_synthetic(demo_db, t
     assert "Synthetic data" in pd.read_parquet(parquet).attrs["note"]
     assert "Synthetic data" in nx.read_graphml(demo_db.parent / "exports" / "family_tree.graphml").graph["note"]
     root = ["--root", "Qwen/Qwen3-8B"]
-    assert "Synthetic data" in nx.read_graphml(export(demo_db, "lineage", tmp_path / "t.graphml", "--format", "graphml", *root)).graph["note"]
-    assert "Synthetic data" in json.loads(export(demo_db, "lineage", tmp_path / "t.json", "--format", "json", *root).read_text())["graph"]["note"]
+    assert (
+        "Synthetic data"
+        in nx.read_graphml(export(demo_db, "lineage", tmp_path / "t.graphml", "--format", "graphml", *root)).graph[
+            "note"
+        ]
+    )
+    assert (
+        "Synthetic data"
+        in json.loads(export(demo_db, "lineage", tmp_path / "t.json", "--format", "json", *root).read_text())["graph"][
+            "note"
+        ]
+    )
     gexf = ET.parse(export(demo_db, "lineage", tmp_path / "t.gexf", "--format", "gexf", *root)).getroot()
     description = gexf.find("{http://www.gexf.net/1.2draft}meta/{http://www.gexf.net/1.2draft}description")
     assert "Synthetic data" in description.text

@@ -34,37 +34,62 @@ def small_disk(limit_bytes):
 def database(tmp_path):
     db = tmp_path / "e.db"
     with Store(db) as store:
-        store.upsert("repos", [
-            {"id": i, "full_name": f"org{i % 3}/repo{i}", "owner": f"org{i % 3}", "name": f"repo{i}",
-             "created_at": "2024-01-01T00:00:00Z", "fork": 0}
-            for i in range(1, 60)
-        ])
+        store.upsert(
+            "repos",
+            [
+                {
+                    "id": i,
+                    "full_name": f"org{i % 3}/repo{i}",
+                    "owner": f"org{i % 3}",
+                    "name": f"repo{i}",
+                    "created_at": "2024-01-01T00:00:00Z",
+                    "fork": 0,
+                }
+                for i in range(1, 60)
+            ],
+        )
         store.upsert("repo_snapshots", [{"repo_id": i, "date": "2025-01-01", "stars": i * 10} for i in range(1, 60)])
-        store.upsert("model_edges", [
-            {"child": f"org/child{i}", "parent": "org/base", "relation": "finetune", "source": "hub"} for i in range(40)
-        ])
+        store.upsert(
+            "model_edges",
+            [
+                {"child": f"org/child{i}", "parent": "org/base", "relation": "finetune", "source": "hub"}
+                for i in range(40)
+            ],
+        )
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA journal_mode = DELETE")  # a reader then needs no -shm file, which the cap would stop
     conn.close()
     return db
 
 
-@pytest.mark.parametrize("kind, out, extra", [
-    ("repos", "repos.csv", []),
-    ("repos", "repos.parquet", []),
-    ("repos", "repos.md", []),
-    ("lineage", "tree.graphml", ["--root", "org/base"]),
-])
+@pytest.mark.parametrize(
+    "kind, out, extra",
+    [
+        ("repos", "repos.csv", []),
+        ("repos", "repos.parquet", []),
+        ("repos", "repos.md", []),
+        ("lineage", "tree.graphml", ["--root", "org/base"]),
+    ],
+)
 def test_a_write_that_fails_half_way_keeps_the_old_file(tmp_path, database, kind, out, extra):
     path = tmp_path / out
-    good = subprocess.run([*ECOMETRICS, "--db", str(database), "export", kind, *extra, "--out", str(path)],
-                          capture_output=True, text=True, cwd=tmp_path)
+    good = subprocess.run(
+        [*ECOMETRICS, "--db", str(database), "export", kind, *extra, "--out", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert good.returncode == 0, good.stderr
     before = path.read_bytes()
     assert len(before) > 1024
 
-    failed = subprocess.run([*ECOMETRICS, "--db", str(database), "export", kind, *extra, "--out", str(path)],
-                            capture_output=True, text=True, cwd=tmp_path, preexec_fn=small_disk(1024))
+    failed = subprocess.run(
+        [*ECOMETRICS, "--db", str(database), "export", kind, *extra, "--out", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        preexec_fn=small_disk(1024),
+    )
     assert failed.returncode == 74, failed.stderr
     message = failed.stderr.strip()
     assert "\n" not in message and "Traceback" not in message
@@ -78,8 +103,12 @@ def test_an_export_replaces_the_file_whole_and_keeps_its_permissions(tmp_path, d
     path = tmp_path / "repos.csv"
     path.write_text("old\n")
     os.chmod(path, 0o640)
-    result = subprocess.run([*ECOMETRICS, "--db", str(database), "export", "repos", "--out", str(path)],
-                            capture_output=True, text=True, cwd=tmp_path)
+    result = subprocess.run(
+        [*ECOMETRICS, "--db", str(database), "export", "repos", "--out", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert path.read_text().startswith("repo,") and (path.stat().st_mode & 0o777) == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.db", "repos.csv"]
@@ -90,15 +119,23 @@ def test_a_link_is_followed_and_a_pipe_is_written_in_place(tmp_path, database):
     real.write_text("old\n")
     link = tmp_path / "link.csv"
     link.symlink_to(real)
-    result = subprocess.run([*ECOMETRICS, "--db", str(database), "export", "repos", "--out", str(link)],
-                            capture_output=True, text=True, cwd=tmp_path)
+    result = subprocess.run(
+        [*ECOMETRICS, "--db", str(database), "export", "repos", "--out", str(link)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert link.is_symlink() and real.read_text().startswith("repo,")
 
     pipe = tmp_path / "pipe.csv"
     os.mkfifo(pipe)
-    export = subprocess.Popen([*ECOMETRICS, "--db", str(database), "export", "repos", "--out", str(pipe)],
-                              cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    export = subprocess.Popen(
+        [*ECOMETRICS, "--db", str(database), "export", "repos", "--out", str(pipe)],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     with open(pipe) as reader:  # blocks until the export opens the pipe for writing
         received = reader.read()
     assert export.wait(timeout=120) == 0, export.stderr.read()

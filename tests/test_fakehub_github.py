@@ -22,8 +22,7 @@ def client(hub, per_page=100, token="t") -> Github:
 
 def repo_with_stars(truth, low, high) -> dict:
     """The first repo (by name) whose star count is within [low, high]."""
-    return next(r for name, r in sorted(truth["github"]["repos"].items())
-                if low <= r["stargazers_count"] <= high)
+    return next(r for name, r in sorted(truth["github"]["repos"].items()) if low <= r["stargazers_count"] <= high)
 
 
 def test_organisation_repos_are_the_ground_truth(fakehub, truth0):
@@ -45,12 +44,12 @@ def test_stargazers_with_dates_across_pages_match_the_count_and_the_truth(fakehu
     assert got == expected["stars"]
     pages = fakehub.stats()["by_endpoint"]["repos.stargazers"]["requests"]
     assert pages == -(-repo.stargazers_count // 100) > 2
-    assert len({s.user.id for s in stargazers}) == len(stargazers)     # a user stars once
+    assert len({s.user.id for s in stargazers}) == len(stargazers)  # a user stars once
 
 
 def test_stargazer_pages_stop_at_400(fakehub, truth0):
     genesis = truth0["github"]["repos"]["Genesis-Embodied-AI/Genesis"]
-    assert genesis["stargazers_count"] > 40 * 400     # more stars than 400 pages of 40 show
+    assert genesis["stargazers_count"] > 40 * 400  # more stars than 400 pages of 40 show
     url = f"{fakehub.url}/repos/Genesis-Embodied-AI/Genesis/stargazers"
     headers = {"Authorization": "token t", "Accept": "application/vnd.github.star+json"}
     last = requests.get(url, params={"per_page": 40, "page": 400}, headers=headers)
@@ -74,8 +73,11 @@ def test_contributors_are_commit_counts(fakehub, truth0):
     repo = client(fakehub).get_repo(expected["full_name"])
     got = {c.login: c.contributions for c in repo.get_contributors()}
     assert got == expected["contributors"]
-    with_anon = requests.get(f"{fakehub.url}/repos/{expected['full_name']}/contributors",
-                             params={"anon": "1", "per_page": 100}, headers={"Authorization": "token t"}).json()
+    with_anon = requests.get(
+        f"{fakehub.url}/repos/{expected['full_name']}/contributors",
+        params={"anon": "1", "per_page": 100},
+        headers={"Authorization": "token t"},
+    ).json()
     anonymous = {c["name"]: c["contributions"] for c in with_anon if c["type"] == "Anonymous"}
     assert anonymous == expected["anonymous_contributors"]
 
@@ -84,8 +86,7 @@ def test_issues_since_a_date(fakehub, truth0):
     truth = truth0
     expected = max(truth["github"]["repos"].values(), key=lambda r: len(r["issues"]))
     since = dt.datetime(2025, 8, 1, tzinfo=dt.UTC)
-    want = sorted(i["number"] for i in expected["issues"]
-                  if dt.datetime.fromisoformat(i["updated_at"]) >= since)
+    want = sorted(i["number"] for i in expected["issues"] if dt.datetime.fromisoformat(i["updated_at"]) >= since)
     assert 0 < len(want) < len(expected["issues"])
     repo = client(fakehub).get_repo(expected["full_name"])
     got = list(repo.get_issues(state="all", since=since))
@@ -99,10 +100,10 @@ def test_conditional_request_is_answered_304_and_not_charged(fakehub):
     gh = client(fakehub)
     repo = gh.get_repo("vllm-project/vllm")
     remaining = gh.get_rate_limit().resources.core.remaining
-    assert repo.update() is False              # If-None-Match matched: 304, nothing changed
+    assert repo.update() is False  # If-None-Match matched: 304, nothing changed
     assert gh.get_rate_limit().resources.core.remaining == remaining
     assert fakehub.stats()["by_status"]["304"] == 1
-    fakehub.advance(1)                         # stars arrive, the ETag changes
+    fakehub.advance(1)  # stars arrive, the ETag changes
     assert repo.update() is True
 
 
@@ -172,7 +173,7 @@ def test_budget_runs_out_with_403_until_reset_and_304s_are_free():
         assert time.time() < reset <= time.time() + 3
         with pytest.raises(RateLimitExceededException):
             Github(base_url=hub.url, auth=Auth.Token("budget"), retry=None).get_repo("vllm-project/vllm")
-        other = requests.get(url, headers={"Authorization": "token other"})   # budgets are per token
+        other = requests.get(url, headers={"Authorization": "token other"})  # budgets are per token
         assert other.status_code == 200
         time.sleep(max(0.0, reset - time.time()) + 0.05)
         again = requests.get(url, headers=auth)
@@ -201,7 +202,8 @@ def test_comments_review_comments_and_commits_since_a_date(fakehub, truth0):
     repo = client(fakehub).get_repo("vllm-project/vllm")
     comments = list(repo.get_issues_comments(since=since))
     assert [(c.id, c.user.login) for c in comments] == [
-        (c["id"], c["user"]) for c in expected["issue_comments"] if after(c["created_at"])]
+        (c["id"], c["user"]) for c in expected["issue_comments"] if after(c["created_at"])
+    ]
     reviews = list(repo.get_pulls_comments(since=since))
     assert [c.id for c in reviews] == [c["id"] for c in expected["review_comments"] if after(c["created_at"])]
     commits = list(repo.get_commits(since=since, until=until))
@@ -219,9 +221,14 @@ def test_issue_events_name_who_closed_each_issue_newest_first(fakehub, truth0):
     pages = fakehub.stats()["by_endpoint"]["repos.issues.events"]["requests"]
     assert pages == -(-len(events) // 20) > 1
     stamps = [e.created_at for e in events]
-    assert stamps == sorted(stamps, reverse=True) and [e.id for e in events] == sorted((e.id for e in events), reverse=True)
-    closers = {e.issue.number: (e.actor.login, e.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
-               for e in events if e.event == "closed"}
+    assert stamps == sorted(stamps, reverse=True) and [e.id for e in events] == sorted(
+        (e.id for e in events), reverse=True
+    )
+    closers = {
+        e.issue.number: (e.actor.login, e.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        for e in events
+        if e.event == "closed"
+    }
     assert closers == {i["number"]: (i["closed_by"], i["closed_at"]) for i in closed}
     merged = {e.issue.number for e in events if e.event == "merged"}
     assert merged == {i["number"] for i in closed if i["merged"]}

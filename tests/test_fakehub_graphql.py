@@ -47,7 +47,11 @@ def test_fifty_aliased_repositories_and_a_stargazer_page_in_one_document(fakehub
         repo = truth["repos"][name]
         got = data[f"r{k}"]
         assert (got["databaseId"], got["nameWithOwner"], got["stargazerCount"], got["forkCount"]) == (
-            repo["id"], name, repo["stargazers_count"], repo["forks_count"])
+            repo["id"],
+            name,
+            repo["stargazers_count"],
+            repo["forks_count"],
+        )
         assert got["issues"]["totalCount"] == repo["open_issues"]
         assert got["pullRequests"]["totalCount"] == sum(i["is_pull_request"] for i in repo["issues"])
     vllm = truth["repos"]["vllm-project/vllm"]
@@ -62,11 +66,13 @@ def test_fifty_aliased_repositories_and_a_stargazer_page_in_one_document(fakehub
     # cost is charged: 51 connections of up to 100 -> round(51/100) = 1 point
     rate = data["rateLimit"]
     assert rate["cost"] == 1 and rate["used"] == 1 and rate["remaining"] == rate["limit"] - 1
-    assert r.headers["X-RateLimit-Resource"] == "graphql" and r.headers["X-RateLimit-Remaining"] == str(rate["remaining"])
+    assert r.headers["X-RateLimit-Resource"] == "graphql" and r.headers["X-RateLimit-Remaining"] == str(
+        rate["remaining"]
+    )
     # the next page continues from the cursor
     nxt = post(fakehub, query, {"after": page["pageInfo"]["endCursor"]}).json()["data"]["stars"]["stargazers"]
     following = [e["node"]["databaseId"] for e in nxt["edges"] if e]
-    assert following == [s[0] for s in vllm["stars"][len(shown): len(shown) + len(following)]]
+    assert following == [s[0] for s in vllm["stars"][len(shown) : len(shown) + len(following)]]
 
 
 def test_points_budget_runs_out_until_reset():
@@ -90,8 +96,10 @@ def test_points_budget_runs_out_until_reset():
 
 def test_cost_follows_githubs_rule(fakehub):
     # one request per connection: 150 aliased stargazer pages -> round(150 / 100) points
-    body = "\n".join(f'r{k}: repository(owner: "vllm-project", name: "vllm") '
-                     f'{{ stargazers(first: 10) {{ totalCount }} }}' for k in range(150))
+    body = "\n".join(
+        f'r{k}: repository(owner: "vllm-project", name: "vllm") {{ stargazers(first: 10) {{ totalCount }} }}'
+        for k in range(150)
+    )
     out = post(fakehub, f"{{ {body} rateLimit {{ cost }} }}").json()
     assert out["data"]["rateLimit"]["cost"] == 2
 
@@ -100,7 +108,9 @@ def test_anonymous_and_invalid_documents(fakehub):
     assert post(fakehub, "{ rateLimit { cost } }", headers={}).status_code == 401
     out = post(fakehub, '{ repository(owner: "a", name: "b") { noSuchField } }').json()
     assert "noSuchField" in out["errors"][0]["message"]
-    too_many = post(fakehub, '{ repository(owner: "vllm-project", name: "vllm") { stargazers(first: 101) { totalCount } } }').json()
+    too_many = post(
+        fakehub, '{ repository(owner: "vllm-project", name: "vllm") { stargazers(first: 101) { totalCount } } }'
+    ).json()
     assert too_many["errors"][0]["type"] == "EXCESSIVE_PAGINATION"
 
 

@@ -29,7 +29,7 @@ def test_list_models_of_an_author_over_several_pages(hub, truth):
     authors = [m["author"] for m in truth["models"].values()]
     author = max(set(authors), key=authors.count)
     expected = {m["id"]: m for m in truth["models"].values() if m["author"] == author}
-    assert len(expected) > 200          # more than two pages of 100
+    assert len(expected) > 200  # more than two pages of 100
     hub.reset_stats()
     got = list(HfApi(endpoint=hub.url).list_models(author=author, expand=EXPAND))
     assert sorted(m.id for m in got) == sorted(expected)
@@ -37,7 +37,10 @@ def test_list_models_of_an_author_over_several_pages(hub, truth):
     for model in got:
         want = expected[model.id]
         assert (model.downloads, model.downloads_all_time, model.likes) == (
-            want["downloads"], want["downloadsAllTime"], want["likes"])
+            want["downloads"],
+            want["downloadsAllTime"],
+            want["likes"],
+        )
         parents = [t.split(":")[-1] for t in model.tags if t.startswith(f"base_model:{want['relation']}:")]
         assert parents == want["parents"]
 
@@ -147,8 +150,10 @@ def test_the_forest_has_the_hub_shape(truth):
     models = truth["models"].values()
     assert truth["model_count"] == len(truth["models"]) >= 3000
     derived = [m for m in models if m["relation"]]
-    share = {r: sum(m["relation"] == r for m in derived) / len(derived)
-             for r in ("finetune", "quantized", "merge", "adapter")}
+    share = {
+        r: sum(m["relation"] == r for m in derived) / len(derived)
+        for r in ("finetune", "quantized", "merge", "adapter")
+    }
     assert abs(share["finetune"] - 0.45) < 0.04 and abs(share["quantized"] - 0.39) < 0.04
     assert abs(share["merge"] - 0.15) < 0.03 and 0 < share["adapter"] < 0.03
     assert max(m["depth"] for m in models) >= 4
@@ -186,7 +191,8 @@ def test_the_default_budget_is_a_free_accounts():
     with FakeHub(seed=0, scale="small") as hub:
         url = f"{hub.url}/api/models/Qwen/Qwen3-8B"
         assert requests.get(url, headers={"Authorization": "Bearer hf_test"}).headers["RateLimit-Policy"] == (
-            '"fixed window";"api";q=1000;w=300')
+            '"fixed window";"api";q=1000;w=300'
+        )
         assert requests.get(url).headers["RateLimit-Policy"] == '"fixed window";"api";q=500;w=300'
 
 
@@ -211,5 +217,7 @@ def test_detail_only_expands_are_refused_in_listings(hub):
     assert listed.status_code == 200 and listed.json()
     assert detail.status_code == 200 and "childrenModelCount" in detail.json()
     with FakeHub(seed=0, scale="small", hf_permissive=True) as permissive:
-        allowed = requests.get(f"{permissive.url}/api/models", params={"author": "Qwen", "expand": "childrenModelCount"})
+        allowed = requests.get(
+            f"{permissive.url}/api/models", params={"author": "Qwen", "expand": "childrenModelCount"}
+        )
     assert allowed.status_code == 200 and "childrenModelCount" in allowed.json()[0]

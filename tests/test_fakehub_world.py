@@ -21,7 +21,7 @@ def exchange_log(hub, n=60) -> list[tuple]:
     for url in urls:
         try:
             r = requests.get(url, headers={"Authorization": "token det"}, timeout=5)
-            body = r.content.replace(hub.url.encode(), b"BASE")     # each hub has its own port
+            body = r.content.replace(hub.url.encode(), b"BASE")  # each hub has its own port
             seen.append((r.status_code, r.headers.get("Date"), hashlib.sha256(body).hexdigest()))
         except requests.RequestException as error:
             seen.append(("error", type(error).__name__))
@@ -35,7 +35,7 @@ def test_same_seed_and_faults_give_the_same_responses():
     with FakeHub(seed=7, faults=FAULTS) as b:
         assert exchange_log(b) == first
     kinds = {s for s in first if s[0] != 200}
-    assert len(kinds) >= 3                       # faults really happened, of several kinds
+    assert len(kinds) >= 3  # faults really happened, of several kinds
     assert {"429", "5xx", "secondary"} <= set(stats["faults"])
     with FakeHub(seed=8, faults=FAULTS) as c:
         assert exchange_log(c) != first
@@ -53,19 +53,22 @@ def test_advance_over_http_adds_growth_consistent_with_the_truth(fakehub):
     r = requests.post(f"{fakehub.url}/_fakehub/advance", params={"days": 30})
     assert r.json() == {"day": 30, "now": "2025-10-01T12:00:00Z"}
     after = requests.get(f"{fakehub.url}/_fakehub/truth").json()
-    assert "MiniMax-AI/MiniMax-Text-Preview" in after["github"]["deleted"]      # gone on day 7
+    assert "MiniMax-AI/MiniMax-Text-Preview" in after["github"]["deleted"]  # gone on day 7
     for name, new in after["github"]["repos"].items():
         old = before["github"]["repos"][name]
         # history is kept: a star that still stands keeps its date; the others were removed since
         kept = {tuple(s) for s in new["stars"]}
-        assert [s for s in old["stars"] if tuple(s) in kept] == new["stars"][: len(kept & {tuple(s) for s in old["stars"]})]
+        assert [s for s in old["stars"] if tuple(s) in kept] == new["stars"][
+            : len(kept & {tuple(s) for s in old["stars"]})
+        ]
         api = requests.get(f"{fakehub.url}/repos/{name}", headers={"Authorization": "token t"}).json()
         assert api["stargazers_count"] == new["stargazers_count"] == len(new["stars"]) + len(new["hidden_stars"])
     repos = after["github"]["repos"]
     grown = [n for n in repos if repos[n]["stargazers_count"] > before["github"]["repos"][n]["stargazers_count"]]
     assert len(grown) > len(repos) // 2
     assert sum(len(r["issues"]) + len(r["commits"]) for r in repos.values()) > sum(
-        len(before["github"]["repos"][n]["issues"]) + len(before["github"]["repos"][n]["commits"]) for n in repos)
+        len(before["github"]["repos"][n]["issues"]) + len(before["github"]["repos"][n]["commits"]) for n in repos
+    )
     old_models, new_models = before["hf"]["models"], after["hf"]["models"]
     deleted = set(after["hf"]["deleted"])
     assert deleted and deleted <= set(old_models) and not deleted & set(new_models)
@@ -79,8 +82,10 @@ def test_advance_over_http_adds_growth_consistent_with_the_truth(fakehub):
     for parent in ("Qwen/Qwen3-8B", "meta-llama/Llama-3.1-8B-Instruct"):
         new_kids = sum(parent in new_models[m]["parents"] for m in born)
         gone_kids = sum(parent in old_models[m]["parents"] for m in deleted)
-        assert sum(new_models[parent]["childrenModelCount"].values()) == sum(
-            old_models[parent]["childrenModelCount"].values()) + new_kids - gone_kids
+        assert (
+            sum(new_models[parent]["childrenModelCount"].values())
+            == sum(old_models[parent]["childrenModelCount"].values()) + new_kids - gone_kids
+        )
 
 
 def test_advance_in_steps_equals_advance_at_once():
@@ -114,8 +119,11 @@ def test_command_line_prints_the_url_first_and_serves():
     import subprocess
     import sys
 
-    proc = subprocess.Popen([sys.executable, "-m", "jobs.cli", "fakehub", "serve", "--port", "0", "--seed", "0"],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jobs.cli", "fakehub", "serve", "--port", "0", "--seed", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         url = proc.stdout.readline().strip()
         assert url.startswith("http://127.0.0.1:")
@@ -133,12 +141,16 @@ def test_a_snapshot_of_the_truth_serves_the_same_world(tmp_path):
         truth = generated.truth()
         path = tmp_path / "snapshot.json"
         path.write_text(json.dumps(truth))
-        urls = ["/repos/vllm-project/vllm/stargazers?per_page=100&page=2", "/repos/THUDM/GLM-4",
-                "/repos/vllm-project/vllm/issues?state=all&per_page=50", "/repos/vllm-project/vllm/contributors?anon=1",
-                "/api/models?author=Qwen&expand[]=downloads&expand[]=tags&expand[]=createdAt",
-                "/api/models/Qwen/Qwen3-8B?expand[]=baseModels&expand[]=childrenModelCount",
-                "/api/models?filter=base_model:quantized:Qwen/Qwen3-8B&expand[]=likes",
-                "/api/models/meta-llama/Llama-3.1-8B-Instruct?expand[]=downloadsAllTime"]
+        urls = [
+            "/repos/vllm-project/vllm/stargazers?per_page=100&page=2",
+            "/repos/THUDM/GLM-4",
+            "/repos/vllm-project/vllm/issues?state=all&per_page=50",
+            "/repos/vllm-project/vllm/contributors?anon=1",
+            "/api/models?author=Qwen&expand[]=downloads&expand[]=tags&expand[]=createdAt",
+            "/api/models/Qwen/Qwen3-8B?expand[]=baseModels&expand[]=childrenModelCount",
+            "/api/models?filter=base_model:quantized:Qwen/Qwen3-8B&expand[]=likes",
+            "/api/models/meta-llama/Llama-3.1-8B-Instruct?expand[]=downloadsAllTime",
+        ]
         headers = {"Authorization": "Bearer t", "Accept": "application/vnd.github.star+json"}
 
         def answers(hub):
@@ -148,12 +160,13 @@ def test_a_snapshot_of_the_truth_serves_the_same_world(tmp_path):
     with FakeHub(snapshot=str(path)) as served:
         assert served.truth() == truth
         got = answers(served)
+
     def without_prose(document):
         if isinstance(document, list):
             return [without_prose(item) for item in document]
         return {k: v for k, v in document.items() if k not in ("license", "topics", "description")}
 
-    def models(text):   # the same models and fields; internal _ids and unsorted order may differ
+    def models(text):  # the same models and fields; internal _ids and unsorted order may differ
         data = json.loads(text)
         data = data if isinstance(data, list) else [data]
         return sorted(({k: v for k, v in m.items() if k != "_id"} for m in data), key=lambda m: m["id"])
@@ -161,7 +174,7 @@ def test_a_snapshot_of_the_truth_serves_the_same_world(tmp_path):
     for url, a, b in zip(urls, want, got):
         if url.startswith("/api/"):
             assert models(a) == models(b), url
-        else:   # licenses, topics and descriptions are not in the truth; everything else is
+        else:  # licenses, topics and descriptions are not in the truth; everything else is
             assert without_prose(json.loads(a)) == without_prose(json.loads(b)), url
     assert json.loads(got[1])["stargazers_count"] == truth["github"]["repos"]["zai-org/GLM-4"]["stargazers_count"]
     with pytest.raises(InputError, match="snapshot"):

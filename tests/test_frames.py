@@ -15,23 +15,46 @@ from collector.store import Store
 def db_path(tmp_path):
     path = tmp_path / "frames.db"
     with Store(path) as store:
-        store.upsert("repos", [{"id": 7, "full_name": "lab/tool", "owner": "lab", "name": "tool",
-                                "created_at": "2025-01-02T03:04:05Z"}])
+        store.upsert(
+            "repos",
+            [{"id": 7, "full_name": "lab/tool", "owner": "lab", "name": "tool", "created_at": "2025-01-02T03:04:05Z"}],
+        )
         store.upsert("developers", [{"id": 9, "login": "ada"}])
-        store.upsert("models", [
-            {"id": "a/b", "created_at": "2024-09-16T11:47:41.000Z", "last_modified": "2024-09-17T00:00:00+00:00"},
-        ])
+        store.upsert(
+            "models",
+            [
+                {"id": "a/b", "created_at": "2024-09-16T11:47:41.000Z", "last_modified": "2024-09-17T00:00:00+00:00"},
+            ],
+        )
         store.upsert("model_snapshots", [{"model_id": "a/b", "date": "2025-01-03", "downloads_30d": 5}])
-        store.upsert("openrank", [
-            {"kind": "repo", "entity_id": 7, "month": "2025-01", "value": 2.5},
-            {"kind": "developer", "entity_id": 9, "month": "2025-01", "value": 1.5},
-            {"kind": "developer", "entity_id": 99, "month": "2025-01", "value": 0.5},
-        ])
-        store.upsert("activity", [{
-            "month": "2025-01", "repo_id": 7, "repo_name": "lab/tool", "developer_id": 99, "login": "seen-only",
-            "issues_opened": 1, "issue_comments": 0, "issues_closed": 0, "review_comments": 0, "prs_opened": 0,
-            "pushes": 0, "activity": 22.235, "push_only": 0,
-        }])
+        store.upsert(
+            "openrank",
+            [
+                {"kind": "repo", "entity_id": 7, "month": "2025-01", "value": 2.5},
+                {"kind": "developer", "entity_id": 9, "month": "2025-01", "value": 1.5},
+                {"kind": "developer", "entity_id": 99, "month": "2025-01", "value": 0.5},
+            ],
+        )
+        store.upsert(
+            "activity",
+            [
+                {
+                    "month": "2025-01",
+                    "repo_id": 7,
+                    "repo_name": "lab/tool",
+                    "developer_id": 99,
+                    "login": "seen-only",
+                    "issues_opened": 1,
+                    "issue_comments": 0,
+                    "issues_closed": 0,
+                    "review_comments": 0,
+                    "prs_opened": 0,
+                    "pushes": 0,
+                    "activity": 22.235,
+                    "push_only": 0,
+                }
+            ],
+        )
     return path
 
 
@@ -48,8 +71,13 @@ def test_empty_tables_keep_their_columns_and_types(db_path):
     stars = frames.stargazers(db_path)
     assert stars.height == 0
     assert stars.schema == pl.Schema(
-        {"repo_id": pl.Int64, "user_id": pl.Int64, "login": pl.String, "starred_at": pl.Datetime("us"),
-         "removed_at": pl.Datetime("us")}
+        {
+            "repo_id": pl.Int64,
+            "user_id": pl.Int64,
+            "login": pl.String,
+            "starred_at": pl.Datetime("us"),
+            "removed_at": pl.Datetime("us"),
+        }
     )
 
 

@@ -88,7 +88,9 @@ def test_parser_processes_taking_chunks_in_turn_give_what_one_parser_gives(tmp_p
             # ~80 lines per chunk: many chunks per file, dealt to the parsers in turn
             result = import_gharchive(store, [first, second], all_repos=True, parallel=parallel, chunk_bytes=64 * 1024)
             seen[parallel] = (
-                result.imported, result.lines, result.corrupt,
+                result.imported,
+                result.lines,
+                result.corrupt,
                 store.query("SELECT * FROM events ORDER BY id"),
                 [store.checkpoint("gharchive", path.name) for path in (first, second)],
             )
@@ -192,14 +194,20 @@ def test_a_file_that_is_not_gh_archive_is_an_error_naming_it_and_the_others_stay
 
 
 def test_a_line_without_a_type_is_corrupt_not_an_event_type(store, tmp_path):
-    path = write_hour(tmp_path / "2024-01-15-10.json.gz", [
-        event(1, "PushEvent", actor=ALICE, repo=TRACKED, created_at=AT, push_id=1),
-        {"id": "2", "actor": {"id": 1}, "repo": {"id": 11, "name": "TrackedOrg/engine"}, "created_at": AT},
-        {"id": "3", "type": 7, "repo": {"id": 11, "name": "TrackedOrg/engine"}, "created_at": AT},
-    ])
+    path = write_hour(
+        tmp_path / "2024-01-15-10.json.gz",
+        [
+            event(1, "PushEvent", actor=ALICE, repo=TRACKED, created_at=AT, push_id=1),
+            {"id": "2", "actor": {"id": 1}, "repo": {"id": 11, "name": "TrackedOrg/engine"}, "created_at": AT},
+            {"id": "3", "type": 7, "repo": {"id": 11, "name": "TrackedOrg/engine"}, "created_at": AT},
+        ],
+    )
     result = import_gharchive(store, [path], all_repos=True)
     assert result.imported == 1 and not result.skipped_types
-    assert [where.split(": ", 1)[1] for where in result.corrupt] == ["not a GH Archive event: no type", "not a GH Archive event: no type"]
+    assert [where.split(": ", 1)[1] for where in result.corrupt] == [
+        "not a GH Archive event: no type",
+        "not a GH Archive event: no type",
+    ]
     assert "None" not in result.summary()
 
 

@@ -14,10 +14,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from collector.gharchive import PARALLEL_MIN_BYTES
-from collector.store import Store
 from gharchive_fixtures import synthetic_hour
 from test_jobs_pipeline import wait_for
+
+from collector.gharchive import PARALLEL_MIN_BYTES
+from collector.store import Store
 
 
 def children(pid):
@@ -48,19 +49,25 @@ def import_command(db, path):
 
 def test_sigkill_of_a_parallel_import_ends_its_parsers_frees_the_lock_and_the_next_run_cleans_up(tmp_path):
     hour = tmp_path / "2024-01-15-10.json"  # plain JSON lines: its size on disk is its text
-    hour.write_bytes(b"".join(json.dumps(e, separators=(",", ":")).encode() + b"\n"
-                              for e in synthetic_hour(12_000, repos=30, seed=3)))
+    hour.write_bytes(
+        b"".join(
+            json.dumps(e, separators=(",", ":")).encode() + b"\n" for e in synthetic_hour(12_000, repos=30, seed=3)
+        )
+    )
     assert hour.stat().st_size > PARALLEL_MIN_BYTES
     db = tmp_path / "ecometrics.db"
     Store(db).close()
 
     writer = sqlite3.connect(db, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # the import parses, then waits to write
-    importer = subprocess.Popen(import_command(db, hour), cwd=tmp_path,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    importer = subprocess.Popen(
+        import_command(db, hour), cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         scratch = lambda: [p for p in tmp_path.glob(".gharchive-*") if list(p.glob("*.db"))]  # noqa: E731
-        assert wait_for(lambda: len(children(importer.pid)) == 2 and scratch(), seconds=60), "the parsers never staged a chunk"
+        assert wait_for(lambda: len(children(importer.pid)) == 2 and scratch(), seconds=60), (
+            "the parsers never staged a chunk"
+        )
         parsers = children(importer.pid)
         importer.send_signal(signal.SIGKILL)
         importer.wait(timeout=30)

@@ -24,8 +24,8 @@ import pytest
 from analysis.activity import activity_frame, is_bot_login
 from collector.errors import InputError
 from collector.github import collect_github
-from collector.http import backoff_delay, retry_after_seconds
 from collector.github_client import GitHubClient
+from collector.http import backoff_delay, retry_after_seconds
 from collector.store import Store
 from fakehub import FakeHub
 from jobs.config import GithubConfig
@@ -109,10 +109,14 @@ def stored_rows(store: Store) -> dict[str, set]:
             events.add((e["type"], None, e["repo_id"], e["push_id"], e["actor_login"], e["created_at"], None))
         elif e["type"] in ("IssueCommentEvent", "PullRequestReviewCommentEvent"):
             key = e["comment_id"]
-            events.add((e["type"], e["action"], e["repo_id"], e["issue_number"], e["actor_login"], e["created_at"], key))
+            events.add(
+                (e["type"], e["action"], e["repo_id"], e["issue_number"], e["actor_login"], e["created_at"], key)
+            )
         else:
             merged = None if e["merged"] is None else bool(e["merged"])
-            events.add((e["type"], e["action"], e["repo_id"], e["issue_number"], e["actor_login"], e["created_at"], merged))
+            events.add(
+                (e["type"], e["action"], e["repo_id"], e["issue_number"], e["actor_login"], e["created_at"], merged)
+            )
     return {
         "stargazers": {
             tuple(r.values())
@@ -137,10 +141,14 @@ def assert_matches_truth(store: Store, truth, orgs=ORGS, repos=REPOS, *, keep_de
     expected, stored = expected_rows(truth, orgs, repos), stored_rows(store)
     if keep_deleted:  # the history of a repo deleted since stays stored; compare the others
         live = {repo["id"] for repo in tracked(truth, orgs, repos).values()}
-        stored = {table: {row for row in rows if row[0 if table != "events" else 2] in live} for table, rows in stored.items()}
+        stored = {
+            table: {row for row in rows if row[0 if table != "events" else 2] in live} for table, rows in stored.items()
+        }
     for table in expected:
         missing, extra = expected[table] - stored[table], stored[table] - expected[table]
-        assert not missing and not extra, f"{table}: {len(missing)} missing e.g. {sorted(missing)[:2]}, {len(extra)} extra e.g. {sorted(extra)[:2]}"
+        assert not missing and not extra, (
+            f"{table}: {len(missing)} missing e.g. {sorted(missing)[:2]}, {len(extra)} extra e.g. {sorted(extra)[:2]}"
+        )
 
 
 # -- the specification ----------------------------------------------------------------------
@@ -164,7 +172,9 @@ def test_collected_rows_equal_the_ground_truth(tmp_path):
         snap = store.query("SELECT * FROM repo_snapshots WHERE repo_id = ?", (kimi["id"],))
         assert len(snap) == 1
         assert (snap[0]["stars"], snap[0]["forks"], snap[0]["watchers"]) == (
-            kimi["stargazers_count"], kimi["forks_count"], kimi["subscribers_count"]
+            kimi["stargazers_count"],
+            kimi["forks_count"],
+            kimi["subscribers_count"],
         )
         assert snap[0]["contributors"] == len(kimi["contributors"])
         # bots flagged in events and developers
@@ -172,7 +182,12 @@ def test_collected_rows_equal_the_ground_truth(tmp_path):
         assert bots and all(b["actor_login"].endswith("[bot]") for b in bots)
         # weekly commit stats arrived despite the first 202s, and no week is all zeros
         assert store.count("contributor_weeks") > 0
-        assert store.query("SELECT count(*) AS n FROM contributor_weeks WHERE commits = 0 AND additions = 0 AND deletions = 0")[0]["n"] == 0
+        assert (
+            store.query(
+                "SELECT count(*) AS n FROM contributor_weeks WHERE commits = 0 AND additions = 0 AND deletions = 0"
+            )[0]["n"]
+            == 0
+        )
 
 
 def graphql_requests(stats) -> int:
@@ -212,7 +227,10 @@ def test_second_run_is_cheap_and_a_day_later_fetches_only_what_is_new(tmp_path):
         assert graphql_requests(later) == 1 + star_pages(new_stars)
         assert requests_spent(later) < requests_spent(first) / 2
         # a second daily snapshot, taken on the API's (simulated) day
-        assert {r["date"] for r in store.query("SELECT DISTINCT date FROM repo_snapshots")} == {"2025-09-01", "2025-09-02"}
+        assert {r["date"] for r in store.query("SELECT DISTINCT date FROM repo_snapshots")} == {
+            "2025-09-01",
+            "2025-09-02",
+        }
 
         # a week later a listed repo is gone: recorded as not found, the rest still complete
         hub.advance(days=6)
@@ -250,7 +268,9 @@ def test_new_stars_are_fetched_when_unstars_keep_the_count_unchanged(tmp_path):
         collect(store, hub)
         hub.advance(days=1)
         truth = hub.truth()
-        stored = {r["repo_id"]: r["n"] for r in store.query("SELECT repo_id, count(*) AS n FROM stargazers GROUP BY repo_id")}
+        stored = {
+            r["repo_id"]: r["n"] for r in store.query("SELECT repo_id, count(*) AS n FROM stargazers GROUP BY repo_id")
+        }
         name, repo = max(tracked(truth).items(), key=lambda item: item[1]["stargazers_count"] - stored[item[1]["id"]])
         new = repo["stargazers_count"] - stored[repo["id"]]
         assert new > 0
@@ -334,8 +354,10 @@ def test_a_run_killed_mid_collection_resumes_to_the_same_rows(tmp_path):
             expected = all_rows(whole)
         with Store(db) as store:
             interrupted = all_rows(store)
-            assert 0 < len(interrupted["stargazers"]) + len(interrupted["events"]) < len(expected["stargazers"]) + len(
-                expected["events"]
+            assert (
+                0
+                < len(interrupted["stargazers"]) + len(interrupted["events"])
+                < len(expected["stargazers"]) + len(expected["events"])
             )
             result = collect(store, hub)
             assert not result.partial, result.reason
@@ -384,12 +406,23 @@ def test_export_repos_table(tmp_path):
     expected = {name: repo["stargazers_count"] for name, repo in tracked(truth).items()}
     assert dict(zip(table["repo"], table["stars"])) == expected
     assert table["stars"].to_list() == sorted(expected.values(), reverse=True)
-    for column in ("forks", "watchers", "open_issues", "contributors", "stars_7d", "stars_30d", "created_at", "language"):
+    for column in (
+        "forks",
+        "watchers",
+        "open_issues",
+        "contributors",
+        "stars_7d",
+        "stars_30d",
+        "created_at",
+        "language",
+    ):
         assert column in table.columns
     row = table.filter(table["repo"] == "MoonshotAI/Kimi-VL").row(0, named=True)
     kimi = truth["github"]["repos"]["MoonshotAI/Kimi-VL"]
     assert (row["forks"], row["watchers"], row["open_issues"]) == (
-        kimi["forks_count"], kimi["subscribers_count"], kimi["open_issues"]
+        kimi["forks_count"],
+        kimi["subscribers_count"],
+        kimi["open_issues"],
     )
     assert row["contributors"] == len(kimi["contributors"])
     assert row["created_at"] == kimi["created_at"] and row["language"] == kimi["language"]
@@ -414,7 +447,9 @@ def test_command_line_collects_and_exports(tmp_path, monkeypatch, capsys):
         monkeypatch.setenv("GITHUB_TOKEN", "cli-token")
         assert main(["--config", str(config), "--db", str(db), "collect", "github"]) == 0
         stars = hub.truth()["github"]["repos"]["MoonshotAI/Kimi-VL"]["stargazers_count"]
-    assert main(["--config", str(config), "--db", str(db), "export", "repos", "--format", "json", "--out", str(out)]) == 0
+    assert (
+        main(["--config", str(config), "--db", str(db), "export", "repos", "--format", "json", "--out", str(out)]) == 0
+    )
     rows = json.loads(out.read_text())
     assert [(r["repo"], r["stars"]) for r in rows] == [("MoonshotAI/Kimi-VL", stars)]
 

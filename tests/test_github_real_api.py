@@ -10,13 +10,13 @@ statuses and notes that say what happened. Waits pass on fakehub's rate-limit cl
 from __future__ import annotations
 
 import pytest
+from test_github_collector import ORGS, REPOS, assert_matches_truth, expected_rows, stored_rows, tracked
 
 from collector.github import collect_github
 from collector.github_client import CachedPage, GitHubClient
 from collector.store import Store
 from fakehub import FakeHub
 from jobs.config import GithubConfig
-from test_github_collector import ORGS, REPOS, assert_matches_truth, expected_rows, stored_rows, tracked
 
 
 def client_for(hub, **overrides) -> GitHubClient:
@@ -112,7 +112,10 @@ def test_an_aliased_repository_that_fails_is_retried_and_a_blocked_one_is_record
         assert not result.partial, result.reason
         statuses = {r["full_name"]: r["status"] for r in store.query("SELECT full_name, status FROM repos")}
         assert statuses == {
-            "MoonshotAI/Kimi-VL": "ok", "zai-org/GLM-4": "renamed", "QwenLM/Qwen3": "ok", "OpenBMB/MiniCPM": "ok",
+            "MoonshotAI/Kimi-VL": "ok",
+            "zai-org/GLM-4": "renamed",
+            "QwenLM/Qwen3": "ok",
+            "OpenBMB/MiniCPM": "ok",
         }
         assert hub.stats()["faults"].get("partial")
         assert not [n for n in result.notes if "is now" in n and "GLM-4" not in n], result.notes
@@ -152,7 +155,10 @@ def test_truth_the_api_withholds_is_stored_as_unknown_or_anonymous(tmp_path):
             result = collect(store, hub, config=config)
             assert not result.partial, result.reason
             truth = hub.truth()
-            expected, stored = expected_rows(truth, ["deepseek-ai"], [])["contributors"], stored_rows(store)["contributors"]
+            expected, stored = (
+                expected_rows(truth, ["deepseek-ai"], [])["contributors"],
+                stored_rows(store)["contributors"],
+            )
             assert expected == stored
             repos = tracked(truth, ["deepseek-ai"], [])
             assert any(repo["anonymous_contributors"] for repo in repos.values())
@@ -168,7 +174,8 @@ def test_truth_the_api_withholds_is_stored_as_unknown_or_anonymous(tmp_path):
             for row in counted:
                 repo = next(r for r in repos.values() if r["id"] == row["repo_id"])
                 assert (row["contributors"], row["anonymous_contributors"]) == (
-                    len(repo["contributors"]), len(repo["anonymous_contributors"])
+                    len(repo["contributors"]),
+                    len(repo["anonymous_contributors"]),
                 )
 
 
@@ -230,8 +237,11 @@ def test_a_connection_dropped_before_any_answer_is_retried_not_taken_for_no_netw
 
     with FakeHub(seed=0, scale="small", faults="timeout:0.5") as hub:
         # a repository whose first ask fakehub drops (fault draws are a pure function of seed and URL)
-        name = next(n for n in sorted(hub.truth(False)["github"]["repos"])
-                    if Faults("timeout:0.5", 0).draw(f"GET /repos/{n}?[]") == "timeout")
+        name = next(
+            n
+            for n in sorted(hub.truth(False)["github"]["repos"])
+            if Faults("timeout:0.5", 0).draw(f"GET /repos/{n}?[]") == "timeout"
+        )
         client = client_for(hub, backoff=0.001)
         response = client.get(f"/repos/{name}")
         assert response.status == 200 and response.data["full_name"] == name
@@ -263,8 +273,12 @@ def test_commits_of_a_branch_merged_later_are_read_though_their_dates_are_older(
         hub.advance(days=10)
         assert not collect(store, hub, config=config, page_size=5).partial
         truth = hub.truth()
-        late = [c for r in tracked(truth, [], repos).values() for c in r["commits"]
-                if c["sha"] not in before and c["date"] < truth["now"][:10] and c["landed_at"] > c["date"]]
+        late = [
+            c
+            for r in tracked(truth, [], repos).values()
+            for c in r["commits"]
+            if c["sha"] not in before and c["date"] < truth["now"][:10] and c["landed_at"] > c["date"]
+        ]
         assert late, "the test needs commits that landed after newer ones"
         expected, stored = expected_rows(truth, [], repos)["events"], stored_rows(store)["events"]
         assert expected == stored, (len(expected - stored), len(stored - expected))

@@ -32,73 +32,111 @@ NEW_STARS = ["2025-02-15T12:00:00Z", "2025-02-17T00:00:00Z", "2025-02-19T00:00:0
 
 def event(n, type_, actor_id, login, created_at, repo_id=1, is_bot=0, action="created"):
     return {
-        "id": f"e{n}", "type": type_, "action": action, "actor_id": actor_id, "actor_login": login,
-        "repo_id": repo_id, "repo_name": "lab/fast", "created_at": created_at, "is_bot": is_bot, "source": "rest",
+        "id": f"e{n}",
+        "type": type_,
+        "action": action,
+        "actor_id": actor_id,
+        "actor_login": login,
+        "repo_id": repo_id,
+        "repo_name": "lab/fast",
+        "created_at": created_at,
+        "is_bot": is_bot,
+        "source": "rest",
     }
 
 
 @pytest.fixture()
 def store(tmp_path):
     store = Store(tmp_path / "growth.db")
-    store.upsert("repos", [
-        {"id": 1, "full_name": "lab/fast", "owner": "lab", "name": "fast", "created_at": "2025-01-01T00:00:00Z"},
-        {"id": 2, "full_name": "lab/new", "owner": "lab", "name": "new", "created_at": "2025-02-15T00:00:00Z"},
-        {"id": 3, "full_name": "lab/unharvested", "owner": "lab", "name": "unharvested",
-         "created_at": "2024-06-01T00:00:00Z"},
-        {"id": 4, "full_name": "lab/quiet", "owner": "lab", "name": "quiet", "created_at": "2024-06-01T00:00:00Z"},
-    ])
-    store.upsert("repo_snapshots", [
-        {"repo_id": 1, "date": "2025-02-19", "stars": 8},
-        {"repo_id": 2, "date": "2025-02-19", "stars": 3},
-        {"repo_id": 3, "date": "2025-02-18", "stars": 400},
-        {"repo_id": 3, "date": "2025-02-19", "stars": 500},  # stars, but no star history collected
-        {"repo_id": 4, "date": "2025-02-19", "stars": 0},
-    ])
-    store.upsert("stargazers", [
-        *({"repo_id": 1, "user_id": 100 + i, "login": f"u{i}", "starred_at": t} for i, t in enumerate(FAST_STARS)),
-        *({"repo_id": 2, "user_id": 200 + i, "login": f"v{i}", "starred_at": t} for i, t in enumerate(NEW_STARS)),
-    ])
+    store.upsert(
+        "repos",
+        [
+            {"id": 1, "full_name": "lab/fast", "owner": "lab", "name": "fast", "created_at": "2025-01-01T00:00:00Z"},
+            {"id": 2, "full_name": "lab/new", "owner": "lab", "name": "new", "created_at": "2025-02-15T00:00:00Z"},
+            {
+                "id": 3,
+                "full_name": "lab/unharvested",
+                "owner": "lab",
+                "name": "unharvested",
+                "created_at": "2024-06-01T00:00:00Z",
+            },
+            {"id": 4, "full_name": "lab/quiet", "owner": "lab", "name": "quiet", "created_at": "2024-06-01T00:00:00Z"},
+        ],
+    )
+    store.upsert(
+        "repo_snapshots",
+        [
+            {"repo_id": 1, "date": "2025-02-19", "stars": 8},
+            {"repo_id": 2, "date": "2025-02-19", "stars": 3},
+            {"repo_id": 3, "date": "2025-02-18", "stars": 400},
+            {"repo_id": 3, "date": "2025-02-19", "stars": 500},  # stars, but no star history collected
+            {"repo_id": 4, "date": "2025-02-19", "stars": 0},
+        ],
+    )
+    store.upsert(
+        "stargazers",
+        [
+            *({"repo_id": 1, "user_id": 100 + i, "login": f"u{i}", "starred_at": t} for i, t in enumerate(FAST_STARS)),
+            *({"repo_id": 2, "user_id": 200 + i, "login": f"v{i}", "starred_at": t} for i, t in enumerate(NEW_STARS)),
+        ],
+    )
     store.upsert("developers", [{"id": 15, "login": "helper", "is_bot": 1}])
-    store.upsert("events", [
-        event(1, "IssuesEvent", 10, "ada", "2025-01-02T00:00:00Z", action="opened"),
-        event(2, "IssueCommentEvent", 11, "bob", "2025-01-06T00:00:00Z"),
-        event(3, "IssueCommentEvent", 10, "ada", "2025-01-07T00:00:00Z"),  # ada again: one participant
-        event(4, "PullRequestEvent", 12, "dependabot[bot]", "2025-01-03T00:00:00Z", action="opened"),
-        event(5, "PushEvent", 13, "cy", "2025-01-02T00:00:00Z", action=None),  # a push is not participation
-        event(6, "PullRequestReviewCommentEvent", 14, "dee", "2025-01-21T00:00:00Z"),  # day 20
-        event(7, "IssueCommentEvent", 15, "helper", "2025-01-04T00:00:00Z"),  # marked as bot by a collector
-        event(8, "IssueCommentEvent", 16, "github-actions", "2025-01-05T00:00:00Z"),  # a known bot login
-        event(9, "IssueCommentEvent", 18, "eve", "2025-01-06T00:00:00Z", is_bot=1),  # marked as bot by a collector
-        event(10, "IssueCommentEvent", 17, "fay", "2025-02-05T00:00:00Z"),  # day 35: after the first 30 days
-        # lab/quiet's activity is collected from its first days on, with no participant: zero, not unknown.
-        event(11, "PushEvent", 13, "cy", "2024-06-05T00:00:00Z", repo_id=4, action=None),
-        # lab/unharvested's collected activity starts months after its launch.
-        event(12, "IssueCommentEvent", 11, "bob", "2025-02-01T00:00:00Z", repo_id=3),
-    ])
-    store.upsert("models", [
-        {"id": "Qwen/base", "author": "Qwen", "created_at": "2024-12-01T00:00:00Z",
-         "children_count": {"finetune": 10, "quantized": 5}},
-        {"id": "x/single", "author": "x", "created_at": "2025-01-01T00:00:00Z"},
-        {"id": "a/ft1", "author": "a", "created_at": "2025-01-15T00:00:00Z"},
-        {"id": "a/q1", "author": "a", "created_at": "2025-02-05T00:00:00Z"},
-        {"id": "b/q2", "author": "b", "created_at": "2025-02-06T00:00:00Z"},
-        {"id": "c/merge", "author": "c", "created_at": "2025-02-18T00:00:00Z"},
-    ])
-    store.upsert("model_snapshots", [
-        {"model_id": "Qwen/base", "date": "2025-02-01", "downloads_30d": 100, "downloads_all_time": 1000},
-        {"model_id": "Qwen/base", "date": "2025-02-10", "downloads_30d": 150, "downloads_all_time": 1200},
-        {"model_id": "Qwen/base", "date": "2025-02-13", "downloads_30d": 160, "downloads_all_time": 1300},
-        {"model_id": "Qwen/base", "date": "2025-02-20", "downloads_30d": 200, "downloads_all_time": 1500},
-        {"model_id": "x/single", "date": "2025-02-20", "downloads_30d": 7, "downloads_all_time": 9},
-    ])
-    store.upsert("model_edges", [
-        {"parent": "Qwen/base", "child": "a/ft1", "relation": "finetune", "source": "hub"},
-        {"parent": "Qwen/base", "child": "a/q1", "relation": "quantized", "source": "hub"},
-        {"parent": "Qwen/base", "child": "b/q2", "relation": "quantized", "source": "hub"},
-        {"parent": "Qwen/base", "child": "c/merge", "relation": "merge", "source": "hub"},
-        {"parent": "x/single", "child": "c/merge", "relation": "merge", "source": "hub"},
-        {"parent": "Qwen/base", "child": "d/uncollected", "relation": "finetune", "source": "hub"},
-    ])
+    store.upsert(
+        "events",
+        [
+            event(1, "IssuesEvent", 10, "ada", "2025-01-02T00:00:00Z", action="opened"),
+            event(2, "IssueCommentEvent", 11, "bob", "2025-01-06T00:00:00Z"),
+            event(3, "IssueCommentEvent", 10, "ada", "2025-01-07T00:00:00Z"),  # ada again: one participant
+            event(4, "PullRequestEvent", 12, "dependabot[bot]", "2025-01-03T00:00:00Z", action="opened"),
+            event(5, "PushEvent", 13, "cy", "2025-01-02T00:00:00Z", action=None),  # a push is not participation
+            event(6, "PullRequestReviewCommentEvent", 14, "dee", "2025-01-21T00:00:00Z"),  # day 20
+            event(7, "IssueCommentEvent", 15, "helper", "2025-01-04T00:00:00Z"),  # marked as bot by a collector
+            event(8, "IssueCommentEvent", 16, "github-actions", "2025-01-05T00:00:00Z"),  # a known bot login
+            event(9, "IssueCommentEvent", 18, "eve", "2025-01-06T00:00:00Z", is_bot=1),  # marked as bot by a collector
+            event(10, "IssueCommentEvent", 17, "fay", "2025-02-05T00:00:00Z"),  # day 35: after the first 30 days
+            # lab/quiet's activity is collected from its first days on, with no participant: zero, not unknown.
+            event(11, "PushEvent", 13, "cy", "2024-06-05T00:00:00Z", repo_id=4, action=None),
+            # lab/unharvested's collected activity starts months after its launch.
+            event(12, "IssueCommentEvent", 11, "bob", "2025-02-01T00:00:00Z", repo_id=3),
+        ],
+    )
+    store.upsert(
+        "models",
+        [
+            {
+                "id": "Qwen/base",
+                "author": "Qwen",
+                "created_at": "2024-12-01T00:00:00Z",
+                "children_count": {"finetune": 10, "quantized": 5},
+            },
+            {"id": "x/single", "author": "x", "created_at": "2025-01-01T00:00:00Z"},
+            {"id": "a/ft1", "author": "a", "created_at": "2025-01-15T00:00:00Z"},
+            {"id": "a/q1", "author": "a", "created_at": "2025-02-05T00:00:00Z"},
+            {"id": "b/q2", "author": "b", "created_at": "2025-02-06T00:00:00Z"},
+            {"id": "c/merge", "author": "c", "created_at": "2025-02-18T00:00:00Z"},
+        ],
+    )
+    store.upsert(
+        "model_snapshots",
+        [
+            {"model_id": "Qwen/base", "date": "2025-02-01", "downloads_30d": 100, "downloads_all_time": 1000},
+            {"model_id": "Qwen/base", "date": "2025-02-10", "downloads_30d": 150, "downloads_all_time": 1200},
+            {"model_id": "Qwen/base", "date": "2025-02-13", "downloads_30d": 160, "downloads_all_time": 1300},
+            {"model_id": "Qwen/base", "date": "2025-02-20", "downloads_30d": 200, "downloads_all_time": 1500},
+            {"model_id": "x/single", "date": "2025-02-20", "downloads_30d": 7, "downloads_all_time": 9},
+        ],
+    )
+    store.upsert(
+        "model_edges",
+        [
+            {"parent": "Qwen/base", "child": "a/ft1", "relation": "finetune", "source": "hub"},
+            {"parent": "Qwen/base", "child": "a/q1", "relation": "quantized", "source": "hub"},
+            {"parent": "Qwen/base", "child": "b/q2", "relation": "quantized", "source": "hub"},
+            {"parent": "Qwen/base", "child": "c/merge", "relation": "merge", "source": "hub"},
+            {"parent": "x/single", "child": "c/merge", "relation": "merge", "source": "hub"},
+            {"parent": "Qwen/base", "child": "d/uncollected", "relation": "finetune", "source": "hub"},
+        ],
+    )
     yield store
     store.close()
 
@@ -166,8 +204,14 @@ def test_early_participants_are_distinct_people_not_bots_not_pushes(store):
 def test_growth_table_is_registered_for_export_and_ranks_launch_velocity_first(store, tmp_path):
     table = build_table(store, "growth", bots=["helper", "eve"])
     assert table.columns == [
-        "repo", "created_at", "stars", "stars_first_3d", "stars_first_10d", "stars_first_30d",
-        "participants_10d", "participants_30d",
+        "repo",
+        "created_at",
+        "stars",
+        "stars_first_3d",
+        "stars_first_10d",
+        "stars_first_30d",
+        "participants_10d",
+        "participants_30d",
     ]
     # By stars in the first 10 days (5, 0), the repos where it is unknown last, by stars.
     assert table["repo"].to_list() == ["lab/fast", "lab/quiet", "lab/unharvested", "lab/new"]
@@ -181,8 +225,13 @@ def test_growth_table_is_registered_for_export_and_ranks_launch_velocity_first(s
 def test_the_repos_export_carries_launch_velocity_beside_the_last_days_stars(store):
     repos = build_table(store, "repos", bots=["helper", "eve"])
     columns = repos.columns
-    assert columns[columns.index("stars_7d"):][:6] == [
-        "stars_7d", "stars_30d", "stars_first_3d", "stars_first_10d", "stars_first_30d", "participants_30d",
+    assert columns[columns.index("stars_7d") :][:6] == [
+        "stars_7d",
+        "stars_30d",
+        "stars_first_3d",
+        "stars_first_10d",
+        "stars_first_30d",
+        "participants_30d",
     ]
     fast = by_repo(repos, "lab/fast")
     # The last 30 days up to the snapshot day 2025-02-19 hold the stars of 2025-01-30 and 2025-02-10;
@@ -192,7 +241,10 @@ def test_the_repos_export_carries_launch_velocity_beside_the_last_days_stars(sto
     assert fast["participants_30d"] == 3
     new = by_repo(repos, "lab/new")
     assert (new["stars_30d"], new["stars_first_3d"], new["stars_first_10d"], new["participants_30d"]) == (
-        3, 2, None, None
+        3,
+        2,
+        None,
+        None,
     )
     # --month 2025-01: the windows are judged at the month's end, when lab/fast's first 30 days
     # (to 2025-01-31 00:00) were over; its last 30 days are 2025-01-02 .. 2025-01-31.
@@ -206,8 +258,11 @@ def test_the_models_export_carries_download_growth(store):
     analyze_lineage(store, influence=False)
     table = build_table(store, "models")
     columns = table.columns
-    assert columns[columns.index("downloads_all_time"):][:4] == [
-        "downloads_all_time", "downloads_gain_7d", "downloads_gain_30d", "likes",
+    assert columns[columns.index("downloads_all_time") :][:4] == [
+        "downloads_all_time",
+        "downloads_gain_7d",
+        "downloads_gain_30d",
+        "likes",
     ]
     models = {row["model_id"]: row for row in table.iter_rows(named=True)}
     base = models["Qwen/base"]
@@ -245,9 +300,21 @@ def test_derivatives_per_month_by_parent_and_relation(store):
 def test_model_growth_table_ranks_download_gain_and_counts_recent_derivatives(store):
     table = build_table(store, "model_growth")
     assert table.columns == [
-        "model_id", "author", "created_at", "date", "downloads_30d", "downloads_all_time",
-        "downloads_gain_7d", "downloads_gain_30d", "downloads_30d_change_7d", "downloads_30d_change_30d",
-        "observed_days_7d", "observed_days_30d", "derivatives", "derivatives_last_30d", "hub_children",
+        "model_id",
+        "author",
+        "created_at",
+        "date",
+        "downloads_30d",
+        "downloads_all_time",
+        "downloads_gain_7d",
+        "downloads_gain_30d",
+        "downloads_30d_change_7d",
+        "downloads_30d_change_30d",
+        "observed_days_7d",
+        "observed_days_30d",
+        "derivatives",
+        "derivatives_last_30d",
+        "hub_children",
     ]
     assert table["model_id"].to_list()[:2] == ["Qwen/base", "x/single"]
     base = table.row(0, named=True)

@@ -75,7 +75,9 @@ def stored(store: Store, sql: str) -> set[tuple]:
 def table_rows(path: Path, *, trending: bool = True) -> dict[str, set[tuple]]:
     """What a user would compare: every collected row, without the write timestamps (and,
     for crawls under moving trending scores, without the score each read saw)."""
-    snapshot_columns = "model_id, date, downloads_30d, downloads_all_time, likes" + (", trending_score" if trending else "")
+    snapshot_columns = "model_id, date, downloads_30d, downloads_all_time, likes" + (
+        ", trending_score" if trending else ""
+    )
     with Store(path) as store:
         return {
             "models": stored(store, "SELECT id, author, created_at, last_modified, library, pipeline_tag, license, "
@@ -154,7 +156,9 @@ def test_completeness_is_full_when_the_depth_reaches_the_leaves(hub, truth, tmp_
     assert frame["children_reported"].sum() > 0
     exported = subprocess.run(
         [sys.executable, "-m", "jobs.cli", "--db", str(store.path), "export", "completeness", "--format", "json"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert json.loads(exported.stdout) == frame.to_dicts()  # `ecometrics export completeness`
 
@@ -187,7 +191,9 @@ def test_listings_never_ask_for_lineage_expands_and_a_big_tree_costs_the_full_li
     # from the base_model: tags, each root's counts from one /api/models/{id}, and trees whose
     # node-by-node crawl would cost more than listing the whole Hub are read from that listing.
     known = truth["hf"]["models"]
-    config = HuggingFaceConfig(authors=["Qwen", "deepseek-ai"], derivative_depth=3, hub_models=truth["hf"]["model_count"])
+    config = HuggingFaceConfig(
+        authors=["Qwen", "deepseek-ai"], derivative_depth=3, hub_models=truth["hf"]["model_count"]
+    )
     store = Store(tmp_path / "hf.db")
     hub.reset_stats()
 
@@ -238,7 +244,8 @@ def test_gated_models_are_collected_and_unavailable_ones_recorded_as_such(hub, t
     # without a token: a missing repo answers 401, a disabled one 403; gated ones answer 200
     assert {k: v for k, v in result.requests.items() if k != "200"} == {"401": 1, "403": 1}
     assert stored(store, "SELECT id, status FROM models WHERE status != 'ok'") == {
-        ("nobody/deleted-model", "unavailable"), (disabled, "unavailable")
+        ("nobody/deleted-model", "unavailable"),
+        (disabled, "unavailable"),
     }
     assert stored(store, f"SELECT status, gated, tracked FROM models WHERE id = {gated!r}") == {("ok", "manual", 1)}
     # the rest of the run: the author's models, and the gated model's public derivatives
@@ -251,8 +258,9 @@ def test_gated_models_are_collected_and_unavailable_ones_recorded_as_such(hub, t
     assert children_of(truth).get(gated)
     # with a token the Hub says which repos are missing
     with_token = HfClient(hub.url, token="hf_test", backoff=0.001, max_wait=0.01, sleep=hub.expire_hf_budget)
-    collect_hf(store, HuggingFaceConfig(models=["nobody/deleted-model"], derivative_depth=0), progress=False,
-               client=with_token)
+    collect_hf(
+        store, HuggingFaceConfig(models=["nobody/deleted-model"], derivative_depth=0), progress=False, client=with_token
+    )
     assert stored(store, "SELECT status FROM models WHERE id = 'nobody/deleted-model'") == {("not_found",)}
 
 
@@ -293,9 +301,7 @@ def test_collect_hf_command_reads_hf_endpoint_and_records_the_run(hub, truth, tm
     assert main(["--config", str(config), "--db", str(db), "collect", "hf"]) == 0
 
     with Store(db) as store:
-        assert stored(store, "SELECT id FROM models") == {
-            (m,) for m in expected_crawl(truth, {"deepseek-ai"}, [], 1)
-        }
+        assert stored(store, "SELECT id FROM models") == {(m,) for m in expected_crawl(truth, {"deepseek-ai"}, [], 1)}
         run = store.last_runs(1)[0]
         assert (run["job"], run["status"]) == ("collect:hf", "ok")
         assert json.loads(run["api_requests"])["200"] > 0
@@ -388,8 +394,9 @@ def test_a_full_hub_crawl_resumed_after_the_hub_changed_sees_the_start_and_the_n
     with FakeHub(seed=0, scale="small", hf_page_size=100, hf_anonymous_budget=10) as hub:
         at_start = set(hub.truth()["hf"]["models"])
         # The budget runs out after 10 pages and this run may not wait: it ends partial.
-        stopped = collect_hf(store, HuggingFaceConfig(), full_hub=True, progress=False,
-                             client=client(hub, max_rate_wait=0))
+        stopped = collect_hf(
+            store, HuggingFaceConfig(), full_hub=True, progress=False, client=client(hub, max_rate_wait=0)
+        )
         assert stopped.partial and "rate limit" in stopped.reason
         first_pages = {m for (m,) in store.conn.execute("SELECT id FROM models")}
         hub.advance(60)  # models are created and deleted meanwhile
@@ -444,6 +451,7 @@ def test_requests_are_paced_by_the_ratelimit_headers_and_the_budget_shows_in_sta
 
     waits: list[float] = []
     with FakeHub(seed=0, scale="small", hf_page_size=100, hf_anonymous_budget=20, hf_window_seconds=60) as hub:
+
         def wait(seconds: float) -> None:
             waits.append(seconds)
             hub.expire_hf_budget()
@@ -480,14 +488,24 @@ def test_a_bad_hf_token_stops_at_the_first_answer_and_changes_no_stored_row(hub,
     config = tmp_path / "ecometrics.toml"
     config.write_text('[huggingface]\nauthors = ["deepseek-ai"]\nmodels = ["Qwen/Qwen3-8B"]\nderivative_depth = 1\n')
     db = tmp_path / "hf.db"
-    collect_hf(Store(db), HuggingFaceConfig(authors=["deepseek-ai"], models=["Qwen/Qwen3-8B"], derivative_depth=1),
-               progress=False, client=client(hub))
+    collect_hf(
+        Store(db),
+        HuggingFaceConfig(authors=["deepseek-ai"], models=["Qwen/Qwen3-8B"], derivative_depth=1),
+        progress=False,
+        client=client(hub),
+    )
     before = table_rows(db)
     hub.reset_stats()
 
     env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_TOKEN": "invalid-or-expired-token"}
-    done = subprocess.run([sys.executable, "-m", "jobs.cli", "--config", str(config), "--db", str(db), "collect", "hf"],
-                          capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "jobs.cli", "--config", str(config), "--db", str(db), "collect", "hf"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+    )
 
     assert done.returncode == 1, done.stderr
     output = (done.stdout + done.stderr).strip().splitlines()
@@ -519,8 +537,11 @@ def test_a_renamed_root_is_stored_under_its_new_id_keeps_its_alias_and_stays_tra
 
 def test_a_huge_derivative_depth_ends_when_the_trees_do(hub, truth, tmp_path):
     # A leaf and a depth far beyond any tree: the crawl ends with its frontier.
-    leaf = next(m for m, r in sorted(truth["hf"]["models"].items()) if r["parents"] and not any(
-        r["childrenModelCount"].values()))
+    leaf = next(
+        m
+        for m, r in sorted(truth["hf"]["models"].items())
+        if r["parents"] and not any(r["childrenModelCount"].values())
+    )
     script = (
         "import sys\n"
         "from collector.hf import collect_hf\nfrom collector.hf_client import HfClient\n"
@@ -531,17 +552,29 @@ def test_a_huge_derivative_depth_ends_when_the_trees_do(hub, truth, tmp_path):
     )
     hub.expire_hf_budget()
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "hf.db"), hub.url, leaf],
-                          capture_output=True, text=True, cwd=REPO, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "hf.db"), hub.url, leaf],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[0] == "False" and time.monotonic() - started < 30
 
 
 def test_a_huge_derivative_depth_in_the_config_is_refused_in_one_line(tmp_path):
     config = tmp_path / "ecometrics.toml"
-    config.write_text('[huggingface]\nmodels = ["mistralai/Mistral-7B-v0.1"]\nderivative_depth = 99999999999999999999\n')
-    done = subprocess.run([sys.executable, "-m", "jobs.cli", "--config", str(config), "--db", str(tmp_path / "x.db"),
-                           "collect", "hf"], capture_output=True, text=True, cwd=REPO, timeout=60)
+    config.write_text(
+        '[huggingface]\nmodels = ["mistralai/Mistral-7B-v0.1"]\nderivative_depth = 99999999999999999999\n'
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "jobs.cli", "--config", str(config), "--db", str(tmp_path / "x.db"), "collect", "hf"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "huggingface.derivative_depth" in lines[0] and "between 0 and 50" in lines[0], lines
@@ -566,13 +599,29 @@ def _line_with(stream, text: str, timeout: float) -> str | None:
 
 def test_sigterm_stops_a_crawl_waiting_for_the_rate_limit_within_a_second(tmp_path):
     config = tmp_path / "ecometrics.toml"
-    config.write_text('[huggingface]\nfull_hub = true\n')
+    config.write_text("[huggingface]\nfull_hub = true\n")
     with FakeHub(seed=0, scale="small", hf_page_size=100, hf_anonymous_budget=3, hf_window_seconds=300) as hub:
         env = {**os.environ, "HF_ENDPOINT": hub.url}
         env.pop("HF_TOKEN", None)
-        crawler = subprocess.Popen([sys.executable, "-m", "jobs.cli", "--config", str(config), "--db",
-                                    str(tmp_path / "hf.db"), "collect", "hf"], cwd=REPO, env=env,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+        crawler = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "jobs.cli",
+                "--config",
+                str(config),
+                "--db",
+                str(tmp_path / "hf.db"),
+                "collect",
+                "hf",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
         # the crawler spends its budget, then says it waits ~300 s for the reset
         assert _line_with(crawler.stderr, "rate limit spent", timeout=60)
         stopped_at = time.monotonic()
@@ -586,8 +635,9 @@ def test_sigterm_stops_a_crawl_waiting_for_the_rate_limit_within_a_second(tmp_pa
 
 def interrupted_then_resumed(hub, truth, tmp_path, hub_models: int, budget_left: int):
     """A tracked crawl stopped by a spent budget it may not wait for, then run again."""
-    config = HuggingFaceConfig(authors=["Qwen"], models=["mistralai/Mistral-7B-v0.1"], derivative_depth=3,
-                               hub_models=hub_models)
+    config = HuggingFaceConfig(
+        authors=["Qwen"], models=["mistralai/Mistral-7B-v0.1"], derivative_depth=3, hub_models=hub_models
+    )
     clean = tmp_path / "clean.db"
     whole = collect_hf(Store(clean), config, progress=False, client=client(hub))
     resumed_db = tmp_path / "resumed.db"
@@ -632,9 +682,24 @@ def test_without_a_network_collect_hf_fails_in_seconds_naming_the_endpoint(tmp_p
             env = {**os.environ, "HF_ENDPOINT": endpoint}
             env.pop("HF_TOKEN", None)
             started = time.monotonic()
-            done = subprocess.run([sys.executable, "-m", "jobs.cli", "--config", str(config), "--db",
-                                   str(tmp_path / "hf.db"), "collect", "hf"],
-                                  capture_output=True, text=True, env=env, cwd=REPO, timeout=60)
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "jobs.cli",
+                    "--config",
+                    str(config),
+                    "--db",
+                    str(tmp_path / "hf.db"),
+                    "collect",
+                    "hf",
+                ],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=REPO,
+                timeout=60,
+            )
             took = time.monotonic() - started
             lines = [line for line in (done.stdout + done.stderr).splitlines() if endpoint in line]
             assert done.returncode == 1 and took < 15, (took, done.stdout, done.stderr)

@@ -11,10 +11,9 @@ import subprocess
 import sys
 
 import pytest
-
-from fakehub import FakeHub
 from test_jobs_pipeline import CONFIG, ecometrics, environment, wait_for  # the pipeline tests' own helpers
 
+from fakehub import FakeHub
 
 
 def start(workdir, hub, *args):
@@ -84,7 +83,9 @@ def test_a_killed_run_reads_interrupted_with_its_counts_and_the_next_run_records
     last_runs = status.stdout.split("last runs", 1)[1]
     assert "running" not in last_runs
     assert [line.split()[1:3] for line in last_runs.strip().splitlines()] == [
-        ["collect:github", "interrupted"], ["run", "interrupted"]]
+        ["collect:github", "interrupted"],
+        ["run", "interrupted"],
+    ]
     assert [status for _, status, *_ in records(db)] == ["running", "running"], "status must not write"
 
     with FakeHub(seed=3, scale="small") as hub:
@@ -100,8 +101,13 @@ def test_a_killed_run_reads_interrupted_with_its_counts_and_the_next_run_records
 
 def test_sigint_during_the_demo_stops_it_with_true_records(tmp_path):
     db = tmp_path / "demo" / "ecometrics.db"
-    demo = subprocess.Popen([sys.executable, "-m", "jobs.cli", "demo", "--dir", str(tmp_path / "demo"), "--days", "2"],
-                            cwd=tmp_path, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "jobs.cli", "demo", "--dir", str(tmp_path / "demo"), "--days", "2"],
+        cwd=tmp_path,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         assert wait_for(lambda: stored_stargazers(db) > 0), "the demo never stored a stargazer"
         demo.send_signal(signal.SIGINT)
@@ -131,9 +137,14 @@ with Store(sys.argv[2]) as store:  # no signal handlers: SIGINT raises KeyboardI
 def test_a_keyboard_interrupt_records_the_step_and_the_run_interrupted(workdir):
     db = workdir / "ecometrics.db"
     with slow_hub() as hub:
-        run = subprocess.Popen([sys.executable, "-c", LIBRARY_RUN, str(workdir / "ecometrics.toml"), str(db)],
-                               cwd=workdir, env=environment(hub), text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        run = subprocess.Popen(
+            [sys.executable, "-c", LIBRARY_RUN, str(workdir / "ecometrics.toml"), str(db)],
+            cwd=workdir,
+            env=environment(hub),
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         assert wait_for(lambda: stored_stargazers(db) > 0), "the run never stored a stargazer"
         run.send_signal(signal.SIGINT)
         _, stderr = run.communicate(timeout=60)

@@ -27,15 +27,27 @@ formats = ["csv", "json"]
 
 
 def environment(hub):
-    return {**os.environ, "GITHUB_API_URL": hub.url, "HF_ENDPOINT": hub.url,
-            "GITHUB_TOKEN": "test-token", "HF_TOKEN": "test-token"}
+    return {
+        **os.environ,
+        "GITHUB_API_URL": hub.url,
+        "HF_ENDPOINT": hub.url,
+        "GITHUB_TOKEN": "test-token",
+        "HF_TOKEN": "test-token",
+    }
 
 
 def ecometrics(tmp_path, hub, *args, **popen):
     command = [sys.executable, "-m", "jobs.cli", "--config", str(tmp_path / "ecometrics.toml"), *args]
     if popen.pop("background", False):
-        return subprocess.Popen(command, cwd=tmp_path, env=environment(hub), text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
+        return subprocess.Popen(
+            command,
+            cwd=tmp_path,
+            env=environment(hub),
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            **popen,
+        )
     return subprocess.run(command, cwd=tmp_path, env=environment(hub), capture_output=True, text=True, timeout=240)
 
 
@@ -93,7 +105,13 @@ def test_a_good_run_exits_0_records_each_step_and_writes_exports(workdir):
     assert result.stdout.strip().splitlines()[-1].startswith("run ok in ")
     steps = runs(workdir)
     assert [job for job, _, _ in steps] == [
-        "run", "collect:github", "collect:hf", "analyze:openrank", "analyze:lineage", "export"]
+        "run",
+        "collect:github",
+        "collect:hf",
+        "analyze:openrank",
+        "analyze:lineage",
+        "export",
+    ]
     assert {status for _, status, _ in steps} == {"ok"}
     assert (workdir / "exports" / "repos.csv").exists() and (workdir / "exports" / "models.json").exists()
 
@@ -195,14 +213,23 @@ def test_analyze_activity_writes_activity_only_and_each_step_records_its_rows(tm
     from jobs.pipeline import analyze
 
     config = parse_config({"activity": {"bots": ["helper"]}})
-    event = {"type": "IssueCommentEvent", "action": "created", "repo_name": "o/r", "issue_number": 1,
-             "created_at": "2025-01-05T00:00:00Z", "source": "rest"}
+    event = {
+        "type": "IssueCommentEvent",
+        "action": "created",
+        "repo_name": "o/r",
+        "issue_number": 1,
+        "created_at": "2025-01-05T00:00:00Z",
+        "source": "rest",
+    }
     with Store(tmp_path / "ecometrics.db") as store:
-        store.upsert("events", [
-            {**event, "id": "1", "actor_id": 1, "actor_login": "ada", "repo_id": 10, "comment_id": 1},
-            {**event, "id": "2", "actor_id": 2, "actor_login": "Helper", "repo_id": 10, "comment_id": 2},
-            {**event, "id": "3", "actor_id": 1, "actor_login": "ada", "repo_id": 11, "comment_id": 3},
-        ])
+        store.upsert(
+            "events",
+            [
+                {**event, "id": "1", "actor_id": 1, "actor_login": "ada", "repo_id": 10, "comment_id": 1},
+                {**event, "id": "2", "actor_id": 2, "actor_login": "Helper", "repo_id": 10, "comment_id": 2},
+                {**event, "id": "3", "actor_id": 1, "actor_login": "ada", "repo_id": 11, "comment_id": 3},
+            ],
+        )
         store.upsert("model_edges", [{"parent": "o/a", "child": "o/b", "relation": "finetune", "source": "hub"}])
         (activity,) = analyze(store, config, ["activity"])
         assert (activity.status, activity.rows_written) == ("ok", 2)  # ada in two repos; the configured bot left out
@@ -211,8 +238,11 @@ def test_analyze_activity_writes_activity_only_and_each_step_records_its_rows(tm
         assert openrank.rows_written == 2 + 3  # activity rows + ada and two repos
         assert lineage.rows_written == 2 + 2  # two models, each with an influence value
         recorded = store.query("SELECT job, rows_written FROM job_runs ORDER BY id")
-    assert recorded == [{"job": "analyze:activity", "rows_written": 2}, {"job": "analyze:openrank", "rows_written": 5},
-                        {"job": "analyze:lineage", "rows_written": 4}]
+    assert recorded == [
+        {"job": "analyze:activity", "rows_written": 2},
+        {"job": "analyze:openrank", "rows_written": 5},
+        {"job": "analyze:lineage", "rows_written": 4},
+    ]
 
 
 def test_from_later_than_to_is_bad_input_and_records_nothing(tmp_path, capsys):

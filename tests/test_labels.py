@@ -98,10 +98,20 @@ LAYOUT = {
 
 def ev(n, kind, action, actor, repo, *, issue=None, comment=None, login=None):
     return {
-        "id": f"e{n}", "type": kind, "action": action, "actor_id": actor, "actor_login": login or f"dev{actor}",
-        "repo_id": repo, "repo_name": {10: "someone/rocket", 11: "acmelabs/engine", 12: "other/thing", 13: "x/y"}[repo],
-        "created_at": AT, "issue_number": issue, "comment_id": comment, "push_id": None, "merged": None,
-        "is_bot": 0, "source": "gharchive",
+        "id": f"e{n}",
+        "type": kind,
+        "action": action,
+        "actor_id": actor,
+        "actor_login": login or f"dev{actor}",
+        "repo_id": repo,
+        "repo_name": {10: "someone/rocket", 11: "acmelabs/engine", 12: "other/thing", 13: "x/y"}[repo],
+        "created_at": AT,
+        "issue_number": issue,
+        "comment_id": comment,
+        "push_id": None,
+        "merged": None,
+        "is_bot": 0,
+        "source": "gharchive",
     }
 
 
@@ -115,7 +125,13 @@ def test_the_layout_is_read_with_includes_flattened(store, tmp_path):
     result = import_labels(store, write(tmp_path, LAYOUT))  # a clone's root: labeled_data inside
     assert (result.labels, result.bots) == (5, 1)
     labels = {row["id"]: row for row in store.query("SELECT id, type, name, parents FROM labels")}
-    assert set(labels) == {":bot", ":companies/acme", ":companies/acme/rocket", ":foundations/openfound", ":divisions/XX"}
+    assert set(labels) == {
+        ":bot",
+        ":companies/acme",
+        ":companies/acme/rocket",
+        ":foundations/openfound",
+        ":divisions/XX",
+    }
     assert labels[":companies/acme/rocket"]["parents"] == '[":companies/acme", ":foundations/openfound"]'
 
     def entities(label):
@@ -133,13 +149,18 @@ def test_the_layout_is_read_with_includes_flattened(store, tmp_path):
     "name, text, message",
     [
         ("companies/bad/index.yml", "name: Bad\ntype: Corporation\n", "type 'Corporation' is not one of"),
-        ("companies/bad/index.yml", "name: Bad\ntype: Company\ndata:\n  labels:\n    - missing\n",
-         "includes :companies/bad/missing, which has no file"),
+        (
+            "companies/bad/index.yml",
+            "name: Bad\ntype: Company\ndata:\n  labels:\n    - missing\n",
+            "includes :companies/bad/missing, which has no file",
+        ),
         ("companies/bad/index.yml", "name: Bad\ntype: Company\ndata:\n  members: []\n", "data has members"),
         ("companies/bad/index.yml", "name: [unclosed\n", "line 2 is not valid YAML"),
-        ("companies/bad/index.yml",
-         "type: Company\ndata:\n  platforms:\n    - name: GitHub\n      repos:\n        - name: a/b\n",
-         "needs a numeric GitHub id"),
+        (
+            "companies/bad/index.yml",
+            "type: Company\ndata:\n  platforms:\n    - name: GitHub\n      repos:\n        - name: a/b\n",
+            "needs a numeric GitHub id",
+        ),
     ],
 )
 def test_a_bad_label_file_is_named_and_nothing_changes(store, tmp_path, name, text, message):
@@ -164,10 +185,13 @@ def test_the_cli_imports_a_folder_and_refuses_a_missing_one(tmp_path, capsys, mo
 
 
 def test_labelled_bots_are_bots_by_id(store, tmp_path):
-    store.upsert("events", [
-        ev(1, "IssueCommentEvent", "created", 66, 10, issue=1, comment=1, login="ci-helper"),
-        ev(2, "IssueCommentEvent", "created", 7, 10, issue=1, comment=2),
-    ])
+    store.upsert(
+        "events",
+        [
+            ev(1, "IssueCommentEvent", "created", 66, 10, issue=1, comment=1, login="ci-helper"),
+            ev(2, "IssueCommentEvent", "created", 7, 10, issue=1, comment=2),
+        ],
+    )
     assert set(activity_frame(store, "2024-05")["developer_id"]) == {66, 7}
     assert compute_global_openrank(store).computed == ["2024-05"]
     import_labels(store, write(tmp_path, LAYOUT))
@@ -180,14 +204,20 @@ def test_labelled_bots_are_bots_by_id(store, tmp_path):
 
 def test_labels_are_ranked_by_their_repositories(store, tmp_path):
     import_labels(store, write(tmp_path, LAYOUT))
-    store.upsert("events", [
-        ev(1, "IssuesEvent", "opened", 1, 10, issue=1),             # someone/rocket: listed repo
-        ev(2, "PullRequestEvent", "opened", 2, 11, issue=2),        # acmelabs/engine: through the org, by login
-        ev(3, "IssueCommentEvent", "created", 3, 12, issue=3, comment=3),  # other/thing: the foundation's own
-        ev(4, "IssueCommentEvent", "created", 3, 13, issue=4, comment=4),  # x/y: in no label
-    ])
+    store.upsert(
+        "events",
+        [
+            ev(1, "IssuesEvent", "opened", 1, 10, issue=1),  # someone/rocket: listed repo
+            ev(2, "PullRequestEvent", "opened", 2, 11, issue=2),  # acmelabs/engine: through the org, by login
+            ev(3, "IssueCommentEvent", "created", 3, 12, issue=3, comment=3),  # other/thing: the foundation's own
+            ev(4, "IssueCommentEvent", "created", 3, 13, issue=4, comment=4),  # x/y: in no label
+        ],
+    )
     compute_global_openrank(store)
-    repos = {row["entity_id"]: row["value"] for row in store.query("SELECT entity_id, value FROM openrank WHERE kind = 'repo'")}
+    repos = {
+        row["entity_id"]: row["value"]
+        for row in store.query("SELECT entity_id, value FROM openrank WHERE kind = 'repo'")
+    }
     table = build_table(store, "labels", month="2024-05")
     rows = {row["label"]: row for row in table.iter_rows(named=True)}
     assert set(rows) == {":companies/acme", ":companies/acme/rocket", ":foundations/openfound", ":divisions/XX"}

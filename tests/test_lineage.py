@@ -171,7 +171,11 @@ def test_family_overrides_move_authors_out_of_builtin_families():
 
 
 def test_influence_flows_from_derivatives_to_their_base(tmp_path):
-    edges = [("lab/base", "fan/tune", "finetune"), ("lab/base", "fan/gguf", "quantized"), ("lab/other", "x/solo", "merge")]
+    edges = [
+        ("lab/base", "fan/tune", "finetune"),
+        ("lab/base", "fan/gguf", "quantized"),
+        ("lab/other", "x/solo", "merge"),
+    ]
     downloads = {"lab/base": 100, "fan/tune": 300, "fan/gguf": 200, "lab/other": 100, "x/solo": 0}
     store = make_store(tmp_path, edges, downloads=downloads)
     report = analyze_lineage(store)
@@ -181,7 +185,9 @@ def test_influence_flows_from_derivatives_to_their_base(tmp_path):
     mean = sum(downloads.values()) / len(downloads)
     tune, gguf = r * 300 / mean, r * 200 / mean
     assert values["fan/tune"] == pytest.approx(tune, rel=1e-6)
-    assert values["lab/base"] == pytest.approx(r * 100 / mean + (1 - r) * (w["finetune"] * tune + w["quantized"] * gguf), rel=1e-6)
+    assert values["lab/base"] == pytest.approx(
+        r * 100 / mean + (1 - r) * (w["finetune"] * tune + w["quantized"] * gguf), rel=1e-6
+    )
     assert values["lab/base"] > values["lab/other"]
     assert figures(store)["lab/base"]["influence"] == pytest.approx(values["lab/base"])
     families = {row["family"]: row for row in family_table(store).iter_rows(named=True)}
@@ -193,8 +199,9 @@ def networkx_influence(kept, downloads, parameters):
     nodes = set(downloads) | {p for p, _, _ in kept} | {c for _, c, _ in kept}
     mean = sum(downloads.values()) / len(nodes)
     graph = nx.DiGraph()
-    graph.add_nodes_from((m, {"init": downloads.get(m, 0.0) / mean if mean else 0.0,
-                              "retention": parameters.retention}) for m in nodes)
+    graph.add_nodes_from(
+        (m, {"init": downloads.get(m, 0.0) / mean if mean else 0.0, "retention": parameters.retention}) for m in nodes
+    )
     n_parents = {c: sum(1 for _, other, _ in kept if other == c) for _, c, _ in kept}
     for p, c, relation in kept:
         graph.add_edge(c, p, weight=parameters.relation_weights[relation] / n_parents[c])
@@ -206,8 +213,9 @@ def networkx_influence(kept, downloads, parameters):
             graph.add_edge(c, sink, weight=rest)
     # normalize: out-weights divided by their sum, as influence does (openrank() takes them as given by default);
     # every node iterated until all are still, as influence does (openrank()'s default freezes each node, as X-lab's plugin)
-    values = openrank(graph, tolerance=parameters.tolerance, max_iter=parameters.max_iter, normalize=True,
-                      convergence="all")
+    values = openrank(
+        graph, tolerance=parameters.tolerance, max_iter=parameters.max_iter, normalize=True, convergence="all"
+    )
     values.pop(sink)
     return values
 
@@ -237,8 +245,9 @@ def test_influence_equals_openrank_on_the_networkx_graph(tmp_path):
         latest = {f"m/{i}": rng.choice([None, 0, rng.randint(1, 10_000)]) for i in range(n) if rng.random() < 0.8}
         (tmp_path / str(seed)).mkdir()
         store = make_store(tmp_path / str(seed), edges, models=[(f"m/{i}", None) for i in range(n + 2)])
-        store.upsert("model_snapshots", [{"model_id": m, "date": "2025-06-01", "downloads_30d": d}
-                                         for m, d in latest.items()])
+        store.upsert(
+            "model_snapshots", [{"model_id": m, "date": "2025-06-01", "downloads_30d": d} for m, d in latest.items()]
+        )
         store.upsert("model_snapshots", [{"model_id": m, "date": "2025-05-01", "downloads_30d": 7} for m in latest])
         report = analyze_lineage(store)
         stored = dict(store.conn.execute("SELECT model_id, value FROM model_influence").fetchall())
@@ -285,9 +294,23 @@ def test_export_models_json_and_lineage_graphs_from_the_command_line(tmp_path, c
     assert main(["--db", db, "analyze", "lineage", "--verbose"]) == 0
     assert main(["--db", db, "export", "models", "--format", "json", "--out", str(tmp_path / "models.json")]) == 0
     rows = json.loads((tmp_path / "models.json").read_text())
-    required = {"model_id", "author", "family", "origin", "downloads_30d", "downloads_all_time", "likes",
-                "direct_derivatives", "finetune", "adapter", "quantized", "merge", "all_derivatives", "max_depth",
-                "influence"}
+    required = {
+        "model_id",
+        "author",
+        "family",
+        "origin",
+        "downloads_30d",
+        "downloads_all_time",
+        "likes",
+        "direct_derivatives",
+        "finetune",
+        "adapter",
+        "quantized",
+        "merge",
+        "all_derivatives",
+        "max_depth",
+        "influence",
+    }
     assert required <= set(rows[0])
     top = rows[0]
     assert (top["model_id"], top["direct_derivatives"]) in {("a/tune", 2), ("other/base", 2)}
@@ -296,7 +319,9 @@ def test_export_models_json_and_lineage_graphs_from_the_command_line(tmp_path, c
 
     for fmt, read in (("graphml", nx.read_graphml), ("gexf", nx.read_gexf)):
         out = tmp_path / f"tree.{fmt}"
-        assert main(["--db", db, "export", "lineage", "--root", "Qwen/Qwen3-8B", "--format", fmt, "--out", str(out)]) == 0
+        assert (
+            main(["--db", db, "export", "lineage", "--root", "Qwen/Qwen3-8B", "--format", fmt, "--out", str(out)]) == 0
+        )
         graph = read(out)
         assert set(graph.nodes) == {"Qwen/Qwen3-8B", "a/tune", "a/tune-gguf", "b/merge"}
         assert graph.edges["a/tune", "a/tune-gguf"]["relation"] == "quantized"
@@ -340,7 +365,9 @@ def test_an_empty_store_and_models_without_edges_are_analysed(tmp_path):
     report = analyze_lineage(store)
     rows = figures(store)
     assert (report.models, report.kept_edges) == (2, 0)
-    assert [(rows[m]["direct_derivatives"], rows[m]["all_derivatives"], rows[m]["max_depth"]) for m in ("o/a", "o/b")] == [
+    assert [
+        (rows[m]["direct_derivatives"], rows[m]["all_derivatives"], rows[m]["max_depth"]) for m in ("o/a", "o/b")
+    ] == [
         (0, 0, 0),
         (0, 0, 0),
     ]

@@ -40,7 +40,10 @@ def executed(demo_db, tmp_path_factory):
             # A fresh kernel, cells in order, in an empty folder: no hidden state.
             folder = tmp_path_factory.mktemp(path.stem)
             NotebookClient(
-                notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}},
+                notebook,
+                timeout=120,
+                kernel_name="python3",
+                resources={"metadata": {"path": str(folder)}},
                 allow_errors=True,
             ).execute()
             runs[path.stem] = notebook

@@ -76,11 +76,30 @@ def random_graph(seed: int, n: int = 30, p: float = 0.15, *, substochastic: bool
 
 # X-lab's own test graph (openrank-neo4j-gds, src/test/java/gds/openrank/PageRankPregelAlgoTest.java
 # lines 20-43): u2's and r2's out-weights sum to 0.9; its expected values (lines 74-80), to 1e-3.
-PLUGIN_NODES = {"u1": (0.5, 1.0), "u2": (0.5, 1.5), "u3": (0.5, 0.5), "r1": (0.3, 0.3), "r2": (0.3, 0.7), "r3": (0.3, 2.0)}
+PLUGIN_NODES = {
+    "u1": (0.5, 1.0),
+    "u2": (0.5, 1.5),
+    "u3": (0.5, 0.5),
+    "r1": (0.3, 0.3),
+    "r2": (0.3, 0.7),
+    "r3": (0.3, 2.0),
+}
 PLUGIN_EDGES = [
-    ("u1", "u2", 0.05), ("u1", "u3", 0.05), ("u3", "u2", 0.1), ("r1", "r2", 0.1), ("r3", "r2", 0.1),
-    ("u1", "r1", 0.27), ("r1", "u1", 0.9), ("u1", "r3", 0.63), ("r3", "u1", 0.63), ("u2", "r2", 0.54),
-    ("r2", "u2", 0.54), ("u2", "r3", 0.36), ("r3", "u2", 0.27), ("u3", "r2", 0.9), ("r2", "u3", 0.36),
+    ("u1", "u2", 0.05),
+    ("u1", "u3", 0.05),
+    ("u3", "u2", 0.1),
+    ("r1", "r2", 0.1),
+    ("r3", "r2", 0.1),
+    ("u1", "r1", 0.27),
+    ("r1", "u1", 0.9),
+    ("u1", "r3", 0.63),
+    ("r3", "u1", 0.63),
+    ("u2", "r2", 0.54),
+    ("r2", "u2", 0.54),
+    ("u2", "r3", 0.36),
+    ("r3", "u2", 0.27),
+    ("u3", "r2", 0.9),
+    ("r2", "u3", 0.36),
 ]
 PLUGIN_EXPECTED = {"u1": 1.072, "u2": 1.291, "u3": 0.478, "r1": 0.293, "r2": 1.118, "r3": 1.398}
 
@@ -204,7 +223,12 @@ def test_bad_retention_is_rejected():
 
 # SPEC 6.1 weights, written out as the spec states them.
 ISSUE_OPENED, ISSUE_COMMENT, ISSUE_CLOSED, REVIEW_COMMENT, PR_OPENED, PUSH = (
-    22.235, 5.252, 9.712, 7.427, 40.679, 14.695
+    22.235,
+    5.252,
+    9.712,
+    7.427,
+    40.679,
+    14.695,
 )
 R1, R2, R3 = 101, 102, 103
 ALICE, BOB, CAROL, DAVE, PUSHER, BOT = 1, 2, 3, 4, 5, 900
@@ -213,9 +237,20 @@ LOGINS = {ALICE: "alice", BOB: "bob", CAROL: "carol", DAVE: "dave", PUSHER: "pus
 
 def event(n, kind, action, actor, repo, at, *, issue=None, comment=None, push=None):
     return {
-        "id": f"t{n}", "type": kind, "action": action, "actor_id": actor, "actor_login": LOGINS[actor],
-        "repo_id": repo, "repo_name": f"org/r{repo}", "created_at": at, "issue_number": issue,
-        "comment_id": comment, "push_id": push, "merged": None, "is_bot": 0, "source": "gharchive",
+        "id": f"t{n}",
+        "type": kind,
+        "action": action,
+        "actor_id": actor,
+        "actor_login": LOGINS[actor],
+        "repo_id": repo,
+        "repo_name": f"org/r{repo}",
+        "created_at": at,
+        "issue_number": issue,
+        "comment_id": comment,
+        "push_id": push,
+        "merged": None,
+        "is_bot": 0,
+        "source": "gharchive",
     }
 
 
@@ -442,8 +477,10 @@ def test_old_values_attenuate_and_tiny_ones_start_from_zero(tmp_path):
         store.upsert("events", three_months())
         store.upsert(
             "openrank",
-            [{"kind": kind, "entity_id": entity, "month": month, "value": value}
-             for (kind, entity), (month, value) in history.items()],
+            [
+                {"kind": kind, "entity_id": entity, "month": month, "value": value}
+                for (kind, entity), (month, value) in history.items()
+            ],
         )
         compute_global_openrank(store)
         jan = expected_month("2024-01", PAIRS["2024-01"], history)
@@ -486,8 +523,16 @@ def test_rankings_over_a_range_of_months_have_one_column_a_month(store, tmp_path
     compute_global_openrank(store)
     series = expected_series()
     table = build_table(store, "developer_openrank", from_month="2024-01", to_month="2024-03")
-    assert table.columns == ["rank", "developer", "openrank", "months", "openrank_2024-01", "openrank_2024-02",
-                             "openrank_2024-03", "developer_id"]
+    assert table.columns == [
+        "rank",
+        "developer",
+        "openrank",
+        "months",
+        "openrank_2024-01",
+        "openrank_2024-02",
+        "openrank_2024-03",
+        "developer_id",
+    ]
     totals = {u: sum(series[m].get(("developer", u), 0.0) for m in series) for u in (ALICE, BOB, CAROL, DAVE)}
     best = sorted(totals, key=lambda u: -totals[u])
     assert table["developer"].to_list() == [LOGINS[u] for u in best]

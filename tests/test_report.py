@@ -17,8 +17,14 @@ from jobs.config import parse_config
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 # The flags that keep a headless Chromium from reaching the network on its own (updates, sync, QUIC).
 CHROMIUM_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 )
 PHONE = (390, 844)  # CSS pixels of a common phone
 
@@ -87,8 +93,14 @@ def pages(site: Path) -> list[Path]:
 def test_every_page_carries_the_banner_titles_and_its_exports_and_nothing_from_the_network(site):
     found = pages(site)
     assert {p.relative_to(site).as_posix() for p in found} >= {
-        "index.html", "compare.html", "rankings/repos.html", "rankings/developers.html", "rankings/models.html",
-        "rankings/families.html", "rankings/origins.html", "rankings/labs.html",
+        "index.html",
+        "compare.html",
+        "rankings/repos.html",
+        "rankings/developers.html",
+        "rankings/models.html",
+        "rankings/families.html",
+        "rankings/origins.html",
+        "rankings/labs.html",
     }
     assert any(p.parent.name == "repos" for p in found) and any(p.parent.name == "models" for p in found)
     assert any(p.parent.name == "families" for p in found)
@@ -146,7 +158,9 @@ def test_bad_output_folders_and_months_are_refused_in_one_line(demo_db, tmp_path
     with pytest.raises(SystemExit) as refused:  # argparse's usage line, then the error, as for export --month
         main(["--db", str(demo_db), "report", "--out", str(tmp_path / "site"), "--month", "2025-13"])
     assert refused.value.code == 2 and "month '2025-13' is not YYYY-MM" in capsys.readouterr().err
-    assert (somebodys / "todo.txt").read_text() == "keep me\n" and sorted(p.name for p in somebodys.iterdir()) == ["todo.txt"]
+    assert (somebodys / "todo.txt").read_text() == "keep me\n" and sorted(p.name for p in somebodys.iterdir()) == [
+        "todo.txt"
+    ]
     assert not (tmp_path / "site").exists()
 
 
@@ -157,10 +171,15 @@ def test_without_matplotlib_the_report_stops_in_one_line(demo_db, tmp_path):
     blocked = "import sys; sys.modules['matplotlib'] = None; from jobs.cli import main; sys.exit(main(sys.argv[1:]))"
     done = subprocess.run(
         [sys.executable, "-c", blocked, "--db", str(demo_db), "report", "--out", str(tmp_path / "site")],
-        capture_output=True, text=True, cwd=Path(__file__).parents[1],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[1],
     )
     assert done.returncode == 2
-    assert done.stderr.strip() == "ecometrics: ecometrics report needs matplotlib for its charts: pip install 'ecometrics[report]'"
+    assert (
+        done.stderr.strip()
+        == "ecometrics: ecometrics report needs matplotlib for its charts: pip install 'ecometrics[report]'"
+    )
     assert not (tmp_path / "site").exists()
 
 
@@ -190,10 +209,14 @@ def test_a_month_chooses_the_tables_month_and_the_nightly_run_replaces_the_site_
         step = pipeline.report(store, load_config(config_file))
         assert step.status == "ok", step.message
         assert store.conn.execute("SELECT status, rows_written FROM job_runs WHERE job = 'report'").fetchone() == (
-            "ok", len(pages(out)))
+            "ok",
+            len(pages(out)),
+        )
     assert not stale.exists()
     default = {r["openrank_month"] for r in csv_rows(out / "data" / "repos.csv") if r["openrank_month"]}
-    assert default == {r["openrank_month"] for r in csv_rows(demo_db.parent / "exports" / "repos.csv") if r["openrank_month"]}
+    assert default == {
+        r["openrank_month"] for r in csv_rows(demo_db.parent / "exports" / "repos.csv") if r["openrank_month"]
+    }
     assert sorted(p.name for p in out.parent.iterdir()) == ["site"]  # no temporary or old folder left beside it
 
 
@@ -231,7 +254,8 @@ def open_page(browser, path: Path, query: str = "") -> list[str]:
 def visible_rows(browser, table_id: str) -> list[list[str]]:
     return browser.execute_script(
         "return [...document.getElementById(arguments[0]).tBodies[0].rows].filter(r => !r.hidden)"
-        ".map(r => [...r.cells].map(c => c.textContent.trim()))", table_id
+        ".map(r => [...r.cells].map(c => c.textContent.trim()))",
+        table_id,
     )
 
 
@@ -255,19 +279,27 @@ def test_tables_sort_and_filter_in_the_browser(browser, site, demo_db):
 
     header = browser.find_element("css selector", "#table-repos th[data-column='stars'] button")
     header.click()
-    column = browser.execute_script("return [...document.querySelectorAll('#table-repos thead th')].findIndex(t => t.dataset.column === 'stars')")
+    column = browser.execute_script(
+        "return [...document.querySelectorAll('#table-repos thead th')].findIndex(t => t.dataset.column === 'stars')"
+    )
     first = [int(r[column].replace(",", "")) for r in visible_rows(browser, "table-repos") if r[column]]
     assert first == sorted(first, reverse=True)
     header.click()
     second = [int(r[column].replace(",", "")) for r in visible_rows(browser, "table-repos") if r[column]]
     assert second == sorted(second)
-    assert browser.find_element("css selector", "#table-repos th[data-column='stars']").get_attribute("aria-sort") == "ascending"
+    assert (
+        browser.find_element("css selector", "#table-repos th[data-column='stars']").get_attribute("aria-sort")
+        == "ascending"
+    )
 
     box = browser.find_element("css selector", "input[data-filter='table-repos']")
     box.send_keys("qwen")
     expected = [r for r in exports if any("qwen" in v.lower() for v in r.values())]
     assert 0 < len(visible_rows(browser, "table-repos")) == len(expected) < len(exports)
-    assert f"{len(expected)} of {len(exports)}" in browser.find_element("css selector", "[data-count-for='table-repos']").text
+    assert (
+        f"{len(expected)} of {len(exports)}"
+        in browser.find_element("css selector", "[data-count-for='table-repos']").text
+    )
     assert open_page(browser, site / "rankings" / "repos.html") == []  # the sort and filter logged no error either
 
 
@@ -278,7 +310,9 @@ def test_the_comparison_page_draws_the_repos_of_its_query_string(browser, site, 
     assert [r[0] for r in visible_rows(browser, "table-compare")] == names
     lines = browser.execute_script("return document.querySelectorAll('#compare-chart svg path.series').length")
     assert lines == len(names)
-    assert browser.execute_script("return document.querySelector('#compare-chart svg title').textContent").startswith("Star history")
+    assert browser.execute_script("return document.querySelector('#compare-chart svg title').textContent").startswith(
+        "Star history"
+    )
 
 
 def test_screenshots_at_desktop_and_phone_width(browser, site, tmp_path):

@@ -22,11 +22,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from gharchive_fixtures import synthetic_hour, write_hour
 
 from collector.edges import import_edges
 from collector.gharchive import import_gharchive
 from collector.store import MIGRATIONS, Store
-from gharchive_fixtures import synthetic_hour, write_hour
 from jobs.cli import main
 
 CONFIG = """
@@ -45,11 +45,20 @@ def template(tmp_path_factory):
     folder = tmp_path_factory.mktemp("template")
     db = folder / "ecometrics.db"
     with Store(db) as store:
-        store.upsert("repos", [
-            {"id": i, "full_name": f"org{i % 3}/repo{i}", "owner": f"org{i % 3}", "name": f"repo{i}",
-             "created_at": "2024-01-01T00:00:00Z", "fork": 0}
-            for i in range(1, 20)
-        ])
+        store.upsert(
+            "repos",
+            [
+                {
+                    "id": i,
+                    "full_name": f"org{i % 3}/repo{i}",
+                    "owner": f"org{i % 3}",
+                    "name": f"repo{i}",
+                    "created_at": "2024-01-01T00:00:00Z",
+                    "fork": 0,
+                }
+                for i in range(1, 20)
+            ],
+        )
         store.upsert("repo_snapshots", [{"repo_id": i, "date": "2025-01-01", "stars": i * 10} for i in range(1, 20)])
         store.upsert("models", [{"id": "org/base", "author": "org", "tracked": 1}])
         edges = folder / "edges.csv"
@@ -66,8 +75,12 @@ def fingerprint(db: Path) -> dict[str, tuple[int, str]]:
     """Every table's row count and a hash of its rows in key order, read without writing."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        tables = [name for (name,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
         found = {}
         for table in tables:
             rows = conn.execute(f"SELECT * FROM [{table}] ORDER BY 1, 2").fetchall()
@@ -150,7 +163,12 @@ CONFIG_CASES = [
     ("config bad cron", ["--config", "cron.toml", "schedule"], 2, "schedule.collect '0 2 * *' is not a 5-field cron"),
     ("config bad format", ["--config", "format.toml", "run"], 2, "export.formats[0] 'xlsx' is not one of"),
     ("config wrong type", ["--config", "type.toml", "collect"], 2, "github.star_history must be true or false"),
-    ("config cap 0", ["--config", "children.toml", "collect"], 2, "huggingface.max_children_per_root must be at least 1"),
+    (
+        "config cap 0",
+        ["--config", "children.toml", "collect"],
+        2,
+        "huggingface.max_children_per_root must be at least 1",
+    ),
     ("config negative weight", ["--config", "weights.toml", "analyze"], 2, "activity.weights.pushes must be 0 or more"),
 ]
 
@@ -167,10 +185,18 @@ DATABASE_CASES = [
     ("db is a pipe, writer", ["--db", "pipe.db", "import", "edges", "nul.csv"], 2, "pipe.db: is not a regular file"),
     ("db folder missing: collect", ["--db", "missing/e.db", "collect"], 2, "folder missing does not exist"),
     ("db folder missing: run", ["--db", "missing/e.db", "run"], 2, "folder missing does not exist"),
-    ("db folder missing: import edges", ["--db", "missing/e.db", "import", "edges", "x.csv"], 2,
-     "folder missing does not exist"),
-    ("db folder missing: import gharchive", ["--db", "missing/e.db", "import", "gharchive", "x.json.gz"], 2,
-     "folder missing does not exist"),
+    (
+        "db folder missing: import edges",
+        ["--db", "missing/e.db", "import", "edges", "x.csv"],
+        2,
+        "folder missing does not exist",
+    ),
+    (
+        "db folder missing: import gharchive",
+        ["--db", "missing/e.db", "import", "gharchive", "x.json.gz"],
+        2,
+        "folder missing does not exist",
+    ),
     ("db folder missing: status", ["--db", "missing/e.db", "status"], 2, "folder missing does not exist"),
 ]
 
@@ -182,24 +208,52 @@ CSV_CASES = [
     ("csv unknown relation", ["import", "edges", "relation.csv"], 2, "line 2: unknown relation 'distilled'"),
     ("csv NUL in a model id", ["import", "edges", "nul.csv"], 2, "line 2: model id 'o/\\x00b' is not a Hugging Face"),
     ("csv model id ..", ["import", "edges", "dotdot.csv"], 2, "line 2: model id 'o/..' is not a Hugging Face"),
-    ("csv open quote", ["import", "edges", "quote.csv"], 2, "line 2: a quoted field opened on this line is never closed"),
+    (
+        "csv open quote",
+        ["import", "edges", "quote.csv"],
+        2,
+        "line 2: a quoted field opened on this line is never closed",
+    ),
     ("csv short row", ["import", "edges", "short.csv"], 2, "short.csv: line 2: 2 fields, expected 3"),
-    ("csv not UTF-8", ["import", "edges", "binary.csv"], 2, "binary.csv: not UTF-8 text (invalid start byte); save the edge list as UTF-8"),
+    (
+        "csv not UTF-8",
+        ["import", "edges", "binary.csv"],
+        2,
+        "binary.csv: not UTF-8 text (invalid start byte); save the edge list as UTF-8",
+    ),
 ]
 
 GHARCHIVE_CASES = [
     ("gharchive missing", ["import", "gharchive", "nope.json.gz"], 2, "nope.json.gz: no such GH Archive file"),
-    ("gharchive a folder", ["import", "gharchive", "jsonfolder.json.gz"], 2, "jsonfolder.json.gz: no such GH Archive file"),
-    ("gharchive notes gzip", ["import", "gharchive", "notes.json.gz"], 2,
-     "notes.json.gz: none of its 2 line(s) is a GH Archive event"),
+    (
+        "gharchive a folder",
+        ["import", "gharchive", "jsonfolder.json.gz"],
+        2,
+        "jsonfolder.json.gz: no such GH Archive file",
+    ),
+    (
+        "gharchive notes gzip",
+        ["import", "gharchive", "notes.json.gz"],
+        2,
+        "notes.json.gz: none of its 2 line(s) is a GH Archive event",
+    ),
     ("gharchive notes plain", ["import", "gharchive", "notes.json"], 2, "notes.json: none of its 2 line(s)"),
     ("gharchive binary", ["import", "gharchive", "garbage.json.gz"], 2, "garbage.json.gz: none of its"),
-    ("gharchive no types", ["import", "gharchive", "typeless.json"], 2, "typeless.json:1: not a GH Archive event: no type"),
+    (
+        "gharchive no types",
+        ["import", "gharchive", "typeless.json"],
+        2,
+        "typeless.json:1: not a GH Archive event: no type",
+    ),
 ]
 
 ARGUMENT_CASES = [
-    ("--top huge", ["export", "repos", "--top", "99999999999999999999"], 2,
-     "argument --top: 99999999999999999999 is too large; pass at most"),
+    (
+        "--top huge",
+        ["export", "repos", "--top", "99999999999999999999"],
+        2,
+        "argument --top: 99999999999999999999 is too large; pass at most",
+    ),
     ("--top 0", ["export", "repos", "--top", "0"], 2, "argument --top: 0 must be 1 or more"),
     ("--top text", ["export", "repos", "--top", "ten"], 2, "argument --top: invalid"),
     ("--month 13", ["export", "repos", "--month", "2025-13"], 2, "'2025-13' is not YYYY-MM"),
@@ -210,14 +264,23 @@ ARGUMENT_CASES = [
     ("--out folder missing", ["export", "repos", "--out", "missing/r.csv"], 2, "folder missing does not exist"),
     ("--out a folder", ["export", "repos", "--out", "csvfolder"], 2, "cannot write"),
     ("lineage without --root", ["export", "lineage"], 2, "pass --root MODEL"),
-    ("--from after --to", ["analyze", "--from", "2025-05", "--to", "2025-01"], 2,
-     "--from 2025-05 is later than --to 2025-01; swap them"),
+    (
+        "--from after --to",
+        ["analyze", "--from", "2025-05", "--to", "2025-01"],
+        2,
+        "--from 2025-05 is later than --to 2025-01; swap them",
+    ),
     ("--from 99", ["analyze", "--from", "2025-99"], 2, "'2025-99' is not YYYY-MM"),
     ("--every -1", ["schedule", "--every", "-1"], 2, "argument --every: -1 must be more than 0 seconds"),
     ("--every inf", ["schedule", "--every", "inf"], 2, "argument --every: inf is too long"),
     ("--every 1e999", ["schedule", "--every", "1e999"], 2, "argument --every: 1e999 is too long"),
     ("--days 0", ["demo", "--days", "0"], 2, "argument --days: 0 must be 1 or more"),
-    ("--days huge", ["demo", "--days", "99999999999999999999"], 2, "argument --days: 99999999999999999999 is too large"),
+    (
+        "--days huge",
+        ["demo", "--days", "99999999999999999999"],
+        2,
+        "argument --days: 99999999999999999999 is too large",
+    ),
     ("unknown source", ["collect", "gitlab"], 2, "argument source: invalid choice: 'gitlab'"),
     ("unknown command", ["frobnicate"], 2, "invalid choice: 'frobnicate'"),
 ]
@@ -284,16 +347,31 @@ def run(args, cwd, **popen):
 def read_only(folder: Path, args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     """Run ecometrics with ``folder`` bind-mounted read-only in a private mount namespace (root only)."""
     script = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"'
-    return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, str(folder),
-                           *ECOMETRICS, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, str(folder), *ECOMETRICS, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _read_only_mounts_work(tmp_path: Path) -> bool:
     if shutil.which("unshare") is None or os.geteuid() != 0:
         return False
-    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
-                            'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && ! touch "$0/x"', str(tmp_path)],
-                           capture_output=True)
+    probe = subprocess.run(
+        [
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && ! touch "$0/x"',
+            str(tmp_path),
+        ],
+        capture_output=True,
+    )
     return probe.returncode == 0
 
 
@@ -383,7 +461,15 @@ def test_a_nightly_run_on_a_full_disk_ends_in_one_line_naming_the_database(tmp_p
     lines = error_lines(nightly.stderr)
     assert lines and f"{db}: cannot write" in lines[0] and "free disk space" in lines[0], nightly.stderr
     after = fingerprint(db)  # the collected rows are as they were; a step that finished may have derived its tables
-    derived = {"job_runs", "activity", "openrank", "openrank_months", "model_lineage", "model_influence", "lineage_families"}
+    derived = {
+        "job_runs",
+        "activity",
+        "openrank",
+        "openrank_months",
+        "model_lineage",
+        "model_influence",
+        "lineage_families",
+    }
     assert {t: v for t, v in after.items() if t not in derived} == {t: v for t, v in before.items() if t not in derived}
 
 
@@ -402,11 +488,19 @@ def test_a_reader_that_goes_away_ends_the_export_quietly(tmp_path):
     """``ecometrics export ... | head``: a closed standard output is no traceback."""
     db = tmp_path / "e.db"
     with Store(db) as store:
-        store.upsert("model_edges", [
-            {"child": f"org/child{i}", "parent": "org/base", "relation": "finetune", "source": "hub"} for i in range(5000)
-        ])
-    export = subprocess.Popen([*ECOMETRICS, "--db", str(db), "export", "lineage", "--root", "org/base", "--format", "json"],
-                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        store.upsert(
+            "model_edges",
+            [
+                {"child": f"org/child{i}", "parent": "org/base", "relation": "finetune", "source": "hub"}
+                for i in range(5000)
+            ],
+        )
+    export = subprocess.Popen(
+        [*ECOMETRICS, "--db", str(db), "export", "lineage", "--root", "org/base", "--format", "json"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     export.stdout.close()  # the reader is gone before the table is written (more than a pipe holds)
     stderr = export.stderr.read().decode()
     assert export.wait(timeout=120) == 1

@@ -22,7 +22,9 @@ def test_migration_upgrades_an_older_file_with_its_rows_intact(tmp_path, start):
     old.migrate(to=start)
     assert old.version == start
     old.upsert("repos", [{"id": 41881900, "full_name": "QwenLM/Qwen3", "owner": "QwenLM", "name": "Qwen3"}])
-    old.upsert("stargazers", [{"repo_id": 41881900, "user_id": 7, "login": "ada", "starred_at": "2025-01-02T00:00:00Z"}])
+    old.upsert(
+        "stargazers", [{"repo_id": 41881900, "user_id": 7, "login": "ada", "starred_at": "2025-01-02T00:00:00Z"}]
+    )
     old.upsert("models", [{"id": "Qwen/Qwen3-8B", "author": "Qwen"}])
     old.set_checkpoint("github:stargazers", "41881900", "Y3Vyc29yOjE=")
     old.close()
@@ -86,7 +88,9 @@ def test_an_exception_mid_page_leaves_neither_rows_nor_checkpoint(tmp_path):
 
     with pytest.raises(ConnectionError):
         with store.transaction():
-            store.upsert("stargazers", [{"repo_id": 1, "user_id": 9, "login": "u9", "starred_at": "2025-01-09T00:00:00Z"}])
+            store.upsert(
+                "stargazers", [{"repo_id": 1, "user_id": 9, "login": "u9", "starred_at": "2025-01-09T00:00:00Z"}]
+            )
             store.save_page({"stargazers": page_that_breaks()}, checkpoint=("github:stargazers", "1", "cursor-1"))
     store.close()
 
@@ -112,7 +116,9 @@ def test_a_file_that_is_not_sqlite_names_itself(tmp_path):
 def test_rows_with_different_columns_keep_what_they_do_not_name(tmp_path):
     store = Store(tmp_path / "e.db")
     store.upsert("developers", [{"id": 1, "login": "octocat", "type": "User"}, {"id": 2, "login": "ci", "type": "Bot"}])
-    store.upsert("developers", [{"id": 1, "login": "octocat"}, {"id": 2, "login": "ci-bot", "type": "Bot", "is_bot": 1}])
+    store.upsert(
+        "developers", [{"id": 1, "login": "octocat"}, {"id": 2, "login": "ci-bot", "type": "Bot", "is_bot": 1}]
+    )
     assert store.query("SELECT id, login, type, is_bot FROM developers ORDER BY id") == [
         {"id": 1, "login": "octocat", "type": "User", "is_bot": 0},
         {"id": 2, "login": "ci-bot", "type": "Bot", "is_bot": 1},

@@ -26,12 +26,29 @@ formats = ["csv", "parquet", "json", "md"]
 def test_a_verbose_nightly_run_writes_its_tokens_nowhere(tmp_path):
     (tmp_path / "ecometrics.toml").write_text(CONFIG)
     with FakeHub(seed=5, scale="small", faults="429:0.05,5xx:0.05") as hub:
-        env = {**os.environ, "GITHUB_API_URL": hub.url, "HF_ENDPOINT": hub.url,
-               "GITHUB_TOKEN": GITHUB_SECRET, "HF_TOKEN": HF_SECRET}
-        run = subprocess.run([sys.executable, "-m", "jobs.cli", "--verbose", "run"],
-                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
-        status = subprocess.run([sys.executable, "-m", "jobs.cli", "status"],
-                                cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+        env = {
+            **os.environ,
+            "GITHUB_API_URL": hub.url,
+            "HF_ENDPOINT": hub.url,
+            "GITHUB_TOKEN": GITHUB_SECRET,
+            "HF_TOKEN": HF_SECRET,
+        }
+        run = subprocess.run(
+            [sys.executable, "-m", "jobs.cli", "--verbose", "run"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+        status = subprocess.run(
+            [sys.executable, "-m", "jobs.cli", "status"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         served = hub.stats()["requests"]
     assert run.returncode == 0, run.stderr
     assert served > 0 and "DEBUG" in run.stderr  # it really talked to the APIs, verbosely

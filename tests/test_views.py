@@ -18,7 +18,9 @@ def export_json(db, kind, tmp_path, *options):
 
 def test_plot_stars_writes_png_and_svg_marked_synthetic(demo_db, tmp_path, capsys):
     png, svg = tmp_path / "stars.png", tmp_path / "stars.svg"
-    assert main(["--db", str(demo_db), "plot", "stars", "QwenLM/Qwen3", "deepseek-ai/DeepSeek-R1", "--out", str(png)]) == 0
+    assert (
+        main(["--db", str(demo_db), "plot", "stars", "QwenLM/Qwen3", "deepseek-ai/DeepSeek-R1", "--out", str(png)]) == 0
+    )
     data = png.read_bytes()
     assert data.startswith(b"\x89PNG") and b"Synthetic data" in data  # the PNG text chunk
     assert main(["--db", str(demo_db), "plot", "stars", "qwenlm/qwen3", "--log", "--out", str(svg)]) == 0
@@ -48,9 +50,12 @@ def test_contributor_growth_counts_active_and_first_time_contributors(demo_db, t
     pairs = conn.execute(
         "SELECT DISTINCT substr(created_at, 1, 7), actor_id FROM events WHERE repo_id = ? AND actor_id IS NOT NULL "
         "AND (type = 'PushEvent' OR (type = 'PullRequestEvent' AND action = 'opened')) "
-        "AND actor_login NOT LIKE '%[bot]'", (repo_id,),
+        "AND actor_login NOT LIKE '%[bot]'",
+        (repo_id,),
     ).fetchall()
-    first_stored = conn.execute("SELECT substr(min(created_at), 1, 7) FROM events WHERE repo_id = ?", (repo_id,)).fetchone()[0]
+    first_stored = conn.execute(
+        "SELECT substr(min(created_at), 1, 7) FROM events WHERE repo_id = ?", (repo_id,)
+    ).fetchone()[0]
     first = {}
     for month, actor in sorted(pairs):
         first.setdefault(actor, month)
@@ -61,8 +66,10 @@ def test_contributor_growth_counts_active_and_first_time_contributors(demo_db, t
     assert {m: r["new_contributors"] for m, r in mine.items()} == {
         m: None if m == first_stored else sum(1 for a, f in first.items() if f == m) for m, _ in pairs
     }
-    reaches = conn.execute("SELECT max(m) FROM (SELECT max(created_at) AS m FROM events UNION ALL "
-                           "SELECT max(date) FROM repo_snapshots UNION ALL SELECT max(starred_at) FROM stargazers)").fetchone()[0]
+    reaches = conn.execute(
+        "SELECT max(m) FROM (SELECT max(created_at) AS m FROM events UNION ALL "
+        "SELECT max(date) FROM repo_snapshots UNION ALL SELECT max(starred_at) FROM stargazers)"
+    ).fetchone()[0]
     assert {m: r["partial_month"] for m, r in mine.items()} == {m: m == reaches[:7] for m in mine}
 
 
