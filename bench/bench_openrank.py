@@ -58,7 +58,7 @@ def synthetic_pairs(pairs: int, nodes: int, seed: int = 1) -> pl.DataFrame:
 
 
 def global_month(frame: pl.DataFrame, inherit: bool = True):
-    """What analysis.openrank.compute_month does between reading activity and writing values."""
+    """What analysis.global_openrank.compute_month does between reading activity and writing values."""
     repos, developers = frame["repo_id"].unique().sort().to_numpy(), frame["developer_id"].unique().sort().to_numpy()
     inherited = {}
     if inherit:  # half the nodes carry a value from an earlier month
