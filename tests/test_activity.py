@@ -6,8 +6,8 @@ import polars as pl
 import pytest
 
 from analysis.activity import activity_frame, bot_expr, compute_activity, event_months, is_bot_login
-from collector.errors import InputError
 from collector.store import Store
+from core.errors import InputError
 
 # SPEC 6.1, as written there.
 ISSUE_OPENED, ISSUE_COMMENT, ISSUE_CLOSED, REVIEW_COMMENT, PR_OPENED, PUSH = (
@@ -189,8 +189,8 @@ def test_compute_activity_stores_each_month(store):
 
 
 def test_months_are_parsed_in_one_place(store):
-    from analysis.activity import month_end, months_between, next_month
     from analysis.rankings import repos_table
+    from core.dates import month_end, months_between, next_month
 
     assert [month_end(m) for m in ("2024-02", "2025-02", "2025-12")] == ["2024-02-29", "2025-02-28", "2025-12-31"]
     assert (next_month("2025-12"), months_between("2024-11", "2025-02")) == ("2026-01", 3)
@@ -293,12 +293,10 @@ def test_opendigger_activity_credits_a_merge_to_the_pull_requests_author(store):
 
 def test_the_rest_collector_stores_issue_titles_and_authors(tmp_path):
     """The [snyk] rule and the merged-PR credit read titles and authors of REST-collected issues too."""
-    import time
-
     from collector.github import collect_github
     from collector.github_client import GitHubClient
+    from core.config import GithubConfig
     from fakehub import FakeHub
-    from jobs.config import GithubConfig
 
     with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "rest.db") as store:
         client = GitHubClient(
@@ -307,7 +305,8 @@ def test_the_rest_collector_stores_issue_titles_and_authors(tmp_path):
             timeout=2.0,
             backoff=0.001,
             secondary_wait=0.001,
-            sleep=lambda seconds: time.sleep(min(seconds, 0.01)),
+            sleep=hub.sleep,  # waits pass on fakehub's rate clock, not the wall clock
+            clock=hub.rate_time,
         )
         collect_github(store, GithubConfig(orgs=["silver-ai"], repos=[]), progress=False, client=client, stats_wait=0.0)
         github = hub.truth()["github"]

@@ -1,7 +1,6 @@
 """fakehub's GitHub REST API as PyGithub and plain requests see it, over loopback."""
 
 import datetime as dt
-import time
 
 import pytest
 import requests
@@ -155,7 +154,7 @@ def test_date_header_follows_the_simulated_clock(fakehub):
 
 
 def test_budget_runs_out_with_403_until_reset_and_304s_are_free():
-    with FakeHub(seed=0, scale="small", rest_budget=5, rate_window_seconds=2) as hub:
+    with FakeHub(seed=0, scale="small", rest_budget=5) as hub:  # GitHub's hour, passed on the rate clock
         url = f"{hub.url}/repos/vllm-project/vllm"
         auth = {"Authorization": "token budget"}
         first = requests.get(url, headers=auth)
@@ -170,12 +169,14 @@ def test_budget_runs_out_with_403_until_reset_and_304s_are_free():
         assert refused.headers["X-RateLimit-Remaining"] == "0"
         assert refused.json()["message"].startswith("API rate limit exceeded")
         reset = int(refused.headers["X-RateLimit-Reset"])
-        assert time.time() < reset <= time.time() + 3
+        assert hub.rate_time() + 3590 < reset <= hub.rate_time() + 3601
         with pytest.raises(RateLimitExceededException):
             Github(base_url=hub.url, auth=Auth.Token("budget"), retry=None).get_repo("vllm-project/vllm")
         other = requests.get(url, headers={"Authorization": "token other"})  # budgets are per token
         assert other.status_code == 200
-        time.sleep(max(0.0, reset - time.time()) + 0.05)
+        hub.sleep(reset - hub.rate_time() - 1)
+        assert requests.get(url, headers=auth).status_code == 403  # a second before the reset: still spent
+        hub.sleep(1)
         again = requests.get(url, headers=auth)
         assert again.status_code == 200 and again.headers["X-RateLimit-Remaining"] == "4"
 

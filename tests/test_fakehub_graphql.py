@@ -1,6 +1,5 @@
 """fakehub's GitHub GraphQL endpoint: real documents, aliases, cursors and the points budget."""
 
-import time
 
 import requests
 
@@ -76,7 +75,7 @@ def test_fifty_aliased_repositories_and_a_stargazer_page_in_one_document(fakehub
 
 
 def test_points_budget_runs_out_until_reset():
-    with FakeHub(seed=0, scale="small", graphql_budget=5, rate_window_seconds=2) as hub:
+    with FakeHub(seed=0, scale="small", graphql_budget=5) as hub:  # GitHub's hour, passed on the rate clock
         query = """{ a: repository(owner: "vllm-project", name: "vllm") {
                        stargazers(first: 100) { totalCount } }
                      rateLimit { cost remaining } }"""
@@ -90,7 +89,10 @@ def test_points_budget_runs_out_until_reset():
         assert refused.json()["errors"][0]["type"] == "RATE_LIMITED"
         assert refused.headers["X-RateLimit-Remaining"] == "0"
         reset = int(refused.headers["X-RateLimit-Reset"])
-        time.sleep(max(0.0, reset - time.time()) + 0.05)
+        hub.sleep(reset - hub.rate_time() - 1)
+        # a second before the reset: still refused (GitHub's other shape of the same refusal)
+        assert post(hub, query).json()["errors"][0]["type"] == "RATE_LIMIT"
+        hub.sleep(1)
         assert post(hub, query).json()["data"]["rateLimit"]["remaining"] == 4
 
 

@@ -7,17 +7,21 @@ import sys
 
 from jobs.lock import Locked, job_lock, lock_path
 
+# Holds the lock until its standard input closes or it is killed: however slow the test, never
+# for a fixed time that could run out first.
 HOLD = """
-import sys, time
+import sys
 from jobs.lock import job_lock
 with job_lock(sys.argv[1], "run"):
     print("held", flush=True)
-    time.sleep(60)
+    sys.stdin.read()
 """
 
 
 def hold_lock(db):
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db)], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     assert holder.stdout.readline().strip() == "held"
     return holder
 
