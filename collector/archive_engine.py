@@ -1,0 +1,383 @@
+"""GH Archive at scale: ClickHouse engines for events too many for SQLite.
+
+A month of GH Archive is 100-200 million events; OpenRank needs only the month's
+(repo, developer) activity pairs. This module opens a ClickHouse engine and, for
+``ecometrics import gharchive FILES --engine ...``, has ClickHouse's own reader fill its
+``events`` table from the hourly ``.json.gz`` files, multi-threaded and with bounded
+memory; :mod:`analysis.archive_openrank` then runs the activity SQL there and brings
+back only the pairs.
+
+Engines (:func:`open_engine`), all spoken to through ``clickhouse-connect``, so one client
+path and one SQL text serve each of them:
+
+- ``chdb``: chDB, ClickHouse's in-process engine (``pip install 'ecometrics[archive]'``),
+  with its database in the folder ``DB.chdb`` beside the SQLite file ``DB``; or
+  ``chdb:///some/folder`` elsewhere. clickhouse-connect's ``chdb://`` backend is chDB's
+  own (``chdb/cc_backend.py``, registered as the ``clickhouse_connect.backends`` entry
+  point ``chdb``; ``clickhouse_connect/driver/__init__.py``, ``_create_chdb_client``).
+  One chDB database can be open in a process at a time, so an engine is closed after use.
+- ``clickhouse://USER@HOST:PORT/DB`` (``clickhouses://`` or port 443/8443 for TLS): a
+  ClickHouse server or cluster over HTTP. The password comes from the URL or from
+  ``ECOMETRICS_CLICKHOUSE_PASSWORD`` and never appears in a message (:attr:`Engine.label`).
+  ``?schema=github_events`` or ``?schema=opendigger`` reads ClickHouse's public
+  ``github_events`` table or OpenDigger's ``events`` table instead of this project's
+  ``events`` (:mod:`analysis.activity_sql` says how each is read).
+
+The import (chDB, or a server that can read the files by path): one ``INSERT ... SELECT``
+a file reads it with ``file(path, LineAsString)`` and ClickHouse's JSON functions, into a
+``Null`` table whose materialized views route each line: the events activity counts
+(:data:`ACTIVITY_TYPES`) into ``events``, a line that is not an event into
+``archive_problems`` with its line number (``_row_number``), and every line's type into
+``archive_types`` (lines per file and type). A file is done when its row in
+``archive_files`` is written, last; a file without one is imported again from scratch
+(its earlier rows deleted first), so an interrupted import resumes per file. A file
+whose gzip stream ends early or is damaged makes ClickHouse stop reading it; then the
+whole lines before the break are inflated here (as :mod:`collector.gharchive` does),
+imported the same way, and the break is reported as ``FILE:LINE``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
+
+from collector.gharchive import MAX_REPORTED, STREAM_ERRORS, ImportResult, damaged_report, inflated_lines
+from collector.store import Store
+from core.errors import InputError
+
+log = logging.getLogger(__name__)
+
+PASSWORD_VARIABLE = "ECOMETRICS_CLICKHOUSE_PASSWORD"
+SCHEMAS = ("ecometrics", "opendigger", "github_events")
+ACTIVITY_TYPES = ("IssuesEvent", "IssueCommentEvent", "PullRequestEvent", "PullRequestReviewCommentEvent", "PushEvent")
+# Bounded memory: ClickHouse spills a GROUP BY to disk past this, and stops a query past the limit.
+SETTINGS = {
+    "max_memory_usage": 8 * 2**30,
+    "max_bytes_before_external_group_by": 2 * 2**30,
+    "max_bytes_before_external_sort": 2 * 2**30,
+}
+EXTRA = "pip install 'ecometrics[archive]'"
+
+
+@dataclass
+class Engine:
+    """An open ClickHouse engine: a clickhouse-connect client, its events layout and a printable name."""
+
+    client: Any
+    schema: str  # one of SCHEMAS
+    label: str  # the engine without its password
+    embedded: bool  # chDB in this process
+
+    def command(self, sql: str) -> Any:
+        return self.client.command(sql, settings=SETTINGS)
+
+    def rows(self, sql: str) -> list[tuple]:
+        return self.client.query(sql, settings=SETTINGS).result_rows
+
+    def arrow(self, sql: str) -> Any:
+        """The result as a pyarrow Table: columns cross the wire once, in ClickHouse's Arrow format."""
+        return self.client.query_arrow(sql, settings=SETTINGS)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.close()
+
+
+def open_engine(url: str, store: Store) -> Engine:
+    """Open the engine ``url`` names (see the module docstring); ``store`` places chDB's default folder."""
+    parsed = urlparse(url)
+    query = parse_qs(parsed.query)
+    schema = query.pop("schema", ["ecometrics"])[0]
+    if schema not in SCHEMAS:
+        raise InputError(f"--engine {_redacted(parsed)}: schema {schema!r} is unknown; use {', '.join(SCHEMAS)}")
+    try:
+        import clickhouse_connect
+    except ImportError:
+        raise InputError(f"--engine needs the archive extra: {EXTRA}") from None
+    if url == "chdb" or parsed.scheme == "chdb":
+        folder = Path(parsed.path) if parsed.path else store.path.with_name(store.path.name + ".chdb")
+        try:
+            import chdb  # noqa: F401 - the backend clickhouse-connect loads
+        except ImportError:
+            raise InputError(f"--engine chdb needs the archive extra: {EXTRA}") from None
+        try:
+            client = clickhouse_connect.get_client(dsn=f"chdb://{folder.resolve()}")
+        except Exception as exc:  # noqa: BLE001 - named in one line
+            raise InputError(f"--engine chdb: cannot open the chDB database {folder} ({_first_line(exc)})") from None
+        return Engine(client, schema, f"chdb:{folder}", embedded=True)
+    if parsed.scheme not in ("clickhouse", "clickhouses"):
+        raise InputError(
+            f"--engine {_redacted(parsed)}: not an engine; use chdb, chdb:///FOLDER or clickhouse://USER@HOST:8123/DB"
+        )
+    password = parsed.password or os.environ.get(PASSWORD_VARIABLE, "")
+    secure = parsed.scheme == "clickhouses" or parsed.port in (443, 8443)
+    dsn = urlunparse(parsed._replace(scheme="https" if secure else "http", query=urlencode(query, doseq=True)))
+    label = _redacted(parsed)
+    try:
+        client = clickhouse_connect.get_client(dsn=dsn, password=password, secure=secure)
+    except Exception as exc:  # noqa: BLE001 - named in one line
+        raise InputError(f"--engine {label}: cannot connect ({_first_line(exc)})") from None
+    return Engine(client, schema, label, embedded=False)
+
+
+def _redacted(parsed: Any) -> str:
+    netloc = parsed.hostname or ""
+    if parsed.port:
+        netloc += f":{parsed.port}"
+    if parsed.username:
+        netloc = f"{parsed.username}@{netloc}"
+    return urlunparse(parsed._replace(netloc=netloc, query=""))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+# -- the schema this project keeps on an engine -------------------------------------------
+
+# The events activity reads, under this project's ``events`` column names
+# (analysis.activity_sql.ENGINE_EVENTS); the month partitions keep a month's query to its files.
+EVENTS_TABLE = """
+CREATE TABLE IF NOT EXISTS events (
+    id String,
+    type LowCardinality(String),
+    action LowCardinality(Nullable(String)),
+    actor_id Nullable(Int64),
+    actor_login String,
+    repo_id Nullable(Int64),
+    repo_name String,
+    created_at DateTime('UTC'),
+    issue_number Nullable(Int64),
+    comment_id Nullable(Int64),
+    push_id Nullable(Int64),
+    title Nullable(String),
+    file LowCardinality(String)
+) ENGINE = ReplacingMergeTree PARTITION BY toYYYYMM(created_at) ORDER BY (type, id)
+"""
+LINES_TABLE = """
+CREATE TABLE IF NOT EXISTS archive_lines (
+    file String, line_number UInt64, line String, type String, problem String
+) ENGINE = Null
+"""
+TABLES = (
+    EVENTS_TABLE,
+    LINES_TABLE,
+    "CREATE TABLE IF NOT EXISTS archive_problems (file String, line_number UInt64, problem String) "
+    "ENGINE = MergeTree ORDER BY (file, line_number)",
+    "CREATE TABLE IF NOT EXISTS archive_types (file String, type String, lines UInt64) "
+    "ENGINE = SummingMergeTree ORDER BY (file, type)",
+    "CREATE TABLE IF NOT EXISTS archive_files (file String, lines UInt64, imported UInt64, problems UInt64, "
+    "imported_at DateTime('UTC')) ENGINE = ReplacingMergeTree(imported_at) ORDER BY file",
+)
+
+
+def _json(path: str, kind: str) -> str:
+    keys = ", ".join(f"'{key}'" for key in path.split("."))
+    return f"JSONExtract(line, {keys}, '{kind}')"
+
+
+def _event_columns() -> str:
+    """The ``events`` columns of a GH Archive line, as :mod:`collector.gharchive` maps them."""
+    issue_type = "type IN ('IssuesEvent', 'IssueCommentEvent')"
+    comment_type = "type IN ('IssueCommentEvent', 'PullRequestReviewCommentEvent')"
+    number = (
+        f"if({issue_type}, {_json('payload.issue.number', 'Nullable(Int64)')}, "
+        f"coalesce({_json('payload.number', 'Nullable(Int64)')}, "
+        f"{_json('payload.pull_request.number', 'Nullable(Int64)')}))"
+    )
+    title = (
+        f"if({issue_type}, {_json('payload.issue.title', 'Nullable(String)')}, "
+        f"{_json('payload.pull_request.title', 'Nullable(String)')})"
+    )
+    return ",\n       ".join(
+        [
+            "JSONExtractRaw(line, 'id') AS raw_id",  # a number or a quoted string
+            "type",
+            f"{_json('payload.action', 'Nullable(String)')} AS action",
+            f"{_json('actor.id', 'Nullable(Int64)')} AS actor_id",
+            f"{_json('actor.login', 'String')} AS actor_login",
+            f"{_json('repo.id', 'Nullable(Int64)')} AS repo_id",
+            f"{_json('repo.name', 'String')} AS repo_name",
+            f"parseDateTimeBestEffortOrZero({_json('created_at', 'String')}, 'UTC') AS created_at",
+            f"if(type = 'PushEvent', NULL, {number}) AS issue_number",
+            f"if({comment_type}, {_json('payload.comment.id', 'Nullable(Int64)')}, NULL) AS comment_id",
+            f"if(type = 'PushEvent', {_json('payload.push_id', 'Nullable(Int64)')}, NULL) AS push_id",
+            f"if(type = 'PushEvent', NULL, {title}) AS title",
+            "file",
+        ]
+    )
+
+
+# What makes a line a problem, as collector.gharchive reports it ('' for a good line or a blank one).
+PROBLEM = """multiIf(
+    trimBoth(line) = '', '',
+    NOT isValidJSON(line), 'not JSON',
+    JSONType(line) != 'Object', 'not an event object',
+    type = '', 'not a GH Archive event: no type',
+    type IN ({known}) AND (JSONExtractRaw(line, 'id') IN ('', 'null') OR JSONExtractString(line, 'created_at') = ''
+                           OR JSONType(line, 'repo') != 'Object'),
+        concat(type, ' without id, created_at or repo'),
+    '')"""
+VIEWS = (
+    "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_events TO events AS "
+    f"SELECT replaceAll(raw_id, '\"', '') AS id, * EXCEPT raw_id FROM (SELECT {_event_columns()} FROM archive_lines "
+    f"WHERE problem = '' AND type IN ({', '.join(repr(t) for t in ACTIVITY_TYPES)}))",
+    "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_problems TO archive_problems AS "
+    "SELECT file, line_number, problem FROM archive_lines WHERE problem != ''",
+    "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_types TO archive_types AS "
+    "SELECT file, if(problem = '', type, '') AS type, count() AS lines FROM archive_lines GROUP BY file, type",
+)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create the import's tables and views on ``engine`` when they are missing."""
+    for statement in TABLES + VIEWS:
+        engine.command(statement)
+
+
+# -- the import ------------------------------------------------------------------------------
+
+
+@dataclass
+class EngineImportResult(ImportResult):
+    """What :func:`import_files` did; as :class:`collector.gharchive.ImportResult`, plus the files skipped as done."""
+
+    done_before: list[str] = field(default_factory=list)
+
+
+def import_files(
+    engine: Engine, paths: Iterable[str | Path], *, event_types: Iterable[str] = (), progress: bool = False
+) -> EngineImportResult:
+    """Import GH Archive files into ``engine``'s ``events`` (every repo; the activity types only).
+
+    ``event_types`` are the types :mod:`collector.gharchive` knows (others are counted as
+    skipped). Files already imported are skipped; see the module docstring for the rest.
+    """
+    if engine.schema != "ecometrics":
+        raise InputError(f"--engine {engine.label}: import writes this project's events; drop ?schema={engine.schema}")
+    paths = [Path(p) for p in paths]
+    for path in paths:
+        if not path.is_file():
+            raise InputError(
+                f"{path}: no such GH Archive file; pass hourly .json.gz files such as 2025-01-01-15.json.gz"
+            )
+    ensure_schema(engine)
+    known = sorted(set(event_types) | set(ACTIVITY_TYPES))
+    done = {row[0] for row in engine.rows("SELECT DISTINCT file FROM archive_files")}
+    result = EngineImportResult()
+    started = time.perf_counter()
+    unreadable: list[str] = []
+    for number, path in enumerate(paths, start=1):
+        name = path.name
+        if name in done:
+            result.done_before.append(name)
+            continue
+        file_started = time.perf_counter()
+        counts = _import_file(engine, path, known)
+        result.merge(counts)
+        result.imported += counts.imported
+        if counts.lines and counts.corrupt_count == counts.lines:
+            unreadable.append(
+                f"{path}: none of its {counts.lines:,} line(s) is a GH Archive event ({counts.corrupt[0]})"
+            )
+        for where in counts.corrupt:
+            log.warning("%s", where)
+        if progress:
+            seconds = time.perf_counter() - file_started
+            log.info(
+                "%s (%d of %d): %s lines, %s events in %.1f s",
+                name,
+                number,
+                len(paths),
+                f"{counts.lines:,}",
+                f"{counts.imported:,}",
+                seconds,
+            )
+    result.seconds = time.perf_counter() - started
+    if unreadable:  # the other files are imported; this one needs the user's attention
+        raise InputError(f"{unreadable[0]}; pass hourly .json.gz files from GH Archive")
+    return result
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _insert_from(engine: Engine, source: str, name: str, known: list[str], first_line: int = 1) -> None:
+    problem = PROBLEM.format(known=", ".join(repr(t) for t in known))
+    engine.command(
+        f"INSERT INTO archive_lines SELECT {_quote(name)}, _row_number + {first_line}, line, "
+        f"JSONExtractString(line, 'type') AS type, {problem} "
+        f"FROM file({_quote(source)}, LineAsString, 'line String')"
+    )
+
+
+def _forget(engine: Engine, name: str) -> None:
+    """Delete what an earlier, unfinished import of file ``name`` left."""
+    for table in ("events", "archive_problems", "archive_types"):
+        engine.command(f"DELETE FROM {table} WHERE file = {_quote(name)}")
+
+
+def _import_file(engine: Engine, path: Path, known: list[str]) -> ImportResult:
+    name = path.name
+    _forget(engine, name)
+    counts = ImportResult(files=1)
+    try:
+        _insert_from(engine, str(path.resolve()), name, known)
+    except Exception as exc:  # noqa: BLE001 - the engine's reading error; the file is read here instead
+        counts.report(_recover(engine, path, known, exc))
+    for type_name, lines in engine.rows(
+        f"SELECT type, sum(lines) FROM archive_types WHERE file = {_quote(name)} GROUP BY type"
+    ):
+        counts.lines += lines
+        if type_name and type_name not in known:
+            counts.skipped_types[type_name] += lines
+    problems = engine.rows(
+        f"SELECT line_number, problem FROM archive_problems WHERE file = {_quote(name)} "
+        f"ORDER BY line_number LIMIT {MAX_REPORTED}"
+    )
+    problem_count = engine.rows(f"SELECT count() FROM archive_problems WHERE file = {_quote(name)}")[0][0]
+    broken = counts.corrupt[:1]
+    counts.corrupt = [f"{path}:{line}: {problem}" for line, problem in problems]
+    counts.corrupt_count = problem_count
+    for where in broken:  # the break comes after every line read before it
+        counts.report(where)
+    imported = engine.rows(f"SELECT count() FROM events WHERE file = {_quote(name)}")[0][0]
+    counts.imported = imported
+    engine.command(
+        f"INSERT INTO archive_files VALUES ({_quote(name)}, {counts.lines}, {imported}, {counts.corrupt_count}, now())"
+    )
+    return counts
+
+
+def _recover(engine: Engine, path: Path, known: list[str], error: BaseException) -> str:
+    """Import the whole lines of a file the engine could not read (up to a damaged gzip
+    stream's break, as :mod:`collector.gharchive` reads it); return the report of the break."""
+    if not engine.embedded:
+        raise InputError(f"{path}: {engine.label} could not read it ({_first_line(error)})") from None
+    _forget(engine, path.name)
+    report = f"{path}: ClickHouse could not read it ({_first_line(error)}); its lines were read here"
+    with tempfile.NamedTemporaryFile(prefix=".gharchive-", suffix=".json", dir=path.parent) as whole:
+        lines = 0
+        try:
+            for text in inflated_lines(path):
+                whole.write(text)
+                lines += text.count(b"\n")
+        except STREAM_ERRORS as exc:
+            report = damaged_report(path, lines + 1, exc)
+        whole.flush()
+        _insert_from(engine, whole.name, path.name, known)
+    return report
