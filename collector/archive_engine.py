@@ -107,7 +107,7 @@ def open_engine(url: str, store: Store) -> Engine:
     except ImportError:
         raise InputError(f"--engine needs the archive extra: {EXTRA}") from None
     if url == "chdb" or parsed.scheme == "chdb":
-        folder = Path(parsed.path) if parsed.path else store.path.with_name(store.path.name + ".chdb")
+        folder = Path(parsed.path) if url != "chdb" and parsed.path else store.path.with_name(store.path.name + ".chdb")
         try:
             import chdb  # noqa: F401 - the backend clickhouse-connect loads
         except ImportError:

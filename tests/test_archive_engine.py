@@ -1,0 +1,293 @@
+"""GH Archive on ClickHouse: chDB for real, checked against the SQLite path on the same events.
+
+Every test runs the real engine (chDB, ClickHouse's in-process build) through the real
+client (clickhouse-connect, whose ``chdb://`` backend chDB ships) on generated hourly
+files and real SQLite files. No ClickHouse server can be started here (Debian's
+clickhouse-server is 18.16, which clickhouse-connect cannot talk to), so the server
+schemas are tested on chDB through the same client with the same SQL: ClickHouse's public
+``github_events`` layout (names instead of ids, enum types, no push ids) and OpenDigger's
+``events`` layout.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("chdb", reason="the archive extra is not installed: pip install 'ecometrics[archive]'")
+pytest.importorskip(
+    "clickhouse_connect", reason="the archive extra is not installed: pip install 'ecometrics[archive]'"
+)
+
+from gharchive_fixtures import event, synthetic_hour, write_hour  # noqa: E402
+
+from analysis.archive_openrank import compute_archive_openrank  # noqa: E402
+from analysis.global_openrank import compute_global_openrank  # noqa: E402
+from collector.archive_engine import import_files, open_engine  # noqa: E402
+from collector.gharchive import EVENT_TYPES, import_gharchive  # noqa: E402
+from collector.store import Store  # noqa: E402
+from core.errors import InputError  # noqa: E402
+from jobs.cli import main  # noqa: E402
+
+# Small limits so that the per-developer limit, the repo floor and a configured bot all bite.
+OPTIONS = {"max_repos": 12, "min_repo_activity": 15.0, "bots": ["dev500003"]}
+REPO, OTHER = (90_001, "acme/engine"), (90_002, "acme/tools")
+CAROL, ROBOT = (700_001, "carol"), (700_002, "helper[bot]")
+
+
+def _titled(item: dict, title: str) -> dict:
+    for key in ("issue", "pull_request"):
+        if key in item["payload"]:
+            item["payload"][key]["title"] = title
+    return item
+
+
+def rare_events(hour: str, first_id: int) -> list[dict]:
+    """What the generated mix lacks: closings, merges, [snyk] titles, a bot, a comment without action."""
+    at = f"{hour}:30:00Z"
+    no_action = event(
+        first_id + 6, "IssueCommentEvent", actor=CAROL, repo=OTHER, created_at=at, number=4, comment_id=41
+    )
+    del no_action["payload"]["action"]
+    return [
+        event(first_id + 1, "IssuesEvent", actor=CAROL, repo=REPO, created_at=at, action="closed", number=7),
+        event(
+            first_id + 2,
+            "PullRequestEvent",
+            actor=CAROL,
+            repo=REPO,
+            created_at=at,
+            action="closed",
+            number=8,
+            merged=True,
+        ),
+        _titled(
+            event(first_id + 3, "IssuesEvent", actor=CAROL, repo=REPO, created_at=at, action="opened", number=9),
+            "[Snyk] Upgrade lodash",
+        ),
+        event(first_id + 4, "IssueCommentEvent", actor=CAROL, repo=REPO, created_at=at, number=9, comment_id=31),
+        event(first_id + 5, "PushEvent", actor=ROBOT, repo=REPO, created_at=at, push_id=first_id + 55),
+        no_action,
+        event(first_id + 7, "PushEvent", actor=CAROL, repo=OTHER, created_at=at, push_id=first_id + 56),
+        event(
+            first_id + 8,
+            "PullRequestReviewCommentEvent",
+            actor=CAROL,
+            repo=REPO,
+            created_at=at,
+            number=8,
+            comment_id=32,
+        ),
+    ]
+
+
+@pytest.fixture(scope="module")
+def hours(tmp_path_factory):
+    """Three hourly files over two months, with every kind of event activity counts."""
+    folder = tmp_path_factory.mktemp("hours")
+    files = []
+    for seed, hour in ((1, "2024-01-31T23"), (2, "2024-02-01T00"), (3, "2024-02-01T01")):
+        generated = list(synthetic_hour(1500, repos=40, developers=150, seed=seed, hour=hour))
+        files.append(
+            write_hour(
+                folder / f"{hour.replace('T', '-')}.json.gz", generated + rare_events(hour, 9_000_000 + 100 * seed)
+            )
+        )
+    return files
+
+
+@pytest.fixture(scope="module")
+def sqlite_path(hours, tmp_path_factory):
+    """Today's path: the SQLite importer and OpenRank on SQLite."""
+    with Store(tmp_path_factory.mktemp("sqlite") / "sqlite.db") as store:
+        import_gharchive(store, hours, all_repos=True)
+        compute_global_openrank(store, **OPTIONS)
+        yield store
+
+
+ACTIVITY = "SELECT * FROM activity ORDER BY month, repo_id, developer_id"
+OPENRANK = "SELECT kind, entity_id, month, value FROM openrank ORDER BY kind, entity_id, month"
+
+
+def test_chdb_gives_the_sqlite_paths_pairs_and_openrank(hours, sqlite_path, tmp_path):
+    with Store(tmp_path / "engine.db") as store:
+        with open_engine("chdb", store) as engine:
+            imported = import_files(engine, hours, event_types=EVENT_TYPES)
+            summary = compute_archive_openrank(store, engine, **OPTIONS)
+        assert (tmp_path / "engine.db.chdb").is_dir()  # beside the SQLite file
+        assert imported.files == 3 and imported.lines == sqlite_path.count("events") and imported.corrupt_count == 0
+        assert summary.computed == ["2024-01", "2024-02"]
+        pairs = store.conn.execute(ACTIVITY).fetchall()
+        assert len(pairs) > 500
+        assert pairs == sqlite_path.conn.execute(ACTIVITY).fetchall()
+        assert store.conn.execute(OPENRANK).fetchall() == sqlite_path.conn.execute(OPENRANK).fetchall()
+        # the rare events reached both: the closing, the merge's pushes, [snyk] left out, the bot removed
+        carol = store.query("SELECT * FROM activity WHERE developer_id = ? AND repo_id = ?", (CAROL[0], REPO[0]))
+        assert [(row["issues_closed"], row["issues_opened"], row["issue_comments"]) for row in carol] == [(1, 0, 0)] * 2
+        assert not store.query("SELECT 1 FROM activity WHERE login = ?", (ROBOT[1],))
+
+
+def _by_name(store: Store) -> tuple[list[tuple], dict[tuple, float]]:
+    """Activity rows and OpenRank values keyed by names instead of ids."""
+    pairs = store.conn.execute(
+        "SELECT month, repo_name, login, issues_opened, issue_comments, issues_closed, review_comments, prs_opened, "
+        "pushes, activity, push_only FROM activity ORDER BY month, repo_name, login"
+    ).fetchall()
+    values = store.conn.execute(
+        "SELECT o.month, o.kind, coalesce(r.name, d.name), o.value FROM openrank o "
+        "LEFT JOIN (SELECT DISTINCT repo_id AS id, repo_name AS name FROM activity) r ON o.kind = 'repo' AND r.id = o.entity_id "
+        "LEFT JOIN (SELECT DISTINCT developer_id AS id, login AS name FROM activity) d "
+        "ON o.kind = 'developer' AND d.id = o.entity_id"
+    ).fetchall()
+    return pairs, {(month, kind, name): value for month, kind, name, value in values}
+
+
+# ClickHouse's public github_events table ("GitHub Events Dataset", ClickHouse docs;
+# ClickHouse/github-explorer), the columns activity reads, with their documented types.
+GITHUB_EVENTS = """
+CREATE TABLE github_events (
+    file_time DateTime,
+    event_type Enum8('CommitCommentEvent' = 1, 'CreateEvent' = 2, 'DeleteEvent' = 3, 'ForkEvent' = 4,
+        'GollumEvent' = 5, 'IssueCommentEvent' = 6, 'IssuesEvent' = 7, 'MemberEvent' = 8, 'PublicEvent' = 9,
+        'PullRequestEvent' = 10, 'PullRequestReviewCommentEvent' = 11, 'PushEvent' = 12, 'ReleaseEvent' = 13,
+        'SponsorshipEvent' = 14, 'WatchEvent' = 15, 'GistEvent' = 16, 'FollowEvent' = 17, 'DownloadEvent' = 18,
+        'PullRequestReviewEvent' = 19, 'ForkApplyEvent' = 20, 'Event' = 21, 'TeamAddEvent' = 22),
+    actor_login LowCardinality(String),
+    repo_name LowCardinality(String),
+    created_at DateTime,
+    updated_at DateTime,
+    action Enum8('none' = 0, 'created' = 1, 'added' = 2, 'edited' = 3, 'deleted' = 4, 'opened' = 5, 'closed' = 6,
+        'reopened' = 7, 'assigned' = 8, 'unassigned' = 9, 'labeled' = 10, 'unlabeled' = 11, 'review_requested' = 12,
+        'review_request_removed' = 13, 'synchronize' = 14, 'started' = 15, 'published' = 16, 'update' = 17,
+        'create' = 18, 'fork' = 19, 'merged' = 20),
+    comment_id UInt64,
+    number UInt32,
+    title String,
+    merged UInt8,
+    push_size UInt32
+) ENGINE = MergeTree ORDER BY (event_type, repo_name, created_at)
+"""
+FROM_EVENTS = {
+    "github_events": (
+        GITHUB_EVENTS,
+        "INSERT INTO github_events SELECT created_at, type, actor_login, repo_name, created_at, created_at, "
+        "coalesce(action, 'none'), coalesce(comment_id, 0), coalesce(issue_number, 0), coalesce(title, ''), 0, 1 "
+        "FROM events",
+    ),
+    # OpenDigger's events table, as its global OpenRank query reads it (globalOpenrank.ts lines 101-133).
+    "opendigger": (
+        "CREATE TABLE opendigger_events (platform LowCardinality(String), type LowCardinality(String), "
+        "action LowCardinality(String), actor_id UInt64, actor_login String, repo_id UInt64, repo_name String, "
+        "created_at DateTime, issue_id UInt64, issue_title String, issue_comment_id UInt64, "
+        "pull_review_comment_id UInt64, push_id UInt64) ENGINE = MergeTree ORDER BY (repo_id, created_at)",
+        "INSERT INTO opendigger_events SELECT 'GitHub', type, coalesce(action, ''), actor_id, actor_login, repo_id, "
+        "repo_name, created_at, repo_id * 100000 + coalesce(issue_number, 0), coalesce(title, ''), "
+        "if(type = 'IssueCommentEvent', comment_id, 0), if(type = 'PullRequestReviewCommentEvent', comment_id, 0), "
+        "coalesce(push_id, 0) FROM events",
+    ),
+}
+
+
+@pytest.mark.parametrize("schema", ["github_events", "opendigger"])
+def test_the_server_schemas_give_the_same_pairs_and_openrank(schema, hours, sqlite_path, tmp_path):
+    folder = tmp_path / "server"
+    with Store(tmp_path / "server.db") as store:
+        with open_engine(f"chdb://{folder}", store) as engine:
+            import_files(engine, hours, event_types=EVENT_TYPES)
+            for statement in FROM_EVENTS[schema]:
+                engine.command(statement)
+            if schema == "opendigger":  # OpenDigger's table is called events: take this project's away
+                engine.command("DROP TABLE archive_to_events")
+                engine.command("EXCHANGE TABLES events AND opendigger_events")
+        with open_engine(f"chdb://{folder}?schema={schema}", store) as engine:
+            assert engine.schema == schema
+            summary = compute_archive_openrank(store, engine, **OPTIONS)
+        assert summary.computed == ["2024-01", "2024-02"]
+        if schema == "opendigger":  # GitHub ids: the very rows of the SQLite path
+            assert store.conn.execute(ACTIVITY).fetchall() == sqlite_path.conn.execute(ACTIVITY).fetchall()
+            assert store.conn.execute(OPENRANK).fetchall() == sqlite_path.conn.execute(OPENRANK).fetchall()
+            return
+        ids = store.query("SELECT max(repo_id) AS repo, max(developer_id) AS developer FROM activity")[0]
+        assert ids["repo"] < 0 and ids["developer"] < 0  # derived from names, never a GitHub id
+        pairs, values = _by_name(store)
+        expected_pairs, expected_values = _by_name(sqlite_path)
+        assert pairs == expected_pairs
+        assert values.keys() == expected_values.keys()
+        assert values == pytest.approx(expected_values, abs=1e-9)  # ids by name: another node order
+
+
+def test_import_resumes_per_file_and_analysis_per_month(hours, tmp_path):
+    with Store(tmp_path / "resume.db") as store, open_engine("chdb", store) as engine:
+        first = import_files(engine, hours[:2], event_types=EVENT_TYPES)
+        assert compute_archive_openrank(store, engine).computed == ["2024-01", "2024-02"]
+        events = engine.rows("SELECT count() FROM events")[0][0]
+        # An import killed in its last file leaves rows without the file's done mark: read again, once.
+        engine.command(f"DELETE FROM archive_files WHERE file = '{hours[1].name}'")
+        again = import_files(engine, hours[:2], event_types=EVENT_TYPES)
+        assert again.done_before == [hours[0].name] and again.files == 1 and again.imported < first.imported
+        assert engine.rows("SELECT count() FROM events")[0][0] == events
+        assert compute_archive_openrank(store, engine).skipped == ["2024-01", "2024-02"]
+        third = import_files(engine, hours, event_types=EVENT_TYPES)
+        assert third.done_before == [hours[0].name, hours[1].name] and third.files == 1
+        summary = compute_archive_openrank(store, engine)
+        assert summary.skipped == ["2024-01"] and summary.computed == ["2024-02"]
+
+
+def test_bad_lines_and_a_truncated_file_are_reported_by_file_and_line_and_the_rest_imported(tmp_path):
+    at = "2024-01-15T10:00:00Z"
+    good = [event(n, "PushEvent", actor=CAROL, repo=REPO, created_at=at, push_id=n) for n in range(1, 6)]
+    lines = [*good[:2], b"{this is not json", {"id": "7", "actor": {"id": 1}}, *good[2:], b"", b"[1, 2]"]
+    bad_lines = write_hour(tmp_path / "2024-01-15-10.json.gz", lines)
+    cut = write_hour(tmp_path / "2024-01-15-11.json.gz", synthetic_hour(3000, repos=10), compresslevel=1)
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])
+    with Store(tmp_path / "sqlite.db") as sqlite:
+        expected = import_gharchive(sqlite, [bad_lines, cut], all_repos=True)
+        activity_events = sqlite.conn.execute(
+            "SELECT count(*) FROM events WHERE type IN ('IssuesEvent', 'IssueCommentEvent', 'PullRequestEvent', "
+            "'PullRequestReviewCommentEvent', 'PushEvent')"
+        ).fetchone()[0]
+    with Store(tmp_path / "engine.db") as store, open_engine("chdb", store) as engine:
+        result = import_files(engine, [bad_lines, cut], event_types=EVENT_TYPES)
+    where = [report.split(": ")[0] for report in result.corrupt]
+    assert where == [report.split(": ")[0] for report in expected.corrupt]
+    assert where[:3] == [f"{bad_lines}:3", f"{bad_lines}:4", f"{bad_lines}:9"]
+    assert (
+        "not JSON" in result.corrupt[0]
+        and "no type" in result.corrupt[1]
+        and "not an event object" in result.corrupt[2]
+    )
+    assert result.corrupt[3].startswith(f"{cut}:") and "ends early" in result.corrupt[3]
+    assert (result.lines, result.corrupt_count, result.imported) == (
+        expected.lines,
+        expected.corrupt_count,
+        activity_events,
+    )
+
+
+def test_engine_errors_are_one_line_without_the_password(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    db = str(tmp_path / "cli.db")
+    with Store(db) as store:
+        with pytest.raises(InputError, match="not an engine"):
+            open_engine("mysql://root@127.0.0.1/x", store)
+        with pytest.raises(InputError, match="schema 'nope' is unknown"):
+            open_engine("chdb:///tmp/x?schema=nope", store)
+    # port 9 (discard) on loopback: refused at once
+    assert main(["--db", db, "analyze", "openrank", "--engine", "clickhouse://reader:s3cret@127.0.0.1:9/gh"]) != 0
+    err = capsys.readouterr().err
+    assert "clickhouse://reader@127.0.0.1:9/gh: cannot connect" in err and "s3cret" not in err
+    assert main(["--db", db, "analyze", "lineage", "--engine", "chdb"]) != 0
+    assert "--engine computes OpenRank only" in capsys.readouterr().err
+
+
+def test_cli_imports_with_chdb_then_analyzes_openrank_there(hours, sqlite_path, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    db = str(tmp_path / "cli.db")
+    assert main(["--db", db, "import", "gharchive", *map(str, hours), "--engine", "chdb"]) == 0
+    assert "3 file(s)" in capsys.readouterr().out
+    assert main(["--db", db, "analyze", "openrank", "--engine", "chdb"]) == 0
+    with Store(db) as store:
+        assert [row["month"] for row in store.query("SELECT month FROM openrank_months ORDER BY month")] == [
+            "2024-01",
+            "2024-02",
+        ]
+        assert store.count("openrank") > 100
