@@ -76,6 +76,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from fakehub.clock import http_date, iso
 from fakehub.exchange import Request, Response
+from fakehub.gate import RequestGate
 from fakehub.faults import Faults
 from fakehub.generator import stable_hash
 from fakehub.github_rest import GitHubRest
@@ -186,6 +187,7 @@ class FakeHub:
         self.retry_after = retry_after_seconds
         self.fault_delay = fault_delay_seconds
         self._stats = Stats()
+        self._gate = RequestGate()
         self._host, self._port = host, port
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -205,6 +207,7 @@ class FakeHub:
         return self
 
     def stop(self) -> None:
+        self._gate.resume()  # a held request ends with the server, not after it
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -245,6 +248,15 @@ class FakeHub:
         with self.world.lock:
             self._skipped += max(0.0, seconds)
 
+    def pause_after(self, requests: int) -> threading.Event:
+        """Answer ``requests`` more API requests, then hold the rest until :meth:`resume`; the
+        event returned is set once a request is held (see :mod:`fakehub.gate`)."""
+        return self._gate.pause_after(requests)
+
+    def resume(self) -> None:
+        """Answer the requests :meth:`pause_after` held, and every later one."""
+        self._gate.resume()
+
     def stats(self) -> dict:
         return self._stats.snapshot()
 
@@ -260,6 +272,7 @@ class FakeHub:
         """(endpoint name, response, fault kind) for one request."""
         if req.path.startswith("/_fakehub/"):
             return self._control(req) + (None,)
+        self._gate.enter()
         if self.clock_step_seconds:  # time moves while a client walks its pages
             with self.world.lock:
                 self.world.clock.tick(self.clock_step_seconds)

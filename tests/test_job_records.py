@@ -1,7 +1,8 @@
 """Job records stay true however a run ends: stopped, interrupted or killed.
 
-Real processes (``python -m jobs.cli``) against fakehub on loopback; each test waits for
-a readiness signal (rows the run has committed), never for a fixed time.
+Real processes (``python -m jobs.cli``) against fakehub on loopback; each test signals a run
+that fakehub holds inside a request (``hub.pause_after``) after it has committed rows, never
+after a fixed time, and on a hub that answers at full speed.
 """
 
 import json
@@ -11,13 +12,16 @@ import subprocess
 import sys
 
 import pytest
-from test_jobs_pipeline import CONFIG, ecometrics, environment, wait_for  # the pipeline tests' own helpers
+from test_jobs_pipeline import (  # the pipeline tests' own helpers
+    CONFIG,
+    MID_RUN,
+    ecometrics,
+    environment,
+    held_mid_run,
+    wait_for,
+)
 
 from fakehub import FakeHub
-
-
-def start(workdir, hub, *args):
-    return ecometrics(workdir, hub, *args, background=True)
 
 
 def query(db, sql):
@@ -49,17 +53,13 @@ def workdir(tmp_path):
     return tmp_path
 
 
-def slow_hub():
-    """Every third request hangs 0.2 s and drops: the run takes long enough to be stopped mid-way."""
-    return FakeHub(seed=3, scale="small", fault_delay_seconds=0.2, faults="timeout:0.3")
-
-
 def test_a_stopped_run_records_the_rows_and_requests_it_got_to(workdir):
     db = workdir / "ecometrics.db"
-    with slow_hub() as hub:
-        run = start(workdir, hub, "run")
-        assert wait_for(lambda: stored_stargazers(db) > 0), "the run never stored a stargazer"
+    with FakeHub(seed=3, scale="small") as hub:
+        run = held_mid_run(hub, workdir, "run")
+        assert stored_stargazers(db) > 0, "the pages before the held request are committed"
         run.send_signal(signal.SIGTERM)
+        hub.resume()
         _, stderr = run.communicate(timeout=60)
     assert run.returncode == 3, stderr
     by_job = {job: (status, rows, requests) for job, status, rows, requests, _ in records(db)}
@@ -73,11 +73,12 @@ def test_a_stopped_run_records_the_rows_and_requests_it_got_to(workdir):
 
 def test_a_killed_run_reads_interrupted_with_its_counts_and_the_next_run_records_it(workdir):
     db = workdir / "ecometrics.db"
-    with slow_hub() as hub:
-        run = start(workdir, hub, "run")
-        assert wait_for(lambda: stored_stargazers(db) > 0), "the run never stored a stargazer"
+    with FakeHub(seed=3, scale="small") as hub:
+        run = held_mid_run(hub, workdir, "run")
+        assert stored_stargazers(db) > 0, "the pages before the held request are committed"
         run.send_signal(signal.SIGKILL)
         run.communicate(timeout=60)
+        hub.resume()
         status = ecometrics(workdir, hub, "status")
     assert status.returncode == 0, status.stderr
     last_runs = status.stdout.split("last runs", 1)[1]
@@ -126,7 +127,7 @@ def test_sigint_during_the_demo_stops_it_with_true_records(tmp_path):
 LIBRARY_RUN = """
 import sys
 from collector.store import Store
-from jobs.config import load_config
+from core.config import load_config
 from jobs.pipeline import run_pipeline
 
 with Store(sys.argv[2]) as store:  # no signal handlers: SIGINT raises KeyboardInterrupt
@@ -136,7 +137,8 @@ with Store(sys.argv[2]) as store:  # no signal handlers: SIGINT raises KeyboardI
 
 def test_a_keyboard_interrupt_records_the_step_and_the_run_interrupted(workdir):
     db = workdir / "ecometrics.db"
-    with slow_hub() as hub:
+    with FakeHub(seed=3, scale="small") as hub:
+        held = hub.pause_after(MID_RUN)
         run = subprocess.Popen(
             [sys.executable, "-c", LIBRARY_RUN, str(workdir / "ecometrics.toml"), str(db)],
             cwd=workdir,
@@ -145,8 +147,10 @@ def test_a_keyboard_interrupt_records_the_step_and_the_run_interrupted(workdir):
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        assert wait_for(lambda: stored_stargazers(db) > 0), "the run never stored a stargazer"
+        assert held.wait(120), f"the run never made {MID_RUN + 1} API requests"
+        assert stored_stargazers(db) > 0, "the pages before the held request are committed"
         run.send_signal(signal.SIGINT)
+        hub.resume()
         _, stderr = run.communicate(timeout=60)
     assert "KeyboardInterrupt" in stderr
     (run_job, run_status, run_rows, run_requests, _), (job, status, rows, requests, error) = records(db)

@@ -75,6 +75,21 @@ def stored(tmp_path, table):
         conn.close()
 
 
+# API requests fakehub answers before it holds a run (hub.pause_after): past the first stargazer
+# pages, so the run has committed rows and is blocked inside a request, sure to be still running.
+MID_RUN = 10
+
+
+def held_mid_run(hub, workdir, *args):
+    """A background ``ecometrics`` process held by fakehub after MID_RUN requests, once it is held."""
+    held = hub.pause_after(MID_RUN)
+    process = ecometrics(workdir, hub, *args, background=True)
+    if not held.wait(120):
+        process.kill()
+        raise AssertionError(f"ecometrics {' '.join(args)} never made {MID_RUN + 1} API requests")
+    return process
+
+
 def wait_for(predicate, seconds=120):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -148,10 +163,10 @@ def test_a_budget_too_small_exits_3_and_the_next_run_completes(workdir):
 
 
 def test_a_second_run_is_refused_with_75_and_a_killed_runs_lock_is_taken_over(workdir):
-    with FakeHub(seed=3, scale="small", fault_delay_seconds=0.2, faults="timeout:0.3") as slow_hub:
-        first = ecometrics(workdir, slow_hub, "run", background=True)
-        assert wait_for(lambda: runs(workdir, "collect:github")), "the first run never started collecting"
-        second = ecometrics(workdir, slow_hub, "run")
+    with FakeHub(seed=3, scale="small") as hub:
+        first = held_mid_run(hub, workdir, "run")
+        assert runs(workdir, "collect:github"), "the first run is collecting"
+        second = ecometrics(workdir, hub, "run")
         assert second.returncode == 75
         assert f"pid {first.pid}" in second.stderr
         first.send_signal(signal.SIGKILL)
@@ -165,10 +180,11 @@ def test_a_second_run_is_refused_with_75_and_a_killed_runs_lock_is_taken_over(wo
 
 
 def test_sigterm_stops_a_run_at_a_page_boundary_as_partial(workdir):
-    with FakeHub(seed=3, scale="small", fault_delay_seconds=0.2, faults="timeout:0.3") as slow_hub:
-        run = ecometrics(workdir, slow_hub, "run", background=True)
-        assert wait_for(lambda: stored(workdir, "stargazers")), "the run never stored a stargazer"
+    with FakeHub(seed=3, scale="small") as hub:
+        run = held_mid_run(hub, workdir, "run")
+        assert stored(workdir, "stargazers"), "the pages before the held request are committed"
         run.send_signal(signal.SIGTERM)
+        hub.resume()  # the held page is answered; the run stops at its boundary
         _, stderr = run.communicate(timeout=60)
     assert run.returncode == 3, stderr
     assert integrity(workdir) == "ok"
@@ -196,7 +212,7 @@ def test_the_daemon_fires_the_pipeline_and_sigterm_leaves_a_consistent_database(
 
 def test_a_run_on_an_empty_config_and_database_ends_ok(tmp_path):
     from collector.store import Store
-    from jobs.config import Config
+    from core.config import Config
     from jobs.pipeline import run_pipeline
 
     config = Config(path=tmp_path / "ecometrics.toml")
@@ -209,7 +225,7 @@ def test_a_run_on_an_empty_config_and_database_ends_ok(tmp_path):
 
 def test_analyze_activity_writes_activity_only_and_each_step_records_its_rows(tmp_path):
     from collector.store import Store
-    from jobs.config import parse_config
+    from core.config import parse_config
     from jobs.pipeline import analyze
 
     config = parse_config({"activity": {"bots": ["helper"]}})
