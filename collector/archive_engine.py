@@ -23,17 +23,18 @@ path and one SQL text serve each of them:
   ``github_events`` table or OpenDigger's ``events`` table instead of this project's
   ``events`` (:mod:`analysis.activity_sql` says how each is read).
 
-The import (chDB, or a server that can read the files by path): one ``INSERT ... SELECT``
-a file reads it with ``file(path, LineAsString)`` and ClickHouse's JSON functions, into a
-``Null`` table whose materialized views route each line: the events activity counts
-(:data:`ACTIVITY_TYPES`) into ``events``, a line that is not an event into
-``archive_problems`` with its line number (``_row_number``), and every line's type into
-``archive_types`` (lines per file and type). A file is done when its row in
-``archive_files`` is written, last; a file without one is imported again from scratch
-(its earlier rows deleted first), so an interrupted import resumes per file. A file
-whose gzip stream ends early or is damaged makes ClickHouse stop reading it; then the
-whole lines before the break are inflated here (as :mod:`collector.gharchive` does),
-imported the same way, and the break is reported as ``FILE:LINE``.
+The import (chDB only: a server reads files from its own disk, so it is fed where its data
+lives and ``analyze openrank --engine URL`` reads it there): one ``INSERT ... SELECT`` a
+file reads it with ``file(path, LineAsString)``, parses each line once (``JSONExtract``
+into a named Tuple) and sends it into a ``Null`` table whose materialized views route
+each line: the events activity counts (:data:`ACTIVITY_TYPES`) into ``events``, a line
+that is not an event into ``archive_problems`` with its line number (``_row_number``),
+and every line's type into ``archive_types`` (lines per file and type). A file is done
+when its row in ``archive_files`` is written, last; a file without one is imported again
+from scratch (its earlier rows deleted first), so an interrupted import resumes per
+file. A file whose gzip stream ends early or is damaged makes ClickHouse stop reading
+it; then the whole lines before the break are inflated here (as
+:mod:`collector.gharchive` does), imported the same way, and the break is reported as ``FILE:LINE``.
 """
 
 from __future__ import annotations
@@ -167,9 +168,18 @@ CREATE TABLE IF NOT EXISTS events (
     file LowCardinality(String)
 ) ENGINE = ReplacingMergeTree PARTITION BY toYYYYMM(created_at) ORDER BY (type, id)
 """
-LINES_TABLE = """
+# A line's fields, parsed once by name (JSONExtract into a named Tuple; absent keys take
+# their defaults), as collector.gharchive reads them.
+EVENT_TUPLE = (
+    "Tuple(id String, type String, actor Tuple(id Nullable(Int64), login String), "
+    "repo Tuple(id Nullable(Int64), name String), created_at String, "
+    "payload Tuple(action Nullable(String), push_id Nullable(Int64), number Nullable(Int64), "
+    "issue Tuple(number Nullable(Int64), title Nullable(String)), "
+    "pull_request Tuple(number Nullable(Int64), title Nullable(String)), comment Tuple(id Nullable(Int64))))"
+)
+LINES_TABLE = f"""
 CREATE TABLE IF NOT EXISTS archive_lines (
-    file String, line_number UInt64, line String, type String, problem String
+    file String, line_number UInt64, event {EVENT_TUPLE}, problem String
 ) ENGINE = Null
 """
 TABLES = (
@@ -184,61 +194,55 @@ TABLES = (
 )
 
 
-def _json(path: str, kind: str) -> str:
-    keys = ", ".join(f"'{key}'" for key in path.split("."))
-    return f"JSONExtract(line, {keys}, '{kind}')"
-
-
 def _event_columns() -> str:
-    """The ``events`` columns of a GH Archive line, as :mod:`collector.gharchive` maps them."""
-    issue_type = "type IN ('IssuesEvent', 'IssueCommentEvent')"
-    comment_type = "type IN ('IssueCommentEvent', 'PullRequestReviewCommentEvent')"
+    """The ``events`` columns of a parsed line, as :mod:`collector.gharchive` maps them."""
+    issue_type = "event.type IN ('IssuesEvent', 'IssueCommentEvent')"
+    comment_type = "event.type IN ('IssueCommentEvent', 'PullRequestReviewCommentEvent')"
     number = (
-        f"if({issue_type}, {_json('payload.issue.number', 'Nullable(Int64)')}, "
-        f"coalesce({_json('payload.number', 'Nullable(Int64)')}, "
-        f"{_json('payload.pull_request.number', 'Nullable(Int64)')}))"
+        f"if({issue_type}, event.payload.issue.number, "
+        "coalesce(event.payload.number, event.payload.pull_request.number))"
     )
-    title = (
-        f"if({issue_type}, {_json('payload.issue.title', 'Nullable(String)')}, "
-        f"{_json('payload.pull_request.title', 'Nullable(String)')})"
-    )
-    return ",\n       ".join(
+    title = f"if({issue_type}, event.payload.issue.title, event.payload.pull_request.title)"
+    return ", ".join(
         [
-            "JSONExtractRaw(line, 'id') AS raw_id",  # a number or a quoted string
-            "type",
-            f"{_json('payload.action', 'Nullable(String)')} AS action",
-            f"{_json('actor.id', 'Nullable(Int64)')} AS actor_id",
-            f"{_json('actor.login', 'String')} AS actor_login",
-            f"{_json('repo.id', 'Nullable(Int64)')} AS repo_id",
-            f"{_json('repo.name', 'String')} AS repo_name",
-            f"parseDateTimeBestEffortOrZero({_json('created_at', 'String')}, 'UTC') AS created_at",
-            f"if(type = 'PushEvent', NULL, {number}) AS issue_number",
-            f"if({comment_type}, {_json('payload.comment.id', 'Nullable(Int64)')}, NULL) AS comment_id",
-            f"if(type = 'PushEvent', {_json('payload.push_id', 'Nullable(Int64)')}, NULL) AS push_id",
-            f"if(type = 'PushEvent', NULL, {title}) AS title",
+            "event.id AS id",
+            "event.type AS type",
+            "event.payload.action AS action",
+            "event.actor.id AS actor_id",
+            "event.actor.login AS actor_login",
+            "event.repo.id AS repo_id",
+            "event.repo.name AS repo_name",
+            "parseDateTimeBestEffortOrZero(event.created_at, 'UTC') AS created_at",
+            f"if(event.type = 'PushEvent', NULL, {number}) AS issue_number",
+            f"if({comment_type}, event.payload.comment.id, NULL) AS comment_id",
+            "if(event.type = 'PushEvent', event.payload.push_id, NULL) AS push_id",
+            f"if(event.type = 'PushEvent', NULL, {title}) AS title",
             "file",
         ]
     )
 
 
-# What makes a line a problem, as collector.gharchive reports it ('' for a good line or a blank one).
+# What makes a line a problem, as collector.gharchive reports it ('' for a good line or a
+# blank one). multiIf evaluates a branch only when the ones before it fail, so a good line
+# costs no second parse.
 PROBLEM = """multiIf(
+    event.type != '' AND event.id != '' AND event.created_at != ''
+        AND (event.repo.id IS NOT NULL OR event.repo.name != ''), '',
     trimBoth(line) = '', '',
     NOT isValidJSON(line), 'not JSON',
     JSONType(line) != 'Object', 'not an event object',
-    type = '', 'not a GH Archive event: no type',
-    type IN ({known}) AND (JSONExtractRaw(line, 'id') IN ('', 'null') OR JSONExtractString(line, 'created_at') = ''
-                           OR JSONType(line, 'repo') != 'Object'),
-        concat(type, ' without id, created_at or repo'),
-    '')"""
+    JSONExtractString(line, 'type') = '', 'not a GH Archive event: no type',
+    event.type NOT IN ({known}), '',
+    JSONExtractRaw(line, 'id') NOT IN ('', 'null') AND event.created_at != '' AND JSONType(line, 'repo') = 'Object', '',
+    concat(event.type, ' without id, created_at or repo'))"""
 VIEWS = (
     "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_events TO events AS "
-    f"SELECT replaceAll(raw_id, '\"', '') AS id, * EXCEPT raw_id FROM (SELECT {_event_columns()} FROM archive_lines "
-    f"WHERE problem = '' AND type IN ({', '.join(repr(t) for t in ACTIVITY_TYPES)}))",
+    f"SELECT {_event_columns()} FROM archive_lines "
+    f"WHERE problem = '' AND event.type IN ({', '.join(repr(t) for t in ACTIVITY_TYPES)})",
     "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_problems TO archive_problems AS "
     "SELECT file, line_number, problem FROM archive_lines WHERE problem != ''",
     "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_types TO archive_types AS "
-    "SELECT file, if(problem = '', type, '') AS type, count() AS lines FROM archive_lines GROUP BY file, type",
+    "SELECT file, if(problem = '', event.type, '') AS type, count() AS lines FROM archive_lines GROUP BY file, type",
 )
 
 
@@ -266,6 +270,11 @@ def import_files(
     ``event_types`` are the types :mod:`collector.gharchive` knows (others are counted as
     skipped). Files already imported are skipped; see the module docstring for the rest.
     """
+    if not engine.embedded:
+        raise InputError(
+            f"--engine {engine.label}: import gharchive fills chDB (--engine chdb); feed a server where its data "
+            "lives, then run analyze openrank --engine with its URL"
+        )
     if engine.schema != "ecometrics":
         raise InputError(f"--engine {engine.label}: import writes this project's events; drop ?schema={engine.schema}")
     paths = [Path(p) for p in paths]
@@ -316,12 +325,12 @@ def _quote(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _insert_from(engine: Engine, source: str, name: str, known: list[str], first_line: int = 1) -> None:
+def _insert_from(engine: Engine, source: str, name: str, known: list[str]) -> None:
     problem = PROBLEM.format(known=", ".join(repr(t) for t in known))
     engine.command(
-        f"INSERT INTO archive_lines SELECT {_quote(name)}, _row_number + {first_line}, line, "
-        f"JSONExtractString(line, 'type') AS type, {problem} "
-        f"FROM file({_quote(source)}, LineAsString, 'line String')"
+        f"INSERT INTO archive_lines SELECT {_quote(name)}, line_number, event, {problem} FROM ("
+        f"SELECT _row_number + 1 AS line_number, line, JSONExtract(line, '{EVENT_TUPLE}') AS event "
+        f"FROM file({_quote(source)}, LineAsString, 'line String'))"
     )
 
 
