@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def _user(actor: int) -> str:
     )
 
 
-def _repo(repo: int) -> str:
+def _repo(repo: int) -> tuple[str, str]:
     name = f"org{repo % 997}/repo{repo}"
     return f'{{"id":{repo},"name":"{name}","url":"https://api.github.com/repos/{name}"}}', name
 
@@ -239,7 +240,12 @@ def phase_solve(pairs: int) -> dict:
     }
 
 
-PHASES = {"decompress": phase_decompress, "chdb": phase_chdb, "sqlite": phase_sqlite, "solve": phase_solve}
+PHASES: dict[str, Callable[..., dict]] = {
+    "decompress": phase_decompress,
+    "chdb": phase_chdb,
+    "sqlite": phase_sqlite,
+    "solve": phase_solve,
+}
 
 
 def run_phase(name: str, *arguments: object) -> tuple[dict, float]:

@@ -277,8 +277,8 @@ def import_files(
         )
     if engine.schema != "ecometrics":
         raise InputError(f"--engine {engine.label}: import writes this project's events; drop ?schema={engine.schema}")
-    paths = [Path(p) for p in paths]
-    for path in paths:
+    files = [Path(p) for p in paths]
+    for path in files:
         if not path.is_file():
             raise InputError(
                 f"{path}: no such GH Archive file; pass hourly .json.gz files such as 2025-01-01-15.json.gz"
@@ -289,7 +289,7 @@ def import_files(
     result = EngineImportResult()
     started = time.perf_counter()
     unreadable: list[str] = []
-    for number, path in enumerate(paths, start=1):
+    for number, path in enumerate(files, start=1):
         name = path.name
         if name in done:
             result.done_before.append(name)
@@ -310,7 +310,7 @@ def import_files(
                 "%s (%d of %d): %s lines, %s events in %.1f s",
                 name,
                 number,
-                len(paths),
+                len(files),
                 f"{counts.lines:,}",
                 f"{counts.imported:,}",
                 seconds,

@@ -11,6 +11,8 @@ schemas are tested on chDB through the same client with the same SQL: ClickHouse
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 pytest.importorskip("chdb", reason="the archive extra is not installed: pip install 'ecometrics[archive]'")
@@ -29,7 +31,7 @@ from core.errors import InputError  # noqa: E402
 from jobs.cli import main  # noqa: E402
 
 # Small limits so that the per-developer limit, the repo floor and a configured bot all bite.
-OPTIONS = {"max_repos": 12, "min_repo_activity": 15.0, "bots": ["dev500003"]}
+OPTIONS: dict[str, Any] = {"max_repos": 12, "min_repo_activity": 15.0, "bots": ["dev500003"]}
 REPO, OTHER = (90_001, "acme/engine"), (90_002, "acme/tools")
 CAROL, ROBOT = (700_001, "carol"), (700_002, "helper[bot]")
 
@@ -235,7 +237,14 @@ def test_import_resumes_per_file_and_analysis_per_month(hours, tmp_path):
 def test_bad_lines_and_a_truncated_file_are_reported_by_file_and_line_and_the_rest_imported(tmp_path):
     at = "2024-01-15T10:00:00Z"
     good = [event(n, "PushEvent", actor=CAROL, repo=REPO, created_at=at, push_id=n) for n in range(1, 6)]
-    lines = [*good[:2], b"{this is not json", {"id": "7", "actor": {"id": 1}}, *good[2:], b"", b"[1, 2]"]
+    lines: list[dict | bytes] = [
+        *good[:2],
+        b"{this is not json",
+        {"id": "7", "actor": {"id": 1}},
+        *good[2:],
+        b"",
+        b"[1, 2]",
+    ]
     bad_lines = write_hour(tmp_path / "2024-01-15-10.json.gz", lines)
     cut = write_hour(tmp_path / "2024-01-15-11.json.gz", synthetic_hour(3000, repos=10), compresslevel=1)
     cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])
