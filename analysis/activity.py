@@ -10,7 +10,7 @@
 
 where every term counts *distinct* things in the month (``uniqExactIf``): issues and pull
 requests by number, comments by comment id, pushes by ``push_id`` (the commit sha for
-REST-derived events). The weights are :data:`ACTIVITY_WEIGHTS`; pass ``weights=`` to
+REST-derived events). The weights are :data:`core.config.ACTIVITY_WEIGHTS`; pass ``weights=`` to
 change them. As there (lines 110-119):
 
 - comments count whatever their action; issues closed are ``IssuesEvent``/``closed`` only;
@@ -68,26 +68,17 @@ REST collector's a commit sha), so a month taken from both counts both.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
-from collector.errors import InputError
 from collector.store import Store
+from core.config import ACTIVITY_WEIGHTS, ActivityConfig
+from core.dates import check_month, next_month
+from core.errors import InputError
 
-# OpenDigger's global-OpenRank weights, one per counted action.
-ACTIVITY_WEIGHTS: dict[str, float] = {
-    "issues_opened": 22.235,
-    "issue_comments": 5.252,
-    "issues_closed": 9.712,
-    "review_comments": 7.427,
-    "prs_opened": 40.679,
-    "pushes": 14.695,
-}
 COUNTS = tuple(ACTIVITY_WEIGHTS)
 # Bot accounts whose logins do not end in "[bot]" (lower case).
 BOT_LOGINS: frozenset[str] = frozenset(
@@ -116,10 +107,7 @@ BOT_LOGINS: frozenset[str] = frozenset(
         "github-actions",
     }
 )
-MAX_REPOS_PER_DEVELOPER = 300
 MIN_REPO_ACTIVITY = 1.0
-
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 SCHEMA: dict[str, Any] = {
     "month": pl.String,
@@ -183,34 +171,6 @@ def bot_expr(column: str = "login", extra: Iterable[str] = ()) -> pl.Expr:
     return (login.str.ends_with("[bot]") | login.is_in(logins)).fill_null(False)
 
 
-# -- months (YYYY-MM): the one place they are parsed; rankings, exports and the CLI ask here
-
-
-def check_month(month: str, what: str = "month") -> str:
-    """``month`` when it is YYYY-MM, else an :class:`InputError` naming ``what`` (e.g. ``--month``)."""
-    if not isinstance(month, str) or not MONTH.match(month):
-        raise InputError(f"{what} {month!r} is not YYYY-MM; write it like 2025-01")
-    if not "0001" <= month[:4] <= "9998":  # the month after must still be a date
-        raise InputError(f"{what} {month!r} is out of range; pass a month from 0001-01 to 9998-12")
-    return month
-
-
-def next_month(month: str) -> str:
-    year, mon = int(month[:4]), int(month[5:7])
-    return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
-
-
-def month_end(month: str, what: str = "month") -> str:
-    """The last day of ``month`` as YYYY-MM-DD."""
-    following = dt.date.fromisoformat(next_month(check_month(month, what)) + "-01")
-    return (following - dt.timedelta(days=1)).isoformat()
-
-
-def months_between(earlier: str, later: str) -> int:
-    """Whole months from ``earlier`` to ``later`` (both YYYY-MM)."""
-    return (int(later[:4]) - int(earlier[:4])) * 12 + int(later[5:7]) - int(earlier[5:7])
-
-
 def event_months(store: Store, from_month: str | None = None, to_month: str | None = None) -> list[str]:
     """The months (YYYY-MM, ascending) that have events, within the optional bounds."""
     low = check_month(from_month, "--from") if from_month else "0000-00"
@@ -234,7 +194,7 @@ def activity_frame(
     *,
     weights: Mapping[str, float] | None = None,
     bots: Iterable[str] = (),
-    max_repos: int = MAX_REPOS_PER_DEVELOPER,
+    max_repos: int = ActivityConfig.max_repos,
     min_repo_activity: float = MIN_REPO_ACTIVITY,
 ) -> pl.DataFrame:
     """Activity per (repo, developer) in ``month``, bots removed (see the module docstring).

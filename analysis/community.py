@@ -61,8 +61,9 @@ import scipy.sparse as sp
 from analysis import activity as act
 from analysis.export import COUNT, ID, MONTH, NAME, SCORE, TEXT, register
 from analysis.openrank import solve
-from collector.errors import InputError
 from collector.store import Store
+from core.dates import next_month
+from core.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ class CommunityNetwork:
 
 def community_network(store: Store, repo_id: int, month: str) -> CommunityNetwork | None:
     """Build and solve the community OpenRank of ``repo_id`` in ``month`` (None: no pairs)."""
-    rows = store.conn.execute(_PAIRS_SQL, {"repo": repo_id, "start": month, "end": act.next_month(month)}).fetchall()
+    rows = store.conn.execute(_PAIRS_SQL, {"repo": repo_id, "start": month, "end": next_month(month)}).fetchall()
     pairs = []
     names: dict[tuple[str, int], str | None] = {}
     merged: set[tuple[str, int]] = set()
@@ -194,7 +195,7 @@ def _titles(store: Store, repo_id: int, month: str) -> dict[tuple[str, int], str
         "SELECT issue_number, max(title), max(type IN ('PullRequestEvent', 'PullRequestReviewCommentEvent')), "
         "max(repo_name) FROM events WHERE repo_id = ? AND created_at >= ? AND created_at < ? "
         "AND issue_number IS NOT NULL GROUP BY issue_number",
-        (repo_id, month, act.next_month(month)),
+        (repo_id, month, next_month(month)),
     ).fetchall()
     titles: dict[tuple[str, int], str | None] = {}
     for number, title, _is_pull, repo_name in rows:

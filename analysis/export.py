@@ -34,7 +34,7 @@ from typing import Any
 import polars as pl
 
 from analysis import frames
-from collector.errors import InputError, WriteFailed
+from core.errors import InputError, WriteFailed
 
 FORMATS = ("csv", "parquet", "json", "md")
 TEXT_TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"
@@ -68,7 +68,7 @@ TABLES: dict[str, Callable[..., pl.DataFrame]] = {}
 SCHEMAS: dict[str, Schema] = {}
 BUILDER_MODULES = (
     "analysis.rankings",
-    "analysis.openrank",
+    "analysis.global_openrank",
     "analysis.lineage",
     "analysis.families",
     "analysis.growth",
@@ -172,7 +172,7 @@ def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any
         raise InputError(f"export kind {kind!r} is unknown; choose one of {', '.join(export_kinds())}")
     builder = TABLES[kind]
     if options.get("month") is not None:
-        from analysis.activity import check_month
+        from core.dates import check_month
 
         check_month(options["month"], "--month")
         if "month" not in inspect.signature(builder).parameters:

@@ -3,7 +3,7 @@
 A model's *families* are those of its root ancestors, the models of the lineage graph
 with no parent (a model with no parent is its own root). A root belongs to the family
 of its organisation, the Hugging Face author before the ``/`` of its id: the built-in
-table of labs (:data:`collector.ecosystem.LABS`: family, origin country, HF authors),
+table of labs (:data:`core.ecosystem.LABS`: family, origin country, HF authors),
 changed or extended by ``[families.NAME]`` entries in the config (``authors``,
 ``origin``). A root whose organisation is in no family forms a family named after the
 organisation, with no origin. A merge of models from several families belongs to each
@@ -28,9 +28,8 @@ import polars as pl
 
 from analysis import frames
 from analysis.export import COUNT, FLAG, MONTH, NAME, SCORE, TEXT, register
-from collector.ecosystem import LABS
-from collector.edges import RELATIONS
 from collector.store import Store
+from core.ecosystem import LABS, RELATIONS
 
 FAMILY_SEPARATOR = "+"  # a cross-family merge is e.g. "Llama+Qwen"
 

@@ -23,8 +23,8 @@ from typing import Any
 
 import polars as pl
 
-from collector.errors import InputError
 from collector.store import Store
+from core.errors import InputError
 
 Database = Store | sqlite3.Connection | str | os.PathLike
 

@@ -45,8 +45,9 @@ import polars as pl
 import scipy.sparse as sp
 
 from analysis.openrank import solve
-from collector.edges import RELATIONS
-from collector.store import Store, utc_now
+from collector.store import Store
+from core.dates import utc_now
+from core.ecosystem import RELATIONS
 
 
 @dataclass(frozen=True)

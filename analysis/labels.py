@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from analysis.export import COUNT, MONTH, NAME, SCORE, TEXT, register
-from analysis.openrank import openrank_table
+from analysis.global_openrank import openrank_table
 from collector.store import Store
 
 # The label types OpenDigger's monthly export ranks (monthlyExport.ts lines 270-272).

@@ -47,9 +47,11 @@ from scipy.sparse.csgraph import connected_components
 from analysis import families as fam
 from analysis import frames, growth
 from analysis.export import COUNT, FLAG, NAME, SCORE, TEXT, TIMESTAMP, data_note, output_file, register
-from collector.edges import RELATIONS
-from collector.errors import InputError
-from collector.store import Store, utc_now
+from collector.store import Store
+from core.config import Config
+from core.dates import utc_now
+from core.ecosystem import RELATIONS
+from core.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -306,7 +308,7 @@ def lineage_graph(edges: pl.DataFrame) -> nx.DiGraph:
 
 def analyze_lineage(
     store: Store,
-    config: Any = None,
+    config: Config | None = None,
     *,
     families: Mapping[str, Any] | None = None,
     influence: bool = True,

@@ -17,7 +17,7 @@ import polars as pl
 
 from analysis import frames, growth
 from analysis.export import data_note, output_file
-from collector.errors import InputError
+from core.errors import InputError
 
 PLOT_FORMATS = ("png", "svg")
 

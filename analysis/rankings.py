@@ -40,10 +40,10 @@ from typing import Any
 import polars as pl
 
 from analysis import growth
-from analysis.activity import month_end
 from analysis.export import COUNT, DATE, FLAG, ID, MONTH, NAME, SCORE, TEXT, TIMESTAMP, register
-from analysis.openrank import openrank_table
+from analysis.global_openrank import openrank_table
 from collector.store import Store
+from core.dates import month_end
 
 SCHEMA = {
     "repo": pl.String,

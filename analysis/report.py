@@ -54,9 +54,9 @@ import polars as pl
 from analysis import export, frames, growth
 from analysis.activity import bot_expr
 from analysis.families import FAMILY_SEPARATOR
-from analysis.openrank import default_month, openrank_table
-from collector.edges import RELATIONS
-from collector.errors import InputError, WriteFailed
+from analysis.global_openrank import default_month, openrank_table
+from core.ecosystem import RELATIONS
+from core.errors import InputError, WriteFailed
 
 # Ranking pages: export KIND -> page title. A table without rows gets no page.
 RANKINGS = {
@@ -114,7 +114,7 @@ def write_report(
     """
     started = time.monotonic()
     if month is not None:
-        from analysis.activity import check_month
+        from core.dates import check_month
 
         month = check_month(month, "--month")
     if model_pages < 0:

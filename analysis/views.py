@@ -24,7 +24,7 @@ built from what the collectors stored:
   its families, as in ``families``).
 
 An organisation's family is the lab whose GitHub organisations include it
-(:data:`collector.ecosystem.LABS`), else the family whose Hugging Face authors include
+(:data:`core.ecosystem.LABS`), else the family whose Hugging Face authors include
 its name (case-insensitive; the family table the last lineage analysis used, config
 overrides included); null when none does.
 """
@@ -40,8 +40,8 @@ import polars as pl
 from analysis import frames, growth
 from analysis.activity import bot_expr
 from analysis.export import COUNT, DATE, FLAG, ID, MONTH, NAME, SCORE, TEXT, Field, register
-from collector.ecosystem import LABS
 from collector.store import Store
+from core.ecosystem import LABS
 
 CONTRIBUTION_EVENTS = ("PushEvent", "PullRequestEvent")  # a push, or a pull request opened
 PER_DAY = Field(pl.Float64, decimals=1)

@@ -69,7 +69,7 @@ import json, sys
 from collector.hf import collect_hf
 from collector.hf_client import HfClient
 from collector.store import Store
-from jobs.config import HuggingFaceConfig
+from core.config import HuggingFaceConfig
 store = Store(sys.argv[1])
 result = collect_hf(store, HuggingFaceConfig(), full_hub=True, progress=False,
                     client=HfClient(sys.argv[2], token="bench-free-account"))

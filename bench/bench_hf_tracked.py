@@ -49,7 +49,7 @@ import json, sys
 from collector.hf import collect_hf
 from collector.hf_client import HfClient
 from collector.store import Store
-from jobs.config import HuggingFaceConfig
+from core.config import HuggingFaceConfig
 config = HuggingFaceConfig(authors=json.loads(sys.argv[3]), derivative_depth=int(sys.argv[4]),
                            max_children_per_root=int(sys.argv[5]))
 result = collect_hf(Store(sys.argv[1]), config, progress=False, client=HfClient(sys.argv[2], token="bench"))
@@ -69,8 +69,8 @@ def main() -> int:
     from collector.hf import collect_hf
     from collector.hf_client import HfClient
     from collector.store import Store
+    from core.config import HuggingFaceConfig
     from fakehub import FakeHub
-    from jobs.config import HuggingFaceConfig
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-hf-tracked-"))
     old_tree = workdir / "before"

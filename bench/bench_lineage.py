@@ -33,7 +33,7 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analysis.lineage import descendant_counts, lineage_graph  # noqa: E402
-from collector.edges import RELATIONS  # noqa: E402
+from core.ecosystem import RELATIONS  # noqa: E402
 
 TARGET_SECONDS = 60.0
 

@@ -28,10 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from collector.errors import InputError
 from collector.store import Store
-
-RELATIONS = ("finetune", "adapter", "quantized", "merge")
+from core.ecosystem import RELATIONS
+from core.errors import InputError
 
 RELATION_ALIASES = {
     **{relation: relation for relation in RELATIONS},

@@ -65,8 +65,9 @@ from typing import Any
 
 import orjson
 
-from collector.errors import InputError
 from collector.store import Store
+from core.config import Config
+from core.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +214,7 @@ def import_gharchive(
     store: Store,
     paths: Iterable[str | Path],
     *,
-    config: Any = None,
+    config: Config | None = None,
     all_repos: bool = False,
     repos: Iterable[str] = (),
     orgs: Iterable[str] = (),
@@ -235,14 +236,9 @@ def import_gharchive(
             raise InputError(
                 f"{path}: no such GH Archive file; pass hourly .json.gz files such as 2025-01-01-15.json.gz"
             )
-    github = getattr(config, "github", None)
-    tracked = (
-        None
-        if all_repos
-        else tracked_repos(
-            store, repos=[*repos, *getattr(github, "repos", ())], orgs=[*orgs, *getattr(github, "orgs", ())]
-        )
-    )
+    if config is not None:
+        repos, orgs = [*repos, *config.github.repos], [*orgs, *config.github.orgs]
+    tracked = None if all_repos else tracked_repos(store, repos=list(repos), orgs=list(orgs))
     remove_stale_scratch(store.path.parent)
     if parallel is None:
         parallel = sum(path.stat().st_size for path in paths) > PARALLEL_MIN_BYTES

@@ -99,7 +99,9 @@ from collector.github_rows import (
 )
 from collector.github_walk import PAGE_SIZE, ListingWalker, RepoBlocked, RepoGone, is_blocked
 from collector.results import CollectResult
-from collector.store import Store, utc_now
+from collector.store import Store
+from core.config import GithubConfig
+from core.dates import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +119,6 @@ ACTIVITY: dict[str, tuple[str, dict[str, str], bool]] = {
 }
 
 STATS_POLLS = 4  # rounds of re-asking /stats/contributors that answered 202
-STATS_WAIT = 15.0  # seconds between those rounds
 
 
 @dataclass
@@ -130,7 +131,7 @@ class Repo:
 
 def collect_github(
     store: Store,
-    config: Any,
+    config: GithubConfig,
     *,
     progress: bool = True,
     client: GitHubClient | None = None,
@@ -139,17 +140,18 @@ def collect_github(
     result: CollectResult | None = None,
     page_size: int = PAGE_SIZE,
 ) -> CollectResult:
-    """One incremental, resumable collection pass over ``config`` (a ``GithubConfig``).
+    """One incremental, resumable collection pass over the ``[github]`` settings.
 
     Returns rows written, requests by status, and ``partial`` with a one-line reason when
     the budget ran out or repositories could not be read. A ``result`` passed in is the
     one filled (its requests counted live), so a caller sees the counts of a pass that
     was stopped or failed. ``page_size`` is the REST ``per_page`` asked: GitHub's largest,
-    100, except where a test wants deep walks of small listings.
+    100, except where a test wants deep walks of small listings. ``stats_wait`` overrides
+    ``config.stats_wait``.
     """
     client = client or GitHubClient(max_rate_wait=config.max_rate_wait, sleep=cancellable_sleep)
     if stats_wait is None:
-        stats_wait = getattr(config, "stats_wait", STATS_WAIT)
+        stats_wait = config.stats_wait
     collector = GitHubCollector(store, config, client, stats_polls=stats_polls, stats_wait=stats_wait)
     collector.walker.page_size = page_size
     if result is not None:
@@ -177,14 +179,16 @@ def collect_github(
 class GitHubCollector:
     """Turns GitHub pages into rows; :class:`GitHubClient` does the HTTP, the store writes."""
 
-    def __init__(self, store: Store, config: Any, client: GitHubClient, *, stats_polls: int, stats_wait: float):
+    def __init__(
+        self, store: Store, config: GithubConfig, client: GitHubClient, *, stats_polls: int, stats_wait: float
+    ):
         self.store = store
         self.config = config
         self.client = client
         self.walker = ListingWalker(client, self.validators)
         self.stats_polls = stats_polls
         self.stats_wait = stats_wait
-        self.bots = {b.lower() for b in getattr(config, "bots", [])}
+        self.bots = {b.lower() for b in config.bots}
         self.result = CollectResult("github")
         self.pending_stats: list[Repo] = []
         self.last_accepted = 0.0  # time.monotonic() of the last 202

@@ -68,9 +68,10 @@ from typing import Any, NamedTuple
 import requests
 import urllib3
 
-from collector.errors import InputError
 from collector.http import backoff_delay, http_date, retry_after_seconds
-from collector.store import utc_now
+from core.config import GithubConfig
+from core.dates import utc_now
+from core.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +194,7 @@ class GitHubClient:
         *,
         token: str | None = None,
         base_url: str | None = None,
-        max_rate_wait: float = 900.0,
+        max_rate_wait: float = GithubConfig.max_rate_wait,
         timeout: float = 30.0,
         max_attempts: int = 8,
         backoff: float = 1.0,

@@ -30,7 +30,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from collector.store import utc_now
+from core.dates import utc_now
 
 # /stats/contributors reports 0 additions and deletions from this many commits on
 # (https://docs.github.com/rest/metrics/statistics#get-all-contributor-commit-activity)

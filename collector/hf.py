@@ -68,10 +68,12 @@ from pathlib import Path
 from typing import Any
 
 from collector import cancel
-from collector.edges import RELATIONS
 from collector.hf_client import HfClient, HubResponse, HubUnavailable, RateLimitTooLong, read_ahead
 from collector.results import CollectResult
-from collector.store import Store, utc_now, utc_today
+from collector.store import Store
+from core.config import HuggingFaceConfig
+from core.dates import utc_now, utc_today
+from core.ecosystem import RELATIONS
 
 log = logging.getLogger(__name__)
 
@@ -147,19 +149,18 @@ _UNAVAILABLE = {401: "unavailable", 403: "unavailable", 404: "not_found"}
 
 def collect_hf(
     store: Store,
-    config: Any,
+    config: HuggingFaceConfig,
     *,
     full_hub: bool | None = None,
     progress: bool = True,
     client: HfClient | None = None,
     result: CollectResult | None = None,
 ) -> CollectResult:
-    """One collection pass over the Hub for ``config`` (a ``[huggingface]`` section).
+    """One collection pass over the Hub for the ``[huggingface]`` settings.
 
-    ``config`` has ``authors``, ``models``, ``derivative_depth``, ``full_hub``,
-    ``max_children_per_root`` and ``hub_models`` (the Hub's size, which prices the full
-    listing); ``full_hub`` overrides ``config.full_hub``. A refused ``HF_TOKEN`` or an
-    unreachable endpoint raises an :class:`~collector.errors.InputError` naming the fix. ``client``
+    ``config.hub_models`` (the Hub's size) prices the full listing; ``full_hub``
+    overrides ``config.full_hub``. A refused ``HF_TOKEN`` or an
+    unreachable endpoint raises an :class:`~core.errors.InputError` naming the fix. ``client``
     defaults to an :class:`HfClient` on ``HF_ENDPOINT`` with ``HF_TOKEN``. Failures of
     single models or listings are recorded and the run goes on; the result is then
     ``partial`` with the first reason. A ``result`` passed in is the one filled (its

@@ -28,7 +28,7 @@ backs off exponentially with full jitter (:func:`collector.http.backoff_delay`, 
 GitHub client does). A wait longer than ``max_rate_wait`` ends the request as unavailable.
 :attr:`HfClient.budget` is the last budget seen, for ``ecometrics status``.
 
-Fatal answers stop the run with an :class:`collector.errors.InputError` naming the fix:
+Fatal answers stop the run with an :class:`core.errors.InputError` naming the fix:
 a 401 "Invalid credentials in Authorization header" (a bad or expired ``HF_TOKEN``; the Hub
 gives it to every call, huggingface_hub ``hf_raise_for_status`` tells it apart from a
 private repo's 401 by that message), and a first request that cannot reach the endpoint at
@@ -58,8 +58,8 @@ from huggingface_hub import constants
 from huggingface_hub.utils import build_hf_headers, get_session, parse_ratelimit_headers
 
 from collector import cancel
-from collector.errors import InputError
 from collector.http import backoff_delay, http_date, retry_after_seconds
+from core.errors import InputError
 
 log = logging.getLogger(__name__)
 

@@ -32,8 +32,9 @@ from pathlib import Path
 
 import yaml
 
-from collector.errors import InputError
-from collector.store import Store, utc_now
+from collector.store import Store
+from core.dates import utc_now
+from core.errors import InputError
 
 LABEL_TYPES = frozenset(
     {

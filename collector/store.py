@@ -23,7 +23,8 @@ from typing import Any
 import sqlite_utils
 
 from collector.cancel import raise_if_stopped
-from collector.errors import InputError, WriteFailed
+from core.dates import utc_now
+from core.errors import InputError, WriteFailed
 
 # Each migration is plain SQL, applied once, in order. Never edit a released entry:
 # add a new one. The list index + 1 is the schema version it produces.
@@ -333,14 +334,6 @@ def check_database_path(path: Path) -> None:
         raise StoreError(f"{path}: is not a regular file (a device or a pipe); pass a database file with --db")
     if not path.parent.is_dir():
         raise StoreError(f"{path}: folder {path.parent} does not exist; create it or pass another --db")
-
-
-def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def utc_today() -> str:
-    return dt.datetime.now(dt.UTC).date().isoformat()
 
 
 class Store:

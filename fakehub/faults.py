@@ -25,7 +25,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from collector.errors import InputError
+from core.errors import InputError
 from fakehub.generator import stable_hash
 
 KINDS = ("429", "secondary", "5xx", "timeout", "truncate", "partial")

@@ -3,7 +3,7 @@ and activity, plus the Hugging Face model forest of :mod:`fakehub.model_forest`.
 
 Everything is a function of ``(seed, scale)`` and the simulated clock
 (:mod:`fakehub.clock`). Repos use the real organisation names of
-``collector.ecosystem`` (LABS, TRACKED_REPOS) plus generated ones, so a config written
+``core.ecosystem`` (LABS, TRACKED_REPOS) plus generated ones, so a config written
 for the real world runs offline. Per-repo stars and activity are generated lazily on
 first use from an RNG seeded by ``(seed, repo index)``, so start-up is fast and the
 order of requests never changes the data.
@@ -50,7 +50,7 @@ from functools import cached_property
 
 import numpy as np
 
-from collector.ecosystem import LABS, TRACKED_REPOS
+from core.ecosystem import LABS, TRACKED_REPOS
 from fakehub.clock import DAY, FUTURE_DAYS, START_TS, Clock, iso
 
 BOT_LOGINS = (

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from collector.errors import InputError
+from core.errors import InputError
 from fakehub.clock import Clock, parse_iso
 from fakehub.generator import ORG_ID_BASE, SCALES, Activity, GitHubWorld, Issue, Repo, UserDirectory
 from fakehub.model_forest import RELATIONS, ModelForest

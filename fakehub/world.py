@@ -50,8 +50,8 @@ import threading
 
 import numpy as np
 
-from collector.ecosystem import hf_authors
-from collector.errors import InputError
+from core.ecosystem import hf_authors
+from core.errors import InputError
 from fakehub.clock import Clock, iso
 from fakehub.generator import SCALES, GitHubWorld
 from fakehub.model_forest import RELATIONS, ModelForest

@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from collector.errors import InputError, WriteFailed
 from collector.store import Store
-from jobs.config import DEFAULT_CONFIG_PATH, DEFAULT_DB_PATH, Config, default_config_text
-from jobs.config import load_config as _load_config_file
+from core.config import DEFAULT_CONFIG_PATH, DEFAULT_DB_PATH, Config, default_config_text
+from core.config import load_config as _load_config_file
+from core.errors import InputError, WriteFailed
 from jobs.lock import Locked, job_lock
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_IO, EXIT_LOCKED = 0, 1, 2, 3, 74, 75
@@ -319,7 +319,7 @@ def _positive_seconds(text: str) -> float:
 
 
 def _month(text: str) -> str:
-    from analysis.activity import check_month
+    from core.dates import check_month
 
     try:
         return check_month(text)

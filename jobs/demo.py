@@ -20,8 +20,8 @@ from typing import Any
 
 from collector.cancel import raise_if_stopped
 from collector.store import Store
+from core.config import Config, default_config_text, parse_config
 from jobs import pipeline
-from jobs.config import Config, default_config_text, parse_config
 
 SYNTHETIC = "SYNTHETIC DATA from fakehub (ecometrics demo), not real GitHub or Hugging Face figures"
 DEMO_TOKEN = "demo-token-for-fakehub"  # fakehub's budgets are per token; no real token is involved

@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from collector.errors import WriteFailed
-from collector.store import check_database_path, utc_now
+from collector.store import check_database_path
+from core.dates import utc_now
+from core.errors import WriteFailed
 
 
 class Locked(Exception):

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from collector.cancel import StopRequested, raise_if_stopped
-from collector.errors import InputError
 from collector.results import CollectResult
 from collector.store import Store
-from jobs.config import Config
+from core.config import Config
+from core.errors import InputError
 
 log = logging.getLogger("ecometrics.jobs")
 
@@ -240,7 +240,7 @@ def analyze(
 
             work = lambda: compute_activity(store, **months, **activity_options)  # noqa: E731
         elif name == "openrank":
-            from analysis.openrank import compute_global_openrank
+            from analysis.global_openrank import compute_global_openrank
 
             work = lambda: compute_global_openrank(store, **months, **activity_options)  # noqa: E731
         elif name == "community-openrank":

@@ -21,8 +21,8 @@ from collections.abc import Callable
 
 from collector.cancel import StopRequested, clear_stop, request_stop
 from collector.store import Store
+from core.config import Config
 from jobs import pipeline
-from jobs.config import Config
 from jobs.lock import Locked, job_lock
 
 log = logging.getLogger("ecometrics.schedule")

@@ -9,7 +9,7 @@ import json
 import os
 
 from collector.store import SCHEMA_VERSION, Store
-from jobs.config import Config
+from core.config import Config
 
 # (label, SQL giving the newest data point) for each source.
 FRESHNESS = (

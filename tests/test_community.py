@@ -10,9 +10,9 @@ from test_openrank import pregel
 
 from analysis.community import community_network, compute_community_openrank
 from analysis.export import build_table
-from analysis.openrank import compute_global_openrank
-from collector.errors import InputError
+from analysis.global_openrank import compute_global_openrank
 from collector.store import Store
+from core.errors import InputError
 from jobs.cli import main
 
 REPO = 10

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from jobs.config import ConfigError, default_config_text, load_config
+from core.config import ConfigError, default_config_text, load_config
 
 
 def write(tmp_path, text):

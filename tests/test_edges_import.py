@@ -3,8 +3,8 @@
 import pytest
 
 from collector.edges import import_edges
-from collector.errors import InputError
 from collector.store import Store
+from core.errors import InputError
 from jobs.cli import main
 
 

@@ -5,7 +5,7 @@ import hashlib
 import pytest
 import requests
 
-from collector.errors import InputError
+from core.errors import InputError
 from fakehub import FakeHub
 from fakehub.faults import parse_faults
 

@@ -7,8 +7,8 @@ import polars as pl
 import pytest
 
 from analysis import frames
-from collector.errors import InputError
 from collector.store import Store
+from core.errors import InputError
 
 
 @pytest.fixture()

@@ -8,9 +8,9 @@ import json
 import pytest
 from gharchive_fixtures import api_order, event, synthetic_hour, write_hour
 
-from collector.errors import InputError
 from collector.gharchive import import_gharchive
 from collector.store import Store
+from core.errors import InputError
 from jobs.cli import main
 
 TRACKED = (11, "TrackedOrg/engine")

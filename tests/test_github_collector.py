@@ -22,13 +22,13 @@ import polars as pl
 import pytest
 
 from analysis.activity import activity_frame, is_bot_login
-from collector.errors import InputError
 from collector.github import collect_github
 from collector.github_client import GitHubClient
 from collector.http import backoff_delay, retry_after_seconds
 from collector.store import Store
+from core.config import GithubConfig
+from core.errors import InputError
 from fakehub import FakeHub
-from jobs.config import GithubConfig
 
 ORGS = ["MiniMax-AI", "silver-ai", "icy-labs"]
 REPOS = ["MoonshotAI/Kimi-VL", "THUDM/GLM-4", "deepseek-ai/DeepSeek-Legacy"]
@@ -331,7 +331,7 @@ def test_a_run_killed_mid_collection_resumes_to_the_same_rows(tmp_path):
             from collector.github import collect_github
             from collector.github_client import GitHubClient
             from collector.store import Store
-            from jobs.config import GithubConfig
+            from core.config import GithubConfig
             config = GithubConfig(orgs={ORGS!r}, repos={REPOS!r})
             client = GitHubClient(token="t", base_url={hub.url!r})
             collect_github(Store(sys.argv[1]), config, progress=False, client=client, stats_wait=0.0)

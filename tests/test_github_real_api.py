@@ -15,8 +15,8 @@ from test_github_collector import ORGS, REPOS, assert_matches_truth, expected_ro
 from collector.github import collect_github
 from collector.github_client import CachedPage, GitHubClient
 from collector.store import Store
+from core.config import GithubConfig
 from fakehub import FakeHub
-from jobs.config import GithubConfig
 
 
 def client_for(hub, **overrides) -> GitHubClient:

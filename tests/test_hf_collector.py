@@ -22,8 +22,8 @@ from analysis.crawl import crawl_completeness
 from collector.hf import collect_hf
 from collector.hf_client import HfClient
 from collector.store import Store
+from core.config import HuggingFaceConfig
 from fakehub import FakeHub
-from jobs.config import HuggingFaceConfig
 
 FAULTS = "429:0.05,5xx:0.05,timeout:0.02,truncate:0.02"
 REPO = Path(__file__).resolve().parent.parent
@@ -313,7 +313,7 @@ import sys
 from collector.hf import collect_hf
 from collector.hf_client import HfClient
 from collector.store import Store
-from jobs.config import HuggingFaceConfig
+from core.config import HuggingFaceConfig
 collect_hf(Store(sys.argv[1]), HuggingFaceConfig(), full_hub=True, progress=False,
            client=HfClient(sys.argv[2], token=False))
 """
@@ -446,7 +446,7 @@ def test_the_creation_date_placeholder_of_old_repos_is_stored_as_unknown(hub, tr
 
 
 def test_requests_are_paced_by_the_ratelimit_headers_and_the_budget_shows_in_status(tmp_path):
-    from jobs.config import Config
+    from core.config import Config
     from jobs.status import render_status
 
     waits: list[float] = []
@@ -545,7 +545,7 @@ def test_a_huge_derivative_depth_ends_when_the_trees_do(hub, truth, tmp_path):
     script = (
         "import sys\n"
         "from collector.hf import collect_hf\nfrom collector.hf_client import HfClient\n"
-        "from collector.store import Store\nfrom jobs.config import HuggingFaceConfig\n"
+        "from collector.store import Store\nfrom core.config import HuggingFaceConfig\n"
         "config = HuggingFaceConfig(models=[sys.argv[3]], derivative_depth=99999999999999999999)\n"
         "result = collect_hf(Store(sys.argv[1]), config, progress=False, client=HfClient(sys.argv[2], token=False))\n"
         "print(result.partial, result.rows_written)\n"

@@ -13,10 +13,10 @@ import pytest
 
 from analysis.activity import activity_frame
 from analysis.export import build_table
-from analysis.openrank import compute_global_openrank
-from collector.errors import InputError
+from analysis.global_openrank import compute_global_openrank
 from collector.labels import import_labels
 from collector.store import Store
+from core.errors import InputError
 from jobs.cli import main
 
 AT = "2024-05-02T12:00:00Z"

@@ -13,9 +13,9 @@ from analysis.families import family_definitions, family_months, family_table, o
 from analysis.influence import PARAMETERS, InfluenceParameters, influence_values
 from analysis.lineage import analyze_lineage, descendant_counts, largest_root, model_table, write_lineage
 from analysis.openrank import openrank
-from collector.edges import RELATIONS
-from collector.errors import InputError
 from collector.store import Store
+from core.ecosystem import RELATIONS
+from core.errors import InputError
 from jobs.cli import main
 
 

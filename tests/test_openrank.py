@@ -12,7 +12,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from analysis.openrank import build_network, compute_global_openrank, developers_table, openrank, openrank_table
+from analysis.global_openrank import compute_global_openrank, developers_table, openrank_table
+from analysis.openrank import build_network, openrank
 from collector.store import Store
 
 # -- the solver -------------------------------------------------------------------------
@@ -420,7 +421,7 @@ def test_unchanged_months_are_skipped_and_a_change_recomputes_what_follows(store
 
 
 def test_a_month_interrupted_while_written_keeps_its_previous_values_and_fingerprint(store, monkeypatch):
-    import analysis.openrank as openrank_module
+    import analysis.global_openrank as openrank_module
 
     compute_global_openrank(store)
     before = stored(store)
@@ -442,7 +443,7 @@ def test_a_month_interrupted_while_written_keeps_its_previous_values_and_fingerp
 
 
 def test_the_summary_names_the_iteration_limit_in_force(monkeypatch):
-    import analysis.openrank as openrank_module
+    import analysis.global_openrank as openrank_module
 
     monkeypatch.setattr(openrank_module, "GLOBAL_MAX_ITER", 7)
     summary = openrank_module.OpenRankSummary(computed=["2024-01"], not_converged=["2024-01"])
@@ -544,7 +545,7 @@ def test_rankings_over_a_range_of_months_have_one_column_a_month(store, tmp_path
     assert one.columns[4:-1] == ["openrank_2024-01"] and one["openrank"].to_list() == one["openrank_2024-01"].to_list()
     write_table(table, "csv", tmp_path / "d.csv", kind="developer_openrank")
     assert (tmp_path / "d.csv").read_text().splitlines()[0].endswith("openrank_2024-03,developer_id")
-    from collector.errors import InputError
+    from core.errors import InputError
 
     with pytest.raises(InputError, match="export repos has no --from"):
         build_table(store, "repos", from_month="2024-01")

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from collector.store import Store
+from core.config import parse_config
 from jobs.cli import main
-from jobs.config import parse_config
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 # The flags that keep a headless Chromium from reaching the network on its own (updates, sync, QUIC).
@@ -184,8 +184,8 @@ def test_without_matplotlib_the_report_stops_in_one_line(demo_db, tmp_path):
 
 
 def test_a_month_chooses_the_tables_month_and_the_nightly_run_replaces_the_site_whole(demo_db, tmp_path, capsys):
+    from core.config import load_config
     from jobs import pipeline
-    from jobs.config import load_config
 
     assert parse_config({"report": {"enabled": True, "dir": "site"}}).report.dir == "site"
     with pytest.raises(Exception, match=r"report\.colour"):

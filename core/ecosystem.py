@@ -1,6 +1,6 @@
-"""The open-source AI ecosystem that ecosystem reports discuss, as a starting point.
+"""The ecosystem's vocabulary: the labs and repositories reports discuss, and lineage relations.
 
-One table serves three readers: ``ecometrics init`` writes it into the default config,
+One table of labs serves three readers: ``ecometrics init`` writes it into the default config,
 the lineage analysis uses it as the built-in organisation -> family -> origin table
 (``[families.*]`` in the config overrides it), and fakehub generates its synthetic
 ecosystem under the same names so that a config written for the real world runs
@@ -57,6 +57,10 @@ TRACKED_REPOS: tuple[str, ...] = (
 
 # Models tracked one by one, beyond every model of the authors above.
 TRACKED_MODELS: tuple[str, ...] = ("mistralai/Mistral-7B-v0.1",)
+
+# How a model derives from its parent: the Hub's four relations (the ``base_model:<relation>:``
+# tags and ``baseModels.relation``), in the order their counts are stored and exported.
+RELATIONS: tuple[str, ...] = ("finetune", "adapter", "quantized", "merge")
 
 
 def github_orgs() -> list[str]:

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from collector import ecosystem
-from collector.errors import InputError
+from core import ecosystem
+from core.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +65,24 @@ class HuggingFaceConfig:
     hub_models: int = 2_300_000  # models on the Hub: prices one full listing against a crawl node by node
 
 
+# OpenDigger's global-OpenRank weights, one per counted action (X-lab open-digger,
+# src/cron/tasks/globalOpenrank.ts, commit cbb348b, lines 101-133): the defaults that
+# ``[activity] weights`` overrides one by one.
+ACTIVITY_WEIGHTS: dict[str, float] = {
+    "issues_opened": 22.235,
+    "issue_comments": 5.252,
+    "issues_closed": 9.712,
+    "review_comments": 7.427,
+    "prs_opened": 40.679,
+    "pushes": 14.695,
+}
+
+
 @dataclass
 class ActivityConfig:
-    """OpenDigger's activity definition (see analysis.activity, where the defaults live)."""
+    """OpenDigger's activity definition, as analysis.activity applies it."""
 
-    weights: dict[str, float] = field(default_factory=dict)  # overrides, e.g. {pushes = 10.0}
+    weights: dict[str, float] = field(default_factory=dict)  # overrides of ACTIVITY_WEIGHTS, e.g. {pushes = 10.0}
     bots: list[str] = field(default_factory=list)  # bot logins besides "*[bot]" and the built-in list
     max_repos: int = 300  # a developer active in more repos in a month is taken for a bot
 
@@ -257,8 +270,6 @@ def _validate(config: Config, source: str) -> None:
         raise ConfigError(f"{source}: huggingface.hub_models must be at least 1 (the Hub has ~2,300,000 models)")
     if config.huggingface.max_children_per_root < 1:
         raise ConfigError(f"{source}: huggingface.max_children_per_root must be at least 1")
-    from analysis.activity import ACTIVITY_WEIGHTS
-
     for name, weight in config.activity.weights.items():
         if name not in ACTIVITY_WEIGHTS:
             raise ConfigError(
@@ -348,13 +359,17 @@ def default_config_text() -> str:
     repos = _toml_list(ecosystem.TRACKED_REPOS)
     authors = _toml_list(ecosystem.hf_authors())
     models = _toml_list(ecosystem.TRACKED_MODELS)
+    # Every value written is the field's default, so the two cannot drift apart.
+    d = Config()
+    gh, hf, schedule = d.github, d.huggingface, d.schedule
+    weights = ", ".join(f"{name} = {weight}" for name, weight in ACTIVITY_WEIGHTS.items())
     return f"""\
 # ecometrics configuration. Unknown keys are errors: they are usually typos.
 # Tokens are never written here: set GITHUB_TOKEN and HF_TOKEN in the environment.
 # GITHUB_API_URL and HF_ENDPOINT change the API base URLs (fakehub, GitHub Enterprise).
 
 [storage]
-db = "ecometrics.db"                 # relative to this file
+db = "{d.storage.db}"                 # relative to this file
 
 [github]
 # Every public, non-fork repository of these owners: the model labs of the open-source AI
@@ -362,25 +377,25 @@ db = "ecometrics.db"                 # relative to this file
 orgs = {orgs}
 # Repositories tracked one by one: labs' repos under very large orgs and the tooling reports name.
 repos = {repos}
-star_history = true                  # full stargazer history, resumed from a saved cursor
-activity = true                      # issues, PRs, comments, commits -> events (for OpenRank)
-contributors = true
+star_history = {_toml(gh.star_history)}                  # full stargazer history, resumed from a saved cursor
+activity = {_toml(gh.activity)}                      # issues, PRs, comments, commits -> events (for OpenRank)
+contributors = {_toml(gh.contributors)}
 # activity_since = "2025-01-01"      # first-run horizon for activity; default: all history
-max_rate_wait = 900                  # seconds to wait for a spent rate budget, then end as partial
-stats_wait = 15                      # seconds between polls while GitHub computes /stats/contributors
+max_rate_wait = {gh.max_rate_wait:g}                  # seconds to wait for a spent rate budget, then end as partial
+stats_wait = {gh.stats_wait:g}                      # seconds between polls while GitHub computes /stats/contributors
 
 [huggingface]
 authors = {authors}
 models  = {models}
-derivative_depth = 3                 # breadth-first levels of children to crawl
-full_hub = false                     # crawl every model on the Hub (~2 million; resumable)
-max_children_per_root = 20000        # cap per tracked model's tree; reported when it bites
-hub_models = 2300000                 # models on the Hub: prices one full listing against a crawl node by node
+derivative_depth = {hf.derivative_depth}                 # breadth-first levels of children to crawl
+full_hub = {_toml(hf.full_hub)}                     # crawl every model on the Hub (~2 million; resumable)
+max_children_per_root = {hf.max_children_per_root}        # cap per tracked model's tree; reported when it bites
+hub_models = {hf.hub_models}                 # models on the Hub: prices one full listing against a crawl node by node
 
 [activity]                           # OpenDigger's activity definition, for OpenRank
-# weights = {{ issues_opened = 22.235, issue_comments = 5.252, issues_closed = 9.712, review_comments = 7.427, prs_opened = 40.679, pushes = 14.695 }}
+# weights = {{ {weights} }}
 bots = []                            # bot logins besides "*[bot]" and a built-in list
-max_repos = 300                      # active in more repos in a month -> taken for a bot
+max_repos = {d.activity.max_repos}                      # active in more repos in a month -> taken for a bot
 
 # Families map organisations to a model family and origin country for lineage rollups.
 # The built-in table covers the labs above; override or add entries like this:
@@ -389,19 +404,23 @@ max_repos = 300                      # active in more repos in a month -> taken 
 # origin  = "CN"
 
 [schedule]                           # cron expressions (5 fields), UTC
-collect  = "0 2 * * *"
-analyze  = "30 4 * * *"
-openrank = "0 5 1 * *"
+collect  = "{schedule.collect}"
+analyze  = "{schedule.analyze}"
+openrank = "{schedule.openrank}"
 
 [export]
-dir = "exports"                      # relative to this file
-formats = ["csv", "md"]              # any of csv, parquet, json, md
+dir = "{d.export.dir}"                      # relative to this file
+formats = {_toml_list(d.export.formats)}              # any of csv, parquet, json, md
 
 [report]                             # ecometrics report: a static site of the rankings and charts
-dir = "report"                       # relative to this file
-enabled = false                      # true: the nightly run rewrites it after the exports
-models = 30                          # models with a page of their own, the most derived first
+dir = "{d.report.dir}"                       # relative to this file
+enabled = {_toml(d.report.enabled)}                      # true: the nightly run rewrites it after the exports
+models = {d.report.models}                          # models with a page of their own, the most derived first
 """
+
+
+def _toml(flag: bool) -> str:
+    return "true" if flag else "false"
 
 
 def _toml_list(items: typing.Iterable[str]) -> str:
