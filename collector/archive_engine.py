@@ -58,7 +58,7 @@ log = logging.getLogger(__name__)
 PASSWORD_VARIABLE = "ECOMETRICS_CLICKHOUSE_PASSWORD"
 SCHEMAS = ("ecometrics", "opendigger", "github_events")
 ACTIVITY_TYPES = ("IssuesEvent", "IssueCommentEvent", "PullRequestEvent", "PullRequestReviewCommentEvent", "PushEvent")
-# Bounded memory: ClickHouse spills a GROUP BY to disk past this, and stops a query past the limit.
+# Bounded memory for chDB: ClickHouse spills a GROUP BY or sort to disk past 2 GB, and stops a query past 8 GB.
 SETTINGS = {
     "max_memory_usage": 8 * 2**30,
     "max_bytes_before_external_group_by": 2 * 2**30,
@@ -76,15 +76,20 @@ class Engine:
     label: str  # the engine without its password
     embedded: bool  # chDB in this process
 
+    @property
+    def settings(self) -> dict[str, int]:
+        # A server's limits are its administrator's (and a read-only account may not change them).
+        return SETTINGS if self.embedded else {}
+
     def command(self, sql: str) -> Any:
-        return self.client.command(sql, settings=SETTINGS)
+        return self.client.command(sql, settings=self.settings)
 
     def rows(self, sql: str) -> list[tuple]:
-        return self.client.query(sql, settings=SETTINGS).result_rows
+        return self.client.query(sql, settings=self.settings).result_rows
 
     def arrow(self, sql: str) -> Any:
         """The result as a pyarrow Table: columns cross the wire once, in ClickHouse's Arrow format."""
-        return self.client.query_arrow(sql, settings=SETTINGS)
+        return self.client.query_arrow(sql, settings=self.settings)
 
     def close(self) -> None:
         self.client.close()
