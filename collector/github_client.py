@@ -68,7 +68,7 @@ from typing import Any, NamedTuple
 import requests
 import urllib3
 
-from collector.http import backoff_delay, http_date, retry_after_seconds
+from collector.http import backoff_delay, http_date, next_link, retry_after_seconds
 from core.config import GithubConfig
 from core.dates import utc_now
 from core.errors import InputError
@@ -124,18 +124,12 @@ class Response:
     data: Any
     headers: Mapping[str, str]
     url: str  # the URL asked for (the cache key)
+    next_url: str | None = None  # the Link rel="next" target, absolute (collector.http.next_link)
+    key: str = ""  # the URL relative to the API base: how it is stored
 
     @property
     def not_modified(self) -> bool:
         return self.status == 304
-
-    @property
-    def next_url(self) -> str | None:
-        # requests' own RFC 8288 parser, as the Hub client reads its Link headers
-        links = requests.utils.parse_header_links(self.headers.get("Link", ""))
-        return next((link["url"] for link in links if "next" in link.get("rel", "").split()), None)
-
-    key: str = ""  # the URL relative to the API base: how it is stored
 
     def cache_row(self, relative: Callable[[str], str] | None = None) -> dict[str, Any] | None:
         """The ``http_cache`` row that lets the next run ask for this URL conditionally.
@@ -419,7 +413,7 @@ class GitHubClient:
                 self._retry_or_fail(url, transient_failures, f"HTTP {status}")
                 continue
             self.retried_seconds = 0.0  # an answer: the API is there
-            return Response(status=status, data=data, headers=raw.headers, url=url)
+            return Response(status=status, data=data, headers=raw.headers, url=url, next_url=next_link(raw))
 
     def _note_headers(self, headers: Mapping[str, str], resource: str) -> None:
         date = headers.get("Date")

@@ -58,7 +58,7 @@ from huggingface_hub import constants
 from huggingface_hub.utils import build_hf_headers, get_session, parse_ratelimit_headers
 
 from collector import cancel
-from collector.http import backoff_delay, http_date, retry_after_seconds
+from collector.http import backoff_delay, http_date, next_link, retry_after_seconds
 from core.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -207,7 +207,7 @@ class HfClient:
                         failure = f"unreadable JSON body ({exc})"
                     else:
                         self._count(status)
-                        return HubResponse(200, data, _next_link(response), self.server_date)
+                        return HubResponse(200, data, next_link(response), self.server_date)
                 elif status in RETRY_STATUSES:
                     self._count(status)
                     failure = f"HTTP {status}"
@@ -366,8 +366,3 @@ def _reason(exc: BaseException) -> str:
     while exc.__cause__ is not None or exc.__context__ is not None:
         exc = exc.__cause__ or exc.__context__
     return (str(exc) or type(exc).__name__).splitlines()[0]
-
-
-def _next_link(response: httpx2.Response) -> str | None:
-    link = response.links.get("next")
-    return link.get("url") if link else None

@@ -1,4 +1,4 @@
-"""HTTP rules both API clients share: HTTP dates, ``Retry-After``, retry backoff.
+"""HTTP rules both API clients share: HTTP dates, ``Retry-After``, retry backoff, ``Link``.
 
 :class:`collector.github_client.GitHubClient` and :class:`collector.hf_client.HfClient`
 each own their retry loop (their APIs signal limits differently); what the two loops
@@ -11,6 +11,7 @@ import datetime as dt
 import email.utils
 import random
 from collections.abc import Mapping
+from typing import Any
 
 
 def http_date(value: str | None) -> dt.datetime | None:
@@ -64,3 +65,17 @@ def backoff_delay(retry: int, base: float, cap: float) -> float:
     instead of returning together.
     """
     return random.uniform(0.0, min(cap, base * 2 ** (retry - 1)))
+
+
+def next_link(response: Any) -> str | None:
+    """The ``Link: <...>; rel="next"`` target of a response (RFC 8288), absolute; None on a last page.
+
+    Read by the HTTP library's own parser, ``response.links`` (requests ``Response.links``,
+    requests/models.py; httpx ``Response.links``), as huggingface_hub's pagination
+    (``_get_next_page``, huggingface_hub/utils/_pagination.py) and GrimoireLab Perceval's
+    clients (``r.links['next']['url']``, perceval/backends/core/meetup.py) do. Both libraries
+    key a link by its ``rel`` value as written, which is how GitHub and the Hub send it:
+    one ``rel`` per link.
+    """
+    link = response.links.get("next")
+    return link.get("url") if link else None
