@@ -41,9 +41,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,7 +172,7 @@ CREATE TABLE IF NOT EXISTS events (
     push_id Nullable(Int64),
     title Nullable(String),
     file LowCardinality(String)
-) ENGINE = ReplacingMergeTree PARTITION BY toYYYYMM(created_at) ORDER BY (type, id)
+) ENGINE = MergeTree PARTITION BY toYYYYMM(created_at) ORDER BY tuple()
 """
 # A line's fields, parsed once by name (JSONExtract into a named Tuple; absent keys take
 # their defaults), as collector.gharchive reads them.
@@ -294,32 +295,34 @@ def import_files(
     result = EngineImportResult()
     started = time.perf_counter()
     unreadable: list[str] = []
-    for number, path in enumerate(files, start=1):
-        name = path.name
-        if name in done:
-            result.done_before.append(name)
-            continue
-        file_started = time.perf_counter()
-        counts = _import_file(engine, path, known)
-        result.merge(counts)
-        result.imported += counts.imported
-        if counts.lines and counts.corrupt_count == counts.lines:
-            unreadable.append(
-                f"{path}: none of its {counts.lines:,} line(s) is a GH Archive event ({counts.corrupt[0]})"
-            )
-        for where in counts.corrupt:
-            log.warning("%s", where)
+    pending = [path for path in files if path.name not in done]
+    result.done_before = [path.name for path in files if path.name in done]
+    finished = 0
+    for group in _groups(pending):
+        group_started = time.perf_counter()
+        broken = _read_group(engine, group, known)
+        for path in group:
+            counts = _finish_file(engine, path, known, broken.get(path.name))
+            result.merge(counts)
+            result.imported += counts.imported
+            finished += 1
+            if counts.lines and counts.corrupt_count == counts.lines:
+                unreadable.append(
+                    f"{path}: none of its {counts.lines:,} line(s) is a GH Archive event ({counts.corrupt[0]})"
+                )
+            for where in counts.corrupt:
+                log.warning("%s", where)
+            if progress:
+                log.info(
+                    "%s (%d of %d): %s lines, %s events",
+                    path.name,
+                    finished,
+                    len(pending),
+                    f"{counts.lines:,}",
+                    f"{counts.imported:,}",
+                )
         if progress:
-            seconds = time.perf_counter() - file_started
-            log.info(
-                "%s (%d of %d): %s lines, %s events in %.1f s",
-                name,
-                number,
-                len(files),
-                f"{counts.lines:,}",
-                f"{counts.imported:,}",
-                seconds,
-            )
+            log.info("%d file(s) in %.1f s", len(group), time.perf_counter() - group_started)
     result.seconds = time.perf_counter() - started
     if unreadable:  # the other files are imported; this one needs the user's attention
         raise InputError(f"{unreadable[0]}; pass hourly .json.gz files from GH Archive")
@@ -330,13 +333,56 @@ def _quote(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _insert_from(engine: Engine, source: str, name: str, known: list[str]) -> None:
+FILES_PER_INSERT = 8  # read side by side (one stream a core); an interrupted insert costs at most these
+_GLOB = re.compile(r"[{}*?,'\\]")  # characters file()'s glob would read as syntax
+
+
+def _groups(paths: list[Path]) -> Iterator[list[Path]]:
+    """Files to read in one insert: a folder's, up to :data:`FILES_PER_INSERT`; one at a time
+    for a name file()'s glob would misread."""
+    by_folder: dict[Path, list[Path]] = {}
+    for path in paths:
+        if _GLOB.search(path.name) or _GLOB.search(str(path.parent.resolve())):
+            yield [path]
+        else:
+            by_folder.setdefault(path.parent.resolve(), []).append(path)
+    for group in by_folder.values():
+        for start in range(0, len(group), FILES_PER_INSERT):
+            yield group[start : start + FILES_PER_INSERT]
+
+
+def _insert_from(engine: Engine, source: str, known: list[str], name: str | None = None) -> None:
+    """Read ``source`` (a path, or a folder/{a,b} glob) into ``archive_lines``; each line's file is
+    ``name``, else its own (``_file``)."""
     problem = PROBLEM.format(known=", ".join(repr(t) for t in known))
+    file = _quote(name) if name else "_file"
     engine.command(
-        f"INSERT INTO archive_lines SELECT {_quote(name)}, line_number, event, {problem} FROM ("
-        f"SELECT _row_number + 1 AS line_number, line, JSONExtract(line, '{EVENT_TUPLE}') AS event "
+        f"INSERT INTO archive_lines SELECT file, line_number, event, {problem} FROM ("
+        f"SELECT {file} AS file, _row_number + 1 AS line_number, line, JSONExtract(line, '{EVENT_TUPLE}') AS event "
         f"FROM file({_quote(source)}, LineAsString, 'line String'))"
     )
+
+
+def _read_group(engine: Engine, group: list[Path], known: list[str]) -> dict[str, str]:
+    """Read the files of ``group`` (side by side when there are several); returns the reports
+    of the files read here because the engine could not read them (damaged gzip)."""
+    for path in group:
+        _forget(engine, path.name)
+    if len(group) > 1:
+        folder = group[0].parent.resolve()
+        try:
+            _insert_from(engine, f"{folder}/{{{','.join(path.name for path in group)}}}", known)
+            return {}
+        except Exception:  # noqa: BLE001 - one file is damaged: read them one by one to find it
+            for path in group:
+                _forget(engine, path.name)
+    broken = {}
+    for path in group:
+        try:
+            _insert_from(engine, str(path.resolve()), known, path.name)
+        except Exception as exc:  # noqa: BLE001 - the engine's reading error; the file is read here instead
+            broken[path.name] = _recover(engine, path, known, exc)
+    return broken
 
 
 def _forget(engine: Engine, name: str) -> None:
@@ -345,14 +391,10 @@ def _forget(engine: Engine, name: str) -> None:
         engine.command(f"DELETE FROM {table} WHERE file = {_quote(name)}")
 
 
-def _import_file(engine: Engine, path: Path, known: list[str]) -> ImportResult:
+def _finish_file(engine: Engine, path: Path, known: list[str], broken: str | None) -> ImportResult:
+    """The counts of a file read into the engine, and its done mark (last)."""
     name = path.name
-    _forget(engine, name)
     counts = ImportResult(files=1)
-    try:
-        _insert_from(engine, str(path.resolve()), name, known)
-    except Exception as exc:  # noqa: BLE001 - the engine's reading error; the file is read here instead
-        counts.report(_recover(engine, path, known, exc))
     for type_name, lines in engine.rows(
         f"SELECT type, sum(lines) FROM archive_types WHERE file = {_quote(name)} GROUP BY type"
     ):
@@ -364,11 +406,10 @@ def _import_file(engine: Engine, path: Path, known: list[str]) -> ImportResult:
         f"ORDER BY line_number LIMIT {MAX_REPORTED}"
     )
     problem_count = engine.rows(f"SELECT count() FROM archive_problems WHERE file = {_quote(name)}")[0][0]
-    broken = counts.corrupt[:1]
     counts.corrupt = [f"{path}:{line}: {problem}" for line, problem in problems]
     counts.corrupt_count = problem_count
-    for where in broken:  # the break comes after every line read before it
-        counts.report(where)
+    if broken:  # the break comes after every line read before it
+        counts.report(broken)
     imported = engine.rows(f"SELECT count() FROM events WHERE file = {_quote(name)}")[0][0]
     counts.imported = imported
     engine.command(
@@ -393,5 +434,5 @@ def _recover(engine: Engine, path: Path, known: list[str], error: BaseException)
         except STREAM_ERRORS as exc:
             report = damaged_report(path, lines + 1, exc)
         whole.flush()
-        _insert_from(engine, whole.name, path.name, known)
+        _insert_from(engine, whole.name, known, path.name)
     return report

@@ -246,19 +246,28 @@ def test_bad_lines_and_a_truncated_file_are_reported_by_file_and_line_and_the_re
         b"[1, 2]",
     ]
     bad_lines = write_hour(tmp_path / "2024-01-15-10.json.gz", lines)
+    more = [
+        event(n, "IssuesEvent", actor=CAROL, repo=REPO, created_at=at, action="opened", number=n) for n in range(20, 23)
+    ]
+    other = write_hour(tmp_path / "2024-01-15-12.json.gz", [more[0], b"nope", *more[1:]])
     cut = write_hour(tmp_path / "2024-01-15-11.json.gz", synthetic_hour(3000, repos=10), compresslevel=1)
     cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])
+    files = [bad_lines, cut, other]
     with Store(tmp_path / "sqlite.db") as sqlite:
-        expected = import_gharchive(sqlite, [bad_lines, cut], all_repos=True)
+        expected = import_gharchive(sqlite, files, all_repos=True)
         activity_events = sqlite.conn.execute(
             "SELECT count(*) FROM events WHERE type IN ('IssuesEvent', 'IssueCommentEvent', 'PullRequestEvent', "
             "'PullRequestReviewCommentEvent', 'PushEvent')"
         ).fetchone()[0]
-    with Store(tmp_path / "engine.db") as store, open_engine("chdb", store) as engine:
-        result = import_files(engine, [bad_lines, cut], event_types=EVENT_TYPES)
-    where = [report.split(": ")[0] for report in result.corrupt]
-    assert where == [report.split(": ")[0] for report in expected.corrupt]
-    assert where[:3] == [f"{bad_lines}:3", f"{bad_lines}:4", f"{bad_lines}:9"]
+    expected_where = [report.split(": ")[0] for report in expected.corrupt]
+    assert expected_where[:3] == [f"{bad_lines}:3", f"{bad_lines}:4", f"{bad_lines}:9"]
+    assert expected_where[4] == f"{other}:2"
+    # the files read side by side, then one by one when one of them breaks
+    for name, chosen in (("side-by-side", [bad_lines, other]), ("one-by-one", files)):
+        with Store(tmp_path / f"{name}.db") as store, open_engine("chdb", store) as engine:
+            result = import_files(engine, chosen, event_types=EVENT_TYPES)
+        where = [report.split(": ")[0] for report in result.corrupt]
+        assert where == [w for w in expected_where if any(w.startswith(f"{path}:") for path in chosen)], name
     assert (
         "not JSON" in result.corrupt[0]
         and "no type" in result.corrupt[1]
