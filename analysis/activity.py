@@ -74,6 +74,7 @@ from typing import Any
 
 import polars as pl
 
+from analysis import activity_sql
 from collector.store import Store
 from core.config import ACTIVITY_WEIGHTS, ActivityConfig
 from core.dates import check_month, next_month
@@ -118,33 +119,9 @@ SCHEMA: dict[str, Any] = {
     **{name: pl.Int64 for name in COUNTS},
 }
 
-# One row per (month, repo, developer); bare repo_name/actor_login come from the row of
-# max(created_at) (SQLite's documented min/max bare-column rule): the latest names.
-# SQLite's LIKE ignores ASCII case and gives '[' no meaning: ILIKE '[snyk]%' as OpenDigger.
-_ACTIVITY_SQL = """
-WITH snyk AS (
-    SELECT DISTINCT repo_id, issue_number FROM events
-    WHERE created_at >= :start AND created_at < :end AND title LIKE '[snyk]%' AND issue_number IS NOT NULL
-)
-SELECT substr(created_at, 1, 7) AS month, repo_id, repo_name, actor_id AS developer_id,
-       actor_login AS login, max(created_at) AS last_at,
-       count(DISTINCT CASE WHEN type = 'IssuesEvent' AND action = 'opened' THEN issue_number END),
-       count(DISTINCT CASE WHEN type = 'IssueCommentEvent' THEN comment_id END),
-       count(DISTINCT CASE WHEN type = 'IssuesEvent' AND action = 'closed' THEN issue_number END),
-       count(DISTINCT CASE WHEN type = 'PullRequestReviewCommentEvent' THEN comment_id END),
-       count(DISTINCT CASE WHEN type = 'PullRequestEvent' AND action = 'opened' THEN issue_number END),
-       count(DISTINCT CASE WHEN type = 'PushEvent' THEN push_id END),
-       count(CASE WHEN (type IN ('IssuesEvent', 'PullRequestEvent') AND action IN ('opened', 'closed'))
-                    OR (type IN ('IssueCommentEvent', 'PullRequestReviewCommentEvent')
-                        AND coalesce(action, 'created') = 'created') THEN 1 END) AS valid_count
-FROM events
-WHERE created_at >= :start AND created_at < :end
-  AND type IN ('IssuesEvent', 'IssueCommentEvent', 'PullRequestEvent', 'PullRequestReviewCommentEvent', 'PushEvent')
-  AND actor_id IS NOT NULL AND repo_id IS NOT NULL
-  AND coalesce(title, '') NOT LIKE '[snyk]%'
-  AND (issue_number IS NULL OR (repo_id, issue_number) NOT IN (SELECT repo_id, issue_number FROM snyk))
-GROUP BY month, repo_id, actor_id
-"""
+# One definition of the counts for SQLite and the archive engines (analysis.activity_sql).
+if tuple(count.name for count in activity_sql.COUNTED) != COUNTS:
+    raise ImportError("analysis.activity_sql counts the actions ACTIVITY_WEIGHTS weighs, in that order")
 
 
 def is_bot_login(login: str | None, extra: Iterable[str] = ()) -> bool:
@@ -206,12 +183,31 @@ def activity_frame(
     pushes``), ``activity`` (the weighted sum) and ``push_only``.
     """
     check_month(month)
+    sql = activity_sql.activity_counts_sql(activity_sql.SQLITE_EVENTS, month, next_month(month))
+    counts = pl.DataFrame(store.conn.execute(sql).fetchall(), schema=activity_sql.RESULT_COLUMNS, orient="row")
+    return activity_from_counts(
+        store, counts, weights=weights, bots=bots, max_repos=max_repos, min_repo_activity=min_repo_activity
+    )
+
+
+def activity_from_counts(
+    store: Store,
+    counts: pl.DataFrame,
+    *,
+    weights: Mapping[str, float] | None = None,
+    bots: Iterable[str] = (),
+    max_repos: int = ActivityConfig.max_repos,
+    min_repo_activity: float = MIN_REPO_ACTIVITY,
+) -> pl.DataFrame:
+    """:func:`activity_frame` from the rows of :func:`analysis.activity_sql.activity_counts_sql`,
+    whichever engine ran it: the weights, the bot rule (with ``store``'s labelled bots) and the limits."""
     weights = {**ACTIVITY_WEIGHTS, **(weights or {})}
     unknown = set(weights) - set(ACTIVITY_WEIGHTS)
     if unknown:
         raise InputError(f"activity weights: unknown action(s) {sorted(unknown)}; use {', '.join(COUNTS)}")
-    rows = store.conn.execute(_ACTIVITY_SQL, {"start": month, "end": next_month(month)}).fetchall()
-    frame = pl.DataFrame([row[:5] + row[6:] for row in rows], schema={**SCHEMA, "valid_count": pl.Int64}, orient="row")
+    frame = counts.select(
+        [pl.col(name).cast(dtype) for name, dtype in SCHEMA.items()] + [pl.col("valid_count").cast(pl.Int64)]
+    )
     frame = frame.filter(~bot_expr("login", bots) & ~pl.col("developer_id").is_in(labelled_bot_ids(store)))
     activity = pl.sum_horizontal(pl.col(name) * weights[name] for name in COUNTS).round(3)
     frame = frame.with_columns(activity=activity.cast(pl.Float64), push_only=pl.col("valid_count") == 0).filter(

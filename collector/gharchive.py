@@ -319,7 +319,7 @@ def _parse(paths: list[Path], tracked: Tracked | None, chunk_bytes: int) -> Pars
                 rows = _chunk_rows(text, path, counts.lines + 1, tracked, counts)
                 yield Batch(path, rows=rows, count=len(rows))
         except STREAM_ERRORS as exc:
-            counts.report(_damaged(path, counts.lines + 1, exc))
+            counts.report(damaged_report(path, counts.lines + 1, exc))
         yield Batch(path, done=counts)
 
 
@@ -381,7 +381,7 @@ def _parse_in_processes(paths: list[Path], tracked: Tracked | None, chunk_bytes:
                             turn = (turn + 1) % PARSERS
                             line += _line_count(text)
                     except STREAM_ERRORS as exc:
-                        counts.report(_damaged(path, line, exc))
+                        counts.report(damaged_report(path, line, exc))
                     dealt.put((None, path, counts))
                 dealt.put(None)
             except BaseException:  # noqa: BLE001 - raised in the importing thread
@@ -552,8 +552,13 @@ def _chunk_rows(text: bytes, path: Path, first_line: int, tracked: Tracked | Non
     return rows
 
 
-def _damaged(path: Path, line: int, exc: BaseException) -> str:
+def damaged_report(path: Path, line: int, exc: BaseException) -> str:
     return f"{path}:{line}: file ends early or is damaged ({exc}); lines before it were imported"
+
+
+def inflated_lines(path: Path, size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """The text of a GH Archive file in pieces of whole lines, as the importer reads it (see :func:`_chunks`)."""
+    return _chunks(path, size)
 
 
 def _line_count(text: bytes) -> int:
