@@ -75,7 +75,7 @@ def tracked(truth, orgs=ORGS, repos=REPOS) -> dict:
 
 def expected_rows(truth, orgs=ORGS, repos=REPOS) -> dict[str, set]:
     stars, contributors, events = set(), set(), set()
-    for name, repo in tracked(truth, orgs, repos).items():
+    for repo in tracked(truth, orgs, repos).values():
         rid = repo["id"]
         stars |= {(rid, user_id, login, at) for user_id, login, at in repo["stars"]}
         contributors |= {(rid, login, n) for login, n in repo["contributors"].items()}
@@ -339,16 +339,16 @@ def test_a_run_killed_mid_collection_resumes_to_the_same_rows(tmp_path):
         )
         db = tmp_path / "killed.db"
         env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+        held = hub.pause_after(40)  # killed inside its 41st request, some pages of each kind in
         process = subprocess.Popen([sys.executable, "-c", script, str(db)], env=env)
         try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and process.poll() is None:  # kill once a few pages are in
-                time.sleep(0.05)
-                if db.exists() and _count(db, "stargazers") + _count(db, "events") > 300:
-                    break
+            assert held.wait(120), "the collector never made 41 requests"
+            assert _count(db, "stargazers") + _count(db, "events") > 300, "the pages before the held one are committed"
             process.send_signal(signal.SIGKILL)
         finally:
+            process.kill()  # a no-op after SIGKILL; ends a held collector when an assertion failed
             process.wait()
+            hub.resume()
         assert process.returncode == -signal.SIGKILL
         with Store(tmp_path / "whole.db") as whole:
             expected = all_rows(whole)
@@ -404,7 +404,7 @@ def test_export_repos_table(tmp_path):
         truth = hub.truth()
         table = repos_table(store)
     expected = {name: repo["stargazers_count"] for name, repo in tracked(truth).items()}
-    assert dict(zip(table["repo"], table["stars"])) == expected
+    assert dict(zip(table["repo"], table["stars"], strict=True)) == expected  # two columns of one table
     assert table["stars"].to_list() == sorted(expected.values(), reverse=True)
     for column in (
         "forks",

@@ -344,15 +344,18 @@ def test_a_full_hub_crawl_killed_twice_with_sigkill_resumes_to_the_rows_of_its_s
 
         cursors = []
         for _ in range(2):
+            held = hub.pause_after(10)  # each crawler is killed inside its 11th request
             crawler = subprocess.Popen([sys.executable, "-c", CRAWL, str(killed), hub.url], cwd=REPO)
-            deadline = time.monotonic() + 60
-            while checkpoint(killed) in (None, *cursors) and crawler.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.005)
-            os.kill(crawler.pid, signal.SIGKILL)
-            crawler.wait()
+            try:
+                assert held.wait(120), "the crawler never made 11 requests"
+                os.kill(crawler.pid, signal.SIGKILL)
+            finally:
+                crawler.kill()  # a no-op after SIGKILL; ends a held crawler when an assertion failed
+                crawler.wait()
+                hub.resume()
             assert crawler.returncode == -signal.SIGKILL
             cursors.append(checkpoint(killed))
-            assert cursors[-1], "the crawl finished before it could be killed"
+            assert cursors[-1] not in (None, *cursors[:-1]), "each crawler committed pages beyond the last"
         with Store(killed) as store:
             assert 0 < store.count("models") < 3500
 
