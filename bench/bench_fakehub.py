@@ -65,7 +65,7 @@ def bench_scale(scale: str, crawl: int) -> None:
             ("full=true", [("limit", "1000"), ("full", "true")]),
         ):
 
-            def page():
+            def page(page_params=page_params):  # bound now: timed() calls it within this iteration
                 r = session.get(models_url, params=page_params + [("cursor", "eyIkb2Zmc2V0IjogMTAwMH0")])
                 r.raise_for_status()
                 assert len(r.json()) == 1000

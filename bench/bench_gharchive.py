@@ -50,7 +50,7 @@ def main() -> int:
         with Store(tmp / "all.db") as store:
             before = cpu_seconds()
             result = import_gharchive(store, [path], all_repos=True)
-            writer, parser = (after - start for after, start in zip(cpu_seconds(), before))
+            writer, parser = (after - start for after, start in zip(cpu_seconds(), before, strict=True))
             rate = result.imported / result.seconds
             met = rate >= TARGET
             print(

@@ -131,7 +131,8 @@ def main() -> int:
         catch_up = 0
         if args.clock_step:  # time stops; the next runs catch up from the checkpoints
             hub.clock_step_seconds = 0
-            for catch_up in range(1, 6):  # each run re-walks at most RECONCILE_PAGES of lost stars
+            while catch_up < 5:  # each run re-walks at most RECONCILE_PAGES of lost stars
+                catch_up += 1
                 later = collect_github(store, config, progress=False, client=client(), stats_wait=0.0)
                 if not any("reconciled on a later run" in note for note in later.notes):
                     break

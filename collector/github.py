@@ -669,7 +669,7 @@ class GitHubCollector:
             self.client.sleep(max(0.0, self.last_accepted + self.stats_wait - time.monotonic()))
             pending, self.pending_stats = self.pending_stats, []
             for repo in pending:
-                self.attempt(repo, lambda r: self.collect_contributor_stats(r, final=round_ == self.stats_polls))
+                self.attempt(repo, functools.partial(self.collect_contributor_stats, final=round_ == self.stats_polls))
 
     # -- 5. activity ------------------------------------------------------------------
 

@@ -383,7 +383,7 @@ class Repo:
             else:
                 a, b, m = self._star_perm
                 indices = (N_BOTS + (a * np.arange(start, n, dtype=np.int64) + b) % m).tolist()
-            rows.extend([users.user_id(u), users.login(u), at] for u, at in zip(indices, dates))
+            rows.extend([users.user_id(u), users.login(u), at] for u, at in zip(indices, dates, strict=True))
         return rows[:n]
 
     def stars_until(self, now: int) -> int:
@@ -451,7 +451,7 @@ def _generate_activity(repo: Repo, developers: int, rate: float) -> Activity:
     kinds = [True] * n_prs + [False] * n_issues
     rng.shuffle(kinds)
     id_base = repo.id * 1000
-    for number, (created, is_pr) in enumerate(zip(created_times, kinds), start=1):
+    for number, (created, is_pr) in enumerate(zip(created_times, kinds, strict=True), start=1):
         user = person()
         closed = created + int(rng.expovariate(1 / (6 * DAY))) if rng.random() < 0.7 else None
         if closed is not None and closed > end:
@@ -680,7 +680,7 @@ class GitHubWorld:
         now = self.clock.now
         users: dict[int, int] = {}
         anon: dict[str, int] = {}
-        for _, (_, user, at, name) in self.activity(repo).landed_commits(now):
+        for _, (_, user, _at, name) in self.activity(repo).landed_commits(now):
             if user is None:
                 anon[name] = anon.get(name, 0) + 1
             else:

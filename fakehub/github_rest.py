@@ -526,7 +526,7 @@ class GitHubRest:
             chunk = standing[(page - 1) * per_page : page * per_page].tolist()
             body = json.loads(resp.body)
             resp.body = json.dumps(
-                [item for k, item in zip(chunk, body) if k not in hidden], separators=(",", ":")
+                [item for k, item in zip(chunk, body, strict=True) if k not in hidden], separators=(",", ":")
             ).encode()
         if with_dates:
             resp.headers["X-GitHub-Media-Type"] = "github.v3; param=star; format=json"

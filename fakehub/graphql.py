@@ -127,7 +127,9 @@ def _uncursor(cursor: str) -> int:
         text = base64.b64decode(cursor).decode()
         return int(text.rsplit(":", 1)[1])
     except (ValueError, IndexError, UnicodeDecodeError):
-        raise GitHubGraphQLError(f"`{cursor}` does not appear to be a valid cursor.", "INVALID_CURSOR_ARGUMENTS")
+        raise GitHubGraphQLError(
+            f"`{cursor}` does not appear to be a valid cursor.", "INVALID_CURSOR_ARGUMENTS"
+        ) from None  # GitHub's message is the whole story, not the decoding error
 
 
 class UserNode:
@@ -219,7 +221,7 @@ class RepositoryNode:
         users = [None if hidden[k] else UserNode(repo.stargazer(k), self._world.users) for k in ks]
         edges = [
             None if u is None else {"cursor": _cursor(k), "starredAt": iso(int(times[k])), "node": u}
-            for k, u in zip(ks, users)
+            for k, u in zip(ks, users, strict=True)
         ]
         return {
             "totalCount": n,

@@ -176,8 +176,8 @@ class HfApi:
         cols = {k: v.tolist() for k, v in st.items()}
         keys = list(cols)
         return [
-            forest.record(i, dict(zip(keys, row)), now, counts, fields)
-            for i, row in zip(idx.tolist(), zip(*(cols[k] for k in keys)))
+            forest.record(i, dict(zip(keys, row, strict=True)), now, counts, fields)
+            for i, row in zip(idx.tolist(), zip(*(cols[k] for k in keys), strict=True), strict=True)
         ]
 
     @staticmethod

@@ -132,7 +132,7 @@ class World:
                         "pipeline_tag": forest.pipeline_tag(i),
                         "relation": RELATIONS[r - 1] if r else None,
                         "parents": [forest.model_id(p) for p in forest.parents(i)],
-                        "childrenModelCount": dict(zip(RELATIONS, map(int, counts[i]))),
+                        "childrenModelCount": dict(zip(RELATIONS, map(int, counts[i]), strict=True)),
                         "depth": int(forest.depth[i]),
                     }
                 hf["models"] = models

@@ -80,7 +80,7 @@ def expected(pairs, init=None):
     assert np.allclose(S.sum(axis=0), 1.0)
     c0 = np.array([(init or {}).get(k, 1.0) for k in keys])
     x = np.linalg.solve(np.eye(n + 1) - 0.85 * S, 0.15 * c0)
-    return dict(zip(keys, x))
+    return dict(zip(keys, x, strict=True))
 
 
 def graph(pairs, init=None) -> nx.DiGraph:
@@ -113,7 +113,7 @@ def test_one_month_matches_the_definition(store):
     network = community_network(store, REPO, "2024-05")
     assert network.method == "direct"
     want = expected(MAY_PAIRS, {("pull", 2): 1.5})  # a merged pull request starts from 1.5
-    assert dict(zip(network.keys, network.values)) == pytest.approx(want, abs=1e-12)
+    assert dict(zip(network.keys, network.values, strict=True)) == pytest.approx(want, abs=1e-12)
     assert network.names[("issue", 1)] == "Crash on start" and network.names[("developer", 5)] == "dev5"
 
 
@@ -153,7 +153,7 @@ def test_large_communities_are_solved_with_the_plugin(store):
     assert network.method == "plugin" and len(network.keys) >= 200
     pairs = MAY_PAIRS + [(100 + k, ("issue", 7), 5.252) for k in range(200)]
     G = graph(pairs, {("pull", 2): 1.5})
-    got = dict(zip(network.keys, network.values))
+    got = dict(zip(network.keys, network.values, strict=True))
     assert got == pytest.approx(pregel(G, 0.01, 40), abs=1e-12)  # the plugin's rule at 0.01, 40 iterations
     # Frozen nodes leave it far from the fixed point here, as they do in OpenDigger's values.
     exact = expected(pairs, {("pull", 2): 1.5})

@@ -171,7 +171,7 @@ def test_a_snapshot_of_the_truth_serves_the_same_world(tmp_path):
         data = data if isinstance(data, list) else [data]
         return sorted(({k: v for k, v in m.items() if k != "_id"} for m in data), key=lambda m: m["id"])
 
-    for url, a, b in zip(urls, want, got):
+    for url, a, b in zip(urls, want, got, strict=True):
         if url.startswith("/api/"):
             assert models(a) == models(b), url
         else:  # licenses, topics and descriptions are not in the truth; everything else is

@@ -159,7 +159,7 @@ def test_families_follow_root_ancestors_and_config_overrides(tmp_path):
     assert origins["CN"]["derivatives"] == 3 and origins["US"]["derivatives"] == 1 and origins["DE"]["models"] == 2
 
     months = family_months(store).filter(pl.col("family") == "Qwen")
-    assert dict(zip(months["month"], months["derivatives"])) == {"2025-01": 1, "2025-02": 2}
+    assert dict(zip(months["month"], months["derivatives"], strict=True)) == {"2025-01": 1, "2025-02": 2}
     assert family_months(store, month="2025-01")["derivatives"].to_list() == [1]
 
 

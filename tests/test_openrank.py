@@ -29,7 +29,7 @@ def closed_form(G: nx.DiGraph, *, normalize: bool = False) -> dict:
     i = np.array([G.nodes[n]["init"] for n in nodes])
     R = np.diag([G.nodes[n]["retention"] for n in nodes])
     x = np.linalg.solve(np.eye(len(nodes)) - (np.eye(len(nodes)) - R) @ W.T, R @ i)
-    return dict(zip(nodes, x))
+    return dict(zip(nodes, x, strict=True))
 
 
 def pregel(G: nx.DiGraph, tolerance: float, max_iterations: int) -> dict:
