@@ -8,7 +8,9 @@ count. Everything after that is the SQLite path's own code: the weights, the bot
 the limits (:func:`analysis.activity.activity_from_counts`), the network and the solve
 (:mod:`analysis.openrank`), the stored ``activity``, ``openrank`` and ``openrank_months``
 rows and the month fingerprints (:func:`analysis.global_openrank.compute_global_openrank`),
-so both paths give the same values on the same events.
+so both paths give the same values on the same events. On ClickHouse's ``github_events``
+(ids derived from names, :func:`analysis.activity_sql.name_id`) the bot label OpenDigger
+keeps by GitHub id cannot match; the login rule still applies.
 
 What crosses the network to a ClickHouse server: the SQL text, then per month the pairs
 (about 60 bytes each in Arrow) and a one-row digest; no event leaves the server.
