@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import overload
 from urllib.parse import parse_qsl, unquote, urlencode
 
 
@@ -26,7 +27,12 @@ class Request:
             method, unquote(path), parse_qsl(qs, keep_blank_values=True), headers, body, f"http://{host}", client
         )
 
+    @overload
+    def arg(self, name: str, default: str) -> str: ...
+    @overload
+    def arg(self, name: str, default: None = None) -> str | None: ...
     def arg(self, name: str, default: str | None = None) -> str | None:
+        """The last value of ``name`` in the query, else ``default``."""
         value = default
         for key, v in self.query:
             if key == name:

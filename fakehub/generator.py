@@ -444,7 +444,7 @@ def _generate_activity(repo: Repo, developers: int, rate: float) -> Activity:
         return start + rng.randrange(max(1, end - start))
 
     issues: list[Issue] = []
-    comments, review_comments, commits = [], [], []
+    comments, review_comments, unhashed = [], [], []  # commits get their sha once sorted
     n_issues = int(days * level * 0.02) + rng.randint(2, 8)
     n_prs = int(days * level * 0.025) + rng.randint(2, 8)
     created_times = sorted(begin + rng.randrange(end - begin) for _ in range(n_issues + n_prs))
@@ -478,14 +478,14 @@ def _generate_activity(repo: Repo, developers: int, rate: float) -> Activity:
         roll = rng.random()
         author = None if roll < 0.04 else person()
         name = f"anon{rng.randrange(100)}" if author is None else user_login(author)
-        commits.append((None, author, begin + rng.randrange(end - begin), name))
+        unhashed.append((author, begin + rng.randrange(end - begin), name))
     comments.sort(key=lambda c: (c[3], c[1]))
     review_comments.sort(key=lambda c: (c[3], c[1]))
-    commits.sort(key=lambda c: c[2])
+    unhashed.sort(key=lambda c: c[1])
     comments = [(id_base * 100 + i, n, u, t) for i, (_, n, u, t) in enumerate(comments, 1)]
     review_comments = [(id_base * 100 + 50_000_000 + i, n, u, t) for i, (_, n, u, t) in enumerate(review_comments, 1)]
     commits = [
-        (hashlib.sha1(f"{repo.id}:{i}".encode()).hexdigest(), u, t, name) for i, (_, u, t, name) in enumerate(commits)
+        (hashlib.sha1(f"{repo.id}:{i}".encode()).hexdigest(), u, t, name) for i, (u, t, name) in enumerate(unhashed)
     ]
     # a share of commits were made on a branch merged days later: they land with older dates
     merges = random.Random(stable_hash("landed", repo.seed, repo.index))

@@ -58,7 +58,10 @@ import json
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
+from typing import Any
 from urllib.parse import urlencode
+
+import numpy as np
 
 from fakehub.clock import DAY, http_date, iso, parse_iso
 from fakehub.exchange import Request, Response, link_header
@@ -121,7 +124,7 @@ class GitHubRest:
             (re.compile(r"^/users/(?P<login>[^/]+)$"), "users", self.user),
             (re.compile(r"^/users/(?P<login>[^/]+)/repos$"), "users.repos", self.org_repos),
         ]
-        repo_routes = [
+        repo_routes: list[tuple[str, str, Callable[..., Response]]] = [
             ("", "repos", self.repo),
             ("/stargazers", "repos.stargazers", self.stargazers),
             ("/contributors", "repos.contributors", self.contributors),
@@ -362,7 +365,12 @@ class GitHubRest:
 
     # -- pagination ----------------------------------------------------------------------
     def page(
-        self, req: Request, items: Sequence, render: Callable, max_page: int | None = None, default_per_page: int = 30
+        self,
+        req: Request,
+        items: Sequence[Any] | np.ndarray,
+        render: Callable,
+        max_page: int | None = None,
+        default_per_page: int = 30,
     ) -> Response:
         per_page = req.int_arg("per_page", default_per_page, 1, 100)
         page = req.int_arg("page", 1)
@@ -417,10 +425,10 @@ class GitHubRest:
         chunk = items[start : start + per_page]
         headers = {}
         if start + per_page < len(items):
-            page = None if after is not None else req.int_arg("page", 1)
+            page_number = None if after is not None else req.int_arg("page", 1)
             last = -(-len(items) // per_page)
-            if page is not None and page < self.page_number_limit:  # page numbers while they are served
-                links = {"next": req.url_with(page=page + 1)}
+            if page_number is not None and page_number < self.page_number_limit:  # page numbers while served
+                links = {"next": req.url_with(page=page_number + 1)}
                 if last <= self.page_number_limit:
                     links["last"] = req.url_with(page=last)
             else:  # from the limit on, the next page is named by a keyset cursor
@@ -534,14 +542,14 @@ class GitHubRest:
 
     def contributors(self, req: Request, repo: Repo) -> Response:
         users, anon = self.world.listed_contributors(repo)
-        rows: list[tuple[int, object]] = [(n, u) for u, n in users.items()]
+        rows: list[tuple[int, int | str]] = [(n, u) for u, n in users.items()]  # (commits, user index or name)
         if req.arg("anon") in ("1", "true"):
             rows += [(n, name) for name, n in anon.items()]
         # ties by name: the same order whichever world (generated or snapshot) numbers the users
         rows.sort(key=lambda row: (-row[0], row[1] if isinstance(row[1], str) else self.world.users.login(row[1])))
         base = req.base_url
 
-        def render(row: tuple[int, object]) -> dict:
+        def render(row: tuple[int, int | str]) -> dict:
             n, who = row
             if isinstance(who, str):
                 return {"email": f"{who}@users.noreply.example", "name": who, "type": "Anonymous", "contributions": n}
@@ -568,7 +576,7 @@ class GitHubRest:
                 tally[2] += 1
         counted = commits < self.stats_commit_limit  # else GitHub reports 0 lines
         all_weeks = sorted({w for per in weeks.values() for w in per})
-        out = []
+        out: list[dict[str, Any]] = []
         for user, per in weeks.items():
             out.append(
                 {

@@ -41,7 +41,7 @@ from graphql import (
     OperationDefinitionNode,
     VariableNode,
     build_schema,
-    execute,
+    execute_sync,
     parse,
     validate,
     value_from_ast_untyped,
@@ -350,7 +350,7 @@ class GraphQLApi:
         repository times out (the ``partial`` fault kind of :mod:`fakehub.faults`)."""
         document, variables, operation, cost = prepared
         root = Root(self.world, req.base_url, rate, cost, partial_fault)
-        result = execute(SCHEMA, document, root_value=root, variable_values=variables, operation_name=operation)
+        result = execute_sync(SCHEMA, document, root_value=root, variable_values=variables, operation_name=operation)
         out: dict = {}
         if result.errors:
             errors = []

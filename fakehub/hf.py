@@ -268,9 +268,10 @@ class HfApi:
                     continue
                 if f.startswith("base_model:"):
                     rest = f[len("base_model:") :]
-                    relation, _, pid = rest.partition(":")
-                    if relation not in RELATIONS or not pid:
-                        relation, pid = None, rest
+                    named, _, pid = rest.partition(":")
+                    relation = named if named in RELATIONS and pid else None
+                    if relation is None:  # base_model:ID, any relation
+                        pid = rest
                     parent = forest.index_of(pid)
                     if parent is None or parent >= forest.n_visible(now):
                         kids = np.empty(0, dtype=np.int64)
@@ -280,8 +281,8 @@ class HfApi:
                     cand = kids if cand is None else np.intersect1d(cand, kids)
                 else:
                     tag_filters.append(f)
-        if req.arg("pipeline_tag"):
-            tag_filters.append(req.arg("pipeline_tag"))
+        if pipeline_tag := req.arg("pipeline_tag"):
+            tag_filters.append(pipeline_tag)
         search = (req.arg("search") or "").lower()
         gated = req.arg("gated")
 

@@ -76,8 +76,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from fakehub.clock import http_date, iso
 from fakehub.exchange import Request, Response
-from fakehub.gate import RequestGate
 from fakehub.faults import Faults
+from fakehub.gate import RequestGate
 from fakehub.generator import stable_hash
 from fakehub.github_rest import GitHubRest
 from fakehub.graphql import GraphQLApi
@@ -222,8 +222,7 @@ class FakeHub:
     @property
     def url(self) -> str:
         assert self._server is not None, "FakeHub is not started"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self._host}:{self._server.server_port}"
 
     # -- Python API ------------------------------------------------------------------
     def truth(self, include_models: bool = True) -> dict:
