@@ -296,10 +296,7 @@ ACTIVITY_COLUMNS = ("month", "repo_id", "repo_name", "developer_id", "login", *C
 
 def write_activity(store: Store, month: str, frame: pl.DataFrame) -> int:
     """Replace the stored activity of ``month`` with ``frame``; returns rows written."""
-    sql = f"INSERT INTO activity ({', '.join(ACTIVITY_COLUMNS)}) VALUES ({', '.join('?' * len(ACTIVITY_COLUMNS))})"
-    with store.transaction():
-        store.conn.execute("DELETE FROM activity WHERE month = ?", (month,))
-        store.conn.executemany(sql, frame.select(ACTIVITY_COLUMNS).iter_rows())
+    store.replace_rows("activity", ACTIVITY_COLUMNS, frame.select(ACTIVITY_COLUMNS).iter_rows(), where={"month": month})
     return len(frame)
 
 

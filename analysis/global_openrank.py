@@ -21,9 +21,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any, Protocol
 
 import numpy as np
@@ -186,33 +186,31 @@ def compute_month(
             inherited_developers=inherited_values(store, month, "developer"),
         )
         repo_values, developer_values = network_openrank(network)
+    values: Iterable[tuple[str, int, str, float]] = ()
+    if network is not None:
+        values = chain(
+            zip(repeat("repo"), network.repo_ids.tolist(), repeat(month), repo_values.tolist()),
+            zip(repeat("developer"), network.developer_ids.tolist(), repeat(month), developer_values.tolist()),
+        )
     with store.transaction():
         rows = act.write_activity(store, month, frame)
-        store.conn.execute("DELETE FROM openrank WHERE month = ?", (month,))
+        store.replace_rows("openrank", ("kind", "entity_id", "month", "value"), values, where={"month": month})
         if network is not None:
-            insert = "INSERT INTO openrank (kind, entity_id, month, value) VALUES (?, ?, ?, ?)"
-            store.conn.executemany(
-                insert, zip(repeat("repo"), network.repo_ids.tolist(), repeat(month), repo_values.tolist())
-            )
-            store.conn.executemany(
-                insert,
-                zip(repeat("developer"), network.developer_ids.tolist(), repeat(month), developer_values.tolist()),
-            )
             rows += network.size - 1
-        store.conn.execute(
-            "INSERT OR REPLACE INTO openrank_months "
-            "(month, fingerprint, nodes, pairs, iterations, converged, background, computed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                month,
-                fingerprint,
-                network.size if network else 0,
-                network.pairs if network else 0,
-                network.iterations if network else 0,
-                int(network.converged) if network else 1,
-                network.background if network else None,
-                utc_now(),
-            ),
+        store.upsert(
+            "openrank_months",
+            [
+                {
+                    "month": month,
+                    "fingerprint": fingerprint,
+                    "nodes": network.size if network else 0,
+                    "pairs": network.pairs if network else 0,
+                    "iterations": network.iterations if network else 0,
+                    "converged": int(network.converged) if network else 1,
+                    "background": network.background if network else None,
+                    "computed_at": utc_now(),
+                }
+            ],
         )
     return network, rows
 

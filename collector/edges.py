@@ -129,12 +129,7 @@ def import_edges(store: Store, path: str | os.PathLike[str]) -> EdgeImport:
     relation_of: dict[tuple[str, str], str] = {}
     for child, parent, relation in edges:
         relation_of.setdefault((child, parent), relation)  # the first line wins
-    with store.transaction():
-        imported = store.conn.executemany(  # rows skipped by DO NOTHING add nothing to rowcount
-            "INSERT INTO model_edges (child, parent, relation, source) VALUES (?, ?, ?, 'import') "
-            "ON CONFLICT (child, parent) DO NOTHING",
-            [(child, parent, relation) for (child, parent), relation in relation_of.items()],
-        ).rowcount
+    imported = store.add_imported_edges((child, parent, relation) for (child, parent), relation in relation_of.items())
     return EdgeImport(path=str(path), rows=len(edges), imported=imported, skipped=len(edges) - imported)
 
 

@@ -28,8 +28,9 @@ activity metric's merged-PR credit read; ``is_bot`` is set for logins ending in 
 Speed (bench/bench_gharchive.py): for large inputs a thread of the importing process
 inflates the file and deals chunks of whole lines in turn to :data:`PARSERS` forked
 processes, which parse them (orjson) and stage the rows in scratch SQLite files; the
-importing process moves them into ``events`` with ``INSERT ... SELECT`` (a third of the
-cost of binding the rows itself), in the order the chunks were dealt, about
+importing process moves them into ``events`` with ``INSERT ... SELECT``
+(:meth:`~collector.store.Store.merge_events`; a third of the cost of binding the rows
+itself), in the order the chunks were dealt, about
 :data:`ROWS_PER_TRANSACTION` rows per transaction. A file's checkpoint (its line count)
 is written with its last batch.
 
@@ -65,7 +66,7 @@ from typing import Any
 
 import orjson
 
-from collector.store import Store
+from collector.store import EVENT_ROW_COLUMNS, Store
 from core.config import Config
 from core.errors import InputError
 
@@ -103,38 +104,8 @@ STAGED_PER_TRANSACTION = 8  # staged files attached at once (SQLite allows 10)
 CHUNKS_IN_FLIGHT = STAGED_PER_TRANSACTION + 2 * PARSERS  # bounds the parsers' scratch files
 STREAM_ERRORS = (EOFError, OSError, zlib.error)  # a truncated or damaged file
 MAX_REPORTED = 50  # corrupt lines kept in the result; all are counted
+IMPORT_CACHE_KIB = 128 * 1024  # SQLite page cache while importing: the events indexes' pages stay hot
 
-# The columns of a parsed row; ``source`` is SOURCE for all of them.
-ROW_COLUMNS = (
-    "id",
-    "type",
-    "action",
-    "actor_id",
-    "actor_login",
-    "repo_id",
-    "repo_name",
-    "created_at",
-    "issue_number",
-    "comment_id",
-    "push_id",
-    "merged",
-    "is_bot",
-    "title",
-    "author_id",
-    "author_login",
-)
-_ON_CONFLICT = (
-    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in (*ROW_COLUMNS[1:], 'source'))}"
-)
-UPSERT = (
-    f"INSERT INTO events ({', '.join(ROW_COLUMNS)}, source) VALUES ({', '.join('?' * len(ROW_COLUMNS))}, '{SOURCE}') "
-    + _ON_CONFLICT
-)
-# "WHERE true": SQLite's upsert after a SELECT needs a WHERE to parse.
-UPSERT_STAGED = (
-    f"INSERT INTO main.events ({', '.join(ROW_COLUMNS)}, source) "
-    f"SELECT {', '.join(ROW_COLUMNS)}, '{SOURCE}' FROM {{schema}}.events WHERE true " + _ON_CONFLICT
-)
 # GH Archive's top-level repo object: {"id":N,"name":"owner/name",...}
 _REPO = re.compile(rb'"repo":\{"id":(\d+),"name":"([^"]*)"')
 
@@ -244,34 +215,34 @@ def import_gharchive(
         parallel = sum(path.stat().st_size for path in paths) > PARALLEL_MIN_BYTES
     result = ImportResult()
     started = time.perf_counter()
-    cache = store.conn.execute("PRAGMA cache_size").fetchone()[0]
-    store.conn.execute("PRAGMA cache_size = -131072")  # 128 MiB: index pages stay hot while importing
     parsed = (
         _parse_in_processes(paths, tracked, chunk_bytes, store.path.parent)
         if parallel
         else _parse(paths, tracked, chunk_bytes)
     )
     unreadable: list[str] = []  # files none of whose lines is an event: not GH Archive at all
-    try:
-        for batch in parsed:
-            done = batch.done
-            readable = done is None or not (done.lines and done.corrupt_count == done.lines)
-            _write(store, batch, checkpoint=readable)  # no checkpoint: a file to fix is read again next time
-            result.imported += batch.count
-            if done is not None:
-                result.merge(done)
-                if not readable:
-                    unreadable.append(
-                        f"{batch.path}: none of its {done.lines:,} line(s) is a GH Archive event "
-                        f"({done.corrupt[0] if done.corrupt else 'unreadable'})"
-                    )
-                for where in done.corrupt:
-                    log.warning("%s", where)
-                if progress:
-                    log.info("%s: %s lines", batch.path, f"{done.lines:,}")
-    finally:
-        parsed.close()
-        store.conn.execute(f"PRAGMA cache_size = {cache}")
+    with store.page_cache(kib=IMPORT_CACHE_KIB):
+        try:
+            for batch in parsed:
+                done = batch.done
+                readable = done is None or not (done.lines and done.corrupt_count == done.lines)
+                # A file's line count with its last batch; none for a file to fix: it is read again next time.
+                checkpoint = (SOURCE, batch.path.name, str(done.lines)) if done is not None and readable else None
+                store.merge_events(batch.rows, staged=batch.staged, source=SOURCE, checkpoint=checkpoint)
+                result.imported += batch.count
+                if done is not None:
+                    result.merge(done)
+                    if not readable:
+                        unreadable.append(
+                            f"{batch.path}: none of its {done.lines:,} line(s) is a GH Archive event "
+                            f"({done.corrupt[0] if done.corrupt else 'unreadable'})"
+                        )
+                    for where in done.corrupt:
+                        log.warning("%s", where)
+                    if progress:
+                        log.info("%s: %s lines", batch.path, f"{done.lines:,}")
+        finally:
+            parsed.close()
     result.seconds = time.perf_counter() - started
     if unreadable:  # what the other files held is stored; this one needs the user's attention
         raise InputError(f"{unreadable[0]}; pass hourly .json.gz files from GH Archive")
@@ -287,24 +258,6 @@ class Batch:
     staged: list[Path] = field(default_factory=list)  # scratch SQLite files, each with a table ``events``
     count: int = 0
     done: ImportResult | None = None  # the file's counts, with its last batch
-
-
-def _write(store: Store, batch: Batch, *, checkpoint: bool = True) -> None:
-    """Upsert a batch into ``events`` in one transaction, with the file's checkpoint after its last."""
-    schemas = [f"staged{number}" for number in range(len(batch.staged))]
-    for schema, staged in zip(schemas, batch.staged):
-        store.conn.execute(f"ATTACH DATABASE ? AS {schema}", (str(staged),))  # not allowed in a transaction
-    try:
-        with store.transaction():
-            for schema in schemas:
-                store.conn.execute(UPSERT_STAGED.format(schema=schema))
-            if batch.rows:
-                store.conn.executemany(UPSERT, batch.rows)
-            if batch.done is not None and checkpoint:
-                store.set_checkpoint(SOURCE, batch.path.name, str(batch.done.lines))
-    finally:
-        for schema in schemas:
-            store.conn.execute(f"DETACH DATABASE {schema}")
 
 
 Parsed = Iterator[Batch]
@@ -510,9 +463,9 @@ def _stage(path: Path, rows: list[tuple]) -> Path:
     try:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
-        conn.execute(f"CREATE TABLE events ({', '.join(ROW_COLUMNS)})")
+        conn.execute(f"CREATE TABLE events ({', '.join(EVENT_ROW_COLUMNS)})")
         conn.execute("BEGIN")
-        conn.executemany(f"INSERT INTO events VALUES ({', '.join('?' * len(ROW_COLUMNS))})", rows)
+        conn.executemany(f"INSERT INTO events VALUES ({', '.join('?' * len(EVENT_ROW_COLUMNS))})", rows)
         conn.execute("COMMIT")
     finally:
         conn.close()

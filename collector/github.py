@@ -99,9 +99,8 @@ from collector.github_rows import (
 )
 from collector.github_walk import PAGE_SIZE, ListingWalker, RepoBlocked, RepoGone, is_blocked
 from collector.results import CollectResult
-from collector.store import Store
+from collector.store import BUDGET_META, Store
 from core.config import GithubConfig
-from core.dates import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -415,12 +414,7 @@ class GitHubCollector:
     def mark_status(self, name: str, status: str, response: Any = None, message: str | None = None) -> None:
         """Record a repository as ``not_found``, ``blocked`` (a takedown) or ``forbidden``
         (an access policy) when it is stored, and say so in a note."""
-        known = self.store.query("SELECT id FROM repos WHERE full_name = ? COLLATE NOCASE", (name,))
-        if known:
-            with self.store.transaction():
-                self.store.conn.execute(
-                    "UPDATE repos SET status = ?, updated_at = ? WHERE id = ?", (status, utc_now(), known[0]["id"])
-                )
+        self.store.mark_repo_status(name, status)
         if status in ("blocked", "forbidden"):
             why = message or ((response.data or {}).get("message") if response is not None else None)
             what = "blocked" if status == "blocked" else "forbidden to this token"
@@ -540,21 +534,10 @@ class GitHubCollector:
             self.mark_removed_stars(repo, seen)
 
     def mark_removed_stars(self, repo: Repo, seen: set[int]) -> None:
-        today = self.client.today
-        with self.store.transaction():
-            conn = self.store.conn
-            conn.execute("CREATE TEMP TABLE IF NOT EXISTS seen_stars (user_id INTEGER PRIMARY KEY)")
-            conn.execute("DELETE FROM seen_stars")
-            conn.executemany("INSERT INTO seen_stars VALUES (?)", ((u,) for u in seen))
-            cursor = conn.execute(
-                "UPDATE stargazers SET removed_at = ? WHERE repo_id = ? AND removed_at IS NULL "
-                "AND user_id NOT IN (SELECT user_id FROM seen_stars)",
-                (today, repo.id),
-            )
-            conn.execute("DELETE FROM seen_stars")
-        if cursor.rowcount > 0:
-            self.result.rows_written += cursor.rowcount
-            self.note(f"github {repo.full_name}: {cursor.rowcount:,} stars were removed since the last walk")
+        removed = self.store.mark_stars_removed(repo.id, seen, self.client.today)
+        if removed > 0:
+            self.result.rows_written += removed
+            self.note(f"github {repo.full_name}: {removed:,} stars were removed since the last walk")
 
     def collect_stargazers_rest(self, repo: Repo, *, seen: set[int] | None = None) -> int:
         """Unauthenticated fallback: REST ``/stargazers`` with ``starred_at``, oldest first,
@@ -608,7 +591,7 @@ class GitHubCollector:
         if listing.status == 404:
             raise RepoGone(f"/repos/{repo.full_name}/contributors: HTTP 404")
         if listing.items is None:
-            self.carry_contributors_forward(repo, today)
+            self.result.rows_written += self.store.carry_contributors_forward(repo.id, today)
             return
         rows, developers, counts = contributor_rows(repo.id, today, listing.items, self.bots)
         self.save(
@@ -619,23 +602,6 @@ class GitHubCollector:
                 "http_cache": listing.cache_rows,
             }
         )
-
-    def carry_contributors_forward(self, repo: Repo, today: str) -> None:
-        with self.store.transaction():
-            cursor = self.store.conn.execute(
-                "INSERT OR IGNORE INTO contributors (repo_id, date, contributor, developer_id, login, contributions) "
-                "SELECT repo_id, ?, contributor, developer_id, login, contributions FROM contributors "
-                "WHERE repo_id = ? AND date = (SELECT max(date) FROM contributors WHERE repo_id = ?) AND date < ?",
-                (today, repo.id, repo.id, today),
-            )
-            self.store.conn.execute(
-                "UPDATE repo_snapshots SET "
-                "contributors = (SELECT count(*) FROM contributors WHERE repo_id = ? AND date = ? AND developer_id IS NOT NULL), "
-                "anonymous_contributors = (SELECT count(*) FROM contributors WHERE repo_id = ? AND date = ? AND developer_id IS NULL) "
-                "WHERE repo_id = ? AND date = ?",
-                (repo.id, today, repo.id, today, repo.id, today),
-            )
-        self.result.rows_written += max(cursor.rowcount, 0)
 
     def collect_contributor_stats(self, repo: Repo, *, final: bool = False) -> None:
         """``/stats/contributors`` weekly commits; a 202 queues the repo for a later poll."""
@@ -732,12 +698,12 @@ class GitHubCollector:
         self.result.notes.append(message)
 
     def save_budgets(self) -> None:
-        """The last budgets seen, for ``ecometrics status`` (checkpoints ``budget``, ``github:{resource}``)."""
+        """The last budgets seen, for ``ecometrics status`` (meta ``budget:github:{resource}``)."""
         with self.store.transaction(page_boundary=False):  # also written while a stop unwinds the run
             for resource, budget in self.client.budgets.items():
                 reset = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(budget.reset))
                 left = f"{budget.remaining} of {budget.limit} left, reset {reset}"
-                self.store.set_checkpoint("budget", f"github:{resource}", left)
+                self.store.set_meta(f"{BUDGET_META}github:{resource}", left)
 
 
 def _since_param(day: str | None) -> str | None:

@@ -70,7 +70,7 @@ from typing import Any
 from collector import cancel
 from collector.hf_client import HfClient, HubResponse, HubUnavailable, RateLimitTooLong, read_ahead
 from collector.results import CollectResult
-from collector.store import Store
+from collector.store import BUDGET_META, MODEL_COLUMNS, MODEL_SNAPSHOT_COLUMNS, Store
 from core.config import HuggingFaceConfig
 from core.dates import utc_now, utc_today
 from core.ecosystem import RELATIONS
@@ -111,34 +111,6 @@ TRACKED_CHECKPOINTS = "hf:tracked"  # keys info:{root}, children:{model}: done i
 LINEAGE_SCRATCH_SUFFIX = ".hf-lineage"  # the full listing's rows, beside the database, while a crawl needs them
 SCRATCH_MAX_AGE_HOURS = 20  # an older interrupted full listing is started over (a nightly run's is fresh)
 
-_MODEL_COLUMNS = (
-    "id", "author", "created_at", "last_modified", "library", "pipeline_tag", "license",
-    "parameters", "gated", "children_count", "status", "updated_at",
-)  # fmt: skip
-_SNAPSHOT_COLUMNS = ("model_id", "date", "downloads_30d", "downloads_all_time", "likes", "trending_score")
-# What a record leaves out keeps its stored value: a listing cannot give
-# childrenModelCount, and must not erase the count a model_info gave.
-_MODEL_FACTS = _MODEL_COLUMNS[1:-2]
-_UPSERT_MODEL = (
-    f"INSERT INTO models ({', '.join(_MODEL_COLUMNS)}) VALUES ({', '.join('?' * len(_MODEL_COLUMNS))}) "
-    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = coalesce(excluded.{c}, models.{c})' for c in _MODEL_FACTS)}, "
-    "status = excluded.status, updated_at = excluded.updated_at"
-)
-_UPSERT_SNAPSHOT = (
-    f"INSERT INTO model_snapshots ({', '.join(_SNAPSHOT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (model_id, date) DO UPDATE SET "
-    "downloads_30d = excluded.downloads_30d, downloads_all_time = excluded.downloads_all_time, "
-    "likes = excluded.likes, trending_score = excluded.trending_score"
-)
-_DELETE_HUB_PARENTS = "DELETE FROM model_edges WHERE child = ? AND source = 'hub'"
-_UPSERT_EDGE = (
-    "INSERT INTO model_edges (child, parent, relation, source) VALUES (?, ?, ?, 'hub') "
-    "ON CONFLICT (child, parent) DO UPDATE SET relation = excluded.relation, source = 'hub'"
-)
-_MARK_UNAVAILABLE = (
-    "INSERT INTO models (id, author, status, updated_at) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at"
-)
 # 401/403: private, missing or disabled (without a token the Hub says 401 for a missing
 # repo too and will not say whether a private one exists); 404: not there.
 _UNAVAILABLE = {401: "unavailable", 403: "unavailable", 404: "not_found"}
@@ -183,7 +155,7 @@ def collect_hf(
     finally:
         crawl.progress.close()
         if client.budget is not None and client.requests.get("200"):
-            store.set_checkpoint("budget", "hf", client.budget.describe())  # shown by `ecometrics status`
+            store.set_meta(BUDGET_META + "hf", client.budget.describe())  # shown by `ecometrics status`
     return result
 
 
@@ -196,7 +168,6 @@ class Rows:
 
     models: list[tuple] = field(default_factory=list)
     snapshots: list[tuple] = field(default_factory=list)
-    children: list[tuple] = field(default_factory=list)  # (id,) of records whose hub parents are replaced
     edges: list[tuple] = field(default_factory=list)  # (child, parent, relation)
 
     def __len__(self) -> int:
@@ -206,7 +177,7 @@ class Rows:
 def page_rows(records: Iterable[dict[str, Any]], date: str, updated_at: str) -> Rows:
     """Turn Hub model records (the JSON ``ModelInfo`` parses) into table rows."""
     rows = Rows()
-    models, snapshots, children, edges = rows.models, rows.snapshots, rows.children, rows.edges
+    models, snapshots, edges = rows.models, rows.snapshots, rows.edges
     for record in records:
         model_id = record["id"]
         tags = record.get("tags") or ()
@@ -236,7 +207,6 @@ def page_rows(records: Iterable[dict[str, Any]], date: str, updated_at: str) -> 
             model_id, date, record.get("downloads"), record.get("downloadsAllTime"),
             record.get("likes"), record.get("trendingScore"),
         ))  # fmt: skip
-        children.append((model_id,))
         for parent, relation in record_parents(record):
             if parent != model_id:
                 edges.append((model_id, parent, relation))
@@ -289,19 +259,6 @@ def _utc(value: str | None) -> str | None:
     return value
 
 
-def write_rows(store: Store, rows: Rows, checkpoint: tuple[str, str, str | None] | None = None) -> int:
-    """Write one page of rows (and its checkpoint) in one transaction; returns rows written."""
-    conn = store.conn
-    with store.transaction():
-        conn.executemany(_UPSERT_MODEL, rows.models)
-        conn.executemany(_UPSERT_SNAPSHOT, rows.snapshots)
-        conn.executemany(_DELETE_HUB_PARENTS, rows.children)
-        conn.executemany(_UPSERT_EDGE, rows.edges)
-        if checkpoint is not None:
-            store.set_checkpoint(*checkpoint)
-    return len(rows)
-
-
 # -- the crawls -------------------------------------------------------------------------------
 
 
@@ -321,7 +278,9 @@ class _Crawl:
                checkpoint: tuple[str, str, str | None] | None = None) -> None:  # fmt: skip
         rows = page_rows(records, response.date or utc_today(), utc_now())
         rows.edges.extend(extra_edges)
-        self.result.rows_written += write_rows(self.store, rows, checkpoint)
+        self.result.rows_written += self.store.save_model_page(
+            models=rows.models, snapshots=rows.snapshots, edges=rows.edges, checkpoint=checkpoint
+        )
         self.progress.advance(len(records))
 
     def _listing(self, what: str, params: list[tuple[str, Any]], resume_from: str | None = None, ahead: int = 0):
@@ -366,55 +325,31 @@ class _Crawl:
                 self._record_rename(model_id, response.data["id"])
             return "ok", response.data
         status = _UNAVAILABLE[response.status]
-        with self.store.transaction():
-            self.store.conn.execute(_MARK_UNAVAILABLE, (model_id, model_id.partition("/")[0], status, utc_now()))
+        self.store.mark_model_unavailable(model_id, status)
         self.result.rows_written += 1
         self.result.notes.append(f"hf model {model_id}: {status} (HTTP {response.status})")
         return status, None
 
     def _record_rename(self, old: str, new: str) -> None:
-        now = utc_now()
-        with self.store.transaction():
-            self.store.conn.execute(
-                "INSERT INTO model_aliases (alias, model_id, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (alias) DO UPDATE SET model_id = excluded.model_id, updated_at = excluded.updated_at",
-                (old, new, now),
-            )
-            self.store.conn.execute(
-                "UPDATE models SET status = 'renamed', tracked = 0, updated_at = ? WHERE id = ?", (now, old)
-            )
+        self.store.record_model_rename(old, new)
         self.result.notes.append(f"hf model {old}: renamed to {new}; stored and tracked as {new} (update the config)")
-
-    def _mark_tracked(self, model_ids: Iterable[str], authors: Iterable[str] = ()) -> None:
-        """Flag exactly these models (and, in full-Hub mode, these authors' models) as roots."""
-        ids, authors = json.dumps(sorted(set(model_ids))), json.dumps(sorted({a.lower() for a in authors}))
-        with self.store.transaction():
-            self.store.conn.execute(
-                "UPDATE models SET tracked = (id IN (SELECT value FROM json_each(?1)) "
-                "OR lower(author) IN (SELECT value FROM json_each(?2))) "
-                "WHERE tracked != (id IN (SELECT value FROM json_each(?1)) "
-                "OR lower(author) IN (SELECT value FROM json_each(?2)))",
-                (ids, authors),
-            )
 
     # -- tracked models and their trees ---------------------------------------------------
 
     def tracked(self, authors: Sequence[str], models: Sequence[str], depth: int, cap: int, hub_models: int) -> None:
         self.progress.start("hf tracked models")
-        done = {row["key"]: row["cursor"] for row in self.store.query(
-            "SELECT key, cursor FROM checkpoints WHERE source = ?", (TRACKED_CHECKPOINTS,))}  # fmt: skip
+        done = self.store.checkpoints(TRACKED_CHECKPOINTS)
         if done:
             self.result.notes.append(f"hf: resumed the interrupted tracked crawl ({len(done):,} steps already done)")
         roots, counts = self._roots(authors, models, depth, done)
-        self._mark_tracked(roots)
+        self.store.mark_tracked_models(roots)
         if depth > 0 and roots:
             _Trees(self, roots, counts, depth, cap, hub_models, done).grow()
         if not self.result.partial:  # complete: the next run starts afresh
-            with self.store.transaction():
-                self.store.conn.execute("DELETE FROM checkpoints WHERE source = ?", (TRACKED_CHECKPOINTS,))
+            self.store.clear_checkpoints(TRACKED_CHECKPOINTS)
 
     def _roots(self, authors: Sequence[str], models: Sequence[str], depth: int,
-               done: dict[str, str]) -> tuple[list[str], dict[str, dict[str, int] | None]]:  # fmt: skip
+               done: dict[str, str | None]) -> tuple[list[str], dict[str, dict[str, int] | None]]:  # fmt: skip
         """The roots (the authors' and the listed models, renames followed) and, when the
         trees are wanted, each root's ``childrenModelCount`` (one ``/api/models/{id}`` each)."""
         roots: dict[str, None] = {}
@@ -471,24 +406,20 @@ class _Crawl:
         # Each record lands at a random place in five B-trees (model ids, authors, snapshot
         # and edge keys); SQLite's default 2 MB page cache re-reads their pages for every
         # insert once the Hub outgrows it.
-        cache_size = self.store.conn.execute("PRAGMA cache_size").fetchone()[0]
-        self.store.conn.execute(f"PRAGMA cache_size = {-FULL_HUB_CACHE_KIB}")
-        try:
+        with self.store.page_cache(kib=FULL_HUB_CACHE_KIB):
             for response, records in self._listing("full Hub", [], resume_from=cursor, ahead=1):
                 finished = response.next_url is None
                 target = None if finished else self.client.relative(response.next_url)
                 with self.store.transaction():
                     self.store.set_checkpoint(*FULL_HUB_STARTED, None if finished else started)
                     self._write(response, records, checkpoint=(*FULL_HUB_CHECKPOINT, target))
-        finally:
-            self.store.conn.execute(f"PRAGMA cache_size = {cache_size}")
         if not finished:
             return
         if started:
             self._mark_deleted(started)
         for model_id in models:  # a few requests that record a deleted, unavailable or renamed listed model
             self._model(model_id)
-        self._mark_tracked(models, authors)
+        self.store.mark_tracked_models(models, authors)  # in full-Hub mode the authors' models are roots too
 
     def _start_time(self) -> str | None:
         """A start time later than every stored model's ``updated_at`` (whole seconds): a
@@ -502,11 +433,7 @@ class _Crawl:
 
     def _mark_deleted(self, started: str) -> None:
         """Models stored as ``ok`` that the complete crawl begun at ``started`` did not see."""
-        with self.store.transaction():
-            gone = self.store.conn.execute(
-                "UPDATE models SET status = 'deleted', updated_at = ? WHERE status = 'ok' AND updated_at < ?",
-                (utc_now(), started),
-            ).rowcount
+        gone = self.store.mark_models_deleted(before=started)
         if gone:
             self.result.rows_written += gone
             self.result.notes.append(f"hf full Hub: {gone:,} stored models are no longer on the Hub; marked deleted")
@@ -522,7 +449,7 @@ class _Trees:
     """
 
     def __init__(self, crawl: _Crawl, roots: list[str], counts: dict[str, Any], depth: int, cap: int,
-                 hub_models: int, done: dict[str, str]):  # fmt: skip
+                 hub_models: int, done: dict[str, str | None]):  # fmt: skip
         self.crawl, self.store = crawl, crawl.store
         self.roots, self.counts, self.depth, self.cap, self.done = roots, counts, depth, cap, done
         self.full_listing_pages = max(1, math.ceil(hub_models / PAGE_SIZE))
@@ -632,10 +559,7 @@ class _Trees:
             with self.store.transaction():
                 self.store.set_checkpoint(TRACKED_CHECKPOINTS, key, "done")
                 if node.model not in self.descendants:  # a root keeps the count its model_info gave
-                    self.store.conn.execute(
-                        "UPDATE models SET children_count = ? WHERE id = ?",
-                        (json.dumps(per_relation, sort_keys=True), node.model),
-                    )
+                    self.store.set_children_counts({node.model: per_relation})
         return new
 
 
@@ -649,8 +573,8 @@ class _FullListing:
     """
 
     SCHEMA = f"""
-        CREATE TABLE IF NOT EXISTS models ({", ".join(_MODEL_COLUMNS)}, PRIMARY KEY (id));
-        CREATE TABLE IF NOT EXISTS snapshots ({", ".join(_SNAPSHOT_COLUMNS)}, PRIMARY KEY (model_id));
+        CREATE TABLE IF NOT EXISTS models ({", ".join(MODEL_COLUMNS)}, PRIMARY KEY (id));
+        CREATE TABLE IF NOT EXISTS snapshots ({", ".join(MODEL_SNAPSHOT_COLUMNS)}, PRIMARY KEY (model_id));
         CREATE TABLE IF NOT EXISTS edges (child TEXT NOT NULL, parent TEXT NOT NULL, relation TEXT NOT NULL,
                                           PRIMARY KEY (child, parent));
         CREATE INDEX IF NOT EXISTS edges_parent ON edges(parent);
@@ -695,10 +619,10 @@ class _FullListing:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 conn.executemany(
-                    f"INSERT OR REPLACE INTO models VALUES ({', '.join('?' * len(_MODEL_COLUMNS))})", rows.models
+                    f"INSERT OR REPLACE INTO models VALUES ({', '.join('?' * len(MODEL_COLUMNS))})", rows.models
                 )
                 conn.executemany("INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?, ?, ?)", rows.snapshots)
-                conn.executemany("DELETE FROM edges WHERE child = ?", rows.children)
+                conn.executemany("DELETE FROM edges WHERE child = ?", ((model[0],) for model in rows.models))
                 conn.executemany("INSERT OR REPLACE INTO edges VALUES (?, ?, ?)", rows.edges)
                 conn.execute(
                     "INSERT OR REPLACE INTO state VALUES ('cursor', ?)",
@@ -720,7 +644,6 @@ class _FullListing:
     def keep(self, tree: set[str], roots: Sequence[str]) -> None:
         """Copy the trees' models, snapshots and edges into the store, with every non-root's
         children per relation as the listing counted them; then remove the scratch file."""
-        store, conn = self.crawl.store, self.crawl.store.conn
         counts: dict[str, dict[str, int]] = {}
         ids = sorted(tree)
         for start in range(0, len(ids), 500):
@@ -732,42 +655,9 @@ class _FullListing:
             ):
                 counts.setdefault(parent, dict.fromkeys(RELATIONS, 0))[relation] = n
         self.conn.close()
-        conn.execute("ATTACH DATABASE ? AS lineage", (str(self.path),))
-        try:
-            conn.execute("CREATE TEMP TABLE IF NOT EXISTS hf_tree (id TEXT PRIMARY KEY)")
-            with store.transaction():
-                conn.execute("DELETE FROM temp.hf_tree")
-                conn.executemany("INSERT INTO temp.hf_tree VALUES (?)", ((i,) for i in ids))
-                in_tree = "IN (SELECT id FROM temp.hf_tree)"
-                written = conn.execute(
-                    f"{_UPSERT_MODEL.split(' VALUES ')[0]} SELECT {', '.join(_MODEL_COLUMNS)} FROM lineage.models "
-                    f"WHERE id {in_tree} ON CONFLICT {_UPSERT_MODEL.split(' ON CONFLICT ', 1)[1]}"
-                ).rowcount
-                written += conn.execute(
-                    f"{_UPSERT_SNAPSHOT.split(' VALUES ')[0]} SELECT {', '.join(_SNAPSHOT_COLUMNS)} FROM lineage.snapshots "
-                    f"WHERE model_id {in_tree} ON CONFLICT {_UPSERT_SNAPSHOT.split(' ON CONFLICT ', 1)[1]}"
-                ).rowcount
-                conn.execute(
-                    f"DELETE FROM model_edges WHERE source = 'hub' AND child {in_tree} "
-                    "AND child IN (SELECT id FROM lineage.models)"
-                )
-                written += conn.execute(
-                    "INSERT INTO model_edges (child, parent, relation, source) SELECT child, parent, relation, 'hub' "
-                    f"FROM lineage.edges WHERE child {in_tree} AND true "
-                    "ON CONFLICT (child, parent) DO UPDATE SET relation = excluded.relation, source = 'hub'"
-                ).rowcount
-                root_set = set(roots)
-                conn.executemany(
-                    "UPDATE models SET children_count = ? WHERE id = ?",
-                    (
-                        (json.dumps(counts.get(m, dict.fromkeys(RELATIONS, 0)), sort_keys=True), m)
-                        for m in ids
-                        if m not in root_set
-                    ),
-                )
-                conn.execute("DELETE FROM temp.hf_tree")
-        finally:
-            conn.execute("DETACH DATABASE lineage")
+        root_set = set(roots)
+        non_roots = {m: counts.get(m, dict.fromkeys(RELATIONS, 0)) for m in ids if m not in root_set}
+        written = self.crawl.store.merge_model_trees(self.path, ids, non_roots)
         self.crawl.result.rows_written += written
         self._remove()
 

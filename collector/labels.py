@@ -207,13 +207,10 @@ def import_labels(store: Store, path: str | Path) -> LabelImport:
         for entity_type, entity_id, name in sorted(entities, key=lambda e: (e[0], e[1], e[2] or "")):
             entity_rows.setdefault((ident, entity_type, entity_id), name)
     with store.transaction():
-        store.conn.execute("DELETE FROM label_entities")
-        store.conn.execute("DELETE FROM labels")
-        store.conn.executemany(
-            "INSERT INTO labels (id, type, name, parents, imported_at) VALUES (?, ?, ?, ?, ?)", label_rows
-        )
-        store.conn.executemany(
-            "INSERT INTO label_entities (label_id, entity_type, entity_id, name) VALUES (?, ?, ?, ?)",
+        store.replace_rows("labels", ("id", "type", "name", "parents", "imported_at"), label_rows)
+        store.replace_rows(
+            "label_entities",
+            ("label_id", "entity_type", "entity_id", "name"),
             [(*key, name) for key, name in entity_rows.items()],
         )
     bots = sum(1 for (ident, entity_type, _), _name in entity_rows.items() if ident == ":bot" and entity_type == "user")

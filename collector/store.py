@@ -6,7 +6,12 @@ version and opening an older file applies the missing ones in place, in order, e
 its own transaction. Writes are idempotent upserts keyed by the source's stable id
 (GitHub database ids survive renames; Hugging Face model ids are ``author/name``), and
 :meth:`Store.save_page` commits a page of rows together with its checkpoint so that a
-killed run loses at most the page in flight.
+killed run loses at most the page in flight. Every write is a named method here (a page of
+models, a merge of staged events, a derived table replaced, ...), each with its fast SQL
+(one ``executemany`` per table, ``INSERT ... SELECT`` from a staged file), so the schema
+and all that writes it read in one module. ``checkpoints`` hold only what a rerun
+resumes from; the rest that is kept (the last API budgets seen, the demo's marker) is in
+``meta``.
 """
 
 from __future__ import annotations
@@ -15,10 +20,10 @@ import datetime as dt
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import sqlite_utils
 
@@ -313,9 +318,52 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE http_cache ADD COLUMN items INTEGER;
     """,
+    # 10: checkpoints hold resume cursors only; API budgets and the demo marker move to meta.
+    """
+    CREATE TABLE meta (                    -- what the store keeps that no rerun resumes from
+        key TEXT PRIMARY KEY,              -- budget:github:core | budget:hf | demo:synthetic
+        value TEXT,
+        updated_at TEXT NOT NULL
+    );
+    INSERT INTO meta (key, value, updated_at)
+        SELECT source || ':' || key, cursor, updated_at FROM checkpoints
+        WHERE source = 'budget' OR (source = 'demo' AND key = 'synthetic');
+    DELETE FROM checkpoints WHERE source = 'budget' OR (source = 'demo' AND key = 'synthetic');
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# Keys of the meta table: what the store keeps that is not a resume cursor.
+BUDGET_META = "budget:"  # + the API (github:core, hf, ...): the last rate budget seen, for `ecometrics status`
+DEMO_MARKER = "demo:synthetic"  # set by `ecometrics demo`: the data came from fakehub; every export says so
+
+# The row layouts the bulk writers bind, in order: a collector builds tuples of these.
+MODEL_COLUMNS = (
+    "id", "author", "created_at", "last_modified", "library", "pipeline_tag", "license",
+    "parameters", "gated", "children_count", "status", "updated_at",
+)  # fmt: skip
+MODEL_SNAPSHOT_COLUMNS = ("model_id", "date", "downloads_30d", "downloads_all_time", "likes", "trending_score")
+EVENT_ROW_COLUMNS = (  # every events column but ``source``, which one merge gives all its rows
+    "id", "type", "action", "actor_id", "actor_login", "repo_id", "repo_name", "created_at",
+    "issue_number", "comment_id", "push_id", "merged", "is_bot", "title", "author_id", "author_login",
+)  # fmt: skip
+
+# The bulk writers' SQL: a statement's conflict clause serves both its VALUES and its
+# INSERT ... SELECT form. A model fact a record leaves out (a listing cannot give
+# childrenModelCount) keeps its stored value.
+_ON_MODEL_CONFLICT = (
+    "ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{c} = coalesce(excluded.{c}, models.{c})" for c in MODEL_COLUMNS[1:-2])
+    + ", status = excluded.status, updated_at = excluded.updated_at"
+)
+_ON_MODEL_SNAPSHOT_CONFLICT = "ON CONFLICT (model_id, date) DO UPDATE SET " + ", ".join(
+    f"{c} = excluded.{c}" for c in MODEL_SNAPSHOT_COLUMNS[2:]
+)
+_ON_HUB_EDGE_CONFLICT = "ON CONFLICT (child, parent) DO UPDATE SET relation = excluded.relation, source = 'hub'"
+_ON_EVENT_CONFLICT = "ON CONFLICT (id) DO UPDATE SET " + ", ".join(
+    f"{c} = excluded.{c}" for c in (*EVENT_ROW_COLUMNS[1:], "source")
+)
 
 
 class StoreError(InputError):
@@ -531,6 +579,302 @@ class Store:
                 self.set_checkpoint(*checkpoint)
         return written
 
+    # -- GitHub ---------------------------------------------------------------------
+
+    def mark_repo_status(self, full_name: str, status: str) -> bool:
+        """Set the status (``not_found``, ``blocked``, ``forbidden``) of the stored repository
+        named ``full_name`` (any case); returns whether one is stored."""
+        known = self.conn.execute("SELECT id FROM repos WHERE full_name = ? COLLATE NOCASE", (full_name,)).fetchone()
+        if known is None:
+            return False
+        with self.transaction():
+            self.conn.execute("UPDATE repos SET status = ?, updated_at = ? WHERE id = ?", (status, utc_now(), known[0]))
+            self._rows_in_transaction += 1
+        return True
+
+    def mark_stars_removed(self, repo_id: int, seen: Iterable[int], day: str) -> int:
+        """Mark removed on ``day`` the standing stars of ``repo_id`` whose users a whole
+        walk did not meet (``seen``); returns how many."""
+        with self.transaction():
+            self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS seen_stars (user_id INTEGER PRIMARY KEY)")
+            self.conn.execute("DELETE FROM seen_stars")
+            self.conn.executemany("INSERT INTO seen_stars VALUES (?)", ((user,) for user in seen))
+            removed = self.conn.execute(
+                "UPDATE stargazers SET removed_at = ? WHERE repo_id = ? AND removed_at IS NULL "
+                "AND user_id NOT IN (SELECT user_id FROM seen_stars)",
+                (day, repo_id),
+            ).rowcount
+            self.conn.execute("DELETE FROM seen_stars")
+            self._rows_in_transaction += removed
+        return removed
+
+    def carry_contributors_forward(self, repo_id: int, day: str) -> int:
+        """Copy the latest earlier contributor snapshot of ``repo_id`` to ``day`` (GitHub
+        answered 304: nothing changed) and count it into that day's repository snapshot;
+        returns the contributor rows written."""
+        with self.transaction():
+            carried = self.conn.execute(
+                "INSERT OR IGNORE INTO contributors (repo_id, date, contributor, developer_id, login, contributions) "
+                "SELECT repo_id, ?, contributor, developer_id, login, contributions FROM contributors "
+                "WHERE repo_id = ? AND date = (SELECT max(date) FROM contributors WHERE repo_id = ?) AND date < ?",
+                (day, repo_id, repo_id, day),
+            ).rowcount
+            self.conn.execute(
+                "UPDATE repo_snapshots SET "
+                "contributors = (SELECT count(*) FROM contributors WHERE repo_id = ?1 AND date = ?2 "
+                "AND developer_id IS NOT NULL), "
+                "anonymous_contributors = (SELECT count(*) FROM contributors WHERE repo_id = ?1 AND date = ?2 "
+                "AND developer_id IS NULL) "
+                "WHERE repo_id = ?1 AND date = ?2",
+                (repo_id, day),
+            )
+            carried = max(carried, 0)
+            self._rows_in_transaction += carried
+        return carried
+
+    def merge_events(
+        self,
+        rows: Sequence[Sequence[Any]] = (),
+        *,
+        staged: Sequence[Path] = (),
+        source: str,
+        checkpoint: tuple[str, str, str | None] | None = None,
+    ) -> int:
+        """Upsert events by id, all with ``source``, in one transaction with ``checkpoint``.
+
+        ``rows`` are tuples of :data:`EVENT_ROW_COLUMNS`; each ``staged`` file is a SQLite
+        file with a table ``events`` of those columns, moved in with one ``INSERT ...
+        SELECT`` (a third of the cost of binding its rows here), before ``rows``. Returns
+        the rows written.
+        """
+        schemas = [f"staged{number}" for number in range(len(staged))]
+        for schema, path in zip(schemas, staged, strict=True):
+            self.conn.execute(f"ATTACH DATABASE ? AS {schema}", (str(path),))  # not allowed in a transaction
+        columns = ", ".join(EVENT_ROW_COLUMNS)
+        literal = "'" + source.replace("'", "''") + "'"  # bound once per statement, not once per row
+        try:
+            with self.transaction():
+                written = 0
+                for schema in schemas:
+                    # "WHERE true": SQLite's upsert after a SELECT needs a WHERE to parse.
+                    written += self.conn.execute(
+                        f"INSERT INTO main.events ({columns}, source) SELECT {columns}, {literal} "
+                        f"FROM {schema}.events WHERE true {_ON_EVENT_CONFLICT}"
+                    ).rowcount
+                if rows:
+                    marks = ", ".join("?" * len(EVENT_ROW_COLUMNS))
+                    written += self.conn.executemany(
+                        f"INSERT INTO events ({columns}, source) VALUES ({marks}, {literal}) {_ON_EVENT_CONFLICT}", rows
+                    ).rowcount
+                if checkpoint is not None:
+                    self.set_checkpoint(*checkpoint)
+                self._rows_in_transaction += written
+        finally:
+            for schema in schemas:
+                self.conn.execute(f"DETACH DATABASE {schema}")
+        return written
+
+    # -- Hugging Face ---------------------------------------------------------------
+
+    def save_model_page(
+        self,
+        *,
+        models: Sequence[Sequence[Any]],
+        snapshots: Sequence[Sequence[Any]],
+        edges: Sequence[tuple[str, str, str]],
+        checkpoint: tuple[str, str, str | None] | None = None,
+    ) -> int:
+        """Write one page of Hub models in one transaction, with its ``checkpoint``.
+
+        ``models`` are tuples of :data:`MODEL_COLUMNS` (a fact left ``None`` keeps its
+        stored value), ``snapshots`` tuples of :data:`MODEL_SNAPSHOT_COLUMNS`, ``edges``
+        ``(child, parent, relation)``: the Hub's parents of every model on the page are
+        replaced by these (imported edges stay). Returns the rows written.
+        """
+        with self.transaction():
+            self.conn.executemany(_insert_values("models", MODEL_COLUMNS, _ON_MODEL_CONFLICT), models)
+            self.conn.executemany(
+                _insert_values("model_snapshots", MODEL_SNAPSHOT_COLUMNS, _ON_MODEL_SNAPSHOT_CONFLICT), snapshots
+            )
+            self.conn.executemany(
+                "DELETE FROM model_edges WHERE child = ? AND source = 'hub'", ((model[0],) for model in models)
+            )
+            self.conn.executemany(
+                f"INSERT INTO model_edges (child, parent, relation, source) VALUES (?, ?, ?, 'hub') "
+                f"{_ON_HUB_EDGE_CONFLICT}",
+                edges,
+            )
+            if checkpoint is not None:
+                self.set_checkpoint(*checkpoint)
+            written = len(models) + len(snapshots) + len(edges)
+            self._rows_in_transaction += written
+        return written
+
+    def merge_model_trees(
+        self, scratch: Path, tree: Iterable[str], children_counts: Mapping[str, Mapping[str, int]]
+    ) -> int:
+        """Copy the models of ``tree`` from a scratch listing into the store, in one transaction.
+
+        ``scratch`` is a SQLite file with tables ``models`` (:data:`MODEL_COLUMNS`),
+        ``snapshots`` (:data:`MODEL_SNAPSHOT_COLUMNS`) and ``edges`` (``child, parent,
+        relation``), as a full listing of the Hub left it: the tree's models and snapshots
+        are upserted, their Hub parents replaced by the listing's, and ``children_counts``
+        (model -> children per relation) stored. Returns the rows copied.
+        """
+        conn = self.conn
+        conn.execute("ATTACH DATABASE ? AS lineage", (str(scratch),))  # not allowed in a transaction
+        try:
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS model_tree (id TEXT PRIMARY KEY)")
+            with self.transaction():
+                conn.execute("DELETE FROM temp.model_tree")
+                conn.executemany("INSERT INTO temp.model_tree VALUES (?)", ((model,) for model in tree))
+                in_tree = "IN (SELECT id FROM temp.model_tree)"
+                written = conn.execute(
+                    f"INSERT INTO models ({', '.join(MODEL_COLUMNS)}) SELECT {', '.join(MODEL_COLUMNS)} "
+                    f"FROM lineage.models WHERE id {in_tree} {_ON_MODEL_CONFLICT}"
+                ).rowcount
+                written += conn.execute(
+                    f"INSERT INTO model_snapshots ({', '.join(MODEL_SNAPSHOT_COLUMNS)}) "
+                    f"SELECT {', '.join(MODEL_SNAPSHOT_COLUMNS)} FROM lineage.snapshots "
+                    f"WHERE model_id {in_tree} {_ON_MODEL_SNAPSHOT_CONFLICT}"
+                ).rowcount
+                conn.execute(
+                    f"DELETE FROM model_edges WHERE source = 'hub' AND child {in_tree} "
+                    "AND child IN (SELECT id FROM lineage.models)"
+                )
+                written += conn.execute(
+                    "INSERT INTO model_edges (child, parent, relation, source) SELECT child, parent, relation, 'hub' "
+                    f"FROM lineage.edges WHERE child {in_tree} {_ON_HUB_EDGE_CONFLICT}"
+                ).rowcount
+                self._set_children_counts(children_counts)
+                conn.execute("DELETE FROM temp.model_tree")
+                self._rows_in_transaction += written
+        finally:
+            conn.execute("DETACH DATABASE lineage")
+        return written
+
+    def set_children_counts(self, children_counts: Mapping[str, Mapping[str, int]]) -> None:
+        """Store each model's children per relation (``children_count``, JSON) as counted here."""
+        with self.transaction():
+            self._set_children_counts(children_counts)
+
+    def _set_children_counts(self, children_counts: Mapping[str, Mapping[str, int]]) -> None:
+        self.conn.executemany(
+            "UPDATE models SET children_count = ? WHERE id = ?",
+            ((json.dumps(counts, sort_keys=True), model) for model, counts in children_counts.items()),
+        )
+
+    def mark_model_unavailable(self, model_id: str, status: str) -> None:
+        """Record a model the Hub does not show: ``unavailable`` (401, 403) or ``not_found`` (404)."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO models (id, author, status, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
+                (model_id, model_id.partition("/")[0], status, utc_now()),
+            )
+            self._rows_in_transaction += 1
+
+    def record_model_rename(self, old: str, new: str) -> None:
+        """The Hub redirects ``old`` to ``new``: an alias, and the old row ``renamed`` and no longer a root."""
+        now = utc_now()
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO model_aliases (alias, model_id, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (alias) DO UPDATE SET model_id = excluded.model_id, updated_at = excluded.updated_at",
+                (old, new, now),
+            )
+            renamed = self.conn.execute(
+                "UPDATE models SET status = 'renamed', tracked = 0, updated_at = ? WHERE id = ?", (now, old)
+            ).rowcount
+            self._rows_in_transaction += 1 + renamed
+
+    def mark_tracked_models(self, model_ids: Iterable[str], authors: Iterable[str] = ()) -> None:
+        """Flag as tracked roots exactly these models and the models of these authors (any case)."""
+        ids, authors = json.dumps(sorted(set(model_ids))), json.dumps(sorted({a.lower() for a in authors}))
+        with self.transaction():
+            self._rows_in_transaction += self.conn.execute(
+                "UPDATE models SET tracked = (id IN (SELECT value FROM json_each(?1)) "
+                "OR lower(author) IN (SELECT value FROM json_each(?2))) "
+                "WHERE tracked != (id IN (SELECT value FROM json_each(?1)) "
+                "OR lower(author) IN (SELECT value FROM json_each(?2)))",
+                (ids, authors),
+            ).rowcount
+
+    def mark_models_deleted(self, before: str) -> int:
+        """Mark ``deleted`` the ``ok`` models last written before ``before`` (a complete crawl
+        that began then rewrote every model still on the Hub); returns how many."""
+        with self.transaction():
+            deleted = self.conn.execute(
+                "UPDATE models SET status = 'deleted', updated_at = ? WHERE status = 'ok' AND updated_at < ?",
+                (utc_now(), before),
+            ).rowcount
+            self._rows_in_transaction += deleted
+        return deleted
+
+    def add_imported_edges(self, edges: Iterable[tuple[str, str, str]]) -> int:
+        """Add ``(child, parent, relation)`` edges with ``source = 'import'``; an edge already
+        stored (from the Hub or an earlier import) stays as it is. Returns the edges added."""
+        with self.transaction():
+            added = max(
+                self.conn.executemany(
+                    "INSERT INTO model_edges (child, parent, relation, source) VALUES (?, ?, ?, 'import') "
+                    "ON CONFLICT (child, parent) DO NOTHING",
+                    edges,
+                ).rowcount,
+                0,
+            )
+            self._rows_in_transaction += added
+        return added
+
+    # -- derived and imported tables ------------------------------------------------
+
+    def replace_rows(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        *,
+        where: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Replace the rows of ``table`` that ``where`` selects (all of them without it) with ``rows``.
+
+        For a table rebuilt from others (a month of activity or OpenRank, the lineage
+        figures) or replaced by an import (labels). ``rows`` are tuples in ``columns``
+        order; ``where`` maps a column to a value, or to a list of values (an empty list
+        selects nothing). The delete and the inserts are one transaction: a failure leaves
+        the old rows. Returns the rows written.
+        """
+        conditions: list[str] = []
+        params: list[Any] = []
+        for column, value in (where or {}).items():
+            if isinstance(value, (list, tuple, set, frozenset)):
+                conditions.append(f"[{column}] IN ({', '.join('?' * len(value))})")
+                params.extend(value)
+            else:
+                conditions.append(f"[{column}] = ?")
+                params.append(value)
+        with self.transaction():
+            self.conn.execute(
+                f"DELETE FROM [{table}]" + (f" WHERE {' AND '.join(conditions)}" if conditions else ""), params
+            )
+            written = max(self.conn.executemany(_insert_values(table, columns), rows).rowcount, 0)
+            self._rows_in_transaction += written
+        return written
+
+    @contextmanager
+    def page_cache(self, *, kib: int) -> Iterator[None]:
+        """SQLite's page cache at ``kib`` KiB for the block, then as it was.
+
+        For bulk writes that land at random places in large indexes: the default 2 MB
+        cache re-reads their pages for every insert once the tables outgrow it.
+        """
+        before = self.conn.execute("PRAGMA cache_size").fetchone()[0]
+        self.conn.execute(f"PRAGMA cache_size = {-int(kib)}")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA cache_size = {before}")
+
     # -- checkpoints ----------------------------------------------------------------
 
     def checkpoint(self, source: str, key: str) -> str | None:
@@ -540,18 +884,51 @@ class Store:
     def set_checkpoint(self, source: str, key: str, cursor: str | None) -> None:
         self.upsert("checkpoints", [{"source": source, "key": key, "cursor": cursor, "updated_at": utc_now()}])
 
+    def checkpoints(self, source: str) -> dict[str, str | None]:
+        """Every checkpoint of ``source``: key -> cursor."""
+        return dict(self.conn.execute("SELECT key, cursor FROM checkpoints WHERE source = ?", (source,)).fetchall())
+
+    def clear_checkpoints(self, source: str) -> None:
+        """Forget every checkpoint of ``source`` (its crawl is complete: the next one starts afresh)."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM checkpoints WHERE source = ?", (source,))
+
+    # -- meta: what is kept that no rerun resumes from ------------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def meta_items(self, prefix: str) -> list[dict[str, Any]]:
+        """The meta rows whose key starts with ``prefix`` (e.g. :data:`BUDGET_META`), by key,
+        each as ``key`` (without the prefix), ``value`` and ``updated_at``."""
+        return self.query(
+            "SELECT substr(key, ?1 + 1) AS key, value, updated_at FROM meta WHERE substr(key, 1, ?1) = ?2 ORDER BY key",
+            (len(prefix), prefix),
+        )
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Keep ``value`` under ``key``; not a data row, nor a page boundary (a stop that
+        unwinds the run may still write it)."""
+        with self.transaction(page_boundary=False):
+            self.conn.execute(
+                "INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                (key, value, utc_now()),
+            )
+
     # -- reads ----------------------------------------------------------------------
 
-    def query(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> list[dict[str, Any]]:
+    def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[dict[str, Any]]:
         cursor = self.conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def primary_key(self, table: str) -> tuple[str, ...]:
         if table not in self._pks:
             if not self.db[table].exists():
                 raise StoreError(f"{self.path}: no table {table!r}")
-            self._pks[table] = tuple(self.db[table].pks)
+            self._pks[table] = tuple(self.db.table(table).pks)
         return self._pks[table]
 
     def columns(self, table: str) -> tuple[str, ...]:
@@ -575,8 +952,10 @@ class Store:
                 "INSERT INTO job_runs (job, started_at, status, pid) VALUES (?, ?, 'running', ?)",
                 (job, utc_now(), os.getpid()),
             )
-        self._open_runs[cursor.lastrowid] = (self.rows_committed, requests)
-        return cursor.lastrowid
+        run_id = cursor.lastrowid
+        assert run_id is not None  # an INSERT sets it
+        self._open_runs[run_id] = (self.rows_committed, requests)
+        return run_id
 
     def rows_since(self, run_id: int) -> int:
         """Data rows committed through this store since the run ``run_id`` started."""
@@ -659,7 +1038,7 @@ def _abandoned(run: Mapping[str, Any]) -> bool:
     started = _process_start(pid)
     if started is None:
         return False
-    if started == "zombie":
+    if isinstance(started, str):  # "zombie"
         return True
     recorded = dt.datetime.fromisoformat(run["started_at"].replace("Z", "+00:00")).timestamp()
     return started > recorded + 2  # pid reused by a process started after the record (clock granularity: 1 s)
@@ -725,12 +1104,18 @@ def _open_error(path: Path, exc: sqlite3.DatabaseError) -> InputError:
     return StoreError(f"{path}: not a usable SQLite database ({reason}); pass another --db")
 
 
-def _write_problem(exc: BaseException) -> bool:
+def _write_problem(exc: BaseException) -> TypeGuard[sqlite3.OperationalError]:
     """Whether a failed statement failed for the machine's state (disk full, read-only), not the data."""
     reason = str(exc)
     return isinstance(exc, sqlite3.OperationalError) and any(
         word in reason for word in ("full", "readonly", "read-only", "I/O", "unable to open")
     )
+
+
+def _insert_values(table: str, columns: Sequence[str], on_conflict: str = "") -> str:
+    """``INSERT INTO table (columns) VALUES (?, ...)``, then ``on_conflict``, for ``executemany``."""
+    names = ", ".join(f"[{c}]" for c in columns)
+    return f"INSERT INTO [{table}] ({names}) VALUES ({', '.join('?' * len(columns))}) {on_conflict}".rstrip()
 
 
 def _statements(script: str) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 
-from collector.store import SCHEMA_VERSION, Store
+from collector.store import BUDGET_META, SCHEMA_VERSION, Store
 from core.config import Config
 
 # (label, SQL giving the newest data point) for each source.
@@ -54,11 +54,11 @@ def render_status(store: Store, config: Config) -> str:
     for name, when in next_fire_times(config).items():
         lines.append(f"  {name:<22} next {when:%Y-%m-%d %H:%M}")
 
-    budgets = store.query("SELECT key, cursor, updated_at FROM checkpoints WHERE source = 'budget' ORDER BY key")
+    budgets = store.meta_items(BUDGET_META)
     if budgets:
         lines.append("\nAPI budgets last seen")
         for budget in budgets:
-            lines.append(f"  {budget['key']:<22} {budget['cursor']}  (at {budget['updated_at']})")
+            lines.append(f"  {budget['key']:<22} {budget['value']}  (at {budget['updated_at']})")
 
     lines.append("\nlast runs")
     runs = store.last_runs(10)

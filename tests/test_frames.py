@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from analysis import frames
-from collector.store import Store
+from collector.store import DEMO_MARKER, Store
 from core.errors import InputError
 
 
@@ -105,5 +105,5 @@ def test_connect_is_read_only_and_defaults_to_ECOMETRICS_DB(db_path, monkeypatch
 def test_synthetic_marker_of_demo_databases(db_path):
     assert frames.synthetic(db_path) is None
     with Store(db_path) as store:
-        store.set_checkpoint("demo", "synthetic", "fakehub seed=0 scale=small")
+        store.set_meta(DEMO_MARKER, "fakehub seed=0 scale=small")
     assert frames.synthetic(db_path) == "fakehub seed=0 scale=small"

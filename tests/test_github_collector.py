@@ -25,7 +25,7 @@ from analysis.activity import activity_frame, is_bot_login
 from collector.github import collect_github
 from collector.github_client import GitHubClient
 from collector.http import backoff_delay, retry_after_seconds
-from collector.store import Store
+from collector.store import BUDGET_META, Store
 from core.config import GithubConfig
 from core.errors import InputError
 from fakehub import FakeHub
@@ -307,6 +307,15 @@ def test_faults_do_not_change_the_rows(tmp_path):
         assert result.requests.get("429") and result.requests.get("error")
         assert all_rows(faulty) == expected
     assert waits.count(1.0) == faults["429"] == result.requests["429"]  # fakehub's Retry-After: 1, honoured each time
+
+
+def test_the_last_budgets_seen_are_kept_for_status_and_are_no_checkpoints(tmp_path):
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        collect(store, hub)
+        budgets = {item["key"]: item["value"] for item in store.meta_items(BUDGET_META)}
+        assert {"github:core", "github:graphql"} <= set(budgets)
+        assert all(" left, reset " in value for value in budgets.values())
+        assert store.checkpoints("budget") == {}
 
 
 def test_a_budget_too_small_ends_partial_and_the_next_run_completes(tmp_path):
