@@ -52,9 +52,9 @@ import networkx as nx
 import polars as pl
 
 from analysis import export, frames, growth
-from analysis.activity import bot_expr
 from analysis.families import FAMILY_SEPARATOR
 from analysis.global_openrank import default_month, openrank_table
+from core.bots import bot_expr
 from core.ecosystem import RELATIONS
 from core.errors import InputError, WriteFailed
 

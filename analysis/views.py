@@ -38,9 +38,9 @@ from typing import Any
 import polars as pl
 
 from analysis import frames, growth
-from analysis.activity import bot_expr
 from analysis.export import COUNT, DATE, FLAG, ID, MONTH, NAME, SCORE, TEXT, Field, register
 from collector.store import Store
+from core.bots import bot_expr
 from core.ecosystem import LABS
 
 CONTRIBUTION_EVENTS = ("PushEvent", "PullRequestEvent")  # a push, or a pull request opened

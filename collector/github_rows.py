@@ -30,6 +30,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.bots import is_bot_login
 from core.dates import utc_now
 
 # /stats/contributors reports 0 additions and deletions from this many commits on
@@ -37,19 +38,12 @@ from core.dates import utc_now
 STATS_LINES_COMMIT_LIMIT = 10_000
 
 
-def is_bot(login: str | None, user_type: str | None, bots: Collection[str]) -> bool:
-    """``*[bot]`` logins, accounts of type ``Bot`` and the configured bot logins (lower case)."""
-    if not login:
-        return False
-    return login.endswith("[bot]") or user_type == "Bot" or login.lower() in bots
-
-
 def developer_row(user: dict, bots: Collection[str]) -> dict[str, Any]:
     return {
         "id": user["id"],
         "login": user["login"],
         "type": user.get("type"),
-        "is_bot": is_bot(user["login"], user.get("type"), bots),
+        "is_bot": is_bot_login(user["login"], bots, user.get("type")),
         "updated_at": utc_now(),
     }
 
@@ -247,7 +241,7 @@ def activity_events(
             "comment_id": extra.get("comment_id"),
             "push_id": extra.get("push_id"),
             "merged": extra.get("merged"),
-            "is_bot": is_bot(actor.get("login"), actor.get("type"), bots) if actor else False,
+            "is_bot": is_bot_login(actor.get("login"), bots, actor.get("type")) if actor else False,
             "source": "rest",
         }
         # The issue's title and author where the item carries them; absent, a stored one stays.

@@ -180,8 +180,8 @@ def parse_config(data: dict[str, Any], *, source: str = DEFAULT_CONFIG_PATH) -> 
 def _merge_bots(config: Config, source: str) -> None:
     """Fold the deprecated ``github.bots`` into ``activity.bots``, the one list of bot logins.
 
-    ``github.bots`` then holds the same list: the GitHub collector marks those logins
-    ``is_bot`` as a hint, while the analysis applies ``activity.bots`` itself.
+    ``github.bots`` then holds the same list: the GitHub collector stores the bot rule's
+    answer with it in ``is_bot``, and the analysis applies the rule with ``activity.bots``.
     """
     if config.github.bots:
         log.warning("%s: github.bots is deprecated; list the logins in [activity].bots", source)

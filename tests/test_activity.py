@@ -5,8 +5,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from analysis.activity import activity_frame, bot_expr, compute_activity, event_months, is_bot_login
+from analysis.activity import activity_frame, compute_activity, event_months
 from collector.store import Store
+from core.bots import bot_expr, is_bot_login
 from core.errors import InputError
 
 # SPEC 6.1, as written there.

@@ -218,3 +218,18 @@ def test_a_file_that_is_not_gh_archive_leaves_no_checkpoint(store, tmp_path):
         import_gharchive(store, [notes], all_repos=True)
     assert store.checkpoint("gharchive", "notes.json") is None
     assert store.count("checkpoints") == 0
+
+
+def test_the_stored_bot_flag_is_the_bot_rule(store, tmp_path):
+    # Accounts GitHub runs without the "[bot]" suffix are bots to the bot rule, and so to the flag.
+    logins = {21: "github-actions", 22: "Copilot", 23: "dependabot[bot]", 24: "octocat"}
+    path = write_hour(
+        tmp_path / "2024-01-15-11.json.gz",
+        [
+            event(n, "PushEvent", actor=(n, login), repo=TRACKED, created_at=AT, push_id=n)
+            for n, login in logins.items()
+        ],
+    )
+    import_gharchive(store, [path], all_repos=True)
+    flags = {row["actor_login"]: row["is_bot"] for row in store.query("SELECT actor_login, is_bot FROM events")}
+    assert flags == {"github-actions": 1, "Copilot": 1, "dependabot[bot]": 1, "octocat": 0}
