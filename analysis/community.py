@@ -59,7 +59,7 @@ import polars as pl
 import scipy.sparse as sp
 
 from analysis import activity as act
-from analysis.export import COUNT, ID, MONTH, NAME, SCORE, TEXT, register
+from analysis.fields import COUNT, ID, MONTH, NAME, SCORE, TEXT
 from analysis.openrank import solve
 from collector.store import Store
 from core.dates import next_month
@@ -121,7 +121,7 @@ def community_network(store: Store, repo_id: int, month: str) -> CommunityNetwor
     names: dict[tuple[str, int], str | None] = {}
     merged: set[tuple[str, int]] = set()
     for number, actor, login, *counts, was_merged, is_pull in rows:
-        weight = round(sum(c * w for c, w in zip(counts, PAIR_WEIGHTS.values(), strict=True)), 3)
+        weight = round(sum(c * w for c, w in zip(counts, PAIR_WEIGHTS.values())), 3)
         if weight <= 0:
             continue
         thing = ("pull" if is_pull else "issue", number)
@@ -268,15 +268,19 @@ def compute_community_openrank(
                 continue
             rows += [
                 (repo_id, month, kind, ident, network.names.get((kind, ident)), float(value))
-                for (kind, ident), value in zip(network.keys, network.values, strict=True)
+                for (kind, ident), value in zip(network.keys, network.values)
             ]
             summary.repos[month] = summary.repos.get(month, 0) + 1
-        store.replace_rows(
-            "community_openrank",
-            ("repo_id", "month", "node_type", "node_id", "name", "value"),
-            rows,
-            where={"month": month, "repo_id": list(chosen)},
-        )
+        with store.transaction():
+            if chosen:
+                marks = ", ".join("?" * len(chosen))
+                store.conn.execute(
+                    f"DELETE FROM community_openrank WHERE month = ? AND repo_id IN ({marks})", (month, *chosen)
+                )
+            store.conn.executemany(
+                "INSERT INTO community_openrank (repo_id, month, node_type, node_id, name, value) VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
         summary.rows_written += len(rows)
         log.info("community openrank %s: %d repositories", month, summary.repos.get(month, 0))
     return summary
@@ -294,7 +298,6 @@ COLUMNS = {
 }
 
 
-@register("community", COLUMNS)
 def community_table(
     store: Store, *, repo: str | None = None, month: str | None = None, bots: Iterable[str] = (), **_: Any
 ) -> pl.DataFrame:

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from analysis.export import COUNT, NAME, RATIO, TEXT, register
+from analysis.fields import COUNT, NAME, RATIO, TEXT
 from collector.store import Store
 
 
@@ -26,16 +26,15 @@ def children_total(counts: Any) -> int:
     return int(counts or 0)
 
 
-@register(
-    "completeness",
-    {
-        "root": NAME,
-        "author": TEXT,
-        "status": TEXT,
-        **dict.fromkeys(("tree_models", "children_collected", "children_reported", "unknown_counts"), COUNT),
-        "completeness": RATIO,
-    },
-)
+COLUMNS = {
+    "root": NAME,
+    "author": TEXT,
+    "status": TEXT,
+    **dict.fromkeys(("tree_models", "children_collected", "children_reported", "unknown_counts"), COUNT),
+    "completeness": RATIO,
+}
+
+
 def crawl_completeness(store: Store, **_: Any) -> pl.DataFrame:
     """Per tracked root: the children collected against the children the Hub reports.
 

@@ -1,107 +1,82 @@
 """Ranking tables written as CSV, Parquet, JSON or Markdown, one schema per table.
 
-:data:`TABLES` maps each export KIND to the function that builds its polars frame from
-the store and :data:`SCHEMAS` to its columns; both are declared once, by
-:func:`register`, next to the builder. :func:`build_table` casts every table to its
-schema and :func:`write_table` writes every format from it:
+:data:`TABLES` is the one list of export tables: each KIND with the function that builds
+its polars frame from the store and the schema of its columns (the schema stands beside
+its builder in the builder's module, in the field types of :mod:`analysis.fields`).
+``ecometrics export``, its ``--help`` and errors, the nightly export and the report all
+read it. :func:`build_table` casts every table to its schema and :func:`write_table`
+writes every format from it:
 
 - **timestamps** are UTC: timezone-aware ``timestamp[us, tz=UTC]`` in Parquet, ISO-8601
   text to the second ending in ``Z`` (``2025-01-31T12:00:00Z``) in CSV, JSON and Markdown;
 - **dates** are ``date32`` in Parquet and ``YYYY-MM-DD`` in text; **months** ``YYYY-MM`` text;
 - **integers** are int64 in Parquet and plain integers in text;
-- **floats** are rounded to the field's stated decimals (:data:`SCORE`: 3) in every format;
+- **floats** are rounded to the field's stated decimals (:data:`analysis.fields.SCORE`: 3) in every format;
 - **booleans** are ``true``/``false`` in every text format;
-- **ids** (:data:`ID`, :data:`NAME`) are never formatted: no thousands separators in
+- **ids** (:data:`analysis.fields.ID`, :data:`analysis.fields.NAME`) are never formatted: no thousands separators in
   Markdown, never cut in a terminal table.
 
 JSON is a list of row objects; Markdown is a table ready to paste into a report, its
 other numbers with thousands separators. The format is named by ``--format`` or by the
-file's extension (:func:`output_format`); an extension that is no format is refused.
+file's extension (:func:`analysis.output.output_format`); an extension that is no format
+is refused. Files are written atomically (:func:`analysis.output.output_file`).
 """
 
 from __future__ import annotations
 
 import inspect
 import json
-import os
-import tempfile
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from analysis import frames
-from core.errors import InputError, WriteFailed
+from analysis import community, crawl, families, frames, global_openrank, growth, labels, lineage, rankings, views
+from analysis.fields import SCORE, TIMESTAMP, Field, Schema
+from analysis.output import FORMATS, output_file
+from core.dates import check_month
+from core.errors import InputError
 
-FORMATS = ("csv", "parquet", "json", "md")
 TEXT_TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"
 
 
 @dataclass(frozen=True)
-class Field:
-    """The type of an export column: its polars dtype, decimals for floats, whether it is an id."""
+class Table:
+    """An export table: ``build(store, *, month=None, **options)`` -> its rows, best first; ``schema``: its columns."""
 
-    dtype: Any
-    decimals: int | None = None
-    identifier: bool = False
-
-
-ID = Field(pl.Int64, identifier=True)  # GitHub's numeric ids
-NAME = Field(pl.String, identifier=True)  # OWNER/NAME, a Hub model id, a login, a family: the row's key
-COUNT = Field(pl.Int64)
-TEXT = Field(pl.String)
-FLAG = Field(pl.Boolean)
-TIMESTAMP = Field(pl.Datetime("us", "UTC"))
-DATE = Field(pl.Date)
-MONTH = Field(pl.String)  # YYYY-MM
-SCORE = Field(pl.Float64, decimals=3)  # OpenRank, activity, influence
-RATIO = Field(pl.Float64, decimals=4)
-
-Schema = Mapping[str, Field]
-
-# KIND -> builder(store, *, month=None, **options) -> DataFrame, best first; KIND -> its columns.
-# Each analysis module registers its tables here.
-TABLES: dict[str, Callable[..., pl.DataFrame]] = {}
-SCHEMAS: dict[str, Schema] = {}
-BUILDER_MODULES = (
-    "analysis.rankings",
-    "analysis.global_openrank",
-    "analysis.lineage",
-    "analysis.families",
-    "analysis.growth",
-    "analysis.crawl",
-    "analysis.views",
-    "analysis.labels",
-    "analysis.community",
-)
-GRAPH_KIND = "lineage"  # written by analysis.lineage.write_lineage, not a table
+    build: Callable[..., pl.DataFrame]
+    schema: Schema
 
 
-def register(kind: str, schema: Schema) -> Callable[[Callable[..., pl.DataFrame]], Callable[..., pl.DataFrame]]:
-    """Decorator that makes a table builder available as ``ecometrics export KIND`` with its columns."""
-
-    def decorate(builder: Callable[..., pl.DataFrame]) -> Callable[..., pl.DataFrame]:
-        TABLES[kind] = builder
-        SCHEMAS[kind] = dict(schema)
-        return builder
-
-    return decorate
-
-
-def load_builders() -> None:
-    """Import the modules that register tables (kept lazy so the CLI starts fast)."""
-    import importlib
-
-    for module in BUILDER_MODULES:
-        importlib.import_module(module)
+# Every export table, KIND -> builder and schema; a new table is one line here.
+TABLES: dict[str, Table] = {
+    "community": Table(community.community_table, community.COLUMNS),
+    "completeness": Table(crawl.crawl_completeness, crawl.COLUMNS),
+    "contributor_growth": Table(views.contributor_growth, views.CONTRIBUTOR_GROWTH_COLUMNS),
+    "developer_openrank": Table(global_openrank.developer_openrank_table, global_openrank.DEVELOPER_OPENRANK_COLUMNS),
+    "developers": Table(global_openrank.developers_table, global_openrank.DEVELOPER_COLUMNS),
+    "families": Table(families.family_table, families.FAMILY_COLUMNS),
+    "family_downloads": Table(views.family_downloads, views.FAMILY_DOWNLOAD_COLUMNS),
+    "family_months": Table(families.family_months, families.FAMILY_MONTH_COLUMNS),
+    "growth": Table(growth.growth_table, growth.GROWTH_COLUMNS),
+    "labels": Table(labels.labels_table, labels.COLUMNS),
+    "labs": Table(views.lab_table, views.LAB_COLUMNS),
+    "model_downloads": Table(views.model_downloads, views.MODEL_DOWNLOAD_COLUMNS),
+    "model_growth": Table(growth.model_growth_table, growth.MODEL_GROWTH_COLUMNS),
+    "models": Table(lineage.model_table, lineage.MODEL_COLUMNS),
+    "orgs": Table(views.org_table, views.ORG_COLUMNS),
+    "origins": Table(families.origin_table, families.ORIGIN_COLUMNS),
+    "repo_openrank": Table(global_openrank.repo_openrank_table, global_openrank.REPO_OPENRANK_COLUMNS),
+    "repos": Table(rankings.repos_table, rankings.COLUMNS),
+    "stars_daily": Table(views.stars_daily, views.STARS_DAILY_COLUMNS),
+}
+GRAPH_KIND = "lineage"  # the lineage graph below a model, written by analysis.lineage.write_lineage: not a table
 
 
 def export_kinds() -> list[str]:
-    """Every KIND ``ecometrics export`` accepts: the registered tables and the lineage graph."""
-    load_builders()
+    """Every KIND ``ecometrics export`` accepts: the tables and the lineage graph."""
     return sorted([*TABLES, GRAPH_KIND])
 
 
@@ -167,50 +142,26 @@ def text_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any) -> pl.DataFrame:
     """The table ``kind`` built from the store and cast to its schema (the first ``top`` rows)."""
-    load_builders()
     if kind not in TABLES:
         raise InputError(f"export kind {kind!r} is unknown; choose one of {', '.join(export_kinds())}")
-    builder = TABLES[kind]
     if options.get("month") is not None:
-        from core.dates import check_month
-
         check_month(options["month"], "--month")
-        if "month" not in inspect.signature(builder).parameters:
-            monthly = sorted(k for k, b in TABLES.items() if "month" in inspect.signature(b).parameters)
+        if not takes(kind, "month"):
+            monthly = sorted(k for k in TABLES if takes(k, "month"))
             raise InputError(f"export {kind} has no --month; monthly tables are {', '.join(monthly)}")
     for bound, flag in (("from_month", "--from"), ("to_month", "--to")):
-        if options.get(bound) is not None and bound not in inspect.signature(builder).parameters:
-            ranged = sorted(k for k, b in TABLES.items() if bound in inspect.signature(b).parameters)
+        if options.get(bound) is not None and not takes(kind, bound):
+            ranged = sorted(k for k in TABLES if takes(k, bound))
             raise InputError(f"export {kind} has no {flag}; tables over a range of months are {', '.join(ranged)}")
     if top is not None and top < 1:
         raise InputError(f"--top {top}: pass a number of rows, 1 or more")
-    frame = conform(builder(store, **options), SCHEMAS[kind], kind)
+    frame = conform(TABLES[kind].build(store, **options), TABLES[kind].schema, kind)
     return frame.head(top) if top else frame
 
 
-def data_note(store: Any) -> str | None:
-    """The line every export of a demo database carries: its data is synthetic."""
-    synthetic = frames.synthetic(store)
-    return f"Synthetic data ({synthetic}), not real GitHub or Hugging Face figures" if synthetic else None
-
-
-def output_format(
-    out: str | Path | None, fmt: str | None, formats: tuple[str, ...] = FORMATS, default: str = "csv"
-) -> str:
-    """The format to write: ``fmt`` when given, else the extension of ``out``, else ``default``.
-
-    An extension that is not one of ``formats``, or that disagrees with ``fmt``, is refused
-    (``--out r.xlsx`` would otherwise be CSV under another name).
-    """
-    suffix = Path(out).suffix.lower().lstrip(".") if out not in (None, "-") else ""
-    choices = ", ".join(f".{f}" for f in formats)
-    if fmt is not None and fmt not in formats:
-        raise InputError(f"export format {fmt!r} is unknown; choose one of {', '.join(formats)}")
-    if suffix and suffix not in formats:
-        raise InputError(f"--out {out}: .{suffix} is not an export format; name the file {choices}")
-    if fmt and suffix and suffix != fmt:
-        raise InputError(f"--out {out} ends in .{suffix} but --format is {fmt}; make them agree")
-    return fmt or suffix or default
+def takes(kind: str, option: str) -> bool:
+    """Whether the builder of table ``kind`` has the keyword ``option`` (``month``, ``from_month``, ...)."""
+    return option in inspect.signature(TABLES[kind].build).parameters
 
 
 def write_table(
@@ -225,7 +176,7 @@ def write_table(
     """Write ``frame`` (a :func:`build_table` result) to ``path`` in ``fmt``; returns the path written.
 
     ``kind`` names the schema whose fields format the cells (ids are never formatted);
-    without it, the registered schema with the frame's columns.
+    without it, the schema of the listed table with the frame's columns.
     ``note`` (e.g. that the data is synthetic) goes under a Markdown table's title and into
     a Parquet file's schema metadata (key ``note``, and ``DataFrame.attrs["note"]`` in
     pandas); CSV and JSON carry the rows only.
@@ -238,71 +189,10 @@ def write_table(
 
 
 def schema_of(frame: pl.DataFrame, kind: str | None = None) -> Schema | None:
-    """The schema of ``kind``, else of the registered table with exactly ``frame``'s columns."""
-    if kind in SCHEMAS:
-        return SCHEMAS[kind]
-    return next((schema for schema in SCHEMAS.values() if list(schema) == frame.columns), None)
-
-
-@contextmanager
-def output_file(path: str | Path) -> Iterator[Path]:
-    """An export's destination, written atomically; yields the temporary file to write.
-
-    Its folder must exist (a typo creates no tree). The block writes a temporary file in
-    the same folder (same suffix, so writers that choose compression by it still do),
-    which is flushed to disk and renamed over ``path`` only when complete: a reader sees
-    the old file or the new one, never a part. If writing fails (disk full, read-only
-    folder) the old file is kept and :class:`WriteFailed` names the path and the OS error.
-    A symbolic link is followed (the file it names is replaced, the link stays); a device
-    or a named pipe is written in place, since renaming over it would replace it.
-    """
-    path = Path(path)
-    target = path.resolve() if path.is_symlink() else path  # a link goes on naming the file it names
-    if not target.parent.is_dir():
-        raise InputError(f"{path}: folder {target.parent} does not exist; create it or choose another --out")
-    if target.is_dir():
-        raise InputError(f"{path}: cannot write a table over a folder; pass a file name such as {path / 'table.csv'}")
-    temporary = None
-    try:
-        if target.exists() and not target.is_file():  # a device or a pipe (/dev/stdout, a FIFO): written as it is
-            yield target
-            return
-        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent)
-        os.close(handle)
-        temporary = Path(name)
-        os.chmod(temporary, _mode_for(target))
-        yield temporary
-        with temporary.open("rb+") as written:
-            os.fsync(written.fileno())
-        os.replace(temporary, target)
-        _fsync_folder(target.parent)
-    except (OSError, pl.exceptions.PolarsError) as exc:  # polars reports IO errors as ComputeError
-        if isinstance(exc, pl.exceptions.PolarsError) and "error" not in str(exc).lower():
-            raise
-        reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
-        kept = "the previous file is kept" if path.exists() else "nothing was written"
-        raise WriteFailed(f"{path}: cannot write ({reason}); {kept}; free disk space or choose another --out") from exc
-    finally:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)  # gone already once renamed
-
-
-def _mode_for(path: Path) -> int:
-    """The permissions an export gets: those of the file it replaces, else 0666 less the umask."""
-    if path.exists():
-        return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (POSIX: fsync the directory)."""
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
+    """The schema of ``kind``, else of the listed table with exactly ``frame``'s columns."""
+    if kind in TABLES:
+        return TABLES[kind].schema
+    return next((table.schema for table in TABLES.values() if list(table.schema) == frame.columns), None)
 
 
 def parquet_metadata(note: str | None) -> dict[str, str]:
@@ -350,7 +240,7 @@ def is_numeric(field: Field) -> bool:
 
 def table_fields(frame: pl.DataFrame, kind: str | None = None) -> dict[str, Field]:
     """The fields of ``frame``'s columns, from the schema of ``kind`` (for terminal tables)."""
-    return _fields(frame, SCHEMAS.get(kind or ""))
+    return _fields(frame, TABLES[kind].schema if kind in TABLES else None)
 
 
 def format_cell(value: Any, field: Field | None = None) -> str:

@@ -20,7 +20,6 @@ per month (``models.created_at``) behind "which base family do builders pick".
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +27,8 @@ from typing import Any
 import polars as pl
 
 from analysis import frames
-from analysis.export import COUNT, FLAG, MONTH, NAME, SCORE, TEXT, register
+from analysis.fields import COUNT, FLAG, MONTH, NAME, SCORE, TEXT
+from analysis.growth import partial_month
 from collector.store import Store
 from core.ecosystem import LABS, RELATIONS
 
@@ -81,11 +81,12 @@ def organisation(model_id: str) -> str:
 
 def save_families(store: Store, families: list[Family]) -> None:
     """Persist the family table the lineage analysis used, for the rollups to join."""
-    store.replace_rows(
-        "lineage_families",
-        ("family", "origin", "authors", "source"),
-        [(f.name, f.origin, json.dumps(list(f.authors)), f.source) for f in families],
-    )
+    with store.transaction():
+        store.conn.execute("DELETE FROM lineage_families")
+        store.upsert(
+            "lineage_families",
+            [{"family": f.name, "origin": f.origin, "authors": list(f.authors), "source": f.source} for f in families],
+        )
 
 
 # -- rollups ----------------------------------------------------------------------------
@@ -93,9 +94,7 @@ def save_families(store: Store, families: list[Family]) -> None:
 
 def model_memberships(store: Store) -> pl.DataFrame:
     """One row per (model, family) with the model's lineage figures and latest snapshot."""
-    from analysis.lineage import models_frame
-
-    models = models_frame(store)
+    models = frames.models_frame(store)
     origins = frames.read_sql(
         store,
         "SELECT family, origin AS family_origin FROM lineage_families",
@@ -143,7 +142,9 @@ def _rollup_columns() -> list[str]:
 ROLLUP_FIELDS = {**dict.fromkeys(_rollup_columns(), COUNT), "influence": SCORE}
 
 
-@register("families", {"family": NAME, "origin": TEXT, **ROLLUP_FIELDS})
+FAMILY_COLUMNS = {"family": NAME, "origin": TEXT, **ROLLUP_FIELDS}
+
+
 def family_table(store: Store, **_: Any) -> pl.DataFrame:
     """Per family: origin, models, roots, derivatives (total and by relation), downloads, influence."""
     members = model_memberships(store)
@@ -152,32 +153,31 @@ def family_table(store: Store, **_: Any) -> pl.DataFrame:
     return _ranked(table.select("family", "origin", *_rollup_columns()), "family")
 
 
-@register("origins", {"origin": NAME, **ROLLUP_FIELDS})
+ORIGIN_COLUMNS = {"origin": NAME, **ROLLUP_FIELDS}
+
+
 def origin_table(store: Store, **_: Any) -> pl.DataFrame:
     """Per origin country (None: organisations outside the family table), each model once."""
     members = model_memberships(store).unique(["model_id", "origin"])
     return _ranked(_rollup(members, "origin").select("origin", *_rollup_columns()), "origin")
 
 
-@register(
-    "family_months",
-    {
-        "family": NAME,
-        "origin": TEXT,
-        "month": MONTH,
-        "partial_month": FLAG,
-        "derivatives": COUNT,
-        **dict.fromkeys(RELATIONS, COUNT),
-    },
-)
+FAMILY_MONTH_COLUMNS = {
+    "family": NAME,
+    "origin": TEXT,
+    "month": MONTH,
+    "partial_month": FLAG,
+    "derivatives": COUNT,
+    **dict.fromkeys(RELATIONS, COUNT),
+}
+
+
 def family_months(store: Store, *, month: str | None = None, **_: Any) -> pl.DataFrame:
     """Derivatives created per family and month (YYYY-MM of ``models.created_at``).
 
     ``partial_month`` marks a month the collected data does not cover to its end (its
     counts are still growing); see :func:`analysis.growth.partial_month`.
     """
-    from analysis.growth import partial_month
-
     members = model_memberships(store).filter((pl.col("parents") > 0) & pl.col("created_at").is_not_null())
     frame = (
         members.with_columns(month=pl.col("created_at").dt.strftime("%Y-%m"))

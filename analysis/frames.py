@@ -23,7 +23,8 @@ from typing import Any
 
 import polars as pl
 
-from collector.store import DEMO_MARKER, Store
+from collector.store import Store
+from core.ecosystem import RELATIONS
 from core.errors import InputError
 
 Database = Store | sqlite3.Connection | str | os.PathLike
@@ -217,6 +218,86 @@ def openrank(db: Database, kind: str | None = None) -> pl.DataFrame:
 
 def synthetic(db: Database) -> str | None:
     """The demo's marker when the database was built from fakehub (``ecometrics demo``), else None."""
-    _schema(db, "meta")  # a file from before the meta table: the error says to migrate it
-    rows = read_sql(db, "SELECT value FROM meta WHERE key = ?", (DEMO_MARKER,), schema={"value": pl.String})
-    return rows["value"][0] if rows.height else None
+    rows = read_sql(
+        db,
+        "SELECT cursor FROM checkpoints WHERE source = 'demo' AND key = 'synthetic'",
+        schema={"cursor": pl.String},
+    )
+    return rows["cursor"][0] if rows.height else None
+
+
+# -- frames several analyses share ----------------------------------------------------------
+
+
+def latest_snapshots(db: Database) -> pl.DataFrame:
+    """Each model's most recent snapshot: model_id, downloads_30d, downloads_all_time, likes."""
+    return read_sql(
+        db,
+        "SELECT s.model_id, s.downloads_30d, s.downloads_all_time, s.likes FROM model_snapshots s "
+        "JOIN (SELECT model_id, MAX(date) AS date FROM model_snapshots GROUP BY model_id) latest "
+        "USING (model_id, date)",
+        schema={"model_id": pl.String, "downloads_30d": pl.Int64, "downloads_all_time": pl.Int64, "likes": pl.Int64},
+    )
+
+
+def models_frame(db: Database) -> pl.DataFrame:
+    """Every model in ``models`` or in the lineage, with its latest snapshot and lineage figures
+    (``model_lineage`` and ``model_influence``, see :mod:`analysis.lineage`).
+
+    ``collected`` is false for a model only seen as a parent (never fetched from the Hub):
+    its downloads and likes are null (unknown), not zero. Lineage figures are null for a
+    model collected after the last ``analyze lineage``.
+    """
+    lineage = read_sql(
+        db,
+        "SELECT ids.model_id, m.author, m.id IS NOT NULL AS collected, m.created_at, l.family, l.origin, l.parents, l.relations, "
+        "l.direct_derivatives, l.finetune, l.adapter, l.quantized, l.merge, l.all_derivatives, l.max_depth, "
+        "l.descendant_downloads_30d, l.descendant_downloads_all_time, i.value AS influence "
+        "FROM (SELECT id AS model_id FROM models UNION SELECT model_id FROM model_lineage) ids "
+        "LEFT JOIN model_lineage l ON l.model_id = ids.model_id LEFT JOIN models m ON m.id = ids.model_id "
+        "LEFT JOIN model_influence i ON i.model_id = ids.model_id",
+        schema={
+            "model_id": pl.String,
+            "author": pl.String,
+            "collected": pl.Boolean,
+            "created_at": pl.String,
+            "family": pl.String,
+            "origin": pl.String,
+            "parents": pl.Int64,
+            "relations": pl.String,
+            "direct_derivatives": pl.Int64,
+            **{r: pl.Int64 for r in RELATIONS},
+            "all_derivatives": pl.Int64,
+            "max_depth": pl.Int64,
+            "descendant_downloads_30d": pl.Int64,
+            "descendant_downloads_all_time": pl.Int64,
+            "influence": pl.Float64,
+        },
+    )
+    snapshots = latest_snapshots(db)
+    return (
+        lineage.join(snapshots, on="model_id", how="left")
+        .with_columns(
+            pl.col("author").fill_null(pl.col("model_id").str.split("/").list.first()),
+        )
+        .select(
+            "model_id",
+            "author",
+            "collected",
+            "family",
+            "origin",
+            "created_at",
+            "downloads_30d",
+            "downloads_all_time",
+            "likes",
+            "parents",
+            "relations",
+            "direct_derivatives",
+            *RELATIONS,
+            "all_derivatives",
+            "max_depth",
+            "descendant_downloads_30d",
+            "descendant_downloads_all_time",
+            "influence",
+        )
+    )

@@ -17,7 +17,7 @@ first 10 days" or "AutoGLM got 10,000 stars in three days". Definitions:
   number of distinct developers who opened, closed or commented on an issue or pull
   request (:data:`PARTICIPATION_EVENTS` in ``events``) in the first N days after
   creation; bots are left out by :mod:`analysis.activity`'s bot rule
-  (:func:`core.bots.bot_expr`, with the configured ``bots``). Null while the window is open, and
+  (:func:`analysis.activity.bot_expr`, with the configured ``bots``). Null while the window is open, and
   when the repo's stored events (of any kind) begin only after the window: the activity
   collected does not reach back to its launch.
 - **Download growth** (:func:`download_history`, :func:`download_growth`): between
@@ -47,9 +47,9 @@ from typing import Any
 import polars as pl
 
 from analysis import frames
+from analysis.activity import bot_expr
 from analysis.crawl import children_total
-from analysis.export import COUNT, DATE, NAME, TEXT, TIMESTAMP, register
-from core.bots import bot_expr
+from analysis.fields import COUNT, DATE, NAME, TEXT, TIMESTAMP
 
 LAUNCH_WINDOWS = (3, 10, 30)  # days after creation: the reports' "first 3 / 10 / 30 days"
 PARTICIPANT_WINDOWS = (10, 30)  # days after creation
@@ -233,16 +233,15 @@ def early_participants(
     )
 
 
-@register(
-    "growth",
-    {
-        "repo": NAME,
-        "created_at": TIMESTAMP,
-        "stars": COUNT,
-        **dict.fromkeys((f"stars_first_{n}d" for n in LAUNCH_WINDOWS), COUNT),
-        **dict.fromkeys((f"participants_{n}d" for n in PARTICIPANT_WINDOWS), COUNT),
-    },
-)
+GROWTH_COLUMNS = {
+    "repo": NAME,
+    "created_at": TIMESTAMP,
+    "stars": COUNT,
+    **dict.fromkeys((f"stars_first_{n}d" for n in LAUNCH_WINDOWS), COUNT),
+    **dict.fromkeys((f"participants_{n}d" for n in PARTICIPANT_WINDOWS), COUNT),
+}
+
+
 def growth_table(store: frames.Database, *, as_of: AsOf = None, bots: Iterable[str] = (), **_: Any) -> pl.DataFrame:
     """Per repo: latest stars, launch velocity and early participants; fastest launch first.
 
@@ -329,28 +328,23 @@ def derivatives_per_month(db: frames.Database) -> pl.DataFrame:
     )
 
 
-@register(
-    "model_growth",
-    {
-        "model_id": NAME,
-        "author": TEXT,
-        "created_at": TIMESTAMP,
-        "date": DATE,
-        "downloads_30d": COUNT,
-        "downloads_all_time": COUNT,
-        **dict.fromkeys(
-            (
-                f"{m}_{n}d"
-                for m in ("downloads_gain", "downloads_30d_change", "observed_days")
-                for n in DOWNLOAD_WINDOWS
-            ),
-            COUNT,
-        ),
-        "derivatives": COUNT,
-        "derivatives_last_30d": COUNT,
-        "hub_children": COUNT,
-    },
-)
+MODEL_GROWTH_COLUMNS = {
+    "model_id": NAME,
+    "author": TEXT,
+    "created_at": TIMESTAMP,
+    "date": DATE,
+    "downloads_30d": COUNT,
+    "downloads_all_time": COUNT,
+    **dict.fromkeys(
+        (f"{m}_{n}d" for m in ("downloads_gain", "downloads_30d_change", "observed_days") for n in DOWNLOAD_WINDOWS),
+        COUNT,
+    ),
+    "derivatives": COUNT,
+    "derivatives_last_30d": COUNT,
+    "hub_children": COUNT,
+}
+
+
 def model_growth_table(store: frames.Database, *, as_of: AsOf = None, **_: Any) -> pl.DataFrame:
     """Per collected model: downloads and their growth, derivatives and recent derivatives.
 

@@ -44,6 +44,7 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
+from analysis import frames
 from analysis.openrank import solve
 from collector.store import Store
 from core.dates import utc_now
@@ -133,10 +134,8 @@ def compute_influence(
     ``relation`` the counted edges as in :func:`influence_matrix`; ``snapshots`` the
     latest snapshots (default: read from the store).
     """
-    from analysis.lineage import latest_snapshots
-
     if snapshots is None:
-        snapshots = latest_snapshots(store)
+        snapshots = frames.latest_snapshots(store)
     # A snapshot without a downloads figure still makes its model count in the mean.
     downloads = (
         pl.DataFrame({"model_id": names})
@@ -152,9 +151,10 @@ def compute_influence(
     values = influence_values(len(names), parent, child, relation, downloads, parameters)
     member = ~np.isnan(values)
     now = utc_now()
-    store.replace_rows(
-        "model_influence",
-        ("model_id", "value", "computed_at"),
-        zip(names.filter(pl.Series(member)).to_list(), values[member].tolist(), repeat(now)),
-    )
+    with store.transaction():
+        store.conn.execute("DELETE FROM model_influence")
+        store.conn.executemany(
+            "INSERT INTO model_influence (model_id, value, computed_at) VALUES (?, ?, ?)",
+            zip(names.filter(pl.Series(member)).to_list(), values[member].tolist(), repeat(now)),
+        )
     return int(member.sum())

@@ -23,7 +23,7 @@ from typing import Any
 
 import polars as pl
 
-from analysis.export import COUNT, MONTH, NAME, SCORE, TEXT, register
+from analysis.fields import COUNT, MONTH, NAME, SCORE, TEXT
 from analysis.global_openrank import openrank_table
 from collector.store import Store
 
@@ -67,7 +67,6 @@ def label_repos(store: Store, repos: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([by_repo, by_org]).unique()
 
 
-@register("labels", COLUMNS)
 def labels_table(store: Store, *, month: str | None = None, **_: Any) -> pl.DataFrame:
     """Each ranked label (company, foundation, division, ...) with the OpenRank and activity of its repositories.
 

@@ -46,7 +46,9 @@ from scipy.sparse.csgraph import connected_components
 
 from analysis import families as fam
 from analysis import frames, growth
-from analysis.export import COUNT, FLAG, NAME, SCORE, TEXT, TIMESTAMP, data_note, output_file, register
+from analysis.fields import COUNT, FLAG, NAME, SCORE, TEXT, TIMESTAMP
+from analysis.influence import compute_influence
+from analysis.output import data_note, output_file
 from collector.store import Store
 from core.config import Config
 from core.dates import utc_now
@@ -284,17 +286,6 @@ def stored_edges(store: Store) -> pl.DataFrame:
     return frames.model_edges(store).select("parent", "child", "relation", "source")
 
 
-def latest_snapshots(store: Store) -> pl.DataFrame:
-    """Each model's most recent snapshot: model_id, downloads_30d, downloads_all_time, likes."""
-    return frames.read_sql(
-        store,
-        "SELECT s.model_id, s.downloads_30d, s.downloads_all_time, s.likes FROM model_snapshots s "
-        "JOIN (SELECT model_id, MAX(date) AS date FROM model_snapshots GROUP BY model_id) latest "
-        "USING (model_id, date)",
-        schema={"model_id": pl.String, "downloads_30d": pl.Int64, "downloads_all_time": pl.Int64, "likes": pl.Int64},
-    )
-
-
 def lineage_graph(edges: pl.DataFrame) -> nx.DiGraph:
     """A networkx DiGraph parent -> child with ``relation`` (and ``source``) on each edge."""
     graph = nx.DiGraph()
@@ -332,7 +323,7 @@ def analyze_lineage(
     index = pl.DataFrame({"model_id": names, "node": pl.int_range(n, eager=True, dtype=pl.Int64)})
     node = dict(zip(("parent", "child"), _nodes(edges, index), strict=True))
     relation = edges["relation"].replace_strict(list(RELATIONS), list(range(len(RELATIONS))), return_dtype=pl.Int8)
-    latest = latest_snapshots(store)
+    latest = frames.latest_snapshots(store)
     snapshots = index.join(latest, on="model_id", how="left").sort("node")
     weights = snapshots.select(
         pl.col("downloads_30d").fill_null(0), pl.col("downloads_all_time").fill_null(0)
@@ -360,7 +351,11 @@ def analyze_lineage(
         }
     ).with_columns(computed_at=pl.lit(now))
     with store.transaction():
-        store.replace_rows("model_lineage", table.columns, table.iter_rows())
+        store.conn.execute("DELETE FROM model_lineage")
+        store.conn.executemany(
+            f"INSERT INTO model_lineage ({', '.join(table.columns)}) VALUES ({', '.join('?' * len(table.columns))})",
+            table.iter_rows(),
+        )
         fam.save_families(store, definitions)
 
     name_of = names.to_list()
@@ -373,8 +368,6 @@ def analyze_lineage(
         cycles=sorted(sorted(name_of[i] for i in cycle.tolist()) for cycle in counts.cycles),
     )
     if influence:
-        from analysis.influence import compute_influence
-
         kept = counts.kept
         report.influence_models = compute_influence(
             store,
@@ -480,68 +473,6 @@ def _groups_of(nodes: np.ndarray, keys: np.ndarray) -> Iterable[np.ndarray]:
 # -- exports -------------------------------------------------------------------------------
 
 
-def models_frame(store: Store) -> pl.DataFrame:
-    """Every model in ``models`` or in the lineage, with its latest snapshot and lineage figures.
-
-    ``collected`` is false for a model only seen as a parent (never fetched from the Hub):
-    its downloads and likes are null (unknown), not zero. Lineage figures are null for a
-    model collected after the last ``analyze lineage``.
-    """
-    lineage = frames.read_sql(
-        store,
-        "SELECT ids.model_id, m.author, m.id IS NOT NULL AS collected, m.created_at, l.family, l.origin, l.parents, l.relations, "
-        "l.direct_derivatives, l.finetune, l.adapter, l.quantized, l.merge, l.all_derivatives, l.max_depth, "
-        "l.descendant_downloads_30d, l.descendant_downloads_all_time, i.value AS influence "
-        "FROM (SELECT id AS model_id FROM models UNION SELECT model_id FROM model_lineage) ids "
-        "LEFT JOIN model_lineage l ON l.model_id = ids.model_id LEFT JOIN models m ON m.id = ids.model_id "
-        "LEFT JOIN model_influence i ON i.model_id = ids.model_id",
-        schema={
-            "model_id": pl.String,
-            "author": pl.String,
-            "collected": pl.Boolean,
-            "created_at": pl.String,
-            "family": pl.String,
-            "origin": pl.String,
-            "parents": pl.Int64,
-            "relations": pl.String,
-            "direct_derivatives": pl.Int64,
-            **{r: pl.Int64 for r in RELATIONS},
-            "all_derivatives": pl.Int64,
-            "max_depth": pl.Int64,
-            "descendant_downloads_30d": pl.Int64,
-            "descendant_downloads_all_time": pl.Int64,
-            "influence": pl.Float64,
-        },
-    )
-    snapshots = latest_snapshots(store)
-    return (
-        lineage.join(snapshots, on="model_id", how="left")
-        .with_columns(
-            pl.col("author").fill_null(pl.col("model_id").str.split("/").list.first()),
-        )
-        .select(
-            "model_id",
-            "author",
-            "collected",
-            "family",
-            "origin",
-            "created_at",
-            "downloads_30d",
-            "downloads_all_time",
-            "likes",
-            "parents",
-            "relations",
-            "direct_derivatives",
-            *RELATIONS,
-            "all_derivatives",
-            "max_depth",
-            "descendant_downloads_30d",
-            "descendant_downloads_all_time",
-            "influence",
-        )
-    )
-
-
 MODEL_COLUMNS = {
     "model_id": NAME,
     "author": TEXT,
@@ -562,15 +493,14 @@ MODEL_COLUMNS = {
 }
 
 
-@register("models", MODEL_COLUMNS)
 def model_table(store: Store, **_: Any) -> pl.DataFrame:
     """The models ranking: most direct derivatives first (the Hub's "childrenModelCount").
 
-    The columns of :func:`models_frame`, with ``downloads_gain_7d, downloads_gain_30d``
+    The columns of :func:`analysis.frames.models_frame`, with ``downloads_gain_7d, downloads_gain_30d``
     (all-time downloads gained over the last 7 / 30 days of snapshots, as defined in
     :func:`analysis.growth.download_growth`) after ``downloads_all_time``.
     """
-    models = models_frame(store)
+    models = frames.models_frame(store)
     gains = [f"downloads_gain_{n}d" for n in growth.DOWNLOAD_WINDOWS]
     at = models.columns.index("downloads_all_time") + 1
     models = models.join(growth.download_growth(store).select("model_id", *gains), on="model_id", how="left").select(
@@ -600,7 +530,7 @@ def subtree(store: Store, root: str) -> nx.DiGraph:
         raise InputError(f"--root {root}: no such model in the store; check the id (author/name)")
     graph = lineage_graph(pl.DataFrame(rows, schema=["parent", "child", "relation", "source"], orient="row"))
     graph.add_node(root)
-    figures = models_frame(store).filter(pl.col("model_id").is_in(list(graph.nodes)))
+    figures = frames.models_frame(store).filter(pl.col("model_id").is_in(list(graph.nodes)))
     for row in figures.rename({"parents": "parent_count"}).iter_rows(named=True):  # GEXF reserves "parents"
         graph.nodes[row["model_id"]].update(
             {
@@ -625,7 +555,7 @@ def largest_root(store: Store) -> str | None:
 def write_lineage(store: Store, root: str, fmt: str, path: str | Path) -> Path:
     """Write the lineage below ``root`` as GraphML, GEXF (Gephi), node-link JSON or a CSV edge list.
 
-    A demo database's note (:func:`analysis.export.data_note`) goes into the graph's
+    A demo database's note (:func:`analysis.output.data_note`) goes into the graph's
     attributes (GraphML ``<data>`` of the graph, JSON ``graph.note``) and into GEXF's
     ``<meta><description>``, which Gephi shows; a CSV edge list carries the rows only.
     """

@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from analysis import frames, growth
-from analysis.export import data_note, output_file
+from analysis.output import data_note, output_file
 from core.errors import InputError
 
 PLOT_FORMATS = ("png", "svg")

@@ -40,7 +40,7 @@ from typing import Any
 import polars as pl
 
 from analysis import growth
-from analysis.export import COUNT, DATE, FLAG, ID, MONTH, NAME, SCORE, TEXT, TIMESTAMP, register
+from analysis.fields import COUNT, DATE, FLAG, ID, MONTH, NAME, SCORE, TEXT, TIMESTAMP
 from analysis.global_openrank import openrank_table
 from collector.store import Store
 from core.dates import month_end
@@ -83,7 +83,6 @@ COLUMNS = {
 }
 
 
-@register("repos", COLUMNS)
 def repos_table(store: Store, month: str | None = None, bots: Iterable[str] = (), **_: Any) -> pl.DataFrame:
     """One row per collected repository; see the module docstring for the columns.
 

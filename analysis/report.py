@@ -52,9 +52,11 @@ import networkx as nx
 import polars as pl
 
 from analysis import export, frames, growth
+from analysis.activity import bot_expr
 from analysis.families import FAMILY_SEPARATOR
+from analysis.fields import NAME
 from analysis.global_openrank import default_month, openrank_table
-from core.bots import bot_expr
+from analysis.output import data_note
 from core.ecosystem import RELATIONS
 from core.errors import InputError, WriteFailed
 
@@ -255,7 +257,7 @@ class _Site:
 
     def __init__(self, store: Any, root: Path, *, month: str | None, bots: tuple[str, ...]):
         self.store, self.root, self.month, self.bots = store, root, month, bots
-        self.note = export.data_note(store)
+        self.note = data_note(store)
         self.tables: dict[str, Any] = {}  # export tables and what is derived from them, each built once
         self.pages: dict[str, set[str]] = {folder: set() for folder in ENTITY_FOLDERS.values()}
         until = growth.observed_until(store)
@@ -268,8 +270,7 @@ class _Site:
         """The export table ``kind`` (with the site's month where the table has one), built once."""
         key = kind + json.dumps(options, sort_keys=True) if options else kind
         if key not in self.tables:
-            builder = export.TABLES[kind]
-            if self.month and "month" in inspect.signature(builder).parameters and not options:
+            if self.month and export.takes(kind, "month") and not options:
                 options = {"month": self.month}
             self.tables[key] = export.build_table(self.store, kind, bots=self.bots, **options)
         return self.tables[key]
@@ -286,7 +287,6 @@ class _Site:
                 export.write_table(frame, fmt, data / f"{kind}.{fmt}", kind=kind, note=self.note)
 
     def write(self, model_pages: int) -> None:
-        export.load_builders()
         self.write_downloads()
         self._assets()
         repos = self.table("repos")
@@ -375,7 +375,7 @@ class _Site:
 
     def _link(self, column: str, value: Any, up: str) -> str:
         """A cell's text, linked to the entity's page when the site has one."""
-        text = _e(export.format_cell(value, export.NAME))
+        text = _e(export.format_cell(value, NAME))
         folder = ENTITY_FOLDERS.get(column)
         if folder and isinstance(value, str) and slug(value) in self.pages[folder]:
             return f'<a href="{up}{folder}/{quote(slug(value))}.html">{text}</a>'
@@ -411,7 +411,7 @@ class _Site:
 
     def _figures(self, row: dict[str, Any], kind: str, columns: Iterable[str]) -> str:
         """Key figures of one table row as a definition list."""
-        fields = export.SCHEMAS[kind]
+        fields = export.TABLES[kind].schema
         items = "".join(
             f"<div><dt>{_e(c)}</dt><dd>{_e(export.format_cell(row[c], fields[c]) or 'unknown')}</dd></div>"
             for c in columns
@@ -451,7 +451,7 @@ class _Site:
 
     def _ranking_page(self, kind: str, rankings: list[str]) -> None:
         frame = self.table(kind)
-        doc = (inspect.getdoc(export.TABLES[kind]) or "").split("\n\n")[0]
+        doc = (inspect.getdoc(export.TABLES[kind].build) or "").split("\n\n")[0]
         body = f'<p class="about">{_e(doc)}</p>\n' + self._table(frame, kind, f"table-{kind}", RANKINGS[kind], "../")
         self._page(
             f"rankings/{kind}.html",
@@ -813,7 +813,7 @@ class _Site:
     def _compare_page(self, collected: list[str], rankings: list[str]) -> None:
         repos = self.table("repos").filter(pl.col("repo").is_in(collected))
         columns = ["repo", "stars", "stars_30d", "forks", "contributors", "openrank", "activity", "openrank_month"]
-        fields = export.SCHEMAS["repos"]
+        fields = export.TABLES["repos"].schema
         weekly = (
             self.table("stars_daily")
             .sort("date")

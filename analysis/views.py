@@ -38,32 +38,35 @@ from typing import Any
 import polars as pl
 
 from analysis import frames, growth
-from analysis.export import COUNT, DATE, FLAG, ID, MONTH, NAME, SCORE, TEXT, Field, register
+from analysis.activity import bot_expr
+from analysis.families import FAMILY_SEPARATOR, family_table
+from analysis.fields import COUNT, DATE, FLAG, ID, MONTH, NAME, SCORE, TEXT, Field
+from analysis.rankings import repo_figures
 from collector.store import Store
-from core.bots import bot_expr
 from core.ecosystem import LABS
 
 CONTRIBUTION_EVENTS = ("PushEvent", "PullRequestEvent")  # a push, or a pull request opened
 PER_DAY = Field(pl.Float64, decimals=1)
 
 
-@register("stars_daily", {"repo": NAME, "date": DATE, "stars": COUNT, "total": COUNT, "repo_id": ID})
+STARS_DAILY_COLUMNS = {"repo": NAME, "date": DATE, "stars": COUNT, "total": COUNT, "repo_id": ID}
+
+
 def stars_daily(store: frames.Database, **_: Any) -> pl.DataFrame:
     """New stars per repository and UTC day, with the running total (days without stars are left out)."""
     return growth.stars_per_day(store).rename({"day": "date"}).sort("repo", "date")
 
 
-@register(
-    "contributor_growth",
-    {
-        "repo": NAME,
-        "month": MONTH,
-        "partial_month": FLAG,
-        "active_contributors": COUNT,
-        "new_contributors": COUNT,
-        "repo_id": ID,
-    },
-)
+CONTRIBUTOR_GROWTH_COLUMNS = {
+    "repo": NAME,
+    "month": MONTH,
+    "partial_month": FLAG,
+    "active_contributors": COUNT,
+    "new_contributors": COUNT,
+    "repo_id": ID,
+}
+
+
 def contributor_growth(
     store: frames.Database, *, month: str | None = None, bots: Iterable[str] = (), **_: Any
 ) -> pl.DataFrame:
@@ -121,8 +124,6 @@ ORG_FIGURES = {
 
 
 def _org_rollup(store: Store, month: str | None) -> pl.DataFrame:
-    from analysis.rankings import repo_figures
-
     families = organisation_families(store)
     repos = repo_figures(store, month).with_columns(org=pl.col("repo").str.split("/").list.first())
     return repos.with_columns(
@@ -142,7 +143,9 @@ def _figures(grouped: Any) -> Any:
     )
 
 
-@register("orgs", {"org": NAME, "family": TEXT, **ORG_FIGURES})
+ORG_COLUMNS = {"org": NAME, "family": TEXT, **ORG_FIGURES}
+
+
 def org_table(store: Store, *, month: str | None = None, **_: Any) -> pl.DataFrame:
     """Per GitHub organisation: family, repos, stars, stars_30d, OpenRank and activity of the month."""
     repos = _org_rollup(store, month)
@@ -150,23 +153,20 @@ def org_table(store: Store, *, month: str | None = None, **_: Any) -> pl.DataFra
     return frame.sort(["openrank", "stars", "org"], descending=[True, True, False], nulls_last=True)
 
 
-@register(
-    "labs",
-    {
-        "family": NAME,
-        "origin": TEXT,
-        "orgs": COUNT,
-        **ORG_FIGURES,
-        "models": COUNT,
-        "derivatives": COUNT,
-        "downloads_30d": COUNT,
-        "downloads_all_time": COUNT,
-    },
-)
+LAB_COLUMNS = {
+    "family": NAME,
+    "origin": TEXT,
+    "orgs": COUNT,
+    **ORG_FIGURES,
+    "models": COUNT,
+    "derivatives": COUNT,
+    "downloads_30d": COUNT,
+    "downloads_all_time": COUNT,
+}
+
+
 def lab_table(store: Store, *, month: str | None = None, **_: Any) -> pl.DataFrame:
     """Per lab family: its GitHub organisations' figures and its Hugging Face family's (see the module docstring)."""
-    from analysis.families import family_table
-
     repos = _org_rollup(store, month).filter(pl.col("family").is_not_null())
     github = _figures(repos.group_by("family")).join(
         repos.group_by("family").agg(orgs=pl.col("org").n_unique()), on="family"
@@ -182,31 +182,33 @@ def lab_table(store: Store, *, month: str | None = None, **_: Any) -> pl.DataFra
     return frame.sort(["openrank", "downloads_30d", "family"], descending=[True, True, False], nulls_last=True)
 
 
-@register(
-    "model_downloads",
-    {
-        "model_id": NAME,
-        "date": DATE,
-        "downloads_30d": COUNT,
-        "downloads_all_time": COUNT,
-        "days": COUNT,
-        "downloads_gained": COUNT,
-        "downloads_per_day": PER_DAY,
-    },
-)
+MODEL_DOWNLOAD_COLUMNS = {
+    "model_id": NAME,
+    "date": DATE,
+    "downloads_30d": COUNT,
+    "downloads_all_time": COUNT,
+    "days": COUNT,
+    "downloads_gained": COUNT,
+    "downloads_per_day": PER_DAY,
+}
+
+
 def model_downloads(store: frames.Database, **_: Any) -> pl.DataFrame:
     """Each model's snapshots over time with the downloads gained since the previous one."""
     return growth.download_history(store).sort("model_id", "date")
 
 
-@register(
-    "family_downloads",
-    {"family": NAME, "date": DATE, "models": COUNT, "downloads_30d": COUNT, "downloads_all_time": COUNT},
-)
+FAMILY_DOWNLOAD_COLUMNS = {
+    "family": NAME,
+    "date": DATE,
+    "models": COUNT,
+    "downloads_30d": COUNT,
+    "downloads_all_time": COUNT,
+}
+
+
 def family_downloads(store: Store, **_: Any) -> pl.DataFrame:
     """Per family and snapshot day: summed downloads of its models with a snapshot that day."""
-    from analysis.families import FAMILY_SEPARATOR
-
     members = (
         frames.read_sql(
             store,

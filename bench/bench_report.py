@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analysis import export  # noqa: E402
+from analysis.output import data_note  # noqa: E402
 from analysis.report import DEFAULT_MODEL_PAGES, DOWNLOAD_FORMATS, write_report  # noqa: E402
 from collector.store import Store  # noqa: E402
 
@@ -42,8 +43,7 @@ def timed(work):
 
 def export_all(store: Store, out: Path) -> int:
     """The baseline: each export table built and written in each download format; files written."""
-    export.load_builders()
-    note, written = export.data_note(store), 0
+    note, written = data_note(store), 0
     for kind in sorted(export.TABLES):
         frame = export.build_table(store, kind)
         for fmt in DOWNLOAD_FORMATS:

@@ -81,10 +81,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from analysis.export import build_table, data_note, output_format, write_table
+    from analysis.export import GRAPH_KIND, build_table, write_table
+    from analysis.output import data_note, output_format
 
     config = load_config(args)
-    if args.kind == "lineage":
+    if args.kind == GRAPH_KIND:
         return _export_lineage(args, config)
     fmt = output_format(args.out, args.format)
     with open_store(args, config, readonly=True) as store:
@@ -114,8 +115,8 @@ def _export_lineage(args: argparse.Namespace, config: Config) -> int:
     """The derivative tree below --root as a graph file (GraphML, GEXF, JSON or a CSV edge list)."""
     import tempfile
 
-    from analysis.export import output_format
     from analysis.lineage import GRAPH_FORMATS, write_lineage
+    from analysis.output import output_format
 
     if not args.root:
         raise InputError("export lineage: pass --root MODEL, the model whose derivative tree to write")
@@ -189,14 +190,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     names = pipeline.ANALYSES if args.analysis == "all" else (args.analysis,)
     with _locked(args, config, f"analyze:{args.analysis}"), open_store(args, config) as store:
         steps = pipeline.analyze(
-            store,
-            config,
-            names,
-            from_month=args.from_month,
-            to_month=args.to_month,
-            verbose=args.verbose,
-            engine=args.engine,
-            progress=_progress(args),
+            store, config, names, from_month=args.from_month, to_month=args.to_month, verbose=args.verbose
         )
     return _report(steps, args)
 
@@ -233,22 +227,12 @@ def cmd_import_edges(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-ENGINE_HELP = "GH Archive-scale events in ClickHouse: chdb (beside the database), chdb:///FOLDER or clickhouse://USER@HOST:8123/DB[?schema=github_events|opendigger]"
-
-
 def cmd_import_gharchive(args: argparse.Namespace) -> int:
     from collector.gharchive import import_gharchive
 
     config = load_config(args)
     with _locked(args, config, "import:gharchive"), open_store(args, config) as store:
-        if args.engine:
-            from collector.archive_engine import import_files, open_engine
-            from collector.gharchive import EVENT_TYPES
-
-            with open_engine(args.engine, store) as engine:
-                result = import_files(engine, args.files, event_types=EVENT_TYPES, progress=_progress(args))
-        else:
-            result = import_gharchive(store, args.files, config=config, all_repos=args.all, progress=_progress(args))
+        result = import_gharchive(store, args.files, config=config, all_repos=args.all, progress=_progress(args))
     print(result.summary())
     return EXIT_OK
 
@@ -432,7 +416,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyze.add_argument("--from", dest="from_month", type=_month, metavar="YYYY-MM", help="first month to recompute")
     analyze.add_argument("--to", dest="to_month", type=_month, metavar="YYYY-MM", help="last month to recompute")
-    analyze.add_argument("--engine", metavar="ENGINE", help=ENGINE_HELP + " (analyze openrank)")
     analyze.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     analyze.add_argument(  # SUPPRESS: keeps a global -v given before the command
         "-v",
@@ -458,7 +441,6 @@ def build_parser() -> argparse.ArgumentParser:
     gharchive = imports.add_parser("gharchive", help="GH Archive hourly .json.gz files -> events")
     gharchive.add_argument("files", nargs="+", metavar="FILE", help="hourly files such as 2025-01-01-15.json.gz")
     gharchive.add_argument("--all", action="store_true", help="keep events of every repo, not only tracked ones")
-    gharchive.add_argument("--engine", metavar="ENGINE", help=ENGINE_HELP + " (every repo's activity events)")
     gharchive.set_defaults(handler=cmd_import_gharchive)
     edges = imports.add_parser("edges", help="a model lineage edge list (CSV) -> model_edges")
     edges.add_argument(

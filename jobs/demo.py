@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from collector.cancel import raise_if_stopped
-from collector.store import DEMO_MARKER, Store
+from collector.store import Store
 from core.config import Config, default_config_text, parse_config
 from jobs import pipeline
 
@@ -126,7 +126,7 @@ def run_demo(
         Store(db_path) as store,
     ):
         config.huggingface.hub_models = hub.truth(include_models=False)["hf"]["model_count"]  # prices the full listing
-        store.set_meta(DEMO_MARKER, f"fakehub seed={seed} scale={scale}")
+        store.set_checkpoint("demo", "synthetic", f"fakehub seed={seed} scale={scale}")
         echo(f"fakehub ({scale}, seed {seed}) at {hub.url}")
         for day in range(days):
             raise_if_stopped()  # a stop ends the demo, not just the day's run
@@ -155,7 +155,8 @@ def print_rankings(db_path: Path, *, top: int = 10, console: Any = None) -> None
     """The top of each ranking table as terminal tables (``console``: a rich Console, default standard output)."""
     from rich.console import Console
 
-    from analysis.export import build_table, data_note
+    from analysis.export import build_table
+    from analysis.output import data_note
 
     console = console or Console()
     with Store(db_path, readonly=True) as store:

@@ -233,16 +233,12 @@ def analyze(
         months["from_month"] and months["to_month"] and months["from_month"] > months["to_month"]
     ):  # YYYY-MM sorts as text
         raise InputError(f"--from {months['from_month']} is later than --to {months['to_month']}; swap them")
-    if options.get("engine") and set(names) != {"openrank"}:
-        raise InputError("--engine computes OpenRank only; run ecometrics analyze openrank --engine ...")
     for name in names:
         raise_if_stopped()
         if name == "activity":
             from analysis.activity import compute_activity
 
             work = lambda: compute_activity(store, **months, **activity_options)  # noqa: E731
-        elif name == "openrank" and options.get("engine"):
-            work = lambda: _archive_openrank(store, options["engine"], months, activity_options, options)  # noqa: E731
         elif name == "openrank":
             from analysis.global_openrank import compute_global_openrank
 
@@ -264,17 +260,6 @@ def analyze(
     return steps
 
 
-def _archive_openrank(store: Store, url: str, months: dict, activity_options: dict, options: dict) -> Any:
-    """Global OpenRank with activity counted on the archive engine ``url``."""
-    from analysis.archive_openrank import compute_archive_openrank
-    from collector.archive_engine import open_engine
-
-    with open_engine(url, store) as engine:
-        return compute_archive_openrank(
-            store, engine, **months, progress=options.get("progress", False), **activity_options
-        )
-
-
 def export(
     store: Store,
     config: Config,
@@ -284,13 +269,13 @@ def export(
     run: RunResult | None = None,
 ) -> StepResult:
     """Write every registered ranking table in each configured format."""
-    from analysis.export import TABLES, build_table, data_note, load_builders, output_file, write_table
+    from analysis.export import TABLES, build_table, write_table
+    from analysis.output import data_note, output_file
 
     out_dir = out_dir or config.resolve(config.export.dir)
     formats = list(formats or config.export.formats)
 
     def work() -> StepResult:
-        load_builders()
         result, written = StepResult("export"), 0
         note = data_note(store)
         out_dir.mkdir(parents=True, exist_ok=True)  # [export].dir is ours to create; --out is not

@@ -1,0 +1,109 @@
+"""Where exports, graphs and charts go: the file's format, an atomic write, the synthetic-data note.
+
+Every file ``ecometrics`` writes for people (tables, lineage graphs, charts, the nightly
+export folder's note) is written through :func:`output_file`, so a reader never sees a
+part of one; :func:`output_format` picks its format from ``--format`` or the file's
+extension; :func:`data_note` is the line a demo database's files carry.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from analysis import frames
+from core.errors import InputError, WriteFailed
+
+FORMATS = ("csv", "parquet", "json", "md")  # the table formats
+
+
+def data_note(store: Any) -> str | None:
+    """The line every export of a demo database carries: its data is synthetic."""
+    synthetic = frames.synthetic(store)
+    return f"Synthetic data ({synthetic}), not real GitHub or Hugging Face figures" if synthetic else None
+
+
+def output_format(
+    out: str | Path | None, fmt: str | None, formats: tuple[str, ...] = FORMATS, default: str = "csv"
+) -> str:
+    """The format to write: ``fmt`` when given, else the extension of ``out``, else ``default``.
+
+    An extension that is not one of ``formats``, or that disagrees with ``fmt``, is refused
+    (``--out r.xlsx`` would otherwise be CSV under another name).
+    """
+    suffix = Path(out).suffix.lower().lstrip(".") if out not in (None, "-") else ""
+    choices = ", ".join(f".{f}" for f in formats)
+    if fmt is not None and fmt not in formats:
+        raise InputError(f"export format {fmt!r} is unknown; choose one of {', '.join(formats)}")
+    if suffix and suffix not in formats:
+        raise InputError(f"--out {out}: .{suffix} is not an export format; name the file {choices}")
+    if fmt and suffix and suffix != fmt:
+        raise InputError(f"--out {out} ends in .{suffix} but --format is {fmt}; make them agree")
+    return fmt or suffix or default
+
+
+@contextmanager
+def output_file(path: str | Path) -> Iterator[Path]:
+    """An export's destination, written atomically; yields the temporary file to write.
+
+    Its folder must exist (a typo creates no tree). The block writes a temporary file in
+    the same folder (same suffix, so writers that choose compression by it still do),
+    which is flushed to disk and renamed over ``path`` only when complete: a reader sees
+    the old file or the new one, never a part. If writing fails (disk full, read-only
+    folder) the old file is kept and :class:`WriteFailed` names the path and the OS error.
+    A symbolic link is followed (the file it names is replaced, the link stays); a device
+    or a named pipe is written in place, since renaming over it would replace it.
+    """
+    path = Path(path)
+    target = path.resolve() if path.is_symlink() else path  # a link goes on naming the file it names
+    if not target.parent.is_dir():
+        raise InputError(f"{path}: folder {target.parent} does not exist; create it or choose another --out")
+    if target.is_dir():
+        raise InputError(f"{path}: cannot write a table over a folder; pass a file name such as {path / 'table.csv'}")
+    temporary = None
+    try:
+        if target.exists() and not target.is_file():  # a device or a pipe (/dev/stdout, a FIFO): written as it is
+            yield target
+            return
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent)
+        os.close(handle)
+        temporary = Path(name)
+        os.chmod(temporary, _mode_for(target))
+        yield temporary
+        with temporary.open("rb+") as written:
+            os.fsync(written.fileno())
+        os.replace(temporary, target)
+        _fsync_folder(target.parent)
+    except (OSError, pl.exceptions.PolarsError) as exc:  # polars reports IO errors as ComputeError
+        if isinstance(exc, pl.exceptions.PolarsError) and "error" not in str(exc).lower():
+            raise
+        reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+        kept = "the previous file is kept" if path.exists() else "nothing was written"
+        raise WriteFailed(f"{path}: cannot write ({reason}); {kept}; free disk space or choose another --out") from exc
+    finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)  # gone already once renamed
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions an export gets: those of the file it replaces, else 0666 less the umask."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX: fsync the directory)."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
