@@ -56,7 +56,7 @@ def crawl_completeness(store: Store, **_: Any) -> pl.DataFrame:
         )
         SELECT tree.root, tree.model, m.children_count,
                (SELECT count(*) FROM model_edges e WHERE e.parent = tree.model AND e.source = 'hub') AS collected
-        FROM tree LEFT JOIN models m ON m.id = tree.model
+        FROM tree LEFT JOIN models m ON m.platform = 'huggingface' AND m.id = tree.model
         """
     )
     totals: dict[str, list[int]] = {}

@@ -162,13 +162,18 @@ def activity(db: Database) -> pl.DataFrame:
 
 
 def models(db: Database) -> pl.DataFrame:
-    """``models``: Hub id, author, created_at, library, pipeline_tag, ..., children_count (JSON)."""
-    return table(db, "models")
+    """``models`` of Hugging Face: Hub id, author, created_at, library, pipeline_tag, ..., children_count (JSON)."""
+    return table(db, "models", where="platform = 'huggingface'")
 
 
 def model_snapshots(db: Database) -> pl.DataFrame:
-    """``model_snapshots``: downloads (30 days and all time), likes, trending score per model per day."""
-    return read_sql(db, "SELECT * FROM model_snapshots ORDER BY model_id, date", schema=_schema(db, "model_snapshots"))
+    """``model_snapshots`` of Hugging Face: downloads (30 days and all time), likes, trending score per model
+    per day (ModelScope's are read by :mod:`analysis.hubs`)."""
+    return read_sql(
+        db,
+        "SELECT * FROM model_snapshots WHERE platform = 'huggingface' ORDER BY model_id, date",
+        schema=_schema(db, "model_snapshots"),
+    )
 
 
 def model_edges(db: Database) -> pl.DataFrame:
@@ -234,8 +239,8 @@ def latest_snapshots(db: Database) -> pl.DataFrame:
     return read_sql(
         db,
         "SELECT s.model_id, s.downloads_30d, s.downloads_all_time, s.likes FROM model_snapshots s "
-        "JOIN (SELECT model_id, MAX(date) AS date FROM model_snapshots GROUP BY model_id) latest "
-        "USING (model_id, date)",
+        "JOIN (SELECT platform, model_id, MAX(date) AS date FROM model_snapshots "
+        "WHERE platform = 'huggingface' GROUP BY model_id) latest USING (platform, model_id, date)",
         schema={"model_id": pl.String, "downloads_30d": pl.Int64, "downloads_all_time": pl.Int64, "likes": pl.Int64},
     )
 
@@ -253,8 +258,10 @@ def models_frame(db: Database) -> pl.DataFrame:
         "SELECT ids.model_id, m.author, m.id IS NOT NULL AS collected, m.created_at, l.family, l.origin, l.parents, l.relations, "
         "l.direct_derivatives, l.finetune, l.adapter, l.quantized, l.merge, l.all_derivatives, l.max_depth, "
         "l.descendant_downloads_30d, l.descendant_downloads_all_time, i.value AS influence "
-        "FROM (SELECT id AS model_id FROM models UNION SELECT model_id FROM model_lineage) ids "
-        "LEFT JOIN model_lineage l ON l.model_id = ids.model_id LEFT JOIN models m ON m.id = ids.model_id "
+        "FROM (SELECT id AS model_id FROM models WHERE platform = 'huggingface' "
+        "UNION SELECT model_id FROM model_lineage) ids "
+        "LEFT JOIN model_lineage l ON l.model_id = ids.model_id "
+        "LEFT JOIN models m ON m.platform = 'huggingface' AND m.id = ids.model_id "
         "LEFT JOIN model_influence i ON i.model_id = ids.model_id",
         schema={
             "model_id": pl.String,

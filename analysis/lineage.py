@@ -316,7 +316,9 @@ def analyze_lineage(
         families = config.families
     edges = stored_edges(store)
     models = frames.read_sql(
-        store, "SELECT id AS model_id, author FROM models", schema={"model_id": pl.String, "author": pl.String}
+        store,
+        "SELECT id AS model_id, author FROM models WHERE platform = 'huggingface'",
+        schema={"model_id": pl.String, "author": pl.String},
     )
     names = pl.concat([models["model_id"], edges["parent"], edges["child"]]).unique(maintain_order=True)
     n = len(names)
@@ -523,7 +525,8 @@ def subtree(store: Store, root: str) -> nx.DiGraph:
         (root,),
     ).fetchall()
     known = store.conn.execute(
-        "SELECT 1 FROM models WHERE id = ? UNION SELECT 1 FROM model_edges WHERE child = ? OR parent = ?",
+        "SELECT 1 FROM models WHERE platform = 'huggingface' AND id = ? "
+        "UNION SELECT 1 FROM model_edges WHERE child = ? OR parent = ?",
         (root, root, root),
     ).fetchone()
     if not known:

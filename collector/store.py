@@ -330,6 +330,54 @@ MIGRATIONS: list[str] = [
         WHERE source = 'budget' OR (source = 'demo' AND key = 'synthetic');
     DELETE FROM checkpoints WHERE source = 'budget' OR (source = 'demo' AND key = 'synthetic');
     """,
+    # 11: models and their snapshots keyed by platform as well as id (Qwen/Qwen3-8B is on both
+    # Hugging Face and ModelScope); every row stored before is Hugging Face's.
+    """
+    CREATE TABLE models_by_platform (
+        platform TEXT NOT NULL DEFAULT 'huggingface' CHECK (platform IN ('huggingface', 'modelscope')),
+        id TEXT NOT NULL,                  -- author/name on its platform
+        author TEXT,
+        created_at TEXT,
+        last_modified TEXT,
+        library TEXT,
+        pipeline_tag TEXT,
+        license TEXT,
+        parameters INTEGER,
+        gated TEXT,
+        children_count TEXT,
+        status TEXT NOT NULL DEFAULT 'ok',
+        updated_at TEXT,
+        tracked INTEGER NOT NULL DEFAULT 0,
+        same_as TEXT,                      -- a ModelScope model's Hugging Face id when it is the same model
+        PRIMARY KEY (platform, id)
+    );
+    INSERT INTO models_by_platform (platform, id, author, created_at, last_modified, library, pipeline_tag, license,
+                                    parameters, gated, children_count, status, updated_at, tracked)
+        SELECT 'huggingface', id, author, created_at, last_modified, library, pipeline_tag, license,
+               parameters, gated, children_count, status, updated_at, tracked FROM models;
+    CREATE TABLE model_snapshots_by_platform (
+        platform TEXT NOT NULL DEFAULT 'huggingface',
+        model_id TEXT NOT NULL,
+        date TEXT NOT NULL,
+        downloads_30d INTEGER,             -- NULL on ModelScope, which counts all time only
+        downloads_all_time INTEGER,
+        likes INTEGER,
+        trending_score REAL,
+        PRIMARY KEY (platform, model_id, date),
+        FOREIGN KEY (platform, model_id) REFERENCES models_by_platform (platform, id)
+    );
+    INSERT INTO model_snapshots_by_platform (platform, model_id, date, downloads_30d, downloads_all_time, likes,
+                                             trending_score)
+        SELECT 'huggingface', model_id, date, downloads_30d, downloads_all_time, likes, trending_score
+        FROM model_snapshots;
+    DROP TABLE model_snapshots;
+    DROP TABLE models;
+    ALTER TABLE models_by_platform RENAME TO models;
+    ALTER TABLE model_snapshots_by_platform RENAME TO model_snapshots;
+    CREATE INDEX models_id ON models(id);
+    CREATE INDEX models_author ON models(author COLLATE NOCASE);
+    CREATE INDEX models_tracked ON models(tracked) WHERE tracked = 1;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -352,12 +400,12 @@ EVENT_ROW_COLUMNS = (  # every events column but ``source``, which one merge giv
 # The bulk writers' SQL: a statement's conflict clause serves both its VALUES and its
 # INSERT ... SELECT form. A model fact a record leaves out (a listing cannot give
 # childrenModelCount) keeps its stored value.
-_ON_MODEL_CONFLICT = (
-    "ON CONFLICT (id) DO UPDATE SET "
+_ON_MODEL_CONFLICT = (  # a row without ``platform`` is Hugging Face's (the column's default)
+    "ON CONFLICT (platform, id) DO UPDATE SET "
     + ", ".join(f"{c} = coalesce(excluded.{c}, models.{c})" for c in MODEL_COLUMNS[1:-2])
     + ", status = excluded.status, updated_at = excluded.updated_at"
 )
-_ON_MODEL_SNAPSHOT_CONFLICT = "ON CONFLICT (model_id, date) DO UPDATE SET " + ", ".join(
+_ON_MODEL_SNAPSHOT_CONFLICT = "ON CONFLICT (platform, model_id, date) DO UPDATE SET " + ", ".join(
     f"{c} = excluded.{c}" for c in MODEL_SNAPSHOT_COLUMNS[2:]
 )
 _ON_HUB_EDGE_CONFLICT = "ON CONFLICT (child, parent) DO UPDATE SET relation = excluded.relation, source = 'hub'"
@@ -432,7 +480,7 @@ class Store:
         self._columns: dict[str, tuple[str, ...]] = {}
         self._rows_in_transaction = 0
         self.rows_committed = 0  # data rows (not checkpoints) upserted and committed through this store
-        self._open_runs: dict[int, tuple[int, Callable[[], Mapping[str, int]] | None]] = {}
+        self._open_runs: dict[int, tuple[int, Callable[[], Mapping[str, int] | None] | None]] = {}
         if migrate and not self.readonly:
             try:
                 self.migrate()
@@ -760,7 +808,7 @@ class Store:
 
     def _set_children_counts(self, children_counts: Mapping[str, Mapping[str, int]]) -> None:
         self.conn.executemany(
-            "UPDATE models SET children_count = ? WHERE id = ?",
+            "UPDATE models SET children_count = ? WHERE platform = 'huggingface' AND id = ?",
             ((json.dumps(counts, sort_keys=True), model) for model, counts in children_counts.items()),
         )
 
@@ -769,7 +817,7 @@ class Store:
         with self.transaction():
             self.conn.execute(
                 "INSERT INTO models (id, author, status, updated_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
+                "ON CONFLICT (platform, id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
                 (model_id, model_id.partition("/")[0], status, utc_now()),
             )
             self._rows_in_transaction += 1
@@ -784,7 +832,9 @@ class Store:
                 (old, new, now),
             )
             renamed = self.conn.execute(
-                "UPDATE models SET status = 'renamed', tracked = 0, updated_at = ? WHERE id = ?", (now, old)
+                "UPDATE models SET status = 'renamed', tracked = 0, updated_at = ? "
+                "WHERE platform = 'huggingface' AND id = ?",
+                (now, old),
             ).rowcount
             self._rows_in_transaction += 1 + renamed
 
@@ -795,7 +845,7 @@ class Store:
             self._rows_in_transaction += self.conn.execute(
                 "UPDATE models SET tracked = (id IN (SELECT value FROM json_each(?1)) "
                 "OR lower(author) IN (SELECT value FROM json_each(?2))) "
-                "WHERE tracked != (id IN (SELECT value FROM json_each(?1)) "
+                "WHERE platform = 'huggingface' AND tracked != (id IN (SELECT value FROM json_each(?1)) "
                 "OR lower(author) IN (SELECT value FROM json_each(?2)))",
                 (ids, authors),
             ).rowcount
@@ -805,11 +855,60 @@ class Store:
         that began then rewrote every model still on the Hub); returns how many."""
         with self.transaction():
             deleted = self.conn.execute(
-                "UPDATE models SET status = 'deleted', updated_at = ? WHERE status = 'ok' AND updated_at < ?",
+                "UPDATE models SET status = 'deleted', updated_at = ? "
+                "WHERE platform = 'huggingface' AND status = 'ok' AND updated_at < ?",
                 (utc_now(), before),
             ).rowcount
             self._rows_in_transaction += deleted
         return deleted
+
+    def save_modelscope_models(
+        self, models: Sequence[Mapping[str, Any]], snapshots: Sequence[Mapping[str, Any]]
+    ) -> int:
+        """Write one page of ModelScope models (``models`` rows, ``platform`` ``modelscope``)
+        and their snapshots of the day in one transaction; returns the rows written."""
+        rows = [{**row, "platform": "modelscope"} for row in models]
+        shots = [{**row, "platform": "modelscope"} for row in snapshots]
+        with self.transaction():
+            written = self.upsert("models", rows) + self.upsert("model_snapshots", shots)
+        return written
+
+    def mark_modelscope_model_missing(self, model_id: str) -> None:
+        """A configured ModelScope model that ModelScope does not know (``not_found``)."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO models (platform, id, author, status, updated_at) "
+                "VALUES ('modelscope', ?, ?, 'not_found', ?) "
+                "ON CONFLICT (platform, id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
+                (model_id, model_id.partition("/")[0], utc_now()),
+            )
+            self._rows_in_transaction += 1
+
+    def link_modelscope_models(self, same_as: Mapping[str, Sequence[str]]) -> int:
+        """Set each ModelScope model's ``same_as``: the Hugging Face model with its id, or with its
+        name under one of the authors ``same_as`` maps its owner to, or the model ``same_as`` maps
+        its id to; NULL when none of those is stored. Returns the models linked."""
+        candidates = {}
+        for model_id, owner in self.conn.execute("SELECT id, author FROM models WHERE platform = 'modelscope'"):
+            name = model_id.partition("/")[2]
+            mapped = [f"{author}/{name}" for author in same_as.get(owner or "", ())]
+            candidates[model_id] = [model_id, *same_as.get(model_id, ()), *mapped]
+        with self.transaction():
+            links = []
+            for model_id, ids in candidates.items():
+                twin = next((hf_id for hf_id in ids if self._stored_hf_model(hf_id)), None)
+                links.append((twin, model_id))
+            self.conn.executemany("UPDATE models SET same_as = ? WHERE platform = 'modelscope' AND id = ?", links)
+        linked = sum(twin is not None for twin, _ in links)
+        return linked
+
+    def _stored_hf_model(self, model_id: str) -> bool:
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM models WHERE platform = 'huggingface' AND id = ? AND status = 'ok'", (model_id,)
+            ).fetchone()
+            is not None
+        )
 
     def add_imported_edges(self, edges: Iterable[tuple[str, str, str]]) -> int:
         """Add ``(child, parent, relation)`` edges with ``source = 'import'``; an edge already
@@ -938,7 +1037,7 @@ class Store:
 
     # -- the run log ----------------------------------------------------------------
 
-    def start_run(self, job: str, *, requests: Callable[[], Mapping[str, int]] | None = None) -> int:
+    def start_run(self, job: str, *, requests: Callable[[], Mapping[str, int] | None] | None = None) -> int:
         """Open a ``running`` record for ``job``; returns its id.
 
         Until :meth:`finish_run`, every page committed through this store also writes the

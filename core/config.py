@@ -65,6 +65,18 @@ class HuggingFaceConfig:
     hub_models: int = 2_300_000  # models on the Hub: prices one full listing against a crawl node by node
 
 
+@dataclass
+class ModelScopeConfig:
+    """``[modelscope]``: models on ModelScope (modelscope.cn), the hub where Chinese labs often release first."""
+
+    owners: list[str] = field(default_factory=list)  # every model of these users or organisations
+    models: list[str] = field(default_factory=list)  # OWNER/NAME, tracked one by one
+    # The same model on both hubs: an owner -> the Hugging Face authors whose models it publishes
+    # under the same names, or OWNER/NAME -> AUTHOR/NAME. A model with the same id on both is
+    # linked without an entry.
+    same_as: dict[str, list[str]] = field(default_factory=dict)
+
+
 # OpenDigger's global-OpenRank weights, one per counted action (X-lab open-digger,
 # src/cron/tasks/globalOpenrank.ts, commit cbb348b, lines 101-133): the defaults that
 # ``[activity] weights`` overrides one by one.
@@ -122,6 +134,7 @@ class Config:
     storage: StorageConfig = field(default_factory=StorageConfig)
     github: GithubConfig = field(default_factory=GithubConfig)
     huggingface: HuggingFaceConfig = field(default_factory=HuggingFaceConfig)
+    modelscope: ModelScopeConfig = field(default_factory=ModelScopeConfig)
     activity: ActivityConfig = field(default_factory=ActivityConfig)
     families: dict[str, FamilyConfig] = field(default_factory=dict)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
@@ -261,6 +274,20 @@ def _validate(config: Config, source: str) -> None:
                 f"{source}: huggingface.models[{index}] {name!r} is not AUTHOR/NAME; "
                 "write it like 'mistralai/Mistral-7B-v0.1'"
             )
+    for index, name in enumerate(config.modelscope.models):
+        if not _MODEL_ID.match(name):
+            raise ConfigError(
+                f"{source}: modelscope.models[{index}] {name!r} is not OWNER/NAME; write it like 'Qwen/Qwen3-8B'"
+            )
+    for index, owner in enumerate(config.modelscope.owners):
+        if not owner or "/" in owner:
+            raise ConfigError(f"{source}: modelscope.owners[{index}] {owner!r} is not an owner; write it like 'Qwen'")
+    for key, targets in config.modelscope.same_as.items():
+        if any(("/" in key) != ("/" in target) for target in targets):
+            raise ConfigError(
+                f"{source}: modelscope.same_as.{key} maps an owner to authors or OWNER/NAME to AUTHOR/NAME, "
+                f"not {targets!r}; e.g. ZhipuAI = [\"zai-org\"]"
+            )
     if not 0 <= config.huggingface.derivative_depth <= MAX_DERIVATIVE_DEPTH:
         raise ConfigError(
             f"{source}: huggingface.derivative_depth must be between 0 and {MAX_DERIVATIVE_DEPTH}, "
@@ -344,6 +371,7 @@ _SECTION_CLASSES = {
         StorageConfig,
         GithubConfig,
         HuggingFaceConfig,
+        ModelScopeConfig,
         ActivityConfig,
         ScheduleConfig,
         ExportConfig,
@@ -358,6 +386,8 @@ def default_config_text() -> str:
     orgs = _toml_list(ecosystem.github_orgs())
     repos = _toml_list(ecosystem.TRACKED_REPOS)
     authors = _toml_list(ecosystem.hf_authors())
+    ms_owners = _toml_list(ecosystem.modelscope_owners())
+    same_as = ", ".join(f"{owner} = {_toml_list(names)}" for owner, names in ecosystem.modelscope_same_as().items())
     models = _toml_list(ecosystem.TRACKED_MODELS)
     # Every value written is the field's default, so the two cannot drift apart.
     d = Config()
@@ -365,7 +395,7 @@ def default_config_text() -> str:
     weights = ", ".join(f"{name} = {weight}" for name, weight in ACTIVITY_WEIGHTS.items())
     return f"""\
 # ecometrics configuration. Unknown keys are errors: they are usually typos.
-# Tokens are never written here: set GITHUB_TOKEN and HF_TOKEN in the environment.
+# Tokens are never written here: set GITHUB_TOKEN, HF_TOKEN and MODELSCOPE_API_TOKEN in the environment.
 # GITHUB_API_URL and HF_ENDPOINT change the API base URLs (fakehub, GitHub Enterprise).
 
 [storage]
@@ -391,6 +421,14 @@ derivative_depth = {hf.derivative_depth}                 # breadth-first levels 
 full_hub = {_toml(hf.full_hub)}                     # crawl every model on the Hub (~2 million; resumable)
 max_children_per_root = {hf.max_children_per_root}        # cap per tracked model's tree; reported when it bites
 hub_models = {hf.hub_models}                 # models on the Hub: prices one full listing against a crawl node by node
+
+[modelscope]                         # modelscope.cn: MODELSCOPE_ENDPOINT and MODELSCOPE_API_TOKEN in the environment
+# The labs above that publish on ModelScope (LLM-Research mirrors Meta's Llama releases there).
+owners = {ms_owners}
+models = []                          # OWNER/NAME, tracked one by one
+# The same model on both hubs, never counted twice: owner -> Hugging Face authors whose models it
+# publishes under the same names (or OWNER/NAME -> AUTHOR/NAME); equal ids need no entry.
+same_as = {{ {same_as} }}
 
 [activity]                           # OpenDigger's activity definition, for OpenRank
 # weights = {{ {weights} }}

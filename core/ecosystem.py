@@ -19,18 +19,22 @@ class Lab:
     origin: str  # ISO 3166 alpha-2 country code of the lab
     github_orgs: tuple[str, ...]
     hf_authors: tuple[str, ...]
+    # Owners on ModelScope (modelscope.cn), where the Chinese labs often release first. An owner
+    # named unlike the lab's Hugging Face author links its models to that author's by name.
+    modelscope_owners: tuple[str, ...] = ()
 
 
 LABS: tuple[Lab, ...] = (
-    Lab("Qwen", "CN", ("QwenLM",), ("Qwen",)),
-    Lab("DeepSeek", "CN", ("deepseek-ai",), ("deepseek-ai",)),
-    Lab("GLM", "CN", ("THUDM", "zai-org"), ("THUDM", "zai-org")),
-    Lab("Kimi", "CN", ("MoonshotAI",), ("moonshotai",)),
-    Lab("MiniMax", "CN", ("MiniMax-AI",), ("MiniMaxAI",)),
-    Lab("MiniCPM", "CN", ("OpenBMB",), ("openbmb",)),
-    Lab("Hunyuan", "CN", ("Tencent-Hunyuan",), ("tencent",)),
-    Lab("ERNIE", "CN", ("PaddlePaddle",), ("baidu",)),
-    Lab("Llama", "US", ("meta-llama",), ("meta-llama",)),
+    Lab("Qwen", "CN", ("QwenLM",), ("Qwen",), ("Qwen",)),
+    Lab("DeepSeek", "CN", ("deepseek-ai",), ("deepseek-ai",), ("deepseek-ai",)),
+    Lab("GLM", "CN", ("THUDM", "zai-org"), ("THUDM", "zai-org"), ("ZhipuAI",)),
+    Lab("Kimi", "CN", ("MoonshotAI",), ("moonshotai",), ("moonshotai",)),
+    Lab("MiniMax", "CN", ("MiniMax-AI",), ("MiniMaxAI",), ("MiniMax",)),
+    Lab("MiniCPM", "CN", ("OpenBMB",), ("openbmb",), ("OpenBMB",)),
+    Lab("Hunyuan", "CN", ("Tencent-Hunyuan",), ("tencent",), ("Tencent-Hunyuan",)),
+    Lab("ERNIE", "CN", ("PaddlePaddle",), ("baidu",), ("PaddlePaddle",)),
+    # Meta does not publish on ModelScope; LLM-Research is the mirror its Llama releases are downloaded from there.
+    Lab("Llama", "US", ("meta-llama",), ("meta-llama",), ("LLM-Research",)),
     Lab("Mistral", "FR", ("mistralai",), ("mistralai",)),
     Lab("Gemma", "US", ("google-deepmind",), ("google",)),
     Lab("Phi", "US", (), ("microsoft",)),
@@ -69,3 +73,18 @@ def github_orgs() -> list[str]:
 
 def hf_authors() -> list[str]:
     return [author for lab in LABS for author in lab.hf_authors]
+
+
+def modelscope_owners() -> list[str]:
+    return [owner for lab in LABS for owner in lab.modelscope_owners]
+
+
+def modelscope_same_as() -> dict[str, list[str]]:
+    """ModelScope owner -> the Hugging Face authors whose models it mirrors under the same names,
+    for the owners named unlike their lab's author (an owner named like it needs no entry)."""
+    return {
+        owner: list(lab.hf_authors)
+        for lab in LABS
+        for owner in lab.modelscope_owners
+        if owner not in lab.hf_authors
+    }

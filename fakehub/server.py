@@ -1,6 +1,7 @@
 """fakehub's HTTP server: one loopback server speaking GitHub REST (at the root, like
 ``api.github.com``), GitHub GraphQL (``/graphql``) and the Hugging Face model API
-(``/api/models``), over one synthetic world (:mod:`fakehub.world`).
+(``/api/models``) and the ModelScope model API (``/openapi/v1/models``, ``/api/v1/models``, see
+:mod:`fakehub.modelscope`), over one synthetic world (:mod:`fakehub.world`).
 
 In tests::
 
@@ -8,6 +9,7 @@ In tests::
     with FakeHub(seed=0, scale="small") as hub:
         os.environ["GITHUB_API_URL"] = hub.url    # GraphQL at hub.url + "/graphql"
         os.environ["HF_ENDPOINT"] = hub.url
+        os.environ["MODELSCOPE_ENDPOINT"] = hub.url
         ...
         hub.truth()        # ground truth, shape in fakehub.world
         hub.advance(1)     # the simulated clock moves one day
@@ -56,8 +58,8 @@ Control endpoints (never faulted, never charged, not counted in the stats):
   {"requests", "by_status"}}, "faults": {kind: n}, "log": [last 200 requests]}``;
   endpoint names are the route names of :mod:`fakehub.github_rest` (``repos``,
   ``repos.stargazers``, ``orgs.repos``, ...), ``graphql``, ``hf.models``,
-  ``hf.model_info``, plus ``rate_limited``/``graphql.rate_limited``/``hf.rate_limited``
-  for refusals and ``fault``/``hf.fault`` for injected 429/403/5xx answers
+  ``hf.model_info``, ``ms.models``, ``ms.model``, ``ms.legacy_model``, ``ms.auth``, plus
+  ``rate_limited``/``graphql.rate_limited``/``hf.rate_limited`` for refusals and ``fault``/``hf.fault``/``ms.fault`` for injected 429/403/5xx answers
 - ``POST /_fakehub/stats/reset``
 - ``POST /_fakehub/advance?days=N`` -> ``{"day", "now"}``
 - ``POST /_fakehub/sleep?seconds=N``: N seconds pass on the rate limits' clock
@@ -83,6 +85,7 @@ from fakehub.github_rest import GitHubRest
 from fakehub.graphql import GraphQLApi
 from fakehub.hf import HfApi
 from fakehub.limits import Budget, Window
+from fakehub.modelscope import ModelScopeApi, ms_error
 from fakehub.options import add_serve_arguments
 from fakehub.world import World
 
@@ -178,6 +181,7 @@ class FakeHub:
             permissive=hf_permissive,
             trending_refresh_pages=hf_trending_refresh_pages,
         )
+        self.modelscope = ModelScopeApi(self.world.modelscope, self.world.clock)
         self._skipped = 0.0  # seconds hub.sleep() passed on the rate limits' clock
         self.rest_budget = Budget(rest_budget, rate_window_seconds, self.rate_time)
         self.graphql_budget = Budget(graphql_budget, rate_window_seconds, self.rate_time)
@@ -275,15 +279,22 @@ class FakeHub:
         if self.clock_step_seconds:  # time moves while a client walks its pages
             with self.world.lock:
                 self.world.clock.tick(self.clock_step_seconds)
-        is_hf = req.path.startswith("/api/")
+        is_ms = req.path.startswith(("/openapi/v1/", "/api/v1/"))  # ModelScope's OpenAPI and legacy surfaces
+        is_hf = req.path.startswith("/api/") and not is_ms
         key = f"{req.method} {req.path}?{req.query}" + (
             hashlib.blake2b(req.body, digest_size=8).hexdigest() if req.body else ""
         )
         fault = self.faults.draw(key, skip="partial")
         if fault in ("429", "secondary", "5xx"):
+            if is_ms:
+                return "ms.fault", self._ms_fault_response(fault, key), fault
             endpoint = "hf.fault" if is_hf else "fault"
             return endpoint, self._fault_response(fault, key, is_hf), fault
-        if is_hf:
+        if is_ms:
+            with self.world.lock:
+                endpoint, resp = self.modelscope.route(req)
+            resp.headers["Date"] = http_date(self.world.clock.now)
+        elif is_hf:
             endpoint, resp = self._hf(req)
         elif req.path == "/graphql":
             endpoint, resp = self._graphql(req)
@@ -306,6 +317,15 @@ class FakeHub:
             status,
             retry,
         )
+
+    def _ms_fault_response(self, fault: str, key: str) -> Response:
+        """ModelScope's answers to an injected fault, in its OpenAPI error envelope (see fakehub.modelscope)."""
+        if fault == "5xx":
+            status = (500, 502, 503)[self.faults.variant(key) % 3]
+            return ms_error(status, "InternalServerError", "Internal server error, please retry later.")
+        resp = ms_error(429, "RateLimitExceed", "Too many requests, please retry later.")
+        resp.headers["Retry-After"] = str(self.retry_after)
+        return resp
 
     def _control(self, req: Request) -> tuple[str, Response]:
         path = req.path

@@ -35,7 +35,11 @@ the simulated clock::
         "model_count": N, "relation_counts": {relation: N}, "gated": [MODEL_ID, ...],
         "deleted": [MODEL_ID, ...],                            # created, then deleted by now
         "disabled": [MODEL_ID, ...],                           # listed; /api/models/{id} answers 403
-        "renamed": {OLD_ID: NEW_ID}, "trending_epoch": N}      # see fakehub.model_forest
+        "renamed": {OLD_ID: NEW_ID}, "trending_epoch": N},     # see fakehub.model_forest
+      "modelscope": {
+        "models": {MODEL_ID: {"id", "downloads", "likes", "created_at", "last_modified", "license",
+            "tags", "tasks", ..., "hf_id" (the Hugging Face twin, or null)}},
+        "owners": [OWNER, ...]}                                # see fakehub.modelscope
     }
 
 Lists are sorted (stars by time, activity by time, ``gated``/``bots``/``deleted`` by
@@ -55,6 +59,7 @@ from core.errors import InputError
 from fakehub.clock import Clock, iso
 from fakehub.generator import SCALES, GitHubWorld
 from fakehub.model_forest import RELATIONS, ModelForest
+from fakehub.modelscope import ModelScopeCatalog
 
 
 class World:
@@ -67,6 +72,7 @@ class World:
         self.lock = threading.RLock()  # generation caches and the clock
         self.github = GitHubWorld(seed, self.scale, self.clock)
         self.models = ModelForest(seed, self.scale.models, self.scale.hf_authors, hf_authors())
+        self.modelscope = ModelScopeCatalog(self.models, seed)
 
     @classmethod
     def from_snapshot(cls, path) -> World:
@@ -83,6 +89,7 @@ class World:
         world.lock = threading.RLock()
         world.github = SnapshotGitHub(data["github"], world.clock)
         world.models = forest = SnapshotForest(data["hf"].get("models", {}))
+        world.modelscope = ModelScopeCatalog(forest, world.seed)
         disabled = set(data["hf"].get("disabled", ()))
         forest.disabled = np.array([forest.model_id(i) in disabled for i in range(forest.n_total)], dtype=bool)
         forest.recorded_deleted = tuple(data["hf"].get("deleted", ()))
@@ -143,4 +150,5 @@ class World:
                 "day": self.clock.today,
                 "github": self.github.truth(),
                 "hf": hf,
+                "modelscope": self.modelscope.truth(now),
             }

@@ -399,7 +399,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     collect = sub.add_parser("collect", help="one collection pass (incremental, resumable)")
     collect.add_argument(
-        "source", nargs="?", default="all", choices=["github", "hf", "all"], help="what to collect (default all)"
+        "source",
+        nargs="?",
+        default="all",
+        choices=["github", "hf", "modelscope", "all"],
+        help="what to collect (default all)",
     )
     collect.add_argument("--full-hub", action="store_true", help="crawl every model on the Hub (resumable)")
     collect.add_argument("-q", "--quiet", action="store_true", help="print only problems")

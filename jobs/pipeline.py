@@ -12,6 +12,7 @@ requests of its last page (see :meth:`collector.store.Store.start_run`).
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -27,7 +28,7 @@ from core.errors import InputError
 
 log = logging.getLogger("ecometrics.jobs")
 
-SOURCES = ("github", "hf")
+SOURCES = ("github", "hf", "modelscope")  # in this order: ModelScope links its models to stored HF ones
 ANALYSES = ("openrank", "lineage")
 
 
@@ -208,13 +209,30 @@ def collect(
                 record_step(
                     store,
                     "collect:hf",
-                    lambda: collect_hf(store, config.huggingface, full_hub=full_hub, progress=progress, result=live),
+                    functools.partial(
+                        collect_hf, store, config.huggingface, full_hub=full_hub, progress=progress, result=live
+                    ),
+                    live=live,
+                    run=run,
+                )
+            )
+        elif source == "modelscope":
+            if not (config.modelscope.owners or config.modelscope.models):
+                continue
+            from collector.modelscope import collect_modelscope
+
+            live = CollectResult("modelscope")
+            steps.append(
+                record_step(
+                    store,
+                    "collect:modelscope",
+                    functools.partial(collect_modelscope, store, config.modelscope, result=live),
                     live=live,
                     run=run,
                 )
             )
         else:
-            raise InputError(f"collect source {source!r} is unknown; choose github, hf or all")
+            raise InputError(f"collect source {source!r} is unknown; choose github, hf, modelscope or all")
     return steps
 
 

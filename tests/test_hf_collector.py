@@ -104,7 +104,8 @@ def test_tracked_authors_and_models_equal_the_hub_to_the_configured_depth(hub, t
     assert len(expected) > 100
     assert stored(store, "SELECT id FROM models") == {(m,) for m in expected}
     today = truth["now"][:10]
-    assert stored(store, "SELECT * FROM model_snapshots") == {
+    snapshot_columns = "model_id, date, downloads_30d, downloads_all_time, likes, trending_score"
+    assert stored(store, f"SELECT {snapshot_columns} FROM model_snapshots WHERE platform = 'huggingface'") == {
         (m, today, known[m]["downloads"], known[m]["downloadsAllTime"], known[m]["likes"], known[m]["trendingScore"])
         for m in expected
     }
@@ -600,20 +601,24 @@ def _line_with(stream, text: str, timeout: float) -> str | None:
     return None
 
 
-def anonymous_collect_hf(endpoint: str, config: Path, db: Path) -> tuple[list[str], dict[str, str]]:
-    """``ecometrics collect hf`` as a process of its own against ``endpoint``, without a token: command and environment."""
-    env = {**os.environ, "HF_ENDPOINT": endpoint}
-    env.pop("HF_TOKEN", None)
-    return [sys.executable, "-m", "jobs.cli", "--config", str(config), "--db", str(db), "collect", "hf"], env
-
-
 def test_sigterm_stops_a_crawl_waiting_for_the_rate_limit_within_a_second(tmp_path):
     config = tmp_path / "ecometrics.toml"
     config.write_text("[huggingface]\nfull_hub = true\n")
     with FakeHub(seed=0, scale="small", hf_page_size=100, hf_anonymous_budget=3, hf_window_seconds=300) as hub:
-        command, env = anonymous_collect_hf(hub.url, config, tmp_path / "hf.db")
+        env = {**os.environ, "HF_ENDPOINT": hub.url}
+        env.pop("HF_TOKEN", None)
         crawler = subprocess.Popen(
-            command,
+            [
+                sys.executable,
+                "-m",
+                "jobs.cli",
+                "--config",
+                str(config),
+                "--db",
+                str(tmp_path / "hf.db"),
+                "collect",
+                "hf",
+            ],
             cwd=REPO,
             env=env,
             stdout=subprocess.PIPE,
@@ -678,10 +683,21 @@ def test_without_a_network_collect_hf_fails_in_seconds_naming_the_endpoint(tmp_p
     with FakeHub(seed=0, scale="small") as plain_http:
         tls_to_plain = plain_http.url.replace("http://", "https://")  # the TLS handshake fails
         for endpoint in (closed, tls_to_plain):
-            command, env = anonymous_collect_hf(endpoint, config, tmp_path / "hf.db")
+            env = {**os.environ, "HF_ENDPOINT": endpoint}
+            env.pop("HF_TOKEN", None)
             started = time.monotonic()
             done = subprocess.run(
-                command,
+                [
+                    sys.executable,
+                    "-m",
+                    "jobs.cli",
+                    "--config",
+                    str(config),
+                    "--db",
+                    str(tmp_path / "hf.db"),
+                    "collect",
+                    "hf",
+                ],
                 capture_output=True,
                 text=True,
                 env=env,

@@ -1,0 +1,222 @@
+"""The one client for ModelScope's model API: endpoint, token, retries, counts.
+
+It is ModelScope's official client, ``modelscope_hub`` (the ``modelscope`` SDK's
+``modelscope.hub.api.HubApi`` is a shim over it since 1.40), used as it reads the
+environment and as it calls the API:
+
+- the endpoint: ``MODELSCOPE_ENDPOINT``, else the deprecated ``MODELSCOPE_DOMAIN``, else
+  ``https://modelscope.cn`` (``config.py`` ``HubConfig.__post_init__``, lines 129-146);
+- the token: ``MODELSCOPE_API_TOKEN``, else the credential ``ms-hub login`` saved under
+  ``MODELSCOPE_HOME`` (config.py 151-160); the client sends it as ``Authorization: Bearer``
+  (``_openapi.py`` ``_auth_headers``, 342-348). The public reads need none;
+- a model listing by owner, ``HubApi.list_repos("model", owner=, page_number=, page_size=)``
+  (``api.py`` 1047-1165: ``GET /openapi/v1/models``, ``_openapi.py`` 687-714), and one model,
+  ``HubApi.get_repo(id, "model")`` (api.py 980-1045: ``GET /openapi/v1/models/{owner}/{name}``,
+  then the legacy ``GET /api/v1/models/{id}`` when that says not found). Both return
+  ``RepoInfo`` (``types.py`` 392-419): ``downloads``, ``likes``, ``created_at``,
+  ``last_modified``, ``license``, ``tags``, ``tasks``. The client exposes no base model.
+
+What it does not take from the SDK is the retry loop: the OpenAPI client retries 429/5xx and
+network errors up to ``MODELSCOPE_API_MAX_RETRIES`` (5) times with ``time.sleep`` (_openapi.py
+``_send``, 590-633) and the legacy client mounts urllib3's ``Retry(backoff_factor=0.5)``
+(``_legacy_api.py`` 139-151): waits nobody can bound, count or cancel. Here both try once and
+:meth:`ModelScopeClient.call` retries, honouring ``Retry-After`` (``RateLimitError.retry_after``,
+errors.py 681-692) up to ``max_wait``, with the project's backoff and a ``sleep`` hook that a stop
+request wakes. A requests ``Session`` hook counts every answer by status and keeps the last
+``Date`` (ModelScope's "today"; fakehub's clock is simulated).
+
+Fatal answers stop the run with an :class:`core.errors.InputError` naming the fix: a token the
+API refuses (401 ``InvalidAuthentication``, ``AuthenticationError``: every call would meet it),
+and a first request that cannot connect at all (a wrong host, no network).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+import requests
+from modelscope_hub import HubApi
+from modelscope_hub._legacy_api import LegacyClient
+from modelscope_hub._openapi import OpenAPIClient
+from modelscope_hub.config import HubConfig
+from modelscope_hub.errors import (
+    AuthenticationError,
+    NetworkError,
+    NotExistError,
+    RateLimitError,
+    ServerError,
+)
+from modelscope_hub.types import PagedResult, RepoInfo
+
+from collector import cancel
+from collector.http import backoff_delay, http_date
+from core.errors import InputError
+
+log = logging.getLogger(__name__)
+
+# The listing's bounds: at most 50 a page (compat/hub_api.py ``_OPENAPI_MAX_PAGE_SIZE``) and
+# page_number * page_size <= 3,000 (_openapi.py ``list_models`` refuses more before sending).
+PAGE_SIZE = 50
+LISTING_DEPTH = 3000
+TOKEN_SETTINGS_URL = "https://modelscope.cn/my/myaccesstoken"
+# What urllib3 names a connection that never opened (refused, unresolvable host, TLS).
+_CONNECT_FAILURES = ("NewConnectionError", "NameResolutionError", "ConnectTimeoutError", "SSLError")
+
+T = TypeVar("T")
+
+
+class ModelScopeTokenRejected(InputError):
+    """ModelScope refused the token itself: every call would."""
+
+
+class ModelScopeUnreachable(InputError):
+    """The first request could not reach the endpoint at all."""
+
+
+class ModelScopeUnavailable(Exception):
+    """ModelScope kept failing for one request; the message names it."""
+
+
+class _OneAttemptHubApi(HubApi):
+    """``HubApi`` whose two HTTP clients try each request once (the retries are the caller's)."""
+
+    def __init__(self, config: HubConfig, session: requests.Session):
+        super().__init__(config)
+        self._openapi = OpenAPIClient(config, session=session, max_retries=1)
+        self._legacy = LegacyClient(token=config.token, endpoint=config.endpoint or "", max_retries=0)
+        self._legacy._session.hooks = session.hooks  # its answers are counted with the others
+
+
+class ModelScopeClient:
+    """ModelScope's model API through its official client, with retries and counts.
+
+    >>> client = ModelScopeClient()     # MODELSCOPE_ENDPOINT, MODELSCOPE_API_TOKEN from the environment
+    >>> [m.repo_id for m in client.owner_models("Qwen")][:1]
+    ['Qwen/Qwen3-8B']
+    """
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        token: str | None = None,
+        *,
+        max_retries: int = 8,
+        backoff: float = 1.0,
+        max_wait: float = 300.0,
+        sleep: Callable[[float], None] = cancel.sleep,
+    ):
+        self.session = requests.Session()
+        self.session.hooks["response"].append(self._note)
+        self.config = HubConfig(endpoint=endpoint, token=token)
+        self.api = _OneAttemptHubApi(self.config, self.session)
+        self.endpoint = self.config.endpoint
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self.sleep = sleep
+        self.requests: dict[str, int] = {}
+        self.server_date: str | None = None  # the Date of the last answer, YYYY-MM-DD
+        self._answered = False
+
+    # -- the two reads ------------------------------------------------------------------
+
+    def owner_models(self, owner: str) -> list[RepoInfo]:
+        """Every model ``owner`` lists (at most the listing's 3,000), each once.
+
+        The listing's order follows download counts, which move while the pages are read, so
+        a model can slip from one page to the next: when fewer distinct models than the
+        listing's ``total_count`` came back, the walk is read again and the two joined.
+        """
+        seen: dict[str, RepoInfo] = {}
+        total = 0
+        for _walk in range(3):
+            for page in self._pages(owner):
+                total = page.total_count
+                for info in page.items:
+                    if info.repo_id:
+                        seen.setdefault(info.repo_id, info)
+            if len(seen) >= min(total, LISTING_DEPTH):
+                break
+            log.info("modelscope %s: %d of %d models seen; the order moved, reading again", owner, len(seen), total)
+        return list(seen.values())
+
+    def model(self, model_id: str) -> RepoInfo | None:
+        """One model, or None when ModelScope does not know it."""
+        try:
+            return self.call(f"model {model_id}", lambda: self.api.get_repo(model_id, "model"))
+        except NotExistError:
+            return None
+
+    def _pages(self, owner: str) -> Iterator[PagedResult[RepoInfo]]:
+        for number in range(1, LISTING_DEPTH // PAGE_SIZE + 1):
+            page = self.call(f"models of {owner} (page {number})", functools.partial(self._page, owner, number))
+            yield page
+            if not page.items or number * PAGE_SIZE >= page.total_count:
+                return
+
+    def _page(self, owner: str, number: int) -> PagedResult[RepoInfo]:
+        return self.api.list_repos("model", owner=owner, page_number=number, page_size=PAGE_SIZE)
+
+    # -- retries --------------------------------------------------------------------------
+
+    def call(self, what: str, request: Callable[[], T]) -> T:
+        """``request()`` with retries of 429, 5xx and network failures; see the module docstring."""
+        failure = ""
+        for attempt in range(self.max_retries + 1):
+            retry_after: float | None = None
+            try:
+                return request()
+            except AuthenticationError as exc:
+                body = getattr(exc, "response_body", None)
+                code = body.get("code") or body.get("Code") if isinstance(body, dict) else None
+                raise ModelScopeTokenRejected(
+                    f"the ModelScope token (MODELSCOPE_API_TOKEN or a saved login) was refused by {self.endpoint} "
+                    f"(401{f' {code}' if code else ''}); set "
+                    f"MODELSCOPE_API_TOKEN to a valid token from {TOKEN_SETTINGS_URL}, or unset it to collect "
+                    "anonymously"
+                ) from None
+            except RateLimitError as exc:
+                failure = "HTTP 429"
+                retry_after = getattr(exc, "retry_after", None)
+            except ServerError as exc:
+                failure = f"HTTP {getattr(exc, 'status_code', None) or '5xx'}"
+            except NetworkError as exc:
+                self._count("error")
+                if not self._answered and any(name in str(exc) for name in _CONNECT_FAILURES):
+                    raise ModelScopeUnreachable(
+                        f"cannot reach ModelScope at {self.endpoint} ({_reason(exc)}); check the network, or set "
+                        "MODELSCOPE_ENDPOINT to an endpoint you can reach"
+                    ) from None
+                failure = type(exc).__name__
+            except requests.RequestException as exc:  # a body cut short: the legacy client lets it through
+                self._count("error")
+                failure = type(exc).__name__
+            if attempt == self.max_retries:
+                break
+            if retry_after is None:
+                retry_after = backoff_delay(attempt + 1, self.backoff, self.max_wait)
+            delay = min(self.max_wait, retry_after)
+            log.debug("modelscope %s: %s; retrying in %.3gs", what, failure, delay)
+            self.sleep(delay)
+        raise ModelScopeUnavailable(f"modelscope {what}: {failure}, still failing after {self.max_retries} retries")
+
+    def _note(self, response: requests.Response, *args: object, **kwargs: object) -> None:
+        self._answered = True
+        self._count(response.status_code)
+        when = http_date(response.headers.get("Date"))
+        if when is not None:
+            self.server_date = when.date().isoformat()
+
+    def _count(self, key: int | str) -> None:
+        self.requests[str(key)] = self.requests.get(str(key), 0) + 1
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    for marker in ("Connection refused", "Name or service not known", "Temporary failure in name resolution"):
+        if marker in text:
+            return marker
+    return text.splitlines()[0][:120]
