@@ -74,10 +74,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,6 +99,7 @@ from collector.github_walk import PAGE_SIZE, ListingWalker, RepoBlocked, RepoGon
 from collector.results import CollectResult
 from collector.store import BUDGET_META, Store
 from core.config import GithubConfig
+from core.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +191,7 @@ class GitHubCollector:
         self.pending_stats: list[Repo] = []
         self.last_accepted = 0.0  # time.monotonic() of the last 202
         self.out_of_step: list[Repo] = []  # repos whose stored stars outnumber GitHub's count
-        self.progress = _Pages()  # a no-op until run() starts the bar
+        self.progress = Progress(log, "pages", enabled=False)  # silent until run() starts it
 
     # -- the pass ---------------------------------------------------------------------
 
@@ -204,14 +203,20 @@ class GitHubCollector:
             # asked first so that GitHub computes the 202s while the rest of the pass runs
             gone = {repo.id for repo in repos if self.attempt(repo, self.collect_contributor_stats)}
         repos = [repo for repo in repos if repo.id not in gone]
+        # Each repository's pages are estimated up front (its new stars over 100, a page per
+        # listing): a saved page advances the bar, and a finished repository sets it to the
+        # sum of the estimates so far, whatever it really took.
         estimates = {repo.id: self.pages_estimate(repo) for repo in repos}
-        with _progress_bar(progress and sys.stderr.isatty(), sum(estimates.values())) as pages:
+        with Progress(log, "pages", enabled=progress) as pages:
             self.progress = pages
+            pages.start("github pages", total=sum(estimates.values()))
+            done = 0
             for index, repo in enumerate(repos, 1):
                 before = self.result.rows_written
                 self.collect_repo(repo)
-                pages.repo_done(repo.full_name, estimates[repo.id])
-                if not progress or not sys.stderr.isatty():
+                done += estimates[repo.id]
+                pages.update(completed=done, description=f"github {repo.full_name}")
+                if not pages.on_terminal:
                     log.info(
                         "github: %d/%d %s: %d rows",
                         index,
@@ -257,7 +262,7 @@ class GitHubCollector:
     ) -> None:
         rows = {table: list(_dedupe(table, r)) for table, r in rows_by_table.items() if r}
         self.result.rows_written += self.store.save_page(rows, checkpoint=checkpoint)
-        self.progress.page()
+        self.progress.advance()
 
     def pages_estimate(self, repo: Repo) -> int:
         """Pages this run will likely read for ``repo``: its new stars, and a page per listing."""
@@ -729,41 +734,3 @@ def _dedupe(table: str, rows: list[dict]) -> Iterator[dict]:
         if key not in seen:
             seen.add(key)
             yield row
-
-
-class _Pages:
-    """Progress in pages: each repository's pages are estimated up front (its new stars
-    over 100, a page per listing), a saved page advances one, and a finished repository
-    sets the bar to the sum of the estimates so far, whatever it really took."""
-
-    def __init__(self, bar: Any = None, task: Any = None):
-        self.bar, self.task = bar, task
-        self.done = 0
-
-    def page(self) -> None:
-        if self.bar is not None:
-            self.bar.advance(self.task)
-
-    def repo_done(self, name: str, estimate: int) -> None:
-        self.done += estimate
-        if self.bar is not None:
-            self.bar.update(self.task, completed=self.done, description=name)
-
-
-@contextmanager
-def _progress_bar(enabled: bool, total: int) -> Iterator[_Pages]:
-    """A rich progress bar in pages on a terminal; a no-op otherwise (log lines per repository speak instead)."""
-    if not enabled:
-        yield _Pages()
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    with Progress(
-        TextColumn("github pages"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.description}"),
-        transient=True,
-    ) as bar:
-        yield _Pages(bar, bar.add_task("", total=total))

@@ -60,7 +60,6 @@ import json
 import logging
 import math
 import sqlite3
-import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -74,6 +73,7 @@ from collector.store import BUDGET_META, MODEL_COLUMNS, MODEL_SNAPSHOT_COLUMNS, 
 from core.config import HuggingFaceConfig
 from core.dates import utc_now, utc_today
 from core.ecosystem import RELATIONS
+from core.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ def collect_hf(
     client = client or HfClient()
     result = result or CollectResult(source="hf")
     result.requests = client.requests
-    crawl = _Crawl(store, client, result, _Progress(progress))
+    crawl = _Crawl(store, client, result, Progress(log, "models", enabled=progress))
     try:
         if config.full_hub if full_hub is None else full_hub:
             crawl.full_hub(config.authors, config.models, hub_models=config.hub_models)
@@ -271,7 +271,7 @@ class _Node:
 
 
 class _Crawl:
-    def __init__(self, store: Store, client: HfClient, result: CollectResult, progress: _Progress):
+    def __init__(self, store: Store, client: HfClient, result: CollectResult, progress: Progress):
         self.store, self.client, self.result, self.progress = store, client, result, progress
 
     def _write(self, response: HubResponse, records: list[dict[str, Any]], extra_edges: Sequence[tuple] = (),
@@ -676,59 +676,3 @@ def _children_total(counts: Any) -> int:
     if isinstance(counts, dict):
         return sum(int(n or 0) for n in counts.values())
     return int(counts or 0)
-
-
-# -- progress -------------------------------------------------------------------------------
-
-
-class _Progress:
-    """A rich progress display on a terminal (a bar when the total is known, e.g. the Hub's
-    size for a full crawl); without one, a log line when a phase starts, every ``every``
-    seconds while it runs and when it ends, so cron mail shows a crawl's course."""
-
-    def __init__(self, enabled: bool, every: float = 10.0):
-        self.enabled, self.every = enabled, every
-        self.bar = None
-        self.task = None
-        self.count = 0
-        self.description = ""
-        self.started = self.last = time.monotonic()
-
-    def start(self, description: str, total: int | None = None) -> None:
-        self.description, self.count = description, 0
-        self.started = self.last = time.monotonic()
-        if self.enabled and sys.stderr.isatty():
-            from rich.progress import (
-                BarColumn,
-                Progress,
-                SpinnerColumn,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            columns = [SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,.0f} models")]
-            if total:
-                columns[1:1] = [BarColumn()]
-                columns.append(TimeRemainingColumn())
-            self.bar = Progress(*columns, TimeElapsedColumn(), transient=False)
-            self.bar.start()
-            self.task = self.bar.add_task(description, total=total)
-        elif self.enabled:
-            log.info("%s: started%s", description, f" (about {total:,} models)" if total else "")
-
-    def advance(self, models: int) -> None:
-        self.count += models
-        if self.bar is not None:
-            self.bar.advance(self.task, models)
-        elif self.enabled and time.monotonic() - self.last >= self.every:
-            self.last = time.monotonic()
-            elapsed = self.last - self.started
-            log.info("%s: %d models, %.0f models/s", self.description, self.count, self.count / max(elapsed, 1e-9))
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-            self.bar = None
-        elif self.enabled and self.description:
-            log.info("%s: %d models in %.0fs", self.description, self.count, time.monotonic() - self.started)

@@ -10,7 +10,8 @@ from collector.store import Store
 from core.bots import bot_expr, is_bot_login
 from core.errors import InputError
 
-# SPEC 6.1, as written there.
+# OpenDigger's global-OpenRank weights as it publishes them (src/cron/tasks/globalOpenrank.ts),
+# written out by hand rather than read from the code under test.
 ISSUE_OPENED, ISSUE_COMMENT, ISSUE_CLOSED, REVIEW_COMMENT, PR_OPENED, PUSH = (
     22.235,
     5.252,

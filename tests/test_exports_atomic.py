@@ -6,49 +6,21 @@ stops a write half-way.
 """
 
 import os
-import resource
-import signal
 import sqlite3
 import stat
 import subprocess
-import sys
 
 import pytest
+from test_robustness import ECOMETRICS, add_repos, run, small_disk  # the real-process helpers of the bad-input tests
 
 from collector.store import Store
-
-ECOMETRICS = [sys.executable, "-m", "jobs.cli"]
-
-
-def small_disk(limit_bytes):
-    """A preexec_fn: files this process writes cannot grow past ``limit_bytes``."""
-
-    def apply():
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, resource.RLIM_INFINITY))
-
-    return apply
 
 
 @pytest.fixture
 def database(tmp_path):
     db = tmp_path / "e.db"
     with Store(db) as store:
-        store.upsert(
-            "repos",
-            [
-                {
-                    "id": i,
-                    "full_name": f"org{i % 3}/repo{i}",
-                    "owner": f"org{i % 3}",
-                    "name": f"repo{i}",
-                    "created_at": "2024-01-01T00:00:00Z",
-                    "fork": 0,
-                }
-                for i in range(1, 60)
-            ],
-        )
-        store.upsert("repo_snapshots", [{"repo_id": i, "date": "2025-01-01", "stars": i * 10} for i in range(1, 60)])
+        add_repos(store, 59)
         store.upsert(
             "model_edges",
             [
@@ -73,22 +45,13 @@ def database(tmp_path):
 )
 def test_a_write_that_fails_half_way_keeps_the_old_file(tmp_path, database, kind, out, extra):
     path = tmp_path / out
-    good = subprocess.run(
-        [*ECOMETRICS, "--db", str(database), "export", kind, *extra, "--out", str(path)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+    good = run(["--db", str(database), "export", kind, *extra, "--out", str(path)], tmp_path)
     assert good.returncode == 0, good.stderr
     before = path.read_bytes()
     assert len(before) > 1024
 
-    failed = subprocess.run(
-        [*ECOMETRICS, "--db", str(database), "export", kind, *extra, "--out", str(path)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        preexec_fn=small_disk(1024),
+    failed = run(
+        ["--db", str(database), "export", kind, *extra, "--out", str(path)], tmp_path, preexec_fn=small_disk(1024)
     )
     assert failed.returncode == 74, failed.stderr
     message = failed.stderr.strip()
@@ -103,12 +66,7 @@ def test_an_export_replaces_the_file_whole_and_keeps_its_permissions(tmp_path, d
     path = tmp_path / "repos.csv"
     path.write_text("old\n")
     os.chmod(path, 0o640)
-    result = subprocess.run(
-        [*ECOMETRICS, "--db", str(database), "export", "repos", "--out", str(path)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+    result = run(["--db", str(database), "export", "repos", "--out", str(path)], tmp_path)
     assert result.returncode == 0, result.stderr
     assert path.read_text().startswith("repo,") and (path.stat().st_mode & 0o777) == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.db", "repos.csv"]
@@ -119,12 +77,7 @@ def test_a_link_is_followed_and_a_pipe_is_written_in_place(tmp_path, database):
     real.write_text("old\n")
     link = tmp_path / "link.csv"
     link.symlink_to(real)
-    result = subprocess.run(
-        [*ECOMETRICS, "--db", str(database), "export", "repos", "--out", str(link)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+    result = run(["--db", str(database), "export", "repos", "--out", str(link)], tmp_path)
     assert result.returncode == 0, result.stderr
     assert link.is_symlink() and real.read_text().startswith("repo,")
 

@@ -500,3 +500,15 @@ def test_backoff_is_full_jitter_below_an_exponential_ceiling():
     for retry, ceiling in ((1, 1.0), (2, 2.0), (3, 4.0), (6, 10.0)):
         assert all(0.0 <= d <= ceiling for d in delays[retry])
         assert max(delays[retry]) > ceiling / 2 and min(delays[retry]) < ceiling / 2  # spread, not fixed
+
+
+def test_without_a_terminal_a_pass_logs_its_start_each_repository_and_its_end(tmp_path, caplog):
+    """Cron mail shows a GitHub pass's course as it shows a Hub crawl's: started, per repository, ended."""
+    config = github_config(orgs=[], repos=["MoonshotAI/Kimi-VL"], activity=False)
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        with caplog.at_level("INFO", logger="collector.github"):  # pytest's stderr is no terminal
+            collect_github(store, config, progress=True, client=fast_client(hub), stats_wait=0.0)
+    lines = [r.getMessage() for r in caplog.records if r.name == "collector.github"]
+    assert any(line.startswith("github pages: started (about ") for line in lines), lines
+    assert any(line.startswith("github: 1/1 MoonshotAI/Kimi-VL: ") for line in lines), lines
+    assert any(line.startswith("github pages: ") and " pages in " in line for line in lines), lines

@@ -601,24 +601,20 @@ def _line_with(stream, text: str, timeout: float) -> str | None:
     return None
 
 
+def anonymous_collect_hf(endpoint: str, config: Path, db: Path) -> tuple[list[str], dict[str, str]]:
+    """``ecometrics collect hf`` as a process of its own against ``endpoint``, without a token: command and environment."""
+    env = {**os.environ, "HF_ENDPOINT": endpoint}
+    env.pop("HF_TOKEN", None)
+    return [sys.executable, "-m", "jobs.cli", "--config", str(config), "--db", str(db), "collect", "hf"], env
+
+
 def test_sigterm_stops_a_crawl_waiting_for_the_rate_limit_within_a_second(tmp_path):
     config = tmp_path / "ecometrics.toml"
     config.write_text("[huggingface]\nfull_hub = true\n")
     with FakeHub(seed=0, scale="small", hf_page_size=100, hf_anonymous_budget=3, hf_window_seconds=300) as hub:
-        env = {**os.environ, "HF_ENDPOINT": hub.url}
-        env.pop("HF_TOKEN", None)
+        command, env = anonymous_collect_hf(hub.url, config, tmp_path / "hf.db")
         crawler = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "jobs.cli",
-                "--config",
-                str(config),
-                "--db",
-                str(tmp_path / "hf.db"),
-                "collect",
-                "hf",
-            ],
+            command,
             cwd=REPO,
             env=env,
             stdout=subprocess.PIPE,
@@ -683,21 +679,10 @@ def test_without_a_network_collect_hf_fails_in_seconds_naming_the_endpoint(tmp_p
     with FakeHub(seed=0, scale="small") as plain_http:
         tls_to_plain = plain_http.url.replace("http://", "https://")  # the TLS handshake fails
         for endpoint in (closed, tls_to_plain):
-            env = {**os.environ, "HF_ENDPOINT": endpoint}
-            env.pop("HF_TOKEN", None)
+            command, env = anonymous_collect_hf(endpoint, config, tmp_path / "hf.db")
             started = time.monotonic()
             done = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "jobs.cli",
-                    "--config",
-                    str(config),
-                    "--db",
-                    str(tmp_path / "hf.db"),
-                    "collect",
-                    "hf",
-                ],
+                command,
                 capture_output=True,
                 text=True,
                 env=env,

@@ -11,6 +11,14 @@ import math
 import networkx as nx
 import numpy as np
 import pytest
+from test_activity import (  # the published weights, written out by hand
+    ISSUE_CLOSED,
+    ISSUE_COMMENT,
+    ISSUE_OPENED,
+    PR_OPENED,
+    PUSH,
+    REVIEW_COMMENT,
+)
 
 from analysis.global_openrank import compute_global_openrank, developers_table, openrank_table
 from analysis.openrank import build_network, openrank
@@ -222,15 +230,6 @@ def test_bad_retention_is_rejected():
 
 # -- global OpenRank over three months -----------------------------------------------
 
-# SPEC 6.1 weights, written out as the spec states them.
-ISSUE_OPENED, ISSUE_COMMENT, ISSUE_CLOSED, REVIEW_COMMENT, PR_OPENED, PUSH = (
-    22.235,
-    5.252,
-    9.712,
-    7.427,
-    40.679,
-    14.695,
-)
 R1, R2, R3 = 101, 102, 103
 ALICE, BOB, CAROL, DAVE, PUSHER, BOT = 1, 2, 3, 4, 5, 900
 LOGINS = {ALICE: "alice", BOB: "bob", CAROL: "carol", DAVE: "dave", PUSHER: "pusher", BOT: "helper[bot]"}

@@ -45,21 +45,7 @@ def template(tmp_path_factory):
     folder = tmp_path_factory.mktemp("template")
     db = folder / "ecometrics.db"
     with Store(db) as store:
-        store.upsert(
-            "repos",
-            [
-                {
-                    "id": i,
-                    "full_name": f"org{i % 3}/repo{i}",
-                    "owner": f"org{i % 3}",
-                    "name": f"repo{i}",
-                    "created_at": "2024-01-01T00:00:00Z",
-                    "fork": 0,
-                }
-                for i in range(1, 20)
-            ],
-        )
-        store.upsert("repo_snapshots", [{"repo_id": i, "date": "2025-01-01", "stars": i * 10} for i in range(1, 20)])
+        add_repos(store, 19)
         store.upsert("models", [{"id": "org/base", "author": "org", "tracked": 1}])
         edges = folder / "edges.csv"
         edges.write_text("source,target,edge\n" + "".join(f"org/base,org/child{i},finetune\n" for i in range(10)))
@@ -69,6 +55,25 @@ def template(tmp_path_factory):
         run = store.start_run("collect:github")
         store.finish_run(run, "ok", rows_written=3)
     return db
+
+
+def add_repos(store: Store, count: int) -> None:
+    """Repositories 1..``count`` (``org{i % 3}/repo{i}``), each with one day's snapshot of ``10 * i`` stars."""
+    store.upsert(
+        "repos",
+        [
+            {
+                "id": i,
+                "full_name": f"org{i % 3}/repo{i}",
+                "owner": f"org{i % 3}",
+                "name": f"repo{i}",
+                "created_at": "2024-01-01T00:00:00Z",
+                "fork": 0,
+            }
+            for i in range(1, count + 1)
+        ],
+    )
+    store.upsert("repo_snapshots", [{"repo_id": i, "date": "2025-01-01", "stars": i * 10} for i in range(1, count + 1)])
 
 
 def fingerprint(db: Path) -> dict[str, tuple[int, str]]:
@@ -430,6 +435,8 @@ def test_a_read_only_database_file_in_a_writable_folder_is_refused_by_writers_in
 
 
 def small_disk(limit_bytes):
+    """A preexec_fn: files this process writes cannot grow past ``limit_bytes`` (EFBIG, as on a full disk)."""
+
     def apply():
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, resource.RLIM_INFINITY))
