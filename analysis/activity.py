@@ -152,7 +152,8 @@ def event_months(store: Store, from_month: str | None = None, to_month: str | No
     """The months (YYYY-MM, ascending) that have events, within the optional bounds."""
     low = check_month(from_month, "--from") if from_month else "0000-00"
     high = next_month(check_month(to_month, "--to")) if to_month else "9999-99"
-    months, cursor = [], low
+    months: list[str] = []
+    cursor = low
     # Walk the created_at index month by month instead of grouping every event.
     while True:
         row = store.conn.execute(

@@ -288,7 +288,7 @@ def stored_edges(store: Store) -> pl.DataFrame:
 
 def lineage_graph(edges: pl.DataFrame) -> nx.DiGraph:
     """A networkx DiGraph parent -> child with ``relation`` (and ``source``) on each edge."""
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     columns = [c for c in ("relation", "source") if c in edges.columns]
     graph.add_edges_from(
         (row[0], row[1], dict(zip(columns, row[2:], strict=True)))
@@ -463,7 +463,9 @@ def _families(
             labels[z] = label(frozenset().union(*(sets[labels[q]] for q in merge_parents[z])))
 
     joined = [fam.FAMILY_SEPARATOR.join(sorted(s)) or None for s in sets]
-    origins = [fam.FAMILY_SEPARATOR.join(sorted({origin_of[f] for f in s if origin_of.get(f)})) or None for s in sets]
+    origins = [
+        fam.FAMILY_SEPARATOR.join(sorted({origin for f in s if (origin := origin_of.get(f))})) or None for s in sets
+    ]
     return [joined[i] for i in labels.tolist()], [origins[i] for i in labels.tolist()]
 
 

@@ -171,7 +171,7 @@ def openrank(
     if len(G) == 0:
         return {}
     nodes = list(G)
-    W = nx.to_scipy_sparse_array(G, nodelist=nodes, weight=weight, format="csr", dtype=float)
+    W = nx.to_scipy_sparse_array(G, nodelist=nodes, weight=weight, format="csr", dtype=np.dtype(float))
     if W.nnz and W.data.min() < 0:
         raise nx.NetworkXError("OpenRank needs non-negative edge weights")
     if normalize:

@@ -709,7 +709,7 @@ class _Site:
             shown.add(model)
             budget[0] -= 1
             children = sorted(graph.successors(model))
-            inner = []
+            inner: list[str] = []
             for child in children:
                 if budget[0] <= 0:
                     inner.append(
@@ -824,9 +824,10 @@ class _Site:
             repo: [[d.isoformat(), t] for _, _, d, t in rows.iter_rows()]
             for (repo,), rows in weekly.group_by("repo", maintain_order=True)
         }
+        numeric = [export.is_numeric(fields[c]) for c in columns]
         data = {
             "columns": columns,
-            "numeric": [export.is_numeric(fields[c]) for c in columns],
+            "numeric": numeric,
             "repos": {
                 row["repo"]: {
                     "page": f"repos/{quote(slug(row['repo']))}.html",
@@ -847,7 +848,7 @@ class _Site:
 <div id="compare-chart" class="chart" aria-live="polite"></div>
 <div class="scroll" role="region" aria-label="Figures of the chosen repositories" tabindex="0"><table id="table-compare">
 <caption>Figures of the chosen repositories (from the repos ranking)</caption>
-<thead><tr>{"".join(f'<th scope="col"{" class=num" if n else ""}>{_e(c)}</th>' for c, n in zip(columns, data["numeric"], strict=True))}</tr></thead>
+<thead><tr>{"".join(f'<th scope="col"{" class=num" if n else ""}>{_e(c)}</th>' for c, n in zip(columns, numeric, strict=True))}</tr></thead>
 <tbody></tbody></table></div>
 <form method="get" action="compare.html" class="choose"><fieldset><legend>Repositories to compare</legend>
 <ul class="choices">{options}</ul></fieldset><button type="submit">Compare</button></form>

@@ -59,8 +59,9 @@ import time
 import traceback
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -201,8 +202,8 @@ def import_gharchive(
     when the files hold more than :data:`PARALLEL_MIN_BYTES`); files are parsed
     ``chunk_bytes`` of text at a time.
     """
-    paths = [Path(p) for p in paths]
-    for path in paths:
+    files = [Path(p) for p in paths]
+    for path in files:
         if not path.is_file():
             raise InputError(
                 f"{path}: no such GH Archive file; pass hourly .json.gz files such as 2025-01-01-15.json.gz"
@@ -212,13 +213,13 @@ def import_gharchive(
     tracked = None if all_repos else tracked_repos(store, repos=list(repos), orgs=list(orgs))
     remove_stale_scratch(store.path.parent)
     if parallel is None:
-        parallel = sum(path.stat().st_size for path in paths) > PARALLEL_MIN_BYTES
+        parallel = sum(path.stat().st_size for path in files) > PARALLEL_MIN_BYTES
     result = ImportResult()
     started = time.perf_counter()
     parsed = (
-        _parse_in_processes(paths, tracked, chunk_bytes, store.path.parent)
+        _parse_in_processes(files, tracked, chunk_bytes, store.path.parent)
         if parallel
-        else _parse(paths, tracked, chunk_bytes)
+        else _parse(files, tracked, chunk_bytes)
     )
     unreadable: list[str] = []  # files none of whose lines is an event: not GH Archive at all
     with store.page_cache(kib=IMPORT_CACHE_KIB):
@@ -260,7 +261,7 @@ class Batch:
     done: ImportResult | None = None  # the file's counts, with its last batch
 
 
-Parsed = Iterator[Batch]
+Parsed = Generator[Batch, None, None]  # closed when an import stops early: its parsers end
 
 
 def _parse(paths: list[Path], tracked: Tracked | None, chunk_bytes: int) -> Parsed:
@@ -291,7 +292,9 @@ def _parse_in_processes(paths: list[Path], tracked: Tracked | None, chunk_bytes:
     """
     context = multiprocessing.get_context("fork")
     with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=folder) as scratch:
-        chunk_senders, result_receivers, parsers = [], [], []
+        chunk_senders: list[Connection] = []
+        result_receivers: list[Connection] = []
+        parsers = []
         for number in range(PARSERS):
             chunk_receiver, chunk_sender = context.Pipe(duplex=False)
             result_receiver, result_sender = context.Pipe(duplex=False)
@@ -592,7 +595,8 @@ def _row(event: Any, path: Path, number: int, result: ImportResult) -> tuple | N
     issue = comment = push = merged = None
     item = payload.get("issue") if kind in ("IssuesEvent", "IssueCommentEvent") else payload.get("pull_request")
     item = item if isinstance(item, dict) else {}
-    author = item.get("user") if isinstance(item.get("user"), dict) else {}
+    user = item.get("user")
+    author = user if isinstance(user, dict) else {}
     if kind in ("IssuesEvent", "IssueCommentEvent"):
         issue = _get(payload, "issue", "number")
         if kind == "IssueCommentEvent":

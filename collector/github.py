@@ -492,10 +492,10 @@ class GitHubCollector:
             if whole and not page_info.get("hasNextPage"):
                 # whether GitHub counts the hidden accounts or not, count - shown is what it adds
                 hidden = max(0, node["stargazerCount"] - shown)
-            state = json.dumps({"after": after, "hidden": hidden, "whole": walked}, sort_keys=True)
+            saved = json.dumps({"after": after, "hidden": hidden, "whole": walked}, sort_keys=True)
             self.save(
                 {"developers": page.developers, "stargazers": page.stargazers},
-                checkpoint=("github:stargazers", str(repo.id), state),
+                checkpoint=("github:stargazers", str(repo.id), saved),
             )
             if not page_info.get("hasNextPage"):
                 return pages

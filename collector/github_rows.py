@@ -313,6 +313,8 @@ def activity_events(
         elif resource == "commits":
             commit = item.get("commit") or {}
             committed = (commit.get("committer") or {}).get("date") or (commit.get("author") or {}).get("date")
+            if not committed:  # GitHub dates every commit; an undated one makes no event (created_at is NOT NULL)
+                continue
             page.stamps.append(committed)
             event("PushEvent", None, item["sha"], item.get("author") or None, committed, push_id=item["sha"])
     page.stamps = [s for s in page.stamps if s]

@@ -92,7 +92,8 @@ class ListingWalker:
             responses.append(response)
         if responses and all(r.not_modified for r in responses):
             return Listing(items=None)
-        items, cache_rows = [], []
+        items: list[Any] = []
+        cache_rows = []
         for response in responses:
             if response.not_modified:
                 response = self.client.get(response.url)
@@ -149,6 +150,7 @@ class ListingWalker:
             following = response.next_url
             if following and not _is_cursor(following) and newest != asked_since:
                 following = from_since(newest)  # an offset would shift under updates
+            resume: str | None
             if following:
                 resume = self.client.relative(following)
             else:
@@ -197,7 +199,7 @@ class ListingWalker:
             if known is not None:
                 reached = bool(items) and known(items)
             else:
-                reached = bool(newest) and any(s <= newest for s in page_stamps)
+                reached = newest is not None and any(s <= newest for s in page_stamps)
             if reached or (floor and any(s < floor for s in page_stamps)):
                 following = None  # reached what is stored, or items older than wanted
             if following:

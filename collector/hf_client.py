@@ -48,7 +48,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -66,6 +66,9 @@ log = logging.getLogger(__name__)
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # Answers the collector records (gated/private, deleted/renamed) instead of retrying.
 ANSWER_STATUSES = frozenset({200, 401, 403, 404})
+# A query as httpx2 takes it (its QueryParamTypes): a mapping, or pairs with repeated keys kept.
+QueryParams = Mapping[str, str | int | float | bool | None] | list[tuple[str, str | int | float | bool | None]]
+
 RETRY_EXCEPTIONS = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError)
 
 
@@ -160,7 +163,7 @@ class HfClient:
 
     # -- requests -------------------------------------------------------------------
 
-    def get(self, path_or_url: str, params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None) -> HubResponse:
+    def get(self, path_or_url: str, params: QueryParams | None = None) -> HubResponse:
         """GET one API URL; retries 408/429/5xx, timeouts and cut-short bodies.
 
         Returns the answer for 200/401/403/404; raises :class:`HubUnavailable` after
@@ -253,7 +256,7 @@ class HfClient:
     def pages(
         self,
         path: str,
-        params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        params: QueryParams | None = None,
         *,
         resume_from: str | None = None,
     ) -> Iterator[HubResponse]:
@@ -363,6 +366,6 @@ def read_ahead(items: Iterable[T], ahead: int = 1) -> Iterator[T]:
 
 def _reason(exc: BaseException) -> str:
     """The innermost cause of a connection failure, in one line (``Name or service not known``)."""
-    while exc.__cause__ is not None or exc.__context__ is not None:
-        exc = exc.__cause__ or exc.__context__
+    while (inner := exc.__cause__ or exc.__context__) is not None:
+        exc = inner
     return (str(exc) or type(exc).__name__).splitlines()[0]
