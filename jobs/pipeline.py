@@ -13,12 +13,13 @@ requests of its last page (see :meth:`collector.store.Store.start_run`).
 from __future__ import annotations
 
 import functools
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from collector.cancel import StopRequested, raise_if_stopped
 from collector.results import CollectResult
@@ -194,7 +195,7 @@ def collect(
                 record_step(
                     store,
                     "collect:github",
-                    lambda: collect_github(store, config.github, progress=progress, result=live),
+                    functools.partial(collect_github, store, config.github, progress=progress, result=live),
                     live=live,
                     run=run,
                 )
@@ -236,23 +237,32 @@ def collect(
     return steps
 
 
+class AnalysisSummary(Protocol):
+    """What every analysis returns: at least the rows it wrote."""
+
+    @property
+    def rows_written(self) -> int: ...
+
+
 def analyze(
     store: Store, config: Config, names: Iterable[str] = ANALYSES, *, run: RunResult | None = None, **options: Any
 ) -> list[StepResult]:
     """Recompute the derived tables named (``openrank`` includes activity; ``activity`` is activity only)."""
     steps = []
-    activity_options = {
+    # Keyword bundles shared by several analyses; each analysis's signature checks its own.
+    activity_options: dict[str, Any] = {
         "weights": config.activity.weights,
         "bots": config.activity.bots,
         "max_repos": config.activity.max_repos,
     }
-    months = {"from_month": options.get("from_month"), "to_month": options.get("to_month")}
+    months: dict[str, Any] = {"from_month": options.get("from_month"), "to_month": options.get("to_month")}
     if (
         months["from_month"] and months["to_month"] and months["from_month"] > months["to_month"]
     ):  # YYYY-MM sorts as text
         raise InputError(f"--from {months['from_month']} is later than --to {months['to_month']}; swap them")
     for name in names:
         raise_if_stopped()
+        work: Callable[[], AnalysisSummary]
         if name == "activity":
             from analysis.activity import compute_activity
 
@@ -273,9 +283,12 @@ def analyze(
             raise InputError(
                 f"analysis {name!r} is unknown; choose activity, openrank, community-openrank, lineage or all"
             )
-        # Every analysis returns a summary with ``rows_written``.
-        steps.append(record_step(store, f"analyze:{name}", lambda work=work: work().rows_written, run=run))
+        steps.append(record_step(store, f"analyze:{name}", functools.partial(_rows_written, work), run=run))
     return steps
+
+
+def _rows_written(work: Callable[[], AnalysisSummary]) -> int:
+    return work().rows_written
 
 
 def export(
