@@ -1,8 +1,8 @@
 """Rate-limit budgets: a fixed window per key (token, or client address when anonymous).
 
-Budgets run on the real wall clock, not the simulated one: a collector that exhausts
-its budget must really wait until ``reset`` (epoch seconds), and tests shorten the
-window (``rate_window_seconds=2``) instead of sleeping for an hour.
+Budgets run on a clock of epoch seconds, not the simulated day: a collector that exhausts
+its budget must wait until ``reset``. The server's clock is the wall clock plus the seconds
+its tests passed with ``FakeHub.sleep``, so an hour's window resets without an hour's wait.
 """
 
 from __future__ import annotations

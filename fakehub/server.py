@@ -14,13 +14,16 @@ In tests::
         hub.truth()        # ground truth, shape in fakehub.world
         hub.advance(1)     # the simulated clock moves one day
         hub.stats()        # request counters; hub.reset_stats()
+        hub.sleep(3600)    # an hour passes on the rate limits' clock: budgets reset, no wall-clock wait
+        held = hub.pause_after(10)  # the 11th API request waits (held.wait() until it does)
+        hub.resume()       # ... until now
 
 Knobs (keyword arguments of :class:`FakeHub`; the CLI exposes the first five and
 ``snapshot``): ``seed``, ``scale`` (small|medium|large), ``faults`` (see :mod:`fakehub.faults`),
 ``host``/``port`` (port 0 picks a free one), ``rest_budget`` (REST requests per token
 per window, default 5,000), ``graphql_budget`` (points, 5,000),
 ``unauthenticated_budget`` (REST requests per client address, 60),
-``rate_window_seconds`` (3,600; tests use 2), ``hf_budget`` / ``hf_anonymous_budget`` /
+``rate_window_seconds`` (3,600; tests pass it with ``hub.sleep``), ``hf_budget`` / ``hf_anonymous_budget`` /
 ``hf_window_seconds`` (Hub API requests per token, per client address without one, and the
 window: 1,000 / 500 per 300 s, a free account's and an anonymous caller's "Hub APIs" bucket,
 https://huggingface.co/docs/hub/rate-limits), ``hf_page_size`` (1,000),
