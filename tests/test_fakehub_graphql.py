@@ -1,6 +1,5 @@
 """fakehub's GitHub GraphQL endpoint: real documents, aliases, cursors and the points budget."""
 
-
 import requests
 
 from fakehub import FakeHub
