@@ -121,7 +121,7 @@ def community_network(store: Store, repo_id: int, month: str) -> CommunityNetwor
     names: dict[tuple[str, int], str | None] = {}
     merged: set[tuple[str, int]] = set()
     for number, actor, login, *counts, was_merged, is_pull in rows:
-        weight = round(sum(c * w for c, w in zip(counts, PAIR_WEIGHTS.values())), 3)
+        weight = round(sum(c * w for c, w in zip(counts, PAIR_WEIGHTS.values(), strict=True)), 3)
         if weight <= 0:
             continue
         thing = ("pull" if is_pull else "issue", number)
@@ -268,7 +268,7 @@ def compute_community_openrank(
                 continue
             rows += [
                 (repo_id, month, kind, ident, network.names.get((kind, ident)), float(value))
-                for (kind, ident), value in zip(network.keys, network.values)
+                for (kind, ident), value in zip(network.keys, network.values, strict=True)
             ]
             summary.repos[month] = summary.repos.get(month, 0) + 1
         with store.transaction():
