@@ -13,7 +13,6 @@ requests of its last page (see :meth:`collector.store.Store.start_run`).
 from __future__ import annotations
 
 import functools
-import functools
 import logging
 import time
 from collections.abc import Callable, Iterable
