@@ -33,7 +33,7 @@ from typing import Any
 
 import polars as pl
 
-from analysis import community, crawl, families, frames, global_openrank, growth, labels, lineage, rankings, views
+from analysis import community, crawl, families, frames, global_openrank, growth, hubs, labels, lineage, rankings, views
 from analysis.fields import SCORE, TIMESTAMP, Field, Schema
 from analysis.output import FORMATS, output_file
 from core.dates import check_month
@@ -62,6 +62,7 @@ TABLES: dict[str, Table] = {
     "family_months": Table(families.family_months, families.FAMILY_MONTH_COLUMNS),
     "growth": Table(growth.growth_table, growth.GROWTH_COLUMNS),
     "labels": Table(labels.labels_table, labels.COLUMNS),
+    "lab_months": Table(hubs.lab_months, hubs.LAB_MONTH_COLUMNS),
     "labs": Table(views.lab_table, views.LAB_COLUMNS),
     "model_downloads": Table(views.model_downloads, views.MODEL_DOWNLOAD_COLUMNS),
     "model_growth": Table(growth.model_growth_table, growth.MODEL_GROWTH_COLUMNS),

@@ -14,7 +14,10 @@ Rollups per family and per origin (:func:`family_table`, :func:`origin_table`):
 models, root models, derivatives (models with a parent) in total and by the relation to
 their parents, downloads (latest snapshot) and influence (the summed model influence of
 the family's root models, where the value of the derivatives collects; see
-:mod:`analysis.influence`). :func:`family_months` is the series of derivatives created
+:mod:`analysis.influence`); the downloads and models are Hugging Face's, and beside them
+``modelscope_models``, ``modelscope_downloads``, ``all_models`` (a model on both hubs once) and
+``total_downloads`` (both hubs' all-time downloads; see :mod:`analysis.hubs`).
+:func:`family_months` is the series of derivatives created
 per month (``models.created_at``) behind "which base family do builders pick".
 """
 
@@ -29,6 +32,7 @@ import polars as pl
 from analysis import frames
 from analysis.fields import COUNT, FLAG, MONTH, NAME, SCORE, TEXT
 from analysis.growth import partial_month
+from analysis.hubs import MODELSCOPE_FIELDS, with_modelscope
 from collector.store import Store
 from core.ecosystem import LABS, RELATIONS
 
@@ -142,7 +146,7 @@ def _rollup_columns() -> list[str]:
 ROLLUP_FIELDS = {**dict.fromkeys(_rollup_columns(), COUNT), "influence": SCORE}
 
 
-FAMILY_COLUMNS = {"family": NAME, "origin": TEXT, **ROLLUP_FIELDS}
+FAMILY_COLUMNS = {"family": NAME, "origin": TEXT, **ROLLUP_FIELDS, **MODELSCOPE_FIELDS}
 
 
 def family_table(store: Store, **_: Any) -> pl.DataFrame:
@@ -150,16 +154,18 @@ def family_table(store: Store, **_: Any) -> pl.DataFrame:
     members = model_memberships(store)
     origins = members.group_by("family").agg(pl.col("origin").first())
     table = _rollup(members, "family").join(origins, on="family", how="left")
-    return _ranked(table.select("family", "origin", *_rollup_columns()), "family")
+    table = with_modelscope(table.select("family", "origin", *_rollup_columns()), store, "family")
+    return _ranked(table.select(list(FAMILY_COLUMNS)), "family")
 
 
-ORIGIN_COLUMNS = {"origin": NAME, **ROLLUP_FIELDS}
+ORIGIN_COLUMNS = {"origin": NAME, **ROLLUP_FIELDS, **MODELSCOPE_FIELDS}
 
 
 def origin_table(store: Store, **_: Any) -> pl.DataFrame:
     """Per origin country (None: organisations outside the family table), each model once."""
     members = model_memberships(store).unique(["model_id", "origin"])
-    return _ranked(_rollup(members, "origin").select("origin", *_rollup_columns()), "origin")
+    table = with_modelscope(_rollup(members, "origin").select("origin", *_rollup_columns()), store, "origin")
+    return _ranked(table.select(list(ORIGIN_COLUMNS)), "origin")
 
 
 FAMILY_MONTH_COLUMNS = {

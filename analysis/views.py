@@ -15,7 +15,8 @@ built from what the collectors stored:
   family, repositories, stars, stars in the last 30 days, summed OpenRank and activity
   for the table's month (the last complete one by default, as in ``repos``).
 - ``labs`` — per lab family: the ``orgs`` figures of its organisations beside the
-  family's Hugging Face figures from ``families`` (models, derivatives, downloads).
+  family's Hugging Face and ModelScope figures from ``families`` (models, derivatives,
+  downloads); ``lab_months`` (:mod:`analysis.hubs`) has them month by month.
 - ``model_downloads`` — each model's snapshots over time: downloads (30 days, all time),
   the downloads gained since the previous snapshot and their rate per day
   (:func:`analysis.growth.download_history`).
@@ -162,6 +163,10 @@ LAB_COLUMNS = {
     "derivatives": COUNT,
     "downloads_30d": COUNT,
     "downloads_all_time": COUNT,
+    "modelscope_models": COUNT,
+    "modelscope_downloads": COUNT,
+    "all_models": COUNT,
+    "total_downloads": COUNT,
 }
 
 
@@ -171,7 +176,10 @@ def lab_table(store: Store, *, month: str | None = None, **_: Any) -> pl.DataFra
     github = _figures(repos.group_by("family")).join(
         repos.group_by("family").agg(orgs=pl.col("org").n_unique()), on="family"
     )
-    hub = family_table(store).select("family", "origin", "models", "derivatives", "downloads_30d", "downloads_all_time")
+    hub = family_table(store).select(
+        "family", "origin", "models", "derivatives", "downloads_30d", "downloads_all_time",
+        "modelscope_models", "modelscope_downloads", "all_models", "total_downloads",
+    )  # fmt: skip
     labs = pl.DataFrame({"family": [lab.family for lab in LABS], "lab_origin": [lab.origin for lab in LABS]})
     frame = (
         labs.join(github, on="family", how="left")

@@ -1,8 +1,8 @@
 """``ecometrics demo``: the whole nightly pipeline, offline, on synthetic data.
 
-Starts fakehub in-process, points the real collectors at it through ``GITHUB_API_URL``
-and ``HF_ENDPOINT``, runs the nightly pipeline once per simulated day (advancing
-fakehub's clock between runs so that snapshots, growth and monthly OpenRank exist), then
+Starts fakehub in-process, points the real collectors at it through ``GITHUB_API_URL``,
+``HF_ENDPOINT`` and ``MODELSCOPE_ENDPOINT``, runs the nightly pipeline once per simulated
+day (advancing fakehub's clock between runs so that snapshots, growth and monthly OpenRank exist), then
 prints the top of each ranking table and leaves the database, the exports in every
 format and a GraphML family tree in the output folder. Everything it shows and writes
 is labelled synthetic.
@@ -66,6 +66,12 @@ RANKINGS = (
         "downloads_30d",
         ["family", "origin", "downloads_30d", "downloads_all_time", "derivatives"],
     ),
+    (
+        "Labs on Hugging Face and ModelScope (all-time downloads)",
+        "labs",
+        "total_downloads",
+        ["family", "origin", "downloads_all_time", "modelscope_downloads", "total_downloads", "all_models"],
+    ),
 )
 
 
@@ -82,9 +88,10 @@ def demo_config(out_dir: Path) -> Config:
 @contextmanager
 def _pointed_at(url: str) -> Iterator[None]:
     """Point the collectors at fakehub the way a user points them anywhere: the environment."""
-    names = ("GITHUB_API_URL", "HF_ENDPOINT", "GITHUB_TOKEN", "HF_TOKEN")
+    names = ("GITHUB_API_URL", "HF_ENDPOINT", "MODELSCOPE_ENDPOINT", "GITHUB_TOKEN", "HF_TOKEN", "MODELSCOPE_API_TOKEN")
     saved = {name: os.environ.get(name) for name in names}
-    os.environ.update(GITHUB_API_URL=url, HF_ENDPOINT=url, GITHUB_TOKEN=DEMO_TOKEN, HF_TOKEN=DEMO_TOKEN)
+    os.environ.update(GITHUB_API_URL=url, HF_ENDPOINT=url, MODELSCOPE_ENDPOINT=url)
+    os.environ.update(GITHUB_TOKEN=DEMO_TOKEN, HF_TOKEN=DEMO_TOKEN, MODELSCOPE_API_TOKEN=DEMO_TOKEN)
     try:
         yield
     finally:

@@ -91,14 +91,16 @@ def test_organisation_and_lab_rollups_add_up_their_repositories_and_families(dem
 def test_downloads_over_time_per_model_and_per_family(demo_db, tmp_path):
     models = pl.DataFrame(export_json(demo_db, "model_downloads", tmp_path))
     conn = sqlite3.connect(demo_db)
-    assert models.height == conn.execute("SELECT count(*) FROM model_snapshots").fetchone()[0]
+    hf_snapshots = "SELECT count(*) FROM model_snapshots WHERE platform = 'huggingface'"  # ModelScope's: lab_months
+    assert models.height == conn.execute(hf_snapshots).fetchone()[0]
     one = models.filter(pl.col("model_id") == models["model_id"][0]).sort("date")
     assert one["downloads_gained"].to_list()[1:] == one["downloads_all_time"].diff().to_list()[1:]
     families = pl.DataFrame(export_json(demo_db, "family_downloads", tmp_path))
     date, expected = conn.execute(
         "SELECT s.date, sum(s.downloads_30d) FROM model_snapshots s JOIN model_lineage l USING (model_id) "
-        "WHERE l.family = 'DeepSeek' OR l.family LIKE 'DeepSeek+%' OR l.family LIKE '%+DeepSeek' "
-        "OR l.family LIKE '%+DeepSeek+%' GROUP BY s.date ORDER BY s.date DESC LIMIT 1"
+        "WHERE s.platform = 'huggingface' AND (l.family = 'DeepSeek' OR l.family LIKE 'DeepSeek+%' "
+        "OR l.family LIKE '%+DeepSeek' OR l.family LIKE '%+DeepSeek+%') "
+        "GROUP BY s.date ORDER BY s.date DESC LIMIT 1"
     ).fetchone()
     row = families.filter((pl.col("family") == "DeepSeek") & (pl.col("date") == date)).row(0, named=True)
     assert row["downloads_30d"] == expected
