@@ -29,7 +29,7 @@ Endpoints (paths of the official client):
   "Success": false}`` (the message ``errors.py`` ``_CN_TO_EN`` translates).
 
 A record carries what ``types.py`` ``RepoInfo`` (392-419) keeps: ``id`` (``owner/name``: "The
-OpenAPI list endpoints return ``id`` as owner/name", api.py 441), ``display_name``,
+OpenAPI list endpoints return ``id`` as owner/name", api.py 452), ``display_name``,
 ``description``, ``downloads`` (all time: ModelScope shows one cumulative count), ``likes``,
 ``created_at`` / ``last_modified`` (ISO 8601 with ``Z``, as ``RepoInfo.to_dict`` writes them),
 ``license``, ``tags``, ``tasks``, ``private``, ``gated``. ModelScope's client exposes no base
@@ -40,12 +40,12 @@ The real API's behaviours, all on by default:
 - **Page bounds.** ``page_size`` above 50 answers 400 ``InputParameterError`` (the compat
   layer caps the page at ``_OPENAPI_MAX_PAGE_SIZE = 50``, compat/hub_api.py 819) and so does
   ``page_number * page_size`` above 3,000 (the limit the client checks before sending,
-  _openapi.py 705-706): no owner can be listed past its 3,000th model.
+  _openapi.py 702-703): no owner can be listed past its 3,000th model.
 - **The default order moves.** Without ``sort`` a listing is ordered by downloads (most
   first; the order is not published, and one that changes as counts grow is the stricter
   model): a walk whose clock moves between pages can see a model twice or not at all.
 - **Errors in the OpenAPI envelope.** ``{"success": false, "code", "message", "request_id"}``
-  with the string codes ``errors.py`` maps (``_OPENAPI_CODE_MAP``, 520-531): 400
+  with the string codes ``errors.py`` maps (``_OPENAPI_CODE_MAP``, 521-532): 400
   ``InputParameterError``, 401 ``InvalidAuthentication`` (a token beginning with ``invalid``,
   on every call: the client attaches ``Authorization: Bearer`` whenever it has a token,
   _openapi.py 342-348, and the public reads do not retry anonymously, ``anonymous_retry`` is
