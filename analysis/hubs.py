@@ -168,10 +168,22 @@ def _sum_or_null(*columns: str) -> pl.Expr:
     return pl.when(present).then(pl.sum_horizontal(pl.col(c).fill_null(0) for c in columns))
 
 
+def organisation_families(db: frames.Database) -> dict[str, str]:
+    """Case-folded GitHub organisation -> lab family: the lab whose GitHub organisations include it
+    (:data:`core.ecosystem.LABS`), else the family whose Hugging Face authors include its name (the
+    family table the last lineage analysis used, config overrides included)."""
+    families = frames.read_sql(
+        db, "SELECT family, authors FROM lineage_families", schema={"family": pl.String, "authors": pl.String}
+    )
+    by_author = {
+        author.casefold(): family for family, authors in families.iter_rows() for author in json.loads(authors or "[]")
+    }
+    by_org = {org.casefold(): lab.family for lab in LABS for org in lab.github_orgs}
+    return {**by_author, **by_org}
+
+
 def _github_months(store: frames.Database) -> pl.DataFrame:
     """Per lab family and month: its organisations' repositories, their stars at the month's end, OpenRank."""
-    from analysis.views import organisation_families  # views joins the lab table; this module must not cycle
-
     families = organisation_families(store)
     repos = frames.repos(store).select(repo_id="id", org=pl.col("full_name").str.split("/").list.first())
     repos = repos.with_columns(

@@ -32,18 +32,18 @@ overrides included); null when none does.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
 import polars as pl
 
 from analysis import frames, growth
-from analysis.activity import bot_expr
 from analysis.families import FAMILY_SEPARATOR, family_table
 from analysis.fields import COUNT, DATE, FLAG, ID, MONTH, NAME, SCORE, TEXT, Field
+from analysis.hubs import organisation_families
 from analysis.rankings import repo_figures
 from collector.store import Store
+from core.bots import bot_expr
 from core.ecosystem import LABS
 
 CONTRIBUTION_EVENTS = ("PushEvent", "PullRequestEvent")  # a push, or a pull request opened
@@ -99,18 +99,6 @@ def contributor_growth(
     names = frames.repos(store).select(repo_id="id", repo="full_name")
     frame = counts.join(names, on="repo_id", how="left").sort("repo", "month")
     return frame.filter(pl.col("month") == month) if month else frame
-
-
-def organisation_families(store: frames.Database) -> dict[str, str]:
-    """Case-folded GitHub organisation -> lab family (see the module docstring)."""
-    families = frames.read_sql(
-        store, "SELECT family, authors FROM lineage_families", schema={"family": pl.String, "authors": pl.String}
-    )
-    by_author = {
-        author.casefold(): family for family, authors in families.iter_rows() for author in json.loads(authors or "[]")
-    }
-    by_org = {org.casefold(): lab.family for lab in LABS for org in lab.github_orgs}
-    return {**by_author, **by_org}
 
 
 ORG_FIGURES = {

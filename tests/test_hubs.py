@@ -42,7 +42,8 @@ def test_the_demo_collected_modelscope_and_linked_the_twins(demo_db):
         "WHERE ms.platform = 'modelscope'"
     ).fetchone()[0]
     glm = conn.execute("SELECT same_as FROM models WHERE platform = 'modelscope' AND id = 'ZhipuAI/glm-4-9b-chat'")
-    assert rows["modelscope"] > 20 and linked > 10
+    nights = conn.execute("SELECT count(DISTINCT date) FROM model_snapshots WHERE platform = 'modelscope'")
+    assert rows["modelscope"] > 20 and linked > 10 and nights.fetchone()[0] == 2  # a snapshot each nightly run
     assert glm.fetchone() == ("zai-org/glm-4-9b-chat",)
 
 
