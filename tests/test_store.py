@@ -1,6 +1,8 @@
 """The store: migrations, idempotent upserts, page + checkpoint atomicity, on real files."""
 
+import ast
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -518,3 +520,51 @@ def test_every_data_write_counts_toward_the_open_run_record(tmp_path):
     store.set_checkpoint("hf:full_hub", "models", "/api/models?cursor=2")
     assert store.rows_since(run) == 5
     assert store.query("SELECT rows_written FROM job_runs") == [{"rows_written": 5}]
+
+
+# -- the one writer ----------------------------------------------------------------------------
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "ATTACH", "DETACH", "CREATE", "DROP", "ALTER", "PRAGMA")
+
+
+def _sql_text(node):
+    """The leading literal text of a SQL argument (a string, an f-string or a concatenation), else ''."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
+        return str(node.values[0].value)
+    if isinstance(node, ast.BinOp):
+        return _sql_text(node.left)
+    return ""
+
+
+def _store_connection(node):
+    """Whether ``node`` is a store's connection: ``store.conn``, ``self.store.conn``, ``crawl.store.conn``."""
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "conn"
+        and (
+            (isinstance(node.value, ast.Name) and node.value.id == "store")
+            or (isinstance(node.value, ast.Attribute) and node.value.attr == "store")
+        )
+    )
+
+
+def test_only_the_store_writes_to_its_database():
+    """Every statement that changes the database (or its connection) is a method of Store."""
+    root = Path(__file__).resolve().parents[1]
+    found = []
+    for package in ("collector", "analysis", "jobs", "core"):
+        for path in sorted((root / package).rglob("*.py")):
+            if path == root / "collector" / "store.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.Assign) and _store_connection(node.value):
+                    found.append(f"{path.relative_to(root)}:{node.lineno}: holds the store's connection")
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args):
+                    continue
+                if node.func.attr in ("execute", "executemany", "executescript") and _store_connection(node.func.value):
+                    sql = _sql_text(node.args[0]).lstrip().upper()
+                    if sql.startswith(WRITES):
+                        found.append(f"{path.relative_to(root)}:{node.lineno}: {sql.split()[0]} outside the store")
+    assert not found, "\n".join(found)
