@@ -47,16 +47,14 @@ Decisions where the definition leaves a detail open, checked against OpenDigger'
 - We count distinct ids on our side too, so a comment seen by both the REST collector and
   a GH Archive import counts once.
 - Very old archives carry no action on comment events; they count as ``created``.
-- Bots are removed before anything else, by the *bot rule* this module owns
-  (:func:`is_bot_login`, :func:`bot_expr`, :func:`labelled_bot_ids`): logins ending in
-  ``[bot]`` (OpenDigger's ``actor_login NOT LIKE '%[bot]'``, line 133), the accounts
-  OpenDigger labels as bots (``labeled_data/bot``, matched by GitHub id as its
-  ``flatten_labels`` ``:bot`` rule does, line 131) once ``ecometrics import labels`` has
-  read them, the built-in :data:`BOT_LOGINS` and the configured logins ``bots``
-  (``[activity].bots``), compared case-insensitively (OpenDigger's LIKE is
-  case-sensitive; a ``[BOT]`` login is a bot to us). The rule is applied here, at
-  analysis time, to the stored logins: the ``is_bot`` flag the collectors store is only a
-  hint of the rule in force when the row was collected and is not used. Then any
+- Bots are removed before anything else, by the bot rule (:mod:`core.bots`: logins
+  ending in ``[bot]``, the built-in ``BOT_LOGINS`` and the configured logins ``bots``
+  (``[activity].bots``), ignoring case) and the accounts OpenDigger labels as bots
+  (``labeled_data/bot``, matched by GitHub id as its ``flatten_labels`` ``:bot`` rule
+  does, line 131; :func:`labelled_bot_ids`) once ``ecometrics import labels`` has read
+  them. The rule is applied here, at analysis time, to the stored logins, so a login
+  configured after its rows were collected counts from then on: the ``is_bot`` flag the
+  collectors stored is the rule's answer with the logins configured then. Then any
   developer in more than ``max_repos`` network pairs in the month is removed with all
   their pairs (lines 170-184, which count the pairs that passed ``valid_count > 0``), and
   a repo left with total weight below ``min_repo_activity`` drops out.
@@ -76,38 +74,13 @@ import polars as pl
 
 from analysis import activity_sql
 from collector.store import Store
+from core.bots import bot_expr
 from core.config import ACTIVITY_WEIGHTS, ActivityConfig
 from core.dates import check_month, next_month
 from core.errors import InputError
+from core.outcome import Completed
 
 COUNTS = tuple(ACTIVITY_WEIGHTS)
-# Bot accounts whose logins do not end in "[bot]" (lower case).
-BOT_LOGINS: frozenset[str] = frozenset(
-    {
-        "copilot",  # GitHub's coding agent: a "Bot" account without the suffix
-        "dependabot-preview",
-        "renovate-bot",
-        "greenkeeperio-bot",
-        "codecov-io",
-        "codecov-commenter",
-        "coveralls",
-        "k8s-ci-robot",
-        "k8s-merge-robot",
-        "k8s-triage-robot",
-        "mergify",
-        "stale",
-        "pull",
-        "sonarcloud",
-        "allcontributors",
-        "gitter-badger",
-        "googlebot",
-        "azure-pipelines",
-        "vercel",
-        "netlify",
-        "pre-commit-ci",
-        "github-actions",
-    }
-)
 MIN_REPO_ACTIVITY = 1.0
 
 SCHEMA: dict[str, Any] = {
@@ -124,15 +97,6 @@ if tuple(count.name for count in activity_sql.COUNTED) != COUNTS:
     raise ImportError("analysis.activity_sql counts the actions ACTIVITY_WEIGHTS weighs, in that order")
 
 
-def is_bot_login(login: str | None, extra: Iterable[str] = ()) -> bool:
-    """The bot rule: ``login`` ends in ``[bot]``, or is in :data:`BOT_LOGINS` or ``extra``
-    (configured logins), ignoring case. An unknown login is not a bot."""
-    if not login:
-        return False
-    login = login.lower()
-    return login.endswith("[bot]") or login in BOT_LOGINS or login in {name.lower() for name in extra}
-
-
 def labelled_bot_ids(store: Store) -> list[int]:
     """GitHub ids of the accounts OpenDigger labels as bots (label ``:bot``), once imported."""
     rows = store.conn.execute(
@@ -140,12 +104,6 @@ def labelled_bot_ids(store: Store) -> list[int]:
     ).fetchall()
     return [row[0] for row in rows]
 
-
-def bot_expr(column: str = "login", extra: Iterable[str] = ()) -> pl.Expr:
-    """:func:`is_bot_login` as a polars expression over the logins in ``column`` (null: False)."""
-    login = pl.col(column).str.to_lowercase()
-    logins = sorted(BOT_LOGINS | {name.lower() for name in extra})
-    return (login.str.ends_with("[bot]") | login.is_in(logins)).fill_null(False)
 
 
 def event_months(store: Store, from_month: str | None = None, to_month: str | None = None) -> list[str]:
@@ -177,7 +135,7 @@ def activity_frame(
 ) -> pl.DataFrame:
     """Activity per (repo, developer) in ``month``, bots removed (see the module docstring).
 
-    ``bots`` are logins taken for bots besides those ending in ``[bot]`` and :data:`BOT_LOGINS`.
+    ``bots`` are logins taken for bots besides those ending in ``[bot]`` and ``core.bots.BOT_LOGINS``.
 
     Columns: ``month, repo_id, repo_name, developer_id, login``, the distinct counts
     (``issues_opened, issue_comments, issues_closed, review_comments, prs_opened,
@@ -302,7 +260,7 @@ def write_activity(store: Store, month: str, frame: pl.DataFrame) -> int:
 
 
 @dataclass
-class ActivitySummary:
+class ActivitySummary(Completed):
     """What :func:`compute_activity` wrote: rows per month."""
 
     months: dict[str, int] = field(default_factory=dict)

@@ -62,8 +62,10 @@ from analysis import activity as act
 from analysis.fields import COUNT, ID, MONTH, NAME, SCORE, TEXT
 from analysis.openrank import solve
 from collector.store import Store
+from core.bots import bot_expr
 from core.dates import next_month
 from core.errors import InputError
+from core.outcome import Completed
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +208,7 @@ def _titles(store: Store, repo_id: int, month: str) -> dict[tuple[str, int], str
 
 
 @dataclass
-class CommunitySummary:
+class CommunitySummary(Completed):
     """What :func:`compute_community_openrank` did."""
 
     repos: dict[str, int] = field(default_factory=dict)  # month -> repositories computed
@@ -333,7 +335,7 @@ def community_table(
         orient="row",
     )
     labelled = act.labelled_bot_ids(store)
-    human = (pl.col("node_type") == "developer") & ~act.bot_expr("name", bots) & ~pl.col("node_id").is_in(labelled)
+    human = (pl.col("node_type") == "developer") & ~bot_expr("name", bots) & ~pl.col("node_id").is_in(labelled)
     share = pl.col("community_openrank") / pl.col("community_openrank").filter(human).sum().over("repo_id")
     names = frame.filter(pl.col("node_type") == "repo").select("repo_id", repo="name")
     frame = (

@@ -50,6 +50,7 @@ from analysis.openrank import (
 from collector.store import Store
 from core.dates import check_month, months_between, next_month, utc_now
 from core.errors import InputError
+from core.outcome import Completed
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def inherited_values(store: Store, month: str, kind: str) -> tuple[np.ndarray, n
 
 
 @dataclass
-class OpenRankSummary:
+class OpenRankSummary(Completed):
     """What :func:`compute_global_openrank` did."""
 
     computed: list[str] = field(default_factory=list)

@@ -17,7 +17,7 @@ first 10 days" or "AutoGLM got 10,000 stars in three days". Definitions:
   number of distinct developers who opened, closed or commented on an issue or pull
   request (:data:`PARTICIPATION_EVENTS` in ``events``) in the first N days after
   creation; bots are left out by :mod:`analysis.activity`'s bot rule
-  (:func:`analysis.activity.bot_expr`, with the configured ``bots``). Null while the window is open, and
+  (:func:`core.bots.bot_expr`, with the configured ``bots``). Null while the window is open, and
   when the repo's stored events (of any kind) begin only after the window: the activity
   collected does not reach back to its launch.
 - **Download growth** (:func:`download_history`, :func:`download_growth`): between
@@ -47,9 +47,9 @@ from typing import Any
 import polars as pl
 
 from analysis import frames
-from analysis.activity import bot_expr
 from analysis.crawl import children_total
 from analysis.fields import COUNT, DATE, NAME, TEXT, TIMESTAMP
+from core.bots import bot_expr
 
 LAUNCH_WINDOWS = (3, 10, 30)  # days after creation: the reports' "first 3 / 10 / 30 days"
 PARTICIPANT_WINDOWS = (10, 30)  # days after creation

@@ -54,6 +54,7 @@ from core.config import Config
 from core.dates import utc_now
 from core.ecosystem import RELATIONS
 from core.errors import InputError
+from core.outcome import Completed
 
 log = logging.getLogger(__name__)
 
@@ -251,7 +252,7 @@ def _merge_ancestors(
 
 
 @dataclass
-class LineageReport:
+class LineageReport(Completed):
     """What ``analyze lineage`` computed and what it left out."""
 
     models: int

@@ -52,13 +52,14 @@ import networkx as nx
 import polars as pl
 
 from analysis import export, frames, growth
-from analysis.activity import bot_expr
 from analysis.families import FAMILY_SEPARATOR
 from analysis.fields import NAME
 from analysis.global_openrank import default_month, openrank_table
 from analysis.output import data_note
+from core.bots import bot_expr
 from core.ecosystem import RELATIONS
 from core.errors import InputError, WriteFailed
+from core.outcome import Completed
 
 # Ranking pages: export KIND -> page title. A table without rows gets no page.
 RANKINGS = {
@@ -85,7 +86,7 @@ ENTITY_FOLDERS = {"repo": "repos", "model_id": "models", "family": "families"}
 
 
 @dataclass
-class ReportResult:
+class ReportResult(Completed):
     """What :func:`write_report` wrote: the folder, its pages, files and bytes."""
 
     path: Path
@@ -93,6 +94,10 @@ class ReportResult:
     files: int
     bytes: int
     seconds: float
+
+    @property
+    def rows_written(self) -> int:
+        return self.pages
 
     def summary(self) -> str:
         return f"wrote {self.pages} pages ({self.files} files, {self.bytes / 1e6:.1f} MB) to {self.path} in {self.seconds:.1f}s"

@@ -31,6 +31,7 @@ from typing import Any
 from collector.store import Store
 from core.ecosystem import RELATIONS
 from core.errors import InputError
+from core.outcome import Completed
 
 RELATION_ALIASES = {
     **{relation: relation for relation in RELATIONS},
@@ -52,13 +53,17 @@ COLUMN_ALIASES = {
 
 
 @dataclass(frozen=True)
-class EdgeImport:
+class EdgeImport(Completed):
     """What ``import edges`` did: rows read, new edges stored, and rows skipped."""
 
     path: str
     rows: int
     imported: int
     skipped: int
+
+    @property
+    def rows_written(self) -> int:
+        return self.imported
 
     def summary(self) -> str:
         return f"{self.path}: {self.rows} rows, imported {self.imported} edges, skipped {self.skipped}"

@@ -23,7 +23,8 @@ the comment of ``IssueCommentEvent``, ``PullRequestReviewCommentEvent`` and
 request's ``merged`` flag when the payload carries it; ``title``, ``author_id`` and
 ``author_login`` the issue's or pull request's title and author (``payload.issue`` or
 ``payload.pull_request``: ``title``, ``user``), which OpenRank's ``[snyk]`` rule and the
-activity metric's merged-PR credit read; ``is_bot`` is set for logins ending in ``[bot]``.
+activity metric's merged-PR credit read; ``is_bot`` is the bot rule's answer (:mod:`core.bots`,
+without configured logins: the analysis adds those).
 
 Speed (bench/bench_gharchive.py): for large inputs a thread of the importing process
 inflates the file and deals chunks of whole lines in turn to :data:`PARSERS` forked
@@ -68,8 +69,10 @@ from typing import Any
 import orjson
 
 from collector.store import EVENT_ROW_COLUMNS, Store
+from core.bots import is_bot_login
 from core.config import Config
 from core.errors import InputError
+from core.outcome import Completed
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +141,7 @@ def tracked_repos(store: Store, *, repos: Iterable[str] = (), orgs: Iterable[str
 
 
 @dataclass
-class ImportResult:
+class ImportResult(Completed):
     files: int = 0
     lines: int = 0
     imported: int = 0
@@ -627,7 +630,7 @@ def _row(event: Any, path: Path, number: int, result: ImportResult) -> tuple | N
         comment,
         push,
         merged,
-        int(bool(login) and login.endswith("[bot]")),
+        int(is_bot_login(login)),
         item.get("title"),
         author.get("id"),
         author.get("login"),

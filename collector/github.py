@@ -96,9 +96,9 @@ from collector.github_rows import (
     star_page_rest,
 )
 from collector.github_walk import PAGE_SIZE, ListingWalker, RepoBlocked, RepoGone, is_blocked
-from collector.results import CollectResult
 from collector.store import BUDGET_META, Store
 from core.config import GithubConfig
+from core.outcome import CollectResult
 from core.progress import Progress
 
 log = logging.getLogger(__name__)

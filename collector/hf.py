@@ -68,11 +68,11 @@ from typing import Any
 
 from collector import cancel
 from collector.hf_client import HfClient, HubResponse, HubUnavailable, RateLimitTooLong, read_ahead
-from collector.results import CollectResult
 from collector.store import BUDGET_META, MODEL_COLUMNS, MODEL_SNAPSHOT_COLUMNS, Store
 from core.config import HuggingFaceConfig
 from core.dates import utc_now, utc_today
 from core.ecosystem import RELATIONS
+from core.outcome import CollectResult
 from core.progress import Progress
 
 log = logging.getLogger(__name__)

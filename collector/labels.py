@@ -35,6 +35,7 @@ import yaml
 from collector.store import Store
 from core.dates import utc_now
 from core.errors import InputError
+from core.outcome import Completed
 
 LABEL_TYPES = frozenset(
     {
@@ -78,13 +79,17 @@ class Label:
 
 
 @dataclass(frozen=True)
-class LabelImport:
+class LabelImport(Completed):
     """What ``import labels`` stored."""
 
     folder: str
     labels: int
     entities: int
     bots: int
+
+    @property
+    def rows_written(self) -> int:
+        return self.labels + self.entities
 
     def summary(self) -> str:
         return (

@@ -31,10 +31,10 @@ from typing import Any
 from modelscope_hub.types import RepoInfo
 
 from collector.modelscope_client import PAGE_SIZE, ModelScopeClient, ModelScopeUnavailable
-from collector.results import CollectResult
 from collector.store import Store
 from core.config import ModelScopeConfig
 from core.dates import utc_now, utc_today
+from core.outcome import CollectResult
 
 log = logging.getLogger(__name__)
 

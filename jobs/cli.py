@@ -12,12 +12,13 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from collector.store import Store
 from core.config import DEFAULT_CONFIG_PATH, DEFAULT_DB_PATH, Config, default_config_text
 from core.config import load_config as _load_config_file
 from core.errors import InputError, WriteFailed
+from core.outcome import Outcome
 from jobs.lock import Locked, job_lock
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_IO, EXIT_LOCKED = 0, 1, 2, 3, 74, 75
@@ -140,6 +141,12 @@ def _exit_code(status: str) -> int:
     return {"ok": EXIT_OK, "partial": EXIT_PARTIAL}.get(status, EXIT_FAILED)
 
 
+def _finished(outcome: Outcome, text: str, *, file: TextIO | None = None) -> int:
+    """Print what one step did and exit by its status, as for the pipeline's steps."""
+    print(text, file=file or sys.stdout)
+    return _exit_code(outcome.status)
+
+
 def _report(steps: list, args: argparse.Namespace) -> int:
     """Print each step's outcome; exit 0 ok, 3 partial, 1 failed."""
     from jobs.pipeline import RunResult
@@ -223,8 +230,8 @@ def cmd_import_edges(args: argparse.Namespace) -> int:
 
     config = load_config(args)
     with _locked(args, config, "import:edges"), open_store(args, config) as store:
-        print(import_edges(store, args.file).summary())
-    return EXIT_OK
+        imported = import_edges(store, args.file)
+    return _finished(imported, imported.summary())
 
 
 def cmd_import_gharchive(args: argparse.Namespace) -> int:
@@ -232,9 +239,8 @@ def cmd_import_gharchive(args: argparse.Namespace) -> int:
 
     config = load_config(args)
     with _locked(args, config, "import:gharchive"), open_store(args, config) as store:
-        result = import_gharchive(store, args.files, config=config, all_repos=args.all, progress=_progress(args))
-    print(result.summary())
-    return EXIT_OK
+        imported = import_gharchive(store, args.files, config=config, all_repos=args.all, progress=_progress(args))
+    return _finished(imported, imported.summary())
 
 
 def cmd_import_labels(args: argparse.Namespace) -> int:
@@ -242,8 +248,8 @@ def cmd_import_labels(args: argparse.Namespace) -> int:
 
     config = load_config(args)
     with _locked(args, config, "import:labels"), open_store(args, config) as store:
-        print(import_labels(store, args.folder).summary())
-    return EXIT_OK
+        imported = import_labels(store, args.folder)
+    return _finished(imported, imported.summary())
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -274,8 +280,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             model_pages=config.report.models,
             create_parents=not args.out,  # [report].dir is ours to create; a typed --out is not
         )
-    print(result.summary(), file=sys.stderr)
-    return EXIT_OK
+    return _finished(result, result.summary(), file=sys.stderr)
 
 
 def cmd_plot_stars(args: argparse.Namespace) -> int:

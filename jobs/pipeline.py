@@ -18,13 +18,13 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from collector.cancel import StopRequested, raise_if_stopped
-from collector.results import CollectResult
 from collector.store import Store
 from core.config import Config
 from core.errors import InputError
+from core.outcome import CollectResult, Outcome
 
 log = logging.getLogger("ecometrics.jobs")
 
@@ -34,6 +34,9 @@ ANALYSES = ("openrank", "lineage")
 
 @dataclass
 class StepResult:
+    """The record of one step in ``job_runs``: the :class:`~core.outcome.Outcome` it reported,
+    with its name and time."""
+
     job: str
     status: str = "ok"  # running while in flight, then ok | partial | failed | interrupted
     rows_written: int = 0
@@ -87,7 +90,7 @@ class RunResult:
 def record_step(
     store: Store,
     job: str,
-    work: Callable[[], CollectResult | StepResult | int | None],
+    work: Callable[[], Outcome],
     *,
     live: CollectResult | None = None,
     run: RunResult | None = None,
@@ -143,18 +146,11 @@ def _spent(requests: dict[str, int]) -> dict[str, int] | None:
     return {"total": sum(requests.values()), **requests} if requests else None
 
 
-def _merge(result: StepResult, outcome: Any) -> None:
-    if isinstance(outcome, CollectResult):
-        result.rows_written = outcome.rows_written
-        result.requests = dict(outcome.requests)
-        result.notes = list(outcome.notes)
-        if outcome.partial:
-            result.status, result.message = "partial", outcome.reason
-    elif isinstance(outcome, StepResult):
-        result.rows_written, result.notes = outcome.rows_written, outcome.notes
-        result.status, result.message = outcome.status, outcome.message
-    elif isinstance(outcome, int):
-        result.rows_written = outcome
+def _merge(result: StepResult, outcome: Outcome) -> None:
+    """A step's record takes what it reported, whichever step it was."""
+    result.status, result.message = outcome.status, outcome.message
+    result.rows_written = outcome.rows_written
+    result.requests, result.notes = dict(outcome.requests), list(outcome.notes)
 
 
 def _finish(store: Store, run_id: int, result: StepResult, started: float) -> None:
@@ -236,13 +232,6 @@ def collect(
     return steps
 
 
-class AnalysisSummary(Protocol):
-    """What every analysis returns: at least the rows it wrote."""
-
-    @property
-    def rows_written(self) -> int: ...
-
-
 def analyze(
     store: Store, config: Config, names: Iterable[str] = ANALYSES, *, run: RunResult | None = None, **options: Any
 ) -> list[StepResult]:
@@ -261,7 +250,7 @@ def analyze(
         raise InputError(f"--from {months['from_month']} is later than --to {months['to_month']}; swap them")
     for name in names:
         raise_if_stopped()
-        work: Callable[[], AnalysisSummary]
+        work: Callable[[], Outcome]
         if name == "activity":
             from analysis.activity import compute_activity
 
@@ -282,12 +271,8 @@ def analyze(
             raise InputError(
                 f"analysis {name!r} is unknown; choose activity, openrank, community-openrank, lineage or all"
             )
-        steps.append(record_step(store, f"analyze:{name}", functools.partial(_rows_written, work), run=run))
+        steps.append(record_step(store, f"analyze:{name}", work, run=run))
     return steps
-
-
-def _rows_written(work: Callable[[], AnalysisSummary]) -> int:
-    return work().rows_written
 
 
 def export(

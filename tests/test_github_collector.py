@@ -21,11 +21,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from analysis.activity import activity_frame, is_bot_login
+from analysis.activity import activity_frame
 from collector.github import collect_github
 from collector.github_client import GitHubClient
 from collector.http import backoff_delay, retry_after_seconds
 from collector.store import BUDGET_META, Store
+from core.bots import is_bot_login
 from core.config import GithubConfig
 from core.errors import InputError
 from fakehub import FakeHub
@@ -512,3 +513,17 @@ def test_without_a_terminal_a_pass_logs_its_start_each_repository_and_its_end(tm
     assert any(line.startswith("github pages: started (about ") for line in lines), lines
     assert any(line.startswith("github: 1/1 MoonshotAI/Kimi-VL: ") for line in lines), lines
     assert any(line.startswith("github pages: ") and " pages in " in line for line in lines), lines
+
+
+def test_the_stored_bot_flag_is_the_bot_rule():
+    # A built-in bot login without the "[bot]" suffix, a configured one, GitHub's type "Bot", a person.
+    from collector.github_rows import developer_row
+
+    users = [
+        {"id": 1, "login": "renovate-bot", "type": "User"},
+        {"id": 2, "login": "CI-Runner", "type": "User"},
+        {"id": 3, "login": "Copilot", "type": "Bot"},
+        {"id": 4, "login": "octocat", "type": "User"},
+    ]
+    flags = [developer_row(user, {"ci-runner"})["is_bot"] for user in users]
+    assert flags == [True, True, True, False]
