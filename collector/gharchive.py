@@ -73,6 +73,7 @@ from core.bots import is_bot_login
 from core.config import Config
 from core.errors import InputError
 from core.outcome import Completed
+from core.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +226,8 @@ def import_gharchive(
         else _parse(files, tracked, chunk_bytes)
     )
     unreadable: list[str] = []  # files none of whose lines is an event: not GH Archive at all
-    with store.page_cache(kib=IMPORT_CACHE_KIB):
+    with store.page_cache(kib=IMPORT_CACHE_KIB), Progress(log, "files", enabled=progress) as files_done:
+        files_done.start("gharchive", total=len(files))
         try:
             for batch in parsed:
                 done = batch.done
@@ -243,8 +245,8 @@ def import_gharchive(
                         )
                     for where in done.corrupt:
                         log.warning("%s", where)
-                    if progress:
-                        log.info("%s: %s lines", batch.path, f"{done.lines:,}")
+                    files_done.advance()
+                    files_done.update(description=f"gharchive {batch.path.name}")
         finally:
             parsed.close()
     result.seconds = time.perf_counter() - started

@@ -233,3 +233,14 @@ def test_the_stored_bot_flag_is_the_bot_rule(store, tmp_path):
     import_gharchive(store, [path], all_repos=True)
     flags = {row["actor_login"]: row["is_bot"] for row in store.query("SELECT actor_login, is_bot FROM events")}
     assert flags == {"github-actions": 1, "Copilot": 1, "dependabot[bot]": 1, "octocat": 0}
+
+
+def test_an_import_shows_its_progress_as_the_collectors_do(store, tmp_path, caplog):
+    # Without a terminal (pytest's stderr is none): a line when it starts and one when it ends.
+    first = write_hour(tmp_path / "2024-01-15-10.json.gz", hour_events())
+    second = write_hour(tmp_path / "2024-01-15-11.json.gz", hour_events()[:2])
+    with caplog.at_level("INFO", logger="collector.gharchive"):
+        import_gharchive(store, [first, second], all_repos=True, progress=True)
+    lines = [r.getMessage() for r in caplog.records if r.name == "collector.gharchive"]
+    assert lines[0] == "gharchive: started (about 2 files)", lines
+    assert lines[-1].startswith("gharchive: 2 files in "), lines
