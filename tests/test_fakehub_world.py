@@ -179,3 +179,20 @@ def test_a_snapshot_of_the_truth_serves_the_same_world(tmp_path):
     assert json.loads(got[1])["stargazers_count"] == truth["github"]["repos"]["zai-org/GLM-4"]["stargazers_count"]
     with pytest.raises(InputError, match="snapshot"):
         FakeHub(snapshot=str(tmp_path / "missing.json"))
+
+
+def test_pause_after_holds_every_later_api_request_until_resume():
+    """The gate tests signal a running client through: N answers, then a held request."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with FakeHub(seed=0, scale="small") as hub, ThreadPoolExecutor(1) as pool:
+        url = f"{hub.url}/repos/vllm-project/vllm"
+        held = hub.pause_after(2)
+        assert [requests.get(url, timeout=10).status_code for _ in range(2)] == [200, 200]
+        third = pool.submit(requests.get, url, timeout=60)
+        assert held.wait(30), "the third request was not held"
+        assert not third.done()  # blocked inside the request until resume()
+        assert requests.get(f"{hub.url}/_fakehub/stats", timeout=10).status_code == 200  # controls are never held
+        hub.resume()
+        assert third.result(timeout=60).status_code == 200
+        assert requests.get(url, timeout=10).status_code == 200  # open again
