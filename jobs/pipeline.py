@@ -180,56 +180,40 @@ def collect(
     steps = []
     for source in sources:
         raise_if_stopped()
-        if source == "github":
-            if not (config.github.orgs or config.github.repos):
-                continue
-            from collector.github import collect_github
-
-            live = CollectResult("github")
-            steps.append(
-                record_step(
-                    store,
-                    "collect:github",
-                    functools.partial(collect_github, store, config.github, progress=progress, result=live),
-                    live=live,
-                    run=run,
-                )
-            )
-        elif source == "hf":
-            if not (config.huggingface.authors or config.huggingface.models or config.huggingface.full_hub or full_hub):
-                continue
-            from collector.hf import collect_hf
-
-            live = CollectResult("hf")
-            steps.append(
-                record_step(
-                    store,
-                    "collect:hf",
-                    functools.partial(
-                        collect_hf, store, config.huggingface, full_hub=full_hub, progress=progress, result=live
-                    ),
-                    live=live,
-                    run=run,
-                )
-            )
-        elif source == "modelscope":
-            if not (config.modelscope.owners or config.modelscope.models):
-                continue
-            from collector.modelscope import collect_modelscope
-
-            live = CollectResult("modelscope")
-            steps.append(
-                record_step(
-                    store,
-                    "collect:modelscope",
-                    functools.partial(collect_modelscope, store, config.modelscope, result=live),
-                    live=live,
-                    run=run,
-                )
-            )
-        else:
-            raise InputError(f"collect source {source!r} is unknown; choose github, hf, modelscope or all")
+        collection_pass = _collection_pass(store, config, source, progress=progress, full_hub=full_hub)
+        if collection_pass is None:
+            continue
+        live = CollectResult(source)
+        steps.append(
+            record_step(store, f"collect:{source}", functools.partial(collection_pass, result=live), live=live, run=run)
+        )
     return steps
+
+
+def _collection_pass(
+    store: Store, config: Config, source: str, *, progress: bool, full_hub: bool | None
+) -> Callable[..., Outcome] | None:
+    """The pass over ``source`` its settings ask for (it takes the ``result`` to fill), or None
+    when they name nothing to collect."""
+    if source == "github":
+        if not (config.github.orgs or config.github.repos):
+            return None
+        from collector.github import collect_github
+
+        return functools.partial(collect_github, store, config.github, progress=progress)
+    if source == "hf":
+        if not (config.huggingface.authors or config.huggingface.models or config.huggingface.full_hub or full_hub):
+            return None
+        from collector.hf import collect_hf
+
+        return functools.partial(collect_hf, store, config.huggingface, full_hub=full_hub, progress=progress)
+    if source == "modelscope":
+        if not (config.modelscope.owners or config.modelscope.models):
+            return None
+        from collector.modelscope import collect_modelscope
+
+        return functools.partial(collect_modelscope, store, config.modelscope)
+    raise InputError(f"collect source {source!r} is unknown; choose github, hf, modelscope or all")
 
 
 def analyze(
