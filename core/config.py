@@ -286,7 +286,7 @@ def _validate(config: Config, source: str) -> None:
         if any(("/" in key) != ("/" in target) for target in targets):
             raise ConfigError(
                 f"{source}: modelscope.same_as.{key} maps an owner to authors or OWNER/NAME to AUTHOR/NAME, "
-                f"not {targets!r}; e.g. ZhipuAI = [\"zai-org\"]"
+                f'not {targets!r}; e.g. ZhipuAI = ["zai-org"]'
             )
     if not 0 <= config.huggingface.derivative_depth <= MAX_DERIVATIVE_DEPTH:
         raise ConfigError(

@@ -83,8 +83,5 @@ def modelscope_same_as() -> dict[str, list[str]]:
     """ModelScope owner -> the Hugging Face authors whose models it mirrors under the same names,
     for the owners named unlike their lab's author (an owner named like it needs no entry)."""
     return {
-        owner: list(lab.hf_authors)
-        for lab in LABS
-        for owner in lab.modelscope_owners
-        if owner not in lab.hf_authors
+        owner: list(lab.hf_authors) for lab in LABS for owner in lab.modelscope_owners if owner not in lab.hf_authors
     }
