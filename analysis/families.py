@@ -34,6 +34,7 @@ from analysis.fields import COUNT, FLAG, MONTH, NAME, SCORE, TEXT
 from analysis.growth import partial_month
 from analysis.hubs import MODELSCOPE_FIELDS, with_modelscope
 from collector.store import Store
+from core.config import FamilyConfig
 from core.ecosystem import LABS, RELATIONS
 
 FAMILY_SEPARATOR = "+"  # a cross-family merge is e.g. "Llama+Qwen"
@@ -47,7 +48,7 @@ class Family:
     source: str  # builtin | config
 
 
-def family_definitions(overrides: Mapping[str, Any] | None = None) -> list[Family]:
+def family_definitions(overrides: Mapping[str, FamilyConfig] | None = None) -> list[Family]:
     """The built-in lab table with the config's ``[families.NAME]`` entries applied.
 
     An entry for a built-in family replaces its authors (when given) and origin (when
@@ -57,8 +58,7 @@ def family_definitions(overrides: Mapping[str, Any] | None = None) -> list[Famil
     families = {lab.family: Family(lab.family, lab.origin, lab.hf_authors, "builtin") for lab in LABS}
     claims: dict[str, str] = {}  # case-folded author -> the config family naming it
     for name, entry in (overrides or {}).items():
-        authors = tuple(_field(entry, "authors") or ())
-        origin = _field(entry, "origin")
+        authors, origin = tuple(entry.authors), entry.origin
         old = families.get(name)
         families[name] = Family(
             name,
@@ -193,7 +193,3 @@ def family_months(store: Store, *, month: str | None = None, **_: Any) -> pl.Dat
         .with_columns(partial_month=partial_month(pl.col("month"), store))
     )
     return frame.filter(pl.col("month") == month) if month else frame
-
-
-def _field(entry: Any, name: str) -> Any:
-    return entry.get(name) if isinstance(entry, Mapping) else getattr(entry, name, None)

@@ -50,7 +50,7 @@ from analysis.fields import COUNT, FLAG, NAME, SCORE, TEXT, TIMESTAMP
 from analysis.influence import compute_influence
 from analysis.output import data_note, output_file
 from collector.store import Store
-from core.config import Config
+from core.config import Config, FamilyConfig
 from core.dates import utc_now
 from core.ecosystem import RELATIONS
 from core.errors import InputError
@@ -302,7 +302,7 @@ def analyze_lineage(
     store: Store,
     config: Config | None = None,
     *,
-    families: Mapping[str, Any] | None = None,
+    families: Mapping[str, FamilyConfig] | None = None,
     influence: bool = True,
     verbose: bool = False,
 ) -> LineageReport:

@@ -14,6 +14,7 @@ from analysis.influence import PARAMETERS, InfluenceParameters, influence_values
 from analysis.lineage import analyze_lineage, descendant_counts, largest_root, model_table, write_lineage
 from analysis.openrank import openrank
 from collector.store import Store
+from core.config import FamilyConfig
 from core.ecosystem import RELATIONS
 from core.errors import InputError
 from jobs.cli import main
@@ -142,7 +143,7 @@ def test_families_follow_root_ancestors_and_config_overrides(tmp_path):
         ("indie/base", "2024-09-01T00:00:00Z"),  # collected: an organisation outside the table founds its family
     ]
     store = make_store(tmp_path, edges, models=models, downloads={"Qwen/Qwen2-7B": 50, "someone/qwen-chat-gguf": 5})
-    analyze_lineage(store, families={"Acme": {"authors": ["ACME-lab"], "origin": "DE"}}, influence=False)
+    analyze_lineage(store, families={"Acme": FamilyConfig(authors=["ACME-lab"], origin="DE")}, influence=False)
     rows = figures(store)
     assert (rows["someone/qwen-chat-gguf"]["family"], rows["someone/qwen-chat-gguf"]["origin"]) == ("Qwen", "CN")
     assert (rows["mixer/llama-qwen"]["family"], rows["mixer/llama-qwen"]["origin"]) == ("Llama+Qwen", "CN+US")
@@ -164,7 +165,8 @@ def test_families_follow_root_ancestors_and_config_overrides(tmp_path):
 
 
 def test_family_overrides_move_authors_out_of_builtin_families():
-    table = {f.name: f for f in family_definitions({"Qwen": {"origin": "XX"}, "Alibaba": {"authors": ["qwen"]}})}
+    overrides = {"Qwen": FamilyConfig(origin="XX"), "Alibaba": FamilyConfig(authors=["qwen"])}
+    table = {f.name: f for f in family_definitions(overrides)}
     assert table["Qwen"].origin == "XX" and "Qwen" not in table["Qwen"].authors
     assert table["Alibaba"].authors == ("qwen",) and table["Alibaba"].origin is None
     assert table["Llama"].authors == ("meta-llama",) and table["Llama"].source == "builtin"
