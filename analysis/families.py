@@ -37,8 +37,6 @@ from collector.store import Store
 from core.config import FamilyConfig
 from core.ecosystem import LABS, RELATIONS
 
-FAMILY_SEPARATOR = "+"  # a cross-family merge is e.g. "Llama+Qwen"
-
 
 @dataclass(frozen=True)
 class Family:
@@ -106,7 +104,7 @@ def model_memberships(store: Store) -> pl.DataFrame:
     )
     return (
         models.filter(pl.col("family").is_not_null())  # collected after the last analysis
-        .with_columns(pl.col("family").str.split(FAMILY_SEPARATOR))
+        .with_columns(pl.col("family").str.split(frames.FAMILY_SEPARATOR))
         .explode("family")
         .join(origins, on="family", how="left")
         .with_columns(origin=pl.col("family_origin"))

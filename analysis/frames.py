@@ -34,6 +34,7 @@ DEFAULT_DB = "ecometrics.db"
 _TIME_FORMATS_WITH_ZONE = ("%Y-%m-%dT%H:%M:%S%.f%#z",)
 _TIME_FORMATS_NAIVE = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d")
 _SQLITE_TYPES = {"INTEGER": pl.Int64, "REAL": pl.Float64, "TEXT": pl.String}
+FAMILY_SEPARATOR = "+"  # model_lineage.family of a merge of several families, e.g. "Llama+Qwen"
 
 
 def default_path() -> Path:
@@ -242,6 +243,20 @@ def latest_snapshots(db: Database) -> pl.DataFrame:
         "JOIN (SELECT platform, model_id, MAX(date) AS date FROM model_snapshots "
         "WHERE platform = 'huggingface' GROUP BY model_id) latest USING (platform, model_id, date)",
         schema={"model_id": pl.String, "downloads_30d": pl.Int64, "downloads_all_time": pl.Int64, "likes": pl.Int64},
+    )
+
+
+def family_members(db: Database) -> pl.DataFrame:
+    """model_id, family, parents: one row per model of the last lineage analysis and family it
+    belongs to (a merge of several families, ``Llama+Qwen``, once in each)."""
+    return (
+        read_sql(
+            db,
+            "SELECT model_id, family, parents FROM model_lineage WHERE family IS NOT NULL",
+            schema={"model_id": pl.String, "family": pl.String, "parents": pl.Int64},
+        )
+        .with_columns(pl.col("family").str.split(FAMILY_SEPARATOR))
+        .explode("family")
     )
 
 

@@ -30,8 +30,6 @@ from analysis.fields import COUNT, FLAG, MONTH, NAME, SCORE, TEXT
 from analysis.growth import partial_month
 from core.ecosystem import LABS
 
-FAMILY_SEPARATOR = "+"  # as in analysis.families: a cross-family merge is e.g. "Llama+Qwen"
-
 MODELSCOPE_FIELDS = {
     "modelscope_models": COUNT,
     "all_models": COUNT,
@@ -67,7 +65,7 @@ def modelscope_members(db: frames.Database) -> pl.DataFrame:
     )
     own = pl.col("author").str.to_lowercase().replace_strict(by_owner, default=pl.col("author"), return_dtype=pl.String)
     return (
-        models.with_columns(family=pl.coalesce("twin_family", own).str.split(FAMILY_SEPARATOR))
+        models.with_columns(family=pl.coalesce("twin_family", own).str.split(frames.FAMILY_SEPARATOR))
         .explode("family")
         .with_columns(origin=pl.col("family").replace_strict(origins, default=None, return_dtype=pl.String))
         .select("model_id", "same_as", "family", "origin")
@@ -233,15 +231,7 @@ def _month_end_snapshots(snapshots: pl.DataFrame) -> pl.DataFrame:
 
 
 def _hf_months(store: frames.Database) -> pl.DataFrame:
-    members = (
-        frames.read_sql(
-            store,
-            "SELECT model_id, family, parents FROM model_lineage WHERE family IS NOT NULL",
-            schema={"model_id": pl.String, "family": pl.String, "parents": pl.Int64},
-        )
-        .with_columns(pl.col("family").str.split(FAMILY_SEPARATOR))
-        .explode("family")
-    )
+    members = frames.family_members(store)
     snapshots = frames.read_sql(
         store,
         "SELECT model_id, date, downloads_30d, downloads_all_time FROM model_snapshots WHERE platform = 'huggingface'",
@@ -277,15 +267,7 @@ def _modelscope_months(store: frames.Database) -> pl.DataFrame:
 def hub_downloads(db: frames.Database) -> pl.DataFrame:
     """All-time downloads per snapshot day, lab family, origin and platform (``huggingface`` or
     ``modelscope``): the series behind "whose models are downloaded more, on which hub"."""
-    lineage = (
-        frames.read_sql(
-            db,
-            "SELECT model_id, family FROM model_lineage WHERE family IS NOT NULL",
-            schema={"model_id": pl.String, "family": pl.String},
-        )
-        .with_columns(pl.col("family").str.split(FAMILY_SEPARATOR))
-        .explode("family")
-    )
+    lineage = frames.family_members(db).select("model_id", "family")
     _, origins = _family_of_owner(db)
     hf = frames.read_sql(
         db,

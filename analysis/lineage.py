@@ -463,9 +463,9 @@ def _families(
         for z in merges_by_level.get(depth, ()):
             labels[z] = label(frozenset().union(*(sets[labels[q]] for q in merge_parents[z])))
 
-    joined = [fam.FAMILY_SEPARATOR.join(sorted(s)) or None for s in sets]
+    joined = [frames.FAMILY_SEPARATOR.join(sorted(s)) or None for s in sets]
     origins = [
-        fam.FAMILY_SEPARATOR.join(sorted({origin for f in s if (origin := origin_of.get(f))})) or None for s in sets
+        frames.FAMILY_SEPARATOR.join(sorted({origin for f in s if (origin := origin_of.get(f))})) or None for s in sets
     ]
     return [joined[i] for i in labels.tolist()], [origins[i] for i in labels.tolist()]
 

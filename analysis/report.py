@@ -52,7 +52,6 @@ import networkx as nx
 import polars as pl
 
 from analysis import export, frames, growth
-from analysis.families import FAMILY_SEPARATOR
 from analysis.fields import NAME
 from analysis.global_openrank import default_month, openrank_table
 from analysis.output import data_note
@@ -770,7 +769,7 @@ class _Site:
                     ),
                 )
             )
-        members = self.table("models").filter(pl.col("family").str.split(FAMILY_SEPARATOR).list.contains(name))
+        members = self.table("models").filter(pl.col("family").str.split(frames.FAMILY_SEPARATOR).list.contains(name))
         roots = members.filter((pl.col("parents") == 0) & (pl.col("all_derivatives") > 0)).sort(
             ["all_derivatives", "model_id"], descending=[True, False]
         )

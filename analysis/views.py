@@ -38,7 +38,7 @@ from typing import Any
 import polars as pl
 
 from analysis import frames, growth
-from analysis.families import FAMILY_SEPARATOR, family_table
+from analysis.families import family_table
 from analysis.fields import COUNT, DATE, FLAG, ID, MONTH, NAME, SCORE, TEXT, Field
 from analysis.hubs import organisation_families
 from analysis.rankings import repo_figures
@@ -205,15 +205,7 @@ FAMILY_DOWNLOAD_COLUMNS = {
 
 def family_downloads(store: Store, **_: Any) -> pl.DataFrame:
     """Per family and snapshot day: summed downloads of its models with a snapshot that day."""
-    members = (
-        frames.read_sql(
-            store,
-            "SELECT model_id, family FROM model_lineage WHERE family IS NOT NULL",
-            schema={"model_id": pl.String, "family": pl.String},
-        )
-        .with_columns(pl.col("family").str.split(FAMILY_SEPARATOR))
-        .explode("family")
-    )
+    members = frames.family_members(store).select("model_id", "family")
     snapshots = frames.model_snapshots(store).select("model_id", "date", "downloads_30d", "downloads_all_time")
     return (
         snapshots.join(members, on="model_id")
