@@ -21,10 +21,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import repeat
-from typing import Any
+from itertools import chain, repeat
+from typing import Any, Protocol
 
 import numpy as np
 import polars as pl
@@ -118,6 +118,39 @@ def _parameters(options: Mapping[str, Any]) -> str:
     )
 
 
+class MonthlyEvents(Protocol):
+    """Where the months' events are: SQLite's ``events`` (:class:`SqliteEvents`) or an
+    archive engine (:class:`analysis.archive_openrank.EngineEvents`)."""
+
+    def months(self, to_month: str | None) -> list[str]:
+        """The months (YYYY-MM, ascending) with events, up to ``to_month``."""
+        ...
+
+    def digest(self, month: str) -> tuple:
+        """A cheap digest of a month's events: changes when events are added, removed or rewritten."""
+        ...
+
+    def activity(self, month: str, **activity_options: Any) -> pl.DataFrame:
+        """The month's :func:`analysis.activity.activity_frame`."""
+        ...
+
+
+@dataclass
+class SqliteEvents:
+    """The ``events`` table of the SQLite file: tracked repos collected through the API or imported."""
+
+    store: Store
+
+    def months(self, to_month: str | None) -> list[str]:
+        return act.event_months(self.store, None, to_month)
+
+    def digest(self, month: str) -> tuple:
+        return _events_digest(self.store, month)
+
+    def activity(self, month: str, **activity_options: Any) -> pl.DataFrame:
+        return act.activity_frame(self.store, month, **activity_options)
+
+
 def _events_digest(store: Store, month: str) -> tuple:
     """A cheap digest of a month's events: changes when events are added, removed or rewritten."""
     return store.conn.execute(
@@ -130,7 +163,9 @@ def _events_digest(store: Store, month: str) -> tuple:
     ).fetchone()
 
 
-def compute_month(store: Store, month: str, fingerprint: str, **activity_options: Any) -> tuple[Network | None, int]:
+def compute_month(
+    store: Store, month: str, fingerprint: str, *, events: MonthlyEvents | None = None, **activity_options: Any
+) -> tuple[Network | None, int]:
     """Compute activity and global OpenRank for ``month`` and store both.
 
     Earlier months must be stored already (their values are inherited). Everything is
@@ -138,9 +173,10 @@ def compute_month(store: Store, month: str, fingerprint: str, **activity_options
     values and its ``openrank_months`` row (with ``fingerprint``, last), so an
     interrupted write leaves the previous values and fingerprint as they were.
     Returns ``(network, rows written)``; the network is None for a month without an
-    OpenRank network (e.g. only pushes).
+    OpenRank network (e.g. only pushes). ``events`` says where the month's events are
+    (default: the SQLite ``events`` table).
     """
-    frame = act.activity_frame(store, month, **activity_options)
+    frame = (events or SqliteEvents(store)).activity(month, **activity_options)
     pairs = frame.filter(~pl.col("push_only"))
     network = None
     if not pairs.is_empty():
@@ -152,33 +188,31 @@ def compute_month(store: Store, month: str, fingerprint: str, **activity_options
             inherited_developers=inherited_values(store, month, "developer"),
         )
         repo_values, developer_values = network_openrank(network)
+    values: Iterable[tuple[str, int, str, float]] = ()
+    if network is not None:
+        values = chain(
+            zip(repeat("repo"), network.repo_ids.tolist(), repeat(month), repo_values.tolist()),
+            zip(repeat("developer"), network.developer_ids.tolist(), repeat(month), developer_values.tolist()),
+        )
     with store.transaction():
         rows = act.write_activity(store, month, frame)
-        store.conn.execute("DELETE FROM openrank WHERE month = ?", (month,))
+        store.replace_rows("openrank", ("kind", "entity_id", "month", "value"), values, where={"month": month})
         if network is not None:
-            insert = "INSERT INTO openrank (kind, entity_id, month, value) VALUES (?, ?, ?, ?)"
-            store.conn.executemany(
-                insert, zip(repeat("repo"), network.repo_ids.tolist(), repeat(month), repo_values.tolist())
-            )
-            store.conn.executemany(
-                insert,
-                zip(repeat("developer"), network.developer_ids.tolist(), repeat(month), developer_values.tolist()),
-            )
             rows += network.size - 1
-        store.conn.execute(
-            "INSERT OR REPLACE INTO openrank_months "
-            "(month, fingerprint, nodes, pairs, iterations, converged, background, computed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                month,
-                fingerprint,
-                network.size if network else 0,
-                network.pairs if network else 0,
-                network.iterations if network else 0,
-                int(network.converged) if network else 1,
-                network.background if network else None,
-                utc_now(),
-            ),
+        store.upsert(
+            "openrank_months",
+            [
+                {
+                    "month": month,
+                    "fingerprint": fingerprint,
+                    "nodes": network.size if network else 0,
+                    "pairs": network.pairs if network else 0,
+                    "iterations": network.iterations if network else 0,
+                    "converged": int(network.converged) if network else 1,
+                    "background": network.background if network else None,
+                    "computed_at": utc_now(),
+                }
+            ],
         )
     return network, rows
 
@@ -189,6 +223,7 @@ def compute_global_openrank(
     to_month: str | None = None,
     *,
     force: bool = False,
+    events: MonthlyEvents | None = None,
     **activity_options: Any,
 ) -> OpenRankSummary:
     """Compute activity and global OpenRank month by month, in order, for months with events.
@@ -197,17 +232,19 @@ def compute_global_openrank(
     the previous month's fingerprint) equals the stored one, unless ``force``; so a new
     or changed month recomputes itself and every month after it. ``activity_options``
     are those of :func:`analysis.activity.activity_frame` (weights, bots, ...). Months
-    before ``from_month`` are taken as stored.
+    before ``from_month`` are taken as stored. ``events`` says where the events are
+    (default: the SQLite ``events`` table); the values are written to ``store`` either way.
     """
+    events = events or SqliteEvents(store)
     summary = OpenRankSummary()
-    months = act.event_months(store, None, to_month)
+    months = events.months(to_month)
     parameters = _parameters(activity_options)
     bots = act.labelled_bot_ids(store)
     stored = {row[0]: row[1] for row in store.conn.execute("SELECT month, fingerprint FROM openrank_months")}
     previous = ""
     for month in months:
         fingerprint = hashlib.sha256(
-            json.dumps([previous, parameters, bots, _events_digest(store, month)], default=str).encode()
+            json.dumps([previous, parameters, bots, events.digest(month)], default=str).encode()
         ).hexdigest()
         previous = fingerprint
         if from_month and month < check_month(from_month, "--from"):
@@ -215,7 +252,7 @@ def compute_global_openrank(
         if not force and stored.get(month) == fingerprint:
             summary.skipped.append(month)
             continue
-        network, rows = compute_month(store, month, fingerprint, **activity_options)
+        network, rows = compute_month(store, month, fingerprint, events=events, **activity_options)
         nodes, iterations = (network.size, network.iterations) if network else (0, 0)
         converged = network.converged if network else True
         summary.computed.append(month)

@@ -197,7 +197,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     names = pipeline.ANALYSES if args.analysis == "all" else (args.analysis,)
     with _locked(args, config, f"analyze:{args.analysis}"), open_store(args, config) as store:
         steps = pipeline.analyze(
-            store, config, names, from_month=args.from_month, to_month=args.to_month, verbose=args.verbose
+            store,
+            config,
+            names,
+            from_month=args.from_month,
+            to_month=args.to_month,
+            verbose=args.verbose,
+            engine=args.engine,
+            progress=_progress(args),
         )
     return _report(steps, args)
 
@@ -234,12 +241,23 @@ def cmd_import_edges(args: argparse.Namespace) -> int:
     return _finished(imported, imported.summary())
 
 
+ENGINE_HELP = "GH Archive-scale events in ClickHouse: chdb (beside the database), chdb:///FOLDER or clickhouse://USER@HOST:8123/DB[?schema=github_events|opendigger]"
+
+
 def cmd_import_gharchive(args: argparse.Namespace) -> int:
-    from collector.gharchive import import_gharchive
+    from collector.gharchive import ImportResult, import_gharchive
 
     config = load_config(args)
+    imported: ImportResult
     with _locked(args, config, "import:gharchive"), open_store(args, config) as store:
-        imported = import_gharchive(store, args.files, config=config, all_repos=args.all, progress=_progress(args))
+        if args.engine:
+            from collector.archive_engine import import_files, open_engine
+            from collector.gharchive import EVENT_TYPES
+
+            with open_engine(args.engine, store) as engine:
+                imported = import_files(engine, args.files, event_types=EVENT_TYPES, progress=_progress(args))
+        else:
+            imported = import_gharchive(store, args.files, config=config, all_repos=args.all, progress=_progress(args))
     return _finished(imported, imported.summary())
 
 
@@ -425,6 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyze.add_argument("--from", dest="from_month", type=_month, metavar="YYYY-MM", help="first month to recompute")
     analyze.add_argument("--to", dest="to_month", type=_month, metavar="YYYY-MM", help="last month to recompute")
+    analyze.add_argument("--engine", metavar="ENGINE", help=ENGINE_HELP + " (analyze openrank)")
     analyze.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     analyze.add_argument(  # SUPPRESS: keeps a global -v given before the command
         "-v",
@@ -450,6 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
     gharchive = imports.add_parser("gharchive", help="GH Archive hourly .json.gz files -> events")
     gharchive.add_argument("files", nargs="+", metavar="FILE", help="hourly files such as 2025-01-01-15.json.gz")
     gharchive.add_argument("--all", action="store_true", help="keep events of every repo, not only tracked ones")
+    gharchive.add_argument("--engine", metavar="ENGINE", help=ENGINE_HELP + " (every repo's activity events)")
     gharchive.set_defaults(handler=cmd_import_gharchive)
     edges = imports.add_parser("edges", help="a model lineage edge list (CSV) -> model_edges")
     edges.add_argument(

@@ -232,6 +232,8 @@ def analyze(
         months["from_month"] and months["to_month"] and months["from_month"] > months["to_month"]
     ):  # YYYY-MM sorts as text
         raise InputError(f"--from {months['from_month']} is later than --to {months['to_month']}; swap them")
+    if options.get("engine") and set(names) != {"openrank"}:
+        raise InputError("--engine computes OpenRank only; run ecometrics analyze openrank --engine ...")
     for name in names:
         raise_if_stopped()
         work: Callable[[], Outcome]
@@ -239,6 +241,8 @@ def analyze(
             from analysis.activity import compute_activity
 
             work = lambda: compute_activity(store, **months, **activity_options)  # noqa: E731
+        elif name == "openrank" and options.get("engine"):
+            work = lambda: _archive_openrank(store, options["engine"], months, activity_options, options)  # noqa: E731
         elif name == "openrank":
             from analysis.global_openrank import compute_global_openrank
 
@@ -257,6 +261,17 @@ def analyze(
             )
         steps.append(record_step(store, f"analyze:{name}", work, run=run))
     return steps
+
+
+def _archive_openrank(store: Store, url: str, months: dict, activity_options: dict, options: dict) -> Any:
+    """Global OpenRank with activity counted on the archive engine ``url``."""
+    from analysis.archive_openrank import compute_archive_openrank
+    from collector.archive_engine import open_engine
+
+    with open_engine(url, store) as engine:
+        return compute_archive_openrank(
+            store, engine, **months, progress=options.get("progress", False), **activity_options
+        )
 
 
 def export(
