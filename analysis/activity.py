@@ -105,7 +105,6 @@ def labelled_bot_ids(store: Store) -> list[int]:
     return [row[0] for row in rows]
 
 
-
 def event_months(store: Store, from_month: str | None = None, to_month: str | None = None) -> list[str]:
     """The months (YYYY-MM, ascending) that have events, within the optional bounds."""
     low = check_month(from_month, "--from") if from_month else "0000-00"
@@ -281,7 +280,7 @@ def compute_activity(
     """Recompute the ``activity`` table for every month with events in the range (``analyze activity``).
 
     ``options`` are those of :func:`activity_frame`. OpenRank is not recomputed
-    (:func:`analysis.openrank.compute_global_openrank` writes activity with it).
+    (:func:`analysis.global_openrank.compute_global_openrank` writes activity with it).
     """
     summary = ActivitySummary()
     for month in event_months(store, from_month, to_month):
