@@ -54,8 +54,10 @@ import polars as pl
 from analysis import export, frames, growth
 from analysis.fields import NAME
 from analysis.global_openrank import default_month, openrank_table
+from analysis.lineage import lineage_graph, stored_edges
 from analysis.output import data_note
 from core.bots import bot_expr
+from core.dates import check_month
 from core.ecosystem import RELATIONS
 from core.errors import InputError, WriteFailed
 from core.outcome import Completed
@@ -120,8 +122,6 @@ def write_report(
     """
     started = time.monotonic()
     if month is not None:
-        from core.dates import check_month
-
         month = check_month(month, "--month")
     if model_pages < 0:
         raise InputError(f"report models {model_pages}: pass 0 or more model pages")
@@ -797,8 +797,6 @@ class _Site:
     def _lineage(self) -> Any:
         """The stored lineage graph (self-references left out, as the lineage analysis does), built once."""
         if "lineage" not in self.tables:
-            from analysis.lineage import lineage_graph, stored_edges
-
             self.tables["lineage"] = lineage_graph(stored_edges(self.store).filter(pl.col("parent") != pl.col("child")))
         return self.tables["lineage"]
 
