@@ -273,16 +273,12 @@ def compute_community_openrank(
                 for (kind, ident), value in zip(network.keys, network.values, strict=True)
             ]
             summary.repos[month] = summary.repos.get(month, 0) + 1
-        with store.transaction():
-            if chosen:
-                marks = ", ".join("?" * len(chosen))
-                store.conn.execute(
-                    f"DELETE FROM community_openrank WHERE month = ? AND repo_id IN ({marks})", (month, *chosen)
-                )
-            store.conn.executemany(
-                "INSERT INTO community_openrank (repo_id, month, node_type, node_id, name, value) VALUES (?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+        store.replace_rows(
+            "community_openrank",
+            ("repo_id", "month", "node_type", "node_id", "name", "value"),
+            rows,
+            where={"month": month, "repo_id": list(chosen)},
+        )
         summary.rows_written += len(rows)
         log.info("community openrank %s: %d repositories", month, summary.repos.get(month, 0))
     return summary

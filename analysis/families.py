@@ -23,6 +23,7 @@ per month (``models.created_at``) behind "which base family do builders pick".
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -83,12 +84,11 @@ def organisation(model_id: str) -> str:
 
 def save_families(store: Store, families: list[Family]) -> None:
     """Persist the family table the lineage analysis used, for the rollups to join."""
-    with store.transaction():
-        store.conn.execute("DELETE FROM lineage_families")
-        store.upsert(
-            "lineage_families",
-            [{"family": f.name, "origin": f.origin, "authors": list(f.authors), "source": f.source} for f in families],
-        )
+    store.replace_rows(
+        "lineage_families",
+        ("family", "origin", "authors", "source"),
+        [(f.name, f.origin, json.dumps(list(f.authors)), f.source) for f in families],
+    )
 
 
 # -- rollups ----------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from typing import Any
 
 import polars as pl
 
-from collector.store import Store
+from collector.store import DEMO_MARKER, Store
 from core.ecosystem import RELATIONS
 from core.errors import InputError
 
@@ -224,12 +224,9 @@ def openrank(db: Database, kind: str | None = None) -> pl.DataFrame:
 
 def synthetic(db: Database) -> str | None:
     """The demo's marker when the database was built from fakehub (``ecometrics demo``), else None."""
-    rows = read_sql(
-        db,
-        "SELECT cursor FROM checkpoints WHERE source = 'demo' AND key = 'synthetic'",
-        schema={"cursor": pl.String},
-    )
-    return rows["cursor"][0] if rows.height else None
+    _schema(db, "meta")  # a file from before the meta table: the error says to migrate it
+    rows = read_sql(db, "SELECT value FROM meta WHERE key = ?", (DEMO_MARKER,), schema={"value": pl.String})
+    return rows["value"][0] if rows.height else None
 
 
 # -- frames several analyses share ----------------------------------------------------------

@@ -151,10 +151,9 @@ def compute_influence(
     values = influence_values(len(names), parent, child, relation, downloads, parameters)
     member = ~np.isnan(values)
     now = utc_now()
-    with store.transaction():
-        store.conn.execute("DELETE FROM model_influence")
-        store.conn.executemany(
-            "INSERT INTO model_influence (model_id, value, computed_at) VALUES (?, ?, ?)",
-            zip(names.filter(pl.Series(member)).to_list(), values[member].tolist(), repeat(now)),
-        )
+    store.replace_rows(
+        "model_influence",
+        ("model_id", "value", "computed_at"),
+        zip(names.filter(pl.Series(member)).to_list(), values[member].tolist(), repeat(now)),
+    )
     return int(member.sum())

@@ -354,11 +354,7 @@ def analyze_lineage(
         }
     ).with_columns(computed_at=pl.lit(now))
     with store.transaction():
-        store.conn.execute("DELETE FROM model_lineage")
-        store.conn.executemany(
-            f"INSERT INTO model_lineage ({', '.join(table.columns)}) VALUES ({', '.join('?' * len(table.columns))})",
-            table.iter_rows(),
-        )
+        store.replace_rows("model_lineage", table.columns, table.iter_rows())
         fam.save_families(store, definitions)
 
     name_of = names.to_list()

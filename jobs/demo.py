@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from collector.cancel import raise_if_stopped
-from collector.store import Store
+from collector.store import DEMO_MARKER, Store
 from core.config import Config, default_config_text, parse_config
 from jobs import pipeline
 
@@ -133,7 +133,7 @@ def run_demo(
         Store(db_path) as store,
     ):
         config.huggingface.hub_models = hub.truth(include_models=False)["hf"]["model_count"]  # prices the full listing
-        store.set_checkpoint("demo", "synthetic", f"fakehub seed={seed} scale={scale}")
+        store.set_meta(DEMO_MARKER, f"fakehub seed={seed} scale={scale}")
         echo(f"fakehub ({scale}, seed {seed}) at {hub.url}")
         for day in range(days):
             raise_if_stopped()  # a stop ends the demo, not just the day's run
