@@ -22,7 +22,7 @@ Columns (``ecometrics export repos``):
 - ``openrank, activity, openrank_weight, openrank_month`` — the repository's global
   OpenRank, OpenDigger's published ``activity`` metric and its OpenRank network weight
   for the month (by default the last complete month with values,
-  :func:`analysis.openrank.default_month`), from :mod:`analysis.openrank`;
+  :func:`analysis.global_openrank.default_month`), from :mod:`analysis.global_openrank`;
   ``partial_month`` is true when the data does not cover that month to its end.
 
 Repositories never collected through the API that have OpenRank or activity in that
