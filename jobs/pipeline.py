@@ -228,10 +228,9 @@ def analyze(
         "max_repos": config.activity.max_repos,
     }
     months: dict[str, Any] = {"from_month": options.get("from_month"), "to_month": options.get("to_month")}
-    if (
-        months["from_month"] and months["to_month"] and months["from_month"] > months["to_month"]
-    ):  # YYYY-MM sorts as text
-        raise InputError(f"--from {months['from_month']} is later than --to {months['to_month']}; swap them")
+    first, last = months["from_month"], months["to_month"]
+    if first and last and first > last:  # YYYY-MM sorts as text
+        raise InputError(f"--from {first} is later than --to {last}; swap them")
     if options.get("engine") and set(names) != {"openrank"}:
         raise InputError("--engine computes OpenRank only; run ecometrics analyze openrank --engine ...")
     for name in names:
