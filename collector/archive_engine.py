@@ -267,18 +267,13 @@ class EngineImportResult(ImportResult):
 
     done_before: list[str] = field(default_factory=list)
 
-    def summary(self) -> str:
-        rate = self.lines / self.seconds if self.seconds else 0.0
-        parts = [f"gharchive (engine): {self.files} file(s) read, {len(self.done_before)} done before"]
-        parts.append(f"{self.lines:,} lines, {self.imported:,} activity events imported")
-        if self.skipped_types:
-            kinds = ", ".join(f"{kind} {n:,}" for kind, n in self.skipped_types.most_common())
-            parts.append(f"{sum(self.skipped_types.values()):,} of unknown types skipped ({kinds})")
-        if self.corrupt_count:
-            parts.append(f"{self.corrupt_count:,} corrupt line(s): {'; '.join(self.corrupt[:5])}")
-        return ", ".join(parts) + f" in {self.seconds:.1f} s ({rate:,.0f} lines/s)"
+    skipped_kind = "unknown"
 
-    __str__ = summary
+    def headline(self) -> list[str]:
+        return [
+            f"gharchive (engine): {self.files} file(s) read, {len(self.done_before)} done before",
+            f"{self.lines:,} lines, {self.imported:,} activity events imported",
+        ]
 
 
 def import_files(

@@ -151,6 +151,7 @@ class ImportResult(Completed):
     corrupt: list[str] = field(default_factory=list)  # "FILE:LINE: reason", the first MAX_REPORTED
     corrupt_count: int = 0
     seconds: float = 0.0
+    skipped_kind = "other"  # what the summary calls the event types an import skipped
 
     @property
     def rows_written(self) -> int:
@@ -170,15 +171,19 @@ class ImportResult(Completed):
         self.corrupt_count += other.corrupt_count
         self.corrupt.extend(other.corrupt[: MAX_REPORTED - len(self.corrupt)])
 
-    def summary(self) -> str:
-        rate = self.lines / self.seconds if self.seconds else 0.0
-        parts = [
+    def headline(self) -> list[str]:
+        """The summary's leading parts: what was read and imported."""
+        return [
             f"gharchive: {self.files} file(s), {self.lines:,} lines, {self.imported:,} events imported",
             f"{self.untracked:,} of untracked repos",
         ]
+
+    def summary(self) -> str:
+        rate = self.lines / self.seconds if self.seconds else 0.0
+        parts = self.headline()
         if self.skipped_types:
             kinds = ", ".join(f"{kind} {n:,}" for kind, n in self.skipped_types.most_common())
-            parts.append(f"{sum(self.skipped_types.values()):,} of other types skipped ({kinds})")
+            parts.append(f"{sum(self.skipped_types.values()):,} of {self.skipped_kind} types skipped ({kinds})")
         if self.corrupt_count:
             parts.append(f"{self.corrupt_count:,} corrupt line(s): {'; '.join(self.corrupt[:5])}")
         return ", ".join(parts) + f" in {self.seconds:.1f} s ({rate:,.0f} lines/s)"
