@@ -58,7 +58,7 @@ from huggingface_hub import constants
 from huggingface_hub.utils import build_hf_headers, get_session, parse_ratelimit_headers
 
 from collector import cancel
-from collector.http import backoff_delay, http_date, next_link, retry_after_seconds
+from collector.http import http_date, next_link, retry_after_seconds, retry_delay
 from core.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -226,9 +226,7 @@ class HfClient:
                     raise HubUnavailable(f"{url}: HTTP {status} {response.text[:200]!r}", status)
             if attempt == self.max_retries:
                 raise HubUnavailable(f"{url}: {failure}, still failing after {self.max_retries} retries")
-            if retry_after is None:
-                retry_after = backoff_delay(attempt + 1, self.backoff, self.max_wait)
-            delay = min(self.max_wait, retry_after)
+            delay = retry_delay(attempt, retry_after, self.backoff, self.max_wait)
             log.debug("%s: %s; retrying in %.3gs", url, failure, delay)
             self.sleep(delay)
         raise HubUnavailable(f"{url}: rate limited, still refused after {self.max_retries} retries")

@@ -67,6 +67,14 @@ def backoff_delay(retry: int, base: float, cap: float) -> float:
     return random.uniform(0.0, min(cap, base * 2 ** (retry - 1)))
 
 
+def retry_delay(attempt: int, retry_after: float | None, base: float, cap: float) -> float:
+    """The wait after failed attempt ``attempt`` (0, 1, ...): the server's ``retry_after`` when it
+    gave one, else :func:`backoff_delay`; never more than ``cap``."""
+    if retry_after is None:
+        retry_after = backoff_delay(attempt + 1, base, cap)
+    return min(cap, retry_after)
+
+
 def next_link(response: Any) -> str | None:
     """The ``Link: <...>; rel="next"`` target of a response (RFC 8288), absolute; None on a last page.
 

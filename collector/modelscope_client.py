@@ -52,7 +52,7 @@ from modelscope_hub.errors import (
 from modelscope_hub.types import PagedResult, RepoInfo
 
 from collector import cancel
-from collector.http import backoff_delay, http_date
+from collector.http import http_date, retry_delay
 from core.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -196,9 +196,7 @@ class ModelScopeClient:
                 failure = type(exc).__name__
             if attempt == self.max_retries:
                 break
-            if retry_after is None:
-                retry_after = backoff_delay(attempt + 1, self.backoff, self.max_wait)
-            delay = min(self.max_wait, retry_after)
+            delay = retry_delay(attempt, retry_after, self.backoff, self.max_wait)
             log.debug("modelscope %s: %s; retrying in %.3gs", what, failure, delay)
             self.sleep(delay)
         raise ModelScopeUnavailable(f"modelscope {what}: {failure}, still failing after {self.max_retries} retries")
