@@ -429,8 +429,6 @@ def _finish_file(engine: Engine, path: Path, known: list[str], broken: str | Non
 def _recover(engine: Engine, path: Path, known: list[str], error: BaseException) -> str:
     """Import the whole lines of a file the engine could not read (up to a damaged gzip
     stream's break, as :mod:`collector.gharchive` reads it); return the report of the break."""
-    if not engine.embedded:
-        raise InputError(f"{path}: {engine.label} could not read it ({_first_line(error)})") from None
     _forget(engine, path.name)
     report = f"{path}: ClickHouse could not read it ({_first_line(error)}); its lines were read here"
     with tempfile.NamedTemporaryFile(prefix=".gharchive-", suffix=".json", dir=path.parent) as whole:
