@@ -145,22 +145,17 @@ class SqliteEvents:
         return act.event_months(self.store, None, to_month)
 
     def digest(self, month: str) -> tuple:
-        return _events_digest(self.store, month)
+        return self.store.conn.execute(
+            "SELECT count(*), total(actor_id), total(repo_id), total(issue_number), total(comment_id), "
+            "total(is_bot), total(length(type) * 7 + length(coalesce(action, ''))), total(length(push_id)), "
+            "total(length(title)), total(author_id), "
+            "min(id), max(id), min(created_at), max(created_at) "
+            "FROM events WHERE created_at >= ? AND created_at < ?",
+            (month, next_month(month)),
+        ).fetchone()
 
     def activity(self, month: str, **activity_options: Any) -> pl.DataFrame:
         return act.activity_frame(self.store, month, **activity_options)
-
-
-def _events_digest(store: Store, month: str) -> tuple:
-    """A cheap digest of a month's events: changes when events are added, removed or rewritten."""
-    return store.conn.execute(
-        "SELECT count(*), total(actor_id), total(repo_id), total(issue_number), total(comment_id), "
-        "total(is_bot), total(length(type) * 7 + length(coalesce(action, ''))), total(length(push_id)), "
-        "total(length(title)), total(author_id), "
-        "min(id), max(id), min(created_at), max(created_at) "
-        "FROM events WHERE created_at >= ? AND created_at < ?",
-        (month, next_month(month)),
-    ).fetchone()
 
 
 def compute_month(
