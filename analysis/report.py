@@ -55,7 +55,7 @@ from analysis import export, frames, growth
 from analysis.fields import NAME
 from analysis.global_openrank import default_month, openrank_table
 from analysis.lineage import lineage_graph, stored_edges
-from analysis.output import data_note
+from analysis.output import data_note, process_umask
 from core.bots import bot_expr
 from core.dates import check_month
 from core.ecosystem import RELATIONS
@@ -178,7 +178,7 @@ def _swapped_in(out_dir: Path) -> Iterator[Path]:
     try:
         (building / MARKER).write_text("Written by ecometrics report; the next report replaces this folder.\n")
         yield building
-        os.chmod(building, 0o777 & ~_umask())  # mkdtemp's 0700 would hide the site from a web server
+        os.chmod(building, 0o777 & ~process_umask())  # mkdtemp's 0700 would hide the site from a web server
         old = None
         if out_dir.exists():
             old = out_dir.with_name(f"{building.name[: -len('.building')]}.old")
@@ -192,12 +192,6 @@ def _swapped_in(out_dir: Path) -> Iterator[Path]:
         ) from exc
     finally:
         shutil.rmtree(building, ignore_errors=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _require_matplotlib() -> None:
