@@ -676,7 +676,6 @@ class Store:
                 "WHERE repo_id = ?1 AND date = ?2",
                 (repo_id, day),
             )
-            carried = max(carried, 0)
             self._rows_in_transaction += carried
         return carried
 
