@@ -230,6 +230,9 @@ def compute_global_openrank(
     before ``from_month`` are taken as stored. ``events`` says where the events are
     (default: the SQLite ``events`` table); the values are written to ``store`` either way.
     """
+    low = check_month(from_month, "--from") if from_month else ""
+    if to_month:  # here, for every source of events
+        check_month(to_month, "--to")
     events = events or SqliteEvents(store)
     summary = OpenRankSummary()
     months = events.months(to_month)
@@ -242,7 +245,7 @@ def compute_global_openrank(
             json.dumps([previous, parameters, bots, events.digest(month)], default=str).encode()
         ).hexdigest()
         previous = fingerprint
-        if from_month and month < check_month(from_month, "--from"):
+        if month < low:
             continue
         if not force and stored.get(month) == fingerprint:
             summary.skipped.append(month)
