@@ -251,6 +251,15 @@ def activity_events(
         page.events.append(row)
         return row
 
+    def closed(issue: dict, actor: dict | None, closed_at: str) -> dict:
+        # An /issues item, or the issue an /issues/events item carries: the same fields either way.
+        pull = issue.get("pull_request")
+        kind = "PullRequestEvent" if pull is not None else "IssuesEvent"
+        merged = bool(pull.get("merged_at")) if pull is not None else None
+        number = issue["number"]
+        about = {"title": issue.get("title"), "author": issue.get("user")}
+        return event(kind, "closed", number, actor, closed_at, issue_number=number, merged=merged, **about)
+
     for item in items:
         if resource == "issues":
             page.stamps.append(item["updated_at"])
@@ -260,17 +269,7 @@ def activity_events(
             about = {"title": item.get("title"), "author": item.get("user")}
             event(kind, "opened", number, item.get("user"), item["created_at"], issue_number=number, **about)
             if item.get("closed_at"):
-                merged = bool(pull.get("merged_at")) if pull is not None else None
-                row = event(
-                    kind,
-                    "closed",
-                    number,
-                    item.get("closed_by"),
-                    item["closed_at"],
-                    issue_number=number,
-                    merged=merged,
-                    **about,
-                )
+                row = closed(item, item.get("closed_by"), item["closed_at"])
                 if not item.get("closed_by"):  # the closer comes from /issues/events: keep a stored one
                     for column in ("actor_id", "actor_login", "is_bot"):
                         del row[column]
@@ -293,21 +292,8 @@ def activity_events(
             issue = item.get("issue")
             if item.get("event") != "closed" or not issue:
                 continue
+            row = closed(issue, item.get("actor"), item["created_at"])
             pull = issue.get("pull_request")
-            kind = "PullRequestEvent" if pull is not None else "IssuesEvent"
-            number = issue["number"]
-            merged = bool(pull.get("merged_at")) if pull is not None else None
-            row = event(
-                kind,
-                "closed",
-                number,
-                item.get("actor"),
-                item["created_at"],
-                issue_number=number,
-                merged=merged,
-                title=issue.get("title"),
-                author=issue.get("user"),
-            )
             if pull is not None and "merged_at" not in pull:  # unknown here: keep what /issues stored
                 del row["merged"]
         elif resource == "commits":
