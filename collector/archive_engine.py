@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 
-from collector.gharchive import MAX_REPORTED, STREAM_ERRORS, ImportResult, damaged_report, inflated_lines
+from collector.gharchive import MAX_REPORTED, STREAM_ERRORS, ImportResult, archive_files, damaged_report, inflated_lines
 from collector.store import Store
 from core.errors import InputError
 
@@ -291,12 +291,7 @@ def import_files(
         )
     if engine.schema != "ecometrics":
         raise InputError(f"--engine {engine.label}: import writes this project's events; drop ?schema={engine.schema}")
-    files = [Path(p) for p in paths]
-    for path in files:
-        if not path.is_file():
-            raise InputError(
-                f"{path}: no such GH Archive file; pass hourly .json.gz files such as 2025-01-01-15.json.gz"
-            )
+    files = archive_files(paths)
     ensure_schema(engine)
     known = sorted(set(event_types) | set(ACTIVITY_TYPES))
     done = {row[0] for row in engine.rows("SELECT DISTINCT file FROM archive_files")}

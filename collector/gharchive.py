@@ -211,12 +211,7 @@ def import_gharchive(
     when the files hold more than :data:`PARALLEL_MIN_BYTES`); files are parsed
     ``chunk_bytes`` of text at a time.
     """
-    files = [Path(p) for p in paths]
-    for path in files:
-        if not path.is_file():
-            raise InputError(
-                f"{path}: no such GH Archive file; pass hourly .json.gz files such as 2025-01-01-15.json.gz"
-            )
+    files = archive_files(paths)
     if config is not None:
         repos, orgs = [*repos, *config.github.repos], [*orgs, *config.github.orgs]
     tracked = None if all_repos else tracked_repos(store, repos=list(repos), orgs=list(orgs))
@@ -516,6 +511,17 @@ def _chunk_rows(text: bytes, path: Path, first_line: int, tracked: Tracked | Non
             continue
         rows.append(row)
     return rows
+
+
+def archive_files(paths: Iterable[str | Path]) -> list[Path]:
+    """``paths`` as paths, each an existing file, else an :class:`InputError` naming the first missing one."""
+    files = [Path(p) for p in paths]
+    for path in files:
+        if not path.is_file():
+            raise InputError(
+                f"{path}: no such GH Archive file; pass hourly .json.gz files such as 2025-01-01-15.json.gz"
+            )
+    return files
 
 
 def damaged_report(path: Path, line: int, exc: BaseException) -> str:
