@@ -72,18 +72,20 @@ def modelscope_members(db: frames.Database) -> pl.DataFrame:
     )
 
 
-def _modelscope_snapshots(db: frames.Database) -> pl.DataFrame:
+def _snapshots(db: frames.Database, platform: str) -> pl.DataFrame:
+    """Every stored snapshot of one hub's models: model_id, date, downloads_30d, downloads_all_time."""
     return frames.read_sql(
         db,
-        "SELECT model_id, date, downloads_all_time FROM model_snapshots WHERE platform = 'modelscope'",
-        schema={"model_id": pl.String, "date": pl.String, "downloads_all_time": pl.Int64},
+        "SELECT model_id, date, downloads_30d, downloads_all_time FROM model_snapshots WHERE platform = ?",
+        (platform,),
+        schema={"model_id": pl.String, "date": pl.String, "downloads_30d": pl.Int64, "downloads_all_time": pl.Int64},
     )
 
 
 def modelscope_families(db: frames.Database, key: str = "family") -> pl.DataFrame:
     """Per ``key`` (family or origin): ModelScope models, those not on Hugging Face, downloads."""
     members = modelscope_members(db).unique(["model_id", key])
-    latest = _modelscope_snapshots(db).sort("date").group_by("model_id").last()
+    latest = _snapshots(db, "modelscope").sort("date").group_by("model_id").last()
     return (
         members.join(latest, on="model_id", how="left")
         .group_by(key)
@@ -232,13 +234,8 @@ def _month_end_snapshots(snapshots: pl.DataFrame) -> pl.DataFrame:
 
 def _hf_months(store: frames.Database) -> pl.DataFrame:
     members = frames.family_members(store)
-    snapshots = frames.read_sql(
-        store,
-        "SELECT model_id, date, downloads_30d, downloads_all_time FROM model_snapshots WHERE platform = 'huggingface'",
-        schema={"model_id": pl.String, "date": pl.String, "downloads_30d": pl.Int64, "downloads_all_time": pl.Int64},
-    )
     return (
-        _month_end_snapshots(snapshots)
+        _month_end_snapshots(_snapshots(store, "huggingface"))
         .join(members, on="model_id")
         .group_by("family", "month")
         .agg(
@@ -253,7 +250,7 @@ def _hf_months(store: frames.Database) -> pl.DataFrame:
 def _modelscope_months(store: frames.Database) -> pl.DataFrame:
     members = modelscope_members(store).select("model_id", "same_as", "family")
     return (
-        _month_end_snapshots(_modelscope_snapshots(store))
+        _month_end_snapshots(_snapshots(store, "modelscope"))
         .join(members, on="model_id")
         .group_by("family", "month")
         .agg(
@@ -269,12 +266,8 @@ def hub_downloads(db: frames.Database) -> pl.DataFrame:
     ``modelscope``): the series behind "whose models are downloaded more, on which hub"."""
     lineage = frames.family_members(db).select("model_id", "family")
     _, origins = _family_of_owner(db)
-    hf = frames.read_sql(
-        db,
-        "SELECT model_id, date, downloads_all_time FROM model_snapshots WHERE platform = 'huggingface'",
-        schema={"model_id": pl.String, "date": pl.String, "downloads_all_time": pl.Int64},
-    ).join(lineage, on="model_id")
-    ms = _modelscope_snapshots(db).join(modelscope_members(db).select("model_id", "family"), on="model_id")
+    hf = _snapshots(db, "huggingface").join(lineage, on="model_id")
+    ms = _snapshots(db, "modelscope").join(modelscope_members(db).select("model_id", "family"), on="model_id")
     both = pl.concat(
         [hf.with_columns(platform=pl.lit("huggingface")), ms.with_columns(platform=pl.lit("modelscope"))],
         how="diagonal",
