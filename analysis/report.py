@@ -267,10 +267,14 @@ class _Site:
     def table(self, kind: str, **options: Any) -> pl.DataFrame:
         """The export table ``kind`` (with the site's month where the table has one), built once."""
         key = kind + json.dumps(options, sort_keys=True) if options else kind
+        if self.month and export.takes(kind, "month") and not options:
+            options = {"month": self.month}
+        return self._once(key, lambda: export.build_table(self.store, kind, bots=self.bots, **options))
+
+    def _once(self, key: str, build: Callable[[], Any]) -> Any:
+        """What ``build`` returns, built the first time ``key`` is asked for and kept for the site."""
         if key not in self.tables:
-            if self.month and export.takes(kind, "month") and not options:
-                options = {"month": self.month}
-            self.tables[key] = export.build_table(self.store, kind, bots=self.bots, **options)
+            self.tables[key] = build()
         return self.tables[key]
 
     def write_downloads(self) -> None:
@@ -592,10 +596,8 @@ class _Site:
         return ranks.join(people, on="month", how="full", coalesce=True).sort("month")
 
     def _month_activity(self, month: str) -> dict[int, float]:
-        key = f"activity:{month}"
-        if key not in self.tables:
-            self.tables[key] = openrank_table(self.store, "repo", month)
-        return dict(self.tables[key].select("entity_id", "activity").iter_rows())
+        activity = self._once(f"activity:{month}", lambda: openrank_table(self.store, "repo", month))
+        return dict(activity.select("entity_id", "activity").iter_rows())
 
     def _contributors(self, repo_id: int) -> str:
         """The top contributors of the newest ``/contributors`` snapshot, as a table."""
@@ -790,21 +792,20 @@ class _Site:
 
     def _lineage(self) -> Any:
         """The stored lineage graph (self-references left out, as the lineage analysis does), built once."""
-        if "lineage" not in self.tables:
-            self.tables["lineage"] = lineage_graph(stored_edges(self.store).filter(pl.col("parent") != pl.col("child")))
-        return self.tables["lineage"]
+        return self._once(
+            "graph:lineage",
+            lambda: lineage_graph(stored_edges(self.store).filter(pl.col("parent") != pl.col("child"))),
+        )
 
     def _contributor_snapshots(self) -> pl.DataFrame:
         """Every stored ``/contributors`` snapshot without bots, read once."""
-        if "contributors" not in self.tables:
-            self.tables["contributors"] = frames.contributors(self.store).filter(~bot_expr("login", self.bots))
-        return self.tables["contributors"]
+        return self._once(
+            "snapshots:contributors", lambda: frames.contributors(self.store).filter(~bot_expr("login", self.bots))
+        )
 
     def _family_months(self) -> pl.DataFrame:
         """Every month of ``family_months`` (the site's month chooses the table's rows, not the chart's)."""
-        if "family_months:all" not in self.tables:
-            self.tables["family_months:all"] = export.build_table(self.store, "family_months")
-        return self.tables["family_months:all"]
+        return self._once("family_months:all", lambda: export.build_table(self.store, "family_months"))
 
     def _compare_page(self, collected: list[str], rankings: list[str]) -> None:
         repos = self.table("repos").filter(pl.col("repo").is_in(collected))
