@@ -40,7 +40,10 @@ published numbers; see :meth:`FakeHub._secondary_limit`), ``page_number_limit`` 
 page an activity listing serves by number, 10), ``contributor_email_limit`` (500) and
 ``stats_commit_limit`` (10,000) (see :mod:`fakehub.github_rest`), and
 ``clock_step_seconds`` (the simulated clock moves this much per API request, 0: time
-passing while a client walks its pages).
+passing while a client walks its pages), and ``still_rate_clock`` (False: the rate
+limits' clock is the wall clock plus what ``hub.sleep`` skipped, as GitHub's is; True
+moves it only by ``hub.sleep``, so a test's windows open and close at the same requests
+however loaded the machine is).
 
 Every GitHub answer carries ``Date`` from the simulated clock (collectors take "today"
 from it), ``x-ratelimit-limit/remaining/used/reset/resource`` (reset in real epoch
@@ -165,6 +168,7 @@ class FakeHub:
         stats_commit_limit: int = 10_000,
         page_number_limit: int = 10,
         clock_step_seconds: float = 0,
+        still_rate_clock: bool = False,
     ):
         self.world = World.from_snapshot(snapshot) if snapshot else World(seed, scale)
         self.faults = Faults(faults, seed)
@@ -186,6 +190,7 @@ class FakeHub:
         )
         self.modelscope = ModelScopeApi(self.world.modelscope, self.world.clock)
         self._skipped = 0.0  # seconds hub.sleep() passed on the rate limits' clock
+        self._rate_clock_start = time.time() if still_rate_clock else None
         self.rest_budget = Budget(rest_budget, rate_window_seconds, self.rate_time)
         self.graphql_budget = Budget(graphql_budget, rate_window_seconds, self.rate_time)
         self.unauthenticated_budget = unauthenticated_budget
@@ -243,7 +248,8 @@ class FakeHub:
 
         ``x-ratelimit-reset`` and ``Retry-After`` are read on it; a test gives a client
         ``clock=hub.rate_time`` and ``sleep=hub.sleep`` and every wait takes no time."""
-        return time.time() + self._skipped
+        now = time.time() if self._rate_clock_start is None else self._rate_clock_start
+        return now + self._skipped
 
     def sleep(self, seconds: float) -> None:
         """A client's wait, passed on the rate limits' clock instead of waited out.
@@ -453,12 +459,13 @@ class FakeHub:
         receive a 403 or 429 response and an error message that indicates that you exceeded
         a secondary rate limit"), with only sometimes a ``retry-after`` ("If the retry-after
         response header is present ... Otherwise, if the x-ratelimit-remaining header is 0
-        ... Otherwise, wait for at least one minute"): here every other refusal has one, and
-        every third is a 429. GraphQL's refusal is a 403 or an HTTP 200 whose ``errors``
-        carry the message with no ``path`` and no ``type`` (GitHub's GraphQL docs, "Rate
-        limits and query limits for the GraphQL API", exceeding the rate limit: "the
-        response status will be 200 or 403"); they alternate. The primary budget's headers
-        go along unchanged.
+        ... Otherwise, wait for at least one minute"): here the 1st of every four refusals and
+        the 4th have one, the 2nd and 3rd do not, and every third REST refusal is a 429.
+        GraphQL's refusal is a 403 or an HTTP 200 whose ``errors`` carry the message with
+        no ``path`` and no ``type`` (GitHub's GraphQL docs, "Rate limits and query limits
+        for the GraphQL API", exceeding the rate limit: "the response status will be 200 or
+        403"); they alternate, 200 first. So any two refusals in a row show both GraphQL
+        shapes and both kinds of REST wait. The primary budget's headers go along unchanged.
         """
         ok, window = budget.spend(key, 1)
         if ok:
@@ -466,9 +473,9 @@ class FakeHub:
         self._secondary_trips[resource] += 1
         trip = self._secondary_trips[resource]
         headers = self._rate_headers(primary, resource)
-        if trip % 2:
+        if trip % 4 in (0, 1):
             headers["Retry-After"] = str(max(1, int(window.reset - self.rate_time() + 0.999)))
-        if resource == "graphql" and trip % 4 in (1, 2):
+        if resource == "graphql" and trip % 2:
             return Response.json({"errors": [{"message": SECONDARY_MESSAGE}]}, 200, headers)
         status = 429 if resource == "core" and trip % 3 == 0 else 403
         return Response.json(

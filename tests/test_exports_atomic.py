@@ -9,6 +9,7 @@ import os
 import sqlite3
 import stat
 import subprocess
+import threading
 
 import pytest
 from test_robustness import ECOMETRICS, add_repos, run, small_disk  # the real-process helpers of the bad-input tests
@@ -89,7 +90,18 @@ def test_a_link_is_followed_and_a_pipe_is_written_in_place(tmp_path, database):
         stderr=subprocess.PIPE,
         text=True,
     )
-    with open(pipe) as reader:  # blocks until the export opens the pipe for writing
-        received = reader.read()
-    assert export.wait(timeout=120) == 0, export.stderr.read()
-    assert received.startswith("repo,") and stat.S_ISFIFO(os.lstat(pipe).st_mode)
+    received: list[str] = []
+
+    def read_pipe() -> None:
+        with open(pipe) as reader:  # blocks until a writer opens the pipe
+            received.append(reader.read())
+
+    reader = threading.Thread(target=read_pipe, daemon=True)
+    reader.start()
+    _, errors = export.communicate(timeout=120)  # stderr is drained while the export runs
+    if reader.is_alive():  # the export ended without opening the pipe: release the reader
+        with open(pipe, "w"):
+            pass
+    reader.join(timeout=10)
+    assert export.returncode == 0, errors
+    assert received and received[0].startswith("repo,") and stat.S_ISFIFO(os.lstat(pipe).st_mode)

@@ -73,7 +73,9 @@ def test_null_items_in_a_stargazer_connection_are_skipped_and_counted(tmp_path):
 def test_secondary_rate_limits_in_graphql_and_rest_are_waited_out(tmp_path):
     """3. A secondary limit comes as 200-with-errors or 403, with or without ``retry-after``."""
     waits: list[float] = []
-    with FakeHub(seed=0, scale="small", secondary_graphql_points=4, secondary_rest_points=10) as hub:
+    with FakeHub(
+        seed=0, scale="small", secondary_graphql_points=4, secondary_rest_points=10, still_rate_clock=True
+    ) as hub:
 
         def sleep(seconds: float) -> None:
             waits.append(seconds)
@@ -182,7 +184,9 @@ def test_truth_the_api_withholds_is_stored_as_unknown_or_anonymous(tmp_path):
 def test_a_secondary_limit_without_retry_after_and_no_budget_left_waits_for_the_reset(tmp_path):
     """7. GitHub's order: retry-after, else x-ratelimit-reset when remaining is 0, else a minute."""
     waits: list[float] = []
-    with FakeHub(seed=0, scale="small", rest_budget=3, secondary_rest_points=3, rate_window_seconds=30) as hub:
+    with FakeHub(
+        seed=0, scale="small", rest_budget=3, secondary_rest_points=3, rate_window_seconds=30, still_rate_clock=True
+    ) as hub:
 
         def sleep(seconds: float) -> None:
             waits.append(seconds)
