@@ -18,7 +18,7 @@ What it stores, from ModelScope's model API through its official client
 An owner's listing is read whole (at most 3,000 models, the API's bound) and written a page of
 50 at a time; a rerun rewrites the same rows, so a killed pass loses nothing a rerun does not
 redo. An owner that lists no models (a misspelt name) and a configured model that is not there
-end the pass ``partial`` with a one-line reason; the other owners are still collected.
+(or is private to its owner: ModelScope shows it to nobody else) end the pass ``partial`` with a one-line reason; the other owners are still collected.
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ def collect_modelscope(
             if info is None:
                 store.mark_modelscope_model_missing(model_id)
                 result.mark_partial(
-                    f"modelscope model {model_id!r} is not on {client.endpoint}; check it in [modelscope] models"
+                    f"modelscope model {model_id!r} is not on {client.endpoint} or is private; "
+                    "check it in [modelscope] models"
                 )
                 continue
             result.rows_written += _write(store, [info], client)

@@ -12,7 +12,8 @@ environment and as it calls the API:
 - a model listing by owner, ``HubApi.list_repos("model", owner=, page_number=, page_size=)``
   (``api.py`` 1047-1165: ``GET /openapi/v1/models``, ``_openapi.py`` 687-714), and one model,
   ``HubApi.get_repo(id, "model")`` (api.py 980-1045: ``GET /openapi/v1/models/{owner}/{name}``,
-  then the legacy ``GET /api/v1/models/{id}`` when that says not found). Both return
+  then the legacy ``GET /api/v1/models/{id}`` when that says not found; a private model is
+  not found there either, see :meth:`ModelScopeClient.model`). Both return
   ``RepoInfo`` (``types.py`` 392-419): ``downloads``, ``likes``, ``created_at``,
   ``last_modified``, ``license``, ``tags``, ``tasks``. The client exposes no base model.
 
@@ -46,6 +47,7 @@ from modelscope_hub.errors import (
     AuthenticationError,
     NetworkError,
     NotExistError,
+    PermissionDeniedError,
     RateLimitError,
     ServerError,
 )
@@ -144,10 +146,17 @@ class ModelScopeClient:
         return list(seen.values())
 
     def model(self, model_id: str) -> RepoInfo | None:
-        """One model, or None when ModelScope does not know it."""
+        """One model, or None when ModelScope does not show it to this caller.
+
+        A model that does not exist and a private one look alike on the OpenAPI surface (404
+        ``ResourceNotFound``, "does not exist or is not visible to the caller", ``api.py``
+        ``HubApi.get_repo`` 1005-1006); the legacy surface the client then asks answers a
+        private one 403 (the ``modelscope`` SDK's ``hub/errors.py`` ``handle_http_response``:
+        "may not exist or may be private. Please login first"), ``PermissionDeniedError``.
+        """
         try:
             return self.call(f"model {model_id}", lambda: self.api.get_repo(model_id, "model"))
-        except NotExistError:
+        except (NotExistError, PermissionDeniedError):
             return None
 
     def _pages(self, owner: str) -> Iterator[PagedResult[RepoInfo]]:

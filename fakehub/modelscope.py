@@ -8,7 +8,8 @@ ModelScope owners (:func:`core.ecosystem.modelscope_owners`; ``zai-org/glm-4-9b-
 hours before its Hugging Face twin (the labs release there first); Meta's Llama models mirrored
 by ``LLM-Research`` weeks later, with few downloads; about one lab model in five only on Hugging
 Face; and per owner two models only on ModelScope (a ``-GPTQ-Int4`` quantization from before
-the clock's start and an ``-AWQ`` one that appears as the clock advances).
+the clock's start and an ``-AWQ`` one that appears as the clock advances), plus a private
+``-Preview`` that only its owner would see (listed in the truth's ``private``, nowhere else).
 
 Endpoints (paths of the official client):
 
@@ -23,10 +24,22 @@ Endpoints (paths of the official client):
   the legacy surface (``api.py`` ``HubApi.get_repo``, 1021-1025).
 - ``GET /api/v1/models/{owner}/{name}`` (``_legacy_api.py`` ``LegacyClient.get_repo_info``,
   395-403): the legacy envelope ``{"Code": 200, "Data": {...}, "Message", "RequestId",
-  "Success": true}`` with PascalCase fields (``Path`` is the owner, ``CreatedAt`` epoch
-  seconds: the aliases of ``HubApi._repo_info_from_payload``, 408-422, and ``types.py``
-  ``_coerce_datetime``); an unknown model answers 404 ``{"Code": 404, "Message": "模型不存在",
-  "Success": false}`` (the message ``errors.py`` ``_CN_TO_EN`` translates).
+  "Success": true}`` (the ``modelscope`` SDK's ``is_ok`` checks ``Code == 200 and Success``,
+  hub/errors.py 74-83) with the PascalCase fields the SDK's ``ModelInfo`` reads from it
+  (hub/info.py 192-219, https://github.com/modelscope/modelscope/blob/1804ac6bf8b6b76c9cc43974e4822e27536bc6e5/modelscope/hub/info.py):
+  ``Id``, ``Path`` (the owner), ``Name``, ``ChineseName``, ``Visibility`` (5 public),
+  ``Description``, ``Downloads``, ``Stars`` (the likes), ``CreatedTime`` / ``LastUpdatedTime``
+  (epoch seconds, which its ``convert_timestamp`` takes), ``License``, ``Tags`` and ``Tasks``
+  (a list of objects; the SDK's hub/api.py 4217 reads a task's ``name``). These are not the
+  OpenAPI record's names: ``modelscope_hub``'s ``HubApi._repo_info_from_payload`` (api.py
+  408-422) aliases ``Downloads`` but not ``Stars``, ``CreatedTime`` or ``Tasks``, so a
+  ``RepoInfo`` read from this surface has no likes, times or tasks (the stricter of the two
+  sources). An unknown model answers 404 ``{"Code": 404, "Message": "模型不存在",
+  "Success": false}`` (the message ``errors.py`` ``_CN_TO_EN`` translates); a private one
+  answers 403 (the SDK's hub/errors.py 141-146: "may not exist or may be private. Please
+  login first"), which ``modelscope_hub`` raises as ``PermissionDeniedError`` (errors.py
+  ``_STATUS_MAP``, 470-479), while the OpenAPI surface says 404 ``ResourceNotFound`` ("does
+  not exist or is not visible to the caller", api.py 1005-1006) and its listing leaves it out.
 
 A record carries what ``types.py`` ``RepoInfo`` (392-419) keeps: ``id`` (``owner/name``: "The
 OpenAPI list endpoints return ``id`` as owner/name", api.py 452), ``display_name``,
@@ -41,9 +54,12 @@ The real API's behaviours, all on by default:
   layer caps the page at ``_OPENAPI_MAX_PAGE_SIZE = 50``, compat/hub_api.py 819) and so does
   ``page_number * page_size`` above 3,000 (the limit the client checks before sending,
   _openapi.py 702-703): no owner can be listed past its 3,000th model.
-- **The default order moves.** Without ``sort`` a listing is ordered by downloads (most
-  first; the order is not published, and one that changes as counts grow is the stricter
-  model): a walk whose clock moves between pages can see a model twice or not at all.
+- **The default order moves.** Without ``sort`` (or with ``default``) a listing is ordered by
+  downloads (most first; the order is not published, and one that changes as counts grow is
+  the stricter model): a walk whose clock moves between pages can see a model twice or not at
+  all. ``sort`` takes the SDK's ``SortKey`` values, ``default``, ``downloads``, ``likes`` and
+  ``last_modified`` (hub/constants.py 191-201, the keys it checks before sending an OpenAPI
+  listing, hub/api.py 1150-1153 for datasets), most first; any other answers 400 ``InputParameterError``.
 - **Errors in the OpenAPI envelope.** ``{"success": false, "code", "message", "request_id"}``
   with the string codes ``errors.py`` maps (``_OPENAPI_CODE_MAP``, 521-532): 400
   ``InputParameterError``, 401 ``InvalidAuthentication`` (a token beginning with ``invalid``,
@@ -51,7 +67,8 @@ The real API's behaviours, all on by default:
   _openapi.py 342-348, and the public reads do not retry anonymously, ``anonymous_retry`` is
   off), 404 ``ResourceNotFound``, 429 ``RateLimitExceed`` with ``Retry-After`` (read by
   ``raise_for_status``, errors.py 681-692; injected as a fault, since ModelScope publishes no
-  rate limit), 5xx ``InternalServerError``.
+  rate limit), and a 5xx ``ServiceUnavailable`` (503) or ``InternalServerError`` (the two
+  codes errors.py 529-530 says arrive with a 5xx status).
 - Anonymous reads are allowed (``require_token=False`` on both calls). Every answer carries
   ``Date`` from the simulated clock.
 """
@@ -74,6 +91,7 @@ from fakehub.model_forest import CURATED, ModelForest
 MAX_PAGE_SIZE = 50
 MAX_LISTING_DEPTH = 3000  # page_number * page_size
 DEFAULT_PAGE_SIZE = 10
+SORT_KEYS = ("default", "downloads", "likes", "last_modified")  # the SDK's SortKey
 MIRROR_OWNER = "LLM-Research"  # mirrors another lab's releases: later, and far fewer downloads
 _MODEL_PATH = re.compile(r"^/(openapi|api)/v1/models/([^/]+)/([^/]+)$")
 
@@ -91,6 +109,7 @@ class MsModel:
     rate: float
     like_ratio: float
     pipeline: str
+    private: bool = False  # seen by its owner only: unlisted, and not found or forbidden to anyone else
 
 
 def _owner_of_authors() -> dict[str, str]:
@@ -137,11 +156,14 @@ class ModelScopeCatalog:
                 mid = f"{owner}/{name}-{suffix}"
                 rate = 20 + 400 * _unit(seed, "rate", mid)
                 models.append(MsModel(mid, created, i, False, 0.0, rate, 0.5 + _unit(seed, "likes", mid), pipeline))
+            mid = f"{owner}/{name}-Preview"  # not yet released: private to its owner
+            models.append(MsModel(mid, parent_created, i, False, 0.0, 50.0, 0.5, pipeline, private=True))
         self.models = models
         self.by_id = {m.id: m for m in models}
 
     def visible(self, now: int) -> list[MsModel]:
-        return [m for m in self.models if m.created <= now]
+        """The public models at ``now``: what an anonymous caller (or any but their owner) sees."""
+        return [m for m in self.models if m.created <= now and not m.private]
 
     def stats(self, m: MsModel, now: int) -> tuple[int, int]:
         """(downloads, likes) at ``now``."""
@@ -155,7 +177,7 @@ class ModelScopeCatalog:
     def record(self, m: MsModel, now: int) -> dict:
         downloads, likes = self.stats(m, now)
         name = m.id.split("/", 1)[1]
-        modified = min(now, m.created + int(_unit("modified", m.id) * 20) * DAY)
+        modified = self.modified(m, now)
         tags = ["transformers", "safetensors"] + (["gptq", "int4"] if "GPTQ" in name else [])
         tags += ["awq"] if name.endswith("-AWQ") else []
         return {
@@ -173,20 +195,35 @@ class ModelScopeCatalog:
             "gated": False,
         }
 
+    def modified(self, m: MsModel, now: int) -> int:
+        return min(now, m.created + int(_unit("modified", m.id) * 20) * DAY)
+
     def truth(self, now: int) -> dict:
-        """``{"models": {ID: record + "hf_id"}}``: ``hf_id`` is the Hugging Face model a
-        mirror is the same as (None for a model only on ModelScope)."""
+        """``{"models": {ID: record + "hf_id"}, "owners", "private": [ID]}``: ``hf_id`` is the
+        Hugging Face model a mirror is the same as (None for a model only on ModelScope);
+        ``private`` the models no anonymous caller sees."""
         out = {}
         for m in sorted(self.visible(now), key=lambda m: m.id):
             rec = self.record(m, now)
             rec["hf_id"] = self.forest.model_id(m.hf_index) if m.mirror and m.hf_index is not None else None
             out[m.id] = rec
-        return {"models": out, "owners": sorted({m.id.split("/", 1)[0] for m in self.models})}
+        return {
+            "models": out,
+            "owners": sorted({m.id.split("/", 1)[0] for m in self.models}),
+            "private": sorted(m.id for m in self.models if m.private),
+        }
 
 
 def ms_error(status: int, code: str, message: str) -> Response:
     """The OpenAPI surface's error envelope."""
     return Response.json({"success": False, "code": code, "message": message, "request_id": uuid.uuid4().hex}, status)
+
+
+def ms_server_error(status: int) -> Response:
+    """A 5xx in the OpenAPI envelope: 503 says ``ServiceUnavailable``, the others ``InternalServerError``."""
+    if status == 503:
+        return ms_error(status, "ServiceUnavailable", "The service is temporarily unavailable, please retry later.")
+    return ms_error(status, "InternalServerError", "Internal server error, please retry later.")
 
 
 def legacy_error(status: int, message: str) -> Response:
@@ -235,13 +272,15 @@ class ModelScopeApi:
             for m in self.catalog.visible(now)
             if (not owner or m.id.split("/", 1)[0] == owner) and (not search or search in m.id.lower())
         ]
-        sort = req.arg("sort") or "downloads"
-        if sort == "downloads":
+        sort = req.arg("sort") or "default"
+        if sort in ("default", "downloads"):
             chosen.sort(key=lambda m: (-self.catalog.stats(m, now)[0], m.id))
-        elif sort in ("created_at", "last_modified"):
-            chosen.sort(key=lambda m: (-m.created, m.id))
+        elif sort == "likes":
+            chosen.sort(key=lambda m: (-self.catalog.stats(m, now)[1], m.id))
+        elif sort == "last_modified":
+            chosen.sort(key=lambda m: (self.catalog.modified(m, now), m.id), reverse=True)
         else:
-            return ms_error(400, "InputParameterError", f"unknown sort {sort!r}")
+            return ms_error(400, "InputParameterError", f"sort must be one of {', '.join(SORT_KEYS)}, not {sort!r}")
         page = chosen[(page_number - 1) * page_size : page_number * page_size]
         data = {
             "models": [self.catalog.record(m, now) for m in page],
@@ -253,7 +292,7 @@ class ModelScopeApi:
 
     def get_model(self, model_id: str) -> Response:
         m = self.catalog.by_id.get(model_id)
-        if m is None or m.created > self.clock.now:
+        if m is None or m.created > self.clock.now or m.private:
             return ms_error(404, "ResourceNotFound", f"Model {model_id} not found")
         return Response.json(
             {"success": True, "request_id": uuid.uuid4().hex, "data": self.catalog.record(m, self.clock.now)}
@@ -264,20 +303,24 @@ class ModelScopeApi:
         now = self.clock.now
         if m is None or m.created > now:
             return legacy_error(404, "模型不存在")
+        if m.private:
+            return legacy_error(403, f"No permission to access {model_id}; it may be private. Please login first.")
         rec = self.catalog.record(m, now)
         owner, name = model_id.split("/", 1)
         data = {
             "Id": stable_hash("ms-id", model_id) % 10**7,
             "Path": owner,
             "Name": name,
+            "ChineseName": "",
             "Visibility": 5,
             "Description": rec["description"],
             "Downloads": rec["downloads"],
-            "Likes": rec["likes"],
-            "CreatedAt": m.created,
-            "LastModified": rec["last_modified"],
+            "Stars": rec["likes"],
+            "CreatedTime": m.created,
+            "LastUpdatedTime": self.catalog.modified(m, now),
             "License": rec["license"],
             "Tags": rec["tags"],
+            "Tasks": [{"name": task} for task in rec["tasks"]],
         }
         return Response.json(
             {"Code": 200, "Data": data, "Message": "success", "RequestId": uuid.uuid4().hex, "Success": True}

@@ -91,7 +91,7 @@ from fakehub.github_rest import GitHubRest
 from fakehub.graphql import GraphQLApi
 from fakehub.hf import HfApi
 from fakehub.limits import Budget, Window
-from fakehub.modelscope import ModelScopeApi, ms_error
+from fakehub.modelscope import ModelScopeApi, ms_error, ms_server_error
 from fakehub.options import add_serve_arguments
 from fakehub.world import World
 
@@ -331,7 +331,7 @@ class FakeHub:
         """ModelScope's answers to an injected fault, in its OpenAPI error envelope (see fakehub.modelscope)."""
         if fault == "5xx":
             status = (500, 502, 503)[self.faults.variant(key) % 3]
-            return ms_error(status, "InternalServerError", "Internal server error, please retry later.")
+            return ms_server_error(status)
         resp = ms_error(429, "RateLimitExceed", "Too many requests, please retry later.")
         resp.headers["Retry-After"] = str(self.retry_after)
         return resp

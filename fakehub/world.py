@@ -39,7 +39,7 @@ the simulated clock::
       "modelscope": {
         "models": {MODEL_ID: {"id", "downloads", "likes", "created_at", "last_modified", "license",
             "tags", "tasks", ..., "hf_id" (the Hugging Face twin, or null)}},
-        "owners": [OWNER, ...]}                                # see fakehub.modelscope
+        "owners": [OWNER, ...], "private": [MODEL_ID, ...]}    # see fakehub.modelscope
     }
 
 Lists are sorted (stars by time, activity by time, ``gated``/``bots``/``deleted`` by

@@ -1,9 +1,18 @@
 """fakehub's ModelScope API, read by ModelScope's official client (modelscope_hub) unmodified."""
 
+import datetime as dt
+
 import pytest
 import requests
 from modelscope_hub import HubApi
-from modelscope_hub.errors import AuthenticationError, InvalidParameter, NotExistError, RateLimitError, ServerError
+from modelscope_hub.errors import (
+    AuthenticationError,
+    InvalidParameter,
+    NotExistError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+)
 
 from fakehub import FakeHub
 
@@ -76,6 +85,52 @@ def test_a_model_is_read_and_an_unknown_one_is_not_found_on_both_surfaces(hub):
     assert (legacy["Code"], legacy["Success"], legacy["Message"]) == (404, False, "模型不存在")
 
 
+def test_the_legacy_surface_answers_in_its_own_pascal_case_fields_with_epoch_seconds(hub):
+    # the fields the modelscope SDK's ModelInfo reads from the legacy answer (hub/info.py 192-219)
+    body = requests.get(f"{hub.url}/api/v1/models/ZhipuAI/glm-4-9b-chat", timeout=10).json()
+    truth = hub.truth(include_models=False)["modelscope"]["models"]["ZhipuAI/glm-4-9b-chat"]
+    assert (body["Code"], body["Success"], body["Message"]) == (200, True, "success") and body["RequestId"]
+    data = body["Data"]
+    assert (data["Path"], data["Name"], data["Downloads"], data["Stars"]) == (
+        "ZhipuAI", "glm-4-9b-chat", truth["downloads"], truth["likes"])  # fmt: skip
+    created = dt.datetime.fromtimestamp(data["CreatedTime"], dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    updated = dt.datetime.fromtimestamp(data["LastUpdatedTime"], dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert (created, updated) == (truth["created_at"], truth["last_modified"])
+    assert data["Tasks"] == [{"name": truth["tasks"][0]}] and data["License"] == truth["license"]
+    assert not {"Likes", "CreatedAt", "LastModified"} & set(data)  # the OpenAPI record's names, not these
+
+
+def test_a_private_model_is_unlisted_not_found_on_the_openapi_surface_and_forbidden_on_the_legacy_one(hub):
+    private = hub.truth(include_models=False)["modelscope"]["private"]
+    owner = private[0].split("/")[0]
+    assert private and private[0] not in hub.truth(include_models=False)["modelscope"]["models"]
+    listed = api(hub).list_repos("model", owner=owner, page_size=50)
+    assert private[0] not in {info.repo_id for info in listed.items}
+    hub.reset_stats()
+    with pytest.raises(PermissionDeniedError) as raised:  # OpenAPI 404, then the legacy surface's 403
+        api(hub).get_repo(private[0], "model")
+    assert raised.value.status_code == 403 and raised.value.response_body["Success"] is False
+    assert {name: e["by_status"] for name, e in hub.stats()["by_endpoint"].items()} == {
+        "ms.model": {"404": 1},
+        "ms.legacy_model": {"403": 1},
+    }
+
+
+def test_the_listing_sorts_by_the_published_keys_and_refuses_others(hub):
+    truth = hub.truth(include_models=False)["modelscope"]["models"]
+    qwen = {m: r for m, r in truth.items() if m.startswith("Qwen/")}
+
+    def listed(sort):
+        return [i.repo_id for i in api(hub).list_repos("model", owner="Qwen", sort=sort, page_size=50).items]
+
+    by_downloads = sorted(qwen, key=lambda m: (-qwen[m]["downloads"], m))
+    assert listed(None) == listed("default") == listed("downloads") == by_downloads
+    assert listed("likes") == sorted(qwen, key=lambda m: (-qwen[m]["likes"], m))
+    assert listed("last_modified") == sorted(qwen, key=lambda m: (qwen[m]["last_modified"], m), reverse=True)
+    with pytest.raises(InvalidParameter):
+        api(hub).list_repos("model", owner="Qwen", sort="created_at")
+
+
 def test_a_bad_token_is_refused_on_every_call_and_none_is_needed_to_read(hub):
     with pytest.raises(AuthenticationError):
         api(hub, "invalid-token").list_repos("model", owner="Qwen")
@@ -92,7 +147,11 @@ def test_an_advancing_clock_grows_downloads_and_reveals_models_released_since(hu
         after = moving.truth(include_models=False)["modelscope"]["models"]
         new = sorted(set(after) - set(before))
         assert new and all(mid.endswith("-AWQ") for mid in new)
-        assert all(after[m]["downloads"] >= before[m]["downloads"] for m in before)
+        # ModelScope's count is all-time: a month on, every model has more, and the API answers the new count
+        assert [m for m in before if after[m]["downloads"] <= before[m]["downloads"]] == []
+        assert all(after[m]["likes"] >= before[m]["likes"] for m in before)
+        read = {i.repo_id: i.downloads for i in api(moving).list_repos("model", owner="Qwen", page_size=50).items}
+        assert read == {m: r["downloads"] for m, r in after.items() if m.startswith("Qwen/")}
         assert api(moving).get_repo(new[0], "model").repo_id == new[0]
 
 
@@ -112,7 +171,21 @@ def test_faults_answer_in_the_openapi_error_envelope(kind, error, monkeypatch):
     with FakeHub(seed=0, scale="small", faults=f"{kind}:1.0") as hub:
         with pytest.raises(error) as raised:
             api(hub).list_repos("model", owner="Qwen")
-        body = raised.value.response_body
-        assert body["success"] is False and body["code"] in ("RateLimitExceed", "InternalServerError")
+        body, status = raised.value.response_body, raised.value.status_code
+        assert body["success"] is False and body["message"] and body["request_id"]
         if kind == "429":
-            assert raised.value.retry_after == 1
+            assert (status, body["code"], raised.value.retry_after) == (429, "RateLimitExceed", 1)
+        else:  # errors.py 528-530: ServiceUnavailable and InternalServerError arrive with a 5xx status
+            assert status in (500, 502, 503)
+            assert body["code"] == ("ServiceUnavailable" if status == 503 else "InternalServerError")
+
+
+def test_server_errors_name_an_unavailable_service_apart_from_an_internal_error():
+    with FakeHub(seed=0, scale="small", faults="5xx:1.0") as hub:
+        answers = [
+            requests.get(f"{hub.url}/openapi/v1/models", params={"owner": owner}, timeout=10)
+            for owner in ("Qwen", "deepseek-ai", "ZhipuAI", "OpenBMB", "moonshotai", "MiniMax", "LLM-Research", "x")
+        ]
+    codes = {(r.status_code, r.json()["code"]) for r in answers}
+    assert {status for status, _ in codes} == {500, 502, 503}  # every 5xx status the faults draw
+    assert codes == {(500, "InternalServerError"), (502, "InternalServerError"), (503, "ServiceUnavailable")}

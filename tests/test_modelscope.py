@@ -140,6 +140,20 @@ def test_a_model_listed_by_id_is_collected_and_an_unknown_one_is_recorded_not_fo
     assert rows["OpenBMB/MiniCPM4-8B"][2] == truth["OpenBMB/MiniCPM4-8B"]["created_at"]
 
 
+def test_a_configured_private_model_is_recorded_not_found_and_the_pass_goes_on(tmp_path):
+    db = tmp_path / "private.db"
+    with FakeHub(seed=0, scale="small") as hub:
+        private = hub.truth(include_models=False)["modelscope"]["private"][0]
+        result = collect_modelscope(
+            Store(db), config(owners=[], models=[private, "OpenBMB/MiniCPM4-8B"]), client=client(hub)
+        )
+        forbidden = hub.stats()["by_endpoint"]["ms.legacy_model"]["by_status"]
+    assert forbidden == {"403": 1}  # the OpenAPI surface said not found, the legacy one forbidden
+    assert result.partial and private in result.reason and "private" in result.reason
+    rows = {row[0]: row for row in ms_rows(db)["models"]}
+    assert rows[private][7] == "not_found" and rows["OpenBMB/MiniCPM4-8B"][7] == "ok"
+
+
 def test_a_listing_whose_order_moves_between_pages_is_read_again_until_complete(tmp_path):
     # every request moves the clock a day: downloads grow and the default order (by downloads) shifts
     with FakeHub(seed=0, scale="small", clock_step_seconds=86_400) as hub:
