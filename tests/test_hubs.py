@@ -6,8 +6,17 @@ import sqlite3
 import polars as pl
 import pytest
 
+from analysis import hubs
 from analysis.export import build_table
+from analysis.lineage import analyze_lineage
+from collector.hf import collect_hf
+from collector.hf_client import HfClient
+from collector.modelscope import collect_modelscope
+from collector.modelscope_client import ModelScopeClient
 from collector.store import Store
+from core.config import HuggingFaceConfig, ModelScopeConfig
+from core.ecosystem import LABS, modelscope_owners, modelscope_same_as
+from fakehub import FakeHub
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +96,134 @@ def test_labs_and_lab_months_join_github_with_both_hubs(tables):
     earlier = months.filter((pl.col("family") == "Qwen") & (pl.col("month") < last))
     assert earlier.height and earlier["total_downloads"].is_null().all() and earlier["openrank"].is_not_null().any()
     assert earlier["stars"].to_list() == sorted(earlier["stars"].to_list())  # stars at each month's end
+
+
+# -- the functions of analysis.hubs, on a database the collectors built from fakehub -------------
+
+MS_LAB_AUTHORS = [author for lab in LABS if lab.modelscope_owners for author in lab.hf_authors]
+FAMILY_OF_OWNER = {owner: lab.family for lab in LABS for owner in lab.modelscope_owners}
+ORIGIN = {lab.family: lab.origin for lab in LABS}
+
+
+@pytest.fixture(scope="module")
+def two_hubs(tmp_path_factory):
+    """(database, [(day, truth)]): the labs' Hugging Face models and their ModelScope owners
+    collected on two days, the lineage analysed after the first."""
+    db = tmp_path_factory.mktemp("hubs") / "hubs.db"
+    nights = []
+    with pytest.MonkeyPatch.context() as env, FakeHub(seed=0, scale="small") as hub, Store(db) as store:
+        env.setenv("MODELSCOPE_HOME", str(db.parent / "modelscope-home"))  # no saved login is read or written
+        for night in range(2):
+            if night:
+                hub.advance(1)
+            hf = HfClient(hub.url, token=False, backoff=0.001, max_wait=0.01, sleep=hub.expire_hf_budget)
+            collect_hf(store, HuggingFaceConfig(authors=MS_LAB_AUTHORS, derivative_depth=0), progress=False, client=hf)
+            ms = ModelScopeClient(hub.url, "", backoff=0.001, max_wait=0.01, sleep=hub.sleep)
+            config = ModelScopeConfig(owners=modelscope_owners(), same_as=modelscope_same_as())
+            assert not collect_modelscope(store, config, client=ms).partial
+            if not night:
+                analyze_lineage(store, influence=False)
+            truth = hub.truth()
+            nights.append((truth["now"][:10], truth))
+    return db, nights
+
+
+def truth_families(db, truth: dict) -> tuple[dict[str, str], dict[str, str]]:
+    """(Hugging Face model -> family, ModelScope model -> family) for fakehub's truth: a Hugging
+    Face model's family is its lineage's; a ModelScope model's its twin's, else its owner's lab."""
+    with Store(db, readonly=True) as store:
+        lineage = {r["model_id"]: r["family"] for r in store.query("SELECT model_id, family FROM model_lineage")}
+        stored_hf = {r["id"] for r in store.query("SELECT id FROM models WHERE platform = 'huggingface'")}
+    hf = {m: lineage[m] for m in stored_hf if lineage.get(m)}
+    ms = {
+        m: hf.get(r["hf_id"]) or FAMILY_OF_OWNER[m.split("/")[0]]
+        for m, r in truth["modelscope"]["models"].items()
+        if m.split("/")[0] in FAMILY_OF_OWNER
+    }
+    return hf, ms
+
+
+def expected_downloads(db, day: str, truth: dict) -> dict[tuple, tuple[int, int]]:
+    """(date, family, origin, platform) -> (downloads, models), from fakehub's truth; a model of
+    a merged family (``Llama+Qwen``) is in each."""
+    hf, ms = truth_families(db, truth)
+    out: dict[tuple, list[int]] = {}
+    for platform, families, downloads in (
+        ("huggingface", hf, {m: truth["hf"]["models"][m]["downloadsAllTime"] for m in hf}),
+        ("modelscope", ms, {m: r["downloads"] for m, r in truth["modelscope"]["models"].items()}),
+    ):
+        for model_id, merged in families.items():
+            for family in merged.split("+"):
+                row = out.setdefault((day, family, ORIGIN.get(family), platform), [0, 0])
+                row[0] += downloads[model_id]
+                row[1] += 1
+    return {key: (downloads, models) for key, (downloads, models) in out.items()}
+
+
+def test_hub_downloads_equal_the_truth_per_day_family_and_platform(two_hubs):
+    db, nights = two_hubs
+    series = hubs.hub_downloads(db)
+    got = {
+        (str(r["date"]), r["family"], r["origin"], r["platform"]): (r["downloads"], r["models"])
+        for r in series.to_dicts()
+    }
+    expected = {}
+    for day, truth in nights:
+        expected |= expected_downloads(db, day, truth)
+    assert got == expected
+    assert {day for day, *_ in got} == {day for day, _ in nights}  # a point per night
+    # Qwen/Qwen3-0.6B is on both hubs: in Qwen's count on each, with each hub's own downloads
+    day, truth = nights[-1]
+    hf, ms = truth_families(db, truth)
+    assert hf["Qwen/Qwen3-0.6B"] == ms["Qwen/Qwen3-0.6B"] == "Qwen"
+    qwen = {
+        r["platform"]: r
+        for r in series.filter((pl.col("family") == "Qwen") & (pl.col("date").cast(pl.String) == day)).to_dicts()
+    }
+    assert qwen["huggingface"]["downloads"] == sum(
+        truth["hf"]["models"][m]["downloadsAllTime"] for m, f in hf.items() if "Qwen" in f.split("+")
+    )
+    assert qwen["modelscope"]["downloads"] == sum(
+        truth["modelscope"]["models"][m]["downloads"] for m, f in ms.items() if f == "Qwen"
+    )
+
+
+def test_modelscope_families_and_the_totals_count_a_model_on_both_hubs_once(two_hubs):
+    db, nights = two_hubs
+    day, truth = nights[-1]
+    hf, ms = truth_families(db, truth)
+    qwen = {m: truth["modelscope"]["models"][m] for m, f in ms.items() if f == "Qwen"}
+    only_here = [m for m, r in qwen.items() if r["hf_id"] is None]
+    assert only_here and len(only_here) < len(qwen) and "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B" in qwen
+    members = {r["model_id"]: r for r in hubs.modelscope_members(db).to_dicts()}
+    assert members["Qwen/Qwen3-0.6B"] == {
+        "model_id": "Qwen/Qwen3-0.6B", "same_as": "Qwen/Qwen3-0.6B", "family": "Qwen", "origin": "CN"}  # fmt: skip
+    assert members["ZhipuAI/glm-4-9b-chat"]["same_as"] == "zai-org/glm-4-9b-chat"
+    assert set(members) == set(ms)  # every stored ModelScope model, the private one not among them
+    side = {r["family"]: r for r in hubs.modelscope_families(db).to_dicts()}
+    ms_downloads = sum(r["downloads"] for r in qwen.values())
+    assert (side["Qwen"]["modelscope_models"], side["Qwen"]["modelscope_only"], side["Qwen"]["modelscope_downloads"]) == (
+        len(qwen), len(only_here), ms_downloads)  # fmt: skip
+    hf_qwen = [m for m, f in hf.items() if "Qwen" in f.split("+")]
+    hf_downloads = sum(truth["hf"]["models"][m]["downloadsAllTime"] for m in hf_qwen)
+    [latest] = hubs.lab_months(db).filter((pl.col("family") == "Qwen") & (pl.col("month") == day[:7])).to_dicts()
+    assert (latest["hf_models"], latest["hf_downloads"], latest["modelscope_models"]) == (
+        len(hf_qwen), hf_downloads, len(qwen))  # fmt: skip
+    assert latest["all_models"] == len(hf_qwen) + len(only_here)  # the twins are Hugging Face's models already
+    assert latest["total_downloads"] == hf_downloads + ms_downloads  # two hubs' downloads: they add up
+    table = pl.DataFrame({"family": ["Qwen", "Phi"], "models": [3, 2], "downloads_all_time": [10, 20]})
+    joined = {r["family"]: r for r in hubs.with_modelscope(table, db, "family").to_dicts()}
+    assert (joined["Qwen"]["all_models"], joined["Qwen"]["total_downloads"]) == (3 + len(only_here), 10 + ms_downloads)
+    assert (joined["Phi"]["modelscope_models"], joined["Phi"]["all_models"], joined["Phi"]["total_downloads"]) == (
+        0,
+        2,
+        20,
+    )
+
+
+def test_organisation_families_name_each_labs_github_organisations(two_hubs):
+    db, _ = two_hubs
+    with Store(db, readonly=True) as store:
+        families = hubs.organisation_families(store)
+    assert {org: families[org] for org in ("qwenlm", "thudm", "zai-org", "meta-llama")} == {
+        "qwenlm": "Qwen", "thudm": "GLM", "zai-org": "GLM", "meta-llama": "Llama"}  # fmt: skip
