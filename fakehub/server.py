@@ -60,8 +60,11 @@ credentials in Authorization header``, as the Hub does.
 
 Control endpoints (never faulted, never charged, not counted in the stats):
 
-- ``GET /_fakehub/stats`` -> ``{"requests", "by_status", "by_endpoint": {name:
+- ``GET /_fakehub/stats`` -> ``{"requests", "dropped", "by_status", "by_endpoint": {name:
   {"requests", "by_status"}}, "faults": {kind: n}, "log": [last 200 requests]}``;
+  ``dropped`` counts connections their client closed before its answer was written (a
+  client killed while :meth:`FakeHub.pause_after` held it): fakehub drops them silently,
+  as a real server does, and :meth:`FakeHub.wait_dropped` waits for them;
   endpoint names are the route names of :mod:`fakehub.github_rest` (``repos``,
   ``repos.stargazers``, ``orgs.repos``, ...), ``graphql``, ``hf.models``,
   ``hf.model_info``, ``ms.models``, ``ms.model``, ``ms.legacy_model``, ``ms.auth``, plus
@@ -104,11 +107,13 @@ class Stats:
 
     def __init__(self):
         self._lock = threading.Lock()
+        self._dropped_changed = threading.Condition(self._lock)
         self.reset()
 
     def reset(self) -> None:
         with self._lock:
             self.requests = 0
+            self.dropped = 0  # connections the client closed before its answer was written
             self.by_status: Counter[str] = Counter()
             self.by_endpoint: dict[str, Counter[str]] = {}
             self.faults: Counter[str] = Counter()
@@ -123,10 +128,20 @@ class Stats:
                 self.faults[fault] += 1
             self.log.append({"method": method, "path": target, "endpoint": endpoint, "status": status, "fault": fault})
 
+    def record_dropped(self) -> None:
+        with self._lock:
+            self.dropped += 1
+            self._dropped_changed.notify_all()
+
+    def wait_dropped(self, count: int, timeout: float) -> bool:
+        with self._lock:
+            return self._dropped_changed.wait_for(lambda: self.dropped >= count, timeout)
+
     def snapshot(self) -> dict:
         with self._lock:
             return {
                 "requests": self.requests,
+                "dropped": self.dropped,
                 "by_status": dict(self.by_status),
                 "by_endpoint": {
                     name: {"requests": sum(c.values()), "by_status": dict(c)}
@@ -274,6 +289,11 @@ class FakeHub:
 
     def reset_stats(self) -> None:
         self._stats.reset()
+
+    def wait_dropped(self, count: int = 1, timeout: float = 30.0) -> bool:
+        """Wait until ``count`` connections were dropped by their clients (``stats()["dropped"]``:
+        killed or gone while fakehub held or wrote their answer); False after ``timeout`` seconds."""
+        return self._stats.wait_dropped(count, timeout)
 
     def expire_hf_budget(self, _seconds: float = 0.0) -> None:
         """End the Hub's rate-limit windows now; usable as a client's ``sleep`` hook."""
@@ -578,6 +598,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format, *args) -> None:  # quiet: stats keep the log
         pass
+
+    def handle_one_request(self) -> None:
+        try:
+            super().handle_one_request()
+        except (BrokenPipeError, ConnectionResetError):
+            # The client went away (killed, or gave up) before its answer was written: a real
+            # server drops the connection without a word, where socketserver prints a traceback.
+            self.close_connection = True
+            self.hub._stats.record_dropped()
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)

@@ -1,6 +1,9 @@
 """fakehub's ModelScope API, read by ModelScope's official client (modelscope_hub) unmodified."""
 
 import datetime as dt
+import signal
+import subprocess
+import sys
 
 import pytest
 import requests
@@ -189,3 +192,19 @@ def test_server_errors_name_an_unavailable_service_apart_from_an_internal_error(
     codes = {(r.status_code, r.json()["code"]) for r in answers}
     assert {status for status, _ in codes} == {500, 502, 503}  # every 5xx status the faults draw
     assert codes == {(500, "InternalServerError"), (502, "InternalServerError"), (503, "ServiceUnavailable")}
+
+
+def test_a_client_killed_while_its_request_is_held_is_dropped_without_a_traceback(capfd):
+    with FakeHub(seed=0, scale="small") as hub:
+        held = hub.pause_after(0)
+        url = f"{hub.url}/openapi/v1/models?owner=Qwen"
+        client = subprocess.Popen([sys.executable, "-c", f"import requests; requests.get({url!r}, timeout=60)"])
+        try:
+            assert held.wait(60), "the request never reached fakehub"
+            client.send_signal(signal.SIGKILL)
+            client.wait(30)
+        finally:
+            hub.resume()  # the held answer is now written to a closed connection
+        assert hub.wait_dropped(1, timeout=30), "fakehub never noticed the closed connection"
+        assert hub.stats()["dropped"] == 1
+    assert "Traceback" not in capfd.readouterr().err
