@@ -2,9 +2,12 @@
 total in families, origins and labs; lab_months joins each lab's GitHub side with both hubs."""
 
 import sqlite3
+from pathlib import Path
 
+import nbformat
 import polars as pl
 import pytest
+from nbclient import NotebookClient
 
 from analysis import hubs
 from analysis.export import build_table
@@ -227,3 +230,20 @@ def test_organisation_families_name_each_labs_github_organisations(two_hubs):
         families = hubs.organisation_families(store)
     assert {org: families[org] for org in ("qwenlm", "thudm", "zai-org", "meta-llama")} == {
         "qwenlm": "Qwen", "thudm": "GLM", "zai-org": "GLM", "meta-llama": "Llama"}  # fmt: skip
+
+
+def test_the_hubs_notebook_draws_both_figures_from_both_hubs_of_the_demo_database(demo_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("ECOMETRICS_DB", str(demo_db))  # the kernel inherits the environment
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")  # PNGs, headless
+    notebook = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / "05_hubs.ipynb", as_version=4)
+    NotebookClient(
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    drawn = [cell for cell in code if any("image/png" in o.get("data", {}) for o in cell.outputs)]
+    assert len(drawn) == sum("plt.show()" in cell.source for cell in code) == 2  # every figure drawn
+    text = "".join(o.get("text", "") for cell in code for o in cell.outputs if o.output_type == "stream")
+    rows = hubs.hub_downloads(demo_db).height
+    assert f"{rows} (day, lab, hub) rows; hubs: ['huggingface', 'modelscope']" in text
+    by_origin = "".join(o["data"].get("text/plain", "") for o in drawn[0].outputs if o.output_type == "execute_result")
+    assert "modelscope" in by_origin and "huggingface" in by_origin

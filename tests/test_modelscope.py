@@ -116,15 +116,22 @@ def test_stored_models_and_snapshots_equal_the_truth_and_twins_are_linked(tmp_pa
 
 
 def test_faults_at_five_percent_end_with_the_same_rows(tmp_path):
-    with FakeHub(seed=0, scale="small") as hub:
-        clean = collect_modelscope(Store(tmp_path / "clean.db"), config(), client=client(hub))
-    with FakeHub(seed=0, scale="small", faults="429:0.02,5xx:0.01,timeout:0.01,truncate:0.01") as hub:
-        faulted = collect_modelscope(Store(tmp_path / "faulted.db"), config(), client=client(hub))
-        faults = hub.stats()["faults"]
-    assert not clean.partial and not faulted.partial, faulted.reason
-    assert sum(faults.values()) > 0, "no fault was drawn: the test proves nothing"
+    # three nights of every owner and every model by id: enough requests that each kind of fault is met
+    def three_nights(db: Path, faults: str | None) -> dict:
+        with FakeHub(seed=0, scale="small", faults=faults) as hub:
+            ids = sorted(hub.truth(include_models=False)["modelscope"]["models"])
+            for night in range(3):
+                if night:
+                    hub.advance(1)
+                result = collect_modelscope(Store(db), config(models=ids), client=client(hub))
+                assert not result.partial, result.reason
+            return hub.stats()["faults"]
+
+    assert three_nights(tmp_path / "clean.db", None) == {}
+    faults = three_nights(tmp_path / "faulted.db", "429:0.02,5xx:0.01,timeout:0.01,truncate:0.01")
+    assert set(faults) == {"429", "5xx", "timeout", "truncate"}, f"not every kind of fault was met: {faults}"
     assert ms_rows(tmp_path / "faulted.db") == ms_rows(tmp_path / "clean.db")
-    assert ms_rows(tmp_path / "clean.db")["models"]
+    assert len({row[1] for row in ms_rows(tmp_path / "clean.db")["snapshots"]}) == 3  # a snapshot a night
 
 
 def test_a_model_listed_by_id_is_collected_and_an_unknown_one_is_recorded_not_found(tmp_path):
