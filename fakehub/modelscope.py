@@ -11,7 +11,9 @@ Face; and per owner two models only on ModelScope (a ``-GPTQ-Int4`` quantization
 the clock's start and an ``-AWQ`` one that appears as the clock advances), plus a private
 ``-Preview`` that only its owner would see (listed in the truth's ``private``, nowhere else).
 
-Endpoints (paths of the official client):
+Endpoints (paths of the official client; ``hub/...`` files are those of the ``modelscope`` SDK
+before its hub became a shim over ``modelscope_hub``, commit 1804ac6,
+https://github.com/modelscope/modelscope/tree/1804ac6bf8b6b76c9cc43974e4822e27536bc6e5/modelscope/hub):
 
 - ``GET /openapi/v1/models?owner=&search=&sort=&page_number=&page_size=`` (``_openapi.py``
   ``OpenAPIClient.list_models``, lines 687-714) answers ``{"success": true, "request_id",
@@ -26,7 +28,7 @@ Endpoints (paths of the official client):
   395-403): the legacy envelope ``{"Code": 200, "Data": {...}, "Message", "RequestId",
   "Success": true}`` (the ``modelscope`` SDK's ``is_ok`` checks ``Code == 200 and Success``,
   hub/errors.py 74-83) with the PascalCase fields the SDK's ``ModelInfo`` reads from it
-  (hub/info.py 192-219, https://github.com/modelscope/modelscope/blob/1804ac6bf8b6b76c9cc43974e4822e27536bc6e5/modelscope/hub/info.py):
+  (hub/info.py 192-219):
   ``Id``, ``Path`` (the owner), ``Name``, ``ChineseName``, ``Visibility`` (5 public),
   ``Description``, ``Downloads``, ``Stars`` (the likes), ``CreatedTime`` / ``LastUpdatedTime``
   (epoch seconds, which its ``convert_timestamp`` takes), ``License``, ``Tags`` and ``Tasks``
