@@ -27,7 +27,7 @@ The import (chDB only: a server reads files from its own disk, so it is fed wher
 lives and ``analyze openrank --engine URL`` reads it there): one ``INSERT ... SELECT`` a
 file reads it with ``file(path, LineAsString)``, parses each line once (``JSONExtract``
 into a named Tuple) and sends it into a ``Null`` table whose materialized views route
-each line: the events activity counts (:data:`ACTIVITY_TYPES`) into ``events``, a line
+each line: the events activity counts (:data:`core.config.ACTIVITY_EVENT_TYPES`) into ``events``, a line
 that is not an event into ``archive_problems`` with its line number (``_row_number``),
 and every line's type into ``archive_types`` (lines per file and type). A file is done
 when its row in ``archive_files`` is written, last; a file without one is imported again
@@ -52,13 +52,13 @@ from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 
 from collector.gharchive import MAX_REPORTED, STREAM_ERRORS, ImportResult, archive_files, damaged_report, inflated_lines
 from collector.store import Store
+from core.config import ACTIVITY_EVENT_TYPES
 from core.errors import InputError
 
 log = logging.getLogger(__name__)
 
 PASSWORD_VARIABLE = "ECOMETRICS_CLICKHOUSE_PASSWORD"
 SCHEMAS = ("ecometrics", "opendigger", "github_events")
-ACTIVITY_TYPES = ("IssuesEvent", "IssueCommentEvent", "PullRequestEvent", "PullRequestReviewCommentEvent", "PushEvent")
 # Bounded memory for chDB: ClickHouse spills a GROUP BY or sort to disk past 2 GB, and stops a query past 8 GB.
 SETTINGS = {
     "max_memory_usage": 8 * 2**30,
@@ -244,7 +244,7 @@ PROBLEM = """multiIf(
 VIEWS = (
     "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_events TO events AS "
     f"SELECT {_event_columns()} FROM archive_lines "
-    f"WHERE problem = '' AND event.type IN ({', '.join(repr(t) for t in ACTIVITY_TYPES)})",
+    f"WHERE problem = '' AND event.type IN ({', '.join(repr(t) for t in ACTIVITY_EVENT_TYPES)})",
     "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_problems TO archive_problems AS "
     "SELECT file, line_number, problem FROM archive_lines WHERE problem != ''",
     "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_types TO archive_types AS "
@@ -293,7 +293,7 @@ def import_files(
         raise InputError(f"--engine {engine.label}: import writes this project's events; drop ?schema={engine.schema}")
     files = archive_files(paths)
     ensure_schema(engine)
-    known = sorted(set(event_types) | set(ACTIVITY_TYPES))
+    known = sorted(set(event_types) | set(ACTIVITY_EVENT_TYPES))
     done = {row[0] for row in engine.rows("SELECT DISTINCT file FROM archive_files")}
     result = EngineImportResult()
     started = time.perf_counter()

@@ -88,6 +88,15 @@ ACTIVITY_WEIGHTS: dict[str, float] = {
     "prs_opened": 40.679,
     "pushes": 14.695,
 }
+# The GitHub event types those actions are counted from (the same lines): what the activity
+# query reads and what the GH Archive engine import keeps of a file.
+ACTIVITY_EVENT_TYPES: tuple[str, ...] = (
+    "IssuesEvent",
+    "IssueCommentEvent",
+    "PullRequestReviewCommentEvent",
+    "PullRequestEvent",
+    "PushEvent",
+)
 
 
 @dataclass
