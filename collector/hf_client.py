@@ -58,7 +58,7 @@ from huggingface_hub import constants
 from huggingface_hub.utils import build_hf_headers, get_session, parse_ratelimit_headers
 
 from collector import cancel
-from collector.http import http_date, next_link, retry_after_seconds, retry_delay
+from collector.http import connection_failure, http_date, next_link, retry_after_seconds, retry_delay
 from core.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -180,9 +180,10 @@ class HfClient:
                 response = get_session().get(url, params=params, headers=self.headers, timeout=self.timeout)
             except RETRY_EXCEPTIONS as exc:
                 self._count("error")
-                if not self._answered and isinstance(exc, httpx2.ConnectError):
+                problem = None if self._answered else connection_failure(exc)
+                if problem:  # nothing answered yet, and nothing could: not worth minutes of retries
                     raise HubUnreachable(
-                        f"cannot reach the Hugging Face Hub at {self.endpoint} ({_reason(exc)}); check the network, "
+                        f"cannot reach the Hugging Face Hub at {self.endpoint} ({problem}); check the network, "
                         "or set HF_ENDPOINT to a Hub you can reach (e.g. a mirror)"
                     ) from None
                 failure = f"{type(exc).__name__}: {exc}"
@@ -360,10 +361,3 @@ def read_ahead(items: Iterable[T], ahead: int = 1) -> Iterator[T]:
             yield item
     finally:
         finished.set()  # the thread stops after the request in flight
-
-
-def _reason(exc: BaseException) -> str:
-    """The innermost cause of a connection failure, in one line (``Name or service not known``)."""
-    while (inner := exc.__cause__ or exc.__context__) is not None:
-        exc = inner
-    return (str(exc) or type(exc).__name__).splitlines()[0]

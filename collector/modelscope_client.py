@@ -52,7 +52,7 @@ from modelscope_hub.errors import (
 from modelscope_hub.types import PagedResult, RepoInfo
 
 from collector import cancel
-from collector.http import http_date, retry_delay
+from collector.http import connection_failure, http_date, retry_delay
 from core.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -62,8 +62,6 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 50
 LISTING_DEPTH = 3000
 TOKEN_SETTINGS_URL = "https://modelscope.cn/my/myaccesstoken"
-# What urllib3 names a connection that never opened (refused, unresolvable host, TLS).
-_CONNECT_FAILURES = ("NewConnectionError", "NameResolutionError", "ConnectTimeoutError", "SSLError")
 
 T = TypeVar("T")
 
@@ -185,9 +183,10 @@ class ModelScopeClient:
                 failure = f"HTTP {getattr(exc, 'status_code', None) or '5xx'}"
             except NetworkError as exc:
                 self._count("error")
-                if not self._answered and any(name in str(exc) for name in _CONNECT_FAILURES):
+                problem = None if self._answered else connection_failure(exc)
+                if problem:  # nothing answered yet, and nothing could: not worth minutes of retries
                     raise ModelScopeUnreachable(
-                        f"cannot reach ModelScope at {self.endpoint} ({_reason(exc)}); check the network, or set "
+                        f"cannot reach ModelScope at {self.endpoint} ({problem}); check the network, or set "
                         "MODELSCOPE_ENDPOINT to an endpoint you can reach"
                     ) from None
                 failure = type(exc).__name__
@@ -210,11 +209,3 @@ class ModelScopeClient:
 
     def _count(self, key: int | str) -> None:
         self.requests[str(key)] = self.requests.get(str(key), 0) + 1
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc)
-    for marker in ("Connection refused", "Name or service not known", "Temporary failure in name resolution"):
-        if marker in text:
-            return marker
-    return text.splitlines()[0][:120]
