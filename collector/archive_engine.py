@@ -54,6 +54,7 @@ from collector.gharchive import MAX_REPORTED, STREAM_ERRORS, ImportResult, archi
 from collector.store import Store
 from core.config import ACTIVITY_EVENT_TYPES
 from core.errors import InputError
+from core.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -300,32 +301,22 @@ def import_files(
     unreadable: list[str] = []
     pending = [path for path in files if path.name not in done]
     result.done_before = [path.name for path in files if path.name in done]
-    finished = 0
-    for group in _groups(pending):
-        group_started = time.perf_counter()
-        broken = _read_group(engine, group, known)
-        for path in group:
-            counts = _finish_file(engine, path, known, broken.get(path.name))
-            result.merge(counts)
-            result.imported += counts.imported
-            finished += 1
-            if counts.lines and counts.corrupt_count == counts.lines:
-                unreadable.append(
-                    f"{path}: none of its {counts.lines:,} line(s) is a GH Archive event ({counts.corrupt[0]})"
-                )
-            for where in counts.corrupt:
-                log.warning("%s", where)
-            if progress:
-                log.info(
-                    "%s (%d of %d): %s lines, %s events",
-                    path.name,
-                    finished,
-                    len(pending),
-                    f"{counts.lines:,}",
-                    f"{counts.imported:,}",
-                )
-        if progress:
-            log.info("%d file(s) in %.1f s", len(group), time.perf_counter() - group_started)
+    with Progress(log, "files", enabled=progress) as files_done:
+        files_done.start("gharchive (engine)", total=len(pending))
+        for group in _groups(pending):
+            broken = _read_group(engine, group, known)
+            for path in group:
+                counts = _finish_file(engine, path, known, broken.get(path.name))
+                result.merge(counts)
+                result.imported += counts.imported
+                if counts.lines and counts.corrupt_count == counts.lines:
+                    unreadable.append(
+                        f"{path}: none of its {counts.lines:,} line(s) is a GH Archive event ({counts.corrupt[0]})"
+                    )
+                for where in counts.corrupt:
+                    log.warning("%s", where)
+                files_done.advance()
+                files_done.update(description=f"gharchive (engine) {path.name}")
     result.seconds = time.perf_counter() - started
     if unreadable:  # the other files are imported; this one needs the user's attention
         raise InputError(f"{unreadable[0]}; pass hourly .json.gz files from GH Archive")
