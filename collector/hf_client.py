@@ -59,6 +59,7 @@ from huggingface_hub.utils import build_hf_headers, get_session, parse_ratelimit
 
 from collector import cancel
 from collector.http import connection_failure, http_date, next_link, retry_after_seconds, retry_delay
+from core.config import HuggingFaceConfig
 from core.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,7 @@ class HfClient:
         max_retries: int = 8,
         backoff: float = 1.0,
         max_wait: float = 300.0,
-        max_rate_wait: float = 900.0,
+        max_rate_wait: float = HuggingFaceConfig.max_rate_wait,
         sleep: Callable[[float], None] = cancel.sleep,  # wakes when a stop is requested
     ):
         # Read at call time: constants.ENDPOINT froze HF_ENDPOINT when the library was imported.
@@ -245,7 +246,7 @@ class HfClient:
         if seconds > self.max_rate_wait:
             raise RateLimitTooLong(
                 f"{url}: the Hub's rate limit resets in {seconds:.0f} s, more than the {self.max_rate_wait:.0f} s "
-                "this run may wait; the next run goes on from here"
+                "this run may wait (max_rate_wait); the next run goes on from here"
             )
         self.rate_waits += 1
         log.info("hf: rate limit spent (%s); waiting %.0f s", self.budget.describe() if self.budget else "429", seconds)
