@@ -67,7 +67,7 @@ from typing import Any, NamedTuple
 
 import requests
 
-from collector.http import backoff_delay, connection_failure, http_date, next_link, retry_after_seconds
+from collector.http import Unreachable, backoff_delay, http_date, next_link, retry_after_seconds
 from core.config import GithubConfig
 from core.dates import utc_now
 from core.errors import InputError
@@ -98,8 +98,10 @@ class GraphQLError(GitHubError):
     """GraphQL answered with errors that are not about missing objects."""
 
 
-class GitHubUnreachable(InputError):
+class GitHubUnreachable(Unreachable):
     """Not one answer from the API: no route, no such host, refused, or TLS failed."""
+
+    api, variable, instead = "the GitHub API", "GITHUB_API_URL", "a reachable GitHub API"
 
 
 class TokenRefused(InputError):
@@ -376,12 +378,7 @@ class GitHubClient:
                 ) from None
             except requests.exceptions.ConnectionError as exc:
                 self.requests_by_status["error"] += 1
-                problem = None if self._answered else connection_failure(exc)
-                if problem:  # nothing answered yet, and nothing could: not worth minutes of retries
-                    raise GitHubUnreachable(
-                        f"GitHub API {self.base_url} cannot be reached ({problem}); "
-                        "check the network, or set GITHUB_API_URL to a reachable GitHub API"
-                    ) from None
+                GitHubUnreachable.check(exc, answered=self._answered, endpoint=self.base_url)
                 transient_failures += 1
                 self._retry_or_fail(url, transient_failures, type(exc).__name__)
                 continue

@@ -58,7 +58,7 @@ from huggingface_hub import constants
 from huggingface_hub.utils import build_hf_headers, get_session, parse_ratelimit_headers
 
 from collector import cancel
-from collector.http import connection_failure, http_date, next_link, retry_after_seconds, retry_delay
+from collector.http import Unreachable, http_date, next_link, retry_after_seconds, retry_delay
 from core.config import HuggingFaceConfig
 from core.errors import InputError
 
@@ -81,8 +81,10 @@ class HubTokenRejected(InputError):
     """The Hub refused ``HF_TOKEN`` itself (401 "Invalid credentials ..."): every call would."""
 
 
-class HubUnreachable(InputError):
+class HubUnreachable(Unreachable):
     """The first request could not reach the endpoint at all: no network, a wrong host, TLS."""
+
+    api, variable, instead = "the Hugging Face Hub", "HF_ENDPOINT", "a Hub you can reach (e.g. a mirror)"
 
 
 @dataclass
@@ -181,12 +183,7 @@ class HfClient:
                 response = get_session().get(url, params=params, headers=self.headers, timeout=self.timeout)
             except RETRY_EXCEPTIONS as exc:
                 self._count("error")
-                problem = None if self._answered else connection_failure(exc)
-                if problem:  # nothing answered yet, and nothing could: not worth minutes of retries
-                    raise HubUnreachable(
-                        f"cannot reach the Hugging Face Hub at {self.endpoint} ({problem}); check the network, "
-                        "or set HF_ENDPOINT to a Hub you can reach (e.g. a mirror)"
-                    ) from None
+                HubUnreachable.check(exc, answered=self._answered, endpoint=self.endpoint)
                 failure = f"{type(exc).__name__}: {exc}"
             else:
                 self._answered = True

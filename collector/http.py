@@ -15,6 +15,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from core.errors import InputError
+
 
 def http_date(value: str | None) -> dt.datetime | None:
     """An HTTP-date (RFC 9110 5.6.7, e.g. ``Sun, 06 Nov 1994 08:49:37 GMT``) as an aware UTC datetime.
@@ -105,6 +107,30 @@ _CONNECT_FAILURES: tuple[tuple[str, set[str], tuple[str, ...]], ...] = (
     ("no connection", {"NewConnectionError", "ConnectError"}, ("Failed to establish a new connection",)),
 )
 _TLS_REASON = re.compile(r"\[SSL: ([A-Z_]+)\]")
+
+
+class Unreachable(InputError):
+    """The first request of a client could not connect at all (no network, a wrong host, refused,
+    TLS): every request would fail alike, so the run stops at once instead of retrying for minutes.
+
+    A client's subclass names its API, the environment variable that points it elsewhere, and
+    what to point it at.
+    """
+
+    api = "the API"
+    variable = "the endpoint"
+    instead = "one you can reach"
+
+    @classmethod
+    def check(cls, exc: BaseException, *, answered: bool, endpoint: str) -> None:
+        """Raise one, in one line naming ``endpoint``, why and the fix, when ``exc`` kept a request
+        from connecting and nothing has ``answered`` yet; else return (the failure is retried)."""
+        problem = None if answered else connection_failure(exc)
+        if problem:
+            raise cls(
+                f"cannot reach {cls.api} at {endpoint} ({problem}); check the network, "
+                f"or set {cls.variable} to {cls.instead}"
+            ) from None
 
 
 def connection_failure(exc: BaseException) -> str | None:

@@ -52,7 +52,7 @@ from modelscope_hub.errors import (
 from modelscope_hub.types import PagedResult, RepoInfo
 
 from collector import cancel
-from collector.http import connection_failure, http_date, retry_delay
+from collector.http import Unreachable, http_date, retry_delay
 from core.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -70,8 +70,10 @@ class ModelScopeTokenRejected(InputError):
     """ModelScope refused the token itself: every call would."""
 
 
-class ModelScopeUnreachable(InputError):
+class ModelScopeUnreachable(Unreachable):
     """The first request could not reach the endpoint at all."""
+
+    api, variable, instead = "ModelScope", "MODELSCOPE_ENDPOINT", "an endpoint you can reach"
 
 
 class ModelScopeUnavailable(Exception):
@@ -110,7 +112,7 @@ class ModelScopeClient:
         self.session.hooks["response"].append(self._note)
         self.config = HubConfig(endpoint=endpoint, token=token)
         self.api = _OneAttemptHubApi(self.config, self.session)
-        self.endpoint = self.config.endpoint
+        self.endpoint: str = self.config.endpoint or ""  # always set after HubConfig.__post_init__ (config.py 149)
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_wait = max_wait
@@ -183,12 +185,7 @@ class ModelScopeClient:
                 failure = f"HTTP {getattr(exc, 'status_code', None) or '5xx'}"
             except NetworkError as exc:
                 self._count("error")
-                problem = None if self._answered else connection_failure(exc)
-                if problem:  # nothing answered yet, and nothing could: not worth minutes of retries
-                    raise ModelScopeUnreachable(
-                        f"cannot reach ModelScope at {self.endpoint} ({problem}); check the network, or set "
-                        "MODELSCOPE_ENDPOINT to an endpoint you can reach"
-                    ) from None
+                ModelScopeUnreachable.check(exc, answered=self._answered, endpoint=self.endpoint)
                 failure = type(exc).__name__
             except requests.RequestException as exc:  # a body cut short: the legacy client lets it through
                 self._count("error")
