@@ -39,6 +39,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from core.config import ACTIVITY_EVENT_TYPES
+
 # What the query reads, by its canonical name (this project's ``events`` columns).
 CANONICAL = (
     "type",
@@ -83,7 +85,9 @@ VALID = (
     ("PullRequestReviewCommentEvent", ("created",)),
     ("PullRequestEvent", ("opened", "closed")),
 )
-EVENT_TYPES = tuple(dict.fromkeys(count.event_type for count in COUNTED))
+EVENT_TYPES = ACTIVITY_EVENT_TYPES
+if set(EVENT_TYPES) != {count.event_type for count in COUNTED}:
+    raise ImportError("core.config.ACTIVITY_EVENT_TYPES lists the event types of COUNTED, no more and no fewer")
 SNYK = "[snyk]%"  # globalOpenrank.ts line 130: issue_title NOT ILIKE '[snyk]%'
 # The columns of a row of the rendered query; the counts follow "login".
 RESULT_COLUMNS = (

@@ -265,10 +265,11 @@ def models_frame(db: Database) -> pl.DataFrame:
     its downloads and likes are null (unknown), not zero. Lineage figures are null for a
     model collected after the last ``analyze lineage``.
     """
+    relation_counts = ", ".join(f"l.{relation}" for relation in RELATIONS)
     lineage = read_sql(
         db,
         "SELECT ids.model_id, m.author, m.id IS NOT NULL AS collected, m.created_at, l.family, l.origin, l.parents, l.relations, "
-        "l.direct_derivatives, l.finetune, l.adapter, l.quantized, l.merge, l.all_derivatives, l.max_depth, "
+        f"l.direct_derivatives, {relation_counts}, l.all_derivatives, l.max_depth, "
         "l.descendant_downloads_30d, l.descendant_downloads_all_time, i.value AS influence "
         "FROM (SELECT id AS model_id FROM models WHERE platform = 'huggingface' "
         "UNION SELECT model_id FROM model_lineage) ids "

@@ -27,7 +27,7 @@ The import (chDB only: a server reads files from its own disk, so it is fed wher
 lives and ``analyze openrank --engine URL`` reads it there): one ``INSERT ... SELECT`` a
 file reads it with ``file(path, LineAsString)``, parses each line once (``JSONExtract``
 into a named Tuple) and sends it into a ``Null`` table whose materialized views route
-each line: the events activity counts (:data:`ACTIVITY_TYPES`) into ``events``, a line
+each line: the events activity counts (:data:`core.config.ACTIVITY_EVENT_TYPES`) into ``events``, a line
 that is not an event into ``archive_problems`` with its line number (``_row_number``),
 and every line's type into ``archive_types`` (lines per file and type). A file is done
 when its row in ``archive_files`` is written, last; a file without one is imported again
@@ -52,13 +52,14 @@ from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 
 from collector.gharchive import MAX_REPORTED, STREAM_ERRORS, ImportResult, archive_files, damaged_report, inflated_lines
 from collector.store import Store
+from core.config import ACTIVITY_EVENT_TYPES
 from core.errors import InputError
+from core.progress import Progress
 
 log = logging.getLogger(__name__)
 
 PASSWORD_VARIABLE = "ECOMETRICS_CLICKHOUSE_PASSWORD"
 SCHEMAS = ("ecometrics", "opendigger", "github_events")
-ACTIVITY_TYPES = ("IssuesEvent", "IssueCommentEvent", "PullRequestEvent", "PullRequestReviewCommentEvent", "PushEvent")
 # Bounded memory for chDB: ClickHouse spills a GROUP BY or sort to disk past 2 GB, and stops a query past 8 GB.
 SETTINGS = {
     "max_memory_usage": 8 * 2**30,
@@ -244,7 +245,7 @@ PROBLEM = """multiIf(
 VIEWS = (
     "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_events TO events AS "
     f"SELECT {_event_columns()} FROM archive_lines "
-    f"WHERE problem = '' AND event.type IN ({', '.join(repr(t) for t in ACTIVITY_TYPES)})",
+    f"WHERE problem = '' AND event.type IN ({', '.join(repr(t) for t in ACTIVITY_EVENT_TYPES)})",
     "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_problems TO archive_problems AS "
     "SELECT file, line_number, problem FROM archive_lines WHERE problem != ''",
     "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_types TO archive_types AS "
@@ -293,39 +294,29 @@ def import_files(
         raise InputError(f"--engine {engine.label}: import writes this project's events; drop ?schema={engine.schema}")
     files = archive_files(paths)
     ensure_schema(engine)
-    known = sorted(set(event_types) | set(ACTIVITY_TYPES))
+    known = sorted(set(event_types) | set(ACTIVITY_EVENT_TYPES))
     done = {row[0] for row in engine.rows("SELECT DISTINCT file FROM archive_files")}
     result = EngineImportResult()
     started = time.perf_counter()
     unreadable: list[str] = []
     pending = [path for path in files if path.name not in done]
     result.done_before = [path.name for path in files if path.name in done]
-    finished = 0
-    for group in _groups(pending):
-        group_started = time.perf_counter()
-        broken = _read_group(engine, group, known)
-        for path in group:
-            counts = _finish_file(engine, path, known, broken.get(path.name))
-            result.merge(counts)
-            result.imported += counts.imported
-            finished += 1
-            if counts.lines and counts.corrupt_count == counts.lines:
-                unreadable.append(
-                    f"{path}: none of its {counts.lines:,} line(s) is a GH Archive event ({counts.corrupt[0]})"
-                )
-            for where in counts.corrupt:
-                log.warning("%s", where)
-            if progress:
-                log.info(
-                    "%s (%d of %d): %s lines, %s events",
-                    path.name,
-                    finished,
-                    len(pending),
-                    f"{counts.lines:,}",
-                    f"{counts.imported:,}",
-                )
-        if progress:
-            log.info("%d file(s) in %.1f s", len(group), time.perf_counter() - group_started)
+    with Progress(log, "files", enabled=progress) as files_done:
+        files_done.start("gharchive (engine)", total=len(pending))
+        for group in _groups(pending):
+            broken = _read_group(engine, group, known)
+            for path in group:
+                counts = _finish_file(engine, path, known, broken.get(path.name))
+                result.merge(counts)
+                result.imported += counts.imported
+                if counts.lines and counts.corrupt_count == counts.lines:
+                    unreadable.append(
+                        f"{path}: none of its {counts.lines:,} line(s) is a GH Archive event ({counts.corrupt[0]})"
+                    )
+                for where in counts.corrupt:
+                    log.warning("%s", where)
+                files_done.advance()
+                files_done.update(description=f"gharchive (engine) {path.name}")
     result.seconds = time.perf_counter() - started
     if unreadable:  # the other files are imported; this one needs the user's attention
         raise InputError(f"{unreadable[0]}; pass hourly .json.gz files from GH Archive")

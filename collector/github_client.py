@@ -66,9 +66,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import requests
-import urllib3
 
-from collector.http import backoff_delay, http_date, next_link, retry_after_seconds
+from collector.http import Unreachable, backoff_delay, http_date, next_link, retry_after_seconds
 from core.config import GithubConfig
 from core.dates import utc_now
 from core.errors import InputError
@@ -99,8 +98,10 @@ class GraphQLError(GitHubError):
     """GraphQL answered with errors that are not about missing objects."""
 
 
-class GitHubUnreachable(InputError):
+class GitHubUnreachable(Unreachable):
     """Not one answer from the API: no route, no such host, refused, or TLS failed."""
+
+    api, variable, instead = "the GitHub API", "GITHUB_API_URL", "a reachable GitHub API"
 
 
 class TokenRefused(InputError):
@@ -377,12 +378,7 @@ class GitHubClient:
                 ) from None
             except requests.exceptions.ConnectionError as exc:
                 self.requests_by_status["error"] += 1
-                problem = None if self._answered else _cannot_connect(exc)
-                if problem:  # nothing answered yet, and nothing could: not worth minutes of retries
-                    raise GitHubUnreachable(
-                        f"GitHub API {self.base_url} cannot be reached ({problem}); "
-                        "check the network, or set GITHUB_API_URL to a reachable GitHub API"
-                    ) from None
+                GitHubUnreachable.check(exc, answered=self._answered, endpoint=self.base_url)
                 transient_failures += 1
                 self._retry_or_fail(url, transient_failures, type(exc).__name__)
                 continue
@@ -512,24 +508,6 @@ def _is_primary_limit(error: Any) -> bool:
     return isinstance(error, dict) and (
         error.get("type") in ("RATE_LIMITED", "RATE_LIMIT") or error.get("code") == "graphql_rate_limit"
     )
-
-
-def _cannot_connect(exc: requests.exceptions.ConnectionError) -> str | None:
-    """What kept a connection from being made (the host does not resolve, refused, no
-    route, TLS), or None when one was made and then dropped (a transient failure)."""
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS failed"
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    if not isinstance(reason, urllib3.exceptions.NewConnectionError):
-        return None
-    text = str(reason)
-    if isinstance(reason, urllib3.exceptions.NameResolutionError) or "Name or service not known" in text:
-        return "the host name does not resolve"
-    if "Connection refused" in text:
-        return "connection refused"
-    if "Network is unreachable" in text or "No route to host" in text:
-        return "no route to the host"
-    return "no connection"
 
 
 def _message(data: Any) -> str:

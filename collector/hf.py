@@ -138,7 +138,7 @@ def collect_hf(
     ``partial`` with the first reason. A ``result`` passed in is the one filled (its
     requests counted live), so a caller sees the counts of a pass that was stopped.
     """
-    client = client or HfClient()
+    client = client or HfClient(max_rate_wait=config.max_rate_wait)
     result = result or CollectResult(source="hf")
     result.requests = client.requests
     crawl = _Crawl(store, client, result, Progress(log, "models", enabled=progress))

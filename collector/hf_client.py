@@ -58,7 +58,8 @@ from huggingface_hub import constants
 from huggingface_hub.utils import build_hf_headers, get_session, parse_ratelimit_headers
 
 from collector import cancel
-from collector.http import http_date, next_link, retry_after_seconds, retry_delay
+from collector.http import Unreachable, http_date, next_link, retry_after_seconds, retry_delay
+from core.config import HuggingFaceConfig
 from core.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -80,8 +81,10 @@ class HubTokenRejected(InputError):
     """The Hub refused ``HF_TOKEN`` itself (401 "Invalid credentials ..."): every call would."""
 
 
-class HubUnreachable(InputError):
+class HubUnreachable(Unreachable):
     """The first request could not reach the endpoint at all: no network, a wrong host, TLS."""
+
+    api, variable, instead = "the Hugging Face Hub", "HF_ENDPOINT", "a Hub you can reach (e.g. a mirror)"
 
 
 @dataclass
@@ -143,7 +146,7 @@ class HfClient:
         max_retries: int = 8,
         backoff: float = 1.0,
         max_wait: float = 300.0,
-        max_rate_wait: float = 900.0,
+        max_rate_wait: float = HuggingFaceConfig.max_rate_wait,
         sleep: Callable[[float], None] = cancel.sleep,  # wakes when a stop is requested
     ):
         # Read at call time: constants.ENDPOINT froze HF_ENDPOINT when the library was imported.
@@ -180,11 +183,7 @@ class HfClient:
                 response = get_session().get(url, params=params, headers=self.headers, timeout=self.timeout)
             except RETRY_EXCEPTIONS as exc:
                 self._count("error")
-                if not self._answered and isinstance(exc, httpx2.ConnectError):
-                    raise HubUnreachable(
-                        f"cannot reach the Hugging Face Hub at {self.endpoint} ({_reason(exc)}); check the network, "
-                        "or set HF_ENDPOINT to a Hub you can reach (e.g. a mirror)"
-                    ) from None
+                HubUnreachable.check(exc, answered=self._answered, endpoint=self.endpoint)
                 failure = f"{type(exc).__name__}: {exc}"
             else:
                 self._answered = True
@@ -244,7 +243,7 @@ class HfClient:
         if seconds > self.max_rate_wait:
             raise RateLimitTooLong(
                 f"{url}: the Hub's rate limit resets in {seconds:.0f} s, more than the {self.max_rate_wait:.0f} s "
-                "this run may wait; the next run goes on from here"
+                "this run may wait (max_rate_wait); the next run goes on from here"
             )
         self.rate_waits += 1
         log.info("hf: rate limit spent (%s); waiting %.0f s", self.budget.describe() if self.budget else "429", seconds)
@@ -360,10 +359,3 @@ def read_ahead(items: Iterable[T], ahead: int = 1) -> Iterator[T]:
             yield item
     finally:
         finished.set()  # the thread stops after the request in flight
-
-
-def _reason(exc: BaseException) -> str:
-    """The innermost cause of a connection failure, in one line (``Name or service not known``)."""
-    while (inner := exc.__cause__ or exc.__context__) is not None:
-        exc = inner
-    return (str(exc) or type(exc).__name__).splitlines()[0]

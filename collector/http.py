@@ -1,8 +1,9 @@
-"""HTTP rules both API clients share: HTTP dates, ``Retry-After``, retry backoff, ``Link``.
+"""HTTP rules the API clients share: HTTP dates, ``Retry-After``, retry backoff, ``Link``, and
+what keeps a connection from being made.
 
-:class:`collector.github_client.GitHubClient` and :class:`collector.hf_client.HfClient`
-each own their retry loop (their APIs signal limits differently); what the two loops
-have in common lives here, once.
+:class:`collector.github_client.GitHubClient`, :class:`collector.hf_client.HfClient` and
+:class:`collector.modelscope_client.ModelScopeClient` each own their retry loop (their APIs
+signal limits differently); what the loops have in common lives here, once.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import random
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from typing import Any
+
+from core.errors import InputError
 
 
 def http_date(value: str | None) -> dt.datetime | None:
@@ -87,3 +91,82 @@ def next_link(response: Any) -> str | None:
     """
     link = response.links.get("next")
     return link.get("url") if link else None
+
+
+# What a failure to connect says of itself, first match wins: a class name anywhere in the
+# failure's chain, or a phrase of its text (the OS's strerror, urllib3's wording).
+_CONNECT_FAILURES: tuple[tuple[str, set[str], tuple[str, ...]], ...] = (
+    ("TLS failed", {"SSLError"}, ("[SSL",)),
+    (
+        "the host name does not resolve",
+        {"gaierror", "NameResolutionError"},
+        ("Name or service not known", "Temporary failure in name resolution", "nodename nor servname"),
+    ),
+    ("connection refused", {"ConnectionRefusedError"}, ("Connection refused",)),
+    ("no route to the host", set(), ("Network is unreachable", "No route to host")),
+    ("no connection", {"NewConnectionError", "ConnectError"}, ("Failed to establish a new connection",)),
+)
+_TLS_REASON = re.compile(r"\[SSL: ([A-Z_]+)\]")
+
+
+class Unreachable(InputError):
+    """The first request of a client could not connect at all (no network, a wrong host, refused,
+    TLS): every request would fail alike, so the run stops at once instead of retrying for minutes.
+
+    A client's subclass names its API, the environment variable that points it elsewhere, and
+    what to point it at.
+    """
+
+    api = "the API"
+    variable = "the endpoint"
+    instead = "one you can reach"
+
+    @classmethod
+    def check(cls, exc: BaseException, *, answered: bool, endpoint: str) -> None:
+        """Raise one, in one line naming ``endpoint``, why and the fix, when ``exc`` kept a request
+        from connecting and nothing has ``answered`` yet; else return (the failure is retried)."""
+        problem = None if answered else connection_failure(exc)
+        if problem:
+            raise cls(
+                f"cannot reach {cls.api} at {endpoint} ({problem}); check the network, "
+                f"or set {cls.variable} to {cls.instead}"
+            ) from None
+
+
+def connection_failure(exc: BaseException) -> str | None:
+    """Why a request never reached the server, in a few words (``connection refused``,
+    ``the host name does not resolve``, ``no route to the host``, ``TLS failed: wrong version
+    number``), or None when a connection was made and then failed (a transient failure, retried).
+
+    Every client meets it in its own library's wrapping: requests' ``ConnectionError`` holds
+    urllib3's ``MaxRetryError`` whose ``reason`` is a ``NewConnectionError`` or
+    ``NameResolutionError`` (urllib3/connection.py, ``_new_conn``: "Failed to establish a new
+    connection: ..."); httpx's ``ConnectError`` chains the socket's ``OSError`` as its cause
+    (httpx/_transports/default.py, ``map_httpcore_exceptions``); modelscope_hub's
+    ``NetworkError`` keeps only the text of requests' error (_openapi.py ``_send``:
+    ``NetworkError(f"Connection error: {exc}")``). So the failure is read by the class names
+    and the text along its whole chain. A connect timeout is not one of these: a slow
+    network is worth the retries.
+    """
+    chain = list(_chain(exc))
+    names = {cls.__name__ for failure in chain for cls in type(failure).__mro__}
+    text = " ".join(str(failure) for failure in chain)
+    for reason, classes, phrases in _CONNECT_FAILURES:
+        if names & classes or any(phrase in text for phrase in phrases):
+            tls = _TLS_REASON.search(text) if reason == "TLS failed" else None
+            return f"{reason}: {tls.group(1).lower().replace('_', ' ')}" if tls else reason
+    return None
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every failure inside it: causes, contexts, exceptions among its arguments and
+    urllib3's ``reason``."""
+    pending, seen = [exc], set()
+    while pending:
+        failure = pending.pop()
+        if id(failure) in seen:
+            continue
+        seen.add(id(failure))
+        yield failure
+        inner = [failure.__cause__, failure.__context__, getattr(failure, "reason", None), *failure.args]
+        pending += [item for item in inner if isinstance(item, BaseException)]

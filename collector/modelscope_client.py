@@ -54,7 +54,7 @@ from modelscope_hub.errors import (
 from modelscope_hub.types import PagedResult, RepoInfo
 
 from collector import cancel
-from collector.http import http_date, retry_delay
+from collector.http import Unreachable, http_date, retry_delay
 from core.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -64,8 +64,6 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 50
 LISTING_DEPTH = 3000
 TOKEN_SETTINGS_URL = "https://modelscope.cn/my/myaccesstoken"
-# What urllib3 names a connection that never opened (refused, unresolvable host, TLS).
-_CONNECT_FAILURES = ("NewConnectionError", "NameResolutionError", "ConnectTimeoutError", "SSLError")
 
 T = TypeVar("T")
 
@@ -74,8 +72,10 @@ class ModelScopeTokenRejected(InputError):
     """ModelScope refused the token itself: every call would."""
 
 
-class ModelScopeUnreachable(InputError):
+class ModelScopeUnreachable(Unreachable):
     """The first request could not reach the endpoint at all."""
+
+    api, variable, instead = "ModelScope", "MODELSCOPE_ENDPOINT", "an endpoint you can reach"
 
 
 class ModelScopeUnavailable(Exception):
@@ -114,7 +114,7 @@ class ModelScopeClient:
         self.session.hooks["response"].append(self._note)
         self.config = HubConfig(endpoint=endpoint, token=token)
         self.api = _OneAttemptHubApi(self.config, self.session)
-        self.endpoint = self.config.endpoint
+        self.endpoint: str = self.config.endpoint or ""  # always set after HubConfig.__post_init__ (config.py 149)
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_wait = max_wait
@@ -194,11 +194,7 @@ class ModelScopeClient:
                 failure = f"HTTP {getattr(exc, 'status_code', None) or '5xx'}"
             except NetworkError as exc:
                 self._count("error")
-                if not self._answered and any(name in str(exc) for name in _CONNECT_FAILURES):
-                    raise ModelScopeUnreachable(
-                        f"cannot reach ModelScope at {self.endpoint} ({_reason(exc)}); check the network, or set "
-                        "MODELSCOPE_ENDPOINT to an endpoint you can reach"
-                    ) from None
+                ModelScopeUnreachable.check(exc, answered=self._answered, endpoint=self.endpoint)
                 failure = type(exc).__name__
             except requests.RequestException as exc:  # a body cut short: the legacy client lets it through
                 self._count("error")
@@ -219,11 +215,3 @@ class ModelScopeClient:
 
     def _count(self, key: int | str) -> None:
         self.requests[str(key)] = self.requests.get(str(key), 0) + 1
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc)
-    for marker in ("Connection refused", "Name or service not known", "Temporary failure in name resolution"):
-        if marker in text:
-            return marker
-    return text.splitlines()[0][:120]

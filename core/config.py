@@ -63,6 +63,7 @@ class HuggingFaceConfig:
     full_hub: bool = False
     max_children_per_root: int = 20_000
     hub_models: int = 2_300_000  # models on the Hub: prices one full listing against a crawl node by node
+    max_rate_wait: float = 900.0  # seconds to wait for a spent rate budget before ending as partial
 
 
 @dataclass
@@ -88,6 +89,15 @@ ACTIVITY_WEIGHTS: dict[str, float] = {
     "prs_opened": 40.679,
     "pushes": 14.695,
 }
+# The GitHub event types those actions are counted from (the same lines): what the activity
+# query reads and what the GH Archive engine import keeps of a file.
+ACTIVITY_EVENT_TYPES: tuple[str, ...] = (
+    "IssuesEvent",
+    "IssueCommentEvent",
+    "PullRequestReviewCommentEvent",
+    "PullRequestEvent",
+    "PushEvent",
+)
 
 
 @dataclass
@@ -265,9 +275,9 @@ def _validate(config: Config, source: str) -> None:
             )
     if config.github.activity_since is not None:
         _check_date(config.github.activity_since, source, "github.activity_since")
-    for key in ("max_rate_wait", "stats_wait"):
-        if getattr(config.github, key) < 0:
-            raise ConfigError(f"{source}: github.{key} must be 0 or more seconds")
+    for section, key in (("github", "max_rate_wait"), ("github", "stats_wait"), ("huggingface", "max_rate_wait")):
+        if getattr(getattr(config, section), key) < 0:
+            raise ConfigError(f"{source}: {section}.{key} must be 0 or more seconds")
     for index, name in enumerate(config.huggingface.models):
         if not _MODEL_ID.match(name) or not _hub_repo_id(name):
             raise ConfigError(
@@ -421,6 +431,7 @@ derivative_depth = {hf.derivative_depth}                 # breadth-first levels 
 full_hub = {_toml(hf.full_hub)}                     # crawl every model on the Hub (~2 million; resumable)
 max_children_per_root = {hf.max_children_per_root}        # cap per tracked model's tree; reported when it bites
 hub_models = {hf.hub_models}                 # models on the Hub: prices one full listing against a crawl node by node
+max_rate_wait = {hf.max_rate_wait:g}                  # seconds to wait for a spent rate budget, then end as partial
 
 [modelscope]                         # modelscope.cn: MODELSCOPE_ENDPOINT and MODELSCOPE_API_TOKEN in the environment
 # The labs above that publish on ModelScope (LLM-Research mirrors Meta's Llama releases there).

@@ -134,7 +134,9 @@ def _export_lineage(args: argparse.Namespace, config: Config) -> int:
 
 
 def _progress(args: argparse.Namespace) -> bool:
-    return sys.stderr.isatty() and not getattr(args, "quiet", False)
+    """Whether a long pass shows its course: a bar on a terminal, else start/every-N-s/end log
+    lines (core.progress.Progress picks which), so a cron mail shows it too; --quiet says none."""
+    return not getattr(args, "quiet", False)
 
 
 def _exit_code(status: str) -> int:

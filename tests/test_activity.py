@@ -328,3 +328,15 @@ def test_the_rest_collector_stores_issue_titles_and_authors(tmp_path):
             "SELECT e.title, e.author_id FROM events e WHERE e.action = 'closed' AND e.type = 'PullRequestEvent'"
         )
         assert closed and all(row["title"] and row["author_id"] for row in closed)
+
+
+def test_the_archive_engine_keeps_the_event_types_the_activity_query_counts():
+    """One list of counted event types: a count of a new type without it would lose its events at import."""
+    from analysis import activity_sql
+    from collector import archive_engine
+    from core.config import ACTIVITY_EVENT_TYPES
+
+    assert set(ACTIVITY_EVENT_TYPES) == {count.event_type for count in activity_sql.COUNTED}
+    assert activity_sql.EVENT_TYPES == ACTIVITY_EVENT_TYPES
+    to_events = next(view for view in archive_engine.VIEWS if " TO events " in view)
+    assert to_events.endswith(f"event.type IN ({', '.join(map(repr, ACTIVITY_EVENT_TYPES))})")

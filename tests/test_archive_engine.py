@@ -234,6 +234,16 @@ def test_import_resumes_per_file_and_analysis_per_month(hours, tmp_path):
         assert summary.skipped == ["2024-01"] and summary.computed == ["2024-02"]
 
 
+def test_an_engine_import_shows_its_progress_as_the_sqlite_import_does(hours, tmp_path, caplog):
+    # Without a terminal (pytest's stderr is none): a line when it starts and one when it ends, not one a file.
+    with Store(tmp_path / "progress.db") as store, open_engine("chdb", store) as engine:
+        with caplog.at_level("INFO", logger="collector.archive_engine"):
+            import_files(engine, hours, event_types=EVENT_TYPES, progress=True)
+    lines = [r.getMessage() for r in caplog.records if r.name == "collector.archive_engine"]
+    assert lines[0] == f"gharchive (engine): started (about {len(hours)} files)", lines
+    assert lines[-1].startswith(f"gharchive (engine): {len(hours)} files in "), lines
+
+
 def test_bad_lines_and_a_truncated_file_are_reported_by_file_and_line_and_the_rest_imported(tmp_path):
     at = "2024-01-15T10:00:00Z"
     good = [event(n, "PushEvent", actor=CAROL, repo=REPO, created_at=at, push_id=n) for n in range(1, 6)]

@@ -92,3 +92,33 @@ def test_bad_arguments_exit_2_naming_the_input_and_change_nothing(tmp_path, args
     assert (tmp_path / "ecometrics.db").read_bytes() == before
     if not_created:
         assert not (tmp_path / not_created).exists()
+
+
+@pytest.mark.parametrize("source, phase", [("github", "github pages"), ("hf", "hf tracked models")])
+def test_without_a_terminal_a_collect_logs_its_course_and_quiet_silences_it(tmp_path, source, phase):
+    """Cron mail shows a pass's course: a line when it starts and one when it ends, not silence."""
+    import re
+
+    from fakehub import FakeHub
+
+    config = tmp_path / "ecometrics.toml"
+    config.write_text(
+        '[github]\nrepos = ["MoonshotAI/Kimi-VL"]\ncontributors = false\n'
+        '[huggingface]\nmodels = ["Qwen/Qwen3-8B"]\nderivative_depth = 1\n'
+    )
+    runs = {}
+    with FakeHub(seed=0, scale="small") as hub:
+        env = {**os.environ, "GITHUB_API_URL": hub.url, "GITHUB_TOKEN": "cli-token", "HF_ENDPOINT": hub.url}
+        env.pop("HF_TOKEN", None)
+        for name, quiet in (("loud", []), ("quiet", ["--quiet"])):
+            command = ["--config", str(config), "--db", str(tmp_path / f"{name}.db"), "collect", source, *quiet]
+            runs[name] = subprocess.run(
+                [sys.executable, "-m", "jobs.cli", *command], capture_output=True, text=True, cwd=tmp_path, env=env
+            )
+            assert runs[name].returncode == 0, runs[name].stderr
+    loud, quiet = runs["loud"], runs["quiet"]
+    assert f"INFO collector.{source}: {phase}: started" in loud.stderr, loud.stderr
+    assert re.search(rf"{phase}: [\d,]+ (pages|models) in \d+s$", loud.stderr, re.MULTILINE), loud.stderr
+    assert len(loud.stderr.splitlines()) < 10, loud.stderr  # the course, not a line a page
+    assert phase not in quiet.stderr, quiet.stderr
+    assert loud.stdout.startswith(f"collect:{source}: ") and quiet.stdout == ""

@@ -704,3 +704,18 @@ def test_without_a_terminal_a_crawl_logs_its_start_and_end(hub, tmp_path, caplog
     lines = [r.getMessage() for r in caplog.records if r.name == "collector.hf"]
     assert any(line.startswith("hf tracked models: started") for line in lines), lines
     assert any(line.startswith("hf tracked models: ") and " models in " in line for line in lines), lines
+
+
+def test_huggingface_max_rate_wait_bounds_the_wait_for_a_spent_budget(tmp_path, monkeypatch, capsys):
+    """A setting of its own, as github.max_rate_wait: a run that may not wait ends partial, saying why."""
+    from jobs.cli import main
+
+    config = tmp_path / "ecometrics.toml"
+    config.write_text("[huggingface]\nfull_hub = true\nmax_rate_wait = 0\n")
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    with FakeHub(seed=0, scale="small", hf_page_size=100, hf_anonymous_budget=3, hf_window_seconds=300) as hub:
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        code = main(["--config", str(config), "--db", str(tmp_path / "hf.db"), "collect", "hf", "--quiet"])
+    said = capsys.readouterr().err
+    assert code == 3, said
+    assert "more than the 0 s" in said and "max_rate_wait" in said, said

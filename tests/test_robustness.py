@@ -16,6 +16,7 @@ import os
 import resource
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -513,3 +514,43 @@ def test_a_reader_that_goes_away_ends_the_export_quietly(tmp_path):
     assert export.wait(timeout=120) == 1
     assert "Traceback" not in stderr and "Exception ignored" not in stderr
     assert error_lines(stderr) == []  # silent, as a tool killed by SIGPIPE is
+
+
+# -- an API that cannot be reached ----------------------------------------------------------
+
+
+def _first_request(client: str, endpoint: str) -> None:
+    """The first request of a run through one API client, at ``endpoint``; none of them may wait."""
+    from collector.github_client import GitHubClient
+    from collector.hf_client import HfClient
+    from collector.modelscope_client import ModelScopeClient
+
+    def never(seconds: float) -> None:
+        pytest.fail(f"waited {seconds}s before a failure no retry can mend")
+
+    if client == "github":
+        GitHubClient(token="t", base_url=endpoint, sleep=never).get("/repos/vllm-project/vllm")
+    elif client == "huggingface":
+        HfClient(endpoint=endpoint, token=False, sleep=never).get("/api/models/Qwen/Qwen3-8B")
+    else:
+        ModelScopeClient(endpoint=endpoint, sleep=never).model("Qwen/Qwen3-8B")
+
+
+@pytest.mark.parametrize("client", ["github", "huggingface", "modelscope"])
+def test_each_client_names_why_it_cannot_connect_in_the_same_words(client):
+    """A refused connection and a failed TLS handshake read alike from every client, in one line."""
+    from collector.github_client import GitHubUnreachable
+    from collector.hf_client import HubUnreachable
+    from collector.modelscope_client import ModelScopeUnreachable
+    from fakehub import FakeHub
+
+    with socket.socket() as probe:  # a port nobody listens on: the connection is refused
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    with FakeHub(seed=0, scale="small") as plain_http:
+        tls_to_plain = plain_http.url.replace("http://", "https://")  # the TLS handshake fails
+        for endpoint, reason in ((closed, "connection refused"), (tls_to_plain, "TLS failed")):
+            with pytest.raises((GitHubUnreachable, HubUnreachable, ModelScopeUnreachable)) as info:
+                _first_request(client, endpoint)
+            message = str(info.value)
+            assert f"({reason}" in message and "\n" not in message and endpoint.split("//")[1] in message, message
