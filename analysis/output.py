@@ -26,7 +26,7 @@ FORMATS = ("csv", "parquet", "json", "md")  # the table formats
 def data_note(store: Any) -> str | None:
     """The line every export of a demo database carries: its data is synthetic."""
     synthetic = frames.synthetic(store)
-    return f"Synthetic data ({synthetic}), not real GitHub or Hugging Face figures" if synthetic else None
+    return f"Synthetic data ({synthetic}), not real GitHub, Hugging Face or ModelScope figures" if synthetic else None
 
 
 def output_format(

@@ -23,7 +23,7 @@ from collector.store import DEMO_MARKER, Store
 from core.config import Config, default_config_text, parse_config
 from jobs import pipeline
 
-SYNTHETIC = "SYNTHETIC DATA from fakehub (ecometrics demo), not real GitHub or Hugging Face figures"
+SYNTHETIC = "SYNTHETIC DATA from fakehub (ecometrics demo), not real GitHub, Hugging Face or ModelScope figures"
 DEMO_TOKEN = "demo-token-for-fakehub"  # fakehub's budgets are per token; no real token is involved
 
 # (title, export kind, sort column, columns shown).
