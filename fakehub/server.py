@@ -43,7 +43,9 @@ page an activity listing serves by number, 10), ``contributor_email_limit`` (500
 passing while a client walks its pages), and ``still_rate_clock`` (False: the rate
 limits' clock is the wall clock plus what ``hub.sleep`` skipped, as GitHub's is; True
 moves it only by ``hub.sleep``, so a test's windows open and close at the same requests
-however loaded the machine is).
+however loaded the machine is), and ``graphql_timeout_nodes`` (10,000: a GraphQL document
+asking for more nodes than that times out as a whole, 502 or 504, and is charged; see
+:data:`fakehub.graphql.TIMEOUT_NODES`).
 
 Every GitHub answer carries ``Date`` from the simulated clock (collectors take "today"
 from it), ``x-ratelimit-limit/remaining/used/reset/resource`` (reset in real epoch
@@ -65,7 +67,7 @@ Control endpoints (never faulted, never charged, not counted in the stats):
   endpoint names are the route names of :mod:`fakehub.github_rest` (``repos``,
   ``repos.stargazers``, ``orgs.repos``, ...), ``graphql``, ``hf.models``,
   ``hf.model_info``, ``ms.models``, ``ms.model``, ``ms.legacy_model``, ``ms.auth``, plus
-  ``rate_limited``/``graphql.rate_limited``/``hf.rate_limited`` for refusals and ``fault``/``hf.fault``/``ms.fault`` for injected 429/403/5xx answers
+  ``rate_limited``/``graphql.rate_limited``/``hf.rate_limited`` for refusals, ``graphql.timeout`` for documents too heavy to finish, and ``fault``/``hf.fault``/``ms.fault`` for injected 429/403/5xx answers
 - ``POST /_fakehub/stats/reset``
 - ``POST /_fakehub/advance?days=N`` -> ``{"day", "now"}``
 - ``POST /_fakehub/sleep?seconds=N``: N seconds pass on the rate limits' clock
@@ -88,7 +90,7 @@ from fakehub.faults import Faults
 from fakehub.gate import RequestGate
 from fakehub.generator import stable_hash
 from fakehub.github_rest import GitHubRest
-from fakehub.graphql import GraphQLApi
+from fakehub.graphql import TIMEOUT_NODES, GraphQLApi, timeout_response
 from fakehub.hf import HfApi
 from fakehub.limits import Budget, Window
 from fakehub.modelscope import ModelScopeApi, ms_error
@@ -169,6 +171,7 @@ class FakeHub:
         page_number_limit: int = 10,
         clock_step_seconds: float = 0,
         still_rate_clock: bool = False,
+        graphql_timeout_nodes: int = TIMEOUT_NODES,
     ):
         self.world = World.from_snapshot(snapshot) if snapshot else World(seed, scale)
         self.faults = Faults(faults, seed)
@@ -181,6 +184,7 @@ class FakeHub:
         self._secondary_trips: Counter[str] = Counter()
         self.clock_step_seconds = clock_step_seconds
         self.graphql = GraphQLApi(self.world.github)
+        self.graphql_timeout_nodes = graphql_timeout_nodes
         self.hf = HfApi(
             self.world.models,
             self.world.clock,
@@ -537,6 +541,11 @@ class FakeHub:
                 resp = Response.json({"errors": [body]})
                 resp.headers.update(self._rate_headers(shown, "graphql"))
                 return "graphql.rate_limited", self._github_headers(resp)
+            if prepared[4] > self.graphql_timeout_nodes:  # too heavy for GitHub's 10 seconds; charged all the same
+                self._secondary_trips["graphql-timeout"] += 1
+                resp = timeout_response(self._secondary_trips["graphql-timeout"])
+                resp.headers.update(self._rate_headers(window, "graphql"))
+                return "graphql.timeout", self._github_headers(resp)
             resp = self.graphql.execute(req, prepared, window, self._partial_fault)
         resp.headers.update(self._rate_headers(window, "graphql"))
         return "graphql", self._github_headers(resp)

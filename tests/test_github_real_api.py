@@ -347,3 +347,29 @@ def test_a_spent_graphql_budget_is_waited_out_in_both_shapes_github_sends(tmp_pa
         assert not result.partial, result.reason
         assert_matches_truth(store, hub.truth())
         assert hub.stats()["by_endpoint"]["graphql.rate_limited"]["requests"] >= 2
+
+
+def test_a_metadata_document_github_times_out_on_is_asked_again_in_halves(tmp_path):
+    """A whole-document timeout (502/504) fails again when asked again: the batch halves."""
+    # each aliased repository of the metadata document asks for 22 nodes: 10 are 220, 5 are 110
+    with FakeHub(seed=0, scale="small", graphql_timeout_nodes=120) as hub, Store(tmp_path / "gh.db") as store:
+        names = sorted(hub.truth(include_models=False)["github"]["repos"])[:10]
+        config = GithubConfig(orgs=[], repos=names, activity=False, contributors=False)
+        result = collect(store, hub, config=config)
+        assert not result.partial, result.reason
+        stored = {r["full_name"] for r in store.query("SELECT full_name FROM repos")}
+        assert stored == set(names)
+        assert expected_rows(hub.truth(), [], names)["stargazers"] == stored_rows(store)["stargazers"]
+        # the first document timed out once; the smaller ones were asked from then on
+        assert hub.stats()["by_endpoint"]["graphql.timeout"]["requests"] == 1
+
+
+def test_a_repository_github_times_out_on_even_alone_makes_the_run_partial_not_stuck(tmp_path):
+    with FakeHub(seed=0, scale="small", graphql_timeout_nodes=10) as hub, Store(tmp_path / "gh.db") as store:
+        config = GithubConfig(orgs=[], repos=["QwenLM/Qwen3", "OpenBMB/MiniCPM"], activity=False, contributors=False)
+        result = collect(store, hub, config=config)
+        said = [result.reason, *result.notes]
+        for name in config.repos:
+            assert result.partial and any(name in line and "timed out" in line for line in said), said
+        # halved to one and asked again a bounded number of times, not retried for minutes
+        assert hub.stats()["by_endpoint"]["graphql.timeout"]["requests"] <= 1 + 2 * 4
