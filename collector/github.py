@@ -25,7 +25,10 @@ so that it can run every night against the real API with one token:
    copies the previous snapshot to today), and ``/stats/contributors`` weekly commits:
    ``202 Accepted`` means GitHub is still computing, so the repository is polled again
    after the others, a bounded number of times; a 202 is never stored as zeros, and
-   weeks without commits, additions or deletions are not stored.
+   weeks without commits, additions or deletions are not stored. GitHub lists only the
+   :data:`STATS_CONTRIBUTORS` contributors with the most commits, without pagination, so
+   ``contributor_weeks`` of a larger repository covers those alone (counted in the run
+   log); the daily ``/contributors`` snapshot is the complete list.
 5. **Activity** from ``/issues?state=all``, ``/issues/comments`` and ``/pulls/comments``
    (sorted by update, oldest first; the first run starts at ``activity_since``),
    ``/commits`` and ``/issues/events`` (newest first), mapped to the GH Archive event
@@ -126,6 +129,8 @@ ACTIVITY: dict[str, tuple[str, dict[str, str], bool]] = {
 }
 
 STATS_POLLS = 4  # rounds of re-asking /stats/contributors that answered 202
+STATS_CONTRIBUTORS = 100  # /stats/contributors lists the contributors with the most commits, no more
+STATS_CAPPED = "github: repositories whose weekly commits cover only their top 100 contributors"
 
 
 @dataclass
@@ -660,6 +665,8 @@ class GitHubCollector:
             raise_for_status(response)
         if not isinstance(response.data, list):
             return
+        if len(response.data) >= STATS_CONTRIBUTORS:  # GitHub lists no more: the weeks are theirs alone
+            self.result.counters[STATS_CAPPED] += 1
         weeks, developers = contributor_week_rows(repo.id, response.data, self.bots)
         cache = response.cache_row(self.client.relative)
         self.save({"developers": developers, "contributor_weeks": weeks, "http_cache": [cache] if cache else []})

@@ -46,7 +46,11 @@ https://docs.github.com/rest/repos/repos#list-repository-contributors).
 ``/stats/contributors`` reports 0 additions and deletions for repositories with
 :data:`STATS_COMMIT_LIMIT` or more commits ("This endpoint will return 0 values for all
 addition and deletion counts in repositories with 10,000 or more commits",
-https://docs.github.com/rest/metrics/statistics#get-all-contributor-commit-activity).
+https://docs.github.com/rest/metrics/statistics#get-all-contributor-commit-activity),
+and it lists only the :data:`STATS_CONTRIBUTOR_LIMIT` (100) contributors with the most
+commits, in one answer without pagination (the statistics "match the statistics shown by
+different repository graphs", same page, and the contributors graph shows the top 100;
+ghuser-io/ghuser.io issue 23: "they just return the 100 biggest contributors").
 
 Budgets, ETags/304, ``Date`` and the rate-limit headers are added by :mod:`fakehub.server`.
 """
@@ -71,6 +75,7 @@ DOCS = "https://docs.github.com/rest"
 MAX_STARGAZER_PAGE = 400
 PAGE_NUMBER_LIMIT = 10  # the activity listings answer 422 past this page
 STATS_COMMIT_LIMIT = 10_000  # from here on /stats/contributors reports 0 additions/deletions
+STATS_CONTRIBUTOR_LIMIT = 100  # /stats/contributors lists the contributors with the most commits, no more
 CURSOR_ONLY = (
     "Pagination with the page parameter is not supported for large datasets, "
     "please use cursor based pagination (after/before)"
@@ -594,7 +599,7 @@ class GitHubRest:
                 }
             )
         out.sort(key=lambda e: (e["total"], e["author"]["id"]))
-        return Response.json(out)
+        return Response.json(out[-STATS_CONTRIBUTOR_LIMIT:])  # the most commits; no page 2
 
     # issues and pull requests
     def issue_json(self, base: str, repo: Repo, issue: Issue, now: int) -> dict:

@@ -146,6 +146,20 @@ def test_stats_contributors_answers_202_until_ready(fakehub, truth0):
     assert {e["author"]["login"]: e["total"] for e in second.json()} == truth["contributors"]
 
 
+def test_stats_contributors_lists_only_the_top_100_contributors(fakehub, truth0):
+    """GitHub's statistics have no pagination: the 100 contributors with the most commits."""
+    truth = truth0["github"]["repos"]["Genesis-Embodied-AI/Genesis"]
+    assert len(truth["contributors"]) > 100
+    url = f"{fakehub.url}/repos/Genesis-Embodied-AI/Genesis/stats/contributors"
+    assert requests.get(url, headers={"Authorization": "token t"}).status_code == 202
+    listed = requests.get(url, headers={"Authorization": "token t"}).json()
+    assert len(listed) == 100
+    assert "Link" not in requests.get(url, headers={"Authorization": "token t"}).headers
+    fewest_listed = min(e["total"] for e in listed)
+    unlisted = set(truth["contributors"]) - {e["author"]["login"] for e in listed}
+    assert unlisted and all(truth["contributors"][login] <= fewest_listed for login in unlisted)
+
+
 def test_date_header_follows_the_simulated_clock(fakehub):
     r = requests.get(f"{fakehub.url}/repos/vllm-project/vllm")
     assert r.headers["Date"] == "Mon, 01 Sep 2025 12:00:00 GMT"

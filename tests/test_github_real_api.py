@@ -373,3 +373,29 @@ def test_a_repository_github_times_out_on_even_alone_makes_the_run_partial_not_s
             assert result.partial and any(name in line and "timed out" in line for line in said), said
         # halved to one and asked again a bounded number of times, not retried for minutes
         assert hub.stats()["by_endpoint"]["graphql.timeout"]["requests"] <= 1 + 2 * 4
+
+
+def test_weekly_commits_cover_only_the_top_100_contributors_and_the_run_log_says_so(tmp_path):
+    """/stats/contributors lists the 100 contributors with the most commits, no page 2."""
+    repos = ["Genesis-Embodied-AI/Genesis", "vllm-project/vllm"]
+    config = GithubConfig(orgs=[], repos=repos, activity=False, star_history=False)
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        truth = tracked(hub.truth(), [], repos)
+        assert len(truth["Genesis-Embodied-AI/Genesis"]["contributors"]) > 100
+        assert len(truth["vllm-project/vllm"]["contributors"]) < 100
+        result = collect(store, hub, config=config)
+        assert not result.partial, result.reason
+        weekly = {
+            r["full_name"]: r["n"]
+            for r in store.query(
+                "SELECT full_name, count(DISTINCT developer_id) AS n FROM contributor_weeks "
+                "JOIN repos ON repos.id = repo_id GROUP BY full_name"
+            )
+        }
+        assert weekly == {
+            "Genesis-Embodied-AI/Genesis": 100,
+            "vllm-project/vllm": len(truth["vllm-project/vllm"]["contributors"]),
+        }
+        assert result.counters["github: repositories whose weekly commits cover only their top 100 contributors"] == 1
+        # the daily snapshot is the complete list
+        assert expected_rows(hub.truth(), [], repos)["contributors"] == stored_rows(store)["contributors"]
