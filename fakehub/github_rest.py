@@ -43,6 +43,14 @@ to users; the others' commits are listed as anonymous contributors, with ``anon=
 in the repository link to GitHub users. The rest will appear as anonymous contributors
 without associated GitHub user information",
 https://docs.github.com/rest/repos/repos#list-repository-contributors).
+For a history of more than :data:`CONTRIBUTORS_HISTORY_LIMIT` commits ``/contributors``
+answers 403 "The history or contributor list is too large to list contributors for this
+repository via the API." (PyGithub issue 2454, ossf/scorecard issue 2372 for
+``torvalds/linux``, jekyll/github-metadata issue 283 for a fork of it; forks of
+``NixOS/nixpkgs`` too). GitHub publishes no threshold (github/docs issue 24480 asked for
+one): the histories reported run to hundreds of thousands of commits and more, while
+histories of tens of thousands list; 200,000 is the strict end of that gap. No generated
+repository has such a history; ``contributors_history_limit`` lowers it.
 ``/stats/contributors`` reports 0 additions and deletions for repositories with
 :data:`STATS_COMMIT_LIMIT` or more commits ("This endpoint will return 0 values for all
 addition and deletion counts in repositories with 10,000 or more commits",
@@ -75,6 +83,8 @@ DOCS = "https://docs.github.com/rest"
 MAX_STARGAZER_PAGE = 400
 PAGE_NUMBER_LIMIT = 10  # the activity listings answer 422 past this page
 STATS_COMMIT_LIMIT = 10_000  # from here on /stats/contributors reports 0 additions/deletions
+CONTRIBUTORS_HISTORY_LIMIT = 200_000  # commits past which /contributors answers 403 "too large"
+TOO_LARGE_TO_LIST = "The history or contributor list is too large to list contributors for this repository via the API."
 STATS_CONTRIBUTOR_LIMIT = 100  # /stats/contributors lists the contributors with the most commits, no more
 CURSOR_ONLY = (
     "Pagination with the page parameter is not supported for large datasets, "
@@ -117,8 +127,10 @@ class GitHubRest:
         *,
         stats_commit_limit: int = STATS_COMMIT_LIMIT,
         page_number_limit: int = PAGE_NUMBER_LIMIT,
+        contributors_history_limit: int = CONTRIBUTORS_HISTORY_LIMIT,
     ):
         self.world = world
+        self.contributors_history_limit = contributors_history_limit
         self.page_number_limit = page_number_limit
         self.stats_commit_limit = stats_commit_limit
         self._stats_ready: set[tuple[int, int]] = set()
@@ -546,6 +558,9 @@ class GitHubRest:
         return resp
 
     def contributors(self, req: Request, repo: Repo) -> Response:
+        if len(self.world.activity(repo).landed_commits(self.world.clock.now)) > self.contributors_history_limit:
+            doc = f"{DOCS}/repos/repos#list-repository-contributors"
+            return Response.json({"message": TOO_LARGE_TO_LIST, "documentation_url": doc, "status": "403"}, 403)
         users, anon = self.world.listed_contributors(repo)
         rows: list[tuple[int, int | str]] = [(n, u) for u, n in users.items()]  # (commits, user index or name)
         if req.arg("anon") in ("1", "true"):

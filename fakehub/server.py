@@ -37,8 +37,9 @@ trending scores stay still: only to compare with the crawl that relied on it; se
 :mod:`fakehub.snapshot`); for GitHub's secondary limits ``secondary_rest_points`` /
 ``secondary_graphql_points`` / ``secondary_window_seconds`` (900 / 2,000 per 60 s, GitHub's
 published numbers; see :meth:`FakeHub._secondary_limit`), ``page_number_limit`` (the last
-page an activity listing serves by number, 10), ``contributor_email_limit`` (500) and
-``stats_commit_limit`` (10,000) (see :mod:`fakehub.github_rest`), and
+page an activity listing serves by number, 10), ``contributor_email_limit`` (500),
+``stats_commit_limit`` (10,000) and ``contributors_history_limit`` (200,000 commits, past which
+``/contributors`` is "too large to list") (see :mod:`fakehub.github_rest`), and
 ``clock_step_seconds`` (the simulated clock moves this much per API request, 0: time
 passing while a client walks its pages), and ``still_rate_clock`` (False: the rate
 limits' clock is the wall clock plus what ``hub.sleep`` skipped, as GitHub's is; True
@@ -89,7 +90,7 @@ from fakehub.exchange import Request, Response
 from fakehub.faults import Faults
 from fakehub.gate import RequestGate
 from fakehub.generator import stable_hash
-from fakehub.github_rest import GitHubRest
+from fakehub.github_rest import CONTRIBUTORS_HISTORY_LIMIT, GitHubRest
 from fakehub.graphql import TIMEOUT_NODES, GraphQLApi, timeout_response
 from fakehub.hf import HfApi
 from fakehub.limits import Budget, Window
@@ -168,6 +169,7 @@ class FakeHub:
         secondary_window_seconds: float = 60,
         contributor_email_limit: int = 500,
         stats_commit_limit: int = 10_000,
+        contributors_history_limit: int = CONTRIBUTORS_HISTORY_LIMIT,
         page_number_limit: int = 10,
         clock_step_seconds: float = 0,
         still_rate_clock: bool = False,
@@ -177,7 +179,10 @@ class FakeHub:
         self.faults = Faults(faults, seed)
         self.world.github.contributor_email_limit = contributor_email_limit
         self.rest = GitHubRest(
-            self.world.github, stats_commit_limit=stats_commit_limit, page_number_limit=page_number_limit
+            self.world.github,
+            stats_commit_limit=stats_commit_limit,
+            page_number_limit=page_number_limit,
+            contributors_history_limit=contributors_history_limit,
         )
         self.secondary_rest = Budget(secondary_rest_points, secondary_window_seconds, self.rate_time)
         self.secondary_graphql = Budget(secondary_graphql_points, secondary_window_seconds, self.rate_time)

@@ -160,6 +160,20 @@ def test_stats_contributors_lists_only_the_top_100_contributors(fakehub, truth0)
     assert unlisted and all(truth["contributors"][login] <= fewest_listed for login in unlisted)
 
 
+def test_contributors_of_a_history_too_large_answer_403_with_githubs_message():
+    with FakeHub(seed=0, scale="small", contributors_history_limit=300) as hub:
+        commits = {name: len(r["commits"]) for name, r in hub.truth(include_models=False)["github"]["repos"].items()}
+        big = next(name for name, n in commits.items() if n > 300)
+        small = next(name for name, n in commits.items() if 0 < n <= 300)
+        refused = requests.get(f"{hub.url}/repos/{big}/contributors", params={"anon": 1})
+        assert refused.status_code == 403
+        assert refused.json()["message"] == (
+            "The history or contributor list is too large to list contributors for this repository via the API."
+        )
+        assert "X-RateLimit-Remaining" in refused.headers and refused.headers["X-RateLimit-Remaining"] != "0"
+        assert requests.get(f"{hub.url}/repos/{small}/contributors").status_code == 200
+
+
 def test_date_header_follows_the_simulated_clock(fakehub):
     r = requests.get(f"{fakehub.url}/repos/vllm-project/vllm")
     assert r.headers["Date"] == "Mon, 01 Sep 2025 12:00:00 GMT"

@@ -399,3 +399,26 @@ def test_weekly_commits_cover_only_the_top_100_contributors_and_the_run_log_says
         assert result.counters["github: repositories whose weekly commits cover only their top 100 contributors"] == 1
         # the daily snapshot is the complete list
         assert expected_rows(hub.truth(), [], repos)["contributors"] == stored_rows(store)["contributors"]
+
+
+def test_contributors_github_will_not_list_are_a_note_not_a_failure(tmp_path):
+    """/contributors answers 403 "too large to list contributors" for huge histories."""
+    with FakeHub(seed=0, scale="small", contributors_history_limit=200) as hub, Store(tmp_path / "gh.db") as store:
+        truth = tracked(hub.truth(), ["deepseek-ai"], [])
+        big = {name for name, repo in truth.items() if len(repo["commits"]) > 200}
+        assert big and set(truth) - big
+        config = GithubConfig(orgs=["deepseek-ai"], repos=[], activity=False, star_history=False)
+        result = collect(store, hub, config=config)
+        assert not result.partial, result.reason
+        for name in big:
+            assert any(name in note and "does not list contributors" in note for note in result.notes), result.notes
+        listed = {
+            r["full_name"]
+            for r in store.query("SELECT DISTINCT full_name FROM contributors JOIN repos ON repos.id = repo_id")
+        }
+        assert listed == {
+            name for name in set(truth) - big if truth[name]["contributors"] or truth[name]["anonymous_contributors"]
+        }
+        # the weekly statistics are still read for them
+        weekly = {r["repo_id"] for r in store.query("SELECT DISTINCT repo_id FROM contributor_weeks")}
+        assert {truth[name]["id"] for name in big} <= weekly
