@@ -512,7 +512,48 @@ class GitHubRest:
             "pushed": self.world.pushed_at,
         }
         repos = sorted(repos, key=keys.get(sort, keys["created"]), reverse=direction == "desc")
-        return self.page(req, repos, lambda r: self.repo_json(req.base_url, r))
+        listed: list[Repo | str] = [*repos]
+        listed += [full for full in BLOCKED if full.split("/")[0].lower() == name.lower()]  # still listed
+        return self.page(
+            req,
+            listed,
+            lambda r: (
+                self.blocked_repo_json(req.base_url, r) if isinstance(r, str) else self.repo_json(req.base_url, r)
+            ),
+        )
+
+    def blocked_repo_json(self, base: str, full: str) -> dict:
+        """A taken-down repository as its owner's listing shows it: an ordinary public item
+        (its own URL answers 451; see :data:`fakehub.generator.BLOCKED`)."""
+        owner, name = full.split("/")
+        repo_id = 900_000_000 + stable_hash("blocked", full) % 10**6
+        r = f"{base}/repos/{full}"
+        return {
+            "id": repo_id,
+            "node_id": _node_id("Repository", repo_id),
+            "name": name,
+            "full_name": full,
+            "private": False,
+            "owner": self.owner_json(base, owner),
+            "html_url": f"https://github.com/{full}",
+            "description": None,
+            "fork": False,
+            "url": r,
+            "created_at": "2025-01-20T00:00:00Z",
+            "updated_at": "2025-03-01T00:00:00Z",
+            "pushed_at": "2025-02-28T00:00:00Z",
+            "stargazers_count": 0,
+            "watchers_count": 0,
+            "language": None,
+            "forks_count": 0,
+            "archived": False,
+            "disabled": False,
+            "open_issues_count": 0,
+            "license": None,
+            "topics": [],
+            "visibility": "public",
+            "default_branch": "main",
+        }
 
     def repo(self, req: Request, repo: Repo) -> Response:
         resp = Response.json(self.repo_full_json(req.base_url, repo))

@@ -174,6 +174,17 @@ def test_contributors_of_a_history_too_large_answer_403_with_githubs_message():
         assert requests.get(f"{hub.url}/repos/{small}/contributors").status_code == 200
 
 
+def test_a_blocked_repository_is_listed_by_its_org_but_answers_451(fakehub):
+    """Takedowns stay in the owner's listings; only the repository itself is blocked."""
+    listed = requests.get(f"{fakehub.url}/orgs/deepseek-ai/repos", params={"per_page": 100}).json()
+    blocked = [r for r in listed if r["full_name"] == "deepseek-ai/DeepSeek-Blocked"]
+    assert len(blocked) == 1 and not blocked[0]["private"] and not blocked[0]["fork"]
+    assert isinstance(blocked[0]["id"], int) and blocked[0]["owner"]["login"] == "deepseek-ai"
+    assert blocked[0]["id"] not in {r["id"] for r in listed if r is not blocked[0]}
+    direct = requests.get(f"{fakehub.url}/repos/deepseek-ai/DeepSeek-Blocked")
+    assert direct.status_code == 451 and direct.json()["block"]["reason"] == "dmca"
+
+
 def test_date_header_follows_the_simulated_clock(fakehub):
     r = requests.get(f"{fakehub.url}/repos/vllm-project/vllm")
     assert r.headers["Date"] == "Mon, 01 Sep 2025 12:00:00 GMT"

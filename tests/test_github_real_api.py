@@ -422,3 +422,23 @@ def test_contributors_github_will_not_list_are_a_note_not_a_failure(tmp_path):
         # the weekly statistics are still read for them
         weekly = {r["repo_id"] for r in store.query("SELECT DISTINCT repo_id FROM contributor_weeks")}
         assert {truth[name]["id"] for name in big} <= weekly
+
+
+def test_a_blocked_repository_in_an_org_listing_is_recorded_blocked_every_night(tmp_path):
+    """DMCA takedowns stay in their owner's listing; REST then answers 451 for the repository."""
+    config = GithubConfig(orgs=["deepseek-ai"], repos=[], activity=False, star_history=False)
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        for night in range(2):
+            hub.reset_stats()
+            result = collect(store, hub, config=config)
+            assert not result.partial, result.reason
+            statuses = {r["full_name"]: r["status"] for r in store.query("SELECT full_name, status FROM repos")}
+            assert statuses["deepseek-ai/DeepSeek-Blocked"] == "blocked", (night, statuses)
+            assert {s for name, s in statuses.items() if name != "deepseek-ai/DeepSeek-Blocked"} == {"ok"}
+            asked = [e["path"] for e in hub.stats()["log"] if "DeepSeek-Blocked" in e["path"]]
+            # one look at it when the listing changed (a takedown can end); its listings never
+            assert asked == ["/repos/deepseek-ai/DeepSeek-Blocked"] or (night and not asked), asked
+            assert night or any("DeepSeek-Blocked" in n and "blocked" in n for n in result.notes), result.notes
+            assert expected_rows(hub.truth(), ["deepseek-ai"], [])["contributors"] == stored_rows(store)["contributors"]
+            hub.advance(1)
+
