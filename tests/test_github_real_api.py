@@ -9,9 +9,15 @@ statuses and notes that say what happened. Waits pass on fakehub's rate-limit cl
 
 from __future__ import annotations
 
+import datetime as dt
+
+import polars as pl
 import pytest
 from test_github_collector import ORGS, REPOS, assert_matches_truth, expected_rows, stored_rows, tracked
 
+from analysis.growth import launch_velocity
+from analysis.rankings import repo_figures
+from analysis.views import stars_daily
 from collector.github import collect_github
 from collector.github_client import CachedPage, GitHubClient
 from collector.store import Store
@@ -442,3 +448,32 @@ def test_a_blocked_repository_in_an_org_listing_is_recorded_blocked_every_night(
             assert expected_rows(hub.truth(), ["deepseek-ai"], [])["contributors"] == stored_rows(store)["contributors"]
             hub.advance(1)
 
+
+def test_removed_stars_count_in_no_daily_series_nor_launch_velocity(tmp_path):
+    """Stars found gone keep their row (``removed_at``) but are no longer stars anywhere."""
+    repos = ["Genesis-Embodied-AI/Genesis", "MoonshotAI/Kimi-VL"]
+    config = GithubConfig(orgs=[], repos=repos, activity=False, contributors=False)
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        collect(store, hub, config=config)
+        hub.advance(days=30)
+        assert not collect(store, hub, config=config).partial
+        assert store.query("SELECT count(*) AS n FROM stargazers WHERE removed_at IS NOT NULL")[0]["n"] > 0
+        truth = tracked(hub.truth(), [], repos)
+        daily = stars_daily(store)
+        for name, repo in truth.items():
+            days = daily.filter(pl.col("repo") == name)
+            standing = len(repo["stars"])
+            assert (days["stars"].sum(), days["total"][-1]) == (standing, standing), name
+        genesis = truth["Genesis-Embodied-AI/Genesis"]
+        created = dt.datetime.fromisoformat(genesis["created_at"].replace("Z", "+00:00"))
+        first_10d = sum(
+            dt.datetime.fromisoformat(at.replace("Z", "+00:00")) < created + dt.timedelta(days=10)
+            for _, _, at in genesis["stars"]
+        )
+        velocity = launch_velocity(store).filter(pl.col("repo") == "Genesis-Embodied-AI/Genesis")
+        assert velocity["stars_first_10d"][0] == first_10d
+        # the repos table's stars of the last 30 days come from the same standing stars
+        figures = repo_figures(store).filter(pl.col("repo") == "Genesis-Embodied-AI/Genesis").row(0, named=True)
+        last = dt.date.fromisoformat(str(figures["date"]))
+        recent = sum(0 <= (last - dt.date.fromisoformat(at[:10])).days < 30 for _, _, at in genesis["stars"])
+        assert figures["stars_30d"] == recent > 0
