@@ -5,10 +5,12 @@ first 10 days" or "AutoGLM got 10,000 stars in three days". Definitions:
 
 - **Stars per day / week** (:func:`stars_per_day`, :func:`stars_per_week`): stargazers
   by the UTC day (or ISO week, starting Monday) of their ``starred_at``, from the full
-  star history in ``stargazers``; ``total`` is the running count. Users who unstarred
-  are not in the history, so ``total`` can be below a snapshot's star count.
+  star history in ``stargazers``; ``total`` is the running count. Stars found removed
+  (``removed_at``) count nowhere, neither on the day they were given nor after, so
+  ``total`` is the stars that stand; it can still differ from a snapshot's count by the
+  stars of accounts GitHub no longer shows.
 - **Launch velocity** (:func:`launch_velocity`): ``stars_first_Nd`` is the number of
-  stars with ``created_at <= starred_at < created_at + N days`` (``repos.created_at``),
+  standing stars with ``created_at <= starred_at < created_at + N days`` (``repos.created_at``),
   for N in :data:`LAUNCH_WINDOWS`. It is null while the window is still open at
   ``as_of`` and when no star history was collected for a repo that has stars. Stars in
   the *last* N days are the ``repos`` table's ``stars_7d, stars_30d``

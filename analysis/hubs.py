@@ -196,7 +196,8 @@ def _github_months(store: frames.Database) -> pl.DataFrame:
     )
     stars = frames.read_sql(
         store,
-        "SELECT repo_id, substr(starred_at, 1, 7) AS month, count(*) AS stars FROM stargazers GROUP BY 1, 2",
+        "SELECT repo_id, substr(starred_at, 1, 7) AS month, count(*) AS stars FROM stargazers "
+        "WHERE removed_at IS NULL GROUP BY 1, 2",
         schema={"repo_id": pl.Int64, "month": pl.String, "stars": pl.Int64},
     )
     months = pl.concat([openrank.select("month"), stars.select("month")]).unique().sort("month")

@@ -108,7 +108,8 @@ def repo_figures(store: Store, month: str | None = None) -> pl.DataFrame:
         )
         SELECT r.full_name AS repo,
                coalesce(s.stars, (SELECT count(*) FROM stargazers g
-                                   WHERE g.repo_id = r.id AND g.starred_at < date(day.date, '+1 day'))) AS stars,
+                                   WHERE g.repo_id = r.id AND g.removed_at IS NULL
+                                     AND g.starred_at < date(day.date, '+1 day'))) AS stars,
                s.forks, s.watchers, s.open_issues, s.open_pull_requests,
                (SELECT count(*) FILTER (WHERE c.developer_id IS NOT NULL) FROM contributors c
                  WHERE c.repo_id = r.id
@@ -132,7 +133,7 @@ def _stars_gained(days: int) -> str:
     """SQL for stars gained in the ``days`` days ending on ``day.date``: from the star
     history when the repo has one, else the difference with the snapshot ``days`` earlier."""
     return f"""CASE WHEN day.has_history
-                    THEN (SELECT count(*) FROM stargazers g WHERE g.repo_id = r.id
+                    THEN (SELECT count(*) FROM stargazers g WHERE g.repo_id = r.id AND g.removed_at IS NULL
                            AND g.starred_at >= date(day.date, '-{days - 1} days')
                            AND g.starred_at < date(day.date, '+1 day'))
                     ELSE s.stars - (SELECT p.stars FROM repo_snapshots p

@@ -8,7 +8,8 @@ so that it can run every night against the real API with one token:
    conditionally: an unchanged listing answers 304 and the stored list is used. Stored
    repos that left a listing are looked up once more in step 2 (deleted or moved).
 2. **Metadata** through GraphQL, :data:`REPO_BATCH` aliased ``repository(owner:, name:)``
-   fields per document (one request per 50 repositories, not one REST call each), into
+   fields per document (one request per 50 repositories, not one REST call each; halved,
+   down to one, for the rest of the pass when GitHub times out on a whole document), into
    ``repos`` and a ``repo_snapshots`` row for the API's current day (its ``Date``). A
    renamed repository is followed (GraphQL and REST ``301`` both lead to it) and kept
    under its database id with ``status = 'renamed'``; a name neither resolves (``404``)
@@ -24,7 +25,10 @@ so that it can run every night against the real API with one token:
    copies the previous snapshot to today), and ``/stats/contributors`` weekly commits:
    ``202 Accepted`` means GitHub is still computing, so the repository is polled again
    after the others, a bounded number of times; a 202 is never stored as zeros, and
-   weeks without commits, additions or deletions are not stored.
+   weeks without commits, additions or deletions are not stored. GitHub lists only the
+   :data:`STATS_CONTRIBUTORS` contributors with the most commits, without pagination, so
+   ``contributor_weeks`` of a larger repository covers those alone (counted in the run
+   log); the daily ``/contributors`` snapshot is the complete list.
 5. **Activity** from ``/issues?state=all``, ``/issues/comments`` and ``/pulls/comments``
    (sorted by update, oldest first; the first run starts at ``activity_since``),
    ``/commits`` and ``/issues/events`` (newest first), mapped to the GH Archive event
@@ -80,7 +84,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from collector.cancel import sleep as cancellable_sleep
-from collector.github_client import BudgetExhausted, CachedPage, GitHubClient, GitHubDown, GitHubError, raise_for_status
+from collector.github_client import (
+    BudgetExhausted,
+    CachedPage,
+    GitHubClient,
+    GitHubDown,
+    GitHubError,
+    GraphQLTimeout,
+    raise_for_status,
+)
 from collector.github_queries import REPO_BATCH, STARGAZERS_QUERY, repository_batch_query
 from collector.github_rows import (
     activity_events,
@@ -117,6 +129,8 @@ ACTIVITY: dict[str, tuple[str, dict[str, str], bool]] = {
 }
 
 STATS_POLLS = 4  # rounds of re-asking /stats/contributors that answered 202
+STATS_CONTRIBUTORS = 100  # /stats/contributors lists the contributors with the most commits, no more
+STATS_CAPPED = "github: repositories whose weekly commits cover only their top 100 contributors"
 
 
 @dataclass
@@ -192,6 +206,7 @@ class GitHubCollector:
         self.last_accepted = 0.0  # time.monotonic() of the last 202
         self.out_of_step: list[Repo] = []  # repos whose stored stars outnumber GitHub's count
         self.progress = Progress(log, "pages", enabled=False)  # silent until run() starts it
+        self.batch_size = REPO_BATCH  # aliased repositories per metadata document; halves on a timeout
 
     # -- the pass ---------------------------------------------------------------------
 
@@ -329,8 +344,7 @@ class GitHubCollector:
         pending, missing, renamed = list(names), [], []
         for round_ in range(ALIAS_RETRIES + 1):
             failed: dict[str, str] = {}
-            for batch in _chunks(pending, REPO_BATCH):
-                missing += self._metadata_batch(batch, repos, failed)
+            missing += self._metadata_batches(pending, repos, failed)
             pending = list(failed)
             if not pending:
                 break
@@ -354,13 +368,36 @@ class GitHubCollector:
                 self.mark_status(name, "not_found")
             else:
                 self.result.mark_partial(f"github repo {name}: HTTP {response.status}")
-        for batch in _chunks(renamed, REPO_BATCH):
-            failed = {}
-            for name in self._metadata_batch(batch, repos, failed, status="renamed"):
-                self.mark_status(name, "not_found")
-            for name, message in failed.items():
-                self.result.mark_partial(f"github repo {name}: {message}")
+        failed = {}
+        for name in self._metadata_batches(renamed, repos, failed, status="renamed"):
+            self.mark_status(name, "not_found")
+        for name, message in failed.items():
+            self.result.mark_partial(f"github repo {name}: {message}")
         return list(repos.values())
+
+    def _metadata_batches(
+        self, names: Sequence[str], repos: dict[int, Repo], failed: dict[str, str], status: str = "ok"
+    ) -> list[str]:
+        """:meth:`_metadata_batch` over ``names``, :attr:`batch_size` at a time; returns the
+        missing names. A document GitHub timed out on as a whole would time out again: the
+        batch halves (for the rest of the pass) and its names are asked in smaller
+        documents; a repository that times out alone goes to ``failed``."""
+        missing: list[str] = []
+        pending = list(names)
+        while pending:
+            batch = pending[: self.batch_size]
+            try:
+                missing += self._metadata_batch(batch, repos, failed, status)
+            except GraphQLTimeout:
+                if len(batch) > 1:
+                    self.batch_size = len(batch) // 2
+                    self.note(
+                        f"github: GitHub timed out on {len(batch)} repositories a document; asking {self.batch_size}"
+                    )
+                    continue
+                failed[batch[0]] = "GitHub timed out on it even in a document of its own"
+            del pending[: len(batch)]
+        return missing
 
     def _metadata_rest(self, name: str, repos: dict[int, Repo]) -> None:
         """One repository from REST ``/repos/{name}``: the unauthenticated fallback."""
@@ -628,6 +665,8 @@ class GitHubCollector:
             raise_for_status(response)
         if not isinstance(response.data, list):
             return
+        if len(response.data) >= STATS_CONTRIBUTORS:  # GitHub lists no more: the weeks are theirs alone
+            self.result.counters[STATS_CAPPED] += 1
         weeks, developers = contributor_week_rows(repo.id, response.data, self.bots)
         cache = response.cache_row(self.client.relative)
         self.save({"developers": developers, "contributor_weeks": weeks, "http_cache": [cache] if cache else []})
@@ -713,11 +752,6 @@ class GitHubCollector:
 
 def _since_param(day: str | None) -> str | None:
     return f"{day}T00:00:00Z" if day and "T" not in day else day
-
-
-def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _dedupe(table: str, rows: list[dict]) -> Iterator[dict]:

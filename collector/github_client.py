@@ -39,7 +39,9 @@ so one object knows the budgets that are left and owns every retry decision:
   ``max_attempts``; then :class:`GitHubUnavailable` names the URL. Such waits since the
   last good answer, across requests, stop at ``max_retry_seconds`` (10 minutes): an API
   that went away ends the run as partial instead of holding it for hours, while a flaky
-  one that answers now and then goes on.
+  one that answers now and then goes on. A GraphQL document GitHub timed out on (502/504
+  with its timeout message) is not retried: :class:`GraphQLTimeout` tells the caller to
+  ask for less.
 - **Counters.** ``requests_by_status`` counts every answer by status (``"error"`` for
   no answer) for the run log; ``budgets`` keeps the last ``x-ratelimit-*`` seen per
   resource (``core``, ``graphql``); ``today`` is the UTC date of the last ``Date`` header,
@@ -96,6 +98,11 @@ class GitHubDown(GitHubError):
 
 class GraphQLError(GitHubError):
     """GraphQL answered with errors that are not about missing objects."""
+
+
+class GraphQLTimeout(GraphQLError):
+    """GitHub gave up on a whole GraphQL document (502/504 past its 10 seconds): asking the
+    same document again takes as long, so the caller asks for less."""
 
 
 class GitHubUnreachable(Unreachable):
@@ -328,13 +335,17 @@ class GitHubClient:
 
         Errors about one field (with a ``path``, e.g. ``NOT_FOUND`` for an aliased
         repository that does not exist, whose value is ``null``) come back to the caller;
-        any other error raises :class:`GraphQLError`, except a spent points budget
+        a document GitHub timed out on as a whole raises :class:`GraphQLTimeout` at once
+        (asked again, it would time out again); any other error raises :class:`GraphQLError`,
+        except a spent points budget
         (``RATE_LIMITED``, or ``RATE_LIMIT`` with code ``graphql_rate_limit`` while the
         headers may still show points left) which waits for the reset like a spent REST budget.
         """
         body = {"query": query, "variables": dict(variables or {})}
         while True:
             response = self._send("POST", self.graphql_url, json_body=body, resource="graphql")
+            if _is_graphql_timeout(response.status, response.data):
+                raise GraphQLTimeout(f"{self.graphql_url}: GitHub timed out on the document (HTTP {response.status})")
             if response.status != 200 or not isinstance(response.data, dict):
                 raise GraphQLError(f"{self.graphql_url}: HTTP {response.status}: {_message(response.data)}")
             errors = response.data.get("errors") or []
@@ -404,7 +415,7 @@ class GitHubClient:
                     continue
             if status == 401 and "Authorization" in self.session.headers:
                 raise TokenRefused(f"GITHUB_TOKEN was refused by {self.base_url} ({_message(data)}); set a valid token")
-            if status >= 500:
+            if status >= 500 and not (resource == "graphql" and _is_graphql_timeout(status, data)):
                 transient_failures += 1
                 self._retry_or_fail(url, transient_failures, f"HTTP {status}")
                 continue
@@ -501,6 +512,17 @@ def _is_secondary(data: Any) -> bool:
     messages = [data.get("message") or ""]
     messages += [e.get("message") or "" for e in data.get("errors") or () if isinstance(e, dict) and not e.get("path")]
     return any("secondary rate limit" in str(m).lower() for m in messages)
+
+
+def _is_graphql_timeout(status: int, data: Any) -> bool:
+    """GitHub's answer to a GraphQL document it could not finish in 10 seconds: 502 with a
+    null ``data`` and "Something went wrong while executing your query. This may be the
+    result of a timeout" (cli/cli issue 6247), or 504 "We couldn't respond to your request
+    in time" ("Timeouts", https://docs.github.com/graphql/overview/rate-limits-and-query-limits-for-the-graphql-api#timeouts)."""
+    if status not in (502, 504) or not isinstance(data, dict):
+        return False
+    text = _message(data).lower()
+    return "may be the result of a timeout" in text or "respond to your request in time" in text
 
 
 def _is_primary_limit(error: Any) -> bool:

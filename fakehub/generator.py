@@ -186,7 +186,11 @@ DELETED_LATER = ("MiniMax-AI/MiniMax-Text-Preview", 7)  # full name, day it disa
 # with a ``block`` object (reported by API clients, e.g. josegonzalez/python-github-backup
 # issue 163 and ossf/allstar issue 36; GitHub's REST description does not list 451 yet,
 # github/rest-api-description issue 3314), GraphQL a FORBIDDEN error with the field's
-# path. Here it is reached only by name, in no listing.
+# path. Its owner's listing still shows it as an ordinary public repository: clients that
+# walk a listing meet the 451 on the repository afterwards (ossf/allstar issue 36: "repos
+# can be listed ... but unavailable due to DMCA takedown"; josegonzalez/python-github-backup
+# issue 163 and pull 454, a user's listing then 451 on its issues; PyGithub issue 1015,
+# the public repository listing). It has no data of its own: no stars, no activity.
 BLOCKED = ("deepseek-ai/DeepSeek-Blocked",)
 UNSTAR_SHARE = 0.03  # of all stars, removed again later
 UNSTAR_MEAN_DAYS = 90  # mean time from a star to its removal

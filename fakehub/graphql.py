@@ -24,7 +24,10 @@ least 1. It is charged to the token's points budget before execution; ``rateLimi
 shows the state after the charge. Anonymous requests answer 401. When the budget
 cannot pay, the answer is GitHub's: 200 with ``errors[0].type == "RATE_LIMITED"`` and
 ``x-ratelimit-remaining: 0``. A missing repository gives ``null`` for its alias and an
-error with ``type: "NOT_FOUND"`` and its ``path``.
+error with ``type: "NOT_FOUND"`` and its ``path``. A document asking for more than
+``graphql_timeout_nodes`` nodes (:func:`requested_nodes`) times out as a whole, as GitHub's
+do past their 10 seconds: 502 or 504, charged, and the same again when asked again (see
+:data:`TIMEOUT_NODES`).
 """
 
 from __future__ import annotations
@@ -247,6 +250,33 @@ PARTIAL_TIMEOUT = (
 )
 
 
+# GitHub stops working on a request after 10 seconds ("Timeouts", https://docs.github.com/
+# graphql/overview/rate-limits-and-query-limits-for-the-graphql-api#timeouts) and answers
+# the whole document with 502 and a null ``data`` (cli/cli issue 6247, sorenlouv/backport
+# issue 479: "Something went wrong while executing your query. This may be the result of a
+# timeout ...") or with 504 "We couldn't respond to your request in time" (the docs'
+# wording; cli/cli users' logs carry the whole sentence). Asking again is no cure: the
+# same document takes as long (cli/cli issue 12715: a repository list with many nested
+# ``first: 100`` connections fails every time; dtolnay/star-history pull 30 cured it by
+# asking for smaller pages). Since 2025-07-21 a timeout counts against the points budget
+# (https://github.blog/changelog/2025-07-21-including-timeouts-in-primary-rate-limits).
+# The documents reported to time out asked for 20,000 nodes and more (100 pull requests
+# with ``labels`` and status contexts, 100 repositories with five ``first: 100``
+# connections); fakehub's threshold is half the smallest of those.
+TIMEOUT_NODES = 10_000
+WHOLE_TIMEOUT_504 = (
+    "We couldn't respond to your request in time. Sorry about that. Please try resubmitting "
+    "your request and contact us if the problem persists."
+)
+
+
+def timeout_response(trip: int) -> Response:
+    """GitHub's answer to a document too heavy to finish in time; the two shapes alternate."""
+    if trip % 2:
+        return Response.json({"data": None, "errors": [{"message": PARTIAL_TIMEOUT}]}, 502)
+    return Response.json({"message": WHOLE_TIMEOUT_504}, 504)
+
+
 class Root:
     def __init__(self, world: GitHubWorld, base: str, rate: Window, cost: int, partial_fault=lambda full: False):
         self._world, self._base, self._rate, self._cost = world, base, rate, cost
@@ -280,15 +310,16 @@ class Root:
         }
 
 
-def query_cost(document, variables: dict | None, operation_name: str | None = None) -> int:
-    """GitHub's rate-limit score of a document (see the module docstring)."""
+def _connections(document, variables: dict | None, operation_name: str | None) -> list[tuple[int, int]]:
+    """``(multiplier, size)`` of every connection a document asks for: its ``first``/``last``
+    and the product of those of the connections around it (one per top-level field)."""
     variables = variables or {}
     fragments = {d.name.value: d for d in document.definitions if d.kind == "fragment_definition"}
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name:
         operations = [op for op in operations if op.name and op.name.value == operation_name]
     if not operations:
-        return 1
+        return []
 
     def arg(field: FieldNode, name: str):
         for a in field.arguments or ():
@@ -298,27 +329,46 @@ def query_cost(document, variables: dict | None, operation_name: str | None = No
                 return value_from_ast_untyped(a.value, variables)
         return None
 
-    def walk(selection_set, multiplier: int, seen: frozenset) -> int:
-        total = 0
+    found: list[tuple[int, int]] = []
+
+    def walk(selection_set, multiplier: int, seen: frozenset) -> None:
         for sel in selection_set.selections:
             if isinstance(sel, FieldNode):
                 size = arg(sel, "first") or arg(sel, "last")
                 inner = multiplier
                 if isinstance(size, int) and size > 0:
-                    total += multiplier
+                    found.append((multiplier, size))
                     inner = multiplier * size
                 if sel.selection_set:
-                    total += walk(sel.selection_set, inner, seen)
+                    walk(sel.selection_set, inner, seen)
             elif isinstance(sel, InlineFragmentNode):
-                total += walk(sel.selection_set, multiplier, seen)
+                walk(sel.selection_set, multiplier, seen)
             elif isinstance(sel, FragmentSpreadNode) and sel.name.value not in seen:
                 frag = fragments.get(sel.name.value)
                 if frag is not None:
-                    total += walk(frag.selection_set, multiplier, seen | {sel.name.value})
-        return total
+                    walk(frag.selection_set, multiplier, seen | {sel.name.value})
 
-    requests = walk(operations[0].selection_set, 1, frozenset())
+    walk(operations[0].selection_set, 1, frozenset())
+    return found
+
+
+def query_cost(document, variables: dict | None, operation_name: str | None = None) -> int:
+    """GitHub's rate-limit score of a document (see the module docstring)."""
+    requests = sum(multiplier for multiplier, _ in _connections(document, variables, operation_name))
     return max(1, round(requests / 100))
+
+
+def requested_nodes(document, variables: dict | None, operation_name: str | None = None) -> int:
+    """The nodes a document asks for, by GitHub's published count (each connection's
+    ``first`` times those of the connections around it: 50 repositories with
+    ``issues(first: 10)`` are 50 + 500, "Rate limits and query limits for the GraphQL API",
+    https://docs.github.com/graphql/overview/rate-limits-and-query-limits-for-the-graphql-api#node-limit),
+    plus one for each top-level field (each aliased ``repository`` is an object to load)."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name:
+        operations = [op for op in operations if op.name and op.name.value == operation_name]
+    top_level = len(operations[0].selection_set.selections) if operations else 0
+    return top_level + sum(m * size for m, size in _connections(document, variables, operation_name))
 
 
 class GraphQLApi:
@@ -326,7 +376,8 @@ class GraphQLApi:
         self.world = world
 
     def prepare(self, req: Request):
-        """Parse and validate; returns (document, variables, operation, cost) or an error Response."""
+        """Parse and validate; returns (document, variables, operation, cost, requested nodes)
+        or an error Response."""
         try:
             payload = json.loads(req.body or b"{}")
             query = payload["query"]
@@ -343,12 +394,13 @@ class GraphQLApi:
         errors = validate(SCHEMA, document)
         if errors:
             return Response.json({"errors": [e.formatted for e in errors]})
-        return document, variables, operation, query_cost(document, variables, operation)
+        cost, nodes = query_cost(document, variables, operation), requested_nodes(document, variables, operation)
+        return document, variables, operation, cost, nodes
 
     def execute(self, req: Request, prepared, rate: Window, partial_fault=lambda full: False) -> Response:
         """Run a prepared document; ``partial_fault(full_name)`` says whether one aliased
         repository times out (the ``partial`` fault kind of :mod:`fakehub.faults`)."""
-        document, variables, operation, cost = prepared
+        document, variables, operation, cost, _nodes = prepared
         root = Root(self.world, req.base_url, rate, cost, partial_fault)
         result = execute_sync(SCHEMA, document, root_value=root, variable_values=variables, operation_name=operation)
         out: dict = {}

@@ -37,13 +37,16 @@ trending scores stay still: only to compare with the crawl that relied on it; se
 :mod:`fakehub.snapshot`); for GitHub's secondary limits ``secondary_rest_points`` /
 ``secondary_graphql_points`` / ``secondary_window_seconds`` (900 / 2,000 per 60 s, GitHub's
 published numbers; see :meth:`FakeHub._secondary_limit`), ``page_number_limit`` (the last
-page an activity listing serves by number, 10), ``contributor_email_limit`` (500) and
-``stats_commit_limit`` (10,000) (see :mod:`fakehub.github_rest`), and
+page an activity listing serves by number, 10), ``contributor_email_limit`` (500),
+``stats_commit_limit`` (10,000) and ``contributors_history_limit`` (200,000 commits, past which
+``/contributors`` is "too large to list") (see :mod:`fakehub.github_rest`), and
 ``clock_step_seconds`` (the simulated clock moves this much per API request, 0: time
 passing while a client walks its pages), and ``still_rate_clock`` (False: the rate
 limits' clock is the wall clock plus what ``hub.sleep`` skipped, as GitHub's is; True
 moves it only by ``hub.sleep``, so a test's windows open and close at the same requests
-however loaded the machine is).
+however loaded the machine is), and ``graphql_timeout_nodes`` (10,000: a GraphQL document
+asking for more nodes than that times out as a whole, 502 or 504, and is charged; see
+:data:`fakehub.graphql.TIMEOUT_NODES`).
 
 Every GitHub answer carries ``Date`` from the simulated clock (collectors take "today"
 from it), ``x-ratelimit-limit/remaining/used/reset/resource`` (reset in real epoch
@@ -68,7 +71,7 @@ Control endpoints (never faulted, never charged, not counted in the stats):
   endpoint names are the route names of :mod:`fakehub.github_rest` (``repos``,
   ``repos.stargazers``, ``orgs.repos``, ...), ``graphql``, ``hf.models``,
   ``hf.model_info``, ``ms.models``, ``ms.model``, ``ms.legacy_model``, ``ms.auth``, plus
-  ``rate_limited``/``graphql.rate_limited``/``hf.rate_limited`` for refusals and ``fault``/``hf.fault``/``ms.fault`` for injected 429/403/5xx answers
+  ``rate_limited``/``graphql.rate_limited``/``hf.rate_limited`` for refusals, ``graphql.timeout`` for documents too heavy to finish, and ``fault``/``hf.fault``/``ms.fault`` for injected 429/403/5xx answers
 - ``POST /_fakehub/stats/reset``
 - ``POST /_fakehub/advance?days=N`` -> ``{"day", "now"}``
 - ``POST /_fakehub/sleep?seconds=N``: N seconds pass on the rate limits' clock
@@ -90,8 +93,8 @@ from fakehub.exchange import Request, Response
 from fakehub.faults import Faults
 from fakehub.gate import RequestGate
 from fakehub.generator import stable_hash
-from fakehub.github_rest import GitHubRest
-from fakehub.graphql import GraphQLApi
+from fakehub.github_rest import CONTRIBUTORS_HISTORY_LIMIT, GitHubRest
+from fakehub.graphql import TIMEOUT_NODES, GraphQLApi, timeout_response
 from fakehub.hf import HfApi
 from fakehub.limits import Budget, Window
 from fakehub.modelscope import ModelScopeApi, ms_error, ms_server_error
@@ -181,21 +184,27 @@ class FakeHub:
         secondary_window_seconds: float = 60,
         contributor_email_limit: int = 500,
         stats_commit_limit: int = 10_000,
+        contributors_history_limit: int = CONTRIBUTORS_HISTORY_LIMIT,
         page_number_limit: int = 10,
         clock_step_seconds: float = 0,
         still_rate_clock: bool = False,
+        graphql_timeout_nodes: int = TIMEOUT_NODES,
     ):
         self.world = World.from_snapshot(snapshot) if snapshot else World(seed, scale)
         self.faults = Faults(faults, seed)
         self.world.github.contributor_email_limit = contributor_email_limit
         self.rest = GitHubRest(
-            self.world.github, stats_commit_limit=stats_commit_limit, page_number_limit=page_number_limit
+            self.world.github,
+            stats_commit_limit=stats_commit_limit,
+            page_number_limit=page_number_limit,
+            contributors_history_limit=contributors_history_limit,
         )
         self.secondary_rest = Budget(secondary_rest_points, secondary_window_seconds, self.rate_time)
         self.secondary_graphql = Budget(secondary_graphql_points, secondary_window_seconds, self.rate_time)
         self._secondary_trips: Counter[str] = Counter()
         self.clock_step_seconds = clock_step_seconds
         self.graphql = GraphQLApi(self.world.github)
+        self.graphql_timeout_nodes = graphql_timeout_nodes
         self.hf = HfApi(
             self.world.models,
             self.world.clock,
@@ -557,6 +566,11 @@ class FakeHub:
                 resp = Response.json({"errors": [body]})
                 resp.headers.update(self._rate_headers(shown, "graphql"))
                 return "graphql.rate_limited", self._github_headers(resp)
+            if prepared[4] > self.graphql_timeout_nodes:  # too heavy for GitHub's 10 seconds; charged all the same
+                self._secondary_trips["graphql-timeout"] += 1
+                resp = timeout_response(self._secondary_trips["graphql-timeout"])
+                resp.headers.update(self._rate_headers(window, "graphql"))
+                return "graphql.timeout", self._github_headers(resp)
             resp = self.graphql.execute(req, prepared, window, self._partial_fault)
         resp.headers.update(self._rate_headers(window, "graphql"))
         return "graphql", self._github_headers(resp)

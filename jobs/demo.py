@@ -4,12 +4,15 @@ Starts fakehub in-process, points the real collectors at it through ``GITHUB_API
 ``HF_ENDPOINT`` and ``MODELSCOPE_ENDPOINT``, runs the nightly pipeline once per simulated
 day (advancing fakehub's clock between runs so that snapshots, growth and monthly OpenRank exist), then
 prints the top of each ranking table and leaves the database, the exports in every
-format and a GraphML family tree in the output folder. Everything it shows and writes
-is labelled synthetic.
+format, a GraphML family tree and the report site (built by the last night's run, as
+``[report] enabled`` has the nightly run do; left out, with a line saying how to get it,
+when matplotlib is not installed) in the output folder. Everything it shows
+and writes is labelled synthetic.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import time
 import tomllib
@@ -80,6 +83,7 @@ def demo_config(out_dir: Path) -> Config:
     data = tomllib.loads(default_config_text())
     data["storage"]["db"] = str(out_dir / "ecometrics.db")
     data["export"] = {"dir": str(out_dir / "exports"), "formats": ["csv", "parquet", "json", "md"]}
+    data["report"] = {**data.get("report", {}), "dir": str(out_dir / "report"), "enabled": True}
     data["github"]["max_rate_wait"] = 5
     data["github"]["stats_wait"] = 1  # fakehub computes contributor stats at once
     return parse_config(data, source="demo config")
@@ -121,6 +125,7 @@ def run_demo(
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     config = demo_config(out_dir)
+    charts = importlib.util.find_spec("matplotlib") is not None  # the report's one extra dependency
     db_path = out_dir / "ecometrics.db"
     started = time.monotonic()
     echo(f"ecometrics demo: {SYNTHETIC}")
@@ -139,13 +144,18 @@ def run_demo(
             raise_if_stopped()  # a stop ends the demo, not just the day's run
             if day:
                 hub.advance(days=1)
+            # the site is rewritten whole each night: only the last night's is kept, so only it is built
+            config.report.enabled = charts and day == days - 1
             result = pipeline.run_pipeline(store, config, progress=progress)
             echo(f"day {day + 1}/{days}: {result.summary()}")
             for problem in result.problems:
                 echo(f"  problem: {problem}")
         raise_if_stopped()
         _write_family_tree(store, out_dir / "exports")
-    echo(f"demo built in {time.monotonic() - started:.1f}s: database {db_path}, exports in {out_dir / 'exports'}")
+    site = f"report in {out_dir / 'report'}" if charts else "no report (pip install 'ecometrics[report]' for it)"
+    echo(
+        f"demo built in {time.monotonic() - started:.1f}s: database {db_path}, exports in {out_dir / 'exports'}, {site}"
+    )
     return db_path
 
 

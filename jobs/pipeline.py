@@ -327,6 +327,15 @@ def report(store: Store, config: Config, *, out_dir: Path | None = None, run: Ru
     return record_step(store, "report", work, run=run)
 
 
+def publish(store: Store, config: Config, *, run: RunResult | None = None) -> list[StepResult]:
+    """What follows an analysis, in the nightly run and in the daemon alike: the export
+    tables, then the report when ``[report] enabled`` is true."""
+    steps = [export(store, config, run=run)]
+    if config.report.enabled:
+        steps.append(report(store, config, run=run))
+    return steps
+
+
 def run_pipeline(store: Store, config: Config, *, progress: bool = False) -> RunResult:
     """The nightly job: collect all sources, analyze everything, export the tables, and
     rewrite the report when ``[report] enabled`` is true.
@@ -340,9 +349,7 @@ def run_pipeline(store: Store, config: Config, *, progress: bool = False) -> Run
     try:
         collect(store, config, progress=progress, run=result)
         analyze(store, config, run=result)
-        export(store, config, run=result)
-        if config.report.enabled:
-            report(store, config, run=result)
+        publish(store, config, run=result)
     except StopRequested as stop:
         result.steps.append(StepResult("run", status="partial", message=str(stop)))
     except BaseException as exc:  # the step recorded itself; the run says what ended it

@@ -6,6 +6,9 @@ APScheduler's BlockingScheduler fires, in UTC:
 - ``[schedule].analyze``  -> lineage analysis and the exports (default ``30 4 * * *``)
 - ``[schedule].openrank`` -> monthly OpenRank and the exports (default ``0 5 1 * *``)
 
+after the exports, both rewrite the report when ``[report] enabled`` is true, as
+``ecometrics run`` does (:func:`jobs.pipeline.publish`).
+
 Each job takes the database's job lock (a job that finds it held is skipped and logged),
 runs with ``max_instances=1`` and coalescing, and tolerates a misfire of up to an hour.
 SIGTERM/SIGINT let the running job finish its page, store its checkpoint and mark its
@@ -37,10 +40,10 @@ def scheduled_jobs(config: Config) -> dict[str, tuple[str, Callable[[Store, Conf
         return pipeline.collect(store, config)
 
     def analyze(store: Store, config: Config) -> object:
-        return pipeline.analyze(store, config, ["lineage"]), pipeline.export(store, config)
+        return pipeline.analyze(store, config, ["lineage"]), pipeline.publish(store, config)
 
     def openrank(store: Store, config: Config) -> object:
-        return pipeline.analyze(store, config, ["openrank"]), pipeline.export(store, config)
+        return pipeline.analyze(store, config, ["openrank"]), pipeline.publish(store, config)
 
     return {
         "collect": (config.schedule.collect, collect),

@@ -37,3 +37,12 @@ def test_the_demo_ran_several_nights_so_growth_and_monthly_openrank_exist(demo_d
     assert conn.execute("SELECT count(DISTINCT date) FROM repo_snapshots").fetchone()[0] == 2
     assert conn.execute("SELECT count(DISTINCT date) FROM model_snapshots").fetchone()[0] == 2
     assert conn.execute("SELECT count(DISTINCT month) FROM openrank").fetchone()[0] >= 3
+
+
+def test_the_demos_last_night_also_builds_the_report_site(demo_db):
+    """A user publishing rankings gets the site too: the last night's run writes it, once."""
+    conn = sqlite3.connect(demo_db)
+    assert conn.execute("SELECT count(*) FROM job_runs WHERE job = 'report' AND status = 'ok'").fetchone() == (1,)
+    site = demo_db.parent / "report"
+    assert "Synthetic data" in (site / "index.html").read_text()
+    assert (site / "rankings" / "repos.html").is_file()

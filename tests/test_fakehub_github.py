@@ -146,6 +146,45 @@ def test_stats_contributors_answers_202_until_ready(fakehub, truth0):
     assert {e["author"]["login"]: e["total"] for e in second.json()} == truth["contributors"]
 
 
+def test_stats_contributors_lists_only_the_top_100_contributors(fakehub, truth0):
+    """GitHub's statistics have no pagination: the 100 contributors with the most commits."""
+    truth = truth0["github"]["repos"]["Genesis-Embodied-AI/Genesis"]
+    assert len(truth["contributors"]) > 100
+    url = f"{fakehub.url}/repos/Genesis-Embodied-AI/Genesis/stats/contributors"
+    assert requests.get(url, headers={"Authorization": "token t"}).status_code == 202
+    listed = requests.get(url, headers={"Authorization": "token t"}).json()
+    assert len(listed) == 100
+    assert "Link" not in requests.get(url, headers={"Authorization": "token t"}).headers
+    fewest_listed = min(e["total"] for e in listed)
+    unlisted = set(truth["contributors"]) - {e["author"]["login"] for e in listed}
+    assert unlisted and all(truth["contributors"][login] <= fewest_listed for login in unlisted)
+
+
+def test_contributors_of_a_history_too_large_answer_403_with_githubs_message():
+    with FakeHub(seed=0, scale="small", contributors_history_limit=300) as hub:
+        commits = {name: len(r["commits"]) for name, r in hub.truth(include_models=False)["github"]["repos"].items()}
+        big = next(name for name, n in commits.items() if n > 300)
+        small = next(name for name, n in commits.items() if 0 < n <= 300)
+        refused = requests.get(f"{hub.url}/repos/{big}/contributors", params={"anon": 1})
+        assert refused.status_code == 403
+        assert refused.json()["message"] == (
+            "The history or contributor list is too large to list contributors for this repository via the API."
+        )
+        assert "X-RateLimit-Remaining" in refused.headers and refused.headers["X-RateLimit-Remaining"] != "0"
+        assert requests.get(f"{hub.url}/repos/{small}/contributors").status_code == 200
+
+
+def test_a_blocked_repository_is_listed_by_its_org_but_answers_451(fakehub):
+    """Takedowns stay in the owner's listings; only the repository itself is blocked."""
+    listed = requests.get(f"{fakehub.url}/orgs/deepseek-ai/repos", params={"per_page": 100}).json()
+    blocked = [r for r in listed if r["full_name"] == "deepseek-ai/DeepSeek-Blocked"]
+    assert len(blocked) == 1 and not blocked[0]["private"] and not blocked[0]["fork"]
+    assert isinstance(blocked[0]["id"], int) and blocked[0]["owner"]["login"] == "deepseek-ai"
+    assert blocked[0]["id"] not in {r["id"] for r in listed if r is not blocked[0]}
+    direct = requests.get(f"{fakehub.url}/repos/deepseek-ai/DeepSeek-Blocked")
+    assert direct.status_code == 451 and direct.json()["block"]["reason"] == "dmca"
+
+
 def test_date_header_follows_the_simulated_clock(fakehub):
     r = requests.get(f"{fakehub.url}/repos/vllm-project/vllm")
     assert r.headers["Date"] == "Mon, 01 Sep 2025 12:00:00 GMT"

@@ -118,3 +118,26 @@ def test_anonymous_and_invalid_documents(fakehub):
 def test_renamed_repository_resolves_to_its_new_name(fakehub):
     out = post(fakehub, '{ repository(owner: "THUDM", name: "GLM-4") { nameWithOwner } }').json()
     assert out["data"]["repository"]["nameWithOwner"] == "zai-org/GLM-4"
+
+
+def test_a_document_asking_for_too_many_nodes_times_out_whole_every_time_and_is_charged():
+    """GitHub's 10-second limit: 502 with a null ``data``, or 504; asking again fails again."""
+
+    def document(names):  # each repository asks for five connections of 100: 501 nodes
+        fields = " ".join(f"s{j}: stargazers(first: 100) {{ totalCount }}" for j in range(5))
+        aliased = (f'r{k}: repository(owner: "{o}", name: "{n}") {{ {fields} }}' for k, (o, n) in enumerate(names))
+        return f"query {{ {' '.join(aliased)} }}"
+
+    with FakeHub(seed=0, scale="small") as hub:
+        names = [name.split("/") for name in sorted(hub.truth(include_models=False)["github"]["repos"])]
+        assert len(names) >= 20
+        assert post(hub, document(names[:10])).status_code == 200  # 5,010 nodes
+        before = post(hub, "query { rateLimit { remaining } }").json()["data"]["rateLimit"]["remaining"]
+        first, second = post(hub, document(names[:20])), post(hub, document(names[:20]))  # 10,020 nodes
+        assert first.status_code == 502
+        assert first.json()["data"] is None
+        assert first.json()["errors"][0]["message"].startswith("Something went wrong while executing your query.")
+        assert second.status_code == 504
+        assert second.json()["message"].startswith("We couldn't respond to your request in time.")
+        assert int(second.headers["x-ratelimit-remaining"]) < before - 1  # both timeouts were charged
+        assert hub.stats()["by_endpoint"]["graphql.timeout"]["requests"] == 2

@@ -9,9 +9,15 @@ statuses and notes that say what happened. Waits pass on fakehub's rate-limit cl
 
 from __future__ import annotations
 
+import datetime as dt
+
+import polars as pl
 import pytest
 from test_github_collector import ORGS, REPOS, assert_matches_truth, expected_rows, stored_rows, tracked
 
+from analysis.growth import launch_velocity
+from analysis.rankings import repo_figures
+from analysis.views import stars_daily
 from collector.github import collect_github
 from collector.github_client import CachedPage, GitHubClient
 from collector.store import Store
@@ -347,3 +353,127 @@ def test_a_spent_graphql_budget_is_waited_out_in_both_shapes_github_sends(tmp_pa
         assert not result.partial, result.reason
         assert_matches_truth(store, hub.truth())
         assert hub.stats()["by_endpoint"]["graphql.rate_limited"]["requests"] >= 2
+
+
+def test_a_metadata_document_github_times_out_on_is_asked_again_in_halves(tmp_path):
+    """A whole-document timeout (502/504) fails again when asked again: the batch halves."""
+    # each aliased repository of the metadata document asks for 22 nodes: 10 are 220, 5 are 110
+    with FakeHub(seed=0, scale="small", graphql_timeout_nodes=120) as hub, Store(tmp_path / "gh.db") as store:
+        names = sorted(hub.truth(include_models=False)["github"]["repos"])[:10]
+        config = GithubConfig(orgs=[], repos=names, activity=False, contributors=False)
+        result = collect(store, hub, config=config)
+        assert not result.partial, result.reason
+        stored = {r["full_name"] for r in store.query("SELECT full_name FROM repos")}
+        assert stored == set(names)
+        assert expected_rows(hub.truth(), [], names)["stargazers"] == stored_rows(store)["stargazers"]
+        # the first document timed out once; the smaller ones were asked from then on
+        assert hub.stats()["by_endpoint"]["graphql.timeout"]["requests"] == 1
+
+
+def test_a_repository_github_times_out_on_even_alone_makes_the_run_partial_not_stuck(tmp_path):
+    with FakeHub(seed=0, scale="small", graphql_timeout_nodes=10) as hub, Store(tmp_path / "gh.db") as store:
+        config = GithubConfig(orgs=[], repos=["QwenLM/Qwen3", "OpenBMB/MiniCPM"], activity=False, contributors=False)
+        result = collect(store, hub, config=config)
+        said = [result.reason, *result.notes]
+        for name in config.repos:
+            assert result.partial and any(name in line and "timed out" in line for line in said), said
+        # halved to one and asked again a bounded number of times, not retried for minutes
+        assert hub.stats()["by_endpoint"]["graphql.timeout"]["requests"] <= 1 + 2 * 4
+
+
+def test_weekly_commits_cover_only_the_top_100_contributors_and_the_run_log_says_so(tmp_path):
+    """/stats/contributors lists the 100 contributors with the most commits, no page 2."""
+    repos = ["Genesis-Embodied-AI/Genesis", "vllm-project/vllm"]
+    config = GithubConfig(orgs=[], repos=repos, activity=False, star_history=False)
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        truth = tracked(hub.truth(), [], repos)
+        assert len(truth["Genesis-Embodied-AI/Genesis"]["contributors"]) > 100
+        assert len(truth["vllm-project/vllm"]["contributors"]) < 100
+        result = collect(store, hub, config=config)
+        assert not result.partial, result.reason
+        weekly = {
+            r["full_name"]: r["n"]
+            for r in store.query(
+                "SELECT full_name, count(DISTINCT developer_id) AS n FROM contributor_weeks "
+                "JOIN repos ON repos.id = repo_id GROUP BY full_name"
+            )
+        }
+        assert weekly == {
+            "Genesis-Embodied-AI/Genesis": 100,
+            "vllm-project/vllm": len(truth["vllm-project/vllm"]["contributors"]),
+        }
+        assert result.counters["github: repositories whose weekly commits cover only their top 100 contributors"] == 1
+        # the daily snapshot is the complete list
+        assert expected_rows(hub.truth(), [], repos)["contributors"] == stored_rows(store)["contributors"]
+
+
+def test_contributors_github_will_not_list_are_a_note_not_a_failure(tmp_path):
+    """/contributors answers 403 "too large to list contributors" for huge histories."""
+    with FakeHub(seed=0, scale="small", contributors_history_limit=200) as hub, Store(tmp_path / "gh.db") as store:
+        truth = tracked(hub.truth(), ["deepseek-ai"], [])
+        big = {name for name, repo in truth.items() if len(repo["commits"]) > 200}
+        assert big and set(truth) - big
+        config = GithubConfig(orgs=["deepseek-ai"], repos=[], activity=False, star_history=False)
+        result = collect(store, hub, config=config)
+        assert not result.partial, result.reason
+        for name in big:
+            assert any(name in note and "does not list contributors" in note for note in result.notes), result.notes
+        listed = {
+            r["full_name"]
+            for r in store.query("SELECT DISTINCT full_name FROM contributors JOIN repos ON repos.id = repo_id")
+        }
+        assert listed == {
+            name for name in set(truth) - big if truth[name]["contributors"] or truth[name]["anonymous_contributors"]
+        }
+        # the weekly statistics are still read for them
+        weekly = {r["repo_id"] for r in store.query("SELECT DISTINCT repo_id FROM contributor_weeks")}
+        assert {truth[name]["id"] for name in big} <= weekly
+
+
+def test_a_blocked_repository_in_an_org_listing_is_recorded_blocked_every_night(tmp_path):
+    """DMCA takedowns stay in their owner's listing; REST then answers 451 for the repository."""
+    config = GithubConfig(orgs=["deepseek-ai"], repos=[], activity=False, star_history=False)
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        for night in range(2):
+            hub.reset_stats()
+            result = collect(store, hub, config=config)
+            assert not result.partial, result.reason
+            statuses = {r["full_name"]: r["status"] for r in store.query("SELECT full_name, status FROM repos")}
+            assert statuses["deepseek-ai/DeepSeek-Blocked"] == "blocked", (night, statuses)
+            assert {s for name, s in statuses.items() if name != "deepseek-ai/DeepSeek-Blocked"} == {"ok"}
+            asked = [e["path"] for e in hub.stats()["log"] if "DeepSeek-Blocked" in e["path"]]
+            # one look at it when the listing changed (a takedown can end); its listings never
+            assert asked == ["/repos/deepseek-ai/DeepSeek-Blocked"] or (night and not asked), asked
+            assert night or any("DeepSeek-Blocked" in n and "blocked" in n for n in result.notes), result.notes
+            assert expected_rows(hub.truth(), ["deepseek-ai"], [])["contributors"] == stored_rows(store)["contributors"]
+            hub.advance(1)
+
+
+def test_removed_stars_count_in_no_daily_series_nor_launch_velocity(tmp_path):
+    """Stars found gone keep their row (``removed_at``) but are no longer stars anywhere."""
+    repos = ["Genesis-Embodied-AI/Genesis", "MoonshotAI/Kimi-VL"]
+    config = GithubConfig(orgs=[], repos=repos, activity=False, contributors=False)
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        collect(store, hub, config=config)
+        hub.advance(days=30)
+        assert not collect(store, hub, config=config).partial
+        assert store.query("SELECT count(*) AS n FROM stargazers WHERE removed_at IS NOT NULL")[0]["n"] > 0
+        truth = tracked(hub.truth(), [], repos)
+        daily = stars_daily(store)
+        for name, repo in truth.items():
+            days = daily.filter(pl.col("repo") == name)
+            standing = len(repo["stars"])
+            assert (days["stars"].sum(), days["total"][-1]) == (standing, standing), name
+        genesis = truth["Genesis-Embodied-AI/Genesis"]
+        created = dt.datetime.fromisoformat(genesis["created_at"].replace("Z", "+00:00"))
+        first_10d = sum(
+            dt.datetime.fromisoformat(at.replace("Z", "+00:00")) < created + dt.timedelta(days=10)
+            for _, _, at in genesis["stars"]
+        )
+        velocity = launch_velocity(store).filter(pl.col("repo") == "Genesis-Embodied-AI/Genesis")
+        assert velocity["stars_first_10d"][0] == first_10d
+        # the repos table's stars of the last 30 days come from the same standing stars
+        figures = repo_figures(store).filter(pl.col("repo") == "Genesis-Embodied-AI/Genesis").row(0, named=True)
+        last = dt.date.fromisoformat(str(figures["date"]))
+        recent = sum(0 <= (last - dt.date.fromisoformat(at[:10])).days < 30 for _, _, at in genesis["stars"])
+        assert figures["stars_30d"] == recent > 0

@@ -269,3 +269,33 @@ def test_from_later_than_to_is_bad_input_and_records_nothing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.strip() == "ecometrics: --from 2025-05 is later than --to 2025-01; swap them"
     assert not runs(tmp_path)
+
+
+@pytest.mark.parametrize("job", ["analyze", "openrank"])
+def test_the_scheduled_jobs_that_export_also_rewrite_an_enabled_report(tmp_path, job):
+    """``[report] enabled``: the site follows the exports, in the daemon as in ``ecometrics run``."""
+    from collector.store import Store
+    from core.config import load_config
+    from jobs.scheduler import scheduled_jobs
+
+    (tmp_path / "ecometrics.toml").write_text('[report]\nenabled = true\ndir = "site"\n')
+    config = load_config(tmp_path / "ecometrics.toml")
+    with Store(tmp_path / "ecometrics.db") as store:
+        _, work = scheduled_jobs(config)[job]
+        work(store, config)
+        recorded = [row[0] for row in store.conn.execute("SELECT job FROM job_runs ORDER BY id")]
+    assert recorded[-2:] == ["export", "report"], recorded
+    assert (tmp_path / "site" / "index.html").is_file()
+
+
+def test_a_report_not_enabled_is_left_to_ecometrics_report(tmp_path):
+    from collector.store import Store
+    from core.config import load_config
+    from jobs.scheduler import scheduled_jobs
+
+    (tmp_path / "ecometrics.toml").write_text("")
+    config = load_config(tmp_path / "ecometrics.toml")
+    with Store(tmp_path / "ecometrics.db") as store:
+        scheduled_jobs(config)["analyze"][1](store, config)
+        recorded = [row[0] for row in store.conn.execute("SELECT job FROM job_runs ORDER BY id")]
+    assert "report" not in recorded and not (tmp_path / "report").exists()

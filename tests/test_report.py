@@ -208,7 +208,9 @@ def test_a_month_chooses_the_tables_month_and_the_nightly_run_replaces_the_site_
     with Store(db) as store:
         step = pipeline.report(store, load_config(config_file))
         assert step.status == "ok", step.message
-        assert store.conn.execute("SELECT status, rows_written FROM job_runs WHERE job = 'report'").fetchone() == (
+        assert store.conn.execute(
+            "SELECT status, rows_written FROM job_runs WHERE job = 'report' ORDER BY id DESC"
+        ).fetchone() == (
             "ok",
             len(pages(out)),
         )
