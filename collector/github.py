@@ -381,7 +381,8 @@ class GitHubCollector:
         """:meth:`_metadata_batch` over ``names``, :attr:`batch_size` at a time; returns the
         missing names. A document GitHub timed out on as a whole would time out again: the
         batch halves (for the rest of the pass) and its names are asked in smaller
-        documents; a repository that times out alone goes to ``failed``."""
+        documents; a repository that times out alone goes to ``failed``. A passing 502 has
+        the same body, so it halves the batch too: a few more requests, never a lost row."""
         missing: list[str] = []
         pending = list(names)
         while pending:
@@ -426,7 +427,7 @@ class GitHubCollector:
         """Ask one document; returns the names GitHub says are missing, fills ``failed``
         with those whose alias failed otherwise (to ask again), and records blocked ones."""
         query, variables = repository_batch_query(batch)
-        data, errors = self.client.graphql(query, variables)
+        data, errors = self.client.graphql(query, variables, can_ask_less=True)
         by_alias = {str(e["path"][0]): e for e in errors if e.get("path")}
         today = self.client.today
         repo_rows, snapshots, missing = [], [], []

@@ -40,8 +40,9 @@ so one object knows the budgets that are left and owns every retry decision:
   last good answer, across requests, stop at ``max_retry_seconds`` (10 minutes): an API
   that went away ends the run as partial instead of holding it for hours, while a flaky
   one that answers now and then goes on. A GraphQL document GitHub timed out on (502/504
-  with its timeout message) is not retried: :class:`GraphQLTimeout` tells the caller to
-  ask for less.
+  with its timeout message) is retried the same way, unless its caller can ask for less
+  (``graphql(..., can_ask_less=True)``): then :class:`GraphQLTimeout` comes back at once,
+  since a heavy document times out again, while a passing 502 carries the same body.
 - **Counters.** ``requests_by_status`` counts every answer by status (``"error"`` for
   no answer) for the run log; ``budgets`` keeps the last ``x-ratelimit-*`` seen per
   resource (``core``, ``graphql``); ``today`` is the UTC date of the last ``Date`` header,
@@ -330,20 +331,25 @@ class GitHubClient:
 
     # -- GraphQL ----------------------------------------------------------------------
 
-    def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], list[dict]]:
+    def graphql(
+        self, query: str, variables: Mapping[str, Any] | None = None, *, can_ask_less: bool = False
+    ) -> tuple[dict[str, Any], list[dict]]:
         """Run a GraphQL document; returns ``(data, errors)``.
 
         Errors about one field (with a ``path``, e.g. ``NOT_FOUND`` for an aliased
         repository that does not exist, whose value is ``null``) come back to the caller;
-        a document GitHub timed out on as a whole raises :class:`GraphQLTimeout` at once
-        (asked again, it would time out again); any other error raises :class:`GraphQLError`,
+        a document GitHub timed out on as a whole is retried like any 5xx, or, when the
+        caller ``can_ask_less`` (a batch it can split), raises :class:`GraphQLTimeout` at
+        once (asked again, a heavy document times out again); any other error raises :class:`GraphQLError`,
         except a spent points budget
         (``RATE_LIMITED``, or ``RATE_LIMIT`` with code ``graphql_rate_limit`` while the
         headers may still show points left) which waits for the reset like a spent REST budget.
         """
         body = {"query": query, "variables": dict(variables or {})}
         while True:
-            response = self._send("POST", self.graphql_url, json_body=body, resource="graphql")
+            response = self._send(
+                "POST", self.graphql_url, json_body=body, resource="graphql", retry_timeouts=not can_ask_less
+            )
             if _is_graphql_timeout(response.status, response.data):
                 raise GraphQLTimeout(f"{self.graphql_url}: GitHub timed out on the document (HTTP {response.status})")
             if response.status != 200 or not isinstance(response.data, dict):
@@ -368,6 +374,7 @@ class GitHubClient:
         headers: Mapping[str, str] | None = None,
         json_body: Any = None,
         resource: str,
+        retry_timeouts: bool = True,
     ) -> Response:
         transient_failures = 0
         secondary_hits = 0
@@ -415,7 +422,7 @@ class GitHubClient:
                     continue
             if status == 401 and "Authorization" in self.session.headers:
                 raise TokenRefused(f"GITHUB_TOKEN was refused by {self.base_url} ({_message(data)}); set a valid token")
-            if status >= 500 and not (resource == "graphql" and _is_graphql_timeout(status, data)):
+            if status >= 500 and (retry_timeouts or not _is_graphql_timeout(status, data)):
                 transient_failures += 1
                 self._retry_or_fail(url, transient_failures, f"HTTP {status}")
                 continue

@@ -327,7 +327,7 @@ class FakeHub:
             if is_ms:
                 return "ms.fault", self._ms_fault_response(fault, key), fault
             endpoint = "hf.fault" if is_hf else "fault"
-            return endpoint, self._fault_response(fault, key, is_hf), fault
+            return endpoint, self._fault_response(fault, key, is_hf, graphql=req.path == "/graphql"), fault
         if is_ms:
             with self.world.lock:
                 endpoint, resp = self.modelscope.route(req)
@@ -340,10 +340,16 @@ class FakeHub:
             endpoint, resp = self._github_rest(req)
         return endpoint, resp, fault
 
-    def _fault_response(self, fault: str, key: str, is_hf: bool) -> Response:
+    def _fault_response(self, fault: str, key: str, is_hf: bool, *, graphql: bool = False) -> Response:
+        """An injected fault's answer. GraphQL's passing 502 carries the same body as a whole
+        document GitHub timed out on ("Something went wrong ... may be the result of a
+        timeout", cli/cli issue 6247): a client cannot tell a brief failure from a document
+        too heavy by the answer alone, only by asking again."""
         retry = {"Retry-After": str(self.retry_after)}
         if fault == "5xx":
             status = (500, 502, 503)[self.faults.variant(key) % 3]
+            if graphql and status == 502:
+                return timeout_response(1)
             if is_hf:
                 return Response.json({"error": "Internal Error"}, status)
             return Response.json({"message": "Server Error"}, status)

@@ -370,6 +370,18 @@ def test_a_metadata_document_github_times_out_on_is_asked_again_in_halves(tmp_pa
         assert hub.stats()["by_endpoint"]["graphql.timeout"]["requests"] == 1
 
 
+def test_a_passing_graphql_502_on_a_star_page_is_asked_again_not_given_up(tmp_path):
+    """A brief 502 carries the timeout body too: a star page, which cannot ask for less, asks again."""
+    repos = ["vllm-project/vllm", "MoonshotAI/Kimi-VL"]
+    config = GithubConfig(orgs=[], repos=repos, activity=False, contributors=False)
+    with FakeHub(seed=0, scale="small", faults="5xx:0.3") as hub, Store(tmp_path / "gh.db") as store:
+        result = collect(store, hub, config=config, sleep=hub.sleep)
+        assert not result.partial, result.reason
+        assert expected_rows(hub.truth(), [], repos)["stargazers"] == stored_rows(store)["stargazers"]
+        graphql = [entry["status"] for entry in hub.stats()["log"] if entry["path"] == "/graphql"]
+        assert 502 in graphql  # the fault the star pages met
+
+
 def test_a_repository_github_times_out_on_even_alone_makes_the_run_partial_not_stuck(tmp_path):
     with FakeHub(seed=0, scale="small", graphql_timeout_nodes=10) as hub, Store(tmp_path / "gh.db") as store:
         config = GithubConfig(orgs=[], repos=["QwenLM/Qwen3", "OpenBMB/MiniCPM"], activity=False, contributors=False)
