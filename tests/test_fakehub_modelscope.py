@@ -197,8 +197,16 @@ def test_server_errors_name_an_unavailable_service_apart_from_an_internal_error(
 def test_a_client_killed_while_its_request_is_held_is_dropped_without_a_traceback(capfd):
     with FakeHub(seed=0, scale="small") as hub:
         held = hub.pause_after(0)
-        url = f"{hub.url}/openapi/v1/models?owner=Qwen"
-        client = subprocess.Popen([sys.executable, "-c", f"import requests; requests.get({url!r}, timeout=60)"])
+        # a client that resets its connection when it dies (SO_LINGER 0), so fakehub's first
+        # write fails however late the kernel tells it: a FIN would let that write succeed
+        client_code = (
+            "import socket, struct\n"
+            f"s = socket.create_connection(('127.0.0.1', {hub.url.rsplit(':', 1)[1]}))\n"
+            "s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))\n"
+            "s.sendall(b'GET /openapi/v1/models?owner=Qwen HTTP/1.1\\r\\nHost: fakehub\\r\\n\\r\\n')\n"
+            "s.recv(1)\n"  # held here until killed
+        )
+        client = subprocess.Popen([sys.executable, "-c", client_code])
         try:
             assert held.wait(60), "the request never reached fakehub"
             client.send_signal(signal.SIGKILL)
