@@ -674,10 +674,9 @@ def test_without_a_network_collect_hf_fails_in_seconds_naming_the_endpoint(tmp_p
 
     config = tmp_path / "ecometrics.toml"
     config.write_text('[huggingface]\nauthors = ["Qwen", "deepseek-ai"]\n')
-    with socket.socket() as probe:  # a port nobody listens on: the connection is refused
-        probe.bind(("127.0.0.1", 0))
+    with socket.socket() as probe, FakeHub(seed=0, scale="small") as plain_http:
+        probe.bind(("127.0.0.1", 0))  # held, never listening, for the whole test: a connection is refused
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    with FakeHub(seed=0, scale="small") as plain_http:
         tls_to_plain = plain_http.url.replace("http://", "https://")  # the TLS handshake fails
         for endpoint in (closed, tls_to_plain):
             command, env = anonymous_collect_hf(endpoint, config, tmp_path / "hf.db")

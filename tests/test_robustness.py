@@ -544,10 +544,9 @@ def test_each_client_names_why_it_cannot_connect_in_the_same_words(client):
     from collector.modelscope_client import ModelScopeUnreachable
     from fakehub import FakeHub
 
-    with socket.socket() as probe:  # a port nobody listens on: the connection is refused
-        probe.bind(("127.0.0.1", 0))
+    with socket.socket() as probe, FakeHub(seed=0, scale="small") as plain_http:
+        probe.bind(("127.0.0.1", 0))  # held, never listening, for the whole test: a connection is refused
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    with FakeHub(seed=0, scale="small") as plain_http:
         tls_to_plain = plain_http.url.replace("http://", "https://")  # the TLS handshake fails
         for endpoint, reason in ((closed, "connection refused"), (tls_to_plain, "TLS failed")):
             with pytest.raises((GitHubUnreachable, HubUnreachable, ModelScopeUnreachable)) as info:
