@@ -130,7 +130,9 @@ ACTIVITY: dict[str, tuple[str, dict[str, str], bool]] = {
 
 STATS_POLLS = 4  # rounds of re-asking /stats/contributors that answered 202
 STATS_CONTRIBUTORS = 100  # /stats/contributors lists the contributors with the most commits, no more
-STATS_CAPPED = "github: repositories whose weekly commits cover only their top 100 contributors"
+STATS_CAPPED = (
+    f"github: repositories whose weekly commits read this run cover only their top {STATS_CONTRIBUTORS} contributors"
+)
 
 
 @dataclass

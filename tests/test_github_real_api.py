@@ -414,7 +414,12 @@ def test_weekly_commits_cover_only_the_top_100_contributors_and_the_run_log_says
             "Genesis-Embodied-AI/Genesis": 100,
             "vllm-project/vllm": len(truth["vllm-project/vllm"]["contributors"]),
         }
-        assert result.counters["github: repositories whose weekly commits cover only their top 100 contributors"] == 1
+        assert (
+            result.counters[
+                "github: repositories whose weekly commits read this run cover only their top 100 contributors"
+            ]
+            == 1
+        )
         # the daily snapshot is the complete list
         assert expected_rows(hub.truth(), [], repos)["contributors"] == stored_rows(store)["contributors"]
 
