@@ -106,7 +106,12 @@ _CONNECT_FAILURES: tuple[tuple[str, set[str], tuple[str, ...]], ...] = (
     ("no route to the host", set(), ("Network is unreachable", "No route to host")),
     ("no connection", {"NewConnectionError", "ConnectError"}, ("Failed to establish a new connection",)),
 )
-_TLS_REASON = re.compile(r"\[SSL: ([A-Z_]+)\]")
+# The OpenSSL reason and its words ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed:
+# self-signed certificate in certificate chain (_ssl.c:1006)"), and the OS's reason urllib3
+# quotes ("Failed to establish a new connection: [Errno 99] Cannot assign requested address"):
+# the words a user acts on (a CA bundle, a proxy, a local address).
+_TLS_REASON = re.compile(r"\[SSL: ([A-Z_]+)\] ?([^(\'\"\]]*)")
+_OS_REASON = re.compile(r"Failed to establish a new connection: ([^\'\")]+)")
 
 
 class Unreachable(InputError):
@@ -153,9 +158,18 @@ def connection_failure(exc: BaseException) -> str | None:
     text = " ".join(str(failure) for failure in chain)
     for reason, classes, phrases in _CONNECT_FAILURES:
         if names & classes or any(phrase in text for phrase in phrases):
-            tls = _TLS_REASON.search(text) if reason == "TLS failed" else None
-            return f"{reason}: {tls.group(1).lower().replace('_', ' ')}" if tls else reason
+            return reason + _detail(reason, text)
     return None
+
+
+def _detail(reason: str, text: str) -> str:
+    """``": <the words behind it>"`` for a TLS failure or a connection the OS would not make."""
+    if reason == "TLS failed" and (tls := _TLS_REASON.search(text)):
+        words = tls.group(2).strip() or tls.group(1).lower().replace("_", " ")
+        return f": {words[:120]}"
+    if reason == "no connection" and (os_reason := _OS_REASON.search(text)):
+        return f": {os_reason.group(1).strip()[:120]}"
+    return ""
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

@@ -536,6 +536,34 @@ def _first_request(client: str, endpoint: str) -> None:
         ModelScopeClient(endpoint=endpoint, sleep=never).model("Qwen/Qwen3-8B")
 
 
+def test_an_unreachable_endpoint_keeps_the_words_a_user_acts_on():
+    """A certificate the client refuses, or an address the OS will not connect from, says which."""
+    import ssl
+
+    import requests
+    import urllib3
+
+    from collector.http import connection_failure
+
+    url = "https://api.example/x"
+    untrusted = ssl.SSLCertVerificationError(
+        1,
+        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in "
+        "certificate chain (_ssl.c:1006)",
+    )
+    refused_by_the_os = urllib3.exceptions.NewConnectionError(
+        None, "Failed to establish a new connection: [Errno 99] Cannot assign requested address"
+    )
+    tls = requests.exceptions.SSLError(
+        urllib3.exceptions.MaxRetryError(None, url, urllib3.exceptions.SSLError(untrusted))
+    )
+    no_connection = requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(None, url, refused_by_the_os))
+    assert (
+        connection_failure(tls) == "TLS failed: certificate verify failed: self-signed certificate in certificate chain"
+    )
+    assert connection_failure(no_connection) == "no connection: [Errno 99] Cannot assign requested address"
+
+
 @pytest.mark.parametrize("client", ["github", "huggingface", "modelscope"])
 def test_each_client_names_why_it_cannot_connect_in_the_same_words(client):
     """A refused connection and a failed TLS handshake read alike from every client, in one line."""
