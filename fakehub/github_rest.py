@@ -82,6 +82,10 @@ from fakehub.generator import BLOCKED, GitHubWorld, Issue, Repo, stable_hash
 DOCS = "https://docs.github.com/rest"
 MAX_STARGAZER_PAGE = 400
 PAGE_NUMBER_LIMIT = 10  # the activity listings answer 422 past this page
+BLOCKED_CREATED, BLOCKED_PUSHED = (
+    parse_iso("2025-01-20T00:00:00Z"),
+    parse_iso("2025-02-28T00:00:00Z"),
+)  # a taken-down repo's listed times
 STATS_COMMIT_LIMIT = 10_000  # from here on /stats/contributors reports 0 additions/deletions
 CONTRIBUTORS_HISTORY_LIMIT = 200_000  # commits past which /contributors answers 403 "too large"
 TOO_LARGE_TO_LIST = "The history or contributor list is too large to list contributors for this repository via the API."
@@ -505,15 +509,16 @@ class GitHubRest:
         repos = self.world.org_repos(name)
         sort = req.arg("sort", "created")
         direction = req.arg("direction", "asc" if sort == "full_name" else "desc")
-        keys = {
-            "full_name": lambda r: r.full_name.lower(),
-            "created": lambda r: r.created,
-            "updated": self.world.pushed_at,
-            "pushed": self.world.pushed_at,
+        # a taken-down repository is still listed, in its place by the same keys
+        blocked = [full for full in BLOCKED if full.split("/")[0].lower() == name.lower()]
+        keys: dict[str, Callable[[Repo | str], Any]] = {
+            "full_name": lambda r: (r if isinstance(r, str) else r.full_name).lower(),
+            "created": lambda r: BLOCKED_CREATED if isinstance(r, str) else r.created,
+            "updated": lambda r: BLOCKED_PUSHED if isinstance(r, str) else self.world.pushed_at(r),
+            "pushed": lambda r: BLOCKED_PUSHED if isinstance(r, str) else self.world.pushed_at(r),
         }
-        repos = sorted(repos, key=keys.get(sort, keys["created"]), reverse=direction == "desc")
-        listed: list[Repo | str] = [*repos]
-        listed += [full for full in BLOCKED if full.split("/")[0].lower() == name.lower()]  # still listed
+        listed: list[Repo | str] = [*repos, *blocked]
+        listed.sort(key=keys.get(sort, keys["created"]), reverse=direction == "desc")
         return self.page(
             req,
             listed,
@@ -539,9 +544,9 @@ class GitHubRest:
             "description": None,
             "fork": False,
             "url": r,
-            "created_at": "2025-01-20T00:00:00Z",
-            "updated_at": "2025-03-01T00:00:00Z",
-            "pushed_at": "2025-02-28T00:00:00Z",
+            "created_at": iso(BLOCKED_CREATED),
+            "updated_at": iso(BLOCKED_PUSHED),
+            "pushed_at": iso(BLOCKED_PUSHED),
             "stargazers_count": 0,
             "watchers_count": 0,
             "language": None,

@@ -185,6 +185,16 @@ def test_a_blocked_repository_is_listed_by_its_org_but_answers_451(fakehub):
     assert direct.status_code == 451 and direct.json()["block"]["reason"] == "dmca"
 
 
+def test_a_blocked_repository_keeps_its_place_in_a_sorted_listing(fakehub):
+    """The listing's order holds for every item, the taken-down one included."""
+    for sort, field in (("full_name", "full_name"), ("created", "created_at"), ("pushed", "pushed_at")):
+        for direction in ("asc", "desc"):
+            params = {"per_page": 100, "sort": sort, "direction": direction}
+            listed = requests.get(f"{fakehub.url}/orgs/deepseek-ai/repos", params=params).json()
+            keys = [r[field].lower() if field == "full_name" else r[field] for r in listed]
+            assert keys == sorted(keys, reverse=direction == "desc"), (sort, direction)
+
+
 def test_date_header_follows_the_simulated_clock(fakehub):
     r = requests.get(f"{fakehub.url}/repos/vllm-project/vllm")
     assert r.headers["Date"] == "Mon, 01 Sep 2025 12:00:00 GMT"
