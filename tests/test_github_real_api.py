@@ -9,7 +9,10 @@ statuses and notes that say what happened. Waits pass on fakehub's rate-limit cl
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
+from typing import Any
 
 import polars as pl
 import pytest
@@ -139,17 +142,25 @@ def test_an_aliased_repository_failing_every_time_makes_the_run_partial(tmp_path
         assert store.query("SELECT count(*) AS n FROM repos")[0]["n"] == 0
 
 
-def test_unstarred_users_leave_the_stored_stargazers(tmp_path):
-    """6. Users remove stars; the stored set follows, and removals keep their date."""
-    repos = ["Genesis-Embodied-AI/Genesis", "MoonshotAI/Kimi-VL"]
-    config = GithubConfig(orgs=[], repos=repos, activity=False, contributors=False)
+UNSTARRED = ["Genesis-Embodied-AI/Genesis", "MoonshotAI/Kimi-VL"]  # repos some of whose users remove stars
+
+
+@contextlib.contextmanager
+def a_month_of_removed_stars(tmp_path) -> Iterator[tuple[FakeHub, Store, Any]]:
+    """Two nights a month apart on :data:`UNSTARRED`: (hub, store, the second night's result)."""
+    config = GithubConfig(orgs=[], repos=UNSTARRED, activity=False, contributors=False)
     with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         collect(store, hub, config=config)
         hub.advance(days=30)
-        result = collect(store, hub, config=config)
+        yield hub, store, collect(store, hub, config=config)
+
+
+def test_unstarred_users_leave_the_stored_stargazers(tmp_path):
+    """6. Users remove stars; the stored set follows, and removals keep their date."""
+    with a_month_of_removed_stars(tmp_path) as (hub, store, result):
         assert not result.partial, result.reason
         truth = hub.truth()
-        assert expected_rows(truth, [], repos)["stargazers"] == stored_rows(store)["stargazers"]
+        assert expected_rows(truth, [], UNSTARRED)["stargazers"] == stored_rows(store)["stargazers"]
         removed = store.query("SELECT removed_at FROM stargazers WHERE removed_at IS NOT NULL")
         assert removed and {r["removed_at"] for r in removed} == {"2025-10-01"}
         assert any("stars were removed" in note for note in result.notes), result.notes
@@ -468,14 +479,10 @@ def test_a_blocked_repository_in_an_org_listing_is_recorded_blocked_every_night(
 
 def test_removed_stars_count_in_no_daily_series_nor_launch_velocity(tmp_path):
     """Stars found gone keep their row (``removed_at``) but are no longer stars anywhere."""
-    repos = ["Genesis-Embodied-AI/Genesis", "MoonshotAI/Kimi-VL"]
-    config = GithubConfig(orgs=[], repos=repos, activity=False, contributors=False)
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
-        collect(store, hub, config=config)
-        hub.advance(days=30)
-        assert not collect(store, hub, config=config).partial
+    with a_month_of_removed_stars(tmp_path) as (hub, store, result):
+        assert not result.partial, result.reason
         assert store.query("SELECT count(*) AS n FROM stargazers WHERE removed_at IS NOT NULL")[0]["n"] > 0
-        truth = tracked(hub.truth(), [], repos)
+        truth = tracked(hub.truth(), [], UNSTARRED)
         daily = stars_daily(store)
         for name, repo in truth.items():
             days = daily.filter(pl.col("repo") == name)
