@@ -38,8 +38,11 @@ https://github.com/modelscope/modelscope/tree/1804ac6bf8b6b76c9cc43974e4822e2753
   ``RepoInfo`` read from this surface has no likes, times or tasks (the stricter of the two
   sources). An unknown model answers 404 ``{"Code": 404, "Message": "模型不存在",
   "Success": false}`` (the message ``errors.py`` ``_CN_TO_EN`` translates); a private one
-  answers 403 (the SDK's hub/errors.py 141-146: "may not exist or may be private. Please
-  login first"), which ``modelscope_hub`` raises as ``PermissionDeniedError`` (errors.py
+  answers the body the SDK's hub/errors.py ``is_ok`` docstring records for a refused
+  permission, ``{"Code": 10010101004, "Message": "get model info failed, err: unauthorized
+  permission", "Success": false}``, with HTTP 403 (no source shows that status; 403 is the
+  stricter choice, since any 4xx is an error to the SDK, hub/errors.py 141-146), which
+  ``modelscope_hub`` raises as ``PermissionDeniedError`` (errors.py
   ``_STATUS_MAP``, 470-479), while the OpenAPI surface says 404 ``ResourceNotFound`` ("does
   not exist or is not visible to the caller", api.py 1005-1006) and its listing leaves it out.
 
@@ -222,14 +225,17 @@ def ms_error(status: int, code: str, message: str) -> Response:
 
 
 def ms_server_error(status: int) -> Response:
-    """A 5xx in the OpenAPI envelope: 503 says ``ServiceUnavailable``, the others ``InternalServerError``."""
+    """A 5xx in the OpenAPI envelope: 503 says ``ServiceUnavailable``, the others ``InternalServerError``
+    (the codes of errors.py 529-530; the message texts are fakehub's own, as no source records one)."""
     if status == 503:
         return ms_error(status, "ServiceUnavailable", "The service is temporarily unavailable, please retry later.")
     return ms_error(status, "InternalServerError", "Internal server error, please retry later.")
 
 
-def legacy_error(status: int, message: str) -> Response:
-    return Response.json({"Code": status, "Message": message, "RequestId": uuid.uuid4().hex, "Success": False}, status)
+def legacy_error(status: int, message: str, code: int | None = None) -> Response:
+    """The legacy surface's envelope; ``Code`` is the HTTP status unless ModelScope has its own code."""
+    body = {"Code": status if code is None else code, "Message": message, "RequestId": uuid.uuid4().hex}
+    return Response.json({**body, "Success": False}, status)
 
 
 class ModelScopeApi:
@@ -306,7 +312,7 @@ class ModelScopeApi:
         if m is None or m.created > now:
             return legacy_error(404, "模型不存在")
         if m.private:
-            return legacy_error(403, f"No permission to access {model_id}; it may be private. Please login first.")
+            return legacy_error(403, "get model info failed, err: unauthorized permission", code=10010101004)
         rec = self.catalog.record(m, now)
         owner, name = model_id.split("/", 1)
         data = {

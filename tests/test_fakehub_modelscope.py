@@ -113,6 +113,7 @@ def test_a_private_model_is_unlisted_not_found_on_the_openapi_surface_and_forbid
     with pytest.raises(PermissionDeniedError) as raised:  # OpenAPI 404, then the legacy surface's 403
         api(hub).get_repo(private[0], "model")
     assert raised.value.status_code == 403 and raised.value.response_body["Success"] is False
+    assert raised.value.response_body["Code"] == 10010101004  # the SDK's recorded refused permission
     assert {name: e["by_status"] for name, e in hub.stats()["by_endpoint"].items()} == {
         "ms.model": {"404": 1},
         "ms.legacy_model": {"403": 1},
