@@ -254,20 +254,18 @@ PARTIAL_TIMEOUT = (
 # graphql/overview/rate-limits-and-query-limits-for-the-graphql-api#timeouts) and answers
 # the whole document with 502 and a null ``data`` (cli/cli issue 6247, sorenlouv/backport
 # issue 479: "Something went wrong while executing your query. This may be the result of a
-# timeout ...") or with 504 "We couldn't respond to your request in time" (the docs'
-# wording; cli/cli users' logs carry the whole sentence). Asking again is no cure: the
+# timeout ...") or with 504 (magit/forge issue 630: a repository with its issues, pull
+# requests and labels in one document) saying "We couldn't respond to your request in time"
+# (the docs' words; the rest of the real body is not recorded). Asking again is no cure: the
 # same document takes as long (cli/cli issue 12715: a repository list with many nested
 # ``first: 100`` connections fails every time; dtolnay/star-history pull 30 cured it by
 # asking for smaller pages). Since 2025-07-21 a timeout counts against the points budget
 # (https://github.blog/changelog/2025-07-21-including-timeouts-in-primary-rate-limits).
-# The documents reported to time out asked for 20,000 nodes and more (100 pull requests
-# with ``labels`` and status contexts, 100 repositories with five ``first: 100``
-# connections); fakehub's threshold is half the smallest of those.
+# No source publishes the size at which a document times out: 10,000 requested nodes is
+# fakehub's assumption, a fiftieth of GitHub's 500,000-node limit and far above the
+# collector's own documents (about 1,100 nodes for 50 repositories).
 TIMEOUT_NODES = 10_000
-WHOLE_TIMEOUT_504 = (
-    "We couldn't respond to your request in time. Sorry about that. Please try resubmitting "
-    "your request and contact us if the problem persists."
-)
+WHOLE_TIMEOUT_504 = "We couldn't respond to your request in time."
 
 
 def timeout_response(trip: int) -> Response:
