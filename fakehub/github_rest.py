@@ -511,11 +511,15 @@ class GitHubRest:
         direction = req.arg("direction", "asc" if sort == "full_name" else "desc")
         # a taken-down repository is still listed, in its place by the same keys
         blocked = [full for full in BLOCKED if full.split("/")[0].lower() == name.lower()]
+
+        def pushed(r: Repo | str) -> int:
+            return BLOCKED_PUSHED if isinstance(r, str) else self.world.pushed_at(r)
+
         keys: dict[str, Callable[[Repo | str], Any]] = {
             "full_name": lambda r: (r if isinstance(r, str) else r.full_name).lower(),
             "created": lambda r: BLOCKED_CREATED if isinstance(r, str) else r.created,
-            "updated": lambda r: BLOCKED_PUSHED if isinstance(r, str) else self.world.pushed_at(r),
-            "pushed": lambda r: BLOCKED_PUSHED if isinstance(r, str) else self.world.pushed_at(r),
+            "updated": pushed,  # the listing's updated_at is its pushed_at
+            "pushed": pushed,
         }
         listed: list[Repo | str] = [*repos, *blocked]
         listed.sort(key=keys.get(sort, keys["created"]), reverse=direction == "desc")

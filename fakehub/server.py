@@ -201,7 +201,7 @@ class FakeHub:
         )
         self.secondary_rest = Budget(secondary_rest_points, secondary_window_seconds, self.rate_time)
         self.secondary_graphql = Budget(secondary_graphql_points, secondary_window_seconds, self.rate_time)
-        self._secondary_trips: Counter[str] = Counter()
+        self._refusals: Counter[str] = Counter()  # answers per refusal kind, so the real shapes alternate
         self.clock_step_seconds = clock_step_seconds
         self.graphql = GraphQLApi(self.world.github)
         self.graphql_timeout_nodes = graphql_timeout_nodes
@@ -505,8 +505,8 @@ class FakeHub:
         ok, window = budget.spend(key, 1)
         if ok:
             return None
-        self._secondary_trips[resource] += 1
-        trip = self._secondary_trips[resource]
+        self._refusals[resource] += 1
+        trip = self._refusals[resource]
         headers = self._rate_headers(primary, resource)
         if trip % 4 in (0, 1):
             headers["Retry-After"] = str(max(1, int(window.reset - self.rate_time() + 0.999)))
@@ -557,9 +557,9 @@ class FakeHub:
                 # RATE_LIMIT / graphql_rate_limit whose headers still show what is left when the
                 # query costs more than that (yanyongyu/githubkit issue 271, githubkit/graphql/
                 # __init__.py accepts both; octokit/plugin-throttling.js issue 632). They alternate.
-                self._secondary_trips["graphql-primary"] += 1
+                self._refusals["graphql-primary"] += 1
                 who = f"user ID {stable_hash(key) % 10**7}"
-                if self._secondary_trips["graphql-primary"] % 2:
+                if self._refusals["graphql-primary"] % 2:
                     body = {"type": "RATE_LIMITED", "message": f"API rate limit exceeded for {who}."}
                     shown = Window(window.limit, window.limit, window.reset)
                 else:
@@ -573,8 +573,8 @@ class FakeHub:
                 resp.headers.update(self._rate_headers(shown, "graphql"))
                 return "graphql.rate_limited", self._github_headers(resp)
             if prepared[4] > self.graphql_timeout_nodes:  # too heavy for GitHub's 10 seconds; charged all the same
-                self._secondary_trips["graphql-timeout"] += 1
-                resp = timeout_response(self._secondary_trips["graphql-timeout"])
+                self._refusals["graphql-timeout"] += 1
+                resp = timeout_response(self._refusals["graphql-timeout"])
                 resp.headers.update(self._rate_headers(window, "graphql"))
                 return "graphql.timeout", self._github_headers(resp)
             resp = self.graphql.execute(req, prepared, window, self._partial_fault)
