@@ -137,14 +137,15 @@ def repo_snapshots(db: Database) -> pl.DataFrame:
     )
 
 
-def stargazers(db: Database, *, standing: bool = True) -> pl.DataFrame:
+def stargazers(db: Database) -> pl.DataFrame:
     """``stargazers``: the star history, one row per (repo, user), oldest first.
 
-    Only the stars that still stand, unless ``standing=False``: a star found gone keeps
-    its row with ``removed_at`` but is no longer a star, in any count or series."""
-    where = "WHERE removed_at IS NULL " if standing else ""
+    Only the stars that still stand: a star found gone keeps its row with ``removed_at``
+    but is no longer a star, in any count or series."""
     return read_sql(
-        db, f"SELECT * FROM stargazers {where}ORDER BY repo_id, starred_at", schema=_schema(db, "stargazers")
+        db,
+        "SELECT * FROM stargazers WHERE removed_at IS NULL ORDER BY repo_id, starred_at",
+        schema=_schema(db, "stargazers"),
     )
 
 

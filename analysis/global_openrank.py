@@ -159,7 +159,7 @@ class SqliteEvents:
 
 
 def compute_month(
-    store: Store, month: str, fingerprint: str, *, events: MonthlyEvents | None = None, **activity_options: Any
+    store: Store, month: str, fingerprint: str, *, events: MonthlyEvents, **activity_options: Any
 ) -> tuple[Network | None, int]:
     """Compute activity and global OpenRank for ``month`` and store both.
 
@@ -169,9 +169,9 @@ def compute_month(
     interrupted write leaves the previous values and fingerprint as they were.
     Returns ``(network, rows written)``; the network is None for a month without an
     OpenRank network (e.g. only pushes). ``events`` says where the month's events are
-    (default: the SQLite ``events`` table).
+    (the SQLite ``events`` table or an engine's).
     """
-    frame = (events or SqliteEvents(store)).activity(month, **activity_options)
+    frame = events.activity(month, **activity_options)
     pairs = frame.filter(~pl.col("push_only"))
     network = None
     if not pairs.is_empty():
@@ -191,9 +191,7 @@ def compute_month(
         )
     with store.transaction():
         rows = act.write_activity(store, month, frame)
-        store.replace_rows("openrank", ("kind", "entity_id", "month", "value"), values, where={"month": month})
-        if network is not None:
-            rows += network.size - 1
+        rows += store.replace_rows("openrank", ("kind", "entity_id", "month", "value"), values, where={"month": month})
         store.upsert(
             "openrank_months",
             [

@@ -83,7 +83,7 @@ def demo_config(out_dir: Path) -> Config:
     data = tomllib.loads(default_config_text())
     data["storage"]["db"] = str(out_dir / "ecometrics.db")
     data["export"] = {"dir": str(out_dir / "exports"), "formats": ["csv", "parquet", "json", "md"]}
-    data["report"] = {**data.get("report", {}), "dir": str(out_dir / "report"), "enabled": True}
+    data["report"] = {**data.get("report", {}), "dir": str(out_dir / "report")}  # built on the last night
     data["github"]["max_rate_wait"] = 5
     data["github"]["stats_wait"] = 1  # fakehub computes contributor stats at once
     return parse_config(data, source="demo config")

@@ -320,7 +320,7 @@ def report(store: Store, config: Config, *, out_dir: Path | None = None, run: Ru
             model_pages=config.report.models,
             create_parents=out_dir is None,  # [report].dir is ours to create
         )
-        result = StepResult("report", rows_written=written.pages)
+        result = StepResult("report", rows_written=written.rows_written)
         result.notes.append(written.summary())
         return result
 
