@@ -174,12 +174,13 @@ def models(db: Database) -> pl.DataFrame:
     return table(db, "models", where="platform = 'huggingface'")
 
 
-def model_snapshots(db: Database) -> pl.DataFrame:
-    """``model_snapshots`` of Hugging Face: downloads (30 days and all time), likes, trending score per model
-    per day (ModelScope's are read by :mod:`analysis.hubs`)."""
+def model_snapshots(db: Database, platform: str = "huggingface") -> pl.DataFrame:
+    """``model_snapshots`` of one hub (Hugging Face unless ``platform`` names ModelScope): downloads
+    (30 days and all time), likes, trending score per model per day."""
     return read_sql(
         db,
-        "SELECT * FROM model_snapshots WHERE platform = 'huggingface' ORDER BY model_id, date",
+        "SELECT * FROM model_snapshots WHERE platform = ? ORDER BY model_id, date",
+        (platform,),
         schema=_schema(db, "model_snapshots"),
     )
 

@@ -74,12 +74,7 @@ def modelscope_members(db: frames.Database) -> pl.DataFrame:
 
 def _snapshots(db: frames.Database, platform: str) -> pl.DataFrame:
     """Every stored snapshot of one hub's models: model_id, date, downloads_30d, downloads_all_time."""
-    return frames.read_sql(
-        db,
-        "SELECT model_id, date, downloads_30d, downloads_all_time FROM model_snapshots WHERE platform = ?",
-        (platform,),
-        schema={"model_id": pl.String, "date": pl.String, "downloads_30d": pl.Int64, "downloads_all_time": pl.Int64},
-    )
+    return frames.model_snapshots(db, platform).select("model_id", "date", "downloads_30d", "downloads_all_time")
 
 
 def modelscope_families(db: frames.Database, key: str = "family") -> pl.DataFrame:
