@@ -120,15 +120,14 @@ IMPORT_CACHE_KIB = 128 * 1024  # SQLite page cache while importing: the events i
 # checked: msgspec skips them. Types are strict: a bool or a float is not an id, a number is not
 # a time. GitHub's ids are positive and fit a signed 64-bit integer (SQLite's and ClickHouse's
 # Int64). Times are GH Archive's ``YYYY-MM-DDTHH:MM:SSZ`` (RFC 3339 in UTC, the Events API's
-# form: docs.github.com "REST API endpoints for events", ``created_at``), of a real calendar day
+# form, whole seconds: docs.github.com "REST API endpoints for events", ``created_at``), of a real calendar day
 # in 2000-2099. To read a new field, declare it on the record or payload that holds it and put
 # it in the row in :func:`_row`; :mod:`collector.archive_engine` refuses the same lines on ClickHouse.
 
 Id = Annotated[int, msgspec.Meta(gt=0, le=2**63 - 1)]
-UTC_TIME = (
-    r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?Z$"
-)
-PUSH_ID_TEXT = r"^[1-9][0-9]{0,18}$"  # some pushes' ids come as strings of digits
+# Patterns end in \Z, not $ (which Python also matches before a final newline).
+UTC_TIME = r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z\Z"
+DIGITS = r"^[1-9][0-9]{0,18}\Z"  # an id as a string of digits (event ids are; so are some push ids)
 
 
 class Account(msgspec.Struct):
@@ -241,7 +240,7 @@ class CommitCommentPayload(Payload):
 
 
 class PushPayload(Payload):
-    push_id: Id | Annotated[str, msgspec.Meta(pattern=PUSH_ID_TEXT)] | None = None
+    push_id: Id | Annotated[str, msgspec.Meta(pattern=DIGITS)] | None = None
 
     def push_text(self) -> str | None:
         return None if self.push_id is None else str(self.push_id)
@@ -251,7 +250,7 @@ class Event(msgspec.Struct):
     """One GH Archive line; ``payload`` is decoded by type (:data:`PAYLOADS`) once the type is known."""
 
     type: str = ""
-    id: Id | Annotated[str, msgspec.Meta(pattern=r"^[1-9][0-9]{0,18}$")] | None = None
+    id: Id | Annotated[str, msgspec.Meta(pattern=DIGITS)] | None = None
     actor: Account | None = None
     repo: Repo | None = None
     created_at: Annotated[str, msgspec.Meta(pattern=UTC_TIME)] | None = None

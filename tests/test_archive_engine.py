@@ -20,7 +20,7 @@ pytest.importorskip(
     "clickhouse_connect", reason="the archive extra is not installed: pip install 'ecometrics[archive]'"
 )
 
-from gharchive_fixtures import event, synthetic_hour, write_hour  # noqa: E402
+from gharchive_fixtures import HOSTILE, RAW_HOSTILE, event, synthetic_hour, write_hour  # noqa: E402
 
 from analysis.archive_openrank import compute_archive_openrank  # noqa: E402
 from analysis.global_openrank import compute_global_openrank  # noqa: E402
@@ -319,3 +319,31 @@ def test_cli_imports_with_chdb_then_analyzes_openrank_there(hours, sqlite_path, 
             "2024-02",
         ]
         assert store.count("openrank") > 100
+
+
+def test_both_engines_refuse_the_same_hostile_lines_by_file_and_line(tmp_path):
+    # The schema is declared once (collector.gharchive.Event); chDB checks it in SQL.
+    good = list(synthetic_hour(30, repos=4, developers=10, seed=9))
+    accepted_by_both = [  # a payload field the type's record does not declare is not read, so not checked
+        _watch(951, payload={"action": "started", "issue": "not an issue", "push_id": {"x": 1}}),
+        _watch(952, payload=None),
+    ]
+    lines = [*good[:10], *(line for _, line in HOSTILE + RAW_HOSTILE), *accepted_by_both, *good[10:]]
+    path = write_hour(tmp_path / "2024-01-15-10.json.gz", lines)
+    with Store(tmp_path / "sqlite.db") as sqlite:
+        expected = import_gharchive(sqlite, [path], all_repos=True)
+    with Store(tmp_path / "engine.db") as store, open_engine("chdb", store) as engine:
+        result = import_files(engine, [path], event_types=EVENT_TYPES)
+        stored = engine.rows("SELECT id, repo_id, actor_login FROM events")
+    hostile_lines = list(range(11, 11 + len(HOSTILE) + len(RAW_HOSTILE)))
+    assert [int(where.split(":")[1]) for where in expected.corrupt] == hostile_lines, expected.corrupt
+    assert [int(where.split(":")[1]) for where in result.corrupt] == hostile_lines, result.corrupt
+    assert expected.imported == 32 and result.lines == expected.lines
+    assert not {row[0] for row in stored} & {"900", "901", "902"}
+    assert all(0 < row[1] < 2**63 for row in stored)
+
+
+def _watch(event_id: int, **changes) -> dict:
+    item = event(event_id, "WatchEvent", actor=CAROL, repo=REPO, created_at="2024-01-15T10:30:00Z")
+    item.update(changes)
+    return item
