@@ -39,6 +39,7 @@ it; then the whole lines before the break are inflated here (as
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -52,16 +53,21 @@ from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 
 import msgspec
 
+from collector import gharchive
 from collector.gharchive import (
     MAX_REPORTED,
     PAYLOAD_TYPES,
     STREAM_ERRORS,
     Event,
     ImportResult,
+    Limits,
     Payload,
+    TooLarge,
     archive_files,
+    byte_size,
     damaged_report,
     inflated_lines,
+    too_large_report,
 )
 from collector.store import Store
 from core.config import ACTIVITY_EVENT_TYPES
@@ -340,7 +346,7 @@ CREATE TABLE IF NOT EXISTS events (
 EVENT_TUPLE = event_tuple()
 LINES_TABLE = f"""
 CREATE TABLE IF NOT EXISTS archive_lines (
-    file String, line_number UInt64, event {EVENT_TUPLE}, problem String
+    file String, line_number UInt64, line String, event {EVENT_TUPLE}, problem String
 ) ENGINE = Null
 """
 TABLES = (
@@ -352,6 +358,7 @@ TABLES = (
     "ENGINE = SummingMergeTree ORDER BY (file, type)",
     "CREATE TABLE IF NOT EXISTS archive_files (file String, lines UInt64, imported UInt64, problems UInt64, "
     "imported_at DateTime('UTC')) ENGINE = ReplacingMergeTree(imported_at) ORDER BY file",
+    "CREATE TABLE IF NOT EXISTS archive_sizes (file String, bytes UInt64) ENGINE = SummingMergeTree ORDER BY file",
 )
 
 
@@ -407,6 +414,8 @@ VIEWS = (
     "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_events TO events AS "
     f"SELECT {_event_columns()} FROM archive_lines "
     f"WHERE problem = '' AND event.type.String IN ({', '.join(repr(t) for t in ACTIVITY_EVENT_TYPES)})",
+    "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_sizes TO archive_sizes AS "
+    "SELECT file, sum(length(line) + 1) AS bytes FROM archive_lines GROUP BY file",
     "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_problems TO archive_problems AS "
     "SELECT file, line_number, problem FROM archive_lines WHERE problem != ''",
     "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_types TO archive_types AS "
@@ -415,8 +424,16 @@ VIEWS = (
 )
 
 
+VIEW_NAMES = ("archive_to_events", "archive_to_sizes", "archive_to_problems", "archive_to_types")
+
+
 def ensure_schema(engine: Engine) -> None:
-    """Create the import's tables and views on ``engine`` when they are missing."""
+    """Create the import's tables on ``engine`` when they are missing. The lines table (a Null
+    engine: it stores nothing) and its views are made anew, so that this release's line checks
+    apply to a database an older one made."""
+    for view in VIEW_NAMES:
+        engine.command(f"DROP VIEW IF EXISTS {view}")
+    engine.command("DROP TABLE IF EXISTS archive_lines")
     for statement in TABLES + VIEWS:
         engine.command(statement)
 
@@ -440,12 +457,19 @@ class EngineImportResult(ImportResult):
 
 
 def import_files(
-    engine: Engine, paths: Iterable[str | Path], *, event_types: Iterable[str] = (), progress: bool = False
+    engine: Engine,
+    paths: Iterable[str | Path],
+    *,
+    event_types: Iterable[str] = (),
+    progress: bool = False,
+    limits: Limits | None = None,
 ) -> EngineImportResult:
     """Import GH Archive files into ``engine``'s ``events`` (every repo; the activity types only).
 
     ``event_types`` are the types :mod:`collector.gharchive` knows (others are counted as
-    skipped). Files already imported are skipped; see the module docstring for the rest.
+    skipped). Files already imported (the same content: :func:`content_key`) are skipped; a
+    file past a bound of ``limits`` (default :data:`collector.gharchive.LIMITS`) is refused
+    whole; see the module docstring for the rest.
     """
     if not engine.embedded:
         raise InputError(
@@ -454,24 +478,28 @@ def import_files(
         )
     if engine.schema != "ecometrics":
         raise InputError(f"--engine {engine.label}: import writes this project's events; drop ?schema={engine.schema}")
+    limits = limits or gharchive.LIMITS  # read now: the bounds may be set after this module is loaded
     files = archive_files(paths)
     ensure_schema(engine)
     known = sorted(set(event_types) | set(ACTIVITY_EVENT_TYPES))
     done = {row[0] for row in engine.rows("SELECT DISTINCT file FROM archive_files")}
+    keys = {path: content_key(path) for path in files}
     result = EngineImportResult()
     started = time.perf_counter()
     unreadable: list[str] = []
-    pending = [path for path in files if path.name not in done]
-    result.done_before = [path.name for path in files if path.name in done]
+    pending = [path for path in files if keys[path] not in done]
+    result.done_before = [path.name for path in files if keys[path] in done]
     with Progress(log, "files", enabled=progress) as files_done:
         files_done.start("gharchive (engine)", total=len(pending))
         for group in _groups(pending):
-            broken = _read_group(engine, group, known)
+            broken = _read_group(engine, group, keys, known, limits)
             for path in group:
-                counts = _finish_file(engine, path, known, broken.get(path.name))
+                counts = _finish_file(engine, path, keys[path], known, broken.get(path), limits)
                 result.merge(counts)
                 result.imported += counts.imported
-                if counts.lines and counts.corrupt_count == counts.lines:
+                if counts.refused:
+                    unreadable.append(counts.refused[0])
+                elif counts.lines and counts.corrupt_count == counts.lines:
                     unreadable.append(
                         f"{path}: none of its {counts.lines:,} line(s) is a GH Archive event ({counts.corrupt[0]})"
                     )
@@ -483,6 +511,14 @@ def import_files(
     if unreadable:  # the other files are imported; this one needs the user's attention
         raise InputError(f"{unreadable[0]}; pass hourly .json.gz files from GH Archive")
     return result
+
+
+def content_key(path: Path) -> str:
+    """What a file is known by once imported: its name, size and a hash of its bytes (BLAKE2b),
+    so that a truncated file fetched again complete, or another file of the same name, is new."""
+    with path.open("rb") as handle:
+        digest = hashlib.file_digest(handle, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+    return f"{path.name}|{path.stat().st_size}|{digest}"
 
 
 def _quote(text: str) -> str:
@@ -507,87 +543,117 @@ def _groups(paths: list[Path]) -> Iterator[list[Path]]:
             yield group[start : start + FILES_PER_INSERT]
 
 
-def _insert_from(engine: Engine, source: str, known: list[str], name: str | None = None) -> None:
-    """Read ``source`` (a path, or a folder/{a,b} glob) into ``archive_lines``; each line's file is
-    ``name``, else its own (``_file``)."""
+IMPORT_MEMORY = 4 * 2**30  # one import's memory in chDB: a line past Limits.line_bytes stops there at worst
+
+
+def _insert_from(engine: Engine, source: str, known: list[str], file: str, limits: Limits) -> None:
+    """Read ``source`` (a path, or a folder/{a,b} glob) into ``archive_lines``; ``file`` is the SQL
+    of each line's file key. A line past ``limits`` stops the read (ClickHouse raises; the file is
+    then read here, where the bound is reported)."""
     valid, invalid = schema_checks()
     problem = PROBLEM.format(known=", ".join(repr(t) for t in known), present=PRESENT, valid=valid, invalid=invalid)
-    file = _quote(name) if name else "_file"
+    bound = f"length(line) > {limits.line_bytes} OR _row_number >= {limits.file_lines}"
     engine.command(
-        f"INSERT INTO archive_lines SELECT file, line_number, event, {problem} FROM ("
+        f"INSERT INTO archive_lines SELECT file, line_number, line, event, {problem} FROM ("
         f"SELECT {file} AS file, _row_number + 1 AS line_number, line, JSONExtract(line, '{EVENT_TUPLE}') AS event "
-        f"FROM file({_quote(source)}, LineAsString, 'line String')) SETTINGS {EXTRACT_SETTINGS}"
+        f"FROM file({_quote(source)}, LineAsString, 'line String') "
+        f"WHERE throwIf({bound}, 'a GH Archive bound is passed') = 0) "
+        f"SETTINGS {EXTRACT_SETTINGS}, max_memory_usage = {IMPORT_MEMORY}"
     )
 
 
-def _read_group(engine: Engine, group: list[Path], known: list[str]) -> dict[str, str]:
-    """Read the files of ``group`` (side by side when there are several); returns the reports
-    of the files read here because the engine could not read them (damaged gzip)."""
+def _read_group(
+    engine: Engine, group: list[Path], keys: dict[Path, str], known: list[str], limits: Limits
+) -> dict[Path, str | TooLarge]:
+    """Read the files of ``group`` (side by side when there are several); returns, for the files
+    the engine could not read (a damaged gzip, a bound passed), what reading them here found."""
     for path in group:
-        _forget(engine, path.name)
+        _forget(engine, keys[path])
     if len(group) > 1:
         folder = group[0].parent.resolve()
+        names = ", ".join(_quote(path.name) for path in group)
+        file = f"transform(_file, [{names}], [{', '.join(_quote(keys[path]) for path in group)}], '')"
         try:
-            _insert_from(engine, f"{folder}/{{{','.join(path.name for path in group)}}}", known)
+            _insert_from(engine, f"{folder}/{{{','.join(path.name for path in group)}}}", known, file, limits)
             return {}
         except Exception:  # noqa: BLE001 - one file is damaged: read them one by one to find it
             for path in group:
-                _forget(engine, path.name)
-    broken = {}
+                _forget(engine, keys[path])
+    broken: dict[Path, str | TooLarge] = {}
     for path in group:
         try:
-            _insert_from(engine, str(path.resolve()), known, path.name)
+            _insert_from(engine, str(path.resolve()), known, _quote(keys[path]), limits)
         except Exception as exc:  # noqa: BLE001 - the engine's reading error; the file is read here instead
-            broken[path.name] = _recover(engine, path, known, exc)
+            broken[path] = _recover(engine, path, keys[path], known, exc, limits)
     return broken
 
 
-def _forget(engine: Engine, name: str) -> None:
-    """Delete what an earlier, unfinished import of file ``name`` left."""
-    for table in ("events", "archive_problems", "archive_types"):
-        engine.command(f"DELETE FROM {table} WHERE file = {_quote(name)}")
+def _forget(engine: Engine, key: str) -> None:
+    """Delete what an earlier, unfinished import of the file ``key`` left."""
+    for table in ("events", "archive_problems", "archive_types", "archive_sizes"):
+        engine.command(f"DELETE FROM {table} WHERE file = {_quote(key)}")
 
 
-def _finish_file(engine: Engine, path: Path, known: list[str], broken: str | None) -> ImportResult:
-    """The counts of a file read into the engine, and its done mark (last)."""
-    name = path.name
+def _finish_file(
+    engine: Engine, path: Path, key: str, known: list[str], broken: str | TooLarge | None, limits: Limits
+) -> ImportResult:
+    """The counts of a file read into the engine, and its done mark (last); or, for a file past a
+    bound, its refusal (and none of its rows)."""
     counts = ImportResult(files=1)
+    inflated = engine.rows(f"SELECT sum(bytes) FROM archive_sizes WHERE file = {_quote(key)}")[0][0]
+    if inflated > limits.file_bytes and not isinstance(broken, TooLarge):
+        broken = TooLarge(1, f"inflates to more than {byte_size(limits.file_bytes)}")
+    if isinstance(broken, TooLarge):
+        _forget(engine, key)
+        counts.refuse(too_large_report(path, broken, kept="nothing of it was imported"))
+        return counts
     for type_name, lines in engine.rows(
-        f"SELECT type, sum(lines) FROM archive_types WHERE file = {_quote(name)} GROUP BY type"
+        f"SELECT type, sum(lines) FROM archive_types WHERE file = {_quote(key)} GROUP BY type"
     ):
         counts.lines += lines
         if type_name and type_name not in known:
             counts.skipped_types[type_name] += lines
     problems = engine.rows(
-        f"SELECT line_number, problem FROM archive_problems WHERE file = {_quote(name)} "
+        f"SELECT line_number, problem FROM archive_problems WHERE file = {_quote(key)} "
         f"ORDER BY line_number LIMIT {MAX_REPORTED}"
     )
-    problem_count = engine.rows(f"SELECT count() FROM archive_problems WHERE file = {_quote(name)}")[0][0]
+    problem_count = engine.rows(f"SELECT count() FROM archive_problems WHERE file = {_quote(key)}")[0][0]
     counts.corrupt = [f"{path}:{line}: {problem}" for line, problem in problems]
     counts.corrupt_count = problem_count
     if broken:  # the break comes after every line read before it
         counts.report(broken)
-    imported = engine.rows(f"SELECT count() FROM events WHERE file = {_quote(name)}")[0][0]
+    # An earlier import of another file of this name (a truncated download, another folder's copy)
+    # keeps only the events this one lacks: each event once, as in SQLite, where events are upserted.
+    engine.command(
+        f"DELETE FROM events WHERE startsWith(file, {_quote(path.name + '|')}) AND file != {_quote(key)} "
+        f"AND id IN (SELECT id FROM events WHERE file = {_quote(key)})"
+    )
+    imported = engine.rows(f"SELECT count() FROM events WHERE file = {_quote(key)}")[0][0]
     counts.imported = imported
     engine.command(
-        f"INSERT INTO archive_files VALUES ({_quote(name)}, {counts.lines}, {imported}, {counts.corrupt_count}, now())"
+        f"INSERT INTO archive_files VALUES ({_quote(key)}, {counts.lines}, {imported}, {counts.corrupt_count}, now())"
     )
     return counts
 
 
-def _recover(engine: Engine, path: Path, known: list[str], error: BaseException) -> str:
+def _recover(
+    engine: Engine, path: Path, key: str, known: list[str], error: BaseException, limits: Limits
+) -> str | TooLarge:
     """Import the whole lines of a file the engine could not read (up to a damaged gzip
-    stream's break, as :mod:`collector.gharchive` reads it); return the report of the break."""
-    _forget(engine, path.name)
+    stream's break, as :mod:`collector.gharchive` reads it); return the report of the break,
+    or the bound the file passes (then nothing of it is imported)."""
+    _forget(engine, key)
     report = f"{path}: ClickHouse could not read it ({_first_line(error)}); its lines were read here"
     with tempfile.NamedTemporaryFile(prefix=".gharchive-", suffix=".json", dir=path.parent) as whole:
         lines = 0
         try:
-            for text in inflated_lines(path):
+            for text in inflated_lines(path, limits=limits):
                 whole.write(text)
                 lines += text.count(b"\n")
         except STREAM_ERRORS as exc:
             report = damaged_report(path, lines + 1, exc)
+        except TooLarge as exc:
+            return exc
         whole.flush()
-        _insert_from(engine, whole.name, known, path.name)
+        _insert_from(engine, whole.name, known, _quote(key), limits)
     return report
