@@ -30,6 +30,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from collector.api_records import ACTIVITY_RECORDS, GraphqlStar, RestStar, checked
 from core.bots import is_bot_login
 from core.dates import utc_now
 
@@ -121,11 +122,12 @@ class StarPage:
     stargazers: list[dict[str, Any]] = field(default_factory=list)
     developers: list[dict[str, Any]] = field(default_factory=list)
     hidden: int = 0  # null items: accounts GitHub no longer shows
+    invalid: list[str] = field(default_factory=list)  # why each item not meeting its schema was skipped
 
 
 def star_page_graphql(repo_id: int, edges: Iterable[dict | None], bots: Collection[str]) -> StarPage:
     page = StarPage()
-    for edge in edges:
+    for edge in checked(edges, GraphqlStar, page.invalid):
         if not edge or not edge.get("node"):
             page.hidden += 1
             continue
@@ -137,7 +139,7 @@ def star_page_graphql(repo_id: int, edges: Iterable[dict | None], bots: Collecti
 
 def star_page_rest(repo_id: int, items: Iterable[dict], bots: Collection[str]) -> StarPage:
     page = StarPage()
-    for item in items:
+    for item in checked(items, RestStar, page.invalid):
         user = item.get("user")
         if not user:
             page.hidden += 1
@@ -216,14 +218,17 @@ class EventPage:
     events: list[dict[str, Any]] = field(default_factory=list)
     developers: list[dict[str, Any]] = field(default_factory=list)
     stamps: list[str] = field(default_factory=list)  # each item's update (or creation) time
+    invalid: list[str] = field(default_factory=list)  # why each item not meeting its schema was skipped
 
 
 def activity_events(
     repo_id: int, repo_name: str, resource: str, items: Iterable[dict], bots: Collection[str]
 ) -> EventPage:
     """One page of an activity listing (``issues``, ``issue_comments``, ``review_comments``,
-    ``issue_events``, ``commits``) as GH Archive events, their actors and update stamps."""
+    ``issue_events``, ``commits``) as GH Archive events, their actors and update stamps; an item
+    not meeting its record's schema (:data:`collector.api_records.ACTIVITY_RECORDS`) is skipped."""
     page = EventPage()
+    items = checked(items, ACTIVITY_RECORDS[resource], page.invalid)
 
     def event(kind: str, action: str | None, ident: Any, actor: dict | None, created_at: str, **extra: Any) -> dict:
         if actor:
