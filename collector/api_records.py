@@ -128,13 +128,15 @@ ACTIVITY_RECORDS: dict[str, type[msgspec.Struct]] = {
 Record = TypeVar("Record")
 
 
-def checked(items: Iterable[Record], schema: type[msgspec.Struct], skipped: list[str]) -> list[Record]:
+def checked(
+    items: Iterable[Record], schema: type[msgspec.Struct], skipped: list[str], *, nulls: bool = False
+) -> list[Record]:
     """The ``items`` that meet ``schema`` (JSON values as the client decoded them), unchanged;
     each other one adds its reason (``Expected `str`, got `int` - at `$.login```) to ``skipped``.
-    A null item is passed on (the row builders count null items as hidden accounts)."""
+    With ``nulls``, a null item is passed on (GraphQL's null edges: accounts GitHub hides)."""
     kept: list[Record] = []
     for item in items:
-        if item is None:
+        if item is None and nulls:
             kept.append(item)
             continue
         try:

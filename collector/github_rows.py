@@ -127,7 +127,7 @@ class StarPage:
 
 def star_page_graphql(repo_id: int, edges: Iterable[dict | None], bots: Collection[str]) -> StarPage:
     page = StarPage()
-    for edge in checked(edges, GraphqlStar, page.invalid):
+    for edge in checked(edges, GraphqlStar, page.invalid, nulls=True):
         if not edge or not edge.get("node"):
             page.hidden += 1
             continue
@@ -140,7 +140,7 @@ def star_page_graphql(repo_id: int, edges: Iterable[dict | None], bots: Collecti
 def star_page_rest(repo_id: int, items: Iterable[dict], bots: Collection[str]) -> StarPage:
     page = StarPage()
     for item in checked(items, RestStar, page.invalid):
-        user = item.get("user")
+        user = item.get("user") if item else None
         if not user:
             page.hidden += 1
             continue
@@ -307,7 +307,9 @@ def activity_events(
             if not committed:  # GitHub dates every commit; an undated one makes no event (created_at is NOT NULL)
                 continue
             page.stamps.append(committed)
-            event("PushEvent", None, item["sha"], item.get("author") or None, committed, push_id=item["sha"])
+            author = item.get("author") or {}
+            actor = author if author.get("id") is not None and author.get("login") is not None else None
+            event("PushEvent", None, item["sha"], actor, committed, push_id=item["sha"])
     page.stamps = [s for s in page.stamps if s]
     return page
 

@@ -208,7 +208,8 @@ def _load_yaml(file: Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{file}:{where} is not valid YAML ({getattr(exc, 'problem', exc)}); fix the file") from None
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # one line
+        raise InputError(f"{file}:{where} is not valid YAML ({problem}); fix the file") from None
 
 
 def _expanded_size(root: yaml.Node | None) -> int:
