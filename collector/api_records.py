@@ -155,3 +155,41 @@ def check(item: Any, schema: type[msgspec.Struct]) -> str | None:
     except msgspec.ValidationError as exc:
         return str(exc)
     return None
+
+
+# -- Hugging Face Hub: /api/models and /api/models/{id} (huggingface_hub's ModelInfo) ----------
+
+
+class Safetensors(msgspec.Struct):
+    total: Count | None = None
+
+
+class ModelRef(msgspec.Struct):
+    id: str
+
+
+class BaseModels(msgspec.Struct):
+    """``baseModels``: ``{"relation", "models": [{"id"}, ...]}``."""
+
+    relation: str | None = None
+    models: list[ModelRef | str] | None = None
+
+
+class HubModel(msgspec.Struct):
+    """A model record of the Hub's listing or model API: what ``collector.hf.page_rows`` reads."""
+
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+    author: str | None = None
+    createdAt: Time | None = None
+    lastModified: Time | None = None
+    library_name: str | None = None
+    pipeline_tag: str | None = None
+    tags: list[str] | None = None
+    safetensors: Safetensors | None = None
+    gated: bool | str | None = None
+    childrenModelCount: dict[str, Count] | Count | None = None
+    downloads: Count | None = None
+    downloadsAllTime: Count | None = None
+    likes: Count | None = None
+    trendingScore: int | float | None = None
+    baseModels: BaseModels | list[BaseModels | str] | None = None

@@ -269,3 +269,37 @@ def test_any_activity_item_is_skipped_or_valid_events(resource, data):
         assert row.get("actor_login") is None or isinstance(row["actor_login"], str)
     for stamp in page.stamps:
         _valid_time(stamp)
+
+
+# -- Hugging Face model records ---------------------------------------------------------------
+
+HUB_MODEL = {
+    "id": "org/model",
+    "author": "org",
+    "createdAt": "2024-09-16T11:55:07.000Z",
+    "lastModified": "2024-09-17T11:55:07.000Z",
+    "tags": ["license:mit", "base_model:finetune:org/base"],
+    "safetensors": {"total": 7},
+    "gated": False,
+    "downloads": 5,
+    "likes": 2,
+    "trendingScore": 1.5,
+    "baseModels": {"relation": "finetune", "models": [{"id": "org/base"}]},
+}
+
+
+@SETTINGS
+@given(records=st.lists(_mutations(HUB_MODEL), max_size=3))
+def test_any_hub_model_record_is_skipped_or_valid_rows(records):
+    from collector.hf import page_rows
+
+    rows = page_rows(records, "2024-09-18", "2024-09-18T00:00:00Z")
+    assert len(rows.models) + len(rows.invalid) == len(records)
+    for model in rows.models:
+        assert isinstance(model[0], str) and model[0]
+        assert model[7] is None or (type(model[7]) is int and model[7] >= 0)
+    for snapshot in rows.snapshots:
+        for count in snapshot[2:5]:
+            assert count is None or (type(count) is int and count >= 0)
+    for child, parent, relation in rows.edges:
+        assert isinstance(child, str) and isinstance(parent, str) and isinstance(relation, str)
