@@ -129,18 +129,24 @@ Record = TypeVar("Record")
 
 
 def checked(
-    items: Iterable[Record], schema: type[msgspec.Struct], skipped: list[str], *, nulls: bool = False
+    items: Iterable[Record],
+    schema: type[msgspec.Struct],
+    skipped: list[str],
+    *,
+    nulls: bool = False,
+    from_attributes: bool = False,
 ) -> list[Record]:
     """The ``items`` that meet ``schema`` (JSON values as the client decoded them), unchanged;
     each other one adds its reason (``Expected `str`, got `int` - at `$.login```) to ``skipped``.
-    With ``nulls``, a null item is passed on (GraphQL's null edges: accounts GitHub hides)."""
+    With ``nulls``, a null item is passed on (GraphQL's null edges: accounts GitHub hides); with
+    ``from_attributes`` the items are objects a client library parsed (ModelScope's ``RepoInfo``)."""
     kept: list[Record] = []
     for item in items:
         if item is None and nulls:
             kept.append(item)
             continue
         try:
-            msgspec.convert(item, schema, strict=True)
+            msgspec.convert(item, schema, strict=True, from_attributes=from_attributes)
         except msgspec.ValidationError as exc:
             skipped.append(str(exc))
             continue
@@ -193,3 +199,20 @@ class HubModel(msgspec.Struct):
     likes: Count | None = None
     trendingScore: int | float | None = None
     baseModels: BaseModels | list[BaseModels | str] | None = None
+
+
+# -- ModelScope: modelscope_hub's RepoInfo (HubApi.list_models / model_info) --------------------
+
+
+class ModelScopeModel(msgspec.Struct):
+    """A ``RepoInfo`` as ``collector.modelscope._write`` reads it (the client library parsed the JSON)."""
+
+    repo_id: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+    owner: str | None = None
+    created_at: datetime | None = None  # the library parses the API's times; anything else is not one
+    last_modified: datetime | None = None
+    tasks: list[str] | None = None
+    license: str | None = None
+    gated: bool | None = None
+    downloads: Count | None = None
+    likes: Count | None = None

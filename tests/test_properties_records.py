@@ -303,3 +303,36 @@ def test_any_hub_model_record_is_skipped_or_valid_rows(records):
             assert count is None or (type(count) is int and count >= 0)
     for child, parent, relation in rows.edges:
         assert isinstance(child, str) and isinstance(parent, str) and isinstance(relation, str)
+
+
+# -- ModelScope model records (the client library's RepoInfo objects) -------------------------
+
+MS_MODEL = {
+    "repo_id": "org/model",
+    "owner": "org",
+    "created_at": datetime.datetime(2025, 9, 1, tzinfo=datetime.UTC),
+    "last_modified": None,
+    "tasks": ["text-generation"],
+    "license": "apache-2.0",
+    "gated": False,
+    "downloads": 3,
+    "likes": 1,
+}
+
+
+@SETTINGS
+@given(changes=st.dictionaries(st.sampled_from(sorted(MS_MODEL)), JSON, max_size=3))
+def test_any_modelscope_record_is_skipped_or_kept_with_valid_values(changes):
+    from types import SimpleNamespace
+
+    from collector.api_records import ModelScopeModel, checked
+
+    info = SimpleNamespace(**{**MS_MODEL, **changes})
+    skipped: list[str] = []
+    kept = checked([info], ModelScopeModel, skipped, from_attributes=True)
+    assert len(kept) + len(skipped) == 1
+    for model in kept:
+        assert isinstance(model.repo_id, str) and model.repo_id
+        assert model.created_at is None or isinstance(model.created_at, datetime.datetime)
+        for count in (model.downloads, model.likes):
+            assert count is None or (type(count) is int and count >= 0)
