@@ -16,6 +16,9 @@ the ``events`` table and upserts it, so importing a file twice changes nothing.
 - A line that is not JSON or lacks an id, type, repo or time is reported as
   ``FILE:LINE: reason`` and skipped; a truncated or damaged gzip stream is reported at
   the line where it breaks. The rest of the file and the other files are still imported.
+- Each file imported records its hour (from its name, ``YYYY-MM-DD-H.json.gz``) in the
+  store's ``archive_hours``, with its last batch: :mod:`analysis.coverage` says from it
+  how many hours of each month are held.
 
 Fields per type: ``issue_number`` is the issue or pull request number; ``comment_id``
 the comment of ``IssueCommentEvent``, ``PullRequestReviewCommentEvent`` and
@@ -44,6 +47,7 @@ is gone.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import logging
 import multiprocessing
@@ -68,7 +72,7 @@ from typing import Any
 
 import orjson
 
-from collector.store import EVENT_ROW_COLUMNS, Store
+from collector.store import EVENT_ROW_COLUMNS, ArchiveHour, Store
 from core.bots import is_bot_login
 from core.config import Config
 from core.errors import InputError
@@ -150,6 +154,7 @@ class ImportResult(Completed):
     skipped_types: Counter = field(default_factory=Counter)
     corrupt: list[str] = field(default_factory=list)  # "FILE:LINE: reason", the first MAX_REPORTED
     corrupt_count: int = 0
+    damaged: bool = False  # a file's stream ended early or broke (its counts only)
     seconds: float = 0.0
     skipped_kind = "other"  # what the summary calls the event types an import skipped
 
@@ -169,6 +174,7 @@ class ImportResult(Completed):
         self.untracked += other.untracked
         self.skipped_types.update(other.skipped_types)
         self.corrupt_count += other.corrupt_count
+        self.damaged = self.damaged or other.damaged
         self.corrupt.extend(other.corrupt[: MAX_REPORTED - len(self.corrupt)])
 
     def headline(self) -> list[str]:
@@ -234,7 +240,10 @@ def import_gharchive(
                 readable = done is None or not (done.lines and done.corrupt_count == done.lines)
                 # A file's line count with its last batch; none for a file to fix: it is read again next time.
                 checkpoint = (SOURCE, batch.path.name, str(done.lines)) if done is not None and readable else None
-                store.merge_events(batch.rows, staged=batch.staged, source=SOURCE, checkpoint=checkpoint)
+                held = archive_hour(batch.path, done) if done is not None and readable else None
+                store.merge_events(
+                    batch.rows, staged=batch.staged, source=SOURCE, checkpoint=checkpoint, archive_hour=held
+                )
                 result.imported += batch.count
                 if done is not None:
                     result.merge(done)
@@ -279,6 +288,7 @@ def _parse(paths: list[Path], tracked: Tracked | None, chunk_bytes: int) -> Pars
                 yield Batch(path, rows=rows, count=len(rows))
         except STREAM_ERRORS as exc:
             counts.report(damaged_report(path, counts.lines + 1, exc))
+            counts.damaged = True
         yield Batch(path, done=counts)
 
 
@@ -343,6 +353,7 @@ def _parse_in_processes(paths: list[Path], tracked: Tracked | None, chunk_bytes:
                             line += _line_count(text)
                     except STREAM_ERRORS as exc:
                         counts.report(damaged_report(path, line, exc))
+                        counts.damaged = True
                     dealt.put((None, path, counts))
                 dealt.put(None)
             except BaseException:  # noqa: BLE001 - raised in the importing thread
@@ -522,6 +533,30 @@ def archive_files(paths: Iterable[str | Path]) -> list[Path]:
                 f"{path}: no such GH Archive file; pass hourly .json.gz files such as 2025-01-01-15.json.gz"
             )
     return files
+
+
+# GH Archive's hourly file names: YYYY-MM-DD-H.json.gz, the hour (UTC) without a leading zero
+_HOUR_FILE = re.compile(r"(\d{4})-(\d{2})-(\d{2})-(\d{1,2})\.json(?:\.gz)?")
+
+
+def hour_of_file(path: str | Path) -> str | None:
+    """The hour ``YYYY-MM-DDTHH`` (UTC) a GH Archive file holds, by its name
+    (``2024-01-15-3.json.gz``: https://www.gharchive.org/, "hourly archives"); None for
+    a name that is not one."""
+    match = _HOUR_FILE.fullmatch(Path(path).name)
+    if not match:
+        return None
+    year, month, day, hour = (int(part) for part in match.groups())
+    try:
+        return dt.datetime(year, month, day, hour).strftime("%Y-%m-%dT%H")
+    except ValueError:  # no such day or hour
+        return None
+
+
+def archive_hour(path: Path, counts: ImportResult) -> ArchiveHour | None:
+    """What the store records of an imported file: its hour, lines and whether it broke."""
+    hour = hour_of_file(path)
+    return ArchiveHour(hour, path.name, counts.lines, counts.damaged) if hour else None
 
 
 def damaged_report(path: Path, line: int, exc: BaseException) -> str:

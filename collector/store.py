@@ -22,6 +22,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -378,6 +379,17 @@ MIGRATIONS: list[str] = [
     CREATE INDEX models_author ON models(author COLLATE NOCASE);
     CREATE INDEX models_tracked ON models(tracked) WHERE tracked = 1;
     """,
+    # 12: which hours of GH Archive the store holds: one row per hourly file imported, so a
+    # month's metrics can say how much of the month they saw (analysis.coverage).
+    """
+    CREATE TABLE archive_hours (           -- written with the last batch of the file's events
+        hour TEXT PRIMARY KEY,             -- YYYY-MM-DDTHH (UTC), from the name YYYY-MM-DD-H.json.gz
+        file TEXT NOT NULL,                -- the file's name
+        lines INTEGER NOT NULL,            -- lines read
+        damaged INTEGER NOT NULL DEFAULT 0,  -- 1: the file ended early or broke; only lines before it are held
+        imported_at TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -412,6 +424,17 @@ _ON_HUB_EDGE_CONFLICT = "ON CONFLICT (child, parent) DO UPDATE SET relation = ex
 _ON_EVENT_CONFLICT = "ON CONFLICT (id) DO UPDATE SET " + ", ".join(
     f"{c} = excluded.{c}" for c in (*EVENT_ROW_COLUMNS[1:], "source")
 )
+
+
+@dataclass(frozen=True)
+class ArchiveHour:
+    """An hour of GH Archive imported: ``hour`` ``YYYY-MM-DDTHH`` (UTC), from ``file``, its
+    ``lines`` read; ``damaged`` when the file ended early or broke (only lines before it are held)."""
+
+    hour: str
+    file: str
+    lines: int
+    damaged: bool = False
 
 
 class StoreError(InputError):
@@ -686,13 +709,15 @@ class Store:
         staged: Sequence[Path] = (),
         source: str,
         checkpoint: tuple[str, str, str | None] | None = None,
+        archive_hour: ArchiveHour | None = None,
     ) -> int:
         """Upsert events by id, all with ``source``, in one transaction with ``checkpoint``.
 
         ``rows`` are tuples of :data:`EVENT_ROW_COLUMNS`; each ``staged`` file is a SQLite
         file with a table ``events`` of those columns, moved in with one ``INSERT ...
-        SELECT`` (a third of the cost of binding its rows here), before ``rows``. Returns
-        the rows written.
+        SELECT`` (a third of the cost of binding its rows here), before ``rows``. With a
+        file's last batch, ``archive_hour`` records the hour it held (see
+        :meth:`record_archive_hours`), in the same transaction. Returns the rows written.
         """
         schemas = [f"staged{number}" for number in range(len(staged))]
         for schema, path in zip(schemas, staged, strict=True):
@@ -715,11 +740,30 @@ class Store:
                     ).rowcount
                 if checkpoint is not None:
                     self.set_checkpoint(*checkpoint)
+                if archive_hour is not None:
+                    self._record_archive_hours([archive_hour])
                 self._rows_in_transaction += written
         finally:
             for schema in schemas:
                 self.conn.execute(f"DETACH DATABASE {schema}")
         return written
+
+    def record_archive_hours(self, hours: Iterable[ArchiveHour]) -> None:
+        """Record GH Archive hours imported: one row per hour, the file that held it.
+
+        An hour held whole stays held: a damaged copy of its file read later (a partial
+        download) does not mark it damaged again, since its events were stored whole."""
+        with self.transaction():
+            self._record_archive_hours(hours)
+
+    def _record_archive_hours(self, hours: Iterable[ArchiveHour]) -> None:
+        self.conn.executemany(
+            "INSERT INTO archive_hours (hour, file, lines, damaged, imported_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (hour) DO UPDATE SET file = excluded.file, lines = excluded.lines, "
+            "damaged = excluded.damaged, imported_at = excluded.imported_at "
+            "WHERE excluded.damaged = 0 OR archive_hours.damaged = 1",
+            [(h.hour, h.file, h.lines, int(h.damaged), utc_now()) for h in hours],
+        )
 
     # -- Hugging Face ---------------------------------------------------------------
 
