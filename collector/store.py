@@ -379,7 +379,25 @@ MIGRATIONS: list[str] = [
     CREATE INDEX models_author ON models(author COLLATE NOCASE);
     CREATE INDEX models_tracked ON models(tracked) WHERE tracked = 1;
     """,
-    # 12: which hours of GH Archive the store holds: one row per hourly file imported, so a
+    # 12: what OpenDigger's other metrics read from an event's payload, under the names of
+    # OpenDigger's ClickHouse ``events`` table (X-lab2017/open-digger
+    # docs/assets/data_description.csv). NULL is "the source did not say", never 0.
+    # ``merged`` is OpenDigger's ``pull_merged``; ``author_id``/``author_login`` its
+    # ``issue_author_id``/``issue_author_login`` (migration 8).
+    """
+    ALTER TABLE events ADD COLUMN issue_created_at TEXT;      -- the issue's / pull request's created_at
+    ALTER TABLE events ADD COLUMN issue_closed_at TEXT;       -- its closed_at (NULL while open or unknown)
+    ALTER TABLE events ADD COLUMN issue_comments INTEGER;     -- its comment count when the event happened
+    ALTER TABLE events ADD COLUMN pull_merged_at TEXT;        -- pull_request.merged_at
+    ALTER TABLE events ADD COLUMN pull_commits INTEGER;       -- pull_request.commits
+    ALTER TABLE events ADD COLUMN pull_additions INTEGER;     -- pull_request.additions
+    ALTER TABLE events ADD COLUMN pull_deletions INTEGER;     -- pull_request.deletions
+    ALTER TABLE events ADD COLUMN pull_changed_files INTEGER; -- pull_request.changed_files
+    ALTER TABLE events ADD COLUMN pull_review_comments INTEGER; -- pull_request.review_comments (a count)
+    ALTER TABLE events ADD COLUMN pull_review_id INTEGER;     -- PullRequestReview(Comment)Event: the review's id
+    ALTER TABLE events ADD COLUMN pull_review_state TEXT;     -- PullRequestReviewEvent: approved | commented | ...
+    """,
+    # 13: which hours of GH Archive the store holds: one row per hourly file imported, so a
     # month's metrics can say how much of the month they saw (analysis.coverage).
     """
     CREATE TABLE archive_hours (           -- written with the last batch of the file's events
@@ -404,9 +422,16 @@ MODEL_COLUMNS = (
     "parameters", "gated", "children_count", "status", "updated_at",
 )  # fmt: skip
 MODEL_SNAPSHOT_COLUMNS = ("model_id", "date", "downloads_30d", "downloads_all_time", "likes", "trending_score")
-EVENT_ROW_COLUMNS = (  # every events column but ``source``, which one merge gives all its rows
+EVENT_ROW_COLUMNS = (  # the events columns an import binds (``source``: one for all its rows)
     "id", "type", "action", "actor_id", "actor_login", "repo_id", "repo_name", "created_at",
     "issue_number", "comment_id", "push_id", "merged", "is_bot", "title", "author_id", "author_login",
+)  # fmt: skip
+# The payload fields of migration 12 (OpenDigger's ``events`` names): a collector that
+# knows one fills it, one that does not leaves it NULL.
+EVENT_PAYLOAD_COLUMNS = (
+    "issue_created_at", "issue_closed_at", "issue_comments", "pull_merged_at", "pull_commits",
+    "pull_additions", "pull_deletions", "pull_changed_files", "pull_review_comments", "pull_review_id",
+    "pull_review_state",
 )  # fmt: skip
 
 # The bulk writers' SQL: a statement's conflict clause serves both its VALUES and its

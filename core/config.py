@@ -98,6 +98,10 @@ ACTIVITY_EVENT_TYPES: tuple[str, ...] = (
     "PullRequestEvent",
     "PushEvent",
 )
+# The event types OpenDigger's other metrics read besides those (stars and attention:
+# WatchEvent, ForkEvent; change request response time: PullRequestReviewEvent), which the
+# GH Archive engine import keeps too.
+METRIC_EVENT_TYPES: tuple[str, ...] = (*ACTIVITY_EVENT_TYPES, "WatchEvent", "ForkEvent", "PullRequestReviewEvent")
 
 
 @dataclass

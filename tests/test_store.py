@@ -9,6 +9,7 @@ import pytest
 from collector.store import (
     BUDGET_META,
     DEMO_MARKER,
+    EVENT_PAYLOAD_COLUMNS,
     EVENT_ROW_COLUMNS,
     MIGRATIONS,
     MODEL_COLUMNS,
@@ -47,6 +48,19 @@ def test_migration_upgrades_an_older_file_with_its_rows_intact(tmp_path, start):
     assert upgraded.count("stargazers") == 1
     assert upgraded.query("SELECT id FROM models") == [{"id": "Qwen/Qwen3-8B"}]
     assert upgraded.checkpoint("github:stargazers", "41881900") == "Y3Vyc29yOjE="
+
+
+def test_an_event_stored_before_the_payload_fields_has_them_unknown_not_zero(tmp_path):
+    path = tmp_path / "old.db"
+    old = Store(path, migrate=False)
+    old.migrate(to=next(n for n, sql in enumerate(MIGRATIONS) if "issue_created_at" in sql))  # the one before
+    assert not set(EVENT_PAYLOAD_COLUMNS) & {column["name"] for column in old.query("PRAGMA table_info(events)")}
+    old.merge_events([("1", "PullRequestEvent", "closed", 7, "ada", 1, "a/b", "2024-01-01T00:00:00Z", 5, None, None,
+                       1, 0, "Fix", 7, "ada")], source="gharchive")  # fmt: skip
+    old.close()
+    upgraded = Store(path)
+    (row,) = upgraded.query(f"SELECT {', '.join(EVENT_PAYLOAD_COLUMNS)} FROM events")
+    assert row == dict.fromkeys(EVENT_PAYLOAD_COLUMNS)  # NULL: unknown
 
 
 def test_reopening_applies_nothing_twice(tmp_path):
