@@ -170,3 +170,45 @@ def test_rest_events_keep_their_ids_and_unknown_fields_stay_null(tmp_path):
                 assert with_details[key][column] == row[column], (key, column)
         pushes = [row for row in with_details.values() if row["type"] == "PushEvent"]
         assert pushes and all(row[c] is None for row in pushes for c in EVENT_PAYLOAD_COLUMNS)
+
+
+def test_fakehub_serves_pull_request_details_as_github_does(fakehub):
+    import requests
+
+    truth = tracked(fakehub.truth())["zai-org/GLM-4"]
+    pull = next(i for i in truth["issues"] if i["is_pull_request"] and i["merged"] and i["reviews"])
+    auth = {"Authorization": "bearer test-token"}
+    query = """query($n: Int!) { repository(owner: "zai-org", name: "GLM-4") { pullRequest(number: $n) {
+        mergedAt additions deletions changedFiles commits { totalCount }
+        reviews(first: 5) { nodes { fullDatabaseId state submittedAt author { login } } } } } }"""
+    answer = requests.post(
+        f"{fakehub.url}/graphql", json={"query": query, "variables": {"n": pull["number"]}}, headers=auth
+    )
+    node = answer.json()["data"]["repository"]["pullRequest"]
+    assert (node["mergedAt"], node["additions"], node["deletions"], node["changedFiles"]) == (
+        pull["merged_at"],
+        pull["additions"],
+        pull["deletions"],
+        pull["changed_files"],
+    )
+    assert node["commits"]["totalCount"] == pull["commits_count"]
+    assert [int(r["fullDatabaseId"]) for r in node["reviews"]["nodes"]] == [r["id"] for r in pull["reviews"][:5]]
+    # a review id past GraphQL's 32-bit Int: databaseId is an error, fullDatabaseId carries it
+    too_big = query.replace("fullDatabaseId", "databaseId")
+    errors = requests.post(
+        f"{fakehub.url}/graphql", json={"query": too_big, "variables": {"n": pull["number"]}}, headers=auth
+    ).json()["errors"]
+    assert "32-bit" in errors[0]["message"]
+    # items of a connection asked without `first`: GitHub's refusal
+    unbounded = '{ repository(owner: "zai-org", name: "GLM-4") { issues { nodes { number } } } }'
+    refused = requests.post(f"{fakehub.url}/graphql", json={"query": unbounded}, headers=auth).json()
+    assert refused["errors"][0]["type"] == "MISSING_PAGINATION_BOUNDARIES"
+    # REST's single pull request carries the same size
+    rest = requests.get(f"{fakehub.url}/repos/zai-org/GLM-4/pulls/{pull['number']}", headers=auth).json()
+    assert (rest["additions"], rest["deletions"], rest["changed_files"], rest["commits"], rest["merged"]) == (
+        pull["additions"],
+        pull["deletions"],
+        pull["changed_files"],
+        pull["commits_count"],
+        True,
+    )
