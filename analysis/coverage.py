@@ -20,11 +20,13 @@ API for a tracked repository are not hours of the archive.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable
 from typing import Any
 
 import polars as pl
 
 from analysis.fields import COUNT, FLAG, MONTH, TEXT, Schema
+from collector.gharchive import hour_of_file
 
 # Months whose GH Archive events are known to be incomplete, with the public source that says so.
 KNOWN_LOSSES: dict[str, str] = {
@@ -74,6 +76,21 @@ def months_covered(store: Any) -> dict[str, tuple[int, int]]:
     for month, whole in store.conn.execute(sql):
         held[month] = (int(whole), hours_in_month(month))
     return held
+
+
+def engine_months_covered(engine: Any) -> dict[str, tuple[int, int]]:
+    """:func:`months_covered` for the events a ClickHouse engine imported (``import gharchive
+    --engine chdb``): the hours of the files its ``archive_files`` table marks done. The
+    engine does not keep whether a file broke, so each of its hours counts as held."""
+    names = [row[0] for row in engine.rows("SELECT DISTINCT file FROM archive_files")]
+    return _by_month(hour for hour in map(hour_of_file, names) if hour)
+
+
+def _by_month(hours: Iterable[str]) -> dict[str, tuple[int, int]]:
+    held: dict[str, int] = {}
+    for hour in set(hours):
+        held[hour[:7]] = held.get(hour[:7], 0) + 1
+    return {month: (held[month], hours_in_month(month)) for month in sorted(held)}
 
 
 def month_coverage(store: Any, month: str) -> tuple[int, int]:

@@ -108,3 +108,19 @@ def test_status_and_the_coverage_export_say_hours_held_and_flag_missing_ones(tmp
         "known_loss": None,
     }
     assert by_month["2021-10"]["known_loss"].startswith("GH Archive")
+
+
+def test_a_chdb_import_says_which_hours_it_holds(tmp_path):
+    pytest.importorskip("chdb", reason="the archive extra is not installed: pip install 'ecometrics[archive]'")
+    from analysis.coverage import engine_months_covered
+    from collector.archive_engine import import_files, open_engine
+
+    files = [
+        one_event_hour(tmp_path, "2024-01-15-10.json.gz", 1),
+        one_event_hour(tmp_path, "2024-01-15-11.json.gz", 2),
+        one_event_hour(tmp_path, "2024-02-01-0.json.gz", 3),
+    ]
+    with Store(tmp_path / "gh.db") as store, open_engine("chdb", store) as engine:
+        import_files(engine, files)
+        # January: 2 of 31 * 24 = 744 hours; February 2024: 1 of 29 * 24 = 696
+        assert engine_months_covered(engine) == {"2024-01": (2, 744), "2024-02": (1, 696)}
