@@ -13,8 +13,9 @@ the ``events`` table and upserts it, so importing a file twice changes nothing.
   expression finds it; a line in another layout is parsed in full instead.
 - Event types outside :data:`EVENT_TYPES` (legacy ones such as ``DownloadEvent``, or
   anything new) are skipped and counted per type.
-- A line that is not JSON or lacks an id, type, repo or time is reported as
-  ``FILE:LINE: reason`` and skipped; a truncated or damaged gzip stream is reported at
+- A line that is not JSON, lacks an id, type, repo or time, or holds a value of the wrong
+  type or range (see the schema, :class:`Event`) is reported as ``FILE:LINE: reason`` and
+  skipped, never stored; a truncated or damaged gzip stream is reported at
   the line where it breaks. The rest of the file and the other files are still imported.
 
 Fields per type: ``issue_number`` is the issue or pull request number; ``comment_id``
@@ -28,7 +29,7 @@ without configured logins: the analysis adds those).
 
 Speed (bench/bench_gharchive.py): for large inputs a thread of the importing process
 inflates the file and deals chunks of whole lines in turn to :data:`PARSERS` forked
-processes, which parse them (orjson) and stage the rows in scratch SQLite files; the
+processes, which parse them (msgspec, into the declared :class:`Event`) and stage the rows in scratch SQLite files; the
 importing process moves them into ``events`` with ``INSERT ... SELECT``
 (:meth:`~collector.store.Store.merge_events`; a third of the cost of binding the rows
 itself), in the order the chunks were dealt, about
@@ -44,6 +45,7 @@ is gone.
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import logging
 import multiprocessing
@@ -64,9 +66,9 @@ from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-import orjson
+import msgspec
 
 from collector.store import EVENT_ROW_COLUMNS, Store
 from core.bots import is_bot_login
@@ -110,6 +112,173 @@ CHUNKS_IN_FLIGHT = STAGED_PER_TRANSACTION + 2 * PARSERS  # bounds the parsers' s
 STREAM_ERRORS = (EOFError, OSError, zlib.error)  # a truncated or damaged file
 MAX_REPORTED = 50  # corrupt lines kept in the result; all are counted
 IMPORT_CACHE_KIB = 128 * 1024  # SQLite page cache while importing: the events indexes' pages stay hot
+
+# -- the schema of a GH Archive line --------------------------------------------------------
+#
+# One declared record per line (msgspec Structs, decoded straight from the line's bytes: the
+# parse is the validation). Fields the importer does not read are not declared, and so are not
+# checked: msgspec skips them. Types are strict: a bool or a float is not an id, a number is not
+# a time. GitHub's ids are positive and fit a signed 64-bit integer (SQLite's and ClickHouse's
+# Int64). Times are GH Archive's ``YYYY-MM-DDTHH:MM:SSZ`` (RFC 3339 in UTC, the Events API's
+# form: docs.github.com "REST API endpoints for events", ``created_at``), of a real calendar day
+# in 2000-2099. To read a new field, declare it on the record or payload that holds it and put
+# it in the row in :func:`_row`; :mod:`collector.archive_engine` refuses the same lines on ClickHouse.
+
+Id = Annotated[int, msgspec.Meta(gt=0, le=2**63 - 1)]
+UTC_TIME = (
+    r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?Z$"
+)
+PUSH_ID_TEXT = r"^[1-9][0-9]{0,18}$"  # some pushes' ids come as strings of digits
+
+
+class Account(msgspec.Struct):
+    """``actor``, or an issue's or pull request's ``user``."""
+
+    id: Id | None = None
+    login: str | None = None
+
+
+class Repo(msgspec.Struct):
+    """The event's top-level ``repo``."""
+
+    id: Id | None = None
+    name: str | None = None
+
+
+class Item(msgspec.Struct):
+    """``payload.issue`` or ``payload.pull_request``: what the activity and OpenRank rules read."""
+
+    number: Id | None = None
+    title: str | None = None
+    user: Account | None = None
+    merged: bool | None = None
+
+
+class Comment(msgspec.Struct):
+    id: Id | None = None
+
+
+class Payload(msgspec.Struct):
+    """The payload fields every event type may carry; a type with more has its own (:data:`PAYLOADS`)."""
+
+    action: str | None = None
+
+    def item(self) -> Item | None:
+        """The issue or pull request the event is about."""
+        return None
+
+    def issue_number(self) -> int | None:
+        return None
+
+    def comment_id(self) -> int | None:
+        return None
+
+    def push_text(self) -> str | None:
+        return None
+
+    def merged_flag(self) -> int | None:
+        return None
+
+
+class IssuePayload(Payload):
+    """``IssuesEvent``, ``IssueCommentEvent``."""
+
+    issue: Item | None = None
+    comment: Comment | None = None
+
+    def item(self) -> Item | None:
+        return self.issue
+
+    def issue_number(self) -> int | None:
+        return self.issue.number if self.issue is not None else None
+
+    def comment_id(self) -> int | None:
+        return self.comment.id if self.comment is not None else None
+
+
+class IssuesPayload(IssuePayload):
+    def comment_id(self) -> int | None:
+        return None  # an IssuesEvent carries no comment of its own
+
+
+class PullRequestPayload(Payload):
+    """``PullRequestEvent``, ``PullRequestReviewEvent``, ``PullRequestReviewThreadEvent``."""
+
+    number: Id | None = None
+    pull_request: Item | None = None
+
+    def item(self) -> Item | None:
+        return self.pull_request
+
+    def issue_number(self) -> int | None:
+        if self.number is not None:
+            return self.number
+        return self.pull_request.number if self.pull_request is not None else None
+
+
+class PullRequestEventPayload(PullRequestPayload):
+    """``PullRequestEvent``: the only one whose ``merged`` flag is stored."""
+
+    def merged_flag(self) -> int | None:
+        merged = self.pull_request.merged if self.pull_request is not None else None
+        return None if merged is None else int(merged)
+
+
+class ReviewCommentPayload(PullRequestPayload):
+    """``PullRequestReviewCommentEvent``."""
+
+    comment: Comment | None = None
+
+    def comment_id(self) -> int | None:
+        return self.comment.id if self.comment is not None else None
+
+
+class CommitCommentPayload(Payload):
+    comment: Comment | None = None
+
+    def comment_id(self) -> int | None:
+        return self.comment.id if self.comment is not None else None
+
+
+class PushPayload(Payload):
+    push_id: Id | Annotated[str, msgspec.Meta(pattern=PUSH_ID_TEXT)] | None = None
+
+    def push_text(self) -> str | None:
+        return None if self.push_id is None else str(self.push_id)
+
+
+class Event(msgspec.Struct):
+    """One GH Archive line; ``payload`` is decoded by type (:data:`PAYLOADS`) once the type is known."""
+
+    type: str = ""
+    id: Id | Annotated[str, msgspec.Meta(pattern=r"^[1-9][0-9]{0,18}$")] | None = None
+    actor: Account | None = None
+    repo: Repo | None = None
+    created_at: Annotated[str, msgspec.Meta(pattern=UTC_TIME)] | None = None
+    payload: msgspec.Raw = msgspec.Raw(b"")  # decoded by type; absent or null: no payload
+
+
+class _Kind(msgspec.Struct):
+    type: str | None = None
+
+
+PAYLOAD_TYPES: dict[str, type[Payload]] = {
+    "IssuesEvent": IssuesPayload,
+    "IssueCommentEvent": IssuePayload,
+    "PullRequestEvent": PullRequestEventPayload,
+    "PullRequestReviewEvent": PullRequestPayload,
+    "PullRequestReviewThreadEvent": PullRequestPayload,
+    "PullRequestReviewCommentEvent": ReviewCommentPayload,
+    "PushEvent": PushPayload,
+    "CommitCommentEvent": CommitCommentPayload,
+}
+PAYLOADS = {kind: msgspec.json.Decoder(schema | None) for kind, schema in PAYLOAD_TYPES.items()}
+_PAYLOAD = msgspec.json.Decoder(Payload | None)
+_EVENT = msgspec.json.Decoder(Event)
+_KIND = msgspec.json.Decoder(_Kind)
+_NOBODY = Account()
+_NO_PAYLOAD = Payload()
+
 
 # GH Archive's top-level repo object: {"id":N,"name":"owner/name",...}
 _REPO = re.compile(rb'"repo":\{"id":(\d+),"name":"([^"]*)"')
@@ -497,13 +666,7 @@ def _chunk_rows(text: bytes, path: Path, first_line: int, tracked: Tracked | Non
                     if (int(match[1]), match[2].decode("utf-8", "replace")) not in tracked:
                         counts.untracked += 1
                         continue
-        try:
-            event = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            if line.strip():
-                counts.report(f"{path}:{number}: not JSON ({exc})")
-            continue
-        row = _row(event, path, number, counts)
+        row = _row(line, path, number, counts)
         if row is None:
             continue
         if tracked is not None and (row[5], row[6]) not in tracked:
@@ -590,66 +753,87 @@ def _inflated(path: Path, step: int) -> Iterator[bytes]:
             raise EOFError("the compressed stream ends before its end marker")
 
 
-def _row(event: Any, path: Path, number: int, result: ImportResult) -> tuple | None:
-    if not isinstance(event, dict):
-        result.report(f"{path}:{number}: not an event object")
+def _row(line: bytes, path: Path, number: int, result: ImportResult) -> tuple | None:
+    """The ``events`` row of one line, or None when the line is skipped (counted in ``result``).
+
+    The line is decoded straight into :class:`Event` (msgspec checks every declared field's
+    type and range as it parses); an event of a known type then has its payload decoded
+    into that type's payload schema (:data:`PAYLOADS`). The row is built here, and only here.
+    """
+    try:
+        event = _EVENT.decode(line)
+    except msgspec.ValidationError as exc:
+        _refused(line, path, number, result, str(exc))
         return None
-    kind = event.get("type")
-    if not isinstance(kind, str) or not kind:
+    except msgspec.DecodeError as exc:
+        if line.strip():
+            result.report(f"{path}:{number}: not JSON ({exc})")
+        return None
+    kind = event.type
+    if not kind:
         result.report(f"{path}:{number}: not a GH Archive event: no type")
         return None
     if kind not in EVENT_TYPES:
-        result.skipped_types[str(kind)] += 1
+        result.skipped_types[kind] += 1
         return None
-    repo, actor = event.get("repo"), event.get("actor")
-    if event.get("id") is None or not event.get("created_at") or not isinstance(repo, dict):
+    if event.id is None or event.created_at is None or event.repo is None:
         result.report(f"{path}:{number}: {kind} without id, created_at or repo")
         return None
-    actor = actor if isinstance(actor, dict) else {}
-    payload = event.get("payload")
-    payload = payload if isinstance(payload, dict) else {}
-    issue = comment = push = merged = None
-    item = payload.get("issue") if kind in ("IssuesEvent", "IssueCommentEvent") else payload.get("pull_request")
-    item = item if isinstance(item, dict) else {}
-    user = item.get("user")
-    author = user if isinstance(user, dict) else {}
-    if kind in ("IssuesEvent", "IssueCommentEvent"):
-        issue = _get(payload, "issue", "number")
-        if kind == "IssueCommentEvent":
-            comment = _get(payload, "comment", "id")
-    elif kind.startswith("PullRequest"):
-        issue = payload.get("number") or _get(payload, "pull_request", "number")
-        if kind == "PullRequestEvent":
-            flag = _get(payload, "pull_request", "merged")
-            merged = None if flag is None else int(bool(flag))
-        elif kind == "PullRequestReviewCommentEvent":
-            comment = _get(payload, "comment", "id")
-    elif kind == "PushEvent":
-        push = payload.get("push_id")
-        push = None if push is None else str(push)
-    elif kind == "CommitCommentEvent":
-        comment = _get(payload, "comment", "id")
-    login = actor.get("login")
+    if event.created_at[:10] not in _CALENDAR and not _calendar_date(event.created_at[:10]):
+        result.report(f"{path}:{number}: {kind}: not a calendar date: {event.created_at!r} - at `$.created_at`")
+        return None
+    try:
+        payload = (PAYLOADS.get(kind, _PAYLOAD).decode(event.payload) if event.payload else None) or _NO_PAYLOAD
+    except msgspec.ValidationError as exc:
+        result.report(f"{path}:{number}: {kind}: {str(exc).replace('at `$', 'at `$.payload', 1)}")
+        return None
+    actor = event.actor or _NOBODY
+    item = payload.item()
+    author = (item.user if item is not None else None) or _NOBODY
+    repo = event.repo
     return (
-        str(event["id"]),
+        str(event.id),
         kind,
-        payload.get("action"),
-        actor.get("id"),
-        login,
-        repo.get("id"),
-        repo.get("name"),
-        event["created_at"],
-        issue,
-        comment,
-        push,
-        merged,
-        int(is_bot_login(login)),
-        item.get("title"),
-        author.get("id"),
-        author.get("login"),
+        payload.action,
+        actor.id,
+        actor.login,
+        repo.id,
+        repo.name,
+        event.created_at,
+        payload.issue_number(),
+        payload.comment_id(),
+        payload.push_text(),
+        payload.merged_flag(),
+        int(is_bot_login(actor.login)),
+        item.title if item is not None else None,
+        author.id,
+        author.login,
     )
 
 
-def _get(payload: dict, key: str, field_name: str) -> Any:
-    value = payload.get(key)
-    return value.get(field_name) if isinstance(value, dict) else None
+def _refused(line: bytes, path: Path, number: int, result: ImportResult, reason: str) -> None:
+    """Count a line :class:`Event` refused: an unknown type is skipped as such, whatever else it holds."""
+    try:
+        kind = _KIND.decode(line).type
+    except msgspec.DecodeError:
+        kind = None
+    if not kind:
+        result.report(f"{path}:{number}: not a GH Archive event: no type")
+    elif kind not in EVENT_TYPES:
+        result.skipped_types[kind] += 1
+    else:
+        result.report(f"{path}:{number}: {kind}: {reason}")
+
+
+def _calendar_date(day: str) -> bool:
+    """Whether ``YYYY-MM-DD`` (already matched by :data:`UTC_TIME`) is a real date; remembered when it is."""
+    try:
+        datetime.date.fromisoformat(day)
+    except ValueError:
+        return False
+    if len(_CALENDAR) < 100_000:
+        _CALENDAR.add(day)
+    return True
+
+
+_CALENDAR: set[str] = set()  # dates seen valid (an hour's file holds one or two)
