@@ -145,17 +145,60 @@ class Repo(msgspec.Struct):
     name: str | None = None
 
 
+Time = Annotated[str, msgspec.Meta(pattern=UTC_TIME)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)]  # a count GitHub reports (comments, lines, files)
+
+
 class Item(msgspec.Struct):
-    """``payload.issue`` or ``payload.pull_request``: what the activity and OpenRank rules read."""
+    """``payload.issue`` or ``payload.pull_request``: what the activity and OpenRank rules read,
+    and what OpenDigger's other metrics read (its ``events`` columns ``issue_created_at``,
+    ``issue_closed_at``, ``issue_comments``, ``pull_merged_at``, ``pull_commits``,
+    ``pull_additions``, ``pull_deletions``, ``pull_changed_files``, ``pull_review_comments``:
+    X-lab2017/open-digger docs/assets/data_description.csv; the Events API's issue and pull
+    request objects, docs.github.com "GitHub event types")."""
 
     number: Id | None = None
     title: str | None = None
     user: Account | None = None
     merged: bool | None = None
+    created_at: Time | None = None
+    closed_at: Time | None = None
+    comments: Count | None = None
+    merged_at: Time | None = None
+    commits: Count | None = None
+    additions: Count | None = None
+    deletions: Count | None = None
+    changed_files: Count | None = None
+    review_comments: Count | None = None
+
+    def payload_fields(self) -> tuple:
+        """The item's fields in :data:`collector.store.EVENT_PAYLOAD_COLUMNS` order, but the review's two."""
+        return (
+            self.created_at,
+            self.closed_at,
+            self.comments,
+            self.merged_at,
+            self.commits,
+            self.additions,
+            self.deletions,
+            self.changed_files,
+            self.review_comments,
+        )
+
+
+_NO_ITEM_FIELDS = (None,) * 9
 
 
 class Comment(msgspec.Struct):
     id: Id | None = None
+    pull_request_review_id: Id | None = None  # a review comment's review
+
+
+class Review(msgspec.Struct):
+    """``PullRequestReviewEvent``'s ``payload.review``: OpenDigger's ``pull_review_id`` and ``pull_review_state``."""
+
+    id: Id | None = None
+    state: str | None = None  # approved | commented | changes_requested | dismissed
 
 
 class Payload(msgspec.Struct):
@@ -178,6 +221,10 @@ class Payload(msgspec.Struct):
 
     def merged_flag(self) -> int | None:
         return None
+
+    def review_fields(self) -> tuple[int | None, str | None]:
+        """The review's id and state (OpenDigger's ``pull_review_id``, ``pull_review_state``)."""
+        return None, None
 
 
 class IssuePayload(Payload):
@@ -224,6 +271,15 @@ class PullRequestEventPayload(PullRequestPayload):
         return None if merged is None else int(merged)
 
 
+class ReviewPayload(PullRequestPayload):
+    """``PullRequestReviewEvent``: the review."""
+
+    review: Review | None = None
+
+    def review_fields(self) -> tuple[int | None, str | None]:
+        return (self.review.id, self.review.state) if self.review is not None else (None, None)
+
+
 class ReviewCommentPayload(PullRequestPayload):
     """``PullRequestReviewCommentEvent``."""
 
@@ -231,6 +287,9 @@ class ReviewCommentPayload(PullRequestPayload):
 
     def comment_id(self) -> int | None:
         return self.comment.id if self.comment is not None else None
+
+    def review_fields(self) -> tuple[int | None, str | None]:
+        return (self.comment.pull_request_review_id if self.comment is not None else None), None
 
 
 class CommitCommentPayload(Payload):
@@ -266,7 +325,7 @@ PAYLOAD_TYPES: dict[str, type[Payload]] = {
     "IssuesEvent": IssuesPayload,
     "IssueCommentEvent": IssuePayload,
     "PullRequestEvent": PullRequestEventPayload,
-    "PullRequestReviewEvent": PullRequestPayload,
+    "PullRequestReviewEvent": ReviewPayload,
     "PullRequestReviewThreadEvent": PullRequestPayload,
     "PullRequestReviewCommentEvent": ReviewCommentPayload,
     "PushEvent": PushPayload,
@@ -808,6 +867,8 @@ def _row(line: bytes, path: Path, number: int, result: ImportResult) -> tuple | 
         item.title if item is not None else None,
         author.id,
         author.login,
+        *(item.payload_fields() if item is not None else _NO_ITEM_FIELDS),
+        *payload.review_fields(),
     )
 
 

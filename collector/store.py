@@ -410,16 +410,17 @@ MODEL_COLUMNS = (
     "parameters", "gated", "children_count", "status", "updated_at",
 )  # fmt: skip
 MODEL_SNAPSHOT_COLUMNS = ("model_id", "date", "downloads_30d", "downloads_all_time", "likes", "trending_score")
-EVENT_ROW_COLUMNS = (  # the events columns an import binds (``source``: one for all its rows)
-    "id", "type", "action", "actor_id", "actor_login", "repo_id", "repo_name", "created_at",
-    "issue_number", "comment_id", "push_id", "merged", "is_bot", "title", "author_id", "author_login",
-)  # fmt: skip
 # The payload fields of migration 12 (OpenDigger's ``events`` names): a collector that
 # knows one fills it, one that does not leaves it NULL.
 EVENT_PAYLOAD_COLUMNS = (
     "issue_created_at", "issue_closed_at", "issue_comments", "pull_merged_at", "pull_commits",
     "pull_additions", "pull_deletions", "pull_changed_files", "pull_review_comments", "pull_review_id",
     "pull_review_state",
+)  # fmt: skip
+EVENT_ROW_COLUMNS = (  # every events column but ``source``, which one merge gives all its rows
+    "id", "type", "action", "actor_id", "actor_login", "repo_id", "repo_name", "created_at",
+    "issue_number", "comment_id", "push_id", "merged", "is_bot", "title", "author_id", "author_login",
+    *EVENT_PAYLOAD_COLUMNS,
 )  # fmt: skip
 
 # The bulk writers' SQL: a statement's conflict clause serves both its VALUES and its
