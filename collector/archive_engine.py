@@ -27,7 +27,7 @@ The import (chDB only: a server reads files from its own disk, so it is fed wher
 lives and ``analyze openrank --engine URL`` reads it there): one ``INSERT ... SELECT`` a
 file reads it with ``file(path, LineAsString)``, parses each line once (``JSONExtract``
 into a named Tuple) and sends it into a ``Null`` table whose materialized views route
-each line: the events activity counts (:data:`core.config.ACTIVITY_EVENT_TYPES`) into ``events``, a line
+each line: the events of the types :mod:`collector.gharchive` keeps into ``events``, a line
 that is not an event into ``archive_problems`` with its line number (``_row_number``),
 and every line's type into ``archive_types`` (lines per file and type). A file is done
 when its row in ``archive_files`` is written, last; a file without one is imported again
@@ -50,7 +50,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 
-from collector.gharchive import MAX_REPORTED, STREAM_ERRORS, ImportResult, archive_files, damaged_report, inflated_lines
+from collector.gharchive import (
+    EVENT_TYPES,
+    MAX_REPORTED,
+    STREAM_ERRORS,
+    ImportResult,
+    archive_files,
+    damaged_report,
+    inflated_lines,
+)
 from collector.store import Store
 from core.config import ACTIVITY_EVENT_TYPES
 from core.errors import InputError
@@ -175,14 +183,42 @@ CREATE TABLE IF NOT EXISTS events (
     file LowCardinality(String)
 ) ENGINE = MergeTree PARTITION BY toYYYYMM(created_at) ORDER BY tuple()
 """
+# What OpenDigger's other metrics read (analysis.opendigger_sql): the SQLite events columns of
+# the same names (collector.store.EVENT_PAYLOAD_COLUMNS, merged, author), NULL when unknown.
+# Added to a table made before they were read.
+METRIC_COLUMNS = (
+    ("merged", "Nullable(UInt8)"),
+    ("author_id", "Nullable(Int64)"),
+    ("author_login", "Nullable(String)"),
+    ("issue_created_at", "Nullable(DateTime('UTC'))"),
+    ("issue_closed_at", "Nullable(DateTime('UTC'))"),
+    ("issue_comments", "Nullable(Int64)"),
+    ("pull_merged_at", "Nullable(DateTime('UTC'))"),
+    ("pull_commits", "Nullable(Int64)"),
+    ("pull_additions", "Nullable(Int64)"),
+    ("pull_deletions", "Nullable(Int64)"),
+    ("pull_changed_files", "Nullable(Int64)"),
+    ("pull_review_comments", "Nullable(Int64)"),
+    ("pull_review_id", "Nullable(Int64)"),
+    ("pull_review_state", "Nullable(String)"),
+)
 # A line's fields, parsed once by name (JSONExtract into a named Tuple; absent keys take
 # their defaults), as collector.gharchive reads them.
+_ITEM = (
+    "number Nullable(Int64), title Nullable(String), user Tuple(id Nullable(Int64), login Nullable(String)), "
+    "created_at Nullable(String), closed_at Nullable(String), comments Nullable(Int64)"
+)
+_PULL = (
+    f"{_ITEM}, merged Nullable(UInt8), merged_at Nullable(String), commits Nullable(Int64), "
+    "additions Nullable(Int64), deletions Nullable(Int64), changed_files Nullable(Int64), review_comments Nullable(Int64)"
+)
 EVENT_TUPLE = (
     "Tuple(id String, type String, actor Tuple(id Nullable(Int64), login String), "
     "repo Tuple(id Nullable(Int64), name String), created_at String, "
     "payload Tuple(action Nullable(String), push_id Nullable(Int64), number Nullable(Int64), "
-    "issue Tuple(number Nullable(Int64), title Nullable(String)), "
-    "pull_request Tuple(number Nullable(Int64), title Nullable(String)), comment Tuple(id Nullable(Int64))))"
+    f"issue Tuple({_ITEM}), pull_request Tuple({_PULL}), "
+    "comment Tuple(id Nullable(Int64), pull_request_review_id Nullable(Int64)), "
+    "review Tuple(id Nullable(Int64), state Nullable(String))))"
 )
 LINES_TABLE = f"""
 CREATE TABLE IF NOT EXISTS archive_lines (
@@ -202,14 +238,44 @@ TABLES = (
 
 
 def _event_columns() -> str:
-    """The ``events`` columns of a parsed line, as :mod:`collector.gharchive` maps them."""
+    """The ``events`` columns of a parsed line, as :mod:`collector.gharchive` maps them (its
+    ``_row``: the item is the issue of an issue event, the pull request of a pull request event)."""
     issue_type = "event.type IN ('IssuesEvent', 'IssueCommentEvent')"
-    comment_type = "event.type IN ('IssueCommentEvent', 'PullRequestReviewCommentEvent')"
+    pull_type = "startsWith(event.type, 'PullRequest')"
+    comment_type = "event.type IN ('IssueCommentEvent', 'PullRequestReviewCommentEvent', 'CommitCommentEvent')"
     number = (
         f"if({issue_type}, event.payload.issue.number, "
         "coalesce(event.payload.number, event.payload.pull_request.number))"
     )
     title = f"if({issue_type}, event.payload.issue.title, event.payload.pull_request.title)"
+    issue, pull = "event.payload.issue", "event.payload.pull_request"
+
+    def item(field_name: str, *, time: bool = False, pulls_only: bool = False) -> str:
+        value = f"{pull}.{field_name}" if pulls_only else f"if({issue_type}, {issue}.{field_name}, {pull}.{field_name})"
+        if time:
+            value = f"parseDateTimeBestEffortOrNull({value}, 'UTC')"
+        kinds = pull_type if pulls_only else f"{issue_type} OR {pull_type}"
+        return f"if({kinds}, {value}, NULL)"
+
+    review_id = (
+        "multiIf(event.type = 'PullRequestReviewEvent', event.payload.review.id, "
+        "event.type = 'PullRequestReviewCommentEvent', event.payload.comment.pull_request_review_id, NULL)"
+    )
+    metric_columns = [
+        f"if(event.type = 'PullRequestEvent', {pull}.merged, NULL) AS merged",
+        f"{item('user.id')} AS author_id",
+        f"{item('user.login')} AS author_login",
+        f"{item('created_at', time=True)} AS issue_created_at",
+        f"{item('closed_at', time=True)} AS issue_closed_at",
+        f"{item('comments')} AS issue_comments",
+        f"{item('merged_at', time=True, pulls_only=True)} AS pull_merged_at",
+        *(
+            f"{item(name, pulls_only=True)} AS pull_{name}"
+            for name in ("commits", "additions", "deletions", "changed_files", "review_comments")
+        ),
+        f"{review_id} AS pull_review_id",
+        "if(event.type = 'PullRequestReviewEvent', event.payload.review.state, NULL) AS pull_review_state",
+    ]
     return ", ".join(
         [
             "event.id AS id",
@@ -225,6 +291,7 @@ def _event_columns() -> str:
             "if(event.type = 'PushEvent', event.payload.push_id, NULL) AS push_id",
             f"if(event.type = 'PushEvent', NULL, {title}) AS title",
             "file",
+            *metric_columns,
         ]
     )
 
@@ -242,10 +309,14 @@ PROBLEM = """multiIf(
     event.type NOT IN ({known}), '',
     JSONExtractRaw(line, 'id') NOT IN ('', 'null') AND event.created_at != '' AND JSONType(line, 'repo') = 'Object', '',
     concat(event.type, ' without id, created_at or repo'))"""
+# The import keeps every event type collector.gharchive keeps: activity counts its own
+# (core.config.ACTIVITY_EVENT_TYPES); OpenDigger's active_dates_and_times counts all.
+KEPT_TYPES = tuple(sorted(EVENT_TYPES))
+TO_EVENTS = "archive_to_events"
 VIEWS = (
-    "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_events TO events AS "
+    f"CREATE MATERIALIZED VIEW IF NOT EXISTS {TO_EVENTS} TO events AS "
     f"SELECT {_event_columns()} FROM archive_lines "
-    f"WHERE problem = '' AND event.type IN ({', '.join(repr(t) for t in ACTIVITY_EVENT_TYPES)})",
+    f"WHERE problem = '' AND event.type IN ({', '.join(repr(t) for t in KEPT_TYPES)})",
     "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_problems TO archive_problems AS "
     "SELECT file, line_number, problem FROM archive_lines WHERE problem != ''",
     "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_types TO archive_types AS "
@@ -254,8 +325,18 @@ VIEWS = (
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Create the import's tables and views on ``engine`` when they are missing."""
-    for statement in TABLES + VIEWS:
+    """Create the import's tables and views on ``engine`` when they are missing; a table or
+    view made by an earlier version gets the metric columns and the kept types."""
+    for statement in TABLES:
+        engine.command(statement)
+    for name, kind in METRIC_COLUMNS:
+        engine.command(f"ALTER TABLE events ADD COLUMN IF NOT EXISTS {name} {kind}")
+    routed = engine.rows(
+        f"SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = '{TO_EVENTS}'"
+    )
+    if routed and "pull_review_state" not in routed[0][0]:  # made before the metric columns: route them too
+        engine.command(f"DROP VIEW {TO_EVENTS}")
+    for statement in VIEWS:
         engine.command(statement)
 
 
@@ -273,14 +354,14 @@ class EngineImportResult(ImportResult):
     def headline(self) -> list[str]:
         return [
             f"gharchive (engine): {self.files} file(s) read, {len(self.done_before)} done before",
-            f"{self.lines:,} lines, {self.imported:,} activity events imported",
+            f"{self.lines:,} lines, {self.imported:,} events imported",
         ]
 
 
 def import_files(
     engine: Engine, paths: Iterable[str | Path], *, event_types: Iterable[str] = (), progress: bool = False
 ) -> EngineImportResult:
-    """Import GH Archive files into ``engine``'s ``events`` (every repo; the activity types only).
+    """Import GH Archive files into ``engine``'s ``events`` (every repo, the types :data:`KEPT_TYPES`).
 
     ``event_types`` are the types :mod:`collector.gharchive` knows (others are counted as
     skipped). Files already imported are skipped; see the module docstring for the rest.

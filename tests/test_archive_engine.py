@@ -21,9 +21,14 @@ pytest.importorskip(
 )
 
 from gharchive_fixtures import event, synthetic_hour, write_hour  # noqa: E402
+from test_opendigger import REPO as STORY_REPO  # noqa: E402
+from test_opendigger import story  # noqa: E402
 
+from analysis import opendigger  # noqa: E402
+from analysis.activity_sql import ENGINE_EVENTS, SQLITE_EVENTS  # noqa: E402
 from analysis.archive_openrank import compute_archive_openrank  # noqa: E402
 from analysis.global_openrank import compute_global_openrank  # noqa: E402
+from collector import archive_engine  # noqa: E402
 from collector.archive_engine import import_files, open_engine  # noqa: E402
 from collector.gharchive import EVENT_TYPES, import_gharchive  # noqa: E402
 from collector.store import Store  # noqa: E402
@@ -265,10 +270,7 @@ def test_bad_lines_and_a_truncated_file_are_reported_by_file_and_line_and_the_re
     files = [bad_lines, cut, other]
     with Store(tmp_path / "sqlite.db") as sqlite:
         expected = import_gharchive(sqlite, files, all_repos=True)
-        activity_events = sqlite.conn.execute(
-            "SELECT count(*) FROM events WHERE type IN ('IssuesEvent', 'IssueCommentEvent', 'PullRequestEvent', "
-            "'PullRequestReviewCommentEvent', 'PushEvent')"
-        ).fetchone()[0]
+        kept_events = sqlite.count("events")  # the engine keeps the types the SQLite importer keeps
     expected_where = [report.split(": ")[0] for report in expected.corrupt]
     assert expected_where[:3] == [f"{bad_lines}:3", f"{bad_lines}:4", f"{bad_lines}:9"]
     assert expected_where[4] == f"{other}:2"
@@ -287,7 +289,7 @@ def test_bad_lines_and_a_truncated_file_are_reported_by_file_and_line_and_the_re
     assert (result.lines, result.corrupt_count, result.imported) == (
         expected.lines,
         expected.corrupt_count,
-        activity_events,
+        kept_events,
     )
 
 
@@ -319,3 +321,47 @@ def test_cli_imports_with_chdb_then_analyzes_openrank_there(hours, sqlite_path, 
             "2024-02",
         ]
         assert store.count("openrank") > 100
+
+
+def _opendigger_metrics(rows, schema) -> dict:
+    window = opendigger.Window("2023-06", "2024-03")
+    return {repo_id: (m.name, dict(m.values)) for repo_id, m in opendigger.compute(rows, schema, window).items()}
+
+
+def test_chdb_gives_the_sqlite_paths_opendigger_metrics(hours, tmp_path):
+    """Every OpenDigger metric of the hand-worked story (tests/test_opendigger.py) and the generated hours."""
+    files = [*hours, write_hour(tmp_path / "2024-01-01-0.json.gz", story())]
+    with Store(tmp_path / "sqlite.db") as sqlite:
+        import_gharchive(sqlite, files, all_repos=True)
+        expected = _opendigger_metrics(lambda text: sqlite.conn.execute(text).fetchall(), SQLITE_EVENTS)
+    with Store(tmp_path / "engine.db") as store, open_engine("chdb", store) as engine:
+        import_files(engine, files, event_types=EVENT_TYPES)
+        found = _opendigger_metrics(engine.rows, ENGINE_EVENTS)
+    assert len(found) > 30 and found[STORY_REPO[0]][1]["stars"] == {"2024-01": 2, "2024Q1": 2, "2024": 2}
+    assert found == expected
+
+
+def test_an_engine_made_before_the_metric_columns_gets_them_and_keeps_every_type(hours, tmp_path):
+    with Store(tmp_path / "old.db") as store, open_engine("chdb", store) as engine:
+        engine.command(
+            "CREATE TABLE events (id String, type LowCardinality(String), action LowCardinality(Nullable(String)), "
+            "actor_id Nullable(Int64), actor_login String, repo_id Nullable(Int64), repo_name String, "
+            "created_at DateTime('UTC'), issue_number Nullable(Int64), comment_id Nullable(Int64), "
+            "push_id Nullable(Int64), title Nullable(String), file LowCardinality(String)) "
+            "ENGINE = MergeTree ORDER BY tuple()"
+        )
+        for statement in archive_engine.TABLES[1:]:
+            engine.command(statement)
+        engine.command(  # the view of the earlier version: activity's types, no metric columns
+            "CREATE MATERIALIZED VIEW archive_to_events TO events AS SELECT event.id AS id, event.type AS type, "
+            "event.payload.action AS action, event.actor.id AS actor_id, event.actor.login AS actor_login, "
+            "event.repo.id AS repo_id, event.repo.name AS repo_name, "
+            "parseDateTimeBestEffortOrZero(event.created_at, 'UTC') AS created_at, file FROM archive_lines "
+            "WHERE problem = '' "
+            "AND event.type IN ('PushEvent')"
+        )
+        import_files(engine, hours[:1], event_types=EVENT_TYPES)
+        kinds = {row[0] for row in engine.rows("SELECT DISTINCT type FROM events")}
+        added = engine.rows("SELECT count() FROM events WHERE pull_additions IS NOT NULL")[0][0]
+    assert {"WatchEvent", "ForkEvent", "PullRequestReviewEvent", "CreateEvent"} <= kinds
+    assert added > 0  # the pull requests' lines reached the added column
