@@ -74,11 +74,12 @@ TABLES: dict[str, Table] = {
     "stars_daily": Table(views.stars_daily, views.STARS_DAILY_COLUMNS),
 }
 GRAPH_KIND = "lineage"  # the lineage graph below a model, written by analysis.lineage.write_lineage: not a table
+OPENDIGGER_KIND = "opendigger"  # OpenDigger's metric files, written by analysis.opendigger_files: not a table
 
 
 def export_kinds() -> list[str]:
     """Every KIND ``ecometrics export`` accepts: the tables and the lineage graph."""
-    return sorted([*TABLES, GRAPH_KIND])
+    return sorted([*TABLES, GRAPH_KIND, OPENDIGGER_KIND])
 
 
 def conform(frame: pl.DataFrame, schema: Schema, kind: str = "table") -> pl.DataFrame:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -42,8 +43,10 @@ from analysis import opendigger_sql as sql
 from analysis.activity import OPENDIGGER_ACTIVITY_WEIGHTS
 from analysis.activity_sql import Schema
 from core.dates import next_month
+from core.errors import InputError
 
 Rows = Callable[[str], Sequence[Sequence[Any]]]
+REPO_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 # monthlyExport.ts: the month files whose 2021-10 is estimated (every field without disableDataLoss).
 DATA_LOSS_MONTH, DATA_LOSS_NEIGHBOURS = "2021-10", ("2021-08", "2021-09", "2021-11", "2021-12")
@@ -196,6 +199,29 @@ class Window:
     @property
     def until(self) -> str:
         return next_month(self.last) + "-01"
+
+
+def window_of(
+    rows: Rows, schema: Schema, *, first: str | None = None, last: str | None = None, repos: Iterable[str] = ()
+) -> Window:
+    """The window of ``first`` to ``last`` (each defaults to the month of the first or last
+    event) over the repos named (all when none): an :class:`InputError` for a name without events."""
+    if first is None or last is None:
+        earliest, latest = rows(sql.span_sql(schema))[0]
+        if earliest is None:
+            raise InputError("no events stored; import GH Archive files or collect repositories first")
+        first, last = first or earliest[:7], last or latest[:7]
+    if first > last:
+        raise InputError(f"--from {first} is after --to {last}; swap them")
+    repo_ids: list[int] = []
+    for name in repos:
+        if not REPO_NAME.match(name):
+            raise InputError(f"--repo {name!r}: not OWNER/NAME; write it like X-lab2017/open-digger")
+        found = [row[0] for row in rows(sql.repo_ids_sql(schema, (name.lower(),)))]
+        if not found:
+            raise InputError(f"--repo {name}: no events of this repository; check the name or import its events")
+        repo_ids.extend(found)
+    return Window(first, last, tuple(repo_ids))
 
 
 def compute(rows: Rows, schema: Schema, window: Window) -> dict[int, RepoMetrics]:

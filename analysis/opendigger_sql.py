@@ -419,3 +419,10 @@ SELECT repo_id, issue_number,
 FROM e WHERE {where} AND repo_id IS NOT NULL AND issue_number IS NOT NULL
 GROUP BY repo_id, issue_number
 """
+
+
+def span_sql(schema: Schema) -> str:
+    """The first and the last event's time (as text) of the table."""
+    created = layout(schema)["created_at"]
+    where = f" WHERE {schema.where}" if schema.where else ""
+    return f"SELECT {stamp(schema, f'min({created})')}, {stamp(schema, f'max({created})')} FROM {schema.table}{where}"

@@ -396,6 +396,20 @@ MIGRATIONS: list[str] = [
     ALTER TABLE events ADD COLUMN pull_review_id INTEGER;     -- PullRequestReview(Comment)Event: the review's id
     ALTER TABLE events ADD COLUMN pull_review_state TEXT;     -- PullRequestReviewEvent: approved | commented | ...
     """,
+    # 13: OpenDigger's published metric files, as `ecometrics import opendigger` read them.
+    """
+    CREATE TABLE opendigger_values (
+        repo TEXT NOT NULL,                -- owner/name as its folder names it (github/owner/name)
+        metric TEXT NOT NULL,              -- the file: stars, bus_factor_detail, issue_response_time, ...
+        field TEXT NOT NULL,               -- '' for a plain file; avg | levels | quantile_0..4 for a time metric
+        period TEXT NOT NULL,              -- YYYY-MM, YYYYQn, YYYY or 2021-10-raw
+        value REAL,                        -- a number
+        detail TEXT,                       -- a list, as JSON
+        file TEXT NOT NULL,                -- where it was read
+        imported_at TEXT NOT NULL,
+        PRIMARY KEY (repo, metric, field, period)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -365,3 +365,17 @@ def test_an_engine_made_before_the_metric_columns_gets_them_and_keeps_every_type
         added = engine.rows("SELECT count() FROM events WHERE pull_additions IS NOT NULL")[0][0]
     assert {"WatchEvent", "ForkEvent", "PullRequestReviewEvent", "CreateEvent"} <= kinds
     assert added > 0  # the pull requests' lines reached the added column
+
+
+def test_both_engines_write_identical_opendigger_trees(hours, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    files = [*map(str, hours), str(write_hour(tmp_path / "2024-01-01-0.json.gz", story()))]
+    trees = {}
+    for name, engine in (("sqlite", []), ("chdb", ["--engine", "chdb"])):
+        db = str(tmp_path / f"{name}.db")
+        assert main(["--db", db, "import", "gharchive", *files, *(engine or ["--all"])]) == 0
+        out = tmp_path / f"{name}-tree"
+        assert main(["--db", db, "export", "opendigger", "--out", str(out), *engine]) == 0
+        assert "2023-06 to 2024-03" in capsys.readouterr().out
+        trees[name] = {path.relative_to(out): path.read_bytes() for path in out.rglob("*.json")}
+    assert len(trees["sqlite"]) > 500 and trees["chdb"] == trees["sqlite"]

@@ -272,3 +272,82 @@ def test_october_2021_is_estimated_as_opendigger_does():
     opendigger._estimate_data_loss(values)
     assert values["stars"]["2021-10"] == 33 and values["stars"]["2021-10-raw"] == 5
     assert values["code_change_lines_add"] == {"2021-10": 5}  # disableDataLoss
+
+
+@pytest.fixture(scope="module")
+def cli_db(tmp_path_factory):
+    from jobs.cli import main
+
+    folder = tmp_path_factory.mktemp("cli")
+    hour = write_hour(folder / "2024-01-01-0.json.gz", story())
+    db = str(folder / "cli.db")
+    assert main(["--db", db, "import", "gharchive", str(hour), "--all"]) == 0
+    return db
+
+
+def test_export_writes_opendigger_files_byte_for_byte(cli_db, tmp_path, capsys):
+    from jobs.cli import main
+
+    out = tmp_path / "od"
+    assert (
+        main(["--db", cli_db, "export", "opendigger", "--out", str(out), "--from", "2024-01", "--to", "2024-03"]) == 0
+    )
+    assert "of 1 repo(s), 2024-01 to 2024-03" in capsys.readouterr().out
+    folder = out / "github" / "acme" / "rocket"
+    # JSON.stringify of the object monthlyExport.ts fills month, quarter, year: integer keys (years) first
+    assert (folder / "stars.json").read_text() == '{"2024":2,"2024-01":2,"2024Q1":2}'
+    assert (folder / "contributors_detail.json").read_text() == (
+        '{"2024":["bob","carol"],"2024-01":["carol"],"2024-02":["bob"],"2024Q1":["bob","carol"]}'
+    )
+    assert (folder / "issue_resolution_duration.json").read_text() == (
+        '{"avg":{"2024":4,"2024-01":4,"2024Q1":4},"levels":{"2024":[0,1,0,0],"2024-01":[0,1,0,0],'
+        '"2024Q1":[0,1,0,0]},' + ",".join(f'"quantile_{q}":{{"2024":4,"2024-01":4,"2024Q1":4}}' for q in range(5)) + "}"
+    )
+    assert not (folder / "issues_new-raw.json").exists()
+    assert len(list(folder.iterdir())) == len(opendigger.FILES) == 30  # each metric has a value here
+
+
+def test_import_then_compare_against_our_own_export_reports_no_difference(cli_db, tmp_path, capsys):
+    from jobs.cli import main
+
+    out = tmp_path / "od"
+    window = ["--from", "2024-01", "--to", "2024-03"]
+    assert main(["--db", cli_db, "export", "opendigger", "--out", str(out), *window]) == 0
+    assert main(["--db", cli_db, "import", "opendigger", str(out)]) == 0
+    assert "30 metric file(s) of 1 repo(s)" in capsys.readouterr().out
+    with Store(cli_db) as store:
+        stored = store.query("SELECT value FROM opendigger_values WHERE repo = 'acme/rocket' AND metric = 'stars' "
+                             "AND period = '2024-01'")  # fmt: skip
+        assert stored == [{"value": 2.0}]
+        assert store.query("SELECT detail FROM opendigger_values WHERE metric = 'bus_factor_detail' AND period = "
+                           "'2024-02'") == [{"detail": '[["bob",3]]'}]  # fmt: skip
+    assert main(["--db", cli_db, "compare", "opendigger", str(out), *window]) == 0
+    assert ": 0 differ" in capsys.readouterr().out
+    # theirs says 5 stars in January and lists another contributor: both reported, with by how much
+    (out / "github/acme/rocket/stars.json").write_text('{"2024":2,"2024-01":5,"2024Q1":2}')
+    (out / "github/acme/rocket/contributors_detail.json").write_text('{"2024-01":["carol","zed"]}')
+    report = tmp_path / "differences.csv"
+    assert main(["--db", cli_db, "compare", "opendigger", str(out), *window, "--out", str(report)]) == 0
+    assert ": 4 differ" in capsys.readouterr().out  # stars 2024-01, contributors_detail 2024-01, 02 (missing), Q1
+    lines = report.read_text().splitlines()
+    assert lines[0] == "repo,metric,period,ours,theirs,difference"
+    assert "acme/rocket,stars,2024-01,2,5,-3" in lines
+    assert 'acme/rocket,contributors_detail,2024-01,"[""carol""]","[""carol"",""zed""]",1.0' in lines
+
+
+def test_a_bad_opendigger_file_is_skipped_and_named(cli_db, tmp_path, capsys):
+    from jobs.cli import main
+
+    folder = tmp_path / "od" / "github" / "acme" / "rocket"
+    folder.mkdir(parents=True)
+    (folder / "stars.json").write_text('{"2024-01": 3}')
+    (folder / "participants.json").write_text('{"2024-13": 3}')  # no 13th month
+    (folder / "bus_factor_detail.json").write_text("[1, 2")
+    (folder / "openrank.json").write_text('{"2024-01": 1.5}')  # not one computed here: left alone
+    assert main(["--db", cli_db, "import", "opendigger", str(tmp_path / "od")]) == 3
+    captured = capsys.readouterr()
+    assert "1 metric file(s) of 1 repo(s), 1 other file(s) left alone, 2 bad file(s) skipped" in captured.out
+    assert f"{folder / 'participants.json'}: not OpenDigger's participants file" in captured.err
+    assert f"{folder / 'bus_factor_detail.json'}: not OpenDigger's bus_factor_detail file" in captured.err
+    assert main(["--db", cli_db, "import", "opendigger", str(tmp_path / "nowhere")]) == 2
+    assert "not a folder" in capsys.readouterr().err
