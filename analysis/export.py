@@ -33,7 +33,20 @@ from typing import Any
 
 import polars as pl
 
-from analysis import community, crawl, families, frames, global_openrank, growth, hubs, labels, lineage, rankings, views
+from analysis import (
+    community,
+    crawl,
+    families,
+    frames,
+    global_openrank,
+    growth,
+    hubs,
+    labels,
+    lineage,
+    opendigger,
+    rankings,
+    views,
+)
 from analysis.fields import SCORE, TIMESTAMP, Field, Schema
 from analysis.output import FORMATS, output_file
 from core.dates import check_month
@@ -67,6 +80,7 @@ TABLES: dict[str, Table] = {
     "model_downloads": Table(views.model_downloads, views.MODEL_DOWNLOAD_COLUMNS),
     "model_growth": Table(growth.model_growth_table, growth.MODEL_GROWTH_COLUMNS),
     "models": Table(lineage.model_table, lineage.MODEL_COLUMNS),
+    "opendigger_window": Table(opendigger.window_table, opendigger.WINDOW_COLUMNS),
     "orgs": Table(views.org_table, views.ORG_COLUMNS),
     "origins": Table(families.origin_table, families.ORIGIN_COLUMNS),
     "repo_openrank": Table(global_openrank.repo_openrank_table, global_openrank.REPO_OPENRANK_COLUMNS),
@@ -155,6 +169,9 @@ def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any
         if options.get(bound) is not None and not takes(kind, bound):
             ranged = sorted(k for k in TABLES if takes(k, bound))
             raise InputError(f"export {kind} has no {flag}; tables over a range of months are {', '.join(ranged)}")
+    for option, flag in (("days_after_creation", "--days-after-creation"), ("since", "--since"), ("until", "--until")):
+        if options.get(option) is not None and not takes(kind, option):
+            raise InputError(f"export {kind} has no {flag}; it is an option of export opendigger_window")
     if top is not None and top < 1:
         raise InputError(f"--top {top}: pass a number of rows, 1 or more")
     frame = conform(TABLES[kind].build(store, **options), TABLES[kind].schema, kind)

@@ -39,9 +39,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
+
+from analysis import frames
 from analysis import opendigger_sql as sql
 from analysis.activity import OPENDIGGER_ACTIVITY_WEIGHTS
 from analysis.activity_sql import Schema
+from analysis.fields import COUNT, ID, NAME, TIMESTAMP
 from core.dates import next_month
 from core.errors import InputError
 
@@ -461,3 +465,131 @@ def ordered(content: dict[str, Any]) -> dict[str, Any]:
     quarters = sorted(key for key in content if "Q" in key)
     rest = [key for key in content if key not in {*years, *months, *quarters}]
     return {key: content[key] for key in (*years, *months, *quarters, *rest)}
+
+
+# -- windows: the count metrics over any range, or the first N days of each repository ---------
+
+WINDOW_METRICS = (
+    "stars",
+    "technical_fork",
+    "attention",
+    "participants",
+    "issues_new",
+    "issues_closed",
+    "issue_comments",
+    "change_requests",
+    "change_requests_accepted",
+    "change_requests_reviews",
+    "issues_and_change_request_active",
+    "contributors",
+    "new_contributors",
+    "code_change_lines_add",
+    "code_change_lines_remove",
+    "code_change_lines_sum",
+)
+
+
+def window_counts(rows: Rows, schema: Schema, repo_id: int, since: str, until: str) -> dict[str, Any]:
+    """The count metrics of one repository over ``since`` to ``until`` (days or stamps), each
+    as its monthly definition counts a month (the same query, one period for the whole range)."""
+    found: dict[str, Any] = dict.fromkeys(WINDOW_METRICS, 0)
+
+    def put(_repo: int, name: str, _key: str, value: Any) -> None:
+        if name in found:
+            found[name] = value
+
+    result = rows(sql.counts_sql(schema, "window", since=since, until=until, repo_ids=(repo_id,)))
+    _counts([row for row in result if row[0] == repo_id], put)
+    # chaoss.ts chaossNewContributors: whose first merge (over all history) falls in the window
+    first: dict[int, str] = {}
+    for _repo, author, _login, created_at in rows(sql.merged_authors_sql(schema, until=until, repo_ids=(repo_id,))):
+        first[author] = min(first.get(author, created_at), created_at)
+    found["new_contributors"] = sum(since <= when < until for when in first.values())
+    lines = [m.name for m in sql.MEASURES].index("code_change_lines_add") + 2  # after repo_id, period
+    if result and result[0][lines] is None:  # no pull request said how many lines: unknown, not 0
+        found.update(dict.fromkeys(("code_change_lines_add", "code_change_lines_remove", "code_change_lines_sum")))
+    return found
+
+
+WINDOW_COLUMNS = {
+    "repo": NAME,
+    "since": TIMESTAMP,
+    "until": TIMESTAMP,
+    **dict.fromkeys(WINDOW_METRICS, COUNT),
+    "repo_id": ID,
+}
+
+
+def window_table(
+    store: Any,
+    *,
+    days_after_creation: int | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    repo: str | None = None,
+    **_: Any,
+) -> pl.DataFrame:
+    """The count metrics of each repository over a window, from the stored events (SQLite):
+    its first ``days_after_creation`` days (from the repository's ``created_at``, so only
+    collected repositories have one), or ``since`` to ``until`` (days, ``until`` excluded).
+
+    A window the stored events do not cover (it starts before the first stored event or ends
+    after the last) has its counts unknown (null), not 0, as :mod:`analysis.growth` does for
+    launch velocity. Columns :data:`WINDOW_COLUMNS`; most stars first.
+    """
+    from analysis.activity_sql import SQLITE_EVENTS
+
+    if (days_after_creation is None) == (since is None and until is None):
+        raise InputError(
+            "export opendigger_window: pass --days-after-creation N, or --since YYYY-MM-DD and --until YYYY-MM-DD"
+        )
+    rows: Rows = lambda text: store.conn.execute(text).fetchall()  # noqa: E731
+    first_event, last_event = rows(sql.span_sql(SQLITE_EVENTS))[0]
+    names = rows(sql.names_sql(SQLITE_EVENTS, since=None, until="9999-12-31"))
+    latest = {repo_id: name for repo_id, name, _ in names}
+    if repo is not None:
+        if not REPO_NAME.match(repo):
+            raise InputError(f"--repo {repo!r}: not OWNER/NAME; write it like X-lab2017/open-digger")
+        latest = {repo_id: name for repo_id, name in latest.items() if name and name.lower() == repo.lower()}
+        if not latest:
+            raise InputError(f"--repo {repo}: no events of this repository; check the name or import its events")
+    spans: dict[int, tuple[str, str]] = {}
+    if days_after_creation is not None:
+        if days_after_creation < 1:
+            raise InputError(f"--days-after-creation {days_after_creation}: pass a number of days, 1 or more")
+        for repo_id, created in store.conn.execute("SELECT id, created_at FROM repos WHERE created_at IS NOT NULL"):
+            if repo_id in latest:
+                created_at = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
+                ends = created_at + dt.timedelta(days=days_after_creation)
+                spans[repo_id] = (created, ends.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    else:
+        since, until = _day(since, "--since"), _day(until, "--until")
+        if since >= until:
+            raise InputError(f"--since {since} is not before --until {until}; swap them")
+        spans = dict.fromkeys(latest, (since, until))
+    records = []
+    for repo_id, (start, end) in spans.items():
+        covered = first_event is not None and first_event <= start and end <= last_event
+        counts = window_counts(rows, SQLITE_EVENTS, repo_id, start, end)
+        records.append(
+            {
+                "repo": latest[repo_id],
+                "since": start,
+                "until": end,
+                **{name: value if covered else None for name, value in counts.items()},
+                "repo_id": repo_id,
+            }
+        )
+    schema = {
+        name: field.dtype if name not in ("since", "until") else pl.String for name, field in WINDOW_COLUMNS.items()
+    }
+    frame = pl.DataFrame(records, schema=schema, orient="row") if records else pl.DataFrame(schema=schema)
+    frame = frame.with_columns(frames.parse_datetime(pl.col("since")), frames.parse_datetime(pl.col("until")))
+    return frame.sort(["stars", "repo"], descending=[True, False], nulls_last=True)
+
+
+def _day(text: str | None, flag: str) -> str:
+    try:
+        return dt.date.fromisoformat(text or "").isoformat()
+    except ValueError:
+        raise InputError(f"{flag} {text!r} is not YYYY-MM-DD; write it like 2025-01-31") from None

@@ -72,9 +72,12 @@ def _sqlite(schema: Schema) -> bool:
     return schema.dialect == "sqlite"
 
 
-def instant(schema: Schema, day: str) -> str:
-    """A SQL literal for 00:00 UTC of ``day`` (YYYY-MM-DD, checked by the caller)."""
-    return f"'{day}'" if _sqlite(schema) else f"toDateTime('{day} 00:00:00', 'UTC')"
+def instant(schema: Schema, when: str) -> str:
+    """A SQL literal for ``when``: 00:00 UTC of a day (YYYY-MM-DD) or a stamp (YYYY-MM-DDTHH:MM:SSZ),
+    checked by the caller."""
+    if _sqlite(schema):
+        return f"'{when}'"  # ISO 8601 text compares in time order
+    return f"parseDateTimeBestEffort('{when}', 'UTC')"
 
 
 def events_sql(schema: Schema, *, until: str, since: str | None = None, repo_ids: tuple[int, ...] = ()) -> str:
@@ -99,13 +102,15 @@ def with_events(schema: Schema, **bounds: object) -> str:
 
 def period(schema: Schema, grain: str, column: str = "created_at") -> str:
     """OpenDigger's output key of ``column``'s month (``YYYY-MM``), quarter (``YYYYQn``) or year (``YYYY``)."""
-    if _sqlite(schema):
+    if _sqlite(schema) and grain != "window":
         year = f"substr({column}, 1, 4)"
         return {
             "month": f"substr({column}, 1, 7)",
             "quarter": f"{year} || 'Q' || ((CAST(substr({column}, 6, 2) AS INTEGER) + 2) / 3)",
             "year": year,
         }[grain]
+    if grain == "window":  # one period: the whole window
+        return "'window'"
     return {
         "month": f"formatDateTime({column}, '%Y-%m', 'UTC')",
         "quarter": f"concat(toString(toYear({column}, 'UTC')), 'Q', toString(toQuarter({column}, 'UTC')))",

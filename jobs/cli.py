@@ -100,6 +100,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         options.update({k: v for k, v in (("from_month", args.from_month), ("to_month", args.to_month)) if v})
         if args.repo:
             options["repo"] = args.repo
+        windows = (("days_after_creation", args.days_after_creation), ("since", args.since), ("until", args.until))
+        options.update({k: v for k, v in windows if v is not None})
         frame = build_table(store, args.kind, top=args.top, bots=config.activity.bots, **options)
         note = data_note(store)
     if note:
@@ -533,6 +535,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="community: the repository whose community OpenRank to write; opendigger: only this repository",
     )
     export.add_argument("--engine", metavar="ENGINE", help=ENGINE_HELP + " (export opendigger)")
+    export.add_argument(
+        "--days-after-creation",
+        type=_at_least_one,
+        metavar="N",
+        help="opendigger_window: each repository's first N days from its creation",
+    )
+    export.add_argument("--since", metavar="YYYY-MM-DD", help="opendigger_window: the window's first day")
+    export.add_argument("--until", metavar="YYYY-MM-DD", help="opendigger_window: the day after the window")
     export.set_defaults(handler=cmd_export)
 
     collect = sub.add_parser("collect", help="one collection pass (incremental, resumable)")

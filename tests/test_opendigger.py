@@ -351,3 +351,43 @@ def test_a_bad_opendigger_file_is_skipped_and_named(cli_db, tmp_path, capsys):
     assert f"{folder / 'bus_factor_detail.json'}: not OpenDigger's bus_factor_detail file" in captured.err
     assert main(["--db", cli_db, "import", "opendigger", str(tmp_path / "nowhere")]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_count_metrics_over_a_window_and_the_first_days_after_creation(cli_db, tmp_path, capsys):
+    import polars as pl
+
+    from jobs.cli import main
+
+    out = tmp_path / "window.csv"
+    args = ["--db", cli_db, "export", "opendigger_window", "--out", str(out)]
+    assert main([*args, "--since", "2024-01-05", "--until", "2024-01-12"]) == 0
+    (row,) = pl.read_csv(out).to_dicts()
+    # [Jan 5, Jan 12): ev 4 (#2 opened, 30/5 lines), 5 (review comment 601), 3 (#1 closed), 6 (#2 merged, 30/5),
+    # 7 and 8 (dave stars twice); the fork (ev 9) is at Jan 12 00:00, outside. Participants carol, alice;
+    # carol's first merge (Jan 8) is in it.
+    expected = {
+        "stars": 1, "technical_fork": 0, "attention": 1, "participants": 2, "issues_new": 0, "issues_closed": 1,
+        "issue_comments": 0, "change_requests": 1, "change_requests_accepted": 1, "change_requests_reviews": 1,
+        "issues_and_change_request_active": 2, "contributors": 1, "new_contributors": 1,
+        "code_change_lines_add": 60, "code_change_lines_remove": 10, "code_change_lines_sum": 50,
+    }  # fmt: skip
+    assert {key: row[key] for key in expected} == expected
+    assert (row["repo"], row["since"], row["until"]) == ("acme/rocket", "2024-01-05T00:00:00Z", "2024-01-12T00:00:00Z")
+    # a window past the last stored event (Mar 5): unknown, not 0
+    assert main([*args, "--since", "2024-03-01", "--until", "2024-04-01"]) == 0
+    (row,) = pl.read_csv(out).to_dicts()
+    assert row["stars"] is None and row["participants"] is None
+    # the first 10 days after the repository's creation (Jan 2 00:00 -> Jan 12 00:00) add ev 1 (#1 opened by bob)
+    # and 2 (alice's comment): participants bob, alice, carol
+    with Store(cli_db) as store:
+        store.upsert("repos", [{"id": REPO[0], "full_name": REPO[1], "owner": "acme", "name": "rocket",
+                                "created_at": "2024-01-02T00:00:00Z"}])  # fmt: skip
+    assert main([*args, "--days-after-creation", "10"]) == 0
+    (row,) = pl.read_csv(out).to_dicts()
+    assert (row["participants"], row["issues_new"], row["issue_comments"], row["stars"]) == (3, 1, 1, 1)
+    assert row["until"] == "2024-01-12T00:00:00Z"
+    capsys.readouterr()
+    assert main([*args]) == 2
+    assert "pass --days-after-creation N, or --since YYYY-MM-DD and --until YYYY-MM-DD" in capsys.readouterr().err
+    assert main(["--db", cli_db, "export", "repos", "--since", "2024-01-01"]) == 2
+    assert "has no --since" in capsys.readouterr().err
