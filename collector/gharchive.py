@@ -113,6 +113,32 @@ STREAM_ERRORS = (EOFError, OSError, zlib.error)  # a truncated or damaged file
 MAX_REPORTED = 50  # corrupt lines kept in the result; all are counted
 IMPORT_CACHE_KIB = 128 * 1024  # SQLite page cache while importing: the events indexes' pages stay hot
 
+
+@dataclass(frozen=True)
+class Limits:
+    """What one GH Archive file may hold before it is refused as not GH Archive (a damaged file or a
+    decompression bomb): it is read as a stream, so memory and time stay bounded by these.
+
+    An hour of GH Archive inflates to 0.2-2 GB in 100,000-1,000,000 lines, the longest of them a
+    few MB (a push's 20 commit messages, a release's notes); the bounds leave room tenfold.
+    """
+
+    line_bytes: int = 64 * 2**20  # the longest line
+    file_bytes: int = 32 * 2**30  # a file's inflated size
+    file_lines: int = 50_000_000  # a file's lines, blank ones included
+
+
+LIMITS = Limits()  # the importers' bounds (tests use small ones)
+
+
+class TooLarge(ValueError):
+    """A file exceeds a :class:`Limits` bound at ``line``; it is refused with the lines before it kept."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+
+
 # -- the schema of a GH Archive line --------------------------------------------------------
 #
 # One declared record per line (msgspec Structs, decoded straight from the line's bytes: the
@@ -120,15 +146,14 @@ IMPORT_CACHE_KIB = 128 * 1024  # SQLite page cache while importing: the events i
 # checked: msgspec skips them. Types are strict: a bool or a float is not an id, a number is not
 # a time. GitHub's ids are positive and fit a signed 64-bit integer (SQLite's and ClickHouse's
 # Int64). Times are GH Archive's ``YYYY-MM-DDTHH:MM:SSZ`` (RFC 3339 in UTC, the Events API's
-# form: docs.github.com "REST API endpoints for events", ``created_at``), of a real calendar day
+# form, whole seconds: docs.github.com "REST API endpoints for events", ``created_at``), of a real calendar day
 # in 2000-2099. To read a new field, declare it on the record or payload that holds it and put
 # it in the row in :func:`_row`; :mod:`collector.archive_engine` refuses the same lines on ClickHouse.
 
 Id = Annotated[int, msgspec.Meta(gt=0, le=2**63 - 1)]
-UTC_TIME = (
-    r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?Z$"
-)
-PUSH_ID_TEXT = r"^[1-9][0-9]{0,18}$"  # some pushes' ids come as strings of digits
+# Patterns end in \Z, not $ (which Python also matches before a final newline).
+UTC_TIME = r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z\Z"
+DIGITS = r"^[1-9][0-9]{0,18}\Z"  # an id as a string of digits (event ids are; so are some push ids)
 
 
 class Account(msgspec.Struct):
@@ -300,7 +325,7 @@ class CommitCommentPayload(Payload):
 
 
 class PushPayload(Payload):
-    push_id: Id | Annotated[str, msgspec.Meta(pattern=PUSH_ID_TEXT)] | None = None
+    push_id: Id | Annotated[str, msgspec.Meta(pattern=DIGITS)] | None = None
 
     def push_text(self) -> str | None:
         return None if self.push_id is None else str(self.push_id)
@@ -310,7 +335,7 @@ class Event(msgspec.Struct):
     """One GH Archive line; ``payload`` is decoded by type (:data:`PAYLOADS`) once the type is known."""
 
     type: str = ""
-    id: Id | Annotated[str, msgspec.Meta(pattern=r"^[1-9][0-9]{0,18}$")] | None = None
+    id: Id | Annotated[str, msgspec.Meta(pattern=DIGITS)] | None = None
     actor: Account | None = None
     repo: Repo | None = None
     created_at: Annotated[str, msgspec.Meta(pattern=UTC_TIME)] | None = None
@@ -378,6 +403,8 @@ class ImportResult(Completed):
     skipped_types: Counter = field(default_factory=Counter)
     corrupt: list[str] = field(default_factory=list)  # "FILE:LINE: reason", the first MAX_REPORTED
     corrupt_count: int = 0
+    blank: int = 0  # empty or white space only: counted, not reported
+    refused: list[str] = field(default_factory=list)  # files past a bound of Limits: "FILE:LINE: reason"
     seconds: float = 0.0
     skipped_kind = "other"  # what the summary calls the event types an import skipped
 
@@ -390,6 +417,15 @@ class ImportResult(Completed):
         if len(self.corrupt) < MAX_REPORTED:
             self.corrupt.append(where)
 
+    def none_is_an_event(self) -> bool:
+        """Every line read is blank or not an event: not a GH Archive file (the counts of one file)."""
+        return bool(self.lines) and self.corrupt_count + self.blank == self.lines
+
+    def refuse(self, why: str) -> None:
+        """The file is not GH Archive: reported as a corrupt line, and the import fails naming it."""
+        self.report(why)
+        self.refused.append(why)
+
     def merge(self, other: ImportResult) -> None:
         """Add the counts of one file (parsed elsewhere) to these."""
         self.files += other.files
@@ -397,7 +433,9 @@ class ImportResult(Completed):
         self.untracked += other.untracked
         self.skipped_types.update(other.skipped_types)
         self.corrupt_count += other.corrupt_count
+        self.blank += other.blank
         self.corrupt.extend(other.corrupt[: MAX_REPORTED - len(self.corrupt)])
+        self.refused.extend(other.refused)
 
     def headline(self) -> list[str]:
         """The summary's leading parts: what was read and imported."""
@@ -430,6 +468,7 @@ def import_gharchive(
     chunk_bytes: int = CHUNK_BYTES,
     progress: bool = False,
     parallel: bool | None = None,
+    limits: Limits | None = None,
 ) -> ImportResult:
     """Import GH Archive files into ``events``; returns what was imported and skipped.
 
@@ -437,8 +476,11 @@ def import_gharchive(
     ``[github]`` repos and orgs when ``config`` is given); ``all_repos`` keeps every event.
     ``parallel`` parses in :data:`PARSERS` child processes while this one writes (default:
     when the files hold more than :data:`PARALLEL_MIN_BYTES`); files are parsed
-    ``chunk_bytes`` of text at a time.
+    ``chunk_bytes`` of text at a time. A file past a bound of ``limits`` (default
+    :data:`LIMITS`) is refused: the lines before the bound are kept and the import ends with an
+    :class:`InputError` naming it, after the other files.
     """
+    limits = limits or LIMITS
     files = archive_files(paths)
     if config is not None:
         repos, orgs = [*repos, *config.github.repos], [*orgs, *config.github.orgs]
@@ -449,9 +491,9 @@ def import_gharchive(
     result = ImportResult()
     started = time.perf_counter()
     parsed = (
-        _parse_in_processes(files, tracked, chunk_bytes, store.path.parent)
+        _parse_in_processes(files, tracked, chunk_bytes, store.path.parent, limits)
         if parallel
-        else _parse(files, tracked, chunk_bytes)
+        else _parse(files, tracked, chunk_bytes, limits)
     )
     unreadable: list[str] = []  # files none of whose lines is an event: not GH Archive at all
     with store.page_cache(kib=IMPORT_CACHE_KIB), Progress(log, "files", enabled=progress) as files_done:
@@ -459,14 +501,16 @@ def import_gharchive(
         try:
             for batch in parsed:
                 done = batch.done
-                readable = done is None or not (done.lines and done.corrupt_count == done.lines)
+                readable = done is None or not (done.refused or done.none_is_an_event())
                 # A file's line count with its last batch; none for a file to fix: it is read again next time.
                 checkpoint = (SOURCE, batch.path.name, str(done.lines)) if done is not None and readable else None
                 store.merge_events(batch.rows, staged=batch.staged, source=SOURCE, checkpoint=checkpoint)
                 result.imported += batch.count
                 if done is not None:
                     result.merge(done)
-                    if not readable:
+                    if done.refused:
+                        unreadable.append(done.refused[0])
+                    elif not readable:
                         unreadable.append(
                             f"{batch.path}: none of its {done.lines:,} line(s) is a GH Archive event "
                             f"({done.corrupt[0] if done.corrupt else 'unreadable'})"
@@ -497,20 +541,24 @@ class Batch:
 Parsed = Generator[Batch, None, None]  # closed when an import stops early: its parsers end
 
 
-def _parse(paths: list[Path], tracked: Tracked | None, chunk_bytes: int) -> Parsed:
+def _parse(paths: list[Path], tracked: Tracked | None, chunk_bytes: int, limits: Limits) -> Parsed:
     """The events rows of each chunk of text, file by file, parsed here."""
     for path in paths:
         counts = ImportResult(files=1)
         try:
-            for text in _chunks(path, chunk_bytes):
+            for text in _chunks(path, chunk_bytes, limits):
                 rows = _chunk_rows(text, path, counts.lines + 1, tracked, counts)
                 yield Batch(path, rows=rows, count=len(rows))
         except STREAM_ERRORS as exc:
             counts.report(damaged_report(path, counts.lines + 1, exc))
+        except TooLarge as exc:
+            counts.refuse(too_large_report(path, exc))
         yield Batch(path, done=counts)
 
 
-def _parse_in_processes(paths: list[Path], tracked: Tracked | None, chunk_bytes: int, folder: Path) -> Parsed:
+def _parse_in_processes(
+    paths: list[Path], tracked: Tracked | None, chunk_bytes: int, folder: Path, limits: Limits
+) -> Parsed:
     """:func:`_parse` with :data:`PARSERS` child processes parsing chunks in turn.
 
     A thread of this process inflates each file and deals its chunks round-robin to the
@@ -561,7 +609,7 @@ def _parse_in_processes(paths: list[Path], tracked: Tracked | None, chunk_bytes:
                 for path in paths:
                     counts, line = ImportResult(files=1), 1
                     try:
-                        for text in _chunks(path, chunk_bytes):
+                        for text in _chunks(path, chunk_bytes, limits):
                             while not slots.acquire(timeout=0.1):
                                 if stop.is_set():
                                     return
@@ -571,6 +619,8 @@ def _parse_in_processes(paths: list[Path], tracked: Tracked | None, chunk_bytes:
                             line += _line_count(text)
                     except STREAM_ERRORS as exc:
                         counts.report(damaged_report(path, line, exc))
+                    except TooLarge as exc:
+                        counts.refuse(too_large_report(path, exc))
                     dealt.put((None, path, counts))
                 dealt.put(None)
             except BaseException:  # noqa: BLE001 - raised in the importing thread
@@ -710,13 +760,13 @@ def _stage(path: Path, rows: list[tuple]) -> Path:
 
 def _chunk_rows(text: bytes, path: Path, first_line: int, tracked: Tracked | None, counts: ImportResult) -> list[tuple]:
     """The events rows of a chunk of lines numbered from ``first_line``, counting in ``counts`` what is skipped."""
-    lines = text.split(b"\n")
-    if not lines[-1]:
-        lines.pop()  # after the final newline
-    counts.lines += len(lines)
+    line_count = _line_count(text)
+    counts.lines += line_count
+    counts.blank += line_count  # less each line that is not empty, below
     rows = []
     search = _REPO.search
-    for number, line in enumerate(lines, start=first_line):
+    for number, line in _numbered_lines(text, first_line):
+        counts.blank -= 1
         if tracked is not None:
             match = search(line)
             if match is not None:
@@ -735,6 +785,28 @@ def _chunk_rows(text: bytes, path: Path, first_line: int, tracked: Tracked | Non
     return rows
 
 
+def _numbered_lines(text: bytes, first_line: int) -> Iterable[tuple[int, bytes]]:
+    """The lines of ``text`` with their numbers, blank ones left out without a step each
+    (a file of nothing but newlines costs what counting them costs)."""
+    if b"\n\n" not in text:
+        lines = text.split(b"\n")
+        if not lines[-1]:
+            lines.pop()  # after the final newline
+        return enumerate(lines, start=first_line)
+    return _nonblank_lines(text, first_line)
+
+
+def _nonblank_lines(text: bytes, first_line: int) -> Iterator[tuple[int, bytes]]:
+    number, start = first_line, 0
+    for match in _NONBLANK.finditer(text):
+        number += text.count(b"\n", start, match.start())
+        start = match.start()
+        yield number, match[0]
+
+
+_NONBLANK = re.compile(rb"[^\n]+")
+
+
 def archive_files(paths: Iterable[str | Path]) -> list[Path]:
     """``paths`` as paths, each an existing file, else an :class:`InputError` naming the first missing one."""
     files = [Path(p) for p in paths]
@@ -750,41 +822,80 @@ def damaged_report(path: Path, line: int, exc: BaseException) -> str:
     return f"{path}:{line}: file ends early or is damaged ({exc}); lines before it were imported"
 
 
-def inflated_lines(path: Path, size: int = CHUNK_BYTES) -> Iterator[bytes]:
+def inflated_lines(path: Path, size: int = CHUNK_BYTES, limits: Limits | None = None) -> Iterator[bytes]:
     """The text of a GH Archive file in pieces of whole lines, as the importer reads it (see :func:`_chunks`)."""
-    return _chunks(path, size)
+    return _chunks(path, size, limits)
 
 
 def _line_count(text: bytes) -> int:
     return text.count(b"\n") + (not text.endswith(b"\n"))
 
 
-def _chunks(path: Path, size: int) -> Iterator[bytes]:
+def _chunks(path: Path, size: int, limits: Limits | None = None) -> Iterator[bytes]:
     """The text of a gzip (one or more members) or plain JSON-lines file in pieces of about
     ``size`` bytes, each ending with a newline (but the file's last, if it lacks one).
 
-    A stream that stops mid-member raises EOFError, damaged data zlib.error, each after
-    a last piece with the whole lines before the break.
+    A stream that stops mid-member raises EOFError, damaged data zlib.error, a file past a
+    bound of ``limits`` (default :data:`LIMITS`) :class:`TooLarge`, each after a last piece
+    with the whole lines before the break. Each inflated byte is joined into a piece once
+    (a long line does not make the buffering quadratic).
     """
+    limits = limits or LIMITS
     parts: list[bytes] = []
-    held = 0
+    held = tail = inflated = lines = 0  # tail: the bytes after the last newline
     try:
         for piece in _inflated(path, min(size, 1 << 20)):
+            # Checked before the piece is kept: a refused file's lines before the piece are imported.
+            inflated += len(piece)
+            if inflated > limits.file_bytes:
+                raise TooLarge(lines + 1, f"inflates to more than {byte_size(limits.file_bytes)}")
+            if lines + piece.count(b"\n") > limits.file_lines:
+                raise TooLarge(lines + 1, f"more than {limits.file_lines:,} lines")
+            if tail + len(piece) > limits.line_bytes:
+                long_line = _long_line(piece, tail, lines, limits.line_bytes)
+                if long_line is not None:
+                    number, start = long_line
+                    parts.append(piece[: max(start, 0)])  # the whole lines before it
+                    raise TooLarge(number, f"a line longer than {byte_size(limits.line_bytes)}")
             parts.append(piece)
             held += len(piece)
-            if held >= size:
+            newline = piece.rfind(b"\n")
+            tail = tail + len(piece) if newline < 0 else len(piece) - newline - 1
+            lines += piece.count(b"\n")
+            if held >= size and newline >= 0:
                 text = b"".join(parts)
-                end = text.rfind(b"\n") + 1
-                if end:  # else one line longer than size: keep reading
-                    yield text[:end]
-                    parts, held = [text[end:]], len(text) - end
-    except STREAM_ERRORS:
+                yield text[: len(text) - tail]
+                parts, held = ([text[len(text) - tail :]] if tail else []), tail
+    except (*STREAM_ERRORS, TooLarge):
         text = b"".join(parts)
         if end := text.rfind(b"\n") + 1:
             yield text[:end]
         raise
     if text := b"".join(parts):
         yield text
+
+
+def _long_line(piece: bytes, tail: int, lines: int, line_bytes: int) -> tuple[int, int] | None:
+    """The number and start (in ``piece``; negative when it began before) of the first line of
+    ``piece`` longer than ``line_bytes``, counting the ``tail`` bytes of its first line that came
+    before it (and the ``lines`` before that); None when there is none."""
+    start, number = -tail, lines + 1
+    while (newline := piece.find(b"\n", max(start, 0))) >= 0:
+        if newline - start > line_bytes:
+            return number, start
+        start, number = newline + 1, number + 1
+    return (number, start) if len(piece) - start > line_bytes else None
+
+
+def byte_size(count: int) -> str:
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if count >= scale:
+            return f"{count / scale:g} {unit}"
+    return f"{count} bytes"
+
+
+def too_large_report(path: Path, exc: TooLarge, kept: str = "lines before it were imported") -> str:
+    return f"{path}:{exc.line}: {exc}: not an hourly GH Archive file (damaged, or a decompression bomb); {kept}"
 
 
 def _inflated(path: Path, step: int) -> Iterator[bytes]:
@@ -827,6 +938,8 @@ def _row(line: bytes, path: Path, number: int, result: ImportResult) -> tuple | 
     except msgspec.DecodeError as exc:
         if line.strip():
             result.report(f"{path}:{number}: not JSON ({exc})")
+        else:
+            result.blank += 1
         return None
     kind = event.type
     if not kind:

@@ -7,10 +7,8 @@ database stays readable: ``analyze openrank`` and ``export repos`` still succeed
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from gharchive_fixtures import event, synthetic_hour, write_hour
+from gharchive_fixtures import HOSTILE, RAW_HOSTILE, hostile_push, synthetic_hour, write_hour
 
 from collector.gharchive import import_gharchive
 from collector.store import Store
@@ -18,50 +16,6 @@ from jobs.cli import main
 
 REPO, ALICE = (11, "acme/engine"), (1, "alice")
 AT = "2024-01-15T10:00:00Z"
-
-
-def _push(**changes) -> dict:
-    item = event(900, "PushEvent", actor=ALICE, repo=REPO, created_at=AT, push_id=5)
-    for path, value in changes.items():
-        target = item
-        *parents, key = path.split(".")
-        for parent in parents:
-            target = target[parent]
-        target[key] = value
-    return item
-
-
-def _issue(**changes) -> dict:
-    item = event(901, "IssuesEvent", actor=ALICE, repo=REPO, created_at=AT, action="opened", number=3)
-    for path, value in changes.items():
-        target = item
-        *parents, key = path.split(".")
-        for parent in parents:
-            target = target[parent]
-        target[key] = value
-    return item
-
-
-# (name, raw line): each must be skipped and reported with its file and line.
-HOSTILE = [
-    ("repo id a string", _push(**{"repo.id": "abc"})),
-    ("actor id 2^70", _push(**{"actor.id": 2**70})),
-    ("created_at a number", _push(created_at=1705312800)),
-    ("created_at not a calendar date", _push(created_at="2024-13-45T10:00:00Z")),
-    ("created_at February 30", _push(created_at="2024-02-30T10:00:00Z")),
-    ("created_at without a zone", _push(created_at="2024-01-15T10:00:00")),
-    ("login a list", _push(**{"actor.login": ["a", "b"]})),
-    ("action an object", _issue(**{"payload.action": {"x": 1}})),
-    ("repo id a float", _push(**{"repo.id": 1.5})),
-    ("actor id a bool", _push(**{"actor.id": True})),
-    ("repo id negative", _push(**{"repo.id": -4})),
-    ("push_id an object", _push(**{"payload.push_id": {"a": 1}})),
-    ("issue number a string", _issue(**{"payload.issue.number": "three"})),
-    ("event id an object", _push(id={"n": 1})),
-]
-RAW_HOSTILE = [  # lines a dict cannot express through json.dumps's defaults
-    ("repo id 1e+30", json.dumps(_push()).replace('"repo": {"id": 11', '"repo": {"id": 1e+30').encode()),
-]
 
 
 def _lines() -> list:
@@ -109,7 +63,7 @@ def test_the_reason_names_the_field(hour, tmp_path):
 def test_push_ids_as_numbers_or_digit_strings_are_stored_as_text(tmp_path):
     path = write_hour(
         tmp_path / "2024-01-15-10.json.gz",
-        [_push(id="1", **{"payload.push_id": 77}), _push(id="2", **{"payload.push_id": "78"})],
+        [hostile_push(id="1", **{"payload.push_id": 77}), hostile_push(id="2", **{"payload.push_id": "78"})],
     )
     with Store(tmp_path / "gh.db") as store:
         result = import_gharchive(store, [path], all_repos=True)

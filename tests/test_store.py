@@ -53,7 +53,7 @@ def test_migration_upgrades_an_older_file_with_its_rows_intact(tmp_path, start):
 def test_an_event_stored_before_the_payload_fields_has_them_unknown_not_zero(tmp_path):
     path = tmp_path / "old.db"
     old = Store(path, migrate=False)
-    old.migrate(to=SCHEMA_VERSION - 1)
+    old.migrate(to=next(n for n, sql in enumerate(MIGRATIONS) if "ADD COLUMN issue_created_at" in sql))
     assert not set(EVENT_PAYLOAD_COLUMNS) & {column["name"] for column in old.query("PRAGMA table_info(events)")}
     old.conn.execute(
         "INSERT INTO events (id, type, action, created_at, merged, source) "
