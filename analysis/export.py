@@ -44,6 +44,7 @@ from analysis import (
     hubs,
     labels,
     lineage,
+    opendigger,
     rankings,
     views,
 )
@@ -81,6 +82,7 @@ TABLES: dict[str, Table] = {
     "model_downloads": Table(views.model_downloads, views.MODEL_DOWNLOAD_COLUMNS),
     "model_growth": Table(growth.model_growth_table, growth.MODEL_GROWTH_COLUMNS),
     "models": Table(lineage.model_table, lineage.MODEL_COLUMNS),
+    "opendigger_window": Table(opendigger.window_table, opendigger.WINDOW_COLUMNS),
     "orgs": Table(views.org_table, views.ORG_COLUMNS),
     "origins": Table(families.origin_table, families.ORIGIN_COLUMNS),
     "repo_openrank": Table(global_openrank.repo_openrank_table, global_openrank.REPO_OPENRANK_COLUMNS),
@@ -88,11 +90,12 @@ TABLES: dict[str, Table] = {
     "stars_daily": Table(views.stars_daily, views.STARS_DAILY_COLUMNS),
 }
 GRAPH_KIND = "lineage"  # the lineage graph below a model, written by analysis.lineage.write_lineage: not a table
+OPENDIGGER_KIND = "opendigger"  # OpenDigger's metric files, written by analysis.opendigger_files: not a table
 
 
 def export_kinds() -> list[str]:
     """Every KIND ``ecometrics export`` accepts: the tables and the lineage graph."""
-    return sorted([*TABLES, GRAPH_KIND])
+    return sorted([*TABLES, GRAPH_KIND, OPENDIGGER_KIND])
 
 
 def conform(frame: pl.DataFrame, schema: Schema, kind: str = "table") -> pl.DataFrame:
@@ -168,6 +171,9 @@ def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any
         if options.get(bound) is not None and not takes(kind, bound):
             ranged = sorted(k for k in TABLES if takes(k, bound))
             raise InputError(f"export {kind} has no {flag}; tables over a range of months are {', '.join(ranged)}")
+    for option, flag in (("days_after_creation", "--days-after-creation"), ("since", "--since"), ("until", "--until")):
+        if options.get(option) is not None and not takes(kind, option):
+            raise InputError(f"export {kind} has no {flag}; it is an option of export opendigger_window")
     if top is not None and top < 1:
         raise InputError(f"--top {top}: pass a number of rows, 1 or more")
     frame = conform(TABLES[kind].build(store, **options), TABLES[kind].schema, kind)

@@ -397,7 +397,21 @@ MIGRATIONS: list[str] = [
     ALTER TABLE events ADD COLUMN pull_review_id INTEGER;     -- PullRequestReview(Comment)Event: the review's id
     ALTER TABLE events ADD COLUMN pull_review_state TEXT;     -- PullRequestReviewEvent: approved | commented | ...
     """,
-    # 13: which hours of GH Archive the store holds: one row per hourly file imported, so a
+    # 13: OpenDigger's published metric files, as `ecometrics import opendigger` read them.
+    """
+    CREATE TABLE opendigger_values (
+        repo TEXT NOT NULL,                -- owner/name as its folder names it (github/owner/name)
+        metric TEXT NOT NULL,              -- the file: stars, bus_factor_detail, issue_response_time, ...
+        field TEXT NOT NULL,               -- '' for a plain file; avg | levels | quantile_0..4 for a time metric
+        period TEXT NOT NULL,              -- YYYY-MM, YYYYQn, YYYY or 2021-10-raw
+        value REAL,                        -- a number
+        detail TEXT,                       -- a list, as JSON
+        file TEXT NOT NULL,                -- where it was read
+        imported_at TEXT NOT NULL,
+        PRIMARY KEY (repo, metric, field, period)
+    );
+    """,
+    # 14: which hours of GH Archive the store holds: one row per hourly file imported, so a
     # month's metrics can say how much of the month they saw (analysis.coverage).
     """
     CREATE TABLE archive_hours (           -- written with the last batch of the file's events
@@ -422,16 +436,17 @@ MODEL_COLUMNS = (
     "parameters", "gated", "children_count", "status", "updated_at",
 )  # fmt: skip
 MODEL_SNAPSHOT_COLUMNS = ("model_id", "date", "downloads_30d", "downloads_all_time", "likes", "trending_score")
-EVENT_ROW_COLUMNS = (  # the events columns an import binds (``source``: one for all its rows)
-    "id", "type", "action", "actor_id", "actor_login", "repo_id", "repo_name", "created_at",
-    "issue_number", "comment_id", "push_id", "merged", "is_bot", "title", "author_id", "author_login",
-)  # fmt: skip
 # The payload fields of migration 12 (OpenDigger's ``events`` names): a collector that
 # knows one fills it, one that does not leaves it NULL.
 EVENT_PAYLOAD_COLUMNS = (
     "issue_created_at", "issue_closed_at", "issue_comments", "pull_merged_at", "pull_commits",
     "pull_additions", "pull_deletions", "pull_changed_files", "pull_review_comments", "pull_review_id",
     "pull_review_state",
+)  # fmt: skip
+EVENT_ROW_COLUMNS = (  # every events column but ``source``, which one merge gives all its rows
+    "id", "type", "action", "actor_id", "actor_login", "repo_id", "repo_name", "created_at",
+    "issue_number", "comment_id", "push_id", "merged", "is_bot", "title", "author_id", "author_login",
+    *EVENT_PAYLOAD_COLUMNS,
 )  # fmt: skip
 
 # The bulk writers' SQL: a statement's conflict clause serves both its VALUES and its

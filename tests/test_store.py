@@ -53,10 +53,13 @@ def test_migration_upgrades_an_older_file_with_its_rows_intact(tmp_path, start):
 def test_an_event_stored_before_the_payload_fields_has_them_unknown_not_zero(tmp_path):
     path = tmp_path / "old.db"
     old = Store(path, migrate=False)
-    old.migrate(to=next(n for n, sql in enumerate(MIGRATIONS) if "issue_created_at" in sql))  # the one before
+    old.migrate(to=next(n for n, sql in enumerate(MIGRATIONS) if "ADD COLUMN issue_created_at" in sql))
     assert not set(EVENT_PAYLOAD_COLUMNS) & {column["name"] for column in old.query("PRAGMA table_info(events)")}
-    old.merge_events([("1", "PullRequestEvent", "closed", 7, "ada", 1, "a/b", "2024-01-01T00:00:00Z", 5, None, None,
-                       1, 0, "Fix", 7, "ada")], source="gharchive")  # fmt: skip
+    old.conn.execute(
+        "INSERT INTO events (id, type, action, created_at, merged, source) "
+        "VALUES ('1', 'PullRequestEvent', 'closed', '2024-01-01T00:00:00Z', 1, 'gharchive')"
+    )
+    old.conn.commit()
     old.close()
     upgraded = Store(path)
     (row,) = upgraded.query(f"SELECT {', '.join(EVENT_PAYLOAD_COLUMNS)} FROM events")
