@@ -82,7 +82,8 @@ def engine_months_covered(engine: Any) -> dict[str, tuple[int, int]]:
     """:func:`months_covered` for the events a ClickHouse engine imported (``import gharchive
     --engine chdb``): the hours of the files its ``archive_files`` table marks done. The
     engine does not keep whether a file broke, so each of its hours counts as held."""
-    names = [row[0] for row in engine.rows("SELECT DISTINCT file FROM archive_files")]
+    # a done file is keyed by its name, then its size and hash: "NAME|SIZE|HASH"
+    names = [row[0].split("|", 1)[0] for row in engine.rows("SELECT DISTINCT file FROM archive_files")]
     return _by_month(hour for hour in map(hour_of_file, names) if hour)
 
 
