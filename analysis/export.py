@@ -33,7 +33,21 @@ from typing import Any
 
 import polars as pl
 
-from analysis import community, crawl, families, frames, global_openrank, growth, hubs, labels, lineage, rankings, views
+from analysis import (
+    community,
+    coverage,
+    crawl,
+    families,
+    frames,
+    global_openrank,
+    growth,
+    hubs,
+    labels,
+    lineage,
+    opendigger,
+    rankings,
+    views,
+)
 from analysis.fields import SCORE, TIMESTAMP, Field, Schema
 from analysis.output import FORMATS, output_file
 from core.dates import check_month
@@ -54,6 +68,7 @@ class Table:
 TABLES: dict[str, Table] = {
     "community": Table(community.community_table, community.COLUMNS),
     "completeness": Table(crawl.crawl_completeness, crawl.COLUMNS),
+    "coverage": Table(coverage.coverage_table, coverage.COLUMNS),
     "contributor_growth": Table(views.contributor_growth, views.CONTRIBUTOR_GROWTH_COLUMNS),
     "developer_openrank": Table(global_openrank.developer_openrank_table, global_openrank.DEVELOPER_OPENRANK_COLUMNS),
     "developers": Table(global_openrank.developers_table, global_openrank.DEVELOPER_COLUMNS),
@@ -67,6 +82,7 @@ TABLES: dict[str, Table] = {
     "model_downloads": Table(views.model_downloads, views.MODEL_DOWNLOAD_COLUMNS),
     "model_growth": Table(growth.model_growth_table, growth.MODEL_GROWTH_COLUMNS),
     "models": Table(lineage.model_table, lineage.MODEL_COLUMNS),
+    "opendigger_window": Table(opendigger.window_table, opendigger.WINDOW_COLUMNS),
     "orgs": Table(views.org_table, views.ORG_COLUMNS),
     "origins": Table(families.origin_table, families.ORIGIN_COLUMNS),
     "repo_openrank": Table(global_openrank.repo_openrank_table, global_openrank.REPO_OPENRANK_COLUMNS),
@@ -74,11 +90,12 @@ TABLES: dict[str, Table] = {
     "stars_daily": Table(views.stars_daily, views.STARS_DAILY_COLUMNS),
 }
 GRAPH_KIND = "lineage"  # the lineage graph below a model, written by analysis.lineage.write_lineage: not a table
+OPENDIGGER_KIND = "opendigger"  # OpenDigger's metric files, written by analysis.opendigger_files: not a table
 
 
 def export_kinds() -> list[str]:
     """Every KIND ``ecometrics export`` accepts: the tables and the lineage graph."""
-    return sorted([*TABLES, GRAPH_KIND])
+    return sorted([*TABLES, GRAPH_KIND, OPENDIGGER_KIND])
 
 
 def conform(frame: pl.DataFrame, schema: Schema, kind: str = "table") -> pl.DataFrame:
@@ -154,6 +171,9 @@ def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any
         if options.get(bound) is not None and not takes(kind, bound):
             ranged = sorted(k for k in TABLES if takes(k, bound))
             raise InputError(f"export {kind} has no {flag}; tables over a range of months are {', '.join(ranged)}")
+    for option, flag in (("days_after_creation", "--days-after-creation"), ("since", "--since"), ("until", "--until")):
+        if options.get(option) is not None and not takes(kind, option):
+            raise InputError(f"export {kind} has no {flag}; it is an option of export opendigger_window")
     if top is not None and top < 1:
         raise InputError(f"--top {top}: pass a number of rows, 1 or more")
     frame = conform(TABLES[kind].build(store, **options), TABLES[kind].schema, kind)

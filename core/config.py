@@ -48,6 +48,7 @@ class GithubConfig:
     repos: list[str] = field(default_factory=list)
     star_history: bool = True  # full stargazer history (cursor-resumed)
     activity: bool = True  # issues, PRs, comments, commits -> events
+    issue_details: bool = True  # with activity and a token: GraphQL created/closed/merged times, PR lines, reviews
     contributors: bool = True
     activity_since: str | None = None  # ISO date; None collects all history on the first run
     max_rate_wait: float = 900.0  # seconds to wait for a spent budget before ending as partial
@@ -98,6 +99,10 @@ ACTIVITY_EVENT_TYPES: tuple[str, ...] = (
     "PullRequestEvent",
     "PushEvent",
 )
+# The event types OpenDigger's other metrics read besides those (stars and attention:
+# WatchEvent, ForkEvent; change request response time: PullRequestReviewEvent); its
+# active_dates_and_times counts every type.
+METRIC_EVENT_TYPES: tuple[str, ...] = (*ACTIVITY_EVENT_TYPES, "WatchEvent", "ForkEvent", "PullRequestReviewEvent")
 
 
 @dataclass
@@ -419,6 +424,7 @@ orgs = {orgs}
 repos = {repos}
 star_history = {_toml(gh.star_history)}                  # full stargazer history, resumed from a saved cursor
 activity = {_toml(gh.activity)}                      # issues, PRs, comments, commits -> events (for OpenRank)
+issue_details = {_toml(gh.issue_details)}                 # and their times, PR lines and reviews (GraphQL, needs a token)
 contributors = {_toml(gh.contributors)}
 # activity_since = "2025-01-01"      # first-run horizon for activity; default: all history
 max_rate_wait = {gh.max_rate_wait:g}                  # seconds to wait for a spent rate budget, then end as partial

@@ -64,6 +64,7 @@ BOT_LOGINS = (
     "copilot-swe-agent[bot]",
 )
 N_BOTS = len(BOT_LOGINS)
+REVIEW_ID_BASE = 7_000_000_000_000  # review k of issue id i is REVIEW_ID_BASE + 10 i + k
 USER_ID_BASE = 1_000_000  # GitHub database id of user index i is USER_ID_BASE + i
 ORG_ID_BASE = 90_000_000
 REPO_ID_BASE = 600_000_000
@@ -240,6 +241,23 @@ def user_index(login: str, universe: int) -> int | None:
     return index
 
 
+REVIEW_STATES = ("APPROVED", "CHANGES_REQUESTED", "COMMENTED")  # submitted reviews (PENDING ones are private)
+
+
+@dataclass(frozen=True)
+class PullDetails:
+    """A pull request's size and its submitted reviews, as GitHub's ``PullRequest`` object
+    gives them (https://docs.github.com/graphql/reference/objects#pullrequest: ``additions``,
+    ``deletions``, ``changedFiles``, ``commits``, ``reviews``; REST ``GET /pulls/{number}``
+    the same as ``additions``, ``deletions``, ``changed_files``, ``commits``)."""
+
+    additions: int
+    deletions: int
+    changed_files: int
+    commits: int
+    reviews: tuple[tuple[int, int, str, int], ...] = ()  # (review id, reviewer index, state, submitted)
+
+
 @dataclass
 class Issue:
     number: int
@@ -252,6 +270,7 @@ class Issue:
     title: str
     comments: list[int] = field(default_factory=list)  # created times of its comments
     closer: int | None = None  # user index of who closed it (None: the author)
+    pull: PullDetails | None = None  # a pull request's size and reviews; None for an issue
 
     @property
     def closed_by(self) -> int:
@@ -476,6 +495,8 @@ def _generate_activity(repo: Repo, developers: int, rate: float) -> Activity:
         if is_pr:
             for _ in range(min(int(rng.expovariate(0.6)), 20)):
                 review_comments.append((0, number, person(), when(created)))
+        if is_pr:
+            issue.pull = _pull_details(repo, issue, core, end)
         issues.append(issue)
     n_commits = int(days * level * 0.05) + rng.randint(3, 10)
     for _ in range(n_commits):
@@ -498,6 +519,25 @@ def _generate_activity(repo: Repo, developers: int, rate: float) -> Activity:
         for _, _, t, _ in commits
     ]
     return Activity(issues, comments, review_comments, commits, landed)
+
+
+def _pull_details(repo: Repo, issue: Issue, core: list[int], end: int) -> PullDetails:
+    """A pull request's lines, files, commits and reviews, from an RNG of its own (the
+    repository's other activity does not change with it). Reviews come from the core
+    team, between the opening and the closing (or the end of the history)."""
+    rng = random.Random(stable_hash("pull", repo.seed, repo.index, issue.number))
+    files = min(1 + int(rng.expovariate(0.25)), 300)
+    additions = sum(rng.randrange(0, 80) for _ in range(files))
+    deletions = sum(rng.randrange(0, 30) for _ in range(files))
+    commits = 1 + min(int(rng.expovariate(0.4)), 50)
+    last = issue.closed if issue.closed is not None else end
+    reviews = []
+    for k in range(min(int(rng.expovariate(0.8)), 6)):
+        at = issue.created + rng.randrange(max(1, last - issue.created))
+        reviewer = core[rng.randrange(len(core))]
+        reviews.append((REVIEW_ID_BASE + issue.id * 10 + k, reviewer, rng.choice(REVIEW_STATES), at))
+    reviews.sort(key=lambda review: (review[3], review[0]))
+    return PullDetails(additions, deletions, files, commits, tuple(reviews))
 
 
 def _generated_name(rng: random.Random, words: list[str], taken: set[str]) -> str:
@@ -670,6 +710,9 @@ class GitHubWorld:
             if at > now:
                 break
             updated = at
+        for *_, submitted in issue.pull.reviews if issue.pull else ():  # a review updates its pull request
+            if submitted <= now:
+                updated = max(updated, submitted)
         if closed is not None:
             updated = max(updated, closed)
         return ("closed" if closed else "open"), closed, updated
@@ -704,6 +747,26 @@ class GitHubWorld:
         return linked, {**anon, **unlinked}
 
     # -- ground truth ---------------------------------------------------------------
+
+    def pull_truth(self, issue: Issue, now: int) -> dict:
+        """A pull request's merge time, size and submitted reviews at the clock; {} for an issue."""
+        if issue.pull is None:
+            return {}
+        pull = issue.pull
+        merged = issue.merged and issue.closed is not None and issue.closed <= now
+        return {
+            "merged_at": iso(issue.closed) if merged and issue.closed is not None else None,
+            "additions": pull.additions,
+            "deletions": pull.deletions,
+            "changed_files": pull.changed_files,
+            "commits_count": pull.commits,
+            "reviews": [
+                {"id": rid, "user": self.users.login(who), "state": state, "submitted_at": iso(at)}
+                for rid, who, state, at in pull.reviews
+                if at <= now
+            ],
+        }
+
     deleted_names: tuple[str, ...] = (DELETED_BEFORE_START,)
 
     def truth(self) -> dict:
@@ -748,6 +811,7 @@ class GitHubWorld:
                         "closed_by": login(i.closed_by) if i.closed and i.closed <= now else None,
                         "updated_at": iso(self.issue_state(i)[2]),
                         "comments": sum(1 for at in i.comments if at <= now),
+                        **self.pull_truth(i, now),
                     }
                     for i in activity.issues
                     if i.created <= now
@@ -779,6 +843,7 @@ class GitHubWorld:
                 active.update(i.user for i in a.issues if i.created <= now)
                 active.update(i.closed_by for i in a.issues if i.closed is not None and i.closed <= now)
                 active.update(c[2] for c in a.comments + a.review_comments if c[3] <= now)
+                active.update(r[1] for i in a.issues if i.pull for r in i.pull.reviews if r[3] <= now)
                 active.update(c[1] for _, c in a.landed_commits(now) if c[1] is not None)
         return {
             "repos": repos,

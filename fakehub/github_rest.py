@@ -760,10 +760,18 @@ class GitHubRest:
         return Response.json(d)
 
     def pull(self, req: Request, repo: Repo, number: str) -> Response:
+        """One pull request; unlike the listing it carries ``merged``, ``additions``,
+        ``deletions``, ``changed_files`` and ``commits``
+        (https://docs.github.com/rest/pulls/pulls#get-a-pull-request)."""
         issue = self._find_issue(repo, number)
         if issue is None or not issue.is_pr:
             return not_found(f"{DOCS}/pulls/pulls#get-a-pull-request")
-        return Response.json(self._pull_json(req.base_url, repo, issue))
+        d = self._pull_json(req.base_url, repo, issue)
+        if issue.pull is not None:
+            d["merged"] = d["merged_at"] is not None
+            d["additions"], d["deletions"] = issue.pull.additions, issue.pull.deletions
+            d["changed_files"], d["commits"] = issue.pull.changed_files, issue.pull.commits
+        return Response.json(d)
 
     def pulls(self, req: Request, repo: Repo) -> Response:
         rows = self._issue_list(req, repo, only_prs=True)

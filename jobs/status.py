@@ -36,6 +36,13 @@ def render_status(store: Store, config: Config) -> str:
         newest = store.conn.execute(sql).fetchone()[0]
         lines.append(f"  {label:<22} {newest or 'never'}")
 
+    from analysis.coverage import coverage_lines
+
+    covered = coverage_lines(store)
+    if covered:
+        lines.append("\ngharchive coverage (hours held whole / hours in the month)")
+        lines.extend(covered)
+
     from analysis.crawl import crawl_completeness
 
     completeness = crawl_completeness(store)
