@@ -220,6 +220,7 @@ class FakeHub:
             hf_page_size,
             permissive=hf_permissive,
             trending_refresh_pages=hf_trending_refresh_pages,
+            private_models=snapshot is None,  # a snapshot lists only the models it was taken with
         )
         self.modelscope = ModelScopeApi(self.world.modelscope, self.world.clock)
         self._skipped = 0.0  # seconds hub.sleep() passed on the rate limits' clock
@@ -271,7 +272,11 @@ class FakeHub:
 
     # -- Python API ------------------------------------------------------------------
     def truth(self, include_models: bool = True) -> dict:
-        return self.world.truth(include_models)
+        truth = self.world.truth(include_models)
+        # the private models a token lists (fakehub.hf): never among the public models above
+        private = self.hf.private_records() if self.hf.private_models else []
+        truth["hf"]["private"] = sorted(rec["id"] for _, _, rec in private)
+        return truth
 
     def advance(self, days: int) -> None:
         self.world.advance(days)

@@ -221,3 +221,31 @@ def test_detail_only_expands_are_refused_in_listings(hub):
             f"{permissive.url}/api/models", params={"author": "Qwen", "expand": "childrenModelCount"}
         )
     assert allowed.status_code == 200 and "childrenModelCount" in allowed.json()[0]
+
+
+def test_private_models_are_listed_and_shown_only_to_a_token():
+    with FakeHub(seed=0, scale="small") as hub:
+        private = hub.truth(include_models=False)["hf"]["private"]
+        assert private
+        model = private[0]
+        author = model.split("/")[0]
+        query = {"author": author, "expand": ["private", "createdAt"], "sort": "createdAt"}
+        token = {"Authorization": "Bearer hf_member"}
+        anonymous = requests.get(hub.url + "/api/models", params=query).json()
+        member = requests.get(hub.url + "/api/models", params=query, headers=token).json()
+        assert model not in {m["id"] for m in anonymous}
+        assert {m["id"] for m in member} == {m["id"] for m in anonymous} | {model}
+        assert [m["private"] for m in member if m["id"] == model] == [True]
+        assert all(m["private"] is False for m in member if m["id"] != model)
+        created = [m["createdAt"] for m in member]
+        assert created == sorted(created, reverse=True)  # in its place in the order
+        assert requests.get(f"{hub.url}/api/models/{model}").status_code == 401
+        info = requests.get(f"{hub.url}/api/models/{model}", headers=token)
+        assert info.status_code == 200 and info.json()["private"] is True
+        # one model a page: the walk with a token meets every model once, the private one too
+        seen, url, params = [], hub.url + "/api/models", {**query, "limit": 1}
+        while url:
+            page = requests.get(url, params=params, headers=token)
+            seen += [m["id"] for m in page.json()]
+            url, params = page.links.get("next", {}).get("url"), None
+        assert seen == [m["id"] for m in member]
