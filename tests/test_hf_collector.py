@@ -761,3 +761,20 @@ def test_private_models_a_token_lists_are_never_stored(tmp_path):
             frame = TABLES[kind].build(store)
             text = frame.write_csv()
             assert not any(model in text for model in private), kind
+
+
+def test_a_body_cut_short_is_retried_whatever_http_library_the_installed_hub_client_uses():
+    """huggingface_hub 1.x builds its session on httpx, 2.x on httpx2: the retried failures are
+    the installed session's own, so a cut body (its RemoteProtocolError) is retried under both
+    (bench/hf_floor_versions.py runs this file under each floor)."""
+    from huggingface_hub.utils import get_session
+
+    from collector.hf_client import retry_exceptions, session_transport
+
+    assert type(get_session()).__module__.partition(".")[0] == session_transport().__name__
+    assert session_transport().RemoteProtocolError in retry_exceptions()
+    with FakeHub(seed=0, scale="small", faults="truncate:0.8") as hub:
+        hub_client = client(hub, max_retries=60)
+        for model in ("Qwen/Qwen3-8B", "mistralai/Mistral-7B-v0.1", "deepseek-ai/DeepSeek-V3"):
+            assert hub_client.get(f"/api/models/{model}").data["id"] == model
+        assert hub.stats()["faults"].get("truncate") and hub_client.requests.get("error"), hub_client.requests
