@@ -209,6 +209,14 @@ HIDDEN_STAR_SHARE = 0.003  # of all stars, from accounts the API no longer shows
 NEVER = np.iinfo(np.int64).max
 LATE_COMMIT_SHARE = 0.1  # of commits, made on a branch that is merged later
 MERGE_DELAY_DAYS = 14  # at most this many days from a commit to its merge
+# Continuation cursors (REST ``after=``, GraphQL ``endCursor``) stored between runs are later
+# refused: REST answers 422 to a cursor it no longer takes (octokit/octokit.net issue 1417;
+# MeltanoLabs/tap-github issue 120 and pull 415 on GitHub's cursor-only deep pages), GraphQL an
+# ``INVALID_CURSOR_ARGUMENTS`` error ("`...` does not appear to be a valid cursor."). GitHub
+# states no lifetime; fakehub refuses a cursor once it is older than this on the simulated clock
+# (assumed: a week, so a nightly run resumes its cursors and a run after a week's pause meets
+# the refusal). ``FakeHub(cursor_lifetime_seconds=None)`` keeps cursors forever.
+CURSOR_LIFETIME_SECONDS = 7 * DAY
 
 
 def stable_hash(*parts: object) -> int:
@@ -727,6 +735,13 @@ class GitHubWorld:
         return users, anon
 
     contributor_email_limit = 500  # see fakehub.github_rest: /contributors links only these
+    cursor_lifetime_seconds: int | None = None  # set by the server: CURSOR_LIFETIME_SECONDS, None never
+
+    def cursor_expired(self, issued: int) -> bool:
+        """Whether a cursor issued at ``issued`` (the simulated clock) is refused now: older than
+        :data:`CURSOR_LIFETIME_SECONDS` (see there)."""
+        lifetime = self.cursor_lifetime_seconds
+        return lifetime is not None and self.clock.now - issued > lifetime
 
     def listed_contributors(self, repo: Repo) -> tuple[dict[int, int], dict[str, int]]:
         """What ``/contributors?anon=1`` lists: ({user index: n} for the first

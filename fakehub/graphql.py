@@ -121,18 +121,25 @@ class GitHubGraphQLError(GraphQLError):
         self.gh_type = gh_type
 
 
-def _cursor(k: int) -> str:
-    return base64.b64encode(f"cursor:v2:{k}".encode()).decode()
+def _cursor(k: int, issued: int) -> str:
+    """A stargazer cursor: the star's index and when (the simulated clock) it was issued."""
+    return base64.b64encode(f"cursor:v2:{k}:{issued}".encode()).decode()
 
 
-def _uncursor(cursor: str) -> int:
+def _uncursor(cursor: str, world: GitHubWorld) -> int:
+    """The star index of a cursor; one malformed or older than the cursor lifetime
+    (:data:`fakehub.generator.CURSOR_LIFETIME_SECONDS`) is refused as GitHub refuses one."""
     try:
         text = base64.b64decode(cursor).decode()
-        return int(text.rsplit(":", 1)[1])
+        _, k, issued = text.rsplit(":", 2)
+        index, expired = int(k), world.cursor_expired(int(issued))
     except (ValueError, IndexError, UnicodeDecodeError):
+        expired = True
+    if expired:
         raise GitHubGraphQLError(
             f"`{cursor}` does not appear to be a valid cursor.", "INVALID_CURSOR_ARGUMENTS"
         ) from None  # GitHub's message is the whole story, not the decoding error
+    return index
 
 
 class UserNode:
@@ -206,15 +213,16 @@ class RepositoryNode:
                 "EXCESSIVE_PAGINATION",
             )
         repo = self._repo
-        standing = repo.standing_stars(self._world.clock.now)  # cursors name star indices
+        now = self._world.clock.now
+        standing = repo.standing_stars(now)  # cursors name star indices
         n = len(standing)
         descending = bool(orderBy) and orderBy.get("direction") == "DESC"
         if descending:
-            end = int(np.searchsorted(standing, _uncursor(after), side="left")) if after else n
+            end = int(np.searchsorted(standing, _uncursor(after, self._world), side="left")) if after else n
             positions = range(end - 1, max(end - 1 - first, -1), -1)
             has_next, has_prev = bool(positions) and positions[-1] > 0, end < n
         else:
-            start = int(np.searchsorted(standing, _uncursor(after), side="right")) if after else 0
+            start = int(np.searchsorted(standing, _uncursor(after, self._world), side="right")) if after else 0
             positions = range(start, min(start + first, n))
             has_next, has_prev = (positions[-1] + 1 < n) if positions else False, start > 0
         ks = [int(standing[p]) for p in positions]
@@ -223,7 +231,7 @@ class RepositoryNode:
         # a hidden account's item is null in both lists (see fakehub.generator)
         users = [None if hidden[k] else UserNode(repo.stargazer(k), self._world.users) for k in ks]
         edges = [
-            None if u is None else {"cursor": _cursor(k), "starredAt": iso(int(times[k])), "node": u}
+            None if u is None else {"cursor": _cursor(k, now), "starredAt": iso(int(times[k])), "node": u}
             for k, u in zip(ks, users, strict=True)
         ]
         return {
@@ -231,8 +239,8 @@ class RepositoryNode:
             "pageInfo": {
                 "hasNextPage": has_next,
                 "hasPreviousPage": has_prev,
-                "startCursor": _cursor(ks[0]) if ks else None,
-                "endCursor": _cursor(ks[-1]) if ks else None,
+                "startCursor": _cursor(ks[0], now) if ks else None,
+                "endCursor": _cursor(ks[-1], now) if ks else None,
             },
             "edges": edges,
             "nodes": users,

@@ -50,7 +50,10 @@ asking for more nodes than that times out as a whole, 502 or 504, and is charged
 GitHub Enterprise Server's layout: REST under ``/api/v3``, GraphQL at ``/api/graphql``,
 nothing at the root, and ``/api/v3/graphql`` answers REST's 404, as on a real server: "Forming
 calls with GraphQL", https://docs.github.com/enterprise-server@latest/graphql/guides/forming-calls-with-graphql#the-graphql-endpoint,
-and PyGithub's ``Requester.get_graphql_prefix``, which strips ``/v3`` before adding ``/graphql``).
+and PyGithub's ``Requester.get_graphql_prefix``, which strips ``/v3`` before adding ``/graphql``),
+``cursor_lifetime_seconds`` (a week on the simulated clock: REST ``after=`` and GraphQL star
+cursors older than that are refused, 422 / ``INVALID_CURSOR_ARGUMENTS``; None keeps them; see
+:data:`fakehub.generator.CURSOR_LIFETIME_SECONDS`).
 
 Every GitHub answer carries ``Date`` from the simulated clock (collectors take "today"
 from it), ``x-ratelimit-limit/remaining/used/reset/resource`` (reset in real epoch
@@ -97,7 +100,7 @@ from fakehub.clock import http_date, iso
 from fakehub.exchange import Request, Response
 from fakehub.faults import Faults
 from fakehub.gate import RequestGate
-from fakehub.generator import stable_hash
+from fakehub.generator import CURSOR_LIFETIME_SECONDS, stable_hash
 from fakehub.github_rest import CONTRIBUTORS_HISTORY_LIMIT, GitHubRest
 from fakehub.graphql import TIMEOUT_NODES, GraphQLApi, timeout_response
 from fakehub.hf import HfApi
@@ -197,11 +200,13 @@ class FakeHub:
         still_rate_clock: bool = False,
         graphql_timeout_nodes: int = TIMEOUT_NODES,
         enterprise: bool = False,
+        cursor_lifetime_seconds: int | None = CURSOR_LIFETIME_SECONDS,
     ):
         self.enterprise = enterprise
         self.world = World.from_snapshot(snapshot) if snapshot else World(seed, scale)
         self.faults = Faults(faults, seed)
         self.world.github.contributor_email_limit = contributor_email_limit
+        self.world.github.cursor_lifetime_seconds = cursor_lifetime_seconds
         self.rest = GitHubRest(
             self.world.github,
             stats_commit_limit=stats_commit_limit,
