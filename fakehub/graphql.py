@@ -27,7 +27,10 @@ cannot pay, the answer is GitHub's: 200 with ``errors[0].type == "RATE_LIMITED"`
 error with ``type: "NOT_FOUND"`` and its ``path``. A document asking for more than
 ``graphql_timeout_nodes`` nodes (:func:`requested_nodes`) times out as a whole, as GitHub's
 do past their 10 seconds: 502 or 504, charged, and the same again when asked again (see
-:data:`TIMEOUT_NODES`).
+:data:`TIMEOUT_NODES`). A stargazer cursor names a star's place and when it was issued; one
+older than the cursor lifetime (:data:`fakehub.generator.CURSOR_LIFETIME_SECONDS`) is refused
+with ``INVALID_CURSOR_ARGUMENTS`` ("`...` does not appear to be a valid cursor."), its
+``repository`` null.
 """
 
 from __future__ import annotations
