@@ -98,6 +98,7 @@ from collector.github_queries import (
     MORE_REVIEWS_QUERY,
     PULL_REQUESTS_QUERY,
     REPO_BATCH,
+    STARGAZERS_NEWEST_FIRST_QUERY,
     STARGAZERS_QUERY,
     repository_batch_query,
 )
@@ -116,7 +117,7 @@ from collector.github_rows import (
     star_page_graphql,
     star_page_rest,
 )
-from collector.github_walk import PAGE_SIZE, ListingWalker, RepoBlocked, RepoGone, is_blocked
+from collector.github_walk import PAGE_SIZE, ListingWalker, RepoBlocked, RepoGone, StaleCursor, is_blocked
 from collector.store import BUDGET_META, Store
 from core.config import GithubConfig
 from core.outcome import CollectResult
@@ -518,7 +519,10 @@ class GitHubCollector:
         elif in_step:
             return
         if self.client.authenticated:
-            self.walk_stars(repo, self.star_state(repo).get("after"))
+            try:
+                self.walk_stars(repo, self.star_state(repo).get("after"))
+            except StaleCursor:
+                self.rewalk_stars(repo)
         else:
             self.collect_stargazers_rest(repo)
         stored, hidden = self.stored_stars(repo)
@@ -575,16 +579,63 @@ class GitHubCollector:
             if not page_info.get("hasNextPage"):
                 return pages
 
-    def star_page(self, repo: Repo, owner: str, name: str, after: str | None) -> dict[str, Any]:
+    def rewalk_stars(self, repo: Repo) -> int:
+        """After a refused star cursor: stars newest first down to the newest one stored (a
+        bounded re-walk), then the newest star's cursor is kept for the next walk; returns pages.
+
+        GitHub's star cursors name a star's place (base64 ``cursor:v2:`` and the star's keys),
+        so the newest star's cursor continues an oldest-first walk behind it. Null items (hidden
+        accounts) above the first stored star are new hidden stars. Until the re-walk meets a
+        stored star the refused cursor stays in the checkpoint, so an interrupted re-walk is
+        made again."""
+        owner, name = repo.full_name.split("/", 1)
+        state = self.star_state(repo)
+        hidden, newest_cursor, after, pages = int(state.get("hidden", 0)), None, None, 0
+        query = "SELECT 1 FROM stargazers WHERE repo_id = ? AND user_id = ? AND starred_at = ?"
+        while True:
+            node = self.star_page(repo, owner, name, after, newest_first=True)
+            pages += 1
+            connection = node["stargazers"]
+            page_info = connection["pageInfo"]
+            newest_cursor = newest_cursor or page_info.get("startCursor")
+            reached = False
+            for edge in connection.get("edges") or []:
+                user = edge.get("node") if edge else None
+                if user is None:
+                    hidden += 0 if reached else 1
+                elif self.store.conn.execute(query, (repo.id, user["databaseId"], edge["starredAt"])).fetchone():
+                    reached = True
+            page = star_page_graphql(repo.id, connection.get("edges") or [], self.bots)
+            self.result.counters[NULL_STARS] += page.hidden
+            done = reached or not page_info.get("hasNextPage")
+            saved = json.dumps({"after": newest_cursor, "hidden": hidden, "whole": state.get("whole")}, sort_keys=True)
+            self.save(
+                {"developers": page.developers, "stargazers": page.stargazers},
+                checkpoint=("github:stargazers", str(repo.id), saved) if done else None,
+            )
+            if done:
+                self.note(
+                    f"github {repo.full_name}: the saved star cursor was refused; read {pages} pages newest first"
+                )
+                return pages
+            after = page_info.get("endCursor")
+
+    def star_page(
+        self, repo: Repo, owner: str, name: str, after: str | None, *, newest_first: bool = False
+    ) -> dict[str, Any]:
         """One stargazer page's ``repository`` node; a field error other than NOT_FOUND
-        (a partial timeout) is asked again, :data:`ALIAS_RETRIES` times."""
+        (a partial timeout) is asked again, :data:`ALIAS_RETRIES` times. A refused cursor
+        (``INVALID_CURSOR_ARGUMENTS``) raises :class:`StaleCursor`."""
+        document = STARGAZERS_NEWEST_FIRST_QUERY if newest_first else STARGAZERS_QUERY
         for _ in range(ALIAS_RETRIES + 1):
-            data, errors = self.client.graphql(STARGAZERS_QUERY, {"owner": owner, "name": name, "after": after})
+            data, errors = self.client.graphql(document, {"owner": owner, "name": name, "after": after})
             node = data.get("repository")
             if node is not None:
                 return node
             if any(e.get("type") == "NOT_FOUND" for e in errors):
                 raise RepoGone(f"github repo {repo.full_name}: GraphQL no longer resolves it")
+            if after and any(e.get("type") == "INVALID_CURSOR_ARGUMENTS" for e in errors):
+                raise StaleCursor(f"github repo {repo.full_name}: stargazers after {after!r} refused")
         messages = "; ".join(e.get("message", "") for e in errors)[:200]
         raise GitHubError(f"stargazers after {after!r}: {messages or 'no data'} (asked {ALIAS_RETRIES + 1} times)")
 

@@ -37,6 +37,21 @@ query Stargazers($owner: String!, $name: String!, $after: String) {
 """
 
 
+# The same connection newest first: the re-walk after a refused cursor (collector.github,
+# GitHubCollector.rewalk_stars) reads down from the newest star to the stored ones.
+STARGAZERS_NEWEST_FIRST_QUERY = """
+query StargazersNewestFirst($owner: String!, $name: String!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    stargazerCount
+    stargazers(first: 100, after: $after, orderBy: {field: STARRED_AT, direction: DESC}) {
+      pageInfo { startCursor endCursor hasNextPage }
+      edges { starredAt node { databaseId login } }
+    }
+  }
+}
+"""
+
+
 def repository_batch_query(names: Sequence[str]) -> tuple[str, dict[str, str]]:
     """One document asking for every repository in ``names`` under aliases ``r0``, ``r1``, ..."""
     declarations, fields, variables = [], [], {}

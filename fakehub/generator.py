@@ -39,6 +39,14 @@ Features the collectors must cope with, at every scale:
   them out of its pages, so a page can be shorter than ``per_page`` with more to come.
   Whether GitHub's count includes them is not documented; the collector does not rely
   on it (after a walk from the start it takes count - shown as the hidden share).
+- deleted accounts: :data:`DELETED_ACCOUNT_SHARE` of developer accounts were deleted, and
+  GitHub credits their issues, pull requests, comments, review comments and closings to
+  one placeholder account, ``ghost`` (id 10137): "Side effects of account deletion"
+  (https://docs.github.com/account-and-profile/setting-up-and-managing-your-personal-account-on-github/managing-your-personal-account/deleting-your-personal-account#side-effects-of-account-deletion),
+  seen by API clients in travisbrown/octocrabby issue 2, ropensci/allcontributors issue 58
+  and WordPress/props-bot-action issue 198. The user index :data:`GHOST` stands for it;
+  commits keep their git author (an account-less author stays so: only GitHub's own
+  records are re-credited), and stars of deleted accounts are not modelled here.
 """
 
 from __future__ import annotations
@@ -65,6 +73,9 @@ BOT_LOGINS = (
 )
 N_BOTS = len(BOT_LOGINS)
 REVIEW_ID_BASE = 7_000_000_000_000  # review k of issue id i is REVIEW_ID_BASE + 10 i + k
+GHOST = -1  # the user index of GitHub's placeholder for deleted accounts
+GHOST_LOGIN, GHOST_ID = "ghost", 10137  # https://api.github.com/users/ghost
+DELETED_ACCOUNT_SHARE = 0.03  # of developer accounts, deleted: their issues and comments are ghost's
 USER_ID_BASE = 1_000_000  # GitHub database id of user index i is USER_ID_BASE + i
 ORG_ID_BASE = 90_000_000
 REPO_ID_BASE = 600_000_000
@@ -199,6 +210,14 @@ HIDDEN_STAR_SHARE = 0.003  # of all stars, from accounts the API no longer shows
 NEVER = np.iinfo(np.int64).max
 LATE_COMMIT_SHARE = 0.1  # of commits, made on a branch that is merged later
 MERGE_DELAY_DAYS = 14  # at most this many days from a commit to its merge
+# Continuation cursors (REST ``after=``, GraphQL ``endCursor``) stored between runs are later
+# refused: REST answers 422 to a cursor it no longer takes (octokit/octokit.net issue 1417;
+# MeltanoLabs/tap-github issue 120 and pull 415 on GitHub's cursor-only deep pages), GraphQL an
+# ``INVALID_CURSOR_ARGUMENTS`` error ("`...` does not appear to be a valid cursor."). GitHub
+# states no lifetime; fakehub refuses a cursor once it is older than this on the simulated clock
+# (assumed: a week, so a nightly run resumes its cursors and a run after a week's pause meets
+# the refusal). ``FakeHub(cursor_lifetime_seconds=None)`` keeps cursors forever.
+CURSOR_LIFETIME_SECONDS = 7 * DAY
 
 
 def stable_hash(*parts: object) -> int:
@@ -230,6 +249,8 @@ def iso_array(times: np.ndarray) -> list[str]:
 
 def user_index(login: str, universe: int) -> int | None:
     """Inverse of :func:`user_login`, or None when no user has that login."""
+    if login.lower() == GHOST_LOGIN:
+        return GHOST
     if login in BOT_LOGINS:
         return BOT_LOGINS.index(login)
     digits = len(login) - len(login.rstrip("0123456789"))
@@ -504,6 +525,18 @@ def _generate_activity(repo: Repo, developers: int, rate: float) -> Activity:
         author = None if roll < 0.04 else person()
         name = f"anon{rng.randrange(100)}" if author is None else user_login(author)
         unhashed.append((author, begin + rng.randrange(end - begin), name))
+    # deleted accounts: GitHub credits what they opened, wrote and closed to ghost
+    deleted = {
+        u
+        for u in {i.user for i in issues} | {c[2] for c in comments + review_comments}
+        if account_deleted(repo.seed, u)
+    }
+    if deleted:
+        for issue in issues:
+            issue.user = GHOST if issue.user in deleted else issue.user
+            issue.closer = GHOST if issue.closer in deleted else issue.closer
+        comments = [(i, n, GHOST if u in deleted else u, t) for i, n, u, t in comments]
+        review_comments = [(i, n, GHOST if u in deleted else u, t) for i, n, u, t in review_comments]
     comments.sort(key=lambda c: (c[3], c[1]))
     review_comments.sort(key=lambda c: (c[3], c[1]))
     unhashed.sort(key=lambda c: c[1])
@@ -540,6 +573,12 @@ def _pull_details(repo: Repo, issue: Issue, core: list[int], end: int) -> PullDe
     return PullDetails(additions, deletions, files, commits, tuple(reviews))
 
 
+def account_deleted(seed: int, user: int) -> bool:
+    """Whether developer ``user``'s account was deleted (:data:`DELETED_ACCOUNT_SHARE` of them;
+    bots never): the same answer in every repository."""
+    return user >= N_BOTS and _mix(stable_hash("deleted", seed) ^ user) % 10_000 < DELETED_ACCOUNT_SHARE * 10_000
+
+
 def _generated_name(rng: random.Random, words: list[str], taken: set[str]) -> str:
     attempt = 0
     while True:
@@ -563,9 +602,13 @@ class UserDirectory:
         self._index = {login.lower(): k for k, login in enumerate(logins)} if logins else None
 
     def login(self, index: int) -> str:
+        if index == GHOST:
+            return GHOST_LOGIN
         return self._logins[index] if self._logins is not None else user_login(index)
 
     def user_id(self, index: int) -> int:
+        if index == GHOST:
+            return GHOST_ID
         return self._ids[index] if self._ids is not None else USER_ID_BASE + index
 
     def index(self, login: str) -> int | None:
@@ -735,6 +778,13 @@ class GitHubWorld:
         return users, anon
 
     contributor_email_limit = 500  # see fakehub.github_rest: /contributors links only these
+    cursor_lifetime_seconds: int | None = None  # set by the server: CURSOR_LIFETIME_SECONDS, None never
+
+    def cursor_expired(self, issued: int) -> bool:
+        """Whether a cursor issued at ``issued`` (the simulated clock) is refused now: older than
+        :data:`CURSOR_LIFETIME_SECONDS` (see there)."""
+        lifetime = self.cursor_lifetime_seconds
+        return lifetime is not None and self.clock.now - issued > lifetime
 
     def listed_contributors(self, repo: Repo) -> tuple[dict[int, int], dict[str, int]]:
         """What ``/contributors?anon=1`` lists: ({user index: n} for the first
@@ -773,6 +823,7 @@ class GitHubWorld:
         now = self.clock.now
         login = self.users.login
         repos = {}
+        ghost_events = 0
         for repo in self.repos:
             if not self.visible(repo):
                 continue
@@ -781,6 +832,9 @@ class GitHubWorld:
             every = repo.star_rows(int(shown[-1]) + 1 if len(shown) else 0, self.users)
             activity = self.activity(repo)
             users, anon = self.listed_contributors(repo)
+            ghost_events += sum(i.user == GHOST for i in activity.issues if i.created <= now)
+            ghost_events += sum(i.closed_by == GHOST for i in activity.issues if i.closed and i.closed <= now)
+            ghost_events += sum(c[2] == GHOST for c in activity.comments + activity.review_comments if c[3] <= now)
             repos[repo.full_name] = {
                 "id": repo.id,
                 "full_name": repo.full_name,
@@ -848,6 +902,8 @@ class GitHubWorld:
         return {
             "repos": repos,
             "users": {login(u): self.users.user_id(u) for u in sorted(active)},
+            # deleted accounts' issues, pull requests (opened, closed) and comments, credited to ghost
+            "ghost": {"login": GHOST_LOGIN, "id": GHOST_ID, "events": ghost_events},
             "orgs": {org: sorted(r.full_name for r in self.org_repos(org)) for org in self.orgs},
             "org_ids": dict(self.orgs),
             "renamed": dict(self.renamed),

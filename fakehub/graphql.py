@@ -41,7 +41,10 @@ cannot pay, the answer is GitHub's: 200 with ``errors[0].type == "RATE_LIMITED"`
 error with ``type: "NOT_FOUND"`` and its ``path``. A document asking for more than
 ``graphql_timeout_nodes`` nodes (:func:`requested_nodes`) times out as a whole, as GitHub's
 do past their 10 seconds: 502 or 504, charged, and the same again when asked again (see
-:data:`TIMEOUT_NODES`).
+:data:`TIMEOUT_NODES`). A stargazer cursor names a star's place and when it was issued; one
+older than the cursor lifetime (:data:`fakehub.generator.CURSOR_LIFETIME_SECONDS`) is refused
+with ``INVALID_CURSOR_ARGUMENTS`` ("`...` does not appear to be a valid cursor."), its
+``repository`` null.
 """
 
 from __future__ import annotations
@@ -196,18 +199,25 @@ class GitHubGraphQLError(GraphQLError):
         self.gh_type = gh_type
 
 
-def _cursor(k: int) -> str:
-    return base64.b64encode(f"cursor:v2:{k}".encode()).decode()
+def _cursor(k: int, issued: int) -> str:
+    """A stargazer cursor: the star's index and when (the simulated clock) it was issued."""
+    return base64.b64encode(f"cursor:v2:{k}:{issued}".encode()).decode()
 
 
-def _uncursor(cursor: str) -> int:
+def _uncursor(cursor: str, world: GitHubWorld) -> int:
+    """The star index of a cursor; one malformed or older than the cursor lifetime
+    (:data:`fakehub.generator.CURSOR_LIFETIME_SECONDS`) is refused as GitHub refuses one."""
     try:
         text = base64.b64decode(cursor).decode()
-        return int(text.rsplit(":", 1)[1])
+        _, k, issued = text.rsplit(":", 2)
+        index, expired = int(k), world.cursor_expired(int(issued))
     except (ValueError, IndexError, UnicodeDecodeError):
+        expired = True
+    if expired:
         raise GitHubGraphQLError(
             f"`{cursor}` does not appear to be a valid cursor.", "INVALID_CURSOR_ARGUMENTS"
         ) from None  # GitHub's message is the whole story, not the decoding error
+    return index
 
 
 class UserNode:
@@ -293,15 +303,16 @@ class RepositoryNode:
                 "EXCESSIVE_PAGINATION",
             )
         repo = self._repo
-        standing = repo.standing_stars(self._world.clock.now)  # cursors name star indices
+        now = self._world.clock.now
+        standing = repo.standing_stars(now)  # cursors name star indices
         n = len(standing)
         descending = bool(orderBy) and orderBy.get("direction") == "DESC"
         if descending:
-            end = int(np.searchsorted(standing, _uncursor(after), side="left")) if after else n
+            end = int(np.searchsorted(standing, _uncursor(after, self._world), side="left")) if after else n
             positions = range(end - 1, max(end - 1 - first, -1), -1)
             has_next, has_prev = bool(positions) and positions[-1] > 0, end < n
         else:
-            start = int(np.searchsorted(standing, _uncursor(after), side="right")) if after else 0
+            start = int(np.searchsorted(standing, _uncursor(after, self._world), side="right")) if after else 0
             positions = range(start, min(start + first, n))
             has_next, has_prev = (positions[-1] + 1 < n) if positions else False, start > 0
         ks = [int(standing[p]) for p in positions]
@@ -310,7 +321,7 @@ class RepositoryNode:
         # a hidden account's item is null in both lists (see fakehub.generator)
         users = [None if hidden[k] else UserNode(repo.stargazer(k), self._world.users) for k in ks]
         edges = [
-            None if u is None else {"cursor": _cursor(k), "starredAt": iso(int(times[k])), "node": u}
+            None if u is None else {"cursor": _cursor(k, now), "starredAt": iso(int(times[k])), "node": u}
             for k, u in zip(ks, users, strict=True)
         ]
         return {
@@ -318,8 +329,8 @@ class RepositoryNode:
             "pageInfo": {
                 "hasNextPage": has_next,
                 "hasPreviousPage": has_prev,
-                "startCursor": _cursor(ks[0]) if ks else None,
-                "endCursor": _cursor(ks[-1]) if ks else None,
+                "startCursor": _cursor(ks[0], now) if ks else None,
+                "endCursor": _cursor(ks[-1], now) if ks else None,
             },
             "edges": edges,
             "nodes": users,

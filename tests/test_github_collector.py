@@ -550,3 +550,46 @@ def test_the_stored_bot_flag_is_the_bot_rule():
     ]
     flags = [developer_row(user, {"ci-runner"})["is_bot"] for user in users]
     assert flags == [True, True, True, False]
+
+
+def test_github_enterprise_layout_collects_what_the_plain_layout_collects(tmp_path, monkeypatch):
+    """GitHub Enterprise Server: REST at https://HOST/api/v3, GraphQL at https://HOST/api/graphql.
+    With GITHUB_API_URL set to the REST root (as GitHub Actions sets it there) the run stores
+    exactly the rows a run against the plain layout stores."""
+    config = github_config(orgs=["MiniMax-AI"], repos=["MoonshotAI/Kimi-VL"])
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "plain.db") as store:
+        plain = collect(store, hub, config=config)
+        assert not plain.partial, plain.reason
+        plain_rows = all_rows(store)
+    with FakeHub(seed=0, scale="small", enterprise=True) as hub, Store(tmp_path / "enterprise.db") as store:
+        monkeypatch.setenv("GITHUB_API_URL", hub.url + "/api/v3")
+        enterprise = collect(store, hub, config=config, base_url=None)
+        assert not enterprise.partial, enterprise.reason
+        assert all_rows(store) == plain_rows
+        assert store.count("stargazers") > 0 and store.count("events") > 0
+        assert hub.stats()["by_endpoint"]["graphql"]["by_status"] == {
+            "200": hub.stats()["by_endpoint"]["graphql"]["requests"]
+        }
+
+
+def test_the_graphql_endpoint_is_derived_from_the_rest_root_as_pygithub_does(monkeypatch):
+    monkeypatch.delenv("GITHUB_GRAPHQL_URL", raising=False)
+    assert GitHubClient(token="t", base_url="https://api.github.com").graphql_url == "https://api.github.com/graphql"
+    assert (
+        GitHubClient(token="t", base_url="https://ghe.example/api/v3/").graphql_url == "https://ghe.example/api/graphql"
+    )
+    assert GitHubClient(token="t", base_url="http://127.0.0.1:8000").graphql_url == "http://127.0.0.1:8000/graphql"
+    monkeypatch.setenv("GITHUB_GRAPHQL_URL", "https://proxy.example/gql")
+    assert GitHubClient(token="t", base_url="https://ghe.example/api/v3").graphql_url == "https://proxy.example/gql"
+
+
+def test_fakehub_enterprise_layout_answers_404_where_github_enterprise_does():
+    import requests
+
+    with FakeHub(seed=0, scale="small", enterprise=True) as hub:
+        headers = {"Authorization": "Bearer t"}
+        assert requests.get(hub.url + "/api/v3/repos/MoonshotAI/Kimi-VL", headers=headers).status_code == 200
+        assert requests.get(hub.url + "/repos/MoonshotAI/Kimi-VL", headers=headers).status_code == 404
+        query = {"query": "query { viewer { login } }"}
+        assert requests.post(hub.url + "/api/v3/graphql", json=query, headers=headers).status_code == 404
+        assert requests.post(hub.url + "/api/graphql", json=query, headers=headers).status_code == 200
