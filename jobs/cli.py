@@ -161,6 +161,13 @@ def _report(steps: list, args: argparse.Namespace) -> int:
     return _exit_code(RunResult(steps).status)
 
 
+def _check_environment() -> None:
+    """The endpoint and token variables a collecting command sends, refused in one line before it starts."""
+    from collector.http import check_environment
+
+    check_environment()
+
+
 def _locked(args: argparse.Namespace, config: Config, job: str):
     return job_lock(db_path(args, config), job)
 
@@ -181,6 +188,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     from jobs import pipeline
 
     config = load_config(args)
+    _check_environment()
     sources = pipeline.SOURCES if args.source == "all" else (args.source,)
     _stoppable()
     with _locked(args, config, f"collect:{args.source}"), open_store(args, config) as store:
@@ -215,6 +223,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from jobs.pipeline import run_pipeline
 
     config = load_config(args)
+    _check_environment()
     _stoppable()
     with _locked(args, config, "run"), open_store(args, config) as store:
         result = run_pipeline(store, config, progress=_progress(args))
@@ -229,6 +238,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     from jobs.scheduler import run_daemon
 
     config = load_config(args)
+    _check_environment()
     path = db_path(args, config)
     Store(path).close()  # create or migrate before the first fire
     return run_daemon(config, str(path), every_seconds=args.every)
