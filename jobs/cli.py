@@ -72,6 +72,17 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Upgrade the database to this version's schema (readers refuse an older one; writers upgrade it too)."""
+    config = load_config(args)
+    path = db_path(args, config)
+    if not path.exists():
+        raise InputError(f"{path}: no such database; check --db, or create it with 'ecometrics init'")
+    with _locked(args, config, "migrate"), open_store(args, config, readonly=False) as store:
+        print(f"database {store.path} (schema version {store.version})")
+    return EXIT_OK
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from jobs.status import render_status
 
@@ -82,12 +93,13 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from analysis.export import GRAPH_KIND, build_table, write_table
+    from analysis.export import GRAPH_KIND, build_table, check_kind, write_table
     from analysis.output import data_note, output_format
 
     config = load_config(args)
     if args.kind == GRAPH_KIND:
         return _export_lineage(args, config)
+    check_kind(args.kind)  # before the database: a typo is named as such
     fmt = output_format(args.out, args.format)
     with open_store(args, config, readonly=True) as store:
         options = {"month": args.month} if args.month else {}
@@ -404,6 +416,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="schema version, row counts, last runs, freshness")
     status.set_defaults(handler=cmd_status)
+
+    migrate = sub.add_parser(
+        "migrate", help="upgrade the database to this version's schema (readers never change a file)"
+    )
+    migrate.set_defaults(handler=cmd_migrate)
 
     export = sub.add_parser("export", help="write a ranking table", formatter_class=_ExportHelp)
     export.add_argument("kind", metavar="KIND", help="the table to write (listed by --help)")
