@@ -49,7 +49,7 @@ from analysis import (
     views,
 )
 from analysis.fields import SCORE, TIMESTAMP, Field, Schema
-from analysis.output import FORMATS, output_file
+from analysis.output import FORMATS, csv_safe, markdown_cell, one_line, output_file
 from core.dates import check_month
 from core.errors import InputError
 
@@ -158,10 +158,15 @@ def text_frame(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(changes) if changes else frame
 
 
-def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any) -> pl.DataFrame:
-    """The table ``kind`` built from the store and cast to its schema (the first ``top`` rows)."""
+def check_kind(kind: str) -> None:
+    """Refuse a KIND that is no export table, naming the choices."""
     if kind not in TABLES:
         raise InputError(f"export kind {kind!r} is unknown; choose one of {', '.join(export_kinds())}")
+
+
+def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any) -> pl.DataFrame:
+    """The table ``kind`` built from the store and cast to its schema (the first ``top`` rows)."""
+    check_kind(kind)
     if options.get("month") is not None:
         check_month(options["month"], "--month")
         if not takes(kind, "month"):
@@ -225,7 +230,7 @@ def _write(
     frame: pl.DataFrame, fmt: str, path: Path, *, schema: Schema | None, title: str | None, note: str | None
 ) -> None:
     if fmt == "csv":
-        text_frame(frame).write_csv(path)
+        text_frame(csv_safe(frame)).write_csv(path)
     elif fmt == "parquet":
         # Through pyarrow: polars' own writer keeps the note out of the Arrow schema readers see.
         import pyarrow.parquet as pq
@@ -250,7 +255,7 @@ def to_markdown(
     lines.append("|" + "|".join("---:" if is_numeric(fields[c]) else "---" for c in frame.columns) + "|")
     for row in frame.iter_rows():
         cells = (format_cell(value, fields[column]) for column, value in zip(frame.columns, row, strict=True))
-        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+        lines.append("| " + " | ".join(markdown_cell(cell) for cell in cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -277,10 +282,10 @@ def format_cell(value: Any, field: Field | None = None) -> str:
             value = value.astimezone(dt.UTC)
         return value.strftime(TEXT_TIMESTAMP)
     if field is not None and field.identifier:
-        return str(value)
+        return one_line(str(value))
     if isinstance(value, float):
         decimals = field.decimals if field is not None and field.decimals is not None else 2
         return f"{value:,.{decimals}f}"
     if isinstance(value, int):
         return f"{value:,}"
-    return str(value).replace("\n", " ")
+    return one_line(str(value))

@@ -74,7 +74,15 @@ from typing import Any, NamedTuple
 
 import requests
 
-from collector.http import Unreachable, backoff_delay, http_date, next_link, retry_after_seconds
+from collector.http import (
+    Unreachable,
+    backoff_delay,
+    check_endpoint,
+    check_token,
+    http_date,
+    next_link,
+    retry_after_seconds,
+)
 from core.config import GithubConfig
 from core.dates import utc_now
 from core.errors import InputError
@@ -213,6 +221,7 @@ class GitHubClient:
         clock: Callable[[], float] = time.time,
         session: requests.Session | None = None,
     ):
+        check_endpoint("base_url" if base_url else "GITHUB_API_URL", base_url or os.environ.get("GITHUB_API_URL"))
         self.base_url = (base_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
         self.graphql_url = graphql_url or os.environ.get("GITHUB_GRAPHQL_URL") or graphql_url_for(self.base_url)
         self.max_rate_wait = max_rate_wait
@@ -235,6 +244,7 @@ class GitHubClient:
             }
         )
         token = token if token is not None else os.environ.get("GITHUB_TOKEN")
+        check_token("GITHUB_TOKEN", token)
         self.authenticated = bool(token)
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"

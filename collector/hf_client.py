@@ -67,7 +67,15 @@ from huggingface_hub import constants
 from huggingface_hub.utils import build_hf_headers, get_session, parse_ratelimit_headers
 
 from collector import cancel
-from collector.http import Unreachable, http_date, next_link, retry_after_seconds, retry_delay
+from collector.http import (
+    Unreachable,
+    check_endpoint,
+    check_token,
+    http_date,
+    next_link,
+    retry_after_seconds,
+    retry_delay,
+)
 from core.config import HuggingFaceConfig
 from core.errors import InputError
 
@@ -171,6 +179,8 @@ class HfClient:
         sleep: Callable[[float], None] = cancel.sleep,  # wakes when a stop is requested
     ):
         # Read at call time: constants.ENDPOINT froze HF_ENDPOINT when the library was imported.
+        check_endpoint("endpoint" if endpoint else "HF_ENDPOINT", endpoint or os.environ.get("HF_ENDPOINT"))
+        check_token("HF_TOKEN", token if isinstance(token, str) else os.environ.get("HF_TOKEN"))
         self.endpoint = (endpoint or os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
         self.headers = build_hf_headers(token=token, library_name="ecometrics")
         self.timeout = timeout

@@ -481,6 +481,31 @@ class StoreError(InputError):
     """The database cannot be used as asked; the message names the file and the fix."""
 
 
+def demo_marker(path: str | os.PathLike[str]) -> str | None:
+    """What the ``ecometrics demo`` marker of the database at ``path`` says (its fakehub seed and
+    scale), read without writing; None for a database without one, "" for no database yet."""
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        return ""
+    try:
+        conn = _connect_read_only(path)
+    except sqlite3.DatabaseError as exc:
+        raise _open_error(path, exc) from exc
+    try:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "meta" in tables:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (DEMO_MARKER,)).fetchone()
+        elif "checkpoints" in tables:  # before migration 10 the marker was a checkpoint
+            row = conn.execute("SELECT cursor FROM checkpoints WHERE source = 'demo' AND key = 'synthetic'").fetchone()
+        else:
+            row = None if tables else ("",)  # an empty SQLite file: nothing in it yet
+        return None if row is None else (row[0] or "synthetic")
+    except sqlite3.DatabaseError as exc:
+        raise _open_error(path, exc) from exc
+    finally:
+        conn.close()
+
+
 def check_database_path(path: Path) -> None:
     """Refuse, before anything opens it, a database path that cannot be a database file.
 
@@ -511,8 +536,9 @@ class Store:
         whose schema is newer than :data:`SCHEMA_VERSION` is refused as it is, byte for
         byte. ``readonly`` (for commands that only read) opens an existing file at the
         current schema with SQLite's ``mode=ro``, so that a read-only file or folder can
-        still be read and nothing in it is touched; a missing or older file is created
-        or upgraded as for a writer.
+        still be read and nothing in it is touched; a missing file (a mistyped ``--db``)
+        or one at an older schema is refused, never created or upgraded: a writer
+        command (``ecometrics migrate``, any collect or import) upgrades it.
         """
         self.path = Path(path)
         check_database_path(self.path)
@@ -522,7 +548,18 @@ class Store:
                 f"{self.path}: schema version {version} is newer than this ecometrics knows "
                 f"({SCHEMA_VERSION}); upgrade ecometrics"
             )
-        self.readonly = readonly and version == SCHEMA_VERSION
+        if readonly and version is None:
+            what = "is an empty file, not a database yet" if self.path.exists() else "no such database"
+            raise StoreError(
+                f"{self.path}: {what}; check --db (or ECOMETRICS_DB, [storage].db), "
+                "or create it with 'ecometrics init' or a collect"
+            )
+        if readonly and version is not None and version < SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: schema version {version} is older than this ecometrics ({SCHEMA_VERSION}) "
+                "and a reader changes nothing; run 'ecometrics migrate' (or any collect) to upgrade it"
+            )
+        self.readonly = readonly
         conn = None
         try:
             if self.readonly:
@@ -1248,7 +1285,10 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
 
     A WAL file in a folder this process cannot write opens only as ``immutable=1`` (its
     ``-shm`` cannot be created; https://sqlite.org/wal.html#readonly): nothing can write
-    there, so nothing changes under the reader either.
+    there, so nothing changes under the reader either. But ``immutable=1`` reads the main
+    file alone: when a writer died and left committed rows in ``-wal`` without a
+    ``-shm`` to read it by, those rows would be silently missing, so that file is
+    refused, saying why (:class:`WriteFailed`, the folder's state, not the input).
     """
     from urllib.parse import quote
 
@@ -1260,6 +1300,13 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
         conn.close()
         if "unable to open" not in str(exc):
             raise
+        wal = Path(f"{path}-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise WriteFailed(
+                f"{path}: committed rows wait in {wal.name}, left by a writer that did not finish, and SQLite "
+                "cannot read them in a read-only folder; make the folder writable once (any ecometrics command "
+                "then folds them in), or copy the database with its -wal file to a writable folder"
+            ) from None
         conn = sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA user_version").fetchone()
     except BaseException:

@@ -74,6 +74,17 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Upgrade the database to this version's schema (readers refuse an older one; writers upgrade it too)."""
+    config = load_config(args)
+    path = db_path(args, config)
+    if not path.exists():
+        raise InputError(f"{path}: no such database; check --db, or create it with 'ecometrics init'")
+    with _locked(args, config, "migrate"), open_store(args, config, readonly=False) as store:
+        print(f"database {store.path} (schema version {store.version})")
+    return EXIT_OK
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from jobs.status import render_status
 
@@ -84,7 +95,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from analysis.export import GRAPH_KIND, OPENDIGGER_KIND, build_table, write_table
+    from analysis.export import GRAPH_KIND, OPENDIGGER_KIND, build_table, check_kind, write_table
     from analysis.output import data_note, output_format
 
     config = load_config(args)
@@ -94,6 +105,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         return _export_opendigger(args, config)
     if args.engine:
         raise InputError(f"export {args.kind}: --engine is for export opendigger; drop it")
+    check_kind(args.kind)  # before the database: a typo is named as such
     fmt = output_format(args.out, args.format)
     with open_store(args, config, readonly=True) as store:
         options = {"month": args.month} if args.month else {}
@@ -269,6 +281,13 @@ def _report(steps: list, args: argparse.Namespace) -> int:
     return _exit_code(RunResult(steps).status)
 
 
+def _check_environment() -> None:
+    """The endpoint and token variables a collecting command sends, refused in one line before it starts."""
+    from collector.http import check_environment
+
+    check_environment()
+
+
 def _locked(args: argparse.Namespace, config: Config, job: str):
     return job_lock(db_path(args, config), job)
 
@@ -289,6 +308,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     from jobs import pipeline
 
     config = load_config(args)
+    _check_environment()
     sources = pipeline.SOURCES if args.source == "all" else (args.source,)
     _stoppable()
     with _locked(args, config, f"collect:{args.source}"), open_store(args, config) as store:
@@ -323,6 +343,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from jobs.pipeline import run_pipeline
 
     config = load_config(args)
+    _check_environment()
     _stoppable()
     with _locked(args, config, "run"), open_store(args, config) as store:
         result = run_pipeline(store, config, progress=_progress(args))
@@ -337,6 +358,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     from jobs.scheduler import run_daemon
 
     config = load_config(args)
+    _check_environment()
     path = db_path(args, config)
     Store(path).close()  # create or migrate before the first fire
     return run_daemon(config, str(path), every_seconds=args.every)
@@ -502,6 +524,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="schema version, row counts, last runs, freshness")
     status.set_defaults(handler=cmd_status)
+
+    migrate = sub.add_parser(
+        "migrate", help="upgrade the database to this version's schema (readers never change a file)"
+    )
+    migrate.set_defaults(handler=cmd_migrate)
 
     export = sub.add_parser("export", help="write a ranking table", formatter_class=_ExportHelp)
     export.add_argument("kind", metavar="KIND", help="the table to write (listed by --help)")

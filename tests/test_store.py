@@ -190,12 +190,16 @@ def test_a_reader_opens_read_only_and_changes_nothing(tmp_path):
     assert _files(tmp_path) == ["e.db"]
 
 
-def test_a_reader_of_an_older_file_upgrades_it_like_a_writer(tmp_path):
+def test_a_reader_of_an_older_file_refuses_it_as_it_is(tmp_path):
     path = tmp_path / "old.db"
     with Store(path, migrate=False) as store:
         store.migrate(to=2)
-    with Store(path, readonly=True) as reader:
-        assert reader.version == len(MIGRATIONS) and not reader.readonly
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="schema version 2 is older.*ecometrics migrate"):
+        Store(path, readonly=True)
+    assert path.read_bytes() == before
+    with Store(path) as writer:  # a writer upgrades it
+        assert writer.version == len(MIGRATIONS)
 
 
 # -- migration 10: checkpoints hold resume cursors only ------------------------------------
