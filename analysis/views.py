@@ -19,7 +19,9 @@ built from what the collectors stored:
   downloads); ``lab_months`` (:mod:`analysis.hubs`) has them month by month.
 - ``model_downloads`` — each model's snapshots over time: downloads (30 days, all time),
   the downloads gained since the previous snapshot and their rate per day
-  (:func:`analysis.growth.download_history`).
+  (:func:`analysis.growth.download_history`), with the download anomaly flags of
+  :mod:`analysis.anomalies` (an all-time count that went down, a gain above the robust
+  bound ``gain_bound``, a 30-day count above the all-time growth) beside the raw counts.
 - ``family_downloads`` — per family and snapshot day, the summed downloads of the
   family's models that have a snapshot that day (a cross-family merge counts in each of
   its families, as in ``families``).
@@ -37,7 +39,7 @@ from typing import Any
 
 import polars as pl
 
-from analysis import frames, growth
+from analysis import anomalies, frames, growth
 from analysis.families import family_table
 from analysis.fields import COUNT, DATE, FLAG, ID, MONTH, NAME, SCORE, TEXT, Field
 from analysis.hubs import organisation_families
@@ -186,12 +188,17 @@ MODEL_DOWNLOAD_COLUMNS = {
     "days": COUNT,
     "downloads_gained": COUNT,
     "downloads_per_day": PER_DAY,
+    "gain_bound": PER_DAY,
+    "all_time_decreased": FLAG,
+    "gain_outlier": FLAG,
+    "downloads_30d_above_growth": FLAG,
 }
 
 
 def model_downloads(store: frames.Database, **_: Any) -> pl.DataFrame:
-    """Each model's snapshots over time with the downloads gained since the previous one."""
-    return growth.download_history(store).sort("model_id", "date")
+    """Each model's snapshots over time with the downloads gained since the previous one, and
+    the anomaly flags of :mod:`analysis.anomalies` beside them (flagged days are kept as stored)."""
+    return anomalies.flag_download_anomalies(growth.download_history(store)).sort("model_id", "date")
 
 
 FAMILY_DOWNLOAD_COLUMNS = {
