@@ -33,7 +33,20 @@ from typing import Any
 
 import polars as pl
 
-from analysis import community, crawl, families, frames, global_openrank, growth, hubs, labels, lineage, rankings, views
+from analysis import (
+    adoption,
+    community,
+    crawl,
+    families,
+    frames,
+    global_openrank,
+    growth,
+    hubs,
+    labels,
+    lineage,
+    rankings,
+    views,
+)
 from analysis.fields import SCORE, TIMESTAMP, Field, Schema
 from analysis.output import FORMATS, output_file
 from core.dates import check_month
@@ -52,12 +65,14 @@ class Table:
 
 # Every export table, KIND -> builder and schema; a new table is one line here.
 TABLES: dict[str, Table] = {
+    "adoption": Table(adoption.adoption_table, adoption.ADOPTION_COLUMNS),
     "community": Table(community.community_table, community.COLUMNS),
     "completeness": Table(crawl.crawl_completeness, crawl.COLUMNS),
     "contributor_growth": Table(views.contributor_growth, views.CONTRIBUTOR_GROWTH_COLUMNS),
     "developer_openrank": Table(global_openrank.developer_openrank_table, global_openrank.DEVELOPER_OPENRANK_COLUMNS),
     "developers": Table(global_openrank.developers_table, global_openrank.DEVELOPER_COLUMNS),
     "families": Table(families.family_table, families.FAMILY_COLUMNS),
+    "family_adoption": Table(adoption.family_adoption, adoption.FAMILY_ADOPTION_COLUMNS),
     "family_downloads": Table(views.family_downloads, views.FAMILY_DOWNLOAD_COLUMNS),
     "family_months": Table(families.family_months, families.FAMILY_MONTH_COLUMNS),
     "growth": Table(growth.growth_table, growth.GROWTH_COLUMNS),
@@ -68,6 +83,7 @@ TABLES: dict[str, Table] = {
     "model_growth": Table(growth.model_growth_table, growth.MODEL_GROWTH_COLUMNS),
     "models": Table(lineage.model_table, lineage.MODEL_COLUMNS),
     "orgs": Table(views.org_table, views.ORG_COLUMNS),
+    "origin_adoption": Table(adoption.origin_adoption, adoption.ORIGIN_ADOPTION_COLUMNS),
     "origins": Table(families.origin_table, families.ORIGIN_COLUMNS),
     "repo_openrank": Table(global_openrank.repo_openrank_table, global_openrank.REPO_OPENRANK_COLUMNS),
     "repos": Table(rankings.repos_table, rankings.COLUMNS),
