@@ -270,8 +270,9 @@ def growth_table(store: frames.Database, *, as_of: AsOf = None, bots: Iterable[s
 
 
 def download_history(db: frames.Database) -> pl.DataFrame:
-    """Per model and snapshot: ``model_id, date, downloads_30d, downloads_all_time, days,
-    downloads_gained, downloads_per_day`` — the change since the model's previous snapshot
+    """Per model and snapshot: ``model_id, date, source, downloads_30d, downloads_all_time, days,
+    downloads_gained, downloads_per_day`` — where the snapshot came from (``api`` or
+    ``hub-stats``, see :mod:`collector.hubstats`), the change since the model's previous snapshot
     (null for its first) and that change per day."""
     snapshots = frames.model_snapshots(db).sort("model_id", "date")
     previous = pl.col("downloads_all_time").shift(1).over("model_id")
@@ -279,6 +280,7 @@ def download_history(db: frames.Database) -> pl.DataFrame:
     return snapshots.select(
         "model_id",
         "date",
+        "source",
         "downloads_30d",
         "downloads_all_time",
         days.alias("days"),

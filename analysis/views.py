@@ -183,6 +183,7 @@ def lab_table(store: Store, *, month: str | None = None, **_: Any) -> pl.DataFra
 MODEL_DOWNLOAD_COLUMNS = {
     "model_id": NAME,
     "date": DATE,
+    "source": TEXT,
     "downloads_30d": COUNT,
     "downloads_all_time": COUNT,
     "days": COUNT,

@@ -378,6 +378,11 @@ MIGRATIONS: list[str] = [
     CREATE INDEX models_author ON models(author COLLATE NOCASE);
     CREATE INDEX models_tracked ON models(tracked) WHERE tracked = 1;
     """,
+    # 12: where a model snapshot came from: 'api' (a collection run read the hub's API that day)
+    # or 'hub-stats' (imported from the public cfahlgren1/hub-stats daily snapshots).
+    """
+    ALTER TABLE model_snapshots ADD COLUMN source TEXT NOT NULL DEFAULT 'api';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -405,8 +410,10 @@ _ON_MODEL_CONFLICT = (  # a row without ``platform`` is Hugging Face's (the colu
     + ", ".join(f"{c} = coalesce(excluded.{c}, models.{c})" for c in MODEL_COLUMNS[1:-2])
     + ", status = excluded.status, updated_at = excluded.updated_at"
 )
-_ON_MODEL_SNAPSHOT_CONFLICT = "ON CONFLICT (platform, model_id, date) DO UPDATE SET " + ", ".join(
-    f"{c} = excluded.{c}" for c in MODEL_SNAPSHOT_COLUMNS[2:]
+_ON_MODEL_SNAPSHOT_CONFLICT = (  # a day the API answered replaces one imported for it
+    "ON CONFLICT (platform, model_id, date) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in MODEL_SNAPSHOT_COLUMNS[2:])
+    + ", source = 'api'"
 )
 _ON_HUB_EDGE_CONFLICT = "ON CONFLICT (child, parent) DO UPDATE SET relation = excluded.relation, source = 'hub'"
 _ON_EVENT_CONFLICT = "ON CONFLICT (id) DO UPDATE SET " + ", ".join(
@@ -756,6 +763,24 @@ class Store:
             written = len(models) + len(snapshots) + len(edges)
             self._rows_in_transaction += written
         return written
+
+    def add_imported_model_snapshots(self, snapshots: Sequence[Sequence[Any]], *, source: str) -> int:
+        """Add snapshots (tuples of :data:`MODEL_SNAPSHOT_COLUMNS`) of Hugging Face models already
+        stored, marked with ``source``, for days not held: a stored day (collected or imported
+        before) is kept as it is, and a model not stored is passed over. Returns the rows added."""
+        columns = ", ".join(MODEL_SNAPSHOT_COLUMNS)
+        with self.transaction():
+            before = self.conn.total_changes
+            self.conn.executemany(
+                f"INSERT INTO model_snapshots ({columns}, source) "
+                f"SELECT {', '.join('?' * len(MODEL_SNAPSHOT_COLUMNS))}, ? "
+                "WHERE EXISTS (SELECT 1 FROM models WHERE platform = 'huggingface' AND id = ?) "
+                "ON CONFLICT (platform, model_id, date) DO NOTHING",
+                ((*row, source, row[0]) for row in snapshots),
+            )
+            added = self.conn.total_changes - before
+            self._rows_in_transaction += added
+        return added
 
     def merge_model_trees(
         self, scratch: Path, tree: Iterable[str], children_counts: Mapping[str, Mapping[str, int]]

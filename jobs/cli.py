@@ -263,6 +263,15 @@ def cmd_import_gharchive(args: argparse.Namespace) -> int:
     return _finished(imported, imported.summary())
 
 
+def cmd_import_hub_stats(args: argparse.Namespace) -> int:
+    from collector.hubstats import import_hub_stats
+
+    config = load_config(args)
+    with _locked(args, config, "import:hub-stats"), open_store(args, config) as store:
+        imported = import_hub_stats(store, args.files, date=args.date)
+    return _finished(imported, imported.summary())
+
+
 def cmd_import_labels(args: argparse.Namespace) -> int:
     from collector.labels import import_labels
 
@@ -351,6 +360,15 @@ def _month(text: str) -> str:
         return check_month(text)
     except InputError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _day(text: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day; write it as YYYY-MM-DD") from None
 
 
 class _ExportHelp(argparse.HelpFormatter):
@@ -466,7 +484,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schedule.set_defaults(handler=cmd_schedule)
 
-    importer = sub.add_parser("import", help="import GH Archive files, a lineage edge list or OpenDigger's labels")
+    importer = sub.add_parser(
+        "import", help="import GH Archive files, a lineage edge list, OpenDigger's labels or hub-stats history"
+    )
     imports = importer.add_subparsers(dest="what", required=True, metavar="WHAT")
     gharchive = imports.add_parser("gharchive", help="GH Archive hourly .json.gz files -> events")
     gharchive.add_argument("files", nargs="+", metavar="FILE", help="hourly files such as 2025-01-01-15.json.gz")
@@ -478,6 +498,20 @@ def build_parser() -> argparse.ArgumentParser:
         "file", metavar="FILE.csv", help="columns parent, child, relation (finetune, adapter, quantized, merge)"
     )
     edges.set_defaults(handler=cmd_import_edges)
+    hub_stats = imports.add_parser(
+        "hub-stats",
+        help="daily models.parquet of the cfahlgren1/hub-stats dataset -> model snapshots before the first run",
+    )
+    hub_stats.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE.parquet",
+        help="one day's models.parquet each, its day in the name (YYYY-MM-DD)",
+    )
+    hub_stats.add_argument(
+        "--date", type=_day, metavar="YYYY-MM-DD", help="the day of a single file with no date in its name"
+    )
+    hub_stats.set_defaults(handler=cmd_import_hub_stats)
     labels = imports.add_parser(
         "labels", help="OpenDigger's labeled_data YAML (bots, companies, foundations, divisions)"
     )
