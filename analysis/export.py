@@ -37,6 +37,7 @@ from analysis import (
     adoption,
     community,
     crawl,
+    fake_stars,
     families,
     frames,
     global_openrank,
@@ -87,6 +88,8 @@ TABLES: dict[str, Table] = {
     "origins": Table(families.origin_table, families.ORIGIN_COLUMNS),
     "repo_openrank": Table(global_openrank.repo_openrank_table, global_openrank.REPO_OPENRANK_COLUMNS),
     "repos": Table(rankings.repos_table, rankings.COLUMNS),
+    "star_campaigns": Table(fake_stars.campaign_table, fake_stars.CAMPAIGN_COLUMNS),
+    "star_trust": Table(fake_stars.star_trust_table, fake_stars.STAR_TRUST_COLUMNS),
     "stars_daily": Table(views.stars_daily, views.STARS_DAILY_COLUMNS),
 }
 GRAPH_KIND = "lineage"  # the lineage graph below a model, written by analysis.lineage.write_lineage: not a table

@@ -383,6 +383,20 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE model_snapshots ADD COLUMN source TEXT NOT NULL DEFAULT 'api';
     """,
+    # 13: the public facts of stargazer accounts that StarScout's low-activity heuristic reads,
+    # one GraphQL ``nodes`` query per 100 accounts (collector/account_facts.py), kept between runs.
+    """
+    CREATE TABLE star_account_facts (
+        user_id INTEGER PRIMARY KEY,       -- GitHub database id, as in stargazers
+        login TEXT,
+        created_at TEXT,                   -- the account's creation time
+        followers INTEGER,
+        repositories INTEGER,              -- repositories the account owns
+        contributions INTEGER,             -- contributionCalendar.totalContributions (the last year)
+        status TEXT NOT NULL,              -- ok | not_found (deleted, suspended or hidden)
+        fetched_at TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -727,6 +741,26 @@ class Store:
             for schema in schemas:
                 self.conn.execute(f"DETACH DATABASE {schema}")
         return written
+
+    # -- stargazer accounts -------------------------------------------------------------
+
+    def accounts_without_facts(self, limit: int) -> list[tuple[int, str | None]]:
+        """Up to ``limit`` stargazer accounts ``(user_id, login)`` whose facts are not stored,
+        those of the most recent stars first (a campaign is recent news)."""
+        return [
+            (row["user_id"], row["login"])
+            for row in self.query(
+                "SELECT s.user_id, max(s.login) AS login FROM stargazers s "
+                "LEFT JOIN star_account_facts f ON f.user_id = s.user_id WHERE f.user_id IS NULL "
+                "GROUP BY s.user_id ORDER BY max(s.starred_at) DESC, s.user_id LIMIT ?",
+                (limit,),
+            )
+        ]
+
+    def save_account_facts(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Store the facts of a batch of accounts (one ``nodes`` answer) in one transaction."""
+        with self.transaction():
+            return self.upsert("star_account_facts", rows)
 
     # -- Hugging Face ---------------------------------------------------------------
 
