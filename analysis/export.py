@@ -169,6 +169,9 @@ def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any
         if not takes(kind, "month"):
             monthly = sorted(k for k in TABLES if takes(k, "month"))
             raise InputError(f"export {kind} has no --month; monthly tables are {', '.join(monthly)}")
+    if options.get("exclude_suspected") and not takes(kind, "exclude_suspected"):
+        cleaned = sorted(k for k in TABLES if takes(k, "exclude_suspected"))
+        raise InputError(f"export {kind} has no --exclude-suspected; tables with it are {', '.join(cleaned)}")
     for bound, flag in (("from_month", "--from"), ("to_month", "--to")):
         if options.get(bound) is not None and not takes(kind, bound):
             ranged = sorted(k for k in TABLES if takes(k, bound))

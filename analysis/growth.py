@@ -121,9 +121,10 @@ def _repo_names(db: frames.Database) -> pl.DataFrame:
 # -- stars --------------------------------------------------------------------------------
 
 
-def stars_per_day(db: frames.Database) -> pl.DataFrame:
-    """Columns ``repo_id, repo, day, stars, total``: new stars per UTC day and the running count."""
-    return _stars_per(db, "1d", "day")
+def stars_per_day(db: frames.Database, *, exclude_suspected: bool = False) -> pl.DataFrame:
+    """Columns ``repo_id, repo, day, stars, total``: new stars per UTC day and the running count
+    (``exclude_suspected``: without the suspected fake stars of :mod:`analysis.fake_stars`)."""
+    return _stars_per(db, "1d", "day", exclude_suspected=exclude_suspected)
 
 
 def stars_per_week(db: frames.Database) -> pl.DataFrame:
@@ -131,10 +132,14 @@ def stars_per_week(db: frames.Database) -> pl.DataFrame:
     return _stars_per(db, "1w", "week")
 
 
-def _stars_per(db: frames.Database, every: str, period: str) -> pl.DataFrame:
+def _stars_per(db: frames.Database, every: str, period: str, *, exclude_suspected: bool = False) -> pl.DataFrame:
+    stars = frames.stargazers(db)
+    if exclude_suspected:
+        from analysis.fake_stars import suspected_stars
+
+        stars = stars.join(suspected_stars(db).select("repo_id", "user_id"), on=["repo_id", "user_id"], how="anti")
     counts = (
-        frames.stargazers(db)
-        .group_by("repo_id", pl.col("starred_at").dt.truncate(every).dt.date().alias(period))
+        stars.group_by("repo_id", pl.col("starred_at").dt.truncate(every).dt.date().alias(period))
         .agg(stars=pl.len().cast(pl.Int64))
         .sort("repo_id", period)
         .with_columns(total=pl.col("stars").cum_sum().over("repo_id"))

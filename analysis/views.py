@@ -55,9 +55,10 @@ PER_DAY = Field(pl.Float64, decimals=1)
 STARS_DAILY_COLUMNS = {"repo": NAME, "date": DATE, "stars": COUNT, "total": COUNT, "repo_id": ID}
 
 
-def stars_daily(store: frames.Database, **_: Any) -> pl.DataFrame:
-    """New stars per repository and UTC day, with the running total (days without stars are left out)."""
-    return growth.stars_per_day(store).rename({"day": "date"}).sort("repo", "date")
+def stars_daily(store: frames.Database, exclude_suspected: bool = False, **_: Any) -> pl.DataFrame:
+    """New stars per repository and UTC day, with the running total (days without stars are left
+    out); ``exclude_suspected``: without the suspected fake stars (:mod:`analysis.fake_stars`)."""
+    return growth.stars_per_day(store, exclude_suspected=exclude_suspected).rename({"day": "date"}).sort("repo", "date")
 
 
 CONTRIBUTOR_GROWTH_COLUMNS = {

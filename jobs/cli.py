@@ -94,6 +94,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         options.update({k: v for k, v in (("from_month", args.from_month), ("to_month", args.to_month)) if v})
         if args.repo:
             options["repo"] = args.repo
+        if args.exclude_suspected:
+            options["exclude_suspected"] = True
         frame = build_table(store, args.kind, top=args.top, bots=config.activity.bots, **options)
         note = data_note(store)
     if note:
@@ -317,7 +319,7 @@ def cmd_plot_stars(args: argparse.Namespace) -> int:
 
     config = load_config(args)
     with open_store(args, config, readonly=True) as store:
-        path = plot_stars(store, args.repos, args.out, log=args.log)
+        path = plot_stars(store, args.repos, args.out, log=args.log, exclude_suspected=args.exclude_suspected)
     print(f"wrote the star history of {', '.join(args.repos)} to {path}", file=sys.stderr)
     return EXIT_OK
 
@@ -434,6 +436,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--to", dest="to_month", type=_month, metavar="YYYY-MM", help="repo_openrank, developer_openrank: last month"
     )
+    export.add_argument(
+        "--exclude-suspected",
+        action="store_true",
+        help="repos and stars_daily without the suspected fake stars (StarScout's detectors; the stored counts stay)",
+    )
     export.add_argument("--root", metavar="MODEL", help="lineage: the model whose derivative tree to write")
     export.add_argument(
         "--repo", metavar="OWNER/NAME", help="community: the repository whose community OpenRank to write"
@@ -547,6 +554,9 @@ def build_parser() -> argparse.ArgumentParser:
     stars.add_argument("repos", nargs="+", metavar="OWNER/NAME", help="collected repositories to draw")
     stars.add_argument("--out", default="stars.png", metavar="FILE", help="FILE.png or FILE.svg (default stars.png)")
     stars.add_argument("--log", action="store_true", help="logarithmic star axis (repos of very different sizes)")
+    stars.add_argument(
+        "--exclude-suspected", action="store_true", help="without the suspected fake stars (StarScout's detectors)"
+    )
     stars.set_defaults(handler=cmd_plot_stars)
 
     from fakehub.options import add_serve_arguments

@@ -73,13 +73,20 @@ def exported(tmp_path_factory):
         )
         store.upsert("stargazers", stars)
         store.save_account_facts(facts)
+        counts = {}
+        for row in stars:
+            counts[row["repo_id"]] = counts.get(row["repo_id"], 0) + 1
+        store.upsert("repo_snapshots", [{"repo_id": i, "date": "2025-06-01", "stars": n} for i, n in counts.items()])
 
-    def export(kind):
-        out = folder / f"{kind}.json"
-        assert main(["--db", str(db), "export", kind, "--out", str(out)]) == 0
+    def export(kind, *options):
+        out = folder / f"{kind}{len(options)}.json"
+        assert main(["--db", str(db), "export", kind, "--out", str(out), *options]) == 0
         return json.loads(out.read_text())
 
-    return {kind: export(kind) for kind in ("star_trust", "star_campaigns")}
+    tables = {kind: export(kind) for kind in ("star_trust", "star_campaigns", "repos")}
+    tables["repos_cleaned"] = export("repos", "--exclude-suspected")
+    tables["daily_cleaned"] = export("stars_daily", "--exclude-suspected")
+    return tables
 
 
 def test_low_activity_stars_are_flagged_from_fifty_on_a_repository(exported):
@@ -148,3 +155,20 @@ def test_fakehub_campaigns_are_found_and_its_viral_burst_is_left_alone(tmp_path)
     organic = seen - planted
     assert len(organic & hits) / len(organic) <= 0.02
     assert not {p for p in hits if p[0] == burst}
+
+
+def test_exclude_suspected_takes_the_suspected_stars_out_of_rankings_and_star_histories(exported):
+    stored = {r["repo"]: r["stars"] for r in exported["repos"]}
+    cleaned = {r["repo"]: r["stars"] for r in exported["repos_cleaned"]}
+    # low/enough: 52 - 50 low-activity; lock/r0: 50 - 50 lockstep; near/s0 and low/short: nothing suspected
+    assert (stored["low/enough"], cleaned["low/enough"]) == (52, 2)
+    assert (stored["lock/r0"], cleaned["lock/r0"]) == (50, 0)
+    assert cleaned["near/s0"] == stored["near/s0"] == 50 and cleaned["low/short"] == 49
+    daily = [r for r in exported["daily_cleaned"] if r["repo"] == "low/enough"]
+    assert [(r["date"], r["stars"], r["total"]) for r in daily] == [("2025-03-02", 2, 2)]  # the two kept, day 1
+    assert not [r for r in exported["daily_cleaned"] if r["repo"] == "lock/r0"]
+
+
+def test_exclude_suspected_is_refused_where_it_has_no_meaning(exported, tmp_path, capsys):
+    assert main(["--db", str(tmp_path / "none.db"), "export", "models", "--exclude-suspected"]) == 2
+    assert "export models has no --exclude-suspected; tables with it are repos, stars_daily" in capsys.readouterr().err
