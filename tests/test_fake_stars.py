@@ -51,6 +51,14 @@ def exported(tmp_path_factory):
     # stars (>= n = 50), 10 >= m * rho = 5 of them -> all 500 stars flagged, one campaign.
     # near/s0..s9: the same with 49 accounts plus one organic star each, far apart: 50 stars seed a
     # cluster, but 49 users < n = 50 -> nothing flagged.
+    # gha/watched: no stargazers walked, 50 GH Archive WatchEvents by accounts with no facts and no other
+    # event (one day, one action, one repository: the SQL rule) -> 50 stars, all suspected.
+    repo("gha/watched")
+    watches = [
+        {"id": f"w{k}", "type": "WatchEvent", "action": "started", "actor_id": 600 + k, "actor_login": f"u{600 + k}",
+         "repo_id": repos["gha/watched"], "repo_name": "gha/watched", "created_at": _at(6, k % 20), "source": "gharchive"}
+        for k in range(50)
+    ]  # fmt: skip
     for r in range(10):
         repo(f"lock/r{r}"), repo(f"near/s{r}")
     for u in range(50):
@@ -73,6 +81,7 @@ def exported(tmp_path_factory):
         )
         store.upsert("stargazers", stars)
         store.save_account_facts(facts)
+        store.upsert("events", watches)
         counts = {}
         for row in stars:
             counts[row["repo_id"]] = counts.get(row["repo_id"], 0) + 1
@@ -96,6 +105,8 @@ def test_low_activity_stars_are_flagged_from_fifty_on_a_repository(exported):
     assert (enough["stars"], enough["suspected_stars"], enough["low_activity_stars"]) == (52, 50, 50)
     assert enough["suspected_share"] == pytest.approx(0.9615, abs=1e-4) and enough["campaigns"] == 1
     assert months[("low/short", "2025-03")]["suspected_stars"] == 0
+    watched = months[("gha/watched", "2025-03")]  # from GH Archive WatchEvents, judged by their events
+    assert (watched["stars"], watched["suspected_stars"], watched["low_activity_stars"]) == (50, 50, 50)
 
 
 def test_lockstep_flags_fifty_accounts_starring_ten_repositories_together_and_not_forty_nine(exported):
@@ -113,7 +124,7 @@ def test_lockstep_flags_fifty_accounts_starring_ten_repositories_together_and_no
     # its window: the first and last of its stars, 2025-03-11 00:00 to 2025-03-12 23:00
     assert first["window_start"] >= "2025-03-11T00:00:00Z" and first["window_end"] <= "2025-03-12T23:00:00Z"
     low = [c for c in exported["star_campaigns"] if c["detector"] == "low-activity"]
-    assert [(c["repo"], c["stars"]) for c in low] == [("low/enough", 50)]
+    assert sorted((c["repo"], c["stars"]) for c in low) == [("gha/watched", 50), ("low/enough", 50)]
 
 
 def test_fakehub_campaigns_are_found_and_its_viral_burst_is_left_alone(tmp_path):
@@ -172,3 +183,44 @@ def test_exclude_suspected_takes_the_suspected_stars_out_of_rankings_and_star_hi
 def test_exclude_suspected_is_refused_where_it_has_no_meaning(exported, tmp_path, capsys):
     assert main(["--db", str(tmp_path / "none.db"), "export", "models", "--exclude-suspected"]) == 2
     assert "export models has no --exclude-suspected; tables with it are repos, stars_daily" in capsys.readouterr().err
+
+
+def test_nodes_answers_users_facts_refuses_over_100_ids_and_nulls_an_unknown_id(tmp_path):
+    """fakehub's nodes(ids:) as GitHub's: a legacy user id resolves, an unknown one is null with NOT_FOUND at its
+    index; the collector stores that account as not_found and asks for no account twice."""
+    import requests
+
+    from collector.account_facts import ACCOUNT_FACTS_QUERY, fetch_account_facts, legacy_node_id
+    from collector.github_client import GitHubClient
+    from fakehub import FakeHub
+
+    with FakeHub(seed=0, scale="small") as hub:
+        headers = {"Authorization": "Bearer t"}
+        ids = [legacy_node_id(1_000_010), legacy_node_id(999)]
+        answer = requests.post(
+            hub.url + "/graphql", json={"query": ACCOUNT_FACTS_QUERY, "variables": {"ids": ids}}, headers=headers
+        ).json()
+        known, unknown = answer["data"]["nodes"]
+        assert known["databaseId"] == 1_000_010 and known["followers"]["totalCount"] >= 2 and unknown is None
+        assert answer["errors"][0]["type"] == "NOT_FOUND" and answer["errors"][0]["path"] == ["nodes", 1]
+        too_many = requests.post(
+            hub.url + "/graphql",
+            json={
+                "query": ACCOUNT_FACTS_QUERY,
+                "variables": {"ids": [legacy_node_id(1_000_000 + k) for k in range(101)]},
+            },
+            headers=headers,
+        ).json()
+        assert too_many["data"] is None and "100" in too_many["errors"][0]["message"]
+
+        with Store(tmp_path / "f.db") as store:
+            store.upsert("repos", [{"id": 1, "full_name": "o/r", "owner": "o", "name": "r"}])
+            store.upsert("stargazers", [
+                {"repo_id": 1, "user_id": 1_000_010, "login": known["login"], "starred_at": "2025-01-01T00:00:00Z"},
+                {"repo_id": 1, "user_id": 999, "login": "gone", "starred_at": "2025-01-02T00:00:00Z"},
+            ])  # fmt: skip
+            client = GitHubClient(token="t", base_url=hub.url, timeout=5.0, sleep=hub.sleep, clock=hub.rate_time)
+            assert fetch_account_facts(store, client, limit=10) == (1, 2)  # one query for both accounts
+            statuses = {r["user_id"]: r["status"] for r in store.query("SELECT * FROM star_account_facts")}
+            assert statuses == {1_000_010: "ok", 999: "not_found"}
+            assert fetch_account_facts(store, client, limit=10) == (0, 0)  # cached: nothing asked again
