@@ -16,8 +16,10 @@ and the node limit of "Rate limits and query limits for the GraphQL API"); a doc
 connections costs 1 point. The ids are the accounts' legacy global node ids, ``base64("04:User" +
 databaseId)``, which GitHub still resolves ("Migrating GraphQL global node IDs",
 https://docs.github.com/graphql/guides/migrating-graphql-global-node-ids), so stored stargazers
-need no second walk for their node ids. An account GitHub no longer resolves (deleted,
-suspended) is ``null`` with a ``NOT_FOUND`` error for its index, and is stored as ``not_found``.
+need no second walk for their node ids (a legacy user id still answers, with a deprecation
+warning: pwntester/octo.nvim issue 1373). An account GitHub no longer resolves (deleted,
+suspended) is ``null`` with a ``NOT_FOUND`` error for its index ("Could not resolve to a node
+with the global id of '...'": actions/add-to-project issue 168), and is stored as ``not_found``.
 
 Facts are cached in ``star_account_facts`` and never asked again; a run asks for at most
 ``[github] account_facts`` accounts (those of the most recent stars first), so the cost of a

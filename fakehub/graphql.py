@@ -34,10 +34,12 @@ do past their 10 seconds: 502 or 504, charged, and the same again when asked aga
 ``nodes(ids:)`` resolves global node ids ("Query.nodes",
 https://docs.github.com/graphql/reference/queries#nodes); users answer to their legacy ids,
 ``base64("04:User<databaseId>")``, which GitHub still resolves ("Migrating GraphQL global node
-IDs", https://docs.github.com/graphql/guides/migrating-graphql-global-node-ids). An id that
-resolves to nothing is ``null`` in the list with a ``NOT_FOUND`` error whose ``path`` is its
-index, in GitHub's words ("Could not resolve to a node with the global id of '...'", as
-GitHub answers a deleted account's id). More than 100 ids is refused: GitHub limits a
+IDs", https://docs.github.com/graphql/guides/migrating-graphql-global-node-ids; a legacy
+user id such as ``MDQ6VXNlcjM0MDczMDM=`` still answers, with a deprecation warning:
+pwntester/octo.nvim issue 1373). An id that resolves to nothing is ``null`` in the list with a
+``NOT_FOUND`` error whose ``path`` is its index, in GitHub's words ("Could not resolve to a node
+with the global id of '...'", as reported in actions/add-to-project issue 168 and
+WordPress/openverse pull 1031). More than 100 ids is refused: GitHub limits a
 connection or list argument to 100 items (node limit, "Rate limits and query limits for the
 GraphQL API"); the error text for ``nodes`` is fakehub's, no recorded exchange shows it.
 ``User`` carries the public facts the suspected-fake-star detectors read (``createdAt``,
