@@ -62,6 +62,10 @@ class GithubConfig:
     max_rate_wait: float = 900.0  # seconds to wait for a spent budget before ending as partial
     stats_wait: float = 15.0  # seconds between polls of /stats/contributors answering 202
     bots: list[str] = field(default_factory=list)  # deprecated alias of [activity].bots, merged into it
+    # stargazer accounts whose public facts (created, followers, repositories, contributions) one
+    # run fetches at most, 100 per GraphQL query, for the suspected-fake-star detectors; 0 (the
+    # default): none, and the low-activity detector reads only imported GH Archive activity
+    account_facts: int = 0
 
 
 @dataclass
@@ -295,6 +299,8 @@ def _validate(config: Config, source: str) -> None:
     for section, key in (("github", "max_rate_wait"), ("github", "stats_wait"), ("huggingface", "max_rate_wait")):
         if not 0 <= getattr(getattr(config, section), key) < math.inf:  # also NaN
             raise ConfigError(f"{source}: {section}.{key} must be 0 or more seconds (a finite number)")
+    if config.github.account_facts < 0:
+        raise ConfigError(f"{source}: github.account_facts must be 0 or more accounts")
     for index, name in enumerate(config.huggingface.authors):
         if not _OWNER_NAME.fullmatch(name):
             raise ConfigError(f"{source}: huggingface.authors[{index}] {_shown(name)} is not a Hugging Face author")
@@ -490,6 +496,7 @@ contributors = {_toml(gh.contributors)}
 # activity_since = "2025-01-01"      # first-run horizon for activity; default: all history
 max_rate_wait = {gh.max_rate_wait:g}                  # seconds to wait for a spent rate budget, then end as partial
 stats_wait = {gh.stats_wait:g}                      # seconds between polls while GitHub computes /stats/contributors
+account_facts = {gh.account_facts}                    # stargazer accounts whose facts a run fetches at most, 100 a query (suspected fake stars; 0: none)
 
 [huggingface]
 authors = {authors}

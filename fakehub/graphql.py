@@ -26,6 +26,8 @@ Schema subset (:data:`SDL`)::
       }
     }
     rateLimit(dryRun) { cost limit remaining used resetAt nodeCount }
+    nodes(ids: [ID!]! <= 100) { ... on User { login databaseId id createdAt followers { totalCount }
+      repositories { totalCount } contributionsCollection { contributionCalendar { totalContributions } } } }
 
 ``author`` is an ``Actor``: a ``User`` or a ``Bot`` (see :func:`actor`). Issue and pull
 request connections page by keyset cursors (:func:`keyset_cursor`): ordered by
@@ -45,6 +47,21 @@ do past their 10 seconds: 502 or 504, charged, and the same again when asked aga
 older than the cursor lifetime (:data:`fakehub.generator.CURSOR_LIFETIME_SECONDS`) is refused
 with ``INVALID_CURSOR_ARGUMENTS`` ("`...` does not appear to be a valid cursor."), its
 ``repository`` null.
+
+``nodes(ids:)`` resolves global node ids ("Query.nodes",
+https://docs.github.com/graphql/reference/queries#nodes); users answer to their legacy ids,
+``base64("04:User<databaseId>")``, which GitHub still resolves ("Migrating GraphQL global node
+IDs", https://docs.github.com/graphql/guides/migrating-graphql-global-node-ids; a legacy
+user id such as ``MDQ6VXNlcjM0MDczMDM=`` still answers, with a deprecation warning:
+pwntester/octo.nvim issue 1373). An id that resolves to nothing is ``null`` in the list with a
+``NOT_FOUND`` error whose ``path`` is its index, in GitHub's words ("Could not resolve to a node
+with the global id of '...'", as reported in actions/add-to-project issue 168 and
+WordPress/openverse pull 1031). More than 100 ids is refused: GitHub limits a
+connection or list argument to 100 items (node limit, "Rate limits and query limits for the
+GraphQL API"); the error text for ``nodes`` is fakehub's, no recorded exchange shows it.
+``User`` carries the public facts the suspected-fake-star detectors read (``createdAt``,
+``followers``, ``repositories``, ``contributionsCollection.contributionCalendar``), from
+:meth:`fakehub.generator.GitHubWorld.account_facts`.
 """
 
 from __future__ import annotations
@@ -89,7 +106,12 @@ input IssueOrder { field: IssueOrderField!, direction: OrderDirection! }
 type Query {
   repository(owner: String!, name: String!, followRenames: Boolean = true): Repository
   rateLimit(dryRun: Boolean = false): RateLimit
+  nodes(ids: [ID!]!): [Node]!
 }
+
+interface Node { id: ID! }
+type ContributionCalendar { totalContributions: Int! }
+type ContributionsCollection { contributionCalendar: ContributionCalendar! }
 
 type RateLimit { cost: Int! limit: Int! remaining: Int! used: Int! resetAt: DateTime! nodeCount: Int! }
 
@@ -102,7 +124,16 @@ type RepositoryTopicConnection { totalCount: Int! nodes: [RepositoryTopic] }
 type CountConnection { totalCount: Int! }
 
 interface Actor { login: String! url: URI! }
-type User implements Actor { login: String! databaseId: Int id: ID! url: URI! }
+type User implements Actor & Node {
+  login: String!
+  databaseId: Int
+  id: ID!
+  url: URI!
+  createdAt: DateTime!
+  followers(first: Int, after: String): CountConnection!
+  repositories(first: Int, after: String): CountConnection!
+  contributionsCollection(from: DateTime, to: DateTime): ContributionsCollection!
+}
 type Bot implements Actor { login: String! databaseId: Int id: ID! url: URI! }
 type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
 type StargazerEdge { cursor: String! starredAt: DateTime! node: User! }
@@ -189,6 +220,8 @@ type Repository {
 """
 
 SCHEMA = build_schema(SDL)
+SCHEMA.type_map["Node"].resolve_type = lambda value, info, abstract: "User"  # type: ignore[attr-defined]
+MAX_NODE_IDS = 100
 
 
 class GitHubGraphQLError(GraphQLError):
@@ -221,11 +254,28 @@ def _uncursor(cursor: str, world: GitHubWorld) -> int:
 
 
 class UserNode:
-    def __init__(self, index: int, users: UserDirectory):
+    def __init__(self, index: int, users: UserDirectory, world: GitHubWorld | None = None):
         self.login = users.login(index)
         self.databaseId = users.user_id(index)
         self.id = base64.b64encode(f"04:User{self.databaseId}".encode()).decode()
         self.url = f"https://github.com/{self.login}"
+        self._index, self._world = index, world
+
+    def _facts(self) -> dict[str, int]:
+        assert self._world is not None, "facts are served on nodes(ids:) users"
+        return self._world.account_facts(self._index)
+
+    def createdAt(self, info, **_):
+        return iso(self._facts()["created"])
+
+    def followers(self, info, **_):
+        return {"totalCount": self._facts()["followers"]}
+
+    def repositories(self, info, **_):
+        return {"totalCount": self._facts()["repositories"]}
+
+    def contributionsCollection(self, info, **_):
+        return {"contributionCalendar": {"totalContributions": self._facts()["contributions"]}}
 
 
 class RepositoryNode:
@@ -393,6 +443,25 @@ class Root:
         if repo is None or not world.visible(repo):
             raise GitHubGraphQLError(f"Could not resolve to a Repository with the name '{full}'.", "NOT_FOUND")
         return RepositoryNode(world, repo, self._base)
+
+    def nodes(self, info, ids: list[str]):
+        if len(ids) > MAX_NODE_IDS:
+            raise GitHubGraphQLError(
+                f"You may not request more than {MAX_NODE_IDS} node ids at once; {len(ids)} were requested.",
+                "EXCESSIVE_PAGINATION",
+            )
+        return [self._node(node_id) for node_id in ids]
+
+    def _node(self, node_id: str):
+        users = self._world.users
+        try:
+            kind, _, number = base64.b64decode(node_id, validate=True).decode().partition(":User")
+            index = users.index_of_id(int(number)) if kind == "04" else None
+        except (ValueError, UnicodeDecodeError):
+            index = None
+        if index is None:
+            return GitHubGraphQLError(f"Could not resolve to a node with the global id of '{node_id}'", "NOT_FOUND")
+        return UserNode(index, users, self._world)
 
     def rateLimit(self, info, dryRun: bool = False):
         w = self._rate
