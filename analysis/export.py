@@ -64,6 +64,7 @@ class Table:
 
     build: Callable[..., pl.DataFrame]
     schema: Schema
+    nightly: bool = True  # written by every nightly export; False: the table needs options a person chooses
 
 
 # Every export table, KIND -> builder and schema; a new table is one line here.
@@ -86,7 +87,7 @@ TABLES: dict[str, Table] = {
     "model_downloads": Table(views.model_downloads, views.MODEL_DOWNLOAD_COLUMNS),
     "model_growth": Table(growth.model_growth_table, growth.MODEL_GROWTH_COLUMNS),
     "models": Table(lineage.model_table, lineage.MODEL_COLUMNS),
-    "opendigger_window": Table(opendigger.window_table, opendigger.WINDOW_COLUMNS),
+    "opendigger_window": Table(opendigger.window_table, opendigger.WINDOW_COLUMNS, nightly=False),
     "orgs": Table(views.org_table, views.ORG_COLUMNS),
     "origin_adoption": Table(adoption.origin_adoption, adoption.ORIGIN_ADOPTION_COLUMNS),
     "origins": Table(families.origin_table, families.ORIGIN_COLUMNS),
