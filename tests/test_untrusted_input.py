@@ -18,6 +18,7 @@ import pytest
 import test_robustness
 from test_robustness import CONFIG, error_lines, fingerprint
 
+from core.errors import InputError
 from jobs.cli import main
 
 # test_robustness's fixtures: its small database holding every kind of row, and a copy in a working folder.
@@ -339,6 +340,7 @@ def test_a_killed_report_leaves_no_building_folder_after_the_next_run(workdir, c
     import subprocess
     import time
 
+    before = fingerprint(workdir / "ecometrics.db")
     report = subprocess.Popen(
         [*test_robustness.ECOMETRICS, "report", "--out", "site"], cwd=workdir, stderr=subprocess.DEVNULL
     )
@@ -350,6 +352,7 @@ def test_a_killed_report_leaves_no_building_folder_after_the_next_run(workdir, c
     assert cli(["report", "--out", "site"]) == 0, capsys.readouterr().err
     assert _leftovers(workdir) == []  # the killed run's folder is gone with the next run
     assert (workdir / "site" / "index.html").exists()
+    assert fingerprint(workdir / "ecometrics.db") == before
 
 
 def test_report_out_dot_inside_a_report_rewrites_it(workdir, capsys, monkeypatch):
@@ -359,6 +362,7 @@ def test_report_out_dot_inside_a_report_rewrites_it(workdir, capsys, monkeypatch
     captured = capsys.readouterr()
     assert returned == 0 and "Traceback" not in captured.err, captured.err
     assert (workdir / "site" / "index.html").exists() and _leftovers(workdir) == []
+    assert not captured.err.startswith("ecometrics: ")
 
 
 def test_report_out_a_symlink_loop_is_one_line(workdir, capsys):
@@ -405,3 +409,14 @@ def test_chdb_on_a_full_disk_is_one_line_and_exit_74(tmp_path, template):
     )
     test_robustness.assert_one_line(result, 74, f"chdb:{tmp_path / 'chdb'}", "not enough space", "free disk space")
     assert fingerprint(db) == before
+
+
+def test_a_bare_modelscope_domain_is_read_as_https_as_modelscope_hub_reads_it():
+    from collector.http import check_environment
+
+    check_environment({"MODELSCOPE_ENDPOINT": "modelscope.cn"})  # HubConfig.normalize_endpoint: https://modelscope.cn
+    check_environment({"MODELSCOPE_ENDPOINT": "localhost:8080/api"})
+    with pytest.raises(InputError, match="MODELSCOPE_ENDPOINT 'javascript:' is not an http"):
+        check_environment({"MODELSCOPE_ENDPOINT": "javascript:"})
+    with pytest.raises(InputError, match="HF_ENDPOINT 'hf.co' is not an http"):  # huggingface_hub needs the scheme
+        check_environment({"HF_ENDPOINT": "hf.co"})
