@@ -420,3 +420,16 @@ def test_a_bare_modelscope_domain_is_read_as_https_as_modelscope_hub_reads_it():
         check_environment({"MODELSCOPE_ENDPOINT": "javascript:"})
     with pytest.raises(InputError, match="HF_ENDPOINT 'hf.co' is not an http"):  # huggingface_hub needs the scheme
         check_environment({"HF_ENDPOINT": "hf.co"})
+
+
+def test_a_terminal_table_shows_a_name_holding_rich_markup_as_written():
+    import polars as pl
+    from rich.console import Console
+
+    from jobs.demo import ranking_table
+
+    frame = pl.DataFrame({"repo": ["[bold red]o/r[/]", "[link=javascript:x]o/s"], "stars": [2, 1]})
+    console = Console(record=True, width=100)
+    console.print(ranking_table(frame, "repos", ["repo", "stars"], title="t", note=None, width=100))
+    shown = console.export_text()
+    assert "[bold red]o/r[/]" in shown and "[link=javascript:x]o/s" in shown
