@@ -33,7 +33,23 @@ from typing import Any
 
 import polars as pl
 
-from analysis import community, crawl, families, frames, global_openrank, growth, hubs, labels, lineage, rankings, views
+from analysis import (
+    adoption,
+    community,
+    coverage,
+    crawl,
+    fake_stars,
+    families,
+    frames,
+    global_openrank,
+    growth,
+    hubs,
+    labels,
+    lineage,
+    opendigger,
+    rankings,
+    views,
+)
 from analysis.fields import SCORE, TIMESTAMP, Field, Schema
 from analysis.output import FORMATS, csv_safe, markdown_cell, one_line, output_file
 from core.dates import check_month
@@ -52,12 +68,15 @@ class Table:
 
 # Every export table, KIND -> builder and schema; a new table is one line here.
 TABLES: dict[str, Table] = {
+    "adoption": Table(adoption.adoption_table, adoption.ADOPTION_COLUMNS),
     "community": Table(community.community_table, community.COLUMNS),
     "completeness": Table(crawl.crawl_completeness, crawl.COLUMNS),
+    "coverage": Table(coverage.coverage_table, coverage.COLUMNS),
     "contributor_growth": Table(views.contributor_growth, views.CONTRIBUTOR_GROWTH_COLUMNS),
     "developer_openrank": Table(global_openrank.developer_openrank_table, global_openrank.DEVELOPER_OPENRANK_COLUMNS),
     "developers": Table(global_openrank.developers_table, global_openrank.DEVELOPER_COLUMNS),
     "families": Table(families.family_table, families.FAMILY_COLUMNS),
+    "family_adoption": Table(adoption.family_adoption, adoption.FAMILY_ADOPTION_COLUMNS),
     "family_downloads": Table(views.family_downloads, views.FAMILY_DOWNLOAD_COLUMNS),
     "family_months": Table(families.family_months, families.FAMILY_MONTH_COLUMNS),
     "growth": Table(growth.growth_table, growth.GROWTH_COLUMNS),
@@ -67,18 +86,23 @@ TABLES: dict[str, Table] = {
     "model_downloads": Table(views.model_downloads, views.MODEL_DOWNLOAD_COLUMNS),
     "model_growth": Table(growth.model_growth_table, growth.MODEL_GROWTH_COLUMNS),
     "models": Table(lineage.model_table, lineage.MODEL_COLUMNS),
+    "opendigger_window": Table(opendigger.window_table, opendigger.WINDOW_COLUMNS),
     "orgs": Table(views.org_table, views.ORG_COLUMNS),
+    "origin_adoption": Table(adoption.origin_adoption, adoption.ORIGIN_ADOPTION_COLUMNS),
     "origins": Table(families.origin_table, families.ORIGIN_COLUMNS),
     "repo_openrank": Table(global_openrank.repo_openrank_table, global_openrank.REPO_OPENRANK_COLUMNS),
     "repos": Table(rankings.repos_table, rankings.COLUMNS),
+    "star_campaigns": Table(fake_stars.campaign_table, fake_stars.CAMPAIGN_COLUMNS),
+    "star_trust": Table(fake_stars.star_trust_table, fake_stars.STAR_TRUST_COLUMNS),
     "stars_daily": Table(views.stars_daily, views.STARS_DAILY_COLUMNS),
 }
 GRAPH_KIND = "lineage"  # the lineage graph below a model, written by analysis.lineage.write_lineage: not a table
+OPENDIGGER_KIND = "opendigger"  # OpenDigger's metric files, written by analysis.opendigger_files: not a table
 
 
 def export_kinds() -> list[str]:
     """Every KIND ``ecometrics export`` accepts: the tables and the lineage graph."""
-    return sorted([*TABLES, GRAPH_KIND])
+    return sorted([*TABLES, GRAPH_KIND, OPENDIGGER_KIND])
 
 
 def conform(frame: pl.DataFrame, schema: Schema, kind: str = "table") -> pl.DataFrame:
@@ -155,10 +179,16 @@ def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any
         if not takes(kind, "month"):
             monthly = sorted(k for k in TABLES if takes(k, "month"))
             raise InputError(f"export {kind} has no --month; monthly tables are {', '.join(monthly)}")
+    if options.get("exclude_suspected") and not takes(kind, "exclude_suspected"):
+        cleaned = sorted(k for k in TABLES if takes(k, "exclude_suspected"))
+        raise InputError(f"export {kind} has no --exclude-suspected; tables with it are {', '.join(cleaned)}")
     for bound, flag in (("from_month", "--from"), ("to_month", "--to")):
         if options.get(bound) is not None and not takes(kind, bound):
             ranged = sorted(k for k in TABLES if takes(k, bound))
             raise InputError(f"export {kind} has no {flag}; tables over a range of months are {', '.join(ranged)}")
+    for option, flag in (("days_after_creation", "--days-after-creation"), ("since", "--since"), ("until", "--until")):
+        if options.get(option) is not None and not takes(kind, option):
+            raise InputError(f"export {kind} has no {flag}; it is an option of export opendigger_window")
     if top is not None and top < 1:
         raise InputError(f"--top {top}: pass a number of rows, 1 or more")
     frame = conform(TABLES[kind].build(store, **options), TABLES[kind].schema, kind)

@@ -56,11 +56,16 @@ class GithubConfig:
     repos: list[str] = field(default_factory=list)
     star_history: bool = True  # full stargazer history (cursor-resumed)
     activity: bool = True  # issues, PRs, comments, commits -> events
+    issue_details: bool = True  # with activity and a token: GraphQL created/closed/merged times, PR lines, reviews
     contributors: bool = True
     activity_since: str | None = None  # ISO date; None collects all history on the first run
     max_rate_wait: float = 900.0  # seconds to wait for a spent budget before ending as partial
     stats_wait: float = 15.0  # seconds between polls of /stats/contributors answering 202
     bots: list[str] = field(default_factory=list)  # deprecated alias of [activity].bots, merged into it
+    # stargazer accounts whose public facts (created, followers, repositories, contributions) one
+    # run fetches at most, 100 per GraphQL query, for the suspected-fake-star detectors; 0 (the
+    # default): none, and the low-activity detector reads only imported GH Archive activity
+    account_facts: int = 0
 
 
 @dataclass
@@ -106,6 +111,10 @@ ACTIVITY_EVENT_TYPES: tuple[str, ...] = (
     "PullRequestEvent",
     "PushEvent",
 )
+# The event types OpenDigger's other metrics read besides those (stars and attention:
+# WatchEvent, ForkEvent; change request response time: PullRequestReviewEvent); its
+# active_dates_and_times counts every type.
+METRIC_EVENT_TYPES: tuple[str, ...] = (*ACTIVITY_EVENT_TYPES, "WatchEvent", "ForkEvent", "PullRequestReviewEvent")
 
 
 @dataclass
@@ -290,6 +299,8 @@ def _validate(config: Config, source: str) -> None:
     for section, key in (("github", "max_rate_wait"), ("github", "stats_wait"), ("huggingface", "max_rate_wait")):
         if not 0 <= getattr(getattr(config, section), key) < math.inf:  # also NaN
             raise ConfigError(f"{source}: {section}.{key} must be 0 or more seconds (a finite number)")
+    if config.github.account_facts < 0:
+        raise ConfigError(f"{source}: github.account_facts must be 0 or more accounts")
     for index, name in enumerate(config.huggingface.authors):
         if not _OWNER_NAME.fullmatch(name):
             raise ConfigError(f"{source}: huggingface.authors[{index}] {_shown(name)} is not a Hugging Face author")
@@ -482,10 +493,12 @@ orgs = {orgs}
 repos = {repos}
 star_history = {_toml(gh.star_history)}                  # full stargazer history, resumed from a saved cursor
 activity = {_toml(gh.activity)}                      # issues, PRs, comments, commits -> events (for OpenRank)
+issue_details = {_toml(gh.issue_details)}                 # and their times, PR lines and reviews (GraphQL, needs a token)
 contributors = {_toml(gh.contributors)}
 # activity_since = "2025-01-01"      # first-run horizon for activity; default: all history
 max_rate_wait = {gh.max_rate_wait:g}                  # seconds to wait for a spent rate budget, then end as partial
 stats_wait = {gh.stats_wait:g}                      # seconds between polls while GitHub computes /stats/contributors
+account_facts = {gh.account_facts}                    # stargazer accounts whose facts a run fetches at most, 100 a query (suspected fake stars; 0: none)
 
 [huggingface]
 authors = {authors}

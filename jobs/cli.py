@@ -11,6 +11,8 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -93,12 +95,16 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from analysis.export import GRAPH_KIND, build_table, check_kind, write_table
+    from analysis.export import GRAPH_KIND, OPENDIGGER_KIND, build_table, check_kind, write_table
     from analysis.output import data_note, output_format
 
     config = load_config(args)
     if args.kind == GRAPH_KIND:
         return _export_lineage(args, config)
+    if args.kind == OPENDIGGER_KIND:
+        return _export_opendigger(args, config)
+    if args.engine:
+        raise InputError(f"export {args.kind}: --engine is for export opendigger; drop it")
     check_kind(args.kind)  # before the database: a typo is named as such
     fmt = output_format(args.out, args.format)
     with open_store(args, config, readonly=True) as store:
@@ -106,6 +112,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         options.update({k: v for k, v in (("from_month", args.from_month), ("to_month", args.to_month)) if v})
         if args.repo:
             options["repo"] = args.repo
+        windows = (("days_after_creation", args.days_after_creation), ("since", args.since), ("until", args.until))
+        options.update({k: v for k, v in windows if v is not None})
+        if args.exclude_suspected:
+            options["exclude_suspected"] = True
         frame = build_table(store, args.kind, top=args.top, bots=config.activity.bots, **options)
         note = data_note(store)
     if note:
@@ -142,6 +152,106 @@ def _export_lineage(args: argparse.Namespace, config: Config) -> int:
             return EXIT_OK
         path = write_lineage(store, args.root, fmt, args.out)
     print(f"wrote the lineage below {args.root} to {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+@contextmanager
+def _events_of(args: argparse.Namespace, store: Store) -> Iterator[tuple[Any, Any]]:
+    """How to query the events: (rows, schema) of --engine, else of the SQLite store."""
+    from analysis.activity_sql import SCHEMAS, SQLITE_EVENTS
+
+    if not args.engine:
+        yield (lambda text: store.conn.execute(text).fetchall()), SQLITE_EVENTS
+        return
+    from collector.archive_engine import open_engine
+
+    with open_engine(args.engine, store) as engine:
+        yield engine.rows, SCHEMAS[engine.schema]
+
+
+def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]) -> tuple[Any, list]:
+    """OpenDigger's metrics of ``repos`` (all when empty) over --from/--to: (window, RepoMetrics list)."""
+    from analysis import opendigger
+
+    with _events_of(args, store) as (rows, schema):
+        window = opendigger.window_of(rows, schema, first=args.from_month, last=args.to_month, repos=repos)
+        return window, list(opendigger.compute(rows, schema, window).values())
+
+
+def _export_opendigger(args: argparse.Namespace, config: Config) -> int:
+    """OpenDigger's files, DIR/github/OWNER/REPO/METRIC.json, of every repo with events (or --repo)."""
+    from analysis.opendigger_files import write_tree
+
+    if not args.out or args.out == "-":
+        raise InputError("export opendigger: pass --out DIR, the folder to write github/OWNER/REPO/METRIC.json in")
+    with open_store(args, config, readonly=True) as store:
+        window, repos = _opendigger_metrics(args, store, [args.repo] if args.repo else [])
+    written, skipped = write_tree(repos, args.out)
+    print(f"wrote {written} file(s) of {len(repos)} repo(s), {window.first} to {window.last}, under {args.out}")
+    if skipped:
+        print(
+            f"ecometrics: {len(skipped)} repo name(s) cannot be folders, skipped: {', '.join(skipped[:5])}",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def cmd_import_opendigger(args: argparse.Namespace) -> int:
+    from analysis.opendigger_files import read_tree, value_rows
+
+    config = load_config(args)
+    tree = read_tree(args.folder)
+    columns = ("repo", "metric", "field", "period", "value", "detail", "file", "imported_at")
+    with _locked(args, config, "import:opendigger"), open_store(args, config) as store:
+        for repo, rows in value_rows(tree).items():
+            metrics = sorted({row[1] for row in rows})
+            store.replace_rows("opendigger_values", columns, rows, where={"repo": repo, "metric": metrics})
+    print(f"opendigger: {tree.summary()}")
+    for where in tree.bad:
+        print(f"ecometrics: {where}", file=sys.stderr)
+    return EXIT_PARTIAL if tree.bad_count else EXIT_OK
+
+
+def cmd_compare_opendigger(args: argparse.Namespace) -> int:
+    from analysis.opendigger_files import COLUMNS, compare, read_tree, tree_of
+
+    config = load_config(args)
+    theirs = read_tree(args.folder)
+    names = sorted(theirs.names.values())
+    from analysis import opendigger, opendigger_sql
+
+    with open_store(args, config, readonly=True) as store:
+        with _events_of(args, store) as (rows, schema):
+            known = [name for name in names if rows(opendigger_sql.repo_ids_sql(schema, (name.lower(),)))]
+            if not known:
+                raise InputError(
+                    f"{args.folder}: none of its {len(names)} repo(s) has events here; import their events"
+                )
+            window = opendigger.window_of(rows, schema, first=args.from_month, last=args.to_month, repos=known)
+            ours = tree_of(opendigger.compute(rows, schema, window).values())
+    compared, differences = compare(ours, theirs, window)
+    print(
+        f"compared {compared:,} value(s) of {len(known)} repo(s), {window.first} to {window.last}: "
+        f"{len(differences):,} differ"
+        + (f"; {len(names) - len(known)} repo(s) without events here" if len(known) < len(names) else "")
+    )
+    table = [COLUMNS, *(tuple("" if v is None else str(v) for v in d.row()) for d in differences)]
+    if differences and not args.out:
+        widths = [min(max(len(row[i]) for row in table), 40) for i in range(len(COLUMNS))]
+        for row in table[: args.limit + 1]:
+            print("  ".join(cell[:40].ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        if len(differences) > args.limit:
+            print(f"... {len(differences) - args.limit:,} more; pass --out FILE.csv for all")
+    if args.out:
+        import csv
+
+        from analysis.output import output_file
+
+        with output_file(args.out) as path, path.open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows(table)
+        print(f"wrote {len(differences):,} difference(s) to {args.out}", file=sys.stderr)
+    for where in theirs.bad:
+        print(f"ecometrics: {where}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -285,6 +395,15 @@ def cmd_import_gharchive(args: argparse.Namespace) -> int:
     return _finished(imported, imported.summary())
 
 
+def cmd_import_hub_stats(args: argparse.Namespace) -> int:
+    from collector.hubstats import import_hub_stats
+
+    config = load_config(args)
+    with _locked(args, config, "import:hub-stats"), open_store(args, config) as store:
+        imported = import_hub_stats(store, args.files, date=args.date)
+    return _finished(imported, imported.summary())
+
+
 def cmd_import_labels(args: argparse.Namespace) -> int:
     from collector.labels import import_labels
 
@@ -330,7 +449,7 @@ def cmd_plot_stars(args: argparse.Namespace) -> int:
 
     config = load_config(args)
     with open_store(args, config, readonly=True) as store:
-        path = plot_stars(store, args.repos, args.out, log=args.log)
+        path = plot_stars(store, args.repos, args.out, log=args.log, exclude_suspected=args.exclude_suspected)
     print(f"wrote the star history of {', '.join(args.repos)} to {path}", file=sys.stderr)
     return EXIT_OK
 
@@ -373,6 +492,15 @@ def _month(text: str) -> str:
         return check_month(text)
     except InputError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _day(text: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day; write it as YYYY-MM-DD") from None
 
 
 class _ExportHelp(argparse.HelpFormatter):
@@ -438,15 +566,35 @@ def build_parser() -> argparse.ArgumentParser:
         dest="from_month",
         type=_month,
         metavar="YYYY-MM",
-        help="repo_openrank, developer_openrank: first month",
+        help="repo_openrank, developer_openrank, opendigger: first month",
     )
     export.add_argument(
-        "--to", dest="to_month", type=_month, metavar="YYYY-MM", help="repo_openrank, developer_openrank: last month"
+        "--to",
+        dest="to_month",
+        type=_month,
+        metavar="YYYY-MM",
+        help="repo_openrank, developer_openrank, opendigger: last month",
+    )
+    export.add_argument(
+        "--exclude-suspected",
+        action="store_true",
+        help="repos and stars_daily without the suspected fake stars (StarScout's detectors; the stored counts stay)",
     )
     export.add_argument("--root", metavar="MODEL", help="lineage: the model whose derivative tree to write")
     export.add_argument(
-        "--repo", metavar="OWNER/NAME", help="community: the repository whose community OpenRank to write"
+        "--repo",
+        metavar="OWNER/NAME",
+        help="community: the repository whose community OpenRank to write; opendigger: only this repository",
     )
+    export.add_argument("--engine", metavar="ENGINE", help=ENGINE_HELP + " (export opendigger)")
+    export.add_argument(
+        "--days-after-creation",
+        type=_at_least_one,
+        metavar="N",
+        help="opendigger_window: each repository's first N days from its creation",
+    )
+    export.add_argument("--since", metavar="YYYY-MM-DD", help="opendigger_window: the window's first day")
+    export.add_argument("--until", metavar="YYYY-MM-DD", help="opendigger_window: the day after the window")
     export.set_defaults(handler=cmd_export)
 
     collect = sub.add_parser("collect", help="one collection pass (incremental, resumable)")
@@ -493,7 +641,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schedule.set_defaults(handler=cmd_schedule)
 
-    importer = sub.add_parser("import", help="import GH Archive files, a lineage edge list or OpenDigger's labels")
+    importer = sub.add_parser(
+        "import",
+        help="import GH Archive files, a lineage edge list, OpenDigger's labels or metric files, hub-stats history",
+    )
     imports = importer.add_subparsers(dest="what", required=True, metavar="WHAT")
     gharchive = imports.add_parser("gharchive", help="GH Archive hourly .json.gz files -> events")
     gharchive.add_argument("files", nargs="+", metavar="FILE", help="hourly files such as 2025-01-01-15.json.gz")
@@ -505,11 +656,45 @@ def build_parser() -> argparse.ArgumentParser:
         "file", metavar="FILE.csv", help="columns parent, child, relation (finetune, adapter, quantized, merge)"
     )
     edges.set_defaults(handler=cmd_import_edges)
+    hub_stats = imports.add_parser(
+        "hub-stats",
+        help="daily models.parquet of the cfahlgren1/hub-stats dataset -> model snapshots before the first run",
+    )
+    hub_stats.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE.parquet",
+        help="one day's models.parquet each, its day in the name (YYYY-MM-DD)",
+    )
+    hub_stats.add_argument(
+        "--date", type=_day, metavar="YYYY-MM-DD", help="the day of a single file with no date in its name"
+    )
+    hub_stats.set_defaults(handler=cmd_import_hub_stats)
     labels = imports.add_parser(
         "labels", help="OpenDigger's labeled_data YAML (bots, companies, foundations, divisions)"
     )
     labels.add_argument("folder", metavar="DIR", help="a clone of X-lab2017/open-digger or its labeled_data folder")
     labels.set_defaults(handler=cmd_import_labels)
+    od_import = imports.add_parser(
+        "opendigger", help="OpenDigger's metric files (github/OWNER/REPO/METRIC.json) -> opendigger_values"
+    )
+    od_import.add_argument("folder", metavar="DIR", help="a folder of OpenDigger's layout: its published data or ours")
+    od_import.set_defaults(handler=cmd_import_opendigger)
+
+    comparer = sub.add_parser("compare", help="compare our metrics with OpenDigger's files")
+    compares = comparer.add_subparsers(dest="what", required=True, metavar="WHAT")
+    od_compare = compares.add_parser(
+        "opendigger", help="where our OpenDigger metrics and a folder of OpenDigger's files differ, and by how much"
+    )
+    od_compare.add_argument("folder", metavar="DIR", help="a folder of OpenDigger's layout (github/OWNER/REPO/...)")
+    od_compare.add_argument("--engine", metavar="ENGINE", help=ENGINE_HELP + " (where our events are)")
+    od_compare.add_argument("--from", dest="from_month", type=_month, metavar="YYYY-MM", help="first month compared")
+    od_compare.add_argument("--to", dest="to_month", type=_month, metavar="YYYY-MM", help="last month compared")
+    od_compare.add_argument("--out", metavar="FILE.csv", help="write every difference as CSV")
+    od_compare.add_argument(
+        "--limit", type=_at_least_one, default=50, help="differences printed (default 50; --out has all)"
+    )
+    od_compare.set_defaults(handler=cmd_compare_opendigger)
 
     demo = sub.add_parser("demo", help="the whole nightly pipeline offline against fakehub (synthetic data)")
     demo.add_argument("--dir", default="demo", help="where the database and exports go (default ./demo)")
@@ -540,6 +725,9 @@ def build_parser() -> argparse.ArgumentParser:
     stars.add_argument("repos", nargs="+", metavar="OWNER/NAME", help="collected repositories to draw")
     stars.add_argument("--out", default="stars.png", metavar="FILE", help="FILE.png or FILE.svg (default stars.png)")
     stars.add_argument("--log", action="store_true", help="logarithmic star axis (repos of very different sizes)")
+    stars.add_argument(
+        "--exclude-suspected", action="store_true", help="without the suspected fake stars (StarScout's detectors)"
+    )
     stars.set_defaults(handler=cmd_plot_stars)
 
     from fakehub.options import add_serve_arguments
