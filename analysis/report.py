@@ -32,6 +32,7 @@ when complete; an existing destination is replaced only when it is a report (it 
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import html
 import inspect
 import json
@@ -125,7 +126,7 @@ def write_report(
         month = check_month(month, "--month")
     if model_pages < 0:
         raise InputError(f"report models {model_pages}: pass 0 or more model pages")
-    out_dir = Path(out_dir)
+    out_dir = _destination(Path(out_dir))
     _check_destination(out_dir, create_parents=create_parents)
     _require_matplotlib()
     with _swapped_in(out_dir) as root:
@@ -142,6 +143,23 @@ def write_report(
 
 
 # -- the destination ---------------------------------------------------------------------
+
+
+def _destination(out_dir: Path) -> Path:
+    """The folder the site replaces: a symbolic link's target (the link stays), as an absolute path
+    without ``.`` or ``..`` (``--out .`` inside a report rewrites that report)."""
+    shown = out_dir
+    if out_dir.is_symlink():
+        try:
+            out_dir = out_dir.resolve(strict=True)
+        except (OSError, RuntimeError):  # a loop (RuntimeError before Python 3.13), or a missing target
+            raise InputError(
+                f"--out {shown}: is a symbolic link that leads nowhere (a loop or a missing target); pass a folder"
+            ) from None
+    out_dir = Path(os.path.abspath(out_dir))
+    if not out_dir.name:
+        raise InputError(f"--out {shown}: is the root folder; pass a folder for the site")
+    return out_dir
 
 
 def _check_destination(out_dir: Path, *, create_parents: bool) -> None:
@@ -170,9 +188,14 @@ def _swapped_in(out_dir: Path) -> Iterator[Path]:
 
     A failure leaves the previous site as it was. The old site is moved aside, the new
     one renamed in, then the old one removed: a reader sees one site or the other.
+    The temporary folders carry the writer's pid: those of a writer that died (killed
+    mid-run) are removed by the next run.
     """
+    _remove_abandoned(out_dir)
     try:
-        building = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".building", dir=out_dir.parent))
+        building = Path(
+            tempfile.mkdtemp(prefix=f".{out_dir.name}.{os.getpid()}.", suffix=".building", dir=out_dir.parent)
+        )
     except OSError as exc:
         raise WriteFailed(f"{out_dir}: cannot write the report ({exc.strerror}); choose another --out") from exc
     try:
@@ -192,6 +215,25 @@ def _swapped_in(out_dir: Path) -> Iterator[Path]:
         ) from exc
     finally:
         shutil.rmtree(building, ignore_errors=True)
+
+
+def _remove_abandoned(out_dir: Path) -> None:
+    """Remove the ``.NAME.PID.*.building`` and ``.old`` folders beside ``out_dir`` of writers that are gone."""
+    prefix = f".{out_dir.name}."
+    for folder in out_dir.parent.glob(f"{glob.escape(prefix)}*"):
+        pid = folder.name[len(prefix) :].split(".")[0]
+        if folder.name.endswith((".building", ".old")) and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
 
 
 def _require_matplotlib() -> None:

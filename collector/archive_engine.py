@@ -86,6 +86,10 @@ SETTINGS = {
     "max_bytes_before_external_sort": 2 * 2**30,
 }
 EXTRA = "pip install 'ecometrics[archive]'"
+# How ClickHouse says its disk is full: error 243 NOT_ENOUGH_SPACE ("Cannot reserve 1.00 MiB, not
+# enough space", src/Common/ErrorCodes.cpp) when it reserves room for a part, the OS's ENOSPC
+# (errno 28) when a write fails.
+DISK_FULL = ("NOT_ENOUGH_SPACE", "No space left on device", "errno: 28", "ENOSPC")
 
 
 @dataclass
@@ -103,14 +107,36 @@ class Engine:
         return SETTINGS if self.embedded else {}
 
     def command(self, sql: str) -> Any:
-        return self.client.command(sql, settings=self.settings)
+        try:
+            return self.client.command(sql, settings=self.settings)
+        except Exception as exc:
+            self.check_disk(exc)
+            raise
 
     def rows(self, sql: str) -> list[tuple]:
-        return self.client.query(sql, settings=self.settings).result_rows
+        try:
+            return self.client.query(sql, settings=self.settings).result_rows
+        except Exception as exc:
+            self.check_disk(exc)
+            raise
 
     def arrow(self, sql: str) -> Any:
         """The result as a pyarrow Table: columns cross the wire once, in ClickHouse's Arrow format."""
-        return self.client.query_arrow(sql, settings=self.settings)
+        try:
+            return self.client.query_arrow(sql, settings=self.settings)
+        except Exception as exc:
+            self.check_disk(exc)
+            raise
+
+    def check_disk(self, exc: BaseException) -> None:
+        """chDB's folder filling up is the machine's state, not the input: raise
+        :class:`core.errors.WriteFailed` (exit 74) naming the engine, else return."""
+        from core.errors import WriteFailed
+
+        if self.embedded and any(sign in str(exc) for sign in DISK_FULL):
+            raise WriteFailed(
+                f"{self.label}: cannot write ({_first_line(exc)}); free disk space, or pass another chdb:///FOLDER"
+            ) from None
 
     def close(self) -> None:
         self.client.close()

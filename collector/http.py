@@ -24,14 +24,22 @@ ENDPOINT_VARIABLES = ("GITHUB_API_URL", "HF_ENDPOINT", "MODELSCOPE_ENDPOINT")
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "HF_TOKEN", "MODELSCOPE_API_TOKEN")
 
 
-def check_endpoint(variable: str, url: str | None) -> None:
+# A bare host (``modelscope.ai``, ``host:8080/base``): modelscope_hub prefixes ``https://`` to one
+# (modelscope_hub/config.py, HubConfig.normalize_endpoint); ``javascript:`` is not one.
+_BARE_HOST = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?(/\S*)?")
+
+
+def check_endpoint(variable: str, url: str | None, *, bare_host_ok: bool = False) -> None:
     """Refuse an API base URL that is not ``http(s)://HOST...`` (``javascript:``, ``file:``, a bare word).
 
     Such a value can never be answered: every request would fail alike, and a failure that
     looks like the network's would be retried for minutes. One line names the variable.
+    ``bare_host_ok``: a host without a scheme is accepted, for a client that reads it as https.
     """
     if not url:
         return
+    if bare_host_ok and _BARE_HOST.fullmatch(url.strip()):
+        url = f"https://{url.strip()}"
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or not url.isprintable():
         raise InputError(
@@ -59,7 +67,7 @@ def check_environment(environ: Mapping[str, str] | None = None) -> None:
     """Every endpoint and token variable that is set, checked before a run starts (see above)."""
     environ = os.environ if environ is None else environ
     for variable in ENDPOINT_VARIABLES:
-        check_endpoint(variable, environ.get(variable))
+        check_endpoint(variable, environ.get(variable), bare_host_ok=variable == "MODELSCOPE_ENDPOINT")
     for variable in TOKEN_VARIABLES:
         check_token(variable, environ.get(variable))
 

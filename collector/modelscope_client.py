@@ -112,7 +112,9 @@ class ModelScopeClient:
         sleep: Callable[[float], None] = cancel.sleep,
     ):
         check_endpoint(
-            "endpoint" if endpoint else "MODELSCOPE_ENDPOINT", endpoint or os.environ.get("MODELSCOPE_ENDPOINT")
+            "endpoint" if endpoint else "MODELSCOPE_ENDPOINT",
+            endpoint or os.environ.get("MODELSCOPE_ENDPOINT"),
+            bare_host_ok=True,  # modelscope_hub reads a bare domain as https://DOMAIN
         )
         check_token("MODELSCOPE_API_TOKEN", token if token is not None else os.environ.get("MODELSCOPE_API_TOKEN"))
         self.session = requests.Session()

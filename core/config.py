@@ -253,7 +253,7 @@ def _parse_section(cls_name: Any, value: Any, source: str, section: str) -> Any:
 def _parse_families(value: Any, source: str) -> dict[str, FamilyConfig]:
     if not isinstance(value, dict):
         raise ConfigError(f"{source}: [families] must hold tables like [families.Qwen]")
-    return {name: _parse_section(FamilyConfig, item, source, f"families.{name}") for name, item in value.items()}
+    return {name: _parse_section(FamilyConfig, item, source, f"families.{_key(name)}") for name, item in value.items()}
 
 
 def _check_type(value: Any, expected: Any, source: str, key: str) -> Any:
@@ -265,7 +265,7 @@ def _check_type(value: Any, expected: Any, source: str, key: str) -> Any:
         _, value_type = typing.get_args(expected)
         if not isinstance(value, dict):
             raise ConfigError(f"{source}: {key} must be a table, not {_toml_type(value)}")
-        return {name: _check_type(item, value_type, source, f"{key}.{name}") for name, item in value.items()}
+        return {name: _check_type(item, value_type, source, f"{key}.{_key(name)}") for name, item in value.items()}
     if origin is list:
         (item_type,) = typing.get_args(expected)
         if not isinstance(value, list):
@@ -358,12 +358,14 @@ def _validate(config: Config, source: str) -> None:
             )
         if family.origin is not None and not _FAMILY_NAME.fullmatch(family.origin):
             raise ConfigError(
-                f"{source}: families.{name}.origin {_shown(family.origin)} is not an origin; write a country code like 'CN'"
+                f"{source}: families.{_key(name)}.origin {_shown(family.origin)} is not an origin; write a country code like 'CN'"
             )
         for key in ("authors", "orgs"):
             for index, owner in enumerate(getattr(family, key)):
                 if not _OWNER_NAME.fullmatch(owner):
-                    raise ConfigError(f"{source}: families.{name}.{key}[{index}] {_shown(owner)} is not an owner name")
+                    raise ConfigError(
+                        f"{source}: families.{_key(name)}.{key}[{index}] {_shown(owner)} is not an owner name"
+                    )
     if config.activity.max_repos < 1:
         raise ConfigError(f"{source}: activity.max_repos must be at least 1")
     for name in ("collect", "analyze", "openrank"):

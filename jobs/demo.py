@@ -205,6 +205,7 @@ def ranking_table(frame: Any, kind: str, columns: list[str], *, title: str, note
     The title names the month a monthly table covers (and says when it is partial).
     """
     from rich.table import Table
+    from rich.text import Text
 
     from analysis.export import format_cell, is_numeric, table_fields
 
@@ -231,5 +232,5 @@ def ranking_table(frame: Any, kind: str, columns: list[str], *, title: str, note
             min_width=needed[column] - 3 if field.identifier else None,
         )  # fmt: skip
     for row in zip(*(cells[c] for c in shown), strict=True):
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))  # as text: "[...]" in a name is not rich markup
     return table

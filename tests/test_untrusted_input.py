@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
 import sys
 
 import pytest
 import test_robustness
 from test_robustness import CONFIG, error_lines, fingerprint
 
+from core.errors import InputError
 from jobs.cli import main
 
 # test_robustness's fixtures: its small database holding every kind of row, and a copy in a working folder.
@@ -324,3 +326,110 @@ def test_demo_waits_for_no_one_it_exits_75_while_another_job_holds_the_lock(tmp_
         returned = cli(["demo", "--dir", str(tmp_path), "--days", "1"])
     assert_refused(capsys, returned, 75, f"pid {os.getpid()}", "run started")
     assert not (tmp_path / "ecometrics.db").exists()
+
+
+# -- 8. leftovers and paths ------------------------------------------------------------------------------
+
+
+def _leftovers(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith((".building", ".old")))
+
+
+def test_a_killed_report_leaves_no_building_folder_after_the_next_run(workdir, capsys):
+    import signal
+    import subprocess
+    import time
+
+    before = fingerprint(workdir / "ecometrics.db")
+    report = subprocess.Popen(
+        [*test_robustness.ECOMETRICS, "report", "--out", "site"], cwd=workdir, stderr=subprocess.DEVNULL
+    )
+    while report.poll() is None and not _leftovers(workdir):  # until the site is being written
+        time.sleep(0.01)
+    report.send_signal(signal.SIGKILL)
+    report.wait()
+    assert _leftovers(workdir), "the report finished before it could be killed"
+    assert cli(["report", "--out", "site"]) == 0, capsys.readouterr().err
+    assert _leftovers(workdir) == []  # the killed run's folder is gone with the next run
+    assert (workdir / "site" / "index.html").exists()
+    assert fingerprint(workdir / "ecometrics.db") == before
+
+
+def test_report_out_dot_inside_a_report_rewrites_it(workdir, capsys, monkeypatch):
+    assert cli(["report", "--out", "site"]) == 0
+    monkeypatch.chdir(workdir / "site")
+    returned = cli(["--db", str(workdir / "ecometrics.db"), "report", "--out", "."])
+    captured = capsys.readouterr()
+    assert returned == 0 and "Traceback" not in captured.err, captured.err
+    assert (workdir / "site" / "index.html").exists() and _leftovers(workdir) == []
+    assert not captured.err.startswith("ecometrics: ")
+
+
+def test_report_out_a_symlink_loop_is_one_line(workdir, capsys):
+    os.symlink("loop", workdir / "loop")
+    before = fingerprint(workdir / "ecometrics.db")
+    assert_refused(capsys, cli(["report", "--out", "loop"]), 2, "--out loop", "symbolic link")
+    assert os.readlink(workdir / "loop") == "loop" and _leftovers(workdir) == []
+    assert fingerprint(workdir / "ecometrics.db") == before
+
+
+def test_report_out_a_link_to_a_report_rewrites_the_report_and_keeps_the_link(workdir, capsys):
+    assert cli(["report", "--out", "site"]) == 0
+    os.symlink("site", workdir / "link")
+    (workdir / "site" / "stale.html").write_text("from before")
+    returned = cli(["report", "--out", "link"])
+    captured = capsys.readouterr()
+    assert returned == 0 and "Traceback" not in captured.err, captured.err
+    assert os.readlink(workdir / "link") == "site"
+    assert (workdir / "site" / "index.html").exists() and not (workdir / "site" / "stale.html").exists()
+    assert _leftovers(workdir) == []
+
+
+def test_chdb_on_a_full_disk_is_one_line_and_exit_74(tmp_path, template):
+    """chDB's folder on a 600 KB tmpfs (a private mount namespace: gone when the process ends)."""
+    if shutil.which("unshare") is None or os.geteuid() != 0:
+        pytest.skip("needs root and unshare to mount a small tmpfs")
+    pytest.importorskip("chdb")
+    from gharchive_fixtures import synthetic_hour, write_hour
+
+    db = tmp_path / "ecometrics.db"
+    shutil.copy(template, db)
+    (tmp_path / "chdb").mkdir()
+    hour = write_hour(tmp_path / "2024-01-15-10.json.gz", synthetic_hour(3000, repos=5, seed=1))
+    before = fingerprint(db)
+    script = 'mount -t tmpfs -o size=600k tmpfs "$0" && exec "$@"'
+    command = ["--db", str(db), "import", "gharchive", "--engine", f"chdb://{tmp_path / 'chdb'}", str(hour)]
+    result = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, str(tmp_path / "chdb")]
+        + [*test_robustness.ECOMETRICS, *command],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    test_robustness.assert_one_line(result, 74, f"chdb:{tmp_path / 'chdb'}", "not enough space", "free disk space")
+    assert fingerprint(db) == before
+
+
+def test_a_bare_modelscope_domain_is_read_as_https_as_modelscope_hub_reads_it():
+    from collector.http import check_environment
+
+    check_environment({"MODELSCOPE_ENDPOINT": "modelscope.cn"})  # HubConfig.normalize_endpoint: https://modelscope.cn
+    check_environment({"MODELSCOPE_ENDPOINT": "localhost:8080/api"})
+    with pytest.raises(InputError, match="MODELSCOPE_ENDPOINT 'javascript:' is not an http"):
+        check_environment({"MODELSCOPE_ENDPOINT": "javascript:"})
+    with pytest.raises(InputError, match="HF_ENDPOINT 'hf.co' is not an http"):  # huggingface_hub needs the scheme
+        check_environment({"HF_ENDPOINT": "hf.co"})
+
+
+def test_a_terminal_table_shows_a_name_holding_rich_markup_as_written():
+    import polars as pl
+    from rich.console import Console
+
+    from jobs.demo import ranking_table
+
+    frame = pl.DataFrame({"repo": ["[bold red]o/r[/]", "[link=javascript:x]o/s"], "stars": [2, 1]})
+    console = Console(record=True, width=100)
+    console.print(ranking_table(frame, "repos", ["repo", "stars"], title="t", note=None, width=100))
+    shown = console.export_text()
+    assert "[bold red]o/r[/]" in shown and "[link=javascript:x]o/s" in shown
