@@ -261,6 +261,41 @@ def compute(rows: Rows, schema: Schema, window: Window) -> dict[int, RepoMetrics
     return repos
 
 
+# monthlyExport.ts exportUserMetrics: a developer's files (getUserActivity, repoDetail false).
+DEVELOPER_FILES = ("activity", "open_issue", "issue_comment", "open_pull", "merged_pull", "review_comment")
+
+
+def compute_developers(rows: Rows, schema: Schema, window: Window) -> dict[int, RepoMetrics]:
+    """Each developer's files of :data:`DEVELOPER_FILES`, by developer id (``RepoMetrics.name``
+    is the login): indices.ts getUserActivity (bots included, as monthlyExport.ts calls it):
+    per repository and month the developer's activity (``HAVING activity > 0``), summed over
+    the period and ``ROUND(.., 2)``, and the summed distinct counts. Over every repository the
+    events hold: with the store's tracked repositories only, their share of a developer's work."""
+    result = rows(sql.developers_sql(schema, "month", since=window.since, until=window.until, repo_ids=window.repo_ids))
+    names: dict[int, tuple[str, str]] = {}
+    sums: dict[tuple[int, str], list[float]] = defaultdict(lambda: [0.0] * (1 + len(sql.DEVELOPER_COUNTS)))
+    for _repo, month, developer, login, last_at, *counts in result:
+        activity = _developer_activity(counts)
+        if activity <= 0:
+            continue
+        if developer not in names or str(last_at) >= names[developer][0]:
+            names[developer] = (str(last_at), login or "")
+        for grain in sql.GRAINS:
+            totals = sums[developer, period_key(month + "-01", grain)]
+            totals[0] += activity
+            for index, count in enumerate(counts, start=1):
+                totals[index] += count
+    developers = {developer: RepoMetrics(developer, login) for developer, (_, login) in names.items()}
+    order = ("activity", *(name for name, _, _ in sql.DEVELOPER_COUNTS))
+    for (developer, key), totals in sums.items():
+        for name, value in zip(order, totals, strict=True):
+            if not _default(value):
+                developers[developer].values[name][key] = _number(value)
+    for metrics in developers.values():
+        _estimate_data_loss(metrics.values, DEVELOPER_FILES)
+    return developers
+
+
 def _default(value: Any) -> bool:
     """monthlyExport.ts getField isDefaultValue: 0, an empty list, NaN (and here: unknown)."""
     if value is None:
@@ -444,9 +479,9 @@ def _time_metrics(rows: Rows, schema: Schema, kind: str, window: Window, repos: 
                     repos[repo_id].values[name].setdefault(field_name, {})[key] = value
 
 
-def _estimate_data_loss(values: dict[str, dict[str, Any]]) -> None:
+def _estimate_data_loss(values: dict[str, dict[str, Any]], files: Iterable[str] = COUNT_FILES) -> None:
     """monthlyExport.ts processMetric: 2021-10 of a number file, estimated from its neighbours."""
-    for name in COUNT_FILES:
+    for name in files:
         content = values.get(name)
         if name in NO_DATA_LOSS or not content or not content.get(DATA_LOSS_MONTH):
             continue

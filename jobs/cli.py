@@ -155,13 +155,15 @@ def _events_of(args: argparse.Namespace, store: Store) -> Iterator[tuple[Any, An
         yield engine.rows, SCHEMAS[engine.schema]
 
 
-def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]) -> tuple[Any, list]:
-    """OpenDigger's metrics of ``repos`` (all when empty) over --from/--to: (window, RepoMetrics list)."""
+def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]) -> tuple[Any, list, list]:
+    """OpenDigger's metrics of ``repos`` (all when empty) over --from/--to: (window, repos' and
+    developers' RepoMetrics); developers only over all repos (one repo's share is not theirs)."""
     from analysis import opendigger
 
     with _events_of(args, store) as (rows, schema):
         window = opendigger.window_of(rows, schema, first=args.from_month, last=args.to_month, repos=repos)
-        return window, list(opendigger.compute(rows, schema, window).values())
+        developers = [] if repos else list(opendigger.compute_developers(rows, schema, window).values())
+        return window, list(opendigger.compute(rows, schema, window).values()), developers
 
 
 def _export_opendigger(args: argparse.Namespace, config: Config) -> int:
@@ -171,9 +173,12 @@ def _export_opendigger(args: argparse.Namespace, config: Config) -> int:
     if not args.out or args.out == "-":
         raise InputError("export opendigger: pass --out DIR, the folder to write github/OWNER/REPO/METRIC.json in")
     with open_store(args, config, readonly=True) as store:
-        window, repos = _opendigger_metrics(args, store, [args.repo] if args.repo else [])
-    written, skipped = write_tree(repos, args.out)
-    print(f"wrote {written} file(s) of {len(repos)} repo(s), {window.first} to {window.last}, under {args.out}")
+        window, repos, developers = _opendigger_metrics(args, store, [args.repo] if args.repo else [])
+    written, skipped = write_tree(repos, args.out, developers)
+    print(
+        f"wrote {written} file(s) of {len(repos)} repo(s) and {len(developers)} developer(s), "
+        f"{window.first} to {window.last}, under {args.out}"
+    )
     if skipped:
         print(
             f"ecometrics: {len(skipped)} repo name(s) cannot be folders, skipped: {', '.join(skipped[:5])}",
@@ -203,7 +208,8 @@ def cmd_compare_opendigger(args: argparse.Namespace) -> int:
 
     config = load_config(args)
     theirs = read_tree(args.folder)
-    names = sorted(theirs.names.values())
+    names = sorted(name for name in theirs.names.values() if "/" in name)
+    with_developers = any("/" not in name for name in theirs.names)
     from analysis import opendigger, opendigger_sql
 
     with open_store(args, config, readonly=True) as store:
@@ -214,7 +220,9 @@ def cmd_compare_opendigger(args: argparse.Namespace) -> int:
                     f"{args.folder}: none of its {len(names)} repo(s) has events here; import their events"
                 )
             window = opendigger.window_of(rows, schema, first=args.from_month, last=args.to_month, repos=known)
-            ours = tree_of(opendigger.compute(rows, schema, window).values())
+            everyone = opendigger.Window(window.first, window.last)  # a developer's files cover every repo
+            developers = opendigger.compute_developers(rows, schema, everyone).values() if with_developers else ()
+            ours = tree_of(opendigger.compute(rows, schema, window).values(), developers)
     compared, differences = compare(ours, theirs, window)
     print(
         f"compared {compared:,} value(s) of {len(known)} repo(s), {window.first} to {window.last}: "

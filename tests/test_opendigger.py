@@ -292,7 +292,7 @@ def test_export_writes_opendigger_files_byte_for_byte(cli_db, tmp_path, capsys):
     assert (
         main(["--db", cli_db, "export", "opendigger", "--out", str(out), "--from", "2024-01", "--to", "2024-03"]) == 0
     )
-    assert "of 1 repo(s), 2024-01 to 2024-03" in capsys.readouterr().out
+    assert "of 1 repo(s) and 5 developer(s), 2024-01 to 2024-03" in capsys.readouterr().out
     folder = out / "github" / "acme" / "rocket"
     # JSON.stringify of the object monthlyExport.ts fills month, quarter, year: integer keys (years) first
     assert (folder / "stars.json").read_text() == '{"2024":2,"2024-01":2,"2024Q1":2}'
@@ -305,6 +305,17 @@ def test_export_writes_opendigger_files_byte_for_byte(cli_db, tmp_path, capsys):
     )
     assert not (folder / "issues_new-raw.json").exists()
     assert len(list(folder.iterdir())) == len(opendigger.FILES) == 30  # each metric has a value here
+    # getUserActivity: bob's activity per month (sqrt(2.2235) = 1.49114 in Jan, sqrt(4.0679 + 2.0339) = 2.47018
+    # in Feb), summed per period: 3.96132 -> 3.96; his distinct counts summed likewise
+    developer = out / "github" / "bob"
+    assert (developer / "activity.json").read_text() == '{"2024":3.96,"2024-01":1.49,"2024-02":2.47,"2024Q1":3.96}'
+    assert (developer / "merged_pull.json").read_text() == '{"2024":1,"2024-02":1,"2024Q1":1}'
+    assert sorted(path.name for path in developer.glob("*.json")) == [
+        "activity.json", "merged_pull.json", "open_issue.json", "open_pull.json",
+    ]  # fmt: skip
+    # a bot is a developer too (getUserActivity withBot true): ci[bot]'s comment, sqrt(0.5252) = 0.72
+    assert (out / "github" / "ci[bot]" / "activity.json").read_text() == '{"2024":0.72,"2024-02":0.72,"2024Q1":0.72}'
+    assert not (out / "github" / "erin").exists()  # her merge is before the window
 
 
 def test_import_then_compare_against_our_own_export_reports_no_difference(cli_db, tmp_path, capsys):
@@ -314,7 +325,8 @@ def test_import_then_compare_against_our_own_export_reports_no_difference(cli_db
     window = ["--from", "2024-01", "--to", "2024-03"]
     assert main(["--db", cli_db, "export", "opendigger", "--out", str(out), *window]) == 0
     assert main(["--db", cli_db, "import", "opendigger", str(out)]) == 0
-    assert "30 metric file(s) of 1 repo(s)" in capsys.readouterr().out
+    # 30 files of the repo; the developers' 3 (alice) + 4 (bob) + 4 (carol) + 4 (dave) + 2 (ci[bot])
+    assert "47 metric file(s) of 1 repo(s) and 5 developer(s)" in capsys.readouterr().out
     with Store(cli_db) as store:
         stored = store.query("SELECT value FROM opendigger_values WHERE repo = 'acme/rocket' AND metric = 'stars' "
                              "AND period = '2024-01'")  # fmt: skip
@@ -346,7 +358,7 @@ def test_a_bad_opendigger_file_is_skipped_and_named(cli_db, tmp_path, capsys):
     (folder / "openrank.json").write_text('{"2024-01": 1.5}')  # not one computed here: left alone
     assert main(["--db", cli_db, "import", "opendigger", str(tmp_path / "od")]) == 3
     captured = capsys.readouterr()
-    assert "1 metric file(s) of 1 repo(s), 1 other file(s) left alone, 2 bad file(s) skipped" in captured.out
+    assert "1 metric file(s) of 1 repo(s) and 0 developer(s), 1 other file(s) left alone, 2 bad file(s)" in captured.out
     assert f"{folder / 'participants.json'}: not OpenDigger's participants file" in captured.err
     assert f"{folder / 'bus_factor_detail.json'}: not OpenDigger's bus_factor_detail file" in captured.err
     assert main(["--db", cli_db, "import", "opendigger", str(tmp_path / "nowhere")]) == 2
