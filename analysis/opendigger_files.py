@@ -299,3 +299,18 @@ def _by(metric: str, a: Any, b: Any) -> float | None:
             return float(len(set(left) ^ set(right)))
         return float(sum(x != y for x, y in zip(a, b, strict=False)) + abs(len(a) - len(b)))
     return None
+
+
+SUMMARY_COLUMNS = ("repo", "metric", "differing", "largest")
+
+
+def summarize(differences: Iterable[Difference]) -> list[tuple]:
+    """Per repo and metric: how many values differ and the largest difference (by size)."""
+    grouped: dict[tuple[str, str], list[float | None]] = {}
+    for difference in differences:
+        grouped.setdefault((difference.repo, difference.metric), []).append(difference.difference)
+    rows = []
+    for (repo, metric), sizes in grouped.items():
+        known = [size for size in sizes if size is not None]
+        rows.append((repo, metric, len(sizes), max(known, key=abs) if known else None))
+    return rows

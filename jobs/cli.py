@@ -204,7 +204,7 @@ def cmd_import_opendigger(args: argparse.Namespace) -> int:
 
 
 def cmd_compare_opendigger(args: argparse.Namespace) -> int:
-    from analysis.opendigger_files import COLUMNS, compare, read_tree, tree_of
+    from analysis.opendigger_files import COLUMNS, SUMMARY_COLUMNS, compare, read_tree, summarize, tree_of
 
     config = load_config(args)
     theirs = read_tree(args.folder)
@@ -230,10 +230,13 @@ def cmd_compare_opendigger(args: argparse.Namespace) -> int:
         + (f"; {len(names) - len(known)} repo(s) without events here" if len(known) < len(names) else "")
     )
     table = [COLUMNS, *(tuple("" if v is None else str(v) for v in d.row()) for d in differences)]
+    if differences:
+        _print_table(
+            [SUMMARY_COLUMNS, *(tuple("" if v is None else str(v) for v in r) for r in summarize(differences))]
+        )
     if differences and not args.out:
-        widths = [min(max(len(row[i]) for row in table), 40) for i in range(len(COLUMNS))]
-        for row in table[: args.limit + 1]:
-            print("  ".join(cell[:40].ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        print()
+        _print_table(table[: args.limit + 1])
         if len(differences) > args.limit:
             print(f"... {len(differences) - args.limit:,} more; pass --out FILE.csv for all")
     if args.out:
@@ -247,6 +250,13 @@ def cmd_compare_opendigger(args: argparse.Namespace) -> int:
     for where in theirs.bad:
         print(f"ecometrics: {where}", file=sys.stderr)
     return EXIT_OK
+
+
+def _print_table(rows: list[tuple[str, ...]]) -> None:
+    """Rows of text as aligned columns (each cut at 40 characters), the first row the header."""
+    widths = [min(max(len(row[i]) for row in rows), 40) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell[:40].ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 def _progress(args: argparse.Namespace) -> bool:

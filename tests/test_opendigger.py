@@ -9,6 +9,8 @@ test) with the arithmetic in a comment; none is produced by the code under test.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from gharchive_fixtures import event, write_hour
 
@@ -340,7 +342,12 @@ def test_import_then_compare_against_our_own_export_reports_no_difference(cli_db
     (out / "github/acme/rocket/contributors_detail.json").write_text('{"2024-01":["carol","zed"]}')
     report = tmp_path / "differences.csv"
     assert main(["--db", cli_db, "compare", "opendigger", str(out), *window, "--out", str(report)]) == 0
-    assert ": 4 differ" in capsys.readouterr().out  # stars 2024-01, contributors_detail 2024-01, 02 (missing), Q1
+    printed = capsys.readouterr().out
+    assert ": 4 differ" in printed  # stars 2024-01, contributors_detail 2024-01, 02 (missing), Q1
+    # per repo and metric: how many values differ and the largest difference
+    assert re.search(r"acme/rocket\s+stars\s+1\s+-3\n", printed)
+    # 2024-01 [carol] vs [carol, zed]: 1 entry; 2024-02 and 2024Q1 are missing there (no size); 2024 is not over
+    assert re.search(r"acme/rocket\s+contributors_detail\s+3\s+1\.0\n", printed)
     lines = report.read_text().splitlines()
     assert lines[0] == "repo,metric,period,ours,theirs,difference"
     assert "acme/rocket,stars,2024-01,2,5,-3" in lines
