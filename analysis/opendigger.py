@@ -44,7 +44,7 @@ import polars as pl
 from analysis import frames
 from analysis import opendigger_sql as sql
 from analysis.activity import OPENDIGGER_ACTIVITY_WEIGHTS
-from analysis.activity_sql import Schema
+from analysis.activity_sql import SCHEMAS, SQLITE_EVENTS, Schema
 from analysis.fields import COUNT, ID, NAME, TIMESTAMP
 from core.dates import next_month
 from core.errors import InputError
@@ -562,25 +562,42 @@ def window_table(
     since: str | None = None,
     until: str | None = None,
     repo: str | None = None,
+    engine: str | None = None,
     **_: Any,
 ) -> pl.DataFrame:
-    """The count metrics of each repository over a window, from the stored events (SQLite):
-    its first ``days_after_creation`` days (from the repository's ``created_at``, so only
-    collected repositories have one), or ``since`` to ``until`` (days, ``until`` excluded).
+    """The count metrics of each repository over a window, from the stored events (SQLite,
+    or the ClickHouse ``engine``): its first ``days_after_creation`` days (from the
+    repository's ``created_at`` in the store, so only collected repositories have one), or
+    ``since`` to ``until`` (days, ``until`` excluded).
 
     A window the stored events do not cover (it starts before the first stored event or ends
     after the last) has its counts unknown (null), not 0, as :mod:`analysis.growth` does for
     launch velocity. Columns :data:`WINDOW_COLUMNS`; most stars first.
     """
-    from analysis.activity_sql import SQLITE_EVENTS
-
     if (days_after_creation is None) == (since is None and until is None):
         raise InputError(
             "export opendigger_window: pass --days-after-creation N, or --since YYYY-MM-DD and --until YYYY-MM-DD"
         )
-    rows: Rows = lambda text: store.conn.execute(text).fetchall()  # noqa: E731
-    first_event, last_event = rows(sql.span_sql(SQLITE_EVENTS))[0]
-    names = rows(sql.names_sql(SQLITE_EVENTS, since=None, until="9999-12-31"))
+    if engine is None:
+        return _window_table(store, store.conn.execute, SQLITE_EVENTS, days_after_creation, since, until, repo)
+    from collector.archive_engine import open_engine
+
+    with open_engine(engine, store) as opened:
+        return _window_table(store, opened.rows, SCHEMAS[opened.schema], days_after_creation, since, until, repo)
+
+
+def _window_table(
+    store: Any,
+    query: Callable[[str], Any],
+    schema: Schema,
+    days_after_creation: int | None,
+    since: str | None,
+    until: str | None,
+    repo: str | None,
+) -> pl.DataFrame:
+    rows: Rows = lambda text: list(query(text))  # noqa: E731
+    first_event, last_event = rows(sql.span_sql(schema))[0]
+    names = rows(sql.names_sql(schema, since=None, until="9999-12-31"))
     latest = {repo_id: name for repo_id, name, _ in names}
     if repo is not None:
         if not REPO_NAME.match(repo):
@@ -605,7 +622,7 @@ def window_table(
     records = []
     for repo_id, (start, end) in spans.items():
         covered = first_event is not None and first_event <= start and end <= last_event
-        counts = window_counts(rows, SQLITE_EVENTS, repo_id, start, end)
+        counts = window_counts(rows, schema, repo_id, start, end)
         records.append(
             {
                 "repo": latest[repo_id],
@@ -615,10 +632,10 @@ def window_table(
                 "repo_id": repo_id,
             }
         )
-    schema = {
+    types = {
         name: field.dtype if name not in ("since", "until") else pl.String for name, field in WINDOW_COLUMNS.items()
     }
-    frame = pl.DataFrame(records, schema=schema, orient="row") if records else pl.DataFrame(schema=schema)
+    frame = pl.DataFrame(records, schema=types, orient="row") if records else pl.DataFrame(schema=types)
     frame = frame.with_columns(frames.parse_datetime(pl.col("since")), frames.parse_datetime(pl.col("until")))
     return frame.sort(["stars", "repo"], descending=[True, False], nulls_last=True)
 

@@ -92,15 +92,20 @@ def cmd_export(args: argparse.Namespace) -> int:
         return _export_lineage(args, config)
     if args.kind == OPENDIGGER_KIND:
         return _export_opendigger(args, config)
-    if args.engine:
-        raise InputError(f"export {args.kind}: --engine is for export opendigger; drop it")
+    if args.engine and args.kind != "opendigger_window":
+        raise InputError(f"export {args.kind}: --engine is for export opendigger and opendigger_window; drop it")
     fmt = output_format(args.out, args.format)
     with open_store(args, config, readonly=True) as store:
         options = {"month": args.month} if args.month else {}
         options.update({k: v for k, v in (("from_month", args.from_month), ("to_month", args.to_month)) if v})
         if args.repo:
             options["repo"] = args.repo
-        windows = (("days_after_creation", args.days_after_creation), ("since", args.since), ("until", args.until))
+        windows = (
+            ("days_after_creation", args.days_after_creation),
+            ("since", args.since),
+            ("until", args.until),
+            ("engine", args.engine),
+        )
         options.update({k: v for k, v in windows if v is not None})
         frame = build_table(store, args.kind, top=args.top, bots=config.activity.bots, **options)
         note = data_note(store)
@@ -552,7 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="OWNER/NAME",
         help="community: the repository whose community OpenRank to write; opendigger: only this repository",
     )
-    export.add_argument("--engine", metavar="ENGINE", help=ENGINE_HELP + " (export opendigger)")
+    export.add_argument("--engine", metavar="ENGINE", help=ENGINE_HELP + " (export opendigger, opendigger_window)")
     export.add_argument(
         "--days-after-creation",
         type=_at_least_one,

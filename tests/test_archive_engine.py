@@ -367,7 +367,12 @@ def test_both_engines_write_identical_opendigger_trees(hours, tmp_path, monkeypa
         assert main(["--db", db, "export", "opendigger", "--out", str(out), *engine]) == 0
         assert "2023-06 to 2024-03" in capsys.readouterr().out
         trees[name] = {path.relative_to(out): path.read_bytes() for path in out.rglob("*.json")}
+        window = tmp_path / f"{name}-window.csv"  # the count metrics over a window, on each engine
+        assert main(["--db", db, "export", "opendigger_window", "--since", "2024-01-05", "--until", "2024-02-01",
+                     "--out", str(window), *engine]) == 0  # fmt: skip
+        trees[name][window.name.replace(name, "")] = window.read_bytes()
     assert len(trees["sqlite"]) > 500 and trees["chdb"] == trees["sqlite"]
+    assert b"acme/rocket,2024-01-05T00:00:00Z,2024-02-01T00:00:00Z,2,1,4," in trees["chdb"]["-window.csv"]
 
 
 def test_both_engines_refuse_the_same_hostile_lines_by_file_and_line(tmp_path):
