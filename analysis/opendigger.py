@@ -645,3 +645,63 @@ def _day(text: str | None, flag: str) -> str:
         return dt.date.fromisoformat(text or "").isoformat()
     except ValueError:
         raise InputError(f"{flag} {text!r} is not YYYY-MM-DD; write it like 2025-01-31") from None
+
+
+# -- labels: a company's, foundation's, ... repositories as one (monthlyExport.ts exportLabelMetrics) --
+
+# monthlyExport.ts exportLabelMetrics: the files of a label, from its repositories' events as one group.
+LABEL_FILES = (
+    "activity",
+    "activity_details",
+    "participants",
+    "issues_new",
+    "issues_closed",
+    "issues_and_change_request_active",
+    "change_requests",
+    "change_requests_accepted",
+    "issue_comments",
+    "change_requests_reviews",
+    "contributors",
+    "contributors_detail",
+    "stars",
+)
+
+
+def compute_labels(store: Any, rows: Rows, schema: Schema, window: Window) -> dict[str, RepoMetrics]:
+    """Each imported label's files of :data:`LABEL_FILES`, by label id (``:companies/acme``):
+    the metric of the label's repositories taken together (distinct actors across them, not
+    a sum of the repositories' counts), as OpenDigger groups by a label (basic.ts
+    getLabelJoinClause). A repository belongs to a label when the label lists it or its
+    organisation (:func:`analysis.labels.label_repos`, by the owner's login); OpenDigger also
+    joins labelled developers, which this leaves out. Empty without ``ecometrics import labels``."""
+    from analysis.labels import label_repos
+
+    bounds = {"since": window.since, "until": window.until, "repo_ids": window.repo_ids}
+    named = rows(sql.names_sql(schema, **bounds))  # type: ignore[arg-type]
+    repos = pl.DataFrame(
+        [(repo_id, name or "") for repo_id, name, _ in named],
+        schema={"entity_id": pl.Int64, "name": pl.String},
+        orient="row",
+    )
+    members: dict[str, list[int]] = defaultdict(list)
+    for label, repo_id in label_repos(store, repos).iter_rows():
+        members[label].append(repo_id)
+    labels: dict[str, RepoMetrics] = {}
+    for label, repo_ids in sorted(members.items()):
+        metrics = labels[label] = RepoMetrics(0, label)
+
+        def put(_group: int, name: str, key: str, value: Any, metrics: RepoMetrics = metrics) -> None:
+            if name in LABEL_FILES and not _default(value):
+                metrics.values[name][key] = value
+
+        ids = tuple(sorted(repo_ids))
+        for grain in sql.GRAINS:
+            _counts(rows(sql.counts_sql(schema, grain, since=window.since, until=window.until, repo_ids=ids,
+                                        by_repo=False)), put)  # fmt: skip
+        developers = rows(sql.developers_sql(schema, "month", since=window.since, until=window.until, repo_ids=ids))
+        as_one = [(0, *row[1:]) for row in developers]  # one group: the label's repositories
+        for key, per_name in _activity(as_one, window).items():
+            for name, per_group in per_name.items():
+                put(0, name, key, per_group[0])
+        _estimate_data_loss(metrics.values)
+    return labels

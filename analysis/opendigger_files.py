@@ -26,6 +26,7 @@ import msgspec
 from analysis.opendigger import (
     DEVELOPER_FILES,
     FILES,
+    LABEL_FILES,
     TIME_FIELDS,
     TIME_FILES,
     RepoMetrics,
@@ -76,6 +77,7 @@ DECODERS = {name: msgspec.json.Decoder(schema) for name, schema in SCHEMAS.items
 # Lists whose order OpenDigger does not fix (ClickHouse's groupArray): compared as multisets.
 UNORDERED = {"contributors_detail", "new_contributors_detail", "bus_factor_detail", "activity_details"}
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_LABEL = re.compile(r"^:[a-z0-9_-]+(/[A-Za-z0-9_.-]+)+$")  # :companies/alibaba -> DIR/companies/alibaba
 _LOGIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(\[bot\])?$")  # a developer's folder: github/LOGIN
 
 
@@ -91,22 +93,27 @@ def file_content(metric: str, content: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_tree(
-    repos: Iterable[RepoMetrics], out: str | Path, developers: Iterable[RepoMetrics] = ()
+    repos: Iterable[RepoMetrics],
+    out: str | Path,
+    developers: Iterable[RepoMetrics] = (),
+    labels: Iterable[RepoMetrics] = (),
 ) -> tuple[int, list[str]]:
-    """Write ``out/github/{owner}/{repo}/{metric}.json`` of each repo's metrics and
-    ``out/github/{login}/{metric}.json`` of each developer's (a metric without any value has
-    no file, as in OpenDigger's export). Returns the files written and the names that cannot
-    be a folder (skipped)."""
+    """Write ``out/github/{owner}/{repo}/{metric}.json`` of each repo's metrics,
+    ``out/github/{login}/{metric}.json`` of each developer's and ``out/{label}/{metric}.json``
+    of each label's (``:companies/acme`` -> ``companies/acme``: monthlyExport.ts
+    ``row.id.substring(1)``); a metric without any value has no file, as in OpenDigger's
+    export. Returns the files written and the names that cannot be a folder (skipped)."""
     root = Path(out)
     if root.exists() and not root.is_dir():
         raise InputError(f"--out {out}: is a file; pass a folder for OpenDigger's layout")
     written, skipped = 0, []
     entries = [(repo, _NAME, FILES) for repo in repos] + [(dev, _LOGIN, DEVELOPER_FILES) for dev in developers]
+    entries += [(label, _LABEL, LABEL_FILES) for label in labels]
     for entry, pattern, metrics in entries:
         if not pattern.match(entry.name) or ".." in entry.name:
             skipped.append(entry.name)
             continue
-        folder = root / PLATFORM / entry.name
+        folder = root / entry.name[1:] if pattern is _LABEL else root / PLATFORM / entry.name
         folder.mkdir(parents=True, exist_ok=True)
         for metric in metrics:
             content = entry.values.get(metric)

@@ -227,20 +227,25 @@ def _aggregate(schema: Schema, measure: Measure) -> str:
     }[measure.how]
 
 
-def counts_sql(schema: Schema, grain: str, *, since: str, until: str, repo_ids: tuple[int, ...] = ()) -> str:
+def counts_sql(
+    schema: Schema, grain: str, *, since: str, until: str, repo_ids: tuple[int, ...] = (), by_repo: bool = True
+) -> str:
     """Rows ``repo_id, period, *MEASURES`` of the events from ``since`` to ``until`` (days).
 
     Each measure is its metric's inner query (``COUNT(DISTINCT ...)``, ``COUNT()`` or
     ``SUM(...)`` over the events its ``WHERE`` keeps, grouped by repo and time), the
-    conditions moved into the aggregate so that one pass serves all.
+    conditions moved into the aggregate so that one pass serves all. Without ``by_repo``
+    the ``repo_ids`` are one group (repo_id 0): a label's repositories (basic.ts
+    getGroupIdClause, groupBy a label).
     """
     measures = ",\n       ".join(f"{_aggregate(schema, m)} AS {m.name}" for m in MEASURES)
+    key, group = ("repo_id", "repo_id, period") if by_repo else ("0", "period")
     return f"""
 {with_events(schema, since=since, until=until, repo_ids=repo_ids)}
-SELECT repo_id, {period(schema, grain)} AS period,
+SELECT {key} AS group_id, {period(schema, grain)} AS period,
        {measures}
 FROM e WHERE repo_id IS NOT NULL
-GROUP BY repo_id, period
+GROUP BY {group}
 """
 
 

@@ -160,15 +160,17 @@ def _events_of(args: argparse.Namespace, store: Store) -> Iterator[tuple[Any, An
         yield engine.rows, SCHEMAS[engine.schema]
 
 
-def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]) -> tuple[Any, list, list]:
-    """OpenDigger's metrics of ``repos`` (all when empty) over --from/--to: (window, repos' and
-    developers' RepoMetrics); developers only over all repos (one repo's share is not theirs)."""
+def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]) -> tuple[Any, list, list, list]:
+    """OpenDigger's metrics of ``repos`` (all when empty) over --from/--to: (window, repos',
+    developers' and labels' RepoMetrics); developers and labels only over all repos (one
+    repo's share is not theirs)."""
     from analysis import opendigger
 
     with _events_of(args, store) as (rows, schema):
         window = opendigger.window_of(rows, schema, first=args.from_month, last=args.to_month, repos=repos)
         developers = [] if repos else list(opendigger.compute_developers(rows, schema, window).values())
-        return window, list(opendigger.compute(rows, schema, window).values()), developers
+        labels = [] if repos else list(opendigger.compute_labels(store, rows, schema, window).values())
+        return window, list(opendigger.compute(rows, schema, window).values()), developers, labels
 
 
 def _export_opendigger(args: argparse.Namespace, config: Config) -> int:
@@ -178,11 +180,11 @@ def _export_opendigger(args: argparse.Namespace, config: Config) -> int:
     if not args.out or args.out == "-":
         raise InputError("export opendigger: pass --out DIR, the folder to write github/OWNER/REPO/METRIC.json in")
     with open_store(args, config, readonly=True) as store:
-        window, repos, developers = _opendigger_metrics(args, store, [args.repo] if args.repo else [])
-    written, skipped = write_tree(repos, args.out, developers)
+        window, repos, developers, labels = _opendigger_metrics(args, store, [args.repo] if args.repo else [])
+    written, skipped = write_tree(repos, args.out, developers, labels)
     print(
-        f"wrote {written} file(s) of {len(repos)} repo(s) and {len(developers)} developer(s), "
-        f"{window.first} to {window.last}, under {args.out}"
+        f"wrote {written} file(s) of {len(repos)} repo(s), {len(developers)} developer(s) and {len(labels)} "
+        f"label(s), {window.first} to {window.last}, under {args.out}"
     )
     if skipped:
         print(

@@ -294,7 +294,7 @@ def test_export_writes_opendigger_files_byte_for_byte(cli_db, tmp_path, capsys):
     assert (
         main(["--db", cli_db, "export", "opendigger", "--out", str(out), "--from", "2024-01", "--to", "2024-03"]) == 0
     )
-    assert "of 1 repo(s) and 5 developer(s), 2024-01 to 2024-03" in capsys.readouterr().out
+    assert "of 1 repo(s), 5 developer(s) and 0 label(s), 2024-01 to 2024-03" in capsys.readouterr().out
     folder = out / "github" / "acme" / "rocket"
     # JSON.stringify of the object monthlyExport.ts fills month, quarter, year: integer keys (years) first
     assert (folder / "stars.json").read_text() == '{"2024":2,"2024-01":2,"2024Q1":2}'
@@ -410,3 +410,40 @@ def test_count_metrics_over_a_window_and_the_first_days_after_creation(cli_db, t
     assert "pass --days-after-creation N, or --since YYYY-MM-DD and --until YYYY-MM-DD" in capsys.readouterr().err
     assert main(["--db", cli_db, "export", "repos", "--since", "2024-01-01"]) == 2
     assert "has no --since" in capsys.readouterr().err
+
+
+def test_a_label_counts_its_repositories_as_one(tmp_path):
+    from analysis.opendigger_files import write_tree
+
+    booster, other = (1002, "acme/booster"), (1003, "other/thing")
+    extra = [
+        event(200, "WatchEvent", actor=DAVE, repo=booster, created_at="2024-01-20T00:00:00Z"),
+        event(201, "WatchEvent", actor=ALICE, repo=booster, created_at="2024-01-21T00:00:00Z"),
+        event(202, "WatchEvent", actor=ERIN, repo=other, created_at="2024-01-21T00:00:00Z"),
+    ]
+    path = write_hour(tmp_path / "2024-01-01-0.json.gz", [*story(), *extra])
+    with Store(tmp_path / "labels.db") as store:
+        import_gharchive(store, [path], all_repos=True)
+        store.replace_rows(
+            "labels",
+            ("id", "type", "name", "parents", "imported_at"),
+            [(":companies/acme", "Company", "Acme", "[]", "2024-01-01T00:00:00Z")],
+        )
+        store.replace_rows(
+            "label_entities", ("label_id", "entity_type", "entity_id", "name"), [(":companies/acme", "org", 77, "acme")]
+        )
+        window = opendigger.Window("2024-01", "2024-03")
+        labels = opendigger.compute_labels(
+            store, lambda text: store.conn.execute(text).fetchall(), SQLITE_EVENTS, window
+        )
+    acme = labels[":companies/acme"].values
+    # repoStars grouped by the label: acme/rocket's dave and bob, acme/booster's dave and alice: 3 distinct actors
+    # (not 2 + 2); other/thing is not the label's
+    assert acme["stars"] == {"2024-01": 3, "2024Q1": 3, "2024": 3}
+    # acme/booster has no event of the four types: the participants are acme/rocket's
+    assert acme["participants"] == {"2024-01": 3, "2024-02": 4, "2024-03": 1, "2024Q1": 5, "2024": 5}
+    assert acme["activity"]["2024Q1"] == 12.37  # as the repo's (test_activity_and_bus_factor)
+    assert set(acme) <= set(opendigger.LABEL_FILES) and "attention" not in acme
+    written, _ = write_tree([], tmp_path / "od", labels=labels.values())
+    assert (tmp_path / "od" / "companies" / "acme" / "stars.json").read_text() == '{"2024":3,"2024-01":3,"2024Q1":3}'
+    assert written == len(acme)
