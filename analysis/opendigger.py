@@ -230,10 +230,10 @@ def window_of(
 
 def compute(rows: Rows, schema: Schema, window: Window) -> dict[int, RepoMetrics]:
     """Every metric of :data:`FILES` for the repos with events in ``window``, by repo id."""
-    bounds = {"since": window.since, "until": window.until, "repo_ids": window.repo_ids}
+    since, until, ids = window.since, window.until, window.repo_ids
     repos = {
         repo_id: RepoMetrics(repo_id, name)
-        for repo_id, name, _ in rows(sql.names_sql(schema, **bounds))  # type: ignore[arg-type]
+        for repo_id, name, _ in rows(sql.names_sql(schema, since=since, until=until, repo_ids=ids))
         if name
     }
 
@@ -242,15 +242,15 @@ def compute(rows: Rows, schema: Schema, window: Window) -> dict[int, RepoMetrics
             repos[repo_id].values[name][key] = value
 
     for grain in sql.GRAINS:
-        _counts(rows(sql.counts_sql(schema, grain, **bounds)), put)  # type: ignore[arg-type]
-        developers = rows(sql.developers_sql(schema, grain, **bounds))  # type: ignore[arg-type]
+        _counts(rows(sql.counts_sql(schema, grain, since=since, until=until, repo_ids=ids)), put)
+        developers = rows(sql.developers_sql(schema, grain, since=since, until=until, repo_ids=ids))
         _bus_factor(developers, put)
         if grain == "month":
-            for key, value in _activity(developers, window).items():
+            for key, value in _activity(developers).items():
                 for name, per_key in value.items():
                     for repo_id, number in per_key.items():
                         put(repo_id, name, key, number)
-        _active_hours(rows(sql.hours_sql(schema, grain, **bounds)), put)  # type: ignore[arg-type]
+        _active_hours(rows(sql.hours_sql(schema, grain, since=since, until=until, repo_ids=ids)), put)
     merges = rows(sql.merged_authors_sql(schema, until=window.until, repo_ids=window.repo_ids))
     _new_contributors(merges, window, put)
     _inactive_contributors(merges, window, put)
@@ -351,7 +351,7 @@ def _bus_factor(developers: Iterable[Sequence[Any]], put: Put) -> None:
         put(repo_id, "bus_factor_detail", key, detail)
 
 
-def _activity(developers: Iterable[Sequence[Any]], window: Window) -> dict[str, dict[str, dict[int, Any]]]:
+def _activity(developers: Iterable[Sequence[Any]]) -> dict[str, dict[str, dict[int, Any]]]:
     """indices.ts getRepoActivity (developerDetail): per month and developer the activity
     (``HAVING activity > 0``), summed per period and ``ROUND(.., 2)``; the details are the
     100 highest (login, ROUND(activity, 2)) of the period's months."""
@@ -676,8 +676,7 @@ def compute_labels(store: Any, rows: Rows, schema: Schema, window: Window) -> di
     joins labelled developers, which this leaves out. Empty without ``ecometrics import labels``."""
     from analysis.labels import label_repos
 
-    bounds = {"since": window.since, "until": window.until, "repo_ids": window.repo_ids}
-    named = rows(sql.names_sql(schema, **bounds))  # type: ignore[arg-type]
+    named = rows(sql.names_sql(schema, since=window.since, until=window.until, repo_ids=window.repo_ids))
     repos = pl.DataFrame(
         [(repo_id, name or "") for repo_id, name, _ in named],
         schema={"entity_id": pl.Int64, "name": pl.String},
@@ -700,7 +699,7 @@ def compute_labels(store: Any, rows: Rows, schema: Schema, window: Window) -> di
                                         by_repo=False)), put)  # fmt: skip
         developers = rows(sql.developers_sql(schema, "month", since=window.since, until=window.until, repo_ids=ids))
         as_one = [(0, *row[1:]) for row in developers]  # one group: the label's repositories
-        for key, per_name in _activity(as_one, window).items():
+        for key, per_name in _activity(as_one).items():
             for name, per_group in per_name.items():
                 put(0, name, key, per_group[0])
         _estimate_data_loss(metrics.values)
