@@ -1,9 +1,11 @@
-"""OpenDigger's repository metrics, computed on either engine and shaped as OpenDigger publishes them.
+"""OpenDigger's metrics, computed on either engine and shaped as OpenDigger publishes them.
 
-:func:`compute` runs the queries of :mod:`analysis.opendigger_sql` (on the SQLite store or
-on a ClickHouse engine: the same text rendered for each) and does the arithmetic on the
-rows they return here, once for both, so the two engines give the same files. The result
-is, per repository, OpenDigger's files: ``{metric: {key: value}}`` with the keys of
+:func:`compute` (repositories), :func:`compute_developers` and :func:`compute_labels` run
+the queries of :mod:`analysis.opendigger_sql` (on the SQLite store or on a ClickHouse
+engine: the same text rendered for each) and do the arithmetic on the rows they return
+here, once for both, so the two engines give the same files; :func:`window_table` gives the
+count metrics over any window. The result is, per repository (developer, label),
+OpenDigger's files: ``{metric: {key: value}}`` with the keys of
 ``src/cron/tasks/monthlyExport.ts`` ``processMetric``: ``YYYY-MM``, ``YYYYQn`` and ``YYYY``;
 a value that is OpenDigger's default (0, an empty list, NaN) is left out, as there.
 
