@@ -1,9 +1,11 @@
-"""OpenDigger's repository metrics, computed on either engine and shaped as OpenDigger publishes them.
+"""OpenDigger's metrics, computed on either engine and shaped as OpenDigger publishes them.
 
-:func:`compute` runs the queries of :mod:`analysis.opendigger_sql` (on the SQLite store or
-on a ClickHouse engine: the same text rendered for each) and does the arithmetic on the
-rows they return here, once for both, so the two engines give the same files. The result
-is, per repository, OpenDigger's files: ``{metric: {key: value}}`` with the keys of
+:func:`compute` (repositories), :func:`compute_developers` and :func:`compute_labels` run
+the queries of :mod:`analysis.opendigger_sql` (on the SQLite store or on a ClickHouse
+engine: the same text rendered for each) and do the arithmetic on the rows they return
+here, once for both, so the two engines give the same files; :func:`window_table` gives the
+count metrics over any window. The result is, per repository (developer, label),
+OpenDigger's files: ``{metric: {key: value}}`` with the keys of
 ``src/cron/tasks/monthlyExport.ts`` ``processMetric``: ``YYYY-MM``, ``YYYYQn`` and ``YYYY``;
 a value that is OpenDigger's default (0, an empty list, NaN) is left out, as there.
 
@@ -44,7 +46,7 @@ import polars as pl
 from analysis import frames
 from analysis import opendigger_sql as sql
 from analysis.activity import OPENDIGGER_ACTIVITY_WEIGHTS
-from analysis.activity_sql import Schema
+from analysis.activity_sql import SCHEMAS, SQLITE_EVENTS, Schema
 from analysis.fields import COUNT, ID, NAME, TIMESTAMP
 from core.dates import next_month
 from core.errors import InputError
@@ -230,10 +232,10 @@ def window_of(
 
 def compute(rows: Rows, schema: Schema, window: Window) -> dict[int, RepoMetrics]:
     """Every metric of :data:`FILES` for the repos with events in ``window``, by repo id."""
-    bounds = {"since": window.since, "until": window.until, "repo_ids": window.repo_ids}
+    since, until, ids = window.since, window.until, window.repo_ids
     repos = {
         repo_id: RepoMetrics(repo_id, name)
-        for repo_id, name, _ in rows(sql.names_sql(schema, **bounds))  # type: ignore[arg-type]
+        for repo_id, name, _ in rows(sql.names_sql(schema, since=since, until=until, repo_ids=ids))
         if name
     }
 
@@ -242,15 +244,15 @@ def compute(rows: Rows, schema: Schema, window: Window) -> dict[int, RepoMetrics
             repos[repo_id].values[name][key] = value
 
     for grain in sql.GRAINS:
-        _counts(rows(sql.counts_sql(schema, grain, **bounds)), put)  # type: ignore[arg-type]
-        developers = rows(sql.developers_sql(schema, grain, **bounds))  # type: ignore[arg-type]
+        _counts(rows(sql.counts_sql(schema, grain, since=since, until=until, repo_ids=ids)), put)
+        developers = rows(sql.developers_sql(schema, grain, since=since, until=until, repo_ids=ids))
         _bus_factor(developers, put)
         if grain == "month":
-            for key, value in _activity(developers, window).items():
+            for key, value in _activity(developers).items():
                 for name, per_key in value.items():
                     for repo_id, number in per_key.items():
                         put(repo_id, name, key, number)
-        _active_hours(rows(sql.hours_sql(schema, grain, **bounds)), put)  # type: ignore[arg-type]
+        _active_hours(rows(sql.hours_sql(schema, grain, since=since, until=until, repo_ids=ids)), put)
     merges = rows(sql.merged_authors_sql(schema, until=window.until, repo_ids=window.repo_ids))
     _new_contributors(merges, window, put)
     _inactive_contributors(merges, window, put)
@@ -259,6 +261,41 @@ def compute(rows: Rows, schema: Schema, window: Window) -> dict[int, RepoMetrics
     for metrics in repos.values():
         _estimate_data_loss(metrics.values)
     return repos
+
+
+# monthlyExport.ts exportUserMetrics: a developer's files (getUserActivity, repoDetail false).
+DEVELOPER_FILES = ("activity", "open_issue", "issue_comment", "open_pull", "merged_pull", "review_comment")
+
+
+def compute_developers(rows: Rows, schema: Schema, window: Window) -> dict[int, RepoMetrics]:
+    """Each developer's files of :data:`DEVELOPER_FILES`, by developer id (``RepoMetrics.name``
+    is the login): indices.ts getUserActivity (bots included, as monthlyExport.ts calls it):
+    per repository and month the developer's activity (``HAVING activity > 0``), summed over
+    the period and ``ROUND(.., 2)``, and the summed distinct counts. Over every repository the
+    events hold: with the store's tracked repositories only, their share of a developer's work."""
+    result = rows(sql.developers_sql(schema, "month", since=window.since, until=window.until, repo_ids=window.repo_ids))
+    names: dict[int, tuple[str, str]] = {}
+    sums: dict[tuple[int, str], list[float]] = defaultdict(lambda: [0.0] * (1 + len(sql.DEVELOPER_COUNTS)))
+    for _repo, month, developer, login, last_at, *counts in result:
+        activity = _developer_activity(counts)
+        if activity <= 0:
+            continue
+        if developer not in names or str(last_at) >= names[developer][0]:
+            names[developer] = (str(last_at), login or "")
+        for grain in sql.GRAINS:
+            totals = sums[developer, period_key(month + "-01", grain)]
+            totals[0] += activity
+            for index, count in enumerate(counts, start=1):
+                totals[index] += count
+    developers = {developer: RepoMetrics(developer, login) for developer, (_, login) in names.items()}
+    order = ("activity", *(name for name, _, _ in sql.DEVELOPER_COUNTS))
+    for (developer, key), totals in sums.items():
+        for name, value in zip(order, totals, strict=True):
+            if not _default(value):
+                developers[developer].values[name][key] = _number(value)
+    for metrics in developers.values():
+        _estimate_data_loss(metrics.values, DEVELOPER_FILES)
+    return developers
 
 
 def _default(value: Any) -> bool:
@@ -316,7 +353,7 @@ def _bus_factor(developers: Iterable[Sequence[Any]], put: Put) -> None:
         put(repo_id, "bus_factor_detail", key, detail)
 
 
-def _activity(developers: Iterable[Sequence[Any]], window: Window) -> dict[str, dict[str, dict[int, Any]]]:
+def _activity(developers: Iterable[Sequence[Any]]) -> dict[str, dict[str, dict[int, Any]]]:
     """indices.ts getRepoActivity (developerDetail): per month and developer the activity
     (``HAVING activity > 0``), summed per period and ``ROUND(.., 2)``; the details are the
     100 highest (login, ROUND(activity, 2)) of the period's months."""
@@ -444,9 +481,9 @@ def _time_metrics(rows: Rows, schema: Schema, kind: str, window: Window, repos: 
                     repos[repo_id].values[name].setdefault(field_name, {})[key] = value
 
 
-def _estimate_data_loss(values: dict[str, dict[str, Any]]) -> None:
+def _estimate_data_loss(values: dict[str, dict[str, Any]], files: Iterable[str] = COUNT_FILES) -> None:
     """monthlyExport.ts processMetric: 2021-10 of a number file, estimated from its neighbours."""
-    for name in COUNT_FILES:
+    for name in files:
         content = values.get(name)
         if name in NO_DATA_LOSS or not content or not content.get(DATA_LOSS_MONTH):
             continue
@@ -527,25 +564,42 @@ def window_table(
     since: str | None = None,
     until: str | None = None,
     repo: str | None = None,
+    engine: str | None = None,
     **_: Any,
 ) -> pl.DataFrame:
-    """The count metrics of each repository over a window, from the stored events (SQLite):
-    its first ``days_after_creation`` days (from the repository's ``created_at``, so only
-    collected repositories have one), or ``since`` to ``until`` (days, ``until`` excluded).
+    """The count metrics of each repository over a window, from the stored events (SQLite,
+    or the ClickHouse ``engine``): its first ``days_after_creation`` days (from the
+    repository's ``created_at`` in the store, so only collected repositories have one), or
+    ``since`` to ``until`` (days, ``until`` excluded).
 
     A window the stored events do not cover (it starts before the first stored event or ends
     after the last) has its counts unknown (null), not 0, as :mod:`analysis.growth` does for
     launch velocity. Columns :data:`WINDOW_COLUMNS`; most stars first.
     """
-    from analysis.activity_sql import SQLITE_EVENTS
-
     if (days_after_creation is None) == (since is None and until is None):
         raise InputError(
             "export opendigger_window: pass --days-after-creation N, or --since YYYY-MM-DD and --until YYYY-MM-DD"
         )
-    rows: Rows = lambda text: store.conn.execute(text).fetchall()  # noqa: E731
-    first_event, last_event = rows(sql.span_sql(SQLITE_EVENTS))[0]
-    names = rows(sql.names_sql(SQLITE_EVENTS, since=None, until="9999-12-31"))
+    if engine is None:
+        return _window_table(store, store.conn.execute, SQLITE_EVENTS, days_after_creation, since, until, repo)
+    from collector.archive_engine import open_engine
+
+    with open_engine(engine, store) as opened:
+        return _window_table(store, opened.rows, SCHEMAS[opened.schema], days_after_creation, since, until, repo)
+
+
+def _window_table(
+    store: Any,
+    query: Callable[[str], Any],
+    schema: Schema,
+    days_after_creation: int | None,
+    since: str | None,
+    until: str | None,
+    repo: str | None,
+) -> pl.DataFrame:
+    rows: Rows = lambda text: list(query(text))  # noqa: E731
+    first_event, last_event = rows(sql.span_sql(schema))[0]
+    names = rows(sql.names_sql(schema, since=None, until="9999-12-31"))
     latest = {repo_id: name for repo_id, name, _ in names}
     if repo is not None:
         if not REPO_NAME.match(repo):
@@ -570,7 +624,7 @@ def window_table(
     records = []
     for repo_id, (start, end) in spans.items():
         covered = first_event is not None and first_event <= start and end <= last_event
-        counts = window_counts(rows, SQLITE_EVENTS, repo_id, start, end)
+        counts = window_counts(rows, schema, repo_id, start, end)
         records.append(
             {
                 "repo": latest[repo_id],
@@ -580,10 +634,10 @@ def window_table(
                 "repo_id": repo_id,
             }
         )
-    schema = {
+    types = {
         name: field.dtype if name not in ("since", "until") else pl.String for name, field in WINDOW_COLUMNS.items()
     }
-    frame = pl.DataFrame(records, schema=schema, orient="row") if records else pl.DataFrame(schema=schema)
+    frame = pl.DataFrame(records, schema=types, orient="row") if records else pl.DataFrame(schema=types)
     frame = frame.with_columns(frames.parse_datetime(pl.col("since")), frames.parse_datetime(pl.col("until")))
     return frame.sort(["stars", "repo"], descending=[True, False], nulls_last=True)
 
@@ -593,3 +647,62 @@ def _day(text: str | None, flag: str) -> str:
         return dt.date.fromisoformat(text or "").isoformat()
     except ValueError:
         raise InputError(f"{flag} {text!r} is not YYYY-MM-DD; write it like 2025-01-31") from None
+
+
+# -- labels: a company's, foundation's, ... repositories as one (monthlyExport.ts exportLabelMetrics) --
+
+# monthlyExport.ts exportLabelMetrics: the files of a label, from its repositories' events as one group.
+LABEL_FILES = (
+    "activity",
+    "activity_details",
+    "participants",
+    "issues_new",
+    "issues_closed",
+    "issues_and_change_request_active",
+    "change_requests",
+    "change_requests_accepted",
+    "issue_comments",
+    "change_requests_reviews",
+    "contributors",
+    "contributors_detail",
+    "stars",
+)
+
+
+def compute_labels(store: Any, rows: Rows, schema: Schema, window: Window) -> dict[str, RepoMetrics]:
+    """Each imported label's files of :data:`LABEL_FILES`, by label id (``:companies/acme``):
+    the metric of the label's repositories taken together (distinct actors across them, not
+    a sum of the repositories' counts), as OpenDigger groups by a label (basic.ts
+    getLabelJoinClause). A repository belongs to a label when the label lists it or its
+    organisation (:func:`analysis.labels.label_repos`, by the owner's login); OpenDigger also
+    joins labelled developers, which this leaves out. Empty without ``ecometrics import labels``."""
+    from analysis.labels import label_repos
+
+    named = rows(sql.names_sql(schema, since=window.since, until=window.until, repo_ids=window.repo_ids))
+    repos = pl.DataFrame(
+        [(repo_id, name or "") for repo_id, name, _ in named],
+        schema={"entity_id": pl.Int64, "name": pl.String},
+        orient="row",
+    )
+    members: dict[str, list[int]] = defaultdict(list)
+    for label, repo_id in label_repos(store, repos).iter_rows():
+        members[label].append(repo_id)
+    labels: dict[str, RepoMetrics] = {}
+    for label, repo_ids in sorted(members.items()):
+        metrics = labels[label] = RepoMetrics(0, label)
+
+        def put(_group: int, name: str, key: str, value: Any, metrics: RepoMetrics = metrics) -> None:
+            if name in LABEL_FILES and not _default(value):
+                metrics.values[name][key] = value
+
+        ids = tuple(sorted(repo_ids))
+        for grain in sql.GRAINS:
+            _counts(rows(sql.counts_sql(schema, grain, since=window.since, until=window.until, repo_ids=ids,
+                                        by_repo=False)), put)  # fmt: skip
+        developers = rows(sql.developers_sql(schema, "month", since=window.since, until=window.until, repo_ids=ids))
+        as_one = [(0, *row[1:]) for row in developers]  # one group: the label's repositories
+        for key, per_name in _activity(as_one).items():
+            for name, per_group in per_name.items():
+                put(0, name, key, per_group[0])
+        _estimate_data_loss(metrics.values)
+    return labels

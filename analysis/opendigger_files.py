@@ -23,7 +23,17 @@ from typing import Annotated, Any
 
 import msgspec
 
-from analysis.opendigger import FILES, TIME_FIELDS, TIME_FILES, RepoMetrics, Window, ordered, period_key
+from analysis.opendigger import (
+    DEVELOPER_FILES,
+    FILES,
+    LABEL_FILES,
+    TIME_FIELDS,
+    TIME_FILES,
+    RepoMetrics,
+    Window,
+    ordered,
+    period_key,
+)
 from analysis.output import output_file
 from core.dates import utc_now
 from core.errors import InputError
@@ -67,6 +77,8 @@ DECODERS = {name: msgspec.json.Decoder(schema) for name, schema in SCHEMAS.items
 # Lists whose order OpenDigger does not fix (ClickHouse's groupArray): compared as multisets.
 UNORDERED = {"contributors_detail", "new_contributors_detail", "bus_factor_detail", "activity_details"}
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_LABEL = re.compile(r"^:[a-z0-9_-]+(/[A-Za-z0-9_.-]+)+$")  # :companies/alibaba -> DIR/companies/alibaba
+_LOGIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(\[bot\])?$")  # a developer's folder: github/LOGIN
 
 
 def _json(content: Any) -> str:
@@ -80,22 +92,31 @@ def file_content(metric: str, content: dict[str, Any]) -> dict[str, Any]:
     return ordered(content)
 
 
-def write_tree(repos: Iterable[RepoMetrics], out: str | Path) -> tuple[int, list[str]]:
-    """Write ``out/github/{owner}/{repo}/{metric}.json`` of each repo's metrics (a metric
-    without any value has no file, as in OpenDigger's export). Returns the files written and
-    the names that cannot be a folder (skipped)."""
+def write_tree(
+    repos: Iterable[RepoMetrics],
+    out: str | Path,
+    developers: Iterable[RepoMetrics] = (),
+    labels: Iterable[RepoMetrics] = (),
+) -> tuple[int, list[str]]:
+    """Write ``out/github/{owner}/{repo}/{metric}.json`` of each repo's metrics,
+    ``out/github/{login}/{metric}.json`` of each developer's and ``out/{label}/{metric}.json``
+    of each label's (``:companies/acme`` -> ``companies/acme``: monthlyExport.ts
+    ``row.id.substring(1)``); a metric without any value has no file, as in OpenDigger's
+    export. Returns the files written and the names that cannot be a folder (skipped)."""
     root = Path(out)
     if root.exists() and not root.is_dir():
         raise InputError(f"--out {out}: is a file; pass a folder for OpenDigger's layout")
     written, skipped = 0, []
-    for repo in repos:
-        if not _NAME.match(repo.name) or ".." in repo.name:
-            skipped.append(repo.name)
+    entries = [(repo, _NAME, FILES) for repo in repos] + [(dev, _LOGIN, DEVELOPER_FILES) for dev in developers]
+    entries += [(label, _LABEL, LABEL_FILES) for label in labels]
+    for entry, pattern, metrics in entries:
+        if not pattern.match(entry.name) or ".." in entry.name:
+            skipped.append(entry.name)
             continue
-        folder = root / PLATFORM / repo.name
+        folder = root / entry.name[1:] if pattern is _LABEL else root / PLATFORM / entry.name
         folder.mkdir(parents=True, exist_ok=True)
-        for metric in FILES:
-            content = repo.values.get(metric)
+        for metric in metrics:
+            content = entry.values.get(metric)
             if not content:
                 continue
             with output_file(folder / f"{metric}.json") as path:
@@ -106,7 +127,8 @@ def write_tree(repos: Iterable[RepoMetrics], out: str | Path) -> tuple[int, list
 
 @dataclass
 class Tree:
-    """A folder of OpenDigger's files: ``values[(repo, metric)]`` (repo lower case), and what was skipped."""
+    """A folder of OpenDigger's files: ``values[(name, metric)]`` (a repo's owner/name or a
+    developer's login, lower case), and what was skipped."""
 
     values: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # lower case -> as its folder spells it
@@ -121,7 +143,10 @@ class Tree:
             self.bad.append(where)
 
     def summary(self) -> str:
-        parts = [f"{len(self.values):,} metric file(s) of {len(self.names):,} repo(s)"]
+        repos = sum("/" in name for name in self.names)
+        parts = [
+            f"{len(self.values):,} metric file(s) of {repos:,} repo(s) and {len(self.names) - repos:,} developer(s)"
+        ]
         if self.other_files:
             parts.append(f"{self.other_files:,} other file(s) left alone")
         if self.bad_count:
@@ -135,6 +160,7 @@ def _metric_files(root: Path) -> Iterator[Path]:
         raise InputError(f"{root}: no {PLATFORM}/ folder; pass the folder holding {PLATFORM}/OWNER/REPO/METRIC.json")
     for owner in sorted(platform.iterdir()):
         if owner.is_dir():
+            yield from sorted(owner.glob("*.json"))  # a developer's files
             for repo in sorted(owner.iterdir()):
                 if repo.is_dir():
                     yield from sorted(repo.glob("*.json"))
@@ -148,7 +174,8 @@ def read_tree(folder: str | Path) -> Tree:
     tree = Tree()
     for path in _metric_files(root):
         metric = path.stem
-        decoder = DECODERS.get(metric)
+        developer = path.parent.parent.name == PLATFORM
+        decoder = (DECODERS["activity"] if metric in DEVELOPER_FILES else None) if developer else DECODERS.get(metric)
         if decoder is None:  # openrank.json, meta.json, ...: not a metric computed here
             tree.other_files += 1
             continue
@@ -164,7 +191,7 @@ def read_tree(folder: str | Path) -> Tree:
         except OSError as exc:
             tree.report(f"{path}: cannot read it ({exc.strerror})")
             continue
-        name = f"{path.parent.parent.name}/{path.parent.name}"
+        name = path.parent.name if developer else f"{path.parent.parent.name}/{path.parent.name}"
         content = msgspec.structs.asdict(decoded) if isinstance(decoded, TimeFile) else decoded
         if metric in TIME_FILES:
             content = {key: value for key, value in content.items() if value}
@@ -198,14 +225,15 @@ def _flat(metric: str, content: dict[str, Any]) -> Iterator[tuple[str, str, Any]
             yield "", key, value
 
 
-def tree_of(repos: Iterable[RepoMetrics]) -> Tree:
+def tree_of(repos: Iterable[RepoMetrics], developers: Iterable[RepoMetrics] = ()) -> Tree:
     """Our metrics as a :class:`Tree` (what :func:`read_tree` reads back from :func:`write_tree`)."""
     tree = Tree()
-    for repo in repos:
-        tree.names[repo.name.lower()] = repo.name
-        for metric in FILES:
-            if repo.values.get(metric):
-                tree.values[repo.name.lower(), metric] = json.loads(_json(file_content(metric, repo.values[metric])))
+    entries = [(repo, FILES) for repo in repos] + [(developer, DEVELOPER_FILES) for developer in developers]
+    for entry, metrics in entries:
+        tree.names[entry.name.lower()] = entry.name
+        for metric in metrics:
+            if entry.values.get(metric):
+                tree.values[entry.name.lower(), metric] = json.loads(_json(file_content(metric, entry.values[metric])))
     return tree
 
 
@@ -278,3 +306,18 @@ def _by(metric: str, a: Any, b: Any) -> float | None:
             return float(len(set(left) ^ set(right)))
         return float(sum(x != y for x, y in zip(a, b, strict=False)) + abs(len(a) - len(b)))
     return None
+
+
+SUMMARY_COLUMNS = ("repo", "metric", "differing", "largest")
+
+
+def summarize(differences: Iterable[Difference]) -> list[tuple]:
+    """Per repo and metric: how many values differ and the largest difference (by size)."""
+    grouped: dict[tuple[str, str], list[float | None]] = {}
+    for difference in differences:
+        grouped.setdefault((difference.repo, difference.metric), []).append(difference.difference)
+    rows = []
+    for (repo, metric), sizes in grouped.items():
+        known = [size for size in sizes if size is not None]
+        rows.append((repo, metric, len(sizes), max(known, key=abs) if known else None))
+    return rows

@@ -95,9 +95,10 @@ def events_sql(schema: Schema, *, until: str, since: str | None = None, repo_ids
     return f"SELECT {select} FROM {schema.table} WHERE {' AND '.join(where)}"
 
 
-def with_events(schema: Schema, **bounds: object) -> str:
+def with_events(schema: Schema, *, until: str, since: str | None = None, repo_ids: tuple[int, ...] = ()) -> str:
+    """``WITH e AS (...)``: :func:`events_sql` as the query's events."""
     inline = "NOT MATERIALIZED " if _sqlite(schema) else ""  # SQLite would copy the events first
-    return f"WITH e AS {inline}({events_sql(schema, **bounds)})"  # type: ignore[arg-type]
+    return f"WITH e AS {inline}({events_sql(schema, until=until, since=since, repo_ids=repo_ids)})"
 
 
 def period(schema: Schema, grain: str, column: str = "created_at") -> str:
@@ -227,31 +228,36 @@ def _aggregate(schema: Schema, measure: Measure) -> str:
     }[measure.how]
 
 
-def counts_sql(schema: Schema, grain: str, *, since: str, until: str, repo_ids: tuple[int, ...] = ()) -> str:
+def counts_sql(
+    schema: Schema, grain: str, *, since: str, until: str, repo_ids: tuple[int, ...] = (), by_repo: bool = True
+) -> str:
     """Rows ``repo_id, period, *MEASURES`` of the events from ``since`` to ``until`` (days).
 
     Each measure is its metric's inner query (``COUNT(DISTINCT ...)``, ``COUNT()`` or
     ``SUM(...)`` over the events its ``WHERE`` keeps, grouped by repo and time), the
-    conditions moved into the aggregate so that one pass serves all.
+    conditions moved into the aggregate so that one pass serves all. Without ``by_repo``
+    the ``repo_ids`` are one group (repo_id 0): a label's repositories (basic.ts
+    getGroupIdClause, groupBy a label).
     """
     measures = ",\n       ".join(f"{_aggregate(schema, m)} AS {m.name}" for m in MEASURES)
+    key, group = ("repo_id", "repo_id, period") if by_repo else ("0", "period")
     return f"""
 {with_events(schema, since=since, until=until, repo_ids=repo_ids)}
-SELECT repo_id, {period(schema, grain)} AS period,
+SELECT {key} AS group_id, {period(schema, grain)} AS period,
        {measures}
 FROM e WHERE repo_id IS NOT NULL
-GROUP BY repo_id, period
+GROUP BY {group}
 """
 
 
 def names_sql(schema: Schema, *, since: str | None, until: str, repo_ids: tuple[int, ...] = ()) -> str:
     """Each repo's latest name over the events (OpenDigger: ``argMax(repo_name, time)``)."""
-    bounds = {"since": since, "until": until, "repo_ids": repo_ids}
     if _sqlite(schema):  # the bare column comes from the row of max(created_at)
         select = "repo_id, repo_name, max(created_at)"
     else:
         select = "repo_id, argMax(repo_name, created_at), max(created_at)"
-    return f"{with_events(schema, **bounds)} SELECT {select} FROM e WHERE repo_id IS NOT NULL GROUP BY repo_id"
+    events = with_events(schema, since=since, until=until, repo_ids=repo_ids)
+    return f"{events} SELECT {select} FROM e WHERE repo_id IS NOT NULL GROUP BY repo_id"
 
 
 def repo_ids_sql(schema: Schema, names: tuple[str, ...]) -> str:

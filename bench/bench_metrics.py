@@ -8,7 +8,8 @@ peak RSS:
 
 - the import of the files (chDB: ``import_files``; SQLite: ``import_gharchive --all``), once;
 - every metric of :data:`analysis.opendigger.FILES` for the month, every repository
-  (``analysis.opendigger.compute``), --repeat times (median).
+  (``analysis.opendigger.compute``), and every developer's (``compute_developers``),
+  --repeat times (median).
 
 Prints for each engine the import time, the metrics' wall time (median and every run),
 their ratio to the import of the same events in the same run, each phase's peak RSS,
@@ -68,11 +69,15 @@ def phase_metrics(engine: str, folder: str) -> dict:
             with open_engine("chdb", store) as opened:
                 started = time.perf_counter()  # the engine's start is not the metrics' work
                 repos = opendigger.compute(opened.rows, ENGINE_EVENTS, window)
+                developers = opendigger.compute_developers(opened.rows, ENGINE_EVENTS, window)
         else:
-            repos = opendigger.compute(lambda text: store.conn.execute(text).fetchall(), SQLITE_EVENTS, window)
+            rows = lambda text: store.conn.execute(text).fetchall()  # noqa: E731
+            repos = opendigger.compute(rows, SQLITE_EVENTS, window)
+            developers = opendigger.compute_developers(rows, SQLITE_EVENTS, window)
         seconds = time.perf_counter() - started
-    values = sum(len(content) for repo in repos.values() for content in repo.values.values())
-    return {"seconds": seconds, "repos": len(repos), "values": values}
+    everyone = [*repos.values(), *developers.values()]
+    values = sum(len(content) for entry in everyone for content in entry.values.values())
+    return {"seconds": seconds, "repos": len(repos), "developers": len(developers), "values": values}
 
 
 PHASES: dict[str, Callable[..., dict]] = {"import": phase_import, "metrics": phase_metrics}
@@ -125,7 +130,7 @@ def main() -> int:
             print(
                 f"{engine}: import {imported['seconds']:.1f} s ({imported['imported']:,} events, peak RSS "
                 f"{import_rss:,.0f} MB); every metric of {MONTH}: {middle['seconds']:.2f} s median (runs {seconds}), "
-                f"{middle['repos']:,} repos, {middle['values']:,} values, peak RSS {max(r for _, r in runs):,.0f} MB; "
+                f"{middle['repos']:,} repos, {middle['developers']:,} developers, {middle['values']:,} values, peak RSS {max(r for _, r in runs):,.0f} MB; "
                 f"metrics / import {middle['seconds'] / imported['seconds']:.2f}x"
             )
     print(f"load average {os.getloadavg()[0]:.2f} at the end")

@@ -272,29 +272,29 @@ def _re2(pattern: str) -> str:
 
 
 def _value_check(info: msgspec.inspect.Type, expr: str) -> str:
-    """SQL: the Dynamic value ``expr`` has the declared type ``info`` and meets its constraints."""
+    """SQL: the Dynamic value ``expr`` has the declared type ``info`` and meets its constraints.
+    (A Dynamic's typed subcolumn, ``expr.Int64``, is NULL unless the value has that type.)"""
     if isinstance(info, msgspec.inspect.UnionType):
         return "(" + " OR ".join(_value_check(t, expr) for t in info.types) + ")"
     if isinstance(info, msgspec.inspect.NoneType):
-        return f"dynamicType({expr}) = 'None'"
+        return f"isNull({expr})"
     if isinstance(info, msgspec.inspect.BoolType):
-        return f"dynamicType({expr}) = 'Bool'"
+        return f"isNotNull({expr}.Bool)"
     if isinstance(info, msgspec.inspect.IntType):
         # Int64 is what ClickHouse's parser makes of an integer that fits; others arrive as UInt64, Float64 or String.
-        checks = [f"dynamicType({expr}) = 'Int64'"]
         bounds = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
-        checks += [
+        checks = [
             f"{expr}.Int64 {op} {getattr(info, key)}" for key, op in bounds.items() if getattr(info, key) is not None
         ]
-        return "(" + " AND ".join(checks) + ")"
+        return "ifNull(" + " AND ".join(checks or [f"isNotNull({expr}.Int64)"]) + ", 0)"
     if isinstance(info, msgspec.inspect.StrType):
-        checks = [f"dynamicType({expr}) = 'String'"]
+        checks = [f"isNotNull({expr}.String)"]
         if info.pattern is not None:
-            checks.append(f"match({expr}.String, {_quote(_re2(info.pattern))})")
+            checks.append(f"match(ifNull({expr}.String, ''), {_quote(_re2(info.pattern))})")
         if info.min_length is not None:
-            checks.append(f"lengthUTF8({expr}.String) >= {info.min_length}")
+            checks.append(f"lengthUTF8(ifNull({expr}.String, '')) >= {info.min_length}")
         if info.max_length is not None:
-            checks.append(f"lengthUTF8({expr}.String) <= {info.max_length}")
+            checks.append(f"lengthUTF8(ifNull({expr}.String, '')) <= {info.max_length}")
         return "(" + " AND ".join(checks) + ")"
     raise TypeError(f"no ClickHouse check for the declared type {info}")  # a new kind of declaration: add it here
 
@@ -307,20 +307,18 @@ def _leaf_checks(fields: Iterable[tuple[str, msgspec.inspect.Type]], expr: str, 
         if record is None:
             yield _value_check(info, here), where
             continue
-        leaves = list(_leaf_checks(((f.encode_name, f.type) for f in record.fields), here, where))
-        yield from leaves
-        # A record whose values are all absent may be something else (a number, a string): ask the parser then.
+        yield from _leaf_checks(((f.encode_name, f.type) for f in record.fields), here, where)
+        # A record with a value is an object (or an array, which ClickHouse reads by position); one
+        # whose values are all absent may be a number or a string: only then is the parser asked.
         json_path = ", ".join(_quote(part) for part in where.split(".")[1:])
-        absent = " AND ".join(
-            f"dynamicType({here}.`{f.encode_name}`) = 'None'" for f in record.fields if _record(f.type) is None
-        )
-        yield f"(NOT ({absent}) OR JSONType(line, {json_path}) IN ('Object', 'Null'))", where
+        some = " OR ".join(f"isNotNull({here}.`{f.encode_name}`)" for f in record.fields if _record(f.type) is None)
+        yield f"if({some}, 1, JSONType(line, {json_path}) IN ('Object', 'Null'))", where
 
 
 def schema_checks() -> tuple[str, str]:
-    """SQL over ``line`` and its ``event`` Tuple: (the line meets the schema, multiIf branches naming the first
-    value that does not, as ``cond, 'TYPE: ... at `$.path`'`` pairs). A payload field is checked in the
-    lines of the types whose payload record declares it, as collector.gharchive decodes the payload."""
+    """SQL over ``line`` and its ``event`` Tuple: (the line meets the schema, multiIf branches naming the
+    first value that does not, as ``cond, 'TYPE: ... at `$.path`'`` pairs). A payload field is checked in
+    the lines of the types whose payload record declares it, as collector.gharchive decodes the payload."""
     payload = _payload_fields()
     checks = []
     for condition, where in _leaf_checks(_event_fields(), "event", "$"):
@@ -329,14 +327,9 @@ def schema_checks() -> tuple[str, str]:
         if kinds is not None:
             condition = f"(event.type.String NOT IN ({', '.join(map(_quote, sorted(kinds)))}) OR {condition})"
         checks.append((condition, where))
-    calendar = "substring(event.created_at.String, 1, 10)"
+    day = "substring(ifNull(event.created_at.String, ''), 1, 10)"
     # collector.gharchive._calendar_date: the pattern allows February 30; a real date is its own round trip.
-    checks.append(
-        (
-            f"(dynamicType(event.created_at) != 'String' OR toString(toDateOrNull({calendar})) = {calendar})",
-            "$.created_at",
-        )
-    )
+    checks.append((f"(isNull(event.created_at.String) OR toString(toDateOrNull({day})) = {day})", "$.created_at"))
     valid = " AND ".join(condition for condition, _ in checks)
     invalid = ",\n    ".join(
         f"NOT {condition}, concat(event.type.String, {_quote(f': not the declared type or range - at `{where}`')})"
@@ -392,12 +385,19 @@ METRIC_COLUMNS = (
 )
 LINES_TABLE = f"""
 CREATE TABLE IF NOT EXISTS archive_lines (
-    file String, line_number UInt64, line String, event {EVENT_TUPLE}, problem String
+    file String, line_number UInt64, bytes UInt64, event {EVENT_TUPLE}, good UInt8, line String
+) ENGINE = Null
+"""
+# The lines that are not good events, with what is wrong with them ('' for a blank line or an unknown type).
+REJECTS_TABLE = """
+CREATE TABLE IF NOT EXISTS archive_rejects (
+    file String, line_number UInt64, type Nullable(String), problem String
 ) ENGINE = Null
 """
 TABLES = (
     EVENTS_TABLE,
     LINES_TABLE,
+    REJECTS_TABLE,
     "CREATE TABLE IF NOT EXISTS archive_problems (file String, line_number UInt64, problem String) "
     "ENGINE = MergeTree ORDER BY (file, line_number)",
     "CREATE TABLE IF NOT EXISTS archive_types (file String, type String, lines UInt64) "
@@ -472,11 +472,11 @@ def _event_columns() -> str:
     )
 
 
-# What makes a line a problem, as collector.gharchive reports it ('' for a good line or a
-# blank one). multiIf evaluates a branch only when the ones before it fail, so a good line
-# costs no second parse; {valid} and {invalid} are :func:`schema_checks`'.
+# A good line: a known type, its id, time and repo, and the schema's values (collector.gharchive._row).
+GOOD = "event.type.String IN ({known}) AND {present} AND {valid}"
+# What makes a line that is not good a problem, as collector.gharchive reports it ('' for a
+# blank line or an unknown type); worked out only for those lines (the view's WHERE comes first).
 PROBLEM = """multiIf(
-    event.type.String != '' AND event.type.String IN ({known}) AND {present} AND {valid}, '',
     trimBoth(line) = '', '',
     NOT isValidJSON(line), 'not JSON',
     JSONType(line) != 'Object', 'not an event object',
@@ -487,42 +487,65 @@ PROBLEM = """multiIf(
     '')"""
 # GH Archive's id, time and repo, which a line must have (collector.gharchive._row's check).
 PRESENT = (
-    "dynamicType(event.id) != 'None' AND dynamicType(event.created_at) != 'None' AND JSONType(line, 'repo') = 'Object'"
+    "isNotNull(event.id) AND isNotNull(event.created_at) "
+    "AND (isNotNull(event.repo.id) OR isNotNull(event.repo.name) OR JSONType(line, 'repo') = 'Object')"
 )
 
 
 # The import keeps every event type collector.gharchive keeps: activity counts its own
 # (core.config.ACTIVITY_EVENT_TYPES); OpenDigger's active_dates_and_times counts all.
 KEPT_TYPES = tuple(sorted(EVENT_TYPES))
-VIEWS = (
-    "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_events TO events AS "
-    f"SELECT {_event_columns()} FROM archive_lines "
-    f"WHERE problem = '' AND event.type.String IN ({', '.join(repr(t) for t in KEPT_TYPES)})",
-    "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_sizes TO archive_sizes AS "
-    "SELECT file, sum(length(line) + 1) AS bytes FROM archive_lines GROUP BY file",
-    "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_problems TO archive_problems AS "
-    "SELECT file, line_number, problem FROM archive_lines WHERE problem != ''",
-    "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_types TO archive_types AS "
-    "SELECT file, if(problem = '', ifNull(event.type.String, ''), '') AS type, count() AS lines "
-    "FROM archive_lines GROUP BY file, type",
+
+
+def _views(known: list[str]) -> tuple[str, ...]:
+    """The views that route each line: good ones to ``events`` (:data:`KEPT_TYPES`) and
+    ``archive_types``; the others, with their problem, to ``archive_problems`` and ``archive_types``."""
+    _, invalid = schema_checks()
+    problem = PROBLEM.format(known=", ".join(map(_quote, known)), present=PRESENT, invalid=invalid)
+    return (
+        "CREATE MATERIALIZED VIEW archive_to_events TO events AS "
+        f"SELECT {_event_columns()} FROM archive_lines "
+        f"WHERE good AND event.type.String IN ({', '.join(map(_quote, KEPT_TYPES))})",
+        "CREATE MATERIALIZED VIEW archive_to_sizes TO archive_sizes AS "
+        "SELECT file, sum(bytes) AS bytes FROM archive_lines GROUP BY file",
+        "CREATE MATERIALIZED VIEW archive_to_types TO archive_types AS "
+        "SELECT file, ifNull(event.type.String, '') AS type, count() AS lines FROM archive_lines WHERE good "
+        "GROUP BY file, type",
+        "CREATE MATERIALIZED VIEW archive_to_rejects TO archive_rejects AS "
+        f"SELECT file, line_number, event.type.String AS type, {problem} AS problem FROM archive_lines WHERE NOT good",
+        "CREATE MATERIALIZED VIEW rejects_to_problems TO archive_problems AS "
+        "SELECT file, line_number, problem FROM archive_rejects WHERE problem != ''",
+        "CREATE MATERIALIZED VIEW rejects_to_types TO archive_types AS "
+        "SELECT file, if(problem = '', ifNull(type, ''), '') AS type, count() AS lines FROM archive_rejects "
+        "GROUP BY file, type",
+    )
+
+
+VIEW_NAMES = (
+    "archive_to_events",
+    "archive_to_sizes",
+    "archive_to_problems",  # an older release's
+    "archive_to_types",
+    "archive_to_rejects",
+    "rejects_to_problems",
+    "rejects_to_types",
 )
 
 
-VIEW_NAMES = ("archive_to_events", "archive_to_sizes", "archive_to_problems", "archive_to_types")
-
-
-def ensure_schema(engine: Engine) -> None:
-    """Create the import's tables on ``engine`` when they are missing. The lines table (a Null
-    engine: it stores nothing) and its views are made anew, so that this release's line checks
-    and kept types apply to a database an older one made, whose ``events`` gets the metric columns."""
+def ensure_schema(engine: Engine, known: list[str]) -> None:
+    """Create the import's tables on ``engine`` when they are missing. The lines tables (Null
+    engines: they store nothing) and their views are made anew for the event types ``known``,
+    so that this release's line checks and kept types apply to a database an older one made,
+    whose ``events`` gets the metric columns."""
     for view in VIEW_NAMES:
         engine.command(f"DROP VIEW IF EXISTS {view}")
-    engine.command("DROP TABLE IF EXISTS archive_lines")
+    for table in ("archive_lines", "archive_rejects"):
+        engine.command(f"DROP TABLE IF EXISTS {table}")
     for statement in TABLES:
         engine.command(statement)
     for name, kind in METRIC_COLUMNS:
         engine.command(f"ALTER TABLE events ADD COLUMN IF NOT EXISTS {name} {kind}")
-    for statement in VIEWS:
+    for statement in _views(known):
         engine.command(statement)
 
 
@@ -568,8 +591,8 @@ def import_files(
         raise InputError(f"--engine {engine.label}: import writes this project's events; drop ?schema={engine.schema}")
     limits = limits or gharchive.LIMITS  # read now: the bounds may be set after this module is loaded
     files = archive_files(paths)
-    ensure_schema(engine)
     known = sorted(set(event_types) | set(ACTIVITY_EVENT_TYPES))
+    ensure_schema(engine, known)
     done = {row[0] for row in engine.rows("SELECT DISTINCT file FROM archive_files")}
     keys = {path: content_key(path) for path in files}
     result = EngineImportResult()
@@ -638,11 +661,12 @@ def _insert_from(engine: Engine, source: str, known: list[str], file: str, limit
     """Read ``source`` (a path, or a folder/{a,b} glob) into ``archive_lines``; ``file`` is the SQL
     of each line's file key. A line past ``limits`` stops the read (ClickHouse raises; the file is
     then read here, where the bound is reported)."""
-    valid, invalid = schema_checks()
-    problem = PROBLEM.format(known=", ".join(repr(t) for t in known), present=PRESENT, valid=valid, invalid=invalid)
+    valid, _ = schema_checks()
+    good = GOOD.format(known=", ".join(map(_quote, known)), present=PRESENT, valid=valid)
     bound = f"length(line) > {limits.line_bytes} OR _row_number >= {limits.file_lines}"
     engine.command(
-        f"INSERT INTO archive_lines SELECT file, line_number, line, event, {problem} FROM ("
+        f"INSERT INTO archive_lines SELECT file, line_number, length(line) + 1, event, {good} AS good, "
+        "if(good, '', line) FROM ("
         f"SELECT {file} AS file, _row_number + 1 AS line_number, line, JSONExtract(line, '{EVENT_TUPLE}') AS event "
         f"FROM file({_quote(source)}, LineAsString, 'line String') "
         f"WHERE throwIf({bound}, 'a GH Archive bound is passed') = 0) "

@@ -128,6 +128,7 @@ log = logging.getLogger(__name__)
 ALIAS_RETRIES = 3  # times an alias that failed with a path-carrying error is asked again
 RECONCILE_PAGES = 2_000  # star pages a run may spend re-walking histories that lost stars
 NULL_STARS = "github: null stargazer items skipped"
+INVALID_RECORDS = "github: invalid records skipped"  # per endpoint: see collector.api_records
 
 # resource -> (path under /repos/{full_name}/, fixed query parameters, oldest-first by update?)
 ACTIVITY: dict[str, tuple[str, dict[str, str], bool]] = {
@@ -575,6 +576,7 @@ class GitHubCollector:
             hidden += page.hidden
             shown += len(page.stargazers)
             self.result.counters[NULL_STARS] += page.hidden
+            self.count_invalid("stargazers (GraphQL)", repo, page.invalid)
             if seen is not None:
                 seen.update(row["user_id"] for row in page.stargazers)
             page_info = connection["pageInfo"]
@@ -630,6 +632,15 @@ class GitHubCollector:
                 )
                 return pages
             after = page_info.get("endCursor")
+
+    def count_invalid(self, endpoint: str, repo: Repo, reasons: list[str]) -> None:
+        """Count in the run log the records of ``endpoint`` skipped for not meeting their schema
+        (:mod:`collector.api_records`), and log the first reason."""
+        if reasons:
+            self.result.counters[f"{INVALID_RECORDS} ({endpoint})"] += len(reasons)
+            log.warning(
+                "github %s %s: %d invalid record(s) skipped (%s)", repo.full_name, endpoint, len(reasons), reasons[0]
+            )
 
     def star_page(
         self, repo: Repo, owner: str, name: str, after: str | None, *, newest_first: bool = False
@@ -709,6 +720,7 @@ class GitHubCollector:
             pages += 1
             page = star_page_rest(repo.id, response.data or [], self.bots)
             hidden += page.hidden
+            self.count_invalid("stargazers (REST)", repo, page.invalid)
             if seen is not None:
                 seen.update(row["user_id"] for row in page.stargazers)
             self.save(
@@ -807,6 +819,7 @@ class GitHubCollector:
             written: set[str] = set()  # newest first: the newer of two items with one event id wins
             for step in steps:
                 page = activity_events(repo.id, repo.full_name, resource, step.items, self.bots)
+                self.count_invalid(resource, repo, page.invalid)
                 events = page.events
                 if not by_update:
                     events = [e for e in events if e["id"] not in written]

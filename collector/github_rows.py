@@ -30,6 +30,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from collector.api_records import ACTIVITY_RECORDS, GraphqlStar, RestStar, checked
 from core.bots import is_bot_login
 from core.dates import utc_now
 
@@ -131,11 +132,12 @@ class StarPage:
     stargazers: list[dict[str, Any]] = field(default_factory=list)
     developers: list[dict[str, Any]] = field(default_factory=list)
     hidden: int = 0  # null items: accounts GitHub no longer shows
+    invalid: list[str] = field(default_factory=list)  # why each item not meeting its schema was skipped
 
 
 def star_page_graphql(repo_id: int, edges: Iterable[dict | None], bots: Collection[str]) -> StarPage:
     page = StarPage()
-    for edge in edges:
+    for edge in checked(edges, GraphqlStar, page.invalid, nulls=True):
         if not edge or not edge.get("node"):
             page.hidden += 1
             continue
@@ -147,8 +149,8 @@ def star_page_graphql(repo_id: int, edges: Iterable[dict | None], bots: Collecti
 
 def star_page_rest(repo_id: int, items: Iterable[dict], bots: Collection[str]) -> StarPage:
     page = StarPage()
-    for item in items:
-        user = item.get("user")
+    for item in checked(items, RestStar, page.invalid):
+        user = item.get("user") if item else None
         if not user:
             page.hidden += 1
             continue
@@ -226,14 +228,17 @@ class EventPage:
     events: list[dict[str, Any]] = field(default_factory=list)
     developers: list[dict[str, Any]] = field(default_factory=list)
     stamps: list[str] = field(default_factory=list)  # each item's update (or creation) time
+    invalid: list[str] = field(default_factory=list)  # why each item not meeting its schema was skipped
 
 
 def activity_events(
     repo_id: int, repo_name: str, resource: str, items: Iterable[dict], bots: Collection[str]
 ) -> EventPage:
     """One page of an activity listing (``issues``, ``issue_comments``, ``review_comments``,
-    ``issue_events``, ``commits``) as GH Archive events, their actors and update stamps."""
+    ``issue_events``, ``commits``) as GH Archive events, their actors and update stamps; an item
+    not meeting its record's schema (:data:`collector.api_records.ACTIVITY_RECORDS`) is skipped."""
     page = EventPage()
+    items = checked(items, ACTIVITY_RECORDS[resource], page.invalid)
 
     def event(kind: str, action: str | None, ident: Any, actor: dict | None, created_at: str, **extra: Any) -> dict:
         if actor:
@@ -312,7 +317,9 @@ def activity_events(
             if not committed:  # GitHub dates every commit; an undated one makes no event (created_at is NOT NULL)
                 continue
             page.stamps.append(committed)
-            event("PushEvent", None, item["sha"], item.get("author") or None, committed, push_id=item["sha"])
+            author = item.get("author") or {}
+            actor = author if author.get("id") is not None and author.get("login") is not None else None
+            event("PushEvent", None, item["sha"], actor, committed, push_id=item["sha"])
     page.stamps = [s for s in page.stamps if s]
     return page
 

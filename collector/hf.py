@@ -72,6 +72,7 @@ from pathlib import Path
 from typing import Any
 
 from collector import cancel
+from collector.api_records import HubModel, checked
 from collector.hf_client import HfClient, HubResponse, HubUnavailable, RateLimitTooLong, read_ahead
 from collector.store import BUDGET_META, MODEL_COLUMNS, MODEL_SNAPSHOT_COLUMNS, Store
 from core.config import HuggingFaceConfig
@@ -81,6 +82,7 @@ from core.outcome import CollectResult
 from core.progress import Progress
 
 log = logging.getLogger(__name__)
+INVALID_RECORDS = "hf: invalid model records skipped"  # per endpoint: see collector.api_records
 
 # The Hub's default when a card names a base model without base_model_relation.
 DEFAULT_RELATION = "finetune"
@@ -175,16 +177,18 @@ class Rows:
     models: list[tuple] = field(default_factory=list)
     snapshots: list[tuple] = field(default_factory=list)
     edges: list[tuple] = field(default_factory=list)  # (child, parent, relation)
+    invalid: list[str] = field(default_factory=list)  # why each record not meeting HubModel was skipped
 
     def __len__(self) -> int:
         return len(self.models) + len(self.snapshots) + len(self.edges)
 
 
 def page_rows(records: Iterable[dict[str, Any]], date: str, updated_at: str) -> Rows:
-    """Turn Hub model records (the JSON ``ModelInfo`` parses) into table rows."""
+    """Turn Hub model records (the JSON ``ModelInfo`` parses) into table rows; a record not
+    meeting its declared schema (:class:`collector.api_records.HubModel`) is skipped, its reason kept."""
     rows = Rows()
     models, snapshots, edges = rows.models, rows.snapshots, rows.edges
-    for record in records:
+    for record in checked(records, HubModel, rows.invalid):
         model_id = record["id"]
         tags = record.get("tags") or ()
         license_ = None
@@ -283,11 +287,19 @@ class _Crawl:
     def _write(self, response: HubResponse, records: list[dict[str, Any]], extra_edges: Sequence[tuple] = (),
                checkpoint: tuple[str, str, str | None] | None = None) -> None:  # fmt: skip
         rows = page_rows(records, response.date or utc_today(), utc_now())
+        self.count_invalid(response, rows.invalid)
         rows.edges.extend(extra_edges)
         self.result.rows_written += self.store.save_model_page(
             models=rows.models, snapshots=rows.snapshots, edges=rows.edges, checkpoint=checkpoint
         )
         self.progress.advance(len(records))
+
+    def count_invalid(self, response: HubResponse, reasons: list[str]) -> None:
+        """Count in the run log the records skipped for not meeting :class:`HubModel`, by endpoint."""
+        if reasons:
+            endpoint = "/api/models" if isinstance(response.data, list) else "/api/models/{id}"
+            self.result.counters[f"{INVALID_RECORDS} ({endpoint})"] += len(reasons)
+            log.warning("hf %s: %d invalid model record(s) skipped (%s)", endpoint, len(reasons), reasons[0])
 
     def _listing(self, what: str, params: list[tuple[str, Any]], resume_from: str | None = None, ahead: int = 0):
         """Yield ``(response, records)`` per page, newest models first; a failing listing
@@ -632,6 +644,7 @@ class _FullListing:
         cursor = self._state(conn, "cursor")
         for response, records in crawl._listing("full listing for the trees", [], resume_from=cursor, ahead=1):
             rows = page_rows(records, response.date or utc_today(), utc_now())
+            crawl.count_invalid(response, rows.invalid)
             finished = response.next_url is None
             conn.execute("BEGIN IMMEDIATE")
             try:

@@ -18,8 +18,12 @@ universities, ...) as YAML files, read by ``src/labelDataUtils.ts`` (open-digger
 - a label's repos, orgs and users are its own and those of every label it includes,
   transitively (``mergePlatforms``), as OpenDigger's ``flatten_labels`` table holds them.
 
-Only the GitHub platform is kept (the one ecometrics collects). The whole folder is read
-and checked before anything is written; an import then replaces the stored labels in one
+Each file is checked against one declared schema (:class:`LabelFile`, msgspec: strict types,
+GitHub ids positive 64-bit integers), after YAML within bounds (:data:`MAX_FILE_BYTES`,
+:data:`MAX_NODES`: a "billion laughs" is refused before it is built). Only regular files
+inside the folder are read: a folder named ``x.yml`` is a folder, a FIFO or a link out of the
+folder is refused. Only the GitHub platform is kept (the one ecometrics collects). The whole
+folder is read and checked before anything is written; an import then replaces the stored labels in one
 transaction, so a bad file stores nothing and names itself. Point it at a clone of
 open-digger or at its ``labeled_data`` folder.
 """
@@ -27,9 +31,13 @@ open-digger or at its ``labeled_data`` folder.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any
 
+import msgspec
 import yaml
 
 from collector.store import Store
@@ -63,6 +71,38 @@ DATA_KEYS = frozenset({"labels", "platforms"})
 ENTITY_KEYS = {"repos": "repo", "orgs": "org", "users": "user"}
 PLATFORM = "GitHub"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it: ~10x faster
+MAX_FILE_BYTES = 16 * 2**20  # OpenDigger's largest label file is under 1 MB
+MAX_NODES = 1_000_000  # values in one file, aliases expanded; OpenDigger's largest holds tens of thousands
+
+GitHubId = Annotated[int, msgspec.Meta(gt=0, le=2**63 - 1)]
+
+
+class Entity(msgspec.Struct):
+    """A repo, org or user of a label's GitHub platform."""
+
+    id: GitHubId
+    name: str | None = None
+
+
+class GitHubPlatform(msgspec.Struct):
+    name: str
+    type: str | None = None
+    repos: list[Entity] | None = None
+    orgs: list[Entity] | None = None
+    users: list[Entity] | None = None
+
+
+class LabelData(msgspec.Struct, forbid_unknown_fields=True):
+    labels: list[str] | None = None
+    platforms: list[dict[str, Any]] | None = None  # each platform's own schema: GitHubPlatform for GitHub's
+
+
+class LabelFile(msgspec.Struct):
+    """One label file (``checkKeysAndTypes``, ``parseItem`` in labelDataUtils.ts); other keys (``meta``) are not read."""
+
+    name: str | None = None
+    type: str | None = None
+    data: LabelData | None = None
 
 
 @dataclass
@@ -113,8 +153,11 @@ def labels_folder(path: str | Path) -> Path:
 def read_labels(path: str | Path) -> dict[str, Label]:
     """Every label under ``path`` by id, with its includes resolved and checked (see the module docstring)."""
     folder = labels_folder(path)
+    inside = folder.resolve()
     labels: dict[str, Label] = {}
     for file in sorted(folder.rglob("*.yml")):
+        if not _regular_file_inside(file, inside):
+            continue  # a folder named x.yml
         relative = file.relative_to(folder).as_posix()
         ident = ":" + (relative[: -len("/index.yml")] if relative.endswith("/index.yml") else relative[: -len(".yml")])
         labels[ident] = _read_label(ident, file)
@@ -128,41 +171,110 @@ def read_labels(path: str | Path) -> dict[str, Label]:
     return labels
 
 
-def _read_label(ident: str, file: Path) -> Label:
+def _regular_file_inside(file: Path, inside: Path) -> bool:
+    """Whether ``file`` is a label to read: a regular file (through links) within the folder
+    ``inside``; a folder is not (False); anything else is refused, naming it."""
     try:
-        content = yaml.load(file.read_text(encoding="utf-8"), Loader=_Loader)
+        mode = os.stat(file).st_mode
+    except OSError as exc:
+        raise InputError(f"{file}: cannot be read ({exc.strerror}); fix or remove it") from None
+    if stat.S_ISDIR(mode):
+        return False
+    if not stat.S_ISREG(mode):
+        raise InputError(f"{file}: not a regular file (a pipe or a device); labels are YAML files, remove it")
+    if not file.resolve().is_relative_to(inside):
+        raise InputError(f"{file}: links to {file.resolve()}, outside the labels folder; copy the file in instead")
+    return True
+
+
+def _load_yaml(file: Path) -> Any:
+    """The YAML document of ``file``, within :data:`MAX_FILE_BYTES` and :data:`MAX_NODES`."""
+    if file.stat().st_size > MAX_FILE_BYTES:
+        raise InputError(f"{file}: larger than {MAX_FILE_BYTES // 2**20} MiB; not one of OpenDigger's label files")
+    try:
+        text = file.read_text(encoding="utf-8")
+        # Composed first, counted with each alias expanded, built only when small: aliases of
+        # aliases ("billion laughs") expand exponentially in whatever walks the document.
+        node = yaml.compose(text, Loader=_Loader)
+        if _expanded_size(node) > MAX_NODES:
+            raise InputError(
+                f"{file}: its YAML aliases expand to more than {MAX_NODES:,} values; label files need no aliases"
+            )
+        return yaml.load(text, Loader=_Loader)
     except UnicodeDecodeError:
         raise InputError(f"{file}: not UTF-8 text; labels are YAML files") from None
+    except RecursionError:
+        raise InputError(f"{file}: nested too deeply to be a label file; fix the file") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{file}:{where} is not valid YAML ({getattr(exc, 'problem', exc)}); fix the file") from None
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # one line
+        raise InputError(f"{file}:{where} is not valid YAML ({problem}); fix the file") from None
+
+
+def _expanded_size(root: yaml.Node | None) -> int:
+    """How many values the document under ``root`` holds with every alias expanded (each node counted
+    once per reference; a node's size is computed once)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)] if root is not None else []
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = _children(node)
+        if children_done or not children:
+            sizes[id(node)] = min(1 + sum(sizes[id(child)] for child in children), MAX_NODES + 1)
+        else:
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+    return sizes.get(id(root), 0)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _read_label(ident: str, file: Path) -> Label:
+    content = _load_yaml(file)
     if not isinstance(content, dict):
         raise InputError(f"{file}: a label file holds a mapping with name, type and data")
-    kind = content.get("type")
-    if kind is not None and kind not in LABEL_TYPES:
-        raise InputError(
-            f"{file}: type {kind!r} is not one of OpenDigger's label types ({', '.join(sorted(LABEL_TYPES))})"
-        )
-    data = content.get("data") or {}
-    if not isinstance(data, dict):
-        raise InputError(f"{file}: data must be a mapping of labels and platforms")
-    unknown = set(data) - DATA_KEYS
-    if unknown:
+    data = content.get("data")
+    if isinstance(data, dict) and (unknown := set(data) - DATA_KEYS):
         raise InputError(f"{file}: data has {', '.join(sorted(map(str, unknown)))}; only labels and platforms are read")
-    label = Label(ident, file, kind, content.get("name"))
-    for included in data.get("labels") or []:
-        included = str(included)
+    record = _convert(content, LabelFile, file)
+    if record.type is not None and record.type not in LABEL_TYPES:
+        raise InputError(
+            f"{file}: type {record.type!r} is not one of OpenDigger's label types ({', '.join(sorted(LABEL_TYPES))})"
+        )
+    label = Label(ident, file, record.type, record.name)
+    data_record = record.data or LabelData()
+    for included in data_record.labels or []:
         label.includes.append(included if included.startswith(":") else _join(ident, included))
-    for platform in data.get("platforms") or []:
-        if not isinstance(platform, dict) or platform.get("name") != PLATFORM:
+    for number, platform in enumerate(data_record.platforms or []):
+        if platform.get("name") != PLATFORM:
             continue
+        github = _convert(platform, GitHubPlatform, file, f"$.data.platforms[{number}]")
         for key, entity_type in ENTITY_KEYS.items():
-            for item in platform.get(key) or []:
-                if not isinstance(item, dict) or not isinstance(item.get("id"), int):
-                    raise InputError(f"{file}: every one of {key} needs a numeric GitHub id, not {item!r}")
-                label.entities.add((entity_type, item["id"], item.get("name")))
+            for item in getattr(github, key) or []:
+                label.entities.add((entity_type, item.id, item.name))
     return label
+
+
+def _convert(value: Any, schema: type[msgspec.Struct], file: Path, at: str = "$") -> Any:
+    """``value`` as ``schema``, else an :class:`InputError` naming the file and the key."""
+    try:
+        return msgspec.convert(value, schema, strict=True)
+    except msgspec.ValidationError as exc:
+        reason = str(exc).replace("at `$", f"at `{at}", 1) if at != "$" else str(exc)
+        if " - at `" not in reason:
+            reason += f" - at `{at}`"
+        raise InputError(f"{file}: {reason}; fix the file") from None
+    except RecursionError:
+        raise InputError(f"{file}: nested too deeply to be a label file; fix the file") from None
 
 
 def _join(ident: str, relative: str) -> str:
@@ -178,24 +290,33 @@ def _join(ident: str, relative: str) -> str:
 
 
 def flatten(labels: dict[str, Label]) -> dict[str, set[tuple[str, int, str | None]]]:
-    """Each label's entities with those of every label it includes, transitively."""
+    """Each label's entities with those of every label it includes, transitively (depth first,
+    with a stack of its own: an include chain of any length)."""
     done: dict[str, set[tuple[str, int, str | None]]] = {}
-
-    def entities_of(ident: str, seen: frozenset[str]) -> set[tuple[str, int, str | None]]:
-        if ident in done:
-            return done[ident]
-        if ident in seen:
-            raise InputError(
-                f"{labels[ident].path}: includes itself through {', '.join(sorted(seen))}; break the cycle"
-            )
-        found = set(labels[ident].entities)
-        for included in labels[ident].includes:
-            found |= entities_of(included, seen | {ident})
-        done[ident] = found
-        return found
-
-    for ident in labels:
-        entities_of(ident, frozenset())
+    for root in labels:
+        if root in done:
+            continue
+        path: list[str] = [root]  # the labels being flattened, each including the next
+        pending: list[list[str]] = [list(labels[root].includes)]
+        while path:
+            if pending[-1]:
+                included = pending[-1].pop()
+                if included in done:
+                    continue
+                if included in path:
+                    cycle = path[path.index(included) :]
+                    raise InputError(
+                        f"{labels[included].path}: includes itself through {', '.join(sorted(cycle))}; break the cycle"
+                    )
+                path.append(included)
+                pending.append(list(labels[included].includes))
+                continue
+            ident = path.pop()
+            pending.pop()
+            found = set(labels[ident].entities)
+            for included in labels[ident].includes:
+                found |= done[included]
+            done[ident] = found
     return done
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from modelscope_hub.types import RepoInfo
 
+from collector.api_records import ModelScopeModel, checked
 from collector.modelscope_client import PAGE_SIZE, ModelScopeClient, ModelScopeUnavailable
 from collector.store import Store
 from core.config import ModelScopeConfig
@@ -37,6 +38,7 @@ from core.dates import utc_now, utc_today
 from core.outcome import CollectResult
 
 log = logging.getLogger(__name__)
+INVALID_RECORDS = "modelscope: invalid model records skipped"  # see collector.api_records
 
 
 def collect_modelscope(
@@ -59,7 +61,7 @@ def collect_modelscope(
                 )
                 continue
             for start in range(0, len(models), PAGE_SIZE):
-                result.rows_written += _write(store, models[start : start + PAGE_SIZE], client)
+                result.rows_written += _write(store, models[start : start + PAGE_SIZE], client, result)
             log.info("modelscope %s: %d models", owner, len(models))
         for model_id in config.models:
             info = client.model(model_id)
@@ -70,7 +72,7 @@ def collect_modelscope(
                     "check it in [modelscope] models"
                 )
                 continue
-            result.rows_written += _write(store, [info], client)
+            result.rows_written += _write(store, [info], client, result)
         linked = store.link_modelscope_models(config.same_as)
         result.notes.append(f"modelscope: {linked} models also on Hugging Face (counted once)")
     except ModelScopeUnavailable as exc:
@@ -80,12 +82,15 @@ def collect_modelscope(
     return result
 
 
-def _write(store: Store, infos: Sequence[RepoInfo], client: ModelScopeClient) -> int:
+def _write(store: Store, infos: Sequence[RepoInfo], client: ModelScopeClient, result: CollectResult) -> int:
+    """Store the models that meet their declared schema (:class:`collector.api_records.ModelScopeModel`);
+    the others are counted in the run log and skipped."""
     day = client.server_date or utc_today()
     now = utc_now()
     models: list[dict[str, Any]] = []
     snapshots: list[dict[str, Any]] = []
-    for info in infos:
+    invalid: list[str] = []
+    for info in checked(infos, ModelScopeModel, invalid, from_attributes=True):
         if not info.repo_id:
             continue
         models.append(
@@ -104,6 +109,9 @@ def _write(store: Store, infos: Sequence[RepoInfo], client: ModelScopeClient) ->
         snapshots.append(
             {"model_id": info.repo_id, "date": day, "downloads_all_time": info.downloads, "likes": info.likes}
         )
+    if invalid:
+        result.counters[f"{INVALID_RECORDS} (models)"] += len(invalid)
+        log.warning("modelscope: %d invalid model record(s) skipped (%s)", len(invalid), invalid[0])
     return store.save_modelscope_models(models, snapshots)
 
 

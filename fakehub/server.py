@@ -84,6 +84,8 @@ Control endpoints (never faulted, never charged, not counted in the stats):
 - ``POST /_fakehub/sleep?seconds=N``: N seconds pass on the rate limits' clock
   (:meth:`FakeHub.sleep`; budgets reset as if a client had waited)
 - ``GET /_fakehub/truth`` (``?models=0`` leaves out the per-model records)
+- ``POST /_fakehub/hostile?on=1`` (``on=0``): the hostile control of :mod:`fakehub.hostile`, off by
+  default (``FakeHub(hostile_records=...)``): one star a page carries a time that is not a time
 """
 
 from __future__ import annotations
@@ -104,6 +106,7 @@ from fakehub.generator import CURSOR_LIFETIME_SECONDS, stable_hash
 from fakehub.github_rest import CONTRIBUTORS_HISTORY_LIMIT, GitHubRest
 from fakehub.graphql import TIMEOUT_NODES, GraphQLApi, timeout_response
 from fakehub.hf import HfApi
+from fakehub.hostile import corrupted
 from fakehub.limits import Budget, Window
 from fakehub.modelscope import ModelScopeApi, ms_error, ms_server_error
 from fakehub.options import add_serve_arguments
@@ -201,8 +204,10 @@ class FakeHub:
         graphql_timeout_nodes: int = TIMEOUT_NODES,
         enterprise: bool = False,
         cursor_lifetime_seconds: int | None = CURSOR_LIFETIME_SECONDS,
+        hostile_records: bool = False,
     ):
         self.enterprise = enterprise
+        self.hostile_records = hostile_records  # fakehub.hostile: off, as the real APIs send no garbage
         self.world = World.from_snapshot(snapshot) if snapshot else World(seed, scale)
         self.faults = Faults(faults, seed)
         self.world.github.contributor_email_limit = contributor_email_limit
@@ -427,6 +432,9 @@ class FakeHub:
             except ValueError as e:
                 return "control", Response.json({"error": str(e)}, 400)
             return "control", Response.json({"ok": True})
+        if path == "/_fakehub/hostile":
+            self.hostile_records = req.arg("on", "0") == "1"
+            return "control", Response.json({"hostile_records": self.hostile_records})
         if path == "/_fakehub/truth":
             include = req.arg("models", "1") not in ("0", "false")
             return "control", Response.json(self.truth(include))
@@ -670,6 +678,8 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         req = Request.parse(self.command, self.path, headers, body, self.client_address[0])
         endpoint, resp, fault = self.hub.respond(req)
+        if self.hub.hostile_records:
+            resp = corrupted(endpoint, resp)
         if endpoint != "control":  # the stats describe API traffic only
             self.hub._stats.record(endpoint, 0 if fault == "timeout" else resp.status, req.method, self.path, fault)
         if fault == "timeout":

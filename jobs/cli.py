@@ -103,8 +103,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         return _export_lineage(args, config)
     if args.kind == OPENDIGGER_KIND:
         return _export_opendigger(args, config)
-    if args.engine:
-        raise InputError(f"export {args.kind}: --engine is for export opendigger; drop it")
+    if args.engine and args.kind != "opendigger_window":
+        raise InputError(f"export {args.kind}: --engine is for export opendigger and opendigger_window; drop it")
     check_kind(args.kind)  # before the database: a typo is named as such
     fmt = output_format(args.out, args.format)
     with open_store(args, config, readonly=True) as store:
@@ -112,7 +112,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         options.update({k: v for k, v in (("from_month", args.from_month), ("to_month", args.to_month)) if v})
         if args.repo:
             options["repo"] = args.repo
-        windows = (("days_after_creation", args.days_after_creation), ("since", args.since), ("until", args.until))
+        windows = (
+            ("days_after_creation", args.days_after_creation),
+            ("since", args.since),
+            ("until", args.until),
+            ("engine", args.engine),
+        )
         options.update({k: v for k, v in windows if v is not None})
         if args.exclude_suspected:
             options["exclude_suspected"] = True
@@ -169,13 +174,17 @@ def _events_of(args: argparse.Namespace, store: Store) -> Iterator[tuple[Any, An
         yield engine.rows, SCHEMAS[engine.schema]
 
 
-def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]) -> tuple[Any, list]:
-    """OpenDigger's metrics of ``repos`` (all when empty) over --from/--to: (window, RepoMetrics list)."""
+def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]) -> tuple[Any, list, list, list]:
+    """OpenDigger's metrics of ``repos`` (all when empty) over --from/--to: (window, repos',
+    developers' and labels' RepoMetrics); developers and labels only over all repos (one
+    repo's share is not theirs)."""
     from analysis import opendigger
 
     with _events_of(args, store) as (rows, schema):
         window = opendigger.window_of(rows, schema, first=args.from_month, last=args.to_month, repos=repos)
-        return window, list(opendigger.compute(rows, schema, window).values())
+        developers = [] if repos else list(opendigger.compute_developers(rows, schema, window).values())
+        labels = [] if repos else list(opendigger.compute_labels(store, rows, schema, window).values())
+        return window, list(opendigger.compute(rows, schema, window).values()), developers, labels
 
 
 def _export_opendigger(args: argparse.Namespace, config: Config) -> int:
@@ -185,9 +194,12 @@ def _export_opendigger(args: argparse.Namespace, config: Config) -> int:
     if not args.out or args.out == "-":
         raise InputError("export opendigger: pass --out DIR, the folder to write github/OWNER/REPO/METRIC.json in")
     with open_store(args, config, readonly=True) as store:
-        window, repos = _opendigger_metrics(args, store, [args.repo] if args.repo else [])
-    written, skipped = write_tree(repos, args.out)
-    print(f"wrote {written} file(s) of {len(repos)} repo(s), {window.first} to {window.last}, under {args.out}")
+        window, repos, developers, labels = _opendigger_metrics(args, store, [args.repo] if args.repo else [])
+    written, skipped = write_tree(repos, args.out, developers, labels)
+    print(
+        f"wrote {written} file(s) of {len(repos)} repo(s), {len(developers)} developer(s) and {len(labels)} "
+        f"label(s), {window.first} to {window.last}, under {args.out}"
+    )
     if skipped:
         print(
             f"ecometrics: {len(skipped)} repo name(s) cannot be folders, skipped: {', '.join(skipped[:5])}",
@@ -213,11 +225,12 @@ def cmd_import_opendigger(args: argparse.Namespace) -> int:
 
 
 def cmd_compare_opendigger(args: argparse.Namespace) -> int:
-    from analysis.opendigger_files import COLUMNS, compare, read_tree, tree_of
+    from analysis.opendigger_files import COLUMNS, SUMMARY_COLUMNS, compare, read_tree, summarize, tree_of
 
     config = load_config(args)
     theirs = read_tree(args.folder)
-    names = sorted(theirs.names.values())
+    names = sorted(name for name in theirs.names.values() if "/" in name)
+    with_developers = any("/" not in name for name in theirs.names)
     from analysis import opendigger, opendigger_sql
 
     with open_store(args, config, readonly=True) as store:
@@ -228,7 +241,9 @@ def cmd_compare_opendigger(args: argparse.Namespace) -> int:
                     f"{args.folder}: none of its {len(names)} repo(s) has events here; import their events"
                 )
             window = opendigger.window_of(rows, schema, first=args.from_month, last=args.to_month, repos=known)
-            ours = tree_of(opendigger.compute(rows, schema, window).values())
+            everyone = opendigger.Window(window.first, window.last)  # a developer's files cover every repo
+            developers = opendigger.compute_developers(rows, schema, everyone).values() if with_developers else ()
+            ours = tree_of(opendigger.compute(rows, schema, window).values(), developers)
     compared, differences = compare(ours, theirs, window)
     print(
         f"compared {compared:,} value(s) of {len(known)} repo(s), {window.first} to {window.last}: "
@@ -236,10 +251,13 @@ def cmd_compare_opendigger(args: argparse.Namespace) -> int:
         + (f"; {len(names) - len(known)} repo(s) without events here" if len(known) < len(names) else "")
     )
     table = [COLUMNS, *(tuple("" if v is None else str(v) for v in d.row()) for d in differences)]
+    if differences:
+        _print_table(
+            [SUMMARY_COLUMNS, *(tuple("" if v is None else str(v) for v in r) for r in summarize(differences))]
+        )
     if differences and not args.out:
-        widths = [min(max(len(row[i]) for row in table), 40) for i in range(len(COLUMNS))]
-        for row in table[: args.limit + 1]:
-            print("  ".join(cell[:40].ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        print()
+        _print_table(table[: args.limit + 1])
         if len(differences) > args.limit:
             print(f"... {len(differences) - args.limit:,} more; pass --out FILE.csv for all")
     if args.out:
@@ -253,6 +271,13 @@ def cmd_compare_opendigger(args: argparse.Namespace) -> int:
     for where in theirs.bad:
         print(f"ecometrics: {where}", file=sys.stderr)
     return EXIT_OK
+
+
+def _print_table(rows: list[tuple[str, ...]]) -> None:
+    """Rows of text as aligned columns (each cut at 40 characters), the first row the header."""
+    widths = [min(max(len(row[i]) for row in rows), 40) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell[:40].ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 def _progress(args: argparse.Namespace) -> bool:
@@ -586,7 +611,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="OWNER/NAME",
         help="community: the repository whose community OpenRank to write; opendigger: only this repository",
     )
-    export.add_argument("--engine", metavar="ENGINE", help=ENGINE_HELP + " (export opendigger)")
+    export.add_argument("--engine", metavar="ENGINE", help=ENGINE_HELP + " (export opendigger, opendigger_window)")
     export.add_argument(
         "--days-after-creation",
         type=_at_least_one,

@@ -322,9 +322,15 @@ def test_cli_imports_with_chdb_then_analyzes_openrank_there(hours, sqlite_path, 
         assert store.count("openrank") > 100
 
 
-def _opendigger_metrics(rows, schema) -> dict:
+def _opendigger_metrics(store, rows, schema) -> tuple[dict, dict, dict]:
+    """Repos', developers' and labels' metrics (a label: the generated repos of owner org20)."""
+    store.replace_rows("labels", ("id", "type", "name", "imported_at"), [(":companies/five", "Company", "Five", "-")])
+    store.replace_rows("label_entities", ("label_id", "entity_type", "entity_id", "name"), [(":companies/five", "org", 20, "org20")])  # fmt: skip
     window = opendigger.Window("2023-06", "2024-03")
-    return {repo_id: (m.name, dict(m.values)) for repo_id, m in opendigger.compute(rows, schema, window).items()}
+    repos = {repo_id: (m.name, dict(m.values)) for repo_id, m in opendigger.compute(rows, schema, window).items()}
+    developers = {d: (m.name, dict(m.values)) for d, m in opendigger.compute_developers(rows, schema, window).items()}
+    labels = {label: dict(m.values) for label, m in opendigger.compute_labels(store, rows, schema, window).items()}
+    return repos, developers, labels
 
 
 def test_chdb_gives_the_sqlite_paths_opendigger_metrics(hours, tmp_path):
@@ -332,11 +338,13 @@ def test_chdb_gives_the_sqlite_paths_opendigger_metrics(hours, tmp_path):
     files = [*hours, write_hour(tmp_path / "2024-01-01-0.json.gz", story())]
     with Store(tmp_path / "sqlite.db") as sqlite:
         import_gharchive(sqlite, files, all_repos=True)
-        expected = _opendigger_metrics(lambda text: sqlite.conn.execute(text).fetchall(), SQLITE_EVENTS)
+        expected = _opendigger_metrics(sqlite, lambda text: sqlite.conn.execute(text).fetchall(), SQLITE_EVENTS)
     with Store(tmp_path / "engine.db") as store, open_engine("chdb", store) as engine:
         import_files(engine, files, event_types=EVENT_TYPES)
-        found = _opendigger_metrics(engine.rows, ENGINE_EVENTS)
-    assert len(found) > 30 and found[STORY_REPO[0]][1]["stars"] == {"2024-01": 2, "2024Q1": 2, "2024": 2}
+        found = _opendigger_metrics(store, engine.rows, ENGINE_EVENTS)
+    repos, developers, labels = found
+    assert len(repos) > 30 and repos[STORY_REPO[0]][1]["stars"] == {"2024-01": 2, "2024Q1": 2, "2024": 2}
+    assert len(developers) > 100 and labels[":companies/five"]["participants"]
     assert found == expected
 
 
@@ -367,7 +375,12 @@ def test_both_engines_write_identical_opendigger_trees(hours, tmp_path, monkeypa
         assert main(["--db", db, "export", "opendigger", "--out", str(out), *engine]) == 0
         assert "2023-06 to 2024-03" in capsys.readouterr().out
         trees[name] = {path.relative_to(out): path.read_bytes() for path in out.rglob("*.json")}
+        window = tmp_path / f"{name}-window.csv"  # the count metrics over a window, on each engine
+        assert main(["--db", db, "export", "opendigger_window", "--since", "2024-01-05", "--until", "2024-02-01",
+                     "--out", str(window), *engine]) == 0  # fmt: skip
+        trees[name][window.name.replace(name, "")] = window.read_bytes()
     assert len(trees["sqlite"]) > 500 and trees["chdb"] == trees["sqlite"]
+    assert b"acme/rocket,2024-01-05T00:00:00Z,2024-02-01T00:00:00Z,2,1,4," in trees["chdb"]["-window.csv"]
 
 
 def test_both_engines_refuse_the_same_hostile_lines_by_file_and_line(tmp_path):

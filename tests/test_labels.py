@@ -159,7 +159,7 @@ def test_the_layout_is_read_with_includes_flattened(store, tmp_path):
         (
             "companies/bad/index.yml",
             "type: Company\ndata:\n  platforms:\n    - name: GitHub\n      repos:\n        - name: a/b\n",
-            "needs a numeric GitHub id",
+            r"missing required field `id` - at `\$\.data\.platforms\[0\]\.repos\[0\]`",
         ),
     ],
 )

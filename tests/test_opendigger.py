@@ -9,6 +9,8 @@ test) with the arithmetic in a comment; none is produced by the code under test.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from gharchive_fixtures import event, write_hour
 
@@ -292,7 +294,7 @@ def test_export_writes_opendigger_files_byte_for_byte(cli_db, tmp_path, capsys):
     assert (
         main(["--db", cli_db, "export", "opendigger", "--out", str(out), "--from", "2024-01", "--to", "2024-03"]) == 0
     )
-    assert "of 1 repo(s), 2024-01 to 2024-03" in capsys.readouterr().out
+    assert "of 1 repo(s), 5 developer(s) and 0 label(s), 2024-01 to 2024-03" in capsys.readouterr().out
     folder = out / "github" / "acme" / "rocket"
     # JSON.stringify of the object monthlyExport.ts fills month, quarter, year: integer keys (years) first
     assert (folder / "stars.json").read_text() == '{"2024":2,"2024-01":2,"2024Q1":2}'
@@ -305,6 +307,17 @@ def test_export_writes_opendigger_files_byte_for_byte(cli_db, tmp_path, capsys):
     )
     assert not (folder / "issues_new-raw.json").exists()
     assert len(list(folder.iterdir())) == len(opendigger.FILES) == 30  # each metric has a value here
+    # getUserActivity: bob's activity per month (sqrt(2.2235) = 1.49114 in Jan, sqrt(4.0679 + 2.0339) = 2.47018
+    # in Feb), summed per period: 3.96132 -> 3.96; his distinct counts summed likewise
+    developer = out / "github" / "bob"
+    assert (developer / "activity.json").read_text() == '{"2024":3.96,"2024-01":1.49,"2024-02":2.47,"2024Q1":3.96}'
+    assert (developer / "merged_pull.json").read_text() == '{"2024":1,"2024-02":1,"2024Q1":1}'
+    assert sorted(path.name for path in developer.glob("*.json")) == [
+        "activity.json", "merged_pull.json", "open_issue.json", "open_pull.json",
+    ]  # fmt: skip
+    # a bot is a developer too (getUserActivity withBot true): ci[bot]'s comment, sqrt(0.5252) = 0.72
+    assert (out / "github" / "ci[bot]" / "activity.json").read_text() == '{"2024":0.72,"2024-02":0.72,"2024Q1":0.72}'
+    assert not (out / "github" / "erin").exists()  # her merge is before the window
 
 
 def test_import_then_compare_against_our_own_export_reports_no_difference(cli_db, tmp_path, capsys):
@@ -314,7 +327,8 @@ def test_import_then_compare_against_our_own_export_reports_no_difference(cli_db
     window = ["--from", "2024-01", "--to", "2024-03"]
     assert main(["--db", cli_db, "export", "opendigger", "--out", str(out), *window]) == 0
     assert main(["--db", cli_db, "import", "opendigger", str(out)]) == 0
-    assert "30 metric file(s) of 1 repo(s)" in capsys.readouterr().out
+    # 30 files of the repo; the developers' 3 (alice) + 4 (bob) + 4 (carol) + 4 (dave) + 2 (ci[bot])
+    assert "47 metric file(s) of 1 repo(s) and 5 developer(s)" in capsys.readouterr().out
     with Store(cli_db) as store:
         stored = store.query("SELECT value FROM opendigger_values WHERE repo = 'acme/rocket' AND metric = 'stars' "
                              "AND period = '2024-01'")  # fmt: skip
@@ -328,7 +342,12 @@ def test_import_then_compare_against_our_own_export_reports_no_difference(cli_db
     (out / "github/acme/rocket/contributors_detail.json").write_text('{"2024-01":["carol","zed"]}')
     report = tmp_path / "differences.csv"
     assert main(["--db", cli_db, "compare", "opendigger", str(out), *window, "--out", str(report)]) == 0
-    assert ": 4 differ" in capsys.readouterr().out  # stars 2024-01, contributors_detail 2024-01, 02 (missing), Q1
+    printed = capsys.readouterr().out
+    assert ": 4 differ" in printed  # stars 2024-01, contributors_detail 2024-01, 02 (missing), Q1
+    # per repo and metric: how many values differ and the largest difference
+    assert re.search(r"acme/rocket\s+stars\s+1\s+-3\n", printed)
+    # 2024-01 [carol] vs [carol, zed]: 1 entry; 2024-02 and 2024Q1 are missing there (no size); 2024 is not over
+    assert re.search(r"acme/rocket\s+contributors_detail\s+3\s+1\.0\n", printed)
     lines = report.read_text().splitlines()
     assert lines[0] == "repo,metric,period,ours,theirs,difference"
     assert "acme/rocket,stars,2024-01,2,5,-3" in lines
@@ -346,7 +365,7 @@ def test_a_bad_opendigger_file_is_skipped_and_named(cli_db, tmp_path, capsys):
     (folder / "openrank.json").write_text('{"2024-01": 1.5}')  # not one computed here: left alone
     assert main(["--db", cli_db, "import", "opendigger", str(tmp_path / "od")]) == 3
     captured = capsys.readouterr()
-    assert "1 metric file(s) of 1 repo(s), 1 other file(s) left alone, 2 bad file(s) skipped" in captured.out
+    assert "1 metric file(s) of 1 repo(s) and 0 developer(s), 1 other file(s) left alone, 2 bad file(s)" in captured.out
     assert f"{folder / 'participants.json'}: not OpenDigger's participants file" in captured.err
     assert f"{folder / 'bus_factor_detail.json'}: not OpenDigger's bus_factor_detail file" in captured.err
     assert main(["--db", cli_db, "import", "opendigger", str(tmp_path / "nowhere")]) == 2
@@ -391,3 +410,40 @@ def test_count_metrics_over_a_window_and_the_first_days_after_creation(cli_db, t
     assert "pass --days-after-creation N, or --since YYYY-MM-DD and --until YYYY-MM-DD" in capsys.readouterr().err
     assert main(["--db", cli_db, "export", "repos", "--since", "2024-01-01"]) == 2
     assert "has no --since" in capsys.readouterr().err
+
+
+def test_a_label_counts_its_repositories_as_one(tmp_path):
+    from analysis.opendigger_files import write_tree
+
+    booster, other = (1002, "acme/booster"), (1003, "other/thing")
+    extra = [
+        event(200, "WatchEvent", actor=DAVE, repo=booster, created_at="2024-01-20T00:00:00Z"),
+        event(201, "WatchEvent", actor=ALICE, repo=booster, created_at="2024-01-21T00:00:00Z"),
+        event(202, "WatchEvent", actor=ERIN, repo=other, created_at="2024-01-21T00:00:00Z"),
+    ]
+    path = write_hour(tmp_path / "2024-01-01-0.json.gz", [*story(), *extra])
+    with Store(tmp_path / "labels.db") as store:
+        import_gharchive(store, [path], all_repos=True)
+        store.replace_rows(
+            "labels",
+            ("id", "type", "name", "parents", "imported_at"),
+            [(":companies/acme", "Company", "Acme", "[]", "2024-01-01T00:00:00Z")],
+        )
+        store.replace_rows(
+            "label_entities", ("label_id", "entity_type", "entity_id", "name"), [(":companies/acme", "org", 77, "acme")]
+        )
+        window = opendigger.Window("2024-01", "2024-03")
+        labels = opendigger.compute_labels(
+            store, lambda text: store.conn.execute(text).fetchall(), SQLITE_EVENTS, window
+        )
+    acme = labels[":companies/acme"].values
+    # repoStars grouped by the label: acme/rocket's dave and bob, acme/booster's dave and alice: 3 distinct actors
+    # (not 2 + 2); other/thing is not the label's
+    assert acme["stars"] == {"2024-01": 3, "2024Q1": 3, "2024": 3}
+    # acme/booster has no event of the four types: the participants are acme/rocket's
+    assert acme["participants"] == {"2024-01": 3, "2024-02": 4, "2024-03": 1, "2024Q1": 5, "2024": 5}
+    assert acme["activity"]["2024Q1"] == 12.37  # as the repo's (test_activity_and_bus_factor)
+    assert set(acme) <= set(opendigger.LABEL_FILES) and "attention" not in acme
+    written, _ = write_tree([], tmp_path / "od", labels=labels.values())
+    assert (tmp_path / "od" / "companies" / "acme" / "stars.json").read_text() == '{"2024":3,"2024-01":3,"2024Q1":3}'
+    assert written == len(acme)

@@ -1,0 +1,218 @@
+"""The declared schema of each API record a collector stores something of, checked where it enters.
+
+One msgspec Struct per record (GitHub's REST and GraphQL answers; see the docs.github.com page
+of each endpoint for the fields): ids positive and within a signed 64-bit integer, times
+RFC 3339 with a zone and of a real calendar day, strings strings. Only the fields a row is
+built from are declared (msgspec leaves the others unread). A record that does not meet its
+schema is skipped and counted with its endpoint (:func:`checked`); the caller's row builder
+then reads only records that do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+import msgspec
+
+Id = Annotated[int, msgspec.Meta(gt=0, le=2**63 - 1)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+Time = Annotated[datetime, msgspec.Meta(tz=True)]  # GitHub: "2024-01-15T10:00:00Z"
+
+
+class User(msgspec.Struct):
+    """A user object (REST ``user``, ``actor``, ``closed_by``; GraphQL ``User`` by ``databaseId``)."""
+
+    id: Id
+    login: str
+    type: str | None = None
+
+
+class RestStar(msgspec.Struct):
+    """``GET /repos/{owner}/{repo}/stargazers`` with ``Accept: application/vnd.github.star+json``."""
+
+    starred_at: Time
+    user: User | None = None  # null: an account GitHub no longer shows
+
+
+class StarNode(msgspec.Struct):
+    databaseId: Id
+    login: str
+
+
+class GraphqlStar(msgspec.Struct):
+    """A ``StargazerEdge`` of ``repository.stargazers``."""
+
+    starredAt: Time
+    node: StarNode | None = None
+
+
+class MaybeUser(msgspec.Struct):
+    """A user object that may be empty (a commit's ``author`` without a GitHub account)."""
+
+    id: Id | None = None
+    login: str | None = None
+    type: str | None = None
+
+
+class PullRef(msgspec.Struct):
+    merged_at: Time | None = None
+
+
+class Issue(msgspec.Struct, kw_only=True):
+    """``GET /repos/{owner}/{repo}/issues`` items, and the ``issue`` of an issue event."""
+
+    number: Id
+    title: str | None = None
+    user: User | None = None
+    pull_request: PullRef | None = None
+    created_at: Time | None = None
+    updated_at: Time | None = None
+    closed_at: Time | None = None
+    closed_by: User | None = None
+
+
+class ListedIssue(Issue, kw_only=True):
+    """An ``/issues`` listing's item: it always has both times."""
+
+    created_at: Time
+    updated_at: Time
+
+
+class Comment(msgspec.Struct):
+    """``/issues/comments`` and ``/pulls/comments`` items."""
+
+    id: Id
+    created_at: Time
+    updated_at: Time
+    user: User | None = None
+    issue_url: str | None = None
+    pull_request_url: str | None = None
+
+
+class IssueEvent(msgspec.Struct):
+    """``GET /repos/{owner}/{repo}/issues/events`` items."""
+
+    created_at: Time
+    event: str | None = None
+    actor: User | None = None
+    issue: Issue | None = None
+
+
+class CommitDate(msgspec.Struct):
+    date: Time | None = None
+
+
+class CommitDetail(msgspec.Struct):
+    author: CommitDate | None = None
+    committer: CommitDate | None = None
+
+
+class Commit(msgspec.Struct):
+    """``GET /repos/{owner}/{repo}/commits`` items."""
+
+    sha: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{40}\Z")]
+    commit: CommitDetail | None = None
+    author: MaybeUser | None = None
+
+
+ACTIVITY_RECORDS: dict[str, type[msgspec.Struct]] = {
+    "issues": ListedIssue,
+    "issue_comments": Comment,
+    "review_comments": Comment,
+    "issue_events": IssueEvent,
+    "commits": Commit,
+}
+
+Record = TypeVar("Record")
+
+
+def checked(
+    items: Iterable[Record],
+    schema: type[msgspec.Struct],
+    skipped: list[str],
+    *,
+    nulls: bool = False,
+    from_attributes: bool = False,
+) -> list[Record]:
+    """The ``items`` that meet ``schema`` (JSON values as the client decoded them), unchanged;
+    each other one adds its reason (``Expected `str`, got `int` - at `$.login```) to ``skipped``.
+    With ``nulls``, a null item is passed on (GraphQL's null edges: accounts GitHub hides); with
+    ``from_attributes`` the items are objects a client library parsed (ModelScope's ``RepoInfo``)."""
+    kept: list[Record] = []
+    for item in items:
+        if item is None and nulls:
+            kept.append(item)
+            continue
+        try:
+            msgspec.convert(item, schema, strict=True, from_attributes=from_attributes)
+        except msgspec.ValidationError as exc:
+            skipped.append(str(exc))
+            continue
+        kept.append(item)
+    return kept
+
+
+def check(item: Any, schema: type[msgspec.Struct]) -> str | None:
+    """Why ``item`` does not meet ``schema``, or None when it does."""
+    try:
+        msgspec.convert(item, schema, strict=True)
+    except msgspec.ValidationError as exc:
+        return str(exc)
+    return None
+
+
+# -- Hugging Face Hub: /api/models and /api/models/{id} (huggingface_hub's ModelInfo) ----------
+
+
+class Safetensors(msgspec.Struct):
+    total: Count | None = None
+
+
+class ModelRef(msgspec.Struct):
+    id: str
+
+
+class BaseModels(msgspec.Struct):
+    """``baseModels``: ``{"relation", "models": [{"id"}, ...]}``."""
+
+    relation: str | None = None
+    models: list[ModelRef | str] | None = None
+
+
+class HubModel(msgspec.Struct):
+    """A model record of the Hub's listing or model API: what ``collector.hf.page_rows`` reads."""
+
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+    author: str | None = None
+    createdAt: Time | None = None
+    lastModified: Time | None = None
+    library_name: str | None = None
+    pipeline_tag: str | None = None
+    tags: list[str] | None = None
+    safetensors: Safetensors | None = None
+    gated: bool | str | None = None
+    childrenModelCount: dict[str, Count] | Count | None = None
+    downloads: Count | None = None
+    downloadsAllTime: Count | None = None
+    likes: Count | None = None
+    trendingScore: int | float | None = None
+    baseModels: BaseModels | list[BaseModels | str] | None = None
+
+
+# -- ModelScope: modelscope_hub's RepoInfo (HubApi.list_models / model_info) --------------------
+
+
+class ModelScopeModel(msgspec.Struct):
+    """A ``RepoInfo`` as ``collector.modelscope._write`` reads it (the client library parsed the JSON)."""
+
+    repo_id: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+    owner: str | None = None
+    created_at: datetime | None = None  # the library parses the API's times; anything else is not one
+    last_modified: datetime | None = None
+    tasks: list[str] | None = None
+    license: str | None = None
+    gated: bool | None = None
+    downloads: Count | None = None
+    likes: Count | None = None

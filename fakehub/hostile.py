@@ -1,0 +1,38 @@
+"""A hostile control: answers with one record's field corrupted (off by default).
+
+GitHub, the Hub and ModelScope do not send a star time that is not a time, so this is not
+a behaviour of theirs that fakehub models by default (the house rule for fidelity): it is
+a control for the one thing the collectors promise about garbage, that an invalid record is
+skipped, counted with its endpoint and never stored. With ``FakeHub(hostile_records=True)``
+(or ``POST /_fakehub/hostile?on=1``) the first star of every stargazer page carries
+``starred_at`` / ``starredAt`` = :data:`NOT_A_TIME`, in REST (``star+json``) and GraphQL alike.
+"""
+
+from __future__ import annotations
+
+import json
+
+from fakehub.exchange import Response
+
+NOT_A_TIME = "yesterday"
+
+
+def corrupted(endpoint: str, resp: Response) -> Response:
+    """``resp`` with its first star's time replaced, for a stargazer page; other answers as they are."""
+    if resp.status != 200 or endpoint not in ("repos.stargazers", "graphql"):
+        return resp
+    try:
+        body = json.loads(resp.body)
+    except ValueError:
+        return resp
+    if endpoint == "repos.stargazers":
+        if not (isinstance(body, list) and body and isinstance(body[0], dict) and "starred_at" in body[0]):
+            return resp
+        body[0]["starred_at"] = NOT_A_TIME
+    else:
+        repository = ((body or {}).get("data") or {}).get("repository") or {}
+        edges = (repository.get("stargazers") or {}).get("edges") or []
+        if not edges or not isinstance(edges[0], dict):
+            return resp
+        edges[0]["starredAt"] = NOT_A_TIME
+    return Response(resp.status, json.dumps(body, separators=(",", ":")).encode(), dict(resp.headers))

@@ -1,0 +1,57 @@
+"""API records are validated where they enter: a record that does not meet its declared schema
+is skipped, counted with its endpoint in the run log, and never stored.
+
+fakehub's hostile control (off by default: the real APIs send no garbage) gives the first star
+of every stargazer page a time that is not a time, in REST and GraphQL alike.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from test_github_collector import collect, github_config
+
+from collector.store import Store
+from fakehub import FakeHub
+from fakehub.hostile import NOT_A_TIME
+from jobs.cli import main
+
+REPOS = ["MoonshotAI/Kimi-VL", "THUDM/GLM-4"]
+
+
+@pytest.mark.parametrize("token", ["test-token", ""], ids=["graphql", "rest"])
+def test_a_star_time_that_is_not_a_time_is_skipped_counted_and_never_stored(
+    tmp_path, monkeypatch, capsys, caplog, token
+):
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "gh.db"
+    config = github_config(orgs=[], repos=REPOS)
+    with FakeHub(seed=0, scale="small", hostile_records=True) as hub, Store(db) as store:
+        with caplog.at_level("INFO", logger="collector.github"):
+            result = collect(store, hub, config=config, token=token)
+        pages = hub.stats()["by_endpoint"]["graphql" if token else "repos.stargazers"]["requests"]
+        skipped = {what: n for what, n in result.counters.items() if "invalid" in what}
+        assert skipped and all("stargazers" in what for what in skipped), result.counters
+        assert 0 < sum(skipped.values()) <= pages
+        run_log = caplog.records[-1].getMessage()  # the run's last line: its counts
+        assert "github: invalid records skipped (stargazers" in run_log, run_log
+        assert "at `$.starred" in caplog.text  # the first reason, with its field
+        stars = store.query("SELECT starred_at FROM stargazers")
+        assert stars and NOT_A_TIME not in {row["starred_at"] for row in stars}
+        for row in stars:
+            datetime.fromisoformat(row["starred_at"])  # every stored time is a time
+    assert main(["--db", str(db), "analyze", "openrank"]) == 0
+    assert main(["--db", str(db), "export", "repos", "--format", "json"]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_the_hostile_control_is_off_by_default_and_switches_at_run_time(tmp_path):
+    import requests
+
+    with FakeHub(seed=0, scale="small") as hub:
+        assert not hub.hostile_records
+        assert requests.post(f"{hub.url}/_fakehub/hostile?on=1", timeout=5).json() == {"hostile_records": True}
+        assert hub.hostile_records
+        requests.post(f"{hub.url}/_fakehub/hostile?on=0", timeout=5)
+        assert not hub.hostile_records
