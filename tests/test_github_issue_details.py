@@ -212,3 +212,32 @@ def test_fakehub_serves_pull_request_details_as_github_does(fakehub):
         pull["commits_count"],
         True,
     )
+
+
+def test_a_repository_collected_from_the_api_gets_opendiggers_code_change_lines(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        collect(store, hub)
+        repo = tracked(hub.truth())["zai-org/GLM-4"]
+    out = tmp_path / "od"
+    out.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "jobs.cli", "--db", str(tmp_path / "gh.db"), "export", "opendigger", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=os.environ,
+    )
+    assert done.returncode == 0, done.stderr
+    added = json.loads((out / "github/zai-org/GLM-4/code_change_lines_add.json").read_text())
+    # OpenDigger (chaoss.ts chaossCodeChangeLines) sums pull_additions over the month's PullRequestEvents;
+    # from the API only a closing carries a size (an opening's is NULL), so: each month, the additions of
+    # the pull requests closed in it, as fakehub's truth gives them
+    expected: dict[str, int] = {}
+    for issue in repo["issues"]:
+        if issue["is_pull_request"] and issue["closed_at"]:
+            month = issue["closed_at"][:7]
+            expected[month] = expected.get(month, 0) + issue["additions"]
+    assert {key: value for key, value in added.items() if len(key) == 7} == expected
