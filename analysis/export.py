@@ -33,9 +33,25 @@ from typing import Any
 
 import polars as pl
 
-from analysis import community, crawl, families, frames, global_openrank, growth, hubs, labels, lineage, rankings, views
+from analysis import (
+    adoption,
+    community,
+    coverage,
+    crawl,
+    fake_stars,
+    families,
+    frames,
+    global_openrank,
+    growth,
+    hubs,
+    labels,
+    lineage,
+    opendigger,
+    rankings,
+    views,
+)
 from analysis.fields import SCORE, TIMESTAMP, Field, Schema
-from analysis.output import FORMATS, output_file
+from analysis.output import FORMATS, csv_safe, markdown_cell, one_line, output_file
 from core.dates import check_month
 from core.errors import InputError
 
@@ -48,16 +64,20 @@ class Table:
 
     build: Callable[..., pl.DataFrame]
     schema: Schema
+    nightly: bool = True  # written by every nightly export; False: the table needs options a person chooses
 
 
 # Every export table, KIND -> builder and schema; a new table is one line here.
 TABLES: dict[str, Table] = {
+    "adoption": Table(adoption.adoption_table, adoption.ADOPTION_COLUMNS),
     "community": Table(community.community_table, community.COLUMNS),
     "completeness": Table(crawl.crawl_completeness, crawl.COLUMNS),
+    "coverage": Table(coverage.coverage_table, coverage.COLUMNS),
     "contributor_growth": Table(views.contributor_growth, views.CONTRIBUTOR_GROWTH_COLUMNS),
     "developer_openrank": Table(global_openrank.developer_openrank_table, global_openrank.DEVELOPER_OPENRANK_COLUMNS),
     "developers": Table(global_openrank.developers_table, global_openrank.DEVELOPER_COLUMNS),
     "families": Table(families.family_table, families.FAMILY_COLUMNS),
+    "family_adoption": Table(adoption.family_adoption, adoption.FAMILY_ADOPTION_COLUMNS),
     "family_downloads": Table(views.family_downloads, views.FAMILY_DOWNLOAD_COLUMNS),
     "family_months": Table(families.family_months, families.FAMILY_MONTH_COLUMNS),
     "growth": Table(growth.growth_table, growth.GROWTH_COLUMNS),
@@ -67,18 +87,23 @@ TABLES: dict[str, Table] = {
     "model_downloads": Table(views.model_downloads, views.MODEL_DOWNLOAD_COLUMNS),
     "model_growth": Table(growth.model_growth_table, growth.MODEL_GROWTH_COLUMNS),
     "models": Table(lineage.model_table, lineage.MODEL_COLUMNS),
+    "opendigger_window": Table(opendigger.window_table, opendigger.WINDOW_COLUMNS, nightly=False),
     "orgs": Table(views.org_table, views.ORG_COLUMNS),
+    "origin_adoption": Table(adoption.origin_adoption, adoption.ORIGIN_ADOPTION_COLUMNS),
     "origins": Table(families.origin_table, families.ORIGIN_COLUMNS),
     "repo_openrank": Table(global_openrank.repo_openrank_table, global_openrank.REPO_OPENRANK_COLUMNS),
     "repos": Table(rankings.repos_table, rankings.COLUMNS),
+    "star_campaigns": Table(fake_stars.campaign_table, fake_stars.CAMPAIGN_COLUMNS),
+    "star_trust": Table(fake_stars.star_trust_table, fake_stars.STAR_TRUST_COLUMNS),
     "stars_daily": Table(views.stars_daily, views.STARS_DAILY_COLUMNS),
 }
 GRAPH_KIND = "lineage"  # the lineage graph below a model, written by analysis.lineage.write_lineage: not a table
+OPENDIGGER_KIND = "opendigger"  # OpenDigger's metric files, written by analysis.opendigger_files: not a table
 
 
 def export_kinds() -> list[str]:
     """Every KIND ``ecometrics export`` accepts: the tables and the lineage graph."""
-    return sorted([*TABLES, GRAPH_KIND])
+    return sorted([*TABLES, GRAPH_KIND, OPENDIGGER_KIND])
 
 
 def conform(frame: pl.DataFrame, schema: Schema, kind: str = "table") -> pl.DataFrame:
@@ -141,19 +166,30 @@ def text_frame(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(changes) if changes else frame
 
 
-def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any) -> pl.DataFrame:
-    """The table ``kind`` built from the store and cast to its schema (the first ``top`` rows)."""
+def check_kind(kind: str) -> None:
+    """Refuse a KIND that is no export table, naming the choices."""
     if kind not in TABLES:
         raise InputError(f"export kind {kind!r} is unknown; choose one of {', '.join(export_kinds())}")
+
+
+def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any) -> pl.DataFrame:
+    """The table ``kind`` built from the store and cast to its schema (the first ``top`` rows)."""
+    check_kind(kind)
     if options.get("month") is not None:
         check_month(options["month"], "--month")
         if not takes(kind, "month"):
             monthly = sorted(k for k in TABLES if takes(k, "month"))
             raise InputError(f"export {kind} has no --month; monthly tables are {', '.join(monthly)}")
+    if options.get("exclude_suspected") and not takes(kind, "exclude_suspected"):
+        cleaned = sorted(k for k in TABLES if takes(k, "exclude_suspected"))
+        raise InputError(f"export {kind} has no --exclude-suspected; tables with it are {', '.join(cleaned)}")
     for bound, flag in (("from_month", "--from"), ("to_month", "--to")):
         if options.get(bound) is not None and not takes(kind, bound):
             ranged = sorted(k for k in TABLES if takes(k, bound))
             raise InputError(f"export {kind} has no {flag}; tables over a range of months are {', '.join(ranged)}")
+    for option, flag in (("days_after_creation", "--days-after-creation"), ("since", "--since"), ("until", "--until")):
+        if options.get(option) is not None and not takes(kind, option):
+            raise InputError(f"export {kind} has no {flag}; it is an option of export opendigger_window")
     if top is not None and top < 1:
         raise InputError(f"--top {top}: pass a number of rows, 1 or more")
     frame = conform(TABLES[kind].build(store, **options), TABLES[kind].schema, kind)
@@ -205,7 +241,7 @@ def _write(
     frame: pl.DataFrame, fmt: str, path: Path, *, schema: Schema | None, title: str | None, note: str | None
 ) -> None:
     if fmt == "csv":
-        text_frame(frame).write_csv(path)
+        text_frame(csv_safe(frame)).write_csv(path)
     elif fmt == "parquet":
         # Through pyarrow: polars' own writer keeps the note out of the Arrow schema readers see.
         import pyarrow.parquet as pq
@@ -230,7 +266,7 @@ def to_markdown(
     lines.append("|" + "|".join("---:" if is_numeric(fields[c]) else "---" for c in frame.columns) + "|")
     for row in frame.iter_rows():
         cells = (format_cell(value, fields[column]) for column, value in zip(frame.columns, row, strict=True))
-        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+        lines.append("| " + " | ".join(markdown_cell(cell) for cell in cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -257,10 +293,10 @@ def format_cell(value: Any, field: Field | None = None) -> str:
             value = value.astimezone(dt.UTC)
         return value.strftime(TEXT_TIMESTAMP)
     if field is not None and field.identifier:
-        return str(value)
+        return one_line(str(value))
     if isinstance(value, float):
         decimals = field.decimals if field is not None and field.decimals is not None else 2
         return f"{value:,.{decimals}f}"
     if isinstance(value, int):
         return f"{value:,}"
-    return str(value).replace("\n", " ")
+    return one_line(str(value))

@@ -32,6 +32,7 @@ when complete; an existing destination is replaced only when it is a report (it 
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import html
 import inspect
 import json
@@ -55,7 +56,7 @@ from analysis import export, frames, growth
 from analysis.fields import NAME
 from analysis.global_openrank import default_month, openrank_table
 from analysis.lineage import lineage_graph, stored_edges
-from analysis.output import data_note, process_umask
+from analysis.output import CHART_STYLE, data_note, json_for_html, one_line, process_umask
 from core.bots import bot_expr
 from core.dates import check_month
 from core.ecosystem import RELATIONS
@@ -125,7 +126,7 @@ def write_report(
         month = check_month(month, "--month")
     if model_pages < 0:
         raise InputError(f"report models {model_pages}: pass 0 or more model pages")
-    out_dir = Path(out_dir)
+    out_dir = _destination(Path(out_dir))
     _check_destination(out_dir, create_parents=create_parents)
     _require_matplotlib()
     with _swapped_in(out_dir) as root:
@@ -142,6 +143,23 @@ def write_report(
 
 
 # -- the destination ---------------------------------------------------------------------
+
+
+def _destination(out_dir: Path) -> Path:
+    """The folder the site replaces: a symbolic link's target (the link stays), as an absolute path
+    without ``.`` or ``..`` (``--out .`` inside a report rewrites that report)."""
+    shown = out_dir
+    if out_dir.is_symlink():
+        try:
+            out_dir = out_dir.resolve(strict=True)
+        except (OSError, RuntimeError):  # a loop (RuntimeError before Python 3.13), or a missing target
+            raise InputError(
+                f"--out {shown}: is a symbolic link that leads nowhere (a loop or a missing target); pass a folder"
+            ) from None
+    out_dir = Path(os.path.abspath(out_dir))
+    if not out_dir.name:
+        raise InputError(f"--out {shown}: is the root folder; pass a folder for the site")
+    return out_dir
 
 
 def _check_destination(out_dir: Path, *, create_parents: bool) -> None:
@@ -170,9 +188,14 @@ def _swapped_in(out_dir: Path) -> Iterator[Path]:
 
     A failure leaves the previous site as it was. The old site is moved aside, the new
     one renamed in, then the old one removed: a reader sees one site or the other.
+    The temporary folders carry the writer's pid: those of a writer that died (killed
+    mid-run) are removed by the next run.
     """
+    _remove_abandoned(out_dir)
     try:
-        building = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".building", dir=out_dir.parent))
+        building = Path(
+            tempfile.mkdtemp(prefix=f".{out_dir.name}.{os.getpid()}.", suffix=".building", dir=out_dir.parent)
+        )
     except OSError as exc:
         raise WriteFailed(f"{out_dir}: cannot write the report ({exc.strerror}); choose another --out") from exc
     try:
@@ -194,6 +217,25 @@ def _swapped_in(out_dir: Path) -> Iterator[Path]:
         shutil.rmtree(building, ignore_errors=True)
 
 
+def _remove_abandoned(out_dir: Path) -> None:
+    """Remove the ``.NAME.PID.*.building`` and ``.old`` folders beside ``out_dir`` of writers that are gone."""
+    prefix = f".{out_dir.name}."
+    for folder in out_dir.parent.glob(f"{glob.escape(prefix)}*"):
+        pid = folder.name[len(prefix) :].split(".")[0]
+        if folder.name.endswith((".building", ".old")) and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
+
+
 def _require_matplotlib() -> None:
     try:
         import matplotlib  # noqa: F401
@@ -212,7 +254,32 @@ def slug(name: str) -> str:
 
 
 def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+    """Text for HTML: one line, no control characters (NUL never reaches a page), markup escaped."""
+    return html.escape(one_line(str(value)), quote=True)
+
+
+ANOMALY_WORDS = {
+    "all_time_decreased": "all-time count lower than the day before",
+    "gain_outlier": "a gain above the trailing robust bound",
+    "downloads_30d_above_growth": "30-day count above the all-time growth",
+}
+
+
+def _anomaly_note(downloads: pl.DataFrame) -> str:
+    """The model's snapshot days flagged by :mod:`analysis.anomalies`, kept as the Hub reported them."""
+    flagged = []
+    for column, words in ANOMALY_WORDS.items():
+        days = downloads.filter(pl.col(column).fill_null(False))["date"].to_list()
+        if days:
+            shown = ", ".join(str(day) for day in days[:5]) + (f" and {len(days) - 5} more" if len(days) > 5 else "")
+            flagged.append(f"{words}: {shown}")
+    if not flagged:
+        return "<p>No download anomaly flagged.</p>"
+    items = "".join(f"<li>{_e(item)}</li>" for item in flagged)
+    return (
+        '<section aria-labelledby="anomalies"><h2 id="anomalies">Download anomalies</h2>'
+        f"<p>Days kept as the Hub reported them, flagged in <code>model_downloads</code>:</p><ul>{items}</ul></section>"
+    )
 
 
 def _raw(value: Any) -> str:
@@ -227,9 +294,8 @@ def _raw(value: Any) -> str:
 
 
 def _json_script(element_id: str, data: Any) -> str:
-    """Data for the page's script, safe inside ``<script>`` (no ``</`` can end it)."""
-    text = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-    return f'<script type="application/json" id="{element_id}">{text}</script>'
+    """Data for the page's script, safe inside ``<script>`` (:func:`analysis.output.json_for_html`)."""
+    return f'<script type="application/json" id="{element_id}">{json_for_html(data)}</script>'
 
 
 def _date_axis(axes: Any, dates: list[dt.date], label: str) -> None:
@@ -433,17 +499,18 @@ class _Site:
         path = self.root / "charts" / f"{name}.svg"
         path.parent.mkdir(exist_ok=True)
         height = 1.9 + 1.8 * panels  # inches
-        with rc_context({"svg.fonttype": "none", "svg.hashsalt": name, "font.size": 10}):
+        with rc_context({**CHART_STYLE, "svg.fonttype": "none", "svg.hashsalt": name, "font.size": 10}):
             figure = Figure(figsize=(7.5, height))
             axes = figure.subplots(panels, 1, squeeze=False)[:, 0]
             figure.subplots_adjust(left=0.15, right=0.97, top=1 - 0.5 / height, bottom=1.2 / height, hspace=0.45)
             draw(axes if panels > 1 else axes[0])
-            figure.suptitle(title + (" (synthetic data)" if self.note else ""), fontsize=11)
+            figure.suptitle(one_line(title) + (" (synthetic data)" if self.note else ""), fontsize=11)
             if self.note:
                 figure.text(0.5, 0.1 / height, self.note, ha="center", va="bottom", fontsize=7, color="0.35")
             for each in axes:
                 each.grid(alpha=0.3)
-            figure.savefig(path, format="svg", metadata={"Title": title, "Description": self.note or alt, "Date": None})
+            metadata = {"Title": one_line(title), "Description": self.note or one_line(alt), "Date": None}
+            figure.savefig(path, format="svg", metadata=metadata)
         return (
             f'<figure><img src="{up}charts/{quote(name)}.svg" alt="{_e(alt)}" width="750" height="{int(height * 100)}">'
             f"<figcaption>{_e(title)}</figcaption></figure>"
@@ -643,6 +710,7 @@ class _Site:
         downloads = self.table("model_downloads").filter(pl.col("model_id") == name)
         if downloads.height:
             parts.append(self._downloads_chart(f"model-{key}", up, name, downloads))
+            parts.append(_anomaly_note(downloads))
         relations = {r: row[r] or 0 for r in RELATIONS}
 
         def draw(axes: Any) -> None:

@@ -27,7 +27,7 @@ The import (chDB only: a server reads files from its own disk, so it is fed wher
 lives and ``analyze openrank --engine URL`` reads it there): one ``INSERT ... SELECT`` a
 file reads it with ``file(path, LineAsString)``, parses each line once (``JSONExtract``
 into a named Tuple) and sends it into a ``Null`` table whose materialized views route
-each line: the events activity counts (:data:`core.config.ACTIVITY_EVENT_TYPES`) into ``events``, a line
+each line: the events of the types :mod:`collector.gharchive` keeps into ``events``, a line
 that is not an event into ``archive_problems`` with its line number (``_row_number``),
 and every line's type into ``archive_types`` (lines per file and type). A file is done
 when its row in ``archive_files`` is written, last; a file without one is imported again
@@ -56,6 +56,7 @@ import msgspec
 from collector import gharchive
 from collector.gharchive import (
     DIGITS,
+    EVENT_TYPES,
     MAX_REPORTED,
     PAYLOAD_TYPES,
     STREAM_ERRORS,
@@ -87,6 +88,10 @@ SETTINGS = {
     "max_bytes_before_external_sort": 2 * 2**30,
 }
 EXTRA = "pip install 'ecometrics[archive]'"
+# How ClickHouse says its disk is full: error 243 NOT_ENOUGH_SPACE ("Cannot reserve 1.00 MiB, not
+# enough space", src/Common/ErrorCodes.cpp) when it reserves room for a part, the OS's ENOSPC
+# (errno 28) when a write fails.
+DISK_FULL = ("NOT_ENOUGH_SPACE", "No space left on device", "errno: 28", "ENOSPC")
 
 
 @dataclass
@@ -104,14 +109,36 @@ class Engine:
         return SETTINGS if self.embedded else {}
 
     def command(self, sql: str) -> Any:
-        return self.client.command(sql, settings=self.settings)
+        try:
+            return self.client.command(sql, settings=self.settings)
+        except Exception as exc:
+            self.check_disk(exc)
+            raise
 
     def rows(self, sql: str) -> list[tuple]:
-        return self.client.query(sql, settings=self.settings).result_rows
+        try:
+            return self.client.query(sql, settings=self.settings).result_rows
+        except Exception as exc:
+            self.check_disk(exc)
+            raise
 
     def arrow(self, sql: str) -> Any:
         """The result as a pyarrow Table: columns cross the wire once, in ClickHouse's Arrow format."""
-        return self.client.query_arrow(sql, settings=self.settings)
+        try:
+            return self.client.query_arrow(sql, settings=self.settings)
+        except Exception as exc:
+            self.check_disk(exc)
+            raise
+
+    def check_disk(self, exc: BaseException) -> None:
+        """chDB's folder filling up is the machine's state, not the input: raise
+        :class:`core.errors.WriteFailed` (exit 74) naming the engine, else return."""
+        from core.errors import WriteFailed
+
+        if self.embedded and any(sign in str(exc) for sign in DISK_FULL):
+            raise WriteFailed(
+                f"{self.label}: cannot write ({_first_line(exc)}); free disk space, or pass another chdb:///FOLDER"
+            ) from None
 
     def close(self) -> None:
         self.client.close()
@@ -347,6 +374,25 @@ CREATE TABLE IF NOT EXISTS events (
 # absent or null, ...) and is checked against collector.gharchive's declared schema
 # (:func:`schema_checks`) before anything is stored.
 EVENT_TUPLE = event_tuple()
+# What OpenDigger's other metrics read (analysis.opendigger_sql): the SQLite events columns of
+# the same names (collector.store.EVENT_PAYLOAD_COLUMNS, merged, author), NULL when unknown.
+# Added to a table made before they were read.
+METRIC_COLUMNS = (
+    ("merged", "Nullable(UInt8)"),
+    ("author_id", "Nullable(Int64)"),
+    ("author_login", "Nullable(String)"),
+    ("issue_created_at", "Nullable(DateTime('UTC'))"),
+    ("issue_closed_at", "Nullable(DateTime('UTC'))"),
+    ("issue_comments", "Nullable(Int64)"),
+    ("pull_merged_at", "Nullable(DateTime('UTC'))"),
+    ("pull_commits", "Nullable(Int64)"),
+    ("pull_additions", "Nullable(Int64)"),
+    ("pull_deletions", "Nullable(Int64)"),
+    ("pull_changed_files", "Nullable(Int64)"),
+    ("pull_review_comments", "Nullable(Int64)"),
+    ("pull_review_id", "Nullable(Int64)"),
+    ("pull_review_state", "Nullable(String)"),
+)
 LINES_TABLE = f"""
 CREATE TABLE IF NOT EXISTS archive_lines (
     file String, line_number UInt64, bytes UInt64, event {EVENT_TUPLE}, good UInt8, line String
@@ -373,14 +419,48 @@ TABLES = (
 
 
 def _event_columns() -> str:
-    """The ``events`` columns of a checked line, as :func:`collector.gharchive._row` maps them."""
+    """The ``events`` columns of a checked line, as :func:`collector.gharchive._row` maps them
+    (the item is the issue of an issue event, the pull request of a pull request event)."""
     issue_type = "event.type.String IN ('IssuesEvent', 'IssueCommentEvent')"
-    comment_type = "event.type.String IN ('IssueCommentEvent', 'PullRequestReviewCommentEvent')"
+    pull_type = "startsWith(event.type.String, 'PullRequest')"
+    comment_type = "event.type.String IN ('IssueCommentEvent', 'PullRequestReviewCommentEvent', 'CommitCommentEvent')"
     number = (
         f"if({issue_type}, event.payload.issue.number.Int64, "
         "coalesce(event.payload.number.Int64, event.payload.pull_request.number.Int64))"
     )
     title = f"if({issue_type}, event.payload.issue.title.String, event.payload.pull_request.title.String)"
+    issue, pull = "event.payload.issue", "event.payload.pull_request"
+
+    def item(path: str, variant: str, *, pulls_only: bool = False) -> str:
+        if pulls_only:
+            value, kinds = f"{pull}.{path}.{variant}", pull_type
+        else:
+            value = f"if({issue_type}, {issue}.{path}.{variant}, {pull}.{path}.{variant})"
+            kinds = f"{issue_type} OR {pull_type}"
+        if variant == "String" and path.endswith("_at"):
+            value = f"parseDateTimeBestEffortOrNull({value}, 'UTC')"
+        return f"if({kinds}, {value}, NULL)"
+
+    review_id = (
+        "multiIf(event.type.String = 'PullRequestReviewEvent', event.payload.review.id.Int64, "
+        "event.type.String = 'PullRequestReviewCommentEvent', event.payload.comment.pull_request_review_id.Int64, NULL)"
+    )
+    metric_columns = [
+        f"if(event.type.String = 'PullRequestEvent', toUInt8({pull}.merged.Bool), NULL) AS merged",
+        f"{item('user.id', 'Int64')} AS author_id",
+        f"{item('user.login', 'String')} AS author_login",
+        f"{item('created_at', 'String')} AS issue_created_at",
+        f"{item('closed_at', 'String')} AS issue_closed_at",
+        f"{item('comments', 'Int64')} AS issue_comments",
+        f"{item('merged_at', 'String', pulls_only=True)} AS pull_merged_at",
+        *(
+            f"{item(name, 'Int64', pulls_only=True)} AS pull_{name}"
+            for name in ("commits", "additions", "deletions", "changed_files", "review_comments")
+        ),
+        f"{review_id} AS pull_review_id",
+        "if(event.type.String = 'PullRequestReviewEvent', event.payload.review.state.String, NULL) "
+        "AS pull_review_state",
+    ]
     return ", ".join(
         [
             "coalesce(event.id.String, toString(event.id.Int64)) AS id",
@@ -397,6 +477,7 @@ def _event_columns() -> str:
             "coalesce(event.payload.push_id.Int64, toInt64OrNull(event.payload.push_id.String)), NULL) AS push_id",
             f"if(event.type.String = 'PushEvent', NULL, {title}) AS title",
             "file",
+            *metric_columns,
         ]
     )
 
@@ -421,15 +502,20 @@ PRESENT = (
 )
 
 
+# The import keeps every event type collector.gharchive keeps: activity counts its own
+# (core.config.ACTIVITY_EVENT_TYPES); OpenDigger's active_dates_and_times counts all.
+KEPT_TYPES = tuple(sorted(EVENT_TYPES))
+
+
 def _views(known: list[str]) -> tuple[str, ...]:
-    """The views that route each line: good ones to ``events`` (the activity types) and
+    """The views that route each line: good ones to ``events`` (:data:`KEPT_TYPES`) and
     ``archive_types``; the others, with their problem, to ``archive_problems`` and ``archive_types``."""
     _, invalid = schema_checks()
     problem = PROBLEM.format(known=", ".join(map(_quote, known)), present=PRESENT, invalid=invalid)
     return (
         "CREATE MATERIALIZED VIEW archive_to_events TO events AS "
         f"SELECT {_event_columns()} FROM archive_lines "
-        f"WHERE good AND event.type.String IN ({', '.join(map(_quote, ACTIVITY_EVENT_TYPES))})",
+        f"WHERE good AND event.type.String IN ({', '.join(map(_quote, KEPT_TYPES))})",
         "CREATE MATERIALIZED VIEW archive_to_sizes TO archive_sizes AS "
         "SELECT file, sum(bytes) AS bytes FROM archive_lines GROUP BY file",
         "CREATE MATERIALIZED VIEW archive_to_types TO archive_types AS "
@@ -459,12 +545,17 @@ VIEW_NAMES = (
 def ensure_schema(engine: Engine, known: list[str]) -> None:
     """Create the import's tables on ``engine`` when they are missing. The lines tables (Null
     engines: they store nothing) and their views are made anew for the event types ``known``,
-    so that this release's line checks apply to a database an older one made."""
+    so that this release's line checks and kept types apply to a database an older one made,
+    whose ``events`` gets the metric columns."""
     for view in VIEW_NAMES:
         engine.command(f"DROP VIEW IF EXISTS {view}")
     for table in ("archive_lines", "archive_rejects"):
         engine.command(f"DROP TABLE IF EXISTS {table}")
-    for statement in TABLES + _views(known):
+    for statement in TABLES:
+        engine.command(statement)
+    for name, kind in METRIC_COLUMNS:
+        engine.command(f"ALTER TABLE events ADD COLUMN IF NOT EXISTS {name} {kind}")
+    for statement in _views(known):
         engine.command(statement)
 
 
@@ -482,7 +573,7 @@ class EngineImportResult(ImportResult):
     def headline(self) -> list[str]:
         return [
             f"gharchive (engine): {self.files} file(s) read, {len(self.done_before)} done before",
-            f"{self.lines:,} lines, {self.imported:,} activity events imported",
+            f"{self.lines:,} lines, {self.imported:,} events imported",
         ]
 
 
@@ -494,7 +585,7 @@ def import_files(
     progress: bool = False,
     limits: Limits | None = None,
 ) -> EngineImportResult:
-    """Import GH Archive files into ``engine``'s ``events`` (every repo; the activity types only).
+    """Import GH Archive files into ``engine``'s ``events`` (every repo, the types :data:`KEPT_TYPES`).
 
     ``event_types`` are the types :mod:`collector.gharchive` knows (others are counted as
     skipped). Files already imported (the same content: :func:`content_key`) are skipped; a

@@ -174,7 +174,8 @@ def _columns(header: list[str], path: Path) -> dict[str, int]:
         found = [i for i, name in enumerate(names) if name in aliases]
         if not found:
             raise InputError(
-                f"{path}: line 1: no {column} column (header {','.join(header)}); name it one of {', '.join(aliases)}"
+                f"{path}: line 1: no {column} column (header {','.join(header)[:120]!r}); "
+                f"name it one of {', '.join(aliases)}"
             )
         columns[column] = found[0]
     return columns

@@ -17,6 +17,9 @@ the ``events`` table and upserts it, so importing a file twice changes nothing.
   type or range (see the schema, :class:`Event`) is reported as ``FILE:LINE: reason`` and
   skipped, never stored; a truncated or damaged gzip stream is reported at
   the line where it breaks. The rest of the file and the other files are still imported.
+- Each file imported records its hour (from its name, ``YYYY-MM-DD-H.json.gz``) in the
+  store's ``archive_hours``, with its last batch: :mod:`analysis.coverage` says from it
+  how many hours of each month are held.
 
 Fields per type: ``issue_number`` is the issue or pull request number; ``comment_id``
 the comment of ``IssueCommentEvent``, ``PullRequestReviewCommentEvent`` and
@@ -70,7 +73,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from collector.store import EVENT_ROW_COLUMNS, Store
+from collector.store import EVENT_ROW_COLUMNS, ArchiveHour, Store
 from core.bots import is_bot_login
 from core.config import Config
 from core.errors import InputError
@@ -170,17 +173,60 @@ class Repo(msgspec.Struct):
     name: str | None = None
 
 
+Time = Annotated[str, msgspec.Meta(pattern=UTC_TIME)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)]  # a count GitHub reports (comments, lines, files)
+
+
 class Item(msgspec.Struct):
-    """``payload.issue`` or ``payload.pull_request``: what the activity and OpenRank rules read."""
+    """``payload.issue`` or ``payload.pull_request``: what the activity and OpenRank rules read,
+    and what OpenDigger's other metrics read (its ``events`` columns ``issue_created_at``,
+    ``issue_closed_at``, ``issue_comments``, ``pull_merged_at``, ``pull_commits``,
+    ``pull_additions``, ``pull_deletions``, ``pull_changed_files``, ``pull_review_comments``:
+    X-lab2017/open-digger docs/assets/data_description.csv; the Events API's issue and pull
+    request objects, docs.github.com "GitHub event types")."""
 
     number: Id | None = None
     title: str | None = None
     user: Account | None = None
     merged: bool | None = None
+    created_at: Time | None = None
+    closed_at: Time | None = None
+    comments: Count | None = None
+    merged_at: Time | None = None
+    commits: Count | None = None
+    additions: Count | None = None
+    deletions: Count | None = None
+    changed_files: Count | None = None
+    review_comments: Count | None = None
+
+    def payload_fields(self) -> tuple:
+        """The item's fields in :data:`collector.store.EVENT_PAYLOAD_COLUMNS` order, but the review's two."""
+        return (
+            self.created_at,
+            self.closed_at,
+            self.comments,
+            self.merged_at,
+            self.commits,
+            self.additions,
+            self.deletions,
+            self.changed_files,
+            self.review_comments,
+        )
+
+
+_NO_ITEM_FIELDS = (None,) * 9
 
 
 class Comment(msgspec.Struct):
     id: Id | None = None
+    pull_request_review_id: Id | None = None  # a review comment's review
+
+
+class Review(msgspec.Struct):
+    """``PullRequestReviewEvent``'s ``payload.review``: OpenDigger's ``pull_review_id`` and ``pull_review_state``."""
+
+    id: Id | None = None
+    state: str | None = None  # approved | commented | changes_requested | dismissed
 
 
 class Payload(msgspec.Struct):
@@ -203,6 +249,10 @@ class Payload(msgspec.Struct):
 
     def merged_flag(self) -> int | None:
         return None
+
+    def review_fields(self) -> tuple[int | None, str | None]:
+        """The review's id and state (OpenDigger's ``pull_review_id``, ``pull_review_state``)."""
+        return None, None
 
 
 class IssuePayload(Payload):
@@ -249,6 +299,15 @@ class PullRequestEventPayload(PullRequestPayload):
         return None if merged is None else int(merged)
 
 
+class ReviewPayload(PullRequestPayload):
+    """``PullRequestReviewEvent``: the review."""
+
+    review: Review | None = None
+
+    def review_fields(self) -> tuple[int | None, str | None]:
+        return (self.review.id, self.review.state) if self.review is not None else (None, None)
+
+
 class ReviewCommentPayload(PullRequestPayload):
     """``PullRequestReviewCommentEvent``."""
 
@@ -256,6 +315,9 @@ class ReviewCommentPayload(PullRequestPayload):
 
     def comment_id(self) -> int | None:
         return self.comment.id if self.comment is not None else None
+
+    def review_fields(self) -> tuple[int | None, str | None]:
+        return (self.comment.pull_request_review_id if self.comment is not None else None), None
 
 
 class CommitCommentPayload(Payload):
@@ -293,7 +355,7 @@ PAYLOAD_TYPES: dict[str, type[Payload]] = {
     "IssuesEvent": IssuesPayload,
     "IssueCommentEvent": IssuePayload,
     "PullRequestEvent": PullRequestEventPayload,
-    "PullRequestReviewEvent": PullRequestPayload,
+    "PullRequestReviewEvent": ReviewPayload,
     "PullRequestReviewThreadEvent": PullRequestPayload,
     "PullRequestReviewCommentEvent": ReviewCommentPayload,
     "PushEvent": PushPayload,
@@ -346,6 +408,7 @@ class ImportResult(Completed):
     skipped_types: Counter = field(default_factory=Counter)
     corrupt: list[str] = field(default_factory=list)  # "FILE:LINE: reason", the first MAX_REPORTED
     corrupt_count: int = 0
+    damaged: bool = False  # a file's stream ended early or broke (its counts only)
     blank: int = 0  # empty or white space only: counted, not reported
     refused: list[str] = field(default_factory=list)  # files past a bound of Limits: "FILE:LINE: reason"
     seconds: float = 0.0
@@ -376,6 +439,7 @@ class ImportResult(Completed):
         self.untracked += other.untracked
         self.skipped_types.update(other.skipped_types)
         self.corrupt_count += other.corrupt_count
+        self.damaged = self.damaged or other.damaged
         self.blank += other.blank
         self.corrupt.extend(other.corrupt[: MAX_REPORTED - len(self.corrupt)])
         self.refused.extend(other.refused)
@@ -447,7 +511,10 @@ def import_gharchive(
                 readable = done is None or not (done.refused or done.none_is_an_event())
                 # A file's line count with its last batch; none for a file to fix: it is read again next time.
                 checkpoint = (SOURCE, batch.path.name, str(done.lines)) if done is not None and readable else None
-                store.merge_events(batch.rows, staged=batch.staged, source=SOURCE, checkpoint=checkpoint)
+                held = archive_hour(batch.path, done) if done is not None and readable else None
+                store.merge_events(
+                    batch.rows, staged=batch.staged, source=SOURCE, checkpoint=checkpoint, archive_hour=held
+                )
                 result.imported += batch.count
                 if done is not None:
                     result.merge(done)
@@ -494,6 +561,7 @@ def _parse(paths: list[Path], tracked: Tracked | None, chunk_bytes: int, limits:
                 yield Batch(path, rows=rows, count=len(rows))
         except STREAM_ERRORS as exc:
             counts.report(damaged_report(path, counts.lines + 1, exc))
+            counts.damaged = True
         except TooLarge as exc:
             counts.refuse(too_large_report(path, exc))
         yield Batch(path, done=counts)
@@ -562,6 +630,7 @@ def _parse_in_processes(
                             line += _line_count(text)
                     except STREAM_ERRORS as exc:
                         counts.report(damaged_report(path, line, exc))
+                        counts.damaged = True
                     except TooLarge as exc:
                         counts.refuse(too_large_report(path, exc))
                     dealt.put((None, path, counts))
@@ -761,6 +830,30 @@ def archive_files(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
+# GH Archive's hourly file names: YYYY-MM-DD-H.json.gz, the hour (UTC) without a leading zero
+_HOUR_FILE = re.compile(r"(\d{4})-(\d{2})-(\d{2})-(\d{1,2})\.json(?:\.gz)?")
+
+
+def hour_of_file(path: str | Path) -> str | None:
+    """The hour ``YYYY-MM-DDTHH`` (UTC) a GH Archive file holds, by its name
+    (``2024-01-15-3.json.gz``: https://www.gharchive.org/, "hourly archives"); None for
+    a name that is not one."""
+    match = _HOUR_FILE.fullmatch(Path(path).name)
+    if not match:
+        return None
+    year, month, day, hour = (int(part) for part in match.groups())
+    try:
+        return datetime.datetime(year, month, day, hour).strftime("%Y-%m-%dT%H")
+    except ValueError:  # no such day or hour
+        return None
+
+
+def archive_hour(path: Path, counts: ImportResult) -> ArchiveHour | None:
+    """What the store records of an imported file: its hour, lines and whether it broke."""
+    hour = hour_of_file(path)
+    return ArchiveHour(hour, path.name, counts.lines, counts.damaged) if hour else None
+
+
 def damaged_report(path: Path, line: int, exc: BaseException) -> str:
     return f"{path}:{line}: file ends early or is damaged ({exc}); lines before it were imported"
 
@@ -929,6 +1022,8 @@ def _row(line: bytes, path: Path, number: int, result: ImportResult) -> tuple | 
         item.title if item is not None else None,
         author.id,
         author.login,
+        *(item.payload_fields() if item is not None else _NO_ITEM_FIELDS),
+        *payload.review_fields(),
     )
 
 

@@ -39,6 +39,23 @@ Features the collectors must cope with, at every scale:
   them out of its pages, so a page can be shorter than ``per_page`` with more to come.
   Whether GitHub's count includes them is not documented; the collector does not rely
   on it (after a walk from the start it takes count - shown as the hidden share).
+- deleted accounts: :data:`DELETED_ACCOUNT_SHARE` of developer accounts were deleted, and
+  GitHub credits their issues, pull requests, comments, review comments and closings to
+  one placeholder account, ``ghost`` (id 10137): "Side effects of account deletion"
+  (https://docs.github.com/account-and-profile/setting-up-and-managing-your-personal-account-on-github/managing-your-personal-account/deleting-your-personal-account#side-effects-of-account-deletion),
+  seen by API clients in travisbrown/octocrabby issue 2, ropensci/allcontributors issue 58
+  and WordPress/props-bot-action issue 198. The user index :data:`GHOST` stands for it;
+  commits keep their git author (an account-less author stays so: only GitHub's own
+  records are re-credited), and stars of deleted accounts are not modelled here.
+- planted fake-star campaigns (:data:`CAMPAIGNS`, reported under ``star_campaigns`` in the
+  truth), the two patterns StarScout finds (He et al., "Six Million (Suspected) Fake Stars
+  on GitHub", ICSE 2026; hehao98/StarScout): accounts created the day they star one
+  repository and never active again (the low-activity pattern), and aged accounts with
+  followers and repositories that star the same dozen repositories within days of each
+  other (the lockstep pattern). The organic launch bursts above (Genesis, Open-AutoGLM) are
+  the viral bursts a detector must leave alone. Every account has public facts (creation
+  time, followers, repositories, contributions: :meth:`GitHubWorld.account_facts`), served
+  on GraphQL ``User`` nodes.
 """
 
 from __future__ import annotations
@@ -64,6 +81,10 @@ BOT_LOGINS = (
     "copilot-swe-agent[bot]",
 )
 N_BOTS = len(BOT_LOGINS)
+REVIEW_ID_BASE = 7_000_000_000_000  # review k of issue id i is REVIEW_ID_BASE + 10 i + k
+GHOST = -1  # the user index of GitHub's placeholder for deleted accounts
+GHOST_LOGIN, GHOST_ID = "ghost", 10137  # https://api.github.com/users/ghost
+DELETED_ACCOUNT_SHARE = 0.03  # of developer accounts, deleted: their issues and comments are ghost's
 USER_ID_BASE = 1_000_000  # GitHub database id of user index i is USER_ID_BASE + i
 ORG_ID_BASE = 90_000_000
 REPO_ID_BASE = 600_000_000
@@ -195,9 +216,28 @@ BLOCKED = ("deepseek-ai/DeepSeek-Blocked",)
 UNSTAR_SHARE = 0.03  # of all stars, removed again later
 UNSTAR_MEAN_DAYS = 90  # mean time from a star to its removal
 HIDDEN_STAR_SHARE = 0.003  # of all stars, from accounts the API no longer shows
+# Planted campaigns: (kind, targets, accounts per target or in all, days before START, window days).
+# new_accounts: a fresh account per star, created the day it stars its one target (three small lab
+# repositories every default config tracks). aged_accounts: the same aged accounts star every target
+# inside the window; its targets (``None``) are the first AGED_TARGETS generated repositories, small
+# ones as the repositories that buy stars usually are, so the campaign is most of their stars.
+AGED_TARGETS = 10  # StarScout keeps m = 10 repositories per cluster: a campaign over more is found only in part
+CAMPAIGNS: tuple[tuple[str, tuple[str, ...] | None, int, int, int], ...] = (
+    ("new_accounts", ("MoonshotAI/Kimi-VL", "Tencent-Hunyuan/Hunyuan-A13B", "mistralai/mistral-common"), 80, 45, 4),
+    ("aged_accounts", None, 70, 75, 3),
+)
+ACCOUNTS_SINCE = 1_199_145_600  # 2008-01-01: the earliest creation date of a generated account
 NEVER = np.iinfo(np.int64).max
 LATE_COMMIT_SHARE = 0.1  # of commits, made on a branch that is merged later
 MERGE_DELAY_DAYS = 14  # at most this many days from a commit to its merge
+# Continuation cursors (REST ``after=``, GraphQL ``endCursor``) stored between runs are later
+# refused: REST answers 422 to a cursor it no longer takes (octokit/octokit.net issue 1417;
+# MeltanoLabs/tap-github issue 120 and pull 415 on GitHub's cursor-only deep pages), GraphQL an
+# ``INVALID_CURSOR_ARGUMENTS`` error ("`...` does not appear to be a valid cursor."). GitHub
+# states no lifetime; fakehub refuses a cursor once it is older than this on the simulated clock
+# (assumed: a week, so a nightly run resumes its cursors and a run after a week's pause meets
+# the refusal). ``FakeHub(cursor_lifetime_seconds=None)`` keeps cursors forever.
+CURSOR_LIFETIME_SECONDS = 7 * DAY
 
 
 def stable_hash(*parts: object) -> int:
@@ -229,6 +269,8 @@ def iso_array(times: np.ndarray) -> list[str]:
 
 def user_index(login: str, universe: int) -> int | None:
     """Inverse of :func:`user_login`, or None when no user has that login."""
+    if login.lower() == GHOST_LOGIN:
+        return GHOST
     if login in BOT_LOGINS:
         return BOT_LOGINS.index(login)
     digits = len(login) - len(login.rstrip("0123456789"))
@@ -238,6 +280,23 @@ def user_index(login: str, universe: int) -> int | None:
     if index >= universe or user_login(index) != login:
         return None
     return index
+
+
+REVIEW_STATES = ("APPROVED", "CHANGES_REQUESTED", "COMMENTED")  # submitted reviews (PENDING ones are private)
+
+
+@dataclass(frozen=True)
+class PullDetails:
+    """A pull request's size and its submitted reviews, as GitHub's ``PullRequest`` object
+    gives them (https://docs.github.com/graphql/reference/objects#pullrequest: ``additions``,
+    ``deletions``, ``changedFiles``, ``commits``, ``reviews``; REST ``GET /pulls/{number}``
+    the same as ``additions``, ``deletions``, ``changed_files``, ``commits``)."""
+
+    additions: int
+    deletions: int
+    changed_files: int
+    commits: int
+    reviews: tuple[tuple[int, int, str, int], ...] = ()  # (review id, reviewer index, state, submitted)
 
 
 @dataclass
@@ -252,6 +311,7 @@ class Issue:
     title: str
     comments: list[int] = field(default_factory=list)  # created times of its comments
     closer: int | None = None  # user index of who closed it (None: the author)
+    pull: PullDetails | None = None  # a pull request's size and reviews; None for an issue
 
     @property
     def closed_by(self) -> int:
@@ -314,6 +374,7 @@ class Repo:
     universe: int = 1
     database_id: int | None = None  # set by snapshots; else derived from index
     star_users: list[int] | None = None  # set by snapshots: user index of each star
+    planted: list[tuple[int, int]] = field(default_factory=list)  # (starred_at, user index) of campaign stars
 
     @property
     def id(self) -> int:
@@ -326,7 +387,24 @@ class Repo:
     # -- stars -----------------------------------------------------------------
     @cached_property
     def star_times(self) -> np.ndarray:
-        """starred_at (epoch seconds, ascending) of every star up to START + FUTURE_DAYS."""
+        """starred_at (epoch seconds, ascending) of every star up to START + FUTURE_DAYS, planted ones included."""
+        return self._stars[0]
+
+    @cached_property
+    def _stars(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(times, planted user or -1, organic rank) of every star: the organic stars merged
+        with the planted ones in time order; an organic star's user is its rank's (the affine map)."""
+        organic = self._organic_star_times
+        times = np.concatenate([organic, np.array([t for t, _ in self.planted], dtype=np.int64)])
+        users = np.concatenate(
+            [np.full(len(organic), -1, dtype=np.int64), np.array([u for _, u in self.planted], dtype=np.int64)]
+        )
+        order = np.argsort(times, kind="stable")
+        times, users = times[order], users[order]
+        return times, users, np.cumsum(users < 0) - 1
+
+    @cached_property
+    def _organic_star_times(self) -> np.ndarray:
         rng = np.random.default_rng([self.seed, self.index, 1])
         age = START_TS - self.created
         past = self.stars_at_start
@@ -355,7 +433,7 @@ class Repo:
         if self.star_users is not None:  # a snapshot lists the stars that stand
             return np.full(len(times), NEVER, dtype=np.int64)
         rng = np.random.default_rng([self.seed, self.index, 2])
-        removed = rng.random(len(times)) < UNSTAR_SHARE
+        removed = (rng.random(len(times)) < UNSTAR_SHARE) & (self._stars[1] < 0)  # campaign stars stay
         later = times + (rng.exponential(UNSTAR_MEAN_DAYS * DAY, len(times)) + 60).astype(np.int64)
         return np.where(removed, later, NEVER)
 
@@ -365,7 +443,7 @@ class Repo:
         if self.star_users is not None:
             return np.zeros(len(self.star_times), dtype=bool)
         rng = np.random.default_rng([self.seed, self.index, 3])
-        return rng.random(len(self.star_times)) < HIDDEN_STAR_SHARE
+        return (rng.random(len(self.star_times)) < HIDDEN_STAR_SHARE) & (self._stars[1] < 0)
 
     def standing_stars(self, now: int) -> np.ndarray:
         """Indices k (ascending) of the stars given by ``now`` and not removed by then."""
@@ -386,7 +464,9 @@ class Repo:
                 indices = self.star_users[start:n]
             else:
                 a, b, m = self._star_perm
-                indices = (N_BOTS + (a * np.arange(start, n, dtype=np.int64) + b) % m).tolist()
+                _, planted, rank = self._stars
+                organic = N_BOTS + (a * rank[start:n] + b) % m
+                indices = np.where(planted[start:n] >= 0, planted[start:n], organic).tolist()
             rows.extend([users.user_id(u), users.login(u), at] for u, at in zip(indices, dates, strict=True))
         return rows[:n]
 
@@ -413,8 +493,11 @@ class Repo:
         """User index of the k-th star (oldest first)."""
         if self.star_users is not None:
             return self.star_users[k]
+        _, planted, rank = self._stars
+        if planted[k] >= 0:
+            return int(planted[k])
         a, b, m = self._star_perm
-        return N_BOTS + (a * k + b) % m
+        return N_BOTS + (a * int(rank[k]) + b) % m
 
     # -- activity ----------------------------------------------------------------
     def activity(self, developers: int, rate: float) -> Activity:
@@ -476,6 +559,8 @@ def _generate_activity(repo: Repo, developers: int, rate: float) -> Activity:
         if is_pr:
             for _ in range(min(int(rng.expovariate(0.6)), 20)):
                 review_comments.append((0, number, person(), when(created)))
+        if is_pr:
+            issue.pull = _pull_details(repo, issue, core, end)
         issues.append(issue)
     n_commits = int(days * level * 0.05) + rng.randint(3, 10)
     for _ in range(n_commits):
@@ -483,6 +568,18 @@ def _generate_activity(repo: Repo, developers: int, rate: float) -> Activity:
         author = None if roll < 0.04 else person()
         name = f"anon{rng.randrange(100)}" if author is None else user_login(author)
         unhashed.append((author, begin + rng.randrange(end - begin), name))
+    # deleted accounts: GitHub credits what they opened, wrote and closed to ghost
+    deleted = {
+        u
+        for u in {i.user for i in issues} | {c[2] for c in comments + review_comments}
+        if account_deleted(repo.seed, u)
+    }
+    if deleted:
+        for issue in issues:
+            issue.user = GHOST if issue.user in deleted else issue.user
+            issue.closer = GHOST if issue.closer in deleted else issue.closer
+        comments = [(i, n, GHOST if u in deleted else u, t) for i, n, u, t in comments]
+        review_comments = [(i, n, GHOST if u in deleted else u, t) for i, n, u, t in review_comments]
     comments.sort(key=lambda c: (c[3], c[1]))
     review_comments.sort(key=lambda c: (c[3], c[1]))
     unhashed.sort(key=lambda c: c[1])
@@ -500,6 +597,31 @@ def _generate_activity(repo: Repo, developers: int, rate: float) -> Activity:
     return Activity(issues, comments, review_comments, commits, landed)
 
 
+def _pull_details(repo: Repo, issue: Issue, core: list[int], end: int) -> PullDetails:
+    """A pull request's lines, files, commits and reviews, from an RNG of its own (the
+    repository's other activity does not change with it). Reviews come from the core
+    team, between the opening and the closing (or the end of the history)."""
+    rng = random.Random(stable_hash("pull", repo.seed, repo.index, issue.number))
+    files = min(1 + int(rng.expovariate(0.25)), 300)
+    additions = sum(rng.randrange(0, 80) for _ in range(files))
+    deletions = sum(rng.randrange(0, 30) for _ in range(files))
+    commits = 1 + min(int(rng.expovariate(0.4)), 50)
+    last = issue.closed if issue.closed is not None else end
+    reviews = []
+    for k in range(min(int(rng.expovariate(0.8)), 6)):
+        at = issue.created + rng.randrange(max(1, last - issue.created))
+        reviewer = core[rng.randrange(len(core))]
+        reviews.append((REVIEW_ID_BASE + issue.id * 10 + k, reviewer, rng.choice(REVIEW_STATES), at))
+    reviews.sort(key=lambda review: (review[3], review[0]))
+    return PullDetails(additions, deletions, files, commits, tuple(reviews))
+
+
+def account_deleted(seed: int, user: int) -> bool:
+    """Whether developer ``user``'s account was deleted (:data:`DELETED_ACCOUNT_SHARE` of them;
+    bots never): the same answer in every repository."""
+    return user >= N_BOTS and _mix(stable_hash("deleted", seed) ^ user) % 10_000 < DELETED_ACCOUNT_SHARE * 10_000
+
+
 def _generated_name(rng: random.Random, words: list[str], taken: set[str]) -> str:
     attempt = 0
     while True:
@@ -510,6 +632,26 @@ def _generated_name(rng: random.Random, words: list[str], taken: set[str]) -> st
         if name not in taken:
             taken.add(name)
             return name
+
+
+def campaign_accounts() -> int:
+    """How many accounts the planted campaigns use: they are numbered after the organic universe."""
+    total = 0
+    for kind, targets, accounts, _days, _window in CAMPAIGNS:
+        total += accounts * len(targets or ()) if kind == "new_accounts" else accounts
+    return total
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """One planted fake-star campaign: its kind, target repos, accounts (user indices), window and stars."""
+
+    kind: str  # new_accounts | aged_accounts
+    repos: tuple[str, ...]
+    accounts: tuple[int, ...]
+    start: int
+    end: int
+    stars: int
 
 
 class UserDirectory:
@@ -523,15 +665,28 @@ class UserDirectory:
         self._index = {login.lower(): k for k, login in enumerate(logins)} if logins else None
 
     def login(self, index: int) -> str:
+        if index == GHOST:
+            return GHOST_LOGIN
         return self._logins[index] if self._logins is not None else user_login(index)
 
     def user_id(self, index: int) -> int:
+        if index == GHOST:
+            return GHOST_ID
         return self._ids[index] if self._ids is not None else USER_ID_BASE + index
 
     def index(self, login: str) -> int | None:
         if self._index is not None:
             return self._index.get(login.lower())
         return user_index(login, self.universe)
+
+    def index_of_id(self, user_id: int) -> int | None:
+        """The user index of a GitHub database id, or None when no user has it."""
+        if self._ids is not None:
+            if "_by_id" not in self.__dict__:
+                self.__dict__["_by_id"] = {uid: k for k, uid in enumerate(self._ids)}
+            return self.__dict__["_by_id"].get(user_id)
+        index = user_id - USER_ID_BASE
+        return index if 0 <= index < self.universe else None
 
     def is_bot(self, index: int) -> bool:
         return self.login(index).endswith("[bot]")
@@ -541,7 +696,7 @@ class GitHubWorld:
     """Users, orgs and repos of the synthetic GitHub, with stars and activity on demand."""
 
     def __init__(self, seed: int, scale: Scale, clock: Clock):
-        self.users = UserDirectory(scale.users)
+        self.users = UserDirectory(scale.users + campaign_accounts())
         self.renamed = dict(RENAMED)
         self.seed = seed
         self.scale = scale
@@ -607,6 +762,89 @@ class GitHubWorld:
                 add(org, _generated_name(rng, _REPO_WORDS, names), stars, archived=rng.random() < 0.05)
         self._by_lower = {r.full_name.lower(): r for r in self.repos}
         self._by_id = {r.id: r for r in self.repos}
+        self.campaigns = self._plant_campaigns()
+
+    campaigns: tuple[Campaign, ...] = ()  # a snapshot plants none
+    snapshot_campaigns: list[dict] | None = None  # a snapshot's stars are as saved: it reports the saved campaigns
+
+    def _plant_campaigns(self) -> tuple[Campaign, ...]:
+        """Plant :data:`CAMPAIGNS` on their target repos (campaign accounts come after the
+        organic user universe, so no organic star is theirs)."""
+        planted = []
+        next_account = self.scale.users
+        for number, (kind, targets, accounts, days_before, window) in enumerate(CAMPAIGNS):
+            rng = np.random.default_rng([self.seed, 7, number])
+            start = (START_TS - days_before * DAY) // DAY * DAY  # midnight UTC: "the day" of a star
+            if targets is None:
+                lab = {f"{org}/{name}" for org, name, _ in _LAB_REPOS} | set(TRACKED_REPOS)
+                generated = [r for r in self.repos if r.full_name not in lab and not r.archived]
+                repos = generated[:AGED_TARGETS]
+            else:
+                repos = [r for r in (self.by_name(t) for t in targets) if r is not None]
+            members: list[int] = []
+            stars = 0
+            if kind == "new_accounts":  # a fresh account per star, one target each
+                for repo in repos:
+                    for _ in range(accounts):
+                        user, next_account = next_account, next_account + 1
+                        day = start + int(rng.integers(window)) * DAY
+                        created = day + int(rng.integers(3 * 3600, 18 * 3600))
+                        self._created[user] = created
+                        repo.planted.append((created + int(rng.integers(60, 3 * 3600)), user))
+                        members.append(user)
+                        stars += 1
+            else:  # the same aged accounts star every target inside the window
+                members = list(range(next_account, next_account + accounts))
+                next_account += accounts
+                for user in members:
+                    self._created[user] = START_TS - int(rng.integers(3 * 365, 8 * 365)) * DAY
+                    for repo in repos:
+                        repo.planted.append((start + int(rng.integers(window * DAY)), user))
+                        stars += 1
+            planted.append(
+                Campaign(kind, tuple(r.full_name for r in repos), tuple(members), start, start + window * DAY, stars)
+            )
+        return tuple(planted)
+
+    def account_facts(self, index: int) -> dict[str, int]:
+        """Public facts of account ``index``: created (epoch seconds), followers, repositories and
+        contributions in the last year. Organic accounts are old and active (created 2008 up to
+        seven years before START, before any star they gave); aged campaign accounts look like them;
+        new campaign accounts were created the day they starred and have nothing else."""
+        h = _mix(stable_hash("account", self.seed, index))
+        created = self._created.get(index)
+        if created is not None and created > START_TS - 365 * DAY:  # a fresh campaign account
+            return {"created": created, "followers": 0, "repositories": 0, "contributions": 0}
+        if created is None:
+            created = ACCOUNTS_SINCE + h % (START_TS - 7 * 365 * DAY - ACCOUNTS_SINCE)
+        return {
+            "created": created,
+            "followers": 2 + (h >> 8) % 60,
+            "repositories": 1 + (h >> 16) % 30,
+            "contributions": 5 + (h >> 24) % 800,
+        }
+
+    @cached_property
+    def _created(self) -> dict[int, int]:
+        return {}
+
+    def campaign_truth(self) -> list[dict]:
+        """The planted campaigns, as :meth:`truth` reports them under ``star_campaigns``."""
+        if self.snapshot_campaigns is not None:
+            return self.snapshot_campaigns
+        login = self.users.login
+        return [
+            {
+                "kind": c.kind,
+                "repos": list(c.repos),
+                "accounts": [login(u) for u in c.accounts],
+                "account_ids": [self.users.user_id(u) for u in c.accounts],
+                "window_start": iso(c.start),
+                "window_end": iso(c.end),
+                "stars": c.stars,
+            }
+            for c in self.campaigns
+        ]
 
     # -- lookups -----------------------------------------------------------------
     def by_name(self, full_name: str) -> Repo | None:
@@ -670,6 +908,9 @@ class GitHubWorld:
             if at > now:
                 break
             updated = at
+        for *_, submitted in issue.pull.reviews if issue.pull else ():  # a review updates its pull request
+            if submitted <= now:
+                updated = max(updated, submitted)
         if closed is not None:
             updated = max(updated, closed)
         return ("closed" if closed else "open"), closed, updated
@@ -692,6 +933,13 @@ class GitHubWorld:
         return users, anon
 
     contributor_email_limit = 500  # see fakehub.github_rest: /contributors links only these
+    cursor_lifetime_seconds: int | None = None  # set by the server: CURSOR_LIFETIME_SECONDS, None never
+
+    def cursor_expired(self, issued: int) -> bool:
+        """Whether a cursor issued at ``issued`` (the simulated clock) is refused now: older than
+        :data:`CURSOR_LIFETIME_SECONDS` (see there)."""
+        lifetime = self.cursor_lifetime_seconds
+        return lifetime is not None and self.clock.now - issued > lifetime
 
     def listed_contributors(self, repo: Repo) -> tuple[dict[int, int], dict[str, int]]:
         """What ``/contributors?anon=1`` lists: ({user index: n} for the first
@@ -704,12 +952,33 @@ class GitHubWorld:
         return linked, {**anon, **unlinked}
 
     # -- ground truth ---------------------------------------------------------------
+
+    def pull_truth(self, issue: Issue, now: int) -> dict:
+        """A pull request's merge time, size and submitted reviews at the clock; {} for an issue."""
+        if issue.pull is None:
+            return {}
+        pull = issue.pull
+        merged = issue.merged and issue.closed is not None and issue.closed <= now
+        return {
+            "merged_at": iso(issue.closed) if merged and issue.closed is not None else None,
+            "additions": pull.additions,
+            "deletions": pull.deletions,
+            "changed_files": pull.changed_files,
+            "commits_count": pull.commits,
+            "reviews": [
+                {"id": rid, "user": self.users.login(who), "state": state, "submitted_at": iso(at)}
+                for rid, who, state, at in pull.reviews
+                if at <= now
+            ],
+        }
+
     deleted_names: tuple[str, ...] = (DELETED_BEFORE_START,)
 
     def truth(self) -> dict:
         now = self.clock.now
         login = self.users.login
         repos = {}
+        ghost_events = 0
         for repo in self.repos:
             if not self.visible(repo):
                 continue
@@ -718,6 +987,9 @@ class GitHubWorld:
             every = repo.star_rows(int(shown[-1]) + 1 if len(shown) else 0, self.users)
             activity = self.activity(repo)
             users, anon = self.listed_contributors(repo)
+            ghost_events += sum(i.user == GHOST for i in activity.issues if i.created <= now)
+            ghost_events += sum(i.closed_by == GHOST for i in activity.issues if i.closed and i.closed <= now)
+            ghost_events += sum(c[2] == GHOST for c in activity.comments + activity.review_comments if c[3] <= now)
             repos[repo.full_name] = {
                 "id": repo.id,
                 "full_name": repo.full_name,
@@ -748,6 +1020,7 @@ class GitHubWorld:
                         "closed_by": login(i.closed_by) if i.closed and i.closed <= now else None,
                         "updated_at": iso(self.issue_state(i)[2]),
                         "comments": sum(1 for at in i.comments if at <= now),
+                        **self.pull_truth(i, now),
                     }
                     for i in activity.issues
                     if i.created <= now
@@ -779,14 +1052,19 @@ class GitHubWorld:
                 active.update(i.user for i in a.issues if i.created <= now)
                 active.update(i.closed_by for i in a.issues if i.closed is not None and i.closed <= now)
                 active.update(c[2] for c in a.comments + a.review_comments if c[3] <= now)
+                active.update(r[1] for i in a.issues if i.pull for r in i.pull.reviews if r[3] <= now)
                 active.update(c[1] for _, c in a.landed_commits(now) if c[1] is not None)
         return {
             "repos": repos,
             "users": {login(u): self.users.user_id(u) for u in sorted(active)},
+            # deleted accounts' issues, pull requests (opened, closed) and comments, credited to ghost
+            "ghost": {"login": GHOST_LOGIN, "id": GHOST_ID, "events": ghost_events},
             "orgs": {org: sorted(r.full_name for r in self.org_repos(org)) for org in self.orgs},
             "org_ids": dict(self.orgs),
             "renamed": dict(self.renamed),
             "deleted": sorted(set(self.deleted_names) | {r.full_name for r in self.repos if not self.visible(r)}),
+            "star_campaigns": self.campaign_truth(),
+            "viral_bursts": sorted(name for name in _BURSTS if self.by_name(name) is not None),
             "bots": sorted(
                 BOT_LOGINS if self.users._logins is None else (u for u in self.users._logins if u.endswith("[bot]"))
             ),

@@ -11,6 +11,8 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -72,6 +74,17 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Upgrade the database to this version's schema (readers refuse an older one; writers upgrade it too)."""
+    config = load_config(args)
+    path = db_path(args, config)
+    if not path.exists():
+        raise InputError(f"{path}: no such database; check --db, or create it with 'ecometrics init'")
+    with _locked(args, config, "migrate"), open_store(args, config, readonly=False) as store:
+        print(f"database {store.path} (schema version {store.version})")
+    return EXIT_OK
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from jobs.status import render_status
 
@@ -82,18 +95,32 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from analysis.export import GRAPH_KIND, build_table, write_table
+    from analysis.export import GRAPH_KIND, OPENDIGGER_KIND, build_table, check_kind, write_table
     from analysis.output import data_note, output_format
 
     config = load_config(args)
     if args.kind == GRAPH_KIND:
         return _export_lineage(args, config)
+    if args.kind == OPENDIGGER_KIND:
+        return _export_opendigger(args, config)
+    if args.engine and args.kind != "opendigger_window":
+        raise InputError(f"export {args.kind}: --engine is for export opendigger and opendigger_window; drop it")
+    check_kind(args.kind)  # before the database: a typo is named as such
     fmt = output_format(args.out, args.format)
     with open_store(args, config, readonly=True) as store:
         options = {"month": args.month} if args.month else {}
         options.update({k: v for k, v in (("from_month", args.from_month), ("to_month", args.to_month)) if v})
         if args.repo:
             options["repo"] = args.repo
+        windows = (
+            ("days_after_creation", args.days_after_creation),
+            ("since", args.since),
+            ("until", args.until),
+            ("engine", args.engine),
+        )
+        options.update({k: v for k, v in windows if v is not None})
+        if args.exclude_suspected:
+            options["exclude_suspected"] = True
         frame = build_table(store, args.kind, top=args.top, bots=config.activity.bots, **options)
         note = data_note(store)
     if note:
@@ -133,6 +160,126 @@ def _export_lineage(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
+@contextmanager
+def _events_of(args: argparse.Namespace, store: Store) -> Iterator[tuple[Any, Any]]:
+    """How to query the events: (rows, schema) of --engine, else of the SQLite store."""
+    from analysis.activity_sql import SCHEMAS, SQLITE_EVENTS
+
+    if not args.engine:
+        yield (lambda text: store.conn.execute(text).fetchall()), SQLITE_EVENTS
+        return
+    from collector.archive_engine import open_engine
+
+    with open_engine(args.engine, store) as engine:
+        yield engine.rows, SCHEMAS[engine.schema]
+
+
+def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]) -> tuple[Any, list, list, list]:
+    """OpenDigger's metrics of ``repos`` (all when empty) over --from/--to: (window, repos',
+    developers' and labels' RepoMetrics); developers and labels only over all repos (one
+    repo's share is not theirs)."""
+    from analysis import opendigger
+
+    with _events_of(args, store) as (rows, schema):
+        window = opendigger.window_of(rows, schema, first=args.from_month, last=args.to_month, repos=repos)
+        developers = [] if repos else list(opendigger.compute_developers(rows, schema, window).values())
+        labels = [] if repos else list(opendigger.compute_labels(store, rows, schema, window).values())
+        return window, list(opendigger.compute(rows, schema, window).values()), developers, labels
+
+
+def _export_opendigger(args: argparse.Namespace, config: Config) -> int:
+    """OpenDigger's files, DIR/github/OWNER/REPO/METRIC.json, of every repo with events (or --repo)."""
+    from analysis.opendigger_files import write_tree
+
+    if not args.out or args.out == "-":
+        raise InputError("export opendigger: pass --out DIR, the folder to write github/OWNER/REPO/METRIC.json in")
+    with open_store(args, config, readonly=True) as store:
+        window, repos, developers, labels = _opendigger_metrics(args, store, [args.repo] if args.repo else [])
+    written, skipped = write_tree(repos, args.out, developers, labels)
+    print(
+        f"wrote {written} file(s) of {len(repos)} repo(s), {len(developers)} developer(s) and {len(labels)} "
+        f"label(s), {window.first} to {window.last}, under {args.out}"
+    )
+    if skipped:
+        print(
+            f"ecometrics: {len(skipped)} repo name(s) cannot be folders, skipped: {', '.join(skipped[:5])}",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def cmd_import_opendigger(args: argparse.Namespace) -> int:
+    from analysis.opendigger_files import read_tree, value_rows
+
+    config = load_config(args)
+    tree = read_tree(args.folder)
+    columns = ("repo", "metric", "field", "period", "value", "detail", "file", "imported_at")
+    with _locked(args, config, "import:opendigger"), open_store(args, config) as store:
+        for repo, rows in value_rows(tree).items():
+            metrics = sorted({row[1] for row in rows})
+            store.replace_rows("opendigger_values", columns, rows, where={"repo": repo, "metric": metrics})
+    print(f"opendigger: {tree.summary()}")
+    for where in tree.bad:
+        print(f"ecometrics: {where}", file=sys.stderr)
+    return EXIT_PARTIAL if tree.bad_count else EXIT_OK
+
+
+def cmd_compare_opendigger(args: argparse.Namespace) -> int:
+    from analysis.opendigger_files import COLUMNS, SUMMARY_COLUMNS, compare, read_tree, summarize, tree_of
+
+    config = load_config(args)
+    theirs = read_tree(args.folder)
+    names = sorted(name for name in theirs.names.values() if "/" in name)
+    with_developers = any("/" not in name for name in theirs.names)
+    from analysis import opendigger, opendigger_sql
+
+    with open_store(args, config, readonly=True) as store:
+        with _events_of(args, store) as (rows, schema):
+            known = [name for name in names if rows(opendigger_sql.repo_ids_sql(schema, (name.lower(),)))]
+            if not known:
+                raise InputError(
+                    f"{args.folder}: none of its {len(names)} repo(s) has events here; import their events"
+                )
+            window = opendigger.window_of(rows, schema, first=args.from_month, last=args.to_month, repos=known)
+            everyone = opendigger.Window(window.first, window.last)  # a developer's files cover every repo
+            developers = opendigger.compute_developers(rows, schema, everyone).values() if with_developers else ()
+            ours = tree_of(opendigger.compute(rows, schema, window).values(), developers)
+    compared, differences = compare(ours, theirs, window)
+    print(
+        f"compared {compared:,} value(s) of {len(known)} repo(s), {window.first} to {window.last}: "
+        f"{len(differences):,} differ"
+        + (f"; {len(names) - len(known)} repo(s) without events here" if len(known) < len(names) else "")
+    )
+    table = [COLUMNS, *(tuple("" if v is None else str(v) for v in d.row()) for d in differences)]
+    if differences:
+        _print_table(
+            [SUMMARY_COLUMNS, *(tuple("" if v is None else str(v) for v in r) for r in summarize(differences))]
+        )
+    if differences and not args.out:
+        print()
+        _print_table(table[: args.limit + 1])
+        if len(differences) > args.limit:
+            print(f"... {len(differences) - args.limit:,} more; pass --out FILE.csv for all")
+    if args.out:
+        import csv
+
+        from analysis.output import output_file
+
+        with output_file(args.out) as path, path.open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows(table)
+        print(f"wrote {len(differences):,} difference(s) to {args.out}", file=sys.stderr)
+    for where in theirs.bad:
+        print(f"ecometrics: {where}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _print_table(rows: list[tuple[str, ...]]) -> None:
+    """Rows of text as aligned columns (each cut at 40 characters), the first row the header."""
+    widths = [min(max(len(row[i]) for row in rows), 40) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell[:40].ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
 def _progress(args: argparse.Namespace) -> bool:
     """Whether a long pass shows its course: a bar on a terminal, else start/every-N-s/end log
     lines (core.progress.Progress picks which), so a cron mail shows it too; --quiet says none."""
@@ -161,6 +308,13 @@ def _report(steps: list, args: argparse.Namespace) -> int:
     return _exit_code(RunResult(steps).status)
 
 
+def _check_environment() -> None:
+    """The endpoint and token variables a collecting command sends, refused in one line before it starts."""
+    from collector.http import check_environment
+
+    check_environment()
+
+
 def _locked(args: argparse.Namespace, config: Config, job: str):
     return job_lock(db_path(args, config), job)
 
@@ -181,6 +335,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     from jobs import pipeline
 
     config = load_config(args)
+    _check_environment()
     sources = pipeline.SOURCES if args.source == "all" else (args.source,)
     _stoppable()
     with _locked(args, config, f"collect:{args.source}"), open_store(args, config) as store:
@@ -215,6 +370,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from jobs.pipeline import run_pipeline
 
     config = load_config(args)
+    _check_environment()
     _stoppable()
     with _locked(args, config, "run"), open_store(args, config) as store:
         result = run_pipeline(store, config, progress=_progress(args))
@@ -229,6 +385,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     from jobs.scheduler import run_daemon
 
     config = load_config(args)
+    _check_environment()
     path = db_path(args, config)
     Store(path).close()  # create or migrate before the first fire
     return run_daemon(config, str(path), every_seconds=args.every)
@@ -260,6 +417,15 @@ def cmd_import_gharchive(args: argparse.Namespace) -> int:
                 imported = import_files(engine, args.files, event_types=EVENT_TYPES, progress=_progress(args))
         else:
             imported = import_gharchive(store, args.files, config=config, all_repos=args.all, progress=_progress(args))
+    return _finished(imported, imported.summary())
+
+
+def cmd_import_hub_stats(args: argparse.Namespace) -> int:
+    from collector.hubstats import import_hub_stats
+
+    config = load_config(args)
+    with _locked(args, config, "import:hub-stats"), open_store(args, config) as store:
+        imported = import_hub_stats(store, args.files, date=args.date)
     return _finished(imported, imported.summary())
 
 
@@ -308,7 +474,7 @@ def cmd_plot_stars(args: argparse.Namespace) -> int:
 
     config = load_config(args)
     with open_store(args, config, readonly=True) as store:
-        path = plot_stars(store, args.repos, args.out, log=args.log)
+        path = plot_stars(store, args.repos, args.out, log=args.log, exclude_suspected=args.exclude_suspected)
     print(f"wrote the star history of {', '.join(args.repos)} to {path}", file=sys.stderr)
     return EXIT_OK
 
@@ -353,6 +519,15 @@ def _month(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _day(text: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day; write it as YYYY-MM-DD") from None
+
+
 class _ExportHelp(argparse.HelpFormatter):
     """Names the export kinds only when help is shown: finding them imports every analysis module."""
 
@@ -395,6 +570,11 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="schema version, row counts, last runs, freshness")
     status.set_defaults(handler=cmd_status)
 
+    migrate = sub.add_parser(
+        "migrate", help="upgrade the database to this version's schema (readers never change a file)"
+    )
+    migrate.set_defaults(handler=cmd_migrate)
+
     export = sub.add_parser("export", help="write a ranking table", formatter_class=_ExportHelp)
     export.add_argument("kind", metavar="KIND", help="the table to write (listed by --help)")
     export.add_argument(
@@ -411,15 +591,35 @@ def build_parser() -> argparse.ArgumentParser:
         dest="from_month",
         type=_month,
         metavar="YYYY-MM",
-        help="repo_openrank, developer_openrank: first month",
+        help="repo_openrank, developer_openrank, opendigger: first month",
     )
     export.add_argument(
-        "--to", dest="to_month", type=_month, metavar="YYYY-MM", help="repo_openrank, developer_openrank: last month"
+        "--to",
+        dest="to_month",
+        type=_month,
+        metavar="YYYY-MM",
+        help="repo_openrank, developer_openrank, opendigger: last month",
+    )
+    export.add_argument(
+        "--exclude-suspected",
+        action="store_true",
+        help="repos and stars_daily without the suspected fake stars (StarScout's detectors; the stored counts stay)",
     )
     export.add_argument("--root", metavar="MODEL", help="lineage: the model whose derivative tree to write")
     export.add_argument(
-        "--repo", metavar="OWNER/NAME", help="community: the repository whose community OpenRank to write"
+        "--repo",
+        metavar="OWNER/NAME",
+        help="community: the repository whose community OpenRank to write; opendigger: only this repository",
     )
+    export.add_argument("--engine", metavar="ENGINE", help=ENGINE_HELP + " (export opendigger, opendigger_window)")
+    export.add_argument(
+        "--days-after-creation",
+        type=_at_least_one,
+        metavar="N",
+        help="opendigger_window: each repository's first N days from its creation",
+    )
+    export.add_argument("--since", metavar="YYYY-MM-DD", help="opendigger_window: the window's first day")
+    export.add_argument("--until", metavar="YYYY-MM-DD", help="opendigger_window: the day after the window")
     export.set_defaults(handler=cmd_export)
 
     collect = sub.add_parser("collect", help="one collection pass (incremental, resumable)")
@@ -466,7 +666,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schedule.set_defaults(handler=cmd_schedule)
 
-    importer = sub.add_parser("import", help="import GH Archive files, a lineage edge list or OpenDigger's labels")
+    importer = sub.add_parser(
+        "import",
+        help="import GH Archive files, a lineage edge list, OpenDigger's labels or metric files, hub-stats history",
+    )
     imports = importer.add_subparsers(dest="what", required=True, metavar="WHAT")
     gharchive = imports.add_parser("gharchive", help="GH Archive hourly .json.gz files -> events")
     gharchive.add_argument("files", nargs="+", metavar="FILE", help="hourly files such as 2025-01-01-15.json.gz")
@@ -478,11 +681,45 @@ def build_parser() -> argparse.ArgumentParser:
         "file", metavar="FILE.csv", help="columns parent, child, relation (finetune, adapter, quantized, merge)"
     )
     edges.set_defaults(handler=cmd_import_edges)
+    hub_stats = imports.add_parser(
+        "hub-stats",
+        help="daily models.parquet of the cfahlgren1/hub-stats dataset -> model snapshots before the first run",
+    )
+    hub_stats.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE.parquet",
+        help="one day's models.parquet each, its day in the name (YYYY-MM-DD)",
+    )
+    hub_stats.add_argument(
+        "--date", type=_day, metavar="YYYY-MM-DD", help="the day of a single file with no date in its name"
+    )
+    hub_stats.set_defaults(handler=cmd_import_hub_stats)
     labels = imports.add_parser(
         "labels", help="OpenDigger's labeled_data YAML (bots, companies, foundations, divisions)"
     )
     labels.add_argument("folder", metavar="DIR", help="a clone of X-lab2017/open-digger or its labeled_data folder")
     labels.set_defaults(handler=cmd_import_labels)
+    od_import = imports.add_parser(
+        "opendigger", help="OpenDigger's metric files (github/OWNER/REPO/METRIC.json) -> opendigger_values"
+    )
+    od_import.add_argument("folder", metavar="DIR", help="a folder of OpenDigger's layout: its published data or ours")
+    od_import.set_defaults(handler=cmd_import_opendigger)
+
+    comparer = sub.add_parser("compare", help="compare our metrics with OpenDigger's files")
+    compares = comparer.add_subparsers(dest="what", required=True, metavar="WHAT")
+    od_compare = compares.add_parser(
+        "opendigger", help="where our OpenDigger metrics and a folder of OpenDigger's files differ, and by how much"
+    )
+    od_compare.add_argument("folder", metavar="DIR", help="a folder of OpenDigger's layout (github/OWNER/REPO/...)")
+    od_compare.add_argument("--engine", metavar="ENGINE", help=ENGINE_HELP + " (where our events are)")
+    od_compare.add_argument("--from", dest="from_month", type=_month, metavar="YYYY-MM", help="first month compared")
+    od_compare.add_argument("--to", dest="to_month", type=_month, metavar="YYYY-MM", help="last month compared")
+    od_compare.add_argument("--out", metavar="FILE.csv", help="write every difference as CSV")
+    od_compare.add_argument(
+        "--limit", type=_at_least_one, default=50, help="differences printed (default 50; --out has all)"
+    )
+    od_compare.set_defaults(handler=cmd_compare_opendigger)
 
     demo = sub.add_parser("demo", help="the whole nightly pipeline offline against fakehub (synthetic data)")
     demo.add_argument("--dir", default="demo", help="where the database and exports go (default ./demo)")
@@ -513,6 +750,9 @@ def build_parser() -> argparse.ArgumentParser:
     stars.add_argument("repos", nargs="+", metavar="OWNER/NAME", help="collected repositories to draw")
     stars.add_argument("--out", default="stars.png", metavar="FILE", help="FILE.png or FILE.svg (default stars.png)")
     stars.add_argument("--log", action="store_true", help="logarithmic star axis (repos of very different sizes)")
+    stars.add_argument(
+        "--exclude-suspected", action="store_true", help="without the suspected fake stars (StarScout's detectors)"
+    )
     stars.set_defaults(handler=cmd_plot_stars)
 
     from fakehub.options import add_serve_arguments

@@ -295,7 +295,7 @@ def export(
         if note:
             with output_file(out_dir / "SYNTHETIC_DATA.txt") as temporary:
                 temporary.write_text(note + "\n", encoding="utf-8")
-        for kind in sorted(TABLES):
+        for kind in sorted(kind for kind, table in TABLES.items() if table.nightly):
             raise_if_stopped()
             frame = build_table(store, kind, top=config.export.top, bots=config.activity.bots)
             for fmt in formats:

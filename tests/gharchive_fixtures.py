@@ -81,8 +81,11 @@ def event(
     comment_id: int | None = None,
     push_id: int | None = None,
     merged: bool | None = None,
+    item: dict | None = None,
+    review: dict | None = None,
 ) -> dict:
-    """One event in GH Archive's layout."""
+    """One event in GH Archive's layout; ``item`` overrides fields of its issue or pull request,
+    ``review`` is a PullRequestReviewEvent's review."""
     who = user(*actor)
     repo_id, name = repo
     payload: dict = {}
@@ -117,12 +120,22 @@ def event(
             "before": "d" * 40,
             "commits": [{"sha": "c" * 40, "author": {"name": who["login"]}, "message": "Update", "distinct": True}],
         }
+    elif kind == "PullRequestReviewEvent":
+        payload = {
+            "action": action or "created",
+            "review": {"id": 3_000_000 + number, "user": who, "state": "commented", **(review or {})},
+            "pull_request": _pull_request(repo_id, name, number, who, None),
+        }
     elif kind == "WatchEvent":
         payload = {"action": "started"}
     elif kind == "CreateEvent":
         payload = {"ref": "v1.0", "ref_type": "tag", "master_branch": "main", "pusher_type": "user"}
     else:
         payload = {"action": action} if action else {}
+    if item:
+        for key in ("issue", "pull_request"):
+            if key in payload:
+                payload[key].update(item)
     org_login = name.split("/")[0]
     return {
         "id": str(event_id),

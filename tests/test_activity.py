@@ -337,5 +337,7 @@ def test_the_archive_engine_keeps_the_event_types_the_activity_query_counts():
     from core.config import ACTIVITY_EVENT_TYPES
 
     assert set(ACTIVITY_EVENT_TYPES) == {count.event_type for count in activity_sql.COUNTED}
-    to_events = next(view for view in archive_engine.VIEWS if " TO events " in view)
-    assert to_events.endswith(f"event.type IN ({', '.join(map(repr, ACTIVITY_EVENT_TYPES))})")
+    views = archive_engine._views(sorted(archive_engine.KEPT_TYPES))
+    to_events = next(view for view in views if " TO events " in view)
+    assert to_events.endswith(f"event.type.String IN ({', '.join(map(repr, archive_engine.KEPT_TYPES))})")
+    assert set(ACTIVITY_EVENT_TYPES) <= set(archive_engine.KEPT_TYPES)

@@ -169,6 +169,7 @@ def test_cli_imports_then_analyzes_openrank(tmp_path, monkeypatch, capsys):
 def test_cli_exports_developers_as_json(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     db = str(tmp_path / "x.db")
+    Store(db).close()  # a reader never creates the database
     assert main(["--db", db, "export", "developers", "--format", "json"]) == 0  # nothing computed yet
     assert json.loads(capsys.readouterr().out) == []
     path = write_hour(tmp_path / "h.json.gz", synthetic_hour(500, repos=5, developers=30))
