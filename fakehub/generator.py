@@ -987,9 +987,16 @@ class GitHubWorld:
             every = repo.star_rows(int(shown[-1]) + 1 if len(shown) else 0, self.users)
             activity = self.activity(repo)
             users, anon = self.listed_contributors(repo)
-            ghost_events += sum(i.user == GHOST for i in activity.issues if i.created <= now)
-            ghost_events += sum(i.closed_by == GHOST for i in activity.issues if i.closed and i.closed <= now)
-            ghost_events += sum(c[2] == GHOST for c in activity.comments + activity.review_comments if c[3] <= now)
+            # by login, not by the GHOST index: a snapshot's ghost is an ordinary user index
+            ghost_events += sum(login(i.user) == GHOST_LOGIN for i in activity.issues if i.created <= now)
+            ghost_events += sum(
+                i.closed_by is not None and login(i.closed_by) == GHOST_LOGIN
+                for i in activity.issues
+                if i.closed and i.closed <= now
+            )
+            ghost_events += sum(
+                login(c[2]) == GHOST_LOGIN for c in activity.comments + activity.review_comments if c[3] <= now
+            )
             repos[repo.full_name] = {
                 "id": repo.id,
                 "full_name": repo.full_name,
