@@ -55,10 +55,12 @@ import msgspec
 
 from collector import gharchive
 from collector.gharchive import (
+    DIGITS,
     EVENT_TYPES,
     MAX_REPORTED,
     PAYLOAD_TYPES,
     STREAM_ERRORS,
+    UTC_TIME,
     Event,
     ImportResult,
     Limits,
@@ -327,9 +329,17 @@ def schema_checks() -> tuple[str, str]:
         if kinds is not None:
             condition = f"(event.type.String NOT IN ({', '.join(map(_quote, sorted(kinds)))}) OR {condition})"
         checks.append((condition, where))
+    # What collector.gharchive._row checks after decoding: an id's digits, the time's form and its
+    # calendar day (the pattern allows February 30; a real date is its own round trip).
     day = "substring(ifNull(event.created_at.String, ''), 1, 10)"
-    # collector.gharchive._calendar_date: the pattern allows February 30; a real date is its own round trip.
-    checks.append((f"(isNull(event.created_at.String) OR toString(toDateOrNull({day})) = {day})", "$.created_at"))
+    checks.append((f"(isNull(event.id.String) OR match(event.id.String, {_quote(_re2(DIGITS))}))", "$.id"))
+    checks.append(
+        (
+            f"(isNull(event.created_at.String) OR (match(event.created_at.String, {_quote(_re2(UTC_TIME))}) "
+            f"AND toString(toDateOrNull({day})) = {day}))",
+            "$.created_at",
+        )
+    )
     valid = " AND ".join(condition for condition, _ in checks)
     invalid = ",\n    ".join(
         f"NOT {condition}, concat(event.type.String, {_quote(f': not the declared type or range - at `{where}`')})"

@@ -338,10 +338,12 @@ class Event(msgspec.Struct):
     """One GH Archive line; ``payload`` is decoded by type (:data:`PAYLOADS`) once the type is known."""
 
     type: str = ""
-    id: Id | Annotated[str, msgspec.Meta(pattern=DIGITS)] | None = None
+    # The id's digits and the time's form are checked in _row, once per distinct time (a
+    # pattern here would cost a regular expression per line); ClickHouse checks the same.
+    id: Id | Annotated[str, msgspec.Meta(min_length=1, max_length=19)] | None = None
     actor: Account | None = None
     repo: Repo | None = None
-    created_at: Annotated[str, msgspec.Meta(pattern=UTC_TIME)] | None = None
+    created_at: Annotated[str, msgspec.Meta(min_length=20, max_length=20)] | None = None
     payload: msgspec.Raw = msgspec.Raw(b"")  # decoded by type; absent or null: no payload
 
 
@@ -985,8 +987,14 @@ def _row(line: bytes, path: Path, number: int, result: ImportResult) -> tuple | 
     if event.id is None or event.created_at is None or event.repo is None:
         result.report(f"{path}:{number}: {kind} without id, created_at or repo")
         return None
-    if event.created_at[:10] not in _CALENDAR and not _calendar_date(event.created_at[:10]):
-        result.report(f"{path}:{number}: {kind}: not a calendar date: {event.created_at!r} - at `$.created_at`")
+    ident = event.id
+    if type(ident) is str and not (ident.isascii() and ident.isdigit() and ident[0] != "0"):
+        result.report(f"{path}:{number}: {kind}: not an id: {ident!r} - at `$.id`")
+        return None
+    if event.created_at not in _TIMES and not _utc_time(event.created_at):
+        result.report(
+            f"{path}:{number}: {kind}: not a UTC time of a calendar day: {event.created_at!r} - at `$.created_at`"
+        )
         return None
     try:
         payload = (PAYLOADS.get(kind, _PAYLOAD).decode(event.payload) if event.payload else None) or _NO_PAYLOAD
@@ -1033,15 +1041,19 @@ def _refused(line: bytes, path: Path, number: int, result: ImportResult, reason:
         result.report(f"{path}:{number}: {kind}: {reason}")
 
 
-def _calendar_date(day: str) -> bool:
-    """Whether ``YYYY-MM-DD`` (already matched by :data:`UTC_TIME`) is a real date; remembered when it is."""
+def _utc_time(at: str) -> bool:
+    """Whether ``at`` is :data:`UTC_TIME` of a real calendar day; remembered when it is."""
+    if not _UTC_TIME.match(at):
+        return False
     try:
-        datetime.date.fromisoformat(day)
+        datetime.date.fromisoformat(at[:10])  # the pattern allows February 30
     except ValueError:
         return False
-    if len(_CALENDAR) < 100_000:
-        _CALENDAR.add(day)
+    if len(_TIMES) >= 100_000:
+        _TIMES.clear()
+    _TIMES.add(at)
     return True
 
 
-_CALENDAR: set[str] = set()  # dates seen valid (an hour's file holds one or two)
+_UTC_TIME = re.compile(UTC_TIME)
+_TIMES: set[str] = set()  # times seen valid (an hour's file holds 3,600)

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from collector.gharchive import EVENT_TYPES, ImportResult, _row, import_gharchive
 from collector.github_rows import activity_events, star_page_graphql, star_page_rest
 from collector.labels import import_labels
-from collector.store import Store
+from collector.store import EVENT_ROW_COLUMNS, Store
 from core.errors import InputError
 
 SETTINGS = settings(
@@ -51,20 +51,16 @@ def _valid_id(value) -> bool:
 
 
 def _valid_event_row(row: tuple) -> None:
-    (ident, kind, action, actor_id, login, repo_id, repo_name, created_at, issue, comment, push, merged, is_bot) = row[
-        :13
-    ]
-    title, author_id, author_login = row[13:]
-    assert isinstance(ident, str) and ident.isdigit()
-    assert kind in EVENT_TYPES
-    assert action is None or isinstance(action, str)
-    for value in (actor_id, repo_id, issue, comment, author_id):
-        assert _valid_id(value), row
-    for value in (login, repo_name, title, author_login):
-        assert value is None or isinstance(value, str), row
-    assert UTC.match(created_at) and datetime.date.fromisoformat(created_at[:10])
-    assert push is None or (isinstance(push, str) and push.isdigit())
-    assert merged in (None, 0, 1) and is_bot in (0, 1)
+    event = dict(zip(EVENT_ROW_COLUMNS, row, strict=True))
+    assert isinstance(event["id"], str) and event["id"].isdigit()
+    assert event["type"] in EVENT_TYPES
+    for column in ("actor_id", "repo_id", "issue_number", "comment_id", "author_id"):
+        assert _valid_id(event[column]), event
+    for column in ("action", "actor_login", "repo_name", "title", "author_login"):
+        assert event[column] is None or isinstance(event[column], str), event
+    assert UTC.match(event["created_at"]) and datetime.date.fromisoformat(event["created_at"][:10])
+    assert event["push_id"] is None or (isinstance(event["push_id"], str) and event["push_id"].isdigit())
+    assert event["merged"] in (None, 0, 1) and event["is_bot"] in (0, 1)
 
 
 # -- GH Archive lines ----------------------------------------------------------------------
@@ -147,9 +143,7 @@ def test_an_import_of_arbitrary_lines_stores_only_valid_rows(tmp_path_factory, l
             import_gharchive(store, [path], all_repos=True)
         except InputError as exc:  # every line refused: the file is named, in one line
             assert str(path) in str(exc) and "\n" not in str(exc)
-        columns = ("id", "type", "action", "actor_id", "actor_login", "repo_id", "repo_name", "created_at")
-        more = ("issue_number", "comment_id", "push_id", "merged", "is_bot", "title", "author_id", "author_login")
-        for row in store.conn.execute(f"SELECT {', '.join(columns + more)} FROM events"):
+        for row in store.conn.execute(f"SELECT {', '.join(EVENT_ROW_COLUMNS)} FROM events"):
             _valid_event_row(tuple(row))
 
 
