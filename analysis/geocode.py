@@ -311,6 +311,15 @@ def _decide(evidence: list[_Evidence]) -> Place:
     """The one country every recognised part allows (see the module's rules 4 and 5)."""
     allowed = frozenset.intersection(*(e.countries for e in evidence))
     named = ", ".join(f"{e.part} ({e.kind})" for e in evidence)
+    # A state narrows a city ("Paris, TX"), but two places that each name a country on their
+    # own name two countries ("NYC + Paris"), even where a small town shares a name.
+    alone = (
+        sorted({c for e in evidence if e.kind != "subdivision" and (c := _decide([e]).country)})
+        if len(evidence) > 1
+        else []
+    )
+    if len(alone) > 1:
+        return Place(None, f"several countries: {named} name {', '.join(alone)}")
     if not allowed:
         every = sorted(frozenset.union(*(e.countries for e in evidence)))
         return Place(None, f"several countries: {named} name {', '.join(every[:6])}")

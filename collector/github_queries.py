@@ -12,7 +12,7 @@ from collections.abc import Sequence
 REPO_BATCH = 50  # aliased repositories per document: one request per 50 repositories
 
 REPO_FIELDS = """
-    databaseId nameWithOwner name owner { login } description createdAt pushedAt
+    databaseId nameWithOwner name owner { login id } description createdAt pushedAt
     primaryLanguage { name } licenseInfo { spdxId } isArchived isFork
     repositoryTopics(first: 20) { nodes { topic { name } } }
     stargazerCount forkCount watchers { totalCount }
@@ -28,7 +28,7 @@ query Stargazers($owner: String!, $name: String!, $after: String) {
     stargazerCount
     stargazers(first: 100, after: $after, orderBy: {field: STARRED_AT, direction: ASC}) {
       pageInfo { endCursor hasNextPage }
-      edges { starredAt node { databaseId login } }
+      edges { starredAt node { databaseId login id } }
     }
   }
 }
@@ -49,3 +49,21 @@ def repository_batch_query(names: Sequence[str]) -> tuple[str, dict[str, str]]:
         + f"\n}}\nfragment Repo on Repository {{{REPO_FIELDS}}}\n"
     )
     return query, variables
+
+
+PROFILE_BATCH = 100  # ids per nodes(ids:) document: GitHub refuses more ("You may not provide more
+# than 100 node ids", type ARGUMENT_LIMIT: sourcecred/sourcecred pull 908)
+
+# Where an account says it is. ``nodes`` is no connection: one document costs one point whatever
+# it holds. An id that no longer resolves (a deleted or suspended account) is a null item with a
+# NOT_FOUND error whose path is ["nodes", index].
+PROFILES_QUERY = """
+query Profiles($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    __typename
+    id
+    ... on User { databaseId login location company }
+    ... on Organization { databaseId login location }
+  }
+}
+"""

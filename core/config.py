@@ -53,6 +53,8 @@ class GithubConfig:
     max_rate_wait: float = 900.0  # seconds to wait for a spent budget before ending as partial
     stats_wait: float = 15.0  # seconds between polls of /stats/contributors answering 202
     bots: list[str] = field(default_factory=list)  # deprecated alias of [activity].bots, merged into it
+    profiles: bool = True  # developers' and owners' profile location and company (GraphQL nodes, monthly)
+    profiles_per_run: int = 50_000  # profiles read at most per run (100 a request); the rest wait for the next
 
 
 @dataclass

@@ -17,6 +17,17 @@ Schema subset (:data:`SDL`)::
       }
     }
     rateLimit(dryRun) { cost limit remaining used resetAt nodeCount }
+    nodes(ids: [ID!]!) { __typename id
+      ... on User { login databaseId location company }  ... on Organization { login databaseId location } }
+
+``nodes`` takes at most 100 ids: more is GitHub's ``ARGUMENT_LIMIT`` error ("You may not
+provide more than 100 node ids; you provided 101.", null ``data``: sourcecred/sourcecred pull
+908). An id that resolves to nothing is a null item with a ``NOT_FOUND`` error whose path is
+``["nodes", index]`` ("Could not resolve to a node with the global id of '...'", GitHub's
+wording for ``node(id:)``). ``location`` and ``company`` are the free text profiles hold,
+null when empty (https://docs.github.com/graphql/reference/objects#user); organisations have
+a ``location`` and no ``company``. Ids are the legacy global ids GitHub's REST ``node_id``
+gives (``MDQ6VXNlcjI5NDEwMzU=`` is ``04:User2941035``, as in the recorded exchanges).
 
 Cost follows GitHub's published rule: add up the requests each connection needs
 (``first``/``last`` of enclosing connections multiplied), divide by 100, round, at
@@ -52,7 +63,7 @@ from graphql import (
 
 from fakehub.clock import iso
 from fakehub.exchange import Request, Response
-from fakehub.generator import BLOCKED, GitHubWorld, Repo, UserDirectory
+from fakehub.generator import BLOCKED, USER_ID_BASE, GitHubWorld, Repo, UserDirectory
 from fakehub.limits import Window
 
 SDL = """
@@ -68,7 +79,10 @@ input StarOrder { field: StarOrderField!, direction: OrderDirection! }
 type Query {
   repository(owner: String!, name: String!, followRenames: Boolean = true): Repository
   rateLimit(dryRun: Boolean = false): RateLimit
+  nodes(ids: [ID!]!): [Node]!
 }
+
+interface Node { id: ID! }
 
 type RateLimit { cost: Int! limit: Int! remaining: Int! used: Int! resetAt: DateTime! nodeCount: Int! }
 
@@ -80,7 +94,8 @@ type RepositoryTopic { topic: Topic! }
 type RepositoryTopicConnection { totalCount: Int! nodes: [RepositoryTopic] }
 type CountConnection { totalCount: Int! }
 
-type User { login: String! databaseId: Int id: ID! url: URI! }
+type User implements Node { login: String! databaseId: Int id: ID! url: URI! location: String company: String }
+type Organization implements Node { login: String! databaseId: Int id: ID! url: URI! location: String }
 type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
 type StargazerEdge { cursor: String! starredAt: DateTime! node: User! }
 type StargazerConnection { totalCount: Int! pageInfo: PageInfo! edges: [StargazerEdge] nodes: [User] }
@@ -135,12 +150,30 @@ def _uncursor(cursor: str) -> int:
         ) from None  # GitHub's message is the whole story, not the decoding error
 
 
+def node_id(kind: str, number: int) -> str:
+    """GitHub's legacy global id: base64 of ``0<len(kind)>:<kind><database id>``."""
+    return base64.b64encode(f"0{len(kind)}:{kind}{number}".encode()).decode()
+
+
+def parse_node_id(value: str) -> tuple[str, int] | None:
+    """(kind, database id) of a legacy global id, or None when it is not one."""
+    try:
+        text = base64.b64decode(value, validate=True).decode()
+        prefix, rest = text.split(":", 1)
+        kind = rest[: int(prefix)]
+        return kind, int(rest[int(prefix) :])
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
 class UserNode:
-    def __init__(self, index: int, users: UserDirectory):
+    def __init__(self, index: int, users: UserDirectory, world: GitHubWorld | None = None):
         self.login = users.login(index)
         self.databaseId = users.user_id(index)
-        self.id = base64.b64encode(f"04:User{self.databaseId}".encode()).decode()
+        self.id = node_id("User", self.databaseId)
         self.url = f"https://github.com/{self.login}"
+        if world is not None:
+            self.location, self.company, _ = world.user_profile(index)
 
 
 class RepositoryNode:
@@ -154,7 +187,7 @@ class RepositoryNode:
         self.description = repo.description
         self.owner = {
             "login": repo.owner,
-            "id": str(world.orgs.get(repo.owner, 0)),
+            "id": node_id("Organization", world.orgs.get(repo.owner, 0)),
             "url": f"https://github.com/{repo.owner}",
         }
         self.stargazerCount = world.stars(repo)
@@ -221,7 +254,7 @@ class RepositoryNode:
         times = repo.star_times
         hidden = repo.star_hidden
         # a hidden account's item is null in both lists (see fakehub.generator)
-        users = [None if hidden[k] else UserNode(repo.stargazer(k), self._world.users) for k in ks]
+        users = [None if hidden[k] else UserNode(repo.stargazer(k), self._world.users, self._world) for k in ks]
         edges = [
             None if u is None else {"cursor": _cursor(k), "starredAt": iso(int(times[k])), "node": u}
             for k, u in zip(ks, users, strict=True)
@@ -296,6 +329,43 @@ class Root:
             raise GitHubGraphQLError(f"Could not resolve to a Repository with the name '{full}'.", "NOT_FOUND")
         return RepositoryNode(world, repo, self._base)
 
+    def nodes(self, info, ids: list[str]):
+        if len(ids) > 100:
+            raise GitHubGraphQLError(
+                f"You may not provide more than 100 node ids; you provided {len(ids)}.", "ARGUMENT_LIMIT"
+            )
+        return [self._node(value) for value in ids]
+
+    def _node(self, value: str):
+        world = self._world
+        parsed = parse_node_id(value)
+        found = None
+        if parsed is not None and parsed[0] == "User":
+            index = parsed[1] - USER_ID_BASE
+            if 0 <= index < world.users.universe and world.users.user_id(index) == parsed[1]:
+                user = UserNode(index, world.users, world)
+                found = {"__typename": "User", **vars(user)}
+        elif parsed is not None and parsed[0] == "Organization":
+            org = next((login for login, number in world.orgs.items() if number == parsed[1]), None)
+            if org is not None:
+                location, _ = world.org_profile(org)
+                found = {
+                    "__typename": "Organization",
+                    "login": org,
+                    "databaseId": parsed[1],
+                    "id": value,
+                    "url": f"https://github.com/{org}",
+                    "location": location or None,
+                }
+        if found is None:
+            # graphql-core puts the error at ["nodes", index] and leaves the item null
+            return GitHubGraphQLError(f"Could not resolve to a node with the global id of '{value}'.", "NOT_FOUND")
+        if "location" in found and not found["location"]:
+            found["location"] = None  # GitHub gives null, not "", for an empty profile field
+        if found.get("company") == "":
+            found["company"] = None
+        return found
+
     def rateLimit(self, info, dryRun: bool = False):
         w = self._rate
         return {
@@ -348,6 +418,18 @@ def _connections(document, variables: dict | None, operation_name: str | None) -
 
     walk(operations[0].selection_set, 1, frozenset())
     return found
+
+
+def top_level_fields(document, operation_name: str | None = None) -> set[str]:
+    """The names of the fields an operation asks for at its top (``repository``, ``nodes``, ...)."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name:
+        operations = [op for op in operations if op.name and op.name.value == operation_name]
+    return (
+        {sel.name.value for sel in operations[0].selection_set.selections if isinstance(sel, FieldNode)}
+        if operations
+        else set()
+    )
 
 
 def query_cost(document, variables: dict | None, operation_name: str | None = None) -> int:

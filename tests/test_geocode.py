@@ -55,6 +55,7 @@ TABLE: list[tuple[str | None, str | None]] = [
     ("Springfield", "US"),  # several cities, every one of them in the United States
     ("Remote / Berlin / Tokyo", None),
     ("Paris or London", None),
+    ("NYC + Paris", None),  # a Paris in Texas does not make this one country
     # -- countries by name, code, and other languages
     ("China", "CN"),
     ("china", "CN"),
@@ -179,6 +180,9 @@ TABLE: list[tuple[str | None, str | None]] = [
     ("San Francisco, CA", "US"),
     ("Mountain View, CA", "US"),
     ("Boston, MA", "US"),
+    ("Menlo Park, CA", "US"),
+    ("Santa Clara, CA", "US"),
+    ("Redmond, WA", "US"),
     ("Cambridge, MA", "US"),
     ("Cambridge, UK", "GB"),
     ("Pittsburgh, PA", "US"),
