@@ -33,7 +33,20 @@ from typing import Any
 
 import polars as pl
 
-from analysis import community, crawl, families, frames, global_openrank, growth, hubs, labels, lineage, rankings, views
+from analysis import (
+    community,
+    countries,
+    crawl,
+    families,
+    frames,
+    global_openrank,
+    growth,
+    hubs,
+    labels,
+    lineage,
+    rankings,
+    views,
+)
 from analysis.fields import SCORE, TIMESTAMP, Field, Schema
 from analysis.output import FORMATS, output_file
 from core.dates import check_month
@@ -54,6 +67,7 @@ class Table:
 TABLES: dict[str, Table] = {
     "community": Table(community.community_table, community.COLUMNS),
     "completeness": Table(crawl.crawl_completeness, crawl.COLUMNS),
+    "countries": Table(countries.countries_table, countries.COLUMNS),
     "contributor_growth": Table(views.contributor_growth, views.CONTRIBUTOR_GROWTH_COLUMNS),
     "developer_openrank": Table(global_openrank.developer_openrank_table, global_openrank.DEVELOPER_OPENRANK_COLUMNS),
     "developers": Table(global_openrank.developers_table, global_openrank.DEVELOPER_COLUMNS),
