@@ -25,9 +25,11 @@ alternate names in other languages and scripts). The rules, in the order they ap
    Hyderabad). A name that is both a country and a state (Georgia) stays unknown alone.
    A region (Europe, Latin America) is no country.
 
-Every answer carries its reason: how the country was found, or why there is none. OSS Insight
-and OpenDigger's ``updateLocation`` geocode the same profile field; this one never guesses
-past what the text says, so an unknown is counted as such in the coverage of each figure.
+Every answer carries its reason: how the country was found, or why there is none. OpenDigger
+geocodes the same profile field online (``src/cron/tasks/updateLocation.ts``, commit 09c5b34:
+each distinct location goes to Google's geocoding service and the first result's country is
+kept, ``invalid`` on ``ZERO_RESULTS``); this one stays offline and takes no first guess where
+the text allows several countries, so an unknown is counted as such in each figure's coverage.
 """
 
 from __future__ import annotations

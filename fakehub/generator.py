@@ -38,7 +38,13 @@ Features the collectors must cope with, at every scale:
   https://docs.github.com/graphql/reference/objects#stargazerconnection), and REST leaves
   them out of its pages, so a page can be shorter than ``per_page`` with more to come.
   Whether GitHub's count includes them is not documented; the collector does not rely
-  on it (after a walk from the start it takes count - shown as the hidden share).
+  on it (after a walk from the start it takes count - shown as the hidden share);
+- profiles: every user has a ``location`` and ``company`` (free text, null when empty:
+  https://docs.github.com/graphql/reference/objects#user) drawn from
+  :data:`PROFILE_LOCATIONS`, in the shapes real profiles take (cities with or without a
+  state or country, emoji flags, Chinese script, "Earth", "Remote", two places, web
+  addresses, nothing at all); organisations a ``location`` (:data:`ORG_LOCATIONS`). The
+  truth gives the country each text names, None where a reader could not tell.
 """
 
 from __future__ import annotations
@@ -565,6 +571,7 @@ class UserDirectory:
         self._logins = logins
         self._ids = ids
         self._index = {login.lower(): k for k, login in enumerate(logins)} if logins else None
+        self._by_id: dict[int, int] | None = None  # database id -> index, built on first use
 
     def login(self, index: int) -> str:
         return self._logins[index] if self._logins is not None else user_login(index)
@@ -576,6 +583,15 @@ class UserDirectory:
         if self._index is not None:
             return self._index.get(login.lower())
         return user_index(login, self.universe)
+
+    def index_of_id(self, user_id: int) -> int | None:
+        """The index of the user with database id ``user_id``, or None."""
+        if self._ids is None:
+            index = user_id - USER_ID_BASE
+            return index if 0 <= index < self.universe else None
+        if self._by_id is None:
+            self._by_id = {uid: k for k, uid in enumerate(self._ids)}
+        return self._by_id.get(user_id)
 
     def is_bot(self, index: int) -> bool:
         return self.login(index).endswith("[bot]")

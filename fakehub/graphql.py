@@ -63,7 +63,7 @@ from graphql import (
 
 from fakehub.clock import iso
 from fakehub.exchange import Request, Response
-from fakehub.generator import BLOCKED, USER_ID_BASE, GitHubWorld, Repo, UserDirectory
+from fakehub.generator import BLOCKED, GitHubWorld, Repo, UserDirectory
 from fakehub.limits import Window
 
 SDL = """
@@ -341,8 +341,8 @@ class Root:
         parsed = parse_node_id(value)
         found = None
         if parsed is not None and parsed[0] == "User":
-            index = parsed[1] - USER_ID_BASE
-            if 0 <= index < world.users.universe and world.users.user_id(index) == parsed[1]:
+            index = world.users.index_of_id(parsed[1])
+            if index is not None:
                 user = UserNode(index, world.users, world)
                 found = {"__typename": "User", **vars(user)}
         elif parsed is not None and parsed[0] == "Organization":
