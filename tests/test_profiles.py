@@ -86,3 +86,21 @@ def test_profiles_read_per_run_are_bounded_and_the_rest_wait_for_the_next_run(tm
         second = collect(store, hub, config)
         assert second.counters[PROFILES_READ] == 40 and second.counters[PROFILES_LEFT] == accounts - 80
         assert store.count("profiles") == 80
+
+
+def test_a_profile_is_read_again_after_thirty_days_and_not_before(tmp_path):
+    config = github_config(orgs=[], repos=["MoonshotAI/Kimi-VL"], activity=False, contributors=False)
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        first = collect(store, hub, config)
+        read_first = first.counters[PROFILES_READ]
+        assert read_first == store.count("profiles") > 0
+        hub.advance(days=29)  # read on 2025-09-01; on 2025-09-30 only accounts new since are asked
+        new = collect(store, hub, config).counters[PROFILES_READ]
+        assert new == store.count("profiles") - read_first
+        hub.advance(days=1)  # 30 days on: every profile of the first run is due again
+        again = collect(store, hub, config).counters[PROFILES_READ]
+        assert again == read_first
+        assert {r["fetched_at"] for r in store.query("SELECT DISTINCT fetched_at FROM profiles")} == {
+            "2025-09-30",
+            "2025-10-01",
+        }
