@@ -280,6 +280,8 @@ def _validate(config: Config, source: str) -> None:
     for section, key in (("github", "max_rate_wait"), ("github", "stats_wait"), ("huggingface", "max_rate_wait")):
         if getattr(getattr(config, section), key) < 0:
             raise ConfigError(f"{source}: {section}.{key} must be 0 or more seconds")
+    if config.github.profiles_per_run < 0:
+        raise ConfigError(f"{source}: github.profiles_per_run must be 0 or more profiles a run")
     for index, name in enumerate(config.huggingface.models):
         if not _MODEL_ID.match(name) or not _hub_repo_id(name):
             raise ConfigError(
@@ -425,6 +427,8 @@ contributors = {_toml(gh.contributors)}
 # activity_since = "2025-01-01"      # first-run horizon for activity; default: all history
 max_rate_wait = {gh.max_rate_wait:g}                  # seconds to wait for a spent rate budget, then end as partial
 stats_wait = {gh.stats_wait:g}                      # seconds between polls while GitHub computes /stats/contributors
+profiles = {_toml(gh.profiles)}                      # location and company of developers and owners (docs/countries.md)
+profiles_per_run = {gh.profiles_per_run}             # profiles read at most a run (100 a request, each again a month on)
 
 [huggingface]
 authors = {authors}
