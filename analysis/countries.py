@@ -186,6 +186,14 @@ def countries_table(store: frames.Database, *, month: str | None = None, **_: An
     coverage = [c for c in COLUMNS if c.endswith("_coverage")]
     by_month = frame.group_by("month").agg(pl.col(c).max().alias(c) for c in coverage)
     frame = frame.drop(coverage).join(by_month, on="month", how="left")
+    # a country without a figure in a month that has it elsewhere has none of it: 0, not unknown
+    counted = {"repos": "repos_coverage", "stars": "repos_coverage", "models": "models_coverage",
+               "active_developers": "active_developers_coverage", "contributors": "contributors_coverage",
+               "openrank": "openrank_coverage", "openrank_share": "openrank_coverage"}  # fmt: skip
+    frame = frame.with_columns(
+        pl.when(pl.col(cover).is_not_null()).then(pl.col(column).fill_null(0)).otherwise(pl.col(column)).alias(column)
+        for column, cover in counted.items()
+    )
     return frame.select(list(COLUMNS)).sort(["month", "country"])
 
 

@@ -172,6 +172,8 @@ def test_labels_override_the_ghost_is_nobody_and_shares_are_of_everyone(tmp_path
     assert rows[("CN", "2025-02")]["openrank_share"] == pytest.approx(0.5)
     assert rows[("US", "2025-02")]["openrank_share"] == pytest.approx(0.3)
     assert rows[("US", "2025-02")]["openrank_coverage"] == pytest.approx(0.75)
+    # no American repository: none (0), not unknown, and no stars per repository
+    assert (rows[("US", "2025-02")]["repos"], rows[("US", "2025-02")]["stars_per_repo"]) == (0, None)
     # models: China has a (10 likes, 100 downloads) and b (30, 300): 20 likes and 200 downloads a
     # model; the merge is unknown, so 3 of 4 models are placed
     china = rows[("CN", "2025-02")]
