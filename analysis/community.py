@@ -9,7 +9,8 @@ repository R and month M:
   PullRequestReviewCommentEvent in M (action not ``deleted``), of weight
   ``ROUND(22.235·issues opened + 5.252·issue comments + 9.712·issues closed + 7.427·review
   comments + 40.679·PRs opened + 14.695·PRs closed, 3)`` with distinct ids; pairs of weight
-  0 are left out. The pair's thing is a pull request when the developer's events on that
+  0 are left out, and so are ``ghost``'s (:mod:`core.bots`: GitHub's one account for every
+  deleted user, which would join issues no one person worked on). The pair's thing is a pull request when the developer's events on that
   number include a PullRequestEvent or review comment, an issue otherwise (``is_pull``,
   line 221), so a developer who only commented on a pull request links to an issue node
   of that number, as OpenDigger's does.
@@ -62,7 +63,7 @@ from analysis import activity as act
 from analysis.fields import COUNT, ID, MONTH, NAME, SCORE, TEXT
 from analysis.openrank import solve
 from collector.store import Store
-from core.bots import bot_expr
+from core.bots import NOT_PEOPLE, bot_expr
 from core.dates import next_month
 from core.errors import InputError
 from core.outcome import Completed
@@ -123,6 +124,8 @@ def community_network(store: Store, repo_id: int, month: str) -> CommunityNetwor
     names: dict[tuple[str, int], str | None] = {}
     merged: set[tuple[str, int]] = set()
     for number, actor, login, *counts, was_merged, is_pull in rows:
+        if (login or "").lower() in NOT_PEOPLE:  # ghost: deleted accounts, many people linked by nobody
+            continue
         weight = round(sum(c * w for c, w in zip(counts, PAIR_WEIGHTS.values(), strict=True)), 3)
         if weight <= 0:
             continue

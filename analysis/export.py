@@ -36,6 +36,7 @@ import polars as pl
 from analysis import (
     community,
     countries,
+    coverage,
     crawl,
     families,
     frames,
@@ -44,11 +45,12 @@ from analysis import (
     hubs,
     labels,
     lineage,
+    opendigger,
     rankings,
     views,
 )
 from analysis.fields import SCORE, TIMESTAMP, Field, Schema
-from analysis.output import FORMATS, output_file
+from analysis.output import FORMATS, csv_safe, markdown_cell, one_line, output_file
 from core.dates import check_month
 from core.errors import InputError
 
@@ -68,6 +70,7 @@ TABLES: dict[str, Table] = {
     "community": Table(community.community_table, community.COLUMNS),
     "completeness": Table(crawl.crawl_completeness, crawl.COLUMNS),
     "countries": Table(countries.countries_table, countries.COLUMNS),
+    "coverage": Table(coverage.coverage_table, coverage.COLUMNS),
     "contributor_growth": Table(views.contributor_growth, views.CONTRIBUTOR_GROWTH_COLUMNS),
     "developer_openrank": Table(global_openrank.developer_openrank_table, global_openrank.DEVELOPER_OPENRANK_COLUMNS),
     "developers": Table(global_openrank.developers_table, global_openrank.DEVELOPER_COLUMNS),
@@ -81,6 +84,7 @@ TABLES: dict[str, Table] = {
     "model_downloads": Table(views.model_downloads, views.MODEL_DOWNLOAD_COLUMNS),
     "model_growth": Table(growth.model_growth_table, growth.MODEL_GROWTH_COLUMNS),
     "models": Table(lineage.model_table, lineage.MODEL_COLUMNS),
+    "opendigger_window": Table(opendigger.window_table, opendigger.WINDOW_COLUMNS),
     "orgs": Table(views.org_table, views.ORG_COLUMNS),
     "origins": Table(families.origin_table, families.ORIGIN_COLUMNS),
     "repo_openrank": Table(global_openrank.repo_openrank_table, global_openrank.REPO_OPENRANK_COLUMNS),
@@ -88,11 +92,12 @@ TABLES: dict[str, Table] = {
     "stars_daily": Table(views.stars_daily, views.STARS_DAILY_COLUMNS),
 }
 GRAPH_KIND = "lineage"  # the lineage graph below a model, written by analysis.lineage.write_lineage: not a table
+OPENDIGGER_KIND = "opendigger"  # OpenDigger's metric files, written by analysis.opendigger_files: not a table
 
 
 def export_kinds() -> list[str]:
     """Every KIND ``ecometrics export`` accepts: the tables and the lineage graph."""
-    return sorted([*TABLES, GRAPH_KIND])
+    return sorted([*TABLES, GRAPH_KIND, OPENDIGGER_KIND])
 
 
 def conform(frame: pl.DataFrame, schema: Schema, kind: str = "table") -> pl.DataFrame:
@@ -155,10 +160,15 @@ def text_frame(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(changes) if changes else frame
 
 
-def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any) -> pl.DataFrame:
-    """The table ``kind`` built from the store and cast to its schema (the first ``top`` rows)."""
+def check_kind(kind: str) -> None:
+    """Refuse a KIND that is no export table, naming the choices."""
     if kind not in TABLES:
         raise InputError(f"export kind {kind!r} is unknown; choose one of {', '.join(export_kinds())}")
+
+
+def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any) -> pl.DataFrame:
+    """The table ``kind`` built from the store and cast to its schema (the first ``top`` rows)."""
+    check_kind(kind)
     if options.get("month") is not None:
         check_month(options["month"], "--month")
         if not takes(kind, "month"):
@@ -168,6 +178,9 @@ def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any
         if options.get(bound) is not None and not takes(kind, bound):
             ranged = sorted(k for k in TABLES if takes(k, bound))
             raise InputError(f"export {kind} has no {flag}; tables over a range of months are {', '.join(ranged)}")
+    for option, flag in (("days_after_creation", "--days-after-creation"), ("since", "--since"), ("until", "--until")):
+        if options.get(option) is not None and not takes(kind, option):
+            raise InputError(f"export {kind} has no {flag}; it is an option of export opendigger_window")
     if top is not None and top < 1:
         raise InputError(f"--top {top}: pass a number of rows, 1 or more")
     frame = conform(TABLES[kind].build(store, **options), TABLES[kind].schema, kind)
@@ -219,7 +232,7 @@ def _write(
     frame: pl.DataFrame, fmt: str, path: Path, *, schema: Schema | None, title: str | None, note: str | None
 ) -> None:
     if fmt == "csv":
-        text_frame(frame).write_csv(path)
+        text_frame(csv_safe(frame)).write_csv(path)
     elif fmt == "parquet":
         # Through pyarrow: polars' own writer keeps the note out of the Arrow schema readers see.
         import pyarrow.parquet as pq
@@ -244,7 +257,7 @@ def to_markdown(
     lines.append("|" + "|".join("---:" if is_numeric(fields[c]) else "---" for c in frame.columns) + "|")
     for row in frame.iter_rows():
         cells = (format_cell(value, fields[column]) for column, value in zip(frame.columns, row, strict=True))
-        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+        lines.append("| " + " | ".join(markdown_cell(cell) for cell in cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -271,10 +284,10 @@ def format_cell(value: Any, field: Field | None = None) -> str:
             value = value.astimezone(dt.UTC)
         return value.strftime(TEXT_TIMESTAMP)
     if field is not None and field.identifier:
-        return str(value)
+        return one_line(str(value))
     if isinstance(value, float):
         decimals = field.decimals if field is not None and field.decimals is not None else 2
         return f"{value:,.{decimals}f}"
     if isinstance(value, int):
         return f"{value:,}"
-    return str(value).replace("\n", " ")
+    return one_line(str(value))

@@ -48,7 +48,7 @@ from analysis import families as fam
 from analysis import frames, growth
 from analysis.fields import COUNT, FLAG, NAME, SCORE, TEXT, TIMESTAMP
 from analysis.influence import compute_influence
-from analysis.output import data_note, output_file
+from analysis.output import csv_safe, data_note, output_file
 from collector.store import Store
 from core.config import Config, FamilyConfig
 from core.dates import utc_now
@@ -578,10 +578,12 @@ def write_lineage(store: Store, root: str, fmt: str, path: str | Path) -> Path:
         elif fmt == "json":
             path.write_text(json.dumps(nx.node_link_data(graph, edges="edges"), indent=1) + "\n", encoding="utf-8")
         else:
-            pl.DataFrame(
-                [(p, c, d.get("relation"), d.get("source")) for p, c, d in graph.edges(data=True)],
-                schema=["parent", "child", "relation", "source"],
-                orient="row",
+            csv_safe(
+                pl.DataFrame(
+                    [(p, c, d.get("relation"), d.get("source")) for p, c, d in graph.edges(data=True)],
+                    schema=["parent", "child", "relation", "source"],
+                    orient="row",
+                )
             ).write_csv(path)
     return destination
 

@@ -8,7 +8,9 @@ extension; :func:`data_note` is the line a demo database's files carry.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +23,61 @@ from analysis import frames
 from core.errors import InputError, WriteFailed
 
 FORMATS = ("csv", "parquet", "json", "md")  # the table formats
+
+
+# -- text from strangers, written for people ------------------------------------------------
+
+# A cell a spreadsheet would read as a formula: OWASP "CSV Injection" (=, +, -, @, tab, carriage
+# return) and ASVS 4.0 requirement 1.2.10 (also NUL); CWE-1236. Prefixing a single quote makes
+# Excel, LibreOffice and Google Sheets show the text as it is.
+_FORMULA_START = r"^[=+\-@\t\r\x00]"
+# Characters that break a line or are invisible controls: str.splitlines' separators (\n \r
+# \v \f \x1c-\x1e \x85 \u2028 \u2029) and every other C0/C1 control, NUL included.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# JSON inside an HTML <script> element: "<" ">" "&" as JSON escapes, so that neither "</script>"
+# nor "<!--" (which switches the script parser to its escaped states; HTML Living Standard
+# 13.2.5.4 "script data less-than sign state") can be written, and U+2028/2029, which older
+# JavaScript parsers read as line ends. As Django's json_script (django/utils/html.py).
+_JSON_IN_HTML = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+# matplotlib settings every chart is drawn with: labels are names from strangers, drawn as
+# written; "$...$" would otherwise be parsed as mathtext (and an unparsable one fails the chart).
+CHART_STYLE: dict[Any, Any] = {"text.parse_math": False}  # Any: matplotlib types its keys as a Literal of every rc name
+
+
+def csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with every text cell that starts a formula prefixed with ``'``; numbers untouched.
+
+    Every CSV ecometrics writes goes through it: exports, the report's downloads, lineage edge lists.
+    """
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(_FORMULA_START))
+        .then(pl.lit("'") + pl.col(name))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name in text
+    )
+
+
+def one_line(text: str) -> str:
+    """``text`` with every line break and control character (NUL too) as a space: one line, printable."""
+    return _CONTROLS.sub(" ", text)
+
+
+def markdown_cell(text: str) -> str:
+    """A Markdown table cell holding ``text`` as text: one line, ``|`` escaped, raw HTML as entities."""
+    import html
+
+    return html.escape(one_line(text), quote=False).replace("|", "\\|")
+
+
+def json_for_html(data: Any) -> str:
+    """``data`` as JSON that is safe as the content of an HTML ``<script>`` element (see above)."""
+    return json.dumps(data, separators=(",", ":")).translate(_JSON_IN_HTML)
 
 
 def data_note(store: Any) -> str | None:

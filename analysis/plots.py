@@ -9,14 +9,15 @@ file's metadata (PNG text chunk and SVG ``<metadata>``, key ``Description``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from analysis import frames, growth
-from analysis.output import data_note, output_file
+from analysis.output import CHART_STYLE, data_note, one_line, output_file
 from core.errors import InputError
 
 PLOT_FORMATS = ("png", "svg")
@@ -49,26 +50,40 @@ def plot_stars(db: frames.Database, repos: Sequence[str], path: str | Path, *, l
         raise InputError(f"--out {path}: name the figure .png or .svg")
     history = star_history(db, repos)
     note = data_note(db)
-    figure = _figure()
-    axes = figure.subplots()
-    for repo in dict.fromkeys(history["repo"].to_list()):
-        series = history.filter(pl.col("repo") == repo)
-        axes.step(series["date"].to_list(), series["total"].to_list(), where="post", label=repo, linewidth=1.8)
-    axes.set_title("Star history" + (" (synthetic data)" if note else ""))
-    axes.set_ylabel("stars (cumulative" + (", log scale)" if log else ")"))
-    if log:
-        axes.set_yscale("log")
-    axes.grid(alpha=0.3)
-    axes.legend(loc="upper left", frameon=False)
-    figure.autofmt_xdate()
-    if note:
-        figure.supxlabel(note, fontsize=7, color="0.35")  # under the dates: the layout keeps room for it
-    metadata: dict[str, Any] = {"Title": f"Star history: {', '.join(repos)}"}
-    if note:
-        metadata["Description"] = note
-    with output_file(path) as temporary:
-        figure.savefig(temporary, format=fmt, dpi=120, metadata=metadata)
+    with _chart_style():  # labels are repository names, drawn as written
+        figure = _figure()
+        axes = figure.subplots()
+        for repo in dict.fromkeys(history["repo"].to_list()):
+            series = history.filter(pl.col("repo") == repo)
+            axes.step(
+                series["date"].to_list(), series["total"].to_list(), where="post", label=one_line(repo), linewidth=1.8
+            )
+        axes.set_title("Star history" + (" (synthetic data)" if note else ""))
+        axes.set_ylabel("stars (cumulative" + (", log scale)" if log else ")"))
+        if log:
+            axes.set_yscale("log")
+        axes.grid(alpha=0.3)
+        axes.legend(loc="upper left", frameon=False)
+        figure.autofmt_xdate()
+        if note:
+            figure.supxlabel(note, fontsize=7, color="0.35")  # under the dates: the layout keeps room for it
+        metadata: dict[str, Any] = {"Title": one_line(f"Star history: {', '.join(repos)}")}
+        if note:
+            metadata["Description"] = note
+        with output_file(path) as temporary:
+            figure.savefig(temporary, format=fmt, dpi=120, metadata=metadata)
     return path
+
+
+@contextmanager
+def _chart_style() -> Iterator[None]:
+    """matplotlib's settings for every chart (:data:`analysis.output.CHART_STYLE`) while it is drawn."""
+    try:
+        from matplotlib import rc_context
+    except ImportError:
+        raise InputError("ecometrics plot needs matplotlib: pip install 'ecometrics[plots]'") from None
+    with rc_context(CHART_STYLE):
+        yield
 
 
 def _figure() -> Any:

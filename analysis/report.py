@@ -55,7 +55,7 @@ from analysis import export, frames, growth
 from analysis.fields import NAME
 from analysis.global_openrank import default_month, openrank_table
 from analysis.lineage import lineage_graph, stored_edges
-from analysis.output import data_note, process_umask
+from analysis.output import CHART_STYLE, data_note, json_for_html, one_line, process_umask
 from core.bots import bot_expr
 from core.dates import check_month
 from core.ecosystem import RELATIONS
@@ -213,7 +213,8 @@ def slug(name: str) -> str:
 
 
 def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+    """Text for HTML: one line, no control characters (NUL never reaches a page), markup escaped."""
+    return html.escape(one_line(str(value)), quote=True)
 
 
 def _raw(value: Any) -> str:
@@ -228,9 +229,8 @@ def _raw(value: Any) -> str:
 
 
 def _json_script(element_id: str, data: Any) -> str:
-    """Data for the page's script, safe inside ``<script>`` (no ``</`` can end it)."""
-    text = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-    return f'<script type="application/json" id="{element_id}">{text}</script>'
+    """Data for the page's script, safe inside ``<script>`` (:func:`analysis.output.json_for_html`)."""
+    return f'<script type="application/json" id="{element_id}">{json_for_html(data)}</script>'
 
 
 def _date_axis(axes: Any, dates: list[dt.date], label: str) -> None:
@@ -434,17 +434,18 @@ class _Site:
         path = self.root / "charts" / f"{name}.svg"
         path.parent.mkdir(exist_ok=True)
         height = 1.9 + 1.8 * panels  # inches
-        with rc_context({"svg.fonttype": "none", "svg.hashsalt": name, "font.size": 10}):
+        with rc_context({**CHART_STYLE, "svg.fonttype": "none", "svg.hashsalt": name, "font.size": 10}):
             figure = Figure(figsize=(7.5, height))
             axes = figure.subplots(panels, 1, squeeze=False)[:, 0]
             figure.subplots_adjust(left=0.15, right=0.97, top=1 - 0.5 / height, bottom=1.2 / height, hspace=0.45)
             draw(axes if panels > 1 else axes[0])
-            figure.suptitle(title + (" (synthetic data)" if self.note else ""), fontsize=11)
+            figure.suptitle(one_line(title) + (" (synthetic data)" if self.note else ""), fontsize=11)
             if self.note:
                 figure.text(0.5, 0.1 / height, self.note, ha="center", va="bottom", fontsize=7, color="0.35")
             for each in axes:
                 each.grid(alpha=0.3)
-            figure.savefig(path, format="svg", metadata={"Title": title, "Description": self.note or alt, "Date": None})
+            metadata = {"Title": one_line(title), "Description": self.note or one_line(alt), "Date": None}
+            figure.savefig(path, format="svg", metadata=metadata)
         return (
             f'<figure><img src="{up}charts/{quote(name)}.svg" alt="{_e(alt)}" width="750" height="{int(height * 100)}">'
             f"<figcaption>{_e(title)}</figcaption></figure>"

@@ -27,7 +27,7 @@ The import (chDB only: a server reads files from its own disk, so it is fed wher
 lives and ``analyze openrank --engine URL`` reads it there): one ``INSERT ... SELECT`` a
 file reads it with ``file(path, LineAsString)``, parses each line once (``JSONExtract``
 into a named Tuple) and sends it into a ``Null`` table whose materialized views route
-each line: the events activity counts (:data:`core.config.ACTIVITY_EVENT_TYPES`) into ``events``, a line
+each line: the events of the types :mod:`collector.gharchive` keeps into ``events``, a line
 that is not an event into ``archive_problems`` with its line number (``_row_number``),
 and every line's type into ``archive_types`` (lines per file and type). A file is done
 when its row in ``archive_files`` is written, last; a file without one is imported again
@@ -39,6 +39,7 @@ it; then the whole lines before the break are inflated here (as
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -50,7 +51,25 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 
-from collector.gharchive import MAX_REPORTED, STREAM_ERRORS, ImportResult, archive_files, damaged_report, inflated_lines
+import msgspec
+
+from collector import gharchive
+from collector.gharchive import (
+    EVENT_TYPES,
+    MAX_REPORTED,
+    PAYLOAD_TYPES,
+    STREAM_ERRORS,
+    Event,
+    ImportResult,
+    Limits,
+    Payload,
+    TooLarge,
+    archive_files,
+    byte_size,
+    damaged_report,
+    inflated_lines,
+    too_large_report,
+)
 from collector.store import Store
 from core.config import ACTIVITY_EVENT_TYPES
 from core.errors import InputError
@@ -154,6 +173,152 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
+# -- collector.gharchive's line schema, in ClickHouse's SQL ---------------------------------
+#
+# The SQLite importer decodes each line into collector.gharchive.Event and its type's payload
+# record; here the same declarations (read with msgspec.inspect) become the type of one
+# JSONExtract and the SQL conditions a line must meet, so both engines refuse the same lines.
+# One difference is left: ClickHouse extracts a Tuple from a JSON array by position, so an
+# array where an object is declared passes here if its values have the declared types.
+
+
+def _payload_fields() -> dict[str, tuple[msgspec.inspect.Field, frozenset[str] | None]]:
+    """Every payload field of every event type's payload record, by name: its declaration and the types
+    whose record declares it (None: every type's). Each name has one declared type."""
+    fields: dict[str, tuple[msgspec.inspect.Field, frozenset[str] | None]] = {}
+    owners: dict[str, set[str]] = {}
+    records: list[tuple[str, type]] = [("", Payload), *PAYLOAD_TYPES.items()]
+    for kind, record in records:
+        for field_info in _struct(record).fields:
+            declared = fields.setdefault(field_info.encode_name, (field_info, None))[0]
+            assert declared.type == field_info.type, f"payload field {field_info.name} is declared twice, differently"
+            owners.setdefault(field_info.encode_name, set()).add(kind)
+    return {name: (info, None if "" in owners[name] else frozenset(owners[name])) for name, (info, _) in fields.items()}
+
+
+def _struct(record: type) -> msgspec.inspect.StructType:
+    info = msgspec.inspect.type_info(record)
+    assert isinstance(info, msgspec.inspect.StructType)
+    return info
+
+
+def _event_fields() -> list[tuple[str, msgspec.inspect.Type]]:
+    """The line's declared fields, with the payload's fields of every type in place of its raw text."""
+    payload = msgspec.inspect.StructType(Payload, tuple(info for info, _ in _payload_fields().values()))
+    return [
+        (f.encode_name, payload if isinstance(f.type, msgspec.inspect.RawType) else f.type)
+        for f in _struct(Event).fields
+    ]
+
+
+def _record(info: msgspec.inspect.Type) -> msgspec.inspect.StructType | None:
+    """The record a field declares (alone or or-null), else None for a value."""
+    if isinstance(info, msgspec.inspect.UnionType):
+        records = [t for t in info.types if isinstance(t, msgspec.inspect.StructType)]
+        return records[0] if records else None
+    return info if isinstance(info, msgspec.inspect.StructType) else None
+
+
+def _extract_type(fields: Iterable[tuple[str, msgspec.inspect.Type]]) -> str:
+    parts = []
+    for name, info in fields:
+        record = _record(info)
+        inner = _extract_type((f.encode_name, f.type) for f in record.fields) if record else "Dynamic"
+        parts.append(f"`{name}` {inner}")
+    return f"Tuple({', '.join(parts)})"
+
+
+# A Dynamic value keeps the JSON type of the text: ClickHouse would otherwise read a string such
+# as "2024-01-15T10:00:00Z" (or "1.5") as a DateTime, or "12" as a number.
+EXTRACT_SETTINGS = (
+    "input_format_try_infer_datetimes = 0, input_format_try_infer_dates = 0, "
+    "input_format_json_try_infer_numbers_from_strings = 0"
+)
+
+
+def event_tuple() -> str:
+    """The JSONExtract type of a line: its declared records as Tuples, their values as Dynamic."""
+    return _extract_type(_event_fields())
+
+
+def _re2(pattern: str) -> str:
+    return pattern.replace("\\Z", "$")  # re2 has no \Z; its $ is the end of the text (no multi-line mode)
+
+
+def _value_check(info: msgspec.inspect.Type, expr: str) -> str:
+    """SQL: the Dynamic value ``expr`` has the declared type ``info`` and meets its constraints."""
+    if isinstance(info, msgspec.inspect.UnionType):
+        return "(" + " OR ".join(_value_check(t, expr) for t in info.types) + ")"
+    if isinstance(info, msgspec.inspect.NoneType):
+        return f"dynamicType({expr}) = 'None'"
+    if isinstance(info, msgspec.inspect.BoolType):
+        return f"dynamicType({expr}) = 'Bool'"
+    if isinstance(info, msgspec.inspect.IntType):
+        # Int64 is what ClickHouse's parser makes of an integer that fits; others arrive as UInt64, Float64 or String.
+        checks = [f"dynamicType({expr}) = 'Int64'"]
+        bounds = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+        checks += [
+            f"{expr}.Int64 {op} {getattr(info, key)}" for key, op in bounds.items() if getattr(info, key) is not None
+        ]
+        return "(" + " AND ".join(checks) + ")"
+    if isinstance(info, msgspec.inspect.StrType):
+        checks = [f"dynamicType({expr}) = 'String'"]
+        if info.pattern is not None:
+            checks.append(f"match({expr}.String, {_quote(_re2(info.pattern))})")
+        if info.min_length is not None:
+            checks.append(f"lengthUTF8({expr}.String) >= {info.min_length}")
+        if info.max_length is not None:
+            checks.append(f"lengthUTF8({expr}.String) <= {info.max_length}")
+        return "(" + " AND ".join(checks) + ")"
+    raise TypeError(f"no ClickHouse check for the declared type {info}")  # a new kind of declaration: add it here
+
+
+def _leaf_checks(fields: Iterable[tuple[str, msgspec.inspect.Type]], expr: str, path: str) -> Iterator[tuple[str, str]]:
+    """(SQL condition, JSON path) for each declared value; a record's values, and that it is one when present."""
+    for name, info in fields:
+        here, where = f"{expr}.`{name}`", f"{path}.{name}"
+        record = _record(info)
+        if record is None:
+            yield _value_check(info, here), where
+            continue
+        leaves = list(_leaf_checks(((f.encode_name, f.type) for f in record.fields), here, where))
+        yield from leaves
+        # A record whose values are all absent may be something else (a number, a string): ask the parser then.
+        json_path = ", ".join(_quote(part) for part in where.split(".")[1:])
+        absent = " AND ".join(
+            f"dynamicType({here}.`{f.encode_name}`) = 'None'" for f in record.fields if _record(f.type) is None
+        )
+        yield f"(NOT ({absent}) OR JSONType(line, {json_path}) IN ('Object', 'Null'))", where
+
+
+def schema_checks() -> tuple[str, str]:
+    """SQL over ``line`` and its ``event`` Tuple: (the line meets the schema, multiIf branches naming the first
+    value that does not, as ``cond, 'TYPE: ... at `$.path`'`` pairs). A payload field is checked in the
+    lines of the types whose payload record declares it, as collector.gharchive decodes the payload."""
+    payload = _payload_fields()
+    checks = []
+    for condition, where in _leaf_checks(_event_fields(), "event", "$"):
+        parts = where.split(".")
+        kinds = payload[parts[2]][1] if parts[1] == "payload" and len(parts) > 2 else None
+        if kinds is not None:
+            condition = f"(event.type.String NOT IN ({', '.join(map(_quote, sorted(kinds)))}) OR {condition})"
+        checks.append((condition, where))
+    calendar = "substring(event.created_at.String, 1, 10)"
+    # collector.gharchive._calendar_date: the pattern allows February 30; a real date is its own round trip.
+    checks.append(
+        (
+            f"(dynamicType(event.created_at) != 'String' OR toString(toDateOrNull({calendar})) = {calendar})",
+            "$.created_at",
+        )
+    )
+    valid = " AND ".join(condition for condition, _ in checks)
+    invalid = ",\n    ".join(
+        f"NOT {condition}, concat(event.type.String, {_quote(f': not the declared type or range - at `{where}`')})"
+        for condition, where in checks
+    )
+    return valid, invalid
+
+
 # -- the schema this project keeps on an engine -------------------------------------------
 
 # The events activity reads, under this project's ``events`` column names
@@ -175,18 +340,33 @@ CREATE TABLE IF NOT EXISTS events (
     file LowCardinality(String)
 ) ENGINE = MergeTree PARTITION BY toYYYYMM(created_at) ORDER BY tuple()
 """
-# A line's fields, parsed once by name (JSONExtract into a named Tuple; absent keys take
-# their defaults), as collector.gharchive reads them.
-EVENT_TUPLE = (
-    "Tuple(id String, type String, actor Tuple(id Nullable(Int64), login String), "
-    "repo Tuple(id Nullable(Int64), name String), created_at String, "
-    "payload Tuple(action Nullable(String), push_id Nullable(Int64), number Nullable(Int64), "
-    "issue Tuple(number Nullable(Int64), title Nullable(String)), "
-    "pull_request Tuple(number Nullable(Int64), title Nullable(String)), comment Tuple(id Nullable(Int64))))"
+# A line's fields, parsed once by name: JSONExtract into a named Tuple whose leaves are
+# Dynamic, so that each value keeps its JSON type (Int64, String, Bool, Float64, None for
+# absent or null, ...) and is checked against collector.gharchive's declared schema
+# (:func:`schema_checks`) before anything is stored.
+EVENT_TUPLE = event_tuple()
+# What OpenDigger's other metrics read (analysis.opendigger_sql): the SQLite events columns of
+# the same names (collector.store.EVENT_PAYLOAD_COLUMNS, merged, author), NULL when unknown.
+# Added to a table made before they were read.
+METRIC_COLUMNS = (
+    ("merged", "Nullable(UInt8)"),
+    ("author_id", "Nullable(Int64)"),
+    ("author_login", "Nullable(String)"),
+    ("issue_created_at", "Nullable(DateTime('UTC'))"),
+    ("issue_closed_at", "Nullable(DateTime('UTC'))"),
+    ("issue_comments", "Nullable(Int64)"),
+    ("pull_merged_at", "Nullable(DateTime('UTC'))"),
+    ("pull_commits", "Nullable(Int64)"),
+    ("pull_additions", "Nullable(Int64)"),
+    ("pull_deletions", "Nullable(Int64)"),
+    ("pull_changed_files", "Nullable(Int64)"),
+    ("pull_review_comments", "Nullable(Int64)"),
+    ("pull_review_id", "Nullable(Int64)"),
+    ("pull_review_state", "Nullable(String)"),
 )
 LINES_TABLE = f"""
 CREATE TABLE IF NOT EXISTS archive_lines (
-    file String, line_number UInt64, event {EVENT_TUPLE}, problem String
+    file String, line_number UInt64, line String, event {EVENT_TUPLE}, problem String
 ) ENGINE = Null
 """
 TABLES = (
@@ -198,64 +378,125 @@ TABLES = (
     "ENGINE = SummingMergeTree ORDER BY (file, type)",
     "CREATE TABLE IF NOT EXISTS archive_files (file String, lines UInt64, imported UInt64, problems UInt64, "
     "imported_at DateTime('UTC')) ENGINE = ReplacingMergeTree(imported_at) ORDER BY file",
+    "CREATE TABLE IF NOT EXISTS archive_sizes (file String, bytes UInt64) ENGINE = SummingMergeTree ORDER BY file",
 )
 
 
 def _event_columns() -> str:
-    """The ``events`` columns of a parsed line, as :mod:`collector.gharchive` maps them."""
-    issue_type = "event.type IN ('IssuesEvent', 'IssueCommentEvent')"
-    comment_type = "event.type IN ('IssueCommentEvent', 'PullRequestReviewCommentEvent')"
+    """The ``events`` columns of a checked line, as :func:`collector.gharchive._row` maps them
+    (the item is the issue of an issue event, the pull request of a pull request event)."""
+    issue_type = "event.type.String IN ('IssuesEvent', 'IssueCommentEvent')"
+    pull_type = "startsWith(event.type.String, 'PullRequest')"
+    comment_type = "event.type.String IN ('IssueCommentEvent', 'PullRequestReviewCommentEvent', 'CommitCommentEvent')"
     number = (
-        f"if({issue_type}, event.payload.issue.number, "
-        "coalesce(event.payload.number, event.payload.pull_request.number))"
+        f"if({issue_type}, event.payload.issue.number.Int64, "
+        "coalesce(event.payload.number.Int64, event.payload.pull_request.number.Int64))"
     )
-    title = f"if({issue_type}, event.payload.issue.title, event.payload.pull_request.title)"
+    title = f"if({issue_type}, event.payload.issue.title.String, event.payload.pull_request.title.String)"
+    issue, pull = "event.payload.issue", "event.payload.pull_request"
+
+    def item(path: str, variant: str, *, pulls_only: bool = False) -> str:
+        if pulls_only:
+            value, kinds = f"{pull}.{path}.{variant}", pull_type
+        else:
+            value = f"if({issue_type}, {issue}.{path}.{variant}, {pull}.{path}.{variant})"
+            kinds = f"{issue_type} OR {pull_type}"
+        if variant == "String" and path.endswith("_at"):
+            value = f"parseDateTimeBestEffortOrNull({value}, 'UTC')"
+        return f"if({kinds}, {value}, NULL)"
+
+    review_id = (
+        "multiIf(event.type.String = 'PullRequestReviewEvent', event.payload.review.id.Int64, "
+        "event.type.String = 'PullRequestReviewCommentEvent', event.payload.comment.pull_request_review_id.Int64, NULL)"
+    )
+    metric_columns = [
+        f"if(event.type.String = 'PullRequestEvent', toUInt8({pull}.merged.Bool), NULL) AS merged",
+        f"{item('user.id', 'Int64')} AS author_id",
+        f"{item('user.login', 'String')} AS author_login",
+        f"{item('created_at', 'String')} AS issue_created_at",
+        f"{item('closed_at', 'String')} AS issue_closed_at",
+        f"{item('comments', 'Int64')} AS issue_comments",
+        f"{item('merged_at', 'String', pulls_only=True)} AS pull_merged_at",
+        *(
+            f"{item(name, 'Int64', pulls_only=True)} AS pull_{name}"
+            for name in ("commits", "additions", "deletions", "changed_files", "review_comments")
+        ),
+        f"{review_id} AS pull_review_id",
+        "if(event.type.String = 'PullRequestReviewEvent', event.payload.review.state.String, NULL) "
+        "AS pull_review_state",
+    ]
     return ", ".join(
         [
-            "event.id AS id",
-            "event.type AS type",
-            "event.payload.action AS action",
-            "event.actor.id AS actor_id",
-            "event.actor.login AS actor_login",
-            "event.repo.id AS repo_id",
-            "event.repo.name AS repo_name",
-            "parseDateTimeBestEffortOrZero(event.created_at, 'UTC') AS created_at",
-            f"if(event.type = 'PushEvent', NULL, {number}) AS issue_number",
-            f"if({comment_type}, event.payload.comment.id, NULL) AS comment_id",
-            "if(event.type = 'PushEvent', event.payload.push_id, NULL) AS push_id",
-            f"if(event.type = 'PushEvent', NULL, {title}) AS title",
+            "coalesce(event.id.String, toString(event.id.Int64)) AS id",
+            "event.type.String AS type",
+            "event.payload.action.String AS action",
+            "event.actor.id.Int64 AS actor_id",
+            "ifNull(event.actor.login.String, '') AS actor_login",
+            "event.repo.id.Int64 AS repo_id",
+            "ifNull(event.repo.name.String, '') AS repo_name",
+            "parseDateTimeBestEffortOrZero(event.created_at.String, 'UTC') AS created_at",
+            f"if(event.type.String = 'PushEvent', NULL, {number}) AS issue_number",
+            f"if({comment_type}, event.payload.comment.id.Int64, NULL) AS comment_id",
+            "if(event.type.String = 'PushEvent', "
+            "coalesce(event.payload.push_id.Int64, toInt64OrNull(event.payload.push_id.String)), NULL) AS push_id",
+            f"if(event.type.String = 'PushEvent', NULL, {title}) AS title",
             "file",
+            *metric_columns,
         ]
     )
 
 
 # What makes a line a problem, as collector.gharchive reports it ('' for a good line or a
 # blank one). multiIf evaluates a branch only when the ones before it fail, so a good line
-# costs no second parse.
+# costs no second parse; {valid} and {invalid} are :func:`schema_checks`'.
 PROBLEM = """multiIf(
-    event.type != '' AND event.id != '' AND event.created_at != ''
-        AND (event.repo.id IS NOT NULL OR event.repo.name != ''), '',
+    event.type.String != '' AND event.type.String IN ({known}) AND {present} AND {valid}, '',
     trimBoth(line) = '', '',
     NOT isValidJSON(line), 'not JSON',
     JSONType(line) != 'Object', 'not an event object',
-    JSONExtractString(line, 'type') = '', 'not a GH Archive event: no type',
-    event.type NOT IN ({known}), '',
-    JSONExtractRaw(line, 'id') NOT IN ('', 'null') AND event.created_at != '' AND JSONType(line, 'repo') = 'Object', '',
-    concat(event.type, ' without id, created_at or repo'))"""
-VIEWS = (
-    "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_events TO events AS "
-    f"SELECT {_event_columns()} FROM archive_lines "
-    f"WHERE problem = '' AND event.type IN ({', '.join(repr(t) for t in ACTIVITY_EVENT_TYPES)})",
-    "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_problems TO archive_problems AS "
-    "SELECT file, line_number, problem FROM archive_lines WHERE problem != ''",
-    "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_types TO archive_types AS "
-    "SELECT file, if(problem = '', event.type, '') AS type, count() AS lines FROM archive_lines GROUP BY file, type",
+    ifNull(event.type.String, '') = '', 'not a GH Archive event: no type',
+    event.type.String NOT IN ({known}), '',
+    {invalid},
+    NOT ({present}), concat(event.type.String, ' without id, created_at or repo'),
+    '')"""
+# GH Archive's id, time and repo, which a line must have (collector.gharchive._row's check).
+PRESENT = (
+    "dynamicType(event.id) != 'None' AND dynamicType(event.created_at) != 'None' AND JSONType(line, 'repo') = 'Object'"
 )
 
 
+# The import keeps every event type collector.gharchive keeps: activity counts its own
+# (core.config.ACTIVITY_EVENT_TYPES); OpenDigger's active_dates_and_times counts all.
+KEPT_TYPES = tuple(sorted(EVENT_TYPES))
+VIEWS = (
+    "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_events TO events AS "
+    f"SELECT {_event_columns()} FROM archive_lines "
+    f"WHERE problem = '' AND event.type.String IN ({', '.join(repr(t) for t in KEPT_TYPES)})",
+    "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_sizes TO archive_sizes AS "
+    "SELECT file, sum(length(line) + 1) AS bytes FROM archive_lines GROUP BY file",
+    "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_problems TO archive_problems AS "
+    "SELECT file, line_number, problem FROM archive_lines WHERE problem != ''",
+    "CREATE MATERIALIZED VIEW IF NOT EXISTS archive_to_types TO archive_types AS "
+    "SELECT file, if(problem = '', ifNull(event.type.String, ''), '') AS type, count() AS lines "
+    "FROM archive_lines GROUP BY file, type",
+)
+
+
+VIEW_NAMES = ("archive_to_events", "archive_to_sizes", "archive_to_problems", "archive_to_types")
+
+
 def ensure_schema(engine: Engine) -> None:
-    """Create the import's tables and views on ``engine`` when they are missing."""
-    for statement in TABLES + VIEWS:
+    """Create the import's tables on ``engine`` when they are missing. The lines table (a Null
+    engine: it stores nothing) and its views are made anew, so that this release's line checks
+    and kept types apply to a database an older one made, whose ``events`` gets the metric columns."""
+    for view in VIEW_NAMES:
+        engine.command(f"DROP VIEW IF EXISTS {view}")
+    engine.command("DROP TABLE IF EXISTS archive_lines")
+    for statement in TABLES:
+        engine.command(statement)
+    for name, kind in METRIC_COLUMNS:
+        engine.command(f"ALTER TABLE events ADD COLUMN IF NOT EXISTS {name} {kind}")
+    for statement in VIEWS:
         engine.command(statement)
 
 
@@ -273,17 +514,24 @@ class EngineImportResult(ImportResult):
     def headline(self) -> list[str]:
         return [
             f"gharchive (engine): {self.files} file(s) read, {len(self.done_before)} done before",
-            f"{self.lines:,} lines, {self.imported:,} activity events imported",
+            f"{self.lines:,} lines, {self.imported:,} events imported",
         ]
 
 
 def import_files(
-    engine: Engine, paths: Iterable[str | Path], *, event_types: Iterable[str] = (), progress: bool = False
+    engine: Engine,
+    paths: Iterable[str | Path],
+    *,
+    event_types: Iterable[str] = (),
+    progress: bool = False,
+    limits: Limits | None = None,
 ) -> EngineImportResult:
-    """Import GH Archive files into ``engine``'s ``events`` (every repo; the activity types only).
+    """Import GH Archive files into ``engine``'s ``events`` (every repo, the types :data:`KEPT_TYPES`).
 
     ``event_types`` are the types :mod:`collector.gharchive` knows (others are counted as
-    skipped). Files already imported are skipped; see the module docstring for the rest.
+    skipped). Files already imported (the same content: :func:`content_key`) are skipped; a
+    file past a bound of ``limits`` (default :data:`collector.gharchive.LIMITS`) is refused
+    whole; see the module docstring for the rest.
     """
     if not engine.embedded:
         raise InputError(
@@ -292,24 +540,28 @@ def import_files(
         )
     if engine.schema != "ecometrics":
         raise InputError(f"--engine {engine.label}: import writes this project's events; drop ?schema={engine.schema}")
+    limits = limits or gharchive.LIMITS  # read now: the bounds may be set after this module is loaded
     files = archive_files(paths)
     ensure_schema(engine)
     known = sorted(set(event_types) | set(ACTIVITY_EVENT_TYPES))
     done = {row[0] for row in engine.rows("SELECT DISTINCT file FROM archive_files")}
+    keys = {path: content_key(path) for path in files}
     result = EngineImportResult()
     started = time.perf_counter()
     unreadable: list[str] = []
-    pending = [path for path in files if path.name not in done]
-    result.done_before = [path.name for path in files if path.name in done]
+    pending = [path for path in files if keys[path] not in done]
+    result.done_before = [path.name for path in files if keys[path] in done]
     with Progress(log, "files", enabled=progress) as files_done:
         files_done.start("gharchive (engine)", total=len(pending))
         for group in _groups(pending):
-            broken = _read_group(engine, group, known)
+            broken = _read_group(engine, group, keys, known, limits)
             for path in group:
-                counts = _finish_file(engine, path, known, broken.get(path.name))
+                counts = _finish_file(engine, path, keys[path], known, broken.get(path), limits)
                 result.merge(counts)
                 result.imported += counts.imported
-                if counts.lines and counts.corrupt_count == counts.lines:
+                if counts.refused:
+                    unreadable.append(counts.refused[0])
+                elif counts.lines and counts.corrupt_count == counts.lines:
                     unreadable.append(
                         f"{path}: none of its {counts.lines:,} line(s) is a GH Archive event ({counts.corrupt[0]})"
                     )
@@ -321,6 +573,14 @@ def import_files(
     if unreadable:  # the other files are imported; this one needs the user's attention
         raise InputError(f"{unreadable[0]}; pass hourly .json.gz files from GH Archive")
     return result
+
+
+def content_key(path: Path) -> str:
+    """What a file is known by once imported: its name, size and a hash of its bytes (BLAKE2b),
+    so that a truncated file fetched again complete, or another file of the same name, is new."""
+    with path.open("rb") as handle:
+        digest = hashlib.file_digest(handle, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+    return f"{path.name}|{path.stat().st_size}|{digest}"
 
 
 def _quote(text: str) -> str:
@@ -345,86 +605,117 @@ def _groups(paths: list[Path]) -> Iterator[list[Path]]:
             yield group[start : start + FILES_PER_INSERT]
 
 
-def _insert_from(engine: Engine, source: str, known: list[str], name: str | None = None) -> None:
-    """Read ``source`` (a path, or a folder/{a,b} glob) into ``archive_lines``; each line's file is
-    ``name``, else its own (``_file``)."""
-    problem = PROBLEM.format(known=", ".join(repr(t) for t in known))
-    file = _quote(name) if name else "_file"
+IMPORT_MEMORY = 4 * 2**30  # one import's memory in chDB: a line past Limits.line_bytes stops there at worst
+
+
+def _insert_from(engine: Engine, source: str, known: list[str], file: str, limits: Limits) -> None:
+    """Read ``source`` (a path, or a folder/{a,b} glob) into ``archive_lines``; ``file`` is the SQL
+    of each line's file key. A line past ``limits`` stops the read (ClickHouse raises; the file is
+    then read here, where the bound is reported)."""
+    valid, invalid = schema_checks()
+    problem = PROBLEM.format(known=", ".join(repr(t) for t in known), present=PRESENT, valid=valid, invalid=invalid)
+    bound = f"length(line) > {limits.line_bytes} OR _row_number >= {limits.file_lines}"
     engine.command(
-        f"INSERT INTO archive_lines SELECT file, line_number, event, {problem} FROM ("
+        f"INSERT INTO archive_lines SELECT file, line_number, line, event, {problem} FROM ("
         f"SELECT {file} AS file, _row_number + 1 AS line_number, line, JSONExtract(line, '{EVENT_TUPLE}') AS event "
-        f"FROM file({_quote(source)}, LineAsString, 'line String'))"
+        f"FROM file({_quote(source)}, LineAsString, 'line String') "
+        f"WHERE throwIf({bound}, 'a GH Archive bound is passed') = 0) "
+        f"SETTINGS {EXTRACT_SETTINGS}, max_memory_usage = {IMPORT_MEMORY}"
     )
 
 
-def _read_group(engine: Engine, group: list[Path], known: list[str]) -> dict[str, str]:
-    """Read the files of ``group`` (side by side when there are several); returns the reports
-    of the files read here because the engine could not read them (damaged gzip)."""
+def _read_group(
+    engine: Engine, group: list[Path], keys: dict[Path, str], known: list[str], limits: Limits
+) -> dict[Path, str | TooLarge]:
+    """Read the files of ``group`` (side by side when there are several); returns, for the files
+    the engine could not read (a damaged gzip, a bound passed), what reading them here found."""
     for path in group:
-        _forget(engine, path.name)
+        _forget(engine, keys[path])
     if len(group) > 1:
         folder = group[0].parent.resolve()
+        names = ", ".join(_quote(path.name) for path in group)
+        file = f"transform(_file, [{names}], [{', '.join(_quote(keys[path]) for path in group)}], '')"
         try:
-            _insert_from(engine, f"{folder}/{{{','.join(path.name for path in group)}}}", known)
+            _insert_from(engine, f"{folder}/{{{','.join(path.name for path in group)}}}", known, file, limits)
             return {}
         except Exception:  # noqa: BLE001 - one file is damaged: read them one by one to find it
             for path in group:
-                _forget(engine, path.name)
-    broken = {}
+                _forget(engine, keys[path])
+    broken: dict[Path, str | TooLarge] = {}
     for path in group:
         try:
-            _insert_from(engine, str(path.resolve()), known, path.name)
+            _insert_from(engine, str(path.resolve()), known, _quote(keys[path]), limits)
         except Exception as exc:  # noqa: BLE001 - the engine's reading error; the file is read here instead
-            broken[path.name] = _recover(engine, path, known, exc)
+            broken[path] = _recover(engine, path, keys[path], known, exc, limits)
     return broken
 
 
-def _forget(engine: Engine, name: str) -> None:
-    """Delete what an earlier, unfinished import of file ``name`` left."""
-    for table in ("events", "archive_problems", "archive_types"):
-        engine.command(f"DELETE FROM {table} WHERE file = {_quote(name)}")
+def _forget(engine: Engine, key: str) -> None:
+    """Delete what an earlier, unfinished import of the file ``key`` left."""
+    for table in ("events", "archive_problems", "archive_types", "archive_sizes"):
+        engine.command(f"DELETE FROM {table} WHERE file = {_quote(key)}")
 
 
-def _finish_file(engine: Engine, path: Path, known: list[str], broken: str | None) -> ImportResult:
-    """The counts of a file read into the engine, and its done mark (last)."""
-    name = path.name
+def _finish_file(
+    engine: Engine, path: Path, key: str, known: list[str], broken: str | TooLarge | None, limits: Limits
+) -> ImportResult:
+    """The counts of a file read into the engine, and its done mark (last); or, for a file past a
+    bound, its refusal (and none of its rows)."""
     counts = ImportResult(files=1)
+    inflated = engine.rows(f"SELECT sum(bytes) FROM archive_sizes WHERE file = {_quote(key)}")[0][0]
+    if inflated > limits.file_bytes and not isinstance(broken, TooLarge):
+        broken = TooLarge(1, f"inflates to more than {byte_size(limits.file_bytes)}")
+    if isinstance(broken, TooLarge):
+        _forget(engine, key)
+        counts.refuse(too_large_report(path, broken, kept="nothing of it was imported"))
+        return counts
     for type_name, lines in engine.rows(
-        f"SELECT type, sum(lines) FROM archive_types WHERE file = {_quote(name)} GROUP BY type"
+        f"SELECT type, sum(lines) FROM archive_types WHERE file = {_quote(key)} GROUP BY type"
     ):
         counts.lines += lines
         if type_name and type_name not in known:
             counts.skipped_types[type_name] += lines
     problems = engine.rows(
-        f"SELECT line_number, problem FROM archive_problems WHERE file = {_quote(name)} "
+        f"SELECT line_number, problem FROM archive_problems WHERE file = {_quote(key)} "
         f"ORDER BY line_number LIMIT {MAX_REPORTED}"
     )
-    problem_count = engine.rows(f"SELECT count() FROM archive_problems WHERE file = {_quote(name)}")[0][0]
+    problem_count = engine.rows(f"SELECT count() FROM archive_problems WHERE file = {_quote(key)}")[0][0]
     counts.corrupt = [f"{path}:{line}: {problem}" for line, problem in problems]
     counts.corrupt_count = problem_count
     if broken:  # the break comes after every line read before it
         counts.report(broken)
-    imported = engine.rows(f"SELECT count() FROM events WHERE file = {_quote(name)}")[0][0]
+    # An earlier import of another file of this name (a truncated download, another folder's copy)
+    # keeps only the events this one lacks: each event once, as in SQLite, where events are upserted.
+    engine.command(
+        f"DELETE FROM events WHERE startsWith(file, {_quote(path.name + '|')}) AND file != {_quote(key)} "
+        f"AND id IN (SELECT id FROM events WHERE file = {_quote(key)})"
+    )
+    imported = engine.rows(f"SELECT count() FROM events WHERE file = {_quote(key)}")[0][0]
     counts.imported = imported
     engine.command(
-        f"INSERT INTO archive_files VALUES ({_quote(name)}, {counts.lines}, {imported}, {counts.corrupt_count}, now())"
+        f"INSERT INTO archive_files VALUES ({_quote(key)}, {counts.lines}, {imported}, {counts.corrupt_count}, now())"
     )
     return counts
 
 
-def _recover(engine: Engine, path: Path, known: list[str], error: BaseException) -> str:
+def _recover(
+    engine: Engine, path: Path, key: str, known: list[str], error: BaseException, limits: Limits
+) -> str | TooLarge:
     """Import the whole lines of a file the engine could not read (up to a damaged gzip
-    stream's break, as :mod:`collector.gharchive` reads it); return the report of the break."""
-    _forget(engine, path.name)
+    stream's break, as :mod:`collector.gharchive` reads it); return the report of the break,
+    or the bound the file passes (then nothing of it is imported)."""
+    _forget(engine, key)
     report = f"{path}: ClickHouse could not read it ({_first_line(error)}); its lines were read here"
     with tempfile.NamedTemporaryFile(prefix=".gharchive-", suffix=".json", dir=path.parent) as whole:
         lines = 0
         try:
-            for text in inflated_lines(path):
+            for text in inflated_lines(path, limits=limits):
                 whole.write(text)
                 lines += text.count(b"\n")
         except STREAM_ERRORS as exc:
             report = damaged_report(path, lines + 1, exc)
+        except TooLarge as exc:
+            return exc
         whole.flush()
-        _insert_from(engine, whole.name, known, path.name)
+        _insert_from(engine, whole.name, known, _quote(key), limits)
     return report

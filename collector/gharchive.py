@@ -13,9 +13,13 @@ the ``events`` table and upserts it, so importing a file twice changes nothing.
   expression finds it; a line in another layout is parsed in full instead.
 - Event types outside :data:`EVENT_TYPES` (legacy ones such as ``DownloadEvent``, or
   anything new) are skipped and counted per type.
-- A line that is not JSON or lacks an id, type, repo or time is reported as
-  ``FILE:LINE: reason`` and skipped; a truncated or damaged gzip stream is reported at
+- A line that is not JSON, lacks an id, type, repo or time, or holds a value of the wrong
+  type or range (see the schema, :class:`Event`) is reported as ``FILE:LINE: reason`` and
+  skipped, never stored; a truncated or damaged gzip stream is reported at
   the line where it breaks. The rest of the file and the other files are still imported.
+- Each file imported records its hour (from its name, ``YYYY-MM-DD-H.json.gz``) in the
+  store's ``archive_hours``, with its last batch: :mod:`analysis.coverage` says from it
+  how many hours of each month are held.
 
 Fields per type: ``issue_number`` is the issue or pull request number; ``comment_id``
 the comment of ``IssueCommentEvent``, ``PullRequestReviewCommentEvent`` and
@@ -28,7 +32,7 @@ without configured logins: the analysis adds those).
 
 Speed (bench/bench_gharchive.py): for large inputs a thread of the importing process
 inflates the file and deals chunks of whole lines in turn to :data:`PARSERS` forked
-processes, which parse them (orjson) and stage the rows in scratch SQLite files; the
+processes, which parse them (msgspec, into the declared :class:`Event`) and stage the rows in scratch SQLite files; the
 importing process moves them into ``events`` with ``INSERT ... SELECT``
 (:meth:`~collector.store.Store.merge_events`; a third of the cost of binding the rows
 itself), in the order the chunks were dealt, about
@@ -44,6 +48,7 @@ is gone.
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import logging
 import multiprocessing
@@ -64,11 +69,11 @@ from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-import orjson
+import msgspec
 
-from collector.store import EVENT_ROW_COLUMNS, Store
+from collector.store import EVENT_ROW_COLUMNS, ArchiveHour, Store
 from core.bots import is_bot_login
 from core.config import Config
 from core.errors import InputError
@@ -111,6 +116,257 @@ STREAM_ERRORS = (EOFError, OSError, zlib.error)  # a truncated or damaged file
 MAX_REPORTED = 50  # corrupt lines kept in the result; all are counted
 IMPORT_CACHE_KIB = 128 * 1024  # SQLite page cache while importing: the events indexes' pages stay hot
 
+
+@dataclass(frozen=True)
+class Limits:
+    """What one GH Archive file may hold before it is refused as not GH Archive (a damaged file or a
+    decompression bomb): it is read as a stream, so memory and time stay bounded by these.
+
+    An hour of GH Archive inflates to 0.2-2 GB in 100,000-1,000,000 lines, the longest of them a
+    few MB (a push's 20 commit messages, a release's notes); the bounds leave room tenfold.
+    """
+
+    line_bytes: int = 64 * 2**20  # the longest line
+    file_bytes: int = 32 * 2**30  # a file's inflated size
+    file_lines: int = 50_000_000  # a file's lines, blank ones included
+
+
+LIMITS = Limits()  # the importers' bounds (tests use small ones)
+
+
+class TooLarge(ValueError):
+    """A file exceeds a :class:`Limits` bound at ``line``; it is refused with the lines before it kept."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+
+
+# -- the schema of a GH Archive line --------------------------------------------------------
+#
+# One declared record per line (msgspec Structs, decoded straight from the line's bytes: the
+# parse is the validation). Fields the importer does not read are not declared, and so are not
+# checked: msgspec skips them. Types are strict: a bool or a float is not an id, a number is not
+# a time. GitHub's ids are positive and fit a signed 64-bit integer (SQLite's and ClickHouse's
+# Int64). Times are GH Archive's ``YYYY-MM-DDTHH:MM:SSZ`` (RFC 3339 in UTC, the Events API's
+# form, whole seconds: docs.github.com "REST API endpoints for events", ``created_at``), of a real calendar day
+# in 2000-2099. To read a new field, declare it on the record or payload that holds it and put
+# it in the row in :func:`_row`; :mod:`collector.archive_engine` refuses the same lines on ClickHouse.
+
+Id = Annotated[int, msgspec.Meta(gt=0, le=2**63 - 1)]
+# Patterns end in \Z, not $ (which Python also matches before a final newline).
+UTC_TIME = r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z\Z"
+DIGITS = r"^[1-9][0-9]{0,18}\Z"  # an id as a string of digits (event ids are; so are some push ids)
+
+
+class Account(msgspec.Struct):
+    """``actor``, or an issue's or pull request's ``user``."""
+
+    id: Id | None = None
+    login: str | None = None
+
+
+class Repo(msgspec.Struct):
+    """The event's top-level ``repo``."""
+
+    id: Id | None = None
+    name: str | None = None
+
+
+Time = Annotated[str, msgspec.Meta(pattern=UTC_TIME)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)]  # a count GitHub reports (comments, lines, files)
+
+
+class Item(msgspec.Struct):
+    """``payload.issue`` or ``payload.pull_request``: what the activity and OpenRank rules read,
+    and what OpenDigger's other metrics read (its ``events`` columns ``issue_created_at``,
+    ``issue_closed_at``, ``issue_comments``, ``pull_merged_at``, ``pull_commits``,
+    ``pull_additions``, ``pull_deletions``, ``pull_changed_files``, ``pull_review_comments``:
+    X-lab2017/open-digger docs/assets/data_description.csv; the Events API's issue and pull
+    request objects, docs.github.com "GitHub event types")."""
+
+    number: Id | None = None
+    title: str | None = None
+    user: Account | None = None
+    merged: bool | None = None
+    created_at: Time | None = None
+    closed_at: Time | None = None
+    comments: Count | None = None
+    merged_at: Time | None = None
+    commits: Count | None = None
+    additions: Count | None = None
+    deletions: Count | None = None
+    changed_files: Count | None = None
+    review_comments: Count | None = None
+
+    def payload_fields(self) -> tuple:
+        """The item's fields in :data:`collector.store.EVENT_PAYLOAD_COLUMNS` order, but the review's two."""
+        return (
+            self.created_at,
+            self.closed_at,
+            self.comments,
+            self.merged_at,
+            self.commits,
+            self.additions,
+            self.deletions,
+            self.changed_files,
+            self.review_comments,
+        )
+
+
+_NO_ITEM_FIELDS = (None,) * 9
+
+
+class Comment(msgspec.Struct):
+    id: Id | None = None
+    pull_request_review_id: Id | None = None  # a review comment's review
+
+
+class Review(msgspec.Struct):
+    """``PullRequestReviewEvent``'s ``payload.review``: OpenDigger's ``pull_review_id`` and ``pull_review_state``."""
+
+    id: Id | None = None
+    state: str | None = None  # approved | commented | changes_requested | dismissed
+
+
+class Payload(msgspec.Struct):
+    """The payload fields every event type may carry; a type with more has its own (:data:`PAYLOADS`)."""
+
+    action: str | None = None
+
+    def item(self) -> Item | None:
+        """The issue or pull request the event is about."""
+        return None
+
+    def issue_number(self) -> int | None:
+        return None
+
+    def comment_id(self) -> int | None:
+        return None
+
+    def push_text(self) -> str | None:
+        return None
+
+    def merged_flag(self) -> int | None:
+        return None
+
+    def review_fields(self) -> tuple[int | None, str | None]:
+        """The review's id and state (OpenDigger's ``pull_review_id``, ``pull_review_state``)."""
+        return None, None
+
+
+class IssuePayload(Payload):
+    """``IssuesEvent``, ``IssueCommentEvent``."""
+
+    issue: Item | None = None
+    comment: Comment | None = None
+
+    def item(self) -> Item | None:
+        return self.issue
+
+    def issue_number(self) -> int | None:
+        return self.issue.number if self.issue is not None else None
+
+    def comment_id(self) -> int | None:
+        return self.comment.id if self.comment is not None else None
+
+
+class IssuesPayload(IssuePayload):
+    def comment_id(self) -> int | None:
+        return None  # an IssuesEvent carries no comment of its own
+
+
+class PullRequestPayload(Payload):
+    """``PullRequestEvent``, ``PullRequestReviewEvent``, ``PullRequestReviewThreadEvent``."""
+
+    number: Id | None = None
+    pull_request: Item | None = None
+
+    def item(self) -> Item | None:
+        return self.pull_request
+
+    def issue_number(self) -> int | None:
+        if self.number is not None:
+            return self.number
+        return self.pull_request.number if self.pull_request is not None else None
+
+
+class PullRequestEventPayload(PullRequestPayload):
+    """``PullRequestEvent``: the only one whose ``merged`` flag is stored."""
+
+    def merged_flag(self) -> int | None:
+        merged = self.pull_request.merged if self.pull_request is not None else None
+        return None if merged is None else int(merged)
+
+
+class ReviewPayload(PullRequestPayload):
+    """``PullRequestReviewEvent``: the review."""
+
+    review: Review | None = None
+
+    def review_fields(self) -> tuple[int | None, str | None]:
+        return (self.review.id, self.review.state) if self.review is not None else (None, None)
+
+
+class ReviewCommentPayload(PullRequestPayload):
+    """``PullRequestReviewCommentEvent``."""
+
+    comment: Comment | None = None
+
+    def comment_id(self) -> int | None:
+        return self.comment.id if self.comment is not None else None
+
+    def review_fields(self) -> tuple[int | None, str | None]:
+        return (self.comment.pull_request_review_id if self.comment is not None else None), None
+
+
+class CommitCommentPayload(Payload):
+    comment: Comment | None = None
+
+    def comment_id(self) -> int | None:
+        return self.comment.id if self.comment is not None else None
+
+
+class PushPayload(Payload):
+    push_id: Id | Annotated[str, msgspec.Meta(pattern=DIGITS)] | None = None
+
+    def push_text(self) -> str | None:
+        return None if self.push_id is None else str(self.push_id)
+
+
+class Event(msgspec.Struct):
+    """One GH Archive line; ``payload`` is decoded by type (:data:`PAYLOADS`) once the type is known."""
+
+    type: str = ""
+    id: Id | Annotated[str, msgspec.Meta(pattern=DIGITS)] | None = None
+    actor: Account | None = None
+    repo: Repo | None = None
+    created_at: Annotated[str, msgspec.Meta(pattern=UTC_TIME)] | None = None
+    payload: msgspec.Raw = msgspec.Raw(b"")  # decoded by type; absent or null: no payload
+
+
+class _Kind(msgspec.Struct):
+    type: str | None = None
+
+
+PAYLOAD_TYPES: dict[str, type[Payload]] = {
+    "IssuesEvent": IssuesPayload,
+    "IssueCommentEvent": IssuePayload,
+    "PullRequestEvent": PullRequestEventPayload,
+    "PullRequestReviewEvent": ReviewPayload,
+    "PullRequestReviewThreadEvent": PullRequestPayload,
+    "PullRequestReviewCommentEvent": ReviewCommentPayload,
+    "PushEvent": PushPayload,
+    "CommitCommentEvent": CommitCommentPayload,
+}
+PAYLOADS = {kind: msgspec.json.Decoder(schema | None) for kind, schema in PAYLOAD_TYPES.items()}
+_PAYLOAD = msgspec.json.Decoder(Payload | None)
+_EVENT = msgspec.json.Decoder(Event)
+_KIND = msgspec.json.Decoder(_Kind)
+_NOBODY = Account()
+_NO_PAYLOAD = Payload()
+
+
 # GH Archive's top-level repo object: {"id":N,"name":"owner/name",...}
 _REPO = re.compile(rb'"repo":\{"id":(\d+),"name":"([^"]*)"')
 
@@ -150,6 +406,9 @@ class ImportResult(Completed):
     skipped_types: Counter = field(default_factory=Counter)
     corrupt: list[str] = field(default_factory=list)  # "FILE:LINE: reason", the first MAX_REPORTED
     corrupt_count: int = 0
+    damaged: bool = False  # a file's stream ended early or broke (its counts only)
+    blank: int = 0  # empty or white space only: counted, not reported
+    refused: list[str] = field(default_factory=list)  # files past a bound of Limits: "FILE:LINE: reason"
     seconds: float = 0.0
     skipped_kind = "other"  # what the summary calls the event types an import skipped
 
@@ -162,6 +421,15 @@ class ImportResult(Completed):
         if len(self.corrupt) < MAX_REPORTED:
             self.corrupt.append(where)
 
+    def none_is_an_event(self) -> bool:
+        """Every line read is blank or not an event: not a GH Archive file (the counts of one file)."""
+        return bool(self.lines) and self.corrupt_count + self.blank == self.lines
+
+    def refuse(self, why: str) -> None:
+        """The file is not GH Archive: reported as a corrupt line, and the import fails naming it."""
+        self.report(why)
+        self.refused.append(why)
+
     def merge(self, other: ImportResult) -> None:
         """Add the counts of one file (parsed elsewhere) to these."""
         self.files += other.files
@@ -169,7 +437,10 @@ class ImportResult(Completed):
         self.untracked += other.untracked
         self.skipped_types.update(other.skipped_types)
         self.corrupt_count += other.corrupt_count
+        self.damaged = self.damaged or other.damaged
+        self.blank += other.blank
         self.corrupt.extend(other.corrupt[: MAX_REPORTED - len(self.corrupt)])
+        self.refused.extend(other.refused)
 
     def headline(self) -> list[str]:
         """The summary's leading parts: what was read and imported."""
@@ -202,6 +473,7 @@ def import_gharchive(
     chunk_bytes: int = CHUNK_BYTES,
     progress: bool = False,
     parallel: bool | None = None,
+    limits: Limits | None = None,
 ) -> ImportResult:
     """Import GH Archive files into ``events``; returns what was imported and skipped.
 
@@ -209,8 +481,11 @@ def import_gharchive(
     ``[github]`` repos and orgs when ``config`` is given); ``all_repos`` keeps every event.
     ``parallel`` parses in :data:`PARSERS` child processes while this one writes (default:
     when the files hold more than :data:`PARALLEL_MIN_BYTES`); files are parsed
-    ``chunk_bytes`` of text at a time.
+    ``chunk_bytes`` of text at a time. A file past a bound of ``limits`` (default
+    :data:`LIMITS`) is refused: the lines before the bound are kept and the import ends with an
+    :class:`InputError` naming it, after the other files.
     """
+    limits = limits or LIMITS
     files = archive_files(paths)
     if config is not None:
         repos, orgs = [*repos, *config.github.repos], [*orgs, *config.github.orgs]
@@ -221,9 +496,9 @@ def import_gharchive(
     result = ImportResult()
     started = time.perf_counter()
     parsed = (
-        _parse_in_processes(files, tracked, chunk_bytes, store.path.parent)
+        _parse_in_processes(files, tracked, chunk_bytes, store.path.parent, limits)
         if parallel
-        else _parse(files, tracked, chunk_bytes)
+        else _parse(files, tracked, chunk_bytes, limits)
     )
     unreadable: list[str] = []  # files none of whose lines is an event: not GH Archive at all
     with store.page_cache(kib=IMPORT_CACHE_KIB), Progress(log, "files", enabled=progress) as files_done:
@@ -231,14 +506,19 @@ def import_gharchive(
         try:
             for batch in parsed:
                 done = batch.done
-                readable = done is None or not (done.lines and done.corrupt_count == done.lines)
+                readable = done is None or not (done.refused or done.none_is_an_event())
                 # A file's line count with its last batch; none for a file to fix: it is read again next time.
                 checkpoint = (SOURCE, batch.path.name, str(done.lines)) if done is not None and readable else None
-                store.merge_events(batch.rows, staged=batch.staged, source=SOURCE, checkpoint=checkpoint)
+                held = archive_hour(batch.path, done) if done is not None and readable else None
+                store.merge_events(
+                    batch.rows, staged=batch.staged, source=SOURCE, checkpoint=checkpoint, archive_hour=held
+                )
                 result.imported += batch.count
                 if done is not None:
                     result.merge(done)
-                    if not readable:
+                    if done.refused:
+                        unreadable.append(done.refused[0])
+                    elif not readable:
                         unreadable.append(
                             f"{batch.path}: none of its {done.lines:,} line(s) is a GH Archive event "
                             f"({done.corrupt[0] if done.corrupt else 'unreadable'})"
@@ -269,20 +549,25 @@ class Batch:
 Parsed = Generator[Batch, None, None]  # closed when an import stops early: its parsers end
 
 
-def _parse(paths: list[Path], tracked: Tracked | None, chunk_bytes: int) -> Parsed:
+def _parse(paths: list[Path], tracked: Tracked | None, chunk_bytes: int, limits: Limits) -> Parsed:
     """The events rows of each chunk of text, file by file, parsed here."""
     for path in paths:
         counts = ImportResult(files=1)
         try:
-            for text in _chunks(path, chunk_bytes):
+            for text in _chunks(path, chunk_bytes, limits):
                 rows = _chunk_rows(text, path, counts.lines + 1, tracked, counts)
                 yield Batch(path, rows=rows, count=len(rows))
         except STREAM_ERRORS as exc:
             counts.report(damaged_report(path, counts.lines + 1, exc))
+            counts.damaged = True
+        except TooLarge as exc:
+            counts.refuse(too_large_report(path, exc))
         yield Batch(path, done=counts)
 
 
-def _parse_in_processes(paths: list[Path], tracked: Tracked | None, chunk_bytes: int, folder: Path) -> Parsed:
+def _parse_in_processes(
+    paths: list[Path], tracked: Tracked | None, chunk_bytes: int, folder: Path, limits: Limits
+) -> Parsed:
     """:func:`_parse` with :data:`PARSERS` child processes parsing chunks in turn.
 
     A thread of this process inflates each file and deals its chunks round-robin to the
@@ -333,7 +618,7 @@ def _parse_in_processes(paths: list[Path], tracked: Tracked | None, chunk_bytes:
                 for path in paths:
                     counts, line = ImportResult(files=1), 1
                     try:
-                        for text in _chunks(path, chunk_bytes):
+                        for text in _chunks(path, chunk_bytes, limits):
                             while not slots.acquire(timeout=0.1):
                                 if stop.is_set():
                                     return
@@ -343,6 +628,9 @@ def _parse_in_processes(paths: list[Path], tracked: Tracked | None, chunk_bytes:
                             line += _line_count(text)
                     except STREAM_ERRORS as exc:
                         counts.report(damaged_report(path, line, exc))
+                        counts.damaged = True
+                    except TooLarge as exc:
+                        counts.refuse(too_large_report(path, exc))
                     dealt.put((None, path, counts))
                 dealt.put(None)
             except BaseException:  # noqa: BLE001 - raised in the importing thread
@@ -482,13 +770,13 @@ def _stage(path: Path, rows: list[tuple]) -> Path:
 
 def _chunk_rows(text: bytes, path: Path, first_line: int, tracked: Tracked | None, counts: ImportResult) -> list[tuple]:
     """The events rows of a chunk of lines numbered from ``first_line``, counting in ``counts`` what is skipped."""
-    lines = text.split(b"\n")
-    if not lines[-1]:
-        lines.pop()  # after the final newline
-    counts.lines += len(lines)
+    line_count = _line_count(text)
+    counts.lines += line_count
+    counts.blank += line_count  # less each line that is not empty, below
     rows = []
     search = _REPO.search
-    for number, line in enumerate(lines, start=first_line):
+    for number, line in _numbered_lines(text, first_line):
+        counts.blank -= 1
         if tracked is not None:
             match = search(line)
             if match is not None:
@@ -497,13 +785,7 @@ def _chunk_rows(text: bytes, path: Path, first_line: int, tracked: Tracked | Non
                     if (int(match[1]), match[2].decode("utf-8", "replace")) not in tracked:
                         counts.untracked += 1
                         continue
-        try:
-            event = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            if line.strip():
-                counts.report(f"{path}:{number}: not JSON ({exc})")
-            continue
-        row = _row(event, path, number, counts)
+        row = _row(line, path, number, counts)
         if row is None:
             continue
         if tracked is not None and (row[5], row[6]) not in tracked:
@@ -511,6 +793,28 @@ def _chunk_rows(text: bytes, path: Path, first_line: int, tracked: Tracked | Non
             continue
         rows.append(row)
     return rows
+
+
+def _numbered_lines(text: bytes, first_line: int) -> Iterable[tuple[int, bytes]]:
+    """The lines of ``text`` with their numbers, blank ones left out without a step each
+    (a file of nothing but newlines costs what counting them costs)."""
+    if b"\n\n" not in text:
+        lines = text.split(b"\n")
+        if not lines[-1]:
+            lines.pop()  # after the final newline
+        return enumerate(lines, start=first_line)
+    return _nonblank_lines(text, first_line)
+
+
+def _nonblank_lines(text: bytes, first_line: int) -> Iterator[tuple[int, bytes]]:
+    number, start = first_line, 0
+    for match in _NONBLANK.finditer(text):
+        number += text.count(b"\n", start, match.start())
+        start = match.start()
+        yield number, match[0]
+
+
+_NONBLANK = re.compile(rb"[^\n]+")
 
 
 def archive_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -524,45 +828,108 @@ def archive_files(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
+# GH Archive's hourly file names: YYYY-MM-DD-H.json.gz, the hour (UTC) without a leading zero
+_HOUR_FILE = re.compile(r"(\d{4})-(\d{2})-(\d{2})-(\d{1,2})\.json(?:\.gz)?")
+
+
+def hour_of_file(path: str | Path) -> str | None:
+    """The hour ``YYYY-MM-DDTHH`` (UTC) a GH Archive file holds, by its name
+    (``2024-01-15-3.json.gz``: https://www.gharchive.org/, "hourly archives"); None for
+    a name that is not one."""
+    match = _HOUR_FILE.fullmatch(Path(path).name)
+    if not match:
+        return None
+    year, month, day, hour = (int(part) for part in match.groups())
+    try:
+        return datetime.datetime(year, month, day, hour).strftime("%Y-%m-%dT%H")
+    except ValueError:  # no such day or hour
+        return None
+
+
+def archive_hour(path: Path, counts: ImportResult) -> ArchiveHour | None:
+    """What the store records of an imported file: its hour, lines and whether it broke."""
+    hour = hour_of_file(path)
+    return ArchiveHour(hour, path.name, counts.lines, counts.damaged) if hour else None
+
+
 def damaged_report(path: Path, line: int, exc: BaseException) -> str:
     return f"{path}:{line}: file ends early or is damaged ({exc}); lines before it were imported"
 
 
-def inflated_lines(path: Path, size: int = CHUNK_BYTES) -> Iterator[bytes]:
+def inflated_lines(path: Path, size: int = CHUNK_BYTES, limits: Limits | None = None) -> Iterator[bytes]:
     """The text of a GH Archive file in pieces of whole lines, as the importer reads it (see :func:`_chunks`)."""
-    return _chunks(path, size)
+    return _chunks(path, size, limits)
 
 
 def _line_count(text: bytes) -> int:
     return text.count(b"\n") + (not text.endswith(b"\n"))
 
 
-def _chunks(path: Path, size: int) -> Iterator[bytes]:
+def _chunks(path: Path, size: int, limits: Limits | None = None) -> Iterator[bytes]:
     """The text of a gzip (one or more members) or plain JSON-lines file in pieces of about
     ``size`` bytes, each ending with a newline (but the file's last, if it lacks one).
 
-    A stream that stops mid-member raises EOFError, damaged data zlib.error, each after
-    a last piece with the whole lines before the break.
+    A stream that stops mid-member raises EOFError, damaged data zlib.error, a file past a
+    bound of ``limits`` (default :data:`LIMITS`) :class:`TooLarge`, each after a last piece
+    with the whole lines before the break. Each inflated byte is joined into a piece once
+    (a long line does not make the buffering quadratic).
     """
+    limits = limits or LIMITS
     parts: list[bytes] = []
-    held = 0
+    held = tail = inflated = lines = 0  # tail: the bytes after the last newline
     try:
         for piece in _inflated(path, min(size, 1 << 20)):
+            # Checked before the piece is kept: a refused file's lines before the piece are imported.
+            inflated += len(piece)
+            if inflated > limits.file_bytes:
+                raise TooLarge(lines + 1, f"inflates to more than {byte_size(limits.file_bytes)}")
+            if lines + piece.count(b"\n") > limits.file_lines:
+                raise TooLarge(lines + 1, f"more than {limits.file_lines:,} lines")
+            if tail + len(piece) > limits.line_bytes:
+                long_line = _long_line(piece, tail, lines, limits.line_bytes)
+                if long_line is not None:
+                    number, start = long_line
+                    parts.append(piece[: max(start, 0)])  # the whole lines before it
+                    raise TooLarge(number, f"a line longer than {byte_size(limits.line_bytes)}")
             parts.append(piece)
             held += len(piece)
-            if held >= size:
+            newline = piece.rfind(b"\n")
+            tail = tail + len(piece) if newline < 0 else len(piece) - newline - 1
+            lines += piece.count(b"\n")
+            if held >= size and newline >= 0:
                 text = b"".join(parts)
-                end = text.rfind(b"\n") + 1
-                if end:  # else one line longer than size: keep reading
-                    yield text[:end]
-                    parts, held = [text[end:]], len(text) - end
-    except STREAM_ERRORS:
+                yield text[: len(text) - tail]
+                parts, held = ([text[len(text) - tail :]] if tail else []), tail
+    except (*STREAM_ERRORS, TooLarge):
         text = b"".join(parts)
         if end := text.rfind(b"\n") + 1:
             yield text[:end]
         raise
     if text := b"".join(parts):
         yield text
+
+
+def _long_line(piece: bytes, tail: int, lines: int, line_bytes: int) -> tuple[int, int] | None:
+    """The number and start (in ``piece``; negative when it began before) of the first line of
+    ``piece`` longer than ``line_bytes``, counting the ``tail`` bytes of its first line that came
+    before it (and the ``lines`` before that); None when there is none."""
+    start, number = -tail, lines + 1
+    while (newline := piece.find(b"\n", max(start, 0))) >= 0:
+        if newline - start > line_bytes:
+            return number, start
+        start, number = newline + 1, number + 1
+    return (number, start) if len(piece) - start > line_bytes else None
+
+
+def byte_size(count: int) -> str:
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if count >= scale:
+            return f"{count / scale:g} {unit}"
+    return f"{count} bytes"
+
+
+def too_large_report(path: Path, exc: TooLarge, kept: str = "lines before it were imported") -> str:
+    return f"{path}:{exc.line}: {exc}: not an hourly GH Archive file (damaged, or a decompression bomb); {kept}"
 
 
 def _inflated(path: Path, step: int) -> Iterator[bytes]:
@@ -590,66 +957,91 @@ def _inflated(path: Path, step: int) -> Iterator[bytes]:
             raise EOFError("the compressed stream ends before its end marker")
 
 
-def _row(event: Any, path: Path, number: int, result: ImportResult) -> tuple | None:
-    if not isinstance(event, dict):
-        result.report(f"{path}:{number}: not an event object")
+def _row(line: bytes, path: Path, number: int, result: ImportResult) -> tuple | None:
+    """The ``events`` row of one line, or None when the line is skipped (counted in ``result``).
+
+    The line is decoded straight into :class:`Event` (msgspec checks every declared field's
+    type and range as it parses); an event of a known type then has its payload decoded
+    into that type's payload schema (:data:`PAYLOADS`). The row is built here, and only here.
+    """
+    try:
+        event = _EVENT.decode(line)
+    except msgspec.ValidationError as exc:
+        _refused(line, path, number, result, str(exc))
         return None
-    kind = event.get("type")
-    if not isinstance(kind, str) or not kind:
+    except msgspec.DecodeError as exc:
+        if line.strip():
+            result.report(f"{path}:{number}: not JSON ({exc})")
+        else:
+            result.blank += 1
+        return None
+    kind = event.type
+    if not kind:
         result.report(f"{path}:{number}: not a GH Archive event: no type")
         return None
     if kind not in EVENT_TYPES:
-        result.skipped_types[str(kind)] += 1
+        result.skipped_types[kind] += 1
         return None
-    repo, actor = event.get("repo"), event.get("actor")
-    if event.get("id") is None or not event.get("created_at") or not isinstance(repo, dict):
+    if event.id is None or event.created_at is None or event.repo is None:
         result.report(f"{path}:{number}: {kind} without id, created_at or repo")
         return None
-    actor = actor if isinstance(actor, dict) else {}
-    payload = event.get("payload")
-    payload = payload if isinstance(payload, dict) else {}
-    issue = comment = push = merged = None
-    item = payload.get("issue") if kind in ("IssuesEvent", "IssueCommentEvent") else payload.get("pull_request")
-    item = item if isinstance(item, dict) else {}
-    user = item.get("user")
-    author = user if isinstance(user, dict) else {}
-    if kind in ("IssuesEvent", "IssueCommentEvent"):
-        issue = _get(payload, "issue", "number")
-        if kind == "IssueCommentEvent":
-            comment = _get(payload, "comment", "id")
-    elif kind.startswith("PullRequest"):
-        issue = payload.get("number") or _get(payload, "pull_request", "number")
-        if kind == "PullRequestEvent":
-            flag = _get(payload, "pull_request", "merged")
-            merged = None if flag is None else int(bool(flag))
-        elif kind == "PullRequestReviewCommentEvent":
-            comment = _get(payload, "comment", "id")
-    elif kind == "PushEvent":
-        push = payload.get("push_id")
-        push = None if push is None else str(push)
-    elif kind == "CommitCommentEvent":
-        comment = _get(payload, "comment", "id")
-    login = actor.get("login")
+    if event.created_at[:10] not in _CALENDAR and not _calendar_date(event.created_at[:10]):
+        result.report(f"{path}:{number}: {kind}: not a calendar date: {event.created_at!r} - at `$.created_at`")
+        return None
+    try:
+        payload = (PAYLOADS.get(kind, _PAYLOAD).decode(event.payload) if event.payload else None) or _NO_PAYLOAD
+    except msgspec.ValidationError as exc:
+        result.report(f"{path}:{number}: {kind}: {str(exc).replace('at `$', 'at `$.payload', 1)}")
+        return None
+    actor = event.actor or _NOBODY
+    item = payload.item()
+    author = (item.user if item is not None else None) or _NOBODY
+    repo = event.repo
     return (
-        str(event["id"]),
+        str(event.id),
         kind,
-        payload.get("action"),
-        actor.get("id"),
-        login,
-        repo.get("id"),
-        repo.get("name"),
-        event["created_at"],
-        issue,
-        comment,
-        push,
-        merged,
-        int(is_bot_login(login)),
-        item.get("title"),
-        author.get("id"),
-        author.get("login"),
+        payload.action,
+        actor.id,
+        actor.login,
+        repo.id,
+        repo.name,
+        event.created_at,
+        payload.issue_number(),
+        payload.comment_id(),
+        payload.push_text(),
+        payload.merged_flag(),
+        int(is_bot_login(actor.login)),
+        item.title if item is not None else None,
+        author.id,
+        author.login,
+        *(item.payload_fields() if item is not None else _NO_ITEM_FIELDS),
+        *payload.review_fields(),
     )
 
 
-def _get(payload: dict, key: str, field_name: str) -> Any:
-    value = payload.get(key)
-    return value.get(field_name) if isinstance(value, dict) else None
+def _refused(line: bytes, path: Path, number: int, result: ImportResult, reason: str) -> None:
+    """Count a line :class:`Event` refused: an unknown type is skipped as such, whatever else it holds."""
+    try:
+        kind = _KIND.decode(line).type
+    except msgspec.DecodeError:
+        kind = None
+    if not kind:
+        result.report(f"{path}:{number}: not a GH Archive event: no type")
+    elif kind not in EVENT_TYPES:
+        result.skipped_types[kind] += 1
+    else:
+        result.report(f"{path}:{number}: {kind}: {reason}")
+
+
+def _calendar_date(day: str) -> bool:
+    """Whether ``YYYY-MM-DD`` (already matched by :data:`UTC_TIME`) is a real date; remembered when it is."""
+    try:
+        datetime.date.fromisoformat(day)
+    except ValueError:
+        return False
+    if len(_CALENDAR) < 100_000:
+        _CALENDAR.add(day)
+    return True
+
+
+_CALENDAR: set[str] = set()  # dates seen valid (an hour's file holds one or two)

@@ -95,9 +95,13 @@ from collector.github_client import (
     raise_for_status,
 )
 from collector.github_queries import (
+    ISSUES_QUERY,
+    MORE_REVIEWS_QUERY,
     PROFILE_BATCH,
     PROFILES_QUERY,
+    PULL_REQUESTS_QUERY,
     REPO_BATCH,
+    STARGAZERS_NEWEST_FIRST_QUERY,
     STARGAZERS_QUERY,
     repository_batch_query,
 )
@@ -105,8 +109,10 @@ from collector.github_rows import (
     activity_events,
     contributor_rows,
     contributor_week_rows,
+    issue_detail_events,
     item_stamps,
     newest_star,
+    newest_updates,
     profile_row,
     repo_row_graphql,
     repo_row_rest,
@@ -115,7 +121,7 @@ from collector.github_rows import (
     star_page_graphql,
     star_page_rest,
 )
-from collector.github_walk import PAGE_SIZE, ListingWalker, RepoBlocked, RepoGone, is_blocked
+from collector.github_walk import PAGE_SIZE, ListingWalker, RepoBlocked, RepoGone, StaleCursor, is_blocked
 from collector.store import BUDGET_META, Store
 from core.config import GithubConfig
 from core.outcome import CollectResult
@@ -140,6 +146,12 @@ ACTIVITY: dict[str, tuple[str, dict[str, str], bool]] = {
     "issue_events": ("issues/events", {}, False),  # after /issues: it names who closed what
 }
 
+# resource -> (checkpoint source, GraphQL document, its connection field): the details walks
+ISSUE_DETAILS: dict[str, tuple[str, str, str]] = {
+    "pull_requests": ("github:pull_request_details", PULL_REQUESTS_QUERY, "pullRequests"),
+    "issues": ("github:issue_details", ISSUES_QUERY, "issues"),
+}
+
 STATS_POLLS = 4  # rounds of re-asking /stats/contributors that answered 202
 STATS_CONTRIBUTORS = 100  # /stats/contributors lists the contributors with the most commits, no more
 STATS_CAPPED = (
@@ -153,6 +165,7 @@ class Repo:
     full_name: str
     stars: int = 0
     newest_star: tuple[int, str] | None = None  # (user id, starred_at), from GraphQL metadata
+    newest_updates: dict[str, str | None] | None = None  # ISSUE_DETAILS resource -> newest updatedAt, from metadata
 
 
 def collect_github(
@@ -200,6 +213,10 @@ def collect_github(
         f"; partial: {result.reason}" if result.partial else "",
     )
     return result
+
+
+class StaleGraphQLCursor(GitHubError):
+    """A stored GraphQL cursor GitHub no longer takes (INVALID_CURSOR_ARGUMENTS): start again from the top."""
 
 
 class GitHubCollector:
@@ -266,6 +283,8 @@ class GitHubCollector:
             steps.append(self.collect_contributors)
         if self.config.activity:
             steps.append(self.collect_activity)
+        if self.details_wanted:
+            steps.append(self.collect_issue_details)
         for step in steps:
             if self.attempt(repo, step):  # gone: nothing more to ask
                 return
@@ -305,7 +324,14 @@ class GitHubCollector:
             pages += 1
         if self.config.activity:
             pages += len(ACTIVITY)
+        if self.details_wanted:
+            pages += len(ISSUE_DETAILS)
         return pages
+
+    @property
+    def details_wanted(self) -> bool:
+        """Whether the pass reads issue and pull request details (GraphQL: only with a token)."""
+        return self.config.activity and self.config.issue_details and self.client.authenticated
 
     # -- 1. targets -------------------------------------------------------------------
 
@@ -465,7 +491,13 @@ class GitHubCollector:
             snapshots.append(snapshot_row_graphql(node, today))
             repos.setdefault(
                 node["databaseId"],
-                Repo(node["databaseId"], node["nameWithOwner"], node["stargazerCount"], newest_star(node)),
+                Repo(
+                    node["databaseId"],
+                    node["nameWithOwner"],
+                    node["stargazerCount"],
+                    newest_star(node),
+                    newest_updates(node),
+                ),
             )
         self.save({"repos": repo_rows, "repo_snapshots": snapshots})
         return missing
@@ -529,7 +561,10 @@ class GitHubCollector:
         elif in_step:
             return
         if self.client.authenticated:
-            self.walk_stars(repo, self.star_state(repo).get("after"))
+            try:
+                self.walk_stars(repo, self.star_state(repo).get("after"))
+            except StaleCursor:
+                self.rewalk_stars(repo)
         else:
             self.collect_stargazers_rest(repo)
         stored, hidden = self.stored_stars(repo)
@@ -586,16 +621,63 @@ class GitHubCollector:
             if not page_info.get("hasNextPage"):
                 return pages
 
-    def star_page(self, repo: Repo, owner: str, name: str, after: str | None) -> dict[str, Any]:
+    def rewalk_stars(self, repo: Repo) -> int:
+        """After a refused star cursor: stars newest first down to the newest one stored (a
+        bounded re-walk), then the newest star's cursor is kept for the next walk; returns pages.
+
+        GitHub's star cursors name a star's place (base64 ``cursor:v2:`` and the star's keys),
+        so the newest star's cursor continues an oldest-first walk behind it. Null items (hidden
+        accounts) above the first stored star are new hidden stars. Until the re-walk meets a
+        stored star the refused cursor stays in the checkpoint, so an interrupted re-walk is
+        made again."""
+        owner, name = repo.full_name.split("/", 1)
+        state = self.star_state(repo)
+        hidden, newest_cursor, after, pages = int(state.get("hidden", 0)), None, None, 0
+        query = "SELECT 1 FROM stargazers WHERE repo_id = ? AND user_id = ? AND starred_at = ?"
+        while True:
+            node = self.star_page(repo, owner, name, after, newest_first=True)
+            pages += 1
+            connection = node["stargazers"]
+            page_info = connection["pageInfo"]
+            newest_cursor = newest_cursor or page_info.get("startCursor")
+            reached = False
+            for edge in connection.get("edges") or []:
+                user = edge.get("node") if edge else None
+                if user is None:
+                    hidden += 0 if reached else 1
+                elif self.store.conn.execute(query, (repo.id, user["databaseId"], edge["starredAt"])).fetchone():
+                    reached = True
+            page = star_page_graphql(repo.id, connection.get("edges") or [], self.bots)
+            self.result.counters[NULL_STARS] += page.hidden
+            done = reached or not page_info.get("hasNextPage")
+            saved = json.dumps({"after": newest_cursor, "hidden": hidden, "whole": state.get("whole")}, sort_keys=True)
+            self.save(
+                {"developers": page.developers, "stargazers": page.stargazers},
+                checkpoint=("github:stargazers", str(repo.id), saved) if done else None,
+            )
+            if done:
+                self.note(
+                    f"github {repo.full_name}: the saved star cursor was refused; read {pages} pages newest first"
+                )
+                return pages
+            after = page_info.get("endCursor")
+
+    def star_page(
+        self, repo: Repo, owner: str, name: str, after: str | None, *, newest_first: bool = False
+    ) -> dict[str, Any]:
         """One stargazer page's ``repository`` node; a field error other than NOT_FOUND
-        (a partial timeout) is asked again, :data:`ALIAS_RETRIES` times."""
+        (a partial timeout) is asked again, :data:`ALIAS_RETRIES` times. A refused cursor
+        (``INVALID_CURSOR_ARGUMENTS``) raises :class:`StaleCursor`."""
+        document = STARGAZERS_NEWEST_FIRST_QUERY if newest_first else STARGAZERS_QUERY
         for _ in range(ALIAS_RETRIES + 1):
-            data, errors = self.client.graphql(STARGAZERS_QUERY, {"owner": owner, "name": name, "after": after})
+            data, errors = self.client.graphql(document, {"owner": owner, "name": name, "after": after})
             node = data.get("repository")
             if node is not None:
                 return node
             if any(e.get("type") == "NOT_FOUND" for e in errors):
                 raise RepoGone(f"github repo {repo.full_name}: GraphQL no longer resolves it")
+            if after and any(e.get("type") == "INVALID_CURSOR_ARGUMENTS" for e in errors):
+                raise StaleCursor(f"github repo {repo.full_name}: stargazers after {after!r} refused")
         messages = "; ".join(e.get("message", "") for e in errors)[:200]
         raise GitHubError(f"stargazers after {after!r}: {messages or 'no data'} (asked {ALIAS_RETRIES + 1} times)")
 
@@ -768,6 +850,108 @@ class GitHubCollector:
                     },
                     checkpoint=(source, key, step.checkpoint),
                 )
+
+    def collect_issue_details(self, repo: Repo) -> None:
+        """Issue and pull request details through GraphQL, for the events ``/issues`` wrote.
+
+        GraphQL ``pullRequests`` and ``issues``, most recently updated first, give what the
+        REST listing does not: merge times, a pull request's additions, deletions, changed
+        files and commits, and its reviews (https://docs.github.com/graphql/reference/objects#pullrequest).
+        Each page is one point, GitHub's minimum per document. Stored under the REST events'
+        ids (:func:`collector.github_rows.issue_detail_events`), so nothing is duplicated.
+        Resumable like :meth:`ListingWalker.newest_first`: each page is committed with the
+        cursor of the next, and a walk ends at the first item not updated since the last
+        one (on a first walk, at ``activity_since``)."""
+        floor = _since_param(self.config.activity_since)
+        for resource, (source, query, field) in ISSUE_DETAILS.items():
+            key = str(repo.id)
+            if self.details_unchanged(repo, resource, self.store.checkpoint(source, key)):
+                continue
+            for nodes, checkpoint in self.walk_updated(repo, query, field, self.store.checkpoint(source, key), floor):
+                if resource == "pull_requests":
+                    for node in nodes:
+                        self.read_all_reviews(repo, node)
+                page = issue_detail_events(repo.id, repo.full_name, resource, nodes, self.bots)
+                self.save({"developers": page.developers, "events": page.events}, checkpoint=(source, key, checkpoint))
+
+    @staticmethod
+    def details_unchanged(repo: Repo, resource: str, checkpoint: str | None) -> bool:
+        """Whether a finished walk already stored everything up to the newest update the
+        metadata document saw (so the walk would read one page to learn nothing)."""
+        if repo.newest_updates is None or not checkpoint or not checkpoint.startswith("{"):
+            return False
+        state = json.loads(checkpoint)
+        if state.get("resume"):
+            return False  # an unfinished walk
+        top, stored = repo.newest_updates.get(resource), state.get("newest")
+        return top is None or (stored is not None and top <= stored)
+
+    def walk_updated(
+        self, repo: Repo, query: str, field: str, checkpoint: str | None, floor: str | None
+    ) -> Iterator[tuple[list[dict], str]]:
+        """Pages of a GraphQL connection ordered by ``UPDATED_AT`` descending: (nodes, checkpoint).
+
+        The checkpoint holds ``newest`` (the newest update stored when this walk began),
+        ``resume`` (the cursor of the next page while the walk is unfinished) and ``seen``
+        (the newest update met so far, ``newest`` once the walk is done). Items updated
+        while a walk goes on move above it and are read by the next one. A cursor GitHub
+        no longer takes starts the walk again from the top."""
+        state = json.loads(checkpoint) if checkpoint and checkpoint.startswith("{") else {}
+        newest, seen, after = state.get("newest"), state.get("seen"), state.get("resume")
+        while True:
+            try:
+                connection = self.graphql_connection(repo, query, field, after=after)
+            except StaleGraphQLCursor:
+                after = None
+                continue
+            nodes = [node for node in connection.get("nodes") or () if node]
+            stamps = [node["updatedAt"] for node in nodes]
+            seen = max([seen or newest or "", *stamps]) or None
+            reached = newest is not None and any(stamp <= newest for stamp in stamps)
+            below_floor = floor is not None and any(stamp < floor for stamp in stamps)
+            kept = [node for node in nodes if floor is None or node["updatedAt"] >= floor]
+            page_info = connection.get("pageInfo") or {}
+            more = bool(page_info.get("hasNextPage")) and not reached and not below_floor
+            after = page_info.get("endCursor") if more else None
+            state_after = {"newest": newest, "resume": after, "seen": seen} if more else {"newest": seen}
+            yield kept, json.dumps(state_after, sort_keys=True)
+            if not more:
+                return
+
+    def graphql_connection(
+        self, repo: Repo, query: str, field: str, *, after: str | None, **variables: Any
+    ) -> dict[str, Any]:
+        """One page of a connection of ``repository`` (``field``, or ``pullRequest.reviews``);
+        a field error other than NOT_FOUND (a partial timeout) is asked again, :data:`ALIAS_RETRIES` times."""
+        owner, name = repo.full_name.split("/", 1)
+        asked = {"owner": owner, "name": name, "first": self.walker.page_size, "after": after, **variables}
+        errors: list[dict] = []
+        for _ in range(ALIAS_RETRIES + 1):
+            data, errors = self.client.graphql(query, asked)
+            node = data.get("repository")
+            if node is not None:
+                for step in field.split("."):
+                    node = (node or {}).get(step)
+                if node is not None:
+                    return node
+            if any(e.get("type") == "NOT_FOUND" for e in errors):
+                raise RepoGone(f"github repo {repo.full_name}: GraphQL no longer resolves it")
+            if after and any(e.get("type") == "INVALID_CURSOR_ARGUMENTS" for e in errors):
+                raise StaleGraphQLCursor(f"{field} after {after!r}")
+        messages = "; ".join(e.get("message", "") for e in errors)[:200]
+        raise GitHubError(f"{field} after {after!r}: {messages or 'no data'} (asked {ALIAS_RETRIES + 1} times)")
+
+    def read_all_reviews(self, repo: Repo, node: dict[str, Any]) -> None:
+        """Append to a pull request node the reviews past its first page (rare: more than
+        :data:`collector.github_queries.REVIEWS_PAGE`), 100 a document."""
+        reviews = node.get("reviews") or {}
+        page_info = reviews.get("pageInfo") or {}
+        while page_info.get("hasNextPage"):
+            more = self.graphql_connection(
+                repo, MORE_REVIEWS_QUERY, "pullRequest.reviews", after=page_info.get("endCursor"), number=node["number"]
+            )
+            reviews["nodes"] = [*(reviews.get("nodes") or ()), *(more.get("nodes") or ())]
+            page_info = more.get("pageInfo") or {}
 
     def commits_stored(self, repo: Repo, items: list[Any]) -> bool:
         """Whether every commit of a page is stored already (as its push event)."""

@@ -8,7 +8,11 @@ so one object knows the budgets that are left and owns every retry decision:
   tells collectors to use their REST fallbacks. The token is sent, never
   logged or stored.
 - **Base URL** from ``GITHUB_API_URL`` (default ``https://api.github.com``); GraphQL is
-  ``{base}/graphql``, as on GitHub Enterprise and fakehub.
+  ``GITHUB_GRAPHQL_URL`` when set, else derived from the base as PyGithub's
+  ``Requester.get_graphql_prefix`` does (:func:`graphql_url_for`): ``{base}/graphql``, with a
+  trailing ``/v3`` dropped first, so GitHub Enterprise Server's ``https://HOST/api/v3`` (what
+  GitHub Actions sets there) gives ``https://HOST/api/graphql`` ("Forming calls with GraphQL",
+  https://docs.github.com/enterprise-server@latest/graphql/guides/forming-calls-with-graphql#the-graphql-endpoint).
 - **Conditional requests.** A caller passes the validators it stored in ``http_cache``;
   a ``304 Not Modified`` answer does not count against the primary rate limit (GitHub
   REST docs, "Use conditional requests if appropriate"). The client never writes the
@@ -70,7 +74,15 @@ from typing import Any, NamedTuple
 
 import requests
 
-from collector.http import Unreachable, backoff_delay, http_date, next_link, retry_after_seconds
+from collector.http import (
+    Unreachable,
+    backoff_delay,
+    check_endpoint,
+    check_token,
+    http_date,
+    next_link,
+    retry_after_seconds,
+)
 from core.config import GithubConfig
 from core.dates import utc_now
 from core.errors import InputError
@@ -197,6 +209,7 @@ class GitHubClient:
         *,
         token: str | None = None,
         base_url: str | None = None,
+        graphql_url: str | None = None,
         max_rate_wait: float = GithubConfig.max_rate_wait,
         timeout: float = 30.0,
         max_attempts: int = 8,
@@ -208,8 +221,9 @@ class GitHubClient:
         clock: Callable[[], float] = time.time,
         session: requests.Session | None = None,
     ):
+        check_endpoint("base_url" if base_url else "GITHUB_API_URL", base_url or os.environ.get("GITHUB_API_URL"))
         self.base_url = (base_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
-        self.graphql_url = f"{self.base_url}/graphql"
+        self.graphql_url = graphql_url or os.environ.get("GITHUB_GRAPHQL_URL") or graphql_url_for(self.base_url)
         self.max_rate_wait = max_rate_wait
         self.timeout = timeout
         self.max_attempts = max_attempts
@@ -230,6 +244,7 @@ class GitHubClient:
             }
         )
         token = token if token is not None else os.environ.get("GITHUB_TOKEN")
+        check_token("GITHUB_TOKEN", token)
         self.authenticated = bool(token)
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
@@ -519,6 +534,16 @@ def _is_secondary(data: Any) -> bool:
     messages = [data.get("message") or ""]
     messages += [e.get("message") or "" for e in data.get("errors") or () if isinstance(e, dict) and not e.get("path")]
     return any("secondary rate limit" in str(m).lower() for m in messages)
+
+
+def graphql_url_for(base_url: str) -> str:
+    """The GraphQL endpoint of the REST API at ``base_url``, as PyGithub derives it
+    (``github/Requester.py``, ``Requester.get_graphql_prefix``): the base's path without a
+    trailing ``/v3``, then ``/graphql``. ``https://api.github.com`` gives
+    ``https://api.github.com/graphql``; ``https://HOST/api/v3`` gives ``https://HOST/api/graphql``."""
+    base = base_url.rstrip("/")
+    base = base.removesuffix("/v3")
+    return f"{base}/graphql"
 
 
 def _is_graphql_timeout(status: int, data: Any) -> bool:

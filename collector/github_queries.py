@@ -20,6 +20,8 @@ REPO_FIELDS = """
       edges { starredAt node { databaseId } }
     }
     issues(states: OPEN) { totalCount } pullRequests(states: OPEN) { totalCount }
+    newestPullRequest: pullRequests(first: 1, orderBy: {field: UPDATED_AT, direction: DESC}) { nodes { updatedAt } }
+    newestIssue: issues(first: 1, orderBy: {field: UPDATED_AT, direction: DESC}) { nodes { updatedAt } }
 """
 
 STARGAZERS_QUERY = """
@@ -28,6 +30,21 @@ query Stargazers($owner: String!, $name: String!, $after: String) {
     stargazerCount
     stargazers(first: 100, after: $after, orderBy: {field: STARRED_AT, direction: ASC}) {
       pageInfo { endCursor hasNextPage }
+      edges { starredAt node { databaseId login id } }
+    }
+  }
+}
+"""
+
+
+# The same connection newest first: the re-walk after a refused cursor (collector.github,
+# GitHubCollector.rewalk_stars) reads down from the newest star to the stored ones.
+STARGAZERS_NEWEST_FIRST_QUERY = """
+query StargazersNewestFirst($owner: String!, $name: String!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    stargazerCount
+    stargazers(first: 100, after: $after, orderBy: {field: STARRED_AT, direction: DESC}) {
+      pageInfo { startCursor endCursor hasNextPage }
       edges { starredAt node { databaseId login id } }
     }
   }
@@ -50,6 +67,55 @@ def repository_batch_query(names: Sequence[str]) -> tuple[str, dict[str, str]]:
     )
     return query, variables
 
+
+# Who did something: a User or a Bot (``Actor`` declares only ``login``; the id is on each type).
+ACTOR = "{ __typename login ... on User { databaseId id } ... on Bot { databaseId } }"
+REVIEWS_PAGE = 20  # reviews asked with each pull request: 100 of them add 100 requests, still 1 point a page
+REVIEW_FIELDS = f"fullDatabaseId state submittedAt author {ACTOR}"  # review ids outgrew Int: BigInt
+
+# The issue and pull request walks, most recently updated first (``orderBy: {field:
+# UPDATED_AT, direction: DESC}``): a nightly walk stops where the stored items begin. Each
+# page costs GitHub's minimum, 1 point (pullRequests: 1 request + 1 per pull request's
+# reviews = 101, / 100, rounded: "Rate limits and query limits for the GraphQL API",
+# https://docs.github.com/graphql/overview/rate-limits-and-query-limits-for-the-graphql-api).
+# Fields: https://docs.github.com/graphql/reference/objects#pullrequest and #issue.
+PULL_REQUESTS_QUERY = f"""
+query PullRequests($owner: String!, $name: String!, $first: Int!, $after: String) {{
+  repository(owner: $owner, name: $name) {{
+    pullRequests(first: $first, after: $after, orderBy: {{field: UPDATED_AT, direction: DESC}}) {{
+      pageInfo {{ endCursor hasNextPage }}
+      nodes {{
+        number title createdAt updatedAt closedAt merged mergedAt
+        additions deletions changedFiles commits {{ totalCount }}
+        author {ACTOR}
+        reviews(first: {REVIEWS_PAGE}) {{ pageInfo {{ endCursor hasNextPage }} nodes {{ {REVIEW_FIELDS} }} }}
+      }}
+    }}
+  }}
+}}
+"""
+
+ISSUES_QUERY = f"""
+query Issues($owner: String!, $name: String!, $first: Int!, $after: String) {{
+  repository(owner: $owner, name: $name) {{
+    issues(first: $first, after: $after, orderBy: {{field: UPDATED_AT, direction: DESC}}) {{
+      pageInfo {{ endCursor hasNextPage }}
+      nodes {{ number title createdAt updatedAt closedAt author {ACTOR} }}
+    }}
+  }}
+}}
+"""
+
+# The reviews of one pull request past the first REVIEWS_PAGE.
+MORE_REVIEWS_QUERY = f"""
+query Reviews($owner: String!, $name: String!, $number: Int!, $after: String) {{
+  repository(owner: $owner, name: $name) {{
+    pullRequest(number: $number) {{
+      reviews(first: 100, after: $after) {{ pageInfo {{ endCursor hasNextPage }} nodes {{ {REVIEW_FIELDS} }} }}
+    }}
+  }}
+}}
+"""
 
 PROFILE_BATCH = 100  # ids per nodes(ids:) document: GitHub refuses more ("You may not provide more
 # than 100 node ids", type ARGUMENT_LIMIT: sourcecred/sourcecred pull 908)

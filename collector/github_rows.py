@@ -121,6 +121,16 @@ def newest_star(node: dict) -> tuple[int, str] | None:
     return (edges[0]["node"]["databaseId"], edges[0]["starredAt"]) if edges else None
 
 
+def newest_updates(node: dict) -> dict[str, str | None]:
+    """The newest update of the repository's pull requests and of its issues, as the metadata
+    document asked (``newestPullRequest``, ``newestIssue``): None where there are none."""
+    newest: dict[str, str | None] = {}
+    for resource, alias in (("pull_requests", "newestPullRequest"), ("issues", "newestIssue")):
+        nodes = [n for n in (node.get(alias) or {}).get("nodes") or () if n]
+        newest[resource] = nodes[0]["updatedAt"] if nodes else None
+    return newest
+
+
 @dataclass
 class StarPage:
     stargazers: list[dict[str, Any]] = field(default_factory=list)
@@ -329,6 +339,105 @@ def item_stamps(resource: str, items: Iterable[dict]) -> list[str]:
 
 def _total(connection: dict | None) -> int | None:
     return connection.get("totalCount") if connection else None
+
+
+def graphql_actor(author: dict | None) -> dict | None:
+    """A GraphQL ``Actor`` as the REST user it is: GraphQL spells a bot's login without
+    REST's ``[bot]`` suffix (``dependabot`` for ``dependabot[bot]``), so the suffix is put
+    back and the same account keeps one login. None for a deleted account (``author: null``)
+    or one whose id the document could not see."""
+    if not author or author.get("databaseId") is None:
+        return None
+    bot = author.get("__typename") == "Bot"
+    login = author["login"] + ("[bot]" if bot and not author["login"].endswith("[bot]") else "")
+    return {"id": author["databaseId"], "login": login, "type": "Bot" if bot else "User", "node_id": author.get("id")}
+
+
+def issue_detail_events(
+    repo_id: int, repo_name: str, resource: str, nodes: Iterable[dict | None], bots: Collection[str]
+) -> EventPage:
+    """One page of GraphQL ``pullRequests`` or ``issues`` nodes (``resource`` ``pull_requests``
+    or ``issues``) as the opened and closed events the REST listings write, under the same
+    ids, now with OpenDigger's payload fields, and each submitted review of a pull request
+    as a ``PullRequestReviewEvent`` (``created``, as GH Archive's).
+
+    Only what the node says of the event's moment is filled: the opened event gets the
+    creation time; the closed one the creation, closing and merge times and a pull
+    request's lines, files and commits (fixed once it is closed). What the item was like
+    when it was opened, and comment counts at a closing, are not what GitHub shows now:
+    they stay NULL. A closing's actor is not in the node; the stored one is kept."""
+    page = EventPage()
+    kind = "PullRequestEvent" if resource == "pull_requests" else "IssuesEvent"
+    for node in nodes:
+        if not node:
+            continue
+        page.stamps.append(node["updatedAt"])
+        number, created = node["number"], node["createdAt"]
+        author = graphql_actor(node.get("author"))
+        about = {"repo_id": repo_id, "repo_name": repo_name, "issue_number": number, "title": node.get("title")}
+        if author:
+            about.update({"author_id": author["id"], "author_login": author["login"]})
+            page.developers.append(developer_row(author, bots))
+        opened = {
+            "id": f"rest:{kind}:opened:{repo_id}:{number}",
+            "type": kind,
+            "action": "opened",
+            "actor_id": author["id"] if author else None,
+            "actor_login": author["login"] if author else None,
+            "is_bot": is_bot_login(author["login"], bots, author["type"]) if author else False,
+            "created_at": created,
+            "source": "rest",
+            "issue_created_at": created,
+            **about,
+        }
+        page.events.append(opened)
+        if node.get("closedAt"):
+            closed = {
+                "id": f"rest:{kind}:closed:{repo_id}:{number}",
+                "type": kind,
+                "action": "closed",
+                "created_at": node["closedAt"],
+                "source": "rest",
+                "issue_created_at": created,
+                "issue_closed_at": node["closedAt"],
+                **about,
+            }
+            if kind == "PullRequestEvent":
+                closed.update(
+                    {
+                        "merged": bool(node.get("merged")),
+                        "pull_merged_at": node.get("mergedAt"),
+                        "pull_additions": node.get("additions"),
+                        "pull_deletions": node.get("deletions"),
+                        "pull_changed_files": node.get("changedFiles"),
+                        "pull_commits": (node.get("commits") or {}).get("totalCount"),
+                    }
+                )
+            page.events.append(closed)
+        for review in (node.get("reviews") or {}).get("nodes") or ():
+            if not review or review.get("fullDatabaseId") is None or not review.get("submittedAt"):
+                continue  # a pending review is its author's alone: not an event yet
+            review_id = int(review["fullDatabaseId"])  # a BigInt, sent as a string
+            reviewer = graphql_actor(review.get("author"))
+            if reviewer:
+                page.developers.append(developer_row(reviewer, bots))
+            page.events.append(
+                {
+                    "id": f"rest:PullRequestReviewEvent:created:{repo_id}:{review_id}",
+                    "type": "PullRequestReviewEvent",
+                    "action": "created",
+                    "actor_id": reviewer["id"] if reviewer else None,
+                    "actor_login": reviewer["login"] if reviewer else None,
+                    "is_bot": is_bot_login(reviewer["login"], bots, reviewer["type"]) if reviewer else False,
+                    "created_at": review["submittedAt"],
+                    "source": "rest",
+                    "issue_created_at": created,
+                    "pull_review_id": review_id,
+                    "pull_review_state": (review.get("state") or "").lower() or None,
+                    **about,
+                }
+            )
+    return page
 
 
 PROFILE_TEXT_LIMIT = 255  # characters kept of a profile field (GitHub's profile form takes fewer)

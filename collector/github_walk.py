@@ -19,7 +19,15 @@ pages live in one place:
   unfinished walk keeps the next page's ``Link`` target, relative to the API base, so
   a rerun resumes it. New items that arrive meanwhile sit above it and are read next time.
 - **Conditional.** The first page of a walk is asked with the validators stored for its
-  URL: an unchanged listing answers 304, which costs no rate limit.
+  URL: an unchanged listing answers 304, which costs no rate limit. A walk that has not read
+  its last page is unfinished whatever its first page says: its first page is then asked
+  unconditionally.
+- **Refused continuations.** A stored next-page target the API refuses later (422 on an
+  ``after=`` cursor, octokit/octokit.net issue 1417, or on a page number past the "large
+  dataset" limit, MeltanoLabs/tap-github pull 415) raises :class:`StaleCursor` and the walk
+  falls back once: a listing by update asks again from ``since`` = the newest update stored,
+  a newest-first listing walks again from the top down to what was stored before the
+  unfinished walk began (a bounded re-walk; the pages it had read are read again).
 
 A 404 raises :class:`RepoGone`; 409 (an empty repository) and 410 (issues disabled)
 end the walk as empty.
@@ -49,7 +57,8 @@ class RepoBlocked(RepoGone):
 
 
 class StaleCursor(GitHubError):
-    """A stored ``after=`` cursor the API no longer takes (422): start again from the stored stamps."""
+    """A stored continuation the API no longer takes (REST 422 on an ``after=`` cursor or a page
+    number, GraphQL ``INVALID_CURSOR_ARGUMENTS``): start again from what is stored."""
 
 
 @dataclass
@@ -135,12 +144,14 @@ class ListingWalker:
         url: str | None = (
             self.client.url(self.client.relative(state["url"])) if state.get("url") else from_since(newest)
         )
-        conditional = True
+        conditional, refused = True, False
         while url:
             try:
                 response = self._get(url, conditional)
             except StaleCursor:
-                url, conditional = from_since(newest), True
+                if refused:  # the fresh walk's own link refused too: end here, the checkpoint stands
+                    raise
+                url, conditional, refused = from_since(newest), False, True
                 continue
             if response is None:
                 return
@@ -175,11 +186,17 @@ class ListingWalker:
         the first page that brings nothing new: for commits, whose listing follows the
         history, not the dates (a merged branch lands with older commit dates). Without
         it (issue events, whose ids and times grow together) it stops at the first item
-        not newer than the newest stored. A stored ``resume`` cursor the API no longer
-        takes starts the walk again from the top."""
+        not newer than the newest stored.
+
+        A stored ``resume`` target the API no longer takes starts a re-walk from the top
+        (unconditionally: the walk below the first page is unfinished, whatever a 304 there
+        would say), down to ``newest``, what was stored before the unfinished walk began: the
+        pages that walk read are known but must not end the re-walk, so there a page ends it
+        only when it is known and none of its items is newer than ``newest``. An interrupted
+        re-walk keeps that rule (``rewalk`` in the checkpoint)."""
         state = _state(checkpoint)
         newest, seen = state.get("newest"), state.get("seen")
-        resume = state.get("resume")
+        resume, rewalk = state.get("resume"), bool(state.get("rewalk"))
         top = canonical_url(self.client.url(path), {**params, "per_page": self.page_size})
         # a stored target is re-based: it may predate a change of GITHUB_API_URL
         url: str | None = self.client.url(self.client.relative(resume)) if resume else top
@@ -188,7 +205,9 @@ class ListingWalker:
             try:
                 response = self._get(url, conditional)
             except StaleCursor:
-                url, conditional = top, True
+                if url == top or (rewalk and not resume):  # the re-walk's own link refused too
+                    raise
+                url, conditional, rewalk, resume = top, False, True, None
                 continue
             if response is None:
                 return
@@ -198,12 +217,16 @@ class ListingWalker:
             following = response.next_url
             if known is not None:
                 reached = bool(items) and known(items)
+                if rewalk:  # known may be this walk's own earlier pages: stop only below them
+                    reached = reached and newest is not None and all(s <= newest for s in page_stamps)
             else:
                 reached = newest is not None and any(s <= newest for s in page_stamps)
             if reached or (floor and any(s < floor for s in page_stamps)):
                 following = None  # reached what is stored, or items older than wanted
             if following:
                 state_after = {"newest": newest, "resume": self.client.relative(following), "seen": seen}
+                if rewalk:
+                    state_after["rewalk"] = True
             else:
                 state_after = {"newest": seen}
             cache_row = response.cache_row(self.client.relative) if url == top else None  # only the top is asked again
@@ -218,8 +241,8 @@ class ListingWalker:
             raise RepoGone(f"{url}: HTTP 404")
         if response.status in (304, 409, 410):
             return None
-        if response.status == 422 and _is_cursor(url):
-            raise StaleCursor(f"{url}: HTTP 422")
+        if response.status == 422 and _is_continuation(url):
+            raise StaleCursor(f"{url}: HTTP 422: {(response.data or {}).get('message', '')}".rstrip(": "))
         if is_blocked(response):
             raise RepoBlocked(f"{url}: HTTP {response.status}: access blocked")
         if response.status != 200:
@@ -236,6 +259,13 @@ def is_blocked(response: Response) -> bool:
 def _is_cursor(url: str) -> bool:
     """Whether a page URL names its page by a keyset cursor (``after=``), not by number."""
     return "after" in dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+
+
+def _is_continuation(url: str) -> bool:
+    """Whether a page URL is a link target (an ``after=`` cursor or a ``page`` number), which
+    the API may refuse later, rather than a walk's own first query."""
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+    return "after" in query or "page" in query
 
 
 def _state(checkpoint: str | None) -> dict[str, Any]:

@@ -14,6 +14,11 @@ reads):
   (private, missing or disabled: the Hub does not say which), ``not_found`` for a 404,
   ``renamed`` for an id that now redirects (``model_aliases`` maps it to the new id) and
   ``deleted`` for a model a complete full-Hub crawl no longer saw.
+  A private model is never stored: a listing asked with a token also lists the private
+  repos the token can read (huggingface_hub issue #634, PR #638), so ``private`` is asked
+  for (as huggingface.js ``list-models.ts`` always does) and such records are dropped as
+  each listing page arrives (``_Crawl._listing``), before anything reads them; a configured private model is recorded as
+  ``unavailable``, as a run without the token sees it. A run stores what an anonymous run stores.
 - ``model_snapshots``, one row per model per day: ``downloads`` (the last 30 days),
   ``downloadsAllTime``, ``likes``, ``trendingScore``. "Today" is the day of the
   API response's ``Date`` header (fakehub's clock is simulated), else the UTC day.
@@ -93,6 +98,7 @@ EXPAND = (
     "library_name",
     "likes",
     "pipeline_tag",
+    "private",
     "safetensors",
     "tags",
     "trendingScore",
@@ -297,7 +303,8 @@ class _Crawl:
                         f"{what}: expected a list of models, got HTTP {response.status}", response.status
                     )
                 pages += 1
-                yield response, response.data
+                # private repos the token can read: never stored, never a root or a child
+                yield response, [record for record in response.data if not record.get("private")]
         except RateLimitTooLong:
             raise
         except HubUnavailable as exc:
@@ -318,6 +325,11 @@ class _Crawl:
             raise
         except HubUnavailable as exc:
             self.result.mark_partial(f"hf model {model_id}: {exc}")
+            return "unavailable", None
+        if response.status == 200 and response.data.get("private"):  # as the Hub answers without the token
+            self.store.mark_model_unavailable(model_id, "unavailable")
+            self.result.rows_written += 1
+            self.result.notes.append(f"hf model {model_id}: private; not stored")
             return "unavailable", None
         if response.status == 200:
             self._write(response, [response.data])

@@ -2,8 +2,8 @@
 
 It is built from huggingface_hub's own pieces — the endpoint from ``HF_ENDPOINT`` (as
 ``huggingface_hub.constants.ENDPOINT`` reads it), the token from ``HF_TOKEN`` or the
-library's token store through ``build_hf_headers``, and the library's shared
-``httpx2`` session (``get_session``) — but owns the retry loop and the paging itself,
+library's token store through ``build_hf_headers``, and the library's shared session
+(``get_session``) — but owns the retry loop and the paging itself,
 because huggingface_hub 2.x's ``http_backoff`` and ``paginate`` do not fit a resumable
 crawl:
 
@@ -35,6 +35,13 @@ private repo's 401 by that message), and a first request that cannot reach the e
 all (the name does not resolve, the connection is refused, TLS fails): that is a setup
 problem, not a transient one, and retrying it for minutes helps nobody.
 
+Versions: huggingface_hub 1.2 added ``parse_ratelimit_headers``, so it is the floor. The
+library's session is an ``httpx`` client in 1.x (its METADATA: ``httpx<1,>=0.23.0``) and an
+``httpx2`` one from 2.0 (``httpx2<3,>=2.0.0``); both raise the same-named failures, so the
+failures retried (:func:`retry_exceptions`) are those of the module the installed release's
+session comes from: a body cut short raises that module's ``RemoteProtocolError`` and is retried
+under either. ``bench/hf_floor_versions.py`` runs the Hub tests against both floors.
+
 Statuses that are answers rather than failures — 401 and 403 (private, missing or
 disabled), 404 (deleted) — are returned to the caller, which records them. Redirects
 (a renamed repo) are followed by the library's session.
@@ -42,6 +49,7 @@ disabled), 404 (deleted) — are returned to the caller, which records them. Red
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -50,15 +58,24 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import httpx2
 from huggingface_hub import constants
 from huggingface_hub.utils import build_hf_headers, get_session, parse_ratelimit_headers
 
 from collector import cancel
-from collector.http import Unreachable, http_date, next_link, retry_after_seconds, retry_delay
+from collector.http import (
+    Unreachable,
+    check_endpoint,
+    check_token,
+    http_date,
+    next_link,
+    retry_after_seconds,
+    retry_delay,
+)
 from core.config import HuggingFaceConfig
 from core.errors import InputError
 
@@ -67,10 +84,22 @@ log = logging.getLogger(__name__)
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # Answers the collector records (gated/private, deleted/renamed) instead of retrying.
 ANSWER_STATUSES = frozenset({200, 401, 403, 404})
-# A query as httpx2 takes it (its QueryParamTypes): a mapping, or pairs with repeated keys kept.
+# A query as httpx and httpx2 take it (their QueryParamTypes): a mapping, or pairs with repeated keys kept.
 QueryParams = Mapping[str, str | int | float | bool | None] | list[tuple[str, str | int | float | bool | None]]
 
-RETRY_EXCEPTIONS = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError)
+
+@cache
+def session_transport() -> ModuleType:
+    """The HTTP library the installed huggingface_hub builds its session on: ``httpx`` (1.x) or
+    ``httpx2`` (2.x), read from the session's own class rather than from a version number."""
+    return importlib.import_module(type(get_session()).__module__.partition(".")[0])
+
+
+def retry_exceptions() -> tuple[type[BaseException], ...]:
+    """The session's failures worth another attempt: timeouts, network errors and a body cut
+    short (``RemoteProtocolError``), of :func:`session_transport`'s library."""
+    transport = session_transport()
+    return (transport.TimeoutException, transport.NetworkError, transport.RemoteProtocolError)
 
 
 INVALID_TOKEN_MESSAGE = "Invalid credentials in Authorization header"
@@ -150,6 +179,8 @@ class HfClient:
         sleep: Callable[[float], None] = cancel.sleep,  # wakes when a stop is requested
     ):
         # Read at call time: constants.ENDPOINT froze HF_ENDPOINT when the library was imported.
+        check_endpoint("endpoint" if endpoint else "HF_ENDPOINT", endpoint or os.environ.get("HF_ENDPOINT"))
+        check_token("HF_TOKEN", token if isinstance(token, str) else os.environ.get("HF_TOKEN"))
         self.endpoint = (endpoint or os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
         self.headers = build_hf_headers(token=token, library_name="ecometrics")
         self.timeout = timeout
@@ -181,7 +212,7 @@ class HfClient:
             self._pace(url)
             try:
                 response = get_session().get(url, params=params, headers=self.headers, timeout=self.timeout)
-            except RETRY_EXCEPTIONS as exc:
+            except retry_exceptions() as exc:
                 self._count("error")
                 HubUnreachable.check(exc, answered=self._answered, endpoint=self.endpoint)
                 failure = f"{type(exc).__name__}: {exc}"

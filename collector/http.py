@@ -10,12 +10,58 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import os
 import random
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from core.errors import InputError
+
+# The environment variables that point the clients elsewhere, and those that hold their tokens.
+ENDPOINT_VARIABLES = ("GITHUB_API_URL", "HF_ENDPOINT", "MODELSCOPE_ENDPOINT")
+TOKEN_VARIABLES = ("GITHUB_TOKEN", "HF_TOKEN", "MODELSCOPE_API_TOKEN")
+
+
+def check_endpoint(variable: str, url: str | None) -> None:
+    """Refuse an API base URL that is not ``http(s)://HOST...`` (``javascript:``, ``file:``, a bare word).
+
+    Such a value can never be answered: every request would fail alike, and a failure that
+    looks like the network's would be retried for minutes. One line names the variable.
+    """
+    if not url:
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or not url.isprintable():
+        raise InputError(
+            f"{variable} {url[:80]!r} is not an http(s) URL; set it like https://api.example.com, or unset it"
+        )
+
+
+def check_token(variable: str, token: str | None) -> None:
+    """Refuse a token that cannot be sent in an HTTP header: a control character (a pasted
+    newline) or a character outside Latin-1, which http.client cannot encode (RFC 9110 5.5:
+    field values are visible ASCII, space and tab, and obs-text). The token is never shown."""
+    if not token:
+        return
+    try:
+        token.encode("latin-1")
+    except UnicodeEncodeError:
+        raise InputError(
+            f"{variable} holds characters an HTTP header cannot carry (not Latin-1); copy the token again"
+        ) from None
+    if not token.isprintable():
+        raise InputError(f"{variable} holds a newline or another control character; copy the token again")
+
+
+def check_environment(environ: Mapping[str, str] | None = None) -> None:
+    """Every endpoint and token variable that is set, checked before a run starts (see above)."""
+    environ = os.environ if environ is None else environ
+    for variable in ENDPOINT_VARIABLES:
+        check_endpoint(variable, environ.get(variable))
+    for variable in TOKEN_VARIABLES:
+        check_token(variable, environ.get(variable))
 
 
 def http_date(value: str | None) -> dt.datetime | None:

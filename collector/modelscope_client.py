@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -54,7 +55,7 @@ from modelscope_hub.errors import (
 from modelscope_hub.types import PagedResult, RepoInfo
 
 from collector import cancel
-from collector.http import Unreachable, http_date, retry_delay
+from collector.http import Unreachable, check_endpoint, check_token, http_date, retry_delay
 from core.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,10 @@ class ModelScopeClient:
         max_wait: float = 300.0,
         sleep: Callable[[float], None] = cancel.sleep,
     ):
+        check_endpoint(
+            "endpoint" if endpoint else "MODELSCOPE_ENDPOINT", endpoint or os.environ.get("MODELSCOPE_ENDPOINT")
+        )
+        check_token("MODELSCOPE_API_TOKEN", token if token is not None else os.environ.get("MODELSCOPE_API_TOKEN"))
         self.session = requests.Session()
         self.session.hooks["response"].append(self._note)
         self.config = HubConfig(endpoint=endpoint, token=token)

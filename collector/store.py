@@ -22,6 +22,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -378,7 +379,50 @@ MIGRATIONS: list[str] = [
     CREATE INDEX models_author ON models(author COLLATE NOCASE);
     CREATE INDEX models_tracked ON models(tracked) WHERE tracked = 1;
     """,
-    # 12: where accounts say they are: the GraphQL ids developers and repository owners are
+    # 12: what OpenDigger's other metrics read from an event's payload, under the names of
+    # OpenDigger's ClickHouse ``events`` table (X-lab2017/open-digger
+    # docs/assets/data_description.csv). NULL is "the source did not say", never 0.
+    # ``merged`` is OpenDigger's ``pull_merged``; ``author_id``/``author_login`` its
+    # ``issue_author_id``/``issue_author_login`` (migration 8).
+    """
+    ALTER TABLE events ADD COLUMN issue_created_at TEXT;      -- the issue's / pull request's created_at
+    ALTER TABLE events ADD COLUMN issue_closed_at TEXT;       -- its closed_at (NULL while open or unknown)
+    ALTER TABLE events ADD COLUMN issue_comments INTEGER;     -- its comment count when the event happened
+    ALTER TABLE events ADD COLUMN pull_merged_at TEXT;        -- pull_request.merged_at
+    ALTER TABLE events ADD COLUMN pull_commits INTEGER;       -- pull_request.commits
+    ALTER TABLE events ADD COLUMN pull_additions INTEGER;     -- pull_request.additions
+    ALTER TABLE events ADD COLUMN pull_deletions INTEGER;     -- pull_request.deletions
+    ALTER TABLE events ADD COLUMN pull_changed_files INTEGER; -- pull_request.changed_files
+    ALTER TABLE events ADD COLUMN pull_review_comments INTEGER; -- pull_request.review_comments (a count)
+    ALTER TABLE events ADD COLUMN pull_review_id INTEGER;     -- PullRequestReview(Comment)Event: the review's id
+    ALTER TABLE events ADD COLUMN pull_review_state TEXT;     -- PullRequestReviewEvent: approved | commented | ...
+    """,
+    # 13: OpenDigger's published metric files, as `ecometrics import opendigger` read them.
+    """
+    CREATE TABLE opendigger_values (
+        repo TEXT NOT NULL,                -- owner/name as its folder names it (github/owner/name)
+        metric TEXT NOT NULL,              -- the file: stars, bus_factor_detail, issue_response_time, ...
+        field TEXT NOT NULL,               -- '' for a plain file; avg | levels | quantile_0..4 for a time metric
+        period TEXT NOT NULL,              -- YYYY-MM, YYYYQn, YYYY or 2021-10-raw
+        value REAL,                        -- a number
+        detail TEXT,                       -- a list, as JSON
+        file TEXT NOT NULL,                -- where it was read
+        imported_at TEXT NOT NULL,
+        PRIMARY KEY (repo, metric, field, period)
+    );
+    """,
+    # 14: which hours of GH Archive the store holds: one row per hourly file imported, so a
+    # month's metrics can say how much of the month they saw (analysis.coverage).
+    """
+    CREATE TABLE archive_hours (           -- written with the last batch of the file's events
+        hour TEXT PRIMARY KEY,             -- YYYY-MM-DDTHH (UTC), from the name YYYY-MM-DD-H.json.gz
+        file TEXT NOT NULL,                -- the file's name
+        lines INTEGER NOT NULL,            -- lines read
+        damaged INTEGER NOT NULL DEFAULT 0,  -- 1: the file ended early or broke; only lines before it are held
+        imported_at TEXT NOT NULL
+    );
+    """,
+    # 15: where accounts say they are: the GraphQL ids developers and repository owners are
     # asked by, and each account's profile location and company, read at most once a month.
     """
     ALTER TABLE developers ADD COLUMN node_id TEXT;     -- GraphQL global id, for nodes(ids:)
@@ -410,9 +454,17 @@ MODEL_COLUMNS = (
     "parameters", "gated", "children_count", "status", "updated_at",
 )  # fmt: skip
 MODEL_SNAPSHOT_COLUMNS = ("model_id", "date", "downloads_30d", "downloads_all_time", "likes", "trending_score")
+# The payload fields of migration 12 (OpenDigger's ``events`` names): a collector that
+# knows one fills it, one that does not leaves it NULL.
+EVENT_PAYLOAD_COLUMNS = (
+    "issue_created_at", "issue_closed_at", "issue_comments", "pull_merged_at", "pull_commits",
+    "pull_additions", "pull_deletions", "pull_changed_files", "pull_review_comments", "pull_review_id",
+    "pull_review_state",
+)  # fmt: skip
 EVENT_ROW_COLUMNS = (  # every events column but ``source``, which one merge gives all its rows
     "id", "type", "action", "actor_id", "actor_login", "repo_id", "repo_name", "created_at",
     "issue_number", "comment_id", "push_id", "merged", "is_bot", "title", "author_id", "author_login",
+    *EVENT_PAYLOAD_COLUMNS,
 )  # fmt: skip
 
 # The bulk writers' SQL: a statement's conflict clause serves both its VALUES and its
@@ -432,8 +484,44 @@ _ON_EVENT_CONFLICT = "ON CONFLICT (id) DO UPDATE SET " + ", ".join(
 )
 
 
+@dataclass(frozen=True)
+class ArchiveHour:
+    """An hour of GH Archive imported: ``hour`` ``YYYY-MM-DDTHH`` (UTC), from ``file``, its
+    ``lines`` read; ``damaged`` when the file ended early or broke (only lines before it are held)."""
+
+    hour: str
+    file: str
+    lines: int
+    damaged: bool = False
+
+
 class StoreError(InputError):
     """The database cannot be used as asked; the message names the file and the fix."""
+
+
+def demo_marker(path: str | os.PathLike[str]) -> str | None:
+    """What the ``ecometrics demo`` marker of the database at ``path`` says (its fakehub seed and
+    scale), read without writing; None for a database without one, "" for no database yet."""
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        return ""
+    try:
+        conn = _connect_read_only(path)
+    except sqlite3.DatabaseError as exc:
+        raise _open_error(path, exc) from exc
+    try:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "meta" in tables:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (DEMO_MARKER,)).fetchone()
+        elif "checkpoints" in tables:  # before migration 10 the marker was a checkpoint
+            row = conn.execute("SELECT cursor FROM checkpoints WHERE source = 'demo' AND key = 'synthetic'").fetchone()
+        else:
+            row = None if tables else ("",)  # an empty SQLite file: nothing in it yet
+        return None if row is None else (row[0] or "synthetic")
+    except sqlite3.DatabaseError as exc:
+        raise _open_error(path, exc) from exc
+    finally:
+        conn.close()
 
 
 def check_database_path(path: Path) -> None:
@@ -466,8 +554,9 @@ class Store:
         whose schema is newer than :data:`SCHEMA_VERSION` is refused as it is, byte for
         byte. ``readonly`` (for commands that only read) opens an existing file at the
         current schema with SQLite's ``mode=ro``, so that a read-only file or folder can
-        still be read and nothing in it is touched; a missing or older file is created
-        or upgraded as for a writer.
+        still be read and nothing in it is touched; a missing file (a mistyped ``--db``)
+        or one at an older schema is refused, never created or upgraded: a writer
+        command (``ecometrics migrate``, any collect or import) upgrades it.
         """
         self.path = Path(path)
         check_database_path(self.path)
@@ -477,7 +566,18 @@ class Store:
                 f"{self.path}: schema version {version} is newer than this ecometrics knows "
                 f"({SCHEMA_VERSION}); upgrade ecometrics"
             )
-        self.readonly = readonly and version == SCHEMA_VERSION
+        if readonly and version is None:
+            what = "is an empty file, not a database yet" if self.path.exists() else "no such database"
+            raise StoreError(
+                f"{self.path}: {what}; check --db (or ECOMETRICS_DB, [storage].db), "
+                "or create it with 'ecometrics init' or a collect"
+            )
+        if readonly and version is not None and version < SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: schema version {version} is older than this ecometrics ({SCHEMA_VERSION}) "
+                "and a reader changes nothing; run 'ecometrics migrate' (or any collect) to upgrade it"
+            )
+        self.readonly = readonly
         conn = None
         try:
             if self.readonly:
@@ -725,13 +825,15 @@ class Store:
         staged: Sequence[Path] = (),
         source: str,
         checkpoint: tuple[str, str, str | None] | None = None,
+        archive_hour: ArchiveHour | None = None,
     ) -> int:
         """Upsert events by id, all with ``source``, in one transaction with ``checkpoint``.
 
         ``rows`` are tuples of :data:`EVENT_ROW_COLUMNS`; each ``staged`` file is a SQLite
         file with a table ``events`` of those columns, moved in with one ``INSERT ...
-        SELECT`` (a third of the cost of binding its rows here), before ``rows``. Returns
-        the rows written.
+        SELECT`` (a third of the cost of binding its rows here), before ``rows``. With a
+        file's last batch, ``archive_hour`` records the hour it held (see
+        :meth:`record_archive_hours`), in the same transaction. Returns the rows written.
         """
         schemas = [f"staged{number}" for number in range(len(staged))]
         for schema, path in zip(schemas, staged, strict=True):
@@ -754,11 +856,30 @@ class Store:
                     ).rowcount
                 if checkpoint is not None:
                     self.set_checkpoint(*checkpoint)
+                if archive_hour is not None:
+                    self._record_archive_hours([archive_hour])
                 self._rows_in_transaction += written
         finally:
             for schema in schemas:
                 self.conn.execute(f"DETACH DATABASE {schema}")
         return written
+
+    def record_archive_hours(self, hours: Iterable[ArchiveHour]) -> None:
+        """Record GH Archive hours imported: one row per hour, the file that held it.
+
+        An hour held whole stays held: a damaged copy of its file read later (a partial
+        download) does not mark it damaged again, since its events were stored whole."""
+        with self.transaction():
+            self._record_archive_hours(hours)
+
+    def _record_archive_hours(self, hours: Iterable[ArchiveHour]) -> None:
+        self.conn.executemany(
+            "INSERT INTO archive_hours (hour, file, lines, damaged, imported_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (hour) DO UPDATE SET file = excluded.file, lines = excluded.lines, "
+            "damaged = excluded.damaged, imported_at = excluded.imported_at "
+            "WHERE excluded.damaged = 0 OR archive_hours.damaged = 1",
+            [(h.hour, h.file, h.lines, int(h.damaged), utc_now()) for h in hours],
+        )
 
     # -- Hugging Face ---------------------------------------------------------------
 
@@ -1203,7 +1324,10 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
 
     A WAL file in a folder this process cannot write opens only as ``immutable=1`` (its
     ``-shm`` cannot be created; https://sqlite.org/wal.html#readonly): nothing can write
-    there, so nothing changes under the reader either.
+    there, so nothing changes under the reader either. But ``immutable=1`` reads the main
+    file alone: when a writer died and left committed rows in ``-wal`` without a
+    ``-shm`` to read it by, those rows would be silently missing, so that file is
+    refused, saying why (:class:`WriteFailed`, the folder's state, not the input).
     """
     from urllib.parse import quote
 
@@ -1215,6 +1339,13 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
         conn.close()
         if "unable to open" not in str(exc):
             raise
+        wal = Path(f"{path}-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise WriteFailed(
+                f"{path}: committed rows wait in {wal.name}, left by a writer that did not finish, and SQLite "
+                "cannot read them in a read-only folder; make the folder writable once (any ecometrics command "
+                "then folds them in), or copy the database with its -wal file to a writable folder"
+            ) from None
         conn = sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA user_version").fetchone()
     except BaseException:

@@ -8,9 +8,12 @@ typos), and every error is one line naming the file, the key and what is expecte
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
+import math
 import os
 import re
+import reprlib
 import tomllib
 import types
 import typing
@@ -26,9 +29,14 @@ log = logging.getLogger(__name__)
 DEFAULT_CONFIG_PATH = "ecometrics.toml"
 DEFAULT_DB_PATH = "ecometrics.db"
 
-_REPO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")
-_OWNER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# Matched with fullmatch: ``$`` also matches before a final newline, so "o/r\n" would pass.
+_REPO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+")
+_OWNER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*")
+# A family or origin name: no "+" (analysis.frames.FAMILY_SEPARATOR joins the families of a
+# merge, "Llama+Qwen", so "A+B" would be read back as two families) and no control characters.
+_FAMILY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,95}")
+_SINCE = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?")  # a date, or a UTC time as GitHub's `since`
 EXPORT_FORMATS = ("csv", "parquet", "json", "md")
 MAX_DERIVATIVE_DEPTH = 50  # the Hub's deepest derivative chains are about a dozen levels
 
@@ -48,6 +56,7 @@ class GithubConfig:
     repos: list[str] = field(default_factory=list)
     star_history: bool = True  # full stargazer history (cursor-resumed)
     activity: bool = True  # issues, PRs, comments, commits -> events
+    issue_details: bool = True  # with activity and a token: GraphQL created/closed/merged times, PR lines, reviews
     contributors: bool = True
     activity_since: str | None = None  # ISO date; None collects all history on the first run
     max_rate_wait: float = 900.0  # seconds to wait for a spent budget before ending as partial
@@ -100,6 +109,10 @@ ACTIVITY_EVENT_TYPES: tuple[str, ...] = (
     "PullRequestEvent",
     "PushEvent",
 )
+# The event types OpenDigger's other metrics read besides those (stars and attention:
+# WatchEvent, ForkEvent; change request response time: PullRequestReviewEvent); its
+# active_dates_and_times counts every type.
+METRIC_EVENT_TYPES: tuple[str, ...] = (*ACTIVITY_EVENT_TYPES, "WatchEvent", "ForkEvent", "PullRequestReviewEvent")
 
 
 @dataclass
@@ -179,6 +192,10 @@ def load_config(path: str | os.PathLike[str], *, missing_ok: bool = False) -> Co
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise ConfigError(
+            f"{path}: nests arrays or tables too deeply to read; a config needs at most a list of strings"
+        ) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8") from exc
     config = parse_config(data, source=str(path))
@@ -192,7 +209,7 @@ def parse_config(data: dict[str, Any], *, source: str = DEFAULT_CONFIG_PATH) -> 
     sections = {f.name: f for f in dataclasses.fields(Config) if f.name != "path"}
     for name, value in data.items():
         if name not in sections:
-            raise ConfigError(f"{source}: unknown section [{name}]; expected one of {_names(sections)}")
+            raise ConfigError(f"{source}: unknown section [{_key(name)}]; expected one of {_names(sections)}")
         if name == "families":
             config.families = _parse_families(value, source)
         else:
@@ -226,7 +243,7 @@ def _parse_section(cls_name: Any, value: Any, source: str, section: str) -> Any:
     values = {}
     for key, item in value.items():
         if key not in fields:
-            raise ConfigError(f"{source}: unknown key {section}.{key}; expected one of {_names(fields)}")
+            raise ConfigError(f"{source}: unknown key {section}.{_key(key)}; expected one of {_names(fields)}")
         values[key] = _check_type(item, hints[key], source, f"{section}.{key}")
     return cls(**values)
 
@@ -260,7 +277,7 @@ def _check_type(value: Any, expected: Any, source: str, key: str) -> Any:
         else isinstance(value, (int, float)) and not isinstance(value, bool)
     )
     if not ok:
-        raise ConfigError(f"{source}: {key} must be {_type_word(expected)}, not {_toml_type(value)} {value!r}")
+        raise ConfigError(f"{source}: {key} must be {_type_word(expected)}, not {_toml_type(value)} {_shown(value)}")
     return float(value) if expected is float else value
 
 
@@ -268,40 +285,50 @@ def _validate(config: Config, source: str) -> None:
     from apscheduler.triggers.cron import CronTrigger
 
     for index, owner in enumerate(config.github.orgs):
-        if not _OWNER_NAME.match(owner):
-            raise ConfigError(f"{source}: github.orgs[{index}] {owner!r} is not a GitHub owner name")
+        if not _OWNER_NAME.fullmatch(owner):
+            raise ConfigError(f"{source}: github.orgs[{index}] {_shown(owner)} is not a GitHub owner name")
     for index, name in enumerate(config.github.repos):
-        if not _REPO_NAME.match(name) or name.split("/")[1] in (".", ".."):  # GitHub reserves . and ..
+        if not _REPO_NAME.fullmatch(name) or name.split("/")[1] in (".", ".."):  # GitHub reserves . and ..
             raise ConfigError(
-                f"{source}: github.repos[{index}] {name!r} is not OWNER/NAME; write it like 'vllm-project/vllm'"
+                f"{source}: github.repos[{index}] {_shown(name)} is not OWNER/NAME; write it like 'vllm-project/vllm'"
             )
     if config.github.activity_since is not None:
         _check_date(config.github.activity_since, source, "github.activity_since")
     for section, key in (("github", "max_rate_wait"), ("github", "stats_wait"), ("huggingface", "max_rate_wait")):
-        if getattr(getattr(config, section), key) < 0:
-            raise ConfigError(f"{source}: {section}.{key} must be 0 or more seconds")
+        if not 0 <= getattr(getattr(config, section), key) < math.inf:  # also NaN
+            raise ConfigError(f"{source}: {section}.{key} must be 0 or more seconds (a finite number)")
     if config.github.profiles_per_run < 0:
         raise ConfigError(f"{source}: github.profiles_per_run must be 0 or more profiles a run")
+    for index, name in enumerate(config.huggingface.authors):
+        if not _OWNER_NAME.fullmatch(name):
+            raise ConfigError(f"{source}: huggingface.authors[{index}] {_shown(name)} is not a Hugging Face author")
     for index, name in enumerate(config.huggingface.models):
-        if not _MODEL_ID.match(name) or not _hub_repo_id(name):
+        if not _MODEL_ID.fullmatch(name) or not _hub_repo_id(name):
             raise ConfigError(
-                f"{source}: huggingface.models[{index}] {name!r} is not AUTHOR/NAME; "
+                f"{source}: huggingface.models[{index}] {_shown(name)} is not AUTHOR/NAME; "
                 "write it like 'mistralai/Mistral-7B-v0.1'"
             )
     for index, name in enumerate(config.modelscope.models):
-        if not _MODEL_ID.match(name):
+        if not _MODEL_ID.fullmatch(name):
             raise ConfigError(
-                f"{source}: modelscope.models[{index}] {name!r} is not OWNER/NAME; write it like 'Qwen/Qwen3-8B'"
+                f"{source}: modelscope.models[{index}] {_shown(name)} is not OWNER/NAME; write it like 'Qwen/Qwen3-8B'"
             )
     for index, owner in enumerate(config.modelscope.owners):
-        if not owner or "/" in owner:
-            raise ConfigError(f"{source}: modelscope.owners[{index}] {owner!r} is not an owner; write it like 'Qwen'")
+        if not _OWNER_NAME.fullmatch(owner):
+            raise ConfigError(
+                f"{source}: modelscope.owners[{index}] {_shown(owner)} is not an owner; write it like 'Qwen'"
+            )
     for key, targets in config.modelscope.same_as.items():
         if any(("/" in key) != ("/" in target) for target in targets):
             raise ConfigError(
                 f"{source}: modelscope.same_as.{key} maps an owner to authors or OWNER/NAME to AUTHOR/NAME, "
-                f'not {targets!r}; e.g. ZhipuAI = ["zai-org"]'
+                f'not {_shown(targets)}; e.g. ZhipuAI = ["zai-org"]'
             )
+        for name in (key, *targets):
+            if not (_MODEL_ID if "/" in name else _OWNER_NAME).fullmatch(name):
+                raise ConfigError(
+                    f"{source}: modelscope.same_as.{_key(key)}: {_shown(name)} is not a model or owner name"
+                )
     if not 0 <= config.huggingface.derivative_depth <= MAX_DERIVATIVE_DEPTH:
         raise ConfigError(
             f"{source}: huggingface.derivative_depth must be between 0 and {MAX_DERIVATIVE_DEPTH}, "
@@ -314,23 +341,47 @@ def _validate(config: Config, source: str) -> None:
     for name, weight in config.activity.weights.items():
         if name not in ACTIVITY_WEIGHTS:
             raise ConfigError(
-                f"{source}: unknown key activity.weights.{name}; expected one of {_names(ACTIVITY_WEIGHTS)}"
+                f"{source}: unknown key activity.weights.{_key(name)}; expected one of {_names(ACTIVITY_WEIGHTS)}"
             )
-        if weight < 0:
-            raise ConfigError(f"{source}: activity.weights.{name} must be 0 or more")
+        if not 0 <= weight < math.inf:  # NaN and inf would make every OpenRank NaN
+            raise ConfigError(f"{source}: activity.weights.{name} must be 0 or more (a finite number), not {weight}")
+    for index, login in enumerate(config.activity.bots):
+        if not login or not login.isprintable():
+            raise ConfigError(f"{source}: activity.bots[{index}] {_shown(login)} is not a login")
+    for name, family in config.families.items():
+        if not _FAMILY_NAME.fullmatch(name):
+            raise ConfigError(
+                f"{source}: [families.{_key(name)}] is not a family name; use letters, digits, space, '.', '_' "
+                "or '-' ('+' joins the families of a merge)"
+            )
+        if family.origin is not None and not _FAMILY_NAME.fullmatch(family.origin):
+            raise ConfigError(
+                f"{source}: families.{name}.origin {_shown(family.origin)} is not an origin; write a country code like 'CN'"
+            )
+        for key in ("authors", "orgs"):
+            for index, owner in enumerate(getattr(family, key)):
+                if not _OWNER_NAME.fullmatch(owner):
+                    raise ConfigError(f"{source}: families.{name}.{key}[{index}] {_shown(owner)} is not an owner name")
     if config.activity.max_repos < 1:
         raise ConfigError(f"{source}: activity.max_repos must be at least 1")
     for name in ("collect", "analyze", "openrank"):
         expression = getattr(config.schedule, name)
         try:
-            CronTrigger.from_crontab(expression, timezone="UTC")
+            trigger = CronTrigger.from_crontab(expression, timezone="UTC")
         except ValueError as exc:
             raise ConfigError(
-                f'{source}: schedule.{name} {expression!r} is not a 5-field cron expression ({exc}); e.g. "0 2 * * *"'
+                f'{source}: schedule.{name} {_shown(expression)} is not a 5-field cron expression ({exc}); e.g. "0 2 * * *"'
             ) from None
+        # A day that no month has (31 February) parses but never fires: APScheduler answers None.
+        if trigger.get_next_fire_time(None, dt.datetime.now(dt.UTC)) is None:
+            raise ConfigError(
+                f'{source}: schedule.{name} {_shown(expression)} never fires (no month has that day); e.g. "0 2 * * *"'
+            )
     for index, fmt in enumerate(config.export.formats):
         if fmt not in EXPORT_FORMATS:
-            raise ConfigError(f"{source}: export.formats[{index}] {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
+            raise ConfigError(
+                f"{source}: export.formats[{index}] {_shown(fmt)} is not one of {', '.join(EXPORT_FORMATS)}"
+            )
     if config.export.top is not None and config.export.top < 1:
         raise ConfigError(f"{source}: export.top must be at least 1")
     if config.report.models < 0:
@@ -350,12 +401,27 @@ def _hub_repo_id(name: str) -> bool:
 
 
 def _check_date(value: str, source: str, key: str) -> None:
-    import datetime as dt
-
+    """``value`` is a whole date, YYYY-MM-DD, or a UTC time YYYY-MM-DDTHH:MM:SSZ; nothing after it."""
     try:
-        dt.date.fromisoformat(value[:10])
+        if not _SINCE.fullmatch(value):
+            raise ValueError(value)
+        dt.datetime.fromisoformat(value)
     except ValueError:
-        raise ConfigError(f"{source}: {key} {value!r} is not a date; write it as YYYY-MM-DD") from None
+        raise ConfigError(f"{source}: {key} {_shown(value)} is not a date; write it as YYYY-MM-DD") from None
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxdict = 2, 80, 80, 4, 4
+
+
+def _shown(value: Any) -> str:
+    """``value`` as Python writes it, cut short: an error stays one readable line (no 5,000-deep list)."""
+    return _REPR.repr(value)
+
+
+def _key(name: str) -> str:
+    """A key or section name as typed when it is plain text, else quoted and escaped (a newline in it)."""
+    return name if name.isprintable() and len(name) <= 80 else _shown(name)
 
 
 def _names(mapping: dict[str, Any]) -> str:
@@ -423,6 +489,7 @@ orgs = {orgs}
 repos = {repos}
 star_history = {_toml(gh.star_history)}                  # full stargazer history, resumed from a saved cursor
 activity = {_toml(gh.activity)}                      # issues, PRs, comments, commits -> events (for OpenRank)
+issue_details = {_toml(gh.issue_details)}                 # and their times, PR lines and reviews (GraphQL, needs a token)
 contributors = {_toml(gh.contributors)}
 # activity_since = "2025-01-01"      # first-run horizon for activity; default: all history
 max_rate_wait = {gh.max_rate_wait:g}                  # seconds to wait for a spent rate budget, then end as partial

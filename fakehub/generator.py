@@ -38,7 +38,15 @@ Features the collectors must cope with, at every scale:
   https://docs.github.com/graphql/reference/objects#stargazerconnection), and REST leaves
   them out of its pages, so a page can be shorter than ``per_page`` with more to come.
   Whether GitHub's count includes them is not documented; the collector does not rely
-  on it (after a walk from the start it takes count - shown as the hidden share);
+  on it (after a walk from the start it takes count - shown as the hidden share).
+- deleted accounts: :data:`DELETED_ACCOUNT_SHARE` of developer accounts were deleted, and
+  GitHub credits their issues, pull requests, comments, review comments and closings to
+  one placeholder account, ``ghost`` (id 10137): "Side effects of account deletion"
+  (https://docs.github.com/account-and-profile/setting-up-and-managing-your-personal-account-on-github/managing-your-personal-account/deleting-your-personal-account#side-effects-of-account-deletion),
+  seen by API clients in travisbrown/octocrabby issue 2, ropensci/allcontributors issue 58
+  and WordPress/props-bot-action issue 198. The user index :data:`GHOST` stands for it;
+  commits keep their git author (an account-less author stays so: only GitHub's own
+  records are re-credited), and stars of deleted accounts are not modelled here;
 - profiles: every user has a ``location`` and ``company`` (free text, null when empty:
   https://docs.github.com/graphql/reference/objects#user) drawn from
   :data:`PROFILE_LOCATIONS`, in the shapes real profiles take (cities with or without a
@@ -70,6 +78,10 @@ BOT_LOGINS = (
     "copilot-swe-agent[bot]",
 )
 N_BOTS = len(BOT_LOGINS)
+REVIEW_ID_BASE = 7_000_000_000_000  # review k of issue id i is REVIEW_ID_BASE + 10 i + k
+GHOST = -1  # the user index of GitHub's placeholder for deleted accounts
+GHOST_LOGIN, GHOST_ID = "ghost", 10137  # https://api.github.com/users/ghost
+DELETED_ACCOUNT_SHARE = 0.03  # of developer accounts, deleted: their issues and comments are ghost's
 USER_ID_BASE = 1_000_000  # GitHub database id of user index i is USER_ID_BASE + i
 ORG_ID_BASE = 90_000_000
 REPO_ID_BASE = 600_000_000
@@ -204,6 +216,14 @@ HIDDEN_STAR_SHARE = 0.003  # of all stars, from accounts the API no longer shows
 NEVER = np.iinfo(np.int64).max
 LATE_COMMIT_SHARE = 0.1  # of commits, made on a branch that is merged later
 MERGE_DELAY_DAYS = 14  # at most this many days from a commit to its merge
+# Continuation cursors (REST ``after=``, GraphQL ``endCursor``) stored between runs are later
+# refused: REST answers 422 to a cursor it no longer takes (octokit/octokit.net issue 1417;
+# MeltanoLabs/tap-github issue 120 and pull 415 on GitHub's cursor-only deep pages), GraphQL an
+# ``INVALID_CURSOR_ARGUMENTS`` error ("`...` does not appear to be a valid cursor."). GitHub
+# states no lifetime; fakehub refuses a cursor once it is older than this on the simulated clock
+# (assumed: a week, so a nightly run resumes its cursors and a run after a week's pause meets
+# the refusal). ``FakeHub(cursor_lifetime_seconds=None)`` keeps cursors forever.
+CURSOR_LIFETIME_SECONDS = 7 * DAY
 
 
 # Profile locations as people type them (GitHub's ``location`` is free text, often empty), each
@@ -279,6 +299,8 @@ def iso_array(times: np.ndarray) -> list[str]:
 
 def user_index(login: str, universe: int) -> int | None:
     """Inverse of :func:`user_login`, or None when no user has that login."""
+    if login.lower() == GHOST_LOGIN:
+        return GHOST
     if login in BOT_LOGINS:
         return BOT_LOGINS.index(login)
     digits = len(login) - len(login.rstrip("0123456789"))
@@ -288,6 +310,23 @@ def user_index(login: str, universe: int) -> int | None:
     if index >= universe or user_login(index) != login:
         return None
     return index
+
+
+REVIEW_STATES = ("APPROVED", "CHANGES_REQUESTED", "COMMENTED")  # submitted reviews (PENDING ones are private)
+
+
+@dataclass(frozen=True)
+class PullDetails:
+    """A pull request's size and its submitted reviews, as GitHub's ``PullRequest`` object
+    gives them (https://docs.github.com/graphql/reference/objects#pullrequest: ``additions``,
+    ``deletions``, ``changedFiles``, ``commits``, ``reviews``; REST ``GET /pulls/{number}``
+    the same as ``additions``, ``deletions``, ``changed_files``, ``commits``)."""
+
+    additions: int
+    deletions: int
+    changed_files: int
+    commits: int
+    reviews: tuple[tuple[int, int, str, int], ...] = ()  # (review id, reviewer index, state, submitted)
 
 
 @dataclass
@@ -302,6 +341,7 @@ class Issue:
     title: str
     comments: list[int] = field(default_factory=list)  # created times of its comments
     closer: int | None = None  # user index of who closed it (None: the author)
+    pull: PullDetails | None = None  # a pull request's size and reviews; None for an issue
 
     @property
     def closed_by(self) -> int:
@@ -526,6 +566,8 @@ def _generate_activity(repo: Repo, developers: int, rate: float) -> Activity:
         if is_pr:
             for _ in range(min(int(rng.expovariate(0.6)), 20)):
                 review_comments.append((0, number, person(), when(created)))
+        if is_pr:
+            issue.pull = _pull_details(repo, issue, core, end)
         issues.append(issue)
     n_commits = int(days * level * 0.05) + rng.randint(3, 10)
     for _ in range(n_commits):
@@ -533,6 +575,18 @@ def _generate_activity(repo: Repo, developers: int, rate: float) -> Activity:
         author = None if roll < 0.04 else person()
         name = f"anon{rng.randrange(100)}" if author is None else user_login(author)
         unhashed.append((author, begin + rng.randrange(end - begin), name))
+    # deleted accounts: GitHub credits what they opened, wrote and closed to ghost
+    deleted = {
+        u
+        for u in {i.user for i in issues} | {c[2] for c in comments + review_comments}
+        if account_deleted(repo.seed, u)
+    }
+    if deleted:
+        for issue in issues:
+            issue.user = GHOST if issue.user in deleted else issue.user
+            issue.closer = GHOST if issue.closer in deleted else issue.closer
+        comments = [(i, n, GHOST if u in deleted else u, t) for i, n, u, t in comments]
+        review_comments = [(i, n, GHOST if u in deleted else u, t) for i, n, u, t in review_comments]
     comments.sort(key=lambda c: (c[3], c[1]))
     review_comments.sort(key=lambda c: (c[3], c[1]))
     unhashed.sort(key=lambda c: c[1])
@@ -548,6 +602,31 @@ def _generate_activity(repo: Repo, developers: int, rate: float) -> Activity:
         for _, _, t, _ in commits
     ]
     return Activity(issues, comments, review_comments, commits, landed)
+
+
+def _pull_details(repo: Repo, issue: Issue, core: list[int], end: int) -> PullDetails:
+    """A pull request's lines, files, commits and reviews, from an RNG of its own (the
+    repository's other activity does not change with it). Reviews come from the core
+    team, between the opening and the closing (or the end of the history)."""
+    rng = random.Random(stable_hash("pull", repo.seed, repo.index, issue.number))
+    files = min(1 + int(rng.expovariate(0.25)), 300)
+    additions = sum(rng.randrange(0, 80) for _ in range(files))
+    deletions = sum(rng.randrange(0, 30) for _ in range(files))
+    commits = 1 + min(int(rng.expovariate(0.4)), 50)
+    last = issue.closed if issue.closed is not None else end
+    reviews = []
+    for k in range(min(int(rng.expovariate(0.8)), 6)):
+        at = issue.created + rng.randrange(max(1, last - issue.created))
+        reviewer = core[rng.randrange(len(core))]
+        reviews.append((REVIEW_ID_BASE + issue.id * 10 + k, reviewer, rng.choice(REVIEW_STATES), at))
+    reviews.sort(key=lambda review: (review[3], review[0]))
+    return PullDetails(additions, deletions, files, commits, tuple(reviews))
+
+
+def account_deleted(seed: int, user: int) -> bool:
+    """Whether developer ``user``'s account was deleted (:data:`DELETED_ACCOUNT_SHARE` of them;
+    bots never): the same answer in every repository."""
+    return user >= N_BOTS and _mix(stable_hash("deleted", seed) ^ user) % 10_000 < DELETED_ACCOUNT_SHARE * 10_000
 
 
 def _generated_name(rng: random.Random, words: list[str], taken: set[str]) -> str:
@@ -574,9 +653,13 @@ class UserDirectory:
         self._by_id: dict[int, int] | None = None  # database id -> index, built on first use
 
     def login(self, index: int) -> str:
+        if index == GHOST:
+            return GHOST_LOGIN
         return self._logins[index] if self._logins is not None else user_login(index)
 
     def user_id(self, index: int) -> int:
+        if index == GHOST:
+            return GHOST_ID
         return self._ids[index] if self._ids is not None else USER_ID_BASE + index
 
     def index(self, login: str) -> int | None:
@@ -730,6 +813,9 @@ class GitHubWorld:
             if at > now:
                 break
             updated = at
+        for *_, submitted in issue.pull.reviews if issue.pull else ():  # a review updates its pull request
+            if submitted <= now:
+                updated = max(updated, submitted)
         if closed is not None:
             updated = max(updated, closed)
         return ("closed" if closed else "open"), closed, updated
@@ -752,6 +838,13 @@ class GitHubWorld:
         return users, anon
 
     contributor_email_limit = 500  # see fakehub.github_rest: /contributors links only these
+    cursor_lifetime_seconds: int | None = None  # set by the server: CURSOR_LIFETIME_SECONDS, None never
+
+    def cursor_expired(self, issued: int) -> bool:
+        """Whether a cursor issued at ``issued`` (the simulated clock) is refused now: older than
+        :data:`CURSOR_LIFETIME_SECONDS` (see there)."""
+        lifetime = self.cursor_lifetime_seconds
+        return lifetime is not None and self.clock.now - issued > lifetime
 
     def listed_contributors(self, repo: Repo) -> tuple[dict[int, int], dict[str, int]]:
         """What ``/contributors?anon=1`` lists: ({user index: n} for the first
@@ -766,7 +859,7 @@ class GitHubWorld:
     # -- profiles ---------------------------------------------------------------------
     def user_profile(self, index: int) -> tuple[str | None, str | None, str | None]:
         """(location, company, the location's country) of user ``index``; bots say nothing."""
-        if self.users.is_bot(index):
+        if index == GHOST or self.users.is_bot(index):  # ghost is no person: it says nothing
             return None, None, None
         text, country = drawn_location(self.seed, "user", index)
         return text, COMPANIES[stable_hash("company", self.seed, index) % len(COMPANIES)], country
@@ -776,6 +869,26 @@ class GitHubWorld:
         return ORG_LOCATIONS.get(org) or drawn_location(self.seed, "org", org)
 
     # -- ground truth ---------------------------------------------------------------
+
+    def pull_truth(self, issue: Issue, now: int) -> dict:
+        """A pull request's merge time, size and submitted reviews at the clock; {} for an issue."""
+        if issue.pull is None:
+            return {}
+        pull = issue.pull
+        merged = issue.merged and issue.closed is not None and issue.closed <= now
+        return {
+            "merged_at": iso(issue.closed) if merged and issue.closed is not None else None,
+            "additions": pull.additions,
+            "deletions": pull.deletions,
+            "changed_files": pull.changed_files,
+            "commits_count": pull.commits,
+            "reviews": [
+                {"id": rid, "user": self.users.login(who), "state": state, "submitted_at": iso(at)}
+                for rid, who, state, at in pull.reviews
+                if at <= now
+            ],
+        }
+
     deleted_names: tuple[str, ...] = (DELETED_BEFORE_START,)
 
     def _user_countries(self, active: set[int]) -> dict[str, str | None]:
@@ -791,6 +904,7 @@ class GitHubWorld:
         now = self.clock.now
         login = self.users.login
         repos = {}
+        ghost_events = 0
         for repo in self.repos:
             if not self.visible(repo):
                 continue
@@ -799,6 +913,9 @@ class GitHubWorld:
             every = repo.star_rows(int(shown[-1]) + 1 if len(shown) else 0, self.users)
             activity = self.activity(repo)
             users, anon = self.listed_contributors(repo)
+            ghost_events += sum(i.user == GHOST for i in activity.issues if i.created <= now)
+            ghost_events += sum(i.closed_by == GHOST for i in activity.issues if i.closed and i.closed <= now)
+            ghost_events += sum(c[2] == GHOST for c in activity.comments + activity.review_comments if c[3] <= now)
             repos[repo.full_name] = {
                 "id": repo.id,
                 "full_name": repo.full_name,
@@ -829,6 +946,7 @@ class GitHubWorld:
                         "closed_by": login(i.closed_by) if i.closed and i.closed <= now else None,
                         "updated_at": iso(self.issue_state(i)[2]),
                         "comments": sum(1 for at in i.comments if at <= now),
+                        **self.pull_truth(i, now),
                     }
                     for i in activity.issues
                     if i.created <= now
@@ -860,6 +978,7 @@ class GitHubWorld:
                 active.update(i.user for i in a.issues if i.created <= now)
                 active.update(i.closed_by for i in a.issues if i.closed is not None and i.closed <= now)
                 active.update(c[2] for c in a.comments + a.review_comments if c[3] <= now)
+                active.update(r[1] for i in a.issues if i.pull for r in i.pull.reviews if r[3] <= now)
                 active.update(c[1] for _, c in a.landed_commits(now) if c[1] is not None)
         return {
             "repos": repos,
@@ -867,6 +986,8 @@ class GitHubWorld:
             # the country each account's profile location names (None: it does not tell)
             "user_countries": self._user_countries(active),
             "org_countries": {org: self.org_profile(org)[1] for org in self.orgs},
+            # deleted accounts' issues, pull requests (opened, closed) and comments, credited to ghost
+            "ghost": {"login": GHOST_LOGIN, "id": GHOST_ID, "events": ghost_events},
             "orgs": {org: sorted(r.full_name for r in self.org_repos(org)) for org in self.orgs},
             "org_ids": dict(self.orgs),
             "renamed": dict(self.renamed),

@@ -33,6 +33,8 @@ the ``link`` header's URLs may use ``page``, ``before`` or ``after``, follow the
 given, https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api;
 ``after=`` cursors on large listings, e.g. MeltanoLabs/tap-github pull request 415;
 reports of the 422 range from page 11 to page 100, so the stricter end is modelled).
+A cursor older than :data:`fakehub.generator.CURSOR_LIFETIME_SECONDS` (a week, assumed) answers
+that same 422 "Invalid cursor value": a stored continuation can be refused later.
 Page numbers are offsets: an item updated during a walk moves to the end and shifts
 later items onto pages already read. A keyset cursor names the sort key of the last
 item served, so an updated item moves behind it instead.
@@ -96,17 +98,21 @@ CURSOR_ONLY = (
 )
 
 
-def encode_cursor(key: tuple) -> str:
-    return base64.urlsafe_b64encode(b"cursor:v2:" + json.dumps(list(key)).encode()).decode().rstrip("=")
+def encode_cursor(key: tuple, issued: int) -> str:
+    """An opaque keyset cursor: the last key served and when (the simulated clock) it was issued."""
+    body = json.dumps({"key": list(key), "issued": issued}).encode()
+    return base64.urlsafe_b64encode(b"cursor:v2:" + body).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple | None:
+def decode_cursor(cursor: str) -> tuple[tuple, int] | None:
+    """(key, issued) of a cursor :func:`encode_cursor` made, or None."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         if not raw.startswith(b"cursor:v2:"):
             return None
-        return tuple(json.loads(raw[len(b"cursor:v2:") :]))
-    except (ValueError, TypeError):
+        body = json.loads(raw[len(b"cursor:v2:") :])
+        return tuple(body["key"]), int(body["issued"])
+    except (ValueError, TypeError, KeyError):
         return None
 
 
@@ -420,8 +426,8 @@ class GitHubRest:
         after = req.arg("after")
         keys = [key(item) for item in items]
         if after is not None:
-            mark = decode_cursor(after)
-            if mark is None:
+            decoded = decode_cursor(after)
+            if decoded is None or self.world.cursor_expired(decoded[1]):  # see CURSOR_LIFETIME_SECONDS
                 return Response.json(
                     {
                         "message": f"Invalid cursor value: {after!r}",
@@ -430,7 +436,7 @@ class GitHubRest:
                     },
                     422,
                 )
-            start = bisect_right(keys, mark)
+            start = bisect_right(keys, decoded[0])
         else:
             page = req.int_arg("page", 1)
             if page > self.page_number_limit:
@@ -453,7 +459,11 @@ class GitHubRest:
                 if last <= self.page_number_limit:
                     links["last"] = req.url_with(page=last)
             else:  # from the limit on, the next page is named by a keyset cursor
-                links = {"next": req.url_with(page=None, after=encode_cursor(keys[start + per_page - 1]))}
+                links = {
+                    "next": req.url_with(
+                        page=None, after=encode_cursor(keys[start + per_page - 1], self.world.clock.now)
+                    )
+                }
             headers["Link"] = link_header(links)
         return Response.json([render(item) for item in chunk], 200, headers)
 
@@ -760,10 +770,18 @@ class GitHubRest:
         return Response.json(d)
 
     def pull(self, req: Request, repo: Repo, number: str) -> Response:
+        """One pull request; unlike the listing it carries ``merged``, ``additions``,
+        ``deletions``, ``changed_files`` and ``commits``
+        (https://docs.github.com/rest/pulls/pulls#get-a-pull-request)."""
         issue = self._find_issue(repo, number)
         if issue is None or not issue.is_pr:
             return not_found(f"{DOCS}/pulls/pulls#get-a-pull-request")
-        return Response.json(self._pull_json(req.base_url, repo, issue))
+        d = self._pull_json(req.base_url, repo, issue)
+        if issue.pull is not None:
+            d["merged"] = d["merged_at"] is not None
+            d["additions"], d["deletions"] = issue.pull.additions, issue.pull.deletions
+            d["changed_files"], d["commits"] = issue.pull.changed_files, issue.pull.commits
+        return Response.json(d)
 
     def pulls(self, req: Request, repo: Repo) -> Response:
         rows = self._issue_list(req, repo, only_prs=True)

@@ -7,7 +7,16 @@ Schema subset (:data:`SDL`)::
     repository(owner, name, followRenames = true) {
       id databaseId name nameWithOwner url description owner { login }
       stargazerCount forkCount watchers { totalCount }
-      issues(states) { totalCount }  pullRequests(states) { totalCount }
+      issues(states, first, after, orderBy: {field: CREATED_AT|UPDATED_AT|COMMENTS, direction}) {
+        totalCount pageInfo { ... }
+        nodes { databaseId number title author createdAt updatedAt closedAt closed state comments { totalCount } }
+      }
+      pullRequests(states, first, after, orderBy) {
+        ... nodes { the issue's fields, merged mergedAt additions deletions changedFiles
+                    commits { totalCount } reviews(first, after, states) { nodes { databaseId author state
+                    submittedAt } } }
+      }
+      issue(number) { ... }  pullRequest(number) { ... }
       createdAt updatedAt pushedAt isArchived isFork
       primaryLanguage { name }  licenseInfo { key name spdxId }
       repositoryTopics(first) { totalCount nodes { topic { name } } }
@@ -29,6 +38,11 @@ null when empty (https://docs.github.com/graphql/reference/objects#user); organi
 a ``location`` and no ``company``. Ids are the legacy global ids GitHub's REST ``node_id``
 gives (``MDQ6VXNlcjI5NDEwMzU=`` is ``04:User2941035``, as in the recorded exchanges).
 
+``author`` is an ``Actor``: a ``User`` or a ``Bot`` (see :func:`actor`). Issue and pull
+request connections page by keyset cursors (:func:`keyset_cursor`): ordered by
+``UPDATED_AT``, an item updated during a walk moves ahead of it instead of shifting the
+pages after the cursor.
+
 Cost follows GitHub's published rule: add up the requests each connection needs
 (``first``/``last`` of enclosing connections multiplied), divide by 100, round, at
 least 1. It is charged to the token's points budget before execution; ``rateLimit``
@@ -38,7 +52,10 @@ cannot pay, the answer is GitHub's: 200 with ``errors[0].type == "RATE_LIMITED"`
 error with ``type: "NOT_FOUND"`` and its ``path``. A document asking for more than
 ``graphql_timeout_nodes`` nodes (:func:`requested_nodes`) times out as a whole, as GitHub's
 do past their 10 seconds: 502 or 504, charged, and the same again when asked again (see
-:data:`TIMEOUT_NODES`).
+:data:`TIMEOUT_NODES`). A stargazer cursor names a star's place and when it was issued; one
+older than the cursor lifetime (:data:`fakehub.generator.CURSOR_LIFETIME_SECONDS`) is refused
+with ``INVALID_CURSOR_ARGUMENTS`` ("`...` does not appear to be a valid cursor."), its
+``repository`` null.
 """
 
 from __future__ import annotations
@@ -63,18 +80,22 @@ from graphql import (
 
 from fakehub.clock import iso
 from fakehub.exchange import Request, Response
-from fakehub.generator import BLOCKED, GitHubWorld, Repo, UserDirectory
+from fakehub.generator import BLOCKED, GitHubWorld, Issue, Repo, UserDirectory
 from fakehub.limits import Window
 
 SDL = """
 scalar DateTime
 scalar URI
+scalar BigInt
 
 enum OrderDirection { ASC DESC }
 enum StarOrderField { STARRED_AT }
 enum IssueState { OPEN CLOSED }
 enum PullRequestState { OPEN CLOSED MERGED }
+enum IssueOrderField { CREATED_AT UPDATED_AT COMMENTS }
+enum PullRequestReviewState { PENDING COMMENTED APPROVED CHANGES_REQUESTED DISMISSED }
 input StarOrder { field: StarOrderField!, direction: OrderDirection! }
+input IssueOrder { field: IssueOrderField!, direction: OrderDirection! }
 
 type Query {
   repository(owner: String!, name: String!, followRenames: Boolean = true): Repository
@@ -94,11 +115,66 @@ type RepositoryTopic { topic: Topic! }
 type RepositoryTopicConnection { totalCount: Int! nodes: [RepositoryTopic] }
 type CountConnection { totalCount: Int! }
 
-type User implements Node { login: String! databaseId: Int id: ID! url: URI! location: String company: String }
+interface Actor { login: String! url: URI! }
+type User implements Actor & Node { login: String! databaseId: Int id: ID! url: URI! location: String company: String }
+type Bot implements Actor { login: String! databaseId: Int id: ID! url: URI! }
 type Organization implements Node { login: String! databaseId: Int id: ID! url: URI! location: String }
 type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
 type StargazerEdge { cursor: String! starredAt: DateTime! node: User! }
 type StargazerConnection { totalCount: Int! pageInfo: PageInfo! edges: [StargazerEdge] nodes: [User] }
+
+type Issue {
+  id: ID!
+  databaseId: Int
+  number: Int!
+  title: String!
+  author: Actor
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  closedAt: DateTime
+  closed: Boolean!
+  state: IssueState!
+  comments(first: Int, after: String): CountConnection!
+}
+type IssueEdge { cursor: String! node: Issue }
+type IssueConnection { totalCount: Int! pageInfo: PageInfo! edges: [IssueEdge] nodes: [Issue] }
+
+type PullRequestReview {
+  id: ID!
+  databaseId: Int
+  fullDatabaseId: BigInt
+  author: Actor
+  state: PullRequestReviewState!
+  submittedAt: DateTime
+  createdAt: DateTime!
+}
+type PullRequestReviewEdge { cursor: String! node: PullRequestReview }
+type PullRequestReviewConnection {
+  totalCount: Int! pageInfo: PageInfo! edges: [PullRequestReviewEdge] nodes: [PullRequestReview]
+}
+
+type PullRequest {
+  id: ID!
+  databaseId: Int
+  number: Int!
+  title: String!
+  author: Actor
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  closedAt: DateTime
+  closed: Boolean!
+  merged: Boolean!
+  mergedAt: DateTime
+  state: PullRequestState!
+  additions: Int!
+  deletions: Int!
+  changedFiles: Int!
+  commits(first: Int, after: String): CountConnection!
+  comments(first: Int, after: String): CountConnection!
+  reviews(first: Int, after: String, states: [PullRequestReviewState!]): PullRequestReviewConnection
+}
+type PullRequestEdge { cursor: String! node: PullRequest }
+type PullRequestConnection { totalCount: Int! pageInfo: PageInfo! edges: [PullRequestEdge] nodes: [PullRequest] }
 
 type Repository {
   id: ID!
@@ -111,8 +187,10 @@ type Repository {
   stargazerCount: Int!
   forkCount: Int!
   watchers(first: Int, after: String): CountConnection!
-  issues(states: [IssueState!], first: Int, after: String): CountConnection!
-  pullRequests(states: [PullRequestState!], first: Int, after: String): CountConnection!
+  issues(states: [IssueState!], first: Int, after: String, orderBy: IssueOrder): IssueConnection!
+  pullRequests(states: [PullRequestState!], first: Int, after: String, orderBy: IssueOrder): PullRequestConnection!
+  issue(number: Int!): Issue
+  pullRequest(number: Int!): PullRequest
   createdAt: DateTime!
   updatedAt: DateTime!
   pushedAt: DateTime
@@ -136,18 +214,25 @@ class GitHubGraphQLError(GraphQLError):
         self.gh_type = gh_type
 
 
-def _cursor(k: int) -> str:
-    return base64.b64encode(f"cursor:v2:{k}".encode()).decode()
+def _cursor(k: int, issued: int) -> str:
+    """A stargazer cursor: the star's index and when (the simulated clock) it was issued."""
+    return base64.b64encode(f"cursor:v2:{k}:{issued}".encode()).decode()
 
 
-def _uncursor(cursor: str) -> int:
+def _uncursor(cursor: str, world: GitHubWorld) -> int:
+    """The star index of a cursor; one malformed or older than the cursor lifetime
+    (:data:`fakehub.generator.CURSOR_LIFETIME_SECONDS`) is refused as GitHub refuses one."""
     try:
         text = base64.b64decode(cursor).decode()
-        return int(text.rsplit(":", 1)[1])
+        _, k, issued = text.rsplit(":", 2)
+        index, expired = int(k), world.cursor_expired(int(issued))
     except (ValueError, IndexError, UnicodeDecodeError):
+        expired = True
+    if expired:
         raise GitHubGraphQLError(
             f"`{cursor}` does not appear to be a valid cursor.", "INVALID_CURSOR_ARGUMENTS"
         ) from None  # GitHub's message is the whole story, not the decoding error
+    return index
 
 
 def node_id(kind: str, number: int) -> str:
@@ -204,25 +289,37 @@ class RepositoryNode:
     def watchers(self, info, **_):
         return {"totalCount": self._world.subscribers(self._repo)}
 
-    def issues(self, info, states=None, **_):
-        return {"totalCount": self._count(False, states)}
+    def issues(self, info, states=None, first=None, after=None, orderBy=None, **_):
+        return self._items(info, "issues", False, states, first, after, orderBy)
 
-    def pullRequests(self, info, states=None, **_):
-        return {"totalCount": self._count(True, states)}
+    def pullRequests(self, info, states=None, first=None, after=None, orderBy=None, **_):
+        return self._items(info, "pullRequests", True, states, first, after, orderBy)
 
-    def _count(self, prs: bool, states) -> int:
+    def issue(self, info, number: int):
+        found = self._find(number, pull=False)
+        return None if found is None else IssueNode(self._world, found)
+
+    def pullRequest(self, info, number: int):
+        found = self._find(number, pull=True)
+        return None if found is None else IssueNode(self._world, found)
+
+    def _find(self, number: int, *, pull: bool) -> Issue | None:
+        """The issue or pull request ``number``; asking ``issue`` for a pull request's number
+        (or the reverse) resolves nothing, as GitHub's separate types do."""
+        found = next((i for i in self._world.visible_issues(self._repo) if i.number == number), None)
+        return found if found is not None and found.is_pr == pull else None
+
+    def _items(self, info, name: str, prs: bool, states, first, after, order) -> dict:
+        """A page of the repository's issues or pull requests, in ``orderBy`` (GitHub's
+        default: creation, oldest first), after a keyset cursor (see :func:`keyset_cursor`)."""
         now = self._world.clock.now
-        total = 0
+        rows = []
         for issue in self._world.visible_issues(self._repo):
             if issue.is_pr != prs:
                 continue
-            closed = issue.closed is not None and issue.closed <= now
-            state = ("MERGED" if issue.merged else "CLOSED") if closed else "OPEN"
-            if not prs and state == "MERGED":
-                state = "CLOSED"
-            if states is None or state in states:
-                total += 1
-        return total
+            if states is None or _state(issue, now) in states:
+                rows.append(IssueNode(self._world, issue))
+        return keyset_page(info, name, rows, first, after, order)
 
     def repositoryTopics(self, info, first=None, **_):
         topics = [{"topic": {"name": t}} for t in self._repo.topics]
@@ -239,15 +336,16 @@ class RepositoryNode:
                 "EXCESSIVE_PAGINATION",
             )
         repo = self._repo
-        standing = repo.standing_stars(self._world.clock.now)  # cursors name star indices
+        now = self._world.clock.now
+        standing = repo.standing_stars(now)  # cursors name star indices
         n = len(standing)
         descending = bool(orderBy) and orderBy.get("direction") == "DESC"
         if descending:
-            end = int(np.searchsorted(standing, _uncursor(after), side="left")) if after else n
+            end = int(np.searchsorted(standing, _uncursor(after, self._world), side="left")) if after else n
             positions = range(end - 1, max(end - 1 - first, -1), -1)
             has_next, has_prev = bool(positions) and positions[-1] > 0, end < n
         else:
-            start = int(np.searchsorted(standing, _uncursor(after), side="right")) if after else 0
+            start = int(np.searchsorted(standing, _uncursor(after, self._world), side="right")) if after else 0
             positions = range(start, min(start + first, n))
             has_next, has_prev = (positions[-1] + 1 < n) if positions else False, start > 0
         ks = [int(standing[p]) for p in positions]
@@ -256,7 +354,7 @@ class RepositoryNode:
         # a hidden account's item is null in both lists (see fakehub.generator)
         users = [None if hidden[k] else UserNode(repo.stargazer(k), self._world.users, self._world) for k in ks]
         edges = [
-            None if u is None else {"cursor": _cursor(k), "starredAt": iso(int(times[k])), "node": u}
+            None if u is None else {"cursor": _cursor(k, now), "starredAt": iso(int(times[k])), "node": u}
             for k, u in zip(ks, users, strict=True)
         ]
         return {
@@ -264,8 +362,8 @@ class RepositoryNode:
             "pageInfo": {
                 "hasNextPage": has_next,
                 "hasPreviousPage": has_prev,
-                "startCursor": _cursor(ks[0]) if ks else None,
-                "endCursor": _cursor(ks[-1]) if ks else None,
+                "startCursor": _cursor(ks[0], now) if ks else None,
+                "endCursor": _cursor(ks[-1], now) if ks else None,
             },
             "edges": edges,
             "nodes": users,
@@ -376,6 +474,167 @@ class Root:
             "resetAt": iso(w.reset),
             "nodeCount": 0,
         }
+
+
+def _state(issue: Issue, now: int) -> str:
+    """GitHub's ``state`` of an issue or pull request at ``now``: OPEN, CLOSED or (pull requests) MERGED."""
+    if issue.closed is None or issue.closed > now:
+        return "OPEN"
+    return "MERGED" if issue.is_pr and issue.merged else "CLOSED"
+
+
+def actor(world: GitHubWorld, index: int | None, base: str = "https://github.com") -> dict | None:
+    """An ``Actor``: a ``Bot`` for a bot account, else a ``User``. GraphQL spells a bot's
+    login without REST's ``[bot]`` suffix (REST ``dependabot[bot]``, GraphQL ``dependabot``:
+    marcusquinn/aidevops issue 29778; lhpaul/ai-dev-framework-template pull 739), and its
+    ``databaseId`` is only reachable through ``... on Bot`` (``Actor`` declares ``login``
+    and ``url`` alone: apache/devlake issue 9085)."""
+    if index is None:
+        return None
+    login = world.users.login(index)
+    bot = world.users.is_bot(index)
+    if bot:
+        login = login.removesuffix("[bot]")
+    database_id = world.users.user_id(index)
+    kind = "Bot" if bot else "User"
+    node_id = base64.b64encode(f"04:{kind}{database_id}".encode()).decode()
+    return {"__typename": kind, "login": login, "databaseId": database_id, "id": node_id, "url": f"{base}/{login}"}
+
+
+class IssueNode:
+    """An ``Issue`` or a ``PullRequest`` at the clock (one class: they share their fields)."""
+
+    def __init__(self, world: GitHubWorld, issue: Issue):
+        now = world.clock.now
+        self._world, self._issue, self._now = world, issue, now
+        _, closed, updated = world.issue_state(issue)
+        self.databaseId = issue.id
+        self.id = base64.b64encode(f"0{'PR' if issue.is_pr else 'I'}:{issue.id}".encode()).decode()
+        self.number = issue.number
+        self.title = issue.title
+        self.author = actor(world, issue.user)
+        self.createdAt = iso(issue.created)
+        self.updated = updated
+        self.updatedAt = iso(updated)
+        self.closedAt = iso(closed) if closed else None
+        self.closed = closed is not None
+        self.state = _state(issue, now)
+        self.merged = self.state == "MERGED"
+        self.mergedAt = self.closedAt if self.merged else None
+        pull = issue.pull
+        self.additions = pull.additions if pull else 0
+        self.deletions = pull.deletions if pull else 0
+        self.changedFiles = pull.changed_files if pull else 0
+
+    def order_value(self, field: str) -> int:
+        if field == "UPDATED_AT":
+            return self.updated
+        if field == "COMMENTS":
+            return sum(1 for at in self._issue.comments if at <= self._now)
+        return self._issue.created
+
+    def comments(self, info, **_):
+        return {"totalCount": sum(1 for at in self._issue.comments if at <= self._now)}
+
+    def commits(self, info, **_):
+        return {"totalCount": self._issue.pull.commits if self._issue.pull else 0}
+
+    def reviews(self, info, first=None, after=None, states=None, **_):
+        """Submitted reviews, oldest first (PENDING ones are their author's alone and never listed here)."""
+        pull = self._issue.pull
+        rows = [
+            ReviewNode(self._world, review)
+            for review in (pull.reviews if pull else ())
+            if review[3] <= self._now and (states is None or review[2] in states)
+        ]
+        return keyset_page(info, "reviews", rows, first, after, None)
+
+
+class ReviewNode:
+    def __init__(self, world: GitHubWorld, review: tuple[int, int, str, int]):
+        review_id, reviewer, state, submitted = review
+        # review ids have outgrown GraphQL's 32-bit Int: ``databaseId`` fails for them and
+        # ``fullDatabaseId`` (a BigInt, sent as a string) carries them
+        # (https://docs.github.com/graphql/reference/objects#pullrequestreview)
+        self.databaseId = review_id
+        self.fullDatabaseId = str(review_id)
+        self.id = base64.b64encode(f"0PRR:{review_id}".encode()).decode()
+        self.author = actor(world, reviewer)
+        self.state = state
+        self.submittedAt = self.createdAt = iso(submitted)
+        self._submitted = submitted
+
+    def order_value(self, field: str) -> int:
+        return self._submitted
+
+
+def keyset_cursor(value: int, ident: int) -> str:
+    """A cursor naming an item by its sort value and id, as GitHub's ordered connections'
+    cursors do (base64 of ``cursor:v2:`` and the pair), so a page after it does not shift
+    when items before it change."""
+    return base64.b64encode(f"cursor:v2:{json.dumps([value, ident])}".encode()).decode()
+
+
+def _keyset(cursor: str) -> tuple[int, int]:
+    try:
+        value, ident = json.loads(base64.b64decode(cursor).decode().split(":", 2)[2])
+        return int(value), int(ident)
+    except (ValueError, IndexError, TypeError, UnicodeDecodeError):
+        raise GitHubGraphQLError(
+            f"`{cursor}` does not appear to be a valid cursor.", "INVALID_CURSOR_ARGUMENTS"
+        ) from None
+
+
+def _asks_for_items(info) -> bool:
+    """Whether the field's selection asks for ``nodes`` or ``edges`` (not only ``totalCount``)."""
+    for node in info.field_nodes:
+        for selection in node.selection_set.selections if node.selection_set else ():
+            if isinstance(selection, FieldNode) and selection.name.value in ("nodes", "edges"):
+                return True
+    return False
+
+
+def keyset_page(info, name: str, rows: list, first, after, order) -> dict:
+    """One page of ``rows`` (objects with ``databaseId`` and ``order_value(field)``) in
+    ``order`` (default: creation, ascending), after ``after``.
+
+    GitHub refuses a connection whose items are asked without ``first`` or ``last``
+    ("You must provide a `first` or `last` value to properly paginate the `issues`
+    connection.", type MISSING_PAGINATION_BOUNDARIES) and more than 100 of them
+    (EXCESSIVE_PAGINATION, as for stargazers)."""
+    if first is None and _asks_for_items(info):
+        raise GitHubGraphQLError(
+            f"You must provide a `first` or `last` value to properly paginate the `{name}` connection.",
+            "MISSING_PAGINATION_BOUNDARIES",
+        )
+    first = first or 0
+    if first > 100 or first < 0:
+        raise GitHubGraphQLError(
+            f"Requesting {first} records on the `{name}` connection exceeds the `first` limit of 100 records.",
+            "EXCESSIVE_PAGINATION",
+        )
+    field = (order or {}).get("field", "CREATED_AT")
+    sign = -1 if (order or {}).get("direction") == "DESC" else 1
+    keyed = sorted(((sign * row.order_value(field), sign * row.databaseId), row) for row in rows)
+    start = 0
+    if after:
+        value, ident = _keyset(after)
+        mark = (sign * value, sign * ident)
+        start = next((k for k, (key, _) in enumerate(keyed) if key > mark), len(keyed))
+    page = keyed[start : start + first]
+    cursors = [keyset_cursor(sign * key[0], sign * key[1]) for key, _ in page]
+    nodes = [row for _, row in page]
+    return {
+        "totalCount": len(rows),
+        "pageInfo": {
+            "hasNextPage": start + len(page) < len(keyed),
+            "hasPreviousPage": start > 0,
+            "startCursor": cursors[0] if cursors else None,
+            "endCursor": cursors[-1] if cursors else None,
+        },
+        "edges": [{"cursor": c, "node": n} for c, n in zip(cursors, nodes, strict=True)],
+        "nodes": nodes,
+    }
 
 
 def _connections(document, variables: dict | None, operation_name: str | None) -> list[tuple[int, int]]:

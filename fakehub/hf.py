@@ -39,6 +39,16 @@ The real Hub's behaviours that a long crawl meets, all on by default:
 - **Renames.** ``/api/models/{old id}`` of a renamed or transferred repo answers 307 to
   ``/api/models/{new id}`` with the same query (huggingface_hub's session follows redirects,
   utils/_http.py ``default_client_factory``: ``follow_redirects=True``).
+- **Private models.** Each lab author with curated models has a private model
+  (``{author}/{stem}-internal-preview``, :meth:`HfApi.private_records`), a root with no
+  downloads yet. A listing asked with a token lists it among the public ones, in its place
+  by the sort key, because the token's owner can read it: huggingface_hub issue #634 and
+  PR #638 made ``list_models`` send the token "to do things such as retrieving all datasets
+  (including private) of an organization", and huggingface.js ``hub/src/lib/list-models.ts``
+  always expands ``private`` (``MODEL_EXPAND_KEYS``) to tell them apart. Without a token it
+  is listed nowhere and ``/api/models/{id}`` answers 401 as for a missing repo; with one,
+  200 with ``private: true``. fakehub takes every token for a member of every lab
+  (``private_models=False`` leaves them out).
 - **createdAt sentinel.** Repos older than the Hub's creation-date records report
   ``2022-03-02T23:29:04.000Z`` (:data:`fakehub.model_forest.CREATED_AT_SENTINEL`).
 
@@ -62,9 +72,10 @@ from urllib.parse import urlencode
 
 import numpy as np
 
-from fakehub.clock import DAY
+from fakehub.clock import DAY, START_TS
 from fakehub.exchange import Request, Response, link_header
-from fakehub.model_forest import RELATIONS, ModelForest
+from fakehub.generator import stable_hash
+from fakehub.model_forest import CURATED, RELATIONS, ModelForest, hub_created_at
 
 DEFAULT_FIELDS = (
     "_id",
@@ -149,7 +160,10 @@ class HfApi:
         *,
         permissive: bool = False,
         trending_refresh_pages: int = TRENDING_REFRESH_PAGES,
+        private_models: bool = True,
     ):
+        self.private_models = private_models
+        self._private: list[tuple[int, int, dict]] | None = None  # (curated template, hash, record)
         self.forest = forest
         self.clock = clock
         self.page_size = page_size
@@ -252,6 +266,7 @@ class HfApi:
         card = req.arg("cardData") in ("1", "true", "True")
 
         cand: np.ndarray | None = None  # None = every model on the Hub
+        cand_filtered_by_parent = False  # a private model has no parents: no base_model: listing shows it
         author = req.arg("author")
         if author:
             code = forest.author_codes.get(author)
@@ -267,6 +282,7 @@ class HfApi:
                 if not f:
                     continue
                 if f.startswith("base_model:"):
+                    cand_filtered_by_parent = True
                     rest = f[len("base_model:") :]
                     named, _, pid = rest.partition(":")
                     relation = named if named in RELATIONS and pid else None
@@ -298,7 +314,7 @@ class HfApi:
 
         fields = self._fields(expand, full, card)
         page: list[dict] = []
-        last = -1  # position in ``ordered`` of the page's last record
+        positions: list[int] = []  # position in ``ordered`` of each record of the page
         if lazy:
             for pos, i in enumerate(ordered.tolist()):
                 if search and search not in forest.model_id(i).lower():
@@ -307,21 +323,69 @@ class HfApi:
                 if not self._matches(rec, tag_filters, gated):
                     continue
                 page.append(rec)
-                last = pos
+                positions.append(pos)
                 if len(page) == limit:
                     break
         else:
             chosen = ordered[:limit]
             page = self._records(chosen, now, fields)
-            last = len(chosen) - 1
-        shaped = [self._shape(rec, expand, full, card) for rec in page]
+            positions = list(range(len(chosen)))
+        hashes = forest.id_hashes()
+        entries = [(int(keys[p]), int(hashes[ordered[p]]), rec) for p, rec in zip(positions, page, strict=True)]
+        if req.token and self.private_models and cand_filtered_by_parent is False:
+            entries += self._private_entries(author, tag_filters, search, gated, sort, after, now)
+            entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
+        taken = entries[:limit]
+        shaped = [self._shape(rec, expand, full, card) for _, _, rec in taken]
         headers = {}
-        if page and last + 1 < len(ordered):
-            i = int(ordered[last])
-            headers["Link"] = link_header(
-                {"next": req.url_with(cursor=_encode_cursor(int(keys[last]), forest.object_id(i)))}
-            )
+        if taken and (len(entries) > limit or (positions and positions[-1] + 1 < len(ordered))):
+            value, _, rec = taken[-1]
+            headers["Link"] = link_header({"next": req.url_with(cursor=_encode_cursor(value, rec["_id"]))})
         return Response.json(shaped, 200, headers)
+
+    # -- private models -------------------------------------------------------------------
+    def private_records(self) -> list[tuple[int, int, dict]]:
+        """(curated model it is made from, ``_id`` hash, full record) of each private model:
+        one per lab author, named after the author's first curated root model, created 3 days
+        before the start, never downloaded or liked yet."""
+        if self._private is None:
+            forest, authors = self.forest, set()
+            made: list[tuple[int, int, dict]] = []
+            for i, curated in enumerate(CURATED):
+                author, stem = curated.id.split("/", 1)
+                if curated.parent or author in authors:
+                    continue
+                authors.add(author)
+                model_id = f"{author}/{stem}-internal-preview"
+                created = START_TS - 3 * DAY - 600 * len(made)
+                tie = stable_hash("private", forest.seed, model_id) & 0x7FFF_FFFF_FFFF_FFFF
+                zero = dict.fromkeys(("downloads", "downloadsAllTime", "likes", "trendingScore"), 0) | {"age": 0}
+                rec = forest.record(i, zero, START_TS, np.zeros((i + 1, 4), dtype=np.int32))
+                rec |= {"_id": f"{created & 0xFFFFFFFF:08x}{tie:016x}", "id": model_id, "modelId": model_id}
+                rec |= {"private": True, "gated": False, "createdAt": hub_created_at(created)}
+                rec["lastModified"] = rec["createdAt"]
+                made.append((i, tie, rec))
+            self._private = made
+        return self._private
+
+    def _private_entries(
+        self, author: str | None, tags: list[str], search: str, gated: str | None, sort: str,
+        after: tuple[int, int] | None, now: int,
+    ) -> list[tuple[int, int, dict]]:  # fmt: skip
+        """(sort value, ``_id`` hash, record) of the private models a listing with a token
+        shows: the author's (or all), matching the filters, after the cursor."""
+        entries = []
+        for _, tie, rec in self.private_records():
+            created = int(rec["_id"][:8], 16)
+            if created > now or (author and rec["author"].lower() != author.lower()):
+                continue
+            if (search and search not in rec["id"].lower()) or not self._matches(rec, tags, gated):
+                continue
+            value = created if sort in ("createdAt", "lastModified") else 0
+            if after is not None and not (value < after[0] or (value == after[0] and tie < after[1])):
+                continue
+            entries.append((value, tie, rec))
+        return entries
 
     def _sort_keys(self, idx: np.ndarray, sort: str, now: int) -> np.ndarray:
         forest = self.forest
@@ -392,6 +456,11 @@ class HfApi:
         if model_id in forest.renamed:
             target = f"/api/models/{forest.renamed[model_id]}" + (f"?{urlencode(req.query)}" if req.query else "")
             return Response(307, b"", {"Location": target})
+        private = next((rec for _, _, rec in self.private_records() if rec["id"] == model_id), None)
+        if private is not None and req.token and self.private_models:
+            return Response.json(
+                self._shape(private, expand, False, False) if (expand := req.args("expand")) else private
+            )
         i = forest.index_of(model_id)
         if i is None or not forest.exists(i, now):
             # The Hub will not tell a missing repo from a private one, and says 401 to anonymous callers.

@@ -46,7 +46,14 @@ limits' clock is the wall clock plus what ``hub.sleep`` skipped, as GitHub's is;
 moves it only by ``hub.sleep``, so a test's windows open and close at the same requests
 however loaded the machine is), and ``graphql_timeout_nodes`` (10,000: a GraphQL document
 asking for more nodes than that times out as a whole, 502 or 504, and is charged; see
-:data:`fakehub.graphql.TIMEOUT_NODES`).
+:data:`fakehub.graphql.TIMEOUT_NODES`), and ``enterprise`` (False; True serves GitHub in
+GitHub Enterprise Server's layout: REST under ``/api/v3``, GraphQL at ``/api/graphql``,
+nothing at the root, and ``/api/v3/graphql`` answers REST's 404, as on a real server: "Forming
+calls with GraphQL", https://docs.github.com/enterprise-server@latest/graphql/guides/forming-calls-with-graphql#the-graphql-endpoint,
+and PyGithub's ``Requester.get_graphql_prefix``, which strips ``/v3`` before adding ``/graphql``),
+``cursor_lifetime_seconds`` (a week on the simulated clock: REST ``after=`` and GraphQL star
+cursors older than that are refused, 422 / ``INVALID_CURSOR_ARGUMENTS``; None keeps them; see
+:data:`fakehub.generator.CURSOR_LIFETIME_SECONDS`).
 
 Every GitHub answer carries ``Date`` from the simulated clock (collectors take "today"
 from it), ``x-ratelimit-limit/remaining/used/reset/resource`` (reset in real epoch
@@ -86,13 +93,14 @@ import hashlib
 import threading
 import time
 from collections import Counter, deque
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from fakehub.clock import http_date, iso
 from fakehub.exchange import Request, Response
 from fakehub.faults import Faults
 from fakehub.gate import RequestGate
-from fakehub.generator import stable_hash
+from fakehub.generator import CURSOR_LIFETIME_SECONDS, stable_hash
 from fakehub.github_rest import CONTRIBUTORS_HISTORY_LIMIT, GitHubRest
 from fakehub.graphql import TIMEOUT_NODES, GraphQLApi, timeout_response, top_level_fields
 from fakehub.hf import HfApi
@@ -101,6 +109,8 @@ from fakehub.modelscope import ModelScopeApi, ms_error, ms_server_error
 from fakehub.options import add_serve_arguments
 from fakehub.world import World
 
+ENTERPRISE_REST = "/api/v3"  # GitHub Enterprise Server's REST root, https://HOST/api/v3
+ENTERPRISE_GRAPHQL = "/api/graphql"  # ... and its GraphQL endpoint, https://HOST/api/graphql
 GITHUB_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
 SECONDARY_MESSAGE = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
 
@@ -189,10 +199,14 @@ class FakeHub:
         clock_step_seconds: float = 0,
         still_rate_clock: bool = False,
         graphql_timeout_nodes: int = TIMEOUT_NODES,
+        enterprise: bool = False,
+        cursor_lifetime_seconds: int | None = CURSOR_LIFETIME_SECONDS,
     ):
+        self.enterprise = enterprise
         self.world = World.from_snapshot(snapshot) if snapshot else World(seed, scale)
         self.faults = Faults(faults, seed)
         self.world.github.contributor_email_limit = contributor_email_limit
+        self.world.github.cursor_lifetime_seconds = cursor_lifetime_seconds
         self.rest = GitHubRest(
             self.world.github,
             stats_commit_limit=stats_commit_limit,
@@ -211,6 +225,7 @@ class FakeHub:
             hf_page_size,
             permissive=hf_permissive,
             trending_refresh_pages=hf_trending_refresh_pages,
+            private_models=snapshot is None,  # a snapshot lists only the models it was taken with
         )
         self.modelscope = ModelScopeApi(self.world.modelscope, self.world.clock)
         self._skipped = 0.0  # seconds hub.sleep() passed on the rate limits' clock
@@ -262,7 +277,11 @@ class FakeHub:
 
     # -- Python API ------------------------------------------------------------------
     def truth(self, include_models: bool = True) -> dict:
-        return self.world.truth(include_models)
+        truth = self.world.truth(include_models)
+        # the private models a token lists (fakehub.hf): never among the public models above
+        private = self.hf.private_records() if self.hf.private_models else []
+        truth["hf"]["private"] = sorted(rec["id"] for _, _, rec in private)
+        return truth
 
     def advance(self, days: int) -> None:
         self.world.advance(days)
@@ -319,6 +338,9 @@ class FakeHub:
                 self.world.clock.tick(self.clock_step_seconds)
         is_ms = req.path.startswith(("/openapi/v1/", "/api/v1/"))  # ModelScope's OpenAPI and legacy surfaces
         is_hf = req.path.startswith("/api/") and not is_ms
+        is_graphql = req.path == "/graphql"
+        if self.enterprise:
+            req, is_graphql, is_hf = self._enterprise_layout(req, is_hf)
         key = f"{req.method} {req.path}?{req.query}" + (
             hashlib.blake2b(req.body, digest_size=8).hexdigest() if req.body else ""
         )
@@ -327,18 +349,32 @@ class FakeHub:
             if is_ms:
                 return "ms.fault", self._ms_fault_response(fault, key), fault
             endpoint = "hf.fault" if is_hf else "fault"
-            return endpoint, self._fault_response(fault, key, is_hf, graphql=req.path == "/graphql"), fault
+            return endpoint, self._fault_response(fault, key, is_hf, graphql=is_graphql), fault
         if is_ms:
             with self.world.lock:
                 endpoint, resp = self.modelscope.route(req)
             resp.headers["Date"] = http_date(self.world.clock.now)
         elif is_hf:
             endpoint, resp = self._hf(req)
-        elif req.path == "/graphql":
+        elif is_graphql:
             endpoint, resp = self._graphql(req)
         else:
             endpoint, resp = self._github_rest(req)
         return endpoint, resp, fault
+
+    def _enterprise_layout(self, req: Request, is_hf: bool) -> tuple[Request, bool, bool]:
+        """(request as the GitHub routes see it, is GraphQL, is the Hub) in GitHub Enterprise
+        Server's layout: REST under ``/api/v3`` (its links too), GraphQL at ``/api/graphql``.
+        A GitHub path at the root, or ``/api/v3/graphql``, reaches the REST routes as a path
+        they do not know, and answers their 404."""
+        if req.path == ENTERPRISE_GRAPHQL:
+            return replace(req, path="/graphql"), True, False
+        if req.path == ENTERPRISE_REST or req.path.startswith(ENTERPRISE_REST + "/"):
+            rest_path = req.path[len(ENTERPRISE_REST) :] or "/"
+            return replace(req, path=rest_path, base_url=req.base_url + ENTERPRISE_REST), False, False
+        if is_hf:
+            return req, False, True
+        return replace(req, path="/_not_here" + req.path), False, False
 
     def _fault_response(self, fault: str, key: str, is_hf: bool, *, graphql: bool = False) -> Response:
         """An injected fault's answer. GraphQL's passing 502 carries the same body as a whole

@@ -18,7 +18,7 @@ import numpy as np
 
 from core.errors import InputError
 from fakehub.clock import Clock, parse_iso
-from fakehub.generator import ORG_ID_BASE, SCALES, Activity, GitHubWorld, Issue, Repo, UserDirectory
+from fakehub.generator import ORG_ID_BASE, SCALES, Activity, GitHubWorld, Issue, PullDetails, Repo, UserDirectory
 from fakehub.model_forest import RELATIONS, ModelForest
 
 GENERATED_USER_ID_BASE = 500_000_000  # ids for users the snapshot names without one
@@ -61,6 +61,7 @@ class SnapshotGitHub(GitHubWorld):
                 + [i["closed_by"] for i in r.get("issues", ()) if i.get("closed_by")]
                 + [c["user"] for c in r.get("issue_comments", ()) + r.get("review_comments", ())]
                 + [c["author"] for c in r.get("commits", ()) if c.get("author")]
+                + [review["user"] for i in r.get("issues", ()) for review in i.get("reviews", ())]
                 + list(r.get("contributors", {}))
             )
         ] + list(data.get("bots", ()))
@@ -132,6 +133,7 @@ class SnapshotGitHub(GitHubWorld):
                     i.get("title", f"#{i['number']}"),
                     sorted(comment_times.get(i["number"], [])),
                     index[i["closed_by"]] if i.get("closed_by") in index else None,
+                    _pull_details(i, index),
                 )
             )
         reviews = [
@@ -219,3 +221,14 @@ class SnapshotForest(ModelForest):
 
     def params(self, i: int) -> int | None:
         return None
+
+
+def _pull_details(issue: dict, index: dict[str, int]) -> PullDetails | None:
+    """A pull request's size and reviews from its truth entry; None for an issue or a
+    truth written before they were part of it."""
+    if not issue.get("is_pull_request") or "additions" not in issue:
+        return None
+    reviews = tuple(
+        (r["id"], index[r["user"]], r["state"], parse_iso(r["submitted_at"])) for r in issue.get("reviews", ())
+    )
+    return PullDetails(issue["additions"], issue["deletions"], issue["changed_files"], issue["commits_count"], reviews)

@@ -11,6 +11,8 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -72,6 +74,17 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Upgrade the database to this version's schema (readers refuse an older one; writers upgrade it too)."""
+    config = load_config(args)
+    path = db_path(args, config)
+    if not path.exists():
+        raise InputError(f"{path}: no such database; check --db, or create it with 'ecometrics init'")
+    with _locked(args, config, "migrate"), open_store(args, config, readonly=False) as store:
+        print(f"database {store.path} (schema version {store.version})")
+    return EXIT_OK
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from jobs.status import render_status
 
@@ -82,18 +95,25 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from analysis.export import GRAPH_KIND, build_table, write_table
+    from analysis.export import GRAPH_KIND, OPENDIGGER_KIND, build_table, check_kind, write_table
     from analysis.output import data_note, output_format
 
     config = load_config(args)
     if args.kind == GRAPH_KIND:
         return _export_lineage(args, config)
+    if args.kind == OPENDIGGER_KIND:
+        return _export_opendigger(args, config)
+    if args.engine:
+        raise InputError(f"export {args.kind}: --engine is for export opendigger; drop it")
+    check_kind(args.kind)  # before the database: a typo is named as such
     fmt = output_format(args.out, args.format)
     with open_store(args, config, readonly=True) as store:
         options = {"month": args.month} if args.month else {}
         options.update({k: v for k, v in (("from_month", args.from_month), ("to_month", args.to_month)) if v})
         if args.repo:
             options["repo"] = args.repo
+        windows = (("days_after_creation", args.days_after_creation), ("since", args.since), ("until", args.until))
+        options.update({k: v for k, v in windows if v is not None})
         frame = build_table(store, args.kind, top=args.top, bots=config.activity.bots, **options)
         note = data_note(store)
     if note:
@@ -133,6 +153,106 @@ def _export_lineage(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
+@contextmanager
+def _events_of(args: argparse.Namespace, store: Store) -> Iterator[tuple[Any, Any]]:
+    """How to query the events: (rows, schema) of --engine, else of the SQLite store."""
+    from analysis.activity_sql import SCHEMAS, SQLITE_EVENTS
+
+    if not args.engine:
+        yield (lambda text: store.conn.execute(text).fetchall()), SQLITE_EVENTS
+        return
+    from collector.archive_engine import open_engine
+
+    with open_engine(args.engine, store) as engine:
+        yield engine.rows, SCHEMAS[engine.schema]
+
+
+def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]) -> tuple[Any, list]:
+    """OpenDigger's metrics of ``repos`` (all when empty) over --from/--to: (window, RepoMetrics list)."""
+    from analysis import opendigger
+
+    with _events_of(args, store) as (rows, schema):
+        window = opendigger.window_of(rows, schema, first=args.from_month, last=args.to_month, repos=repos)
+        return window, list(opendigger.compute(rows, schema, window).values())
+
+
+def _export_opendigger(args: argparse.Namespace, config: Config) -> int:
+    """OpenDigger's files, DIR/github/OWNER/REPO/METRIC.json, of every repo with events (or --repo)."""
+    from analysis.opendigger_files import write_tree
+
+    if not args.out or args.out == "-":
+        raise InputError("export opendigger: pass --out DIR, the folder to write github/OWNER/REPO/METRIC.json in")
+    with open_store(args, config, readonly=True) as store:
+        window, repos = _opendigger_metrics(args, store, [args.repo] if args.repo else [])
+    written, skipped = write_tree(repos, args.out)
+    print(f"wrote {written} file(s) of {len(repos)} repo(s), {window.first} to {window.last}, under {args.out}")
+    if skipped:
+        print(
+            f"ecometrics: {len(skipped)} repo name(s) cannot be folders, skipped: {', '.join(skipped[:5])}",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def cmd_import_opendigger(args: argparse.Namespace) -> int:
+    from analysis.opendigger_files import read_tree, value_rows
+
+    config = load_config(args)
+    tree = read_tree(args.folder)
+    columns = ("repo", "metric", "field", "period", "value", "detail", "file", "imported_at")
+    with _locked(args, config, "import:opendigger"), open_store(args, config) as store:
+        for repo, rows in value_rows(tree).items():
+            metrics = sorted({row[1] for row in rows})
+            store.replace_rows("opendigger_values", columns, rows, where={"repo": repo, "metric": metrics})
+    print(f"opendigger: {tree.summary()}")
+    for where in tree.bad:
+        print(f"ecometrics: {where}", file=sys.stderr)
+    return EXIT_PARTIAL if tree.bad_count else EXIT_OK
+
+
+def cmd_compare_opendigger(args: argparse.Namespace) -> int:
+    from analysis.opendigger_files import COLUMNS, compare, read_tree, tree_of
+
+    config = load_config(args)
+    theirs = read_tree(args.folder)
+    names = sorted(theirs.names.values())
+    from analysis import opendigger, opendigger_sql
+
+    with open_store(args, config, readonly=True) as store:
+        with _events_of(args, store) as (rows, schema):
+            known = [name for name in names if rows(opendigger_sql.repo_ids_sql(schema, (name.lower(),)))]
+            if not known:
+                raise InputError(
+                    f"{args.folder}: none of its {len(names)} repo(s) has events here; import their events"
+                )
+            window = opendigger.window_of(rows, schema, first=args.from_month, last=args.to_month, repos=known)
+            ours = tree_of(opendigger.compute(rows, schema, window).values())
+    compared, differences = compare(ours, theirs, window)
+    print(
+        f"compared {compared:,} value(s) of {len(known)} repo(s), {window.first} to {window.last}: "
+        f"{len(differences):,} differ"
+        + (f"; {len(names) - len(known)} repo(s) without events here" if len(known) < len(names) else "")
+    )
+    table = [COLUMNS, *(tuple("" if v is None else str(v) for v in d.row()) for d in differences)]
+    if differences and not args.out:
+        widths = [min(max(len(row[i]) for row in table), 40) for i in range(len(COLUMNS))]
+        for row in table[: args.limit + 1]:
+            print("  ".join(cell[:40].ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        if len(differences) > args.limit:
+            print(f"... {len(differences) - args.limit:,} more; pass --out FILE.csv for all")
+    if args.out:
+        import csv
+
+        from analysis.output import output_file
+
+        with output_file(args.out) as path, path.open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows(table)
+        print(f"wrote {len(differences):,} difference(s) to {args.out}", file=sys.stderr)
+    for where in theirs.bad:
+        print(f"ecometrics: {where}", file=sys.stderr)
+    return EXIT_OK
+
+
 def _progress(args: argparse.Namespace) -> bool:
     """Whether a long pass shows its course: a bar on a terminal, else start/every-N-s/end log
     lines (core.progress.Progress picks which), so a cron mail shows it too; --quiet says none."""
@@ -161,6 +281,13 @@ def _report(steps: list, args: argparse.Namespace) -> int:
     return _exit_code(RunResult(steps).status)
 
 
+def _check_environment() -> None:
+    """The endpoint and token variables a collecting command sends, refused in one line before it starts."""
+    from collector.http import check_environment
+
+    check_environment()
+
+
 def _locked(args: argparse.Namespace, config: Config, job: str):
     return job_lock(db_path(args, config), job)
 
@@ -181,6 +308,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     from jobs import pipeline
 
     config = load_config(args)
+    _check_environment()
     sources = pipeline.SOURCES if args.source == "all" else (args.source,)
     _stoppable()
     with _locked(args, config, f"collect:{args.source}"), open_store(args, config) as store:
@@ -215,6 +343,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from jobs.pipeline import run_pipeline
 
     config = load_config(args)
+    _check_environment()
     _stoppable()
     with _locked(args, config, "run"), open_store(args, config) as store:
         result = run_pipeline(store, config, progress=_progress(args))
@@ -229,6 +358,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     from jobs.scheduler import run_daemon
 
     config = load_config(args)
+    _check_environment()
     path = db_path(args, config)
     Store(path).close()  # create or migrate before the first fire
     return run_daemon(config, str(path), every_seconds=args.every)
@@ -395,6 +525,11 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="schema version, row counts, last runs, freshness")
     status.set_defaults(handler=cmd_status)
 
+    migrate = sub.add_parser(
+        "migrate", help="upgrade the database to this version's schema (readers never change a file)"
+    )
+    migrate.set_defaults(handler=cmd_migrate)
+
     export = sub.add_parser("export", help="write a ranking table", formatter_class=_ExportHelp)
     export.add_argument("kind", metavar="KIND", help="the table to write (listed by --help)")
     export.add_argument(
@@ -411,15 +546,30 @@ def build_parser() -> argparse.ArgumentParser:
         dest="from_month",
         type=_month,
         metavar="YYYY-MM",
-        help="repo_openrank, developer_openrank: first month",
+        help="repo_openrank, developer_openrank, opendigger: first month",
     )
     export.add_argument(
-        "--to", dest="to_month", type=_month, metavar="YYYY-MM", help="repo_openrank, developer_openrank: last month"
+        "--to",
+        dest="to_month",
+        type=_month,
+        metavar="YYYY-MM",
+        help="repo_openrank, developer_openrank, opendigger: last month",
     )
     export.add_argument("--root", metavar="MODEL", help="lineage: the model whose derivative tree to write")
     export.add_argument(
-        "--repo", metavar="OWNER/NAME", help="community: the repository whose community OpenRank to write"
+        "--repo",
+        metavar="OWNER/NAME",
+        help="community: the repository whose community OpenRank to write; opendigger: only this repository",
     )
+    export.add_argument("--engine", metavar="ENGINE", help=ENGINE_HELP + " (export opendigger)")
+    export.add_argument(
+        "--days-after-creation",
+        type=_at_least_one,
+        metavar="N",
+        help="opendigger_window: each repository's first N days from its creation",
+    )
+    export.add_argument("--since", metavar="YYYY-MM-DD", help="opendigger_window: the window's first day")
+    export.add_argument("--until", metavar="YYYY-MM-DD", help="opendigger_window: the day after the window")
     export.set_defaults(handler=cmd_export)
 
     collect = sub.add_parser("collect", help="one collection pass (incremental, resumable)")
@@ -466,7 +616,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schedule.set_defaults(handler=cmd_schedule)
 
-    importer = sub.add_parser("import", help="import GH Archive files, a lineage edge list or OpenDigger's labels")
+    importer = sub.add_parser(
+        "import", help="import GH Archive files, a lineage edge list, OpenDigger's labels or metric files"
+    )
     imports = importer.add_subparsers(dest="what", required=True, metavar="WHAT")
     gharchive = imports.add_parser("gharchive", help="GH Archive hourly .json.gz files -> events")
     gharchive.add_argument("files", nargs="+", metavar="FILE", help="hourly files such as 2025-01-01-15.json.gz")
@@ -483,6 +635,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     labels.add_argument("folder", metavar="DIR", help="a clone of X-lab2017/open-digger or its labeled_data folder")
     labels.set_defaults(handler=cmd_import_labels)
+    od_import = imports.add_parser(
+        "opendigger", help="OpenDigger's metric files (github/OWNER/REPO/METRIC.json) -> opendigger_values"
+    )
+    od_import.add_argument("folder", metavar="DIR", help="a folder of OpenDigger's layout: its published data or ours")
+    od_import.set_defaults(handler=cmd_import_opendigger)
+
+    comparer = sub.add_parser("compare", help="compare our metrics with OpenDigger's files")
+    compares = comparer.add_subparsers(dest="what", required=True, metavar="WHAT")
+    od_compare = compares.add_parser(
+        "opendigger", help="where our OpenDigger metrics and a folder of OpenDigger's files differ, and by how much"
+    )
+    od_compare.add_argument("folder", metavar="DIR", help="a folder of OpenDigger's layout (github/OWNER/REPO/...)")
+    od_compare.add_argument("--engine", metavar="ENGINE", help=ENGINE_HELP + " (where our events are)")
+    od_compare.add_argument("--from", dest="from_month", type=_month, metavar="YYYY-MM", help="first month compared")
+    od_compare.add_argument("--to", dest="to_month", type=_month, metavar="YYYY-MM", help="last month compared")
+    od_compare.add_argument("--out", metavar="FILE.csv", help="write every difference as CSV")
+    od_compare.add_argument(
+        "--limit", type=_at_least_one, default=50, help="differences printed (default 50; --out has all)"
+    )
+    od_compare.set_defaults(handler=cmd_compare_opendigger)
 
     demo = sub.add_parser("demo", help="the whole nightly pipeline offline against fakehub (synthetic data)")
     demo.add_argument("--dir", default="demo", help="where the database and exports go (default ./demo)")

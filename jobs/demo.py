@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from collector.cancel import raise_if_stopped
-from collector.store import DEMO_MARKER, Store
+from collector.store import DEMO_MARKER, Store, demo_marker
 from core.config import Config, default_config_text, parse_config
+from core.errors import InputError
 from jobs import pipeline
+from jobs.lock import job_lock
 
 SYNTHETIC = "SYNTHETIC DATA from fakehub (ecometrics demo), not real GitHub, Hugging Face or ModelScope figures"
 DEMO_TOKEN = "demo-token-for-fakehub"  # fakehub's budgets are per token; no real token is involved
@@ -119,14 +121,27 @@ def run_demo(
 
     A requested stop (:mod:`collector.cancel`) ends the day's run at a page boundary,
     recorded as partial, and then raises :class:`collector.cancel.StopRequested`.
+    The demo writes as every writer does, under the database's job lock
+    (:class:`jobs.lock.Locked` while another job holds it), and only into a new or demo
+    database: a database of collected data in ``out_dir`` is refused as it is.
     """
-    from fakehub import FakeHub
-
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
+    db_path = out_dir / "ecometrics.db"
+    with job_lock(db_path, "demo"):
+        if demo_marker(db_path) is None:
+            raise InputError(
+                f"{db_path}: holds collected data, not a demo database; the demo writes synthetic rows, "
+                "so pass another --dir"
+            )
+        return _run_demo(out_dir, db_path, seed=seed, scale=scale, days=days, progress=progress, echo=echo)
+
+
+def _run_demo(out_dir: Path, db_path: Path, *, seed: int, scale: str, days: int, progress: bool, echo: Any) -> Path:
+    from fakehub import FakeHub
+
     config = demo_config(out_dir)
     charts = importlib.util.find_spec("matplotlib") is not None  # the report's one extra dependency
-    db_path = out_dir / "ecometrics.db"
     started = time.monotonic()
     echo(f"ecometrics demo: {SYNTHETIC}")
     # A 10 s Hub rate-limit window: the free account's 1,000 requests, but a spent budget

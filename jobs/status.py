@@ -9,6 +9,7 @@ import json
 import os
 
 from collector.store import BUDGET_META, SCHEMA_VERSION, Store
+from core.bots import NOT_PEOPLE
 from core.config import Config
 
 # (label, SQL giving the newest data point) for each source.
@@ -30,11 +31,22 @@ def render_status(store: Store, config: Config) -> str:
     lines.append("\nrows")
     for table in store.tables():
         lines.append(f"  {table:<22} {store.count(table):>12,}")
+    # ghost holds deleted accounts' events: stored and counted for their repos, never ranked (core.bots)
+    marks = ", ".join("?" * len(NOT_PEOPLE))
+    ghost = store.conn.execute(f"SELECT count(*) FROM events WHERE lower(actor_login) IN ({marks})", sorted(NOT_PEOPLE))
+    lines.append(f"  {'ghost (deleted accounts)':<26} {ghost.fetchone()[0]:>8,} events, never ranked")
 
     lines.append("\nfreshness")
     for label, sql in FRESHNESS:
         newest = store.conn.execute(sql).fetchone()[0]
         lines.append(f"  {label:<22} {newest or 'never'}")
+
+    from analysis.coverage import coverage_lines
+
+    covered = coverage_lines(store)
+    if covered:
+        lines.append("\ngharchive coverage (hours held whole / hours in the month)")
+        lines.extend(covered)
 
     from analysis.crawl import crawl_completeness
 

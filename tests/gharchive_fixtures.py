@@ -81,8 +81,11 @@ def event(
     comment_id: int | None = None,
     push_id: int | None = None,
     merged: bool | None = None,
+    item: dict | None = None,
+    review: dict | None = None,
 ) -> dict:
-    """One event in GH Archive's layout."""
+    """One event in GH Archive's layout; ``item`` overrides fields of its issue or pull request,
+    ``review`` is a PullRequestReviewEvent's review."""
     who = user(*actor)
     repo_id, name = repo
     payload: dict = {}
@@ -117,12 +120,22 @@ def event(
             "before": "d" * 40,
             "commits": [{"sha": "c" * 40, "author": {"name": who["login"]}, "message": "Update", "distinct": True}],
         }
+    elif kind == "PullRequestReviewEvent":
+        payload = {
+            "action": action or "created",
+            "review": {"id": 3_000_000 + number, "user": who, "state": "commented", **(review or {})},
+            "pull_request": _pull_request(repo_id, name, number, who, None),
+        }
     elif kind == "WatchEvent":
         payload = {"action": "started"}
     elif kind == "CreateEvent":
         payload = {"ref": "v1.0", "ref_type": "tag", "master_branch": "main", "pusher_type": "user"}
     else:
         payload = {"action": action} if action else {}
+    if item:
+        for key in ("issue", "pull_request"):
+            if key in payload:
+                payload[key].update(item)
     org_login = name.split("/")[0]
     return {
         "id": str(event_id),
@@ -194,3 +207,74 @@ def synthetic_hour(
             comment_id=rng.randrange(1, 10**9),
             push_id=rng.randrange(1, 10**10),
         )
+
+
+def _changed(item: dict, changes: dict) -> dict:
+    """``item`` with the values at dotted paths (``"repo.id"``) replaced."""
+    for path, value in changes.items():
+        target = item
+        *parents, key = path.split(".")
+        for parent in parents:
+            target = target[parent]
+        target[key] = value
+    return item
+
+
+def hostile_push(**changes) -> dict:
+    """A good PushEvent (id 900) with the values at dotted paths replaced."""
+    at = "2024-01-15T10:00:00Z"
+    return _changed(
+        event(900, "PushEvent", actor=(1, "alice"), repo=(11, "acme/engine"), created_at=at, push_id=5), changes
+    )
+
+
+def hostile_issue(**changes) -> dict:
+    """A good IssuesEvent (id 901) with the values at dotted paths replaced."""
+    at = "2024-01-15T10:00:00Z"
+    item = event(
+        901, "IssuesEvent", actor=(1, "alice"), repo=(11, "acme/engine"), created_at=at, action="opened", number=3
+    )
+    return _changed(item, changes)
+
+
+# (what is wrong, line): lines a stranger's file can hold, each to be skipped and reported by file and line.
+HOSTILE = [
+    ("repo id a string", hostile_push(**{"repo.id": "abc"})),
+    ("actor id 2^70", hostile_push(**{"actor.id": 2**70})),
+    ("created_at a number", hostile_push(created_at=1705312800)),
+    ("created_at not a calendar date", hostile_push(created_at="2024-13-45T10:00:00Z")),
+    ("created_at February 30", hostile_push(created_at="2024-02-30T10:00:00Z")),
+    ("created_at without a zone", hostile_push(created_at="2024-01-15T10:00:00")),
+    ("login a list", hostile_push(**{"actor.login": ["a", "b"]})),
+    ("action an object", hostile_issue(**{"payload.action": {"x": 1}})),
+    ("repo id a float", hostile_push(**{"repo.id": 1.5})),
+    ("actor id a bool", hostile_push(**{"actor.id": True})),
+    ("repo id negative", hostile_push(**{"repo.id": -4})),
+    ("push_id an object", hostile_push(**{"payload.push_id": {"a": 1}})),
+    ("issue number a string", hostile_issue(**{"payload.issue.number": "three"})),
+    ("event id an object", hostile_push(id={"n": 1})),
+    ("actor a number", hostile_push(actor=5)),
+    (
+        "pull request merged a string",
+        _changed(
+            event(
+                902,
+                "PullRequestEvent",
+                actor=(1, "alice"),
+                repo=(11, "acme/engine"),
+                created_at="2024-01-15T10:00:00Z",
+                action="closed",
+                number=4,
+                merged=True,
+            ),
+            {"payload.pull_request.merged": "yes"},
+        ),
+    ),
+    ("created_at with a final newline", hostile_push(created_at="2024-01-15T10:00:00Z\n")),
+]
+RAW_HOSTILE = [  # lines a dict cannot express through json.dumps's defaults
+    (
+        "repo id 1e+30",
+        json.dumps(hostile_push(), separators=(",", ":")).replace('"repo":{"id":11', '"repo":{"id":1e+30').encode(),
+    ),
+]

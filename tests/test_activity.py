@@ -338,4 +338,5 @@ def test_the_archive_engine_keeps_the_event_types_the_activity_query_counts():
 
     assert set(ACTIVITY_EVENT_TYPES) == {count.event_type for count in activity_sql.COUNTED}
     to_events = next(view for view in archive_engine.VIEWS if " TO events " in view)
-    assert to_events.endswith(f"event.type IN ({', '.join(map(repr, ACTIVITY_EVENT_TYPES))})")
+    assert to_events.endswith(f"event.type.String IN ({', '.join(map(repr, archive_engine.KEPT_TYPES))})")
+    assert set(ACTIVITY_EVENT_TYPES) <= set(archive_engine.KEPT_TYPES)

@@ -20,8 +20,12 @@ pytest.importorskip(
     "clickhouse_connect", reason="the archive extra is not installed: pip install 'ecometrics[archive]'"
 )
 
-from gharchive_fixtures import event, synthetic_hour, write_hour  # noqa: E402
+from gharchive_fixtures import HOSTILE, RAW_HOSTILE, event, synthetic_hour, write_hour  # noqa: E402
+from test_opendigger import REPO as STORY_REPO  # noqa: E402
+from test_opendigger import story  # noqa: E402
 
+from analysis import activity_sql, opendigger  # noqa: E402
+from analysis.activity_sql import ENGINE_EVENTS, SQLITE_EVENTS  # noqa: E402
 from analysis.archive_openrank import compute_archive_openrank  # noqa: E402
 from analysis.global_openrank import compute_global_openrank  # noqa: E402
 from collector.archive_engine import import_files, open_engine  # noqa: E402
@@ -223,7 +227,7 @@ def test_import_resumes_per_file_and_analysis_per_month(hours, tmp_path):
         assert compute_archive_openrank(store, engine).computed == ["2024-01", "2024-02"]
         events = engine.rows("SELECT count() FROM events")[0][0]
         # An import killed in its last file leaves rows without the file's done mark: read again, once.
-        engine.command(f"DELETE FROM archive_files WHERE file = '{hours[1].name}'")
+        engine.command(f"DELETE FROM archive_files WHERE startsWith(file, '{hours[1].name}|')")
         again = import_files(engine, hours[:2], event_types=EVENT_TYPES)
         assert again.done_before == [hours[0].name] and again.files == 1 and again.imported < first.imported
         assert engine.rows("SELECT count() FROM events")[0][0] == events
@@ -265,10 +269,7 @@ def test_bad_lines_and_a_truncated_file_are_reported_by_file_and_line_and_the_re
     files = [bad_lines, cut, other]
     with Store(tmp_path / "sqlite.db") as sqlite:
         expected = import_gharchive(sqlite, files, all_repos=True)
-        activity_events = sqlite.conn.execute(
-            "SELECT count(*) FROM events WHERE type IN ('IssuesEvent', 'IssueCommentEvent', 'PullRequestEvent', "
-            "'PullRequestReviewCommentEvent', 'PushEvent')"
-        ).fetchone()[0]
+        kept_events = sqlite.count("events")  # the engine keeps the types the SQLite importer keeps
     expected_where = [report.split(": ")[0] for report in expected.corrupt]
     assert expected_where[:3] == [f"{bad_lines}:3", f"{bad_lines}:4", f"{bad_lines}:9"]
     assert expected_where[4] == f"{other}:2"
@@ -287,7 +288,7 @@ def test_bad_lines_and_a_truncated_file_are_reported_by_file_and_line_and_the_re
     assert (result.lines, result.corrupt_count, result.imported) == (
         expected.lines,
         expected.corrupt_count,
-        activity_events,
+        kept_events,
     )
 
 
@@ -319,3 +320,181 @@ def test_cli_imports_with_chdb_then_analyzes_openrank_there(hours, sqlite_path, 
             "2024-02",
         ]
         assert store.count("openrank") > 100
+
+
+def _opendigger_metrics(rows, schema) -> dict:
+    window = opendigger.Window("2023-06", "2024-03")
+    return {repo_id: (m.name, dict(m.values)) for repo_id, m in opendigger.compute(rows, schema, window).items()}
+
+
+def test_chdb_gives_the_sqlite_paths_opendigger_metrics(hours, tmp_path):
+    """Every OpenDigger metric of the hand-worked story (tests/test_opendigger.py) and the generated hours."""
+    files = [*hours, write_hour(tmp_path / "2024-01-01-0.json.gz", story())]
+    with Store(tmp_path / "sqlite.db") as sqlite:
+        import_gharchive(sqlite, files, all_repos=True)
+        expected = _opendigger_metrics(lambda text: sqlite.conn.execute(text).fetchall(), SQLITE_EVENTS)
+    with Store(tmp_path / "engine.db") as store, open_engine("chdb", store) as engine:
+        import_files(engine, files, event_types=EVENT_TYPES)
+        found = _opendigger_metrics(engine.rows, ENGINE_EVENTS)
+    assert len(found) > 30 and found[STORY_REPO[0]][1]["stars"] == {"2024-01": 2, "2024Q1": 2, "2024": 2}
+    assert found == expected
+
+
+def test_an_engine_made_before_the_metric_columns_gets_them_and_keeps_every_type(hours, tmp_path):
+    with Store(tmp_path / "old.db") as store, open_engine("chdb", store) as engine:
+        engine.command(
+            "CREATE TABLE events (id String, type LowCardinality(String), action LowCardinality(Nullable(String)), "
+            "actor_id Nullable(Int64), actor_login String, repo_id Nullable(Int64), repo_name String, "
+            "created_at DateTime('UTC'), issue_number Nullable(Int64), comment_id Nullable(Int64), "
+            "push_id Nullable(Int64), title Nullable(String), file LowCardinality(String)) "
+            "ENGINE = MergeTree ORDER BY tuple()"
+        )
+        import_files(engine, hours[:1], event_types=EVENT_TYPES)
+        kinds = {row[0] for row in engine.rows("SELECT DISTINCT type FROM events")}
+        added = engine.rows("SELECT count() FROM events WHERE pull_additions IS NOT NULL")[0][0]
+    assert {"WatchEvent", "ForkEvent", "PullRequestReviewEvent", "CreateEvent"} <= kinds
+    assert added > 0  # the pull requests' lines reached the added column
+
+
+def test_both_engines_write_identical_opendigger_trees(hours, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    files = [*map(str, hours), str(write_hour(tmp_path / "2024-01-01-0.json.gz", story()))]
+    trees = {}
+    for name, engine in (("sqlite", []), ("chdb", ["--engine", "chdb"])):
+        db = str(tmp_path / f"{name}.db")
+        assert main(["--db", db, "import", "gharchive", *files, *(engine or ["--all"])]) == 0
+        out = tmp_path / f"{name}-tree"
+        assert main(["--db", db, "export", "opendigger", "--out", str(out), *engine]) == 0
+        assert "2023-06 to 2024-03" in capsys.readouterr().out
+        trees[name] = {path.relative_to(out): path.read_bytes() for path in out.rglob("*.json")}
+    assert len(trees["sqlite"]) > 500 and trees["chdb"] == trees["sqlite"]
+
+
+def test_both_engines_refuse_the_same_hostile_lines_by_file_and_line(tmp_path):
+    # The schema is declared once (collector.gharchive.Event); chDB checks it in SQL.
+    good = list(synthetic_hour(30, repos=4, developers=10, seed=9))
+    accepted_by_both = [  # a payload field the type's record does not declare is not read, so not checked
+        _watch(951, payload={"action": "started", "issue": "not an issue", "push_id": {"x": 1}}),
+        _watch(952, payload=None),
+    ]
+    lines = [*good[:10], *(line for _, line in HOSTILE + RAW_HOSTILE), *accepted_by_both, *good[10:]]
+    path = write_hour(tmp_path / "2024-01-15-10.json.gz", lines)
+    with Store(tmp_path / "sqlite.db") as sqlite:
+        expected = import_gharchive(sqlite, [path], all_repos=True)
+    with Store(tmp_path / "engine.db") as store, open_engine("chdb", store) as engine:
+        result = import_files(engine, [path], event_types=EVENT_TYPES)
+        stored = engine.rows("SELECT id, repo_id, actor_login FROM events")
+    hostile_lines = list(range(11, 11 + len(HOSTILE) + len(RAW_HOSTILE)))
+    assert [int(where.split(":")[1]) for where in expected.corrupt] == hostile_lines, expected.corrupt
+    assert [int(where.split(":")[1]) for where in result.corrupt] == hostile_lines, result.corrupt
+    assert expected.imported == 32 and result.lines == expected.lines
+    assert not {row[0] for row in stored} & {"900", "901", "902"}
+    assert all(0 < row[1] < 2**63 for row in stored)
+
+
+def _watch(event_id: int, **changes) -> dict:
+    item = event(event_id, "WatchEvent", actor=CAROL, repo=REPO, created_at="2024-01-15T10:30:00Z")
+    item.update(changes)
+    return item
+
+
+def test_done_files_are_known_by_content_not_by_name(tmp_path):
+    # A truncated download re-fetched complete, or a file of the same name from another folder, is new.
+    whole = list(synthetic_hour(400, repos=10, seed=11))
+    complete = write_hour(_mkdir(tmp_path / "complete") / "2024-01-15-10.json.gz", whole)
+    cut = _mkdir(tmp_path / "cut") / "2024-01-15-10.json.gz"
+    cut.write_bytes(complete.read_bytes()[: complete.stat().st_size // 2])
+    other = write_hour(_mkdir(tmp_path / "other") / "2024-01-15-10.json.gz", synthetic_hour(50, repos=10, seed=12))
+    with Store(tmp_path / "sqlite.db") as sqlite:
+        import_gharchive(sqlite, [complete, other], all_repos=True)
+        kept_events = sqlite.count("events")  # the engine keeps the types the SQLite importer keeps
+    with Store(tmp_path / "engine.db") as store, open_engine("chdb", store) as engine:
+        first = import_files(engine, [cut], event_types=EVENT_TYPES)
+        assert first.files == 1 and "ends early" in first.corrupt[-1]
+        again = import_files(engine, [complete], event_types=EVENT_TYPES)
+        assert again.done_before == [] and again.files == 1 and again.lines == 400
+        elsewhere = import_files(engine, [other], event_types=EVENT_TYPES)
+        assert elsewhere.done_before == [] and elsewhere.files == 1
+        assert import_files(engine, [complete, other], event_types=EVENT_TYPES).done_before == [complete.name] * 2
+        # each event once, as SQLite holds them: the cut copy's events are the complete one's
+        assert engine.rows("SELECT count(), uniqExact(id) FROM events")[0] == (kept_events, kept_events)
+
+
+def _mkdir(folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+# The server layouts with the columns OpenDigger's metrics read. OpenDigger's events table
+# (docs/assets/data_description.csv) under its names; its payload columns are Nullable here,
+# so that a field the generated events lack stays unknown on both sides.
+OPENDIGGER_METRIC_EVENTS = (
+    "CREATE TABLE opendigger_events (platform LowCardinality(String), type LowCardinality(String), "
+    "action LowCardinality(String), actor_id UInt64, actor_login String, repo_id UInt64, repo_name String, "
+    "created_at DateTime, issue_id UInt64, issue_title String, issue_comment_id UInt64, "
+    "pull_review_comment_id UInt64, push_id UInt64, pull_merged Nullable(UInt8), issue_author_id Nullable(UInt64), "
+    "issue_author_login Nullable(String), issue_created_at Nullable(DateTime), issue_closed_at Nullable(DateTime), "
+    "issue_comments Nullable(UInt16), pull_merged_at Nullable(DateTime), pull_commits Nullable(UInt16), "
+    "pull_additions Nullable(UInt32), pull_deletions Nullable(UInt32), pull_changed_files Nullable(UInt32), "
+    "pull_review_comments Nullable(UInt16), pull_review_id Nullable(UInt64), "
+    "pull_review_state Nullable(String)) ENGINE = MergeTree ORDER BY (repo_id, created_at)",
+    "INSERT INTO opendigger_events SELECT 'GitHub', type, coalesce(action, ''), actor_id, actor_login, repo_id, "
+    "repo_name, created_at, repo_id * 100000 + coalesce(issue_number, 0), coalesce(title, ''), "
+    "if(type = 'IssueCommentEvent', comment_id, 0), if(type = 'PullRequestReviewCommentEvent', comment_id, 0), "
+    "coalesce(push_id, 0), merged, author_id, author_login, issue_created_at, issue_closed_at, issue_comments, "
+    "pull_merged_at, pull_commits, pull_additions, pull_deletions, pull_changed_files, pull_review_comments, "
+    "pull_review_id, pull_review_state FROM events",
+)
+# github_events (ClickHouse's "GitHub Events Dataset"), with the item's columns: no issue creation
+# time and no review ids (those metrics are missing there), times of 1970 and 0 for unset.
+GITHUB_METRIC_EVENTS = (
+    GITHUB_EVENTS.replace(
+        "    push_size UInt32\n",
+        "    push_size UInt32,\n    creator_user_login LowCardinality(String),\n    closed_at DateTime,\n"
+        "    merged_at DateTime,\n    comments UInt32,\n    commits UInt32,\n    additions UInt32,\n"
+        "    deletions UInt32,\n    changed_files UInt32,\n    review_comments UInt32,\n"
+        "    review_state Enum8('none' = 0, 'approved' = 1, 'changes_requested' = 2, 'commented' = 3,"
+        " 'dismissed' = 4, 'pending' = 5)\n",
+    ),
+    "INSERT INTO github_events SELECT created_at, type, actor_login, repo_name, created_at, created_at, "
+    "coalesce(action, 'none'), coalesce(comment_id, 0), coalesce(issue_number, 0), coalesce(title, ''), "
+    "coalesce(merged, 0), 1, coalesce(author_login, ''), coalesce(issue_closed_at, toDateTime(0)), "
+    "coalesce(pull_merged_at, toDateTime(0)), coalesce(issue_comments, 0), coalesce(pull_commits, 0), "
+    "coalesce(pull_additions, 0), coalesce(pull_deletions, 0), coalesce(pull_changed_files, 0), "
+    "coalesce(pull_review_comments, 0), coalesce(pull_review_state, 'none') FROM events",
+)
+# What github_events can answer as OpenDigger defines it: the counts that need no issue
+# creation time, no review id and no comment count that an event without the field would fake as 0.
+GITHUB_EVENTS_METRICS = (
+    "stars", "technical_fork", "attention", "participants", "issues_new", "issues_closed", "issue_comments",
+    "change_requests", "change_requests_accepted", "change_requests_reviews", "issues_and_change_request_active",
+    "contributors", "contributors_detail", "new_contributors", "active_dates_and_times", "activity", "bus_factor",
+)  # fmt: skip
+
+
+def test_the_server_layouts_give_the_sqlite_paths_opendigger_metrics(hours, tmp_path):
+    files = [*hours, write_hour(tmp_path / "2024-01-01-0.json.gz", story())]
+    window = opendigger.Window("2023-06", "2024-03")
+    with Store(tmp_path / "sqlite.db") as sqlite:
+        import_gharchive(sqlite, files, all_repos=True)
+        expected = opendigger.compute(lambda text: sqlite.conn.execute(text).fetchall(), SQLITE_EVENTS, window)
+    by_name = {m.name: dict(m.values) for m in expected.values()}
+    folder = tmp_path / "server"
+    with Store(tmp_path / "server.db") as store:
+        with open_engine(f"chdb://{folder}", store) as engine:
+            import_files(engine, files, event_types=EVENT_TYPES)
+            for statement in (*OPENDIGGER_METRIC_EVENTS, *GITHUB_METRIC_EVENTS):
+                engine.command(statement)
+            engine.command("DROP TABLE archive_to_events")
+            engine.command("EXCHANGE TABLES events AND opendigger_events")
+        with open_engine(f"chdb://{folder}?schema=opendigger", store) as engine:
+            found = opendigger.compute(engine.rows, activity_sql.SCHEMAS["opendigger"], window)
+        assert {repo_id: dict(m.values) for repo_id, m in found.items()} == {
+            repo_id: dict(m.values) for repo_id, m in expected.items()
+        }
+        with open_engine(f"chdb://{folder}?schema=github_events", store) as engine:
+            named = opendigger.compute(engine.rows, activity_sql.SCHEMAS["github_events"], window)
+    assert {m.name for m in named.values()} == set(by_name)
+    for metrics in named.values():
+        for metric in GITHUB_EVENTS_METRICS:
+            assert metrics.values.get(metric) == by_name[metrics.name].get(metric), (metrics.name, metric)

@@ -38,9 +38,13 @@ def test_init_writes_config_and_database_and_refuses_to_overwrite(tmp_path):
 def test_global_options_and_environment_choose_files(tmp_path):
     ecometrics("--config", "conf/e.toml", "--db", "data.db", "init", cwd=tmp_path)
     assert (tmp_path / "conf/e.toml").exists() and (tmp_path / "data.db").exists()
-    status = ecometrics("status", cwd=tmp_path, env={"ECOMETRICS_CONFIG": "conf/e.toml", "ECOMETRICS_DB": "env.db"})
+    env = {"ECOMETRICS_CONFIG": "conf/e.toml", "ECOMETRICS_DB": "env.db"}
+    missing = ecometrics("status", cwd=tmp_path, env=env, check=False)  # a reader creates nothing
+    assert missing.returncode == 2 and "env.db: no such database" in missing.stderr
+    assert not (tmp_path / "env.db").exists()
+    ecometrics("init", "--force", cwd=tmp_path, env=env)
+    status = ecometrics("status", cwd=tmp_path, env=env)
     assert "env.db" in status.stdout
-    assert (tmp_path / "env.db").exists()
 
 
 def test_status_shows_schema_counts_and_never_a_token(tmp_path):

@@ -114,8 +114,26 @@ def test_the_readme_names_commands_and_kinds_at_all():
     assert "ecometrics export lineage --root MODEL [--format graphml|gexf|json|csv] [--out PATH]" in lines
     assert len(command_table(README)) >= 10 and len(kind_table_rows(README)) >= 10
     assert unknown_words("ecometrics import gharchiv FILE") == [
-        "gharchiv (no such subcommand; one of gharchive, edges, labels)"
+        "gharchiv (no such subcommand; one of gharchive, edges, labels, opendigger)"
     ]
     assert unknown_words("ecometrics export repos|stars_weekly --month 2025-01") == [
         f"stars_weekly (no such export KIND; one of {', '.join(export_kinds())})"
     ]
+
+
+OPENDIGGER_DOC = (Path(__file__).resolve().parent.parent / "docs" / "opendigger.md").read_text()
+
+
+@pytest.mark.parametrize("line", command_lines(OPENDIGGER_DOC), ids=str)
+def test_every_command_line_in_the_opendigger_doc_names_real_commands(line):
+    assert unknown_words(line) == []
+
+
+def test_the_opendigger_doc_has_a_row_with_its_source_for_every_metric_file():
+    from analysis.opendigger import FILES
+
+    rows = [line for line in OPENDIGGER_DOC.splitlines() if line.startswith("| `")]
+    for metric in FILES:
+        row = next((row for row in rows if re.search(rf"`{metric}`|`{metric.rsplit('_', 1)[0]}_add`", row)), None)
+        assert row is not None and re.search(r"`(chaoss|metrics|indices)\.ts`", row), metric
+    assert len(command_lines(OPENDIGGER_DOC)) >= 5

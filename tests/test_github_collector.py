@@ -74,7 +74,7 @@ def tracked(truth, orgs=ORGS, repos=REPOS) -> dict:
     return {name: repo for name, repo in truth["repos"].items() if name in names}
 
 
-def expected_rows(truth, orgs=ORGS, repos=REPOS) -> dict[str, set]:
+def expected_rows(truth, orgs=ORGS, repos=REPOS, reviews=True) -> dict[str, set]:
     stars, contributors, events = set(), set(), set()
     for repo in tracked(truth, orgs, repos).values():
         rid = repo["id"]
@@ -87,6 +87,18 @@ def expected_rows(truth, orgs=ORGS, repos=REPOS) -> dict[str, set]:
             if issue["closed_at"]:
                 merged = issue["merged"] if issue["is_pull_request"] else None
                 events.add((kind, "closed", rid, issue["number"], issue["closed_by"], issue["closed_at"], merged))
+            for review in issue.get("reviews", ()) if reviews else ():  # with the details (GraphQL: a token)
+                events.add(
+                    (
+                        "PullRequestReviewEvent",
+                        "created",
+                        rid,
+                        issue["number"],
+                        review["user"],
+                        review["submitted_at"],
+                        None,
+                    )
+                )
         for c in repo["issue_comments"]:
             events.add(("IssueCommentEvent", "created", rid, c["issue_number"], c["user"], c["created_at"], c["id"]))
         for c in repo["review_comments"]:
@@ -138,8 +150,8 @@ def all_rows(store: Store) -> dict[str, list]:
     return rows
 
 
-def assert_matches_truth(store: Store, truth, orgs=ORGS, repos=REPOS, *, keep_deleted=False) -> None:
-    expected, stored = expected_rows(truth, orgs, repos), stored_rows(store)
+def assert_matches_truth(store: Store, truth, orgs=ORGS, repos=REPOS, *, keep_deleted=False, reviews=True) -> None:
+    expected, stored = expected_rows(truth, orgs, repos, reviews), stored_rows(store)
     if keep_deleted:  # the history of a repo deleted since stays stored; compare the others
         live = {repo["id"] for repo in tracked(truth, orgs, repos).values()}
         stored = {
@@ -199,13 +211,22 @@ def star_pages(counts: dict[str, int]) -> int:
     return sum(-(-n // 100) for n in counts.values())
 
 
+def detail_pages(truth) -> int:
+    """GraphQL pages a first walk of the repositories' pull request and issue details reads."""
+    pages = 0
+    for repo in tracked(truth).values():
+        prs = sum(i["is_pull_request"] for i in repo["issues"])
+        pages += max(1, -(-prs // 100)) + max(1, -(-(len(repo["issues"]) - prs) // 100))
+    return pages
+
+
 def test_second_run_is_cheap_and_a_day_later_fetches_only_what_is_new(tmp_path):
     with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         collect(store, hub)
         first = hub.stats()
         day0 = {name: repo["stargazers_count"] for name, repo in tracked(hub.truth()).items()}
-        # one GraphQL document for the metadata of all repos, then pages of 100 stargazers
-        assert graphql_requests(first) == 1 + star_pages(day0)
+        # one GraphQL document for the metadata of all repos, then pages of 100 stargazers, and the details
+        assert graphql_requests(first) == 1 + star_pages(day0) + detail_pages(hub.truth())
 
         hub.reset_stats()
         second = collect(store, hub)
@@ -213,7 +234,8 @@ def test_second_run_is_cheap_and_a_day_later_fetches_only_what_is_new(tmp_path):
         assert not second.partial, second.reason
         assert requests_spent(again) < requests_spent(first) / 4, (again["by_endpoint"], first["by_endpoint"])
         assert again["by_status"].get("304", 0) > 0
-        assert graphql_requests(again) == 1  # metadata only: no stargazer page asked again
+        # metadata only: no stargazer page asked again, no details walk (their newest updates are stored)
+        assert graphql_requests(again) == 1
 
         hub.advance(days=1)
         hub.reset_stats()
@@ -225,7 +247,8 @@ def test_second_run_is_cheap_and_a_day_later_fetches_only_what_is_new(tmp_path):
         new_stars = {name: repo["stargazers_count"] - day0[name] for name, repo in tracked(truth).items()}
         assert sum(new_stars.values()) > 0
         # stargazer pages continue from the saved cursors: only pages of new stars
-        assert graphql_requests(later) == 1 + star_pages(new_stars)
+        # and the details walks of the repositories whose issues or pull requests were updated: a page each
+        assert 1 + star_pages(new_stars) <= graphql_requests(later) <= 1 + star_pages(new_stars) + 2 * len(day0)
         assert requests_spent(later) < requests_spent(first) / 2
         # a second daily snapshot, taken on the API's (simulated) day
         assert {r["date"] for r in store.query("SELECT DISTINCT date FROM repo_snapshots")} == {
@@ -393,7 +416,7 @@ def test_unauthenticated_runs_on_rest_alone_with_a_warning(tmp_path, caplog):
         assert "GITHUB_TOKEN is not set" in caplog.text
         assert not result.partial, result.reason
         assert "graphql" not in hub.stats()["by_endpoint"]
-        assert_matches_truth(store, hub.truth(), orgs=[], repos=repos)
+        assert_matches_truth(store, hub.truth(), orgs=[], repos=repos, reviews=False)  # GraphQL needs a token
         assert store.query("SELECT full_name, status FROM repos ORDER BY full_name") == [
             {"full_name": "MoonshotAI/Kimi-VL", "status": "ok"},
             {"full_name": "zai-org/GLM-4", "status": "renamed"},
@@ -527,3 +550,46 @@ def test_the_stored_bot_flag_is_the_bot_rule():
     ]
     flags = [developer_row(user, {"ci-runner"})["is_bot"] for user in users]
     assert flags == [True, True, True, False]
+
+
+def test_github_enterprise_layout_collects_what_the_plain_layout_collects(tmp_path, monkeypatch):
+    """GitHub Enterprise Server: REST at https://HOST/api/v3, GraphQL at https://HOST/api/graphql.
+    With GITHUB_API_URL set to the REST root (as GitHub Actions sets it there) the run stores
+    exactly the rows a run against the plain layout stores."""
+    config = github_config(orgs=["MiniMax-AI"], repos=["MoonshotAI/Kimi-VL"])
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "plain.db") as store:
+        plain = collect(store, hub, config=config)
+        assert not plain.partial, plain.reason
+        plain_rows = all_rows(store)
+    with FakeHub(seed=0, scale="small", enterprise=True) as hub, Store(tmp_path / "enterprise.db") as store:
+        monkeypatch.setenv("GITHUB_API_URL", hub.url + "/api/v3")
+        enterprise = collect(store, hub, config=config, base_url=None)
+        assert not enterprise.partial, enterprise.reason
+        assert all_rows(store) == plain_rows
+        assert store.count("stargazers") > 0 and store.count("events") > 0
+        assert hub.stats()["by_endpoint"]["graphql"]["by_status"] == {
+            "200": hub.stats()["by_endpoint"]["graphql"]["requests"]
+        }
+
+
+def test_the_graphql_endpoint_is_derived_from_the_rest_root_as_pygithub_does(monkeypatch):
+    monkeypatch.delenv("GITHUB_GRAPHQL_URL", raising=False)
+    assert GitHubClient(token="t", base_url="https://api.github.com").graphql_url == "https://api.github.com/graphql"
+    assert (
+        GitHubClient(token="t", base_url="https://ghe.example/api/v3/").graphql_url == "https://ghe.example/api/graphql"
+    )
+    assert GitHubClient(token="t", base_url="http://127.0.0.1:8000").graphql_url == "http://127.0.0.1:8000/graphql"
+    monkeypatch.setenv("GITHUB_GRAPHQL_URL", "https://proxy.example/gql")
+    assert GitHubClient(token="t", base_url="https://ghe.example/api/v3").graphql_url == "https://proxy.example/gql"
+
+
+def test_fakehub_enterprise_layout_answers_404_where_github_enterprise_does():
+    import requests
+
+    with FakeHub(seed=0, scale="small", enterprise=True) as hub:
+        headers = {"Authorization": "Bearer t"}
+        assert requests.get(hub.url + "/api/v3/repos/MoonshotAI/Kimi-VL", headers=headers).status_code == 200
+        assert requests.get(hub.url + "/repos/MoonshotAI/Kimi-VL", headers=headers).status_code == 404
+        query = {"query": "query { viewer { login } }"}
+        assert requests.post(hub.url + "/api/v3/graphql", json=query, headers=headers).status_code == 404
+        assert requests.post(hub.url + "/api/graphql", json=query, headers=headers).status_code == 200

@@ -718,3 +718,63 @@ def test_huggingface_max_rate_wait_bounds_the_wait_for_a_spent_budget(tmp_path, 
     said = capsys.readouterr().err
     assert code == 3, said
     assert "more than the 0 s" in said and "max_rate_wait" in said, said
+
+
+def test_private_models_a_token_lists_are_never_stored(tmp_path):
+    """A listing asked with a token also lists the private models the token can read
+    (huggingface_hub issue #634): with a lab member's token the crawl stores exactly what an
+    anonymous one does, tracked and full Hub, and no private model reaches an export."""
+    from analysis.export import TABLES
+
+    with FakeHub(seed=0, scale="small", hf_page_size=500, hf_trending_refresh_pages=0) as hub:
+        truth = hub.truth()
+        private = truth["hf"]["private"]
+        assert any(m.startswith("Qwen/") for m in private) and not set(private) & set(truth["hf"]["models"])
+        member = HfClient(hub.url, token="hf_lab_member", backoff=0.001, max_wait=0.01, sleep=hub.expire_hf_budget)
+        listed = {m["id"] for m in member.get("/api/models", [("author", "Qwen"), ("expand", "private")]).data}
+        assert listed & set(private)  # the fake Hub does show them to the token
+
+        config = HuggingFaceConfig(authors=["Qwen", "deepseek-ai"], derivative_depth=1)
+        tracked = collect_hf(Store(tmp_path / "member.db"), config, progress=False, client=member)
+        anonymous = collect_hf(Store(tmp_path / "anonymous.db"), config, progress=False, client=client(hub))
+        assert not tracked.partial and not anonymous.partial, (tracked.reason, anonymous.reason)
+        assert table_rows(tmp_path / "member.db") == table_rows(tmp_path / "anonymous.db")
+
+        full = collect_hf(
+            Store(tmp_path / "full.db"), HuggingFaceConfig(), full_hub=True, progress=False, client=member
+        )
+        assert not full.partial, full.reason
+        assert stored(Store(tmp_path / "full.db"), "SELECT id FROM models") == {(m,) for m in truth["hf"]["models"]}
+
+        # a configured private model is recorded as a run without the token sees it: unavailable
+        named = collect_hf(
+            Store(tmp_path / "named.db"), HuggingFaceConfig(models=private[:1], derivative_depth=0),
+            progress=False, client=member,
+        )  # fmt: skip
+        assert stored(Store(tmp_path / "named.db"), "SELECT id, status, created_at FROM models") == {
+            (private[0], "unavailable", None)
+        }
+        assert not stored(Store(tmp_path / "named.db"), "SELECT * FROM model_snapshots"), named.notes
+
+    with Store(tmp_path / "full.db") as store:
+        for kind in ("models", "families", "labs"):
+            frame = TABLES[kind].build(store)
+            text = frame.write_csv()
+            assert not any(model in text for model in private), kind
+
+
+def test_a_body_cut_short_is_retried_whatever_http_library_the_installed_hub_client_uses():
+    """huggingface_hub 1.x builds its session on httpx, 2.x on httpx2: the retried failures are
+    the installed session's own, so a cut body (its RemoteProtocolError) is retried under both
+    (bench/hf_floor_versions.py runs this file under each floor)."""
+    from huggingface_hub.utils import get_session
+
+    from collector.hf_client import retry_exceptions, session_transport
+
+    assert type(get_session()).__module__.partition(".")[0] == session_transport().__name__
+    assert session_transport().RemoteProtocolError in retry_exceptions()
+    with FakeHub(seed=0, scale="small", faults="truncate:0.8") as hub:
+        hub_client = client(hub, max_retries=60)
+        for model in ("Qwen/Qwen3-8B", "mistralai/Mistral-7B-v0.1", "deepseek-ai/DeepSeek-V3"):
+            assert hub_client.get(f"/api/models/{model}").data["id"] == model
+        assert hub.stats()["faults"].get("truncate") and hub_client.requests.get("error"), hub_client.requests

@@ -9,6 +9,7 @@ import pytest
 from collector.store import (
     BUDGET_META,
     DEMO_MARKER,
+    EVENT_PAYLOAD_COLUMNS,
     EVENT_ROW_COLUMNS,
     MIGRATIONS,
     MODEL_COLUMNS,
@@ -47,6 +48,22 @@ def test_migration_upgrades_an_older_file_with_its_rows_intact(tmp_path, start):
     assert upgraded.count("stargazers") == 1
     assert upgraded.query("SELECT id FROM models") == [{"id": "Qwen/Qwen3-8B"}]
     assert upgraded.checkpoint("github:stargazers", "41881900") == "Y3Vyc29yOjE="
+
+
+def test_an_event_stored_before_the_payload_fields_has_them_unknown_not_zero(tmp_path):
+    path = tmp_path / "old.db"
+    old = Store(path, migrate=False)
+    old.migrate(to=next(n for n, sql in enumerate(MIGRATIONS) if "ADD COLUMN issue_created_at" in sql))
+    assert not set(EVENT_PAYLOAD_COLUMNS) & {column["name"] for column in old.query("PRAGMA table_info(events)")}
+    old.conn.execute(
+        "INSERT INTO events (id, type, action, created_at, merged, source) "
+        "VALUES ('1', 'PullRequestEvent', 'closed', '2024-01-01T00:00:00Z', 1, 'gharchive')"
+    )
+    old.conn.commit()
+    old.close()
+    upgraded = Store(path)
+    (row,) = upgraded.query(f"SELECT {', '.join(EVENT_PAYLOAD_COLUMNS)} FROM events")
+    assert row == dict.fromkeys(EVENT_PAYLOAD_COLUMNS)  # NULL: unknown
 
 
 def test_reopening_applies_nothing_twice(tmp_path):
@@ -173,12 +190,16 @@ def test_a_reader_opens_read_only_and_changes_nothing(tmp_path):
     assert _files(tmp_path) == ["e.db"]
 
 
-def test_a_reader_of_an_older_file_upgrades_it_like_a_writer(tmp_path):
+def test_a_reader_of_an_older_file_refuses_it_as_it_is(tmp_path):
     path = tmp_path / "old.db"
     with Store(path, migrate=False) as store:
         store.migrate(to=2)
-    with Store(path, readonly=True) as reader:
-        assert reader.version == len(MIGRATIONS) and not reader.readonly
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="schema version 2 is older.*ecometrics migrate"):
+        Store(path, readonly=True)
+    assert path.read_bytes() == before
+    with Store(path) as writer:  # a writer upgrades it
+        assert writer.version == len(MIGRATIONS)
 
 
 # -- migration 10: checkpoints hold resume cursors only ------------------------------------

@@ -1,0 +1,595 @@
+"""OpenDigger's repository metrics, computed on either engine and shaped as OpenDigger publishes them.
+
+:func:`compute` runs the queries of :mod:`analysis.opendigger_sql` (on the SQLite store or
+on a ClickHouse engine: the same text rendered for each) and does the arithmetic on the
+rows they return here, once for both, so the two engines give the same files. The result
+is, per repository, OpenDigger's files: ``{metric: {key: value}}`` with the keys of
+``src/cron/tasks/monthlyExport.ts`` ``processMetric``: ``YYYY-MM``, ``YYYYQn`` and ``YYYY``;
+a value that is OpenDigger's default (0, an empty list, NaN) is left out, as there.
+
+Shaping, as monthlyExport.ts does it:
+
+- numbers are ``ROUND(value, 2)`` (basic.ts ``getGroupArrayInsertAtClause``, precision 2),
+  rounded as ClickHouse rounds a Float64 (half to even of ``value * 100``);
+- a month file of a field without ``disableDataLoss`` that has ``2021-10`` gets
+  ``2021-10-raw`` (the counted value) and ``2021-10`` replaced by OpenDigger's estimate
+  ``round(0.15·Aug + 0.35·Sep + 0.35·Nov + 0.15·Dec)``: GH Archive lost about two weeks of
+  that month (igrigorik/gharchive.org#261);
+- the time metrics (``issue_response_time`` ...) are one file holding ``avg``, ``levels``
+  and ``quantile_0`` ... ``quantile_4``, each keyed by period (monthlyExport.ts before
+  commit 9cc726c7, ``getDurationFields``, which is the layout OpenDigger's published files
+  have); durations are in days as ClickHouse's ``dateDiff('day', a, b)`` counts them
+  (midnights crossed, UTC); quantiles are ClickHouse's ``quantile`` (linear interpolation
+  between the sorted values: exact here, sampled by ClickHouse above 8,192 values).
+- ``inactive_contributors`` and the ``*_age`` metrics are measured at the end of each
+  period (``positionByEndTime``); a quarter or year that has not ended by ``until`` has none.
+
+Differences by construction: the order of a detail list where OpenDigger's is
+ClickHouse's ``groupArray`` order (ours is sorted), and a repository's name, which here is
+its latest over all its events in the range (OpenDigger takes it per metric).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from analysis import frames
+from analysis import opendigger_sql as sql
+from analysis.activity import OPENDIGGER_ACTIVITY_WEIGHTS
+from analysis.activity_sql import Schema
+from analysis.fields import COUNT, ID, NAME, TIMESTAMP
+from core.dates import next_month
+from core.errors import InputError
+
+Rows = Callable[[str], Sequence[Sequence[Any]]]
+REPO_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+
+# monthlyExport.ts: the month files whose 2021-10 is estimated (every field without disableDataLoss).
+DATA_LOSS_MONTH, DATA_LOSS_NEIGHBOURS = "2021-10", ("2021-08", "2021-09", "2021-11", "2021-12")
+DATA_LOSS_WEIGHTS = (0.15, 0.35, 0.35, 0.15)
+# monthlyExport.ts exportRepoMetrics: the number files, in its order.
+COUNT_FILES = (
+    "activity",
+    "attention",
+    "technical_fork",
+    "stars",
+    "issues_new",
+    "issues_closed",
+    "code_change_lines_add",
+    "code_change_lines_remove",
+    "code_change_lines_sum",
+    "change_requests",
+    "change_requests_accepted",
+    "issue_comments",
+    "change_requests_reviews",
+    "participants",
+    "bus_factor",
+    "issues_and_change_request_active",
+    "contributors",
+    "new_contributors",
+    "inactive_contributors",
+)
+NO_DATA_LOSS = {"code_change_lines_add", "code_change_lines_remove", "code_change_lines_sum"}
+LIST_FILES = (
+    "activity_details",
+    "bus_factor_detail",
+    "contributors_detail",
+    "new_contributors_detail",
+    "active_dates_and_times",
+)
+# chaoss.ts chaossResponseTime / chaossResolutionDuration / chaossAge: default thresholds (days).
+TIME_FILES = {
+    "issue_response_time": (3, 7, 15),
+    "issue_resolution_duration": (3, 7, 15),
+    "issue_age": (15, 30, 60),
+    "change_request_response_time": (3, 7, 15),
+    "change_request_resolution_duration": (3, 7, 15),
+    "change_request_age": (15, 30, 60),
+}
+TIME_FIELDS = ("avg", "levels", "quantile_0", "quantile_1", "quantile_2", "quantile_3", "quantile_4")
+FILES = (*COUNT_FILES, *LIST_FILES, *TIME_FILES)
+NO_RESPONSE_DAYS = 15  # chaoss.ts chaossResponseTime: no response counts as addDays(issue_created_at, 15)
+INACTIVE_MONTHS = 6  # chaoss.ts chaossInactiveContributors: timeInterval 6, timeIntervalUnit month, minCount 0
+BUS_FACTOR_LEVEL = 0.5  # chaoss.ts chaossBusFactor: quantileExactWeighted(1 - percentage 0.5)
+NORMALIZE = 10  # monthlyExport.ts: chaossActiveDatesAndTimes with options.normalize 10
+MAX_DETAILS = 100  # indices.ts getRepoActivity: arraySlice(..., 1, 100)
+
+
+def round2(value: float) -> float:
+    """ClickHouse's ``ROUND(value, 2)`` of a Float64: half to even of ``value * 100``."""
+    return round(value * 100) / 100
+
+
+def js_round(value: float) -> int:
+    """JavaScript's ``Math.round``: halves go up."""
+    return math.floor(value + 0.5)
+
+
+def ch_quantile(values: Sequence[float], level: float) -> float:
+    """ClickHouse's ``quantile(level)``: linear interpolation between the sorted values."""
+    ordered = sorted(values)
+    position = level * (len(ordered) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def weighted_quantile(values: Sequence[int], level: float) -> int:
+    """ClickHouse's ``quantileExactWeighted(level)(x, x)``: the least value whose cumulative
+    weight reaches ``ceil(level * total)`` (values with equal keys merged)."""
+    weights: dict[int, int] = defaultdict(int)
+    for value in values:
+        weights[value] += value
+    threshold = math.ceil(sum(weights.values()) * level)
+    accumulated = 0
+    ordered = sorted(weights)
+    for value in ordered:
+        accumulated += weights[value]
+        if accumulated >= threshold:
+            return value
+    return ordered[-1]
+
+
+def day_diff(earlier: str, later: dt.date | str) -> int:
+    """ClickHouse's ``dateDiff('day', a, b)`` in UTC: the midnights between them."""
+    end = later if isinstance(later, dt.date) else dt.date.fromisoformat(later[:10])
+    return (end - dt.date.fromisoformat(earlier[:10])).days
+
+
+def period_key(stamp: str, grain: str) -> str:
+    if grain == "month":
+        return stamp[:7]
+    if grain == "quarter":
+        return f"{stamp[:4]}Q{(int(stamp[5:7]) + 2) // 3}"
+    return stamp[:4]
+
+
+def period_ends(first: str, last: str, grain: str) -> list[tuple[str, dt.date]]:
+    """(key, the day after the period) of each period of ``grain`` that ends by the end of
+    month ``last`` and after the start of month ``first`` (OpenDigger's positionByEndTime)."""
+    start = dt.date.fromisoformat(first + "-01")
+    end = dt.date.fromisoformat(next_month(last) + "-01")
+    ends = []
+    month = dt.date(start.year, 1, 1)
+    while month < end:
+        following = dt.date.fromisoformat(next_month(month.isoformat()[:7]) + "-01")
+        last_of = {"month": True, "quarter": month.month % 3 == 0, "year": month.month == 12}[grain]
+        if last_of and following > start:
+            ends.append((period_key(month.isoformat(), grain), following))
+        month = following
+    return ends
+
+
+def _midnight(day: dt.date) -> str:
+    """00:00 UTC of ``day`` as a stamp (``YYYY-MM-DDT00:00:00Z``), to compare with stamps as text."""
+    return day.isoformat() + "T00:00:00Z"
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """ClickHouse's ``dateSub(month, n, day)`` for a first of the month."""
+    index = day.year * 12 + day.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass
+class RepoMetrics:
+    """One repository's files: ``values[file][key]`` (numbers, lists, or for a time metric ``field -> key -> value``)."""
+
+    repo_id: int
+    name: str
+    values: dict[str, dict[str, Any]] = field(default_factory=lambda: defaultdict(dict))
+
+
+@dataclass(frozen=True)
+class Window:
+    """The months the metrics cover, ``first`` to ``last`` (YYYY-MM), and the repos (all when empty)."""
+
+    first: str
+    last: str
+    repo_ids: tuple[int, ...] = ()
+
+    @property
+    def since(self) -> str:
+        return self.first + "-01"
+
+    @property
+    def until(self) -> str:
+        return next_month(self.last) + "-01"
+
+
+def window_of(
+    rows: Rows, schema: Schema, *, first: str | None = None, last: str | None = None, repos: Iterable[str] = ()
+) -> Window:
+    """The window of ``first`` to ``last`` (each defaults to the month of the first or last
+    event) over the repos named (all when none): an :class:`InputError` for a name without events."""
+    if first is None or last is None:
+        earliest, latest = rows(sql.span_sql(schema))[0]
+        if earliest is None:
+            raise InputError("no events stored; import GH Archive files or collect repositories first")
+        first, last = first or earliest[:7], last or latest[:7]
+    if first > last:
+        raise InputError(f"--from {first} is after --to {last}; swap them")
+    repo_ids: list[int] = []
+    for name in repos:
+        if not REPO_NAME.match(name):
+            raise InputError(f"--repo {name!r}: not OWNER/NAME; write it like X-lab2017/open-digger")
+        found = [row[0] for row in rows(sql.repo_ids_sql(schema, (name.lower(),)))]
+        if not found:
+            raise InputError(f"--repo {name}: no events of this repository; check the name or import its events")
+        repo_ids.extend(found)
+    return Window(first, last, tuple(repo_ids))
+
+
+def compute(rows: Rows, schema: Schema, window: Window) -> dict[int, RepoMetrics]:
+    """Every metric of :data:`FILES` for the repos with events in ``window``, by repo id."""
+    bounds = {"since": window.since, "until": window.until, "repo_ids": window.repo_ids}
+    repos = {
+        repo_id: RepoMetrics(repo_id, name)
+        for repo_id, name, _ in rows(sql.names_sql(schema, **bounds))  # type: ignore[arg-type]
+        if name
+    }
+
+    def put(repo_id: int, name: str, key: str, value: Any) -> None:
+        if repo_id in repos and not _default(value):
+            repos[repo_id].values[name][key] = value
+
+    for grain in sql.GRAINS:
+        _counts(rows(sql.counts_sql(schema, grain, **bounds)), put)  # type: ignore[arg-type]
+        developers = rows(sql.developers_sql(schema, grain, **bounds))  # type: ignore[arg-type]
+        _bus_factor(developers, put)
+        if grain == "month":
+            for key, value in _activity(developers, window).items():
+                for name, per_key in value.items():
+                    for repo_id, number in per_key.items():
+                        put(repo_id, name, key, number)
+        _active_hours(rows(sql.hours_sql(schema, grain, **bounds)), put)  # type: ignore[arg-type]
+    merges = rows(sql.merged_authors_sql(schema, until=window.until, repo_ids=window.repo_ids))
+    _new_contributors(merges, window, put)
+    _inactive_contributors(merges, window, put)
+    for kind in ("issue", "change_request"):
+        _time_metrics(rows, schema, kind, window, repos)
+    for metrics in repos.values():
+        _estimate_data_loss(metrics.values)
+    return repos
+
+
+def _default(value: Any) -> bool:
+    """monthlyExport.ts getField isDefaultValue: 0, an empty list, NaN (and here: unknown)."""
+    if value is None:
+        return True
+    if isinstance(value, list):
+        return not value
+    return value == 0 or (isinstance(value, float) and math.isnan(value))
+
+
+Put = Callable[[int, str, str, Any], None]
+
+
+def _number(value: float) -> float | int:
+    rounded = round2(float(value))
+    return int(rounded) if rounded == int(rounded) else rounded
+
+
+def _counts(result: Iterable[Sequence[Any]], put: Put) -> None:
+    names = [measure.name for measure in sql.MEASURES]
+    for repo_id, key, *values in result:
+        row = dict(zip(names, values, strict=True))
+        for name in names:
+            if name in ("forkers", "contributors_detail"):
+                continue
+            put(repo_id, name, key, None if row[name] is None else _number(row[name]))
+        # indices.ts getAttention: stars + 2 * forks, each distinct actors
+        put(repo_id, "attention", key, _number(row["stars"] + 2 * row["forkers"]))
+        added, removed = row["code_change_lines_add"], row["code_change_lines_remove"]
+        if added is not None and removed is not None:  # chaoss.ts chaossCodeChangeLines by sum: minus(add, del)
+            put(repo_id, "code_change_lines_sum", key, _number(added - removed))
+        logins = row["contributors_detail"]
+        put(repo_id, "contributors_detail", key, sorted(logins.split(",")) if logins else [])
+
+
+def _developer_activity(counts: Sequence[int]) -> float:
+    """indices.ts basicActivitySqlComponent: sqrt of the weighted distinct counts."""
+    return math.sqrt(sum(w * c for w, c in zip(OPENDIGGER_ACTIVITY_WEIGHTS.values(), counts, strict=True)))
+
+
+def _bus_factor(developers: Iterable[Sequence[Any]], put: Put) -> None:
+    """chaoss.ts chaossBusFactor (by activity, percentage 0.5, without bots): the developers
+    whose ``ceil(activity)`` reaches the weighted median of those counts."""
+    groups: dict[tuple[int, str], list[tuple[str, int]]] = defaultdict(list)
+    for repo_id, key, _developer, login, _last, *counts in developers:
+        if login is None or login.endswith("[bot]"):  # HAVING actor_login NOT LIKE '%[bot]'
+            continue
+        groups[repo_id, key].append((login, math.ceil(_developer_activity(counts))))
+    for (repo_id, key), pairs in groups.items():
+        threshold = weighted_quantile([count for _, count in pairs], BUS_FACTOR_LEVEL)
+        kept = sorted(((login, count) for login, count in pairs if count >= threshold), key=lambda p: (-p[1], p[0]))
+        detail = [[login, count] for login, count in kept]
+        put(repo_id, "bus_factor", key, len(detail))
+        put(repo_id, "bus_factor_detail", key, detail)
+
+
+def _activity(developers: Iterable[Sequence[Any]], window: Window) -> dict[str, dict[str, dict[int, Any]]]:
+    """indices.ts getRepoActivity (developerDetail): per month and developer the activity
+    (``HAVING activity > 0``), summed per period and ``ROUND(.., 2)``; the details are the
+    100 highest (login, ROUND(activity, 2)) of the period's months."""
+    per_key: dict[str, dict[str, dict[int, Any]]] = defaultdict(lambda: defaultdict(dict))
+    sums: dict[tuple[str, int], float] = defaultdict(float)
+    details: dict[tuple[str, int], list[tuple[str, float]]] = defaultdict(list)
+    for repo_id, month, _developer, login, _last, *counts in developers:
+        activity = _developer_activity(counts)
+        if activity <= 0:
+            continue
+        for grain in sql.GRAINS:
+            key = period_key(month + "-01", grain)
+            sums[key, repo_id] += activity
+            details[key, repo_id].append((login or "", round2(activity)))
+    for (key, repo_id), total in sums.items():
+        per_key[key]["activity"][repo_id] = _number(total)
+        ranked = sorted(details[key, repo_id], key=lambda pair: (-pair[1], pair[0]))[:MAX_DETAILS]
+        per_key[key]["activity_details"][repo_id] = [[login, _plain(value)] for login, value in ranked]
+    return per_key
+
+
+def _plain(value: float) -> float | int:
+    return int(value) if value == int(value) else value
+
+
+def _active_hours(result: Iterable[Sequence[Any]], put: Put) -> None:
+    """chaoss.ts chaossActiveDatesAndTimes (normalize 10): 168 counts, Monday 00h first,
+    each ``round(x * 10 / max)``."""
+    grids: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * 168)
+    for repo_id, key, day, hour, count in result:
+        grids[repo_id, key][(int(day) - 1) * 24 + int(hour)] += int(count)
+    for (repo_id, key), grid in grids.items():
+        top = max(grid)
+        put(repo_id, "active_dates_and_times", key, [round(count * NORMALIZE / top) for count in grid])
+
+
+def _new_contributors(merges: Iterable[Sequence[Any]], window: Window, put: Put) -> None:
+    """chaoss.ts chaossNewContributors (by change request): authors of merged pull requests
+    by the period of their first merge (``min(created_at)``), with their latest login."""
+    first: dict[tuple[int, int], str] = {}
+    latest: dict[tuple[int, int], tuple[str, str]] = {}
+    for repo_id, author_id, login, created_at in merges:
+        pair = (repo_id, author_id)
+        first[pair] = min(first.get(pair, created_at), created_at)
+        if pair not in latest or created_at >= latest[pair][0]:
+            latest[pair] = (created_at, login)
+    for grain in sql.GRAINS:
+        groups: dict[tuple[int, str], list[str]] = defaultdict(list)
+        for pair, when in first.items():
+            if window.since <= when < window.until:
+                groups[pair[0], period_key(when, grain)].append(latest[pair][1])
+        for (repo_id, key), logins in groups.items():
+            put(repo_id, "new_contributors", key, len(logins))
+            put(repo_id, "new_contributors_detail", key, sorted(logins))
+
+
+def _inactive_contributors(merges: Iterable[Sequence[Any]], window: Window, put: Put) -> None:
+    """chaoss.ts chaossInactiveContributors (by change request, 6 months, minCount 0): at the
+    end T of each period, the merged-PR authors first seen before T with no merge in
+    ``[T - 6 months, T]``."""
+    times: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for repo_id, author_id, _login, created_at in merges:
+        times[repo_id, author_id].append(created_at)
+    for grain in sql.GRAINS:
+        for key, end in period_ends(window.first, window.last, grain):
+            at, since = _midnight(end), _midnight(months_before(end, INACTIVE_MONTHS))
+            inactive: dict[int, int] = defaultdict(int)
+            for (repo_id, _author), stamps in times.items():
+                if min(stamps) < at and not any(since <= stamp <= at for stamp in stamps):
+                    inactive[repo_id] += 1
+            for repo_id, count in inactive.items():
+                put(repo_id, "inactive_contributors", key, count)
+
+
+def _summary(durations: list[int], thresholds: tuple[int, ...], zero_levels_empty: bool) -> dict[str, Any]:
+    """avg, levels and quantiles of durations (chaoss.ts: ``avg``, ``quantile(q/4)``, and
+    ``countIf`` of each ``multiIf(d <= t0, 0, d <= t1, 1, ..., n)``)."""
+    if not durations:
+        return {}
+    levels = [0] * (len(thresholds) + 1)
+    for value in durations:
+        levels[next((i for i, t in enumerate(thresholds) if value <= t), len(thresholds))] += 1
+    result: dict[str, Any] = {"avg": _number(sum(durations) / len(durations))}
+    result["levels"] = [] if zero_levels_empty and not any(levels) else levels
+    for q in range(5):
+        result[f"quantile_{q}"] = _number(ch_quantile(durations, q / 4))
+    return result
+
+
+def _time_metrics(rows: Rows, schema: Schema, kind: str, window: Window, repos: dict[int, RepoMetrics]) -> None:
+    until, repo_ids = window.until, window.repo_ids
+    thresholds = TIME_FILES[f"{kind}_response_time"]
+    per: dict[str, dict[tuple[int, str], list[int]]] = defaultdict(lambda: defaultdict(list))
+    # chaoss.ts chaossResolutionDuration (by open): closed last, grouped by opening period.
+    for repo_id, _issue, last_action, opened_at, closed_at in rows(
+        sql.resolutions_sql(schema, kind, until=until, repo_ids=repo_ids)
+    ):
+        if last_action == "closed" and opened_at and closed_at and window.since <= opened_at < window.until:
+            for grain in sql.GRAINS:
+                per["resolution_duration"][repo_id, period_key(opened_at, grain)].append(day_diff(opened_at, closed_at))
+    # chaoss.ts chaossResponseTime: grouped by the opening's period; no response is 15 days.
+    for repo_id, _issue, opened_at, responded_at in rows(
+        sql.responses_sql(schema, kind, until=until, repo_ids=repo_ids)
+    ):
+        if opened_at and window.since <= opened_at < window.until:
+            days = day_diff(opened_at, responded_at) if responded_at else NO_RESPONSE_DAYS
+            for grain in sql.GRAINS:
+                per["response_time"][repo_id, period_key(opened_at, grain)].append(days)
+    # chaoss.ts chaossAge: open at the end T of each period (closed at or after T, or never).
+    ages = [(r, o, c) for r, _n, o, c in rows(sql.ages_sql(schema, kind, until=until, repo_ids=repo_ids)) if o]
+    for grain in sql.GRAINS:
+        for key, end in period_ends(window.first, window.last, grain):
+            at = _midnight(end)
+            for repo_id, opened_at, closed_at in ages:
+                if opened_at < at and (closed_at is None or closed_at >= at):
+                    per["age"][repo_id, key].append(day_diff(opened_at, end))
+    for what, groups in per.items():
+        name = f"{kind}_{what}"
+        for (repo_id, key), durations in groups.items():
+            if repo_id not in repos:
+                continue
+            summary = _summary(durations, TIME_FILES[name] if what == "age" else thresholds, what == "age")
+            for field_name, value in summary.items():
+                if value != []:  # getDurationFields: a duration's default is NaN (none here), levels' []
+                    repos[repo_id].values[name].setdefault(field_name, {})[key] = value
+
+
+def _estimate_data_loss(values: dict[str, dict[str, Any]]) -> None:
+    """monthlyExport.ts processMetric: 2021-10 of a number file, estimated from its neighbours."""
+    for name in COUNT_FILES:
+        content = values.get(name)
+        if name in NO_DATA_LOSS or not content or not content.get(DATA_LOSS_MONTH):
+            continue
+        content[DATA_LOSS_MONTH + "-raw"] = content[DATA_LOSS_MONTH]
+        aug, sep, nov, dec = (content.get(month) or 0 for month in DATA_LOSS_NEIGHBOURS)
+        aug, sep = aug or dec, sep or nov
+        estimate = sum(w * v for w, v in zip(DATA_LOSS_WEIGHTS, (aug, sep, nov, dec), strict=True))
+        content[DATA_LOSS_MONTH] = js_round(estimate)
+
+
+def ordered(content: dict[str, Any]) -> dict[str, Any]:
+    """Keys in the order JavaScript's JSON.stringify writes an object OpenDigger filled month,
+    quarter, year: integer keys (years) ascending first, then months (with -raw), then quarters."""
+    years = sorted((key for key in content if key.isdigit()), key=int)
+    months = sorted(key for key in content if "-" in key)
+    quarters = sorted(key for key in content if "Q" in key)
+    rest = [key for key in content if key not in {*years, *months, *quarters}]
+    return {key: content[key] for key in (*years, *months, *quarters, *rest)}
+
+
+# -- windows: the count metrics over any range, or the first N days of each repository ---------
+
+WINDOW_METRICS = (
+    "stars",
+    "technical_fork",
+    "attention",
+    "participants",
+    "issues_new",
+    "issues_closed",
+    "issue_comments",
+    "change_requests",
+    "change_requests_accepted",
+    "change_requests_reviews",
+    "issues_and_change_request_active",
+    "contributors",
+    "new_contributors",
+    "code_change_lines_add",
+    "code_change_lines_remove",
+    "code_change_lines_sum",
+)
+
+
+def window_counts(rows: Rows, schema: Schema, repo_id: int, since: str, until: str) -> dict[str, Any]:
+    """The count metrics of one repository over ``since`` to ``until`` (days or stamps), each
+    as its monthly definition counts a month (the same query, one period for the whole range)."""
+    found: dict[str, Any] = dict.fromkeys(WINDOW_METRICS, 0)
+
+    def put(_repo: int, name: str, _key: str, value: Any) -> None:
+        if name in found:
+            found[name] = value
+
+    result = rows(sql.counts_sql(schema, "window", since=since, until=until, repo_ids=(repo_id,)))
+    _counts([row for row in result if row[0] == repo_id], put)
+    # chaoss.ts chaossNewContributors: whose first merge (over all history) falls in the window
+    first: dict[int, str] = {}
+    for _repo, author, _login, created_at in rows(sql.merged_authors_sql(schema, until=until, repo_ids=(repo_id,))):
+        first[author] = min(first.get(author, created_at), created_at)
+    found["new_contributors"] = sum(since <= when < until for when in first.values())
+    lines = [m.name for m in sql.MEASURES].index("code_change_lines_add") + 2  # after repo_id, period
+    if result and result[0][lines] is None:  # no pull request said how many lines: unknown, not 0
+        found.update(dict.fromkeys(("code_change_lines_add", "code_change_lines_remove", "code_change_lines_sum")))
+    return found
+
+
+WINDOW_COLUMNS = {
+    "repo": NAME,
+    "since": TIMESTAMP,
+    "until": TIMESTAMP,
+    **dict.fromkeys(WINDOW_METRICS, COUNT),
+    "repo_id": ID,
+}
+
+
+def window_table(
+    store: Any,
+    *,
+    days_after_creation: int | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    repo: str | None = None,
+    **_: Any,
+) -> pl.DataFrame:
+    """The count metrics of each repository over a window, from the stored events (SQLite):
+    its first ``days_after_creation`` days (from the repository's ``created_at``, so only
+    collected repositories have one), or ``since`` to ``until`` (days, ``until`` excluded).
+
+    A window the stored events do not cover (it starts before the first stored event or ends
+    after the last) has its counts unknown (null), not 0, as :mod:`analysis.growth` does for
+    launch velocity. Columns :data:`WINDOW_COLUMNS`; most stars first.
+    """
+    from analysis.activity_sql import SQLITE_EVENTS
+
+    if (days_after_creation is None) == (since is None and until is None):
+        raise InputError(
+            "export opendigger_window: pass --days-after-creation N, or --since YYYY-MM-DD and --until YYYY-MM-DD"
+        )
+    rows: Rows = lambda text: store.conn.execute(text).fetchall()  # noqa: E731
+    first_event, last_event = rows(sql.span_sql(SQLITE_EVENTS))[0]
+    names = rows(sql.names_sql(SQLITE_EVENTS, since=None, until="9999-12-31"))
+    latest = {repo_id: name for repo_id, name, _ in names}
+    if repo is not None:
+        if not REPO_NAME.match(repo):
+            raise InputError(f"--repo {repo!r}: not OWNER/NAME; write it like X-lab2017/open-digger")
+        latest = {repo_id: name for repo_id, name in latest.items() if name and name.lower() == repo.lower()}
+        if not latest:
+            raise InputError(f"--repo {repo}: no events of this repository; check the name or import its events")
+    spans: dict[int, tuple[str, str]] = {}
+    if days_after_creation is not None:
+        if days_after_creation < 1:
+            raise InputError(f"--days-after-creation {days_after_creation}: pass a number of days, 1 or more")
+        for repo_id, created in store.conn.execute("SELECT id, created_at FROM repos WHERE created_at IS NOT NULL"):
+            if repo_id in latest:
+                created_at = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
+                ends = created_at + dt.timedelta(days=days_after_creation)
+                spans[repo_id] = (created, ends.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    else:
+        since, until = _day(since, "--since"), _day(until, "--until")
+        if since >= until:
+            raise InputError(f"--since {since} is not before --until {until}; swap them")
+        spans = dict.fromkeys(latest, (since, until))
+    records = []
+    for repo_id, (start, end) in spans.items():
+        covered = first_event is not None and first_event <= start and end <= last_event
+        counts = window_counts(rows, SQLITE_EVENTS, repo_id, start, end)
+        records.append(
+            {
+                "repo": latest[repo_id],
+                "since": start,
+                "until": end,
+                **{name: value if covered else None for name, value in counts.items()},
+                "repo_id": repo_id,
+            }
+        )
+    schema = {
+        name: field.dtype if name not in ("since", "until") else pl.String for name, field in WINDOW_COLUMNS.items()
+    }
+    frame = pl.DataFrame(records, schema=schema, orient="row") if records else pl.DataFrame(schema=schema)
+    frame = frame.with_columns(frames.parse_datetime(pl.col("since")), frames.parse_datetime(pl.col("until")))
+    return frame.sort(["stars", "repo"], descending=[True, False], nulls_last=True)
+
+
+def _day(text: str | None, flag: str) -> str:
+    try:
+        return dt.date.fromisoformat(text or "").isoformat()
+    except ValueError:
+        raise InputError(f"{flag} {text!r} is not YYYY-MM-DD; write it like 2025-01-31") from None

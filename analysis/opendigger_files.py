@@ -1,0 +1,280 @@
+"""OpenDigger's published files: written from our metrics, read back, and compared.
+
+OpenDigger publishes one JSON file per repository and metric,
+``github/{owner}/{repo}/{metric}.json`` (X-lab2017/open-digger
+``src/cron/tasks/monthlyExport.ts`` ``processMetric``: ``join(exportBasePath,
+platform.toLowerCase(), name, targetKey + '.json')``, written with ``JSON.stringify``).
+:func:`write_tree` writes that layout from :func:`analysis.opendigger.compute`;
+:func:`read_tree` reads it (OpenDigger's own files, a mirror, or ours), checking every
+file against the one declared schema of its metric (:data:`SCHEMAS`) and its size; a
+file that fails is skipped and reported with its path. :func:`compare` lists where two
+trees differ and by how much.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+
+from analysis.opendigger import FILES, TIME_FIELDS, TIME_FILES, RepoMetrics, Window, ordered, period_key
+from analysis.output import output_file
+from core.dates import utc_now
+from core.errors import InputError
+
+PLATFORM = "github"
+MAX_FILE_BYTES = 16 * 2**20  # OpenDigger's largest repo files are a few hundred KB
+MAX_REPORTED = 50
+# A key of monthlyExport.ts: YYYY, YYYY-MM (and 2021-10-raw), YYYYQn.
+Key = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}(-(0[1-9]|1[0-2])(-raw)?|Q[1-4])?$")]
+Login = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Number = int | float  # as JSON has it: 3 stays 3
+Numbers = dict[Key, Number]
+Levels = dict[Key, list[Annotated[int, msgspec.Meta(ge=0)]]]
+
+
+class TimeFile(msgspec.Struct, forbid_unknown_fields=True):
+    """A time metric's file (monthlyExport.ts getDurationFields): each field keyed by period."""
+
+    avg: Numbers = {}
+    levels: Levels = {}
+    quantile_0: Numbers = {}
+    quantile_1: Numbers = {}
+    quantile_2: Numbers = {}
+    quantile_3: Numbers = {}
+    quantile_4: Numbers = {}
+
+
+_LOGIN_LISTS = dict[Key, list[Login]]
+_PAIRS = dict[Key, list[tuple[Login, Number]]]
+_HOURS = dict[Key, Annotated[list[Annotated[int, msgspec.Meta(ge=0)]], msgspec.Meta(min_length=168, max_length=168)]]
+SCHEMAS: dict[str, Any] = {
+    **dict.fromkeys(FILES, Numbers),
+    "contributors_detail": _LOGIN_LISTS,
+    "new_contributors_detail": _LOGIN_LISTS,
+    "bus_factor_detail": _PAIRS,
+    "activity_details": _PAIRS,
+    "active_dates_and_times": _HOURS,
+    **dict.fromkeys(TIME_FILES, TimeFile),
+}
+DECODERS = {name: msgspec.json.Decoder(schema) for name, schema in SCHEMAS.items()}
+# Lists whose order OpenDigger does not fix (ClickHouse's groupArray): compared as multisets.
+UNORDERED = {"contributors_detail", "new_contributors_detail", "bus_factor_detail", "activity_details"}
+_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+
+
+def _json(content: Any) -> str:
+    """As JavaScript's JSON.stringify writes it: no spaces, integers without a point."""
+    return json.dumps(content, separators=(",", ":"), ensure_ascii=False)
+
+
+def file_content(metric: str, content: dict[str, Any]) -> dict[str, Any]:
+    if metric in TIME_FILES:
+        return {name: ordered(content[name]) for name in TIME_FIELDS if content.get(name)}
+    return ordered(content)
+
+
+def write_tree(repos: Iterable[RepoMetrics], out: str | Path) -> tuple[int, list[str]]:
+    """Write ``out/github/{owner}/{repo}/{metric}.json`` of each repo's metrics (a metric
+    without any value has no file, as in OpenDigger's export). Returns the files written and
+    the names that cannot be a folder (skipped)."""
+    root = Path(out)
+    if root.exists() and not root.is_dir():
+        raise InputError(f"--out {out}: is a file; pass a folder for OpenDigger's layout")
+    written, skipped = 0, []
+    for repo in repos:
+        if not _NAME.match(repo.name) or ".." in repo.name:
+            skipped.append(repo.name)
+            continue
+        folder = root / PLATFORM / repo.name
+        folder.mkdir(parents=True, exist_ok=True)
+        for metric in FILES:
+            content = repo.values.get(metric)
+            if not content:
+                continue
+            with output_file(folder / f"{metric}.json") as path:
+                path.write_text(_json(file_content(metric, content)), encoding="utf-8")
+            written += 1
+    return written, skipped
+
+
+@dataclass
+class Tree:
+    """A folder of OpenDigger's files: ``values[(repo, metric)]`` (repo lower case), and what was skipped."""
+
+    values: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # lower case -> as its folder spells it
+    files: dict[tuple[str, str], str] = field(default_factory=dict)
+    other_files: int = 0
+    bad_count: int = 0
+    bad: list[str] = field(default_factory=list)  # "PATH: reason", the first MAX_REPORTED
+
+    def report(self, where: str) -> None:
+        self.bad_count += 1
+        if len(self.bad) < MAX_REPORTED:
+            self.bad.append(where)
+
+    def summary(self) -> str:
+        parts = [f"{len(self.values):,} metric file(s) of {len(self.names):,} repo(s)"]
+        if self.other_files:
+            parts.append(f"{self.other_files:,} other file(s) left alone")
+        if self.bad_count:
+            parts.append(f"{self.bad_count:,} bad file(s) skipped: {'; '.join(self.bad[:5])}")
+        return ", ".join(parts)
+
+
+def _metric_files(root: Path) -> Iterator[Path]:
+    platform = root / PLATFORM
+    if not platform.is_dir():
+        raise InputError(f"{root}: no {PLATFORM}/ folder; pass the folder holding {PLATFORM}/OWNER/REPO/METRIC.json")
+    for owner in sorted(platform.iterdir()):
+        if owner.is_dir():
+            for repo in sorted(owner.iterdir()):
+                if repo.is_dir():
+                    yield from sorted(repo.glob("*.json"))
+
+
+def read_tree(folder: str | Path) -> Tree:
+    """Read every metric file of ``folder``'s OpenDigger layout, each checked against its schema."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise InputError(f"{folder}: not a folder; pass a folder with OpenDigger's {PLATFORM}/OWNER/REPO files")
+    tree = Tree()
+    for path in _metric_files(root):
+        metric = path.stem
+        decoder = DECODERS.get(metric)
+        if decoder is None:  # openrank.json, meta.json, ...: not a metric computed here
+            tree.other_files += 1
+            continue
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                tree.report(f"{path}: {size:,} bytes, over the {MAX_FILE_BYTES:,} a metric file may hold")
+                continue
+            decoded = decoder.decode(path.read_bytes())
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            tree.report(f"{path}: not OpenDigger's {metric} file ({exc})")
+            continue
+        except OSError as exc:
+            tree.report(f"{path}: cannot read it ({exc.strerror})")
+            continue
+        name = f"{path.parent.parent.name}/{path.parent.name}"
+        content = msgspec.structs.asdict(decoded) if isinstance(decoded, TimeFile) else decoded
+        if metric in TIME_FILES:
+            content = {key: value for key, value in content.items() if value}
+        content = msgspec.to_builtins(content)
+        tree.names[name.lower()] = name
+        tree.values[name.lower(), metric] = content
+        tree.files[name.lower(), metric] = str(path)
+    return tree
+
+
+def value_rows(tree: Tree) -> dict[str, list[tuple]]:
+    """``opendigger_values`` rows per repo: (repo, metric, field, period, value, detail, file, imported_at)."""
+    now = utc_now()
+    rows: dict[str, list[tuple]] = {}
+    for (repo, metric), content in tree.values.items():
+        name, path = tree.names[repo], tree.files[repo, metric]
+        for field_name, period, value in _flat(metric, content):
+            number = value if isinstance(value, (int, float)) else None
+            detail = None if number is not None else _json(value)
+            rows.setdefault(name, []).append((name, metric, field_name, period, number, detail, path, now))
+    return rows
+
+
+def _flat(metric: str, content: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
+    if metric in TIME_FILES:
+        for field_name, per_key in content.items():
+            for key, value in per_key.items():
+                yield field_name, key, value
+    else:
+        for key, value in content.items():
+            yield "", key, value
+
+
+def tree_of(repos: Iterable[RepoMetrics]) -> Tree:
+    """Our metrics as a :class:`Tree` (what :func:`read_tree` reads back from :func:`write_tree`)."""
+    tree = Tree()
+    for repo in repos:
+        tree.names[repo.name.lower()] = repo.name
+        for metric in FILES:
+            if repo.values.get(metric):
+                tree.values[repo.name.lower(), metric] = json.loads(_json(file_content(metric, repo.values[metric])))
+    return tree
+
+
+@dataclass(frozen=True)
+class Difference:
+    repo: str
+    metric: str
+    period: str  # with the field for a time metric: "avg 2024-01"
+    ours: Any
+    theirs: Any
+    difference: float | None  # ours - theirs for numbers; for lists the entries in one and not the other
+
+    def row(self) -> tuple:
+        return (self.repo, self.metric, self.period, _cell(self.ours), _cell(self.theirs), self.difference)
+
+
+COLUMNS = ("repo", "metric", "period", "ours", "theirs", "difference")
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else value if isinstance(value, str) else _json(value)
+
+
+def in_window(key: str, window: Window) -> bool:
+    """Whether a period key lies wholly within the window's months."""
+    key = key.removesuffix("-raw")
+    if "-" in key:
+        return window.first <= key <= window.last
+    months = [f"{key[:4]}-{m:02d}" for m in range(1, 13)]
+    if "Q" in key:
+        months = [m for m in months if period_key(m + "-01", "quarter") == key]
+    return window.first <= months[0] and months[-1] <= window.last
+
+
+def compare(ours: Tree, theirs: Tree, window: Window) -> tuple[int, list[Difference]]:
+    """Every value of the repos and metrics both trees hold, over the window's periods:
+    the number compared and where they differ."""
+    compared, differences = 0, []
+    for (repo, metric), their_content in sorted(theirs.values.items()):
+        if repo not in ours.names:
+            continue
+        mine = dict(((f, k), v) for f, k, v in _flat(metric, ours.values.get((repo, metric), {})))
+        them = dict(((f, k), v) for f, k, v in _flat(metric, their_content))
+        for field_name, key in sorted(set(mine) | set(them)):
+            if not in_window(key, window):
+                continue
+            compared += 1
+            a, b = mine.get((field_name, key)), them.get((field_name, key))
+            if _same(metric, a, b):
+                continue
+            period = f"{field_name} {key}" if field_name else key
+            differences.append(Difference(theirs.names[repo], metric, period, a, b, _by(metric, a, b)))
+    return compared, differences
+
+
+def _same(metric: str, a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(a, b, rel_tol=0, abs_tol=1e-9)
+    if isinstance(a, list) and isinstance(b, list) and metric in UNORDERED:
+        return sorted(map(_json, a)) == sorted(map(_json, b))
+    return bool(a == b)
+
+
+def _by(metric: str, a: Any, b: Any) -> float | None:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return round(a - b, 6)
+    if isinstance(a, list) and isinstance(b, list):
+        if metric in UNORDERED:
+            left, right = sorted(map(_json, a)), sorted(map(_json, b))
+            return float(len(set(left) ^ set(right)))
+        return float(sum(x != y for x, y in zip(a, b, strict=False)) + abs(len(a) - len(b)))
+    return None

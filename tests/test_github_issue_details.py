@@ -1,0 +1,214 @@
+"""The GitHub collector's issue and pull request details (GraphQL ``issues`` / ``pullRequests``)
+against fakehub on loopback, into a real SQLite file: the stored event fields equal fakehub's truth."""
+
+from __future__ import annotations
+
+import json
+
+from collector.github import collect_github
+from collector.github_client import GitHubClient
+from collector.store import EVENT_PAYLOAD_COLUMNS, Store
+from core.config import GithubConfig
+from fakehub import FakeHub
+
+REPOS = ["MoonshotAI/Kimi-VL", "THUDM/GLM-4", "zai-org/Open-AutoGLM"]
+PULL_FIELDS = ("pull_merged_at", "pull_additions", "pull_deletions", "pull_changed_files", "pull_commits")
+
+
+def config(**overrides) -> GithubConfig:
+    options = {"repos": list(REPOS), "star_history": False, "contributors": False, "max_rate_wait": 30.0}
+    return GithubConfig(**{**options, **overrides})
+
+
+def client(hub, max_rate_wait: float) -> GitHubClient:
+    return GitHubClient(
+        token="test-token",
+        base_url=hub.url,
+        timeout=2.0,
+        sleep=hub.sleep,
+        clock=hub.rate_time,
+        max_rate_wait=max_rate_wait,
+    )
+
+
+def collect(store, hub, *, page_size=100, **overrides):
+    settings = config(**overrides)
+    github = client(hub, settings.max_rate_wait)
+    result = collect_github(store, settings, progress=False, client=github, page_size=page_size)
+    return result, github
+
+
+def tracked(truth) -> dict:
+    names = {truth["github"]["renamed"].get(name, name) for name in REPOS}
+    return {name: repo for name, repo in truth["github"]["repos"].items() if name in names}
+
+
+def events(store) -> dict[str, dict]:
+    return {row["id"]: row for row in store.query("SELECT * FROM events")}
+
+
+def assert_details_match_truth(store, truth) -> None:
+    stored = events(store)
+    checked = 0
+    for repo in tracked(truth).values():
+        rid = repo["id"]
+        for issue in repo["issues"]:
+            kind = "PullRequestEvent" if issue["is_pull_request"] else "IssuesEvent"
+            opened = stored[f"rest:{kind}:opened:{rid}:{issue['number']}"]
+            # opened: the issue's creation; what it was at that moment beyond that is unknown (NULL, not 0)
+            assert opened["issue_created_at"] == issue["created_at"]
+            assert opened["issue_closed_at"] is None
+            assert all(opened[column] is None for column in PULL_FIELDS)
+            if issue["closed_at"]:
+                closed = stored[f"rest:{kind}:closed:{rid}:{issue['number']}"]
+                assert closed["issue_created_at"] == issue["created_at"]
+                assert closed["issue_closed_at"] == issue["closed_at"]
+                if issue["is_pull_request"]:
+                    assert closed["pull_merged_at"] == issue["merged_at"]
+                    assert bool(closed["merged"]) == issue["merged"]
+                    assert closed["pull_additions"] == issue["additions"]
+                    assert closed["pull_deletions"] == issue["deletions"]
+                    assert closed["pull_changed_files"] == issue["changed_files"]
+                    assert closed["pull_commits"] == issue["commits_count"]
+                else:
+                    assert all(closed[column] is None for column in PULL_FIELDS)
+                # the count at the closing is not what GitHub shows now: unknown
+                assert closed["issue_comments"] is None and closed["pull_review_comments"] is None
+            for review in issue.get("reviews", ()):
+                row = stored[f"rest:PullRequestReviewEvent:created:{rid}:{review['id']}"]
+                assert (row["type"], row["action"], row["issue_number"]) == (
+                    "PullRequestReviewEvent",
+                    "created",
+                    issue["number"],
+                )
+                assert row["actor_login"] == review["user"] and row["created_at"] == review["submitted_at"]
+                assert row["pull_review_id"] == review["id"]
+                assert row["pull_review_state"] == review["state"].lower()
+                assert row["issue_created_at"] == issue["created_at"]
+                checked += 1
+    assert checked > 0  # reviews were there to compare
+    reviews = {k for k, row in stored.items() if row["type"] == "PullRequestReviewEvent"}
+    expected = {
+        f"rest:PullRequestReviewEvent:created:{repo['id']}:{review['id']}"
+        for repo in tracked(truth).values()
+        for issue in repo["issues"]
+        for review in issue.get("reviews", ())
+    }
+    assert reviews == expected
+
+
+def issue_pages(truth, page_size) -> int:
+    """Documents a first walk reads: the pull requests' and the issues' pages of each repository."""
+    pages = 0
+    for repo in tracked(truth).values():
+        prs = sum(i["is_pull_request"] for i in repo["issues"])
+        issues = len(repo["issues"]) - prs
+        pages += max(1, -(-prs // page_size)) + max(1, -(-issues // page_size))
+    return pages
+
+
+def points_used(github: GitHubClient) -> int:
+    budget = github.budgets["graphql"]
+    return budget.limit - budget.remaining
+
+
+def test_issue_and_pull_request_details_equal_fakehubs_truth_at_the_minimum_cost(tmp_path):
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        result, github = collect(store, hub)
+        assert not result.partial, result.reason
+        truth = hub.truth()
+        assert_details_match_truth(store, truth)
+        # GitHub's floor is 1 point a document: the metadata document and each page cost 1
+        pages = issue_pages(truth, 100)
+        assert hub.stats()["by_endpoint"]["graphql"]["requests"] == 1 + pages
+        assert points_used(github) == 1 + pages
+
+        # a day later: the walks read from the most recently updated down to what is stored
+        hub.advance(days=1)
+        hub.reset_stats()
+        before = points_used(github)
+        result, github = collect(store, hub)
+        assert not result.partial, result.reason
+        assert_details_match_truth(store, hub.truth())
+        # one metadata document and at most a page per listing: a day's updates fit in one
+        asked = hub.stats()["by_endpoint"]["graphql"]["requests"]
+        assert 1 < asked <= 1 + 2 * len(REPOS)
+        assert points_used(github) - before == asked  # each at GitHub's minimum, 1 point
+
+        # nothing changed: the metadata document sees each listing's newest update stored, no walk is asked
+        hub.reset_stats()
+        collect(store, hub)
+        assert hub.stats()["by_endpoint"]["graphql"]["requests"] == 1
+
+
+def test_a_walk_ended_by_the_budget_resumes_from_its_cursor(tmp_path):
+    with FakeHub(seed=0, scale="small", graphql_budget=6) as hub, Store(tmp_path / "gh.db") as store:
+        first, _ = collect(store, hub, page_size=10, max_rate_wait=0.5)
+        assert first.partial and "budget" in first.reason
+        states = [json.loads(cursor) for cursor in store.checkpoints("github:pull_request_details").values() if cursor]
+        assert any(state.get("resume") for state in states)  # stopped mid-walk, its next page kept
+        hub.reset_stats()
+        second, _ = collect(store, hub, page_size=10, max_rate_wait=7200)
+        assert not second.partial, second.reason
+        truth = hub.truth()
+        assert_details_match_truth(store, truth)
+        # the rest only: fewer documents than a whole walk from the top
+        assert hub.stats()["by_endpoint"]["graphql"]["requests"] < 1 + issue_pages(truth, 10)
+
+
+def test_rest_events_keep_their_ids_and_unknown_fields_stay_null(tmp_path):
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        collect(store, hub, issue_details=False)
+        rest_only = events(store)
+        assert all(row[column] is None for row in rest_only.values() for column in EVENT_PAYLOAD_COLUMNS)
+        collect(store, hub)
+        with_details = events(store)
+        # the same opened/closed events, now with their fields; reviews are new rows beside them
+        assert {k for k, row in with_details.items() if row["type"] != "PullRequestReviewEvent"} == set(rest_only)
+        for key, row in rest_only.items():
+            for column in ("type", "action", "actor_id", "actor_login", "created_at", "issue_number", "merged"):
+                assert with_details[key][column] == row[column], (key, column)
+        pushes = [row for row in with_details.values() if row["type"] == "PushEvent"]
+        assert pushes and all(row[c] is None for row in pushes for c in EVENT_PAYLOAD_COLUMNS)
+
+
+def test_fakehub_serves_pull_request_details_as_github_does(fakehub):
+    import requests
+
+    truth = tracked(fakehub.truth())["zai-org/GLM-4"]
+    pull = next(i for i in truth["issues"] if i["is_pull_request"] and i["merged"] and i["reviews"])
+    auth = {"Authorization": "bearer test-token"}
+    query = """query($n: Int!) { repository(owner: "zai-org", name: "GLM-4") { pullRequest(number: $n) {
+        mergedAt additions deletions changedFiles commits { totalCount }
+        reviews(first: 5) { nodes { fullDatabaseId state submittedAt author { login } } } } } }"""
+    answer = requests.post(
+        f"{fakehub.url}/graphql", json={"query": query, "variables": {"n": pull["number"]}}, headers=auth
+    )
+    node = answer.json()["data"]["repository"]["pullRequest"]
+    assert (node["mergedAt"], node["additions"], node["deletions"], node["changedFiles"]) == (
+        pull["merged_at"],
+        pull["additions"],
+        pull["deletions"],
+        pull["changed_files"],
+    )
+    assert node["commits"]["totalCount"] == pull["commits_count"]
+    assert [int(r["fullDatabaseId"]) for r in node["reviews"]["nodes"]] == [r["id"] for r in pull["reviews"][:5]]
+    # a review id past GraphQL's 32-bit Int: databaseId is an error, fullDatabaseId carries it
+    too_big = query.replace("fullDatabaseId", "databaseId")
+    errors = requests.post(
+        f"{fakehub.url}/graphql", json={"query": too_big, "variables": {"n": pull["number"]}}, headers=auth
+    ).json()["errors"]
+    assert "32-bit" in errors[0]["message"]
+    # items of a connection asked without `first`: GitHub's refusal
+    unbounded = '{ repository(owner: "zai-org", name: "GLM-4") { issues { nodes { number } } } }'
+    refused = requests.post(f"{fakehub.url}/graphql", json={"query": unbounded}, headers=auth).json()
+    assert refused["errors"][0]["type"] == "MISSING_PAGINATION_BOUNDARIES"
+    # REST's single pull request carries the same size
+    rest = requests.get(f"{fakehub.url}/repos/zai-org/GLM-4/pulls/{pull['number']}", headers=auth).json()
+    assert (rest["additions"], rest["deletions"], rest["changed_files"], rest["commits"], rest["merged"]) == (
+        pull["additions"],
+        pull["deletions"],
+        pull["changed_files"],
+        pull["commits_count"],
+        True,
+    )

@@ -1,0 +1,393 @@
+"""OpenDigger's repository metrics on a small GH Archive file, each value worked out by hand.
+
+The file (:func:`story`) is one repository's first quarter of 2024, plus one merge in
+2023-06 that only the all-history metrics (new and inactive contributors) see. Every
+expected value below is derived from OpenDigger's definition (X-lab2017/open-digger
+``src/metrics/chaoss.ts``, ``metrics.ts``, ``indices.ts``; the function is named at each
+test) with the arithmetic in a comment; none is produced by the code under test.
+"""
+
+from __future__ import annotations
+
+import pytest
+from gharchive_fixtures import event, write_hour
+
+from analysis import opendigger
+from analysis.activity_sql import SQLITE_EVENTS
+from collector.gharchive import import_gharchive
+from collector.store import EVENT_PAYLOAD_COLUMNS, Store
+
+REPO = (1001, "acme/rocket")
+ALICE, BOB, CAROL, DAVE, ERIN, BOT = (
+    (11, "alice"),
+    (12, "bob"),
+    (13, "carol"),
+    (14, "dave"),
+    (16, "erin"),
+    (15, "ci[bot]"),
+)
+
+
+def _user(who: tuple[int, str]) -> dict:
+    return {"id": who[0], "login": who[1], "type": "User"}
+
+
+def story() -> list[dict]:
+    """The events, numbered as the comments below cite them."""
+    issue1 = {"user": _user(BOB), "created_at": "2024-01-02T10:00:00Z"}
+    issue5 = {"user": _user(CAROL), "created_at": "2024-01-20T12:00:00Z"}
+    issue3 = {"user": _user(DAVE), "created_at": "2024-02-01T00:00:00Z"}
+    pull2 = {"user": _user(CAROL), "created_at": "2024-01-05T08:00:00Z", "additions": 30, "deletions": 5}
+    pull4 = {"user": _user(BOB), "created_at": "2024-02-10T00:00:00Z", "additions": 7, "deletions": 3}
+    pull6 = {"user": _user(DAVE), "created_at": "2024-03-05T00:00:00Z", "additions": 1, "deletions": 1}
+    pull0 = {"user": _user(ERIN), "created_at": "2023-06-01T00:00:00Z"}
+
+    def at(n: int, kind: str, who: tuple[int, str], when: str, **fields) -> dict:
+        return event(n, kind, actor=who, repo=REPO, created_at=when, **fields)
+
+    return [
+        at(100, "PullRequestEvent", ALICE, "2023-06-15T00:00:00Z", action="closed", number=100, merged=True,
+           item=pull0),
+        # January
+        at(1, "IssuesEvent", BOB, "2024-01-02T10:00:00Z", action="opened", number=1, item={**issue1, "comments": 0}),
+        at(2, "IssueCommentEvent", ALICE, "2024-01-03T09:00:00Z", number=1, comment_id=501, item=issue1),
+        at(3, "IssuesEvent", ALICE, "2024-01-06T12:00:00Z", action="closed", number=1, item=issue1),
+        at(4, "PullRequestEvent", CAROL, "2024-01-05T08:00:00Z", action="opened", number=2, merged=False,
+           item={**pull2, "comments": 0}),
+        at(5, "PullRequestReviewCommentEvent", ALICE, "2024-01-05T20:00:00Z", number=2, comment_id=601, item=pull2),
+        at(6, "PullRequestEvent", ALICE, "2024-01-08T08:00:00Z", action="closed", number=2, merged=True,
+           item=pull2),
+        at(7, "WatchEvent", DAVE, "2024-01-10T00:00:00Z"),
+        at(8, "WatchEvent", DAVE, "2024-01-11T00:00:00Z"),
+        at(9, "ForkEvent", DAVE, "2024-01-12T00:00:00Z"),
+        at(10, "WatchEvent", BOB, "2024-01-12T01:00:00Z"),
+        at(11, "PushEvent", BOT, "2024-01-12T02:00:00Z", push_id=9001),
+        at(20, "IssuesEvent", CAROL, "2024-01-20T12:00:00Z", action="opened", number=5,
+           item={**issue5, "comments": 0}),
+        at(21, "IssuesEvent", CAROL, "2024-01-25T08:00:00Z", action="closed", number=5, item=issue5),
+        # February
+        at(12, "IssuesEvent", DAVE, "2024-02-01T00:00:00Z", action="opened", number=3, item={**issue3, "comments": 0}),
+        at(13, "IssueCommentEvent", DAVE, "2024-02-02T00:00:00Z", number=3, comment_id=502, item=issue3),
+        at(14, "IssueCommentEvent", BOT, "2024-02-03T00:00:00Z", number=3, comment_id=503, item=issue3),
+        at(15, "PullRequestEvent", BOB, "2024-02-10T00:00:00Z", action="opened", number=4, merged=False,
+           item={**pull4, "comments": 0}),
+        at(16, "PullRequestReviewEvent", CAROL, "2024-02-12T00:00:00Z", number=4, review={"state": "approved"},
+           item=pull4),
+        at(17, "PullRequestEvent", CAROL, "2024-02-15T00:00:00Z", action="closed", number=4, merged=True,
+           item=pull4),
+        at(22, "IssuesEvent", CAROL, "2024-02-20T00:00:00Z", action="reopened", number=5, item=issue5),
+        # March
+        at(19, "PullRequestEvent", DAVE, "2024-03-05T00:00:00Z", action="opened", number=6, merged=False,
+           item={**pull6, "comments": 0}),
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("opendigger")
+    path = write_hour(folder / "2024-01-01-0.json.gz", story())
+    with Store(folder / "e.db") as store:
+        import_gharchive(store, [path], all_repos=True)
+        yield store
+
+
+@pytest.fixture(scope="module")
+def ours(store):
+    rows = store.conn.execute
+    computed = opendigger.compute(
+        lambda text: rows(text).fetchall(), SQLITE_EVENTS, opendigger.Window("2024-01", "2024-03")
+    )
+    assert list(computed) == [REPO[0]]
+    assert computed[REPO[0]].name == REPO[1]
+    return computed[REPO[0]].values
+
+
+def test_the_payload_fields_are_stored_and_unknown_ones_are_null(store):
+    columns = ", ".join(EVENT_PAYLOAD_COLUMNS)
+    merged = store.query(f"SELECT {columns} FROM events WHERE id = '6'")[0]
+    # the fixture's pull request: commits 1, additions 30, deletions 5, changed_files 1; no merged_at, closed_at
+    assert merged == {
+        "issue_created_at": "2024-01-05T08:00:00Z", "issue_closed_at": None, "issue_comments": None,
+        "pull_merged_at": None, "pull_commits": 1, "pull_additions": 30, "pull_deletions": 5,
+        "pull_changed_files": 1, "pull_review_comments": None, "pull_review_id": None, "pull_review_state": None,
+    }  # fmt: skip
+    review = store.query("SELECT pull_review_id, pull_review_state FROM events WHERE id = '16'")[0]
+    assert review == {"pull_review_id": 3_000_004, "pull_review_state": "approved"}  # 3_000_000 + number 4
+    star = store.query(f"SELECT {columns} FROM events WHERE id = '7'")[0]
+    assert set(star.values()) == {None}  # a star carries none of them: unknown, not 0
+
+
+def test_issue_and_change_request_counts(ours):
+    # chaossIssuesNew: IssuesEvent opened/reopened, distinct issues. Jan #1, #5; Feb #3, #5 (reopened); Q1 #1 #3 #5
+    assert ours["issues_new"] == {"2024-01": 2, "2024-02": 2, "2024Q1": 3, "2024": 3}
+    # chaossIssuesClosed: Jan #1 (ev 3), #5 (ev 21)
+    assert ours["issues_closed"] == {"2024-01": 2, "2024Q1": 2, "2024": 2}
+    # repoIssueComments: IssueCommentEvent created, every row: Jan ev 2; Feb ev 13, 14 (a bot's too)
+    assert ours["issue_comments"] == {"2024-01": 1, "2024-02": 2, "2024Q1": 3, "2024": 3}
+    # chaossChangeRequests: PullRequestEvent opened: #2, #4, #6
+    assert ours["change_requests"] == {"2024-01": 1, "2024-02": 1, "2024-03": 1, "2024Q1": 3, "2024": 3}
+    # chaossChangeRequestsAccepted: closed and merged: #2 (Jan), #4 (Feb); #100 is before the window
+    assert ours["change_requests_accepted"] == {"2024-01": 1, "2024-02": 1, "2024Q1": 2, "2024": 2}
+    # chaossChangeRequestReviews: distinct review comments: 601 (Jan); a review (ev 16) is not one
+    assert ours["change_requests_reviews"] == {"2024-01": 1, "2024Q1": 1, "2024": 1}
+    # chaossIssuesAndChangeRequestActive: distinct issues of the four types: Jan #1 #2 #5, Feb #3 #4 #5, Mar #6
+    assert ours["issues_and_change_request_active"] == {
+        "2024-01": 3, "2024-02": 3, "2024-03": 1, "2024Q1": 6, "2024": 6,
+    }  # fmt: skip
+
+
+def test_stars_forks_attention_participants(ours):
+    # repoStars: distinct WatchEvent actors: dave (twice), bob -> 2
+    assert ours["stars"] == {"2024-01": 2, "2024Q1": 2, "2024": 2}
+    # chaossTechnicalFork: ForkEvent rows: 1
+    assert ours["technical_fork"] == {"2024-01": 1, "2024Q1": 1, "2024": 1}
+    # getAttention: 2 stars + 2 * 1 forker = 4
+    assert ours["attention"] == {"2024-01": 4, "2024Q1": 4, "2024": 4}
+    # repoParticipants: distinct actors of the four types. Jan bob alice carol; Feb dave ci[bot] bob carol; Mar dave;
+    # Q1: alice bob carol dave ci[bot] = 5
+    assert ours["participants"] == {"2024-01": 3, "2024-02": 4, "2024-03": 1, "2024Q1": 5, "2024": 5}
+
+
+def test_contributors_new_and_inactive(ours):
+    # chaossContributors: distinct authors of merged pull requests: carol (#2, Jan), bob (#4, Feb)
+    assert ours["contributors"] == {"2024-01": 1, "2024-02": 1, "2024Q1": 2, "2024": 2}
+    assert ours["contributors_detail"] == {
+        "2024-01": ["carol"], "2024-02": ["bob"], "2024Q1": ["bob", "carol"], "2024": ["bob", "carol"],
+    }  # fmt: skip
+    # chaossNewContributors: first merge over all history: erin 2023-06 (outside), carol Jan, bob Feb
+    assert ours["new_contributors"] == {"2024-01": 1, "2024-02": 1, "2024Q1": 2, "2024": 2}
+    assert ours["new_contributors_detail"]["2024Q1"] == ["bob", "carol"]
+    # chaossInactiveContributors: at T = Feb 1, Mar 1, Apr 1 (month ends) and Apr 1 (Q1's end) erin (last merge
+    # 2023-06-15, before T - 6 months = Aug 1, Sep 1, Oct 1) is inactive; carol and bob merged within 6 months.
+    # 2024 has not ended by Apr 1: no value.
+    assert ours["inactive_contributors"] == {"2024-01": 1, "2024-02": 1, "2024-03": 1, "2024Q1": 1}
+
+
+def test_code_change_lines(ours):
+    # chaossCodeChangeLines: SUM over PullRequestEvent rows (opened and closed alike).
+    # Jan: ev 4 + ev 6 = 30 + 30 = 60 added, 5 + 5 = 10 removed; Feb: 7 + 7 = 14, 3 + 3 = 6; Mar: 1, 1
+    assert ours["code_change_lines_add"] == {"2024-01": 60, "2024-02": 14, "2024-03": 1, "2024Q1": 75, "2024": 75}
+    assert ours["code_change_lines_remove"] == {"2024-01": 10, "2024-02": 6, "2024-03": 1, "2024Q1": 17, "2024": 17}
+    # by sum: add - remove; Mar 1 - 1 = 0 is the default, left out
+    assert ours["code_change_lines_sum"] == {"2024-01": 50, "2024-02": 8, "2024Q1": 58, "2024": 58}
+
+
+def test_activity_and_bus_factor(ours):
+    # basicActivitySqlComponent: sqrt(0.5252 comments + 2.2235 issues + 4.0679 PRs + 0.7427 review comments
+    # + 2.0339 merged PRs credited to the author).
+    # Jan: bob sqrt(2.2235) = 1.49114; alice sqrt(0.5252 + 0.7427) = 1.12601;
+    #      carol sqrt(4.0679 + 2.0339 + 2.2235) = sqrt(8.3253) = 2.88536        -> sum 5.50251 -> 5.5
+    # Feb: dave sqrt(2.2235 + 0.5252) = 1.65792; bob sqrt(4.0679 + 2.0339) = 2.47018; ci[bot] sqrt(0.5252) = 0.72471;
+    #      carol 0 (a reopening) is left out                                     -> sum 4.85281 -> 4.85
+    # Mar: dave sqrt(4.0679) = 2.01690 -> 2.02; Q1 = 5.50251 + 4.85281 + 2.01690 = 12.37222 -> 12.37
+    assert ours["activity"] == {"2024-01": 5.5, "2024-02": 4.85, "2024-03": 2.02, "2024Q1": 12.37, "2024": 12.37}
+    assert ours["activity_details"]["2024-01"] == [["carol", 2.89], ["bob", 1.49], ["alice", 1.13]]
+    assert ours["activity_details"]["2024Q1"] == [
+        ["carol", 2.89], ["bob", 2.47], ["dave", 2.02], ["dave", 1.66], ["bob", 1.49], ["alice", 1.13],
+        ["ci[bot]", 0.72],
+    ]  # fmt: skip
+    # chaossBusFactor: counts ceil(activity), bots out; quantileExactWeighted(0.5)(c, c) = the least c whose
+    # cumulative weight reaches ceil(total / 2).
+    # Jan: bob 2, alice 2, carol 3: weights 2->4, 3->3, total 7, ceil(3.5) = 4 reached at 2 -> all three
+    # Feb: dave 2, bob 3, carol 0: weights 0->0, 2->2, 3->3, total 5, ceil(2.5) = 3 reached at 3 -> bob
+    # Mar: dave 3 -> dave
+    # Q1 (distinct over the quarter): bob #1 #4 open + #4 merged = sqrt(8.3253) -> 3; alice 2; carol 3;
+    #     dave sqrt(2.2235 + 0.5252 + 4.0679) = 2.61 -> 3: weights 2->2, 3->9, total 11, ceil(5.5) = 6 reached at 3
+    assert ours["bus_factor"] == {"2024-01": 3, "2024-02": 1, "2024-03": 1, "2024Q1": 3, "2024": 3}
+    assert ours["bus_factor_detail"] == {
+        "2024-01": [["carol", 3], ["alice", 2], ["bob", 2]],
+        "2024-02": [["bob", 3]],
+        "2024-03": [["dave", 3]],
+        "2024Q1": [["bob", 3], ["carol", 3], ["dave", 3]],
+        "2024": [["bob", 3], ["carol", 3], ["dave", 3]],
+    }
+
+
+def test_active_dates_and_times(ours):
+    # chaossActiveDatesAndTimes (normalize 10): March's one event, Tuesday 2024-03-05 00h -> (2 - 1) * 24 + 0 = 24,
+    # round(1 * 10 / 1) = 10; every other hour 0
+    assert ours["active_dates_and_times"]["2024-03"] == [10 if hour == 24 else 0 for hour in range(168)]
+    # January's 13 events fall in 12 (weekday, hour) slots (2024-01-01 is a Monday); Saturday 12h holds two
+    # (Jan 6 and Jan 20): round(2 * 10 / 2) = 10 there, round(1 * 10 / 2) = 5 (half to even) in the 11 others
+    january = ours["active_dates_and_times"]["2024-01"]
+    assert january[(6 - 1) * 24 + 12] == 10 and january[(5 - 1) * 24 + 1] == 5
+    assert sorted(value for value in january if value) == [5] * 11 + [10]
+
+
+def test_issue_time_metrics(ours):
+    # chaossResponseTime (issue): #1 opened Jan 2, alice comments Jan 3 -> 1 day; #5 opened Jan 20, closed Jan 25
+    # (a closing is a response) -> 5; #3 opened Feb 1, only its author and a bot comment -> 15 (no response).
+    # Jan [1, 5]: avg 3, quantiles 1, 2, 3, 4, 5; levels (<= 3, 7, 15, more) [1, 1, 0, 0]
+    # Q1 [1, 5, 15]: avg 7, quantile positions 0, 0.5, 1, 1.5, 2 -> 1, 3, 5, 10, 15
+    assert ours["issue_response_time"] == {
+        "avg": {"2024-01": 3, "2024-02": 15, "2024Q1": 7, "2024": 7},
+        "levels": {"2024-01": [1, 1, 0, 0], "2024-02": [0, 0, 1, 0], "2024Q1": [1, 1, 1, 0], "2024": [1, 1, 1, 0]},
+        "quantile_0": {"2024-01": 1, "2024-02": 15, "2024Q1": 1, "2024": 1},
+        "quantile_1": {"2024-01": 2, "2024-02": 15, "2024Q1": 3, "2024": 3},
+        "quantile_2": {"2024-01": 3, "2024-02": 15, "2024Q1": 5, "2024": 5},
+        "quantile_3": {"2024-01": 4, "2024-02": 15, "2024Q1": 10, "2024": 10},
+        "quantile_4": {"2024-01": 5, "2024-02": 15, "2024Q1": 15, "2024": 15},
+    }
+    # chaossResolutionDuration (issue, by open): only #1 ends closed (#5 was reopened, #3 is open):
+    # created Jan 2 10:00, closed Jan 6 12:00 -> 4 days, level 1 (<= 7)
+    four = {"2024-01": 4, "2024Q1": 4, "2024": 4}
+    assert ours["issue_resolution_duration"] == {
+        "avg": four, "levels": dict.fromkeys(four, [0, 1, 0, 0]), **{f"quantile_{q}": four for q in range(5)},
+    }  # fmt: skip
+    # chaossAge (issue): open at T with opened < T <= closed (never closed: T <= Apr 1). At Feb 1 none (#3 opens
+    # at Feb 1 00:00, not before); at Mar 1 #3, Feb 1 -> Mar 1 = 29 days (<= 30: level 1); at Apr 1 29 + 31 = 60
+    # (<= 60: level 2), also Q1's end. 2024 has not ended.
+    assert ours["issue_age"] == {
+        "avg": {"2024-02": 29, "2024-03": 60, "2024Q1": 60},
+        "levels": {"2024-02": [0, 1, 0, 0], "2024-03": [0, 0, 1, 0], "2024Q1": [0, 0, 1, 0]},
+        **{f"quantile_{q}": {"2024-02": 29, "2024-03": 60, "2024Q1": 60} for q in range(5)},
+    }
+
+
+def test_change_request_time_metrics(ours):
+    # chaossResponseTime (change request): #2 opened Jan 5 08:00, alice's review comment Jan 5 20:00 -> 0 days;
+    # #4 opened Feb 10, carol's review Feb 12 -> 2; #6 opened Mar 5, no response -> 15.
+    # Q1 [0, 2, 15]: avg 17 / 3 = 5.67; quantiles 0, 1, 2, 8.5, 15; a 0 is a value, not OpenDigger's default (NaN)
+    assert ours["change_request_response_time"]["avg"] == {
+        "2024-01": 0, "2024-02": 2, "2024-03": 15, "2024Q1": 5.67, "2024": 5.67,
+    }  # fmt: skip
+    assert ours["change_request_response_time"]["quantile_3"]["2024Q1"] == 8.5  # 2 + 0.5 * (15 - 2)
+    assert ours["change_request_response_time"]["levels"]["2024Q1"] == [2, 0, 1, 0]
+    # chaossResolutionDuration (change request): #2 Jan 5 -> Jan 8 = 3; #4 Feb 10 -> Feb 15 = 5; Q1 avg 4
+    assert ours["change_request_resolution_duration"]["avg"] == {"2024-01": 3, "2024-02": 5, "2024Q1": 4, "2024": 4}
+    assert ours["change_request_resolution_duration"]["quantile_1"]["2024Q1"] == 3.5  # 3 + 0.25 * 2
+    assert ours["change_request_resolution_duration"]["levels"]["2024Q1"] == [1, 1, 0, 0]
+    # chaossAge (change request): at Apr 1 #6 is open, Mar 5 -> Apr 1 = 27 days (<= 30: level 1)
+    assert ours["change_request_age"]["avg"] == {"2024-03": 27, "2024Q1": 27}
+    assert ours["change_request_age"]["levels"] == {"2024-03": [0, 1, 0, 0], "2024Q1": [0, 1, 0, 0]}
+
+
+def test_october_2021_is_estimated_as_opendigger_does():
+    # monthlyExport.ts: 2021-10-raw keeps the count; 2021-10 = round(0.15 Aug + 0.35 Sep + 0.35 Nov + 0.15 Dec);
+    # a missing Aug takes Dec, a missing Sep takes Nov: 0.15 * 40 + 0.35 * 30 + 0.35 * 30 + 0.15 * 40 = 33
+    values = {
+        "stars": {"2021-10": 5, "2021-09": 0, "2021-11": 30, "2021-12": 40},
+        "code_change_lines_add": {"2021-10": 5},
+    }
+    opendigger._estimate_data_loss(values)
+    assert values["stars"]["2021-10"] == 33 and values["stars"]["2021-10-raw"] == 5
+    assert values["code_change_lines_add"] == {"2021-10": 5}  # disableDataLoss
+
+
+@pytest.fixture(scope="module")
+def cli_db(tmp_path_factory):
+    from jobs.cli import main
+
+    folder = tmp_path_factory.mktemp("cli")
+    hour = write_hour(folder / "2024-01-01-0.json.gz", story())
+    db = str(folder / "cli.db")
+    assert main(["--db", db, "import", "gharchive", str(hour), "--all"]) == 0
+    return db
+
+
+def test_export_writes_opendigger_files_byte_for_byte(cli_db, tmp_path, capsys):
+    from jobs.cli import main
+
+    out = tmp_path / "od"
+    assert (
+        main(["--db", cli_db, "export", "opendigger", "--out", str(out), "--from", "2024-01", "--to", "2024-03"]) == 0
+    )
+    assert "of 1 repo(s), 2024-01 to 2024-03" in capsys.readouterr().out
+    folder = out / "github" / "acme" / "rocket"
+    # JSON.stringify of the object monthlyExport.ts fills month, quarter, year: integer keys (years) first
+    assert (folder / "stars.json").read_text() == '{"2024":2,"2024-01":2,"2024Q1":2}'
+    assert (folder / "contributors_detail.json").read_text() == (
+        '{"2024":["bob","carol"],"2024-01":["carol"],"2024-02":["bob"],"2024Q1":["bob","carol"]}'
+    )
+    assert (folder / "issue_resolution_duration.json").read_text() == (
+        '{"avg":{"2024":4,"2024-01":4,"2024Q1":4},"levels":{"2024":[0,1,0,0],"2024-01":[0,1,0,0],'
+        '"2024Q1":[0,1,0,0]},' + ",".join(f'"quantile_{q}":{{"2024":4,"2024-01":4,"2024Q1":4}}' for q in range(5)) + "}"
+    )
+    assert not (folder / "issues_new-raw.json").exists()
+    assert len(list(folder.iterdir())) == len(opendigger.FILES) == 30  # each metric has a value here
+
+
+def test_import_then_compare_against_our_own_export_reports_no_difference(cli_db, tmp_path, capsys):
+    from jobs.cli import main
+
+    out = tmp_path / "od"
+    window = ["--from", "2024-01", "--to", "2024-03"]
+    assert main(["--db", cli_db, "export", "opendigger", "--out", str(out), *window]) == 0
+    assert main(["--db", cli_db, "import", "opendigger", str(out)]) == 0
+    assert "30 metric file(s) of 1 repo(s)" in capsys.readouterr().out
+    with Store(cli_db) as store:
+        stored = store.query("SELECT value FROM opendigger_values WHERE repo = 'acme/rocket' AND metric = 'stars' "
+                             "AND period = '2024-01'")  # fmt: skip
+        assert stored == [{"value": 2.0}]
+        assert store.query("SELECT detail FROM opendigger_values WHERE metric = 'bus_factor_detail' AND period = "
+                           "'2024-02'") == [{"detail": '[["bob",3]]'}]  # fmt: skip
+    assert main(["--db", cli_db, "compare", "opendigger", str(out), *window]) == 0
+    assert ": 0 differ" in capsys.readouterr().out
+    # theirs says 5 stars in January and lists another contributor: both reported, with by how much
+    (out / "github/acme/rocket/stars.json").write_text('{"2024":2,"2024-01":5,"2024Q1":2}')
+    (out / "github/acme/rocket/contributors_detail.json").write_text('{"2024-01":["carol","zed"]}')
+    report = tmp_path / "differences.csv"
+    assert main(["--db", cli_db, "compare", "opendigger", str(out), *window, "--out", str(report)]) == 0
+    assert ": 4 differ" in capsys.readouterr().out  # stars 2024-01, contributors_detail 2024-01, 02 (missing), Q1
+    lines = report.read_text().splitlines()
+    assert lines[0] == "repo,metric,period,ours,theirs,difference"
+    assert "acme/rocket,stars,2024-01,2,5,-3" in lines
+    assert 'acme/rocket,contributors_detail,2024-01,"[""carol""]","[""carol"",""zed""]",1.0' in lines
+
+
+def test_a_bad_opendigger_file_is_skipped_and_named(cli_db, tmp_path, capsys):
+    from jobs.cli import main
+
+    folder = tmp_path / "od" / "github" / "acme" / "rocket"
+    folder.mkdir(parents=True)
+    (folder / "stars.json").write_text('{"2024-01": 3}')
+    (folder / "participants.json").write_text('{"2024-13": 3}')  # no 13th month
+    (folder / "bus_factor_detail.json").write_text("[1, 2")
+    (folder / "openrank.json").write_text('{"2024-01": 1.5}')  # not one computed here: left alone
+    assert main(["--db", cli_db, "import", "opendigger", str(tmp_path / "od")]) == 3
+    captured = capsys.readouterr()
+    assert "1 metric file(s) of 1 repo(s), 1 other file(s) left alone, 2 bad file(s) skipped" in captured.out
+    assert f"{folder / 'participants.json'}: not OpenDigger's participants file" in captured.err
+    assert f"{folder / 'bus_factor_detail.json'}: not OpenDigger's bus_factor_detail file" in captured.err
+    assert main(["--db", cli_db, "import", "opendigger", str(tmp_path / "nowhere")]) == 2
+    assert "not a folder" in capsys.readouterr().err
+
+
+def test_count_metrics_over_a_window_and_the_first_days_after_creation(cli_db, tmp_path, capsys):
+    import polars as pl
+
+    from jobs.cli import main
+
+    out = tmp_path / "window.csv"
+    args = ["--db", cli_db, "export", "opendigger_window", "--out", str(out)]
+    assert main([*args, "--since", "2024-01-05", "--until", "2024-01-12"]) == 0
+    (row,) = pl.read_csv(out).to_dicts()
+    # [Jan 5, Jan 12): ev 4 (#2 opened, 30/5 lines), 5 (review comment 601), 3 (#1 closed), 6 (#2 merged, 30/5),
+    # 7 and 8 (dave stars twice); the fork (ev 9) is at Jan 12 00:00, outside. Participants carol, alice;
+    # carol's first merge (Jan 8) is in it.
+    expected = {
+        "stars": 1, "technical_fork": 0, "attention": 1, "participants": 2, "issues_new": 0, "issues_closed": 1,
+        "issue_comments": 0, "change_requests": 1, "change_requests_accepted": 1, "change_requests_reviews": 1,
+        "issues_and_change_request_active": 2, "contributors": 1, "new_contributors": 1,
+        "code_change_lines_add": 60, "code_change_lines_remove": 10, "code_change_lines_sum": 50,
+    }  # fmt: skip
+    assert {key: row[key] for key in expected} == expected
+    assert (row["repo"], row["since"], row["until"]) == ("acme/rocket", "2024-01-05T00:00:00Z", "2024-01-12T00:00:00Z")
+    # a window past the last stored event (Mar 5): unknown, not 0
+    assert main([*args, "--since", "2024-03-01", "--until", "2024-04-01"]) == 0
+    (row,) = pl.read_csv(out).to_dicts()
+    assert row["stars"] is None and row["participants"] is None
+    # the first 10 days after the repository's creation (Jan 2 00:00 -> Jan 12 00:00) add ev 1 (#1 opened by bob)
+    # and 2 (alice's comment): participants bob, alice, carol
+    with Store(cli_db) as store:
+        store.upsert("repos", [{"id": REPO[0], "full_name": REPO[1], "owner": "acme", "name": "rocket",
+                                "created_at": "2024-01-02T00:00:00Z"}])  # fmt: skip
+    assert main([*args, "--days-after-creation", "10"]) == 0
+    (row,) = pl.read_csv(out).to_dicts()
+    assert (row["participants"], row["issues_new"], row["issue_comments"], row["stars"]) == (3, 1, 1, 1)
+    assert row["until"] == "2024-01-12T00:00:00Z"
+    capsys.readouterr()
+    assert main([*args]) == 2
+    assert "pass --days-after-creation N, or --since YYYY-MM-DD and --until YYYY-MM-DD" in capsys.readouterr().err
+    assert main(["--db", cli_db, "export", "repos", "--since", "2024-01-01"]) == 2
+    assert "has no --since" in capsys.readouterr().err
