@@ -34,10 +34,12 @@ from typing import Any
 import polars as pl
 
 from analysis import (
+    adoption,
     community,
     countries,
     coverage,
     crawl,
+    fake_stars,
     families,
     frames,
     global_openrank,
@@ -67,6 +69,7 @@ class Table:
 
 # Every export table, KIND -> builder and schema; a new table is one line here.
 TABLES: dict[str, Table] = {
+    "adoption": Table(adoption.adoption_table, adoption.ADOPTION_COLUMNS),
     "community": Table(community.community_table, community.COLUMNS),
     "completeness": Table(crawl.crawl_completeness, crawl.COLUMNS),
     "countries": Table(countries.countries_table, countries.COLUMNS),
@@ -75,6 +78,7 @@ TABLES: dict[str, Table] = {
     "developer_openrank": Table(global_openrank.developer_openrank_table, global_openrank.DEVELOPER_OPENRANK_COLUMNS),
     "developers": Table(global_openrank.developers_table, global_openrank.DEVELOPER_COLUMNS),
     "families": Table(families.family_table, families.FAMILY_COLUMNS),
+    "family_adoption": Table(adoption.family_adoption, adoption.FAMILY_ADOPTION_COLUMNS),
     "family_downloads": Table(views.family_downloads, views.FAMILY_DOWNLOAD_COLUMNS),
     "family_months": Table(families.family_months, families.FAMILY_MONTH_COLUMNS),
     "growth": Table(growth.growth_table, growth.GROWTH_COLUMNS),
@@ -86,9 +90,12 @@ TABLES: dict[str, Table] = {
     "models": Table(lineage.model_table, lineage.MODEL_COLUMNS),
     "opendigger_window": Table(opendigger.window_table, opendigger.WINDOW_COLUMNS),
     "orgs": Table(views.org_table, views.ORG_COLUMNS),
+    "origin_adoption": Table(adoption.origin_adoption, adoption.ORIGIN_ADOPTION_COLUMNS),
     "origins": Table(families.origin_table, families.ORIGIN_COLUMNS),
     "repo_openrank": Table(global_openrank.repo_openrank_table, global_openrank.REPO_OPENRANK_COLUMNS),
     "repos": Table(rankings.repos_table, rankings.COLUMNS),
+    "star_campaigns": Table(fake_stars.campaign_table, fake_stars.CAMPAIGN_COLUMNS),
+    "star_trust": Table(fake_stars.star_trust_table, fake_stars.STAR_TRUST_COLUMNS),
     "stars_daily": Table(views.stars_daily, views.STARS_DAILY_COLUMNS),
 }
 GRAPH_KIND = "lineage"  # the lineage graph below a model, written by analysis.lineage.write_lineage: not a table
@@ -174,6 +181,9 @@ def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any
         if not takes(kind, "month"):
             monthly = sorted(k for k in TABLES if takes(k, "month"))
             raise InputError(f"export {kind} has no --month; monthly tables are {', '.join(monthly)}")
+    if options.get("exclude_suspected") and not takes(kind, "exclude_suspected"):
+        cleaned = sorted(k for k in TABLES if takes(k, "exclude_suspected"))
+        raise InputError(f"export {kind} has no --exclude-suspected; tables with it are {', '.join(cleaned)}")
     for bound, flag in (("from_month", "--from"), ("to_month", "--to")):
         if options.get(bound) is not None and not takes(kind, bound):
             ranged = sorted(k for k in TABLES if takes(k, bound))

@@ -121,9 +121,10 @@ def _repo_names(db: frames.Database) -> pl.DataFrame:
 # -- stars --------------------------------------------------------------------------------
 
 
-def stars_per_day(db: frames.Database) -> pl.DataFrame:
-    """Columns ``repo_id, repo, day, stars, total``: new stars per UTC day and the running count."""
-    return _stars_per(db, "1d", "day")
+def stars_per_day(db: frames.Database, *, exclude_suspected: bool = False) -> pl.DataFrame:
+    """Columns ``repo_id, repo, day, stars, total``: new stars per UTC day and the running count
+    (``exclude_suspected``: without the suspected fake stars of :mod:`analysis.fake_stars`)."""
+    return _stars_per(db, "1d", "day", exclude_suspected=exclude_suspected)
 
 
 def stars_per_week(db: frames.Database) -> pl.DataFrame:
@@ -131,10 +132,14 @@ def stars_per_week(db: frames.Database) -> pl.DataFrame:
     return _stars_per(db, "1w", "week")
 
 
-def _stars_per(db: frames.Database, every: str, period: str) -> pl.DataFrame:
+def _stars_per(db: frames.Database, every: str, period: str, *, exclude_suspected: bool = False) -> pl.DataFrame:
+    stars = frames.stargazers(db)
+    if exclude_suspected:
+        from analysis.fake_stars import suspected_stars
+
+        stars = stars.join(suspected_stars(db).select("repo_id", "user_id"), on=["repo_id", "user_id"], how="anti")
     counts = (
-        frames.stargazers(db)
-        .group_by("repo_id", pl.col("starred_at").dt.truncate(every).dt.date().alias(period))
+        stars.group_by("repo_id", pl.col("starred_at").dt.truncate(every).dt.date().alias(period))
         .agg(stars=pl.len().cast(pl.Int64))
         .sort("repo_id", period)
         .with_columns(total=pl.col("stars").cum_sum().over("repo_id"))
@@ -270,8 +275,9 @@ def growth_table(store: frames.Database, *, as_of: AsOf = None, bots: Iterable[s
 
 
 def download_history(db: frames.Database) -> pl.DataFrame:
-    """Per model and snapshot: ``model_id, date, downloads_30d, downloads_all_time, days,
-    downloads_gained, downloads_per_day`` — the change since the model's previous snapshot
+    """Per model and snapshot: ``model_id, date, source, downloads_30d, downloads_all_time, days,
+    downloads_gained, downloads_per_day`` — where the snapshot came from (``api`` or
+    ``hub-stats``, see :mod:`collector.hubstats`), the change since the model's previous snapshot
     (null for its first) and that change per day."""
     snapshots = frames.model_snapshots(db).sort("model_id", "date")
     previous = pl.col("downloads_all_time").shift(1).over("model_id")
@@ -279,6 +285,7 @@ def download_history(db: frames.Database) -> pl.DataFrame:
     return snapshots.select(
         "model_id",
         "date",
+        "source",
         "downloads_30d",
         "downloads_all_time",
         days.alias("days"),

@@ -23,14 +23,14 @@ from core.errors import InputError
 PLOT_FORMATS = ("png", "svg")
 
 
-def star_history(db: frames.Database, repos: Sequence[str]) -> pl.DataFrame:
+def star_history(db: frames.Database, repos: Sequence[str], *, exclude_suspected: bool = False) -> pl.DataFrame:
     """``repo, date, total`` for each of ``repos`` (OWNER/NAME, case-insensitive), oldest first.
 
     A name that is not collected, or a repository without a collected star history, is an
     :class:`InputError` naming it.
     """
     known = {name.casefold(): name for name in frames.repos(db)["full_name"].to_list()}
-    daily = growth.stars_per_day(db)
+    daily = growth.stars_per_day(db, exclude_suspected=exclude_suspected)
     wanted = []
     for repo in repos:
         name = known.get(repo.casefold())
@@ -42,13 +42,16 @@ def star_history(db: frames.Database, repos: Sequence[str]) -> pl.DataFrame:
     return daily.filter(pl.col("repo").is_in(wanted)).select("repo", pl.col("day").alias("date"), "total")
 
 
-def plot_stars(db: frames.Database, repos: Sequence[str], path: str | Path, *, log: bool = False) -> Path:
-    """Write the cumulative stars of ``repos`` over time to ``path`` (``.png`` or ``.svg``)."""
+def plot_stars(
+    db: frames.Database, repos: Sequence[str], path: str | Path, *, log: bool = False, exclude_suspected: bool = False
+) -> Path:
+    """Write the cumulative stars of ``repos`` over time to ``path`` (``.png`` or ``.svg``);
+    ``exclude_suspected``: without the suspected fake stars (:mod:`analysis.fake_stars`)."""
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in PLOT_FORMATS:
         raise InputError(f"--out {path}: name the figure .png or .svg")
-    history = star_history(db, repos)
+    history = star_history(db, repos, exclude_suspected=exclude_suspected)
     note = data_note(db)
     with _chart_style():  # labels are repository names, drawn as written
         figure = _figure()
@@ -58,7 +61,11 @@ def plot_stars(db: frames.Database, repos: Sequence[str], path: str | Path, *, l
             axes.step(
                 series["date"].to_list(), series["total"].to_list(), where="post", label=one_line(repo), linewidth=1.8
             )
-        axes.set_title("Star history" + (" (synthetic data)" if note else ""))
+        axes.set_title(
+            "Star history"
+            + (" without suspected fake stars" if exclude_suspected else "")
+            + (" (synthetic data)" if note else "")
+        )
         axes.set_ylabel("stars (cumulative" + (", log scale)" if log else ")"))
         if log:
             axes.set_yscale("log")

@@ -83,12 +83,19 @@ COLUMNS = {
 }
 
 
-def repos_table(store: Store, month: str | None = None, bots: Iterable[str] = (), **_: Any) -> pl.DataFrame:
+def repos_table(
+    store: Store, month: str | None = None, bots: Iterable[str] = (), exclude_suspected: bool = False, **_: Any
+) -> pl.DataFrame:
     """One row per collected repository; see the module docstring for the columns.
 
-    ``bots``: configured bot logins, left out of ``participants_30d``.
+    ``bots``: configured bot logins, left out of ``participants_30d``. ``exclude_suspected``:
+    ``stars``, ``stars_7d`` and ``stars_30d`` without the suspected fake stars given by the
+    reference day (:mod:`analysis.fake_stars`); the stored counts are unchanged.
     """
-    frame = _join_growth(store, repo_figures(store, month), month, bots)
+    figures = repo_figures(store, month)
+    if exclude_suspected:
+        figures = _without_suspected(store, figures)
+    frame = _join_growth(store, figures, month, bots)
     return frame.sort(["stars", "openrank", "repo"], descending=[True, True, False], nulls_last=True)
 
 
@@ -127,6 +134,34 @@ def repo_figures(store: Store, month: str | None = None) -> pl.DataFrame:
     )
     frame = pl.DataFrame(rows, schema=SCHEMA, orient="row") if rows else pl.DataFrame(schema=SCHEMA)
     return _join_openrank(store, frame, month)
+
+
+def _without_suspected(store: Store, figures: pl.DataFrame) -> pl.DataFrame:
+    """``figures`` with each repository's suspected stars up to its reference day taken from
+    ``stars``, and those of the last 7 and 30 days from ``stars_7d`` and ``stars_30d``."""
+    from analysis.fake_stars import suspected_stars
+
+    suspected = suspected_stars(store).select("repo_id", day=pl.col("starred_at").dt.date())
+    day = pl.col("date").cast(pl.String).str.slice(0, 10).str.to_date()
+    counted = (
+        figures.select("repo_id", reference=day)
+        .join(suspected, on="repo_id")
+        .filter(pl.col("day") <= pl.col("reference"))
+        .group_by("repo_id")
+        .agg(
+            all_time=pl.len(),
+            **{f"last_{n}": (pl.col("day") > pl.col("reference") - dt.timedelta(days=n)).sum() for n in (7, 30)},
+        )
+    )
+    return (
+        figures.join(counted, on="repo_id", how="left")
+        .with_columns(
+            pl.col("stars") - pl.col("all_time").fill_null(0),
+            pl.col("stars_7d") - pl.col("last_7").fill_null(0),
+            pl.col("stars_30d") - pl.col("last_30").fill_null(0),
+        )
+        .drop("all_time", "last_7", "last_30")
+    )
 
 
 def _stars_gained(days: int) -> str:

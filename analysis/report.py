@@ -217,6 +217,30 @@ def _e(value: Any) -> str:
     return html.escape(one_line(str(value)), quote=True)
 
 
+ANOMALY_WORDS = {
+    "all_time_decreased": "all-time count lower than the day before",
+    "gain_outlier": "a gain above the trailing robust bound",
+    "downloads_30d_above_growth": "30-day count above the all-time growth",
+}
+
+
+def _anomaly_note(downloads: pl.DataFrame) -> str:
+    """The model's snapshot days flagged by :mod:`analysis.anomalies`, kept as the Hub reported them."""
+    flagged = []
+    for column, words in ANOMALY_WORDS.items():
+        days = downloads.filter(pl.col(column).fill_null(False))["date"].to_list()
+        if days:
+            shown = ", ".join(str(day) for day in days[:5]) + (f" and {len(days) - 5} more" if len(days) > 5 else "")
+            flagged.append(f"{words}: {shown}")
+    if not flagged:
+        return "<p>No download anomaly flagged.</p>"
+    items = "".join(f"<li>{_e(item)}</li>" for item in flagged)
+    return (
+        '<section aria-labelledby="anomalies"><h2 id="anomalies">Download anomalies</h2>'
+        f"<p>Days kept as the Hub reported them, flagged in <code>model_downloads</code>:</p><ul>{items}</ul></section>"
+    )
+
+
 def _raw(value: Any) -> str:
     """The value a column sorts by: numbers as numbers, times as ISO text, null as empty."""
     if value is None or (isinstance(value, float) and value != value):
@@ -645,6 +669,7 @@ class _Site:
         downloads = self.table("model_downloads").filter(pl.col("model_id") == name)
         if downloads.height:
             parts.append(self._downloads_chart(f"model-{key}", up, name, downloads))
+            parts.append(_anomaly_note(downloads))
         relations = {r: row[r] or 0 for r in RELATIONS}
 
         def draw(axes: Any) -> None:

@@ -19,7 +19,9 @@ built from what the collectors stored:
   downloads); ``lab_months`` (:mod:`analysis.hubs`) has them month by month.
 - ``model_downloads`` — each model's snapshots over time: downloads (30 days, all time),
   the downloads gained since the previous snapshot and their rate per day
-  (:func:`analysis.growth.download_history`).
+  (:func:`analysis.growth.download_history`), with the download anomaly flags of
+  :mod:`analysis.anomalies` (an all-time count that went down, a gain above the robust
+  bound ``gain_bound``, a 30-day count above the all-time growth) beside the raw counts.
 - ``family_downloads`` — per family and snapshot day, the summed downloads of the
   family's models that have a snapshot that day (a cross-family merge counts in each of
   its families, as in ``families``).
@@ -37,7 +39,7 @@ from typing import Any
 
 import polars as pl
 
-from analysis import frames, growth
+from analysis import anomalies, frames, growth
 from analysis.families import family_table
 from analysis.fields import COUNT, DATE, FLAG, ID, MONTH, NAME, SCORE, TEXT, Field
 from analysis.hubs import organisation_families
@@ -53,9 +55,10 @@ PER_DAY = Field(pl.Float64, decimals=1)
 STARS_DAILY_COLUMNS = {"repo": NAME, "date": DATE, "stars": COUNT, "total": COUNT, "repo_id": ID}
 
 
-def stars_daily(store: frames.Database, **_: Any) -> pl.DataFrame:
-    """New stars per repository and UTC day, with the running total (days without stars are left out)."""
-    return growth.stars_per_day(store).rename({"day": "date"}).sort("repo", "date")
+def stars_daily(store: frames.Database, exclude_suspected: bool = False, **_: Any) -> pl.DataFrame:
+    """New stars per repository and UTC day, with the running total (days without stars are left
+    out); ``exclude_suspected``: without the suspected fake stars (:mod:`analysis.fake_stars`)."""
+    return growth.stars_per_day(store, exclude_suspected=exclude_suspected).rename({"day": "date"}).sort("repo", "date")
 
 
 CONTRIBUTOR_GROWTH_COLUMNS = {
@@ -181,17 +184,23 @@ def lab_table(store: Store, *, month: str | None = None, **_: Any) -> pl.DataFra
 MODEL_DOWNLOAD_COLUMNS = {
     "model_id": NAME,
     "date": DATE,
+    "source": TEXT,
     "downloads_30d": COUNT,
     "downloads_all_time": COUNT,
     "days": COUNT,
     "downloads_gained": COUNT,
     "downloads_per_day": PER_DAY,
+    "gain_bound": PER_DAY,
+    "all_time_decreased": FLAG,
+    "gain_outlier": FLAG,
+    "downloads_30d_above_growth": FLAG,
 }
 
 
 def model_downloads(store: frames.Database, **_: Any) -> pl.DataFrame:
-    """Each model's snapshots over time with the downloads gained since the previous one."""
-    return growth.download_history(store).sort("model_id", "date")
+    """Each model's snapshots over time with the downloads gained since the previous one, and
+    the anomaly flags of :mod:`analysis.anomalies` beside them (flagged days are kept as stored)."""
+    return anomalies.flag_download_anomalies(growth.download_history(store)).sort("model_id", "date")
 
 
 FAMILY_DOWNLOAD_COLUMNS = {

@@ -274,6 +274,17 @@ class GitHubCollector:
         self.reconcile_stars()
         if self.config.profiles and self.client.authenticated:  # nodes(ids:) is GraphQL's alone
             self.collect_profiles()
+        if self.config.star_history and self.config.account_facts > 0:
+            self.collect_account_facts()
+
+    def collect_account_facts(self) -> None:
+        """The facts of stargazer accounts not yet known, bounded per run (:mod:`collector.account_facts`)."""
+        from collector.account_facts import ACCOUNTS_COUNTER, QUERIES_COUNTER, fetch_account_facts
+
+        queries, stored = fetch_account_facts(self.store, self.client, limit=self.config.account_facts)
+        self.result.counters[QUERIES_COUNTER] += queries
+        self.result.counters[ACCOUNTS_COUNTER] += stored
+        self.result.rows_written += stored
 
     def collect_repo(self, repo: Repo) -> None:
         steps: list[Callable[[Repo], None]] = []

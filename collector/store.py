@@ -422,7 +422,26 @@ MIGRATIONS: list[str] = [
         imported_at TEXT NOT NULL
     );
     """,
-    # 15: where accounts say they are: the GraphQL ids developers and repository owners are
+    # 15: where a model snapshot came from: 'api' (a collection run read the hub's API that day)
+    # or 'hub-stats' (imported from the public cfahlgren1/hub-stats daily snapshots).
+    """
+    ALTER TABLE model_snapshots ADD COLUMN source TEXT NOT NULL DEFAULT 'api';
+    """,
+    # 16: the public facts of stargazer accounts that StarScout's low-activity heuristic reads,
+    # one GraphQL ``nodes`` query per 100 accounts (collector/account_facts.py), kept between runs.
+    """
+    CREATE TABLE star_account_facts (
+        user_id INTEGER PRIMARY KEY,       -- GitHub database id, as in stargazers
+        login TEXT,
+        created_at TEXT,                   -- the account's creation time
+        followers INTEGER,
+        repositories INTEGER,              -- repositories the account owns
+        contributions INTEGER,             -- contributionCalendar.totalContributions (the last year)
+        status TEXT NOT NULL,              -- ok | not_found (deleted, suspended or hidden)
+        fetched_at TEXT NOT NULL
+    );
+    """,
+    # 17: where accounts say they are: the GraphQL ids developers and repository owners are
     # asked by, and each account's profile location and company, read at most once a month.
     """
     ALTER TABLE developers ADD COLUMN node_id TEXT;     -- GraphQL global id, for nodes(ids:)
@@ -475,8 +494,10 @@ _ON_MODEL_CONFLICT = (  # a row without ``platform`` is Hugging Face's (the colu
     + ", ".join(f"{c} = coalesce(excluded.{c}, models.{c})" for c in MODEL_COLUMNS[1:-2])
     + ", status = excluded.status, updated_at = excluded.updated_at"
 )
-_ON_MODEL_SNAPSHOT_CONFLICT = "ON CONFLICT (platform, model_id, date) DO UPDATE SET " + ", ".join(
-    f"{c} = excluded.{c}" for c in MODEL_SNAPSHOT_COLUMNS[2:]
+_ON_MODEL_SNAPSHOT_CONFLICT = (  # a day the API answered replaces one imported for it
+    "ON CONFLICT (platform, model_id, date) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in MODEL_SNAPSHOT_COLUMNS[2:])
+    + ", source = 'api'"
 )
 _ON_HUB_EDGE_CONFLICT = "ON CONFLICT (child, parent) DO UPDATE SET relation = excluded.relation, source = 'hub'"
 _ON_EVENT_CONFLICT = "ON CONFLICT (id) DO UPDATE SET " + ", ".join(
@@ -881,6 +902,26 @@ class Store:
             [(h.hour, h.file, h.lines, int(h.damaged), utc_now()) for h in hours],
         )
 
+    # -- stargazer accounts -------------------------------------------------------------
+
+    def accounts_without_facts(self, limit: int) -> list[tuple[int, str | None]]:
+        """Up to ``limit`` stargazer accounts ``(user_id, login)`` whose facts are not stored,
+        those of the most recent stars first (a campaign is recent news)."""
+        return [
+            (row["user_id"], row["login"])
+            for row in self.query(
+                "SELECT s.user_id, max(s.login) AS login FROM stargazers s "
+                "LEFT JOIN star_account_facts f ON f.user_id = s.user_id WHERE f.user_id IS NULL "
+                "GROUP BY s.user_id ORDER BY max(s.starred_at) DESC, s.user_id LIMIT ?",
+                (limit,),
+            )
+        ]
+
+    def save_account_facts(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Store the facts of a batch of accounts (one ``nodes`` answer) in one transaction."""
+        with self.transaction():
+            return self.upsert("star_account_facts", rows)
+
     # -- Hugging Face ---------------------------------------------------------------
 
     def save_model_page(
@@ -916,6 +957,24 @@ class Store:
             written = len(models) + len(snapshots) + len(edges)
             self._rows_in_transaction += written
         return written
+
+    def add_imported_model_snapshots(self, snapshots: Sequence[Sequence[Any]], *, source: str) -> int:
+        """Add snapshots (tuples of :data:`MODEL_SNAPSHOT_COLUMNS`) of Hugging Face models already
+        stored, marked with ``source``, for days not held: a stored day (collected or imported
+        before) is kept as it is, and a model not stored is passed over. Returns the rows added."""
+        columns = ", ".join(MODEL_SNAPSHOT_COLUMNS)
+        with self.transaction():
+            before = self.conn.total_changes
+            self.conn.executemany(
+                f"INSERT INTO model_snapshots ({columns}, source) "
+                f"SELECT {', '.join('?' * len(MODEL_SNAPSHOT_COLUMNS))}, ? "
+                "WHERE EXISTS (SELECT 1 FROM models WHERE platform = 'huggingface' AND id = ?) "
+                "ON CONFLICT (platform, model_id, date) DO NOTHING",
+                ((*row, source, row[0]) for row in snapshots),
+            )
+            added = self.conn.total_changes - before
+            self._rows_in_transaction += added
+        return added
 
     def merge_model_trees(
         self, scratch: Path, tree: Iterable[str], children_counts: Mapping[str, Mapping[str, int]]

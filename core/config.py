@@ -64,6 +64,10 @@ class GithubConfig:
     bots: list[str] = field(default_factory=list)  # deprecated alias of [activity].bots, merged into it
     profiles: bool = True  # developers' and owners' profile location and company (GraphQL nodes, monthly)
     profiles_per_run: int = 50_000  # profiles read at most per run (100 a request); the rest wait for the next
+    # stargazer accounts whose public facts (created, followers, repositories, contributions) one
+    # run fetches at most, 100 per GraphQL query, for the suspected-fake-star detectors; 0 (the
+    # default): none, and the low-activity detector reads only imported GH Archive activity
+    account_facts: int = 0
 
 
 @dataclass
@@ -299,6 +303,8 @@ def _validate(config: Config, source: str) -> None:
             raise ConfigError(f"{source}: {section}.{key} must be 0 or more seconds (a finite number)")
     if config.github.profiles_per_run < 0:
         raise ConfigError(f"{source}: github.profiles_per_run must be 0 or more profiles a run")
+    if config.github.account_facts < 0:
+        raise ConfigError(f"{source}: github.account_facts must be 0 or more accounts")
     for index, name in enumerate(config.huggingface.authors):
         if not _OWNER_NAME.fullmatch(name):
             raise ConfigError(f"{source}: huggingface.authors[{index}] {_shown(name)} is not a Hugging Face author")
@@ -496,6 +502,7 @@ max_rate_wait = {gh.max_rate_wait:g}                  # seconds to wait for a sp
 stats_wait = {gh.stats_wait:g}                      # seconds between polls while GitHub computes /stats/contributors
 profiles = {_toml(gh.profiles)}                      # location and company of developers and owners (docs/countries.md)
 profiles_per_run = {gh.profiles_per_run}             # profiles read at most a run (100 a request, each again a month on)
+account_facts = {gh.account_facts}                    # stargazer accounts whose facts a run fetches at most, 100 a query (suspected fake stars; 0: none)
 
 [huggingface]
 authors = {authors}

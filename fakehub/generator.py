@@ -46,7 +46,16 @@ Features the collectors must cope with, at every scale:
   seen by API clients in travisbrown/octocrabby issue 2, ropensci/allcontributors issue 58
   and WordPress/props-bot-action issue 198. The user index :data:`GHOST` stands for it;
   commits keep their git author (an account-less author stays so: only GitHub's own
-  records are re-credited), and stars of deleted accounts are not modelled here;
+  records are re-credited), and stars of deleted accounts are not modelled here.
+- planted fake-star campaigns (:data:`CAMPAIGNS`, reported under ``star_campaigns`` in the
+  truth), the two patterns StarScout finds (He et al., "Six Million (Suspected) Fake Stars
+  on GitHub", ICSE 2026; hehao98/StarScout): accounts created the day they star one
+  repository and never active again (the low-activity pattern), and aged accounts with
+  followers and repositories that star the same dozen repositories within days of each
+  other (the lockstep pattern). The organic launch bursts above (Genesis, Open-AutoGLM) are
+  the viral bursts a detector must leave alone. Every account has public facts (creation
+  time, followers, repositories, contributions: :meth:`GitHubWorld.account_facts`), served
+  on GraphQL ``User`` nodes.
 - profiles: every user has a ``location`` and ``company`` (free text, null when empty:
   https://docs.github.com/graphql/reference/objects#user) drawn from
   :data:`PROFILE_LOCATIONS`, in the shapes real profiles take (cities with or without a
@@ -213,6 +222,17 @@ BLOCKED = ("deepseek-ai/DeepSeek-Blocked",)
 UNSTAR_SHARE = 0.03  # of all stars, removed again later
 UNSTAR_MEAN_DAYS = 90  # mean time from a star to its removal
 HIDDEN_STAR_SHARE = 0.003  # of all stars, from accounts the API no longer shows
+# Planted campaigns: (kind, targets, accounts per target or in all, days before START, window days).
+# new_accounts: a fresh account per star, created the day it stars its one target (three small lab
+# repositories every default config tracks). aged_accounts: the same aged accounts star every target
+# inside the window; its targets (``None``) are the first AGED_TARGETS generated repositories, small
+# ones as the repositories that buy stars usually are, so the campaign is most of their stars.
+AGED_TARGETS = 10  # StarScout keeps m = 10 repositories per cluster: a campaign over more is found only in part
+CAMPAIGNS: tuple[tuple[str, tuple[str, ...] | None, int, int, int], ...] = (
+    ("new_accounts", ("MoonshotAI/Kimi-VL", "Tencent-Hunyuan/Hunyuan-A13B", "mistralai/mistral-common"), 80, 45, 4),
+    ("aged_accounts", None, 70, 75, 3),
+)
+ACCOUNTS_SINCE = 1_199_145_600  # 2008-01-01: the earliest creation date of a generated account
 NEVER = np.iinfo(np.int64).max
 LATE_COMMIT_SHARE = 0.1  # of commits, made on a branch that is merged later
 MERGE_DELAY_DAYS = 14  # at most this many days from a commit to its merge
@@ -404,6 +424,7 @@ class Repo:
     universe: int = 1
     database_id: int | None = None  # set by snapshots; else derived from index
     star_users: list[int] | None = None  # set by snapshots: user index of each star
+    planted: list[tuple[int, int]] = field(default_factory=list)  # (starred_at, user index) of campaign stars
 
     @property
     def id(self) -> int:
@@ -416,7 +437,24 @@ class Repo:
     # -- stars -----------------------------------------------------------------
     @cached_property
     def star_times(self) -> np.ndarray:
-        """starred_at (epoch seconds, ascending) of every star up to START + FUTURE_DAYS."""
+        """starred_at (epoch seconds, ascending) of every star up to START + FUTURE_DAYS, planted ones included."""
+        return self._stars[0]
+
+    @cached_property
+    def _stars(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(times, planted user or -1, organic rank) of every star: the organic stars merged
+        with the planted ones in time order; an organic star's user is its rank's (the affine map)."""
+        organic = self._organic_star_times
+        times = np.concatenate([organic, np.array([t for t, _ in self.planted], dtype=np.int64)])
+        users = np.concatenate(
+            [np.full(len(organic), -1, dtype=np.int64), np.array([u for _, u in self.planted], dtype=np.int64)]
+        )
+        order = np.argsort(times, kind="stable")
+        times, users = times[order], users[order]
+        return times, users, np.cumsum(users < 0) - 1
+
+    @cached_property
+    def _organic_star_times(self) -> np.ndarray:
         rng = np.random.default_rng([self.seed, self.index, 1])
         age = START_TS - self.created
         past = self.stars_at_start
@@ -445,7 +483,7 @@ class Repo:
         if self.star_users is not None:  # a snapshot lists the stars that stand
             return np.full(len(times), NEVER, dtype=np.int64)
         rng = np.random.default_rng([self.seed, self.index, 2])
-        removed = rng.random(len(times)) < UNSTAR_SHARE
+        removed = (rng.random(len(times)) < UNSTAR_SHARE) & (self._stars[1] < 0)  # campaign stars stay
         later = times + (rng.exponential(UNSTAR_MEAN_DAYS * DAY, len(times)) + 60).astype(np.int64)
         return np.where(removed, later, NEVER)
 
@@ -455,7 +493,7 @@ class Repo:
         if self.star_users is not None:
             return np.zeros(len(self.star_times), dtype=bool)
         rng = np.random.default_rng([self.seed, self.index, 3])
-        return rng.random(len(self.star_times)) < HIDDEN_STAR_SHARE
+        return (rng.random(len(self.star_times)) < HIDDEN_STAR_SHARE) & (self._stars[1] < 0)
 
     def standing_stars(self, now: int) -> np.ndarray:
         """Indices k (ascending) of the stars given by ``now`` and not removed by then."""
@@ -476,7 +514,9 @@ class Repo:
                 indices = self.star_users[start:n]
             else:
                 a, b, m = self._star_perm
-                indices = (N_BOTS + (a * np.arange(start, n, dtype=np.int64) + b) % m).tolist()
+                _, planted, rank = self._stars
+                organic = N_BOTS + (a * rank[start:n] + b) % m
+                indices = np.where(planted[start:n] >= 0, planted[start:n], organic).tolist()
             rows.extend([users.user_id(u), users.login(u), at] for u, at in zip(indices, dates, strict=True))
         return rows[:n]
 
@@ -503,8 +543,11 @@ class Repo:
         """User index of the k-th star (oldest first)."""
         if self.star_users is not None:
             return self.star_users[k]
+        _, planted, rank = self._stars
+        if planted[k] >= 0:
+            return int(planted[k])
         a, b, m = self._star_perm
-        return N_BOTS + (a * k + b) % m
+        return N_BOTS + (a * int(rank[k]) + b) % m
 
     # -- activity ----------------------------------------------------------------
     def activity(self, developers: int, rate: float) -> Activity:
@@ -641,6 +684,26 @@ def _generated_name(rng: random.Random, words: list[str], taken: set[str]) -> st
             return name
 
 
+def campaign_accounts() -> int:
+    """How many accounts the planted campaigns use: they are numbered after the organic universe."""
+    total = 0
+    for kind, targets, accounts, _days, _window in CAMPAIGNS:
+        total += accounts * len(targets or ()) if kind == "new_accounts" else accounts
+    return total
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """One planted fake-star campaign: its kind, target repos, accounts (user indices), window and stars."""
+
+    kind: str  # new_accounts | aged_accounts
+    repos: tuple[str, ...]
+    accounts: tuple[int, ...]
+    start: int
+    end: int
+    stars: int
+
+
 class UserDirectory:
     """User index <-> login and database id: generated names (:func:`user_login`), or the
     explicit list a snapshot brings."""
@@ -650,7 +713,6 @@ class UserDirectory:
         self._logins = logins
         self._ids = ids
         self._index = {login.lower(): k for k, login in enumerate(logins)} if logins else None
-        self._by_id: dict[int, int] | None = None  # database id -> index, built on first use
 
     def login(self, index: int) -> str:
         if index == GHOST:
@@ -668,13 +730,13 @@ class UserDirectory:
         return user_index(login, self.universe)
 
     def index_of_id(self, user_id: int) -> int | None:
-        """The index of the user with database id ``user_id``, or None."""
-        if self._ids is None:
-            index = user_id - USER_ID_BASE
-            return index if 0 <= index < self.universe else None
-        if self._by_id is None:
-            self._by_id = {uid: k for k, uid in enumerate(self._ids)}
-        return self._by_id.get(user_id)
+        """The user index of a GitHub database id, or None when no user has it."""
+        if self._ids is not None:
+            if "_by_id" not in self.__dict__:
+                self.__dict__["_by_id"] = {uid: k for k, uid in enumerate(self._ids)}
+            return self.__dict__["_by_id"].get(user_id)
+        index = user_id - USER_ID_BASE
+        return index if 0 <= index < self.universe else None
 
     def is_bot(self, index: int) -> bool:
         return self.login(index).endswith("[bot]")
@@ -684,7 +746,7 @@ class GitHubWorld:
     """Users, orgs and repos of the synthetic GitHub, with stars and activity on demand."""
 
     def __init__(self, seed: int, scale: Scale, clock: Clock):
-        self.users = UserDirectory(scale.users)
+        self.users = UserDirectory(scale.users + campaign_accounts())
         self.renamed = dict(RENAMED)
         self.seed = seed
         self.scale = scale
@@ -750,6 +812,89 @@ class GitHubWorld:
                 add(org, _generated_name(rng, _REPO_WORDS, names), stars, archived=rng.random() < 0.05)
         self._by_lower = {r.full_name.lower(): r for r in self.repos}
         self._by_id = {r.id: r for r in self.repos}
+        self.campaigns = self._plant_campaigns()
+
+    campaigns: tuple[Campaign, ...] = ()  # a snapshot plants none
+    snapshot_campaigns: list[dict] | None = None  # a snapshot's stars are as saved: it reports the saved campaigns
+
+    def _plant_campaigns(self) -> tuple[Campaign, ...]:
+        """Plant :data:`CAMPAIGNS` on their target repos (campaign accounts come after the
+        organic user universe, so no organic star is theirs)."""
+        planted = []
+        next_account = self.scale.users
+        for number, (kind, targets, accounts, days_before, window) in enumerate(CAMPAIGNS):
+            rng = np.random.default_rng([self.seed, 7, number])
+            start = (START_TS - days_before * DAY) // DAY * DAY  # midnight UTC: "the day" of a star
+            if targets is None:
+                lab = {f"{org}/{name}" for org, name, _ in _LAB_REPOS} | set(TRACKED_REPOS)
+                generated = [r for r in self.repos if r.full_name not in lab and not r.archived]
+                repos = generated[:AGED_TARGETS]
+            else:
+                repos = [r for r in (self.by_name(t) for t in targets) if r is not None]
+            members: list[int] = []
+            stars = 0
+            if kind == "new_accounts":  # a fresh account per star, one target each
+                for repo in repos:
+                    for _ in range(accounts):
+                        user, next_account = next_account, next_account + 1
+                        day = start + int(rng.integers(window)) * DAY
+                        created = day + int(rng.integers(3 * 3600, 18 * 3600))
+                        self._created[user] = created
+                        repo.planted.append((created + int(rng.integers(60, 3 * 3600)), user))
+                        members.append(user)
+                        stars += 1
+            else:  # the same aged accounts star every target inside the window
+                members = list(range(next_account, next_account + accounts))
+                next_account += accounts
+                for user in members:
+                    self._created[user] = START_TS - int(rng.integers(3 * 365, 8 * 365)) * DAY
+                    for repo in repos:
+                        repo.planted.append((start + int(rng.integers(window * DAY)), user))
+                        stars += 1
+            planted.append(
+                Campaign(kind, tuple(r.full_name for r in repos), tuple(members), start, start + window * DAY, stars)
+            )
+        return tuple(planted)
+
+    def account_facts(self, index: int) -> dict[str, int]:
+        """Public facts of account ``index``: created (epoch seconds), followers, repositories and
+        contributions in the last year. Organic accounts are old and active (created 2008 up to
+        seven years before START, before any star they gave); aged campaign accounts look like them;
+        new campaign accounts were created the day they starred and have nothing else."""
+        h = _mix(stable_hash("account", self.seed, index))
+        created = self._created.get(index)
+        if created is not None and created > START_TS - 365 * DAY:  # a fresh campaign account
+            return {"created": created, "followers": 0, "repositories": 0, "contributions": 0}
+        if created is None:
+            created = ACCOUNTS_SINCE + h % (START_TS - 7 * 365 * DAY - ACCOUNTS_SINCE)
+        return {
+            "created": created,
+            "followers": 2 + (h >> 8) % 60,
+            "repositories": 1 + (h >> 16) % 30,
+            "contributions": 5 + (h >> 24) % 800,
+        }
+
+    @cached_property
+    def _created(self) -> dict[int, int]:
+        return {}
+
+    def campaign_truth(self) -> list[dict]:
+        """The planted campaigns, as :meth:`truth` reports them under ``star_campaigns``."""
+        if self.snapshot_campaigns is not None:
+            return self.snapshot_campaigns
+        login = self.users.login
+        return [
+            {
+                "kind": c.kind,
+                "repos": list(c.repos),
+                "accounts": [login(u) for u in c.accounts],
+                "account_ids": [self.users.user_id(u) for u in c.accounts],
+                "window_start": iso(c.start),
+                "window_end": iso(c.end),
+                "stars": c.stars,
+            }
+            for c in self.campaigns
+        ]
 
     # -- lookups -----------------------------------------------------------------
     def by_name(self, full_name: str) -> Repo | None:
@@ -992,6 +1137,8 @@ class GitHubWorld:
             "org_ids": dict(self.orgs),
             "renamed": dict(self.renamed),
             "deleted": sorted(set(self.deleted_names) | {r.full_name for r in self.repos if not self.visible(r)}),
+            "star_campaigns": self.campaign_truth(),
+            "viral_bursts": sorted(name for name in _BURSTS if self.by_name(name) is not None),
             "bots": sorted(
                 BOT_LOGINS if self.users._logins is None else (u for u in self.users._logins if u.endswith("[bot]"))
             ),

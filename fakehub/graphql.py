@@ -26,17 +26,10 @@ Schema subset (:data:`SDL`)::
       }
     }
     rateLimit(dryRun) { cost limit remaining used resetAt nodeCount }
-    nodes(ids: [ID!]!) { __typename id
-      ... on User { login databaseId location company }  ... on Organization { login databaseId location } }
-
-``nodes`` takes at most 100 ids: more is GitHub's ``ARGUMENT_LIMIT`` error ("You may not
-provide more than 100 node ids; you provided 101.", null ``data``: sourcecred/sourcecred pull
-908). An id that resolves to nothing is a null item with a ``NOT_FOUND`` error whose path is
-``["nodes", index]`` ("Could not resolve to a node with the global id of '...'", GitHub's
-wording for ``node(id:)``). ``location`` and ``company`` are the free text profiles hold,
-null when empty (https://docs.github.com/graphql/reference/objects#user); organisations have
-a ``location`` and no ``company``. Ids are the legacy global ids GitHub's REST ``node_id``
-gives (``MDQ6VXNlcjI5NDEwMzU=`` is ``04:User2941035``, as in the recorded exchanges).
+    nodes(ids: [ID!]! <= 100) { __typename
+      ... on User { login databaseId id location company createdAt followers { totalCount }
+        repositories { totalCount } contributionsCollection { contributionCalendar { totalContributions } } }
+      ... on Organization { login databaseId id location } }
 
 ``author`` is an ``Actor``: a ``User`` or a ``Bot`` (see :func:`actor`). Issue and pull
 request connections page by keyset cursors (:func:`keyset_cursor`): ordered by
@@ -56,6 +49,24 @@ do past their 10 seconds: 502 or 504, charged, and the same again when asked aga
 older than the cursor lifetime (:data:`fakehub.generator.CURSOR_LIFETIME_SECONDS`) is refused
 with ``INVALID_CURSOR_ARGUMENTS`` ("`...` does not appear to be a valid cursor."), its
 ``repository`` null.
+
+``nodes(ids:)`` resolves global node ids ("Query.nodes",
+https://docs.github.com/graphql/reference/queries#nodes); users answer to their legacy ids,
+``base64("04:User<databaseId>")``, which GitHub still resolves ("Migrating GraphQL global node
+IDs", https://docs.github.com/graphql/guides/migrating-graphql-global-node-ids; a legacy
+user id such as ``MDQ6VXNlcjM0MDczMDM=`` still answers, with a deprecation warning:
+pwntester/octo.nvim issue 1373). An id that resolves to nothing is ``null`` in the list with a
+``NOT_FOUND`` error whose ``path`` is its index, in GitHub's words ("Could not resolve to a node
+with the global id of '...'", as reported in actions/add-to-project issue 168 and
+WordPress/openverse pull 1031). More than 100 ids is refused, the whole document with a null
+``data``: "You may not provide more than 100 node ids; you provided 101.", type
+``ARGUMENT_LIMIT`` (the exchange recorded in sourcecred/sourcecred pull 908). Organisations
+answer to ``base64("012:Organization<databaseId>")``. ``location`` and ``company`` are the free
+text a profile holds, null when empty (https://docs.github.com/graphql/reference/objects#user);
+an organisation has a ``location`` and no ``company`` (:meth:`GitHubWorld.user_profile`,
+:meth:`GitHubWorld.org_profile`). ``User`` carries the public facts the suspected-fake-star detectors read (``createdAt``,
+``followers``, ``repositories``, ``contributionsCollection.contributionCalendar``), from
+:meth:`fakehub.generator.GitHubWorld.account_facts`.
 """
 
 from __future__ import annotations
@@ -104,6 +115,8 @@ type Query {
 }
 
 interface Node { id: ID! }
+type ContributionCalendar { totalContributions: Int! }
+type ContributionsCollection { contributionCalendar: ContributionCalendar! }
 
 type RateLimit { cost: Int! limit: Int! remaining: Int! used: Int! resetAt: DateTime! nodeCount: Int! }
 
@@ -116,9 +129,20 @@ type RepositoryTopicConnection { totalCount: Int! nodes: [RepositoryTopic] }
 type CountConnection { totalCount: Int! }
 
 interface Actor { login: String! url: URI! }
-type User implements Actor & Node { login: String! databaseId: Int id: ID! url: URI! location: String company: String }
-type Bot implements Actor { login: String! databaseId: Int id: ID! url: URI! }
+type User implements Actor & Node {
+  login: String!
+  databaseId: Int
+  id: ID!
+  url: URI!
+  location: String
+  company: String
+  createdAt: DateTime!
+  followers(first: Int, after: String): CountConnection!
+  repositories(first: Int, after: String): CountConnection!
+  contributionsCollection(from: DateTime, to: DateTime): ContributionsCollection!
+}
 type Organization implements Node { login: String! databaseId: Int id: ID! url: URI! location: String }
+type Bot implements Actor { login: String! databaseId: Int id: ID! url: URI! }
 type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
 type StargazerEdge { cursor: String! starredAt: DateTime! node: User! }
 type StargazerConnection { totalCount: Int! pageInfo: PageInfo! edges: [StargazerEdge] nodes: [User] }
@@ -204,6 +228,10 @@ type Repository {
 """
 
 SCHEMA = build_schema(SDL)
+SCHEMA.type_map["Node"].resolve_type = (  # type: ignore[attr-defined]
+    lambda value, info, abstract: "Organization" if isinstance(value, OrganizationNode) else "User"
+)
+MAX_NODE_IDS = 100
 
 
 class GitHubGraphQLError(GraphQLError):
@@ -257,8 +285,42 @@ class UserNode:
         self.databaseId = users.user_id(index)
         self.id = node_id("User", self.databaseId)
         self.url = f"https://github.com/{self.login}"
-        if world is not None:
-            self.location, self.company, _ = world.user_profile(index)
+        self._index, self._world = index, world
+
+    def _facts(self) -> dict[str, int]:
+        assert self._world is not None, "facts are served on nodes(ids:) users"
+        return self._world.account_facts(self._index)
+
+    def createdAt(self, info, **_):
+        return iso(self._facts()["created"])
+
+    def followers(self, info, **_):
+        return {"totalCount": self._facts()["followers"]}
+
+    def repositories(self, info, **_):
+        return {"totalCount": self._facts()["repositories"]}
+
+    def contributionsCollection(self, info, **_):
+        return {"contributionCalendar": {"totalContributions": self._facts()["contributions"]}}
+
+    def location(self, info, **_):
+        return self._profile()[0]
+
+    def company(self, info, **_):
+        return self._profile()[1]
+
+    def _profile(self) -> tuple[str | None, str | None]:
+        """(location, company) as GitHub gives them: null, not "", when empty."""
+        assert self._world is not None, "profiles are served on nodes(ids:) and stargazer users"
+        location, company, _ = self._world.user_profile(self._index)
+        return location or None, company or None
+
+
+class OrganizationNode:
+    def __init__(self, login: str, database_id: int, location: str | None):
+        self.login, self.databaseId, self.location = login, database_id, location or None
+        self.id = node_id("Organization", database_id)
+        self.url = f"https://github.com/{login}"
 
 
 class RepositoryNode:
@@ -428,41 +490,25 @@ class Root:
         return RepositoryNode(world, repo, self._base)
 
     def nodes(self, info, ids: list[str]):
-        if len(ids) > 100:
+        if len(ids) > MAX_NODE_IDS:
             raise GitHubGraphQLError(
-                f"You may not provide more than 100 node ids; you provided {len(ids)}.", "ARGUMENT_LIMIT"
+                f"You may not provide more than {MAX_NODE_IDS} node ids; you provided {len(ids)}.", "ARGUMENT_LIMIT"
             )
         return [self._node(value) for value in ids]
 
     def _node(self, value: str):
         world = self._world
         parsed = parse_node_id(value)
-        found = None
         if parsed is not None and parsed[0] == "User":
             index = world.users.index_of_id(parsed[1])
             if index is not None:
-                user = UserNode(index, world.users, world)
-                found = {"__typename": "User", **vars(user)}
+                return UserNode(index, world.users, world)
         elif parsed is not None and parsed[0] == "Organization":
             org = next((login for login, number in world.orgs.items() if number == parsed[1]), None)
             if org is not None:
-                location, _ = world.org_profile(org)
-                found = {
-                    "__typename": "Organization",
-                    "login": org,
-                    "databaseId": parsed[1],
-                    "id": value,
-                    "url": f"https://github.com/{org}",
-                    "location": location or None,
-                }
-        if found is None:
-            # graphql-core puts the error at ["nodes", index] and leaves the item null
-            return GitHubGraphQLError(f"Could not resolve to a node with the global id of '{value}'.", "NOT_FOUND")
-        if "location" in found and not found["location"]:
-            found["location"] = None  # GitHub gives null, not "", for an empty profile field
-        if found.get("company") == "":
-            found["company"] = None
-        return found
+                return OrganizationNode(org, parsed[1], world.org_profile(org)[0])
+        # graphql-core puts the error at ["nodes", index] and leaves the item null
+        return GitHubGraphQLError(f"Could not resolve to a node with the global id of '{value}'", "NOT_FOUND")
 
     def rateLimit(self, info, dryRun: bool = False):
         w = self._rate

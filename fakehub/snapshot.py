@@ -47,6 +47,7 @@ class SnapshotGitHub(GitHubWorld):
         self.clock = clock
         self.renamed = dict(data.get("renamed", {}))
         self.deleted_names = tuple(data.get("deleted", ()))
+        self.snapshot_campaigns = list(data.get("star_campaigns", ()))
         repos = data["repos"]
 
         ids: dict[str, int | None] = dict(data.get("users", {}))  # login -> GitHub id

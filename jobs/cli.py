@@ -114,6 +114,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             options["repo"] = args.repo
         windows = (("days_after_creation", args.days_after_creation), ("since", args.since), ("until", args.until))
         options.update({k: v for k, v in windows if v is not None})
+        if args.exclude_suspected:
+            options["exclude_suspected"] = True
         frame = build_table(store, args.kind, top=args.top, bots=config.activity.bots, **options)
         note = data_note(store)
     if note:
@@ -393,6 +395,15 @@ def cmd_import_gharchive(args: argparse.Namespace) -> int:
     return _finished(imported, imported.summary())
 
 
+def cmd_import_hub_stats(args: argparse.Namespace) -> int:
+    from collector.hubstats import import_hub_stats
+
+    config = load_config(args)
+    with _locked(args, config, "import:hub-stats"), open_store(args, config) as store:
+        imported = import_hub_stats(store, args.files, date=args.date)
+    return _finished(imported, imported.summary())
+
+
 def cmd_import_labels(args: argparse.Namespace) -> int:
     from collector.labels import import_labels
 
@@ -438,7 +449,7 @@ def cmd_plot_stars(args: argparse.Namespace) -> int:
 
     config = load_config(args)
     with open_store(args, config, readonly=True) as store:
-        path = plot_stars(store, args.repos, args.out, log=args.log)
+        path = plot_stars(store, args.repos, args.out, log=args.log, exclude_suspected=args.exclude_suspected)
     print(f"wrote the star history of {', '.join(args.repos)} to {path}", file=sys.stderr)
     return EXIT_OK
 
@@ -481,6 +492,15 @@ def _month(text: str) -> str:
         return check_month(text)
     except InputError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _day(text: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day; write it as YYYY-MM-DD") from None
 
 
 class _ExportHelp(argparse.HelpFormatter):
@@ -555,6 +575,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="YYYY-MM",
         help="repo_openrank, developer_openrank, opendigger: last month",
     )
+    export.add_argument(
+        "--exclude-suspected",
+        action="store_true",
+        help="repos and stars_daily without the suspected fake stars (StarScout's detectors; the stored counts stay)",
+    )
     export.add_argument("--root", metavar="MODEL", help="lineage: the model whose derivative tree to write")
     export.add_argument(
         "--repo",
@@ -617,7 +642,8 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.set_defaults(handler=cmd_schedule)
 
     importer = sub.add_parser(
-        "import", help="import GH Archive files, a lineage edge list, OpenDigger's labels or metric files"
+        "import",
+        help="import GH Archive files, a lineage edge list, OpenDigger's labels or metric files, hub-stats history",
     )
     imports = importer.add_subparsers(dest="what", required=True, metavar="WHAT")
     gharchive = imports.add_parser("gharchive", help="GH Archive hourly .json.gz files -> events")
@@ -630,6 +656,20 @@ def build_parser() -> argparse.ArgumentParser:
         "file", metavar="FILE.csv", help="columns parent, child, relation (finetune, adapter, quantized, merge)"
     )
     edges.set_defaults(handler=cmd_import_edges)
+    hub_stats = imports.add_parser(
+        "hub-stats",
+        help="daily models.parquet of the cfahlgren1/hub-stats dataset -> model snapshots before the first run",
+    )
+    hub_stats.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE.parquet",
+        help="one day's models.parquet each, its day in the name (YYYY-MM-DD)",
+    )
+    hub_stats.add_argument(
+        "--date", type=_day, metavar="YYYY-MM-DD", help="the day of a single file with no date in its name"
+    )
+    hub_stats.set_defaults(handler=cmd_import_hub_stats)
     labels = imports.add_parser(
         "labels", help="OpenDigger's labeled_data YAML (bots, companies, foundations, divisions)"
     )
@@ -685,6 +725,9 @@ def build_parser() -> argparse.ArgumentParser:
     stars.add_argument("repos", nargs="+", metavar="OWNER/NAME", help="collected repositories to draw")
     stars.add_argument("--out", default="stars.png", metavar="FILE", help="FILE.png or FILE.svg (default stars.png)")
     stars.add_argument("--log", action="store_true", help="logarithmic star axis (repos of very different sizes)")
+    stars.add_argument(
+        "--exclude-suspected", action="store_true", help="without the suspected fake stars (StarScout's detectors)"
+    )
     stars.set_defaults(handler=cmd_plot_stars)
 
     from fakehub.options import add_serve_arguments

@@ -19,6 +19,9 @@ from core.bots import GHOST_ID, GHOST_LOGIN
 from core.config import HuggingFaceConfig
 from fakehub import FakeHub
 
+# Tables that need a window to build: the first 30 days after creation.
+WINDOW_OPTIONS = {"opendigger_window": {"days_after_creation": 30}}
+
 
 def test_with_every_behaviour_on_the_stored_rows_equal_the_truth_and_ghost_is_ranked_nowhere(tmp_path, monkeypatch):
     with FakeHub(seed=0, scale="small", enterprise=True, hf_trending_refresh_pages=0) as hub:
@@ -53,6 +56,6 @@ def test_with_every_behaviour_on_the_stored_rows_equal_the_truth_and_ghost_is_ra
                 assert not store.query(f"SELECT 1 FROM {table} WHERE {column} = ?", (GHOST_ID,)), table
             assert not store.query("SELECT 1 FROM openrank WHERE kind = 'developer' AND entity_id = ?", (GHOST_ID,))
             for kind, table in TABLES.items():
-                frame = table.build(store)
+                frame = table.build(store, **WINDOW_OPTIONS.get(kind, {}))
                 cells = {cell for column in frame.columns if frame[column].dtype == pl.String for cell in frame[column]}
                 assert GHOST_LOGIN not in cells, kind

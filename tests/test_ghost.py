@@ -24,6 +24,9 @@ from core.config import Config
 from fakehub import FakeHub
 from jobs.status import render_status
 
+# Tables that need a window to build: the first 30 days after creation.
+WINDOW_OPTIONS = {"opendigger_window": {"days_after_creation": 30}}
+
 
 def ghost_events_in(truth_repos: dict) -> int:
     """What GitHub credits to ghost in these repositories: issues and pull requests opened or
@@ -90,7 +93,7 @@ def test_ghost_is_ranked_nowhere_and_links_nothing(collected):
             == 0
         )
         for kind, table in TABLES.items():
-            frame = table.build(store)
+            frame = table.build(store, **WINDOW_OPTIONS.get(kind, {}))
             for column, dtype in frame.schema.items():
                 if dtype == pl.String:
                     assert GHOST_LOGIN not in frame[column].to_list(), (kind, column)

@@ -333,3 +333,21 @@ def test_screenshots_at_desktop_and_phone_width(browser, site, tmp_path):
         if os.environ.get("ECOMETRICS_SCREENSHOTS"):  # a folder to keep them in, to look at
             shutil.copy(shot, Path(os.environ["ECOMETRICS_SCREENSHOTS"]) / shot.name)
     browser.set_window_size(1280, 900)
+
+
+def test_model_pages_name_the_download_days_flagged_as_anomalies(site):
+    """Each model page says which of its snapshot days model_downloads flags (analysis.anomalies), or that none is."""
+    flagged = {}
+    for row in csv_rows(site / "data" / "model_downloads.csv"):
+        if "true" in (row["all_time_decreased"], row["gain_outlier"], row["downloads_30d_above_growth"]):
+            flagged.setdefault(row["model_id"], []).append(row["date"])
+    checked = 0
+    for path in (site / "models").glob("*.html"):
+        page = Page(path)
+        text = path.read_text()
+        model = page.title.split(" ")[0]
+        if model in flagged:
+            assert "Download anomalies" in text and flagged[model][0] in text, path
+        elif "No download anomaly flagged." in text:
+            checked += 1
+    assert checked or flagged

@@ -1,0 +1,106 @@
+"""The public facts of stargazer accounts, one GraphQL ``nodes`` query per 100 accounts.
+
+StarScout's low-activity heuristic (hehao98/StarScout ``scripts/dagster/simple_detector.py``,
+``_validate_star``) judges a star by its account: when it was created, its followers, its
+repositories and its activity. These facts come from one document per 100 accounts::
+
+    query AccountFacts($ids: [ID!]!) {
+      nodes(ids: $ids) {
+        ... on User { databaseId login createdAt followers { totalCount } repositories { totalCount }
+                      contributionsCollection { contributionCalendar { totalContributions } } }
+      }
+    }
+
+GitHub's ``nodes`` takes at most 100 ids ("Query.nodes", https://docs.github.com/graphql/reference/queries#nodes,
+and the node limit of "Rate limits and query limits for the GraphQL API"); a document without
+connections costs 1 point. The ids are the accounts' legacy global node ids, ``base64("04:User" +
+databaseId)``, which GitHub still resolves ("Migrating GraphQL global node IDs",
+https://docs.github.com/graphql/guides/migrating-graphql-global-node-ids), so stored stargazers
+need no second walk for their node ids (a legacy user id still answers, with a deprecation
+warning: pwntester/octo.nvim issue 1373). An account GitHub no longer resolves (deleted,
+suspended) is ``null`` with a ``NOT_FOUND`` error for its index ("Could not resolve to a node
+with the global id of '...'": actions/add-to-project issue 168), and is stored as ``not_found``.
+
+Facts are cached in ``star_account_facts`` and never asked again; a run asks for at most
+``[github] account_facts`` accounts (those of the most recent stars first), so the cost of a
+run is bounded: ``ceil(accounts / 100)`` documents. The documents sent are counted in the run
+log under ``github: account facts queries``.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from collector.github_client import GitHubClient
+from collector.store import Store
+from core.dates import utc_now
+
+log = logging.getLogger(__name__)
+
+NODES_PER_QUERY = 100  # GitHub's limit on Query.nodes(ids:)
+ACCOUNT_FACTS_QUERY = """
+query AccountFacts($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ... on User {
+      databaseId login createdAt
+      followers { totalCount }
+      repositories { totalCount }
+      contributionsCollection { contributionCalendar { totalContributions } }
+    }
+  }
+}
+"""
+QUERIES_COUNTER = "github: account facts queries"
+ACCOUNTS_COUNTER = "github: account facts fetched"
+
+
+def legacy_node_id(user_id: int) -> str:
+    """The legacy global node id of a GitHub user: base64 of ``04:User<databaseId>``."""
+    return base64.b64encode(f"04:User{user_id}".encode()).decode()
+
+
+def facts_row(user_id: int, login: str | None, node: Any, fetched_at: str) -> dict[str, Any]:
+    """The ``star_account_facts`` row of one ``nodes`` item (``None``: not found)."""
+    if not isinstance(node, dict) or node.get("databaseId") != user_id:
+        return {"user_id": user_id, "login": login, "status": "not_found", "fetched_at": fetched_at}
+
+    def total(key: str) -> int | None:
+        value = (node.get(key) or {}).get("totalCount")
+        return value if isinstance(value, int) else None
+
+    calendar = ((node.get("contributionsCollection") or {}).get("contributionCalendar")) or {}
+    contributions = calendar.get("totalContributions")
+    return {
+        "user_id": user_id,
+        "login": node.get("login") or login,
+        "created_at": node.get("createdAt"),
+        "followers": total("followers"),
+        "repositories": total("repositories"),
+        "contributions": contributions if isinstance(contributions, int) else None,
+        "status": "ok",
+        "fetched_at": fetched_at,
+    }
+
+
+def fetch_account_facts(store: Store, client: GitHubClient, *, limit: int) -> tuple[int, int]:
+    """Fetch and store the facts of up to ``limit`` stargazer accounts not yet known; returns
+    ``(queries sent, accounts stored)``."""
+    accounts = store.accounts_without_facts(limit) if limit > 0 else []
+    queries = stored = 0
+    for start in range(0, len(accounts), NODES_PER_QUERY):
+        batch: Sequence[tuple[int, str | None]] = accounts[start : start + NODES_PER_QUERY]
+        data, _errors = client.graphql(ACCOUNT_FACTS_QUERY, {"ids": [legacy_node_id(uid) for uid, _ in batch]})
+        queries += 1
+        nodes = data.get("nodes") or []
+        fetched_at = utc_now()
+        rows = [
+            facts_row(uid, login, nodes[i] if i < len(nodes) else None, fetched_at)
+            for i, (uid, login) in enumerate(batch)
+        ]
+        stored += store.save_account_facts(rows)
+    if queries:
+        log.info("github: account facts of %d accounts in %d queries", stored, queries)
+    return queries, stored
