@@ -36,6 +36,7 @@ import polars as pl
 from analysis import (
     adoption,
     community,
+    countries,
     coverage,
     crawl,
     fake_stars,
@@ -72,6 +73,7 @@ TABLES: dict[str, Table] = {
     "adoption": Table(adoption.adoption_table, adoption.ADOPTION_COLUMNS),
     "community": Table(community.community_table, community.COLUMNS),
     "completeness": Table(crawl.crawl_completeness, crawl.COLUMNS),
+    "countries": Table(countries.countries_table, countries.COLUMNS),
     "coverage": Table(coverage.coverage_table, coverage.COLUMNS),
     "contributor_growth": Table(views.contributor_growth, views.CONTRIBUTOR_GROWTH_COLUMNS),
     "developer_openrank": Table(global_openrank.developer_openrank_table, global_openrank.DEVELOPER_OPENRANK_COLUMNS),

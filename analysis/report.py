@@ -76,6 +76,7 @@ RANKINGS = {
     "model_growth": "Model growth",
     "repo_openrank": "Repositories by OpenRank",
     "developer_openrank": "Developers by OpenRank",
+    "countries": "By country",
 }
 DOWNLOAD_FORMATS = ("csv", "parquet", "json")
 MARKER = ".ecometrics-report"  # names a folder this module wrote and may replace
