@@ -36,6 +36,7 @@ import polars as pl
 from analysis import (
     adoption,
     community,
+    countries,
     coverage,
     crawl,
     fake_stars,
@@ -72,6 +73,7 @@ TABLES: dict[str, Table] = {
     "adoption": Table(adoption.adoption_table, adoption.ADOPTION_COLUMNS),
     "community": Table(community.community_table, community.COLUMNS),
     "completeness": Table(crawl.crawl_completeness, crawl.COLUMNS),
+    "countries": Table(countries.countries_table, countries.COLUMNS),
     "coverage": Table(coverage.coverage_table, coverage.COLUMNS),
     "contributor_growth": Table(views.contributor_growth, views.CONTRIBUTOR_GROWTH_COLUMNS),
     "developer_openrank": Table(global_openrank.developer_openrank_table, global_openrank.DEVELOPER_OPENRANK_COLUMNS),
@@ -174,6 +176,13 @@ def check_kind(kind: str) -> None:
 
 def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any) -> pl.DataFrame:
     """The table ``kind`` built from the store and cast to its schema (the first ``top`` rows)."""
+    check_options(kind, top=top, **options)
+    frame = conform(TABLES[kind].build(store, **options), TABLES[kind].schema, kind)
+    return frame.head(top) if top else frame
+
+
+def check_options(kind: str, *, top: int | None = None, **options: Any) -> None:
+    """Refuse a KIND that is no table and options its table does not take, before any database is read."""
     check_kind(kind)
     if options.get("month") is not None:
         check_month(options["month"], "--month")
@@ -192,8 +201,6 @@ def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any
             raise InputError(f"export {kind} has no {flag}; it is an option of export opendigger_window")
     if top is not None and top < 1:
         raise InputError(f"--top {top}: pass a number of rows, 1 or more")
-    frame = conform(TABLES[kind].build(store, **options), TABLES[kind].schema, kind)
-    return frame.head(top) if top else frame
 
 
 def takes(kind: str, option: str) -> bool:

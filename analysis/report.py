@@ -76,6 +76,7 @@ RANKINGS = {
     "model_growth": "Model growth",
     "repo_openrank": "Repositories by OpenRank",
     "developer_openrank": "Developers by OpenRank",
+    "countries": "By country",
 }
 DOWNLOAD_FORMATS = ("csv", "parquet", "json")
 MARKER = ".ecometrics-report"  # names a folder this module wrote and may replace
@@ -349,7 +350,7 @@ class _Site:
         data.mkdir()
         if self.note:
             (data / "SYNTHETIC_DATA.txt").write_text(self.note + "\n", encoding="utf-8")
-        for kind in sorted(export.TABLES):
+        for kind in sorted(kind for kind, table in export.TABLES.items() if table.nightly):
             frame = self.table(kind)
             for fmt in DOWNLOAD_FORMATS:
                 export.write_table(frame, fmt, data / f"{kind}.{fmt}", kind=kind, note=self.note)

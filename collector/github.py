@@ -75,6 +75,7 @@ What the real API withholds or takes back, and how it is met:
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import logging
@@ -96,6 +97,8 @@ from collector.github_client import (
 from collector.github_queries import (
     ISSUES_QUERY,
     MORE_REVIEWS_QUERY,
+    PROFILE_BATCH,
+    PROFILES_QUERY,
     PULL_REQUESTS_QUERY,
     REPO_BATCH,
     STARGAZERS_NEWEST_FIRST_QUERY,
@@ -110,6 +113,7 @@ from collector.github_rows import (
     item_stamps,
     newest_star,
     newest_updates,
+    profile_row,
     repo_row_graphql,
     repo_row_rest,
     snapshot_row_graphql,
@@ -129,6 +133,10 @@ ALIAS_RETRIES = 3  # times an alias that failed with a path-carrying error is as
 RECONCILE_PAGES = 2_000  # star pages a run may spend re-walking histories that lost stars
 NULL_STARS = "github: null stargazer items skipped"
 INVALID_RECORDS = "github: invalid records skipped"  # per endpoint: see collector.api_records
+PROFILE_DAYS = 30  # a profile read this many days ago is read again
+PROFILES_READ = "github: profiles read"
+PROFILES_GONE = "github: profiles no longer found"
+PROFILES_LEFT = "github: profiles left for the next run"
 
 # resource -> (path under /repos/{full_name}/, fixed query parameters, oldest-first by update?)
 ACTIVITY: dict[str, tuple[str, dict[str, str], bool]] = {
@@ -265,6 +273,8 @@ class GitHubCollector:
                     )
         self.poll_pending_stats()
         self.reconcile_stars()
+        if self.config.profiles and self.client.authenticated:  # nodes(ids:) is GraphQL's alone
+            self.collect_profiles()
         if self.config.star_history and self.config.account_facts > 0:
             self.collect_account_facts()
 
@@ -514,6 +524,38 @@ class GitHubCollector:
             self.note(f"github repo {name} is {what} ({why or 'access blocked'}); skipped")
         else:
             self.note(f"github repo {name} not found (deleted, private or misspelt); skipped")
+
+    # -- 6. profiles -------------------------------------------------------------------
+
+    def collect_profiles(self) -> None:
+        """``location`` and ``company`` of the stored developers and repository owners through
+        GraphQL ``nodes(ids:)``, :data:`PROFILE_BATCH` ids a document (one point each). A profile
+        is read again after :data:`PROFILE_DAYS` days, so a rerun within the month asks nothing;
+        at most ``profiles_per_run`` are read a run, never-read ones first, and the count left
+        over is in the run log."""
+        today = self.client.today
+        read_before = (dt.date.fromisoformat(today) - dt.timedelta(days=PROFILE_DAYS - 1)).isoformat()
+        limit = max(0, self.config.profiles_per_run)
+        due = self.store.profiles_due(read_before=read_before, limit=limit + 1)
+        if len(due) > limit:
+            left = len(self.store.profiles_due(read_before=read_before, limit=10**9)) - limit
+            self.result.counters[PROFILES_LEFT] += left
+            due = due[:limit]
+        for start in range(0, len(due), PROFILE_BATCH):
+            batch = due[start : start + PROFILE_BATCH]
+            data, errors = self.client.graphql(PROFILES_QUERY, {"ids": batch})
+            failed = {e["path"][1] for e in errors if e.get("type") != "NOT_FOUND" and len(e.get("path") or ()) == 2}
+            nodes = data.get("nodes") or [None] * len(batch)
+            rows = [
+                profile_row(i, node, today)
+                for k, (i, node) in enumerate(zip(batch, nodes, strict=True))
+                if k not in failed
+            ]
+            if failed:
+                self.result.mark_partial(f"github: {len(failed)} profiles could not be read; the next run asks again")
+            self.result.counters[PROFILES_READ] += sum(row["status"] == "ok" for row in rows)
+            self.result.counters[PROFILES_GONE] += sum(row["status"] != "ok" for row in rows)
+            self.save({"profiles": rows})
 
     # -- 3. star history --------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 REPO_BATCH = 50  # aliased repositories per document: one request per 50 repositories
 
 REPO_FIELDS = """
-    databaseId nameWithOwner name owner { login } description createdAt pushedAt
+    databaseId nameWithOwner name owner { login id } description createdAt pushedAt
     primaryLanguage { name } licenseInfo { spdxId } isArchived isFork
     repositoryTopics(first: 20) { nodes { topic { name } } }
     stargazerCount forkCount watchers { totalCount }
@@ -30,7 +30,7 @@ query Stargazers($owner: String!, $name: String!, $after: String) {
     stargazerCount
     stargazers(first: 100, after: $after, orderBy: {field: STARRED_AT, direction: ASC}) {
       pageInfo { endCursor hasNextPage }
-      edges { starredAt node { databaseId login } }
+      edges { starredAt node { databaseId login id } }
     }
   }
 }
@@ -45,7 +45,7 @@ query StargazersNewestFirst($owner: String!, $name: String!, $after: String) {
     stargazerCount
     stargazers(first: 100, after: $after, orderBy: {field: STARRED_AT, direction: DESC}) {
       pageInfo { startCursor endCursor hasNextPage }
-      edges { starredAt node { databaseId login } }
+      edges { starredAt node { databaseId login id } }
     }
   }
 }
@@ -69,7 +69,7 @@ def repository_batch_query(names: Sequence[str]) -> tuple[str, dict[str, str]]:
 
 
 # Who did something: a User or a Bot (``Actor`` declares only ``login``; the id is on each type).
-ACTOR = "{ __typename login ... on User { databaseId } ... on Bot { databaseId } }"
+ACTOR = "{ __typename login ... on User { databaseId id } ... on Bot { databaseId } }"
 REVIEWS_PAGE = 20  # reviews asked with each pull request: 100 of them add 100 requests, still 1 point a page
 REVIEW_FIELDS = f"fullDatabaseId state submittedAt author {ACTOR}"  # review ids outgrew Int: BigInt
 
@@ -115,4 +115,21 @@ query Reviews($owner: String!, $name: String!, $number: Int!, $after: String) {{
     }}
   }}
 }}
+"""
+
+PROFILE_BATCH = 100  # ids per nodes(ids:) document: GitHub refuses more ("You may not provide more
+# than 100 node ids", type ARGUMENT_LIMIT: sourcecred/sourcecred pull 908)
+
+# Where an account says it is. ``nodes`` is no connection: one document costs one point whatever
+# it holds. An id that no longer resolves (a deleted or suspended account) is a null item with a
+# NOT_FOUND error whose path is ["nodes", index].
+PROFILES_QUERY = """
+query Profiles($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    __typename
+    id
+    ... on User { databaseId login location company }
+    ... on Organization { databaseId login location }
+  }
+}
 """

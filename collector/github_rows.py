@@ -40,13 +40,16 @@ STATS_LINES_COMMIT_LIMIT = 10_000
 
 
 def developer_row(user: dict, bots: Collection[str]) -> dict[str, Any]:
-    return {
+    row = {
         "id": user["id"],
         "login": user["login"],
         "type": user.get("type"),
         "is_bot": is_bot_login(user["login"], bots, user.get("type")),
         "updated_at": utc_now(),
     }
+    if user.get("node_id"):  # the id nodes(ids:) asks by; a source without it keeps the stored one
+        row["node_id"] = user["node_id"]
+    return row
 
 
 def repo_row_graphql(node: dict, status: str) -> dict[str, Any]:
@@ -55,6 +58,7 @@ def repo_row_graphql(node: dict, status: str) -> dict[str, Any]:
         "id": node["databaseId"],
         "full_name": node["nameWithOwner"],
         "owner": node["owner"]["login"],
+        "owner_node_id": node["owner"].get("id"),
         "name": node["name"],
         "description": node.get("description"),
         "created_at": node.get("createdAt"),
@@ -74,6 +78,7 @@ def repo_row_rest(item: dict, status: str = "ok") -> dict[str, Any]:
         "id": item["id"],
         "full_name": item["full_name"],
         "owner": item["owner"]["login"],
+        "owner_node_id": item["owner"].get("node_id"),
         "name": item["name"],
         "description": item.get("description"),
         "created_at": item.get("created_at"),
@@ -143,7 +148,8 @@ def star_page_graphql(repo_id: int, edges: Iterable[dict | None], bots: Collecti
             continue
         user = edge["node"]
         page.stargazers.append(_star(repo_id, user["databaseId"], user["login"], edge["starredAt"]))
-        page.developers.append(developer_row({"id": user["databaseId"], "login": user["login"]}, bots))
+        account = {"id": user["databaseId"], "login": user["login"], "node_id": user.get("id")}
+        page.developers.append(developer_row(account, bots))
     return page
 
 
@@ -351,7 +357,7 @@ def graphql_actor(author: dict | None) -> dict | None:
         return None
     bot = author.get("__typename") == "Bot"
     login = author["login"] + ("[bot]" if bot and not author["login"].endswith("[bot]") else "")
-    return {"id": author["databaseId"], "login": login, "type": "Bot" if bot else "User"}
+    return {"id": author["databaseId"], "login": login, "type": "Bot" if bot else "User", "node_id": author.get("id")}
 
 
 def issue_detail_events(
@@ -439,3 +445,27 @@ def issue_detail_events(
                 }
             )
     return page
+
+
+PROFILE_TEXT_LIMIT = 255  # characters kept of a profile field (GitHub's profile form takes fewer)
+
+
+def profile_row(node_id: str, node: dict | None, day: str) -> dict[str, Any]:
+    """One ``nodes(ids:)`` item -> a ``profiles`` row; a null item (NOT_FOUND) is a gone account."""
+    if node is None:
+        return {"node_id": node_id, "account_id": None, "login": None, "type": None, "location": None,
+                "company": None, "status": "not_found", "fetched_at": day}  # fmt: skip
+
+    def text(value: Any) -> str | None:
+        return value.strip()[:PROFILE_TEXT_LIMIT] or None if isinstance(value, str) else None
+
+    return {
+        "node_id": node_id,
+        "account_id": node.get("databaseId"),
+        "login": node.get("login"),
+        "type": node.get("__typename"),
+        "location": text(node.get("location")),
+        "company": text(node.get("company")),
+        "status": "ok",
+        "fetched_at": day,
+    }

@@ -441,6 +441,24 @@ MIGRATIONS: list[str] = [
         fetched_at TEXT NOT NULL
     );
     """,
+    # 17: where accounts say they are: the GraphQL ids developers and repository owners are
+    # asked by, and each account's profile location and company, read at most once a month.
+    """
+    ALTER TABLE developers ADD COLUMN node_id TEXT;     -- GraphQL global id, for nodes(ids:)
+    ALTER TABLE repos ADD COLUMN owner_node_id TEXT;    -- the owner's GraphQL global id
+    CREATE TABLE profiles (                -- an account's profile, as GitHub's nodes(ids:) gives it
+        node_id TEXT PRIMARY KEY,          -- GraphQL global id
+        account_id INTEGER,                -- GitHub database id (NULL while not found)
+        login TEXT,
+        type TEXT,                         -- User | Organization | Bot | Mannequin | ...
+        location TEXT,                     -- free text as typed; NULL when empty
+        company TEXT,                      -- users only; NULL when empty
+        status TEXT NOT NULL DEFAULT 'ok', -- ok | not_found (deleted or suspended since)
+        fetched_at TEXT NOT NULL           -- UTC; read again a month later
+    );
+    CREATE INDEX profiles_account ON profiles(account_id);
+    CREATE INDEX profiles_fetched ON profiles(fetched_at);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -749,6 +767,27 @@ class Store:
         return written
 
     # -- GitHub ---------------------------------------------------------------------
+
+    def profiles_due(self, *, read_before: str, limit: int) -> list[str]:
+        """GraphQL ids of the accounts whose profile was never read or last read before
+        ``read_before`` (a UTC day): the developers (no bots, not GitHub's ``ghost``
+        placeholder for deleted accounts) and the repositories' owners, never read first."""
+        rows = self.conn.execute(
+            """
+            SELECT wanted.node_id FROM (
+                SELECT node_id FROM developers
+                WHERE node_id IS NOT NULL AND is_bot = 0 AND lower(login) <> 'ghost'
+                UNION
+                SELECT owner_node_id FROM repos WHERE owner_node_id IS NOT NULL
+            ) AS wanted
+            LEFT JOIN profiles USING (node_id)
+            WHERE profiles.fetched_at IS NULL OR profiles.fetched_at < ?
+            ORDER BY profiles.fetched_at IS NOT NULL, profiles.fetched_at, wanted.node_id
+            LIMIT ?
+            """,
+            (read_before, limit),
+        ).fetchall()
+        return [row[0] for row in rows]
 
     def mark_repo_status(self, full_name: str, status: str) -> bool:
         """Set the status (``not_found``, ``blocked``, ``forbidden``) of the stored repository

@@ -62,6 +62,8 @@ class GithubConfig:
     max_rate_wait: float = 900.0  # seconds to wait for a spent budget before ending as partial
     stats_wait: float = 15.0  # seconds between polls of /stats/contributors answering 202
     bots: list[str] = field(default_factory=list)  # deprecated alias of [activity].bots, merged into it
+    profiles: bool = True  # developers' and owners' profile location and company (GraphQL nodes, monthly)
+    profiles_per_run: int = 50_000  # profiles read at most per run (100 a request); the rest wait for the next
     # stargazer accounts whose public facts (created, followers, repositories, contributions) one
     # run fetches at most, 100 per GraphQL query, for the suspected-fake-star detectors; 0 (the
     # default): none, and the low-activity detector reads only imported GH Archive activity
@@ -299,6 +301,8 @@ def _validate(config: Config, source: str) -> None:
     for section, key in (("github", "max_rate_wait"), ("github", "stats_wait"), ("huggingface", "max_rate_wait")):
         if not 0 <= getattr(getattr(config, section), key) < math.inf:  # also NaN
             raise ConfigError(f"{source}: {section}.{key} must be 0 or more seconds (a finite number)")
+    if config.github.profiles_per_run < 0:
+        raise ConfigError(f"{source}: github.profiles_per_run must be 0 or more profiles a run")
     if config.github.account_facts < 0:
         raise ConfigError(f"{source}: github.account_facts must be 0 or more accounts")
     for index, name in enumerate(config.huggingface.authors):
@@ -498,6 +502,8 @@ contributors = {_toml(gh.contributors)}
 # activity_since = "2025-01-01"      # first-run horizon for activity; default: all history
 max_rate_wait = {gh.max_rate_wait:g}                  # seconds to wait for a spent rate budget, then end as partial
 stats_wait = {gh.stats_wait:g}                      # seconds between polls while GitHub computes /stats/contributors
+profiles = {_toml(gh.profiles)}                      # location and company of developers and owners (docs/countries.md)
+profiles_per_run = {gh.profiles_per_run}             # profiles read at most a run (100 a request, each again a month on)
 account_facts = {gh.account_facts}                    # stargazer accounts whose facts a run fetches at most, 100 a query (suspected fake stars; 0: none)
 
 [huggingface]

@@ -56,6 +56,12 @@ Features the collectors must cope with, at every scale:
   the viral bursts a detector must leave alone. Every account has public facts (creation
   time, followers, repositories, contributions: :meth:`GitHubWorld.account_facts`), served
   on GraphQL ``User`` nodes.
+- profiles: every user has a ``location`` and ``company`` (free text, null when empty:
+  https://docs.github.com/graphql/reference/objects#user) drawn from
+  :data:`PROFILE_LOCATIONS`, in the shapes real profiles take (cities with or without a
+  state or country, emoji flags, Chinese script, "Earth", "Remote", two places, web
+  addresses, nothing at all); organisations a ``location`` (:data:`ORG_LOCATIONS`). The
+  truth gives the country each text names, None where a reader could not tell.
 """
 
 from __future__ import annotations
@@ -238,6 +244,50 @@ MERGE_DELAY_DAYS = 14  # at most this many days from a commit to its merge
 # (assumed: a week, so a nightly run resumes its cursors and a run after a week's pause meets
 # the refusal). ``FakeHub(cursor_lifetime_seconds=None)`` keeps cursors forever.
 CURSOR_LIFETIME_SECONDS = 7 * DAY
+
+
+# Profile locations as people type them (GitHub's ``location`` is free text, often empty), each
+# with the country a careful reader gets from it (None where the text does not tell: "Earth",
+# two countries, a city several countries share), and how often it is drawn. The shapes are
+# those of real profiles: cities alone or with a state or country, emoji flags, Chinese script,
+# "Remote", web addresses, two places. About half of the accounts say nothing, as on GitHub
+# (OSS Insight's stargazer maps place well under half of the accounts).
+PROFILE_LOCATIONS: tuple[tuple[str | None, str | None, int], ...] = (
+    (None, None, 40), ("", None, 5),
+    ("Beijing", "CN", 4), ("北京", "CN", 3), ("Shanghai, China", "CN", 3), ("中国 上海", "CN", 2), ("Hangzhou", "CN", 2),
+    ("深圳", "CN", 2), ("China", "CN", 3), ("🇨🇳", "CN", 1), ("Beijing, China", "CN", 2), ("中国北京", "CN", 1),
+    ("San Francisco, CA", "US", 4), ("Seattle, WA", "US", 2), ("New York", "US", 2), ("USA", "US", 2),
+    ("Mountain View, CA", "US", 1), ("Boston, MA", "US", 1), ("🇺🇸", "US", 1), ("Austin, TX", "US", 1),
+    ("Berlin", "DE", 2), ("Munich, Germany", "DE", 1), ("Berlin 🇩🇪", "DE", 1),
+    ("London", "GB", 2), ("London, UK", "GB", 1), ("Cambridge, UK", "GB", 1),
+    ("Bangalore", "IN", 2), ("Bengaluru, Karnataka", "IN", 1), ("Pune, Maharashtra, India", "IN", 1),
+    ("Paris, France", "FR", 1), ("Paris", "FR", 1), ("Tokyo", "JP", 1), ("東京", "JP", 1),
+    ("Seoul", "KR", 1), ("서울", "KR", 1), ("Toronto, ON, Canada", "CA", 1), ("São Paulo", "BR", 1),
+    ("Earth", None, 2), ("Remote", None, 1), ("Beijing / San Francisco", None, 1), ("Cambridge", None, 1),
+    ("https://example.com", None, 1), ("🌍", None, 1), ("Europe", None, 1), ("localhost", None, 1),
+)  # fmt: skip
+COMPANIES: tuple[str | None, ...] = (
+    None, None, None, "", "@alibaba", "Microsoft", "@google", "ByteDance", "Tsinghua University", "@huggingface",
+    "Freelancer", "Zhejiang University", "@meta",
+)  # fmt: skip
+# The organisations' own locations: the real labs' as they might be given, the rest drawn like users'.
+ORG_LOCATIONS: dict[str, tuple[str | None, str | None]] = {
+    "QwenLM": ("Hangzhou, China", "CN"), "deepseek-ai": ("China", "CN"), "THUDM": ("Beijing", "CN"),
+    "zai-org": ("北京", "CN"), "MoonshotAI": ("Beijing, China", "CN"), "MiniMax-AI": ("上海", "CN"),
+    "OpenBMB": (None, None), "Tencent-Hunyuan": ("Shenzhen, China", "CN"), "PaddlePaddle": ("Beijing", "CN"),
+    "meta-llama": ("Menlo Park, CA", "US"), "mistralai": ("Paris, France", "FR"),
+    "google-deepmind": ("London, UK", "GB"), "microsoft": ("Redmond, WA", "US"), "NVIDIA": ("Santa Clara, CA", "US"),
+    "allenai": ("Seattle, WA", "US"), "vllm-project": ("", None), "ggml-org": ("Earth", None),
+    "huggingface": ("NYC + Paris", None), "Genesis-Embodied-AI": (None, None),
+}  # fmt: skip
+_LOCATION_WEIGHTS = np.cumsum([w for _, _, w in PROFILE_LOCATIONS])
+
+
+def drawn_location(*key: object) -> tuple[str | None, str | None]:
+    """(location text, its country) drawn from :data:`PROFILE_LOCATIONS` by a stable hash of ``key``."""
+    pick = stable_hash("location", *key) % int(_LOCATION_WEIGHTS[-1])
+    text, country, _ = PROFILE_LOCATIONS[int(np.searchsorted(_LOCATION_WEIGHTS, pick, side="right"))]
+    return text, country
 
 
 def stable_hash(*parts: object) -> int:
@@ -951,6 +1001,18 @@ class GitHubWorld:
         unlinked = {self.users.login(u): n for u, n in ranked[self.contributor_email_limit :]}
         return linked, {**anon, **unlinked}
 
+    # -- profiles ---------------------------------------------------------------------
+    def user_profile(self, index: int) -> tuple[str | None, str | None, str | None]:
+        """(location, company, the location's country) of user ``index``; bots say nothing."""
+        if index == GHOST or self.users.is_bot(index):  # ghost is no person: it says nothing
+            return None, None, None
+        text, country = drawn_location(self.seed, "user", index)
+        return text, COMPANIES[stable_hash("company", self.seed, index) % len(COMPANIES)], country
+
+    def org_profile(self, org: str) -> tuple[str | None, str | None]:
+        """(location, its country) of organisation ``org``."""
+        return ORG_LOCATIONS.get(org) or drawn_location(self.seed, "org", org)
+
     # -- ground truth ---------------------------------------------------------------
 
     def pull_truth(self, issue: Issue, now: int) -> dict:
@@ -974,6 +1036,15 @@ class GitHubWorld:
 
     deleted_names: tuple[str, ...] = (DELETED_BEFORE_START,)
 
+    def _user_countries(self, active: set[int]) -> dict[str, str | None]:
+        """Every active developer's and shown stargazer's profile country, by login."""
+        now = self.clock.now
+        people = set(active)
+        for repo in self.repos:
+            if self.visible(repo):
+                people.update(repo.stargazer(int(k)) for k in repo.shown_stars(now))
+        return {self.users.login(u): self.user_profile(u)[2] for u in sorted(people)}
+
     def truth(self) -> dict:
         now = self.clock.now
         login = self.users.login
@@ -987,9 +1058,16 @@ class GitHubWorld:
             every = repo.star_rows(int(shown[-1]) + 1 if len(shown) else 0, self.users)
             activity = self.activity(repo)
             users, anon = self.listed_contributors(repo)
-            ghost_events += sum(i.user == GHOST for i in activity.issues if i.created <= now)
-            ghost_events += sum(i.closed_by == GHOST for i in activity.issues if i.closed and i.closed <= now)
-            ghost_events += sum(c[2] == GHOST for c in activity.comments + activity.review_comments if c[3] <= now)
+            # by login, not by the GHOST index: a snapshot's ghost is an ordinary user index
+            ghost_events += sum(login(i.user) == GHOST_LOGIN for i in activity.issues if i.created <= now)
+            ghost_events += sum(
+                i.closed_by is not None and login(i.closed_by) == GHOST_LOGIN
+                for i in activity.issues
+                if i.closed and i.closed <= now
+            )
+            ghost_events += sum(
+                login(c[2]) == GHOST_LOGIN for c in activity.comments + activity.review_comments if c[3] <= now
+            )
             repos[repo.full_name] = {
                 "id": repo.id,
                 "full_name": repo.full_name,
@@ -1057,6 +1135,9 @@ class GitHubWorld:
         return {
             "repos": repos,
             "users": {login(u): self.users.user_id(u) for u in sorted(active)},
+            # the country each account's profile location names (None: it does not tell)
+            "user_countries": self._user_countries(active),
+            "org_countries": {org: self.org_profile(org)[1] for org in self.orgs},
             # deleted accounts' issues, pull requests (opened, closed) and comments, credited to ghost
             "ghost": {"login": GHOST_LOGIN, "id": GHOST_ID, "events": ghost_events},
             "orgs": {org: sorted(r.full_name for r in self.org_repos(org)) for org in self.orgs},

@@ -26,8 +26,10 @@ Schema subset (:data:`SDL`)::
       }
     }
     rateLimit(dryRun) { cost limit remaining used resetAt nodeCount }
-    nodes(ids: [ID!]! <= 100) { ... on User { login databaseId id createdAt followers { totalCount }
-      repositories { totalCount } contributionsCollection { contributionCalendar { totalContributions } } } }
+    nodes(ids: [ID!]! <= 100) { __typename
+      ... on User { login databaseId id location company createdAt followers { totalCount }
+        repositories { totalCount } contributionsCollection { contributionCalendar { totalContributions } } }
+      ... on Organization { login databaseId id location } }
 
 ``author`` is an ``Actor``: a ``User`` or a ``Bot`` (see :func:`actor`). Issue and pull
 request connections page by keyset cursors (:func:`keyset_cursor`): ordered by
@@ -56,10 +58,13 @@ user id such as ``MDQ6VXNlcjM0MDczMDM=`` still answers, with a deprecation warni
 pwntester/octo.nvim issue 1373). An id that resolves to nothing is ``null`` in the list with a
 ``NOT_FOUND`` error whose ``path`` is its index, in GitHub's words ("Could not resolve to a node
 with the global id of '...'", as reported in actions/add-to-project issue 168 and
-WordPress/openverse pull 1031). More than 100 ids is refused: GitHub limits a
-connection or list argument to 100 items (node limit, "Rate limits and query limits for the
-GraphQL API"); the error text for ``nodes`` is fakehub's, no recorded exchange shows it.
-``User`` carries the public facts the suspected-fake-star detectors read (``createdAt``,
+WordPress/openverse pull 1031). More than 100 ids is refused, the whole document with a null
+``data``: "You may not provide more than 100 node ids; you provided 101.", type
+``ARGUMENT_LIMIT`` (the exchange recorded in sourcecred/sourcecred pull 908). Organisations
+answer to ``base64("012:Organization<databaseId>")``. ``location`` and ``company`` are the free
+text a profile holds, null when empty (https://docs.github.com/graphql/reference/objects#user);
+an organisation has a ``location`` and no ``company`` (:meth:`GitHubWorld.user_profile`,
+:meth:`GitHubWorld.org_profile`). ``User`` carries the public facts the suspected-fake-star detectors read (``createdAt``,
 ``followers``, ``repositories``, ``contributionsCollection.contributionCalendar``), from
 :meth:`fakehub.generator.GitHubWorld.account_facts`.
 """
@@ -129,11 +134,14 @@ type User implements Actor & Node {
   databaseId: Int
   id: ID!
   url: URI!
+  location: String
+  company: String
   createdAt: DateTime!
   followers(first: Int, after: String): CountConnection!
   repositories(first: Int, after: String): CountConnection!
   contributionsCollection(from: DateTime, to: DateTime): ContributionsCollection!
 }
+type Organization implements Node { login: String! databaseId: Int id: ID! url: URI! location: String }
 type Bot implements Actor { login: String! databaseId: Int id: ID! url: URI! }
 type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
 type StargazerEdge { cursor: String! starredAt: DateTime! node: User! }
@@ -220,7 +228,9 @@ type Repository {
 """
 
 SCHEMA = build_schema(SDL)
-SCHEMA.type_map["Node"].resolve_type = lambda value, info, abstract: "User"  # type: ignore[attr-defined]
+SCHEMA.type_map["Node"].resolve_type = (  # type: ignore[attr-defined]
+    lambda value, info, abstract: "Organization" if isinstance(value, OrganizationNode) else "User"
+)
 MAX_NODE_IDS = 100
 
 
@@ -253,11 +263,27 @@ def _uncursor(cursor: str, world: GitHubWorld) -> int:
     return index
 
 
+def node_id(kind: str, number: int) -> str:
+    """GitHub's legacy global id: base64 of ``0<len(kind)>:<kind><database id>``."""
+    return base64.b64encode(f"0{len(kind)}:{kind}{number}".encode()).decode()
+
+
+def parse_node_id(value: str) -> tuple[str, int] | None:
+    """(kind, database id) of a legacy global id, or None when it is not one."""
+    try:
+        text = base64.b64decode(value, validate=True).decode()
+        prefix, rest = text.split(":", 1)
+        kind = rest[: int(prefix)]
+        return kind, int(rest[int(prefix) :])
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
 class UserNode:
     def __init__(self, index: int, users: UserDirectory, world: GitHubWorld | None = None):
         self.login = users.login(index)
         self.databaseId = users.user_id(index)
-        self.id = base64.b64encode(f"04:User{self.databaseId}".encode()).decode()
+        self.id = node_id("User", self.databaseId)
         self.url = f"https://github.com/{self.login}"
         self._index, self._world = index, world
 
@@ -277,6 +303,25 @@ class UserNode:
     def contributionsCollection(self, info, **_):
         return {"contributionCalendar": {"totalContributions": self._facts()["contributions"]}}
 
+    def location(self, info, **_):
+        return self._profile()[0]
+
+    def company(self, info, **_):
+        return self._profile()[1]
+
+    def _profile(self) -> tuple[str | None, str | None]:
+        """(location, company) as GitHub gives them: null, not "", when empty."""
+        assert self._world is not None, "profiles are served on nodes(ids:) and stargazer users"
+        location, company, _ = self._world.user_profile(self._index)
+        return location or None, company or None
+
+
+class OrganizationNode:
+    def __init__(self, login: str, database_id: int, location: str | None):
+        self.login, self.databaseId, self.location = login, database_id, location or None
+        self.id = node_id("Organization", database_id)
+        self.url = f"https://github.com/{login}"
+
 
 class RepositoryNode:
     def __init__(self, world: GitHubWorld, repo: Repo, base: str):
@@ -289,7 +334,7 @@ class RepositoryNode:
         self.description = repo.description
         self.owner = {
             "login": repo.owner,
-            "id": str(world.orgs.get(repo.owner, 0)),
+            "id": node_id("Organization", world.orgs.get(repo.owner, 0)),
             "url": f"https://github.com/{repo.owner}",
         }
         self.stargazerCount = world.stars(repo)
@@ -369,7 +414,7 @@ class RepositoryNode:
         times = repo.star_times
         hidden = repo.star_hidden
         # a hidden account's item is null in both lists (see fakehub.generator)
-        users = [None if hidden[k] else UserNode(repo.stargazer(k), self._world.users) for k in ks]
+        users = [None if hidden[k] else UserNode(repo.stargazer(k), self._world.users, self._world) for k in ks]
         edges = [
             None if u is None else {"cursor": _cursor(k, now), "starredAt": iso(int(times[k])), "node": u}
             for k, u in zip(ks, users, strict=True)
@@ -447,21 +492,23 @@ class Root:
     def nodes(self, info, ids: list[str]):
         if len(ids) > MAX_NODE_IDS:
             raise GitHubGraphQLError(
-                f"You may not request more than {MAX_NODE_IDS} node ids at once; {len(ids)} were requested.",
-                "EXCESSIVE_PAGINATION",
+                f"You may not provide more than {MAX_NODE_IDS} node ids; you provided {len(ids)}.", "ARGUMENT_LIMIT"
             )
-        return [self._node(node_id) for node_id in ids]
+        return [self._node(value) for value in ids]
 
-    def _node(self, node_id: str):
-        users = self._world.users
-        try:
-            kind, _, number = base64.b64decode(node_id, validate=True).decode().partition(":User")
-            index = users.index_of_id(int(number)) if kind == "04" else None
-        except (ValueError, UnicodeDecodeError):
-            index = None
-        if index is None:
-            return GitHubGraphQLError(f"Could not resolve to a node with the global id of '{node_id}'", "NOT_FOUND")
-        return UserNode(index, users, self._world)
+    def _node(self, value: str):
+        world = self._world
+        parsed = parse_node_id(value)
+        if parsed is not None and parsed[0] == "User":
+            index = world.users.index_of_id(parsed[1])
+            if index is not None:
+                return UserNode(index, world.users, world)
+        elif parsed is not None and parsed[0] == "Organization":
+            org = next((login for login, number in world.orgs.items() if number == parsed[1]), None)
+            if org is not None:
+                return OrganizationNode(org, parsed[1], world.org_profile(org)[0])
+        # graphql-core puts the error at ["nodes", index] and leaves the item null
+        return GitHubGraphQLError(f"Could not resolve to a node with the global id of '{value}'", "NOT_FOUND")
 
     def rateLimit(self, info, dryRun: bool = False):
         w = self._rate
@@ -676,6 +723,18 @@ def _connections(document, variables: dict | None, operation_name: str | None) -
 
     walk(operations[0].selection_set, 1, frozenset())
     return found
+
+
+def top_level_fields(document, operation_name: str | None = None) -> set[str]:
+    """The names of the fields an operation asks for at its top (``repository``, ``nodes``, ...)."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name:
+        operations = [op for op in operations if op.name and op.name.value == operation_name]
+    return (
+        {sel.name.value for sel in operations[0].selection_set.selections if isinstance(sel, FieldNode)}
+        if operations
+        else set()
+    )
 
 
 def query_cost(document, variables: dict | None, operation_name: str | None = None) -> int:

@@ -104,7 +104,7 @@ from fakehub.faults import Faults
 from fakehub.gate import RequestGate
 from fakehub.generator import CURSOR_LIFETIME_SECONDS, stable_hash
 from fakehub.github_rest import CONTRIBUTORS_HISTORY_LIMIT, GitHubRest
-from fakehub.graphql import TIMEOUT_NODES, GraphQLApi, timeout_response
+from fakehub.graphql import TIMEOUT_NODES, GraphQLApi, timeout_response, top_level_fields
 from fakehub.hf import HfApi
 from fakehub.hostile import corrupted
 from fakehub.limits import Budget, Window
@@ -623,7 +623,11 @@ class FakeHub:
                 return "graphql.timeout", self._github_headers(resp)
             resp = self.graphql.execute(req, prepared, window, self._partial_fault)
         resp.headers.update(self._rate_headers(window, "graphql"))
-        return "graphql", self._github_headers(resp)
+        # profile look-ups are counted apart from the repository documents
+        endpoint = (
+            "graphql.nodes" if top_level_fields(prepared[0], prepared[2]) <= {"nodes", "rateLimit"} else "graphql"
+        )
+        return endpoint, self._github_headers(resp)
 
     # Hugging Face -----------------------------------------------------------------------
     def _hf(self, req: Request) -> tuple[str, Response]:

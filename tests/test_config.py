@@ -43,6 +43,7 @@ MALFORMED = [
     ),
     ("[huggingface]\nhub_models = 0\n", "huggingface.hub_models must be at least 1"),
     ("[huggingface]\nmax_rate_wait = -1\n", "huggingface.max_rate_wait must be 0 or more seconds"),
+    ("[github]\nprofiles_per_run = -1\n", "github.profiles_per_run must be 0 or more profiles a run"),
     ("[huggingface]\nderivative_depth = 2.5\n", "huggingface.derivative_depth must be an integer"),
     ("[huggingface]\nmodels = ['Mistral-7B']\n", "huggingface.models[0] 'Mistral-7B' is not AUTHOR/NAME"),
     ("[schedule]\ncollect = '0 2 * *'\n", "schedule.collect '0 2 * *' is not a 5-field cron"),

@@ -16,7 +16,14 @@ PULL_FIELDS = ("pull_merged_at", "pull_additions", "pull_deletions", "pull_chang
 
 
 def config(**overrides) -> GithubConfig:
-    options = {"repos": list(REPOS), "star_history": False, "contributors": False, "max_rate_wait": 30.0}
+    # profiles off: their nodes(ids:) requests are counted in tests/test_profiles.py, not here
+    options = {
+        "repos": list(REPOS),
+        "star_history": False,
+        "contributors": False,
+        "profiles": False,
+        "max_rate_wait": 30.0,
+    }
     return GithubConfig(**{**options, **overrides})
 
 

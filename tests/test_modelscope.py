@@ -14,7 +14,7 @@ from collector.hf import collect_hf
 from collector.hf_client import HfClient
 from collector.modelscope import collect_modelscope
 from collector.modelscope_client import ModelScopeClient
-from collector.store import Store
+from collector.store import SCHEMA_VERSION, Store
 from core.config import HuggingFaceConfig, ModelScopeConfig
 from core.ecosystem import LABS, modelscope_owners, modelscope_same_as
 from fakehub import FakeHub
@@ -270,14 +270,14 @@ def test_a_database_at_migration_10_upgrades_keeping_every_model_as_hugging_face
         store.conn.execute("INSERT INTO model_snapshots VALUES ('Qwen/Qwen3-8B', '2025-09-01', 10, 100, 5, 1.5)")
         assert store.version == 10
     with Store(db) as store:
-        assert store.version == 11
+        assert store.version == SCHEMA_VERSION
         assert store.query("SELECT platform, id, author, gated, status, tracked, same_as FROM models") == [
             {"platform": "huggingface", "id": "Qwen/Qwen3-8B", "author": "Qwen", "gated": "false", "status": "ok",
              "tracked": 1, "same_as": None}
         ]  # fmt: skip
         assert store.query("SELECT * FROM model_snapshots") == [
             {"platform": "huggingface", "model_id": "Qwen/Qwen3-8B", "date": "2025-09-01", "downloads_30d": 10,
-             "downloads_all_time": 100, "likes": 5, "trending_score": 1.5}
+             "downloads_all_time": 100, "likes": 5, "trending_score": 1.5, "source": "api"}
         ]  # fmt: skip
         # the same id on ModelScope is a second row, not an overwrite
         store.save_modelscope_models(

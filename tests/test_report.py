@@ -101,6 +101,7 @@ def test_every_page_carries_the_banner_titles_and_its_exports_and_nothing_from_t
         "rankings/families.html",
         "rankings/origins.html",
         "rankings/labs.html",
+        "rankings/countries.html",
     }
     assert any(p.parent.name == "repos" for p in found) and any(p.parent.name == "models" for p in found)
     assert any(p.parent.name == "families" for p in found)
@@ -123,7 +124,7 @@ def test_every_page_carries_the_banner_titles_and_its_exports_and_nothing_from_t
 
 def test_ranking_tables_hold_the_rows_of_the_exports(site, demo_db):
     exports = demo_db.parent / "exports"
-    for kind in ("repos", "developers", "models", "families", "origins", "labs"):
+    for kind in ("repos", "developers", "models", "families", "origins", "labs", "countries"):
         page = Page(site / "rankings" / f"{kind}.html")
         expected = len(csv_rows(exports / f"{kind}.csv"))
         assert page.rows[f"table-{kind}"] == expected == len(csv_rows(site / "data" / f"{kind}.csv")), kind
