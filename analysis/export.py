@@ -173,6 +173,19 @@ def check_kind(kind: str) -> None:
 
 def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any) -> pl.DataFrame:
     """The table ``kind`` built from the store and cast to its schema (the first ``top`` rows)."""
+    check_options(kind, top=top, **options)
+    frame = conform(TABLES[kind].build(store, **options), TABLES[kind].schema, kind)
+    return frame.head(top) if top else frame
+
+
+def standing_kinds() -> list[str]:
+    """The tables built without options, which the nightly export and the report's downloads write:
+    every table but a window's (``opendigger_window``), which needs the window the user names."""
+    return sorted(kind for kind in TABLES if not takes(kind, "days_after_creation"))
+
+
+def check_options(kind: str, *, top: int | None = None, **options: Any) -> None:
+    """Refuse a KIND that is no table, or an option its table does not take, before anything is read."""
     check_kind(kind)
     if options.get("month") is not None:
         check_month(options["month"], "--month")
@@ -191,8 +204,6 @@ def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any
             raise InputError(f"export {kind} has no {flag}; it is an option of export opendigger_window")
     if top is not None and top < 1:
         raise InputError(f"--top {top}: pass a number of rows, 1 or more")
-    frame = conform(TABLES[kind].build(store, **options), TABLES[kind].schema, kind)
-    return frame.head(top) if top else frame
 
 
 def takes(kind: str, option: str) -> bool:

@@ -349,7 +349,7 @@ class _Site:
         data.mkdir()
         if self.note:
             (data / "SYNTHETIC_DATA.txt").write_text(self.note + "\n", encoding="utf-8")
-        for kind in sorted(export.TABLES):
+        for kind in export.standing_kinds():
             frame = self.table(kind)
             for fmt in DOWNLOAD_FORMATS:
                 export.write_table(frame, fmt, data / f"{kind}.{fmt}", kind=kind, note=self.note)

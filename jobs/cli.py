@@ -95,7 +95,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from analysis.export import GRAPH_KIND, OPENDIGGER_KIND, build_table, check_kind, write_table
+    from analysis.export import GRAPH_KIND, OPENDIGGER_KIND, build_table, check_options, write_table
     from analysis.output import data_note, output_format
 
     config = load_config(args)
@@ -105,17 +105,17 @@ def cmd_export(args: argparse.Namespace) -> int:
         return _export_opendigger(args, config)
     if args.engine:
         raise InputError(f"export {args.kind}: --engine is for export opendigger; drop it")
-    check_kind(args.kind)  # before the database: a typo is named as such
+    options = {"month": args.month} if args.month else {}
+    options.update({k: v for k, v in (("from_month", args.from_month), ("to_month", args.to_month)) if v})
+    if args.repo:
+        options["repo"] = args.repo
+    windows = (("days_after_creation", args.days_after_creation), ("since", args.since), ("until", args.until))
+    options.update({k: v for k, v in windows if v is not None})
+    if args.exclude_suspected:
+        options["exclude_suspected"] = True
+    check_options(args.kind, top=args.top, **options)  # before the database: a typo is named as such
     fmt = output_format(args.out, args.format)
     with open_store(args, config, readonly=True) as store:
-        options = {"month": args.month} if args.month else {}
-        options.update({k: v for k, v in (("from_month", args.from_month), ("to_month", args.to_month)) if v})
-        if args.repo:
-            options["repo"] = args.repo
-        windows = (("days_after_creation", args.days_after_creation), ("since", args.since), ("until", args.until))
-        options.update({k: v for k, v in windows if v is not None})
-        if args.exclude_suspected:
-            options["exclude_suspected"] = True
         frame = build_table(store, args.kind, top=args.top, bots=config.activity.bots, **options)
         note = data_note(store)
     if note:

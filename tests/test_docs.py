@@ -114,7 +114,7 @@ def test_the_readme_names_commands_and_kinds_at_all():
     assert "ecometrics export lineage --root MODEL [--format graphml|gexf|json|csv] [--out PATH]" in lines
     assert len(command_table(README)) >= 10 and len(kind_table_rows(README)) >= 10
     assert unknown_words("ecometrics import gharchiv FILE") == [
-        "gharchiv (no such subcommand; one of gharchive, edges, labels, opendigger, hub-stats)"
+        "gharchiv (no such subcommand; one of gharchive, edges, hub-stats, labels, opendigger)"
     ]
     assert unknown_words("ecometrics export repos|stars_weekly --month 2025-01") == [
         f"stars_weekly (no such export KIND; one of {', '.join(export_kinds())})"
