@@ -181,8 +181,14 @@ def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any
     return frame.head(top) if top else frame
 
 
+def standing_kinds() -> list[str]:
+    """The tables built without options a person chooses (:attr:`Table.nightly`), which the nightly
+    export and the report's downloads write: every table but a window's (``opendigger_window``)."""
+    return sorted(kind for kind, table in TABLES.items() if table.nightly)
+
+
 def check_options(kind: str, *, top: int | None = None, **options: Any) -> None:
-    """Refuse a KIND that is no table and options its table does not take, before any database is read."""
+    """Refuse a KIND that is no table, or an option its table does not take, before anything is read."""
     check_kind(kind)
     if options.get("month") is not None:
         check_month(options["month"], "--month")

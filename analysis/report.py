@@ -350,7 +350,7 @@ class _Site:
         data.mkdir()
         if self.note:
             (data / "SYNTHETIC_DATA.txt").write_text(self.note + "\n", encoding="utf-8")
-        for kind in sorted(kind for kind, table in export.TABLES.items() if table.nightly):
+        for kind in export.standing_kinds():
             frame = self.table(kind)
             for fmt in DOWNLOAD_FORMATS:
                 export.write_table(frame, fmt, data / f"{kind}.{fmt}", kind=kind, note=self.note)

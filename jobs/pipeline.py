@@ -282,7 +282,7 @@ def export(
     run: RunResult | None = None,
 ) -> StepResult:
     """Write every registered ranking table in each configured format."""
-    from analysis.export import TABLES, build_table, write_table
+    from analysis.export import build_table, standing_kinds, write_table
     from analysis.output import data_note, output_file
 
     out_dir = out_dir or config.resolve(config.export.dir)
@@ -295,7 +295,7 @@ def export(
         if note:
             with output_file(out_dir / "SYNTHETIC_DATA.txt") as temporary:
                 temporary.write_text(note + "\n", encoding="utf-8")
-        for kind in sorted(kind for kind, table in TABLES.items() if table.nightly):
+        for kind in standing_kinds():
             raise_if_stopped()
             frame = build_table(store, kind, top=config.export.top, bots=config.activity.bots)
             for fmt in formats:
