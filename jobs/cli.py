@@ -319,6 +319,19 @@ def cmd_fakehub_serve(args: argparse.Namespace) -> int:
     return serve(args)
 
 
+def cmd_fakehub_env(args: argparse.Namespace) -> int:
+    from fakehub.options import export_line, wait_until_serving
+
+    url = f"http://{args.host}:{args.port}"
+    if not wait_until_serving(url, seconds=args.wait):
+        raise InputError(
+            f"--port {args.port}: no fakehub answers at {url} after {args.wait:g}s; "
+            f"start `ecometrics fakehub serve --port {args.port}` first"
+        )
+    print(export_line(url))
+    return EXIT_OK
+
+
 # -- the parser -----------------------------------------------------------------------
 
 
@@ -491,7 +504,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=0, help="fakehub's random seed: the same seed builds the same data (default 0)"
     )
     demo.add_argument(
-        "--scale", default="small", choices=["small", "medium"], help="fakehub's ecosystem size (default small, ~30 s)"
+        "--scale",
+        default="small",
+        choices=["small", "medium"],
+        help="fakehub's ecosystem size (default small: about 2 minutes for the default 3 days)",
     )
     demo.set_defaults(handler=cmd_demo)
 
@@ -515,13 +531,21 @@ def build_parser() -> argparse.ArgumentParser:
     stars.add_argument("--log", action="store_true", help="logarithmic star axis (repos of very different sizes)")
     stars.set_defaults(handler=cmd_plot_stars)
 
-    from fakehub.options import add_serve_arguments
+    from fakehub.options import add_env_arguments, add_serve_arguments
 
     fakehub = sub.add_parser("fakehub", help="the offline GitHub + Hugging Face API double")
     fakehub_commands = fakehub.add_subparsers(dest="what", required=True, metavar="WHAT")
-    fakehub_serve = fakehub_commands.add_parser("serve", help="serve until stopped; prints the base URL first")
+    fakehub_serve = fakehub_commands.add_parser(
+        "serve", help="serve until stopped; prints the base URL first, then the environment to use"
+    )
     add_serve_arguments(fakehub_serve)
     fakehub_serve.set_defaults(handler=cmd_fakehub_serve)
+    fakehub_env = fakehub_commands.add_parser(
+        "env",
+        help="print the environment that points ecometrics at a running fakehub (URLs and tokens), for eval",
+    )
+    add_env_arguments(fakehub_env)
+    fakehub_env.set_defaults(handler=cmd_fakehub_env)
 
     return parser
 

@@ -24,10 +24,10 @@ from typing import Any
 from collector.cancel import raise_if_stopped
 from collector.store import DEMO_MARKER, Store
 from core.config import Config, default_config_text, parse_config
+from fakehub.options import DEMO_HF_WINDOW_SECONDS, DEMO_SECONDARY_WINDOW_SECONDS, client_environment
 from jobs import pipeline
 
 SYNTHETIC = "SYNTHETIC DATA from fakehub (ecometrics demo), not real GitHub, Hugging Face or ModelScope figures"
-DEMO_TOKEN = "demo-token-for-fakehub"  # fakehub's budgets are per token; no real token is involved
 
 # (title, export kind, sort column, columns shown).
 RANKINGS = (
@@ -92,10 +92,9 @@ def demo_config(out_dir: Path) -> Config:
 @contextmanager
 def _pointed_at(url: str) -> Iterator[None]:
     """Point the collectors at fakehub the way a user points them anywhere: the environment."""
-    names = ("GITHUB_API_URL", "HF_ENDPOINT", "MODELSCOPE_ENDPOINT", "GITHUB_TOKEN", "HF_TOKEN", "MODELSCOPE_API_TOKEN")
-    saved = {name: os.environ.get(name) for name in names}
-    os.environ.update(GITHUB_API_URL=url, HF_ENDPOINT=url, MODELSCOPE_ENDPOINT=url)
-    os.environ.update(GITHUB_TOKEN=DEMO_TOKEN, HF_TOKEN=DEMO_TOKEN, MODELSCOPE_API_TOKEN=DEMO_TOKEN)
+    environment = client_environment(url)  # the one `ecometrics fakehub serve` prints
+    saved = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
     try:
         yield
     finally:
@@ -129,11 +128,14 @@ def run_demo(
     db_path = out_dir / "ecometrics.db"
     started = time.monotonic()
     echo(f"ecometrics demo: {SYNTHETIC}")
-    # A 10 s Hub rate-limit window: the free account's 1,000 requests, but a spent budget
-    # costs the demo seconds, not the real Hub's 5 minutes.
-    # the real APIs' rate limits, with windows short enough that one demo night never waits long
+    # the real APIs' budgets, over windows short enough that one demo night never waits long
     with (
-        FakeHub(seed=seed, scale=scale, hf_window_seconds=10, secondary_window_seconds=1) as hub,
+        FakeHub(
+            seed=seed,
+            scale=scale,
+            hf_window_seconds=DEMO_HF_WINDOW_SECONDS,
+            secondary_window_seconds=DEMO_SECONDARY_WINDOW_SECONDS,
+        ) as hub,
         _pointed_at(hub.url),
         Store(db_path) as store,
     ):
