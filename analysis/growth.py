@@ -15,7 +15,7 @@ first 10 days" or "AutoGLM got 10,000 stars in three days". Definitions:
   ``as_of`` and when no star history was collected for a repo that has stars. Stars in
   the *last* N days are the ``repos`` table's ``stars_7d, stars_30d``
   (:mod:`analysis.rankings`), not defined here.
-- **Early participants** (:func:`early_participants`): ``participants_Nd`` is the
+- **Early participants** (:func:`early_participants`): ``participants_first_Nd`` is the
   number of distinct developers who opened, closed or commented on an issue or pull
   request (:data:`PARTICIPATION_EVENTS` in ``events``) in the first N days after
   creation; bots are left out by :mod:`analysis.activity`'s bot rule
@@ -193,7 +193,7 @@ def early_participants(
     as_of: AsOf = None,
     bots: Iterable[str] = (),
 ) -> pl.DataFrame:
-    """Columns ``repo_id, participants_Nd...``: distinct non-bot issue/PR participants in the first N days.
+    """Columns ``repo_id, participants_first_Nd...``: distinct non-bot issue/PR participants in the first N days.
 
     ``bots`` are configured bot logins, as in :func:`analysis.activity.activity_frame`.
     """
@@ -213,7 +213,7 @@ def early_participants(
     )
     counted = events.group_by("repo_id").agg(
         **{
-            f"participants_{n}d": pl.col("actor_id")
+            f"participants_first_{n}d": pl.col("actor_id")
             .filter((age >= dt.timedelta(0)) & (age < dt.timedelta(days=n)))
             .n_unique()
             .cast(pl.Int64)
@@ -228,8 +228,8 @@ def early_participants(
                 (pl.col("created_at") + dt.timedelta(days=n) <= as_of)
                 & (pl.col("first_event_at") < pl.col("created_at") + dt.timedelta(days=n))
             )
-            .then(pl.col(f"participants_{n}d").fill_null(0))
-            .alias(f"participants_{n}d")
+            .then(pl.col(f"participants_first_{n}d").fill_null(0))
+            .alias(f"participants_first_{n}d")
             for n in windows
         ),
     )
@@ -240,7 +240,7 @@ GROWTH_COLUMNS = {
     "created_at": TIMESTAMP,
     "stars": COUNT,
     **dict.fromkeys((f"stars_first_{n}d" for n in LAUNCH_WINDOWS), COUNT),
-    **dict.fromkeys((f"participants_{n}d" for n in PARTICIPANT_WINDOWS), COUNT),
+    **dict.fromkeys((f"participants_first_{n}d" for n in PARTICIPANT_WINDOWS), COUNT),
 }
 
 
@@ -248,7 +248,7 @@ def growth_table(store: frames.Database, *, as_of: AsOf = None, bots: Iterable[s
     """Per repo: latest stars, launch velocity and early participants; fastest launch first.
 
     Columns: ``repo, created_at, stars, stars_first_3d, stars_first_10d, stars_first_30d,
-    participants_10d, participants_30d``, sorted by ``stars_first_10d`` (unknown last),
+    participants_first_10d, participants_first_30d``, sorted by ``stars_first_10d`` (unknown last),
     then ``stars``.
     """
     as_of = _as_of(store, as_of)
@@ -262,7 +262,7 @@ def growth_table(store: frames.Database, *, as_of: AsOf = None, bots: Iterable[s
         "created_at",
         "stars",
         *(f"stars_first_{n}d" for n in LAUNCH_WINDOWS),
-        *(f"participants_{n}d" for n in PARTICIPANT_WINDOWS),
+        *(f"participants_first_{n}d" for n in PARTICIPANT_WINDOWS),
     )
 
 

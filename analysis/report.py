@@ -54,7 +54,7 @@ import polars as pl
 from analysis import export, frames, growth
 from analysis.fields import NAME
 from analysis.global_openrank import default_month, openrank_table
-from analysis.lineage import lineage_graph, stored_edges
+from analysis.lineage import lineage_graph, most_derived_first, stored_edges
 from analysis.output import data_note, process_umask
 from core.bots import bot_expr
 from core.dates import check_month
@@ -294,7 +294,7 @@ class _Site:
         repos = self.table("repos")
         collected = repos.filter(pl.col("date").is_not_null())["repo"].to_list()
         models = self.table("models").filter(pl.col("collected") & (pl.col("all_derivatives") > 0))
-        chosen_models = models.sort(["all_derivatives", "model_id"], descending=[True, False]).head(model_pages)
+        chosen_models = most_derived_first(models).head(model_pages)
         families = [f for f in self.table("families")["family"].to_list() if f]
         self.pages["repos"] = {slug(name) for name in collected}
         self.pages["models"] = {slug(name) for name in chosen_models["model_id"].to_list()}

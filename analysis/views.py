@@ -109,6 +109,7 @@ ORG_FIGURES = {
     "activity": SCORE,
     "month": MONTH,
     "partial_month": FLAG,
+    "openrank_warm_up": FLAG,
 }
 
 
@@ -129,6 +130,7 @@ def _figures(grouped: Any) -> Any:
         activity=pl.col("activity").sum(),
         month=pl.col("openrank_month").drop_nulls().max(),
         partial_month=pl.col("partial_month").drop_nulls().any(),
+        openrank_warm_up=pl.col("openrank_warm_up").drop_nulls().any(),
     )
 
 

@@ -82,7 +82,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from analysis.export import GRAPH_KIND, build_table, write_table
+    from analysis.export import GRAPH_KIND, TABLES, build_table, write_table
     from analysis.output import data_note, output_format
 
     config = load_config(args)
@@ -98,6 +98,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         note = data_note(store)
     if note:
         print(f"note: {note}", file=sys.stderr)
+    if frame.is_empty():
+        print(f"note: export {args.kind} has no rows; `{TABLES[args.kind].filled_by}` fills it", file=sys.stderr)
     if args.out in (None, "-"):
         if fmt == "parquet":
             raise InputError("--format parquet is binary; pass --out FILE")

@@ -183,24 +183,32 @@ def print_rankings(db_path: Path, *, top: int = 10, console: Any = None) -> None
         tables = {kind: build_table(store, kind) for kind in dict.fromkeys(kind for _, kind, _, _ in RANKINGS)}
     for title, kind, sort_by, columns in RANKINGS:
         frame = tables[kind].sort(sort_by, descending=True, nulls_last=True).head(top)
-        console.print(ranking_table(frame, kind, columns, title=title, note=note, width=console.width))
+        console.print(ranking_table(frame, kind, columns, title=title, note=note, width=console.width, sort_by=sort_by))
 
 
-def ranking_table(frame: Any, kind: str, columns: list[str], *, title: str, note: str | None, width: int) -> Any:
+def ranking_table(
+    frame: Any, kind: str, columns: list[str], *, title: str, note: str | None, width: int, sort_by: str | None = None
+) -> Any:
     """A rich Table of ``columns`` that fits ``width``: ids whole, the rightmost other columns left out.
 
-    The title names the month a monthly table covers (and says when it is partial).
+    ``sort_by``, the column the rows are ranked by, comes right after the name and is never
+    left out (a table ranked by a hidden column reads as unsorted). The title names the month
+    a monthly table covers (and says when it is partial).
     """
     from rich.table import Table
 
     from analysis.export import format_cell, is_numeric, table_fields
 
+    if sort_by is not None:
+        columns = [columns[0], sort_by, *(c for c in columns[1:] if c != sort_by)]
+
     fields = table_fields(frame, kind)
     cells = {c: [format_cell(v, fields[c]) for v in frame[c].to_list()] for c in columns}
     needed = {c: max([len(c), *(len(v) for v in cells[c])]) + 3 for c in columns}  # padding and a border
     shown = list(columns)
-    while sum(needed[c] for c in shown) + 1 > width and len(shown) > 1:
-        shown.remove(next(c for c in reversed(shown) if not fields[c].identifier))
+    droppable = [c for c in reversed(columns) if not fields[c].identifier and c != sort_by]
+    while sum(needed[c] for c in shown) + 1 > width and droppable:
+        shown.remove(droppable.pop(0))
     month = next((frame[c] for c in ("month", "openrank_month") if c in frame.columns), None)
     months = sorted(set(month.drop_nulls().to_list())) if month is not None else []
     if len(months) == 1:
