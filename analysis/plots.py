@@ -10,12 +10,13 @@ file's metadata (PNG text chunk and SVG ``<metadata>``, key ``Description``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import cycle
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from analysis import frames, growth
+from analysis import chart_style, frames, growth
 from analysis.output import data_note, output_file
 from core.errors import InputError
 
@@ -50,19 +51,24 @@ def plot_stars(db: frames.Database, repos: Sequence[str], path: str | Path, *, l
     history = star_history(db, repos)
     note = data_note(db)
     figure = _figure()
-    axes = figure.subplots()
-    for repo in dict.fromkeys(history["repo"].to_list()):
-        series = history.filter(pl.col("repo") == repo)
-        axes.step(series["date"].to_list(), series["total"].to_list(), where="post", label=repo, linewidth=1.8)
-    axes.set_title("Star history" + (" (synthetic data)" if note else ""))
-    axes.set_ylabel("stars (cumulative" + (", log scale)" if log else ")"))
-    if log:
-        axes.set_yscale("log")
-    axes.grid(alpha=0.3)
-    axes.legend(loc="upper left", frameon=False)
-    figure.autofmt_xdate()
-    if note:
-        figure.supxlabel(note, fontsize=7, color="0.35")  # under the dates: the layout keeps room for it
+    from matplotlib import rc_context
+
+    with rc_context(chart_style.RC):  # the report's and the notebooks' look
+        axes = figure.subplots()
+        for colour, repo in zip(cycle(chart_style.COLOURS), dict.fromkeys(history["repo"].to_list()), strict=False):
+            series = history.filter(pl.col("repo") == repo)
+            dates = series["date"].to_list()
+            axes.step(dates, series["total"].to_list(), where="post", label=repo, linewidth=1.8, color=colour)
+        axes.set_title("Star history" + (" (synthetic data)" if note else ""))
+        axes.set_ylabel("stars (cumulative" + (", log scale)" if log else ")"))
+        if log:
+            axes.set_yscale("log")
+        else:
+            chart_style.count_axis(axes)
+        chart_style.date_axis(axes, "date (UTC)", history["date"].to_list())
+        axes.legend(loc="upper left", frameon=False)
+        if note:
+            figure.supxlabel(note, fontsize=8, color="0.35")  # under the dates: the layout keeps room for it
     metadata: dict[str, Any] = {"Title": f"Star history: {', '.join(repos)}"}
     if note:
         metadata["Description"] = note
