@@ -3,7 +3,7 @@
 Colours, text sizes and the axis rules live here once, so a relation, a partial month or
 an OpenRank warm-up month reads the same in every figure:
 
-- dates are ticked by matplotlib's ``AutoDateLocator`` (3 to 6 ticks on whole days,
+- dates are ticked by matplotlib's ``AutoDateLocator`` (3 to 7 ticks on whole days,
   months or years) and labelled by ``ConciseDateFormatter`` (the year said once), so no
   labels overlap and no tick falls every 44 days;
 - counts are whole numbers with thousands separators (millions as ``9.5M``), from zero (a downloads axis that
@@ -50,17 +50,18 @@ RC: dict[Any, Any] = {
 
 
 def date_axis(axes: Any, label: str = "", dates: Sequence[dt.date] = ()) -> None:
-    """Sensible date ticks (3-6 on whole days, months or years), concise labels that do not overlap.
+    """Sensible date ticks (3-7 on whole days, months or years), concise labels that do not overlap.
 
     A series of less than a week (``dates``, e.g. three snapshot days) is shown over a week,
     where the locator finds whole days to tick.
     """
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.dates import MONTHLY, AutoDateLocator, ConciseDateFormatter
 
     if dates and max(dates) - min(dates) < dt.timedelta(days=6):
         middle = min(dates) + (max(dates) - min(dates)) / 2
         axes.set_xlim(middle - dt.timedelta(days=3), middle + dt.timedelta(days=3))
-    locator = AutoDateLocator(minticks=3, maxticks=6)
+    locator = AutoDateLocator(minticks=3, maxticks=7)
+    locator.intervald[MONTHLY] = [1, 2, 3, 4, 6, 12]  # 2-3 years: yearly would give 2 ticks, 6-monthly 7
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     axes.set_xlabel(label)

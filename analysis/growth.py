@@ -69,7 +69,7 @@ AsOf = dt.datetime | dt.date | str | None
 
 
 def observed_until(db: frames.Database) -> dt.datetime | None:
-    """The latest time the data reaches: the newest star, event or snapshot day (UTC, naive)."""
+    """The latest time the data reaches: the newest star, event or snapshot day (UTC-aware)."""
     latest = frames.read_sql(
         db,
         "SELECT (SELECT max(starred_at) FROM stargazers) AS starred_at, "
@@ -78,7 +78,7 @@ def observed_until(db: frames.Database) -> dt.datetime | None:
         "(SELECT max(date) FROM model_snapshots) AS model_date",
         schema={"starred_at": pl.String, "created_at": pl.String, "repo_date": pl.String, "model_date": pl.String},
     )
-    times = [_naive_utc(value) for value in latest.row(0) if value is not None]
+    times = [_utc(value) for value in latest.row(0) if value is not None]
     return max(times) if times else None
 
 
@@ -98,20 +98,19 @@ def partial_month(month: pl.Expr, db: frames.Database) -> pl.Expr:
     return month > complete if complete else month.is_not_null()
 
 
-def _naive_utc(value: Any) -> dt.datetime:
+def _utc(value: Any) -> dt.datetime:
+    """A time, day or ISO text as a UTC-aware datetime (a naive one is taken as UTC)."""
     if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        return value
+        return value.astimezone(dt.UTC) if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
     if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
-    return _naive_utc(dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")))
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    return _utc(dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")))
 
 
 def _as_of(db: frames.Database, as_of: AsOf) -> dt.datetime:
     if as_of is not None:
-        return _naive_utc(as_of)
-    return observed_until(db) or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        return _utc(as_of)
+    return observed_until(db) or dt.datetime.now(dt.UTC)
 
 
 def _repo_names(db: frames.Database) -> pl.DataFrame:

@@ -13,7 +13,7 @@ from analysis.export import build_table, write_table
 from analysis.lineage import analyze_lineage
 from collector.store import Store
 
-AS_OF = dt.datetime(2025, 2, 20)  # the newest row written below is a snapshot of this day
+AS_OF = dt.datetime(2025, 2, 20, tzinfo=dt.UTC)  # the newest row written below is a snapshot of this day
 
 # lab/fast was created on Wednesday 2025-01-01 00:00 UTC.
 FAST_STARS = [
