@@ -30,10 +30,10 @@ RELATION_COLOURS: dict[str, str] = dict(zip(RELATIONS, COLOURS, strict=False))
 PARTIAL_COLOUR = "#d9d9d9"  # a month still growing
 WARM_UP_COLOUR = "#fde68a"  # a month of OpenRank's warm-up
 PARTIAL_LABEL = "partial month (still growing)"
-WARM_UP_LABEL = "OpenRank warm-up (values still climbing)"
+WARM_UP_LABEL = "OpenRank warm-up"
 
-# Text sizes in points at the report's chart width of 7.5 inches: shown at 390 CSS pixels
-# (a phone) the chart is scaled to about half, and 12 pt stays about 6 px high and legible.
+# Text sizes in points at the report's chart width of 6 inches (432 pt): shown 360 CSS
+# pixels wide (a phone) the chart is scaled to 0.83 px a point, and 12 pt is about 10 px.
 RC: dict[Any, Any] = {
     "svg.fonttype": "none",  # text stays text in the SVG: searchable, and sized by the page
     "font.size": 12,

@@ -86,6 +86,8 @@ MARKER = ".ecometrics-report"  # names a folder this module wrote and may replac
 DEFAULT_MODEL_PAGES = 30
 TREE_NODES = 300  # a lineage tree on a page lists at most this many models
 TOP_CONTRIBUTORS = 20
+CHART_WIDTH = 6.0  # inches: at a phone's 360 px a 12 pt label is about 10 px high
+TITLE_CHARACTERS = 50  # a chart title's line at 13 pt bold within that width
 PAGE_SIZE = 100  # rows a long ranking shows at a time (the page holds them all: sorting and filtering see every row)
 PAGED_FROM = 200  # rankings with more rows than this are paged
 HEADLINE_ROWS = 5  # rows of each headline table on the index
@@ -536,20 +538,20 @@ class _Site:
 
         path = self.root / "charts" / f"{name}.svg"
         path.parent.mkdir(exist_ok=True)
-        lines = textwrap.wrap(title + (" (synthetic data)" if self.note else ""), 62)
+        lines = textwrap.wrap(title + (" (synthetic data)" if self.note else ""), TITLE_CHARACTERS)
         top_inches = 0.6 + 0.25 * len(lines)  # the title's lines and a legend above the first axes
         height = top_inches + 1.0 + 2.0 * panels  # inches
         style: Any = {**chart_style.RC, "svg.hashsalt": name}  # the same chart draws the same SVG
         with rc_context(style):
-            figure = Figure(figsize=(7.5, height))
+            figure = Figure(figsize=(CHART_WIDTH, height))
             axes = figure.subplots(panels, 1, squeeze=False)[:, 0]
-            figure.subplots_adjust(left=0.14, right=0.97, top=1 - top_inches / height, bottom=0.85 / height, hspace=0.5)
+            figure.subplots_adjust(left=0.16, right=0.97, top=1 - top_inches / height, bottom=0.85 / height, hspace=0.5)
             draw(axes if panels > 1 else axes[0])
             figure.text(0.5, 1 - 0.15 / height, "\n".join(lines), ha="center", va="top", fontsize=13, weight="bold")
             if self.note:
                 figure.text(0.5, 0.06 / height, self.note, ha="center", va="bottom", fontsize=8, color="0.35")
             figure.savefig(path, format="svg", metadata={"Title": title, "Description": self.note or alt, "Date": None})
-        return Chart(f"{up}charts/{quote(name)}.svg", alt, title, 750, int(height * 100))
+        return Chart(f"{up}charts/{quote(name)}.svg", alt, title, int(CHART_WIDTH * 100), int(height * 100))
 
     def _shade(self, axes: Any, months: list[str], *, openrank: bool = False) -> None:
         """Shade the partial months (and, on OpenRank charts, the warm-up ones) of a month axis."""
@@ -654,7 +656,7 @@ class _Site:
                 axes[2].set_ylabel("contributors")
                 chart_style.count_axis(axes[2])
                 self._shade(axes[2], months)
-                axes[2].legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=3, frameon=False)
+                axes[2].legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, frameon=False)
                 axes[2].set_xlabel("month")
                 for each in axes:
                     chart_style.month_axis(each, months, labelled=each is axes[2], most=6)
