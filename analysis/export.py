@@ -61,39 +61,49 @@ TEXT_TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"
 
 @dataclass(frozen=True)
 class Table:
-    """An export table: ``build(store, *, month=None, **options)`` -> its rows, best first; ``schema``: its columns."""
+    """An export table: ``build(store, *, month=None, **options)`` -> its rows, best first; ``schema``: its columns;
+    ``filled_by``: the command that fills it, named when the table is empty."""
 
     build: Callable[..., pl.DataFrame]
     schema: Schema
+    filled_by: str = "ecometrics run"  # the command whose run fills the table: an empty export names it
     nightly: bool = True  # written by every nightly export; False: the table needs options a person chooses
+
+
+OPENRANK = "ecometrics analyze openrank"
+LINEAGE = "ecometrics analyze lineage"
 
 
 # Every export table, KIND -> builder and schema; a new table is one line here.
 TABLES: dict[str, Table] = {
     "adoption": Table(adoption.adoption_table, adoption.ADOPTION_COLUMNS),
-    "community": Table(community.community_table, community.COLUMNS),
-    "completeness": Table(crawl.crawl_completeness, crawl.COLUMNS),
+    "community": Table(community.community_table, community.COLUMNS, "ecometrics analyze community-openrank"),
+    "completeness": Table(crawl.crawl_completeness, crawl.COLUMNS, "ecometrics collect hf"),
     "countries": Table(countries.countries_table, countries.COLUMNS),
-    "coverage": Table(coverage.coverage_table, coverage.COLUMNS),
+    "coverage": Table(coverage.coverage_table, coverage.COLUMNS, "ecometrics import gharchive FILE..."),
     "contributor_growth": Table(views.contributor_growth, views.CONTRIBUTOR_GROWTH_COLUMNS),
-    "developer_openrank": Table(global_openrank.developer_openrank_table, global_openrank.DEVELOPER_OPENRANK_COLUMNS),
-    "developers": Table(global_openrank.developers_table, global_openrank.DEVELOPER_COLUMNS),
-    "families": Table(families.family_table, families.FAMILY_COLUMNS),
+    "developer_openrank": Table(
+        global_openrank.developer_openrank_table, global_openrank.DEVELOPER_OPENRANK_COLUMNS, OPENRANK
+    ),
+    "developers": Table(global_openrank.developers_table, global_openrank.DEVELOPER_COLUMNS, OPENRANK),
+    "families": Table(families.family_table, families.FAMILY_COLUMNS, LINEAGE),
     "family_adoption": Table(adoption.family_adoption, adoption.FAMILY_ADOPTION_COLUMNS),
     "family_downloads": Table(views.family_downloads, views.FAMILY_DOWNLOAD_COLUMNS),
-    "family_months": Table(families.family_months, families.FAMILY_MONTH_COLUMNS),
+    "family_months": Table(families.family_months, families.FAMILY_MONTH_COLUMNS, LINEAGE),
     "growth": Table(growth.growth_table, growth.GROWTH_COLUMNS),
-    "labels": Table(labels.labels_table, labels.COLUMNS),
+    "labels": Table(labels.labels_table, labels.COLUMNS, "ecometrics import labels DIR"),
     "lab_months": Table(hubs.lab_months, hubs.LAB_MONTH_COLUMNS),
     "labs": Table(views.lab_table, views.LAB_COLUMNS),
     "model_downloads": Table(views.model_downloads, views.MODEL_DOWNLOAD_COLUMNS),
     "model_growth": Table(growth.model_growth_table, growth.MODEL_GROWTH_COLUMNS),
-    "models": Table(lineage.model_table, lineage.MODEL_COLUMNS),
-    "opendigger_window": Table(opendigger.window_table, opendigger.WINDOW_COLUMNS, nightly=False),
+    "models": Table(lineage.model_table, lineage.MODEL_COLUMNS, LINEAGE),
+    "opendigger_window": Table(
+        opendigger.window_table, opendigger.WINDOW_COLUMNS, "ecometrics import gharchive FILE...", nightly=False
+    ),
     "orgs": Table(views.org_table, views.ORG_COLUMNS),
     "origin_adoption": Table(adoption.origin_adoption, adoption.ORIGIN_ADOPTION_COLUMNS),
-    "origins": Table(families.origin_table, families.ORIGIN_COLUMNS),
-    "repo_openrank": Table(global_openrank.repo_openrank_table, global_openrank.REPO_OPENRANK_COLUMNS),
+    "origins": Table(families.origin_table, families.ORIGIN_COLUMNS, LINEAGE),
+    "repo_openrank": Table(global_openrank.repo_openrank_table, global_openrank.REPO_OPENRANK_COLUMNS, OPENRANK),
     "repos": Table(rankings.repos_table, rankings.COLUMNS),
     "star_campaigns": Table(fake_stars.campaign_table, fake_stars.CAMPAIGN_COLUMNS),
     "star_trust": Table(fake_stars.star_trust_table, fake_stars.STAR_TRUST_COLUMNS),

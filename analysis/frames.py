@@ -8,7 +8,7 @@ Every loader takes ``db``: a :class:`collector.store.Store`, an open ``sqlite3``
 connection, or the path of a database file (opened read-only for that one call). Column
 types follow the declared SQLite types, so an empty table still has its columns and
 types. Times are parsed once, here: columns named ``*_at`` and ``last_modified`` become
-``Datetime`` (UTC, timezone-naive: every time in the store is UTC), ``date`` and
+``Datetime`` (time zone UTC, as in the Parquet exports), ``date`` and
 ``week`` become ``Date``; ``month`` stays ``YYYY-MM`` text (it is the key OpenRank and
 activity use) and :func:`openrank` adds ``month_start`` as a ``Date``. JSON columns
 (``repos.topics``, ``models.children_count``, ``lineage_families.authors``) stay text.
@@ -90,12 +90,13 @@ def parse_times(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def parse_datetime(text: pl.Expr) -> pl.Expr:
-    """Text times in any of the stored forms as naive UTC ``Datetime`` (null when none fits)."""
-    zoned = [
-        text.str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False).dt.replace_time_zone(None)
-        for fmt in _TIME_FORMATS_WITH_ZONE
+    """Text times in any of the stored forms as UTC ``Datetime`` (time zone "UTC", as the
+    Parquet exports are, so the two join; null when no form fits)."""
+    zoned = [text.str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False) for fmt in _TIME_FORMATS_WITH_ZONE]
+    naive = [
+        text.str.strptime(pl.Datetime("us"), fmt, strict=False).dt.replace_time_zone("UTC")
+        for fmt in _TIME_FORMATS_NAIVE
     ]
-    naive = [text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in _TIME_FORMATS_NAIVE]
     return pl.coalesce(zoned + naive)
 
 

@@ -30,6 +30,7 @@ import numpy as np
 import polars as pl
 
 from analysis import activity as act
+from analysis import frames
 from analysis.fields import COUNT, FLAG, ID, MONTH, NAME, SCORE
 from analysis.growth import last_complete_month, partial_month
 from analysis.openrank import (
@@ -53,6 +54,14 @@ from core.errors import InputError
 from core.outcome import Completed
 
 log = logging.getLogger(__name__)
+
+# OpenRank inherits each entity's value from the month before (×0.85 a month, see
+# :func:`inherited_values`), and the first computed month inherits nothing: values start
+# low and climb for months while activity is flat. OpenDigger computes from 2015 on, so its
+# published values have no such start. The months this long after the first computed one
+# are flagged ``openrank_warm_up``: 0.85^6 ≈ 0.38, so by then most of an inherited value
+# comes from computed months rather than from the empty start.
+WARM_UP_MONTHS = 6
 
 
 def inherited_values(store: Store, month: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
@@ -264,6 +273,30 @@ def compute_global_openrank(
 # -- tables for exports ------------------------------------------------------------------
 
 
+def first_openrank_month(db: Any) -> str | None:
+    """The earliest month global OpenRank was computed for (YYYY-MM), or None."""
+    return frames.read_sql(db, "SELECT min(month) AS month FROM openrank_months", schema={"month": pl.String})["month"][
+        0
+    ]
+
+
+def warm_up_until(db: Any) -> str | None:
+    """The first month past OpenRank's warm-up (YYYY-MM): :data:`WARM_UP_MONTHS` after the
+    first computed month; None before any month is computed."""
+    first = first_openrank_month(db)
+    if first is None:
+        return None
+    year, number = int(first[:4]), int(first[5:7]) - 1 + WARM_UP_MONTHS
+    return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
+
+
+def openrank_warm_up(month: pl.Expr, db: Any) -> pl.Expr:
+    """True for a month (YYYY-MM text) within :data:`WARM_UP_MONTHS` of the first computed
+    month, whose OpenRank still climbs from the empty start; null for a null month."""
+    settled = warm_up_until(db)
+    return pl.when(month.is_not_null()).then(month < settled if settled else pl.lit(False))
+
+
 def default_month(store: Store, kind: str | None = None) -> str | None:
     """The month tables show when none is asked for: the newest month with OpenRank values
     that the data covers to its end (:func:`analysis.growth.last_complete_month`), else the
@@ -343,6 +376,7 @@ DEVELOPER_COLUMNS = {
     "openrank_weight": SCORE,
     "month": MONTH,
     "partial_month": FLAG,
+    "openrank_warm_up": FLAG,
     "repos": COUNT,
     **dict.fromkeys(DEVELOPER_COUNTS, COUNT),
     "developer_id": ID,
@@ -354,7 +388,8 @@ def developers_table(store: Store, *, month: str | None = None, **_: Any) -> pl.
     published metric), ``openrank_weight`` (the OpenRank network weight), ``month``, ``repos`` and counts.
 
     One month (default: :func:`default_month`, the last complete one), best OpenRank first;
-    ``partial_month`` says the data does not cover that month to its end.
+    ``partial_month`` says the data does not cover that month to its end, ``openrank_warm_up``
+    that the month is within :data:`WARM_UP_MONTHS` of the first computed one.
     """
     table = openrank_table(store, "developer", month)
     month = table["month"][0] if len(table) else month
@@ -373,7 +408,9 @@ def developers_table(store: Store, *, month: str | None = None, **_: Any) -> pl.
     )
     frame = frame.rename({"name": "developer", "entity_id": "developer_id"})
     frame = frame.with_row_index("rank", offset=1)
-    frame = frame.with_columns(partial_month=partial_month(pl.col("month"), store))
+    frame = frame.with_columns(
+        partial_month=partial_month(pl.col("month"), store), openrank_warm_up=openrank_warm_up(pl.col("month"), store)
+    )
     return frame.select(
         "rank",
         "developer",
@@ -382,6 +419,7 @@ def developers_table(store: Store, *, month: str | None = None, **_: Any) -> pl.
         "openrank_weight",
         "month",
         "partial_month",
+        "openrank_warm_up",
         "repos",
         *DEVELOPER_COUNTS,
         "developer_id",

@@ -15,7 +15,7 @@ first 10 days" or "AutoGLM got 10,000 stars in three days". Definitions:
   ``as_of`` and when no star history was collected for a repo that has stars. Stars in
   the *last* N days are the ``repos`` table's ``stars_7d, stars_30d``
   (:mod:`analysis.rankings`), not defined here.
-- **Early participants** (:func:`early_participants`): ``participants_Nd`` is the
+- **Early participants** (:func:`early_participants`): ``participants_first_Nd`` is the
   number of distinct developers who opened, closed or commented on an issue or pull
   request (:data:`PARTICIPATION_EVENTS` in ``events``) in the first N days after
   creation; bots are left out by :mod:`analysis.activity`'s bot rule
@@ -69,7 +69,7 @@ AsOf = dt.datetime | dt.date | str | None
 
 
 def observed_until(db: frames.Database) -> dt.datetime | None:
-    """The latest time the data reaches: the newest star, event or snapshot day (UTC, naive)."""
+    """The latest time the data reaches: the newest star, event or snapshot day (UTC-aware)."""
     latest = frames.read_sql(
         db,
         "SELECT (SELECT max(starred_at) FROM stargazers) AS starred_at, "
@@ -78,7 +78,7 @@ def observed_until(db: frames.Database) -> dt.datetime | None:
         "(SELECT max(date) FROM model_snapshots) AS model_date",
         schema={"starred_at": pl.String, "created_at": pl.String, "repo_date": pl.String, "model_date": pl.String},
     )
-    times = [_naive_utc(value) for value in latest.row(0) if value is not None]
+    times = [_utc(value) for value in latest.row(0) if value is not None]
     return max(times) if times else None
 
 
@@ -98,20 +98,19 @@ def partial_month(month: pl.Expr, db: frames.Database) -> pl.Expr:
     return month > complete if complete else month.is_not_null()
 
 
-def _naive_utc(value: Any) -> dt.datetime:
+def _utc(value: Any) -> dt.datetime:
+    """A time, day or ISO text as a UTC-aware datetime (a naive one is taken as UTC)."""
     if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        return value
+        return value.astimezone(dt.UTC) if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
     if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
-    return _naive_utc(dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")))
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    return _utc(dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")))
 
 
 def _as_of(db: frames.Database, as_of: AsOf) -> dt.datetime:
     if as_of is not None:
-        return _naive_utc(as_of)
-    return observed_until(db) or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        return _utc(as_of)
+    return observed_until(db) or dt.datetime.now(dt.UTC)
 
 
 def _repo_names(db: frames.Database) -> pl.DataFrame:
@@ -198,7 +197,7 @@ def early_participants(
     as_of: AsOf = None,
     bots: Iterable[str] = (),
 ) -> pl.DataFrame:
-    """Columns ``repo_id, participants_Nd...``: distinct non-bot issue/PR participants in the first N days.
+    """Columns ``repo_id, participants_first_Nd...``: distinct non-bot issue/PR participants in the first N days.
 
     ``bots`` are configured bot logins, as in :func:`analysis.activity.activity_frame`.
     """
@@ -218,7 +217,7 @@ def early_participants(
     )
     counted = events.group_by("repo_id").agg(
         **{
-            f"participants_{n}d": pl.col("actor_id")
+            f"participants_first_{n}d": pl.col("actor_id")
             .filter((age >= dt.timedelta(0)) & (age < dt.timedelta(days=n)))
             .n_unique()
             .cast(pl.Int64)
@@ -233,8 +232,8 @@ def early_participants(
                 (pl.col("created_at") + dt.timedelta(days=n) <= as_of)
                 & (pl.col("first_event_at") < pl.col("created_at") + dt.timedelta(days=n))
             )
-            .then(pl.col(f"participants_{n}d").fill_null(0))
-            .alias(f"participants_{n}d")
+            .then(pl.col(f"participants_first_{n}d").fill_null(0))
+            .alias(f"participants_first_{n}d")
             for n in windows
         ),
     )
@@ -245,7 +244,7 @@ GROWTH_COLUMNS = {
     "created_at": TIMESTAMP,
     "stars": COUNT,
     **dict.fromkeys((f"stars_first_{n}d" for n in LAUNCH_WINDOWS), COUNT),
-    **dict.fromkeys((f"participants_{n}d" for n in PARTICIPANT_WINDOWS), COUNT),
+    **dict.fromkeys((f"participants_first_{n}d" for n in PARTICIPANT_WINDOWS), COUNT),
 }
 
 
@@ -253,7 +252,7 @@ def growth_table(store: frames.Database, *, as_of: AsOf = None, bots: Iterable[s
     """Per repo: latest stars, launch velocity and early participants; fastest launch first.
 
     Columns: ``repo, created_at, stars, stars_first_3d, stars_first_10d, stars_first_30d,
-    participants_10d, participants_30d``, sorted by ``stars_first_10d`` (unknown last),
+    participants_first_10d, participants_first_30d``, sorted by ``stars_first_10d`` (unknown last),
     then ``stars``.
     """
     as_of = _as_of(store, as_of)
@@ -267,7 +266,7 @@ def growth_table(store: frames.Database, *, as_of: AsOf = None, bots: Iterable[s
         "created_at",
         "stars",
         *(f"stars_first_{n}d" for n in LAUNCH_WINDOWS),
-        *(f"participants_{n}d" for n in PARTICIPANT_WINDOWS),
+        *(f"participants_first_{n}d" for n in PARTICIPANT_WINDOWS),
     )
 
 

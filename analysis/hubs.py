@@ -27,6 +27,7 @@ import polars as pl
 
 from analysis import frames
 from analysis.fields import COUNT, FLAG, MONTH, NAME, SCORE, TEXT
+from analysis.global_openrank import openrank_warm_up
 from analysis.growth import partial_month
 from core.ecosystem import LABS
 
@@ -117,6 +118,7 @@ LAB_MONTH_COLUMNS = {
     "origin": TEXT,
     "month": MONTH,
     "partial_month": FLAG,
+    "openrank_warm_up": FLAG,
     "repos": COUNT,
     "stars": COUNT,
     "openrank": SCORE,
@@ -149,6 +151,7 @@ def lab_months(store: frames.Database, *, month: str | None = None, **_: Any) ->
             all_models=_sum_or_null("hf_models", "modelscope_only"),
             total_downloads=_sum_or_null("hf_downloads", "modelscope_downloads"),
             partial_month=partial_month(pl.col("month"), store),
+            openrank_warm_up=openrank_warm_up(pl.col("month"), store),
         )
     )
     has_data = pl.any_horizontal(
@@ -180,7 +183,11 @@ def organisation_families(db: frames.Database) -> dict[str, str]:
 def _github_months(store: frames.Database) -> pl.DataFrame:
     """Per lab family and month: its organisations' repositories, their stars at the month's end, OpenRank."""
     families = organisation_families(store)
-    repos = frames.repos(store).select(repo_id="id", org=pl.col("full_name").str.split("/").list.first())
+    repos = frames.repos(store).select(
+        repo_id="id",
+        org=pl.col("full_name").str.split("/").list.first(),
+        created=pl.col("created_at").dt.strftime("%Y-%m"),
+    )
     repos = repos.with_columns(
         family=pl.col("org").str.to_lowercase().replace_strict(families, default=None, return_dtype=pl.String)
     ).filter(pl.col("family").is_not_null())
@@ -214,7 +221,11 @@ def _github_months(store: frames.Database) -> pl.DataFrame:
         .join(openrank, on=["repo_id", "month"], how="left")
     )
     return running.group_by("family", "month").agg(
-        repos=pl.len(), stars=pl.col("stars").sum(), openrank=pl.col("value").sum()
+        # a repository counts from the month it was created (an unknown creation: always)
+        repos=(pl.col("created").is_null() | (pl.col("created") <= pl.col("month"))).sum(),
+        stars=pl.col("stars").sum(),
+        # null, not 0.0, for a month in which none of its repositories has OpenRank
+        openrank=pl.when(pl.col("value").is_not_null().any()).then(pl.col("value").sum()),
     )
 
 

@@ -31,6 +31,7 @@ Hub, where merges are a few percent of models and lineages are shallow).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Iterable, Mapping
@@ -494,8 +495,19 @@ MODEL_COLUMNS = {
 }
 
 
+# "Most derived", wherever models are ranked (the export, the report's model pages, the demo):
+# most derivatives at any depth first, then most direct ones, then most downloaded.
+MOST_DERIVED = ("all_derivatives", "direct_derivatives", "downloads_30d", "model_id")
+
+
+def most_derived_first(models: pl.DataFrame) -> pl.DataFrame:
+    """``models`` (with the columns of :data:`MOST_DERIVED`) ranked most derived first."""
+    return models.sort(list(MOST_DERIVED), descending=[True, True, True, False], nulls_last=True)
+
+
 def model_table(store: Store, **_: Any) -> pl.DataFrame:
-    """The models ranking: most direct derivatives first (the Hub's "childrenModelCount").
+    """The models ranking: most derived first (:data:`MOST_DERIVED`: all derivatives, at any
+    depth, then direct ones, the Hub's "childrenModelCount").
 
     The columns of :func:`analysis.frames.models_frame`, with ``downloads_gain_7d, downloads_gain_30d``
     (all-time downloads gained over the last 7 / 30 days of snapshots, as defined in
@@ -507,11 +519,7 @@ def model_table(store: Store, **_: Any) -> pl.DataFrame:
     models = models.join(growth.download_growth(store).select("model_id", *gains), on="model_id", how="left").select(
         *models.columns[:at], *gains, *models.columns[at:]
     )
-    return models.sort(
-        ["direct_derivatives", "all_derivatives", "downloads_30d", "model_id"],
-        descending=[True, True, True, False],
-        nulls_last=True,
-    )
+    return most_derived_first(models)
 
 
 def subtree(store: Store, root: str) -> nx.DiGraph:
@@ -533,16 +541,23 @@ def subtree(store: Store, root: str) -> nx.DiGraph:
     graph = lineage_graph(pl.DataFrame(rows, schema=["parent", "child", "relation", "source"], orient="row"))
     graph.add_node(root)
     figures = frames.models_frame(store).filter(pl.col("model_id").is_in(list(graph.nodes)))
-    for row in figures.rename({"parents": "parent_count"}).iter_rows(named=True):  # GEXF reserves "parents"
+    for row in figures.iter_rows(named=True):
         graph.nodes[row["model_id"]].update(
-            {
-                k: v if isinstance(v, (int, float, str)) else str(v)
-                for k, v in row.items()
-                if k != "model_id" and v is not None
-            }
+            {k: _graph_value(v, MODEL_COLUMNS.get(k)) for k, v in row.items() if k != "model_id" and v is not None}
         )
     graph.graph["root"] = root
     return graph
+
+
+def _graph_value(value: Any, field: Any) -> int | float | str:
+    """A node attribute as graph files keep it: times in UTC with ``Z`` and floats to the
+    export column's decimals, as in the tables (:mod:`analysis.export`)."""
+    if isinstance(value, dt.datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return aware.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, float):
+        return round(value, field.decimals if field is not None and field.decimals is not None else 3)
+    return value if isinstance(value, (int, str)) else str(value)
 
 
 def largest_root(store: Store) -> str | None:
@@ -576,7 +591,10 @@ def write_lineage(store: Store, root: str, fmt: str, path: str | Path) -> Path:
         elif fmt == "gexf":
             _write_gexf(graph, path, note)
         elif fmt == "json":
-            path.write_text(json.dumps(nx.node_link_data(graph, edges="edges"), indent=1) + "\n", encoding="utf-8")
+            # edges keyed parent/child as in the CSV edge list: networkx's default "source" key
+            # would overwrite the edge's own ``source`` (hub or import)
+            data = nx.node_link_data(graph, source="parent", target="child", edges="edges")
+            path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
         else:
             csv_safe(
                 pl.DataFrame(
@@ -598,6 +616,9 @@ def _write_gexf(graph: nx.DiGraph, path: Path, note: str | None) -> None:
     writer = GEXFWriter(encoding="utf-8", prettyprint=True)
     named = graph.copy()
     named.graph = {"name": graph.graph.get("root", "")}
+    for _, attributes in named.nodes(data=True):  # GEXF reserves "parents" (its hierarchy)
+        if "parents" in attributes:
+            attributes["parent_count"] = attributes.pop("parents")
     writer.add_graph(named)
     if note:
         SubElement(writer.xml.find("meta"), "description").text = note

@@ -43,11 +43,6 @@ _JSON_IN_HTML = str.maketrans(
 )
 
 
-# matplotlib settings every chart is drawn with: labels are names from strangers, drawn as
-# written; "$...$" would otherwise be parsed as mathtext (and an unparsable one fails the chart).
-CHART_STYLE: dict[Any, Any] = {"text.parse_math": False}  # Any: matplotlib types its keys as a Literal of every rc name
-
-
 def csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` with every text cell that starts a formula prefixed with ``'``; numbers untouched.
 

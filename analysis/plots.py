@@ -9,15 +9,15 @@ file's metadata (PNG text chunk and SVG ``<metadata>``, key ``Description``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from itertools import cycle
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from analysis import frames, growth
-from analysis.output import CHART_STYLE, data_note, one_line, output_file
+from analysis import chart_style, frames, growth
+from analysis.output import data_note, one_line, output_file
 from core.errors import InputError
 
 PLOT_FORMATS = ("png", "svg")
@@ -53,14 +53,15 @@ def plot_stars(
         raise InputError(f"--out {path}: name the figure .png or .svg")
     history = star_history(db, repos, exclude_suspected=exclude_suspected)
     note = data_note(db)
-    with _chart_style():  # labels are repository names, drawn as written
-        figure = _figure()
+    figure = _figure()
+    from matplotlib import rc_context
+
+    with rc_context(chart_style.RC):  # the report's and the notebooks' look
         axes = figure.subplots()
-        for repo in dict.fromkeys(history["repo"].to_list()):
+        for colour, repo in zip(cycle(chart_style.COLOURS), dict.fromkeys(history["repo"].to_list()), strict=False):
             series = history.filter(pl.col("repo") == repo)
-            axes.step(
-                series["date"].to_list(), series["total"].to_list(), where="post", label=one_line(repo), linewidth=1.8
-            )
+            dates = series["date"].to_list()
+            axes.step(dates, series["total"].to_list(), where="post", label=one_line(repo), linewidth=1.8, color=colour)
         axes.set_title(
             "Star history"
             + (" without suspected fake stars" if exclude_suspected else "")
@@ -69,28 +70,18 @@ def plot_stars(
         axes.set_ylabel("stars (cumulative" + (", log scale)" if log else ")"))
         if log:
             axes.set_yscale("log")
-        axes.grid(alpha=0.3)
+        else:
+            chart_style.count_axis(axes)
+        chart_style.date_axis(axes, "date (UTC)", history["date"].to_list())
         axes.legend(loc="upper left", frameon=False)
-        figure.autofmt_xdate()
         if note:
-            figure.supxlabel(note, fontsize=7, color="0.35")  # under the dates: the layout keeps room for it
-        metadata: dict[str, Any] = {"Title": one_line(f"Star history: {', '.join(repos)}")}
-        if note:
-            metadata["Description"] = note
-        with output_file(path) as temporary:
-            figure.savefig(temporary, format=fmt, dpi=120, metadata=metadata)
+            figure.supxlabel(note, fontsize=8, color="0.35")  # under the dates: the layout keeps room for it
+    metadata: dict[str, Any] = {"Title": one_line(f"Star history: {', '.join(repos)}")}
+    if note:
+        metadata["Description"] = note
+    with output_file(path) as temporary:
+        figure.savefig(temporary, format=fmt, dpi=120, metadata=metadata)
     return path
-
-
-@contextmanager
-def _chart_style() -> Iterator[None]:
-    """matplotlib's settings for every chart (:data:`analysis.output.CHART_STYLE`) while it is drawn."""
-    try:
-        from matplotlib import rc_context
-    except ImportError:
-        raise InputError("ecometrics plot needs matplotlib: pip install 'ecometrics[plots]'") from None
-    with rc_context(CHART_STYLE):
-        yield
 
 
 def _figure() -> Any:

@@ -14,7 +14,7 @@ Columns (``ecometrics export repos``):
   counted from the star history (``stargazers.starred_at``) when it was collected, else
   the difference between snapshots that far apart (null when there is none). This
   table owns "stars in the last N days"; :mod:`analysis.growth` does not define them;
-- ``stars_first_3d, stars_first_10d, stars_first_30d, participants_30d`` — launch
+- ``stars_first_3d, stars_first_10d, stars_first_30d, participants_first_30d`` — launch
   velocity (stars in the first N days after creation) and distinct early participants,
   as defined in :mod:`analysis.growth`, with the windows judged at the end of
   ``month`` (else at :func:`analysis.growth.observed_until`);
@@ -23,7 +23,9 @@ Columns (``ecometrics export repos``):
   OpenRank, OpenDigger's published ``activity`` metric and its OpenRank network weight
   for the month (by default the last complete month with values,
   :func:`analysis.global_openrank.default_month`), from :mod:`analysis.global_openrank`;
-  ``partial_month`` is true when the data does not cover that month to its end.
+  ``partial_month`` is true when the data does not cover that month to its end, and
+  ``openrank_warm_up`` when the month is within the first
+  :data:`analysis.global_openrank.WARM_UP_MONTHS` computed ones (values still climbing).
 
 Repositories never collected through the API that have OpenRank or activity in that
 month (those of an imported GH Archive) have a row too, named from their events, with
@@ -41,7 +43,7 @@ import polars as pl
 
 from analysis import growth
 from analysis.fields import COUNT, DATE, FLAG, ID, MONTH, NAME, SCORE, TEXT, TIMESTAMP
-from analysis.global_openrank import openrank_table
+from analysis.global_openrank import openrank_table, openrank_warm_up
 from collector.store import Store
 from core.dates import month_end
 
@@ -68,7 +70,7 @@ COLUMNS = {
     "repo": NAME,
     **dict.fromkeys(("stars", "forks", "watchers", "open_issues", "open_pull_requests", "contributors"), COUNT),
     **dict.fromkeys(("stars_7d", "stars_30d", "stars_first_3d", "stars_first_10d", "stars_first_30d"), COUNT),
-    "participants_30d": COUNT,
+    "participants_first_30d": COUNT,
     "created_at": TIMESTAMP,
     "language": TEXT,
     "license": TEXT,
@@ -80,6 +82,7 @@ COLUMNS = {
     "openrank_weight": SCORE,
     "openrank_month": MONTH,
     "partial_month": FLAG,
+    "openrank_warm_up": FLAG,
 }
 
 
@@ -88,7 +91,7 @@ def repos_table(
 ) -> pl.DataFrame:
     """One row per collected repository; see the module docstring for the columns.
 
-    ``bots``: configured bot logins, left out of ``participants_30d``. ``exclude_suspected``:
+    ``bots``: configured bot logins, left out of ``participants_first_30d``. ``exclude_suspected``:
     ``stars``, ``stars_7d`` and ``stars_30d`` without the suspected fake stars given by the
     reference day (:mod:`analysis.fake_stars`); the stored counts are unchanged.
     """
@@ -184,7 +187,7 @@ def _join_growth(store: Store, frame: pl.DataFrame, month: str | None, bots: Ite
         growth.launch_velocity(store, as_of=as_of)
         .select("repo_id", *launch)
         .join(
-            growth.early_participants(store, as_of=as_of, bots=bots).select("repo_id", "participants_30d"),
+            growth.early_participants(store, as_of=as_of, bots=bots).select("repo_id", "participants_first_30d"),
             on="repo_id",
             how="left",
         )
@@ -192,7 +195,7 @@ def _join_growth(store: Store, frame: pl.DataFrame, month: str | None, bots: Ite
     columns = frame.columns
     at = columns.index("stars_30d") + 1
     return frame.join(figures, on="repo_id", how="left").select(
-        *columns[:at], *launch, "participants_30d", *columns[at:]
+        *columns[:at], *launch, "participants_first_30d", *columns[at:]
     )
 
 
@@ -212,4 +215,7 @@ def _join_openrank(store: Store, frame: pl.DataFrame, month: str | None) -> pl.D
     )
     frame = frame.join(ranks.drop("repo"), on="repo_id", how="left")
     frame = pl.concat([frame, uncollected], how="diagonal_relaxed")
-    return frame.with_columns(partial_month=growth.partial_month(pl.col("openrank_month"), store))
+    return frame.with_columns(
+        partial_month=growth.partial_month(pl.col("openrank_month"), store),
+        openrank_warm_up=openrank_warm_up(pl.col("openrank_month"), store),
+    )

@@ -3,10 +3,13 @@
 The site is built from the export tables (:func:`analysis.export.build_table`, the same
 frames ``ecometrics export`` writes), never from the APIs:
 
-- ``index.html`` — what the site holds, the month covered and the data's freshness;
-- ``rankings/KIND.html`` — one page per ranking of :data:`RANKINGS` that has rows: the
-  export's rows and columns as a table that sorts (click a column) and filters (a text
-  box), cells formatted as in Markdown exports, raw values kept for sorting;
+- ``index.html`` — the headline view: the month's top repositories and developers by
+  OpenRank, models by downloads and families by derivatives created, each with its change
+  since the previous month (value and rank); then every ranking and entity page;
+- ``rankings/KIND.html`` — one page per ranking of :data:`RANKINGS` that has rows: a
+  sentence saying what it ranks, then the export's rows as a table with human column
+  labels, the ranked figure right after the name, that sorts (click a column), filters (a
+  text box) and pages (long rankings show :data:`PAGE_SIZE` rows at a time);
 - ``repos/OWNER--NAME.html`` — per collected repository: star history, OpenRank and
   activity per month, active and new contributors per month, its top contributors;
 - ``models/AUTHOR--NAME.html`` — per model (the ``models`` most derived, by all
@@ -18,8 +21,11 @@ frames ``ecometrics export`` writes), never from the APIs:
 - ``data/KIND.csv|parquet|json`` — every export table, linked from the pages that show it,
   so the site is also the download point.
 
-Charts are static SVG drawn with matplotlib (``pip install 'ecometrics[report]'``; a
-one-line error without it), each with a title, labelled axes with units and alt text.
+Pages are rendered from Jinja2 templates (``analysis/report_templates``: a base template
+the pages extend, autoescaped, so no value can inject markup) with plain CSS. Charts are
+static SVG drawn with matplotlib in the style of :mod:`analysis.chart_style` (``pip install
+'ecometrics[report]'``; a one-line error without either), each with a title, labelled axes
+with units and alt text; partial months and OpenRank's warm-up months are shaded.
 The JavaScript that sorts, filters and compares is written into ``assets/`` with the
 stylesheet: no CDN, and every page works offline from ``file://``. Pages of a demo
 database carry the synthetic banner, and so does every chart.
@@ -33,13 +39,12 @@ from __future__ import annotations
 
 import datetime as dt
 import glob
-import html
-import inspect
 import json
 import os
 import re
 import shutil
 import tempfile
+import textwrap
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -52,11 +57,11 @@ from urllib.parse import quote
 import networkx as nx
 import polars as pl
 
-from analysis import export, frames, growth
+from analysis import chart_style, export, frames, growth
 from analysis.fields import NAME
-from analysis.global_openrank import default_month, openrank_table
-from analysis.lineage import lineage_graph, stored_edges
-from analysis.output import CHART_STYLE, data_note, json_for_html, one_line, process_umask
+from analysis.global_openrank import WARM_UP_MONTHS, default_month, openrank_table, warm_up_until
+from analysis.lineage import lineage_graph, most_derived_first, stored_edges
+from analysis.output import data_note, one_line, process_umask
 from core.bots import bot_expr
 from core.dates import check_month
 from core.ecosystem import RELATIONS
@@ -83,7 +88,11 @@ MARKER = ".ecometrics-report"  # names a folder this module wrote and may replac
 DEFAULT_MODEL_PAGES = 30
 TREE_NODES = 300  # a lineage tree on a page lists at most this many models
 TOP_CONTRIBUTORS = 20
-COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
+CHART_WIDTH = 6.0  # inches: at a phone's 360 px a 12 pt label is about 10 px high
+TITLE_CHARACTERS = 50  # a chart title's line at 13 pt bold within that width
+PAGE_SIZE = 100  # rows a long ranking shows at a time (the page holds them all: sorting and filtering see every row)
+PAGED_FROM = 200  # rankings with more rows than this are paged
+HEADLINE_ROWS = 5  # rows of each headline table on the index
 # Entity pages: the column that names the entity -> the folder of its pages.
 ENTITY_FOLDERS = {"repo": "repos", "model_id": "models", "family": "families"}
 
@@ -129,7 +138,7 @@ def write_report(
         raise InputError(f"report models {model_pages}: pass 0 or more model pages")
     out_dir = _destination(Path(out_dir))
     _check_destination(out_dir, create_parents=create_parents)
-    _require_matplotlib()
+    _require_report_extras()
     with _swapped_in(out_dir) as root:
         site = _Site(store, root, month=month, bots=tuple(bots))
         site.write(model_pages)
@@ -237,26 +246,22 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _require_matplotlib() -> None:
+def _require_report_extras() -> None:
     try:
+        import jinja2  # noqa: F401
         import matplotlib  # noqa: F401
-    except ImportError:
+    except ImportError as missing:
         raise InputError(
-            "ecometrics report needs matplotlib for its charts: pip install 'ecometrics[report]'"
+            f"ecometrics report needs {missing.name} for its pages and charts: pip install 'ecometrics[report]'"
         ) from None
 
 
-# -- names and cells -----------------------------------------------------------------------
+# -- names, labels and cells ---------------------------------------------------------------
 
 
 def slug(name: str) -> str:
     """A file name for an entity: OWNER/NAME -> OWNER--NAME, anything unsafe in a URL -> ``_``."""
     return re.sub(r"[^A-Za-z0-9._-]", "_", name.replace("/", "--"))
-
-
-def _e(value: Any) -> str:
-    """Text for HTML: one line, no control characters (NUL never reaches a page), markup escaped."""
-    return html.escape(one_line(str(value)), quote=True)
 
 
 ANOMALY_WORDS = {
@@ -266,21 +271,115 @@ ANOMALY_WORDS = {
 }
 
 
-def _anomaly_note(downloads: pl.DataFrame) -> str:
-    """The model's snapshot days flagged by :mod:`analysis.anomalies`, kept as the Hub reported them."""
+def _anomaly_note(downloads: pl.DataFrame) -> dict[str, Any]:
+    """The model's snapshot days flagged by :mod:`analysis.anomalies`, kept as the Hub reported them
+    (a part of the model page: ``entity.html`` lists its ``flagged`` lines, or says none is)."""
     flagged = []
     for column, words in ANOMALY_WORDS.items():
         days = downloads.filter(pl.col(column).fill_null(False))["date"].to_list()
         if days:
             shown = ", ".join(str(day) for day in days[:5]) + (f" and {len(days) - 5} more" if len(days) > 5 else "")
             flagged.append(f"{words}: {shown}")
-    if not flagged:
-        return "<p>No download anomaly flagged.</p>"
-    items = "".join(f"<li>{_e(item)}</li>" for item in flagged)
-    return (
-        '<section aria-labelledby="anomalies"><h2 id="anomalies">Download anomalies</h2>'
-        f"<p>Days kept as the Hub reported them, flagged in <code>model_downloads</code>:</p><ul>{items}</ul></section>"
-    )
+    return {"kind": "anomalies", "flagged": flagged}
+
+
+# Column headings for people; the export's name stays in the heading's tooltip and data-column.
+COLUMN_LABELS = {
+    "rank": "#",
+    "repo": "repository",
+    "model_id": "model",
+    "org": "organisation",
+    "stars_7d": "stars, last 7 days",
+    "stars_30d": "stars, last 30 days",
+    "stars_first_3d": "stars, first 3 days",
+    "stars_first_10d": "stars, first 10 days",
+    "stars_first_30d": "stars, first 30 days",
+    "participants_first_10d": "participants, first 10 days",
+    "participants_first_30d": "participants, first 30 days",
+    "open_issues": "open issues",
+    "open_pull_requests": "open pull requests",
+    "openrank": "OpenRank",
+    "openrank_weight": "OpenRank network weight",
+    "openrank_month": "OpenRank month",
+    "openrank_warm_up": "OpenRank warm-up",
+    "partial_month": "month still growing",
+    "created_at": "created (UTC)",
+    "downloads_30d": "downloads, last 30 days",
+    "downloads_all_time": "downloads, all time",
+    "downloads_gain_7d": "downloads gained, 7 days",
+    "downloads_gain_30d": "downloads gained, 30 days",
+    "downloads_30d_change_7d": "30-day downloads, change over 7 days",
+    "downloads_30d_change_30d": "30-day downloads, change over 30 days",
+    "observed_days_7d": "days observed of 7",
+    "observed_days_30d": "days observed of 30",
+    "derivatives_last_30d": "derivatives, last 30 days",
+    "hub_children": "children on the Hub",
+    "direct_derivatives": "direct derivatives",
+    "all_derivatives": "derivatives, all depths",
+    "max_depth": "deepest level",
+    "descendant_downloads_30d": "descendants' downloads, 30 days",
+    "descendant_downloads_all_time": "descendants' downloads, all time",
+    "root_models": "root models",
+    "modelscope_models": "ModelScope models",
+    "modelscope_downloads": "ModelScope downloads",
+    "all_models": "models, both hubs",
+    "total_downloads": "downloads, both hubs",
+    "repo_id": "repository id",
+    "developer_id": "developer id",
+    "issues_opened": "issues opened",
+    "issue_comments": "issue comments",
+    "issues_closed": "issues closed",
+    "review_comments": "review comments",
+    "prs_opened": "pull requests opened",
+    "date": "snapshot day",
+}
+
+
+def column_label(column: str) -> str:
+    """The heading people read for an export column (``openrank_2025-06`` -> ``OpenRank 2025-06``)."""
+    if column.startswith("openrank_") and re.fullmatch(r"openrank_\d{4}-\d{2}", column):
+        return "OpenRank " + column.removeprefix("openrank_")
+    return COLUMN_LABELS.get(column, column.replace("_", " "))
+
+
+# Each ranking: the figure it is ranked by (shown right after the name) and the sentence
+# that opens its page ({count}, {month} and {months} are filled in).
+RANKED_BY = {
+    "repos": "stars",
+    "developers": "openrank",
+    "models": "all_derivatives",
+    "families": "derivatives",
+    "origins": "derivatives",
+    "labs": "openrank",
+    "orgs": "openrank",
+    "growth": "stars_first_10d",
+    "model_growth": "downloads_gain_30d",
+    "repo_openrank": "openrank",
+    "developer_openrank": "openrank",
+    "countries": "openrank",
+}
+SENTENCES = {
+    "repos": "The {count} repositories collected, most starred first, with their OpenRank and activity in {month}.",
+    "developers": "The {count} developers active in {month}, by OpenRank: how central each was in that month's "
+    "network of developers and repositories (bots left out).",
+    "models": "The {count} models collected or met in a lineage, most derived first: derivatives at any depth "
+    "(fine-tunes, adapters, quantizations and merges of the model and of its derivatives).",
+    "families": "The {count} model families, by derivatives: the models descending from each family's root models.",
+    "origins": "Model families grouped by their lab's country, by derivatives.",
+    "labs": "The AI labs, by the OpenRank of their GitHub organisations in {month}, with their models on "
+    "Hugging Face and ModelScope.",
+    "orgs": "The {count} GitHub organisations, by the OpenRank of their repositories in {month}.",
+    "growth": "The {count} repositories by launch velocity: the stars of their first 10 days.",
+    "model_growth": "The {count} models by the downloads they gained over the last 30 days of snapshots.",
+    "repo_openrank": "The {count} repositories with OpenRank, by their OpenRank summed over {months}.",
+    "developer_openrank": "The {count} developers with OpenRank, by their OpenRank summed over {months}.",
+    "countries": "Countries by month ({count} rows), placed by where their owners and developers say they are: "
+    "repositories, stars, developers, OpenRank and Hub models, each with the share of entities whose country is known.",
+}
+WARM_UP_SENTENCE = (
+    " {month} is within OpenRank's warm-up (the first {warm_up} computed months): values still climb from "
+    "the empty start of the stored history."
+)
 
 
 def _raw(value: Any) -> str:
@@ -294,33 +393,35 @@ def _raw(value: Any) -> str:
     return str(value)
 
 
-def _json_script(element_id: str, data: Any) -> str:
-    """Data for the page's script, safe inside ``<script>`` (:func:`analysis.output.json_for_html`)."""
-    return f'<script type="application/json" id="{element_id}">{json_for_html(data)}</script>'
+def _signed(value: float | int | None, decimals: int = 0) -> str:
+    if value is None:
+        return "new"
+    if round(value, decimals) == 0:
+        return "±0"
+    return f"{value:+,.{decimals}f}"
 
 
-def _date_axis(axes: Any, dates: list[dt.date], label: str) -> None:
-    """At most six day ticks, labelled YYYY-MM-DD: no hourly ticks between two snapshot days."""
-    step = max(1, -(-len(dates) // 6))
-    axes.set_xticks(dates[::step], [d.isoformat() for d in dates[::step]])
-    axes.set_xlabel(label)
+@dataclass
+class Chart:
+    """An SVG chart of the site, as a template shows it."""
 
-
-def _count_axis(axes: Any) -> None:
-    """Whole numbers with thousands separators (no offset or scientific notation) on the y axis."""
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
-
-    axes.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
-    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+    src: str
+    alt: str
+    title: str
+    width: int
+    height: int
+    kind: str = "chart"
 
 
 # -- the site ------------------------------------------------------------------------------
 
 
 class _Site:
-    """Writes one site: holds the tables built once and the pages' common parts."""
+    """Writes one site: holds the tables built once, the templates and the pages' common parts."""
 
     def __init__(self, store: Any, root: Path, *, month: str | None, bots: tuple[str, ...]):
+        from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
         self.store, self.root, self.month, self.bots = store, root, month, bots
         self.note = data_note(store)
         self.tables: dict[str, Any] = {}  # export tables and what is derived from them, each built once
@@ -328,6 +429,16 @@ class _Site:
         until = growth.observed_until(store)
         self.freshness = f"data collected up to {until:%Y-%m-%d %H:%M} UTC" if until else "no data collected yet"
         self.generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        self.complete = growth.last_complete_month(store)  # later months are partial
+        self.settled = warm_up_until(store)  # earlier months are OpenRank's warm-up
+        self.templates = Environment(
+            loader=PackageLoader("analysis", "report_templates"),
+            autoescape=select_autoescape(["html"]),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.templates.globals["relation_colours"] = chart_style.RELATION_COLOURS
 
     # -- tables and downloads
 
@@ -361,21 +472,22 @@ class _Site:
         repos = self.table("repos")
         collected = repos.filter(pl.col("date").is_not_null())["repo"].to_list()
         models = self.table("models").filter(pl.col("collected") & (pl.col("all_derivatives") > 0))
-        chosen_models = models.sort(["all_derivatives", "model_id"], descending=[True, False]).head(model_pages)
+        chosen_models = most_derived_first(models).head(model_pages)
         families = [f for f in self.table("families")["family"].to_list() if f]
         self.pages["repos"] = {slug(name) for name in collected}
         self.pages["models"] = {slug(name) for name in chosen_models["model_id"].to_list()}
         self.pages["families"] = {slug(name) for name in families}
         rankings = [kind for kind in RANKINGS if kind in export.TABLES and self.table(kind).height]
+        self.nav = [(kind, RANKINGS[kind]) for kind in rankings]
         for kind in rankings:
-            self._ranking_page(kind, rankings)
+            self._ranking_page(kind)
         for name in collected:
-            self._repo_page(name, rankings)
+            self._repo_page(name)
         for name in chosen_models["model_id"].to_list():
-            self._model_page(name, rankings)
+            self._model_page(name)
         for name in families:
-            self._family_page(name, rankings)
-        self._compare_page(collected, rankings)
+            self._family_page(name)
+        self._compare_page(collected)
         self._index_page(rankings, collected, chosen_models["model_id"].to_list(), families)
 
     def _assets(self) -> None:
@@ -386,183 +498,189 @@ class _Site:
 
     # -- the common page
 
-    def _page(
-        self, path: str, title: str, body: str, *, rankings: list[str], downloads: Iterable[str], meta: str = ""
+    def _render(
+        self, path: str, template: str, *, title: str, downloads: Iterable[str], meta: str = "", **context: Any
     ) -> None:
-        depth = path.count("/")
-        up = "../" * depth
-        nav = " ".join(f'<li><a href="{up}rankings/{kind}.html">{_e(RANKINGS[kind])}</a></li>' for kind in rankings)
-        banner = (
-            f'<p class="synthetic" role="note"><strong>Synthetic data.</strong> {_e(self.note)}</p>'
-            if self.note
-            else ""
+        """Render ``template`` (which extends ``base.html``) to ``path`` under the site."""
+        page = self.templates.get_template(template).render(
+            up="../" * path.count("/"),
+            title=title,
+            meta=meta,
+            note=self.note,
+            freshness=self.freshness,
+            generated=self.generated,
+            nav=self.nav,
+            downloads=list(dict.fromkeys(downloads)),
+            formats=DOWNLOAD_FORMATS,
+            **context,
         )
-        files = " ".join(
-            f"<li>{_e(kind)}: "
-            + ", ".join(f'<a href="{up}data/{kind}.{fmt}" download>{fmt.upper()}</a>' for fmt in DOWNLOAD_FORMATS)
-            + "</li>"
-            for kind in dict.fromkeys(downloads)
-        )
-        page = f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_e(title)} · ecometrics{" (synthetic data)" if self.note else ""}</title>
-<link rel="stylesheet" href="{up}assets/report.css">
-</head>
-<body>
-<a class="skip" href="#main">Skip to the content</a>
-<header>
-<nav aria-label="Site"><a class="home" href="{up}index.html">ecometrics</a>
-<ul>{nav}<li><a href="{up}compare.html">Compare repositories</a></li></ul></nav>
-</header>
-{banner}
-<main id="main">
-<h1>{_e(title)}</h1>
-<p class="meta">{meta + " · " if meta else ""}{_e(self.freshness)}</p>
-{body}
-<section class="downloads" aria-labelledby="downloads"><h2 id="downloads">Download the data</h2><ul>{files}</ul></section>
-</main>
-<footer><p>Generated {self.generated} by ecometrics{" from synthetic data" if self.note else ""}.</p></footer>
-<script src="{up}assets/report.js"></script>
-</body>
-</html>
-"""
         target = self.root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page, encoding="utf-8")
 
     def _month_meta(self, frame: pl.DataFrame) -> str:
-        """'Month covered: YYYY-MM' for a table of one month (partial said), else ''."""
-        column = next((c for c in ("openrank_month", "month") if c in frame.columns), None)
-        months = sorted(set(frame[column].drop_nulls().to_list())) if column else []
-        if len(months) != 1:
+        """'Month covered: YYYY-MM' for a table of one month (partial and warm-up said), else ''."""
+        month = self._one_month(frame)
+        if month is None:
             return ""
         partial = "partial_month" in frame.columns and bool(frame["partial_month"].drop_nulls().any())
-        return f"Month covered: {months[0]}" + (" (partial: the data does not reach its end)" if partial else "")
+        warm_up = "openrank_warm_up" in frame.columns and bool(frame["openrank_warm_up"].drop_nulls().any())
+        return (
+            f"Month covered: {month}"
+            + (" (partial: the data does not reach its end)" if partial else "")
+            + (" (OpenRank warm-up)" if warm_up else "")
+        )
 
-    def _link(self, column: str, value: Any, up: str) -> str:
-        """A cell's text, linked to the entity's page when the site has one."""
-        text = _e(export.format_cell(value, NAME))
+    @staticmethod
+    def _one_month(frame: pl.DataFrame) -> str | None:
+        column = next((c for c in ("openrank_month", "month") if c in frame.columns), None)
+        months = sorted(set(frame[column].drop_nulls().to_list())) if column else []
+        return months[0] if len(months) == 1 else None
+
+    def _link(self, column: str, value: Any, up: str) -> dict[str, Any]:
+        """A cell's text, with the entity's page when the site has one."""
+        text = export.format_cell(value, NAME)
         folder = ENTITY_FOLDERS.get(column)
         if folder and isinstance(value, str) and slug(value) in self.pages[folder]:
-            return f'<a href="{up}{folder}/{quote(slug(value))}.html">{text}</a>'
-        return text
+            return {"text": text, "href": f"{up}{folder}/{quote(slug(value))}.html"}
+        return {"text": text, "href": None}
 
-    def _table(self, frame: pl.DataFrame, kind: str, table_id: str, caption: str, up: str) -> str:
-        """A sortable, filterable HTML table of ``frame`` with the cells of ``kind``'s schema."""
+    def _table(self, frame: pl.DataFrame, kind: str, table_id: str, caption: str, up: str) -> dict[str, Any]:
+        """A sortable, filterable, paged table of ``frame`` with the cells of ``kind``'s schema,
+        the ranked figure right after the name."""
         fields = export.table_fields(frame, kind)
-        head = "".join(
-            f'<th scope="col" data-column="{_e(c)}" data-type="{"number" if fields[c].dtype.is_numeric() else "text"}"'
-            f'{" class=num" if export.is_numeric(fields[c]) else ""}><button type="button">{_e(c)}</button></th>'
-            for c in frame.columns
-        )
-        body = []
+        ranked = RANKED_BY.get(kind)
+        order = list(frame.columns)
+        if ranked in order:
+            name_at = next((i for i, c in enumerate(order) if fields[c].identifier and fields[c].dtype == pl.String), 0)
+            order.remove(ranked)
+            order.insert(name_at + 1, ranked)
+        frame = frame.select(order)
+        columns = [
+            {
+                "name": c,
+                "label": column_label(c),
+                "type": "number" if fields[c].dtype.is_numeric() else "text",
+                "numeric": export.is_numeric(fields[c]),
+            }
+            for c in order
+        ]
+        rows = []
         for row in frame.iter_rows():
             cells = []
-            for column, value in zip(frame.columns, row, strict=True):
-                shown = (
+            for column, value in zip(order, row, strict=True):
+                cell = (
                     self._link(column, value, up)
                     if column in ENTITY_FOLDERS
-                    else _e(export.format_cell(value, fields[column]))
+                    else {"text": export.format_cell(value, fields[column]), "href": None}
                 )
-                cells.append(f'<td data-value="{_e(_raw(value))}">{shown}</td>')
-            body.append("<tr>" + "".join(cells) + "</tr>")
-        return f"""<div class="tools"><label>Filter rows <input type="search" data-filter="{table_id}" placeholder="any text in a row"></label>
-<span class="count" data-count-for="{table_id}" aria-live="polite">{frame.height:,} of {frame.height:,} rows</span></div>
-<div class="scroll" role="region" aria-label="{_e(caption)}" tabindex="0"><table class="ranking" id="{table_id}">
-<caption>{_e(caption)}. Click a column's name to sort by it.</caption>
-<thead><tr>{head}</tr></thead>
-<tbody>
-{chr(10).join(body)}
-</tbody></table></div>"""
+                cells.append({**cell, "value": _raw(value), "numeric": export.is_numeric(fields[column])})
+            rows.append(cells)
+        return {
+            "id": table_id,
+            "caption": caption,
+            "columns": columns,
+            "rows": rows,
+            "page_size": PAGE_SIZE if len(rows) > PAGED_FROM else None,
+        }
 
-    def _figures(self, row: dict[str, Any], kind: str, columns: Iterable[str]) -> str:
-        """Key figures of one table row as a definition list."""
+    def _figures(self, row: dict[str, Any], kind: str, columns: Iterable[str]) -> list[tuple[str, str]]:
+        """Key figures of one table row: (label, formatted value), unknown said."""
         fields = export.TABLES[kind].schema
-        items = "".join(
-            f"<div><dt>{_e(c)}</dt><dd>{_e(export.format_cell(row[c], fields[c]) or 'unknown')}</dd></div>"
-            for c in columns
-            if c in row
-        )
-        return f'<dl class="figures">{items}</dl>'
+        return [(column_label(c), export.format_cell(row[c], fields[c]) or "unknown") for c in columns if c in row]
 
-    def _chart(self, name: str, up: str, draw: Callable[[Any], None], *, title: str, alt: str, panels: int = 1) -> str:
-        """An SVG chart under ``charts/`` drawn by ``draw(axes)``; returns the ``<figure>`` showing it.
+    def _chart(
+        self, name: str, up: str, draw: Callable[[Any], None], *, title: str, alt: str, panels: int = 1
+    ) -> Chart:
+        """An SVG chart under ``charts/`` drawn by ``draw(axes)`` in :mod:`analysis.chart_style`.
 
-        Margins are fixed rather than solved by a layout engine: that halves the time a
-        chart takes, and a site has hundreds of them.
+        Margins are fixed rather than solved by a layout engine: that halves the time a chart
+        takes, and a site has hundreds. The title is wrapped to the width, with room above
+        the axes for its lines, so it is never clipped.
         """
         from matplotlib import rc_context
         from matplotlib.figure import Figure
 
         path = self.root / "charts" / f"{name}.svg"
         path.parent.mkdir(exist_ok=True)
-        height = 1.9 + 1.8 * panels  # inches
-        with rc_context({**CHART_STYLE, "svg.fonttype": "none", "svg.hashsalt": name, "font.size": 10}):
-            figure = Figure(figsize=(7.5, height))
+        lines = textwrap.wrap(one_line(title) + (" (synthetic data)" if self.note else ""), TITLE_CHARACTERS)
+        top_inches = 0.6 + 0.25 * len(lines)  # the title's lines and a legend above the first axes
+        height = top_inches + 1.0 + 2.0 * panels  # inches
+        style: Any = {**chart_style.RC, "svg.hashsalt": name}  # the same chart draws the same SVG
+        with rc_context(style):
+            figure = Figure(figsize=(CHART_WIDTH, height))
             axes = figure.subplots(panels, 1, squeeze=False)[:, 0]
-            figure.subplots_adjust(left=0.15, right=0.97, top=1 - 0.5 / height, bottom=1.2 / height, hspace=0.45)
+            figure.subplots_adjust(left=0.16, right=0.97, top=1 - top_inches / height, bottom=0.85 / height, hspace=0.5)
             draw(axes if panels > 1 else axes[0])
-            figure.suptitle(one_line(title) + (" (synthetic data)" if self.note else ""), fontsize=11)
+            figure.text(0.5, 1 - 0.15 / height, "\n".join(lines), ha="center", va="top", fontsize=13, weight="bold")
             if self.note:
-                figure.text(0.5, 0.1 / height, self.note, ha="center", va="bottom", fontsize=7, color="0.35")
-            for each in axes:
-                each.grid(alpha=0.3)
-            metadata = {"Title": one_line(title), "Description": self.note or one_line(alt), "Date": None}
-            figure.savefig(path, format="svg", metadata=metadata)
-        return (
-            f'<figure><img src="{up}charts/{quote(name)}.svg" alt="{_e(alt)}" width="750" height="{int(height * 100)}">'
-            f"<figcaption>{_e(title)}</figcaption></figure>"
-        )
+                figure.text(0.5, 0.06 / height, self.note, ha="center", va="bottom", fontsize=8, color="0.35")
+            figure.savefig(
+                path,
+                format="svg",
+                metadata={"Title": one_line(title), "Description": self.note or one_line(alt), "Date": None},
+            )
+        return Chart(f"{up}charts/{quote(name)}.svg", alt, title, int(CHART_WIDTH * 100), int(height * 100))
+
+    def _shade(self, axes: Any, months: list[str], *, openrank: bool = False) -> None:
+        """Shade the partial months (and, on OpenRank charts, the warm-up ones) of a month axis."""
+        partial = [i for i, m in enumerate(months) if self.complete is None or m > self.complete]
+        chart_style.shade_months(axes, partial, colour=chart_style.PARTIAL_COLOUR, label=chart_style.PARTIAL_LABEL)
+        if openrank and self.settled:
+            warm = [i for i, m in enumerate(months) if m < self.settled and i not in partial]
+            chart_style.shade_months(axes, warm, colour=chart_style.WARM_UP_COLOUR, label=chart_style.WARM_UP_LABEL)
+
+    def _shade_partial_days(self, axes: Any, last: dt.date) -> None:
+        """Shade the days of the last, partial month of a daily series."""
+        if self.complete is not None and last.strftime("%Y-%m") > self.complete:
+            chart_style.shade_days(axes, last.replace(day=1), last)
 
     # -- pages
 
-    def _ranking_page(self, kind: str, rankings: list[str]) -> None:
+    def _sentence(self, kind: str, frame: pl.DataFrame) -> str:
+        month = self._one_month(frame) or "the latest snapshot"
+        months = [c.removeprefix("openrank_") for c in frame.columns if re.fullmatch(r"openrank_\d{4}-\d{2}", c)]
+        span = f"{months[0]} to {months[-1]}" if len(months) > 1 else (months[0] if months else "the months stored")
+        text = SENTENCES[kind].format(count=f"{frame.height:,}", month=month, months=span)
+        if "openrank_warm_up" in frame.columns and bool(frame["openrank_warm_up"].drop_nulls().any()):
+            text += WARM_UP_SENTENCE.format(month=month, warm_up=WARM_UP_MONTHS)
+        return text
+
+    def _ranking_page(self, kind: str) -> None:
         frame = self.table(kind)
-        doc = (inspect.getdoc(export.TABLES[kind].build) or "").split("\n\n")[0]
-        body = f'<p class="about">{_e(doc)}</p>\n' + self._table(frame, kind, f"table-{kind}", RANKINGS[kind], "../")
-        self._page(
+        self._render(
             f"rankings/{kind}.html",
-            RANKINGS[kind],
-            body,
-            rankings=rankings,
+            "ranking.html",
+            title=RANKINGS[kind],
             downloads=[kind],
             meta=self._month_meta(frame),
+            sentence=self._sentence(kind, frame),
+            table=self._table(frame, kind, f"table-{kind}", RANKINGS[kind], "../"),
         )
 
-    def _repo_page(self, name: str, rankings: list[str]) -> None:
+    def _repo_page(self, name: str) -> None:
         up, key = "../", slug(name)
         row = self.table("repos").filter(pl.col("repo") == name).row(0, named=True)
-        parts = [
-            self._figures(
-                row,
-                "repos",
-                (
-                    "stars",
-                    "stars_30d",
-                    "forks",
-                    "contributors",
-                    "openrank",
-                    "activity",
-                    "openrank_month",
-                    "language",
-                    "license",
-                    "created_at",
-                ),
-            )
-        ]
+        figures = self._figures(
+            row,
+            "repos",
+            ("stars", "stars_30d", "forks", "contributors", "openrank", "activity", "openrank_month")
+            + ("language", "license", "created_at"),
+        )
+        parts: list[Any] = []
         stars = self.table("stars_daily").filter(pl.col("repo") == name)
         if stars.height:
 
             def draw(axes: Any) -> None:
                 dates = stars["date"].to_list()
-                axes.step(dates, stars["total"].to_list(), where="post", color=COLOURS[0], linewidth=1.8)
+                axes.step(dates, stars["total"].to_list(), where="post", color=chart_style.COLOURS[0], linewidth=1.8)
                 axes.set_ylabel("stars (cumulative)")
-                _date_axis(axes, dates, "date (UTC)")
-                _count_axis(axes)
-                axes.set_ylim(bottom=0)
+                chart_style.date_axis(axes, "date (UTC)", dates)
+                chart_style.count_axis(axes)
+                chart_style.headroom(axes, max(stars["total"].to_list()))
+                self._shade_partial_days(axes, dates[-1])
+                if axes.get_legend_handles_labels()[0]:
+                    axes.legend(loc="upper left", frameon=False)
 
             parts.append(
                 self._chart(
@@ -578,33 +696,39 @@ class _Site:
             )
         monthly = self._repo_months(row["repo_id"], name)
         if monthly.height:
-            from matplotlib.ticker import MaxNLocator
 
             def draw(axes: Any) -> None:
                 months, at = monthly["month"].to_list(), list(range(monthly.height))
-                axes[0].plot(at, monthly["openrank"].to_list(), marker="o", color=COLOURS[0])
+                ranks = monthly["openrank"].to_list()
+                axes[0].plot(at, ranks, marker="o", color=chart_style.COLOURS[0])
                 axes[0].set_ylabel("OpenRank (score)")
-                axes[0].yaxis.set_major_locator(MaxNLocator(nbins=4))
-                axes[1].bar(at, monthly["activity"].fill_null(0).to_list(), color=COLOURS[2])
+                chart_style.headroom(axes[0], max((v for v in ranks if v is not None), default=None))
+                self._shade(axes[0], months, openrank=True)
+                if axes[0].get_legend_handles_labels()[0]:
+                    axes[0].legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, frameon=False)
+                axes[1].bar(at, monthly["activity"].fill_null(0).to_list(), color=chart_style.COLOURS[2])
                 axes[1].set_ylabel("activity (score)")
-                axes[1].yaxis.set_major_locator(MaxNLocator(nbins=4))
-                axes[2].bar(at, monthly["active_contributors"].fill_null(0).to_list(), color=COLOURS[0], label="active")
+                self._shade(axes[1], months)
+                axes[2].bar(
+                    at,
+                    monthly["active_contributors"].fill_null(0).to_list(),
+                    color=chart_style.COLOURS[0],
+                    label="active",
+                )
                 axes[2].bar(
                     at,
                     monthly["new_contributors"].fill_null(0).to_list(),
-                    color=COLOURS[4],
+                    color=chart_style.COLOURS[1],
                     width=0.5,
                     label="new in the repository",
                 )
-                axes[2].set_ylabel("contributors (people)")
-                _count_axis(axes[2])
-                axes[2].legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, frameon=False, fontsize=8)
+                axes[2].set_ylabel("contributors")
+                chart_style.count_axis(axes[2])
+                self._shade(axes[2], months)
+                axes[2].legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, frameon=False)
                 axes[2].set_xlabel("month")
-                step = max(1, len(months) // 12)
                 for each in axes:
-                    each.set_xticks(at[::step], months[::step] if each is axes[2] else [])
-                    each.set_xlim(-0.6, len(at) - 0.4)
-                axes[2].tick_params(axis="x", labelrotation=45)
+                    chart_style.month_axis(each, months, labelled=each is axes[2], most=6)
 
             ranked = monthly.drop_nulls("openrank").tail(1)
             busiest = monthly.drop_nulls("active_contributors").sort("active_contributors", descending=True).head(1)
@@ -628,17 +752,19 @@ class _Site:
                             if busiest.height
                             else "no contributors recorded"
                         )
+                        + (f"; months before {self.settled} are OpenRank's warm-up" if self.settled else "")
                     ),
                 )
             )
         parts.append(self._contributors(row["repo_id"]))
-        self._page(
+        self._render(
             f"repos/{key}.html",
-            name,
-            "\n".join(parts),
-            rankings=rankings,
+            "entity.html",
+            title=name,
             meta=self._month_meta(self.table("repos")),
             downloads=["repos", "stars_daily", "contributor_growth", "repo_openrank"],
+            figures=figures,
+            parts=parts,
         )
 
     def _repo_months(self, repo_id: int, name: str) -> pl.DataFrame:
@@ -667,11 +793,11 @@ class _Site:
         activity = self._once(f"activity:{month}", lambda: openrank_table(self.store, "repo", month))
         return dict(activity.select("entity_id", "activity").iter_rows())
 
-    def _contributors(self, repo_id: int) -> str:
-        """The top contributors of the newest ``/contributors`` snapshot, as a table."""
+    def _contributors(self, repo_id: int) -> dict[str, Any]:
+        """The top contributors of the newest ``/contributors`` snapshot."""
         snapshot = self._contributor_snapshots().filter(pl.col("repo_id") == repo_id)
         if snapshot.is_empty():
-            return "<p>No contributors collected (bots left out).</p>"
+            return {"kind": "contributors", "rows": [], "caption": ""}
         latest = snapshot.filter(pl.col("date") == snapshot["date"].max())
         top = (
             latest.with_columns(contributor=pl.coalesce("login", pl.lit("anonymous")))
@@ -679,35 +805,23 @@ class _Site:
             .head(TOP_CONTRIBUTORS)
             .select("contributor", "contributions")
         )
-        rows = "".join(f"<tr><td>{_e(r[0])}</td><td class=num>{r[1]:,}</td></tr>" for r in top.iter_rows())
-        return (
-            f'<section aria-labelledby="contributors"><h2 id="contributors">Top contributors</h2>'
-            f'<div class="scroll"><table><caption>The {top.height} contributors with most commits in the snapshot of {_e(latest["date"][0])}'
-            f" ({latest.height:,} in all, bots left out)</caption>"
-            f'<thead><tr><th scope="col">contributor</th><th scope="col" class=num>commits</th></tr></thead><tbody>{rows}</tbody></table></div></section>'
-        )
+        return {
+            "kind": "contributors",
+            "rows": list(top.iter_rows()),
+            "caption": f"The {top.height} contributors with most commits in the snapshot of {latest['date'][0]}"
+            f" ({latest.height:,} in all, bots left out)",
+        }
 
-    def _model_page(self, name: str, rankings: list[str]) -> None:
+    def _model_page(self, name: str) -> None:
         up, key = "../", slug(name)
         row = self.table("models").filter(pl.col("model_id") == name).row(0, named=True)
-        parts = [
-            self._figures(
-                row,
-                "models",
-                (
-                    "family",
-                    "origin",
-                    "downloads_30d",
-                    "downloads_all_time",
-                    "likes",
-                    "direct_derivatives",
-                    "all_derivatives",
-                    "max_depth",
-                    "influence",
-                    "created_at",
-                ),
-            )
-        ]
+        figures = self._figures(
+            row,
+            "models",
+            ("family", "origin", "downloads_30d", "downloads_all_time", "likes", "direct_derivatives")
+            + ("all_derivatives", "max_depth", "influence", "created_at"),
+        )
+        parts: list[Any] = []
         downloads = self.table("model_downloads").filter(pl.col("model_id") == name)
         if downloads.height:
             parts.append(self._downloads_chart(f"model-{key}", up, name, downloads))
@@ -715,10 +829,13 @@ class _Site:
         relations = {r: row[r] or 0 for r in RELATIONS}
 
         def draw(axes: Any) -> None:
-            axes.barh(list(relations), list(relations.values()), color=COLOURS[: len(relations)])
+            axes.barh(
+                list(relations), list(relations.values()), color=[chart_style.RELATION_COLOURS[r] for r in relations]
+            )
             axes.invert_yaxis()
             axes.set_xlabel("direct derivatives (models)")
             axes.set_ylabel("relation to the parent")
+            axes.grid(axis="y", visible=False)
 
         parts.append(
             self._chart(
@@ -729,26 +846,30 @@ class _Site:
                 alt=("Bar chart: " + ", ".join(f"{v:,} {r}" for r, v in relations.items())),
             )
         )
-        parts.append(f'<section aria-labelledby="tree"><h2 id="tree">Lineage tree</h2>{self._tree(name, up)}</section>')
-        self._page(
+        parts.append({"kind": "lineage", "heading": "Lineage tree", "tree": self._tree(name, up)})
+        self._render(
             f"models/{key}.html",
-            name,
-            "\n".join(parts),
-            rankings=rankings,
-            downloads=["models", "model_downloads", "model_growth"],
+            "entity.html",
+            title=name,
             meta="Latest Hub snapshot",
+            downloads=["models", "model_downloads", "model_growth"],
+            figures=figures,
+            parts=parts,
         )
 
-    def _downloads_chart(self, key: str, up: str, name: str, downloads: pl.DataFrame) -> str:
+    def _downloads_chart(self, key: str, up: str, name: str, downloads: pl.DataFrame) -> Chart:
         def draw(axes: Any) -> None:
             dates = downloads["date"].to_list()
-            axes[0].plot(dates, downloads["downloads_all_time"].to_list(), marker="o", color=COLOURS[0])
-            axes[0].set_ylabel("downloads, all time")
-            axes[1].plot(dates, downloads["downloads_30d"].to_list(), marker="o", color=COLOURS[2])
-            axes[1].set_ylabel("downloads, last 30 days")
-            for each in axes:
-                _count_axis(each)
-                _date_axis(each, dates, "snapshot day (UTC)" if each is axes[1] else "")
+            for each, column, colour, label in (
+                (axes[0], "downloads_all_time", chart_style.COLOURS[0], "downloads, all time"),
+                (axes[1], "downloads_30d", chart_style.COLOURS[2], "downloads, last 30 days"),
+            ):
+                values = downloads[column].to_list()
+                each.plot(dates, values, marker="o", color=colour)
+                each.set_ylabel(label)
+                chart_style.count_axis(each)  # from zero: a gain reads as its true size
+                chart_style.headroom(each, max((v for v in values if v is not None), default=None))
+                chart_style.date_axis(each, "snapshot day (UTC)" if each is axes[1] else "", dates)
 
         return self._chart(
             f"{key}-downloads",
@@ -762,45 +883,48 @@ class _Site:
             ),
         )
 
-    def _tree(self, root: str, up: str) -> str:
-        """The derivatives below ``root`` as nested lists (relation, id), at most :data:`TREE_NODES` models."""
+    def _tree(self, root: str, up: str) -> dict[str, Any] | None:
+        """The derivatives below ``root`` as nested nodes, breadth first, at most :data:`TREE_NODES` models;
+        says how many of the tree's models are shown."""
         graph = self._lineage()
         if root not in graph:
-            return f"<p>No derivatives of {_e(root)} collected.</p>"
-        shown: set[str] = set()
-        budget = [TREE_NODES]
-
-        def item(model: str, relation: str | None) -> str:
-            label = f'<span class="relation">{_e(relation)}</span> ' if relation else ""
-            label += self._link("model_id", model, up)
-            if model in shown:
-                return f"<li>{label} <small>(listed above)</small></li>"
-            shown.add(model)
-            budget[0] -= 1
-            children = sorted(graph.successors(model))
-            inner: list[str] = []
+            return None
+        below = nx.descendants(graph, root)
+        nodes = {root: {**self._link("model_id", root, up), "relation": None, "colour": None}}
+        nodes[root].update(children=[], more=0, repeated=False)
+        shown, queue = {root}, [root]
+        while queue:
+            parent = queue.pop(0)
+            children = sorted(graph.successors(parent))
             for child in children:
-                if budget[0] <= 0:
-                    inner.append(
-                        f"<li><small>… {len(children) - len(inner):,} more, in the lineage export</small></li>"
-                    )
-                    break
-                inner.append(item(child, graph.edges[model, child].get("relation")))
-            return f"<li>{label}" + (f"<ul>{''.join(inner)}</ul>" if inner else "") + "</li>"
+                if len(shown) >= TREE_NODES:
+                    nodes[parent]["more"] += 1
+                    continue
+                relation = graph.edges[parent, child].get("relation")
+                node = {
+                    **self._link("model_id", child, up),
+                    "relation": relation,
+                    "colour": chart_style.RELATION_COLOURS.get(relation or "", "#888"),
+                    "children": [],
+                    "more": 0,
+                    "repeated": child in shown,
+                }
+                nodes[parent]["children"].append(node)
+                if child not in shown:
+                    shown.add(child)
+                    nodes[child] = node
+                    queue.append(child)
+        return {"root": nodes[root], "derivatives": len(below), "nodes": len(below) + 1, "shown": len(shown)}
 
-        count = len(nx.descendants(graph, root))
-        return f'<p>{count:,} derivatives below {_e(root)}.</p><ul class="tree">{item(root, None)}</ul>'
-
-    def _family_page(self, name: str, rankings: list[str]) -> None:
+    def _family_page(self, name: str) -> None:
         up, key = "../", slug(name)
         row = self.table("families").filter(pl.col("family") == name).row(0, named=True)
-        parts = [
-            self._figures(
-                row,
-                "families",
-                ("origin", "models", "root_models", "derivatives", "downloads_30d", "downloads_all_time", "influence"),
-            )
-        ]
+        figures = self._figures(
+            row,
+            "families",
+            ("origin", "models", "root_models", "derivatives", "downloads_30d", "downloads_all_time", "influence"),
+        )
+        parts: list[Any] = []
         downloads = self.table("family_downloads").filter(pl.col("family") == name)
         if downloads.height:
             parts.append(self._downloads_chart(f"family-{key}", up, f"the {name} family", downloads))
@@ -810,16 +934,17 @@ class _Site:
             def draw(axes: Any) -> None:
                 labels, at = months["month"].to_list(), list(range(months.height))
                 bottom = [0] * months.height
-                for colour, relation in zip(COLOURS, RELATIONS, strict=False):
+                for relation in RELATIONS:
                     values = months[relation].to_list()
-                    axes.bar(at, values, bottom=bottom, color=colour, label=relation)
+                    axes.bar(at, values, bottom=bottom, color=chart_style.RELATION_COLOURS[relation], label=relation)
                     bottom = [b + v for b, v in zip(bottom, values, strict=True)]
                 axes.set_ylabel("derivatives created (models)")
-                _count_axis(axes)
+                chart_style.count_axis(axes)
+                chart_style.headroom(axes, max(bottom), share=0.3)  # room for the legend above the bars
+                self._shade(axes, labels)
                 axes.set_xlabel("month")
-                axes.legend(loc="upper left", frameon=False)
-                step = max(1, len(labels) // 12)
-                axes.set_xticks(range(0, len(labels), step), labels[::step], rotation=45)
+                axes.legend(loc="upper left", frameon=False, ncols=3)
+                chart_style.month_axis(axes, labels, most=6)
 
             busiest = months.sort("derivatives", descending=True).row(0, named=True)
             parts.append(
@@ -838,25 +963,24 @@ class _Site:
         roots = members.filter((pl.col("parents") == 0) & (pl.col("all_derivatives") > 0)).sort(
             ["all_derivatives", "model_id"], descending=[True, False]
         )
-        trees = "".join(
-            f"<details><summary>{_e(r['model_id'])} ({r['all_derivatives']:,} derivatives)</summary>{self._tree(r['model_id'], up)}</details>"
-            for r in roots.head(10).iter_rows(named=True)
-        )
+        trees = [self._tree(r["model_id"], up) for r in roots.head(10).iter_rows(named=True)]
+        parts.append({"kind": "trees", "heading": "Lineage trees of its root models", "trees": [t for t in trees if t]})
         parts.append(
-            f'<section aria-labelledby="tree"><h2 id="tree">Lineage trees of its root models</h2>{trees or "<p>No derivatives collected.</p>"}</section>'
+            {
+                "kind": "table",
+                "anchor": "members",
+                "heading": "Its models",
+                "table": self._table(members, "models", "table-members", f"Models of the {name} family", up),
+            }
         )
-        parts.append(
-            '<section aria-labelledby="members"><h2 id="members">Its models</h2>'
-            + self._table(members, "models", "table-members", f"Models of the {name} family", up)
-            + "</section>"
-        )
-        self._page(
+        self._render(
             f"families/{key}.html",
-            f"{name} family",
-            "\n".join(parts),
-            rankings=rankings,
-            downloads=["families", "family_downloads", "family_months", "models"],
+            "entity.html",
+            title=f"{name} family",
             meta="Latest Hub snapshot",
+            downloads=["families", "family_downloads", "family_months", "models"],
+            figures=figures,
+            parts=parts,
         )
 
     def _lineage(self) -> Any:
@@ -876,7 +1000,7 @@ class _Site:
         """Every month of ``family_months`` (the site's month chooses the table's rows, not the chart's)."""
         return self._once("family_months:all", lambda: export.build_table(self.store, "family_months"))
 
-    def _compare_page(self, collected: list[str], rankings: list[str]) -> None:
+    def _compare_page(self, collected: list[str]) -> None:
         repos = self.table("repos").filter(pl.col("repo").is_in(collected))
         columns = ["repo", "stars", "stars_30d", "forks", "contributors", "openrank", "activity", "openrank_month"]
         fields = export.TABLES["repos"].schema
@@ -905,62 +1029,172 @@ class _Site:
             "note": self.note,
             "default": repos["repo"].head(3).to_list(),
         }
-        options = "".join(
-            f'<li><label><input type="checkbox" name="repo" value="{_e(r)}"> {_e(r)}</label></li>'
-            for r in sorted(collected, key=str.casefold)
-        )
-        body = f"""<p class="about">Repositories side by side. Choose them below, or name them in the address:
-<code>compare.html?repo=OWNER/NAME&amp;repo=OWNER/NAME</code>.</p>
-<div id="compare-chart" class="chart" aria-live="polite"></div>
-<div class="scroll" role="region" aria-label="Figures of the chosen repositories" tabindex="0"><table id="table-compare">
-<caption>Figures of the chosen repositories (from the repos ranking)</caption>
-<thead><tr>{"".join(f'<th scope="col"{" class=num" if n else ""}>{_e(c)}</th>' for c, n in zip(columns, numeric, strict=True))}</tr></thead>
-<tbody></tbody></table></div>
-<form method="get" action="compare.html" class="choose"><fieldset><legend>Repositories to compare</legend>
-<ul class="choices">{options}</ul></fieldset><button type="submit">Compare</button></form>
-{_json_script("compare-data", data)}"""
-        self._page(
+        self._render(
             "compare.html",
-            "Compare repositories",
-            body,
-            rankings=rankings,
+            "compare.html",
+            title="Compare repositories",
             downloads=["repos", "stars_daily"],
             meta=self._month_meta(self.table("repos")),
+            columns=[{"label": column_label(c), "numeric": n} for c, n in zip(columns, numeric, strict=True)],
+            repos=sorted(collected, key=str.casefold),
+            data=data,
         )
+
+    # -- the index: the headline view
+
+    def _board(
+        self,
+        kind: str,
+        current: pl.DataFrame,
+        previous: pl.DataFrame | None,
+        *,
+        name: str,
+        value: str,
+        heading: str,
+        caption: str,
+        value_label: str,
+        delta_label: str,
+        plural: str,
+        count: int,
+        decimals: int = 0,
+        delta: str | None = None,
+    ) -> dict[str, Any]:
+        """A headline table: the top rows of ``current`` by ``value``, each with its change since
+        ``previous`` (value and rank; "new" when absent there) or the ``delta`` column, and a bar."""
+        fields = export.table_fields(current, kind) if kind in export.TABLES else {}
+        top = current.filter(pl.col(value).is_not_null()).sort(value, descending=True).head(HEADLINE_ROWS)
+        before: dict[Any, tuple[int, Any]] = {}
+        if previous is not None:
+            ordered = previous.filter(pl.col(value).is_not_null()).sort(value, descending=True)
+            before = {n: (i + 1, v) for i, (n, v) in enumerate(ordered.select(name, value).iter_rows())}
+        peak = top[value].max() if top.height else None
+        rows = []
+        for rank, row in enumerate(top.iter_rows(named=True), start=1):
+            figure = row[value]
+            if delta is not None:
+                change, moved = row[delta], None
+                rank_text = ""
+            else:
+                old = before.get(row[name])
+                change = figure - old[1] if old else None
+                moved = old[0] - rank if old else None
+                rank_text = "new" if old is None else ("±0" if moved == 0 else f"{moved:+d}")
+            rows.append(
+                {
+                    "rank": rank,
+                    "name": self._link(name, row[name], ""),
+                    "value": export.format_cell(figure, fields.get(value)),
+                    "delta": _signed(change, decimals) if (delta is None or change is not None) else "unknown",
+                    "delta_class": "up" if (change or 0) > 0 else ("down" if (change or 0) < 0 else ""),
+                    "rank_delta": rank_text,
+                    "rank_class": "up" if (moved or 0) > 0 else ("down" if (moved or 0) < 0 else ""),
+                    "bar": round(100 * figure / peak) if peak else 0,
+                }
+            )
+        return {
+            "kind": kind,
+            "heading": heading,
+            "caption": caption,
+            "name_label": column_label(name),
+            "value_label": value_label,
+            "delta_label": delta_label,
+            "plural": plural,
+            "count": count,
+            "rows": rows,
+        }
 
     def _index_page(self, rankings: list[str], repos: list[str], models: list[str], families: list[str]) -> None:
-        items = []
+        month = self._one_month(self.table("repos")) or default_month(self.store, "repo")
+        previous = _month_before(month) if month else None
+        boards = []
+        if month and "repos" in rankings:
+            now = self.table("repos", month=month).filter(pl.col("openrank").is_not_null())
+            then = self.table("repos", month=previous)
+            boards.append(
+                self._board(
+                    "repos", now, then, name="repo", value="openrank", decimals=2,
+                    heading="Repositories", caption=f"Top repositories by OpenRank in {month}",
+                    value_label=f"OpenRank {month}", delta_label=f"change since {previous}",
+                    plural="repositories", count=self.table("repos").height,
+                )
+            )  # fmt: skip
+        if month and "developers" in rankings:
+            boards.append(
+                self._board(
+                    "developers", self.table("developers", month=month), self.table("developers", month=previous),
+                    name="developer", value="openrank", decimals=2,
+                    heading="Developers", caption=f"Top developers by OpenRank in {month}",
+                    value_label=f"OpenRank {month}", delta_label=f"change since {previous}",
+                    plural="developers", count=self.table("developers").height,
+                )
+            )  # fmt: skip
+        if "model_growth" in rankings:
+            boards.append(
+                self._board(
+                    "models", self.table("model_growth"), None, name="model_id", value="downloads_30d",
+                    delta="downloads_30d_change_30d",
+                    heading="Models", caption="Top models by downloads in the last 30 days (latest snapshot)",
+                    value_label="downloads, 30 days", delta_label="change over 30 days",
+                    plural="models", count=self.table("models").height,
+                )
+            )  # fmt: skip
+        family_month = self._family_months()
+        complete = family_month.filter(pl.col("month") <= (self.month or self.complete or "9999-12"))
+        last: str | None = str(complete["month"].max()) if complete.height else None
+        if last and "families" in rankings:
+            boards.append(
+                self._board(
+                    "families", family_month.filter(pl.col("month") == last),
+                    family_month.filter(pl.col("month") == _month_before(last)),
+                    name="family", value="derivatives",
+                    heading="Model families", caption=f"Families by derivatives created in {last}",
+                    value_label=f"derivatives created in {last}", delta_label=f"change since {_month_before(last)}",
+                    plural="families", count=self.table("families").height,
+                )
+            )  # fmt: skip
+        rankings_list = []
         for kind in rankings:
-            frame = self.table(kind)
-            meta = self._month_meta(frame)
-            items.append(
-                f'<tr><td><a href="rankings/{kind}.html">{_e(RANKINGS[kind])}</a></td><td class=num>{frame.height:,}</td>'
-                f"<td>{_e(meta.removeprefix('Month covered: ') or 'latest snapshot')}</td>"
-                + "<td>"
-                + ", ".join(f'<a href="data/{kind}.{fmt}" download>{fmt.upper()}</a>' for fmt in DOWNLOAD_FORMATS)
-                + "</td></tr>"
+            meta = self._month_meta(self.table(kind))
+            rankings_list.append(
+                {
+                    "kind": kind,
+                    "title": RANKINGS[kind],
+                    "rows": self.table(kind).height,
+                    "month": meta.removeprefix("Month covered: ") or "latest snapshot",
+                }
             )
 
-        def links(folder: str, names: list[str]) -> str:
-            return "".join(f'<li><a href="{folder}/{quote(slug(n))}.html">{_e(n)}</a></li>' for n in names)
+        def links(folder: str, column: str, names: list[str]) -> list[dict[str, Any]]:
+            return [self._link(column, n, "") for n in names]
 
         top = self.table("repos").filter(pl.col("repo").is_in(repos))["repo"].head(3).to_list()
-        compare = "compare.html?" + "&amp;".join(f"repo={quote(n, safe='/')}" for n in top)
-        body = f"""<p class="about">Rankings of the open-source AI ecosystem: GitHub repositories and developers (stars,
-contributors, OpenRank, activity) and Hugging Face models and families (downloads, derivatives, lineage).</p>
-<section aria-labelledby="rankings"><h2 id="rankings">Rankings</h2>
-<div class="scroll"><table><caption>Each ranking, its rows and the month it covers</caption>
-<thead><tr><th scope="col">ranking</th><th scope="col" class=num>rows</th><th scope="col">month</th><th scope="col">download</th></tr></thead>
-<tbody>{"".join(items)}</tbody></table></div></section>
-<section aria-labelledby="compare"><h2 id="compare">Compare</h2><p><a href="{compare}">Compare {_e(", ".join(top))}</a> or any other set of repositories.</p></section>
-<section aria-labelledby="repos"><h2 id="repos">Repositories ({len(repos):,})</h2><ul class="columns">{links("repos", repos)}</ul></section>
-<section aria-labelledby="families"><h2 id="families">Model families ({len(families):,})</h2><ul class="columns">{links("families", families)}</ul></section>
-<section aria-labelledby="models"><h2 id="models">Models with the most derivatives ({len(models):,})</h2><ul class="columns">{links("models", models)}</ul></section>"""
-        self._page(
+        self._render(
             "index.html",
-            "Open-source AI ecosystem metrics",
-            body,
-            rankings=rankings,
+            "index.html",
+            title="Open-source AI ecosystem metrics",
             downloads=rankings,
             meta=self._month_meta(self.table("repos")),
+            month=month,
+            previous=previous,
+            warm_up=bool(month and self.settled and month < self.settled),
+            boards=boards,
+            rankings_list=rankings_list,
+            compare={
+                "href": "compare.html?" + "&".join(f"repo={quote(n, safe='/')}" for n in top),
+                "text": ", ".join(top),
+            },
+            link_groups=[
+                {"folder": "repos", "heading": "Repositories", "links": links("repos", "repo", repos)},
+                {"folder": "families", "heading": "Model families", "links": links("families", "family", families)},
+                {
+                    "folder": "models",
+                    "heading": "Models with the most derivatives",
+                    "links": links("models", "model_id", models),
+                },
+            ],
         )
+
+
+def _month_before(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year - 1:04d}-12" if number == 1 else f"{year:04d}-{number - 1:02d}"

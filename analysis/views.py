@@ -112,6 +112,7 @@ ORG_FIGURES = {
     "activity": SCORE,
     "month": MONTH,
     "partial_month": FLAG,
+    "openrank_warm_up": FLAG,
 }
 
 
@@ -132,6 +133,7 @@ def _figures(grouped: Any) -> Any:
         activity=pl.col("activity").sum(),
         month=pl.col("openrank_month").drop_nulls().max(),
         partial_month=pl.col("partial_month").drop_nulls().any(),
+        openrank_warm_up=pl.col("openrank_warm_up").drop_nulls().any(),
     )
 
 

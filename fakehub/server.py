@@ -18,8 +18,8 @@ In tests::
         held = hub.pause_after(10)  # the 11th API request waits (held.wait() until it does)
         hub.resume()       # ... until now
 
-Knobs (keyword arguments of :class:`FakeHub`; the CLI exposes the first five and
-``snapshot``): ``seed``, ``scale`` (small|medium|large), ``faults`` (see :mod:`fakehub.faults`),
+Knobs (keyword arguments of :class:`FakeHub`; the CLI exposes the first five, ``snapshot`` and,
+with ``--demo-windows``, the demo's short rate windows): ``seed``, ``scale`` (small|medium|large), ``faults`` (see :mod:`fakehub.faults`),
 ``host``/``port`` (port 0 picks a free one), ``rest_budget`` (REST requests per token
 per window, default 5,000), ``graphql_budget`` (points, 5,000),
 ``unauthenticated_budget`` (REST requests per client address, 60),
@@ -97,6 +97,7 @@ import time
 from collections import Counter, deque
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from fakehub.clock import http_date, iso
 from fakehub.exchange import Request, Response
@@ -109,7 +110,12 @@ from fakehub.hf import HfApi
 from fakehub.hostile import corrupted
 from fakehub.limits import Budget, Window
 from fakehub.modelscope import ModelScopeApi, ms_error, ms_server_error
-from fakehub.options import add_serve_arguments
+from fakehub.options import (
+    DEMO_HF_WINDOW_SECONDS,
+    DEMO_SECONDARY_WINDOW_SECONDS,
+    add_serve_arguments,
+    export_line,
+)
 from fakehub.world import World
 
 ENTERPRISE_REST = "/api/v3"  # GitHub Enterprise Server's REST root, https://HOST/api/v3
@@ -723,10 +729,26 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
+    """Serve until stopped: the base URL on the first line, then the environment that points
+    ecometrics at it (URLs and fakehub's tokens), ready for a shell's ``eval``."""
+    windows: dict[str, Any] = {}  # the real windows unless asked for the demo's
+    if args.demo_windows:
+        windows = {
+            "hf_window_seconds": DEMO_HF_WINDOW_SECONDS,
+            "secondary_window_seconds": DEMO_SECONDARY_WINDOW_SECONDS,
+        }
     hub = FakeHub(
-        seed=args.seed, scale=args.scale, faults=args.faults, host=args.host, port=args.port, snapshot=args.snapshot
+        seed=args.seed,
+        scale=args.scale,
+        faults=args.faults,
+        host=args.host,
+        port=args.port,
+        snapshot=args.snapshot,
+        **windows,
     ).start()
     print(hub.url, flush=True)
+    print("# point ecometrics at this fakehub (synthetic data; any token but 'invalid...' is accepted):", flush=True)
+    print(export_line(hub.url), flush=True)
     try:
         while True:
             time.sleep(3600)

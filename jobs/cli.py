@@ -95,7 +95,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from analysis.export import GRAPH_KIND, OPENDIGGER_KIND, build_table, check_options, write_table
+    from analysis.export import GRAPH_KIND, OPENDIGGER_KIND, TABLES, build_table, check_options, write_table
     from analysis.output import data_note, output_format
 
     config = load_config(args)
@@ -125,6 +125,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         note = data_note(store)
     if note:
         print(f"note: {note}", file=sys.stderr)
+    if frame.is_empty():
+        print(f"note: export {args.kind} has no rows; `{TABLES[args.kind].filled_by}` fills it", file=sys.stderr)
     if args.out in (None, "-"):
         if fmt == "parquet":
             raise InputError("--format parquet is binary; pass --out FILE")
@@ -485,6 +487,19 @@ def cmd_fakehub_serve(args: argparse.Namespace) -> int:
     return serve(args)
 
 
+def cmd_fakehub_env(args: argparse.Namespace) -> int:
+    from fakehub.options import export_line, wait_until_serving
+
+    url = f"http://{args.host}:{args.port}"
+    if not wait_until_serving(url, seconds=args.wait):
+        raise InputError(
+            f"--port {args.port}: no fakehub answers at {url} after {args.wait:g}s; "
+            f"start `ecometrics fakehub serve --port {args.port}` first"
+        )
+    print(export_line(url))
+    return EXIT_OK
+
+
 # -- the parser -----------------------------------------------------------------------
 
 
@@ -728,7 +743,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=0, help="fakehub's random seed: the same seed builds the same data (default 0)"
     )
     demo.add_argument(
-        "--scale", default="small", choices=["small", "medium"], help="fakehub's ecosystem size (default small, ~30 s)"
+        "--scale",
+        default="small",
+        choices=["small", "medium"],
+        help="fakehub's ecosystem size (default small: about 2 minutes for the default 3 days)",
     )
     demo.set_defaults(handler=cmd_demo)
 
@@ -755,13 +773,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stars.set_defaults(handler=cmd_plot_stars)
 
-    from fakehub.options import add_serve_arguments
+    from fakehub.options import add_env_arguments, add_serve_arguments
 
     fakehub = sub.add_parser("fakehub", help="the offline GitHub + Hugging Face API double")
     fakehub_commands = fakehub.add_subparsers(dest="what", required=True, metavar="WHAT")
-    fakehub_serve = fakehub_commands.add_parser("serve", help="serve until stopped; prints the base URL first")
+    fakehub_serve = fakehub_commands.add_parser(
+        "serve", help="serve until stopped; prints the base URL first, then the environment to use"
+    )
     add_serve_arguments(fakehub_serve)
     fakehub_serve.set_defaults(handler=cmd_fakehub_serve)
+    fakehub_env = fakehub_commands.add_parser(
+        "env",
+        help="print the environment that points ecometrics at a running fakehub (URLs and tokens), for eval",
+    )
+    add_env_arguments(fakehub_env)
+    fakehub_env.set_defaults(handler=cmd_fakehub_env)
 
     return parser
 

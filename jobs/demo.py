@@ -25,11 +25,11 @@ from collector.cancel import raise_if_stopped
 from collector.store import DEMO_MARKER, Store, demo_marker
 from core.config import Config, default_config_text, parse_config
 from core.errors import InputError
+from fakehub.options import DEMO_HF_WINDOW_SECONDS, DEMO_SECONDARY_WINDOW_SECONDS, client_environment
 from jobs import pipeline
 from jobs.lock import job_lock
 
 SYNTHETIC = "SYNTHETIC DATA from fakehub (ecometrics demo), not real GitHub, Hugging Face or ModelScope figures"
-DEMO_TOKEN = "demo-token-for-fakehub"  # fakehub's budgets are per token; no real token is involved
 
 # (title, export kind, sort column, columns shown).
 RANKINGS = (
@@ -94,10 +94,9 @@ def demo_config(out_dir: Path) -> Config:
 @contextmanager
 def _pointed_at(url: str) -> Iterator[None]:
     """Point the collectors at fakehub the way a user points them anywhere: the environment."""
-    names = ("GITHUB_API_URL", "HF_ENDPOINT", "MODELSCOPE_ENDPOINT", "GITHUB_TOKEN", "HF_TOKEN", "MODELSCOPE_API_TOKEN")
-    saved = {name: os.environ.get(name) for name in names}
-    os.environ.update(GITHUB_API_URL=url, HF_ENDPOINT=url, MODELSCOPE_ENDPOINT=url)
-    os.environ.update(GITHUB_TOKEN=DEMO_TOKEN, HF_TOKEN=DEMO_TOKEN, MODELSCOPE_API_TOKEN=DEMO_TOKEN)
+    environment = client_environment(url)  # the one `ecometrics fakehub serve` prints
+    saved = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
     try:
         yield
     finally:
@@ -144,11 +143,14 @@ def _run_demo(out_dir: Path, db_path: Path, *, seed: int, scale: str, days: int,
     charts = importlib.util.find_spec("matplotlib") is not None  # the report's one extra dependency
     started = time.monotonic()
     echo(f"ecometrics demo: {SYNTHETIC}")
-    # A 10 s Hub rate-limit window: the free account's 1,000 requests, but a spent budget
-    # costs the demo seconds, not the real Hub's 5 minutes.
-    # the real APIs' rate limits, with windows short enough that one demo night never waits long
+    # the real APIs' budgets, over windows short enough that one demo night never waits long
     with (
-        FakeHub(seed=seed, scale=scale, hf_window_seconds=10, secondary_window_seconds=1) as hub,
+        FakeHub(
+            seed=seed,
+            scale=scale,
+            hf_window_seconds=DEMO_HF_WINDOW_SECONDS,
+            secondary_window_seconds=DEMO_SECONDARY_WINDOW_SECONDS,
+        ) as hub,
         _pointed_at(hub.url),
         Store(db_path) as store,
     ):
@@ -196,25 +198,33 @@ def print_rankings(db_path: Path, *, top: int = 10, console: Any = None) -> None
         tables = {kind: build_table(store, kind) for kind in dict.fromkeys(kind for _, kind, _, _ in RANKINGS)}
     for title, kind, sort_by, columns in RANKINGS:
         frame = tables[kind].sort(sort_by, descending=True, nulls_last=True).head(top)
-        console.print(ranking_table(frame, kind, columns, title=title, note=note, width=console.width))
+        console.print(ranking_table(frame, kind, columns, title=title, note=note, width=console.width, sort_by=sort_by))
 
 
-def ranking_table(frame: Any, kind: str, columns: list[str], *, title: str, note: str | None, width: int) -> Any:
+def ranking_table(
+    frame: Any, kind: str, columns: list[str], *, title: str, note: str | None, width: int, sort_by: str | None = None
+) -> Any:
     """A rich Table of ``columns`` that fits ``width``: ids whole, the rightmost other columns left out.
 
-    The title names the month a monthly table covers (and says when it is partial).
+    ``sort_by``, the column the rows are ranked by, comes right after the name and is never
+    left out (a table ranked by a hidden column reads as unsorted). The title names the month
+    a monthly table covers (and says when it is partial).
     """
     from rich.table import Table
     from rich.text import Text
 
     from analysis.export import format_cell, is_numeric, table_fields
 
+    if sort_by is not None:
+        columns = [columns[0], sort_by, *(c for c in columns[1:] if c != sort_by)]
+
     fields = table_fields(frame, kind)
     cells = {c: [format_cell(v, fields[c]) for v in frame[c].to_list()] for c in columns}
     needed = {c: max([len(c), *(len(v) for v in cells[c])]) + 3 for c in columns}  # padding and a border
     shown = list(columns)
-    while sum(needed[c] for c in shown) + 1 > width and len(shown) > 1:
-        shown.remove(next(c for c in reversed(shown) if not fields[c].identifier))
+    droppable = [c for c in reversed(columns) if not fields[c].identifier and c != sort_by]
+    while sum(needed[c] for c in shown) + 1 > width and droppable:
+        shown.remove(droppable.pop(0))
     month = next((frame[c] for c in ("month", "openrank_month") if c in frame.columns), None)
     months = sorted(set(month.drop_nulls().to_list())) if month is not None else []
     if len(months) == 1:

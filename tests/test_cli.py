@@ -126,3 +126,18 @@ def test_without_a_terminal_a_collect_logs_its_course_and_quiet_silences_it(tmp_
     assert len(loud.stderr.splitlines()) < 10, loud.stderr  # the course, not a line a page
     assert phase not in quiet.stderr, quiet.stderr
     assert loud.stdout.startswith(f"collect:{source}: ") and quiet.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "kind, command",
+    [
+        ("community", "ecometrics analyze community-openrank"),
+        ("labels", "ecometrics import labels DIR"),
+        ("developers", "ecometrics analyze openrank"),
+        ("models", "ecometrics analyze lineage"),
+    ],
+)
+def test_an_empty_export_says_which_command_fills_it(tmp_path, kind, command):
+    ecometrics("init", cwd=tmp_path)
+    done = ecometrics("export", kind, "--out", f"{kind}.csv", cwd=tmp_path)
+    assert f"note: export {kind} has no rows; `{command}` fills it" in done.stderr

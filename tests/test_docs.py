@@ -1,26 +1,35 @@
-"""The README and the program agree, in the manner of sqlite-utils' own documentation tests
-(https://github.com/simonw/sqlite-utils/blob/main/tests/test_docs.py: every command parametrized,
-each looked up in the docs): every command line and export KIND the README names exists, every
-command and subcommand of the CLI has a row in the README's command table, and every KIND a row
-in one of its KIND tables. The commands come from the argparse parser, the KINDs from the export
-registry, so a new command or table without its README row fails here."""
+"""The documentation (the README and ``docs/*.md``) and the program agree, in the manner of
+sqlite-utils' own documentation tests (https://github.com/simonw/sqlite-utils/blob/main/tests/test_docs.py:
+every command parametrized, each looked up in the docs): every command line and export KIND the
+docs name exists, every command and subcommand of the CLI has a row in docs/commands.md's table,
+and every KIND a row in one of the KIND tables of docs/tables.md. The commands come from the
+argparse parser, the KINDs from the export registry, so a new command or table without its row
+fails here. The README opens with its two commands, and its offline recipe works as written."""
 
 import argparse
+import os
 import re
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from test_help import parsers  # every (command path, parser) of the CLI
 
 from analysis.export import export_kinds
+from collector.store import Store
 from jobs.cli import build_parser
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+COMMANDS = (ROOT / "docs" / "commands.md").read_text()  # the command table
+PAGES = [README] + [page.read_text() for page in sorted((ROOT / "docs").glob("*.md"))]
 COMMAND_WORD = re.compile(r"[a-z][a-z0-9_-]*(?:\|[a-z][a-z0-9_-]*)*")  # a name, or names in a|b|c
 
 
 def code_texts(markdown: str) -> list[str]:
-    """The README's code: each line of a fenced block, and each inline `span` (spans may wrap)."""
+    """The code of a Markdown text: each line of a fenced block, and each inline `span` (spans may wrap)."""
     fenced = re.findall(r"^```[^\n]*\n(.*?)^```", markdown, flags=re.M | re.S)
     prose = re.sub(r"^```[^\n]*\n.*?^```", "", markdown, flags=re.M | re.S)
     spans = [" ".join(span.split()) for span in re.findall(r"`([^`]+)`", prose)]
@@ -28,7 +37,7 @@ def code_texts(markdown: str) -> list[str]:
 
 
 def command_lines(markdown: str) -> list[str]:
-    """Every ``ecometrics ...`` command line in the README's code, as written (table pipes unescaped)."""
+    """Every ``ecometrics ...`` command line in the code of a Markdown text, as written (table pipes unescaped)."""
     lines = []
     for text in code_texts(markdown):
         # The program, not ecometrics.toml, 'ecometrics[plots]', Description=ecometrics or /srv/ecometrics.
@@ -71,13 +80,12 @@ def unknown_words(line: str) -> list[str]:
 
 
 def command_table(markdown: str) -> list[str]:
-    """The first cell of each row of the README's command table (the ``## Commands`` section)."""
-    section = markdown.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
-    return [cell.replace("\\|", "|") for cell in re.findall(r"^\| `(ecometrics [^`]+)` \|", section, flags=re.M)]
+    """The first cell of each row of the command table (``docs/commands.md``)."""
+    return [cell.replace("\\|", "|") for cell in re.findall(r"^\| `(ecometrics [^`]+)` \|", markdown, flags=re.M)]
 
 
 def kind_table_rows(markdown: str) -> list[str]:
-    """The KINDs in the first cell of each row of the README's tables headed ``| KIND |``."""
+    """The KINDs in the first cell of each row of the tables headed ``| KIND |``."""
     kinds = []
     for table in re.findall(r"^\| KIND \|.*\n\|[-| ]+\|\n((?:\|.*\n)+)", markdown, flags=re.M):
         for first_cell in re.findall(r"^\| ([^|]*(?:\\\|[^|]*)*) \|", table, flags=re.M):
@@ -86,33 +94,42 @@ def kind_table_rows(markdown: str) -> list[str]:
     return kinds
 
 
-@pytest.mark.parametrize("line", command_lines(README), ids=str)
-def test_every_command_line_in_the_readme_names_real_commands(line):
+def doc_command_lines() -> list[str]:
+    """The command lines of every page (each page parsed alone: a stray backtick stays in its page)."""
+    return sorted({line for page in PAGES for line in command_lines(page)})
+
+
+def doc_kinds() -> list[str]:
+    return [kind for page in PAGES for kind in kind_table_rows(page)]
+
+
+@pytest.mark.parametrize("line", doc_command_lines(), ids=str)
+def test_every_command_line_in_the_docs_names_real_commands(line):
     assert unknown_words(line) == []
 
 
 @pytest.mark.parametrize("command", [path for path, _ in parsers(build_parser())][1:])
-def test_every_command_has_a_row_in_the_readme_command_table(command):
-    assert any(row == command or row.startswith(command + " ") for row in command_table(README)), (
-        f"`{command}` has no row in the README's ## Commands table"
+def test_every_command_has_a_row_in_the_command_table(command):
+    assert any(row == command or row.startswith(command + " ") for row in command_table(COMMANDS)), (
+        f"`{command}` has no row in docs/commands.md's table"
     )
 
 
-@pytest.mark.parametrize("kind", kind_table_rows(README))
-def test_every_kind_in_the_readme_tables_is_an_export_kind(kind):
+@pytest.mark.parametrize("kind", doc_kinds())
+def test_every_kind_in_the_docs_tables_is_an_export_kind(kind):
     assert kind in export_kinds()
 
 
 @pytest.mark.parametrize("kind", export_kinds())
-def test_every_export_kind_has_a_row_in_a_readme_kind_table(kind):
-    assert kind in kind_table_rows(README), f"export KIND {kind} has no row in the README's KIND tables"
+def test_every_export_kind_has_a_row_in_a_kind_table(kind):
+    assert kind in doc_kinds(), f"export KIND {kind} has no row in the KIND tables of docs/tables.md"
 
 
-def test_the_readme_names_commands_and_kinds_at_all():
+def test_the_docs_name_commands_and_kinds_at_all():
     """The parsing above finds what it should, so an empty parametrization cannot pass silently."""
-    lines = command_lines(README)
+    lines = doc_command_lines()
     assert "ecometrics export lineage --root MODEL [--format graphml|gexf|json|csv] [--out PATH]" in lines
-    assert len(command_table(README)) >= 10 and len(kind_table_rows(README)) >= 10
+    assert len(command_table(COMMANDS)) >= 10 and len(doc_kinds()) >= 10
     assert unknown_words("ecometrics import gharchiv FILE") == [
         "gharchiv (no such subcommand; one of gharchive, edges, hub-stats, labels, opendigger)"
     ]
@@ -137,3 +154,57 @@ def test_the_opendigger_doc_has_a_row_with_its_source_for_every_metric_file():
         row = next((row for row in rows if re.search(rf"`{metric}`|`{metric.rsplit('_', 1)[0]}_add`", row)), None)
         assert row is not None and re.search(r"`(chaoss|metrics|indices)\.ts`", row), metric
     assert len(command_lines(OPENDIGGER_DOC)) >= 5
+
+
+def test_the_readme_opens_with_the_two_commands():
+    first_block = re.search(r"^```sh\n(.*?)^```", README, flags=re.M | re.S).group(1)
+    assert [line.split("#")[0].strip() for line in first_block.splitlines()] == ["scripts/demo", "scripts/test"]
+    assert README.index("```sh") < README.index("\n## ")  # before any section
+
+
+def test_the_readmes_offline_recipe_runs_as_written(tmp_path):
+    """The "Try it offline" block, run by bash as written (only the port is a free one), ends
+    ``ecometrics run`` with exit 0, waiting on no rate budget longer than the demo's short windows."""
+    section = README.split("\n## Try it offline\n", 1)[1].split("\n## ", 1)[0]
+    recipe = re.search(r"^```sh\n(.*?)^```", section, flags=re.M | re.S).group(1)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    script = recipe.replace("8765", port)
+    # the installed console script of this interpreter; a stray fakehub never outlives the test
+    environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    for name in ("GITHUB_TOKEN", "HF_TOKEN", "MODELSCOPE_API_TOKEN", "ECOMETRICS_CONFIG", "ECOMETRICS_DB"):
+        environment.pop(name, None)
+    done = subprocess.run(
+        ["bash", "-e", "-c", "trap 'kill %1 2>/dev/null || true' EXIT\nset -m\n" + script],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "run ok" in done.stderr + done.stdout
+    waits = [float(s) for s in re.findall(r"waiting (\d+(?:\.\d+)?) s", done.stderr)]
+    assert all(wait <= 10 for wait in waits), waits
+    assert (tmp_path / "offline" / "exports").is_dir() and "| repo |" in done.stdout
+
+
+def test_every_table_of_the_schema_is_documented_with_its_key(tmp_path):
+    """docs/schema.md has a ``### `TABLE` `` section for every table a new database holds,
+    naming each column of its primary key, so people querying the file find every table."""
+    schema = (ROOT / "docs" / "schema.md").read_text()
+    sections = dict(re.findall(r"^### `([a-z_]+)`\n(.*?)(?=^### |\Z)", schema, flags=re.M | re.S))
+    with Store(tmp_path / "e.db") as store:
+        tables = [row[0] for row in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        keys = {
+            table: [row[1] for row in store.conn.execute(f'PRAGMA table_info("{table}")') if row[5]] for table in tables
+        }
+    missing = sorted(table for table in tables if not table.startswith("sqlite_") and table not in sections)
+    assert missing == [], f"docs/schema.md has no ### `TABLE` section for {', '.join(missing)}"
+    undocumented_keys = {
+        table: [column for column in key if f"`{column}`" not in sections[table]]
+        for table, key in keys.items()
+        if table in sections
+    }
+    assert {table: key for table, key in undocumented_keys.items() if key} == {}

@@ -115,7 +115,9 @@ def test_fault_spec_errors_name_the_input():
         parse_faults("429:x")
 
 
-def test_command_line_prints_the_url_first_and_serves():
+def test_command_line_prints_the_url_first_then_the_environment_and_serves():
+    """``serve`` prints the URL, then the exact environment (URLs and tokens: without tokens the
+    clients get the anonymous budgets and wait them out); ``env --port`` prints the same line."""
     import subprocess
     import sys
 
@@ -127,10 +129,45 @@ def test_command_line_prints_the_url_first_and_serves():
     try:
         url = proc.stdout.readline().strip()
         assert url.startswith("http://127.0.0.1:")
+        assert proc.stdout.readline().startswith("# ")
+        exported = proc.stdout.readline().strip()
+        assert exported.startswith("export ")
+        assigned = dict(word.split("=", 1) for word in exported.split()[1:])
+        assert {name: assigned[name] for name in ("GITHUB_API_URL", "HF_ENDPOINT", "MODELSCOPE_ENDPOINT")} == {
+            "GITHUB_API_URL": url,
+            "HF_ENDPOINT": url,
+            "MODELSCOPE_ENDPOINT": url,
+        }
+        assert all(assigned[name] for name in ("GITHUB_TOKEN", "HF_TOKEN", "MODELSCOPE_API_TOKEN"))
+        port = url.rsplit(":", 1)[1]
+        env = subprocess.run(
+            [sys.executable, "-m", "jobs.cli", "fakehub", "env", "--port", port], capture_output=True, text=True
+        )
+        assert env.returncode == 0 and env.stdout.strip() == exported
         assert requests.get(f"{url}/repos/vllm-project/vllm").json()["full_name"] == "vllm-project/vllm"
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_env_without_a_fakehub_says_to_start_one(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])  # free: nothing listens there
+    done = subprocess.run(
+        [sys.executable, "-m", "jobs.cli", "fakehub", "env", "--port", port, "--wait", "0"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == [
+        f"ecometrics: --port {port}: no fakehub answers at http://127.0.0.1:{port} after 0s; "
+        f"start `ecometrics fakehub serve --port {port}` first"
+    ]
 
 
 def test_a_snapshot_of_the_truth_serves_the_same_world(tmp_path):

@@ -7,6 +7,7 @@ import polars as pl
 import pytest
 
 from analysis import frames
+from analysis.fields import ID
 from collector.store import DEMO_MARKER, Store
 from core.errors import InputError
 
@@ -60,10 +61,10 @@ def db_path(tmp_path):
 
 def test_times_are_parsed_from_every_format_the_sources_write(db_path):
     repos = frames.repos(db_path)
-    assert repos["created_at"].to_list() == [dt.datetime(2025, 1, 2, 3, 4, 5)]
+    assert repos["created_at"].to_list() == [dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.UTC)]
     models = frames.models(db_path)
-    assert models.row(0, named=True)["created_at"] == dt.datetime(2024, 9, 16, 11, 47, 41)
-    assert models.row(0, named=True)["last_modified"] == dt.datetime(2024, 9, 17)
+    assert models.row(0, named=True)["created_at"] == dt.datetime(2024, 9, 16, 11, 47, 41, tzinfo=dt.UTC)
+    assert models.row(0, named=True)["last_modified"] == dt.datetime(2024, 9, 17, tzinfo=dt.UTC)
     assert frames.model_snapshots(db_path)["date"].to_list() == [dt.date(2025, 1, 3)]
 
 
@@ -75,8 +76,8 @@ def test_empty_tables_keep_their_columns_and_types(db_path):
             "repo_id": pl.Int64,
             "user_id": pl.Int64,
             "login": pl.String,
-            "starred_at": pl.Datetime("us"),
-            "removed_at": pl.Datetime("us"),
+            "starred_at": pl.Datetime("us", "UTC"),
+            "removed_at": pl.Datetime("us", "UTC"),
         }
     )
 
@@ -107,3 +108,15 @@ def test_synthetic_marker_of_demo_databases(db_path):
     with Store(db_path) as store:
         store.set_meta(DEMO_MARKER, "fakehub seed=0 scale=small")
     assert frames.synthetic(db_path) == "fakehub seed=0 scale=small"
+
+
+def test_times_are_utc_aware_as_in_the_parquet_exports_so_the_two_join(db_path, tmp_path):
+    """A frame of the store and the Parquet export of the same table join on a time column:
+    both are Datetime("us", "UTC") (a naive frame against the export's UTC fails to join)."""
+    from analysis.export import TIMESTAMP, conform
+
+    repos = frames.repos(db_path).select("id", "created_at")
+    exported = conform(repos.rename({"id": "repo_id"}), {"repo_id": ID, "created_at": TIMESTAMP})
+    exported.write_parquet(tmp_path / "repos.parquet")
+    joined = repos.join(pl.read_parquet(tmp_path / "repos.parquet"), on="created_at")
+    assert joined["repo_id"].to_list() == [7]

@@ -13,7 +13,7 @@ from analysis.export import build_table, write_table
 from analysis.lineage import analyze_lineage
 from collector.store import Store
 
-AS_OF = dt.datetime(2025, 2, 20)  # the newest row written below is a snapshot of this day
+AS_OF = dt.datetime(2025, 2, 20, tzinfo=dt.UTC)  # the newest row written below is a snapshot of this day
 
 # lab/fast was created on Wednesday 2025-01-01 00:00 UTC.
 FAST_STARS = [
@@ -210,13 +210,13 @@ def test_growth_table_is_registered_for_export_and_ranks_launch_velocity_first(s
         "stars_first_3d",
         "stars_first_10d",
         "stars_first_30d",
-        "participants_10d",
-        "participants_30d",
+        "participants_first_10d",
+        "participants_first_30d",
     ]
     # By stars in the first 10 days (5, 0), the repos where it is unknown last, by stars.
     assert table["repo"].to_list() == ["lab/fast", "lab/quiet", "lab/unharvested", "lab/new"]
     fast = by_repo(table, "lab/fast")
-    assert fast["stars"] == 8 and fast["stars_first_10d"] == 5 and fast["participants_30d"] == 3
+    assert fast["stars"] == 8 and fast["stars_first_10d"] == 5 and fast["participants_first_30d"] == 3
     assert by_repo(table, "lab/unharvested")["stars"] == 500  # the latest snapshot
     markdown = write_table(table, "md", tmp_path / "growth.md").read_text()
     assert "| lab/fast |" in markdown
@@ -231,16 +231,16 @@ def test_the_repos_export_carries_launch_velocity_beside_the_last_days_stars(sto
         "stars_first_3d",
         "stars_first_10d",
         "stars_first_30d",
-        "participants_30d",
+        "participants_first_30d",
     ]
     fast = by_repo(repos, "lab/fast")
     # The last 30 days up to the snapshot day 2025-02-19 hold the stars of 2025-01-30 and 2025-02-10;
     # the first 30 days after creation hold 7.
     assert (fast["stars_7d"], fast["stars_30d"]) == (0, 2)
     assert (fast["stars_first_3d"], fast["stars_first_10d"], fast["stars_first_30d"]) == (3, 5, 7)
-    assert fast["participants_30d"] == 3
+    assert fast["participants_first_30d"] == 3
     new = by_repo(repos, "lab/new")
-    assert (new["stars_30d"], new["stars_first_3d"], new["stars_first_10d"], new["participants_30d"]) == (
+    assert (new["stars_30d"], new["stars_first_3d"], new["stars_first_10d"], new["participants_first_30d"]) == (
         3,
         2,
         None,
@@ -249,7 +249,7 @@ def test_the_repos_export_carries_launch_velocity_beside_the_last_days_stars(sto
     # --month 2025-01: the windows are judged at the month's end, when lab/fast's first 30 days
     # (to 2025-01-31 00:00) were over; its last 30 days are 2025-01-02 .. 2025-01-31.
     january = by_repo(build_table(store, "repos", month="2025-01", bots=["helper", "eve"]), "lab/fast")
-    assert (january["stars_30d"], january["stars_first_30d"], january["participants_30d"]) == (6, 7, 3)
+    assert (january["stars_30d"], january["stars_first_30d"], january["participants_first_30d"]) == (6, 7, 3)
     december = by_repo(build_table(store, "repos", month="2024-12"), "lab/fast")
     assert (december["stars"], december["stars_first_3d"]) == (0, None)  # not launched yet
 

@@ -247,3 +247,42 @@ def test_the_hubs_notebook_draws_both_figures_from_both_hubs_of_the_demo_databas
     assert f"{rows} (day, lab, hub) rows; hubs: ['huggingface', 'modelscope']" in text
     by_origin = "".join(o["data"].get("text/plain", "") for o in drawn[0].outputs if o.output_type == "execute_result")
     assert "modelscope" in by_origin and "huggingface" in by_origin
+
+
+def test_lab_months_count_repositories_once_they_exist_and_leave_unknown_openrank_null(tmp_path):
+    """Qwen's organisation QwenLM has A (created January 2024) and B (created March 2024); only A
+    has OpenRank, and only in March. January: 1 repository (B does not exist yet), OpenRank
+    unknown (null, not 0.0); March: 2 repositories, OpenRank 2.5 (A's alone)."""
+    with Store(tmp_path / "l.db") as store:
+        store.upsert(
+            "repos",
+            [
+                {
+                    "id": 1,
+                    "full_name": "QwenLM/A",
+                    "owner": "QwenLM",
+                    "name": "A",
+                    "created_at": "2024-01-05T00:00:00Z",
+                },
+                {
+                    "id": 2,
+                    "full_name": "QwenLM/B",
+                    "owner": "QwenLM",
+                    "name": "B",
+                    "created_at": "2024-03-05T00:00:00Z",
+                },
+            ],
+        )
+        store.upsert(
+            "stargazers",
+            [
+                {"repo_id": 1, "user_id": 10, "login": "u", "starred_at": "2024-01-06T00:00:00Z"},
+                {"repo_id": 2, "user_id": 10, "login": "u", "starred_at": "2024-03-06T00:00:00Z"},
+            ],
+        )
+        store.upsert("openrank", [{"kind": "repo", "entity_id": 1, "month": "2024-03", "value": 2.5}])
+        qwen = hubs.lab_months(store).filter(pl.col("family") == "Qwen").select("month", "repos", "stars", "openrank")
+        assert qwen.to_dicts() == [
+            {"month": "2024-01", "repos": 1, "stars": 1, "openrank": None},
+            {"month": "2024-03", "repos": 2, "stars": 2, "openrank": 2.5},
+        ]

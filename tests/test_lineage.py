@@ -314,8 +314,13 @@ def test_export_models_json_and_lineage_graphs_from_the_command_line(tmp_path, c
         "influence",
     }
     assert required <= set(rows[0])
-    top = rows[0]
-    assert (top["model_id"], top["direct_derivatives"]) in {("a/tune", 2), ("other/base", 2)}
+    # most derived first, one definition everywhere: Qwen3-8B has 3 derivatives at any depth
+    # (a/tune, a/tune-gguf, b/merge) but 1 direct one; a/tune and other/base have 2 of each
+    assert [(row["model_id"], row["all_derivatives"], row["direct_derivatives"]) for row in rows[:3]] == [
+        ("Qwen/Qwen3-8B", 3, 1),
+        ("a/tune", 2, 2),
+        ("other/base", 2, 2),
+    ]
     qwen = next(row for row in rows if row["model_id"] == "Qwen/Qwen3-8B")
     assert (qwen["all_derivatives"], qwen["downloads_30d"], qwen["family"], qwen["origin"]) == (3, 1000, "Qwen", "CN")
 
@@ -327,12 +332,21 @@ def test_export_models_json_and_lineage_graphs_from_the_command_line(tmp_path, c
         graph = read(out)
         assert set(graph.nodes) == {"Qwen/Qwen3-8B", "a/tune", "a/tune-gguf", "b/merge"}
         assert graph.edges["a/tune", "a/tune-gguf"]["relation"] == "quantized"
-        assert graph.nodes["a/tune"]["created_at"].startswith("2025-03-01")
+        assert graph.nodes["a/tune"]["created_at"] == "2025-03-01T12:00:00Z"  # UTC, said with Z
+    graphml = nx.read_graphml(tmp_path / "tree.graphml")
+    assert (graphml.nodes["a/tune"]["parents"], graphml.nodes["b/merge"]["parents"]) == (1, 2)  # as in CSV
+    influence = graphml.nodes["Qwen/Qwen3-8B"]["influence"]
+    assert influence == round(influence, 3)  # rounded as in the tables
     capsys.readouterr()
     assert main(["--db", db, "export", "lineage", "--root", "a/tune", "--format", "json"]) == 0
     tree = json.loads(capsys.readouterr().out)
     assert {node["id"] for node in tree["nodes"]} == {"a/tune", "a/tune-gguf", "b/merge"}
     assert next(n for n in tree["nodes"] if n["id"] == "a/tune")["all_derivatives"] == 2
+    # each edge keeps its parent, child, relation and source, as the CSV edge list does
+    assert {(e["parent"], e["child"], e["relation"], e["source"]) for e in tree["edges"]} == {
+        ("a/tune", "a/tune-gguf", "quantized", "hub"),
+        ("a/tune", "b/merge", "merge", "hub"),
+    }
 
     assert main(["--db", db, "export", "lineage", "--root", "nobody/nothing", "--format", "json"]) == 2
     assert "nobody/nothing" in capsys.readouterr().err

@@ -10,6 +10,7 @@ import math
 
 import networkx as nx
 import numpy as np
+import polars as pl
 import pytest
 from test_activity import (  # the published weights, written out by hand
     ISSUE_CLOSED,
@@ -550,3 +551,24 @@ def test_rankings_over_a_range_of_months_have_one_column_a_month(store, tmp_path
         build_table(store, "repos", from_month="2024-01")
     with pytest.raises(InputError, match="later than"):
         build_table(store, "repo_openrank", from_month="2024-03", to_month="2024-01")
+
+
+def test_months_within_the_warm_up_are_flagged_in_every_monthly_table(tmp_path):
+    """The first computed month inherits nothing, so its values and the next ones still climb
+    from zero: with WARM_UP_MONTHS = 6 and the first month 2024-01, the months 2024-01 ...
+    2024-06 (0 to 5 months after it) are the warm-up and 2024-07 is the first settled month."""
+    from analysis import export
+
+    # alice works on R1 each month from January to July 2024
+    events = [event(n, "IssuesEvent", "opened", ALICE, R1, f"2024-{n:02d}-10T10:00:00Z", issue=n) for n in range(1, 8)]
+    with Store(tmp_path / "w.db") as store:
+        store.upsert("events", events)
+        compute_global_openrank(store)
+        flags = {
+            month: developers_table(store, month=month)["openrank_warm_up"].to_list()
+            for month in ("2024-01", "2024-06", "2024-07")
+        }
+        assert flags == {"2024-01": [True], "2024-06": [True], "2024-07": [False]}
+        repos = export.build_table(store, "repos", month="2024-06")
+        assert repos.filter(pl.col("repo_id") == R1)["openrank_warm_up"].to_list() == [True]
+        assert export.build_table(store, "repos", month="2024-07")["openrank_warm_up"].to_list() == [False]

@@ -179,7 +179,7 @@ def test_without_matplotlib_the_report_stops_in_one_line(demo_db, tmp_path):
     assert done.returncode == 2
     assert (
         done.stderr.strip()
-        == "ecometrics: ecometrics report needs matplotlib for its charts: pip install 'ecometrics[report]'"
+        == "ecometrics: ecometrics report needs matplotlib for its pages and charts: pip install 'ecometrics[report]'"
     )
     assert not (tmp_path / "site").exists()
 
@@ -318,20 +318,33 @@ def test_the_comparison_page_draws_the_repos_of_its_query_string(browser, site, 
     )
 
 
+SCREENSHOT_PAGES = {
+    "index": "index.html",
+    "ranking": "rankings/models.html",
+    "repo": "repos/Genesis-Embodied-AI--Genesis.html",
+    "model": None,  # the most derived model's page
+    "family": "families/Qwen.html",
+}
+
+
 def test_screenshots_at_desktop_and_phone_width(browser, site, tmp_path):
-    repo_page = site / "repos" / "Genesis-Embodied-AI--Genesis.html"
-    for name, path, size in (("index", site / "index.html", (1280, 900)), ("repo", repo_page, PHONE)):
-        browser.set_window_size(*size)
-        assert open_page(browser, path) == []
-        width = browser.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
-        assert width[0] <= width[1], f"{path}: wider than the window at {size}"
-        height = browser.execute_script("return document.documentElement.scrollHeight")
-        browser.set_window_size(size[0], min(height + 140, 4000))  # the whole page (the window has chrome)
-        shot = tmp_path / f"{name}.png"
-        browser.save_screenshot(str(shot))
-        assert shot.stat().st_size > 10_000
-        if os.environ.get("ECOMETRICS_SCREENSHOTS"):  # a folder to keep them in, to look at
-            shutil.copy(shot, Path(os.environ["ECOMETRICS_SCREENSHOTS"]) / shot.name)
+    """The index, a ranking, a repository, a model and a family at 1280 and 390 px: nothing wider
+    than the window. ECOMETRICS_SCREENSHOTS names a folder to keep the PNGs in, to look at."""
+    chosen = {**SCREENSHOT_PAGES, "model": next(iter(sorted((site / "models").glob("*.html")))).relative_to(site)}
+    for name, page in chosen.items():
+        for size in ((1280, 900), PHONE):
+            path = site / page
+            browser.set_window_size(*size)
+            assert open_page(browser, path) == []
+            width = browser.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+            assert width[0] <= width[1], f"{path}: wider than the window at {size}"
+            height = browser.execute_script("return document.documentElement.scrollHeight")
+            browser.set_window_size(size[0], min(height + 140, 4000))  # the whole page (the window has chrome)
+            shot = tmp_path / f"{name}-{size[0]}.png"
+            browser.save_screenshot(str(shot))
+            assert shot.stat().st_size > 10_000
+            if os.environ.get("ECOMETRICS_SCREENSHOTS"):
+                shutil.copy(shot, Path(os.environ["ECOMETRICS_SCREENSHOTS"]) / shot.name)
     browser.set_window_size(1280, 900)
 
 
@@ -351,3 +364,79 @@ def test_model_pages_name_the_download_days_flagged_as_anomalies(site):
         elif "No download anomaly flagged." in text:
             checked += 1
     assert checked or flagged
+
+
+def test_pages_are_rendered_from_autoescaping_templates_that_extend_one_base():
+    """No HTML is assembled in Python: the module holds no markup, every page template extends
+    base.html, and the environment escapes what it renders."""
+    from analysis import report
+
+    source = Path(report.__file__).read_text()
+    assert not re.search(r"<(?:html|table|tr|td|th|li|ul|p|section|figure|img|a|div|script)[ >]", source)
+    templates = Path(report.__file__).parent / "report_templates"
+    pages = {"index.html", "ranking.html", "entity.html", "compare.html"}
+    for name in pages:
+        assert (templates / name).read_text().startswith('{% extends "base.html" %}'), name
+    environment = report._Site.__init__.__code__.co_names
+    assert "select_autoescape" in environment
+
+
+def test_the_index_is_a_headline_view_with_figures_and_changes(site):
+    """The index opens with the month's top repositories, developers, models and families, each
+    with its figure and its change since the previous month (value and rank)."""
+    text = (site / "index.html").read_text()
+    for board in ("repos", "developers", "models", "families"):
+        body = re.search(rf'<table id="board-table-{board}">.*?<tbody>(.*?)</tbody>', text, flags=re.S)
+        assert body, f"no headline table of {board}"
+        rows = re.findall(r"<tr>(.*?)</tr>", body.group(1), flags=re.S)
+        assert 1 <= len(rows) <= 5, board
+        cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", rows[0], re.S)]
+        assert cells[0] == "1" and cells[1] and re.search(r"\d", cells[2]), (board, cells)
+        assert re.fullmatch(r"[+-][\d,.]+|±0|new|unknown", cells[3]), (board, cells)
+    assert "change since" in text
+
+
+def test_ranking_pages_say_what_they_rank_with_the_ranked_figure_after_the_name(site):
+    models = (site / "rankings" / "models.html").read_text()
+    about = re.search(r'<p class="about">(.*?)</p>', models, flags=re.S).group(1)
+    assert about.startswith("The ") and "most derived first" in about
+    assert "``" not in about and "docstring" not in about
+    columns = re.findall(r'<th scope="col" data-column="([^"]+)"', models)
+    assert columns[:2] == ["model_id", "all_derivatives"]
+    headings = re.findall(r"<button type=\"button\">([^<]+)</button>", models)
+    assert headings[:2] == ["model", "derivatives, all depths"]
+    assert 'data-page-size="100"' in models  # 1,000+ rows: paged in the browser
+    for kind in ("repos", "developers", "families", "labs"):
+        page = (site / "rankings" / f"{kind}.html").read_text()
+        assert re.search(r'<p class="about">The ', page), kind
+
+
+def test_a_long_ranking_shows_a_page_of_rows_and_more_on_demand(browser, site):
+    assert open_page(browser, site / "rankings" / "models.html") == []
+    total = browser.execute_script("return document.getElementById('table-models').tBodies[0].rows.length")
+    assert total > 200 and len(visible_rows(browser, "table-models")) == 100
+    browser.find_element("css selector", "button.more-rows").click()
+    assert len(visible_rows(browser, "table-models")) == 200
+    box = browser.find_element("css selector", "input[data-filter='table-models']")
+    box.send_keys("qwen")
+    shown = visible_rows(browser, "table-models")
+    assert 0 < len(shown) <= 100 and all("qwen" in " ".join(r).lower() for r in shown)
+
+
+def test_charts_keep_their_text_legible_and_say_what_is_partial_or_warming_up(site):
+    """Text of at least 11 pt on a 7.5-inch chart (about 6 px at a phone's 390 px), date ticks
+    from matplotlib's date locator rather than every Nth snapshot day, and the repository chart
+    shades OpenRank's warm-up months."""
+    svgs = sorted((site / "charts").glob("*.svg"))
+    texts = [
+        t for svg in svgs[:40] for t in re.findall(r'<text style="font-size: ([\d.]+)px[^>]*>([^<]*)<', svg.read_text())
+    ]
+    sizes = {float(size) for size, text in texts if "ynthetic" not in text}  # the small print of the note aside
+    assert sizes and min(sizes) >= 11, sorted(sizes)
+    months = (site / "charts" / "Genesis-Embodied-AI--Genesis-months.svg").read_text()
+    assert "OpenRank warm-up" in months
+    tree_pages = [p.read_text() for p in (site / "families").glob("*.html")]
+    assert any("derivatives below" in page for page in tree_pages)
+    for page in tree_pages:  # a tree cut to TREE_NODES says how much of it is shown
+        for shown, total in re.findall(r"([\d,]+) of ([\d,]+) models shown", page):
+            assert int(shown.replace(",", "")) < int(total.replace(",", ""))

@@ -41,3 +41,33 @@ def test_log_lines_go_through_the_terminal_console_above_a_progress_bar():
     assert "github: 1/3 QwenLM/Qwen3: 339 rows" in out.getvalue()
     plain = log_handler(None) if not __import__("sys").stderr.isatty() else None
     assert plain is None or isinstance(plain, logging.StreamHandler)
+
+
+def test_a_ranking_table_shows_its_sort_column_next_to_the_name_however_narrow():
+    """Models ranked by all_derivatives, listed last: at 40 columns the others go, it stays second."""
+    from jobs.demo import ranking_table
+
+    frame = build_table_like_models()
+    columns = ["model_id", "family", "direct_derivatives", "finetune", "all_derivatives"]
+    console = Console(width=40, record=True, file=io.StringIO())
+    console.print(
+        ranking_table(frame, "models", columns, title="Models", note=None, width=40, sort_by="all_derivatives")
+    )
+    header = next(line for line in console.export_text().splitlines() if "model_id" in line)
+    names = [cell.strip() for cell in header.strip().strip("┃").split("┃")]
+    assert names[:2] == ["model_id", "all_derivatives"]
+    assert "direct_derivatives" not in names  # left out for width, not the sort column
+
+
+def build_table_like_models():
+    import polars as pl
+
+    return pl.DataFrame(
+        {
+            "model_id": ["org/a-model", "org/b-model"],
+            "family": ["Qwen", "Qwen"],
+            "direct_derivatives": [1, 2],
+            "finetune": [1, 2],
+            "all_derivatives": [9, 2],
+        }
+    )

@@ -40,26 +40,59 @@
     header.setAttribute("aria-sort", descending ? "descending" : "ascending");
   }
 
-  function filterTable(table, text, counter) {
+  function filterTable(table, text) {
     var words = text.toLowerCase().split(/\s+/).filter(Boolean);
-    var rows = table.tBodies[0].rows, shown = 0;
-    Array.prototype.forEach.call(rows, function (row) {
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
       var content = row.textContent.toLowerCase();
       var match = words.every(function (word) { return content.indexOf(word) !== -1; });
-      row.hidden = !match;
-      if (match) shown += 1;
+      row.setAttribute("data-match", match ? "1" : "0");
     });
-    if (counter) counter.textContent = shown.toLocaleString("en") + " of " + rows.length.toLocaleString("en") + " rows";
+    table.setAttribute("data-limit", table.getAttribute("data-page-size") || "");
+  }
+
+  // Long rankings show a page of rows at a time (data-page-size); "Show more" adds a page.
+  // Sorting and filtering see every row: the page is what is shown, not what is kept.
+  function showRows(table, counter, more) {
+    var limit = Number(table.getAttribute("data-limit")) || Infinity;
+    var rows = table.tBodies[0].rows, matching = 0, shown = 0;
+    Array.prototype.forEach.call(rows, function (row) {
+      var match = row.getAttribute("data-match") !== "0";
+      if (match) matching += 1;
+      row.hidden = !match || matching > limit;
+      if (!row.hidden) shown += 1;
+    });
+    var total = rows.length.toLocaleString("en");
+    if (counter) {
+      counter.textContent = shown < matching
+        ? "showing " + shown.toLocaleString("en") + " of " + matching.toLocaleString("en") + " matching rows (" + total + " in all)"
+        : matching.toLocaleString("en") + " of " + total + " rows";
+    }
+    if (more) more.hidden = shown >= matching;
   }
 
   Array.prototype.forEach.call(document.querySelectorAll("table.ranking"), function (table) {
-    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (header) {
-      var button = header.querySelector("button");
-      if (button) button.addEventListener("click", function () { sortTable(table, header); });
-    });
     var box = document.querySelector('input[data-filter="' + table.id + '"]');
     var counter = document.querySelector('[data-count-for="' + table.id + '"]');
-    if (box) box.addEventListener("input", function () { filterTable(table, box.value, counter); });
+    var more = null;
+    var size = Number(table.getAttribute("data-page-size")) || 0;
+    if (size) {
+      table.setAttribute("data-limit", String(size));
+      more = document.createElement("button");
+      more.type = "button";
+      more.className = "more-rows";
+      more.textContent = "Show " + size + " more rows";
+      more.addEventListener("click", function () {
+        table.setAttribute("data-limit", String((Number(table.getAttribute("data-limit")) || size) + size));
+        showRows(table, counter, more);
+      });
+      table.parentNode.parentNode.insertBefore(more, table.parentNode.nextSibling);
+    }
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (header) {
+      var button = header.querySelector("button");
+      if (button) button.addEventListener("click", function () { sortTable(table, header); showRows(table, counter, more); });
+    });
+    if (box) box.addEventListener("input", function () { filterTable(table, box.value); showRows(table, counter, more); });
+    showRows(table, counter, more);
   });
 
   // -- the comparison page: repositories from the query string --------------------------
