@@ -1006,8 +1006,9 @@ class GitHubWorld:
         """(location, company, the location's country) of user ``index``; bots say nothing."""
         if index == GHOST or self.users.is_bot(index):  # ghost is no person: it says nothing
             return None, None, None
-        text, country = drawn_location(self.seed, "user", index)
-        return text, COMPANIES[stable_hash("company", self.seed, index) % len(COMPANIES)], country
+        login = self.users.login(index)  # drawn by login: a snapshot's user indices differ, its logins do not
+        text, country = drawn_location(self.seed, "user", login)
+        return text, COMPANIES[stable_hash("company", self.seed, login) % len(COMPANIES)], country
 
     def org_profile(self, org: str) -> tuple[str | None, str | None]:
         """(location, its country) of organisation ``org``."""
