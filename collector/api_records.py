@@ -216,3 +216,94 @@ class ModelScopeModel(msgspec.Struct):
     gated: bool | None = None
     downloads: Count | None = None
     likes: Count | None = None
+
+
+# -- GitHub repositories: the metadata document's ``repository`` and the day's snapshot ---------
+
+
+class RepositoryOwner(msgspec.Struct):
+    login: str
+    id: str | None = None  # the owner's node id
+
+
+class TotalCount(msgspec.Struct):
+    totalCount: Count
+
+
+class NewestStarNode(msgspec.Struct):
+    databaseId: Id
+
+
+class NewestStarEdge(msgspec.Struct):
+    starredAt: Time
+    node: NewestStarNode | None = None
+
+
+class NewestStars(msgspec.Struct):
+    edges: list[NewestStarEdge | None] | None = None
+
+
+class UpdatedNode(msgspec.Struct):
+    updatedAt: Time
+
+
+class NewestUpdated(msgspec.Struct):
+    nodes: list[UpdatedNode | None] | None = None
+
+
+class GraphqlRepository(msgspec.Struct):
+    """A ``Repository`` of the metadata document (``collector.github_queries.REPO_FIELDS``):
+    what its repository row, its day's snapshot and its newest star and updates are built from
+    (https://docs.github.com/graphql/reference/objects#repository)."""
+
+    databaseId: Id
+    nameWithOwner: Annotated[str, msgspec.Meta(pattern=r"^[^/\s]+/[^/\s]+\Z")]
+    name: Annotated[str, msgspec.Meta(min_length=1)]
+    owner: RepositoryOwner
+    stargazerCount: Count
+    forkCount: Count
+    description: str | None = None
+    createdAt: Time | None = None
+    pushedAt: Time | None = None
+    isArchived: bool | None = None
+    isFork: bool | None = None
+    watchers: TotalCount | None = None
+    issues: TotalCount | None = None
+    pullRequests: TotalCount | None = None
+    newestStar: NewestStars | None = None
+    newestPullRequest: NewestUpdated | None = None
+    newestIssue: NewestUpdated | None = None
+
+
+# -- GitHub contributors: /contributors?anon=1 and /stats/contributors ---------------------------
+
+
+class Contributor(msgspec.Struct):
+    """``GET /repos/{owner}/{repo}/contributors?anon=1`` items: a user (``id``, ``login``) or an
+    anonymous author (``type: "Anonymous"``, ``email``, ``name``), with its commit count
+    (https://docs.github.com/rest/repos/repos#list-repository-contributors)."""
+
+    contributions: Count
+    id: Id | None = None
+    login: str | None = None
+    type: str | None = None
+    email: str | None = None
+    name: str | None = None
+
+
+class ContributorWeek(msgspec.Struct):
+    """A week of ``/stats/contributors``: its start (Unix seconds), additions, deletions, commits."""
+
+    w: Count
+    a: Count = 0
+    d: Count = 0
+    c: Count = 0
+
+
+class ContributorStats(msgspec.Struct):
+    """``GET /repos/{owner}/{repo}/stats/contributors`` items
+    (https://docs.github.com/rest/metrics/statistics#get-all-contributor-commit-activity)."""
+
+    author: User | None = None
+    total: Count = 0
+    weeks: list[ContributorWeek] = []

@@ -84,6 +84,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from collector.api_records import Contributor, ContributorStats, GraphqlRepository, check, checked
 from collector.cancel import sleep as cancellable_sleep
 from collector.github_client import (
     BudgetExhausted,
@@ -496,6 +497,10 @@ class GitHubCollector:
                 else:
                     missing.append(name)
                 continue
+            reason = check(node, GraphqlRepository)
+            if reason:  # neither its row nor its snapshot is stored, and it is not collected this run
+                self.count_invalid("repository metadata (GraphQL)", name, [reason])
+                continue
             moved = status == "renamed" or node["nameWithOwner"].lower() != name.lower()
             if moved and status != "renamed":
                 self.note(f"github repo {name} is now {node['nameWithOwner']}; update [github] repos")
@@ -675,14 +680,13 @@ class GitHubCollector:
                 return pages
             after = page_info.get("endCursor")
 
-    def count_invalid(self, endpoint: str, repo: Repo, reasons: list[str]) -> None:
+    def count_invalid(self, endpoint: str, repo: Repo | str, reasons: list[str]) -> None:
         """Count in the run log the records of ``endpoint`` skipped for not meeting their schema
-        (:mod:`collector.api_records`), and log the first reason."""
+        (:mod:`collector.api_records`), and log the first reason; ``repo`` or its name."""
         if reasons:
+            name = repo if isinstance(repo, str) else repo.full_name
             self.result.counters[f"{INVALID_RECORDS} ({endpoint})"] += len(reasons)
-            log.warning(
-                "github %s %s: %d invalid record(s) skipped (%s)", repo.full_name, endpoint, len(reasons), reasons[0]
-            )
+            log.warning("github %s %s: %d invalid record(s) skipped (%s)", name, endpoint, len(reasons), reasons[0])
 
     def star_page(
         self, repo: Repo, owner: str, name: str, after: str | None, *, newest_first: bool = False
@@ -789,7 +793,10 @@ class GitHubCollector:
         if listing.items is None:
             self.result.rows_written += self.store.carry_contributors_forward(repo.id, today)
             return
-        rows, developers, counts = contributor_rows(repo.id, today, listing.items, self.bots)
+        invalid: list[str] = []
+        items = checked(listing.items, Contributor, invalid)
+        self.count_invalid("contributors", repo, invalid)
+        rows, developers, counts = contributor_rows(repo.id, today, items, self.bots)
         self.save(
             {
                 "developers": developers,
@@ -819,9 +826,12 @@ class GitHubCollector:
             raise_for_status(response)
         if not isinstance(response.data, list):
             return
+        invalid: list[str] = []
+        entries = checked(response.data, ContributorStats, invalid)
+        self.count_invalid("stats/contributors", repo, invalid)
         if len(response.data) >= STATS_CONTRIBUTORS:  # GitHub lists no more: the weeks are theirs alone
             self.result.counters[STATS_CAPPED] += 1
-        weeks, developers = contributor_week_rows(repo.id, response.data, self.bots)
+        weeks, developers = contributor_week_rows(repo.id, entries, self.bots)
         cache = response.cache_row(self.client.relative)
         self.save({"developers": developers, "contributor_weeks": weeks, "http_cache": [cache] if cache else []})
 

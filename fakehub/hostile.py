@@ -5,7 +5,10 @@ a behaviour of theirs that fakehub models by default (the house rule for fidelit
 a control for the one thing the collectors promise about garbage, that an invalid record is
 skipped, counted with its endpoint and never stored. With ``FakeHub(hostile_records=True)``
 (or ``POST /_fakehub/hostile?on=1``) the first star of every stargazer page carries
-``starred_at`` / ``starredAt`` = :data:`NOT_A_TIME`, in REST (``star+json``) and GraphQL alike.
+``starred_at`` / ``starredAt`` = :data:`NOT_A_TIME`, in REST (``star+json``) and GraphQL alike;
+the first repository of every GraphQL metadata answer (alias ``r0`` of the ``Repositories``
+document) carries ``createdAt`` = :data:`NOT_A_TIME`; and the first contributor of every
+``/contributors`` page carries ``contributions`` = :data:`NEGATIVE_COUNT`.
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ import json
 from fakehub.exchange import Response
 
 NOT_A_TIME = "yesterday"
+NEGATIVE_COUNT = -1
 
 
 def corrupted(endpoint: str, resp: Response) -> Response:
-    """``resp`` with its first star's time replaced, for a stargazer page; other answers as they are."""
-    if resp.status != 200 or endpoint not in ("repos.stargazers", "graphql"):
+    """``resp`` with one record's field corrupted, for a stargazer page, a metadata document or a
+    ``/contributors`` page; other answers as they are."""
+    if resp.status != 200 or endpoint not in ("repos.stargazers", "repos.contributors", "graphql"):
         return resp
     try:
         body = json.loads(resp.body)
@@ -29,6 +34,12 @@ def corrupted(endpoint: str, resp: Response) -> Response:
         if not (isinstance(body, list) and body and isinstance(body[0], dict) and "starred_at" in body[0]):
             return resp
         body[0]["starred_at"] = NOT_A_TIME
+    elif endpoint == "repos.contributors":
+        if not (isinstance(body, list) and body and isinstance(body[0], dict)):
+            return resp
+        body[0]["contributions"] = NEGATIVE_COUNT
+    elif isinstance(((body or {}).get("data") or {}).get("r0"), dict):  # a metadata document
+        body["data"]["r0"]["createdAt"] = NOT_A_TIME
     else:
         repository = ((body or {}).get("data") or {}).get("repository") or {}
         edges = (repository.get("stargazers") or {}).get("edges") or []

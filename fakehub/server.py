@@ -85,7 +85,9 @@ Control endpoints (never faulted, never charged, not counted in the stats):
   (:meth:`FakeHub.sleep`; budgets reset as if a client had waited)
 - ``GET /_fakehub/truth`` (``?models=0`` leaves out the per-model records)
 - ``POST /_fakehub/hostile?on=1`` (``on=0``): the hostile control of :mod:`fakehub.hostile`, off by
-  default (``FakeHub(hostile_records=...)``): one star a page carries a time that is not a time
+  default (``FakeHub(hostile_records=...)``): one star a page carries a time that is not a time,
+  one repository of a metadata answer a ``createdAt`` that is not one, one contributor a page a
+  negative count
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 is skipped, counted with its endpoint in the run log, and never stored.
 
 fakehub's hostile control (off by default: the real APIs send no garbage) gives the first star
-of every stargazer page a time that is not a time, in REST and GraphQL alike.
+of every stargazer page a time that is not a time, in REST and GraphQL alike, the first
+repository of every GraphQL metadata answer a ``createdAt`` that is not a time, and the first
+contributor of every ``/contributors`` page a negative count.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from fakehub.hostile import NOT_A_TIME
 from jobs.cli import main
 
 REPOS = ["MoonshotAI/Kimi-VL", "THUDM/GLM-4"]
+UNRENAMED = ["MoonshotAI/Kimi-VL", "MiniMax-AI/MiniMax-Text-Preview"]  # one metadata document, no second
 
 
 @pytest.mark.parametrize("token", ["test-token", ""], ids=["graphql", "rest"])
@@ -31,8 +34,8 @@ def test_a_star_time_that_is_not_a_time_is_skipped_counted_and_never_stored(
         with caplog.at_level("INFO", logger="collector.github"):
             result = collect(store, hub, config=config, token=token)
         pages = hub.stats()["by_endpoint"]["graphql" if token else "repos.stargazers"]["requests"]
-        skipped = {what: n for what, n in result.counters.items() if "invalid" in what}
-        assert skipped and all("stargazers" in what for what in skipped), result.counters
+        skipped = {what: n for what, n in result.counters.items() if "invalid" in what and "stargazers" in what}
+        assert skipped, result.counters
         assert 0 < sum(skipped.values()) <= pages
         run_log = caplog.records[-1].getMessage()  # the run's last line: its counts
         assert "github: invalid records skipped (stargazers" in run_log, run_log
@@ -41,6 +44,33 @@ def test_a_star_time_that_is_not_a_time_is_skipped_counted_and_never_stored(
         assert stars and NOT_A_TIME not in {row["starred_at"] for row in stars}
         for row in stars:
             datetime.fromisoformat(row["starred_at"])  # every stored time is a time
+    assert main(["--db", str(db), "analyze", "openrank"]) == 0
+    assert main(["--db", str(db), "export", "repos", "--format", "json"]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_bad_repository_and_contributor_are_skipped_counted_and_never_stored(tmp_path, monkeypatch, capsys, caplog):
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "gh.db"
+    config = github_config(orgs=[], repos=UNRENAMED)
+    with FakeHub(seed=0, scale="small", hostile_records=True) as hub, Store(db) as store:
+        with caplog.at_level("INFO", logger="collector.github"):
+            result = collect(store, hub, config=config, token="test-token")
+        counters = result.counters
+        # one metadata document for both repositories: its first alias, r0, is the bad one
+        assert counters["github: invalid records skipped (repository metadata (GraphQL))"] == 1, counters
+        # the repository collected has one /contributors page, whose first contributor is bad
+        assert counters["github: invalid records skipped (contributors)"] == 1, counters
+        assert "at `$.createdAt`" in caplog.text and "at `$.contributions`" in caplog.text
+        repos = store.query("SELECT id, full_name, created_at FROM repos")
+        assert len(repos) == 1 and repos[0]["full_name"] in UNRENAMED, repos  # the other one is collected
+        assert NOT_A_TIME not in {row["created_at"] for row in repos}
+        datetime.fromisoformat(repos[0]["created_at"])
+        assert {row["repo_id"] for row in store.query("SELECT repo_id FROM repo_snapshots")} == {repos[0]["id"]}
+        assert store.query("SELECT 1 FROM stargazers WHERE repo_id = ?", (repos[0]["id"],))
+        contributions = store.query("SELECT repo_id, contributions FROM contributors")
+        assert contributions and {row["repo_id"] for row in contributions} == {repos[0]["id"]}
+        assert all(row["contributions"] >= 0 for row in contributions)
     assert main(["--db", str(db), "analyze", "openrank"]) == 0
     assert main(["--db", str(db), "export", "repos", "--format", "json"]) == 0
     assert "Traceback" not in capsys.readouterr().err
