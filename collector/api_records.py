@@ -275,6 +275,38 @@ class GraphqlRepository(msgspec.Struct):
     newestIssue: NewestUpdated | None = None
 
 
+class RestOwner(msgspec.Struct):
+    login: str
+    node_id: str | None = None
+
+
+class License(msgspec.Struct):
+    spdx_id: str | None = None
+
+
+class RestRepository(msgspec.Struct):
+    """``GET /repos/{owner}/{repo}`` and the items of ``/orgs/{org}/repos`` / ``/users/{user}/repos``:
+    what ``collector.github_rows.repo_row_rest`` and ``snapshot_row_rest`` read
+    (https://docs.github.com/rest/repos/repos#get-a-repository)."""
+
+    id: Id
+    full_name: Annotated[str, msgspec.Meta(pattern=r"^[^/\s]+/[^/\s]+\Z")]
+    name: Annotated[str, msgspec.Meta(min_length=1)]
+    owner: RestOwner
+    description: str | None = None
+    created_at: Time | None = None
+    pushed_at: Time | None = None
+    language: str | None = None
+    license: License | None = None
+    topics: list[str] | None = None
+    archived: bool | None = None
+    fork: bool | None = None
+    private: bool | None = None
+    stargazers_count: Count | None = None
+    forks_count: Count | None = None
+    subscribers_count: Count | None = None
+
+
 # -- GitHub contributors: /contributors?anon=1 and /stats/contributors ---------------------------
 
 

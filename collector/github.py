@@ -84,7 +84,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from collector.api_records import Contributor, ContributorStats, GraphqlRepository, check, checked
+from collector.api_records import Contributor, ContributorStats, GraphqlRepository, RestRepository, check, checked
 from collector.cancel import sleep as cancellable_sleep
 from collector.github_client import (
     BudgetExhausted,
@@ -379,7 +379,10 @@ class GitHubCollector:
         )
         if listing.items is None:  # unchanged since the last run: the stored list holds
             return [row["full_name"] for row in stored]
-        public = [r for r in listing.items if not r.get("fork") and not r.get("private")]
+        invalid: list[str] = []
+        items = checked(listing.items, RestRepository, invalid)
+        self.count_invalid("repositories (REST)", owner, invalid)
+        public = [r for r in items if not r.get("fork") and not r.get("private")]
         listed = {r["full_name"].lower() for r in public}
         # repos stored under this owner that left the listing: deleted, private or moved;
         # the metadata step finds out which and records it
@@ -465,6 +468,10 @@ class GitHubCollector:
             self.mark_status(name, "not_found")
             return
         item = response.data
+        reason = check(item, RestRepository)
+        if reason:  # neither its row nor its snapshot is stored, and it is not collected this run
+            self.count_invalid("repositories (REST)", name, [reason])
+            return
         moved = item["full_name"].lower() != name.lower()
         if moved:
             self.note(f"github repo {name} is now {item['full_name']}; update [github] repos")

@@ -8,7 +8,9 @@ skipped, counted with its endpoint and never stored. With ``FakeHub(hostile_reco
 ``starred_at`` / ``starredAt`` = :data:`NOT_A_TIME`, in REST (``star+json``) and GraphQL alike;
 the first repository of every GraphQL metadata answer (alias ``r0`` of the ``Repositories``
 document) carries ``createdAt`` = :data:`NOT_A_TIME`; and the first contributor of every
-``/contributors`` page carries ``contributions`` = :data:`NEGATIVE_COUNT`.
+``/contributors`` page carries ``contributions`` = :data:`NEGATIVE_COUNT`; and the first
+repository of every owner's REST listing (``/orgs/{org}/repos``, ``/users/{user}/repos``)
+carries ``created_at`` = :data:`NOT_A_TIME`.
 """
 
 from __future__ import annotations
@@ -24,7 +26,13 @@ NEGATIVE_COUNT = -1
 def corrupted(endpoint: str, resp: Response) -> Response:
     """``resp`` with one record's field corrupted, for a stargazer page, a metadata document or a
     ``/contributors`` page; other answers as they are."""
-    if resp.status != 200 or endpoint not in ("repos.stargazers", "repos.contributors", "graphql"):
+    if resp.status != 200 or endpoint not in (
+        "repos.stargazers",
+        "repos.contributors",
+        "orgs.repos",
+        "users.repos",
+        "graphql",
+    ):
         return resp
     try:
         body = json.loads(resp.body)
@@ -38,6 +46,10 @@ def corrupted(endpoint: str, resp: Response) -> Response:
         if not (isinstance(body, list) and body and isinstance(body[0], dict)):
             return resp
         body[0]["contributions"] = NEGATIVE_COUNT
+    elif endpoint in ("orgs.repos", "users.repos"):
+        if not (isinstance(body, list) and body and isinstance(body[0], dict)):
+            return resp
+        body[0]["created_at"] = NOT_A_TIME
     elif isinstance(((body or {}).get("data") or {}).get("r0"), dict):  # a metadata document
         body["data"]["r0"]["createdAt"] = NOT_A_TIME
     else:

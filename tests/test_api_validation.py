@@ -76,6 +76,28 @@ def test_a_bad_repository_and_contributor_are_skipped_counted_and_never_stored(t
     assert "Traceback" not in capsys.readouterr().err
 
 
+def test_a_bad_repository_of_an_owners_rest_listing_is_skipped_counted_and_never_stored(
+    tmp_path, monkeypatch, capsys, caplog
+):
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "gh.db"
+    config = github_config(orgs=["icy-labs"], repos=[])
+    with FakeHub(seed=0, scale="small", hostile_records=True) as hub, Store(db) as store:
+        owned = [name for name in hub.truth()["github"]["repos"] if name.startswith("icy-labs/")]
+        with caplog.at_level("INFO", logger="collector.github"):
+            result = collect(store, hub, config=config, token="")  # REST alone: no GraphQL without a token
+        # the owner's listing is one page (4 repositories), whose first item is bad
+        assert result.counters["github: invalid records skipped (repositories (REST))"] == 1, result.counters
+        assert "at `$.created_at`" in caplog.text
+        repos = store.query("SELECT full_name, created_at FROM repos")
+        assert len(repos) == len(owned) - 1 and {row["full_name"] for row in repos} < set(owned), repos
+        for row in repos:
+            datetime.fromisoformat(row["created_at"])  # every stored time is a time
+    assert main(["--db", str(db), "analyze", "openrank"]) == 0
+    assert main(["--db", str(db), "export", "repos", "--format", "json"]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+
+
 def test_the_hostile_control_is_off_by_default_and_switches_at_run_time(tmp_path):
     import requests
 
