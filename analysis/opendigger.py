@@ -504,6 +504,38 @@ def ordered(content: dict[str, Any]) -> dict[str, Any]:
     return {key: content[key] for key in (*years, *months, *quarters, *rest)}
 
 
+def months_with_events(rows: Rows, schema: Schema, window: Window) -> set[str]:
+    """The months of ``window`` in which any event is stored (of any repository)."""
+    query = f"{sql.with_events(schema, since=window.since, until=window.until)} SELECT DISTINCT "
+    return {str(row[0]) for row in rows(query + f"{sql.period(schema, 'month')} FROM e")}
+
+
+def _months_of(key: str) -> list[str]:
+    """The months an output key spans: ``YYYY-MM`` (and ``YYYY-MM-raw``), ``YYYYQn``, ``YYYY``."""
+    if "Q" in key:
+        start = (int(key[5]) - 1) * 3
+        return [f"{key[:4]}-{month:02d}" for month in range(start + 1, start + 4)]
+    if key.isdigit():
+        return [f"{key}-{month:02d}" for month in range(1, 13)]
+    return [key[:7]]
+
+
+def drop_uncovered(entries: Iterable[RepoMetrics], covered: set[str], always: Iterable[int] = ()) -> None:
+    """Leave out each value of a period none of whose months is ``covered`` (the store holds no
+    GH Archive hour and no event of it): a metric of a month without data is missing, not a
+    number. The all-history metrics (inactive contributors, the ``*_age`` ones) would
+    otherwise carry a value into such a month. Entries whose ``repo_id`` is in ``always``
+    (repositories collected from the API, covered by their own events) are kept whole."""
+    kept = set(always)
+    for entry in entries:
+        if entry.repo_id in kept:
+            continue
+        for name, content in entry.values.items():
+            for per_key in content.values() if name in TIME_FILES else (content,):
+                for key in [key for key in per_key if not any(m in covered for m in _months_of(key))]:
+                    del per_key[key]
+
+
 # -- windows: the count metrics over any range, or the first N days of each repository ---------
 
 WINDOW_METRICS = (
