@@ -605,8 +605,9 @@ def window_table(
     ``since`` to ``until`` (days, ``until`` excluded).
 
     A window the stored events do not cover (it starts before the first stored event or ends
-    after the last) has its counts unknown (null), not 0, as :mod:`analysis.growth` does for
-    launch velocity. Columns :data:`WINDOW_COLUMNS`; most stars first.
+    after the last), or touches a month the store holds no GH Archive hour and no event of,
+    has its counts unknown (null), not 0, as :mod:`analysis.growth` does for launch velocity;
+    a repository collected from the API is covered by its own events (:func:`analysis.coverage.api_repos`). Columns :data:`WINDOW_COLUMNS`; most stars first.
     """
     if (days_after_creation is None) == (since is None and until is None):
         raise InputError(
@@ -654,8 +655,19 @@ def _window_table(
             raise InputError(f"--since {since} is not before --until {until}; swap them")
         spans = dict.fromkeys(latest, (since, until))
     records = []
+    with_data: set[str] = set()
+    collected: set[int] = set()
+    if first_event is not None:
+        from analysis.coverage import api_repos, months_covered
+
+        with_data = months_with_events(rows, schema, Window(first_event[:7], last_event[:7])) | set(
+            months_covered(store)
+        )
+        collected = api_repos(store)
     for repo_id, (start, end) in spans.items():
         covered = first_event is not None and first_event <= start and end <= last_event
+        # each month the window touches holds data, or the repository was collected from the API
+        covered = covered and (repo_id in collected or all(m in with_data for m in _months_touched(start, end)))
         counts = window_counts(rows, schema, repo_id, start, end)
         records.append(
             {
@@ -672,6 +684,16 @@ def _window_table(
     frame = pl.DataFrame(records, schema=types, orient="row") if records else pl.DataFrame(schema=types)
     frame = frame.with_columns(frames.parse_datetime(pl.col("since")), frames.parse_datetime(pl.col("until")))
     return frame.sort(["stars", "repo"], descending=[True, False], nulls_last=True)
+
+
+def _months_touched(start: str, end: str) -> list[str]:
+    """The months from ``start``'s to the one holding the instant before ``end`` (excluded)."""
+    months, month = [], start[:7]
+    end = end if "T" in end else end + "T00:00:00Z"  # a day, or a stamp: compare stamps
+    while month == start[:7] or month + "-01T00:00:00Z" < end:
+        months.append(month)
+        month = next_month(month)
+    return months
 
 
 def _day(text: str | None, flag: str) -> str:

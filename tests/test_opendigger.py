@@ -501,3 +501,22 @@ def test_a_known_loss_month_is_named_in_coverage(tmp_path, capsys):
     assert (month["hours_held"], month["hours_in_month"]) == (1, 744)
     assert "igrigorik/gharchive.org/issues/261" in month["known_loss"]
     assert "known loss: 2021-10" in capsys.readouterr().err
+
+
+def test_a_window_in_months_without_data_is_null(cli_db, tmp_path):
+    import polars as pl
+
+    from jobs.cli import main
+
+    # 2023-09: between the first stored event (2023-06-15) and the last (2024-03-05), yet the store holds no
+    # hour and no event of it: unknown, not 0 stars
+    out = tmp_path / "window.csv"
+    args = ["--db", cli_db, "export", "opendigger_window", "--out", str(out)]
+    assert main([*args, "--since", "2023-09-01", "--until", "2023-10-01"]) == 0
+    (row,) = pl.read_csv(out).to_dicts()
+    assert row["stars"] is None and row["participants"] is None
+    # [2024-02-01, 2024-03-05): both months hold events; one change request opened (ev 15, pull #4, Feb 10;
+    # pull #6 opens at Mar 5 00:00, outside); no WatchEvent, so 0 stars, a known 0
+    assert main([*args, "--since", "2024-02-01", "--until", "2024-03-05"]) == 0
+    (row,) = pl.read_csv(out).to_dicts()
+    assert row["stars"] == 0 and row["change_requests"] == 1
