@@ -27,6 +27,7 @@ import polars as pl
 
 from analysis.fields import COUNT, FLAG, MONTH, TEXT, Schema
 from collector.gharchive import hour_of_file
+from core.dates import next_month
 
 # Months whose GH Archive events are known to be incomplete, with the public source that says so.
 KNOWN_LOSSES: dict[str, str] = {
@@ -104,6 +105,50 @@ def known_loss(month: str) -> str | None:
     if month in KNOWN_LOSSES:
         return KNOWN_LOSSES[month]
     return _THIN if _THIN_FROM <= month <= _THIN_UNTIL else None
+
+
+def api_repos(store: Any) -> set[int]:
+    """The repositories whose events the GitHub collector read from the API (``events.source``
+    ``rest``): it reads a repository's whole history (stargazers, issues, pull requests), so
+    such a repository is covered in every month, GH Archive hours or not."""
+    sql = "SELECT DISTINCT repo_id FROM events WHERE source <> 'gharchive' AND repo_id IS NOT NULL"
+    return {int(row[0]) for row in store.conn.execute(sql)}
+
+
+def range_coverage(
+    held: dict[str, tuple[int, int]], with_data: set[str], first: str, last: str
+) -> dict[str, dict[str, Any]]:
+    """Every month of ``first`` to ``last``: its GH Archive hours held of the hours in it
+    (``held`` as :func:`months_covered` gives it), whether it is whole, whether any data of it
+    is held (an hour, or events: ``with_data``), and its known loss."""
+    months: dict[str, dict[str, Any]] = {}
+    month = first
+    while month <= last:
+        hours, total = held.get(month, (0, hours_in_month(month)))
+        months[month] = {
+            "hours_held": hours,
+            "hours_in_month": total,
+            "complete": hours == total,
+            "data": hours > 0 or month in with_data,
+            "known_loss": known_loss(month),
+        }
+        month = next_month(month)
+    return months
+
+
+def coverage_note(months: dict[str, dict[str, Any]]) -> str | None:
+    """One line naming the partial, data-less and known-loss months of :func:`range_coverage`; None if none."""
+    partial = [
+        f"{month} ({row['hours_held']} of {row['hours_in_month']} hours)"
+        for month, row in months.items()
+        if 0 < row["hours_held"] < row["hours_in_month"]
+    ]
+    parts = [f"partial GH Archive months: {', '.join(partial)}"] if partial else []
+    if without := [month for month, row in months.items() if not row["data"]]:
+        parts.append(f"without data: {', '.join(without)}")
+    if losses := [month for month, row in months.items() if row["known_loss"]]:
+        parts.append(f"known loss: {', '.join(losses)}")
+    return "; ".join(parts) or None
 
 
 def coverage_table(store: Any, **_: Any) -> pl.DataFrame:

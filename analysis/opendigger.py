@@ -504,6 +504,38 @@ def ordered(content: dict[str, Any]) -> dict[str, Any]:
     return {key: content[key] for key in (*years, *months, *quarters, *rest)}
 
 
+def months_with_events(rows: Rows, schema: Schema, window: Window) -> set[str]:
+    """The months of ``window`` in which any event is stored (of any repository)."""
+    query = f"{sql.with_events(schema, since=window.since, until=window.until)} SELECT DISTINCT "
+    return {str(row[0]) for row in rows(query + f"{sql.period(schema, 'month')} FROM e")}
+
+
+def _months_of(key: str) -> list[str]:
+    """The months an output key spans: ``YYYY-MM`` (and ``YYYY-MM-raw``), ``YYYYQn``, ``YYYY``."""
+    if "Q" in key:
+        start = (int(key[5]) - 1) * 3
+        return [f"{key[:4]}-{month:02d}" for month in range(start + 1, start + 4)]
+    if key.isdigit():
+        return [f"{key}-{month:02d}" for month in range(1, 13)]
+    return [key[:7]]
+
+
+def drop_uncovered(entries: Iterable[RepoMetrics], covered: set[str], always: Iterable[int] = ()) -> None:
+    """Leave out each value of a period none of whose months is ``covered`` (the store holds no
+    GH Archive hour and no event of it): a metric of a month without data is missing, not a
+    number. The all-history metrics (inactive contributors, the ``*_age`` ones) would
+    otherwise carry a value into such a month. Entries whose ``repo_id`` is in ``always``
+    (repositories collected from the API, covered by their own events) are kept whole."""
+    kept = set(always)
+    for entry in entries:
+        if entry.repo_id in kept:
+            continue
+        for name, content in entry.values.items():
+            for per_key in content.values() if name in TIME_FILES else (content,):
+                for key in [key for key in per_key if not any(m in covered for m in _months_of(key))]:
+                    del per_key[key]
+
+
 # -- windows: the count metrics over any range, or the first N days of each repository ---------
 
 WINDOW_METRICS = (
@@ -573,8 +605,9 @@ def window_table(
     ``since`` to ``until`` (days, ``until`` excluded).
 
     A window the stored events do not cover (it starts before the first stored event or ends
-    after the last) has its counts unknown (null), not 0, as :mod:`analysis.growth` does for
-    launch velocity. Columns :data:`WINDOW_COLUMNS`; most stars first.
+    after the last), or touches a month the store holds no GH Archive hour and no event of,
+    has its counts unknown (null), not 0, as :mod:`analysis.growth` does for launch velocity;
+    a repository collected from the API is covered by its own events (:func:`analysis.coverage.api_repos`). Columns :data:`WINDOW_COLUMNS`; most stars first.
     """
     if (days_after_creation is None) == (since is None and until is None):
         raise InputError(
@@ -622,8 +655,19 @@ def _window_table(
             raise InputError(f"--since {since} is not before --until {until}; swap them")
         spans = dict.fromkeys(latest, (since, until))
     records = []
+    with_data: set[str] = set()
+    collected: set[int] = set()
+    if first_event is not None:
+        from analysis.coverage import api_repos, months_covered
+
+        with_data = months_with_events(rows, schema, Window(first_event[:7], last_event[:7])) | set(
+            months_covered(store)
+        )
+        collected = api_repos(store)
     for repo_id, (start, end) in spans.items():
         covered = first_event is not None and first_event <= start and end <= last_event
+        # each month the window touches holds data, or the repository was collected from the API
+        covered = covered and (repo_id in collected or all(m in with_data for m in _months_touched(start, end)))
         counts = window_counts(rows, schema, repo_id, start, end)
         records.append(
             {
@@ -640,6 +684,16 @@ def _window_table(
     frame = pl.DataFrame(records, schema=types, orient="row") if records else pl.DataFrame(schema=types)
     frame = frame.with_columns(frames.parse_datetime(pl.col("since")), frames.parse_datetime(pl.col("until")))
     return frame.sort(["stars", "repo"], descending=[True, False], nulls_last=True)
+
+
+def _months_touched(start: str, end: str) -> list[str]:
+    """The months from ``start``'s to the one holding the instant before ``end`` (excluded)."""
+    months, month = [], start[:7]
+    end = end if "T" in end else end + "T00:00:00Z"  # a day, or a stamp: compare stamps
+    while month == start[:7] or month + "-01T00:00:00Z" < end:
+        months.append(month)
+        month = next_month(month)
+    return months
 
 
 def _day(text: str | None, flag: str) -> str:

@@ -8,12 +8,14 @@ printed as one line and exits 2; nothing stored is lost.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TextIO
 
 from collector.store import Store
@@ -176,32 +178,48 @@ def _events_of(args: argparse.Namespace, store: Store) -> Iterator[tuple[Any, An
         yield engine.rows, SCHEMAS[engine.schema]
 
 
-def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]) -> tuple[Any, list, list, list]:
+def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]) -> tuple[Any, list, list, list, dict]:
     """OpenDigger's metrics of ``repos`` (all when empty) over --from/--to: (window, repos',
-    developers' and labels' RepoMetrics); developers and labels only over all repos (one
-    repo's share is not theirs)."""
-    from analysis import opendigger
+    developers' and labels' RepoMetrics, the coverage of each month); developers and labels
+    only over all repos (one repo's share is not theirs). A value of a period the store holds
+    no data of is left out (:func:`analysis.opendigger.drop_uncovered`)."""
+    from analysis import coverage, opendigger
 
     with _events_of(args, store) as (rows, schema):
         window = opendigger.window_of(rows, schema, first=args.from_month, last=args.to_month, repos=repos)
         developers = [] if repos else list(opendigger.compute_developers(rows, schema, window).values())
         labels = [] if repos else list(opendigger.compute_labels(store, rows, schema, window).values())
-        return window, list(opendigger.compute(rows, schema, window).values()), developers, labels
+        computed = list(opendigger.compute(rows, schema, window).values())
+        # the engine's own imported files (it answers .rows like the engine itself), else the store's hours
+        held = coverage.engine_months_covered(SimpleNamespace(rows=rows)) if args.engine else None
+        with_events = opendigger.months_with_events(rows, schema, window)
+    months = coverage.range_coverage(held or coverage.months_covered(store), with_events, window.first, window.last)
+    covered = {month for month, row in months.items() if row["data"]}
+    opendigger.drop_uncovered(computed, covered, coverage.api_repos(store))
+    opendigger.drop_uncovered([*developers, *labels], covered)
+    return window, computed, developers, labels, months
 
 
 def _export_opendigger(args: argparse.Namespace, config: Config) -> int:
-    """OpenDigger's files, DIR/github/OWNER/REPO/METRIC.json, of every repo with events (or --repo)."""
+    """OpenDigger's files, DIR/github/OWNER/REPO/METRIC.json, of every repo with events (or --repo),
+    and DIR/coverage.json: each month of the range, the GH Archive hours held of it and its known loss."""
+    from analysis.coverage import coverage_note
     from analysis.opendigger_files import write_tree
+    from analysis.output import output_file
 
     if not args.out or args.out == "-":
         raise InputError("export opendigger: pass --out DIR, the folder to write github/OWNER/REPO/METRIC.json in")
     with open_store(args, config, readonly=True) as store:
-        window, repos, developers, labels = _opendigger_metrics(args, store, [args.repo] if args.repo else [])
+        window, repos, developers, labels, months = _opendigger_metrics(args, store, [args.repo] if args.repo else [])
     written, skipped = write_tree(repos, args.out, developers, labels)
+    with output_file(Path(args.out) / "coverage.json") as path:
+        path.write_text(json.dumps({"from": window.first, "to": window.last, "months": months}, indent=1) + "\n")
     print(
         f"wrote {written} file(s) of {len(repos)} repo(s), {len(developers)} developer(s) and {len(labels)} "
         f"label(s), {window.first} to {window.last}, under {args.out}"
     )
+    if note := coverage_note(months):
+        print(f"ecometrics: export opendigger: {note} (see coverage.json)", file=sys.stderr)
     if skipped:
         print(
             f"ecometrics: {len(skipped)} repo name(s) cannot be folders, skipped: {', '.join(skipped[:5])}",

@@ -447,3 +447,76 @@ def test_a_label_counts_its_repositories_as_one(tmp_path):
     written, _ = write_tree([], tmp_path / "od", labels=labels.values())
     assert (tmp_path / "od" / "companies" / "acme" / "stars.json").read_text() == '{"2024":3,"2024-01":3,"2024Q1":3}'
     assert written == len(acme)
+
+
+def test_a_month_without_data_has_no_value_and_partial_months_are_named(cli_db, tmp_path, capsys):
+    import json
+
+    from jobs.cli import main
+
+    # The store holds one GH Archive hour (2024-01-01-0, of January's 31 * 24 = 744) and events of 2024-01..03;
+    # of 2024-04 and 2024-05 it holds nothing. The all-history metrics would still have a value there:
+    # chaossInactiveContributors at May 1 and Jun 1 (erin, last merge 2023-06-15, before Nov 1 and Dec 1) and
+    # chaossAge at May 1 (#3 still open, Feb 1 -> May 1 = 29 + 31 + 30 = 90 days). A month without data is
+    # missing, not a value: no key, and 2024Q2 (no month of it covered) has none either.
+    out = tmp_path / "od"
+    assert (
+        main(["--db", cli_db, "export", "opendigger", "--out", str(out), "--from", "2024-01", "--to", "2024-05"]) == 0
+    )
+    captured = capsys.readouterr()
+    folder = out / "github" / "acme" / "rocket"
+    inactive = json.loads((folder / "inactive_contributors.json").read_text())
+    assert inactive == {"2024-01": 1, "2024-02": 1, "2024-03": 1, "2024Q1": 1}
+    age = json.loads((folder / "issue_age.json").read_text())
+    assert age["avg"] == {"2024-02": 29, "2024-03": 60, "2024Q1": 60}
+    # coverage.json beside github/: every month of the range, its GH Archive hours and whether data is held
+    coverage = json.loads((out / "coverage.json").read_text())
+    assert coverage["from"] == "2024-01" and coverage["to"] == "2024-05"
+    assert coverage["months"]["2024-01"] == {
+        "hours_held": 1, "hours_in_month": 744, "complete": False, "data": True, "known_loss": None,
+    }  # fmt: skip
+    # February (29 days: 696 hours): events are held (from the one file), no hour of GH Archive
+    assert coverage["months"]["2024-02"]["hours_held"] == 0 and coverage["months"]["2024-02"]["data"] is True
+    assert coverage["months"]["2024-04"] == {
+        "hours_held": 0, "hours_in_month": 720, "complete": False, "data": False, "known_loss": None,
+    }  # fmt: skip
+    assert "2024-01 (1 of 744 hours)" in captured.err and "without data: 2024-04, 2024-05" in captured.err
+    # the extra file is not a metric file: import leaves it alone
+    assert main(["--db", cli_db, "import", "opendigger", str(out)]) == 0
+
+
+def test_a_known_loss_month_is_named_in_coverage(tmp_path, capsys):
+    import json
+
+    from jobs.cli import main
+
+    # one hour of 2021-10 (GH Archive's known loss, gharchive.org#261); 2021-10 has 31 * 24 = 744 hours
+    hour = write_hour(tmp_path / "2021-10-05-3.json.gz", [event(1, "WatchEvent", actor=BOB, repo=REPO,
+                                                                   created_at="2021-10-05T03:00:00Z")])  # fmt: skip
+    db = str(tmp_path / "k.db")
+    assert main(["--db", db, "import", "gharchive", str(hour), "--all"]) == 0
+    out = tmp_path / "od"
+    assert main(["--db", db, "export", "opendigger", "--out", str(out)]) == 0
+    month = json.loads((out / "coverage.json").read_text())["months"]["2021-10"]
+    assert (month["hours_held"], month["hours_in_month"]) == (1, 744)
+    assert "igrigorik/gharchive.org/issues/261" in month["known_loss"]
+    assert "known loss: 2021-10" in capsys.readouterr().err
+
+
+def test_a_window_in_months_without_data_is_null(cli_db, tmp_path):
+    import polars as pl
+
+    from jobs.cli import main
+
+    # 2023-09: between the first stored event (2023-06-15) and the last (2024-03-05), yet the store holds no
+    # hour and no event of it: unknown, not 0 stars
+    out = tmp_path / "window.csv"
+    args = ["--db", cli_db, "export", "opendigger_window", "--out", str(out)]
+    assert main([*args, "--since", "2023-09-01", "--until", "2023-10-01"]) == 0
+    (row,) = pl.read_csv(out).to_dicts()
+    assert row["stars"] is None and row["participants"] is None
+    # [2024-02-01, 2024-03-05): both months hold events; one change request opened (ev 15, pull #4, Feb 10;
+    # pull #6 opens at Mar 5 00:00, outside); no WatchEvent, so 0 stars, a known 0
+    assert main([*args, "--since", "2024-02-01", "--until", "2024-03-05"]) == 0
+    (row,) = pl.read_csv(out).to_dicts()
+    assert row["stars"] == 0 and row["change_requests"] == 1
