@@ -382,6 +382,14 @@ WARM_UP_SENTENCE = (
 )
 
 
+def _printable(value: Any) -> Any:
+    """What a template prints: text as one line without control characters (NUL never reaches a
+    page; autoescaping then escapes its markup); markup the templates built themselves as it is."""
+    from markupsafe import Markup
+
+    return one_line(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
 def _raw(value: Any) -> str:
     """The value a column sorts by: numbers as numbers, times as ISO text, null as empty."""
     if value is None or (isinstance(value, float) and value != value):
@@ -437,6 +445,7 @@ class _Site:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            finalize=_printable,
         )
         self.templates.globals["relation_colours"] = chart_style.RELATION_COLOURS
 
