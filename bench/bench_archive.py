@@ -248,10 +248,11 @@ PHASES: dict[str, Callable[..., dict]] = {
 }
 
 
-def run_phase(name: str, *arguments: object) -> tuple[dict, float]:
-    """Run a phase in a child process; returns its result and its peak RSS in MB."""
+def run_phase(name: str, *arguments: object, script: str = __file__) -> tuple[dict, float]:
+    """Run phase ``name`` of the benchmark ``script`` (this one by default) in a child process;
+    returns its result and its peak RSS in MB."""
     child = subprocess.Popen(
-        [sys.executable, __file__, "--phase", name, json.dumps(arguments)], stdout=subprocess.PIPE, text=True
+        [sys.executable, script, "--phase", name, json.dumps(arguments)], stdout=subprocess.PIPE, text=True
     )
     assert child.stdout is not None
     output = child.stdout.read()

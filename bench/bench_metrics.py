@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from bench_archive import DAY, MONTH, write_file  # noqa: E402
+from bench_archive import run_phase as run_archive_phase  # noqa: E402
 
 
 def phase_import(engine: str, files: list[str], folder: str) -> dict:
@@ -84,16 +84,8 @@ PHASES: dict[str, Callable[..., dict]] = {"import": phase_import, "metrics": pha
 
 
 def run_phase(name: str, *arguments: object) -> tuple[dict, float]:
-    """Run a phase in a child process; returns its result and its peak RSS in MB."""
-    child = subprocess.Popen(
-        [sys.executable, __file__, "--phase", name, json.dumps(arguments)], stdout=subprocess.PIPE, text=True
-    )
-    assert child.stdout is not None
-    output = child.stdout.read()
-    _, status, usage = os.wait4(child.pid, 0)
-    if status:
-        raise SystemExit(f"phase {name} failed (status {status})")
-    return json.loads(output.strip().splitlines()[-1]), usage.ru_maxrss / 1024
+    """Run a phase of this benchmark in a child process (:func:`bench_archive.run_phase`)."""
+    return run_archive_phase(name, *arguments, script=__file__)
 
 
 def main() -> int:
