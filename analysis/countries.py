@@ -203,12 +203,7 @@ def _coverage(frame: pl.DataFrame, by: str = "month") -> pl.DataFrame:
 
 
 def _github_repos(db: frames.Database, repos: pl.DataFrame) -> pl.DataFrame:
-    stars = frames.read_sql(
-        db,
-        "SELECT repo_id, substr(starred_at, 1, 7) AS month, count(*) AS stars FROM stargazers"
-        " WHERE removed_at IS NULL GROUP BY 1, 2",
-        schema={"repo_id": pl.Int64, "month": pl.String, "stars": pl.Int64},
-    )
+    stars = frames.monthly_stars(db)
     months = stars.select("month").unique()
     if not months.height or not repos.height:
         return pl.DataFrame(

@@ -150,6 +150,16 @@ def stargazers(db: Database) -> pl.DataFrame:
     )
 
 
+def monthly_stars(db: Database) -> pl.DataFrame:
+    """``repo_id, month, stars``: the stars given in each month (YYYY-MM, UTC) that still stand."""
+    return read_sql(
+        db,
+        "SELECT repo_id, substr(starred_at, 1, 7) AS month, count(*) AS stars FROM stargazers"
+        " WHERE removed_at IS NULL GROUP BY 1, 2",
+        schema={"repo_id": pl.Int64, "month": pl.String, "stars": pl.Int64},
+    )
+
+
 def events(db: Database, *, types: tuple[str, ...] | None = None) -> pl.DataFrame:
     """``events`` (GH Archive event model), optionally only the given event ``types``."""
     if types:

@@ -196,12 +196,7 @@ def _github_months(store: frames.Database) -> pl.DataFrame:
         "SELECT entity_id AS repo_id, month, value FROM openrank WHERE kind = 'repo'",
         schema={"repo_id": pl.Int64, "month": pl.String, "value": pl.Float64},
     )
-    stars = frames.read_sql(
-        store,
-        "SELECT repo_id, substr(starred_at, 1, 7) AS month, count(*) AS stars FROM stargazers "
-        "WHERE removed_at IS NULL GROUP BY 1, 2",
-        schema={"repo_id": pl.Int64, "month": pl.String, "stars": pl.Int64},
-    )
+    stars = frames.monthly_stars(store)
     months = pl.concat([openrank.select("month"), stars.select("month")]).unique().sort("month")
     if not months.height or not repos.height:
         return pl.DataFrame(
