@@ -103,5 +103,5 @@ def test_families_and_origins_summarise_their_models_ram(exported):
     assert (b["scored_day_30"], b["above_one_day_30"]) == (6, 6)
     assert b["median_ram_day_30"] == pytest.approx((900 / 650 + 1000 / 650) / 2, abs=5e-4)
     origins = {r["origin"]: r for r in exported["origin_adoption"]}
-    assert origins["CN"]["median_ram_day_30"] == a["median_ram_day_30"]  # CN is family A's models
+    assert origins["CN"]["median_ram_day_30"] == pytest.approx((0.5 + 400 / 650) / 2, abs=5e-4)  # family A's models
     assert origins["US"]["best_ram_day_30"] == pytest.approx(7.692, abs=5e-4)

@@ -165,6 +165,7 @@ def test_fakehub_campaigns_are_found_and_its_viral_burst_is_left_alone(tmp_path)
     assert len(planted & hits) / len(planted) >= 0.9
     organic = seen - planted
     assert len(organic & hits) / len(organic) <= 0.02
+    assert any(p[0] == burst for p in seen)  # the viral burst's stars were collected
     assert not {p for p in hits if p[0] == burst}
 
 

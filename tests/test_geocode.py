@@ -269,6 +269,10 @@ def test_the_geocoder_agrees_with_the_table():
     ]
     agreement = 1 - len(disagreements) / len(TABLE)
     assert not wrong_where_unknown, wrong_where_unknown
+    wrong_country = [
+        (t, want, answers[t].country) for t, want in TABLE if want and answers[t].country not in (None, want)
+    ]
+    assert not wrong_country, wrong_country  # a wrong country is worse than an unknown one
     assert agreement >= 0.95, f"{agreement:.1%} agreement; disagreements: {disagreements}"
 
 

@@ -114,7 +114,9 @@ def _with(base: dict, path: tuple[str, ...], value) -> dict:
 def test_any_json_value_as_a_line_is_counted_or_a_valid_row(value):
     counts = ImportResult()
     row = _row(json.dumps(value).encode(), Path("h.json.gz"), 1, counts)
-    if row is not None:
+    if row is None:
+        assert counts.corrupt_count + sum(counts.skipped_types.values()) + counts.blank == 1
+    else:
         _valid_event_row(row)
 
 

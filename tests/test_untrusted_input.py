@@ -290,7 +290,9 @@ def test_exports_and_the_report_hold_a_strangers_text_as_text(hostile, capsys):
     captured = capsys.readouterr()
     assert returned == 0, captured.err
     assert "Traceback" not in captured.err
-    for page in (hostile / "site").rglob("*.html"):
+    pages = list((hostile / "site").rglob("*.html"))
+    assert pages
+    for page in pages:
         text = page.read_text()
         assert "<!--" not in text and "\x00" not in text, page
         assert "<script>" not in text.replace('<script type="application/json"', "")
