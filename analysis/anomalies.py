@@ -37,8 +37,6 @@ MAD_SCALE = 1.4826  # MAD -> standard deviation of a normal distribution
 MAD_FLOOR = 1.0  # downloads a day: a steady series' MAD of 0 would flag any +1
 RECENT_DAYS = 30  # the Hub's ``downloads`` counts the last 30 days
 
-FLAG_COLUMNS = ("all_time_decreased", "gain_outlier", "downloads_30d_above_growth")
-
 
 def flag_download_anomalies(history: pl.DataFrame) -> pl.DataFrame:
     """``history`` (per model and snapshot: ``model_id, date, downloads_30d,

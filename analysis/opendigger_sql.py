@@ -27,7 +27,6 @@ from collector.store import EVENT_PAYLOAD_COLUMNS
 GRAINS = ("month", "quarter", "year")
 # The columns the metrics read: activity's, the merged flag and author, and the payload fields.
 METRIC_COLUMNS = (*CANONICAL, "merged", "author_id", "author_login", *EVENT_PAYLOAD_COLUMNS)
-TIME_COLUMNS = ("created_at", "issue_created_at", "issue_closed_at", "pull_merged_at")
 
 _OURS: dict[str, str | None] = {name: name for name in METRIC_COLUMNS}
 _OURS["review_comment_id"] = "comment_id"

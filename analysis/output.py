@@ -8,7 +8,6 @@ extension; :func:`data_note` is the line a demo database's files carry.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
@@ -34,13 +33,6 @@ _FORMULA_START = r"^[=+\-@\t\r\x00]"
 # Characters that break a line or are invisible controls: str.splitlines' separators (\n \r
 # \v \f \x1c-\x1e \x85 \u2028 \u2029) and every other C0/C1 control, NUL included.
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-# JSON inside an HTML <script> element: "<" ">" "&" as JSON escapes, so that neither "</script>"
-# nor "<!--" (which switches the script parser to its escaped states; HTML Living Standard
-# 13.2.5.4 "script data less-than sign state") can be written, and U+2028/2029, which older
-# JavaScript parsers read as line ends. As Django's json_script (django/utils/html.py).
-_JSON_IN_HTML = str.maketrans(
-    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-)
 
 
 def csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
@@ -68,11 +60,6 @@ def markdown_cell(text: str) -> str:
     import html
 
     return html.escape(one_line(text), quote=False).replace("|", "\\|")
-
-
-def json_for_html(data: Any) -> str:
-    """``data`` as JSON that is safe as the content of an HTML ``<script>`` element (see above)."""
-    return json.dumps(data, separators=(",", ":")).translate(_JSON_IN_HTML)
 
 
 def data_note(store: Any) -> str | None:

@@ -853,8 +853,9 @@ class Store:
         ``rows`` are tuples of :data:`EVENT_ROW_COLUMNS`; each ``staged`` file is a SQLite
         file with a table ``events`` of those columns, moved in with one ``INSERT ...
         SELECT`` (a third of the cost of binding its rows here), before ``rows``. With a
-        file's last batch, ``archive_hour`` records the hour it held (see
-        :meth:`record_archive_hours`), in the same transaction. Returns the rows written.
+        file's last batch, ``archive_hour`` records the hour it held (an hour held whole stays
+        held: a damaged copy of its file read later does not mark it damaged again), in the same
+        transaction. Returns the rows written.
         """
         schemas = [f"staged{number}" for number in range(len(staged))]
         for schema, path in zip(schemas, staged, strict=True):
@@ -884,14 +885,6 @@ class Store:
             for schema in schemas:
                 self.conn.execute(f"DETACH DATABASE {schema}")
         return written
-
-    def record_archive_hours(self, hours: Iterable[ArchiveHour]) -> None:
-        """Record GH Archive hours imported: one row per hour, the file that held it.
-
-        An hour held whole stays held: a damaged copy of its file read later (a partial
-        download) does not mark it damaged again, since its events were stored whole."""
-        with self.transaction():
-            self._record_archive_hours(hours)
 
     def _record_archive_hours(self, hours: Iterable[ArchiveHour]) -> None:
         self.conn.executemany(

@@ -113,10 +113,6 @@ ACTIVITY_EVENT_TYPES: tuple[str, ...] = (
     "PullRequestEvent",
     "PushEvent",
 )
-# The event types OpenDigger's other metrics read besides those (stars and attention:
-# WatchEvent, ForkEvent; change request response time: PullRequestReviewEvent); its
-# active_dates_and_times counts every type.
-METRIC_EVENT_TYPES: tuple[str, ...] = (*ACTIVITY_EVENT_TYPES, "WatchEvent", "ForkEvent", "PullRequestReviewEvent")
 
 
 @dataclass
