@@ -1007,6 +1007,8 @@ class _Site:
 
     def _family_months(self) -> pl.DataFrame:
         """Every month of ``family_months`` (the site's month chooses the table's rows, not the chart's)."""
+        if not self.month:
+            return self.table("family_months")  # the same table the downloads write: built once
         return self._once("family_months:all", lambda: export.build_table(self.store, "family_months"))
 
     def _compare_page(self, collected: list[str]) -> None:
