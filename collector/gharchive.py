@@ -885,7 +885,8 @@ def _chunks(path: Path, size: int, limits: Limits | None = None) -> Iterator[byt
             inflated += len(piece)
             if inflated > limits.file_bytes:
                 raise TooLarge(lines + 1, f"inflates to more than {byte_size(limits.file_bytes)}")
-            if lines + piece.count(b"\n") > limits.file_lines:
+            newlines = piece.count(b"\n")
+            if lines + newlines > limits.file_lines:
                 raise TooLarge(lines + 1, f"more than {limits.file_lines:,} lines")
             if tail + len(piece) > limits.line_bytes:
                 long_line = _long_line(piece, tail, lines, limits.line_bytes)
@@ -897,7 +898,7 @@ def _chunks(path: Path, size: int, limits: Limits | None = None) -> Iterator[byt
             held += len(piece)
             newline = piece.rfind(b"\n")
             tail = tail + len(piece) if newline < 0 else len(piece) - newline - 1
-            lines += piece.count(b"\n")
+            lines += newlines
             if held >= size and newline >= 0:
                 text = b"".join(parts)
                 yield text[: len(text) - tail]

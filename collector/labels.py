@@ -195,12 +195,16 @@ def _load_yaml(file: Path) -> Any:
         text = file.read_text(encoding="utf-8")
         # Composed first, counted with each alias expanded, built only when small: aliases of
         # aliases ("billion laughs") expand exponentially in whatever walks the document.
-        node = yaml.compose(text, Loader=_Loader)
-        if _expanded_size(node) > MAX_NODES:
-            raise InputError(
-                f"{file}: its YAML aliases expand to more than {MAX_NODES:,} values; label files need no aliases"
-            )
-        return yaml.load(text, Loader=_Loader)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            if _expanded_size(node) > MAX_NODES:
+                raise InputError(
+                    f"{file}: its YAML aliases expand to more than {MAX_NODES:,} values; label files need no aliases"
+                )
+            return None if node is None else loader.construct_document(node)  # the composed node, parsed once
+        finally:
+            loader.dispose()
     except UnicodeDecodeError:
         raise InputError(f"{file}: not UTF-8 text; labels are YAML files") from None
     except RecursionError:
