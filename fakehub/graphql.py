@@ -543,8 +543,13 @@ def actor(world: GitHubWorld, index: int | None, base: str = "https://github.com
         login = login.removesuffix("[bot]")
     database_id = world.users.user_id(index)
     kind = "Bot" if bot else "User"
-    node_id = base64.b64encode(f"04:{kind}{database_id}".encode()).decode()
-    return {"__typename": kind, "login": login, "databaseId": database_id, "id": node_id, "url": f"{base}/{login}"}
+    return {
+        "__typename": kind,
+        "login": login,
+        "databaseId": database_id,
+        "id": node_id(kind, database_id),
+        "url": f"{base}/{login}",
+    }
 
 
 class IssueNode:
@@ -555,6 +560,7 @@ class IssueNode:
         self._world, self._issue, self._now = world, issue, now
         _, closed, updated = world.issue_state(issue)
         self.databaseId = issue.id
+        # fakehub's own opaque ids (GitHub's are opaque too; no client here decodes them)
         self.id = base64.b64encode(f"0{'PR' if issue.is_pr else 'I'}:{issue.id}".encode()).decode()
         self.number = issue.number
         self.title = issue.title

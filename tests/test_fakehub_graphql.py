@@ -141,3 +141,17 @@ def test_a_document_asking_for_too_many_nodes_times_out_whole_every_time_and_is_
         assert second.json()["message"].startswith("We couldn't respond to your request in time.")
         assert int(second.headers["x-ratelimit-remaining"]) < before - 1  # both timeouts were charged
         assert hub.stats()["by_endpoint"]["graphql.timeout"]["requests"] == 2
+
+
+def test_an_actors_global_id_names_its_own_type():
+    """A Bot's legacy global id is ``03:Bot<id>`` and a User's ``04:User<id>``: the length
+    prefix is the type name's (fakehub.graphql.node_id), so nodes(ids:) reads each back."""
+    from fakehub.generator import N_BOTS
+    from fakehub.graphql import actor, parse_node_id
+    from fakehub.world import World
+
+    world = World(0, "small").github
+    bot, user = actor(world, 0), actor(world, N_BOTS)
+    assert bot is not None and user is not None
+    assert parse_node_id(bot["id"]) == ("Bot", bot["databaseId"])
+    assert parse_node_id(user["id"]) == ("User", user["databaseId"])
