@@ -39,6 +39,7 @@ it; then the whole lines before the break are inflated here (as
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -317,6 +318,7 @@ def _leaf_checks(fields: Iterable[tuple[str, msgspec.inspect.Type]], expr: str, 
         yield f"if({some}, 1, JSONType(line, {json_path}) IN ('Object', 'Null'))", where
 
 
+@functools.cache  # the same SQL for every file: built once from the declarations
 def schema_checks() -> tuple[str, str]:
     """SQL over ``line`` and its ``event`` Tuple: (the line meets the schema, multiIf branches naming the
     first value that does not, as ``cond, 'TYPE: ... at `$.path`'`` pairs). A payload field is checked in

@@ -44,6 +44,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from huggingface_hub.utils import HFValidationError, validate_repo_id
+
 from collector.store import Store
 from core.errors import InputError
 from core.outcome import Completed
@@ -101,8 +103,6 @@ def snapshot_day(path: Path, date: str | None) -> str:
 def snapshot_row(record: Mapping[str, Any], day: str) -> tuple[Any, ...] | str:
     """The ``model_snapshots`` tuple (:data:`collector.store.MODEL_SNAPSHOT_COLUMNS`) of one
     record, or why it is refused: the one schema every row is checked against."""
-    from huggingface_hub.utils import HFValidationError, validate_repo_id
-
     model_id = record.get("id")
     if not isinstance(model_id, str) or "/" not in model_id:
         return f"id {model_id!r} is not author/name"
