@@ -34,6 +34,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from collector.api_records import AccountFacts, check
 from collector.github_client import GitHubClient
 from collector.store import Store
 from core.dates import utc_now
@@ -85,9 +86,14 @@ def facts_row(user_id: int, login: str | None, node: Any, fetched_at: str) -> di
     }
 
 
-def fetch_account_facts(store: Store, client: GitHubClient, *, limit: int) -> tuple[int, int]:
+def fetch_account_facts(
+    store: Store, client: GitHubClient, *, limit: int, invalid: list[str] | None = None
+) -> tuple[int, int]:
     """Fetch and store the facts of up to ``limit`` stargazer accounts not yet known; returns
-    ``(queries sent, accounts stored)``."""
+    ``(queries sent, accounts stored)``. An account's node not meeting
+    :class:`collector.api_records.AccountFacts` is not stored (asked again next run), its
+    reason added to ``invalid`` for the caller's run log."""
+    invalid = [] if invalid is None else invalid
     accounts = store.accounts_without_facts(limit) if limit > 0 else []
     queries = stored = 0
     for start in range(0, len(accounts), NODES_PER_QUERY):
@@ -96,10 +102,14 @@ def fetch_account_facts(store: Store, client: GitHubClient, *, limit: int) -> tu
         queries += 1
         nodes = data.get("nodes") or []
         fetched_at = utc_now()
-        rows = [
-            facts_row(uid, login, nodes[i] if i < len(nodes) else None, fetched_at)
-            for i, (uid, login) in enumerate(batch)
-        ]
+        rows = []
+        for i, (uid, login) in enumerate(batch):
+            node = nodes[i] if i < len(nodes) else None
+            reason = check(node, AccountFacts) if isinstance(node, dict) and node else None
+            if reason:
+                invalid.append(reason)
+                continue
+            rows.append(facts_row(uid, login, node, fetched_at))
         stored += store.save_account_facts(rows)
     if queries:
         log.info("github: account facts of %d accounts in %d queries", stored, queries)

@@ -339,3 +339,90 @@ class ContributorStats(msgspec.Struct):
     author: User | None = None
     total: Count = 0
     weeks: list[ContributorWeek] = []
+
+
+# -- GitHub accounts: nodes(ids:) of profiles and of stargazer account facts -------------------
+
+
+class Profile(msgspec.Struct):
+    """A ``User`` or ``Organization`` of ``collector.github_queries.PROFILES_QUERY``'s ``nodes(ids:)``
+    (https://docs.github.com/graphql/reference/objects#user): what ``profile_row`` stores. A node
+    of another type (a ``Bot``) has only ``__typename`` and ``id``."""
+
+    typename: str = msgspec.field(name="__typename")
+    databaseId: Id | None = None
+    login: str | None = None
+    location: str | None = None
+    company: str | None = None
+
+
+class ContributionCalendar(msgspec.Struct):
+    totalContributions: Count | None = None
+
+
+class ContributionsCollection(msgspec.Struct):
+    contributionCalendar: ContributionCalendar | None = None
+
+
+class AccountFacts(msgspec.Struct):
+    """A ``User`` of ``collector.account_facts.ACCOUNT_FACTS_QUERY``'s ``nodes(ids:)``: what
+    ``facts_row`` stores (https://docs.github.com/graphql/reference/objects#user)."""
+
+    databaseId: Id
+    login: str | None = None
+    createdAt: Time | None = None
+    followers: TotalCount | None = None
+    repositories: TotalCount | None = None
+    contributionsCollection: ContributionsCollection | None = None
+
+
+# -- GitHub issue and pull request details: GraphQL ``issues`` / ``pullRequests`` nodes ---------
+
+
+class GraphqlActor(msgspec.Struct):
+    """An ``Actor`` (``author``): ``graphql_actor`` reads its login when it has a ``databaseId``."""
+
+    login: str
+    databaseId: Id | None = None
+    typename: str | None = msgspec.field(default=None, name="__typename")
+    id: str | None = None
+
+
+class Review(msgspec.Struct):
+    """A ``PullRequestReview``; ``fullDatabaseId`` is a BigInt, sent as a string of digits."""
+
+    fullDatabaseId: Annotated[str, msgspec.Meta(pattern=r"^[1-9][0-9]{0,18}\Z")] | None = None
+    submittedAt: Time | None = None
+    state: str | None = None
+    author: GraphqlActor | None = None
+
+
+class Reviews(msgspec.Struct):
+    nodes: list[Review | None] | None = None
+
+
+class IssueNode(msgspec.Struct, kw_only=True):
+    """An ``Issue`` of ``repository.issues`` (https://docs.github.com/graphql/reference/objects#issue):
+    what ``collector.github_rows.issue_detail_events`` builds its events from."""
+
+    number: Id
+    createdAt: Time
+    updatedAt: Time
+    closedAt: Time | None = None
+    title: str | None = None
+    author: GraphqlActor | None = None
+
+
+class PullRequestNode(IssueNode, kw_only=True):
+    """A ``PullRequest`` of ``repository.pullRequests`` (https://docs.github.com/graphql/reference/objects#pullrequest)."""
+
+    merged: bool | None = None
+    mergedAt: Time | None = None
+    additions: Count | None = None
+    deletions: Count | None = None
+    changedFiles: Count | None = None
+    commits: TotalCount | None = None
+    reviews: Reviews | None = None
+
+
+ISSUE_DETAIL_RECORDS: dict[str, type[msgspec.Struct]] = {"pull_requests": PullRequestNode, "issues": IssueNode}

@@ -84,7 +84,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from collector.api_records import Contributor, ContributorStats, GraphqlRepository, RestRepository, check, checked
+from collector.api_records import (
+    ISSUE_DETAIL_RECORDS,
+    Contributor,
+    ContributorStats,
+    GraphqlRepository,
+    RestRepository,
+    check,
+    checked,
+)
 from collector.cancel import sleep as cancellable_sleep
 from collector.github_client import (
     BudgetExhausted,
@@ -114,7 +122,7 @@ from collector.github_rows import (
     item_stamps,
     newest_star,
     newest_updates,
-    profile_row,
+    profile_rows,
     repo_row_graphql,
     repo_row_rest,
     snapshot_row_graphql,
@@ -283,7 +291,9 @@ class GitHubCollector:
         """The facts of stargazer accounts not yet known, bounded per run (:mod:`collector.account_facts`)."""
         from collector.account_facts import ACCOUNTS_COUNTER, QUERIES_COUNTER, fetch_account_facts
 
-        queries, stored = fetch_account_facts(self.store, self.client, limit=self.config.account_facts)
+        invalid: list[str] = []
+        queries, stored = fetch_account_facts(self.store, self.client, limit=self.config.account_facts, invalid=invalid)
+        self.count_invalid("account facts (GraphQL)", "nodes(ids:)", invalid)
         self.result.counters[QUERIES_COUNTER] += queries
         self.result.counters[ACCOUNTS_COUNTER] += stored
         self.result.rows_written += stored
@@ -558,11 +568,10 @@ class GitHubCollector:
             data, errors = self.client.graphql(PROFILES_QUERY, {"ids": batch})
             failed = {e["path"][1] for e in errors if e.get("type") != "NOT_FOUND" and len(e.get("path") or ()) == 2}
             nodes = data.get("nodes") or [None] * len(batch)
-            rows = [
-                profile_row(i, node, today)
-                for k, (i, node) in enumerate(zip(batch, nodes, strict=True))
-                if k not in failed
-            ]
+            asked = [(i, node) for k, (i, node) in enumerate(zip(batch, nodes, strict=True)) if k not in failed]
+            invalid: list[str] = []
+            rows = profile_rows([i for i, _ in asked], [node for _, node in asked], today, invalid)
+            self.count_invalid("profiles (GraphQL)", "nodes(ids:)", invalid)
             if failed:
                 self.result.mark_partial(f"github: {len(failed)} profiles could not be read; the next run asks again")
             self.result.counters[PROFILES_READ] += sum(row["status"] == "ok" for row in rows)
@@ -913,6 +922,7 @@ class GitHubCollector:
                     for node in nodes:
                         self.read_all_reviews(repo, node)
                 page = issue_detail_events(repo.id, repo.full_name, resource, nodes, self.bots)
+                self.count_invalid(f"{field} (GraphQL)", repo, page.invalid)
                 self.save({"developers": page.developers, "events": page.events}, checkpoint=(source, key, checkpoint))
 
     @staticmethod
@@ -937,6 +947,7 @@ class GitHubCollector:
         (the newest update met so far, ``newest`` once the walk is done). Items updated
         while a walk goes on move above it and are read by the next one. A cursor GitHub
         no longer takes starts the walk again from the top."""
+        schema = ISSUE_DETAIL_RECORDS["pull_requests" if field == "pullRequests" else "issues"]
         state = json.loads(checkpoint) if checkpoint and checkpoint.startswith("{") else {}
         newest, seen, after = state.get("newest"), state.get("seen"), state.get("resume")
         while True:
@@ -945,7 +956,9 @@ class GitHubCollector:
             except StaleGraphQLCursor:
                 after = None
                 continue
-            nodes = [node for node in connection.get("nodes") or () if node]
+            invalid: list[str] = []
+            nodes = checked([node for node in connection.get("nodes") or () if node], schema, invalid)
+            self.count_invalid(f"{field} (GraphQL)", repo, invalid)
             stamps = [node["updatedAt"] for node in nodes]
             seen = max([seen or newest or "", *stamps]) or None
             reached = newest is not None and any(stamp <= newest for stamp in stamps)

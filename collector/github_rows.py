@@ -30,7 +30,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from collector.api_records import ACTIVITY_RECORDS, GraphqlStar, RestStar, checked
+from collector.api_records import ACTIVITY_RECORDS, ISSUE_DETAIL_RECORDS, GraphqlStar, Profile, RestStar, checked
 from core.bots import is_bot_login
 from core.dates import utc_now
 
@@ -372,10 +372,12 @@ def issue_detail_events(
     creation time; the closed one the creation, closing and merge times and a pull
     request's lines, files and commits (fixed once it is closed). What the item was like
     when it was opened, and comment counts at a closing, are not what GitHub shows now:
-    they stay NULL. A closing's actor is not in the node; the stored one is kept."""
+    they stay NULL. A closing's actor is not in the node; the stored one is kept. A node not
+    meeting its schema (:data:`collector.api_records.ISSUE_DETAIL_RECORDS`) is skipped, its
+    reason in ``page.invalid``."""
     page = EventPage()
     kind = "PullRequestEvent" if resource == "pull_requests" else "IssuesEvent"
-    for node in nodes:
+    for node in checked(nodes, ISSUE_DETAIL_RECORDS[resource], page.invalid, nulls=True):
         if not node:
             continue
         page.stamps.append(node["updatedAt"])
@@ -448,6 +450,19 @@ def issue_detail_events(
 
 
 PROFILE_TEXT_LIMIT = 255  # characters kept of a profile field (GitHub's profile form takes fewer)
+
+
+def profile_rows(
+    ids: Iterable[str], nodes: Iterable[dict | None], day: str, invalid: list[str]
+) -> list[dict[str, Any]]:
+    """The ``profiles`` rows of one ``nodes(ids:)`` answer (``ids`` in the order asked); a node
+    not meeting :class:`collector.api_records.Profile` is skipped, its reason in ``invalid``."""
+    rows = []
+    for node_id, node in zip(ids, nodes, strict=True):
+        if node is not None and not checked([node], Profile, invalid):
+            continue
+        rows.append(profile_row(node_id, node, day))
+    return rows
 
 
 def profile_row(node_id: str, node: dict | None, day: str) -> dict[str, Any]:

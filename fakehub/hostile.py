@@ -10,7 +10,8 @@ the first repository of every GraphQL metadata answer (alias ``r0`` of the ``Rep
 document) carries ``createdAt`` = :data:`NOT_A_TIME`; and the first contributor of every
 ``/contributors`` page carries ``contributions`` = :data:`NEGATIVE_COUNT`; and the first
 repository of every owner's REST listing (``/orgs/{org}/repos``, ``/users/{user}/repos``)
-carries ``created_at`` = :data:`NOT_A_TIME`.
+carries ``created_at`` = :data:`NOT_A_TIME`; and the first account of every ``nodes(ids:)`` answer
+(profiles, stargazer account facts) carries ``databaseId`` = :data:`NEGATIVE_COUNT`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def corrupted(endpoint: str, resp: Response) -> Response:
         "orgs.repos",
         "users.repos",
         "graphql",
+        "graphql.nodes",
     ):
         return resp
     try:
@@ -52,6 +54,11 @@ def corrupted(endpoint: str, resp: Response) -> Response:
         body[0]["created_at"] = NOT_A_TIME
     elif isinstance(((body or {}).get("data") or {}).get("r0"), dict):  # a metadata document
         body["data"]["r0"]["createdAt"] = NOT_A_TIME
+    elif isinstance(((body or {}).get("data") or {}).get("nodes"), list):  # nodes(ids:): profiles, account facts
+        first = body["data"]["nodes"][:1]
+        if not first or not isinstance(first[0], dict) or "databaseId" not in first[0]:
+            return resp
+        first[0]["databaseId"] = NEGATIVE_COUNT
     else:
         repository = ((body or {}).get("data") or {}).get("repository") or {}
         edges = (repository.get("stargazers") or {}).get("edges") or []

@@ -107,3 +107,56 @@ def test_the_hostile_control_is_off_by_default_and_switches_at_run_time(tmp_path
         assert hub.hostile_records
         requests.post(f"{hub.url}/_fakehub/hostile?on=0", timeout=5)
         assert not hub.hostile_records
+
+
+def test_a_bad_profile_is_skipped_counted_and_never_stored(tmp_path, caplog):
+    # the first node of every nodes(ids:) answer carries databaseId -1: one a document of 100
+    config = github_config(orgs=[], repos=UNRENAMED, activity=False, contributors=False)  # r0 is skipped
+    with FakeHub(seed=0, scale="small", hostile_records=True) as hub, Store(tmp_path / "gh.db") as store:
+        with caplog.at_level("INFO", logger="collector.github"):
+            result = collect(store, hub, config)
+        documents = hub.stats()["by_endpoint"]["graphql.nodes"]["requests"]
+        assert result.counters["github: invalid records skipped (profiles (GraphQL))"] == documents > 0
+        assert "at `$.databaseId`" in caplog.text
+        stored = store.query("SELECT account_id FROM profiles WHERE status = 'ok'")
+        assert stored and all(row["account_id"] is None or row["account_id"] > 0 for row in stored)
+
+
+def test_bad_account_facts_are_skipped_counted_and_never_stored(tmp_path):
+    from collector.account_facts import fetch_account_facts
+    from collector.github_client import GitHubClient
+
+    with FakeHub(seed=0, scale="small", hostile_records=True) as hub, Store(tmp_path / "f.db") as store:
+        store.upsert("repos", [{"id": 1, "full_name": "o/r", "owner": "o", "name": "r"}])
+        store.upsert("stargazers", [
+            {"repo_id": 1, "user_id": 1_000_010, "login": "a", "starred_at": "2025-01-02T00:00:00Z"},
+            {"repo_id": 1, "user_id": 1_000_011, "login": "b", "starred_at": "2025-01-01T00:00:00Z"},
+        ])  # fmt: skip
+        client = GitHubClient(token="t", base_url=hub.url, timeout=5.0, sleep=hub.sleep, clock=hub.rate_time)
+        invalid: list[str] = []
+        assert fetch_account_facts(store, client, limit=10, invalid=invalid) == (1, 1)  # the first is bad
+        assert len(invalid) == 1 and "at `$.databaseId`" in invalid[0]
+        rows = store.query("SELECT user_id, status FROM star_account_facts")
+        assert len(rows) == 1 and rows[0]["status"] == "ok", rows  # the bad one is not stored (asked again)
+
+
+def test_a_bad_issue_or_pull_request_node_is_skipped_counted_and_never_stored(tmp_path):
+    from collector.github_rows import issue_detail_events
+
+    good = {"number": 7, "createdAt": "2025-01-01T00:00:00Z", "updatedAt": "2025-01-03T00:00:00Z",
+            "closedAt": "2025-01-02T00:00:00Z", "mergedAt": "2025-01-02T00:00:00Z", "merged": True,
+            "additions": 3, "deletions": 1, "changedFiles": 1, "commits": {"totalCount": 1},
+            "reviews": {"nodes": [{"fullDatabaseId": "55", "submittedAt": "2025-01-01T12:00:00Z", "state": "APPROVED"}]}}  # fmt: skip
+    bad_time = {**good, "number": 8, "createdAt": NOT_A_TIME}
+    bad_count = {**good, "number": 9, "additions": -1}
+    bad_review = {**good, "number": 10, "reviews": {"nodes": [{"fullDatabaseId": "x1", "submittedAt": "2025-01-01T12:00:00Z"}]}}  # fmt: skip
+    page = issue_detail_events(1, "o/r", "pull_requests", [bad_time, None, good, bad_count, bad_review], ())
+    assert len(page.invalid) == 3, page.invalid
+    assert "at `$.createdAt`" in page.invalid[0] and "at `$.additions`" in page.invalid[1]
+    with Store(tmp_path / "e.db") as store:
+        store.upsert("repos", [{"id": 1, "full_name": "o/r", "owner": "o", "name": "r"}])
+        store.upsert("events", page.events)
+        numbers = {row["issue_number"] for row in store.query("SELECT issue_number FROM events")}
+        assert numbers == {7}
+    issues = issue_detail_events(1, "o/r", "issues", [{**good, "number": "12"}, good], ())
+    assert len(issues.invalid) == 1 and {event["issue_number"] for event in issues.events} == {7}
