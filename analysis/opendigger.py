@@ -510,7 +510,7 @@ def months_with_events(rows: Rows, schema: Schema, window: Window) -> set[str]:
     return {str(row[0]) for row in rows(query + f"{sql.period(schema, 'month')} FROM e")}
 
 
-def _months_of(key: str) -> list[str]:
+def months_of(key: str) -> list[str]:
     """The months an output key spans: ``YYYY-MM`` (and ``YYYY-MM-raw``), ``YYYYQn``, ``YYYY``."""
     if "Q" in key:
         start = (int(key[5]) - 1) * 3
@@ -532,7 +532,7 @@ def drop_uncovered(entries: Iterable[RepoMetrics], covered: set[str], always: It
             continue
         for name, content in entry.values.items():
             for per_key in content.values() if name in TIME_FILES else (content,):
-                for key in [key for key in per_key if not any(m in covered for m in _months_of(key))]:
+                for key in [key for key in per_key if not any(m in covered for m in months_of(key))]:
                     del per_key[key]
 
 

@@ -31,6 +31,7 @@ from analysis.opendigger import (
     TIME_FILES,
     RepoMetrics,
     Window,
+    months_of,
     ordered,
     period_key,
 )
@@ -268,10 +269,24 @@ def in_window(key: str, window: Window) -> bool:
     return window.first <= months[0] and months[-1] <= window.last
 
 
-def compare(ours: Tree, theirs: Tree, window: Window) -> tuple[int, list[Difference]]:
-    """Every value of the repos and metrics both trees hold, over the window's periods:
-    the number compared and where they differ."""
-    compared, differences = 0, []
+@dataclass
+class Comparison:
+    """What :func:`compare` found: the values compared, where they differ, and the values of
+    theirs left out because they fall in months we hold no data of (``uncovered``)."""
+
+    compared: int = 0
+    differences: list[Difference] = field(default_factory=list)
+    not_covered: int = 0
+    uncovered: set[str] = field(default_factory=set)
+
+
+def compare(ours: Tree, theirs: Tree, window: Window, covered: set[str] | None = None) -> Comparison:
+    """Every value of the repos and metrics both trees hold, over the window's periods: the
+    number compared and where they differ. A period none of whose months is in ``covered``
+    (when given: the months we hold data of) is not compared but counted as not covered,
+    as :func:`analysis.opendigger.drop_uncovered` leaves it out of our export: a month we read
+    nothing of is unknown here, not a difference."""
+    result = Comparison()
     for (repo, metric), their_content in sorted(theirs.values.items()):
         if repo not in ours.names:
             continue
@@ -280,13 +295,18 @@ def compare(ours: Tree, theirs: Tree, window: Window) -> tuple[int, list[Differe
         for field_name, key in sorted(set(mine) | set(them)):
             if not in_window(key, window):
                 continue
-            compared += 1
+            months = months_of(key)
+            if covered is not None and not covered.intersection(months):
+                result.not_covered += 1
+                result.uncovered.update(months)
+                continue
+            result.compared += 1
             a, b = mine.get((field_name, key)), them.get((field_name, key))
             if _same(metric, a, b):
                 continue
             period = f"{field_name} {key}" if field_name else key
-            differences.append(Difference(theirs.names[repo], metric, period, a, b, _by(metric, a, b)))
-    return compared, differences
+            result.differences.append(Difference(theirs.names[repo], metric, period, a, b, _by(metric, a, b)))
+    return result
 
 
 def _same(metric: str, a: Any, b: Any) -> bool:

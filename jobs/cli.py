@@ -178,6 +178,18 @@ def _events_of(args: argparse.Namespace, store: Store) -> Iterator[tuple[Any, An
         yield engine.rows, SCHEMAS[engine.schema]
 
 
+def _months_of_data(args: argparse.Namespace, store: Store, rows: Any, schema: Any, window: Any) -> dict:
+    """The coverage of each month of ``window`` (:func:`analysis.coverage.range_coverage`): the GH
+    Archive hours held of it (the engine's own imported files with --engine, else the store's)
+    and whether any data of it is held."""
+    from analysis import coverage, opendigger
+
+    # the engine answers .rows like the engine itself
+    held = coverage.engine_months_covered(SimpleNamespace(rows=rows)) if args.engine else None
+    with_events = opendigger.months_with_events(rows, schema, window)
+    return coverage.range_coverage(held or coverage.months_covered(store), with_events, window.first, window.last)
+
+
 def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]) -> tuple[Any, list, list, list, dict]:
     """OpenDigger's metrics of ``repos`` (all when empty) over --from/--to: (window, repos',
     developers' and labels' RepoMetrics, the coverage of each month); developers and labels
@@ -190,10 +202,7 @@ def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]
         developers = [] if repos else list(opendigger.compute_developers(rows, schema, window).values())
         labels = [] if repos else list(opendigger.compute_labels(store, rows, schema, window).values())
         computed = list(opendigger.compute(rows, schema, window).values())
-        # the engine's own imported files (it answers .rows like the engine itself), else the store's hours
-        held = coverage.engine_months_covered(SimpleNamespace(rows=rows)) if args.engine else None
-        with_events = opendigger.months_with_events(rows, schema, window)
-    months = coverage.range_coverage(held or coverage.months_covered(store), with_events, window.first, window.last)
+        months = _months_of_data(args, store, rows, schema, window)
     covered = {month for month, row in months.items() if row["data"]}
     opendigger.drop_uncovered(computed, covered, coverage.api_repos(store))
     opendigger.drop_uncovered([*developers, *labels], covered)
@@ -251,7 +260,7 @@ def cmd_compare_opendigger(args: argparse.Namespace) -> int:
     theirs = read_tree(args.folder)
     names = sorted(name for name in theirs.names.values() if "/" in name)
     with_developers = any("/" not in name for name in theirs.names)
-    from analysis import opendigger, opendigger_sql
+    from analysis import coverage, opendigger, opendigger_sql
 
     with open_store(args, config, readonly=True) as store:
         with _events_of(args, store) as (rows, schema):
@@ -262,14 +271,26 @@ def cmd_compare_opendigger(args: argparse.Namespace) -> int:
                 )
             window = opendigger.window_of(rows, schema, first=args.from_month, last=args.to_month, repos=known)
             everyone = opendigger.Window(window.first, window.last)  # a developer's files cover every repo
-            developers = opendigger.compute_developers(rows, schema, everyone).values() if with_developers else ()
-            ours = tree_of(opendigger.compute(rows, schema, window).values(), developers)
-    compared, differences = compare(ours, theirs, window)
+            developers = list(opendigger.compute_developers(rows, schema, everyone).values()) if with_developers else []
+            computed = list(opendigger.compute(rows, schema, window).values())
+            months = _months_of_data(args, store, rows, schema, window)
+        # as the export does: a month we hold no data of is unknown, so theirs is not compared there
+        covered = {month for month, row in months.items() if row["data"]}
+        opendigger.drop_uncovered(computed, covered, coverage.api_repos(store))
+        opendigger.drop_uncovered(developers, covered)
+        ours = tree_of(computed, developers)
+    comparison = compare(ours, theirs, window, covered)
+    differences = comparison.differences
     print(
-        f"compared {compared:,} value(s) of {len(known)} repo(s), {window.first} to {window.last}: "
+        f"compared {comparison.compared:,} value(s) of {len(known)} repo(s), {window.first} to {window.last}: "
         f"{len(differences):,} differ"
         + (f"; {len(names) - len(known)} repo(s) without events here" if len(known) < len(names) else "")
     )
+    if comparison.not_covered:
+        print(
+            f"{comparison.not_covered:,} value(s) of months without data here "
+            f"({', '.join(sorted(comparison.uncovered))}): not covered"
+        )
     table = [COLUMNS, *(tuple("" if v is None else str(v) for v in d.row()) for d in differences)]
     if differences:
         _print_table(

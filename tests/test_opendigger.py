@@ -520,3 +520,31 @@ def test_a_window_in_months_without_data_is_null(cli_db, tmp_path):
     assert main([*args, "--since", "2024-02-01", "--until", "2024-03-05"]) == 0
     (row,) = pl.read_csv(out).to_dicts()
     assert row["stars"] == 0 and row["change_requests"] == 1
+
+
+def test_compare_reports_months_without_data_as_not_covered(cli_db, tmp_path, capsys):
+    import json
+
+    from jobs.cli import main
+
+    # The store holds data of 2024-01..03 only (one GH Archive hour of January, events of Jan-Mar); of 2024-04
+    # and 2024-05 nothing. Theirs has values there: 7 stars in April; inactive contributors 1 in April, 3 in
+    # May and 2 in 2024Q2. Ours would say 0 stars (no file key) and, from the all-history merges, 1 inactive
+    # contributor at May 1 and Jun 1 (erin): neither is a difference, each is a value of a month we hold no
+    # data of: 1 (stars 04) + 2 (inactive 04, 05) = 3 values not covered; 2024Q2 ends after the window's
+    # last month (2024-06 > 2024-05), so it is neither compared nor counted.
+    out = tmp_path / "od"
+    window = ["--from", "2024-01", "--to", "2024-05"]
+    assert main(["--db", cli_db, "export", "opendigger", "--out", str(out), *window]) == 0
+    folder = out / "github" / "acme" / "rocket"
+    stars = json.loads((folder / "stars.json").read_text())
+    (folder / "stars.json").write_text(json.dumps({**stars, "2024-04": 7}))
+    inactive = json.loads((folder / "inactive_contributors.json").read_text())
+    (folder / "inactive_contributors.json").write_text(
+        json.dumps({**inactive, "2024-04": 1, "2024-05": 3, "2024Q2": 2})
+    )
+    capsys.readouterr()
+    assert main(["--db", cli_db, "compare", "opendigger", str(out), *window]) == 0
+    printed = capsys.readouterr().out
+    assert ": 0 differ" in printed
+    assert "3 value(s) of months without data here (2024-04, 2024-05): not covered" in printed
