@@ -37,7 +37,7 @@ import datetime as dt
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +60,7 @@ DATA_LOSS_WEIGHTS = (0.15, 0.35, 0.35, 0.15)
 # monthlyExport.ts exportRepoMetrics: the number files, in its order.
 COUNT_FILES = (
     "activity",
+    "openrank",  # from the store's global OpenRank, not the events: :func:`add_openrank`
     "attention",
     "technical_fork",
     "stars",
@@ -264,7 +265,7 @@ def compute(rows: Rows, schema: Schema, window: Window) -> dict[int, RepoMetrics
 
 
 # monthlyExport.ts exportUserMetrics: a developer's files (getUserActivity, repoDetail false).
-DEVELOPER_FILES = ("activity", "open_issue", "issue_comment", "open_pull", "merged_pull", "review_comment")
+DEVELOPER_FILES = ("activity", "openrank", "open_issue", "issue_comment", "open_pull", "merged_pull", "review_comment")
 
 
 def compute_developers(rows: Rows, schema: Schema, window: Window) -> dict[int, RepoMetrics]:
@@ -296,6 +297,48 @@ def compute_developers(rows: Rows, schema: Schema, window: Window) -> dict[int, 
     for metrics in developers.values():
         _estimate_data_loss(metrics.values, DEVELOPER_FILES)
     return developers
+
+
+def openrank_sums(store: Any, kind: str, groups: Mapping[Any, Iterable[int]], window: Window) -> dict[Any, dict]:
+    """``openrank.json`` of each group of entities: indices.ts ``getRepoOpenrank`` (``kind``
+    ``repo``) and ``getUserOpenrank`` (``developer``): ``ROUND(SUM(openrank), 2)`` of the
+    ``global_openrank`` table's monthly values per month, quarter and year, the values summed
+    over the group's entities (a label's repositories, as basic.ts ``getLabelJoinClause``
+    groups them; a repository or a developer alone), 0 left out, then 2021-10 estimated as
+    monthlyExport.ts ``processMetric`` does (the field has no ``disableDataLoss``). The monthly
+    values are the store's ``openrank`` table (``ecometrics analyze openrank``, on the store's
+    events or an engine's): none stored, no file."""
+    members: dict[int, list[Any]] = defaultdict(list)
+    for group, ids in groups.items():
+        for entity in ids:
+            members[entity].append(group)
+    stored = store.conn.execute(
+        "SELECT entity_id, month, value FROM openrank WHERE kind = ? AND month BETWEEN ? AND ? ORDER BY month",
+        (kind, window.first, window.last),
+    )
+    sums: dict[Any, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for entity, month, value in stored:
+        for group in members.get(entity, ()):
+            for grain in sql.GRAINS:
+                sums[group][period_key(month + "-01", grain)] += value
+    result: dict[Any, dict] = {}
+    for group, per_key in sums.items():
+        content = {key: _number(total) for key, total in per_key.items() if not _default(_number(total))}
+        values = {"openrank": content}
+        _estimate_data_loss(values, ("openrank",))
+        if content:
+            result[group] = values["openrank"]
+    return result
+
+
+def add_openrank(store: Any, entries: Iterable[RepoMetrics], kind: str, window: Window) -> None:
+    """Give each entry (a repository's or a developer's files, by ``repo_id``: the entity's id)
+    its ``openrank.json`` (:func:`openrank_sums`)."""
+    entries = list(entries)
+    sums = openrank_sums(store, kind, {entry.repo_id: (entry.repo_id,) for entry in entries}, window)
+    for entry in entries:
+        if entry.repo_id in sums:
+            entry.values["openrank"] = sums[entry.repo_id]
 
 
 def _default(value: Any) -> bool:
@@ -707,6 +750,7 @@ def _day(text: str | None, flag: str) -> str:
 
 # monthlyExport.ts exportLabelMetrics: the files of a label, from its repositories' events as one group.
 LABEL_FILES = (
+    "openrank",
     "activity",
     "activity_details",
     "participants",
@@ -759,4 +803,6 @@ def compute_labels(store: Any, rows: Rows, schema: Schema, window: Window) -> di
             for name, per_group in per_name.items():
                 put(0, name, key, per_group[0])
         _estimate_data_loss(metrics.values)
+    for label, content in openrank_sums(store, "repo", members, window).items():
+        labels[label].values["openrank"] = content
     return labels

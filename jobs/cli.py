@@ -203,6 +203,8 @@ def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]
         labels = [] if repos else list(opendigger.compute_labels(store, rows, schema, window).values())
         computed = list(opendigger.compute(rows, schema, window).values())
         months = _months_of_data(args, store, rows, schema, window)
+    opendigger.add_openrank(store, computed, "repo", window)
+    opendigger.add_openrank(store, developers, "developer", window)
     covered = {month for month, row in months.items() if row["data"]}
     opendigger.drop_uncovered(computed, covered, coverage.api_repos(store))
     opendigger.drop_uncovered([*developers, *labels], covered)
@@ -275,6 +277,8 @@ def cmd_compare_opendigger(args: argparse.Namespace) -> int:
             computed = list(opendigger.compute(rows, schema, window).values())
             months = _months_of_data(args, store, rows, schema, window)
         # as the export does: a month we hold no data of is unknown, so theirs is not compared there
+        opendigger.add_openrank(store, computed, "repo", window)
+        opendigger.add_openrank(store, developers, "developer", everyone)
         covered = {month for month, row in months.items() if row["data"]}
         opendigger.drop_uncovered(computed, covered, coverage.api_repos(store))
         opendigger.drop_uncovered(developers, covered)

@@ -371,6 +371,7 @@ def test_both_engines_write_identical_opendigger_trees(hours, tmp_path, monkeypa
     for name, engine in (("sqlite", []), ("chdb", ["--engine", "chdb"])):
         db = str(tmp_path / f"{name}.db")
         assert main(["--db", db, "import", "gharchive", *files, *(engine or ["--all"])]) == 0
+        assert main(["--db", db, "analyze", "openrank", *engine]) == 0  # for openrank.json
         out = tmp_path / f"{name}-tree"
         assert main(["--db", db, "export", "opendigger", "--out", str(out), *engine]) == 0
         assert "2023-06 to 2024-03" in capsys.readouterr().out
@@ -380,6 +381,8 @@ def test_both_engines_write_identical_opendigger_trees(hours, tmp_path, monkeypa
                      "--out", str(window), *engine]) == 0  # fmt: skip
         trees[name][window.name.replace(name, "")] = window.read_bytes()
     assert len(trees["sqlite"]) > 500 and trees["chdb"] == trees["sqlite"]
+    written = {str(path) for path in trees["sqlite"]}  # the stored global OpenRank's files, repos' and developers'
+    assert {"github/acme/rocket/openrank.json", "github/alice/openrank.json"} <= written
     assert b"acme/rocket,2024-01-05T00:00:00Z,2024-02-01T00:00:00Z,2,1,4," in trees["chdb"]["-window.csv"]
 
 

@@ -306,7 +306,9 @@ def test_export_writes_opendigger_files_byte_for_byte(cli_db, tmp_path, capsys):
         '"2024Q1":[0,1,0,0]},' + ",".join(f'"quantile_{q}":{{"2024":4,"2024-01":4,"2024Q1":4}}' for q in range(5)) + "}"
     )
     assert not (folder / "issues_new-raw.json").exists()
-    assert len(list(folder.iterdir())) == len(opendigger.FILES) == 30  # each metric has a value here
+    # each metric has a value here but openrank (no global OpenRank computed in this store)
+    assert sorted(set(opendigger.FILES) - {path.stem for path in folder.iterdir()}) == ["openrank"]
+    assert len(list(folder.iterdir())) == 30
     # getUserActivity: bob's activity per month (sqrt(2.2235) = 1.49114 in Jan, sqrt(4.0679 + 2.0339) = 2.47018
     # in Feb), summed per period: 3.96132 -> 3.96; his distinct counts summed likewise
     developer = out / "github" / "bob"
@@ -362,7 +364,7 @@ def test_a_bad_opendigger_file_is_skipped_and_named(cli_db, tmp_path, capsys):
     (folder / "stars.json").write_text('{"2024-01": 3}')
     (folder / "participants.json").write_text('{"2024-13": 3}')  # no 13th month
     (folder / "bus_factor_detail.json").write_text("[1, 2")
-    (folder / "openrank.json").write_text('{"2024-01": 1.5}')  # not one computed here: left alone
+    (folder / "meta.json").write_text('{"updatedAt": 1}')  # not a metric file: left alone
     assert main(["--db", cli_db, "import", "opendigger", str(tmp_path / "od")]) == 3
     captured = capsys.readouterr()
     assert "1 metric file(s) of 1 repo(s) and 0 developer(s), 1 other file(s) left alone, 2 bad file(s)" in captured.out
@@ -432,6 +434,10 @@ def test_a_label_counts_its_repositories_as_one(tmp_path):
         store.replace_rows(
             "label_entities", ("label_id", "entity_type", "entity_id", "name"), [(":companies/acme", "org", 77, "acme")]
         )
+        store.upsert("openrank", [
+            {"kind": "repo", "entity_id": rid, "month": "2024-01", "value": value}
+            for rid, value in ((REPO[0], 1.0), (booster[0], 0.25), (other[0], 9.0))
+        ])  # fmt: skip
         window = opendigger.Window("2024-01", "2024-03")
         labels = opendigger.compute_labels(
             store, lambda text: store.conn.execute(text).fetchall(), SQLITE_EVENTS, window
@@ -443,6 +449,8 @@ def test_a_label_counts_its_repositories_as_one(tmp_path):
     # acme/booster has no event of the four types: the participants are acme/rocket's
     assert acme["participants"] == {"2024-01": 3, "2024-02": 4, "2024-03": 1, "2024Q1": 5, "2024": 5}
     assert acme["activity"]["2024Q1"] == 12.37  # as the repo's (test_activity_and_bus_factor)
+    # getRepoOpenrank grouped by the label: SUM over its repositories, 1.0 + 0.25 (other/thing's 9.0 is not its)
+    assert acme["openrank"] == {"2024-01": 1.25, "2024Q1": 1.25, "2024": 1.25}
     assert set(acme) <= set(opendigger.LABEL_FILES) and "attention" not in acme
     written, _ = write_tree([], tmp_path / "od", labels=labels.values())
     assert (tmp_path / "od" / "companies" / "acme" / "stars.json").read_text() == '{"2024":3,"2024-01":3,"2024Q1":3}'
@@ -548,3 +556,40 @@ def test_compare_reports_months_without_data_as_not_covered(cli_db, tmp_path, ca
     printed = capsys.readouterr().out
     assert ": 0 differ" in printed
     assert "3 value(s) of months without data here (2024-04, 2024-05): not covered" in printed
+
+
+def test_openrank_files_sum_the_stored_global_openrank_per_period(tmp_path, capsys):
+    from jobs.cli import main
+
+    hour = write_hour(tmp_path / "2024-01-01-0.json.gz", story())
+    db = str(tmp_path / "or.db")
+    assert main(["--db", db, "import", "gharchive", str(hour), "--all"]) == 0
+    with Store(db) as store:  # global OpenRank as `analyze openrank` stores it (its values are tested elsewhere)
+        store.upsert("openrank", [
+            {"kind": "repo", "entity_id": REPO[0], "month": "2023-12", "value": 5.0},
+            {"kind": "repo", "entity_id": REPO[0], "month": "2024-01", "value": 1.234},
+            {"kind": "repo", "entity_id": REPO[0], "month": "2024-02", "value": 2.346},
+            {"kind": "repo", "entity_id": REPO[0], "month": "2024-03", "value": 0.001},
+            {"kind": "developer", "entity_id": BOB[0], "month": "2024-01", "value": 0.5},
+            {"kind": "developer", "entity_id": BOB[0], "month": "2024-02", "value": 0.125},
+        ])  # fmt: skip
+    out = tmp_path / "od"
+    assert main(["--db", db, "export", "opendigger", "--out", str(out), "--from", "2024-01", "--to", "2024-03"]) == 0
+    # indices.ts getRepoOpenrank: ROUND(SUM(openrank), 2) of global_openrank per period. Jan 1.234 -> 1.23;
+    # Feb 2.346 -> 2.35; Mar 0.001 -> 0, the default, left out; Q1 and 2024 1.234 + 2.346 + 0.001 = 3.581 -> 3.58
+    # (2023-12 is outside the range)
+    repo = out / "github" / "acme" / "rocket" / "openrank.json"
+    assert repo.read_text() == '{"2024":3.58,"2024-01":1.23,"2024-02":2.35,"2024Q1":3.58}'
+    # getUserOpenrank: Jan 0.5; Feb 0.125 -> ClickHouse rounds a Float64's half to even: 0.12; Q1 0.625 -> 0.62
+    developer = out / "github" / "bob" / "openrank.json"
+    assert developer.read_text() == '{"2024":0.62,"2024-01":0.5,"2024-02":0.12,"2024Q1":0.62}'
+    assert not (out / "github" / "alice" / "openrank.json").exists()  # none stored of her
+    # compare reads openrank.json too: ours against ours is no difference; a changed value is one
+    capsys.readouterr()
+    assert main(["--db", db, "compare", "opendigger", str(out), "--from", "2024-01", "--to", "2024-03"]) == 0
+    assert ": 0 differ" in capsys.readouterr().out
+    repo.write_text('{"2024-01":1.5}')
+    assert main(["--db", db, "compare", "opendigger", str(out), "--from", "2024-01", "--to", "2024-03"]) == 0
+    # 2024-01 1.23 vs 1.5 (-0.27); 2024-02 and 2024Q1 theirs lacks (2024 is not wholly in the range)
+    printed = capsys.readouterr().out
+    assert ": 3 differ" in printed and re.search(r"acme/rocket\s+openrank\s+3\s+-0\.27\n", printed)
