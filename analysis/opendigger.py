@@ -36,7 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,6 +87,7 @@ LIST_FILES = (
     "contributors_detail",
     "new_contributors_detail",
     "active_dates_and_times",
+    "contributor_email_suffixes",
 )
 # chaoss.ts chaossResponseTime / chaossResolutionDuration / chaossAge: default thresholds (days).
 TIME_FILES = {
@@ -254,6 +255,8 @@ def compute(rows: Rows, schema: Schema, window: Window) -> dict[int, RepoMetrics
                     for repo_id, number in per_key.items():
                         put(repo_id, name, key, number)
         _active_hours(rows(sql.hours_sql(schema, grain, since=since, until=until, repo_ids=ids)), put)
+        if sql.layout(schema)["push_commit_emails"] is not None:
+            _email_suffixes(rows(sql.email_suffixes_sql(schema, grain, since=since, until=until, repo_ids=ids)), put)
     merges = rows(sql.merged_authors_sql(schema, until=window.until, repo_ids=window.repo_ids))
     _new_contributors(merges, window, put)
     _inactive_contributors(merges, window, put)
@@ -431,6 +434,27 @@ def _active_hours(result: Iterable[Sequence[Any]], put: Put) -> None:
     for (repo_id, key), grid in grids.items():
         top = max(grid)
         put(repo_id, "active_dates_and_times", key, [round(count * NORMALIZE / top) for count in grid])
+
+
+def _email_suffixes(result: Iterable[Sequence[Any]], put: Put) -> None:
+    """metrics.ts contributorEmailSuffixes: per (repo, period) ``[suffix, authors]``, most authors
+    first, where an author's suffix is ``anyHeavy`` of the suffixes :func:`sql.email_suffixes_sql`
+    pairs it with. ClickHouse's anyHeavy returns the value of a strict majority, else one that
+    depends on the rows' order; here the most frequent, the smallest of a tie (the same on both
+    engines). Ties in the list's order are broken by suffix (OpenDigger leaves them to arraySort)."""
+    per_author: dict[tuple[int, str, str], Counter[str]] = defaultdict(Counter)
+    for repo_id, key, author, suffix, count in result:
+        per_author[repo_id, key, author][suffix] += int(count)
+    authors: dict[tuple[int, str], Counter[str]] = defaultdict(Counter)
+    for (repo_id, key, _author), suffixes in per_author.items():
+        heavy = min(suffixes.items(), key=lambda item: (-item[1], item[0]))[0]
+        authors[repo_id, key][heavy] += 1
+    for (repo_id, key), counts in authors.items():
+        put(repo_id, "contributor_email_suffixes", key, [[s, n] for s, n in sorted(counts.items(), key=_by_count)])
+
+
+def _by_count(item: tuple[str, int]) -> tuple[int, str]:
+    return -item[1], item[0]
 
 
 def _new_contributors(merges: Iterable[Sequence[Any]], window: Window, put: Put) -> None:

@@ -72,11 +72,18 @@ SCHEMAS: dict[str, Any] = {
     "bus_factor_detail": _PAIRS,
     "activity_details": _PAIRS,
     "active_dates_and_times": _HOURS,
+    "contributor_email_suffixes": dict[Key, list[tuple[str, Annotated[int, msgspec.Meta(ge=1)]]]],
     **dict.fromkeys(TIME_FILES, TimeFile),
 }
 DECODERS = {name: msgspec.json.Decoder(schema) for name, schema in SCHEMAS.items()}
 # Lists whose order OpenDigger does not fix (ClickHouse's groupArray): compared as multisets.
-UNORDERED = {"contributors_detail", "new_contributors_detail", "bus_factor_detail", "activity_details"}
+UNORDERED = {
+    "contributors_detail",
+    "new_contributors_detail",
+    "bus_factor_detail",
+    "activity_details",
+    "contributor_email_suffixes",  # arraySort by count leaves ties in groupArray order
+}
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _LABEL = re.compile(r"^:[a-z0-9_-]+(/[A-Za-z0-9_.-]+)+$")  # :companies/alibaba -> DIR/companies/alibaba
 _LOGIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(\[bot\])?$")  # a developer's folder: github/LOGIN

@@ -307,8 +307,12 @@ def test_export_writes_opendigger_files_byte_for_byte(cli_db, tmp_path, capsys):
     )
     assert not (folder / "issues_new-raw.json").exists()
     # each metric has a value here but openrank (no global OpenRank computed in this store)
-    assert sorted(set(opendigger.FILES) - {path.stem for path in folder.iterdir()}) == ["openrank"]
-    assert len(list(folder.iterdir())) == 30
+    assert set(opendigger.FILES) - {path.stem for path in folder.iterdir()} == {"openrank"}
+    assert len(list(folder.iterdir())) == 31
+    # the one push's commit (ev 11, ci[bot]) has no e-mail: '' (contributorEmailSuffixes: splitByChar of '')
+    assert (
+        folder / "contributor_email_suffixes.json"
+    ).read_text() == '{"2024":[["",1]],"2024-01":[["",1]],"2024Q1":[["",1]]}'
     # getUserActivity: bob's activity per month (sqrt(2.2235) = 1.49114 in Jan, sqrt(4.0679 + 2.0339) = 2.47018
     # in Feb), summed per period: 3.96132 -> 3.96; his distinct counts summed likewise
     developer = out / "github" / "bob"
@@ -329,8 +333,8 @@ def test_import_then_compare_against_our_own_export_reports_no_difference(cli_db
     window = ["--from", "2024-01", "--to", "2024-03"]
     assert main(["--db", cli_db, "export", "opendigger", "--out", str(out), *window]) == 0
     assert main(["--db", cli_db, "import", "opendigger", str(out)]) == 0
-    # 30 files of the repo; the developers' 3 (alice) + 4 (bob) + 4 (carol) + 4 (dave) + 2 (ci[bot])
-    assert "47 metric file(s) of 1 repo(s) and 5 developer(s)" in capsys.readouterr().out
+    # 31 files of the repo; the developers' 3 (alice) + 4 (bob) + 4 (carol) + 4 (dave) + 2 (ci[bot])
+    assert "48 metric file(s) of 1 repo(s) and 5 developer(s)" in capsys.readouterr().out
     with Store(cli_db) as store:
         stored = store.query("SELECT value FROM opendigger_values WHERE repo = 'acme/rocket' AND metric = 'stars' "
                              "AND period = '2024-01'")  # fmt: skip
@@ -593,3 +597,63 @@ def test_openrank_files_sum_the_stored_global_openrank_per_period(tmp_path, caps
     # 2024-01 1.23 vs 1.5 (-0.27); 2024-02 and 2024Q1 theirs lacks (2024 is not wholly in the range)
     printed = capsys.readouterr().out
     assert ": 3 differ" in printed and re.search(r"acme/rocket\s+openrank\s+3\s+-0\.27\n", printed)
+
+
+def _push(n: int, when: str, commits: list[tuple[str, str | None]], repo: tuple[int, str]) -> dict:
+    """A PushEvent whose commits have these authors' names and e-mails (None: the payload has no email)."""
+    pushed = event(n, "PushEvent", actor=ALICE, repo=repo, created_at=when, push_id=8000 + n)
+    pushed["payload"]["commits"] = [
+        {"sha": f"{n:040d}", "author": {"name": name, **({"email": email} if email else {})}, "message": "m"}
+        for name, email in commits
+    ]
+    return pushed
+
+
+MAIL = (2001, "acme/mail")
+
+
+def mail_pushes() -> list[dict]:
+    """Pushes to acme/mail whose commits carry their authors' e-mails (events 901-906)."""
+    return [
+        _push(901, "2024-01-05T00:00:00Z", [("alice", "alice@acme.com"), ("alice", "a@acme.com")], MAIL),
+        _push(902, "2024-01-06T00:00:00Z", [("bob", "bob@gmail.com")], MAIL),
+        _push(903, "2024-01-07T00:00:00Z", [("bob", "bob@acme.com"), ("bob", "bob@acme.com")], MAIL),
+        _push(904, "2024-02-02T00:00:00Z", [("carol", "carol-at-nowhere"), ("carol", None)], MAIL),
+        _push(905, "2024-02-03T00:00:00Z", [("dave", "dave@mit.edu"), ("dave", "d@mit.edu"), ("erin", "e@acme.com")],
+              MAIL),
+        event(906, "PushEvent", actor=BOB, repo=MAIL, created_at="2024-03-01T00:00:00Z", push_id=8906),  # no e-mail
+    ]  # fmt: skip
+
+
+def test_contributor_email_suffixes_as_opendigger_counts_them(tmp_path):
+    from jobs.cli import main
+
+    hour = write_hour(tmp_path / "2024-01-01-0.json.gz", mail_pushes())
+    db = str(tmp_path / "mail.db")
+    assert main(["--db", db, "import", "gharchive", str(hour), "--all"]) == 0
+    with Store(db) as store:  # the commits' authors as GH Archive gives them; none known of a push without commits
+        stored = store.query("SELECT id, push_commit_names, push_commit_emails FROM events ORDER BY id")
+    # one entry per commit, '' for a missing e-mail (OpenDigger's Nested push_commits: a row per commit)
+    assert stored[3] == {"id": "904", "push_commit_names": '["carol","carol"]',
+                         "push_commit_emails": '["carol-at-nowhere",""]'}  # fmt: skip
+    assert stored[5] == {"id": "906", "push_commit_names": '["bob"]', "push_commit_emails": '[""]'}
+    out = tmp_path / "od"
+    assert main(["--db", db, "export", "opendigger", "--out", str(out), "--from", "2024-01", "--to", "2024-03"]) == 0
+    # metrics.ts contributorEmailSuffixes: per push, every commit author name x every commit e-mail's part after
+    # the first '@' (two arrayJoins of one row: their product); per (period, author) the suffix anyHeavy picks
+    # (here always a strict majority); per period [suffix, authors], most authors first.
+    # 2024-01: alice: push 1, 2 names x 2 e-mails: acme.com x 4; bob: push 2 gmail.com x 1, push 3 2 x 2 acme.com
+    #   x 4 -> acme.com. [["acme.com", 2]]
+    # 2024-02: carol: push 904, 2 names x 2 e-mails, one without '@', one '' -> splitByChar('@', x)[2] = '' x 4;
+    #   dave: push 905,
+    #   2 names x 3 e-mails: mit.edu x 4, acme.com x 2 -> mit.edu; erin: 1 name x 3: mit.edu x 2, acme.com x 1 ->
+    #   mit.edu. [["mit.edu", 2], ["", 1]]
+    # 2024-03: bob: push 906's commit has no e-mail: '' x 1. [["", 1]]
+    # 2024Q1 and 2024: alice acme.com; bob acme.com (gmail.com 1, acme.com 4, '' 1); carol ''; dave and erin
+    # mit.edu -> acme.com 2, mit.edu 2, '' 1 (a tie of counts: by suffix)
+    suffixes = out / "github" / "acme" / "mail" / "contributor_email_suffixes.json"
+    whole = '[["acme.com",2],["mit.edu",2],["",1]]'
+    assert suffixes.read_text() == (
+        f'{{"2024":{whole},"2024-01":[["acme.com",2]],"2024-02":[["mit.edu",2],["",1]],"2024-03":[["",1]],'
+        f'"2024Q1":{whole}}}'
+    )
