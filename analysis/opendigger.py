@@ -344,6 +344,17 @@ def add_openrank(store: Any, entries: Iterable[RepoMetrics], kind: str, window: 
             entry.values["openrank"] = sums[entry.repo_id]
 
 
+def latest_openrank(store: Any, kind: str, window: Window) -> dict[int, float]:
+    """Each entity's global OpenRank of its latest stored month up to the window's last (the
+    ``argMax(openrank, created_at)`` monthlyExport.ts ranks its repo_list.csv and user_list.csv by)."""
+    rows = store.conn.execute(
+        "SELECT o.entity_id, o.value FROM openrank AS o JOIN (SELECT entity_id, max(month) AS month FROM openrank "
+        "WHERE kind = ? AND month <= ? GROUP BY entity_id) AS latest USING (entity_id, month) WHERE o.kind = ?",
+        (kind, window.last, kind),
+    )
+    return {int(entity): float(value) for entity, value in rows}
+
+
 def _default(value: Any) -> bool:
     """monthlyExport.ts getField isDefaultValue: 0, an empty list, NaN (and here: unknown)."""
     if value is None:

@@ -133,6 +133,23 @@ def write_tree(
     return written, skipped
 
 
+# monthlyExport.ts exportAllRepoList / exportAllUserList: DIR/{file} with this header line.
+LISTS = {"repo": ("repo_list.csv", "id,platform,repo_name"), "developer": ("user_list.csv", "id,platform,actor_login")}
+
+
+def write_list(out: str | Path, kind: str, entries: Iterable[RepoMetrics], latest: dict[int, float]) -> Path:
+    """``out/repo_list.csv`` (``kind`` repo) or ``out/user_list.csv`` (developer): a line
+    ``id,github,name`` of each entry with a global OpenRank, highest latest value first (ties by
+    id), as monthlyExport.ts writes them (``ORDER BY openrank DESC``, the platform lower case,
+    ``os.EOL`` line ends)."""
+    name, header = LISTS[kind]
+    ranked = sorted((e for e in entries if e.repo_id in latest), key=lambda e: (-latest[e.repo_id], e.repo_id))
+    lines = [header, *(f"{entry.repo_id},{PLATFORM},{entry.name}" for entry in ranked)]
+    with output_file(Path(out) / name) as path:
+        path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return Path(out) / name
+
+
 @dataclass
 class Tree:
     """A folder of OpenDigger's files: ``values[(name, metric)]`` (a repo's owner/name or a

@@ -214,15 +214,20 @@ def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]
 def _export_opendigger(args: argparse.Namespace, config: Config) -> int:
     """OpenDigger's files, DIR/github/OWNER/REPO/METRIC.json, of every repo with events (or --repo),
     and DIR/coverage.json: each month of the range, the GH Archive hours held of it and its known loss."""
+    from analysis import opendigger
     from analysis.coverage import coverage_note
-    from analysis.opendigger_files import write_tree
+    from analysis.opendigger_files import LISTS, write_list, write_tree
     from analysis.output import output_file
 
     if not args.out or args.out == "-":
         raise InputError("export opendigger: pass --out DIR, the folder to write github/OWNER/REPO/METRIC.json in")
     with open_store(args, config, readonly=True) as store:
         window, repos, developers, labels, months = _opendigger_metrics(args, store, [args.repo] if args.repo else [])
+        latest = {kind: opendigger.latest_openrank(store, kind, window) for kind in LISTS}
     written, skipped = write_tree(repos, args.out, developers, labels)
+    write_list(args.out, "repo", repos, latest["repo"])
+    if not args.repo:  # a developer's list, as their files, covers every repository
+        write_list(args.out, "developer", developers, latest["developer"])
     with output_file(Path(args.out) / "coverage.json") as path:
         path.write_text(json.dumps({"from": window.first, "to": window.last, "months": months}, indent=1) + "\n")
     print(

@@ -378,7 +378,7 @@ def test_both_engines_write_identical_opendigger_trees(hours, tmp_path, monkeypa
         out = tmp_path / f"{name}-tree"
         assert main(["--db", db, "export", "opendigger", "--out", str(out), *engine]) == 0
         assert "2023-06 to 2024-03" in capsys.readouterr().out
-        trees[name] = {path.relative_to(out): path.read_bytes() for path in out.rglob("*.json")}
+        trees[name] = {path.relative_to(out): path.read_bytes() for path in out.rglob("*.*")}  # .json, .csv
         window = tmp_path / f"{name}-window.csv"  # the count metrics over a window, on each engine
         assert main(["--db", db, "export", "opendigger_window", "--since", "2024-01-05", "--until", "2024-02-01",
                      "--out", str(window), *engine]) == 0  # fmt: skip
@@ -387,6 +387,7 @@ def test_both_engines_write_identical_opendigger_trees(hours, tmp_path, monkeypa
     written = {str(path) for path in trees["sqlite"]}  # the stored global OpenRank's files, repos' and developers'
     assert {"github/acme/rocket/openrank.json", "github/alice/openrank.json"} <= written
     assert "github/acme/mail/contributor_email_suffixes.json" in written
+    assert {"repo_list.csv", "user_list.csv"} <= written
     assert b"acme/rocket,2024-01-05T00:00:00Z,2024-02-01T00:00:00Z,2,1,4," in trees["chdb"]["-window.csv"]
 
 

@@ -576,6 +576,8 @@ def test_openrank_files_sum_the_stored_global_openrank_per_period(tmp_path, caps
             {"kind": "repo", "entity_id": REPO[0], "month": "2024-03", "value": 0.001},
             {"kind": "developer", "entity_id": BOB[0], "month": "2024-01", "value": 0.5},
             {"kind": "developer", "entity_id": BOB[0], "month": "2024-02", "value": 0.125},
+            {"kind": "developer", "entity_id": ALICE[0], "month": "2024-03", "value": 0.7},
+            {"kind": "developer", "entity_id": ALICE[0], "month": "2024-04", "value": 9.0},  # after the range
         ])  # fmt: skip
     out = tmp_path / "od"
     assert main(["--db", db, "export", "opendigger", "--out", str(out), "--from", "2024-01", "--to", "2024-03"]) == 0
@@ -587,7 +589,13 @@ def test_openrank_files_sum_the_stored_global_openrank_per_period(tmp_path, caps
     # getUserOpenrank: Jan 0.5; Feb 0.125 -> ClickHouse rounds a Float64's half to even: 0.12; Q1 0.625 -> 0.62
     developer = out / "github" / "bob" / "openrank.json"
     assert developer.read_text() == '{"2024":0.62,"2024-01":0.5,"2024-02":0.12,"2024Q1":0.62}'
-    assert not (out / "github" / "alice" / "openrank.json").exists()  # none stored of her
+    assert (out / "github" / "alice" / "openrank.json").read_text() == '{"2024":0.7,"2024-03":0.7,"2024Q1":0.7}'
+    assert not (out / "github" / "carol" / "openrank.json").exists()  # none stored of her
+    # monthlyExport.ts exportAllRepoList / exportAllUserList: the exported ones with a global OpenRank, by
+    # argMax(openrank, created_at) descending (the range's last month here): acme/rocket (2024-03, 0.001);
+    # alice (2024-03, 0.7) before bob (2024-02, 0.125)
+    assert (out / "repo_list.csv").read_text() == "id,platform,repo_name\n1001,github,acme/rocket\n"
+    assert (out / "user_list.csv").read_text() == "id,platform,actor_login\n11,github,alice\n12,github,bob\n"
     # compare reads openrank.json too: ours against ours is no difference; a changed value is one
     capsys.readouterr()
     assert main(["--db", db, "compare", "opendigger", str(out), "--from", "2024-01", "--to", "2024-03"]) == 0
