@@ -36,8 +36,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +60,7 @@ DATA_LOSS_WEIGHTS = (0.15, 0.35, 0.35, 0.15)
 # monthlyExport.ts exportRepoMetrics: the number files, in its order.
 COUNT_FILES = (
     "activity",
+    "openrank",  # from the store's global OpenRank, not the events: :func:`add_openrank`
     "attention",
     "technical_fork",
     "stars",
@@ -86,6 +87,7 @@ LIST_FILES = (
     "contributors_detail",
     "new_contributors_detail",
     "active_dates_and_times",
+    "contributor_email_suffixes",
 )
 # chaoss.ts chaossResponseTime / chaossResolutionDuration / chaossAge: default thresholds (days).
 TIME_FILES = {
@@ -253,6 +255,8 @@ def compute(rows: Rows, schema: Schema, window: Window) -> dict[int, RepoMetrics
                     for repo_id, number in per_key.items():
                         put(repo_id, name, key, number)
         _active_hours(rows(sql.hours_sql(schema, grain, since=since, until=until, repo_ids=ids)), put)
+        if sql.layout(schema)["push_commit_emails"] is not None:
+            _email_suffixes(rows(sql.email_suffixes_sql(schema, grain, since=since, until=until, repo_ids=ids)), put)
     merges = rows(sql.merged_authors_sql(schema, until=window.until, repo_ids=window.repo_ids))
     _new_contributors(merges, window, put)
     _inactive_contributors(merges, window, put)
@@ -264,7 +268,7 @@ def compute(rows: Rows, schema: Schema, window: Window) -> dict[int, RepoMetrics
 
 
 # monthlyExport.ts exportUserMetrics: a developer's files (getUserActivity, repoDetail false).
-DEVELOPER_FILES = ("activity", "open_issue", "issue_comment", "open_pull", "merged_pull", "review_comment")
+DEVELOPER_FILES = ("activity", "openrank", "open_issue", "issue_comment", "open_pull", "merged_pull", "review_comment")
 
 
 def compute_developers(rows: Rows, schema: Schema, window: Window) -> dict[int, RepoMetrics]:
@@ -296,6 +300,59 @@ def compute_developers(rows: Rows, schema: Schema, window: Window) -> dict[int, 
     for metrics in developers.values():
         _estimate_data_loss(metrics.values, DEVELOPER_FILES)
     return developers
+
+
+def openrank_sums(store: Any, kind: str, groups: Mapping[Any, Iterable[int]], window: Window) -> dict[Any, dict]:
+    """``openrank.json`` of each group of entities: indices.ts ``getRepoOpenrank`` (``kind``
+    ``repo``) and ``getUserOpenrank`` (``developer``): ``ROUND(SUM(openrank), 2)`` of the
+    ``global_openrank`` table's monthly values per month, quarter and year, the values summed
+    over the group's entities (a label's repositories, as basic.ts ``getLabelJoinClause``
+    groups them; a repository or a developer alone), 0 left out, then 2021-10 estimated as
+    monthlyExport.ts ``processMetric`` does (the field has no ``disableDataLoss``). The monthly
+    values are the store's ``openrank`` table (``ecometrics analyze openrank``, on the store's
+    events or an engine's): none stored, no file."""
+    members: dict[int, list[Any]] = defaultdict(list)
+    for group, ids in groups.items():
+        for entity in ids:
+            members[entity].append(group)
+    stored = store.conn.execute(
+        "SELECT entity_id, month, value FROM openrank WHERE kind = ? AND month BETWEEN ? AND ? ORDER BY month",
+        (kind, window.first, window.last),
+    )
+    sums: dict[Any, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for entity, month, value in stored:
+        for group in members.get(entity, ()):
+            for grain in sql.GRAINS:
+                sums[group][period_key(month + "-01", grain)] += value
+    result: dict[Any, dict] = {}
+    for group, per_key in sums.items():
+        content = {key: _number(total) for key, total in per_key.items() if not _default(_number(total))}
+        values = {"openrank": content}
+        _estimate_data_loss(values, ("openrank",))
+        if content:
+            result[group] = values["openrank"]
+    return result
+
+
+def add_openrank(store: Any, entries: Iterable[RepoMetrics], kind: str, window: Window) -> None:
+    """Give each entry (a repository's or a developer's files, by ``repo_id``: the entity's id)
+    its ``openrank.json`` (:func:`openrank_sums`)."""
+    entries = list(entries)
+    sums = openrank_sums(store, kind, {entry.repo_id: (entry.repo_id,) for entry in entries}, window)
+    for entry in entries:
+        if entry.repo_id in sums:
+            entry.values["openrank"] = sums[entry.repo_id]
+
+
+def latest_openrank(store: Any, kind: str, window: Window) -> dict[int, float]:
+    """Each entity's global OpenRank of its latest stored month up to the window's last (the
+    ``argMax(openrank, created_at)`` monthlyExport.ts ranks its repo_list.csv and user_list.csv by)."""
+    rows = store.conn.execute(
+        "SELECT o.entity_id, o.value FROM openrank AS o JOIN (SELECT entity_id, max(month) AS month FROM openrank "
+        "WHERE kind = ? AND month <= ? GROUP BY entity_id) AS latest USING (entity_id, month) WHERE o.kind = ?",
+        (kind, window.last, kind),
+    )
+    return {int(entity): float(value) for entity, value in rows}
 
 
 def _default(value: Any) -> bool:
@@ -388,6 +445,27 @@ def _active_hours(result: Iterable[Sequence[Any]], put: Put) -> None:
     for (repo_id, key), grid in grids.items():
         top = max(grid)
         put(repo_id, "active_dates_and_times", key, [round(count * NORMALIZE / top) for count in grid])
+
+
+def _email_suffixes(result: Iterable[Sequence[Any]], put: Put) -> None:
+    """metrics.ts contributorEmailSuffixes: per (repo, period) ``[suffix, authors]``, most authors
+    first, where an author's suffix is ``anyHeavy`` of the suffixes :func:`sql.email_suffixes_sql`
+    pairs it with. ClickHouse's anyHeavy returns the value of a strict majority, else one that
+    depends on the rows' order; here the most frequent, the smallest of a tie (the same on both
+    engines). Ties in the list's order are broken by suffix (OpenDigger leaves them to arraySort)."""
+    per_author: dict[tuple[int, str, str], Counter[str]] = defaultdict(Counter)
+    for repo_id, key, author, suffix, count in result:
+        per_author[repo_id, key, author][suffix] += int(count)
+    authors: dict[tuple[int, str], Counter[str]] = defaultdict(Counter)
+    for (repo_id, key, _author), suffixes in per_author.items():
+        heavy = min(suffixes.items(), key=lambda item: (-item[1], item[0]))[0]
+        authors[repo_id, key][heavy] += 1
+    for (repo_id, key), counts in authors.items():
+        put(repo_id, "contributor_email_suffixes", key, [[s, n] for s, n in sorted(counts.items(), key=_by_count)])
+
+
+def _by_count(item: tuple[str, int]) -> tuple[int, str]:
+    return -item[1], item[0]
 
 
 def _new_contributors(merges: Iterable[Sequence[Any]], window: Window, put: Put) -> None:
@@ -510,7 +588,7 @@ def months_with_events(rows: Rows, schema: Schema, window: Window) -> set[str]:
     return {str(row[0]) for row in rows(query + f"{sql.period(schema, 'month')} FROM e")}
 
 
-def _months_of(key: str) -> list[str]:
+def months_of(key: str) -> list[str]:
     """The months an output key spans: ``YYYY-MM`` (and ``YYYY-MM-raw``), ``YYYYQn``, ``YYYY``."""
     if "Q" in key:
         start = (int(key[5]) - 1) * 3
@@ -532,7 +610,7 @@ def drop_uncovered(entries: Iterable[RepoMetrics], covered: set[str], always: It
             continue
         for name, content in entry.values.items():
             for per_key in content.values() if name in TIME_FILES else (content,):
-                for key in [key for key in per_key if not any(m in covered for m in _months_of(key))]:
+                for key in [key for key in per_key if not any(m in covered for m in months_of(key))]:
                     del per_key[key]
 
 
@@ -707,6 +785,7 @@ def _day(text: str | None, flag: str) -> str:
 
 # monthlyExport.ts exportLabelMetrics: the files of a label, from its repositories' events as one group.
 LABEL_FILES = (
+    "openrank",
     "activity",
     "activity_details",
     "participants",
@@ -759,4 +838,6 @@ def compute_labels(store: Any, rows: Rows, schema: Schema, window: Window) -> di
             for name, per_group in per_name.items():
                 put(0, name, key, per_group[0])
         _estimate_data_loss(metrics.values)
+    for label, content in openrank_sums(store, "repo", members, window).items():
+        labels[label].values["openrank"] = content
     return labels

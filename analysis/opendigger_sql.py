@@ -22,11 +22,12 @@ from dataclasses import dataclass
 
 from analysis.activity_sql import CANONICAL, ENGINE_EVENTS, GITHUB_EVENTS, OPENDIGGER_EVENTS, SQLITE_EVENTS, Schema
 from analysis.activity_sql import name_id as _name_id
-from collector.store import EVENT_PAYLOAD_COLUMNS
+from collector.store import EVENT_PAYLOAD_COLUMNS, EVENT_PUSH_COLUMNS
 
 GRAINS = ("month", "quarter", "year")
-# The columns the metrics read: activity's, the merged flag and author, and the payload fields.
-METRIC_COLUMNS = (*CANONICAL, "merged", "author_id", "author_login", *EVENT_PAYLOAD_COLUMNS)
+# The columns the metrics read: activity's, the merged flag and author, the payload fields and
+# a push's commit authors (JSON lists on SQLite, arrays on ClickHouse).
+METRIC_COLUMNS = (*CANONICAL, "merged", "author_id", "author_login", *EVENT_PAYLOAD_COLUMNS, *EVENT_PUSH_COLUMNS)
 
 _OURS: dict[str, str | None] = {name: name for name in METRIC_COLUMNS}
 _OURS["review_comment_id"] = "comment_id"
@@ -40,6 +41,8 @@ LAYOUTS: dict[str, dict[str, str | None]] = {
         "author_id": "issue_author_id",
         "author_login": "issue_author_login",
         "pull_review_state": "toString(pull_review_state)",
+        "push_commit_names": "`push_commits.name`",
+        "push_commit_emails": "`push_commits.email`",
     },
     # ClickHouse's github_events: the item's author by name, its times as 1970 when unset,
     # no creation time of the issue and no review ids.
@@ -59,6 +62,8 @@ LAYOUTS: dict[str, dict[str, str | None]] = {
         "pull_review_comments": "review_comments",
         "pull_review_id": None,
         "pull_review_state": "nullIf(toString(review_state), 'none')",
+        "push_commit_names": None,  # github_events has no commits
+        "push_commit_emails": None,
     },
 }
 
@@ -339,6 +344,40 @@ def hours_sql(schema: Schema, grain: str, *, since: str, until: str, repo_ids: t
 SELECT repo_id, {period(schema, grain)} AS period, {day} AS day, {hour} AS hour, {count}
 FROM e WHERE repo_id IS NOT NULL
 GROUP BY repo_id, period, day, hour
+"""
+
+
+def email_suffixes_sql(schema: Schema, grain: str, *, since: str, until: str, repo_ids: tuple[int, ...] = ()) -> str:
+    """Rows ``repo_id, period, author, suffix, count``: metrics.ts ``contributorEmailSuffixes``'s
+    inner query before its ``anyHeavy``. Of each ``PushEvent``, every commit author name
+    (``arrayJoin(push_commits.name)``) with every commit e-mail's suffix
+    (``arrayJoin(arrayMap(x -> splitByChar('@', x)[2], push_commits.email))``): two arrayJoins
+    of one row give their product, as ClickHouse runs OpenDigger's query. The suffix is the
+    text between the first '@' and the next (``''`` without one)."""
+    events = with_events(schema, since=since, until=until, repo_ids=repo_ids)
+    when = period(schema, grain)
+    if _sqlite(schema):
+        email = "m.value"
+        rest = f"substr({email}, instr({email}, '@') + 1)"
+        suffix = (
+            f"CASE WHEN instr({email}, '@') = 0 THEN '' "
+            f"WHEN instr({rest}, '@') = 0 THEN {rest} ELSE substr({rest}, 1, instr({rest}, '@') - 1) END"
+        )
+        return f"""
+{events}
+SELECT e.repo_id, {when} AS period, n.value AS author, {suffix} AS suffix, count(*)
+FROM e, json_each(e.push_commit_names) AS n, json_each(e.push_commit_emails) AS m
+WHERE e.type = 'PushEvent' AND e.repo_id IS NOT NULL
+GROUP BY e.repo_id, period, author, suffix
+"""
+    return f"""
+{events}
+SELECT repo_id, period, author, suffix, count() FROM (
+  SELECT repo_id, {when} AS period, arrayJoin(push_commit_names) AS author,
+    arrayJoin(arrayMap(x -> splitByChar('@', x)[2], push_commit_emails)) AS suffix
+  FROM e WHERE type = 'PushEvent' AND repo_id IS NOT NULL
+)
+GROUP BY repo_id, period, author, suffix
 """
 
 

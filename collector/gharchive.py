@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import json
 import logging
 import multiprocessing
 import os
@@ -175,6 +176,7 @@ class Repo(msgspec.Struct):
 
 Time = Annotated[str, msgspec.Meta(pattern=UTC_TIME)]
 Count = Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)]  # a count GitHub reports (comments, lines, files)
+AUTHOR_TEXT = 4096  # a commit author's name or e-mail: git keeps what it is given; this bounds a line's row
 
 
 class Item(msgspec.Struct):
@@ -246,6 +248,9 @@ class Payload(msgspec.Struct):
 
     def push_text(self) -> str | None:
         return None
+
+    def push_authors(self) -> tuple[str | None, str | None]:
+        return None, None
 
     def merged_flag(self) -> int | None:
         return None
@@ -327,11 +332,42 @@ class CommitCommentPayload(Payload):
         return self.comment.id if self.comment is not None else None
 
 
+class CommitAuthor(msgspec.Struct):
+    """A push commit's ``author``: the git author's name and e-mail, as the commit records them."""
+
+    name: Annotated[str, msgspec.Meta(max_length=AUTHOR_TEXT)] | None = None
+    email: Annotated[str, msgspec.Meta(max_length=AUTHOR_TEXT)] | None = None
+
+
+class Commit(msgspec.Struct):
+    """One of ``PushEvent``'s ``payload.commits`` (docs.github.com "GitHub event types", PushEvent:
+    ``commits[][author][name]``, ``commits[][author][email]``)."""
+
+    author: CommitAuthor | None = None
+
+
 class PushPayload(Payload):
     push_id: Id | Annotated[str, msgspec.Meta(pattern=DIGITS)] | None = None
+    commits: list[Commit] | None = None
 
     def push_text(self) -> str | None:
         return None if self.push_id is None else str(self.push_id)
+
+    def push_authors(self) -> tuple[str | None, str | None]:
+        """OpenDigger's ``push_commits.name`` and ``push_commits.email``: JSON lists of the commits'
+        author names and e-mails, one entry per commit (``''`` for a missing one, as the columns
+        of OpenDigger's ``Nested`` ``push_commits`` hold one row per commit); unknown without ``commits``."""
+        if self.commits is None:
+            return None, None
+        authors = [commit.author or _NO_AUTHOR for commit in self.commits]
+        return _json_list([a.name or "" for a in authors]), _json_list([a.email or "" for a in authors])
+
+
+_NO_AUTHOR = CommitAuthor()
+
+
+def _json_list(texts: list[str]) -> str:
+    return json.dumps(texts, ensure_ascii=False, separators=(",", ":"))
 
 
 class Event(msgspec.Struct):
@@ -1025,6 +1061,7 @@ def _row(line: bytes, path: Path, number: int, result: ImportResult) -> tuple | 
         author.login,
         *(item.payload_fields() if item is not None else _NO_ITEM_FIELDS),
         *payload.review_fields(),
+        *payload.push_authors(),
     )
 
 

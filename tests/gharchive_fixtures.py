@@ -271,6 +271,11 @@ HOSTILE = [
         ),
     ),
     ("created_at with a final newline", hostile_push(created_at="2024-01-15T10:00:00Z\n")),
+    ("commits a string", hostile_push(**{"payload.commits": "many"})),
+    ("a commit a string", hostile_push(**{"payload.commits": ["c0ffee"]})),
+    ("a commit author a list", hostile_push(**{"payload.commits": [{"author": ["alice"]}]})),
+    ("a commit e-mail a number", hostile_push(**{"payload.commits": [{"author": {"name": "a", "email": 5}}]})),
+    ("a commit name too long", hostile_push(**{"payload.commits": [{"author": {"name": "a" * 5000}}]})),
 ]
 RAW_HOSTILE = [  # lines a dict cannot express through json.dumps's defaults
     (
