@@ -724,13 +724,24 @@ LABEL_FILES = (
 
 
 def compute_labels(store: Any, rows: Rows, schema: Schema, window: Window) -> dict[str, RepoMetrics]:
-    """Each imported label's files of :data:`LABEL_FILES`, by label id (``:companies/acme``):
-    the metric of the label's repositories taken together (distinct actors across them, not
-    a sum of the repositories' counts), as OpenDigger groups by a label (basic.ts
-    getLabelJoinClause). A repository belongs to a label when the label lists it or its
-    organisation (:func:`analysis.labels.label_repos`, by the owner's login); OpenDigger also
-    joins labelled developers, which this leaves out. Empty without ``ecometrics import labels``."""
-    from analysis.labels import label_repos
+    """Each imported label's files of :data:`LABEL_FILES`, by label id (``:companies/acme``,
+    ``:divisions/CN``), as monthlyExport.ts ``exportLabelMetrics`` computes them for each label
+    type (``repoLabel: LabelUtil.get(type)``, ``groupBy: type``):
+
+    - the events are those of the repositories a label of the type lists, by repo or by
+      organisation (basic.ts getRepoWhereClause with ``repoLabel``; the organisation by the
+      owner's login here, :func:`analysis.labels.label_repos`);
+    - each is joined to every row of the label it matches (basic.ts getLabelJoinClause): its
+      repository listed, its organisation listed, its actor listed as a developer. A country
+      (Division-0) thus counts its developers' work in any country's repositories, and an
+      event joining two rows (a repository listed with its organisation) is counted twice by
+      ``COUNT()`` (issue comments) and ``SUM(activity)``, once by the distinct counts;
+    - the metric is then the label's joined events taken as one (distinct actors across its
+      repositories, not a sum of theirs), an issue being (repository, number).
+
+    Activity joins a developer's row of a repository and month by the developer credited
+    (a merge's author, indices.ts getRepoActivity). Empty without ``ecometrics import labels``."""
+    from analysis.labels import label_members
 
     named = rows(sql.names_sql(schema, since=window.since, until=window.until, repo_ids=window.repo_ids))
     repos = pl.DataFrame(
@@ -738,25 +749,33 @@ def compute_labels(store: Any, rows: Rows, schema: Schema, window: Window) -> di
         schema={"entity_id": pl.Int64, "name": pl.String},
         orient="row",
     )
-    members: dict[str, list[int]] = defaultdict(list)
-    for label, repo_id in label_repos(store, repos).iter_rows():
-        members[label].append(repo_id)
+    members = label_members(store, repos)
+    scopes: dict[str, set[int]] = defaultdict(set)  # a label type's repositories (getRepoWhereClause)
+    for member in members.values():
+        scopes[member.type] |= member.repos | member.org_repos
     labels: dict[str, RepoMetrics] = {}
-    for label, repo_ids in sorted(members.items()):
-        metrics = labels[label] = RepoMetrics(0, label)
-
-        def put(_group: int, name: str, key: str, value: Any, metrics: RepoMetrics = metrics) -> None:
-            if name in LABEL_FILES and not _default(value):
-                metrics.values[name][key] = value
-
-        ids = tuple(sorted(repo_ids))
-        for grain in sql.GRAINS:
-            _counts(rows(sql.counts_sql(schema, grain, since=window.since, until=window.until, repo_ids=ids,
-                                        by_repo=False)), put)  # fmt: skip
+    for kind, scope in sorted(scopes.items()):
+        ids = tuple(sorted(scope))
         developers = rows(sql.developers_sql(schema, "month", since=window.since, until=window.until, repo_ids=ids))
-        as_one = [(0, *row[1:]) for row in developers]  # one group: the label's repositories
-        for key, per_name in _activity(as_one).items():
-            for name, per_group in per_name.items():
-                put(0, name, key, per_group[0])
-        _estimate_data_loss(metrics.values)
+        for label, member in members.items():
+            if member.type != kind:
+                continue
+            metrics = labels[label] = RepoMetrics(0, label)
+
+            def put(_group: int, name: str, key: str, value: Any, metrics: RepoMetrics = metrics) -> None:
+                if name in LABEL_FILES and not _default(value):
+                    metrics.values[name][key] = value
+
+            joined = sql.joined_rows_sql(member.repos, member.org_repos, member.users)
+            for grain in sql.GRAINS:
+                query = sql.counts_sql(
+                    schema, grain, since=window.since, until=window.until, repo_ids=ids, by_repo=False, joined=joined
+                )
+                _counts(rows(query), put)
+            # one group, the label: each developer row once per label row it joins
+            as_one = [(0, *row[1:]) for row in developers for _ in range(member.rows(row[0], row[2]))]
+            for key, per_name in _activity(as_one).items():
+                for name, per_group in per_name.items():
+                    put(0, name, key, per_group[0])
+            _estimate_data_loss(metrics.values)
     return labels
