@@ -145,6 +145,16 @@ def test_the_layout_is_read_with_includes_flattened(store, tmp_path):
     assert import_labels(store, tmp_path / "labeled_data").labels == 5 and store.count("labels") == 5
 
 
+def test_a_label_named_by_a_number_is_read_as_its_text(store, tmp_path):
+    # OpenDigger's companies/360/index.yml is "name: 360": YAML reads an integer, which
+    # labelDataUtils.ts (JavaScript) keeps and the labels table's name String column stores as "360"
+    folder = write(tmp_path, {**LAYOUT, "companies/360/index.yml": "name: 360\ntype: Company\n"})
+    import_labels(store, folder)
+    assert store.query("SELECT name, type FROM labels WHERE id = ':companies/360'") == [
+        {"name": "360", "type": "Company"}
+    ]
+
+
 @pytest.mark.parametrize(
     "name, text, message",
     [
