@@ -79,7 +79,8 @@ COUNT_FILES = (
     "new_contributors",
     "inactive_contributors",
 )
-NO_DATA_LOSS = {"code_change_lines_add", "code_change_lines_remove", "code_change_lines_sum"}
+CODE_CHANGE_LINES = ("code_change_lines_add", "code_change_lines_remove", "code_change_lines_sum")
+NO_DATA_LOSS = set(CODE_CHANGE_LINES)
 LIST_FILES = (
     "activity_details",
     "bus_factor_detail",
@@ -320,14 +321,20 @@ def _counts(result: Iterable[Sequence[Any]], put: Put) -> None:
     for repo_id, key, *values in result:
         row = dict(zip(names, values, strict=True))
         for name in names:
-            if name in ("forkers", "contributors_detail"):
+            if name in ("forkers", "contributors_detail") or name.startswith("code_change_lines_"):
                 continue
             put(repo_id, name, key, None if row[name] is None else _number(row[name]))
         # indices.ts getAttention: stars + 2 * forks, each distinct actors
         put(repo_id, "attention", key, _number(row["stars"] + 2 * row["forkers"]))
-        added, removed = row["code_change_lines_add"], row["code_change_lines_remove"]
-        if added is not None and removed is not None:  # chaoss.ts chaossCodeChangeLines by sum: minus(add, del)
-            put(repo_id, "code_change_lines_sum", key, _number(added - removed))
+        # chaoss.ts chaossCodeChangeLines: add, remove, and by sum minus(add, del), over every
+        # PullRequestEvent; unknown (None) when any of them has no size, 0 when there is none
+        if row["code_change_lines_unknown"]:
+            lines: tuple[Any, Any, Any] = (None, None, None)
+        else:
+            added, removed = row["code_change_lines_add"] or 0, row["code_change_lines_remove"] or 0
+            lines = (_number(added), _number(removed), _number(added - removed))
+        for name, value in zip(CODE_CHANGE_LINES, lines, strict=True):
+            put(repo_id, name, key, value)
         logins = row["contributors_detail"]
         put(repo_id, "contributors_detail", key, sorted(logins.split(",")) if logins else [])
 
@@ -574,9 +581,6 @@ def window_counts(rows: Rows, schema: Schema, repo_id: int, since: str, until: s
     for _repo, author, _login, created_at in rows(sql.merged_authors_sql(schema, until=until, repo_ids=(repo_id,))):
         first[author] = min(first.get(author, created_at), created_at)
     found["new_contributors"] = sum(since <= when < until for when in first.values())
-    lines = [m.name for m in sql.MEASURES].index("code_change_lines_add") + 2  # after repo_id, period
-    if result and result[0][lines] is None:  # no pull request said how many lines: unknown, not 0
-        found.update(dict.fromkeys(("code_change_lines_add", "code_change_lines_remove", "code_change_lines_sum")))
     return found
 
 

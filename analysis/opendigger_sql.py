@@ -208,6 +208,15 @@ MEASURES = (
         "type = 'PullRequestEvent'",
         "chaoss.ts chaossCodeChangeLines (by remove)",
     ),
+    # The PullRequestEvents chaossCodeChangeLines sums whose size is unknown (an opening read
+    # from the API, which gives a pull request's size only as it is now): any makes the sum unknown.
+    Measure(
+        "code_change_lines_unknown",
+        "rows",
+        None,
+        "type = 'PullRequestEvent' AND (pull_additions IS NULL OR pull_deletions IS NULL)",
+        "chaoss.ts chaossCodeChangeLines (its events)",
+    ),
 )
 
 
