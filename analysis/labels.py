@@ -8,7 +8,9 @@ repositories that belong to it: a repository belongs to a label when the label l
 or its organisation (``LabelUtil.get``'s ``repoWhereClause``, ``src/labelDataUtils.ts``),
 and the label's value is the sum over them (``getRepoOpenrank`` ``SUM(openrank)`` and
 ``getRepoActivity`` ``ROUND(SUM(activity), 2)``, ``src/metrics/indices.ts`` lines 26-58 and
-229-287). :func:`labels_table` does that for one month with the stored global OpenRank
+229-287), taken over the rows the label join gives (``getLabelJoinClause``,
+``src/metrics/basic.ts``): a repository the label lists and whose organisation it lists too
+is joined twice and counted twice, as in OpenDigger's. :func:`labels_table` does that for one month with the stored global OpenRank
 (:mod:`analysis.openrank`) and OpenDigger's activity (:mod:`analysis.activity`).
 
 One difference, with its reason: OpenDigger matches a labelled organisation by its
@@ -121,7 +123,8 @@ def labels_table(store: Store, *, month: str | None = None, **_: Any) -> pl.Data
     """
     repos = openrank_table(store, "repo", month)
     shown = repos["month"][0] if len(repos) else month
-    pairs = label_repos(store, repos.select("entity_id", pl.col("name").fill_null("")))
+    # one row per label row a repository joins: listed, and through its organisation (counted twice)
+    pairs = label_repos(store, repos.select("entity_id", pl.col("name").fill_null("")), by="entity_type")
     names = pl.DataFrame(
         store.conn.execute("SELECT id, name, type FROM labels").fetchall(),
         schema={"label": pl.String, "name": pl.String, "type": pl.String},
@@ -130,7 +133,11 @@ def labels_table(store: Store, *, month: str | None = None, **_: Any) -> pl.Data
     frame = (
         pairs.join(repos.select("entity_id", "openrank", "activity"), on="entity_id")
         .group_by("label")
-        .agg(pl.col("openrank").sum(), pl.col("activity").sum().round(2), repos=pl.len().cast(pl.Int64))
+        .agg(
+            pl.col("openrank").sum(),
+            pl.col("activity").sum().round(2),
+            repos=pl.col("entity_id").n_unique().cast(pl.Int64),
+        )
         .join(names, on="label", how="left")
         .with_columns(month=pl.lit(shown, dtype=pl.String))
         .sort(["openrank", "activity", "label"], descending=[True, True, False], nulls_last=True)
