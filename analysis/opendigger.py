@@ -80,7 +80,8 @@ COUNT_FILES = (
     "new_contributors",
     "inactive_contributors",
 )
-NO_DATA_LOSS = {"code_change_lines_add", "code_change_lines_remove", "code_change_lines_sum"}
+CODE_CHANGE_LINES = ("code_change_lines_add", "code_change_lines_remove", "code_change_lines_sum")
+NO_DATA_LOSS = set(CODE_CHANGE_LINES)
 LIST_FILES = (
     "activity_details",
     "bus_factor_detail",
@@ -377,14 +378,20 @@ def _counts(result: Iterable[Sequence[Any]], put: Put) -> None:
     for repo_id, key, *values in result:
         row = dict(zip(names, values, strict=True))
         for name in names:
-            if name in ("forkers", "contributors_detail"):
+            if name in ("forkers", "contributors_detail") or name.startswith("code_change_lines_"):
                 continue
             put(repo_id, name, key, None if row[name] is None else _number(row[name]))
         # indices.ts getAttention: stars + 2 * forks, each distinct actors
         put(repo_id, "attention", key, _number(row["stars"] + 2 * row["forkers"]))
-        added, removed = row["code_change_lines_add"], row["code_change_lines_remove"]
-        if added is not None and removed is not None:  # chaoss.ts chaossCodeChangeLines by sum: minus(add, del)
-            put(repo_id, "code_change_lines_sum", key, _number(added - removed))
+        # chaoss.ts chaossCodeChangeLines: add, remove, and by sum minus(add, del), over every
+        # PullRequestEvent; unknown (None) when any of them has no size, 0 when there is none
+        if row["code_change_lines_unknown"]:
+            lines: tuple[Any, Any, Any] = (None, None, None)
+        else:
+            added, removed = row["code_change_lines_add"] or 0, row["code_change_lines_remove"] or 0
+            lines = (_number(added), _number(removed), _number(added - removed))
+        for name, value in zip(CODE_CHANGE_LINES, lines, strict=True):
+            put(repo_id, name, key, value)
         logins = row["contributors_detail"]
         put(repo_id, "contributors_detail", key, sorted(logins.split(",")) if logins else [])
 
@@ -652,9 +659,6 @@ def window_counts(rows: Rows, schema: Schema, repo_id: int, since: str, until: s
     for _repo, author, _login, created_at in rows(sql.merged_authors_sql(schema, until=until, repo_ids=(repo_id,))):
         first[author] = min(first.get(author, created_at), created_at)
     found["new_contributors"] = sum(since <= when < until for when in first.values())
-    lines = [m.name for m in sql.MEASURES].index("code_change_lines_add") + 2  # after repo_id, period
-    if result and result[0][lines] is None:  # no pull request said how many lines: unknown, not 0
-        found.update(dict.fromkeys(("code_change_lines_add", "code_change_lines_remove", "code_change_lines_sum")))
     return found
 
 
@@ -803,13 +807,24 @@ LABEL_FILES = (
 
 
 def compute_labels(store: Any, rows: Rows, schema: Schema, window: Window) -> dict[str, RepoMetrics]:
-    """Each imported label's files of :data:`LABEL_FILES`, by label id (``:companies/acme``):
-    the metric of the label's repositories taken together (distinct actors across them, not
-    a sum of the repositories' counts), as OpenDigger groups by a label (basic.ts
-    getLabelJoinClause). A repository belongs to a label when the label lists it or its
-    organisation (:func:`analysis.labels.label_repos`, by the owner's login); OpenDigger also
-    joins labelled developers, which this leaves out. Empty without ``ecometrics import labels``."""
-    from analysis.labels import label_repos
+    """Each imported label's files of :data:`LABEL_FILES`, by label id (``:companies/acme``,
+    ``:divisions/CN``), as monthlyExport.ts ``exportLabelMetrics`` computes them for each label
+    type (``repoLabel: LabelUtil.get(type)``, ``groupBy: type``):
+
+    - the events are those of the repositories a label of the type lists, by repo or by
+      organisation (basic.ts getRepoWhereClause with ``repoLabel``; the organisation by the
+      owner's login here, :func:`analysis.labels.label_repos`);
+    - each is joined to every row of the label it matches (basic.ts getLabelJoinClause): its
+      repository listed, its organisation listed, its actor listed as a developer. A country
+      (Division-0) thus counts its developers' work in any country's repositories, and an
+      event joining two rows (a repository listed with its organisation) is counted twice by
+      ``COUNT()`` (issue comments) and ``SUM(activity)``, once by the distinct counts;
+    - the metric is then the label's joined events taken as one (distinct actors across its
+      repositories, not a sum of theirs), an issue being (repository, number).
+
+    Activity joins a developer's row of a repository and month by the developer credited
+    (a merge's author, indices.ts getRepoActivity). Empty without ``ecometrics import labels``."""
+    from analysis.labels import label_members
 
     named = rows(sql.names_sql(schema, since=window.since, until=window.until, repo_ids=window.repo_ids))
     repos = pl.DataFrame(
@@ -817,27 +832,37 @@ def compute_labels(store: Any, rows: Rows, schema: Schema, window: Window) -> di
         schema={"entity_id": pl.Int64, "name": pl.String},
         orient="row",
     )
-    members: dict[str, list[int]] = defaultdict(list)
-    for label, repo_id in label_repos(store, repos).iter_rows():
-        members[label].append(repo_id)
+    members = label_members(store, repos)
+    scopes: dict[str, set[int]] = defaultdict(set)  # a label type's repositories (getRepoWhereClause)
+    for member in members.values():
+        scopes[member.type] |= member.repos | member.org_repos
     labels: dict[str, RepoMetrics] = {}
-    for label, repo_ids in sorted(members.items()):
-        metrics = labels[label] = RepoMetrics(0, label)
-
-        def put(_group: int, name: str, key: str, value: Any, metrics: RepoMetrics = metrics) -> None:
-            if name in LABEL_FILES and not _default(value):
-                metrics.values[name][key] = value
-
-        ids = tuple(sorted(repo_ids))
-        for grain in sql.GRAINS:
-            _counts(rows(sql.counts_sql(schema, grain, since=window.since, until=window.until, repo_ids=ids,
-                                        by_repo=False)), put)  # fmt: skip
+    for kind, scope in sorted(scopes.items()):
+        ids = tuple(sorted(scope))
         developers = rows(sql.developers_sql(schema, "month", since=window.since, until=window.until, repo_ids=ids))
-        as_one = [(0, *row[1:]) for row in developers]  # one group: the label's repositories
-        for key, per_name in _activity(as_one).items():
-            for name, per_group in per_name.items():
-                put(0, name, key, per_group[0])
-        _estimate_data_loss(metrics.values)
-    for label, content in openrank_sums(store, "repo", members, window).items():
+        for label, member in members.items():
+            if member.type != kind:
+                continue
+            metrics = labels[label] = RepoMetrics(0, label)
+
+            def put(_group: int, name: str, key: str, value: Any, metrics: RepoMetrics = metrics) -> None:
+                if name in LABEL_FILES and not _default(value):
+                    metrics.values[name][key] = value
+
+            joined = sql.joined_rows_sql(member.repos, member.org_repos, member.users)
+            for grain in sql.GRAINS:
+                query = sql.counts_sql(
+                    schema, grain, since=window.since, until=window.until, repo_ids=ids, by_repo=False, joined=joined
+                )
+                _counts(rows(query), put)
+            # one group, the label: each developer row once per label row it joins
+            as_one = [(0, *row[1:]) for row in developers for _ in range(member.rows(row[0], row[2]))]
+            for key, per_name in _activity(as_one).items():
+                for name, per_group in per_name.items():
+                    put(0, name, key, per_group[0])
+            _estimate_data_loss(metrics.values)
+    # a repository listed by itself and through its organisation is summed twice, as the join counts it
+    groups = {label: [*member.repos, *member.org_repos] for label, member in members.items()}
+    for label, content in openrank_sums(store, "repo", groups, window).items():
         labels[label].values["openrank"] = content
     return labels
