@@ -292,9 +292,17 @@ def compute_developers(rows: Rows, schema: Schema, window: Window) -> dict[int, 
             totals[0] += activity
             for index, count in enumerate(counts, start=1):
                 totals[index] += count
-    developers = {developer: RepoMetrics(developer, login) for developer, (_, login) in names.items()}
+    # GitHub frees a renamed or deleted account's login for another account, so two ids can carry
+    # one login (case-insensitive, as GitHub compares them); they would share github/{login}/, which
+    # belongs to the account active last (the later id on a tie), whatever order the engine returns.
+    holders: dict[str, int] = {}
+    for developer, (_last_at, login) in sorted(names.items(), key=lambda item: (item[1][0], item[0])):
+        holders[login.lower()] = developer
+    developers = {developer: RepoMetrics(developer, names[developer][1]) for developer in sorted(holders.values())}
     order = ("activity", *(name for name, _, _ in sql.DEVELOPER_COUNTS))
     for (developer, key), totals in sums.items():
+        if developer not in developers:
+            continue
         for name, value in zip(order, totals, strict=True):
             if not _default(value):
                 developers[developer].values[name][key] = _number(value)

@@ -665,3 +665,25 @@ def test_contributor_email_suffixes_as_opendigger_counts_them(tmp_path):
         f'{{"2024":{whole},"2024-01":[["acme.com",2]],"2024-02":[["mit.edu",2],["",1]],"2024-03":[["",1]],'
         f'"2024Q1":{whole}}}'
     )
+
+
+def test_a_login_two_accounts_held_is_the_folder_of_the_one_active_last(tmp_path, capsys):
+    """GitHub frees a login when its account renames or is deleted, and another account may take
+    it (docs.github.com "Changing your GitHub username"), so two ids can carry one login in GH
+    Archive. Their files would share ``github/{login}/``: the account active last holds the login
+    now, so its files are written and the other's are not (whatever order an engine returns)."""
+    from jobs.cli import main
+
+    former, current = (700_001, "carol"), (13, "carol")  # the higher id used the login first
+    events = [
+        event(801, "IssuesEvent", actor=former, repo=REPO, created_at="2024-01-03T00:00:00Z", action="opened", number=1),
+        event(802, "IssuesEvent", actor=current, repo=REPO, created_at="2024-02-03T00:00:00Z", action="opened", number=2),
+    ]  # fmt: skip
+    hour = write_hour(tmp_path / "2024-01-01-0.json.gz", events)
+    db = str(tmp_path / "logins.db")
+    assert main(["--db", db, "import", "gharchive", str(hour), "--all"]) == 0
+    out = tmp_path / "od"
+    assert main(["--db", db, "export", "opendigger", "--out", str(out), "--from", "2024-01", "--to", "2024-02"]) == 0
+    assert "1 repo(s), 1 developer(s)" in capsys.readouterr().out
+    # indices.ts getUserActivity: open_issue weighs 2.2235: one issue opened in 2024-02 -> sqrt(2.2235) = 1.49
+    assert (out / "github" / "carol" / "activity.json").read_text() == '{"2024":1.49,"2024-02":1.49,"2024Q1":1.49}'
