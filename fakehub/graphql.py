@@ -390,8 +390,10 @@ class RepositoryNode:
         return found
 
     def _items(self, info, name: str, prs: bool, states, first, after, order) -> dict:
-        """A page of the repository's issues or pull requests, in ``orderBy`` (GitHub's
-        default: creation, oldest first), after a keyset cursor (see :func:`keyset_cursor`)."""
+        """A page of the repository's issues or pull requests, in ``orderBy``, after a keyset
+        cursor (see :func:`keyset_cursor`). GitHub documents no order for a connection asked
+        without ``orderBy`` (https://docs.github.com/graphql/reference/input-objects#issueorder);
+        creation, oldest first, is fakehub's assumption, and the collector always asks one."""
         now = self._world.clock.now
         rows = []
         for issue in self._world.visible_issues(self._repo):
@@ -482,7 +484,9 @@ def timeout_response(trip: int) -> Response:
 
 
 class Root:
-    def __init__(self, world: GitHubWorld, base: str, rate: Window, cost: int, partial_fault=lambda full: False):
+    def __init__(
+        self, world: GitHubWorld, base: str, rate: Window, cost: int, partial_fault=lambda field, kind="partial": False
+    ):
         self._world, self._base, self._rate, self._cost = world, base, rate, cost
         self._partial_fault = partial_fault
 
@@ -510,6 +514,8 @@ class Root:
         return [self._node(value) for value in ids]
 
     def _node(self, value: str):
+        if self._partial_fault(value, "node"):  # timed out: null, the error at its index without a type
+            return GitHubGraphQLError(PARTIAL_TIMEOUT, None)
         world = self._world
         parsed = parse_node_id(value)
         if parsed is not None and parsed[0] == "User":
@@ -606,7 +612,8 @@ class IssueNode:
         return {"totalCount": self._issue.pull.commits if self._issue.pull else 0}
 
     def reviews(self, info, first=None, after=None, states=None, **_):
-        """Submitted reviews, oldest first (PENDING ones are their author's alone and never listed here)."""
+        """Submitted reviews, oldest first; a PENDING review is its author's alone and never
+        listed (:data:`fakehub.generator.REVIEW_STATES`)."""
         pull = self._issue.pull
         rows = [
             ReviewNode(self._world, review)
@@ -636,8 +643,13 @@ class ReviewNode:
 
 def keyset_cursor(value: int, ident: int) -> str:
     """A cursor naming an item by its sort value and id, as GitHub's ordered connections'
-    cursors do (base64 of ``cursor:v2:`` and the pair), so a page after it does not shift
-    when items before it change."""
+    cursors do: base64 of ``cursor:v2:`` and the pair, msgpack-encoded on GitHub (the recorded
+    exchange of PyGithub's ``tests/ReplayData/PaginatedList.testGraphQlPagination.txt``: a
+    ``discussions`` cursor decodes to ``cursor:v2:`` + [its ``updatedAt``, its database id];
+    lotharschulz.info, "How to break GitHub GraphQL pagination", shows one ordered by
+    ``CREATED_AT``), JSON here. A page after it starts after that pair, so it does not shift
+    when items before it change; that follows from the cursor's content and is fakehub's
+    reading of it, not a documented promise."""
     return base64.b64encode(f"cursor:v2:{json.dumps([value, ident])}".encode()).decode()
 
 
@@ -830,9 +842,12 @@ class GraphQLApi:
         cost, nodes = query_cost(document, variables, operation), requested_nodes(document, variables, operation)
         return document, variables, operation, cost, nodes
 
-    def execute(self, req: Request, prepared, rate: Window, partial_fault=lambda full: False) -> Response:
+    def execute(
+        self, req: Request, prepared, rate: Window, partial_fault=lambda field, kind="partial": False
+    ) -> Response:
         """Run a prepared document; ``partial_fault(full_name)`` says whether one aliased
-        repository times out (the ``partial`` fault kind of :mod:`fakehub.faults`)."""
+        repository times out, ``partial_fault(node_id, "node")`` whether one ``nodes(ids:)`` item
+        does (the ``partial`` and ``node`` fault kinds of :mod:`fakehub.faults`)."""
         document, variables, operation, cost, _nodes = prepared
         root = Root(self.world, req.base_url, rate, cost, partial_fault)
         result = execute_sync(SCHEMA, document, root_value=root, variable_values=variables, operation_name=operation)

@@ -225,3 +225,31 @@ def test_nodes_answers_users_facts_refuses_over_100_ids_and_nulls_an_unknown_id(
             statuses = {r["user_id"]: r["status"] for r in store.query("SELECT * FROM star_account_facts")}
             assert statuses == {1_000_010: "ok", 999: "not_found"}
             assert fetch_account_facts(store, client, limit=10) == (0, 0)  # cached: nothing asked again
+
+
+def test_an_account_a_partial_answer_left_unread_is_asked_again_not_stored_as_gone(tmp_path):
+    """A ``nodes`` item that is null because its resolution timed out (an error with its path and
+    no type, fakehub's ``node`` fault) says nothing about the account: only a ``NOT_FOUND`` is
+    final. The run stores neither account, marks nothing gone, and the next run reads both."""
+    from collector.account_facts import fetch_account_facts
+    from collector.github_client import GitHubClient
+    from fakehub import FakeHub
+
+    with Store(tmp_path / "f.db") as store:
+        with FakeHub(seed=0, scale="small", faults="node:1") as hub:
+            login = hub.truth(include_models=False)["github"]["repos"]["vllm-project/vllm"]["stars"][0]
+            store.upsert("repos", [{"id": 1, "full_name": "o/r", "owner": "o", "name": "r"}])
+            store.upsert("stargazers", [
+                {"repo_id": 1, "user_id": login[0], "login": login[1], "starred_at": "2025-01-01T00:00:00Z"},
+                {"repo_id": 1, "user_id": 999, "login": "gone", "starred_at": "2025-01-02T00:00:00Z"},
+            ])  # fmt: skip
+            client = GitHubClient(token="t", base_url=hub.url, timeout=5.0, sleep=hub.sleep, clock=hub.rate_time)
+            unread: list[int] = []
+            assert fetch_account_facts(store, client, limit=10, unread=unread) == (1, 0)
+            assert sorted(unread) == [999, login[0]]
+            assert store.count("star_account_facts") == 0
+        with FakeHub(seed=0, scale="small") as hub:
+            client = GitHubClient(token="t", base_url=hub.url, timeout=5.0, sleep=hub.sleep, clock=hub.rate_time)
+            assert fetch_account_facts(store, client, limit=10) == (1, 2)
+            statuses = {r["user_id"]: r["status"] for r in store.query("SELECT * FROM star_account_facts")}
+            assert statuses == {login[0]: "ok", 999: "not_found"}
