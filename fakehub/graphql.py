@@ -16,7 +16,7 @@ Schema subset (:data:`SDL`)::
                     commits { totalCount } reviews(first, after, states) { nodes { databaseId author state
                     submittedAt } } }
       }
-      issue(number) { ... }  pullRequest(number) { ... }
+      issue(number) { ... }  pullRequest(number) { ... }  issueOrPullRequest(number) { ... on Issue/PullRequest }
       createdAt updatedAt pushedAt isArchived isFork
       primaryLanguage { name }  licenseInfo { key name spdxId }
       repositoryTopics(first) { totalCount nodes { topic { name } } }
@@ -31,7 +31,10 @@ Schema subset (:data:`SDL`)::
         repositories { totalCount } contributionsCollection { contributionCalendar { totalContributions } } }
       ... on Organization { login databaseId id location } }
 
-``author`` is an ``Actor``: a ``User`` or a ``Bot`` (see :func:`actor`). Issue and pull
+``author`` is an ``Actor``: a ``User`` or a ``Bot`` (see :func:`actor`). ``issue(number:)`` of a
+pull request's number (and ``pullRequest(number:)`` of an issue's) is null with a ``NOT_FOUND``
+error at its path (:meth:`RepositoryNode._find`). Every connection refuses items asked without
+``first``/``last`` and more than 100 of them (:func:`page_size`). Issue and pull
 request connections page by keyset cursors (:func:`keyset_cursor`): ordered by
 ``UPDATED_AT``, an item updated during a walk moves ahead of it instead of shifting the
 pages after the cursor.
