@@ -254,3 +254,21 @@ def test_an_account_a_partial_answer_left_unread_is_asked_again_not_stored_as_go
             assert fetch_account_facts(store, client, limit=10) == (1, 2)
             statuses = {r["user_id"]: r["status"] for r in store.query("SELECT * FROM star_account_facts")}
             assert statuses == {login[0]: "ok", 999: "not_found"}
+
+
+def test_a_run_whose_account_facts_were_left_unread_is_partial_and_says_the_next_run_asks_again(tmp_path):
+    from collector.github import GitHubCollector
+    from collector.github_client import GitHubClient
+    from core.config import GithubConfig
+    from fakehub import FakeHub
+
+    with Store(tmp_path / "f.db") as store, FakeHub(seed=0, scale="small", faults="node:1") as hub:
+        star = hub.truth(include_models=False)["github"]["repos"]["vllm-project/vllm"]["stars"][0]
+        star_a_known_and_an_unknown_account(store, star[0], star[1])
+        client = GitHubClient(token="t", base_url=hub.url, timeout=5.0, sleep=hub.sleep, clock=hub.rate_time)
+        config = GithubConfig(repos=[], account_facts=10)
+        collector = GitHubCollector(store, config, client, stats_polls=0, stats_wait=0.0)
+        collector.collect_account_facts()
+        assert collector.result.partial
+        assert "2 account facts could not be read; the next run asks again" in collector.result.reason
+        assert store.count("star_account_facts") == 0
