@@ -81,9 +81,12 @@ def count_axis(axes: Any, *, from_zero: bool = True) -> None:
 
 
 def compact_count(value: float) -> str:
-    """A tick label that fits beside the axis: 950, 12,000, 9.5M (millions past a million)."""
+    """A tick label that fits beside the axis, with room left for the axis label: 950, 9,500,
+    12k, 12.5k, 9.5M (thousands past ten thousand, millions past a million)."""
     if abs(value) >= 1_000_000:
         return f"{value / 1_000_000:,.1f}M".replace(".0M", "M")
+    if abs(value) >= 10_000:
+        return f"{value / 1_000:,.1f}k".replace(".0k", "k")
     return f"{value:,.0f}"
 
 

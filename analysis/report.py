@@ -842,8 +842,7 @@ class _Site:
                 list(relations), list(relations.values()), color=[chart_style.RELATION_COLOURS[r] for r in relations]
             )
             axes.invert_yaxis()
-            axes.set_xlabel("direct derivatives (models)")
-            axes.set_ylabel("relation to the parent")
+            axes.set_xlabel("direct derivatives (models)")  # the bars' own labels name the relation
             axes.grid(axis="y", visible=False)
 
         parts.append(

@@ -440,6 +440,20 @@ def test_a_long_ranking_shows_a_page_of_rows_and_more_on_demand(browser, site):
     assert 0 < len(shown) <= 100 and all("qwen" in " ".join(r).lower() for r in shown)
 
 
+def test_no_axis_label_of_any_chart_is_cut_off_at_the_left_edge(site):
+    """A y-axis label is drawn turned a quarter (``rotate(-90 x y)``): its letters reach a font
+    size left of ``x``, so ``x`` below the font size puts them outside the chart, clipped."""
+    clipped = set()
+    for svg in (site / "charts").glob("*.svg"):
+        for size, x, text in re.findall(
+            r'<text style="font-size: ([\d.]+)px[^"]*" x="([-\d.]+)" y="[-\d.]+" transform="rotate\(-90 [^)]*\)">([^<]*)<',
+            svg.read_text(),
+        ):
+            if float(x) < float(size):
+                clipped.add((svg.name.split("-")[0], text))
+    assert not clipped, sorted(clipped)
+
+
 def test_charts_keep_their_text_legible_and_say_what_is_partial_or_warming_up(site):
     """Text of at least 11 pt on a 7.5-inch chart (about 6 px at a phone's 390 px), date ticks
     from matplotlib's date locator rather than every Nth snapshot day, and the repository chart
