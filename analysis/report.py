@@ -57,7 +57,7 @@ from urllib.parse import quote
 import networkx as nx
 import polars as pl
 
-from analysis import chart_style, export, frames, growth
+from analysis import chart_style, export, fake_stars, frames, growth
 from analysis.fields import NAME
 from analysis.global_openrank import WARM_UP_MONTHS, default_month, openrank_table, warm_up_until
 from analysis.lineage import lineage_graph, most_derived_first, stored_edges
@@ -140,8 +140,9 @@ def write_report(
     _check_destination(out_dir, create_parents=create_parents)
     _require_report_extras()
     with _swapped_in(out_dir) as root:
-        site = _Site(store, root, month=month, bots=tuple(bots))
-        site.write(model_pages)
+        with fake_stars.shared_detection():  # its fake-star tables read one run of the detectors
+            site = _Site(store, root, month=month, bots=tuple(bots))
+            site.write(model_pages)
     files = [p for p in out_dir.rglob("*") if p.is_file()]
     return ReportResult(
         path=out_dir,
