@@ -69,7 +69,7 @@ def plot_stars(
         )
         axes.set_ylabel("stars (cumulative" + (", log scale)" if log else ")"))
         if log:
-            axes.set_yscale("log")
+            chart_style.log_axis(axes)
         else:
             chart_style.count_axis(axes)
         chart_style.date_axis(axes, "date (UTC)", history["date"].to_list())

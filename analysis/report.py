@@ -634,16 +634,11 @@ class _Site:
 
     def _shade(self, axes: Any, months: list[str], *, openrank: bool = False) -> None:
         """Shade the partial months (and, on OpenRank charts, the warm-up ones) of a month axis."""
-        partial = [i for i, m in enumerate(months) if self.complete is None or m > self.complete]
-        chart_style.shade_months(axes, partial, colour=chart_style.PARTIAL_COLOUR, label=chart_style.PARTIAL_LABEL)
-        if openrank and self.settled:
-            warm = [i for i, m in enumerate(months) if m < self.settled and i not in partial]
-            chart_style.shade_months(axes, warm, colour=chart_style.WARM_UP_COLOUR, label=chart_style.WARM_UP_LABEL)
+        chart_style.shade_month_axis(axes, months, complete=self.complete, settled=self.settled if openrank else None)
 
     def _shade_partial_days(self, axes: Any, last: dt.date) -> None:
         """Shade the days of the last, partial month of a daily series."""
-        if self.complete is not None and last.strftime("%Y-%m") > self.complete:
-            chart_style.shade_days(axes, last.replace(day=1), last)
+        chart_style.shade_partial_days(axes, last, self.complete)
 
     # -- pages
 
