@@ -73,6 +73,8 @@ def plot_stars(
         else:
             chart_style.count_axis(axes)
         chart_style.date_axis(axes, "date (UTC)", history["date"].to_list())
+        if history.height:  # the days of a month still growing, shaded as in the report and the notebooks
+            chart_style.shade_partial_days(axes, max(history["date"].to_list()), growth.last_complete_month(db))
         axes.legend(loc="upper left", frameon=False)
         if note:
             figure.supxlabel(note, fontsize=8, color="0.35")  # under the dates: the layout keeps room for it

@@ -165,3 +165,27 @@ def test_the_family_tree_says_how_many_of_its_models_it_draws(executed):
     tree = next(c for c in executed["03_lineage"].cells if c.cell_type == "code" and "MAX_TREE_NODES =" in c.source)
     assert 'chart_style.drawn_of(tree.number_of_nodes(), models, "models")' in tree.source
     assert "{drawn}" in tree.source.split("chart_style.title(ax, ")[1]  # the title says it
+
+
+def shown_tables(notebook):
+    """The column names of every table a notebook shows (polars' HTML display)."""
+    import re
+
+    return [
+        re.findall(r"<th>([^<]*)</th>", output.data["text/html"].split("</thead>")[0])
+        for output in outputs(notebook)
+        if output.output_type == "execute_result" and "<table" in output.get("data", {}).get("text/html", "")
+    ]
+
+
+def test_every_table_a_notebook_shows_flags_partial_and_warm_up_months(executed):
+    """As the exports: a table of months says which are partial, a table of OpenRank which
+    months are within its warm-up."""
+    for stem, notebook in executed.items():
+        for columns in shown_tables(notebook):
+            if "month" in columns:
+                assert "partial_month" in columns, (stem, columns)
+            if any(c.startswith("openrank") for c in columns):
+                assert "openrank_warm_up" in columns, (stem, columns)
+    openrank_tables = [c for c in shown_tables(executed["02_openrank"]) if "openrank" in c]
+    assert len(openrank_tables) == 2  # the leaderboards of repositories and developers
