@@ -182,6 +182,30 @@ def test_exclude_suspected_takes_the_suspected_stars_out_of_rankings_and_star_hi
     assert not [r for r in exported["daily_cleaned"] if r["repo"] == "lock/r0"]
 
 
+def test_a_nightly_export_runs_each_detector_once_and_writes_the_same_tables(exported, monkeypatch):
+    """star_trust and star_campaigns share one detection per export run; their rows are those of
+    ``ecometrics export`` of each table alone (the expected values checked above)."""
+    from analysis import fake_stars
+    from core.config import Config
+    from jobs.pipeline import export
+
+    calls = {"low_activity_stars": 0, "lockstep_stars": 0}
+    for name in calls:
+        detector = getattr(fake_stars, name)
+
+        def counted(*args, _detector=detector, _name=name, **kwargs):
+            calls[_name] += 1
+            return _detector(*args, **kwargs)
+
+        monkeypatch.setattr(fake_stars, name, counted)
+    out = exported["db"].parent / "nightly"
+    with Store(exported["db"]) as store:
+        export(store, Config(), out_dir=out, formats=["json"])
+    assert calls == {"low_activity_stars": 1, "lockstep_stars": 1}
+    for kind in ("star_trust", "star_campaigns"):
+        assert json.loads((out / f"{kind}.json").read_text()) == exported[kind]
+
+
 def test_exclude_suspected_is_refused_where_it_has_no_meaning(exported, tmp_path, capsys):
     assert main(["--db", str(tmp_path / "none.db"), "export", "models", "--exclude-suspected"]) == 2
     assert "export models has no --exclude-suspected; tables with it are repos, stars_daily" in capsys.readouterr().err
@@ -226,27 +250,3 @@ def test_nodes_answers_users_facts_refuses_over_100_ids_and_nulls_an_unknown_id(
             statuses = {r["user_id"]: r["status"] for r in store.query("SELECT * FROM star_account_facts")}
             assert statuses == {1_000_010: "ok", 999: "not_found"}
             assert fetch_account_facts(store, client, limit=10) == (0, 0)  # cached: nothing asked again
-
-
-def test_a_nightly_export_runs_each_detector_once_and_writes_the_same_tables(exported, monkeypatch):
-    """star_trust and star_campaigns share one detection per export run; their rows are those of
-    ``ecometrics export`` of each table alone (the expected values checked above)."""
-    from analysis import fake_stars
-    from core.config import Config
-    from jobs.pipeline import export
-
-    calls = {"low_activity_stars": 0, "lockstep_stars": 0}
-    for name in calls:
-        detector = getattr(fake_stars, name)
-
-        def counted(*args, _detector=detector, _name=name, **kwargs):
-            calls[_name] += 1
-            return _detector(*args, **kwargs)
-
-        monkeypatch.setattr(fake_stars, name, counted)
-    out = exported["db"].parent / "nightly"
-    with Store(exported["db"]) as store:
-        export(store, Config(), out_dir=out, formats=["json"])
-    assert calls == {"low_activity_stars": 1, "lockstep_stars": 1}
-    for kind in ("star_trust", "star_campaigns"):
-        assert json.loads((out / f"{kind}.json").read_text()) == exported[kind]
