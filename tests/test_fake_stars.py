@@ -95,6 +95,7 @@ def exported(tmp_path_factory):
     tables = {kind: export(kind) for kind in ("star_trust", "star_campaigns", "repos")}
     tables["repos_cleaned"] = export("repos", "--exclude-suspected")
     tables["daily_cleaned"] = export("stars_daily", "--exclude-suspected")
+    tables["db"] = db
     return tables
 
 
@@ -179,6 +180,30 @@ def test_exclude_suspected_takes_the_suspected_stars_out_of_rankings_and_star_hi
     daily = [r for r in exported["daily_cleaned"] if r["repo"] == "low/enough"]
     assert [(r["date"], r["stars"], r["total"]) for r in daily] == [("2025-03-02", 2, 2)]  # the two kept, day 1
     assert not [r for r in exported["daily_cleaned"] if r["repo"] == "lock/r0"]
+
+
+def test_a_nightly_export_runs_each_detector_once_and_writes_the_same_tables(exported, monkeypatch):
+    """star_trust and star_campaigns share one detection per export run; their rows are those of
+    ``ecometrics export`` of each table alone (the expected values checked above)."""
+    from analysis import fake_stars
+    from core.config import Config
+    from jobs.pipeline import export
+
+    calls = {"low_activity_stars": 0, "lockstep_stars": 0}
+    for name in calls:
+        detector = getattr(fake_stars, name)
+
+        def counted(*args, _detector=detector, _name=name, **kwargs):
+            calls[_name] += 1
+            return _detector(*args, **kwargs)
+
+        monkeypatch.setattr(fake_stars, name, counted)
+    out = exported["db"].parent / "nightly"
+    with Store(exported["db"]) as store:
+        export(store, Config(), out_dir=out, formats=["json"])
+    assert calls == {"low_activity_stars": 1, "lockstep_stars": 1}
+    for kind in ("star_trust", "star_campaigns"):
+        assert json.loads((out / f"{kind}.json").read_text()) == exported[kind]
 
 
 def test_exclude_suspected_is_refused_where_it_has_no_meaning(exported, tmp_path, capsys):
