@@ -26,8 +26,9 @@ from typing import Any
 
 import polars as pl
 
-from analysis.fields import COUNT, MONTH, NAME, SCORE, TEXT
-from analysis.global_openrank import openrank_table
+from analysis.fields import COUNT, FLAG, MONTH, NAME, SCORE, TEXT
+from analysis.global_openrank import openrank_table, openrank_warm_up
+from analysis.growth import partial_month
 from collector.store import Store
 
 # The label types OpenDigger's monthly export ranks (monthlyExport.ts lines 270-272).
@@ -42,6 +43,8 @@ COLUMNS = {
     "activity": SCORE,
     "repos": COUNT,
     "month": MONTH,
+    "partial_month": FLAG,
+    "openrank_warm_up": FLAG,
 }
 
 
@@ -120,6 +123,7 @@ def labels_table(store: Store, *, month: str | None = None, **_: Any) -> pl.Data
     (``:companies/alibaba``), ``openrank`` the sum of its repositories' global OpenRank,
     ``activity`` the sum of their OpenDigger activity (2 decimals), ``repos`` how many of
     them have either in the month. Labels without any are left out; best OpenRank first.
+    ``partial_month`` and ``openrank_warm_up`` flag the month as every monthly table does.
     """
     repos = openrank_table(store, "repo", month)
     shown = repos["month"][0] if len(repos) else month
@@ -140,6 +144,10 @@ def labels_table(store: Store, *, month: str | None = None, **_: Any) -> pl.Data
         )
         .join(names, on="label", how="left")
         .with_columns(month=pl.lit(shown, dtype=pl.String))
+        .with_columns(
+            partial_month=partial_month(pl.col("month"), store),
+            openrank_warm_up=openrank_warm_up(pl.col("month"), store),
+        )
         .sort(["openrank", "activity", "label"], descending=[True, True, False], nulls_last=True)
         .with_row_index("rank", offset=1)
         .with_columns(pl.col("rank").cast(pl.Int64))
