@@ -3,8 +3,9 @@ is skipped, counted with its endpoint in the run log, and never stored.
 
 fakehub's hostile control (off by default: the real APIs send no garbage) gives the first star
 of every stargazer page a time that is not a time, in REST and GraphQL alike, the first
-repository of every GraphQL metadata answer a ``createdAt`` that is not a time, and the first
-contributor of every ``/contributors`` page a negative count.
+repository of every GraphQL metadata answer a ``createdAt`` that is not a time, the first
+contributor of every ``/contributors`` page a negative count, and the first entry of every
+``/stats/contributors`` answer a week of negative commits.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from test_github_collector import collect, github_config
 
 from collector.store import Store
 from fakehub import FakeHub
-from fakehub.hostile import NOT_A_TIME
+from fakehub.hostile import NEGATIVE_COUNT, NOT_A_TIME
 from jobs.cli import main
 
 REPOS = ["MoonshotAI/Kimi-VL", "THUDM/GLM-4"]
@@ -160,3 +161,22 @@ def test_a_bad_issue_or_pull_request_node_is_skipped_counted_and_never_stored(tm
         assert numbers == {7}
     issues = issue_detail_events(1, "o/r", "issues", [{**good, "number": "12"}, good], ())
     assert len(issues.invalid) == 1 and {event["issue_number"] for event in issues.events} == {7}
+
+
+def test_a_bad_contributor_stats_entry_is_skipped_counted_and_never_stored(tmp_path, monkeypatch, capsys, caplog):
+    # the first entry of every /stats/contributors answer has a week of -1 commits
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "gh.db"
+    config = github_config(orgs=[], repos=UNRENAMED, activity=False)
+    with FakeHub(seed=0, scale="small", hostile_records=True) as hub, Store(db) as store:
+        with caplog.at_level("INFO", logger="collector.github"):
+            result = collect(store, hub, config=config, token="test-token")
+        answers = hub.stats()["by_endpoint"]["repos.stats.contributors"]["by_status"].get("200", 0)
+        assert result.counters["github: invalid records skipped (stats/contributors)"] == answers > 0, result.counters
+        assert "at `$.weeks[0].c`" in caplog.text
+        weeks = store.query("SELECT developer_id, commits FROM contributor_weeks")
+        assert weeks and all(row["commits"] >= 0 for row in weeks)
+        assert NEGATIVE_COUNT not in {row["commits"] for row in weeks}
+    assert main(["--db", str(db), "analyze", "openrank"]) == 0
+    assert main(["--db", str(db), "export", "repos", "--format", "json"]) == 0
+    assert "Traceback" not in capsys.readouterr().err
