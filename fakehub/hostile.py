@@ -13,7 +13,9 @@ the first entry of every ``/stats/contributors`` answer carries ``c`` (commits) 
 :data:`NEGATIVE_COUNT`; and the first
 repository of every owner's REST listing (``/orgs/{org}/repos``, ``/users/{user}/repos``)
 carries ``created_at`` = :data:`NOT_A_TIME`; and the first account of every ``nodes(ids:)`` answer
-(profiles, stargazer account facts) carries ``databaseId`` = :data:`NEGATIVE_COUNT`.
+(profiles, stargazer account facts) carries ``databaseId`` = :data:`NEGATIVE_COUNT`; and the first
+model of every Hub ``/api/models`` page, and every ``/api/models/{id}`` answer, carries
+``downloads`` = :data:`NEGATIVE_COUNT`.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ def corrupted(endpoint: str, resp: Response) -> Response:
         "users.repos",
         "graphql",
         "graphql.nodes",
+        "hf.models",
+        "hf.model_info",
     ):
         return resp
     try:
@@ -56,6 +60,11 @@ def corrupted(endpoint: str, resp: Response) -> Response:
         if not (isinstance(weeks, list) and weeks and isinstance(weeks[0], dict)):
             return resp
         weeks[0]["c"] = NEGATIVE_COUNT
+    elif endpoint in ("hf.models", "hf.model_info"):
+        record = body[0] if isinstance(body, list) and body else body
+        if not isinstance(record, dict) or "id" not in record:
+            return resp
+        record["downloads"] = NEGATIVE_COUNT
     elif endpoint in ("orgs.repos", "users.repos"):
         if not (isinstance(body, list) and body and isinstance(body[0], dict)):
             return resp

@@ -180,3 +180,19 @@ def test_a_bad_contributor_stats_entry_is_skipped_counted_and_never_stored(tmp_p
     assert main(["--db", str(db), "analyze", "openrank"]) == 0
     assert main(["--db", str(db), "export", "repos", "--format", "json"]) == 0
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_bad_hub_model_record_is_skipped_counted_and_never_stored(tmp_path):
+    # the first model of every /api/models page and every /api/models/{id} answer has downloads -1
+    from collector.hf import collect_hf
+    from collector.hf_client import HfClient
+    from core.config import HuggingFaceConfig
+
+    config = HuggingFaceConfig(authors=["deepseek-ai"], models=["mistralai/Mistral-7B-v0.1"], derivative_depth=1)
+    with FakeHub(seed=0, scale="small", hostile_records=True) as hub, Store(tmp_path / "hf.db") as store:
+        client = HfClient(hub.url, token=False, backoff=0.001, max_wait=0.01, timeout=10, sleep=hub.expire_hf_budget)
+        result = collect_hf(store, config, progress=False, client=client)
+        skipped = {what: n for what, n in result.counters.items() if what.startswith("hf: invalid model records")}
+        assert skipped.get("hf: invalid model records skipped (/api/models)", 0) > 0, result.counters
+        snapshots = store.query("SELECT downloads_30d FROM model_snapshots")
+        assert snapshots and all(row["downloads_30d"] is None or row["downloads_30d"] >= 0 for row in snapshots)
