@@ -15,7 +15,8 @@ repository of every owner's REST listing (``/orgs/{org}/repos``, ``/users/{user}
 carries ``created_at`` = :data:`NOT_A_TIME`; and the first account of every ``nodes(ids:)`` answer
 (profiles, stargazer account facts) carries ``databaseId`` = :data:`NEGATIVE_COUNT`; and the first
 model of every Hub ``/api/models`` page, and every ``/api/models/{id}`` answer, carries
-``downloads`` = :data:`NEGATIVE_COUNT`.
+``downloads`` = :data:`NEGATIVE_COUNT`, as does the first model of every ModelScope listing page
+and every model page (``Downloads`` on the legacy one).
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ def corrupted(endpoint: str, resp: Response) -> Response:
         "graphql.nodes",
         "hf.models",
         "hf.model_info",
+        "ms.models",
+        "ms.model",
+        "ms.legacy_model",
     ):
         return resp
     try:
@@ -65,6 +69,13 @@ def corrupted(endpoint: str, resp: Response) -> Response:
         if not isinstance(record, dict) or "id" not in record:
             return resp
         record["downloads"] = NEGATIVE_COUNT
+    elif endpoint.startswith("ms."):  # {"success", "data": {"models": [...]} or a model}; legacy: {"Data": ...}
+        data = body.get("data", body.get("Data")) if isinstance(body, dict) else None
+        models = data.get("models") if isinstance(data, dict) else None
+        record = models[0] if isinstance(models, list) and models else data
+        if not isinstance(record, dict):
+            return resp
+        record["Downloads" if "Downloads" in record else "downloads"] = NEGATIVE_COUNT
     elif endpoint in ("orgs.repos", "users.repos"):
         if not (isinstance(body, list) and body and isinstance(body[0], dict)):
             return resp

@@ -196,3 +196,19 @@ def test_a_bad_hub_model_record_is_skipped_counted_and_never_stored(tmp_path):
         assert skipped.get("hf: invalid model records skipped (/api/models)", 0) > 0, result.counters
         snapshots = store.query("SELECT downloads_30d FROM model_snapshots")
         assert snapshots and all(row["downloads_30d"] is None or row["downloads_30d"] >= 0 for row in snapshots)
+
+
+def test_a_bad_modelscope_model_record_is_skipped_counted_and_never_stored(tmp_path, monkeypatch):
+    # the first model of every ModelScope listing page, and every model page, has downloads -1
+    from test_modelscope import client as ms_client
+    from test_modelscope import config as ms_config
+
+    from collector.modelscope import collect_modelscope
+
+    monkeypatch.setenv("MODELSCOPE_HOME", str(tmp_path / "modelscope-home"))  # no saved login
+    monkeypatch.delenv("MODELSCOPE_API_TOKEN", raising=False)
+    with FakeHub(seed=0, scale="small", hostile_records=True) as hub, Store(tmp_path / "ms.db") as store:
+        result = collect_modelscope(store, ms_config(), client=ms_client(hub))
+        assert result.counters["modelscope: invalid model records skipped (models)"] > 0, result.counters
+        snapshots = store.query("SELECT downloads_all_time FROM model_snapshots")
+        assert snapshots and all(row["downloads_all_time"] >= 0 for row in snapshots)
