@@ -50,3 +50,13 @@ def test_hf_client_refuses_a_body_nested_too_deeply_as_unreadable(deep_server):
     client = HfClient(deep_server, token=False, max_retries=1, sleep=lambda _seconds: None)
     with pytest.raises(HubUnavailable, match="unreadable JSON body"):
         client.get("/api/models/o/m")
+
+
+def test_modelscope_client_refuses_a_body_nested_too_deeply_as_unreadable(deep_server, tmp_path, monkeypatch):
+    from collector.modelscope_client import ModelScopeClient, ModelScopeUnavailable
+
+    monkeypatch.setenv("MODELSCOPE_HOME", str(tmp_path / "modelscope-home"))  # no saved login
+    monkeypatch.delenv("MODELSCOPE_API_TOKEN", raising=False)
+    client = ModelScopeClient(deep_server, "", max_retries=1, backoff=0.001, max_wait=0.01, sleep=lambda _s: None)
+    with pytest.raises(ModelScopeUnavailable, match="nests too deeply"):
+        client.owner_models("o")
