@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +46,8 @@ MAX_REPORTED = 50
 # A key of monthlyExport.ts: YYYY, YYYY-MM (and 2021-10-raw), YYYYQn.
 Key = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}(-(0[1-9]|1[0-2])(-raw)?|Q[1-4])?$")]
 Login = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-Number = int | float  # as JSON has it: 3 stays 3
+# As JSON has it (3 stays 3); an integer SQLite can store (a larger one would stop the import).
+Number = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)] | float
 Numbers = dict[Key, Number]
 Levels = dict[Key, list[Annotated[int, msgspec.Meta(ge=0)]]]
 
@@ -205,11 +207,19 @@ def read_tree(folder: str | Path) -> Tree:
             tree.other_files += 1
             continue
         try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                tree.report(f"{path}: {size:,} bytes, over the {MAX_FILE_BYTES:,} a metric file may hold")
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode):  # a FIFO's read waits for ever, a device's may never end
+                tree.report(f"{path}: not a regular file; pass OpenDigger's files, not links to devices or pipes")
                 continue
-            decoded = decoder.decode(path.read_bytes())
+            if info.st_size > MAX_FILE_BYTES:
+                tree.report(f"{path}: {info.st_size:,} bytes, over the {MAX_FILE_BYTES:,} a metric file may hold")
+                continue
+            with path.open("rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)  # bounded, should the file grow meanwhile
+            if len(data) > MAX_FILE_BYTES:
+                tree.report(f"{path}: over the {MAX_FILE_BYTES:,} bytes a metric file may hold")
+                continue
+            decoded = decoder.decode(data)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             tree.report(f"{path}: not OpenDigger's {metric} file ({exc})")
             continue

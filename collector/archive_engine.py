@@ -323,12 +323,11 @@ def _leaf_checks(fields: Iterable[tuple[str, msgspec.inspect.Type]], expr: str, 
         if record is None:
             yield _value_check(info, here), where
             continue
-        yield from _leaf_checks(((f.encode_name, f.type) for f in record.fields), here, where)
-        # A record with a value is an object (or an array, which ClickHouse reads by position); one
-        # whose values are all absent may be a number or a string: only then is the parser asked.
+        # A record is an object or null: ClickHouse would also read a Tuple from an array, by position,
+        # and from a number or a string make one of absent values, so the parser is asked what it holds.
         json_path = ", ".join(_quote(part) for part in where.split(".")[1:])
-        some = " OR ".join(f"isNotNull({here}.`{f.encode_name}`)" for f in record.fields if _record(f.type) is None)
-        yield f"if({some}, 1, JSONType(line, {json_path}) IN ('Object', 'Null'))", where
+        yield f"JSONType(line, {json_path}) IN ('Object', 'Null')", where
+        yield from _leaf_checks(((f.encode_name, f.type) for f in record.fields), here, where)
 
 
 def _listed_record(info: msgspec.inspect.Type) -> msgspec.inspect.StructType | None:

@@ -813,8 +813,12 @@ def _chunk_rows(text: bytes, path: Path, first_line: int, tracked: Tracked | Non
     counts.blank += line_count  # less each line that is not empty, below
     rows = []
     search = _REPO.search
+    utf8 = _is_utf8(text)  # a chunk at once; line by line only in a chunk that is not
     for number, line in _numbered_lines(text, first_line):
         counts.blank -= 1
+        if not utf8 and not _is_utf8(line):
+            counts.report(f"{path}:{number}: not JSON (not UTF-8 text)")
+            continue
         if tracked is not None:
             match = search(line)
             if match is not None:
@@ -1004,7 +1008,7 @@ def _row(line: bytes, path: Path, number: int, result: ImportResult) -> tuple | 
     into that type's payload schema (:data:`PAYLOADS`). The row is built here, and only here.
     """
     try:
-        event = _EVENT.decode(line)
+        event = _decode(_EVENT, line)
     except msgspec.ValidationError as exc:
         _refused(line, path, number, result, str(exc))
         return None
@@ -1034,7 +1038,7 @@ def _row(line: bytes, path: Path, number: int, result: ImportResult) -> tuple | 
         )
         return None
     try:
-        payload = (PAYLOADS.get(kind, _PAYLOAD).decode(event.payload) if event.payload else None) or _NO_PAYLOAD
+        payload = (_decode(PAYLOADS.get(kind, _PAYLOAD), event.payload) if event.payload else None) or _NO_PAYLOAD
     except msgspec.ValidationError as exc:
         result.report(f"{path}:{number}: {kind}: {str(exc).replace('at `$', 'at `$.payload', 1)}")
         return None
@@ -1065,10 +1069,58 @@ def _row(line: bytes, path: Path, number: int, result: ImportResult) -> tuple | 
     )
 
 
+def _is_utf8(text: bytes) -> bool:
+    """Whether ``text`` is UTF-8, as JSON text must be (RFC 8259, section 8.1). msgspec checks the
+    strings it decodes, not those of the fields it skips; ClickHouse's parser checks the whole line."""
+    if text.isascii():
+        return True
+    try:
+        text.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# How deep a line may nest: what ClickHouse's JSON parser (simdjson, its DEFAULT_MAX_DEPTH) reads,
+# so that both engines refuse the same lines. GH Archive's lines nest fewer than ten levels.
+MAX_DEPTH = 1024
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+def _decode(decoder: msgspec.json.Decoder, data: bytes) -> Any:
+    """``decoder.decode(data)``; a document nested deeper than Python's recursion limit lets msgspec
+    go is decoded again with room up to :data:`MAX_DEPTH` levels, and refused past it."""
+    try:
+        return decoder.decode(data)
+    except RecursionError:
+        pass
+    if _depth(data) > MAX_DEPTH:
+        raise msgspec.DecodeError(f"nested deeper than {MAX_DEPTH} levels")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit + MAX_DEPTH)
+    try:
+        return decoder.decode(data)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _depth(data: bytes) -> int:
+    """How deep the arrays and objects of a JSON text nest (its strings left out)."""
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_STRING.sub(b"", data)):
+        if bracket in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
 def _refused(line: bytes, path: Path, number: int, result: ImportResult, reason: str) -> None:
     """Count a line :class:`Event` refused: an unknown type is skipped as such, whatever else it holds."""
     try:
-        kind = _KIND.decode(line).type
+        kind = _decode(_KIND, line).type
     except msgspec.DecodeError:
         kind = None
     if not kind:
