@@ -122,12 +122,15 @@ def conform(frame: pl.DataFrame, schema: Schema, kind: str = "table") -> pl.Data
     """``frame`` cast to ``schema``: its columns in the schema's order, each of the field's type.
 
     A schema key ending in ``*`` stands for each of the frame's columns that start with
-    what comes before it, in the frame's order (``openrank_*``: one column a month).
+    what comes before it and that the schema does not name itself, in the frame's order
+    (``openrank_*``: one column a month, beside ``openrank_warm_up``).
     """
     schema = {
         column: field
         for name, field in schema.items()
-        for column in ([c for c in frame.columns if c.startswith(name[:-1])] if name.endswith("*") else [name])
+        for column in (
+            [c for c in frame.columns if c.startswith(name[:-1]) and c not in schema] if name.endswith("*") else [name]
+        )
     }
     if set(frame.columns) != set(schema):
         extra, missing = sorted(set(frame.columns) - set(schema)), sorted(set(schema) - set(frame.columns))

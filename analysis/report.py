@@ -778,7 +778,7 @@ class _Site:
         history = self.table("repo_openrank", to_month=self.month or default_month(self.store, "repo"))
         row = history.filter(pl.col("repo_id") == repo_id)
         values = row.row(0, named=True) if row.height else {}
-        months = [c.removeprefix("openrank_") for c in history.columns if c.startswith("openrank_")]
+        months = [c.removeprefix("openrank_") for c in history.columns if re.fullmatch(r"openrank_\d{4}-\d{2}", c)]
         ranks = pl.DataFrame(
             {
                 "month": months,
