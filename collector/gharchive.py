@@ -69,7 +69,7 @@ from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Union
 
 import msgspec
 
@@ -294,7 +294,7 @@ _NO_REVIEW = Review()
 
 
 class Payload(msgspec.Struct):
-    """The payload fields every event type may carry; a type with more has its own (:data:`PAYLOADS`).
+    """The payload fields every event type may carry; a type with more has its own (:data:`PAYLOAD_TYPES`).
 
     Each record says what its type stores: :meth:`layout_values`, the values of the columns its
     layout adds to :data:`EVENT_COLUMNS` (the issue or pull request number, comment, push, merged
@@ -404,10 +404,12 @@ _PUSH_LAYOUT = Layout(*EVENT_COLUMNS, "push_id")
 
 
 class Event(msgspec.Struct):
-    """One GH Archive line; ``payload`` is decoded by type (:data:`PAYLOADS`) once the type is known."""
+    """One GH Archive line, as declared; ``payload`` stands for its type's payload record
+    (:data:`PAYLOAD_TYPES`, else :class:`Payload`). A line is decoded as the record of its type
+    (:data:`EVENTS`, built from these declarations): these fields and its payload's, in one pass."""
 
     type: str = ""
-    # The id's digits and the time's form are checked in _row, once per distinct time (a
+    # The id's digits and the time's form are checked in _layout_row, once per distinct time (a
     # pattern here would cost a regular expression per line); ClickHouse checks the same.
     id: Id | Annotated[str, msgspec.Meta(min_length=1, max_length=19)] | None = None
     actor: Account | None = None
@@ -430,9 +432,28 @@ PAYLOAD_TYPES: dict[str, type[Payload]] = {
     "PushEvent": PushPayload,
     "CommitCommentEvent": CommitCommentPayload,
 }
-PAYLOADS = {kind: msgspec.json.Decoder(schema | None) for kind, schema in PAYLOAD_TYPES.items()}
-_PAYLOAD = msgspec.json.Decoder(Payload | None)
-_EVENT = msgspec.json.Decoder(Event)
+
+
+def _typed_events() -> dict[str, type[msgspec.Struct]]:
+    """:class:`Event` as one record per type of :data:`EVENT_TYPES`, told apart by ``type`` (a
+    msgspec tagged union), each with its payload record in place of the raw payload: a line is
+    parsed once, and a type outside EVENT_TYPES fails at its ``type``."""
+    fields = [(f.name, f.type, f.default) for f in msgspec.structs.fields(Event) if f.name not in ("type", "payload")]
+    base = msgspec.defstruct("TypedEvent", fields, tag_field="type")
+    return {
+        kind: msgspec.defstruct(
+            kind,
+            [("payload", PAYLOAD_TYPES.get(kind, Payload) | None, None)],
+            bases=(base,),
+            tag=kind,
+            namespace={"kind": kind},  # the tag, as a plain attribute
+        )
+        for kind in sorted(EVENT_TYPES)
+    }
+
+
+EVENTS = _typed_events()
+_EVENT = msgspec.json.Decoder(Union[tuple(EVENTS.values())])  # noqa: UP007 - a union built at run time
 _KIND = msgspec.json.Decoder(_Kind)
 _NO_PAYLOAD = Payload()
 
@@ -1048,11 +1069,13 @@ def _row(line: bytes, path: Path, number: int, result: ImportResult) -> tuple | 
 
 
 def _layout_row(line: bytes, path: Path, number: int, result: ImportResult) -> tuple[Layout, tuple] | None:
-    """One line's :class:`Layout` and its row's values in it (the line's ``number`` first), or None when the line is skipped (counted in ``result``).
+    """One line's :class:`Layout` and its row's values in it (the line's ``number`` first), or None
+    when the line is skipped (counted in ``result``).
 
-    The line is decoded straight into :class:`Event` (msgspec checks every declared field's
-    type and range as it parses); an event of a known type then has its payload decoded
-    into that type's payload schema (:data:`PAYLOADS`). The row is built here, and only here.
+    The line is decoded straight into its type's :class:`Event` record (:data:`EVENTS`: msgspec
+    checks every declared field's type and range, the payload's with them, as it parses); a line
+    of another type fails at its ``type`` and is counted as that type (:func:`_refused`). The row
+    is built here, and only here.
     """
     try:
         event = _EVENT.decode(line)
@@ -1065,13 +1088,7 @@ def _layout_row(line: bytes, path: Path, number: int, result: ImportResult) -> t
         else:
             result.blank += 1
         return None
-    kind = event.type
-    if not kind:
-        result.report(f"{path}:{number}: not a GH Archive event: no type")
-        return None
-    if kind not in EVENT_TYPES:
-        result.skipped_types[kind] += 1
-        return None
+    kind = event.kind
     if event.id is None or event.created_at is None or event.repo is None:
         result.report(f"{path}:{number}: {kind} without id, created_at or repo")
         return None
@@ -1084,11 +1101,7 @@ def _layout_row(line: bytes, path: Path, number: int, result: ImportResult) -> t
             f"{path}:{number}: {kind}: not a UTC time of a calendar day: {event.created_at!r} - at `$.created_at`"
         )
         return None
-    try:
-        payload = (PAYLOADS.get(kind, _PAYLOAD).decode(event.payload) if event.payload else None) or _NO_PAYLOAD
-    except msgspec.ValidationError as exc:
-        result.report(f"{path}:{number}: {kind}: {str(exc).replace('at `$', 'at `$.payload', 1)}")
-        return None
+    payload = event.payload or _NO_PAYLOAD
     actor = event.actor or _NOBODY
     login = actor.login
     bot = _BOT_FLAGS.get(login)
