@@ -718,7 +718,8 @@ def _parse_in_processes(
                             while not slots.acquire(timeout=0.1):
                                 if stop.is_set():
                                     return
-                            chunk_senders[turn].send((path, line, text, line_count))
+                            chunk_senders[turn].send((path, line, line_count))
+                            chunk_senders[turn].send_bytes(text)  # as is: pickling would copy it once more each side
                             dealt.put((turn, path))
                             turn = (turn + 1) % PARSERS
                             line += line_count
@@ -835,11 +836,12 @@ def _parse_worker(
         for serial in itertools.count():
             try:
                 message = chunks.recv()
+                if message is None:
+                    break
+                text = chunks.recv_bytes()  # the chunk's text follows its (path, first line, line count)
             except EOFError:  # the importing process is gone
                 return
-            if message is None:
-                break
-            path, first_line, text, line_count = message
+            path, first_line, line_count = message
             counts = ImportResult()
             rows = _chunk_rows(text, path, first_line, tracked, counts, line_count)
             staged = _stage(scratch.with_name(f"{scratch.name}-{serial}.db"), rows)
