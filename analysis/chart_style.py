@@ -13,11 +13,13 @@ an OpenRank warm-up month reads the same in every figure:
   yellow, each with a legend entry.
 
 Importing this module does not import matplotlib: the helpers take matplotlib's axes.
+The notebooks draw with pyplot after ``plt.rcParams.update(chart_style.RC)`` and these helpers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -70,20 +72,34 @@ def date_axis(axes: Any, label: str = "", dates: Sequence[dt.date] = ()) -> None
     axes.set_xlabel(label)
 
 
-def count_axis(axes: Any, *, from_zero: bool = True) -> None:
-    """Whole numbers with thousands separators on the y axis, from zero unless told otherwise."""
+def count_axis(axes: Any, *, from_zero: bool = True, axis: str = "y") -> None:
+    """Whole numbers with thousands separators on the y (or ``axis="x"``: x) axis, from zero unless told otherwise."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    axes.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
-    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: compact_count(value)))
+    scale = axes.xaxis if axis == "x" else axes.yaxis
+    scale.set_major_locator(MaxNLocator(nbins=4, integer=True))
+    scale.set_major_formatter(FuncFormatter(lambda value, _: compact_count(value)))
     if from_zero:
-        axes.set_ylim(bottom=0)
+        (axes.set_xlim if axis == "x" else axes.set_ylim)(0, None)
+
+
+def log_axis(axes: Any) -> None:
+    """A log scale on the y axis labelled 10, 100, 1,000 like a count axis. (With
+    ``text.parse_math`` off, matplotlib's own log labels would print as ``$\\mathdefault{10^{4}}$``.)"""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    axes.set_yscale("log")
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: compact_count(value)))
+    axes.yaxis.set_minor_formatter(NullFormatter())
 
 
 def compact_count(value: float) -> str:
-    """A tick label that fits beside the axis: 950, 12,000, 9.5M (millions past a million)."""
+    """A tick label that fits beside the axis, with room left for the axis label: 950, 9,500,
+    12k, 12.5k, 9.5M (thousands past ten thousand, millions past a million)."""
     if abs(value) >= 1_000_000:
         return f"{value / 1_000_000:,.1f}M".replace(".0M", "M")
+    if abs(value) >= 10_000:
+        return f"{value / 1_000:,.1f}k".replace(".0k", "k")
     return f"{value:,.0f}"
 
 
@@ -112,3 +128,58 @@ def shade_days(
 ) -> None:
     """Shade a span of days on a date axis (the partial month at the end of a daily series)."""
     axes.axvspan(start, end, color=colour, zorder=0, label=label)
+
+
+def shade_month_axis(
+    axes: Any, months: Sequence[str], *, complete: str | None, settled: str | None = None
+) -> list[str]:
+    """Shade the months of a month axis (categories 0..n-1 for ``months``, YYYY-MM) past
+    ``complete`` (the last complete month; None: every month is partial) grey and, when
+    ``settled`` (the first month past OpenRank's warm-up) is given, the earlier ones yellow.
+    Returns the months shaded partial."""
+    partial = [i for i, month in enumerate(months) if complete is None or month > complete]
+    shade_months(axes, partial, colour=PARTIAL_COLOUR, label=PARTIAL_LABEL)
+    if settled:
+        warm = [i for i, month in enumerate(months) if month < settled and i not in partial]
+        shade_months(axes, warm, colour=WARM_UP_COLOUR, label=WARM_UP_LABEL)
+    return [months[i] for i in partial]
+
+
+def shade_partial_days(axes: Any, last: dt.date, complete: str | None) -> None:
+    """Shade the days of the last month of a daily series ending ``last`` when that month is
+    past ``complete`` (the last complete month)."""
+    if complete is not None and last.strftime("%Y-%m") > complete:
+        shade_days(axes, last.replace(day=1), last)
+
+
+def month_flags(month: str | None, *, complete: str | None, settled: str | None = None) -> str:
+    """What a one-month chart's title says of its month: ``" (partial month)"``, ``" (OpenRank
+    warm-up)"``, both, or nothing; ``settled`` only for a chart of OpenRank figures."""
+    if month is None:
+        return ""
+    flags = ["partial month"] if complete is None or month > complete else []
+    if settled and month < settled:
+        flags.append(WARM_UP_LABEL)
+    return f" ({', '.join(flags)})" if flags else ""
+
+
+def drawn_of(drawn: int, total: int, what: str) -> str:
+    """``": 80 of 247 models drawn"`` when a figure draws part of its ``total``, else ``""``."""
+    return f": {drawn:,} of {total:,} {what} drawn" if drawn < total else ""
+
+
+def no_data(axes: Any, what: str) -> None:
+    """Say on the axes that there is nothing to draw yet, instead of failing."""
+    axes.text(0.5, 0.5, f"no {what} in this database yet", ha="center", va="center", transform=axes.transAxes)
+    axes.set_axis_off()
+
+
+def title(axes: Any, text: str) -> None:
+    """``text`` as the axes' title, wrapped to the axes' width so it is never clipped or runs
+    into its neighbour's (about 0.55 em a character at the title's size)."""
+    from matplotlib import rcParams
+    from matplotlib.font_manager import FontProperties
+
+    size = FontProperties(size=rcParams["axes.titlesize"]).get_size_in_points()
+    width = axes.get_position().width * axes.figure.get_figwidth() * 72  # points
+    axes.set_title(textwrap.fill(text, max(20, int(width / (0.55 * size)))))

@@ -60,7 +60,9 @@ import polars as pl
 import scipy.sparse as sp
 
 from analysis import activity as act
-from analysis.fields import COUNT, ID, MONTH, NAME, SCORE, TEXT
+from analysis.fields import COUNT, FLAG, ID, MONTH, NAME, SCORE, TEXT
+from analysis.global_openrank import openrank_warm_up
+from analysis.growth import partial_month
 from analysis.openrank import solve
 from collector.store import Store
 from core.bots import NOT_PEOPLE, bot_expr
@@ -296,6 +298,8 @@ COLUMNS = {
     "month": MONTH,
     "repo": NAME,
     "node_id": ID,
+    "partial_month": FLAG,
+    "openrank_warm_up": FLAG,
 }
 
 
@@ -344,6 +348,10 @@ def community_table(
             month=pl.lit(month, dtype=pl.String),
             name=pl.col("name").fill_null(pl.col("node_id").cast(pl.String)),
             repo=pl.col("repo").fill_null(pl.col("repo_id").cast(pl.String)),
+        )
+        .with_columns(  # the global OpenRank a share is taken of is flagged as every monthly table does
+            partial_month=partial_month(pl.col("month"), store),
+            openrank_warm_up=openrank_warm_up(pl.col("month"), store),
         )
         .sort(["repo", "community_openrank", "node_type", "node_id"], descending=[False, True, False, False])
         .with_columns(rank=pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("repo_id"))

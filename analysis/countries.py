@@ -26,7 +26,9 @@ at the month's end and ``stars_per_repo`` (the AI Index's "average likes per pro
 people in the repositories' last contributor snapshot of the month), ``openrank`` (the sum of
 its developers' global OpenRank that month) and ``openrank_share`` (of all developers' OpenRank
 that month, located or not), ``models``, ``likes_per_model`` and ``downloads_per_model``
-(Hugging Face, each model's last snapshot of the month).
+(Hugging Face, each model's last snapshot of the month). ``partial_month`` and
+``openrank_warm_up`` flag, as in every monthly table, a month the data does not cover to its end
+and one within OpenRank's warm-up (:func:`analysis.global_openrank.openrank_warm_up`).
 """
 
 from __future__ import annotations
@@ -36,8 +38,10 @@ from typing import Any
 import polars as pl
 
 from analysis import frames
-from analysis.fields import COUNT, MONTH, NAME, RATIO, SCORE
+from analysis.fields import COUNT, FLAG, MONTH, NAME, RATIO, SCORE
 from analysis.geocode import geocode
+from analysis.global_openrank import openrank_warm_up
+from analysis.growth import partial_month
 
 GHOST = "ghost"  # GitHub's placeholder for deleted accounts: no person, no country
 DIVISION_PREFIX = ":divisions/"
@@ -60,6 +64,8 @@ COLUMNS = {
     "likes_per_model": RATIO,
     "downloads_per_model": RATIO,
     "models_coverage": RATIO,
+    "partial_month": FLAG,
+    "openrank_warm_up": FLAG,
 }
 _KEY = {"country": pl.String, "month": pl.String}
 
@@ -193,6 +199,9 @@ def countries_table(store: frames.Database, *, month: str | None = None, **_: An
     frame = frame.with_columns(
         pl.when(pl.col(cover).is_not_null()).then(pl.col(column).fill_null(0)).otherwise(pl.col(column)).alias(column)
         for column, cover in counted.items()
+    )
+    frame = frame.with_columns(  # as every monthly table: which months still grow, which OpenRank still climbs in
+        partial_month=partial_month(pl.col("month"), store), openrank_warm_up=openrank_warm_up(pl.col("month"), store)
     )
     return frame.select(list(COLUMNS)).sort(["month", "country"])
 

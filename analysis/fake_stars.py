@@ -40,18 +40,24 @@ stars of its users on those repositories are suspected (``summarize_results``).
 A star is suspected when either detector flags it; the counts beside it stay as
 collected. :func:`suspected_stars` gives the flagged (repository, user) pairs,
 :func:`star_trust_table` the per repository and month view and :func:`campaign_table` the
-campaigns found (window, size).
+campaigns found (window, size). Within :func:`shared_detection` (one export run, one
+report) the detectors run once per database and every table reads that one result.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import polars as pl
 
 from analysis import frames
 from analysis.fields import COUNT, ID, MONTH, NAME, RATIO, TEXT, TIMESTAMP, Field
+from collector.store import Store
 
 MIN_STARS_LOW_ACTIVITY = 50
 LOW_ACTIVITY_ACTIONS = 2  # n_actions <= 2
@@ -247,9 +253,54 @@ def lockstep_stars(stars: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(flagged).unique(["repo_id", "user_id"], keep="first")
 
 
+# The detections of the current shared_detection block: database state -> (stars, suspected).
+_shared: ContextVar[dict[tuple[Any, ...], tuple[pl.DataFrame, pl.DataFrame]] | None] = ContextVar(
+    "fake_stars_shared", default=None
+)
+
+
+@contextmanager
+def shared_detection() -> Iterator[None]:
+    """Run the detectors once per database inside the block: ``star_trust``, ``star_campaigns``
+    and ``--exclude-suspected`` of one export run all read the same suspected stars.
+
+    A write to the database through the same connection inside the block (SQLite's
+    ``total_changes``) makes the next table detect afresh.
+    """
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
+def _state(db: frames.Database) -> tuple[Any, ...]:
+    """What a detection depends on: the connection (or path) and the writes made through it."""
+    conn = db.conn if isinstance(db, Store) else db
+    if isinstance(conn, sqlite3.Connection):
+        return (id(conn), conn.total_changes)
+    return (str(conn),)
+
+
+def detected(db: frames.Database) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every stored star (:func:`star_events`) and the suspected ones (:func:`suspected_stars`),
+    detected once per database inside :func:`shared_detection`."""
+    memo = _shared.get()
+    key = _state(db)
+    if memo is not None and key in memo:
+        return memo[key]
+    stars = star_events(db)
+    result = (stars, suspected_stars(db, stars))
+    if memo is not None:
+        memo[key] = result
+    return result
+
+
 def suspected_stars(db: frames.Database, stars: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Every suspected star: ``repo_id, user_id, starred_at, low_activity, lockstep, campaign``."""
-    stars = star_events(db) if stars is None else stars
+    """Every suspected star: ``repo_id, user_id, starred_at, low_activity, lockstep, campaign``
+    (of ``stars``, by default every stored star, then shared inside :func:`shared_detection`)."""
+    if stars is None:
+        return detected(db)[1]
     low = low_activity_stars(db, stars).with_columns(
         low_activity=pl.lit(True), low_campaign=pl.format("low-activity:{}", pl.col("repo_id"))
     )
@@ -292,8 +343,7 @@ STAR_TRUST_COLUMNS: dict[str, Field] = {
 def star_trust_table(store: frames.Database, **_: Any) -> pl.DataFrame:
     """Per repository and month with stars: stars, suspected stars (either detector), their
     share, each detector's count and the campaigns with stars that month; most suspected first."""
-    stars = star_events(store)
-    suspected = suspected_stars(store, stars)
+    stars, suspected = detected(store)
     month = pl.col("starred_at").dt.strftime("%Y-%m").alias("month")
     totals = stars.group_by("repo_id", month).agg(stars=pl.len())
     flagged = suspected.group_by("repo_id", month).agg(

@@ -428,7 +428,16 @@ def developers_table(store: Store, *, month: str | None = None, **_: Any) -> pl.
 
 def _ranking_columns(kind: str) -> dict:
     entity = "repo" if kind == "repo" else "developer"
-    return {"rank": COUNT, entity: NAME, "openrank": SCORE, "months": COUNT, "openrank_*": SCORE, f"{entity}_id": ID}
+    return {
+        "rank": COUNT,
+        entity: NAME,
+        "openrank": SCORE,
+        "months": COUNT,
+        "partial_month": FLAG,
+        "openrank_warm_up": FLAG,
+        "openrank_*": SCORE,
+        f"{entity}_id": ID,
+    }
 
 
 def openrank_ranking(
@@ -441,6 +450,8 @@ def openrank_ranking(
     latest one its events carried, else its id), ``openrank`` (the sum over the months, as
     OpenDigger sums a year's months), ``months`` (how many of them have a value), one
     ``openrank_YYYY-MM`` column a month (null: no value that month) and the id. Best first.
+    ``partial_month`` and ``openrank_warm_up`` say whether any month of the sum is partial or
+    within the warm-up.
     """
     entity = "repo" if kind == "repo" else "developer"
     if from_month or to_month:
@@ -483,7 +494,16 @@ def openrank_ranking(
         if len(values)
         else pl.DataFrame(schema={"entity_id": pl.Int64, **dict.fromkeys(columns, pl.Float64)})
     )
-    totals = values.group_by("entity_id").agg(openrank=pl.col("value").sum(), months=pl.len().cast(pl.Int64))
+    # a sum is flagged when any month it holds is partial or within the warm-up (as views.py's rows are)
+    flagged = values.with_columns(
+        partial_month=partial_month(pl.col("month"), store), openrank_warm_up=openrank_warm_up(pl.col("month"), store)
+    )
+    totals = flagged.group_by("entity_id").agg(
+        openrank=pl.col("value").sum(),
+        months=pl.len().cast(pl.Int64),
+        partial_month=pl.col("partial_month").any(),
+        openrank_warm_up=pl.col("openrank_warm_up").any(),
+    )
     frame = (
         totals.join(wide, on="entity_id", how="left")
         .join(names, on="entity_id", how="left")
@@ -493,7 +513,14 @@ def openrank_ranking(
         .with_columns(pl.col("rank").cast(pl.Int64))
     )
     return frame.select(
-        "rank", pl.col("name").alias(entity), "openrank", "months", *columns, pl.col("entity_id").alias(f"{entity}_id")
+        "rank",
+        pl.col("name").alias(entity),
+        "openrank",
+        "months",
+        "partial_month",
+        "openrank_warm_up",
+        *columns,
+        pl.col("entity_id").alias(f"{entity}_id"),
     )
 
 

@@ -36,8 +36,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +60,7 @@ DATA_LOSS_WEIGHTS = (0.15, 0.35, 0.35, 0.15)
 # monthlyExport.ts exportRepoMetrics: the number files, in its order.
 COUNT_FILES = (
     "activity",
+    "openrank",  # from the store's global OpenRank, not the events: :func:`add_openrank`
     "attention",
     "technical_fork",
     "stars",
@@ -79,13 +80,15 @@ COUNT_FILES = (
     "new_contributors",
     "inactive_contributors",
 )
-NO_DATA_LOSS = {"code_change_lines_add", "code_change_lines_remove", "code_change_lines_sum"}
+CODE_CHANGE_LINES = ("code_change_lines_add", "code_change_lines_remove", "code_change_lines_sum")
+NO_DATA_LOSS = set(CODE_CHANGE_LINES)
 LIST_FILES = (
     "activity_details",
     "bus_factor_detail",
     "contributors_detail",
     "new_contributors_detail",
     "active_dates_and_times",
+    "contributor_email_suffixes",
 )
 # chaoss.ts chaossResponseTime / chaossResolutionDuration / chaossAge: default thresholds (days).
 TIME_FILES = {
@@ -253,6 +256,8 @@ def compute(rows: Rows, schema: Schema, window: Window) -> dict[int, RepoMetrics
                     for repo_id, number in per_key.items():
                         put(repo_id, name, key, number)
         _active_hours(rows(sql.hours_sql(schema, grain, since=since, until=until, repo_ids=ids)), put)
+        if sql.layout(schema)["push_commit_emails"] is not None:
+            _email_suffixes(rows(sql.email_suffixes_sql(schema, grain, since=since, until=until, repo_ids=ids)), put)
     merges = rows(sql.merged_authors_sql(schema, until=window.until, repo_ids=window.repo_ids))
     _new_contributors(merges, window, put)
     _inactive_contributors(merges, window, put)
@@ -264,7 +269,7 @@ def compute(rows: Rows, schema: Schema, window: Window) -> dict[int, RepoMetrics
 
 
 # monthlyExport.ts exportUserMetrics: a developer's files (getUserActivity, repoDetail false).
-DEVELOPER_FILES = ("activity", "open_issue", "issue_comment", "open_pull", "merged_pull", "review_comment")
+DEVELOPER_FILES = ("activity", "openrank", "open_issue", "issue_comment", "open_pull", "merged_pull", "review_comment")
 
 
 def compute_developers(rows: Rows, schema: Schema, window: Window) -> dict[int, RepoMetrics]:
@@ -287,15 +292,76 @@ def compute_developers(rows: Rows, schema: Schema, window: Window) -> dict[int, 
             totals[0] += activity
             for index, count in enumerate(counts, start=1):
                 totals[index] += count
-    developers = {developer: RepoMetrics(developer, login) for developer, (_, login) in names.items()}
+    # GitHub frees a renamed or deleted account's login for another account, so two ids can carry
+    # one login (case-insensitive, as GitHub compares them); they would share github/{login}/, which
+    # belongs to the account active last (the later id on a tie), whatever order the engine returns.
+    holders: dict[str, int] = {}
+    for developer, (_last_at, login) in sorted(names.items(), key=lambda item: (item[1][0], item[0])):
+        holders[login.lower()] = developer
+    developers = {developer: RepoMetrics(developer, names[developer][1]) for developer in sorted(holders.values())}
     order = ("activity", *(name for name, _, _ in sql.DEVELOPER_COUNTS))
     for (developer, key), totals in sums.items():
+        if developer not in developers:
+            continue
         for name, value in zip(order, totals, strict=True):
             if not _default(value):
                 developers[developer].values[name][key] = _number(value)
     for metrics in developers.values():
         _estimate_data_loss(metrics.values, DEVELOPER_FILES)
     return developers
+
+
+def openrank_sums(store: Any, kind: str, groups: Mapping[Any, Iterable[int]], window: Window) -> dict[Any, dict]:
+    """``openrank.json`` of each group of entities: indices.ts ``getRepoOpenrank`` (``kind``
+    ``repo``) and ``getUserOpenrank`` (``developer``): ``ROUND(SUM(openrank), 2)`` of the
+    ``global_openrank`` table's monthly values per month, quarter and year, the values summed
+    over the group's entities (a label's repositories, as basic.ts ``getLabelJoinClause``
+    groups them; a repository or a developer alone), 0 left out, then 2021-10 estimated as
+    monthlyExport.ts ``processMetric`` does (the field has no ``disableDataLoss``). The monthly
+    values are the store's ``openrank`` table (``ecometrics analyze openrank``, on the store's
+    events or an engine's): none stored, no file."""
+    members: dict[int, list[Any]] = defaultdict(list)
+    for group, ids in groups.items():
+        for entity in ids:
+            members[entity].append(group)
+    stored = store.conn.execute(
+        "SELECT entity_id, month, value FROM openrank WHERE kind = ? AND month BETWEEN ? AND ? ORDER BY month",
+        (kind, window.first, window.last),
+    )
+    sums: dict[Any, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for entity, month, value in stored:
+        for group in members.get(entity, ()):
+            for grain in sql.GRAINS:
+                sums[group][period_key(month + "-01", grain)] += value
+    result: dict[Any, dict] = {}
+    for group, per_key in sums.items():
+        content = {key: _number(total) for key, total in per_key.items() if not _default(_number(total))}
+        values = {"openrank": content}
+        _estimate_data_loss(values, ("openrank",))
+        if content:
+            result[group] = values["openrank"]
+    return result
+
+
+def add_openrank(store: Any, entries: Iterable[RepoMetrics], kind: str, window: Window) -> None:
+    """Give each entry (a repository's or a developer's files, by ``repo_id``: the entity's id)
+    its ``openrank.json`` (:func:`openrank_sums`)."""
+    entries = list(entries)
+    sums = openrank_sums(store, kind, {entry.repo_id: (entry.repo_id,) for entry in entries}, window)
+    for entry in entries:
+        if entry.repo_id in sums:
+            entry.values["openrank"] = sums[entry.repo_id]
+
+
+def latest_openrank(store: Any, kind: str, window: Window) -> dict[int, float]:
+    """Each entity's global OpenRank of its latest stored month up to the window's last (the
+    ``argMax(openrank, created_at)`` monthlyExport.ts ranks its repo_list.csv and user_list.csv by)."""
+    rows = store.conn.execute(
+        "SELECT o.entity_id, o.value FROM openrank AS o JOIN (SELECT entity_id, max(month) AS month FROM openrank "
+        "WHERE kind = ? AND month <= ? GROUP BY entity_id) AS latest USING (entity_id, month) WHERE o.kind = ?",
+        (kind, window.last, kind),
+    )
+    return {int(entity): float(value) for entity, value in rows}
 
 
 def _default(value: Any) -> bool:
@@ -320,14 +386,20 @@ def _counts(result: Iterable[Sequence[Any]], put: Put) -> None:
     for repo_id, key, *values in result:
         row = dict(zip(names, values, strict=True))
         for name in names:
-            if name in ("forkers", "contributors_detail"):
+            if name in ("forkers", "contributors_detail") or name.startswith("code_change_lines_"):
                 continue
             put(repo_id, name, key, None if row[name] is None else _number(row[name]))
         # indices.ts getAttention: stars + 2 * forks, each distinct actors
         put(repo_id, "attention", key, _number(row["stars"] + 2 * row["forkers"]))
-        added, removed = row["code_change_lines_add"], row["code_change_lines_remove"]
-        if added is not None and removed is not None:  # chaoss.ts chaossCodeChangeLines by sum: minus(add, del)
-            put(repo_id, "code_change_lines_sum", key, _number(added - removed))
+        # chaoss.ts chaossCodeChangeLines: add, remove, and by sum minus(add, del), over every
+        # PullRequestEvent; unknown (None) when any of them has no size, 0 when there is none
+        if row["code_change_lines_unknown"]:
+            lines: tuple[Any, Any, Any] = (None, None, None)
+        else:
+            added, removed = row["code_change_lines_add"] or 0, row["code_change_lines_remove"] or 0
+            lines = (_number(added), _number(removed), _number(added - removed))
+        for name, value in zip(CODE_CHANGE_LINES, lines, strict=True):
+            put(repo_id, name, key, value)
         logins = row["contributors_detail"]
         put(repo_id, "contributors_detail", key, sorted(logins.split(",")) if logins else [])
 
@@ -388,6 +460,27 @@ def _active_hours(result: Iterable[Sequence[Any]], put: Put) -> None:
     for (repo_id, key), grid in grids.items():
         top = max(grid)
         put(repo_id, "active_dates_and_times", key, [round(count * NORMALIZE / top) for count in grid])
+
+
+def _email_suffixes(result: Iterable[Sequence[Any]], put: Put) -> None:
+    """metrics.ts contributorEmailSuffixes: per (repo, period) ``[suffix, authors]``, most authors
+    first, where an author's suffix is ``anyHeavy`` of the suffixes :func:`sql.email_suffixes_sql`
+    pairs it with. ClickHouse's anyHeavy returns the value of a strict majority, else one that
+    depends on the rows' order; here the most frequent, the smallest of a tie (the same on both
+    engines). Ties in the list's order are broken by suffix (OpenDigger leaves them to arraySort)."""
+    per_author: dict[tuple[int, str, str], Counter[str]] = defaultdict(Counter)
+    for repo_id, key, author, suffix, count in result:
+        per_author[repo_id, key, author][suffix] += int(count)
+    authors: dict[tuple[int, str], Counter[str]] = defaultdict(Counter)
+    for (repo_id, key, _author), suffixes in per_author.items():
+        heavy = min(suffixes.items(), key=lambda item: (-item[1], item[0]))[0]
+        authors[repo_id, key][heavy] += 1
+    for (repo_id, key), counts in authors.items():
+        put(repo_id, "contributor_email_suffixes", key, [[s, n] for s, n in sorted(counts.items(), key=_by_count)])
+
+
+def _by_count(item: tuple[str, int]) -> tuple[int, str]:
+    return -item[1], item[0]
 
 
 def _new_contributors(merges: Iterable[Sequence[Any]], window: Window, put: Put) -> None:
@@ -510,7 +603,7 @@ def months_with_events(rows: Rows, schema: Schema, window: Window) -> set[str]:
     return {str(row[0]) for row in rows(query + f"{sql.period(schema, 'month')} FROM e")}
 
 
-def _months_of(key: str) -> list[str]:
+def months_of(key: str) -> list[str]:
     """The months an output key spans: ``YYYY-MM`` (and ``YYYY-MM-raw``), ``YYYYQn``, ``YYYY``."""
     if "Q" in key:
         start = (int(key[5]) - 1) * 3
@@ -532,7 +625,7 @@ def drop_uncovered(entries: Iterable[RepoMetrics], covered: set[str], always: It
             continue
         for name, content in entry.values.items():
             for per_key in content.values() if name in TIME_FILES else (content,):
-                for key in [key for key in per_key if not any(m in covered for m in _months_of(key))]:
+                for key in [key for key in per_key if not any(m in covered for m in months_of(key))]:
                     del per_key[key]
 
 
@@ -574,9 +667,6 @@ def window_counts(rows: Rows, schema: Schema, repo_id: int, since: str, until: s
     for _repo, author, _login, created_at in rows(sql.merged_authors_sql(schema, until=until, repo_ids=(repo_id,))):
         first[author] = min(first.get(author, created_at), created_at)
     found["new_contributors"] = sum(since <= when < until for when in first.values())
-    lines = [m.name for m in sql.MEASURES].index("code_change_lines_add") + 2  # after repo_id, period
-    if result and result[0][lines] is None:  # no pull request said how many lines: unknown, not 0
-        found.update(dict.fromkeys(("code_change_lines_add", "code_change_lines_remove", "code_change_lines_sum")))
     return found
 
 
@@ -707,6 +797,7 @@ def _day(text: str | None, flag: str) -> str:
 
 # monthlyExport.ts exportLabelMetrics: the files of a label, from its repositories' events as one group.
 LABEL_FILES = (
+    "openrank",
     "activity",
     "activity_details",
     "participants",
@@ -724,13 +815,24 @@ LABEL_FILES = (
 
 
 def compute_labels(store: Any, rows: Rows, schema: Schema, window: Window) -> dict[str, RepoMetrics]:
-    """Each imported label's files of :data:`LABEL_FILES`, by label id (``:companies/acme``):
-    the metric of the label's repositories taken together (distinct actors across them, not
-    a sum of the repositories' counts), as OpenDigger groups by a label (basic.ts
-    getLabelJoinClause). A repository belongs to a label when the label lists it or its
-    organisation (:func:`analysis.labels.label_repos`, by the owner's login); OpenDigger also
-    joins labelled developers, which this leaves out. Empty without ``ecometrics import labels``."""
-    from analysis.labels import label_repos
+    """Each imported label's files of :data:`LABEL_FILES`, by label id (``:companies/acme``,
+    ``:divisions/CN``), as monthlyExport.ts ``exportLabelMetrics`` computes them for each label
+    type (``repoLabel: LabelUtil.get(type)``, ``groupBy: type``):
+
+    - the events are those of the repositories a label of the type lists, by repo or by
+      organisation (basic.ts getRepoWhereClause with ``repoLabel``; the organisation by the
+      owner's login here, :func:`analysis.labels.label_repos`);
+    - each is joined to every row of the label it matches (basic.ts getLabelJoinClause): its
+      repository listed, its organisation listed, its actor listed as a developer. A country
+      (Division-0) thus counts its developers' work in any country's repositories, and an
+      event joining two rows (a repository listed with its organisation) is counted twice by
+      ``COUNT()`` (issue comments) and ``SUM(activity)``, once by the distinct counts;
+    - the metric is then the label's joined events taken as one (distinct actors across its
+      repositories, not a sum of theirs), an issue being (repository, number).
+
+    Activity joins a developer's row of a repository and month by the developer credited
+    (a merge's author, indices.ts getRepoActivity). Empty without ``ecometrics import labels``."""
+    from analysis.labels import label_members
 
     named = rows(sql.names_sql(schema, since=window.since, until=window.until, repo_ids=window.repo_ids))
     repos = pl.DataFrame(
@@ -738,25 +840,37 @@ def compute_labels(store: Any, rows: Rows, schema: Schema, window: Window) -> di
         schema={"entity_id": pl.Int64, "name": pl.String},
         orient="row",
     )
-    members: dict[str, list[int]] = defaultdict(list)
-    for label, repo_id in label_repos(store, repos).iter_rows():
-        members[label].append(repo_id)
+    members = label_members(store, repos)
+    scopes: dict[str, set[int]] = defaultdict(set)  # a label type's repositories (getRepoWhereClause)
+    for member in members.values():
+        scopes[member.type] |= member.repos | member.org_repos
     labels: dict[str, RepoMetrics] = {}
-    for label, repo_ids in sorted(members.items()):
-        metrics = labels[label] = RepoMetrics(0, label)
-
-        def put(_group: int, name: str, key: str, value: Any, metrics: RepoMetrics = metrics) -> None:
-            if name in LABEL_FILES and not _default(value):
-                metrics.values[name][key] = value
-
-        ids = tuple(sorted(repo_ids))
-        for grain in sql.GRAINS:
-            _counts(rows(sql.counts_sql(schema, grain, since=window.since, until=window.until, repo_ids=ids,
-                                        by_repo=False)), put)  # fmt: skip
+    for kind, scope in sorted(scopes.items()):
+        ids = tuple(sorted(scope))
         developers = rows(sql.developers_sql(schema, "month", since=window.since, until=window.until, repo_ids=ids))
-        as_one = [(0, *row[1:]) for row in developers]  # one group: the label's repositories
-        for key, per_name in _activity(as_one).items():
-            for name, per_group in per_name.items():
-                put(0, name, key, per_group[0])
-        _estimate_data_loss(metrics.values)
+        for label, member in members.items():
+            if member.type != kind:
+                continue
+            metrics = labels[label] = RepoMetrics(0, label)
+
+            def put(_group: int, name: str, key: str, value: Any, metrics: RepoMetrics = metrics) -> None:
+                if name in LABEL_FILES and not _default(value):
+                    metrics.values[name][key] = value
+
+            joined = sql.joined_rows_sql(member.repos, member.org_repos, member.users)
+            for grain in sql.GRAINS:
+                query = sql.counts_sql(
+                    schema, grain, since=window.since, until=window.until, repo_ids=ids, by_repo=False, joined=joined
+                )
+                _counts(rows(query), put)
+            # one group, the label: each developer row once per label row it joins
+            as_one = [(0, *row[1:]) for row in developers for _ in range(member.rows(row[0], row[2]))]
+            for key, per_name in _activity(as_one).items():
+                for name, per_group in per_name.items():
+                    put(0, name, key, per_group[0])
+            _estimate_data_loss(metrics.values)
+    # a repository listed by itself and through its organisation is summed twice, as the join counts it
+    groups = {label: [*member.repos, *member.org_repos] for label, member in members.items()}
+    for label, content in openrank_sums(store, "repo", groups, window).items():
+        labels[label].values["openrank"] = content
     return labels

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from analysis.opendigger import (
     TIME_FILES,
     RepoMetrics,
     Window,
+    months_of,
     ordered,
     period_key,
 )
@@ -44,7 +46,8 @@ MAX_REPORTED = 50
 # A key of monthlyExport.ts: YYYY, YYYY-MM (and 2021-10-raw), YYYYQn.
 Key = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}(-(0[1-9]|1[0-2])(-raw)?|Q[1-4])?$")]
 Login = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-Number = int | float  # as JSON has it: 3 stays 3
+# As JSON has it (3 stays 3); an integer SQLite can store (a larger one would stop the import).
+Number = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)] | float
 Numbers = dict[Key, Number]
 Levels = dict[Key, list[Annotated[int, msgspec.Meta(ge=0)]]]
 
@@ -71,11 +74,18 @@ SCHEMAS: dict[str, Any] = {
     "bus_factor_detail": _PAIRS,
     "activity_details": _PAIRS,
     "active_dates_and_times": _HOURS,
+    "contributor_email_suffixes": dict[Key, list[tuple[str, Annotated[int, msgspec.Meta(ge=1)]]]],
     **dict.fromkeys(TIME_FILES, TimeFile),
 }
 DECODERS = {name: msgspec.json.Decoder(schema) for name, schema in SCHEMAS.items()}
 # Lists whose order OpenDigger does not fix (ClickHouse's groupArray): compared as multisets.
-UNORDERED = {"contributors_detail", "new_contributors_detail", "bus_factor_detail", "activity_details"}
+UNORDERED = {
+    "contributors_detail",
+    "new_contributors_detail",
+    "bus_factor_detail",
+    "activity_details",
+    "contributor_email_suffixes",  # arraySort by count leaves ties in groupArray order
+}
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _LABEL = re.compile(r"^:[a-z0-9_-]+(/[A-Za-z0-9_.-]+)+$")  # :companies/alibaba -> DIR/companies/alibaba
 _LOGIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(\[bot\])?$")  # a developer's folder: github/LOGIN
@@ -123,6 +133,23 @@ def write_tree(
                 path.write_text(_json(file_content(metric, content)), encoding="utf-8")
             written += 1
     return written, skipped
+
+
+# monthlyExport.ts exportAllRepoList / exportAllUserList: DIR/{file} with this header line.
+LISTS = {"repo": ("repo_list.csv", "id,platform,repo_name"), "developer": ("user_list.csv", "id,platform,actor_login")}
+
+
+def write_list(out: str | Path, kind: str, entries: Iterable[RepoMetrics], latest: dict[int, float]) -> Path:
+    """``out/repo_list.csv`` (``kind`` repo) or ``out/user_list.csv`` (developer): a line
+    ``id,github,name`` of each entry with a global OpenRank, highest latest value first (ties by
+    id), as monthlyExport.ts writes them (``ORDER BY openrank DESC``, the platform lower case,
+    ``os.EOL`` line ends)."""
+    name, header = LISTS[kind]
+    ranked = sorted((e for e in entries if e.repo_id in latest), key=lambda e: (-latest[e.repo_id], e.repo_id))
+    lines = [header, *(f"{entry.repo_id},{PLATFORM},{entry.name}" for entry in ranked)]
+    with output_file(Path(out) / name) as path:
+        path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return Path(out) / name
 
 
 @dataclass
@@ -180,11 +207,19 @@ def read_tree(folder: str | Path) -> Tree:
             tree.other_files += 1
             continue
         try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                tree.report(f"{path}: {size:,} bytes, over the {MAX_FILE_BYTES:,} a metric file may hold")
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode):  # a FIFO's read waits for ever, a device's may never end
+                tree.report(f"{path}: not a regular file; pass OpenDigger's files, not links to devices or pipes")
                 continue
-            decoded = decoder.decode(path.read_bytes())
+            if info.st_size > MAX_FILE_BYTES:
+                tree.report(f"{path}: {info.st_size:,} bytes, over the {MAX_FILE_BYTES:,} a metric file may hold")
+                continue
+            with path.open("rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)  # bounded, should the file grow meanwhile
+            if len(data) > MAX_FILE_BYTES:
+                tree.report(f"{path}: over the {MAX_FILE_BYTES:,} bytes a metric file may hold")
+                continue
+            decoded = decoder.decode(data)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             tree.report(f"{path}: not OpenDigger's {metric} file ({exc})")
             continue
@@ -268,10 +303,24 @@ def in_window(key: str, window: Window) -> bool:
     return window.first <= months[0] and months[-1] <= window.last
 
 
-def compare(ours: Tree, theirs: Tree, window: Window) -> tuple[int, list[Difference]]:
-    """Every value of the repos and metrics both trees hold, over the window's periods:
-    the number compared and where they differ."""
-    compared, differences = 0, []
+@dataclass
+class Comparison:
+    """What :func:`compare` found: the values compared, where they differ, and the values of
+    theirs left out because they fall in months we hold no data of (``uncovered``)."""
+
+    compared: int = 0
+    differences: list[Difference] = field(default_factory=list)
+    not_covered: int = 0
+    uncovered: set[str] = field(default_factory=set)
+
+
+def compare(ours: Tree, theirs: Tree, window: Window, covered: set[str] | None = None) -> Comparison:
+    """Every value of the repos and metrics both trees hold, over the window's periods: the
+    number compared and where they differ. A period none of whose months is in ``covered``
+    (when given: the months we hold data of) is not compared but counted as not covered,
+    as :func:`analysis.opendigger.drop_uncovered` leaves it out of our export: a month we read
+    nothing of is unknown here, not a difference."""
+    result = Comparison()
     for (repo, metric), their_content in sorted(theirs.values.items()):
         if repo not in ours.names:
             continue
@@ -280,13 +329,18 @@ def compare(ours: Tree, theirs: Tree, window: Window) -> tuple[int, list[Differe
         for field_name, key in sorted(set(mine) | set(them)):
             if not in_window(key, window):
                 continue
-            compared += 1
+            months = months_of(key)
+            if covered is not None and not covered.intersection(months):
+                result.not_covered += 1
+                result.uncovered.update(months)
+                continue
+            result.compared += 1
             a, b = mine.get((field_name, key)), them.get((field_name, key))
             if _same(metric, a, b):
                 continue
             period = f"{field_name} {key}" if field_name else key
-            differences.append(Difference(theirs.names[repo], metric, period, a, b, _by(metric, a, b)))
-    return compared, differences
+            result.differences.append(Difference(theirs.names[repo], metric, period, a, b, _by(metric, a, b)))
+    return result
 
 
 def _same(metric: str, a: Any, b: Any) -> bool:

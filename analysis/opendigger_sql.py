@@ -18,15 +18,17 @@ the metric that needs it is missing, never 0.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from analysis.activity_sql import CANONICAL, ENGINE_EVENTS, GITHUB_EVENTS, OPENDIGGER_EVENTS, SQLITE_EVENTS, Schema
 from analysis.activity_sql import name_id as _name_id
-from collector.store import EVENT_PAYLOAD_COLUMNS
+from collector.store import EVENT_PAYLOAD_COLUMNS, EVENT_PUSH_COLUMNS
 
 GRAINS = ("month", "quarter", "year")
-# The columns the metrics read: activity's, the merged flag and author, and the payload fields.
-METRIC_COLUMNS = (*CANONICAL, "merged", "author_id", "author_login", *EVENT_PAYLOAD_COLUMNS)
+# The columns the metrics read: activity's, the merged flag and author, the payload fields and
+# a push's commit authors (JSON lists on SQLite, arrays on ClickHouse).
+METRIC_COLUMNS = (*CANONICAL, "merged", "author_id", "author_login", *EVENT_PAYLOAD_COLUMNS, *EVENT_PUSH_COLUMNS)
 
 _OURS: dict[str, str | None] = {name: name for name in METRIC_COLUMNS}
 _OURS["review_comment_id"] = "comment_id"
@@ -40,6 +42,8 @@ LAYOUTS: dict[str, dict[str, str | None]] = {
         "author_id": "issue_author_id",
         "author_login": "issue_author_login",
         "pull_review_state": "toString(pull_review_state)",
+        "push_commit_names": "`push_commits.name`",
+        "push_commit_emails": "`push_commits.email`",
     },
     # ClickHouse's github_events: the item's author by name, its times as 1970 when unset,
     # no creation time of the issue and no review ids.
@@ -59,6 +63,8 @@ LAYOUTS: dict[str, dict[str, str | None]] = {
         "pull_review_comments": "review_comments",
         "pull_review_id": None,
         "pull_review_state": "nullIf(toString(review_state), 'none')",
+        "push_commit_names": None,  # github_events has no commits
+        "push_commit_emails": None,
     },
 }
 
@@ -207,12 +213,33 @@ MEASURES = (
         "type = 'PullRequestEvent'",
         "chaoss.ts chaossCodeChangeLines (by remove)",
     ),
+    # The PullRequestEvents chaossCodeChangeLines sums whose size is unknown (an opening read
+    # from the API, which gives a pull request's size only as it is now): any makes the sum unknown.
+    Measure(
+        "code_change_lines_unknown",
+        "rows",
+        None,
+        "type = 'PullRequestEvent' AND (pull_additions IS NULL OR pull_deletions IS NULL)",
+        "chaoss.ts chaossCodeChangeLines (its events)",
+    ),
 )
 
 
-def _aggregate(schema: Schema, measure: Measure) -> str:
+def _aggregate(schema: Schema, measure: Measure, joined: str | None = None) -> str:
+    """The measure's aggregate; with ``joined`` (a label's: :func:`joined_rows_sql`) each event
+    counts once per label row it joins and an issue is (repo, number), the label's events
+    spanning repositories whose issue numbers repeat."""
     cond, column = measure.condition, measure.column
-    if _sqlite(schema):
+    sqlite = _sqlite(schema)
+    if joined is not None and measure.how == "distinct" and column == "issue_number":
+        column = "repo_id || ':' || issue_number" if sqlite else "repo_id, issue_number"
+    if joined is not None and measure.how in ("rows", "sum"):
+        weighted = joined if measure.how == "rows" else f"{column} * {joined}"
+        if sqlite:
+            total = f"sum(CASE WHEN {cond} THEN {weighted} END)"
+            return f"coalesce({total}, 0)" if measure.how == "rows" else total
+        return f"sumIf({weighted}, {cond})"
+    if sqlite:
         return {
             "distinct": f"count(DISTINCT CASE WHEN {cond} THEN {column} END)",
             "rows": f"count(CASE WHEN {cond} THEN 1 END)",
@@ -227,24 +254,50 @@ def _aggregate(schema: Schema, measure: Measure) -> str:
     }[measure.how]
 
 
+def _ids(values: Iterable[int]) -> str:
+    return ", ".join(str(int(value)) for value in sorted(values))
+
+
+def joined_rows_sql(repos: Iterable[int], org_repos: Iterable[int], users: Iterable[int]) -> str:
+    """How many rows of a label an event joins (basic.ts getLabelJoinClause: ``flatten_labels``
+    rows matching its repo as Repo, its organisation as Org, its actor as User), given the
+    repositories the label lists, those whose organisation it lists, and its developers."""
+    terms = [
+        f"CASE WHEN {column} IN ({_ids(ids)}) THEN 1 ELSE 0 END"
+        for column, ids in (("repo_id", repos), ("repo_id", org_repos), ("actor_id", users))
+        if ids
+    ]
+    return f"({' + '.join(terms)})" if terms else "0"
+
+
 def counts_sql(
-    schema: Schema, grain: str, *, since: str, until: str, repo_ids: tuple[int, ...] = (), by_repo: bool = True
+    schema: Schema,
+    grain: str,
+    *,
+    since: str,
+    until: str,
+    repo_ids: tuple[int, ...] = (),
+    by_repo: bool = True,
+    joined: str | None = None,
 ) -> str:
     """Rows ``repo_id, period, *MEASURES`` of the events from ``since`` to ``until`` (days).
 
     Each measure is its metric's inner query (``COUNT(DISTINCT ...)``, ``COUNT()`` or
     ``SUM(...)`` over the events its ``WHERE`` keeps, grouped by repo and time), the
     conditions moved into the aggregate so that one pass serves all. Without ``by_repo``
-    the ``repo_ids`` are one group (repo_id 0): a label's repositories (basic.ts
-    getGroupIdClause, groupBy a label).
+    the ``repo_ids`` are one group (repo_id 0). A label (basic.ts getGroupIdClause, groupBy
+    a label) passes its label type's repositories as ``repo_ids`` (getRepoWhereClause with
+    ``repoLabel``) and ``joined``, :func:`joined_rows_sql`: the events joining none of its
+    rows are left out, and ``COUNT()`` and ``SUM()`` see an event once per row it joins.
     """
-    measures = ",\n       ".join(f"{_aggregate(schema, m)} AS {m.name}" for m in MEASURES)
+    measures = ",\n       ".join(f"{_aggregate(schema, m, joined)} AS {m.name}" for m in MEASURES)
     key, group = ("repo_id", "repo_id, period") if by_repo else ("0", "period")
+    label = f" AND {joined} > 0" if joined is not None else ""
     return f"""
 {with_events(schema, since=since, until=until, repo_ids=repo_ids)}
 SELECT {key} AS group_id, {period(schema, grain)} AS period,
        {measures}
-FROM e WHERE repo_id IS NOT NULL
+FROM e WHERE repo_id IS NOT NULL{label}
 GROUP BY {group}
 """
 
@@ -339,6 +392,40 @@ def hours_sql(schema: Schema, grain: str, *, since: str, until: str, repo_ids: t
 SELECT repo_id, {period(schema, grain)} AS period, {day} AS day, {hour} AS hour, {count}
 FROM e WHERE repo_id IS NOT NULL
 GROUP BY repo_id, period, day, hour
+"""
+
+
+def email_suffixes_sql(schema: Schema, grain: str, *, since: str, until: str, repo_ids: tuple[int, ...] = ()) -> str:
+    """Rows ``repo_id, period, author, suffix, count``: metrics.ts ``contributorEmailSuffixes``'s
+    inner query before its ``anyHeavy``. Of each ``PushEvent``, every commit author name
+    (``arrayJoin(push_commits.name)``) with every commit e-mail's suffix
+    (``arrayJoin(arrayMap(x -> splitByChar('@', x)[2], push_commits.email))``): two arrayJoins
+    of one row give their product, as ClickHouse runs OpenDigger's query. The suffix is the
+    text between the first '@' and the next (``''`` without one)."""
+    events = with_events(schema, since=since, until=until, repo_ids=repo_ids)
+    when = period(schema, grain)
+    if _sqlite(schema):
+        email = "m.value"
+        rest = f"substr({email}, instr({email}, '@') + 1)"
+        suffix = (
+            f"CASE WHEN instr({email}, '@') = 0 THEN '' "
+            f"WHEN instr({rest}, '@') = 0 THEN {rest} ELSE substr({rest}, 1, instr({rest}, '@') - 1) END"
+        )
+        return f"""
+{events}
+SELECT e.repo_id, {when} AS period, n.value AS author, {suffix} AS suffix, count(*)
+FROM e, json_each(e.push_commit_names) AS n, json_each(e.push_commit_emails) AS m
+WHERE e.type = 'PushEvent' AND e.repo_id IS NOT NULL
+GROUP BY e.repo_id, period, author, suffix
+"""
+    return f"""
+{events}
+SELECT repo_id, period, author, suffix, count() FROM (
+  SELECT repo_id, {when} AS period, arrayJoin(push_commit_names) AS author,
+    arrayJoin(arrayMap(x -> splitByChar('@', x)[2], push_commit_emails)) AS suffix
+  FROM e WHERE type = 'PushEvent' AND repo_id IS NOT NULL
+)
+GROUP BY repo_id, period, author, suffix
 """
 
 

@@ -69,10 +69,12 @@ def plot_stars(
         )
         axes.set_ylabel("stars (cumulative" + (", log scale)" if log else ")"))
         if log:
-            axes.set_yscale("log")
+            chart_style.log_axis(axes)
         else:
             chart_style.count_axis(axes)
         chart_style.date_axis(axes, "date (UTC)", history["date"].to_list())
+        if history.height:  # the days of a month still growing, shaded as in the report and the notebooks
+            chart_style.shade_partial_days(axes, max(history["date"].to_list()), growth.last_complete_month(db))
         axes.legend(loc="upper left", frameon=False)
         if note:
             figure.supxlabel(note, fontsize=8, color="0.35")  # under the dates: the layout keeps room for it

@@ -57,7 +57,7 @@ from urllib.parse import quote
 import networkx as nx
 import polars as pl
 
-from analysis import chart_style, export, frames, growth
+from analysis import chart_style, export, fake_stars, frames, growth
 from analysis.fields import NAME
 from analysis.global_openrank import WARM_UP_MONTHS, default_month, openrank_table, warm_up_until
 from analysis.lineage import lineage_graph, most_derived_first, stored_edges
@@ -140,8 +140,9 @@ def write_report(
     _check_destination(out_dir, create_parents=create_parents)
     _require_report_extras()
     with _swapped_in(out_dir) as root:
-        site = _Site(store, root, month=month, bots=tuple(bots))
-        site.write(model_pages)
+        with fake_stars.shared_detection():  # its fake-star tables read one run of the detectors
+            site = _Site(store, root, month=month, bots=tuple(bots))
+            site.write(model_pages)
     files = [p for p in out_dir.rglob("*") if p.is_file()]
     return ReportResult(
         path=out_dir,
@@ -633,16 +634,11 @@ class _Site:
 
     def _shade(self, axes: Any, months: list[str], *, openrank: bool = False) -> None:
         """Shade the partial months (and, on OpenRank charts, the warm-up ones) of a month axis."""
-        partial = [i for i, m in enumerate(months) if self.complete is None or m > self.complete]
-        chart_style.shade_months(axes, partial, colour=chart_style.PARTIAL_COLOUR, label=chart_style.PARTIAL_LABEL)
-        if openrank and self.settled:
-            warm = [i for i, m in enumerate(months) if m < self.settled and i not in partial]
-            chart_style.shade_months(axes, warm, colour=chart_style.WARM_UP_COLOUR, label=chart_style.WARM_UP_LABEL)
+        chart_style.shade_month_axis(axes, months, complete=self.complete, settled=self.settled if openrank else None)
 
     def _shade_partial_days(self, axes: Any, last: dt.date) -> None:
         """Shade the days of the last, partial month of a daily series."""
-        if self.complete is not None and last.strftime("%Y-%m") > self.complete:
-            chart_style.shade_days(axes, last.replace(day=1), last)
+        chart_style.shade_partial_days(axes, last, self.complete)
 
     # -- pages
 
@@ -842,8 +838,7 @@ class _Site:
                 list(relations), list(relations.values()), color=[chart_style.RELATION_COLOURS[r] for r in relations]
             )
             axes.invert_yaxis()
-            axes.set_xlabel("direct derivatives (models)")
-            axes.set_ylabel("relation to the parent")
+            axes.set_xlabel("direct derivatives (models)")  # the bars' own labels name the relation
             axes.grid(axis="y", visible=False)
 
         parts.append(

@@ -20,6 +20,8 @@ need no second walk for their node ids (a legacy user id still answers, with a d
 warning: pwntester/octo.nvim issue 1373). An account GitHub no longer resolves (deleted,
 suspended) is ``null`` with a ``NOT_FOUND`` error for its index ("Could not resolve to a node
 with the global id of '...'": actions/add-to-project issue 168), and is stored as ``not_found``.
+Only that error is final: an item null for any other reason (its resolution timed out, an error
+with its path and no type) is not stored and is asked again on the next run.
 
 Facts are cached in ``star_account_facts`` and never asked again; a run asks for at most
 ``[github] account_facts`` accounts (those of the most recent stars first), so the cost of a
@@ -36,12 +38,13 @@ from typing import Any
 
 from collector.api_records import AccountFacts, check
 from collector.github_client import GitHubClient
+from collector.github_queries import PROFILE_BATCH
+from collector.github_rows import unresolved_nodes
 from collector.store import Store
 from core.dates import utc_now
 
 log = logging.getLogger(__name__)
 
-NODES_PER_QUERY = 100  # GitHub's limit on Query.nodes(ids:)
 ACCOUNT_FACTS_QUERY = """
 query AccountFacts($ids: [ID!]!) {
   nodes(ids: $ids) {
@@ -87,24 +90,35 @@ def facts_row(user_id: int, login: str | None, node: Any, fetched_at: str) -> di
 
 
 def fetch_account_facts(
-    store: Store, client: GitHubClient, *, limit: int, invalid: list[str] | None = None
+    store: Store,
+    client: GitHubClient,
+    *,
+    limit: int,
+    invalid: list[str] | None = None,
+    unread: list[int] | None = None,
 ) -> tuple[int, int]:
-    """Fetch and store the facts of up to ``limit`` stargazer accounts not yet known; returns
-    ``(queries sent, accounts stored)``. An account's node not meeting
-    :class:`collector.api_records.AccountFacts` is not stored (asked again next run), its
-    reason added to ``invalid`` for the caller's run log."""
+    """Fetch and store the facts of up to ``limit`` stargazer accounts not yet known, ``PROFILE_BATCH``
+    (GitHub's 100) ids a ``nodes`` document; returns ``(queries sent, accounts stored)``. An
+    account's node not meeting :class:`collector.api_records.AccountFacts` is not stored (asked
+    again next run), its reason added to ``invalid`` for the caller's run log; an account whose
+    item is null without GitHub's ``NOT_FOUND`` for it is not stored either, its id added to ``unread``."""
     invalid = [] if invalid is None else invalid
+    unread = [] if unread is None else unread
     accounts = store.accounts_without_facts(limit) if limit > 0 else []
     queries = stored = 0
-    for start in range(0, len(accounts), NODES_PER_QUERY):
-        batch: Sequence[tuple[int, str | None]] = accounts[start : start + NODES_PER_QUERY]
-        data, _errors = client.graphql(ACCOUNT_FACTS_QUERY, {"ids": [legacy_node_id(uid) for uid, _ in batch]})
+    for start in range(0, len(accounts), PROFILE_BATCH):
+        batch: Sequence[tuple[int, str | None]] = accounts[start : start + PROFILE_BATCH]
+        data, errors = client.graphql(ACCOUNT_FACTS_QUERY, {"ids": [legacy_node_id(uid) for uid, _ in batch]})
         queries += 1
         nodes = data.get("nodes") or []
+        not_found = {i for i, kind in unresolved_nodes(errors).items() if kind == "NOT_FOUND"}
         fetched_at = utc_now()
         rows = []
         for i, (uid, login) in enumerate(batch):
             node = nodes[i] if i < len(nodes) else None
+            if node is None and i not in not_found:  # not read (a timeout): says nothing of the account
+                unread.append(uid)
+                continue
             reason = check(node, AccountFacts) if isinstance(node, dict) and node else None
             if reason:
                 invalid.append(reason)

@@ -306,16 +306,61 @@ def _leaf_checks(fields: Iterable[tuple[str, msgspec.inspect.Type]], expr: str, 
     """(SQL condition, JSON path) for each declared value; a record's values, and that it is one when present."""
     for name, info in fields:
         here, where = f"{expr}.`{name}`", f"{path}.{name}"
+        listed = _listed_record(info)
+        if listed is not None:  # a list of records: each element's text checked (see _element_checks)
+            json_path = ", ".join(_quote(part) for part in where.split(".")[1:])
+            elements = " AND ".join(_element_checks(listed, "element", ())) or "1"
+            yield (
+                (
+                    f"(JSONType(line, {json_path}) IN ('Array', 'Null') AND "
+                    f"arrayAll(element -> JSONType(element) = 'Object' AND {elements}, "
+                    f"JSONExtractArrayRaw(line, {json_path})))"
+                ),
+                where,
+            )
+            continue
         record = _record(info)
         if record is None:
             yield _value_check(info, here), where
             continue
-        yield from _leaf_checks(((f.encode_name, f.type) for f in record.fields), here, where)
-        # A record with a value is an object (or an array, which ClickHouse reads by position); one
-        # whose values are all absent may be a number or a string: only then is the parser asked.
+        # A record is an object or null: ClickHouse would also read a Tuple from an array, by position,
+        # and from a number or a string make one of absent values, so the parser is asked what it holds.
         json_path = ", ".join(_quote(part) for part in where.split(".")[1:])
-        some = " OR ".join(f"isNotNull({here}.`{f.encode_name}`)" for f in record.fields if _record(f.type) is None)
-        yield f"if({some}, 1, JSONType(line, {json_path}) IN ('Object', 'Null'))", where
+        yield f"JSONType(line, {json_path}) IN ('Object', 'Null')", where
+        yield from _leaf_checks(((f.encode_name, f.type) for f in record.fields), here, where)
+
+
+def _listed_record(info: msgspec.inspect.Type) -> msgspec.inspect.StructType | None:
+    """The record of a field declared as a list of records (alone or or-null), else None."""
+    for kind in info.types if isinstance(info, msgspec.inspect.UnionType) else (info,):
+        if isinstance(kind, msgspec.inspect.ListType) and isinstance(kind.item_type, msgspec.inspect.StructType):
+            return kind.item_type
+    return None
+
+
+def _element_checks(record: msgspec.inspect.StructType, text: str, path: tuple[str, ...]) -> Iterator[str]:
+    """SQL conditions on ``text``, the JSON text of one list element, that its values at ``path``
+    have ``record``'s declared types: a record an object (or null when it may be), a string a
+    string within its bounds (or null). JSON functions on the element, not JSONExtract into a
+    Tuple: ClickHouse drops a whole array when one element's nested value has the wrong type."""
+    for f in record.fields:
+        keys = ", ".join(_quote(part) for part in (*path, f.encode_name))
+        optional = isinstance(f.type, msgspec.inspect.UnionType) and any(
+            isinstance(t, msgspec.inspect.NoneType) for t in f.type.types
+        )
+        allowed = "('Object', 'Null')" if optional else "('Object')"
+        nested = _record(f.type)
+        if nested is not None:
+            yield f"JSONType({text}, {keys}) IN {allowed}"
+            yield from _element_checks(nested, text, (*path, f.encode_name))
+            continue
+        kinds = [t for t in (f.type.types if isinstance(f.type, msgspec.inspect.UnionType) else (f.type,))]
+        strings = [t for t in kinds if isinstance(t, msgspec.inspect.StrType)]
+        if len(strings) != 1 or len(kinds) - len(strings) > 1 or strings[0].pattern or strings[0].min_length:
+            raise TypeError(f"no ClickHouse check for the declared list element field {f}")  # add it here
+        yield f"JSONType({text}, {keys}) IN {allowed.replace('Object', 'String')}"
+        if strings[0].max_length is not None:
+            yield f"lengthUTF8(JSONExtractString({text}, {keys})) <= {strings[0].max_length}"
 
 
 @functools.cache  # the same SQL for every file: built once from the declarations
@@ -394,10 +439,15 @@ METRIC_COLUMNS = (
     ("pull_review_comments", "Nullable(Int64)"),
     ("pull_review_id", "Nullable(Int64)"),
     ("pull_review_state", "Nullable(String)"),
+    # a PushEvent's commit authors (the SQLite store's JSON lists); an array is never NULL in
+    # ClickHouse, so unknown is the empty array there
+    ("push_commit_names", "Array(String)"),
+    ("push_commit_emails", "Array(String)"),
 )
 LINES_TABLE = f"""
 CREATE TABLE IF NOT EXISTS archive_lines (
-    file String, line_number UInt64, bytes UInt64, event {EVENT_TUPLE}, good UInt8, line String
+    file String, line_number UInt64, bytes UInt64, event {EVENT_TUPLE}, good UInt8, line String,
+    commits Array(String)
 ) ENGINE = Null
 """
 # The lines that are not good events, with what is wrong with them ('' for a blank line or an unknown type).
@@ -462,6 +512,11 @@ def _event_columns() -> str:
         f"{review_id} AS pull_review_id",
         "if(event.type.String = 'PullRequestReviewEvent', event.payload.review.state.String, NULL) "
         "AS pull_review_state",
+        # one entry per commit, '' for a missing one (collector.gharchive.PushPayload.push_authors)
+        *(
+            f"arrayMap(c -> JSONExtractString(c, 'author', '{key}'), commits) AS push_commit_{key}s"
+            for key in ("name", "email")
+        ),
     ]
     return ", ".join(
         [
@@ -678,7 +733,8 @@ def _insert_from(engine: Engine, source: str, known: list[str], file: str, limit
     bound = f"length(line) > {limits.line_bytes} OR _row_number >= {limits.file_lines}"
     engine.command(
         f"INSERT INTO archive_lines SELECT file, line_number, length(line) + 1, event, {good} AS good, "
-        "if(good, '', line) FROM ("
+        "if(good, '', line), if(good AND event.type.String = 'PushEvent', "
+        "JSONExtractArrayRaw(line, 'payload', 'commits'), []) FROM ("
         f"SELECT {file} AS file, _row_number + 1 AS line_number, line, JSONExtract(line, '{EVENT_TUPLE}') AS event "
         f"FROM file({_quote(source)}, LineAsString, 'line String') "
         f"WHERE throwIf({bound}, 'a GH Archive bound is passed') = 0) "

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +82,8 @@ def read_edges(path: str | os.PathLike[str]) -> list[tuple[str, str, str]]:
     model id or an unknown relation.
     """
     path = Path(path)
+    if path.exists() and not path.is_dir() and not stat.S_ISREG(path.stat().st_mode):
+        raise InputError(f"{path}: not a regular file; pass the edge list's .csv file")  # a FIFO's read waits
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import json
 import logging
 import multiprocessing
 import os
@@ -75,7 +76,7 @@ from typing import Annotated, Any, ClassVar, Union
 
 import msgspec
 
-from collector.store import EVENT_ROW_COLUMNS, ArchiveHour, Store
+from collector.store import EVENT_PUSH_COLUMNS, EVENT_ROW_COLUMNS, ArchiveHour, Store
 from core.bots import is_bot_login
 from core.config import Config
 from core.errors import InputError
@@ -178,6 +179,7 @@ class Repo(msgspec.Struct):
 
 Time = Annotated[str, msgspec.Meta(pattern=UTC_TIME)]
 Count = Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)]  # a count GitHub reports (comments, lines, files)
+AUTHOR_TEXT = 4096  # a commit author's name or e-mail: git keeps what it is given; this bounds a line's row
 
 
 class Layout:
@@ -396,14 +398,47 @@ class CommitCommentPayload(Payload):
 _COMMENT_LAYOUT = Layout(*EVENT_COLUMNS, "comment_id")
 
 
+class CommitAuthor(msgspec.Struct):
+    """A push commit's ``author``: the git author's name and e-mail, as the commit records them."""
+
+    name: Annotated[str, msgspec.Meta(max_length=AUTHOR_TEXT)] | None = None
+    email: Annotated[str, msgspec.Meta(max_length=AUTHOR_TEXT)] | None = None
+
+
+class Commit(msgspec.Struct):
+    """One of ``PushEvent``'s ``payload.commits`` (docs.github.com "GitHub event types", PushEvent:
+    ``commits[][author][name]``, ``commits[][author][email]``)."""
+
+    author: CommitAuthor | None = None
+
+
 class PushPayload(Payload):
     push_id: Id | Annotated[str, msgspec.Meta(pattern=DIGITS)] | None = None
+    commits: list[Commit] | None = None
 
     def layout_values(self) -> tuple[Layout, tuple]:
-        return _PUSH_LAYOUT, (None if self.push_id is None else str(self.push_id),)
+        push_id = None if self.push_id is None else str(self.push_id)
+        if self.commits is None:  # the authors unknown: their columns left NULL
+            return _PUSH_LAYOUT, (push_id,)
+        return _PUSH_AUTHORS_LAYOUT, (push_id, *self.push_authors())
+
+    def push_authors(self) -> tuple[str | None, str | None]:
+        """OpenDigger's ``push_commits.name`` and ``push_commits.email``: JSON lists of the commits'
+        author names and e-mails, one entry per commit (``''`` for a missing one, as the columns
+        of OpenDigger's ``Nested`` ``push_commits`` hold one row per commit); unknown without ``commits``."""
+        if self.commits is None:
+            return None, None
+        authors = [commit.author or _NO_AUTHOR for commit in self.commits]
+        return _json_list([a.name or "" for a in authors]), _json_list([a.email or "" for a in authors])
 
 
 _PUSH_LAYOUT = Layout(*EVENT_COLUMNS, "push_id")
+_PUSH_AUTHORS_LAYOUT = Layout(*EVENT_COLUMNS, "push_id", *EVENT_PUSH_COLUMNS)
+_NO_AUTHOR = CommitAuthor()
+
+
+def _json_list(texts: list[str]) -> str:
+    return json.dumps(texts, ensure_ascii=False, separators=(",", ":"))
 
 
 class Event(msgspec.Struct):
@@ -877,9 +912,13 @@ def _chunk_rows(
     counts.lines += line_count
     rows: Laid = {}
     search = _REPO.search
+    utf8 = _is_utf8(text)  # a chunk at once; line by line only in a chunk that is not
     read = 0  # lines not left out as empty by _numbered_lines
     for number, line in _numbered_lines(text, first_line, line_count):
         read += 1
+        if not utf8 and not _is_utf8(line):
+            counts.report(f"{path}:{number}: not JSON (not UTF-8 text)")
+            continue
         if tracked is not None:
             match = search(line)
             if match is not None:
@@ -1084,7 +1123,7 @@ def _layout_row(line: bytes, path: Path, number: int, result: ImportResult) -> t
     is built here, and only here.
     """
     try:
-        event = _EVENT.decode(line)
+        event = _decode(_EVENT, line)
     except msgspec.ValidationError as exc:
         _refused(line, path, number, result, str(exc))
         return None
@@ -1143,10 +1182,58 @@ def _bot_flag(login: str | None) -> int:
 _BOT_FLAGS: dict[str | None, int] = {}
 
 
+def _is_utf8(text: bytes) -> bool:
+    """Whether ``text`` is UTF-8, as JSON text must be (RFC 8259, section 8.1). msgspec checks the
+    strings it decodes, not those of the fields it skips; ClickHouse's parser checks the whole line."""
+    if text.isascii():
+        return True
+    try:
+        text.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# How deep a line may nest: what ClickHouse's JSON parser (simdjson, its DEFAULT_MAX_DEPTH) reads,
+# so that both engines refuse the same lines. GH Archive's lines nest fewer than ten levels.
+MAX_DEPTH = 1024
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+def _decode(decoder: msgspec.json.Decoder, data: bytes) -> Any:
+    """``decoder.decode(data)``; a document nested deeper than Python's recursion limit lets msgspec
+    go is decoded again with room up to :data:`MAX_DEPTH` levels, and refused past it."""
+    try:
+        return decoder.decode(data)
+    except RecursionError:
+        pass
+    if _depth(data) > MAX_DEPTH:
+        raise msgspec.DecodeError(f"nested deeper than {MAX_DEPTH} levels")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit + MAX_DEPTH)
+    try:
+        return decoder.decode(data)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _depth(data: bytes) -> int:
+    """How deep the arrays and objects of a JSON text nest (its strings left out)."""
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_STRING.sub(b"", data)):
+        if bracket in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
 def _refused(line: bytes, path: Path, number: int, result: ImportResult, reason: str) -> None:
     """Count a line :class:`Event` refused: an unknown type is skipped as such, whatever else it holds."""
     try:
-        kind = _KIND.decode(line).type
+        kind = _decode(_KIND, line).type
     except msgspec.DecodeError:
         kind = None
     if not kind:

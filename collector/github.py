@@ -129,8 +129,17 @@ from collector.github_rows import (
     snapshot_row_rest,
     star_page_graphql,
     star_page_rest,
+    unresolved_nodes,
 )
-from collector.github_walk import PAGE_SIZE, ListingWalker, RepoBlocked, RepoGone, StaleCursor, is_blocked
+from collector.github_walk import (
+    PAGE_SIZE,
+    ListingWalker,
+    NewestFirst,
+    RepoBlocked,
+    RepoGone,
+    StaleCursor,
+    is_blocked,
+)
 from collector.store import BUDGET_META, Store
 from core.config import GithubConfig
 from core.outcome import CollectResult
@@ -225,8 +234,9 @@ def collect_github(
     return result
 
 
-class StaleGraphQLCursor(GitHubError):
-    """A stored GraphQL cursor GitHub no longer takes (INVALID_CURSOR_ARGUMENTS): start again from the top."""
+class ItemGone(GitHubError):
+    """An item inside a repository (a pull request by number) no longer resolves: NOT_FOUND
+    below ``repository``, the repository itself being there."""
 
 
 class GitHubCollector:
@@ -292,8 +302,12 @@ class GitHubCollector:
         from collector.account_facts import ACCOUNTS_COUNTER, QUERIES_COUNTER, fetch_account_facts
 
         invalid: list[str] = []
-        queries, stored = fetch_account_facts(self.store, self.client, limit=self.config.account_facts, invalid=invalid)
+        unread: list[int] = []
+        limit = self.config.account_facts
+        queries, stored = fetch_account_facts(self.store, self.client, limit=limit, invalid=invalid, unread=unread)
         self.count_invalid("account facts (GraphQL)", "nodes(ids:)", invalid)
+        if unread:
+            self.result.mark_partial(f"github: {len(unread)} account facts could not be read; the next run asks again")
         self.result.counters[QUERIES_COUNTER] += queries
         self.result.counters[ACCOUNTS_COUNTER] += stored
         self.result.rows_written += stored
@@ -566,7 +580,7 @@ class GitHubCollector:
         for start in range(0, len(due), PROFILE_BATCH):
             batch = due[start : start + PROFILE_BATCH]
             data, errors = self.client.graphql(PROFILES_QUERY, {"ids": batch})
-            failed = {e["path"][1] for e in errors if e.get("type") != "NOT_FOUND" and len(e.get("path") or ()) == 2}
+            failed = {i for i, kind in unresolved_nodes(errors).items() if kind != "NOT_FOUND"}
             nodes = data.get("nodes") or [None] * len(batch)
             asked = [(i, node) for k, (i, node) in enumerate(zip(batch, nodes, strict=True)) if k not in failed]
             invalid: list[str] = []
@@ -625,14 +639,13 @@ class GitHubCollector:
 
         ``seen`` (for a walk from the start) collects every user met, and the hidden
         count restarts; otherwise hidden items add to the stored count."""
-        owner, name = repo.full_name.split("/", 1)
         state = self.star_state(repo)
         whole = after is None  # a walk from the start: its date says when the history was last checked whole
         hidden = 0 if whole else int(state.get("hidden", 0))
         walked = self.client.today if whole else state.get("whole")
         pages = shown = 0
         while True:
-            node = self.star_page(repo, owner, name, after)
+            node = self.star_page(repo, after)
             pages += 1
             connection = node["stargazers"]
             page = star_page_graphql(repo.id, connection.get("edges") or [], self.bots)
@@ -664,12 +677,11 @@ class GitHubCollector:
         accounts) above the first stored star are new hidden stars. Until the re-walk meets a
         stored star the refused cursor stays in the checkpoint, so an interrupted re-walk is
         made again."""
-        owner, name = repo.full_name.split("/", 1)
         state = self.star_state(repo)
         hidden, newest_cursor, after, pages = int(state.get("hidden", 0)), None, None, 0
         query = "SELECT 1 FROM stargazers WHERE repo_id = ? AND user_id = ? AND starred_at = ?"
         while True:
-            node = self.star_page(repo, owner, name, after, newest_first=True)
+            node = self.star_page(repo, after, newest_first=True)
             pages += 1
             connection = node["stargazers"]
             page_info = connection["pageInfo"]
@@ -704,24 +716,10 @@ class GitHubCollector:
             self.result.counters[f"{INVALID_RECORDS} ({endpoint})"] += len(reasons)
             log.warning("github %s %s: %d invalid record(s) skipped (%s)", name, endpoint, len(reasons), reasons[0])
 
-    def star_page(
-        self, repo: Repo, owner: str, name: str, after: str | None, *, newest_first: bool = False
-    ) -> dict[str, Any]:
-        """One stargazer page's ``repository`` node; a field error other than NOT_FOUND
-        (a partial timeout) is asked again, :data:`ALIAS_RETRIES` times. A refused cursor
-        (``INVALID_CURSOR_ARGUMENTS``) raises :class:`StaleCursor`."""
+    def star_page(self, repo: Repo, after: str | None, *, newest_first: bool = False) -> dict[str, Any]:
+        """One stargazer page's ``repository`` node (see :meth:`ask_repository`)."""
         document = STARGAZERS_NEWEST_FIRST_QUERY if newest_first else STARGAZERS_QUERY
-        for _ in range(ALIAS_RETRIES + 1):
-            data, errors = self.client.graphql(document, {"owner": owner, "name": name, "after": after})
-            node = data.get("repository")
-            if node is not None:
-                return node
-            if any(e.get("type") == "NOT_FOUND" for e in errors):
-                raise RepoGone(f"github repo {repo.full_name}: GraphQL no longer resolves it")
-            if after and any(e.get("type") == "INVALID_CURSOR_ARGUMENTS" for e in errors):
-                raise StaleCursor(f"github repo {repo.full_name}: stargazers after {after!r} refused")
-        messages = "; ".join(e.get("message", "") for e in errors)[:200]
-        raise GitHubError(f"stargazers after {after!r}: {messages or 'no data'} (asked {ALIAS_RETRIES + 1} times)")
+        return self.ask_repository(repo, document, "stargazers", after=after)
 
     def reconcile_stars(self) -> None:
         """Walk again the star histories that hold more stars than GitHub counts (stars
@@ -942,56 +940,68 @@ class GitHubCollector:
     ) -> Iterator[tuple[list[dict], str]]:
         """Pages of a GraphQL connection ordered by ``UPDATED_AT`` descending: (nodes, checkpoint).
 
-        The checkpoint holds ``newest`` (the newest update stored when this walk began),
-        ``resume`` (the cursor of the next page while the walk is unfinished) and ``seen``
-        (the newest update met so far, ``newest`` once the walk is done). Items updated
-        while a walk goes on move above it and are read by the next one. A cursor GitHub
-        no longer takes starts the walk again from the top."""
+        The checkpoint and the end of the walk are those of every newest-first walk
+        (:class:`collector.github_walk.NewestFirst`; ``resume`` is the next page's cursor). Items
+        updated while a walk goes on move above it and are read by the next one. A cursor GitHub
+        no longer takes starts the walk again from the top. Items older than ``floor`` are dropped."""
         schema = ISSUE_DETAIL_RECORDS["pull_requests" if field == "pullRequests" else "issues"]
-        state = json.loads(checkpoint) if checkpoint and checkpoint.startswith("{") else {}
-        newest, seen, after = state.get("newest"), state.get("seen"), state.get("resume")
+        walk = NewestFirst.load(checkpoint if checkpoint and checkpoint.startswith("{") else None)
         while True:
             try:
-                connection = self.graphql_connection(repo, query, field, after=after)
-            except StaleGraphQLCursor:
-                after = None
+                connection = self.graphql_connection(repo, query, field, after=walk.resume)
+            except StaleCursor:
+                walk.resume = None
                 continue
             invalid: list[str] = []
             nodes = checked([node for node in connection.get("nodes") or () if node], schema, invalid)
             self.count_invalid(f"{field} (GraphQL)", repo, invalid)
-            stamps = [node["updatedAt"] for node in nodes]
-            seen = max([seen or newest or "", *stamps]) or None
-            reached = newest is not None and any(stamp <= newest for stamp in stamps)
-            below_floor = floor is not None and any(stamp < floor for stamp in stamps)
-            kept = [node for node in nodes if floor is None or node["updatedAt"] >= floor]
             page_info = connection.get("pageInfo") or {}
-            more = bool(page_info.get("hasNextPage")) and not reached and not below_floor
-            after = page_info.get("endCursor") if more else None
-            state_after = {"newest": newest, "resume": after, "seen": seen} if more else {"newest": seen}
-            yield kept, json.dumps(state_after, sort_keys=True)
+            following = page_info.get("endCursor") if page_info.get("hasNextPage") else None
+            more, saved = walk.page([node["updatedAt"] for node in nodes], following, floor=floor)
+            yield [node for node in nodes if floor is None or node["updatedAt"] >= floor], saved
             if not more:
                 return
+            walk.resume = following
 
     def graphql_connection(
         self, repo: Repo, query: str, field: str, *, after: str | None, **variables: Any
     ) -> dict[str, Any]:
-        """One page of a connection of ``repository`` (``field``, or ``pullRequest.reviews``);
-        a field error other than NOT_FOUND (a partial timeout) is asked again, :data:`ALIAS_RETRIES` times."""
+        """One page of a connection of ``repository`` (``field``, or ``pullRequest.reviews``),
+        :attr:`walker.page_size <collector.github_walk.ListingWalker.page_size>` items (see :meth:`ask_repository`)."""
+        node: Any = self.ask_repository(repo, query, field, after=after, first=self.walker.page_size, **variables)
+        for step in field.split("."):
+            node = node[step]
+        return node
+
+    def ask_repository(
+        self, repo: Repo, query: str, field: str, *, after: str | None, **variables: Any
+    ) -> dict[str, Any]:
+        """The ``repository`` node of one document about ``repo``, once ``field`` (a dotted path
+        in it) resolves.
+
+        A ``NOT_FOUND`` error for the repository raises :class:`RepoGone`; one deeper in it (a
+        pull request whose number no longer resolves: "Could not resolve to a PullRequest with the
+        number of N.", cli/cli issue 157) raises :class:`ItemGone`, the repository being there.
+        A refused cursor (``INVALID_CURSOR_ARGUMENTS``) raises :class:`StaleCursor`; any other
+        field error (a partial timeout) is asked again, :data:`ALIAS_RETRIES` times."""
         owner, name = repo.full_name.split("/", 1)
-        asked = {"owner": owner, "name": name, "first": self.walker.page_size, "after": after, **variables}
+        asked = {"owner": owner, "name": name, "after": after, **variables}
         errors: list[dict] = []
         for _ in range(ALIAS_RETRIES + 1):
             data, errors = self.client.graphql(query, asked)
             node = data.get("repository")
-            if node is not None:
-                for step in field.split("."):
-                    node = (node or {}).get(step)
-                if node is not None:
-                    return node
-            if any(e.get("type") == "NOT_FOUND" for e in errors):
+            inner = node
+            for step in field.split("."):
+                inner = (inner or {}).get(step)
+            if node is not None and inner is not None:
+                return node
+            not_found = [e for e in errors if e.get("type") == "NOT_FOUND"]
+            if any(len(e.get("path") or ()) <= 1 for e in not_found):
                 raise RepoGone(f"github repo {repo.full_name}: GraphQL no longer resolves it")
+            if not_found:
+                raise ItemGone(f"github repo {repo.full_name}: {not_found[0].get('message', 'NOT_FOUND')}")
             if after and any(e.get("type") == "INVALID_CURSOR_ARGUMENTS" for e in errors):
-                raise StaleGraphQLCursor(f"{field} after {after!r}")
+                raise StaleCursor(f"github repo {repo.full_name}: {field} after {after!r} refused")
         messages = "; ".join(e.get("message", "") for e in errors)[:200]
         raise GitHubError(f"{field} after {after!r}: {messages or 'no data'} (asked {ALIAS_RETRIES + 1} times)")
 
@@ -1001,9 +1011,17 @@ class GitHubCollector:
         reviews = node.get("reviews") or {}
         page_info = reviews.get("pageInfo") or {}
         while page_info.get("hasNextPage"):
-            more = self.graphql_connection(
-                repo, MORE_REVIEWS_QUERY, "pullRequest.reviews", after=page_info.get("endCursor"), number=node["number"]
-            )
+            try:
+                more = self.graphql_connection(
+                    repo,
+                    MORE_REVIEWS_QUERY,
+                    "pullRequest.reviews",
+                    after=page_info.get("endCursor"),
+                    number=node["number"],
+                )
+            except ItemGone as exc:  # the pull request went away between the two documents: keep what was read
+                self.note(f"github {repo.full_name} #{node['number']}: reviews past the first page not read ({exc})")
+                return
             reviews["nodes"] = [*(reviews.get("nodes") or ()), *(more.get("nodes") or ())]
             page_info = more.get("pageInfo") or {}
 

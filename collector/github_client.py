@@ -62,7 +62,6 @@ the HTTP, and this module is the one place with GitHub's rules in it.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -80,6 +79,7 @@ from collector.http import (
     check_endpoint,
     check_token,
     http_date,
+    json_body,
     next_link,
     retry_after_seconds,
 )
@@ -524,7 +524,7 @@ def _parse_body(raw: requests.Response) -> Any:
     text = raw.content  # urllib3 already raises when it is shorter than Content-Length
     if not text.strip():
         return None
-    return json.loads(text)
+    return json_body(text)
 
 
 def _is_secondary(data: Any) -> bool:

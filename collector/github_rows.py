@@ -452,6 +452,20 @@ def issue_detail_events(
 PROFILE_TEXT_LIMIT = 255  # characters kept of a profile field (GitHub's profile form takes fewer)
 
 
+def unresolved_nodes(errors: Iterable[dict]) -> dict[int, str | None]:
+    """The items of a ``nodes(ids:)`` answer that an error names (its ``path`` is ``["nodes",
+    index]``): index -> the error's ``type``. ``NOT_FOUND`` is GitHub's word that the id
+    resolves to nothing ("Could not resolve to a node with the global id of '...'",
+    actions/add-to-project issue 168); any other (a type-less partial timeout) says only that
+    the item was not read."""
+    named: dict[int, str | None] = {}
+    for error in errors:
+        path: list[Any] = error.get("path") or []
+        if len(path) == 2 and path[0] == "nodes" and isinstance(path[1], int):
+            named[path[1]] = error.get("type")
+    return named
+
+
 def profile_rows(
     ids: Iterable[str], nodes: Iterable[dict | None], day: str, invalid: list[str]
 ) -> list[dict[str, Any]]:

@@ -79,6 +79,54 @@ class Step:
     checkpoint: str
 
 
+@dataclass
+class NewestFirst:
+    """Where a walk newest first stands, and when it ends (its checkpoint, one owner for every
+    newest-first walk: REST listings here and GraphQL connections ordered by ``UPDATED_AT``
+    descending in :mod:`collector.github`).
+
+    ``newest`` is the newest stamp stored when the walk began, ``resume`` the next page's target
+    (a link or a cursor) while it is unfinished, ``seen`` the newest stamp met so far (``newest``
+    once the walk is done) and ``rewalk`` whether this is a re-walk from the top after a refused
+    target."""
+
+    newest: str | None = None
+    seen: str | None = None
+    resume: str | None = None
+    rewalk: bool = False
+
+    @classmethod
+    def load(cls, checkpoint: str | None) -> NewestFirst:
+        state = _state(checkpoint)
+        return cls(state.get("newest"), state.get("seen"), state.get("resume"), bool(state.get("rewalk")))
+
+    def page(
+        self, stamps: list[str], following: str | None, *, floor: str | None, known: bool | None = None
+    ) -> tuple[bool, str]:
+        """Take one page with these ``stamps`` whose next page is ``following`` (its target as
+        stored, None at the end): returns whether the walk goes on and the checkpoint to commit.
+
+        The walk ends at the first page with an item not newer than ``newest`` (with ``known``,
+        whether every item of the page is stored, at the first known page instead; in a re-walk
+        only once its stamps are not newer than ``newest`` either: the pages the refused walk
+        read are known but above it) or with an item older than ``floor``."""
+        self.seen = max([self.seen or self.newest or "", *stamps]) or None
+        if known is not None:
+            reached = known
+            if self.rewalk:  # known may be this walk's own earlier pages: stop only below them
+                reached = reached and self.newest is not None and all(s <= self.newest for s in stamps)
+        else:
+            reached = self.newest is not None and any(s <= self.newest for s in stamps)
+        more = bool(following) and not reached and not (floor and any(s < floor for s in stamps))
+        if more:
+            state: dict[str, Any] = {"newest": self.newest, "resume": following, "seen": self.seen}
+            if self.rewalk:
+                state["rewalk"] = True
+        else:
+            state = {"newest": self.seen}
+        return more, json.dumps(state, sort_keys=True)
+
+
 class ListingWalker:
     """Walks REST listings for one client, with the validators the store keeps."""
 
@@ -194,44 +242,29 @@ class ListingWalker:
         pages that walk read are known but must not end the re-walk, so there a page ends it
         only when it is known and none of its items is newer than ``newest``. An interrupted
         re-walk keeps that rule (``rewalk`` in the checkpoint)."""
-        state = _state(checkpoint)
-        newest, seen = state.get("newest"), state.get("seen")
-        resume, rewalk = state.get("resume"), bool(state.get("rewalk"))
+        walk = NewestFirst.load(checkpoint)
         top = canonical_url(self.client.url(path), {**params, "per_page": self.page_size})
         # a stored target is re-based: it may predate a change of GITHUB_API_URL
-        url: str | None = self.client.url(self.client.relative(resume)) if resume else top
-        conditional = not resume
+        url: str | None = self.client.url(self.client.relative(walk.resume)) if walk.resume else top
+        conditional = not walk.resume
         while url:
             try:
                 response = self._get(url, conditional)
             except StaleCursor:
-                if url == top or (rewalk and not resume):  # the re-walk's own link refused too
+                if url == top or (walk.rewalk and not walk.resume):  # the re-walk's own link refused too
                     raise
-                url, conditional, rewalk, resume = top, False, True, None
+                url, conditional, walk.rewalk, walk.resume = top, False, True, None
                 continue
             if response is None:
                 return
             items = response.data or []
-            page_stamps = stamps(items)
-            seen = max([seen or newest or "", *page_stamps]) or None
             following = response.next_url
-            if known is not None:
-                reached = bool(items) and known(items)
-                if rewalk:  # known may be this walk's own earlier pages: stop only below them
-                    reached = reached and newest is not None and all(s <= newest for s in page_stamps)
-            else:
-                reached = newest is not None and any(s <= newest for s in page_stamps)
-            if reached or (floor and any(s < floor for s in page_stamps)):
-                following = None  # reached what is stored, or items older than wanted
-            if following:
-                state_after = {"newest": newest, "resume": self.client.relative(following), "seen": seen}
-                if rewalk:
-                    state_after["rewalk"] = True
-            else:
-                state_after = {"newest": seen}
+            page_known = None if known is None else bool(items) and known(items)
+            resume = self.client.relative(following) if following else None
+            more, saved = walk.page(stamps(items), resume, floor=floor, known=page_known)
             cache_row = response.cache_row(self.client.relative) if url == top else None  # only the top is asked again
-            yield Step(items, cache_row, json.dumps(state_after, sort_keys=True))
-            url, conditional = following, False
+            yield Step(items, cache_row, saved)
+            url, conditional = (following if more else None), False
 
     def _get(self, url: str, conditional: bool) -> Response | None:
         """The page, or None when the walk ends here (304 unchanged, 409 empty, 410 disabled)."""

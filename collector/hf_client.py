@@ -50,7 +50,6 @@ disabled), 404 (deleted) — are returned to the caller, which records them. Red
 from __future__ import annotations
 
 import importlib
-import json
 import logging
 import os
 import queue
@@ -72,6 +71,7 @@ from collector.http import (
     check_endpoint,
     check_token,
     http_date,
+    json_body,
     next_link,
     retry_after_seconds,
     retry_delay,
@@ -234,7 +234,7 @@ class HfClient:
                             )
                         return HubResponse(status, None, None, self.server_date, code, message)
                     try:
-                        data = json.loads(response.content)
+                        data = json_body(response.content)
                     except ValueError as exc:  # a body cut short by the network or the server
                         self._count("truncated")
                         failure = f"unreadable JSON body ({exc})"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import json
 import os
 import random
 import re
@@ -27,6 +28,16 @@ TOKEN_VARIABLES = ("GITHUB_TOKEN", "HF_TOKEN", "MODELSCOPE_API_TOKEN")
 # A bare host (``modelscope.ai``, ``host:8080/base``): modelscope_hub prefixes ``https://`` to one
 # (modelscope_hub/config.py, HubConfig.normalize_endpoint); ``javascript:`` is not one.
 _BARE_HOST = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?(/\S*)?")
+
+
+def json_body(content: bytes | str) -> Any:
+    """An API answer's JSON. ``ValueError`` (what the clients retry as an unreadable body) also when
+    it nests deeper than Python's parser follows: ``json.loads`` raises ``RecursionError`` there,
+    which no caller expects. GitHub's, the Hub's and ModelScope's answers nest a few levels."""
+    try:
+        return json.loads(content)
+    except RecursionError:
+        raise ValueError("the JSON nests too deeply to read") from None
 
 
 def check_endpoint(variable: str, url: str | None, *, bare_host_ok: bool = False) -> None:

@@ -39,6 +39,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,6 +159,7 @@ def import_hub_stats(
     store: Store, paths: Sequence[str | os.PathLike[str]], *, date: str | None = None
 ) -> HubStatsImport:
     """Import hub-stats ``models.parquet`` files into ``model_snapshots`` (see the module docstring)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     if date is not None and len(paths) > 1:
@@ -168,11 +170,18 @@ def import_hub_stats(
     for raw in paths:  # every file checked before any is written
         path = Path(raw)
         day = snapshot_day(path, date)
+        if path.exists() and not stat.S_ISREG(path.stat().st_mode):  # a FIFO's read would wait for ever
+            raise InputError(f"{path}: not a regular file; pass hub-stats' models.parquet")
         try:
             parquet = pq.ParquetFile(path)
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read it as Parquet ({exc}); check the path and the download") from None
-        opened.append((path, day, parquet, _columns(path, parquet.schema_arrow)))
+            columns = _columns(path, parquet.schema_arrow)
+            # Every page decoded before anything is written: a damaged one refuses the file whole.
+            for _ in parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns):
+                pass
+        except (OSError, pa.ArrowException) as exc:
+            reason = " ".join(str(exc).split())[:200]
+            raise InputError(f"{path}: cannot read it as Parquet ({reason}); check the path and the download") from None
+        opened.append((path, day, parquet, columns))
     for path, day, parquet, columns in opened:
         result.files += 1
         row_number = 0

@@ -98,9 +98,12 @@ class LabelData(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class LabelFile(msgspec.Struct):
-    """One label file (``checkKeysAndTypes``, ``parseItem`` in labelDataUtils.ts); other keys (``meta``) are not read."""
+    """One label file (``checkKeysAndTypes``, ``parseItem`` in labelDataUtils.ts); other keys (``meta``) are not read.
 
-    name: str | None = None
+    ``name`` may be a number: OpenDigger's ``companies/360/index.yml`` is ``name: 360``, which
+    YAML reads as an integer and labelDataUtils.ts takes as it is; it is stored as its text."""
+
+    name: str | int | None = None
     type: str | None = None
     data: LabelData | None = None
 
@@ -254,7 +257,7 @@ def _read_label(ident: str, file: Path) -> Label:
         raise InputError(
             f"{file}: type {record.type!r} is not one of OpenDigger's label types ({', '.join(sorted(LABEL_TYPES))})"
         )
-    label = Label(ident, file, record.type, record.name)
+    label = Label(ident, file, record.type, None if record.name is None else str(record.name))
     data_record = record.data or LabelData()
     for included in data_record.labels or []:
         label.includes.append(included if included.startswith(":") else _join(ident, included))

@@ -459,6 +459,12 @@ MIGRATIONS: list[str] = [
     CREATE INDEX profiles_account ON profiles(account_id);
     CREATE INDEX profiles_fetched ON profiles(fetched_at);
     """,
+    # 18: a PushEvent's commit authors, as OpenDigger's events columns push_commits.name and
+    # push_commits.email hold them (its contributor_email_suffixes metric reads them).
+    """
+    ALTER TABLE events ADD COLUMN push_commit_names TEXT;   -- JSON list: payload.commits[].author.name
+    ALTER TABLE events ADD COLUMN push_commit_emails TEXT;  -- JSON list: payload.commits[].author.email
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -480,10 +486,14 @@ EVENT_PAYLOAD_COLUMNS = (
     "pull_additions", "pull_deletions", "pull_changed_files", "pull_review_comments", "pull_review_id",
     "pull_review_state",
 )  # fmt: skip
+# A PushEvent's commit authors (migration 18): JSON lists of the names and of the e-mails its
+# payload's commits give, one entry per commit ('' for a missing one); NULL when the source
+# carried no commits (the REST collector, or a payload without them).
+EVENT_PUSH_COLUMNS = ("push_commit_names", "push_commit_emails")
 EVENT_ROW_COLUMNS = (  # every events column but ``source``, which one merge gives all its rows
     "id", "type", "action", "actor_id", "actor_login", "repo_id", "repo_name", "created_at",
     "issue_number", "comment_id", "push_id", "merged", "is_bot", "title", "author_id", "author_login",
-    *EVENT_PAYLOAD_COLUMNS,
+    *EVENT_PAYLOAD_COLUMNS, *EVENT_PUSH_COLUMNS,
 )  # fmt: skip
 
 # The bulk writers' SQL: a statement's conflict clause serves both its VALUES and its

@@ -14,6 +14,7 @@ import math
 import os
 import re
 import reprlib
+import stat
 import tomllib
 import types
 import typing
@@ -180,6 +181,8 @@ def load_config(path: str | os.PathLike[str], *, missing_ok: bool = False) -> Co
         if missing_ok:
             return Config()
         raise ConfigError(f"{path}: no such config file; run 'ecometrics init' or pass --config")
+    if not path.is_dir() and not stat.S_ISREG(path.stat().st_mode):  # a FIFO's read waits for ever
+        raise ConfigError(f"{path}: not a regular file; pass the .toml file itself")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except IsADirectoryError:

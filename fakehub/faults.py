@@ -15,7 +15,9 @@ Kinds:
 - ``truncate``: the response is served with its full ``Content-Length`` but only half
   the body, then the connection is closed;
 - ``partial``: in a GraphQL document, one aliased ``repository`` field times out: its
-  value is null and its error has a ``path`` but no ``type`` (drawn per repository name).
+  value is null and its error has a ``path`` but no ``type`` (drawn per repository name);
+- ``node``: in a ``nodes(ids:)`` answer, one item times out likewise: null, its error at
+  ``["nodes", index]`` with no ``type`` (drawn per id).
 
 Control endpoints (``/_fakehub/...``) are never faulted.
 """
@@ -28,7 +30,8 @@ from collections import Counter
 from core.errors import InputError
 from fakehub.generator import stable_hash
 
-KINDS = ("429", "secondary", "5xx", "timeout", "truncate", "partial")
+KINDS = ("429", "secondary", "5xx", "timeout", "truncate", "partial", "node")
+FIELD_KINDS = ("partial", "node")  # drawn per GraphQL field, not per request
 
 
 def parse_faults(spec: str | None) -> dict[str, float]:
@@ -63,10 +66,10 @@ class Faults:
         self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()
 
-    def draw(self, key: str, *, skip: str | None = None, only: str | None = None) -> str | None:
-        """The fault (or None) for the next draw with this key: of every kind but
-        ``skip``, or of the kind ``only`` alone (``partial`` is drawn per GraphQL field)."""
-        kinds = [k for k in KINDS if k != skip and (only is None or k == only)]
+    def draw(self, key: str, *, skip: tuple[str, ...] = (), only: str | None = None) -> str | None:
+        """The fault (or None) for the next draw with this key: of every kind but those in
+        ``skip``, or of the kind ``only`` alone (:data:`FIELD_KINDS` are drawn per GraphQL field)."""
+        kinds = [k for k in KINDS if k not in skip and (only is None or k == only)]
         if not any(self.rates.get(k) for k in kinds):
             return None
         with self._lock:

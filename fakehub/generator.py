@@ -332,7 +332,10 @@ def user_index(login: str, universe: int) -> int | None:
     return index
 
 
-REVIEW_STATES = ("APPROVED", "CHANGES_REQUESTED", "COMMENTED")  # submitted reviews (PENDING ones are private)
+# Submitted reviews only: a PENDING review is its author's alone ("Before you submit your review,
+# your line comments are pending and only visible to you", GitHub docs, "Reviewing proposed
+# changes in a pull request"), so no other token lists it.
+REVIEW_STATES = ("APPROVED", "CHANGES_REQUESTED", "COMMENTED")
 
 
 @dataclass(frozen=True)
@@ -860,7 +863,14 @@ class GitHubWorld:
         """Public facts of account ``index``: created (epoch seconds), followers, repositories and
         contributions in the last year. Organic accounts are old and active (created 2008 up to
         seven years before START, before any star they gave); aged campaign accounts look like them;
-        new campaign accounts were created the day they starred and have nothing else."""
+        new campaign accounts were created the day they starred and have nothing else.
+
+        The ranges (2-61 followers, 1-30 repositories, 5-804 contributions) are fakehub's
+        assumption, not a published distribution. They are chosen against StarScout's
+        low-activity heuristic (hehao98/StarScout ``scripts/dagster/simple_detector.py``,
+        ``_validate_star``: fewer than 2 followers, fewer than 5 repositories, created after
+        2022 and on the day of the star): an organic or aged campaign account has at least 2
+        followers, so it is never flagged; fresh campaign accounts (zeros) are the only ones that heuristic flags."""
         h = _mix(stable_hash("account", self.seed, index))
         created = self._created.get(index)
         if created is not None and created > START_TS - 365 * DAY:  # a fresh campaign account
@@ -949,8 +959,14 @@ class GitHubWorld:
         return issues, prs
 
     def issue_state(self, issue: Issue) -> tuple[str, int | None, int]:
-        """(state, closed_at or None, updated_at) at the clock; a comment or the closing
-        updates an issue."""
+        """(state, closed_at or None, updated_at) at the clock.
+
+        GitHub documents ``updatedAt`` as "the date and time when the object was last updated"
+        (https://docs.github.com/graphql/reference/objects#issue) without saying what counts.
+        fakehub's assumption: a comment, the closing and (on a pull request) a submitted review
+        each update it. That is the stricter choice for a walk ordered by update: more items move
+        ahead of a walk under way, so a collector that loses none of them here loses none when
+        GitHub moves fewer."""
         now = self.clock.now
         closed = issue.closed if issue.closed is not None and issue.closed <= now else None
         updated = issue.created
@@ -958,7 +974,7 @@ class GitHubWorld:
             if at > now:
                 break
             updated = at
-        for *_, submitted in issue.pull.reviews if issue.pull else ():  # a review updates its pull request
+        for *_, submitted in issue.pull.reviews if issue.pull else ():  # a review updates its pull request (assumed)
             if submitted <= now:
                 updated = max(updated, submitted)
         if closed is not None:

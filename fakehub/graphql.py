@@ -16,7 +16,7 @@ Schema subset (:data:`SDL`)::
                     commits { totalCount } reviews(first, after, states) { nodes { databaseId author state
                     submittedAt } } }
       }
-      issue(number) { ... }  pullRequest(number) { ... }
+      issue(number) { ... }  pullRequest(number) { ... }  issueOrPullRequest(number) { ... on Issue/PullRequest }
       createdAt updatedAt pushedAt isArchived isFork
       primaryLanguage { name }  licenseInfo { key name spdxId }
       repositoryTopics(first) { totalCount nodes { topic { name } } }
@@ -31,7 +31,10 @@ Schema subset (:data:`SDL`)::
         repositories { totalCount } contributionsCollection { contributionCalendar { totalContributions } } }
       ... on Organization { login databaseId id location } }
 
-``author`` is an ``Actor``: a ``User`` or a ``Bot`` (see :func:`actor`). Issue and pull
+``author`` is an ``Actor``: a ``User`` or a ``Bot`` (see :func:`actor`). ``issue(number:)`` of a
+pull request's number (and ``pullRequest(number:)`` of an issue's) is null with a ``NOT_FOUND``
+error at its path (:meth:`RepositoryNode._find`). Every connection refuses items asked without
+``first``/``last`` and more than 100 of them (:func:`page_size`). Issue and pull
 request connections page by keyset cursors (:func:`keyset_cursor`): ordered by
 ``UPDATED_AT``, an item updated during a walk moves ahead of it instead of shifting the
 pages after the cursor.
@@ -198,6 +201,7 @@ type PullRequest {
   reviews(first: Int, after: String, states: [PullRequestReviewState!]): PullRequestReviewConnection
 }
 type PullRequestEdge { cursor: String! node: PullRequest }
+union IssueOrPullRequest = Issue | PullRequest
 type PullRequestConnection { totalCount: Int! pageInfo: PageInfo! edges: [PullRequestEdge] nodes: [PullRequest] }
 
 type Repository {
@@ -215,6 +219,7 @@ type Repository {
   pullRequests(states: [PullRequestState!], first: Int, after: String, orderBy: IssueOrder): PullRequestConnection!
   issue(number: Int!): Issue
   pullRequest(number: Int!): PullRequest
+  issueOrPullRequest(number: Int!): IssueOrPullRequest
   createdAt: DateTime!
   updatedAt: DateTime!
   pushedAt: DateTime
@@ -230,6 +235,9 @@ type Repository {
 SCHEMA = build_schema(SDL)
 SCHEMA.type_map["Node"].resolve_type = (  # type: ignore[attr-defined]
     lambda value, info, abstract: "Organization" if isinstance(value, OrganizationNode) else "User"
+)
+SCHEMA.type_map["IssueOrPullRequest"].resolve_type = (  # type: ignore[attr-defined]
+    lambda value, info, abstract: "PullRequest" if value.is_pull_request else "Issue"
 )
 MAX_NODE_IDS = 100
 
@@ -358,22 +366,37 @@ class RepositoryNode:
         return self._items(info, "pullRequests", True, states, first, after, orderBy)
 
     def issue(self, info, number: int):
-        found = self._find(number, pull=False)
-        return None if found is None else IssueNode(self._world, found)
+        return IssueNode(self._world, self._find(number, "Issue"))
 
     def pullRequest(self, info, number: int):
-        found = self._find(number, pull=True)
-        return None if found is None else IssueNode(self._world, found)
+        return IssueNode(self._world, self._find(number, "PullRequest"))
 
-    def _find(self, number: int, *, pull: bool) -> Issue | None:
-        """The issue or pull request ``number``; asking ``issue`` for a pull request's number
-        (or the reverse) resolves nothing, as GitHub's separate types do."""
+    def issueOrPullRequest(self, info, number: int):
+        return IssueNode(self._world, self._find(number, None))
+
+    def _find(self, number: int, kind: str | None) -> Issue:
+        """The issue (``kind`` "Issue"), pull request ("PullRequest") or either (None) ``number``.
+
+        GitHub's types are separate: ``issue(number:)`` of a pull request's number resolves
+        nothing, and says so with a ``NOT_FOUND`` error at the field's path, its value null
+        (cli/cli issue 157: "Could not resolve to an Issue with the number of 1.", "Could not
+        resolve to a PullRequest with the number of 4444."; cli/cli
+        ``pkg/cmd/issue/shared/lookup.go``, ``findIssueOrPR``, asks ``issueOrPullRequest`` and
+        matches ``NOT_FOUND`` at ``repository.issue``; neomjs/neo issue 13262 meets the
+        PullRequest one for an issue's number). ``issueOrPullRequest`` of a number that is
+        neither answers "Could not resolve to an issue or pull request with the number of N."
+        (the text ``gh issue view`` prints for it)."""
         found = next((i for i in self._world.visible_issues(self._repo) if i.number == number), None)
-        return found if found is not None and found.is_pr == pull else None
+        if found is None or (kind is not None and found.is_pr != (kind == "PullRequest")):
+            what = {"Issue": "an Issue", "PullRequest": "a PullRequest", None: "an issue or pull request"}[kind]
+            raise GitHubGraphQLError(f"Could not resolve to {what} with the number of {number}.", "NOT_FOUND")
+        return found
 
     def _items(self, info, name: str, prs: bool, states, first, after, order) -> dict:
-        """A page of the repository's issues or pull requests, in ``orderBy`` (GitHub's
-        default: creation, oldest first), after a keyset cursor (see :func:`keyset_cursor`)."""
+        """A page of the repository's issues or pull requests, in ``orderBy``, after a keyset
+        cursor (see :func:`keyset_cursor`). GitHub documents no order for a connection asked
+        without ``orderBy`` (https://docs.github.com/graphql/reference/input-objects#issueorder);
+        creation, oldest first, is fakehub's assumption, and the collector always asks one."""
         now = self._world.clock.now
         rows = []
         for issue in self._world.visible_issues(self._repo):
@@ -384,19 +407,14 @@ class RepositoryNode:
         return keyset_page(info, name, rows, first, after, order)
 
     def repositoryTopics(self, info, first=None, **_):
+        first = page_size(info, "repositoryTopics", first)
         topics = [{"topic": {"name": t}} for t in self._repo.topics]
-        return {"totalCount": len(topics), "nodes": topics[:first] if first else topics}
+        return {"totalCount": len(topics), "nodes": topics[:first]}
 
     def stargazers(self, info, first=None, after=None, last=None, before=None, orderBy=None):
         if last is not None or before is not None:
             raise GitHubGraphQLError("fakehub supports `first`/`after` on stargazers only", "INVALID_ARGUMENTS")
-        if first is None:
-            first = 0
-        if first > 100 or first < 0:
-            raise GitHubGraphQLError(
-                f"Requesting {first} records on the `stargazers` connection exceeds the `first` limit of 100 records.",
-                "EXCESSIVE_PAGINATION",
-            )
+        first = page_size(info, "stargazers", first)
         repo = self._repo
         now = self._world.clock.now
         standing = repo.standing_stars(now)  # cursors name star indices
@@ -469,7 +487,9 @@ def timeout_response(trip: int) -> Response:
 
 
 class Root:
-    def __init__(self, world: GitHubWorld, base: str, rate: Window, cost: int, partial_fault=lambda full: False):
+    def __init__(
+        self, world: GitHubWorld, base: str, rate: Window, cost: int, partial_fault=lambda field, kind="partial": False
+    ):
         self._world, self._base, self._rate, self._cost = world, base, rate, cost
         self._partial_fault = partial_fault
 
@@ -497,6 +517,8 @@ class Root:
         return [self._node(value) for value in ids]
 
     def _node(self, value: str):
+        if self._partial_fault(value, "node"):  # timed out: null, the error at its index without a type
+            return GitHubGraphQLError(PARTIAL_TIMEOUT, None)
         world = self._world
         parsed = parse_node_id(value)
         if parsed is not None and parsed[0] == "User":
@@ -563,6 +585,7 @@ class IssueNode:
         # fakehub's own opaque ids (GitHub's are opaque too; no client here decodes them)
         self.id = base64.b64encode(f"0{'PR' if issue.is_pr else 'I'}:{issue.id}".encode()).decode()
         self.number = issue.number
+        self.is_pull_request = issue.is_pr
         self.title = issue.title
         self.author = actor(world, issue.user)
         self.createdAt = iso(issue.created)
@@ -592,7 +615,8 @@ class IssueNode:
         return {"totalCount": self._issue.pull.commits if self._issue.pull else 0}
 
     def reviews(self, info, first=None, after=None, states=None, **_):
-        """Submitted reviews, oldest first (PENDING ones are their author's alone and never listed here)."""
+        """Submitted reviews, oldest first; a PENDING review is its author's alone and never
+        listed (:data:`fakehub.generator.REVIEW_STATES`)."""
         pull = self._issue.pull
         rows = [
             ReviewNode(self._world, review)
@@ -622,8 +646,13 @@ class ReviewNode:
 
 def keyset_cursor(value: int, ident: int) -> str:
     """A cursor naming an item by its sort value and id, as GitHub's ordered connections'
-    cursors do (base64 of ``cursor:v2:`` and the pair), so a page after it does not shift
-    when items before it change."""
+    cursors do: base64 of ``cursor:v2:`` and the pair, msgpack-encoded on GitHub (the recorded
+    exchange of PyGithub's ``tests/ReplayData/PaginatedList.testGraphQlPagination.txt``: a
+    ``discussions`` cursor decodes to ``cursor:v2:`` + [its ``updatedAt``, its database id];
+    lotharschulz.info, "How to break GitHub GraphQL pagination", shows one ordered by
+    ``CREATED_AT``), JSON here. A page after it starts after that pair, so it does not shift
+    when items before it change; that follows from the cursor's content and is fakehub's
+    reading of it, not a documented promise."""
     return base64.b64encode(f"cursor:v2:{json.dumps([value, ident])}".encode()).decode()
 
 
@@ -638,33 +667,61 @@ def _keyset(cursor: str) -> tuple[int, int]:
 
 
 def _asks_for_items(info) -> bool:
-    """Whether the field's selection asks for ``nodes`` or ``edges`` (not only ``totalCount``)."""
-    for node in info.field_nodes:
-        for selection in node.selection_set.selections if node.selection_set else ():
+    """Whether the field's selection asks for ``nodes`` or ``edges`` (not only ``totalCount``
+    or ``pageInfo``), through fragments too."""
+
+    def asks(selection_set) -> bool:
+        for selection in selection_set.selections if selection_set else ():
             if isinstance(selection, FieldNode) and selection.name.value in ("nodes", "edges"):
                 return True
-    return False
+            if isinstance(selection, InlineFragmentNode) and asks(selection.selection_set):
+                return True
+            if isinstance(selection, FragmentSpreadNode):
+                fragment = info.fragments.get(selection.name.value)
+                if fragment is not None and asks(fragment.selection_set):
+                    return True
+        return False
+
+    return any(asks(node.selection_set) for node in info.field_nodes)
+
+
+def page_size(info, name: str, first: int | None, last: int | None = None) -> int:
+    """How many items connection ``name`` is asked for, refused as GitHub refuses it.
+
+    "You must supply a first or last argument on any connection. The value of these arguments
+    must be between 1 and 100" ("Using pagination in the GraphQL API",
+    https://docs.github.com/graphql/guides/using-pagination-in-the-graphql-api). A connection
+    whose items (``nodes``/``edges``) are asked without either is refused, its path that of the
+    connection, with "You must provide a `first` or `last` value to properly paginate the `X`
+    connection." and type MISSING_PAGINATION_BOUNDARIES; more than 100 with "Requesting N
+    records on the `X` connection exceeds the `first` limit of 100 records." and type
+    EXCESSIVE_PAGINATION. The two texts are those Relay servers give (graphene-django's
+    ``DjangoConnectionField.connection_resolver``, graphql-python/graphene-django pull 563) and
+    users of GitHub quote; no public page records GitHub's whole answer, so the exact wording is
+    fakehub's assumption. A connection asked for its ``totalCount`` alone is answered, as GitHub
+    answers ``stargazers { totalCount }`` (anuraghazra/github-readme-stats
+    ``src/fetchers/repo-fetcher.js``) and ``watchers { totalCount }`` (pkgjs/statusboard pull 54).
+    """
+    bound, size = ("first", first) if first is not None else ("last", last)
+    if size is None:
+        if _asks_for_items(info):
+            raise GitHubGraphQLError(
+                f"You must provide a `first` or `last` value to properly paginate the `{name}` connection.",
+                "MISSING_PAGINATION_BOUNDARIES",
+            )
+        return 0
+    if size > 100 or size < 0:
+        raise GitHubGraphQLError(
+            f"Requesting {size} records on the `{name}` connection exceeds the `{bound}` limit of 100 records.",
+            "EXCESSIVE_PAGINATION",
+        )
+    return size
 
 
 def keyset_page(info, name: str, rows: list, first, after, order) -> dict:
     """One page of ``rows`` (objects with ``databaseId`` and ``order_value(field)``) in
-    ``order`` (default: creation, ascending), after ``after``.
-
-    GitHub refuses a connection whose items are asked without ``first`` or ``last``
-    ("You must provide a `first` or `last` value to properly paginate the `issues`
-    connection.", type MISSING_PAGINATION_BOUNDARIES) and more than 100 of them
-    (EXCESSIVE_PAGINATION, as for stargazers)."""
-    if first is None and _asks_for_items(info):
-        raise GitHubGraphQLError(
-            f"You must provide a `first` or `last` value to properly paginate the `{name}` connection.",
-            "MISSING_PAGINATION_BOUNDARIES",
-        )
-    first = first or 0
-    if first > 100 or first < 0:
-        raise GitHubGraphQLError(
-            f"Requesting {first} records on the `{name}` connection exceeds the `first` limit of 100 records.",
-            "EXCESSIVE_PAGINATION",
-        )
+    ``order`` (default: creation, ascending), after ``after``; its size is checked by :func:`page_size`."""
+    first = page_size(info, name, first)
     field = (order or {}).get("field", "CREATED_AT")
     sign = -1 if (order or {}).get("direction") == "DESC" else 1
     keyed = sorted(((sign * row.order_value(field), sign * row.databaseId), row) for row in rows)
@@ -788,9 +845,12 @@ class GraphQLApi:
         cost, nodes = query_cost(document, variables, operation), requested_nodes(document, variables, operation)
         return document, variables, operation, cost, nodes
 
-    def execute(self, req: Request, prepared, rate: Window, partial_fault=lambda full: False) -> Response:
+    def execute(
+        self, req: Request, prepared, rate: Window, partial_fault=lambda field, kind="partial": False
+    ) -> Response:
         """Run a prepared document; ``partial_fault(full_name)`` says whether one aliased
-        repository times out (the ``partial`` fault kind of :mod:`fakehub.faults`)."""
+        repository times out, ``partial_fault(node_id, "node")`` whether one ``nodes(ids:)`` item
+        does (the ``partial`` and ``node`` fault kinds of :mod:`fakehub.faults`)."""
         document, variables, operation, cost, _nodes = prepared
         root = Root(self.world, req.base_url, rate, cost, partial_fault)
         result = execute_sync(SCHEMA, document, root_value=root, variable_values=variables, operation_name=operation)

@@ -8,10 +8,15 @@ skipped, counted with its endpoint and never stored. With ``FakeHub(hostile_reco
 ``starred_at`` / ``starredAt`` = :data:`NOT_A_TIME`, in REST (``star+json``) and GraphQL alike;
 the first repository of every GraphQL metadata answer (alias ``r0`` of the ``Repositories``
 document) carries ``createdAt`` = :data:`NOT_A_TIME`; and the first contributor of every
-``/contributors`` page carries ``contributions`` = :data:`NEGATIVE_COUNT`; and the first
+``/contributors`` page carries ``contributions`` = :data:`NEGATIVE_COUNT`; and the first week of
+the first entry of every ``/stats/contributors`` answer carries ``c`` (commits) =
+:data:`NEGATIVE_COUNT`; and the first
 repository of every owner's REST listing (``/orgs/{org}/repos``, ``/users/{user}/repos``)
 carries ``created_at`` = :data:`NOT_A_TIME`; and the first account of every ``nodes(ids:)`` answer
-(profiles, stargazer account facts) carries ``databaseId`` = :data:`NEGATIVE_COUNT`.
+(profiles, stargazer account facts) carries ``databaseId`` = :data:`NEGATIVE_COUNT`; and the first
+model of every Hub ``/api/models`` page, and every ``/api/models/{id}`` answer, carries
+``downloads`` = :data:`NEGATIVE_COUNT`, as does the first model of every ModelScope listing page
+and every model page (``Downloads`` on the legacy one).
 """
 
 from __future__ import annotations
@@ -25,15 +30,21 @@ NEGATIVE_COUNT = -1
 
 
 def corrupted(endpoint: str, resp: Response) -> Response:
-    """``resp`` with one record's field corrupted, for a stargazer page, a metadata document or a
-    ``/contributors`` page; other answers as they are."""
+    """``resp`` with one record's field corrupted, for the answers the module docstring names;
+    other answers as they are."""
     if resp.status != 200 or endpoint not in (
         "repos.stargazers",
         "repos.contributors",
+        "repos.stats.contributors",
         "orgs.repos",
         "users.repos",
         "graphql",
         "graphql.nodes",
+        "hf.models",
+        "hf.model_info",
+        "ms.models",
+        "ms.model",
+        "ms.legacy_model",
     ):
         return resp
     try:
@@ -48,6 +59,23 @@ def corrupted(endpoint: str, resp: Response) -> Response:
         if not (isinstance(body, list) and body and isinstance(body[0], dict)):
             return resp
         body[0]["contributions"] = NEGATIVE_COUNT
+    elif endpoint == "repos.stats.contributors":
+        weeks = body[0].get("weeks") if isinstance(body, list) and body and isinstance(body[0], dict) else None
+        if not (isinstance(weeks, list) and weeks and isinstance(weeks[0], dict)):
+            return resp
+        weeks[0]["c"] = NEGATIVE_COUNT
+    elif endpoint in ("hf.models", "hf.model_info"):
+        record = body[0] if isinstance(body, list) and body else body
+        if not isinstance(record, dict) or "id" not in record:
+            return resp
+        record["downloads"] = NEGATIVE_COUNT
+    elif endpoint.startswith("ms."):  # {"success", "data": {"models": [...]} or a model}; legacy: {"Data": ...}
+        data = body.get("data", body.get("Data")) if isinstance(body, dict) else None
+        models = data.get("models") if isinstance(data, dict) else None
+        record = models[0] if isinstance(models, list) and models else data
+        if not isinstance(record, dict):
+            return resp
+        record["Downloads" if "Downloads" in record else "downloads"] = NEGATIVE_COUNT
     elif endpoint in ("orgs.repos", "users.repos"):
         if not (isinstance(body, list) and body and isinstance(body[0], dict)):
             return resp

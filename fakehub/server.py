@@ -103,7 +103,7 @@ from typing import Any
 
 from fakehub.clock import http_date, iso
 from fakehub.exchange import Request, Response
-from fakehub.faults import Faults
+from fakehub.faults import FIELD_KINDS, Faults
 from fakehub.gate import RequestGate
 from fakehub.generator import CURSOR_LIFETIME_SECONDS, stable_hash
 from fakehub.github_rest import CONTRIBUTORS_HISTORY_LIMIT, GitHubRest
@@ -357,7 +357,7 @@ class FakeHub:
         key = f"{req.method} {req.path}?{req.query}" + (
             hashlib.blake2b(req.body, digest_size=8).hexdigest() if req.body else ""
         )
-        fault = self.faults.draw(key, skip="partial")
+        fault = self.faults.draw(key, skip=FIELD_KINDS)
         if fault in ("429", "secondary", "5xx"):
             if is_ms:
                 return "ms.fault", self._ms_fault_response(fault, key), fault
@@ -528,12 +528,14 @@ class FakeHub:
         resp.headers.update(self._rate_headers(window, "core"))
         return endpoint, self._github_headers(resp)
 
-    def _partial_fault(self, full_name: str) -> bool:
-        """Whether this resolution of one aliased repository times out (fault kind ``partial``)."""
-        if self.faults.draw(f"graphql-alias {full_name}", only="partial") != "partial":
+    def _partial_fault(self, field: str, kind: str = "partial") -> bool:
+        """Whether this resolution of one GraphQL field times out: an aliased repository
+        (fault kind ``partial``, ``field`` its full name) or a ``nodes(ids:)`` item (``node``, its id)."""
+        key = f"graphql-alias {field}" if kind == "partial" else f"graphql-node {field}"
+        if self.faults.draw(key, only=kind) != kind:
             return False
         with self._stats._lock:
-            self._stats.faults["partial"] += 1
+            self._stats.faults[kind] += 1
         return True
 
     def _secondary_limit(self, budget: Budget, key: str, resource: str, primary: Window) -> Response | None:

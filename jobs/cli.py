@@ -178,6 +178,18 @@ def _events_of(args: argparse.Namespace, store: Store) -> Iterator[tuple[Any, An
         yield engine.rows, SCHEMAS[engine.schema]
 
 
+def _months_of_data(args: argparse.Namespace, store: Store, rows: Any, schema: Any, window: Any) -> dict:
+    """The coverage of each month of ``window`` (:func:`analysis.coverage.range_coverage`): the GH
+    Archive hours held of it (the engine's own imported files with --engine, else the store's)
+    and whether any data of it is held."""
+    from analysis import coverage, opendigger
+
+    # the engine answers .rows like the engine itself
+    held = coverage.engine_months_covered(SimpleNamespace(rows=rows)) if args.engine else None
+    with_events = opendigger.months_with_events(rows, schema, window)
+    return coverage.range_coverage(held or coverage.months_covered(store), with_events, window.first, window.last)
+
+
 def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]) -> tuple[Any, list, list, list, dict]:
     """OpenDigger's metrics of ``repos`` (all when empty) over --from/--to: (window, repos',
     developers' and labels' RepoMetrics, the coverage of each month); developers and labels
@@ -190,10 +202,9 @@ def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]
         developers = [] if repos else list(opendigger.compute_developers(rows, schema, window).values())
         labels = [] if repos else list(opendigger.compute_labels(store, rows, schema, window).values())
         computed = list(opendigger.compute(rows, schema, window).values())
-        # the engine's own imported files (it answers .rows like the engine itself), else the store's hours
-        held = coverage.engine_months_covered(SimpleNamespace(rows=rows)) if args.engine else None
-        with_events = opendigger.months_with_events(rows, schema, window)
-    months = coverage.range_coverage(held or coverage.months_covered(store), with_events, window.first, window.last)
+        months = _months_of_data(args, store, rows, schema, window)
+    opendigger.add_openrank(store, computed, "repo", window)
+    opendigger.add_openrank(store, developers, "developer", window)
     covered = {month for month, row in months.items() if row["data"]}
     opendigger.drop_uncovered(computed, covered, coverage.api_repos(store))
     opendigger.drop_uncovered([*developers, *labels], covered)
@@ -203,15 +214,20 @@ def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]
 def _export_opendigger(args: argparse.Namespace, config: Config) -> int:
     """OpenDigger's files, DIR/github/OWNER/REPO/METRIC.json, of every repo with events (or --repo),
     and DIR/coverage.json: each month of the range, the GH Archive hours held of it and its known loss."""
+    from analysis import opendigger
     from analysis.coverage import coverage_note
-    from analysis.opendigger_files import write_tree
+    from analysis.opendigger_files import LISTS, write_list, write_tree
     from analysis.output import output_file
 
     if not args.out or args.out == "-":
         raise InputError("export opendigger: pass --out DIR, the folder to write github/OWNER/REPO/METRIC.json in")
     with open_store(args, config, readonly=True) as store:
         window, repos, developers, labels, months = _opendigger_metrics(args, store, [args.repo] if args.repo else [])
+        latest = {kind: opendigger.latest_openrank(store, kind, window) for kind in LISTS}
     written, skipped = write_tree(repos, args.out, developers, labels)
+    write_list(args.out, "repo", repos, latest["repo"])
+    if not args.repo:  # a developer's list, as their files, covers every repository
+        write_list(args.out, "developer", developers, latest["developer"])
     with output_file(Path(args.out) / "coverage.json") as path:
         path.write_text(json.dumps({"from": window.first, "to": window.last, "months": months}, indent=1) + "\n")
     print(
@@ -251,7 +267,7 @@ def cmd_compare_opendigger(args: argparse.Namespace) -> int:
     theirs = read_tree(args.folder)
     names = sorted(name for name in theirs.names.values() if "/" in name)
     with_developers = any("/" not in name for name in theirs.names)
-    from analysis import opendigger, opendigger_sql
+    from analysis import coverage, opendigger, opendigger_sql
 
     with open_store(args, config, readonly=True) as store:
         with _events_of(args, store) as (rows, schema):
@@ -262,14 +278,28 @@ def cmd_compare_opendigger(args: argparse.Namespace) -> int:
                 )
             window = opendigger.window_of(rows, schema, first=args.from_month, last=args.to_month, repos=known)
             everyone = opendigger.Window(window.first, window.last)  # a developer's files cover every repo
-            developers = opendigger.compute_developers(rows, schema, everyone).values() if with_developers else ()
-            ours = tree_of(opendigger.compute(rows, schema, window).values(), developers)
-    compared, differences = compare(ours, theirs, window)
+            developers = list(opendigger.compute_developers(rows, schema, everyone).values()) if with_developers else []
+            computed = list(opendigger.compute(rows, schema, window).values())
+            months = _months_of_data(args, store, rows, schema, window)
+        # as the export does: a month we hold no data of is unknown, so theirs is not compared there
+        opendigger.add_openrank(store, computed, "repo", window)
+        opendigger.add_openrank(store, developers, "developer", everyone)
+        covered = {month for month, row in months.items() if row["data"]}
+        opendigger.drop_uncovered(computed, covered, coverage.api_repos(store))
+        opendigger.drop_uncovered(developers, covered)
+        ours = tree_of(computed, developers)
+    comparison = compare(ours, theirs, window, covered)
+    differences = comparison.differences
     print(
-        f"compared {compared:,} value(s) of {len(known)} repo(s), {window.first} to {window.last}: "
+        f"compared {comparison.compared:,} value(s) of {len(known)} repo(s), {window.first} to {window.last}: "
         f"{len(differences):,} differ"
         + (f"; {len(names) - len(known)} repo(s) without events here" if len(known) < len(names) else "")
     )
+    if comparison.not_covered:
+        print(
+            f"{comparison.not_covered:,} value(s) of months without data here "
+            f"({', '.join(sorted(comparison.uncovered))}): not covered"
+        )
     table = [COLUMNS, *(tuple("" if v is None else str(v) for v in d.row()) for d in differences)]
     if differences:
         _print_table(

@@ -283,6 +283,7 @@ def export(
 ) -> StepResult:
     """Write every registered ranking table in each configured format."""
     from analysis.export import build_table, standing_kinds, write_table
+    from analysis.fake_stars import shared_detection
     from analysis.output import data_note, output_file
 
     out_dir = out_dir or config.resolve(config.export.dir)
@@ -295,12 +296,13 @@ def export(
         if note:
             with output_file(out_dir / "SYNTHETIC_DATA.txt") as temporary:
                 temporary.write_text(note + "\n", encoding="utf-8")
-        for kind in standing_kinds():
-            raise_if_stopped()
-            frame = build_table(store, kind, top=config.export.top, bots=config.activity.bots)
-            for fmt in formats:
-                write_table(frame, fmt, out_dir / f"{kind}.{fmt}", title=kind, note=note)
-                written += 1
+        with shared_detection():  # star_trust and star_campaigns read one run of the fake-star detectors
+            for kind in standing_kinds():
+                raise_if_stopped()
+                frame = build_table(store, kind, top=config.export.top, bots=config.activity.bots)
+                for fmt in formats:
+                    write_table(frame, fmt, out_dir / f"{kind}.{fmt}", title=kind, note=note)
+                    written += 1
         result.rows_written = written
         result.notes.append(f"{written} files in {out_dir}")
         return result

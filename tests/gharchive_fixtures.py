@@ -271,8 +271,33 @@ HOSTILE = [
         ),
     ),
     ("created_at with a final newline", hostile_push(created_at="2024-01-15T10:00:00Z\n")),
+    ("commits a string", hostile_push(**{"payload.commits": "many"})),
+    ("a commit a string", hostile_push(**{"payload.commits": ["c0ffee"]})),
+    ("a commit author a list", hostile_push(**{"payload.commits": [{"author": ["alice"]}]})),
+    ("a commit e-mail a number", hostile_push(**{"payload.commits": [{"author": {"name": "a", "email": 5}}]})),
+    ("a commit name too long", hostile_push(**{"payload.commits": [{"author": {"name": "a" * 5000}}]})),
+    # An array where a record is declared: ClickHouse would read a Tuple from it by position.
+    ("repo an array of its values", hostile_push(repo=[11, "acme/engine"])),
+    ("repo [1]", hostile_push(repo=[1])),
+    ("actor an array of its values", hostile_push(actor=[1, "alice"])),
+    ("actor []", hostile_push(actor=[])),
+    ("payload an array", hostile_push(payload=[5])),
+    ("issue an array", hostile_issue(**{"payload.issue": [3, "a title"]})),
+    ("issue author an array", hostile_issue(**{"payload.issue.user": [1, "alice"]})),
 ]
+_GOOD_PUSH = json.dumps(hostile_push(), separators=(",", ":"))
 RAW_HOSTILE = [  # lines a dict cannot express through json.dumps's defaults
+    # Not UTF-8 (RFC 8259 section 8.1), in a field the importers do not read.
+    ("a Latin-1 byte in an unread field", _GOOD_PUSH.replace('"public":true', '"public":"caf\xe9"').encode("latin-1")),
+    # Nested deeper than either engine's parser goes (ClickHouse's simdjson stops at 1024 levels).
+    (
+        "2,000 arrays deep in an unread field",
+        _GOOD_PUSH.replace('"public":true', f'"x":{"[" * 2000}{"]" * 2000}').encode(),
+    ),
+    (
+        "1,100 arrays deep in the payload",
+        _GOOD_PUSH.replace('"payload":{', f'"payload":{{"x":{"[" * 1100}{"]" * 1100},').encode(),
+    ),
     (
         "repo id 1e+30",
         json.dumps(hostile_push(), separators=(",", ":")).replace('"repo":{"id":11', '"repo":{"id":1e+30').encode(),

@@ -3,8 +3,9 @@ is skipped, counted with its endpoint in the run log, and never stored.
 
 fakehub's hostile control (off by default: the real APIs send no garbage) gives the first star
 of every stargazer page a time that is not a time, in REST and GraphQL alike, the first
-repository of every GraphQL metadata answer a ``createdAt`` that is not a time, and the first
-contributor of every ``/contributors`` page a negative count.
+repository of every GraphQL metadata answer a ``createdAt`` that is not a time, the first
+contributor of every ``/contributors`` page a negative count, and the first entry of every
+``/stats/contributors`` answer a week of negative commits.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from test_github_collector import collect, github_config
 
 from collector.store import Store
 from fakehub import FakeHub
-from fakehub.hostile import NOT_A_TIME
+from fakehub.hostile import NEGATIVE_COUNT, NOT_A_TIME
 from jobs.cli import main
 
 REPOS = ["MoonshotAI/Kimi-VL", "THUDM/GLM-4"]
@@ -160,3 +161,54 @@ def test_a_bad_issue_or_pull_request_node_is_skipped_counted_and_never_stored(tm
         assert numbers == {7}
     issues = issue_detail_events(1, "o/r", "issues", [{**good, "number": "12"}, good], ())
     assert len(issues.invalid) == 1 and {event["issue_number"] for event in issues.events} == {7}
+
+
+def test_a_bad_contributor_stats_entry_is_skipped_counted_and_never_stored(tmp_path, monkeypatch, capsys, caplog):
+    # the first entry of every /stats/contributors answer has a week of -1 commits
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "gh.db"
+    config = github_config(orgs=[], repos=UNRENAMED, activity=False)
+    with FakeHub(seed=0, scale="small", hostile_records=True) as hub, Store(db) as store:
+        with caplog.at_level("INFO", logger="collector.github"):
+            result = collect(store, hub, config=config, token="test-token")
+        answers = hub.stats()["by_endpoint"]["repos.stats.contributors"]["by_status"].get("200", 0)
+        assert result.counters["github: invalid records skipped (stats/contributors)"] == answers > 0, result.counters
+        assert "at `$.weeks[0].c`" in caplog.text
+        weeks = store.query("SELECT developer_id, commits FROM contributor_weeks")
+        assert weeks and all(row["commits"] >= 0 for row in weeks)
+        assert NEGATIVE_COUNT not in {row["commits"] for row in weeks}
+    assert main(["--db", str(db), "analyze", "openrank"]) == 0
+    assert main(["--db", str(db), "export", "repos", "--format", "json"]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_bad_hub_model_record_is_skipped_counted_and_never_stored(tmp_path):
+    # the first model of every /api/models page and every /api/models/{id} answer has downloads -1
+    from collector.hf import collect_hf
+    from collector.hf_client import HfClient
+    from core.config import HuggingFaceConfig
+
+    config = HuggingFaceConfig(authors=["deepseek-ai"], models=["mistralai/Mistral-7B-v0.1"], derivative_depth=1)
+    with FakeHub(seed=0, scale="small", hostile_records=True) as hub, Store(tmp_path / "hf.db") as store:
+        client = HfClient(hub.url, token=False, backoff=0.001, max_wait=0.01, timeout=10, sleep=hub.expire_hf_budget)
+        result = collect_hf(store, config, progress=False, client=client)
+        skipped = {what: n for what, n in result.counters.items() if what.startswith("hf: invalid model records")}
+        assert skipped.get("hf: invalid model records skipped (/api/models)", 0) > 0, result.counters
+        snapshots = store.query("SELECT downloads_30d FROM model_snapshots")
+        assert snapshots and all(row["downloads_30d"] is None or row["downloads_30d"] >= 0 for row in snapshots)
+
+
+def test_a_bad_modelscope_model_record_is_skipped_counted_and_never_stored(tmp_path, monkeypatch):
+    # the first model of every ModelScope listing page, and every model page, has downloads -1
+    from test_modelscope import client as ms_client
+    from test_modelscope import config as ms_config
+
+    from collector.modelscope import collect_modelscope
+
+    monkeypatch.setenv("MODELSCOPE_HOME", str(tmp_path / "modelscope-home"))  # no saved login
+    monkeypatch.delenv("MODELSCOPE_API_TOKEN", raising=False)
+    with FakeHub(seed=0, scale="small", hostile_records=True) as hub, Store(tmp_path / "ms.db") as store:
+        result = collect_modelscope(store, ms_config(), client=ms_client(hub))
+        assert result.counters["modelscope: invalid model records skipped (models)"] > 0, result.counters
+        snapshots = store.query("SELECT downloads_all_time FROM model_snapshots")
+        assert snapshots and all(row["downloads_all_time"] >= 0 for row in snapshots)

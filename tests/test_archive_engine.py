@@ -21,8 +21,8 @@ pytest.importorskip(
 )
 
 from gharchive_fixtures import HOSTILE, RAW_HOSTILE, event, synthetic_hour, write_hour  # noqa: E402
+from test_opendigger import MAIL, mail_pushes, story  # noqa: E402
 from test_opendigger import REPO as STORY_REPO  # noqa: E402
-from test_opendigger import story  # noqa: E402
 
 from analysis import activity_sql, opendigger  # noqa: E402
 from analysis.activity_sql import ENGINE_EVENTS, SQLITE_EVENTS  # noqa: E402
@@ -336,6 +336,7 @@ def _opendigger_metrics(store, rows, schema) -> tuple[dict, dict, dict]:
 def test_chdb_gives_the_sqlite_paths_opendigger_metrics(hours, tmp_path):
     """Every OpenDigger metric of the hand-worked story (tests/test_opendigger.py) and the generated hours."""
     files = [*hours, write_hour(tmp_path / "2024-01-01-0.json.gz", story())]
+    files.append(write_hour(tmp_path / "2024-01-02-0.json.gz", mail_pushes()))
     with Store(tmp_path / "sqlite.db") as sqlite:
         import_gharchive(sqlite, files, all_repos=True)
         expected = _opendigger_metrics(sqlite, lambda text: sqlite.conn.execute(text).fetchall(), SQLITE_EVENTS)
@@ -345,6 +346,7 @@ def test_chdb_gives_the_sqlite_paths_opendigger_metrics(hours, tmp_path):
     repos, developers, labels = found
     assert len(repos) > 30 and repos[STORY_REPO[0]][1]["stars"] == {"2024-01": 2, "2024Q1": 2, "2024": 2}
     assert len(developers) > 100 and labels[":companies/five"]["participants"]
+    assert repos[MAIL[0]][1]["contributor_email_suffixes"]["2024-02"] == [["mit.edu", 2], ["", 1]]
     assert found == expected
 
 
@@ -367,19 +369,25 @@ def test_an_engine_made_before_the_metric_columns_gets_them_and_keeps_every_type
 def test_both_engines_write_identical_opendigger_trees(hours, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     files = [*map(str, hours), str(write_hour(tmp_path / "2024-01-01-0.json.gz", story()))]
+    files.append(str(write_hour(tmp_path / "2024-01-02-0.json.gz", mail_pushes())))
     trees = {}
     for name, engine in (("sqlite", []), ("chdb", ["--engine", "chdb"])):
         db = str(tmp_path / f"{name}.db")
         assert main(["--db", db, "import", "gharchive", *files, *(engine or ["--all"])]) == 0
+        assert main(["--db", db, "analyze", "openrank", *engine]) == 0  # for openrank.json
         out = tmp_path / f"{name}-tree"
         assert main(["--db", db, "export", "opendigger", "--out", str(out), *engine]) == 0
         assert "2023-06 to 2024-03" in capsys.readouterr().out
-        trees[name] = {path.relative_to(out): path.read_bytes() for path in out.rglob("*.json")}
+        trees[name] = {path.relative_to(out): path.read_bytes() for path in out.rglob("*.*")}  # .json, .csv
         window = tmp_path / f"{name}-window.csv"  # the count metrics over a window, on each engine
         assert main(["--db", db, "export", "opendigger_window", "--since", "2024-01-05", "--until", "2024-02-01",
                      "--out", str(window), *engine]) == 0  # fmt: skip
         trees[name][window.name.replace(name, "")] = window.read_bytes()
     assert len(trees["sqlite"]) > 500 and trees["chdb"] == trees["sqlite"]
+    written = {str(path) for path in trees["sqlite"]}  # the stored global OpenRank's files, repos' and developers'
+    assert {"github/acme/rocket/openrank.json", "github/alice/openrank.json"} <= written
+    assert "github/acme/mail/contributor_email_suffixes.json" in written
+    assert {"repo_list.csv", "user_list.csv"} <= written
     assert b"acme/rocket,2024-01-05T00:00:00Z,2024-02-01T00:00:00Z,2,1,4," in trees["chdb"]["-window.csv"]
 
 
@@ -450,13 +458,14 @@ OPENDIGGER_METRIC_EVENTS = (
     "issue_comments Nullable(UInt16), pull_merged_at Nullable(DateTime), pull_commits Nullable(UInt16), "
     "pull_additions Nullable(UInt32), pull_deletions Nullable(UInt32), pull_changed_files Nullable(UInt32), "
     "pull_review_comments Nullable(UInt16), pull_review_id Nullable(UInt64), "
-    "pull_review_state Nullable(String)) ENGINE = MergeTree ORDER BY (repo_id, created_at)",
+    "pull_review_state Nullable(String), `push_commits.name` Array(String), `push_commits.email` Array(String)) "
+    "ENGINE = MergeTree ORDER BY (repo_id, created_at)",
     "INSERT INTO opendigger_events SELECT 'GitHub', type, coalesce(action, ''), actor_id, actor_login, repo_id, "
     "repo_name, created_at, repo_id * 100000 + coalesce(issue_number, 0), coalesce(title, ''), "
     "if(type = 'IssueCommentEvent', comment_id, 0), if(type = 'PullRequestReviewCommentEvent', comment_id, 0), "
     "coalesce(push_id, 0), merged, author_id, author_login, issue_created_at, issue_closed_at, issue_comments, "
     "pull_merged_at, pull_commits, pull_additions, pull_deletions, pull_changed_files, pull_review_comments, "
-    "pull_review_id, pull_review_state FROM events",
+    "pull_review_id, pull_review_state, push_commit_names, push_commit_emails FROM events",
 )
 # github_events (ClickHouse's "GitHub Events Dataset"), with the item's columns: no issue creation
 # time and no review ids (those metrics are missing there), times of 1970 and 0 for unset.
@@ -487,6 +496,7 @@ GITHUB_EVENTS_METRICS = (
 
 def test_the_server_layouts_give_the_sqlite_paths_opendigger_metrics(hours, tmp_path):
     files = [*hours, write_hour(tmp_path / "2024-01-01-0.json.gz", story())]
+    files.append(write_hour(tmp_path / "2024-01-02-0.json.gz", mail_pushes()))
     window = opendigger.Window("2023-06", "2024-03")
     with Store(tmp_path / "sqlite.db") as sqlite:
         import_gharchive(sqlite, files, all_repos=True)

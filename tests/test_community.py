@@ -186,4 +186,5 @@ def test_export_ranks_nodes_and_shares_the_global_openrank_among_developers(stor
     assert f"{len(want)} rows" in capsys.readouterr().out
     assert main(["--db", db, "export", "community", "--repo", "org/app", "--month", "2024-05", "--top", "2"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "rank,node_type,name,community_openrank,openrank,month,repo,node_id" and len(lines) == 3
+    header = "rank,node_type,name,community_openrank,openrank,month,repo,node_id,partial_month,openrank_warm_up"
+    assert lines[0] == header and len(lines) == 3

@@ -146,3 +146,17 @@ def test_every_artefact_of_a_demo_database_says_its_data_is_synthetic(demo_db, t
     description = gexf.find("{http://www.gexf.net/1.2draft}meta/{http://www.gexf.net/1.2draft}description")
     assert "Synthetic data" in description.text
     assert nx.read_gexf(tmp_path / "t.gexf").graph["name"] == "Qwen/Qwen3-8B"
+
+
+def test_every_table_with_an_openrank_column_flags_warm_up_and_partial_months():
+    """OpenRank inherits last month's values, so its first months climb from the empty start
+    (analysis.global_openrank.WARM_UP_MONTHS): every table showing an ``openrank`` of a month
+    says whether that month is within the warm-up or not yet covered to its end."""
+    from analysis.export import TABLES
+
+    unflagged = [
+        kind
+        for kind, table in TABLES.items()
+        if "openrank" in table.schema and not {"openrank_warm_up", "partial_month"} <= set(table.schema)
+    ]
+    assert unflagged == []

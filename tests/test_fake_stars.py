@@ -95,6 +95,7 @@ def exported(tmp_path_factory):
     tables = {kind: export(kind) for kind in ("star_trust", "star_campaigns", "repos")}
     tables["repos_cleaned"] = export("repos", "--exclude-suspected")
     tables["daily_cleaned"] = export("stars_daily", "--exclude-suspected")
+    tables["db"] = db
     return tables
 
 
@@ -181,9 +182,42 @@ def test_exclude_suspected_takes_the_suspected_stars_out_of_rankings_and_star_hi
     assert not [r for r in exported["daily_cleaned"] if r["repo"] == "lock/r0"]
 
 
+def test_a_nightly_export_runs_each_detector_once_and_writes_the_same_tables(exported, monkeypatch):
+    """star_trust and star_campaigns share one detection per export run; their rows are those of
+    ``ecometrics export`` of each table alone (the expected values checked above)."""
+    from analysis import fake_stars
+    from core.config import Config
+    from jobs.pipeline import export
+
+    calls = {"low_activity_stars": 0, "lockstep_stars": 0}
+    for name in calls:
+        detector = getattr(fake_stars, name)
+
+        def counted(*args, _detector=detector, _name=name, **kwargs):
+            calls[_name] += 1
+            return _detector(*args, **kwargs)
+
+        monkeypatch.setattr(fake_stars, name, counted)
+    out = exported["db"].parent / "nightly"
+    with Store(exported["db"]) as store:
+        export(store, Config(), out_dir=out, formats=["json"])
+    assert calls == {"low_activity_stars": 1, "lockstep_stars": 1}
+    for kind in ("star_trust", "star_campaigns"):
+        assert json.loads((out / f"{kind}.json").read_text()) == exported[kind]
+
+
 def test_exclude_suspected_is_refused_where_it_has_no_meaning(exported, tmp_path, capsys):
     assert main(["--db", str(tmp_path / "none.db"), "export", "models", "--exclude-suspected"]) == 2
     assert "export models has no --exclude-suspected; tables with it are repos, stars_daily" in capsys.readouterr().err
+
+
+def star_a_known_and_an_unknown_account(store, user_id: int, login: str) -> None:
+    """One repository starred by the account ``user_id`` fakehub knows, then by id 999, which it does not."""
+    store.upsert("repos", [{"id": 1, "full_name": "o/r", "owner": "o", "name": "r"}])
+    store.upsert("stargazers", [
+        {"repo_id": 1, "user_id": user_id, "login": login, "starred_at": "2025-01-01T00:00:00Z"},
+        {"repo_id": 1, "user_id": 999, "login": "gone", "starred_at": "2025-01-02T00:00:00Z"},
+    ])  # fmt: skip
 
 
 def test_nodes_answers_users_facts_refuses_over_100_ids_and_nulls_an_unknown_id(tmp_path):
@@ -215,13 +249,51 @@ def test_nodes_answers_users_facts_refuses_over_100_ids_and_nulls_an_unknown_id(
         assert too_many["data"] is None and "100" in too_many["errors"][0]["message"]
 
         with Store(tmp_path / "f.db") as store:
-            store.upsert("repos", [{"id": 1, "full_name": "o/r", "owner": "o", "name": "r"}])
-            store.upsert("stargazers", [
-                {"repo_id": 1, "user_id": 1_000_010, "login": known["login"], "starred_at": "2025-01-01T00:00:00Z"},
-                {"repo_id": 1, "user_id": 999, "login": "gone", "starred_at": "2025-01-02T00:00:00Z"},
-            ])  # fmt: skip
+            star_a_known_and_an_unknown_account(store, 1_000_010, known["login"])
             client = GitHubClient(token="t", base_url=hub.url, timeout=5.0, sleep=hub.sleep, clock=hub.rate_time)
             assert fetch_account_facts(store, client, limit=10) == (1, 2)  # one query for both accounts
             statuses = {r["user_id"]: r["status"] for r in store.query("SELECT * FROM star_account_facts")}
             assert statuses == {1_000_010: "ok", 999: "not_found"}
             assert fetch_account_facts(store, client, limit=10) == (0, 0)  # cached: nothing asked again
+
+
+def test_an_account_a_partial_answer_left_unread_is_asked_again_not_stored_as_gone(tmp_path):
+    """A ``nodes`` item that is null because its resolution timed out (an error with its path and
+    no type, fakehub's ``node`` fault) says nothing about the account: only a ``NOT_FOUND`` is
+    final. The run stores neither account, marks nothing gone, and the next run reads both."""
+    from collector.account_facts import fetch_account_facts
+    from collector.github_client import GitHubClient
+    from fakehub import FakeHub
+
+    with Store(tmp_path / "f.db") as store:
+        with FakeHub(seed=0, scale="small", faults="node:1") as hub:
+            login = hub.truth(include_models=False)["github"]["repos"]["vllm-project/vllm"]["stars"][0]
+            star_a_known_and_an_unknown_account(store, login[0], login[1])
+            client = GitHubClient(token="t", base_url=hub.url, timeout=5.0, sleep=hub.sleep, clock=hub.rate_time)
+            unread: list[int] = []
+            assert fetch_account_facts(store, client, limit=10, unread=unread) == (1, 0)
+            assert sorted(unread) == [999, login[0]]
+            assert store.count("star_account_facts") == 0
+        with FakeHub(seed=0, scale="small") as hub:
+            client = GitHubClient(token="t", base_url=hub.url, timeout=5.0, sleep=hub.sleep, clock=hub.rate_time)
+            assert fetch_account_facts(store, client, limit=10) == (1, 2)
+            statuses = {r["user_id"]: r["status"] for r in store.query("SELECT * FROM star_account_facts")}
+            assert statuses == {login[0]: "ok", 999: "not_found"}
+
+
+def test_a_run_whose_account_facts_were_left_unread_is_partial_and_says_the_next_run_asks_again(tmp_path):
+    from collector.github import GitHubCollector
+    from collector.github_client import GitHubClient
+    from core.config import GithubConfig
+    from fakehub import FakeHub
+
+    with Store(tmp_path / "f.db") as store, FakeHub(seed=0, scale="small", faults="node:1") as hub:
+        star = hub.truth(include_models=False)["github"]["repos"]["vllm-project/vllm"]["stars"][0]
+        star_a_known_and_an_unknown_account(store, star[0], star[1])
+        client = GitHubClient(token="t", base_url=hub.url, timeout=5.0, sleep=hub.sleep, clock=hub.rate_time)
+        config = GithubConfig(repos=[], account_facts=10)
+        collector = GitHubCollector(store, config, client, stats_polls=0, stats_wait=0.0)
+        collector.collect_account_facts()
+        assert collector.result.partial
+        assert "2 account facts could not be read; the next run asks again" in collector.result.reason
+        assert store.count("star_account_facts") == 0

@@ -155,3 +155,76 @@ def test_an_actors_global_id_names_its_own_type():
     assert bot is not None and user is not None
     assert parse_node_id(bot["id"]) == ("Bot", bot["databaseId"])
     assert parse_node_id(user["id"]) == ("User", user["databaseId"])
+
+
+def _issue_and_pull_numbers(hub, name="vllm-project/vllm") -> tuple[int, int]:
+    issues = hub.truth(include_models=False)["github"]["repos"][name]["issues"]
+    issue = next(i["number"] for i in issues if not i["is_pull_request"])
+    pull = next(i["number"] for i in issues if i["is_pull_request"])
+    return issue, pull
+
+
+def test_issue_and_pull_request_by_number_refuse_the_other_kinds_number(fakehub):
+    """``issue(number:)`` of a pull request's number is null with GitHub's NOT_FOUND error at its
+    path (cli/cli issue 157: "Could not resolve to an Issue with the number of 1."; cli/cli
+    ``pkg/cmd/issue/shared/lookup.go`` matches ``NOT_FOUND`` at ``repository.issue``), and
+    ``pullRequest(number:)`` of an issue's number likewise ("Could not resolve to a PullRequest
+    with the number of 4444."); ``issueOrPullRequest`` answers either."""
+    issue, pull = _issue_and_pull_numbers(fakehub)
+    out = post(
+        fakehub,
+        f"""{{ repository(owner: "vllm-project", name: "vllm") {{
+              pr: issue(number: {pull}) {{ number }}
+              issue: pullRequest(number: {issue}) {{ number }}
+              own: issue(number: {issue}) {{ number }}
+              either: issueOrPullRequest(number: {pull}) {{ __typename ... on PullRequest {{ number merged }} }}
+              neither: issueOrPullRequest(number: 999999) {{ __typename }}
+            }} }}""",
+    ).json()
+    repository = out["data"]["repository"]
+    assert repository["pr"] is None and repository["issue"] is None and repository["neither"] is None
+    assert repository["own"] == {"number": issue}
+    assert repository["either"]["__typename"] == "PullRequest" and repository["either"]["number"] == pull
+    errors = sorted((e["path"], e["type"], e["message"]) for e in out["errors"])
+    assert errors == [
+        (["repository", "issue"], "NOT_FOUND", f"Could not resolve to a PullRequest with the number of {issue}."),
+        (["repository", "neither"], "NOT_FOUND", "Could not resolve to an issue or pull request with the number of 999999."),
+        (["repository", "pr"], "NOT_FOUND", f"Could not resolve to an Issue with the number of {pull}."),
+    ]  # fmt: skip
+
+
+def test_every_connection_refuses_items_asked_without_first_or_last(fakehub):
+    """GitHub: "you must supply a first or last argument on any connection" ("Using pagination in
+    the GraphQL API"); a connection whose items are asked without either is refused with
+    MISSING_PAGINATION_BOUNDARIES, its path that of the connection. A count alone is answered."""
+    _, pull = _issue_and_pull_numbers(fakehub)
+    fields = {
+        "stargazers": "stargazers { edges { starredAt } }",
+        "stargazerNodes": "stargazerNodes: stargazers { nodes { login } }",
+        "issues": "issues { nodes { number } }",
+        "pullRequests": "pullRequests { edges { node { number } } }",
+        "repositoryTopics": "repositoryTopics { nodes { topic { name } } }",
+        "reviews": f"pullRequest(number: {pull}) {{ reviews {{ nodes {{ state }} }} }}",
+    }
+    for name, field in fields.items():
+        out = post(fakehub, f'{{ repository(owner: "vllm-project", name: "vllm") {{ {field} }} }}').json()
+        connection = "stargazers" if name == "stargazerNodes" else name
+        [error] = out["errors"]
+        assert error["type"] == "MISSING_PAGINATION_BOUNDARIES", name
+        assert error["message"] == (
+            f"You must provide a `first` or `last` value to properly paginate the `{connection}` connection."
+        )
+        assert error["path"][-1] == name, name
+        # null where the refused connection was, or above it when the connection is non-null
+        value = out["data"]
+        for step in error["path"]:
+            if value is None:
+                break
+            value = value[step]
+        assert value is None, name
+    counts = post(
+        fakehub,
+        """{ repository(owner: "vllm-project", name: "vllm") {
+             stargazers { totalCount } issues { totalCount } repositoryTopics { totalCount } } }""",
+    ).json()
+    assert "errors" not in counts and counts["data"]["repository"]["stargazers"]["totalCount"] > 0

@@ -58,6 +58,8 @@ def test_the_reason_names_the_field(hour, tmp_path):
     assert "$.actor.login" in reasons["login a list"]
     assert "$.created_at" in reasons["created_at not a calendar date"]
     assert "$.payload.push_id" in reasons["push_id an object"]
+    assert "$.payload.commits" in reasons["commits a string"] and "$.payload.commits" in reasons["a commit a string"]
+    assert "$.payload.commits[0].author.email" in reasons["a commit e-mail a number"]
 
 
 def test_push_ids_as_numbers_or_digit_strings_are_stored_as_text(tmp_path):

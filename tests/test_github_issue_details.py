@@ -239,12 +239,36 @@ def test_a_repository_collected_from_the_api_gets_opendiggers_code_change_lines(
     )
     assert done.returncode == 0, done.stderr
     added = json.loads((out / "github/zai-org/GLM-4/code_change_lines_add.json").read_text())
-    # OpenDigger (chaoss.ts chaossCodeChangeLines) sums pull_additions over the month's PullRequestEvents;
-    # from the API only a closing carries a size (an opening's is NULL), so: each month, the additions of
-    # the pull requests closed in it, as fakehub's truth gives them
-    expected: dict[str, int] = {}
+    # OpenDigger (chaoss.ts chaossCodeChangeLines) sums pull_additions over every PullRequestEvent of
+    # the period: a pull request's size at its opening and again at its closing. The API gives a
+    # size only as it is now, which is the closing's; at the opening it is unknown. So a month with
+    # an opening has no value (unknown, not a number that leaves the openings out), and a month
+    # with closings only has their additions, as fakehub's truth gives them.
+    opened, closed = set(), {}
     for issue in repo["issues"]:
-        if issue["is_pull_request"] and issue["closed_at"]:
-            month = issue["closed_at"][:7]
-            expected[month] = expected.get(month, 0) + issue["additions"]
+        if issue["is_pull_request"]:
+            opened.add(issue["created_at"][:7])
+            if issue["closed_at"]:
+                month = issue["closed_at"][:7]
+                closed[month] = closed.get(month, 0) + issue["additions"]
+    expected = {month: lines for month, lines in closed.items() if month not in opened and lines}
+    assert expected and opened & set(closed)  # months of closings only, and of closings with openings
     assert {key: value for key, value in added.items() if len(key) == 7} == expected
+    # a quarter or year holding a month with an opening is unknown as well
+    assert all(not any(f"{key[:4]}-{m:02d}" in opened for m in range(1, 13)) for key in added if len(key) == 4)
+    # over a window, the same: a month with an opening is null; one of closings only has their lines
+    # (counted directly: that month is the last, which export opendigger_window does not take as covered)
+    from analysis.activity_sql import SQLITE_EVENTS
+    from analysis.export import build_table
+    from analysis.opendigger import window_counts
+    from core.dates import next_month
+
+    with Store(tmp_path / "gh.db") as store:
+        month = sorted(opened & set(closed))[1]  # not the first month: a window starting before it is uncovered
+        table = build_table(store, "opendigger_window", since=month + "-01", until=next_month(month) + "-01")
+        (row,) = table.filter(repo="zai-org/GLM-4").iter_rows(named=True)
+        assert row["code_change_lines_add"] is None and row["change_requests"] is not None
+        month = min(expected)
+        rows = lambda text: store.conn.execute(text).fetchall()  # noqa: E731
+        counts = window_counts(rows, SQLITE_EVENTS, row["repo_id"], month + "-01", next_month(month) + "-01")
+        assert counts["code_change_lines_add"] == expected[month]

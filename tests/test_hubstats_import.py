@@ -154,3 +154,34 @@ def test_date_names_the_day_of_a_single_undated_file(db, tmp_path, capsys):
         "downloads_all_time": 77,
         "source": "hub-stats",
     }
+
+
+def _damaged(path):
+    """``path`` with 64 bytes of its last column chunk's pages flipped (its footer whole): pyarrow opens
+    it, and its decompressor refuses the pages when they are read."""
+    data = bytearray(path.read_bytes())
+    start = len(data) * 3 // 4
+    for at in range(start, start + 64):
+        data[at] ^= 0xFF
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("kind", ["not Parquet", "damaged pages", "a FIFO"])
+def test_a_hostile_file_is_refused_in_one_line_and_nothing_is_stored(db, tmp_path, capsys, kind):
+    import os
+
+    path = tmp_path / "models-2024-09-01.parquet"
+    if kind == "not Parquet":
+        path.write_text("id,downloads\nfan/tune,3\n")
+    elif kind == "damaged pages":
+        # two batches' worth of rows of a stored model: the first batch would be written before the damage
+        write_day(path, [("fan/tune", n, n) for n in range(2)] + [(f"x/m{n}", n, n) for n in range(3000)])
+        _damaged(path)
+    else:
+        os.mkfifo(path)  # opening it to read would wait for a writer for ever
+    before = snapshots(db)
+    assert main(["--db", str(db), "import", "hub-stats", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: " in err and err.count("\n") == 1 and "Traceback" not in err, err
+    assert snapshots(db) == before

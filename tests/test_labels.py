@@ -145,6 +145,16 @@ def test_the_layout_is_read_with_includes_flattened(store, tmp_path):
     assert import_labels(store, tmp_path / "labeled_data").labels == 5 and store.count("labels") == 5
 
 
+def test_a_label_named_by_a_number_is_read_as_its_text(store, tmp_path):
+    # OpenDigger's companies/360/index.yml is "name: 360": YAML reads an integer, which
+    # labelDataUtils.ts (JavaScript) keeps and the labels table's name String column stores as "360"
+    folder = write(tmp_path, {**LAYOUT, "companies/360/index.yml": "name: 360\ntype: Company\n"})
+    import_labels(store, folder)
+    assert store.query("SELECT name, type FROM labels WHERE id = ':companies/360'") == [
+        {"name": "360", "type": "Company"}
+    ]
+
+
 @pytest.mark.parametrize(
     "name, text, message",
     [
@@ -229,3 +239,33 @@ def test_labels_are_ranked_by_their_repositories(store, tmp_path):
     assert table["rank"].to_list() == list(range(1, 5))
     assert table["openrank"].to_list() == sorted(table["openrank"].to_list(), reverse=True)
     assert ":bot" not in rows  # bots are not a ranked type
+
+
+def test_a_repository_listed_with_its_organisation_counts_twice_in_the_ranking(store, tmp_path):
+    # indices.ts getRepoOpenrank / getRepoActivity grouped by a label: SUM over the events joined to
+    # the label's flatten_labels rows (basic.ts getLabelJoinClause), one per row they match; a
+    # label listing acmelabs/engine and its organisation AcmeLabs joins the repository's rows twice
+    both = {
+        "companies/acme/index.yml": """
+            name: Acme
+            type: Company
+            data:
+              platforms:
+                - name: GitHub
+                  type: Code Hosting
+                  orgs:
+                    - id: 500
+                      name: AcmeLabs
+                  repos:
+                    - id: 11
+                      name: acmelabs/engine
+            """
+    }
+    import_labels(store, write(tmp_path, both))
+    store.upsert("events", [ev(2, "PullRequestEvent", "opened", 2, 11, issue=2)])
+    compute_global_openrank(store)
+    (engine,) = [row["value"] for row in store.query("SELECT value FROM openrank WHERE kind = 'repo'")]
+    (row,) = build_table(store, "labels", month="2024-05").iter_rows(named=True)
+    assert row["openrank"] == round(2 * engine, 3)
+    assert row["activity"] == round(2 * round(math.sqrt(4.0679), 2), 2)  # 2 * 2.02 = 4.04
+    assert row["repos"] == 1  # one repository, however often it is joined

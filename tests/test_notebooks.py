@@ -83,3 +83,109 @@ def test_notebooks_agree_with_the_exports_and_flag_the_partial_month(executed, d
     assert f"partial months (shaded): ['{newest}']" in printed(executed["01_ecosystem_overview"])
     expected = f"{families.height} families, {families['derivatives'].sum()} derivatives in them"
     assert expected in printed(executed["03_lineage"])
+
+
+# Drawing calls that belong to analysis.chart_style: a notebook calling them draws its own way.
+OWN_STYLE = (
+    "axvspan(",
+    "set_xticks(",
+    "set_major_formatter(",
+    "FuncFormatter",
+    "autofmt_xdate(",
+    "set_yscale(",
+    'color="0.',
+    "ax.set_title(",
+)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_notebook_draws_in_chart_style_with_no_helpers_of_its_own(path):
+    import ast
+
+    from analysis import chart_style
+
+    code = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code")
+    assert "plt.rcParams.update(chart_style.RC)" in code
+    defined = {node.name for node in ast.walk(ast.parse(code)) if isinstance(node, ast.FunctionDef)}
+    helpers = {name for name in vars(chart_style) if callable(getattr(chart_style, name)) and not name[0].isupper()}
+    # the helpers notebooks used to carry: shading, month ticks, number formats, "no data" panels
+    copies = {"shade_partial", "partial_months", "month_ticks", "plain_numbers", "no_data"}
+    assert not defined & (helpers | copies)
+    assert [call for call in OWN_STYLE if call in code] == []
+    assert "RELATION_COLORS" not in code  # one name for the relation colours: chart_style.RELATION_COLOURS
+
+
+def _figure(notebook, title):
+    """The pixels (RGB, 0-255) of the figure drawn by the code cell whose source holds ``title``."""
+    import base64
+    import io
+
+    import numpy as np
+    from matplotlib.image import imread
+
+    cell = next(c for c in notebook.cells if c.cell_type == "code" and title in c.source)
+    png = next(o.data["image/png"] for o in cell.outputs if "image/png" in o.get("data", {}))
+    return (np.asarray(imread(io.BytesIO(base64.b64decode(png))))[..., :3] * 255).round().astype(int)
+
+
+def _drawn(pixels, colour):
+    """How many pixels are exactly ``colour`` (#rrggbb)."""
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    return int((pixels == rgb).all(axis=-1).sum())
+
+
+def test_notebooks_shade_partial_and_warm_up_months_and_colour_relations_as_chart_style(executed, demo_db):
+    from analysis.chart_style import PARTIAL_COLOUR, RELATION_COLOURS, WARM_UP_COLOUR
+    from analysis.global_openrank import warm_up_until
+    from collector.store import Store
+
+    with Store(demo_db, readonly=True) as store:
+        relations = {r for (r,) in store.conn.execute("SELECT DISTINCT relation FROM model_edges")}
+        first = store.conn.execute("SELECT min(month) FROM openrank").fetchone()[0]
+        settled = warm_up_until(store)
+    assert first < settled  # the demo's OpenRank starts within its warm-up: the trends must show it
+    mix = _figure(executed["03_lineage"], "Relation mix")
+    per_month = _figure(executed["01_ecosystem_overview"], "Derivatives created per month")
+    for relation in relations:
+        assert _drawn(mix, RELATION_COLOURS[relation]) > 20, relation  # adapter: a 1 % bar
+    assert _drawn(per_month, PARTIAL_COLOUR) > 100
+    trends = _figure(executed["02_openrank"], "Monthly OpenRank")
+    assert _drawn(trends, PARTIAL_COLOUR) > 100 and _drawn(trends, WARM_UP_COLOUR) > 100
+    assert f"OpenRank warm-up until {settled}" in printed(executed["02_openrank"])
+
+
+def test_the_family_tree_says_how_many_of_its_models_it_draws(executed):
+    from analysis.chart_style import drawn_of
+
+    line = next(line for line in printed(executed["03_lineage"]).splitlines() if " descendants, " in line)
+    descendants, drawn = (int(part.split()[0]) for part in line.split(": ", 1)[1].split(", "))
+    assert drawn < descendants + 1  # the demo's largest tree is cut to MAX_TREE_NODES
+    # 80 drawn of a root and its 246 descendants: "80 of 247 models drawn"
+    assert drawn_of(80, 247, "models") == ": 80 of 247 models drawn" and drawn_of(5, 5, "models") == ""
+    tree = next(c for c in executed["03_lineage"].cells if c.cell_type == "code" and "MAX_TREE_NODES =" in c.source)
+    assert 'chart_style.drawn_of(tree.number_of_nodes(), models, "models")' in tree.source
+    assert "{drawn}" in tree.source.split("chart_style.title(ax, ")[1]  # the title says it
+
+
+def shown_tables(notebook):
+    """The column names of every table a notebook shows (polars' HTML display)."""
+    import re
+
+    return [
+        re.findall(r"<th>([^<]*)</th>", output.data["text/html"].split("</thead>")[0])
+        for output in outputs(notebook)
+        if output.output_type == "execute_result" and "<table" in output.get("data", {}).get("text/html", "")
+    ]
+
+
+def test_every_table_a_notebook_shows_flags_partial_and_warm_up_months(executed):
+    """As the exports: a table of months says which are partial, a table of OpenRank which
+    months are within its warm-up."""
+    for stem, notebook in executed.items():
+        for columns in shown_tables(notebook):
+            if "month" in columns:
+                assert "partial_month" in columns, (stem, columns)
+            if any(c.startswith("openrank") for c in columns):
+                assert "openrank_warm_up" in columns, (stem, columns)
+    openrank_tables = [c for c in shown_tables(executed["02_openrank"]) if "openrank" in c]
+    assert len(openrank_tables) == 2  # the leaderboards of repositories and developers

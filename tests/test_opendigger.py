@@ -306,7 +306,13 @@ def test_export_writes_opendigger_files_byte_for_byte(cli_db, tmp_path, capsys):
         '"2024Q1":[0,1,0,0]},' + ",".join(f'"quantile_{q}":{{"2024":4,"2024-01":4,"2024Q1":4}}' for q in range(5)) + "}"
     )
     assert not (folder / "issues_new-raw.json").exists()
-    assert len(list(folder.iterdir())) == len(opendigger.FILES) == 30  # each metric has a value here
+    # each metric has a value here but openrank (no global OpenRank computed in this store)
+    assert set(opendigger.FILES) - {path.stem for path in folder.iterdir()} == {"openrank"}
+    assert len(list(folder.iterdir())) == 31
+    # the one push's commit (ev 11, ci[bot]) has no e-mail: '' (contributorEmailSuffixes: splitByChar of '')
+    assert (
+        folder / "contributor_email_suffixes.json"
+    ).read_text() == '{"2024":[["",1]],"2024-01":[["",1]],"2024Q1":[["",1]]}'
     # getUserActivity: bob's activity per month (sqrt(2.2235) = 1.49114 in Jan, sqrt(4.0679 + 2.0339) = 2.47018
     # in Feb), summed per period: 3.96132 -> 3.96; his distinct counts summed likewise
     developer = out / "github" / "bob"
@@ -327,8 +333,8 @@ def test_import_then_compare_against_our_own_export_reports_no_difference(cli_db
     window = ["--from", "2024-01", "--to", "2024-03"]
     assert main(["--db", cli_db, "export", "opendigger", "--out", str(out), *window]) == 0
     assert main(["--db", cli_db, "import", "opendigger", str(out)]) == 0
-    # 30 files of the repo; the developers' 3 (alice) + 4 (bob) + 4 (carol) + 4 (dave) + 2 (ci[bot])
-    assert "47 metric file(s) of 1 repo(s) and 5 developer(s)" in capsys.readouterr().out
+    # 31 files of the repo; the developers' 3 (alice) + 4 (bob) + 4 (carol) + 4 (dave) + 2 (ci[bot])
+    assert "48 metric file(s) of 1 repo(s) and 5 developer(s)" in capsys.readouterr().out
     with Store(cli_db) as store:
         stored = store.query("SELECT value FROM opendigger_values WHERE repo = 'acme/rocket' AND metric = 'stars' "
                              "AND period = '2024-01'")  # fmt: skip
@@ -362,7 +368,7 @@ def test_a_bad_opendigger_file_is_skipped_and_named(cli_db, tmp_path, capsys):
     (folder / "stars.json").write_text('{"2024-01": 3}')
     (folder / "participants.json").write_text('{"2024-13": 3}')  # no 13th month
     (folder / "bus_factor_detail.json").write_text("[1, 2")
-    (folder / "openrank.json").write_text('{"2024-01": 1.5}')  # not one computed here: left alone
+    (folder / "meta.json").write_text('{"updatedAt": 1}')  # not a metric file: left alone
     assert main(["--db", cli_db, "import", "opendigger", str(tmp_path / "od")]) == 3
     captured = capsys.readouterr()
     assert "1 metric file(s) of 1 repo(s) and 0 developer(s), 1 other file(s) left alone, 2 bad file(s)" in captured.out
@@ -432,6 +438,10 @@ def test_a_label_counts_its_repositories_as_one(tmp_path):
         store.replace_rows(
             "label_entities", ("label_id", "entity_type", "entity_id", "name"), [(":companies/acme", "org", 77, "acme")]
         )
+        store.upsert("openrank", [
+            {"kind": "repo", "entity_id": rid, "month": "2024-01", "value": value}
+            for rid, value in ((REPO[0], 1.0), (booster[0], 0.25), (other[0], 9.0))
+        ])  # fmt: skip
         window = opendigger.Window("2024-01", "2024-03")
         labels = opendigger.compute_labels(
             store, lambda text: store.conn.execute(text).fetchall(), SQLITE_EVENTS, window
@@ -443,6 +453,8 @@ def test_a_label_counts_its_repositories_as_one(tmp_path):
     # acme/booster has no event of the four types: the participants are acme/rocket's
     assert acme["participants"] == {"2024-01": 3, "2024-02": 4, "2024-03": 1, "2024Q1": 5, "2024": 5}
     assert acme["activity"]["2024Q1"] == 12.37  # as the repo's (test_activity_and_bus_factor)
+    # getRepoOpenrank grouped by the label: SUM over its repositories, 1.0 + 0.25 (other/thing's 9.0 is not its)
+    assert acme["openrank"] == {"2024-01": 1.25, "2024Q1": 1.25, "2024": 1.25}
     assert set(acme) <= set(opendigger.LABEL_FILES) and "attention" not in acme
     written, _ = write_tree([], tmp_path / "od", labels=labels.values())
     assert (tmp_path / "od" / "companies" / "acme" / "stars.json").read_text() == '{"2024":3,"2024-01":3,"2024Q1":3}'
@@ -520,3 +532,158 @@ def test_a_window_in_months_without_data_is_null(cli_db, tmp_path):
     assert main([*args, "--since", "2024-02-01", "--until", "2024-03-05"]) == 0
     (row,) = pl.read_csv(out).to_dicts()
     assert row["stars"] == 0 and row["change_requests"] == 1
+
+
+def test_compare_reports_months_without_data_as_not_covered(cli_db, tmp_path, capsys):
+    import json
+
+    from jobs.cli import main
+
+    # The store holds data of 2024-01..03 only (one GH Archive hour of January, events of Jan-Mar); of 2024-04
+    # and 2024-05 nothing. Theirs has values there: 7 stars in April; inactive contributors 1 in April, 3 in
+    # May and 2 in 2024Q2. Ours would say 0 stars (no file key) and, from the all-history merges, 1 inactive
+    # contributor at May 1 and Jun 1 (erin): neither is a difference, each is a value of a month we hold no
+    # data of: 1 (stars 04) + 2 (inactive 04, 05) = 3 values not covered; 2024Q2 ends after the window's
+    # last month (2024-06 > 2024-05), so it is neither compared nor counted.
+    out = tmp_path / "od"
+    window = ["--from", "2024-01", "--to", "2024-05"]
+    assert main(["--db", cli_db, "export", "opendigger", "--out", str(out), *window]) == 0
+    folder = out / "github" / "acme" / "rocket"
+    stars = json.loads((folder / "stars.json").read_text())
+    (folder / "stars.json").write_text(json.dumps({**stars, "2024-04": 7}))
+    inactive = json.loads((folder / "inactive_contributors.json").read_text())
+    (folder / "inactive_contributors.json").write_text(
+        json.dumps({**inactive, "2024-04": 1, "2024-05": 3, "2024Q2": 2})
+    )
+    capsys.readouterr()
+    assert main(["--db", cli_db, "compare", "opendigger", str(out), *window]) == 0
+    printed = capsys.readouterr().out
+    assert ": 0 differ" in printed
+    assert "3 value(s) of months without data here (2024-04, 2024-05): not covered" in printed
+
+
+def test_openrank_files_sum_the_stored_global_openrank_per_period(tmp_path, capsys):
+    from jobs.cli import main
+
+    hour = write_hour(tmp_path / "2024-01-01-0.json.gz", story())
+    db = str(tmp_path / "or.db")
+    assert main(["--db", db, "import", "gharchive", str(hour), "--all"]) == 0
+    with Store(db) as store:  # global OpenRank as `analyze openrank` stores it (its values are tested elsewhere)
+        store.upsert("openrank", [
+            {"kind": "repo", "entity_id": REPO[0], "month": "2023-12", "value": 5.0},
+            {"kind": "repo", "entity_id": REPO[0], "month": "2024-01", "value": 1.234},
+            {"kind": "repo", "entity_id": REPO[0], "month": "2024-02", "value": 2.346},
+            {"kind": "repo", "entity_id": REPO[0], "month": "2024-03", "value": 0.001},
+            {"kind": "developer", "entity_id": BOB[0], "month": "2024-01", "value": 0.5},
+            {"kind": "developer", "entity_id": BOB[0], "month": "2024-02", "value": 0.125},
+            {"kind": "developer", "entity_id": ALICE[0], "month": "2024-03", "value": 0.7},
+            {"kind": "developer", "entity_id": ALICE[0], "month": "2024-04", "value": 9.0},  # after the range
+        ])  # fmt: skip
+    out = tmp_path / "od"
+    assert main(["--db", db, "export", "opendigger", "--out", str(out), "--from", "2024-01", "--to", "2024-03"]) == 0
+    # indices.ts getRepoOpenrank: ROUND(SUM(openrank), 2) of global_openrank per period. Jan 1.234 -> 1.23;
+    # Feb 2.346 -> 2.35; Mar 0.001 -> 0, the default, left out; Q1 and 2024 1.234 + 2.346 + 0.001 = 3.581 -> 3.58
+    # (2023-12 is outside the range)
+    repo = out / "github" / "acme" / "rocket" / "openrank.json"
+    assert repo.read_text() == '{"2024":3.58,"2024-01":1.23,"2024-02":2.35,"2024Q1":3.58}'
+    # getUserOpenrank: Jan 0.5; Feb 0.125 -> ClickHouse rounds a Float64's half to even: 0.12; Q1 0.625 -> 0.62
+    developer = out / "github" / "bob" / "openrank.json"
+    assert developer.read_text() == '{"2024":0.62,"2024-01":0.5,"2024-02":0.12,"2024Q1":0.62}'
+    assert (out / "github" / "alice" / "openrank.json").read_text() == '{"2024":0.7,"2024-03":0.7,"2024Q1":0.7}'
+    assert not (out / "github" / "carol" / "openrank.json").exists()  # none stored of her
+    # monthlyExport.ts exportAllRepoList / exportAllUserList: the exported ones with a global OpenRank, by
+    # argMax(openrank, created_at) descending (the range's last month here): acme/rocket (2024-03, 0.001);
+    # alice (2024-03, 0.7) before bob (2024-02, 0.125)
+    assert (out / "repo_list.csv").read_text() == "id,platform,repo_name\n1001,github,acme/rocket\n"
+    assert (out / "user_list.csv").read_text() == "id,platform,actor_login\n11,github,alice\n12,github,bob\n"
+    # compare reads openrank.json too: ours against ours is no difference; a changed value is one
+    capsys.readouterr()
+    assert main(["--db", db, "compare", "opendigger", str(out), "--from", "2024-01", "--to", "2024-03"]) == 0
+    assert ": 0 differ" in capsys.readouterr().out
+    repo.write_text('{"2024-01":1.5}')
+    assert main(["--db", db, "compare", "opendigger", str(out), "--from", "2024-01", "--to", "2024-03"]) == 0
+    # 2024-01 1.23 vs 1.5 (-0.27); 2024-02 and 2024Q1 theirs lacks (2024 is not wholly in the range)
+    printed = capsys.readouterr().out
+    assert ": 3 differ" in printed and re.search(r"acme/rocket\s+openrank\s+3\s+-0\.27\n", printed)
+
+
+def _push(n: int, when: str, commits: list[tuple[str, str | None]], repo: tuple[int, str]) -> dict:
+    """A PushEvent whose commits have these authors' names and e-mails (None: the payload has no email)."""
+    pushed = event(n, "PushEvent", actor=ALICE, repo=repo, created_at=when, push_id=8000 + n)
+    pushed["payload"]["commits"] = [
+        {"sha": f"{n:040d}", "author": {"name": name, **({"email": email} if email else {})}, "message": "m"}
+        for name, email in commits
+    ]
+    return pushed
+
+
+MAIL = (2001, "acme/mail")
+
+
+def mail_pushes() -> list[dict]:
+    """Pushes to acme/mail whose commits carry their authors' e-mails (events 901-906)."""
+    return [
+        _push(901, "2024-01-05T00:00:00Z", [("alice", "alice@acme.com"), ("alice", "a@acme.com")], MAIL),
+        _push(902, "2024-01-06T00:00:00Z", [("bob", "bob@gmail.com")], MAIL),
+        _push(903, "2024-01-07T00:00:00Z", [("bob", "bob@acme.com"), ("bob", "bob@acme.com")], MAIL),
+        _push(904, "2024-02-02T00:00:00Z", [("carol", "carol-at-nowhere"), ("carol", None)], MAIL),
+        _push(905, "2024-02-03T00:00:00Z", [("dave", "dave@mit.edu"), ("dave", "d@mit.edu"), ("erin", "e@acme.com")],
+              MAIL),
+        event(906, "PushEvent", actor=BOB, repo=MAIL, created_at="2024-03-01T00:00:00Z", push_id=8906),  # no e-mail
+    ]  # fmt: skip
+
+
+def test_contributor_email_suffixes_as_opendigger_counts_them(tmp_path):
+    from jobs.cli import main
+
+    hour = write_hour(tmp_path / "2024-01-01-0.json.gz", mail_pushes())
+    db = str(tmp_path / "mail.db")
+    assert main(["--db", db, "import", "gharchive", str(hour), "--all"]) == 0
+    with Store(db) as store:  # the commits' authors as GH Archive gives them; none known of a push without commits
+        stored = store.query("SELECT id, push_commit_names, push_commit_emails FROM events ORDER BY id")
+    # one entry per commit, '' for a missing e-mail (OpenDigger's Nested push_commits: a row per commit)
+    assert stored[3] == {"id": "904", "push_commit_names": '["carol","carol"]',
+                         "push_commit_emails": '["carol-at-nowhere",""]'}  # fmt: skip
+    assert stored[5] == {"id": "906", "push_commit_names": '["bob"]', "push_commit_emails": '[""]'}
+    out = tmp_path / "od"
+    assert main(["--db", db, "export", "opendigger", "--out", str(out), "--from", "2024-01", "--to", "2024-03"]) == 0
+    # metrics.ts contributorEmailSuffixes: per push, every commit author name x every commit e-mail's part after
+    # the first '@' (two arrayJoins of one row: their product); per (period, author) the suffix anyHeavy picks
+    # (here always a strict majority); per period [suffix, authors], most authors first.
+    # 2024-01: alice: push 1, 2 names x 2 e-mails: acme.com x 4; bob: push 2 gmail.com x 1, push 3 2 x 2 acme.com
+    #   x 4 -> acme.com. [["acme.com", 2]]
+    # 2024-02: carol: push 904, 2 names x 2 e-mails, one without '@', one '' -> splitByChar('@', x)[2] = '' x 4;
+    #   dave: push 905,
+    #   2 names x 3 e-mails: mit.edu x 4, acme.com x 2 -> mit.edu; erin: 1 name x 3: mit.edu x 2, acme.com x 1 ->
+    #   mit.edu. [["mit.edu", 2], ["", 1]]
+    # 2024-03: bob: push 906's commit has no e-mail: '' x 1. [["", 1]]
+    # 2024Q1 and 2024: alice acme.com; bob acme.com (gmail.com 1, acme.com 4, '' 1); carol ''; dave and erin
+    # mit.edu -> acme.com 2, mit.edu 2, '' 1 (a tie of counts: by suffix)
+    suffixes = out / "github" / "acme" / "mail" / "contributor_email_suffixes.json"
+    whole = '[["acme.com",2],["mit.edu",2],["",1]]'
+    assert suffixes.read_text() == (
+        f'{{"2024":{whole},"2024-01":[["acme.com",2]],"2024-02":[["mit.edu",2],["",1]],"2024-03":[["",1]],'
+        f'"2024Q1":{whole}}}'
+    )
+
+
+def test_a_login_two_accounts_held_is_the_folder_of_the_one_active_last(tmp_path, capsys):
+    """GitHub frees a login when its account renames or is deleted, and another account may take
+    it (docs.github.com "Changing your GitHub username"), so two ids can carry one login in GH
+    Archive. Their files would share ``github/{login}/``: the account active last holds the login
+    now, so its files are written and the other's are not (whatever order an engine returns)."""
+    from jobs.cli import main
+
+    former, current = (700_001, "carol"), (13, "carol")  # the higher id used the login first
+    events = [
+        event(801, "IssuesEvent", actor=former, repo=REPO, created_at="2024-01-03T00:00:00Z", action="opened", number=1),
+        event(802, "IssuesEvent", actor=current, repo=REPO, created_at="2024-02-03T00:00:00Z", action="opened", number=2),
+    ]  # fmt: skip
+    hour = write_hour(tmp_path / "2024-01-01-0.json.gz", events)
+    db = str(tmp_path / "logins.db")
+    assert main(["--db", db, "import", "gharchive", str(hour), "--all"]) == 0
+    out = tmp_path / "od"
+    assert main(["--db", db, "export", "opendigger", "--out", str(out), "--from", "2024-01", "--to", "2024-02"]) == 0
+    assert "1 repo(s), 1 developer(s)" in capsys.readouterr().out
+    # indices.ts getUserActivity: open_issue weighs 2.2235: one issue opened in 2024-02 -> sqrt(2.2235) = 1.49
+    assert (out / "github" / "carol" / "activity.json").read_text() == '{"2024":1.49,"2024-02":1.49,"2024Q1":1.49}'

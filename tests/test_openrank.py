@@ -529,11 +529,15 @@ def test_rankings_over_a_range_of_months_have_one_column_a_month(store, tmp_path
         "developer",
         "openrank",
         "months",
+        "partial_month",
+        "openrank_warm_up",
         "openrank_2024-01",
         "openrank_2024-02",
         "openrank_2024-03",
         "developer_id",
     ]
+    # OpenRank starts at 2024-01 here, so 2024-01..03 are all within the 6-month warm-up
+    assert table["openrank_warm_up"].to_list() == [True] * table.height
     totals = {u: sum(series[m].get(("developer", u), 0.0) for m in series) for u in (ALICE, BOB, CAROL, DAVE)}
     best = sorted(totals, key=lambda u: -totals[u])
     assert table["developer"].to_list() == [LOGINS[u] for u in best]
@@ -542,7 +546,7 @@ def test_rankings_over_a_range_of_months_have_one_column_a_month(store, tmp_path
     assert bob["openrank_2024-03"] == round(series["2024-03"][("developer", BOB)], 3)
     assert build_table(store, "repo_openrank", from_month="2024-02", top=1)["repo"].to_list() == ["org/r101"]
     one = build_table(store, "repo_openrank", month="2024-01")
-    assert one.columns[4:-1] == ["openrank_2024-01"] and one["openrank"].to_list() == one["openrank_2024-01"].to_list()
+    assert one.columns[6:-1] == ["openrank_2024-01"] and one["openrank"].to_list() == one["openrank_2024-01"].to_list()
     write_table(table, "csv", tmp_path / "d.csv", kind="developer_openrank")
     assert (tmp_path / "d.csv").read_text().splitlines()[0].endswith("openrank_2024-03,developer_id")
     from core.errors import InputError

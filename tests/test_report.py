@@ -412,6 +412,22 @@ def test_ranking_pages_say_what_they_rank_with_the_ranked_figure_after_the_name(
         assert re.search(r'<p class="about">The ', page), kind
 
 
+def test_at_phone_width_a_ranking_shows_the_ranked_figure_beside_the_name(browser, site):
+    """On a 390 px phone the name column and the ranked figure after it are on screen without
+    scrolling sideways: a long name wraps rather than pushing the figure out of view."""
+    browser.set_window_size(*PHONE)
+    try:
+        for path in sorted((site / "rankings").glob("*.html")):
+            assert open_page(browser, path) == [], path
+            right, window = browser.execute_script(
+                "const th = document.querySelector('table thead th[data-type=text] + th');"
+                "return [th.getBoundingClientRect().right, window.innerWidth]"
+            )
+            assert right <= window, f"{path.name}: the ranked figure ends at {right:.0f} px of {window}"
+    finally:
+        browser.set_window_size(1280, 900)
+
+
 def test_a_long_ranking_shows_a_page_of_rows_and_more_on_demand(browser, site):
     assert open_page(browser, site / "rankings" / "models.html") == []
     total = browser.execute_script("return document.getElementById('table-models').tBodies[0].rows.length")
@@ -422,6 +438,20 @@ def test_a_long_ranking_shows_a_page_of_rows_and_more_on_demand(browser, site):
     box.send_keys("qwen")
     shown = visible_rows(browser, "table-models")
     assert 0 < len(shown) <= 100 and all("qwen" in " ".join(r).lower() for r in shown)
+
+
+def test_no_axis_label_of_any_chart_is_cut_off_at_the_left_edge(site):
+    """A y-axis label is drawn turned a quarter (``rotate(-90 x y)``): its letters reach a font
+    size left of ``x``, so ``x`` below the font size puts them outside the chart, clipped."""
+    clipped = set()
+    for svg in (site / "charts").glob("*.svg"):
+        for size, x, text in re.findall(
+            r'<text style="font-size: ([\d.]+)px[^"]*" x="([-\d.]+)" y="[-\d.]+" transform="rotate\(-90 [^)]*\)">([^<]*)<',
+            svg.read_text(),
+        ):
+            if float(x) < float(size):
+                clipped.add((svg.name.split("-")[0], text))
+    assert not clipped, sorted(clipped)
 
 
 def test_charts_keep_their_text_legible_and_say_what_is_partial_or_warming_up(site):

@@ -141,6 +141,8 @@ FILES = {  # name -> bytes, or a function writing the file at a path
     "half.db": lambda path: path.write_bytes((data := (path.parent / "ecometrics.db").read_bytes())[: len(data) // 2]),
     "dbfolder": lambda path: path.mkdir(),
     "pipe.db": os.mkfifo,
+    "pipe.toml": os.mkfifo,  # a read of a FIFO waits for a writer for ever
+    "pipe.csv": os.mkfifo,
     "empty.csv": b"",
     "nochild.csv": b"source,edge\no/a,finetuned\n",
     "relation.csv": b"source,target,edge\no/a,o/b,distilled\n",
@@ -160,6 +162,7 @@ FILES = {  # name -> bytes, or a function writing the file at a path
 CONFIG_CASES = [
     ("config is a folder", ["--config", "folder.toml", "status"], 2, "folder.toml: cannot read the config file"),
     ("config missing", ["--config", "nope.toml", "status"], 2, "nope.toml: no such config file"),
+    ("config is a pipe", ["--config", "pipe.toml", "status"], 2, "pipe.toml: not a regular file"),
     ("config not TOML", ["--config", "bad.toml", "status"], 2, "bad.toml: not valid TOML"),
     ("config not UTF-8", ["--config", "latin1.toml", "status"], 2, "latin1.toml: not UTF-8 text"),
     ("config unknown section", ["--config", "section.toml", "run"], 2, "unknown section [githb]"),
@@ -209,6 +212,7 @@ DATABASE_CASES = [
 CSV_CASES = [
     ("csv missing", ["import", "edges", "nope.csv"], 2, "nope.csv: cannot read the edge list"),
     ("csv is a folder", ["import", "edges", "csvfolder"], 2, "csvfolder: cannot read the edge list"),
+    ("csv is a pipe", ["import", "edges", "pipe.csv"], 2, "pipe.csv: not a regular file"),
     ("csv empty", ["import", "edges", "empty.csv"], 2, "empty.csv: line 1: empty file"),
     ("csv no child column", ["import", "edges", "nochild.csv"], 2, "nochild.csv: line 1: no child column"),
     ("csv unknown relation", ["import", "edges", "relation.csv"], 2, "line 2: unknown relation 'distilled'"),

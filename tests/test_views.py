@@ -25,6 +25,8 @@ def test_plot_stars_writes_png_and_svg_marked_synthetic(demo_db, tmp_path, capsy
     assert data.startswith(b"\x89PNG") and b"Synthetic data" in data  # the PNG text chunk
     assert main(["--db", str(demo_db), "plot", "stars", "qwenlm/qwen3", "--log", "--out", str(svg)]) == 0
     assert "Synthetic data" in ET.parse(svg).getroot().find(".//{http://purl.org/dc/elements/1.1/}description").text
+    assert "mathdefault" not in svg.read_text()  # log ticks read 10, 100, 1,000, not unparsed mathtext
+    assert "partial month (still growing)" in svg.read_text()  # the demo's last month, shaded as in the report
 
     capsys.readouterr()
     assert main(["--db", str(demo_db), "plot", "stars", "nobody/nothing", "--out", str(tmp_path / "x.png")]) == 2

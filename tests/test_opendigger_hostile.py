@@ -1,0 +1,74 @@
+"""``import opendigger`` on hostile files: each is skipped and named in one line, nothing of it
+is stored, and the import ends with exit 3 (some files skipped), never a traceback.
+
+OpenDigger's files are JSON objects keyed by period (X-lab2017/open-digger
+``src/cron/tasks/monthlyExport.ts``); a stranger's folder can hold anything in their place.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+import test_robustness
+from test_robustness import fingerprint
+from test_untrusted_input import assert_refused, cli
+
+from analysis.opendigger_files import MAX_FILE_BYTES
+
+template, workdir = test_robustness.template, test_robustness.workdir
+
+HOSTILE_FILES = [
+    ("a count past 64 bits", '{"2024-01": 1180591620717411303424}', "Expected `int` <= 9223372036854775807"),
+    ("a count past a double", '{"2024-01": 1e400}', "Number out of range"),
+    ("NaN", '{"2024-01": NaN}', "malformed"),
+    ("a count as text", '{"2024-01": "3"}', "got `str`"),
+    ("a key that is not a period", '{"yesterday": 3}', "matching regex"),
+    ("nested 5,000 deep", '{"2024-01": ' + "[" * 5000 + "]" * 5000 + "}", "got `array`"),
+    ("an array, not an object", "[[[[1]]]]", "Expected `object`"),
+]
+
+
+@pytest.mark.parametrize("text, reason", [case[1:] for case in HOSTILE_FILES], ids=[c[0] for c in HOSTILE_FILES])
+def test_a_hostile_metric_file_is_skipped_in_one_line_and_nothing_is_stored(workdir, capsys, text, reason):
+    folder = workdir / "od" / "github" / "acme" / "rocket"
+    folder.mkdir(parents=True)
+    (folder / "activity.json").write_text(text)
+    before = fingerprint(workdir / "ecometrics.db")
+    line = assert_refused(capsys, cli(["import", "opendigger", str(workdir / "od")]), 3, "activity.json", reason)
+    assert line.startswith(f"ecometrics: {folder / 'activity.json'}: not OpenDigger's activity file"), line
+    assert fingerprint(workdir / "ecometrics.db") == before
+
+
+def test_a_metric_file_that_is_not_a_regular_file_is_refused_without_reading_it(workdir):
+    """A FIFO (whose read would wait for ever) and a link to /dev/zero (whose read never ends) in
+    the place of metric files: each is named and skipped at once."""
+    folder = workdir / "od" / "github" / "acme" / "rocket"
+    folder.mkdir(parents=True)
+    os.mkfifo(folder / "stars.json")
+    (folder / "activity.json").symlink_to("/dev/zero")
+    before = fingerprint(workdir / "ecometrics.db")
+    result = subprocess.run(
+        [*test_robustness.ECOMETRICS, "--db", str(workdir / "ecometrics.db"), "import", "opendigger", "od"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    errors = test_robustness.error_lines(result.stderr)
+    assert len(errors) == 2, result.stderr
+    assert all("not a regular file" in line for line in errors), errors
+    assert fingerprint(workdir / "ecometrics.db") == before
+
+
+def test_an_oversized_metric_file_is_refused_by_its_size(workdir, capsys):
+    folder = workdir / "od" / "github" / "acme" / "rocket"
+    folder.mkdir(parents=True)
+    with (folder / "activity.json").open("wb") as sparse:
+        sparse.truncate(MAX_FILE_BYTES + 1)  # a hole: no disk used
+    before = fingerprint(workdir / "ecometrics.db")
+    assert_refused(capsys, cli(["import", "opendigger", str(workdir / "od")]), 3, "a metric file may hold")
+    assert fingerprint(workdir / "ecometrics.db") == before

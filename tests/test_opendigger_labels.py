@@ -1,0 +1,151 @@
+"""OpenDigger's label files (companies, countries, ...) on a small GH Archive file, worked out by hand.
+
+OpenDigger's monthly export (X-lab2017/open-digger ``src/cron/tasks/monthlyExport.ts``
+``exportLabelMetrics``) computes each label type's metrics with ``option.repoLabel =
+LabelUtil.get(type)`` and ``groupBy: type`` (``src/labelDataUtils.ts``, ``src/metrics/basic.ts``):
+
+- ``getRepoWhereClause`` keeps the events of repositories a label of that type lists (by
+  repo or by organisation);
+- ``getLabelJoinClause`` joins each kept event to every ``flatten_labels`` row of the
+  label that matches its repo (``Repo``), its organisation (``Org``) or its actor
+  (``User``): a country's developers count wherever they work in the type's repositories,
+  and an event matched twice (a label listing a repository and its organisation, or a
+  repository and the actor) is two rows, which ``COUNT()`` and ``SUM(activity)`` see twice.
+
+Every expected value below is that arithmetic, written in a comment.
+"""
+
+from __future__ import annotations
+
+import pytest
+from gharchive_fixtures import event, write_hour
+
+from analysis import opendigger
+from analysis.activity_sql import SQLITE_EVENTS
+from analysis.opendigger_files import write_tree
+from collector.gharchive import import_gharchive
+from collector.store import Store
+
+ACME, CNLIB, USAPP, LONE = (2001, "acme/rocket"), (2002, "cn-team/lib"), (2003, "usco/app"), (2004, "lone/tool")
+LI, BOB, ANN = (31, "li"), (32, "bob"), (33, "ann")
+LABELS = [
+    (":companies/acme", "Company", "Acme"),
+    (":divisions/CN", "Division-0", "China"),
+    (":divisions/US", "Division-0", "United States"),
+]
+ENTITIES = [
+    (":companies/acme", "org", 77, "acme"),  # acme/rocket through its organisation ...
+    (":companies/acme", "repo", ACME[0], ACME[1]),  # ... and by name: two rows of the label
+    (":divisions/CN", "repo", CNLIB[0], CNLIB[1]),
+    (":divisions/CN", "user", LI[0], LI[1]),  # a Chinese developer, wherever she works
+    (":divisions/US", "repo", USAPP[0], USAPP[1]),
+]
+
+
+def story() -> list[dict]:
+    def at(n: int, kind: str, who: tuple[int, str], repo: tuple[int, str], when: str, **fields) -> dict:
+        return event(n, kind, actor=who, repo=repo, created_at=when, **fields)
+
+    return [
+        at(1, "IssuesEvent", LI, USAPP, "2024-01-02T00:00:00Z", action="opened", number=1),
+        at(2, "IssueCommentEvent", LI, USAPP, "2024-01-03T00:00:00Z", number=1, comment_id=501),
+        at(3, "IssuesEvent", LI, LONE, "2024-01-04T00:00:00Z", action="opened", number=1),
+        at(4, "IssuesEvent", BOB, CNLIB, "2024-01-05T00:00:00Z", action="opened", number=1),
+        at(5, "IssueCommentEvent", BOB, CNLIB, "2024-01-06T00:00:00Z", number=1, comment_id=502),
+        at(6, "IssueCommentEvent", LI, CNLIB, "2024-01-07T00:00:00Z", number=1, comment_id=503),
+        at(7, "WatchEvent", LI, ACME, "2024-01-08T00:00:00Z"),
+        at(8, "IssueCommentEvent", BOB, ACME, "2024-01-09T00:00:00Z", number=9, comment_id=504),
+        at(9, "WatchEvent", ANN, USAPP, "2024-01-10T00:00:00Z"),
+        at(10, "WatchEvent", LI, CNLIB, "2024-02-01T00:00:00Z"),
+    ]
+
+
+def _label_rows(store: Store) -> None:
+    store.replace_rows(
+        "labels", ("id", "type", "name", "parents", "imported_at"), [(*label, "[]", "-") for label in LABELS]
+    )
+    store.replace_rows("label_entities", ("label_id", "entity_type", "entity_id", "name"), ENTITIES)
+
+
+WINDOW = opendigger.Window("2024-01", "2024-03")
+
+
+@pytest.fixture(scope="module")
+def hour(tmp_path_factory):
+    return write_hour(tmp_path_factory.mktemp("labels") / "2024-01-01-0.json.gz", story())
+
+
+@pytest.fixture(scope="module")
+def store(hour, tmp_path_factory):
+    with Store(tmp_path_factory.mktemp("labels-db") / "e.db") as store:
+        import_gharchive(store, [hour], all_repos=True)
+        _label_rows(store)
+        yield store
+
+
+@pytest.fixture(scope="module")
+def labels(store):
+    return opendigger.compute_labels(store, lambda text: store.conn.execute(text).fetchall(), SQLITE_EVENTS, WINDOW)
+
+
+def test_a_country_counts_its_developers_work_in_the_types_repositories(labels):
+    cn = labels[":divisions/CN"].values
+    # Division-0's repositories: cn-team/lib, usco/app. CN's events: those of cn-team/lib (4, 5, 6, 10)
+    # and li's in usco/app (1, 2); li's in lone/tool (3, no Division-0 label) and acme/rocket (7) are not.
+    # chaossIssuesNew, distinct issues: usco/app #1 (1) and cn-team/lib #1 (4): 2, the same number in two repos
+    assert cn["issues_new"] == {"2024-01": 2, "2024Q1": 2, "2024": 2}
+    # repoIssueComments, COUNT() of the joined rows: 2 (li) + 5 (repo) + 6 (repo and li: two rows) = 1 + 1 + 2
+    assert cn["issue_comments"] == {"2024-01": 4, "2024Q1": 4, "2024": 4}
+    # repoParticipants: li, bob
+    assert cn["participants"] == {"2024-01": 2, "2024Q1": 2, "2024": 2}
+    # chaossIssuesAndChangeRequestActive: usco/app #1, cn-team/lib #1
+    assert cn["issues_and_change_request_active"] == {"2024-01": 2, "2024Q1": 2, "2024": 2}
+    # repoStars: li's star of cn-team/lib in February (10); ann's of usco/app (9) is not China's
+    assert cn["stars"] == {"2024-02": 1, "2024Q1": 1, "2024": 1}
+    # getRepoActivity, per (repo, developer, month) row, each joined row summed:
+    #   usco/app li: sqrt(2.2235 * 1 issue + 0.5252 * 1 comment) = sqrt(2.7487) = 1.657920, one row (li)
+    #   cn-team/lib bob: the same 1.657920, one row (the repo)
+    #   cn-team/lib li: sqrt(0.5252) = 0.724707, two rows (the repo and li)
+    #   1.657920 + 1.657920 + 2 * 0.724707 = 4.765254 -> 4.77
+    assert cn["activity"] == {"2024-01": 4.77, "2024Q1": 4.77, "2024": 4.77}
+    # the details are the joined rows, ROUND(activity, 2), highest first
+    assert cn["activity_details"]["2024-01"] == [["bob", 1.66], ["li", 1.66], ["li", 0.72], ["li", 0.72]]
+
+
+def test_a_country_without_listed_developers_is_its_repositories(labels):
+    us = labels[":divisions/US"].values
+    # usco/app's events: 1, 2 (li), 9 (ann's star)
+    assert us["issues_new"] == {"2024-01": 1, "2024Q1": 1, "2024": 1}
+    assert us["issue_comments"] == {"2024-01": 1, "2024Q1": 1, "2024": 1}
+    assert us["stars"] == {"2024-01": 1, "2024Q1": 1, "2024": 1}
+    assert us["activity"] == {"2024-01": 1.66, "2024Q1": 1.66, "2024": 1.66}  # sqrt(2.7487) = 1.657920
+
+
+def test_a_repository_listed_with_its_organisation_is_joined_twice(labels):
+    acme = labels[":companies/acme"].values
+    # Company's repositories: acme/rocket only; li is no Company's developer. Event 8 joins the
+    # label's Repo row and its Org row: COUNT() 2; the star (7) is one distinct stargazer
+    assert acme["issue_comments"] == {"2024-01": 2, "2024Q1": 2, "2024": 2}
+    assert acme["stars"] == {"2024-01": 1, "2024Q1": 1, "2024": 1}
+    assert acme["participants"] == {"2024-01": 1, "2024Q1": 1, "2024": 1}
+    # bob's row sqrt(0.5252) = 0.724707, twice: 1.449414 -> 1.45
+    assert acme["activity"] == {"2024-01": 1.45, "2024Q1": 1.45, "2024": 1.45}
+    assert acme["activity_details"]["2024-01"] == [["bob", 0.72], ["bob", 0.72]]
+
+
+def test_chdb_writes_the_same_label_files(hour, labels, tmp_path):
+    pytest.importorskip("chdb", reason="the archive extra is not installed: pip install 'ecometrics[archive]'")
+    from analysis.activity_sql import ENGINE_EVENTS
+    from collector.archive_engine import import_files, open_engine
+    from collector.gharchive import EVENT_TYPES
+
+    with Store(tmp_path / "engine.db") as store, open_engine("chdb", store) as engine:
+        _label_rows(store)
+        import_files(engine, [hour], event_types=EVENT_TYPES)
+        found = opendigger.compute_labels(store, engine.rows, ENGINE_EVENTS, WINDOW)
+    write_tree([], tmp_path / "sqlite", labels=labels.values())
+    write_tree([], tmp_path / "chdb", labels=found.values())
+    ours = {p.relative_to(tmp_path / "sqlite"): p.read_bytes() for p in (tmp_path / "sqlite").rglob("*.json")}
+    theirs = {p.relative_to(tmp_path / "chdb"): p.read_bytes() for p in (tmp_path / "chdb").rglob("*.json")}
+    assert len(ours) == 20  # acme 6 files, CN 7, US 7 (the ones with a value)
+    assert ours == theirs
