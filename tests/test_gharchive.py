@@ -101,6 +101,24 @@ def test_parser_processes_taking_chunks_in_turn_give_what_one_parser_gives(tmp_p
     assert {event["source"] for event in events} == {"gharchive"}
 
 
+@pytest.mark.parametrize("parallel", [False, True])
+def test_an_id_seen_twice_in_a_file_keeps_its_last_line_whatever_columns_each_fills(tmp_path, parallel):
+    # Rows are staged by the columns they fill: line 1's layout (no pull request counts) is met
+    # first, so were rows staged layout by layout, line 3 would be stored before line 2.
+    lines = [
+        event(9, "IssuesEvent", actor=ALICE, repo=TRACKED, created_at=AT, action="opened", number=1),
+        event(
+            5, "IssuesEvent", actor=ALICE, repo=TRACKED, created_at=AT, action="opened", number=2, item={"commits": 3}
+        ),
+        event(5, "IssuesEvent", actor=ALICE, repo=TRACKED, created_at=AT, action="closed", number=2),
+    ]
+    path = write_hour(tmp_path / "2024-01-15-10.json.gz", lines)
+    with Store(tmp_path / "gh.db") as store:
+        import_gharchive(store, [path], all_repos=True, parallel=parallel)
+        stored = store.query("SELECT action, pull_commits FROM events WHERE id = '5'")
+    assert stored == [{"action": "closed", "pull_commits": None}]
+
+
 def test_import_is_idempotent_and_all_keeps_every_repo(store, tmp_path):
     path = write_hour(tmp_path / "h.json.gz", hour_events())
     import_gharchive(store, [path], repos=["TrackedOrg/Engine"])
