@@ -146,6 +146,7 @@ def _run_demo(out_dir: Path, db_path: Path, *, seed: int, scale: str, days: int,
     # the real APIs' budgets, over windows short enough that one demo night never waits long
     with (
         FakeHub(
+            collaborator_of="*",  # the demo's token reads every star list
             seed=seed,
             scale=scale,
             hf_window_seconds=DEMO_HF_WINDOW_SECONDS,
