@@ -11,8 +11,9 @@ Columns (``ecometrics export repos``):
 - ``contributors`` — GitHub accounts in the newest ``/contributors`` snapshot on or
   before the reference day, anonymous e-mail authors not counted (null when none);
 - ``stars_7d, stars_30d`` — stars gained in the 7 and 30 days up to the reference day,
-  counted from the star history (``stargazers.starred_at``) when it was collected, else
-  the difference between snapshots that far apart (null when there is none). This
+  counted from the star history (``stargazers.starred_at``) when it was collected and GitHub
+  still lists it (``star_access``: since July 2026 only to a repository's admins and
+  collaborators), else the difference between snapshots that far apart (null when there is none). This
   table owns "stars in the last N days"; :mod:`analysis.growth` does not define them;
 - ``stars_first_3d, stars_first_10d, stars_first_30d, participants_first_30d`` — launch
   velocity (stars in the first N days after creation) and distinct early participants,
@@ -110,7 +111,9 @@ def repo_figures(store: Store, month: str | None = None) -> pl.DataFrame:
         WITH ref AS (                       -- each repo's reference day and snapshot
             SELECT r.id AS repo_id,
                    (SELECT max(date) FROM repo_snapshots WHERE repo_id = r.id AND date <= :until) AS snapshot,
-                   EXISTS (SELECT 1 FROM stargazers WHERE repo_id = r.id) AS has_history
+                   EXISTS (SELECT 1 FROM stargazers WHERE repo_id = r.id)
+                   -- a history GitHub stopped listing (star_access) is stale: the snapshots tell
+                   AND NOT EXISTS (SELECT 1 FROM star_access WHERE repo_id = r.id AND restricted = 1) AS has_history
             FROM repos r WHERE r.status != 'not_found'
         ), day AS (
             SELECT repo_id, snapshot, has_history, coalesce(snapshot, :until) AS date FROM ref

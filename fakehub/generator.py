@@ -1007,7 +1007,7 @@ class GitHubWorld:
     contributor_email_limit = 500  # see fakehub.github_rest: /contributors links only these
     cursor_lifetime_seconds: int | None = None  # set by the server: CURSOR_LIFETIME_SECONDS, None never
     # set by the server (see may_list_stargazers): no repository, "*" every one, or a set of
-    # lower-case "owner/name"; and how a refusal looks, "forbidden" or "empty"
+    # lower-case "owner/name" ("owner/*": all of an owner's); and how a refusal looks, "forbidden" or "empty"
     collaborator_of: frozenset[str] | str = frozenset()
     stargazer_refusal: str = "forbidden"
 
@@ -1019,7 +1019,8 @@ class GitHubWorld:
         collaborators"). fakehub's tokens are one caller, a collaborator of
         :attr:`collaborator_of` (``FakeHub(collaborator_of=...)``)."""
         mine = self.collaborator_of
-        return mine == "*" or repo.full_name.lower() in mine
+        name = repo.full_name.lower()
+        return mine == "*" or name in mine or f"{name.split('/')[0]}/*" in mine  # owner/*: an organisation's
 
     def cursor_expired(self, issued: int) -> bool:
         """Whether a cursor issued at ``issued`` (the simulated clock) is refused now: older than
