@@ -1052,6 +1052,7 @@ class _Site:
                     "page": f"repos/{quote(slug(row['repo']))}.html",
                     "cells": [export.format_cell(row[c], fields[c]) for c in columns],
                     "stars": series.get(row["repo"], []),
+                    "withheld": self._stars_restricted(row["repo_id"]),  # GitHub lists no stargazers to us
                 }
                 for row in repos.iter_rows(named=True)
             },
