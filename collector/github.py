@@ -20,7 +20,12 @@ so that it can run every night against the real API with one token:
    last stored page and a nightly run fetches only new stars. The metadata document
    also asks for each repository's newest star; a repository whose newest star is
    already stored is not asked at all (a count comparison would be fooled when unstars
-   offset new stars).
+   offset new stars). Since July 2026 GitHub lists a repository's stargazers only to its
+   admins and collaborators (changelog 2026-06-30, "Upcoming access restrictions to public
+   API endpoints and UI views"); a refused list (403, ``FORBIDDEN``, or an empty page while
+   ``stargazerCount`` says there are stars) is recorded in ``star_access`` and not retried
+   (:class:`StarsRefused`): the count stays from ``stargazerCount``, the newest star is no
+   longer asked in the metadata, and the next run checks again with one request.
 4. **Contributors** ``/contributors?anon=1&per_page=100`` as a daily snapshot (a 304
    copies the previous snapshot to today), and ``/stats/contributors`` weekly commits:
    ``202 Accepted`` means GitHub is still computing, so the repository is polled again

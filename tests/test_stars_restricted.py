@@ -124,14 +124,16 @@ def test_access_granted_later_is_seen_by_the_next_run(tmp_path):
         assert store.query("SELECT count(*) AS n FROM stargazers")[0]["n"] > 0
 
 
-def test_rest_collector_records_a_403_as_restricted(tmp_path):
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+@pytest.mark.parametrize("refusal", ["forbidden", "empty"])
+def test_rest_collector_records_a_refusal_as_restricted(tmp_path, refusal):
+    """Without a token the collector reads REST ``/stargazers``: a 403 or an empty first page."""
+    with FakeHub(seed=0, scale="small", stargazer_refusal=refusal) as hub, Store(tmp_path / "gh.db") as store:
         from collector.github import collect_github
 
         client = fast_client(hub, token="")
         result = collect_github(store, config(), progress=False, client=client, stats_wait=0.0)
         assert not result.partial, result.reason
-        assert set(restricted_rows(store)) == set(REPOS)
+        assert restricted_rows(store) == {name: 0 for name in REPOS}
 
 
 def test_a_missing_repository_in_the_same_document_is_still_missing(tmp_path):
