@@ -16,6 +16,7 @@ import logging
 import pytest
 import requests
 
+from analysis.export import build_table
 from analysis.plots import star_history
 from collector.store import Store
 from core.config import Config, GithubConfig
@@ -118,10 +119,15 @@ def test_access_granted_later_is_seen_by_the_next_run(tmp_path):
         assert "star history restricted by GitHub" in status and all(name in status for name in REPOS)
         with pytest.raises(InputError, match="GitHub restricts its stargazer list"):
             star_history(store, [REPOS[0]])  # flagged where the history would be, not drawn as zero
+        repos = {row["repo"]: row for row in build_table(store, "repos").iter_rows(named=True)}
+        for name in REPOS:  # the count kept, the missing history flagged, no gain counted as 0
+            assert repos[name]["star_history"] == "withheld by GitHub" and repos[name]["stars"] > 0
+            assert repos[name]["stars_7d"] is None and repos[name]["stars_first_30d"] is None
         hub.world.github.collaborator_of = "*"
         collect(store, hub, config=config())
         assert restricted_rows(store) == {}
         assert store.query("SELECT count(*) AS n FROM stargazers")[0]["n"] > 0
+        assert {row["star_history"] for row in build_table(store, "repos").iter_rows(named=True)} == {"collected"}
 
 
 @pytest.mark.parametrize("refusal", ["forbidden", "empty"])
