@@ -37,6 +37,17 @@ def star_history(db: frames.Database, repos: Sequence[str], *, exclude_suspected
         if name is None:
             raise InputError(f"{repo}: not a collected repository; check the name (OWNER/NAME) or add it to [github]")
         if daily.filter(pl.col("repo") == name).is_empty():
+            restricted = frames.read_sql(
+                db,
+                "SELECT count(*) AS n FROM star_access a JOIN repos r ON r.id = a.repo_id "
+                "WHERE a.restricted = 1 AND r.full_name = ?",
+                (name,),
+            )
+            if restricted["n"][0]:  # GitHub lists stargazers to admins and collaborators only (changelog 2026-06-30)
+                raise InputError(
+                    f"{repo}: no star history: GitHub restricts its stargazer list to admins and collaborators; "
+                    "`ecometrics import gharchive` fills it from WatchEvents"
+                )
             raise InputError(f"{repo}: no star history collected yet; run 'ecometrics collect github' first")
         wanted.append(name)
     return daily.filter(pl.col("repo").is_in(wanted)).select("repo", pl.col("day").alias("date"), "total")

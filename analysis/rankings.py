@@ -11,9 +11,15 @@ Columns (``ecometrics export repos``):
 - ``contributors`` — GitHub accounts in the newest ``/contributors`` snapshot on or
   before the reference day, anonymous e-mail authors not counted (null when none);
 - ``stars_7d, stars_30d`` — stars gained in the 7 and 30 days up to the reference day,
-  counted from the star history (``stargazers.starred_at``) when it was collected, else
-  the difference between snapshots that far apart (null when there is none). This
+  counted from the star history (``stargazers.starred_at``) when it was collected and GitHub
+  still lists it (``star_access``: since July 2026 only to a repository's admins and
+  collaborators), else the difference between snapshots that far apart (null when there is none). This
   table owns "stars in the last N days"; :mod:`analysis.growth` does not define them;
+- ``star_history`` — whether the star history behind the star columns was ``collected``,
+  ``withheld by GitHub`` (it lists a repository's stargazers only to its admins and
+  collaborators since July 2026, changelog 2026-06-30; ``star_access``: the figures come from
+  the snapshots, and ``ecometrics import gharchive`` fills the history from WatchEvents) or
+  ``not collected``;
 - ``stars_first_3d, stars_first_10d, stars_first_30d, participants_first_30d`` — launch
   velocity (stars in the first N days after creation) and distinct early participants,
   as defined in :mod:`analysis.growth`, with the windows judged at the end of
@@ -63,6 +69,7 @@ SCHEMA = {
     "archived": pl.Boolean,
     "repo_id": pl.Int64,
     "date": pl.String,
+    "star_history": pl.String,
 }
 
 
@@ -71,6 +78,7 @@ COLUMNS = {
     **dict.fromkeys(("stars", "forks", "watchers", "open_issues", "open_pull_requests", "contributors"), COUNT),
     **dict.fromkeys(("stars_7d", "stars_30d", "stars_first_3d", "stars_first_10d", "stars_first_30d"), COUNT),
     "participants_first_30d": COUNT,
+    "star_history": TEXT,
     "created_at": TIMESTAMP,
     "language": TEXT,
     "license": TEXT,
@@ -110,7 +118,9 @@ def repo_figures(store: Store, month: str | None = None) -> pl.DataFrame:
         WITH ref AS (                       -- each repo's reference day and snapshot
             SELECT r.id AS repo_id,
                    (SELECT max(date) FROM repo_snapshots WHERE repo_id = r.id AND date <= :until) AS snapshot,
-                   EXISTS (SELECT 1 FROM stargazers WHERE repo_id = r.id) AS has_history
+                   EXISTS (SELECT 1 FROM stargazers WHERE repo_id = r.id)
+                   -- a history GitHub stopped listing (star_access) is stale: the snapshots tell
+                   AND NOT EXISTS (SELECT 1 FROM star_access WHERE repo_id = r.id AND restricted = 1) AS has_history
             FROM repos r WHERE r.status != 'not_found'
         ), day AS (
             SELECT repo_id, snapshot, has_history, coalesce(snapshot, :until) AS date FROM ref
@@ -128,7 +138,10 @@ def repo_figures(store: Store, month: str | None = None) -> pl.DataFrame:
                ) AS contributors,
                {_stars_gained(7)} AS stars_7d,
                {_stars_gained(30)} AS stars_30d,
-               r.created_at, r.language, r.license, r.archived, r.id AS repo_id, day.date
+               r.created_at, r.language, r.license, r.archived, r.id AS repo_id, day.date,
+               CASE WHEN EXISTS (SELECT 1 FROM star_access a WHERE a.repo_id = r.id AND a.restricted = 1)
+                    THEN 'withheld by GitHub' WHEN day.has_history THEN 'collected' ELSE 'not collected'
+               END AS star_history
         FROM repos r
         JOIN day ON day.repo_id = r.id
         LEFT JOIN repo_snapshots s ON s.repo_id = r.id AND s.date = day.snapshot

@@ -699,6 +699,19 @@ class _Site:
                     ),
                 )
             )
+        elif self._stars_restricted(row["repo_id"]):
+            parts.append(
+                {
+                    "kind": "notice",
+                    "anchor": "star-history",
+                    "heading": "Star history",
+                    "text": (
+                        f"Not collected: GitHub lists the stargazers of {name} only to its admins and collaborators "
+                        f"(GitHub changelog, 2026-06-30), so only its star count ({row['stars'] or 0:,}) is known. "
+                        "`ecometrics import gharchive` fills the history from WatchEvents."
+                    ),
+                }
+            )
         monthly = self._repo_months(row["repo_id"], name)
         if monthly.height:
 
@@ -771,6 +784,11 @@ class _Site:
             figures=figures,
             parts=parts,
         )
+
+    def _stars_restricted(self, repo_id: int) -> bool:
+        """Whether GitHub refused the stargazer list of ``repo_id`` at its last check (``star_access``)."""
+        restricted = self._once("star_access", lambda: set(self.store.stars_restricted()))
+        return repo_id in restricted
 
     def _repo_months(self, repo_id: int, name: str) -> pl.DataFrame:
         """``month, openrank, activity, active_contributors, new_contributors`` of one repository:
@@ -1029,6 +1047,7 @@ class _Site:
                     "page": f"repos/{quote(slug(row['repo']))}.html",
                     "cells": [export.format_cell(row[c], fields[c]) for c in columns],
                     "stars": series.get(row["repo"], []),
+                    "withheld": self._stars_restricted(row["repo_id"]),  # GitHub lists no stargazers to us
                 }
                 for row in repos.iter_rows(named=True)
             },

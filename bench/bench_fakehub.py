@@ -49,7 +49,7 @@ def timed(fn, repeat: int = 5) -> float:
 
 def bench_scale(scale: str, crawl: int) -> None:
     start = time.perf_counter()
-    hub = FakeHub(seed=0, scale=scale).start()
+    hub = FakeHub(collaborator_of="*", seed=0, scale=scale).start()
     startup = time.perf_counter() - start
     target = f" (target < {TARGET_SMALL_STARTUP_S} s)" if scale == "small" else ""
     print(f"[{scale}] start-up: {startup:.2f} s{target}")

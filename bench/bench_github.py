@@ -90,6 +90,7 @@ def main() -> int:
     with (
         tempfile.TemporaryDirectory() as tmp,
         FakeHub(
+            collaborator_of="*",  # reads star lists: a collaborator of every repository
             seed=0,
             scale=args.scale,
             rest_budget=10**7,

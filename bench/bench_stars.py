@@ -49,7 +49,9 @@ def campaign_pairs(truth: dict) -> set[tuple[str, int]]:
 
 
 def run_once(scale: str, organic: int, folder: Path) -> dict:
-    with FakeHub(seed=0, scale=scale, rest_budget=10**7, graphql_budget=10**7, fault_delay_seconds=0.0) as hub:
+    with FakeHub(
+        collaborator_of="*", seed=0, scale=scale, rest_budget=10**7, graphql_budget=10**7, fault_delay_seconds=0.0
+    ) as hub:
         truth = hub.truth(include_models=False)
         gh = truth["github"]
         targets = sorted({repo for c in gh["star_campaigns"] for repo in c["repos"]})

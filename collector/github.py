@@ -20,7 +20,12 @@ so that it can run every night against the real API with one token:
    last stored page and a nightly run fetches only new stars. The metadata document
    also asks for each repository's newest star; a repository whose newest star is
    already stored is not asked at all (a count comparison would be fooled when unstars
-   offset new stars).
+   offset new stars). Since July 2026 GitHub lists a repository's stargazers only to its
+   admins and collaborators (changelog 2026-06-30, "Upcoming access restrictions to public
+   API endpoints and UI views"); a refused list (403, ``FORBIDDEN``, or an empty page while
+   ``stargazerCount`` says there are stars) is recorded in ``star_access`` and not retried
+   (:class:`StarsRefused`): the count stays from ``stargazerCount``, the newest star is no
+   longer asked in the metadata, and the next run checks again with one request.
 4. **Contributors** ``/contributors?anon=1&per_page=100`` as a daily snapshot (a 304
    copies the previous snapshot to today), and ``/stats/contributors`` weekly commits:
    ``202 Accepted`` means GitHub is still computing, so the repository is polled again
@@ -150,6 +155,40 @@ log = logging.getLogger(__name__)
 ALIAS_RETRIES = 3  # times an alias that failed with a path-carrying error is asked again
 RECONCILE_PAGES = 2_000  # star pages a run may spend re-walking histories that lost stars
 NULL_STARS = "github: null stargazer items skipped"
+STARS_RESTRICTED = "github: star histories GitHub restricts to admins and collaborators"
+
+
+class StarsRefused(GitHubError):
+    """GitHub refused the token a repository's stargazer list: since July 2026 only a repository's
+    admins and collaborators may list its stargazers, others "may begin receiving empty responses
+    or a 403 Forbidden status" (GitHub changelog 2026-06-30, "Upcoming access restrictions to
+    public API endpoints and UI views",
+    https://github.blog/changelog/2026-06-30-upcoming-access-restrictions-to-public-api-endpoints-and-ui-views).
+    ``how`` is "forbidden" (REST 403, GraphQL ``FORBIDDEN``) or "empty" (an empty first page while
+    the count says there are stars to read)."""
+
+    def __init__(self, how: str):
+        super().__init__(f"stargazer list refused ({how})")
+        self.how = how
+
+
+def stars_forbidden(error: dict[str, Any]) -> bool:
+    """Whether a GraphQL error is GitHub refusing a ``stargazers`` connection: type ``FORBIDDEN``
+    at a path through one (anuraghazra/github-readme-stats pull 4921: "GitHub GraphQL FORBIDDEN
+    errors on stargazers connections"; pkgjs/statusboard pull 54). The path is the field's, the
+    connection being non-null in GitHub's schema makes the enclosing ``repository`` null."""
+    path = [str(step) for step in error.get("path") or ()]
+    return error.get("type") == "FORBIDDEN" and any(step in ("stargazers", "newestStar") for step in path[1:])
+
+
+def is_stars_refusal(response: Any) -> bool:
+    """Whether a REST 403 on ``/stargazers`` is the access restriction, not a rate limit: the
+    message GitHub gives ("You do not have permission to view the stargazers", hajisensai/Fushi
+    pull 232), or any 403 that does not say it is a rate limit."""
+    message = str((response.data or {}).get("message") if isinstance(response.data, dict) else "").lower()
+    return "permission to view the stargazers" in message or "rate limit" not in message
+
+
 INVALID_RECORDS = "github: invalid records skipped"  # per endpoint: see collector.api_records
 PROFILE_DAYS = 30  # a profile read this many days ago is read again
 PROFILES_READ = "github: profiles read"
@@ -256,6 +295,9 @@ class GitHubCollector:
         self.pending_stats: list[Repo] = []
         self.last_accepted = 0.0  # time.monotonic() of the last 202
         self.out_of_step: list[Repo] = []  # repos whose stored stars outnumber GitHub's count
+        # repos whose stargazer list GitHub refused this run (id -> full name): asked no more
+        self.stars_refused: dict[int, str] = {}
+        self.refused_in_metadata: list[int] = []  # ids whose newest star the metadata was refused
         self.progress = Progress(log, "pages", enabled=False)  # silent until run() starts it
         self.batch_size = REPO_BATCH  # aliased repositories per metadata document; halves on a timeout
 
@@ -292,6 +334,7 @@ class GitHubCollector:
                     )
         self.poll_pending_stats()
         self.reconcile_stars()
+        self.say_stars_restricted()
         if self.config.profiles and self.client.authenticated:  # nodes(ids:) is GraphQL's alone
             self.collect_profiles()
         if self.config.star_history and self.config.account_facts > 0:
@@ -512,8 +555,24 @@ class GitHubCollector:
     ) -> list[str]:
         """Ask one document; returns the names GitHub says are missing, fills ``failed``
         with those whose alias failed otherwise (to ask again), and records blocked ones."""
-        query, variables = repository_batch_query(batch)
+        known = {name.lower() for name in self.known_restricted.values()}
+        query, variables = repository_batch_query(batch, without_stars=known)
         data, errors = self.client.graphql(query, variables, can_ask_less=True)
+        refused = {str(e["path"][0]) for e in errors if stars_forbidden(e)}
+        if refused:
+            # the newest star was refused, nulling the repository: asked again without it, and
+            # that refusal is this run's check of the repository's stargazer list
+            again = [name for index, name in enumerate(batch) if f"r{index}" in refused]
+            query, variables = repository_batch_query(again, without_stars={name.lower() for name in again})
+            more, more_errors = self.client.graphql(query, variables, can_ask_less=True)
+            places = {f"r{index}": f"r{batch.index(name)}" for index, name in enumerate(again)}
+            data = {**data, **{places[alias]: node for alias, node in more.items()}}
+            # the other aliases' errors stand; the refused ones' are those of the second answer
+            kept = [e for e in errors if not e.get("path") or str(e["path"][0]) not in refused]
+            errors = kept + [
+                {**e, "path": [places.get(str(e["path"][0]), e["path"][0]), *e["path"][1:]]} if e.get("path") else e
+                for e in more_errors
+            ]
         by_alias = {str(e["path"][0]): e for e in errors if e.get("path")}
         today = self.client.today
         repo_rows, snapshots, missing = [], [], []
@@ -537,6 +596,8 @@ class GitHubCollector:
                 self.note(f"github repo {name} is now {node['nameWithOwner']}; update [github] repos")
             repo_rows.append(repo_row_graphql(node, "renamed" if moved else "ok"))
             snapshots.append(snapshot_row_graphql(node, today))
+            if f"r{index}" in refused:
+                self.refused_in_metadata.append(node["databaseId"])
             repos.setdefault(
                 node["databaseId"],
                 Repo(
@@ -548,6 +609,9 @@ class GitHubCollector:
                 ),
             )
         self.save({"repos": repo_rows, "repo_snapshots": snapshots})
+        for repo in repos.values():
+            if repo.id in self.refused_in_metadata and repo.id not in self.stars_refused:
+                self.record_star_access(repo, "forbidden")
         return missing
 
     def mark_status(self, name: str, status: str, response: Any = None, message: str | None = None) -> None:
@@ -598,6 +662,8 @@ class GitHubCollector:
         """Stars after the saved cursor, unless the newest star (from the metadata) is
         stored and the stored count agrees with GitHub's; a history that holds more stars
         than GitHub counts is queued for :meth:`reconcile_stars`."""
+        if repo.id in self.stars_refused:  # refused this run already (the metadata's newest star)
+            return
         stored, hidden = self.stored_stars(repo)
         in_step = stored + hidden == repo.stars
         if self.client.authenticated and repo.newest_star is not None:
@@ -607,16 +673,53 @@ class GitHubCollector:
                 return
         elif in_step:
             return
-        if self.client.authenticated:
-            try:
-                self.walk_stars(repo, self.star_state(repo).get("after"))
-            except StaleCursor:
-                self.rewalk_stars(repo)
-        else:
-            self.collect_stargazers_rest(repo)
+        try:
+            if self.client.authenticated:
+                try:
+                    self.walk_stars(repo, self.star_state(repo).get("after"))
+                except StaleCursor:
+                    self.rewalk_stars(repo)
+            else:
+                self.collect_stargazers_rest(repo)
+        except StarsRefused as refused:
+            self.record_star_access(repo, refused.how)
+            return
+        if repo.id in self.known_restricted:
+            self.record_star_access(repo, None)  # access was granted since: the history is read again
         stored, hidden = self.stored_stars(repo)
         if stored + hidden > repo.stars:
             self.out_of_step.append(repo)
+
+    @functools.cached_property
+    def known_restricted(self) -> dict[int, str]:
+        """The repositories whose stargazer list was refused at their last check (id -> name)."""
+        return self.store.stars_restricted()
+
+    def record_star_access(self, repo: Repo, how: str | None) -> None:
+        """Record whether GitHub lists ``repo``'s stargazers to this token: ``how`` it refused
+        ("forbidden" or "empty"), or None when the list was read. A refused repository is not
+        asked again this run, and the next run checks it again with one request."""
+        if how is not None:
+            self.stars_refused[repo.id] = repo.full_name
+        row = {"repo_id": repo.id, "restricted": int(how is not None), "refusal": how, "checked_on": self.client.today}
+        self.save({"star_access": [row]})
+
+    def say_stars_restricted(self) -> None:
+        """One line a run for the repositories whose stargazer lists GitHub refused."""
+        if not self.stars_refused:
+            return
+        count = len(self.stars_refused)
+        self.result.counters[STARS_RESTRICTED] += count
+        log.warning(
+            "github: GitHub restricts stargazer lists to admins and collaborators (changelog 2026-06-30): "
+            "star history of %d repositories not collected; `ecometrics import gharchive` fills it from WatchEvents",
+            count,
+        )
+
+    def counted_stars(self, repo: Repo) -> int:
+        """Stars stored plus the hidden ones met: what GitHub's count is compared with."""
+        stored, hidden = self.stored_stars(repo)
+        return stored + hidden
 
     def stored_stars(self, repo: Repo) -> tuple[int, int]:
         """(standing stars stored, hidden stars the last walk met) for ``repo``."""
@@ -648,6 +751,8 @@ class GitHubCollector:
             node = self.star_page(repo, after)
             pages += 1
             connection = node["stargazers"]
+            if pages == 1 and not connection.get("edges") and node["stargazerCount"] > self.counted_stars(repo):
+                raise StarsRefused("empty")  # "empty responses" (GitHub changelog 2026-06-30): a refusal
             page = star_page_graphql(repo.id, connection.get("edges") or [], self.bots)
             hidden += page.hidden
             shown += len(page.stargazers)
@@ -741,6 +846,9 @@ class GitHubCollector:
                     budget -= self.collect_stargazers_rest(repo, seen=seen)
             except (BudgetExhausted, GitHubDown):
                 raise
+            except StarsRefused as refused:
+                self.record_star_access(repo, refused.how)
+                continue
             except GitHubError as exc:
                 self.result.mark_partial(f"{repo.full_name}: {exc}")
                 continue
@@ -775,8 +883,12 @@ class GitHubCollector:
                 break
             if response.status == 404:
                 raise RepoGone(url)
+            if response.status == 403 and is_stars_refusal(response):
+                raise StarsRefused("forbidden")
             if response.status != 200:
                 raise_for_status(response)
+            if not pages and not response.data and repo.stars > self.counted_stars(repo):
+                raise StarsRefused("empty")  # "empty responses" (GitHub changelog 2026-06-30): a refusal
             pages += 1
             page = star_page_rest(repo.id, response.data or [], self.bots)
             hidden += page.hidden
@@ -1002,6 +1114,8 @@ class GitHubCollector:
                 raise ItemGone(f"github repo {repo.full_name}: {not_found[0].get('message', 'NOT_FOUND')}")
             if after and any(e.get("type") == "INVALID_CURSOR_ARGUMENTS" for e in errors):
                 raise StaleCursor(f"github repo {repo.full_name}: {field} after {after!r} refused")
+            if field == "stargazers" and any(stars_forbidden(e) for e in errors):
+                raise StarsRefused("forbidden")
         messages = "; ".join(e.get("message", "") for e in errors)[:200]
         raise GitHubError(f"{field} after {after!r}: {messages or 'no data'} (asked {ALIAS_RETRIES + 1} times)")
 

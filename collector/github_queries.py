@@ -7,7 +7,7 @@ connections hold at most 100 items a page. Items of ``edges``/``nodes`` may be `
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 REPO_BATCH = 50  # aliased repositories per document: one request per 50 repositories
 
@@ -16,9 +16,6 @@ REPO_FIELDS = """
     primaryLanguage { name } licenseInfo { spdxId } isArchived isFork
     repositoryTopics(first: 20) { nodes { topic { name } } }
     stargazerCount forkCount watchers { totalCount }
-    newestStar: stargazers(first: 1, orderBy: {field: STARRED_AT, direction: DESC}) {
-      edges { starredAt node { databaseId } }
-    }
     issues(states: OPEN) { totalCount } pullRequests(states: OPEN) { totalCount }
     newestPullRequest: pullRequests(first: 1, orderBy: {field: UPDATED_AT, direction: DESC}) { nodes { updatedAt } }
     newestIssue: issues(first: 1, orderBy: {field: UPDATED_AT, direction: DESC}) { nodes { updatedAt } }
@@ -52,18 +49,34 @@ query StargazersNewestFirst($owner: String!, $name: String!, $after: String) {
 """
 
 
-def repository_batch_query(names: Sequence[str]) -> tuple[str, dict[str, str]]:
-    """One document asking for every repository in ``names`` under aliases ``r0``, ``r1``, ..."""
+# The newest star, asked apart from REPO_FIELDS: GitHub lists stargazers only to a repository's
+# admins and collaborators (changelog 2026-06-30), and a refused ``stargazers`` connection, being
+# non-null, nulls the whole repository; so it is asked only of repositories not known refused.
+NEWEST_STAR_FIELDS = """
+    newestStar: stargazers(first: 1, orderBy: {field: STARRED_AT, direction: DESC}) {
+      edges { starredAt node { databaseId } }
+    }
+"""
+
+
+def repository_batch_query(names: Sequence[str], without_stars: Collection[str] = ()) -> tuple[str, dict[str, str]]:
+    """One document asking for every repository in ``names`` under aliases ``r0``, ``r1``, ...,
+    each with its newest star unless named (lower case) in ``without_stars``."""
     declarations, fields, variables = [], [], {}
+    with_stars = False
     for index, full_name in enumerate(names):
         owner, name = full_name.split("/", 1)
         declarations.append(f"$o{index}: String!, $n{index}: String!")
-        fields.append(f"  r{index}: repository(owner: $o{index}, name: $n{index}) {{ ...Repo }}")
+        stars = full_name.lower() not in without_stars
+        with_stars = with_stars or stars
+        spread = "...Repo ...NewestStar" if stars else "...Repo"
+        fields.append(f"  r{index}: repository(owner: $o{index}, name: $n{index}) {{ {spread} }}")
         variables[f"o{index}"], variables[f"n{index}"] = owner, name
     query = (
         f"query Repositories({', '.join(declarations)}) {{\n"
         + "\n".join(fields)
         + f"\n}}\nfragment Repo on Repository {{{REPO_FIELDS}}}\n"
+        + (f"fragment NewestStar on Repository {{{NEWEST_STAR_FIELDS}}}\n" if with_stars else "")
     )
     return query, variables
 

@@ -465,6 +465,17 @@ MIGRATIONS: list[str] = [
     ALTER TABLE events ADD COLUMN push_commit_names TEXT;   -- JSON list: payload.commits[].author.name
     ALTER TABLE events ADD COLUMN push_commit_emails TEXT;  -- JSON list: payload.commits[].author.email
     """,
+    # 19: whether GitHub lets the token list a repository's stargazers: since July 2026 only a
+    # repository's admins and collaborators may (GitHub changelog 2026-06-30, "Upcoming access
+    # restrictions to public API endpoints and UI views"); the star count stays in repo_snapshots.
+    """
+    CREATE TABLE star_access (
+        repo_id INTEGER PRIMARY KEY,
+        restricted INTEGER NOT NULL,       -- 1: the last check was refused; 0: the list was read
+        refusal TEXT,                      -- forbidden (403 / GraphQL FORBIDDEN) | empty (an empty page while stars > 0)
+        checked_on TEXT NOT NULL           -- the API's day (UTC) of the last check
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -809,6 +820,14 @@ class Store:
             self.conn.execute("UPDATE repos SET status = ?, updated_at = ? WHERE id = ?", (status, utc_now(), known[0]))
             self._rows_in_transaction += 1
         return True
+
+    def stars_restricted(self) -> dict[int, str]:
+        """The repositories whose stargazer list GitHub refused at the last check: id -> full name."""
+        rows = self.conn.execute(
+            "SELECT a.repo_id, coalesce(r.full_name, '') FROM star_access a "
+            "LEFT JOIN repos r ON r.id = a.repo_id WHERE a.restricted = 1"
+        ).fetchall()
+        return dict(rows)
 
     def mark_stars_removed(self, repo_id: int, seen: Iterable[int], day: str) -> int:
         """Mark removed on ``day`` the standing stars of ``repo_id`` whose users a whole

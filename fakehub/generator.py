@@ -245,6 +245,12 @@ MERGE_DELAY_DAYS = 14  # at most this many days from a commit to its merge
 # the refusal). ``FakeHub(cursor_lifetime_seconds=None)`` keeps cursors forever.
 CURSOR_LIFETIME_SECONDS = 7 * DAY
 
+# GitHub's REST answer to a stargazer list it refuses to a token that is not the repository's
+# admin or collaborator (hajisensai/Fushi pull 232 quotes "You do not have permission to view
+# the stargazers"; the whole sentence is the one a public client's test records). GraphQL's own
+# text for its FORBIDDEN is not recorded anywhere found, so fakehub gives the same (assumed).
+STARGAZERS_REFUSED = "You do not have permission to view the stargazers of this repository"
+
 
 # Profile locations as people type them (GitHub's ``location`` is free text, often empty), each
 # with the country a careful reader gets from it (None where the text does not tell: "Earth",
@@ -1000,6 +1006,21 @@ class GitHubWorld:
 
     contributor_email_limit = 500  # see fakehub.github_rest: /contributors links only these
     cursor_lifetime_seconds: int | None = None  # set by the server: CURSOR_LIFETIME_SECONDS, None never
+    # set by the server (see may_list_stargazers): no repository, "*" every one, or a set of
+    # lower-case "owner/name" ("owner/*": all of an owner's); and how a refusal looks, "forbidden" or "empty"
+    collaborator_of: frozenset[str] | str = frozenset()
+    stargazer_refusal: str = "forbidden"
+
+    def may_list_stargazers(self, repo: Repo) -> bool:
+        """Whether the caller may list ``repo``'s stargazers: only a repository's admins and
+        collaborators may since July 2026 ("Upcoming access restrictions to public API endpoints
+        and UI views", https://github.blog/changelog/2026-06-30-upcoming-access-restrictions-to-public-api-endpoints-and-ui-views:
+        ``/repos/{owner}/{repo}/stargazers`` and ``/subscribers`` "will be limited to admins and
+        collaborators"). fakehub's tokens are one caller, a collaborator of
+        :attr:`collaborator_of` (``FakeHub(collaborator_of=...)``)."""
+        mine = self.collaborator_of
+        name = repo.full_name.lower()
+        return mine == "*" or name in mine or f"{name.split('/')[0]}/*" in mine  # owner/*: an organisation's
 
     def cursor_expired(self, issued: int) -> bool:
         """Whether a cursor issued at ``issued`` (the simulated clock) is refused now: older than

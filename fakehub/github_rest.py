@@ -79,7 +79,7 @@ import numpy as np
 
 from fakehub.clock import DAY, http_date, iso, parse_iso
 from fakehub.exchange import Request, Response, link_header
-from fakehub.generator import BLOCKED, GitHubWorld, Issue, Repo, stable_hash
+from fakehub.generator import BLOCKED, STARGAZERS_REFUSED, GitHubWorld, Issue, Repo, stable_hash
 
 DOCS = "https://docs.github.com/rest"
 MAX_STARGAZER_PAGE = 400
@@ -580,6 +580,22 @@ class GitHubRest:
         return resp
 
     def stargazers(self, req: Request, repo: Repo) -> Response:
+        """A page of ``repo``'s stargazers, to its admins and collaborators only (see
+        :meth:`fakehub.generator.GitHubWorld.may_list_stargazers`): since July 2026 anyone else
+        gets "empty responses or a 403 Forbidden status" (GitHub changelog 2026-06-30, "Upcoming
+        access restrictions to public API endpoints and UI views"). The 403's message is the one
+        clients record ("You do not have permission to view the stargazers", hajisensai/Fushi
+        pull 232); its ``documentation_url`` is fakehub's assumption. ``stargazer_refusal="empty"``
+        answers an empty 200 page instead, no ``Link``, while ``stargazers_count`` stays."""
+        if not self.world.may_list_stargazers(repo):
+            if self.world.stargazer_refusal == "empty":
+                return Response.json([])
+            body = {
+                "message": STARGAZERS_REFUSED,
+                "documentation_url": f"{DOCS}/activity/starring#list-stargazers",
+                "status": "403",
+            }
+            return Response.json(body, 403)
         page = req.int_arg("page", 1)
         if page > MAX_STARGAZER_PAGE:
             return Response.json(

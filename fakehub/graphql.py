@@ -94,7 +94,7 @@ from graphql import (
 
 from fakehub.clock import iso
 from fakehub.exchange import Request, Response
-from fakehub.generator import BLOCKED, GitHubWorld, Issue, Repo, UserDirectory
+from fakehub.generator import BLOCKED, STARGAZERS_REFUSED, GitHubWorld, Issue, Repo, UserDirectory
 from fakehub.limits import Window
 
 SDL = """
@@ -412,10 +412,32 @@ class RepositoryNode:
         return {"totalCount": len(topics), "nodes": topics[:first]}
 
     def stargazers(self, info, first=None, after=None, last=None, before=None, orderBy=None):
+        """A page of the repository's stars, to its admins and collaborators only.
+
+        Since July 2026 GitHub lists a repository's stargazers only to its admins and
+        collaborators ("Upcoming access restrictions to public API endpoints and UI views",
+        https://github.blog/changelog/2026-06-30-upcoming-access-restrictions-to-public-api-endpoints-and-ui-views:
+        "Some users may begin receiving empty responses or a 403 Forbidden status"), and GraphQL's
+        ``stargazers`` connection with it, ``totalCount`` included: ``stargazers { totalCount }``
+        answers ``FORBIDDEN`` errors where the scalar ``stargazerCount`` works
+        (anuraghazra/github-readme-stats pull 4921; pkgjs/statusboard pull 54, where ``watchers {
+        totalCount }`` still works; star-history/star-history issue 539: "GraphQL
+        ``repository.stargazers`` fails with the same 403"). To anyone else (see
+        :meth:`fakehub.generator.GitHubWorld.may_list_stargazers`) the field is refused with type
+        ``FORBIDDEN`` at its path; the connection is non-null in GitHub's schema, so the null
+        reaches the enclosing ``repository`` (https://spec.graphql.org/October2021/#sec-Handling-Field-Errors).
+        No public page records GitHub's GraphQL message for it: the REST text is fakehub's
+        assumption. ``stargazer_refusal="empty"`` models the changelog's other answer, an empty
+        connection (``totalCount`` 0, no items) while ``stargazerCount`` stays."""
         if last is not None or before is not None:
             raise GitHubGraphQLError("fakehub supports `first`/`after` on stargazers only", "INVALID_ARGUMENTS")
         first = page_size(info, "stargazers", first)
         repo = self._repo
+        if not self._world.may_list_stargazers(repo):
+            if self._world.stargazer_refusal == "forbidden":
+                raise GitHubGraphQLError(STARGAZERS_REFUSED, "FORBIDDEN")
+            empty = {"hasNextPage": False, "hasPreviousPage": False, "startCursor": None, "endCursor": None}
+            return {"totalCount": 0, "pageInfo": empty, "edges": [], "nodes": []}
         now = self._world.clock.now
         standing = repo.standing_stars(now)  # cursors name star indices
         n = len(standing)

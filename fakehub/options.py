@@ -4,6 +4,7 @@ fakehub, in a module light enough for the CLI to import."""
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import time
 import urllib.error
@@ -61,6 +62,22 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         "--faults", default=None, help='e.g. "429:0.05,5xx:0.02,timeout:0.01,truncate:0.01,secondary:0.01"'
     )
     parser.add_argument("--snapshot", default=None, help="serve this JSON snapshot instead")
+    parser.add_argument(
+        "--collaborator-of",
+        default=os.environ.get("FAKEHUB_COLLABORATOR_OF", ""),
+        metavar="REPOS",
+        help=(
+            "comma-separated owner/name of the repositories whose stargazer lists the token may read, "
+            "or '*' for all (default $FAKEHUB_COLLABORATOR_OF, else none: GitHub lists a repository's "
+            "stargazers only to its admins and collaborators since July 2026)"
+        ),
+    )
+    parser.add_argument(
+        "--stargazer-refusal",
+        choices=("forbidden", "empty"),
+        default="forbidden",
+        help="how a refused stargazer list answers: 403 / GraphQL FORBIDDEN (default) or an empty page",
+    )
     parser.add_argument(
         "--demo-windows",
         action="store_true",

@@ -53,7 +53,13 @@ calls with GraphQL", https://docs.github.com/enterprise-server@latest/graphql/gu
 and PyGithub's ``Requester.get_graphql_prefix``, which strips ``/v3`` before adding ``/graphql``),
 ``cursor_lifetime_seconds`` (a week on the simulated clock: REST ``after=`` and GraphQL star
 cursors older than that are refused, 422 / ``INVALID_CURSOR_ARGUMENTS``; None keeps them; see
-:data:`fakehub.generator.CURSOR_LIFETIME_SECONDS`).
+:data:`fakehub.generator.CURSOR_LIFETIME_SECONDS`), ``collaborator_of`` (none: the repositories
+whose stargazer lists the caller's token may read, as GitHub allows only a repository's admins
+and collaborators since July 2026; ``"*"`` every one, or ``{"owner/name", ...}``; the command line's
+``--collaborator-of`` or ``FAKEHUB_COLLABORATOR_OF``, comma-separated; see
+:meth:`fakehub.generator.GitHubWorld.may_list_stargazers`) and ``stargazer_refusal``
+(``"forbidden"``: REST 403 and GraphQL ``FORBIDDEN``; ``"empty"``: the empty 200 page the same
+changelog also names).
 
 Every GitHub answer carries ``Date`` from the simulated clock (collectors take "today"
 from it), ``x-ratelimit-limit/remaining/used/reset/resource`` (reset in real epoch
@@ -97,6 +103,7 @@ import hashlib
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Iterable
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -213,6 +220,8 @@ class FakeHub:
         enterprise: bool = False,
         cursor_lifetime_seconds: int | None = CURSOR_LIFETIME_SECONDS,
         hostile_records: bool = False,
+        collaborator_of: Iterable[str] | str = (),
+        stargazer_refusal: str = "forbidden",
     ):
         self.enterprise = enterprise
         self.hostile_records = hostile_records  # fakehub.hostile: off, as the real APIs send no garbage
@@ -220,6 +229,10 @@ class FakeHub:
         self.faults = Faults(faults, seed)
         self.world.github.contributor_email_limit = contributor_email_limit
         self.world.github.cursor_lifetime_seconds = cursor_lifetime_seconds
+        self.world.github.collaborator_of = collaborators(collaborator_of)
+        if stargazer_refusal not in ("forbidden", "empty"):
+            raise ValueError(f"stargazer_refusal={stargazer_refusal!r}: use 'forbidden' or 'empty'")
+        self.world.github.stargazer_refusal = stargazer_refusal
         self.rest = GitHubRest(
             self.world.github,
             stats_commit_limit=stats_commit_limit,
@@ -722,6 +735,15 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_HEAD = _serve
 
 
+def collaborators(names: Iterable[str] | str) -> frozenset[str] | str:
+    """``collaborator_of`` as :class:`fakehub.generator.GitHubWorld` keeps it: ``"*"``, or the
+    lower-case ``owner/name`` of each repository named (a string is comma-separated)."""
+    if isinstance(names, str):
+        names = names.split(",")
+    wanted = frozenset(name.strip().lower() for name in names if name.strip())
+    return "*" if "*" in wanted else wanted
+
+
 def main(argv: list[str] | None = None) -> int:
     """``fakehub serve``: print the base URL on the first line, serve until stopped."""
     parser = argparse.ArgumentParser(
@@ -748,6 +770,8 @@ def serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         snapshot=args.snapshot,
+        collaborator_of=args.collaborator_of,
+        stargazer_refusal=args.stargazer_refusal,
         **windows,
     ).start()
     print(hub.url, flush=True)

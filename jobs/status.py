@@ -60,6 +60,15 @@ def render_status(store: Store, config: Config) -> str:
             if row["completeness"] < 1.0:
                 lines.append(f"  {row['root']:<40} {row['children_collected']:,} / {row['children_reported']:,}")
 
+    restricted = store.stars_restricted()
+    if restricted:
+        # GitHub lists stargazers only to a repository's admins and collaborators (changelog 2026-06-30)
+        lines.append(
+            "\nstar history restricted by GitHub (admins and collaborators only; `ecometrics import gharchive`)"
+        )
+        names = sorted(name or f"repo id {repo_id}" for repo_id, name in restricted.items())
+        lines.append(f"  {len(names):,} repositories: {', '.join(names[:10])}" + (", ..." if len(names) > 10 else ""))
+
     from jobs.scheduler import next_fire_times
 
     lines.append("\nschedule (UTC)")

@@ -9,7 +9,7 @@ from jobs.demo import run_demo
 @pytest.fixture
 def fakehub():
     """A running small-scale fakehub (seed 0) on loopback; ``fakehub.url`` is its base URL."""
-    with FakeHub(seed=0, scale="small") as hub:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub:
         yield hub
 
 

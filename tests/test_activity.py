@@ -300,7 +300,7 @@ def test_the_rest_collector_stores_issue_titles_and_authors(tmp_path):
     from core.config import GithubConfig
     from fakehub import FakeHub
 
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "rest.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "rest.db") as store:
         client = GitHubClient(
             token="t",
             base_url=hub.url,

@@ -24,7 +24,7 @@ WINDOW_OPTIONS = {"opendigger_window": {"days_after_creation": 30}}
 
 
 def test_with_every_behaviour_on_the_stored_rows_equal_the_truth_and_ghost_is_ranked_nowhere(tmp_path, monkeypatch):
-    with FakeHub(seed=0, scale="small", enterprise=True, hf_trending_refresh_pages=0) as hub:
+    with FakeHub(collaborator_of="*", seed=0, scale="small", enterprise=True, hf_trending_refresh_pages=0) as hub:
         monkeypatch.setenv("GITHUB_API_URL", hub.url + "/api/v3")
         with Store(tmp_path / "all.db") as store:
             first = collect(store, hub, base_url=None)

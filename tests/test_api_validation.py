@@ -31,7 +31,7 @@ def test_a_star_time_that_is_not_a_time_is_skipped_counted_and_never_stored(
     monkeypatch.chdir(tmp_path)
     db = tmp_path / "gh.db"
     config = github_config(orgs=[], repos=REPOS)
-    with FakeHub(seed=0, scale="small", hostile_records=True) as hub, Store(db) as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small", hostile_records=True) as hub, Store(db) as store:
         with caplog.at_level("INFO", logger="collector.github"):
             result = collect(store, hub, config=config, token=token)
         pages = hub.stats()["by_endpoint"]["graphql" if token else "repos.stargazers"]["requests"]
@@ -54,7 +54,7 @@ def test_a_bad_repository_and_contributor_are_skipped_counted_and_never_stored(t
     monkeypatch.chdir(tmp_path)
     db = tmp_path / "gh.db"
     config = github_config(orgs=[], repos=UNRENAMED)
-    with FakeHub(seed=0, scale="small", hostile_records=True) as hub, Store(db) as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small", hostile_records=True) as hub, Store(db) as store:
         with caplog.at_level("INFO", logger="collector.github"):
             result = collect(store, hub, config=config, token="test-token")
         counters = result.counters
@@ -83,7 +83,7 @@ def test_a_bad_repository_of_an_owners_rest_listing_is_skipped_counted_and_never
     monkeypatch.chdir(tmp_path)
     db = tmp_path / "gh.db"
     config = github_config(orgs=["icy-labs"], repos=[])
-    with FakeHub(seed=0, scale="small", hostile_records=True) as hub, Store(db) as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small", hostile_records=True) as hub, Store(db) as store:
         owned = [name for name in hub.truth()["github"]["repos"] if name.startswith("icy-labs/")]
         with caplog.at_level("INFO", logger="collector.github"):
             result = collect(store, hub, config=config, token="")  # REST alone: no GraphQL without a token
@@ -102,7 +102,7 @@ def test_a_bad_repository_of_an_owners_rest_listing_is_skipped_counted_and_never
 def test_the_hostile_control_is_off_by_default_and_switches_at_run_time(tmp_path):
     import requests
 
-    with FakeHub(seed=0, scale="small") as hub:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub:
         assert not hub.hostile_records
         assert requests.post(f"{hub.url}/_fakehub/hostile?on=1", timeout=5).json() == {"hostile_records": True}
         assert hub.hostile_records
@@ -113,7 +113,10 @@ def test_the_hostile_control_is_off_by_default_and_switches_at_run_time(tmp_path
 def test_a_bad_profile_is_skipped_counted_and_never_stored(tmp_path, caplog):
     # the first node of every nodes(ids:) answer carries databaseId -1: one a document of 100
     config = github_config(orgs=[], repos=UNRENAMED, activity=False, contributors=False)  # r0 is skipped
-    with FakeHub(seed=0, scale="small", hostile_records=True) as hub, Store(tmp_path / "gh.db") as store:
+    with (
+        FakeHub(collaborator_of="*", seed=0, scale="small", hostile_records=True) as hub,
+        Store(tmp_path / "gh.db") as store,
+    ):
         with caplog.at_level("INFO", logger="collector.github"):
             result = collect(store, hub, config)
         documents = hub.stats()["by_endpoint"]["graphql.nodes"]["requests"]
@@ -127,7 +130,10 @@ def test_bad_account_facts_are_skipped_counted_and_never_stored(tmp_path):
     from collector.account_facts import fetch_account_facts
     from collector.github_client import GitHubClient
 
-    with FakeHub(seed=0, scale="small", hostile_records=True) as hub, Store(tmp_path / "f.db") as store:
+    with (
+        FakeHub(collaborator_of="*", seed=0, scale="small", hostile_records=True) as hub,
+        Store(tmp_path / "f.db") as store,
+    ):
         store.upsert("repos", [{"id": 1, "full_name": "o/r", "owner": "o", "name": "r"}])
         store.upsert("stargazers", [
             {"repo_id": 1, "user_id": 1_000_010, "login": "a", "starred_at": "2025-01-02T00:00:00Z"},

@@ -111,7 +111,7 @@ def test_without_a_terminal_a_collect_logs_its_course_and_quiet_silences_it(tmp_
         '[huggingface]\nmodels = ["Qwen/Qwen3-8B"]\nderivative_depth = 1\n'
     )
     runs = {}
-    with FakeHub(seed=0, scale="small") as hub:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub:
         env = {**os.environ, "GITHUB_API_URL": hub.url, "GITHUB_TOKEN": "cli-token", "HF_ENDPOINT": hub.url}
         env.pop("HF_TOKEN", None)
         for name, quiet in (("loud", []), ("quiet", ["--quiet"])):

@@ -22,7 +22,7 @@ REPOS = ["MoonshotAI/Kimi-VL", "huggingface/lerobot"]
 def collected(tmp_path_factory):
     """A store collected from a small fakehub, and fakehub's truth at the end of the collection."""
     path = tmp_path_factory.mktemp("countries") / "gh.db"
-    with FakeHub(seed=0, scale="small") as hub, Store(path) as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(path) as store:
         result = collect(store, hub, github_config(orgs=ORGS, repos=REPOS))
         assert not result.partial, result.reason
         return path, hub.truth(include_models=False)

@@ -46,3 +46,20 @@ def test_the_demos_last_night_also_builds_the_report_site(demo_db):
     site = demo_db.parent / "report"
     assert "Synthetic data" in (site / "index.html").read_text()
     assert (site / "rankings" / "repos.html").is_file()
+
+
+def test_the_demo_collects_some_star_histories_and_says_github_withholds_the_others(demo_db):
+    """The demo's token is a collaborator of the labs' organisations only (jobs.demo.DEMO_COLLABORATOR_OF)."""
+    conn = sqlite3.connect(demo_db)
+    restricted = {
+        name
+        for (name,) in conn.execute(
+            "SELECT r.full_name FROM star_access a JOIN repos r ON r.id = a.repo_id WHERE a.restricted = 1"
+        )
+    }
+    collected = {
+        name
+        for (name,) in conn.execute("SELECT DISTINCT r.full_name FROM stargazers s JOIN repos r ON r.id = s.repo_id")
+    }
+    assert "vllm-project/vllm" in restricted and "QwenLM/Qwen3" in collected
+    assert not restricted & collected

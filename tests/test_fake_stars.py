@@ -139,7 +139,7 @@ def test_fakehub_campaigns_are_found_and_its_viral_burst_is_left_alone(tmp_path)
     from core.config import GithubConfig
     from fakehub import FakeHub
 
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         gh = hub.truth(include_models=False)["github"]
         campaigns = gh["star_campaigns"]
         assert {c["kind"] for c in campaigns} == {"new_accounts", "aged_accounts"}
@@ -229,7 +229,7 @@ def test_nodes_answers_users_facts_refuses_over_100_ids_and_nulls_an_unknown_id(
     from collector.github_client import GitHubClient
     from fakehub import FakeHub
 
-    with FakeHub(seed=0, scale="small") as hub:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub:
         headers = {"Authorization": "Bearer t"}
         ids = [legacy_node_id(1_000_010), legacy_node_id(999)]
         answer = requests.post(
@@ -266,7 +266,7 @@ def test_an_account_a_partial_answer_left_unread_is_asked_again_not_stored_as_go
     from fakehub import FakeHub
 
     with Store(tmp_path / "f.db") as store:
-        with FakeHub(seed=0, scale="small", faults="node:1") as hub:
+        with FakeHub(collaborator_of="*", seed=0, scale="small", faults="node:1") as hub:
             login = hub.truth(include_models=False)["github"]["repos"]["vllm-project/vllm"]["stars"][0]
             star_a_known_and_an_unknown_account(store, login[0], login[1])
             client = GitHubClient(token="t", base_url=hub.url, timeout=5.0, sleep=hub.sleep, clock=hub.rate_time)
@@ -274,7 +274,7 @@ def test_an_account_a_partial_answer_left_unread_is_asked_again_not_stored_as_go
             assert fetch_account_facts(store, client, limit=10, unread=unread) == (1, 0)
             assert sorted(unread) == [999, login[0]]
             assert store.count("star_account_facts") == 0
-        with FakeHub(seed=0, scale="small") as hub:
+        with FakeHub(collaborator_of="*", seed=0, scale="small") as hub:
             client = GitHubClient(token="t", base_url=hub.url, timeout=5.0, sleep=hub.sleep, clock=hub.rate_time)
             assert fetch_account_facts(store, client, limit=10) == (1, 2)
             statuses = {r["user_id"]: r["status"] for r in store.query("SELECT * FROM star_account_facts")}
@@ -287,7 +287,7 @@ def test_a_run_whose_account_facts_were_left_unread_is_partial_and_says_the_next
     from core.config import GithubConfig
     from fakehub import FakeHub
 
-    with Store(tmp_path / "f.db") as store, FakeHub(seed=0, scale="small", faults="node:1") as hub:
+    with Store(tmp_path / "f.db") as store, FakeHub(collaborator_of="*", seed=0, scale="small", faults="node:1") as hub:
         star = hub.truth(include_models=False)["github"]["repos"]["vllm-project/vllm"]["stars"][0]
         star_a_known_and_an_unknown_account(store, star[0], star[1])
         client = GitHubClient(token="t", base_url=hub.url, timeout=5.0, sleep=hub.sleep, clock=hub.rate_time)

@@ -12,7 +12,7 @@ from fakehub import FakeHub
 @pytest.fixture(scope="module")
 def truth0():
     """The ground truth of seed 0 at the start: the same for every fresh small hub."""
-    return FakeHub(seed=0, scale="small").truth(include_models=False)
+    return FakeHub(collaborator_of="*", seed=0, scale="small").truth(include_models=False)
 
 
 def client(hub, per_page=100, token="t") -> Github:
@@ -161,7 +161,7 @@ def test_stats_contributors_lists_only_the_top_100_contributors(fakehub, truth0)
 
 
 def test_contributors_of_a_history_too_large_answer_403_with_githubs_message():
-    with FakeHub(seed=0, scale="small", contributors_history_limit=300) as hub:
+    with FakeHub(collaborator_of="*", seed=0, scale="small", contributors_history_limit=300) as hub:
         commits = {name: len(r["commits"]) for name, r in hub.truth(include_models=False)["github"]["repos"].items()}
         big = next(name for name, n in commits.items() if n > 300)
         small = next(name for name, n in commits.items() if 0 < n <= 300)
@@ -203,7 +203,9 @@ def test_date_header_follows_the_simulated_clock(fakehub):
 
 
 def test_budget_runs_out_with_403_until_reset_and_304s_are_free():
-    with FakeHub(seed=0, scale="small", rest_budget=5) as hub:  # GitHub's hour, passed on the rate clock
+    with FakeHub(
+        collaborator_of="*", seed=0, scale="small", rest_budget=5
+    ) as hub:  # GitHub's hour, passed on the rate clock
         url = f"{hub.url}/repos/vllm-project/vllm"
         auth = {"Authorization": "token budget"}
         first = requests.get(url, headers=auth)

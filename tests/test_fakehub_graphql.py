@@ -74,7 +74,9 @@ def test_fifty_aliased_repositories_and_a_stargazer_page_in_one_document(fakehub
 
 
 def test_points_budget_runs_out_until_reset():
-    with FakeHub(seed=0, scale="small", graphql_budget=5) as hub:  # GitHub's hour, passed on the rate clock
+    with FakeHub(
+        collaborator_of="*", seed=0, scale="small", graphql_budget=5
+    ) as hub:  # GitHub's hour, passed on the rate clock
         query = """{ a: repository(owner: "vllm-project", name: "vllm") {
                        stargazers(first: 100) { totalCount } }
                      rateLimit { cost remaining } }"""
@@ -128,7 +130,7 @@ def test_a_document_asking_for_too_many_nodes_times_out_whole_every_time_and_is_
         aliased = (f'r{k}: repository(owner: "{o}", name: "{n}") {{ {fields} }}' for k, (o, n) in enumerate(names))
         return f"query {{ {' '.join(aliased)} }}"
 
-    with FakeHub(seed=0, scale="small") as hub:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub:
         names = [name.split("/") for name in sorted(hub.truth(include_models=False)["github"]["repos"])]
         assert len(names) >= 20
         assert post(hub, document(names[:10])).status_code == 200  # 5,010 nodes

@@ -29,20 +29,24 @@ def exchange_log(hub, n=60) -> list[tuple]:
 
 
 def test_same_seed_and_faults_give_the_same_responses():
-    with FakeHub(seed=7, faults=FAULTS) as a:
+    with FakeHub(collaborator_of="*", seed=7, faults=FAULTS) as a:
         first = exchange_log(a)
         stats = a.stats()
-    with FakeHub(seed=7, faults=FAULTS) as b:
+    with FakeHub(collaborator_of="*", seed=7, faults=FAULTS) as b:
         assert exchange_log(b) == first
     kinds = {s for s in first if s[0] != 200}
     assert len(kinds) >= 3  # faults really happened, of several kinds
     assert {"429", "5xx", "secondary"} <= set(stats["faults"])
-    with FakeHub(seed=8, faults=FAULTS) as c:
+    with FakeHub(collaborator_of="*", seed=8, faults=FAULTS) as c:
         assert exchange_log(c) != first
 
 
 def test_same_seed_same_world_different_seed_different_world():
-    a, b, c = FakeHub(seed=1).truth(), FakeHub(seed=1).truth(), FakeHub(seed=2).truth()
+    a, b, c = (
+        FakeHub(collaborator_of="*", seed=1).truth(),
+        FakeHub(collaborator_of="*", seed=1).truth(),
+        FakeHub(collaborator_of="*", seed=2).truth(),
+    )
     assert a == b
     assert a["github"]["repos"]["vllm-project/vllm"]["stars"] != c["github"]["repos"]["vllm-project/vllm"]["stars"]
     assert a["hf"]["models"].keys() != c["hf"]["models"].keys()
@@ -89,7 +93,7 @@ def test_advance_over_http_adds_growth_consistent_with_the_truth(fakehub):
 
 
 def test_advance_in_steps_equals_advance_at_once():
-    stepped, at_once = FakeHub(seed=3), FakeHub(seed=3)
+    stepped, at_once = FakeHub(collaborator_of="*", seed=3), FakeHub(collaborator_of="*", seed=3)
     stepped.advance(1)
     stepped.advance(2)
     at_once.advance(3)
@@ -97,7 +101,7 @@ def test_advance_in_steps_equals_advance_at_once():
 
 
 def test_control_endpoints_are_never_faulted():
-    with FakeHub(seed=0, faults="5xx:1.0") as hub:
+    with FakeHub(collaborator_of="*", seed=0, faults="5xx:1.0") as hub:
         assert requests.get(f"{hub.url}/repos/vllm-project/vllm").status_code in (500, 502, 503)
         stats = requests.get(f"{hub.url}/_fakehub/stats").json()
         assert stats["requests"] == 1 and stats["faults"] == {"5xx": 1}
@@ -173,7 +177,7 @@ def test_env_without_a_fakehub_says_to_start_one(tmp_path):
 def test_a_snapshot_of_the_truth_serves_the_same_world(tmp_path):
     import json
 
-    with FakeHub(seed=0) as generated:
+    with FakeHub(collaborator_of="*", seed=0) as generated:
         generated.advance(2)
         truth = generated.truth()
         generated.hf.private_models = False  # a snapshot serves only the public models it was taken with
@@ -195,7 +199,7 @@ def test_a_snapshot_of_the_truth_serves_the_same_world(tmp_path):
             return [requests.get(hub.url + u, headers=headers).text.replace(hub.url, "BASE") for u in urls]
 
         want = answers(generated)
-    with FakeHub(snapshot=str(path)) as served:
+    with FakeHub(collaborator_of="*", snapshot=str(path)) as served:
         # a snapshot lists only the models it was taken with: no private ones (fakehub.server.FakeHub)
         assert served.truth() == truth | {"hf": truth["hf"] | {"private": []}}
         got = answers(served)
@@ -217,14 +221,14 @@ def test_a_snapshot_of_the_truth_serves_the_same_world(tmp_path):
             assert without_prose(json.loads(a)) == without_prose(json.loads(b)), url
     assert json.loads(got[1])["stargazers_count"] == truth["github"]["repos"]["zai-org/GLM-4"]["stargazers_count"]
     with pytest.raises(InputError, match="snapshot"):
-        FakeHub(snapshot=str(tmp_path / "missing.json"))
+        FakeHub(collaborator_of="*", snapshot=str(tmp_path / "missing.json"))
 
 
 def test_pause_after_holds_every_later_api_request_until_resume():
     """The gate tests signal a running client through: N answers, then a held request."""
     from concurrent.futures import ThreadPoolExecutor
 
-    with FakeHub(seed=0, scale="small") as hub, ThreadPoolExecutor(1) as pool:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, ThreadPoolExecutor(1) as pool:
         url = f"{hub.url}/repos/vllm-project/vllm"
         held = hub.pause_after(2)
         assert [requests.get(url, timeout=10).status_code for _ in range(2)] == [200, 200]

@@ -43,7 +43,7 @@ def ghost_events_in(truth_repos: dict) -> int:
 def collected(tmp_path_factory):
     """The tracked set collected from fakehub, with global and community OpenRank computed."""
     path = tmp_path_factory.mktemp("ghost") / "gh.db"
-    with FakeHub(seed=0, scale="small") as hub, Store(path) as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(path) as store:
         result = collect(store, hub)
         assert not result.partial, result.reason
         truth = hub.truth(include_models=False)

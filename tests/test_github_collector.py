@@ -168,7 +168,7 @@ def assert_matches_truth(store: Store, truth, orgs=ORGS, repos=REPOS, *, keep_de
 
 
 def test_collected_rows_equal_the_ground_truth(tmp_path):
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         result = collect(store, hub)
         truth = hub.truth()
         assert_matches_truth(store, truth)
@@ -221,7 +221,7 @@ def detail_pages(truth) -> int:
 
 
 def test_second_run_is_cheap_and_a_day_later_fetches_only_what_is_new(tmp_path):
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         collect(store, hub)
         first = hub.stats()
         day0 = {name: repo["stargazers_count"] for name, repo in tracked(hub.truth()).items()}
@@ -268,7 +268,7 @@ def test_second_run_is_cheap_and_a_day_later_fetches_only_what_is_new(tmp_path):
 
 def test_issues_closed_count_for_their_closers_from_rest_data(tmp_path):
     """OpenDigger's "issues closed" term needs the closer, which only /issues/events names."""
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         collect(store, hub, github_config(orgs=["silver-ai"], repos=[]))
         repos = tracked(hub.truth(), ["silver-ai"], [])
         closings = Counter(
@@ -288,7 +288,7 @@ def test_issues_closed_count_for_their_closers_from_rest_data(tmp_path):
 
 
 def test_new_stars_are_fetched_when_unstars_keep_the_count_unchanged(tmp_path):
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         collect(store, hub)
         hub.advance(days=1)
         truth = hub.truth()
@@ -313,12 +313,15 @@ def test_new_stars_are_fetched_when_unstars_keep_the_count_unchanged(tmp_path):
 
 
 def test_faults_do_not_change_the_rows(tmp_path):
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "clean.db") as clean:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "clean.db") as clean:
         collect(clean, hub)
         expected = all_rows(clean)
     waits: list[float] = []
 
-    with FakeHub(seed=0, scale="small", faults=FAULTS) as hub, Store(tmp_path / "faulty.db") as faulty:
+    with (
+        FakeHub(collaborator_of="*", seed=0, scale="small", faults=FAULTS) as hub,
+        Store(tmp_path / "faulty.db") as faulty,
+    ):
 
         def record_wait(seconds: float) -> None:
             waits.append(seconds)
@@ -334,7 +337,7 @@ def test_faults_do_not_change_the_rows(tmp_path):
 
 
 def test_the_last_budgets_seen_are_kept_for_status_and_are_no_checkpoints(tmp_path):
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         collect(store, hub)
         budgets = {item["key"]: item["value"] for item in store.meta_items(BUDGET_META)}
         assert {"github:core", "github:graphql"} <= set(budgets)
@@ -343,7 +346,7 @@ def test_the_last_budgets_seen_are_kept_for_status_and_are_no_checkpoints(tmp_pa
 
 
 def test_a_budget_too_small_ends_partial_and_the_next_run_completes(tmp_path):
-    with FakeHub(seed=0, scale="small", rest_budget=60, graphql_budget=1000) as hub:
+    with FakeHub(collaborator_of="*", seed=0, scale="small", rest_budget=60, graphql_budget=1000) as hub:
         with Store(tmp_path / "gh.db") as store:
             first = collect(store, hub, config=github_config(max_rate_wait=0.5))
             assert first.partial
@@ -355,7 +358,7 @@ def test_a_budget_too_small_ends_partial_and_the_next_run_completes(tmp_path):
 
 
 def test_a_run_killed_mid_collection_resumes_to_the_same_rows(tmp_path):
-    with FakeHub(seed=0, scale="small") as hub:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub:
         with Store(tmp_path / "whole.db") as whole:
             collect(whole, hub)
         script = textwrap.dedent(
@@ -410,7 +413,7 @@ def _count(db: Path, table: str) -> int:
 def test_unauthenticated_runs_on_rest_alone_with_a_warning(tmp_path, caplog):
     repos = ["MoonshotAI/Kimi-VL", "THUDM/GLM-4"]
     config = github_config(orgs=[], repos=repos)
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         with caplog.at_level("WARNING"):
             result = collect(store, hub, config=config, token="")
         assert "GITHUB_TOKEN is not set" in caplog.text
@@ -424,7 +427,7 @@ def test_unauthenticated_runs_on_rest_alone_with_a_warning(tmp_path, caplog):
 
 
 def test_a_refused_token_is_a_one_line_input_error(tmp_path):
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         with pytest.raises(InputError, match="GITHUB_TOKEN was refused .*Bad credentials.*set a valid token"):
             collect(store, hub, token="invalid-token")
 
@@ -432,7 +435,7 @@ def test_a_refused_token_is_a_one_line_input_error(tmp_path):
 def test_export_repos_table(tmp_path):
     from analysis.rankings import repos_table
 
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         collect(store, hub, config=github_config(activity=False))
         truth = hub.truth()
         table = repos_table(store)
@@ -475,7 +478,7 @@ def test_command_line_collects_and_exports(tmp_path, monkeypatch, capsys):
     config = tmp_path / "ecometrics.toml"
     config.write_text('[github]\nrepos = ["MoonshotAI/Kimi-VL", "deepseek-ai/DeepSeek-Legacy"]\ncontributors = false\n')
     db, out = tmp_path / "gh.db", tmp_path / "repos.json"
-    with FakeHub(seed=0, scale="small") as hub:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub:
         monkeypatch.setenv("GITHUB_API_URL", hub.url)
         monkeypatch.setenv("GITHUB_TOKEN", "cli-token")
         assert main(["--config", str(config), "--db", str(db), "collect", "github"]) == 0
@@ -529,7 +532,7 @@ def test_backoff_is_full_jitter_below_an_exponential_ceiling():
 def test_without_a_terminal_a_pass_logs_its_start_each_repository_and_its_end(tmp_path, caplog):
     """Cron mail shows a GitHub pass's course as it shows a Hub crawl's: started, per repository, ended."""
     config = github_config(orgs=[], repos=["MoonshotAI/Kimi-VL"], activity=False)
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         with caplog.at_level("INFO", logger="collector.github"):  # pytest's stderr is no terminal
             collect_github(store, config, progress=True, client=fast_client(hub), stats_wait=0.0)
     lines = [r.getMessage() for r in caplog.records if r.name == "collector.github"]
@@ -557,11 +560,14 @@ def test_github_enterprise_layout_collects_what_the_plain_layout_collects(tmp_pa
     With GITHUB_API_URL set to the REST root (as GitHub Actions sets it there) the run stores
     exactly the rows a run against the plain layout stores."""
     config = github_config(orgs=["MiniMax-AI"], repos=["MoonshotAI/Kimi-VL"])
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "plain.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "plain.db") as store:
         plain = collect(store, hub, config=config)
         assert not plain.partial, plain.reason
         plain_rows = all_rows(store)
-    with FakeHub(seed=0, scale="small", enterprise=True) as hub, Store(tmp_path / "enterprise.db") as store:
+    with (
+        FakeHub(collaborator_of="*", seed=0, scale="small", enterprise=True) as hub,
+        Store(tmp_path / "enterprise.db") as store,
+    ):
         monkeypatch.setenv("GITHUB_API_URL", hub.url + "/api/v3")
         enterprise = collect(store, hub, config=config, base_url=None)
         assert not enterprise.partial, enterprise.reason
@@ -586,7 +592,7 @@ def test_the_graphql_endpoint_is_derived_from_the_rest_root_as_pygithub_does(mon
 def test_fakehub_enterprise_layout_answers_404_where_github_enterprise_does():
     import requests
 
-    with FakeHub(seed=0, scale="small", enterprise=True) as hub:
+    with FakeHub(collaborator_of="*", seed=0, scale="small", enterprise=True) as hub:
         headers = {"Authorization": "Bearer t"}
         assert requests.get(hub.url + "/api/v3/repos/MoonshotAI/Kimi-VL", headers=headers).status_code == 200
         assert requests.get(hub.url + "/repos/MoonshotAI/Kimi-VL", headers=headers).status_code == 404

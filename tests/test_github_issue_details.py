@@ -120,7 +120,7 @@ def points_used(github: GitHubClient) -> int:
 
 
 def test_issue_and_pull_request_details_equal_fakehubs_truth_at_the_minimum_cost(tmp_path):
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         result, github = collect(store, hub)
         assert not result.partial, result.reason
         truth = hub.truth()
@@ -149,7 +149,10 @@ def test_issue_and_pull_request_details_equal_fakehubs_truth_at_the_minimum_cost
 
 
 def test_a_walk_ended_by_the_budget_resumes_from_its_cursor(tmp_path):
-    with FakeHub(seed=0, scale="small", graphql_budget=6) as hub, Store(tmp_path / "gh.db") as store:
+    with (
+        FakeHub(collaborator_of="*", seed=0, scale="small", graphql_budget=6) as hub,
+        Store(tmp_path / "gh.db") as store,
+    ):
         first, _ = collect(store, hub, page_size=10, max_rate_wait=0.5)
         assert first.partial and "budget" in first.reason
         states = [json.loads(cursor) for cursor in store.checkpoints("github:pull_request_details").values() if cursor]
@@ -164,7 +167,7 @@ def test_a_walk_ended_by_the_budget_resumes_from_its_cursor(tmp_path):
 
 
 def test_rest_events_keep_their_ids_and_unknown_fields_stay_null(tmp_path):
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         collect(store, hub, issue_details=False)
         rest_only = events(store)
         assert all(row[column] is None for row in rest_only.values() for column in EVENT_PAYLOAD_COLUMNS)
@@ -226,7 +229,7 @@ def test_a_repository_collected_from_the_api_gets_opendiggers_code_change_lines(
     import subprocess
     import sys
 
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         collect(store, hub)
         repo = tracked(hub.truth())["zai-org/GLM-4"]
     out = tmp_path / "od"

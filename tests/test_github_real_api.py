@@ -45,7 +45,10 @@ def test_deep_listings_follow_the_link_cursor_past_the_page_number_limit(tmp_pat
     # GitHub's limit is page 10 and up; here page 2, so that small listings are deep
     repos = ["Genesis-Embodied-AI/Genesis", "ggml-org/llama.cpp"]
     config = GithubConfig(orgs=[], repos=repos, star_history=False, contributors=False)
-    with FakeHub(seed=0, scale="small", page_number_limit=1) as hub, Store(tmp_path / "gh.db") as store:
+    with (
+        FakeHub(collaborator_of="*", seed=0, scale="small", page_number_limit=1) as hub,
+        Store(tmp_path / "gh.db") as store,
+    ):
         deep = tracked(hub.truth(), [], repos)["Genesis-Embodied-AI/Genesis"]
         assert min(len(deep[k]) for k in ("issues", "issue_comments", "commits")) > 200  # three pages or more
         result = collect(store, hub, config=config)
@@ -64,7 +67,7 @@ def test_deep_listings_follow_the_link_cursor_past_the_page_number_limit(tmp_pat
 
 def test_null_items_in_a_stargazer_connection_are_skipped_and_counted(tmp_path):
     """2. Accounts GitHub no longer shows are null items in ``edges``/``nodes``."""
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         truth = hub.truth()
         hidden = sum(len(repo["hidden_stars"]) for repo in tracked(truth).values())
         assert hidden > 0
@@ -83,7 +86,12 @@ def test_secondary_rate_limits_in_graphql_and_rest_are_waited_out(tmp_path):
     """3. A secondary limit comes as 200-with-errors or 403, with or without ``retry-after``."""
     waits: list[float] = []
     with FakeHub(
-        seed=0, scale="small", secondary_graphql_points=4, secondary_rest_points=10, still_rate_clock=True
+        collaborator_of="*",  # reads star lists: a collaborator of every repository
+        seed=0,
+        scale="small",
+        secondary_graphql_points=4,
+        secondary_rest_points=10,
+        still_rate_clock=True,
     ) as hub:
 
         def sleep(seconds: float) -> None:
@@ -105,7 +113,10 @@ def test_secondary_rate_limits_in_graphql_and_rest_are_waited_out(tmp_path):
 def test_items_updated_during_a_walk_are_not_lost(tmp_path):
     """4. An item updated mid-walk moves behind the cursor; offset pages would shift."""
     config = GithubConfig(orgs=["deepseek-ai"], repos=[], contributors=False, star_history=False)
-    with FakeHub(seed=0, scale="small", clock_step_seconds=6 * 3600) as hub, Store(tmp_path / "gh.db") as store:
+    with (
+        FakeHub(collaborator_of="*", seed=0, scale="small", clock_step_seconds=6 * 3600) as hub,
+        Store(tmp_path / "gh.db") as store,
+    ):
         first = collect(store, hub, config=config)
         assert not first.partial, first.reason
         hub.clock_step_seconds = 0  # time stops; an incremental run catches up from the checkpoints
@@ -118,7 +129,10 @@ def test_items_updated_during_a_walk_are_not_lost(tmp_path):
 def test_an_aliased_repository_that_fails_is_retried_and_a_blocked_one_is_recorded(tmp_path):
     """5. FORBIDDEN and partial timeouts carry a path: neither is "missing", nor a rename."""
     config = GithubConfig(orgs=[], repos=[*REPOS, "deepseek-ai/DeepSeek-Blocked", "QwenLM/Qwen3", "OpenBMB/MiniCPM"])
-    with FakeHub(seed=0, scale="small", faults="partial:0.4") as hub, Store(tmp_path / "gh.db") as store:
+    with (
+        FakeHub(collaborator_of="*", seed=0, scale="small", faults="partial:0.4") as hub,
+        Store(tmp_path / "gh.db") as store,
+    ):
         result = collect(store, hub, config=config)
         assert not result.partial, result.reason
         statuses = {r["full_name"]: r["status"] for r in store.query("SELECT full_name, status FROM repos")}
@@ -136,7 +150,10 @@ def test_an_aliased_repository_that_fails_is_retried_and_a_blocked_one_is_record
 
 def test_an_aliased_repository_failing_every_time_makes_the_run_partial(tmp_path):
     config = GithubConfig(orgs=[], repos=["QwenLM/Qwen3"], activity=False, contributors=False)
-    with FakeHub(seed=0, scale="small", faults="partial:1.0") as hub, Store(tmp_path / "gh.db") as store:
+    with (
+        FakeHub(collaborator_of="*", seed=0, scale="small", faults="partial:1.0") as hub,
+        Store(tmp_path / "gh.db") as store,
+    ):
         result = collect(store, hub, config=config)
         assert result.partial and "QwenLM/Qwen3" in result.reason
         assert store.query("SELECT count(*) AS n FROM repos")[0]["n"] == 0
@@ -149,7 +166,7 @@ UNSTARRED = ["Genesis-Embodied-AI/Genesis", "MoonshotAI/Kimi-VL"]  # repos some 
 def a_month_of_removed_stars(tmp_path) -> Iterator[tuple[FakeHub, Store, Any]]:
     """Two nights a month apart on :data:`UNSTARRED`: (hub, store, the second night's result)."""
     config = GithubConfig(orgs=[], repos=UNSTARRED, activity=False, contributors=False)
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         collect(store, hub, config=config)
         hub.advance(days=30)
         yield hub, store, collect(store, hub, config=config)
@@ -169,7 +186,7 @@ def test_unstarred_users_leave_the_stored_stargazers(tmp_path):
 def test_truth_the_api_withholds_is_stored_as_unknown_or_anonymous(tmp_path):
     """7. No line counts for big histories; only the first authors linked to users."""
     config = GithubConfig(orgs=["deepseek-ai"], repos=[], activity=False, star_history=False)
-    with FakeHub(seed=0, scale="small", stats_commit_limit=200, contributor_email_limit=5) as hub:
+    with FakeHub(collaborator_of="*", seed=0, scale="small", stats_commit_limit=200, contributor_email_limit=5) as hub:
         with Store(tmp_path / "gh.db") as store:
             result = collect(store, hub, config=config)
             assert not result.partial, result.reason
@@ -202,7 +219,13 @@ def test_a_secondary_limit_without_retry_after_and_no_budget_left_waits_for_the_
     """7. GitHub's order: retry-after, else x-ratelimit-reset when remaining is 0, else a minute."""
     waits: list[float] = []
     with FakeHub(
-        seed=0, scale="small", rest_budget=3, secondary_rest_points=3, rate_window_seconds=30, still_rate_clock=True
+        collaborator_of="*",  # reads star lists: a collaborator of every repository
+        seed=0,
+        scale="small",
+        rest_budget=3,
+        secondary_rest_points=3,
+        rate_window_seconds=30,
+        still_rate_clock=True,
     ) as hub:
 
         def sleep(seconds: float) -> None:
@@ -224,13 +247,15 @@ def test_a_secondary_limit_without_retry_after_and_no_budget_left_waits_for_the_
 def test_a_new_base_url_moves_every_resumed_walk_with_it(tmp_path):
     """Checkpoints and validators are stored relative to the API base: a new port is all that changes."""
     with Store(tmp_path / "gh.db") as store:
-        with FakeHub(seed=0, scale="small", page_number_limit=1) as first:
+        with FakeHub(collaborator_of="*", seed=0, scale="small", page_number_limit=1) as first:
             assert not collect(store, first).partial
             old = first.url
         stored = [r["cursor"] for r in store.query("SELECT cursor FROM checkpoints WHERE source LIKE 'github:%'")]
         assert stored and not [c for c in stored if old in (c or "")]
         assert not store.query("SELECT url FROM http_cache WHERE url LIKE 'http%'")
-        with FakeHub(seed=0, scale="small", page_number_limit=1) as second:  # the same world on another port
+        with FakeHub(
+            collaborator_of="*", seed=0, scale="small", page_number_limit=1
+        ) as second:  # the same world on another port
             second.advance(days=1)
             result = collect(store, second)
             assert not result.partial, result.reason
@@ -256,7 +281,7 @@ def test_without_a_network_the_first_request_fails_at_once_naming_github_api_url
 def test_a_connection_dropped_before_any_answer_is_retried_not_taken_for_no_network():
     from fakehub.faults import Faults
 
-    with FakeHub(seed=0, scale="small", faults="timeout:0.5") as hub:
+    with FakeHub(collaborator_of="*", seed=0, scale="small", faults="timeout:0.5") as hub:
         # a repository whose first ask fakehub drops (fault draws are a pure function of seed and URL)
         name = next(
             n
@@ -272,7 +297,10 @@ def test_a_connection_dropped_before_any_answer_is_retried_not_taken_for_no_netw
 def test_the_retry_waits_of_a_run_are_bounded(tmp_path):
     """An API that stopped answering ends the run as partial once retries waited long enough without an answer."""
     waits: list[float] = []
-    with FakeHub(seed=0, scale="small", faults="5xx:1.0") as hub, Store(tmp_path / "gh.db") as store:
+    with (
+        FakeHub(collaborator_of="*", seed=0, scale="small", faults="5xx:1.0") as hub,
+        Store(tmp_path / "gh.db") as store,
+    ):
 
         def sleep(seconds: float) -> None:
             waits.append(seconds)
@@ -288,7 +316,7 @@ def test_commits_of_a_branch_merged_later_are_read_though_their_dates_are_older(
     repos = ["Genesis-Embodied-AI/Genesis", "ggml-org/llama.cpp", "Significant-Gravitas/AutoGPT"]
     config = GithubConfig(orgs=[], repos=repos, star_history=False, contributors=False)
     # pages of 5, so that the commits of ten days fill several of them
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         assert not collect(store, hub, config=config, page_size=5).partial
         before = {c["sha"] for r in tracked(hub.truth(), [], repos).values() for c in r["commits"]}
         hub.advance(days=10)
@@ -312,7 +340,7 @@ def test_a_walk_that_ended_on_a_full_page_still_finds_what_came_after_it():
     from collector.github_rows import item_stamps
     from collector.github_walk import ListingWalker
 
-    with FakeHub(seed=0, scale="small") as hub:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub:
         client = client_for(hub)
         cache: dict[str, dict] = {}
 
@@ -345,7 +373,7 @@ def test_contributors_read_in_exactly_full_pages_stay_complete_as_people_join(tm
     """A listing read whole, whose last page was exactly full, still finds entries added after it."""
     repo = "MoonshotAI/Kimi-VL"
     config = GithubConfig(orgs=[], repos=[repo], star_history=False, activity=False)
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         first = tracked(hub.truth(), [], [repo])[repo]
         size = len(first["contributors"]) + len(first["anonymous_contributors"])
         assert not collect(store, hub, config=config, page_size=size).partial  # one page, exactly full
@@ -359,7 +387,10 @@ def test_contributors_read_in_exactly_full_pages_stay_complete_as_people_join(tm
 
 def test_a_spent_graphql_budget_is_waited_out_in_both_shapes_github_sends(tmp_path):
     """RATE_LIMITED with remaining 0, and RATE_LIMIT/graphql_rate_limit with points still shown."""
-    with FakeHub(seed=0, scale="small", graphql_budget=8) as hub, Store(tmp_path / "gh.db") as store:
+    with (
+        FakeHub(collaborator_of="*", seed=0, scale="small", graphql_budget=8) as hub,
+        Store(tmp_path / "gh.db") as store,
+    ):
         result = collect(store, hub, max_rate_wait=7200.0)  # the hour's reset is waited for (on fakehub's clock)
         assert not result.partial, result.reason
         assert_matches_truth(store, hub.truth())
@@ -369,7 +400,10 @@ def test_a_spent_graphql_budget_is_waited_out_in_both_shapes_github_sends(tmp_pa
 def test_a_metadata_document_github_times_out_on_is_asked_again_in_halves(tmp_path):
     """A whole-document timeout (502/504) fails again when asked again: the batch halves."""
     # each aliased repository of the metadata document asks for 22 nodes: 10 are 220, 5 are 110
-    with FakeHub(seed=0, scale="small", graphql_timeout_nodes=120) as hub, Store(tmp_path / "gh.db") as store:
+    with (
+        FakeHub(collaborator_of="*", seed=0, scale="small", graphql_timeout_nodes=120) as hub,
+        Store(tmp_path / "gh.db") as store,
+    ):
         names = sorted(hub.truth(include_models=False)["github"]["repos"])[:10]
         config = GithubConfig(orgs=[], repos=names, activity=False, contributors=False)
         result = collect(store, hub, config=config)
@@ -386,7 +420,10 @@ def test_a_passing_graphql_502_on_a_star_page_is_asked_again_not_given_up(tmp_pa
     repos = ["vllm-project/vllm", "MoonshotAI/Kimi-VL"]
     # profiles off: fakehub's log keeps the last 200 requests, and their nodes(ids:) pages would push the first out
     config = GithubConfig(orgs=[], repos=repos, activity=False, contributors=False, profiles=False)
-    with FakeHub(seed=0, scale="small", faults="5xx:0.3") as hub, Store(tmp_path / "gh.db") as store:
+    with (
+        FakeHub(collaborator_of="*", seed=0, scale="small", faults="5xx:0.3") as hub,
+        Store(tmp_path / "gh.db") as store,
+    ):
         result = collect(store, hub, config=config, sleep=hub.sleep)
         assert not result.partial, result.reason
         assert expected_rows(hub.truth(), [], repos)["stargazers"] == stored_rows(store)["stargazers"]
@@ -398,7 +435,10 @@ def test_a_passing_graphql_502_on_a_star_page_is_asked_again_not_given_up(tmp_pa
 
 
 def test_a_repository_github_times_out_on_even_alone_makes_the_run_partial_not_stuck(tmp_path):
-    with FakeHub(seed=0, scale="small", graphql_timeout_nodes=10) as hub, Store(tmp_path / "gh.db") as store:
+    with (
+        FakeHub(collaborator_of="*", seed=0, scale="small", graphql_timeout_nodes=10) as hub,
+        Store(tmp_path / "gh.db") as store,
+    ):
         config = GithubConfig(orgs=[], repos=["QwenLM/Qwen3", "OpenBMB/MiniCPM"], activity=False, contributors=False)
         result = collect(store, hub, config=config)
         said = [result.reason, *result.notes]
@@ -412,7 +452,7 @@ def test_weekly_commits_cover_only_the_top_100_contributors_and_the_run_log_says
     """/stats/contributors lists the 100 contributors with the most commits, no page 2."""
     repos = ["Genesis-Embodied-AI/Genesis", "vllm-project/vllm"]
     config = GithubConfig(orgs=[], repos=repos, activity=False, star_history=False)
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         truth = tracked(hub.truth(), [], repos)
         assert len(truth["Genesis-Embodied-AI/Genesis"]["contributors"]) > 100
         assert len(truth["vllm-project/vllm"]["contributors"]) < 100
@@ -441,7 +481,10 @@ def test_weekly_commits_cover_only_the_top_100_contributors_and_the_run_log_says
 
 def test_contributors_github_will_not_list_are_a_note_not_a_failure(tmp_path):
     """/contributors answers 403 "too large to list contributors" for huge histories."""
-    with FakeHub(seed=0, scale="small", contributors_history_limit=200) as hub, Store(tmp_path / "gh.db") as store:
+    with (
+        FakeHub(collaborator_of="*", seed=0, scale="small", contributors_history_limit=200) as hub,
+        Store(tmp_path / "gh.db") as store,
+    ):
         truth = tracked(hub.truth(), ["deepseek-ai"], [])
         big = {name for name, repo in truth.items() if len(repo["commits"]) > 200}
         assert big and set(truth) - big
@@ -465,7 +508,7 @@ def test_contributors_github_will_not_list_are_a_note_not_a_failure(tmp_path):
 def test_a_blocked_repository_in_an_org_listing_is_recorded_blocked_every_night(tmp_path):
     """DMCA takedowns stay in their owner's listing; REST then answers 451 for the repository."""
     config = GithubConfig(orgs=["deepseek-ai"], repos=[], activity=False, star_history=False)
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         for night in range(2):
             hub.reset_stats()
             result = collect(store, hub, config=config)

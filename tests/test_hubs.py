@@ -114,7 +114,11 @@ def two_hubs(tmp_path_factory):
     collected on two days, the lineage analysed after the first."""
     db = tmp_path_factory.mktemp("hubs") / "hubs.db"
     nights = []
-    with pytest.MonkeyPatch.context() as env, FakeHub(seed=0, scale="small") as hub, Store(db) as store:
+    with (
+        pytest.MonkeyPatch.context() as env,
+        FakeHub(collaborator_of="*", seed=0, scale="small") as hub,
+        Store(db) as store,
+    ):
         env.setenv("MODELSCOPE_HOME", str(db.parent / "modelscope-home"))  # no saved login is read or written
         for night in range(2):
             if night:

@@ -55,7 +55,7 @@ def workdir(tmp_path):
 
 def test_a_stopped_run_records_the_rows_and_requests_it_got_to(workdir):
     db = workdir / "ecometrics.db"
-    with FakeHub(seed=3, scale="small") as hub:
+    with FakeHub(collaborator_of="*", seed=3, scale="small") as hub:
         run = held_mid_run(hub, workdir, "run")
         assert stored_stargazers(db) > 0, "the pages before the held request are committed"
         run.send_signal(signal.SIGTERM)
@@ -73,7 +73,7 @@ def test_a_stopped_run_records_the_rows_and_requests_it_got_to(workdir):
 
 def test_a_killed_run_reads_interrupted_with_its_counts_and_the_next_run_records_it(workdir):
     db = workdir / "ecometrics.db"
-    with FakeHub(seed=3, scale="small") as hub:
+    with FakeHub(collaborator_of="*", seed=3, scale="small") as hub:
         run = held_mid_run(hub, workdir, "run")
         assert stored_stargazers(db) > 0, "the pages before the held request are committed"
         run.send_signal(signal.SIGKILL)
@@ -89,7 +89,7 @@ def test_a_killed_run_reads_interrupted_with_its_counts_and_the_next_run_records
     ]
     assert [status for _, status, *_ in records(db)] == ["running", "running"], "status must not write"
 
-    with FakeHub(seed=3, scale="small") as hub:
+    with FakeHub(collaborator_of="*", seed=3, scale="small") as hub:
         again = ecometrics(workdir, hub, "run")
     assert again.returncode == 0, again.stderr
     (run_job, run_status, run_rows, run_requests, error), (job, status, rows, requests, _) = records(db)[:2]
@@ -137,7 +137,7 @@ with Store(sys.argv[2]) as store:  # no signal handlers: SIGINT raises KeyboardI
 
 def test_a_keyboard_interrupt_records_the_step_and_the_run_interrupted(workdir):
     db = workdir / "ecometrics.db"
-    with FakeHub(seed=3, scale="small") as hub:
+    with FakeHub(collaborator_of="*", seed=3, scale="small") as hub:
         held = hub.pause_after(MID_RUN)
         run = subprocess.Popen(
             [sys.executable, "-c", LIBRARY_RUN, str(workdir / "ecometrics.toml"), str(db)],

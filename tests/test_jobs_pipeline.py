@@ -114,7 +114,7 @@ def workdir(tmp_path):
 
 
 def test_a_good_run_exits_0_records_each_step_and_writes_exports(workdir):
-    with FakeHub(seed=3, scale="small") as hub:
+    with FakeHub(collaborator_of="*", seed=3, scale="small") as hub:
         result = ecometrics(workdir, hub, "run")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].startswith("run ok in ")
@@ -132,7 +132,7 @@ def test_a_good_run_exits_0_records_each_step_and_writes_exports(workdir):
 
 
 def test_quiet_run_prints_nothing_when_all_is_well(workdir):
-    with FakeHub(seed=3, scale="small") as hub:
+    with FakeHub(collaborator_of="*", seed=3, scale="small") as hub:
         result = ecometrics(workdir, hub, "run", "--quiet")
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
@@ -140,20 +140,20 @@ def test_quiet_run_prints_nothing_when_all_is_well(workdir):
 
 def test_a_bad_config_exits_2_with_one_line(workdir):
     (workdir / "ecometrics.toml").write_text(CONFIG.replace("derivative_depth = 1", "derivative_depth = -1"))
-    with FakeHub(seed=3, scale="small") as hub:
+    with FakeHub(collaborator_of="*", seed=3, scale="small") as hub:
         result = ecometrics(workdir, hub, "run")
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "derivative_depth" in result.stderr
 
 
 def test_a_budget_too_small_exits_3_and_the_next_run_completes(workdir):
-    with FakeHub(seed=3, scale="small", rest_budget=15, graphql_budget=15) as hub:
+    with FakeHub(collaborator_of="*", seed=3, scale="small", rest_budget=15, graphql_budget=15) as hub:
         first = ecometrics(workdir, hub, "run")
     assert first.returncode == 3, first.stderr
     assert "collect:github partial" in first.stderr
     assert runs(workdir, "run")[-1][1] == "partial"
 
-    with FakeHub(seed=3, scale="small") as hub:  # the budget has reset
+    with FakeHub(collaborator_of="*", seed=3, scale="small") as hub:  # the budget has reset
         second = ecometrics(workdir, hub, "run")
         truth = hub.truth(include_models=False)["github"]["repos"]
         stars = sum(len(truth[name]["stars"]) for name in ("QwenLM/Qwen3", "zai-org/GLM-4.5", "MoonshotAI/Kimi-VL"))
@@ -163,7 +163,7 @@ def test_a_budget_too_small_exits_3_and_the_next_run_completes(workdir):
 
 
 def test_a_second_run_is_refused_with_75_and_a_killed_runs_lock_is_taken_over(workdir):
-    with FakeHub(seed=3, scale="small") as hub:
+    with FakeHub(collaborator_of="*", seed=3, scale="small") as hub:
         first = held_mid_run(hub, workdir, "run")
         assert runs(workdir, "collect:github"), "the first run is collecting"
         second = ecometrics(workdir, hub, "run")
@@ -173,14 +173,14 @@ def test_a_second_run_is_refused_with_75_and_a_killed_runs_lock_is_taken_over(wo
         first.wait()
     assert integrity(workdir) == "ok"
 
-    with FakeHub(seed=3, scale="small") as hub:
+    with FakeHub(collaborator_of="*", seed=3, scale="small") as hub:
         third = ecometrics(workdir, hub, "run")
     assert third.returncode == 0, third.stderr
     assert integrity(workdir) == "ok"
 
 
 def test_sigterm_stops_a_run_at_a_page_boundary_as_partial(workdir):
-    with FakeHub(seed=3, scale="small") as hub:
+    with FakeHub(collaborator_of="*", seed=3, scale="small") as hub:
         run = held_mid_run(hub, workdir, "run")
         assert stored(workdir, "stargazers"), "the pages before the held request are committed"
         run.send_signal(signal.SIGTERM)
@@ -193,7 +193,7 @@ def test_sigterm_stops_a_run_at_a_page_boundary_as_partial(workdir):
 
 
 def test_the_daemon_fires_the_pipeline_and_sigterm_leaves_a_consistent_database(workdir):
-    with FakeHub(seed=3, scale="small") as hub:
+    with FakeHub(collaborator_of="*", seed=3, scale="small") as hub:
         daemon = ecometrics(workdir, hub, "schedule", "--every", "1", background=True)
         try:
             assert wait_for(lambda: [r for r in runs(workdir, "run") if r[1] == "ok"]), "no scheduled run finished"

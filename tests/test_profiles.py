@@ -46,7 +46,7 @@ def profile_calls(hub) -> int:
 
 def test_profiles_cost_a_request_per_100_accounts_and_nothing_again_within_the_month(tmp_path):
     config = github_config(orgs=[], repos=["vllm-project/vllm"], activity=False, contributors=False)
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         result = collect(store, hub, config)
         assert not result.partial, result.reason
         accounts = store.query(
@@ -77,7 +77,7 @@ def test_profiles_cost_a_request_per_100_accounts_and_nothing_again_within_the_m
 def test_profiles_read_per_run_are_bounded_and_the_rest_wait_for_the_next_run(tmp_path):
     config = github_config(orgs=[], repos=["MoonshotAI/Kimi-VL"], activity=False, contributors=False,
                            profiles_per_run=40)  # fmt: skip
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         first = collect(store, hub, config)
         accounts = store.query("SELECT count(*) AS n FROM developers WHERE is_bot = 0")[0]["n"] + 1  # + the owner
         assert accounts > 80
@@ -90,7 +90,7 @@ def test_profiles_read_per_run_are_bounded_and_the_rest_wait_for_the_next_run(tm
 
 def test_a_profile_is_read_again_after_thirty_days_and_not_before(tmp_path):
     config = github_config(orgs=[], repos=["MoonshotAI/Kimi-VL"], activity=False, contributors=False)
-    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+    with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         first = collect(store, hub, config)
         read_first = first.counters[PROFILES_READ]
         assert read_first == store.count("profiles") > 0

@@ -37,7 +37,10 @@ def run(store, hub, *, max_rate_wait=7200.0):
 def requests_before_second_commits_page(tmp_path, options: dict) -> int:
     """How many REST requests a first run makes before its second page of commits: a run
     with that budget stops with the commits walk unfinished, its next page's cursor stored."""
-    with FakeHub(seed=0, scale="small", page_number_limit=1, **options) as hub, Store(tmp_path / "probe.db") as store:
+    with (
+        FakeHub(collaborator_of="*", seed=0, scale="small", page_number_limit=1, **options) as hub,
+        Store(tmp_path / "probe.db") as store,
+    ):
         run(store, hub)
         rest = [r for r in hub.stats()["log"] if not r["endpoint"].startswith("graphql")]
     commits = [k for k, r in enumerate(rest) if r["endpoint"] == "repos.commits"]
@@ -49,7 +52,7 @@ def requests_before_second_commits_page(tmp_path, options: dict) -> int:
 def test_a_refused_commits_cursor_and_a_refused_star_cursor_lose_no_page(tmp_path, case):
     options, days = CASES[case]
     budget = requests_before_second_commits_page(tmp_path, options)
-    with FakeHub(seed=0, scale="small", page_number_limit=1, rest_budget=budget, **options) as hub:
+    with FakeHub(collaborator_of="*", seed=0, scale="small", page_number_limit=1, rest_budget=budget, **options) as hub:
         with Store(tmp_path / "gh.db") as store:
             first = run(store, hub, max_rate_wait=0.0)
             assert first.partial, "the budget ends the first run inside the commits walk"

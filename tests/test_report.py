@@ -133,11 +133,20 @@ def test_ranking_tables_hold_the_rows_of_the_exports(site, demo_db):
 def test_charts_are_svg_with_titles_axis_labels_and_the_synthetic_note(site):
     charts = sorted(site.rglob("*.svg"))
     assert charts
-    repo_page = next((site / "repos").glob("*.html"))
+    # the demo's token is a collaborator of the labs' organisations (jobs.demo.DEMO_COLLABORATOR_OF)
+    repo_page = site / "repos" / "QwenLM--Qwen3.html"
     for chart in charts[:20]:
         text = chart.read_text(encoding="utf-8")
         assert "Synthetic data" in text and "<title>" in text, chart
     assert "stars (cumulative)" in " ".join(c.read_text() for c in (site / "charts").rglob(f"{repo_page.stem}*.svg"))
+
+
+def test_a_star_history_github_withholds_is_said_so_where_the_chart_would_be(site):
+    """GitHub lists stargazers only to a repository's admins and collaborators (changelog 2026-06-30);
+    the demo's token is not one of vllm-project/vllm's."""
+    page = (site / "repos" / "vllm-project--vllm.html").read_text(encoding="utf-8")
+    assert "Star history" in page and "only to its admins and collaborators" in page
+    assert not list((site / "charts").rglob("vllm-project--vllm-stars*.svg"))
 
 
 def test_bad_output_folders_and_months_are_refused_in_one_line(demo_db, tmp_path, capsys):
@@ -307,7 +316,8 @@ def test_tables_sort_and_filter_in_the_browser(browser, site, demo_db):
 
 
 def test_the_comparison_page_draws_the_repos_of_its_query_string(browser, site, demo_db):
-    names = [r["repo"] for r in csv_rows(demo_db.parent / "exports" / "repos.csv") if r["stars"]][:3]
+    histories = {r["repo"] for r in csv_rows(demo_db.parent / "exports" / "stars_daily.csv")}
+    names = [r["repo"] for r in csv_rows(demo_db.parent / "exports" / "repos.csv") if r["repo"] in histories][:3]
     query = "?" + "&".join(f"repo={name}" for name in names)
     assert open_page(browser, site / "compare.html", query) == []
     assert [r[0] for r in visible_rows(browser, "table-compare")] == names
@@ -316,6 +326,10 @@ def test_the_comparison_page_draws_the_repos_of_its_query_string(browser, site, 
     assert browser.execute_script("return document.querySelector('#compare-chart svg title').textContent").startswith(
         "Star history"
     )
+    # a repository whose stargazer list GitHub withholds (not the demo token's) is named, not left out
+    assert open_page(browser, site / "compare.html", f"?repo={names[0]}&repo=vllm-project/vllm") == []
+    warning = browser.execute_script("return document.querySelector('#compare-chart p.warning').textContent")
+    assert "No star history for vllm-project/vllm" in warning
 
 
 SCREENSHOT_PAGES = {

@@ -576,7 +576,7 @@ def test_each_client_names_why_it_cannot_connect_in_the_same_words(client):
     from collector.modelscope_client import ModelScopeUnreachable
     from fakehub import FakeHub
 
-    with socket.socket() as probe, FakeHub(seed=0, scale="small") as plain_http:
+    with socket.socket() as probe, FakeHub(collaborator_of="*", seed=0, scale="small") as plain_http:
         probe.bind(("127.0.0.1", 0))  # held, never listening, for the whole test: a connection is refused
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
         tls_to_plain = plain_http.url.replace("http://", "https://")  # the TLS handshake fails

@@ -25,7 +25,7 @@ formats = ["csv", "parquet", "json", "md"]
 
 def test_a_verbose_nightly_run_writes_its_tokens_nowhere(tmp_path):
     (tmp_path / "ecometrics.toml").write_text(CONFIG)
-    with FakeHub(seed=5, scale="small", faults="429:0.05,5xx:0.05") as hub:
+    with FakeHub(collaborator_of="*", seed=5, scale="small", faults="429:0.05,5xx:0.05") as hub:
         env = {
             **os.environ,
             "GITHUB_API_URL": hub.url,

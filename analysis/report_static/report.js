@@ -140,6 +140,15 @@
     holder.appendChild(warning);
   }
   var drawn = chosen.filter(function (name) { return data.repos[name].stars.length; });
+  // GitHub lists a repository's stargazers only to its admins and collaborators (changelog 2026-06-30)
+  var withheld = chosen.filter(function (name) { return !data.repos[name].stars.length && data.repos[name].withheld; });
+  if (withheld.length) {
+    var restricted = document.createElement("p");
+    restricted.className = "warning";
+    restricted.textContent = "No star history for " + withheld.join(", ") + ": GitHub lists stargazers only to a " +
+      "repository's admins and collaborators; `ecometrics import gharchive` fills it from WatchEvents.";
+    holder.appendChild(restricted);
+  }
   if (!drawn.length) {
     var none = document.createElement("p");
     none.textContent = "No star history to draw: choose repositories below.";
