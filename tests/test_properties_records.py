@@ -332,3 +332,14 @@ def test_any_modelscope_record_is_skipped_or_kept_with_valid_values(changes):
         assert model.created_at is None or isinstance(model.created_at, datetime.datetime)
         for count in (model.downloads, model.likes):
             assert count is None or (type(count) is int and count >= 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(exclude_categories=())), max_size=4))
+def test_push_authors_are_stored_as_json_dumps_writes_them(texts):
+    """The push authors' lists (collector.gharchive._json_list) are the text json.dumps writes,
+    control characters, line separators and lone surrogates included: ClickHouse's side and
+    earlier stores hold exactly that text."""
+    from collector.gharchive import _json_list
+
+    assert _json_list(texts) == json.dumps(texts, ensure_ascii=False, separators=(",", ":"))
