@@ -386,9 +386,10 @@ def _counts(result: Iterable[Sequence[Any]], put: Put) -> None:
     for repo_id, key, *values in result:
         row = dict(zip(names, values, strict=True))
         for name in names:
-            if name in ("forkers", "contributors_detail") or name.startswith("code_change_lines_"):
+            # 0 and unknown are defaults, never put: most repos have most counts at 0
+            if name in ("forkers", "contributors_detail") or name.startswith("code_change_lines_") or not row[name]:
                 continue
-            put(repo_id, name, key, None if row[name] is None else _number(row[name]))
+            put(repo_id, name, key, _number(row[name]))
         # indices.ts getAttention: stars + 2 * forks, each distinct actors
         put(repo_id, "attention", key, _number(row["stars"] + 2 * row["forkers"]))
         # chaoss.ts chaossCodeChangeLines: add, remove, and by sum minus(add, del), over every
@@ -454,12 +455,17 @@ def _plain(value: float) -> float | int:
 def _active_hours(result: Iterable[Sequence[Any]], put: Put) -> None:
     """chaoss.ts chaossActiveDatesAndTimes (normalize 10): 168 counts, Monday 00h first,
     each ``round(x * 10 / max)``."""
-    grids: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * 168)
+    # Only the hours with events are rounded (an empty hour stays 0): a grid per repo and
+    # period is 168 numbers, most of them 0, and rounding every one cost more than the query.
+    cells: dict[tuple[int, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for repo_id, key, day, hour, count in result:
-        grids[repo_id, key][(int(day) - 1) * 24 + int(hour)] += int(count)
-    for (repo_id, key), grid in grids.items():
-        top = max(grid)
-        put(repo_id, "active_dates_and_times", key, [round(count * NORMALIZE / top) for count in grid])
+        cells[repo_id, key][(int(day) - 1) * 24 + int(hour)] += int(count)
+    for (repo_id, key), counts in cells.items():
+        top = max(counts.values())
+        grid = [0] * 168
+        for cell, count in counts.items():
+            grid[cell] = round(count * NORMALIZE / top)
+        put(repo_id, "active_dates_and_times", key, grid)
 
 
 def _email_suffixes(result: Iterable[Sequence[Any]], put: Put) -> None:

@@ -13,9 +13,15 @@ peak RSS:
 
 Prints for each engine the import time, the metrics' wall time (median and every run),
 their ratio to the import of the same events in the same run, each phase's peak RSS,
-and the load average before and after.
+and the load average at the start and the end of the whole and of each phase (the machine
+may be shared: a figure holds at the load it was taken at).
 
-    .venv/bin/python bench/bench_metrics.py [--events N] [--files N] [--repeat N] [--dir DIR]
+Generating 10,000,000 events takes several minutes; ``--data DIR`` keeps the files in DIR
+and a later run with the same --events and --files reuses them (the databases are always
+made afresh in a temporary folder).
+
+    .venv/bin/python bench/bench_metrics.py [--events N] [--files N] [--repeat N] [--sqlite-repeat N]
+        [--engines chdb,sqlite] [--dir DIR] [--data DIR]
 """
 
 from __future__ import annotations
@@ -84,8 +90,36 @@ PHASES: dict[str, Callable[..., dict]] = {"import": phase_import, "metrics": pha
 
 
 def run_phase(name: str, *arguments: object) -> tuple[dict, float]:
-    """Run a phase of this benchmark in a child process (:func:`bench_archive.run_phase`)."""
-    return run_archive_phase(name, *arguments, script=__file__)
+    """Run a phase of this benchmark in a child process (:func:`bench_archive.run_phase`);
+    the result holds the 1-minute load average at its start and end (``load``)."""
+    before = os.getloadavg()[0]
+    result, rss = run_archive_phase(name, *arguments, script=__file__)
+    return {**result, "load": (before, os.getloadavg()[0])}, rss
+
+
+def generated_files(folder: Path, events: int, files: int) -> tuple[list[str], int]:
+    """The --files hourly files of --events events in ``folder``: those a previous run left there
+    (its ``manifest.json`` says how many of each), else written now."""
+    manifest = folder / "manifest.json"
+    wanted = {"events": events, "files": files}
+    if manifest.exists():
+        kept = json.loads(manifest.read_text())
+        if {key: kept.get(key) for key in wanted} == wanted and all(Path(path).exists() for path in kept["paths"]):
+            return kept["paths"], kept["written"]
+    started = time.perf_counter()
+    per_file = events // files
+    jobs = [(folder / f"{DAY}-{hour}.json.gz", hour, per_file, hour + 1) for hour in range(files)]
+    with Pool(min(os.cpu_count() or 1, files)) as pool:
+        written = pool.map(write_file, jobs)
+    paths = [str(path) for path, _ in written]
+    total = sum(count for _, count in written)
+    manifest.write_text(json.dumps({**wanted, "paths": paths, "written": total}))
+    print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
+    return paths, total
+
+
+def _load(result: dict) -> str:
+    return f"load {result['load'][0]:.1f}-{result['load'][1]:.1f}"
 
 
 def main() -> int:
@@ -93,8 +127,10 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--files", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=3, help="runs of the metrics (median)")
+    parser.add_argument("--sqlite-repeat", type=int, help="runs of SQLite's metrics (default: --repeat)")
     parser.add_argument("--engines", default="chdb,sqlite")
-    parser.add_argument("--dir", help="where to write the files and databases (default: a temporary folder)")
+    parser.add_argument("--dir", help="where to make the temporary folder of the databases (and files)")
+    parser.add_argument("--data", help="where to keep the generated files, reused by the next run")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("arguments", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -102,28 +138,41 @@ def main() -> int:
         print(json.dumps(PHASES[args.phase](*json.loads(args.arguments))))
         return 0
 
-    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores at the start")
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores at the start", flush=True)
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         folder = Path(tmp)
-        per_file = args.events // args.files
-        jobs = [(folder / f"{DAY}-{hour}.json.gz", hour, per_file, hour + 1) for hour in range(args.files)]
-        with Pool(min(os.cpu_count() or 1, args.files)) as pool:
-            written = pool.map(write_file, jobs)
-        files = [str(path) for path, _ in written]
-        events = sum(count for _, count in written)
-        print(f"generated {events:,} events in {len(files)} files of {MONTH}")
+        data = Path(args.data) if args.data else folder
+        data.mkdir(parents=True, exist_ok=True)
+        files, events = generated_files(data, args.events, args.files)
+        size = sum(Path(path).stat().st_size for path in files)
+        print(f"{events:,} events in {len(files)} files of {MONTH} ({size / 1e9:.2f} GB gzip)", flush=True)
         for engine in args.engines.split(","):
             scratch = folder / engine
             scratch.mkdir()
             imported, import_rss = run_phase("import", engine, files, str(scratch))
-            runs = [run_phase("metrics", engine, str(scratch)) for _ in range(args.repeat)]
-            middle = sorted(runs, key=lambda run: run[0]["seconds"])[len(runs) // 2][0]
-            seconds = ", ".join(f"{run['seconds']:.2f}" for run, _ in runs)
             print(
                 f"{engine}: import {imported['seconds']:.1f} s ({imported['imported']:,} events, peak RSS "
-                f"{import_rss:,.0f} MB); every metric of {MONTH}: {middle['seconds']:.2f} s median (runs {seconds}), "
-                f"{middle['repos']:,} repos, {middle['developers']:,} developers, {middle['values']:,} values, peak RSS {max(r for _, r in runs):,.0f} MB; "
-                f"metrics / import {middle['seconds'] / imported['seconds']:.2f}x"
+                f"{import_rss:,.0f} MB, {_load(imported)})",
+                flush=True,
+            )
+            runs = []
+            for _ in range(args.sqlite_repeat if engine == "sqlite" and args.sqlite_repeat else args.repeat):
+                run, rss = run_phase("metrics", engine, str(scratch))
+                runs.append((run, rss))
+                print(
+                    f"{engine}: every metric of {MONTH}: {run['seconds']:.1f} s, peak RSS {rss:,.0f} MB, {_load(run)}; "
+                    f"metrics / import {run['seconds'] / imported['seconds']:.2f}x",
+                    flush=True,
+                )
+            middle = sorted(runs, key=lambda run: run[0]["seconds"])[len(runs) // 2][0]
+            seconds = ", ".join(f"{run['seconds']:.1f}" for run, _ in runs)
+            print(
+                f"{engine}: import {imported['seconds']:.1f} s ({imported['imported']:,} events, peak RSS "
+                f"{import_rss:,.0f} MB); every metric of {MONTH}: {middle['seconds']:.1f} s median of {len(runs)} "
+                f"(runs {seconds}), {middle['repos']:,} repos, {middle['developers']:,} developers, "
+                f"{middle['values']:,} values, peak RSS {max(r for _, r in runs):,.0f} MB; "
+                f"metrics / import {middle['seconds'] / imported['seconds']:.2f}x",
+                flush=True,
             )
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
     return 0
