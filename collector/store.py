@@ -521,8 +521,14 @@ _ON_MODEL_SNAPSHOT_CONFLICT = (  # a day the API answered replaces one imported 
     + ", source = 'api'"
 )
 _ON_HUB_EDGE_CONFLICT = "ON CONFLICT (child, parent) DO UPDATE SET relation = excluded.relation, source = 'hub'"
-_ON_EVENT_CONFLICT = "ON CONFLICT (id) DO UPDATE SET " + ", ".join(
-    f"{c} = excluded.{c}" for c in (*EVENT_ROW_COLUMNS[1:], "source")
+# A row already held as it is (a file imported again) is left alone: rewriting it costs more
+# than comparing its columns, and most of a re-import is such rows.
+_UPDATED_EVENT_COLUMNS = (*EVENT_ROW_COLUMNS[1:], "source")
+_ON_EVENT_CONFLICT = (
+    "ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _UPDATED_EVENT_COLUMNS)
+    + f" WHERE ({', '.join(f'events.{c}' for c in _UPDATED_EVENT_COLUMNS)})"
+    + f" IS NOT ({', '.join(f'excluded.{c}' for c in _UPDATED_EVENT_COLUMNS)})"
 )
 
 
@@ -884,7 +890,8 @@ class Store:
         SELECT`` (a third of the cost of binding its rows here), before ``rows``. With a
         file's last batch, ``archive_hour`` records the hour it held (an hour held whole stays
         held: a damaged copy of its file read later does not mark it damaged again), in the same
-        transaction. Returns the rows written.
+        transaction. Returns the rows now held as given (a row already held unchanged counts; it
+        is not rewritten).
         """
         schemas = [f"staged{number}" for number in range(len(staged))]
         for schema, path in zip(schemas, staged, strict=True):
@@ -896,15 +903,18 @@ class Store:
                 written = 0
                 for schema in schemas:
                     # "WHERE true": SQLite's upsert after a SELECT needs a WHERE to parse.
-                    written += self.conn.execute(
+                    self.conn.execute(
                         f"INSERT INTO main.events ({columns}, source) SELECT {columns}, {literal} "
                         f"FROM {schema}.events WHERE true {_ON_EVENT_CONFLICT}"
-                    ).rowcount
+                    )
+                    # every row is now held as given, whether written or already held so
+                    written += self.conn.execute(f"SELECT count(*) FROM {schema}.events").fetchone()[0]
                 if rows:
                     marks = ", ".join("?" * len(EVENT_ROW_COLUMNS))
-                    written += self.conn.executemany(
+                    self.conn.executemany(
                         f"INSERT INTO events ({columns}, source) VALUES ({marks}, {literal}) {_ON_EVENT_CONFLICT}", rows
-                    ).rowcount
+                    )
+                    written += len(rows)
                 if checkpoint is not None:
                     self.set_checkpoint(*checkpoint)
                 if archive_hour is not None:

@@ -351,6 +351,12 @@ def test_events_merge_from_rows_and_staged_files_with_the_files_checkpoint(tmp_p
 
     assert store.merge_events([_event(3, "bob")], source="gharchive") == 1  # idempotent
     assert store.count("events") == 3
+    before = store.conn.total_changes
+    store.merge_events([_event(3, "bob")], source="gharchive")  # held as given: not rewritten
+    assert store.conn.total_changes == before
+    store.merge_events([_event(3, "bob")], source="api")  # one column differs: rewritten
+    assert store.conn.total_changes == before + 1
+    assert store.query("SELECT source FROM events WHERE id = '3'") == [{"source": "api"}]
 
 
 def test_contributors_carry_forward_from_the_last_snapshot_day_with_their_counts(tmp_path):
