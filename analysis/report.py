@@ -441,7 +441,7 @@ class _Site:
         self.complete = growth.last_complete_month(store)  # later months are partial
         self.settled = warm_up_until(store)  # earlier months are OpenRank's warm-up
         self.templates = Environment(
-            loader=PackageLoader("analysis", "report_templates"),
+            loader=PackageLoader(__package__, "report_templates"),  # this module's package: ecometrics.analysis
             autoescape=select_autoescape(["html"]),
             undefined=StrictUndefined,
             trim_blocks=True,
@@ -504,7 +504,7 @@ class _Site:
         assets = self.root / "assets"
         assets.mkdir()
         for name in ("report.css", "report.js"):
-            (assets / name).write_text(resources.files("analysis").joinpath("report_static", name).read_text("utf-8"))
+            (assets / name).write_text(resources.files(__package__).joinpath("report_static", name).read_text("utf-8"))
 
     # -- the common page
 
