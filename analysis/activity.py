@@ -10,7 +10,7 @@
 
 where every term counts *distinct* things in the month (``uniqExactIf``): issues and pull
 requests by number, comments by comment id, pushes by ``push_id`` (the commit sha for
-REST-derived events). The weights are :data:`core.config.ACTIVITY_WEIGHTS`; pass ``weights=`` to
+REST-derived events). The weights are :data:`ecometrics.core.config.ACTIVITY_WEIGHTS`; pass ``weights=`` to
 change them. As there (lines 110-119):
 
 - comments count whatever their action; issues closed are ``IssuesEvent``/``closed`` only;
@@ -47,7 +47,7 @@ Decisions where the definition leaves a detail open, checked against OpenDigger'
 - We count distinct ids on our side too, so a comment seen by both the REST collector and
   a GH Archive import counts once.
 - Very old archives carry no action on comment events; they count as ``created``.
-- Bots are removed before anything else, by the bot rule (:mod:`core.bots`: logins
+- Bots are removed before anything else, by the bot rule (:mod:`ecometrics.core.bots`: logins
   ending in ``[bot]``, the built-in ``BOT_LOGINS`` and the configured logins ``bots``
   (``[activity].bots``), ignoring case) and the accounts OpenDigger labels as bots
   (``labeled_data/bot``, matched by GitHub id as its ``flatten_labels`` ``:bot`` rule
@@ -72,13 +72,13 @@ from typing import Any
 
 import polars as pl
 
-from analysis import activity_sql
-from collector.store import Store
-from core.bots import bot_expr
-from core.config import ACTIVITY_WEIGHTS, ActivityConfig
-from core.dates import check_month, next_month
-from core.errors import InputError
-from core.outcome import Completed
+from ecometrics.analysis import activity_sql
+from ecometrics.collector.store import Store
+from ecometrics.core.bots import bot_expr
+from ecometrics.core.config import ACTIVITY_WEIGHTS, ActivityConfig
+from ecometrics.core.dates import check_month, next_month
+from ecometrics.core.errors import InputError
+from ecometrics.core.outcome import Completed
 
 COUNTS = tuple(ACTIVITY_WEIGHTS)
 MIN_REPO_ACTIVITY = 1.0
@@ -92,9 +92,9 @@ SCHEMA: dict[str, Any] = {
     **{name: pl.Int64 for name in COUNTS},
 }
 
-# One definition of the counts for SQLite and the archive engines (analysis.activity_sql).
+# One definition of the counts for SQLite and the archive engines (ecometrics.analysis.activity_sql).
 if tuple(count.name for count in activity_sql.COUNTED) != COUNTS:
-    raise ImportError("analysis.activity_sql counts the actions ACTIVITY_WEIGHTS weighs, in that order")
+    raise ImportError("ecometrics.analysis.activity_sql counts the actions ACTIVITY_WEIGHTS weighs, in that order")
 
 
 def labelled_bot_ids(store: Store) -> list[int]:
@@ -134,7 +134,7 @@ def activity_frame(
 ) -> pl.DataFrame:
     """Activity per (repo, developer) in ``month``, bots removed (see the module docstring).
 
-    ``bots`` are logins taken for bots besides those ending in ``[bot]`` and ``core.bots.BOT_LOGINS``.
+    ``bots`` are logins taken for bots besides those ending in ``[bot]`` and ``ecometrics.core.bots.BOT_LOGINS``.
 
     Columns: ``month, repo_id, repo_name, developer_id, login``, the distinct counts
     (``issues_opened, issue_comments, issues_closed, review_comments, prs_opened,
@@ -157,7 +157,7 @@ def activity_from_counts(
     max_repos: int = ActivityConfig.max_repos,
     min_repo_activity: float = MIN_REPO_ACTIVITY,
 ) -> pl.DataFrame:
-    """:func:`activity_frame` from the rows of :func:`analysis.activity_sql.activity_counts_sql`,
+    """:func:`activity_frame` from the rows of :func:`ecometrics.analysis.activity_sql.activity_counts_sql`,
     whichever engine ran it: the weights, the bot rule (with ``store``'s labelled bots) and the limits."""
     weights = {**ACTIVITY_WEIGHTS, **(weights or {})}
     unknown = set(weights) - set(ACTIVITY_WEIGHTS)
@@ -280,7 +280,7 @@ def compute_activity(
     """Recompute the ``activity`` table for every month with events in the range (``analyze activity``).
 
     ``options`` are those of :func:`activity_frame`. OpenRank is not recomputed
-    (:func:`analysis.global_openrank.compute_global_openrank` writes activity with it).
+    (:func:`ecometrics.analysis.global_openrank.compute_global_openrank` writes activity with it).
     """
     summary = ActivitySummary()
     for month in event_months(store, from_month, to_month):

@@ -1,10 +1,10 @@
 """The OpenRank network weight's SQL, written once and rendered for SQLite and ClickHouse.
 
-:mod:`analysis.activity` computes activity per (repo, developer, month) from the SQLite
-``events`` table; :mod:`analysis.archive_openrank` computes it where GH Archive-scale
+:mod:`ecometrics.analysis.activity` computes activity per (repo, developer, month) from the SQLite
+``events`` table; :mod:`ecometrics.analysis.archive_openrank` computes it where GH Archive-scale
 events live (chDB beside the SQLite file, or a ClickHouse server). Both run the query
 :func:`activity_counts_sql` renders from the one description below, and both hand the
-rows to the same Python step (:func:`analysis.activity.activity_from_counts`: weights,
+rows to the same Python step (:func:`ecometrics.analysis.activity.activity_from_counts`: weights,
 rounding, the bot rule, the per-developer and per-repo limits), so the two engines cannot
 drift apart.
 
@@ -39,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from core.config import ACTIVITY_EVENT_TYPES
+from ecometrics.core.config import ACTIVITY_EVENT_TYPES
 
 # What the query reads, by its canonical name (this project's ``events`` columns).
 CANONICAL = (
@@ -87,7 +87,7 @@ VALID = (
 )
 EVENT_TYPES = ACTIVITY_EVENT_TYPES
 if set(EVENT_TYPES) != {count.event_type for count in COUNTED}:
-    raise ImportError("core.config.ACTIVITY_EVENT_TYPES lists the event types of COUNTED, no more and no fewer")
+    raise ImportError("ecometrics.core.config.ACTIVITY_EVENT_TYPES lists the event types of COUNTED, no more and no fewer")
 SNYK = "[snyk]%"  # globalOpenrank.ts line 130: issue_title NOT ILIKE '[snyk]%'
 # The columns of a row of the rendered query; the counts follow "login".
 RESULT_COLUMNS = (

@@ -44,8 +44,8 @@ from typing import Any
 
 import polars as pl
 
-from analysis import frames
-from analysis.fields import COUNT, DATE, NAME, RATIO, TEXT, Field
+from ecometrics.analysis import frames
+from ecometrics.analysis.fields import COUNT, DATE, NAME, RATIO, TEXT, Field
 
 CHECKPOINTS = (30, 90, 180)  # days after release
 TOP = 10  # the leaders of a size class the baseline is the median of

@@ -41,7 +41,7 @@ RECENT_DAYS = 30  # the Hub's ``downloads`` counts the last 30 days
 def flag_download_anomalies(history: pl.DataFrame) -> pl.DataFrame:
     """``history`` (per model and snapshot: ``model_id, date, downloads_30d,
     downloads_all_time, downloads_gained, downloads_per_day``, as
-    :func:`analysis.growth.download_history` builds it) with ``gain_bound`` and the three
+    :func:`ecometrics.analysis.growth.download_history` builds it) with ``gain_bound`` and the three
     flags of the module docstring added. A flag is null where its rule cannot judge."""
     history = history.sort("model_id", "date")
     decreased = pl.col("downloads_gained") < 0

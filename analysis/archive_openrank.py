@@ -1,15 +1,15 @@
 """Global OpenRank from events on a ClickHouse engine: activity there, the solve here.
 
 ``ecometrics analyze openrank --engine ...`` runs :func:`compute_archive_openrank`: month
-by month, the engine runs the activity query of :mod:`analysis.activity_sql` (the text
+by month, the engine runs the activity query of :mod:`ecometrics.analysis.activity_sql` (the text
 the SQLite path runs, rendered for ClickHouse and the engine's events layout) and sends
 back one row per (repo, developer): ids, latest names, six distinct counts and the valid
 count. Everything after that is the SQLite path's own code: the weights, the bot rule and
-the limits (:func:`analysis.activity.activity_from_counts`), the network and the solve
-(:mod:`analysis.openrank`), the stored ``activity``, ``openrank`` and ``openrank_months``
-rows and the month fingerprints (:func:`analysis.global_openrank.compute_global_openrank`),
+the limits (:func:`ecometrics.analysis.activity.activity_from_counts`), the network and the solve
+(:mod:`ecometrics.analysis.openrank`), the stored ``activity``, ``openrank`` and ``openrank_months``
+rows and the month fingerprints (:func:`ecometrics.analysis.global_openrank.compute_global_openrank`),
 so both paths give the same values on the same events. On ClickHouse's ``github_events``
-(ids derived from names, :func:`analysis.activity_sql.name_id`) the bot label OpenDigger
+(ids derived from names, :func:`ecometrics.analysis.activity_sql.name_id`) the bot label OpenDigger
 keeps by GitHub id cannot match; the login rule still applies.
 
 What crosses the network to a ClickHouse server: the SQL text, then per month the pairs
@@ -24,19 +24,19 @@ from typing import Any
 
 import polars as pl
 
-from analysis import activity as act
-from analysis import activity_sql
-from analysis.global_openrank import OpenRankSummary, compute_global_openrank
-from collector.archive_engine import Engine
-from collector.store import Store
-from core.dates import next_month
+from ecometrics.analysis import activity as act
+from ecometrics.analysis import activity_sql
+from ecometrics.analysis.global_openrank import OpenRankSummary, compute_global_openrank
+from ecometrics.collector.archive_engine import Engine
+from ecometrics.collector.store import Store
+from ecometrics.core.dates import next_month
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class EngineEvents:
-    """The events on an engine, read through its schema (:data:`analysis.activity_sql.SCHEMAS`)."""
+    """The events on an engine, read through its schema (:data:`ecometrics.analysis.activity_sql.SCHEMAS`)."""
 
     engine: Engine
     store: Store  # for the labelled bots the bot rule removes
@@ -74,7 +74,7 @@ def compute_archive_openrank(
     progress: bool = False,
     **activity_options: Any,
 ) -> OpenRankSummary:
-    """:func:`analysis.global_openrank.compute_global_openrank` over the events on ``engine``,
+    """:func:`ecometrics.analysis.global_openrank.compute_global_openrank` over the events on ``engine``,
     storing activity and OpenRank in ``store``; resumable per month by the same fingerprints."""
     events = EngineEvents(engine, store, progress=progress)
     return compute_global_openrank(store, from_month, to_month, force=force, events=events, **activity_options)

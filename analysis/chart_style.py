@@ -23,7 +23,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from core.ecosystem import RELATIONS
+from ecometrics.core.ecosystem import RELATIONS
 
 # matplotlib's default cycle ("C0", "C1", ...) written out, so HTML, CSS and SVG agree.
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")

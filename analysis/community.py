@@ -9,7 +9,7 @@ repository R and month M:
   PullRequestReviewCommentEvent in M (action not ``deleted``), of weight
   ``ROUND(22.235·issues opened + 5.252·issue comments + 9.712·issues closed + 7.427·review
   comments + 40.679·PRs opened + 14.695·PRs closed, 3)`` with distinct ids; pairs of weight
-  0 are left out, and so are ``ghost``'s (:mod:`core.bots`: GitHub's one account for every
+  0 are left out, and so are ``ghost``'s (:mod:`ecometrics.core.bots`: GitHub's one account for every
   deleted user, which would join issues no one person worked on). The pair's thing is a pull request when the developer's events on that
   number include a PullRequestEvent or review comment, an issue otherwise (``is_pull``,
   line 221), so a developer who only commented on a pull request links to an issue node
@@ -32,7 +32,7 @@ repository R and month M:
   looked up (lines 104-106 against 338), so only developers' lookups succeed.
 - **Solve** (lines 517-534, 131-158): below 200 nodes the exact fixed point
   ``(I - (1 - r)·S)⁻¹ · r · c0`` by a dense inverse; from 200 nodes X-lab's plugin with
-  tolerance 0.01 and at most 40 iterations (:func:`analysis.openrank.solve` with
+  tolerance 0.01 and at most 40 iterations (:func:`ecometrics.analysis.openrank.solve` with
   ``convergence="node"``). Values are stored as solved, per node, in ``community_openrank``.
 
 What OpenDigger publishes as ``community_openrank_details`` (``monthlyExport.ts`` line
@@ -59,16 +59,16 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
-from analysis import activity as act
-from analysis.fields import COUNT, FLAG, ID, MONTH, NAME, SCORE, TEXT
-from analysis.global_openrank import openrank_warm_up
-from analysis.growth import partial_month
-from analysis.openrank import solve
-from collector.store import Store
-from core.bots import NOT_PEOPLE, bot_expr
-from core.dates import next_month
-from core.errors import InputError
-from core.outcome import Completed
+from ecometrics.analysis import activity as act
+from ecometrics.analysis.fields import COUNT, FLAG, ID, MONTH, NAME, SCORE, TEXT
+from ecometrics.analysis.global_openrank import openrank_warm_up
+from ecometrics.analysis.growth import partial_month
+from ecometrics.analysis.openrank import solve
+from ecometrics.collector.store import Store
+from ecometrics.core.bots import NOT_PEOPLE, bot_expr
+from ecometrics.core.dates import next_month
+from ecometrics.core.errors import InputError
+from ecometrics.core.outcome import Completed
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ Whose country is what (see docs/countries.md):
 
 - an **account** (developer or organisation) is in the country of OpenDigger's division label
   that lists it (``labels``/``label_entities``, ``:divisions/CN`` and the labels below it;
-  ``import labels``), else the country its profile location names (:func:`analysis.geocode.geocode`
+  ``import labels``), else the country its profile location names (:func:`ecometrics.analysis.geocode.geocode`
   of ``profiles.location``), else unknown. An account two division labels place in two
   countries is unknown by label and falls back to its location. Bots and GitHub's ``ghost``
   placeholder for deleted accounts are no people and are never counted;
@@ -28,7 +28,7 @@ its developers' global OpenRank that month) and ``openrank_share`` (of all devel
 that month, located or not), ``models``, ``likes_per_model`` and ``downloads_per_model``
 (Hugging Face, each model's last snapshot of the month). ``partial_month`` and
 ``openrank_warm_up`` flag, as in every monthly table, a month the data does not cover to its end
-and one within OpenRank's warm-up (:func:`analysis.global_openrank.openrank_warm_up`).
+and one within OpenRank's warm-up (:func:`ecometrics.analysis.global_openrank.openrank_warm_up`).
 """
 
 from __future__ import annotations
@@ -37,11 +37,11 @@ from typing import Any
 
 import polars as pl
 
-from analysis import frames
-from analysis.fields import COUNT, FLAG, MONTH, NAME, RATIO, SCORE
-from analysis.geocode import geocode
-from analysis.global_openrank import openrank_warm_up
-from analysis.growth import partial_month
+from ecometrics.analysis import frames
+from ecometrics.analysis.fields import COUNT, FLAG, MONTH, NAME, RATIO, SCORE
+from ecometrics.analysis.geocode import geocode
+from ecometrics.analysis.global_openrank import openrank_warm_up
+from ecometrics.analysis.growth import partial_month
 
 GHOST = "ghost"  # GitHub's placeholder for deleted accounts: no person, no country
 DIVISION_PREFIX = ":divisions/"

@@ -25,9 +25,9 @@ from typing import Any
 
 import polars as pl
 
-from analysis.fields import COUNT, FLAG, MONTH, TEXT, Schema
-from collector.gharchive import hour_of_file
-from core.dates import next_month
+from ecometrics.analysis.fields import COUNT, FLAG, MONTH, TEXT, Schema
+from ecometrics.collector.gharchive import hour_of_file
+from ecometrics.core.dates import next_month
 
 # Months whose GH Archive events are known to be incomplete, with the public source that says so.
 KNOWN_LOSSES: dict[str, str] = {

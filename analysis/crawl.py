@@ -1,7 +1,7 @@
 """How complete the Hugging Face derivative crawl is: collected children against the Hub's counts.
 
 The Hub reports each model's ``childrenModelCount`` (per relation); the tracked crawl
-(:mod:`collector.hf`) stores it in ``models.children_count`` next to the hub edges it
+(:mod:`ecometrics.collector.hf`) stores it in ``models.children_count`` next to the hub edges it
 collected, so the two can be compared per tracked root. ``ecometrics export
 completeness`` writes the table; ``ecometrics status`` summarises it.
 """
@@ -13,8 +13,8 @@ from typing import Any
 
 import polars as pl
 
-from analysis.fields import COUNT, NAME, RATIO, TEXT
-from collector.store import Store
+from ecometrics.analysis.fields import COUNT, NAME, RATIO, TEXT
+from ecometrics.collector.store import Store
 
 
 def children_total(counts: Any) -> int:

@@ -2,7 +2,7 @@
 
 :data:`TABLES` is the one list of export tables: each KIND with the function that builds
 its polars frame from the store and the schema of its columns (the schema stands beside
-its builder in the builder's module, in the field types of :mod:`analysis.fields`).
+its builder in the builder's module, in the field types of :mod:`ecometrics.analysis.fields`).
 ``ecometrics export``, its ``--help`` and errors, the nightly export and the report all
 read it. :func:`build_table` casts every table to its schema and :func:`write_table`
 writes every format from it:
@@ -11,15 +11,15 @@ writes every format from it:
   text to the second ending in ``Z`` (``2025-01-31T12:00:00Z``) in CSV, JSON and Markdown;
 - **dates** are ``date32`` in Parquet and ``YYYY-MM-DD`` in text; **months** ``YYYY-MM`` text;
 - **integers** are int64 in Parquet and plain integers in text;
-- **floats** are rounded to the field's stated decimals (:data:`analysis.fields.SCORE`: 3) in every format;
+- **floats** are rounded to the field's stated decimals (:data:`ecometrics.analysis.fields.SCORE`: 3) in every format;
 - **booleans** are ``true``/``false`` in every text format;
-- **ids** (:data:`analysis.fields.ID`, :data:`analysis.fields.NAME`) are never formatted: no thousands separators in
+- **ids** (:data:`ecometrics.analysis.fields.ID`, :data:`ecometrics.analysis.fields.NAME`) are never formatted: no thousands separators in
   Markdown, never cut in a terminal table.
 
 JSON is a list of row objects; Markdown is a table ready to paste into a report, its
 other numbers with thousands separators. The format is named by ``--format`` or by the
-file's extension (:func:`analysis.output.output_format`); an extension that is no format
-is refused. Files are written atomically (:func:`analysis.output.output_file`).
+file's extension (:func:`ecometrics.analysis.output.output_format`); an extension that is no format
+is refused. Files are written atomically (:func:`ecometrics.analysis.output.output_file`).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from typing import Any
 
 import polars as pl
 
-from analysis import (
+from ecometrics.analysis import (
     adoption,
     community,
     countries,
@@ -51,10 +51,10 @@ from analysis import (
     rankings,
     views,
 )
-from analysis.fields import SCORE, TIMESTAMP, Field, Schema
-from analysis.output import FORMATS, csv_safe, markdown_cell, one_line, output_file
-from core.dates import check_month
-from core.errors import InputError
+from ecometrics.analysis.fields import SCORE, TIMESTAMP, Field, Schema
+from ecometrics.analysis.output import FORMATS, csv_safe, markdown_cell, one_line, output_file
+from ecometrics.core.dates import check_month
+from ecometrics.core.errors import InputError
 
 TEXT_TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -109,8 +109,8 @@ TABLES: dict[str, Table] = {
     "star_trust": Table(fake_stars.star_trust_table, fake_stars.STAR_TRUST_COLUMNS),
     "stars_daily": Table(views.stars_daily, views.STARS_DAILY_COLUMNS),
 }
-GRAPH_KIND = "lineage"  # the lineage graph below a model, written by analysis.lineage.write_lineage: not a table
-OPENDIGGER_KIND = "opendigger"  # OpenDigger's metric files, written by analysis.opendigger_files: not a table
+GRAPH_KIND = "lineage"  # the lineage graph below a model, written by ecometrics.analysis.lineage.write_lineage: not a table
+OPENDIGGER_KIND = "opendigger"  # OpenDigger's metric files, written by ecometrics.analysis.opendigger_files: not a table
 
 
 def export_kinds() -> list[str]:

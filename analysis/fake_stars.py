@@ -13,7 +13,7 @@ n_actions <= 2 AND n_repos <= 1``); a repository's stars by such accounts are su
 once it has at least :data:`MIN_STARS_LOW_ACTIVITY` of them (``HAVING
 ARRAY_LENGTH(low_activity_actors) >= @min_stars_low_activity``, 50 in
 ``scripts/__init__.py``). StarScout reads an account's activity from all of GH Archive;
-ecometrics reads it from the account's public facts (:mod:`collector.account_facts`):
+ecometrics reads it from the account's public facts (:mod:`ecometrics.collector.account_facts`):
 the account was created on the day of its stars and all its stars are that day (its
 whole life is one day), its contributions in the year are at most 2, it starred at most
 one stored repository, and it has the empty profile of StarScout's account-level check
@@ -55,9 +55,9 @@ from typing import Any
 
 import polars as pl
 
-from analysis import frames
-from analysis.fields import COUNT, ID, MONTH, NAME, RATIO, TEXT, TIMESTAMP, Field
-from collector.store import Store
+from ecometrics.analysis import frames
+from ecometrics.analysis.fields import COUNT, ID, MONTH, NAME, RATIO, TEXT, TIMESTAMP, Field
+from ecometrics.collector.store import Store
 
 MIN_STARS_LOW_ACTIVITY = 50
 LOW_ACTIVITY_ACTIONS = 2  # n_actions <= 2

@@ -3,7 +3,7 @@
 A model's *families* are those of its root ancestors, the models of the lineage graph
 with no parent (a model with no parent is its own root). A root belongs to the family
 of its organisation, the Hugging Face author before the ``/`` of its id: the built-in
-table of labs (:data:`core.ecosystem.LABS`: family, origin country, HF authors),
+table of labs (:data:`ecometrics.core.ecosystem.LABS`: family, origin country, HF authors),
 changed or extended by ``[families.NAME]`` entries in the config (``authors``,
 ``origin``). A root whose organisation is in no family forms a family named after the
 organisation, with no origin. A merge of models from several families belongs to each
@@ -14,9 +14,9 @@ Rollups per family and per origin (:func:`family_table`, :func:`origin_table`):
 models, root models, derivatives (models with a parent) in total and by the relation to
 their parents, downloads (latest snapshot) and influence (the summed model influence of
 the family's root models, where the value of the derivatives collects; see
-:mod:`analysis.influence`); the downloads and models are Hugging Face's, and beside them
+:mod:`ecometrics.analysis.influence`); the downloads and models are Hugging Face's, and beside them
 ``modelscope_models``, ``modelscope_downloads``, ``all_models`` (a model on both hubs once) and
-``total_downloads`` (both hubs' all-time downloads; see :mod:`analysis.hubs`).
+``total_downloads`` (both hubs' all-time downloads; see :mod:`ecometrics.analysis.hubs`).
 :func:`family_months` is the series of derivatives created
 per month (``models.created_at``) behind "which base family do builders pick".
 """
@@ -30,13 +30,13 @@ from typing import Any
 
 import polars as pl
 
-from analysis import frames
-from analysis.fields import COUNT, FLAG, MONTH, NAME, SCORE, TEXT
-from analysis.growth import partial_month
-from analysis.hubs import MODELSCOPE_FIELDS, with_modelscope
-from collector.store import Store
-from core.config import FamilyConfig
-from core.ecosystem import LABS, RELATIONS
+from ecometrics.analysis import frames
+from ecometrics.analysis.fields import COUNT, FLAG, MONTH, NAME, SCORE, TEXT
+from ecometrics.analysis.growth import partial_month
+from ecometrics.analysis.hubs import MODELSCOPE_FIELDS, with_modelscope
+from ecometrics.collector.store import Store
+from ecometrics.core.config import FamilyConfig
+from ecometrics.core.ecosystem import LABS, RELATIONS
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,7 @@ def family_months(store: Store, *, month: str | None = None, **_: Any) -> pl.Dat
     """Derivatives created per family and month (YYYY-MM of ``models.created_at``).
 
     ``partial_month`` marks a month the collected data does not cover to its end (its
-    counts are still growing); see :func:`analysis.growth.partial_month`.
+    counts are still growing); see :func:`ecometrics.analysis.growth.partial_month`.
     """
     members = model_memberships(store).filter((pl.col("parents") > 0) & pl.col("created_at").is_not_null())
     frame = (

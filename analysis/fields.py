@@ -1,6 +1,6 @@
 """The types of export columns: each table's schema maps its column names to these.
 
-A builder module states its tables' schemas with them; :mod:`analysis.export` casts
+A builder module states its tables' schemas with them; :mod:`ecometrics.analysis.export` casts
 every table to its schema and formats each cell by its field (see its docstring for
 how each type is written in CSV, Parquet, JSON and Markdown).
 """

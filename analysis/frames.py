@@ -1,10 +1,10 @@
 """Polars loaders: the store's tables as DataFrames, for analysis modules and notebooks.
 
->>> from analysis import frames
+>>> from ecometrics.analysis import frames
 >>> db = frames.connect()                 # $ECOMETRICS_DB, else ./ecometrics.db; read-only
 >>> frames.stargazers(db).group_by("repo_id").len()
 
-Every loader takes ``db``: a :class:`collector.store.Store`, an open ``sqlite3``
+Every loader takes ``db``: an :class:`ecometrics.collector.store.Store`, an open ``sqlite3``
 connection, or the path of a database file (opened read-only for that one call). Column
 types follow the declared SQLite types, so an empty table still has its columns and
 types. Times are parsed once, here: columns named ``*_at`` and ``last_modified`` become
@@ -23,9 +23,9 @@ from typing import Any
 
 import polars as pl
 
-from collector.store import DEMO_MARKER, Store
-from core.ecosystem import RELATIONS
-from core.errors import InputError
+from ecometrics.collector.store import DEMO_MARKER, Store
+from ecometrics.core.ecosystem import RELATIONS
+from ecometrics.core.errors import InputError
 
 Database = Store | sqlite3.Connection | str | os.PathLike
 
@@ -176,7 +176,7 @@ def contributors(db: Database) -> pl.DataFrame:
 
 
 def activity(db: Database) -> pl.DataFrame:
-    """``activity``: OpenDigger activity per (month, repo, developer) (see :mod:`analysis.activity`)."""
+    """``activity``: OpenDigger activity per (month, repo, developer) (see :mod:`ecometrics.analysis.activity`)."""
     return table(db, "activity")
 
 
@@ -202,7 +202,7 @@ def model_edges(db: Database) -> pl.DataFrame:
 
 
 def model_lineage(db: Database) -> pl.DataFrame:
-    """``model_lineage``: per model its derivative counts, family and origin (see :mod:`analysis.lineage`)."""
+    """``model_lineage``: per model its derivative counts, family and origin (see :mod:`ecometrics.analysis.lineage`)."""
     return table(db, "model_lineage")
 
 
@@ -278,7 +278,7 @@ def family_members(db: Database) -> pl.DataFrame:
 
 def models_frame(db: Database) -> pl.DataFrame:
     """Every model in ``models`` or in the lineage, with its latest snapshot and lineage figures
-    (``model_lineage`` and ``model_influence``, see :mod:`analysis.lineage`).
+    (``model_lineage`` and ``model_influence``, see :mod:`ecometrics.analysis.lineage`).
 
     ``collected`` is false for a model only seen as a parent (never fetched from the Hub):
     its downloads and likes are null (unknown), not zero. Lineage figures are null for a

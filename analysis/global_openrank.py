@@ -1,9 +1,9 @@
 """Global OpenRank month by month: OpenDigger's monthly index over the ``events`` table.
 
 For each month with events, in order: the month's activity pairs
-(:func:`analysis.activity.activity_frame`), its network
-(:func:`analysis.openrank.build_network`) with values inherited from earlier months
-(:func:`inherited_values`), the plugin's solve (:func:`analysis.openrank.network_openrank`)
+(:func:`ecometrics.analysis.activity.activity_frame`), its network
+(:func:`ecometrics.analysis.openrank.build_network`) with values inherited from earlier months
+(:func:`inherited_values`), the plugin's solve (:func:`ecometrics.analysis.openrank.network_openrank`)
 and one transaction writing the ``activity`` rows, the ``openrank`` rows and the month's
 ``openrank_months`` row. The tables for exports read that stored index back.
 
@@ -29,11 +29,11 @@ from typing import Any, Protocol
 import numpy as np
 import polars as pl
 
-from analysis import activity as act
-from analysis import frames
-from analysis.fields import COUNT, FLAG, ID, MONTH, NAME, SCORE
-from analysis.growth import last_complete_month, partial_month
-from analysis.openrank import (
+from ecometrics.analysis import activity as act
+from ecometrics.analysis import frames
+from ecometrics.analysis.fields import COUNT, FLAG, ID, MONTH, NAME, SCORE
+from ecometrics.analysis.growth import last_complete_month, partial_month
+from ecometrics.analysis.openrank import (
     ACTIVITY_SHARE,
     ATTENUATION,
     BACKGROUND_SHARE,
@@ -48,10 +48,10 @@ from analysis.openrank import (
     build_network,
     network_openrank,
 )
-from collector.store import Store
-from core.dates import check_month, months_between, next_month, utc_now
-from core.errors import InputError
-from core.outcome import Completed
+from ecometrics.collector.store import Store
+from ecometrics.core.dates import check_month, months_between, next_month, utc_now
+from ecometrics.core.errors import InputError
+from ecometrics.core.outcome import Completed
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ def _parameters(options: Mapping[str, Any]) -> str:
 
 class MonthlyEvents(Protocol):
     """Where the months' events are: SQLite's ``events`` (:class:`SqliteEvents`) or an
-    archive engine (:class:`analysis.archive_openrank.EngineEvents`)."""
+    archive engine (:class:`ecometrics.analysis.archive_openrank.EngineEvents`)."""
 
     def months(self, to_month: str | None) -> list[str]:
         """The months (YYYY-MM, ascending) with events, up to ``to_month``."""
@@ -140,7 +140,7 @@ class MonthlyEvents(Protocol):
         ...
 
     def activity(self, month: str, **activity_options: Any) -> pl.DataFrame:
-        """The month's :func:`analysis.activity.activity_frame`."""
+        """The month's :func:`ecometrics.analysis.activity.activity_frame`."""
         ...
 
 
@@ -233,7 +233,7 @@ def compute_global_openrank(
     A month is skipped when its fingerprint (a digest of its events, the parameters and
     the previous month's fingerprint) equals the stored one, unless ``force``; so a new
     or changed month recomputes itself and every month after it. ``activity_options``
-    are those of :func:`analysis.activity.activity_frame` (weights, bots, ...). Months
+    are those of :func:`ecometrics.analysis.activity.activity_frame` (weights, bots, ...). Months
     before ``from_month`` are taken as stored. ``events`` says where the events are
     (default: the SQLite ``events`` table); the values are written to ``store`` either way.
     """
@@ -299,7 +299,7 @@ def openrank_warm_up(month: pl.Expr, db: Any) -> pl.Expr:
 
 def default_month(store: Store, kind: str | None = None) -> str | None:
     """The month tables show when none is asked for: the newest month with OpenRank values
-    that the data covers to its end (:func:`analysis.growth.last_complete_month`), else the
+    that the data covers to its end (:func:`ecometrics.analysis.growth.last_complete_month`), else the
     newest month with values (then flagged ``partial_month``)."""
     complete = last_complete_month(store)
     if complete:
@@ -326,7 +326,7 @@ def openrank_table(store: Store, kind: str, month: str | None = None) -> pl.Data
     ``kind`` is ``"repo"`` or ``"developer"``. Every entity with a network weight or an
     OpenRank value in the month has a row. Columns: ``entity_id, name, month, openrank``,
     ``activity`` (OpenDigger's published metric,
-    :func:`analysis.activity.opendigger_activity_by`; null without one) and
+    :func:`ecometrics.analysis.activity.opendigger_activity_by`; null without one) and
     ``openrank_weight`` (its total OpenRank network weight, the ``activity`` table);
     push-only entities have a null openrank. Sorted by OpenRank, highest first.
     """

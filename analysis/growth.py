@@ -14,12 +14,12 @@ first 10 days" or "AutoGLM got 10,000 stars in three days". Definitions:
   for N in :data:`LAUNCH_WINDOWS`. It is null while the window is still open at
   ``as_of`` and when no star history was collected for a repo that has stars. Stars in
   the *last* N days are the ``repos`` table's ``stars_7d, stars_30d``
-  (:mod:`analysis.rankings`), not defined here.
+  (:mod:`ecometrics.analysis.rankings`), not defined here.
 - **Early participants** (:func:`early_participants`): ``participants_first_Nd`` is the
   number of distinct developers who opened, closed or commented on an issue or pull
   request (:data:`PARTICIPATION_EVENTS` in ``events``) in the first N days after
-  creation; bots are left out by :mod:`analysis.activity`'s bot rule
-  (:func:`core.bots.bot_expr`, with the configured ``bots``). Null while the window is open, and
+  creation; bots are left out by :mod:`ecometrics.analysis.activity`'s bot rule
+  (:func:`ecometrics.core.bots.bot_expr`, with the configured ``bots``). Null while the window is open, and
   when the repo's stored events (of any kind) begin only after the window: the activity
   collected does not reach back to its launch.
 - **Download growth** (:func:`download_history`, :func:`download_growth`): between
@@ -37,7 +37,7 @@ first 10 days" or "AutoGLM got 10,000 stars in three days". Definitions:
 ``as_of`` defaults to :func:`observed_until`, the latest time the collected data
 reaches, so that a database built on a simulated clock (fakehub) reads correctly.
 Every function takes ``db``: a Store, a sqlite3 connection or a path (see
-:mod:`analysis.frames`).
+:mod:`ecometrics.analysis.frames`).
 """
 
 from __future__ import annotations
@@ -48,10 +48,10 @@ from typing import Any
 
 import polars as pl
 
-from analysis import frames
-from analysis.crawl import children_total
-from analysis.fields import COUNT, DATE, NAME, TEXT, TIMESTAMP
-from core.bots import bot_expr
+from ecometrics.analysis import frames
+from ecometrics.analysis.crawl import children_total
+from ecometrics.analysis.fields import COUNT, DATE, NAME, TEXT, TIMESTAMP
+from ecometrics.core.bots import bot_expr
 
 LAUNCH_WINDOWS = (3, 10, 30)  # days after creation: the reports' "first 3 / 10 / 30 days"
 PARTICIPANT_WINDOWS = (10, 30)  # days after creation
@@ -122,7 +122,7 @@ def _repo_names(db: frames.Database) -> pl.DataFrame:
 
 def stars_per_day(db: frames.Database, *, exclude_suspected: bool = False) -> pl.DataFrame:
     """Columns ``repo_id, repo, day, stars, total``: new stars per UTC day and the running count
-    (``exclude_suspected``: without the suspected fake stars of :mod:`analysis.fake_stars`)."""
+    (``exclude_suspected``: without the suspected fake stars of :mod:`ecometrics.analysis.fake_stars`)."""
     return _stars_per(db, "1d", "day", exclude_suspected=exclude_suspected)
 
 
@@ -134,7 +134,7 @@ def stars_per_week(db: frames.Database) -> pl.DataFrame:
 def _stars_per(db: frames.Database, every: str, period: str, *, exclude_suspected: bool = False) -> pl.DataFrame:
     stars = frames.stargazers(db)
     if exclude_suspected:
-        from analysis.fake_stars import suspected_stars
+        from ecometrics.analysis.fake_stars import suspected_stars
 
         stars = stars.join(suspected_stars(db).select("repo_id", "user_id"), on=["repo_id", "user_id"], how="anti")
     counts = (
@@ -199,7 +199,7 @@ def early_participants(
 ) -> pl.DataFrame:
     """Columns ``repo_id, participants_first_Nd...``: distinct non-bot issue/PR participants in the first N days.
 
-    ``bots`` are configured bot logins, as in :func:`analysis.activity.activity_frame`.
+    ``bots`` are configured bot logins, as in :func:`ecometrics.analysis.activity.activity_frame`.
     """
     as_of = _as_of(db, as_of)
     repos = _repo_names(db).select("repo_id", "created_at")
@@ -276,7 +276,7 @@ def growth_table(store: frames.Database, *, as_of: AsOf = None, bots: Iterable[s
 def download_history(db: frames.Database) -> pl.DataFrame:
     """Per model and snapshot: ``model_id, date, source, downloads_30d, downloads_all_time, days,
     downloads_gained, downloads_per_day`` — where the snapshot came from (``api`` or
-    ``hub-stats``, see :mod:`collector.hubstats`), the change since the model's previous snapshot
+    ``hub-stats``, see :mod:`ecometrics.collector.hubstats`), the change since the model's previous snapshot
     (null for its first) and that change per day."""
     snapshots = frames.model_snapshots(db).sort("model_id", "date")
     previous = pl.col("downloads_all_time").shift(1).over("model_id")

@@ -1,10 +1,10 @@
 """The labs across platforms: Hugging Face and ModelScope side by side, joined with GitHub.
 
 A ModelScope model's family is that of its Hugging Face twin when it has one (``same_as``,
-see :meth:`collector.store.Store.link_modelscope_models`), else that of its owner: the
+see :meth:`ecometrics.collector.store.Store.link_modelscope_models`), else that of its owner: the
 family whose Hugging Face authors include the owner's name (the family table the last
 lineage analysis used, config overrides included), else the lab whose ModelScope owners
-include it (:data:`core.ecosystem.LABS`), else a family named after the owner. A model on
+include it (:data:`ecometrics.core.ecosystem.LABS`), else a family named after the owner. A model on
 both hubs is one model: it counts in ``modelscope_models`` but not again in ``all_models``,
 while its downloads on each hub add up (they are different downloads).
 
@@ -25,11 +25,11 @@ from typing import Any
 
 import polars as pl
 
-from analysis import frames
-from analysis.fields import COUNT, FLAG, MONTH, NAME, SCORE, TEXT
-from analysis.global_openrank import openrank_warm_up
-from analysis.growth import partial_month
-from core.ecosystem import LABS
+from ecometrics.analysis import frames
+from ecometrics.analysis.fields import COUNT, FLAG, MONTH, NAME, SCORE, TEXT
+from ecometrics.analysis.global_openrank import openrank_warm_up
+from ecometrics.analysis.growth import partial_month
+from ecometrics.core.ecosystem import LABS
 
 MODELSCOPE_FIELDS = {
     "modelscope_models": COUNT,
@@ -134,7 +134,7 @@ LAB_MONTH_COLUMNS = {
 
 
 def lab_months(store: frames.Database, *, month: str | None = None, **_: Any) -> pl.DataFrame:
-    """One row per lab (:data:`core.ecosystem.LABS`) per month; see the module docstring."""
+    """One row per lab (:data:`ecometrics.core.ecosystem.LABS`) per month; see the module docstring."""
     labs = pl.DataFrame({"family": [lab.family for lab in LABS], "origin": [lab.origin for lab in LABS]})
     github = _github_months(store)
     hf = _hf_months(store)
@@ -168,7 +168,7 @@ def _sum_or_null(*columns: str) -> pl.Expr:
 
 def organisation_families(db: frames.Database) -> dict[str, str]:
     """Case-folded GitHub organisation -> lab family: the lab whose GitHub organisations include it
-    (:data:`core.ecosystem.LABS`), else the family whose Hugging Face authors include its name (the
+    (:data:`ecometrics.core.ecosystem.LABS`), else the family whose Hugging Face authors include its name (the
     family table the last lineage analysis used, config overrides included)."""
     families = frames.read_sql(
         db, "SELECT family, authors FROM lineage_families", schema={"family": pl.String, "authors": pl.String}

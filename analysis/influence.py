@@ -2,7 +2,7 @@
 
 Value flows from derived models to their parents: a derivative credits its base. On the
 graph with an edge child -> parent for every counted lineage edge, the OpenRank solver
-(:func:`analysis.openrank.solve`, the one behind :func:`analysis.openrank.openrank`)
+(:func:`ecometrics.analysis.openrank.solve`, the one behind :func:`ecometrics.analysis.openrank.openrank`)
 finds the fixed point of
 
     x(n) = r * i(n) + (1 - r) * sum over children m of w(m, n) * x(m)
@@ -20,8 +20,8 @@ with, as the parameters below (:data:`PARAMETERS`, documented in the README):
 
 "All models" are those with a snapshot and the endpoints of the counted edges; only
 they get a value. The weight matrix is built straight from the integer edge arrays of
-:func:`analysis.lineage.analyze_lineage` (the whole Hub has ~2 million models), so no
-per-edge Python object is made. It equals what :func:`analysis.openrank.openrank` builds
+:func:`ecometrics.analysis.lineage.analyze_lineage` (the whole Hub has ~2 million models), so no
+per-edge Python object is made. It equals what :func:`ecometrics.analysis.openrank.openrank` builds
 from a DiGraph carrying these weights plus a sink node that takes each derivative's
 uncredited share: ``openrank(normalize=True)`` divides every node's out-weights by their
 sum, which the sink makes 1, so the weights above go to the solver as they are (divided
@@ -30,7 +30,7 @@ by their sum only where configured relation weights above 1 push it past 1, as
 (``convergence="all"``).
 
 Per family the influence is the sum over the family's root models, where the value
-of all their derivatives collects (:mod:`analysis.families`).
+of all their derivatives collects (:mod:`ecometrics.analysis.families`).
 """
 
 from __future__ import annotations
@@ -44,11 +44,11 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
-from analysis import frames
-from analysis.openrank import solve
-from collector.store import Store
-from core.dates import utc_now
-from core.ecosystem import RELATIONS
+from ecometrics.analysis import frames
+from ecometrics.analysis.openrank import solve
+from ecometrics.collector.store import Store
+from ecometrics.core.dates import utc_now
+from ecometrics.core.ecosystem import RELATIONS
 
 
 @dataclass(frozen=True)

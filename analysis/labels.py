@@ -1,6 +1,6 @@
 """OpenDigger's label metrics: companies, foundations, divisions, ... ranked by their repositories.
 
-After ``ecometrics import labels`` (:mod:`collector.labels`) each label has its
+After ``ecometrics import labels`` (:mod:`ecometrics.collector.labels`) each label has its
 repositories, organisations and developers. OpenDigger's monthly export computes, per
 label of the types in :data:`RANKED_TYPES` (``src/cron/tasks/monthlyExport.ts``
 ``exportLabelMetrics``, lines 267-291), the OpenRank and the activity of the
@@ -11,7 +11,7 @@ and the label's value is the sum over them (``getRepoOpenrank`` ``SUM(openrank)`
 229-287), taken over the rows the label join gives (``getLabelJoinClause``,
 ``src/metrics/basic.ts``): a repository the label lists and whose organisation it lists too
 is joined twice and counted twice, as in OpenDigger's. :func:`labels_table` does that for one month with the stored global OpenRank
-(:mod:`analysis.openrank`) and OpenDigger's activity (:mod:`analysis.activity`).
+(:mod:`ecometrics.analysis.openrank`) and OpenDigger's activity (:mod:`ecometrics.analysis.activity`).
 
 One difference, with its reason: OpenDigger matches a labelled organisation by its
 GitHub id (``org_id`` of the events); events here keep no organisation id, so a
@@ -26,10 +26,10 @@ from typing import Any
 
 import polars as pl
 
-from analysis.fields import COUNT, FLAG, MONTH, NAME, SCORE, TEXT
-from analysis.global_openrank import openrank_table, openrank_warm_up
-from analysis.growth import partial_month
-from collector.store import Store
+from ecometrics.analysis.fields import COUNT, FLAG, MONTH, NAME, SCORE, TEXT
+from ecometrics.analysis.global_openrank import openrank_table, openrank_warm_up
+from ecometrics.analysis.growth import partial_month
+from ecometrics.collector.store import Store
 
 # The label types OpenDigger's monthly export ranks (monthlyExport.ts lines 270-272).
 RANKED_TYPES = ("Project", "Company", "University-0", "Institution-0", "Foundation", "Agency-0", "Tech-0", "Division-0")

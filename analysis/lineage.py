@@ -10,7 +10,7 @@ Per model it defines
 - *max depth*: the length of the longest parent -> child path below the model (0 for a
   model without derivatives, 1 when it has only direct derivatives);
 - *descendant downloads*: the summed downloads (latest snapshot) of all derivatives;
-- *families*: see :mod:`analysis.families`.
+- *families*: see :mod:`ecometrics.analysis.families`.
 
 Bad data is reported, never counted and never followed forever: an edge from a model to
 itself (a *self-reference*) and the edges inside a *cycle* (a strongly connected set of
@@ -45,17 +45,17 @@ import polars as pl
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
-from analysis import families as fam
-from analysis import frames, growth
-from analysis.fields import COUNT, FLAG, NAME, SCORE, TEXT, TIMESTAMP
-from analysis.influence import compute_influence
-from analysis.output import csv_safe, data_note, output_file
-from collector.store import Store
-from core.config import Config, FamilyConfig
-from core.dates import utc_now
-from core.ecosystem import RELATIONS
-from core.errors import InputError
-from core.outcome import Completed
+from ecometrics.analysis import families as fam
+from ecometrics.analysis import frames, growth
+from ecometrics.analysis.fields import COUNT, FLAG, NAME, SCORE, TEXT, TIMESTAMP
+from ecometrics.analysis.influence import compute_influence
+from ecometrics.analysis.output import csv_safe, data_note, output_file
+from ecometrics.collector.store import Store
+from ecometrics.core.config import Config, FamilyConfig
+from ecometrics.core.dates import utc_now
+from ecometrics.core.ecosystem import RELATIONS
+from ecometrics.core.errors import InputError
+from ecometrics.core.outcome import Completed
 
 log = logging.getLogger(__name__)
 
@@ -283,7 +283,7 @@ class LineageReport(Completed):
 def stored_edges(store: Store) -> pl.DataFrame:
     """The lineage edges in the store (``model_edges``): parent, child, relation, source.
 
-    (:func:`collector.edges.read_edges` reads an edge-list CSV to import.)
+    (:func:`ecometrics.collector.edges.read_edges` reads an edge-list CSV to import.)
     """
     return frames.model_edges(store).select("parent", "child", "relation", "source")
 
@@ -311,7 +311,7 @@ def analyze_lineage(
 
     ``families`` is a ``[families.*]`` table (default: ``config.families``);
     ``influence`` also computes model influence
-    (:func:`analysis.influence.compute_influence`). The summary is logged, naming the
+    (:func:`ecometrics.analysis.influence.compute_influence`). The summary is logged, naming the
     self-references and cycles left out when ``verbose``.
     """
     if families is None and config is not None:
@@ -409,7 +409,7 @@ def _families(
     parent: np.ndarray,
     child: np.ndarray,
 ) -> tuple[list[str | None], list[str | None]]:
-    """Each node's root families and their origins, ``+``-joined (see :mod:`analysis.families`).
+    """Each node's root families and their origins, ``+``-joined (see :mod:`ecometrics.analysis.families`).
 
     A root that was never collected (only seen as a parent) and whose organisation is in no
     family has no family: its own parents are unknown. Below it, families are those of the
@@ -509,9 +509,9 @@ def model_table(store: Store, **_: Any) -> pl.DataFrame:
     """The models ranking: most derived first (:data:`MOST_DERIVED`: all derivatives, at any
     depth, then direct ones, the Hub's "childrenModelCount").
 
-    The columns of :func:`analysis.frames.models_frame`, with ``downloads_gain_7d, downloads_gain_30d``
+    The columns of :func:`ecometrics.analysis.frames.models_frame`, with ``downloads_gain_7d, downloads_gain_30d``
     (all-time downloads gained over the last 7 / 30 days of snapshots, as defined in
-    :func:`analysis.growth.download_growth`) after ``downloads_all_time``.
+    :func:`ecometrics.analysis.growth.download_growth`) after ``downloads_all_time``.
     """
     models = frames.models_frame(store)
     gains = [f"downloads_gain_{n}d" for n in growth.DOWNLOAD_WINDOWS]
@@ -551,7 +551,7 @@ def subtree(store: Store, root: str) -> nx.DiGraph:
 
 def _graph_value(value: Any, field: Any) -> int | float | str:
     """A node attribute as graph files keep it: times in UTC with ``Z`` and floats to the
-    export column's decimals, as in the tables (:mod:`analysis.export`)."""
+    export column's decimals, as in the tables (:mod:`ecometrics.analysis.export`)."""
     if isinstance(value, dt.datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
         return aware.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -572,7 +572,7 @@ def largest_root(store: Store) -> str | None:
 def write_lineage(store: Store, root: str, fmt: str, path: str | Path) -> Path:
     """Write the lineage below ``root`` as GraphML, GEXF (Gephi), node-link JSON or a CSV edge list.
 
-    A demo database's note (:func:`analysis.output.data_note`) goes into the graph's
+    A demo database's note (:func:`ecometrics.analysis.output.data_note`) goes into the graph's
     attributes (GraphML ``<data>`` of the graph, JSON ``graph.note``) and into GEXF's
     ``<meta><description>``, which Gephi shows; a CSV edge list carries the rows only.
     """

@@ -1,7 +1,7 @@
 """OpenDigger's metrics, computed on either engine and shaped as OpenDigger publishes them.
 
 :func:`compute` (repositories), :func:`compute_developers` and :func:`compute_labels` run
-the queries of :mod:`analysis.opendigger_sql` (on the SQLite store or on a ClickHouse
+the queries of :mod:`ecometrics.analysis.opendigger_sql` (on the SQLite store or on a ClickHouse
 engine: the same text rendered for each) and do the arithmetic on the rows they return
 here, once for both, so the two engines give the same files; :func:`window_table` gives the
 count metrics over any window. The result is, per repository (developer, label),
@@ -43,13 +43,13 @@ from typing import Any
 
 import polars as pl
 
-from analysis import frames
-from analysis import opendigger_sql as sql
-from analysis.activity import OPENDIGGER_ACTIVITY_WEIGHTS
-from analysis.activity_sql import SCHEMAS, SQLITE_EVENTS, Schema
-from analysis.fields import COUNT, ID, NAME, TIMESTAMP
-from core.dates import next_month
-from core.errors import InputError
+from ecometrics.analysis import frames
+from ecometrics.analysis import opendigger_sql as sql
+from ecometrics.analysis.activity import OPENDIGGER_ACTIVITY_WEIGHTS
+from ecometrics.analysis.activity_sql import SCHEMAS, SQLITE_EVENTS, Schema
+from ecometrics.analysis.fields import COUNT, ID, NAME, TIMESTAMP
+from ecometrics.core.dates import next_month
+from ecometrics.core.errors import InputError
 
 Rows = Callable[[str], Sequence[Sequence[Any]]]
 REPO_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -702,8 +702,8 @@ def window_table(
 
     A window the stored events do not cover (it starts before the first stored event or ends
     after the last), or touches a month the store holds no GH Archive hour and no event of,
-    has its counts unknown (null), not 0, as :mod:`analysis.growth` does for launch velocity;
-    a repository collected from the API is covered by its own events (:func:`analysis.coverage.api_repos`). Columns :data:`WINDOW_COLUMNS`; most stars first.
+    has its counts unknown (null), not 0, as :mod:`ecometrics.analysis.growth` does for launch velocity;
+    a repository collected from the API is covered by its own events (:func:`ecometrics.analysis.coverage.api_repos`). Columns :data:`WINDOW_COLUMNS`; most stars first.
     """
     if (days_after_creation is None) == (since is None and until is None):
         raise InputError(
@@ -711,7 +711,7 @@ def window_table(
         )
     if engine is None:
         return _window_table(store, store.conn.execute, SQLITE_EVENTS, days_after_creation, since, until, repo)
-    from collector.archive_engine import open_engine
+    from ecometrics.collector.archive_engine import open_engine
 
     with open_engine(engine, store) as opened:
         return _window_table(store, opened.rows, SCHEMAS[opened.schema], days_after_creation, since, until, repo)
@@ -754,7 +754,7 @@ def _window_table(
     with_data: set[str] = set()
     collected: set[int] = set()
     if first_event is not None:
-        from analysis.coverage import api_repos, months_covered
+        from ecometrics.analysis.coverage import api_repos, months_covered
 
         with_data = months_with_events(rows, schema, Window(first_event[:7], last_event[:7])) | set(
             months_covered(store)
@@ -827,7 +827,7 @@ def compute_labels(store: Any, rows: Rows, schema: Schema, window: Window) -> di
 
     - the events are those of the repositories a label of the type lists, by repo or by
       organisation (basic.ts getRepoWhereClause with ``repoLabel``; the organisation by the
-      owner's login here, :func:`analysis.labels.label_repos`);
+      owner's login here, :func:`ecometrics.analysis.labels.label_repos`);
     - each is joined to every row of the label it matches (basic.ts getLabelJoinClause): its
       repository listed, its organisation listed, its actor listed as a developer. A country
       (Division-0) thus counts its developers' work in any country's repositories, and an
@@ -838,7 +838,7 @@ def compute_labels(store: Any, rows: Rows, schema: Schema, window: Window) -> di
 
     Activity joins a developer's row of a repository and month by the developer credited
     (a merge's author, indices.ts getRepoActivity). Empty without ``ecometrics import labels``."""
-    from analysis.labels import label_members
+    from ecometrics.analysis.labels import label_members
 
     named = rows(sql.names_sql(schema, since=window.since, until=window.until, repo_ids=window.repo_ids))
     repos = pl.DataFrame(

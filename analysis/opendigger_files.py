@@ -4,7 +4,7 @@ OpenDigger publishes one JSON file per repository and metric,
 ``github/{owner}/{repo}/{metric}.json`` (X-lab2017/open-digger
 ``src/cron/tasks/monthlyExport.ts`` ``processMetric``: ``join(exportBasePath,
 platform.toLowerCase(), name, targetKey + '.json')``, written with ``JSON.stringify``).
-:func:`write_tree` writes that layout from :func:`analysis.opendigger.compute`;
+:func:`write_tree` writes that layout from :func:`ecometrics.analysis.opendigger.compute`;
 :func:`read_tree` reads it (OpenDigger's own files, a mirror, or ours), checking every
 file against the one declared schema of its metric (:data:`SCHEMAS`) and its size; a
 file that fails is skipped and reported with its path. :func:`compare` lists where two
@@ -24,7 +24,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from analysis.opendigger import (
+from ecometrics.analysis.opendigger import (
     DEVELOPER_FILES,
     FILES,
     LABEL_FILES,
@@ -36,9 +36,9 @@ from analysis.opendigger import (
     ordered,
     period_key,
 )
-from analysis.output import output_file
-from core.dates import utc_now
-from core.errors import InputError
+from ecometrics.analysis.output import output_file
+from ecometrics.core.dates import utc_now
+from ecometrics.core.errors import InputError
 
 PLATFORM = "github"
 MAX_FILE_BYTES = 16 * 2**20  # OpenDigger's largest repo files are a few hundred KB
@@ -318,7 +318,7 @@ def compare(ours: Tree, theirs: Tree, window: Window, covered: set[str] | None =
     """Every value of the repos and metrics both trees hold, over the window's periods: the
     number compared and where they differ. A period none of whose months is in ``covered``
     (when given: the months we hold data of) is not compared but counted as not covered,
-    as :func:`analysis.opendigger.drop_uncovered` leaves it out of our export: a month we read
+    as :func:`ecometrics.analysis.opendigger.drop_uncovered` leaves it out of our export: a month we read
     nothing of is unknown here, not a difference."""
     result = Comparison()
     for (repo, metric), their_content in sorted(theirs.values.items()):

@@ -6,10 +6,10 @@ queries here do what needs the events: the filters, the distinct keys and the gr
 repository and by month, quarter or year (OpenDigger's ``getGroupTimeClause``,
 ``src/metrics/basic.ts``). What is arithmetic on the few rows they return (a square root,
 a weighted quantile, an average of durations) is done once in Python by
-:mod:`analysis.opendigger`, for both engines alike, as :mod:`analysis.activity_sql` does for
+:mod:`ecometrics.analysis.opendigger`, for both engines alike, as :mod:`ecometrics.analysis.activity_sql` does for
 activity.
 
-A query reads a table through an :class:`analysis.activity_sql.Schema` (this project's
+A query reads a table through an :class:`ecometrics.analysis.activity_sql.Schema` (this project's
 ``events`` on SQLite or on a ClickHouse engine, OpenDigger's ``events``, ClickHouse's
 public ``github_events``); :data:`METRIC_COLUMNS` are the names it reads, and
 :data:`LAYOUTS` says how each table holds them. A field a table lacks is NULL (unknown):
@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from analysis.activity_sql import CANONICAL, ENGINE_EVENTS, GITHUB_EVENTS, OPENDIGGER_EVENTS, SQLITE_EVENTS, Schema
-from analysis.activity_sql import name_id as _name_id
-from collector.store import EVENT_PAYLOAD_COLUMNS, EVENT_PUSH_COLUMNS
+from ecometrics.analysis.activity_sql import CANONICAL, ENGINE_EVENTS, GITHUB_EVENTS, OPENDIGGER_EVENTS, SQLITE_EVENTS, Schema
+from ecometrics.analysis.activity_sql import name_id as _name_id
+from ecometrics.collector.store import EVENT_PAYLOAD_COLUMNS, EVENT_PUSH_COLUMNS
 
 GRAINS = ("month", "quarter", "year")
 # The columns the metrics read: activity's, the merged flag and author, the payload fields and

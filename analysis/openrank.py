@@ -36,7 +36,7 @@ iteration (``method="iterative"``) or by a direct sparse solve (``method="direct
 The global index (OpenDigger's production parameters, all in one place below)
 -----------------------------------------------------------------------------
 For month M: nodes are the developers and repos of M's OpenRank network (the pairs with
-a valid event, :mod:`analysis.activity`) plus one background node B (line 186); edges
+a valid event, :mod:`ecometrics.analysis.activity`) plus one background node B (line 186); edges
 repo -> developer ``0.95·a(u,r)/A(r)``, developer -> repo ``0.95·a(u,r)/A(u)`` (lines
 199-208), every node -> B ``0.05`` and B -> every node ``1/(N-1)`` (lines 209-217);
 retention 0.5 (developers), 0.3 (repos), 0.15 (B) (lines 15-17, 194-196); initial value
@@ -50,7 +50,7 @@ in the ``openrank`` table for M. The construction checks, as OpenDigger does (li
 
 The network is built from numpy arrays straight into a CSR matrix of Wᵀ (no per-edge
 Python objects). The monthly series (inherited values, fingerprints, the stored
-``openrank`` table and its exports) is :mod:`analysis.global_openrank`.
+``openrank`` table and its exports) is :mod:`ecometrics.analysis.global_openrank`.
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ def solve(
     """The OpenRank fixed point for the transposed weight matrix ``WT`` (``WT[n, m] = w(m, n)``).
 
     ``convergence`` is as in :func:`openrank` (here ``"all"`` by default: model influence,
-    :mod:`analysis.influence`, iterates to its own tolerance). Returns ``(x, iterations, converged)``:
+    :mod:`ecometrics.analysis.influence`, iterates to its own tolerance). Returns ``(x, iterations, converged)``:
     iterations are the updates run (the plugin's supersteps minus its first, which only
     sends); the direct method reports 0 iterations.
     """

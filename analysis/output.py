@@ -18,8 +18,8 @@ from typing import Any
 
 import polars as pl
 
-from analysis import frames
-from core.errors import InputError, WriteFailed
+from ecometrics.analysis import frames
+from ecometrics.core.errors import InputError, WriteFailed
 
 FORMATS = ("csv", "parquet", "json", "md")  # the table formats
 

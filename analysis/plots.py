@@ -16,9 +16,9 @@ from typing import Any
 
 import polars as pl
 
-from analysis import chart_style, frames, growth
-from analysis.output import data_note, one_line, output_file
-from core.errors import InputError
+from ecometrics.analysis import chart_style, frames, growth
+from ecometrics.analysis.output import data_note, one_line, output_file
+from ecometrics.core.errors import InputError
 
 PLOT_FORMATS = ("png", "svg")
 
@@ -57,7 +57,7 @@ def plot_stars(
     db: frames.Database, repos: Sequence[str], path: str | Path, *, log: bool = False, exclude_suspected: bool = False
 ) -> Path:
     """Write the cumulative stars of ``repos`` over time to ``path`` (``.png`` or ``.svg``);
-    ``exclude_suspected``: without the suspected fake stars (:mod:`analysis.fake_stars`)."""
+    ``exclude_suspected``: without the suspected fake stars (:mod:`ecometrics.analysis.fake_stars`)."""
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in PLOT_FORMATS:

@@ -14,7 +14,7 @@ Columns (``ecometrics export repos``):
   counted from the star history (``stargazers.starred_at``) when it was collected and GitHub
   still lists it (``star_access``: since July 2026 only to a repository's admins and
   collaborators), else the difference between snapshots that far apart (null when there is none). This
-  table owns "stars in the last N days"; :mod:`analysis.growth` does not define them;
+  table owns "stars in the last N days"; :mod:`ecometrics.analysis.growth` does not define them;
 - ``star_history`` — whether the star history behind the star columns was ``collected``,
   ``withheld by GitHub`` (it lists a repository's stargazers only to its admins and
   collaborators since July 2026, changelog 2026-06-30; ``star_access``: the figures come from
@@ -22,16 +22,16 @@ Columns (``ecometrics export repos``):
   ``not collected``;
 - ``stars_first_3d, stars_first_10d, stars_first_30d, participants_first_30d`` — launch
   velocity (stars in the first N days after creation) and distinct early participants,
-  as defined in :mod:`analysis.growth`, with the windows judged at the end of
-  ``month`` (else at :func:`analysis.growth.observed_until`);
+  as defined in :mod:`ecometrics.analysis.growth`, with the windows judged at the end of
+  ``month`` (else at :func:`ecometrics.analysis.growth.observed_until`);
 - ``created_at, language, license, archived``;
 - ``openrank, activity, openrank_weight, openrank_month`` — the repository's global
   OpenRank, OpenDigger's published ``activity`` metric and its OpenRank network weight
   for the month (by default the last complete month with values,
-  :func:`analysis.global_openrank.default_month`), from :mod:`analysis.global_openrank`;
+  :func:`ecometrics.analysis.global_openrank.default_month`), from :mod:`ecometrics.analysis.global_openrank`;
   ``partial_month`` is true when the data does not cover that month to its end, and
   ``openrank_warm_up`` when the month is within the first
-  :data:`analysis.global_openrank.WARM_UP_MONTHS` computed ones (values still climbing).
+  :data:`ecometrics.analysis.global_openrank.WARM_UP_MONTHS` computed ones (values still climbing).
 
 Repositories never collected through the API that have OpenRank or activity in that
 month (those of an imported GH Archive) have a row too, named from their events, with
@@ -47,11 +47,11 @@ from typing import Any
 
 import polars as pl
 
-from analysis import growth
-from analysis.fields import COUNT, DATE, FLAG, ID, MONTH, NAME, SCORE, TEXT, TIMESTAMP
-from analysis.global_openrank import openrank_table, openrank_warm_up
-from collector.store import Store
-from core.dates import month_end
+from ecometrics.analysis import growth
+from ecometrics.analysis.fields import COUNT, DATE, FLAG, ID, MONTH, NAME, SCORE, TEXT, TIMESTAMP
+from ecometrics.analysis.global_openrank import openrank_table, openrank_warm_up
+from ecometrics.collector.store import Store
+from ecometrics.core.dates import month_end
 
 SCHEMA = {
     "repo": pl.String,
@@ -101,7 +101,7 @@ def repos_table(
 
     ``bots``: configured bot logins, left out of ``participants_first_30d``. ``exclude_suspected``:
     ``stars``, ``stars_7d`` and ``stars_30d`` without the suspected fake stars given by the
-    reference day (:mod:`analysis.fake_stars`); the stored counts are unchanged.
+    reference day (:mod:`ecometrics.analysis.fake_stars`); the stored counts are unchanged.
     """
     figures = repo_figures(store, month)
     if exclude_suspected:
@@ -112,7 +112,7 @@ def repos_table(
 
 def repo_figures(store: Store, month: str | None = None) -> pl.DataFrame:
     """The ``repos`` table without launch velocity and early participants (the costly
-    columns), unsorted: for rollups that sum stars and OpenRank (:mod:`analysis.views`)."""
+    columns), unsorted: for rollups that sum stars and OpenRank (:mod:`ecometrics.analysis.views`)."""
     rows = store.query(
         f"""
         WITH ref AS (                       -- each repo's reference day and snapshot
@@ -155,7 +155,7 @@ def repo_figures(store: Store, month: str | None = None) -> pl.DataFrame:
 def _without_suspected(store: Store, figures: pl.DataFrame) -> pl.DataFrame:
     """``figures`` with each repository's suspected stars up to its reference day taken from
     ``stars``, and those of the last 7 and 30 days from ``stars_7d`` and ``stars_30d``."""
-    from analysis.fake_stars import suspected_stars
+    from ecometrics.analysis.fake_stars import suspected_stars
 
     suspected = suspected_stars(store).select("repo_id", day=pl.col("starred_at").dt.date())
     day = pl.col("date").cast(pl.String).str.slice(0, 10).str.to_date()
@@ -193,7 +193,7 @@ def _stars_gained(days: int) -> str:
 
 
 def _join_growth(store: Store, frame: pl.DataFrame, month: str | None, bots: Iterable[str]) -> pl.DataFrame:
-    """Launch velocity and participants from :mod:`analysis.growth`, placed after ``stars_30d``."""
+    """Launch velocity and participants from :mod:`ecometrics.analysis.growth`, placed after ``stars_30d``."""
     as_of = dt.date.fromisoformat(month_end(month, "--month")) + dt.timedelta(days=1) if month else None
     launch = [f"stars_first_{n}d" for n in growth.LAUNCH_WINDOWS]
     figures = (

@@ -1,6 +1,6 @@
 """A static site of the rankings and charts (``ecometrics report``), for any static host.
 
-The site is built from the export tables (:func:`analysis.export.build_table`, the same
+The site is built from the export tables (:func:`ecometrics.analysis.export.build_table`, the same
 frames ``ecometrics export`` writes), never from the APIs:
 
 - ``index.html`` — the headline view: the month's top repositories and developers by
@@ -23,7 +23,7 @@ frames ``ecometrics export`` writes), never from the APIs:
 
 Pages are rendered from Jinja2 templates (``analysis/report_templates``: a base template
 the pages extend, autoescaped, so no value can inject markup) with plain CSS. Charts are
-static SVG drawn with matplotlib in the style of :mod:`analysis.chart_style` (``pip install
+static SVG drawn with matplotlib in the style of :mod:`ecometrics.analysis.chart_style` (``pip install
 'ecometrics[report]'``; a one-line error without either), each with a title, labelled axes
 with units and alt text; partial months and OpenRank's warm-up months are shaded.
 The JavaScript that sorts, filters and compares is written into ``assets/`` with the
@@ -57,16 +57,16 @@ from urllib.parse import quote
 import networkx as nx
 import polars as pl
 
-from analysis import chart_style, export, fake_stars, frames, growth
-from analysis.fields import NAME
-from analysis.global_openrank import WARM_UP_MONTHS, default_month, openrank_table, warm_up_until
-from analysis.lineage import lineage_graph, most_derived_first, stored_edges
-from analysis.output import data_note, one_line, process_umask
-from core.bots import bot_expr
-from core.dates import check_month
-from core.ecosystem import RELATIONS
-from core.errors import InputError, WriteFailed
-from core.outcome import Completed
+from ecometrics.analysis import chart_style, export, fake_stars, frames, growth
+from ecometrics.analysis.fields import NAME
+from ecometrics.analysis.global_openrank import WARM_UP_MONTHS, default_month, openrank_table, warm_up_until
+from ecometrics.analysis.lineage import lineage_graph, most_derived_first, stored_edges
+from ecometrics.analysis.output import data_note, one_line, process_umask
+from ecometrics.core.bots import bot_expr
+from ecometrics.core.dates import check_month
+from ecometrics.core.ecosystem import RELATIONS
+from ecometrics.core.errors import InputError, WriteFailed
+from ecometrics.core.outcome import Completed
 
 # Ranking pages: export KIND -> page title. A table without rows gets no page.
 RANKINGS = {
@@ -273,7 +273,7 @@ ANOMALY_WORDS = {
 
 
 def _anomaly_note(downloads: pl.DataFrame) -> dict[str, Any]:
-    """The model's snapshot days flagged by :mod:`analysis.anomalies`, kept as the Hub reported them
+    """The model's snapshot days flagged by :mod:`ecometrics.analysis.anomalies`, kept as the Hub reported them
     (a part of the model page: ``entity.html`` lists its ``flagged`` lines, or says none is)."""
     flagged = []
     for column, words in ANOMALY_WORDS.items():
@@ -602,7 +602,7 @@ class _Site:
     def _chart(
         self, name: str, up: str, draw: Callable[[Any], None], *, title: str, alt: str, panels: int = 1
     ) -> Chart:
-        """An SVG chart under ``charts/`` drawn by ``draw(axes)`` in :mod:`analysis.chart_style`.
+        """An SVG chart under ``charts/`` drawn by ``draw(axes)`` in :mod:`ecometrics.analysis.chart_style`.
 
         Margins are fixed rather than solved by a layout engine: that halves the time a chart
         takes, and a site has hundreds. The title is wrapped to the width, with room above

@@ -4,8 +4,8 @@ The series that OpenDigger, OSS Insight and star-history users read, as export t
 built from what the collectors stored:
 
 - ``stars_daily`` — new stars per repository and UTC day, with the running total, from
-  the star history (:func:`analysis.growth.stars_per_day`); ``ecometrics plot stars``
-  draws its totals (:mod:`analysis.plots`).
+  the star history (:func:`ecometrics.analysis.growth.stars_per_day`); ``ecometrics plot stars``
+  draws its totals (:mod:`ecometrics.analysis.plots`).
 - ``contributor_growth`` — per repository and month, the *active contributors* (distinct
   non-bot developers who pushed or opened a pull request, :data:`CONTRIBUTION_EVENTS`
   in ``events``) and the *new contributors* among them (active for the first time in
@@ -16,18 +16,18 @@ built from what the collectors stored:
   for the table's month (the last complete one by default, as in ``repos``).
 - ``labs`` — per lab family: the ``orgs`` figures of its organisations beside the
   family's Hugging Face and ModelScope figures from ``families`` (models, derivatives,
-  downloads); ``lab_months`` (:mod:`analysis.hubs`) has them month by month.
+  downloads); ``lab_months`` (:mod:`ecometrics.analysis.hubs`) has them month by month.
 - ``model_downloads`` — each model's snapshots over time: downloads (30 days, all time),
   the downloads gained since the previous snapshot and their rate per day
-  (:func:`analysis.growth.download_history`), with the download anomaly flags of
-  :mod:`analysis.anomalies` (an all-time count that went down, a gain above the robust
+  (:func:`ecometrics.analysis.growth.download_history`), with the download anomaly flags of
+  :mod:`ecometrics.analysis.anomalies` (an all-time count that went down, a gain above the robust
   bound ``gain_bound``, a 30-day count above the all-time growth) beside the raw counts.
 - ``family_downloads`` — per family and snapshot day, the summed downloads of the
   family's models that have a snapshot that day (a cross-family merge counts in each of
   its families, as in ``families``).
 
 An organisation's family is the lab whose GitHub organisations include it
-(:data:`core.ecosystem.LABS`), else the family whose Hugging Face authors include
+(:data:`ecometrics.core.ecosystem.LABS`), else the family whose Hugging Face authors include
 its name (case-insensitive; the family table the last lineage analysis used, config
 overrides included); null when none does.
 """
@@ -39,14 +39,14 @@ from typing import Any
 
 import polars as pl
 
-from analysis import anomalies, frames, growth
-from analysis.families import family_table
-from analysis.fields import COUNT, DATE, FLAG, ID, MONTH, NAME, SCORE, TEXT, Field
-from analysis.hubs import organisation_families
-from analysis.rankings import repo_figures
-from collector.store import Store
-from core.bots import bot_expr
-from core.ecosystem import LABS
+from ecometrics.analysis import anomalies, frames, growth
+from ecometrics.analysis.families import family_table
+from ecometrics.analysis.fields import COUNT, DATE, FLAG, ID, MONTH, NAME, SCORE, TEXT, Field
+from ecometrics.analysis.hubs import organisation_families
+from ecometrics.analysis.rankings import repo_figures
+from ecometrics.collector.store import Store
+from ecometrics.core.bots import bot_expr
+from ecometrics.core.ecosystem import LABS
 
 CONTRIBUTION_EVENTS = ("PushEvent", "PullRequestEvent")  # a push, or a pull request opened
 PER_DAY = Field(pl.Float64, decimals=1)
@@ -57,7 +57,7 @@ STARS_DAILY_COLUMNS = {"repo": NAME, "date": DATE, "stars": COUNT, "total": COUN
 
 def stars_daily(store: frames.Database, exclude_suspected: bool = False, **_: Any) -> pl.DataFrame:
     """New stars per repository and UTC day, with the running total (days without stars are left
-    out); ``exclude_suspected``: without the suspected fake stars (:mod:`analysis.fake_stars`)."""
+    out); ``exclude_suspected``: without the suspected fake stars (:mod:`ecometrics.analysis.fake_stars`)."""
     return growth.stars_per_day(store, exclude_suspected=exclude_suspected).rename({"day": "date"}).sort("repo", "date")
 
 
@@ -201,7 +201,7 @@ MODEL_DOWNLOAD_COLUMNS = {
 
 def model_downloads(store: frames.Database, **_: Any) -> pl.DataFrame:
     """Each model's snapshots over time with the downloads gained since the previous one, and
-    the anomaly flags of :mod:`analysis.anomalies` beside them (flagged days are kept as stored)."""
+    the anomaly flags of :mod:`ecometrics.analysis.anomalies` beside them (flagged days are kept as stored)."""
     return anomalies.flag_download_anomalies(growth.download_history(store)).sort("model_id", "date")
 
 

@@ -188,10 +188,10 @@ def phase_decompress(files: list[str]) -> dict:
 
 
 def phase_chdb(files: list[str], folder: str) -> dict:
-    from analysis.archive_openrank import EngineEvents
-    from collector.archive_engine import import_files, open_engine
-    from collector.gharchive import EVENT_TYPES
-    from collector.store import Store
+    from ecometrics.analysis.archive_openrank import EngineEvents
+    from ecometrics.collector.archive_engine import import_files, open_engine
+    from ecometrics.collector.gharchive import EVENT_TYPES
+    from ecometrics.collector.store import Store
 
     with Store(Path(folder) / "engine.db") as store, open_engine("chdb", store) as engine:
         started = time.perf_counter()
@@ -203,9 +203,9 @@ def phase_chdb(files: list[str], folder: str) -> dict:
 
 
 def phase_sqlite(files: list[str], folder: str) -> dict:
-    from analysis.activity import activity_frame
-    from collector.gharchive import import_gharchive
-    from collector.store import Store
+    from ecometrics.analysis.activity import activity_frame
+    from ecometrics.collector.gharchive import import_gharchive
+    from ecometrics.collector.store import Store
 
     with Store(Path(folder) / "sqlite.db") as store:
         started = time.perf_counter()
@@ -219,7 +219,7 @@ def phase_sqlite(files: list[str], folder: str) -> dict:
 def phase_solve(pairs: int) -> dict:
     import numpy as np
 
-    from analysis.openrank import build_network, network_openrank
+    from ecometrics.analysis.openrank import build_network, network_openrank
 
     rng = np.random.default_rng(5)
     drawn = pairs * 6 // 5  # some draws repeat a pair

@@ -20,7 +20,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fakehub import FakeHub  # noqa: E402
+from ecometrics.fakehub import FakeHub  # noqa: E402
 
 TARGET_SMALL_STARTUP_S = 2.0
 TARGET_CRAWL_MODELS_PER_S = 5_000

@@ -50,8 +50,8 @@ def cpu_seconds() -> tuple[float, float]:
 
 def measure(path: Path, folder: Path) -> dict[str, float]:
     """Import ``path`` three ways with the ``collector`` package first on ``sys.path``; the figures."""
-    from collector.gharchive import import_gharchive
-    from collector.store import Store
+    from ecometrics.collector.gharchive import import_gharchive
+    from ecometrics.collector.store import Store
 
     figures: dict[str, float] = {}
 

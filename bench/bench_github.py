@@ -1,7 +1,7 @@
 """Benchmark: GitHub requests spent by a first collection vs the minimum the data needs.
 
 Runs ``collect_github`` against fakehub (default: medium scale, every org fakehub has
-plus the tracked repos of ``core.ecosystem``) into a fresh SQLite file and compares
+plus the tracked repos of ``ecometrics.core.ecosystem``) into a fresh SQLite file and compares
 the requests fakehub counted with the least any collector could spend on that data:
 
 - GraphQL: one document per 50 repositories for metadata, one per 100 stargazers;
@@ -34,12 +34,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from collector.github import REPO_BATCH, collect_github
-from collector.github_client import GitHubClient
-from collector.store import Store
-from core.config import GithubConfig
-from core.ecosystem import TRACKED_REPOS
-from fakehub import FakeHub
+from ecometrics.collector.github import REPO_BATCH, collect_github
+from ecometrics.collector.github_client import GitHubClient
+from ecometrics.collector.store import Store
+from ecometrics.core.config import GithubConfig
+from ecometrics.core.ecosystem import TRACKED_REPOS
+from ecometrics.fakehub import FakeHub
 
 TARGET_RATIO = 1.05
 TARGET_RERUN = 0.10

@@ -47,8 +47,8 @@ FREE_ACCOUNT = (1_000, 300)  # requests per window of seconds, https://huggingfa
 
 SERVE = """
 import hashlib, sys
-from fakehub import FakeHub
-from fakehub.model_forest import RELATIONS
+from ecometrics.fakehub import FakeHub
+from ecometrics.fakehub.model_forest import RELATIONS
 hub = FakeHub(seed=int(sys.argv[2]), scale=sys.argv[1], hf_window_seconds=1).start()
 forest, now = hub.world.models, hub.world.clock.now
 existing = forest.existing(now).tolist()
@@ -66,10 +66,10 @@ while True:
 
 CRAWL = """
 import json, sys
-from collector.hf import collect_hf
-from collector.hf_client import HfClient
-from collector.store import Store
-from core.config import HuggingFaceConfig
+from ecometrics.collector.hf import collect_hf
+from ecometrics.collector.hf_client import HfClient
+from ecometrics.collector.store import Store
+from ecometrics.core.config import HuggingFaceConfig
 store = Store(sys.argv[1])
 result = collect_hf(store, HuggingFaceConfig(), full_hub=True, progress=False,
                     client=HfClient(sys.argv[2], token="bench-free-account"))

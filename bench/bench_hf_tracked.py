@@ -46,10 +46,10 @@ UNCAPPED = 10**9  # no tree may stop at max_children_per_root: the comparison is
 
 BEFORE = """
 import json, sys
-from collector.hf import collect_hf
-from collector.hf_client import HfClient
-from collector.store import Store
-from core.config import HuggingFaceConfig
+from ecometrics.collector.hf import collect_hf
+from ecometrics.collector.hf_client import HfClient
+from ecometrics.collector.store import Store
+from ecometrics.core.config import HuggingFaceConfig
 config = HuggingFaceConfig(authors=json.loads(sys.argv[3]), derivative_depth=int(sys.argv[4]),
                            max_children_per_root=int(sys.argv[5]))
 result = collect_hf(Store(sys.argv[1]), config, progress=False, client=HfClient(sys.argv[2], token="bench"))
@@ -66,11 +66,11 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    from collector.hf import collect_hf
-    from collector.hf_client import HfClient
-    from collector.store import Store
-    from core.config import HuggingFaceConfig
-    from fakehub import FakeHub
+    from ecometrics.collector.hf import collect_hf
+    from ecometrics.collector.hf_client import HfClient
+    from ecometrics.collector.store import Store
+    from ecometrics.core.config import HuggingFaceConfig
+    from ecometrics.fakehub import FakeHub
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-hf-tracked-"))
     old_tree = workdir / "before"

@@ -32,8 +32,8 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analysis.lineage import descendant_counts, lineage_graph  # noqa: E402
-from core.ecosystem import RELATIONS  # noqa: E402
+from ecometrics.analysis.lineage import descendant_counts, lineage_graph  # noqa: E402
+from ecometrics.core.ecosystem import RELATIONS  # noqa: E402
 
 TARGET_SECONDS = 60.0
 
@@ -110,12 +110,12 @@ def run_arrays(edges: pl.DataFrame, downloads: np.ndarray) -> dict[str, float]:
 
 
 def run_store(edges: pl.DataFrame, downloads: np.ndarray, *, influence: bool) -> dict[str, float]:
-    import analysis.influence
-    from analysis.lineage import analyze_lineage
-    from collector.store import Store
+    import ecometrics.analysis.influence
+    from ecometrics.analysis.lineage import analyze_lineage
+    from ecometrics.collector.store import Store
 
     times = {}
-    compute_influence, influence_seconds = analysis.influence.compute_influence, []
+    compute_influence, influence_seconds = ecometrics.analysis.influence.compute_influence, []
 
     def timed_influence(*args, **kwargs):  # analyze_lineage imports it when called: time its share
         start = time.perf_counter()
@@ -124,7 +124,7 @@ def run_store(edges: pl.DataFrame, downloads: np.ndarray, *, influence: bool) ->
         finally:
             influence_seconds.append(time.perf_counter() - start)
 
-    analysis.influence.compute_influence = timed_influence
+    ecometrics.analysis.influence.compute_influence = timed_influence
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "bench.db")
         start = time.perf_counter()
@@ -149,7 +149,7 @@ def run_store(edges: pl.DataFrame, downloads: np.ndarray, *, influence: bool) ->
         times[stage] = time.perf_counter() - start
         if influence_seconds:
             times["  of which influence (compute_influence)"] = influence_seconds[0]
-        analysis.influence.compute_influence = compute_influence
+        ecometrics.analysis.influence.compute_influence = compute_influence
         print("  " + report.lines()[0])
         store.close()
     return times

@@ -7,8 +7,8 @@ heavy-tailed repos and actors). Then, each in a process of its own so each has i
 peak RSS:
 
 - the import of the files (chDB: ``import_files``; SQLite: ``import_gharchive --all``), once;
-- every metric of :data:`analysis.opendigger.FILES` for the month, every repository
-  (``analysis.opendigger.compute``), and every developer's (``compute_developers``),
+- every metric of :data:`ecometrics.analysis.opendigger.FILES` for the month, every repository
+  (``ecometrics.analysis.opendigger.compute``), and every developer's (``compute_developers``),
   --repeat times (median).
 
 Prints for each engine the import time, the metrics' wall time (median and every run),
@@ -44,33 +44,33 @@ from bench_archive import run_phase as run_archive_phase  # noqa: E402
 
 
 def phase_import(engine: str, files: list[str], folder: str) -> dict:
-    from collector.store import Store
+    from ecometrics.collector.store import Store
 
     with Store(Path(folder) / "events.db") as store:
         started = time.perf_counter()
         if engine == "chdb":
-            from collector.archive_engine import import_files, open_engine
-            from collector.gharchive import EVENT_TYPES
+            from ecometrics.collector.archive_engine import import_files, open_engine
+            from ecometrics.collector.gharchive import EVENT_TYPES
 
             with open_engine("chdb", store) as opened:
                 result = import_files(opened, files, event_types=EVENT_TYPES)
         else:
-            from collector.gharchive import import_gharchive
+            from ecometrics.collector.gharchive import import_gharchive
 
             result = import_gharchive(store, files, all_repos=True)
         return {"seconds": time.perf_counter() - started, "imported": result.imported}
 
 
 def phase_metrics(engine: str, folder: str) -> dict:
-    from analysis import opendigger
-    from analysis.activity_sql import ENGINE_EVENTS, SQLITE_EVENTS
-    from collector.store import Store
+    from ecometrics.analysis import opendigger
+    from ecometrics.analysis.activity_sql import ENGINE_EVENTS, SQLITE_EVENTS
+    from ecometrics.collector.store import Store
 
     window = opendigger.Window(MONTH, MONTH)
     with Store(Path(folder) / "events.db", readonly=engine == "sqlite") as store:
         started = time.perf_counter()
         if engine == "chdb":
-            from collector.archive_engine import open_engine
+            from ecometrics.collector.archive_engine import open_engine
 
             with open_engine("chdb", store) as opened:
                 started = time.perf_counter()  # the engine's start is not the metrics' work

@@ -6,7 +6,7 @@ plus the solve as OpenDigger runs it (X-lab's plugin: per-node convergence at 0.
 <= 10 s; peak RSS printed. Beside it, on the same network: the every-node rule at 0.01
 and the exact fixed point (iterated until no node moves by 1e-9), with the largest
 differences between them. Baseline: networkx.pagerank on a 100,000-pair graph, timed
-against analysis.openrank.openrank (normalised weights, as pagerank) on the same graph
+against ecometrics.analysis.openrank.openrank (normalised weights, as pagerank) on the same graph
 and against the global build + solve for 100,000 pairs, in the same run.
 
     .venv/bin/python bench/bench_openrank.py [--pairs N] [--nodes N]
@@ -27,7 +27,7 @@ import networkx as nx  # noqa: E402
 import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
 
-from analysis.openrank import build_network, network_openrank, openrank  # noqa: E402
+from ecometrics.analysis.openrank import build_network, network_openrank, openrank  # noqa: E402
 
 TARGET_SECONDS = 10.0
 
@@ -58,7 +58,7 @@ def synthetic_pairs(pairs: int, nodes: int, seed: int = 1) -> pl.DataFrame:
 
 
 def global_month(frame: pl.DataFrame, inherit: bool = True):
-    """What analysis.global_openrank.compute_month does between reading activity and writing values."""
+    """What ecometrics.analysis.global_openrank.compute_month does between reading activity and writing values."""
     repos, developers = frame["repo_id"].unique().sort().to_numpy(), frame["developer_id"].unique().sort().to_numpy()
     inherited = {}
     if inherit:  # half the nodes carry a value from an earlier month

@@ -27,10 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis import export  # noqa: E402
-from analysis.output import data_note  # noqa: E402
-from analysis.report import DEFAULT_MODEL_PAGES, DOWNLOAD_FORMATS, write_report  # noqa: E402
-from collector.store import Store  # noqa: E402
+from ecometrics.analysis import export  # noqa: E402
+from ecometrics.analysis.output import data_note  # noqa: E402
+from ecometrics.analysis.report import DEFAULT_MODEL_PAGES, DOWNLOAD_FORMATS, write_report  # noqa: E402
+from ecometrics.collector.store import Store  # noqa: E402
 
 LIMIT_CPU_SECONDS = 60.0
 
@@ -62,7 +62,7 @@ def main() -> int:
         if args.db:
             db = Path(args.db)
         else:
-            from jobs.demo import run_demo
+            from ecometrics.jobs.demo import run_demo
 
             _, seconds, _ = timed(lambda: run_demo(tmp / "demo", scale="small", days=2, echo=lambda *_: None))
             db = tmp / "demo" / "ecometrics.db"

@@ -3,8 +3,8 @@
 Collects the stargazers of fakehub's campaign targets, its organic viral bursts
 (``Genesis-Embodied-AI/Genesis``, ``zai-org/Open-AutoGLM``) and a few organic repositories
 (default: medium scale), with the account facts of every stargazer (one GraphQL ``nodes``
-query per 100 accounts, :mod:`collector.account_facts`), runs the detectors
-(:mod:`analysis.fake_stars`) and prints, against fakehub's truth (``star_campaigns``):
+query per 100 accounts, :mod:`ecometrics.collector.account_facts`), runs the detectors
+(:mod:`ecometrics.analysis.fake_stars`) and prints, against fakehub's truth (``star_campaigns``):
 
 - recall of the planted fake stars collected (target >= 0.9);
 - the share of organic stars flagged (target <= 2%), the viral bursts' on their own line;
@@ -25,13 +25,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from analysis.fake_stars import star_events, suspected_stars
-from collector.account_facts import QUERIES_COUNTER
-from collector.github import collect_github
-from collector.github_client import GitHubClient
-from collector.store import Store
-from core.config import GithubConfig
-from fakehub import FakeHub
+from ecometrics.analysis.fake_stars import star_events, suspected_stars
+from ecometrics.collector.account_facts import QUERIES_COUNTER
+from ecometrics.collector.github import collect_github
+from ecometrics.collector.github_client import GitHubClient
+from ecometrics.collector.store import Store
+from ecometrics.core.config import GithubConfig
+from ecometrics.fakehub import FakeHub
 
 TARGET_RECALL = 0.9
 TARGET_ORGANIC = 0.02

@@ -34,7 +34,7 @@ FLOORS = (
     ("huggingface_hub 2.x on httpx2", ("huggingface_hub==2.0.0", "httpx2==2.0.0")),
 )
 REPORT = (
-    "import huggingface_hub, importlib.metadata as m; from collector.hf_client import session_transport as t; "
+    "import huggingface_hub, importlib.metadata as m; from ecometrics.collector.hf_client import session_transport as t; "
     "n = t().__name__; print(f'huggingface_hub {huggingface_hub.__version__}, session on {n} {m.version(n)}')"
 )
 

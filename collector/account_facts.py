@@ -36,12 +36,12 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from collector.api_records import AccountFacts, check
-from collector.github_client import GitHubClient
-from collector.github_queries import PROFILE_BATCH
-from collector.github_rows import unresolved_nodes
-from collector.store import Store
-from core.dates import utc_now
+from ecometrics.collector.api_records import AccountFacts, check
+from ecometrics.collector.github_client import GitHubClient
+from ecometrics.collector.github_queries import PROFILE_BATCH
+from ecometrics.collector.github_rows import unresolved_nodes
+from ecometrics.collector.store import Store
+from ecometrics.core.dates import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def fetch_account_facts(
 ) -> tuple[int, int]:
     """Fetch and store the facts of up to ``limit`` stargazer accounts not yet known, ``PROFILE_BATCH``
     (GitHub's 100) ids a ``nodes`` document; returns ``(queries sent, accounts stored)``. An
-    account's node not meeting :class:`collector.api_records.AccountFacts` is not stored (asked
+    account's node not meeting :class:`ecometrics.collector.api_records.AccountFacts` is not stored (asked
     again next run), its reason added to ``invalid`` for the caller's run log; an account whose
     item is null without GitHub's ``NOT_FOUND`` for it is not stored either, its id added to ``unread``."""
     invalid = [] if invalid is None else invalid

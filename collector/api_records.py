@@ -182,7 +182,7 @@ class BaseModels(msgspec.Struct):
 
 
 class HubModel(msgspec.Struct):
-    """A model record of the Hub's listing or model API: what ``collector.hf.page_rows`` reads."""
+    """A model record of the Hub's listing or model API: what ``ecometrics.collector.hf.page_rows`` reads."""
 
     id: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
     author: str | None = None
@@ -205,7 +205,7 @@ class HubModel(msgspec.Struct):
 
 
 class ModelScopeModel(msgspec.Struct):
-    """A ``RepoInfo`` as ``collector.modelscope._write`` reads it (the client library parsed the JSON)."""
+    """A ``RepoInfo`` as ``ecometrics.collector.modelscope._write`` reads it (the client library parsed the JSON)."""
 
     repo_id: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
     owner: str | None = None
@@ -252,7 +252,7 @@ class NewestUpdated(msgspec.Struct):
 
 
 class GraphqlRepository(msgspec.Struct):
-    """A ``Repository`` of the metadata document (``collector.github_queries.REPO_FIELDS``):
+    """A ``Repository`` of the metadata document (``ecometrics.collector.github_queries.REPO_FIELDS``):
     what its repository row, its day's snapshot and its newest star and updates are built from
     (https://docs.github.com/graphql/reference/objects#repository)."""
 
@@ -286,7 +286,7 @@ class License(msgspec.Struct):
 
 class RestRepository(msgspec.Struct):
     """``GET /repos/{owner}/{repo}`` and the items of ``/orgs/{org}/repos`` / ``/users/{user}/repos``:
-    what ``collector.github_rows.repo_row_rest`` and ``snapshot_row_rest`` read
+    what ``ecometrics.collector.github_rows.repo_row_rest`` and ``snapshot_row_rest`` read
     (https://docs.github.com/rest/repos/repos#get-a-repository)."""
 
     id: Id
@@ -345,7 +345,7 @@ class ContributorStats(msgspec.Struct):
 
 
 class Profile(msgspec.Struct):
-    """A ``User`` or ``Organization`` of ``collector.github_queries.PROFILES_QUERY``'s ``nodes(ids:)``
+    """A ``User`` or ``Organization`` of ``ecometrics.collector.github_queries.PROFILES_QUERY``'s ``nodes(ids:)``
     (https://docs.github.com/graphql/reference/objects#user): what ``profile_row`` stores. A node
     of another type (a ``Bot``) has only ``__typename`` and ``id``."""
 
@@ -365,7 +365,7 @@ class ContributionsCollection(msgspec.Struct):
 
 
 class AccountFacts(msgspec.Struct):
-    """A ``User`` of ``collector.account_facts.ACCOUNT_FACTS_QUERY``'s ``nodes(ids:)``: what
+    """A ``User`` of ``ecometrics.collector.account_facts.ACCOUNT_FACTS_QUERY``'s ``nodes(ids:)``: what
     ``facts_row`` stores (https://docs.github.com/graphql/reference/objects#user)."""
 
     databaseId: Id
@@ -403,7 +403,7 @@ class Reviews(msgspec.Struct):
 
 class IssueNode(msgspec.Struct, kw_only=True):
     """An ``Issue`` of ``repository.issues`` (https://docs.github.com/graphql/reference/objects#issue):
-    what ``collector.github_rows.issue_detail_events`` builds its events from."""
+    what ``ecometrics.collector.github_rows.issue_detail_events`` builds its events from."""
 
     number: Id
     createdAt: Time

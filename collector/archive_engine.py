@@ -4,7 +4,7 @@ A month of GH Archive is 100-200 million events; OpenRank needs only the month's
 (repo, developer) activity pairs. This module opens a ClickHouse engine and, for
 ``ecometrics import gharchive FILES --engine ...``, has ClickHouse's own reader fill its
 ``events`` table from the hourly ``.json.gz`` files, multi-threaded and with bounded
-memory; :mod:`analysis.archive_openrank` then runs the activity SQL there and brings
+memory; :mod:`ecometrics.analysis.archive_openrank` then runs the activity SQL there and brings
 back only the pairs.
 
 Engines (:func:`open_engine`), all spoken to through ``clickhouse-connect``, so one client
@@ -21,20 +21,20 @@ path and one SQL text serve each of them:
   ``ECOMETRICS_CLICKHOUSE_PASSWORD`` and never appears in a message (:attr:`Engine.label`).
   ``?schema=github_events`` or ``?schema=opendigger`` reads ClickHouse's public
   ``github_events`` table or OpenDigger's ``events`` table instead of this project's
-  ``events`` (:mod:`analysis.activity_sql` says how each is read).
+  ``events`` (:mod:`ecometrics.analysis.activity_sql` says how each is read).
 
 The import (chDB only: a server reads files from its own disk, so it is fed where its data
 lives and ``analyze openrank --engine URL`` reads it there): one ``INSERT ... SELECT`` a
 file reads it with ``file(path, LineAsString)``, parses each line once (``JSONExtract``
 into a named Tuple) and sends it into a ``Null`` table whose materialized views route
-each line: the events of the types :mod:`collector.gharchive` keeps into ``events``, a line
+each line: the events of the types :mod:`ecometrics.collector.gharchive` keeps into ``events``, a line
 that is not an event into ``archive_problems`` with its line number (``_row_number``),
 and every line's type into ``archive_types`` (lines per file and type). A file is done
 when its row in ``archive_files`` is written, last; a file without one is imported again
 from scratch (its earlier rows deleted first), so an interrupted import resumes per
 file. A file whose gzip stream ends early or is damaged makes ClickHouse stop reading
 it; then the whole lines before the break are inflated here (as
-:mod:`collector.gharchive` does), imported the same way, and the break is reported as ``FILE:LINE``.
+:mod:`ecometrics.collector.gharchive` does), imported the same way, and the break is reported as ``FILE:LINE``.
 """
 
 from __future__ import annotations
@@ -54,8 +54,8 @@ from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 
 import msgspec
 
-from collector import gharchive
-from collector.gharchive import (
+from ecometrics.collector import gharchive
+from ecometrics.collector.gharchive import (
     DIGITS,
     EVENT_TYPES,
     MAX_REPORTED,
@@ -73,10 +73,10 @@ from collector.gharchive import (
     inflated_lines,
     too_large_report,
 )
-from collector.store import Store
-from core.config import ACTIVITY_EVENT_TYPES
-from core.errors import InputError
-from core.progress import Progress
+from ecometrics.collector.store import Store
+from ecometrics.core.config import ACTIVITY_EVENT_TYPES
+from ecometrics.core.errors import InputError
+from ecometrics.core.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +133,8 @@ class Engine:
 
     def check_disk(self, exc: BaseException) -> None:
         """chDB's folder filling up is the machine's state, not the input: raise
-        :class:`core.errors.WriteFailed` (exit 74) naming the engine, else return."""
-        from core.errors import WriteFailed
+        :class:`ecometrics.core.errors.WriteFailed` (exit 74) naming the engine, else return."""
+        from ecometrics.core.errors import WriteFailed
 
         if self.embedded and any(sign in str(exc) for sign in DISK_FULL):
             raise WriteFailed(
@@ -202,9 +202,9 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-# -- collector.gharchive's line schema, in ClickHouse's SQL ---------------------------------
+# -- ecometrics.collector.gharchive's line schema, in ClickHouse's SQL ---------------------------------
 #
-# The SQLite importer decodes each line into collector.gharchive.Event and its type's payload
+# The SQLite importer decodes each line into ecometrics.collector.gharchive.Event and its type's payload
 # record; here the same declarations (read with msgspec.inspect) become the type of one
 # JSONExtract and the SQL conditions a line must meet, so both engines refuse the same lines.
 # One difference is left: ClickHouse extracts a Tuple from a JSON array by position, so an
@@ -367,7 +367,7 @@ def _element_checks(record: msgspec.inspect.StructType, text: str, path: tuple[s
 def schema_checks() -> tuple[str, str]:
     """SQL over ``line`` and its ``event`` Tuple: (the line meets the schema, multiIf branches naming the
     first value that does not, as ``cond, 'TYPE: ... at `$.path`'`` pairs). A payload field is checked in
-    the lines of the types whose payload record declares it, as collector.gharchive decodes the payload."""
+    the lines of the types whose payload record declares it, as ecometrics.collector.gharchive decodes the payload."""
     payload = _payload_fields()
     checks = []
     for condition, where in _leaf_checks(_event_fields(), "event", "$"):
@@ -376,7 +376,7 @@ def schema_checks() -> tuple[str, str]:
         if kinds is not None:
             condition = f"(event.type.String NOT IN ({', '.join(map(_quote, sorted(kinds)))}) OR {condition})"
         checks.append((condition, where))
-    # What collector.gharchive._row checks after decoding: an id's digits, the time's form and its
+    # What ecometrics.collector.gharchive._row checks after decoding: an id's digits, the time's form and its
     # calendar day (the pattern allows February 30; a real date is its own round trip).
     day = "substring(ifNull(event.created_at.String, ''), 1, 10)"
     checks.append((f"(isNull(event.id.String) OR match(event.id.String, {_quote(_re2(DIGITS))}))", "$.id"))
@@ -398,7 +398,7 @@ def schema_checks() -> tuple[str, str]:
 # -- the schema this project keeps on an engine -------------------------------------------
 
 # The events activity reads, under this project's ``events`` column names
-# (analysis.activity_sql.ENGINE_EVENTS); the month partitions keep a month's query to its files.
+# (ecometrics.analysis.activity_sql.ENGINE_EVENTS); the month partitions keep a month's query to its files.
 EVENTS_TABLE = """
 CREATE TABLE IF NOT EXISTS events (
     id String,
@@ -418,11 +418,11 @@ CREATE TABLE IF NOT EXISTS events (
 """
 # A line's fields, parsed once by name: JSONExtract into a named Tuple whose leaves are
 # Dynamic, so that each value keeps its JSON type (Int64, String, Bool, Float64, None for
-# absent or null, ...) and is checked against collector.gharchive's declared schema
+# absent or null, ...) and is checked against ecometrics.collector.gharchive's declared schema
 # (:func:`schema_checks`) before anything is stored.
 EVENT_TUPLE = event_tuple()
-# What OpenDigger's other metrics read (analysis.opendigger_sql): the SQLite events columns of
-# the same names (collector.store.EVENT_PAYLOAD_COLUMNS, merged, author), NULL when unknown.
+# What OpenDigger's other metrics read (ecometrics.analysis.opendigger_sql): the SQLite events columns of
+# the same names (ecometrics.collector.store.EVENT_PAYLOAD_COLUMNS, merged, author), NULL when unknown.
 # Added to a table made before they were read.
 METRIC_COLUMNS = (
     ("merged", "Nullable(UInt8)"),
@@ -471,7 +471,7 @@ TABLES = (
 
 
 def _event_columns() -> str:
-    """The ``events`` columns of a checked line, as :func:`collector.gharchive._row` maps them
+    """The ``events`` columns of a checked line, as :func:`ecometrics.collector.gharchive._row` maps them
     (the item is the issue of an issue event, the pull request of a pull request event)."""
     issue_type = "event.type.String IN ('IssuesEvent', 'IssueCommentEvent')"
     pull_type = "startsWith(event.type.String, 'PullRequest')"
@@ -512,7 +512,7 @@ def _event_columns() -> str:
         f"{review_id} AS pull_review_id",
         "if(event.type.String = 'PullRequestReviewEvent', event.payload.review.state.String, NULL) "
         "AS pull_review_state",
-        # one entry per commit, '' for a missing one (collector.gharchive.PushPayload.push_authors)
+        # one entry per commit, '' for a missing one (ecometrics.collector.gharchive.PushPayload.push_authors)
         *(
             f"arrayMap(c -> JSONExtractString(c, 'author', '{key}'), commits) AS push_commit_{key}s"
             for key in ("name", "email")
@@ -539,9 +539,9 @@ def _event_columns() -> str:
     )
 
 
-# A good line: a known type, its id, time and repo, and the schema's values (collector.gharchive._row).
+# A good line: a known type, its id, time and repo, and the schema's values (ecometrics.collector.gharchive._row).
 GOOD = "event.type.String IN ({known}) AND {present} AND {valid}"
-# What makes a line that is not good a problem, as collector.gharchive reports it ('' for a
+# What makes a line that is not good a problem, as ecometrics.collector.gharchive reports it ('' for a
 # blank line or an unknown type); worked out only for those lines (the view's WHERE comes first).
 PROBLEM = """multiIf(
     trimBoth(line) = '', '',
@@ -552,15 +552,15 @@ PROBLEM = """multiIf(
     {invalid},
     NOT ({present}), concat(event.type.String, ' without id, created_at or repo'),
     '')"""
-# GH Archive's id, time and repo, which a line must have (collector.gharchive._row's check).
+# GH Archive's id, time and repo, which a line must have (ecometrics.collector.gharchive._row's check).
 PRESENT = (
     "isNotNull(event.id) AND isNotNull(event.created_at) "
     "AND (isNotNull(event.repo.id) OR isNotNull(event.repo.name) OR JSONType(line, 'repo') = 'Object')"
 )
 
 
-# The import keeps every event type collector.gharchive keeps: activity counts its own
-# (core.config.ACTIVITY_EVENT_TYPES); OpenDigger's active_dates_and_times counts all.
+# The import keeps every event type ecometrics.collector.gharchive keeps: activity counts its own
+# (ecometrics.core.config.ACTIVITY_EVENT_TYPES); OpenDigger's active_dates_and_times counts all.
 KEPT_TYPES = tuple(sorted(EVENT_TYPES))
 
 
@@ -621,7 +621,7 @@ def ensure_schema(engine: Engine, known: list[str]) -> None:
 
 @dataclass
 class EngineImportResult(ImportResult):
-    """What :func:`import_files` did; as :class:`collector.gharchive.ImportResult`, plus the files skipped as done."""
+    """What :func:`import_files` did; as :class:`ecometrics.collector.gharchive.ImportResult`, plus the files skipped as done."""
 
     done_before: list[str] = field(default_factory=list)
 
@@ -644,9 +644,9 @@ def import_files(
 ) -> EngineImportResult:
     """Import GH Archive files into ``engine``'s ``events`` (every repo, the types :data:`KEPT_TYPES`).
 
-    ``event_types`` are the types :mod:`collector.gharchive` knows (others are counted as
+    ``event_types`` are the types :mod:`ecometrics.collector.gharchive` knows (others are counted as
     skipped). Files already imported (the same content: :func:`content_key`) are skipped; a
-    file past a bound of ``limits`` (default :data:`collector.gharchive.LIMITS`) is refused
+    file past a bound of ``limits`` (default :data:`ecometrics.collector.gharchive.LIMITS`) is refused
     whole; see the module docstring for the rest.
     """
     if not engine.embedded:
@@ -820,7 +820,7 @@ def _recover(
     engine: Engine, path: Path, key: str, known: list[str], error: BaseException, limits: Limits
 ) -> str | TooLarge:
     """Import the whole lines of a file the engine could not read (up to a damaged gzip
-    stream's break, as :mod:`collector.gharchive` reads it); return the report of the break,
+    stream's break, as :mod:`ecometrics.collector.gharchive` reads it); return the report of the break,
     or the bound the file passes (then nothing of it is imported)."""
     _forget(engine, key)
     report = f"{path}: ClickHouse could not read it ({_first_line(error)}); its lines were read here"

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from collector.store import Store
-from core.ecosystem import RELATIONS
-from core.errors import InputError
-from core.outcome import Completed
+from ecometrics.collector.store import Store
+from ecometrics.core.ecosystem import RELATIONS
+from ecometrics.core.errors import InputError
+from ecometrics.core.outcome import Completed
 
 RELATION_ALIASES = {
     **{relation: relation for relation in RELATIONS},

@@ -18,7 +18,7 @@ the ``events`` table and upserts it, so importing a file twice changes nothing.
   skipped, never stored; a truncated or damaged gzip stream is reported at
   the line where it breaks. The rest of the file and the other files are still imported.
 - Each file imported records its hour (from its name, ``YYYY-MM-DD-H.json.gz``) in the
-  store's ``archive_hours``, with its last batch: :mod:`analysis.coverage` says from it
+  store's ``archive_hours``, with its last batch: :mod:`ecometrics.analysis.coverage` says from it
   how many hours of each month are held.
 
 Fields per type: ``issue_number`` is the issue or pull request number; ``comment_id``
@@ -27,7 +27,7 @@ the comment of ``IssueCommentEvent``, ``PullRequestReviewCommentEvent`` and
 request's ``merged`` flag when the payload carries it; ``title``, ``author_id`` and
 ``author_login`` the issue's or pull request's title and author (``payload.issue`` or
 ``payload.pull_request``: ``title``, ``user``), which OpenRank's ``[snyk]`` rule and the
-activity metric's merged-PR credit read; ``is_bot`` is the bot rule's answer (:mod:`core.bots`,
+activity metric's merged-PR credit read; ``is_bot`` is the bot rule's answer (:mod:`ecometrics.core.bots`,
 without configured logins: the analysis adds those).
 
 Speed (bench/bench_gharchive.py): for large inputs a thread of the importing process
@@ -35,7 +35,7 @@ inflates the file and deals chunks of whole lines in turn to :data:`PARSERS` for
 processes, which parse them (msgspec, each line in one pass into its type's record of
 :data:`EVENTS`) and stage the rows in scratch SQLite files, each row bound with only the
 columns its type fills (:class:`Layout`); the importing process moves them into ``events``
-with ``INSERT ... SELECT`` (:meth:`~collector.store.Store.merge_events`; a third of the cost
+with ``INSERT ... SELECT`` (:meth:`~ecometrics.collector.store.Store.merge_events`; a third of the cost
 of binding the rows itself), in the order the chunks were dealt, about
 :data:`ROWS_PER_TRANSACTION` rows per transaction. Smaller inputs are parsed and staged the
 same way in the importing process. A file's checkpoint (its line count) is written with its
@@ -43,7 +43,7 @@ last batch.
 
 The parsers die with the importing process, however it dies: each asks Linux for a
 parent-death signal, holds only its own ends of the pipes (so a read from a dead parent
-ends) and never the database's job lock (see :mod:`jobs.lock`). Their scratch folder,
+ends) and never the database's job lock (see :mod:`ecometrics.jobs.lock`). Their scratch folder,
 ``.gharchive-PID-*`` beside the database, is removed by the next import when process PID
 is gone.
 """
@@ -76,12 +76,12 @@ from typing import Annotated, Any, ClassVar, Union
 
 import msgspec
 
-from collector.store import EVENT_PUSH_COLUMNS, EVENT_ROW_COLUMNS, ArchiveHour, Store
-from core.bots import is_bot_login
-from core.config import Config
-from core.errors import InputError
-from core.outcome import Completed
-from core.progress import Progress
+from ecometrics.collector.store import EVENT_PUSH_COLUMNS, EVENT_ROW_COLUMNS, ArchiveHour, Store
+from ecometrics.core.bots import is_bot_login
+from ecometrics.core.config import Config
+from ecometrics.core.errors import InputError
+from ecometrics.core.outcome import Completed
+from ecometrics.core.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,7 @@ class TooLarge(ValueError):
 # form, whole seconds: docs.github.com "REST API endpoints for events", ``created_at``), of a real calendar day
 # in 2000-2099. To read a new field, declare it on the record or payload that holds it and put
 # it in the row in its payload record's ``layout_values`` (and its :class:`Layout`);
-# :mod:`collector.archive_engine` refuses the same lines on ClickHouse.
+# :mod:`ecometrics.collector.archive_engine` refuses the same lines on ClickHouse.
 
 Id = Annotated[int, msgspec.Meta(gt=0, le=2**63 - 1)]
 # Patterns end in \Z, not $ (which Python also matches before a final newline).
@@ -1180,7 +1180,7 @@ def _layout_row(line: bytes, path: Path, number: int, result: ImportResult) -> t
 
 
 def _bot_flag(login: str | None) -> int:
-    """:func:`core.bots.is_bot_login` as the ``is_bot`` column holds it, remembered per login (an
+    """:func:`ecometrics.core.bots.is_bot_login` as the ``is_bot`` column holds it, remembered per login (an
     hour's file names each active account many times)."""
     if len(_BOT_FLAGS) >= 200_000:
         _BOT_FLAGS.clear()

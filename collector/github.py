@@ -53,9 +53,9 @@ and the rerun yields the same rows. All HTTP goes through :class:`GitHubClient`;
 budget is spent for longer than ``max_rate_wait`` the pass ends as *partial* and the
 next one resumes.
 
-Items become rows in :mod:`collector.github_rows` (pure functions), GraphQL documents
-live in :mod:`collector.github_queries`, and every REST listing is walked by
-:mod:`collector.github_walk`; this module ties them to the store.
+Items become rows in :mod:`ecometrics.collector.github_rows` (pure functions), GraphQL documents
+live in :mod:`ecometrics.collector.github_queries`, and every REST listing is walked by
+:mod:`ecometrics.collector.github_walk`; this module ties them to the store.
 
 What the real API withholds or takes back, and how it is met:
 
@@ -75,7 +75,7 @@ What the real API withholds or takes back, and how it is met:
   partial timeout) is asked again, :data:`ALIAS_RETRIES` times, and then makes the run
   partial: never silently skipped.
 - **A gone repository** (404 from any of its listings) raises
-  :class:`collector.github_walk.RepoGone`; it is recorded as ``not_found``.
+  :class:`ecometrics.collector.github_walk.RepoGone`; it is recorded as ``not_found``.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from collector.api_records import (
+from ecometrics.collector.api_records import (
     ISSUE_DETAIL_RECORDS,
     Contributor,
     ContributorStats,
@@ -98,8 +98,8 @@ from collector.api_records import (
     check,
     checked,
 )
-from collector.cancel import sleep as cancellable_sleep
-from collector.github_client import (
+from ecometrics.collector.cancel import sleep as cancellable_sleep
+from ecometrics.collector.github_client import (
     BudgetExhausted,
     CachedPage,
     GitHubClient,
@@ -108,7 +108,7 @@ from collector.github_client import (
     GraphQLTimeout,
     raise_for_status,
 )
-from collector.github_queries import (
+from ecometrics.collector.github_queries import (
     ISSUES_QUERY,
     MORE_REVIEWS_QUERY,
     PROFILE_BATCH,
@@ -119,7 +119,7 @@ from collector.github_queries import (
     STARGAZERS_QUERY,
     repository_batch_query,
 )
-from collector.github_rows import (
+from ecometrics.collector.github_rows import (
     activity_events,
     contributor_rows,
     contributor_week_rows,
@@ -136,7 +136,7 @@ from collector.github_rows import (
     star_page_rest,
     unresolved_nodes,
 )
-from collector.github_walk import (
+from ecometrics.collector.github_walk import (
     PAGE_SIZE,
     ListingWalker,
     NewestFirst,
@@ -145,10 +145,10 @@ from collector.github_walk import (
     StaleCursor,
     is_blocked,
 )
-from collector.store import BUDGET_META, Store
-from core.config import GithubConfig
-from core.outcome import CollectResult
-from core.progress import Progress
+from ecometrics.collector.store import BUDGET_META, Store
+from ecometrics.core.config import GithubConfig
+from ecometrics.core.outcome import CollectResult
+from ecometrics.core.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +189,7 @@ def is_stars_refusal(response: Any) -> bool:
     return "permission to view the stargazers" in message or "rate limit" not in message
 
 
-INVALID_RECORDS = "github: invalid records skipped"  # per endpoint: see collector.api_records
+INVALID_RECORDS = "github: invalid records skipped"  # per endpoint: see ecometrics.collector.api_records
 PROFILE_DAYS = 30  # a profile read this many days ago is read again
 PROFILES_READ = "github: profiles read"
 PROFILES_GONE = "github: profiles no longer found"
@@ -341,8 +341,8 @@ class GitHubCollector:
             self.collect_account_facts()
 
     def collect_account_facts(self) -> None:
-        """The facts of stargazer accounts not yet known, bounded per run (:mod:`collector.account_facts`)."""
-        from collector.account_facts import ACCOUNTS_COUNTER, QUERIES_COUNTER, fetch_account_facts
+        """The facts of stargazer accounts not yet known, bounded per run (:mod:`ecometrics.collector.account_facts`)."""
+        from ecometrics.collector.account_facts import ACCOUNTS_COUNTER, QUERIES_COUNTER, fetch_account_facts
 
         invalid: list[str] = []
         unread: list[int] = []
@@ -815,7 +815,7 @@ class GitHubCollector:
 
     def count_invalid(self, endpoint: str, repo: Repo | str, reasons: list[str]) -> None:
         """Count in the run log the records of ``endpoint`` skipped for not meeting their schema
-        (:mod:`collector.api_records`), and log the first reason; ``repo`` or its name."""
+        (:mod:`ecometrics.collector.api_records`), and log the first reason; ``repo`` or its name."""
         if reasons:
             name = repo if isinstance(repo, str) else repo.full_name
             self.result.counters[f"{INVALID_RECORDS} ({endpoint})"] += len(reasons)
@@ -1018,7 +1018,7 @@ class GitHubCollector:
         REST listing does not: merge times, a pull request's additions, deletions, changed
         files and commits, and its reviews (https://docs.github.com/graphql/reference/objects#pullrequest).
         Each page is one point, GitHub's minimum per document. Stored under the REST events'
-        ids (:func:`collector.github_rows.issue_detail_events`), so nothing is duplicated.
+        ids (:func:`ecometrics.collector.github_rows.issue_detail_events`), so nothing is duplicated.
         Resumable like :meth:`ListingWalker.newest_first`: each page is committed with the
         cursor of the next, and a walk ends at the first item not updated since the last
         one (on a first walk, at ``activity_since``)."""
@@ -1053,7 +1053,7 @@ class GitHubCollector:
         """Pages of a GraphQL connection ordered by ``UPDATED_AT`` descending: (nodes, checkpoint).
 
         The checkpoint and the end of the walk are those of every newest-first walk
-        (:class:`collector.github_walk.NewestFirst`; ``resume`` is the next page's cursor). Items
+        (:class:`ecometrics.collector.github_walk.NewestFirst`; ``resume`` is the next page's cursor). Items
         updated while a walk goes on move above it and are read by the next one. A cursor GitHub
         no longer takes starts the walk again from the top. Items older than ``floor`` are dropped."""
         schema = ISSUE_DETAIL_RECORDS["pull_requests" if field == "pullRequests" else "issues"]
@@ -1079,7 +1079,7 @@ class GitHubCollector:
         self, repo: Repo, query: str, field: str, *, after: str | None, **variables: Any
     ) -> dict[str, Any]:
         """One page of a connection of ``repository`` (``field``, or ``pullRequest.reviews``),
-        :attr:`walker.page_size <collector.github_walk.ListingWalker.page_size>` items (see :meth:`ask_repository`)."""
+        :attr:`walker.page_size <ecometrics.collector.github_walk.ListingWalker.page_size>` items (see :meth:`ask_repository`)."""
         node: Any = self.ask_repository(repo, query, field, after=after, first=self.walker.page_size, **variables)
         for step in field.split("."):
             node = node[step]
@@ -1121,7 +1121,7 @@ class GitHubCollector:
 
     def read_all_reviews(self, repo: Repo, node: dict[str, Any]) -> None:
         """Append to a pull request node the reviews past its first page (rare: more than
-        :data:`collector.github_queries.REVIEWS_PAGE`), 100 a document."""
+        :data:`ecometrics.collector.github_queries.REVIEWS_PAGE`), 100 a document."""
         reviews = node.get("reviews") or {}
         page_info = reviews.get("pageInfo") or {}
         while page_info.get("hasNextPage"):

@@ -39,7 +39,7 @@ so one object knows the budgets that are left and owns every retry decision:
   :class:`GitHubUnreachable` at once, naming ``GITHUB_API_URL``.
 - **Transient failures.** ``5xx``, timeouts, dropped connections and truncated or
   invalid JSON bodies are retried with exponential backoff and full jitter
-  (:func:`collector.http.backoff_delay`, shared with the Hub client), up to
+  (:func:`ecometrics.collector.http.backoff_delay`, shared with the Hub client), up to
   ``max_attempts``; then :class:`GitHubUnavailable` names the URL. Such waits since the
   last good answer, across requests, stop at ``max_retry_seconds`` (10 minutes): an API
   that went away ends the run as partial instead of holding it for hours, while a flaky
@@ -73,7 +73,7 @@ from typing import Any, NamedTuple
 
 import requests
 
-from collector.http import (
+from ecometrics.collector.http import (
     Unreachable,
     backoff_delay,
     check_endpoint,
@@ -83,9 +83,9 @@ from collector.http import (
     next_link,
     retry_after_seconds,
 )
-from core.config import GithubConfig
-from core.dates import utc_now
-from core.errors import InputError
+from ecometrics.core.config import GithubConfig
+from ecometrics.core.dates import utc_now
+from ecometrics.core.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ class Response:
     data: Any
     headers: Mapping[str, str]
     url: str  # the URL asked for (the cache key)
-    next_url: str | None = None  # the Link rel="next" target, absolute (collector.http.next_link)
+    next_url: str | None = None  # the Link rel="next" target, absolute (ecometrics.collector.http.next_link)
     key: str = ""  # the URL relative to the API base: how it is stored
 
     @property

@@ -34,7 +34,7 @@ query Stargazers($owner: String!, $name: String!, $after: String) {
 """
 
 
-# The same connection newest first: the re-walk after a refused cursor (collector.github,
+# The same connection newest first: the re-walk after a refused cursor (ecometrics.collector.github,
 # GitHubCollector.rewalk_stars) reads down from the newest star to the stored ones.
 STARGAZERS_NEWEST_FIRST_QUERY = """
 query StargazersNewestFirst($owner: String!, $name: String!, $after: String) {

@@ -30,9 +30,9 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from collector.api_records import ACTIVITY_RECORDS, ISSUE_DETAIL_RECORDS, GraphqlStar, Profile, RestStar, checked
-from core.bots import is_bot_login
-from core.dates import utc_now
+from ecometrics.collector.api_records import ACTIVITY_RECORDS, ISSUE_DETAIL_RECORDS, GraphqlStar, Profile, RestStar, checked
+from ecometrics.core.bots import is_bot_login
+from ecometrics.core.dates import utc_now
 
 # /stats/contributors reports 0 additions and deletions from this many commits on
 # (https://docs.github.com/rest/metrics/statistics#get-all-contributor-commit-activity)
@@ -242,7 +242,7 @@ def activity_events(
 ) -> EventPage:
     """One page of an activity listing (``issues``, ``issue_comments``, ``review_comments``,
     ``issue_events``, ``commits``) as GH Archive events, their actors and update stamps; an item
-    not meeting its record's schema (:data:`collector.api_records.ACTIVITY_RECORDS`) is skipped."""
+    not meeting its record's schema (:data:`ecometrics.collector.api_records.ACTIVITY_RECORDS`) is skipped."""
     page = EventPage()
     items = checked(items, ACTIVITY_RECORDS[resource], page.invalid)
 
@@ -373,7 +373,7 @@ def issue_detail_events(
     request's lines, files and commits (fixed once it is closed). What the item was like
     when it was opened, and comment counts at a closing, are not what GitHub shows now:
     they stay NULL. A closing's actor is not in the node; the stored one is kept. A node not
-    meeting its schema (:data:`collector.api_records.ISSUE_DETAIL_RECORDS`) is skipped, its
+    meeting its schema (:data:`ecometrics.collector.api_records.ISSUE_DETAIL_RECORDS`) is skipped, its
     reason in ``page.invalid``."""
     page = EventPage()
     kind = "PullRequestEvent" if resource == "pull_requests" else "IssuesEvent"
@@ -470,7 +470,7 @@ def profile_rows(
     ids: Iterable[str], nodes: Iterable[dict | None], day: str, invalid: list[str]
 ) -> list[dict[str, Any]]:
     """The ``profiles`` rows of one ``nodes(ids:)`` answer (``ids`` in the order asked); a node
-    not meeting :class:`collector.api_records.Profile` is skipped, its reason in ``invalid``."""
+    not meeting :class:`ecometrics.collector.api_records.Profile` is skipped, its reason in ``invalid``."""
     rows = []
     for node_id, node in zip(ids, nodes, strict=True):
         if node is not None and not checked([node], Profile, invalid):

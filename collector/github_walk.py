@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from collector.github_client import CachedPage, GitHubClient, GitHubError, Response, canonical_url, raise_for_status
+from ecometrics.collector.github_client import CachedPage, GitHubClient, GitHubError, Response, canonical_url, raise_for_status
 
 PAGE_SIZE = 100  # the REST API's largest page
 
@@ -83,7 +83,7 @@ class Step:
 class NewestFirst:
     """Where a walk newest first stands, and when it ends (its checkpoint, one owner for every
     newest-first walk: REST listings here and GraphQL connections ordered by ``UPDATED_AT``
-    descending in :mod:`collector.github`).
+    descending in :mod:`ecometrics.collector.github`).
 
     ``newest`` is the newest stamp stored when the walk began, ``resume`` the next page's target
     (a link or a cursor) while it is unfinished, ``seen`` the newest stamp met so far (``newest``

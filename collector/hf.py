@@ -50,7 +50,7 @@ Two modes:
 - Full Hub (``full_hub = true`` or ``--full-hub``): every model, 1,000 per page, each
   page committed with the next page's target (relative to ``HF_ENDPOINT``) as the
   checkpoint, so memory stays bounded and a killed crawl resumes from its last committed
-  page (see collector.hf_client for why the library's own ``paginate`` cannot resume). The
+  page (see ecometrics.collector.hf_client for why the library's own ``paginate`` cannot resume). The
   crawl sees every model that existed when it started exactly once; models created since
   are the next crawl's; models stored as ``ok`` that a complete crawl did not see are
   marked ``deleted``.
@@ -71,18 +71,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from collector import cancel
-from collector.api_records import HubModel, checked
-from collector.hf_client import HfClient, HubResponse, HubUnavailable, RateLimitTooLong, read_ahead
-from collector.store import BUDGET_META, MODEL_COLUMNS, MODEL_SNAPSHOT_COLUMNS, Store
-from core.config import HuggingFaceConfig
-from core.dates import utc_now, utc_today
-from core.ecosystem import RELATIONS
-from core.outcome import CollectResult
-from core.progress import Progress
+from ecometrics.collector import cancel
+from ecometrics.collector.api_records import HubModel, checked
+from ecometrics.collector.hf_client import HfClient, HubResponse, HubUnavailable, RateLimitTooLong, read_ahead
+from ecometrics.collector.store import BUDGET_META, MODEL_COLUMNS, MODEL_SNAPSHOT_COLUMNS, Store
+from ecometrics.core.config import HuggingFaceConfig
+from ecometrics.core.dates import utc_now, utc_today
+from ecometrics.core.ecosystem import RELATIONS
+from ecometrics.core.outcome import CollectResult
+from ecometrics.core.progress import Progress
 
 log = logging.getLogger(__name__)
-INVALID_RECORDS = "hf: invalid model records skipped"  # per endpoint: see collector.api_records
+INVALID_RECORDS = "hf: invalid model records skipped"  # per endpoint: see ecometrics.collector.api_records
 
 # The Hub's default when a card names a base model without base_model_relation.
 DEFAULT_RELATION = "finetune"
@@ -140,7 +140,7 @@ def collect_hf(
 
     ``config.hub_models`` (the Hub's size) prices the full listing; ``full_hub``
     overrides ``config.full_hub``. A refused ``HF_TOKEN`` or an
-    unreachable endpoint raises an :class:`~core.errors.InputError` naming the fix. ``client``
+    unreachable endpoint raises an :class:`~ecometrics.core.errors.InputError` naming the fix. ``client``
     defaults to an :class:`HfClient` on ``HF_ENDPOINT`` with ``HF_TOKEN``. Failures of
     single models or listings are recorded and the run goes on; the result is then
     ``partial`` with the first reason. A ``result`` passed in is the one filled (its
@@ -185,7 +185,7 @@ class Rows:
 
 def page_rows(records: Iterable[dict[str, Any]], date: str, updated_at: str) -> Rows:
     """Turn Hub model records (the JSON ``ModelInfo`` parses) into table rows; a record not
-    meeting its declared schema (:class:`collector.api_records.HubModel`) is skipped, its reason kept."""
+    meeting its declared schema (:class:`ecometrics.collector.api_records.HubModel`) is skipped, its reason kept."""
     rows = Rows()
     models, snapshots, edges = rows.models, rows.snapshots, rows.edges
     for record in checked(records, HubModel, rows.invalid):

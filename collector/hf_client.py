@@ -24,11 +24,11 @@ headers (read with the library's own ``parse_ratelimit_headers``, utils/_http.py
 client paces itself from them: once ``r`` reaches 0 it waits ``t`` + 1 s before the next
 request instead of spending one on a 429. A 429 waits for ``Retry-After`` when the Hub sends
 one, else for the ``RateLimit`` reset + 1 s (a 429 may come without ``Retry-After``), else
-backs off exponentially with full jitter (:func:`collector.http.backoff_delay`, as the
+backs off exponentially with full jitter (:func:`ecometrics.collector.http.backoff_delay`, as the
 GitHub client does). A wait longer than ``max_rate_wait`` ends the request as unavailable.
 :attr:`HfClient.budget` is the last budget seen, for ``ecometrics status``.
 
-Fatal answers stop the run with an :class:`core.errors.InputError` naming the fix:
+Fatal answers stop the run with an :class:`ecometrics.core.errors.InputError` naming the fix:
 a 401 "Invalid credentials in Authorization header" (a bad or expired ``HF_TOKEN``; the Hub
 gives it to every call, huggingface_hub ``hf_raise_for_status`` tells it apart from a
 private repo's 401 by that message), and a first request that cannot reach the endpoint at
@@ -65,8 +65,8 @@ from urllib.parse import urlsplit
 from huggingface_hub import constants
 from huggingface_hub.utils import build_hf_headers, get_session, parse_ratelimit_headers
 
-from collector import cancel
-from collector.http import (
+from ecometrics.collector import cancel
+from ecometrics.collector.http import (
     Unreachable,
     check_endpoint,
     check_token,
@@ -76,8 +76,8 @@ from collector.http import (
     retry_after_seconds,
     retry_delay,
 )
-from core.config import HuggingFaceConfig
-from core.errors import InputError
+from ecometrics.core.config import HuggingFaceConfig
+from ecometrics.core.errors import InputError
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """HTTP rules the API clients share: HTTP dates, ``Retry-After``, retry backoff, ``Link``, and
 what keeps a connection from being made.
 
-:class:`collector.github_client.GitHubClient`, :class:`collector.hf_client.HfClient` and
-:class:`collector.modelscope_client.ModelScopeClient` each own their retry loop (their APIs
+:class:`ecometrics.collector.github_client.GitHubClient`, :class:`ecometrics.collector.hf_client.HfClient` and
+:class:`ecometrics.collector.modelscope_client.ModelScopeClient` each own their retry loop (their APIs
 signal limits differently); what the loops have in common lives here, once.
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from core.errors import InputError
+from ecometrics.core.errors import InputError
 
 # The environment variables that point the clients elsewhere, and those that hold their tokens.
 ENDPOINT_VARIABLES = ("GITHUB_API_URL", "HF_ENDPOINT", "MODELSCOPE_ENDPOINT")

@@ -47,9 +47,9 @@ from typing import Any
 
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
-from collector.store import Store
-from core.errors import InputError
-from core.outcome import Completed
+from ecometrics.collector.store import Store
+from ecometrics.core.errors import InputError
+from ecometrics.core.outcome import Completed
 
 SOURCE = "hub-stats"
 BATCH_ROWS = 65_536
@@ -102,7 +102,7 @@ def snapshot_day(path: Path, date: str | None) -> str:
 
 
 def snapshot_row(record: Mapping[str, Any], day: str) -> tuple[Any, ...] | str:
-    """The ``model_snapshots`` tuple (:data:`collector.store.MODEL_SNAPSHOT_COLUMNS`) of one
+    """The ``model_snapshots`` tuple (:data:`ecometrics.collector.store.MODEL_SNAPSHOT_COLUMNS`) of one
     record, or why it is refused: the one schema every row is checked against."""
     model_id = record.get("id")
     if not isinstance(model_id, str) or "/" not in model_id:

@@ -40,10 +40,10 @@ from typing import Annotated, Any
 import msgspec
 import yaml
 
-from collector.store import Store
-from core.dates import utc_now
-from core.errors import InputError
-from core.outcome import Completed
+from ecometrics.collector.store import Store
+from ecometrics.core.dates import utc_now
+from ecometrics.core.errors import InputError
+from ecometrics.core.outcome import Completed
 
 LABEL_TYPES = frozenset(
     {

@@ -2,14 +2,14 @@
 their downloads and likes of the day.
 
 What it stores, from ModelScope's model API through its official client
-(:mod:`collector.modelscope_client`), in the tables Hugging Face's models share, with
+(:mod:`ecometrics.collector.modelscope_client`), in the tables Hugging Face's models share, with
 ``platform = 'modelscope'``:
 
 - ``models``: ``author`` (the owner), ``created_at``, ``last_modified``, ``pipeline_tag``
   (the first of ``tasks``), ``license``, ``gated`` (``true``/``false``), ``status`` (``ok``, or
   ``not_found`` for a configured model ModelScope does not know) and ``same_as``: the Hugging
   Face model it is the same as (the same id, or the config's ``same_as`` mapping; see
-  :meth:`collector.store.Store.link_modelscope_models`), refreshed at every pass so a twin
+  :meth:`ecometrics.collector.store.Store.link_modelscope_models`), refreshed at every pass so a twin
   collected later is linked then. Rollups count a linked model once.
 - ``model_snapshots``, one row per model per day: ``downloads_all_time`` (ModelScope shows one
   cumulative count; ``downloads_30d`` and ``trending_score`` stay NULL) and ``likes``. "Today"
@@ -30,15 +30,15 @@ from typing import Any
 
 from modelscope_hub.types import RepoInfo
 
-from collector.api_records import ModelScopeModel, checked
-from collector.modelscope_client import PAGE_SIZE, ModelScopeClient, ModelScopeUnavailable
-from collector.store import Store
-from core.config import ModelScopeConfig
-from core.dates import utc_now, utc_today
-from core.outcome import CollectResult
+from ecometrics.collector.api_records import ModelScopeModel, checked
+from ecometrics.collector.modelscope_client import PAGE_SIZE, ModelScopeClient, ModelScopeUnavailable
+from ecometrics.collector.store import Store
+from ecometrics.core.config import ModelScopeConfig
+from ecometrics.core.dates import utc_now, utc_today
+from ecometrics.core.outcome import CollectResult
 
 log = logging.getLogger(__name__)
-INVALID_RECORDS = "modelscope: invalid model records skipped"  # see collector.api_records
+INVALID_RECORDS = "modelscope: invalid model records skipped"  # see ecometrics.collector.api_records
 
 
 def collect_modelscope(
@@ -83,7 +83,7 @@ def collect_modelscope(
 
 
 def _write(store: Store, infos: Sequence[RepoInfo], client: ModelScopeClient, result: CollectResult) -> int:
-    """Store the models that meet their declared schema (:class:`collector.api_records.ModelScopeModel`);
+    """Store the models that meet their declared schema (:class:`ecometrics.collector.api_records.ModelScopeModel`);
     the others are counted in the run log and skipped."""
     day = client.server_date or utc_today()
     now = utc_now()

@@ -26,7 +26,7 @@ errors.py 681-692) up to ``max_wait``, with the project's backoff and a ``sleep`
 request wakes. A requests ``Session`` hook counts every answer by status and keeps the last
 ``Date`` (ModelScope's "today"; fakehub's clock is simulated).
 
-Fatal answers stop the run with an :class:`core.errors.InputError` naming the fix: a token the
+Fatal answers stop the run with an :class:`ecometrics.core.errors.InputError` naming the fix: a token the
 API refuses (401 ``InvalidAuthentication``, ``AuthenticationError``: every call would meet it),
 and a first request that cannot connect at all (a wrong host, no network).
 """
@@ -54,9 +54,9 @@ from modelscope_hub.errors import (
 )
 from modelscope_hub.types import PagedResult, RepoInfo
 
-from collector import cancel
-from collector.http import Unreachable, check_endpoint, check_token, http_date, retry_delay
-from core.errors import InputError
+from ecometrics.collector import cancel
+from ecometrics.collector.http import Unreachable, check_endpoint, check_token, http_date, retry_delay
+from ecometrics.core.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +206,7 @@ class ModelScopeClient:
             except requests.RequestException as exc:  # a body cut short: the legacy client lets it through
                 self._count("error")
                 failure = type(exc).__name__
-            except RecursionError:  # the library's json.loads on a body nested too deeply (collector.http.json_body)
+            except RecursionError:  # the library's json.loads on a body nested too deeply (ecometrics.collector.http.json_body)
                 self._count("error")
                 failure = "unreadable JSON body (the JSON nests too deeply to read)"
             if attempt == self.max_retries:

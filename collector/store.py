@@ -28,9 +28,9 @@ from typing import Any, TypeGuard
 
 import sqlite_utils
 
-from collector.cancel import raise_if_stopped
-from core.dates import utc_now
-from core.errors import InputError, WriteFailed
+from ecometrics.collector.cancel import raise_if_stopped
+from ecometrics.core.dates import utc_now
+from ecometrics.core.errors import InputError, WriteFailed
 
 # Each migration is plain SQL, applied once, in order. Never edit a released entry:
 # add a new one. The list index + 1 is the schema version it produces.
@@ -206,7 +206,7 @@ MIGRATIONS: list[str] = [
     """,
     # 3: activity per (month, repo, developer) and the fingerprints of computed OpenRank months.
     """
-    CREATE TABLE activity (                -- OpenDigger's activity terms, written by analysis.activity
+    CREATE TABLE activity (                -- OpenDigger's activity terms, written by ecometrics.analysis.activity
         month TEXT NOT NULL,               -- YYYY-MM
         repo_id INTEGER NOT NULL,
         repo_name TEXT,
@@ -412,7 +412,7 @@ MIGRATIONS: list[str] = [
     );
     """,
     # 14: which hours of GH Archive the store holds: one row per hourly file imported, so a
-    # month's metrics can say how much of the month they saw (analysis.coverage).
+    # month's metrics can say how much of the month they saw (ecometrics.analysis.coverage).
     """
     CREATE TABLE archive_hours (           -- written with the last batch of the file's events
         hour TEXT PRIMARY KEY,             -- YYYY-MM-DDTHH (UTC), from the name YYYY-MM-DD-H.json.gz
@@ -703,7 +703,7 @@ class Store:
         """One transaction; nested uses join the outermost one.
 
         After an outermost commit that is a ``page_boundary`` a requested stop is
-        raised (see :mod:`collector.cancel`); the run log's own writes are not.
+        raised (see :mod:`ecometrics.collector.cancel`); the run log's own writes are not.
         """
         if self._depth:
             self._depth += 1

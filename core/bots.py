@@ -11,7 +11,7 @@ bot to us.
 The collectors store the rule's answer in ``is_bot`` with the logins configured when the row
 was collected; the analysis applies the rule again to the stored logins, so a login
 configured later counts from then on (and OpenDigger's labelled bots, matched by GitHub id,
-are added there: see ``analysis.activity.labelled_bot_ids``).
+are added there: see ``ecometrics.analysis.activity.labelled_bot_ids``).
 
 ``ghost`` (id 10137) is no bot and no person either: GitHub credits the issues, pull requests
 and comments of every deleted account to it ("Side effects of account deletion",

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core import ecosystem
-from core.errors import InputError
+from ecometrics.core import ecosystem
+from ecometrics.core.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ DEFAULT_DB_PATH = "ecometrics.db"
 _REPO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+")
 _OWNER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*")
-# A family or origin name: no "+" (analysis.frames.FAMILY_SEPARATOR joins the families of a
+# A family or origin name: no "+" (ecometrics.analysis.frames.FAMILY_SEPARATOR joins the families of a
 # merge, "Llama+Qwen", so "A+B" would be read back as two families) and no control characters.
 _FAMILY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,95}")
 _SINCE = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?")  # a date, or a UTC time as GitHub's `since`
@@ -118,7 +118,7 @@ ACTIVITY_EVENT_TYPES: tuple[str, ...] = (
 
 @dataclass
 class ActivityConfig:
-    """OpenDigger's activity definition, as analysis.activity applies it."""
+    """OpenDigger's activity definition, as ecometrics.analysis.activity applies it."""
 
     weights: dict[str, float] = field(default_factory=dict)  # overrides of ACTIVITY_WEIGHTS, e.g. {pushes = 10.0}
     bots: list[str] = field(default_factory=list)  # bot logins besides "*[bot]" and the built-in list
@@ -148,7 +148,7 @@ class ExportConfig:
 
 @dataclass
 class ReportConfig:
-    """``ecometrics report``: the static site of the rankings and charts (see analysis.report)."""
+    """``ecometrics report``: the static site of the rankings and charts (see ecometrics.analysis.report)."""
 
     dir: str = "report"
     enabled: bool = False  # true: the nightly run rewrites the site after the exports

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from core.errors import InputError
+from ecometrics.core.errors import InputError
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 

@@ -27,8 +27,8 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from core.errors import InputError
-from fakehub.generator import stable_hash
+from ecometrics.core.errors import InputError
+from ecometrics.fakehub.generator import stable_hash
 
 KINDS = ("429", "secondary", "5xx", "timeout", "truncate", "partial", "node")
 FIELD_KINDS = ("partial", "node")  # drawn per GraphQL field, not per request

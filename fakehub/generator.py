@@ -1,9 +1,9 @@
 """The deterministic synthetic ecosystem fakehub serves: GitHub users, orgs, repos, stars
-and activity, plus the Hugging Face model forest of :mod:`fakehub.model_forest`.
+and activity, plus the Hugging Face model forest of :mod:`ecometrics.fakehub.model_forest`.
 
 Everything is a function of ``(seed, scale)`` and the simulated clock
-(:mod:`fakehub.clock`). Repos use the real organisation names of
-``core.ecosystem`` (LABS, TRACKED_REPOS) plus generated ones, so a config written
+(:mod:`ecometrics.fakehub.clock`). Repos use the real organisation names of
+``ecometrics.core.ecosystem`` (LABS, TRACKED_REPOS) plus generated ones, so a config written
 for the real world runs offline. Per-repo stars and activity are generated lazily on
 first use from an RNG seeded by ``(seed, repo index)``, so start-up is fast and the
 order of requests never changes the data.
@@ -73,8 +73,8 @@ from functools import cached_property
 
 import numpy as np
 
-from core.ecosystem import LABS, TRACKED_REPOS
-from fakehub.clock import DAY, FUTURE_DAYS, START_TS, Clock, iso
+from ecometrics.core.ecosystem import LABS, TRACKED_REPOS
+from ecometrics.fakehub.clock import DAY, FUTURE_DAYS, START_TS, Clock, iso
 
 BOT_LOGINS = (
     "dependabot[bot]",
@@ -319,7 +319,7 @@ def user_login(index: int) -> str:
 
 
 def iso_array(times: np.ndarray) -> list[str]:
-    """:func:`fakehub.clock.iso` of many epoch seconds at once."""
+    """:func:`ecometrics.fakehub.clock.iso` of many epoch seconds at once."""
     return [t + "Z" for t in np.datetime_as_string(times.astype("datetime64[s]"), unit="s")]
 
 
@@ -1004,7 +1004,7 @@ class GitHubWorld:
                 users[user] = users.get(user, 0) + 1
         return users, anon
 
-    contributor_email_limit = 500  # see fakehub.github_rest: /contributors links only these
+    contributor_email_limit = 500  # see ecometrics.fakehub.github_rest: /contributors links only these
     cursor_lifetime_seconds: int | None = None  # set by the server: CURSOR_LIFETIME_SECONDS, None never
     # set by the server (see may_list_stargazers): no repository, "*" every one, or a set of
     # lower-case "owner/name" ("owner/*": all of an owner's); and how a refusal looks, "forbidden" or "empty"

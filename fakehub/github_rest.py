@@ -33,7 +33,7 @@ the ``link`` header's URLs may use ``page``, ``before`` or ``after``, follow the
 given, https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api;
 ``after=`` cursors on large listings, e.g. MeltanoLabs/tap-github pull request 415;
 reports of the 422 range from page 11 to page 100, so the stricter end is modelled).
-A cursor older than :data:`fakehub.generator.CURSOR_LIFETIME_SECONDS` (a week, assumed) answers
+A cursor older than :data:`ecometrics.fakehub.generator.CURSOR_LIFETIME_SECONDS` (a week, assumed) answers
 that same 422 "Invalid cursor value": a stored continuation can be refused later.
 Page numbers are offsets: an item updated during a walk moves to the end and shifts
 later items onto pages already read. A keyset cursor names the sort key of the last
@@ -62,7 +62,7 @@ commits, in one answer without pagination (the statistics "match the statistics 
 different repository graphs", same page, and the contributors graph shows the top 100;
 ghuser-io/ghuser.io issue 23: "they just return the 100 biggest contributors").
 
-Budgets, ETags/304, ``Date`` and the rate-limit headers are added by :mod:`fakehub.server`.
+Budgets, ETags/304, ``Date`` and the rate-limit headers are added by :mod:`ecometrics.fakehub.server`.
 """
 
 from __future__ import annotations
@@ -77,9 +77,9 @@ from urllib.parse import urlencode
 
 import numpy as np
 
-from fakehub.clock import DAY, http_date, iso, parse_iso
-from fakehub.exchange import Request, Response, link_header
-from fakehub.generator import BLOCKED, STARGAZERS_REFUSED, GitHubWorld, Issue, Repo, stable_hash
+from ecometrics.fakehub.clock import DAY, http_date, iso, parse_iso
+from ecometrics.fakehub.exchange import Request, Response, link_header
+from ecometrics.fakehub.generator import BLOCKED, STARGAZERS_REFUSED, GitHubWorld, Issue, Repo, stable_hash
 
 DOCS = "https://docs.github.com/rest"
 MAX_STARGAZER_PAGE = 400
@@ -543,7 +543,7 @@ class GitHubRest:
 
     def blocked_repo_json(self, base: str, full: str) -> dict:
         """A taken-down repository as its owner's listing shows it: an ordinary public item
-        (its own URL answers 451; see :data:`fakehub.generator.BLOCKED`)."""
+        (its own URL answers 451; see :data:`ecometrics.fakehub.generator.BLOCKED`)."""
         owner, name = full.split("/")
         repo_id = 900_000_000 + stable_hash("blocked", full) % 10**6
         r = f"{base}/repos/{full}"
@@ -581,7 +581,7 @@ class GitHubRest:
 
     def stargazers(self, req: Request, repo: Repo) -> Response:
         """A page of ``repo``'s stargazers, to its admins and collaborators only (see
-        :meth:`fakehub.generator.GitHubWorld.may_list_stargazers`): since July 2026 anyone else
+        :meth:`ecometrics.fakehub.generator.GitHubWorld.may_list_stargazers`): since July 2026 anyone else
         gets "empty responses or a 403 Forbidden status" (GitHub changelog 2026-06-30, "Upcoming
         access restrictions to public API endpoints and UI views"). The 403's message is the one
         clients record ("You do not have permission to view the stargazers", hajisensai/Fushi

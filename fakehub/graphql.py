@@ -49,7 +49,7 @@ error with ``type: "NOT_FOUND"`` and its ``path``. A document asking for more th
 ``graphql_timeout_nodes`` nodes (:func:`requested_nodes`) times out as a whole, as GitHub's
 do past their 10 seconds: 502 or 504, charged, and the same again when asked again (see
 :data:`TIMEOUT_NODES`). A stargazer cursor names a star's place and when it was issued; one
-older than the cursor lifetime (:data:`fakehub.generator.CURSOR_LIFETIME_SECONDS`) is refused
+older than the cursor lifetime (:data:`ecometrics.fakehub.generator.CURSOR_LIFETIME_SECONDS`) is refused
 with ``INVALID_CURSOR_ARGUMENTS`` ("`...` does not appear to be a valid cursor."), its
 ``repository`` null.
 
@@ -69,7 +69,7 @@ text a profile holds, null when empty (https://docs.github.com/graphql/reference
 an organisation has a ``location`` and no ``company`` (:meth:`GitHubWorld.user_profile`,
 :meth:`GitHubWorld.org_profile`). ``User`` carries the public facts the suspected-fake-star detectors read (``createdAt``,
 ``followers``, ``repositories``, ``contributionsCollection.contributionCalendar``), from
-:meth:`fakehub.generator.GitHubWorld.account_facts`.
+:meth:`ecometrics.fakehub.generator.GitHubWorld.account_facts`.
 """
 
 from __future__ import annotations
@@ -92,10 +92,10 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-from fakehub.clock import iso
-from fakehub.exchange import Request, Response
-from fakehub.generator import BLOCKED, STARGAZERS_REFUSED, GitHubWorld, Issue, Repo, UserDirectory
-from fakehub.limits import Window
+from ecometrics.fakehub.clock import iso
+from ecometrics.fakehub.exchange import Request, Response
+from ecometrics.fakehub.generator import BLOCKED, STARGAZERS_REFUSED, GitHubWorld, Issue, Repo, UserDirectory
+from ecometrics.fakehub.limits import Window
 
 SDL = """
 scalar DateTime
@@ -257,7 +257,7 @@ def _cursor(k: int, issued: int) -> str:
 
 def _uncursor(cursor: str, world: GitHubWorld) -> int:
     """The star index of a cursor; one malformed or older than the cursor lifetime
-    (:data:`fakehub.generator.CURSOR_LIFETIME_SECONDS`) is refused as GitHub refuses one."""
+    (:data:`ecometrics.fakehub.generator.CURSOR_LIFETIME_SECONDS`) is refused as GitHub refuses one."""
     try:
         text = base64.b64decode(cursor).decode()
         _, k, issued = text.rsplit(":", 2)
@@ -423,7 +423,7 @@ class RepositoryNode:
         (anuraghazra/github-readme-stats pull 4921; pkgjs/statusboard pull 54, where ``watchers {
         totalCount }`` still works; star-history/star-history issue 539: "GraphQL
         ``repository.stargazers`` fails with the same 403"). To anyone else (see
-        :meth:`fakehub.generator.GitHubWorld.may_list_stargazers`) the field is refused with type
+        :meth:`ecometrics.fakehub.generator.GitHubWorld.may_list_stargazers`) the field is refused with type
         ``FORBIDDEN`` at its path; the connection is non-null in GitHub's schema, so the null
         reaches the enclosing ``repository`` (https://spec.graphql.org/October2021/#sec-Handling-Field-Errors).
         No public page records GitHub's GraphQL message for it: the REST text is fakehub's
@@ -453,7 +453,7 @@ class RepositoryNode:
         ks = [int(standing[p]) for p in positions]
         times = repo.star_times
         hidden = repo.star_hidden
-        # a hidden account's item is null in both lists (see fakehub.generator)
+        # a hidden account's item is null in both lists (see ecometrics.fakehub.generator)
         users = [None if hidden[k] else UserNode(repo.stargazer(k), self._world.users, self._world) for k in ks]
         edges = [
             None if u is None else {"cursor": _cursor(k, now), "starredAt": iso(int(times[k])), "node": u}
@@ -638,7 +638,7 @@ class IssueNode:
 
     def reviews(self, info, first=None, after=None, states=None, **_):
         """Submitted reviews, oldest first; a PENDING review is its author's alone and never
-        listed (:data:`fakehub.generator.REVIEW_STATES`)."""
+        listed (:data:`ecometrics.fakehub.generator.REVIEW_STATES`)."""
         pull = self._issue.pull
         rows = [
             ReviewNode(self._world, review)
@@ -872,7 +872,7 @@ class GraphQLApi:
     ) -> Response:
         """Run a prepared document; ``partial_fault(full_name)`` says whether one aliased
         repository times out, ``partial_fault(node_id, "node")`` whether one ``nodes(ids:)`` item
-        does (the ``partial`` and ``node`` fault kinds of :mod:`fakehub.faults`)."""
+        does (the ``partial`` and ``node`` fault kinds of :mod:`ecometrics.fakehub.faults`)."""
         document, variables, operation, cost, _nodes = prepared
         root = Root(self.world, req.base_url, rate, cost, partial_fault)
         result = execute_sync(SCHEMA, document, root_value=root, variable_values=variables, operation_name=operation)

@@ -50,9 +50,9 @@ The real Hub's behaviours that a long crawl meets, all on by default:
   200 with ``private: true``. fakehub takes every token for a member of every lab
   (``private_models=False`` leaves them out).
 - **createdAt sentinel.** Repos older than the Hub's creation-date records report
-  ``2022-03-02T23:29:04.000Z`` (:data:`fakehub.model_forest.CREATED_AT_SENTINEL`).
+  ``2022-03-02T23:29:04.000Z`` (:data:`ecometrics.fakehub.model_forest.CREATED_AT_SENTINEL`).
 
-Rate limits and bad tokens are the server's (:meth:`fakehub.server.FakeHub._hf`). With
+Rate limits and bad tokens are the server's (:meth:`ecometrics.fakehub.server.FakeHub._hf`). With
 ``permissive=True`` (only for comparisons with the crawl that relied on it) listings accept
 the detail-only properties and trending scores stay still.
 
@@ -72,10 +72,10 @@ from urllib.parse import urlencode
 
 import numpy as np
 
-from fakehub.clock import DAY, START_TS
-from fakehub.exchange import Request, Response, link_header
-from fakehub.generator import stable_hash
-from fakehub.model_forest import CURATED, RELATIONS, ModelForest, hub_created_at
+from ecometrics.fakehub.clock import DAY, START_TS
+from ecometrics.fakehub.exchange import Request, Response, link_header
+from ecometrics.fakehub.generator import stable_hash
+from ecometrics.fakehub.model_forest import CURATED, RELATIONS, ModelForest, hub_created_at
 
 DEFAULT_FIELDS = (
     "_id",

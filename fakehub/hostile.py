@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 
-from fakehub.exchange import Response
+from ecometrics.fakehub.exchange import Response
 
 NOT_A_TIME = "yesterday"
 NEGATIVE_COUNT = -1

@@ -26,7 +26,7 @@ What the real Hub does to a long crawl, modelled here (each on by default):
 
 - ``trendingScore`` moves while a crawl runs: the Hub recomputes it continuously (it is the
   default order of ``/api/models``, huggingface_hub issue #2741). :attr:`ModelForest.trending_epoch`
-  counts the recomputations (:class:`fakehub.hf.HfApi` advances it every few listing pages);
+  counts the recomputations (:class:`ecometrics.fakehub.hf.HfApi` advances it every few listing pages);
   epoch 0 is the plain ``rate * (1 + trend * age) / 40`` and each later epoch multiplies it by a
   per-model factor in [0.5, 1.5).
 - Repos created before the Hub recorded creation dates report ``createdAt =
@@ -52,8 +52,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fakehub.clock import DAY, FUTURE_DAYS, START_TS, iso_ms
-from fakehub.generator import _ADJ, _NOUN, _mix, stable_hash
+from ecometrics.fakehub.clock import DAY, FUTURE_DAYS, START_TS, iso_ms
+from ecometrics.fakehub.generator import _ADJ, _NOUN, _mix, stable_hash
 
 # What the Hub reports as createdAt for repos older than its creation-date records.
 CREATED_AT_SENTINEL = "2022-03-02T23:29:04.000Z"
@@ -70,7 +70,7 @@ def hub_created_at(ts: int) -> str:
 
 
 def _splitmix(x: np.ndarray) -> np.ndarray:
-    """:func:`fakehub.generator._mix` of a uint64 array."""
+    """:func:`ecometrics.fakehub.generator._mix` of a uint64 array."""
     with np.errstate(over="ignore"):
         x = x + np.uint64(0x9E3779B97F4A7C15)
         x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -198,7 +198,7 @@ def _sum_daily(a0: np.ndarray, a1: np.ndarray, trend: np.ndarray) -> np.ndarray:
 
 
 class ModelForest:
-    # Defaults that a snapshot's forest (fakehub.snapshot) shares: nothing renamed, deleted or disabled.
+    # Defaults that a snapshot's forest (ecometrics.fakehub.snapshot) shares: nothing renamed, deleted or disabled.
     renamed: dict[str, str] = RENAMED
     trending_epoch = 0
     deleted_at: np.ndarray | None = None

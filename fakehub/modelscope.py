@@ -3,7 +3,7 @@ client, ``modelscope_hub`` 0.5.1 (the hub half of the ``modelscope`` SDK, whose
 ``modelscope.hub.api.HubApi`` 1.40 delegates to it), reads.
 
 The catalogue: the Chinese labs' models mirrored from the Hugging Face forest under their
-ModelScope owners (:func:`core.ecosystem.modelscope_owners`; ``zai-org/glm-4-9b-chat`` is
+ModelScope owners (:func:`ecometrics.core.ecosystem.modelscope_owners`; ``zai-org/glm-4-9b-chat`` is
 ``ZhipuAI/glm-4-9b-chat`` there), each with ModelScope's own download count, published a few
 hours before its Hugging Face twin (the labs release there first); Meta's Llama models mirrored
 by ``LLM-Research`` weeks later, with few downloads; about one lab model in five only on Hugging
@@ -87,11 +87,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.ecosystem import LABS
-from fakehub.clock import DAY, START_TS, Clock, iso
-from fakehub.exchange import Request, Response
-from fakehub.generator import stable_hash
-from fakehub.model_forest import CURATED, ModelForest
+from ecometrics.core.ecosystem import LABS
+from ecometrics.fakehub.clock import DAY, START_TS, Clock, iso
+from ecometrics.fakehub.exchange import Request, Response
+from ecometrics.fakehub.generator import stable_hash
+from ecometrics.fakehub.model_forest import CURATED, ModelForest
 
 MAX_PAGE_SIZE = 50
 MAX_LISTING_DEPTH = 3000  # page_number * page_size

@@ -1,17 +1,17 @@
 """fakehub's HTTP server: one loopback server speaking GitHub REST (at the root, like
 ``api.github.com``), GitHub GraphQL (``/graphql``) and the Hugging Face model API
 (``/api/models``) and the ModelScope model API (``/openapi/v1/models``, ``/api/v1/models``, see
-:mod:`fakehub.modelscope`), over one synthetic world (:mod:`fakehub.world`).
+:mod:`ecometrics.fakehub.modelscope`), over one synthetic world (:mod:`ecometrics.fakehub.world`).
 
 In tests::
 
-    from fakehub import FakeHub
+    from ecometrics.fakehub import FakeHub
     with FakeHub(seed=0, scale="small") as hub:
         os.environ["GITHUB_API_URL"] = hub.url    # GraphQL at hub.url + "/graphql"
         os.environ["HF_ENDPOINT"] = hub.url
         os.environ["MODELSCOPE_ENDPOINT"] = hub.url
         ...
-        hub.truth()        # ground truth, shape in fakehub.world
+        hub.truth()        # ground truth, shape in ecometrics.fakehub.world
         hub.advance(1)     # the simulated clock moves one day
         hub.stats()        # request counters; hub.reset_stats()
         hub.sleep(3600)    # an hour passes on the rate limits' clock: budgets reset, no wall-clock wait
@@ -19,7 +19,7 @@ In tests::
         hub.resume()       # ... until now
 
 Knobs (keyword arguments of :class:`FakeHub`; the CLI exposes the first five, ``snapshot`` and,
-with ``--demo-windows``, the demo's short rate windows): ``seed``, ``scale`` (small|medium|large), ``faults`` (see :mod:`fakehub.faults`),
+with ``--demo-windows``, the demo's short rate windows): ``seed``, ``scale`` (small|medium|large), ``faults`` (see :mod:`ecometrics.fakehub.faults`),
 ``host``/``port`` (port 0 picks a free one), ``rest_budget`` (REST requests per token
 per window, default 5,000), ``graphql_budget`` (points, 5,000),
 ``unauthenticated_budget`` (REST requests per client address, 60),
@@ -30,34 +30,34 @@ https://huggingface.co/docs/hub/rate-limits), ``hf_page_size`` (1,000),
 ``hf_trending_refresh_pages`` (listing pages between recomputations of the trending scores,
 20; 0 keeps them still), ``hf_permissive`` (listings accept the detail-only expands and
 trending scores stay still: only to compare with the crawl that relied on it; see
-:mod:`fakehub.hf`),
+:mod:`ecometrics.fakehub.hf`),
 ``retry_after_seconds`` (the ``Retry-After`` of faults, 1), ``fault_delay_seconds``
 (how long a ``timeout`` fault holds the connection before dropping it, 0), ``snapshot``
 (a JSON file in the ground-truth shape to serve instead of a generated world; see
-:mod:`fakehub.snapshot`); for GitHub's secondary limits ``secondary_rest_points`` /
+:mod:`ecometrics.fakehub.snapshot`); for GitHub's secondary limits ``secondary_rest_points`` /
 ``secondary_graphql_points`` / ``secondary_window_seconds`` (900 / 2,000 per 60 s, GitHub's
 published numbers; see :meth:`FakeHub._secondary_limit`), ``page_number_limit`` (the last
 page an activity listing serves by number, 10), ``contributor_email_limit`` (500),
 ``stats_commit_limit`` (10,000) and ``contributors_history_limit`` (200,000 commits, past which
-``/contributors`` is "too large to list") (see :mod:`fakehub.github_rest`), and
+``/contributors`` is "too large to list") (see :mod:`ecometrics.fakehub.github_rest`), and
 ``clock_step_seconds`` (the simulated clock moves this much per API request, 0: time
 passing while a client walks its pages), and ``still_rate_clock`` (False: the rate
 limits' clock is the wall clock plus what ``hub.sleep`` skipped, as GitHub's is; True
 moves it only by ``hub.sleep``, so a test's windows open and close at the same requests
 however loaded the machine is), and ``graphql_timeout_nodes`` (10,000: a GraphQL document
 asking for more nodes than that times out as a whole, 502 or 504, and is charged; see
-:data:`fakehub.graphql.TIMEOUT_NODES`), and ``enterprise`` (False; True serves GitHub in
+:data:`ecometrics.fakehub.graphql.TIMEOUT_NODES`), and ``enterprise`` (False; True serves GitHub in
 GitHub Enterprise Server's layout: REST under ``/api/v3``, GraphQL at ``/api/graphql``,
 nothing at the root, and ``/api/v3/graphql`` answers REST's 404, as on a real server: "Forming
 calls with GraphQL", https://docs.github.com/enterprise-server@latest/graphql/guides/forming-calls-with-graphql#the-graphql-endpoint,
 and PyGithub's ``Requester.get_graphql_prefix``, which strips ``/v3`` before adding ``/graphql``),
 ``cursor_lifetime_seconds`` (a week on the simulated clock: REST ``after=`` and GraphQL star
 cursors older than that are refused, 422 / ``INVALID_CURSOR_ARGUMENTS``; None keeps them; see
-:data:`fakehub.generator.CURSOR_LIFETIME_SECONDS`), ``collaborator_of`` (none: the repositories
+:data:`ecometrics.fakehub.generator.CURSOR_LIFETIME_SECONDS`), ``collaborator_of`` (none: the repositories
 whose stargazer lists the caller's token may read, as GitHub allows only a repository's admins
 and collaborators since July 2026; ``"*"`` every one, or ``{"owner/name", ...}``; the command line's
 ``--collaborator-of`` or ``FAKEHUB_COLLABORATOR_OF``, comma-separated; see
-:meth:`fakehub.generator.GitHubWorld.may_list_stargazers`) and ``stargazer_refusal``
+:meth:`ecometrics.fakehub.generator.GitHubWorld.may_list_stargazers`) and ``stargazer_refusal``
 (``"forbidden"``: REST 403 and GraphQL ``FORBIDDEN``; ``"empty"``: the empty 200 page the same
 changelog also names).
 
@@ -81,7 +81,7 @@ Control endpoints (never faulted, never charged, not counted in the stats):
   ``dropped`` counts connections their client closed before its answer was written (a
   client killed while :meth:`FakeHub.pause_after` held it): fakehub drops them silently,
   as a real server does, and :meth:`FakeHub.wait_dropped` waits for them;
-  endpoint names are the route names of :mod:`fakehub.github_rest` (``repos``,
+  endpoint names are the route names of :mod:`ecometrics.fakehub.github_rest` (``repos``,
   ``repos.stargazers``, ``orgs.repos``, ...), ``graphql``, ``hf.models``,
   ``hf.model_info``, ``ms.models``, ``ms.model``, ``ms.legacy_model``, ``ms.auth``, plus
   ``rate_limited``/``graphql.rate_limited``/``hf.rate_limited`` for refusals, ``graphql.timeout`` for documents too heavy to finish, and ``fault``/``hf.fault``/``ms.fault`` for injected 429/403/5xx answers
@@ -90,7 +90,7 @@ Control endpoints (never faulted, never charged, not counted in the stats):
 - ``POST /_fakehub/sleep?seconds=N``: N seconds pass on the rate limits' clock
   (:meth:`FakeHub.sleep`; budgets reset as if a client had waited)
 - ``GET /_fakehub/truth`` (``?models=0`` leaves out the per-model records)
-- ``POST /_fakehub/hostile?on=1`` (``on=0``): the hostile control of :mod:`fakehub.hostile`, off by
+- ``POST /_fakehub/hostile?on=1`` (``on=0``): the hostile control of :mod:`ecometrics.fakehub.hostile`, off by
   default (``FakeHub(hostile_records=...)``): one star a page carries a time that is not a time,
   one repository of a metadata answer a ``createdAt`` that is not one, one contributor a page a
   negative count
@@ -108,24 +108,24 @@ from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from fakehub.clock import http_date, iso
-from fakehub.exchange import Request, Response
-from fakehub.faults import FIELD_KINDS, Faults
-from fakehub.gate import RequestGate
-from fakehub.generator import CURSOR_LIFETIME_SECONDS, stable_hash
-from fakehub.github_rest import CONTRIBUTORS_HISTORY_LIMIT, GitHubRest
-from fakehub.graphql import TIMEOUT_NODES, GraphQLApi, timeout_response, top_level_fields
-from fakehub.hf import HfApi
-from fakehub.hostile import corrupted
-from fakehub.limits import Budget, Window
-from fakehub.modelscope import ModelScopeApi, ms_error, ms_server_error
-from fakehub.options import (
+from ecometrics.fakehub.clock import http_date, iso
+from ecometrics.fakehub.exchange import Request, Response
+from ecometrics.fakehub.faults import FIELD_KINDS, Faults
+from ecometrics.fakehub.gate import RequestGate
+from ecometrics.fakehub.generator import CURSOR_LIFETIME_SECONDS, stable_hash
+from ecometrics.fakehub.github_rest import CONTRIBUTORS_HISTORY_LIMIT, GitHubRest
+from ecometrics.fakehub.graphql import TIMEOUT_NODES, GraphQLApi, timeout_response, top_level_fields
+from ecometrics.fakehub.hf import HfApi
+from ecometrics.fakehub.hostile import corrupted
+from ecometrics.fakehub.limits import Budget, Window
+from ecometrics.fakehub.modelscope import ModelScopeApi, ms_error, ms_server_error
+from ecometrics.fakehub.options import (
     DEMO_HF_WINDOW_SECONDS,
     DEMO_SECONDARY_WINDOW_SECONDS,
     add_serve_arguments,
     export_line,
 )
-from fakehub.world import World
+from ecometrics.fakehub.world import World
 
 ENTERPRISE_REST = "/api/v3"  # GitHub Enterprise Server's REST root, https://HOST/api/v3
 ENTERPRISE_GRAPHQL = "/api/graphql"  # ... and its GraphQL endpoint, https://HOST/api/graphql
@@ -224,7 +224,7 @@ class FakeHub:
         stargazer_refusal: str = "forbidden",
     ):
         self.enterprise = enterprise
-        self.hostile_records = hostile_records  # fakehub.hostile: off, as the real APIs send no garbage
+        self.hostile_records = hostile_records  # ecometrics.fakehub.hostile: off, as the real APIs send no garbage
         self.world = World.from_snapshot(snapshot) if snapshot else World(seed, scale)
         self.faults = Faults(faults, seed)
         self.world.github.contributor_email_limit = contributor_email_limit
@@ -304,7 +304,7 @@ class FakeHub:
     # -- Python API ------------------------------------------------------------------
     def truth(self, include_models: bool = True) -> dict:
         truth = self.world.truth(include_models)
-        # the private models a token lists (fakehub.hf): never among the public models above
+        # the private models a token lists (ecometrics.fakehub.hf): never among the public models above
         private = self.hf.private_records() if self.hf.private_models else []
         truth["hf"]["private"] = sorted(rec["id"] for _, _, rec in private)
         return truth
@@ -331,7 +331,7 @@ class FakeHub:
 
     def pause_after(self, requests: int) -> threading.Event:
         """Answer ``requests`` more API requests, then hold the rest until :meth:`resume`; the
-        event returned is set once a request is held (see :mod:`fakehub.gate`)."""
+        event returned is set once a request is held (see :mod:`ecometrics.fakehub.gate`)."""
         return self._gate.pause_after(requests)
 
     def resume(self) -> None:
@@ -425,7 +425,7 @@ class FakeHub:
         )
 
     def _ms_fault_response(self, fault: str, key: str) -> Response:
-        """ModelScope's answers to an injected fault, in its OpenAPI error envelope (see fakehub.modelscope)."""
+        """ModelScope's answers to an injected fault, in its OpenAPI error envelope (see ecometrics.fakehub.modelscope)."""
         if fault == "5xx":
             status = (500, 502, 503)[self.faults.variant(key) % 3]
             return ms_server_error(status)
@@ -736,7 +736,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def collaborators(names: Iterable[str] | str) -> frozenset[str] | str:
-    """``collaborator_of`` as :class:`fakehub.generator.GitHubWorld` keeps it: ``"*"``, or the
+    """``collaborator_of`` as :class:`ecometrics.fakehub.generator.GitHubWorld` keeps it: ``"*"``, or the
     lower-case ``owner/name`` of each repository named (a string is comma-separated)."""
     if isinstance(names, str):
         names = names.split(",")

@@ -1,6 +1,6 @@
 """Serving a JSON snapshot instead of a generated world (``fakehub serve --snapshot FILE``).
 
-A snapshot has the shape of the ground truth (:mod:`fakehub.world`), so any world can be
+A snapshot has the shape of the ground truth (:mod:`ecometrics.fakehub.world`), so any world can be
 frozen with ``curl $URL/_fakehub/truth > snapshot.json`` (or ``json.dump(hub.truth())``),
 edited by hand, and served again: the APIs answer from its repos, stars, activity and
 models, and ``/_fakehub/truth`` gives it back. Missing optional keys take defaults; the
@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import InputError
-from fakehub.clock import Clock, parse_iso
-from fakehub.generator import ORG_ID_BASE, SCALES, Activity, GitHubWorld, Issue, PullDetails, Repo, UserDirectory
-from fakehub.model_forest import RELATIONS, ModelForest
+from ecometrics.core.errors import InputError
+from ecometrics.fakehub.clock import Clock, parse_iso
+from ecometrics.fakehub.generator import ORG_ID_BASE, SCALES, Activity, GitHubWorld, Issue, PullDetails, Repo, UserDirectory
+from ecometrics.fakehub.model_forest import RELATIONS, ModelForest
 
 GENERATED_USER_ID_BASE = 500_000_000  # ids for users the snapshot names without one
 

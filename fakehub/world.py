@@ -35,17 +35,17 @@ the simulated clock::
         "model_count": N, "relation_counts": {relation: N}, "gated": [MODEL_ID, ...],
         "deleted": [MODEL_ID, ...],                            # created, then deleted by now
         "disabled": [MODEL_ID, ...],                           # listed; /api/models/{id} answers 403
-        "renamed": {OLD_ID: NEW_ID}, "trending_epoch": N},     # see fakehub.model_forest
+        "renamed": {OLD_ID: NEW_ID}, "trending_epoch": N},     # see ecometrics.fakehub.model_forest
       "modelscope": {
         "models": {MODEL_ID: {"id", "downloads", "likes", "created_at", "last_modified", "license",
             "tags", "tasks", ..., "hf_id" (the Hugging Face twin, or null)}},
-        "owners": [OWNER, ...], "private": [MODEL_ID, ...]}    # see fakehub.modelscope
+        "owners": [OWNER, ...], "private": [MODEL_ID, ...]}    # see ecometrics.fakehub.modelscope
     }
 
 Lists are sorted (stars by time, activity by time, ``gated``/``bots``/``deleted`` by
 name), so two truths compare equal exactly when the worlds are the same. Treat the
 returned structure as read-only: parts of it are cached between calls. The same shape,
-written to a file, is a snapshot fakehub can serve (:mod:`fakehub.snapshot`).
+written to a file, is a snapshot fakehub can serve (:mod:`ecometrics.fakehub.snapshot`).
 """
 
 from __future__ import annotations
@@ -54,12 +54,12 @@ import threading
 
 import numpy as np
 
-from core.ecosystem import hf_authors
-from core.errors import InputError
-from fakehub.clock import Clock, iso
-from fakehub.generator import SCALES, GitHubWorld
-from fakehub.model_forest import RELATIONS, ModelForest
-from fakehub.modelscope import ModelScopeCatalog
+from ecometrics.core.ecosystem import hf_authors
+from ecometrics.core.errors import InputError
+from ecometrics.fakehub.clock import Clock, iso
+from ecometrics.fakehub.generator import SCALES, GitHubWorld
+from ecometrics.fakehub.model_forest import RELATIONS, ModelForest
+from ecometrics.fakehub.modelscope import ModelScopeCatalog
 
 
 class World:
@@ -76,9 +76,9 @@ class World:
 
     @classmethod
     def from_snapshot(cls, path) -> World:
-        """A world that serves a JSON snapshot (see :mod:`fakehub.snapshot`)."""
-        from fakehub.clock import parse_iso
-        from fakehub.snapshot import SnapshotForest, SnapshotGitHub, load_snapshot
+        """A world that serves a JSON snapshot (see :mod:`ecometrics.fakehub.snapshot`)."""
+        from ecometrics.fakehub.clock import parse_iso
+        from ecometrics.fakehub.snapshot import SnapshotForest, SnapshotGitHub, load_snapshot
 
         data = load_snapshot(path)
         world = cls.__new__(cls)

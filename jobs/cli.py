@@ -18,12 +18,12 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, TextIO
 
-from collector.store import Store
-from core.config import DEFAULT_CONFIG_PATH, DEFAULT_DB_PATH, Config, default_config_text
-from core.config import load_config as _load_config_file
-from core.errors import InputError, WriteFailed
-from core.outcome import Outcome
-from jobs.lock import Locked, job_lock
+from ecometrics.collector.store import Store
+from ecometrics.core.config import DEFAULT_CONFIG_PATH, DEFAULT_DB_PATH, Config, default_config_text
+from ecometrics.core.config import load_config as _load_config_file
+from ecometrics.core.errors import InputError, WriteFailed
+from ecometrics.core.outcome import Outcome
+from ecometrics.jobs.lock import Locked, job_lock
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_IO, EXIT_LOCKED = 0, 1, 2, 3, 74, 75
 
@@ -88,7 +88,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from jobs.status import render_status
+    from ecometrics.jobs.status import render_status
 
     config = load_config(args)
     with open_store(args, config, readonly=True) as store:
@@ -97,8 +97,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from analysis.export import GRAPH_KIND, OPENDIGGER_KIND, TABLES, build_table, check_options, write_table
-    from analysis.output import data_note, output_format
+    from ecometrics.analysis.export import GRAPH_KIND, OPENDIGGER_KIND, TABLES, build_table, check_options, write_table
+    from ecometrics.analysis.output import data_note, output_format
 
     config = load_config(args)
     if args.kind == GRAPH_KIND:
@@ -147,8 +147,8 @@ def _export_lineage(args: argparse.Namespace, config: Config) -> int:
     """The derivative tree below --root as a graph file (GraphML, GEXF, JSON or a CSV edge list)."""
     import tempfile
 
-    from analysis.lineage import GRAPH_FORMATS, write_lineage
-    from analysis.output import output_format
+    from ecometrics.analysis.lineage import GRAPH_FORMATS, write_lineage
+    from ecometrics.analysis.output import output_format
 
     if not args.root:
         raise InputError("export lineage: pass --root MODEL, the model whose derivative tree to write")
@@ -167,22 +167,22 @@ def _export_lineage(args: argparse.Namespace, config: Config) -> int:
 @contextmanager
 def _events_of(args: argparse.Namespace, store: Store) -> Iterator[tuple[Any, Any]]:
     """How to query the events: (rows, schema) of --engine, else of the SQLite store."""
-    from analysis.activity_sql import SCHEMAS, SQLITE_EVENTS
+    from ecometrics.analysis.activity_sql import SCHEMAS, SQLITE_EVENTS
 
     if not args.engine:
         yield (lambda text: store.conn.execute(text).fetchall()), SQLITE_EVENTS
         return
-    from collector.archive_engine import open_engine
+    from ecometrics.collector.archive_engine import open_engine
 
     with open_engine(args.engine, store) as engine:
         yield engine.rows, SCHEMAS[engine.schema]
 
 
 def _months_of_data(args: argparse.Namespace, store: Store, rows: Any, schema: Any, window: Any) -> dict:
-    """The coverage of each month of ``window`` (:func:`analysis.coverage.range_coverage`): the GH
+    """The coverage of each month of ``window`` (:func:`ecometrics.analysis.coverage.range_coverage`): the GH
     Archive hours held of it (the engine's own imported files with --engine, else the store's)
     and whether any data of it is held."""
-    from analysis import coverage, opendigger
+    from ecometrics.analysis import coverage, opendigger
 
     # the engine answers .rows like the engine itself
     held = coverage.engine_months_covered(SimpleNamespace(rows=rows)) if args.engine else None
@@ -194,8 +194,8 @@ def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]
     """OpenDigger's metrics of ``repos`` (all when empty) over --from/--to: (window, repos',
     developers' and labels' RepoMetrics, the coverage of each month); developers and labels
     only over all repos (one repo's share is not theirs). A value of a period the store holds
-    no data of is left out (:func:`analysis.opendigger.drop_uncovered`)."""
-    from analysis import coverage, opendigger
+    no data of is left out (:func:`ecometrics.analysis.opendigger.drop_uncovered`)."""
+    from ecometrics.analysis import coverage, opendigger
 
     with _events_of(args, store) as (rows, schema):
         window = opendigger.window_of(rows, schema, first=args.from_month, last=args.to_month, repos=repos)
@@ -214,10 +214,10 @@ def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]
 def _export_opendigger(args: argparse.Namespace, config: Config) -> int:
     """OpenDigger's files, DIR/github/OWNER/REPO/METRIC.json, of every repo with events (or --repo),
     and DIR/coverage.json: each month of the range, the GH Archive hours held of it and its known loss."""
-    from analysis import opendigger
-    from analysis.coverage import coverage_note
-    from analysis.opendigger_files import LISTS, write_list, write_tree
-    from analysis.output import output_file
+    from ecometrics.analysis import opendigger
+    from ecometrics.analysis.coverage import coverage_note
+    from ecometrics.analysis.opendigger_files import LISTS, write_list, write_tree
+    from ecometrics.analysis.output import output_file
 
     if not args.out or args.out == "-":
         raise InputError("export opendigger: pass --out DIR, the folder to write github/OWNER/REPO/METRIC.json in")
@@ -245,7 +245,7 @@ def _export_opendigger(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_import_opendigger(args: argparse.Namespace) -> int:
-    from analysis.opendigger_files import read_tree, value_rows
+    from ecometrics.analysis.opendigger_files import read_tree, value_rows
 
     config = load_config(args)
     tree = read_tree(args.folder)
@@ -261,13 +261,13 @@ def cmd_import_opendigger(args: argparse.Namespace) -> int:
 
 
 def cmd_compare_opendigger(args: argparse.Namespace) -> int:
-    from analysis.opendigger_files import COLUMNS, SUMMARY_COLUMNS, compare, read_tree, summarize, tree_of
+    from ecometrics.analysis.opendigger_files import COLUMNS, SUMMARY_COLUMNS, compare, read_tree, summarize, tree_of
 
     config = load_config(args)
     theirs = read_tree(args.folder)
     names = sorted(name for name in theirs.names.values() if "/" in name)
     with_developers = any("/" not in name for name in theirs.names)
-    from analysis import coverage, opendigger, opendigger_sql
+    from ecometrics.analysis import coverage, opendigger, opendigger_sql
 
     with open_store(args, config, readonly=True) as store:
         with _events_of(args, store) as (rows, schema):
@@ -313,7 +313,7 @@ def cmd_compare_opendigger(args: argparse.Namespace) -> int:
     if args.out:
         import csv
 
-        from analysis.output import output_file
+        from ecometrics.analysis.output import output_file
 
         with output_file(args.out) as path, path.open("w", newline="", encoding="utf-8") as handle:
             csv.writer(handle).writerows(table)
@@ -332,7 +332,7 @@ def _print_table(rows: list[tuple[str, ...]]) -> None:
 
 def _progress(args: argparse.Namespace) -> bool:
     """Whether a long pass shows its course: a bar on a terminal, else start/every-N-s/end log
-    lines (core.progress.Progress picks which), so a cron mail shows it too; --quiet says none."""
+    lines (ecometrics.core.progress.Progress picks which), so a cron mail shows it too; --quiet says none."""
     return not getattr(args, "quiet", False)
 
 
@@ -348,7 +348,7 @@ def _finished(outcome: Outcome, text: str, *, file: TextIO | None = None) -> int
 
 def _report(steps: list, args: argparse.Namespace) -> int:
     """Print each step's outcome; exit 0 ok, 3 partial, 1 failed."""
-    from jobs.pipeline import RunResult
+    from ecometrics.jobs.pipeline import RunResult
 
     for step in steps:
         if step.status != "ok":
@@ -360,7 +360,7 @@ def _report(steps: list, args: argparse.Namespace) -> int:
 
 def _check_environment() -> None:
     """The endpoint and token variables a collecting command sends, refused in one line before it starts."""
-    from collector.http import check_environment
+    from ecometrics.collector.http import check_environment
 
     check_environment()
 
@@ -373,7 +373,7 @@ def _stoppable() -> None:
     """SIGTERM/SIGINT stop the run at the next page boundary instead of killing it mid-page."""
     import signal
 
-    from collector.cancel import clear_stop, request_stop
+    from ecometrics.collector.cancel import clear_stop, request_stop
 
     clear_stop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -381,8 +381,8 @@ def _stoppable() -> None:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    from collector.cancel import StopRequested
-    from jobs import pipeline
+    from ecometrics.collector.cancel import StopRequested
+    from ecometrics.jobs import pipeline
 
     config = load_config(args)
     _check_environment()
@@ -398,7 +398,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from jobs import pipeline
+    from ecometrics.jobs import pipeline
 
     config = load_config(args)
     names = pipeline.ANALYSES if args.analysis == "all" else (args.analysis,)
@@ -417,7 +417,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from jobs.pipeline import run_pipeline
+    from ecometrics.jobs.pipeline import run_pipeline
 
     config = load_config(args)
     _check_environment()
@@ -432,7 +432,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from jobs.scheduler import run_daemon
+    from ecometrics.jobs.scheduler import run_daemon
 
     config = load_config(args)
     _check_environment()
@@ -442,7 +442,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def cmd_import_edges(args: argparse.Namespace) -> int:
-    from collector.edges import import_edges
+    from ecometrics.collector.edges import import_edges
 
     config = load_config(args)
     with _locked(args, config, "import:edges"), open_store(args, config) as store:
@@ -454,14 +454,14 @@ ENGINE_HELP = "GH Archive-scale events in ClickHouse: chdb (beside the database)
 
 
 def cmd_import_gharchive(args: argparse.Namespace) -> int:
-    from collector.gharchive import ImportResult, import_gharchive
+    from ecometrics.collector.gharchive import ImportResult, import_gharchive
 
     config = load_config(args)
     imported: ImportResult
     with _locked(args, config, "import:gharchive"), open_store(args, config) as store:
         if args.engine:
-            from collector.archive_engine import import_files, open_engine
-            from collector.gharchive import EVENT_TYPES
+            from ecometrics.collector.archive_engine import import_files, open_engine
+            from ecometrics.collector.gharchive import EVENT_TYPES
 
             with open_engine(args.engine, store) as engine:
                 imported = import_files(engine, args.files, event_types=EVENT_TYPES, progress=_progress(args))
@@ -471,7 +471,7 @@ def cmd_import_gharchive(args: argparse.Namespace) -> int:
 
 
 def cmd_import_hub_stats(args: argparse.Namespace) -> int:
-    from collector.hubstats import import_hub_stats
+    from ecometrics.collector.hubstats import import_hub_stats
 
     config = load_config(args)
     with _locked(args, config, "import:hub-stats"), open_store(args, config) as store:
@@ -480,7 +480,7 @@ def cmd_import_hub_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_import_labels(args: argparse.Namespace) -> int:
-    from collector.labels import import_labels
+    from ecometrics.collector.labels import import_labels
 
     config = load_config(args)
     with _locked(args, config, "import:labels"), open_store(args, config) as store:
@@ -489,8 +489,8 @@ def cmd_import_labels(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from collector.cancel import StopRequested
-    from jobs.demo import print_rankings, run_demo
+    from ecometrics.collector.cancel import StopRequested
+    from ecometrics.jobs.demo import print_rankings, run_demo
 
     _stoppable()
     try:
@@ -503,7 +503,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from analysis.report import write_report
+    from ecometrics.analysis.report import write_report
 
     config = load_config(args)
     out = Path(args.out) if args.out else config.resolve(config.report.dir)
@@ -520,7 +520,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_plot_stars(args: argparse.Namespace) -> int:
-    from analysis.plots import plot_stars
+    from ecometrics.analysis.plots import plot_stars
 
     config = load_config(args)
     with open_store(args, config, readonly=True) as store:
@@ -530,13 +530,13 @@ def cmd_plot_stars(args: argparse.Namespace) -> int:
 
 
 def cmd_fakehub_serve(args: argparse.Namespace) -> int:
-    from fakehub.server import serve
+    from ecometrics.fakehub.server import serve
 
     return serve(args)
 
 
 def cmd_fakehub_env(args: argparse.Namespace) -> int:
-    from fakehub.options import export_line, wait_until_serving
+    from ecometrics.fakehub.options import export_line, wait_until_serving
 
     url = f"http://{args.host}:{args.port}"
     if not wait_until_serving(url, seconds=args.wait):
@@ -574,7 +574,7 @@ def _positive_seconds(text: str) -> float:
 
 
 def _month(text: str) -> str:
-    from core.dates import check_month
+    from ecometrics.core.dates import check_month
 
     try:
         return check_month(text)
@@ -596,7 +596,7 @@ class _ExportHelp(argparse.HelpFormatter):
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         if action.dest == "kind":
-            from analysis.export import export_kinds
+            from ecometrics.analysis.export import export_kinds
 
             return f"one of {', '.join(export_kinds())}"
         return super()._get_help_string(action)
@@ -821,7 +821,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stars.set_defaults(handler=cmd_plot_stars)
 
-    from fakehub.options import add_env_arguments, add_serve_arguments
+    from ecometrics.fakehub.options import add_env_arguments, add_serve_arguments
 
     fakehub = sub.add_parser("fakehub", help="the offline GitHub + Hugging Face API double")
     fakehub_commands = fakehub.add_subparsers(dest="what", required=True, metavar="WHAT")

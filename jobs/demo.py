@@ -21,14 +21,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from collector.cancel import raise_if_stopped
-from collector.store import DEMO_MARKER, Store, demo_marker
-from core.config import Config, default_config_text, parse_config
-from core.ecosystem import github_orgs
-from core.errors import InputError
-from fakehub.options import DEMO_HF_WINDOW_SECONDS, DEMO_SECONDARY_WINDOW_SECONDS, client_environment
-from jobs import pipeline
-from jobs.lock import job_lock
+from ecometrics.collector.cancel import raise_if_stopped
+from ecometrics.collector.store import DEMO_MARKER, Store, demo_marker
+from ecometrics.core.config import Config, default_config_text, parse_config
+from ecometrics.core.ecosystem import github_orgs
+from ecometrics.core.errors import InputError
+from ecometrics.fakehub.options import DEMO_HF_WINDOW_SECONDS, DEMO_SECONDARY_WINDOW_SECONDS, client_environment
+from ecometrics.jobs import pipeline
+from ecometrics.jobs.lock import job_lock
 
 SYNTHETIC = "SYNTHETIC DATA from fakehub (ecometrics demo), not real GitHub, Hugging Face or ModelScope figures"
 
@@ -125,10 +125,10 @@ def run_demo(
 ) -> Path:
     """Build the demo database in ``out_dir`` and return its path.
 
-    A requested stop (:mod:`collector.cancel`) ends the day's run at a page boundary,
-    recorded as partial, and then raises :class:`collector.cancel.StopRequested`.
+    A requested stop (:mod:`ecometrics.collector.cancel`) ends the day's run at a page boundary,
+    recorded as partial, and then raises :class:`ecometrics.collector.cancel.StopRequested`.
     The demo writes as every writer does, under the database's job lock
-    (:class:`jobs.lock.Locked` while another job holds it), and only into a new or demo
+    (:class:`ecometrics.jobs.lock.Locked` while another job holds it), and only into a new or demo
     database: a database of collected data in ``out_dir`` is refused as it is.
     """
     out_dir = Path(out_dir).resolve()
@@ -144,7 +144,7 @@ def run_demo(
 
 
 def _run_demo(out_dir: Path, db_path: Path, *, seed: int, scale: str, days: int, progress: bool, echo: Any) -> Path:
-    from fakehub import FakeHub
+    from ecometrics.fakehub import FakeHub
 
     config = demo_config(out_dir)
     charts = importlib.util.find_spec("matplotlib") is not None  # the report's one extra dependency
@@ -186,7 +186,7 @@ def _run_demo(out_dir: Path, db_path: Path, *, seed: int, scale: str, days: int,
 
 def _write_family_tree(store: Store, out_dir: Path) -> None:
     """GraphML of the largest derivative tree, for Gephi."""
-    from analysis.lineage import largest_root, write_lineage
+    from ecometrics.analysis.lineage import largest_root, write_lineage
 
     root = largest_root(store)
     if root:
@@ -197,8 +197,8 @@ def print_rankings(db_path: Path, *, top: int = 10, console: Any = None) -> None
     """The top of each ranking table as terminal tables (``console``: a rich Console, default standard output)."""
     from rich.console import Console
 
-    from analysis.export import build_table
-    from analysis.output import data_note
+    from ecometrics.analysis.export import build_table
+    from ecometrics.analysis.output import data_note
 
     console = console or Console()
     with Store(db_path, readonly=True) as store:
@@ -221,7 +221,7 @@ def ranking_table(
     from rich.table import Table
     from rich.text import Text
 
-    from analysis.export import format_cell, is_numeric, table_fields
+    from ecometrics.analysis.export import format_cell, is_numeric, table_fields
 
     if sort_by is not None:
         columns = [columns[0], sort_by, *(c for c in columns[1:] if c != sort_by)]

@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from collector.store import check_database_path
-from core.dates import utc_now
-from core.errors import WriteFailed
+from ecometrics.collector.store import check_database_path
+from ecometrics.core.dates import utc_now
+from ecometrics.core.errors import WriteFailed
 
 
 class Locked(Exception):

@@ -7,7 +7,7 @@ not stop the others; a requested stop (SIGTERM/SIGINT) ends the run at the next 
 boundary as partial; anything else that ends it early (KeyboardInterrupt without the
 signal handlers, a crash) leaves it interrupted. The counts are true in every case: each
 committed page updates the open records, so even a killed run leaves the rows and
-requests of its last page (see :meth:`collector.store.Store.start_run`).
+requests of its last page (see :meth:`ecometrics.collector.store.Store.start_run`).
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from collector.cancel import StopRequested, raise_if_stopped
-from collector.store import Store
-from core.config import Config
-from core.errors import InputError
-from core.outcome import CollectResult, Outcome
+from ecometrics.collector.cancel import StopRequested, raise_if_stopped
+from ecometrics.collector.store import Store
+from ecometrics.core.config import Config
+from ecometrics.core.errors import InputError
+from ecometrics.core.outcome import CollectResult, Outcome
 
 log = logging.getLogger("ecometrics.jobs")
 
@@ -34,7 +34,7 @@ ANALYSES = ("openrank", "lineage")
 
 @dataclass
 class StepResult:
-    """The record of one step in ``job_runs``: the :class:`~core.outcome.Outcome` it reported,
+    """The record of one step in ``job_runs``: the :class:`~ecometrics.core.outcome.Outcome` it reported,
     with its name and time."""
 
     job: str
@@ -198,19 +198,19 @@ def _collection_pass(
     if source == "github":
         if not (config.github.orgs or config.github.repos):
             return None
-        from collector.github import collect_github
+        from ecometrics.collector.github import collect_github
 
         return functools.partial(collect_github, store, config.github, progress=progress)
     if source == "hf":
         if not (config.huggingface.authors or config.huggingface.models or config.huggingface.full_hub or full_hub):
             return None
-        from collector.hf import collect_hf
+        from ecometrics.collector.hf import collect_hf
 
         return functools.partial(collect_hf, store, config.huggingface, full_hub=full_hub, progress=progress)
     if source == "modelscope":
         if not (config.modelscope.owners or config.modelscope.models):
             return None
-        from collector.modelscope import collect_modelscope
+        from ecometrics.collector.modelscope import collect_modelscope
 
         return functools.partial(collect_modelscope, store, config.modelscope)
     raise InputError(f"collect source {source!r} is unknown; choose github, hf, modelscope or all")
@@ -237,21 +237,21 @@ def analyze(
         raise_if_stopped()
         work: Callable[[], Outcome]
         if name == "activity":
-            from analysis.activity import compute_activity
+            from ecometrics.analysis.activity import compute_activity
 
             work = lambda: compute_activity(store, **months, **activity_options)  # noqa: E731
         elif name == "openrank" and options.get("engine"):
             work = lambda: _archive_openrank(store, options["engine"], months, activity_options, options)  # noqa: E731
         elif name == "openrank":
-            from analysis.global_openrank import compute_global_openrank
+            from ecometrics.analysis.global_openrank import compute_global_openrank
 
             work = lambda: compute_global_openrank(store, **months, **activity_options)  # noqa: E731
         elif name == "community-openrank":
-            from analysis.community import compute_community_openrank
+            from ecometrics.analysis.community import compute_community_openrank
 
             work = lambda: compute_community_openrank(store, **months)  # noqa: E731
         elif name == "lineage":
-            from analysis.lineage import analyze_lineage
+            from ecometrics.analysis.lineage import analyze_lineage
 
             work = lambda: analyze_lineage(store, config, verbose=options.get("verbose", False))  # noqa: E731
         else:
@@ -264,8 +264,8 @@ def analyze(
 
 def _archive_openrank(store: Store, url: str, months: dict, activity_options: dict, options: dict) -> Any:
     """Global OpenRank with activity counted on the archive engine ``url``."""
-    from analysis.archive_openrank import compute_archive_openrank
-    from collector.archive_engine import open_engine
+    from ecometrics.analysis.archive_openrank import compute_archive_openrank
+    from ecometrics.collector.archive_engine import open_engine
 
     with open_engine(url, store) as engine:
         return compute_archive_openrank(
@@ -282,9 +282,9 @@ def export(
     run: RunResult | None = None,
 ) -> StepResult:
     """Write every registered ranking table in each configured format."""
-    from analysis.export import build_table, standing_kinds, write_table
-    from analysis.fake_stars import shared_detection
-    from analysis.output import data_note, output_file
+    from ecometrics.analysis.export import build_table, standing_kinds, write_table
+    from ecometrics.analysis.fake_stars import shared_detection
+    from ecometrics.analysis.output import data_note, output_file
 
     out_dir = out_dir or config.resolve(config.export.dir)
     formats = list(formats or config.export.formats)
@@ -312,7 +312,7 @@ def export(
 
 def report(store: Store, config: Config, *, out_dir: Path | None = None, run: RunResult | None = None) -> StepResult:
     """Write the static site of the rankings and charts (``[report]``); rows written: its pages."""
-    from analysis.report import write_report
+    from ecometrics.analysis.report import write_report
 
     def work() -> StepResult:
         written = write_report(

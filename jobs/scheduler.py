@@ -7,7 +7,7 @@ APScheduler's BlockingScheduler fires, in UTC:
 - ``[schedule].openrank`` -> monthly OpenRank and the exports (default ``0 5 1 * *``)
 
 after the exports, both rewrite the report when ``[report] enabled`` is true, as
-``ecometrics run`` does (:func:`jobs.pipeline.publish`).
+``ecometrics run`` does (:func:`ecometrics.jobs.pipeline.publish`).
 
 Each job takes the database's job lock (a job that finds it held is skipped and logged),
 runs with ``max_instances=1`` and coalescing, and tolerates a misfire of up to an hour.
@@ -22,11 +22,11 @@ import logging
 import signal
 from collections.abc import Callable
 
-from collector.cancel import StopRequested, clear_stop, request_stop
-from collector.store import Store
-from core.config import Config
-from jobs import pipeline
-from jobs.lock import Locked, job_lock
+from ecometrics.collector.cancel import StopRequested, clear_stop, request_stop
+from ecometrics.collector.store import Store
+from ecometrics.core.config import Config
+from ecometrics.jobs import pipeline
+from ecometrics.jobs.lock import Locked, job_lock
 
 log = logging.getLogger("ecometrics.schedule")
 

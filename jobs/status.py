@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 import os
 
-from collector.store import BUDGET_META, SCHEMA_VERSION, Store
-from core.bots import NOT_PEOPLE
-from core.config import Config
+from ecometrics.collector.store import BUDGET_META, SCHEMA_VERSION, Store
+from ecometrics.core.bots import NOT_PEOPLE
+from ecometrics.core.config import Config
 
 # (label, SQL giving the newest data point) for each source.
 FRESHNESS = (
@@ -31,7 +31,7 @@ def render_status(store: Store, config: Config) -> str:
     lines.append("\nrows")
     for table in store.tables():
         lines.append(f"  {table:<22} {store.count(table):>12,}")
-    # ghost holds deleted accounts' events: stored and counted for their repos, never ranked (core.bots)
+    # ghost holds deleted accounts' events: stored and counted for their repos, never ranked (ecometrics.core.bots)
     marks = ", ".join("?" * len(NOT_PEOPLE))
     ghost = store.conn.execute(f"SELECT count(*) FROM events WHERE lower(actor_login) IN ({marks})", sorted(NOT_PEOPLE))
     lines.append(f"  {'ghost (deleted accounts)':<26} {ghost.fetchone()[0]:>8,} events, never ranked")
@@ -41,14 +41,14 @@ def render_status(store: Store, config: Config) -> str:
         newest = store.conn.execute(sql).fetchone()[0]
         lines.append(f"  {label:<22} {newest or 'never'}")
 
-    from analysis.coverage import coverage_lines
+    from ecometrics.analysis.coverage import coverage_lines
 
     covered = coverage_lines(store)
     if covered:
         lines.append("\ngharchive coverage (hours held whole / hours in the month)")
         lines.extend(covered)
 
-    from analysis.crawl import crawl_completeness
+    from ecometrics.analysis.crawl import crawl_completeness
 
     completeness = crawl_completeness(store)
     if completeness.height:
@@ -69,7 +69,7 @@ def render_status(store: Store, config: Config) -> str:
         names = sorted(name or f"repo id {repo_id}" for repo_id, name in restricted.items())
         lines.append(f"  {len(names):,} repositories: {', '.join(names[:10])}" + (", ..." if len(names) > 10 else ""))
 
-    from jobs.scheduler import next_fire_times
+    from ecometrics.jobs.scheduler import next_fire_times
 
     lines.append("\nschedule (UTC)")
     for name, when in next_fire_times(config).items():

@@ -2,8 +2,8 @@
 
 import pytest
 
-from fakehub import FakeHub
-from jobs.demo import run_demo
+from ecometrics.fakehub import FakeHub
+from ecometrics.jobs.demo import run_demo
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from analysis.activity import activity_frame, compute_activity, event_months
-from collector.store import Store
-from core.bots import bot_expr, is_bot_login
-from core.errors import InputError
+from ecometrics.analysis.activity import activity_frame, compute_activity, event_months
+from ecometrics.collector.store import Store
+from ecometrics.core.bots import bot_expr, is_bot_login
+from ecometrics.core.errors import InputError
 
 # OpenDigger's global-OpenRank weights as it publishes them (src/cron/tasks/globalOpenrank.ts),
 # written out by hand rather than read from the code under test.
@@ -191,8 +191,8 @@ def test_compute_activity_stores_each_month(store):
 
 
 def test_months_are_parsed_in_one_place(store):
-    from analysis.rankings import repos_table
-    from core.dates import month_end, months_between, next_month
+    from ecometrics.analysis.rankings import repos_table
+    from ecometrics.core.dates import month_end, months_between, next_month
 
     assert [month_end(m) for m in ("2024-02", "2025-02", "2025-12")] == ["2024-02-29", "2025-02-28", "2025-12-31"]
     assert (next_month("2025-12"), months_between("2024-11", "2025-02")) == ("2026-01", 3)
@@ -239,7 +239,7 @@ def test_snyk_issues_are_left_out_from_gh_archive_titles(store, tmp_path):
     from gharchive_fixtures import event as archive_event
     from gharchive_fixtures import write_hour
 
-    from collector.gharchive import import_gharchive
+    from ecometrics.collector.gharchive import import_gharchive
 
     alice, bob, repo = (1, "alice"), (2, "bob"), (10, "o/r10")
     snyk = archive_event(1, "IssuesEvent", actor=alice, repo=repo, created_at=AT, action="opened", number=5)
@@ -265,7 +265,7 @@ def test_snyk_issues_are_left_out_from_gh_archive_titles(store, tmp_path):
 
 
 def test_opendigger_activity_credits_a_merge_to_the_pull_requests_author(store):
-    from analysis.activity import opendigger_activity, opendigger_activity_by
+    from ecometrics.analysis.activity import opendigger_activity, opendigger_activity_by
 
     merge = {**ev("PullRequestEvent", "closed", 2, 10, issue=4), "merged": 1, "author_id": 1, "author_login": "dev1"}
     store.upsert(
@@ -295,10 +295,10 @@ def test_opendigger_activity_credits_a_merge_to_the_pull_requests_author(store):
 
 def test_the_rest_collector_stores_issue_titles_and_authors(tmp_path):
     """The [snyk] rule and the merged-PR credit read titles and authors of REST-collected issues too."""
-    from collector.github import collect_github
-    from collector.github_client import GitHubClient
-    from core.config import GithubConfig
-    from fakehub import FakeHub
+    from ecometrics.collector.github import collect_github
+    from ecometrics.collector.github_client import GitHubClient
+    from ecometrics.core.config import GithubConfig
+    from ecometrics.fakehub import FakeHub
 
     with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "rest.db") as store:
         client = GitHubClient(
@@ -332,9 +332,9 @@ def test_the_rest_collector_stores_issue_titles_and_authors(tmp_path):
 
 def test_the_archive_engine_keeps_the_event_types_the_activity_query_counts():
     """One list of counted event types: a count of a new type without it would lose its events at import."""
-    from analysis import activity_sql
-    from collector import archive_engine
-    from core.config import ACTIVITY_EVENT_TYPES
+    from ecometrics.analysis import activity_sql
+    from ecometrics.collector import archive_engine
+    from ecometrics.core.config import ACTIVITY_EVENT_TYPES
 
     assert set(ACTIVITY_EVENT_TYPES) == {count.event_type for count in activity_sql.COUNTED}
     views = archive_engine._views(sorted(archive_engine.KEPT_TYPES))

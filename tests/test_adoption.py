@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from collector.store import Store
-from jobs.cli import main
+from ecometrics.collector.store import Store
+from ecometrics.jobs.cli import main
 
 RELEASE = "2025-01-01T00:00:00Z"
 

@@ -37,7 +37,7 @@ def deep_server():
 
 
 def test_github_client_refuses_a_body_nested_too_deeply_as_unreadable(deep_server):
-    from collector.github_client import GitHubClient, GitHubError
+    from ecometrics.collector.github_client import GitHubClient, GitHubError
 
     client = GitHubClient(base_url=deep_server, max_attempts=2, sleep=lambda _seconds: None)
     with pytest.raises(GitHubError, match="invalid JSON body"):
@@ -45,7 +45,7 @@ def test_github_client_refuses_a_body_nested_too_deeply_as_unreadable(deep_serve
 
 
 def test_hf_client_refuses_a_body_nested_too_deeply_as_unreadable(deep_server):
-    from collector.hf_client import HfClient, HubUnavailable
+    from ecometrics.collector.hf_client import HfClient, HubUnavailable
 
     client = HfClient(deep_server, token=False, max_retries=1, sleep=lambda _seconds: None)
     with pytest.raises(HubUnavailable, match="unreadable JSON body"):
@@ -53,7 +53,7 @@ def test_hf_client_refuses_a_body_nested_too_deeply_as_unreadable(deep_server):
 
 
 def test_modelscope_client_refuses_a_body_nested_too_deeply_as_unreadable(deep_server, tmp_path, monkeypatch):
-    from collector.modelscope_client import ModelScopeClient, ModelScopeUnavailable
+    from ecometrics.collector.modelscope_client import ModelScopeClient, ModelScopeUnavailable
 
     monkeypatch.setenv("MODELSCOPE_HOME", str(tmp_path / "modelscope-home"))  # no saved login
     monkeypatch.delenv("MODELSCOPE_API_TOKEN", raising=False)

@@ -9,15 +9,15 @@ import polars as pl
 from test_github_collector import assert_matches_truth, collect
 from test_hf_collector import expected_crawl, stored
 
-from analysis.community import compute_community_openrank
-from analysis.export import TABLES
-from analysis.global_openrank import compute_global_openrank
-from collector.hf import collect_hf
-from collector.hf_client import HfClient
-from collector.store import Store
-from core.bots import GHOST_ID, GHOST_LOGIN
-from core.config import HuggingFaceConfig
-from fakehub import FakeHub
+from ecometrics.analysis.community import compute_community_openrank
+from ecometrics.analysis.export import TABLES
+from ecometrics.analysis.global_openrank import compute_global_openrank
+from ecometrics.collector.hf import collect_hf
+from ecometrics.collector.hf_client import HfClient
+from ecometrics.collector.store import Store
+from ecometrics.core.bots import GHOST_ID, GHOST_LOGIN
+from ecometrics.core.config import HuggingFaceConfig
+from ecometrics.fakehub import FakeHub
 
 # Tables that need a window to build: the first 30 days after creation.
 WINDOW_OPTIONS = {"opendigger_window": {"days_after_creation": 30}}

@@ -15,10 +15,10 @@ from datetime import datetime
 import pytest
 from test_github_collector import collect, github_config
 
-from collector.store import Store
-from fakehub import FakeHub
-from fakehub.hostile import NEGATIVE_COUNT, NOT_A_TIME
-from jobs.cli import main
+from ecometrics.collector.store import Store
+from ecometrics.fakehub import FakeHub
+from ecometrics.fakehub.hostile import NEGATIVE_COUNT, NOT_A_TIME
+from ecometrics.jobs.cli import main
 
 REPOS = ["MoonshotAI/Kimi-VL", "THUDM/GLM-4"]
 UNRENAMED = ["MoonshotAI/Kimi-VL", "MiniMax-AI/MiniMax-Text-Preview"]  # one metadata document, no second
@@ -32,7 +32,7 @@ def test_a_star_time_that_is_not_a_time_is_skipped_counted_and_never_stored(
     db = tmp_path / "gh.db"
     config = github_config(orgs=[], repos=REPOS)
     with FakeHub(collaborator_of="*", seed=0, scale="small", hostile_records=True) as hub, Store(db) as store:
-        with caplog.at_level("INFO", logger="collector.github"):
+        with caplog.at_level("INFO", logger="ecometrics.collector.github"):
             result = collect(store, hub, config=config, token=token)
         pages = hub.stats()["by_endpoint"]["graphql" if token else "repos.stargazers"]["requests"]
         skipped = {what: n for what, n in result.counters.items() if "invalid" in what and "stargazers" in what}
@@ -55,7 +55,7 @@ def test_a_bad_repository_and_contributor_are_skipped_counted_and_never_stored(t
     db = tmp_path / "gh.db"
     config = github_config(orgs=[], repos=UNRENAMED)
     with FakeHub(collaborator_of="*", seed=0, scale="small", hostile_records=True) as hub, Store(db) as store:
-        with caplog.at_level("INFO", logger="collector.github"):
+        with caplog.at_level("INFO", logger="ecometrics.collector.github"):
             result = collect(store, hub, config=config, token="test-token")
         counters = result.counters
         # one metadata document for both repositories: its first alias, r0, is the bad one
@@ -85,7 +85,7 @@ def test_a_bad_repository_of_an_owners_rest_listing_is_skipped_counted_and_never
     config = github_config(orgs=["icy-labs"], repos=[])
     with FakeHub(collaborator_of="*", seed=0, scale="small", hostile_records=True) as hub, Store(db) as store:
         owned = [name for name in hub.truth()["github"]["repos"] if name.startswith("icy-labs/")]
-        with caplog.at_level("INFO", logger="collector.github"):
+        with caplog.at_level("INFO", logger="ecometrics.collector.github"):
             result = collect(store, hub, config=config, token="")  # REST alone: no GraphQL without a token
         # the owner's listing is one page (4 repositories), whose first item is bad
         assert result.counters["github: invalid records skipped (repositories (REST))"] == 1, result.counters
@@ -117,7 +117,7 @@ def test_a_bad_profile_is_skipped_counted_and_never_stored(tmp_path, caplog):
         FakeHub(collaborator_of="*", seed=0, scale="small", hostile_records=True) as hub,
         Store(tmp_path / "gh.db") as store,
     ):
-        with caplog.at_level("INFO", logger="collector.github"):
+        with caplog.at_level("INFO", logger="ecometrics.collector.github"):
             result = collect(store, hub, config)
         documents = hub.stats()["by_endpoint"]["graphql.nodes"]["requests"]
         assert result.counters["github: invalid records skipped (profiles (GraphQL))"] == documents > 0
@@ -127,8 +127,8 @@ def test_a_bad_profile_is_skipped_counted_and_never_stored(tmp_path, caplog):
 
 
 def test_bad_account_facts_are_skipped_counted_and_never_stored(tmp_path):
-    from collector.account_facts import fetch_account_facts
-    from collector.github_client import GitHubClient
+    from ecometrics.collector.account_facts import fetch_account_facts
+    from ecometrics.collector.github_client import GitHubClient
 
     with (
         FakeHub(collaborator_of="*", seed=0, scale="small", hostile_records=True) as hub,
@@ -148,7 +148,7 @@ def test_bad_account_facts_are_skipped_counted_and_never_stored(tmp_path):
 
 
 def test_a_bad_issue_or_pull_request_node_is_skipped_counted_and_never_stored(tmp_path):
-    from collector.github_rows import issue_detail_events
+    from ecometrics.collector.github_rows import issue_detail_events
 
     good = {"number": 7, "createdAt": "2025-01-01T00:00:00Z", "updatedAt": "2025-01-03T00:00:00Z",
             "closedAt": "2025-01-02T00:00:00Z", "mergedAt": "2025-01-02T00:00:00Z", "merged": True,
@@ -175,7 +175,7 @@ def test_a_bad_contributor_stats_entry_is_skipped_counted_and_never_stored(tmp_p
     db = tmp_path / "gh.db"
     config = github_config(orgs=[], repos=UNRENAMED, activity=False)
     with FakeHub(seed=0, scale="small", hostile_records=True) as hub, Store(db) as store:
-        with caplog.at_level("INFO", logger="collector.github"):
+        with caplog.at_level("INFO", logger="ecometrics.collector.github"):
             result = collect(store, hub, config=config, token="test-token")
         answers = hub.stats()["by_endpoint"]["repos.stats.contributors"]["by_status"].get("200", 0)
         assert result.counters["github: invalid records skipped (stats/contributors)"] == answers > 0, result.counters
@@ -190,9 +190,9 @@ def test_a_bad_contributor_stats_entry_is_skipped_counted_and_never_stored(tmp_p
 
 def test_a_bad_hub_model_record_is_skipped_counted_and_never_stored(tmp_path):
     # the first model of every /api/models page and every /api/models/{id} answer has downloads -1
-    from collector.hf import collect_hf
-    from collector.hf_client import HfClient
-    from core.config import HuggingFaceConfig
+    from ecometrics.collector.hf import collect_hf
+    from ecometrics.collector.hf_client import HfClient
+    from ecometrics.core.config import HuggingFaceConfig
 
     config = HuggingFaceConfig(authors=["deepseek-ai"], models=["mistralai/Mistral-7B-v0.1"], derivative_depth=1)
     with FakeHub(seed=0, scale="small", hostile_records=True) as hub, Store(tmp_path / "hf.db") as store:
@@ -209,7 +209,7 @@ def test_a_bad_modelscope_model_record_is_skipped_counted_and_never_stored(tmp_p
     from test_modelscope import client as ms_client
     from test_modelscope import config as ms_config
 
-    from collector.modelscope import collect_modelscope
+    from ecometrics.collector.modelscope import collect_modelscope
 
     monkeypatch.setenv("MODELSCOPE_HOME", str(tmp_path / "modelscope-home"))  # no saved login
     monkeypatch.delenv("MODELSCOPE_API_TOKEN", raising=False)

@@ -86,19 +86,19 @@ def _where(graph: nx.DiGraph, source: str, target: str) -> str:
 
 def test_the_reader_sees_every_kind_of_import(tmp_path):
     """The graph counts imports inside functions and ``from package import module``."""
-    known = {"analysis", "analysis.frames", "analysis.lineage", "collector.store"}
+    known = {"analysis", "ecometrics.analysis.frames", "ecometrics.analysis.lineage", "ecometrics.collector.store"}
     source = tmp_path / "lineage.py"
     source.write_text(
         "import json\n"
-        "from analysis import frames\n"
-        "from collector.store import Store, utc_now\n"
+        "from ecometrics.analysis import frames\n"
+        "from ecometrics.collector.store import Store, utc_now\n"
         "def later():\n"
         "    from . import frames as f\n"
-        "    import analysis.lineage\n",
+        "    import ecometrics.analysis.lineage\n",
         encoding="utf-8",
     )
-    found = sorted(imported_modules("analysis.lineage", source, known), key=lambda found: found[1])
-    assert found == [("analysis.frames", 2), ("collector.store", 3), ("analysis.frames", 5)]
+    found = sorted(imported_modules("ecometrics.analysis.lineage", source, known), key=lambda found: found[1])
+    assert found == [("ecometrics.analysis.frames", 2), ("ecometrics.collector.store", 3), ("ecometrics.analysis.frames", 5)]
 
 
 def test_no_import_cycle_among_the_project_modules():
@@ -128,4 +128,4 @@ def test_the_graph_reads_every_package():
     graph = import_graph()
     packages = {name.split(".")[0] for name in graph.nodes}
     assert packages == set(PACKAGES)
-    assert graph.out_degree("jobs.pipeline") > 0
+    assert graph.out_degree("ecometrics.jobs.pipeline") > 0

@@ -24,15 +24,15 @@ from gharchive_fixtures import HOSTILE, RAW_HOSTILE, event, synthetic_hour, writ
 from test_opendigger import MAIL, mail_pushes, story  # noqa: E402
 from test_opendigger import REPO as STORY_REPO  # noqa: E402
 
-from analysis import activity_sql, opendigger  # noqa: E402
-from analysis.activity_sql import ENGINE_EVENTS, SQLITE_EVENTS  # noqa: E402
-from analysis.archive_openrank import compute_archive_openrank  # noqa: E402
-from analysis.global_openrank import compute_global_openrank  # noqa: E402
-from collector.archive_engine import import_files, open_engine  # noqa: E402
-from collector.gharchive import EVENT_TYPES, import_gharchive  # noqa: E402
-from collector.store import Store  # noqa: E402
-from core.errors import InputError  # noqa: E402
-from jobs.cli import main  # noqa: E402
+from ecometrics.analysis import activity_sql, opendigger  # noqa: E402
+from ecometrics.analysis.activity_sql import ENGINE_EVENTS, SQLITE_EVENTS  # noqa: E402
+from ecometrics.analysis.archive_openrank import compute_archive_openrank  # noqa: E402
+from ecometrics.analysis.global_openrank import compute_global_openrank  # noqa: E402
+from ecometrics.collector.archive_engine import import_files, open_engine  # noqa: E402
+from ecometrics.collector.gharchive import EVENT_TYPES, import_gharchive  # noqa: E402
+from ecometrics.collector.store import Store  # noqa: E402
+from ecometrics.core.errors import InputError  # noqa: E402
+from ecometrics.jobs.cli import main  # noqa: E402
 
 # Small limits so that the per-developer limit, the repo floor and a configured bot all bite.
 OPTIONS: dict[str, Any] = {"max_repos": 12, "min_repo_activity": 15.0, "bots": ["dev500003"]}
@@ -241,9 +241,9 @@ def test_import_resumes_per_file_and_analysis_per_month(hours, tmp_path):
 def test_an_engine_import_shows_its_progress_as_the_sqlite_import_does(hours, tmp_path, caplog):
     # Without a terminal (pytest's stderr is none): a line when it starts and one when it ends, not one a file.
     with Store(tmp_path / "progress.db") as store, open_engine("chdb", store) as engine:
-        with caplog.at_level("INFO", logger="collector.archive_engine"):
+        with caplog.at_level("INFO", logger="ecometrics.collector.archive_engine"):
             import_files(engine, hours, event_types=EVENT_TYPES, progress=True)
-    lines = [r.getMessage() for r in caplog.records if r.name == "collector.archive_engine"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "ecometrics.collector.archive_engine"]
     assert lines[0] == f"gharchive (engine): started (about {len(hours)} files)", lines
     assert lines[-1].startswith(f"gharchive (engine): {len(hours)} files in "), lines
 
@@ -392,7 +392,7 @@ def test_both_engines_write_identical_opendigger_trees(hours, tmp_path, monkeypa
 
 
 def test_both_engines_refuse_the_same_hostile_lines_by_file_and_line(tmp_path):
-    # The schema is declared once (collector.gharchive.Event); chDB checks it in SQL.
+    # The schema is declared once (ecometrics.collector.gharchive.Event); chDB checks it in SQL.
     good = list(synthetic_hour(30, repos=4, developers=10, seed=9))
     accepted_by_both = [  # a payload field the type's record does not declare is not read, so not checked
         _watch(951, payload={"action": "started", "issue": "not an issue", "push_id": {"x": 1}}),

@@ -9,7 +9,7 @@ import pytest
 
 def ecometrics(*args, cwd, env=None, check=True):
     result = subprocess.run(
-        [sys.executable, "-m", "jobs.cli", *args],
+        [sys.executable, "-m", "ecometrics.jobs.cli", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -103,7 +103,7 @@ def test_without_a_terminal_a_collect_logs_its_course_and_quiet_silences_it(tmp_
     """Cron mail shows a pass's course: a line when it starts and one when it ends, not silence."""
     import re
 
-    from fakehub import FakeHub
+    from ecometrics.fakehub import FakeHub
 
     config = tmp_path / "ecometrics.toml"
     config.write_text(
@@ -117,11 +117,11 @@ def test_without_a_terminal_a_collect_logs_its_course_and_quiet_silences_it(tmp_
         for name, quiet in (("loud", []), ("quiet", ["--quiet"])):
             command = ["--config", str(config), "--db", str(tmp_path / f"{name}.db"), "collect", source, *quiet]
             runs[name] = subprocess.run(
-                [sys.executable, "-m", "jobs.cli", *command], capture_output=True, text=True, cwd=tmp_path, env=env
+                [sys.executable, "-m", "ecometrics.jobs.cli", *command], capture_output=True, text=True, cwd=tmp_path, env=env
             )
             assert runs[name].returncode == 0, runs[name].stderr
     loud, quiet = runs["loud"], runs["quiet"]
-    assert f"INFO collector.{source}: {phase}: started" in loud.stderr, loud.stderr
+    assert f"INFO ecometrics.collector.{source}: {phase}: started" in loud.stderr, loud.stderr
     assert re.search(rf"{phase}: [\d,]+ (pages|models) in \d+s$", loud.stderr, re.MULTILINE), loud.stderr
     assert len(loud.stderr.splitlines()) < 10, loud.stderr  # the course, not a line a page
     assert phase not in quiet.stderr, quiet.stderr

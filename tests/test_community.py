@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from test_openrank import pregel
 
-from analysis.community import community_network, compute_community_openrank
-from analysis.export import build_table
-from analysis.global_openrank import compute_global_openrank
-from collector.store import Store
-from core.errors import InputError
-from jobs.cli import main
+from ecometrics.analysis.community import community_network, compute_community_openrank
+from ecometrics.analysis.export import build_table
+from ecometrics.analysis.global_openrank import compute_global_openrank
+from ecometrics.collector.store import Store
+from ecometrics.core.errors import InputError
+from ecometrics.jobs.cli import main
 
 REPO = 10
 _ids = iter(range(1, 10**6))

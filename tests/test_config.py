@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from core.config import ConfigError, default_config_text, load_config
+from ecometrics.core.config import ConfigError, default_config_text, load_config
 
 
 def write(tmp_path, text):
@@ -69,7 +69,7 @@ def test_malformed_config_is_rejected_naming_file_and_key(tmp_path, text, messag
 def test_cli_prints_one_line_and_exits_2_without_traceback(tmp_path):
     path = write(tmp_path, "[huggingface]\nderivative_depth = -3\n")
     result = subprocess.run(
-        [sys.executable, "-m", "jobs.cli", "--config", str(path), "status"],
+        [sys.executable, "-m", "ecometrics.jobs.cli", "--config", str(path), "status"],
         capture_output=True,
         text=True,
         cwd=tmp_path,

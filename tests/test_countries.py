@@ -9,10 +9,10 @@ from collections import defaultdict
 import pytest
 from test_github_collector import collect, expected_rows, github_config, tracked
 
-from analysis.countries import account_countries, countries_table
-from analysis.export import build_table
-from collector.store import Store
-from fakehub import FakeHub
+from ecometrics.analysis.countries import account_countries, countries_table
+from ecometrics.analysis.export import build_table
+from ecometrics.collector.store import Store
+from ecometrics.fakehub import FakeHub
 
 ORGS = ["MiniMax-AI", "mistralai", "silver-ai", "icy-labs"]
 REPOS = ["MoonshotAI/Kimi-VL", "huggingface/lerobot"]

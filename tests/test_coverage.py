@@ -10,9 +10,9 @@ import sys
 import pytest
 from gharchive_fixtures import event, synthetic_hour, write_hour
 
-from analysis.coverage import KNOWN_LOSSES, known_loss, month_coverage, months_covered
-from collector.gharchive import hour_of_file, import_gharchive
-from collector.store import Store
+from ecometrics.analysis.coverage import KNOWN_LOSSES, known_loss, month_coverage, months_covered
+from ecometrics.collector.gharchive import hour_of_file, import_gharchive
+from ecometrics.collector.store import Store
 
 REPO, ALICE = (11, "org/engine"), (1, "alice")
 
@@ -88,7 +88,7 @@ def test_status_and_the_coverage_export_say_hours_held_and_flag_missing_ones(tmp
     env = {**os.environ, "ECOMETRICS_DB": str(tmp_path / "e.db")}
 
     def cli(*args):
-        done = subprocess.run([sys.executable, "-m", "jobs.cli", *args], capture_output=True, text=True, env=env)
+        done = subprocess.run([sys.executable, "-m", "ecometrics.jobs.cli", *args], capture_output=True, text=True, env=env)
         assert done.returncode == 0, done.stderr
         return done.stdout
 
@@ -112,8 +112,8 @@ def test_status_and_the_coverage_export_say_hours_held_and_flag_missing_ones(tmp
 
 def test_a_chdb_import_says_which_hours_it_holds(tmp_path):
     pytest.importorskip("chdb", reason="the archive extra is not installed: pip install 'ecometrics[archive]'")
-    from analysis.coverage import engine_months_covered
-    from collector.archive_engine import import_files, open_engine
+    from ecometrics.analysis.coverage import engine_months_covered
+    from ecometrics.collector.archive_engine import import_files, open_engine
 
     files = [
         one_event_hour(tmp_path, "2024-01-15-10.json.gz", 1),

@@ -6,7 +6,7 @@ import sqlite3
 import polars as pl
 import pyarrow.parquet as pq
 
-from jobs.demo import print_rankings
+from ecometrics.jobs.demo import print_rankings
 
 
 def test_the_demo_leaves_every_export_format_and_a_family_tree(demo_db):
@@ -49,7 +49,7 @@ def test_the_demos_last_night_also_builds_the_report_site(demo_db):
 
 
 def test_the_demo_collects_some_star_histories_and_says_github_withholds_the_others(demo_db):
-    """The demo's token is a collaborator of the labs' organisations only (jobs.demo.DEMO_COLLABORATOR_OF)."""
+    """The demo's token is a collaborator of the labs' organisations only (ecometrics.jobs.demo.DEMO_COLLABORATOR_OF)."""
     conn = sqlite3.connect(demo_db)
     restricted = {
         name

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from test_help import parsers  # every (command path, parser) of the CLI
 
-from analysis.export import export_kinds
-from collector.store import Store
-from jobs.cli import build_parser
+from ecometrics.analysis.export import export_kinds
+from ecometrics.collector.store import Store
+from ecometrics.jobs.cli import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -147,7 +147,7 @@ def test_every_command_line_in_the_opendigger_doc_names_real_commands(line):
 
 
 def test_the_opendigger_doc_has_a_row_with_its_source_for_every_metric_file():
-    from analysis.opendigger import FILES
+    from ecometrics.analysis.opendigger import FILES
 
     rows = [line for line in OPENDIGGER_DOC.splitlines() if line.startswith("| `")]
     for metric in FILES:

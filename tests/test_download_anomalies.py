@@ -1,13 +1,13 @@
 """Download anomaly flags on constructed series, the expected flags worked out by hand from the rules
-of analysis.anomalies (WINDOW_DAYS 28, MIN_WINDOW 7, K 5, MAD scaled by 1.4826, floored at 1)."""
+of ecometrics.analysis.anomalies (WINDOW_DAYS 28, MIN_WINDOW 7, K 5, MAD scaled by 1.4826, floored at 1)."""
 
 import datetime as dt
 import json
 
 import pytest
 
-from collector.store import Store
-from jobs.cli import main
+from ecometrics.collector.store import Store
+from ecometrics.jobs.cli import main
 
 
 def _day(n):

@@ -2,10 +2,10 @@
 
 import pytest
 
-from collector.edges import import_edges
-from collector.store import Store
-from core.errors import InputError
-from jobs.cli import main
+from ecometrics.collector.edges import import_edges
+from ecometrics.collector.store import Store
+from ecometrics.core.errors import InputError
+from ecometrics.jobs.cli import main
 
 
 def stored(store):

@@ -9,9 +9,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from analysis.lineage import analyze_lineage
-from collector.store import Store
-from jobs.cli import main
+from ecometrics.analysis.lineage import analyze_lineage
+from ecometrics.collector.store import Store
+from ecometrics.jobs.cli import main
 
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 TABLE_KINDS = ["repos", "developers", "models", "families", "origins", "family_months", "growth", "model_growth"]
@@ -150,9 +150,9 @@ def test_every_artefact_of_a_demo_database_says_its_data_is_synthetic(demo_db, t
 
 def test_every_table_with_an_openrank_column_flags_warm_up_and_partial_months():
     """OpenRank inherits last month's values, so its first months climb from the empty start
-    (analysis.global_openrank.WARM_UP_MONTHS): every table showing an ``openrank`` of a month
+    (ecometrics.analysis.global_openrank.WARM_UP_MONTHS): every table showing an ``openrank`` of a month
     says whether that month is within the warm-up or not yet covered to its end."""
-    from analysis.export import TABLES
+    from ecometrics.analysis.export import TABLES
 
     unflagged = [
         kind

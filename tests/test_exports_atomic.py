@@ -14,7 +14,7 @@ import threading
 import pytest
 from test_robustness import ECOMETRICS, add_repos, run, small_disk  # the real-process helpers of the bad-input tests
 
-from collector.store import Store
+from ecometrics.collector.store import Store
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from collector.store import Store
-from jobs.cli import main
+from ecometrics.collector.store import Store
+from ecometrics.jobs.cli import main
 
 
 def _at(day, hour=0):
@@ -132,12 +132,12 @@ def test_fakehub_campaigns_are_found_and_its_viral_burst_is_left_alone(tmp_path)
     """fakehub plants its campaigns by default and reports them in its truth; collected with the account
     facts (one nodes query per 100 accounts), the detectors find >= 90% of the planted stars and flag
     no more than 2% of the organic ones, none of the viral burst's."""
-    from analysis.fake_stars import star_events, suspected_stars
-    from collector.account_facts import QUERIES_COUNTER
-    from collector.github import collect_github
-    from collector.github_client import GitHubClient
-    from core.config import GithubConfig
-    from fakehub import FakeHub
+    from ecometrics.analysis.fake_stars import star_events, suspected_stars
+    from ecometrics.collector.account_facts import QUERIES_COUNTER
+    from ecometrics.collector.github import collect_github
+    from ecometrics.collector.github_client import GitHubClient
+    from ecometrics.core.config import GithubConfig
+    from ecometrics.fakehub import FakeHub
 
     with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         gh = hub.truth(include_models=False)["github"]
@@ -185,9 +185,9 @@ def test_exclude_suspected_takes_the_suspected_stars_out_of_rankings_and_star_hi
 def test_a_nightly_export_runs_each_detector_once_and_writes_the_same_tables(exported, monkeypatch):
     """star_trust and star_campaigns share one detection per export run; their rows are those of
     ``ecometrics export`` of each table alone (the expected values checked above)."""
-    from analysis import fake_stars
-    from core.config import Config
-    from jobs.pipeline import export
+    from ecometrics.analysis import fake_stars
+    from ecometrics.core.config import Config
+    from ecometrics.jobs.pipeline import export
 
     calls = {"low_activity_stars": 0, "lockstep_stars": 0}
     for name in calls:
@@ -225,9 +225,9 @@ def test_nodes_answers_users_facts_refuses_over_100_ids_and_nulls_an_unknown_id(
     index; the collector stores that account as not_found and asks for no account twice."""
     import requests
 
-    from collector.account_facts import ACCOUNT_FACTS_QUERY, fetch_account_facts, legacy_node_id
-    from collector.github_client import GitHubClient
-    from fakehub import FakeHub
+    from ecometrics.collector.account_facts import ACCOUNT_FACTS_QUERY, fetch_account_facts, legacy_node_id
+    from ecometrics.collector.github_client import GitHubClient
+    from ecometrics.fakehub import FakeHub
 
     with FakeHub(collaborator_of="*", seed=0, scale="small") as hub:
         headers = {"Authorization": "Bearer t"}
@@ -261,9 +261,9 @@ def test_an_account_a_partial_answer_left_unread_is_asked_again_not_stored_as_go
     """A ``nodes`` item that is null because its resolution timed out (an error with its path and
     no type, fakehub's ``node`` fault) says nothing about the account: only a ``NOT_FOUND`` is
     final. The run stores neither account, marks nothing gone, and the next run reads both."""
-    from collector.account_facts import fetch_account_facts
-    from collector.github_client import GitHubClient
-    from fakehub import FakeHub
+    from ecometrics.collector.account_facts import fetch_account_facts
+    from ecometrics.collector.github_client import GitHubClient
+    from ecometrics.fakehub import FakeHub
 
     with Store(tmp_path / "f.db") as store:
         with FakeHub(collaborator_of="*", seed=0, scale="small", faults="node:1") as hub:
@@ -282,10 +282,10 @@ def test_an_account_a_partial_answer_left_unread_is_asked_again_not_stored_as_go
 
 
 def test_a_run_whose_account_facts_were_left_unread_is_partial_and_says_the_next_run_asks_again(tmp_path):
-    from collector.github import GitHubCollector
-    from collector.github_client import GitHubClient
-    from core.config import GithubConfig
-    from fakehub import FakeHub
+    from ecometrics.collector.github import GitHubCollector
+    from ecometrics.collector.github_client import GitHubClient
+    from ecometrics.core.config import GithubConfig
+    from ecometrics.fakehub import FakeHub
 
     with Store(tmp_path / "f.db") as store, FakeHub(collaborator_of="*", seed=0, scale="small", faults="node:1") as hub:
         star = hub.truth(include_models=False)["github"]["repos"]["vllm-project/vllm"]["stars"][0]

@@ -6,7 +6,7 @@ import pytest
 import requests
 from github import Auth, Github, GithubException, RateLimitExceededException, UnknownObjectException
 
-from fakehub import FakeHub
+from ecometrics.fakehub import FakeHub
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 import requests
 
-from fakehub import FakeHub
+from ecometrics.fakehub import FakeHub
 
 AUTH = {"Authorization": "bearer t"}
 
@@ -147,10 +147,10 @@ def test_a_document_asking_for_too_many_nodes_times_out_whole_every_time_and_is_
 
 def test_an_actors_global_id_names_its_own_type():
     """A Bot's legacy global id is ``03:Bot<id>`` and a User's ``04:User<id>``: the length
-    prefix is the type name's (fakehub.graphql.node_id), so nodes(ids:) reads each back."""
-    from fakehub.generator import N_BOTS
-    from fakehub.graphql import actor, parse_node_id
-    from fakehub.world import World
+    prefix is the type name's (ecometrics.fakehub.graphql.node_id), so nodes(ids:) reads each back."""
+    from ecometrics.fakehub.generator import N_BOTS
+    from ecometrics.fakehub.graphql import actor, parse_node_id
+    from ecometrics.fakehub.world import World
 
     world = World(0, "small").github
     bot, user = actor(world, 0), actor(world, N_BOTS)

@@ -7,8 +7,8 @@ import requests
 from huggingface_hub import HfApi, ModelInfo
 from huggingface_hub.errors import DisabledRepoError, HfHubHTTPError, RepositoryNotFoundError
 
-from fakehub import FakeHub
-from fakehub.model_forest import CREATED_AT_SENTINEL
+from ecometrics.fakehub import FakeHub
+from ecometrics.fakehub.model_forest import CREATED_AT_SENTINEL
 
 # What a listing may expand; baseModels and childrenModelCount only /api/models/{id} gives.
 EXPAND = ["downloads", "downloadsAllTime", "likes", "createdAt", "tags"]

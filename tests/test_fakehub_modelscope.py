@@ -17,7 +17,7 @@ from modelscope_hub.errors import (
     ServerError,
 )
 
-from fakehub import FakeHub
+from ecometrics.fakehub import FakeHub
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ import hashlib
 import pytest
 import requests
 
-from core.errors import InputError
-from fakehub import FakeHub
-from fakehub.faults import parse_faults
+from ecometrics.core.errors import InputError
+from ecometrics.fakehub import FakeHub
+from ecometrics.fakehub.faults import parse_faults
 
 FAULTS = "429:0.1,5xx:0.1,timeout:0.05,truncate:0.05,secondary:0.1"
 
@@ -126,7 +126,7 @@ def test_command_line_prints_the_url_first_then_the_environment_and_serves():
     import sys
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jobs.cli", "fakehub", "serve", "--port", "0", "--seed", "0"],
+        [sys.executable, "-m", "ecometrics.jobs.cli", "fakehub", "serve", "--port", "0", "--seed", "0"],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -145,7 +145,7 @@ def test_command_line_prints_the_url_first_then_the_environment_and_serves():
         assert all(assigned[name] for name in ("GITHUB_TOKEN", "HF_TOKEN", "MODELSCOPE_API_TOKEN"))
         port = url.rsplit(":", 1)[1]
         env = subprocess.run(
-            [sys.executable, "-m", "jobs.cli", "fakehub", "env", "--port", port], capture_output=True, text=True
+            [sys.executable, "-m", "ecometrics.jobs.cli", "fakehub", "env", "--port", port], capture_output=True, text=True
         )
         assert env.returncode == 0 and env.stdout.strip() == exported
         assert requests.get(f"{url}/repos/vllm-project/vllm").json()["full_name"] == "vllm-project/vllm"
@@ -163,7 +163,7 @@ def test_env_without_a_fakehub_says_to_start_one(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = str(probe.getsockname()[1])  # free: nothing listens there
     done = subprocess.run(
-        [sys.executable, "-m", "jobs.cli", "fakehub", "env", "--port", port, "--wait", "0"],
+        [sys.executable, "-m", "ecometrics.jobs.cli", "fakehub", "env", "--port", port, "--wait", "0"],
         capture_output=True,
         text=True,
     )
@@ -200,7 +200,7 @@ def test_a_snapshot_of_the_truth_serves_the_same_world(tmp_path):
 
         want = answers(generated)
     with FakeHub(collaborator_of="*", snapshot=str(path)) as served:
-        # a snapshot lists only the models it was taken with: no private ones (fakehub.server.FakeHub)
+        # a snapshot lists only the models it was taken with: no private ones (ecometrics.fakehub.server.FakeHub)
         assert served.truth() == truth | {"hf": truth["hf"] | {"private": []}}
         got = answers(served)
 

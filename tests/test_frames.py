@@ -6,10 +6,10 @@ import sqlite3
 import polars as pl
 import pytest
 
-from analysis import frames
-from analysis.fields import ID
-from collector.store import DEMO_MARKER, Store
-from core.errors import InputError
+from ecometrics.analysis import frames
+from ecometrics.analysis.fields import ID
+from ecometrics.collector.store import DEMO_MARKER, Store
+from ecometrics.core.errors import InputError
 
 
 @pytest.fixture()
@@ -113,7 +113,7 @@ def test_synthetic_marker_of_demo_databases(db_path):
 def test_times_are_utc_aware_as_in_the_parquet_exports_so_the_two_join(db_path, tmp_path):
     """A frame of the store and the Parquet export of the same table join on a time column:
     both are Datetime("us", "UTC") (a naive frame against the export's UTC fails to join)."""
-    from analysis.export import TIMESTAMP, conform
+    from ecometrics.analysis.export import TIMESTAMP, conform
 
     repos = frames.repos(db_path).select("id", "created_at")
     exported = conform(repos.rename({"id": "repo_id"}), {"repo_id": ID, "created_at": TIMESTAMP})

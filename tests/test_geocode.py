@@ -9,7 +9,7 @@ the table says None: a wrong country is worse than an unknown one, which the cov
 
 import pytest
 
-from analysis.geocode import geocode
+from ecometrics.analysis.geocode import geocode
 
 # (location as typed, expected country or None). Worked out by hand, not by running the code.
 TABLE: list[tuple[str | None, str | None]] = [

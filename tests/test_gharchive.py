@@ -8,10 +8,10 @@ import json
 import pytest
 from gharchive_fixtures import api_order, event, synthetic_hour, write_hour
 
-from collector.gharchive import import_gharchive
-from collector.store import Store
-from core.errors import InputError
-from jobs.cli import main
+from ecometrics.collector.gharchive import import_gharchive
+from ecometrics.collector.store import Store
+from ecometrics.core.errors import InputError
+from ecometrics.jobs.cli import main
 
 TRACKED = (11, "TrackedOrg/engine")
 BY_NAME = (12, "solo/tool")
@@ -258,8 +258,8 @@ def test_an_import_shows_its_progress_as_the_collectors_do(store, tmp_path, capl
     # Without a terminal (pytest's stderr is none): a line when it starts and one when it ends.
     first = write_hour(tmp_path / "2024-01-15-10.json.gz", hour_events())
     second = write_hour(tmp_path / "2024-01-15-11.json.gz", hour_events()[:2])
-    with caplog.at_level("INFO", logger="collector.gharchive"):
+    with caplog.at_level("INFO", logger="ecometrics.collector.gharchive"):
         import_gharchive(store, [first, second], all_repos=True, progress=True)
-    lines = [r.getMessage() for r in caplog.records if r.name == "collector.gharchive"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "ecometrics.collector.gharchive"]
     assert lines[0] == "gharchive: started (about 2 files)", lines
     assert lines[-1].startswith("gharchive: 2 files in "), lines

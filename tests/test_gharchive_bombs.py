@@ -1,6 +1,6 @@
 """Decompression bombs: small GH Archive files that inflate past a bound are refused in one line.
 
-The importers read a file as a stream and stop at the first bound of ``collector.gharchive.Limits``
+The importers read a file as a stream and stop at the first bound of ``ecometrics.collector.gharchive.Limits``
 (the longest line, the inflated size, the number of lines). The tests build their bombs here in
 a few KB of gzip and lower the bounds to match, so nothing large is written or held.
 """
@@ -16,11 +16,11 @@ import pytest
 from gharchive_fixtures import synthetic_hour, write_hour
 from test_robustness import error_lines, fingerprint
 
-import collector.gharchive as gharchive
-from collector.gharchive import Limits, import_gharchive
-from collector.store import Store
-from core.errors import InputError
-from jobs.cli import main
+import ecometrics.collector.gharchive as gharchive
+from ecometrics.collector.gharchive import Limits, import_gharchive
+from ecometrics.collector.store import Store
+from ecometrics.core.errors import InputError
+from ecometrics.jobs.cli import main
 
 SMALL = Limits(line_bytes=256 * 1024, file_bytes=4 * 2**20, file_lines=100_000)
 
@@ -123,7 +123,7 @@ def test_chdb_refuses_the_same_bombs_in_one_line_and_keeps_nothing_of_them(bomb,
     assert len(lines) == 1, captured.err
     assert str(path) in lines[0] and message in lines[0] and "nothing of it was imported" in lines[0], lines[0]
     assert "Traceback" not in captured.err + captured.out
-    from collector.archive_engine import open_engine
+    from ecometrics.collector.archive_engine import open_engine
 
     with Store(tmp_path / "gh.db") as store, open_engine("chdb", store) as engine:
         files = engine.rows("SELECT file FROM archive_files")

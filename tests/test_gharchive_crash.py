@@ -1,6 +1,6 @@
 """A killed GH Archive import leaves no parser holding the lock and no scratch folder for good.
 
-The import runs as the user runs it (``python -m jobs.cli import gharchive``) on a file
+The import runs as the user runs it (``python -m ecometrics.jobs.cli import gharchive``) on a file
 large enough for the parser processes. The test holds a write transaction on the
 database, so the import parses, stages its first batch and waits to write it: a fixed
 state in which to SIGKILL it, found by polling, not by waiting a fixed time.
@@ -17,8 +17,8 @@ from pathlib import Path
 from gharchive_fixtures import synthetic_hour
 from test_jobs_pipeline import wait_for
 
-from collector.gharchive import PARALLEL_MIN_BYTES
-from collector.store import Store
+from ecometrics.collector.gharchive import PARALLEL_MIN_BYTES
+from ecometrics.collector.store import Store
 
 
 def children(pid):
@@ -44,7 +44,7 @@ def alive(pid):
 
 
 def import_command(db, path):
-    return [sys.executable, "-m", "jobs.cli", "--db", str(db), "import", "gharchive", "--all", str(path)]
+    return [sys.executable, "-m", "ecometrics.jobs.cli", "--db", str(db), "import", "gharchive", "--all", str(path)]
 
 
 def test_sigkill_of_a_parallel_import_ends_its_parsers_frees_the_lock_and_the_next_run_cleans_up(tmp_path):

@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 from gharchive_fixtures import HOSTILE, RAW_HOSTILE, hostile_push, synthetic_hour, write_hour
 
-from collector.gharchive import import_gharchive
-from collector.store import Store
-from jobs.cli import main
+from ecometrics.collector.gharchive import import_gharchive
+from ecometrics.collector.store import Store
+from ecometrics.jobs.cli import main
 
 REPO, ALICE = (11, "acme/engine"), (1, "alice")
 AT = "2024-01-15T10:00:00Z"

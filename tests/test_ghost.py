@@ -13,16 +13,16 @@ import pytest
 from gharchive_fixtures import event, write_hour
 from test_github_collector import collect, tracked
 
-from analysis.activity import activity_frame
-from analysis.community import community_network, compute_community_openrank
-from analysis.export import TABLES
-from analysis.global_openrank import compute_global_openrank
-from collector.gharchive import import_gharchive
-from collector.store import Store
-from core.bots import GHOST_ID, GHOST_LOGIN, bot_expr, is_person
-from core.config import Config
-from fakehub import FakeHub
-from jobs.status import render_status
+from ecometrics.analysis.activity import activity_frame
+from ecometrics.analysis.community import community_network, compute_community_openrank
+from ecometrics.analysis.export import TABLES
+from ecometrics.analysis.global_openrank import compute_global_openrank
+from ecometrics.collector.gharchive import import_gharchive
+from ecometrics.collector.store import Store
+from ecometrics.core.bots import GHOST_ID, GHOST_LOGIN, bot_expr, is_person
+from ecometrics.core.config import Config
+from ecometrics.fakehub import FakeHub
+from ecometrics.jobs.status import render_status
 
 # Tables that need a window to build: the first 30 days after creation.
 WINDOW_OPTIONS = {"opendigger_window": {"days_after_creation": 30}}

@@ -21,15 +21,15 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from analysis.activity import activity_frame
-from collector.github import collect_github
-from collector.github_client import GitHubClient
-from collector.http import backoff_delay, retry_after_seconds
-from collector.store import BUDGET_META, Store
-from core.bots import is_bot_login
-from core.config import GithubConfig
-from core.errors import InputError
-from fakehub import FakeHub
+from ecometrics.analysis.activity import activity_frame
+from ecometrics.collector.github import collect_github
+from ecometrics.collector.github_client import GitHubClient
+from ecometrics.collector.http import backoff_delay, retry_after_seconds
+from ecometrics.collector.store import BUDGET_META, Store
+from ecometrics.core.bots import is_bot_login
+from ecometrics.core.config import GithubConfig
+from ecometrics.core.errors import InputError
+from ecometrics.fakehub import FakeHub
 
 ORGS = ["MiniMax-AI", "silver-ai", "icy-labs"]
 REPOS = ["MoonshotAI/Kimi-VL", "THUDM/GLM-4", "deepseek-ai/DeepSeek-Legacy"]
@@ -364,10 +364,10 @@ def test_a_run_killed_mid_collection_resumes_to_the_same_rows(tmp_path):
         script = textwrap.dedent(
             f"""
             import sys, time
-            from collector.github import collect_github
-            from collector.github_client import GitHubClient
-            from collector.store import Store
-            from core.config import GithubConfig
+            from ecometrics.collector.github import collect_github
+            from ecometrics.collector.github_client import GitHubClient
+            from ecometrics.collector.store import Store
+            from ecometrics.core.config import GithubConfig
             config = GithubConfig(orgs={ORGS!r}, repos={REPOS!r})
             client = GitHubClient(token="t", base_url={hub.url!r})
             collect_github(Store(sys.argv[1]), config, progress=False, client=client, stats_wait=0.0)
@@ -433,7 +433,7 @@ def test_a_refused_token_is_a_one_line_input_error(tmp_path):
 
 
 def test_export_repos_table(tmp_path):
-    from analysis.rankings import repos_table
+    from ecometrics.analysis.rankings import repos_table
 
     with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         collect(store, hub, config=github_config(activity=False))
@@ -473,7 +473,7 @@ def test_export_repos_table(tmp_path):
 
 
 def test_command_line_collects_and_exports(tmp_path, monkeypatch, capsys):
-    from jobs.cli import main
+    from ecometrics.jobs.cli import main
 
     config = tmp_path / "ecometrics.toml"
     config.write_text('[github]\nrepos = ["MoonshotAI/Kimi-VL", "deepseek-ai/DeepSeek-Legacy"]\ncontributors = false\n')
@@ -533,9 +533,9 @@ def test_without_a_terminal_a_pass_logs_its_start_each_repository_and_its_end(tm
     """Cron mail shows a GitHub pass's course as it shows a Hub crawl's: started, per repository, ended."""
     config = github_config(orgs=[], repos=["MoonshotAI/Kimi-VL"], activity=False)
     with FakeHub(collaborator_of="*", seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
-        with caplog.at_level("INFO", logger="collector.github"):  # pytest's stderr is no terminal
+        with caplog.at_level("INFO", logger="ecometrics.collector.github"):  # pytest's stderr is no terminal
             collect_github(store, config, progress=True, client=fast_client(hub), stats_wait=0.0)
-    lines = [r.getMessage() for r in caplog.records if r.name == "collector.github"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "ecometrics.collector.github"]
     assert any(line.startswith("github pages: started (about ") for line in lines), lines
     assert any(line.startswith("github: 1/1 MoonshotAI/Kimi-VL: ") for line in lines), lines
     assert any(line.startswith("github pages: ") and " pages in " in line for line in lines), lines
@@ -543,7 +543,7 @@ def test_without_a_terminal_a_pass_logs_its_start_each_repository_and_its_end(tm
 
 def test_the_stored_bot_flag_is_the_bot_rule():
     # A built-in bot login without the "[bot]" suffix, a configured one, GitHub's type "Bot", a person.
-    from collector.github_rows import developer_row
+    from ecometrics.collector.github_rows import developer_row
 
     users = [
         {"id": 1, "login": "renovate-bot", "type": "User"},

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 
-from collector.github import collect_github
-from collector.github_client import GitHubClient
-from collector.store import EVENT_PAYLOAD_COLUMNS, Store
-from core.config import GithubConfig
-from fakehub import FakeHub
+from ecometrics.collector.github import collect_github
+from ecometrics.collector.github_client import GitHubClient
+from ecometrics.collector.store import EVENT_PAYLOAD_COLUMNS, Store
+from ecometrics.core.config import GithubConfig
+from ecometrics.fakehub import FakeHub
 
 REPOS = ["MoonshotAI/Kimi-VL", "THUDM/GLM-4", "zai-org/Open-AutoGLM"]
 PULL_FIELDS = ("pull_merged_at", "pull_additions", "pull_deletions", "pull_changed_files", "pull_commits")
@@ -235,7 +235,7 @@ def test_a_repository_collected_from_the_api_gets_opendiggers_code_change_lines(
     out = tmp_path / "od"
     out.mkdir()
     done = subprocess.run(
-        [sys.executable, "-m", "jobs.cli", "--db", str(tmp_path / "gh.db"), "export", "opendigger", "--out", str(out)],
+        [sys.executable, "-m", "ecometrics.jobs.cli", "--db", str(tmp_path / "gh.db"), "export", "opendigger", "--out", str(out)],
         capture_output=True,
         text=True,
         env=os.environ,
@@ -261,10 +261,10 @@ def test_a_repository_collected_from_the_api_gets_opendiggers_code_change_lines(
     assert all(not any(f"{key[:4]}-{m:02d}" in opened for m in range(1, 13)) for key in added if len(key) == 4)
     # over a window, the same: a month with an opening is null; one of closings only has their lines
     # (counted directly: that month is the last, which export opendigger_window does not take as covered)
-    from analysis.activity_sql import SQLITE_EVENTS
-    from analysis.export import build_table
-    from analysis.opendigger import window_counts
-    from core.dates import next_month
+    from ecometrics.analysis.activity_sql import SQLITE_EVENTS
+    from ecometrics.analysis.export import build_table
+    from ecometrics.analysis.opendigger import window_counts
+    from ecometrics.core.dates import next_month
 
     with Store(tmp_path / "gh.db") as store:
         month = sorted(opened & set(closed))[1]  # not the first month: a window starting before it is uncovered

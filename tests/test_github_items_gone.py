@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from test_github_issue_details import client, config, tracked
 
-from collector.store import Store
+from ecometrics.collector.store import Store
 
 
 def test_a_pull_request_that_no_longer_resolves_costs_its_reviews_not_its_repository(fakehub, tmp_path):
     """``pullRequest(number:)`` that resolves nothing is a NOT_FOUND error at ``repository.pullRequest``
     (cli/cli issue 157); the repository itself still resolves, so it is not recorded as gone: the
     reviews already read are kept and the rest of the pass goes on."""
-    from collector.github import GitHubCollector, Repo
+    from ecometrics.collector.github import GitHubCollector, Repo
 
     truth = tracked(fakehub.truth())["zai-org/GLM-4"]
     issue = next(i for i in truth["issues"] if not i["is_pull_request"])  # a number no pull request holds

@@ -1,7 +1,7 @@
 """The GitHub collector against the behaviours of the real API that fakehub models by default.
 
-Each test names the behaviour (see ``fakehub.github_rest``, ``fakehub.graphql``,
-``fakehub.generator`` and ``fakehub.server`` for their sources) and checks what a user
+Each test names the behaviour (see ``ecometrics.fakehub.github_rest``, ``ecometrics.fakehub.graphql``,
+``ecometrics.fakehub.generator`` and ``ecometrics.fakehub.server`` for their sources) and checks what a user
 would see: rows equal to fakehub's ground truth, a run that is not partial, and
 statuses and notes that say what happened. Waits pass on fakehub's rate-limit clock
 (``sleep=hub.sleep``, ``clock=hub.rate_time``), never on the wall clock.
@@ -18,14 +18,14 @@ import polars as pl
 import pytest
 from test_github_collector import ORGS, REPOS, assert_matches_truth, expected_rows, stored_rows, tracked
 
-from analysis.growth import launch_velocity
-from analysis.rankings import repo_figures
-from analysis.views import stars_daily
-from collector.github import collect_github
-from collector.github_client import CachedPage, GitHubClient
-from collector.store import Store
-from core.config import GithubConfig
-from fakehub import FakeHub
+from ecometrics.analysis.growth import launch_velocity
+from ecometrics.analysis.rankings import repo_figures
+from ecometrics.analysis.views import stars_daily
+from ecometrics.collector.github import collect_github
+from ecometrics.collector.github_client import CachedPage, GitHubClient
+from ecometrics.collector.store import Store
+from ecometrics.core.config import GithubConfig
+from ecometrics.fakehub import FakeHub
 
 
 def client_for(hub, **overrides) -> GitHubClient:
@@ -265,7 +265,7 @@ def test_a_new_base_url_moves_every_resumed_walk_with_it(tmp_path):
 def test_without_a_network_the_first_request_fails_at_once_naming_github_api_url(tmp_path):
     import socket
 
-    from collector.github_client import GitHubUnreachable
+    from ecometrics.collector.github_client import GitHubUnreachable
 
     with socket.socket() as closed:  # a port nobody listens on: connection refused
         closed.bind(("127.0.0.1", 0))
@@ -279,7 +279,7 @@ def test_without_a_network_the_first_request_fails_at_once_naming_github_api_url
 
 
 def test_a_connection_dropped_before_any_answer_is_retried_not_taken_for_no_network():
-    from fakehub.faults import Faults
+    from ecometrics.fakehub.faults import Faults
 
     with FakeHub(collaborator_of="*", seed=0, scale="small", faults="timeout:0.5") as hub:
         # a repository whose first ask fakehub drops (fault draws are a pure function of seed and URL)
@@ -337,8 +337,8 @@ def test_a_walk_that_ended_on_a_full_page_still_finds_what_came_after_it():
     """A full last page answers 304 while new items sit behind it: the next walk starts from ``since``."""
     import functools
 
-    from collector.github_rows import item_stamps
-    from collector.github_walk import ListingWalker
+    from ecometrics.collector.github_rows import item_stamps
+    from ecometrics.collector.github_walk import ListingWalker
 
     with FakeHub(collaborator_of="*", seed=0, scale="small") as hub:
         client = client_for(hub)

@@ -8,10 +8,10 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from analysis import growth
-from analysis.export import build_table, write_table
-from analysis.lineage import analyze_lineage
-from collector.store import Store
+from ecometrics.analysis import growth
+from ecometrics.analysis.export import build_table, write_table
+from ecometrics.analysis.lineage import analyze_lineage
+from ecometrics.collector.store import Store
 
 AS_OF = dt.datetime(2025, 2, 20, tzinfo=dt.UTC)  # the newest row written below is a snapshot of this day
 

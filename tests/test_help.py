@@ -7,13 +7,13 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from jobs.cli import build_parser
+from ecometrics.jobs.cli import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def ecometrics(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "jobs.cli", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "ecometrics.jobs.cli", *args], capture_output=True, text=True, cwd=cwd)
 
 
 def test_version_prints_the_installed_version(tmp_path):
@@ -40,7 +40,7 @@ def test_every_option_of_every_command_says_what_it_does():
 
 
 def test_export_help_and_the_unknown_kind_error_list_the_same_kinds(tmp_path):
-    from analysis.export import export_kinds
+    from ecometrics.analysis.export import export_kinds
 
     helped = re.search(r"one of ([a-z_,\s]+?)\n\s*\n", ecometrics("export", "--help", cwd=tmp_path).stdout).group(1)
     refused = ecometrics("--db", str(tmp_path / "e.db"), "export", "nonsense", cwd=tmp_path)

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from analysis.crawl import crawl_completeness
-from collector.hf import collect_hf
-from collector.hf_client import HfClient
-from collector.store import Store
-from core.config import HuggingFaceConfig
-from fakehub import FakeHub
+from ecometrics.analysis.crawl import crawl_completeness
+from ecometrics.collector.hf import collect_hf
+from ecometrics.collector.hf_client import HfClient
+from ecometrics.collector.store import Store
+from ecometrics.core.config import HuggingFaceConfig
+from ecometrics.fakehub import FakeHub
 
 FAULTS = "429:0.05,5xx:0.05,timeout:0.02,truncate:0.02"
 REPO = Path(__file__).resolve().parent.parent
@@ -156,7 +156,7 @@ def test_completeness_is_full_when_the_depth_reaches_the_leaves(hub, truth, tmp_
     assert frame["completeness"].to_list() == [1.0] * frame.height
     assert frame["children_reported"].sum() > 0
     exported = subprocess.run(
-        [sys.executable, "-m", "jobs.cli", "--db", str(store.path), "export", "completeness", "--format", "json"],
+        [sys.executable, "-m", "ecometrics.jobs.cli", "--db", str(store.path), "export", "completeness", "--format", "json"],
         capture_output=True,
         text=True,
         check=True,
@@ -291,7 +291,7 @@ def test_snapshot_day_follows_the_hubs_clock(tmp_path):
 
 
 def test_collect_hf_command_reads_hf_endpoint_and_records_the_run(hub, truth, tmp_path, monkeypatch, capsys):
-    from jobs.cli import main
+    from ecometrics.jobs.cli import main
 
     config = tmp_path / "ecometrics.toml"
     config.write_text('[huggingface]\nauthors = ["deepseek-ai"]\nderivative_depth = 1\n')
@@ -311,10 +311,10 @@ def test_collect_hf_command_reads_hf_endpoint_and_records_the_run(hub, truth, tm
 
 CRAWL = """
 import sys
-from collector.hf import collect_hf
-from collector.hf_client import HfClient
-from collector.store import Store
-from core.config import HuggingFaceConfig
+from ecometrics.collector.hf import collect_hf
+from ecometrics.collector.hf_client import HfClient
+from ecometrics.collector.store import Store
+from ecometrics.core.config import HuggingFaceConfig
 collect_hf(Store(sys.argv[1]), HuggingFaceConfig(), full_hub=True, progress=False,
            client=HfClient(sys.argv[2], token=False))
 """
@@ -450,8 +450,8 @@ def test_the_creation_date_placeholder_of_old_repos_is_stored_as_unknown(hub, tr
 
 
 def test_requests_are_paced_by_the_ratelimit_headers_and_the_budget_shows_in_status(tmp_path):
-    from core.config import Config
-    from jobs.status import render_status
+    from ecometrics.core.config import Config
+    from ecometrics.jobs.status import render_status
 
     waits: list[float] = []
     with FakeHub(seed=0, scale="small", hf_page_size=100, hf_anonymous_budget=20, hf_window_seconds=60) as hub:
@@ -487,7 +487,7 @@ def test_a_429_without_retry_after_waits_for_the_ratelimit_reset(tmp_path):
 
 
 def test_a_bad_hf_token_stops_at_the_first_answer_and_changes_no_stored_row(hub, tmp_path):
-    from jobs.cli import main
+    from ecometrics.jobs.cli import main
 
     config = tmp_path / "ecometrics.toml"
     config.write_text('[huggingface]\nauthors = ["deepseek-ai"]\nmodels = ["Qwen/Qwen3-8B"]\nderivative_depth = 1\n')
@@ -503,7 +503,7 @@ def test_a_bad_hf_token_stops_at_the_first_answer_and_changes_no_stored_row(hub,
 
     env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_TOKEN": "invalid-or-expired-token"}
     done = subprocess.run(
-        [sys.executable, "-m", "jobs.cli", "--config", str(config), "--db", str(db), "collect", "hf"],
+        [sys.executable, "-m", "ecometrics.jobs.cli", "--config", str(config), "--db", str(db), "collect", "hf"],
         capture_output=True,
         text=True,
         env=env,
@@ -548,8 +548,8 @@ def test_a_huge_derivative_depth_ends_when_the_trees_do(hub, truth, tmp_path):
     )
     script = (
         "import sys\n"
-        "from collector.hf import collect_hf\nfrom collector.hf_client import HfClient\n"
-        "from collector.store import Store\nfrom core.config import HuggingFaceConfig\n"
+        "from ecometrics.collector.hf import collect_hf\nfrom ecometrics.collector.hf_client import HfClient\n"
+        "from ecometrics.collector.store import Store\nfrom ecometrics.core.config import HuggingFaceConfig\n"
         "config = HuggingFaceConfig(models=[sys.argv[3]], derivative_depth=99999999999999999999)\n"
         "result = collect_hf(Store(sys.argv[1]), config, progress=False, client=HfClient(sys.argv[2], token=False))\n"
         "print(result.partial, result.rows_written)\n"
@@ -573,7 +573,7 @@ def test_a_huge_derivative_depth_in_the_config_is_refused_in_one_line(tmp_path):
         '[huggingface]\nmodels = ["mistralai/Mistral-7B-v0.1"]\nderivative_depth = 99999999999999999999\n'
     )
     done = subprocess.run(
-        [sys.executable, "-m", "jobs.cli", "--config", str(config), "--db", str(tmp_path / "x.db"), "collect", "hf"],
+        [sys.executable, "-m", "ecometrics.jobs.cli", "--config", str(config), "--db", str(tmp_path / "x.db"), "collect", "hf"],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -605,7 +605,7 @@ def anonymous_collect_hf(endpoint: str, config: Path, db: Path) -> tuple[list[st
     """``ecometrics collect hf`` as a process of its own against ``endpoint``, without a token: command and environment."""
     env = {**os.environ, "HF_ENDPOINT": endpoint}
     env.pop("HF_TOKEN", None)
-    return [sys.executable, "-m", "jobs.cli", "--config", str(config), "--db", str(db), "collect", "hf"], env
+    return [sys.executable, "-m", "ecometrics.jobs.cli", "--config", str(config), "--db", str(db), "collect", "hf"], env
 
 
 def test_sigterm_stops_a_crawl_waiting_for_the_rate_limit_at_once(tmp_path):
@@ -698,16 +698,16 @@ def test_without_a_network_collect_hf_fails_in_seconds_naming_the_endpoint(tmp_p
 def test_without_a_terminal_a_crawl_logs_its_start_and_end(hub, tmp_path, caplog):
     """Cron mail shows a crawl's course: a line when it starts and one when it ends, not silence."""
     config = HuggingFaceConfig(models=["Qwen/Qwen3-8B"], derivative_depth=1)
-    with Store(tmp_path / "hf.db") as store, caplog.at_level("INFO", logger="collector.hf"):
+    with Store(tmp_path / "hf.db") as store, caplog.at_level("INFO", logger="ecometrics.collector.hf"):
         collect_hf(store, config, progress=True, client=client(hub))  # pytest's stderr is no terminal
-    lines = [r.getMessage() for r in caplog.records if r.name == "collector.hf"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "ecometrics.collector.hf"]
     assert any(line.startswith("hf tracked models: started") for line in lines), lines
     assert any(line.startswith("hf tracked models: ") and " models in " in line for line in lines), lines
 
 
 def test_huggingface_max_rate_wait_bounds_the_wait_for_a_spent_budget(tmp_path, monkeypatch, capsys):
     """A setting of its own, as github.max_rate_wait: a run that may not wait ends partial, saying why."""
-    from jobs.cli import main
+    from ecometrics.jobs.cli import main
 
     config = tmp_path / "ecometrics.toml"
     config.write_text("[huggingface]\nfull_hub = true\nmax_rate_wait = 0\n")
@@ -724,7 +724,7 @@ def test_private_models_a_token_lists_are_never_stored(tmp_path):
     """A listing asked with a token also lists the private models the token can read
     (huggingface_hub issue #634): with a lab member's token the crawl stores exactly what an
     anonymous one does, tracked and full Hub, and no private model reaches an export."""
-    from analysis.export import TABLES
+    from ecometrics.analysis.export import TABLES
 
     with FakeHub(seed=0, scale="small", hf_page_size=500, hf_trending_refresh_pages=0) as hub:
         truth = hub.truth()
@@ -769,7 +769,7 @@ def test_a_body_cut_short_is_retried_whatever_http_library_the_installed_hub_cli
     (bench/hf_floor_versions.py runs this file under each floor)."""
     from huggingface_hub.utils import get_session
 
-    from collector.hf_client import retry_exceptions, session_transport
+    from ecometrics.collector.hf_client import retry_exceptions, session_transport
 
     assert type(get_session()).__module__.partition(".")[0] == session_transport().__name__
     assert session_transport().RemoteProtocolError in retry_exceptions()

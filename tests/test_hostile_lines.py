@@ -1,5 +1,5 @@
 """Both GH Archive importers refuse the same hostile lines: the SQLite path (msgspec, into the
-declared :class:`collector.gharchive.Event`) and chDB (the same declarations as SQL checks).
+declared :class:`ecometrics.collector.gharchive.Event`) and chDB (the same declarations as SQL checks).
 
 A file of nothing but hostile lines is refused in one line naming it (exit 2, no traceback)
 and changes nothing stored; on generated hostile lines (Hypothesis: a good event with one
@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from test_robustness import fingerprint
 from test_untrusted_input import assert_refused, cli
 
-from collector.gharchive import EVENT_TYPES, MAX_DEPTH, import_gharchive
-from collector.store import Store
+from ecometrics.collector.gharchive import EVENT_TYPES, MAX_DEPTH, import_gharchive
+from ecometrics.collector.store import Store
 
 template, workdir = test_robustness.template, test_robustness.workdir
 
@@ -31,7 +31,7 @@ SHAPE_LINES = [line for name, line in HOSTILE if name in SHAPES] + [line for _, 
 
 
 def _chdb_events(folder) -> list[tuple]:
-    from collector.archive_engine import open_engine
+    from ecometrics.collector.archive_engine import open_engine
 
     with Store(folder.parent / "probe.db") as store, open_engine(f"chdb://{folder}", store) as engine:
         return engine.rows("SELECT id FROM events")
@@ -114,7 +114,7 @@ def hostile_lines(draw) -> bytes:
 def engines(tmp_path_factory):
     """One SQLite store and one chDB session for every example."""
     pytest.importorskip("chdb")
-    from collector.archive_engine import open_engine
+    from ecometrics.collector.archive_engine import open_engine
 
     folder = tmp_path_factory.mktemp("both")
     with Store(folder / "sqlite.db") as sqlite, Store(folder / "engine.db") as store:
@@ -135,7 +135,7 @@ _files = itertools.count(1)
 )
 @given(hostile=st.lists(hostile_lines(), min_size=8, max_size=16))
 def test_both_engines_refuse_the_same_generated_hostile_lines(engines, hostile):
-    from collector.archive_engine import import_files
+    from ecometrics.collector.archive_engine import import_files
 
     folder, sqlite, engine = engines
     number = next(_files)
@@ -164,7 +164,7 @@ def test_both_engines_refuse_the_same_generated_hostile_lines(engines, hostile):
     strict=True, reason="a repeated key: msgspec checks each and keeps the last, ClickHouse reads the first"
 )
 def test_a_repeated_key_is_read_the_same_by_both_engines(engines):
-    from collector.archive_engine import import_files
+    from ecometrics.collector.archive_engine import import_files
 
     folder, sqlite, engine = engines
     line = json.dumps(hostile_push(id="77001"), separators=(",", ":")).replace(

@@ -9,17 +9,17 @@ import polars as pl
 import pytest
 from nbclient import NotebookClient
 
-from analysis import hubs
-from analysis.export import build_table
-from analysis.lineage import analyze_lineage
-from collector.hf import collect_hf
-from collector.hf_client import HfClient
-from collector.modelscope import collect_modelscope
-from collector.modelscope_client import ModelScopeClient
-from collector.store import Store
-from core.config import HuggingFaceConfig, ModelScopeConfig
-from core.ecosystem import LABS, modelscope_owners, modelscope_same_as
-from fakehub import FakeHub
+from ecometrics.analysis import hubs
+from ecometrics.analysis.export import build_table
+from ecometrics.analysis.lineage import analyze_lineage
+from ecometrics.collector.hf import collect_hf
+from ecometrics.collector.hf_client import HfClient
+from ecometrics.collector.modelscope import collect_modelscope
+from ecometrics.collector.modelscope_client import ModelScopeClient
+from ecometrics.collector.store import Store
+from ecometrics.core.config import HuggingFaceConfig, ModelScopeConfig
+from ecometrics.core.ecosystem import LABS, modelscope_owners, modelscope_same_as
+from ecometrics.fakehub import FakeHub
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +101,7 @@ def test_labs_and_lab_months_join_github_with_both_hubs(tables):
     assert earlier["stars"].to_list() == sorted(earlier["stars"].to_list())  # stars at each month's end
 
 
-# -- the functions of analysis.hubs, on a database the collectors built from fakehub -------------
+# -- the functions of ecometrics.analysis.hubs, on a database the collectors built from fakehub -------------
 
 MS_LAB_AUTHORS = [author for lab in LABS if lab.modelscope_owners for author in lab.hf_authors]
 FAMILY_OF_OWNER = {owner: lab.family for lab in LABS for owner in lab.modelscope_owners}

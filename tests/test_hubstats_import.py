@@ -8,8 +8,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from collector.store import Store
-from jobs.cli import main
+from ecometrics.collector.store import Store
+from ecometrics.jobs.cli import main
 
 # models.parquet's columns: the Hub API's fields (collector/hubstats.py cites the sources); the importer
 # reads id, downloads, downloadsAllTime, likes and trendingScore and must pass over the rest.

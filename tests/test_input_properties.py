@@ -2,8 +2,8 @@
 file and the lineage edge list.
 
 Whatever values a config holds, loading it returns a config whose every value passed its check
-or raises :class:`core.config.ConfigError` in one line naming the file; whatever rows an edge list
-holds, importing it stores only valid edges or raises :class:`core.errors.InputError` in one line
+or raises :class:`ecometrics.core.config.ConfigError` in one line naming the file; whatever rows an edge list
+holds, importing it stores only valid edges or raises :class:`ecometrics.core.errors.InputError` in one line
 and stores nothing. Examples are derandomized (the same on every run), few, and without deadline.
 """
 
@@ -24,12 +24,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from collector.edges import import_edges
-from collector.store import Store
-from core import config as config_module
-from core.config import ConfigError, load_config
-from core.ecosystem import RELATIONS
-from core.errors import InputError
+from ecometrics.collector.edges import import_edges
+from ecometrics.collector.store import Store
+from ecometrics.core import config as config_module
+from ecometrics.core.config import ConfigError, load_config
+from ecometrics.core.ecosystem import RELATIONS
+from ecometrics.core.errors import InputError
 
 PROPERTIES = settings(
     max_examples=150,

@@ -1,6 +1,6 @@
 """Job records stay true however a run ends: stopped, interrupted or killed.
 
-Real processes (``python -m jobs.cli``) against fakehub on loopback; each test signals a run
+Real processes (``python -m ecometrics.jobs.cli``) against fakehub on loopback; each test signals a run
 that fakehub holds inside a request (``hub.pause_after``) after it has committed rows, never
 after a fixed time, and on a hub that answers at full speed.
 """
@@ -21,7 +21,7 @@ from test_jobs_pipeline import (  # the pipeline tests' own helpers
     wait_for,
 )
 
-from fakehub import FakeHub
+from ecometrics.fakehub import FakeHub
 
 
 def query(db, sql):
@@ -103,7 +103,7 @@ def test_a_killed_run_reads_interrupted_with_its_counts_and_the_next_run_records
 def test_sigint_during_the_demo_stops_it_with_true_records(tmp_path):
     db = tmp_path / "demo" / "ecometrics.db"
     demo = subprocess.Popen(
-        [sys.executable, "-m", "jobs.cli", "demo", "--dir", str(tmp_path / "demo"), "--days", "2"],
+        [sys.executable, "-m", "ecometrics.jobs.cli", "demo", "--dir", str(tmp_path / "demo"), "--days", "2"],
         cwd=tmp_path,
         text=True,
         stdout=subprocess.PIPE,
@@ -126,9 +126,9 @@ def test_sigint_during_the_demo_stops_it_with_true_records(tmp_path):
 
 LIBRARY_RUN = """
 import sys
-from collector.store import Store
-from core.config import load_config
-from jobs.pipeline import run_pipeline
+from ecometrics.collector.store import Store
+from ecometrics.core.config import load_config
+from ecometrics.jobs.pipeline import run_pipeline
 
 with Store(sys.argv[2]) as store:  # no signal handlers: SIGINT raises KeyboardInterrupt
     run_pipeline(store, load_config(sys.argv[1]))

@@ -5,13 +5,13 @@ import signal
 import subprocess
 import sys
 
-from jobs.lock import Locked, job_lock, lock_path
+from ecometrics.jobs.lock import Locked, job_lock, lock_path
 
 # Holds the lock until its standard input closes or it is killed: however slow the test, never
 # for a fixed time that could run out first.
 HOLD = """
 import sys
-from jobs.lock import job_lock
+from ecometrics.jobs.lock import job_lock
 with job_lock(sys.argv[1], "run"):
     print("held", flush=True)
     sys.stdin.read()
@@ -55,7 +55,7 @@ def test_cli_exits_75_while_another_run_holds_the_lock(tmp_path):
     holder = hold_lock(db)
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "jobs.cli", "--db", str(db), "run"], capture_output=True, text=True, cwd=tmp_path
+            [sys.executable, "-m", "ecometrics.jobs.cli", "--db", str(db), "run"], capture_output=True, text=True, cwd=tmp_path
         )
         assert result.returncode == 75, result.stderr
         assert f"pid {holder.pid}" in result.stderr

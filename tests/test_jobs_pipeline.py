@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from fakehub import FakeHub
+from ecometrics.fakehub import FakeHub
 
 CONFIG = """
 [github]
@@ -37,7 +37,7 @@ def environment(hub):
 
 
 def ecometrics(tmp_path, hub, *args, **popen):
-    command = [sys.executable, "-m", "jobs.cli", "--config", str(tmp_path / "ecometrics.toml"), *args]
+    command = [sys.executable, "-m", "ecometrics.jobs.cli", "--config", str(tmp_path / "ecometrics.toml"), *args]
     if popen.pop("background", False):
         return subprocess.Popen(
             command,
@@ -211,9 +211,9 @@ def test_the_daemon_fires_the_pipeline_and_sigterm_leaves_a_consistent_database(
 
 
 def test_a_run_on_an_empty_config_and_database_ends_ok(tmp_path):
-    from collector.store import Store
-    from core.config import Config
-    from jobs.pipeline import run_pipeline
+    from ecometrics.collector.store import Store
+    from ecometrics.core.config import Config
+    from ecometrics.jobs.pipeline import run_pipeline
 
     config = Config(path=tmp_path / "ecometrics.toml")
     with Store(tmp_path / "ecometrics.db") as store:
@@ -224,9 +224,9 @@ def test_a_run_on_an_empty_config_and_database_ends_ok(tmp_path):
 
 
 def test_analyze_activity_writes_activity_only_and_each_step_records_its_rows(tmp_path):
-    from collector.store import Store
-    from core.config import parse_config
-    from jobs.pipeline import analyze
+    from ecometrics.collector.store import Store
+    from ecometrics.core.config import parse_config
+    from ecometrics.jobs.pipeline import analyze
 
     config = parse_config({"activity": {"bots": ["helper"]}})
     event = {
@@ -262,7 +262,7 @@ def test_analyze_activity_writes_activity_only_and_each_step_records_its_rows(tm
 
 
 def test_from_later_than_to_is_bad_input_and_records_nothing(tmp_path, capsys):
-    from jobs.cli import main
+    from ecometrics.jobs.cli import main
 
     db = tmp_path / "ecometrics.db"
     assert main(["--db", str(db), "analyze", "openrank", "--from", "2025-05", "--to", "2025-01"]) == 2
@@ -274,9 +274,9 @@ def test_from_later_than_to_is_bad_input_and_records_nothing(tmp_path, capsys):
 @pytest.mark.parametrize("job", ["analyze", "openrank"])
 def test_the_scheduled_jobs_that_export_also_rewrite_an_enabled_report(tmp_path, job):
     """``[report] enabled``: the site follows the exports, in the daemon as in ``ecometrics run``."""
-    from collector.store import Store
-    from core.config import load_config
-    from jobs.scheduler import scheduled_jobs
+    from ecometrics.collector.store import Store
+    from ecometrics.core.config import load_config
+    from ecometrics.jobs.scheduler import scheduled_jobs
 
     (tmp_path / "ecometrics.toml").write_text('[report]\nenabled = true\ndir = "site"\n')
     config = load_config(tmp_path / "ecometrics.toml")
@@ -289,9 +289,9 @@ def test_the_scheduled_jobs_that_export_also_rewrite_an_enabled_report(tmp_path,
 
 
 def test_a_report_not_enabled_is_left_to_ecometrics_report(tmp_path):
-    from collector.store import Store
-    from core.config import load_config
-    from jobs.scheduler import scheduled_jobs
+    from ecometrics.collector.store import Store
+    from ecometrics.core.config import load_config
+    from ecometrics.jobs.scheduler import scheduled_jobs
 
     (tmp_path / "ecometrics.toml").write_text("")
     config = load_config(tmp_path / "ecometrics.toml")

@@ -11,13 +11,13 @@ import textwrap
 
 import pytest
 
-from analysis.activity import activity_frame
-from analysis.export import build_table
-from analysis.global_openrank import compute_global_openrank
-from collector.labels import import_labels
-from collector.store import Store
-from core.errors import InputError
-from jobs.cli import main
+from ecometrics.analysis.activity import activity_frame
+from ecometrics.analysis.export import build_table
+from ecometrics.analysis.global_openrank import compute_global_openrank
+from ecometrics.collector.labels import import_labels
+from ecometrics.collector.store import Store
+from ecometrics.core.errors import InputError
+from ecometrics.jobs.cli import main
 
 AT = "2024-05-02T12:00:00Z"
 

@@ -9,7 +9,7 @@ import pytest
 from test_labels import LAYOUT, write
 from test_robustness import error_lines, fingerprint
 
-from jobs.cli import main
+from ecometrics.jobs.cli import main
 
 BAD = "companies/bad/index.yml"
 BILLION_LAUGHS = """\

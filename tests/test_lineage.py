@@ -9,15 +9,15 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analysis.families import family_definitions, family_months, family_table, origin_table
-from analysis.influence import PARAMETERS, InfluenceParameters, influence_values
-from analysis.lineage import analyze_lineage, descendant_counts, largest_root, model_table, write_lineage
-from analysis.openrank import openrank
-from collector.store import Store
-from core.config import FamilyConfig
-from core.ecosystem import RELATIONS
-from core.errors import InputError
-from jobs.cli import main
+from ecometrics.analysis.families import family_definitions, family_months, family_table, origin_table
+from ecometrics.analysis.influence import PARAMETERS, InfluenceParameters, influence_values
+from ecometrics.analysis.lineage import analyze_lineage, descendant_counts, largest_root, model_table, write_lineage
+from ecometrics.analysis.openrank import openrank
+from ecometrics.collector.store import Store
+from ecometrics.core.config import FamilyConfig
+from ecometrics.core.ecosystem import RELATIONS
+from ecometrics.core.errors import InputError
+from ecometrics.jobs.cli import main
 
 
 def make_store(tmp_path, edges, *, models=(), downloads=None):
@@ -96,7 +96,7 @@ def test_self_reference_and_two_node_cycle_are_reported_not_counted(tmp_path, ca
         ("o/root", "o/p", "finetune"),
     ]
     store = make_store(tmp_path, edges)
-    caplog.set_level(logging.INFO, logger="analysis.lineage")
+    caplog.set_level(logging.INFO, logger="ecometrics.analysis.lineage")
     report = analyze_lineage(store, influence=False, verbose=True)
     rows = figures(store)
     assert report.self_references == ["o/self"]
@@ -391,8 +391,8 @@ def test_an_empty_store_and_models_without_edges_are_analysed(tmp_path):
 
 
 def test_stored_edges_reads_the_store_not_a_csv(tmp_path):
-    import analysis.lineage as lineage
+    import ecometrics.analysis.lineage as lineage
 
     store = make_store(tmp_path, [("o/a", "o/b", "adapter")])
     assert lineage.stored_edges(store).rows() == [("o/a", "o/b", "adapter", "hub")]
-    assert not hasattr(lineage, "read_edges")  # that name is collector.edges' CSV reader
+    assert not hasattr(lineage, "read_edges")  # that name is ecometrics.collector.edges' CSV reader

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from collector.hf import collect_hf
-from collector.hf_client import HfClient
-from collector.modelscope import collect_modelscope
-from collector.modelscope_client import ModelScopeClient
-from collector.store import SCHEMA_VERSION, Store
-from core.config import HuggingFaceConfig, ModelScopeConfig
-from core.ecosystem import LABS, modelscope_owners, modelscope_same_as
-from fakehub import FakeHub
+from ecometrics.collector.hf import collect_hf
+from ecometrics.collector.hf_client import HfClient
+from ecometrics.collector.modelscope import collect_modelscope
+from ecometrics.collector.modelscope_client import ModelScopeClient
+from ecometrics.collector.store import SCHEMA_VERSION, Store
+from ecometrics.core.config import HuggingFaceConfig, ModelScopeConfig
+from ecometrics.core.ecosystem import LABS, modelscope_owners, modelscope_same_as
+from ecometrics.fakehub import FakeHub
 
 REPO = Path(__file__).resolve().parents[1]
 MS_LAB_AUTHORS = [author for lab in LABS if lab.modelscope_owners for author in lab.hf_authors]
@@ -183,7 +183,7 @@ def ecometrics(workdir: Path, endpoint: str, *args, token: str | None = None, ba
     env.pop("MODELSCOPE_API_TOKEN", None)
     if token is not None:
         env["MODELSCOPE_API_TOKEN"] = token
-    command = [sys.executable, "-m", "jobs.cli", "--config", str(workdir / "ecometrics.toml"), *args]
+    command = [sys.executable, "-m", "ecometrics.jobs.cli", "--config", str(workdir / "ecometrics.toml"), *args]
     if background:
         return subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
@@ -295,10 +295,10 @@ def test_a_database_at_migration_10_upgrades_keeping_every_model_as_hugging_face
 def test_init_writes_the_labs_that_publish_on_modelscope_with_their_hugging_face_authors(tmp_path):
     import tomllib
 
-    from core.config import parse_config
+    from ecometrics.core.config import parse_config
 
     done = subprocess.run(
-        [sys.executable, "-m", "jobs.cli", "init"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "ecometrics.jobs.cli", "init"], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
     written = parse_config(tomllib.loads((tmp_path / "ecometrics.toml").read_text())).modelscope

@@ -71,9 +71,9 @@ def test_notebook_runs_on_the_demo_database_and_draws_figures(path, executed):
 
 
 def test_notebooks_agree_with_the_exports_and_flag_the_partial_month(executed, demo_db):
-    from analysis.export import build_table
-    from analysis.growth import last_complete_month
-    from collector.store import Store
+    from ecometrics.analysis.export import build_table
+    from ecometrics.analysis.growth import last_complete_month
+    from ecometrics.collector.store import Store
 
     with Store(demo_db, readonly=True) as store:
         families = build_table(store, "families")
@@ -85,7 +85,7 @@ def test_notebooks_agree_with_the_exports_and_flag_the_partial_month(executed, d
     assert expected in printed(executed["03_lineage"])
 
 
-# Drawing calls that belong to analysis.chart_style: a notebook calling them draws its own way.
+# Drawing calls that belong to ecometrics.analysis.chart_style: a notebook calling them draws its own way.
 OWN_STYLE = (
     "axvspan(",
     "set_xticks(",
@@ -102,7 +102,7 @@ OWN_STYLE = (
 def test_notebook_draws_in_chart_style_with_no_helpers_of_its_own(path):
     import ast
 
-    from analysis import chart_style
+    from ecometrics.analysis import chart_style
 
     code = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code")
     assert "plt.rcParams.update(chart_style.RC)" in code
@@ -135,9 +135,9 @@ def _drawn(pixels, colour):
 
 
 def test_notebooks_shade_partial_and_warm_up_months_and_colour_relations_as_chart_style(executed, demo_db):
-    from analysis.chart_style import PARTIAL_COLOUR, RELATION_COLOURS, WARM_UP_COLOUR
-    from analysis.global_openrank import warm_up_until
-    from collector.store import Store
+    from ecometrics.analysis.chart_style import PARTIAL_COLOUR, RELATION_COLOURS, WARM_UP_COLOUR
+    from ecometrics.analysis.global_openrank import warm_up_until
+    from ecometrics.collector.store import Store
 
     with Store(demo_db, readonly=True) as store:
         relations = {r for (r,) in store.conn.execute("SELECT DISTINCT relation FROM model_edges")}
@@ -155,7 +155,7 @@ def test_notebooks_shade_partial_and_warm_up_months_and_colour_relations_as_char
 
 
 def test_the_family_tree_says_how_many_of_its_models_it_draws(executed):
-    from analysis.chart_style import drawn_of
+    from ecometrics.analysis.chart_style import drawn_of
 
     line = next(line for line in printed(executed["03_lineage"]).splitlines() if " descendants, " in line)
     descendants, drawn = (int(part.split()[0]) for part in line.split(": ", 1)[1].split(", "))

@@ -14,10 +14,10 @@ import re
 import pytest
 from gharchive_fixtures import event, write_hour
 
-from analysis import opendigger
-from analysis.activity_sql import SQLITE_EVENTS
-from collector.gharchive import import_gharchive
-from collector.store import EVENT_PAYLOAD_COLUMNS, Store
+from ecometrics.analysis import opendigger
+from ecometrics.analysis.activity_sql import SQLITE_EVENTS
+from ecometrics.collector.gharchive import import_gharchive
+from ecometrics.collector.store import EVENT_PAYLOAD_COLUMNS, Store
 
 REPO = (1001, "acme/rocket")
 ALICE, BOB, CAROL, DAVE, ERIN, BOT = (
@@ -278,7 +278,7 @@ def test_october_2021_is_estimated_as_opendigger_does():
 
 @pytest.fixture(scope="module")
 def cli_db(tmp_path_factory):
-    from jobs.cli import main
+    from ecometrics.jobs.cli import main
 
     folder = tmp_path_factory.mktemp("cli")
     hour = write_hour(folder / "2024-01-01-0.json.gz", story())
@@ -288,7 +288,7 @@ def cli_db(tmp_path_factory):
 
 
 def test_export_writes_opendigger_files_byte_for_byte(cli_db, tmp_path, capsys):
-    from jobs.cli import main
+    from ecometrics.jobs.cli import main
 
     out = tmp_path / "od"
     assert (
@@ -327,7 +327,7 @@ def test_export_writes_opendigger_files_byte_for_byte(cli_db, tmp_path, capsys):
 
 
 def test_import_then_compare_against_our_own_export_reports_no_difference(cli_db, tmp_path, capsys):
-    from jobs.cli import main
+    from ecometrics.jobs.cli import main
 
     out = tmp_path / "od"
     window = ["--from", "2024-01", "--to", "2024-03"]
@@ -361,7 +361,7 @@ def test_import_then_compare_against_our_own_export_reports_no_difference(cli_db
 
 
 def test_a_bad_opendigger_file_is_skipped_and_named(cli_db, tmp_path, capsys):
-    from jobs.cli import main
+    from ecometrics.jobs.cli import main
 
     folder = tmp_path / "od" / "github" / "acme" / "rocket"
     folder.mkdir(parents=True)
@@ -381,7 +381,7 @@ def test_a_bad_opendigger_file_is_skipped_and_named(cli_db, tmp_path, capsys):
 def test_count_metrics_over_a_window_and_the_first_days_after_creation(cli_db, tmp_path, capsys):
     import polars as pl
 
-    from jobs.cli import main
+    from ecometrics.jobs.cli import main
 
     out = tmp_path / "window.csv"
     args = ["--db", cli_db, "export", "opendigger_window", "--out", str(out)]
@@ -419,7 +419,7 @@ def test_count_metrics_over_a_window_and_the_first_days_after_creation(cli_db, t
 
 
 def test_a_label_counts_its_repositories_as_one(tmp_path):
-    from analysis.opendigger_files import write_tree
+    from ecometrics.analysis.opendigger_files import write_tree
 
     booster, other = (1002, "acme/booster"), (1003, "other/thing")
     extra = [
@@ -464,7 +464,7 @@ def test_a_label_counts_its_repositories_as_one(tmp_path):
 def test_a_month_without_data_has_no_value_and_partial_months_are_named(cli_db, tmp_path, capsys):
     import json
 
-    from jobs.cli import main
+    from ecometrics.jobs.cli import main
 
     # The store holds one GH Archive hour (2024-01-01-0, of January's 31 * 24 = 744) and events of 2024-01..03;
     # of 2024-04 and 2024-05 it holds nothing. The all-history metrics would still have a value there:
@@ -500,7 +500,7 @@ def test_a_month_without_data_has_no_value_and_partial_months_are_named(cli_db, 
 def test_a_known_loss_month_is_named_in_coverage(tmp_path, capsys):
     import json
 
-    from jobs.cli import main
+    from ecometrics.jobs.cli import main
 
     # one hour of 2021-10 (GH Archive's known loss, gharchive.org#261); 2021-10 has 31 * 24 = 744 hours
     hour = write_hour(tmp_path / "2021-10-05-3.json.gz", [event(1, "WatchEvent", actor=BOB, repo=REPO,
@@ -518,7 +518,7 @@ def test_a_known_loss_month_is_named_in_coverage(tmp_path, capsys):
 def test_a_window_in_months_without_data_is_null(cli_db, tmp_path):
     import polars as pl
 
-    from jobs.cli import main
+    from ecometrics.jobs.cli import main
 
     # 2023-09: between the first stored event (2023-06-15) and the last (2024-03-05), yet the store holds no
     # hour and no event of it: unknown, not 0 stars
@@ -537,7 +537,7 @@ def test_a_window_in_months_without_data_is_null(cli_db, tmp_path):
 def test_compare_reports_months_without_data_as_not_covered(cli_db, tmp_path, capsys):
     import json
 
-    from jobs.cli import main
+    from ecometrics.jobs.cli import main
 
     # The store holds data of 2024-01..03 only (one GH Archive hour of January, events of Jan-Mar); of 2024-04
     # and 2024-05 nothing. Theirs has values there: 7 stars in April; inactive contributors 1 in April, 3 in
@@ -563,7 +563,7 @@ def test_compare_reports_months_without_data_as_not_covered(cli_db, tmp_path, ca
 
 
 def test_openrank_files_sum_the_stored_global_openrank_per_period(tmp_path, capsys):
-    from jobs.cli import main
+    from ecometrics.jobs.cli import main
 
     hour = write_hour(tmp_path / "2024-01-01-0.json.gz", story())
     db = str(tmp_path / "or.db")
@@ -634,7 +634,7 @@ def mail_pushes() -> list[dict]:
 
 
 def test_contributor_email_suffixes_as_opendigger_counts_them(tmp_path):
-    from jobs.cli import main
+    from ecometrics.jobs.cli import main
 
     hour = write_hour(tmp_path / "2024-01-01-0.json.gz", mail_pushes())
     db = str(tmp_path / "mail.db")
@@ -672,7 +672,7 @@ def test_a_login_two_accounts_held_is_the_folder_of_the_one_active_last(tmp_path
     it (docs.github.com "Changing your GitHub username"), so two ids can carry one login in GH
     Archive. Their files would share ``github/{login}/``: the account active last holds the login
     now, so its files are written and the other's are not (whatever order an engine returns)."""
-    from jobs.cli import main
+    from ecometrics.jobs.cli import main
 
     former, current = (700_001, "carol"), (13, "carol")  # the higher id used the login first
     events = [

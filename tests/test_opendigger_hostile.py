@@ -15,7 +15,7 @@ import test_robustness
 from test_robustness import fingerprint
 from test_untrusted_input import assert_refused, cli
 
-from analysis.opendigger_files import MAX_FILE_BYTES
+from ecometrics.analysis.opendigger_files import MAX_FILE_BYTES
 
 template, workdir = test_robustness.template, test_robustness.workdir
 

@@ -20,11 +20,11 @@ from __future__ import annotations
 import pytest
 from gharchive_fixtures import event, write_hour
 
-from analysis import opendigger
-from analysis.activity_sql import SQLITE_EVENTS
-from analysis.opendigger_files import write_tree
-from collector.gharchive import import_gharchive
-from collector.store import Store
+from ecometrics.analysis import opendigger
+from ecometrics.analysis.activity_sql import SQLITE_EVENTS
+from ecometrics.analysis.opendigger_files import write_tree
+from ecometrics.collector.gharchive import import_gharchive
+from ecometrics.collector.store import Store
 
 ACME, CNLIB, USAPP, LONE = (2001, "acme/rocket"), (2002, "cn-team/lib"), (2003, "usco/app"), (2004, "lone/tool")
 LI, BOB, ANN = (31, "li"), (32, "bob"), (33, "ann")
@@ -135,9 +135,9 @@ def test_a_repository_listed_with_its_organisation_is_joined_twice(labels):
 
 def test_chdb_writes_the_same_label_files(hour, labels, tmp_path):
     pytest.importorskip("chdb", reason="the archive extra is not installed: pip install 'ecometrics[archive]'")
-    from analysis.activity_sql import ENGINE_EVENTS
-    from collector.archive_engine import import_files, open_engine
-    from collector.gharchive import EVENT_TYPES
+    from ecometrics.analysis.activity_sql import ENGINE_EVENTS
+    from ecometrics.collector.archive_engine import import_files, open_engine
+    from ecometrics.collector.gharchive import EVENT_TYPES
 
     with Store(tmp_path / "engine.db") as store, open_engine("chdb", store) as engine:
         _label_rows(store)

@@ -1,7 +1,7 @@
 """OpenRank: the generic solver against its closed form, and global OpenRank over three months.
 
 Expected values are derived here from the definition (SPEC 6.2) with dense numpy and
-plain Python, independently of the sparse construction in analysis.openrank.
+plain Python, independently of the sparse construction in ecometrics.analysis.openrank.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from test_activity import (  # the published weights, written out by hand
     REVIEW_COMMENT,
 )
 
-from analysis.global_openrank import compute_global_openrank, developers_table, openrank_table
-from analysis.openrank import build_network, openrank
-from collector.store import Store
+from ecometrics.analysis.global_openrank import compute_global_openrank, developers_table, openrank_table
+from ecometrics.analysis.openrank import build_network, openrank
+from ecometrics.collector.store import Store
 
 # -- the solver -------------------------------------------------------------------------
 
@@ -421,7 +421,7 @@ def test_unchanged_months_are_skipped_and_a_change_recomputes_what_follows(store
 
 
 def test_a_month_interrupted_while_written_keeps_its_previous_values_and_fingerprint(store, monkeypatch):
-    import analysis.global_openrank as openrank_module
+    import ecometrics.analysis.global_openrank as openrank_module
 
     compute_global_openrank(store)
     before = stored(store)
@@ -443,7 +443,7 @@ def test_a_month_interrupted_while_written_keeps_its_previous_values_and_fingerp
 
 
 def test_the_summary_names_the_iteration_limit_in_force(monkeypatch):
-    import analysis.global_openrank as openrank_module
+    import ecometrics.analysis.global_openrank as openrank_module
 
     monkeypatch.setattr(openrank_module, "GLOBAL_MAX_ITER", 7)
     summary = openrank_module.OpenRankSummary(computed=["2024-01"], not_converged=["2024-01"])
@@ -504,7 +504,7 @@ def test_month_bounds(store):
 
 
 def test_every_repo_and_developer_with_a_value_is_ranked(store):
-    from analysis.export import build_table
+    from ecometrics.analysis.export import build_table
 
     compute_global_openrank(store)
     # No repository was collected through the API: all of them come from the events.
@@ -519,7 +519,7 @@ def test_every_repo_and_developer_with_a_value_is_ranked(store):
 
 
 def test_rankings_over_a_range_of_months_have_one_column_a_month(store, tmp_path):
-    from analysis.export import build_table, write_table
+    from ecometrics.analysis.export import build_table, write_table
 
     compute_global_openrank(store)
     series = expected_series()
@@ -549,7 +549,7 @@ def test_rankings_over_a_range_of_months_have_one_column_a_month(store, tmp_path
     assert one.columns[6:-1] == ["openrank_2024-01"] and one["openrank"].to_list() == one["openrank_2024-01"].to_list()
     write_table(table, "csv", tmp_path / "d.csv", kind="developer_openrank")
     assert (tmp_path / "d.csv").read_text().splitlines()[0].endswith("openrank_2024-03,developer_id")
-    from core.errors import InputError
+    from ecometrics.core.errors import InputError
 
     with pytest.raises(InputError, match="export repos has no --from"):
         build_table(store, "repos", from_month="2024-01")
@@ -561,7 +561,7 @@ def test_months_within_the_warm_up_are_flagged_in_every_monthly_table(tmp_path):
     """The first computed month inherits nothing, so its values and the next ones still climb
     from zero: with WARM_UP_MONTHS = 6 and the first month 2024-01, the months 2024-01 ...
     2024-06 (0 to 5 months after it) are the warm-up and 2024-07 is the first settled month."""
-    from analysis import export
+    from ecometrics.analysis import export
 
     # alice works on R1 each month from January to July 2024
     events = [event(n, "IssuesEvent", "opened", ALICE, R1, f"2024-{n:02d}-10T10:00:00Z", issue=n) for n in range(1, 8)]

@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 from gharchive_fixtures import event, write_hour
 
-from analysis.activity import compute_activity
-from analysis.global_openrank import compute_global_openrank
-from analysis.lineage import analyze_lineage
-from collector.edges import import_edges
-from collector.gharchive import import_gharchive
-from collector.store import Store
-from core.outcome import STATUSES, CollectResult
-from jobs.pipeline import record_step
+from ecometrics.analysis.activity import compute_activity
+from ecometrics.analysis.global_openrank import compute_global_openrank
+from ecometrics.analysis.lineage import analyze_lineage
+from ecometrics.collector.edges import import_edges
+from ecometrics.collector.gharchive import import_gharchive
+from ecometrics.collector.store import Store
+from ecometrics.core.outcome import STATUSES, CollectResult
+from ecometrics.jobs.pipeline import record_step
 
 AT = "2024-05-02T12:00:00Z"
 

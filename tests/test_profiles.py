@@ -6,11 +6,11 @@ from __future__ import annotations
 import requests
 from test_github_collector import collect, github_config
 
-from analysis.geocode import geocode
-from collector.github import PROFILES_LEFT, PROFILES_READ
-from collector.store import Store
-from fakehub import FakeHub
-from fakehub.graphql import node_id
+from ecometrics.analysis.geocode import geocode
+from ecometrics.collector.github import PROFILES_LEFT, PROFILES_READ
+from ecometrics.collector.store import Store
+from ecometrics.fakehub import FakeHub
+from ecometrics.fakehub.graphql import node_id
 
 AUTH = {"Authorization": "bearer t"}
 QUERY = """query($ids: [ID!]!) { nodes(ids: $ids) { __typename id

@@ -18,11 +18,11 @@ from gharchive_fixtures import event
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collector.gharchive import EVENT_TYPES, ImportResult, _row, import_gharchive
-from collector.github_rows import activity_events, star_page_graphql, star_page_rest
-from collector.labels import import_labels
-from collector.store import EVENT_ROW_COLUMNS, Store
-from core.errors import InputError
+from ecometrics.collector.gharchive import EVENT_TYPES, ImportResult, _row, import_gharchive
+from ecometrics.collector.github_rows import activity_events, star_page_graphql, star_page_rest
+from ecometrics.collector.labels import import_labels
+from ecometrics.collector.store import EVENT_ROW_COLUMNS, Store
+from ecometrics.core.errors import InputError
 
 SETTINGS = settings(
     max_examples=150,
@@ -287,7 +287,7 @@ HUB_MODEL = {
 @SETTINGS
 @given(records=st.lists(_mutations(HUB_MODEL), max_size=3))
 def test_any_hub_model_record_is_skipped_or_valid_rows(records):
-    from collector.hf import page_rows
+    from ecometrics.collector.hf import page_rows
 
     rows = page_rows(records, "2024-09-18", "2024-09-18T00:00:00Z")
     assert len(rows.models) + len(rows.invalid) == len(records)
@@ -321,7 +321,7 @@ MS_MODEL = {
 def test_any_modelscope_record_is_skipped_or_kept_with_valid_values(changes):
     from types import SimpleNamespace
 
-    from collector.api_records import ModelScopeModel, checked
+    from ecometrics.collector.api_records import ModelScopeModel, checked
 
     info = SimpleNamespace(**{**MS_MODEL, **changes})
     skipped: list[str] = []
@@ -337,9 +337,9 @@ def test_any_modelscope_record_is_skipped_or_kept_with_valid_values(changes):
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.text(alphabet=st.characters(exclude_categories=())), max_size=4))
 def test_push_authors_are_stored_as_json_dumps_writes_them(texts):
-    """The push authors' lists (collector.gharchive._json_list) are the text json.dumps writes,
+    """The push authors' lists (ecometrics.collector.gharchive._json_list) are the text json.dumps writes,
     control characters, line separators and lone surrogates included: ClickHouse's side and
     earlier stores hold exactly that text."""
-    from collector.gharchive import _json_list
+    from ecometrics.collector.gharchive import _json_list
 
     assert _json_list(texts) == json.dumps(texts, ensure_ascii=False, separators=(",", ":"))

@@ -12,9 +12,9 @@ import json
 import pytest
 from test_github_collector import expected_rows, fast_client, github_config, stored_rows
 
-from collector.github import collect_github
-from collector.store import Store
-from fakehub import FakeHub
+from ecometrics.collector.github import collect_github
+from ecometrics.collector.store import Store
+from ecometrics.fakehub import FakeHub
 
 REPO = "MoonshotAI/Kimi-VL"
 PAGE = 5  # items a page, so the repository's commits take several pages

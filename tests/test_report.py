@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from collector.store import Store
-from core.config import parse_config
-from jobs.cli import main
+from ecometrics.collector.store import Store
+from ecometrics.core.config import parse_config
+from ecometrics.jobs.cli import main
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 # The flags that keep a headless Chromium from reaching the network on its own (updates, sync, QUIC).
@@ -133,7 +133,7 @@ def test_ranking_tables_hold_the_rows_of_the_exports(site, demo_db):
 def test_charts_are_svg_with_titles_axis_labels_and_the_synthetic_note(site):
     charts = sorted(site.rglob("*.svg"))
     assert charts
-    # the demo's token is a collaborator of the labs' organisations (jobs.demo.DEMO_COLLABORATOR_OF)
+    # the demo's token is a collaborator of the labs' organisations (ecometrics.jobs.demo.DEMO_COLLABORATOR_OF)
     repo_page = site / "repos" / "QwenLM--Qwen3.html"
     for chart in charts[:20]:
         text = chart.read_text(encoding="utf-8")
@@ -178,7 +178,7 @@ def test_without_matplotlib_the_report_stops_in_one_line(demo_db, tmp_path):
     import subprocess
     import sys
 
-    blocked = "import sys; sys.modules['matplotlib'] = None; from jobs.cli import main; sys.exit(main(sys.argv[1:]))"
+    blocked = "import sys; sys.modules['matplotlib'] = None; from ecometrics.jobs.cli import main; sys.exit(main(sys.argv[1:]))"
     done = subprocess.run(
         [sys.executable, "-c", blocked, "--db", str(demo_db), "report", "--out", str(tmp_path / "site")],
         capture_output=True,
@@ -194,8 +194,8 @@ def test_without_matplotlib_the_report_stops_in_one_line(demo_db, tmp_path):
 
 
 def test_a_month_chooses_the_tables_month_and_the_nightly_run_replaces_the_site_whole(demo_db, tmp_path, capsys):
-    from core.config import load_config
-    from jobs import pipeline
+    from ecometrics.core.config import load_config
+    from ecometrics.jobs import pipeline
 
     assert parse_config({"report": {"enabled": True, "dir": "site"}}).report.dir == "site"
     with pytest.raises(Exception, match=r"report\.colour"):
@@ -363,7 +363,7 @@ def test_screenshots_at_desktop_and_phone_width(browser, site, tmp_path):
 
 
 def test_model_pages_name_the_download_days_flagged_as_anomalies(site):
-    """Each model page says which of its snapshot days model_downloads flags (analysis.anomalies), or that none is."""
+    """Each model page says which of its snapshot days model_downloads flags (ecometrics.analysis.anomalies), or that none is."""
     flagged = {}
     for row in csv_rows(site / "data" / "model_downloads.csv"):
         if "true" in (row["all_time_decreased"], row["gain_outlier"], row["downloads_30d_above_growth"]):
@@ -384,7 +384,7 @@ def test_model_pages_name_the_download_days_flagged_as_anomalies(site):
 def test_pages_are_rendered_from_autoescaping_templates_that_extend_one_base():
     """No HTML is assembled in Python: the module holds no markup, every page template extends
     base.html, and the environment escapes what it renders."""
-    from analysis import report
+    from ecometrics.analysis import report
 
     source = Path(report.__file__).read_text()
     assert not re.search(r"<(?:html|table|tr|td|th|li|ul|p|section|figure|img|a|div|script)[ >]", source)

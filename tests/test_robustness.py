@@ -1,7 +1,7 @@
 """Bad input, as a user types it: one line naming the input and the fix, its exit code, no traceback,
 and not a stored row changed.
 
-Each case runs the command line in-process (``jobs.cli.main``) on a copy of one small
+Each case runs the command line in-process (``ecometrics.jobs.cli.main``) on a copy of one small
 database holding every kind of row, and compares every table's row count and content
 hash before and after. A few cases at the end run real processes, where the machine
 itself says no: a read-only folder (a read-only bind mount in a private mount
@@ -25,10 +25,10 @@ from pathlib import Path
 import pytest
 from gharchive_fixtures import synthetic_hour, write_hour
 
-from collector.edges import import_edges
-from collector.gharchive import import_gharchive
-from collector.store import MIGRATIONS, Store
-from jobs.cli import main
+from ecometrics.collector.edges import import_edges
+from ecometrics.collector.gharchive import import_gharchive
+from ecometrics.collector.store import MIGRATIONS, Store
+from ecometrics.jobs.cli import main
 
 CONFIG = """
 [github]
@@ -347,7 +347,7 @@ def test_bad_input_is_one_line_with_its_exit_code_and_changes_nothing(workdir, c
 
 # -- the machine says no: real processes ----------------------------------------------------------------
 
-ECOMETRICS = [sys.executable, "-m", "jobs.cli"]
+ECOMETRICS = [sys.executable, "-m", "ecometrics.jobs.cli"]
 
 
 def run(args, cwd, **popen):
@@ -486,7 +486,7 @@ def test_a_nightly_run_on_a_full_disk_ends_in_one_line_naming_the_database(tmp_p
 
 
 def test_a_second_writer_exits_75_naming_the_holder_and_changes_nothing(workdir):
-    from jobs.lock import job_lock
+    from ecometrics.jobs.lock import job_lock
 
     before = fingerprint(workdir / "ecometrics.db")
     (workdir / "edges.csv").write_text("source,target,edge\norg/x,org/y,finetune\n")
@@ -525,9 +525,9 @@ def test_a_reader_that_goes_away_ends_the_export_quietly(tmp_path):
 
 def _first_request(client: str, endpoint: str) -> None:
     """The first request of a run through one API client, at ``endpoint``; none of them may wait."""
-    from collector.github_client import GitHubClient
-    from collector.hf_client import HfClient
-    from collector.modelscope_client import ModelScopeClient
+    from ecometrics.collector.github_client import GitHubClient
+    from ecometrics.collector.hf_client import HfClient
+    from ecometrics.collector.modelscope_client import ModelScopeClient
 
     def never(seconds: float) -> None:
         pytest.fail(f"waited {seconds}s before a failure no retry can mend")
@@ -547,7 +547,7 @@ def test_an_unreachable_endpoint_keeps_the_words_a_user_acts_on():
     import requests
     import urllib3
 
-    from collector.http import connection_failure
+    from ecometrics.collector.http import connection_failure
 
     url = "https://api.example/x"
     untrusted = ssl.SSLCertVerificationError(
@@ -571,10 +571,10 @@ def test_an_unreachable_endpoint_keeps_the_words_a_user_acts_on():
 @pytest.mark.parametrize("client", ["github", "huggingface", "modelscope"])
 def test_each_client_names_why_it_cannot_connect_in_the_same_words(client):
     """A refused connection and a failed TLS handshake read alike from every client, in one line."""
-    from collector.github_client import GitHubUnreachable
-    from collector.hf_client import HubUnreachable
-    from collector.modelscope_client import ModelScopeUnreachable
-    from fakehub import FakeHub
+    from ecometrics.collector.github_client import GitHubUnreachable
+    from ecometrics.collector.hf_client import HubUnreachable
+    from ecometrics.collector.modelscope_client import ModelScopeUnreachable
+    from ecometrics.fakehub import FakeHub
 
     with socket.socket() as probe, FakeHub(collaborator_of="*", seed=0, scale="small") as plain_http:
         probe.bind(("127.0.0.1", 0))  # held, never listening, for the whole test: a connection is refused

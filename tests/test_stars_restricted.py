@@ -16,13 +16,13 @@ import logging
 import pytest
 import requests
 
-from analysis.export import build_table
-from analysis.plots import star_history
-from collector.store import Store
-from core.config import Config, GithubConfig
-from core.errors import InputError
-from fakehub import FakeHub
-from jobs.status import render_status
+from ecometrics.analysis.export import build_table
+from ecometrics.analysis.plots import star_history
+from ecometrics.collector.store import Store
+from ecometrics.core.config import Config, GithubConfig
+from ecometrics.core.errors import InputError
+from ecometrics.fakehub import FakeHub
+from ecometrics.jobs.status import render_status
 from tests.test_github_collector import collect, fast_client
 
 REPOS = ["MoonshotAI/Kimi-VL", "zai-org/GLM-4"]
@@ -134,7 +134,7 @@ def test_access_granted_later_is_seen_by_the_next_run(tmp_path):
 def test_rest_collector_records_a_refusal_as_restricted(tmp_path, refusal):
     """Without a token the collector reads REST ``/stargazers``: a 403 or an empty first page."""
     with FakeHub(seed=0, scale="small", stargazer_refusal=refusal) as hub, Store(tmp_path / "gh.db") as store:
-        from collector.github import collect_github
+        from ecometrics.collector.github import collect_github
 
         client = fast_client(hub, token="")
         result = collect_github(store, config(), progress=False, client=client, stats_wait=0.0)

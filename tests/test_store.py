@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from collector.store import (
+from ecometrics.collector.store import (
     BUDGET_META,
     DEMO_MARKER,
     EVENT_PAYLOAD_COLUMNS,

@@ -6,10 +6,10 @@ import logging
 from rich.console import Console
 from rich.progress import Progress
 
-from analysis.export import build_table
-from collector.store import Store
-from jobs.cli import log_handler
-from jobs.demo import RANKINGS, print_rankings
+from ecometrics.analysis.export import build_table
+from ecometrics.collector.store import Store
+from ecometrics.jobs.cli import log_handler
+from ecometrics.jobs.demo import RANKINGS, print_rankings
 
 
 def test_ranking_tables_keep_every_id_whole_at_80_columns(demo_db):
@@ -45,7 +45,7 @@ def test_log_lines_go_through_the_terminal_console_above_a_progress_bar():
 
 def test_a_ranking_table_shows_its_sort_column_next_to_the_name_however_narrow():
     """Models ranked by all_derivatives, listed last: at 40 columns the others go, it stays second."""
-    from jobs.demo import ranking_table
+    from ecometrics.jobs.demo import ranking_table
 
     frame = build_table_like_models()
     columns = ["model_id", "family", "direct_derivatives", "finetune", "all_derivatives"]

@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from fakehub import FakeHub
+from ecometrics.fakehub import FakeHub
 
 GITHUB_SECRET = "ghp_SENTINEL0github0token0must0not0leak"
 HF_SECRET = "hf_SENTINEL0hub0token0must0not0leak"
@@ -34,7 +34,7 @@ def test_a_verbose_nightly_run_writes_its_tokens_nowhere(tmp_path):
             "HF_TOKEN": HF_SECRET,
         }
         run = subprocess.run(
-            [sys.executable, "-m", "jobs.cli", "--verbose", "run"],
+            [sys.executable, "-m", "ecometrics.jobs.cli", "--verbose", "run"],
             cwd=tmp_path,
             env=env,
             capture_output=True,
@@ -42,7 +42,7 @@ def test_a_verbose_nightly_run_writes_its_tokens_nowhere(tmp_path):
             timeout=240,
         )
         status = subprocess.run(
-            [sys.executable, "-m", "jobs.cli", "status"],
+            [sys.executable, "-m", "ecometrics.jobs.cli", "status"],
             cwd=tmp_path,
             env=env,
             capture_output=True,

@@ -1,7 +1,7 @@
 """Untrusted input never poisons the store: configs, the environment, databases a reader opens,
 the demo's folder, the report's destination and the text that goes into exports.
 
-Each case runs the command line (in-process through ``jobs.cli.main``, or as a process where
+Each case runs the command line (in-process through ``ecometrics.jobs.cli.main``, or as a process where
 a signal or the machine is involved) on a copy of the small database of test_robustness and
 checks the exit code, one line of error, no traceback, and every table's content hash.
 """
@@ -18,8 +18,8 @@ import pytest
 import test_robustness
 from test_robustness import CONFIG, error_lines, fingerprint
 
-from core.errors import InputError
-from jobs.cli import main
+from ecometrics.core.errors import InputError
+from ecometrics.jobs.cli import main
 
 # test_robustness's fixtures: its small database holding every kind of row, and a copy in a working folder.
 template, workdir = test_robustness.template, test_robustness.workdir
@@ -149,7 +149,7 @@ def test_a_reader_given_a_missing_database_exits_2_naming_it_and_creates_nothing
 
 def _older(path) -> None:
     """A database one schema version behind, with rows in it."""
-    from collector.store import SCHEMA_VERSION, Store
+    from ecometrics.collector.store import SCHEMA_VERSION, Store
 
     with Store(path, migrate=False) as store:
         store.migrate(to=SCHEMA_VERSION - 1)
@@ -158,7 +158,7 @@ def _older(path) -> None:
 
 @pytest.mark.parametrize("command", READERS, ids=[" ".join(c[:2]) for c in READERS])
 def test_a_reader_never_migrates_an_older_database(workdir, capsys, command):
-    from collector.store import SCHEMA_VERSION
+    from ecometrics.collector.store import SCHEMA_VERSION
 
     _older(workdir / "old.db")
     before, files = (workdir / "old.db").read_bytes(), sorted(p.name for p in workdir.iterdir())
@@ -170,7 +170,7 @@ def test_a_reader_never_migrates_an_older_database(workdir, capsys, command):
 
 
 def test_migrate_upgrades_an_older_database_for_the_readers(workdir, capsys):
-    from collector.store import SCHEMA_VERSION
+    from ecometrics.collector.store import SCHEMA_VERSION
 
     _older(workdir / "old.db")
     assert cli(["--db", "old.db", "migrate"]) == 0
@@ -231,7 +231,7 @@ HOSTILE = {  # a stranger's text in every text column a repository row shows
 @pytest.fixture
 def hostile(workdir):
     """The working copy with one more collected repository whose text is a stranger's."""
-    from collector.store import Store
+    from ecometrics.collector.store import Store
 
     with Store(workdir / "ecometrics.db") as store:
         store.upsert("repos", [{"id": 500, "created_at": "2024-01-01T00:00:00Z", "fork": 0, **HOSTILE}])
@@ -254,7 +254,7 @@ def test_csv_cells_that_start_a_formula_are_neutralised_in_text_columns_only(tmp
 
     import polars as pl
 
-    from analysis.export import write_table
+    from ecometrics.analysis.export import write_table
 
     frame = pl.DataFrame(
         {
@@ -322,7 +322,7 @@ def test_demo_refuses_a_folder_holding_a_real_database(workdir, capsys):
 
 
 def test_demo_waits_for_no_one_it_exits_75_while_another_job_holds_the_lock(tmp_path, capsys):
-    from jobs.lock import job_lock
+    from ecometrics.jobs.lock import job_lock
 
     with job_lock(tmp_path / "ecometrics.db", "run"):
         returned = cli(["demo", "--dir", str(tmp_path), "--days", "1"])
@@ -414,7 +414,7 @@ def test_chdb_on_a_full_disk_is_one_line_and_exit_74(tmp_path, template):
 
 
 def test_a_bare_modelscope_domain_is_read_as_https_as_modelscope_hub_reads_it():
-    from collector.http import check_environment
+    from ecometrics.collector.http import check_environment
 
     check_environment({"MODELSCOPE_ENDPOINT": "modelscope.cn"})  # HubConfig.normalize_endpoint: https://modelscope.cn
     check_environment({"MODELSCOPE_ENDPOINT": "localhost:8080/api"})
@@ -428,7 +428,7 @@ def test_a_terminal_table_shows_a_name_holding_rich_markup_as_written():
     import polars as pl
     from rich.console import Console
 
-    from jobs.demo import ranking_table
+    from ecometrics.jobs.demo import ranking_table
 
     frame = pl.DataFrame({"repo": ["[bold red]o/r[/]", "[link=javascript:x]o/s"], "stars": [2, 1]})
     console = Console(record=True, width=100)

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import polars as pl
 import pytest
 
-from jobs.cli import main
+from ecometrics.jobs.cli import main
 
 
 def export_json(db, kind, tmp_path, *options):
