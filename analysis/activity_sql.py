@@ -87,7 +87,9 @@ VALID = (
 )
 EVENT_TYPES = ACTIVITY_EVENT_TYPES
 if set(EVENT_TYPES) != {count.event_type for count in COUNTED}:
-    raise ImportError("ecometrics.core.config.ACTIVITY_EVENT_TYPES lists the event types of COUNTED, no more and no fewer")
+    raise ImportError(
+        "ecometrics.core.config.ACTIVITY_EVENT_TYPES lists the event types of COUNTED, no more and no fewer"
+    )
 SNYK = "[snyk]%"  # globalOpenrank.ts line 130: issue_title NOT ILIKE '[snyk]%'
 # The columns of a row of the rendered query; the counts follow "login".
 RESULT_COLUMNS = (

@@ -21,7 +21,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ecometrics.analysis.activity_sql import CANONICAL, ENGINE_EVENTS, GITHUB_EVENTS, OPENDIGGER_EVENTS, SQLITE_EVENTS, Schema
+from ecometrics.analysis.activity_sql import (
+    CANONICAL,
+    ENGINE_EVENTS,
+    GITHUB_EVENTS,
+    OPENDIGGER_EVENTS,
+    SQLITE_EVENTS,
+    Schema,
+)
 from ecometrics.analysis.activity_sql import name_id as _name_id
 from ecometrics.collector.store import EVENT_PAYLOAD_COLUMNS, EVENT_PUSH_COLUMNS
 

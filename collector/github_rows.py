@@ -30,7 +30,14 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecometrics.collector.api_records import ACTIVITY_RECORDS, ISSUE_DETAIL_RECORDS, GraphqlStar, Profile, RestStar, checked
+from ecometrics.collector.api_records import (
+    ACTIVITY_RECORDS,
+    ISSUE_DETAIL_RECORDS,
+    GraphqlStar,
+    Profile,
+    RestStar,
+    checked,
+)
 from ecometrics.core.bots import is_bot_login
 from ecometrics.core.dates import utc_now
 

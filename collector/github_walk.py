@@ -41,7 +41,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecometrics.collector.github_client import CachedPage, GitHubClient, GitHubError, Response, canonical_url, raise_for_status
+from ecometrics.collector.github_client import (
+    CachedPage,
+    GitHubClient,
+    GitHubError,
+    Response,
+    canonical_url,
+    raise_for_status,
+)
 
 PAGE_SIZE = 100  # the REST API's largest page
 

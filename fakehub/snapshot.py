@@ -18,7 +18,16 @@ import numpy as np
 
 from ecometrics.core.errors import InputError
 from ecometrics.fakehub.clock import Clock, parse_iso
-from ecometrics.fakehub.generator import ORG_ID_BASE, SCALES, Activity, GitHubWorld, Issue, PullDetails, Repo, UserDirectory
+from ecometrics.fakehub.generator import (
+    ORG_ID_BASE,
+    SCALES,
+    Activity,
+    GitHubWorld,
+    Issue,
+    PullDetails,
+    Repo,
+    UserDirectory,
+)
 from ecometrics.fakehub.model_forest import RELATIONS, ModelForest
 
 GENERATED_USER_ID_BASE = 500_000_000  # ids for users the snapshot names without one

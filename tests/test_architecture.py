@@ -98,7 +98,11 @@ def test_the_reader_sees_every_kind_of_import(tmp_path):
         encoding="utf-8",
     )
     found = sorted(imported_modules("ecometrics.analysis.lineage", source, known), key=lambda found: found[1])
-    assert found == [("ecometrics.analysis.frames", 2), ("ecometrics.collector.store", 3), ("ecometrics.analysis.frames", 5)]
+    assert found == [
+        ("ecometrics.analysis.frames", 2),
+        ("ecometrics.collector.store", 3),
+        ("ecometrics.analysis.frames", 5),
+    ]
 
 
 def test_no_import_cycle_among_the_project_modules():

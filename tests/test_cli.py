@@ -117,7 +117,11 @@ def test_without_a_terminal_a_collect_logs_its_course_and_quiet_silences_it(tmp_
         for name, quiet in (("loud", []), ("quiet", ["--quiet"])):
             command = ["--config", str(config), "--db", str(tmp_path / f"{name}.db"), "collect", source, *quiet]
             runs[name] = subprocess.run(
-                [sys.executable, "-m", "ecometrics.jobs.cli", *command], capture_output=True, text=True, cwd=tmp_path, env=env
+                [sys.executable, "-m", "ecometrics.jobs.cli", *command],
+                capture_output=True,
+                text=True,
+                cwd=tmp_path,
+                env=env,
             )
             assert runs[name].returncode == 0, runs[name].stderr
     loud, quiet = runs["loud"], runs["quiet"]

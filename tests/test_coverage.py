@@ -88,7 +88,9 @@ def test_status_and_the_coverage_export_say_hours_held_and_flag_missing_ones(tmp
     env = {**os.environ, "ECOMETRICS_DB": str(tmp_path / "e.db")}
 
     def cli(*args):
-        done = subprocess.run([sys.executable, "-m", "ecometrics.jobs.cli", *args], capture_output=True, text=True, env=env)
+        done = subprocess.run(
+            [sys.executable, "-m", "ecometrics.jobs.cli", *args], capture_output=True, text=True, env=env
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 

@@ -145,7 +145,9 @@ def test_command_line_prints_the_url_first_then_the_environment_and_serves():
         assert all(assigned[name] for name in ("GITHUB_TOKEN", "HF_TOKEN", "MODELSCOPE_API_TOKEN"))
         port = url.rsplit(":", 1)[1]
         env = subprocess.run(
-            [sys.executable, "-m", "ecometrics.jobs.cli", "fakehub", "env", "--port", port], capture_output=True, text=True
+            [sys.executable, "-m", "ecometrics.jobs.cli", "fakehub", "env", "--port", port],
+            capture_output=True,
+            text=True,
         )
         assert env.returncode == 0 and env.stdout.strip() == exported
         assert requests.get(f"{url}/repos/vllm-project/vllm").json()["full_name"] == "vllm-project/vllm"

@@ -235,7 +235,17 @@ def test_a_repository_collected_from_the_api_gets_opendiggers_code_change_lines(
     out = tmp_path / "od"
     out.mkdir()
     done = subprocess.run(
-        [sys.executable, "-m", "ecometrics.jobs.cli", "--db", str(tmp_path / "gh.db"), "export", "opendigger", "--out", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "ecometrics.jobs.cli",
+            "--db",
+            str(tmp_path / "gh.db"),
+            "export",
+            "opendigger",
+            "--out",
+            str(out),
+        ],
         capture_output=True,
         text=True,
         env=os.environ,

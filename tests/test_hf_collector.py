@@ -156,7 +156,17 @@ def test_completeness_is_full_when_the_depth_reaches_the_leaves(hub, truth, tmp_
     assert frame["completeness"].to_list() == [1.0] * frame.height
     assert frame["children_reported"].sum() > 0
     exported = subprocess.run(
-        [sys.executable, "-m", "ecometrics.jobs.cli", "--db", str(store.path), "export", "completeness", "--format", "json"],
+        [
+            sys.executable,
+            "-m",
+            "ecometrics.jobs.cli",
+            "--db",
+            str(store.path),
+            "export",
+            "completeness",
+            "--format",
+            "json",
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -573,7 +583,17 @@ def test_a_huge_derivative_depth_in_the_config_is_refused_in_one_line(tmp_path):
         '[huggingface]\nmodels = ["mistralai/Mistral-7B-v0.1"]\nderivative_depth = 99999999999999999999\n'
     )
     done = subprocess.run(
-        [sys.executable, "-m", "ecometrics.jobs.cli", "--config", str(config), "--db", str(tmp_path / "x.db"), "collect", "hf"],
+        [
+            sys.executable,
+            "-m",
+            "ecometrics.jobs.cli",
+            "--config",
+            str(config),
+            "--db",
+            str(tmp_path / "x.db"),
+            "collect",
+            "hf",
+        ],
         capture_output=True,
         text=True,
         cwd=REPO,

@@ -55,7 +55,10 @@ def test_cli_exits_75_while_another_run_holds_the_lock(tmp_path):
     holder = hold_lock(db)
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "ecometrics.jobs.cli", "--db", str(db), "run"], capture_output=True, text=True, cwd=tmp_path
+            [sys.executable, "-m", "ecometrics.jobs.cli", "--db", str(db), "run"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
         )
         assert result.returncode == 75, result.stderr
         assert f"pid {holder.pid}" in result.stderr

@@ -76,7 +76,12 @@ def test_the_console_script_runs_from_the_wheel_alone(wheel, tmp_path):
     zipfile.ZipFile(wheel).extractall(site)
     env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     done = subprocess.run(
-        [sys.executable, "-c", RUN_COMMAND, "--help"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120
+        [sys.executable, "-c", RUN_COMMAND, "--help"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     entry, module_file, *help_text = done.stdout.splitlines()
