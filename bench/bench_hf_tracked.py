@@ -44,17 +44,19 @@ PAGE = 1_000
 TARGET_RATIO = 1.2
 UNCAPPED = 10**9  # no tree may stop at max_children_per_root: the comparison is of whole trees
 
+# Run in the archive of commit --before, which predates the ecometrics.* names: its collector is
+# imported by its own name from that tree; the settings are today's (the installed package).
 BEFORE = """
 import json, sys
-from ecometrics.collector.hf import collect_hf
-from ecometrics.collector.hf_client import HfClient
-from ecometrics.collector.store import Store
+from collector.hf import collect_hf
+from collector.hf_client import HfClient
+from collector.store import Store
 from ecometrics.core.config import HuggingFaceConfig
 config = HuggingFaceConfig(authors=json.loads(sys.argv[3]), derivative_depth=int(sys.argv[4]),
                            max_children_per_root=int(sys.argv[5]))
 result = collect_hf(Store(sys.argv[1]), config, progress=False, client=HfClient(sys.argv[2], token="bench"))
 print(json.dumps({"requests": result.requests, "partial": result.partial, "notes": result.notes}))
-"""
+"""  # keep-import-names
 
 
 def main() -> int:

@@ -1,4 +1,5 @@
-"""The package layering, read from the imports of every module (function-level ones too).
+"""The package layering, read from the imports of every module (function-level ones too), and
+the one import name every module of the project goes by (``ecometrics.<package>``).
 
 Data flows one way: ``collector`` (talks to the APIs, writes the store) -> ``analysis``
 (reads it, builds tables) -> exports; ``jobs`` orchestrates them and is imported by no
@@ -11,6 +12,7 @@ cycle from the interpreter until the function runs.
 from __future__ import annotations
 
 import ast
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import networkx as nx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("analysis", "collector", "core", "fakehub", "jobs")
+PACKAGES = ("analysis", "collector", "core", "fakehub", "jobs")  # the folders, each imported as ecometrics.<folder>
 
 # package -> the project packages it may not import
 FORBIDDEN = {
@@ -30,13 +32,18 @@ FORBIDDEN = {
 
 
 def project_modules() -> dict[str, Path]:
-    """Dotted name -> file of every module of the project's packages."""
+    """Import name (``ecometrics.collector.store``) -> file of every module of the project's packages."""
     modules = {}
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
-            parts = path.relative_to(ROOT).with_suffix("").parts
+            parts = ("ecometrics", *path.relative_to(ROOT).with_suffix("").parts)
             modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
     return modules
+
+
+def package_of(module: str) -> str:
+    """The folder a module of the project lives in: ``ecometrics.collector.store`` -> ``collector``."""
+    return module.split(".")[1]
 
 
 def imported_modules(name: str, path: Path, known: set[str]) -> Iterator[tuple[str, int]]:
@@ -86,7 +93,12 @@ def _where(graph: nx.DiGraph, source: str, target: str) -> str:
 
 def test_the_reader_sees_every_kind_of_import(tmp_path):
     """The graph counts imports inside functions and ``from package import module``."""
-    known = {"analysis", "ecometrics.analysis.frames", "ecometrics.analysis.lineage", "ecometrics.collector.store"}
+    known = {
+        "ecometrics.analysis",
+        "ecometrics.analysis.frames",
+        "ecometrics.analysis.lineage",
+        "ecometrics.collector.store",
+    }
     source = tmp_path / "lineage.py"
     source.write_text(
         "import json\n"
@@ -122,7 +134,7 @@ def test_a_package_imports_only_the_layers_below_it(package):
     crossings = [
         _where(graph, source, target)
         for source, target in graph.edges
-        if source.split(".")[0] == package and target.split(".")[0] in FORBIDDEN[package]
+        if package_of(source) == package and package_of(target) in FORBIDDEN[package]
     ]
     assert not crossings, f"{package} may not import {', '.join(sorted(FORBIDDEN[package]))}:\n" + "\n".join(crossings)
 
@@ -130,6 +142,40 @@ def test_a_package_imports_only_the_layers_below_it(package):
 def test_the_graph_reads_every_package():
     """A renamed or missing package would make every rule above pass vacuously."""
     graph = import_graph()
-    packages = {name.split(".")[0] for name in graph.nodes}
+    assert all(name.startswith("ecometrics.") for name in graph.nodes)
+    packages = {package_of(name) for name in graph.nodes}
     assert packages == set(PACKAGES)
     assert graph.out_degree("ecometrics.jobs.pipeline") > 0
+
+
+def python_sources() -> Iterator[tuple[str, str]]:
+    """(where, source) of every Python file of the tree and every notebook code cell."""
+    for folder in (*PACKAGES, "tests", "bench", "scripts"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            yield str(path.relative_to(ROOT)), path.read_text(encoding="utf-8")
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for number, cell in enumerate(cells, 1):
+            if cell["cell_type"] == "code":
+                yield f"{path.relative_to(ROOT)} cell {number}", "".join(cell["source"])
+
+
+def test_every_import_of_the_project_goes_by_the_ecometrics_name():
+    """An import by a folder's own name (``collector`` for ``ecometrics.collector``) would still run
+    from a checkout, where the folder is on sys.path, but not from an installed wheel, which has
+    only ecometrics/: the project is imported one way."""
+    old = []
+    for where, source in python_sources():
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:  # a notebook cell with IPython syntax
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            else:
+                continue
+            old += [f"{where}:{node.lineno}: {name}" for name in names if name.split(".")[0] in PACKAGES]
+    assert not old, "import these as ecometrics.<package> (ecometrics.collector.store, ...):\n" + "\n".join(old)
