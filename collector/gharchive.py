@@ -1211,14 +1211,16 @@ _BRACKETS = re.compile(rb"[\[\]{}]")
 
 
 def _decode(decoder: msgspec.json.Decoder, data: bytes) -> Any:
-    """``decoder.decode(data)``; a document nested deeper than Python's recursion limit lets msgspec
-    go is decoded again with room up to :data:`MAX_DEPTH` levels, and refused past it."""
+    """``decoder.decode(data)``, refused past :data:`MAX_DEPTH` levels whatever room the stack
+    has (a line with fewer brackets than that cannot nest deeper: two counts in C decide most
+    lines); a document nested deeper than Python's recursion limit lets msgspec go is decoded
+    again with room up to :data:`MAX_DEPTH` levels."""
+    if data.count(b"[") + data.count(b"{") > MAX_DEPTH and _depth(data) > MAX_DEPTH:
+        raise msgspec.DecodeError(f"nested deeper than {MAX_DEPTH} levels")
     try:
         return decoder.decode(data)
     except RecursionError:
         pass
-    if _depth(data) > MAX_DEPTH:
-        raise msgspec.DecodeError(f"nested deeper than {MAX_DEPTH} levels")
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(limit + MAX_DEPTH)
     try:

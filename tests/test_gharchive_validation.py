@@ -7,6 +7,10 @@ database stays readable: ``analyze openrank`` and ``export repos`` still succeed
 
 from __future__ import annotations
 
+import gzip
+import json
+import sys
+
 import pytest
 from gharchive_fixtures import HOSTILE, RAW_HOSTILE, hostile_push, synthetic_hour, write_hour
 
@@ -82,3 +86,28 @@ def test_after_hostile_lines_analysis_and_exports_still_succeed(hour, tmp_path, 
     assert main(["--db", db, "analyze", "openrank"]) == 0
     assert main(["--db", db, "export", "repos", "--format", "json"]) == 0
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_line_past_the_depth_bound_is_refused_however_deep_the_stack_may_go(tmp_path):
+    """ClickHouse reads 1,024 levels (collector.gharchive.MAX_DEPTH); a line nested one deeper is
+    refused by the SQLite importer too, whether or not Python's recursion limit would let msgspec
+    read it (a process that raised the limit must not accept what chDB refuses)."""
+    from ecometrics.collector.gharchive import MAX_DEPTH
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(20_000)
+    try:
+        within, past = (
+            json.dumps(hostile_push()).replace('"public": true', f'"x": {"[" * d}{"]" * d}', 1)
+            for d in (MAX_DEPTH - 1, MAX_DEPTH)
+        )
+        path = write_hour(tmp_path / "2024-01-15-10.json.gz", [json.loads(within)])
+        with path.open("ab") as handle:  # a second gzip member: the file's line 2
+            handle.write(gzip.compress(past.encode() + b"\n"))
+        with Store(tmp_path / "deep.db") as store:
+            result = import_gharchive(store, [path], all_repos=True)
+            held = store.count("events")
+    finally:
+        sys.setrecursionlimit(limit)
+    assert held == 1  # the line 1,024 levels deep (the event object and 1,023 arrays) is read
+    assert [where.split(":")[1] for where in result.corrupt] == ["2"], result.corrupt
