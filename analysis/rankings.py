@@ -116,7 +116,7 @@ def repo_figures(store: Store, month: str | None = None) -> pl.DataFrame:
     rows = store.query(
         f"""
         WITH ref AS (                       -- each repo's reference day and snapshot
-            SELECT r.id AS repo_id,
+            SELECT r.id AS repo_id, r.created_at,
                    (SELECT max(date) FROM repo_snapshots WHERE repo_id = r.id AND date <= :until) AS snapshot,
                    EXISTS (SELECT 1 FROM stargazers WHERE repo_id = r.id)
                    -- a history GitHub stopped listing (star_access) is stale: the snapshots tell
@@ -124,12 +124,17 @@ def repo_figures(store: Store, month: str | None = None) -> pl.DataFrame:
             FROM repos r WHERE r.status != 'not_found'
         ), day AS (
             SELECT repo_id, snapshot, has_history, coalesce(snapshot, :until) AS date FROM ref
-            WHERE snapshot IS NOT NULL OR (:month IS NOT NULL AND has_history)
+            -- a past month before the first snapshot: every repository created by its end has a
+            -- row, its figures from the star history, else unknown (null), never left out
+            WHERE snapshot IS NOT NULL
+               OR (:month IS NOT NULL AND (has_history OR created_at < date(:until, '+1 day')))
         )
         SELECT r.full_name AS repo,
-               coalesce(s.stars, (SELECT count(*) FROM stargazers g
-                                   WHERE g.repo_id = r.id AND g.removed_at IS NULL
-                                     AND g.starred_at < date(day.date, '+1 day'))) AS stars,
+               CASE WHEN s.stars IS NOT NULL THEN s.stars
+                    WHEN day.has_history THEN (SELECT count(*) FROM stargazers g
+                                                WHERE g.repo_id = r.id AND g.removed_at IS NULL
+                                                  AND g.starred_at < date(day.date, '+1 day'))
+               END AS stars,
                s.forks, s.watchers, s.open_issues, s.open_pull_requests,
                (SELECT count(*) FILTER (WHERE c.developer_id IS NOT NULL) FROM contributors c
                  WHERE c.repo_id = r.id

@@ -150,3 +150,19 @@ def test_a_missing_repository_in_the_same_document_is_still_missing(tmp_path):
         assert not result.partial, result.reason
         assert set(restricted_rows(store)) == set(REPOS)
         assert any(gone in note and "not found" in note for note in result.notes)
+
+
+def test_a_restricted_repository_keeps_its_row_in_a_past_months_ranking_with_stars_unknown(tmp_path):
+    """A month before the first snapshot: a repository with a star history counts its stars from
+    it; one whose list GitHub withholds has no figure for that month, and its row says so (null,
+    never 0, and never left out of the ranking)."""
+    with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
+        collect(store, hub, config=config())
+        first = store.conn.execute("SELECT min(date) FROM repo_snapshots").fetchone()[0]
+        year, month = int(first[:4]), int(first[5:7])
+        before = f"{year - (month == 1):04d}-{(month - 2) % 12 + 1:02d}"
+        table = build_table(store, "repos", month=before)
+    rows = {row["repo"]: row for row in table.iter_rows(named=True)}
+    assert set(REPOS) <= set(rows), sorted(rows)
+    for name in REPOS:
+        assert rows[name]["stars"] is None and rows[name]["star_history"] == "withheld by GitHub"
