@@ -308,13 +308,13 @@ def _leaf_checks(fields: Iterable[tuple[str, msgspec.inspect.Type]], expr: str, 
         here, where = f"{expr}.`{name}`", f"{path}.{name}"
         listed = _listed_record(info)
         if listed is not None:  # a list of records: each element's text checked (see _element_checks)
-            json_path = ", ".join(_quote(part) for part in where.split(".")[1:])
+            # on the list's own text (:func:`raw_column`), read out of the line once
+            raw = raw_column(where)
             elements = " AND ".join(_element_checks(listed, "element", ())) or "1"
             yield (
                 (
-                    f"(JSONType(line, {json_path}) IN ('Array', 'Null') AND "
-                    f"arrayAll(element -> JSONType(element) = 'Object' AND {elements}, "
-                    f"JSONExtractArrayRaw(line, {json_path})))"
+                    f"(JSONType({raw}) IN ('Array', 'Null') AND "
+                    f"arrayAll(element -> JSONType(element) = 'Object' AND {elements}, JSONExtractArrayRaw({raw})))"
                 ),
                 where,
             )
@@ -328,6 +328,17 @@ def _leaf_checks(fields: Iterable[tuple[str, msgspec.inspect.Type]], expr: str, 
         json_path = ", ".join(_quote(part) for part in where.split(".")[1:])
         yield f"JSONType(line, {json_path}) IN ('Object', 'Null')", where
         yield from _leaf_checks(((f.encode_name, f.type) for f in record.fields), here, where)
+
+
+def raw_column(where: str) -> str:
+    """The name of the column holding the JSON text of the list of records at ``where`` (``$.payload.commits``)."""
+    return "raw_" + "_".join(where.split(".")[1:])
+
+
+def _raw_text(where: str) -> str:
+    """SQL: the JSON text of the value at ``where`` in ``line`` ('' when absent; JSONType and
+    JSONExtractArrayRaw read it as they read that path of the line)."""
+    return f"JSONExtractRaw(line, {', '.join(_quote(part) for part in where.split('.')[1:])})"
 
 
 def _listed_record(info: msgspec.inspect.Type) -> msgspec.inspect.StructType | None:
@@ -368,31 +379,86 @@ def schema_checks() -> tuple[str, str]:
     """SQL over ``line`` and its ``event`` Tuple: (the line meets the schema, multiIf branches naming the
     first value that does not, as ``cond, 'TYPE: ... at `$.path`'`` pairs). A payload field is checked in
     the lines of the types whose payload record declares it, as ecometrics.collector.gharchive decodes the payload."""
-    payload = _payload_fields()
-    checks = []
-    for condition, where in _leaf_checks(_event_fields(), "event", "$"):
-        parts = where.split(".")
-        kinds = payload[parts[2]][1] if parts[1] == "payload" and len(parts) > 2 else None
-        if kinds is not None:
-            condition = f"(event.type.String NOT IN ({', '.join(map(_quote, sorted(kinds)))}) OR {condition})"
-        checks.append((condition, where))
+    checks = [
+        (condition, where, _payload_kinds(where)) for condition, where in _leaf_checks(_event_fields(), "event", "$")
+    ]
     # What ecometrics.collector.gharchive._row checks after decoding: an id's digits, the time's form and its
     # calendar day (the pattern allows February 30; a real date is its own round trip).
     day = "substring(ifNull(event.created_at.String, ''), 1, 10)"
-    checks.append((f"(isNull(event.id.String) OR match(event.id.String, {_quote(_re2(DIGITS))}))", "$.id"))
+    checks.append((f"(isNull(event.id.String) OR match(event.id.String, {_quote(_re2(DIGITS))}))", "$.id", None))
     checks.append(
         (
             f"(isNull(event.created_at.String) OR (match(event.created_at.String, {_quote(_re2(UTC_TIME))}) "
             f"AND toString(toDateOrNull({day})) = {day}))",
             "$.created_at",
+            None,
         )
     )
-    valid = " AND ".join(condition for condition, _ in checks)
+    # The good lines' test: a type's checks under one guard, so that ClickHouse's short-circuit
+    # evaluation skips them all on the lines of other types (most lines are good, so each
+    # condition would otherwise be worked out on every line).
+    by_kinds: dict[frozenset[str] | None, list[str]] = {}
+    for condition, _, kinds in checks:
+        by_kinds.setdefault(kinds, []).append(condition)
+    valid = " AND ".join(
+        _for_kinds(kinds, "(" + " AND ".join(conditions) + ")") if kinds else " AND ".join(conditions)
+        for kinds, conditions in by_kinds.items()
+    )
+    # A line that is not good (few) is told what is wrong with it: each check alone, in order,
+    # with a list's text read out of the line in place of its raw column.
+    raw = {name: text for name, text, _ in _raw_columns(checks)}
     invalid = ",\n    ".join(
-        f"NOT {condition}, concat(event.type.String, {_quote(f': not the declared type or range - at `{where}`')})"
-        for condition, where in checks
+        f"NOT {_for_kinds(kinds, _with_raw_text(condition, raw))}, "
+        f"concat(event.type.String, {_quote(f': not the declared type or range - at `{where}`')})"
+        for condition, where, kinds in checks
     )
     return valid, invalid
+
+
+def _payload_kinds(where: str) -> frozenset[str] | None:
+    """The event types whose payload record declares the value at ``where`` (None: every type's)."""
+    parts = where.split(".")
+    return _payload_fields()[parts[2]][1] if parts[1] == "payload" and len(parts) > 2 else None
+
+
+def _kinds_list(kinds: frozenset[str]) -> str:
+    return ", ".join(map(_quote, sorted(kinds)))
+
+
+def _for_kinds(kinds: frozenset[str] | None, condition: str) -> str:
+    """SQL: ``condition`` holds, or the line's type is not one of ``kinds``."""
+    if kinds is None:
+        return condition
+    return f"(event.type.String NOT IN ({_kinds_list(kinds)}) OR {condition})"
+
+
+def _raw_columns(checks: list[tuple[str, str, frozenset[str] | None]]) -> list[tuple[str, str, frozenset[str] | None]]:
+    """(column, SQL of its JSON text in ``line``, types whose payload declares it) of each list of records
+    the checks read (:func:`raw_column`)."""
+    return [
+        (raw_column(where), _raw_text(where), kinds)
+        for condition, where, kinds in checks
+        if re.search(rf"\b{raw_column(where)}\b", condition)
+    ]
+
+
+@functools.cache
+def raw_columns() -> list[tuple[str, str]]:
+    """(column, SQL) of each list of records the good lines' test reads (:func:`raw_column`): its
+    JSON text, read out of ``line`` once, and only on the lines of the types whose payload declares it."""
+    checks = [
+        (condition, where, _payload_kinds(where)) for condition, where in _leaf_checks(_event_fields(), "event", "$")
+    ]
+    return [
+        (name, text if kinds is None else f"if(event.type.String IN ({_kinds_list(kinds)}), {text}, '')")
+        for name, text, kinds in _raw_columns(checks)
+    ]
+
+
+def _with_raw_text(condition: str, raw: dict[str, str]) -> str:
+    for name, text in raw.items():
+        condition = re.sub(rf"\b{name}\b", text, condition)
+    return condition
 
 
 # -- the schema this project keeps on an engine -------------------------------------------
@@ -731,14 +797,20 @@ def _insert_from(engine: Engine, source: str, known: list[str], file: str, limit
     valid, _ = schema_checks()
     good = GOOD.format(known=", ".join(map(_quote, known)), present=PRESENT, valid=valid)
     bound = f"length(line) > {limits.line_bytes} OR _row_number >= {limits.file_lines}"
+    # Each line is parsed once into ``event``; a list of records the checks read (a push's
+    # commits) once more, into its own text, which its checks and the commits column then parse.
+    # Short-circuit evaluation is off: it filters the ``event`` Tuple's Dynamic columns for each
+    # guarded branch (every ``type NOT IN (...) OR check``), which cost more than the checks.
+    raw = ", ".join(f"{text} AS {name}" for name, text in raw_columns())
+    commits = raw_column("$.payload.commits")
     engine.command(
         f"INSERT INTO archive_lines SELECT file, line_number, length(line) + 1, event, {good} AS good, "
-        "if(good, '', line), if(good AND event.type.String = 'PushEvent', "
-        "JSONExtractArrayRaw(line, 'payload', 'commits'), []) FROM ("
+        f"if(good, '', line), if(good AND event.type.String = 'PushEvent', JSONExtractArrayRaw({commits}), []) "
+        f"FROM (SELECT *, {raw} FROM ("
         f"SELECT {file} AS file, _row_number + 1 AS line_number, line, JSONExtract(line, '{EVENT_TUPLE}') AS event "
         f"FROM file({_quote(source)}, LineAsString, 'line String') "
-        f"WHERE throwIf({bound}, 'a GH Archive bound is passed') = 0) "
-        f"SETTINGS {EXTRACT_SETTINGS}, max_memory_usage = {IMPORT_MEMORY}"
+        f"WHERE throwIf({bound}, 'a GH Archive bound is passed') = 0)) "
+        f"SETTINGS {EXTRACT_SETTINGS}, max_memory_usage = {IMPORT_MEMORY}, short_circuit_function_evaluation = 'disable'"
     )
 
 

@@ -89,7 +89,7 @@ def test_after_hostile_lines_analysis_and_exports_still_succeed(hour, tmp_path, 
 
 
 def test_a_line_past_the_depth_bound_is_refused_however_deep_the_stack_may_go(tmp_path):
-    """ClickHouse reads 1,024 levels (collector.gharchive.MAX_DEPTH); a line nested one deeper is
+    """ClickHouse reads 1,024 levels (ecometrics.collector.gharchive.MAX_DEPTH); a line nested one deeper is
     refused by the SQLite importer too, whether or not Python's recursion limit would let msgspec
     read it (a process that raised the limit must not accept what chDB refuses)."""
     from ecometrics.collector.gharchive import MAX_DEPTH
