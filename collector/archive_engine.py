@@ -801,6 +801,7 @@ def _insert_from(engine: Engine, source: str, known: list[str], file: str, limit
     # commits) once more, into its own text, which its checks and the commits column then parse.
     # Short-circuit evaluation is off: it filters the ``event`` Tuple's Dynamic columns for each
     # guarded branch (every ``type NOT IN (...) OR check``), which cost more than the checks.
+    # The views that route the lines run side by side (one after the other, they took half the time).
     raw = ", ".join(f"{text} AS {name}" for name, text in raw_columns())
     commits = raw_column("$.payload.commits")
     engine.command(
@@ -810,7 +811,8 @@ def _insert_from(engine: Engine, source: str, known: list[str], file: str, limit
         f"SELECT {file} AS file, _row_number + 1 AS line_number, line, JSONExtract(line, '{EVENT_TUPLE}') AS event "
         f"FROM file({_quote(source)}, LineAsString, 'line String') "
         f"WHERE throwIf({bound}, 'a GH Archive bound is passed') = 0)) "
-        f"SETTINGS {EXTRACT_SETTINGS}, max_memory_usage = {IMPORT_MEMORY}, short_circuit_function_evaluation = 'disable'"
+        f"SETTINGS {EXTRACT_SETTINGS}, max_memory_usage = {IMPORT_MEMORY}, short_circuit_function_evaluation = 'disable', "
+        "parallel_view_processing = 1"
     )
 
 
