@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
@@ -195,7 +195,7 @@ def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]
     developers' and labels' RepoMetrics, the coverage of each month); developers and labels
     only over all repos (one repo's share is not theirs). A value of a period the store holds
     no data of is left out (:func:`ecometrics.analysis.opendigger.drop_uncovered`)."""
-    from ecometrics.analysis import coverage, opendigger
+    from ecometrics.analysis import opendigger
 
     with _events_of(args, store) as (rows, schema):
         window = opendigger.window_of(rows, schema, first=args.from_month, last=args.to_month, repos=repos)
@@ -203,12 +203,32 @@ def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]
         labels = [] if repos else list(opendigger.compute_labels(store, rows, schema, window).values())
         computed = list(opendigger.compute(rows, schema, window).values())
         months = _months_of_data(args, store, rows, schema, window)
+    _openrank_and_coverage(store, months, window, computed, developers, labels=labels)
+    return window, computed, developers, labels, months
+
+
+def _openrank_and_coverage(
+    store: Store,
+    months: dict,
+    window: Any,
+    computed: list,
+    developers: list,
+    *,
+    everyone: Any = None,
+    labels: Sequence[Any] = (),
+) -> set[str]:
+    """What the export and the comparison both do to computed metrics: the stored global OpenRank
+    added to the repos' (over ``window``) and the developers' (over ``everyone``, default
+    ``window``), then every value of a month the store holds no data of left out
+    (:func:`ecometrics.analysis.opendigger.drop_uncovered`). Returns the covered months."""
+    from ecometrics.analysis import coverage, opendigger
+
     opendigger.add_openrank(store, computed, "repo", window)
-    opendigger.add_openrank(store, developers, "developer", window)
+    opendigger.add_openrank(store, developers, "developer", everyone or window)
     covered = {month for month, row in months.items() if row["data"]}
     opendigger.drop_uncovered(computed, covered, coverage.api_repos(store))
     opendigger.drop_uncovered([*developers, *labels], covered)
-    return window, computed, developers, labels, months
+    return covered
 
 
 def _export_opendigger(args: argparse.Namespace, config: Config) -> int:
@@ -267,7 +287,7 @@ def cmd_compare_opendigger(args: argparse.Namespace) -> int:
     theirs = read_tree(args.folder)
     names = sorted(name for name in theirs.names.values() if "/" in name)
     with_developers = any("/" not in name for name in theirs.names)
-    from ecometrics.analysis import coverage, opendigger, opendigger_sql
+    from ecometrics.analysis import opendigger, opendigger_sql
 
     with open_store(args, config, readonly=True) as store:
         with _events_of(args, store) as (rows, schema):
@@ -282,11 +302,7 @@ def cmd_compare_opendigger(args: argparse.Namespace) -> int:
             computed = list(opendigger.compute(rows, schema, window).values())
             months = _months_of_data(args, store, rows, schema, window)
         # as the export does: a month we hold no data of is unknown, so theirs is not compared there
-        opendigger.add_openrank(store, computed, "repo", window)
-        opendigger.add_openrank(store, developers, "developer", everyone)
-        covered = {month for month, row in months.items() if row["data"]}
-        opendigger.drop_uncovered(computed, covered, coverage.api_repos(store))
-        opendigger.drop_uncovered(developers, covered)
+        covered = _openrank_and_coverage(store, months, window, computed, developers, everyone=everyone)
         ours = tree_of(computed, developers)
     comparison = compare(ours, theirs, window, covered)
     differences = comparison.differences
