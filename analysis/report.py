@@ -336,10 +336,18 @@ COLUMN_LABELS = {
 }
 
 
+_MONTH_COLUMN = re.compile(r"openrank_(\d{4}-\d{2})")  # one column a month of the OpenRank rankings
+
+
+def column_months(columns: list[str]) -> list[str]:
+    """The months of a ranking's ``openrank_YYYY-MM`` columns, in the columns' order (``openrank_warm_up`` is not one)."""
+    return [found.group(1) for found in map(_MONTH_COLUMN.fullmatch, columns) if found]
+
+
 def column_label(column: str) -> str:
     """The heading people read for an export column (``openrank_2025-06`` -> ``OpenRank 2025-06``)."""
-    if column.startswith("openrank_") and re.fullmatch(r"openrank_\d{4}-\d{2}", column):
-        return "OpenRank " + column.removeprefix("openrank_")
+    if month := column_months([column]):
+        return "OpenRank " + month[0]
     return COLUMN_LABELS.get(column, column.replace("_", " "))
 
 
@@ -644,7 +652,7 @@ class _Site:
 
     def _sentence(self, kind: str, frame: pl.DataFrame) -> str:
         month = self._one_month(frame) or "the latest snapshot"
-        months = [c.removeprefix("openrank_") for c in frame.columns if re.fullmatch(r"openrank_\d{4}-\d{2}", c)]
+        months = column_months(frame.columns)
         span = f"{months[0]} to {months[-1]}" if len(months) > 1 else (months[0] if months else "the months stored")
         text = SENTENCES[kind].format(count=f"{frame.height:,}", month=month, months=span)
         if "openrank_warm_up" in frame.columns and bool(frame["openrank_warm_up"].drop_nulls().any()):
@@ -796,7 +804,7 @@ class _Site:
         history = self.table("repo_openrank", to_month=self.month or default_month(self.store, "repo"))
         row = history.filter(pl.col("repo_id") == repo_id)
         values = row.row(0, named=True) if row.height else {}
-        months = [c.removeprefix("openrank_") for c in history.columns if re.fullmatch(r"openrank_\d{4}-\d{2}", c)]
+        months = column_months(history.columns)
         ranks = pl.DataFrame(
             {
                 "month": months,
