@@ -31,6 +31,9 @@ COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 RELATION_COLOURS: dict[str, str] = dict(zip(RELATIONS, COLOURS, strict=False))
 PARTIAL_COLOUR = "#d9d9d9"  # a month still growing
 WARM_UP_COLOUR = "#fde68a"  # a month of OpenRank's warm-up
+# Over bars the shading is drawn on top at this opacity: bars filling their month (a share
+# per month) would otherwise hide it.
+OVER_BARS_ALPHA = 0.6
 PARTIAL_LABEL = "partial month (still growing)"
 WARM_UP_LABEL = "OpenRank warm-up"
 
@@ -118,9 +121,18 @@ def month_axis(axes: Any, months: Sequence[str], *, labelled: bool = True, most:
 
 
 def shade_months(axes: Any, positions: Sequence[int], *, colour: str, label: str) -> None:
-    """Shade the month categories at ``positions``, with one legend entry."""
+    """Shade the month categories at ``positions``, with one legend entry.
+
+    The shade lies behind what is drawn; where the axes hold bars (call this after drawing
+    them) it is laid over them too, translucent, so a bar that fills its month (a share of
+    100 %) still shows that its month is partial. Lines stay above both."""
+    from matplotlib.container import BarContainer
+
+    over_bars = any(isinstance(container, BarContainer) for container in axes.containers)
     for i, position in enumerate(positions):
         axes.axvspan(position - 0.5, position + 0.5, color=colour, zorder=0, label=label if i == 0 else None)
+        if over_bars:  # above the bars (patches, zorder 1), below lines and markers (zorder 2)
+            axes.axvspan(position - 0.5, position + 0.5, color=colour, alpha=OVER_BARS_ALPHA, linewidth=0, zorder=1.5)
 
 
 def shade_days(

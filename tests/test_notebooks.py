@@ -189,3 +189,23 @@ def test_every_table_a_notebook_shows_flags_partial_and_warm_up_months(executed)
                 assert "openrank_warm_up" in columns, (stem, columns)
     openrank_tables = [c for c in shown_tables(executed["02_openrank"]) if "openrank" in c]
     assert len(openrank_tables) == 2  # the leaderboards of repositories and developers
+
+
+def test_a_bar_chart_that_fills_its_months_still_shows_the_partial_month(executed):
+    """Notebook 04's share of derivatives per month stacks bars to 100 %: the partial month's
+    shading must lie over its bars (chart_style draws it there, translucent), not hide behind them."""
+    from matplotlib import rcParams
+    from matplotlib.colors import to_rgb
+
+    from ecometrics.analysis.chart_style import OVER_BARS_ALPHA, PARTIAL_COLOUR
+
+    pixels = _figure(executed["04_origins"], "Derivatives by origin, share per month")
+    grey = to_rgb(PARTIAL_COLOUR)
+    shaded_bars = 0
+    for bar in rcParams["axes.prop_cycle"].by_key()["color"][:6]:
+        # grey at OVER_BARS_ALPHA over the bar's colour, e.g. over C0 (#1f77b4) red is 0.6 * 217 + 0.4 * 31 = 142.6
+        blend = [
+            255 * (OVER_BARS_ALPHA * g + (1 - OVER_BARS_ALPHA) * b) for g, b in zip(grey, to_rgb(bar), strict=True)
+        ]
+        shaded_bars += int((abs(pixels - blend) <= 2).all(axis=-1).sum())
+    assert shaded_bars > 500
