@@ -825,22 +825,36 @@ class _Site:
         return dict(activity.select("entity_id", "activity").iter_rows())
 
     def _contributors(self, repo_id: int) -> dict[str, Any]:
-        """The top contributors of the newest ``/contributors`` snapshot."""
+        """The top GitHub accounts of the newest ``/contributors?anon=1`` snapshot, and how many
+        commits its authors with no GitHub account made.
+
+        GitHub lists those authors by e-mail address only (``type: "Anonymous"``): rows of them
+        would read as several indistinguishable "anonymous" people. They are counted instead, as
+        OpenDigger counts contributors by account (src/metrics/chaoss.ts, ``chaossContributors``:
+        ``COUNT(DISTINCT issue_author_id)``) and leaves authors without one out of its
+        account-based metrics."""
         snapshot = self._contributor_snapshots().filter(pl.col("repo_id") == repo_id)
         if snapshot.is_empty():
-            return {"kind": "contributors", "rows": [], "caption": ""}
+            return {"kind": "contributors", "rows": [], "caption": "", "unattributed": None}
         latest = snapshot.filter(pl.col("date") == snapshot["date"].max())
+        accounts = latest.filter(pl.col("developer_id").is_not_null())
+        anonymous = latest.filter(pl.col("developer_id").is_null())
         top = (
-            latest.with_columns(contributor=pl.coalesce("login", pl.lit("anonymous")))
-            .sort(["contributions", "contributor"], descending=[True, False])
+            accounts.sort(["contributions", "login"], descending=[True, False])
             .head(TOP_CONTRIBUTORS)
-            .select("contributor", "contributions")
+            .select("login", "contributions")
         )
         return {
             "kind": "contributors",
             "rows": list(top.iter_rows()),
-            "caption": f"The {top.height} contributors with most commits in the snapshot of {latest['date'][0]}"
-            f" ({latest.height:,} in all, bots left out)",
+            "caption": f"The {top.height} GitHub accounts with most commits in the snapshot of {latest['date'][0]}"
+            f" ({accounts.height:,} accounts in all, bots left out)",
+            "unattributed": (
+                f"Not in the table: {anonymous['contributions'].sum():,} commits by {anonymous.height:,} authors "
+                "with no GitHub account (GitHub lists them by e-mail address only)."
+                if anonymous.height
+                else None
+            ),
         }
 
     def _model_page(self, name: str) -> None:
@@ -1032,6 +1046,13 @@ class _Site:
             return self.table("family_months")  # the same table the downloads write: built once
         return self._once("family_months:all", lambda: export.build_table(self.store, "family_months"))
 
+    def _compare_default(self, collected: list[str]) -> list[str]:
+        """The three first repositories of the repos ranking with a star history to draw (a
+        repository whose stargazers GitHub withholds would open the comparison with a warning)."""
+        drawn = set(self.table("stars_daily")["repo"].to_list())
+        ranked = self.table("repos").filter(pl.col("repo").is_in(collected))["repo"].to_list()
+        return ([name for name in ranked if name in drawn] or ranked)[:3]
+
     def _compare_page(self, collected: list[str]) -> None:
         repos = self.table("repos").filter(pl.col("repo").is_in(collected))
         columns = ["repo", "stars", "stars_30d", "forks", "contributors", "openrank", "activity", "openrank_month"]
@@ -1053,14 +1074,14 @@ class _Site:
             "repos": {
                 row["repo"]: {
                     "page": f"repos/{quote(slug(row['repo']))}.html",
-                    "cells": [export.format_cell(row[c], fields[c]) for c in columns],
+                    "cells": [export.format_cell(row[c], fields[c]) or "unknown" for c in columns],
                     "stars": series.get(row["repo"], []),
                     "withheld": self._stars_restricted(row["repo_id"]),  # GitHub lists no stargazers to us
                 }
                 for row in repos.iter_rows(named=True)
             },
             "note": self.note,
-            "default": repos["repo"].head(3).to_list(),
+            "default": self._compare_default(collected),
         }
         self._render(
             "compare.html",
@@ -1089,11 +1110,12 @@ class _Site:
         delta_label: str,
         plural: str,
         count: int,
+        since: str | None,
         decimals: int = 0,
-        delta: str | None = None,
     ) -> dict[str, Any]:
         """A headline table: the top rows of ``current`` by ``value``, each with its change since
-        ``previous`` (value and rank; "new" when absent there) or the ``delta`` column, and a bar."""
+        ``previous`` (the rows of ``since``: value and rank, "new" when absent there; "unknown"
+        when there is no earlier data at all) and a bar."""
         fields = export.table_fields(current, kind) if kind in export.TABLES else {}
         top = current.filter(pl.col(value).is_not_null()).sort(value, descending=True).head(HEADLINE_ROWS)
         before: dict[Any, tuple[int, Any]] = {}
@@ -1104,20 +1126,19 @@ class _Site:
         rows = []
         for rank, row in enumerate(top.iter_rows(named=True), start=1):
             figure = row[value]
-            if delta is not None:
-                change, moved = row[delta], None
-                rank_text = ""
+            old = before.get(row[name])
+            change = figure - old[1] if old else None
+            moved = old[0] - rank if old else None
+            if previous is None:
+                rank_text = "unknown"
             else:
-                old = before.get(row[name])
-                change = figure - old[1] if old else None
-                moved = old[0] - rank if old else None
                 rank_text = "new" if old is None else ("±0" if moved == 0 else f"{moved:+d}")
             rows.append(
                 {
                     "rank": rank,
                     "name": self._link(name, row[name], ""),
                     "value": export.format_cell(figure, fields.get(value)),
-                    "delta": _signed(change, decimals) if (delta is None or change is not None) else "unknown",
+                    "delta": "unknown" if previous is None else _signed(change, decimals),
                     "delta_class": "up" if (change or 0) > 0 else ("down" if (change or 0) < 0 else ""),
                     "rank_delta": rank_text,
                     "rank_class": "up" if (moved or 0) > 0 else ("down" if (moved or 0) < 0 else ""),
@@ -1131,10 +1152,31 @@ class _Site:
             "name_label": column_label(name),
             "value_label": value_label,
             "delta_label": delta_label,
+            "since": since,
             "plural": plural,
             "count": count,
             "rows": rows,
         }
+
+    def _models_board(self) -> dict[str, Any]:
+        """The Hub's 30-day downloads of the newest snapshot day, compared with the earliest
+        snapshot of the 30 days before it (as ``model_growth``'s ``downloads_30d_change_30d``
+        takes its baseline) and said so by date: a collection a day old compares with
+        yesterday, not with "30 days" ago."""
+        snapshots = self.table("model_downloads").select("model_id", "date", "downloads_30d")
+        latest: dt.date | None = snapshots["date"].max() if snapshots.height else None  # type: ignore[assignment]
+        since: dt.date | None = None
+        if latest is not None:
+            window = latest - dt.timedelta(days=max(growth.DOWNLOAD_WINDOWS))
+            since = snapshots.filter(pl.col("date").is_between(window, latest, "left"))["date"].min()  # type: ignore[assignment]
+        return self._board(
+            "models", snapshots.filter(pl.col("date") == latest),
+            snapshots.filter(pl.col("date") == since) if since is not None else None,
+            name="model_id", value="downloads_30d",
+            heading="Models", caption=f"Top models by the Hub's downloads in the 30 days to {latest}",
+            value_label="downloads, last 30 days", delta_label=f"change since {since or 'an earlier snapshot'}",
+            plural="models", count=self.table("models").height, since=str(since) if since is not None else None,
+        )  # fmt: skip
 
     def _index_page(self, rankings: list[str], repos: list[str], models: list[str], families: list[str]) -> None:
         month = self._one_month(self.table("repos")) or default_month(self.store, "repo")
@@ -1148,7 +1190,7 @@ class _Site:
                     "repos", now, then, name="repo", value="openrank", decimals=2,
                     heading="Repositories", caption=f"Top repositories by OpenRank in {month}",
                     value_label=f"OpenRank {month}", delta_label=f"change since {previous}",
-                    plural="repositories", count=self.table("repos").height,
+                    plural="repositories", count=self.table("repos").height, since=previous,
                 )
             )  # fmt: skip
         if month and "developers" in rankings:
@@ -1158,19 +1200,11 @@ class _Site:
                     name="developer", value="openrank", decimals=2,
                     heading="Developers", caption=f"Top developers by OpenRank in {month}",
                     value_label=f"OpenRank {month}", delta_label=f"change since {previous}",
-                    plural="developers", count=self.table("developers").height,
+                    plural="developers", count=self.table("developers").height, since=previous,
                 )
             )  # fmt: skip
         if "model_growth" in rankings:
-            boards.append(
-                self._board(
-                    "models", self.table("model_growth"), None, name="model_id", value="downloads_30d",
-                    delta="downloads_30d_change_30d",
-                    heading="Models", caption="Top models by downloads in the last 30 days (latest snapshot)",
-                    value_label="downloads, 30 days", delta_label="change over 30 days",
-                    plural="models", count=self.table("models").height,
-                )
-            )  # fmt: skip
+            boards.append(self._models_board())
         family_month = self._family_months()
         complete = family_month.filter(pl.col("month") <= (self.month or self.complete or "9999-12"))
         last: str | None = str(complete["month"].max()) if complete.height else None
@@ -1182,7 +1216,7 @@ class _Site:
                     name="family", value="derivatives",
                     heading="Model families", caption=f"Families by derivatives created in {last}",
                     value_label=f"derivatives created in {last}", delta_label=f"change since {_month_before(last)}",
-                    plural="families", count=self.table("families").height,
+                    plural="families", count=self.table("families").height, since=_month_before(last),
                 )
             )  # fmt: skip
         rankings_list = []
@@ -1200,7 +1234,7 @@ class _Site:
         def links(folder: str, column: str, names: list[str]) -> list[dict[str, Any]]:
             return [self._link(column, n, "") for n in names]
 
-        top = self.table("repos").filter(pl.col("repo").is_in(repos))["repo"].head(3).to_list()
+        top = self._compare_default(repos)
         self._render(
             "index.html",
             "index.html",

@@ -485,3 +485,89 @@ def test_charts_keep_their_text_legible_and_say_what_is_partial_or_warming_up(si
     for page in tree_pages:  # a tree cut to TREE_NODES says how much of it is shown
         for shown, total in re.findall(r"([\d,]+) of ([\d,]+) models shown", page):
             assert int(shown.replace(",", "")) < int(total.replace(",", ""))
+
+
+def board_cells(text: str, board: str) -> tuple[list[str], list[list[str]]]:
+    """The header labels and the body cells (tags stripped) of a headline table of the index."""
+    table = re.search(rf'<table id="board-table-{board}">(.*?)</table>', text, flags=re.S).group(1)
+    head, body = table.split("<tbody>")
+
+    def strip(cell):
+        return re.sub(r"<[^>]+>", "", cell).strip()
+
+    return [strip(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", head, re.S)], [
+        [strip(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+def test_the_models_board_ranks_and_compares_with_a_named_earlier_snapshot(site):
+    """The Models board shows its rank change like the other boards, and its change is said
+    against the snapshot it is taken from (the demo's two nights are a day apart: a change
+    "over 30 days" would be a day's)."""
+    snapshots = csv_rows(site / "data" / "model_downloads.csv")
+    latest = max(r["date"] for r in snapshots)
+    # the earliest snapshot of the 30 days before the latest one: the demo's first night
+    since = min(r["date"] for r in snapshots if r["date"] < latest)
+    now = {r["model_id"]: int(r["downloads_30d"]) for r in snapshots if r["date"] == latest}
+    then = {r["model_id"]: int(r["downloads_30d"]) for r in snapshots if r["date"] == since}
+    rank_then = {m: i + 1 for i, m in enumerate(sorted(then, key=lambda m: (-then[m], m)))}
+    headers, rows = board_cells((site / "index.html").read_text(), "models")
+    assert headers[3] == f"change since {since}"
+    assert rows and all(row[4] for row in rows), rows  # no blank rank column
+    for place, row in enumerate(rows, start=1):
+        model = row[1]
+        assert int(row[2].replace(",", "")) == now[model]
+        # e.g. Qwen/Qwen3-8B: 2,719,845 now - 2,715,519 the day before = +4,326
+        assert row[3] == f"{now[model] - then[model]:+,}", row
+        moved = rank_then[model] - place
+        assert row[4] == ("±0" if moved == 0 else f"{moved:+d}"), row
+
+
+def test_a_repository_lists_accounts_and_says_how_many_commits_no_account_is_credited_with(site, demo_db):
+    """GitHub's /contributors?anon=1 lists authors with no GitHub account by e-mail address only:
+    the table lists accounts (as OpenDigger's contributor counts count accounts) and a note says
+    how many authors and commits are not attributed, instead of rows all named "anonymous"."""
+    page = (site / "repos" / "Genesis-Embodied-AI--Genesis.html").read_text()
+    section = re.search(r'<h2 id="contributors">.*?</section>', page, flags=re.S).group(0)
+    names = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<tr><td>(.*?)</td>", section)]
+    assert names and "anonymous" not in names and len(set(names)) == len(names), names
+    with sqlite3.connect(demo_db) as db:
+        authors, commits = db.execute(
+            "SELECT count(*), sum(contributions) FROM contributors WHERE developer_id IS NULL AND date = "
+            "(SELECT max(date) FROM contributors) AND repo_id = (SELECT id FROM repos WHERE full_name = ?)",
+            ("Genesis-Embodied-AI/Genesis",),
+        ).fetchone()
+    assert authors > 1  # the demo's Genesis has several such authors
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", section))
+    assert f"{commits:,} commits by {authors:,} authors with no GitHub account" in text, text
+
+
+def test_the_comparison_says_unknown_and_ticks_round_numbers_and_dates(browser, site):
+    """A figure GitHub withholds reads "unknown", not a blank cell; the star chart ticks round
+    counts (1, 2 or 5 times a power of ten) and whole months or years, not quarters of the range
+    (990, 1,981, ...; 2022-10-16, ...); the default choice draws a history for each repository."""
+    repos = {r["repo"]: r for r in csv_rows(site / "data" / "repos.csv")}
+    histories = {r["repo"] for r in csv_rows(site / "data" / "stars_daily.csv")}
+    withheld = next(name for name, row in repos.items() if not row["stars_30d"])
+    drawn = sorted(histories)[:2]
+    query = "?" + "&".join(f"repo={name}" for name in [withheld, *drawn])
+    assert open_page(browser, site / "compare.html", query) == []
+    column = browser.execute_script(
+        "return [...document.querySelectorAll('#table-compare thead th')].findIndex(t => t.textContent.trim() === arguments[0])",
+        "stars, last 30 days",
+    )
+    assert visible_rows(browser, "table-compare")[0][column] == "unknown"
+    ticks = browser.execute_script(
+        "return [...document.querySelectorAll('#compare-chart svg text:not([class])')]"
+        ".map(t => [t.getAttribute('text-anchor'), t.textContent])"
+    )
+    counts = [int(text.replace(",", "")) for anchor, text in ticks if anchor == "end"]  # the y axis's
+    step = counts[1] - counts[0]
+    assert len(counts) >= 3 and counts[0] == 0 and re.fullmatch(r"[125]0*", str(step)), ticks
+    assert counts == list(range(0, step * len(counts), step)), ticks
+    dates = [text for anchor, text in ticks if anchor == "middle"]  # the x axis's
+    assert len(dates) >= 3 and all(re.fullmatch(r"\d{4}(-\d{2})?", t) for t in dates), ticks
+    assert open_page(browser, site / "compare.html") == []
+    chosen = [r[0] for r in visible_rows(browser, "table-compare")]
+    assert chosen and set(chosen) <= histories, chosen

@@ -164,6 +164,38 @@
     return element;
   }
 
+  // Round ticks, as the matplotlib charts have them (chart_style): counts step by 1, 2 or 5
+  // times a power of ten, dates fall on the first of a year or a month.
+  function roundStep(most, count) {
+    var raw = most / count, power = Math.pow(10, Math.floor(Math.log10(raw))), scaled = raw / power;
+    return Math.max(1, (scaled <= 1 ? 1 : scaled <= 2 ? 2 : scaled <= 5 ? 5 : 10) * power);
+  }
+
+  function dateTicks(first, last) {
+    var start = new Date(first), end = new Date(last), ticks = [], most = 6;
+    var months = (end.getUTCFullYear() - start.getUTCFullYear()) * 12 + end.getUTCMonth() - start.getUTCMonth();
+    var every, year, month, time;
+    if (months >= 36) {
+      every = [1, 2, 5, 10, 20].filter(function (n) { return months / 12 / n <= most; })[0] || 50;
+      for (year = Math.ceil(start.getUTCFullYear() / every) * every; (time = Date.UTC(year, 0, 1)) <= last; year += every) {
+        if (time >= first) ticks.push([time, String(year)]);
+      }
+    } else if (months >= 2) {
+      every = [1, 2, 3, 6, 12].filter(function (n) { return months / n <= most; })[0];
+      for (month = start.getUTCFullYear() * 12 + start.getUTCMonth(); (time = Date.UTC(Math.floor(month / 12), month % 12, 1)) <= last; month += 1) {
+        if (time >= first && month % every === 0) {
+          ticks.push([time, new Date(time).toISOString().slice(0, 7)]);
+        }
+      }
+    } else {
+      every = Math.max(1, Math.ceil((last - first) / 86400000 / most));
+      for (time = Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate()); time <= last; time += every * 86400000) {
+        if (time >= first) ticks.push([time, new Date(time).toISOString().slice(0, 10)]);
+      }
+    }
+    return ticks;
+  }
+
   function starChart(names) {
     var colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"];
     var width = 760, height = 360, left = 72, right = 16, top = 40, bottom = 56;
@@ -175,7 +207,8 @@
       });
     });
     if (last === first) last = first + 86400000;
-    most = most || 1;
+    var countStep = roundStep(most || 1, 4);
+    most = Math.ceil((most || 1) / countStep) * countStep;  // the axis ends on a tick
     function x(time) { return left + (time - first) / (last - first) * (width - left - right); }
     function y(value) { return height - bottom - value / most * (height - top - bottom); }
 
@@ -191,16 +224,15 @@
     }).join("; ") + "."));
     svg.appendChild(svgElement("text", { x: width / 2, y: 18, "text-anchor": "middle", "class": "chart-title" }, title));
 
-    for (var tick = 0; tick <= 4; tick += 1) {
-      var value = Math.round(most * tick / 4), at = y(value);
+    for (var value = 0; value <= most; value += countStep) {
+      var at = y(value);
       svg.appendChild(svgElement("line", { x1: left, x2: width - right, y1: at, y2: at, "class": "grid" }));
       svg.appendChild(svgElement("text", { x: left - 6, y: at + 4, "text-anchor": "end" }, value.toLocaleString("en")));
     }
-    for (var step = 0; step <= 4; step += 1) {
-      var time = first + (last - first) * step / 4;
-      svg.appendChild(svgElement("text", { x: x(time), y: height - bottom + 18, "text-anchor": "middle" },
-        new Date(time).toISOString().slice(0, 10)));
-    }
+    dateTicks(first, last).forEach(function (tick) {
+      svg.appendChild(svgElement("line", { x1: x(tick[0]), x2: x(tick[0]), y1: height - bottom, y2: height - bottom + 5, "class": "axis" }));
+      svg.appendChild(svgElement("text", { x: x(tick[0]), y: height - bottom + 18, "text-anchor": "middle" }, tick[1]));
+    });
     svg.appendChild(svgElement("text", { x: (left + width - right) / 2, y: height - 12, "text-anchor": "middle", "class": "axis-label" },
       "date (UTC), weekly"));
     svg.appendChild(svgElement("text", {
