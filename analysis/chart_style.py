@@ -50,6 +50,9 @@ RC: dict[Any, Any] = {
     "xtick.labelsize": 11,
     "ytick.labelsize": 11,
     "legend.fontsize": 11,
+    # short handles and column gaps: a legend of two or three columns fits the chart's width
+    "legend.handlelength": 1.5,
+    "legend.columnspacing": 1.0,
     "axes.grid": True,
     "grid.alpha": 0.3,
     "axes.spines.top": False,

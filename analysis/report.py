@@ -389,6 +389,11 @@ WARM_UP_SENTENCE = (
     " {month} is within OpenRank's warm-up (the first {warm_up} computed months): values still climb from "
     "the empty start of the stored history."
 )
+# A table of several months, some of them within the warm-up.
+WARM_UP_MONTHS_SENTENCE = (
+    " Months before {settled} are within OpenRank's warm-up (the first {warm_up} computed months): their "
+    "values still climb from the empty start of the stored history."
+)
 
 
 def _printable(value: Any) -> Any:
@@ -408,6 +413,13 @@ def _raw(value: Any) -> str:
     if isinstance(value, (dt.date, dt.datetime)):
         return export.format_cell(value) if isinstance(value, dt.datetime) else value.isoformat()
     return str(value)
+
+
+def _date_apart(label: str) -> tuple[str, str]:
+    """``"change since 2025-07"`` -> ``("change since ", "2025-07")``: a template keeps the
+    date (a month or a day ending the label) on one line, where a browser would break it at a hyphen."""
+    words, date = re.fullmatch(r"(.*?)(\d{4}-\d{2}(?:-\d{2})?)?", label, flags=re.S).groups()  # type: ignore[union-attr]
+    return words, date or ""
 
 
 def _signed(value: float | int | None, decimals: int = 0) -> str:
@@ -457,6 +469,7 @@ class _Site:
             finalize=_printable,
         )
         self.templates.globals["relation_colours"] = chart_style.RELATION_COLOURS
+        self.templates.filters["date_apart"] = _date_apart
 
     # -- tables and downloads
 
@@ -555,6 +568,16 @@ class _Site:
         months = sorted(set(frame[column].drop_nulls().to_list())) if column else []
         return months[0] if len(months) == 1 else None
 
+    @classmethod
+    def _months_covered(cls, frame: pl.DataFrame) -> str | None:
+        """The month a table covers (its month column's or its one ``openrank_YYYY-MM``
+        column's), ``"YYYY-MM to YYYY-MM"`` for a table of several, None for a snapshot."""
+        column = next((c for c in ("openrank_month", "month") if c in frame.columns), None)
+        months = sorted(set(frame[column].drop_nulls().to_list())) if column else column_months(frame.columns)
+        if not months:
+            return None
+        return months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
+
     def _link(self, column: str, value: Any, up: str) -> dict[str, Any]:
         """A cell's text, with the entity's page when the site has one."""
         text = export.format_cell(value, NAME)
@@ -605,10 +628,24 @@ class _Site:
     def _figures(self, row: dict[str, Any], kind: str, columns: Iterable[str]) -> list[tuple[str, str]]:
         """Key figures of one table row: (label, formatted value), unknown said."""
         fields = export.TABLES[kind].schema
-        return [(column_label(c), export.format_cell(row[c], fields[c]) or "unknown") for c in columns if c in row]
+
+        def text(value: Any, column: str) -> str:
+            if isinstance(value, dt.datetime):  # the label says UTC: seconds and "T...Z" only make it wrap
+                return (value.astimezone(dt.UTC) if value.tzinfo else value).strftime("%Y-%m-%d %H:%M")
+            return export.format_cell(value, fields[column]) or "unknown"
+
+        return [(column_label(c), text(row[c], c)) for c in columns if c in row]
 
     def _chart(
-        self, name: str, up: str, draw: Callable[[Any], None], *, title: str, alt: str, panels: int = 1
+        self,
+        name: str,
+        up: str,
+        draw: Callable[[Any], None],
+        *,
+        title: str,
+        alt: str,
+        panels: int = 1,
+        legend_rows: int = 1,
     ) -> Chart:
         """An SVG chart under ``charts/`` drawn by ``draw(axes)`` in :mod:`ecometrics.analysis.chart_style`.
 
@@ -622,13 +659,14 @@ class _Site:
         path = self.root / "charts" / f"{name}.svg"
         path.parent.mkdir(exist_ok=True)
         lines = textwrap.wrap(one_line(title) + (" (synthetic data)" if self.note else ""), TITLE_CHARACTERS)
-        top_inches = 0.6 + 0.25 * len(lines)  # the title's lines and a legend above the first axes
+        # the title's lines and a legend of ``legend_rows`` above the first axes
+        top_inches = 0.6 + 0.25 * len(lines) + 0.22 * (legend_rows - 1)
         height = top_inches + 1.0 + 2.0 * panels  # inches
         style: Any = {**chart_style.RC, "svg.hashsalt": name}  # the same chart draws the same SVG
         with rc_context(style):
             figure = Figure(figsize=(CHART_WIDTH, height))
             axes = figure.subplots(panels, 1, squeeze=False)[:, 0]
-            figure.subplots_adjust(left=0.16, right=0.97, top=1 - top_inches / height, bottom=0.85 / height, hspace=0.5)
+            figure.subplots_adjust(left=0.16, right=0.95, top=1 - top_inches / height, bottom=0.85 / height, hspace=0.5)
             draw(axes if panels > 1 else axes[0])
             figure.text(0.5, 1 - 0.15 / height, "\n".join(lines), ha="center", va="top", fontsize=13, weight="bold")
             if self.note:
@@ -651,12 +689,17 @@ class _Site:
     # -- pages
 
     def _sentence(self, kind: str, frame: pl.DataFrame) -> str:
-        month = self._one_month(frame) or "the latest snapshot"
+        covered = self._months_covered(frame)
+        one_month = covered if covered and " to " not in covered else None
+        month = one_month or "the latest snapshot"
         months = column_months(frame.columns)
         span = f"{months[0]} to {months[-1]}" if len(months) > 1 else (months[0] if months else "the months stored")
         text = SENTENCES[kind].format(count=f"{frame.height:,}", month=month, months=span)
         if "openrank_warm_up" in frame.columns and bool(frame["openrank_warm_up"].drop_nulls().any()):
-            text += WARM_UP_SENTENCE.format(month=month, warm_up=WARM_UP_MONTHS)
+            if one_month:
+                text += WARM_UP_SENTENCE.format(month=one_month, warm_up=WARM_UP_MONTHS)
+            else:
+                text += WARM_UP_MONTHS_SENTENCE.format(settled=self.settled or "its end", warm_up=WARM_UP_MONTHS)
         return text
 
     def _ranking_page(self, kind: str) -> None:
@@ -984,10 +1027,11 @@ class _Site:
                     bottom = [b + v for b, v in zip(bottom, values, strict=True)]
                 axes.set_ylabel("derivatives created (models)")
                 chart_style.count_axis(axes)
-                chart_style.headroom(axes, max(bottom), share=0.3)  # room for the legend above the bars
+                chart_style.headroom(axes, max(bottom))
                 self._shade(axes, labels)
                 axes.set_xlabel("month")
-                axes.legend(loc="upper left", frameon=False, ncols=3)
+                # above the axes, in two columns: three would reach past the chart's right edge
+                axes.legend(loc="lower left", bbox_to_anchor=(0, 1), frameon=False, ncols=2)
                 chart_style.month_axis(axes, labels, most=6)
 
             busiest = months.sort("derivatives", descending=True).row(0, named=True)
@@ -997,6 +1041,7 @@ class _Site:
                     up,
                     draw,
                     title=f"Derivatives of the {name} family created per month, by relation",
+                    legend_rows=3,
                     alt=(
                         f"Stacked bar chart over {months.height} months from {months['month'][0]} to {months['month'][-1]}: "
                         f"{row['derivatives'] or 0:,} derivatives in all, most in {busiest['month']} ({busiest['derivatives']:,})"
@@ -1227,7 +1272,9 @@ class _Site:
                     "kind": kind,
                     "title": RANKINGS[kind],
                     "rows": self.table(kind).height,
-                    "month": meta.removeprefix("Month covered: ") or "latest snapshot",
+                    "month": meta.removeprefix("Month covered: ")
+                    or self._months_covered(self.table(kind))
+                    or "latest snapshot",
                 }
             )
 

@@ -571,3 +571,73 @@ def test_the_comparison_says_unknown_and_ticks_round_numbers_and_dates(browser, 
     assert open_page(browser, site / "compare.html") == []
     chosen = [r[0] for r in visible_rows(browser, "table-compare")]
     assert chosen and set(chosen) <= histories, chosen
+
+
+def test_no_text_of_a_chart_reaches_past_its_edge(browser, site, demo_db):
+    """Every label, legend entry and title of the SVG charts (and of the comparison's chart,
+    drawn in the page) lies within its chart: a legend of five entries in three columns cut
+    "merge" off at the right edge of the family charts, a long comparison title both ends."""
+    outside = []
+    script = """
+        const svg = arguments[0] ? document.querySelector(arguments[0]) : document.documentElement;
+        const frame = svg.getBoundingClientRect();
+        return [...svg.querySelectorAll('text')].filter(t => t.textContent.trim()).map(t => {
+            const box = t.getBoundingClientRect();
+            return [t.textContent, box.left - frame.left, frame.right - box.right];
+        });"""
+    charts = sorted((site / "charts").glob("family-*-months.svg")) + sorted((site / "charts").glob("*-months.svg"))[:5]
+    for chart in charts:
+        assert open_page(browser, chart) == []
+        outside += [(chart.name, *t) for t in browser.execute_script(script, None) if min(t[1], t[2]) < -0.5]
+    names = sorted({r["repo"] for r in csv_rows(site / "data" / "stars_daily.csv")}, key=len)[-3:]  # the longest
+    assert open_page(browser, site / "compare.html", "?" + "&".join(f"repo={n}" for n in names)) == []
+    outside += [("compare", *t) for t in browser.execute_script(script, "#compare-chart svg") if min(t[1], t[2]) < -0.5]
+    assert not outside, outside
+
+
+def test_the_index_keeps_each_date_of_its_headings_on_one_line(browser, site):
+    """ "change since 2025-09-01" may wrap between its words, never inside the date ("2025-09-" / "01")."""
+    browser.set_window_size(1280, 900)
+    assert open_page(browser, site / "index.html") == []
+    dates = browser.execute_script("""
+        const found = [];
+        for (const th of document.querySelectorAll('.board th')) {
+            const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                for (const match of node.textContent.matchAll(/\\d{4}-\\d{2}(-\\d{2})?/g)) {
+                    const range = document.createRange();
+                    range.setStart(node, match.index);
+                    range.setEnd(node, match.index + match[0].length);
+                    found.push([match[0], new Set([...range.getClientRects()].map(r => Math.round(r.top))).size]);
+                }
+            }
+        }
+        return found;""")
+    assert dates and all(lines == 1 for _, lines in dates), dates
+
+
+def test_a_page_gives_a_time_as_date_and_minutes(site):
+    """The figures above a page say "created (UTC) 2024-12-18 14:21", not an ISO stamp that
+    wraps inside itself ("2024-12-" / "18T14:21:22Z")."""
+    page = (site / "repos" / "Genesis-Embodied-AI--Genesis.html").read_text()
+    created = re.search(r"<dt>created \(UTC\)</dt><dd>([^<]*)</dd>", page).group(1)
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", created), created
+
+
+def test_a_ranking_of_several_months_says_which_and_its_warm_up_sentence_is_right(site):
+    """A table of many months (countries: one row per country and month) is not "latest
+    snapshot" in the index's list, and its page does not say "the latest snapshot is within
+    OpenRank's warm-up" but which months are."""
+    months = sorted({r["month"] for r in csv_rows(site / "data" / "countries.csv")})
+    index = (site / "index.html").read_text()
+    listed = dict(
+        re.findall(r'<td><a href="rankings/(\w+)\.html">[^<]*</a></td><td class=num>[\d,]+</td><td>([^<]*)</td>', index)
+    )
+    assert listed["countries"] == f"{months[0]} to {months[-1]}", listed
+    assert listed["repo_openrank"] == listed["repos"].split(" ")[0], listed  # its one month column
+    for kind in ("countries", "repo_openrank"):
+        about = re.search(r'<p class="about">(.*?)</p>', (site / "rankings" / f"{kind}.html").read_text(), re.S).group(
+            1
+        )
+        assert "the latest snapshot is within" not in about and ". the " not in about, about
+        assert "warm-up" in about, about

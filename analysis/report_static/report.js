@@ -222,7 +222,9 @@
       var stars = data.repos[name].stars, end = stars[stars.length - 1];
       return name + ": " + end[1].toLocaleString("en") + " stars on " + end[0];
     }).join("; ") + "."));
-    svg.appendChild(svgElement("text", { x: width / 2, y: 18, "text-anchor": "middle", "class": "chart-title" }, title));
+    // the names are in the legend: drawn in the title they would run past the chart's edges
+    svg.appendChild(svgElement("text", { x: width / 2, y: 18, "text-anchor": "middle", "class": "chart-title" },
+      "Star history" + (data.note ? " (synthetic data)" : "")));
 
     for (var value = 0; value <= most; value += countStep) {
       var at = y(value);
