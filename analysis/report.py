@@ -1157,10 +1157,12 @@ class _Site:
         count: int,
         since: str | None,
         decimals: int = 0,
+        sort: str | None = None,
     ) -> dict[str, Any]:
         """A headline table: the top rows of ``current`` by ``value``, each with its change since
         ``previous`` (the rows of ``since``: value and rank, "new" when absent there; "unknown"
-        when there is no earlier data at all) and a bar."""
+        when there is no earlier data at all) and a bar. Its link to the whole ranking opens
+        it sorted by the ranking's column ``sort`` when the board's order is not the page's."""
         fields = export.table_fields(current, kind) if kind in export.TABLES else {}
         top = current.filter(pl.col(value).is_not_null()).sort(value, descending=True).head(HEADLINE_ROWS)
         before: dict[Any, tuple[int, Any]] = {}
@@ -1199,6 +1201,7 @@ class _Site:
             "delta_label": delta_label,
             "since": since,
             "plural": plural,
+            "href": f"rankings/{kind}.html" + (f"?sort={quote(sort)}" if sort else ""),
             "count": count,
             "rows": rows,
         }
@@ -1221,6 +1224,7 @@ class _Site:
             heading="Models", caption=f"Top models by the Hub's downloads in the 30 days to {latest}",
             value_label="downloads, last 30 days", delta_label=f"change since {since or 'an earlier snapshot'}",
             plural="models", count=self.table("models").height, since=str(since) if since is not None else None,
+            sort="downloads_30d",
         )  # fmt: skip
 
     def _index_page(self, rankings: list[str], repos: list[str], models: list[str], families: list[str]) -> None:
@@ -1235,7 +1239,7 @@ class _Site:
                     "repos", now, then, name="repo", value="openrank", decimals=2,
                     heading="Repositories", caption=f"Top repositories by OpenRank in {month}",
                     value_label=f"OpenRank {month}", delta_label=f"change since {previous}",
-                    plural="repositories", count=self.table("repos").height, since=previous,
+                    plural="repositories", count=self.table("repos").height, since=previous, sort="openrank",
                 )
             )  # fmt: skip
         if month and "developers" in rankings:

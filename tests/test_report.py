@@ -641,3 +641,20 @@ def test_a_ranking_of_several_months_says_which_and_its_warm_up_sentence_is_righ
         )
         assert "the latest snapshot is within" not in about and ". the " not in about, about
         assert "warm-up" in about, about
+
+
+def test_a_board_links_to_its_whole_ranking_in_the_boards_order(browser, site):
+    """ "All 42 repositories" under the top repositories by OpenRank opens the repositories
+    sorted by OpenRank (the page's own order is most starred first), "All 1,415 models" the
+    models by 30-day downloads: the first rows are the board's."""
+    index = (site / "index.html").read_text()
+    for board in ("repos", "models"):
+        section = re.search(
+            rf'<section class="board" aria-labelledby="board-{board}">.*?</section>', index, re.S
+        ).group(0)
+        _, rows = board_cells(section, board)
+        href = re.search(r'<p class="more"><a href="([^"]+)"', section).group(1)
+        assert open_page(browser, site / href.split("?")[0], "?" + href.split("?")[1] if "?" in href else "") == []
+        table = f"table-{board}"
+        shown = [r[0] for r in visible_rows(browser, table)[: len(rows)]]
+        assert shown == [r[1] for r in rows], (board, href, shown)

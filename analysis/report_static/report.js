@@ -92,6 +92,12 @@
       if (button) button.addEventListener("click", function () { sortTable(table, header); showRows(table, counter, more); });
     });
     if (box) box.addEventListener("input", function () { filterTable(table, box.value); showRows(table, counter, more); });
+    // ?sort=COLUMN opens the table sorted by that column, as an index board ranks its rows
+    var column = new URLSearchParams(window.location.search).get("sort");
+    var header = column && Array.prototype.filter.call(table.tHead.rows[0].cells, function (cell) {
+      return cell.getAttribute("data-column") === column;
+    })[0];
+    if (header) sortTable(table, header);
     showRows(table, counter, more);
   });
 
