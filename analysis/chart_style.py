@@ -183,6 +183,28 @@ def drawn_of(drawn: int, total: int, what: str) -> str:
     return f": {drawn:,} of {total:,} {what} drawn" if drawn < total else ""
 
 
+def unknown_bars(axes: Any, values: Sequence[float | None], *, base: Sequence[float | None] | None = None) -> None:
+    """Write "n/a" where a bar of ``values`` (categories 0..n-1) is unknown (None), at the foot
+    of the bar or on top of ``base`` (the bar it would stand in or on): a bar left out, or drawn
+    from a null filled with 0, reads as zero."""
+    from matplotlib import rcParams
+
+    for position, value in enumerate(values):
+        if value is None:
+            below = (base[position] if base is not None else None) or 0
+            axes.annotate(
+                "n/a",
+                (position, below),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                rotation=90,
+                fontsize=rcParams["xtick.labelsize"],
+                color="0.35",
+            )
+
+
 def no_data(axes: Any, what: str) -> None:
     """Say on the axes that there is nothing to draw yet, instead of failing."""
     axes.text(0.5, 0.5, f"no {what} in this database yet", ha="center", va="center", transform=axes.transAxes)

@@ -775,9 +775,12 @@ class _Site:
                 self._shade(axes[0], months, openrank=True)
                 if axes[0].get_legend_handles_labels()[0]:
                     axes[0].legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, frameon=False)
+                activity = monthly["activity"].to_list()
                 axes[1].bar(at, monthly["activity"].fill_null(0).to_list(), color=chart_style.COLOURS[2])
                 axes[1].set_ylabel("activity (score)")
                 self._shade(axes[1], months)
+                chart_style.unknown_bars(axes[1], activity)
+                active, new = monthly["active_contributors"].to_list(), monthly["new_contributors"].to_list()
                 axes[2].bar(
                     at,
                     monthly["active_contributors"].fill_null(0).to_list(),
@@ -794,6 +797,13 @@ class _Site:
                 axes[2].set_ylabel("contributors")
                 chart_style.count_axis(axes[2])
                 self._shade(axes[2], months)
+                chart_style.unknown_bars(axes[2], active)
+                # a repository's first stored month has no "new" count (nothing earlier to be new
+                # against): said on top of its active bar, with room for it below the legend
+                chart_style.unknown_bars(
+                    axes[2], [n if a is not None else 0 for n, a in zip(new, active, strict=True)], base=active
+                )
+                chart_style.headroom(axes[2], max((a for a in active if a is not None), default=None), share=0.3)
                 axes[2].legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, frameon=False)
                 axes[2].set_xlabel("month")
                 for each in axes:

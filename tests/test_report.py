@@ -658,3 +658,15 @@ def test_a_board_links_to_its_whole_ranking_in_the_boards_order(browser, site):
         table = f"table-{board}"
         shown = [r[0] for r in visible_rows(browser, table)[: len(rows)]]
         assert shown == [r[1] for r in rows], (board, href, shown)
+
+
+def test_a_months_chart_says_n_a_where_a_bar_is_unknown_rather_than_drawing_none(site):
+    """A bar left out reads as zero: Genesis's activity of the partial month (not computed for
+    the report's month) and its new contributors of its first stored month (no earlier month
+    to be new against) are unknown, and the chart says so where each bar would stand."""
+    repo = "Genesis-Embodied-AI/Genesis"
+    growth = [r for r in csv_rows(site / "data" / "contributor_growth.csv") if r["repo"] == repo]
+    assert [r["month"] for r in growth if not r["new_contributors"]] == ["2025-03"]  # the first month
+    svg = (site / "charts" / "Genesis-Embodied-AI--Genesis-months.svg").read_text()
+    # 1 month without activity (2025-09, after the report's 2025-08) + 1 without new contributors = 2
+    assert svg.count(">n/a<") == 2, svg.count(">n/a<")
