@@ -318,6 +318,8 @@ COLUMN_LABELS = {
     "direct_derivatives": "direct derivatives",
     "all_derivatives": "derivatives, all depths",
     "max_depth": "deepest level",
+    # OpenRank on the lineage graph, seeded by downloads over the mean (analysis.influence)
+    "influence": "influence (× an average model)",
     "descendant_downloads_30d": "descendants' downloads, 30 days",
     "descendant_downloads_all_time": "descendants' downloads, all time",
     "root_models": "root models",

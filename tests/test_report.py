@@ -670,3 +670,11 @@ def test_a_months_chart_says_n_a_where_a_bar_is_unknown_rather_than_drawing_none
     svg = (site / "charts" / "Genesis-Embodied-AI--Genesis-months.svg").read_text()
     # 1 month without activity (2025-09, after the report's 2025-08) + 1 without new contributors = 2
     assert svg.count(">n/a<") == 2, svg.count(">n/a<")
+
+
+def test_a_models_influence_says_what_its_number_is(site):
+    """Influence is OpenRank on the lineage graph in units of an average model's downloads
+    (ecometrics.analysis.influence): a bare "influence 65.283" says nothing of its scale."""
+    page = next((site / "models").glob("*.html")).read_text()
+    labels = re.findall(r"<dt>([^<]*)</dt>", page)
+    assert "influence (× an average model)" in labels, labels
