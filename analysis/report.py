@@ -553,8 +553,8 @@ class _Site:
 
     def _month_meta(self, frame: pl.DataFrame) -> str:
         """'Month covered: YYYY-MM' for a table of one month (partial and warm-up said), else ''."""
-        month = self._one_month(frame)
-        if month is None:
+        month = self._months_covered(frame)
+        if month is None or " to " in month:
             return ""
         partial = "partial_month" in frame.columns and bool(frame["partial_month"].drop_nulls().any())
         warm_up = "openrank_warm_up" in frame.columns and bool(frame["openrank_warm_up"].drop_nulls().any())
