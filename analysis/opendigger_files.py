@@ -13,6 +13,7 @@ trees differ and by how much.
 
 from __future__ import annotations
 
+import decimal
 import json
 import math
 import re
@@ -76,6 +77,8 @@ SCHEMAS: dict[str, Any] = {
     "active_dates_and_times": _HOURS,
     "contributor_email_suffixes": dict[Key, list[tuple[str, Annotated[int, msgspec.Meta(ge=1)]]]],
     **dict.fromkeys(TIME_FILES, TimeFile),
+    # [platform, id, login, openrank] (indices.ts getRepoCommunityOpenrank; the id quoted or not)
+    "community_openrank_details": dict[Key, list[tuple[str, str | int, Login, Number]]],
 }
 DECODERS = {name: msgspec.json.Decoder(schema) for name, schema in SCHEMAS.items()}
 # Lists whose order OpenDigger does not fix (ClickHouse's groupArray): compared as multisets.
@@ -85,7 +88,9 @@ UNORDERED = {
     "bus_factor_detail",
     "activity_details",
     "contributor_email_suffixes",  # arraySort by count leaves ties in groupArray order
+    "community_openrank_details",  # arraySort by openrank leaves ties in groupArray order
 }
+UNROUNDED = {"community_openrank_details"}  # getGroupArrayInsertAtClause noPrecision: written as summed
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _LABEL = re.compile(r"^:[a-z0-9_-]+(/[A-Za-z0-9_.-]+)+$")  # :companies/alibaba -> DIR/companies/alibaba
 _LOGIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(\[bot\])?$")  # a developer's folder: github/LOGIN
@@ -94,6 +99,34 @@ _LOGIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(\[bot\])?$")  # a developer's 
 def _json(content: Any) -> str:
     """As JavaScript's JSON.stringify writes it: no spaces, integers without a point."""
     return json.dumps(content, separators=(",", ":"), ensure_ascii=False)
+
+
+def js_number(value: float) -> str:
+    """A number as JavaScript writes it (ECMA-262 Number::toString): the shortest digits that
+    read back the same, as Python's ``repr``, but a whole number without a point and the
+    exponent form only below 1e-6 or from 1e21 (``1e-7``, ``1e+21``), where Python's begins
+    below 1e-4 or from 1e16 (``1e-05``, ``1e+16``)."""
+    if value == int(value) and abs(value) < 1e21:
+        return str(int(value))
+    text = repr(value)
+    if "e" not in text:
+        return text
+    exponent = int(text.split("e")[1])
+    if -7 < exponent < 21:
+        return format(decimal.Decimal(text), "f")
+    mantissa = text.split("e")[0]
+    return f"{mantissa}e{'+' if exponent > 0 else '-'}{abs(exponent)}"
+
+
+def _js_json(content: Any) -> str:
+    """JSON.stringify of a file whose numbers are not rounded (the community OpenRank details)."""
+    if isinstance(content, dict):
+        return "{" + ",".join(f"{_json(str(k))}:{_js_json(v)}" for k, v in content.items()) + "}"
+    if isinstance(content, list):
+        return "[" + ",".join(map(_js_json, content)) + "]"
+    if isinstance(content, float):
+        return js_number(content)
+    return _json(content)
 
 
 def file_content(metric: str, content: dict[str, Any]) -> dict[str, Any]:
@@ -130,7 +163,8 @@ def write_tree(
             if not content:
                 continue
             with output_file(folder / f"{metric}.json") as path:
-                path.write_text(_json(file_content(metric, content)), encoding="utf-8")
+                written_as = _js_json if metric in UNROUNDED else _json
+                path.write_text(written_as(file_content(metric, content)), encoding="utf-8")
             written += 1
     return written, skipped
 
