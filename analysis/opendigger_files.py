@@ -18,7 +18,7 @@ import json
 import math
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -42,6 +42,7 @@ from ecometrics.core.dates import utc_now
 from ecometrics.core.errors import InputError
 
 PLATFORM = "github"
+META = "meta"  # monthlyExport.ts updateMetaData: each folder's meta.json
 MAX_FILE_BYTES = 16 * 2**20  # OpenDigger's largest repo files are a few hundred KB
 MAX_REPORTED = 50
 # A key of monthlyExport.ts: YYYY, YYYY-MM (and 2021-10-raw), YYYYQn.
@@ -140,12 +141,15 @@ def write_tree(
     out: str | Path,
     developers: Iterable[RepoMetrics] = (),
     labels: Iterable[RepoMetrics] = (),
+    metas: Mapping[str, dict[str, Any]] | None = None,
 ) -> tuple[int, list[str]]:
     """Write ``out/github/{owner}/{repo}/{metric}.json`` of each repo's metrics,
     ``out/github/{login}/{metric}.json`` of each developer's and ``out/{label}/{metric}.json``
     of each label's (``:companies/acme`` -> ``companies/acme``: monthlyExport.ts
-    ``row.id.substring(1)``); a metric without any value has no file, as in OpenDigger's
-    export. Returns the files written and the names that cannot be a folder (skipped)."""
+    ``row.id.substring(1)``), and ``meta.json`` of each entry ``metas`` names
+    (:func:`ecometrics.analysis.opendigger_meta.meta_files`); a metric without any value has no
+    file, as in OpenDigger's export. Returns the files written and the names that cannot be a
+    folder (skipped)."""
     root = Path(out)
     if root.exists() and not root.is_dir():
         raise InputError(f"--out {out}: is a file; pass a folder for OpenDigger's layout")
@@ -158,6 +162,10 @@ def write_tree(
             continue
         folder = root / entry.name[1:] if pattern is _LABEL else root / PLATFORM / entry.name
         folder.mkdir(parents=True, exist_ok=True)
+        if metas and entry.name in metas:
+            with output_file(folder / f"{META}.json") as path:
+                path.write_text(_json(metas[entry.name]), encoding="utf-8")
+            written += 1
         for metric in metrics:
             content = entry.values.get(metric)
             if not content:

@@ -190,12 +190,14 @@ def _months_of_data(args: argparse.Namespace, store: Store, rows: Any, schema: A
     return coverage.range_coverage(held or coverage.months_covered(store), with_events, window.first, window.last)
 
 
-def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]) -> tuple[Any, list, list, list, dict]:
+def _opendigger_metrics(
+    args: argparse.Namespace, store: Store, repos: list[str]
+) -> tuple[Any, list, list, list, dict, dict]:
     """OpenDigger's metrics of ``repos`` (all when empty) over --from/--to: (window, repos',
-    developers' and labels' RepoMetrics, the coverage of each month); developers and labels
-    only over all repos (one repo's share is not theirs). A value of a period the store holds
-    no data of is left out (:func:`ecometrics.analysis.opendigger.drop_uncovered`)."""
-    from ecometrics.analysis import opendigger
+    developers' and labels' RepoMetrics, the coverage of each month, each folder's meta.json);
+    developers and labels only over all repos (one repo's share is not theirs). A value of a
+    period the store holds no data of is left out (:func:`ecometrics.analysis.opendigger.drop_uncovered`)."""
+    from ecometrics.analysis import opendigger, opendigger_meta
 
     with _events_of(args, store) as (rows, schema):
         window = opendigger.window_of(rows, schema, first=args.from_month, last=args.to_month, repos=repos)
@@ -203,8 +205,9 @@ def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]
         labels = [] if repos else list(opendigger.compute_labels(store, rows, schema, window).values())
         computed = list(opendigger.compute(rows, schema, window).values())
         months = _months_of_data(args, store, rows, schema, window)
+        metas = opendigger_meta.meta_files(store, rows, schema, window, computed, developers, labels)
     _openrank_and_coverage(store, months, window, computed, developers, labels=labels)
-    return window, computed, developers, labels, months
+    return window, computed, developers, labels, months, metas
 
 
 def _openrank_and_coverage(
@@ -242,9 +245,11 @@ def _export_opendigger(args: argparse.Namespace, config: Config) -> int:
     if not args.out or args.out == "-":
         raise InputError("export opendigger: pass --out DIR, the folder to write github/OWNER/REPO/METRIC.json in")
     with open_store(args, config, readonly=True) as store:
-        window, repos, developers, labels, months = _opendigger_metrics(args, store, [args.repo] if args.repo else [])
+        window, repos, developers, labels, months, metas = _opendigger_metrics(
+            args, store, [args.repo] if args.repo else []
+        )
         latest = {kind: opendigger.latest_openrank(store, kind, window) for kind in LISTS}
-    written, skipped = write_tree(repos, args.out, developers, labels)
+    written, skipped = write_tree(repos, args.out, developers, labels, metas)
     write_list(args.out, "repo", repos, latest["repo"])
     if not args.repo:  # a developer's list, as their files, covers every repository
         write_list(args.out, "developer", developers, latest["developer"])

@@ -17,6 +17,7 @@ Every expected value below is that arithmetic, written in a comment.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -34,13 +35,16 @@ LABELS = [
     (":companies/acme", "Company", "Acme"),
     (":divisions/CN", "Division-0", "China"),
     (":divisions/US", "Division-0", "United States"),
+    (":communities/usfriends", "Community", "US Friends"),  # a type whose files OpenDigger does not export
 ]
+PARENTS = {":companies/acme": [":divisions/US", ":communities/usfriends"]}
 ENTITIES = [
     (":companies/acme", "org", 77, "acme"),  # acme/rocket through its organisation ...
     (":companies/acme", "repo", ACME[0], ACME[1]),  # ... and by name: two rows of the label
     (":divisions/CN", "repo", CNLIB[0], CNLIB[1]),
     (":divisions/CN", "user", LI[0], LI[1]),  # a Chinese developer, wherever she works
     (":divisions/US", "repo", USAPP[0], USAPP[1]),
+    (":communities/usfriends", "repo", USAPP[0], USAPP[1]),
 ]
 
 
@@ -79,7 +83,9 @@ COMMUNITY = [
 
 def _label_rows(store: Store) -> None:
     store.replace_rows(
-        "labels", ("id", "type", "name", "parents", "imported_at"), [(*label, "[]", "-") for label in LABELS]
+        "labels",
+        ("id", "type", "name", "parents", "imported_at"),
+        [(*label, json.dumps(PARENTS.get(label[0], [])), "-") for label in LABELS],
     )
     store.replace_rows("label_entities", ("label_id", "entity_type", "entity_id", "name"), ENTITIES)
     store.upsert("openrank", [{"kind": "repo", "entity_id": r, "month": m, "value": v} for r, m, v in GLOBAL])
@@ -185,6 +191,47 @@ def test_community_openrank_details_share_each_repositorys_openrank_among_its_de
     assert (li, li_id, bob, bob_id) == ("li", "31", "bob", "32")
     assert li_value == pytest.approx(3.8249775171279907, abs=1e-12)
     assert bob_value == pytest.approx(2.0875113010406494, abs=1e-12)
+
+
+def test_meta_json_of_repositories_developers_and_labels(store, labels):
+    """monthlyExport.ts: processMetric writes meta.json of each repo, user and label of getRepoActivity,
+    getUserActivity and repoStars ({updatedAt, type, id}); exportLabelData adds a repo's labels,
+    exportUserInfo a user's info, exportLabelMeta a label's name, type, parents and top 5 repos."""
+    from ecometrics.analysis.opendigger_meta import meta_files
+
+    rows = lambda text: store.conn.execute(text).fetchall()  # noqa: E731
+    repos = opendigger.compute(rows, SQLITE_EVENTS, WINDOW)
+    developers = opendigger.compute_developers(rows, SQLITE_EVENTS, WINDOW)
+    store.replace_rows("profiles", ("node_id", "account_id", "login", "type", "location", "company", "fetched_at"),
+                       [("U_li", LI[0], LI[1], "User", "Hangzhou", None, "-")])  # fmt: skip
+    metas = meta_files(store, rows, SQLITE_EVENTS, WINDOW, repos.values(), developers.values(), labels.values())
+    # updatedAt: the newest event of the range (event 10, 2024-02-01T00:00:00Z = 1706745600 s), not the clock
+    stamp = {"updatedAt": 1706745600000}
+    # exportLabelData: the labels of types Project, Community, Foundation, Company, Tech-0, University-0,
+    # Institution-0, Division-0 listing the repo or its organisation, once each (arrayDistinct), by
+    # priority, highest first (Division-0 8 ... Community 3 ... Project 1); lone/tool has none
+    assert metas["usco/app"] == {**stamp, "type": "repo", "id": USAPP[0], "labels": [
+        {"id": ":divisions/US", "name": "United States", "type": "Division-0"},
+        {"id": ":communities/usfriends", "name": "US Friends", "type": "Community"},
+    ]}  # fmt: skip
+    assert metas["acme/rocket"]["labels"] == [{"id": ":companies/acme", "name": "Acme", "type": "Company"}]
+    assert metas["lone/tool"] == {**stamp, "type": "repo", "id": LONE[0]}
+    # exportUserInfo: {location, bio, name, company}, undefined ones dropped by JSON.stringify
+    assert metas["li"] == {**stamp, "type": "user", "id": LI[0], "info": {"location": "Hangzhou"}}
+    assert metas["bob"] == {**stamp, "type": "user", "id": BOB[0]}
+    assert "ann" not in metas  # she only starred: no activity
+    # exportLabelMeta: id, name, label_type; parents of the exported types (the Community one is not);
+    # repos: global OpenRank from the year before the newest event's (2023) on, the organisation's summed
+    # over its repos: acme 1.5 + 1.0 = 2.5 and acme/rocket 2.5, highest first (a tie: by name), a repo under
+    # an organisation listed before it left out, the first 5
+    assert metas[":companies/acme"] == {
+        **stamp, "type": "label", "id": ":companies/acme", "name": "Acme", "label_type": "Company",
+        "labels": [{"id": ":divisions/US", "name": "United States", "type": "Division-0"}],
+        "repos": [{"platform": "GitHub", "name": "acme"}],
+    }  # fmt: skip
+    # China lists cn-team/lib (3.0 + 0.5) and li, who is no repository
+    assert metas[":divisions/CN"]["repos"] == [{"platform": "GitHub", "name": "cn-team/lib"}]
+    assert ":communities/usfriends" not in metas
 
 
 def test_chdb_writes_the_same_label_files(hour, labels, tmp_path):
