@@ -94,6 +94,7 @@ UNORDERED = {
 UNROUNDED = {"community_openrank_details"}  # getGroupArrayInsertAtClause noPrecision: written as summed
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _LABEL = re.compile(r"^:[a-z0-9_-]+(/[A-Za-z0-9_.-]+)+$")  # :companies/alibaba -> DIR/companies/alibaba
+_LABEL_PART = re.compile(r"^[A-Za-z0-9_.-]+$")
 _LOGIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(\[bot\])?$")  # a developer's folder: github/LOGIN
 
 
@@ -196,8 +197,8 @@ def write_list(out: str | Path, kind: str, entries: Iterable[RepoMetrics], lates
 
 @dataclass
 class Tree:
-    """A folder of OpenDigger's files: ``values[(name, metric)]`` (a repo's owner/name or a
-    developer's login, lower case), and what was skipped."""
+    """A folder of OpenDigger's files: ``values[(name, metric)]`` (a repo's owner/name, a
+    developer's login or a label's id, ``:companies/acme``, lower case), and what was skipped."""
 
     values: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # lower case -> as its folder spells it
@@ -212,10 +213,15 @@ class Tree:
             self.bad.append(where)
 
     def summary(self) -> str:
-        repos = sum("/" in name for name in self.names)
+        labels = {name for name in self.names if name.startswith(":")}
+        repos = sum("/" in name for name in self.names if name not in labels)
+        of_labels = sum(name in labels for name, _ in self.values)
+        developers = len(self.names) - repos - len(labels)
         parts = [
-            f"{len(self.values):,} metric file(s) of {repos:,} repo(s) and {len(self.names) - repos:,} developer(s)"
+            f"{len(self.values) - of_labels:,} metric file(s) of {repos:,} repo(s) and {developers:,} developer(s)"
         ]
+        if labels:
+            parts.append(f"{of_labels:,} of {len(labels):,} label(s)")
         if self.other_files:
             parts.append(f"{self.other_files:,} other file(s) left alone")
         if self.bad_count:
@@ -223,16 +229,45 @@ class Tree:
         return ", ".join(parts)
 
 
-def _metric_files(root: Path) -> Iterator[Path]:
+# OpenDigger's platform folders (its events' platforms: GitHub, Gitee, GitLab, AtomGit, lower case):
+# every other top-level folder holds labels' files.
+PLATFORM_FOLDERS = {"github", "gitee", "gitlab", "atomgit"}
+LABEL_DEPTH = 4  # a label id's parts below DIR (:divisions/CN is 2); deeper folders are not read
+
+
+def _metric_files(root: Path) -> Iterator[tuple[Path, str, str]]:
+    """(path, kind, name) of each JSON file of the layout: a repository's (``github/OWNER/REPO``,
+    kind ``repo``), a developer's (``github/LOGIN``) and a label's (``DIR/companies/acme``:
+    ``:companies/acme``, monthlyExport.ts ``row.id.substring(1)``)."""
     platform = root / PLATFORM
-    if not platform.is_dir():
+    labels = [
+        top
+        for top in sorted(root.iterdir())
+        if top.is_dir() and top.name.lower() not in PLATFORM_FOLDERS and _LABEL.match(f":{top.name}/x")
+    ]
+    if not platform.is_dir() and not labels:
         raise InputError(f"{root}: no {PLATFORM}/ folder; pass the folder holding {PLATFORM}/OWNER/REPO/METRIC.json")
-    for owner in sorted(platform.iterdir()):
-        if owner.is_dir():
-            yield from sorted(owner.glob("*.json"))  # a developer's files
-            for repo in sorted(owner.iterdir()):
-                if repo.is_dir():
-                    yield from sorted(repo.glob("*.json"))
+    if platform.is_dir():
+        for owner in sorted(platform.iterdir()):
+            if owner.is_dir():
+                yield from ((path, "developer", owner.name) for path in sorted(owner.glob("*.json")))
+                for repo in sorted(owner.iterdir()):
+                    if repo.is_dir():
+                        name = f"{owner.name}/{repo.name}"
+                        yield from ((path, "repo", name) for path in sorted(repo.glob("*.json")))
+    folders = [(top, 1) for top in labels]
+    while folders:
+        folder, depth = folders.pop(0)
+        if depth > 1:
+            name = ":" + "/".join(folder.relative_to(root).parts)
+            yield from ((path, "label", name) for path in sorted(folder.glob("*.json")))
+        if depth < LABEL_DEPTH:  # bounded, and a linked folder (which may lead back up the tree) is not followed
+            children = (
+                child
+                for child in sorted(folder.iterdir())
+                if child.is_dir() and not child.is_symlink() and _LABEL_PART.match(child.name)
+            )
+            folders += [(child, depth + 1) for child in children]
 
 
 def read_tree(folder: str | Path) -> Tree:
@@ -241,11 +276,12 @@ def read_tree(folder: str | Path) -> Tree:
     if not root.is_dir():
         raise InputError(f"{folder}: not a folder; pass a folder with OpenDigger's {PLATFORM}/OWNER/REPO files")
     tree = Tree()
-    for path in _metric_files(root):
+    for path, kind, name in _metric_files(root):
         metric = path.stem
-        developer = path.parent.parent.name == PLATFORM
-        decoder = (DECODERS["activity"] if metric in DEVELOPER_FILES else None) if developer else DECODERS.get(metric)
-        if decoder is None:  # openrank.json, meta.json, ...: not a metric computed here
+        wanted = {"developer": DEVELOPER_FILES, "label": LABEL_FILES}.get(kind, FILES)
+        # a developer's files are all numbers by period, as a repository's activity
+        decoder = (DECODERS["activity"] if kind == "developer" else DECODERS[metric]) if metric in wanted else None
+        if decoder is None:  # meta.json, talent.json, ...: not a metric computed here
             tree.other_files += 1
             continue
         try:
@@ -268,7 +304,6 @@ def read_tree(folder: str | Path) -> Tree:
         except OSError as exc:
             tree.report(f"{path}: cannot read it ({exc.strerror})")
             continue
-        name = path.parent.name if developer else f"{path.parent.parent.name}/{path.parent.name}"
         content = msgspec.structs.asdict(decoded) if isinstance(decoded, TimeFile) else decoded
         if metric in TIME_FILES:
             content = {key: value for key, value in content.items() if value}
@@ -302,10 +337,13 @@ def _flat(metric: str, content: dict[str, Any]) -> Iterator[tuple[str, str, Any]
             yield "", key, value
 
 
-def tree_of(repos: Iterable[RepoMetrics], developers: Iterable[RepoMetrics] = ()) -> Tree:
+def tree_of(
+    repos: Iterable[RepoMetrics], developers: Iterable[RepoMetrics] = (), labels: Iterable[RepoMetrics] = ()
+) -> Tree:
     """Our metrics as a :class:`Tree` (what :func:`read_tree` reads back from :func:`write_tree`)."""
     tree = Tree()
     entries = [(repo, FILES) for repo in repos] + [(developer, DEVELOPER_FILES) for developer in developers]
+    entries += [(label, LABEL_FILES) for label in labels]
     for entry, metrics in entries:
         tree.names[entry.name.lower()] = entry.name
         for metric in metrics:

@@ -18,6 +18,7 @@ Every expected value below is that arithmetic, written in a comment.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -267,3 +268,36 @@ def test_unrounded_numbers_are_written_as_javascript_writes_them():
     assert [js_number(x) for x in (1e-7, 1.5e-5, 2.0, 1.234e16, 1e21, 0.1 + 0.2, 2.5e-7)] == [
         "1e-7", "0.000015", "2", "12340000000000000", "1e+21", "0.30000000000000004", "2.5e-7",
     ]  # fmt: skip
+
+
+def test_import_and_compare_read_the_label_folders(hour, tmp_path, capsys):
+    """OpenDigger's label files are DIR/{type}/{name}/ (monthlyExport.ts processMetric: ``row.id.substring(1)``),
+    beside github/: import and compare read them as a label's (``:companies/acme``)."""
+    from ecometrics.jobs.cli import main
+
+    db = str(tmp_path / "cli.db")
+    assert main(["--db", db, "import", "gharchive", str(hour), "--all"]) == 0
+    with Store(db) as store:
+        _label_rows(store)
+    out, window = tmp_path / "od", ["--from", "2024-01", "--to", "2024-03"]
+    assert main(["--db", db, "export", "opendigger", "--out", str(out), *window]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "import", "opendigger", str(out)]) == 0
+    # the 26 label files of test_chdb_writes_the_same_label_files, of acme, CN and US
+    assert "26 of 3 label(s)" in capsys.readouterr().out
+    with Store(db) as store:
+        assert store.query("SELECT value FROM opendigger_values WHERE repo = ':divisions/CN' AND metric = 'stars' "
+                           "AND period = '2024-02'") == [{"value": 1.0}]  # fmt: skip
+    assert main(["--db", db, "compare", "opendigger", str(out), *window]) == 0
+    assert ": 0 differ" in capsys.readouterr().out
+    # theirs says China had 3 stars in February and acme's ann had 0.5 community OpenRank in January
+    (out / "divisions/CN/stars.json").write_text('{"2024":1,"2024-02":3,"2024Q1":1}')
+    details = out / "companies/acme/community_openrank_details.json"
+    details.write_text(details.read_text().replace('"2024-01":[["GitHub","32","bob",2.25],["GitHub","33","ann",0.75]]',
+                                                   '"2024-01":[["GitHub","32","bob",2.25],["GitHub","33","ann",0.5]]'))  # fmt: skip
+    assert main(["--db", db, "compare", "opendigger", str(out), *window]) == 0
+    printed = capsys.readouterr().out
+    assert ": 2 differ" in printed
+    assert re.search(r":divisions/CN\s+stars\s+1\s+-2\n", printed)  # 1 - 3
+    # a list: the entries in one and not the other, ann's 0.75 and 0.5
+    assert re.search(r":companies/acme\s+community_openrank_details\s+1\s+2\.0\n", printed)
