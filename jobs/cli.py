@@ -298,7 +298,7 @@ def cmd_compare_opendigger(args: argparse.Namespace) -> int:
     with open_store(args, config, readonly=True) as store:
         with _events_of(args, store) as (rows, schema):
             known = [name for name in names if rows(opendigger_sql.repo_ids_sql(schema, (name.lower(),)))]
-            if names and not known:
+            if (names or not (with_developers or with_labels)) and not known:
                 raise InputError(
                     f"{args.folder}: none of its {len(names)} repo(s) has events here; import their events"
                 )
