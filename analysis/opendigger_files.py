@@ -67,6 +67,7 @@ class TimeFile(msgspec.Struct, forbid_unknown_fields=True):
 
 
 _LOGIN_LISTS = dict[Key, list[Login]]
+_TEXT = Annotated[str, msgspec.Meta(max_length=100)]
 _PAIRS = dict[Key, list[tuple[Login, Number]]]
 _HOURS = dict[Key, Annotated[list[Annotated[int, msgspec.Meta(ge=0)]], msgspec.Meta(min_length=168, max_length=168)]]
 SCHEMAS: dict[str, Any] = {
@@ -78,8 +79,9 @@ SCHEMAS: dict[str, Any] = {
     "active_dates_and_times": _HOURS,
     "contributor_email_suffixes": dict[Key, list[tuple[str, Annotated[int, msgspec.Meta(ge=1)]]]],
     **dict.fromkeys(TIME_FILES, TimeFile),
-    # [platform, id, login, openrank] (indices.ts getRepoCommunityOpenrank; the id quoted or not)
-    "community_openrank_details": dict[Key, list[tuple[str, str | int, Login, Number]]],
+    # [platform, id, login, openrank] (indices.ts getRepoCommunityOpenrank; the id quoted or not; a
+    # login may be '' where the events gave none)
+    "community_openrank_details": dict[Key, list[tuple[_TEXT, _TEXT | int, _TEXT, Number]]],
 }
 DECODERS = {name: msgspec.json.Decoder(schema) for name, schema in SCHEMAS.items()}
 # Lists whose order OpenDigger does not fix (ClickHouse's groupArray): compared as multisets.
