@@ -34,6 +34,7 @@ its latest over all its events in the range (OpenDigger takes it per metric).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from collections import Counter, defaultdict
@@ -908,21 +909,22 @@ def normalized_community_openrank(
 
     from ecometrics.analysis.activity import labelled_bot_ids
 
-    scope = set(repo_ids)
     bots = set(labelled_bot_ids(store))
-    between = (window.first, window.last)
+    # the scope's repositories as one JSON parameter (json_each), however many there are
+    between = (window.first, window.last, json.dumps(sorted(set(repo_ids))))
     global_openrank = {
         (repo_id, month): value
         for repo_id, month, value in store.conn.execute(
-            "SELECT entity_id, month, value FROM openrank WHERE kind = 'repo' AND month BETWEEN ? AND ?", between
+            "SELECT entity_id, month, value FROM openrank WHERE kind = 'repo' AND month BETWEEN ? AND ? "
+            "AND entity_id IN (SELECT value FROM json_each(?))",
+            between,
         )
-        if repo_id in scope
     }
     weights: dict[tuple[int, str], list[tuple[int, str, float]]] = defaultdict(list)
     computed: set[tuple[int, str]] = set()
     for repo_id, month, node_type, node_id, name, value in store.conn.execute(
         "SELECT repo_id, month, node_type, node_id, name, value FROM community_openrank WHERE month BETWEEN ? AND ? "
-        "ORDER BY repo_id, month, node_id",
+        "AND repo_id IN (SELECT value FROM json_each(?)) ORDER BY repo_id, month, node_id",
         between,
     ):
         computed.add((repo_id, month))
