@@ -1,7 +1,8 @@
 """OpenDigger's published files: written from our metrics, read back, and compared.
 
 OpenDigger publishes one JSON file per repository and metric,
-``github/{owner}/{repo}/{metric}.json`` (X-lab2017/open-digger
+``github/{owner}/{repo}/{metric}.json``, a developer's ``github/{login}/`` and a label's
+``{type}/{name}/`` (X-lab2017/open-digger
 ``src/cron/tasks/monthlyExport.ts`` ``processMetric``: ``join(exportBasePath,
 platform.toLowerCase(), name, targetKey + '.json')``, written with ``JSON.stringify``).
 :func:`write_tree` writes that layout from :func:`ecometrics.analysis.opendigger.compute`;
@@ -273,7 +274,9 @@ def _metric_files(root: Path) -> Iterator[tuple[Path, str, str]]:
 
 
 def read_tree(folder: str | Path) -> Tree:
-    """Read every metric file of ``folder``'s OpenDigger layout, each checked against its schema."""
+    """Read every metric file of ``folder``'s OpenDigger layout (:func:`_metric_files`: the
+    repositories' and developers' under ``github/``, the labels' beside it), each checked
+    against its schema."""
     root = Path(folder)
     if not root.is_dir():
         raise InputError(f"{folder}: not a folder; pass a folder with OpenDigger's {PLATFORM}/OWNER/REPO files")
