@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +38,7 @@ from ecometrics.analysis.opendigger import (
 from ecometrics.analysis.output import output_file
 from ecometrics.core.dates import utc_now
 from ecometrics.core.errors import InputError
+from ecometrics.core.files import regular_file_inside
 
 PLATFORM = "github"
 MAX_FILE_BYTES = 16 * 2**20  # OpenDigger's largest repo files are a few hundred KB
@@ -199,6 +199,7 @@ def read_tree(folder: str | Path) -> Tree:
     if not root.is_dir():
         raise InputError(f"{folder}: not a folder; pass a folder with OpenDigger's {PLATFORM}/OWNER/REPO files")
     tree = Tree()
+    inside = root.resolve()
     for path in _metric_files(root):
         metric = path.stem
         developer = path.parent.parent.name == PLATFORM
@@ -207,10 +208,9 @@ def read_tree(folder: str | Path) -> Tree:
             tree.other_files += 1
             continue
         try:
-            info = path.stat()
-            if not stat.S_ISREG(info.st_mode):  # a FIFO's read waits for ever, a device's may never end
-                tree.report(f"{path}: not a regular file; pass OpenDigger's files, not links to devices or pipes")
+            if not regular_file_inside(path, inside):  # a folder named x.json
                 continue
+            info = path.stat()
             if info.st_size > MAX_FILE_BYTES:
                 tree.report(f"{path}: {info.st_size:,} bytes, over the {MAX_FILE_BYTES:,} a metric file may hold")
                 continue
@@ -222,6 +222,9 @@ def read_tree(folder: str | Path) -> Tree:
             decoded = decoder.decode(data)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             tree.report(f"{path}: not OpenDigger's {metric} file ({exc})")
+            continue
+        except InputError as exc:  # a pipe, a device, a link out of the folder
+            tree.report(str(exc))
             continue
         except OSError as exc:
             tree.report(f"{path}: cannot read it ({exc.strerror})")
