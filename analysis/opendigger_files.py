@@ -6,7 +6,8 @@ OpenDigger publishes one JSON file per repository and metric,
 platform.toLowerCase(), name, targetKey + '.json')``, written with ``JSON.stringify``).
 :func:`write_tree` writes that layout from :func:`ecometrics.analysis.opendigger.compute`;
 :func:`read_tree` reads it (OpenDigger's own files, a mirror, or ours), checking every
-file against the one declared schema of its metric (:data:`SCHEMAS`) and its size; a
+file against the one declared schema of its metric (:data:`SCHEMAS`) and its size, and
+only regular files inside the folder (:func:`ecometrics.core.files.regular_file_inside`); a
 file that fails is skipped and reported with its path. :func:`compare` lists where two
 trees differ and by how much.
 """
