@@ -48,8 +48,9 @@ so one object knows the budgets that are left and owns every retry decision:
   (``graphql(..., can_ask_less=True)``): then :class:`GraphQLTimeout` comes back at once,
   since a heavy document times out again, while a passing 502 carries the same body.
 - **Bounded answers.** A body is read as a stream within its bound
-  (:class:`ecometrics.collector.http.AnswerLimits`: ``github_rest``, ``github_graphql``); one over
-  it, or whose ``Content-Length`` says so, is refused unread and not retried:
+  (:class:`ecometrics.collector.http.AnswerLimits`: ``github_rest``, ``github_graphql``), a
+  redirect's too (:func:`ecometrics.collector.http.bounded_body_hook`); one over it, or whose
+  ``Content-Length`` says so, is refused unread and not retried:
   :class:`AnswerTooLarge` names the URL (the caller's repository ends the pass partial, as an
   unavailable one does), and ``refused_answers`` counts it by API (``REST``, ``GraphQL``).
 - **Counters.** ``requests_by_status`` counts every answer by status (``"error"`` for
@@ -83,12 +84,12 @@ from ecometrics.collector.http import (
     AnswerLimits,
     Unreachable,
     backoff_delay,
+    bounded_body_hook,
     check_endpoint,
     check_token,
     http_date,
     json_body,
     next_link,
-    read_requests_body,
     retry_after_seconds,
 )
 from ecometrics.collector.http import AnswerTooLarge as TooLarge
@@ -410,18 +411,17 @@ class GitHubClient:
         transient_failures = 0
         secondary_hits = 0
         graphql = resource == "graphql"
-        limit = self.answer_limits.github_graphql if graphql else self.answer_limits.github_rest
+        bound = bounded_body_hook(self.answer_limits.github_graphql if graphql else self.answer_limits.github_rest)
         while True:
             try:
                 raw = self.session.request(
-                    method, url, headers=headers, json=json_body, timeout=self.timeout, stream=True
+                    method, url, headers=headers, json=json_body, timeout=self.timeout, hooks={"response": bound}
                 )
                 status = raw.status_code
                 self.requests_by_status[str(status)] += 1
                 self._answered = True
                 self._note_headers(raw.headers, resource)
-                body = read_requests_body(raw, limit)
-                data = _parse_body(body) if status not in (202, 204, 304) else None
+                data = _parse_body(raw.content) if status not in (202, 204, 304) else None
             except TooLarge as exc:
                 self.refused_answers["GraphQL" if graphql else "REST"] += 1
                 raise AnswerTooLarge(

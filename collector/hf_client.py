@@ -281,26 +281,37 @@ class HfClient:
         raise HubUnavailable(f"{url}: rate limited, still refused after {self.max_retries} retries")
 
     def _fetch(self, url: str, params: QueryParams | None) -> tuple[Any, bytes]:
-        """One GET through the library's session, its body streamed within ``answer_limits.hub``
+        """One GET through the library's session, each body streamed within ``answer_limits.hub``
         (:func:`ecometrics.collector.http.read_within`): the session's ``.get`` would read a body of
-        any size whole. An answer over it is counted by endpoint in ``refused_answers`` and
-        raises :class:`HubAnswerTooLarge`."""
-        try:
-            with get_session().stream(
-                "GET", url, params=params, headers=self.headers, timeout=self.timeout
-            ) as response:
+        any size whole, and so would its redirects, whose bodies it reads before following them
+        (httpx ``Client._send_handling_redirects``). So redirects are followed here, hop by hop,
+        each hop's request built by the session (``next_request``: an ``Authorization`` header is
+        dropped on the way to another host, as the session would). An answer over the bound is
+        counted by endpoint in ``refused_answers`` and raises :class:`HubAnswerTooLarge`."""
+        session = get_session()
+        request = session.build_request("GET", url, params=params, headers=self.headers, timeout=self.timeout)
+        for _hop in range(session.max_redirects + 1):
+            response = session.send(request, stream=True, follow_redirects=False)
+            try:
                 body = read_within(
                     response.iter_bytes(READ_CHUNK),
                     limit=self.answer_limits.hub,
-                    url=url,
+                    url=str(request.url),
                     content_length=response.headers.get("content-length"),
                 )
-        except AnswerTooLarge as exc:
-            self._count(response.status_code)
-            endpoint = "/api/models" if self.relative(url).partition("?")[0] == "/api/models" else "/api/models/{id}"
-            self.refused_answers[endpoint] += 1
-            raise HubAnswerTooLarge(f"{exc}; check HF_ENDPOINT ({self.endpoint}) and any proxy in between") from None
-        return response, body
+            except AnswerTooLarge as exc:
+                self._count(response.status_code)
+                path = self.relative(url).partition("?")[0]
+                self.refused_answers["/api/models" if path == "/api/models" else "/api/models/{id}"] += 1
+                raise HubAnswerTooLarge(
+                    f"{exc}; check HF_ENDPOINT ({self.endpoint}) and any proxy in between"
+                ) from None
+            finally:
+                response.close()
+            if response.next_request is None:
+                return response, body
+            request = response.next_request
+        raise HubUnavailable(f"{url}: redirected more than {session.max_redirects} times")
 
     def _pace(self, url: str) -> None:
         """Wait for the next window when the last answer said the budget is spent."""

@@ -14,7 +14,7 @@ import json
 import os
 import random
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -115,6 +115,18 @@ def read_requests_body(response: Any, limit: int) -> bytes:
     response._content = body
     response._content_consumed = True
     return body
+
+
+def bounded_body_hook(limit: int) -> Callable[..., None]:
+    """A ``requests`` response hook that reads each answer's body within ``limit``
+    (:func:`read_requests_body`). ``Session.send`` calls response hooks before it reads a body
+    and before it follows a redirect (requests/sessions.py), whose body it would otherwise read
+    whole to release the connection; so every hop of a request is bounded, not only the last."""
+
+    def bound(response: Any, *_args: Any, **_kwargs: Any) -> None:  # None: requests keeps the response
+        read_requests_body(response, limit)
+
+    return bound
 
 
 def json_body(content: bytes | str) -> Any:

@@ -243,3 +243,42 @@ def test_collect_refuses_an_answer_over_the_real_bound_in_one_line(tmp_path, mon
     assert refusal and "/stargazers" in refusal[0] and "check GITHUB_API_URL" in refusal[0], err
     with Store(db) as store:
         assert not store.query("SELECT 1 FROM stargazers")
+
+
+@pytest.fixture(scope="module")
+def redirect_server():
+    """Every GET is redirected with a body that says it is 10 GiB long (and is cut off at once)."""
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            self.send_response(302)
+            self.send_header("Location", "/elsewhere")
+            self.send_header("Content-Length", str(10 * 1024**3))
+            self.end_headers()
+
+        def log_message(self, *_args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_redirect_is_bounded_like_an_answer(redirect_server, tmp_path, monkeypatch):
+    """requests and httpx read a redirect's body whole before they follow it; each client bounds it."""
+    from ecometrics.collector.github_client import AnswerTooLarge, GitHubClient
+    from ecometrics.collector.hf_client import HfClient, HubAnswerTooLarge
+    from ecometrics.collector.modelscope_client import ModelScopeClient, ModelScopeUnavailable
+
+    monkeypatch.setenv("MODELSCOPE_HOME", str(tmp_path / "modelscope-home"))  # no saved login
+    monkeypatch.delenv("MODELSCOPE_API_TOKEN", raising=False)
+    quick = {"sleep": lambda _seconds: None, "answer_limits": small_limits()}
+    with pytest.raises(AnswerTooLarge, match="the answer declares 10,737,418,240 bytes"):
+        GitHubClient(base_url=redirect_server, max_attempts=1, **quick).get("/repos/o/r")
+    with pytest.raises(HubAnswerTooLarge, match="the answer declares 10,737,418,240 bytes"):
+        HfClient(redirect_server, token=False, max_retries=0, **quick).get("/api/models/o/m")
+    with pytest.raises(ModelScopeUnavailable, match="the answer declares 10,737,418,240 bytes"):
+        ModelScopeClient(redirect_server, "", max_retries=0, **quick).owner_models("o")
