@@ -63,7 +63,11 @@ policy (``GithubRetry``) and rate-limit sleeping, keeps ETags only on the object
 returned in this process, and hides the ``since``/``Link`` page URLs we checkpoint.
 Using it for part of the traffic would make two layers deciding when to wait; using it
 for all of it would leave no place to commit ETags with their rows. So requests does
-the HTTP, and this module is the one place with GitHub's rules in it.
+the HTTP, and this module is the one place with GitHub's rules in it. (PyGithub, which only the
+tests use, to hold fakehub to the real client, reads every body whole: its connection classes,
+``HTTPSRequestsConnectionClass.getresponse`` in github/Requester.py, build a ``requests.Session``
+of their own and read ``.text``; bounding it would take replacing those classes process-wide,
+``Requester.injectConnectionClasses``.)
 """
 
 from __future__ import annotations
