@@ -7,7 +7,8 @@ OpenDigger publishes one JSON file per repository and metric,
 platform.toLowerCase(), name, targetKey + '.json')``, written with ``JSON.stringify``).
 :func:`write_tree` writes that layout from :func:`ecometrics.analysis.opendigger.compute`;
 :func:`read_tree` reads it (OpenDigger's own files, a mirror, or ours), checking every
-file against the one declared schema of its metric (:data:`SCHEMAS`) and its size; a
+file against the one declared schema of its metric (:data:`SCHEMAS`) and its size, and
+only regular files inside the folder (:func:`ecometrics.core.files.regular_file_inside`); a
 file that fails is skipped and reported with its path. :func:`compare` lists where two
 trees differ and by how much.
 """
@@ -18,7 +19,6 @@ import decimal
 import json
 import math
 import re
-import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +41,7 @@ from ecometrics.analysis.opendigger import (
 from ecometrics.analysis.output import output_file
 from ecometrics.core.dates import utc_now
 from ecometrics.core.errors import InputError
+from ecometrics.core.files import regular_file_inside
 
 PLATFORM = "github"
 META = "meta"  # monthlyExport.ts updateMetaData: each folder's meta.json
@@ -281,6 +282,7 @@ def read_tree(folder: str | Path) -> Tree:
     if not root.is_dir():
         raise InputError(f"{folder}: not a folder; pass a folder with OpenDigger's {PLATFORM}/OWNER/REPO files")
     tree = Tree()
+    inside = root.resolve()
     for path, kind, name in _metric_files(root):
         metric = path.stem
         wanted = {"developer": DEVELOPER_FILES, "label": LABEL_FILES}.get(kind, FILES)
@@ -290,10 +292,9 @@ def read_tree(folder: str | Path) -> Tree:
             tree.other_files += 1
             continue
         try:
-            info = path.stat()
-            if not stat.S_ISREG(info.st_mode):  # a FIFO's read waits for ever, a device's may never end
-                tree.report(f"{path}: not a regular file; pass OpenDigger's files, not links to devices or pipes")
+            if not regular_file_inside(path, inside):  # a folder named x.json
                 continue
+            info = path.stat()
             if info.st_size > MAX_FILE_BYTES:
                 tree.report(f"{path}: {info.st_size:,} bytes, over the {MAX_FILE_BYTES:,} a metric file may hold")
                 continue
@@ -305,6 +306,9 @@ def read_tree(folder: str | Path) -> Tree:
             decoded = decoder.decode(data)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             tree.report(f"{path}: not OpenDigger's {metric} file ({exc})")
+            continue
+        except InputError as exc:  # a pipe, a device, a link out of the folder
+            tree.report(str(exc))
             continue
         except OSError as exc:
             tree.report(f"{path}: cannot read it ({exc.strerror})")

@@ -190,6 +190,8 @@ def is_stars_refusal(response: Any) -> bool:
 
 
 INVALID_RECORDS = "github: invalid records skipped"  # per endpoint: see ecometrics.collector.api_records
+# per API (REST, GraphQL): see ecometrics.collector.http.AnswerLimits
+REFUSED_ANSWERS = "github: answers over their size bound refused"
 PROFILE_DAYS = 30  # a profile read this many days ago is read again
 PROFILES_READ = "github: profiles read"
 PROFILES_GONE = "github: profiles no longer found"
@@ -260,6 +262,8 @@ def collect_github(
         collector.result.mark_partial(str(exc))
     finally:
         collector.result.requests = dict(client.requests_by_status)
+        for api, refused in client.refused_answers.items():
+            collector.result.counters[f"{REFUSED_ANSWERS} ({api})"] = refused
         collector.save_budgets()
     result = collector.result
     log.info(
