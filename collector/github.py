@@ -25,7 +25,10 @@ so that it can run every night against the real API with one token:
    API endpoints and UI views"); a refused list (403, ``FORBIDDEN``, or an empty page while
    ``stargazerCount`` says there are stars) is recorded in ``star_access`` and not retried
    (:class:`StarsRefused`): the count stays from ``stargazerCount``, the newest star is no
-   longer asked in the metadata, and the next run checks again with one request.
+   longer asked in the metadata, and the next run checks again with one request. Such a
+   repository's stars per day are read instead from GitHub's privacy-safe star history
+   (:meth:`GitHubCollector.collect_star_counts`, changelog 2026-09-04) into ``star_counts``;
+   it is asked of no other repository.
 4. **Contributors** ``/contributors?anon=1&per_page=100`` as a daily snapshot (a 304
    copies the previous snapshot to today), and ``/stats/contributors`` weekly commits:
    ``202 Accepted`` means GitHub is still computing, so the repository is polled again
