@@ -229,3 +229,14 @@ def test_a_day_without_its_count_leaves_the_figures_over_it_unknown(counted_stor
     assert (row["stars_first_10d"], row["stars_first_30d"]) == (11, None)
     [past] = build_table(counted_store, "repos", month="2026-02").iter_rows(named=True)
     assert past["stars"] is None
+
+
+def test_a_week_that_comes_back_on_the_next_page_is_kept_once(tmp_path):
+    """A new week that begins during the walk shifts every week one place on (newest first): the
+    first of the next page is the last of the one read. Two days pass with each request here."""
+    with FakeHub(seed=0, scale="small", clock_step_seconds=2 * 86_400) as hub, Store(tmp_path / "gh.db") as store:
+        result = collect(store, hub, config=config(repos=[REPOS[1]]))
+        assert not result.partial, result.reason
+        assert hub.stats()["by_endpoint"]["repos.stargazers.history"]["requests"] > 2
+        [(stars, first, last, days)] = counted(store).values()
+        assert days == (dt.date.fromisoformat(last) - dt.date.fromisoformat(first)).days + 1  # no gap, none twice
