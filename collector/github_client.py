@@ -316,10 +316,13 @@ class GitHubClient:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: str | None = None,
+        api_version: str | None = None,
     ) -> Response:
         """GET a REST resource; 304, 202, 404, 422 and other 4xx are returned, not raised.
 
-        ``etag``/``last_modified`` are the stored validators for exactly this URL.
+        ``etag``/``last_modified`` are the stored validators for exactly this URL;
+        ``api_version`` asks another REST API version than the session's (an endpoint only a
+        newer version serves: ``X-GitHub-Api-Version``).
         """
         url = canonical_url(self.url(path_or_url), params)
         headers: dict[str, str] = {}
@@ -329,6 +332,8 @@ class GitHubClient:
             headers["If-Modified-Since"] = last_modified
         if accept:
             headers["Accept"] = accept
+        if api_version:
+            headers["X-GitHub-Api-Version"] = api_version
         response = self._send("GET", url, headers=headers, resource="core")
         response.key = self.relative(url)
         return response

@@ -494,7 +494,7 @@ class FakeHub:
         resp.headers.setdefault("Content-Type", "application/json; charset=utf-8")
         resp.headers["Date"] = http_date(self.world.clock.now)
         resp.headers.setdefault("X-GitHub-Media-Type", "github.v3; format=json")
-        resp.headers["X-GitHub-Api-Version-Selected"] = "2022-11-28"
+        resp.headers.setdefault("X-GitHub-Api-Version-Selected", "2022-11-28")
         return resp
 
     def _github_rest(self, req: Request) -> tuple[str, Response]:
