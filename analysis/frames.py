@@ -150,14 +150,69 @@ def stargazers(db: Database) -> pl.DataFrame:
     )
 
 
-def monthly_stars(db: Database) -> pl.DataFrame:
-    """``repo_id, month, stars``: the stars given in each month (YYYY-MM, UTC) that still stand."""
+# The repositories whose stars come from GitHub's daily counts: it withholds their stargazers.
+COUNTED_REPOS = (
+    "SELECT DISTINCT c.repo_id FROM star_counts c JOIN star_access a ON a.repo_id = c.repo_id AND a.restricted = 1"
+)
+
+
+def star_counts(db: Database) -> pl.DataFrame:
+    """``repo_id, day, stars, created``: GitHub's stars per day (``star_counts``, from its
+    privacy-safe star history) of each repository whose stargazer list it withholds
+    (``star_access``), from the day the repository was created (``created``, a ``Date``) on.
+
+    Only the days stored: a day without a row is unknown, never zero (a week that failed its
+    schema, the days before the history or after its last read). A figure over a span of days
+    is known only when every day of it is here: :func:`counted_days` keeps those."""
     return read_sql(
         db,
+        "SELECT c.repo_id, c.day, c.stars, substr(r.created_at, 1, 10) AS created FROM star_counts c"
+        " JOIN star_access a ON a.repo_id = c.repo_id AND a.restricted = 1"
+        " JOIN repos r ON r.id = c.repo_id WHERE c.day >= substr(r.created_at, 1, 10) ORDER BY c.repo_id, c.day",
+        schema={"repo_id": pl.Int64, "day": pl.String, "stars": pl.Int64, "created": pl.String},
+    ).with_columns(pl.col("day", "created").str.to_date())
+
+
+def counted_days(counts: pl.DataFrame) -> pl.DataFrame:
+    """The rows of :func:`star_counts` that follow one another without a gap from the
+    repository's creation day: the days whose running total is known (the count given so far
+    is the sum of every day up to it). A repository whose counts start later has none."""
+    since = (pl.col("day") - pl.col("created")).dt.total_days()
+    return counts.filter((since == pl.int_range(pl.len()).over("repo_id")).cum_min().over("repo_id"))
+
+
+def monthly_stars(db: Database) -> pl.DataFrame:
+    """``repo_id, month, stars``: the stars given in each month (YYYY-MM, UTC) that still stand.
+
+    The one place stars per month are read: from the collected stargazers, or for a repository
+    whose stargazer list GitHub withholds, from its stars per day (:func:`star_counts`), a month
+    only when every day of it is counted: from the month's first day (or the repository's
+    creation) to its last (or the last day read). Its other months are left out (unknown), as
+    are the months before the counts begin; its stale stargazers are not read."""
+    listed = read_sql(
+        db,
         "SELECT repo_id, substr(starred_at, 1, 7) AS month, count(*) AS stars FROM stargazers"
-        " WHERE removed_at IS NULL GROUP BY 1, 2",
+        f" WHERE removed_at IS NULL AND repo_id NOT IN ({COUNTED_REPOS})"
+        " GROUP BY 1, 2",
         schema={"repo_id": pl.Int64, "month": pl.String, "stars": pl.Int64},
     )
+    counts = star_counts(db)
+    counted = (
+        counts.with_columns(last_read=pl.col("day").max().over("repo_id"))
+        .group_by("repo_id", pl.col("day").dt.month_start().alias("start"))
+        .agg(
+            stars=pl.col("stars").sum(),
+            days=pl.len(),
+            expected=(
+                pl.min_horizontal(pl.col("day").first().dt.month_end(), pl.col("last_read").first())
+                - pl.max_horizontal(pl.col("day").first().dt.month_start(), pl.col("created").first())
+            ).dt.total_days()
+            + 1,
+        )
+        .filter(pl.col("days") == pl.col("expected"))
+        .select("repo_id", month=pl.col("start").dt.strftime("%Y-%m"), stars="stars")
+    )
+    return pl.concat([listed, counted]).sort("repo_id", "month")
 
 
 def events(db: Database, *, types: tuple[str, ...] | None = None) -> pl.DataFrame:

@@ -5,14 +5,19 @@ first 10 days" or "AutoGLM got 10,000 stars in three days". Definitions:
 
 - **Stars per day / week** (:func:`stars_per_day`, :func:`stars_per_week`): stargazers
   by the UTC day (or ISO week, starting Monday) of their ``starred_at``, from the full
-  star history in ``stargazers``; ``total`` is the running count. Stars found removed
+  star history in ``stargazers``; ``total`` is the running count. A repository whose
+  stargazer list GitHub withholds (since July 2026) counts GitHub's stars per day instead
+  (:func:`ecometrics.analysis.frames.star_counts`, its privacy-safe star history), on the days
+  whose running total is known: each day from its creation on counted, none missing. Stars found removed
   (``removed_at``) count nowhere, neither on the day they were given nor after, so
   ``total`` is the stars that stand; it can still differ from a snapshot's count by the
   stars of accounts GitHub no longer shows.
 - **Launch velocity** (:func:`launch_velocity`): ``stars_first_Nd`` is the number of
   standing stars with ``created_at <= starred_at < created_at + N days`` (``repos.created_at``),
   for N in :data:`LAUNCH_WINDOWS`. It is null while the window is still open at
-  ``as_of`` and when no star history was collected for a repo that has stars. Stars in
+  ``as_of`` and when no star history was collected for a repo that has stars. From GitHub's
+  daily counts (stargazers withheld) it is counted in whole UTC days, the creation day and
+  the N - 1 after it, and null unless each of them is counted. Stars in
   the *last* N days are the ``repos`` table's ``stars_7d, stars_30d``
   (:mod:`ecometrics.analysis.rankings`), not defined here.
 - **Early participants** (:func:`early_participants`): ``participants_first_Nd`` is the
@@ -137,9 +142,21 @@ def _stars_per(db: frames.Database, every: str, period: str, *, exclude_suspecte
         from ecometrics.analysis.fake_stars import suspected_stars
 
         stars = stars.join(suspected_stars(db).select("repo_id", "user_id"), on=["repo_id", "user_id"], how="anti")
+    # A repository whose stargazers GitHub withholds: its stars per day from GitHub's counts, on
+    # the days whose running total is known (no gap since its creation); its old stargazers are stale.
+    counts = frames.star_counts(db)
+    daily = frames.counted_days(counts)
+    stars = stars.join(counts.select("repo_id").unique(), on="repo_id", how="anti")
+    listed = stars.group_by("repo_id", pl.col("starred_at").dt.truncate(every).dt.date().alias(period)).agg(
+        stars=pl.len().cast(pl.Int64)
+    )
+    counted = (
+        daily.filter(pl.col("stars") > 0)
+        .group_by("repo_id", pl.col("day").dt.truncate(every).alias(period))
+        .agg(stars=pl.col("stars").sum())
+    )
     counts = (
-        stars.group_by("repo_id", pl.col("starred_at").dt.truncate(every).dt.date().alias(period))
-        .agg(stars=pl.len().cast(pl.Int64))
+        pl.concat([listed, counted])
         .sort("repo_id", period)
         .with_columns(total=pl.col("stars").cum_sum().over("repo_id"))
     )
@@ -156,14 +173,32 @@ def launch_velocity(
     """Columns ``repo_id, repo, created_at, stars_first_Nd...``: stars in the first N days (see module docstring)."""
     as_of = _as_of(db, as_of)
     repos = _repo_names(db)
-    stars = frames.stargazers(db).join(repos.select("repo_id", "created_at"), on="repo_id")
+    counts = frames.star_counts(db)
+    stars = (
+        frames.stargazers(db)
+        .join(counts.select("repo_id").unique(), on="repo_id", how="anti")  # withheld: stale, the counts tell
+        .join(repos.select("repo_id", "created_at"), on="repo_id")
+    )
     age = pl.col("starred_at") - pl.col("created_at")
     counted = stars.group_by("repo_id").agg(
         collected=pl.len(),
         **{f"stars_first_{n}d": ((age >= dt.timedelta(0)) & (age < dt.timedelta(days=n))).sum() for n in windows},
     )
+    # GitHub's daily counts, in whole UTC days: the creation day and the N - 1 after it, known
+    # when each of those days is counted.
+    since = (pl.col("day") - pl.col("created")).dt.total_days()
+    by_day = (
+        frames.counted_days(counts)
+        .group_by("repo_id")
+        .agg(days=pl.len(), **{f"day_first_{n}d": pl.col("stars").filter(since < n).sum() for n in windows})
+    )
     latest = _latest_repo_stars(db)
-    frame = repos.join(counted, on="repo_id", how="left").join(latest, on="repo_id", how="left")
+    frame = (
+        repos.join(counted, on="repo_id", how="left")
+        .join(latest, on="repo_id", how="left")
+        .join(counts.select("repo_id", withheld=pl.lit(True)).unique(), on="repo_id", how="left")
+        .join(by_day, on="repo_id", how="left")
+    )
     # Without a collected history a repo with stars has unknown counts, not zero.
     known = pl.col("collected").is_not_null() | (pl.col("stars") == 0)
     return frame.select(
@@ -171,7 +206,11 @@ def launch_velocity(
         "repo",
         "created_at",
         *(
-            pl.when(known & (pl.col("created_at") + dt.timedelta(days=n) <= as_of))
+            pl.when(pl.col("created_at") + dt.timedelta(days=n) > as_of)
+            .then(None)
+            .when(pl.col("withheld").is_not_null())
+            .then(pl.when(pl.col("days") >= n).then(pl.col(f"day_first_{n}d")))
+            .when(known)
             .then(pl.col(f"stars_first_{n}d").fill_null(0))
             .cast(pl.Int64)
             .alias(f"stars_first_{n}d")

@@ -48,15 +48,18 @@ COLUMNS = {
 }
 
 
-def label_repos(store: Store, repos: pl.DataFrame, by: str | None = None) -> pl.DataFrame:
+def label_repos(
+    store: Store, repos: pl.DataFrame, by: str | None = None, types: tuple[str, ...] = RANKED_TYPES
+) -> pl.DataFrame:
     """(label, repo) pairs for the ``repos`` (columns ``entity_id``, ``name``) that belong to a
-    ranked label; with ``by="entity_type"``, (label, entity_type, repo) rows saying whether the
-    label lists the repo (``repo``) or its organisation (``org``), both when it lists both."""
-    types = ", ".join("?" * len(RANKED_TYPES))
+    label of ``types`` (the ranked ones); with ``by="entity_type"``, (label, entity_type, repo)
+    rows saying whether the label lists the repo (``repo``) or its organisation (``org``), both
+    when it lists both."""
+    marks = ", ".join("?" * len(types))
     listed = store.conn.execute(
         f"SELECT e.label_id, e.entity_type, e.entity_id, lower(e.name) FROM label_entities e "
-        f"JOIN labels l ON l.id = e.label_id WHERE l.type IN ({types}) AND e.entity_type IN ('repo', 'org')",
-        RANKED_TYPES,
+        f"JOIN labels l ON l.id = e.label_id WHERE l.type IN ({marks}) AND e.entity_type IN ('repo', 'org')",
+        types,
     ).fetchall()
     schema = {"label": pl.String, "entity_type": pl.String, "entity_id": pl.Int64, "entity_name": pl.String}
     entities = pl.DataFrame(listed, schema=schema, orient="row")

@@ -34,6 +34,7 @@ its latest over all its events in the range (OpenDigger takes it per metric).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from collections import Counter, defaultdict
@@ -817,7 +818,9 @@ LABEL_FILES = (
     "contributors",
     "contributors_detail",
     "stars",
+    "community_openrank_details",
 )
+PLATFORM_NAME = "GitHub"  # the events' platform column, as OpenDigger's details spell it
 
 
 def compute_labels(store: Any, rows: Rows, schema: Schema, window: Window) -> dict[str, RepoMetrics]:
@@ -854,6 +857,7 @@ def compute_labels(store: Any, rows: Rows, schema: Schema, window: Window) -> di
     for kind, scope in sorted(scopes.items()):
         ids = tuple(sorted(scope))
         developers = rows(sql.developers_sql(schema, "month", since=window.since, until=window.until, repo_ids=ids))
+        shares = normalized_community_openrank(store, developers, scope, window)
         for label, member in members.items():
             if member.type != kind:
                 continue
@@ -875,8 +879,93 @@ def compute_labels(store: Any, rows: Rows, schema: Schema, window: Window) -> di
                 for name, per_group in per_name.items():
                     put(0, name, key, per_group[0])
             _estimate_data_loss(metrics.values)
+            _community_details(shares, member, metrics)
     # a repository listed by itself and through its organisation is summed twice, as the join counts it
     groups = {label: [*member.repos, *member.org_repos] for label, member in members.items()}
     for label, content in openrank_sums(store, "repo", groups, window).items():
         labels[label].values["openrank"] = content
     return labels
+
+
+# (repo id, month) -> [(developer id, login, share)]: OpenDigger's normalized_community_openrank rows
+Shares = dict[tuple[int, str], list[tuple[int, str, float]]]
+
+
+def normalized_community_openrank(
+    store: Any, developers: Iterable[Sequence[Any]], repo_ids: Iterable[int], window: Window
+) -> Shares:
+    """Each repository's global OpenRank of a month shared among its developers, as
+    ``src/scripts/importNormalizedCommunityOpenrank.ts`` fills OpenDigger's
+    ``normalized_community_openrank`` table: for a repository and month with global OpenRank
+    ``g`` (the store's ``openrank``), each developer's ``g * x / sum(x)`` over the developers
+    whose login does not end in ``[bot]`` and who are not labelled ``:bot``, ``x`` being their
+    community OpenRank where it was computed for that repository and month (the store's
+    ``community_openrank``, :mod:`ecometrics.analysis.community`), else their activity of the
+    month (``basicActivitySqlComponent``, a merge credited to its author: the ``developers``
+    rows of :func:`ecometrics.analysis.opendigger_sql.developers_sql`), "activity instead of
+    community openrank if it is not calculated". Shares of 0 are left out (``WHERE openrank >
+    0``) and each is kept as the table's ``Float`` column stores it (a 32-bit float)."""
+    import numpy as np
+
+    from ecometrics.analysis.activity import labelled_bot_ids
+
+    bots = set(labelled_bot_ids(store))
+    # the scope's repositories as one JSON parameter (json_each), however many there are
+    between = (window.first, window.last, json.dumps(sorted(set(repo_ids))))
+    global_openrank = {
+        (repo_id, month): value
+        for repo_id, month, value in store.conn.execute(
+            "SELECT entity_id, month, value FROM openrank WHERE kind = 'repo' AND month BETWEEN ? AND ? "
+            "AND entity_id IN (SELECT value FROM json_each(?))",
+            between,
+        )
+    }
+    weights: dict[tuple[int, str], list[tuple[int, str, float]]] = defaultdict(list)
+    computed: set[tuple[int, str]] = set()
+    for repo_id, month, node_type, node_id, name, value in store.conn.execute(
+        "SELECT repo_id, month, node_type, node_id, name, value FROM community_openrank WHERE month BETWEEN ? AND ? "
+        "AND repo_id IN (SELECT value FROM json_each(?)) ORDER BY repo_id, month, node_id",
+        between,
+    ):
+        computed.add((repo_id, month))
+        if node_type == "developer":
+            weights[repo_id, month].append((node_id, name or "", value))
+    for repo_id, month, developer, login, _last, *counts in sorted(developers, key=lambda row: tuple(row[:3])):
+        if (repo_id, month) not in computed:
+            weights[repo_id, month].append((developer, login or "", _developer_activity(counts)))
+    shares: Shares = {}
+    for (repo_id, month), g in sorted(global_openrank.items()):
+        people = [(d, login, x) for d, login, x in weights.get((repo_id, month), []) if d > 0 and d not in bots]
+        people = [(d, login, x) for d, login, x in people if not login.endswith("[bot]")]
+        total = sum(x for _, _, x in people)
+        if total > 0:
+            found = [(d, login, float(np.float32(g * x / total))) for d, login, x in people]
+            shares[repo_id, month] = [share for share in found if share[2] > 0]
+    return shares
+
+
+def _community_details(shares: Shares, member: Any, metrics: RepoMetrics) -> None:
+    """``community_openrank_details`` of one label: indices.ts ``getRepoCommunityOpenrank``
+    (monthlyExport.ts ``exportLabelMetrics``, ``limit: 100``): per period and developer the
+    ``SUM`` of their shares (:func:`normalized_community_openrank`) over the label's joined
+    rows (a share joining two of its rows counts twice, basic.ts ``getLabelJoinClause``),
+    ``HAVING > 0``, the 100 highest as ``[platform, id, login, sum]``: the id a string, as
+    ClickHouse's JSON quotes a UInt64; the sum not rounded (``noPrecision``); the login the
+    latest month's (``argMax(actor_login, created_at)``)."""
+    sums: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    logins: dict[str, dict[int, str]] = defaultdict(dict)
+    for (repo_id, month), found in sorted(shares.items(), key=lambda item: (item[0][1], item[0][0])):
+        for developer, login, share in found:
+            for _ in range(member.rows(repo_id, developer)):
+                for grain in sql.GRAINS:
+                    key = period_key(month + "-01", grain)
+                    sums[key][developer] += share
+                    logins[key][developer] = login
+    for key, per_developer in sums.items():
+        ranked = sorted(
+            ((d, total) for d, total in per_developer.items() if total > 0),
+            key=lambda pair: (-pair[1], logins[key][pair[0]], pair[0]),
+        )[:MAX_DETAILS]
+        detail = [[PLATFORM_NAME, str(d), logins[key][d], _plain(total)] for d, total in ranked]
+        if detail:
+            metrics.values["community_openrank_details"][key] = detail

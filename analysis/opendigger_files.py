@@ -1,23 +1,25 @@
 """OpenDigger's published files: written from our metrics, read back, and compared.
 
 OpenDigger publishes one JSON file per repository and metric,
-``github/{owner}/{repo}/{metric}.json`` (X-lab2017/open-digger
+``github/{owner}/{repo}/{metric}.json``, a developer's ``github/{login}/`` and a label's
+``{type}/{name}/`` (X-lab2017/open-digger
 ``src/cron/tasks/monthlyExport.ts`` ``processMetric``: ``join(exportBasePath,
 platform.toLowerCase(), name, targetKey + '.json')``, written with ``JSON.stringify``).
 :func:`write_tree` writes that layout from :func:`ecometrics.analysis.opendigger.compute`;
 :func:`read_tree` reads it (OpenDigger's own files, a mirror, or ours), checking every
-file against the one declared schema of its metric (:data:`SCHEMAS`) and its size; a
+file against the one declared schema of its metric (:data:`SCHEMAS`) and its size, and
+only regular files inside the folder (:func:`ecometrics.core.files.regular_file_inside`); a
 file that fails is skipped and reported with its path. :func:`compare` lists where two
 trees differ and by how much.
 """
 
 from __future__ import annotations
 
+import decimal
 import json
 import math
 import re
-import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -39,8 +41,10 @@ from ecometrics.analysis.opendigger import (
 from ecometrics.analysis.output import output_file
 from ecometrics.core.dates import utc_now
 from ecometrics.core.errors import InputError
+from ecometrics.core.files import regular_file_inside
 
 PLATFORM = "github"
+META = "meta"  # monthlyExport.ts updateMetaData: each folder's meta.json
 MAX_FILE_BYTES = 16 * 2**20  # OpenDigger's largest repo files are a few hundred KB
 MAX_REPORTED = 50
 # A key of monthlyExport.ts: YYYY, YYYY-MM (and 2021-10-raw), YYYYQn.
@@ -65,6 +69,7 @@ class TimeFile(msgspec.Struct, forbid_unknown_fields=True):
 
 
 _LOGIN_LISTS = dict[Key, list[Login]]
+_TEXT = Annotated[str, msgspec.Meta(max_length=100)]
 _PAIRS = dict[Key, list[tuple[Login, Number]]]
 _HOURS = dict[Key, Annotated[list[Annotated[int, msgspec.Meta(ge=0)]], msgspec.Meta(min_length=168, max_length=168)]]
 SCHEMAS: dict[str, Any] = {
@@ -76,6 +81,9 @@ SCHEMAS: dict[str, Any] = {
     "active_dates_and_times": _HOURS,
     "contributor_email_suffixes": dict[Key, list[tuple[str, Annotated[int, msgspec.Meta(ge=1)]]]],
     **dict.fromkeys(TIME_FILES, TimeFile),
+    # [platform, id, login, openrank] (indices.ts getRepoCommunityOpenrank; the id quoted or not; a
+    # login may be '' where the events gave none)
+    "community_openrank_details": dict[Key, list[tuple[_TEXT, _TEXT | int, _TEXT, Number]]],
 }
 DECODERS = {name: msgspec.json.Decoder(schema) for name, schema in SCHEMAS.items()}
 # Lists whose order OpenDigger does not fix (ClickHouse's groupArray): compared as multisets.
@@ -85,15 +93,46 @@ UNORDERED = {
     "bus_factor_detail",
     "activity_details",
     "contributor_email_suffixes",  # arraySort by count leaves ties in groupArray order
+    "community_openrank_details",  # arraySort by openrank leaves ties in groupArray order
 }
+UNROUNDED = {"community_openrank_details"}  # getGroupArrayInsertAtClause noPrecision: written as summed
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _LABEL = re.compile(r"^:[a-z0-9_-]+(/[A-Za-z0-9_.-]+)+$")  # :companies/alibaba -> DIR/companies/alibaba
+_LABEL_PART = re.compile(r"^[A-Za-z0-9_.-]+$")
 _LOGIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(\[bot\])?$")  # a developer's folder: github/LOGIN
 
 
 def _json(content: Any) -> str:
     """As JavaScript's JSON.stringify writes it: no spaces, integers without a point."""
     return json.dumps(content, separators=(",", ":"), ensure_ascii=False)
+
+
+def js_number(value: float) -> str:
+    """A number as JavaScript writes it (ECMA-262 Number::toString): the shortest digits that
+    read back the same, as Python's ``repr``, but a whole number without a point and the
+    exponent form only below 1e-6 or from 1e21 (``1e-7``, ``1e+21``), where Python's begins
+    below 1e-4 or from 1e16 (``1e-05``, ``1e+16``)."""
+    if value == int(value) and abs(value) < 1e21:
+        return str(int(value))
+    text = repr(value)
+    if "e" not in text:
+        return text
+    exponent = int(text.split("e")[1])
+    if -7 < exponent < 21:
+        return format(decimal.Decimal(text), "f")
+    mantissa = text.split("e")[0]
+    return f"{mantissa}e{'+' if exponent > 0 else '-'}{abs(exponent)}"
+
+
+def _js_json(content: Any) -> str:
+    """JSON.stringify of a file whose numbers are not rounded (the community OpenRank details)."""
+    if isinstance(content, dict):
+        return "{" + ",".join(f"{_json(str(k))}:{_js_json(v)}" for k, v in content.items()) + "}"
+    if isinstance(content, list):
+        return "[" + ",".join(map(_js_json, content)) + "]"
+    if isinstance(content, float):
+        return js_number(content)
+    return _json(content)
 
 
 def file_content(metric: str, content: dict[str, Any]) -> dict[str, Any]:
@@ -107,12 +146,15 @@ def write_tree(
     out: str | Path,
     developers: Iterable[RepoMetrics] = (),
     labels: Iterable[RepoMetrics] = (),
+    metas: Mapping[str, dict[str, Any]] | None = None,
 ) -> tuple[int, list[str]]:
     """Write ``out/github/{owner}/{repo}/{metric}.json`` of each repo's metrics,
     ``out/github/{login}/{metric}.json`` of each developer's and ``out/{label}/{metric}.json``
     of each label's (``:companies/acme`` -> ``companies/acme``: monthlyExport.ts
-    ``row.id.substring(1)``); a metric without any value has no file, as in OpenDigger's
-    export. Returns the files written and the names that cannot be a folder (skipped)."""
+    ``row.id.substring(1)``), and ``meta.json`` of each entry ``metas`` names
+    (:func:`ecometrics.analysis.opendigger_meta.meta_files`); a metric without any value has no
+    file, as in OpenDigger's export. Returns the files written and the names that cannot be a
+    folder (skipped)."""
     root = Path(out)
     if root.exists() and not root.is_dir():
         raise InputError(f"--out {out}: is a file; pass a folder for OpenDigger's layout")
@@ -125,12 +167,17 @@ def write_tree(
             continue
         folder = root / entry.name[1:] if pattern is _LABEL else root / PLATFORM / entry.name
         folder.mkdir(parents=True, exist_ok=True)
+        if metas and entry.name in metas:
+            with output_file(folder / f"{META}.json") as path:
+                path.write_text(_json(metas[entry.name]), encoding="utf-8")
+            written += 1
         for metric in metrics:
             content = entry.values.get(metric)
             if not content:
                 continue
             with output_file(folder / f"{metric}.json") as path:
-                path.write_text(_json(file_content(metric, content)), encoding="utf-8")
+                written_as = _js_json if metric in UNROUNDED else _json
+                path.write_text(written_as(file_content(metric, content)), encoding="utf-8")
             written += 1
     return written, skipped
 
@@ -154,8 +201,8 @@ def write_list(out: str | Path, kind: str, entries: Iterable[RepoMetrics], lates
 
 @dataclass
 class Tree:
-    """A folder of OpenDigger's files: ``values[(name, metric)]`` (a repo's owner/name or a
-    developer's login, lower case), and what was skipped."""
+    """A folder of OpenDigger's files: ``values[(name, metric)]`` (a repo's owner/name, a
+    developer's login or a label's id, ``:companies/acme``, lower case), and what was skipped."""
 
     values: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # lower case -> as its folder spells it
@@ -170,10 +217,15 @@ class Tree:
             self.bad.append(where)
 
     def summary(self) -> str:
-        repos = sum("/" in name for name in self.names)
+        labels = {name for name in self.names if name.startswith(":")}
+        repos = sum("/" in name for name in self.names if name not in labels)
+        of_labels = sum(name in labels for name, _ in self.values)
+        developers = len(self.names) - repos - len(labels)
         parts = [
-            f"{len(self.values):,} metric file(s) of {repos:,} repo(s) and {len(self.names) - repos:,} developer(s)"
+            f"{len(self.values) - of_labels:,} metric file(s) of {repos:,} repo(s) and {developers:,} developer(s)"
         ]
+        if labels:
+            parts.append(f"{of_labels:,} of {len(labels):,} label(s)")
         if self.other_files:
             parts.append(f"{self.other_files:,} other file(s) left alone")
         if self.bad_count:
@@ -181,36 +233,68 @@ class Tree:
         return ", ".join(parts)
 
 
-def _metric_files(root: Path) -> Iterator[Path]:
+# OpenDigger's platform folders (its events' platforms: GitHub, Gitee, GitLab, AtomGit, lower case):
+# every other top-level folder holds labels' files.
+PLATFORM_FOLDERS = {"github", "gitee", "gitlab", "atomgit"}
+LABEL_DEPTH = 4  # a label id's parts below DIR (:divisions/CN is 2); deeper folders are not read
+
+
+def _metric_files(root: Path) -> Iterator[tuple[Path, str, str]]:
+    """(path, kind, name) of each JSON file of the layout: a repository's (``github/OWNER/REPO``,
+    kind ``repo``), a developer's (``github/LOGIN``) and a label's (``DIR/companies/acme``:
+    ``:companies/acme``, monthlyExport.ts ``row.id.substring(1)``)."""
     platform = root / PLATFORM
-    if not platform.is_dir():
+    labels = [
+        top
+        for top in sorted(root.iterdir())
+        if top.is_dir() and top.name.lower() not in PLATFORM_FOLDERS and _LABEL.match(f":{top.name}/x")
+    ]
+    if not platform.is_dir() and not labels:
         raise InputError(f"{root}: no {PLATFORM}/ folder; pass the folder holding {PLATFORM}/OWNER/REPO/METRIC.json")
-    for owner in sorted(platform.iterdir()):
-        if owner.is_dir():
-            yield from sorted(owner.glob("*.json"))  # a developer's files
-            for repo in sorted(owner.iterdir()):
-                if repo.is_dir():
-                    yield from sorted(repo.glob("*.json"))
+    if platform.is_dir():
+        for owner in sorted(platform.iterdir()):
+            if owner.is_dir():
+                yield from ((path, "developer", owner.name) for path in sorted(owner.glob("*.json")))
+                for repo in sorted(owner.iterdir()):
+                    if repo.is_dir():
+                        name = f"{owner.name}/{repo.name}"
+                        yield from ((path, "repo", name) for path in sorted(repo.glob("*.json")))
+    folders = [(top, 1) for top in labels]
+    while folders:
+        folder, depth = folders.pop(0)
+        if depth > 1:
+            name = ":" + "/".join(folder.relative_to(root).parts)
+            yield from ((path, "label", name) for path in sorted(folder.glob("*.json")))
+        if depth < LABEL_DEPTH:  # bounded, and a linked folder (which may lead back up the tree) is not followed
+            children = (
+                child
+                for child in sorted(folder.iterdir())
+                if child.is_dir() and not child.is_symlink() and _LABEL_PART.match(child.name)
+            )
+            folders += [(child, depth + 1) for child in children]
 
 
 def read_tree(folder: str | Path) -> Tree:
-    """Read every metric file of ``folder``'s OpenDigger layout, each checked against its schema."""
+    """Read every metric file of ``folder``'s OpenDigger layout (:func:`_metric_files`: the
+    repositories' and developers' under ``github/``, the labels' beside it), each checked
+    against its schema."""
     root = Path(folder)
     if not root.is_dir():
         raise InputError(f"{folder}: not a folder; pass a folder with OpenDigger's {PLATFORM}/OWNER/REPO files")
     tree = Tree()
-    for path in _metric_files(root):
+    inside = root.resolve()
+    for path, kind, name in _metric_files(root):
         metric = path.stem
-        developer = path.parent.parent.name == PLATFORM
-        decoder = (DECODERS["activity"] if metric in DEVELOPER_FILES else None) if developer else DECODERS.get(metric)
-        if decoder is None:  # openrank.json, meta.json, ...: not a metric computed here
+        wanted = {"developer": DEVELOPER_FILES, "label": LABEL_FILES}.get(kind, FILES)
+        # a developer's files are all numbers by period, as a repository's activity
+        decoder = (DECODERS["activity"] if kind == "developer" else DECODERS[metric]) if metric in wanted else None
+        if decoder is None:  # meta.json, talent.json, ...: not a metric computed here
             tree.other_files += 1
             continue
         try:
-            info = path.stat()
-            if not stat.S_ISREG(info.st_mode):  # a FIFO's read waits for ever, a device's may never end
-                tree.report(f"{path}: not a regular file; pass OpenDigger's files, not links to devices or pipes")
+            if not regular_file_inside(path, inside):  # a folder named x.json
                 continue
+            info = path.stat()
             if info.st_size > MAX_FILE_BYTES:
                 tree.report(f"{path}: {info.st_size:,} bytes, over the {MAX_FILE_BYTES:,} a metric file may hold")
                 continue
@@ -223,10 +307,12 @@ def read_tree(folder: str | Path) -> Tree:
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             tree.report(f"{path}: not OpenDigger's {metric} file ({exc})")
             continue
+        except InputError as exc:  # a pipe, a device, a link out of the folder
+            tree.report(str(exc))
+            continue
         except OSError as exc:
             tree.report(f"{path}: cannot read it ({exc.strerror})")
             continue
-        name = path.parent.name if developer else f"{path.parent.parent.name}/{path.parent.name}"
         content = msgspec.structs.asdict(decoded) if isinstance(decoded, TimeFile) else decoded
         if metric in TIME_FILES:
             content = {key: value for key, value in content.items() if value}
@@ -260,10 +346,13 @@ def _flat(metric: str, content: dict[str, Any]) -> Iterator[tuple[str, str, Any]
             yield "", key, value
 
 
-def tree_of(repos: Iterable[RepoMetrics], developers: Iterable[RepoMetrics] = ()) -> Tree:
+def tree_of(
+    repos: Iterable[RepoMetrics], developers: Iterable[RepoMetrics] = (), labels: Iterable[RepoMetrics] = ()
+) -> Tree:
     """Our metrics as a :class:`Tree` (what :func:`read_tree` reads back from :func:`write_tree`)."""
     tree = Tree()
     entries = [(repo, FILES) for repo in repos] + [(developer, DEVELOPER_FILES) for developer in developers]
+    entries += [(label, LABEL_FILES) for label in labels]
     for entry, metrics in entries:
         tree.names[entry.name.lower()] = entry.name
         for metric in metrics:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,7 +98,8 @@ def output_file(path: str | Path) -> Iterator[Path]:
     the old file or the new one, never a part. If writing fails (disk full, read-only
     folder) the old file is kept and :class:`WriteFailed` names the path and the OS error.
     A symbolic link is followed (the file it names is replaced, the link stays); a device
-    or a named pipe is written in place, since renaming over it would replace it.
+    or a named pipe is written in place, since renaming over it would replace it: the block
+    writes a temporary file in the system's temporary folder, copied in with one open.
     """
     path = Path(path)
     target = path.resolve() if path.is_symlink() else path  # a link goes on naming the file it names
@@ -107,8 +109,16 @@ def output_file(path: str | Path) -> Iterator[Path]:
         raise InputError(f"{path}: cannot write a table over a folder; pass a file name such as {path / 'table.csv'}")
     temporary = None
     try:
-        if target.exists() and not target.is_file():  # a device or a pipe (/dev/stdout, a FIFO): written as it is
-            yield target
+        if target.exists() and not target.is_file():  # a device or a pipe (/dev/stdout, a FIFO)
+            handle, name = tempfile.mkstemp(prefix="ecometrics.", suffix=f".tmp{target.suffix}")
+            os.close(handle)
+            temporary = Path(name)
+            yield temporary
+            # Copied in with one open: a pipe's reader stops at the first writer that closes it,
+            # and writers open a path more than once (polars' write_csv truncates, closes and
+            # reopens) or seek in it (Parquet's footer), which a pipe cannot do.
+            with temporary.open("rb") as written, open(target, "wb") as device:
+                shutil.copyfileobj(written, device)
             return
         handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent)
         os.close(handle)

@@ -13,10 +13,17 @@ Columns (``ecometrics export repos``):
 - ``stars_7d, stars_30d`` — stars gained in the 7 and 30 days up to the reference day,
   counted from the star history (``stargazers.starred_at``) when it was collected and GitHub
   still lists it (``star_access``: since July 2026 only to a repository's admins and
-  collaborators), else the difference between snapshots that far apart (null when there is none). This
-  table owns "stars in the last N days"; :mod:`ecometrics.analysis.growth` does not define them;
+  collaborators); for a repository whose list GitHub withholds, the sum of GitHub's stars per
+  day over those days (``star_counts``, its privacy-safe star history, changelog 2026-09-04),
+  null unless each day has its count; else the difference between snapshots that far apart
+  (null when there is none). This table owns "stars in the last N days";
+  :mod:`ecometrics.analysis.growth` does not define them. A past month's ``stars`` before the
+  first snapshot come the same way from the daily counts: known when each day from the
+  repository's creation to the month's end has its count;
 - ``star_history`` — whether the star history behind the star columns was ``collected``,
-  ``withheld by GitHub`` (it lists a repository's stargazers only to its admins and
+  read as ``daily counts from GitHub`` (its stargazers withheld, their stars per day from the
+  star history endpoint: every star figure is known, no account behind it), ``withheld by
+  GitHub`` without daily counts (it lists a repository's stargazers only to its admins and
   collaborators since July 2026, changelog 2026-06-30; ``star_access``: the figures come from
   the snapshots, and ``ecometrics import gharchive`` fills the history from WatchEvents) or
   ``not collected``;
@@ -49,6 +56,7 @@ import polars as pl
 
 from ecometrics.analysis import growth
 from ecometrics.analysis.fields import COUNT, DATE, FLAG, ID, MONTH, NAME, SCORE, TEXT, TIMESTAMP
+from ecometrics.analysis.frames import COUNTED_REPOS
 from ecometrics.analysis.global_openrank import openrank_table, openrank_warm_up
 from ecometrics.collector.store import Store
 from ecometrics.core.dates import month_end
@@ -120,10 +128,12 @@ def repo_figures(store: Store, month: str | None = None) -> pl.DataFrame:
                    (SELECT max(date) FROM repo_snapshots WHERE repo_id = r.id AND date <= :until) AS snapshot,
                    EXISTS (SELECT 1 FROM stargazers WHERE repo_id = r.id)
                    -- a history GitHub stopped listing (star_access) is stale: the snapshots tell
-                   AND NOT EXISTS (SELECT 1 FROM star_access WHERE repo_id = r.id AND restricted = 1) AS has_history
+                   AND NOT EXISTS (SELECT 1 FROM star_access WHERE repo_id = r.id AND restricted = 1) AS has_history,
+                   -- stargazers withheld: GitHub's stars per day (star_counts) tell instead
+                   r.id IN ({COUNTED_REPOS}) AS has_counts
             FROM repos r WHERE r.status != 'not_found'
         ), day AS (
-            SELECT repo_id, snapshot, has_history, coalesce(snapshot, :until) AS date FROM ref
+            SELECT repo_id, snapshot, has_history, has_counts, coalesce(snapshot, :until) AS date FROM ref
             -- a past month before the first snapshot: every repository created by its end has a
             -- row, its figures from the star history, else unknown (null), never left out
             WHERE snapshot IS NOT NULL
@@ -134,6 +144,7 @@ def repo_figures(store: Store, month: str | None = None) -> pl.DataFrame:
                     WHEN day.has_history THEN (SELECT count(*) FROM stargazers g
                                                 WHERE g.repo_id = r.id AND g.removed_at IS NULL
                                                   AND g.starred_at < date(day.date, '+1 day'))
+                    WHEN day.has_counts THEN {_counted_stars("date(r.created_at)")}
                END AS stars,
                s.forks, s.watchers, s.open_issues, s.open_pull_requests,
                (SELECT count(*) FILTER (WHERE c.developer_id IS NOT NULL) FROM contributors c
@@ -144,7 +155,8 @@ def repo_figures(store: Store, month: str | None = None) -> pl.DataFrame:
                {_stars_gained(7)} AS stars_7d,
                {_stars_gained(30)} AS stars_30d,
                r.created_at, r.language, r.license, r.archived, r.id AS repo_id, day.date,
-               CASE WHEN EXISTS (SELECT 1 FROM star_access a WHERE a.repo_id = r.id AND a.restricted = 1)
+               CASE WHEN day.has_counts THEN 'daily counts from GitHub'
+                    WHEN EXISTS (SELECT 1 FROM star_access a WHERE a.repo_id = r.id AND a.restricted = 1)
                     THEN 'withheld by GitHub' WHEN day.has_history THEN 'collected' ELSE 'not collected'
                END AS star_history
         FROM repos r
@@ -192,9 +204,20 @@ def _stars_gained(days: int) -> str:
                     THEN (SELECT count(*) FROM stargazers g WHERE g.repo_id = r.id AND g.removed_at IS NULL
                            AND g.starred_at >= date(day.date, '-{days - 1} days')
                            AND g.starred_at < date(day.date, '+1 day'))
+                    WHEN day.has_counts THEN {_counted_stars(f"date(day.date, '-{days - 1} days')")}
                     ELSE s.stars - (SELECT p.stars FROM repo_snapshots p
                                      WHERE p.repo_id = r.id AND p.date = date(day.date, '-{days} days'))
                END"""
+
+
+def _counted_stars(start: str) -> str:
+    """SQL for the stars GitHub counted from the day ``start`` (SQL; the repository's creation
+    day if later) to ``day.date``, both included: their sum when every one of those days has
+    its count in ``star_counts``, else null (a day without a row is unknown, never zero)."""
+    first = f"max({start}, date(r.created_at))"
+    return f"""(SELECT CASE WHEN count(*) = julianday(day.date) - julianday({first}) + 1
+                            THEN coalesce(sum(c.stars), 0) END
+                 FROM star_counts c WHERE c.repo_id = r.id AND c.day BETWEEN {first} AND day.date)"""
 
 
 def _join_growth(store: Store, frame: pl.DataFrame, month: str | None, bots: Iterable[str]) -> pl.DataFrame:

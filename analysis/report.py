@@ -752,6 +752,19 @@ class _Site:
                     ),
                 )
             )
+            if self._stars_restricted(row["repo_id"]):  # drawn from GitHub's stars per day
+                parts.append(
+                    {
+                        "kind": "notice",
+                        "anchor": "star-counts",
+                        "heading": "Stars counted per day by GitHub",
+                        "text": (
+                            f"GitHub lists the stargazers of {name} only to its admins and collaborators "
+                            "(GitHub changelog, 2026-06-30); the history above is its count of stars per day "
+                            "(its star history, GitHub changelog, 2026-09-04), without the accounts behind them."
+                        ),
+                    }
+                )
         elif self._stars_restricted(row["repo_id"]):
             parts.append(
                 {

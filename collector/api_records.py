@@ -332,6 +332,21 @@ class ContributorWeek(msgspec.Struct):
     c: Count = 0
 
 
+class StarHistoryWeek(msgspec.Struct):
+    """``GET /repos/{owner}/{repo}/stargazers/history`` items (API version 2026-03-10; GitHub
+    changelog 2026-09-04, "New API endpoint provides privacy-safe star history data"): a week's
+    start (Unix seconds), its stars, and its 7 days' stars, the total their sum (as the public
+    clients of the endpoint check it)."""
+
+    week: Annotated[int, msgspec.Meta(gt=0, le=2**40)]  # Unix seconds; 2**40 is past year 36,000
+    total: Count
+    days: Annotated[list[Count], msgspec.Meta(min_length=7, max_length=7)]
+
+    def __post_init__(self) -> None:
+        if self.total != sum(self.days):
+            raise ValueError(f"total {self.total} is not the sum of its days ({sum(self.days)})")
+
+
 class ContributorStats(msgspec.Struct):
     """``GET /repos/{owner}/{repo}/stats/contributors`` items
     (https://docs.github.com/rest/metrics/statistics#get-all-contributor-commit-activity)."""

@@ -25,7 +25,10 @@ so that it can run every night against the real API with one token:
    API endpoints and UI views"); a refused list (403, ``FORBIDDEN``, or an empty page while
    ``stargazerCount`` says there are stars) is recorded in ``star_access`` and not retried
    (:class:`StarsRefused`): the count stays from ``stargazerCount``, the newest star is no
-   longer asked in the metadata, and the next run checks again with one request.
+   longer asked in the metadata, and the next run checks again with one request. Such a
+   repository's stars per day are read instead from GitHub's privacy-safe star history
+   (:meth:`GitHubCollector.collect_star_counts`, changelog 2026-09-04) into ``star_counts``;
+   it is asked of no other repository.
 4. **Contributors** ``/contributors?anon=1&per_page=100`` as a daily snapshot (a 304
    copies the previous snapshot to today), and ``/stats/contributors`` weekly commits:
    ``202 Accepted`` means GitHub is still computing, so the repository is polled again
@@ -95,6 +98,7 @@ from ecometrics.collector.api_records import (
     ContributorStats,
     GraphqlRepository,
     RestRepository,
+    StarHistoryWeek,
     check,
     checked,
 )
@@ -156,6 +160,9 @@ ALIAS_RETRIES = 3  # times an alias that failed with a path-carrying error is as
 RECONCILE_PAGES = 2_000  # star pages a run may spend re-walking histories that lost stars
 NULL_STARS = "github: null stargazer items skipped"
 STARS_RESTRICTED = "github: star histories GitHub restricts to admins and collaborators"
+STAR_COUNTS_READ = "github: star histories read as daily counts (stargazers withheld)"
+STAR_HISTORY_VERSION = "2026-03-10"  # the REST API version that serves /stargazers/history
+STAR_HISTORY_WEEKS = 30  # weeks a page of /stargazers/history: its maximum
 
 
 class StarsRefused(GitHubError):
@@ -190,6 +197,8 @@ def is_stars_refusal(response: Any) -> bool:
 
 
 INVALID_RECORDS = "github: invalid records skipped"  # per endpoint: see ecometrics.collector.api_records
+# per API (REST, GraphQL): see ecometrics.collector.http.AnswerLimits
+REFUSED_ANSWERS = "github: answers over their size bound refused"
 PROFILE_DAYS = 30  # a profile read this many days ago is read again
 PROFILES_READ = "github: profiles read"
 PROFILES_GONE = "github: profiles no longer found"
@@ -260,6 +269,8 @@ def collect_github(
         collector.result.mark_partial(str(exc))
     finally:
         collector.result.requests = dict(client.requests_by_status)
+        for api, refused in client.refused_answers.items():
+            collector.result.counters[f"{REFUSED_ANSWERS} ({api})"] = refused
         collector.save_budgets()
     result = collector.result
     log.info(
@@ -334,6 +345,9 @@ class GitHubCollector:
                     )
         self.poll_pending_stats()
         self.reconcile_stars()
+        if self.config.star_history:
+            for repo_id, name in list(self.stars_refused.items()):
+                self.attempt(Repo(repo_id, name), self.collect_star_counts)
         self.say_stars_restricted()
         if self.config.profiles and self.client.authenticated:  # nodes(ids:) is GraphQL's alone
             self.collect_profiles()
@@ -704,6 +718,46 @@ class GitHubCollector:
         row = {"repo_id": repo.id, "restricted": int(how is not None), "refusal": how, "checked_on": self.client.today}
         self.save({"star_access": [row]})
 
+    def collect_star_counts(self, repo: Repo) -> None:
+        """``repo``'s stars per day from GitHub's privacy-safe star history, for a repository whose
+        stargazer list GitHub withholds (only then: a listed repository's stars give the same days
+        and who gave them). ``GET /repos/{owner}/{repo}/stargazers/history`` with API version
+        :data:`STAR_HISTORY_VERSION` (GitHub changelog 2026-09-04, "New API endpoint provides
+        privacy-safe star history data") answers weeks, newest first, :data:`STAR_HISTORY_WEEKS`
+        a page, each ``{"week", "total", "days"}``; ``Link`` names the next page.
+
+        Read whole each run (a star removed since lowers its day's count) and stored in one
+        transaction (:meth:`Store.save_star_counts`): each day of each valid week
+        (:class:`StarHistoryWeek`; an invalid one is skipped and counted, its days stay unknown),
+        up to the API's day (the current week's later days are still to come). A week met twice
+        (a new week began during the walk and shifted the pages) is kept once, as first met.
+        A 404 (an API without the endpoint) is a note; the daily counts stay as they were."""
+        url: str | None = f"/repos/{repo.full_name}/stargazers/history"
+        params: dict[str, Any] | None = {"per_page": STAR_HISTORY_WEEKS}
+        weeks: dict[int, list[int]] = {}
+        invalid: list[str] = []
+        while url:
+            response = self.client.get(url, params, api_version=STAR_HISTORY_VERSION)
+            if response.status == 404:
+                self.note(f"github {repo.full_name}: GitHub answered 404 for its star history; daily counts not read")
+                return
+            if response.status != 200 or not isinstance(response.data, list):
+                raise_for_status(response)
+            for week in checked(response.data, StarHistoryWeek, invalid):
+                weeks.setdefault(week["week"], week["days"])
+            self.progress.advance()
+            url, params = response.next_url, None
+        self.count_invalid("star history (REST)", repo, invalid)
+        today = dt.date.fromisoformat(self.client.today)
+        days = [
+            (day.isoformat(), count)
+            for start, counts in weeks.items()
+            for offset, count in enumerate(counts)
+            if (day := dt.datetime.fromtimestamp(start, dt.UTC).date() + dt.timedelta(days=offset)) <= today
+        ]
+        self.result.rows_written += self.store.save_star_counts(repo.id, days)
+        self.result.counters[STAR_COUNTS_READ] += 1
+
     def say_stars_restricted(self) -> None:
         """One line a run for the repositories whose stargazer lists GitHub refused."""
         if not self.stars_refused:
@@ -712,8 +766,10 @@ class GitHubCollector:
         self.result.counters[STARS_RESTRICTED] += count
         log.warning(
             "github: GitHub restricts stargazer lists to admins and collaborators (changelog 2026-06-30): "
-            "star history of %d repositories not collected; `ecometrics import gharchive` fills it from WatchEvents",
+            "the stargazers of %d repositories not collected; their stars per day come from GitHub's star "
+            "history (changelog 2026-09-04), %d read this run",
             count,
+            self.result.counters[STAR_COUNTS_READ],
         )
 
     def counted_stars(self, repo: Repo) -> int:

@@ -47,6 +47,12 @@ so one object knows the budgets that are left and owns every retry decision:
   with its timeout message) is retried the same way, unless its caller can ask for less
   (``graphql(..., can_ask_less=True)``): then :class:`GraphQLTimeout` comes back at once,
   since a heavy document times out again, while a passing 502 carries the same body.
+- **Bounded answers.** A body is read as a stream within its bound
+  (:class:`ecometrics.collector.http.AnswerLimits`: ``github_rest``, ``github_graphql``), a
+  redirect's too (:func:`ecometrics.collector.http.bounded_body_hook`); one over it, or whose
+  ``Content-Length`` says so, is refused unread and not retried:
+  :class:`AnswerTooLarge` names the URL (the caller's repository ends the pass partial, as an
+  unavailable one does), and ``refused_answers`` counts it by API (``REST``, ``GraphQL``).
 - **Counters.** ``requests_by_status`` counts every answer by status (``"error"`` for
   no answer) for the run log; ``budgets`` keeps the last ``x-ratelimit-*`` seen per
   resource (``core``, ``graphql``); ``today`` is the UTC date of the last ``Date`` header,
@@ -57,7 +63,11 @@ policy (``GithubRetry``) and rate-limit sleeping, keeps ETags only on the object
 returned in this process, and hides the ``since``/``Link`` page URLs we checkpoint.
 Using it for part of the traffic would make two layers deciding when to wait; using it
 for all of it would leave no place to commit ETags with their rows. So requests does
-the HTTP, and this module is the one place with GitHub's rules in it.
+the HTTP, and this module is the one place with GitHub's rules in it. (PyGithub, which only the
+tests use, to hold fakehub to the real client, reads every body whole: its connection classes,
+``HTTPSRequestsConnectionClass.getresponse`` in github/Requester.py, build a ``requests.Session``
+of their own and read ``.text``; bounding it would take replacing those classes process-wide,
+``Requester.injectConnectionClasses``.)
 """
 
 from __future__ import annotations
@@ -74,8 +84,11 @@ from typing import Any, NamedTuple
 import requests
 
 from ecometrics.collector.http import (
+    ANSWER_LIMITS,
+    AnswerLimits,
     Unreachable,
     backoff_delay,
+    bounded_body_hook,
     check_endpoint,
     check_token,
     http_date,
@@ -83,6 +96,7 @@ from ecometrics.collector.http import (
     next_link,
     retry_after_seconds,
 )
+from ecometrics.collector.http import AnswerTooLarge as TooLarge
 from ecometrics.core.config import GithubConfig
 from ecometrics.core.dates import utc_now
 from ecometrics.core.errors import InputError
@@ -107,6 +121,10 @@ class GitHubUnavailable(GitHubError):
 
 class GitHubDown(GitHubError):
     """Retries waited ``max_retry_seconds`` without one answer: the API went away; end the run."""
+
+
+class AnswerTooLarge(GitHubError):
+    """An answer over its bound (:class:`ecometrics.collector.http.AnswerLimits`), refused unread."""
 
 
 class GraphQLError(GitHubError):
@@ -220,6 +238,7 @@ class GitHubClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         session: requests.Session | None = None,
+        answer_limits: AnswerLimits = ANSWER_LIMITS,
     ):
         check_endpoint("base_url" if base_url else "GITHUB_API_URL", base_url or os.environ.get("GITHUB_API_URL"))
         self.base_url = (base_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
@@ -253,7 +272,9 @@ class GitHubClient:
                 "GITHUB_TOKEN is not set: GitHub requests go out unauthenticated (60 REST requests an hour); "
                 "set GITHUB_TOKEN for 5,000"
             )
+        self.answer_limits = answer_limits
         self.requests_by_status: Counter[str] = Counter()
+        self.refused_answers: Counter[str] = Counter()  # answers over their bound, by API: REST, GraphQL
         self.budgets: dict[str, Budget] = {}
         self._server_date: float | None = None
 
@@ -295,10 +316,13 @@ class GitHubClient:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: str | None = None,
+        api_version: str | None = None,
     ) -> Response:
         """GET a REST resource; 304, 202, 404, 422 and other 4xx are returned, not raised.
 
-        ``etag``/``last_modified`` are the stored validators for exactly this URL.
+        ``etag``/``last_modified`` are the stored validators for exactly this URL;
+        ``api_version`` asks another REST API version than the session's (an endpoint only a
+        newer version serves: ``X-GitHub-Api-Version``).
         """
         url = canonical_url(self.url(path_or_url), params)
         headers: dict[str, str] = {}
@@ -308,6 +332,8 @@ class GitHubClient:
             headers["If-Modified-Since"] = last_modified
         if accept:
             headers["Accept"] = accept
+        if api_version:
+            headers["X-GitHub-Api-Version"] = api_version
         response = self._send("GET", url, headers=headers, resource="core")
         response.key = self.relative(url)
         return response
@@ -393,14 +419,23 @@ class GitHubClient:
     ) -> Response:
         transient_failures = 0
         secondary_hits = 0
+        graphql = resource == "graphql"
+        bound = bounded_body_hook(self.answer_limits.github_graphql if graphql else self.answer_limits.github_rest)
         while True:
             try:
-                raw = self.session.request(method, url, headers=headers, json=json_body, timeout=self.timeout)
+                raw = self.session.request(
+                    method, url, headers=headers, json=json_body, timeout=self.timeout, hooks={"response": bound}
+                )
                 status = raw.status_code
                 self.requests_by_status[str(status)] += 1
                 self._answered = True
                 self._note_headers(raw.headers, resource)
-                data = _parse_body(raw) if status not in (202, 204, 304) else None
+                data = _parse_body(raw.content) if status not in (202, 204, 304) else None
+            except TooLarge as exc:
+                self.refused_answers["GraphQL" if graphql else "REST"] += 1
+                raise AnswerTooLarge(
+                    f"{exc}; check GITHUB_API_URL ({self.base_url}) and any proxy in between"
+                ) from None
             except (
                 requests.exceptions.InvalidURL,
                 requests.exceptions.MissingSchema,
@@ -519,12 +554,12 @@ def raise_for_status(response: Response) -> None:
     raise GitHubError(f"{response.url}: HTTP {response.status}: {_message(response.data)}")
 
 
-def _parse_body(raw: requests.Response) -> Any:
-    """The JSON body; ``ValueError`` when it is truncated or not JSON (so the caller retries)."""
-    text = raw.content  # urllib3 already raises when it is shorter than Content-Length
-    if not text.strip():
+def _parse_body(body: bytes) -> Any:
+    """The JSON body; ``ValueError`` when it is truncated or not JSON (so the caller retries).
+    A body shorter than its ``Content-Length`` never gets here: urllib3 raises while reading it."""
+    if not body.strip():
         return None
-    return json_body(text)
+    return json_body(body)
 
 
 def _is_secondary(data: Any) -> bool:

@@ -83,6 +83,9 @@ from ecometrics.core.progress import Progress
 
 log = logging.getLogger(__name__)
 INVALID_RECORDS = "hf: invalid model records skipped"  # per endpoint: see ecometrics.collector.api_records
+REFUSED_ANSWERS = (
+    "hf: answers over their size bound refused"  # per endpoint: see ecometrics.collector.http.AnswerLimits
+)
 
 # The Hub's default when a card names a base model without base_model_relation.
 DEFAULT_RELATION = "finetune"
@@ -162,6 +165,8 @@ def collect_hf(
         log.warning("hf: %s", exc)
     finally:
         crawl.progress.close()
+        for endpoint, refused in client.refused_answers.items():
+            result.counters[f"{REFUSED_ANSWERS} ({endpoint})"] = refused
         if client.budget is not None and client.requests.get("200"):
             store.set_meta(BUDGET_META + "hf", client.budget.describe())  # shown by `ecometrics status`
     return result

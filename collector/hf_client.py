@@ -16,6 +16,10 @@ crawl:
   (tests shrink it) while ``Retry-After`` is honoured up to that bound.
 - it keeps no counts; :attr:`HfClient.requests` counts every attempt by status, for
   the run log.
+- the session's ``get`` reads a body of any size whole; here each body is streamed within
+  :attr:`ecometrics.collector.http.AnswerLimits.hub` (the session's ``stream``, httpx and httpx2
+  alike), and an answer over it is refused unread, not retried, and counted by endpoint in
+  :attr:`HfClient.refused_answers` (:class:`HubAnswerTooLarge`).
 
 Rate limits: the Hub allows about 500 API requests per 5 minutes to an anonymous caller
 and 1,000 to a free account (https://huggingface.co/docs/hub/rate-limits), and says where
@@ -55,6 +59,7 @@ import os
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -67,12 +72,17 @@ from huggingface_hub.utils import build_hf_headers, get_session, parse_ratelimit
 
 from ecometrics.collector import cancel
 from ecometrics.collector.http import (
+    ANSWER_LIMITS,
+    READ_CHUNK,
+    AnswerLimits,
+    AnswerTooLarge,
     Unreachable,
     check_endpoint,
     check_token,
     http_date,
     json_body,
     next_link,
+    read_within,
     retry_after_seconds,
     retry_delay,
 )
@@ -141,6 +151,12 @@ class HubUnavailable(Exception):
         self.status = status  # the refusing HTTP status (e.g. 400), None after exhausted retries
 
 
+class HubAnswerTooLarge(HubUnavailable):
+    """An answer over its bound (:class:`ecometrics.collector.http.AnswerLimits`), refused unread
+    and not retried: the same server would send it again. The request is failed as an
+    unavailable one is (the listing or model ends the run partial)."""
+
+
 class RateLimitTooLong(HubUnavailable):
     """The budget is spent and its reset is further off than this run may wait: every
     request would meet the same answer, so the run ends here (the next one resumes)."""
@@ -177,6 +193,7 @@ class HfClient:
         max_wait: float = 300.0,
         max_rate_wait: float = HuggingFaceConfig.max_rate_wait,
         sleep: Callable[[float], None] = cancel.sleep,  # wakes when a stop is requested
+        answer_limits: AnswerLimits = ANSWER_LIMITS,
     ):
         # Read at call time: constants.ENDPOINT froze HF_ENDPOINT when the library was imported.
         check_endpoint("endpoint" if endpoint else "HF_ENDPOINT", endpoint or os.environ.get("HF_ENDPOINT"))
@@ -189,7 +206,9 @@ class HfClient:
         self.max_wait = max_wait  # bound of one backoff wait
         self.max_rate_wait = max_rate_wait  # bound of one wait for the rate-limit window
         self.sleep = sleep
+        self.answer_limits = answer_limits
         self.requests: dict[str, int] = {}
+        self.refused_answers: Counter[str] = Counter()  # answers over their bound, by endpoint
         self.server_date: str | None = None  # Date of the last response, YYYY-MM-DD
         self.budget: HubBudget | None = None
         self.rate_waits = 0  # waits for a spent budget, paced or after a 429
@@ -211,7 +230,7 @@ class HfClient:
             retry_after: float | None = None
             self._pace(url)
             try:
-                response = get_session().get(url, params=params, headers=self.headers, timeout=self.timeout)
+                response, body = self._fetch(url, params)
             except retry_exceptions() as exc:
                 self._count("error")
                 HubUnreachable.check(exc, answered=self._answered, endpoint=self.endpoint)
@@ -234,7 +253,7 @@ class HfClient:
                             )
                         return HubResponse(status, None, None, self.server_date, code, message)
                     try:
-                        data = json_body(response.content)
+                        data = json_body(body)
                     except ValueError as exc:  # a body cut short by the network or the server
                         self._count("truncated")
                         failure = f"unreadable JSON body ({exc})"
@@ -253,13 +272,46 @@ class HfClient:
                         continue
                 else:
                     self._count(status)
-                    raise HubUnavailable(f"{url}: HTTP {status} {response.text[:200]!r}", status)
+                    raise HubUnavailable(f"{url}: HTTP {status} {body[:200].decode(errors='replace')!r}", status)
             if attempt == self.max_retries:
                 raise HubUnavailable(f"{url}: {failure}, still failing after {self.max_retries} retries")
             delay = retry_delay(attempt, retry_after, self.backoff, self.max_wait)
             log.debug("%s: %s; retrying in %.3gs", url, failure, delay)
             self.sleep(delay)
         raise HubUnavailable(f"{url}: rate limited, still refused after {self.max_retries} retries")
+
+    def _fetch(self, url: str, params: QueryParams | None) -> tuple[Any, bytes]:
+        """One GET through the library's session, each body streamed within ``answer_limits.hub``
+        (:func:`ecometrics.collector.http.read_within`): the session's ``.get`` would read a body of
+        any size whole, and so would its redirects, whose bodies it reads before following them
+        (httpx ``Client._send_handling_redirects``). So redirects are followed here, hop by hop,
+        each hop's request built by the session (``next_request``: an ``Authorization`` header is
+        dropped on the way to another host, as the session would). An answer over the bound is
+        counted by endpoint in ``refused_answers`` and raises :class:`HubAnswerTooLarge`."""
+        session = get_session()
+        request = session.build_request("GET", url, params=params, headers=self.headers, timeout=self.timeout)
+        for _hop in range(session.max_redirects + 1):
+            response = session.send(request, stream=True, follow_redirects=False)
+            try:
+                body = read_within(
+                    response.iter_bytes(READ_CHUNK),
+                    limit=self.answer_limits.hub,
+                    url=str(request.url),
+                    content_length=response.headers.get("content-length"),
+                )
+            except AnswerTooLarge as exc:
+                self._count(response.status_code)
+                path = self.relative(url).partition("?")[0]
+                self.refused_answers["/api/models" if path == "/api/models" else "/api/models/{id}"] += 1
+                raise HubAnswerTooLarge(
+                    f"{exc}; check HF_ENDPOINT ({self.endpoint}) and any proxy in between"
+                ) from None
+            finally:
+                response.close()
+            if response.next_request is None:
+                return response, body
+            request = response.next_request
+        raise HubUnavailable(f"{url}: redirected more than {session.max_redirects} times")
 
     def _pace(self, url: str) -> None:
         """Wait for the next window when the last answer said the budget is spent."""

@@ -1,5 +1,5 @@
-"""HTTP rules the API clients share: HTTP dates, ``Retry-After``, retry backoff, ``Link``, and
-what keeps a connection from being made.
+"""HTTP rules the API clients share: HTTP dates, ``Retry-After``, retry backoff, ``Link``, the
+bounds on an answer's size and depth, and what keeps a connection from being made.
 
 :class:`ecometrics.collector.github_client.GitHubClient`, :class:`ecometrics.collector.hf_client.HfClient` and
 :class:`ecometrics.collector.modelscope_client.ModelScopeClient` each own their retry loop (their APIs
@@ -14,7 +14,8 @@ import json
 import os
 import random
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +29,104 @@ TOKEN_VARIABLES = ("GITHUB_TOKEN", "HF_TOKEN", "MODELSCOPE_API_TOKEN")
 # A bare host (``modelscope.ai``, ``host:8080/base``): modelscope_hub prefixes ``https://`` to one
 # (modelscope_hub/config.py, HubConfig.normalize_endpoint); ``javascript:`` is not one.
 _BARE_HOST = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?(/\S*)?")
+
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class AnswerLimits:
+    """The most bytes one API answer's body may hold, per API (as the client reads it, after any
+    ``gzip`` is undone: a small compressed answer that inflates past its bound is refused too).
+
+    Each is far above what the API answers, so only a broken or hostile server, or a proxy in
+    between, meets it; without a bound, ``requests`` and ``httpx`` read a whole body into memory,
+    however many gigabytes it holds. Tests pass smaller ones.
+    """
+
+    # A REST page holds at most 100 items, and the largest item ecometrics reads is an issue,
+    # pull request or comment whose body GitHub caps at 65,536 characters ("body is too long
+    # (maximum is 65536 characters)"): 100 x 65,536 characters of 4-byte UTF-8 is 26 MB at worst.
+    github_rest: int = 32 * MIB
+    # A GraphQL document of ecometrics asks for at most 100 nodes per connection (GitHub's
+    # ``first``/``last`` bound) of a few fields each, the issue details with their bodies
+    # capped as above: the same worst case as REST; real answers are a few MB at most.
+    github_graphql: int = 32 * MIB
+    # A listing page holds at most 1,000 models (PAGE_SIZE, the Hub's largest ``limit``) of a
+    # few KB each with their tags and safetensors summary: ten or so MB; a model's own answer less.
+    hub: int = 64 * MIB
+    # A listing page holds at most 50 models (modelscope_client.PAGE_SIZE), a model page one.
+    modelscope: int = 16 * MIB
+
+
+ANSWER_LIMITS = AnswerLimits()
+READ_CHUNK = 64 * 1024  # bytes read at a time: the most a refused answer is read past its bound
+
+
+class AnswerTooLarge(Exception):
+    """An answer whose body is over its bound (:class:`AnswerLimits`): refused whole, never parsed
+    nor stored. Not a ``requests`` or ``httpx`` failure, so the client libraries' own retry loops
+    (modelscope_hub's) let it through to the project's clients, which do not retry it: the same
+    server would send the same body again."""
+
+    def __init__(self, url: str, limit: int, declared: int | None = None):
+        if declared is not None:
+            what = f"declares {declared:,} bytes, over this API's bound of {limit:,}; refused unread"
+        else:
+            what = f"holds more than this API's bound of {limit:,} bytes; refused, read no further"
+        super().__init__(f"{url}: the answer {what}")
+        self.url, self.limit, self.declared = url, limit, declared
+
+
+def read_within(chunks: Iterable[bytes], *, limit: int, url: str, content_length: str | None = None) -> bytes:
+    """An answer's body from the ``chunks`` its HTTP library streams, at most ``limit`` bytes, else
+    :class:`AnswerTooLarge`: at once, before any of it is read, when its ``Content-Length`` says
+    more (RFC 9110 8.6; a value that is not a number is left to the HTTP library, which refuses
+    it), else as soon as the bytes read pass the bound."""
+    declared = content_length.strip() if content_length else ""
+    if declared.isdigit() and int(declared) > limit:
+        raise AnswerTooLarge(url, limit, int(declared))
+    body = bytearray()
+    for chunk in chunks:
+        body += chunk
+        if len(body) > limit:
+            raise AnswerTooLarge(url, limit)
+    return bytes(body)
+
+
+def read_requests_body(response: Any, limit: int) -> bytes:
+    """The body of a ``requests`` answer not read yet (asked with ``stream=True``, or seen by a
+    response hook, which ``Session.send`` calls before it reads the body: requests/sessions.py),
+    read within ``limit`` (:func:`read_within`) and kept as the answer's content, so that
+    ``.content``, ``.text`` and ``.json()`` read it as they would have. The content is kept the
+    way requests' own ``Response.content`` keeps it (``_content``, ``_content_consumed``,
+    requests/models.py), as modelscope_hub does for its bounded reads (``OpenAPIClient._send``,
+    modelscope_hub/_openapi.py). An answer refused is closed unread: its connection is dropped."""
+    try:
+        body = read_within(
+            response.iter_content(READ_CHUNK),
+            limit=limit,
+            url=response.url,
+            content_length=response.headers.get("Content-Length"),
+        )
+    except AnswerTooLarge:
+        response.close()
+        raise
+    response._content = body
+    response._content_consumed = True
+    return body
+
+
+def bounded_body_hook(limit: int) -> Callable[..., None]:
+    """A ``requests`` response hook that reads each answer's body within ``limit``
+    (:func:`read_requests_body`). ``Session.send`` calls response hooks before it reads a body
+    and before it follows a redirect (requests/sessions.py), whose body it would otherwise read
+    whole to release the connection; so every hop of a request is bounded, not only the last."""
+
+    def bound(response: Any, *_args: Any, **_kwargs: Any) -> None:  # None: requests keeps the response
+        read_requests_body(response, limit)
+
+    return bound
 
 
 def json_body(content: bytes | str) -> Any:

@@ -21,8 +21,8 @@ universities, ...) as YAML files, read by ``src/labelDataUtils.ts`` (open-digger
 Each file is checked against one declared schema (:class:`LabelFile`, msgspec: strict types,
 GitHub ids positive 64-bit integers), after YAML within bounds (:data:`MAX_FILE_BYTES`,
 :data:`MAX_NODES`: a "billion laughs" is refused before it is built). Only regular files
-inside the folder are read: a folder named ``x.yml`` is a folder, a FIFO or a link out of the
-folder is refused. Only the GitHub platform is kept (the one ecometrics collects). The whole
+inside the folder are read (:func:`ecometrics.core.files.regular_file_inside`): a folder named
+``x.yml`` is a folder, a FIFO or a link out of the folder is refused. Only the GitHub platform is kept (the one ecometrics collects). The whole
 folder is read and checked before anything is written; an import then replaces the stored labels in one
 transaction, so a bad file stores nothing and names itself. Point it at a clone of
 open-digger or at its ``labeled_data`` folder.
@@ -31,8 +31,6 @@ open-digger or at its ``labeled_data`` folder.
 from __future__ import annotations
 
 import json
-import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -43,6 +41,7 @@ import yaml
 from ecometrics.collector.store import Store
 from ecometrics.core.dates import utc_now
 from ecometrics.core.errors import InputError
+from ecometrics.core.files import regular_file_inside
 from ecometrics.core.outcome import Completed
 
 LABEL_TYPES = frozenset(
@@ -159,7 +158,7 @@ def read_labels(path: str | Path) -> dict[str, Label]:
     inside = folder.resolve()
     labels: dict[str, Label] = {}
     for file in sorted(folder.rglob("*.yml")):
-        if not _regular_file_inside(file, inside):
+        if not regular_file_inside(file, inside):
             continue  # a folder named x.yml
         relative = file.relative_to(folder).as_posix()
         ident = ":" + (relative[: -len("/index.yml")] if relative.endswith("/index.yml") else relative[: -len(".yml")])
@@ -172,22 +171,6 @@ def read_labels(path: str | Path) -> dict[str, Label]:
                 raise InputError(f"{label.path}: includes {included}, which has no file; fix the label or the folder")
             labels[included].parents.append(label.id)
     return labels
-
-
-def _regular_file_inside(file: Path, inside: Path) -> bool:
-    """Whether ``file`` is a label to read: a regular file (through links) within the folder
-    ``inside``; a folder is not (False); anything else is refused, naming it."""
-    try:
-        mode = os.stat(file).st_mode
-    except OSError as exc:
-        raise InputError(f"{file}: cannot be read ({exc.strerror}); fix or remove it") from None
-    if stat.S_ISDIR(mode):
-        return False
-    if not stat.S_ISREG(mode):
-        raise InputError(f"{file}: not a regular file (a pipe or a device); labels are YAML files, remove it")
-    if not file.resolve().is_relative_to(inside):
-        raise InputError(f"{file}: links to {file.resolve()}, outside the labels folder; copy the file in instead")
-    return True
 
 
 def _load_yaml(file: Path) -> Any:

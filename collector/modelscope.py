@@ -39,6 +39,7 @@ from ecometrics.core.outcome import CollectResult
 
 log = logging.getLogger(__name__)
 INVALID_RECORDS = "modelscope: invalid model records skipped"  # see ecometrics.collector.api_records
+REFUSED_ANSWERS = "modelscope: answers over their size bound refused"  # see ecometrics.collector.http.AnswerLimits
 
 
 def collect_modelscope(
@@ -79,6 +80,8 @@ def collect_modelscope(
         result.mark_partial(str(exc))
     finally:
         result.requests = dict(client.requests)
+        for endpoint, refused in client.refused_answers.items():
+            result.counters[f"{REFUSED_ANSWERS} ({endpoint})"] = refused
     return result
 
 

@@ -26,6 +26,15 @@ errors.py 681-692) up to ``max_wait``, with the project's backoff and a ``sleep`
 request wakes. A requests ``Session`` hook counts every answer by status and keeps the last
 ``Date`` (ModelScope's "today"; fakehub's clock is simulated).
 
+Bounded answers: both clients of the library ask without ``stream=True``, so requests would read
+a body of any size whole, and then ``json.loads`` it. The same hook, which ``Session.send`` calls
+before it reads the body (requests/sessions.py), reads it within
+:attr:`ecometrics.collector.http.AnswerLimits.modelscope` (:func:`ecometrics.collector.http.read_requests_body`,
+which keeps it as the answer's content, as the library itself does for its bounded reads); an
+answer over it raises :class:`ecometrics.collector.http.AnswerTooLarge`, which the library's retry
+loops, catching only requests' failures, let through. :meth:`ModelScopeClient.call` refuses it
+without retrying, counted by endpoint in ``refused_answers``.
+
 Fatal answers stop the run with an :class:`ecometrics.core.errors.InputError` naming the fix: a token the
 API refuses (401 ``InvalidAuthentication``, ``AuthenticationError``: every call would meet it),
 and a first request that cannot connect at all (a wrong host, no network).
@@ -36,6 +45,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -55,7 +65,17 @@ from modelscope_hub.errors import (
 from modelscope_hub.types import PagedResult, RepoInfo
 
 from ecometrics.collector import cancel
-from ecometrics.collector.http import Unreachable, check_endpoint, check_token, http_date, retry_delay
+from ecometrics.collector.http import (
+    ANSWER_LIMITS,
+    AnswerLimits,
+    AnswerTooLarge,
+    Unreachable,
+    check_endpoint,
+    check_token,
+    http_date,
+    read_requests_body,
+    retry_delay,
+)
 from ecometrics.core.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -110,6 +130,7 @@ class ModelScopeClient:
         backoff: float = 1.0,
         max_wait: float = 300.0,
         sleep: Callable[[float], None] = cancel.sleep,
+        answer_limits: AnswerLimits = ANSWER_LIMITS,
     ):
         check_endpoint(
             "endpoint" if endpoint else "MODELSCOPE_ENDPOINT",
@@ -117,6 +138,8 @@ class ModelScopeClient:
             bare_host_ok=True,  # modelscope_hub reads a bare domain as https://DOMAIN
         )
         check_token("MODELSCOPE_API_TOKEN", token if token is not None else os.environ.get("MODELSCOPE_API_TOKEN"))
+        self.answer_limits = answer_limits
+        self.refused_answers: Counter[str] = Counter()  # answers over their bound, by endpoint
         self.session = requests.Session()
         self.session.hooks["response"].append(self._note)
         self.config = HubConfig(endpoint=endpoint, token=token)
@@ -185,6 +208,11 @@ class ModelScopeClient:
             retry_after: float | None = None
             try:
                 return request()
+            except AnswerTooLarge as exc:  # raised by _note: the same server would send it again
+                self.refused_answers["models"] += 1
+                raise ModelScopeUnavailable(
+                    f"modelscope {what}: {exc}; check MODELSCOPE_ENDPOINT ({self.endpoint}) and any proxy in between"
+                ) from None
             except AuthenticationError as exc:
                 body = getattr(exc, "response_body", None)
                 code = body.get("code") or body.get("Code") if isinstance(body, dict) else None
@@ -224,6 +252,7 @@ class ModelScopeClient:
         when = http_date(response.headers.get("Date"))
         if when is not None:
             self.server_date = when.date().isoformat()
+        read_requests_body(response, self.answer_limits.modelscope)  # before requests reads it whole
 
     def _count(self, key: int | str) -> None:
         self.requests[str(key)] = self.requests.get(str(key), 0) + 1

@@ -476,6 +476,18 @@ MIGRATIONS: list[str] = [
         checked_on TEXT NOT NULL           -- the API's day (UTC) of the last check
     );
     """,
+    # 20: stars per day from GitHub's privacy-safe star history (GET /stargazers/history, changelog
+    # 2026-09-04, "New API endpoint provides privacy-safe star history data"), read for a repository
+    # whose stargazer list GitHub withholds: every day the answer covered, zeros included, so a
+    # day without a row is unknown, never zero.
+    """
+    CREATE TABLE star_counts (
+        repo_id INTEGER NOT NULL,
+        day TEXT NOT NULL,                 -- YYYY-MM-DD (UTC): the week's start plus the day's place in it
+        stars INTEGER NOT NULL,            -- stars given that day that still stand
+        PRIMARY KEY (repo_id, day)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -834,6 +846,17 @@ class Store:
             "LEFT JOIN repos r ON r.id = a.repo_id WHERE a.restricted = 1"
         ).fetchall()
         return dict(rows)
+
+    def save_star_counts(self, repo_id: int, days: Iterable[tuple[str, int]]) -> int:
+        """Replace the daily star counts of ``repo_id`` with ``days`` ((YYYY-MM-DD, stars) pairs),
+        in one transaction: GitHub's star history is read whole each time, and a star removed
+        since takes its day's count down with it. Returns the days written."""
+        return self.replace_rows(
+            "star_counts",
+            ("repo_id", "day", "stars"),
+            ((repo_id, day, n) for day, n in days),
+            where={"repo_id": repo_id},
+        )
 
     def mark_stars_removed(self, repo_id: int, seen: Iterable[int], day: str) -> int:
         """Mark removed on ``day`` the standing stars of ``repo_id`` whose users a whole

@@ -10,6 +10,8 @@ Endpoints (``{repo}`` is ``/repos/{owner}/{name}`` or ``/repositories/{id}``):
   /repositories/{id}...``; missing or deleted repos 404
 - ``GET {repo}/stargazers``: users, or ``{"starred_at", "user"}`` with ``Accept:
   application/vnd.github.star+json``; oldest first; 422 past page 400
+- ``GET {repo}/stargazers/history``: stars per day, in weeks, newest first, to anyone
+  (see :meth:`GitHubRest.star_history`)
 - ``GET {repo}/contributors`` (``anon=1`` adds ``type: "Anonymous"`` entries),
   ``GET {repo}/stats/contributors`` (202 with ``{}`` on the first call of each simulated
   day, then 200)
@@ -83,6 +85,10 @@ from ecometrics.fakehub.generator import BLOCKED, STARGAZERS_REFUSED, GitHubWorl
 
 DOCS = "https://docs.github.com/rest"
 MAX_STARGAZER_PAGE = 400
+STAR_HISTORY_VERSION = "2026-03-10"  # the API version the star history endpoint is served in
+STAR_HISTORY_WEEKS_PER_PAGE = 30  # per_page's default and its maximum there
+STAR_HISTORY_MAX_PAGE = 100  # its last page number
+SUNDAY = 3 * DAY  # 1970-01-04, a Sunday: weeks start at SUNDAY + k * 7 days
 PAGE_NUMBER_LIMIT = 10  # the activity listings answer 422 past this page
 BLOCKED_CREATED, BLOCKED_PUSHED = (
     parse_iso("2025-01-20T00:00:00Z"),
@@ -154,6 +160,7 @@ class GitHubRest:
         repo_routes: list[tuple[str, str, Callable[..., Response]]] = [
             ("", "repos", self.repo),
             ("/stargazers", "repos.stargazers", self.stargazers),
+            ("/stargazers/history", "repos.stargazers.history", self.star_history),
             ("/contributors", "repos.contributors", self.contributors),
             ("/stats/contributors", "repos.stats.contributors", self.stats_contributors),
             ("/issues", "repos.issues", self.issues),
@@ -398,8 +405,9 @@ class GitHubRest:
         render: Callable,
         max_page: int | None = None,
         default_per_page: int = 30,
+        max_per_page: int = 100,
     ) -> Response:
-        per_page = req.int_arg("per_page", default_per_page, 1, 100)
+        per_page = req.int_arg("per_page", default_per_page, 1, max_per_page)
         page = req.int_arg("page", 1)
         total = len(items)
         last = max(1, -(-total // per_page))
@@ -631,6 +639,70 @@ class GitHubRest:
             ).encode()
         if with_dates:
             resp.headers["X-GitHub-Media-Type"] = "github.v3; param=star; format=json"
+        return resp
+
+    def star_history(self, req: Request, repo: Repo) -> Response:
+        """``repo``'s stars per day, in weeks, newest first, without the stargazers: the
+        privacy-safe star history GitHub added for every public repository (changelog 2026-09-04,
+        "New API endpoint provides privacy-safe star history data",
+        https://github.blog/changelog/2026-09-04-new-api-endpoint-provides-privacy-safe-star-history-data;
+        docs.github.com/rest/activity/starring?apiVersion=2026-03-10, "Get repository star history").
+
+        What is modelled, and from where (the stored docs page gives the endpoint, not its
+        details; these come from public clients written against the live API):
+
+        - ``GET /repos/{owner}/{repo}/stargazers/history`` with ``X-GitHub-Api-Version:
+          2026-03-10`` (every client sends it). Asked without that version it answers 404 here:
+          no source says what an older version answers, and refusing is the stricter case.
+          No token and no collaborator needed: the 2026-06-30 restriction does not apply.
+        - An item a week: ``week`` (Unix seconds of its start), ``total`` (the week's stars) and
+          ``days`` (7 counts, ``total`` their sum); newest week first; a client flattens them by
+          ``week + i * 86400``. The newest week holds days still to come, as zeros. Weeks start
+          on Sundays 00:00 UTC here, as the ``/stats`` weeks do; GitHub says its week and day
+          boundaries are not guaranteed to be UTC's, so a day may sit one off.
+        - The weeks run from the one the repository was created in to the current one (a
+          nine-year-old repository costs 17 requests of 30 weeks, one of them empty).
+        - ``per_page`` (default and maximum 30 weeks), ``page`` (1 to 100; past 100 answers
+          422, the stricter reading of "page max 100"); ``Link`` names ``next``/``last``; a page
+          past the weeks is empty.
+        - The counts are the stars that still stand, by the day each was given: a star removed
+          later leaves its day's count (checked against the live API by starring and unstarring
+          one repository: the bucket went back to 0), so the weeks add up to
+          ``stargazers_count`` (hidden accounts included), never negative.
+        - One request from the ``core`` budget, like any REST GET (the server charges it).
+
+        Not modelled, for want of any source: a 202 while GitHub computes (as ``/stats`` does)."""
+        if req.headers.get("x-github-api-version") != STAR_HISTORY_VERSION:
+            return not_found(f"{DOCS}/activity/starring#get-repository-star-history")
+        if req.int_arg("page", 1) > STAR_HISTORY_MAX_PAGE:
+            return Response.json(
+                {
+                    "message": f"Pagination is limited to {STAR_HISTORY_MAX_PAGE} pages for this resource.",
+                    "documentation_url": f"{DOCS}/activity/starring#get-repository-star-history",
+                    "status": "422",
+                },
+                422,
+            )
+        now = self.world.clock.now
+        first_week = repo.created - (repo.created - SUNDAY) % (7 * DAY)  # its Sunday 00:00 UTC
+        this_week = now - (now - SUNDAY) % (7 * DAY)
+        n_weeks = (this_week - first_week) // (7 * DAY) + 1
+        given = repo.star_times[repo.standing_stars(now)]
+        given = given[given >= first_week]  # none is older than its repository; kept safe for bincount
+        days = np.bincount((given - first_week) // DAY, minlength=n_weeks * 7)[: n_weeks * 7].reshape(n_weeks, 7)
+        weeks = [
+            {"week": int(first_week + w * 7 * DAY), "total": int(days[w].sum()), "days": days[w].tolist()}
+            for w in range(n_weeks - 1, -1, -1)
+        ]
+        resp = self.page(
+            req,
+            weeks,
+            lambda week: week,
+            max_page=STAR_HISTORY_MAX_PAGE,
+            default_per_page=STAR_HISTORY_WEEKS_PER_PAGE,
+            max_per_page=STAR_HISTORY_WEEKS_PER_PAGE,
+        )
+        resp.headers["X-GitHub-Api-Version-Selected"] = STAR_HISTORY_VERSION
         return resp
 
     def contributors(self, req: Request, repo: Repo) -> Response:

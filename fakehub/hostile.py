@@ -16,7 +16,8 @@ carries ``created_at`` = :data:`NOT_A_TIME`; and the first account of every ``no
 (profiles, stargazer account facts) carries ``databaseId`` = :data:`NEGATIVE_COUNT`; and the first
 model of every Hub ``/api/models`` page, and every ``/api/models/{id}`` answer, carries
 ``downloads`` = :data:`NEGATIVE_COUNT`, as does the first model of every ModelScope listing page
-and every model page (``Downloads`` on the legacy one).
+and every model page (``Downloads`` on the legacy one); and the first week of every star history
+page (``/stargazers/history``) carries a first day of :data:`NEGATIVE_COUNT` stars.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def corrupted(endpoint: str, resp: Response) -> Response:
     other answers as they are."""
     if resp.status != 200 or endpoint not in (
         "repos.stargazers",
+        "repos.stargazers.history",
         "repos.contributors",
         "repos.stats.contributors",
         "orgs.repos",
@@ -55,6 +57,11 @@ def corrupted(endpoint: str, resp: Response) -> Response:
         if not (isinstance(body, list) and body and isinstance(body[0], dict) and "starred_at" in body[0]):
             return resp
         body[0]["starred_at"] = NOT_A_TIME
+    elif endpoint == "repos.stargazers.history":
+        days = body[0].get("days") if isinstance(body, list) and body and isinstance(body[0], dict) else None
+        if not (isinstance(days, list) and days):
+            return resp
+        days[0] = NEGATIVE_COUNT
     elif endpoint == "repos.contributors":
         if not (isinstance(body, list) and body and isinstance(body[0], dict)):
             return resp

@@ -94,6 +94,10 @@ Control endpoints (never faulted, never charged, not counted in the stats):
   default (``FakeHub(hostile_records=...)``): one star a page carries a time that is not a time,
   one repository of a metadata answer a ``createdAt`` that is not one, one contributor a page a
   negative count
+- ``POST /_fakehub/oversized?bytes=N`` (``endpoints=NAME,...``, ``chunked=1``; ``bytes=0`` off): the
+  oversized-answer control of :mod:`ecometrics.fakehub.oversized`, off by default
+  (``FakeHub(oversized=...)``): each 200 answer of the endpoints named carries ``N`` bytes of
+  spaces after its JSON, with its whole ``Content-Length`` or chunked without one
 """
 
 from __future__ import annotations
@@ -125,6 +129,7 @@ from ecometrics.fakehub.options import (
     add_serve_arguments,
     export_line,
 )
+from ecometrics.fakehub.oversized import OFF, Oversized
 from ecometrics.fakehub.world import World
 
 ENTERPRISE_REST = "/api/v3"  # GitHub Enterprise Server's REST root, https://HOST/api/v3
@@ -220,11 +225,13 @@ class FakeHub:
         enterprise: bool = False,
         cursor_lifetime_seconds: int | None = CURSOR_LIFETIME_SECONDS,
         hostile_records: bool = False,
+        oversized: Oversized = OFF,
         collaborator_of: Iterable[str] | str = (),
         stargazer_refusal: str = "forbidden",
     ):
         self.enterprise = enterprise
         self.hostile_records = hostile_records  # ecometrics.fakehub.hostile: off, as the real APIs send no garbage
+        self.oversized = oversized  # ecometrics.fakehub.oversized: off, as the real APIs answer in megabytes at most
         self.world = World.from_snapshot(snapshot) if snapshot else World(seed, scale)
         self.faults = Faults(faults, seed)
         self.world.github.contributor_email_limit = contributor_email_limit
@@ -456,6 +463,11 @@ class FakeHub:
         if path == "/_fakehub/hostile":
             self.hostile_records = req.arg("on", "0") == "1"
             return "control", Response.json({"hostile_records": self.hostile_records})
+        if path == "/_fakehub/oversized":
+            self.oversized = Oversized.of(
+                req.int_arg("bytes", 0, lo=0), req.arg("endpoints", "").split(","), req.arg("chunked", "0") == "1"
+            )
+            return "control", Response.json(self.oversized.describe())
         if path == "/_fakehub/truth":
             include = req.arg("models", "1") not in ("0", "false")
             return "control", Response.json(self.truth(include))
@@ -482,7 +494,7 @@ class FakeHub:
         resp.headers.setdefault("Content-Type", "application/json; charset=utf-8")
         resp.headers["Date"] = http_date(self.world.clock.now)
         resp.headers.setdefault("X-GitHub-Media-Type", "github.v3; format=json")
-        resp.headers["X-GitHub-Api-Version-Selected"] = "2022-11-28"
+        resp.headers.setdefault("X-GitHub-Api-Version-Selected", "2022-11-28")
         return resp
 
     def _github_rest(self, req: Request) -> tuple[str, Response]:
@@ -721,9 +733,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Date", http_date(self.hub.world.clock.now))
         for name, value in resp.headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(resp.body)))
+        oversized = self.hub.oversized
+        grown = (
+            endpoint != "control"
+            and fault is None
+            and self.command != "HEAD"
+            and oversized.applies(endpoint, resp.status)
+        )
+        for name, value in (oversized.headers(resp.body) if grown else {"Content-Length": str(len(resp.body))}).items():
+            self.send_header(name, value)
         self.end_headers()
         if self.command == "HEAD" or resp.status == 304:
+            return
+        if grown:
+            oversized.write(self.wfile, resp.body)
             return
         if fault == "truncate":
             self.wfile.write(resp.body[: len(resp.body) // 2])

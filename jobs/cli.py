@@ -190,12 +190,14 @@ def _months_of_data(args: argparse.Namespace, store: Store, rows: Any, schema: A
     return coverage.range_coverage(held or coverage.months_covered(store), with_events, window.first, window.last)
 
 
-def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]) -> tuple[Any, list, list, list, dict]:
+def _opendigger_metrics(
+    args: argparse.Namespace, store: Store, repos: list[str]
+) -> tuple[Any, list, list, list, dict, dict]:
     """OpenDigger's metrics of ``repos`` (all when empty) over --from/--to: (window, repos',
-    developers' and labels' RepoMetrics, the coverage of each month); developers and labels
-    only over all repos (one repo's share is not theirs). A value of a period the store holds
-    no data of is left out (:func:`ecometrics.analysis.opendigger.drop_uncovered`)."""
-    from ecometrics.analysis import opendigger
+    developers' and labels' RepoMetrics, the coverage of each month, each folder's meta.json);
+    developers and labels only over all repos (one repo's share is not theirs). A value of a
+    period the store holds no data of is left out (:func:`ecometrics.analysis.opendigger.drop_uncovered`)."""
+    from ecometrics.analysis import opendigger, opendigger_meta
 
     with _events_of(args, store) as (rows, schema):
         window = opendigger.window_of(rows, schema, first=args.from_month, last=args.to_month, repos=repos)
@@ -203,8 +205,9 @@ def _opendigger_metrics(args: argparse.Namespace, store: Store, repos: list[str]
         labels = [] if repos else list(opendigger.compute_labels(store, rows, schema, window).values())
         computed = list(opendigger.compute(rows, schema, window).values())
         months = _months_of_data(args, store, rows, schema, window)
+        metas = opendigger_meta.meta_files(store, rows, schema, window, computed, developers, labels)
     _openrank_and_coverage(store, months, window, computed, developers, labels=labels)
-    return window, computed, developers, labels, months
+    return window, computed, developers, labels, months, metas
 
 
 def _openrank_and_coverage(
@@ -242,9 +245,11 @@ def _export_opendigger(args: argparse.Namespace, config: Config) -> int:
     if not args.out or args.out == "-":
         raise InputError("export opendigger: pass --out DIR, the folder to write github/OWNER/REPO/METRIC.json in")
     with open_store(args, config, readonly=True) as store:
-        window, repos, developers, labels, months = _opendigger_metrics(args, store, [args.repo] if args.repo else [])
+        window, repos, developers, labels, months, metas = _opendigger_metrics(
+            args, store, [args.repo] if args.repo else []
+        )
         latest = {kind: opendigger.latest_openrank(store, kind, window) for kind in LISTS}
-    written, skipped = write_tree(repos, args.out, developers, labels)
+    written, skipped = write_tree(repos, args.out, developers, labels, metas)
     write_list(args.out, "repo", repos, latest["repo"])
     if not args.repo:  # a developer's list, as their files, covers every repository
         write_list(args.out, "developer", developers, latest["developer"])
@@ -285,30 +290,35 @@ def cmd_compare_opendigger(args: argparse.Namespace) -> int:
 
     config = load_config(args)
     theirs = read_tree(args.folder)
-    names = sorted(name for name in theirs.names.values() if "/" in name)
+    names = sorted(name for name in theirs.names.values() if "/" in name and not name.startswith(":"))
     with_developers = any("/" not in name for name in theirs.names)
+    with_labels = sorted(name for name in theirs.names if name.startswith(":"))
     from ecometrics.analysis import opendigger, opendigger_sql
 
     with open_store(args, config, readonly=True) as store:
         with _events_of(args, store) as (rows, schema):
             known = [name for name in names if rows(opendigger_sql.repo_ids_sql(schema, (name.lower(),)))]
-            if not known:
+            if (names or not (with_developers or with_labels)) and not known:
                 raise InputError(
                     f"{args.folder}: none of its {len(names)} repo(s) has events here; import their events"
                 )
             window = opendigger.window_of(rows, schema, first=args.from_month, last=args.to_month, repos=known)
-            everyone = opendigger.Window(window.first, window.last)  # a developer's files cover every repo
+            # a developer's and a label's files cover every repo
+            everyone = opendigger.Window(window.first, window.last)
             developers = list(opendigger.compute_developers(rows, schema, everyone).values()) if with_developers else []
-            computed = list(opendigger.compute(rows, schema, window).values())
+            labels = list(opendigger.compute_labels(store, rows, schema, everyone).values()) if with_labels else []
+            computed = list(opendigger.compute(rows, schema, window).values()) if known else []
             months = _months_of_data(args, store, rows, schema, window)
         # as the export does: a month we hold no data of is unknown, so theirs is not compared there
-        covered = _openrank_and_coverage(store, months, window, computed, developers, everyone=everyone)
-        ours = tree_of(computed, developers)
+        covered = _openrank_and_coverage(store, months, window, computed, developers, everyone=everyone, labels=labels)
+        ours = tree_of(computed, developers, labels)
     comparison = compare(ours, theirs, window, covered)
     differences = comparison.differences
+    ours_labels = sum(name in ours.names for name in with_labels)
     print(
-        f"compared {comparison.compared:,} value(s) of {len(known)} repo(s), {window.first} to {window.last}: "
-        f"{len(differences):,} differ"
+        f"compared {comparison.compared:,} value(s) of {len(known)} repo(s)"
+        + (f" and {ours_labels} label(s)" if with_labels else "")
+        + f", {window.first} to {window.last}: {len(differences):,} differ"
         + (f"; {len(names) - len(known)} repo(s) without events here" if len(known) < len(names) else "")
     )
     if comparison.not_covered:

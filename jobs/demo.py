@@ -83,7 +83,8 @@ RANKINGS = (
 
 # The demo's token is a collaborator of the labs' organisations and not of the other repositories
 # it tracks: GitHub lists a repository's stargazers only to its admins and collaborators (changelog
-# 2026-06-30), so the report shows both a star history and the notice of one GitHub withholds.
+# 2026-06-30), so the report shows star histories from stargazers and, for the others, from
+# GitHub's stars per day (its star history endpoint, changelog 2026-09-04).
 DEMO_COLLABORATOR_OF = frozenset(f"{org}/*" for org in github_orgs())
 
 

@@ -64,7 +64,8 @@ def render_status(store: Store, config: Config) -> str:
     if restricted:
         # GitHub lists stargazers only to a repository's admins and collaborators (changelog 2026-06-30)
         lines.append(
-            "\nstar history restricted by GitHub (admins and collaborators only; `ecometrics import gharchive`)"
+            "\nstar history restricted by GitHub (admins and collaborators only): stars per day read from its "
+            "star history instead (docs/stars.md)"
         )
         names = sorted(name or f"repo id {repo_id}" for repo_id, name in restricted.items())
         lines.append(f"  {len(names):,} repositories: {', '.join(names[:10])}" + (", ..." if len(names) > 10 else ""))

@@ -304,7 +304,7 @@ def test_the_rest_collector_stores_issue_titles_and_authors(tmp_path):
         client = GitHubClient(
             token="t",
             base_url=hub.url,
-            timeout=2.0,
+            timeout=10.0,  # a ceiling only: a loaded machine may answer slowly
             backoff=0.001,
             secondary_wait=0.001,
             sleep=hub.sleep,  # waits pass on fakehub's rate clock, not the wall clock

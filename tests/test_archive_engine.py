@@ -322,10 +322,15 @@ def test_cli_imports_with_chdb_then_analyzes_openrank_there(hours, sqlite_path, 
         assert store.count("openrank") > 100
 
 
-def _opendigger_metrics(store, rows, schema) -> tuple[dict, dict, dict]:
-    """Repos', developers' and labels' metrics (a label: the generated repos of owner org20)."""
+def _label(store) -> None:
+    """A label: the generated repos of owner org20."""
     store.replace_rows("labels", ("id", "type", "name", "imported_at"), [(":companies/five", "Company", "Five", "-")])
     store.replace_rows("label_entities", ("label_id", "entity_type", "entity_id", "name"), [(":companies/five", "org", 20, "org20")])  # fmt: skip
+
+
+def _opendigger_metrics(store, rows, schema) -> tuple[dict, dict, dict]:
+    """Repos', developers' and labels' metrics (a label: the generated repos of owner org20)."""
+    _label(store)
     window = opendigger.Window("2023-06", "2024-03")
     repos = {repo_id: (m.name, dict(m.values)) for repo_id, m in opendigger.compute(rows, schema, window).items()}
     developers = {d: (m.name, dict(m.values)) for d, m in opendigger.compute_developers(rows, schema, window).items()}
@@ -375,6 +380,8 @@ def test_both_engines_write_identical_opendigger_trees(hours, tmp_path, monkeypa
         db = str(tmp_path / f"{name}.db")
         assert main(["--db", db, "import", "gharchive", *files, *(engine or ["--all"])]) == 0
         assert main(["--db", db, "analyze", "openrank", *engine]) == 0  # for openrank.json
+        with Store(db) as store:  # a label's files, community_openrank_details and meta.json among them
+            _label(store)
         out = tmp_path / f"{name}-tree"
         assert main(["--db", db, "export", "opendigger", "--out", str(out), *engine]) == 0
         assert "2023-06 to 2024-03" in capsys.readouterr().out
@@ -388,6 +395,8 @@ def test_both_engines_write_identical_opendigger_trees(hours, tmp_path, monkeypa
     assert {"github/acme/rocket/openrank.json", "github/alice/openrank.json"} <= written
     assert "github/acme/mail/contributor_email_suffixes.json" in written
     assert {"repo_list.csv", "user_list.csv"} <= written
+    assert {"github/acme/rocket/meta.json", "github/alice/meta.json", "companies/five/meta.json"} <= written
+    assert "companies/five/community_openrank_details.json" in written
     assert b"acme/rocket,2024-01-05T00:00:00Z,2024-02-01T00:00:00Z,2,1,4," in trees["chdb"]["-window.csv"]
 
 

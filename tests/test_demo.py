@@ -48,7 +48,7 @@ def test_the_demos_last_night_also_builds_the_report_site(demo_db):
     assert (site / "rankings" / "repos.html").is_file()
 
 
-def test_the_demo_collects_some_star_histories_and_says_github_withholds_the_others(demo_db):
+def test_the_demo_collects_some_star_histories_and_counts_the_others_per_day(demo_db):
     """The demo's token is a collaborator of the labs' organisations only (ecometrics.jobs.demo.DEMO_COLLABORATOR_OF)."""
     conn = sqlite3.connect(demo_db)
     restricted = {
@@ -63,3 +63,9 @@ def test_the_demo_collects_some_star_histories_and_says_github_withholds_the_oth
     }
     assert "vllm-project/vllm" in restricted and "QwenLM/Qwen3" in collected
     assert not restricted & collected
+    # the others' stars per day come from GitHub's star history (changelog 2026-09-04)
+    counted = {
+        name
+        for (name,) in conn.execute("SELECT DISTINCT r.full_name FROM star_counts c JOIN repos r ON r.id = c.repo_id")
+    }
+    assert counted == restricted

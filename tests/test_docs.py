@@ -147,10 +147,10 @@ def test_every_command_line_in_the_opendigger_doc_names_real_commands(line):
 
 
 def test_the_opendigger_doc_has_a_row_with_its_source_for_every_metric_file():
-    from ecometrics.analysis.opendigger import FILES
+    from ecometrics.analysis.opendigger import DEVELOPER_FILES, FILES, LABEL_FILES
 
     rows = [line for line in OPENDIGGER_DOC.splitlines() if line.startswith("| `")]
-    for metric in FILES:
+    for metric in dict.fromkeys([*FILES, *DEVELOPER_FILES, *LABEL_FILES]):
         row = next((row for row in rows if re.search(rf"`{metric}`|`{metric.rsplit('_', 1)[0]}_add`", row)), None)
         assert row is not None and re.search(r"`(chaoss|metrics|indices)\.ts`", row), metric
     assert len(command_lines(OPENDIGGER_DOC)) >= 5

@@ -5,9 +5,13 @@ size of any file the command writes (EFBIG, "File too large"), the way a full di
 stops a write half-way.
 """
 
+import contextlib
+import ctypes
 import os
+import select
 import sqlite3
 import stat
+import struct
 import subprocess
 import threading
 
@@ -105,3 +109,61 @@ def test_a_link_is_followed_and_a_pipe_is_written_in_place(tmp_path, database):
     reader.join(timeout=10)
     assert export.returncode == 0, errors
     assert received and received[0].startswith("repo,") and stat.S_ISFIFO(os.lstat(pipe).st_mode)
+
+
+def _inotify_counter(path):
+    """A Linux inotify watch on ``path``; calling the result returns how often a writer closed it.
+
+    Opens are watched too, because inotify merges an event identical to the unread one before it:
+    two writers in a row would otherwise read as one.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    in_close_write, in_open = 0x08, 0x20  # <sys/inotify.h>
+    watch = libc.inotify_init1(os.O_NONBLOCK)
+    if watch < 0 or libc.inotify_add_watch(watch, os.fsencode(path), in_close_write | in_open) < 0:
+        pytest.skip("inotify is not available here")
+
+    def closed_by_writers() -> int:
+        events = b""
+        with contextlib.suppress(BlockingIOError):
+            while chunk := os.read(watch, 65536):
+                events += chunk
+        os.close(watch)
+        count, offset = 0, 0
+        while offset < len(events):
+            _, mask, _, name_length = struct.unpack_from("iIII", events, offset)
+            count += bool(mask & in_close_write)
+            offset += 16 + name_length
+        return count
+
+    return closed_by_writers
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "json", "md"])
+def test_a_pipe_is_opened_once(tmp_path, database, fmt):
+    """A reader of a named pipe reads until the first writer closes it: a writer that opened
+    the pipe twice (truncate, close, then write) made ``cat pipe`` end empty and the export hang."""
+    pipe = tmp_path / f"pipe.{fmt}"
+    os.mkfifo(pipe)
+    writers_closed = _inotify_counter(pipe)
+    reader = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)  # a reader is there: no open by the export waits
+    received = bytearray()
+    done = threading.Event()
+
+    def drain() -> None:  # keeps the pipe's buffer from filling while the export writes
+        while not done.is_set():
+            if select.select([reader], [], [], 0.05)[0]:
+                with contextlib.suppress(BlockingIOError):
+                    received.extend(os.read(reader, 65536))
+
+    draining = threading.Thread(target=drain, daemon=True)
+    draining.start()
+    result = run(["--db", str(database), "export", "repos", "--out", str(pipe)], tmp_path)
+    done.set()
+    draining.join(timeout=10)
+    with contextlib.suppress(BlockingIOError):
+        received.extend(os.read(reader, 1 << 20))
+    os.close(reader)
+    assert result.returncode == 0, result.stderr
+    assert writers_closed() == 1
+    assert len(received) > 100

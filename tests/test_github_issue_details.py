@@ -31,7 +31,7 @@ def client(hub, max_rate_wait: float) -> GitHubClient:
     return GitHubClient(
         token="test-token",
         base_url=hub.url,
-        timeout=2.0,
+        timeout=10.0,  # a ceiling only: a loaded machine may answer slowly
         sleep=hub.sleep,
         clock=hub.rate_time,
         max_rate_wait=max_rate_wait,

@@ -308,7 +308,12 @@ def test_export_writes_opendigger_files_byte_for_byte(cli_db, tmp_path, capsys):
     assert not (folder / "issues_new-raw.json").exists()
     # each metric has a value here but openrank (no global OpenRank computed in this store)
     assert set(opendigger.FILES) - {path.stem for path in folder.iterdir()} == {"openrank"}
-    assert len(list(folder.iterdir())) == 31
+    assert len(list(folder.iterdir())) == 32  # the 31 metric files and meta.json
+    # monthlyExport.ts processMetric (getRepoActivity): {updatedAt, type, id}; updatedAt the newest event of the
+    # range, ev 19 at 2024-03-05T00:00:00Z: 1704067200 (2024-01-01) + (31 + 29 + 4) * 86400 = 1709596800 s;
+    # no labels (exportLabelData: none imported)
+    assert (folder / "meta.json").read_text() == '{"updatedAt":1709596800000,"type":"repo","id":1001}'
+    assert (out / "github" / "bob" / "meta.json").read_text() == '{"updatedAt":1709596800000,"type":"user","id":12}'
     # the one push's commit (ev 11, ci[bot]) has no e-mail: '' (contributorEmailSuffixes: splitByChar of '')
     assert (
         folder / "contributor_email_suffixes.json"
@@ -319,7 +324,7 @@ def test_export_writes_opendigger_files_byte_for_byte(cli_db, tmp_path, capsys):
     assert (developer / "activity.json").read_text() == '{"2024":3.96,"2024-01":1.49,"2024-02":2.47,"2024Q1":3.96}'
     assert (developer / "merged_pull.json").read_text() == '{"2024":1,"2024-02":1,"2024Q1":1}'
     assert sorted(path.name for path in developer.glob("*.json")) == [
-        "activity.json", "merged_pull.json", "open_issue.json", "open_pull.json",
+        "activity.json", "merged_pull.json", "meta.json", "open_issue.json", "open_pull.json",
     ]  # fmt: skip
     # a bot is a developer too (getUserActivity withBot true): ci[bot]'s comment, sqrt(0.5252) = 0.72
     assert (out / "github" / "ci[bot]" / "activity.json").read_text() == '{"2024":0.72,"2024-02":0.72,"2024Q1":0.72}'

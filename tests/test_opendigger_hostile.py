@@ -72,3 +72,38 @@ def test_an_oversized_metric_file_is_refused_by_its_size(workdir, capsys):
     before = fingerprint(workdir / "ecometrics.db")
     assert_refused(capsys, cli(["import", "opendigger", str(workdir / "od")]), 3, "a metric file may hold")
     assert fingerprint(workdir / "ecometrics.db") == before
+
+
+def test_a_hostile_label_file_is_skipped_and_a_folder_linked_to_itself_is_not_followed(workdir, capsys):
+    """A label's files (DIR/companies/acme/) are checked as a repository's are; a link to a folder
+    below a label type's folder (which could lead back up the tree) is not followed."""
+    folder = workdir / "od" / "companies" / "acme"
+    folder.mkdir(parents=True)
+    (folder / "stars.json").write_text('{"2024-01": "3"}')
+    (folder / "again").symlink_to(folder)
+    (workdir / "od" / ".hidden").mkdir()  # not a label type's name: not read
+    (workdir / "od" / ".hidden" / "stars.json").write_text("not json")
+    before = fingerprint(workdir / "ecometrics.db")
+    line = assert_refused(capsys, cli(["import", "opendigger", str(workdir / "od")]), 3, "got `str`")
+    assert line.startswith(f"ecometrics: {folder / 'stars.json'}: not OpenDigger's stars file"), line
+    assert fingerprint(workdir / "ecometrics.db") == before
+
+
+def test_a_link_to_a_metric_file_outside_the_folder_is_skipped_in_one_line(workdir, capsys):
+    """A link out of the folder is not read, however good the file it names (the label import's rule,
+    ecometrics.core.files.regular_file_inside); a link to a file inside the folder is read."""
+    elsewhere = workdir / "elsewhere.json"
+    elsewhere.write_text('{"2024-01": 3}')  # a good activity file, outside the folder
+    folder = workdir / "od" / "github" / "acme" / "rocket"
+    folder.mkdir(parents=True)
+    (folder / "activity.json").symlink_to(elsewhere)
+    before = fingerprint(workdir / "ecometrics.db")
+    line = assert_refused(capsys, cli(["import", "opendigger", str(workdir / "od")]), 3, "activity.json", "outside")
+    assert line.startswith(f"ecometrics: {folder / 'activity.json'}: links to {elsewhere}"), line
+    assert fingerprint(workdir / "ecometrics.db") == before
+    inside = workdir / "od" / "kept.json"
+    inside.write_text('{"2024-01": 3}')
+    (folder / "activity.json").unlink()
+    (folder / "activity.json").symlink_to(inside)
+    assert cli(["import", "opendigger", str(workdir / "od")]) == 0, capsys.readouterr().err
+    assert fingerprint(workdir / "ecometrics.db") != before

@@ -141,12 +141,13 @@ def test_charts_are_svg_with_titles_axis_labels_and_the_synthetic_note(site):
     assert "stars (cumulative)" in " ".join(c.read_text() for c in (site / "charts").rglob(f"{repo_page.stem}*.svg"))
 
 
-def test_a_star_history_github_withholds_is_said_so_where_the_chart_would_be(site):
+def test_a_star_history_github_withholds_is_drawn_from_its_daily_counts_and_said_so(site):
     """GitHub lists stargazers only to a repository's admins and collaborators (changelog 2026-06-30);
-    the demo's token is not one of vllm-project/vllm's."""
+    the demo's token is not one of vllm-project/vllm's, so its chart comes from GitHub's stars per
+    day (the star history endpoint, changelog 2026-09-04) and the page says so."""
     page = (site / "repos" / "vllm-project--vllm.html").read_text(encoding="utf-8")
-    assert "Star history" in page and "only to its admins and collaborators" in page
-    assert not list((site / "charts").rglob("vllm-project--vllm-stars*.svg"))
+    assert "Stars counted per day by GitHub" in page and "only to its admins and collaborators" in page
+    assert list((site / "charts").rglob("vllm-project--vllm-stars*.svg"))
 
 
 def test_bad_output_folders_and_months_are_refused_in_one_line(demo_db, tmp_path, capsys):
@@ -326,10 +327,12 @@ def test_the_comparison_page_draws_the_repos_of_its_query_string(browser, site, 
     assert browser.execute_script("return document.querySelector('#compare-chart svg title').textContent").startswith(
         "Star history"
     )
-    # a repository whose stargazer list GitHub withholds (not the demo token's) is named, not left out
+    # a repository whose stargazer list GitHub withholds (not the demo token's) is drawn from
+    # GitHub's stars per day (its star history endpoint), not left out nor flagged as missing
     assert open_page(browser, site / "compare.html", f"?repo={names[0]}&repo=vllm-project/vllm") == []
-    warning = browser.execute_script("return document.querySelector('#compare-chart p.warning').textContent")
-    assert "No star history for vllm-project/vllm" in warning
+    lines = browser.execute_script("return document.querySelectorAll('#compare-chart svg path.series').length")
+    assert lines == 2
+    assert browser.execute_script("return document.querySelector('#compare-chart p.warning')") is None
 
 
 SCREENSHOT_PAGES = {

@@ -6,11 +6,13 @@ begin receiving empty responses or a 403 Forbidden status". GraphQL's ``stargaze
 answers ``FORBIDDEN`` while the scalar ``stargazerCount`` works (anuraghazra/github-readme-stats
 pull 4921, pkgjs/statusboard pull 54). fakehub refuses by default; ``collaborator_of`` names the
 repositories the token may list. A refused list is not a failure: the collector keeps the count,
-records the restriction and says so once a run.
+records the restriction and says so once a run, and reads the repository's stars per day from
+GitHub's privacy-safe star history instead (changelog 2026-09-04; tests/test_star_counts.py).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import pytest
@@ -20,7 +22,6 @@ from ecometrics.analysis.export import build_table
 from ecometrics.analysis.plots import star_history
 from ecometrics.collector.store import Store
 from ecometrics.core.config import Config, GithubConfig
-from ecometrics.core.errors import InputError
 from ecometrics.fakehub import FakeHub
 from ecometrics.jobs.status import render_status
 from tests.test_github_collector import collect, fast_client
@@ -103,12 +104,21 @@ def test_a_refused_star_list_is_recorded_not_failed_and_the_count_kept(tmp_path,
         }
         assert all(counts[name] > 0 for name in REPOS)  # stargazerCount, from the metadata
         summary = [m for m in caplog.messages if "GitHub restricts stargazer lists" in m]
-        assert len(summary) == 1 and "star history of 2 repositories not collected" in summary[0]
-        assert "ecometrics import gharchive" in summary[0]
+        assert len(summary) == 1 and "the stargazers of 2 repositories not collected" in summary[0]
+        assert "star history (changelog 2026-09-04), 2 read this run" in summary[0]
         # a second run asks each restricted repository once, with one request
         hub.reset_stats()
         collect(store, hub, config=config())
         assert hub.stats()["by_endpoint"]["graphql"]["requests"] <= 1 + len(REPOS)
+
+
+def standing_stars_by(hub, name: str, day: str) -> int:
+    """fakehub's truth: the stars of ``name`` given by the end of ``day`` that still stand now."""
+    github = hub.world.github
+    repo = github.by_name(name)
+    given = repo.star_times[repo.standing_stars(github.clock.now)]
+    end = dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC) + dt.timedelta(days=1)
+    return int((given < end.timestamp()).sum())
 
 
 def test_access_granted_later_is_seen_by_the_next_run(tmp_path):
@@ -117,12 +127,15 @@ def test_access_granted_later_is_seen_by_the_next_run(tmp_path):
         assert set(restricted_rows(store)) == set(REPOS)
         status = render_status(store, Config())
         assert "star history restricted by GitHub" in status and all(name in status for name in REPOS)
-        with pytest.raises(InputError, match="GitHub restricts its stargazer list"):
-            star_history(store, [REPOS[0]])  # flagged where the history would be, not drawn as zero
+        today = store.conn.execute("SELECT max(date) FROM repo_snapshots").fetchone()[0]
+        last_week = (dt.date.fromisoformat(today) - dt.timedelta(days=7)).isoformat()
         repos = {row["repo"]: row for row in build_table(store, "repos").iter_rows(named=True)}
-        for name in REPOS:  # the count kept, the missing history flagged, no gain counted as 0
-            assert repos[name]["star_history"] == "withheld by GitHub" and repos[name]["stars"] > 0
-            assert repos[name]["stars_7d"] is None and repos[name]["stars_first_30d"] is None
+        for name in REPOS:  # the count kept, the stars per day from GitHub's star history
+            assert repos[name]["star_history"] == "daily counts from GitHub" and repos[name]["stars"] > 0
+            gained = standing_stars_by(hub, name, today) - standing_stars_by(hub, name, last_week)
+            assert repos[name]["stars_7d"] == gained
+        drawn = star_history(store, [REPOS[0]])  # drawn from the daily counts, up to the count
+        assert drawn["total"][-1] == repos[REPOS[0]]["stars"]
         hub.world.github.collaborator_of = "*"
         collect(store, hub, config=config())
         assert restricted_rows(store) == {}
@@ -152,17 +165,18 @@ def test_a_missing_repository_in_the_same_document_is_still_missing(tmp_path):
         assert any(gone in note and "not found" in note for note in result.notes)
 
 
-def test_a_restricted_repository_keeps_its_row_in_a_past_months_ranking_with_stars_unknown(tmp_path):
+def test_a_restricted_repository_keeps_its_row_in_a_past_months_ranking_its_stars_from_the_daily_counts(tmp_path):
     """A month before the first snapshot: a repository with a star history counts its stars from
-    it; one whose list GitHub withholds has no figure for that month, and its row says so (null,
-    never 0, and never left out of the ranking)."""
+    it; one whose list GitHub withholds counts them from GitHub's stars per day (the star history
+    endpoint), never left out of the ranking: the stars given by the month's end that still stand."""
     with FakeHub(seed=0, scale="small") as hub, Store(tmp_path / "gh.db") as store:
         collect(store, hub, config=config())
         first = store.conn.execute("SELECT min(date) FROM repo_snapshots").fetchone()[0]
         year, month = int(first[:4]), int(first[5:7])
         before = f"{year - (month == 1):04d}-{(month - 2) % 12 + 1:02d}"
         table = build_table(store, "repos", month=before)
-    rows = {row["repo"]: row for row in table.iter_rows(named=True)}
-    assert set(REPOS) <= set(rows), sorted(rows)
-    for name in REPOS:
-        assert rows[name]["stars"] is None and rows[name]["star_history"] == "withheld by GitHub"
+        rows = {row["repo"]: row for row in table.iter_rows(named=True)}
+        assert set(REPOS) <= set(rows), sorted(rows)
+        for name in REPOS:
+            assert rows[name]["star_history"] == "daily counts from GitHub"
+            assert rows[name]["stars"] == standing_stars_by(hub, name, str(rows[name]["date"])[:10]) > 0
