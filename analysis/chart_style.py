@@ -84,7 +84,10 @@ def count_axis(axes: Any, *, from_zero: bool = True, axis: str = "y") -> None:
 
     scale = axes.xaxis if axis == "x" else axes.yaxis
     scale.set_major_locator(MaxNLocator(nbins=4, integer=True))
-    scale.set_major_formatter(FuncFormatter(lambda value, _: compact_count(value)))
+    # one unit for every tick, chosen by the axis's end: 6k, 12k, 18k rather than 6,000, 12k, 18k
+    scale.set_major_formatter(
+        FuncFormatter(lambda value, _: compact_count(value, top=max(map(abs, scale.get_view_interval()))))
+    )
     if from_zero:
         (axes.set_xlim if axis == "x" else axes.set_ylim)(0, None)
 
@@ -99,12 +102,17 @@ def log_axis(axes: Any) -> None:
     axes.yaxis.set_minor_formatter(NullFormatter())
 
 
-def compact_count(value: float) -> str:
+def compact_count(value: float, *, top: float | None = None) -> str:
     """A tick label that fits beside the axis, with room left for the axis label: 950, 9,500,
-    12k, 12.5k, 9.5M (thousands past ten thousand, millions past a million)."""
-    if abs(value) >= 1_000_000:
+    12k, 12.5k, 9.5M (thousands past ten thousand, millions past a million). ``top`` (the
+    axis's end) chooses the unit for every tick of an axis, so they agree: 6k beside 12k,
+    0.5M beside 1.5M."""
+    scale = abs(value) if top is None else abs(top)
+    if value == 0:
+        return "0"
+    if scale >= 1_000_000:
         return f"{value / 1_000_000:,.1f}M".replace(".0M", "M")
-    if abs(value) >= 10_000:
+    if scale >= 10_000:
         return f"{value / 1_000:,.1f}k".replace(".0k", "k")
     return f"{value:,.0f}"
 

@@ -738,7 +738,9 @@ class _Site:
                 chart_style.headroom(axes, max(stars["total"].to_list()))
                 self._shade_partial_days(axes, dates[-1])
                 if axes.get_legend_handles_labels()[0]:
-                    axes.legend(loc="upper left", frameon=False)
+                    axes.legend(
+                        loc="lower left", bbox_to_anchor=(0, 1), frameon=False
+                    )  # above: over the line it hid it
 
             parts.append(
                 self._chart(

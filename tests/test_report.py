@@ -682,3 +682,33 @@ def test_a_models_influence_says_what_its_number_is(site):
     page = next((site / "models").glob("*.html")).read_text()
     labels = re.findall(r"<dt>([^<]*)</dt>", page)
     assert "influence (× an average model)" in labels, labels
+
+
+def test_a_charts_legend_stands_above_its_axes_not_over_the_data(browser, site):
+    """A legend inside the axes hides what is drawn there: a star history that climbs to its
+    top left ran under "partial month (still growing)". Every legend stands above its axes."""
+    over = []
+    script = """
+        return [...document.querySelectorAll('g[id^=legend_]')].map(legend => {
+            const axes = legend.closest('g[id^=axes_]').querySelector('g[id^=patch_]');
+            return [legend.id, axes.getBoundingClientRect().top - legend.getBoundingClientRect().bottom];
+        });"""
+    charts = sorted((site / "charts").glob("*-stars.svg"))[:5] + sorted((site / "charts").glob("*-months.svg"))[:5]
+    assert any(c.name.endswith("-stars.svg") for c in charts)
+    for chart in charts:
+        assert open_page(browser, chart) == []
+        over += [(chart.name, legend, gap) for legend, gap in browser.execute_script(script) if gap < -0.5]
+    assert not over, over
+
+
+def test_an_axis_gives_its_counts_in_one_unit(site):
+    """Tick labels "0, 6,000, 12k, 18k" mix units on one axis: an axis reaching past ten
+    thousand says every tick in thousands ("6k"), past a million in millions."""
+    mixed = []
+    for svg in sorted((site / "charts").glob("*.svg")):
+        for axes in svg.read_text().split('<g id="axes_')[1:]:
+            labels = [t for t in re.findall(r'<g id="ytick_\d+">.*?<text[^>]*>([^<]*)</text>', axes, re.S) if t != "0"]
+            units = {label[-1] if label[-1] in "kM" else "" for label in labels}
+            if len(units) > 1:
+                mixed.append((svg.name, labels))
+    assert not mixed, mixed[:5]
