@@ -1245,7 +1245,7 @@ class _Site:
             window = latest - dt.timedelta(days=max(growth.DOWNLOAD_WINDOWS))
             since = snapshots.filter(pl.col("date").is_between(window, latest, "left"))["date"].min()  # type: ignore[assignment]
         return self._board(
-            "models", snapshots.filter(pl.col("date") == latest),
+            "models", snapshots.filter(pl.col("date") == latest) if latest is not None else snapshots,
             snapshots.filter(pl.col("date") == since) if since is not None else None,
             name="model_id", value="downloads_30d",
             heading="Models", caption=f"Top models by the Hub's downloads in the 30 days to {latest}",
