@@ -251,6 +251,10 @@ def _record(info: msgspec.inspect.Type) -> msgspec.inspect.StructType | None:
 def _extract_type(fields: Iterable[tuple[str, msgspec.inspect.Type]]) -> str:
     parts = []
     for name, info in fields:
+        if _listed_record(info) is not None:
+            # A list of records is checked, and read, on its own text (:func:`raw_column`): as a
+            # Dynamic leaf its elements would be inferred as JSON objects, a third of the import's time.
+            continue
         record = _record(info)
         inner = _extract_type((f.encode_name, f.type) for f in record.fields) if record else "Dynamic"
         parts.append(f"`{name}` {inner}")
