@@ -405,7 +405,9 @@ def schema_checks() -> tuple[str, str]:
     for condition, _, kinds in checks:
         by_kinds.setdefault(kinds, []).append(condition)
     valid = " AND ".join(
-        _for_kinds(kinds, "(" + " AND ".join(conditions) + ")") if kinds else " AND ".join(conditions)
+        _for_kinds(kinds, "(" + " AND ".join(_in_lines_of(kinds, c) for c in conditions) + ")")
+        if kinds
+        else " AND ".join(conditions)
         for kinds, conditions in by_kinds.items()
     )
     # A line that is not good (few) is told what is wrong with it: each check alone, in order,
@@ -423,6 +425,18 @@ def _payload_kinds(where: str) -> frozenset[str] | None:
     """The event types whose payload record declares the value at ``where`` (None: every type's)."""
     parts = where.split(".")
     return _payload_fields()[parts[2]][1] if parts[1] == "payload" and len(parts) > 2 else None
+
+
+def _lines_of(kinds: frozenset[str]) -> str:
+    """SQL: ``line`` on the lines of the types ``kinds``, '' on the others."""
+    return f"if(event.type.String IN ({_kinds_list(kinds)}), line, '')"
+
+
+def _in_lines_of(kinds: frozenset[str], condition: str) -> str:
+    """``condition`` with the JSON functions on ``line`` reading it only on the lines of the types ``kinds``:
+    each parses the whole line, and with short-circuit evaluation off (see :func:`_insert_from`) a guard
+    would not spare the other lines that parse; the text '' parses at once."""
+    return condition.replace("JSONType(line, ", f"JSONType({_lines_of(kinds)}, ")
 
 
 def _kinds_list(kinds: frozenset[str]) -> str:
@@ -454,7 +468,7 @@ def raw_columns() -> list[tuple[str, str]]:
         (condition, where, _payload_kinds(where)) for condition, where in _leaf_checks(_event_fields(), "event", "$")
     ]
     return [
-        (name, text if kinds is None else f"if(event.type.String IN ({_kinds_list(kinds)}), {text}, '')")
+        (name, text if kinds is None else text.replace("(line, ", f"({_lines_of(kinds)}, ", 1))
         for name, text, kinds in _raw_columns(checks)
     ]
 
