@@ -314,11 +314,12 @@ def _leaf_checks(fields: Iterable[tuple[str, msgspec.inspect.Type]], expr: str, 
         if listed is not None:  # a list of records: each element's text checked (see _element_checks)
             # on the list's own text (:func:`raw_column`), read out of the line once
             raw = raw_column(where)
-            elements = " AND ".join(_element_checks(listed, "element", ())) or "1"
+            elements = " AND ".join(_element_checks(listed, "element")) or "1"
             yield (
                 (
-                    f"(JSONType({raw}) IN ('Array', 'Null') AND "
-                    f"arrayAll(element -> JSONType(element) = 'Object' AND {elements}, JSONExtractArrayRaw({raw})))"
+                    f"({_is(raw, 'Array', or_null=True)} AND "
+                    f"arrayAll(element -> {_is('element', 'Object', or_null=False)} AND {elements}, "
+                    f"JSONExtractArrayRaw({raw})))"
                 ),
                 where,
             )
@@ -353,29 +354,43 @@ def _listed_record(info: msgspec.inspect.Type) -> msgspec.inspect.StructType | N
     return None
 
 
-def _element_checks(record: msgspec.inspect.StructType, text: str, path: tuple[str, ...]) -> Iterator[str]:
-    """SQL conditions on ``text``, the JSON text of one list element, that its values at ``path``
-    have ``record``'s declared types: a record an object (or null when it may be), a string a
-    string within its bounds (or null). JSON functions on the element, not JSONExtract into a
-    Tuple: ClickHouse drops a whole array when one element's nested value has the wrong type."""
+# The first character of a value's JSON text as ClickHouse writes it out again (JSONExtractRaw,
+# JSONExtractArrayRaw: src/Formats/JSONExtractTree.cpp, jsonElementToString): its JSON type.
+# An absent value's text is ''. Reading the kind off this text costs no parse of its own.
+_OPENS = {"Object": "{", "Array": "[", "String": '"'}
+
+
+def _is(text: str, kind: str, *, or_null: bool) -> str:
+    """SQL: the JSON text ``text`` (written out by ClickHouse) holds a value of JSON type ``kind``
+    (or is null or absent, when ``or_null``)."""
+    opens = f"startsWith({text}, {_quote(_OPENS[kind])})"
+    return f"({text} IN ('', 'null') OR {opens})" if or_null else opens
+
+
+def _element_checks(record: msgspec.inspect.StructType, text: str) -> Iterator[str]:
+    """SQL conditions on ``text``, the JSON text of one list element as ClickHouse writes it out,
+    that its values have ``record``'s declared types: a record an object (or null when it may be),
+    a string a string within its bounds (or null). Each value is read out of its record's text
+    once (JSONExtractRaw) and its type read off its first character (:func:`_is`), not a JSON
+    function on the element per check. Not JSONExtract into a Tuple: ClickHouse drops a whole
+    array when one element's nested value has the wrong type."""
     for f in record.fields:
-        keys = ", ".join(_quote(part) for part in (*path, f.encode_name))
+        value = f"JSONExtractRaw({text}, {_quote(f.encode_name)})"
         optional = isinstance(f.type, msgspec.inspect.UnionType) and any(
             isinstance(t, msgspec.inspect.NoneType) for t in f.type.types
         )
-        allowed = "('Object', 'Null')" if optional else "('Object')"
         nested = _record(f.type)
         if nested is not None:
-            yield f"JSONType({text}, {keys}) IN {allowed}"
-            yield from _element_checks(nested, text, (*path, f.encode_name))
+            yield _is(value, "Object", or_null=optional)
+            yield from _element_checks(nested, value)
             continue
         kinds = [t for t in (f.type.types if isinstance(f.type, msgspec.inspect.UnionType) else (f.type,))]
         strings = [t for t in kinds if isinstance(t, msgspec.inspect.StrType)]
         if len(strings) != 1 or len(kinds) - len(strings) > 1 or strings[0].pattern or strings[0].min_length:
             raise TypeError(f"no ClickHouse check for the declared list element field {f}")  # add it here
-        yield f"JSONType({text}, {keys}) IN {allowed.replace('Object', 'String')}"
+        yield _is(value, "String", or_null=optional)
         if strings[0].max_length is not None:
-            yield f"lengthUTF8(JSONExtractString({text}, {keys})) <= {strings[0].max_length}"
+            yield f"lengthUTF8(JSONExtractString({text}, {_quote(f.encode_name)})) <= {strings[0].max_length}"
 
 
 @functools.cache  # the same SQL for every file: built once from the declarations
