@@ -251,6 +251,10 @@ def _record(info: msgspec.inspect.Type) -> msgspec.inspect.StructType | None:
 def _extract_type(fields: Iterable[tuple[str, msgspec.inspect.Type]]) -> str:
     parts = []
     for name, info in fields:
+        if _listed_record(info) is not None:
+            # A list of records is checked, and read, on its own text (:func:`raw_column`): as a
+            # Dynamic leaf its elements would be inferred as JSON objects, a fifth of the import's CPU time.
+            continue
         record = _record(info)
         inner = _extract_type((f.encode_name, f.type) for f in record.fields) if record else "Dynamic"
         parts.append(f"`{name}` {inner}")
@@ -310,11 +314,12 @@ def _leaf_checks(fields: Iterable[tuple[str, msgspec.inspect.Type]], expr: str, 
         if listed is not None:  # a list of records: each element's text checked (see _element_checks)
             # on the list's own text (:func:`raw_column`), read out of the line once
             raw = raw_column(where)
-            elements = " AND ".join(_element_checks(listed, "element", ())) or "1"
+            elements = " AND ".join(_element_checks(listed, "element")) or "1"
             yield (
                 (
-                    f"(JSONType({raw}) IN ('Array', 'Null') AND "
-                    f"arrayAll(element -> JSONType(element) = 'Object' AND {elements}, JSONExtractArrayRaw({raw})))"
+                    f"({_is(raw, 'Array', or_null=True)} AND "
+                    f"arrayAll(element -> {_is('element', 'Object', or_null=False)} AND {elements}, "
+                    f"JSONExtractArrayRaw({raw})))"
                 ),
                 where,
             )
@@ -349,29 +354,43 @@ def _listed_record(info: msgspec.inspect.Type) -> msgspec.inspect.StructType | N
     return None
 
 
-def _element_checks(record: msgspec.inspect.StructType, text: str, path: tuple[str, ...]) -> Iterator[str]:
-    """SQL conditions on ``text``, the JSON text of one list element, that its values at ``path``
-    have ``record``'s declared types: a record an object (or null when it may be), a string a
-    string within its bounds (or null). JSON functions on the element, not JSONExtract into a
-    Tuple: ClickHouse drops a whole array when one element's nested value has the wrong type."""
+# The first character of a value's JSON text as ClickHouse writes it out again (JSONExtractRaw,
+# JSONExtractArrayRaw: src/Formats/JSONExtractTree.cpp, jsonElementToString): its JSON type.
+# An absent value's text is ''. Reading the kind off this text costs no parse of its own.
+_OPENS = {"Object": "{", "Array": "[", "String": '"'}
+
+
+def _is(text: str, kind: str, *, or_null: bool) -> str:
+    """SQL: the JSON text ``text`` (written out by ClickHouse) holds a value of JSON type ``kind``
+    (or is null or absent, when ``or_null``)."""
+    opens = f"startsWith({text}, {_quote(_OPENS[kind])})"
+    return f"({text} IN ('', 'null') OR {opens})" if or_null else opens
+
+
+def _element_checks(record: msgspec.inspect.StructType, text: str) -> Iterator[str]:
+    """SQL conditions on ``text``, the JSON text of one list element as ClickHouse writes it out,
+    that its values have ``record``'s declared types: a record an object (or null when it may be),
+    a string a string within its bounds (or null). Each value is read out of its record's text
+    once (JSONExtractRaw) and its type read off its first character (:func:`_is`), not a JSON
+    function on the element per check. Not JSONExtract into a Tuple: ClickHouse drops a whole
+    array when one element's nested value has the wrong type."""
     for f in record.fields:
-        keys = ", ".join(_quote(part) for part in (*path, f.encode_name))
+        value = f"JSONExtractRaw({text}, {_quote(f.encode_name)})"
         optional = isinstance(f.type, msgspec.inspect.UnionType) and any(
             isinstance(t, msgspec.inspect.NoneType) for t in f.type.types
         )
-        allowed = "('Object', 'Null')" if optional else "('Object')"
         nested = _record(f.type)
         if nested is not None:
-            yield f"JSONType({text}, {keys}) IN {allowed}"
-            yield from _element_checks(nested, text, (*path, f.encode_name))
+            yield _is(value, "Object", or_null=optional)
+            yield from _element_checks(nested, value)
             continue
         kinds = [t for t in (f.type.types if isinstance(f.type, msgspec.inspect.UnionType) else (f.type,))]
         strings = [t for t in kinds if isinstance(t, msgspec.inspect.StrType)]
         if len(strings) != 1 or len(kinds) - len(strings) > 1 or strings[0].pattern or strings[0].min_length:
             raise TypeError(f"no ClickHouse check for the declared list element field {f}")  # add it here
-        yield f"JSONType({text}, {keys}) IN {allowed.replace('Object', 'String')}"
+        yield _is(value, "String", or_null=optional)
         if strings[0].max_length is not None:
-            yield f"lengthUTF8(JSONExtractString({text}, {keys})) <= {strings[0].max_length}"
+            yield f"lengthUTF8(JSONExtractString({text}, {_quote(f.encode_name)})) <= {strings[0].max_length}"
 
 
 @functools.cache  # the same SQL for every file: built once from the declarations
@@ -394,14 +413,16 @@ def schema_checks() -> tuple[str, str]:
             None,
         )
     )
-    # The good lines' test: a type's checks under one guard, so that ClickHouse's short-circuit
-    # evaluation skips them all on the lines of other types (most lines are good, so each
-    # condition would otherwise be worked out on every line).
+    # The good lines' test: a type's checks under one guard. Short-circuit evaluation is off (see
+    # :func:`_insert_from`), so each check is worked out on every line; the JSON functions under a
+    # guard read the line only on the lines of its types (:func:`_in_lines_of`), '' on the others.
     by_kinds: dict[frozenset[str] | None, list[str]] = {}
     for condition, _, kinds in checks:
         by_kinds.setdefault(kinds, []).append(condition)
     valid = " AND ".join(
-        _for_kinds(kinds, "(" + " AND ".join(conditions) + ")") if kinds else " AND ".join(conditions)
+        _for_kinds(kinds, "(" + " AND ".join(_in_lines_of(kinds, c) for c in conditions) + ")")
+        if kinds
+        else " AND ".join(conditions)
         for kinds, conditions in by_kinds.items()
     )
     # A line that is not good (few) is told what is wrong with it: each check alone, in order,
@@ -419,6 +440,18 @@ def _payload_kinds(where: str) -> frozenset[str] | None:
     """The event types whose payload record declares the value at ``where`` (None: every type's)."""
     parts = where.split(".")
     return _payload_fields()[parts[2]][1] if parts[1] == "payload" and len(parts) > 2 else None
+
+
+def _lines_of(kinds: frozenset[str]) -> str:
+    """SQL: ``line`` on the lines of the types ``kinds``, '' on the others."""
+    return f"if(event.type.String IN ({_kinds_list(kinds)}), line, '')"
+
+
+def _in_lines_of(kinds: frozenset[str], condition: str) -> str:
+    """``condition`` with the JSON functions on ``line`` reading it only on the lines of the types ``kinds``:
+    each parses the whole line, and with short-circuit evaluation off (see :func:`_insert_from`) a guard
+    would not spare the other lines that parse; the text '' parses at once."""
+    return condition.replace("JSONType(line, ", f"JSONType({_lines_of(kinds)}, ")
 
 
 def _kinds_list(kinds: frozenset[str]) -> str:
@@ -450,7 +483,7 @@ def raw_columns() -> list[tuple[str, str]]:
         (condition, where, _payload_kinds(where)) for condition, where in _leaf_checks(_event_fields(), "event", "$")
     ]
     return [
-        (name, text if kinds is None else f"if(event.type.String IN ({_kinds_list(kinds)}), {text}, '')")
+        (name, text if kinds is None else text.replace("(line, ", f"({_lines_of(kinds)}, ", 1))
         for name, text, kinds in _raw_columns(checks)
     ]
 

@@ -15,7 +15,7 @@ import json
 
 import pytest
 import test_robustness
-from gharchive_fixtures import HOSTILE, RAW_HOSTILE, hostile_issue, hostile_push, write_hour
+from gharchive_fixtures import HOSTILE, RAW_HOSTILE, _changed, event, hostile_issue, hostile_push, write_hour
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from test_robustness import fingerprint
@@ -135,6 +135,96 @@ _files = itertools.count(1)
 )
 @given(hostile=st.lists(hostile_lines(), min_size=8, max_size=16))
 def test_both_engines_refuse_the_same_generated_hostile_lines(engines, hostile):
+    _assert_refused_alike(engines, hostile)
+
+
+def _compact(item: dict) -> str:
+    return json.dumps(item, separators=(",", ":"))
+
+
+def _pull(**changes) -> dict:
+    at = "2024-01-15T10:00:00Z"
+    item = event(903, "PullRequestEvent", actor=(1, "alice"), repo=(11, "acme/engine"), created_at=at, number=4)
+    return _changed(item, {"payload.action": "closed", **changes})
+
+
+def _review(**changes) -> dict:
+    at = "2024-01-15T10:00:00Z"
+    item = event(904, "PullRequestReviewEvent", actor=(1, "alice"), repo=(11, "acme/engine"), created_at=at, number=4)
+    return _changed(item, changes)
+
+
+# Values at the edges of the declared types, each good or bad, as text a parser may read either way.
+EDGES: list[dict | str] = [
+    hostile_push(**{"actor.login": ""}),
+    hostile_push(**{"actor.login": "al\u00e9"}),
+    _compact(hostile_push()).replace('"actor":{"id"', '"actor":{"\\u0069d"'),
+    _compact(hostile_push()).replace(
+        '"created_at":"2024-01-15T10:00:00Z"', '"created_at":"2024-01-15T10:00:00\\u005a"'
+    ),
+    hostile_push(created_at="2024-02-29T10:00:00Z"),
+    hostile_push(created_at="2023-02-29T10:00:00Z"),
+    hostile_push(**{"repo.id": 1.0}),
+    _compact(hostile_push()).replace('"repo":{"id":11', '"repo":{"id":1e1'),
+    hostile_push(**{"repo.id": 2**63 - 1}),
+    hostile_push(**{"repo.id": 2**63}),
+    hostile_push(**{"repo.id": 0}),
+    hostile_push(**{"repo.id": None}),
+    hostile_push(repo=None),
+    hostile_push(actor=None),
+    hostile_push(payload=None),
+    hostile_push(payload={}),
+    hostile_push(type=None),
+    hostile_push(type=5),
+    hostile_push(type=""),
+    hostile_push(id=905),
+    hostile_push(id="0905"),
+    hostile_push(id=""),
+    hostile_push(id=True),
+    hostile_push(id=9.5),
+    hostile_push(id="12345678901234567890"),
+    hostile_push(**{"payload.push_id": "12"}),
+    hostile_push(**{"payload.push_id": "012"}),
+    hostile_push(**{"payload.push_id": 12.5}),
+    hostile_push(**{"payload.push_id": True}),
+    hostile_push(**{"payload.action": 5}),
+    hostile_push(**{"payload.commits": None}),
+    hostile_push(**{"payload.commits": []}),
+    hostile_push(**{"payload.commits": [None]}),
+    hostile_push(**{"payload.commits": [{"author": None}, {}]}),
+    hostile_push(**{"payload.commits": [{"author": {"name": None, "email": "a@b"}}]}),
+    hostile_push(**{"payload.commits": [{"author": {"name": "a", "email": "b"}}, 5]}),
+    hostile_issue(**{"payload.issue.comments": 0}),
+    _compact(hostile_issue(**{"payload.issue.comments": 7})).replace('"comments":7', '"comments":-0'),
+    hostile_issue(**{"payload.issue.comments": 0.0}),
+    hostile_issue(**{"payload.issue.comments": 2**31}),
+    hostile_issue(**{"payload.issue.closed_at": None}),
+    hostile_issue(**{"payload.issue.closed_at": "2024-01-15 10:00:00"}),
+    hostile_issue(**{"payload.issue.user": None}),
+    hostile_issue(**{"payload.issue.user": {}}),
+    hostile_issue(**{"payload.issue.title": 5}),
+    _pull(**{"payload.pull_request.merged": None}),
+    _pull(**{"payload.pull_request.merged": 1}),
+    _pull(**{"payload.pull_request.merged_at": "2024-01-15T10:00:00Z", "payload.number": None}),
+    _pull(**{"payload.number": "4"}),
+    _pull(**{"payload.pull_request.additions": -1}),
+    _review(**{"payload.review.state": 5}),
+    _review(**{"payload.review.id": None}),
+    _review(**{"payload.review": [1, "approved"]}),
+]
+
+
+def test_both_engines_refuse_the_same_lines_at_the_edges_of_the_declared_types(engines):
+    """Escaped keys and values, integral floats, the bounds of an id, nulls and empty records."""
+    for start in range(0, len(EDGES), 30):  # a file's reported lines are kept up to MAX_REPORTED
+        _assert_refused_alike(
+            engines,
+            [(line if isinstance(line, str) else _compact(line)).encode() for line in EDGES[start : start + 30]],
+        )
+
+
+def _assert_refused_alike(engines, hostile: list[bytes]) -> None:
+    """Both engines skip the same lines of a file of ``hostile`` lines and store the same others."""
     from ecometrics.collector.archive_engine import import_files
 
     folder, sqlite, engine = engines
