@@ -182,6 +182,25 @@ def write_tree(
     return written, skipped
 
 
+def write_networks(out: str | Path, networks: Mapping[str, Mapping[str, Any]]) -> tuple[int, list[str]]:
+    """Write ``out/github/{name}/{file}.json`` of each repository's or developer's network files
+    (:func:`ecometrics.analysis.opendigger_network.networks`, by folder name) as networkExport.ts
+    ``processData`` writes them (``JSON.stringify``, numbers as JavaScript writes them). Returns
+    the files written and the names that cannot be a folder (skipped)."""
+    written, skipped = 0, []
+    for name, files in networks.items():
+        if not (_NAME.match(name) or _LOGIN.match(name)) or ".." in name:
+            skipped.append(name)
+            continue
+        folder = Path(out) / PLATFORM / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for file, content in files.items():
+            with output_file(folder / f"{file}.json") as path:
+                path.write_text(_js_json(content), encoding="utf-8")
+            written += 1
+    return written, skipped
+
+
 # monthlyExport.ts exportAllRepoList / exportAllUserList: DIR/{file} with this header line.
 LISTS = {"repo": ("repo_list.csv", "id,platform,repo_name"), "developer": ("user_list.csv", "id,platform,actor_login")}
 

@@ -237,9 +237,9 @@ def _openrank_and_coverage(
 def _export_opendigger(args: argparse.Namespace, config: Config) -> int:
     """OpenDigger's files, DIR/github/OWNER/REPO/METRIC.json, of every repo with events (or --repo),
     and DIR/coverage.json: each month of the range, the GH Archive hours held of it and its known loss."""
-    from ecometrics.analysis import opendigger
+    from ecometrics.analysis import opendigger, opendigger_network
     from ecometrics.analysis.coverage import coverage_note
-    from ecometrics.analysis.opendigger_files import LISTS, write_list, write_tree
+    from ecometrics.analysis.opendigger_files import LISTS, write_list, write_networks, write_tree
     from ecometrics.analysis.output import output_file
 
     if not args.out or args.out == "-":
@@ -249,7 +249,11 @@ def _export_opendigger(args: argparse.Namespace, config: Config) -> int:
             args, store, [args.repo] if args.repo else []
         )
         latest = {kind: opendigger.latest_openrank(store, kind, window) for kind in LISTS}
+        networks = opendigger_network.networks(
+            store, window.last, [(r.repo_id, r.name) for r in repos], [(d.repo_id, d.name) for d in developers]
+        )
     written, skipped = write_tree(repos, args.out, developers, labels, metas)
+    written += write_networks(args.out, networks)[0]  # its folders are write_tree's: the same names skipped
     write_list(args.out, "repo", repos, latest["repo"])
     if not args.repo:  # a developer's list, as their files, covers every repository
         write_list(args.out, "developer", developers, latest["developer"])
