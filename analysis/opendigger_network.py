@@ -66,8 +66,9 @@ Network = dict[str, list[list[Any]]]
 
 
 def neo4j_round(value: float) -> float:
-    """Cypher ``ROUND(value, 2)``: half up (Neo4j's default rounding mode) on the decimal the
-    float prints as (Java's ``BigDecimal.valueOf(double)``)."""
+    """Cypher ``ROUND(value, 2)``: "ties always being rounded away from zero (using rounding mode
+    ``HALF_UP``)" (Neo4j's Cypher manual, functions/mathematical-numeric, ``round()`` with
+    precision), on the decimal the float prints as (Java's ``BigDecimal.valueOf(double)``)."""
     return float(decimal.Decimal(repr(value)).quantize(decimal.Decimal("0.01"), decimal.ROUND_HALF_UP))
 
 

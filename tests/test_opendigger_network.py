@@ -123,3 +123,31 @@ def test_network_files_of_a_repository_and_a_developer(tmp_path, capsys):
     with Store(db) as store:
         metrics = {row[0] for row in store.conn.execute("SELECT DISTINCT metric FROM opendigger_values")}
     assert not metrics & {"developer_network", "repo_network"}
+
+
+def test_a_lone_developer_is_a_node_and_nothing_related_is_an_empty_file():
+    from ecometrics.analysis.opendigger_network import Graph, developer_networks, repo_networks
+
+    # one developer (7, solo) in one repository (1, a/b), act 4
+    graph = Graph({1: {7: 4.0}}, {7: {1: 4.0}}, {1: "a/b"}, {7: "solo"}, {}, set())
+    # userNetworkSql's UNION ALL self row (solo, solo, 0): solo is a node, the self row no edge
+    # repoNetworkSql (repo): no other repository shares a developer: no rows, no self rows: empty
+    assert repo_networks(graph, 1) == {
+        "developer_network": {"nodes": [["solo", 4.0]], "edges": []},
+        "repo_network": {"nodes": [], "edges": []},
+    }
+    # userNetworkSql (developer): nobody shares a repository: empty; repoNetworkSql's self row (a/b, a/b, 0)
+    assert developer_networks(graph, 7) == {
+        "developer_network": {"nodes": [], "edges": []},
+        "repo_network": {"nodes": [["a/b", 4.0]], "edges": []},
+    }
+
+
+def test_rounding_as_neo4j_and_javascript_round():
+    from ecometrics.analysis.opendigger_network import js_to_fixed, neo4j_round
+
+    # Cypher ROUND(x, 2) rounds half up the decimal the float prints as: 2.675 -> 2.68 (Python's round: 2.67)
+    assert neo4j_round(2.675) == 2.68 and neo4j_round(0.125) == 0.13 and neo4j_round(2.7083333) == 2.71
+    # toFixed(2) rounds the float's exact value: 2.675 is 2.67499999999999982236431605997495353221893310546875
+    # -> 2.67; 0.125 is exact, a tie, the larger: 0.13
+    assert js_to_fixed(2.675) == 2.67 and js_to_fixed(0.125) == 0.13
