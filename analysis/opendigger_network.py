@@ -91,7 +91,7 @@ class Graph:
     by_developer: Acts
     repo_names: dict[int, str]
     logins: dict[int, str]
-    openrank: dict[tuple[str, int], float]  # (kind, id) -> toFixed(2) of the window's sum
+    openrank: dict[str, dict[int, float]]  # kind -> id -> toFixed(2) of the window's sum
     selected: set[tuple[str, int]]  # (kind, id) with a month above e in the window
 
 
@@ -125,7 +125,9 @@ def load_graph(store: Any, last: str) -> Graph:
         sums[kind, entity] += value
         if value > MIN_OPENRANK:
             selected.add((kind, entity))
-    openrank = {key: js_to_fixed(total) for key, total in sums.items()}
+    openrank: dict[str, dict[int, float]] = {"repo": {}, "developer": {}}
+    for (kind, entity), total in sums.items():
+        openrank.setdefault(kind, {})[entity] = js_to_fixed(total)
     return Graph(dict(by_repo), dict(by_developer), repo_names, logins, openrank, selected)
 
 
@@ -180,21 +182,21 @@ def repo_networks(graph: Graph, repo: int) -> dict[str, Network]:
     developers = _top(graph.by_repo.get(repo, {}))
     own = {developer: neo4j_round(graph.by_repo[repo][developer]) for developer in developers}
     repos = _related(repo, graph.by_repo, graph.by_developer)
-    openrank = {entity: value for (kind, entity), value in graph.openrank.items() if kind == "repo"}
     return {
         DEVELOPER_NETWORK: _shaped(_rows(developers, graph.by_developer, self_rows=True), graph.logins, own),
-        REPO_NETWORK: _shaped(_rows(repos, graph.by_repo, self_rows=False), graph.repo_names, openrank),
+        REPO_NETWORK: _shaped(_rows(repos, graph.by_repo, self_rows=False), graph.repo_names, graph.openrank["repo"]),
     }
 
 
 def developer_networks(graph: Graph, developer: int) -> dict[str, Network]:
     """A developer's two files (``generateUserNetwork``)."""
     developers = _related(developer, graph.by_developer, graph.by_repo)
-    openrank = {entity: value for (kind, entity), value in graph.openrank.items() if kind == "developer"}
     repos = _top(graph.by_developer.get(developer, {}))
     own = {repo: neo4j_round(graph.by_developer[developer][repo]) for repo in repos}
     return {
-        DEVELOPER_NETWORK: _shaped(_rows(developers, graph.by_developer, self_rows=False), graph.logins, openrank),
+        DEVELOPER_NETWORK: _shaped(
+            _rows(developers, graph.by_developer, self_rows=False), graph.logins, graph.openrank["developer"]
+        ),
         REPO_NETWORK: _shaped(_rows(repos, graph.by_repo, self_rows=True), graph.repo_names, own),
     }
 

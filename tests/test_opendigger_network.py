@@ -129,7 +129,7 @@ def test_a_lone_developer_is_a_node_and_nothing_related_is_an_empty_file():
     from ecometrics.analysis.opendigger_network import Graph, developer_networks, repo_networks
 
     # one developer (7, solo) in one repository (1, a/b), act 4
-    graph = Graph({1: {7: 4.0}}, {7: {1: 4.0}}, {1: "a/b"}, {7: "solo"}, {}, set())
+    graph = Graph({1: {7: 4.0}}, {7: {1: 4.0}}, {1: "a/b"}, {7: "solo"}, {"repo": {}, "developer": {}}, set())
     # userNetworkSql's UNION ALL self row (solo, solo, 0): solo is a node, the self row no edge
     # repoNetworkSql (repo): no other repository shares a developer: no rows, no self rows: empty
     assert repo_networks(graph, 1) == {
