@@ -146,7 +146,7 @@ def _related(center: int, own: Acts, other: Acts) -> list[int]:
     (``collect(x2.id) + [x.id]``); none related, none."""
     relations: dict[int, float] = defaultdict(float)
     for through, act in sorted(own.get(center, {}).items()):
-        for entity, their in sorted(other[through].items()):
+        for entity, their in other[through].items():  # each entity's terms added in `through` order
             if entity != center:
                 relations[entity] += act * their / (act + their)
     top = _top(relations)
