@@ -14,7 +14,7 @@ Endpoints (``{repo}`` is ``/repos/{owner}/{name}`` or ``/repositories/{id}``):
   (see :meth:`GitHubRest.star_history`)
 - ``GET {repo}/contributors`` (``anon=1`` adds ``type: "Anonymous"`` entries),
   ``GET {repo}/stats/contributors`` (202 with ``{}`` on the first call of each simulated
-  day, then 200)
+  day, then 200; weeks start Sundays 00:00 UTC, as the docs' example ``"w": 1367712000`` does)
 - ``GET {repo}/issues`` (``state`` open|closed|all, ``since`` on updated_at, ``sort``
   created|updated|comments, ``direction``; PRs carry ``pull_request``),
   ``GET {repo}/pulls`` (``state``), ``GET {repo}/issues/comments`` (``since``, ``sort``,
@@ -736,7 +736,7 @@ class GitHubRest:
         for _, (sha, user, at, _) in self.world.activity(repo).landed_commits(now):
             commits += 1
             if user is not None:
-                week = at - (at - 345_600) % (7 * DAY)  # Sundays 00:00 UTC
+                week = at - (at - SUNDAY) % (7 * DAY)  # Sundays 00:00 UTC (the docs' "w": 1367712000)
                 tally = weeks.setdefault(user, {}).setdefault(week, [0, 0, 0])
                 added, deleted = commit_lines(sha)
                 tally[0] += added

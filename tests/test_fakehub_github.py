@@ -146,6 +146,18 @@ def test_stats_contributors_answers_202_until_ready(fakehub, truth0):
     assert {e["author"]["login"]: e["total"] for e in second.json()} == truth["contributors"]
 
 
+def test_stats_contributors_weeks_start_on_sundays(fakehub):
+    """GitHub's docs ("Get all contributor commit activity") give ``"w": 1367712000``, Sunday
+    2013-05-05 00:00 UTC: a week is counted from Sunday midnight UTC."""
+    url = f"{fakehub.url}/repos/Genesis-Embodied-AI/Genesis/stats/contributors"
+    while (answer := requests.get(url, headers={"Authorization": "token t"})).status_code == 202:
+        pass  # fakehub answers 202 once per repository and day, then the statistics
+    starts = {week["w"] for contributor in answer.json() for week in contributor["weeks"]}
+    assert starts and {dt.datetime.fromtimestamp(w, dt.UTC).strftime("%A %H:%M:%S") for w in starts} == {
+        "Sunday 00:00:00"
+    }
+
+
 def test_stats_contributors_lists_only_the_top_100_contributors(fakehub, truth0):
     """GitHub's statistics have no pagination: the 100 contributors with the most commits."""
     truth = truth0["github"]["repos"]["Genesis-Embodied-AI/Genesis"]
