@@ -286,21 +286,52 @@ def _json_path(where: str) -> str:
     return ", ".join(_quote(part) for part in where.split(".")[1:])
 
 
-def integer_value(expr: str, where: str) -> str:
-    """SQL: the Int64 of the Dynamic value ``expr`` (at ``where`` in ``line``) when the line holds an
+# The column holding a line's text on the few lines where an integer leaf holds a Float64, '' on
+# the others (:func:`integer_value`, :func:`reread_line`).
+REREAD = "reread_line"
+
+
+def integer_value(expr: str, where: str, text: str = REREAD) -> str:
+    """SQL: the Int64 of the Dynamic value ``expr`` (at ``where`` in the line) when the line holds an
     integer there, else NULL. A Dynamic takes a value into a type it already holds in the block when
     it can (``try_existing_variants_in_dynamic_first``, ClickHouse's src/Formats/JSONExtractTree.cpp,
     DynamicNode::insertResultToColumn): after a float, or an integer past Int64, at the same place, a
     later line's integer is held as Float64 or UInt64. A UInt64 is cast back exactly; a Float64 (which
-    holds an integer past 2^53 inexactly, and a JSON float too) is read again from the line, which is
-    parsed only on the lines holding one: with short-circuit evaluation off (see :func:`_insert_from`)
-    a JSON function runs on every line, on '' on the others."""
-    reread = f"if(isNotNull({expr}.Float64), line, '')"
+    holds an integer past 2^53 inexactly, and a JSON float too) is read again from ``text``, the line's
+    text on the lines holding one and '' on the others (:func:`reread_line`): with short-circuit
+    evaluation off (see :func:`_insert_from`) a JSON function runs on every line."""
     path = _json_path(where)
     return (
         f"coalesce({expr}.Int64, accurateCastOrNull({expr}.UInt64, 'Int64'), "
-        f"if(JSONType({reread}, {path}) = 'Int64', JSONExtract({reread}, {path}, 'Nullable(Int64)'), NULL))"
+        f"if(JSONType({text}, {path}) = 'Int64', JSONExtract({text}, {path}, 'Nullable(Int64)'), NULL))"
     )
+
+
+def _integer_leaves(
+    fields: Iterable[tuple[str, msgspec.inspect.Type]], expr: str
+) -> Iterator[tuple[str, msgspec.inspect.Type]]:
+    """The Dynamic values (as ``event.`a`.`b```) declared as integers (alone or in a union), with their declarations."""
+    for name, info in fields:
+        here = f"{expr}.`{name}`"
+        record = _record(info)
+        if _listed_record(info) is not None:
+            continue
+        if record is not None:
+            yield from _integer_leaves(((f.encode_name, f.type) for f in record.fields), here)
+        elif any(isinstance(t, msgspec.inspect.IntType) for t in _kinds(info)):
+            yield here, info
+
+
+def _kinds(info: msgspec.inspect.Type) -> tuple[msgspec.inspect.Type, ...]:
+    return info.types if isinstance(info, msgspec.inspect.UnionType) else (info,)
+
+
+@functools.cache
+def reread_line() -> str:
+    """SQL: ``line`` on the lines where a value declared as an integer is held as a Float64 (an integer
+    of the line or a float, which the line is refused for: few lines either way), '' on the others."""
+    held = " OR ".join(f"isNotNull({leaf}.Float64)" for leaf, _ in _integer_leaves(_event_fields(), "event"))
+    return f"if({held}, line, '')"
 
 
 def _bare_integer(expr: str) -> str:
@@ -312,8 +343,9 @@ def _bare_integer(expr: str) -> str:
     line that also holds them as a number elsewhere is refused too (chDB only; no GH Archive line does)."""
     digits = f"ifNull({expr}.String, '')"
     suspect = f"length({digits}) >= 20 AND match({digits}, '^-?[0-9]+$')"
-    before, after = _quote(r"[:,\[]\s*"), _quote(r"\s*[,}\]]")  # JSON's white space is within \s
-    return f"match(if({suspect}, line, ''), concat({before}, {digits}, {after}))"
+    # a constant pattern (compiled once, not once a line): the bare integers of 20 characters or more
+    bare = _quote(r"[:,\[]\s*(-?[0-9]{19,})\s*[,}\]]")  # JSON's white space is within \s
+    return f"has(extractAll(if({suspect}, line, ''), {bare}), {digits})"
 
 
 def _value_check(info: msgspec.inspect.Type, expr: str, where: str) -> str:
@@ -465,7 +497,7 @@ def schema_checks() -> tuple[str, str]:
     )
     # A line that is not good (few) is told what is wrong with it: each check alone, in order,
     # with a list's text read out of the line in place of its raw column.
-    raw = {name: text for name, text, _ in _raw_columns(checks)}
+    raw = {name: text for name, text, _ in _raw_columns(checks)} | {REREAD: "line"}
     invalid = ",\n    ".join(
         f"NOT {_for_kinds(kinds, _with_raw_text(condition, raw))}, "
         f"concat(event.type.String, {_quote(f': not the declared type or range - at `{where}`')})"
@@ -615,7 +647,7 @@ def _event_columns() -> str:
     comment_type = "event.type.String IN ('IssueCommentEvent', 'PullRequestReviewCommentEvent', 'CommitCommentEvent')"
 
     def integer(path: str) -> str:  # an integer value: see integer_value
-        return integer_value(f"event.{path}", f"$.{path}")
+        return integer_value(f"event.{path}", f"$.{path}", "line")
 
     number = (
         f"if({issue_type}, {integer('payload.issue.number')}, "
@@ -885,12 +917,11 @@ def _insert_from(engine: Engine, source: str, known: list[str], file: str, limit
     # The views that route the lines run side by side (one after the other, they took half the time).
     raw = ", ".join(f"{text} AS {name}" for name, text in raw_columns())
     commits = raw_column("$.payload.commits")
-    # A good line's text is kept only where a stored integer is to be read from it again (integer_value).
-    reread = " OR ".join(sorted(set(re.findall(r"isNotNull\(event\.[\w.]+\.Float64\)", _event_columns()))))
     engine.command(
         f"INSERT INTO archive_lines SELECT file, line_number, length(line) + 1, event, {good} AS good, "
-        f"if(good AND NOT ({reread}), '', line), if(good AND event.type.String = 'PushEvent', JSONExtractArrayRaw({commits}), []) "
-        f"FROM (SELECT *, {raw} FROM ("
+        # a good line's text is kept only where a stored integer is read from it again (integer_value)
+        f"if(good AND {REREAD} = '', '', line), if(good AND event.type.String = 'PushEvent', JSONExtractArrayRaw({commits}), []) "
+        f"FROM (SELECT *, {raw}, {reread_line()} AS {REREAD} FROM ("
         f"SELECT {file} AS file, _row_number + 1 AS line_number, line, JSONExtract(line, '{EVENT_TUPLE}') AS event "
         f"FROM file({_quote(source)}, LineAsString, 'line String') "
         f"WHERE throwIf({bound}, 'a GH Archive bound is passed') = 0)) "
