@@ -278,24 +278,94 @@ def _re2(pattern: str) -> str:
     return pattern.replace("\\Z", "$")  # re2 has no \Z; its $ is the end of the text (no multi-line mode)
 
 
-def _value_check(info: msgspec.inspect.Type, expr: str) -> str:
-    """SQL: the Dynamic value ``expr`` has the declared type ``info`` and meets its constraints.
-    (A Dynamic's typed subcolumn, ``expr.Int64``, is NULL unless the value has that type.)"""
+INT64_MAX = 2**63 - 1
+
+
+def _json_path(where: str) -> str:
+    """SQL: the keys of the JSON path ``where`` (``$.payload.issue.number``) as a JSON function's arguments."""
+    return ", ".join(_quote(part) for part in where.split(".")[1:])
+
+
+# The column holding a line's text on the few lines where an integer leaf holds a Float64, '' on
+# the others (:func:`integer_value`, :func:`reread_line`).
+REREAD = "reread_line"
+
+
+def integer_value(expr: str, where: str, text: str = REREAD) -> str:
+    """SQL: the Int64 of the Dynamic value ``expr`` (at ``where`` in the line) when the line holds an
+    integer there, else NULL. A Dynamic takes a value into a type it already holds in the block when
+    it can (``try_existing_variants_in_dynamic_first``, ClickHouse's src/Formats/JSONExtractTree.cpp,
+    DynamicNode::insertResultToColumn): after a float, or an integer past Int64, at the same place, a
+    later line's integer is held as Float64 or UInt64. A UInt64 is cast back exactly; a Float64 (which
+    holds an integer past 2^53 inexactly, and a JSON float too) is read again from ``text``, the line's
+    text on the lines holding one and '' on the others (:func:`reread_line`): with short-circuit
+    evaluation off (see :func:`_insert_from`) a JSON function runs on every line."""
+    path = _json_path(where)
+    return (
+        f"coalesce({expr}.Int64, accurateCastOrNull({expr}.UInt64, 'Int64'), "
+        f"if(JSONType({text}, {path}) = 'Int64', JSONExtract({text}, {path}, 'Nullable(Int64)'), NULL))"
+    )
+
+
+def _integer_leaves(
+    fields: Iterable[tuple[str, msgspec.inspect.Type]], expr: str
+) -> Iterator[tuple[str, msgspec.inspect.Type]]:
+    """The Dynamic values (as ``event.`a`.`b```) declared as integers (alone or in a union), with their declarations."""
+    for name, info in fields:
+        here = f"{expr}.`{name}`"
+        record = _record(info)
+        if _listed_record(info) is not None:
+            continue
+        if record is not None:
+            yield from _integer_leaves(((f.encode_name, f.type) for f in record.fields), here)
+        elif any(isinstance(t, msgspec.inspect.IntType) for t in _kinds(info)):
+            yield here, info
+
+
+def _kinds(info: msgspec.inspect.Type) -> tuple[msgspec.inspect.Type, ...]:
+    return info.types if isinstance(info, msgspec.inspect.UnionType) else (info,)
+
+
+@functools.cache
+def reread_line() -> str:
+    """SQL: ``line`` on the lines where a value declared as an integer is held as a Float64 (an integer
+    of the line or a float, which the line is refused for: few lines either way), '' on the others."""
+    held = " OR ".join(f"isNotNull({leaf}.Float64)" for leaf, _ in _integer_leaves(_event_fields(), "event"))
+    return f"if({held}, line, '')"
+
+
+def _bare_integer(expr: str) -> str:
+    """SQL: the String value ``expr`` of ``line`` is an integer past 64 bits written as
+    a number, which ClickHouse's parser hands on as a string (and msgspec refuses where a string is
+    declared). The parser keeps no trace of it, so the line's text is asked: it holds those digits
+    as a bare JSON value (after ``:``, ``,`` or ``[``, before ``,``, ``}`` or ``]``). Only on a
+    String of 20 digits or more is the line searched ('' on the others). A string of such digits on a
+    line that also holds them as a number elsewhere is refused too (chDB only; no GH Archive line does)."""
+    digits = f"ifNull({expr}.String, '')"
+    suspect = f"length({digits}) >= 20 AND match({digits}, '^-?[0-9]+$')"
+    # a constant pattern (compiled once, not once a line): the bare integers of 20 characters or more
+    bare = _quote(r"[:,\[]\s*(-?[0-9]{19,})\s*[,}\]]")  # JSON's white space is within \s
+    return f"has(extractAll(if({suspect}, line, ''), {bare}), {digits})"
+
+
+def _value_check(info: msgspec.inspect.Type, expr: str, where: str) -> str:
+    """SQL: the Dynamic value ``expr`` (at the JSON path ``where``) has the declared type ``info`` and
+    meets its constraints. (A Dynamic's typed subcolumn, ``expr.Int64``, is NULL unless the value has that type.)"""
     if isinstance(info, msgspec.inspect.UnionType):
-        return "(" + " OR ".join(_value_check(t, expr) for t in info.types) + ")"
+        return "(" + " OR ".join(_value_check(t, expr, where) for t in info.types) + ")"
     if isinstance(info, msgspec.inspect.NoneType):
         return f"isNull({expr})"
     if isinstance(info, msgspec.inspect.BoolType):
         return f"isNotNull({expr}.Bool)"
     if isinstance(info, msgspec.inspect.IntType):
-        # Int64 is what ClickHouse's parser makes of an integer that fits; others arrive as UInt64, Float64 or String.
+        if info.le is None or info.le > INT64_MAX:  # an integer past Int64 is refused (integer_value)
+            raise TypeError(f"no ClickHouse check for an integer without an upper bound within Int64: {info}")
+        value = integer_value(expr, where)
         bounds = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
-        checks = [
-            f"{expr}.Int64 {op} {getattr(info, key)}" for key, op in bounds.items() if getattr(info, key) is not None
-        ]
-        return "ifNull(" + " AND ".join(checks or [f"isNotNull({expr}.Int64)"]) + ", 0)"
+        checks = [f"{value} {op} {getattr(info, key)}" for key, op in bounds.items() if getattr(info, key) is not None]
+        return "ifNull(" + " AND ".join(checks) + ", 0)"
     if isinstance(info, msgspec.inspect.StrType):
-        checks = [f"isNotNull({expr}.String)"]
+        checks = [f"isNotNull({expr}.String)", f"NOT {_bare_integer(expr)}"]
         if info.pattern is not None:
             checks.append(f"match(ifNull({expr}.String, ''), {_quote(_re2(info.pattern))})")
         if info.min_length is not None:
@@ -326,7 +396,7 @@ def _leaf_checks(fields: Iterable[tuple[str, msgspec.inspect.Type]], expr: str, 
             continue
         record = _record(info)
         if record is None:
-            yield _value_check(info, here), where
+            yield _value_check(info, here, where), where
             continue
         # A record is an object or null: ClickHouse would also read a Tuple from an array, by position,
         # and from a number or a string make one of absent values, so the parser is asked what it holds.
@@ -427,7 +497,7 @@ def schema_checks() -> tuple[str, str]:
     )
     # A line that is not good (few) is told what is wrong with it: each check alone, in order,
     # with a list's text read out of the line in place of its raw column.
-    raw = {name: text for name, text, _ in _raw_columns(checks)}
+    raw = {name: text for name, text, _ in _raw_columns(checks)} | {REREAD: "line"}
     invalid = ",\n    ".join(
         f"NOT {_for_kinds(kinds, _with_raw_text(condition, raw))}, "
         f"concat(event.type.String, {_quote(f': not the declared type or range - at `{where}`')})"
@@ -575,15 +645,24 @@ def _event_columns() -> str:
     issue_type = "event.type.String IN ('IssuesEvent', 'IssueCommentEvent')"
     pull_type = "startsWith(event.type.String, 'PullRequest')"
     comment_type = "event.type.String IN ('IssueCommentEvent', 'PullRequestReviewCommentEvent', 'CommitCommentEvent')"
+
+    def integer(path: str) -> str:  # an integer value: see integer_value
+        return integer_value(f"event.{path}", f"$.{path}", "line")
+
     number = (
-        f"if({issue_type}, event.payload.issue.number.Int64, "
-        "coalesce(event.payload.number.Int64, event.payload.pull_request.number.Int64))"
+        f"if({issue_type}, {integer('payload.issue.number')}, "
+        f"coalesce({integer('payload.number')}, {integer('payload.pull_request.number')}))"
     )
     title = f"if({issue_type}, event.payload.issue.title.String, event.payload.pull_request.title.String)"
     issue, pull = "event.payload.issue", "event.payload.pull_request"
 
     def item(path: str, variant: str, *, pulls_only: bool = False) -> str:
-        if pulls_only:
+        if variant == "Int64" and pulls_only:
+            value, kinds = integer(f"payload.pull_request.{path}"), pull_type
+        elif variant == "Int64":
+            value = f"if({issue_type}, {integer(f'payload.issue.{path}')}, {integer(f'payload.pull_request.{path}')})"
+            kinds = f"{issue_type} OR {pull_type}"
+        elif pulls_only:
             value, kinds = f"{pull}.{path}.{variant}", pull_type
         else:
             value = f"if({issue_type}, {issue}.{path}.{variant}, {pull}.{path}.{variant})"
@@ -593,8 +672,9 @@ def _event_columns() -> str:
         return f"if({kinds}, {value}, NULL)"
 
     review_id = (
-        "multiIf(event.type.String = 'PullRequestReviewEvent', event.payload.review.id.Int64, "
-        "event.type.String = 'PullRequestReviewCommentEvent', event.payload.comment.pull_request_review_id.Int64, NULL)"
+        f"multiIf(event.type.String = 'PullRequestReviewEvent', {integer('payload.review.id')}, "
+        "event.type.String = 'PullRequestReviewCommentEvent', "
+        f"{integer('payload.comment.pull_request_review_id')}, NULL)"
     )
     metric_columns = [
         f"if(event.type.String = 'PullRequestEvent', toUInt8({pull}.merged.Bool), NULL) AS merged",
@@ -619,18 +699,18 @@ def _event_columns() -> str:
     ]
     return ", ".join(
         [
-            "coalesce(event.id.String, toString(event.id.Int64)) AS id",
+            f"coalesce(event.id.String, toString({integer('id')})) AS id",
             "event.type.String AS type",
             "event.payload.action.String AS action",
-            "event.actor.id.Int64 AS actor_id",
+            f"{integer('actor.id')} AS actor_id",
             "ifNull(event.actor.login.String, '') AS actor_login",
-            "event.repo.id.Int64 AS repo_id",
+            f"{integer('repo.id')} AS repo_id",
             "ifNull(event.repo.name.String, '') AS repo_name",
             "parseDateTimeBestEffortOrZero(event.created_at.String, 'UTC') AS created_at",
             f"if(event.type.String = 'PushEvent', NULL, {number}) AS issue_number",
-            f"if({comment_type}, event.payload.comment.id.Int64, NULL) AS comment_id",
+            f"if({comment_type}, {integer('payload.comment.id')}, NULL) AS comment_id",
             "if(event.type.String = 'PushEvent', "
-            "coalesce(event.payload.push_id.Int64, toInt64OrNull(event.payload.push_id.String)), NULL) AS push_id",
+            f"coalesce({integer('payload.push_id')}, toInt64OrNull(event.payload.push_id.String)), NULL) AS push_id",
             f"if(event.type.String = 'PushEvent', NULL, {title}) AS title",
             "file",
             *metric_columns,
@@ -839,8 +919,9 @@ def _insert_from(engine: Engine, source: str, known: list[str], file: str, limit
     commits = raw_column("$.payload.commits")
     engine.command(
         f"INSERT INTO archive_lines SELECT file, line_number, length(line) + 1, event, {good} AS good, "
-        f"if(good, '', line), if(good AND event.type.String = 'PushEvent', JSONExtractArrayRaw({commits}), []) "
-        f"FROM (SELECT *, {raw} FROM ("
+        # a good line's text is kept only where a stored integer is read from it again (integer_value)
+        f"if(good AND {REREAD} = '', '', line), if(good AND event.type.String = 'PushEvent', JSONExtractArrayRaw({commits}), []) "
+        f"FROM (SELECT *, {raw}, {reread_line()} AS {REREAD} FROM ("
         f"SELECT {file} AS file, _row_number + 1 AS line_number, line, JSONExtract(line, '{EVENT_TUPLE}') AS event "
         f"FROM file({_quote(source)}, LineAsString, 'line String') "
         f"WHERE throwIf({bound}, 'a GH Archive bound is passed') = 0)) "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 
 import pytest
 import test_robustness
@@ -223,8 +224,9 @@ def test_both_engines_refuse_the_same_lines_at_the_edges_of_the_declared_types(e
         )
 
 
-def _assert_refused_alike(engines, hostile: list[bytes]) -> None:
-    """Both engines skip the same lines of a file of ``hostile`` lines and store the same others."""
+def _assert_refused_alike(engines, hostile: list[bytes]) -> list[str]:
+    """Both engines skip the same lines of a file of ``hostile`` lines and store the same others;
+    the event ids given to the file's lines (a good push, ``hostile``, a good issue)."""
     from ecometrics.collector.archive_engine import import_files
 
     folder, sqlite, engine = engines
@@ -232,7 +234,10 @@ def _assert_refused_alike(engines, hostile: list[bytes]) -> None:
     # A good line first and last (so the file is GH Archive), and every event id unique: the line's number.
     lines = [json.dumps(hostile_push()).encode(), *hostile, json.dumps(hostile_issue()).encode()]
     ids = [str(number * 1000 + n) for n in range(len(lines))]
-    lines = [line.replace(b'"id":"90', f'"id":"{ident}'.encode(), 1) for ident, line in zip(ids, lines, strict=True)]
+    lines = [
+        re.sub(rb'"id":"90[0-9]*"', f'"id":"{ident}"'.encode(), line, count=1)
+        for ident, line in zip(ids, lines, strict=True)
+    ]
     (folder / str(number)).mkdir()
     hour = write_hour(folder / str(number) / "2024-01-15-10.json.gz", lines)
     expected = import_gharchive(sqlite, [hour], all_repos=True)
@@ -248,6 +253,7 @@ def _assert_refused_alike(engines, hostile: list[bytes]) -> None:
     stored = {row[0] for row in engine.rows("SELECT id FROM events")} & set(ids)
     kept = {row["id"] for row in sqlite.query("SELECT id FROM events")} & set(ids)
     assert stored == kept
+    return ids
 
 
 @pytest.mark.xfail(
@@ -268,3 +274,50 @@ def test_a_repeated_key_is_read_the_same_by_both_engines(engines):
     assert [row[0] for row in engine.rows("SELECT repo_id FROM events WHERE id = '77001'")] == [
         row["repo_id"] for row in kept
     ]
+
+
+def _stored_numbers(engines, ids: list[str]) -> tuple[dict, dict]:
+    """(chDB's, SQLite's) issue number and repository id of each stored event of ``ids``."""
+    _, sqlite, engine = engines
+    chdb = {row[0]: row[1:] for row in engine.rows("SELECT id, issue_number, repo_id FROM events") if row[0] in ids}
+    kept = {
+        row["id"]: (row["issue_number"], row["repo_id"])
+        for row in sqlite.query("SELECT id, issue_number, repo_id FROM events")
+        if row["id"] in ids
+    }
+    return chdb, kept
+
+
+def test_a_float_or_a_large_integer_where_an_integer_is_declared_refuses_no_later_good_line(engines):
+    """A Dynamic takes a later line's integer into a Float64 or UInt64 it already holds at that
+    place in the block: the good lines after a refused float (or integer past 2^63) are kept, with
+    their exact values (2^53 + 1 is no Float64)."""
+    numbers = [4.28e16, 5, 2**53 + 1, 2**64 - 1, 7, 2**63 - 1, 2**63, 4.0]
+    lines = [_compact(hostile_issue(**{"payload.issue.number": number})).encode() for number in numbers]
+    ids = _assert_refused_alike(engines, lines)[1:-1]  # after the file's first line, a good push
+    chdb, kept = _stored_numbers(engines, ids)
+    good = {
+        ident: (number, 11)
+        for ident, number in zip(ids, numbers, strict=True)
+        if number in (5, 2**53 + 1, 7, 2**63 - 1)
+    }
+    assert chdb == kept == good
+
+
+def test_an_integer_past_64_bits_where_a_string_is_declared_is_refused_by_both_engines(engines):
+    """ClickHouse's parser hands on an integer past 64 bits as a string; msgspec refuses a number
+    where a string is declared. The same digits as a JSON string are a string."""
+    _assert_refused_alike(
+        engines,
+        [
+            line.encode()
+            for line in [
+                _compact(hostile_push(**{"repo.name": -18446744073709551615})),
+                _compact(hostile_push(**{"repo.name": 18446744073709551616})),
+                _compact(hostile_push(**{"actor.login": 123456789012345678901234567890})),
+                _compact(hostile_push(**{"repo.name": "18446744073709551616"})),
+                _compact(hostile_issue(**{"payload.issue.title": -99999999999999999999})),
+                _compact(hostile_push(**{"payload.push_id": 99999999999999999999})),
+            ]
+        ],
+    )
