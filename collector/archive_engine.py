@@ -207,8 +207,9 @@ def _first_line(exc: BaseException) -> str:
 # The SQLite importer decodes each line into ecometrics.collector.gharchive.Event and its type's payload
 # record; here the same declarations (read with msgspec.inspect) become the type of one
 # JSONExtract and the SQL conditions a line must meet, so both engines refuse the same lines.
-# One difference is left: ClickHouse extracts a Tuple from a JSON array by position, so an
-# array where an object is declared passes here if its values have the declared types.
+# ClickHouse extracts a Tuple from a JSON array by position, so each declared record is also
+# asked its JSONType (an array where an object is declared is refused, as msgspec refuses it);
+# the differences left are in docs/untrusted-input.md.
 
 
 def _payload_fields() -> dict[str, tuple[msgspec.inspect.Field, frozenset[str] | None]]:
