@@ -49,9 +49,20 @@ def cpu_seconds() -> tuple[float, float]:
 
 
 def measure(path: Path, folder: Path) -> dict[str, float]:
-    """Import ``path`` three ways with the ``collector`` package first on ``sys.path``; the figures."""
-    from ecometrics.collector.gharchive import import_gharchive
-    from ecometrics.collector.store import Store
+    """Import ``path`` three ways with the checkout in the working folder (see :func:`run_side`); the figures.
+
+    A checkout from before the ``ecometrics`` package names its modules ``collector.*``; the
+    installed ``ecometrics`` would otherwise answer for it and measure this tree twice, so the
+    modules must come from that checkout, and a run whose modules do not is refused."""
+    import importlib
+
+    tree = Path.cwd().resolve()
+    prefix = "ecometrics." if (tree / "ecometrics").is_dir() else ""
+    gharchive = importlib.import_module(f"{prefix}collector.gharchive")
+    store_module = importlib.import_module(f"{prefix}collector.store")
+    if not Path(gharchive.__file__).resolve().is_relative_to(tree):
+        raise SystemExit(f"{tree}: its collector did not load (got {gharchive.__file__})")
+    import_gharchive, Store = gharchive.import_gharchive, store_module.Store  # noqa: N806 - the class
 
     figures: dict[str, float] = {}
 
