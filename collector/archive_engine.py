@@ -401,8 +401,7 @@ def _leaf_checks(fields: Iterable[tuple[str, msgspec.inspect.Type]], expr: str, 
             continue
         # A record is an object or null: ClickHouse would also read a Tuple from an array, by position,
         # and from a number or a string make one of absent values, so the parser is asked what it holds.
-        json_path = ", ".join(_quote(part) for part in where.split(".")[1:])
-        yield f"JSONType(line, {json_path}) IN ('Object', 'Null')", where
+        yield f"JSONType(line, {_json_path(where)}) IN ('Object', 'Null')", where
         yield from _leaf_checks(((f.encode_name, f.type) for f in record.fields), here, where)
 
 
@@ -414,12 +413,12 @@ def raw_column(where: str) -> str:
 def _raw_text(where: str) -> str:
     """SQL: the JSON text of the value at ``where`` in ``line`` ('' when absent; JSONType and
     JSONExtractArrayRaw read it as they read that path of the line)."""
-    return f"JSONExtractRaw(line, {', '.join(_quote(part) for part in where.split('.')[1:])})"
+    return f"JSONExtractRaw(line, {_json_path(where)})"
 
 
 def _listed_record(info: msgspec.inspect.Type) -> msgspec.inspect.StructType | None:
     """The record of a field declared as a list of records (alone or or-null), else None."""
-    for kind in info.types if isinstance(info, msgspec.inspect.UnionType) else (info,):
+    for kind in _kinds(info):
         if isinstance(kind, msgspec.inspect.ListType) and isinstance(kind.item_type, msgspec.inspect.StructType):
             return kind.item_type
     return None
@@ -447,15 +446,13 @@ def _element_checks(record: msgspec.inspect.StructType, text: str) -> Iterator[s
     array when one element's nested value has the wrong type."""
     for f in record.fields:
         value = f"JSONExtractRaw({text}, {_quote(f.encode_name)})"
-        optional = isinstance(f.type, msgspec.inspect.UnionType) and any(
-            isinstance(t, msgspec.inspect.NoneType) for t in f.type.types
-        )
+        kinds = _kinds(f.type)
+        optional = any(isinstance(t, msgspec.inspect.NoneType) for t in kinds)
         nested = _record(f.type)
         if nested is not None:
             yield _is(value, "Object", or_null=optional)
             yield from _element_checks(nested, value)
             continue
-        kinds = [t for t in (f.type.types if isinstance(f.type, msgspec.inspect.UnionType) else (f.type,))]
         strings = [t for t in kinds if isinstance(t, msgspec.inspect.StrType)]
         if len(strings) != 1 or len(kinds) - len(strings) > 1 or strings[0].pattern or strings[0].min_length:
             raise TypeError(f"no ClickHouse check for the declared list element field {f}")  # add it here
@@ -469,9 +466,7 @@ def schema_checks() -> tuple[str, str]:
     """SQL over ``line`` and its ``event`` Tuple: (the line meets the schema, multiIf branches naming the
     first value that does not, as ``cond, 'TYPE: ... at `$.path`'`` pairs). A payload field is checked in
     the lines of the types whose payload record declares it, as ecometrics.collector.gharchive decodes the payload."""
-    checks = [
-        (condition, where, _payload_kinds(where)) for condition, where in _leaf_checks(_event_fields(), "event", "$")
-    ]
+    checks = _declared_checks()
     # What ecometrics.collector.gharchive._row checks after decoding: an id's digits, the time's form and its
     # calendar day (the pattern allows February 30; a real date is its own round trip).
     day = "substring(ifNull(event.created_at.String, ''), 1, 10)"
@@ -505,6 +500,13 @@ def schema_checks() -> tuple[str, str]:
         for condition, where, kinds in checks
     )
     return valid, invalid
+
+
+def _declared_checks() -> list[tuple[str, str, frozenset[str] | None]]:
+    """(SQL condition, JSON path, types whose payload declares it) of each declared value of a line."""
+    return [
+        (condition, where, _payload_kinds(where)) for condition, where in _leaf_checks(_event_fields(), "event", "$")
+    ]
 
 
 def _payload_kinds(where: str) -> frozenset[str] | None:
@@ -550,12 +552,9 @@ def _raw_columns(checks: list[tuple[str, str, frozenset[str] | None]]) -> list[t
 def raw_columns() -> list[tuple[str, str]]:
     """(column, SQL) of each list of records the good lines' test reads (:func:`raw_column`): its
     JSON text, read out of ``line`` once, and only on the lines of the types whose payload declares it."""
-    checks = [
-        (condition, where, _payload_kinds(where)) for condition, where in _leaf_checks(_event_fields(), "event", "$")
-    ]
     return [
         (name, text if kinds is None else text.replace("(line, ", f"({_lines_of(kinds)}, ", 1))
-        for name, text, kinds in _raw_columns(checks)
+        for name, text, kinds in _raw_columns(_declared_checks())
     ]
 
 
