@@ -107,8 +107,9 @@ def meta_files(
             metas[entry.name]["info"] = info[entry.repo_id]
     kept = [entry for entry in labels if any(entry.values.get(name) for name in WITH_META)]
     top = _top_repos(store, rows, schema, window, int(stamp[:4]) - 1)
+    described = _labels(store)
     for entry in kept:
-        metas[entry.name] = {**updated, "type": "label", "id": entry.name, **_label_meta(store, entry.name)}
+        metas[entry.name] = {**updated, "type": "label", "id": entry.name, **_label_meta(described, entry.name)}
         if top.get(entry.name):
             metas[entry.name]["repos"] = top[entry.name]
     return metas
@@ -147,16 +148,24 @@ def _profiles(store: Store, ids: list[int]) -> dict[int, dict[str, str]]:
     return info
 
 
-def _label_meta(store: Store, label: str) -> dict[str, Any]:
-    """exportLabelMeta: the label's name and type, then its parents of the exported types."""
-    row = store.conn.execute("SELECT name, type, parents FROM labels WHERE id = ?", (label,)).fetchone()
-    if row is None:
+def _labels(store: Store) -> dict[str, tuple[str, str, str | None]]:
+    """Every stored label's ``(name, type, parents)`` by id, read once for all the labels' meta."""
+    return {
+        label: (name, kind, parents)
+        for label, name, kind, parents in store.conn.execute("SELECT id, name, type, parents FROM labels")
+    }
+
+
+def _label_meta(described: dict[str, tuple[str, str, str | None]], label: str) -> dict[str, Any]:
+    """exportLabelMeta: the label's name and type, then its parents of the exported types
+    (``described``: :func:`_labels`)."""
+    if label not in described:
         return {}
-    name, kind, parents = row
+    name, kind, parents = described[label]
     meta: dict[str, Any] = {"name": name, "label_type": kind}
     listed = []
     for parent in json.loads(parents or "[]"):
-        found = store.conn.execute("SELECT name, type FROM labels WHERE id = ?", (parent,)).fetchone()
+        found = described.get(parent)
         if found is not None and found[1] in RANKED_TYPES:  # parent_type IN (the exported types)
             listed.append({"id": parent, "name": found[0], "type": found[1]})
     if listed:
