@@ -97,7 +97,8 @@ def meta_files(
     repos = [entry for entry in repos if any(entry.values.get(name) for name in WITH_META)]
     for entry in repos:
         metas[entry.name] = {**updated, "type": "repo", "id": entry.repo_id}
-    for name, listed in _repo_labels(store, repos).items():
+    described = _labels(store)
+    for name, listed in _repo_labels(store, repos, described).items():
         metas[name]["labels"] = listed
     people = [entry for entry in developers if entry.values.get("activity")]
     info = _profiles(store, [entry.repo_id for entry in people])
@@ -107,7 +108,6 @@ def meta_files(
             metas[entry.name]["info"] = info[entry.repo_id]
     kept = [entry for entry in labels if any(entry.values.get(name) for name in WITH_META)]
     top = _top_repos(store, rows, schema, window, int(stamp[:4]) - 1)
-    described = _labels(store)
     for entry in kept:
         metas[entry.name] = {**updated, "type": "label", "id": entry.name, **_label_meta(described, entry.name)}
         if top.get(entry.name):
@@ -115,8 +115,11 @@ def meta_files(
     return metas
 
 
-def _repo_labels(store: Store, repos: list[RepoMetrics]) -> dict[str, list[dict[str, str]]]:
-    """exportLabelData: each repository's labels, for those with a stored global OpenRank."""
+def _repo_labels(
+    store: Store, repos: list[RepoMetrics], described: dict[str, tuple[str, str, str | None]]
+) -> dict[str, list[dict[str, str]]]:
+    """exportLabelData: each repository's labels, for those with a stored global OpenRank
+    (``described``: :func:`_labels`)."""
     ranked = {row[0] for row in store.conn.execute("SELECT DISTINCT entity_id FROM openrank WHERE kind = 'repo'")}
     frame = pl.DataFrame(
         [(entry.repo_id, entry.name) for entry in repos if entry.repo_id in ranked],
@@ -124,11 +127,10 @@ def _repo_labels(store: Store, repos: list[RepoMetrics]) -> dict[str, list[dict[
         orient="row",
     )
     pairs = label_repos(store, frame, types=REPO_LABEL_TYPES)
-    described = {row[0]: (row[1], row[2]) for row in store.conn.execute("SELECT id, name, type FROM labels")}
     names = dict(frame.iter_rows())
     found: dict[str, list[dict[str, str]]] = defaultdict(list)
     for label, repo_id in sorted(pairs.iter_rows()):
-        name, kind = described[label]
+        name, kind, _parents = described[label]
         found[names[repo_id]].append({"id": label, "name": name, "type": kind})
     # a stable sort by priority, highest first (JavaScript's sort is stable; ties by id here)
     return {repo: sorted(listed, key=lambda item: -LABEL_PRIORITY[item["type"]]) for repo, listed in found.items()}
