@@ -853,11 +853,23 @@ def compute_labels(store: Any, rows: Rows, schema: Schema, window: Window) -> di
     scopes: dict[str, set[int]] = defaultdict(set)  # a label type's repositories (getRepoWhereClause)
     for member in members.values():
         scopes[member.type] |= member.repos | member.org_repos
+    if not scopes:
+        return {}
+    # one developer query and one share computation for every type: their rows are per
+    # repository, so a type's are those of its scope (an empty scope filters no repository)
+    every = set().union(*scopes.values())
+    unfiltered = not all(scopes.values())
+    everyones = rows(
+        sql.developers_sql(
+            schema, "month", since=window.since, until=window.until, repo_ids=() if unfiltered else tuple(sorted(every))
+        )
+    )
+    all_shares = normalized_community_openrank(store, everyones, every, window)
     labels: dict[str, RepoMetrics] = {}
     for kind, scope in sorted(scopes.items()):
         ids = tuple(sorted(scope))
-        developers = rows(sql.developers_sql(schema, "month", since=window.since, until=window.until, repo_ids=ids))
-        shares = normalized_community_openrank(store, developers, scope, window)
+        developers = [row for row in everyones if row[0] in scope] if scope else everyones
+        shares = {key: found for key, found in all_shares.items() if key[0] in scope}
         for label, member in members.items():
             if member.type != kind:
                 continue

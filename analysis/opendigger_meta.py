@@ -97,7 +97,8 @@ def meta_files(
     repos = [entry for entry in repos if any(entry.values.get(name) for name in WITH_META)]
     for entry in repos:
         metas[entry.name] = {**updated, "type": "repo", "id": entry.repo_id}
-    for name, listed in _repo_labels(store, repos).items():
+    described = _labels(store)
+    for name, listed in _repo_labels(store, repos, described).items():
         metas[name]["labels"] = listed
     people = [entry for entry in developers if entry.values.get("activity")]
     info = _profiles(store, [entry.repo_id for entry in people])
@@ -108,14 +109,17 @@ def meta_files(
     kept = [entry for entry in labels if any(entry.values.get(name) for name in WITH_META)]
     top = _top_repos(store, rows, schema, window, int(stamp[:4]) - 1)
     for entry in kept:
-        metas[entry.name] = {**updated, "type": "label", "id": entry.name, **_label_meta(store, entry.name)}
+        metas[entry.name] = {**updated, "type": "label", "id": entry.name, **_label_meta(described, entry.name)}
         if top.get(entry.name):
             metas[entry.name]["repos"] = top[entry.name]
     return metas
 
 
-def _repo_labels(store: Store, repos: list[RepoMetrics]) -> dict[str, list[dict[str, str]]]:
-    """exportLabelData: each repository's labels, for those with a stored global OpenRank."""
+def _repo_labels(
+    store: Store, repos: list[RepoMetrics], described: dict[str, tuple[str, str, str | None]]
+) -> dict[str, list[dict[str, str]]]:
+    """exportLabelData: each repository's labels, for those with a stored global OpenRank
+    (``described``: :func:`_labels`)."""
     ranked = {row[0] for row in store.conn.execute("SELECT DISTINCT entity_id FROM openrank WHERE kind = 'repo'")}
     frame = pl.DataFrame(
         [(entry.repo_id, entry.name) for entry in repos if entry.repo_id in ranked],
@@ -123,11 +127,10 @@ def _repo_labels(store: Store, repos: list[RepoMetrics]) -> dict[str, list[dict[
         orient="row",
     )
     pairs = label_repos(store, frame, types=REPO_LABEL_TYPES)
-    described = {row[0]: (row[1], row[2]) for row in store.conn.execute("SELECT id, name, type FROM labels")}
     names = dict(frame.iter_rows())
     found: dict[str, list[dict[str, str]]] = defaultdict(list)
     for label, repo_id in sorted(pairs.iter_rows()):
-        name, kind = described[label]
+        name, kind, _parents = described[label]
         found[names[repo_id]].append({"id": label, "name": name, "type": kind})
     # a stable sort by priority, highest first (JavaScript's sort is stable; ties by id here)
     return {repo: sorted(listed, key=lambda item: -LABEL_PRIORITY[item["type"]]) for repo, listed in found.items()}
@@ -147,16 +150,24 @@ def _profiles(store: Store, ids: list[int]) -> dict[int, dict[str, str]]:
     return info
 
 
-def _label_meta(store: Store, label: str) -> dict[str, Any]:
-    """exportLabelMeta: the label's name and type, then its parents of the exported types."""
-    row = store.conn.execute("SELECT name, type, parents FROM labels WHERE id = ?", (label,)).fetchone()
-    if row is None:
+def _labels(store: Store) -> dict[str, tuple[str, str, str | None]]:
+    """Every stored label's ``(name, type, parents)`` by id, read once for all the labels' meta."""
+    return {
+        label: (name, kind, parents)
+        for label, name, kind, parents in store.conn.execute("SELECT id, name, type, parents FROM labels")
+    }
+
+
+def _label_meta(described: dict[str, tuple[str, str, str | None]], label: str) -> dict[str, Any]:
+    """exportLabelMeta: the label's name and type, then its parents of the exported types
+    (``described``: :func:`_labels`)."""
+    if label not in described:
         return {}
-    name, kind, parents = row
+    name, kind, parents = described[label]
     meta: dict[str, Any] = {"name": name, "label_type": kind}
     listed = []
     for parent in json.loads(parents or "[]"):
-        found = store.conn.execute("SELECT name, type FROM labels WHERE id = ?", (parent,)).fetchone()
+        found = described.get(parent)
         if found is not None and found[1] in RANKED_TYPES:  # parent_type IN (the exported types)
             listed.append({"id": parent, "name": found[0], "type": found[1]})
     if listed:
