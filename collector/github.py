@@ -308,7 +308,6 @@ class GitHubCollector:
         self.out_of_step: list[Repo] = []  # repos whose stored stars outnumber GitHub's count
         # repos whose stargazer list GitHub refused this run (id -> full name): asked no more
         self.stars_refused: dict[int, str] = {}
-        self.refused_in_metadata: list[int] = []  # ids whose newest star the metadata was refused
         self.progress = Progress(log, "pages", enabled=False)  # silent until run() starts it
         self.batch_size = REPO_BATCH  # aliased repositories per metadata document; halves on a timeout
 
@@ -412,8 +411,7 @@ class GitHubCollector:
         """Pages this run will likely read for ``repo``: its new stars, and a page per listing."""
         pages = 0
         if self.config.star_history:
-            stored, hidden = self.stored_stars(repo)
-            pages += -(-max(0, repo.stars - stored - hidden) // PAGE_SIZE)
+            pages += -(-max(0, repo.stars - self.counted_stars(repo)) // PAGE_SIZE)
         if self.config.contributors:
             pages += 1
         if self.config.activity:
@@ -590,6 +588,7 @@ class GitHubCollector:
         by_alias = {str(e["path"][0]): e for e in errors if e.get("path")}
         today = self.client.today
         repo_rows, snapshots, missing = [], [], []
+        refused_repos: list[Repo] = []  # those whose newest star the metadata was refused
         for index, name in enumerate(batch):
             node = data.get(f"r{index}")
             if not node:
@@ -610,9 +609,7 @@ class GitHubCollector:
                 self.note(f"github repo {name} is now {node['nameWithOwner']}; update [github] repos")
             repo_rows.append(repo_row_graphql(node, "renamed" if moved else "ok"))
             snapshots.append(snapshot_row_graphql(node, today))
-            if f"r{index}" in refused:
-                self.refused_in_metadata.append(node["databaseId"])
-            repos.setdefault(
+            repo = repos.setdefault(
                 node["databaseId"],
                 Repo(
                     node["databaseId"],
@@ -622,9 +619,11 @@ class GitHubCollector:
                     newest_updates(node),
                 ),
             )
+            if f"r{index}" in refused:
+                refused_repos.append(repo)
         self.save({"repos": repo_rows, "repo_snapshots": snapshots})
-        for repo in repos.values():
-            if repo.id in self.refused_in_metadata and repo.id not in self.stars_refused:
+        for repo in refused_repos:
+            if repo.id not in self.stars_refused:
                 self.record_star_access(repo, "forbidden")
         return missing
 
@@ -678,8 +677,7 @@ class GitHubCollector:
         than GitHub counts is queued for :meth:`reconcile_stars`."""
         if repo.id in self.stars_refused:  # refused this run already (the metadata's newest star)
             return
-        stored, hidden = self.stored_stars(repo)
-        in_step = stored + hidden == repo.stars
+        in_step = self.counted_stars(repo) == repo.stars
         if self.client.authenticated and repo.newest_star is not None:
             query = "SELECT count(*) FROM stargazers WHERE repo_id = ? AND user_id = ? AND starred_at = ? AND removed_at IS NULL"
             newest_stored = self.store.conn.execute(query, (repo.id, *repo.newest_star)).fetchone()[0] == 1
@@ -700,8 +698,7 @@ class GitHubCollector:
             return
         if repo.id in self.known_restricted:
             self.record_star_access(repo, None)  # access was granted since: the history is read again
-        stored, hidden = self.stored_stars(repo)
-        if stored + hidden > repo.stars:
+        if self.counted_stars(repo) > repo.stars:
             self.out_of_step.append(repo)
 
     @functools.cached_property

@@ -234,9 +234,8 @@ class ModelScopeClient:
             except requests.RequestException as exc:  # a body cut short: the legacy client lets it through
                 self._count("error")
                 failure = type(exc).__name__
-            except (
-                RecursionError
-            ):  # the library's json.loads on a body nested too deeply (ecometrics.collector.http.json_body)
+            # the library's json.loads on a body nested too deeply (ecometrics.collector.http.json_body)
+            except RecursionError:
                 self._count("error")
                 failure = "unreadable JSON body (the JSON nests too deeply to read)"
             if attempt == self.max_retries:

@@ -656,7 +656,9 @@ class GitHubRest:
           no source says what an older version answers, and refusing is the stricter case.
           No token and no collaborator needed: the 2026-06-30 restriction does not apply.
         - An item a week: ``week`` (Unix seconds of its start), ``total`` (the week's stars) and
-          ``days`` (7 counts, ``total`` their sum); newest week first; a client flattens them by
+          ``days`` (7 counts, ``total`` their sum), as GitHub's announcement describes it ("data
+          organized by week with the total stars added and a day-by-day breakdown",
+          https://github.com/orgs/community/discussions/206104); newest week first; a client flattens them by
           ``week + i * 86400``. The newest week holds days still to come, as zeros. Weeks start
           on Sundays 00:00 UTC here, as the ``/stats`` weeks do; GitHub says its week and day
           boundaries are not guaranteed to be UTC's, so a day may sit one off.

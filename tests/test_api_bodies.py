@@ -15,9 +15,24 @@ import pytest
 DEEP = b"[" * 100_000 + b"]" * 100_000
 
 
+class Quiet(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *_args) -> None:
+        pass
+
+
+def serve(handler: type[Quiet]):
+    """A real HTTP server on 127.0.0.1 answering with ``handler``: yields its URL, then stops."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture(scope="module")
 def deep_server():
-    class Deep(http.server.BaseHTTPRequestHandler):
+    class Deep(Quiet):
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -25,15 +40,7 @@ def deep_server():
             self.end_headers()
             self.wfile.write(DEEP)
 
-        def log_message(self, *_args) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Deep)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    yield from serve(Deep)
 
 
 def test_github_client_refuses_a_body_nested_too_deeply_as_unreadable(deep_server):
@@ -249,22 +256,14 @@ def test_collect_refuses_an_answer_over_the_real_bound_in_one_line(tmp_path, mon
 def redirect_server():
     """Every GET is redirected with a body that says it is 10 GiB long (and is cut off at once)."""
 
-    class Redirect(http.server.BaseHTTPRequestHandler):
+    class Redirect(Quiet):
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             self.send_response(302)
             self.send_header("Location", "/elsewhere")
             self.send_header("Content-Length", str(10 * 1024**3))
             self.end_headers()
 
-        def log_message(self, *_args) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    yield from serve(Redirect)
 
 
 def test_a_redirect_is_bounded_like_an_answer(redirect_server, tmp_path, monkeypatch):

@@ -62,7 +62,7 @@ def test_pages_hold_at_most_30_weeks_and_the_link_names_the_next(hub):
     answer = history(hub, per_page=100)
     assert answer.status_code == 200 and len(answer.json()) == 30  # per_page is capped at 30 weeks
     assert "next" in answer.links and "last" in answer.links
-    assert history(hub, per_page=30, page=10_000 // 100).json() == []  # past the weeks: an empty page
+    assert history(hub, per_page=30, page=100).json() == []  # past the weeks (3,000 of them): an empty page
     assert history(hub, page=101).status_code == 422  # page numbers stop at 100
 
 
