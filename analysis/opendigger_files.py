@@ -293,6 +293,16 @@ def _metric_files(root: Path) -> Iterator[tuple[Path, str, str]]:
             folders += [(child, depth + 1) for child in children]
 
 
+def _checked_name(path: Path, kind: str, name: str) -> str | None:
+    """Why ``name``, a folder's, is no name GitHub allows for ``kind`` (it names stored rows and
+    reaches SQL as a value), else None."""
+    pattern = {"repo": _NAME, "developer": _LOGIN}.get(kind)
+    if pattern is None or pattern.match(name):
+        return None
+    what = "a repository's OWNER/REPO" if kind == "repo" else "a developer's login"
+    return f"{path.parent}: not a repository or developer folder ({name!r} is not {what}); rename or remove it"
+
+
 def read_tree(folder: str | Path) -> Tree:
     """Read every metric file of ``folder``'s OpenDigger layout (:func:`_metric_files`: the
     repositories' and developers' under ``github/``, the labels' beside it), each checked
@@ -303,6 +313,9 @@ def read_tree(folder: str | Path) -> Tree:
     tree = Tree()
     inside = root.resolve()
     for path, kind, name in _metric_files(root):
+        if problem := _checked_name(path, kind, name):
+            tree.report(problem)
+            continue
         metric = path.stem
         wanted = {"developer": DEVELOPER_FILES, "label": LABEL_FILES}.get(kind, FILES)
         # a developer's files are all numbers by period, as a repository's activity

@@ -107,3 +107,19 @@ def test_a_link_to_a_metric_file_outside_the_folder_is_skipped_in_one_line(workd
     (folder / "activity.json").symlink_to(inside)
     assert cli(["import", "opendigger", str(workdir / "od")]) == 0, capsys.readouterr().err
     assert fingerprint(workdir / "ecometrics.db") != before
+
+
+@pytest.mark.parametrize(
+    "command, code, words",
+    [("import", 3, ("b'c", "not a repository")), ("compare", 2, ("none of its 0 repo(s)",))],
+)
+def test_a_folder_name_that_is_no_repository_or_login_is_not_read(workdir, capsys, command, code, words):
+    """A folder is a repository's (``github/OWNER/REPO``) or a developer's (``github/LOGIN``) only
+    when its name is one GitHub allows: ``b'c`` is neither, and reached the SQL of ``compare``
+    (a traceback). ``import`` skips it in one line; ``compare`` then has nothing to compare."""
+    folder = workdir / "od" / "github" / "acme" / "b'c"
+    folder.mkdir(parents=True)
+    (folder / "activity.json").write_text('{"2024-01": 3}')
+    before = fingerprint(workdir / "ecometrics.db")
+    assert_refused(capsys, cli([command, "opendigger", str(workdir / "od")]), code, *words)
+    assert fingerprint(workdir / "ecometrics.db") == before
