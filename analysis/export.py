@@ -109,12 +109,10 @@ TABLES: dict[str, Table] = {
     "star_trust": Table(fake_stars.star_trust_table, fake_stars.STAR_TRUST_COLUMNS),
     "stars_daily": Table(views.stars_daily, views.STARS_DAILY_COLUMNS),
 }
-GRAPH_KIND = (
-    "lineage"  # the lineage graph below a model, written by ecometrics.analysis.lineage.write_lineage: not a table
-)
-OPENDIGGER_KIND = (
-    "opendigger"  # OpenDigger's metric files, written by ecometrics.analysis.opendigger_files: not a table
-)
+# the lineage graph below a model, written by ecometrics.analysis.lineage.write_lineage: not a table
+GRAPH_KIND = "lineage"
+# OpenDigger's metric files, written by ecometrics.analysis.opendigger_files: not a table
+OPENDIGGER_KIND = "opendigger"
 
 
 def export_kinds() -> list[str]:

@@ -126,18 +126,19 @@ def repo_figures(store: Store, month: str | None = None) -> pl.DataFrame:
         WITH ref AS (                       -- each repo's reference day and snapshot
             SELECT r.id AS repo_id, r.created_at,
                    (SELECT max(date) FROM repo_snapshots WHERE repo_id = r.id AND date <= :until) AS snapshot,
-                   EXISTS (SELECT 1 FROM stargazers WHERE repo_id = r.id)
-                   -- a history GitHub stopped listing (star_access) is stale: the snapshots tell
-                   AND NOT EXISTS (SELECT 1 FROM star_access WHERE repo_id = r.id AND restricted = 1) AS has_history,
+                   EXISTS (SELECT 1 FROM stargazers WHERE repo_id = r.id) AS listed,
+                   EXISTS (SELECT 1 FROM star_access WHERE repo_id = r.id AND restricted = 1) AS withheld,
                    -- stargazers withheld: GitHub's stars per day (star_counts) tell instead
                    r.id IN ({COUNTED_REPOS}) AS has_counts
             FROM repos r WHERE r.status != 'not_found'
         ), day AS (
-            SELECT repo_id, snapshot, has_history, has_counts, coalesce(snapshot, :until) AS date FROM ref
+            -- a history GitHub stopped listing (star_access: withheld) is stale: the snapshots tell
+            SELECT repo_id, snapshot, listed AND NOT withheld AS has_history, withheld, has_counts,
+                   coalesce(snapshot, :until) AS date FROM ref
             -- a past month before the first snapshot: every repository created by its end has a
             -- row, its figures from the star history, else unknown (null), never left out
             WHERE snapshot IS NOT NULL
-               OR (:month IS NOT NULL AND (has_history OR created_at < date(:until, '+1 day')))
+               OR (:month IS NOT NULL AND ((listed AND NOT withheld) OR created_at < date(:until, '+1 day')))
         )
         SELECT r.full_name AS repo,
                CASE WHEN s.stars IS NOT NULL THEN s.stars
@@ -156,8 +157,8 @@ def repo_figures(store: Store, month: str | None = None) -> pl.DataFrame:
                {_stars_gained(30)} AS stars_30d,
                r.created_at, r.language, r.license, r.archived, r.id AS repo_id, day.date,
                CASE WHEN day.has_counts THEN 'daily counts from GitHub'
-                    WHEN EXISTS (SELECT 1 FROM star_access a WHERE a.repo_id = r.id AND a.restricted = 1)
-                    THEN 'withheld by GitHub' WHEN day.has_history THEN 'collected' ELSE 'not collected'
+                    WHEN day.withheld THEN 'withheld by GitHub'
+                    WHEN day.has_history THEN 'collected' ELSE 'not collected'
                END AS star_history
         FROM repos r
         JOIN day ON day.repo_id = r.id

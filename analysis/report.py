@@ -553,8 +553,8 @@ class _Site:
 
     def _month_meta(self, frame: pl.DataFrame) -> str:
         """'Month covered: YYYY-MM' for a table of one month (partial and warm-up said), else ''."""
-        month = self._months_covered(frame)
-        if month is None or " to " in month:
+        month = self._one_month(frame)
+        if month is None:
             return ""
         partial = "partial_month" in frame.columns and bool(frame["partial_month"].drop_nulls().any())
         warm_up = "openrank_warm_up" in frame.columns and bool(frame["openrank_warm_up"].drop_nulls().any())
@@ -565,17 +565,22 @@ class _Site:
         )
 
     @staticmethod
-    def _one_month(frame: pl.DataFrame) -> str | None:
+    def _months(frame: pl.DataFrame) -> list[str]:
+        """The months a table covers, in order: its month column's, else its ``openrank_YYYY-MM``
+        columns'; none for a snapshot."""
         column = next((c for c in ("openrank_month", "month") if c in frame.columns), None)
-        months = sorted(set(frame[column].drop_nulls().to_list())) if column else []
+        return sorted(set(frame[column].drop_nulls().to_list())) if column else column_months(frame.columns)
+
+    @classmethod
+    def _one_month(cls, frame: pl.DataFrame) -> str | None:
+        """The month of a table of one month, else None."""
+        months = cls._months(frame)
         return months[0] if len(months) == 1 else None
 
     @classmethod
     def _months_covered(cls, frame: pl.DataFrame) -> str | None:
-        """The month a table covers (its month column's or its one ``openrank_YYYY-MM``
-        column's), ``"YYYY-MM to YYYY-MM"`` for a table of several, None for a snapshot."""
-        column = next((c for c in ("openrank_month", "month") if c in frame.columns), None)
-        months = sorted(set(frame[column].drop_nulls().to_list())) if column else column_months(frame.columns)
+        """The month a table covers, ``"YYYY-MM to YYYY-MM"`` for a table of several, None for a snapshot."""
+        months = cls._months(frame)
         if not months:
             return None
         return months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
@@ -691,8 +696,7 @@ class _Site:
     # -- pages
 
     def _sentence(self, kind: str, frame: pl.DataFrame) -> str:
-        covered = self._months_covered(frame)
-        one_month = covered if covered and " to " not in covered else None
+        one_month = self._one_month(frame)
         month = one_month or "the latest snapshot"
         months = column_months(frame.columns)
         span = f"{months[0]} to {months[-1]}" if len(months) > 1 else (months[0] if months else "the months stored")
