@@ -8,9 +8,10 @@ skipped, counted with its endpoint and never stored. With ``FakeHub(hostile_reco
 ``starred_at`` / ``starredAt`` = :data:`NOT_A_TIME`, in REST (``star+json``) and GraphQL alike;
 the first repository of every GraphQL metadata answer (alias ``r0`` of the ``Repositories``
 document) carries ``createdAt`` = :data:`NOT_A_TIME`; and the first contributor of every
-``/contributors`` page carries ``contributions`` = :data:`NEGATIVE_COUNT`; and the first week of
-the first entry of every ``/stats/contributors`` answer carries ``c`` (commits) =
-:data:`NEGATIVE_COUNT`; and the first
+``/contributors`` page carries ``contributions`` = :data:`NEGATIVE_COUNT`; and the first four
+entries of every ``/stats/contributors`` answer are each spoilt one way (:data:`STATS_SPOILERS`):
+the first week's ``c`` (commits) = :data:`NEGATIVE_COUNT`, then :data:`A_FRACTION`, then a
+``total`` that is a string, then an ``author`` that is a list; and the first
 repository of every owner's REST listing (``/orgs/{org}/repos``, ``/users/{user}/repos``)
 carries ``created_at`` = :data:`NOT_A_TIME`; and the first account of every ``nodes(ids:)`` answer
 (profiles, stargazer account facts) carries ``databaseId`` = :data:`NEGATIVE_COUNT`; and the first
@@ -28,6 +29,28 @@ from ecometrics.fakehub.exchange import Response
 
 NOT_A_TIME = "yesterday"
 NEGATIVE_COUNT = -1
+A_FRACTION = 0.5
+
+
+def _negative_commits(entry: dict) -> None:
+    entry["weeks"][0]["c"] = NEGATIVE_COUNT
+
+
+def _fractional_commits(entry: dict) -> None:
+    entry["weeks"][0]["c"] = A_FRACTION
+
+
+def _total_as_text(entry: dict) -> None:
+    entry["total"] = str(entry.get("total", 0))
+
+
+def _author_as_list(entry: dict) -> None:
+    entry["author"] = [entry.get("author")]
+
+
+# /stats/contributors: the k-th entry of an answer is spoilt by the k-th of these (its weeks,
+# total and author are each declared in ecometrics.collector.api_records.ContributorStats)
+STATS_SPOILERS = (_negative_commits, _fractional_commits, _total_as_text, _author_as_list)
 
 
 def corrupted(endpoint: str, resp: Response) -> Response:
@@ -67,10 +90,12 @@ def corrupted(endpoint: str, resp: Response) -> Response:
             return resp
         body[0]["contributions"] = NEGATIVE_COUNT
     elif endpoint == "repos.stats.contributors":
-        weeks = body[0].get("weeks") if isinstance(body, list) and body and isinstance(body[0], dict) else None
-        if not (isinstance(weeks, list) and weeks and isinstance(weeks[0], dict)):
+        if not isinstance(body, list):
             return resp
-        weeks[0]["c"] = NEGATIVE_COUNT
+        for spoil, entry in zip(STATS_SPOILERS, body, strict=False):
+            weeks = entry.get("weeks") if isinstance(entry, dict) else None
+            if isinstance(weeks, list) and weeks and isinstance(weeks[0], dict):
+                spoil(entry)
     elif endpoint in ("hf.models", "hf.model_info"):
         record = body[0] if isinstance(body, list) and body else body
         if not isinstance(record, dict) or "id" not in record:

@@ -4,8 +4,9 @@ is skipped, counted with its endpoint in the run log, and never stored.
 fakehub's hostile control (off by default: the real APIs send no garbage) gives the first star
 of every stargazer page a time that is not a time, in REST and GraphQL alike, the first
 repository of every GraphQL metadata answer a ``createdAt`` that is not a time, the first
-contributor of every ``/contributors`` page a negative count, and the first entry of every
-``/stats/contributors`` answer a week of negative commits.
+contributor of every ``/contributors`` page a negative count, and the first four entries of
+every ``/stats/contributors`` answer one fault each (negative or fractional commits in a week, a
+``total`` that is a string, an ``author`` that is a list).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from test_github_collector import collect, github_config
 
 from ecometrics.collector.store import Store
 from ecometrics.fakehub import FakeHub
-from ecometrics.fakehub.hostile import NEGATIVE_COUNT, NOT_A_TIME
+from ecometrics.fakehub.hostile import NOT_A_TIME, STATS_SPOILERS
 from ecometrics.jobs.cli import main
 
 REPOS = ["MoonshotAI/Kimi-VL", "THUDM/GLM-4"]
@@ -169,20 +170,41 @@ def test_a_bad_issue_or_pull_request_node_is_skipped_counted_and_never_stored(tm
     assert len(issues.invalid) == 1 and {event["issue_number"] for event in issues.events} == {7}
 
 
-def test_a_bad_contributor_stats_entry_is_skipped_counted_and_never_stored(tmp_path, monkeypatch, capsys, caplog):
-    # the first entry of every /stats/contributors answer has a week of -1 commits
+def test_bad_contributor_stats_entries_are_skipped_counted_and_never_stored(tmp_path, monkeypatch, capsys, caplog):
+    # the first four entries of every /stats/contributors answer are spoilt, one fault each
+    import requests
+
     monkeypatch.chdir(tmp_path)
     db = tmp_path / "gh.db"
     config = github_config(orgs=[], repos=UNRENAMED, activity=False)
+    spoilt = len(STATS_SPOILERS)
     with FakeHub(seed=0, scale="small", hostile_records=True) as hub, Store(db) as store:
         with caplog.at_level("INFO", logger="ecometrics.collector.github"):
             result = collect(store, hub, config=config, token="test-token")
         answers = hub.stats()["by_endpoint"]["repos.stats.contributors"]["by_status"].get("200", 0)
-        assert result.counters["github: invalid records skipped (stats/contributors)"] == answers > 0, result.counters
-        assert "at `$.weeks[0].c`" in caplog.text
-        weeks = store.query("SELECT developer_id, commits FROM contributor_weeks")
-        assert weeks and all(row["commits"] >= 0 for row in weeks)
-        assert NEGATIVE_COUNT not in {row["commits"] for row in weeks}
+        counted = result.counters["github: invalid records skipped (stats/contributors)"]
+        assert counted == spoilt * answers > 0, result.counters
+        assert "github: invalid records skipped (stats/contributors)" in caplog.records[-1].getMessage()
+        assert "at `$.weeks[0].c`" in caplog.text  # each repository's first reason, with its field
+        hub.hostile_records = False  # the same answers, unspoilt: which authors the skipped entries were
+        collected = store.query("SELECT id, full_name FROM repos")
+        assert collected
+        for repo in collected:
+            answer = requests.get(
+                f"{hub.url}/repos/{repo['full_name']}/stats/contributors",
+                headers={"Authorization": "token test-token"},
+                timeout=5,
+            )
+            assert answer.status_code == 200, answer.text
+            entries = answer.json()
+            assert len(entries) > spoilt
+            # every entry has commits (total >= 1), so each would have weeks stored
+            assert all(entry["total"] > 0 and entry["author"] for entry in entries)
+            bad = {entry["author"]["id"] for entry in entries[:spoilt]}
+            good = {entry["author"]["id"] for entry in entries[spoilt:]}
+            stored = store.query("SELECT developer_id, commits FROM contributor_weeks WHERE repo_id = ?", (repo["id"],))
+            assert {row["developer_id"] for row in stored} == good - bad  # the good ones, none of the bad
+            assert all(isinstance(row["commits"], int) and row["commits"] >= 0 for row in stored)
     assert main(["--db", str(db), "analyze", "openrank"]) == 0
     assert main(["--db", str(db), "export", "repos", "--format", "json"]) == 0
     assert "Traceback" not in capsys.readouterr().err
