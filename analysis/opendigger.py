@@ -880,11 +880,10 @@ def compute_labels(store: Any, rows: Rows, schema: Schema, window: Window) -> di
                     metrics.values[name][key] = value
 
             joined = sql.joined_rows_sql(member.repos, member.org_repos, member.users)
-            for grain in sql.GRAINS:
-                query = sql.counts_sql(
-                    schema, grain, since=window.since, until=window.until, repo_ids=ids, by_repo=False, joined=joined
-                )
-                _counts(rows(query), put)
+            query = sql.counts_sql(  # every grain in one pass over the type's events
+                schema, sql.GRAINS, since=window.since, until=window.until, repo_ids=ids, by_repo=False, joined=joined
+            )
+            _counts(rows(query), put)
             # one group, the label: each developer row once per label row it joins
             as_one = [(0, *row[1:]) for row in developers for _ in range(member.rows(row[0], row[2]))]
             for key, per_name in _activity(as_one).items():

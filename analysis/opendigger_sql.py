@@ -279,7 +279,7 @@ def joined_rows_sql(repos: Iterable[int], org_repos: Iterable[int], users: Itera
 
 def counts_sql(
     schema: Schema,
-    grain: str,
+    grain: str | tuple[str, ...],
     *,
     since: str,
     until: str,
@@ -296,17 +296,31 @@ def counts_sql(
     a label) passes its label type's repositories as ``repo_ids`` (getRepoWhereClause with
     ``repoLabel``) and ``joined``, :func:`joined_rows_sql`: the events joining none of its
     rows are left out, and ``COUNT()`` and ``SUM()`` see an event once per row it joins.
+    Several grains (``GRAINS``) are read in one pass over the events, each event counted in
+    each grain's period; the keys (``2024-01``, ``2024Q1``, ``2024``) tell the grains apart.
     """
     measures = ",\n       ".join(f"{_aggregate(schema, m, joined)} AS {m.name}" for m in MEASURES)
     key, group = ("repo_id", "repo_id, period") if by_repo else ("0", "period")
     label = f" AND {joined} > 0" if joined is not None else ""
+    when, each_grain = (period(schema, grain), "") if isinstance(grain, str) else _each_grain(schema, grain)
     return f"""
 {with_events(schema, since=since, until=until, repo_ids=repo_ids)}
-SELECT {key} AS group_id, {period(schema, grain)} AS period,
+SELECT {key} AS group_id, {when} AS period,
        {measures}
-FROM e WHERE repo_id IS NOT NULL{label}
+FROM e{each_grain} WHERE repo_id IS NOT NULL{label}
 GROUP BY {group}
 """
+
+
+def _each_grain(schema: Schema, grains: tuple[str, ...]) -> tuple[str, str]:
+    """The period of the grain an event's row stands for, and the join giving each event one row
+    per grain (SQLite: a CROSS JOIN, which keeps the events the outer loop; ClickHouse: ARRAY JOIN)."""
+    if _sqlite(schema):
+        when = " ".join(f"WHEN '{grain}' THEN {period(schema, grain)}" for grain in grains)
+        rows = " UNION ALL ".join(f"SELECT '{grain}' AS grain" for grain in grains)
+        return f"CASE grain {when} END", f" CROSS JOIN ({rows}) AS g"
+    when = ", ".join(f"grain = '{grain}', {period(schema, grain)}" for grain in grains)
+    return f"multiIf({when}, NULL)", f" ARRAY JOIN [{_quoted(grains)}] AS grain"
 
 
 def names_sql(schema: Schema, *, since: str | None, until: str, repo_ids: tuple[int, ...] = ()) -> str:

@@ -61,6 +61,11 @@ from ecometrics.analysis.global_openrank import openrank_table, openrank_warm_up
 from ecometrics.collector.store import Store
 from ecometrics.core.dates import month_end
 
+# ``star_history`` of a repository whose stargazer list GitHub withholds (``star_access``): its
+# stars read from GitHub's daily counts, or without them from the snapshots alone.
+STARS_COUNTED, STARS_WITHHELD = "daily counts from GitHub", "withheld by GitHub"
+WITHHELD_HISTORIES = (STARS_COUNTED, STARS_WITHHELD)
+
 SCHEMA = {
     "repo": pl.String,
     "stars": pl.Int64,
@@ -156,8 +161,8 @@ def repo_figures(store: Store, month: str | None = None) -> pl.DataFrame:
                {_stars_gained(7)} AS stars_7d,
                {_stars_gained(30)} AS stars_30d,
                r.created_at, r.language, r.license, r.archived, r.id AS repo_id, day.date,
-               CASE WHEN day.has_counts THEN 'daily counts from GitHub'
-                    WHEN day.withheld THEN 'withheld by GitHub'
+               CASE WHEN day.has_counts THEN '{STARS_COUNTED}'
+                    WHEN day.withheld THEN '{STARS_WITHHELD}'
                     WHEN day.has_history THEN 'collected' ELSE 'not collected'
                END AS star_history
         FROM repos r

@@ -62,6 +62,7 @@ from ecometrics.analysis.fields import NAME
 from ecometrics.analysis.global_openrank import WARM_UP_MONTHS, default_month, openrank_table, warm_up_until
 from ecometrics.analysis.lineage import lineage_graph, most_derived_first, stored_edges
 from ecometrics.analysis.output import data_note, one_line, process_umask
+from ecometrics.analysis.rankings import WITHHELD_HISTORIES
 from ecometrics.core.bots import bot_expr
 from ecometrics.core.dates import check_month
 from ecometrics.core.ecosystem import RELATIONS
@@ -758,7 +759,7 @@ class _Site:
                     ),
                 )
             )
-            if self._stars_restricted(row["repo_id"]):  # drawn from GitHub's stars per day
+            if row["star_history"] in WITHHELD_HISTORIES:  # drawn from GitHub's stars per day
                 parts.append(
                     {
                         "kind": "notice",
@@ -771,7 +772,7 @@ class _Site:
                         ),
                     }
                 )
-        elif self._stars_restricted(row["repo_id"]):
+        elif row["star_history"] in WITHHELD_HISTORIES:
             parts.append(
                 {
                     "kind": "notice",
@@ -866,11 +867,6 @@ class _Site:
             figures=figures,
             parts=parts,
         )
-
-    def _stars_restricted(self, repo_id: int) -> bool:
-        """Whether GitHub refused the stargazer list of ``repo_id`` at its last check (``star_access``)."""
-        restricted = self._once("star_access", lambda: set(self.store.stars_restricted()))
-        return repo_id in restricted
 
     def _repo_months(self, repo_id: int, name: str) -> pl.DataFrame:
         """``month, openrank, activity, active_contributors, new_contributors`` of one repository:
@@ -1152,7 +1148,7 @@ class _Site:
                     "page": f"repos/{quote(slug(row['repo']))}.html",
                     "cells": [export.format_cell(row[c], fields[c]) or "unknown" for c in columns],
                     "stars": series.get(row["repo"], []),
-                    "withheld": self._stars_restricted(row["repo_id"]),  # GitHub lists no stargazers to us
+                    "withheld": row["star_history"] in WITHHELD_HISTORIES,  # GitHub lists no stargazers to us
                 }
                 for row in repos.iter_rows(named=True)
             },

@@ -167,40 +167,55 @@ def import_hub_stats(
     stored = {row["id"] for row in store.query("SELECT id FROM models WHERE platform = 'huggingface'")}
     result = HubStatsImport()
     opened = []
-    for raw in paths:  # every file checked before any is written
+    for raw in paths:  # every file's name and columns checked before any is read
         path = Path(raw)
         day = snapshot_day(path, date)
         if path.exists() and not stat.S_ISREG(path.stat().st_mode):  # a FIFO's read would wait for ever
             raise InputError(f"{path}: not a regular file; pass hub-stats' models.parquet")
         try:
             parquet = pq.ParquetFile(path)
-            columns = _columns(path, parquet.schema_arrow)
-            # Every page decoded before anything is written: a damaged one refuses the file whole.
-            for _ in parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns):
-                pass
         except (OSError, pa.ArrowException) as exc:
-            reason = " ".join(str(exc).split())[:200]
-            raise InputError(f"{path}: cannot read it as Parquet ({reason}); check the path and the download") from None
-        opened.append((path, day, parquet, columns))
-    for path, day, parquet, columns in opened:
-        result.files += 1
-        row_number = 0
-        for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns):
-            rows = []
-            for record in batch.to_pylist():
-                row_number += 1
-                checked = snapshot_row(record, day)
-                if isinstance(checked, str):
-                    result.bad_count += 1
-                    if len(result.bad) < MAX_REPORTED:
-                        result.bad.append(f"{path.name}: row {row_number}: {checked}")
-                    continue
-                if checked[0] not in stored:
-                    result.not_stored += 1
-                    continue
-                rows.append(checked)
-            result.rows += batch.num_rows
-            added = store.add_imported_model_snapshots(rows, source=SOURCE)
-            result.imported += added
-            result.held += len(rows) - added
+            raise _unreadable(path, exc) from None
+        opened.append((path, day, parquet, _columns(path, parquet.schema_arrow)))
+    # Each file decoded once, as it is written, in one transaction: a damaged page refuses
+    # its file whole and rolls back what the files before it wrote.
+    with store.transaction():
+        for path, day, parquet, columns in opened:
+            result.files += 1
+            read = 0  # the file's rows before the batch, to number its bad rows
+            try:
+                for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns):
+                    _import_batch(store, result, (path, day, read), batch, stored)
+                    read += batch.num_rows
+            except (OSError, pa.ArrowException) as exc:
+                raise _unreadable(path, exc) from None
     return result
+
+
+def _unreadable(path: Path, exc: Exception) -> InputError:
+    reason = " ".join(str(exc).split())[:200]
+    return InputError(f"{path}: cannot read it as Parquet ({reason}); check the path and the download")
+
+
+def _import_batch(
+    store: Store, result: HubStatsImport, at: tuple[Path, str, int], batch: Any, stored: set[str]
+) -> None:
+    """Check one record batch's rows, add the good ones of ``stored`` models, and count the rest;
+    ``at`` is the file, its day and how many of its rows came before the batch."""
+    path, day, first = at
+    rows = []
+    for offset, record in enumerate(batch.to_pylist(), start=1):
+        checked = snapshot_row(record, day)
+        if isinstance(checked, str):
+            result.bad_count += 1
+            if len(result.bad) < MAX_REPORTED:
+                result.bad.append(f"{path.name}: row {first + offset}: {checked}")
+            continue
+        if checked[0] not in stored:
+            result.not_stored += 1
+            continue
+        rows.append(checked)
+    result.rows += batch.num_rows
+    added = store.add_imported_model_snapshots(rows, source=SOURCE)
+    result.imported += added
+    result.held += len(rows) - added

@@ -185,3 +185,15 @@ def test_a_hostile_file_is_refused_in_one_line_and_nothing_is_stored(db, tmp_pat
     err = capsys.readouterr().err
     assert f"{path}: " in err and err.count("\n") == 1 and "Traceback" not in err, err
     assert snapshots(db) == before
+
+
+def test_a_damaged_file_after_a_good_one_stores_nothing_of_either(db, tmp_path, capsys):
+    """The files are decoded as they are written, so the good file's rows, written first, are rolled back."""
+    good = write_day(tmp_path / "models-2024-08-30.parquet", [("fan/tune", 1, 50)])
+    damaged = write_day(tmp_path / "models-2024-08-31.parquet", [(f"x/m{n}", n, n) for n in range(3000)])
+    _damaged(damaged)
+    before = snapshots(db)
+    assert main(["--db", str(db), "import", "hub-stats", str(good), str(damaged)]) == 2
+    err = capsys.readouterr().err
+    assert f"{damaged}: cannot read it as Parquet" in err and err.count("\n") == 1, err
+    assert snapshots(db) == before
