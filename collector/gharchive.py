@@ -68,11 +68,11 @@ import time
 import traceback
 import zlib
 from collections import Counter
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Union
+from typing import Annotated, Any, ClassVar, TypeVar, Union
 
 import msgspec
 
@@ -628,27 +628,75 @@ def import_gharchive(
     if config is not None:
         repos, orgs = [*repos, *config.github.repos], [*orgs, *config.github.orgs]
     tracked = None if all_repos else tracked_repos(store, repos=list(repos), orgs=list(orgs))
-    remove_stale_scratch(store.path.parent)
+
+    def write(batch: Batch, readable: bool) -> None:
+        done = batch.done
+        # A file's line count with its last batch; none for a file to fix: it is read again next time.
+        checkpoint = (SOURCE, batch.path.name, str(done.lines)) if done is not None and readable else None
+        held = archive_hour(batch.path, done) if done is not None and readable else None
+        store.merge_events(staged=batch.staged, source=SOURCE, checkpoint=checkpoint, archive_hour=held)
+
+    with store.page_cache(kib=IMPORT_CACHE_KIB):
+        return read_files(
+            files,
+            write,
+            ImportResult(),
+            scratch=store.path.parent,
+            tracked=tracked,
+            chunk_bytes=chunk_bytes,
+            parallel=parallel,
+            limits=limits,
+            progress=Progress(log, "files", enabled=progress),
+            label="gharchive",
+        )
+
+
+R = TypeVar("R", bound="ImportResult")
+
+
+def read_files(
+    files: list[Path],
+    write: Callable[[Batch, bool], None],
+    result: R,
+    *,
+    scratch: Path,
+    progress: Progress,
+    label: str,
+    limits: Limits,
+    tracked: Tracked | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+    parallel: bool | None = None,
+    workers: int = PARSERS,
+) -> R:
+    """Parse ``files`` into staged batches of ``events`` rows and hand each to ``write(batch,
+    readable)``, in the order of the files' lines: the one reader of both importers (SQLite's
+    :func:`import_gharchive`, chDB's :func:`ecometrics.collector.archive_engine.import_files`), so
+    both check each line against the same declared schema (:class:`Event`) and report the same
+    lines. ``readable`` is False with the last batch of a file to fix (past a bound, or not GH
+    Archive at all: none of its lines is an event), whose done mark ``write`` leaves out.
+
+    ``parallel`` parses in ``workers`` child processes while this one writes (default: when
+    the files hold more than :data:`PARALLEL_MIN_BYTES`); their scratch files go in a folder
+    in ``scratch``. Counts go into ``result``; a file to fix ends the import with an
+    :class:`InputError` naming it, after the other files.
+    """
+    remove_stale_scratch(scratch)
     if parallel is None:
         parallel = sum(path.stat().st_size for path in files) > PARALLEL_MIN_BYTES
-    result = ImportResult()
     started = time.perf_counter()
     parsed = (
-        _parse_in_processes(files, tracked, chunk_bytes, store.path.parent, limits)
+        _parse_in_processes(files, tracked, chunk_bytes, scratch, limits, workers)
         if parallel
-        else _parse(files, tracked, chunk_bytes, store.path.parent, limits)
+        else _parse(files, tracked, chunk_bytes, scratch, limits)
     )
     unreadable: list[str] = []  # files none of whose lines is an event: not GH Archive at all
-    with store.page_cache(kib=IMPORT_CACHE_KIB), Progress(log, "files", enabled=progress) as files_done:
-        files_done.start("gharchive", total=len(files))
+    with progress as files_done:
+        files_done.start(label, total=len(files))
         try:
             for batch in parsed:
                 done = batch.done
                 readable = done is None or not (done.refused or done.none_is_an_event())
-                # A file's line count with its last batch; none for a file to fix: it is read again next time.
-                checkpoint = (SOURCE, batch.path.name, str(done.lines)) if done is not None and readable else None
-                held = archive_hour(batch.path, done) if done is not None and readable else None
-                store.merge_events(staged=batch.staged, source=SOURCE, checkpoint=checkpoint, archive_hour=held)
+                write(batch, readable)
                 result.imported += batch.count
                 if done is not None:
                     result.merge(done)
@@ -662,7 +710,7 @@ def import_gharchive(
                     for where in done.corrupt:
                         log.warning("%s", where)
                     files_done.advance()
-                    files_done.update(description=f"gharchive {batch.path.name}")
+                    files_done.update(description=f"{label} {batch.path.name}")
         finally:
             parsed.close()
     result.seconds = time.perf_counter() - started
@@ -706,17 +754,17 @@ def _parse(paths: list[Path], tracked: Tracked | None, chunk_bytes: int, folder:
 
 
 def _parse_in_processes(
-    paths: list[Path], tracked: Tracked | None, chunk_bytes: int, folder: Path, limits: Limits
+    paths: list[Path], tracked: Tracked | None, chunk_bytes: int, folder: Path, limits: Limits, workers: int = PARSERS
 ) -> Parsed:
-    """:func:`_parse` with :data:`PARSERS` child processes parsing chunks in turn.
+    """:func:`_parse` with ``workers`` child processes parsing chunks in turn.
 
     A thread of this process inflates each file and deals its chunks round-robin to the
     parsers; each parser turns a chunk into rows and binds them into a scratch SQLite
     file (no journal, no indexes), which this process moves into ``events`` with one
     ``INSERT ... SELECT`` (a third of the cost of binding the rows here). Results are
     taken in the order the chunks were dealt, so rows, counts and corrupt lines come out
-    as :func:`_parse` gives them. At most :data:`CHUNKS_IN_FLIGHT` chunks are being sent,
-    parsed or waiting on disk. Threads would serialise on the GIL; the parsers are forked
+    as :func:`_parse` gives them. At most :data:`STAGED_PER_TRANSACTION` and two a parser
+    (:data:`CHUNKS_IN_FLIGHT` with :data:`PARSERS`) chunks are being sent, parsed or waiting on disk. Threads would serialise on the GIL; the parsers are forked
     (spawning would re-import the caller's main module) and run only the parser: no
     logging, nothing that takes a lock of this process.
     """
@@ -725,7 +773,7 @@ def _parse_in_processes(
         chunk_senders: list[Connection] = []
         result_receivers: list[Connection] = []
         parsers = []
-        for number in range(PARSERS):
+        for number in range(workers):
             chunk_receiver, chunk_sender = context.Pipe(duplex=False)
             result_receiver, result_sender = context.Pipe(duplex=False)
             parent_ends = [*chunk_senders, *result_receivers, chunk_sender, result_receiver]
@@ -749,7 +797,7 @@ def _parse_in_processes(
             result_receivers.append(result_receiver)
             parsers.append(parser)
         dealt: queue.Queue = queue.Queue()  # (parser, path) per chunk, (None, path, file counts) per file
-        slots = threading.BoundedSemaphore(CHUNKS_IN_FLIGHT)
+        slots = threading.BoundedSemaphore(STAGED_PER_TRANSACTION + 2 * workers)
         stop = threading.Event()
 
         def deal() -> None:
@@ -765,7 +813,7 @@ def _parse_in_processes(
                             chunk_senders[turn].send((path, line, line_count))
                             chunk_senders[turn].send_bytes(text)  # as is: pickling would copy it once more each side
                             dealt.put((turn, path))
-                            turn = (turn + 1) % PARSERS
+                            turn = (turn + 1) % workers
                             line += line_count
                     except STREAM_ERRORS as exc:
                         counts.report(damaged_report(path, line, exc))
