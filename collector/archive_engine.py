@@ -2,10 +2,9 @@
 
 A month of GH Archive is 100-200 million events; OpenRank needs only the month's
 (repo, developer) activity pairs. This module opens a ClickHouse engine and, for
-``ecometrics import gharchive FILES --engine ...``, has ClickHouse's own reader fill its
-``events`` table from the hourly ``.json.gz`` files, multi-threaded and with bounded
-memory; :mod:`ecometrics.analysis.archive_openrank` then runs the activity SQL there and brings
-back only the pairs.
+``ecometrics import gharchive FILES --engine chdb``, fills its ``events`` table from the
+hourly ``.json.gz`` files (below); :mod:`ecometrics.analysis.archive_openrank` then runs the
+activity SQL there, with bounded memory, and brings back only the pairs.
 
 Engines (:func:`open_engine`), all spoken to through ``clickhouse-connect``, so one client
 path and one SQL text serve each of them:
