@@ -66,15 +66,15 @@ import tempfile
 import threading
 import time
 import traceback
-import zlib
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, TypeVar, Union
+from typing import Annotated, Any, ClassVar, TypeVar, Union, cast
 
 import msgspec
+from zlib_ng import zlib_ng
 
 from ecometrics.collector.store import EVENT_PUSH_COLUMNS, EVENT_ROW_COLUMNS, ArchiveHour, Store
 from ecometrics.core.bots import is_bot_login
@@ -115,7 +115,8 @@ PARSERS = 2  # parser processes: two outpace the writer
 ROWS_PER_TRANSACTION = 100_000
 STAGED_PER_TRANSACTION = 8  # staged files attached at once (SQLite allows 10)
 CHUNKS_IN_FLIGHT = STAGED_PER_TRANSACTION + 2 * PARSERS  # bounds the parsers' scratch files
-STREAM_ERRORS = (EOFError, OSError, zlib.error)  # a truncated or damaged file
+# a truncated or damaged file (zlib_ng.pyi types its error as an instance, not a class)
+STREAM_ERRORS = (EOFError, OSError, cast(type[Exception], zlib_ng.error))
 MAX_REPORTED = 50  # corrupt lines kept in the result; all are counted
 IMPORT_CACHE_KIB = 128 * 1024  # SQLite page cache while importing: the events indexes' pages stay hot
 
@@ -1074,7 +1075,7 @@ def _chunks(path: Path, size: int, limits: Limits | None = None) -> Iterator[tup
     ``size`` bytes, each ending with a newline (but the file's last, if it lacks one), with
     its count of lines (counted once, here, as the bound on a file's lines needs).
 
-    A stream that stops mid-member raises EOFError, damaged data zlib.error, a file past a
+    A stream that stops mid-member raises EOFError, damaged data zlib_ng.error, a file past a
     bound of ``limits`` (default :data:`LIMITS`) :class:`TooLarge`, each after a last piece
     with the whole lines before the break. Each inflated byte is joined into a piece once
     (a long line does not make the buffering quadratic).
@@ -1150,7 +1151,8 @@ def _inflated(path: Path, step: int) -> Iterator[bytes]:
                 yield data
             return
         raw.seek(0)
-        inflater, pending = zlib.decompressobj(wbits=31), False
+        # zlib-ng: the zlib format, inflated in about half of CPython's zlib's time
+        inflater, pending = zlib_ng.decompressobj(wbits=31), False
         while compressed := raw.read(step):
             while compressed:
                 pending = True
@@ -1158,7 +1160,7 @@ def _inflated(path: Path, step: int) -> Iterator[bytes]:
                 compressed = inflater.unconsumed_tail
                 if inflater.eof:  # end of a gzip member; another may follow
                     compressed, pending = inflater.unused_data, False
-                    inflater = zlib.decompressobj(wbits=31)
+                    inflater = zlib_ng.decompressobj(wbits=31)
         if pending:
             raise EOFError("the compressed stream ends before its end marker")
 
