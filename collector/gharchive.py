@@ -764,10 +764,11 @@ def _parse_in_processes(
     file (no journal, no indexes), which this process moves into ``events`` with one
     ``INSERT ... SELECT`` (a third of the cost of binding the rows here). Results are
     taken in the order the chunks were dealt, so rows, counts and corrupt lines come out
-    as :func:`_parse` gives them. At most :data:`STAGED_PER_TRANSACTION` and two a parser
-    (:data:`CHUNKS_IN_FLIGHT` with :data:`PARSERS`) chunks are being sent, parsed or waiting on disk. Threads would serialise on the GIL; the parsers are forked
-    (spawning would re-import the caller's main module) and run only the parser: no
-    logging, nothing that takes a lock of this process.
+    as :func:`_parse` gives them. At most :data:`STAGED_PER_TRANSACTION` chunks and two a
+    parser (:data:`CHUNKS_IN_FLIGHT` with :data:`PARSERS`) are being sent, parsed or waiting
+    on disk. Threads would serialise on the GIL; the parsers are forked (spawning would
+    re-import the caller's main module) and run only the parser: no logging, nothing that
+    takes a lock of this process.
     """
     context = multiprocessing.get_context("fork")
     with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=folder) as scratch:
