@@ -114,7 +114,6 @@ PARSERS = 2  # parser processes: two outpace the writer
 # Fewer, larger transactions: each commit writes every index page it touched to the WAL.
 ROWS_PER_TRANSACTION = 100_000
 STAGED_PER_TRANSACTION = 8  # staged files attached at once (SQLite allows 10)
-CHUNKS_IN_FLIGHT = STAGED_PER_TRANSACTION + 2 * PARSERS  # bounds the parsers' scratch files
 STREAM_ERRORS = (EOFError, OSError, zlib.error)  # a truncated or damaged file
 MAX_REPORTED = 50  # corrupt lines kept in the result; all are counted
 IMPORT_CACHE_KIB = 128 * 1024  # SQLite page cache while importing: the events indexes' pages stay hot
@@ -763,8 +762,9 @@ def _parse_in_processes(
     file (no journal, no indexes), which this process moves into ``events`` with one
     ``INSERT ... SELECT`` (a third of the cost of binding the rows here). Results are
     taken in the order the chunks were dealt, so rows, counts and corrupt lines come out
-    as :func:`_parse` gives them. At most :data:`STAGED_PER_TRANSACTION` and two a parser
-    (:data:`CHUNKS_IN_FLIGHT` with :data:`PARSERS`) chunks are being sent, parsed or waiting on disk. Threads would serialise on the GIL; the parsers are forked
+    as :func:`_parse` gives them. At most :data:`STAGED_PER_TRANSACTION` chunks and two a parser
+    are being sent, parsed or waiting on disk (this bounds the parsers' scratch files). Threads
+    would serialise on the GIL; the parsers are forked
     (spawning would re-import the caller's main module) and run only the parser: no
     logging, nothing that takes a lock of this process.
     """
