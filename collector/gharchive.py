@@ -154,7 +154,7 @@ class TooLarge(ValueError):
 # form, whole seconds: docs.github.com "REST API endpoints for events", ``created_at``), of a real calendar day
 # in 2000-2099. To read a new field, declare it on the record or payload that holds it and put
 # it in the row in its payload record's ``layout_values`` (and its :class:`Layout`);
-# :mod:`ecometrics.collector.archive_engine` refuses the same lines on ClickHouse.
+# :mod:`ecometrics.collector.archive_engine` reads lines through the same code (:func:`read_files`).
 
 Id = Annotated[int, msgspec.Meta(gt=0, le=2**63 - 1)]
 # Patterns end in \Z, not $ (which Python also matches before a final newline).
@@ -456,7 +456,7 @@ class Event(msgspec.Struct):
 
     type: str = ""
     # The id's digits and the time's form are checked in _layout_row, once per distinct time (a
-    # pattern here would cost a regular expression per line); ClickHouse checks the same.
+    # pattern here would cost a regular expression per line).
     id: Id | Annotated[str, msgspec.Meta(min_length=1, max_length=19)] | None = None
     actor: Account | None = None
     repo: Repo | None = None
@@ -1241,7 +1241,7 @@ _BOT_FLAGS: dict[str | None, int] = {}
 
 def _is_utf8(text: bytes) -> bool:
     """Whether ``text`` is UTF-8, as JSON text must be (RFC 8259, section 8.1). msgspec checks the
-    strings it decodes, not those of the fields it skips; ClickHouse's parser checks the whole line."""
+    strings it decodes, not those of the fields it skips, so the whole line is checked here."""
     if text.isascii():
         return True
     try:
@@ -1251,8 +1251,8 @@ def _is_utf8(text: bytes) -> bool:
     return True
 
 
-# How deep a line may nest: what ClickHouse's JSON parser (simdjson, its DEFAULT_MAX_DEPTH) reads,
-# so that both engines refuse the same lines. GH Archive's lines nest fewer than ten levels.
+# How deep a line may nest: what ClickHouse's JSON parser (simdjson, its DEFAULT_MAX_DEPTH) reads.
+# GH Archive's lines nest fewer than ten levels.
 MAX_DEPTH = 1024
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
 _BRACKETS = re.compile(rb"[\[\]{}]")
