@@ -1,11 +1,13 @@
 """Both GH Archive importers refuse the same hostile lines: the SQLite path (msgspec, into the
-declared :class:`ecometrics.collector.gharchive.Event`) and chDB (the same declarations as SQL checks).
+declared :class:`ecometrics.collector.gharchive.Event`) and chDB, which reads lines through the same
+reader (:func:`ecometrics.collector.gharchive.read_files`) and moves its staged rows into ClickHouse.
 
 A file of nothing but hostile lines is refused in one line naming it (exit 2, no traceback)
 and changes nothing stored; on generated hostile lines (Hypothesis: a good event with one
 declared value replaced by any JSON value, a byte that is not UTF-8, ``NaN``, nesting either
-side of the parsers' depth), both engines skip and report the same lines by ``FILE:LINE``.
-A repeated key is the one difference left (``test_a_repeated_key_is_read_the_same_by_both_engines``).
+side of the parsers' depth), both engines skip and report the same lines by ``FILE:LINE`` and
+store the same values for the others. A repeated key is read last by both
+(``test_a_repeated_key_is_read_the_same_by_both_engines``).
 """
 
 from __future__ import annotations
