@@ -114,7 +114,6 @@ PARSERS = 2  # parser processes: two outpace the writer
 # Fewer, larger transactions: each commit writes every index page it touched to the WAL.
 ROWS_PER_TRANSACTION = 100_000
 STAGED_PER_TRANSACTION = 8  # staged files attached at once (SQLite allows 10)
-CHUNKS_IN_FLIGHT = STAGED_PER_TRANSACTION + 2 * PARSERS  # bounds the parsers' scratch files
 # a truncated or damaged file (zlib_ng.pyi types its error as an instance, not a class)
 STREAM_ERRORS = (EOFError, OSError, cast(type[Exception], zlib_ng.error))
 MAX_REPORTED = 50  # corrupt lines kept in the result; all are counted
@@ -156,7 +155,7 @@ class TooLarge(ValueError):
 # form, whole seconds: docs.github.com "REST API endpoints for events", ``created_at``), of a real calendar day
 # in 2000-2099. To read a new field, declare it on the record or payload that holds it and put
 # it in the row in its payload record's ``layout_values`` (and its :class:`Layout`);
-# :mod:`ecometrics.collector.archive_engine` refuses the same lines on ClickHouse.
+# :mod:`ecometrics.collector.archive_engine` reads lines through the same code (:func:`read_files`).
 
 Id = Annotated[int, msgspec.Meta(gt=0, le=2**63 - 1)]
 # Patterns end in \Z, not $ (which Python also matches before a final newline).
@@ -458,7 +457,7 @@ class Event(msgspec.Struct):
 
     type: str = ""
     # The id's digits and the time's form are checked in _layout_row, once per distinct time (a
-    # pattern here would cost a regular expression per line); ClickHouse checks the same.
+    # pattern here would cost a regular expression per line).
     id: Id | Annotated[str, msgspec.Meta(min_length=1, max_length=19)] | None = None
     actor: Account | None = None
     repo: Repo | None = None
@@ -765,8 +764,8 @@ def _parse_in_processes(
     ``INSERT ... SELECT`` (a third of the cost of binding the rows here). Results are
     taken in the order the chunks were dealt, so rows, counts and corrupt lines come out
     as :func:`_parse` gives them. At most :data:`STAGED_PER_TRANSACTION` chunks and two a
-    parser (:data:`CHUNKS_IN_FLIGHT` with :data:`PARSERS`) are being sent, parsed or waiting
-    on disk. Threads would serialise on the GIL; the parsers are forked (spawning would
+    parser are being sent, parsed or waiting on disk (this bounds the parsers' scratch
+    files). Threads would serialise on the GIL; the parsers are forked (spawning would
     re-import the caller's main module) and run only the parser: no logging, nothing that
     takes a lock of this process.
     """
@@ -1244,7 +1243,7 @@ _BOT_FLAGS: dict[str | None, int] = {}
 
 def _is_utf8(text: bytes) -> bool:
     """Whether ``text`` is UTF-8, as JSON text must be (RFC 8259, section 8.1). msgspec checks the
-    strings it decodes, not those of the fields it skips; ClickHouse's parser checks the whole line."""
+    strings it decodes, not those of the fields it skips, so the whole line is checked here."""
     if text.isascii():
         return True
     try:
@@ -1254,8 +1253,8 @@ def _is_utf8(text: bytes) -> bool:
     return True
 
 
-# How deep a line may nest: what ClickHouse's JSON parser (simdjson, its DEFAULT_MAX_DEPTH) reads,
-# so that both engines refuse the same lines. GH Archive's lines nest fewer than ten levels.
+# How deep a line may nest: what ClickHouse's JSON parser (simdjson, its DEFAULT_MAX_DEPTH) reads.
+# GH Archive's lines nest fewer than ten levels.
 MAX_DEPTH = 1024
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
 _BRACKETS = re.compile(rb"[\[\]{}]")
