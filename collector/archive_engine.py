@@ -371,8 +371,13 @@ def import_files(
         label="gharchive (engine)",
         limits=limits or gharchive.LIMITS,  # read now: the bounds may be set after this module is loaded
         parallel=parallel,
-        workers=max(gharchive.PARSERS, os.cpu_count() or 1),  # the writer here is light: a parser a core
+        workers=max(gharchive.PARSERS, _cores()),  # the writer here is light: a parser a core
     )
+
+
+def _cores() -> int:
+    """The cores this process may run on: its CPU affinity where the OS tells it (Linux), else the machine's."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def content_key(path: Path) -> str:
