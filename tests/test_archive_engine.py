@@ -450,9 +450,10 @@ def test_the_same_file_twice_in_one_import_is_read_once(tmp_path):
     copy = _mkdir(tmp_path / "b") / hour.name
     copy.write_bytes(hour.read_bytes())
     with Store(tmp_path / "engine.db") as store, open_engine("chdb", store) as engine:
-        result = import_files(engine, [hour, copy])
+        result = import_files(engine, [hour, copy], parallel=True)
         assert result.done_before == [copy.name] and result.files == 1 and result.imported > 0
         assert engine.rows("SELECT count(), uniqExact(id) FROM events")[0] == (result.imported, result.imported)
+    assert not list(tmp_path.glob(".gharchive-*"))  # the parsers' scratch folder, beside the chDB folder, is gone
 
 
 def _mkdir(folder):
