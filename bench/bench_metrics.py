@@ -50,10 +50,9 @@ def phase_import(engine: str, files: list[str], folder: str) -> dict:
         started = time.perf_counter()
         if engine == "chdb":
             from ecometrics.collector.archive_engine import import_files, open_engine
-            from ecometrics.collector.gharchive import EVENT_TYPES
 
             with open_engine("chdb", store) as opened:
-                result = import_files(opened, files, event_types=EVENT_TYPES)
+                result = import_files(opened, files)
         else:
             from ecometrics.collector.gharchive import import_gharchive
 

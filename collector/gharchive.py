@@ -66,15 +66,15 @@ import tempfile
 import threading
 import time
 import traceback
-import zlib
 from collections import Counter
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Union
+from typing import Annotated, Any, ClassVar, TypeVar, Union, cast
 
 import msgspec
+from zlib_ng import zlib_ng
 
 from ecometrics.collector.store import EVENT_PUSH_COLUMNS, EVENT_ROW_COLUMNS, ArchiveHour, Store
 from ecometrics.core.bots import is_bot_login
@@ -114,8 +114,8 @@ PARSERS = 2  # parser processes: two outpace the writer
 # Fewer, larger transactions: each commit writes every index page it touched to the WAL.
 ROWS_PER_TRANSACTION = 100_000
 STAGED_PER_TRANSACTION = 8  # staged files attached at once (SQLite allows 10)
-CHUNKS_IN_FLIGHT = STAGED_PER_TRANSACTION + 2 * PARSERS  # bounds the parsers' scratch files
-STREAM_ERRORS = (EOFError, OSError, zlib.error)  # a truncated or damaged file
+# a truncated or damaged file (zlib_ng.pyi types its error as an instance, not a class)
+STREAM_ERRORS = (EOFError, OSError, cast(type[Exception], zlib_ng.error))
 MAX_REPORTED = 50  # corrupt lines kept in the result; all are counted
 IMPORT_CACHE_KIB = 128 * 1024  # SQLite page cache while importing: the events indexes' pages stay hot
 
@@ -155,7 +155,7 @@ class TooLarge(ValueError):
 # form, whole seconds: docs.github.com "REST API endpoints for events", ``created_at``), of a real calendar day
 # in 2000-2099. To read a new field, declare it on the record or payload that holds it and put
 # it in the row in its payload record's ``layout_values`` (and its :class:`Layout`);
-# :mod:`ecometrics.collector.archive_engine` refuses the same lines on ClickHouse.
+# :mod:`ecometrics.collector.archive_engine` reads lines through the same code (:func:`read_files`).
 
 Id = Annotated[int, msgspec.Meta(gt=0, le=2**63 - 1)]
 # Patterns end in \Z, not $ (which Python also matches before a final newline).
@@ -457,7 +457,7 @@ class Event(msgspec.Struct):
 
     type: str = ""
     # The id's digits and the time's form are checked in _layout_row, once per distinct time (a
-    # pattern here would cost a regular expression per line); ClickHouse checks the same.
+    # pattern here would cost a regular expression per line).
     id: Id | Annotated[str, msgspec.Meta(min_length=1, max_length=19)] | None = None
     actor: Account | None = None
     repo: Repo | None = None
@@ -628,27 +628,75 @@ def import_gharchive(
     if config is not None:
         repos, orgs = [*repos, *config.github.repos], [*orgs, *config.github.orgs]
     tracked = None if all_repos else tracked_repos(store, repos=list(repos), orgs=list(orgs))
-    remove_stale_scratch(store.path.parent)
+
+    def write(batch: Batch, readable: bool) -> None:
+        done = batch.done
+        # A file's line count with its last batch; none for a file to fix: it is read again next time.
+        checkpoint = (SOURCE, batch.path.name, str(done.lines)) if done is not None and readable else None
+        held = archive_hour(batch.path, done) if done is not None and readable else None
+        store.merge_events(staged=batch.staged, source=SOURCE, checkpoint=checkpoint, archive_hour=held)
+
+    with store.page_cache(kib=IMPORT_CACHE_KIB):
+        return read_files(
+            files,
+            write,
+            ImportResult(),
+            scratch=store.path.parent,
+            tracked=tracked,
+            chunk_bytes=chunk_bytes,
+            parallel=parallel,
+            limits=limits,
+            progress=Progress(log, "files", enabled=progress),
+            label="gharchive",
+        )
+
+
+R = TypeVar("R", bound="ImportResult")
+
+
+def read_files(
+    files: list[Path],
+    write: Callable[[Batch, bool], None],
+    result: R,
+    *,
+    scratch: Path,
+    progress: Progress,
+    label: str,
+    limits: Limits,
+    tracked: Tracked | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+    parallel: bool | None = None,
+    workers: int = PARSERS,
+) -> R:
+    """Parse ``files`` into staged batches of ``events`` rows and hand each to ``write(batch,
+    readable)``, in the order of the files' lines: the one reader of both importers (SQLite's
+    :func:`import_gharchive`, chDB's :func:`ecometrics.collector.archive_engine.import_files`), so
+    both check each line against the same declared schema (:class:`Event`) and report the same
+    lines. ``readable`` is False with the last batch of a file to fix (past a bound, or not GH
+    Archive at all: none of its lines is an event), whose done mark ``write`` leaves out.
+
+    ``parallel`` parses in ``workers`` child processes while this one writes (default: when
+    the files hold more than :data:`PARALLEL_MIN_BYTES`); their scratch files go in a folder
+    in ``scratch``. Counts go into ``result``; a file to fix ends the import with an
+    :class:`InputError` naming it, after the other files.
+    """
+    remove_stale_scratch(scratch)
     if parallel is None:
         parallel = sum(path.stat().st_size for path in files) > PARALLEL_MIN_BYTES
-    result = ImportResult()
     started = time.perf_counter()
     parsed = (
-        _parse_in_processes(files, tracked, chunk_bytes, store.path.parent, limits)
+        _parse_in_processes(files, tracked, chunk_bytes, scratch, limits, workers)
         if parallel
-        else _parse(files, tracked, chunk_bytes, store.path.parent, limits)
+        else _parse(files, tracked, chunk_bytes, scratch, limits)
     )
     unreadable: list[str] = []  # files none of whose lines is an event: not GH Archive at all
-    with store.page_cache(kib=IMPORT_CACHE_KIB), Progress(log, "files", enabled=progress) as files_done:
-        files_done.start("gharchive", total=len(files))
+    with progress as files_done:
+        files_done.start(label, total=len(files))
         try:
             for batch in parsed:
                 done = batch.done
                 readable = done is None or not (done.refused or done.none_is_an_event())
-                # A file's line count with its last batch; none for a file to fix: it is read again next time.
-                checkpoint = (SOURCE, batch.path.name, str(done.lines)) if done is not None and readable else None
-                held = archive_hour(batch.path, done) if done is not None and readable else None
-                store.merge_events(staged=batch.staged, source=SOURCE, checkpoint=checkpoint, archive_hour=held)
+                write(batch, readable)
                 result.imported += batch.count
                 if done is not None:
                     result.merge(done)
@@ -662,7 +710,7 @@ def import_gharchive(
                     for where in done.corrupt:
                         log.warning("%s", where)
                     files_done.advance()
-                    files_done.update(description=f"gharchive {batch.path.name}")
+                    files_done.update(description=f"{label} {batch.path.name}")
         finally:
             parsed.close()
     result.seconds = time.perf_counter() - started
@@ -706,26 +754,27 @@ def _parse(paths: list[Path], tracked: Tracked | None, chunk_bytes: int, folder:
 
 
 def _parse_in_processes(
-    paths: list[Path], tracked: Tracked | None, chunk_bytes: int, folder: Path, limits: Limits
+    paths: list[Path], tracked: Tracked | None, chunk_bytes: int, folder: Path, limits: Limits, workers: int = PARSERS
 ) -> Parsed:
-    """:func:`_parse` with :data:`PARSERS` child processes parsing chunks in turn.
+    """:func:`_parse` with ``workers`` child processes parsing chunks in turn.
 
     A thread of this process inflates each file and deals its chunks round-robin to the
     parsers; each parser turns a chunk into rows and binds them into a scratch SQLite
     file (no journal, no indexes), which this process moves into ``events`` with one
     ``INSERT ... SELECT`` (a third of the cost of binding the rows here). Results are
     taken in the order the chunks were dealt, so rows, counts and corrupt lines come out
-    as :func:`_parse` gives them. At most :data:`CHUNKS_IN_FLIGHT` chunks are being sent,
-    parsed or waiting on disk. Threads would serialise on the GIL; the parsers are forked
-    (spawning would re-import the caller's main module) and run only the parser: no
-    logging, nothing that takes a lock of this process.
+    as :func:`_parse` gives them. At most :data:`STAGED_PER_TRANSACTION` chunks and two a
+    parser are being sent, parsed or waiting on disk (this bounds the parsers' scratch
+    files). Threads would serialise on the GIL; the parsers are forked (spawning would
+    re-import the caller's main module) and run only the parser: no logging, nothing that
+    takes a lock of this process.
     """
     context = multiprocessing.get_context("fork")
     with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=folder) as scratch:
         chunk_senders: list[Connection] = []
         result_receivers: list[Connection] = []
         parsers = []
-        for number in range(PARSERS):
+        for number in range(workers):
             chunk_receiver, chunk_sender = context.Pipe(duplex=False)
             result_receiver, result_sender = context.Pipe(duplex=False)
             parent_ends = [*chunk_senders, *result_receivers, chunk_sender, result_receiver]
@@ -749,7 +798,7 @@ def _parse_in_processes(
             result_receivers.append(result_receiver)
             parsers.append(parser)
         dealt: queue.Queue = queue.Queue()  # (parser, path) per chunk, (None, path, file counts) per file
-        slots = threading.BoundedSemaphore(CHUNKS_IN_FLIGHT)
+        slots = threading.BoundedSemaphore(STAGED_PER_TRANSACTION + 2 * workers)
         stop = threading.Event()
 
         def deal() -> None:
@@ -765,7 +814,7 @@ def _parse_in_processes(
                             chunk_senders[turn].send((path, line, line_count))
                             chunk_senders[turn].send_bytes(text)  # as is: pickling would copy it once more each side
                             dealt.put((turn, path))
-                            turn = (turn + 1) % PARSERS
+                            turn = (turn + 1) % workers
                             line += line_count
                     except STREAM_ERRORS as exc:
                         counts.report(damaged_report(path, line, exc))
@@ -1026,7 +1075,7 @@ def _chunks(path: Path, size: int, limits: Limits | None = None) -> Iterator[tup
     ``size`` bytes, each ending with a newline (but the file's last, if it lacks one), with
     its count of lines (counted once, here, as the bound on a file's lines needs).
 
-    A stream that stops mid-member raises EOFError, damaged data zlib.error, a file past a
+    A stream that stops mid-member raises EOFError, damaged data zlib_ng.error, a file past a
     bound of ``limits`` (default :data:`LIMITS`) :class:`TooLarge`, each after a last piece
     with the whole lines before the break. Each inflated byte is joined into a piece once
     (a long line does not make the buffering quadratic).
@@ -1102,7 +1151,8 @@ def _inflated(path: Path, step: int) -> Iterator[bytes]:
                 yield data
             return
         raw.seek(0)
-        inflater, pending = zlib.decompressobj(wbits=31), False
+        # zlib-ng: the zlib format, inflated in about half of CPython's zlib's time
+        inflater, pending = zlib_ng.decompressobj(wbits=31), False
         while compressed := raw.read(step):
             while compressed:
                 pending = True
@@ -1110,7 +1160,7 @@ def _inflated(path: Path, step: int) -> Iterator[bytes]:
                 compressed = inflater.unconsumed_tail
                 if inflater.eof:  # end of a gzip member; another may follow
                     compressed, pending = inflater.unused_data, False
-                    inflater = zlib.decompressobj(wbits=31)
+                    inflater = zlib_ng.decompressobj(wbits=31)
         if pending:
             raise EOFError("the compressed stream ends before its end marker")
 
@@ -1193,7 +1243,7 @@ _BOT_FLAGS: dict[str | None, int] = {}
 
 def _is_utf8(text: bytes) -> bool:
     """Whether ``text`` is UTF-8, as JSON text must be (RFC 8259, section 8.1). msgspec checks the
-    strings it decodes, not those of the fields it skips; ClickHouse's parser checks the whole line."""
+    strings it decodes, not those of the fields it skips, so the whole line is checked here."""
     if text.isascii():
         return True
     try:
@@ -1203,8 +1253,8 @@ def _is_utf8(text: bytes) -> bool:
     return True
 
 
-# How deep a line may nest: what ClickHouse's JSON parser (simdjson, its DEFAULT_MAX_DEPTH) reads,
-# so that both engines refuse the same lines. GH Archive's lines nest fewer than ten levels.
+# How deep a line may nest: what ClickHouse's JSON parser (simdjson, its DEFAULT_MAX_DEPTH) reads.
+# GH Archive's lines nest fewer than ten levels.
 MAX_DEPTH = 1024
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
 _BRACKETS = re.compile(rb"[\[\]{}]")

@@ -491,10 +491,9 @@ def cmd_import_gharchive(args: argparse.Namespace) -> int:
     with _locked(args, config, "import:gharchive"), open_store(args, config) as store:
         if args.engine:
             from ecometrics.collector.archive_engine import import_files, open_engine
-            from ecometrics.collector.gharchive import EVENT_TYPES
 
             with open_engine(args.engine, store) as engine:
-                imported = import_files(engine, args.files, event_types=EVENT_TYPES, progress=_progress(args))
+                imported = import_files(engine, args.files, progress=_progress(args))
         else:
             imported = import_gharchive(store, args.files, config=config, all_repos=args.all, progress=_progress(args))
     return _finished(imported, imported.summary())

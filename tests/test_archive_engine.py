@@ -29,7 +29,7 @@ from ecometrics.analysis.activity_sql import ENGINE_EVENTS, SQLITE_EVENTS  # noq
 from ecometrics.analysis.archive_openrank import compute_archive_openrank  # noqa: E402
 from ecometrics.analysis.global_openrank import compute_global_openrank  # noqa: E402
 from ecometrics.collector.archive_engine import import_files, open_engine  # noqa: E402
-from ecometrics.collector.gharchive import EVENT_TYPES, import_gharchive  # noqa: E402
+from ecometrics.collector.gharchive import import_gharchive  # noqa: E402
 from ecometrics.collector.store import Store  # noqa: E402
 from ecometrics.core.errors import InputError  # noqa: E402
 from ecometrics.jobs.cli import main  # noqa: E402
@@ -117,7 +117,7 @@ OPENRANK = "SELECT kind, entity_id, month, value FROM openrank ORDER BY kind, en
 def test_chdb_gives_the_sqlite_paths_pairs_and_openrank(hours, sqlite_path, tmp_path):
     with Store(tmp_path / "engine.db") as store:
         with open_engine("chdb", store) as engine:
-            imported = import_files(engine, hours, event_types=EVENT_TYPES)
+            imported = import_files(engine, hours)
             summary = compute_archive_openrank(store, engine, **OPTIONS)
         assert (tmp_path / "engine.db.chdb").is_dir()  # beside the SQLite file
         assert imported.files == 3 and imported.lines == sqlite_path.count("events") and imported.corrupt_count == 0
@@ -198,11 +198,10 @@ def test_the_server_schemas_give_the_same_pairs_and_openrank(schema, hours, sqli
     folder = tmp_path / "server"
     with Store(tmp_path / "server.db") as store:
         with open_engine(f"chdb://{folder}", store) as engine:
-            import_files(engine, hours, event_types=EVENT_TYPES)
+            import_files(engine, hours)
             for statement in FROM_EVENTS[schema]:
                 engine.command(statement)
             if schema == "opendigger":  # OpenDigger's table is called events: take this project's away
-                engine.command("DROP TABLE archive_to_events")
                 engine.command("EXCHANGE TABLES events AND opendigger_events")
         with open_engine(f"chdb://{folder}?schema={schema}", store) as engine:
             assert engine.schema == schema
@@ -223,16 +222,16 @@ def test_the_server_schemas_give_the_same_pairs_and_openrank(schema, hours, sqli
 
 def test_import_resumes_per_file_and_analysis_per_month(hours, tmp_path):
     with Store(tmp_path / "resume.db") as store, open_engine("chdb", store) as engine:
-        first = import_files(engine, hours[:2], event_types=EVENT_TYPES)
+        first = import_files(engine, hours[:2])
         assert compute_archive_openrank(store, engine).computed == ["2024-01", "2024-02"]
         events = engine.rows("SELECT count() FROM events")[0][0]
         # An import killed in its last file leaves rows without the file's done mark: read again, once.
         engine.command(f"DELETE FROM archive_files WHERE startsWith(file, '{hours[1].name}|')")
-        again = import_files(engine, hours[:2], event_types=EVENT_TYPES)
+        again = import_files(engine, hours[:2])
         assert again.done_before == [hours[0].name] and again.files == 1 and again.imported < first.imported
         assert engine.rows("SELECT count() FROM events")[0][0] == events
         assert compute_archive_openrank(store, engine).skipped == ["2024-01", "2024-02"]
-        third = import_files(engine, hours, event_types=EVENT_TYPES)
+        third = import_files(engine, hours)
         assert third.done_before == [hours[0].name, hours[1].name] and third.files == 1
         summary = compute_archive_openrank(store, engine)
         assert summary.skipped == ["2024-01"] and summary.computed == ["2024-02"]
@@ -242,7 +241,7 @@ def test_an_engine_import_shows_its_progress_as_the_sqlite_import_does(hours, tm
     # Without a terminal (pytest's stderr is none): a line when it starts and one when it ends, not one a file.
     with Store(tmp_path / "progress.db") as store, open_engine("chdb", store) as engine:
         with caplog.at_level("INFO", logger="ecometrics.collector.archive_engine"):
-            import_files(engine, hours, event_types=EVENT_TYPES, progress=True)
+            import_files(engine, hours, progress=True)
     lines = [r.getMessage() for r in caplog.records if r.name == "ecometrics.collector.archive_engine"]
     assert lines[0] == f"gharchive (engine): started (about {len(hours)} files)", lines
     assert lines[-1].startswith(f"gharchive (engine): {len(hours)} files in "), lines
@@ -273,23 +272,19 @@ def test_bad_lines_and_a_truncated_file_are_reported_by_file_and_line_and_the_re
     expected_where = [report.split(": ")[0] for report in expected.corrupt]
     assert expected_where[:3] == [f"{bad_lines}:3", f"{bad_lines}:4", f"{bad_lines}:9"]
     assert expected_where[4] == f"{other}:2"
-    # the files read side by side, then one by one when one of them breaks
-    for name, chosen in (("side-by-side", [bad_lines, other]), ("one-by-one", files)):
-        with Store(tmp_path / f"{name}.db") as store, open_engine("chdb", store) as engine:
-            result = import_files(engine, chosen, event_types=EVENT_TYPES)
-        where = [report.split(": ")[0] for report in result.corrupt]
-        assert where == [w for w in expected_where if any(w.startswith(f"{path}:") for path in chosen)], name
-    assert (
-        "not JSON" in result.corrupt[0]
-        and "no type" in result.corrupt[1]
-        and "not an event object" in result.corrupt[2]
-    )
-    assert result.corrupt[3].startswith(f"{cut}:") and "ends early" in result.corrupt[3]
-    assert (result.lines, result.corrupt_count, result.imported) == (
-        expected.lines,
-        expected.corrupt_count,
-        kept_events,
-    )
+    assert expected.corrupt[3].startswith(f"{cut}:") and "ends early" in expected.corrupt[3]
+    # the SQLite importer's reader: the same reports, word for word, parsed here or in processes
+    for parallel in (False, True):
+        with Store(tmp_path / f"engine-{parallel}.db") as store, open_engine("chdb", store) as engine:
+            result = import_files(engine, files, parallel=parallel)
+            stored = engine.rows("SELECT count() FROM events")[0][0]
+        assert result.corrupt == expected.corrupt, parallel
+        assert (result.lines, result.corrupt_count, result.imported, stored) == (
+            expected.lines,
+            expected.corrupt_count,
+            kept_events,
+            kept_events,
+        )
 
 
 def test_engine_errors_are_one_line_without_the_password(tmp_path, monkeypatch, capsys):
@@ -346,7 +341,7 @@ def test_chdb_gives_the_sqlite_paths_opendigger_metrics(hours, tmp_path):
         import_gharchive(sqlite, files, all_repos=True)
         expected = _opendigger_metrics(sqlite, lambda text: sqlite.conn.execute(text).fetchall(), SQLITE_EVENTS)
     with Store(tmp_path / "engine.db") as store, open_engine("chdb", store) as engine:
-        import_files(engine, files, event_types=EVENT_TYPES)
+        import_files(engine, files)
         found = _opendigger_metrics(store, engine.rows, ENGINE_EVENTS)
     repos, developers, labels = found
     assert len(repos) > 30 and repos[STORY_REPO[0]][1]["stars"] == {"2024-01": 2, "2024Q1": 2, "2024": 2}
@@ -364,7 +359,7 @@ def test_an_engine_made_before_the_metric_columns_gets_them_and_keeps_every_type
             "push_id Nullable(Int64), title Nullable(String), file LowCardinality(String)) "
             "ENGINE = MergeTree ORDER BY tuple()"
         )
-        import_files(engine, hours[:1], event_types=EVENT_TYPES)
+        import_files(engine, hours[:1])
         kinds = {row[0] for row in engine.rows("SELECT DISTINCT type FROM events")}
         added = engine.rows("SELECT count() FROM events WHERE pull_additions IS NOT NULL")[0][0]
     assert {"WatchEvent", "ForkEvent", "PullRequestReviewEvent", "CreateEvent"} <= kinds
@@ -412,7 +407,7 @@ def test_both_engines_refuse_the_same_hostile_lines_by_file_and_line(tmp_path):
     with Store(tmp_path / "sqlite.db") as sqlite:
         expected = import_gharchive(sqlite, [path], all_repos=True)
     with Store(tmp_path / "engine.db") as store, open_engine("chdb", store) as engine:
-        result = import_files(engine, [path], event_types=EVENT_TYPES)
+        result = import_files(engine, [path])
         stored = engine.rows("SELECT id, repo_id, actor_login FROM events")
     hostile_lines = list(range(11, 11 + len(HOSTILE) + len(RAW_HOSTILE)))
     assert [int(where.split(":")[1]) for where in expected.corrupt] == hostile_lines, expected.corrupt
@@ -439,15 +434,26 @@ def test_done_files_are_known_by_content_not_by_name(tmp_path):
         import_gharchive(sqlite, [complete, other], all_repos=True)
         kept_events = sqlite.count("events")  # the engine keeps the types the SQLite importer keeps
     with Store(tmp_path / "engine.db") as store, open_engine("chdb", store) as engine:
-        first = import_files(engine, [cut], event_types=EVENT_TYPES)
+        first = import_files(engine, [cut])
         assert first.files == 1 and "ends early" in first.corrupt[-1]
-        again = import_files(engine, [complete], event_types=EVENT_TYPES)
+        again = import_files(engine, [complete])
         assert again.done_before == [] and again.files == 1 and again.lines == 400
-        elsewhere = import_files(engine, [other], event_types=EVENT_TYPES)
+        elsewhere = import_files(engine, [other])
         assert elsewhere.done_before == [] and elsewhere.files == 1
-        assert import_files(engine, [complete, other], event_types=EVENT_TYPES).done_before == [complete.name] * 2
+        assert import_files(engine, [complete, other]).done_before == [complete.name] * 2
         # each event once, as SQLite holds them: the cut copy's events are the complete one's
         assert engine.rows("SELECT count(), uniqExact(id) FROM events")[0] == (kept_events, kept_events)
+
+
+def test_the_same_file_twice_in_one_import_is_read_once(tmp_path):
+    hour = write_hour(_mkdir(tmp_path / "a") / "2024-01-15-10.json.gz", synthetic_hour(100, repos=5, seed=3))
+    copy = _mkdir(tmp_path / "b") / hour.name
+    copy.write_bytes(hour.read_bytes())
+    with Store(tmp_path / "engine.db") as store, open_engine("chdb", store) as engine:
+        result = import_files(engine, [hour, copy], parallel=True)
+        assert result.done_before == [copy.name] and result.files == 1 and result.imported > 0
+        assert engine.rows("SELECT count(), uniqExact(id) FROM events")[0] == (result.imported, result.imported)
+    assert not list(tmp_path.glob(".gharchive-*"))  # the parsers' scratch folder, beside the chDB folder, is gone
 
 
 def _mkdir(folder):
@@ -514,10 +520,9 @@ def test_the_server_layouts_give_the_sqlite_paths_opendigger_metrics(hours, tmp_
     folder = tmp_path / "server"
     with Store(tmp_path / "server.db") as store:
         with open_engine(f"chdb://{folder}", store) as engine:
-            import_files(engine, files, event_types=EVENT_TYPES)
+            import_files(engine, files)
             for statement in (*OPENDIGGER_METRIC_EVENTS, *GITHUB_METRIC_EVENTS):
                 engine.command(statement)
-            engine.command("DROP TABLE archive_to_events")
             engine.command("EXCHANGE TABLES events AND opendigger_events")
         with open_engine(f"chdb://{folder}?schema=opendigger", store) as engine:
             found = opendigger.compute(engine.rows, activity_sql.SCHEMAS["opendigger"], window)

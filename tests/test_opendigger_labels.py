@@ -239,11 +239,10 @@ def test_chdb_writes_the_same_label_files(hour, labels, tmp_path):
     pytest.importorskip("chdb", reason="the archive extra is not installed: pip install 'ecometrics[archive]'")
     from ecometrics.analysis.activity_sql import ENGINE_EVENTS
     from ecometrics.collector.archive_engine import import_files, open_engine
-    from ecometrics.collector.gharchive import EVENT_TYPES
 
     with Store(tmp_path / "engine.db") as store, open_engine("chdb", store) as engine:
         _label_rows(store)
-        import_files(engine, [hour], event_types=EVENT_TYPES)
+        import_files(engine, [hour])
         found = opendigger.compute_labels(store, engine.rows, ENGINE_EVENTS, WINDOW)
     write_tree([], tmp_path / "sqlite", labels=labels.values())
     write_tree([], tmp_path / "chdb", labels=found.values())
