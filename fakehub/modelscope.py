@@ -40,11 +40,16 @@ https://github.com/modelscope/modelscope/tree/1804ac6bf8b6b76c9cc43974e4822e2753
   "Success": false}`` (the message ``errors.py`` ``_CN_TO_EN`` translates); a private one
   answers the body the SDK's hub/errors.py ``is_ok`` docstring records for a refused
   permission, ``{"Code": 10010101004, "Message": "get model info failed, err: unauthorized
-  permission", "Success": false}``, with HTTP 403 (no source shows that status; 403 is the
-  stricter choice, since any 4xx is an error to the SDK, hub/errors.py 141-146), which
-  ``modelscope_hub`` raises as ``PermissionDeniedError`` (errors.py
-  ``_STATUS_MAP``, 470-479), while the OpenAPI surface says 404 ``ResourceNotFound`` ("does
-  not exist or is not visible to the caller", api.py 1005-1006) and its listing leaves it out.
+  permission", "Success": false}``, with HTTP **200**: the legacy surface reports business
+  failures inside a 200 (the SDK's hub/api.py ``HubApi.get_model`` calls ``is_ok`` only
+  ``if r.status_code == HTTPStatus.OK`` and raises ``NotExistError`` when it fails;
+  ``modelscope_hub`` itself checks ``Success`` on its file listing, "a business failure with
+  HTTP 200", ``_legacy_api.py`` ``LegacyClient.list_repo_files``). This is the stricter
+  reading: ``modelscope_hub``'s ``LegacyClient.get_repo_info`` looks at the HTTP status only
+  and ``_json_data`` hands back the whole envelope when it has no ``Data``, so
+  ``HubApi.get_repo`` returns a ``RepoInfo`` of zeros (no downloads, likes or times) for the
+  model instead of raising. The OpenAPI surface says 404 ``ResourceNotFound`` ("does not
+  exist or is not visible to the caller", api.py 1005-1006) and its listing leaves it out.
 
 A record carries what ``types.py`` ``RepoInfo`` (392-419) keeps: ``id`` (``owner/name``: "The
 OpenAPI list endpoints return ``id`` as owner/name", api.py 452), ``display_name``,
@@ -233,7 +238,8 @@ def ms_server_error(status: int) -> Response:
 
 
 def legacy_error(status: int, message: str, code: int | None = None) -> Response:
-    """The legacy surface's envelope; ``Code`` is the HTTP status unless ModelScope has its own code."""
+    """The legacy surface's failure envelope; ``Code`` is the HTTP status unless ModelScope has its own
+    code (a business failure, which may come with HTTP 200)."""
     body = {"Code": status if code is None else code, "Message": message, "RequestId": uuid.uuid4().hex}
     return Response.json({**body, "Success": False}, status)
 
@@ -311,8 +317,8 @@ class ModelScopeApi:
         now = self.clock.now
         if m is None or m.created > now:
             return legacy_error(404, "模型不存在")
-        if m.private:
-            return legacy_error(403, "get model info failed, err: unauthorized permission", code=10010101004)
+        if m.private:  # a business failure in a 200, as the legacy surface reports them (module docstring)
+            return legacy_error(200, "get model info failed, err: unauthorized permission", code=10010101004)
         rec = self.catalog.record(m, now)
         owner, name = model_id.split("/", 1)
         data = {

@@ -155,10 +155,12 @@ def test_a_configured_private_model_is_recorded_not_found_and_the_pass_goes_on(t
             Store(db), config(owners=[], models=[private, "OpenBMB/MiniCPM4-8B"]), client=client(hub)
         )
         forbidden = hub.stats()["by_endpoint"]["ms.legacy_model"]["by_status"]
-    assert forbidden == {"403": 1}  # the OpenAPI surface said not found, the legacy one forbidden
+    # the OpenAPI surface said not found, the legacy one refused in a 200's envelope
+    assert forbidden == {"200": 1}
     assert result.partial and private in result.reason and "private" in result.reason
     rows = {row[0]: row for row in ms_rows(db)["models"]}
     assert rows[private][7] == "not_found" and rows["OpenBMB/MiniCPM4-8B"][7] == "ok"
+    assert private not in {row[0] for row in ms_rows(db)["snapshots"]}  # no downloads of 0 stored for it
 
 
 def test_a_listing_whose_order_moves_between_pages_is_read_again_until_complete(tmp_path):
