@@ -35,7 +35,10 @@ The real Hub's behaviours that a long crawl meets, all on by default:
   answers 401 ``X-Error-Code: RepoNotFound`` without a token and 404 with one (the Hub will not
   say whether a private repo exists; huggingface_hub utils/_http.py ``hf_raise_for_status``:
   "401 is misleading as it is returned for private and gated repos ... missing repos"); a
-  disabled one answers 403 "Access to this resource is disabled.".
+  disabled one answers 403 "Access to this resource is disabled." to a caller with a token and,
+  like a missing one, 401 ``RepoNotFound`` to an anonymous one (huggingface_hub PR #1965, which
+  added ``DisabledRepoError``: "if user is not authenticated -no token sent-, a HTTP 401 is
+  returned by the server as if the repo doesn't exist at all").
 - **Renames.** ``/api/models/{old id}`` of a renamed or transferred repo answers 307 to
   ``/api/models/{new id}`` with the same query (huggingface_hub's session follows redirects,
   utils/_http.py ``default_client_factory``: ``follow_redirects=True``).
@@ -467,7 +470,9 @@ class HfApi:
             if req.token is None:
                 return hf_error(401, "Invalid username or password.", "RepoNotFound")
             return hf_error(404, "Repository not found", "RepoNotFound")
-        if forest.is_disabled(i):
+        if forest.is_disabled(i):  # anonymous callers are told it does not exist (module docstring)
+            if req.token is None:
+                return hf_error(401, "Invalid username or password.", "RepoNotFound")
             return hf_error(403, "Access to this resource is disabled.")
         expand = req.args("expand")
         bad = [e for e in expand if e not in EXPANDABLE]

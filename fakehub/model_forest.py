@@ -36,7 +36,8 @@ What the real Hub does to a long crawl, modelled here (each on by default):
   future days (:attr:`ModelForest.deleted_at`): from then on they are listed nowhere and
   ``/api/models/{id}`` does not find them.
 - About 0.2% are disabled (``/api/models/{id}`` answers 403 "Access to this resource is
-  disabled.", huggingface_hub ``utils/_http.py`` ``hf_raise_for_status``), still listed.
+  disabled.", huggingface_hub ``utils/_http.py`` ``hf_raise_for_status``, to a caller with a
+  token and 401 ``RepoNotFound`` to an anonymous one, huggingface_hub PR #1965), still listed.
 - :data:`RENAMED`: repos transferred to a new owner; the old id redirects to the new one
   (Hub docs, repositories-settings.md: "renaming ... redirects"); the forest knows only the
   new id.

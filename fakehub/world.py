@@ -34,7 +34,7 @@ the simulated clock::
             "depth"}},                                         # omitted with models=False
         "model_count": N, "relation_counts": {relation: N}, "gated": [MODEL_ID, ...],
         "deleted": [MODEL_ID, ...],                            # created, then deleted by now
-        "disabled": [MODEL_ID, ...],                           # listed; /api/models/{id} answers 403
+        "disabled": [MODEL_ID, ...],                           # listed; /api/models/{id} answers 403 (401 without a token)
         "renamed": {OLD_ID: NEW_ID}, "trending_epoch": N},     # see ecometrics.fakehub.model_forest
       "modelscope": {
         "models": {MODEL_ID: {"id", "downloads", "likes", "created_at", "last_modified", "license",

@@ -93,8 +93,12 @@ def test_gated_models_are_public_metadata_and_missing_ones_401_without_a_token(h
     with pytest.raises(RepositoryNotFoundError) as found:
         api.model_info("nobody/no-such-model", token="hf_test")
     assert found.value.response.status_code == 404
-    with pytest.raises(DisabledRepoError):
-        api.model_info(truth["disabled"][0], token=False)
+    # a disabled repo is a missing one to an anonymous caller, disabled to one with a token (PR #1965)
+    disabled = requests.get(f"{hub.url}/api/models/{truth['disabled'][0]}")
+    assert (disabled.status_code, disabled.headers["X-Error-Code"]) == (401, "RepoNotFound")
+    with pytest.raises(DisabledRepoError) as refused:
+        api.model_info(truth["disabled"][0], token="hf_test")
+    assert refused.value.response.status_code == 403
 
 
 def test_a_bad_token_gets_401_invalid_credentials_on_every_call(hub):
