@@ -54,6 +54,7 @@ from modelscope_hub import HubApi
 from modelscope_hub._legacy_api import LegacyClient
 from modelscope_hub._openapi import OpenAPIClient
 from modelscope_hub.config import HubConfig
+from modelscope_hub.constants import Visibility
 from modelscope_hub.errors import (
     AuthenticationError,
     NetworkError,
@@ -140,6 +141,16 @@ class _OneAttemptHubApi(HubApi):
         self._legacy._session.hooks = session.hooks  # its answers are counted with the others
 
 
+def is_private(info: RepoInfo) -> bool:
+    """Whether ModelScope shows ``info`` to its owner only: ``private`` (the OpenAPI record) or
+    ``Visibility`` 1 (the legacy record, ``constants.py`` ``Visibility.PRIVATE``). A gated record
+    without ``private`` is not taken for one, though ``HubApi._repo_info_from_payload`` marks it
+    ``Visibility.PRIVATE`` ("visibility unknown + gated=True"): gated models are public."""
+    if info.private is not None:
+        return info.private is True
+    return info.visibility == Visibility.PRIVATE and not info.gated
+
+
 class ModelScopeClient:
     """ModelScope's model API through its official client, with retries and counts.
 
@@ -195,7 +206,7 @@ class ModelScopeClient:
             for page in self._pages(owner):
                 total = page.total_count
                 for info in page.items:
-                    if info.repo_id:
+                    if info.repo_id and not is_private(info):
                         seen.setdefault(info.repo_id, info)
             if len(seen) >= min(total, LISTING_DEPTH):
                 break
@@ -211,11 +222,15 @@ class ModelScopeClient:
         one with an error status (``PermissionDeniedError``: the ``modelscope`` SDK's
         ``hub/errors.py`` ``handle_http_response``, "may not exist or may be private. Please login
         first") or inside a 200 (``NotExistError``, see :class:`_EnvelopeCheckingLegacyClient`).
+        To a caller with its owner's token the legacy surface shows a private model (``Visibility``
+        1): it is treated as not shown, as for an anonymous caller (:func:`is_private`), so a run
+        stores what an anonymous run stores.
         """
         try:
-            return self.call(f"model {model_id}", lambda: self.api.get_repo(model_id, "model"))
+            info = self.call(f"model {model_id}", lambda: self.api.get_repo(model_id, "model"))
         except (NotExistError, PermissionDeniedError):
             return None
+        return None if is_private(info) else info
 
     def _pages(self, owner: str) -> Iterator[PagedResult[RepoInfo]]:
         for number in range(1, LISTING_DEPTH // PAGE_SIZE + 1):

@@ -50,6 +50,11 @@ https://github.com/modelscope/modelscope/tree/1804ac6bf8b6b76c9cc43974e4822e2753
   ``HubApi.get_repo`` returns a ``RepoInfo`` of zeros (no downloads, likes or times) for the
   model instead of raising. The OpenAPI surface says 404 ``ResourceNotFound`` ("does not
   exist or is not visible to the caller", api.py 1005-1006) and its listing leaves it out.
+  A caller with a token (fakehub takes any token for the owner's) is shown the private model
+  by the legacy surface, ``Visibility`` 1 (``constants.py`` ``Visibility.PRIVATE``): it "supports
+  private repositories (unlike the OpenAPI Bearer-only endpoint)" (``_legacy_api.py``
+  ``LegacyClient.get_repo_info``), and ``HubApi.get_repo`` falls back to it, so the ``RepoInfo``
+  it returns has no likes or times (the names above that it does not alias).
 
 A record carries what ``types.py`` ``RepoInfo`` (392-419) keeps: ``id`` (``owner/name``: "The
 OpenAPI list endpoints return ``id`` as owner/name", api.py 452), ``display_name``,
@@ -265,7 +270,7 @@ class ModelScopeApi:
             surface, owner, name = match.groups()
             if surface == "openapi":
                 return "ms.model", self.get_model(f"{owner}/{name}")
-            return "ms.legacy_model", self.legacy_model(f"{owner}/{name}")
+            return "ms.legacy_model", self.legacy_model(f"{owner}/{name}", owner_reads=bool(req.token))
         return "ms.other", ms_error(404, "ResourceNotFound", f"{req.path} not found")
 
     def list_models(self, req: Request) -> Response:
@@ -312,12 +317,15 @@ class ModelScopeApi:
             {"success": True, "request_id": uuid.uuid4().hex, "data": self.catalog.record(m, self.clock.now)}
         )
 
-    def legacy_model(self, model_id: str) -> Response:
+    def legacy_model(self, model_id: str, *, owner_reads: bool = False) -> Response:
+        """``/api/v1/models/{id}``; ``owner_reads``: the caller has a token, taken for the owner's,
+        who is shown a private model (see the module docstring)."""
         m = self.catalog.by_id.get(model_id)
         now = self.clock.now
         if m is None or m.created > now:
             return legacy_error(404, "模型不存在")
-        if m.private:  # a business failure in a 200, as the legacy surface reports them (module docstring)
+        # a business failure in a 200, as the legacy surface reports them (module docstring)
+        if m.private and not owner_reads:
             return legacy_error(200, "get model info failed, err: unauthorized permission", code=10010101004)
         rec = self.catalog.record(m, now)
         owner, name = model_id.split("/", 1)
@@ -326,7 +334,7 @@ class ModelScopeApi:
             "Path": owner,
             "Name": name,
             "ChineseName": "",
-            "Visibility": 5,
+            "Visibility": 1 if m.private else 5,
             "Description": rec["description"],
             "Downloads": rec["downloads"],
             "Stars": rec["likes"],

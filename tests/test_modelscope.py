@@ -163,6 +163,20 @@ def test_a_configured_private_model_is_recorded_not_found_and_the_pass_goes_on(t
     assert private not in {row[0] for row in ms_rows(db)["snapshots"]}  # no downloads of 0 stored for it
 
 
+def test_a_private_model_a_token_can_read_is_not_stored(tmp_path):
+    # the legacy surface shows its owner a private model (Visibility 1); a run stores what an anonymous one does
+    db = tmp_path / "private-token.db"
+    with FakeHub(seed=0, scale="small") as hub:
+        private = hub.truth(include_models=False)["modelscope"]["private"][0]
+        with_token = ModelScopeClient(hub.url, "ms-test", backoff=0.001, max_wait=0.01, sleep=hub.sleep)
+        result = collect_modelscope(Store(db), config(owners=[], models=[private]), client=with_token)
+        shown = hub.stats()["by_endpoint"]["ms.legacy_model"]["by_status"]
+    assert shown == {"200": 1}
+    assert result.partial and private in result.reason and "private" in result.reason
+    assert {row[0]: row[7] for row in ms_rows(db)["models"]} == {private: "not_found"}
+    assert not ms_rows(db)["snapshots"]
+
+
 def test_a_listing_whose_order_moves_between_pages_is_read_again_until_complete(tmp_path):
     # every request moves the clock a day: downloads grow and the default order (by downloads) shifts
     with FakeHub(seed=0, scale="small", clock_step_seconds=86_400) as hub:
