@@ -187,6 +187,21 @@ def test_sort_and_search(hub, truth):
     assert found == {i for i in truth["models"] if "qwen3-8b" in i.lower()}
 
 
+def test_trending_scores_below_ten_carry_a_decimal_and_a_trending_walk_sees_each_model_once():
+    # the Hub's own cursor holds {"trendingScore": 0.2, ...} (huggingface_hub issue #2741), though
+    # ModelInfo.trending_score says int: the stricter reading has both
+    with FakeHub(seed=0, scale="small", hf_page_size=100, hf_trending_refresh_pages=0) as hub:
+        truth = hub.truth()["hf"]["models"]
+        page = requests.get(f"{hub.url}/api/models", params={"expand": "trendingScore", "limit": 100}).json()
+        walked = Counter(m.id for m in HfApi(endpoint=hub.url).list_models(expand=["trendingScore"]))
+    scores = [m["trendingScore"] for m in truth.values()] + [m["trendingScore"] for m in page]
+    fractional = [s for s in scores if isinstance(s, float)]
+    assert fractional and all(s < 10 and round(s, 1) == s and not s.is_integer() for s in fractional)
+    assert all(isinstance(s, int) for s in scores if s not in fractional)  # a whole score is sent as 146, not 146.0
+    # the default order, still here, walked with cursors on fractional values: every model once
+    assert set(walked) == set(truth) and max(walked.values()) == 1
+
+
 def test_a_spent_budget_answers_429_with_ratelimit_headers_and_no_retry_after():
     with FakeHub(seed=0, scale="small", hf_budget=3, hf_anonymous_budget=2, hf_window_seconds=30) as hub:
         url = f"{hub.url}/api/models/Qwen/Qwen3-8B"

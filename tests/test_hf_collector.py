@@ -109,6 +109,7 @@ def test_tracked_authors_and_models_equal_the_hub_to_the_configured_depth(hub, t
         (m, today, known[m]["downloads"], known[m]["downloadsAllTime"], known[m]["likes"], known[m]["trendingScore"])
         for m in expected
     }
+    assert any(isinstance(known[m]["trendingScore"], float) for m in expected)  # stored as the Hub sends them
     assert stored(store, "SELECT child, parent, relation, source FROM model_edges") == {
         (m, parent, known[m]["relation"], "hub") for m in expected for parent in known[m]["parents"]
     }
