@@ -51,7 +51,9 @@ https://github.com/modelscope/modelscope/tree/1804ac6bf8b6b76c9cc43974e4822e2753
   model instead of raising. The OpenAPI surface says 404 ``ResourceNotFound`` ("does not
   exist or is not visible to the caller", api.py 1005-1006) and its listing leaves it out.
   A caller with a token (fakehub takes any token for the owner's) is shown the private model
-  by the legacy surface, ``Visibility`` 1 (``constants.py`` ``Visibility.PRIVATE``): it "supports
+  in the owner's OpenAPI listing, ``private: true`` (``api.py`` ``HubApi._repo_info_from_payload``:
+  "The OpenAPI surface uses ``private`` bool for visibility"; the stricter reading, as the
+  Hugging Face Hub lists a token's private repos), and by the legacy surface, ``Visibility`` 1 (``constants.py`` ``Visibility.PRIVATE``): it "supports
   private repositories (unlike the OpenAPI Bearer-only endpoint)" (``_legacy_api.py``
   ``LegacyClient.get_repo_info``), and ``HubApi.get_repo`` falls back to it, so the ``RepoInfo``
   it returns has no likes or times (the names above that it does not alias).
@@ -206,7 +208,7 @@ class ModelScopeCatalog:
             "license": "apache-2.0",
             "tags": tags,
             "tasks": [m.pipeline],
-            "private": False,
+            "private": m.private,
             "gated": False,
         }
 
@@ -286,10 +288,11 @@ class ModelScopeApi:
         now = self.clock.now
         owner = req.arg("owner")
         search = (req.arg("search") or "").lower()
+        shown = self.catalog.visible(now)
+        if req.token:  # the owner's listing shows the owner its private models too (module docstring)
+            shown += [m for m in self.catalog.models if m.private and m.created <= now]
         chosen = [
-            m
-            for m in self.catalog.visible(now)
-            if (not owner or m.id.split("/", 1)[0] == owner) and (not search or search in m.id.lower())
+            m for m in shown if (not owner or m.id.split("/", 1)[0] == owner) and (not search or search in m.id.lower())
         ]
         sort = req.arg("sort") or "default"
         if sort in ("default", "downloads"):

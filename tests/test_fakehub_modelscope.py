@@ -123,8 +123,14 @@ def test_a_private_model_is_unlisted_not_found_on_the_openapi_surface_and_a_busi
     }
 
 
-def test_the_legacy_surface_shows_a_private_model_to_a_caller_with_a_token(hub):
-    private = hub.truth(include_models=False)["modelscope"]["private"][0]
+def test_a_private_model_is_shown_to_a_caller_with_a_token_by_the_listing_and_the_legacy_surface(hub):
+    truth = hub.truth(include_models=False)["modelscope"]
+    private = truth["private"][0]
+    owner = private.split("/")[0]
+    listed = api(hub, token="ms-test").list_repos("model", owner=owner, page_size=50)
+    public = {m for m in truth["models"] if m.startswith(owner + "/")}
+    assert {i.repo_id: i.private for i in listed.items} == dict.fromkeys(public, False) | {private: True}
+    assert listed.total_count == len(public) + 1
     hub.reset_stats()
     # the OpenAPI surface (Bearer only) still says not found; the legacy one shows it, marked private
     info = api(hub, token="ms-test").get_repo(private, "model")

@@ -164,17 +164,21 @@ def test_a_configured_private_model_is_recorded_not_found_and_the_pass_goes_on(t
 
 
 def test_a_private_model_a_token_can_read_is_not_stored(tmp_path):
-    # the legacy surface shows its owner a private model (Visibility 1); a run stores what an anonymous one does
+    # the owner's listing and the legacy surface show its owner a private model (private, Visibility 1);
+    # a run stores what an anonymous one does
     db = tmp_path / "private-token.db"
     with FakeHub(seed=0, scale="small") as hub:
-        private = hub.truth(include_models=False)["modelscope"]["private"][0]
+        truth = hub.truth(include_models=False)["modelscope"]
+        private = truth["private"][0]
+        owner = private.split("/")[0]
         with_token = ModelScopeClient(hub.url, "ms-test", backoff=0.001, max_wait=0.01, sleep=hub.sleep)
-        result = collect_modelscope(Store(db), config(owners=[], models=[private]), client=with_token)
+        result = collect_modelscope(Store(db), config(owners=[owner], models=[private]), client=with_token)
         shown = hub.stats()["by_endpoint"]["ms.legacy_model"]["by_status"]
     assert shown == {"200": 1}
     assert result.partial and private in result.reason and "private" in result.reason
-    assert {row[0]: row[7] for row in ms_rows(db)["models"]} == {private: "not_found"}
-    assert not ms_rows(db)["snapshots"]
+    public = {m for m in truth["models"] if m.startswith(owner + "/")}
+    assert {row[0]: row[7] for row in ms_rows(db)["models"]} == {private: "not_found"} | dict.fromkeys(public, "ok")
+    assert {row[0] for row in ms_rows(db)["snapshots"]} == public
 
 
 def test_a_listing_whose_order_moves_between_pages_is_read_again_until_complete(tmp_path):
