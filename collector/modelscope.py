@@ -18,7 +18,9 @@ What it stores, from ModelScope's model API through its official client
 An owner's listing is read whole (at most 3,000 models, the API's bound) and written a page of
 50 at a time; a rerun rewrites the same rows, so a killed pass loses nothing a rerun does not
 redo. An owner that lists no models (a misspelt name) and a configured model that is not there
-(or is private to its owner: ModelScope shows it to nobody else) end the pass ``partial`` with a one-line reason; the other owners are still collected.
+(or is private to its owner: ModelScope shows it to nobody else, and a run with the owner's
+token stores what an anonymous run stores) end the pass ``partial`` with a one-line reason; the
+other owners are still collected.
 """
 
 from __future__ import annotations

@@ -54,6 +54,7 @@ from modelscope_hub import HubApi
 from modelscope_hub._legacy_api import LegacyClient
 from modelscope_hub._openapi import OpenAPIClient
 from modelscope_hub.config import HubConfig
+from modelscope_hub.constants import Visibility
 from modelscope_hub.errors import (
     AuthenticationError,
     NetworkError,
@@ -103,14 +104,51 @@ class ModelScopeUnavailable(Exception):
     """ModelScope kept failing for one request; the message names it."""
 
 
+class _EnvelopeCheckingLegacyClient(LegacyClient):
+    """``LegacyClient`` that reads a business failure in a 200 as the failure it is.
+
+    The legacy surface reports some refusals inside an HTTP 200 envelope, ``{"Code":
+    10010101004, "Message": "get model info failed, err: unauthorized permission", "Success":
+    false}`` for a private model (the ``modelscope`` SDK's hub/errors.py ``is_ok`` docstring;
+    its hub/api.py ``HubApi.get_model`` raises ``NotExistError`` when ``is_ok`` fails on a 200).
+    ``LegacyClient.get_repo_info`` checks the HTTP status only, and ``_json_data`` returns the
+    whole envelope when it has no ``Data``, which ``HubApi.get_repo`` turns into a ``RepoInfo``
+    of zeros: a private model would be stored with no downloads. The check is the one
+    ``modelscope_hub`` makes on its own file listing (``_legacy_api.py``
+    ``LegacyClient.list_repo_files``: "a business failure with HTTP 200")."""
+
+    def _json_data(self, resp: requests.Response) -> object:
+        body = resp.json()
+        if isinstance(body, dict) and (body.get("Success") is False or body.get("Code", 200) not in (200, "200")):
+            raise NotExistError(
+                str(body.get("Message") or "the legacy API refused the request"),
+                status_code=resp.status_code,
+                response_body=body,
+                url=resp.url,
+                method="GET",
+            )
+        return super()._json_data(resp)
+
+
 class _OneAttemptHubApi(HubApi):
-    """``HubApi`` whose two HTTP clients try each request once (the retries are the caller's)."""
+    """``HubApi`` whose two HTTP clients try each request once (the retries are the caller's), the
+    legacy one reading a business failure in a 200 as a failure (:class:`_EnvelopeCheckingLegacyClient`)."""
 
     def __init__(self, config: HubConfig, session: requests.Session):
         super().__init__(config)
         self._openapi = OpenAPIClient(config, session=session, max_retries=1)
-        self._legacy = LegacyClient(token=config.token, endpoint=config.endpoint or "", max_retries=0)
+        self._legacy = _EnvelopeCheckingLegacyClient(token=config.token, endpoint=config.endpoint or "", max_retries=0)
         self._legacy._session.hooks = session.hooks  # its answers are counted with the others
+
+
+def is_private(info: RepoInfo) -> bool:
+    """Whether ModelScope shows ``info`` to its owner only: ``private`` (the OpenAPI record) or
+    ``Visibility`` 1 (the legacy record, ``constants.py`` ``Visibility.PRIVATE``). A gated record
+    without ``private`` is not taken for one, though ``HubApi._repo_info_from_payload`` marks it
+    ``Visibility.PRIVATE`` ("visibility unknown + gated=True"): gated models are public."""
+    if info.private is not None:
+        return info.private is True
+    return info.visibility == Visibility.PRIVATE and not info.gated
 
 
 class ModelScopeClient:
@@ -168,7 +206,7 @@ class ModelScopeClient:
             for page in self._pages(owner):
                 total = page.total_count
                 for info in page.items:
-                    if info.repo_id:
+                    if info.repo_id and not is_private(info):
                         seen.setdefault(info.repo_id, info)
             if len(seen) >= min(total, LISTING_DEPTH):
                 break
@@ -180,14 +218,19 @@ class ModelScopeClient:
 
         A model that does not exist and a private one look alike on the OpenAPI surface (404
         ``ResourceNotFound``, "does not exist or is not visible to the caller", ``api.py``
-        ``HubApi.get_repo`` 1005-1006); the legacy surface the client then asks answers a
-        private one 403 (the ``modelscope`` SDK's ``hub/errors.py`` ``handle_http_response``:
-        "may not exist or may be private. Please login first"), ``PermissionDeniedError``.
+        ``HubApi.get_repo`` 1005-1006); the legacy surface the client then asks refuses a private
+        one with an error status (``PermissionDeniedError``: the ``modelscope`` SDK's
+        ``hub/errors.py`` ``handle_http_response``, "may not exist or may be private. Please login
+        first") or inside a 200 (``NotExistError``, see :class:`_EnvelopeCheckingLegacyClient`).
+        To a caller with its owner's token the legacy surface shows a private model (``Visibility``
+        1): it is treated as not shown, as for an anonymous caller (:func:`is_private`), so a run
+        stores what an anonymous run stores.
         """
         try:
-            return self.call(f"model {model_id}", lambda: self.api.get_repo(model_id, "model"))
+            info = self.call(f"model {model_id}", lambda: self.api.get_repo(model_id, "model"))
         except (NotExistError, PermissionDeniedError):
             return None
+        return None if is_private(info) else info
 
     def _pages(self, owner: str) -> Iterator[PagedResult[RepoInfo]]:
         for number in range(1, LISTING_DEPTH // PAGE_SIZE + 1):

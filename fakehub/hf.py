@@ -35,7 +35,10 @@ The real Hub's behaviours that a long crawl meets, all on by default:
   answers 401 ``X-Error-Code: RepoNotFound`` without a token and 404 with one (the Hub will not
   say whether a private repo exists; huggingface_hub utils/_http.py ``hf_raise_for_status``:
   "401 is misleading as it is returned for private and gated repos ... missing repos"); a
-  disabled one answers 403 "Access to this resource is disabled.".
+  disabled one answers 403 "Access to this resource is disabled." to a caller with a token and,
+  like a missing one, 401 ``RepoNotFound`` to an anonymous one (huggingface_hub PR #1965, which
+  added ``DisabledRepoError``: "if user is not authenticated -no token sent-, a HTTP 401 is
+  returned by the server as if the repo doesn't exist at all").
 - **Renames.** ``/api/models/{old id}`` of a renamed or transferred repo answers 307 to
   ``/api/models/{new id}`` with the same query (huggingface_hub's session follows redirects,
   utils/_http.py ``default_client_factory``: ``follow_redirects=True``).
@@ -57,7 +60,9 @@ Rate limits and bad tokens are the server's (:meth:`ecometrics.fakehub.server.Fa
 the detail-only properties and trending scores stay still.
 
 Records carry ``downloads`` (30 days), ``downloadsAllTime``, ``likes``,
-``trendingScore``, ``createdAt``, ``lastModified``, ``tags`` (with
+``trendingScore`` (below 10 with one decimal, ``0.2``: the Hub's own cursor holds
+``{"trendingScore": 0.2, ...}``, huggingface_hub issue #2741, though ``ModelInfo.trending_score``
+says int; the stricter reading has both), ``createdAt``, ``lastModified``, ``tags`` (with
 ``base_model:{id}`` and ``base_model:{relation}:{id}``), ``pipeline_tag``,
 ``library_name``, ``safetensors``, ``baseModels`` (``{"relation", "models": [{"id"}]}``,
 absent for root models) and ``childrenModelCount`` (all four relations).
@@ -75,7 +80,7 @@ import numpy as np
 from ecometrics.fakehub.clock import DAY, START_TS
 from ecometrics.fakehub.exchange import Request, Response, link_header
 from ecometrics.fakehub.generator import stable_hash
-from ecometrics.fakehub.model_forest import CURATED, RELATIONS, ModelForest, hub_created_at
+from ecometrics.fakehub.model_forest import CURATED, RELATIONS, ModelForest, hub_created_at, hub_score
 
 DEFAULT_FIELDS = (
     "_id",
@@ -139,16 +144,20 @@ def hf_error(status: int, message: str, code: str | None = None) -> Response:
     return Response.json({"error": message}, status, headers)
 
 
-def _encode_cursor(value: int, object_id: str) -> str:
+def _encode_cursor(value: int | float, object_id: str) -> str:
     raw = json.dumps({"value": value, "_id": object_id}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[int, int]:
-    """(sort value, the _id's hash half) of a cursor; the _id's time half only repeats it."""
+def _decode_cursor(cursor: str) -> tuple[int | float, int]:
+    """(sort value, the _id's hash half) of a cursor; the _id's time half only repeats it. A
+    trending score may be fractional (``0.2``, :func:`ecometrics.fakehub.model_forest.hub_score`)."""
     padded = cursor + "=" * (-len(cursor) % 4)
     data = json.loads(base64.urlsafe_b64decode(padded))
-    return int(data["value"]), int(data["_id"][8:], 16)
+    value = data["value"]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"not a sort value: {value!r}")
+    return value, int(data["_id"][8:], 16)
 
 
 class HfApi:
@@ -331,7 +340,7 @@ class HfApi:
             page = self._records(chosen, now, fields)
             positions = list(range(len(chosen)))
         hashes = forest.id_hashes()
-        entries = [(int(keys[p]), int(hashes[ordered[p]]), rec) for p, rec in zip(positions, page, strict=True)]
+        entries = [(hub_score(keys[p]), int(hashes[ordered[p]]), rec) for p, rec in zip(positions, page, strict=True)]
         if req.token and self.private_models and cand_filtered_by_parent is False:
             entries += self._private_entries(author, tag_filters, search, gated, sort, after, now)
             entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
@@ -370,7 +379,7 @@ class HfApi:
 
     def _private_entries(
         self, author: str | None, tags: list[str], search: str, gated: str | None, sort: str,
-        after: tuple[int, int] | None, now: int,
+        after: tuple[int | float, int] | None, now: int,
     ) -> list[tuple[int, int, dict]]:  # fmt: skip
         """(sort value, ``_id`` hash, record) of the private models a listing with a token
         shows: the author's (or all), matching the filters, after the cursor."""
@@ -397,7 +406,7 @@ class HfApi:
         return forest.stats(idx, now)[sort]
 
     def _ordered(
-        self, cand: np.ndarray | None, sort: str, after: tuple[int, int] | None, now: int, want: int | None
+        self, cand: np.ndarray | None, sort: str, after: tuple[int | float, int] | None, now: int, want: int | None
     ) -> tuple[np.ndarray, np.ndarray]:
         """The candidates after the cursor, in descending (sort value, ``_id``) order, with
         their sort values; with ``want``, possibly only the first ``want + 1`` of them."""
@@ -414,7 +423,9 @@ class HfApi:
         order = np.lexsort((hashes, keys))[::-1]
         return idx[order], keys[order]
 
-    def _created_page(self, after: tuple[int, int] | None, now: int, want: int) -> tuple[np.ndarray, np.ndarray]:
+    def _created_page(
+        self, after: tuple[int | float, int] | None, now: int, want: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The next ``want + 1`` models of the whole-Hub ``sort=createdAt`` walk, without
         sorting the Hub for each page: one ascending (createdAt, ``_id``) order of every
         model, searched for the cursor and read backwards."""
@@ -467,7 +478,9 @@ class HfApi:
             if req.token is None:
                 return hf_error(401, "Invalid username or password.", "RepoNotFound")
             return hf_error(404, "Repository not found", "RepoNotFound")
-        if forest.is_disabled(i):
+        if forest.is_disabled(i):  # anonymous callers are told it does not exist (module docstring)
+            if req.token is None:
+                return hf_error(401, "Invalid username or password.", "RepoNotFound")
             return hf_error(403, "Access to this resource is disabled.")
         expand = req.args("expand")
         bad = [e for e in expand if e not in EXPANDABLE]

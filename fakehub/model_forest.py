@@ -36,7 +36,8 @@ What the real Hub does to a long crawl, modelled here (each on by default):
   future days (:attr:`ModelForest.deleted_at`): from then on they are listed nowhere and
   ``/api/models/{id}`` does not find them.
 - About 0.2% are disabled (``/api/models/{id}`` answers 403 "Access to this resource is
-  disabled.", huggingface_hub ``utils/_http.py`` ``hf_raise_for_status``), still listed.
+  disabled.", huggingface_hub ``utils/_http.py`` ``hf_raise_for_status``, to a caller with a
+  token and 401 ``RepoNotFound`` to an anonymous one, huggingface_hub PR #1965), still listed.
 - :data:`RENAMED`: repos transferred to a new owner; the old id redirects to the new one
   (Hub docs, repositories-settings.md: "renaming ... redirects"); the forest knows only the
   new id.
@@ -67,6 +68,13 @@ _ID_HASH_MASK = np.uint64(0x7FFF_FFFF_FFFF_FFFF)
 def hub_created_at(ts: int) -> str:
     """``createdAt`` as the Hub reports it: the sentinel for repos older than its records."""
     return CREATED_AT_SENTINEL if ts < CREATED_AT_SENTINEL_TS else iso_ms(ts)
+
+
+def hub_score(value: float) -> int | float:
+    """A trending score as the Hub's JSON has it: a whole score is a number without a fraction
+    (``146``), a small one keeps its decimal (``0.2``; see :meth:`ModelForest.stats`)."""
+    value = float(value)
+    return int(value) if value.is_integer() else value
 
 
 def _splitmix(x: np.ndarray) -> np.ndarray:
@@ -471,7 +479,9 @@ class ModelForest:
         if self.trending_epoch:  # recomputed since START: each model's score moved
             draw = _splitmix(self.id_hashes()[idx].astype(np.uint64) ^ np.uint64(self.trending_epoch * 0x9E3779B1))
             trending = trending * (0.5 + (draw >> np.uint64(11)).astype(np.float64) / 2.0**53)
-        trending = np.floor(trending).astype(np.int64)
+        # Scores below 10 keep one decimal: the Hub's own cursor holds {"trendingScore": 0.2, ...}
+        # (huggingface_hub issue #2741), though ModelInfo.trending_score says int.
+        trending = np.where(trending < 10, np.floor(trending * 10) / 10, np.floor(trending))
         return {"downloads": d30, "downloadsAllTime": all_time, "likes": likes, "trendingScore": trending, "age": age}
 
     def gated(self, i: int) -> str | bool:
@@ -535,9 +545,11 @@ class ModelForest:
             rec["disabled"] = self.is_disabled(i)
         if want("gated"):
             rec["gated"] = self.gated(i)
-        for key in ("downloads", "downloadsAllTime", "likes", "trendingScore"):
+        for key in ("downloads", "downloadsAllTime", "likes"):
             if want(key):
                 rec[key] = st[key]
+        if want("trendingScore"):
+            rec["trendingScore"] = hub_score(st["trendingScore"])
         r = int(self.rel[i])
         parents = self.parents(i) if r else []
         library = self.library(i) if (want("library_name") or want("tags") or want("safetensors")) else None

@@ -40,11 +40,23 @@ https://github.com/modelscope/modelscope/tree/1804ac6bf8b6b76c9cc43974e4822e2753
   "Success": false}`` (the message ``errors.py`` ``_CN_TO_EN`` translates); a private one
   answers the body the SDK's hub/errors.py ``is_ok`` docstring records for a refused
   permission, ``{"Code": 10010101004, "Message": "get model info failed, err: unauthorized
-  permission", "Success": false}``, with HTTP 403 (no source shows that status; 403 is the
-  stricter choice, since any 4xx is an error to the SDK, hub/errors.py 141-146), which
-  ``modelscope_hub`` raises as ``PermissionDeniedError`` (errors.py
-  ``_STATUS_MAP``, 470-479), while the OpenAPI surface says 404 ``ResourceNotFound`` ("does
-  not exist or is not visible to the caller", api.py 1005-1006) and its listing leaves it out.
+  permission", "Success": false}``, with HTTP **200**: the legacy surface reports business
+  failures inside a 200 (the SDK's hub/api.py ``HubApi.get_model`` calls ``is_ok`` only
+  ``if r.status_code == HTTPStatus.OK`` and raises ``NotExistError`` when it fails;
+  ``modelscope_hub`` itself checks ``Success`` on its file listing, "a business failure with
+  HTTP 200", ``_legacy_api.py`` ``LegacyClient.list_repo_files``). This is the stricter
+  reading: ``modelscope_hub``'s ``LegacyClient.get_repo_info`` looks at the HTTP status only
+  and ``_json_data`` hands back the whole envelope when it has no ``Data``, so
+  ``HubApi.get_repo`` returns a ``RepoInfo`` of zeros (no downloads, likes or times) for the
+  model instead of raising. The OpenAPI surface says 404 ``ResourceNotFound`` ("does not
+  exist or is not visible to the caller", api.py 1005-1006) and its listing leaves it out.
+  A caller with a token (fakehub takes any token for the owner's) is shown the private model
+  in the owner's OpenAPI listing, ``private: true`` (``api.py`` ``HubApi._repo_info_from_payload``:
+  "The OpenAPI surface uses ``private`` bool for visibility"; the stricter reading, as the
+  Hugging Face Hub lists a token's private repos), and by the legacy surface, ``Visibility`` 1 (``constants.py`` ``Visibility.PRIVATE``): it "supports
+  private repositories (unlike the OpenAPI Bearer-only endpoint)" (``_legacy_api.py``
+  ``LegacyClient.get_repo_info``), and ``HubApi.get_repo`` falls back to it, so the ``RepoInfo``
+  it returns has no likes or times (the names above that it does not alias).
 
 A record carries what ``types.py`` ``RepoInfo`` (392-419) keeps: ``id`` (``owner/name``: "The
 OpenAPI list endpoints return ``id`` as owner/name", api.py 452), ``display_name``,
@@ -196,7 +208,7 @@ class ModelScopeCatalog:
             "license": "apache-2.0",
             "tags": tags,
             "tasks": [m.pipeline],
-            "private": False,
+            "private": m.private,
             "gated": False,
         }
 
@@ -233,7 +245,8 @@ def ms_server_error(status: int) -> Response:
 
 
 def legacy_error(status: int, message: str, code: int | None = None) -> Response:
-    """The legacy surface's envelope; ``Code`` is the HTTP status unless ModelScope has its own code."""
+    """The legacy surface's failure envelope; ``Code`` is the HTTP status unless ModelScope has its own
+    code (a business failure, which may come with HTTP 200)."""
     body = {"Code": status if code is None else code, "Message": message, "RequestId": uuid.uuid4().hex}
     return Response.json({**body, "Success": False}, status)
 
@@ -259,7 +272,7 @@ class ModelScopeApi:
             surface, owner, name = match.groups()
             if surface == "openapi":
                 return "ms.model", self.get_model(f"{owner}/{name}")
-            return "ms.legacy_model", self.legacy_model(f"{owner}/{name}")
+            return "ms.legacy_model", self.legacy_model(f"{owner}/{name}", owner_reads=bool(req.token))
         return "ms.other", ms_error(404, "ResourceNotFound", f"{req.path} not found")
 
     def list_models(self, req: Request) -> Response:
@@ -275,10 +288,11 @@ class ModelScopeApi:
         now = self.clock.now
         owner = req.arg("owner")
         search = (req.arg("search") or "").lower()
+        shown = self.catalog.visible(now)
+        if req.token:  # the owner's listing shows the owner its private models too (module docstring)
+            shown += [m for m in self.catalog.models if m.private and m.created <= now]
         chosen = [
-            m
-            for m in self.catalog.visible(now)
-            if (not owner or m.id.split("/", 1)[0] == owner) and (not search or search in m.id.lower())
+            m for m in shown if (not owner or m.id.split("/", 1)[0] == owner) and (not search or search in m.id.lower())
         ]
         sort = req.arg("sort") or "default"
         if sort in ("default", "downloads"):
@@ -306,13 +320,16 @@ class ModelScopeApi:
             {"success": True, "request_id": uuid.uuid4().hex, "data": self.catalog.record(m, self.clock.now)}
         )
 
-    def legacy_model(self, model_id: str) -> Response:
+    def legacy_model(self, model_id: str, *, owner_reads: bool = False) -> Response:
+        """``/api/v1/models/{id}``; ``owner_reads``: the caller has a token, taken for the owner's,
+        who is shown a private model (see the module docstring)."""
         m = self.catalog.by_id.get(model_id)
         now = self.clock.now
         if m is None or m.created > now:
             return legacy_error(404, "模型不存在")
-        if m.private:
-            return legacy_error(403, "get model info failed, err: unauthorized permission", code=10010101004)
+        # a business failure in a 200, as the legacy surface reports them (module docstring)
+        if m.private and not owner_reads:
+            return legacy_error(200, "get model info failed, err: unauthorized permission", code=10010101004)
         rec = self.catalog.record(m, now)
         owner, name = model_id.split("/", 1)
         data = {
@@ -320,7 +337,7 @@ class ModelScopeApi:
             "Path": owner,
             "Name": name,
             "ChineseName": "",
-            "Visibility": 5,
+            "Visibility": 1 if m.private else 5,
             "Description": rec["description"],
             "Downloads": rec["downloads"],
             "Stars": rec["likes"],

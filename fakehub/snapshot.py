@@ -200,8 +200,10 @@ class SnapshotForest(ModelForest):
         self._index_edges()
         self._static = {
             key: np.array([m.get(key, 0) for m in rows], dtype=np.int64)
-            for key in ("downloads", "downloadsAllTime", "likes", "trendingScore")
+            for key in ("downloads", "downloadsAllTime", "likes")
         }
+        # a small trending score keeps its decimal (0.2), as the Hub sends it: see ModelForest.stats
+        self._static["trendingScore"] = np.array([m.get("trendingScore", 0) for m in rows], dtype=np.float64)
         self._gated = [m.get("gated", False) for m in rows]
         self._library = [m.get("library_name") or "transformers" for m in rows]
         self._pipeline = [m.get("pipeline_tag") or "text-generation" for m in rows]

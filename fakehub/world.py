@@ -34,7 +34,7 @@ the simulated clock::
             "depth"}},                                         # omitted with models=False
         "model_count": N, "relation_counts": {relation: N}, "gated": [MODEL_ID, ...],
         "deleted": [MODEL_ID, ...],                            # created, then deleted by now
-        "disabled": [MODEL_ID, ...],                           # listed; /api/models/{id} answers 403
+        "disabled": [MODEL_ID, ...],                           # listed; /api/models/{id} answers 403 (401 without a token)
         "renamed": {OLD_ID: NEW_ID}, "trending_epoch": N},     # see ecometrics.fakehub.model_forest
       "modelscope": {
         "models": {MODEL_ID: {"id", "downloads", "likes", "created_at", "last_modified", "license",
@@ -58,7 +58,7 @@ from ecometrics.core.ecosystem import hf_authors
 from ecometrics.core.errors import InputError
 from ecometrics.fakehub.clock import Clock, iso
 from ecometrics.fakehub.generator import SCALES, GitHubWorld
-from ecometrics.fakehub.model_forest import RELATIONS, ModelForest
+from ecometrics.fakehub.model_forest import RELATIONS, ModelForest, hub_score
 from ecometrics.fakehub.modelscope import ModelScopeCatalog
 
 
@@ -133,7 +133,7 @@ class World:
                         "downloads": int(stats["downloads"][k]),
                         "downloadsAllTime": int(stats["downloadsAllTime"][k]),
                         "likes": int(stats["likes"][k]),
-                        "trendingScore": int(stats["trendingScore"][k]),
+                        "trendingScore": hub_score(stats["trendingScore"][k]),
                         "gated": forest.gated(i),
                         "library_name": forest.library(i),
                         "pipeline_tag": forest.pipeline_tag(i),

@@ -93,8 +93,12 @@ def test_gated_models_are_public_metadata_and_missing_ones_401_without_a_token(h
     with pytest.raises(RepositoryNotFoundError) as found:
         api.model_info("nobody/no-such-model", token="hf_test")
     assert found.value.response.status_code == 404
-    with pytest.raises(DisabledRepoError):
-        api.model_info(truth["disabled"][0], token=False)
+    # a disabled repo is a missing one to an anonymous caller, disabled to one with a token (PR #1965)
+    disabled = requests.get(f"{hub.url}/api/models/{truth['disabled'][0]}")
+    assert (disabled.status_code, disabled.headers["X-Error-Code"]) == (401, "RepoNotFound")
+    with pytest.raises(DisabledRepoError) as refused:
+        api.model_info(truth["disabled"][0], token="hf_test")
+    assert refused.value.response.status_code == 403
 
 
 def test_a_bad_token_gets_401_invalid_credentials_on_every_call(hub):
@@ -181,6 +185,21 @@ def test_sort_and_search(hub, truth):
     assert [m.downloads for m in top] == [m["downloads"] for m in want]
     found = {m.id for m in api.list_models(search="qwen3-8b")}
     assert found == {i for i in truth["models"] if "qwen3-8b" in i.lower()}
+
+
+def test_trending_scores_below_ten_carry_a_decimal_and_a_trending_walk_sees_each_model_once():
+    # the Hub's own cursor holds {"trendingScore": 0.2, ...} (huggingface_hub issue #2741), though
+    # ModelInfo.trending_score says int: the stricter reading has both
+    with FakeHub(seed=0, scale="small", hf_page_size=100, hf_trending_refresh_pages=0) as hub:
+        truth = hub.truth()["hf"]["models"]
+        page = requests.get(f"{hub.url}/api/models", params={"expand": "trendingScore", "limit": 100}).json()
+        walked = Counter(m.id for m in HfApi(endpoint=hub.url).list_models(expand=["trendingScore"]))
+    scores = [m["trendingScore"] for m in truth.values()] + [m["trendingScore"] for m in page]
+    fractional = [s for s in scores if isinstance(s, float)]
+    assert fractional and all(s < 10 and round(s, 1) == s and not s.is_integer() for s in fractional)
+    assert all(isinstance(s, int) for s in scores if s not in fractional)  # a whole score is sent as 146, not 146.0
+    # the default order, still here, walked with cursors on fractional values: every model once
+    assert set(walked) == set(truth) and max(walked.values()) == 1
 
 
 def test_a_spent_budget_answers_429_with_ratelimit_headers_and_no_retry_after():

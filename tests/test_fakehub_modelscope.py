@@ -8,11 +8,11 @@ import sys
 import pytest
 import requests
 from modelscope_hub import HubApi
+from modelscope_hub.constants import Visibility
 from modelscope_hub.errors import (
     AuthenticationError,
     InvalidParameter,
     NotExistError,
-    PermissionDeniedError,
     RateLimitError,
     ServerError,
 )
@@ -103,20 +103,42 @@ def test_the_legacy_surface_answers_in_its_own_pascal_case_fields_with_epoch_sec
     assert not {"Likes", "CreatedAt", "LastModified"} & set(data)  # the OpenAPI record's names, not these
 
 
-def test_a_private_model_is_unlisted_not_found_on_the_openapi_surface_and_forbidden_on_the_legacy_one(hub):
+def test_a_private_model_is_unlisted_not_found_on_the_openapi_surface_and_a_business_failure_on_the_legacy_one(hub):
     private = hub.truth(include_models=False)["modelscope"]["private"]
     owner = private[0].split("/")[0]
     assert private and private[0] not in hub.truth(include_models=False)["modelscope"]["models"]
     listed = api(hub).list_repos("model", owner=owner, page_size=50)
     assert private[0] not in {info.repo_id for info in listed.items}
     hub.reset_stats()
-    with pytest.raises(PermissionDeniedError) as raised:  # OpenAPI 404, then the legacy surface's 403
-        api(hub).get_repo(private[0], "model")
-    assert raised.value.status_code == 403 and raised.value.response_body["Success"] is False
-    assert raised.value.response_body["Code"] == 10010101004  # the SDK's recorded refused permission
+    legacy = requests.get(f"{hub.url}/api/v1/models/{private[0]}", timeout=10)
+    # HTTP 200 with the refusal in the envelope: the body the modelscope SDK's is_ok docstring records
+    assert legacy.status_code == 200 and "Data" not in legacy.json()
+    assert (legacy.json()["Code"], legacy.json()["Success"]) == (10010101004, False)
+    # modelscope_hub reads only the HTTP status there: the envelope becomes a RepoInfo of zeros
+    info = api(hub).get_repo(private[0], "model")  # OpenAPI 404, then the legacy surface's 200
+    assert (info.repo_id, info.downloads, info.likes, info.created_at) == (private[0], 0, 0, None)
     assert {name: e["by_status"] for name, e in hub.stats()["by_endpoint"].items()} == {
         "ms.model": {"404": 1},
-        "ms.legacy_model": {"403": 1},
+        "ms.legacy_model": {"200": 2},
+    }
+
+
+def test_a_private_model_is_shown_to_a_caller_with_a_token_by_the_listing_and_the_legacy_surface(hub):
+    truth = hub.truth(include_models=False)["modelscope"]
+    private = truth["private"][0]
+    owner = private.split("/")[0]
+    listed = api(hub, token="ms-test").list_repos("model", owner=owner, page_size=50)
+    public = {m for m in truth["models"] if m.startswith(owner + "/")}
+    assert {i.repo_id: i.private for i in listed.items} == dict.fromkeys(public, False) | {private: True}
+    assert listed.total_count == len(public) + 1
+    hub.reset_stats()
+    # the OpenAPI surface (Bearer only) still says not found; the legacy one shows it, marked private
+    info = api(hub, token="ms-test").get_repo(private, "model")
+    assert info.repo_id == private and info.visibility == Visibility.PRIVATE
+    assert (info.likes, info.created_at) == (0, None)  # legacy names (Stars, CreatedTime) modelscope_hub drops
+    assert {name: e["by_status"] for name, e in hub.stats()["by_endpoint"].items()} == {
+        "ms.model": {"404": 1},
+        "ms.legacy_model": {"200": 1},
     }
 
 

@@ -155,10 +155,30 @@ def test_a_configured_private_model_is_recorded_not_found_and_the_pass_goes_on(t
             Store(db), config(owners=[], models=[private, "OpenBMB/MiniCPM4-8B"]), client=client(hub)
         )
         forbidden = hub.stats()["by_endpoint"]["ms.legacy_model"]["by_status"]
-    assert forbidden == {"403": 1}  # the OpenAPI surface said not found, the legacy one forbidden
+    # the OpenAPI surface said not found, the legacy one refused in a 200's envelope
+    assert forbidden == {"200": 1}
     assert result.partial and private in result.reason and "private" in result.reason
     rows = {row[0]: row for row in ms_rows(db)["models"]}
     assert rows[private][7] == "not_found" and rows["OpenBMB/MiniCPM4-8B"][7] == "ok"
+    assert private not in {row[0] for row in ms_rows(db)["snapshots"]}  # no downloads of 0 stored for it
+
+
+def test_a_private_model_a_token_can_read_is_not_stored(tmp_path):
+    # the owner's listing and the legacy surface show its owner a private model (private, Visibility 1);
+    # a run stores what an anonymous one does
+    db = tmp_path / "private-token.db"
+    with FakeHub(seed=0, scale="small") as hub:
+        truth = hub.truth(include_models=False)["modelscope"]
+        private = truth["private"][0]
+        owner = private.split("/")[0]
+        with_token = ModelScopeClient(hub.url, "ms-test", backoff=0.001, max_wait=0.01, sleep=hub.sleep)
+        result = collect_modelscope(Store(db), config(owners=[owner], models=[private]), client=with_token)
+        shown = hub.stats()["by_endpoint"]["ms.legacy_model"]["by_status"]
+    assert shown == {"200": 1}
+    assert result.partial and private in result.reason and "private" in result.reason
+    public = {m for m in truth["models"] if m.startswith(owner + "/")}
+    assert {row[0]: row[7] for row in ms_rows(db)["models"]} == {private: "not_found"} | dict.fromkeys(public, "ok")
+    assert {row[0] for row in ms_rows(db)["snapshots"]} == public
 
 
 def test_a_listing_whose_order_moves_between_pages_is_read_again_until_complete(tmp_path):
