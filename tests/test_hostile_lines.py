@@ -279,11 +279,9 @@ def _engine_rows(engine, ids: list[str]) -> dict[str, dict]:
 def _sqlite_rows(sqlite, ids: list[str]) -> dict[str, dict]:
     """The SQLite store's columns of the events ``ids``, in chDB's types: a push id's digits as a
     number; an unknown login or name as '' and an unknown list of commit authors as [] (ClickHouse's
-    String and Array are never NULL); an item's time that is no calendar day (its pattern lets
-    2024-02-30 through) as NULL, which is all chDB's DateTime can hold of it."""
-    from ecometrics.collector.archive_engine import METRIC_COLUMNS, STAGED_COLUMNS
+    String and Array are never NULL)."""
+    from ecometrics.collector.archive_engine import STAGED_COLUMNS
 
-    times = [name for name, kind in METRIC_COLUMNS if "DateTime" in kind]
     found = {}
     for row in sqlite.query(f"SELECT {', '.join(STAGED_COLUMNS)} FROM events"):
         if row["id"] in ids:
@@ -292,21 +290,8 @@ def _sqlite_rows(sqlite, ids: list[str]) -> dict[str, dict]:
             values["actor_login"], values["repo_name"] = values["actor_login"] or "", values["repo_name"] or ""
             for name in ("push_commit_names", "push_commit_emails"):
                 values[name] = json.loads(values[name] or "[]")
-            for name in times:
-                values[name] = _calendar_time(values[name])
             found[row["id"]] = values
     return found
-
-
-def _calendar_time(text: str | None) -> str | None:
-    try:
-        return (
-            None
-            if text is None
-            else datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").strftime("%Y-%m-%dT%H:%M:%SZ")
-        )
-    except ValueError:
-        return None
 
 
 def test_a_repeated_key_is_read_the_same_by_both_engines(engines):
