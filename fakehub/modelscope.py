@@ -44,7 +44,7 @@ https://github.com/modelscope/modelscope/tree/1804ac6bf8b6b76c9cc43974e4822e2753
   failures inside a 200 (the SDK's hub/api.py ``HubApi.get_model`` calls ``is_ok`` only
   ``if r.status_code == HTTPStatus.OK`` and raises ``NotExistError`` when it fails;
   ``modelscope_hub`` itself checks ``Success`` on its file listing, "a business failure with
-  HTTP 200", ``_legacy_api.py`` ``LegacyClient.list_repo_files``). This is the stricter
+  HTTP 200", ``_legacy_api.py`` ``LegacyClient.iter_dataset_file_pages``). This is the stricter
   reading: ``modelscope_hub``'s ``LegacyClient.get_repo_info`` looks at the HTTP status only
   and ``_json_data`` hands back the whole envelope when it has no ``Data``, so
   ``HubApi.get_repo`` returns a ``RepoInfo`` of zeros (no downloads, likes or times) for the
@@ -53,10 +53,11 @@ https://github.com/modelscope/modelscope/tree/1804ac6bf8b6b76c9cc43974e4822e2753
   A caller with a token (fakehub takes any token for the owner's) is shown the private model
   in the owner's OpenAPI listing, ``private: true`` (``api.py`` ``HubApi._repo_info_from_payload``:
   "The OpenAPI surface uses ``private`` bool for visibility"; the stricter reading, as the
-  Hugging Face Hub lists a token's private repos), and by the legacy surface, ``Visibility`` 1 (``constants.py`` ``Visibility.PRIVATE``): it "supports
-  private repositories (unlike the OpenAPI Bearer-only endpoint)" (``_legacy_api.py``
-  ``LegacyClient.get_repo_info``), and ``HubApi.get_repo`` falls back to it, so the ``RepoInfo``
-  it returns has no likes or times (the names above that it does not alias).
+  Hugging Face Hub lists a token's private repos), and by the legacy surface, ``Visibility`` 1
+  (``constants.py`` ``Visibility.PRIVATE``): it "supports private repositories (unlike the
+  OpenAPI Bearer-only endpoint)" (``_legacy_api.py`` ``LegacyClient.get_repo_info``), and
+  ``HubApi.get_repo`` falls back to it, so the ``RepoInfo`` it returns has no likes or times
+  (the names above that it does not alias).
 
 A record carries what ``types.py`` ``RepoInfo`` (392-419) keeps: ``id`` (``owner/name``: "The
 OpenAPI list endpoints return ``id`` as owner/name", api.py 452), ``display_name``,
