@@ -113,9 +113,13 @@ class _EnvelopeCheckingLegacyClient(LegacyClient):
     its hub/api.py ``HubApi.get_model`` raises ``NotExistError`` when ``is_ok`` fails on a 200).
     ``LegacyClient.get_repo_info`` checks the HTTP status only, and ``_json_data`` returns the
     whole envelope when it has no ``Data``, which ``HubApi.get_repo`` turns into a ``RepoInfo``
-    of zeros: a private model would be stored with no downloads. The check is the one
+    of zeros: a private model would be stored with no downloads. The check follows the one
     ``modelscope_hub`` makes on its own file listing (``_legacy_api.py``
-    ``LegacyClient.list_repo_files``: "a business failure with HTTP 200")."""
+    ``LegacyClient.iter_dataset_file_pages``: "a business failure with HTTP 200"): ``Success``
+    false, or a ``Code`` other than 200, is a failure and a body without ``Code`` is not; unlike
+    it, a ``Code`` of null is a failure too, as the SDK's ``is_ok`` wants ``Code`` 200. A body
+    that is not an object is left to ``LegacyClient._json_data``. This overrides a private
+    method: pyproject.toml pins ``modelscope-hub`` below 0.6 for it."""
 
     def _json_data(self, resp: requests.Response) -> object:
         body = resp.json()
