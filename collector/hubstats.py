@@ -31,7 +31,9 @@ written. Only models already stored are imported (the tracked ecosystem, not the
 two million), and only for days the store does not hold: a day collected from the API
 (or imported before) keeps its row. Imported rows are marked ``source = 'hub-stats'``.
 The file is read in record batches of :data:`BATCH_ROWS`, so memory stays bounded
-whatever its size.
+whatever its size. All the files are written in one transaction, each decoded once as it is
+written: a page that does not decode refuses its file in one line and rolls back the files
+before it, so an import stores all its files or none.
 """
 
 from __future__ import annotations
