@@ -25,6 +25,7 @@ import pytest
 from gharchive_fixtures import event, write_hour
 
 from ecometrics.analysis import opendigger
+from ecometrics.analysis import opendigger_sql as sql
 from ecometrics.analysis.activity_sql import SQLITE_EVENTS
 from ecometrics.analysis.opendigger_files import write_tree
 from ecometrics.collector.gharchive import import_gharchive
@@ -235,6 +236,25 @@ def test_meta_json_of_repositories_developers_and_labels(store, labels):
     assert ":communities/usfriends" not in metas
 
 
+def _one_pass_and_per_grain(rows, schema) -> list[tuple[list, list]]:
+    """counts_sql over every grain at once and grain by grain, for a label's join and without one."""
+    joined = sql.joined_rows_sql([ACME[0]], [USAPP[0]], [LI[0]])
+    pairs = []
+    for repo_ids, label in (((), None), ((ACME[0], CNLIB[0], USAPP[0]), joined)):
+        for by_repo in (False, True):
+            kw = {"since": "2024-01-01", "until": "2024-03-01", "repo_ids": repo_ids, "by_repo": by_repo}
+            one = sorted(map(tuple, rows(sql.counts_sql(schema, sql.GRAINS, joined=label, **kw))), key=repr)
+            each = [tuple(r) for g in sql.GRAINS for r in rows(sql.counts_sql(schema, g, joined=label, **kw))]
+            pairs.append((one, sorted(each, key=repr)))
+    return pairs
+
+
+def test_one_pass_over_the_grains_counts_what_each_grain_counts(store):
+    # the label counts read every grain in one pass; each grain's rows are those of its own query
+    for one, each in _one_pass_and_per_grain(lambda text: store.conn.execute(text).fetchall(), SQLITE_EVENTS):
+        assert one == each and {row[1] for row in one} >= {"2024-01", "2024Q1", "2024"}
+
+
 def test_chdb_writes_the_same_label_files(hour, labels, tmp_path):
     pytest.importorskip("chdb", reason="the archive extra is not installed: pip install 'ecometrics[archive]'")
     from ecometrics.analysis.activity_sql import ENGINE_EVENTS
@@ -244,6 +264,8 @@ def test_chdb_writes_the_same_label_files(hour, labels, tmp_path):
         _label_rows(store)
         import_files(engine, [hour])
         found = opendigger.compute_labels(store, engine.rows, ENGINE_EVENTS, WINDOW)
+        for one, each in _one_pass_and_per_grain(engine.rows, ENGINE_EVENTS):  # ARRAY JOIN as CROSS JOIN
+            assert one == each and {row[1] for row in one} >= {"2024-01", "2024Q1", "2024"}
     write_tree([], tmp_path / "sqlite", labels=labels.values())
     write_tree([], tmp_path / "chdb", labels=found.values())
     ours = {p.relative_to(tmp_path / "sqlite"): p.read_bytes() for p in (tmp_path / "sqlite").rglob("*.json")}
