@@ -217,6 +217,9 @@ def check_options(kind: str, *, top: int | None = None, **options: Any) -> None:
         if options.get(bound) is not None and not takes(kind, bound):
             ranged = sorted(k for k in TABLES if takes(k, bound))
             raise InputError(f"export {kind} has no {flag}; tables over a range of months are {', '.join(ranged)}")
+    if options.get("repo") is not None and not takes(kind, "repo"):
+        of_one = sorted(k for k in TABLES if takes(k, "repo"))
+        raise InputError(f"export {kind} has no --repo; tables of one repository are {', '.join(of_one)}, opendigger")
     for option, flag in (("days_after_creation", "--days-after-creation"), ("since", "--since"), ("until", "--until")):
         if options.get(option) is not None and not takes(kind, option):
             raise InputError(f"export {kind} has no {flag}; it is an option of export opendigger_window")

@@ -105,6 +105,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         return _export_lineage(args, config)
     if args.kind == OPENDIGGER_KIND:
         return _export_opendigger(args, config)
+    if args.root:
+        raise InputError(f"export {args.kind} has no --root; it is an option of export {GRAPH_KIND}")
     if args.engine and args.kind != "opendigger_window":
         raise InputError(f"export {args.kind}: --engine is for export opendigger and opendigger_window; drop it")
     options: dict[str, Any] = {"month": args.month} if args.month else {}
@@ -702,7 +704,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--repo",
         metavar="OWNER/NAME",
-        help="community: the repository whose community OpenRank to write; opendigger: only this repository",
+        help="community: the repository whose community OpenRank to write; opendigger, opendigger_window: only this repository",
     )
     export.add_argument("--engine", metavar="ENGINE", help=ENGINE_HELP + " (export opendigger, opendigger_window)")
     export.add_argument(

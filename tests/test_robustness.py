@@ -274,6 +274,8 @@ ARGUMENT_CASES = [
     ("--out folder missing", ["export", "repos", "--out", "missing/r.csv"], 2, "folder missing does not exist"),
     ("--out a folder", ["export", "repos", "--out", "csvfolder"], 2, "cannot write"),
     ("lineage without --root", ["export", "lineage"], 2, "pass --root MODEL"),
+    ("--repo on a table without one", ["export", "repos", "--repo", "org0/repo1"], 2, "export repos has no --repo"),
+    ("--root on a table", ["export", "repos", "--root", "org/base"], 2, "export repos has no --root"),
     (
         "--from after --to",
         ["analyze", "--from", "2025-05", "--to", "2025-01"],
