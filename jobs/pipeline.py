@@ -233,6 +233,15 @@ def analyze(
         raise InputError(f"--from {first} is later than --to {last}; swap them")
     if options.get("engine") and set(names) != {"openrank"}:
         raise InputError("--engine computes OpenRank only; run ecometrics analyze openrank --engine ...")
+    if options.get("engine"):
+        from ecometrics.collector.archive_engine import open_engine
+
+        raise_if_stopped()
+        # Opened before the step: an --engine that names no engine, or one that does not answer,
+        # is bad input (exit 2, no run recorded), not a failed analysis.
+        with open_engine(options["engine"], store) as engine:
+            on_engine = functools.partial(_archive_openrank, store, engine, months, activity_options, options)
+            return [record_step(store, "analyze:openrank", on_engine, run=run)]
     for name in names:
         raise_if_stopped()
         work: Callable[[], Outcome]
@@ -240,8 +249,6 @@ def analyze(
             from ecometrics.analysis.activity import compute_activity
 
             work = lambda: compute_activity(store, **months, **activity_options)  # noqa: E731
-        elif name == "openrank" and options.get("engine"):
-            work = lambda: _archive_openrank(store, options["engine"], months, activity_options, options)  # noqa: E731
         elif name == "openrank":
             from ecometrics.analysis.global_openrank import compute_global_openrank
 
@@ -262,15 +269,13 @@ def analyze(
     return steps
 
 
-def _archive_openrank(store: Store, url: str, months: dict, activity_options: dict, options: dict) -> Any:
-    """Global OpenRank with activity counted on the archive engine ``url``."""
+def _archive_openrank(store: Store, engine: Any, months: dict, activity_options: dict, options: dict) -> Any:
+    """Global OpenRank with activity counted on the open archive ``engine``."""
     from ecometrics.analysis.archive_openrank import compute_archive_openrank
-    from ecometrics.collector.archive_engine import open_engine
 
-    with open_engine(url, store) as engine:
-        return compute_archive_openrank(
-            store, engine, **months, progress=options.get("progress", False), **activity_options
-        )
+    return compute_archive_openrank(
+        store, engine, **months, progress=options.get("progress", False), **activity_options
+    )
 
 
 def export(

@@ -276,6 +276,7 @@ ARGUMENT_CASES = [
     ("lineage without --root", ["export", "lineage"], 2, "pass --root MODEL"),
     ("--repo on a table without one", ["export", "repos", "--repo", "org0/repo1"], 2, "export repos has no --repo"),
     ("--root on a table", ["export", "repos", "--root", "org/base"], 2, "export repos has no --root"),
+    ("--engine not an engine", ["analyze", "openrank", "--engine", "bogus"], 2, "--engine bogus: not an engine"),
     (
         "--from after --to",
         ["analyze", "--from", "2025-05", "--to", "2025-01"],
