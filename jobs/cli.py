@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from ecometrics.collector.store import Store
 from ecometrics.core.config import DEFAULT_CONFIG_PATH, DEFAULT_DB_PATH, Config, default_config_text
 from ecometrics.core.config import load_config as _load_config_file
+from ecometrics.core.dates import check_month_range
 from ecometrics.core.errors import InputError, WriteFailed
 from ecometrics.core.outcome import Outcome
 from ecometrics.jobs.lock import Locked, job_lock
@@ -76,12 +77,22 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def existing_db(args: argparse.Namespace, config: Config) -> Path:
+    """The database of a command that only reworks what is stored (``migrate``, ``analyze``): a missing
+    one is refused before the lock or the file is created, as a mistyped --db or the wrong folder."""
+    path = db_path(args, config)
+    if not path.exists():
+        raise InputError(
+            f"{path}: no such database; check --db (or ECOMETRICS_DB, [storage].db), "
+            "or create it with 'ecometrics init' or a collect"
+        )
+    return path
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Upgrade the database to this version's schema (readers refuse an older one; writers upgrade it too)."""
     config = load_config(args)
-    path = db_path(args, config)
-    if not path.exists():
-        raise InputError(f"{path}: no such database; check --db, or create it with 'ecometrics init'")
+    existing_db(args, config)
     with _locked(args, config, "migrate"), open_store(args, config, readonly=False) as store:
         print(f"database {store.path} (schema version {store.version})")
     return EXIT_OK
@@ -433,6 +444,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from ecometrics.jobs import pipeline
 
     config = load_config(args)
+    check_month_range(args.from_month, args.to_month)  # the arguments first: they are wrong wherever it runs
+    existing_db(args, config)
     names = pipeline.ANALYSES if args.analysis == "all" else (args.analysis,)
     with _locked(args, config, f"analyze:{args.analysis}"), open_store(args, config) as store:
         steps = pipeline.analyze(

@@ -23,6 +23,7 @@ from typing import Any
 from ecometrics.collector.cancel import StopRequested, raise_if_stopped
 from ecometrics.collector.store import Store
 from ecometrics.core.config import Config
+from ecometrics.core.dates import check_month_range
 from ecometrics.core.errors import InputError
 from ecometrics.core.outcome import CollectResult, Outcome
 
@@ -228,9 +229,7 @@ def analyze(
         "max_repos": config.activity.max_repos,
     }
     months: dict[str, Any] = {"from_month": options.get("from_month"), "to_month": options.get("to_month")}
-    first, last = months["from_month"], months["to_month"]
-    if first and last and first > last:  # YYYY-MM sorts as text
-        raise InputError(f"--from {first} is later than --to {last}; swap them")
+    check_month_range(months["from_month"], months["to_month"])
     if options.get("engine") and set(names) != {"openrank"}:
         raise InputError("--engine computes OpenRank only; run ecometrics analyze openrank --engine ...")
     if options.get("engine"):

@@ -47,6 +47,16 @@ def test_global_options_and_environment_choose_files(tmp_path):
     assert "env.db" in status.stdout
 
 
+@pytest.mark.parametrize("args", [["analyze"], ["analyze", "openrank", "--from", "2025-01"], ["migrate"]])
+def test_a_command_that_only_recomputes_refuses_a_missing_database_and_creates_none(tmp_path, args):
+    # run in the wrong folder or with a mistyped --db, it would otherwise "succeed" on a new, empty file
+    result = ecometrics("--db", "typo.db", *args, cwd=tmp_path, check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith("ecometrics: typo.db: no such database; check --db"), result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert sorted(tmp_path.iterdir()) == []
+
+
 def test_status_shows_schema_counts_and_never_a_token(tmp_path):
     ecometrics("init", cwd=tmp_path)
     secrets = {"GITHUB_TOKEN": "ghp_FAKE0123456789abcdef", "HF_TOKEN": "hf_FAKEabcdef0123456789"}
