@@ -430,6 +430,14 @@ def cmd_collect(args: argparse.Namespace) -> int:
     config = load_config(args)
     _check_environment()
     sources = pipeline.SOURCES if args.source == "all" else (args.source,)
+    if not any(pipeline.tracks_anything(config, source, full_hub=args.full_hub) for source in sources):
+        # else it ends at once, printing nothing: a success that collected nothing
+        settings = " nor ".join(pipeline.TRACKED_BY[source] for source in sources)
+        where = f"{config.path} sets no" if config.path else "no config file, and the defaults set no"
+        raise InputError(
+            f"collect {args.source}: nothing to collect: {where} {settings}; "
+            "run 'ecometrics init' for the default list, or name them in the config"
+        )
     _stoppable()
     with _locked(args, config, f"collect:{args.source}"), open_store(args, config) as store:
         try:

@@ -191,26 +191,42 @@ def collect(
     return steps
 
 
+# The settings that name what each source collects; with none of them set it collects nothing.
+TRACKED_BY = {
+    "github": "[github] orgs or repos",
+    "hf": "[huggingface] authors or models",
+    "modelscope": "[modelscope] owners or models",
+}
+
+
+def tracks_anything(config: Config, source: str, *, full_hub: bool | None = None) -> bool:
+    """Whether the settings of ``source`` name anything to collect (:data:`TRACKED_BY`)."""
+    if source == "github":
+        return bool(config.github.orgs or config.github.repos)
+    if source == "hf":
+        hf = config.huggingface
+        return bool(hf.authors or hf.models or hf.full_hub or full_hub)
+    if source == "modelscope":
+        return bool(config.modelscope.owners or config.modelscope.models)
+    raise InputError(f"collect source {source!r} is unknown; choose github, hf, modelscope or all")
+
+
 def _collection_pass(
     store: Store, config: Config, source: str, *, progress: bool, full_hub: bool | None
 ) -> Callable[..., Outcome] | None:
     """The pass over ``source`` its settings ask for (it takes the ``result`` to fill), or None
     when they name nothing to collect."""
+    if not tracks_anything(config, source, full_hub=full_hub):
+        return None
     if source == "github":
-        if not (config.github.orgs or config.github.repos):
-            return None
         from ecometrics.collector.github import collect_github
 
         return functools.partial(collect_github, store, config.github, progress=progress)
     if source == "hf":
-        if not (config.huggingface.authors or config.huggingface.models or config.huggingface.full_hub or full_hub):
-            return None
         from ecometrics.collector.hf import collect_hf
 
         return functools.partial(collect_hf, store, config.huggingface, full_hub=full_hub, progress=progress)
     if source == "modelscope":
-        if not (config.modelscope.owners or config.modelscope.models):
-            return None
         from ecometrics.collector.modelscope import collect_modelscope
 
         return functools.partial(collect_modelscope, store, config.modelscope)

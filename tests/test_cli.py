@@ -57,6 +57,20 @@ def test_a_command_that_only_recomputes_refuses_a_missing_database_and_creates_n
     assert sorted(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    "source, section",
+    [("github", "[github] orgs or repos"), ("hf", "[huggingface] authors or models"), ("all", "[github] orgs")],
+)
+def test_a_collect_with_nothing_to_collect_says_so_instead_of_a_silent_success(tmp_path, source, section):
+    # no config file: the defaults track nothing, unlike the file 'ecometrics init' writes
+    result = ecometrics("collect", source, cwd=tmp_path, check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"ecometrics: collect {source}: nothing to collect"), result.stderr
+    assert section in result.stderr and "ecometrics init" in result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert sorted(tmp_path.iterdir()) == []
+
+
 def test_status_shows_schema_counts_and_never_a_token(tmp_path):
     ecometrics("init", cwd=tmp_path)
     secrets = {"GITHUB_TOKEN": "ghp_FAKE0123456789abcdef", "HF_TOKEN": "hf_FAKEabcdef0123456789"}
