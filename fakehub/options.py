@@ -67,8 +67,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get("FAKEHUB_COLLABORATOR_OF", ""),
         metavar="REPOS",
         help=(
-            "comma-separated owner/name of the repositories whose stargazer lists the token may read, "
-            "or '*' for all (default $FAKEHUB_COLLABORATOR_OF, else none: GitHub lists a repository's "
+            "comma-separated owner/name of the repositories whose stargazer lists the token may read "
+            "(owner/* for all of an owner's), or '*' for all (default $FAKEHUB_COLLABORATOR_OF, else none: GitHub lists a repository's "
             "stargazers only to its admins and collaborators since July 2026)"
         ),
     )

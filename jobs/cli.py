@@ -876,7 +876,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from ecometrics.fakehub.options import add_env_arguments, add_serve_arguments
 
-    fakehub = sub.add_parser("fakehub", help="the offline GitHub + Hugging Face API double")
+    fakehub = sub.add_parser("fakehub", help="the offline GitHub, Hugging Face and ModelScope API double")
     fakehub_commands = fakehub.add_subparsers(dest="what", required=True, metavar="WHAT")
     fakehub_serve = fakehub_commands.add_parser(
         "serve", help="serve until stopped; prints the base URL first, then the environment to use"
