@@ -296,6 +296,9 @@ ARGUMENT_CASES = [
     ),
     ("unknown source", ["collect", "gitlab"], 2, "argument source: invalid choice: 'gitlab'"),
     ("unknown command", ["frobnicate"], 2, "invalid choice: 'frobnicate'"),
+    ("fakehub serve --port huge", ["fakehub", "serve", "--port", "99999"], 2, "argument --port: 99999 is no port"),
+    ("fakehub env --port huge", ["fakehub", "env", "--port", "99999"], 2, "argument --port: 99999 is no port"),
+    ("fakehub env --wait -1", ["fakehub", "env", "--port", "9", "--wait", "-1"], 2, "argument --wait: -1 must be 0"),
 ]
 
 CASES = CONFIG_CASES + DATABASE_CASES + CSV_CASES + GHARCHIVE_CASES + ARGUMENT_CASES
@@ -346,6 +349,21 @@ def test_bad_input_is_one_line_with_its_exit_code_and_changes_nothing(workdir, c
     for path, content in inputs.items():
         assert unchanged(path, content), f"{path.name} changed"
     assert not (workdir / "missing").exists() and not (workdir / "pipe.db.lock").exists()
+
+
+def test_fakehub_serve_on_a_port_in_use_is_one_line_naming_the_port(workdir, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        returned = main(["fakehub", "serve", "--port", str(port)])
+    assert returned == 2
+    captured = capsys.readouterr()
+    lines = error_lines(captured.err)
+    assert lines == [
+        f"ecometrics: --port {port}: cannot listen on 127.0.0.1:{port} (Address already in use); "
+        "pass another --port, or 0 for a free one"
+    ], captured.err
 
 
 # -- the machine says no: real processes ----------------------------------------------------------------
