@@ -296,6 +296,8 @@ ARGUMENT_CASES = [
     ),
     ("unknown source", ["collect", "gitlab"], 2, "argument source: invalid choice: 'gitlab'"),
     ("unknown command", ["frobnicate"], 2, "invalid choice: 'frobnicate'"),
+    ("demo --dir a file", ["demo", "--dir", "nul.csv"], 2, "nul.csv: a file, not a folder; pass a folder for the demo"),
+    ("demo --dir below a file", ["demo", "--dir", "nul.csv/demo"], 2, "nul.csv/demo: a file, not a folder"),
     ("fakehub serve --port huge", ["fakehub", "serve", "--port", "99999"], 2, "argument --port: 99999 is no port"),
     ("fakehub env --port huge", ["fakehub", "env", "--port", "99999"], 2, "argument --port: 99999 is no port"),
     ("fakehub env --wait -1", ["fakehub", "env", "--port", "9", "--wait", "-1"], 2, "argument --wait: -1 must be 0"),
