@@ -112,6 +112,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ecometrics.analysis.output import data_note, output_format
 
     config = load_config(args)
+    if args.kind in (GRAPH_KIND, OPENDIGGER_KIND):
+        _check_export_options(args, FILE_KIND_OPTIONS[args.kind])
     if args.kind == GRAPH_KIND:
         return _export_lineage(args, config)
     if args.kind == OPENDIGGER_KIND:
@@ -154,6 +156,30 @@ def cmd_export(args: argparse.Namespace) -> int:
     path = write_table(frame, fmt, args.out, kind=args.kind, note=note)
     print(f"wrote {len(frame)} rows to {path}", file=sys.stderr)
     return EXIT_OK
+
+
+# The options of the exports that are no table (a graph, a folder of files); a table's are its builder's.
+FILE_KIND_OPTIONS = {
+    "lineage": ("root", "format", "out"),
+    "opendigger": ("out", "repo", "engine", "from_month", "to_month"),
+}
+EXPORT_OPTIONS = (
+    *("format", "top", "month", "from_month", "to_month", "exclude_suspected", "root", "repo", "engine"),
+    *("days_after_creation", "since", "until"),
+)
+
+
+def _flag(dest: str) -> str:
+    """The option an export argument is given as: ``--from`` for ``from_month``, else ``--dest-with-dashes``."""
+    return {"from_month": "--from", "to_month": "--to"}.get(dest, "--" + dest.replace("_", "-"))
+
+
+def _check_export_options(args: argparse.Namespace, takes: Sequence[str]) -> None:
+    """Refuse an option export ``args.kind`` would silently ignore, naming the ones it takes."""
+    for dest in EXPORT_OPTIONS:
+        if getattr(args, dest) not in (None, False) and dest not in takes:
+            taken = ", ".join(_flag(d) for d in takes)
+            raise InputError(f"export {args.kind} has no {_flag(dest)}; it takes {taken}; drop it")
 
 
 def _export_lineage(args: argparse.Namespace, config: Config) -> int:
