@@ -276,7 +276,12 @@ ARGUMENT_CASES = [
     ("lineage without --root", ["export", "lineage"], 2, "pass --root MODEL"),
     ("--repo on a table without one", ["export", "repos", "--repo", "org0/repo1"], 2, "export repos has no --repo"),
     ("--top on lineage", ["export", "lineage", "--root", "org/base", "--top", "3"], 2, "export lineage has no --top"),
-    ("--format on opendigger", ["export", "opendigger", "--out", "od", "--format", "csv"], 2, "opendigger has no --format"),
+    (
+        "--format on opendigger",
+        ["export", "opendigger", "--out", "od", "--format", "csv"],
+        2,
+        "opendigger has no --format",
+    ),
     ("--root on a table", ["export", "repos", "--root", "org/base"], 2, "export repos has no --root"),
     ("--engine not an engine", ["analyze", "openrank", "--engine", "bogus"], 2, "--engine bogus: not an engine"),
     (
