@@ -192,6 +192,7 @@ def check_kind(kind: str) -> None:
 def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any) -> pl.DataFrame:
     """The table ``kind`` built from the store and cast to its schema (the first ``top`` rows)."""
     check_options(kind, top=top, **options)
+    growth.check_month_with_data(store, options.get("month"))
     frame = conform(TABLES[kind].build(store, **options), TABLES[kind].schema, kind)
     return frame.head(top) if top else frame
 

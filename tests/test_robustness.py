@@ -275,6 +275,8 @@ ARGUMENT_CASES = [
     ("--out a folder", ["export", "repos", "--out", "csvfolder"], 2, "cannot write"),
     ("lineage without --root", ["export", "lineage"], 2, "pass --root MODEL"),
     ("--repo on a table without one", ["export", "repos", "--repo", "org0/repo1"], 2, "export repos has no --repo"),
+    ("--month after the data", ["export", "repos", "--month", "2099-01"], 2, "--month 2099-01 is after the data"),
+    ("report --month after the data", ["report", "--out", "site", "--month", "2099-01"], 2, "--month 2099-01 is after"),
     ("--top on lineage", ["export", "lineage", "--root", "org/base", "--top", "3"], 2, "export lineage has no --top"),
     (
         "--format on opendigger",
