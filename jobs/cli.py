@@ -521,11 +521,12 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def cmd_import_edges(args: argparse.Namespace) -> int:
-    from ecometrics.collector.edges import import_edges
+    from ecometrics.collector.edges import import_edges, read_edges
 
     config = load_config(args)
+    edges = read_edges(args.file)  # before the database: a bad file leaves no new one behind
     with _locked(args, config, "import:edges"), open_store(args, config) as store:
-        imported = import_edges(store, args.file)
+        imported = import_edges(store, args.file, edges)
     return _finished(imported, imported.summary())
 
 
@@ -559,11 +560,12 @@ def cmd_import_hub_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_import_labels(args: argparse.Namespace) -> int:
-    from ecometrics.collector.labels import import_labels
+    from ecometrics.collector.labels import import_labels, read_labels
 
     config = load_config(args)
+    labels = read_labels(args.folder)  # before the database: a bad folder leaves no new one behind
     with _locked(args, config, "import:labels"), open_store(args, config) as store:
-        imported = import_labels(store, args.folder)
+        imported = import_labels(store, args.folder, labels)
     return _finished(imported, imported.summary())
 
 

@@ -58,6 +58,20 @@ def test_a_command_that_only_recomputes_refuses_a_missing_database_and_creates_n
 
 
 @pytest.mark.parametrize(
+    "args, message",
+    [
+        (["import", "edges", "nope.csv"], "nope.csv: cannot read the edge list"),
+        (["import", "labels", "nodir"], "nodir: not a folder"),
+    ],
+)
+def test_an_import_of_a_missing_input_creates_no_database(tmp_path, args, message):
+    # the input is read before the database is opened: a typo leaves no empty ecometrics.db behind
+    result = ecometrics(*args, cwd=tmp_path, check=False)
+    assert result.returncode == 2 and result.stderr.startswith(f"ecometrics: {message}"), result.stderr
+    assert sorted(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
     "source, section",
     [("github", "[github] orgs or repos"), ("hf", "[huggingface] authors or models"), ("all", "[github] orgs")],
 )

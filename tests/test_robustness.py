@@ -146,6 +146,7 @@ FILES = {  # name -> bytes, or a function writing the file at a path
     "empty.csv": b"",
     "nochild.csv": b"source,edge\no/a,finetuned\n",
     "relation.csv": b"source,target,edge\no/a,o/b,distilled\n",
+    "edges.csv": b"source,target,edge\no/a,o/b,finetune\n",  # a good one: the database is what is wrong
     "nul.csv": b"source,target,edge\no/a,o/\x00b,finetune\n",
     "dotdot.csv": b"source,target,edge\no/a,o/..,finetune\n",
     "quote.csv": b'source,target,edge\no/a,"o/b,finetune\no/c,o/d,merge\n',
@@ -183,7 +184,12 @@ CONFIG_CASES = [
 
 DATABASE_CASES = [
     ("db not SQLite, reader", ["--db", "notes.db", "status"], 2, "notes.db: not a SQLite database"),
-    ("db not SQLite, writer", ["--db", "notes.db", "import", "edges", "nul.csv"], 2, "notes.db: not a SQLite database"),
+    (
+        "db not SQLite, writer",
+        ["--db", "notes.db", "import", "edges", "edges.csv"],
+        2,
+        "notes.db: not a SQLite database",
+    ),
     ("db newer, reader", ["--db", "future.db", "export", "repos"], 2, f"future.db: schema version {NEWER} is newer"),
     ("db newer, writer", ["--db", "future.db", "analyze"], 2, f"future.db: schema version {NEWER} is newer"),
     ("db header only", ["--db", "truncated.db", "status"], 2, "truncated.db: not a SQLite database"),
@@ -191,12 +197,12 @@ DATABASE_CASES = [
     ("db cut in half, writer", ["--db", "half.db", "analyze"], 2, "half.db: not a usable SQLite database"),
     ("db is a folder", ["--db", "dbfolder", "status"], 2, "dbfolder: is a folder, not a database file"),
     ("db is a pipe, reader", ["--db", "pipe.db", "status"], 2, "pipe.db: is not a regular file"),
-    ("db is a pipe, writer", ["--db", "pipe.db", "import", "edges", "nul.csv"], 2, "pipe.db: is not a regular file"),
+    ("db is a pipe, writer", ["--db", "pipe.db", "import", "edges", "edges.csv"], 2, "pipe.db: is not a regular file"),
     ("db folder missing: collect", ["--db", "missing/e.db", "collect"], 2, "folder missing does not exist"),
     ("db folder missing: run", ["--db", "missing/e.db", "run"], 2, "folder missing does not exist"),
     (
         "db folder missing: import edges",
-        ["--db", "missing/e.db", "import", "edges", "x.csv"],
+        ["--db", "missing/e.db", "import", "edges", "edges.csv"],
         2,
         "folder missing does not exist",
     ),
