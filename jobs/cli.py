@@ -66,6 +66,10 @@ def open_store(args: argparse.Namespace, config: Config | None = None, *, readon
 
 def cmd_init(args: argparse.Namespace) -> int:
     path = config_path(args)
+    if path.is_dir():  # --force would not help: a folder is never overwritten
+        raise InputError(
+            f"{path}: is a folder; pass the config file's path with --config, e.g. {path / DEFAULT_CONFIG_PATH}"
+        )
     if path.exists() and not args.force:
         raise InputError(f"{path}: already exists; pass --force to overwrite it")
     path.parent.mkdir(parents=True, exist_ok=True)
