@@ -72,8 +72,14 @@ def cmd_init(args: argparse.Namespace) -> int:
         )
     if path.exists() and not args.force:
         raise InputError(f"{path}: already exists; pass --force to overwrite it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(default_config_text(), encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(default_config_text(), encoding="utf-8")
+    except (FileExistsError, NotADirectoryError):  # a folder above it is a file
+        above = next((p for p in path.parents if p.exists() and not p.is_dir()), path.parent)
+        raise InputError(f"{path}: {above} is a file, not a folder; pass another --config") from None
+    except OSError as exc:  # the machine's refusal (read-only, permissions): exit 74
+        raise WriteFailed(f"{path}: cannot write the config ({exc.strerror}); choose another --config") from None
     config = _load_config_file(path)  # what we wrote must load
     with open_store(args, config) as store:
         print(f"wrote {path}")
