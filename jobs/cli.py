@@ -288,11 +288,12 @@ def _export_opendigger(args: argparse.Namespace, config: Config) -> int:
     and DIR/coverage.json: each month of the range, the GH Archive hours held of it and its known loss."""
     from ecometrics.analysis import opendigger, opendigger_network
     from ecometrics.analysis.coverage import coverage_note
-    from ecometrics.analysis.opendigger_files import LISTS, write_list, write_networks, write_tree
+    from ecometrics.analysis.opendigger_files import LISTS, check_tree_root, write_list, write_networks, write_tree
     from ecometrics.analysis.output import output_file
 
     if not args.out or args.out == "-":
         raise InputError("export opendigger: pass --out DIR, the folder to write github/OWNER/REPO/METRIC.json in")
+    check_tree_root(args.out)
     with open_store(args, config, readonly=True) as store:
         window, repos, developers, labels, months, metas = _opendigger_metrics(
             args, store, [args.repo] if args.repo else []

@@ -283,6 +283,7 @@ ARGUMENT_CASES = [
     ("--repo on a table without one", ["export", "repos", "--repo", "org0/repo1"], 2, "export repos has no --repo"),
     ("--month after the data", ["export", "repos", "--month", "2099-01"], 2, "--month 2099-01 is after the data"),
     ("report --month after the data", ["report", "--out", "site", "--month", "2099-01"], 2, "--month 2099-01 is after"),
+    ("opendigger --out below a file", ["export", "opendigger", "--out", "nul.csv/od"], 2, "od: nul.csv is a file"),
     ("--top on lineage", ["export", "lineage", "--root", "org/base", "--top", "3"], 2, "export lineage has no --top"),
     (
         "--format on opendigger",
