@@ -315,6 +315,7 @@ ARGUMENT_CASES = [
     ("init --config a folder", ["--config", "csvfolder", "init"], 2, "csvfolder: is a folder; pass the config file"),
     ("init --force a folder", ["--config", "csvfolder", "init", "--force"], 2, "csvfolder: is a folder; pass"),
     ("init --config below a file", ["--config", "nul.csv/e.toml", "init"], 2, "nul.csv/e.toml: nul.csv is a file, not"),
+    ("hub-stats missing", ["import", "hub-stats", "nope.parquet"], 2, "nope.parquet: no such file; check the path"),
     ("demo --dir a file", ["demo", "--dir", "nul.csv"], 2, "nul.csv: a file, not a folder; pass a folder for the demo"),
     ("demo --dir below a file", ["demo", "--dir", "nul.csv/demo"], 2, "nul.csv/demo: a file, not a folder"),
     ("fakehub serve --port huge", ["fakehub", "serve", "--port", "99999"], 2, "argument --port: 99999 is no port"),
