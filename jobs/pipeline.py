@@ -246,6 +246,10 @@ def analyze(
     }
     months: dict[str, Any] = {"from_month": options.get("from_month"), "to_month": options.get("to_month")}
     check_month_range(months["from_month"], months["to_month"])
+    from ecometrics.analysis.growth import check_month_with_data
+
+    if not options.get("engine"):  # the engine's events may reach later than the store's data
+        check_month_with_data(store, months["from_month"], "--from")  # else 0 rows, and a success
     if options.get("engine") and set(names) != {"openrank"}:
         raise InputError("--engine computes OpenRank only; run ecometrics analyze openrank --engine ...")
     if options.get("engine"):

@@ -284,6 +284,7 @@ ARGUMENT_CASES = [
     ("--month after the data", ["export", "repos", "--month", "2099-01"], 2, "--month 2099-01 is after the data"),
     ("report --month after the data", ["report", "--out", "site", "--month", "2099-01"], 2, "--month 2099-01 is after"),
     ("opendigger --out below a file", ["export", "opendigger", "--out", "nul.csv/od"], 2, "od: nul.csv is a file"),
+    ("analyze --from after the data", ["analyze", "--from", "2099-01"], 2, "--from 2099-01 is after the data"),
     ("--top on lineage", ["export", "lineage", "--root", "org/base", "--top", "3"], 2, "export lineage has no --top"),
     (
         "--format on opendigger",
