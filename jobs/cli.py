@@ -957,7 +957,8 @@ def main(argv: list[str] | None = None) -> int:
     root = logging.getLogger()
     if not root.handlers:  # as logging.basicConfig: an embedding program's handlers win
         root.addHandler(log_handler())
-        root.setLevel(logging.DEBUG if args.verbose else logging.INFO)
+        quiet = getattr(args, "quiet", False)  # --quiet prints only problems: warnings and errors
+        root.setLevel(logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO)
     for chatty in ("httpx", "httpx2", "httpcore", "urllib3", "apscheduler.executors.default"):
         logging.getLogger(chatty).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     try:

@@ -167,6 +167,7 @@ def test_without_a_terminal_a_collect_logs_its_course_and_quiet_silences_it(tmp_
     assert re.search(rf"{phase}: [\d,]+ (pages|models) in \d+s$", loud.stderr, re.MULTILINE), loud.stderr
     assert len(loud.stderr.splitlines()) < 10, loud.stderr  # the course, not a line a page
     assert phase not in quiet.stderr, quiet.stderr
+    assert " INFO " not in quiet.stderr, quiet.stderr  # --quiet: "print only problems", for cron mail
     assert loud.stdout.startswith(f"collect:{source}: ") and quiet.stdout == ""
 
 
