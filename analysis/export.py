@@ -192,6 +192,7 @@ def check_kind(kind: str) -> None:
 def build_table(store: Any, kind: str, *, top: int | None = None, **options: Any) -> pl.DataFrame:
     """The table ``kind`` built from the store and cast to its schema (the first ``top`` rows)."""
     check_options(kind, top=top, **options)
+    growth.check_month_with_data(store, options.get("month"))
     frame = conform(TABLES[kind].build(store, **options), TABLES[kind].schema, kind)
     return frame.head(top) if top else frame
 
@@ -217,6 +218,9 @@ def check_options(kind: str, *, top: int | None = None, **options: Any) -> None:
         if options.get(bound) is not None and not takes(kind, bound):
             ranged = sorted(k for k in TABLES if takes(k, bound))
             raise InputError(f"export {kind} has no {flag}; tables over a range of months are {', '.join(ranged)}")
+    if options.get("repo") is not None and not takes(kind, "repo"):
+        of_one = sorted(k for k in TABLES if takes(k, "repo"))
+        raise InputError(f"export {kind} has no --repo; tables of one repository are {', '.join(of_one)}, opendigger")
     for option, flag in (("days_after_creation", "--days-after-creation"), ("since", "--since"), ("until", "--until")):
         if options.get(option) is not None and not takes(kind, option):
             raise InputError(f"export {kind} has no {flag}; it is an option of export opendigger_window")

@@ -57,6 +57,7 @@ from ecometrics.analysis import frames
 from ecometrics.analysis.crawl import children_total
 from ecometrics.analysis.fields import COUNT, DATE, NAME, TEXT, TIMESTAMP
 from ecometrics.core.bots import bot_expr
+from ecometrics.core.errors import InputError
 
 LAUNCH_WINDOWS = (3, 10, 30)  # days after creation: the reports' "first 3 / 10 / 30 days"
 PARTICIPANT_WINDOWS = (10, 30)  # days after creation
@@ -85,6 +86,17 @@ def observed_until(db: frames.Database) -> dt.datetime | None:
     )
     times = [_utc(value) for value in latest.row(0) if value is not None]
     return max(times) if times else None
+
+
+def check_month_with_data(db: frames.Database, month: str | None, what: str = "--month") -> None:
+    """Refuse a ``month`` after the newest data (:func:`observed_until`): nothing is known of it,
+    so its tables would be empty, or a snapshot of another day under its name. A store without
+    data says so by its empty tables instead."""
+    until = observed_until(db) if month else None
+    if month and until is not None and month > f"{until:%Y-%m}":
+        raise InputError(
+            f"{what} {month} is after the data, which ends in {until:%Y-%m}; pass {until:%Y-%m} or earlier"
+        )
 
 
 def last_complete_month(db: frames.Database) -> str | None:

@@ -141,6 +141,17 @@ def file_content(metric: str, content: dict[str, Any]) -> dict[str, Any]:
     return ordered(content)
 
 
+def check_tree_root(out: str | Path) -> Path:
+    """The folder ``out`` to write OpenDigger's layout in: new, or a folder; refused when it or a
+    folder above it is a file (checked before the metrics are computed, and again when written)."""
+    root = Path(out)
+    if root.exists() and not root.is_dir():
+        raise InputError(f"--out {out}: is a file; pass a folder for OpenDigger's layout")
+    if above := next((p for p in root.parents if p.exists() and not p.is_dir()), None):
+        raise InputError(f"--out {out}: {above} is a file; pass a folder for OpenDigger's layout")
+    return root
+
+
 def write_tree(
     repos: Iterable[RepoMetrics],
     out: str | Path,
@@ -155,9 +166,7 @@ def write_tree(
     (:func:`ecometrics.analysis.opendigger_meta.meta_files`); a metric without any value has no
     file, as in OpenDigger's export. Returns the files written and the names that cannot be a
     folder (skipped)."""
-    root = Path(out)
-    if root.exists() and not root.is_dir():
-        raise InputError(f"--out {out}: is a file; pass a folder for OpenDigger's layout")
+    root = check_tree_root(out)
     written, skipped = 0, []
     entries = [(repo, _NAME, FILES) for repo in repos] + [(dev, _LOGIN, DEVELOPER_FILES) for dev in developers]
     entries += [(label, _LABEL, LABEL_FILES) for label in labels]

@@ -135,6 +135,7 @@ def write_report(
     started = time.monotonic()
     if month is not None:
         month = check_month(month, "--month")
+        growth.check_month_with_data(store, month)
     if model_pages < 0:
         raise InputError(f"report models {model_pages}: pass 0 or more model pages")
     out_dir = _destination(Path(out_dir))

@@ -127,13 +127,16 @@ def read_edges(path: str | os.PathLike[str]) -> list[tuple[str, str, str]]:
     return edges
 
 
-def import_edges(store: Store, path: str | os.PathLike[str]) -> EdgeImport:
+def import_edges(
+    store: Store, path: str | os.PathLike[str], edges: list[tuple[str, str, str]] | None = None
+) -> EdgeImport:
     """Store the edges of a CSV edge list as ``model_edges`` with ``source = 'import'``.
 
-    Validates the whole file first (see :func:`read_edges`), then writes in one
-    transaction. Re-importing a file imports nothing and skips every row.
+    Validates the whole file first (see :func:`read_edges`; ``edges``: what it read of
+    ``path`` already, as the command line does before it opens the database), then writes
+    in one transaction. Re-importing a file imports nothing and skips every row.
     """
-    edges = read_edges(path)
+    edges = read_edges(path) if edges is None else edges
     relation_of: dict[tuple[str, str], str] = {}
     for child, parent, relation in edges:
         relation_of.setdefault((child, parent), relation)  # the first line wins

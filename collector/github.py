@@ -151,6 +151,7 @@ from ecometrics.collector.github_walk import (
 )
 from ecometrics.collector.store import BUDGET_META, Store
 from ecometrics.core.config import GithubConfig
+from ecometrics.core.errors import InputError
 from ecometrics.core.outcome import CollectResult
 from ecometrics.core.progress import Progress
 
@@ -310,12 +311,14 @@ class GitHubCollector:
         self.stars_refused: dict[int, str] = {}
         self.progress = Progress(log, "pages", enabled=False)  # silent until run() starts it
         self.batch_size = REPO_BATCH  # aliased repositories per metadata document; halves on a timeout
+        self.owners_not_found = 0  # [github] orgs that answered 404 as an org and as a user
 
     # -- the pass ---------------------------------------------------------------------
 
     def run(self, *, progress: bool = True) -> None:
         names = self.targets()
         repos = self.fetch_metadata(names)
+        self.check_anything_found(repos)
         gone: set[int] = set()
         if self.config.contributors:
             # asked first so that GitHub computes the 202s while the rest of the pass runs
@@ -352,6 +355,19 @@ class GitHubCollector:
             self.collect_profiles()
         if self.config.star_history and self.config.account_facts > 0:
             self.collect_account_facts()
+
+    def check_anything_found(self, repos: list[Repo]) -> None:
+        """Refuse a pass where every configured org and repo answered 404: whatever the names,
+        real GitHub has some of them, so GITHUB_API_URL most likely points at something else
+        (a GitHub Enterprise host without ``/api/v3``, a proxy), or every name is misspelt.
+        Without this the pass "succeeds" with 0 rows, the 404s only in its notes."""
+        configured = len(self.config.orgs) + len(self.config.repos)
+        everything_missing = not repos and self.owners_not_found == len(self.config.orgs)
+        if configured and everything_missing and not self.result.partial:
+            raise InputError(
+                f"none of the {configured} orgs and repos in [github] was found at {self.client.base_url}; "
+                "check their names, and GITHUB_API_URL (GitHub Enterprise: https://HOST/api/v3)"
+            )
 
     def collect_account_facts(self) -> None:
         """The facts of stargazer accounts not yet known, bounded per run (:mod:`ecometrics.collector.account_facts`)."""
@@ -449,6 +465,7 @@ class GitHubCollector:
         if listing.status == 404:
             listing = self.walker.whole(f"/users/{owner}/repos", {"type": "owner"})
         if listing.status == 404:
+            self.owners_not_found += 1
             self.note(f"github owner {owner!r} not found; check [github] orgs")
             return []
         stored = self.store.query(

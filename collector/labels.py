@@ -310,9 +310,10 @@ def flatten(labels: dict[str, Label]) -> dict[str, set[tuple[str, int, str | Non
     return done
 
 
-def import_labels(store: Store, path: str | Path) -> LabelImport:
-    """Read the labels under ``path`` and replace the stored ones with them."""
-    labels = read_labels(path)
+def import_labels(store: Store, path: str | Path, labels: dict[str, Label] | None = None) -> LabelImport:
+    """Read the labels under ``path`` (``labels``: what :func:`read_labels` read of it already,
+    as the command line does before it opens the database) and replace the stored ones with them."""
+    labels = read_labels(path) if labels is None else labels
     flat = flatten(labels)
     now = utc_now()
     label_rows = [

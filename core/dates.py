@@ -33,6 +33,12 @@ def check_month(month: str, what: str = "month") -> str:
     return month
 
 
+def check_month_range(first: str | None, last: str | None) -> None:
+    """Refuse a --from later than --to (YYYY-MM sorts as text); either may be left open."""
+    if first and last and first > last:
+        raise InputError(f"--from {first} is later than --to {last}; swap them")
+
+
 def next_month(month: str) -> str:
     year, mon = int(month[:4]), int(month[5:7])
     return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"

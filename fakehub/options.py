@@ -49,9 +49,24 @@ def wait_until_serving(url: str, *, seconds: float) -> bool:
             time.sleep(0.2)
 
 
+def port(text: str) -> int:
+    """A TCP port, 0 to 65535 (0: the system picks a free one); else refused as the argument it is."""
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is no port; pass 1 to 65535 (serve: 0 picks a free one)")
+    return value
+
+
+def seconds(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < float("inf"):  # also nan
+        raise argparse.ArgumentTypeError(f"{text} must be 0 or more seconds")
+    return value
+
+
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, loopback only)")
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--port", type=port, default=0, help="0 picks a free port")
     parser.add_argument(
         "--seed", type=int, default=0, help="random seed: the same seed serves the same data (default 0)"
     )
@@ -67,8 +82,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get("FAKEHUB_COLLABORATOR_OF", ""),
         metavar="REPOS",
         help=(
-            "comma-separated owner/name of the repositories whose stargazer lists the token may read, "
-            "or '*' for all (default $FAKEHUB_COLLABORATOR_OF, else none: GitHub lists a repository's "
+            "comma-separated owner/name of the repositories whose stargazer lists the token may read "
+            "(owner/* for all of an owner's), or '*' for all (default $FAKEHUB_COLLABORATOR_OF, else none: GitHub lists a repository's "
             "stargazers only to its admins and collaborators since July 2026)"
         ),
     )
@@ -91,7 +106,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_env_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="the address fakehub listens on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, required=True, help="the port fakehub serve listens on")
+    parser.add_argument("--port", type=port, required=True, help="the port fakehub serve listens on")
     parser.add_argument(
-        "--wait", type=float, default=60.0, help="seconds to wait for that fakehub to answer (default 60)"
+        "--wait", type=seconds, default=60.0, help="seconds to wait for that fakehub to answer (default 60)"
     )

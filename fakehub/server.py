@@ -112,6 +112,7 @@ from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from ecometrics.core.errors import InputError
 from ecometrics.fakehub.clock import http_date, iso
 from ecometrics.fakehub.exchange import Request, Response
 from ecometrics.fakehub.faults import FIELD_KINDS, Faults
@@ -796,7 +797,14 @@ def serve(args: argparse.Namespace) -> int:
         collaborator_of=args.collaborator_of,
         stargazer_refusal=args.stargazer_refusal,
         **windows,
-    ).start()
+    )
+    try:
+        hub.start()
+    except OSError as exc:  # the port taken or privileged, the host not this machine's
+        raise InputError(
+            f"--port {args.port}: cannot listen on {args.host}:{args.port} ({exc.strerror or exc}); "
+            "pass another --port, or 0 for a free one"
+        ) from None
     print(hub.url, flush=True)
     print("# point ecometrics at this fakehub (synthetic data; any token but 'invalid...' is accepted):", flush=True)
     print(export_line(hub.url), flush=True)

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from ecometrics.collector.store import Store
 from ecometrics.core.config import DEFAULT_CONFIG_PATH, DEFAULT_DB_PATH, Config, default_config_text
 from ecometrics.core.config import load_config as _load_config_file
+from ecometrics.core.dates import check_month_range
 from ecometrics.core.errors import InputError, WriteFailed
 from ecometrics.core.outcome import Outcome
 from ecometrics.jobs.lock import Locked, job_lock
@@ -65,10 +66,20 @@ def open_store(args: argparse.Namespace, config: Config | None = None, *, readon
 
 def cmd_init(args: argparse.Namespace) -> int:
     path = config_path(args)
+    if path.is_dir():  # --force would not help: a folder is never overwritten
+        raise InputError(
+            f"{path}: is a folder; pass the config file's path with --config, e.g. {path / DEFAULT_CONFIG_PATH}"
+        )
     if path.exists() and not args.force:
         raise InputError(f"{path}: already exists; pass --force to overwrite it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(default_config_text(), encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(default_config_text(), encoding="utf-8")
+    except (FileExistsError, NotADirectoryError):  # a folder above it is a file
+        above = next((p for p in path.parents if p.exists() and not p.is_dir()), path.parent)
+        raise InputError(f"{path}: {above} is a file, not a folder; pass another --config") from None
+    except OSError as exc:  # the machine's refusal (read-only, permissions): exit 74
+        raise WriteFailed(f"{path}: cannot write the config ({exc.strerror}); choose another --config") from None
     config = _load_config_file(path)  # what we wrote must load
     with open_store(args, config) as store:
         print(f"wrote {path}")
@@ -76,12 +87,22 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def existing_db(args: argparse.Namespace, config: Config) -> Path:
+    """The database of a command that only reworks what is stored (``migrate``, ``analyze``): a missing
+    one is refused before the lock or the file is created, as a mistyped --db or the wrong folder."""
+    path = db_path(args, config)
+    if not path.exists():
+        raise InputError(
+            f"{path}: no such database; check --db (or ECOMETRICS_DB, [storage].db), "
+            "or create it with 'ecometrics init' or a collect"
+        )
+    return path
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Upgrade the database to this version's schema (readers refuse an older one; writers upgrade it too)."""
     config = load_config(args)
-    path = db_path(args, config)
-    if not path.exists():
-        raise InputError(f"{path}: no such database; check --db, or create it with 'ecometrics init'")
+    existing_db(args, config)
     with _locked(args, config, "migrate"), open_store(args, config, readonly=False) as store:
         print(f"database {store.path} (schema version {store.version})")
     return EXIT_OK
@@ -101,10 +122,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ecometrics.analysis.output import data_note, output_format
 
     config = load_config(args)
+    if args.kind in (GRAPH_KIND, OPENDIGGER_KIND):
+        _check_export_options(args, FILE_KIND_OPTIONS[args.kind])
     if args.kind == GRAPH_KIND:
         return _export_lineage(args, config)
     if args.kind == OPENDIGGER_KIND:
         return _export_opendigger(args, config)
+    if args.root:
+        raise InputError(f"export {args.kind} has no --root; it is an option of export {GRAPH_KIND}")
     if args.engine and args.kind != "opendigger_window":
         raise InputError(f"export {args.kind}: --engine is for export opendigger and opendigger_window; drop it")
     options: dict[str, Any] = {"month": args.month} if args.month else {}
@@ -141,6 +166,30 @@ def cmd_export(args: argparse.Namespace) -> int:
     path = write_table(frame, fmt, args.out, kind=args.kind, note=note)
     print(f"wrote {len(frame)} rows to {path}", file=sys.stderr)
     return EXIT_OK
+
+
+# The options of the exports that are no table (a graph, a folder of files); a table's are its builder's.
+FILE_KIND_OPTIONS = {
+    "lineage": ("root", "format", "out"),
+    "opendigger": ("out", "repo", "engine", "from_month", "to_month"),
+}
+EXPORT_OPTIONS = (
+    *("format", "top", "month", "from_month", "to_month", "exclude_suspected", "root", "repo", "engine"),
+    *("days_after_creation", "since", "until"),
+)
+
+
+def _flag(dest: str) -> str:
+    """The option an export argument is given as: ``--from`` for ``from_month``, else ``--dest-with-dashes``."""
+    return {"from_month": "--from", "to_month": "--to"}.get(dest, "--" + dest.replace("_", "-"))
+
+
+def _check_export_options(args: argparse.Namespace, takes: Sequence[str]) -> None:
+    """Refuse an option export ``args.kind`` would silently ignore, naming the ones it takes."""
+    for dest in EXPORT_OPTIONS:
+        if getattr(args, dest) not in (None, False) and dest not in takes:
+            taken = ", ".join(_flag(d) for d in takes)
+            raise InputError(f"export {args.kind} has no {_flag(dest)}; it takes {taken}; drop it")
 
 
 def _export_lineage(args: argparse.Namespace, config: Config) -> int:
@@ -239,11 +288,12 @@ def _export_opendigger(args: argparse.Namespace, config: Config) -> int:
     and DIR/coverage.json: each month of the range, the GH Archive hours held of it and its known loss."""
     from ecometrics.analysis import opendigger, opendigger_network
     from ecometrics.analysis.coverage import coverage_note
-    from ecometrics.analysis.opendigger_files import LISTS, write_list, write_networks, write_tree
+    from ecometrics.analysis.opendigger_files import LISTS, check_tree_root, write_list, write_networks, write_tree
     from ecometrics.analysis.output import output_file
 
     if not args.out or args.out == "-":
         raise InputError("export opendigger: pass --out DIR, the folder to write github/OWNER/REPO/METRIC.json in")
+    check_tree_root(args.out)
     with open_store(args, config, readonly=True) as store:
         window, repos, developers, labels, months, metas = _opendigger_metrics(
             args, store, [args.repo] if args.repo else []
@@ -417,6 +467,14 @@ def cmd_collect(args: argparse.Namespace) -> int:
     config = load_config(args)
     _check_environment()
     sources = pipeline.SOURCES if args.source == "all" else (args.source,)
+    if not any(pipeline.tracks_anything(config, source, full_hub=args.full_hub) for source in sources):
+        # else it ends at once, printing nothing: a success that collected nothing
+        settings = " nor ".join(pipeline.TRACKED_BY[source] for source in sources)
+        where = f"{config.path} sets no" if config.path else "no config file, and the defaults set no"
+        raise InputError(
+            f"collect {args.source}: nothing to collect: {where} {settings}; "
+            "run 'ecometrics init' for the default list, or name them in the config"
+        )
     _stoppable()
     with _locked(args, config, f"collect:{args.source}"), open_store(args, config) as store:
         try:
@@ -431,6 +489,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from ecometrics.jobs import pipeline
 
     config = load_config(args)
+    check_month_range(args.from_month, args.to_month)  # the arguments first: they are wrong wherever it runs
+    existing_db(args, config)
     names = pipeline.ANALYSES if args.analysis == "all" else (args.analysis,)
     with _locked(args, config, f"analyze:{args.analysis}"), open_store(args, config) as store:
         steps = pipeline.analyze(
@@ -472,11 +532,12 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def cmd_import_edges(args: argparse.Namespace) -> int:
-    from ecometrics.collector.edges import import_edges
+    from ecometrics.collector.edges import import_edges, read_edges
 
     config = load_config(args)
+    edges = read_edges(args.file)  # before the database: a bad file leaves no new one behind
     with _locked(args, config, "import:edges"), open_store(args, config) as store:
-        imported = import_edges(store, args.file)
+        imported = import_edges(store, args.file, edges)
     return _finished(imported, imported.summary())
 
 
@@ -509,11 +570,12 @@ def cmd_import_hub_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_import_labels(args: argparse.Namespace) -> int:
-    from ecometrics.collector.labels import import_labels
+    from ecometrics.collector.labels import import_labels, read_labels
 
     config = load_config(args)
+    labels = read_labels(args.folder)  # before the database: a bad folder leaves no new one behind
     with _locked(args, config, "import:labels"), open_store(args, config) as store:
-        imported = import_labels(store, args.folder)
+        imported = import_labels(store, args.folder, labels)
     return _finished(imported, imported.summary())
 
 
@@ -701,7 +763,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--repo",
         metavar="OWNER/NAME",
-        help="community: the repository whose community OpenRank to write; opendigger: only this repository",
+        help="community: the repository whose community OpenRank to write; opendigger, opendigger_window: only this repository",
     )
     export.add_argument("--engine", metavar="ENGINE", help=ENGINE_HELP + " (export opendigger, opendigger_window)")
     export.add_argument(
@@ -852,7 +914,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from ecometrics.fakehub.options import add_env_arguments, add_serve_arguments
 
-    fakehub = sub.add_parser("fakehub", help="the offline GitHub + Hugging Face API double")
+    fakehub = sub.add_parser("fakehub", help="the offline GitHub, Hugging Face and ModelScope API double")
     fakehub_commands = fakehub.add_subparsers(dest="what", required=True, metavar="WHAT")
     fakehub_serve = fakehub_commands.add_parser(
         "serve", help="serve until stopped; prints the base URL first, then the environment to use"
@@ -894,7 +956,8 @@ def main(argv: list[str] | None = None) -> int:
     root = logging.getLogger()
     if not root.handlers:  # as logging.basicConfig: an embedding program's handlers win
         root.addHandler(log_handler())
-        root.setLevel(logging.DEBUG if args.verbose else logging.INFO)
+        quiet = getattr(args, "quiet", False)  # --quiet prints only problems: warnings and errors
+        root.setLevel(logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO)
     for chatty in ("httpx", "httpx2", "httpcore", "urllib3", "apscheduler.executors.default"):
         logging.getLogger(chatty).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     try:

@@ -25,7 +25,7 @@ from ecometrics.collector.cancel import raise_if_stopped
 from ecometrics.collector.store import DEMO_MARKER, Store, demo_marker
 from ecometrics.core.config import Config, default_config_text, parse_config
 from ecometrics.core.ecosystem import github_orgs
-from ecometrics.core.errors import InputError
+from ecometrics.core.errors import InputError, WriteFailed
 from ecometrics.fakehub.options import DEMO_HF_WINDOW_SECONDS, DEMO_SECONDARY_WINDOW_SECONDS, client_environment
 from ecometrics.jobs import pipeline
 from ecometrics.jobs.lock import job_lock
@@ -133,7 +133,12 @@ def run_demo(
     database: a database of collected data in ``out_dir`` is refused as it is.
     """
     out_dir = Path(out_dir).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):  # it, or a folder above it, is a file
+        raise InputError(f"--dir {out_dir}: a file, not a folder; pass a folder for the demo") from None
+    except OSError as exc:  # the machine's refusal (read-only, permissions): exit 74
+        raise WriteFailed(f"--dir {out_dir}: cannot create the folder ({exc.strerror}); choose another --dir") from None
     db_path = out_dir / "ecometrics.db"
     with job_lock(db_path, "demo"):
         if demo_marker(db_path) is None:

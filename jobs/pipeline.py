@@ -23,6 +23,7 @@ from typing import Any
 from ecometrics.collector.cancel import StopRequested, raise_if_stopped
 from ecometrics.collector.store import Store
 from ecometrics.core.config import Config
+from ecometrics.core.dates import check_month_range
 from ecometrics.core.errors import InputError
 from ecometrics.core.outcome import CollectResult, Outcome
 
@@ -190,26 +191,42 @@ def collect(
     return steps
 
 
+# The settings that name what each source collects; with none of them set it collects nothing.
+TRACKED_BY = {
+    "github": "[github] orgs or repos",
+    "hf": "[huggingface] authors or models",
+    "modelscope": "[modelscope] owners or models",
+}
+
+
+def tracks_anything(config: Config, source: str, *, full_hub: bool | None = None) -> bool:
+    """Whether the settings of ``source`` name anything to collect (:data:`TRACKED_BY`)."""
+    if source == "github":
+        return bool(config.github.orgs or config.github.repos)
+    if source == "hf":
+        hf = config.huggingface
+        return bool(hf.authors or hf.models or hf.full_hub or full_hub)
+    if source == "modelscope":
+        return bool(config.modelscope.owners or config.modelscope.models)
+    raise InputError(f"collect source {source!r} is unknown; choose github, hf, modelscope or all")
+
+
 def _collection_pass(
     store: Store, config: Config, source: str, *, progress: bool, full_hub: bool | None
 ) -> Callable[..., Outcome] | None:
     """The pass over ``source`` its settings ask for (it takes the ``result`` to fill), or None
     when they name nothing to collect."""
+    if not tracks_anything(config, source, full_hub=full_hub):
+        return None
     if source == "github":
-        if not (config.github.orgs or config.github.repos):
-            return None
         from ecometrics.collector.github import collect_github
 
         return functools.partial(collect_github, store, config.github, progress=progress)
     if source == "hf":
-        if not (config.huggingface.authors or config.huggingface.models or config.huggingface.full_hub or full_hub):
-            return None
         from ecometrics.collector.hf import collect_hf
 
         return functools.partial(collect_hf, store, config.huggingface, full_hub=full_hub, progress=progress)
     if source == "modelscope":
-        if not (config.modelscope.owners or config.modelscope.models):
-            return None
         from ecometrics.collector.modelscope import collect_modelscope
 
         return functools.partial(collect_modelscope, store, config.modelscope)
@@ -228,11 +245,22 @@ def analyze(
         "max_repos": config.activity.max_repos,
     }
     months: dict[str, Any] = {"from_month": options.get("from_month"), "to_month": options.get("to_month")}
-    first, last = months["from_month"], months["to_month"]
-    if first and last and first > last:  # YYYY-MM sorts as text
-        raise InputError(f"--from {first} is later than --to {last}; swap them")
+    check_month_range(months["from_month"], months["to_month"])
+    from ecometrics.analysis.growth import check_month_with_data
+
+    if not options.get("engine"):  # the engine's events may reach later than the store's data
+        check_month_with_data(store, months["from_month"], "--from")  # else 0 rows, and a success
     if options.get("engine") and set(names) != {"openrank"}:
         raise InputError("--engine computes OpenRank only; run ecometrics analyze openrank --engine ...")
+    if options.get("engine"):
+        from ecometrics.collector.archive_engine import open_engine
+
+        raise_if_stopped()
+        # Opened before the step: an --engine that names no engine, or one that does not answer,
+        # is bad input (exit 2, no run recorded), not a failed analysis.
+        with open_engine(options["engine"], store) as engine:
+            on_engine = functools.partial(_archive_openrank, store, engine, months, activity_options, options)
+            return [record_step(store, "analyze:openrank", on_engine, run=run)]
     for name in names:
         raise_if_stopped()
         work: Callable[[], Outcome]
@@ -240,8 +268,6 @@ def analyze(
             from ecometrics.analysis.activity import compute_activity
 
             work = lambda: compute_activity(store, **months, **activity_options)  # noqa: E731
-        elif name == "openrank" and options.get("engine"):
-            work = lambda: _archive_openrank(store, options["engine"], months, activity_options, options)  # noqa: E731
         elif name == "openrank":
             from ecometrics.analysis.global_openrank import compute_global_openrank
 
@@ -262,15 +288,13 @@ def analyze(
     return steps
 
 
-def _archive_openrank(store: Store, url: str, months: dict, activity_options: dict, options: dict) -> Any:
-    """Global OpenRank with activity counted on the archive engine ``url``."""
+def _archive_openrank(store: Store, engine: Any, months: dict, activity_options: dict, options: dict) -> Any:
+    """Global OpenRank with activity counted on the open archive ``engine``."""
     from ecometrics.analysis.archive_openrank import compute_archive_openrank
-    from ecometrics.collector.archive_engine import open_engine
 
-    with open_engine(url, store) as engine:
-        return compute_archive_openrank(
-            store, engine, **months, progress=options.get("progress", False), **activity_options
-        )
+    return compute_archive_openrank(
+        store, engine, **months, progress=options.get("progress", False), **activity_options
+    )
 
 
 def export(

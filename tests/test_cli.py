@@ -47,6 +47,44 @@ def test_global_options_and_environment_choose_files(tmp_path):
     assert "env.db" in status.stdout
 
 
+@pytest.mark.parametrize("args", [["analyze"], ["analyze", "openrank", "--from", "2025-01"], ["migrate"]])
+def test_a_command_that_only_recomputes_refuses_a_missing_database_and_creates_none(tmp_path, args):
+    # run in the wrong folder or with a mistyped --db, it would otherwise "succeed" on a new, empty file
+    result = ecometrics("--db", "typo.db", *args, cwd=tmp_path, check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith("ecometrics: typo.db: no such database; check --db"), result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert sorted(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["import", "edges", "nope.csv"], "nope.csv: cannot read the edge list"),
+        (["import", "labels", "nodir"], "nodir: not a folder"),
+    ],
+)
+def test_an_import_of_a_missing_input_creates_no_database(tmp_path, args, message):
+    # the input is read before the database is opened: a typo leaves no empty ecometrics.db behind
+    result = ecometrics(*args, cwd=tmp_path, check=False)
+    assert result.returncode == 2 and result.stderr.startswith(f"ecometrics: {message}"), result.stderr
+    assert sorted(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "source, section",
+    [("github", "[github] orgs or repos"), ("hf", "[huggingface] authors or models"), ("all", "[github] orgs")],
+)
+def test_a_collect_with_nothing_to_collect_says_so_instead_of_a_silent_success(tmp_path, source, section):
+    # no config file: the defaults track nothing, unlike the file 'ecometrics init' writes
+    result = ecometrics("collect", source, cwd=tmp_path, check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"ecometrics: collect {source}: nothing to collect"), result.stderr
+    assert section in result.stderr and "ecometrics init" in result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert sorted(tmp_path.iterdir()) == []
+
+
 def test_status_shows_schema_counts_and_never_a_token(tmp_path):
     ecometrics("init", cwd=tmp_path)
     secrets = {"GITHUB_TOKEN": "ghp_FAKE0123456789abcdef", "HF_TOKEN": "hf_FAKEabcdef0123456789"}
@@ -129,6 +167,7 @@ def test_without_a_terminal_a_collect_logs_its_course_and_quiet_silences_it(tmp_
     assert re.search(rf"{phase}: [\d,]+ (pages|models) in \d+s$", loud.stderr, re.MULTILINE), loud.stderr
     assert len(loud.stderr.splitlines()) < 10, loud.stderr  # the course, not a line a page
     assert phase not in quiet.stderr, quiet.stderr
+    assert " INFO " not in quiet.stderr, quiet.stderr  # --quiet: "print only problems", for cron mail
     assert loud.stdout.startswith(f"collect:{source}: ") and quiet.stdout == ""
 
 

@@ -490,6 +490,24 @@ def test_command_line_collects_and_exports(tmp_path, monkeypatch, capsys):
     assert [(r["repo"], r["stars"]) for r in rows] == [("MoonshotAI/Kimi-VL", stars)]
 
 
+def test_a_collect_where_no_org_or_repo_exists_fails_naming_the_api_url(tmp_path, monkeypatch, capsys):
+    # All of them 404: misspelt, or GITHUB_API_URL is not a GitHub API (an Enterprise host
+    # without /api/v3, a proxy). Before, this was "0 rows", exit 0, the 404s only in INFO lines.
+    from ecometrics.jobs.cli import main
+
+    config = tmp_path / "ecometrics.toml"
+    config.write_text('[github]\norgs = ["no-such-org-x"]\nrepos = ["no-such-org-y/nothing"]\n')
+    with FakeHub(seed=0, scale="small") as hub:
+        monkeypatch.setenv("GITHUB_API_URL", hub.url)
+        monkeypatch.setenv("GITHUB_TOKEN", "cli-token")
+        assert main(["--config", str(config), "--db", str(tmp_path / "gh.db"), "collect", "github", "-q"]) == 1
+        url = hub.url
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("ecometrics: ")]
+    assert len(lines) == 1, lines
+    assert "none of the 2 orgs and repos in [github] was found at " + url in lines[0]
+    assert "GITHUB_API_URL" in lines[0]
+
+
 @pytest.fixture
 def tokyo_local_time():
     """The process's local zone set to UTC+9, so a date read as local time is 9 hours off."""

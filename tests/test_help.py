@@ -59,3 +59,18 @@ def test_the_readme_and_docstrings_stand_on_their_own():
     ]
     citing = [str(path.relative_to(ROOT)) for path in texts if re.search(r"\bSPEC\b(?! *\])", path.read_text())]
     assert citing == []
+
+
+def test_the_commands_page_names_every_command_and_option():
+    """docs/commands.md is the reference: a command or option missing from it is one a reader never learns of."""
+    page = (ROOT / "docs" / "commands.md").read_text()
+    missing = []
+    for where, parser in parsers(build_parser()):
+        command = where.removeprefix("ecometrics").strip()
+        if command and f"`ecometrics {command}" not in page:
+            missing.append(where)
+        for action in parser._actions:
+            for option in action.option_strings:
+                if option.startswith("--") and option != "--help" and not re.search(re.escape(option) + r"\b", page):
+                    missing.append(f"{where} {option}")
+    assert missing == []

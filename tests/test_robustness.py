@@ -146,6 +146,7 @@ FILES = {  # name -> bytes, or a function writing the file at a path
     "empty.csv": b"",
     "nochild.csv": b"source,edge\no/a,finetuned\n",
     "relation.csv": b"source,target,edge\no/a,o/b,distilled\n",
+    "edges.csv": b"source,target,edge\no/a,o/b,finetune\n",  # a good one: the database is what is wrong
     "nul.csv": b"source,target,edge\no/a,o/\x00b,finetune\n",
     "dotdot.csv": b"source,target,edge\no/a,o/..,finetune\n",
     "quote.csv": b'source,target,edge\no/a,"o/b,finetune\no/c,o/d,merge\n',
@@ -183,7 +184,12 @@ CONFIG_CASES = [
 
 DATABASE_CASES = [
     ("db not SQLite, reader", ["--db", "notes.db", "status"], 2, "notes.db: not a SQLite database"),
-    ("db not SQLite, writer", ["--db", "notes.db", "import", "edges", "nul.csv"], 2, "notes.db: not a SQLite database"),
+    (
+        "db not SQLite, writer",
+        ["--db", "notes.db", "import", "edges", "edges.csv"],
+        2,
+        "notes.db: not a SQLite database",
+    ),
     ("db newer, reader", ["--db", "future.db", "export", "repos"], 2, f"future.db: schema version {NEWER} is newer"),
     ("db newer, writer", ["--db", "future.db", "analyze"], 2, f"future.db: schema version {NEWER} is newer"),
     ("db header only", ["--db", "truncated.db", "status"], 2, "truncated.db: not a SQLite database"),
@@ -191,12 +197,12 @@ DATABASE_CASES = [
     ("db cut in half, writer", ["--db", "half.db", "analyze"], 2, "half.db: not a usable SQLite database"),
     ("db is a folder", ["--db", "dbfolder", "status"], 2, "dbfolder: is a folder, not a database file"),
     ("db is a pipe, reader", ["--db", "pipe.db", "status"], 2, "pipe.db: is not a regular file"),
-    ("db is a pipe, writer", ["--db", "pipe.db", "import", "edges", "nul.csv"], 2, "pipe.db: is not a regular file"),
+    ("db is a pipe, writer", ["--db", "pipe.db", "import", "edges", "edges.csv"], 2, "pipe.db: is not a regular file"),
     ("db folder missing: collect", ["--db", "missing/e.db", "collect"], 2, "folder missing does not exist"),
     ("db folder missing: run", ["--db", "missing/e.db", "run"], 2, "folder missing does not exist"),
     (
         "db folder missing: import edges",
-        ["--db", "missing/e.db", "import", "edges", "x.csv"],
+        ["--db", "missing/e.db", "import", "edges", "edges.csv"],
         2,
         "folder missing does not exist",
     ),
@@ -274,6 +280,20 @@ ARGUMENT_CASES = [
     ("--out folder missing", ["export", "repos", "--out", "missing/r.csv"], 2, "folder missing does not exist"),
     ("--out a folder", ["export", "repos", "--out", "csvfolder"], 2, "cannot write"),
     ("lineage without --root", ["export", "lineage"], 2, "pass --root MODEL"),
+    ("--repo on a table without one", ["export", "repos", "--repo", "org0/repo1"], 2, "export repos has no --repo"),
+    ("--month after the data", ["export", "repos", "--month", "2099-01"], 2, "--month 2099-01 is after the data"),
+    ("report --month after the data", ["report", "--out", "site", "--month", "2099-01"], 2, "--month 2099-01 is after"),
+    ("opendigger --out below a file", ["export", "opendigger", "--out", "nul.csv/od"], 2, "od: nul.csv is a file"),
+    ("analyze --from after the data", ["analyze", "--from", "2099-01"], 2, "--from 2099-01 is after the data"),
+    ("--top on lineage", ["export", "lineage", "--root", "org/base", "--top", "3"], 2, "export lineage has no --top"),
+    (
+        "--format on opendigger",
+        ["export", "opendigger", "--out", "od", "--format", "csv"],
+        2,
+        "opendigger has no --format",
+    ),
+    ("--root on a table", ["export", "repos", "--root", "org/base"], 2, "export repos has no --root"),
+    ("--engine not an engine", ["analyze", "openrank", "--engine", "bogus"], 2, "--engine bogus: not an engine"),
     (
         "--from after --to",
         ["analyze", "--from", "2025-05", "--to", "2025-01"],
@@ -293,6 +313,15 @@ ARGUMENT_CASES = [
     ),
     ("unknown source", ["collect", "gitlab"], 2, "argument source: invalid choice: 'gitlab'"),
     ("unknown command", ["frobnicate"], 2, "invalid choice: 'frobnicate'"),
+    ("init --config a folder", ["--config", "csvfolder", "init"], 2, "csvfolder: is a folder; pass the config file"),
+    ("init --force a folder", ["--config", "csvfolder", "init", "--force"], 2, "csvfolder: is a folder; pass"),
+    ("init --config below a file", ["--config", "nul.csv/e.toml", "init"], 2, "nul.csv/e.toml: nul.csv is a file, not"),
+    ("hub-stats missing", ["import", "hub-stats", "nope.parquet"], 2, "nope.parquet: no such file; check the path"),
+    ("demo --dir a file", ["demo", "--dir", "nul.csv"], 2, "nul.csv: a file, not a folder; pass a folder for the demo"),
+    ("demo --dir below a file", ["demo", "--dir", "nul.csv/demo"], 2, "nul.csv/demo: a file, not a folder"),
+    ("fakehub serve --port huge", ["fakehub", "serve", "--port", "99999"], 2, "argument --port: 99999 is no port"),
+    ("fakehub env --port huge", ["fakehub", "env", "--port", "99999"], 2, "argument --port: 99999 is no port"),
+    ("fakehub env --wait -1", ["fakehub", "env", "--port", "9", "--wait", "-1"], 2, "argument --wait: -1 must be 0"),
 ]
 
 CASES = CONFIG_CASES + DATABASE_CASES + CSV_CASES + GHARCHIVE_CASES + ARGUMENT_CASES
@@ -343,6 +372,21 @@ def test_bad_input_is_one_line_with_its_exit_code_and_changes_nothing(workdir, c
     for path, content in inputs.items():
         assert unchanged(path, content), f"{path.name} changed"
     assert not (workdir / "missing").exists() and not (workdir / "pipe.db.lock").exists()
+
+
+def test_fakehub_serve_on_a_port_in_use_is_one_line_naming_the_port(workdir, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        returned = main(["fakehub", "serve", "--port", str(port)])
+    assert returned == 2
+    captured = capsys.readouterr()
+    lines = error_lines(captured.err)
+    assert lines == [
+        f"ecometrics: --port {port}: cannot listen on 127.0.0.1:{port} (Address already in use); "
+        "pass another --port, or 0 for a free one"
+    ], captured.err
 
 
 # -- the machine says no: real processes ----------------------------------------------------------------
