@@ -545,9 +545,10 @@ ENGINE_HELP = "GH Archive-scale events in ClickHouse: chdb (beside the database)
 
 
 def cmd_import_gharchive(args: argparse.Namespace) -> int:
-    from ecometrics.collector.gharchive import ImportResult, import_gharchive
+    from ecometrics.collector.gharchive import ImportResult, archive_files, import_gharchive
 
     config = load_config(args)
+    archive_files(args.files)  # before the database: a mistyped path leaves no new one behind
     imported: ImportResult
     with _locked(args, config, "import:gharchive"), open_store(args, config) as store:
         if args.engine:

@@ -62,6 +62,8 @@ def test_a_command_that_only_recomputes_refuses_a_missing_database_and_creates_n
     [
         (["import", "edges", "nope.csv"], "nope.csv: cannot read the edge list"),
         (["import", "labels", "nodir"], "nodir: not a folder"),
+        (["import", "gharchive", "2024-01-15-1.json.gz"], "2024-01-15-1.json.gz: no such GH Archive file"),
+        (["import", "gharchive", "nope.json.gz", "--engine", "chdb"], "nope.json.gz: no such GH Archive file"),
     ],
 )
 def test_an_import_of_a_missing_input_creates_no_database(tmp_path, args, message):
