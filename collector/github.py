@@ -773,12 +773,17 @@ class GitHubCollector:
         self.result.counters[STAR_COUNTS_READ] += 1
 
     def say_stars_restricted(self) -> None:
-        """One line a run for the repositories whose stargazer lists GitHub refused."""
+        """One line a run for the repositories whose stargazer lists GitHub refused: a warning when
+        the star history of some of them could not be read this run, else information."""
         if not self.stars_refused:
             return
         count = len(self.stars_refused)
         self.result.counters[STARS_RESTRICTED] += count
-        log.warning(
+        # A standing condition, not a problem, while each one's stars per day were read: then it is
+        # information (a quiet nightly run, `-q` from cron, prints nothing of it); a warning otherwise.
+        level = logging.INFO if self.result.counters[STAR_COUNTS_READ] >= count else logging.WARNING
+        log.log(
+            level,
             "github: GitHub restricts stargazer lists to admins and collaborators (changelog 2026-06-30): "
             "the stargazers of %d repositories not collected; their stars per day come from GitHub's star "
             "history (changelog 2026-09-04), %d read this run",
