@@ -1173,7 +1173,7 @@ def _inflated(path: Path, step: int) -> Iterator[bytes]:
                 yield data
             return
         raw.seek(0)
-        # zlib-ng: the zlib format, inflated in about half of CPython's zlib's time
+        # zlib-ng: the zlib format, inflated in less than half of CPython's zlib's CPU time
         inflater, pending = zlib_ng.decompressobj(wbits=31), False
         while compressed := raw.read(step):
             while compressed:
