@@ -208,7 +208,7 @@ DATABASE_CASES = [
     ),
     (
         "db folder missing: import gharchive",
-        ["--db", "missing/e.db", "import", "gharchive", "x.json.gz"],
+        ["--db", "missing/e.db", "import", "gharchive", "notes.json.gz"],
         2,
         "folder missing does not exist",
     ),
