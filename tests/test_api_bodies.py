@@ -15,14 +15,22 @@ import pytest
 DEEP = b"[" * 100_000 + b"]" * 100_000
 
 
-class Quiet(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *_args) -> None:
-        pass
+def serve(status: int, headers: dict[str, str], body: bytes = b""):
+    """A real HTTP server on 127.0.0.1 answering every GET with ``status``, ``headers`` and
+    ``body``: yields its URL, then stops."""
 
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
 
-def serve(handler: type[Quiet]):
-    """A real HTTP server on 127.0.0.1 answering with ``handler``: yields its URL, then stops."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        def log_message(self, *_args) -> None:  # quiet
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -32,15 +40,7 @@ def serve(handler: type[Quiet]):
 
 @pytest.fixture(scope="module")
 def deep_server():
-    class Deep(Quiet):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(DEEP)))
-            self.end_headers()
-            self.wfile.write(DEEP)
-
-    yield from serve(Deep)
+    yield from serve(200, {"Content-Type": "application/json", "Content-Length": str(len(DEEP))}, DEEP)
 
 
 def test_github_client_refuses_a_body_nested_too_deeply_as_unreadable(deep_server):
@@ -255,15 +255,7 @@ def test_collect_refuses_an_answer_over_the_real_bound_in_one_line(tmp_path, mon
 @pytest.fixture(scope="module")
 def redirect_server():
     """Every GET is redirected with a body that says it is 10 GiB long (and is cut off at once)."""
-
-    class Redirect(Quiet):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            self.send_response(302)
-            self.send_header("Location", "/elsewhere")
-            self.send_header("Content-Length", str(10 * 1024**3))
-            self.end_headers()
-
-    yield from serve(Redirect)
+    yield from serve(302, {"Location": "/elsewhere", "Content-Length": str(10 * 1024**3)})
 
 
 def test_a_redirect_is_bounded_like_an_answer(redirect_server, tmp_path, monkeypatch):
