@@ -202,7 +202,9 @@ class ModelScopeClient:
 
         The listing's order follows download counts, which move while the pages are read, so
         a model can slip from one page to the next: when fewer distinct models than the
-        listing's ``total_count`` came back, the walk is read again and the two joined.
+        listing's ``total_count`` came back, the walk is read again and the two joined. A private
+        model the listing shows its owner's token counts in that total, and is left out of what
+        is returned (:func:`is_private`).
         """
         seen: dict[str, RepoInfo] = {}
         total = 0
@@ -210,12 +212,12 @@ class ModelScopeClient:
             for page in self._pages(owner):
                 total = page.total_count
                 for info in page.items:
-                    if info.repo_id and not is_private(info):
+                    if info.repo_id:
                         seen.setdefault(info.repo_id, info)
             if len(seen) >= min(total, LISTING_DEPTH):
                 break
             log.info("modelscope %s: %d of %d models seen; the order moved, reading again", owner, len(seen), total)
-        return list(seen.values())
+        return [info for info in seen.values() if not is_private(info)]
 
     def model(self, model_id: str) -> RepoInfo | None:
         """One model, or None when ModelScope does not show it to this caller.

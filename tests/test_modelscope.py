@@ -174,9 +174,12 @@ def test_a_private_model_a_token_can_read_is_not_stored(tmp_path):
         with_token = ModelScopeClient(hub.url, "ms-test", backoff=0.001, max_wait=0.01, sleep=hub.sleep)
         result = collect_modelscope(Store(db), config(owners=[owner], models=[private]), client=with_token)
         shown = hub.stats()["by_endpoint"]["ms.legacy_model"]["by_status"]
+        listed = hub.stats()["by_endpoint"]["ms.models"]["requests"]
     assert shown == {"200": 1}
     assert result.partial and private in result.reason and "private" in result.reason
     public = {m for m in truth["models"] if m.startswith(owner + "/")}
+    # the listing walked once: the private model it shows counts in its total, though not stored
+    assert listed == -(-(len(public) + 1) // 50)
     assert {row[0]: row[7] for row in ms_rows(db)["models"]} == {private: "not_found"} | dict.fromkeys(public, "ok")
     assert {row[0] for row in ms_rows(db)["snapshots"]} == public
 
