@@ -332,13 +332,18 @@ class ContributorWeek(msgspec.Struct):
     c: Count = 0
 
 
+# The last week start whose seven days Python's dates hold: 9999-12-25 23:59:59 UTC, six days before
+# the last second of year 9999 (the collector makes a date of each day).
+LAST_WEEK = 253402300799 - 6 * 86400
+
+
 class StarHistoryWeek(msgspec.Struct):
     """``GET /repos/{owner}/{repo}/stargazers/history`` items (API version 2026-03-10; GitHub
     changelog 2026-09-04, "New API endpoint provides privacy-safe star history data"): a week's
     start (Unix seconds), its stars, and its 7 days' stars, the total their sum (as the public
     clients of the endpoint check it)."""
 
-    week: Annotated[int, msgspec.Meta(gt=0, le=2**40)]  # Unix seconds; 2**40 is past year 36,000
+    week: Annotated[int, msgspec.Meta(gt=0, le=LAST_WEEK)]  # Unix seconds
     total: Count
     days: Annotated[list[Count], msgspec.Meta(min_length=7, max_length=7)]
 

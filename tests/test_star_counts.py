@@ -142,6 +142,19 @@ def test_an_invalid_week_is_skipped_counted_and_its_days_stay_unknown(tmp_path):
         assert store.query("SELECT count(*) AS n FROM star_counts WHERE stars < 0")[0]["n"] == 0
 
 
+@pytest.mark.parametrize("week", [2**39, 253402300800])  # year 19391; 10000-01-01 00:00 UTC
+def test_a_week_past_the_calendar_is_skipped_not_a_crash(week):
+    # the collector makes a date of each day of a week: one past year 9999 must not reach it
+    from ecometrics.collector.api_records import StarHistoryWeek, checked
+
+    invalid: list[str] = []
+    good = {"week": 1767484800, "total": 0, "days": [0] * 7}  # 2026-01-04, a Sunday
+    bad = {"week": week, "total": 0, "days": [0] * 7}
+    assert checked([good, bad], StarHistoryWeek, invalid) == [good] and len(invalid) == 1
+    last = dt.datetime.fromtimestamp(253402300799 - 6 * 86400, dt.UTC)  # the last week that fits
+    assert last.date() + dt.timedelta(days=6) == dt.date(9999, 12, 31)
+
+
 # -- the star figures from the daily counts (hand-made store, hand-worked values) -----------
 
 # A repository created 2026-01-30 12:00 UTC whose stargazers GitHub withholds, its history read
