@@ -660,16 +660,17 @@ class GitHubRest:
           organized by week with the total stars added and a day-by-day breakdown",
           https://github.com/orgs/community/discussions/206104); newest week first; a client flattens them by
           ``week + i * 86400``. The newest week holds days still to come, as zeros. Weeks start
-          on Sundays 00:00 UTC here, as the ``/stats`` weeks do; GitHub says its week and day
-          boundaries are not guaranteed to be UTC's, so a day may sit one off.
+          on Sundays 00:00 UTC here, as the ``/stats`` weeks do; a public client's handover notes
+          (docs/api-fidelity.md) say GitHub does not guarantee its week and day boundaries are
+          UTC's, so a day may sit one off.
         - The weeks run from the one the repository was created in to the current one (a
           nine-year-old repository costs 17 requests of 30 weeks, one of them empty).
         - ``per_page`` (default and maximum 30 weeks), ``page`` (1 to 100; past 100 answers
           422, the stricter reading of "page max 100"); ``Link`` names ``next``/``last``; a page
           past the weeks is empty.
         - The counts are the stars that still stand, by the day each was given: a star removed
-          later leaves its day's count (checked against the live API by starring and unstarring
-          one repository: the bucket went back to 0), so the weeks add up to
+          later leaves its day's count (the same handover notes report starring and unstarring
+          one repository against the live API: the bucket went back to 0), so the weeks add up to
           ``stargazers_count`` (hidden accounts included), never negative.
         - One request from the ``core`` budget, like any REST GET (the server charges it).
 
