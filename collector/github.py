@@ -792,16 +792,11 @@ class GitHubCollector:
         )
 
     def counted_stars(self, repo: Repo) -> int:
-        """Stars stored plus the hidden ones met: what GitHub's count is compared with."""
-        stored, hidden = self.stored_stars(repo)
-        return stored + hidden
-
-    def stored_stars(self, repo: Repo) -> tuple[int, int]:
-        """(standing stars stored, hidden stars the last walk met) for ``repo``."""
+        """Standing stars stored plus the hidden ones the last walk met: what GitHub's count is compared with."""
         standing = self.store.conn.execute(
             "SELECT count(*) FROM stargazers WHERE repo_id = ? AND removed_at IS NULL", (repo.id,)
         ).fetchone()[0]
-        return standing, int(self.star_state(repo).get("hidden", 0))
+        return standing + int(self.star_state(repo).get("hidden", 0))
 
     def star_state(self, repo: Repo) -> dict[str, Any]:
         """The stargazer checkpoint: ``after`` (cursor) and ``hidden`` (null items met before it)."""
