@@ -746,12 +746,13 @@ class GitHubCollector:
         up to the API's day (the current week's later days are still to come). A week met twice
         (a new week began during the walk and shifted the pages) is kept once, as first met.
         A 404 (an API without the endpoint) is a note; the daily counts stay as they were."""
-        url: str | None = f"/repos/{repo.full_name}/stargazers/history"
-        params: dict[str, Any] | None = {"per_page": STAR_HISTORY_WEEKS}
         weeks: dict[int, list[int]] = {}
         invalid: list[str] = []
-        while url:
-            response = self.client.get(url, params, api_version=STAR_HISTORY_VERSION)
+        for response in self.client.pages(
+            f"/repos/{repo.full_name}/stargazers/history",
+            {"per_page": STAR_HISTORY_WEEKS},
+            api_version=STAR_HISTORY_VERSION,
+        ):
             if response.status == 404:
                 self.note(f"github {repo.full_name}: GitHub answered 404 for its star history; daily counts not read")
                 return
@@ -760,7 +761,6 @@ class GitHubCollector:
             for week in checked(response.data, StarHistoryWeek, invalid):
                 weeks.setdefault(week["week"], week["days"])
             self.progress.advance()
-            url, params = response.next_url, None
         self.count_invalid("star history (REST)", repo, invalid)
         today = dt.date.fromisoformat(self.client.today)
         days = [
@@ -792,16 +792,11 @@ class GitHubCollector:
         )
 
     def counted_stars(self, repo: Repo) -> int:
-        """Stars stored plus the hidden ones met: what GitHub's count is compared with."""
-        stored, hidden = self.stored_stars(repo)
-        return stored + hidden
-
-    def stored_stars(self, repo: Repo) -> tuple[int, int]:
-        """(standing stars stored, hidden stars the last walk met) for ``repo``."""
+        """Standing stars stored plus the hidden ones the last walk met: what GitHub's count is compared with."""
         standing = self.store.conn.execute(
             "SELECT count(*) FROM stargazers WHERE repo_id = ? AND removed_at IS NULL", (repo.id,)
         ).fetchone()[0]
-        return standing, int(self.star_state(repo).get("hidden", 0))
+        return standing + int(self.star_state(repo).get("hidden", 0))
 
     def star_state(self, repo: Repo) -> dict[str, Any]:
         """The stargazer checkpoint: ``after`` (cursor) and ``hidden`` (null items met before it)."""

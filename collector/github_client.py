@@ -344,8 +344,10 @@ class GitHubClient:
         params: Mapping[str, Any] | None = None,
         *,
         validators: Callable[[str], CachedPage] | None = None,
+        api_version: str | None = None,
     ) -> Iterator[Response]:
-        """Every page of a REST listing, following ``Link: rel="next"`` as given.
+        """Every page of a REST listing, following ``Link: rel="next"`` as given (each asked in
+        ``api_version``, as :meth:`get` does).
 
         With ``validators(relative_url) -> CachedPage`` (what :meth:`Response.cache_row`
         stored) each page is asked for conditionally; a 304 carries no ``Link``, so the
@@ -361,7 +363,7 @@ class GitHubClient:
             per_page = int(dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query)).get("per_page", 30))
             if not stored_next and cached.items is not None and cached.items >= per_page:
                 etag = last_modified = None
-            response = self.get(url, etag=etag, last_modified=last_modified)
+            response = self.get(url, etag=etag, last_modified=last_modified, api_version=api_version)
             yield response
             if response.not_modified:
                 url = self.url(stored_next) if stored_next else None

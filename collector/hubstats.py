@@ -174,7 +174,7 @@ def import_hub_stats(
         if not path.exists():  # said first: a mistyped path, whatever its name says
             raise InputError(f"{path}: no such file; check the path to hub-stats' models.parquet")
         day = snapshot_day(path, date)
-        if path.exists() and not stat.S_ISREG(path.stat().st_mode):  # a FIFO's read would wait for ever
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO's read would wait for ever
             raise InputError(f"{path}: not a regular file; pass hub-stats' models.parquet")
         try:
             parquet = pq.ParquetFile(path)
