@@ -107,7 +107,8 @@ def meta_files(
         if entry.repo_id in info:
             metas[entry.name]["info"] = info[entry.repo_id]
     kept = [entry for entry in labels if any(entry.values.get(name) for name in WITH_META)]
-    top = _top_repos(store, rows, schema, window, int(stamp[:4]) - 1)
+    # reads a year of names from the events: only when a label has a meta.json to write
+    top = _top_repos(store, rows, schema, window, int(stamp[:4]) - 1) if kept else {}
     for entry in kept:
         metas[entry.name] = {**updated, "type": "label", "id": entry.name, **_label_meta(described, entry.name)}
         if top.get(entry.name):
@@ -139,14 +140,14 @@ def _repo_labels(
 def _profiles(store: Store, ids: list[int]) -> dict[int, dict[str, str]]:
     """exportUserInfo's ``info``: ``{location, bio, name, company}`` without the unknown ones."""
     info: dict[int, dict[str, str]] = {}
-    wanted = set(ids)
+    # the developers' ids as one JSON parameter (json_each), however many there are; the latest read wins
     for account, location, company in store.conn.execute(
-        "SELECT account_id, location, company FROM profiles WHERE status = 'ok' AND account_id IS NOT NULL "
-        "ORDER BY fetched_at, node_id"
+        "SELECT account_id, location, company FROM profiles WHERE status = 'ok' "
+        "AND account_id IN (SELECT value FROM json_each(?)) ORDER BY fetched_at, node_id",
+        (json.dumps(sorted(set(ids))),),
     ):
-        if account in wanted:
-            fields = {"location": location, "company": company}
-            info[account] = {key: value for key, value in fields.items() if value is not None}
+        fields = {"location": location, "company": company}
+        info[account] = {key: value for key, value in fields.items() if value is not None}
     return info
 
 
