@@ -47,7 +47,7 @@ import polars as pl
 
 from ecometrics.analysis import opendigger_sql as sql
 from ecometrics.analysis.activity_sql import Schema
-from ecometrics.analysis.labels import RANKED_TYPES, label_repos
+from ecometrics.analysis.labels import RANKED_TYPES, label_repos, listed_entities
 from ecometrics.analysis.opendigger import PLATFORM_NAME, RepoMetrics, Rows, Window
 from ecometrics.collector.store import Store
 
@@ -192,18 +192,11 @@ def _top_repos(store: Store, rows: Rows, schema: Schema, window: Window, since_y
     by_owner: dict[str, list[int]] = defaultdict(list)
     for repo_id, (name, _last) in names.items():
         by_owner[name.split("/")[0].lower()].append(repo_id)
-    listed = store.conn.execute(
-        "SELECT e.label_id, e.entity_type, e.entity_id, lower(e.name) FROM label_entities e JOIN labels l "
-        f"ON l.id = e.label_id WHERE l.type IN ({', '.join('?' * len(RANKED_TYPES))}) "
-        "AND e.entity_type IN ('repo', 'org') ORDER BY e.label_id, e.entity_type, e.entity_id",
-        RANKED_TYPES,
-    ).fetchall()
     candidates: dict[str, list[tuple[float, str]]] = defaultdict(list)
-    for label, kind, entity_id, entity_name in listed:
+    for label, kind, entity_id, entity_name in listed_entities(store):
         if kind == "repo" and entity_id in names:
             candidates[label].append((totals[entity_id], names[entity_id][0]))
-        elif kind == "org" and by_owner.get(entity_name or ""):
-            owned = by_owner[entity_name]
+        elif kind == "org" and (owned := by_owner.get(entity_name or "")):
             # argMax(org_login, created_at): the owner as its latest-named repository spells it
             login = max((names[r][1], names[r][0]) for r in owned)[1].split("/")[0]
             candidates[label].append((sum(totals[r] for r in owned), login))
