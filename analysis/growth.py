@@ -92,8 +92,10 @@ def check_month_with_data(db: frames.Database, month: str | None, what: str = "-
     """Refuse a ``month`` after the newest data (:func:`observed_until`): nothing is known of it,
     so its tables would be empty, or a snapshot of another day under its name. A store without
     data says so by its empty tables instead."""
-    until = observed_until(db) if month else None
-    if month and until is not None and month > f"{until:%Y-%m}":
+    if not month:
+        return
+    until = observed_until(db)
+    if until is not None and month > f"{until:%Y-%m}":
         raise InputError(
             f"{what} {month} is after the data, which ends in {until:%Y-%m}; pass {until:%Y-%m} or earlier"
         )
