@@ -92,8 +92,10 @@ def check_month_with_data(db: frames.Database, month: str | None, what: str = "-
     """Refuse a ``month`` after the newest data (:func:`observed_until`): nothing is known of it,
     so its tables would be empty, or a snapshot of another day under its name. A store without
     data says so by its empty tables instead."""
-    until = observed_until(db) if month else None
-    if month and until is not None and month > f"{until:%Y-%m}":
+    if not month:
+        return
+    until = observed_until(db)
+    if until is not None and month > f"{until:%Y-%m}":
         raise InputError(
             f"{what} {month} is after the data, which ends in {until:%Y-%m}; pass {until:%Y-%m} or earlier"
         )
@@ -167,13 +169,13 @@ def _stars_per(db: frames.Database, every: str, period: str, *, exclude_suspecte
         .group_by("repo_id", pl.col("day").dt.truncate(every).alias(period))
         .agg(stars=pl.col("stars").sum())
     )
-    counts = (
+    per_period = (
         pl.concat([listed, counted])
         .sort("repo_id", period)
         .with_columns(total=pl.col("stars").cum_sum().over("repo_id"))
     )
     names = _repo_names(db).select("repo_id", "repo")
-    return counts.join(names, on="repo_id", how="left").select("repo_id", "repo", period, "stars", "total")
+    return per_period.join(names, on="repo_id", how="left").select("repo_id", "repo", period, "stars", "total")
 
 
 def launch_velocity(
@@ -186,9 +188,10 @@ def launch_velocity(
     as_of = _as_of(db, as_of)
     repos = _repo_names(db)
     counts = frames.star_counts(db)
+    withheld = counts.select("repo_id", withheld=pl.lit(True)).unique()
     stars = (
         frames.stargazers(db)
-        .join(counts.select("repo_id").unique(), on="repo_id", how="anti")  # withheld: stale, the counts tell
+        .join(withheld, on="repo_id", how="anti")  # withheld: stale, the counts tell
         .join(repos.select("repo_id", "created_at"), on="repo_id")
     )
     age = pl.col("starred_at") - pl.col("created_at")
@@ -208,7 +211,7 @@ def launch_velocity(
     frame = (
         repos.join(counted, on="repo_id", how="left")
         .join(latest, on="repo_id", how="left")
-        .join(counts.select("repo_id", withheld=pl.lit(True)).unique(), on="repo_id", how="left")
+        .join(withheld, on="repo_id", how="left")
         .join(by_day, on="repo_id", how="left")
     )
     # Without a collected history a repo with stars has unknown counts, not zero.

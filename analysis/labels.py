@@ -48,6 +48,18 @@ COLUMNS = {
 }
 
 
+def listed_entities(store: Store, types: tuple[str, ...] = RANKED_TYPES) -> list[tuple[str, str, int, str | None]]:
+    """``(label, entity_type, entity_id, lower-case name)`` of every repository and organisation a
+    label of ``types`` (the ranked ones) lists, by label, entity type and id."""
+    marks = ", ".join("?" * len(types))
+    return store.conn.execute(
+        f"SELECT e.label_id, e.entity_type, e.entity_id, lower(e.name) FROM label_entities e "
+        f"JOIN labels l ON l.id = e.label_id WHERE l.type IN ({marks}) AND e.entity_type IN ('repo', 'org') "
+        "ORDER BY e.label_id, e.entity_type, e.entity_id",
+        types,
+    ).fetchall()
+
+
 def label_repos(
     store: Store, repos: pl.DataFrame, by: str | None = None, types: tuple[str, ...] = RANKED_TYPES
 ) -> pl.DataFrame:
@@ -55,12 +67,7 @@ def label_repos(
     label of ``types`` (the ranked ones); with ``by="entity_type"``, (label, entity_type, repo)
     rows saying whether the label lists the repo (``repo``) or its organisation (``org``), both
     when it lists both."""
-    marks = ", ".join("?" * len(types))
-    listed = store.conn.execute(
-        f"SELECT e.label_id, e.entity_type, e.entity_id, lower(e.name) FROM label_entities e "
-        f"JOIN labels l ON l.id = e.label_id WHERE l.type IN ({marks}) AND e.entity_type IN ('repo', 'org')",
-        types,
-    ).fetchall()
+    listed = listed_entities(store, types)
     schema = {"label": pl.String, "entity_type": pl.String, "entity_id": pl.Int64, "entity_name": pl.String}
     entities = pl.DataFrame(listed, schema=schema, orient="row")
     owners = repos.select("entity_id", owner=pl.col("name").str.split("/").list.first().str.to_lowercase())

@@ -946,8 +946,11 @@ def normalized_community_openrank(
             weights[repo_id, month].append((developer, login or "", _developer_activity(counts)))
     shares: Shares = {}
     for (repo_id, month), g in sorted(global_openrank.items()):
-        people = [(d, login, x) for d, login, x in weights.get((repo_id, month), []) if d > 0 and d not in bots]
-        people = [(d, login, x) for d, login, x in people if not login.endswith("[bot]")]
+        people = [
+            (d, login, x)
+            for d, login, x in weights.get((repo_id, month), [])
+            if d > 0 and d not in bots and not login.endswith("[bot]")
+        ]
         total = sum(x for _, _, x in people)
         if total > 0:
             found = [(d, login, float(np.float32(g * x / total))) for d, login, x in people]

@@ -141,6 +141,11 @@ def file_content(metric: str, content: dict[str, Any]) -> dict[str, Any]:
     return ordered(content)
 
 
+def _folder_name(name: str, *patterns: re.Pattern[str]) -> bool:
+    """Whether ``name`` matches one of ``patterns`` and can be a folder below the output (no ``..``)."""
+    return any(pattern.match(name) for pattern in patterns) and ".." not in name
+
+
 def check_tree_root(out: str | Path) -> Path:
     """The folder ``out`` to write OpenDigger's layout in: new, or a folder; refused when it or a
     folder above it is a file (checked before the metrics are computed, and again when written)."""
@@ -171,7 +176,7 @@ def write_tree(
     entries = [(repo, _NAME, FILES) for repo in repos] + [(dev, _LOGIN, DEVELOPER_FILES) for dev in developers]
     entries += [(label, _LABEL, LABEL_FILES) for label in labels]
     for entry, pattern, metrics in entries:
-        if not pattern.match(entry.name) or ".." in entry.name:
+        if not _folder_name(entry.name, pattern):
             skipped.append(entry.name)
             continue
         folder = root / entry.name[1:] if pattern is _LABEL else root / PLATFORM / entry.name
@@ -198,7 +203,7 @@ def write_networks(out: str | Path, networks: Mapping[str, Mapping[str, Any]]) -
     the files written and the names that cannot be a folder (skipped)."""
     written, skipped = 0, []
     for name, files in networks.items():
-        if not (_NAME.match(name) or _LOGIN.match(name)) or ".." in name:
+        if not _folder_name(name, _NAME, _LOGIN):
             skipped.append(name)
             continue
         folder = Path(out) / PLATFORM / name

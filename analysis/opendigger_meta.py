@@ -47,7 +47,7 @@ import polars as pl
 
 from ecometrics.analysis import opendigger_sql as sql
 from ecometrics.analysis.activity_sql import Schema
-from ecometrics.analysis.labels import RANKED_TYPES, label_repos
+from ecometrics.analysis.labels import RANKED_TYPES, label_repos, listed_entities
 from ecometrics.analysis.opendigger import PLATFORM_NAME, RepoMetrics, Rows, Window
 from ecometrics.collector.store import Store
 
@@ -107,7 +107,8 @@ def meta_files(
         if entry.repo_id in info:
             metas[entry.name]["info"] = info[entry.repo_id]
     kept = [entry for entry in labels if any(entry.values.get(name) for name in WITH_META)]
-    top = _top_repos(store, rows, schema, window, int(stamp[:4]) - 1)
+    # reads a year of names from the events: only when a label has a meta.json to write
+    top = _top_repos(store, rows, schema, window, int(stamp[:4]) - 1) if kept else {}
     for entry in kept:
         metas[entry.name] = {**updated, "type": "label", "id": entry.name, **_label_meta(described, entry.name)}
         if top.get(entry.name):
@@ -139,14 +140,14 @@ def _repo_labels(
 def _profiles(store: Store, ids: list[int]) -> dict[int, dict[str, str]]:
     """exportUserInfo's ``info``: ``{location, bio, name, company}`` without the unknown ones."""
     info: dict[int, dict[str, str]] = {}
-    wanted = set(ids)
+    # the developers' ids as one JSON parameter (json_each), however many there are; the latest read wins
     for account, location, company in store.conn.execute(
-        "SELECT account_id, location, company FROM profiles WHERE status = 'ok' AND account_id IS NOT NULL "
-        "ORDER BY fetched_at, node_id"
+        "SELECT account_id, location, company FROM profiles WHERE status = 'ok' "
+        "AND account_id IN (SELECT value FROM json_each(?)) ORDER BY fetched_at, node_id",
+        (json.dumps(sorted(set(ids))),),
     ):
-        if account in wanted:
-            fields = {"location": location, "company": company}
-            info[account] = {key: value for key, value in fields.items() if value is not None}
+        fields = {"location": location, "company": company}
+        info[account] = {key: value for key, value in fields.items() if value is not None}
     return info
 
 
@@ -191,18 +192,11 @@ def _top_repos(store: Store, rows: Rows, schema: Schema, window: Window, since_y
     by_owner: dict[str, list[int]] = defaultdict(list)
     for repo_id, (name, _last) in names.items():
         by_owner[name.split("/")[0].lower()].append(repo_id)
-    listed = store.conn.execute(
-        "SELECT e.label_id, e.entity_type, e.entity_id, lower(e.name) FROM label_entities e JOIN labels l "
-        f"ON l.id = e.label_id WHERE l.type IN ({', '.join('?' * len(RANKED_TYPES))}) "
-        "AND e.entity_type IN ('repo', 'org') ORDER BY e.label_id, e.entity_type, e.entity_id",
-        RANKED_TYPES,
-    ).fetchall()
     candidates: dict[str, list[tuple[float, str]]] = defaultdict(list)
-    for label, kind, entity_id, entity_name in listed:
+    for label, kind, entity_id, entity_name in listed_entities(store):
         if kind == "repo" and entity_id in names:
             candidates[label].append((totals[entity_id], names[entity_id][0]))
-        elif kind == "org" and by_owner.get(entity_name or ""):
-            owned = by_owner[entity_name]
+        elif kind == "org" and (owned := by_owner.get(entity_name or "")):
             # argMax(org_login, created_at): the owner as its latest-named repository spells it
             login = max((names[r][1], names[r][0]) for r in owned)[1].split("/")[0]
             candidates[label].append((sum(totals[r] for r in owned), login))
