@@ -179,9 +179,11 @@ class ModelScopeCatalog:
         self.models = models
         self.by_id = {m.id: m for m in models}
 
-    def visible(self, now: int) -> list[MsModel]:
-        """The public models at ``now``: what an anonymous caller (or any but their owner) sees."""
-        return [m for m in self.models if m.created <= now and not m.private]
+    def visible(self, now: int, *, owner_reads: bool = False) -> list[MsModel]:
+        """The models at ``now`` a caller sees: the public ones (what an anonymous caller, or any but
+        their owner, sees) and, with ``owner_reads`` (a token, taken for the owner's), the private
+        ones too (see the module docstring)."""
+        return [m for m in self.models if m.created <= now and (owner_reads or not m.private)]
 
     def stats(self, m: MsModel, now: int) -> tuple[int, int]:
         """(downloads, likes) at ``now``."""
@@ -289,9 +291,7 @@ class ModelScopeApi:
         now = self.clock.now
         owner = req.arg("owner")
         search = (req.arg("search") or "").lower()
-        shown = self.catalog.visible(now)
-        if req.token:  # the owner's listing shows the owner its private models too (module docstring)
-            shown += [m for m in self.catalog.models if m.private and m.created <= now]
+        shown = self.catalog.visible(now, owner_reads=bool(req.token))  # the owner's listing shows its private models
         chosen = [
             m for m in shown if (not owner or m.id.split("/", 1)[0] == owner) and (not search or search in m.id.lower())
         ]

@@ -11,6 +11,7 @@ import http.server
 import threading
 
 import pytest
+from test_modelscope import no_saved_login  # noqa: F401 - autouse here too: no saved ModelScope login is read
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
 
@@ -59,11 +60,9 @@ def test_hf_client_refuses_a_body_nested_too_deeply_as_unreadable(deep_server):
         client.get("/api/models/o/m")
 
 
-def test_modelscope_client_refuses_a_body_nested_too_deeply_as_unreadable(deep_server, tmp_path, monkeypatch):
+def test_modelscope_client_refuses_a_body_nested_too_deeply_as_unreadable(deep_server):
     from ecometrics.collector.modelscope_client import ModelScopeClient, ModelScopeUnavailable
 
-    monkeypatch.setenv("MODELSCOPE_HOME", str(tmp_path / "modelscope-home"))  # no saved login
-    monkeypatch.delenv("MODELSCOPE_API_TOKEN", raising=False)
     client = ModelScopeClient(deep_server, "", max_retries=1, backoff=0.001, max_wait=0.01, sleep=lambda _s: None)
     with pytest.raises(ModelScopeUnavailable, match="nests too deeply"):
         client.owner_models("o")
@@ -113,14 +112,12 @@ def test_the_oversized_control_is_off_by_default_and_switches_at_run_time():
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
-def test_each_client_refuses_an_answer_over_its_bound_unread_and_once(tmp_path, monkeypatch, chunked):
+def test_each_client_refuses_an_answer_over_its_bound_unread_and_once(chunked):
     from ecometrics.collector.github_client import AnswerTooLarge, GitHubClient
     from ecometrics.collector.hf_client import HfClient, HubAnswerTooLarge
     from ecometrics.collector.modelscope_client import ModelScopeClient, ModelScopeUnavailable
     from ecometrics.fakehub import FakeHub
 
-    monkeypatch.setenv("MODELSCOPE_HOME", str(tmp_path / "modelscope-home"))  # no saved login
-    monkeypatch.delenv("MODELSCOPE_API_TOKEN", raising=False)
     # a Content-Length over the bound is refused before the body is read; without one, once the bytes pass it
     said = "declares" if not chunked else f"holds more than this API's bound of {SMALL:,} bytes"
     with FakeHub(seed=0, scale="small", oversized=oversized(chunked=chunked)) as hub:
@@ -203,7 +200,7 @@ def test_a_hub_listing_over_its_bound_is_counted_and_never_stored(tmp_path):
         assert store.query("SELECT 1 FROM models WHERE id = 'mistralai/Mistral-7B-v0.1'")
 
 
-def test_a_modelscope_listing_over_its_bound_is_counted_and_never_stored(tmp_path, monkeypatch):
+def test_a_modelscope_listing_over_its_bound_is_counted_and_never_stored(tmp_path):
     from test_modelscope import client as ms_client
     from test_modelscope import config as ms_config
 
@@ -211,8 +208,6 @@ def test_a_modelscope_listing_over_its_bound_is_counted_and_never_stored(tmp_pat
     from ecometrics.collector.store import Store
     from ecometrics.fakehub import FakeHub
 
-    monkeypatch.setenv("MODELSCOPE_HOME", str(tmp_path / "modelscope-home"))  # no saved login
-    monkeypatch.delenv("MODELSCOPE_API_TOKEN", raising=False)
     with (
         FakeHub(seed=0, scale="small", oversized=oversized("ms.models", chunked=True)) as hub,
         Store(tmp_path / "ms.db") as store,
@@ -258,14 +253,12 @@ def redirect_server():
     yield from serve(302, {"Location": "/elsewhere", "Content-Length": str(10 * 1024**3)})
 
 
-def test_a_redirect_is_bounded_like_an_answer(redirect_server, tmp_path, monkeypatch):
+def test_a_redirect_is_bounded_like_an_answer(redirect_server):
     """requests and httpx read a redirect's body whole before they follow it; each client bounds it."""
     from ecometrics.collector.github_client import AnswerTooLarge, GitHubClient
     from ecometrics.collector.hf_client import HfClient, HubAnswerTooLarge
     from ecometrics.collector.modelscope_client import ModelScopeClient, ModelScopeUnavailable
 
-    monkeypatch.setenv("MODELSCOPE_HOME", str(tmp_path / "modelscope-home"))  # no saved login
-    monkeypatch.delenv("MODELSCOPE_API_TOKEN", raising=False)
     quick = {"sleep": lambda _seconds: None, "answer_limits": small_limits()}
     with pytest.raises(AnswerTooLarge, match="the answer declares 10,737,418,240 bytes"):
         GitHubClient(base_url=redirect_server, max_attempts=1, **quick).get("/repos/o/r")
