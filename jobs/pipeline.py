@@ -246,21 +246,29 @@ def analyze(
     }
     months: dict[str, Any] = {"from_month": options.get("from_month"), "to_month": options.get("to_month")}
     check_month_range(months["from_month"], months["to_month"])
-    from ecometrics.analysis.growth import check_month_with_data
-
-    if not options.get("engine"):  # the engine's events may reach later than the store's data
-        check_month_with_data(store, months["from_month"], "--from")  # else 0 rows, and a success
-    if options.get("engine") and set(names) != {"openrank"}:
-        raise InputError("--engine computes OpenRank only; run ecometrics analyze openrank --engine ...")
     if options.get("engine"):
+        if set(names) != {"openrank"}:
+            raise InputError("--engine computes OpenRank only; run ecometrics analyze openrank --engine ...")
+        from ecometrics.analysis.archive_openrank import compute_archive_openrank
         from ecometrics.collector.archive_engine import open_engine
 
         raise_if_stopped()
         # Opened before the step: an --engine that names no engine, or one that does not answer,
         # is bad input (exit 2, no run recorded), not a failed analysis.
         with open_engine(options["engine"], store) as engine:
-            on_engine = functools.partial(_archive_openrank, store, engine, months, activity_options, options)
+            on_engine = functools.partial(
+                compute_archive_openrank,
+                store,
+                engine,
+                **months,
+                progress=options.get("progress", False),
+                **activity_options,
+            )
             return [record_step(store, "analyze:openrank", on_engine, run=run)]
+    from ecometrics.analysis.growth import check_month_with_data
+
+    # the engine's events may reach later than the store's data; the store's may not
+    check_month_with_data(store, months["from_month"], "--from")  # else 0 rows, and a success
     for name in names:
         raise_if_stopped()
         work: Callable[[], Outcome]
@@ -286,15 +294,6 @@ def analyze(
             )
         steps.append(record_step(store, f"analyze:{name}", work, run=run))
     return steps
-
-
-def _archive_openrank(store: Store, engine: Any, months: dict, activity_options: dict, options: dict) -> Any:
-    """Global OpenRank with activity counted on the open archive ``engine``."""
-    from ecometrics.analysis.archive_openrank import compute_archive_openrank
-
-    return compute_archive_openrank(
-        store, engine, **months, progress=options.get("progress", False), **activity_options
-    )
 
 
 def export(
