@@ -798,24 +798,16 @@ class _Site:
                 self._shade(axes[0], months, openrank=True)
                 if axes[0].get_legend_handles_labels()[0]:
                     axes[0].legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, frameon=False)
+                # an unknown bar is drawn as 0 and written "n/a" (chart_style.unknown_bars)
                 activity = monthly["activity"].to_list()
-                axes[1].bar(at, monthly["activity"].fill_null(0).to_list(), color=chart_style.COLOURS[2])
+                axes[1].bar(at, [v or 0 for v in activity], color=chart_style.COLOURS[2])
                 axes[1].set_ylabel("activity (score)")
                 self._shade(axes[1], months)
                 chart_style.unknown_bars(axes[1], activity)
                 active, new = monthly["active_contributors"].to_list(), monthly["new_contributors"].to_list()
+                axes[2].bar(at, [v or 0 for v in active], color=chart_style.COLOURS[0], label="active")
                 axes[2].bar(
-                    at,
-                    monthly["active_contributors"].fill_null(0).to_list(),
-                    color=chart_style.COLOURS[0],
-                    label="active",
-                )
-                axes[2].bar(
-                    at,
-                    monthly["new_contributors"].fill_null(0).to_list(),
-                    color=chart_style.COLOURS[1],
-                    width=0.5,
-                    label="new in the repository",
+                    at, [v or 0 for v in new], color=chart_style.COLOURS[1], width=0.5, label="new in the repository"
                 )
                 axes[2].set_ylabel("contributors")
                 chart_style.count_axis(axes[2])
