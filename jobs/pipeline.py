@@ -216,7 +216,7 @@ def _collection_pass(
 ) -> Callable[..., Outcome] | None:
     """The pass over ``source`` its settings ask for (it takes the ``result`` to fill), or None
     when they name nothing to collect."""
-    if not tracks_anything(config, source, full_hub=full_hub):
+    if not tracks_anything(config, source, full_hub=full_hub):  # which refuses a source not known
         return None
     if source == "github":
         from ecometrics.collector.github import collect_github
@@ -226,11 +226,9 @@ def _collection_pass(
         from ecometrics.collector.hf import collect_hf
 
         return functools.partial(collect_hf, store, config.huggingface, full_hub=full_hub, progress=progress)
-    if source == "modelscope":
-        from ecometrics.collector.modelscope import collect_modelscope
+    from ecometrics.collector.modelscope import collect_modelscope  # the one source left
 
-        return functools.partial(collect_modelscope, store, config.modelscope)
-    raise InputError(f"collect source {source!r} is unknown; choose github, hf, modelscope or all")
+    return functools.partial(collect_modelscope, store, config.modelscope)
 
 
 def analyze(
