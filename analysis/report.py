@@ -798,24 +798,16 @@ class _Site:
                 self._shade(axes[0], months, openrank=True)
                 if axes[0].get_legend_handles_labels()[0]:
                     axes[0].legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, frameon=False)
+                # an unknown bar is drawn as 0 and written "n/a" (chart_style.unknown_bars)
                 activity = monthly["activity"].to_list()
-                axes[1].bar(at, monthly["activity"].fill_null(0).to_list(), color=chart_style.COLOURS[2])
+                axes[1].bar(at, [v or 0 for v in activity], color=chart_style.COLOURS[2])
                 axes[1].set_ylabel("activity (score)")
                 self._shade(axes[1], months)
                 chart_style.unknown_bars(axes[1], activity)
                 active, new = monthly["active_contributors"].to_list(), monthly["new_contributors"].to_list()
+                axes[2].bar(at, [v or 0 for v in active], color=chart_style.COLOURS[0], label="active")
                 axes[2].bar(
-                    at,
-                    monthly["active_contributors"].fill_null(0).to_list(),
-                    color=chart_style.COLOURS[0],
-                    label="active",
-                )
-                axes[2].bar(
-                    at,
-                    monthly["new_contributors"].fill_null(0).to_list(),
-                    color=chart_style.COLOURS[1],
-                    width=0.5,
-                    label="new in the repository",
+                    at, [v or 0 for v in new], color=chart_style.COLOURS[1], width=0.5, label="new in the repository"
                 )
                 axes[2].set_ylabel("contributors")
                 chart_style.count_axis(axes[2])
@@ -1180,7 +1172,6 @@ class _Site:
         heading: str,
         caption: str,
         value_label: str,
-        delta_label: str,
         plural: str,
         count: int,
         since: str | None,
@@ -1188,8 +1179,8 @@ class _Site:
         sort: str | None = None,
     ) -> dict[str, Any]:
         """A headline table: the top rows of ``current`` by ``value``, each with its change since
-        ``previous`` (the rows of ``since``: value and rank, "new" when absent there; "unknown"
-        when there is no earlier data at all) and a bar. Its link to the whole ranking opens
+        ``previous`` (the rows of ``since``, which heads the change column: value and rank, "new"
+        when absent there; "unknown" when there is no earlier data at all) and a bar. Its link to the whole ranking opens
         it sorted by the ranking's column ``sort`` when the board's order is not the page's."""
         fields = export.table_fields(current, kind) if kind in export.TABLES else {}
         top = current.filter(pl.col(value).is_not_null()).sort(value, descending=True).head(HEADLINE_ROWS)
@@ -1226,8 +1217,7 @@ class _Site:
             "caption": caption,
             "name_label": column_label(name),
             "value_label": value_label,
-            "delta_label": delta_label,
-            "since": since,
+            "since": since or "an earlier snapshot",  # heads the change column, titles the rank's
             "plural": plural,
             "href": f"rankings/{kind}.html" + (f"?sort={quote(sort)}" if sort else ""),
             "count": count,
@@ -1250,7 +1240,7 @@ class _Site:
             snapshots.filter(pl.col("date") == since) if since is not None else None,
             name="model_id", value="downloads_30d",
             heading="Models", caption=f"Top models by the Hub's downloads in the 30 days to {latest}",
-            value_label="downloads, last 30 days", delta_label=f"change since {since or 'an earlier snapshot'}",
+            value_label="downloads, last 30 days",
             plural="models", count=self.table("models").height, since=str(since) if since is not None else None,
             sort="downloads_30d",
         )  # fmt: skip
@@ -1266,7 +1256,7 @@ class _Site:
                 self._board(
                     "repos", now, then, name="repo", value="openrank", decimals=2,
                     heading="Repositories", caption=f"Top repositories by OpenRank in {month}",
-                    value_label=f"OpenRank {month}", delta_label=f"change since {previous}",
+                    value_label=f"OpenRank {month}",
                     plural="repositories", count=self.table("repos").height, since=previous, sort="openrank",
                 )
             )  # fmt: skip
@@ -1276,7 +1266,7 @@ class _Site:
                     "developers", self.table("developers", month=month), self.table("developers", month=previous),
                     name="developer", value="openrank", decimals=2,
                     heading="Developers", caption=f"Top developers by OpenRank in {month}",
-                    value_label=f"OpenRank {month}", delta_label=f"change since {previous}",
+                    value_label=f"OpenRank {month}",
                     plural="developers", count=self.table("developers").height, since=previous,
                 )
             )  # fmt: skip
@@ -1292,7 +1282,7 @@ class _Site:
                     family_month.filter(pl.col("month") == _month_before(last)),
                     name="family", value="derivatives",
                     heading="Model families", caption=f"Families by derivatives created in {last}",
-                    value_label=f"derivatives created in {last}", delta_label=f"change since {_month_before(last)}",
+                    value_label=f"derivatives created in {last}",
                     plural="families", count=self.table("families").height, since=_month_before(last),
                 )
             )  # fmt: skip

@@ -216,7 +216,7 @@ def _collection_pass(
 ) -> Callable[..., Outcome] | None:
     """The pass over ``source`` its settings ask for (it takes the ``result`` to fill), or None
     when they name nothing to collect."""
-    if not tracks_anything(config, source, full_hub=full_hub):
+    if not tracks_anything(config, source, full_hub=full_hub):  # which refuses a source not known
         return None
     if source == "github":
         from ecometrics.collector.github import collect_github
@@ -226,11 +226,9 @@ def _collection_pass(
         from ecometrics.collector.hf import collect_hf
 
         return functools.partial(collect_hf, store, config.huggingface, full_hub=full_hub, progress=progress)
-    if source == "modelscope":
-        from ecometrics.collector.modelscope import collect_modelscope
+    from ecometrics.collector.modelscope import collect_modelscope  # the one source left
 
-        return functools.partial(collect_modelscope, store, config.modelscope)
-    raise InputError(f"collect source {source!r} is unknown; choose github, hf, modelscope or all")
+    return functools.partial(collect_modelscope, store, config.modelscope)
 
 
 def analyze(
@@ -246,21 +244,29 @@ def analyze(
     }
     months: dict[str, Any] = {"from_month": options.get("from_month"), "to_month": options.get("to_month")}
     check_month_range(months["from_month"], months["to_month"])
-    from ecometrics.analysis.growth import check_month_with_data
-
-    if not options.get("engine"):  # the engine's events may reach later than the store's data
-        check_month_with_data(store, months["from_month"], "--from")  # else 0 rows, and a success
-    if options.get("engine") and set(names) != {"openrank"}:
-        raise InputError("--engine computes OpenRank only; run ecometrics analyze openrank --engine ...")
     if options.get("engine"):
+        if set(names) != {"openrank"}:
+            raise InputError("--engine computes OpenRank only; run ecometrics analyze openrank --engine ...")
+        from ecometrics.analysis.archive_openrank import compute_archive_openrank
         from ecometrics.collector.archive_engine import open_engine
 
         raise_if_stopped()
         # Opened before the step: an --engine that names no engine, or one that does not answer,
         # is bad input (exit 2, no run recorded), not a failed analysis.
         with open_engine(options["engine"], store) as engine:
-            on_engine = functools.partial(_archive_openrank, store, engine, months, activity_options, options)
+            on_engine = functools.partial(
+                compute_archive_openrank,
+                store,
+                engine,
+                **months,
+                progress=options.get("progress", False),
+                **activity_options,
+            )
             return [record_step(store, "analyze:openrank", on_engine, run=run)]
+    from ecometrics.analysis.growth import check_month_with_data
+
+    # the engine's events may reach later than the store's data; the store's may not
+    check_month_with_data(store, months["from_month"], "--from")  # else 0 rows, and a success
     for name in names:
         raise_if_stopped()
         work: Callable[[], Outcome]
@@ -286,15 +292,6 @@ def analyze(
             )
         steps.append(record_step(store, f"analyze:{name}", work, run=run))
     return steps
-
-
-def _archive_openrank(store: Store, engine: Any, months: dict, activity_options: dict, options: dict) -> Any:
-    """Global OpenRank with activity counted on the open archive ``engine``."""
-    from ecometrics.analysis.archive_openrank import compute_archive_openrank
-
-    return compute_archive_openrank(
-        store, engine, **months, progress=options.get("progress", False), **activity_options
-    )
 
 
 def export(

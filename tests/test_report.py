@@ -695,20 +695,26 @@ def test_a_charts_legend_stands_above_its_axes_not_over_the_data(browser, site):
         });"""
     charts = sorted((site / "charts").glob("*-stars.svg"))[:5] + sorted((site / "charts").glob("*-months.svg"))[:5]
     assert any(c.name.endswith("-stars.svg") for c in charts)
+    legends = 0
     for chart in charts:
         assert open_page(browser, chart) == []
-        over += [(chart.name, legend, gap) for legend, gap in browser.execute_script(script) if gap < -0.5]
+        gaps = browser.execute_script(script)
+        legends += len(gaps)
+        over += [(chart.name, legend, gap) for legend, gap in gaps if gap < -0.5]
+    assert legends >= len(charts), legends  # the legends were found: the check is not of nothing
     assert not over, over
 
 
 def test_an_axis_gives_its_counts_in_one_unit(site):
     """Tick labels "0, 6,000, 12k, 18k" mix units on one axis: an axis reaching past ten
     thousand says every tick in thousands ("6k"), past a million in millions."""
-    mixed = []
+    mixed, seen = [], set()
     for svg in sorted((site / "charts").glob("*.svg")):
         for axes in svg.read_text().split('<g id="axes_')[1:]:
             labels = [t for t in re.findall(r'<g id="ytick_\d+">.*?<text[^>]*>([^<]*)</text>', axes, re.S) if t != "0"]
             units = {label[-1] if label[-1] in "kM" else "" for label in labels}
+            seen |= units
             if len(units) > 1:
                 mixed.append((svg.name, labels))
+    assert seen >= {"", "k"}, seen  # the labels were read, of both kinds: the check is not of nothing
     assert not mixed, mixed[:5]
